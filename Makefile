@@ -1,0 +1,32 @@
+# vmstrace: `make run` traces a demo workload in the default guest; `make test` runs the suite.
+# Both install what is missing first (scripts/setup.sh) and are fast the second time.
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO ?= /bin/sh -c 'cat /etc/hostname; ls /vmstrace/bin; echo hello > /tmp/greeting; cat /tmp/greeting; cat /nonexistent'
+
+.PHONY: setup plugin guest run test unit lint clean
+
+setup:
+	@scripts/setup.sh
+
+plugin: setup
+	@$(MAKE) -s -C native
+
+guest: setup plugin
+	@$(VENV)/bin/vmstrace prepare
+
+run: guest
+	$(VENV)/bin/vmstrace run -- $(DEMO)
+
+test: guest
+	$(VENV)/bin/pytest -q
+
+unit: setup
+	$(VENV)/bin/pytest -q tests/unit
+
+lint: setup
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf build

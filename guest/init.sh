@@ -1,0 +1,51 @@
+#!/bin/sh
+# vmstrace guest: PID 1 of the default initramfs (busybox sh; applet symlinks are in the
+# archive, so no `busybox --install` at boot).
+#
+# Protocol with the host (kernel cmdline `console=ttyS0 panic=-1 quiet`, QEMU -no-reboot):
+#   ttyS0  console: kernel log and this script's own messages
+#   ttyS1  the traced command's stdout      } raw mode, no echo, so bytes pass unchanged
+#   ttyS2  the traced command's stderr      } (no \n -> \r\n)
+#   ttyS3  control channel, one line per event:
+#            VMSTRACE READY              before the command starts
+#            VMSTRACE NOTFOUND <argv0>   written by vmstrace-exec when PATH has no argv0
+#            VMSTRACE EXIT <status>      the command's exit status (128+N: killed by signal N)
+# then the guest powers off. The command runs through /vmstrace/bin/vmstrace-exec, which
+# reads its argv from /vmstrace/cmd (the host's initramfs overlay); the tracer shows the
+# command from the launcher's execve on.
+#
+# /tmp is the root filesystem's own directory (the initramfs rootfs is already a tmpfs), not
+# a separate tmpfs mount, so files the host adds under /tmp stay visible.
+
+export PATH=/vmstrace/bin:/bin:/sbin:/usr/bin:/usr/sbin
+export HOME=/ TERM=dumb
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+hostname -F /etc/hostname
+
+# Serial termios survive close (the serial core keeps them per port), so setting them once
+# here also covers the later opens by the shell's redirections.
+for n in 1 2 3; do
+    stty -F /dev/ttyS$n raw -echo -opost || echo "vmstrace init: stty ttyS$n failed"
+done
+
+# Each write opens and closes the port: the last close waits until the UART has sent
+# everything, so nothing is lost at power-off.
+echo "VMSTRACE READY" >/dev/ttyS3
+
+if [ -f /vmstrace/cmd ]; then
+    /vmstrace/bin/vmstrace-exec </dev/null >/dev/ttyS1 2>/dev/ttyS2
+    status=$?
+else
+    echo "vmstrace: /vmstrace/cmd is missing: the initramfs has no overlay with the command" \
+        >/dev/ttyS2
+    status=127
+fi
+
+echo "VMSTRACE EXIT $status" >/dev/ttyS3
+sync
+poweroff -f
+# Not reached; if poweroff failed, PID 1 exiting panics the kernel, and with panic=-1 and
+# -no-reboot QEMU exits anyway.

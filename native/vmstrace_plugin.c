@@ -1,0 +1,915 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vmstrace capture plugin for QEMU's TCG plugin API (QEMU 10.0, API version 4).
+ *
+ * One job: trap the guest's system call entry instructions (syscall, sysenter, int 0x80)
+ * and its returns to user mode (sysretq, sysretl, sysexit, iretq to CPL 3), read the vCPU
+ * registers, the current task (through the kernel's per-CPU area) and the guest memory the
+ * capture spec asks for, and write compact binary records (docs/event-format.md) to a pipe.
+ * All meaning lives in Python; this file only captures facts.
+ *
+ * Lossless by design: records are written with blocking writes, so a slow reader stalls
+ * the vCPU (back-pressure) instead of losing events.  Counters of everything produced are
+ * written as a final STATS record so the reader can tell a complete trace from a cut one.
+ *
+ * Arguments (key=value, unknown keys fail):
+ *   out=PATH     file or FIFO the record stream is written to (required)
+ *   spec=PATH    capture spec written by the Python side (optional: without it, registers
+ *                only and no task attribution)
+ *   batch=BYTES  per-vCPU buffer size before a write (default 65536)
+ *   flush_ms=N   longest time a record may wait in a buffer (default 20)
+ */
+#include "qemu_plugin_api.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmstrace_records.h"
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = VMSTRACE_QEMU_PLUGIN_VERSION;
+
+/* Hard ceilings: guest memory is hostile input. */
+#define MAX_NR 1024
+#define MAX_CAPS_PER_CALL 6
+#define MAX_BYTES (1u << 16)
+#define MAX_ELEMS 1024u
+#define MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
+#define MAX_TASK_FIELDS 16
+#define PAGE 4096u
+
+enum abi { ABI_64 = 0, ABI_32 = 1 };
+enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
+enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR };
+enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
+
+typedef struct {
+    uint8_t arg;
+    uint8_t when;
+    uint8_t kind;
+    uint8_t size_src;
+    uint32_t size_val; /* arg index or constant */
+    uint32_t cap;
+    uint32_t elem_cap;
+} Capture;
+
+typedef struct {
+    uint8_t n;
+    Capture caps[MAX_CAPS_PER_CALL];
+} CallSpec;
+
+typedef struct {
+    uint32_t off;
+    uint32_t len;
+    int32_t ptr_off; /* -1: field of the current task; else deref this pointer first */
+} TaskField;
+
+typedef struct {
+    uint64_t task;
+    uint64_t cr3;
+    uint64_t sp;
+    uint64_t nr;
+    uint64_t args[6];
+    uint8_t abi;
+    uint8_t retry_mask; /* args whose entry read faulted and should be re-read at exit */
+} Pending;
+
+/* Register handles, looked up by name once (the same on every vCPU). */
+enum reg {
+    R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP,
+    R_R8, R_R9, R_R10, R_CS, R_CR3, R_KGSBASE, R_COUNT
+};
+static const char *const reg_names[R_COUNT] = {
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+    "r8", "r9", "r10", "cs", "cr3", "k_gs_base",
+};
+
+typedef struct {
+    GByteArray *out;     /* pending records of this vCPU */
+    GByteArray *scratch; /* register and memory reads */
+    uint64_t last_flush_ns;
+    unsigned int index;
+} Vcpu;
+
+static struct {
+    int fd;
+    uint64_t start_ns;
+    uint32_t batch;
+    uint64_t flush_ns;
+    bool have_task;
+    uint64_t percpu_task;
+    uint32_t n_task_fields;
+    TaskField task_fields[MAX_TASK_FIELDS];
+    uint32_t task_bytes;
+    CallSpec spec[2][MAX_NR];
+    struct qemu_plugin_register *regs[R_COUNT];
+    bool regs_found;
+    GMutex regs_lock;
+    Vcpu *vcpus;
+    unsigned int n_vcpus;
+    GMutex out_lock; /* serialises writes to fd and the counters below */
+    GMutex pending_lock;
+    GHashTable *pending; /* key -> Pending*, one per guest thread in a syscall */
+    bool dead;           /* the reader went away: count, don't write */
+    uint64_t entries, exits, records, bytes, dropped, orphan_exits;
+} g;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+static void write_all(const uint8_t *p, size_t n)
+{
+    while (n > 0 && !g.dead) {
+        ssize_t w = write(g.fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            g.dead = true;
+            break;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Hands a vCPU's buffered records to the reader; blocks while the pipe is full. */
+static void flush_vcpu(Vcpu *v)
+{
+    if (v->out->len == 0) {
+        return;
+    }
+    g_mutex_lock(&g.out_lock);
+    if (g.dead) {
+        /* Count records that will never reach the reader. */
+        for (size_t off = 0; off + sizeof(struct vmst_rec_hdr) <= v->out->len;) {
+            const struct vmst_rec_hdr *h = (const void *)(v->out->data + off);
+            g.dropped++;
+            off += h->size;
+        }
+    } else {
+        write_all(v->out->data, v->out->len);
+    }
+    g_mutex_unlock(&g.out_lock);
+    g_byte_array_set_size(v->out, 0);
+    v->last_flush_ns = now_ns();
+}
+
+static size_t reserve(Vcpu *v, size_t n)
+{
+    size_t off = v->out->len;
+    g_byte_array_set_size(v->out, off + n);
+    memset(v->out->data + off, 0, n);
+    return off;
+}
+
+static void pad8(Vcpu *v)
+{
+    size_t pad = (8 - (v->out->len & 7)) & 7;
+    if (pad) {
+        reserve(v, pad);
+    }
+}
+
+/* Closes a record started at `start`: fixes its size, counts it, flushes if due. */
+static void finish_record(Vcpu *v, size_t start, uint16_t type)
+{
+    pad8(v);
+    struct vmst_rec_hdr *h = (void *)(v->out->data + start);
+    h->type = type;
+    h->vcpu = (uint16_t)v->index;
+    h->size = (uint32_t)(v->out->len - start);
+    h->ts = now_ns() - g.start_ns;
+    g_mutex_lock(&g.out_lock);
+    g.records++;
+    g.bytes += h->size;
+    if (type == VMST_REC_ENTRY) {
+        g.entries++;
+    } else if (type == VMST_REC_EXIT) {
+        g.exits++;
+    }
+    g_mutex_unlock(&g.out_lock);
+    if (v->out->len >= g.batch || now_ns() - v->last_flush_ns >= g.flush_ns) {
+        flush_vcpu(v);
+    }
+}
+
+/* ---- guest state ----------------------------------------------------------------------- */
+
+static uint64_t reg(Vcpu *v, enum reg r)
+{
+    if (!g.regs[r]) {
+        return 0;
+    }
+    g_byte_array_set_size(v->scratch, 0);
+    int n = qemu_plugin_read_register(g.regs[r], v->scratch);
+    uint64_t val = 0;
+    if (n > 0) {
+        memcpy(&val, v->scratch->data, n < 8 ? (size_t)n : 8);
+    }
+    return val;
+}
+
+static bool mem(Vcpu *v, uint64_t addr, void *dst, size_t len)
+{
+    if (len == 0) {
+        return true;
+    }
+    if (addr + len < addr) {
+        return false;
+    }
+    g_byte_array_set_size(v->scratch, 0);
+    if (!qemu_plugin_read_memory_vaddr(addr, v->scratch, len) || v->scratch->len < len) {
+        return false;
+    }
+    memcpy(dst, v->scratch->data, len);
+    return true;
+}
+
+static bool mem_u64(Vcpu *v, uint64_t addr, uint64_t *out)
+{
+    return mem(v, addr, out, 8);
+}
+
+static bool is_kernel_ptr(uint64_t p)
+{
+    return p >= 0xffff800000000000ull && p != ~0ull;
+}
+
+static uint64_t current_task(Vcpu *v)
+{
+    uint64_t base = reg(v, R_KGSBASE), task = 0;
+    if (!g.have_task || !is_kernel_ptr(base) || !mem_u64(v, base + g.percpu_task, &task) ||
+        !is_kernel_ptr(task)) {
+        return 0;
+    }
+    return task;
+}
+
+/* Copies the task_struct fields the spec names into the record; zeros where unreadable. */
+static uint8_t put_task_fields(Vcpu *v, uint64_t task)
+{
+    size_t off = reserve(v, g.task_bytes);
+    uint8_t ok = task != 0;
+    for (uint32_t i = 0, pos = 0; i < g.n_task_fields; i++) {
+        const TaskField *f = &g.task_fields[i];
+        uint64_t base = task;
+        uint8_t tmp[64];
+        if (task && f->ptr_off >= 0 &&
+            (!mem_u64(v, task + (uint64_t)f->ptr_off, &base) || !is_kernel_ptr(base))) {
+            base = 0;
+        }
+        if (base && mem(v, base + f->off, tmp, f->len)) {
+            memcpy(v->out->data + off + pos, tmp, f->len);
+        } else {
+            ok = 0;
+        }
+        pos += f->len;
+    }
+    return ok;
+}
+
+/* ---- memory captures ------------------------------------------------------------------- */
+
+/*
+ * Appends one blob: header, then up to `cap` bytes from `addr` read page by page so a
+ * fault keeps the readable prefix.  For strings, stops after the NUL.
+ */
+static void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
+                     uint64_t want, uint32_t cap, bool is_str, uint32_t *budget)
+{
+    size_t hoff = reserve(v, sizeof(struct vmst_blob_hdr));
+    uint64_t limit = want < cap ? want : cap;
+    if (limit > *budget) {
+        limit = *budget;
+    }
+    if (want > limit) {
+        flags |= VMST_BLOB_TRUNC;
+    }
+    uint32_t got = 0;
+    bool nul = false;
+    while (got < limit) {
+        uint64_t a = addr + got;
+        uint32_t chunk = PAGE - (uint32_t)(a & (PAGE - 1));
+        if (chunk > limit - got) {
+            chunk = (uint32_t)(limit - got);
+        }
+        size_t doff = reserve(v, chunk);
+        if (!mem(v, a, v->out->data + doff, chunk)) {
+            g_byte_array_set_size(v->out, doff);
+            flags |= VMST_BLOB_FAULT;
+            flags &= (uint8_t)~VMST_BLOB_TRUNC;
+            break;
+        }
+        if (is_str) {
+            void *z = memchr(v->out->data + doff, 0, chunk);
+            if (z) {
+                uint32_t keep = (uint32_t)((uint8_t *)z - (v->out->data + doff)) + 1;
+                g_byte_array_set_size(v->out, doff + keep);
+                got += keep;
+                nul = true;
+                break;
+            }
+        }
+        got += chunk;
+    }
+    if (is_str && !nul && !(flags & VMST_BLOB_FAULT)) {
+        flags |= VMST_BLOB_TRUNC;
+    }
+    *budget -= got;
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    h->arg = arg;
+    h->flags = flags;
+    h->index = index;
+    h->len = got;
+    h->addr = addr;
+    pad8(v);
+}
+
+static uint64_t capture_size(const Capture *c, const uint64_t *args, int64_t ret)
+{
+    switch (c->size_src) {
+    case SIZE_ARG:
+        return args[c->size_val];
+    case SIZE_RET:
+        return ret > 0 ? (uint64_t)ret : 0;
+    case SIZE_CONST:
+        return c->size_val;
+    default:
+        return 0;
+    }
+}
+
+/* Performs one capture; returns the number of blobs written, or -1 if the top read faulted. */
+static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
+                      int64_t ret, bool at_exit, uint32_t *budget, bool *faulted)
+{
+    uint64_t addr = args[c->arg];
+    uint8_t flags = at_exit ? VMST_BLOB_EXIT : 0;
+    size_t before = v->out->len;
+    int n = 0;
+    *faulted = false;
+    if (addr == 0) {
+        return 0; /* NULL: nothing to read, the decoder prints NULL */
+    }
+    if (abi == ABI_32) {
+        addr &= 0xffffffffu;
+    }
+    switch (c->kind) {
+    case KIND_STR:
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);
+        n = 1;
+        break;
+    case KIND_BUF:
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, capture_size(c, args, ret), c->cap,
+                 false, budget);
+        n = 1;
+        break;
+    case KIND_IOV:
+    case KIND_STRARR: {
+        bool iov = c->kind == KIND_IOV;
+        uint32_t ptr = abi == ABI_32 ? 4 : 8, esize = iov ? 2 * ptr : ptr;
+        uint64_t count = iov ? capture_size(c, args, ret) : c->cap;
+        if (count > c->cap) {
+            count = c->cap;
+        }
+        if (count > MAX_ELEMS) {
+            count = MAX_ELEMS;
+        }
+        /* The array itself: for strarr, read up to the NULL terminator. */
+        size_t hoff = v->out->len;
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags | VMST_BLOB_ARRAY, addr, count * esize,
+                 (uint32_t)(count * esize), false, budget);
+        n = 1;
+        struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+        uint32_t have = h->len / esize;
+        uint8_t *elems = g_malloc(have * esize);
+        memcpy(elems, v->out->data + hoff + sizeof(*h), have * esize);
+        uint64_t remaining = at_exit && iov ? capture_size(&(Capture){.size_src = SIZE_RET},
+                                                           args, ret)
+                                            : UINT64_MAX;
+        for (uint32_t i = 0; i < have; i++) {
+            uint64_t p = 0, len = c->elem_cap;
+            memcpy(&p, elems + i * esize, ptr);
+            if (!iov && p == 0) {
+                /* End of the NULL-terminated array: keep the array blob up to here. */
+                h = (void *)(v->out->data + hoff);
+                if (h->flags & VMST_BLOB_TRUNC || h->len > (i + 1) * esize) {
+                    h->flags &= (uint8_t)~VMST_BLOB_TRUNC;
+                }
+                h->len = (i + 1) * esize;
+                break;
+            }
+            if (iov) {
+                memcpy(&len, elems + i * esize + ptr, ptr);
+                if (len > remaining) {
+                    len = remaining;
+                }
+                remaining -= len;
+            }
+            if (c->elem_cap > 0 && p != 0) {
+                put_blob(v, c->arg, (uint16_t)i, flags, p, iov ? len : c->elem_cap,
+                         c->elem_cap, !iov, budget);
+                n++;
+            }
+        }
+        g_free(elems);
+        break;
+    }
+    }
+    if (n > 0) {
+        const struct vmst_blob_hdr *top = (const void *)(v->out->data + before);
+        *faulted = (top->flags & VMST_BLOB_FAULT) != 0;
+    }
+    return n;
+}
+
+/* ---- pending syscalls, one per guest thread -------------------------------------------- */
+
+/* Threads are told apart by their task_struct; without one, by address space + stack. */
+static uint64_t thread_key(uint64_t task, uint64_t cr3, uint64_t user_sp)
+{
+    return task ? task : ((cr3 & ~0xfffull) ^ (user_sp * 0x9e3779b97f4a7c15ull)) | 1;
+}
+
+/* ---- callbacks ------------------------------------------------------------------------- */
+
+static void lookup_registers(void)
+{
+    g_mutex_lock(&g.regs_lock);
+    if (!g.regs_found) {
+        GArray *list = qemu_plugin_get_registers();
+        for (guint i = 0; list && i < list->len; i++) {
+            qemu_plugin_reg_descriptor *d = &g_array_index(list, qemu_plugin_reg_descriptor, i);
+            for (int r = 0; r < R_COUNT; r++) {
+                if (!g.regs[r] && strcmp(d->name, reg_names[r]) == 0) {
+                    g.regs[r] = d->handle;
+                }
+            }
+        }
+        if (list) {
+            g_array_free(list, TRUE);
+        }
+        g.regs_found = true;
+        for (int r = 0; r < R_COUNT; r++) {
+            if (!g.regs[r]) {
+                char msg[96];
+                snprintf(msg, sizeof(msg), "vmstrace: register %s not exposed by QEMU\n",
+                         reg_names[r]);
+                qemu_plugin_outs(msg);
+            }
+        }
+    }
+    g_mutex_unlock(&g.regs_lock);
+}
+
+static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu_index)
+{
+    (void)id;
+    lookup_registers();
+    if (vcpu_index < g.n_vcpus) {
+        g.vcpus[vcpu_index].last_flush_ns = now_ns();
+    }
+}
+
+static Vcpu *vcpu(unsigned int i)
+{
+    return &g.vcpus[i < g.n_vcpus ? i : g.n_vcpus - 1];
+}
+
+static void vcpu_idle(qemu_plugin_id_t id, unsigned int vcpu_index)
+{
+    (void)id;
+    flush_vcpu(vcpu(vcpu_index));
+}
+
+static void on_entry(unsigned int vcpu_index, void *udata)
+{
+    Vcpu *v = vcpu(vcpu_index);
+    uintptr_t packed = (uintptr_t)udata;
+    uint8_t insn = (uint8_t)(packed & 0xff);
+    uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
+    uint64_t cs = reg(v, R_CS);
+    uint8_t abi = (insn == VMST_INSN_SYSCALL && (cs & 0xfffc) != 0x30) ? ABI_32 : ABI_64;
+    if (insn != VMST_INSN_SYSCALL) {
+        abi = ABI_32;
+    }
+    Pending p = {0};
+    p.abi = abi;
+    p.cr3 = reg(v, R_CR3);
+    p.sp = reg(v, R_RSP);
+    p.nr = reg(v, R_RAX);
+    if (abi == ABI_64) {
+        p.args[0] = reg(v, R_RDI);
+        p.args[1] = reg(v, R_RSI);
+        p.args[2] = reg(v, R_RDX);
+        p.args[3] = reg(v, R_R10);
+        p.args[4] = reg(v, R_R8);
+        p.args[5] = reg(v, R_R9);
+    } else {
+        uint32_t a6 = 0;
+        p.nr &= 0xffffffffu;
+        p.args[0] = reg(v, R_RBX) & 0xffffffffu;
+        p.args[1] = reg(v, R_RCX) & 0xffffffffu;
+        p.args[2] = reg(v, R_RDX) & 0xffffffffu;
+        p.args[3] = reg(v, R_RSI) & 0xffffffffu;
+        p.args[4] = reg(v, R_RDI) & 0xffffffffu;
+        p.args[5] = reg(v, R_RBP) & 0xffffffffu;
+        /* The vDSO's sysenter/syscall paths pass the 6th argument on the user stack
+         * (arch/x86/entry/vdso/vdso32/system_call.S). */
+        if (insn == VMST_INSN_SYSENTER && mem(v, p.args[5], &a6, 4)) {
+            p.args[5] = a6;
+        } else if (insn == VMST_INSN_SYSCALL && mem(v, p.sp & 0xffffffffu, &a6, 4)) {
+            p.args[5] = a6;
+        }
+    }
+    p.task = current_task(v);
+
+    size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_entry));
+    uint8_t task_ok = put_task_fields(v, p.task);
+    pad8(v);
+    uint32_t budget = MAX_RECORD_BLOBS;
+    uint16_t nblobs = 0;
+    const CallSpec *cs_spec = p.nr < MAX_NR ? &g.spec[abi][p.nr] : NULL;
+    for (int i = 0; cs_spec && i < cs_spec->n; i++) {
+        const Capture *c = &cs_spec->caps[i];
+        bool faulted = false;
+        if (c->when & WHEN_ENTRY) {
+            int n = do_capture(v, c, abi, p.args, 0, false, &budget, &faulted);
+            nblobs = (uint16_t)(nblobs + n);
+            if (faulted && c->when == WHEN_BOTH) {
+                p.retry_mask |= (uint8_t)(1u << c->arg);
+            }
+        }
+    }
+    struct vmst_entry *e = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
+    e->cr3 = p.cr3;
+    e->task = p.task;
+    e->pc = pc;
+    e->sp = p.sp;
+    e->nr = p.nr;
+    memcpy(e->args, p.args, sizeof(e->args));
+    e->abi = abi;
+    e->insn = insn;
+    e->task_ok = task_ok;
+    e->nblobs = nblobs;
+    finish_record(v, start, VMST_REC_ENTRY);
+
+    uint64_t key = thread_key(p.task, p.cr3, p.sp);
+    Pending *copy = g_new(Pending, 1);
+    *copy = p;
+    g_mutex_lock(&g.pending_lock);
+    /* A thread that re-enters without an exit (exit_group, a lost exit) replaces its entry. */
+    g_hash_table_insert(g.pending, (gpointer)(uintptr_t)key, copy);
+    g_mutex_unlock(&g.pending_lock);
+}
+
+static void on_exit_insn(unsigned int vcpu_index, void *udata)
+{
+    Vcpu *v = vcpu(vcpu_index);
+    uintptr_t packed = (uintptr_t)udata;
+    uint8_t insn = (uint8_t)(packed & 0xff);
+    uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
+    uint64_t rsp = reg(v, R_RSP), user_sp = rsp;
+    if (insn == VMST_INSN_IRETQ) {
+        /* iretq frame: rip, cs, rflags, rsp, ss.  Only a return to CPL 3 ends a syscall. */
+        uint64_t frame[4];
+        if (!mem(v, rsp, frame, sizeof(frame)) || (frame[1] & 3) != 3) {
+            return;
+        }
+        user_sp = frame[3];
+    }
+    if (g_hash_table_size(g.pending) == 0) {
+        return;
+    }
+    uint64_t task = current_task(v), cr3 = reg(v, R_CR3);
+    uint64_t key = thread_key(task, cr3, user_sp);
+    g_mutex_lock(&g.pending_lock);
+    Pending *p = g_hash_table_lookup(g.pending, (gpointer)(uintptr_t)key);
+    if (p) {
+        g_hash_table_steal(g.pending, (gpointer)(uintptr_t)key);
+    }
+    g_mutex_unlock(&g.pending_lock);
+    if (!p) {
+        return; /* an interrupt or exception return, or a new thread's first return */
+    }
+    int64_t ret = (int64_t)reg(v, R_RAX);
+    if (p->abi == ABI_32) {
+        ret = (int32_t)(uint32_t)ret;
+    }
+    size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
+    uint8_t task_ok = put_task_fields(v, task);
+    pad8(v);
+    uint32_t budget = MAX_RECORD_BLOBS;
+    uint16_t nblobs = 0;
+    const CallSpec *cs_spec = p->nr < MAX_NR ? &g.spec[p->abi][p->nr] : NULL;
+    for (int i = 0; cs_spec && i < cs_spec->n; i++) {
+        const Capture *c = &cs_spec->caps[i];
+        bool faulted;
+        bool retry = c->when == WHEN_BOTH && (p->retry_mask & (1u << c->arg));
+        if (c->when == WHEN_EXIT || retry) {
+            nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, ret, true, &budget,
+                                                    &faulted));
+        }
+    }
+    struct vmst_exit *x = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
+    x->cr3 = cr3;
+    x->task = task;
+    x->pc = pc;
+    x->ret = (uint64_t)ret;
+    x->nr = p->nr;
+    x->sp = user_sp;
+    x->abi = p->abi;
+    x->insn = insn;
+    x->task_ok = task_ok;
+    x->nblobs = nblobs;
+    finish_record(v, start, VMST_REC_EXIT);
+    g_free(p);
+}
+
+/* Classifies an instruction by its bytes (after any legacy prefixes). */
+static int classify(const uint8_t *b, size_t n, bool *is_exit)
+{
+    size_t i = 0;
+    bool rexw = false;
+    while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
+                     b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x36 ||
+                     b[i] == 0x64 || b[i] == 0x65)) {
+        i++;
+    }
+    if (i < n && (b[i] & 0xf0) == 0x40) {
+        rexw = (b[i] & 0x08) != 0;
+        i++;
+    }
+    *is_exit = false;
+    if (n - i == 2 && b[i] == 0x0f) {
+        switch (b[i + 1]) {
+        case 0x05:
+            return VMST_INSN_SYSCALL;
+        case 0x34:
+            return VMST_INSN_SYSENTER;
+        case 0x07:
+            *is_exit = true;
+            return rexw ? VMST_INSN_SYSRETQ : VMST_INSN_SYSRETL;
+        case 0x35:
+            *is_exit = true;
+            return VMST_INSN_SYSEXIT;
+        }
+    }
+    if (n - i == 2 && b[i] == 0xcd && b[i + 1] == 0x80) {
+        return VMST_INSN_INT80;
+    }
+    if (n - i == 1 && b[i] == 0xcf && rexw) {
+        *is_exit = true;
+        return VMST_INSN_IRETQ;
+    }
+    return 0;
+}
+
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    (void)id;
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        uint8_t bytes[16];
+        size_t len = qemu_plugin_insn_size(insn);
+        if (len < 1 || len > 4) {
+            continue; /* every trapped instruction is 1-4 bytes with its prefixes */
+        }
+        qemu_plugin_insn_data(insn, bytes, len);
+        bool is_exit;
+        int kind = classify(bytes, len, &is_exit);
+        if (!kind) {
+            continue;
+        }
+        uintptr_t packed = ((uintptr_t)qemu_plugin_insn_vaddr(insn) << 8) | (uintptr_t)kind;
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, is_exit ? on_exit_insn : on_entry,
+                                               QEMU_PLUGIN_CB_R_REGS, (void *)packed);
+    }
+}
+
+static void write_stats(void)
+{
+    Vcpu tmp = {.out = g_byte_array_new(), .scratch = NULL, .index = 0};
+    size_t start = reserve(&tmp, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_stats));
+    g_mutex_lock(&g.out_lock);
+    struct vmst_stats *s = (void *)(tmp.out->data + start + sizeof(struct vmst_rec_hdr));
+    s->entries = g.entries;
+    s->exits = g.exits;
+    s->records = g.records;
+    s->bytes = g.bytes;
+    s->dropped = g.dropped;
+    s->orphan_exits = g.orphan_exits;
+    s->pending = g_hash_table_size(g.pending);
+    g_mutex_unlock(&g.out_lock);
+    struct vmst_rec_hdr *h = (void *)(tmp.out->data + start);
+    h->type = VMST_REC_STATS;
+    h->size = (uint32_t)tmp.out->len;
+    h->ts = now_ns() - g.start_ns;
+    g_mutex_lock(&g.out_lock);
+    write_all(tmp.out->data, tmp.out->len);
+    g_mutex_unlock(&g.out_lock);
+    g_byte_array_free(tmp.out, TRUE);
+}
+
+static void plugin_exit(qemu_plugin_id_t id, void *udata)
+{
+    (void)id;
+    (void)udata;
+    for (unsigned int i = 0; i < g.n_vcpus; i++) {
+        flush_vcpu(&g.vcpus[i]);
+    }
+    write_stats();
+    close(g.fd);
+}
+
+/* ---- configuration --------------------------------------------------------------------- */
+
+static bool parse_size(const char *s, Capture *c)
+{
+    char *end;
+    if (strcmp(s, "-") == 0) {
+        c->size_src = SIZE_NONE;
+        return true;
+    }
+    if (strcmp(s, "ret") == 0) {
+        c->size_src = SIZE_RET;
+        return true;
+    }
+    if ((s[0] == 'a' || s[0] == 'c') && s[1]) {
+        unsigned long val = strtoul(s + 1, &end, 10);
+        if (*end || (s[0] == 'a' && val > 5) || val > MAX_BYTES) {
+            return false;
+        }
+        c->size_src = s[0] == 'a' ? SIZE_ARG : SIZE_CONST;
+        c->size_val = (uint32_t)val;
+        return true;
+    }
+    return false;
+}
+
+static bool load_spec(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[256];
+    int lineno = 0;
+    if (!f) {
+        fprintf(stderr, "vmstrace plugin: cannot open spec %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char a[16], b[16], c[16];
+        unsigned long long x, y;
+        unsigned int abi, nr, arg, cap, ecap;
+        unsigned long long z = 0;
+        lineno++;
+        if (lineno == 1) {
+            if (strncmp(line, "vmstrace-spec 1", 15) != 0) {
+                goto bad;
+            }
+        } else if (sscanf(line, "task_ptr %llx", &x) == 1) {
+            g.have_task = true;
+            g.percpu_task = x;
+        } else if (sscanf(line, "task_field %llx %llu", &x, &y) == 2 ||
+                   sscanf(line, "task_deref %llx %llx %llu", &z, &x, &y) == 3) {
+            bool deref = strncmp(line, "task_deref", 10) == 0;
+            if (g.n_task_fields >= MAX_TASK_FIELDS || y == 0 || y > 64 || x > 1 << 16 ||
+                (deref && z > 1 << 16)) {
+                goto bad;
+            }
+            TaskField *t = &g.task_fields[g.n_task_fields++];
+            t->off = (uint32_t)x;
+            t->len = (uint32_t)y;
+            t->ptr_off = deref ? (int32_t)z : -1;
+            g.task_bytes += (uint32_t)y;
+        } else if (sscanf(line, "sys %u %u %u %15s %15s %15s %u %u", &abi, &nr, &arg, a, b, c,
+                          &cap, &ecap) == 8) {
+            if ((abi != 64 && abi != 32) || nr >= MAX_NR || arg > 5 || cap > MAX_BYTES ||
+                ecap > MAX_BYTES) {
+                goto bad;
+            }
+            CallSpec *cs = &g.spec[abi == 32][nr];
+            if (cs->n >= MAX_CAPS_PER_CALL) {
+                goto bad;
+            }
+            Capture *cp = &cs->caps[cs->n];
+            memset(cp, 0, sizeof(*cp));
+            cp->arg = (uint8_t)arg;
+            cp->cap = cap;
+            cp->elem_cap = ecap;
+            if (strcmp(a, "entry") == 0) {
+                cp->when = WHEN_ENTRY;
+            } else if (strcmp(a, "exit") == 0) {
+                cp->when = WHEN_EXIT;
+            } else if (strcmp(a, "both") == 0) {
+                cp->when = WHEN_BOTH;
+            } else {
+                goto bad;
+            }
+            if (strcmp(b, "str") == 0) {
+                cp->kind = KIND_STR;
+            } else if (strcmp(b, "buf") == 0) {
+                cp->kind = KIND_BUF;
+            } else if (strcmp(b, "iov") == 0) {
+                cp->kind = KIND_IOV;
+            } else if (strcmp(b, "strarr") == 0) {
+                cp->kind = KIND_STRARR;
+            } else {
+                goto bad;
+            }
+            if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT)) {
+                goto bad;
+            }
+            cs->n++;
+        } else if (line[0] != '\n' && line[0] != '#') {
+            goto bad;
+        }
+    }
+    fclose(f);
+    /* The task block is padded so what follows it stays 8-byte aligned. */
+    return true;
+bad:
+    fprintf(stderr, "vmstrace plugin: %s:%d: bad spec line: %s", path, lineno, line);
+    fclose(f);
+    return false;
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+                                           int argc, char **argv)
+{
+    const char *out = NULL, *spec = NULL;
+    g.batch = 1 << 16;
+    g.flush_ns = 20 * 1000000ull;
+    for (int i = 0; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq) {
+            fprintf(stderr, "vmstrace plugin: argument without '=': %s\n", argv[i]);
+            return -1;
+        }
+        *eq = 0;
+        const char *key = argv[i], *val = eq + 1;
+        if (strcmp(key, "out") == 0) {
+            out = val;
+        } else if (strcmp(key, "spec") == 0) {
+            spec = val;
+        } else if (strcmp(key, "batch") == 0) {
+            g.batch = (uint32_t)strtoul(val, NULL, 0);
+        } else if (strcmp(key, "flush_ms") == 0) {
+            g.flush_ns = strtoull(val, NULL, 0) * 1000000ull;
+        } else {
+            fprintf(stderr, "vmstrace plugin: unknown argument %s\n", key);
+            return -1;
+        }
+    }
+    if (!info->system_emulation || strcmp(info->target_name, "x86_64") != 0) {
+        fprintf(stderr, "vmstrace plugin: needs qemu-system-x86_64 (got %s)\n",
+                info->target_name);
+        return -1;
+    }
+    if (!out) {
+        fprintf(stderr, "vmstrace plugin: out=PATH is required\n");
+        return -1;
+    }
+    if (spec && !load_spec(spec)) {
+        return -1;
+    }
+    g.fd = open(out, O_WRONLY | O_CLOEXEC);
+    if (g.fd < 0) {
+        fprintf(stderr, "vmstrace plugin: cannot open %s: %s\n", out, strerror(errno));
+        return -1;
+    }
+    g.start_ns = now_ns();
+    g.n_vcpus = (unsigned int)(info->system.max_vcpus > 0 ? info->system.max_vcpus : 1);
+    g.vcpus = g_new0(Vcpu, g.n_vcpus);
+    for (unsigned int i = 0; i < g.n_vcpus; i++) {
+        g.vcpus[i].out = g_byte_array_sized_new(g.batch + 4096);
+        g.vcpus[i].scratch = g_byte_array_sized_new(PAGE);
+        g.vcpus[i].index = i;
+    }
+    g.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g_mutex_init(&g.out_lock);
+    g_mutex_init(&g.pending_lock);
+    g_mutex_init(&g.regs_lock);
+
+    struct vmst_stream_hdr hdr = {.version = VMST_VERSION, .task_bytes = g.task_bytes};
+    memcpy(hdr.magic, VMST_MAGIC, sizeof(hdr.magic));
+    write_all((const uint8_t *)&hdr, sizeof(hdr));
+
+    qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
+    qemu_plugin_register_vcpu_idle_cb(id, vcpu_idle);
+    qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+    qemu_plugin_register_atexit_cb(id, plugin_exit, NULL);
+    return 0;
+}

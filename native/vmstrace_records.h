@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The vmstrace record stream, version 1: what the capture plugin writes and
+ * src/vmstrace/capture/records.py reads.  docs/event-format.md describes it in prose.
+ *
+ * Little-endian.  A stream is one vmst_stream_hdr, then records.  Every record starts with
+ * vmst_rec_hdr, and its size (a multiple of 8) covers everything up to the next record.
+ *
+ * ENTRY: vmst_rec_hdr, vmst_entry, task bytes (stream header's task_bytes, padded to 8),
+ *        then nblobs blobs.
+ * EXIT:  vmst_rec_hdr, vmst_exit, task bytes (padded), then nblobs blobs.
+ * STATS: vmst_rec_hdr, vmst_stats; written once, when QEMU exits.
+ * A blob: vmst_blob_hdr, then len bytes of guest memory, padded to 8.
+ */
+#ifndef VMSTRACE_RECORDS_H
+#define VMSTRACE_RECORDS_H
+
+#include <stdint.h>
+
+#define VMST_MAGIC "VMSTRACE"
+#define VMST_VERSION 1
+
+enum { VMST_REC_ENTRY = 1, VMST_REC_EXIT = 2, VMST_REC_STATS = 3 };
+
+enum {
+    VMST_INSN_SYSCALL = 1,
+    VMST_INSN_SYSENTER = 2,
+    VMST_INSN_INT80 = 3,
+    VMST_INSN_SYSRETQ = 4,
+    VMST_INSN_SYSRETL = 5,
+    VMST_INSN_SYSEXIT = 6,
+    VMST_INSN_IRETQ = 7,
+};
+
+/* Blob flags. */
+#define VMST_BLOB_FAULT 0x01 /* a read failed: data is the readable prefix */
+#define VMST_BLOB_TRUNC 0x02 /* the cap was hit before the end (or the NUL) */
+#define VMST_BLOB_EXIT 0x04  /* read at the syscall's exit */
+#define VMST_BLOB_ARRAY 0x08 /* the array of an iov/strarr capture; elements follow */
+#define VMST_INDEX_TOP 0xffff
+
+struct vmst_stream_hdr {
+    char magic[8];
+    uint32_t version;
+    uint32_t task_bytes;
+};
+
+struct vmst_rec_hdr {
+    uint16_t type;
+    uint16_t vcpu;
+    uint32_t size;
+    uint64_t ts; /* ns since the plugin started (host CLOCK_MONOTONIC) */
+};
+
+struct vmst_entry {
+    uint64_t cr3, task, pc, sp, nr;
+    uint64_t args[6];
+    uint8_t abi; /* 0 x86_64, 1 i386 */
+    uint8_t insn;
+    uint8_t task_ok;
+    uint8_t pad;
+    uint16_t nblobs;
+    uint16_t pad2;
+};
+
+struct vmst_exit {
+    uint64_t cr3, task, pc, ret, nr, sp;
+    uint8_t abi;
+    uint8_t insn;
+    uint8_t task_ok;
+    uint8_t pad;
+    uint16_t nblobs;
+    uint16_t pad2;
+};
+
+struct vmst_stats {
+    uint64_t entries, exits, records, bytes, dropped, orphan_exits, pending;
+};
+
+struct vmst_blob_hdr {
+    uint8_t arg;
+    uint8_t flags;
+    uint16_t index; /* VMST_INDEX_TOP, or the element's index in the array */
+    uint32_t len;
+    uint64_t addr;
+};
+
+_Static_assert(sizeof(struct vmst_entry) == 96, "entry layout");
+_Static_assert(sizeof(struct vmst_exit) == 56, "exit layout");
+_Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
+
+#endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what vmstrace needs on Debian 12, idempotently and quickly the second time:
+# QEMU 10 from bookworm-backports, busybox-static, the build tools for the capture plugin
+# and the guest's static test programs, and the Python package in a venv (.venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+need_pkgs=()
+for p in busybox-static libglib2.0-dev gcc make libc6-dev cpio pkg-config python3-venv; do
+    dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+qemu_ok=0
+if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+    v=$(qemu-system-x86_64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p' | head -1)
+    [ "${v:-0}" -ge 10 ] && qemu_ok=1
+fi
+
+if [ "$qemu_ok" = 0 ] || [ ${#need_pkgs[@]} -gt 0 ]; then
+    if [ "$qemu_ok" = 0 ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        echo "setup: enabling bookworm-backports (for QEMU 10)"
+        $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    fi
+    echo "setup: apt-get install ${need_pkgs[*]} $([ "$qemu_ok" = 0 ] && echo qemu-system-x86)"
+    $SUDO apt-get update -q >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    if [ ${#need_pkgs[@]} -gt 0 ]; then
+        $SUDO apt-get install -y -q "${need_pkgs[@]}" >/dev/null
+    fi
+    if [ "$qemu_ok" = 0 ]; then
+        $SUDO apt-get install -y -q -t bookworm-backports qemu-system-x86 >/dev/null
+    fi
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    "$PY" -m venv .venv
+fi
+stamp=.venv/.vmstrace-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "setup: installing the Python package into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+    touch "$stamp"
+fi

@@ -1,0 +1,101 @@
+"""The capture spec: what the QEMU plugin must read from guest memory, per syscall.
+
+Decoders (Python) declare, per argument, which guest memory they need; this module
+compiles those declarations into the small line-based text file the C plugin reads at
+start (documented in docs/event-format.md).  The plugin knows nothing of syscall meaning:
+it only follows these instructions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+When = Literal["entry", "exit", "both"]
+Kind = Literal["str", "buf", "iov", "strarr"]
+
+# Hard ceilings the plugin also enforces (guest memory is hostile input).
+MAX_BYTES = 1 << 16
+MAX_ELEMS = 1024
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One memory read the plugin performs for one syscall argument.
+
+    kind:
+      ``str``    NUL-terminated string at the argument's address, at most ``cap`` bytes.
+      ``buf``    ``size`` bytes at the address (capped at ``cap``).
+      ``iov``    an array of ``struct iovec`` with ``size`` elements (at most ``cap``),
+                 then each element's buffer (at most ``elem_cap`` bytes each).
+      ``strarr`` a NULL-terminated array of string pointers (at most ``cap`` entries),
+                 then each string (at most ``elem_cap`` bytes; 0 reads only the pointers).
+    when:
+      ``entry``  read before the call runs (input arguments);
+      ``exit``   read when the call returns (output arguments);
+      ``both``   read at entry, and again at exit if the entry read faulted (a string in a
+                 page the kernel had not yet faulted in).
+    size:
+      ``a0``..``a5`` another argument's value, ``ret`` the return value (exit only),
+      ``c<N>`` the constant N, ``-`` none (str, strarr).
+    """
+
+    kind: Kind
+    when: When
+    size: str = "-"
+    cap: int = 4096
+    elem_cap: int = 0
+
+    def __post_init__(self) -> None:
+        if self.size != "-" and not (
+            self.size == "ret"
+            or (self.size[0] == "a" and self.size[1:].isdigit() and int(self.size[1:]) < 6)
+            or (self.size[0] == "c" and self.size[1:].isdigit())
+        ):
+            raise ValueError(f"bad capture size source {self.size!r}")
+        if self.size == "ret" and self.when != "exit":
+            raise ValueError("a length taken from the return value can only be read at exit")
+        if not 0 <= self.cap <= MAX_BYTES or not 0 <= self.elem_cap <= MAX_BYTES:
+            raise ValueError("capture cap out of range")
+
+
+def fixed(size: int, when: When = "exit") -> Capture:
+    """A fixed-size struct read (stat, timespec, ...)."""
+    return Capture("buf", when, f"c{size}", size)
+
+
+@dataclass(frozen=True)
+class TaskRead:
+    """Where the plugin finds the current task and what it copies out of it.
+
+    ``percpu_task`` is the per-CPU offset of the current task pointer (read at kernel
+    GS base + offset); ``fields`` are (offset, length) pairs copied from the task_struct;
+    ``derefs`` are (pointer offset, offset, length): a field of a task reached through a
+    pointer in the current one (``real_parent->tgid``).
+    """
+
+    percpu_task: int
+    fields: tuple[tuple[int, int], ...]
+    derefs: tuple[tuple[int, int, int], ...] = ()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(n for _, n in self.fields) + sum(n for _, _, n in self.derefs)
+
+
+SpecEntry = tuple[str, int, int, Capture]  # (abi "64"/"32", nr, arg index, capture)
+
+
+def render_spec(task: TaskRead | None, entries: Iterable[SpecEntry]) -> str:
+    """The spec file's text.  See docs/event-format.md for the grammar."""
+    lines = ["vmstrace-spec 1"]
+    if task is not None:
+        lines.append(f"task_ptr {task.percpu_task:#x}")
+        lines += [f"task_field {off:#x} {n}" for off, n in task.fields]
+        lines += [f"task_deref {p:#x} {off:#x} {n}" for p, off, n in task.derefs]
+    for abi, nr, arg, cap in entries:
+        lines.append(
+            f"sys {abi} {nr} {arg} {cap.when} {cap.kind} {cap.size} {cap.cap} {cap.elem_cap}"
+        )
+    return "\n".join(lines) + "\n"

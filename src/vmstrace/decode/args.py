@@ -1,0 +1,188 @@
+"""The common argument kinds decoders are built from (ints, fds, paths, flags, buffers).
+
+Each factory returns an :class:`Arg`; a family module composes a syscall's template
+from these in one line.  Kinds needing guest memory declare their Captures here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ..capture.spec import MAX_BYTES, Capture, fixed
+from .consts.fs import AT_FDCWD
+from .fmt import (
+    Ctx,
+    DecodeOptions,
+    Xlat,
+    buffer,
+    cstring,
+    flags,
+    hexnum,
+    octal,
+    ptr,
+    s32,
+    s64,
+    u32,
+    xlat,
+)
+from .registry import Arg
+
+PATH_MAX = 4096
+
+
+def _path_capture(opts: DecodeOptions) -> tuple[Capture, ...]:
+    return (Capture("str", "both", "-", PATH_MAX),)
+
+
+def _str_capture(opts: DecodeOptions) -> tuple[Capture, ...]:
+    # one byte past -s tells whether the string goes on (strace prints "..." then)
+    return (Capture("str", "both", "-", min(opts.strsize + 1, MAX_BYTES)),)
+
+
+# --- plain numbers -------------------------------------------------------------------
+
+INT = Arg(lambda c, i: str(s32(c.a(i))))  # C int (fds, pids, counts)
+UINT = Arg(lambda c, i: str(u32(c.a(i))))  # unsigned int
+LONG = Arg(lambda c, i: str(s64(c.a(i))))  # long, off_t, loff_t
+ULONG = Arg(lambda c, i: str(c.a(i)))  # size_t, unsigned long
+HEX = Arg(lambda c, i: hexnum(c.a(i)))  # undecoded: strace's %#lx
+PTR = Arg(lambda c, i: ptr(c.a(i)))  # an address strace does not follow
+FD = INT
+
+
+def _dirfd(c: Ctx, i: int) -> str:
+    fd = s32(c.a(i))
+    return "AT_FDCWD" if fd == AT_FDCWD and not c.opts.raw else str(fd)
+
+
+DIRFD = Arg(_dirfd)
+MODE = Arg(lambda c, i: octal(u32(c.a(i))))
+
+
+def _path(c: Ctx, i: int) -> str:
+    return cstring(c.a(i), c.mem(i), None)
+
+
+PATH = Arg(_path, _path_capture)  # paths are never cut by -s
+
+
+def _str(c: Ctx, i: int) -> str:
+    return cstring(c.a(i), c.mem(i), c.opts.strsize)
+
+
+STR = Arg(_str, _str_capture)  # a string cut at -s (names, values)
+
+
+def FLAGS(table: Xlat, zero: str = "0", bits32: bool = True) -> Arg:  # noqa: N802
+    """A bit set: ``A|B|0x40``."""
+
+    def render(c: Ctx, i: int) -> str:
+        v = u32(c.a(i)) if bits32 else c.a(i)
+        return flags(v, table, c.opts, zero)
+
+    return Arg(render)
+
+
+def XLAT(table: Mapping[int, str], unknown: str = "", signed: bool = False) -> Arg:  # noqa: N802
+    """One value from a table; ``unknown`` names the comment for unknown values."""
+
+    def render(c: Ctx, i: int) -> str:
+        v = s32(c.a(i)) if signed else u32(c.a(i))
+        return xlat(v, table, c.opts, unknown)
+
+    return Arg(render)
+
+
+def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802
+    """Data the caller passes in (write's buf), ``len_arg`` bytes long."""
+
+    def render(c: Ctx, i: int) -> str:
+        return buffer(c.a(i), c.mem(i), c.a(len_arg), c.opts.strsize, force_hex)
+
+    def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
+        return (Capture("buf", "entry", f"a{len_arg}", min(opts.strsize, MAX_BYTES)),)
+
+    return Arg(render, captures)
+
+
+def RBUF(force_hex: bool = False) -> Arg:  # noqa: N802
+    """Data the kernel fills (read's buf); its length is the return value."""
+
+    def render(c: Ctx, i: int) -> str:
+        if c.failed or c.ret is None:
+            return ptr(c.a(i))
+        return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize, force_hex)
+
+    def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
+        return (Capture("buf", "exit", "ret", min(opts.strsize, MAX_BYTES)),)
+
+    return Arg(render, captures)
+
+
+def OUTSTR() -> Arg:
+    """A string the kernel fills (getcwd, readlink); ``ret`` bytes, path-like."""
+
+    def render(c: Ctx, i: int) -> str:
+        if c.failed or c.ret is None:
+            return ptr(c.a(i))
+        m = c.exit_mem(i)
+        if m is None or (m.fault and not m.data):
+            return ptr(c.a(i))
+        return buffer(c.a(i), m, c.ret, PATH_MAX)
+
+    def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
+        return (Capture("buf", "exit", "ret", PATH_MAX),)
+
+    return Arg(render, captures)
+
+
+StructFmt = Callable[[Ctx, bytes], str]
+
+
+def OUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
+    """A struct the kernel fills: shown from exit memory when the call succeeded."""
+
+    def render(c: Ctx, i: int) -> str:
+        data = c.out_data(i, size)
+        return ptr(c.a(i)) if data is None else fmt(c, data)
+
+    return Arg(render, lambda opts: (fixed(size, "exit"),))
+
+
+def IN(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
+    """A struct the caller passes: shown from entry memory."""
+
+    def render(c: Ctx, i: int) -> str:
+        data = c.in_data(i, size)
+        return ptr(c.a(i)) if data is None else fmt(c, data)
+
+    return Arg(render, lambda opts: (fixed(size, "entry"),))
+
+
+def INOUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
+    """A struct read and written back (the exit value is shown when it exists)."""
+
+    def render(c: Ctx, i: int) -> str:
+        if not c.a(i):
+            return "NULL"
+        m = c.mem(i)
+        if m is None or len(m.data) < size:
+            return ptr(c.a(i))
+        return fmt(c, m.data[:size])
+
+    return Arg(render, lambda opts: (fixed(size, "both"),))
+
+
+def INT_OUT() -> Arg:
+    """An int the kernel stores through a pointer, shown as ``[42]``."""
+    return OUT(4, lambda c, d: f"[{s32(int.from_bytes(d[:4], 'little'))}]")
+
+
+def ret_hex(c: Ctx) -> str:
+    assert c.ret is not None
+    return f"{c.ret & ((1 << 64) - 1):#x}"
+
+
+def ret_octal(c: Ctx) -> str:
+    assert c.ret is not None
+    return octal(c.ret)

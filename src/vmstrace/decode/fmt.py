@@ -1,0 +1,237 @@
+"""Formatting primitives shared by every decoder: strings, numbers, flags, pointers.
+
+Everything here renders the way strace 6.x does by default, so the decoders only pick
+which primitive fits an argument.  Nothing here raises on odd input: guest memory is
+hostile, and an unreadable or short value falls back to the raw number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..trace.events import Mem, Syscall
+
+MASK64 = (1 << 64) - 1
+
+# A table of (value, name) pairs, in the order strace prints flag names.
+Xlat = Sequence[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How much to print: ``strsize`` is strace ``-s``, ``raw`` is strace ``-X raw``."""
+
+    strsize: int = 32
+    raw: bool = False
+
+
+# --- numbers -------------------------------------------------------------------------
+
+
+def s32(v: int) -> int:
+    """The low 32 bits as a signed C int (how the kernel reads an ``int`` argument)."""
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
+def u32(v: int) -> int:
+    return v & 0xFFFFFFFF
+
+
+def s64(v: int) -> int:
+    v &= MASK64
+    return v - (1 << 64) if v >> 63 else v
+
+
+def hexnum(v: int) -> str:
+    """C's ``%#lx``: ``0`` for zero, ``0x...`` otherwise."""
+    return f"{v:#x}" if v else "0"
+
+
+def ptr(v: int) -> str:
+    """strace's printaddr: NULL or the address in hex."""
+    return f"{v & MASK64:#x}" if v & MASK64 else "NULL"
+
+
+def octal(v: int, width: int = 3) -> str:
+    """Modes and masks: ``0644``; zero prints as ``000`` like strace's ``%#03o``."""
+    return "0" + format(v, "o").rjust(width - 1, "0") if v else "0" * width
+
+
+# --- strings -------------------------------------------------------------------------
+
+_ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
+
+
+def quote(data: bytes, force_hex: bool = False) -> str:
+    """Quote bytes as strace's string_quote does (without the ``...`` suffix).
+
+    Printable ASCII stays, ``"`` and ``\\`` are escaped, ``\\t\\n\\v\\f\\r`` use their
+    C names, anything else is octal in the fewest digits unless the next byte is an
+    octal digit (then three digits, so the escape cannot swallow it).  With
+    ``force_hex`` (getrandom's buffer) every byte is ``\\xNN``.
+    """
+    if force_hex:
+        return '"' + "".join(f"\\x{b:02x}" for b in data) + '"'
+    out = ['"']
+    n = len(data)
+    for i, b in enumerate(data):
+        if b == 0x22:
+            out.append('\\"')
+        elif b == 0x5C:
+            out.append("\\\\")
+        elif 0x20 <= b < 0x7F:
+            out.append(chr(b))
+        elif b in _ESCAPES:
+            out.append(_ESCAPES[b])
+        elif i + 1 < n and 0x30 <= data[i + 1] <= 0x37:
+            out.append(f"\\{b:03o}")
+        else:
+            out.append(f"\\{b:o}")
+    out.append('"')
+    return "".join(out)
+
+
+def readable(mem: Mem | None) -> bool:
+    """Whether a read produced anything to print (a fault with no bytes did not)."""
+    return mem is not None and not (mem.fault and not mem.data)
+
+
+def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
+    """A NUL-terminated string, cut at ``limit`` bytes with ``...`` (None: no cut)."""
+    if not addr:
+        return "NULL"
+    if mem is None or not readable(mem):
+        return ptr(addr)
+    data = mem.data
+    nul = data.find(b"\0")
+    more = mem.truncated or mem.fault
+    if nul >= 0:
+        data, more = data[:nul], False
+    if limit is not None and len(data) > limit:
+        data, more = data[:limit], True
+    return quote(data) + ("..." if more else "")
+
+
+def buffer(
+    addr: int, mem: Mem | None, length: int, strsize: int, force_hex: bool = False
+) -> str:
+    """A counted buffer (write's data): ``length`` bytes, shown up to ``strsize``."""
+    if not addr:
+        return "NULL"
+    if length == 0:
+        return '""'
+    if mem is None or not readable(mem):
+        return ptr(addr)
+    shown = min(length, strsize)
+    data = mem.data[:shown]
+    more = length > len(data)
+    return quote(data, force_hex) + ("..." if more else "")
+
+
+# --- symbolic constants --------------------------------------------------------------
+
+
+def xlat(value: int, table: Mapping[int, str], opts: DecodeOptions, unknown: str = "") -> str:
+    """One value from a table; an unknown one prints in hex with ``/* X_??? */``.
+
+    ``unknown`` is the comment's prefix (``F_``); empty: print the bare number.
+    """
+    name = None if opts.raw else table.get(value)
+    if name is not None:
+        return name
+    if unknown and not opts.raw:
+        return f"{hexnum(value)} /* {unknown}??? */"
+    return hexnum(value) if unknown else str(value)
+
+
+def flags(
+    value: int,
+    table: Xlat,
+    opts: DecodeOptions,
+    zero: str = "0",
+) -> str:
+    """A bit set as ``A|B|0x40``: known names in table order, the rest in hex."""
+    if opts.raw:
+        return hexnum(value)
+    if value == 0:
+        return zero
+    names = []
+    rest = value
+    for bit, name in table:
+        if bit and rest & bit == bit:
+            names.append(name)
+            rest &= ~bit
+    if rest:
+        names.append(f"{rest:#x}")
+    return "|".join(names)
+
+
+def xlat_flags(
+    value: int,
+    field_mask: int,
+    field: Mapping[int, str],
+    table: Xlat,
+    opts: DecodeOptions,
+) -> str:
+    """A value with an enumerated field (O_ACCMODE, MAP_TYPE) plus flag bits."""
+    if opts.raw:
+        return hexnum(value)
+    head = field.get(value & field_mask)
+    rest = value & ~field_mask if head is not None else value
+    parts = [head] if head is not None else []
+    if rest or not parts:
+        tail = flags(rest, table, opts)
+        parts.append(tail)
+    return "|".join(parts)
+
+
+# --- the per-call context ------------------------------------------------------------
+
+
+class Ctx:
+    """What a decoder sees: the call, the options, and typed views of its arguments."""
+
+    def __init__(self, call: Syscall, opts: DecodeOptions) -> None:
+        self.call = call
+        self.opts = opts
+        self.args = tuple(a & MASK64 for a in call.entry.args)
+        self.ret = call.ret
+
+    @property
+    def failed(self) -> bool:
+        """The call returned an error (or did not return: there is no output to show)."""
+        return self.ret is None or -4095 <= self.ret <= -1
+
+    def a(self, i: int) -> int:
+        return self.args[i] if 0 <= i < len(self.args) else 0
+
+    def mem(self, i: int) -> Mem | None:
+        return self.call.mem(i)
+
+    def entry_mem(self, i: int) -> Mem | None:
+        return self.call.entry.mem.get(i)
+
+    def exit_mem(self, i: int) -> Mem | None:
+        if self.call.exit is None:
+            return None
+        return self.call.exit.mem.get(i)
+
+    def out_data(self, i: int, size: int) -> bytes | None:
+        """An output struct of ``size`` bytes, or None when it is not to be shown."""
+        if self.failed or not self.a(i):
+            return None
+        m = self.exit_mem(i)
+        if m is None or len(m.data) < size:
+            return None
+        return m.data[:size]
+
+    def in_data(self, i: int, size: int) -> bytes | None:
+        """An input struct of ``size`` bytes read at entry (or re-read at exit)."""
+        if not self.a(i):
+            return None
+        m = self.mem(i)
+        if m is None or len(m.data) < size:
+            return None
+        return m.data[:size]

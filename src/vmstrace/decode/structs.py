@@ -1,0 +1,185 @@
+"""Renderers for the kernel structures several families share.
+
+Layouts are x86-64 as in the Linux UAPI headers named on each; output is strace's
+default (abbreviated, no ``-v``) form.  Each renderer takes exactly the struct's bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .consts import fs, signals
+from .fmt import Ctx, flags, hexnum, octal, ptr, quote
+
+# --- time (linux/time_types.h: __kernel_timespec, __kernel_old_timeval) --------------
+
+TIMESPEC_SIZE = 16
+TIMEVAL_SIZE = 16
+
+
+def timespec(c: Ctx, d: bytes) -> str:
+    sec, nsec = struct.unpack_from("<qq", d)
+    return f"{{tv_sec={sec}, tv_nsec={nsec}}}"
+
+
+def timeval(c: Ctx, d: bytes) -> str:
+    sec, usec = struct.unpack_from("<qq", d)
+    return f"{{tv_sec={sec}, tv_usec={usec}}}"
+
+
+# --- file status (asm/stat.h struct stat, x86-64: 144 bytes) -------------------------
+
+STAT_SIZE = 144
+
+
+def mode(m: int, raw: bool = False) -> str:
+    """``S_IFREG|S_ISUID|0755``: file type, special bits, permissions in octal."""
+    if raw:
+        return octal(m)
+    parts = []
+    t = fs.FILE_TYPES.get(m & fs.S_IFMT)
+    rest = m
+    if t is not None:
+        parts.append(t)
+        rest &= ~fs.S_IFMT
+    for bit, name in fs.MODE_EXTRA:
+        if rest & bit:
+            parts.append(name)
+            rest &= ~bit
+    parts.append(octal(rest))
+    return "|".join(parts)
+
+
+def makedev(dev: int) -> str:
+    """glibc's gnu_dev_major/minor split of a 64-bit dev_t, printed as strace does."""
+    major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF & 0xFFFFFFFF)
+    minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF & 0xFFFFFFFF)
+    return f"makedev({major:#x}, {minor:#x})"
+
+
+def stat(c: Ctx, d: bytes) -> str:
+    (st_mode,) = struct.unpack_from("<I", d, 24)
+    (st_rdev,) = struct.unpack_from("<Q", d, 40)
+    (st_size,) = struct.unpack_from("<q", d, 48)
+    kind = st_mode & fs.S_IFMT
+    if kind in (0o20000, 0o60000):  # character / block device: the device number matters
+        tail = f"st_rdev={makedev(st_rdev)}"
+    else:
+        tail = f"st_size={st_size}"
+    return f"{{st_mode={mode(st_mode, c.opts.raw)}, {tail}, ...}}"
+
+
+# linux/stat.h struct statx: 256 bytes; the abbreviated form needs the first 48
+STATX_SIZE = 256
+
+
+def statx(c: Ctx, d: bytes) -> str:
+    (mask,) = struct.unpack_from("<I", d, 0)
+    (attrs,) = struct.unpack_from("<Q", d, 8)
+    (stx_mode,) = struct.unpack_from("<H", d, 28)
+    (size,) = struct.unpack_from("<Q", d, 40)
+    return (
+        f"{{stx_mask={flags(mask, fs.STATX_MASK, c.opts)}, "
+        f"stx_attributes={flags(attrs, fs.STATX_ATTRS, c.opts)}, "
+        f"stx_mode={mode(stx_mode, c.opts.raw)}, stx_size={size}, ...}}"
+    )
+
+
+# --- signals (asm/signal.h: kernel sigset_t is 64 bits on x86-64) --------------------
+
+SIGSET_SIZE = 8
+
+
+def sigset_bits(mask: int, nsig: int = signals.NSIG) -> str:
+    """``[USR1 CHLD]``, or ``~[...]`` of the complement when more than half are set."""
+    present = [s for s in range(1, nsig + 1) if mask >> (s - 1) & 1]
+    if len(present) * 2 > nsig:
+        absent = [s for s in range(1, nsig + 1) if not mask >> (s - 1) & 1]
+        return "~[" + " ".join(signals.SHORT.get(s, str(s)) for s in absent) + "]"
+    return "[" + " ".join(signals.SHORT.get(s, str(s)) for s in present) + "]"
+
+
+def sigset(c: Ctx, d: bytes) -> str:
+    return sigset_bits(int.from_bytes(d[:8], "little"))
+
+
+def signame(sig: int, raw: bool = False) -> str:
+    if raw:
+        return str(sig)
+    return signals.SIGNALS.get(sig, str(sig))
+
+
+# kernel struct sigaction (x86-64): handler, flags, restorer, mask = 32 bytes
+SIGACTION_SIZE = 32
+
+
+def sigaction(c: Ctx, d: bytes) -> str:
+    handler, sa_flags, restorer, mask = struct.unpack_from("<QQQQ", d)
+    h = signals.HANDLERS.get(handler) if not c.opts.raw else None
+    parts = [
+        f"sa_handler={h if h is not None else ptr(handler)}",
+        f"sa_mask={sigset_bits(mask)}",
+        f"sa_flags={flags(sa_flags, signals.SA_FLAGS, c.opts)}",
+    ]
+    if sa_flags & signals.SA_RESTORER:
+        parts.append(f"sa_restorer={ptr(restorer)}")
+    return "{" + ", ".join(parts) + "}"
+
+
+# --- process -------------------------------------------------------------------------
+
+
+def wait_status(status: int, raw: bool = False) -> str:
+    """The ``[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`` form of a wait status."""
+    s = status & 0xFFFFFFFF
+    if raw:
+        return f"[{s:#x}]"
+    low = s & 0x7F
+    if (s & 0xFF) == 0x7F:
+        text = f"WIFSTOPPED(s) && WSTOPSIG(s) == {signame((s >> 8) & 0xFF)}"
+        rest = s & ~0xFFFF
+    elif s == 0xFFFF:
+        text = "WIFCONTINUED(s)"
+        rest = 0
+    elif low == 0:
+        text = f"WIFEXITED(s) && WEXITSTATUS(s) == {(s >> 8) & 0xFF}"
+        rest = s & ~0xFFFF
+    else:
+        text = f"WIFSIGNALED(s) && WTERMSIG(s) == {signame(low)}"
+        if s & 0x80:
+            text += " && WCOREDUMP(s)"
+        rest = s & ~0xFFFF
+    tail = f" | {rest:#x}" if rest else ""
+    return f"[{{{text}}}{tail}]"
+
+
+def rlim(v: int) -> str:
+    if v == (1 << 64) - 1:
+        return "RLIM64_INFINITY"
+    if v > 1024 and v % 1024 == 0:
+        return f"{v // 1024}*1024"
+    return str(v)
+
+
+RLIMIT_SIZE = 16
+
+
+def rlimit(c: Ctx, d: bytes) -> str:
+    cur, mx = struct.unpack_from("<QQ", d)
+    return f"{{rlim_cur={rlim(cur)}, rlim_max={rlim(mx)}}}"
+
+
+# linux/utsname.h struct new_utsname: six 65-byte fields
+UTSNAME_SIZE = 6 * 65
+
+
+def utsname(c: Ctx, d: bytes) -> str:
+    def field(k: int) -> str:
+        raw = d[k * 65 : (k + 1) * 65]
+        return quote(raw.split(b"\0", 1)[0])
+
+    return f"{{sysname={field(0)}, nodename={field(1)}, ...}}"
+
+
+def u64_list(c: Ctx, d: bytes) -> str:
+    return f"[{hexnum(int.from_bytes(d[:8], 'little'))}]"

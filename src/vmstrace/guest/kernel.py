@@ -1,0 +1,147 @@
+"""Fetch the default guest kernel: Debian's cloud kernel, unpacked into the cache.
+
+``linux-image-cloud-amd64`` is a metapackage that depends on the current versioned
+kernel package (``linux-image-6.1.0-56-cloud-amd64``). apt resolves it, ``apt-get
+download`` fetches the .deb and ``dpkg-deb -x`` unpacks it under
+``CACHE/kernels/<release>/root``; the vmlinuz is at ``root/boot/vmlinuz-<release>``. The
+cloud flavour has what the guest needs built in (8250 serial, devtmpfs, gzip initramfs,
+ACPI power-off), so no modules are loaded.
+
+The resolved release is remembered in ``CACHE/kernels/<line>.release``, so later calls
+are offline and instant. ``line="6.12"`` picks the newest 6.12 metapackage version, which
+bookworm-backports provides.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from vmstrace.errors import VmstraceError
+
+META_PACKAGE = "linux-image-cloud-amd64"
+BACKPORTS = "bookworm-backports"
+
+
+def fetch_default_kernel(cache_dir: Path, line: str | None = None) -> Path:
+    """Returns the path of the default guest's vmlinuz, downloading it on first use.
+
+    ``line`` (e.g. ``"6.12"``) selects a kernel series other than the distribution's
+    default candidate.
+    """
+    kernels = cache_dir / "kernels"
+    stamp = kernels / f"{META_PACKAGE}-{line or 'default'}.release"
+    if stamp.is_file():
+        release = stamp.read_text().strip()
+        vmlinuz = _vmlinuz(kernels, release)
+        if release and vmlinuz.is_file():
+            return vmlinuz
+    package, version = _resolve(line)
+    release = package.removeprefix("linux-image-")
+    vmlinuz = _vmlinuz(kernels, release)
+    if not vmlinuz.is_file():
+        deb = _download(cache_dir / "debs", package, version)
+        _unpack(deb, kernels / release)
+        if not vmlinuz.is_file():
+            raise VmstraceError(
+                f"{deb.name} holds no boot/vmlinuz-{release}: pass a kernel with --kernel."
+            )
+    kernels.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(release + "\n")
+    return vmlinuz
+
+
+def _vmlinuz(kernels: Path, release: str) -> Path:
+    return kernels / release / "root" / "boot" / f"vmlinuz-{release}"
+
+
+def _run(argv: list[str], cwd: Path | None = None) -> str:
+    try:
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    except FileNotFoundError as err:
+        raise VmstraceError(
+            f"{argv[0]} not found: fetching the default kernel needs Debian's apt tools. "
+            "On another system, pass a kernel with --kernel."
+        ) from err
+    if proc.returncode != 0:
+        raise VmstraceError(
+            f"`{' '.join(argv)}` failed (exit {proc.returncode}): {proc.stderr.strip()}\n"
+            "Check the network and run `apt-get update`, or pass a kernel with --kernel."
+        )
+    return proc.stdout
+
+
+def candidate_versions(policy: str) -> tuple[str | None, list[str]]:
+    """Parses ``apt-cache policy PKG``: (the candidate, all versions newest first)."""
+    candidate = None
+    versions = []
+    in_table = False
+    for text in policy.splitlines():
+        if m := re.match(r"\s*Candidate:\s*(\S+)", text):
+            candidate = None if m[1] == "(none)" else m[1]
+        elif re.match(r"\s*Version table:", text):
+            in_table = True
+        elif in_table and (m := re.match(r"\s*(?:\*\*\*\s+)?(\S+)\s+-?\d+\s*$", text)):
+            versions.append(m[1])
+    return candidate, versions
+
+
+def kernel_dependency(show: str) -> tuple[str, str]:
+    """Parses ``apt-cache show META=VERSION``: the versioned kernel package and its version."""
+    for text in show.splitlines():
+        if text.startswith("Depends:"):
+            for dep in text.removeprefix("Depends:").split(","):
+                m = re.match(r"\s*(linux-image-\S+)(?:\s+\(=\s*([^)\s]+)\))?", dep)
+                if m and m[1] != META_PACKAGE:
+                    return m[1], m[2] or ""
+    raise VmstraceError(
+        f"cannot tell which kernel package {META_PACKAGE} depends on: pass a kernel with --kernel."
+    )
+
+
+def _resolve(line: str | None) -> tuple[str, str]:
+    candidate, versions = candidate_versions(_run(["apt-cache", "policy", META_PACKAGE]))
+    if line is None:
+        version = candidate
+        if version is None:
+            raise VmstraceError(
+                f"apt knows no {META_PACKAGE}: run `apt-get update` (Debian), "
+                "or pass a kernel with --kernel."
+            )
+    else:
+        matching = [v for v in versions if v == line or v.startswith(line + ".")]
+        if not matching:
+            raise VmstraceError(
+                f"apt has no {META_PACKAGE} {line}.x (versions: {', '.join(versions) or 'none'}). "
+                f"Enable {BACKPORTS} (a deb822 file in /etc/apt/sources.list.d with "
+                f"Suites: {BACKPORTS}) and run `apt-get update`."
+            )
+        version = matching[0]  # apt lists the version table newest first
+    show = _run(["apt-cache", "show", f"{META_PACKAGE}={version}"])
+    return kernel_dependency(show)
+
+
+def _download(debs: Path, package: str, version: str) -> Path:
+    debs.mkdir(parents=True, exist_ok=True)
+    # apt-get names the file PACKAGE_VERSION_ARCH.deb with ':' (epochs) written as %3a.
+    pattern = f"{package}_{version.replace(':', '%3a')}_*.deb" if version else f"{package}_*.deb"
+    found = sorted(debs.glob(pattern))
+    if not found:
+        # apt warns that it cannot drop privileges to _apt for a root-owned directory:
+        # harmless, the download still happens as root.
+        _run(["apt-get", "download", f"{package}={version}" if version else package], cwd=debs)
+        found = sorted(debs.glob(pattern))
+    if not found:
+        raise VmstraceError(f"apt-get download left no {pattern} in {debs}")
+    return found[-1]
+
+
+def _unpack(deb: Path, dest: Path) -> None:
+    tmp = dest / "root.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    _run(["dpkg-deb", "-x", str(deb), str(tmp)])
+    shutil.rmtree(dest / "root", ignore_errors=True)
+    tmp.rename(dest / "root")

@@ -1,0 +1,87 @@
+"""Starting QEMU: the command line for a guest with the capture plugin and four serial lines.
+
+ttyS0 is the guest console (boot log), ttyS1 and ttyS2 carry the traced command's stdout
+and stderr, ttyS3 is the control line on which the guest's init reports READY and the
+command's exit status (guest/init.sh).  Each line is a pipe whose write end QEMU opens
+as /dev/fd/N, so nothing touches the disk and a dead QEMU closes every line.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from vmstrace.errors import VmstraceError
+
+QEMU = "qemu-system-x86_64"
+MIN_VERSION = (10, 0)
+SERIAL_LINES = ("console", "stdout", "stderr", "control")
+KERNEL_APPEND = "console=ttyS0 panic=-1 quiet loglevel=3"
+
+
+@dataclass(frozen=True)
+class GuestConfig:
+    kernel: Path
+    initrd: Path
+    memory_mb: int = 512
+    smp: int = 1
+    cpu: str = "max"
+    append: str = KERNEL_APPEND
+
+
+def find_qemu() -> str:
+    """The QEMU binary, checked for the plugin API vmstrace needs (QEMU ≥ 10.0)."""
+    path = shutil.which(QEMU)
+    fix = (
+        "install QEMU 10 from bookworm-backports: `make setup` (or apt-get install "
+        "-t bookworm-backports qemu-system-x86)"
+    )
+    if path is None:
+        raise VmstraceError(f"{QEMU} not found; {fix}")
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise VmstraceError(f"{path} --version failed ({err}); {fix}") from err
+    m = re.search(r"version (\d+)\.(\d+)", out.stdout)
+    if m is None:
+        raise VmstraceError(f"cannot read the version of {path}; {fix}")
+    version = (int(m.group(1)), int(m.group(2)))
+    if version < MIN_VERSION:
+        raise VmstraceError(
+            f"{path} is QEMU {version[0]}.{version[1]}; vmstrace needs QEMU "
+            f"{MIN_VERSION[0]}.{MIN_VERSION[1]} or newer for its plugin API; {fix}"
+        )
+    return path
+
+
+def qemu_command(
+    qemu: str,
+    cfg: GuestConfig,
+    serial_fds: dict[str, int],
+    plugin: Path | None = None,
+    plugin_args: dict[str, str] | None = None,
+) -> list[str]:
+    cmd = [
+        qemu,
+        "-accel", "tcg,thread=multi" if cfg.smp > 1 else "tcg",
+        "-cpu", cfg.cpu,
+        "-m", str(cfg.memory_mb),
+        "-smp", str(cfg.smp),
+        "-display", "none",
+        "-monitor", "none",
+        "-nodefaults",
+        "-no-reboot",
+        "-kernel", str(cfg.kernel),
+        "-initrd", str(cfg.initrd),
+        "-append", cfg.append,
+    ]  # fmt: skip
+    for i, line in enumerate(SERIAL_LINES):
+        cmd += ["-chardev", f"file,id={line},path=/dev/fd/{serial_fds[line]}"]
+        cmd += ["-device", f"isa-serial,chardev={line},index={i}"]
+    if plugin is not None:
+        args = ",".join(f"{k}={v}" for k, v in (plugin_args or {}).items())
+        cmd += ["-plugin", f"{plugin},{args}" if args else str(plugin)]
+    return cmd

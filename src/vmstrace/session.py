@@ -1,0 +1,355 @@
+"""One traced run: boot the guest under QEMU with the capture plugin, run the command,
+stream its system calls through pairing → decoding → attribution → sinks.
+
+    QEMU + plugin ──records (pipe)──▶ RecordReader ─▶ Pairer ─▶ ProcessTree filter
+        │                                               ─▶ decode ─▶ sinks (text, JSON)
+        └─ ttyS0 console log, ttyS1/2 command stdout/stderr, ttyS3 control (READY, EXIT n)
+
+Whatever happens (timeout, panic, Ctrl-C, a bad record), the events traced so far are
+flushed to the sinks and the counts close the JSON stream before the error is raised.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from vmstrace import decode
+from vmstrace.capture.plugin import plugin_path
+from vmstrace.capture.records import RecordReader, StreamError
+from vmstrace.capture.spec import render_spec
+from vmstrace.errors import VmstraceError
+from vmstrace.guest.qemu import SERIAL_LINES, GuestConfig, find_qemu, qemu_command
+from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
+from vmstrace.trace.attribution import ProcessTree, decode_task
+from vmstrace.trace.events import Syscall
+from vmstrace.trace.pairing import NO_RETURN, Pairer
+
+F_SETPIPE_SZ = 1031
+
+
+def cache_dir() -> Path:
+    path = Path(os.environ.get("VMSTRACE_CACHE", Path.home() / ".cache" / "vmstrace"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass
+class RunOptions:
+    argv: list[str]
+    adds: list[tuple[Path, str]] = field(default_factory=list)
+    kernel: Path | None = None
+    initrd: Path | None = None
+    memory_mb: int = 512
+    smp: int = 1
+    cpu: str = "max"
+    trace_all: bool = False
+    trace: bool = True
+    strsize: int = 32
+    boot_timeout: float = 120.0
+    timeout: float | None = None
+
+
+@dataclass
+class GuestStatus:
+    """What the guest's init said on the control line, and what the console showed."""
+
+    ready: threading.Event = field(default_factory=threading.Event)
+    exit_status: int | None = None
+    not_found: str | None = None
+    console_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+    panic: str | None = None
+    killed_for: str | None = None
+
+
+@dataclass
+class RunResult:
+    exit_status: int
+    counts: TraceCounts
+
+
+def _relay(fd: int, write: Callable[[bytes], None]) -> None:
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        while chunk := f.read(65536):
+            write(chunk)
+
+
+def _write_to(stream: BinaryIO) -> Callable[[bytes], None]:
+    def write(chunk: bytes) -> None:
+        stream.write(chunk)
+        stream.flush()
+
+    return write
+
+
+def _control(fd: int, status: GuestStatus) -> None:
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        buf = b""
+        while chunk := f.read(4096):
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                words = line.decode("utf-8", "replace").strip().split(" ", 2)
+                if words[:2] == ["VMSTRACE", "READY"]:
+                    status.ready.set()
+                elif words[:2] == ["VMSTRACE", "EXIT"] and len(words) == 3:
+                    try:
+                        status.exit_status = int(words[2])
+                    except ValueError:
+                        pass
+                elif words[:2] == ["VMSTRACE", "NOTFOUND"] and len(words) == 3:
+                    status.not_found = words[2]
+
+
+def _console(fd: int, status: GuestStatus, log: Path) -> None:
+    with os.fdopen(fd, "rb", buffering=0) as f, log.open("wb") as out:
+        buf = b""
+        while chunk := f.read(65536):
+            out.write(chunk)
+            out.flush()
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                text = line.decode("utf-8", "replace").rstrip("\r")
+                status.console_tail.append(text)
+                if "Kernel panic" in text and status.panic is None:
+                    status.panic = text.strip()
+
+
+class Decoder:
+    """Turns a paired Syscall into the TraceEvent every sink receives."""
+
+    def __init__(self, strsize: int) -> None:
+        self.opts = decode.DecodeOptions(strsize=strsize)
+
+    def __call__(self, call: Syscall) -> TraceEvent:
+        e, x = call.entry, call.exit
+        who = e.who
+        try:
+            args = tuple(decode.decode_args(call, self.opts))
+            ret_text = decode.format_return(call, self.opts)
+            error = decode.error_name(call)
+        except Exception as err:  # a decoder bug must not lose the event
+            args = tuple(hex(a) for a in e.args)
+            ret_text = f"{call.ret} /* decoder error: {type(err).__name__} */"
+            error = None
+        return TraceEvent(
+            ts=e.ts,
+            ts_exit=None if x is None else x.ts,
+            vcpu=e.vcpu,
+            pid=who.pid,
+            tid=who.tid,
+            ppid=who.ppid,
+            comm=who.comm,
+            cr3=who.cr3,
+            nr=e.nr,
+            name=decode.syscall_name(e.abi, e.nr),
+            abi=e.abi,
+            args=args,
+            ret=call.ret,
+            ret_text=ret_text,
+            error=error,
+        )
+
+
+def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | None]:
+    """Kernel, initramfs and capture spec for a run; every input checked first."""
+    from vmstrace.guest.image import build_default_initramfs, concat_initrd, make_overlay
+    from vmstrace.guest.kernel import fetch_default_kernel
+    from vmstrace.kernel.layout import load_layout
+
+    cache = cache_dir()
+    for host, _ in opts.adds:
+        if not host.exists():
+            raise VmstraceError(f"--add: {host} does not exist")
+    if opts.kernel is not None and not opts.kernel.is_file():
+        raise VmstraceError(f"--kernel: {opts.kernel} does not exist")
+    if opts.initrd is not None and not opts.initrd.is_file():
+        raise VmstraceError(f"--initrd: {opts.initrd} does not exist")
+    kernel = opts.kernel or fetch_default_kernel(cache)
+    spec = None
+    if opts.trace:
+        layout = load_layout(kernel, cache)
+        spec = render_spec(layout.to_task_read(), decode.capture_entries(
+            decode.DecodeOptions(strsize=opts.strsize)))
+    base = opts.initrd or build_default_initramfs(cache)
+    overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
+    initrd = concat_initrd(base, overlay, workdir / "initrd.img")
+    cfg = GuestConfig(kernel=kernel, initrd=initrd, memory_mb=opts.memory_mb, smp=opts.smp,
+                      cpu=opts.cpu)
+    return cfg, spec
+
+
+def run(opts: RunOptions, sinks: list[Sink], stdout: BinaryIO | None = None,
+        stderr: BinaryIO | None = None) -> RunResult:
+    """Boots the guest, runs ``opts.argv`` in it, and traces it into ``sinks``."""
+    if opts.smp < 1 or opts.smp > 32:
+        raise VmstraceError(f"--smp {opts.smp}: choose 1 to 32 vCPUs")
+    if opts.memory_mb < 128:
+        raise VmstraceError(f"-m {opts.memory_mb}: the guest needs at least 128 MB")
+    stdout = stdout or sys.stdout.buffer
+    stderr = stderr or sys.stderr.buffer
+    qemu = find_qemu()
+    plugin = plugin_path() if opts.trace else None
+    workdir = Path(tempfile.mkdtemp(prefix="vmstrace-"))
+    try:
+        cfg, spec = prepare_guest(opts, workdir)
+        return _run_guest(qemu, cfg, spec, plugin, opts, sinks, stdout, stderr, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | None,
+               opts: RunOptions, sinks: list[Sink], stdout: BinaryIO, stderr: BinaryIO,
+               workdir: Path) -> RunResult:
+    status = GuestStatus()
+    pipes = {line: os.pipe() for line in SERIAL_LINES}
+    rec_r, rec_w = os.pipe()
+    try:
+        fcntl.fcntl(rec_w, F_SETPIPE_SZ, 1 << 20)
+    except OSError:
+        pass  # a smaller pipe only costs more context switches
+    plugin_args = None
+    if plugin is not None and spec is not None:
+        (workdir / "spec.txt").write_text(spec)
+        plugin_args = {"out": f"/dev/fd/{rec_w}", "spec": str(workdir / "spec.txt")}
+    cmd = qemu_command(qemu, cfg, {k: w for k, (_, w) in pipes.items()}, plugin, plugin_args)
+    keep = [w for _, w in pipes.values()] + [rec_w]
+    proc = subprocess.Popen(cmd, pass_fds=keep, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    for fd in keep:
+        os.close(fd)
+    log = cache_dir() / "last-console.log"
+    threads = [
+        threading.Thread(target=_console, args=(pipes["console"][0], status, log), daemon=True),
+        threading.Thread(target=_relay, args=(pipes["stdout"][0], _write_to(stdout)),
+                         daemon=True),
+        threading.Thread(target=_relay, args=(pipes["stderr"][0], _write_to(stderr)),
+                         daemon=True),
+        threading.Thread(target=_control, args=(pipes["control"][0], status), daemon=True),
+    ]
+    qemu_out: list[bytes] = []
+    threads.append(threading.Thread(
+        target=lambda: qemu_out.append(proc.stdout.read() if proc.stdout else b""),
+        daemon=True))
+    for t in threads:
+        t.start()
+    watchdog = threading.Thread(target=_watchdog, args=(proc, status, opts), daemon=True)
+    watchdog.start()
+
+    pairer = Pairer()
+    tree = ProcessTree(trace_all=opts.trace_all)
+    decoder = Decoder(opts.strsize)
+    shown = 0
+    reader: RecordReader | None = None
+    stream_error: Exception | None = None
+    interrupted = False
+    try:
+        with os.fdopen(rec_r, "rb", buffering=1 << 20) as stream:
+            if plugin is not None:
+                try:
+                    reader = RecordReader(stream, decode_task)
+                    for ev in reader:
+                        for call in pairer.feed(ev):
+                            shown += _emit(call, tree, decoder, sinks)
+                except StreamError as err:
+                    if reader is not None or proc.poll() is None:
+                        stream_error = err
+                    # else: QEMU failed before the plugin started; reported below
+        for call in pairer.drain():
+            shown += _emit(call, tree, decoder, sinks)
+    except KeyboardInterrupt:
+        interrupted = True
+        proc.kill()
+    finally:
+        proc.wait()
+        for t in threads:
+            t.join(timeout=5)
+        stats = pairer.stats
+        counts = TraceCounts(
+            produced=None if stats is None else stats.records,
+            delivered=0 if reader is None else reader.delivered,
+            dropped=None if stats is None else stats.dropped,
+            entries=pairer.counts.entries,
+            exits=pairer.counts.exits,
+            paired=pairer.counts.paired,
+            unfinished=pairer.counts.unfinished,
+            shown=shown,
+        )
+        for sink in sinks:
+            sink.close(counts)
+    if interrupted:
+        raise VmstraceError("interrupted; the trace so far was written")
+    _raise_for_guest(proc, status, stream_error, b"".join(qemu_out), opts, log)
+    assert status.exit_status is not None
+    return RunResult(exit_status=status.exit_status, counts=counts)
+
+
+def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink]) -> int:
+    if not tree.wants(call):
+        return 0
+    ev = decoder(call)
+    for sink in sinks:
+        sink.event(ev)
+    if call.entry.nr in NO_RETURN[call.entry.abi] and call.entry.nr in (231, 252):
+        code = call.entry.args[0] & 0xFF
+        for sink in sinks:
+            sink.note(ev.tid, f"+++ exited with {code} +++", ev.comm)
+    return 1
+
+
+def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptions) -> None:
+    if not status.ready.wait(opts.boot_timeout):
+        if proc.poll() is None:
+            status.killed_for = "boot"
+            proc.kill()
+        return
+    if opts.timeout is not None:
+        try:
+            proc.wait(opts.timeout)
+        except subprocess.TimeoutExpired:
+            status.killed_for = "timeout"
+            proc.kill()
+
+
+def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus,
+                     stream_error: Exception | None, qemu_out: bytes, opts: RunOptions,
+                     log: Path) -> None:
+    tail = "\n".join(f"    {line}" for line in list(status.console_tail)[-12:])
+    if status.not_found is not None:
+        raise VmstraceError(
+            f"command not found in the guest: {status.not_found}\n"
+            f"copy it in with --add HOST_PATH:GUEST_PATH (a static binary, or with its "
+            f"libraries), or use a path that exists in the guest",
+            exit_code=127,
+        )
+    if status.killed_for == "boot":
+        raise VmstraceError(
+            f"the guest did not boot within {opts.boot_timeout:.0f} s (no READY from its init); "
+            f"check the kernel and initramfs, or raise --boot-timeout. Console "
+            f"({log}):\n{tail}"
+        )
+    if status.killed_for == "timeout":
+        raise VmstraceError(f"the command did not finish within --timeout {opts.timeout} s; "
+                            "the guest was stopped and the trace so far written")
+    if status.panic is not None:
+        raise VmstraceError(f"the guest kernel panicked: {status.panic}\nconsole ({log}):\n{tail}")
+    if stream_error is not None:
+        raise VmstraceError(f"{stream_error}")
+    if status.exit_status is None:
+        detail = qemu_out.decode("utf-8", "replace").strip()
+        raise VmstraceError(
+            f"QEMU exited with status {proc.returncode} before the command finished"
+            + (f":\n    {detail}" if detail else "")
+            + (f"\nconsole ({log}):\n{tail}" if tail else "")
+        )

@@ -1,0 +1,57 @@
+"""The sink protocol: where decoded events go (text, JSON lines, ...).
+
+Sinks receive finished, decoded events and the closing counts; they never decode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """One decoded system call, as every sink sees it."""
+
+    ts: int  # ns since trace start, at entry
+    ts_exit: int | None
+    vcpu: int
+    pid: int | None
+    tid: int | None
+    ppid: int | None
+    comm: str | None
+    cr3: int
+    nr: int
+    name: str
+    abi: str
+    args: tuple[str, ...]
+    ret: int | None
+    ret_text: str  # what strace prints after " = "
+    error: str | None
+
+
+@dataclass(frozen=True)
+class TraceCounts:
+    """Events produced by the plugin, delivered to and kept by the tracer."""
+
+    produced: int | None  # records the plugin wrote; None if QEMU died before saying
+    delivered: int  # records the tracer read
+    dropped: int | None
+    entries: int
+    exits: int
+    paired: int
+    unfinished: int
+    shown: int  # events that passed the filter and reached the sinks
+
+    @property
+    def complete(self) -> bool:
+        return self.produced is not None and self.produced == self.delivered and not self.dropped
+
+
+class Sink(Protocol):
+    def event(self, ev: TraceEvent) -> None: ...
+
+    def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
+        """A line that is not a syscall (`+++ exited with 0 +++`)."""
+
+    def close(self, counts: TraceCounts) -> None: ...

@@ -1,0 +1,92 @@
+"""Attribution: who made each call, from the guest kernel's own task_struct.
+
+The plugin copies the fields the capture spec names (kernel/layout.py chooses them from
+the guest kernel's BTF) out of the current task; this module turns those bytes into a
+TaskInfo, and keeps track of which processes belong to the traced command's tree.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from vmstrace.trace.events import Syscall, TaskInfo
+
+# The task bytes, in the order KernelLayout.to_task_read() lists them:
+# pid (s32), tgid (s32), comm (char[16]), real_parent->tgid (s32).
+TASK_BYTES = struct.Struct("<ii16si")
+
+LAUNCHER = "/vmstrace/bin/vmstrace-exec"
+EXECVE = {"x86_64": frozenset({59, 322}), "i386": frozenset({11, 358})}
+FORKS = {"x86_64": frozenset({56, 57, 58, 435}), "i386": frozenset({2, 120, 190, 435})}
+
+
+def decode_task(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
+    """TaskInfo from the task bytes; fields the plugin could not read are None."""
+    if not ok or len(data) < TASK_BYTES.size:
+        return TaskInfo(task=task, cr3=cr3)
+    tid, tgid, comm, ppid = TASK_BYTES.unpack_from(data)
+    name = comm.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+    return TaskInfo(task=task, cr3=cr3, pid=tgid, tid=tid, ppid=ppid, comm=name)
+
+
+def _path_arg(call: Syscall) -> str | None:
+    mem = call.entry.mem.get(0)
+    if call.exit is not None and 0 in call.exit.mem:
+        mem = call.exit.mem[0]
+    if mem is None or mem.fault:
+        return None
+    return mem.data.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+
+
+class ProcessTree:
+    """Decides which calls belong to the traced command and its descendants.
+
+    The guest's init runs the command through the launcher (guest/programs/
+    vmstrace-exec.c); the launcher's successful execve marks its pid as the root, and the
+    command's trace starts at the root's next execve (the command itself).  Descendants
+    join by their parent pid as the kernel records it (real_parent), so a child's first
+    calls count even when they reach us before the parent's fork returns.
+    """
+
+    def __init__(self, trace_all: bool = False) -> None:
+        self.trace_all = trace_all
+        self.root: int | None = None
+        self.started = False
+        self.pids: set[int] = set()
+
+    def wants(self, call: Syscall) -> bool:
+        who = call.entry.who
+        if self.trace_all:
+            return True
+        pid = who.pid
+        if pid is None:
+            return False
+        if self.root is None:
+            if self._is_launcher_exec(call):
+                self.root = pid
+            return False
+        if pid == self.root and not self.started:
+            if call.entry.nr in EXECVE[call.entry.abi]:
+                self.started = True
+                self.pids.add(pid)
+                return True
+            return False
+        if pid in self.pids:
+            self._note_child(call)
+            return True
+        if who.ppid is not None and who.ppid in self.pids:
+            self.pids.add(pid)
+            return True
+        return False
+
+    def _is_launcher_exec(self, call: Syscall) -> bool:
+        return (
+            call.entry.nr in EXECVE[call.entry.abi]
+            and call.ret == 0
+            and _path_arg(call) == LAUNCHER
+        )
+
+    def _note_child(self, call: Syscall) -> None:
+        ret = call.ret
+        if call.entry.nr in FORKS[call.entry.abi] and ret is not None and ret > 0:
+            self.pids.add(ret)  # a thread's tid joins too; harmless, it shares the tgid

@@ -1,0 +1,80 @@
+"""Pairing: each syscall exit joined with its entry, per guest thread.
+
+Threads are told apart by their task_struct address (one per thread while it lives);
+when the kernel's task could not be read, by address space and user stack pointer,
+which the kernel preserves across a syscall.  A thread may block in a call while other
+threads run, on this vCPU or another: the pending table holds one entry per thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall
+
+# Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
+NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
+
+
+def _key_entry(e: RawEntry) -> tuple[int, int]:
+    if e.who.task:
+        return (e.who.task, 0)
+    return (e.who.cr3 & ~0xFFF, e.sp)
+
+
+def _key_exit(x: RawExit) -> tuple[int, int]:
+    if x.who.task:
+        return (x.who.task, 0)
+    return (x.who.cr3 & ~0xFFF, x.sp)
+
+
+@dataclass
+class PairingCounts:
+    entries: int = 0
+    exits: int = 0
+    paired: int = 0
+    no_return: int = 0
+    unfinished: int = 0  # entries never matched (replaced by a newer entry, or trace end)
+    orphan_exits: int = 0
+
+
+class Pairer:
+    """Feeds on raw events in stream order, yields completed Syscalls."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[int, int], RawEntry] = {}
+        self.counts = PairingCounts()
+        self.stats: Stats | None = None
+
+    def feed(self, ev: RawEntry | RawExit | Stats) -> Iterator[Syscall]:
+        c = self.counts
+        if isinstance(ev, RawEntry):
+            c.entries += 1
+            if ev.nr in NO_RETURN[ev.abi]:
+                c.no_return += 1
+                yield Syscall(ev, None)
+                return
+            key = _key_entry(ev)
+            old = self.pending.pop(key, None)
+            if old is not None:
+                c.unfinished += 1
+                yield Syscall(old, None)
+            self.pending[key] = ev
+        elif isinstance(ev, RawExit):
+            c.exits += 1
+            entry = self.pending.pop(_key_exit(ev), None)
+            if entry is None:
+                c.orphan_exits += 1
+                return
+            c.paired += 1
+            yield Syscall(entry, ev)
+        else:
+            self.stats = ev
+
+    def drain(self) -> Iterator[Syscall]:
+        """At the end of the trace: the calls still in progress, without a return."""
+        for entry in sorted(self.pending.values(), key=lambda e: e.ts):
+            self.counts.unfinished += 1
+            yield Syscall(entry, None)
+        self.pending.clear()
