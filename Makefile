@@ -14,6 +14,7 @@ plugin: setup
 
 guest: setup plugin
 	@$(VENV)/bin/vmstrace prepare
+	@$(VENV)/bin/vmstrace prepare --line 6.12 >/dev/null
 
 run: guest
 	$(VENV)/bin/vmstrace run -- $(DEMO)

@@ -36,7 +36,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = VMSTRACE_QEMU_PLUGIN_VERSION;
 
 /* Hard ceilings: guest memory is hostile input. */
 #define MAX_NR 1024
-#define MAX_CAPS_PER_CALL 6
+#define MAX_CAPS_PER_CALL 16
 #define MAX_BYTES (1u << 16)
 #define MAX_ELEMS 1024u
 #define MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
@@ -242,9 +242,11 @@ static bool mem_u64(Vcpu *v, uint64_t addr, uint64_t *out)
     return mem(v, addr, out, 8);
 }
 
+/* The kernel half of the address space: 0xffff8... with 4-level paging, 0xff... with
+ * 5-level paging (LA57, which QEMU's `max` CPU model offers and Linux then uses). */
 static bool is_kernel_ptr(uint64_t p)
 {
-    return p >= 0xffff800000000000ull && p != ~0ull;
+    return (p >> 56) == 0xff && p != ~0ull;
 }
 
 static uint64_t current_task(Vcpu *v)
@@ -381,46 +383,55 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
         bool iov = c->kind == KIND_IOV;
         uint32_t ptr = abi == ABI_32 ? 4 : 8, esize = iov ? 2 * ptr : ptr;
         uint64_t count = iov ? capture_size(c, args, ret) : c->cap;
+        bool more = false;
         if (count > c->cap) {
             count = c->cap;
+            more = true;
         }
         if (count > MAX_ELEMS) {
             count = MAX_ELEMS;
+            more = true;
         }
-        /* The array itself: for strarr, read up to the NULL terminator. */
+        if (!iov) {
+            /* Count the pointers up to the NULL terminator (included), within the cap. */
+            uint64_t i = 0, p = 0;
+            for (; i < count; i++) {
+                p = 0;
+                if (!mem(v, addr + i * ptr, &p, ptr) || p == 0) {
+                    break;
+                }
+            }
+            more = i == count;
+            count = i < count ? i + 1 : count;
+        }
         size_t hoff = v->out->len;
         put_blob(v, c->arg, VMST_INDEX_TOP, flags | VMST_BLOB_ARRAY, addr, count * esize,
                  (uint32_t)(count * esize), false, budget);
         n = 1;
         struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+        if (more && !(h->flags & VMST_BLOB_FAULT)) {
+            h->flags |= VMST_BLOB_TRUNC;
+        }
         uint32_t have = h->len / esize;
-        uint8_t *elems = g_malloc(have * esize);
-        memcpy(elems, v->out->data + hoff + sizeof(*h), have * esize);
-        uint64_t remaining = at_exit && iov ? capture_size(&(Capture){.size_src = SIZE_RET},
-                                                           args, ret)
-                                            : UINT64_MAX;
+        uint8_t *elems = g_malloc((size_t)have * esize + 1);
+        memcpy(elems, v->out->data + hoff + sizeof(*h), (size_t)have * esize);
+        uint64_t remaining = at_exit && iov && ret >= 0 ? (uint64_t)ret : UINT64_MAX;
         for (uint32_t i = 0; i < have; i++) {
             uint64_t p = 0, len = c->elem_cap;
-            memcpy(&p, elems + i * esize, ptr);
+            memcpy(&p, elems + (size_t)i * esize, ptr);
             if (!iov && p == 0) {
-                /* End of the NULL-terminated array: keep the array blob up to here. */
-                h = (void *)(v->out->data + hoff);
-                if (h->flags & VMST_BLOB_TRUNC || h->len > (i + 1) * esize) {
-                    h->flags &= (uint8_t)~VMST_BLOB_TRUNC;
-                }
-                h->len = (i + 1) * esize;
                 break;
             }
             if (iov) {
-                memcpy(&len, elems + i * esize + ptr, ptr);
+                len = 0;
+                memcpy(&len, elems + (size_t)i * esize + ptr, ptr);
                 if (len > remaining) {
                     len = remaining;
                 }
                 remaining -= len;
             }
             if (c->elem_cap > 0 && p != 0) {
-                put_blob(v, c->arg, (uint16_t)i, flags, p, iov ? len : c->elem_cap,
-                         c->elem_cap, !iov, budget);
+                put_blob(v, c->arg, (uint16_t)i, flags, p, len, c->elem_cap, !iov, budget);
                 n++;
             }
         }

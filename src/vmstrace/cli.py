@@ -105,7 +105,8 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
 
 @main.command()
 @click.option("--kernel", type=click.Path(path_type=Path), help="Check this bzImage instead.")
-def prepare(kernel: Path | None) -> None:
+@click.option("--line", default=None, help="Fetch this kernel series (e.g. 6.12) instead.")
+def prepare(kernel: Path | None, line: str | None) -> None:
     """Fetch and build what a run needs: kernel, initramfs, kernel layout, plugin."""
     from vmstrace.capture.plugin import plugin_path
     from vmstrace.guest.image import build_default_initramfs
@@ -117,7 +118,7 @@ def prepare(kernel: Path | None) -> None:
     try:
         cache = cache_dir()
         qemu = find_qemu()
-        image = kernel or fetch_default_kernel(cache)
+        image = kernel or fetch_default_kernel(cache, line)
         layout = load_layout(image, cache)
         initrd = build_default_initramfs(cache)
         plugin = plugin_path()

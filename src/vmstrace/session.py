@@ -263,7 +263,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                         for call in pairer.feed(ev):
                             shown += _emit(call, tree, decoder, sinks)
                 except StreamError as err:
-                    if reader is not None or proc.poll() is None:
+                    if reader is not None or proc.wait() == 0:
                         stream_error = err
                     # else: QEMU failed before the plugin started; reported below
         for call in pairer.drain():

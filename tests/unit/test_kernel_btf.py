@@ -34,17 +34,25 @@ class BtfBuilder:
         return len(self.strings) - len(key)
 
     def add(
-        self, kind: Kind, name: str = "", vlen: int = 0, st: int = 0, kflag: bool = False,
+        self,
+        kind: Kind,
+        name: str = "",
+        vlen: int = 0,
+        st: int = 0,
+        kflag: bool = False,
         trailer: bytes = b"",
     ) -> int:
         info = (int(kflag) << 31) | (int(kind) << 24) | vlen
         self.records.append(struct.pack("<III", self.s(name), info, st) + trailer)
         return len(self.records)
 
-    def int_(self, name: str, size: int, bits: int | None = None, enc: int = 0,
-             offset: int = 0) -> int:
+    def int_(
+        self, name: str, size: int, bits: int | None = None, enc: int = 0, offset: int = 0
+    ) -> int:
         bits = size * 8 if bits is None else bits
-        return self.add(Kind.INT, name, 0, size, trailer=struct.pack("<I", enc << 24 | offset << 16 | bits))
+        return self.add(
+            Kind.INT, name, 0, size, trailer=struct.pack("<I", enc << 24 | offset << 16 | bits)
+        )
 
     def ref(self, kind: Kind, target: int, name: str = "") -> int:
         return self.add(kind, name, 0, target)
@@ -53,8 +61,12 @@ class BtfBuilder:
         return self.add(Kind.ARRAY, trailer=struct.pack("<III", elem, index, n))
 
     def compound(
-        self, kind: Kind, name: str, size: int,
-        members: list[tuple[str, int, int, int]], kflag: bool = False,
+        self,
+        kind: Kind,
+        name: str,
+        size: int,
+        members: list[tuple[str, int, int, int]],
+        kflag: bool = False,
     ) -> int:
         """members: (name, type id, bit offset, bitfield size)."""
         body = b"".join(
@@ -135,24 +147,32 @@ def tiny_kernel(b: BtfBuilder, pcpu_hot: bool = False, current_off: int = 0) -> 
     ids_struct = b.compound(Kind.STRUCT, "", 8, [("pid", pid_t, 0, 0), ("tgid", pid_t, 32, 0)])
     anon_union = b.compound(Kind.UNION, "", 8, [("both", llong, 0, 0), ("", ids_struct, 0, 0)])
     task = b.compound(
-        Kind.STRUCT, "task_struct", 80,
+        Kind.STRUCT,
+        "task_struct",
+        80,
         [
-            ("__state", vol_uint, 0, 0), ("flags", uint, 32, 0), ("", anon_union, 64, 0),
-            ("real_parent", task_fwd_ptr, 128, 0), ("mm", mm_ptr, 192, 0),
-            ("start_time", u64, 256, 0), ("cred", cred_ptr, 320, 0),
-            ("files", files_ptr, 384, 0), ("comm", comm, 448, 0),
-            ("in_execve", uint, 576, 1), ("in_iowait", uint, 577, 1),
+            ("__state", vol_uint, 0, 0),
+            ("flags", uint, 32, 0),
+            ("", anon_union, 64, 0),
+            ("real_parent", task_fwd_ptr, 128, 0),
+            ("mm", mm_ptr, 192, 0),
+            ("start_time", u64, 256, 0),
+            ("cred", cred_ptr, 320, 0),
+            ("files", files_ptr, 384, 0),
+            ("comm", comm, 448, 0),
+            ("in_execve", uint, 576, 1),
+            ("in_iowait", uint, 577, 1),
         ],
         kflag=True,
     )
     # Point the pointer at task_struct (records are immutable bytes: rebuild that one).
-    b.records[task_fwd_ptr - 1] = struct.pack(
-        "<III", 0, int(Kind.PTR) << 24, task
-    )
+    b.records[task_fwd_ptr - 1] = struct.pack("<III", 0, int(Kind.PTR) << 24, task)
     percpu_vars = [(b.var("runqueues_ish", int_), 0x100, 4)]
     if pcpu_hot:
         hot = b.compound(
-            Kind.STRUCT, "pcpu_hot", 64,
+            Kind.STRUCT,
+            "pcpu_hot",
+            64,
             [("preempt_count", int_, 0, 0), ("current_task", task_fwd_ptr, current_off * 8, 0)],
         )
         percpu_vars.append((b.var("pcpu_hot", hot), 0x35000, 64))
@@ -197,7 +217,9 @@ def test_member_offsets(tiny: Btf, path: str, offset: int, size: int) -> None:
 def test_dotted_path_through_pointer_is_refused_but_nested_struct_path_works() -> None:
     b = BtfBuilder()
     ids = tiny_kernel(b)
-    outer = b.compound(Kind.STRUCT, "outer", 96, [("x", ids["uint"], 0, 0), ("t", ids["task"], 128, 0)])
+    outer = b.compound(
+        Kind.STRUCT, "outer", 96, [("x", ids["uint"], 0, 0), ("t", ids["task"], 128, 0)]
+    )
     btf = Btf(b.build())
     assert btf.member_offset(outer, "t.tgid") == 16 + 12
     assert btf.member_offset("outer", "t.comm") == 16 + 56
@@ -262,6 +284,8 @@ def test_datasec_vars(tiny: Btf) -> None:
 def test_every_kind_decodes() -> None:
     b = BtfBuilder()
     i = b.int_("int", 4, enc=1)
+    proto = b.func_proto(i, [("a", i), ("", 0)])
+    var = b.var("v", i)
     ids = {
         Kind.INT: i,
         Kind.PTR: b.ref(Kind.PTR, i),
@@ -274,17 +298,17 @@ def test_every_kind_decodes() -> None:
         Kind.VOLATILE: b.ref(Kind.VOLATILE, i),
         Kind.CONST: b.ref(Kind.CONST, i),
         Kind.RESTRICT: b.ref(Kind.RESTRICT, b.ref(Kind.PTR, i)),
-        Kind.FUNC_PROTO: b.func_proto(i, [("a", i), ("", 0)]),
-        Kind.FUNC: b.add(Kind.FUNC, "fn", 1, 12),
-        Kind.VAR: b.var("v", i),
-        Kind.DATASEC: b.datasec(".bss", 8, [(14, 4, 4)]),
+        Kind.FUNC_PROTO: proto,
+        Kind.FUNC: b.add(Kind.FUNC, "fn", 1, proto),
+        Kind.VAR: var,
+        Kind.DATASEC: b.datasec(".bss", 8, [(var, 4, 4)]),
         Kind.FLOAT: b.add(Kind.FLOAT, "double", 0, 8),
-        Kind.DECL_TAG: b.decl_tag("tag", 4, 0),
+        Kind.DECL_TAG: b.decl_tag("tag", var, -1),
         Kind.TYPE_TAG: b.ref(Kind.TYPE_TAG, i, "rcu"),
         Kind.ENUM64: b.enum64("e64", [("BIG", 1 << 40), ("NEG", -2)], signed=True),
     }
     btf = Btf(b.build())
-    assert len(btf) == 20
+    assert len(btf) == len(b.records) + 1 == 21
     for kind, tid in ids.items():
         assert btf.type(tid).kind is kind
     assert btf.type(ids[Kind.ARRAY]).array_nelems == 3
@@ -296,7 +320,8 @@ def test_every_kind_decodes() -> None:
     assert [e.value for e in btf.type(ids[Kind.ENUM64]).enumerators] == [1 << 40, -2]
     assert [m.name for m in btf.type(ids[Kind.FUNC_PROTO]).members] == ["a", ""]
     assert btf.type(ids[Kind.FUNC]).linkage == 1
-    assert btf.type(ids[Kind.DECL_TAG]).component_idx == 0
+    assert btf.type(ids[Kind.DECL_TAG]).component_idx == -1
+    assert btf.datasec_var(".bss", "v") == 4
     assert btf.sizeof(ids[Kind.TYPE_TAG]) == 4
     assert btf.sizeof(ids[Kind.FLOAT]) == 8
     assert btf.type(0).name == "void"
@@ -316,7 +341,7 @@ def test_big_endian_blob() -> None:
 
 
 def test_from_elf_without_btf_returns_none() -> None:
-    from test_kernel_layout import tiny_elf  # crafted ELF builder lives with the layout tests
+    from test_kernel_bzimage import tiny_elf
 
     assert Btf.from_elf(tiny_elf({".data..percpu": (0, b"")})) is None
 
@@ -325,14 +350,17 @@ def test_from_elf_without_btf_returns_none() -> None:
 
 
 def _hdr(**kw: int) -> bytes:
-    f = dict(magic=0xEB9F, version=1, flags=0, hdr_len=24, type_off=0, type_len=0, str_off=0,
-             str_len=1)
+    f = dict(
+        magic=0xEB9F, version=1, flags=0, hdr_len=24, type_off=0, type_len=0, str_off=0, str_len=1
+    )
     f.update(kw)
     return struct.pack("<HBBIIIII", *f.values())
 
 
 def _blob(types: bytes, strings: bytes = b"\0", **kw: int) -> bytes:
-    return _hdr(type_len=len(types), str_off=len(types), str_len=len(strings), **kw) + types + strings
+    f = dict(type_len=len(types), str_off=len(types), str_len=len(strings))
+    f.update(kw)
+    return _hdr(**f) + types + strings
 
 
 _INT = struct.pack("<IIII", 0, 1 << 24, 4, 32)
@@ -348,12 +376,13 @@ _INT = struct.pack("<IIII", 0, 1 << 24, 4, 32)
         (_blob(b"", hdr_len=1000), "header length 1000"),
         (_hdr(type_len=100) + b"\0", "type section"),
         (_hdr(str_off=0, str_len=50) + b"\0", "string section"),
-        (_blob(b"", type_off=2, str_off=0), "not 4-byte aligned"),
-        (_blob(_INT[:13]), "truncated type record"),
+        (_hdr(type_off=2, str_len=1) + b"\0\0\0", "not 4-byte aligned"),
+        (_blob(_INT[:8]), "truncated type record"),
         (_blob(struct.pack("<III", 0, 25 << 24, 0)), "unknown kind 25"),
         (_blob(struct.pack("<III", 0, 4 << 24 | 3, 8) + b"\0" * 12), "runs past the section"),
         (_blob(struct.pack("<III", 0, 1 << 24, 4)), "runs past the section"),  # INT, no trailer
     ],
+    ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_corrupt_headers_and_records(blob: bytes, message: str) -> None:
     with pytest.raises(BtfError, match=message):

@@ -118,8 +118,9 @@ class RecordReader:
             if size < REC_HDR.size or size % 8 or size > (64 << 20):
                 raise StreamError(f"capture stream corrupt: record size {size}")
             body = self._read_exact(size - REC_HDR.size) or b""
-            self.delivered += 1
-            self.bytes += size
+            if rtype != REC_STATS:  # the plugin's count covers ENTRY and EXIT records
+                self.delivered += 1
+                self.bytes += size
             yield self.parse(rtype, vcpu, ts, body)
 
     def parse(self, rtype: int, vcpu: int, ts: int, body: bytes) -> RawEntry | RawExit | Stats:

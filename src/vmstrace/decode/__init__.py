@@ -1,0 +1,188 @@
+"""The decode stage: a paired ``Syscall`` in, strace-style text out.
+
+The syscall table is data (``syscalls_x86_64``); a syscall with a template in one of
+the family modules (files, io, net, process, memory, signal, time) prints decoded
+arguments, any other prints its raw arguments as strace's printargs does.  The same
+templates say what guest memory they need (:func:`capture_entries`), so the capture
+plugin reads exactly that.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+
+from ..capture.spec import SpecEntry
+from ..trace.events import Syscall
+from . import files, io, memory, net, process, signal, time  # noqa: F401  (registration)
+from .fmt import Ctx, DecodeOptions, hexnum
+from .registry import TEMPLATES, Template
+from .syscalls_i386 import NAMES as _I386_NAMES
+from .syscalls_x86_64 import ROWS as _X86_64_ROWS
+
+__all__ = [
+    "DecodeOptions",
+    "SyscallInfo",
+    "capture_entries",
+    "decode_args",
+    "error_name",
+    "format_return",
+    "lookup",
+    "render_line",
+    "syscall_name",
+    "templated",
+]
+
+
+@dataclass(frozen=True)
+class SyscallInfo:
+    """One row of a syscall table; ``classes`` are strace's ``-e trace=%CLASS`` names."""
+
+    nr: int
+    name: str
+    nargs: int
+    classes: frozenset[str]
+
+
+TABLES: dict[str, dict[int, SyscallInfo]] = {
+    "x86_64": {
+        nr: SyscallInfo(nr, name, nargs, frozenset(cls.split()))
+        for nr, name, nargs, cls in _X86_64_ROWS
+    },
+    # i386: names only so far (argument counts unknown: six raw arguments print)
+    "i386": {nr: SyscallInfo(nr, name, 6, frozenset()) for nr, name in _I386_NAMES.items()},
+}
+_SPEC_ABI = {"x86_64": "64", "i386": "32"}
+
+
+def lookup(abi: str, nr: int) -> SyscallInfo | None:
+    return TABLES.get(abi, {}).get(nr)
+
+
+def syscall_name(abi: str, nr: int) -> str:
+    """The syscall's name, or strace's ``syscall_0x1c8`` for an unknown number."""
+    info = lookup(abi, nr)
+    return info.name if info is not None else f"syscall_{nr & 0xFFFFFFFFFFFFFFFF:#x}"
+
+
+def templated(abi: str = "x86_64") -> list[str]:
+    """Names of the syscalls of ``abi`` that have a decoding template."""
+    return sorted(i.name for i in TABLES.get(abi, {}).values() if i.name in TEMPLATES)
+
+
+def _template(call: Syscall) -> tuple[SyscallInfo | None, Template | None]:
+    info = lookup(call.entry.abi, call.entry.nr)
+    if info is None or call.entry.abi != "x86_64":
+        return info, None
+    return info, TEMPLATES.get(info.name)
+
+
+def _raw_args(call: Syscall, nargs: int) -> list[str]:
+    return [hexnum(a & 0xFFFFFFFFFFFFFFFF) for a in call.entry.args[:nargs]]
+
+
+def decode_args_strict(call: Syscall, opts: DecodeOptions) -> list[str]:
+    """:func:`decode_args` without the safety net (tests use it to find decoder bugs)."""
+    info, tpl = _template(call)
+    if tpl is None:
+        return _raw_args(call, info.nargs if info is not None else 6)
+    ctx = Ctx(call, opts)
+    out = []
+    for i, arg in enumerate(tpl.args):
+        text = arg.render(ctx, i)
+        if text is not None:
+            out.append(text)
+    return out
+
+
+def decode_args(call: Syscall, opts: DecodeOptions) -> list[str]:
+    """One string per printed argument, as strace renders them.
+
+    A decoder bug must not lose the event: the call then prints its raw arguments.
+    """
+    try:
+        return decode_args_strict(call, opts)
+    except Exception:  # noqa: BLE001  (hostile guest memory must never stop the trace)
+        info = lookup(call.entry.abi, call.entry.nr)
+        return _raw_args(call, info.nargs if info is not None else 6)
+
+
+# --- return values -------------------------------------------------------------------
+
+# linux/errno.h: kernel-internal codes that strace prints with "?" (the call restarts)
+_RESTART = {
+    512: ("ERESTARTSYS", "To be restarted if SA_RESTART is set"),
+    513: ("ERESTARTNOINTR", "To be restarted"),
+    514: ("ERESTARTNOHAND", "To be restarted if no handler"),
+    516: ("ERESTART_RESTARTBLOCK", "Interrupted by signal"),
+}
+# more kernel-internal codes (linux/errno.h), printed like ordinary errors
+_KERNEL_ERRNOS = {
+    515: "ENOIOCTLCMD", 517: "EPROBE_DEFER", 518: "EOPENSTALE", 519: "ENOPARAM",
+    521: "EBADHANDLE", 522: "ENOTSYNC", 523: "EBADCOOKIE", 524: "ENOTSUPP",
+    525: "ETOOSMALL", 526: "ESERVERFAULT", 527: "EBADTYPE", 528: "EJUKEBOX",
+    529: "EIOCBQUEUED", 530: "ERECALLCONFLICT", 531: "ENOGRACE",
+}
+# Where Python's errno module picks an alias, strace prints the other name.
+_PREFERRED = {35: "EDEADLK", 95: "EOPNOTSUPP", 11: "EAGAIN"}
+
+
+def _errno_name(n: int) -> str:
+    if n in _PREFERRED:
+        return _PREFERRED[n]
+    if n in _RESTART:
+        return _RESTART[n][0]
+    return errno.errorcode.get(n) or _KERNEL_ERRNOS.get(n) or f"ERRNO_{n}"
+
+
+def _error(call: Syscall) -> int | None:
+    r = call.ret
+    return -r if r is not None and -4095 <= r <= -1 else None
+
+
+def error_name(call: Syscall) -> str | None:
+    """The errno name of a failed call (``ENOENT``), None when it did not fail."""
+    n = _error(call)
+    return None if n is None else _errno_name(n)
+
+
+def format_return(call: Syscall, opts: DecodeOptions) -> str:
+    """The text after `` = ``: ``3``, ``-1 ENOENT (No such file or directory)``, ``?``."""
+    if call.ret is None:
+        return "?"
+    n = _error(call)
+    if n is not None:
+        if n in _RESTART:
+            name, text = _RESTART[n]
+            return f"? {name} ({text})"
+        return f"-1 {_errno_name(n)} ({os.strerror(n)})"
+    info, tpl = _template(call)
+    if info is None:
+        return hexnum(call.ret & 0xFFFFFFFFFFFFFFFF)
+    if tpl is not None and tpl.ret is not None:
+        try:
+            return tpl.ret(Ctx(call, opts))
+        except Exception:  # noqa: BLE001
+            return str(call.ret)
+    return str(call.ret)
+
+
+def render_line(call: Syscall, opts: DecodeOptions | None = None) -> str:
+    """``openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3`` (no pid prefix)."""
+    opts = opts or DecodeOptions()
+    name = syscall_name(call.entry.abi, call.entry.nr)
+    return f"{name}({', '.join(decode_args(call, opts))}) = {format_return(call, opts)}"
+
+
+def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
+    """The guest memory every x86-64 template needs, one SpecEntry per capture."""
+    out: list[SpecEntry] = []
+    for nr, info in sorted(TABLES["x86_64"].items()):
+        tpl = TEMPLATES.get(info.name)
+        if tpl is None:
+            continue
+        for i, arg in enumerate(tpl.args):
+            for cap in arg.captures(opts):
+                out.append((_SPEC_ABI["x86_64"], nr, i, cap))
+    return out

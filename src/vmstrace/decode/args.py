@@ -48,6 +48,7 @@ ULONG = Arg(lambda c, i: str(c.a(i)))  # size_t, unsigned long
 HEX = Arg(lambda c, i: hexnum(c.a(i)))  # undecoded: strace's %#lx
 PTR = Arg(lambda c, i: ptr(c.a(i)))  # an address strace does not follow
 FD = INT
+SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone, futex)
 
 
 def _dirfd(c: Ctx, i: int) -> str:

@@ -238,8 +238,8 @@ def _guest_path(host: Path, guest: str) -> str:
         raise VmstraceError(
             f"--add: the guest path {guest!r} for {host} must be absolute, e.g. /root/{host.name}"
         )
-    norm = posixpath.normpath(guest).lstrip("/")
-    if not norm or ".." in norm.split("/"):
+    norm = posixpath.normpath(guest).lstrip("/")  # normpath also resolves "..": /a/../b is b
+    if not norm:
         raise VmstraceError(f"--add: {guest!r} is not a usable guest path for {host}")
     if norm == CMD_PATH.lstrip("/"):
         raise VmstraceError(f"--add: {CMD_PATH} is reserved for the command line")
@@ -329,6 +329,7 @@ def _atomic(dest: Path) -> Iterator[BinaryIO]:
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; QEMU may run as another user
         os.replace(tmp, dest)
     except BaseException:
         os.unlink(tmp)

@@ -18,10 +18,14 @@ for, so opening a kernel's 4 MiB of BTF costs about one pass over 130,000 header
 
 from __future__ import annotations
 
+import io
 import struct
 from array import array
 from dataclasses import dataclass, replace
 from enum import IntEnum
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
 
 from vmstrace.kernel.errors import BtfError, BtfLookupError
 
@@ -146,7 +150,7 @@ TypeRef = int | str | Type
 
 
 class Btf:
-    """Parsed BTF.  Build with :meth:`from_bytes` or :meth:`from_elf`."""
+    """Parsed BTF: ``Btf(blob)`` for a raw blob, :meth:`from_elf` for a vmlinux."""
 
     def __init__(self, blob: bytes) -> None:
         self._blob = bytes(blob)
@@ -156,17 +160,8 @@ class Btf:
         self._by_name: dict[str, list[int]] | None = None
 
     @classmethod
-    def from_bytes(cls, blob: bytes) -> Btf:
-        return cls(bytes(blob))
-
-    @classmethod
     def from_elf(cls, elf_bytes: bytes) -> Btf | None:
         """The ``.BTF`` section of an ELF file, or None when there is none."""
-        import io
-
-        from elftools.common.exceptions import ELFError
-        from elftools.elf.elffile import ELFFile
-
         try:
             section = ELFFile(io.BytesIO(elf_bytes)).get_section_by_name(".BTF")
             if section is None:
@@ -187,7 +182,7 @@ class Btf:
         elif b[0:2] == b"\xeb\x9f":
             self._e = ">"
         else:
-            raise BtfError(f"bad magic {bytes(b[0:2]).hex()} (expected 0xeb9f)")
+            raise BtfError(f"bad magic {b[0:2].hex()} (expected 0xeb9f)")
         version, _flags, hdr_len, type_off, type_len, str_off, str_len = struct.unpack_from(
             self._e + "BBIIIII", b, 2
         )

@@ -1,0 +1,359 @@
+"""Data transfer and readiness syscalls: read/write and their vector forms, poll, select,
+ioctl.
+
+Buffers print as quoted strings cut at ``-s``; arrays (iovec, pollfd) print at most
+``-s`` elements, then ``...``, as strace's print_array does.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
+from ..trace.events import Mem
+from .args import FD, INT, LONG, PTR, RBUF, UINT, ULONG, WBUF, XLAT, StructFmt
+from .consts import ioctl as ioc
+from .consts import proc
+from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, s32, s64, u32
+from .registry import Arg, Captures, RetRender, syscall
+from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, sigset, timespec, timeval
+
+syscall("read", FD, RBUF(), ULONG)
+syscall("write", FD, WBUF(2), ULONG)
+syscall("pread64", FD, RBUF(), ULONG, LONG)
+syscall("pwrite64", FD, WBUF(2), ULONG, LONG)
+
+
+# --- iovec arrays --------------------------------------------------------------------
+
+
+def _iov(c: Ctx, i: int, m: Mem | None, count: int, budget: int | None) -> str:
+    """``[{iov_base="hello", iov_len=5}, ...]`` from an ``iov`` capture.
+
+    ``m.data`` is the raw ``struct iovec`` array; ``m.elems`` the element buffers.
+    ``budget`` is how many bytes in total carry data (readv: the return value).
+    """
+    addr = c.a(i)
+    if not addr:
+        return "NULL"
+    if m is None or len(m.data) < 16 * min(count, 1):
+        return ptr(addr)
+    limit = c.opts.strsize
+    out = []
+    n = min(count, len(m.data) // 16)
+    for k in range(n):
+        if k >= limit:
+            out.append("...")
+            break
+        base, length = struct.unpack_from("<QQ", m.data, 16 * k)
+        elem = m.elems[k] if k < len(m.elems) else None
+        shown = length if budget is None else max(0, min(length, budget))
+        if budget is not None:
+            budget -= shown
+        out.append(f"{{iov_base={buffer(base, elem, shown, limit)}, iov_len={length}}}")
+    else:
+        if n < count:
+            out.append("...")
+    return "[" + ", ".join(out) + "]"
+
+
+def _iov_caps(when: When) -> Captures:
+    def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
+        cap = min(max(opts.strsize, 1), MAX_ELEMS)
+        return (Capture("iov", when, "a2", cap, min(opts.strsize, MAX_BYTES)),)
+
+    return captures
+
+
+def _writev(c: Ctx, i: int) -> str:
+    return _iov(c, i, c.mem(i), s32(c.a(2)), None)
+
+
+def _readv(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return _iov(c, i, c.exit_mem(i), s32(c.a(2)), c.ret)
+
+
+WIOV = Arg(_writev, _iov_caps("entry"))
+RIOV = Arg(_readv, _iov_caps("exit"))
+
+syscall("readv", FD, RIOV, INT)
+syscall("writev", FD, WIOV, INT)
+syscall("preadv", FD, RIOV, INT, LONG)
+syscall("pwritev", FD, WIOV, INT, LONG)
+syscall("preadv2", FD, RIOV, INT, LONG, ULONG, INT)
+syscall("pwritev2", FD, WIOV, INT, LONG, ULONG, INT)
+
+
+# --- sendfile ------------------------------------------------------------------------
+
+
+def _offset_inout(c: Ctx, i: int) -> str:
+    """``[0]`` at entry, ``[0] => [4096]`` once the kernel advanced it."""
+    if not c.a(i):
+        return "NULL"
+    before = c.entry_mem(i)
+    after = c.exit_mem(i)
+    if before is None or len(before.data) < 8:
+        return ptr(c.a(i))
+    text = f"[{s64(int.from_bytes(before.data[:8], 'little'))}]"
+    if not c.failed and after is not None and len(after.data) >= 8:
+        text += f" => [{s64(int.from_bytes(after.data[:8], 'little'))}]"
+    return text
+
+
+OFFSET_INOUT = Arg(_offset_inout, lambda opts: (fixed(8, "entry"), fixed(8, "exit")))
+syscall("sendfile", FD, FD, OFFSET_INOUT, ULONG)
+
+
+# --- poll ----------------------------------------------------------------------------
+
+POLL_CAP = 64  # pollfd entries read (8 bytes each); strace prints at most -s of them
+
+
+def _pollfds(c: Ctx, d: bytes, count: int, want_revents: bool) -> str:
+    items = []
+    n = min(count, len(d) // 8)
+    for k in range(n):
+        if k >= c.opts.strsize:
+            items.append("...")
+            break
+        fd, events, revents = struct.unpack_from("<ihh", d, 8 * k)
+        if want_revents:
+            if revents:
+                items.append(
+                    f"{{fd={fd}, revents={flags(revents & 0xFFFF, proc.POLL_EVENTS, c.opts)}}}"
+                )
+        else:
+            items.append(f"{{fd={fd}, events={flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts)}}}")
+    return "[" + ", ".join(items) + "]"
+
+
+def _poll_arg(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    m = c.mem(i)
+    if m is None or not m.data:
+        return ptr(c.a(i))
+    return _pollfds(c, m.data, u32(c.a(1)), False)
+
+
+POLLFDS = Arg(_poll_arg, lambda opts: (fixed(8 * POLL_CAP, "exit"),))
+
+
+def _poll_ret(c: Ctx) -> str:
+    assert c.ret is not None
+    if c.ret == 0:
+        return "0 (Timeout)"
+    m = c.exit_mem(0)
+    if m is None or not m.data:
+        return str(c.ret)
+    return f"{c.ret} ({_pollfds(c, m.data, u32(c.a(1)), True)})"
+
+
+syscall("poll", POLLFDS, ULONG, INT, ret=_poll_ret)
+
+
+def _ppoll_ret(c: Ctx) -> str:
+    assert c.ret is not None
+    left = c.exit_mem(2)
+    tail = ""
+    if c.a(2) and left is not None and len(left.data) >= TIMESPEC_SIZE:
+        tail = f"left {timespec(c, left.data)}"
+    if c.ret == 0:
+        return "0 (Timeout)"
+    m = c.exit_mem(0)
+    head = _pollfds(c, m.data, u32(c.a(1)), True) if m is not None and m.data else ""
+    parts = [p for p in (head, tail) if p]
+    return f"{c.ret} ({', '.join(parts)})" if parts else str(c.ret)
+
+
+def _timespec_entry(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < TIMESPEC_SIZE:
+        return ptr(c.a(i))
+    return timespec(c, m.data)
+
+
+def _sigset_entry(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < 8:
+        return ptr(c.a(i))
+    return sigset(c, m.data)
+
+
+TS_ENTRY_EXIT = Arg(
+    _timespec_entry, lambda opts: (fixed(TIMESPEC_SIZE, "entry"), fixed(TIMESPEC_SIZE, "exit"))
+)
+SIGSET_ENTRY = Arg(_sigset_entry, lambda opts: (fixed(8, "entry"),))
+syscall("ppoll", POLLFDS, ULONG, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_ret)
+
+
+# --- select --------------------------------------------------------------------------
+
+FDSET_BYTES = 128  # FD_SETSIZE 1024 bits (linux/posix_types.h)
+
+
+def _fdset(c: Ctx, data: bytes, nfds: int) -> str:
+    nfds = max(0, min(nfds, len(data) * 8))
+    fds = [str(fd) for fd in range(nfds) if data[fd // 8] >> (fd % 8) & 1]
+    return "[" + " ".join(fds) + "]"
+
+
+def _fdset_arg(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or not m.data:
+        return ptr(c.a(i))
+    return _fdset(c, m.data, s32(c.a(0)))
+
+
+FDSET = Arg(_fdset_arg, lambda opts: (fixed(FDSET_BYTES, "entry"), fixed(FDSET_BYTES, "exit")))
+
+
+def _select_ret(size: int, fmt: StructFmt) -> RetRender:
+    def render(c: Ctx) -> str:
+        assert c.ret is not None
+        if c.ret == 0:
+            return "0 (Timeout)"
+        parts = []
+        for name, k in (("in", 1), ("out", 2), ("except", 3)):
+            m = c.exit_mem(k)
+            if c.a(k) and m is not None and m.data:
+                s = _fdset(c, m.data, s32(c.a(0)))
+                if s != "[]":
+                    parts.append(f"{name} {s}")
+        t = c.exit_mem(4)
+        if c.a(4) and t is not None and len(t.data) >= size:
+            parts.append(f"left {fmt(c, t.data)}")
+        return f"{c.ret} ({', '.join(parts)})" if parts else str(c.ret)
+
+    return render
+
+
+def _tv_entry(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < TIMEVAL_SIZE:
+        return ptr(c.a(i))
+    return timeval(c, m.data)
+
+
+TV_ENTRY_EXIT = Arg(
+    _tv_entry, lambda opts: (fixed(TIMEVAL_SIZE, "entry"), fixed(TIMEVAL_SIZE, "exit"))
+)
+syscall(
+    "select", INT, FDSET, FDSET, FDSET, TV_ENTRY_EXIT,
+    ret=_select_ret(TIMEVAL_SIZE, timeval),
+)
+syscall(
+    "pselect6", INT, FDSET, FDSET, FDSET, TS_ENTRY_EXIT, PTR,
+    ret=_select_ret(TIMESPEC_SIZE, timespec),
+)
+
+
+# --- ioctl ---------------------------------------------------------------------------
+
+_NO_ARG = frozenset({0x5450, 0x5451, 0x5422, 0x540C, 0x540D, 0x5427, 0x5428})
+
+
+def ioctl_request(code: int, c: Ctx) -> str:
+    code = u32(code)
+    name = ioc.IOCTLS.get(code)
+    if name is not None and not c.opts.raw:
+        return name
+    if c.opts.raw:
+        return hexnum(code)
+    d = ioc.IOC_DIRS[(code >> 30) & 3]
+    return f"_IOC({d}, {(code >> 8) & 0xFF:#x}, {code & 0xFF:#x}, {(code >> 16) & 0x3FFF:#x})"
+
+
+def _winsize(d: bytes) -> str:
+    row, col, xp, yp = struct.unpack_from("<HHHH", d)
+    return f"{{ws_row={row}, ws_col={col}, ws_xpixel={xp}, ws_ypixel={yp}}}"
+
+
+def _ioctl_arg(c: Ctx, i: int) -> str | None:
+    req = u32(c.a(1))
+    v = c.a(i)
+    if req in _NO_ARG:
+        return None
+    if not v and req in ioc.IOCTLS:
+        return "NULL"
+    if req in ioc.INT_OUT or req == ioc.TIOCGWINSZ:
+        d = c.out_data(i, 8 if req == ioc.TIOCGWINSZ else 4)
+        if d is None:
+            return ptr(v)
+        return _winsize(d) if req == ioc.TIOCGWINSZ else f"[{s32(int.from_bytes(d[:4], 'little'))}]"
+    if req in ioc.INT_IN or req == ioc.TIOCSWINSZ:
+        m = c.entry_mem(i)
+        size = 8 if req == ioc.TIOCSWINSZ else 4
+        if m is None or len(m.data) < size:
+            return ptr(v)
+        d = m.data[:size]
+        return _winsize(d) if size == 8 else f"[{s32(int.from_bytes(d, 'little'))}]"
+    return hexnum(v)
+
+
+syscall(
+    "ioctl",
+    FD,
+    Arg(lambda c, i: ioctl_request(c.a(i), c)),
+    Arg(_ioctl_arg, lambda opts: (fixed(8, "entry"), fixed(8, "exit"))),
+)
+
+
+# --- epoll / eventfd -----------------------------------------------------------------
+
+
+def _epoll_event(c: Ctx, d: bytes, k: int) -> str:
+    ev, data = struct.unpack_from("<IQ", d, 12 * k)  # packed on x86-64 (linux/eventpoll.h)
+    return (
+        f"{{events={flags(ev, proc.EPOLL_EVENTS, c.opts)}, "
+        f"data={{u32={data & 0xFFFFFFFF}, u64={data}}}}}"
+    )
+
+
+def _epoll_ctl_ev(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < 12:
+        return ptr(c.a(i))
+    return _epoll_event(c, m.data, 0)
+
+
+EPOLL_CAP = 32
+
+
+def _epoll_events_out(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    m = c.exit_mem(i)
+    if m is None:
+        return ptr(c.a(i))
+    n = min(c.ret, len(m.data) // 12)
+    items = [_epoll_event(c, m.data, k) for k in range(min(n, c.opts.strsize))]
+    if c.ret > len(items):
+        items.append("...")
+    return "[" + ", ".join(items) + "]"
+
+
+EPOLL_OUT = Arg(_epoll_events_out, lambda opts: (fixed(12 * EPOLL_CAP, "exit"),))
+syscall("epoll_create", INT)
+syscall("epoll_create1", Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts)))
+syscall(
+    "epoll_ctl", FD, XLAT(proc.EPOLL_CTL, "EPOLL_CTL_"), FD,
+    Arg(_epoll_ctl_ev, lambda opts: (fixed(12, "entry"),)),
+)
+syscall("epoll_wait", FD, EPOLL_OUT, INT, INT)
+syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, SIGSET_ENTRY, ULONG)
+syscall("eventfd", UINT)
+syscall("eventfd2", UINT, Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts)))

@@ -1,0 +1,41 @@
+"""Memory-management syscalls: mmap, mprotect, munmap, brk, mremap, madvise, mlock...
+
+Addresses print in hex (NULL for 0) and so do the addresses these calls return.
+"""
+
+from __future__ import annotations
+
+from .args import FD, FLAGS, HEX, INT, PTR, STR, ULONG, XLAT, ret_hex
+from .consts import mm
+from .fmt import Ctx, flags, hexnum, ptr, xlat_flags
+from .registry import Arg, syscall
+
+PROT = Arg(lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE"))
+
+
+def _map_flags(c: Ctx, i: int) -> str:
+    return xlat_flags(c.a(i) & 0xFFFFFFFF, mm.MAP_TYPE, mm.MAP_TYPES, mm.MAP_FLAGS, c.opts)
+
+
+OFFSET = Arg(lambda c, i: hexnum(c.a(i)))  # strace prints mmap's offset in hex
+
+syscall("mmap", PTR, ULONG, PROT, Arg(_map_flags), FD, OFFSET, ret=ret_hex)
+syscall("mprotect", PTR, ULONG, PROT)
+syscall("pkey_mprotect", PTR, ULONG, PROT, INT)
+syscall("munmap", PTR, ULONG)
+syscall("brk", PTR, ret=ret_hex)
+# the new address is printed only when MREMAP_FIXED makes the kernel read it
+NEW_ADDR = Arg(lambda c, i: ptr(c.a(i)) if c.a(3) & 2 else None)
+syscall("mremap", PTR, ULONG, ULONG, FLAGS(mm.MREMAP_FLAGS), NEW_ADDR, ret=ret_hex)
+syscall("madvise", PTR, ULONG, XLAT(mm.MADVISE, "MADV_"))
+syscall("msync", PTR, ULONG, FLAGS(mm.MSYNC_FLAGS))
+syscall("mincore", PTR, ULONG, PTR)
+syscall("mlock", PTR, ULONG)
+syscall("munlock", PTR, ULONG)
+syscall("mlock2", PTR, ULONG, FLAGS(mm.MLOCK2_FLAGS))
+syscall("mlockall", FLAGS(mm.MLOCKALL_FLAGS))
+syscall("munlockall")
+syscall("memfd_create", STR, FLAGS(mm.MEMFD_FLAGS))
+syscall("mseal", PTR, ULONG, HEX)
+syscall("shmat", INT, PTR, HEX, ret=ret_hex)
+syscall("shmdt", PTR)

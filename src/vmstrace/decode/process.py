@@ -1,0 +1,342 @@
+"""Process life-cycle and identity syscalls: clone/fork/execve/exit/wait4, ids, limits,
+arch_prctl, futex, uname, getrandom.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, fixed
+from .args import FD, FLAGS, HEX, IN, INT, OUT, PATH, PTR, RBUF, SKIP, UINT, ULONG, XLAT
+from .consts import proc
+from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, s32, u32, xlat
+from .registry import Arg, syscall
+from .structs import (
+    RLIMIT_SIZE,
+    TIMESPEC_SIZE,
+    UTSNAME_SIZE,
+    rlimit,
+    signame,
+    timespec,
+    timeval,
+    utsname,
+    wait_status,
+)
+
+# --- clone family --------------------------------------------------------------------
+
+
+def clone_flags(v: int, c: Ctx, table: tuple[tuple[int, str], ...] = proc.CLONE_FLAGS) -> str:
+    """``CLONE_VM|...|SIGCHLD``: the flag bits, then the exit signal in the low byte."""
+    if c.opts.raw:
+        return hexnum(v)
+    sig = v & proc.CSIGNAL
+    rest = v & ~proc.CSIGNAL
+    parts = [flags(rest, table, c.opts)] if rest else []
+    if sig:
+        parts.append(signame(sig))
+    return "|".join(parts) if parts else "0"
+
+
+def _clone(c: Ctx) -> list[str]:
+    # x86-64 argument order: flags, stack, parent_tid, child_tid, tls
+    f = c.a(0)
+    out = [f"child_stack={ptr(c.a(1))}", f"flags={clone_flags(f, c)}"]
+    if f & (proc.CLONE_PARENT_SETTID | proc.CLONE_PIDFD):
+        d = c.out_data(2, 4)
+        shown = ptr(c.a(2)) if d is None else f"[{s32(int.from_bytes(d, 'little'))}]"
+        out.append(f"parent_tid={shown}")
+    if f & proc.CLONE_SETTLS:
+        out.append(f"tls={ptr(c.a(4))}")
+    if f & (proc.CLONE_CHILD_SETTID | proc.CLONE_CHILD_CLEARTID):
+        out.append(f"child_tidptr={ptr(c.a(3))}")
+    return out
+
+
+# clone prints named fields in its own order: the first Arg renders them all, the
+# others print nothing but still ask for the memory they need.
+syscall(
+    "clone",
+    Arg(lambda c, i: ", ".join(_clone(c))),
+    SKIP,
+    Arg(SKIP.render, lambda o: (fixed(4, "exit"),)),
+)
+syscall("fork")
+syscall("vfork")
+
+CLONE_ARGS_SIZE = 88  # linux/sched.h struct clone_args (CLONE_ARGS_SIZE_VER2)
+
+
+def _clone_args(c: Ctx, i: int) -> str:
+    size = c.a(1)
+    m = c.entry_mem(i)
+    if not c.a(i):
+        return "NULL"
+    if m is None or size < 64 or len(m.data) < min(size, CLONE_ARGS_SIZE):
+        return ptr(c.a(i))
+    d = m.data.ljust(CLONE_ARGS_SIZE, b"\0")
+    (f, pidfd, child_tid, parent_tid, sig, stack, stack_size, tls, set_tid, set_tid_size,
+     cgroup) = struct.unpack_from("<11Q", d)
+    out = [f"flags={flags(f, proc.CLONE3_FLAGS, c.opts)}"]
+    if f & proc.CLONE_PIDFD:
+        out.append(f"pidfd={ptr(pidfd)}")
+    if f & (proc.CLONE_CHILD_SETTID | proc.CLONE_CHILD_CLEARTID):
+        out.append(f"child_tid={ptr(child_tid)}")
+    if f & proc.CLONE_PARENT_SETTID:
+        out.append(f"parent_tid={ptr(parent_tid)}")
+    out.append(f"exit_signal={signame(sig, c.opts.raw) if sig else '0'}")
+    out.append(f"stack={ptr(stack)}")
+    out.append(f"stack_size={hexnum(stack_size)}")
+    if f & proc.CLONE_SETTLS:
+        out.append(f"tls={ptr(tls)}")
+    if set_tid_size:
+        out.append(f"set_tid={ptr(set_tid)}, set_tid_size={set_tid_size}")
+    if f & 0x200000000:
+        out.append(f"cgroup={cgroup}")
+    return "{" + ", ".join(out) + "}"
+
+
+syscall(
+    "clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "entry"),)), ULONG
+)
+
+
+# --- execve --------------------------------------------------------------------------
+
+
+def _argv(c: Ctx, i: int) -> str:
+    """``["x", "a"]``: at most -s strings, each cut at -s."""
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or (m.fault and not m.elems):
+        return ptr(c.a(i))
+    items = []
+    for k, e in enumerate(m.elems):
+        if k >= c.opts.strsize:
+            items.append("...")
+            break
+        items.append(cstring(e.addr or 1, e, c.opts.strsize))
+    else:
+        if m.truncated:
+            items.append("...")
+    return "[" + ", ".join(items) + "]"
+
+
+def _envp(c: Ctx, i: int) -> str:
+    """``0x7ffe... /* 5 vars */``: strace counts the environment without printing it."""
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or (m.fault and not m.elems):
+        return ptr(c.a(i))
+    n = len(m.elems)
+    more = "+" if m.truncated else ""
+    return f"{ptr(c.a(i))} /* {n}{more} var{'' if n == 1 and not more else 's'} */"
+
+
+def _argv_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    n = min(max(opts.strsize, 1) + 1, MAX_ELEMS)
+    return (Capture("strarr", "entry", "-", n, min(opts.strsize + 1, MAX_BYTES)),)
+
+
+def _env_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    return (Capture("strarr", "entry", "-", MAX_ELEMS, 0),)
+
+
+# Read at entry only: after a successful execve the old address space is gone.
+EXEC_PATH = Arg(
+    lambda c, i: cstring(c.a(i), c.entry_mem(i), None),
+    lambda o: (Capture("str", "entry", "-", 4096),),
+)
+ARGV = Arg(_argv, _argv_caps)
+ENVP = Arg(_envp, _env_caps)
+AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
+
+syscall("execve", EXEC_PATH, ARGV, ENVP)
+syscall(
+    "execveat",
+    Arg(lambda c, i: "AT_FDCWD" if s32(c.a(i)) == -100 else str(s32(c.a(i)))),
+    EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS),
+)
+syscall("exit", INT)
+syscall("exit_group", INT)
+
+
+# --- wait ----------------------------------------------------------------------------
+
+
+def _status(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    if c.ret == 0:  # WNOHANG and nothing to report: the status was not written
+        return ptr(c.a(i))
+    d = c.out_data(i, 4)
+    if d is None:
+        return ptr(c.a(i))
+    return wait_status(int.from_bytes(d, "little"), c.opts.raw)
+
+
+def _rusage(c: Ctx, d: bytes) -> str:
+    return f"{{ru_utime={timeval(c, d[:16])}, ru_stime={timeval(c, d[16:32])}, ...}}"
+
+
+syscall(
+    "wait4",
+    INT,
+    Arg(_status, lambda o: (fixed(4, "exit"),)),
+    FLAGS(proc.WAIT_OPTIONS),
+    OUT(32, _rusage),
+)
+syscall("waitid", XLAT(proc.IDTYPES), INT, PTR, FLAGS(proc.WAITID_OPTIONS), PTR)
+
+
+# --- ids and credentials -------------------------------------------------------------
+
+for _name in ("getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+              "getpgrp", "setsid", "sched_yield", "vhangup", "restart_syscall"):
+    syscall(_name)
+for _name in ("setuid", "setgid", "getpgid", "getsid", "setfsuid", "setfsgid"):
+    syscall(_name, INT)
+syscall("setpgid", INT, INT)
+syscall("setreuid", INT, INT)
+syscall("setregid", INT, INT)
+syscall("setresuid", INT, INT, INT)
+syscall("setresgid", INT, INT, INT)
+INT_PTR = OUT(4, lambda c, d: f"[{u32(int.from_bytes(d, 'little'))}]")
+syscall("getresuid", INT_PTR, INT_PTR, INT_PTR)
+syscall("getresgid", INT_PTR, INT_PTR, INT_PTR)
+syscall("getgroups", INT, PTR)
+syscall("setgroups", INT, PTR)
+syscall("set_tid_address", PTR)
+syscall("set_robust_list", PTR, ULONG)
+syscall("get_robust_list", INT, PTR, PTR)
+syscall("rseq", HEX, HEX, HEX, HEX)  # strace 6.x prints rseq's arguments raw
+syscall("getcpu", PTR, PTR, PTR)
+
+
+# --- limits, arch_prctl, uname -------------------------------------------------------
+
+RESOURCE = XLAT(proc.RLIMITS, "RLIMIT_")
+syscall("prlimit64", INT, RESOURCE, IN(RLIMIT_SIZE, rlimit), OUT(RLIMIT_SIZE, rlimit))
+syscall("getrlimit", RESOURCE, OUT(RLIMIT_SIZE, rlimit))
+syscall("setrlimit", RESOURCE, IN(RLIMIT_SIZE, rlimit))
+syscall("getrusage", XLAT(proc.RUSAGE_WHO), OUT(32, _rusage))
+syscall("uname", OUT(UTSNAME_SIZE, utsname))
+
+
+def _arch_prctl_arg(c: Ctx, i: int) -> str:
+    code = u32(c.a(0))
+    if code in (proc.ARCH_GET_FS, proc.ARCH_GET_GS):
+        d = c.out_data(i, 8)
+        return ptr(c.a(i)) if d is None else f"[{hexnum(int.from_bytes(d, 'little'))}]"
+    return hexnum(c.a(i))
+
+
+syscall(
+    "arch_prctl",
+    XLAT(proc.ARCH_PRCTL, "ARCH_"),
+    Arg(_arch_prctl_arg, lambda o: (fixed(8, "exit"),)),
+)
+
+
+# --- getrandom -----------------------------------------------------------------------
+
+syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS))
+
+
+# --- futex ---------------------------------------------------------------------------
+
+
+def _futex_op(v: int, c: Ctx) -> str:
+    if c.opts.raw:
+        return hexnum(v)
+    cmd = v & proc.FUTEX_CMD_MASK & 0xFFFFFFFF
+    base = proc.FUTEX_OPS.get(cmd)
+    if base is None:
+        return f"{v:#x} /* FUTEX_??? */"
+    if v & proc.FUTEX_PRIVATE_FLAG:
+        base += "_PRIVATE"
+    if v & proc.FUTEX_CLOCK_REALTIME:
+        base += "|FUTEX_CLOCK_REALTIME"
+    return base
+
+
+def _bitset(v: int) -> str:
+    v = u32(v)
+    return "FUTEX_BITSET_MATCH_ANY" if v == proc.FUTEX_BITSET_MATCH_ANY else hexnum(v)
+
+
+def _wake_op(v: int, c: Ctx) -> str:
+    v = u32(v)
+    op = (v >> 28) & 7
+    text = xlat(op, proc.FUTEX_WAKE_OPS, c.opts)
+    if v >> 28 & 8:
+        text = "FUTEX_OP_OPARG_SHIFT<<28|" + text
+    cmp_ = xlat((v >> 24) & 15, proc.FUTEX_WAKE_CMPS, c.opts)
+    return f"{{{text}, {(v >> 12) & 0xFFF}, {cmp_}, {v & 0xFFF}}}"
+
+
+def _futex(c: Ctx) -> list[str]:
+    op = u32(c.a(1))
+    cmd = op & proc.FUTEX_CMD_MASK & 0xFFFFFFFF
+    uaddr, val = ptr(c.a(0)), str(u32(c.a(2)))
+    timeout = _timeout(c, 3)
+    head = [uaddr, _futex_op(op, c)]
+    uaddr2, val2, val3 = ptr(c.a(4)), str(u32(c.a(3))), hexnum(u32(c.a(5)))
+    if cmd == 0:  # WAIT
+        return head + [val, timeout]
+    if cmd in (1, 2):  # WAKE, FD
+        return head + [val]
+    if cmd == 3:  # REQUEUE
+        return head + [val, val2, uaddr2]
+    if cmd in (4, 12):  # CMP_REQUEUE(_PI)
+        return head + [val, val2, uaddr2, str(u32(c.a(5)))]
+    if cmd == 5:
+        return head + [val, val2, uaddr2, _wake_op(c.a(5), c)]
+    if cmd in (6, 13):  # LOCK_PI(2)
+        return head + [timeout]
+    if cmd in (7, 8):
+        return head
+    if cmd == 9:
+        return head + [val, timeout, _bitset(c.a(5))]
+    if cmd == 10:
+        return head + [val, _bitset(c.a(5))]
+    if cmd == 11:
+        return head + [val, timeout, uaddr2]
+    return head + [val, hexnum(c.a(3)), uaddr2, val3]
+
+
+def _timeout(c: Ctx, i: int) -> str:
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < TIMESPEC_SIZE:
+        return ptr(c.a(i))
+    return timespec(c, m.data)
+
+
+syscall(
+    "futex",
+    Arg(lambda c, i: ", ".join(_futex(c))),
+    SKIP,
+    SKIP,
+    Arg(SKIP.render, lambda o: (fixed(TIMESPEC_SIZE, "entry"),)),
+)
+
+
+# --- misc small ones -----------------------------------------------------------------
+
+syscall("kcmp", INT, INT, INT, ULONG, ULONG)
+syscall("pidfd_open", INT, UINT)
+syscall("pidfd_getfd", FD, FD, UINT)
+syscall("unshare", FLAGS(proc.CLONE_FLAGS))
+syscall("setns", FD, FLAGS(proc.CLONE_FLAGS))
+syscall("sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize)), ULONG)
+syscall("membarrier", XLAT(proc.MEMBARRIER_CMDS), UINT, INT)
+syscall("acct", PATH)
+syscall("getpriority", XLAT(proc.PRIO_WHICH), INT)
+syscall("setpriority", XLAT(proc.PRIO_WHICH), INT, INT)
+syscall("sched_getscheduler", INT)
+syscall("sched_getaffinity", INT, ULONG, PTR)
+syscall("sched_setaffinity", INT, ULONG, PTR)

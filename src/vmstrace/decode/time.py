@@ -1,0 +1,65 @@
+"""Time and sleep syscalls: nanosleep, clock_*, gettimeofday, time, timerfd..."""
+
+from __future__ import annotations
+
+from ..capture.spec import fixed
+from .args import FD, FLAGS, IN, INT, OUT, PTR, XLAT
+from .consts import proc
+from .fmt import Ctx, ptr, s32, xlat
+from .registry import Arg, syscall
+from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, timespec, timeval
+
+EINTR = 4
+ERESTART_RESTARTBLOCK = 516
+
+
+def _clock(c: Ctx, i: int) -> str:
+    return xlat(s32(c.a(i)), proc.CLOCKS, c.opts)
+
+
+CLOCK = Arg(_clock)
+TS_IN = IN(TIMESPEC_SIZE, timespec)
+TS_OUT = OUT(TIMESPEC_SIZE, timespec)
+
+
+def _remaining(c: Ctx, i: int) -> str:
+    """nanosleep's ``rem``: written (and shown) only when a signal cut the sleep short."""
+    if not c.a(i):
+        return "NULL"
+    m = c.exit_mem(i)
+    if c.ret in (-EINTR, -ERESTART_RESTARTBLOCK) and m is not None:
+        if len(m.data) >= TIMESPEC_SIZE:
+            return timespec(c, m.data)
+    return ptr(c.a(i))
+
+
+REM = Arg(_remaining, lambda o: (fixed(TIMESPEC_SIZE, "exit"),))
+
+syscall("nanosleep", TS_IN, REM)
+syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS), TS_IN, REM)
+syscall("clock_gettime", CLOCK, TS_OUT)
+syscall("clock_getres", CLOCK, TS_OUT)
+syscall("clock_settime", CLOCK, TS_IN)
+syscall("gettimeofday", OUT(TIMEVAL_SIZE, timeval), PTR)
+syscall("settimeofday", IN(TIMEVAL_SIZE, timeval), PTR)
+
+
+syscall("time", OUT(8, lambda c, d: f"[{int.from_bytes(d, 'little', signed=True)}]"))
+
+
+def _itimerspec(c: Ctx, d: bytes) -> str:
+    return f"{{it_interval={timespec(c, d[:16])}, it_value={timespec(c, d[16:32])}}}"
+
+
+def _itimerval(c: Ctx, d: bytes) -> str:
+    return f"{{it_interval={timeval(c, d[:16])}, it_value={timeval(c, d[16:32])}}}"
+
+
+syscall("timerfd_create", CLOCK, FLAGS(proc.TFD_FLAGS))
+syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS), IN(32, _itimerspec),
+        OUT(32, _itimerspec))
+syscall("timerfd_gettime", FD, OUT(32, _itimerspec))
+syscall("getitimer", XLAT(proc.ITIMERS), OUT(32, _itimerval))
+syscall("setitimer", XLAT(proc.ITIMERS), IN(32, _itimerval), OUT(32, _itimerval))
+syscall("timer_delete", INT)
+syscall("timer_getoverrun", INT)

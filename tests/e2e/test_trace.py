@@ -1,0 +1,170 @@
+"""Boot the real default guest and trace the project's static probe programs.
+
+The probes (guest/programs/*.c) make a known sequence of syscalls, listed in each
+program's header comment; these tests check vmstrace's decoded events against it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def after(events: list[dict], name: str, arg0: str) -> list[dict]:
+    """The events from the first `name` call whose first argument renders as `arg0`."""
+    for i, ev in enumerate(events):
+        if ev["name"] == name and ev["args"] and ev["args"][1 if name == "openat" else 0] == arg0:
+            return events[i:]
+    raise AssertionError(f"no {name}({arg0}) in {[e['name'] for e in events]}")
+
+
+@pytest.fixture(scope="module")
+def basic(vmstrace):
+    return vmstrace(["/vmstrace/bin/probe-basic"])
+
+
+def test_basic_exit_status_stdout_and_complete_counts(basic):
+    assert basic.returncode == 0, basic.stderr
+    assert basic.stdout == b"hostname=vmstrace-guest\n"
+    assert basic.stats is not None and basic.stats["complete"] is True
+    assert basic.stats["dropped"] == 0
+    assert basic.stats["produced"] == basic.stats["delivered"]
+    assert "dropped 0" in basic.stderr
+
+
+def test_basic_first_event_is_the_commands_execve(basic):
+    first = basic.events[0]
+    assert first["name"] == "execve"
+    assert first["args"][0] == '"/vmstrace/bin/probe-basic"'
+    assert first["args"][1] == '["/vmstrace/bin/probe-basic"]'
+    assert first["ret"] == 0
+
+
+def test_basic_exact_sequence(basic):
+    seq = after(basic.events, "openat", '"/etc/hostname"')
+    got = [(e["name"], e["args"], e["ret"], e["error"]) for e in seq]
+    pid = basic.events[0]["pid"]
+    expected = [
+        ("openat", ["AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC"], 3, None),
+        ("read", ["3", '"vmstrace-guest\\n"', "255"], 15, None),
+        ("write", ["1", '"hostname=vmstrace-guest\\n"', "24"], 24, None),
+        ("close", ["3"], 0, None),
+        ("openat", ["AT_FDCWD", '"/nonexistent/vmstrace"', "O_RDONLY"], -2, "ENOENT"),
+        ("getpid", [], pid, None),
+        ("getppid", [], 1, None),
+        ("gettid", [], pid, None),
+    ]
+    assert got[: len(expected)] == expected
+    names = [e["name"] for e in seq]
+    assert names == [
+        "openat", "read", "write", "close", "openat", "getpid", "getppid", "gettid", "uname",
+        "mkdir", "rmdir", "pipe2", "write", "read", "dup", "dup2", "close", "close", "close",
+        "close", "openat", "lseek", "fstat", "newfstatat", "close", "access", "getcwd", "chdir",
+        "getrandom", "nanosleep", "exit_group",
+    ]
+    by_name = {}
+    for e in seq:
+        by_name.setdefault(e["name"], e)
+    assert by_name["mkdir"]["args"] == ['"/tmp/vmstrace-dir"', "0755"]
+    assert by_name["pipe2"]["args"] == ["[3, 4]", "O_CLOEXEC"]
+    assert by_name["uname"]["args"][0].startswith('{sysname="Linux", nodename="vmstrace-guest"')
+    assert by_name["lseek"]["args"] == ["3", "0", "SEEK_END"] and by_name["lseek"]["ret"] == 15
+    assert by_name["fstat"]["args"][1].startswith("{st_mode=S_IFREG|0644, st_size=15")
+    assert by_name["access"]["args"] == ['"/etc/passwd"', "R_OK"]
+    assert by_name["chdir"]["args"] == ['"/tmp"']
+    assert by_name["exit_group"]["args"] == ["0"] and by_name["exit_group"]["ret"] is None
+
+
+def test_basic_text_lines(basic):
+    pid = basic.events[0]["tid"]
+    assert f'[pid {pid}] openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3' in basic.text
+    assert (
+        f'[pid {pid}] openat(AT_FDCWD, "/nonexistent/vmstrace", O_RDONLY) = -1 ENOENT '
+        "(No such file or directory)" in basic.text
+    )
+    assert basic.text[-1] == f"[pid {pid}] +++ exited with 0 +++"
+
+
+def test_basic_attribution_is_one_process(basic):
+    pids = {(e["pid"], e["tid"], e["comm"]) for e in basic.events}
+    (pid, tid, comm), = pids
+    assert pid == tid and pid > 1
+    assert comm == "probe-basic"
+    assert {e["ppid"] for e in basic.events} == {1}
+    assert {e["abi"] for e in basic.events} == {"x86_64"}
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_threads(vmstrace, smp):
+    t = vmstrace(["/vmstrace/bin/probe-threads"], "--smp", str(smp))
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"threads done\n"
+    assert t.stats["complete"] and t.stats["dropped"] == 0
+    pid = t.events[0]["pid"]
+    assert {e["pid"] for e in t.events} == {pid}
+    assert {e["comm"] for e in t.events} == {"probe-threads"}
+    tids = {e["tid"] for e in t.events}
+    assert len(tids) == 4 and pid in tids
+    for i in (1, 2, 3):
+        opens = [e for e in t.events if e["name"] == "openat"
+                 and e["args"][1] == f'"/tmp/thread-{i}"']
+        assert len(opens) == 1, i
+        op = opens[0]
+        tid = op["tid"]
+        assert tid != pid
+        assert op["args"][2] == "O_WRONLY|O_CREAT|O_TRUNC" and op["args"][3] == "0644"
+        own = [e for e in t.events if e["tid"] == tid]
+        k = own.index(op)
+        fd = op["ret"]
+        assert [(e["name"], e["args"], e["ret"]) for e in own[k + 1 : k + 4]] == [
+            ("write", [str(fd), f'"thread {i}\\n"', "9"], 9),
+            ("close", [str(fd)], 0),
+            ("gettid", [], tid),
+        ]
+    clones = [e for e in t.events if e["name"] == "clone3"]
+    assert sorted(c["ret"] for c in clones) == sorted(tids - {pid})
+
+
+def test_fork_exec_wait(vmstrace):
+    t = vmstrace(["/vmstrace/bin/probe-fork"])
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"child arg-one\nchild exited 7\n"
+    parent = t.events[0]["pid"]
+    clone = next(e for e in t.events if e["name"] == "clone" and e["pid"] == parent)
+    child = clone["ret"]
+    assert child > parent
+    assert "SIGCHLD" in clone["args"][1]
+    child_events = [e for e in t.events if e["pid"] == child]
+    execve = next(e for e in child_events if e["name"] == "execve")
+    assert execve["args"][:2] == ['"/vmstrace/bin/probe-child"', '["probe-child", "arg-one"]']
+    assert execve["ret"] == 0
+    assert {e["ppid"] for e in child_events} == {parent}
+    after_exec = child_events[child_events.index(execve) + 1 :]
+    assert {e["comm"] for e in after_exec} == {"probe-child"}
+    write = next(e for e in after_exec if e["name"] == "write")
+    assert write["args"] == ["1", '"child arg-one\\n"', "14"]
+    assert after_exec[-1]["name"] == "exit_group" and after_exec[-1]["args"] == ["7"]
+    wait = next(e for e in t.events if e["name"] == "wait4")
+    assert wait["pid"] == parent and wait["ret"] == child
+    assert wait["args"][1] == "[{WIFEXITED(s) && WEXITSTATUS(s) == 7}]"
+
+
+def test_exit_status_is_the_commands(vmstrace):
+    t = vmstrace(["/vmstrace/bin/probe-child", "x"])
+    assert t.returncode == 7
+    assert t.stdout == b"child x\n"
+
+
+def test_all_traces_the_boot_too(vmstrace):
+    t = vmstrace(["/bin/true"], "--all")
+    assert t.returncode == 0, t.stderr
+    assert any(e["pid"] == 1 for e in t.events)  # the guest's init
+    assert any(line.startswith("[pid 1 ") for line in t.text)
+
+
+def test_command_not_found(vmstrace):
+    t = vmstrace(["/no/such/program"])
+    assert t.returncode == 127
+    assert "command not found in the guest: /no/such/program" in t.stderr
+    assert t.stats is not None  # the JSON stream is still closed with its counts

@@ -1,0 +1,359 @@
+"""Exact rendered lines for crafted calls; expectations are strace 6.1 output."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from vmstrace.decode import DecodeOptions, render_line
+from vmstrace.trace.events import Mem
+
+AT_FDCWD = (1 << 64) - 100
+STK = 0x7FFE29C925C0
+
+
+def stat_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
+    b = bytearray(144)
+    struct.pack_into("<I", b, 24, mode)
+    struct.pack_into("<Q", b, 40, rdev)
+    struct.pack_into("<q", b, 48, size)
+    return bytes(b)
+
+
+def neg(n: int) -> int:
+    return n & ((1 << 64) - 1)
+
+
+def iovec(*items: tuple[int, int]) -> bytes:
+    return b"".join(struct.pack("<QQ", base, ln) for base, ln in items)
+
+
+def sigaction_buf(handler: int, flags: int, restorer: int, mask: int) -> bytes:
+    return struct.pack("<QQQQ", handler, flags, restorer, mask)
+
+
+def sockaddr_in(port: int, ip: bytes) -> bytes:
+    return struct.pack("<H", 2) + struct.pack(">H", port) + ip + bytes(8)
+
+
+def sockaddr_un(path: bytes) -> bytes:
+    return struct.pack("<H", 1) + path + b"\0" * (108 - len(path))
+
+
+def utsname(*fields: bytes) -> bytes:
+    return b"".join(f.ljust(65, b"\0") for f in fields)
+
+
+CASES = [
+    # --- files ---
+    ("openat", [AT_FDCWD, 0x1000, 0o2000000], 3, {1: b"/etc/hostname\0"}, None,
+     'openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3'),
+    ("openat", [AT_FDCWD, 0x1000, 0o1 | 0o100 | 0o1000 | 0o2000000, 0o644], 3,
+     {1: b"/tmp/orc/x.txt\0"}, None,
+     'openat(AT_FDCWD, "/tmp/orc/x.txt", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0644) = 3'),
+    ("openat", [AT_FDCWD, 0x1000, 2 | 0x40000000], 4, {1: b"/tmp/orc/x.txt\0"}, None,
+     'openat(AT_FDCWD, "/tmp/orc/x.txt", O_RDWR|0x40000000) = 4'),
+    ("openat", [AT_FDCWD, 0, 0o20200001, 0o600], neg(-14), None, None,
+     "openat(AT_FDCWD, NULL, O_WRONLY|O_TMPFILE, 0600) = -1 EFAULT (Bad address)"),
+    ("openat", [AT_FDCWD, 8, 0], neg(-14), {1: Mem(8, b"", fault=True)}, None,
+     "openat(AT_FDCWD, 0x8, O_RDONLY) = -1 EFAULT (Bad address)"),
+    ("openat", [3, 0x1000, 0o100, 0], neg(-20), {1: b"x\0"}, None,
+     'openat(3, "x", O_RDONLY|O_CREAT, 000) = -1 ENOTDIR (Not a directory)'),
+    ("open", [0x1000, 2 | 0o100 | 0o200 | 0o2000 | 0o4000, 0o600], 5, {0: b"/tmp/orc/y\0"}, None,
+     'open("/tmp/orc/y", O_RDWR|O_CREAT|O_EXCL|O_APPEND|O_NONBLOCK, 0600) = 5'),
+    ("open", [0x1000, 0x80000 | 0o100000], 6, {0: b"/etc/hostname\0"}, None,
+     'open("/etc/hostname", O_RDONLY|O_LARGEFILE|O_CLOEXEC) = 6'),
+    ("close", [3], 0, None, None, "close(3) = 0"),
+    ("close", [neg(-1)], neg(-9), None, None, "close(-1) = -1 EBADF (Bad file descriptor)"),
+    ("close", [0x7FFFFFFF], neg(-9), None, None,
+     "close(2147483647) = -1 EBADF (Bad file descriptor)"),
+    ("dup", [0xFFFFFFFF00000001], 7, None, None, "dup(1) = 7"),
+    ("stat", [0x1000, STK], 0, {0: b"/etc/hostname\0"}, {1: stat_buf(0o100755, 3)},
+     'stat("/etc/hostname", {st_mode=S_IFREG|0755, st_size=3, ...}) = 0'),
+    ("lstat", [0x1000, 0x7FFF7190F720], neg(-2), {0: b"/nonexist\0"}, None,
+     'lstat("/nonexist", 0x7fff7190f720) = -1 ENOENT (No such file or directory)'),
+    ("fstat", [1, STK], 0, None, {1: stat_buf(0o20666, rdev=0x103)},
+     "fstat(1, {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}) = 0"),
+    ("newfstatat", [3, 0x1000, STK, 0x1000], 0, {1: b"\0"}, {2: stat_buf(0o100644, 48071)},
+     'newfstatat(3, "", {st_mode=S_IFREG|0644, st_size=48071, ...}, AT_EMPTY_PATH) = 0'),
+    ("newfstatat", [AT_FDCWD, 0x1000, STK, 0], 0, {1: b"/tmp\0"}, {2: stat_buf(0o41777, 4096)},
+     'newfstatat(AT_FDCWD, "/tmp", {st_mode=S_IFDIR|S_ISVTX|0777, st_size=4096, ...}, 0) = 0'),
+    ("access", [0x1000, 6], 0, {0: b"/etc/passwd\0"}, None, 'access("/etc/passwd", R_OK|W_OK) = 0'),
+    ("access", [0x1000, 0], neg(-2), {0: b"/etc/ld.so.preload\0"}, None,
+     'access("/etc/ld.so.preload", F_OK) = -1 ENOENT (No such file or directory)'),
+    ("faccessat", [AT_FDCWD, 0x1000, 2], 0, {1: b"/etc\0"}, None,
+     'faccessat(AT_FDCWD, "/etc", W_OK) = 0'),
+    ("lseek", [3, neg(-3), 2], 0, None, None, "lseek(3, -3, SEEK_END) = 0"),
+    ("lseek", [1, 5, 7], neg(-22), None, None,
+     "lseek(1, 5, 0x7 /* SEEK_??? */) = -1 EINVAL (Invalid argument)"),
+    ("mkdir", [0x1000, 0o755], 0, {0: b"/tmp/orc/d\0"}, None, 'mkdir("/tmp/orc/d", 0755) = 0'),
+    ("mkdirat", [AT_FDCWD, 0x1000, 0o1777], 0, {1: b"d2\0"}, None,
+     'mkdirat(AT_FDCWD, "d2", 01777) = 0'),
+    ("unlinkat", [AT_FDCWD, 0x1000, 0x200], 0, {1: b"d2\0"}, None,
+     'unlinkat(AT_FDCWD, "d2", AT_REMOVEDIR) = 0'),
+    ("renameat", [AT_FDCWD, 0x1000, 5, 0x2000], neg(-20), {1: b"a\0", 3: b"b\0"}, None,
+     'renameat(AT_FDCWD, "a", 5, "b") = -1 ENOTDIR (Not a directory)'),
+    ("rename", [0x1000, 0x2000], 0, {0: b"/tmp/orc/x.txt\0", 1: b"/tmp/orc/x2.txt\0"}, None,
+     'rename("/tmp/orc/x.txt", "/tmp/orc/x2.txt") = 0'),
+    ("getcwd", [STK, 256], 5, None, {0: b"/tmp\0"}, 'getcwd("/tmp", 256) = 5'),
+    ("getcwd", [STK, 1], neg(-34), None, None,
+     "getcwd(0x7ffe29c925c0, 1) = -1 ERANGE (Numerical result out of range)"),
+    ("readlink", [0x1000, STK, 256], 10, {0: b"/proc/self/exe\0"}, {1: b"/tmp/orc/t"},
+     'readlink("/proc/self/exe", "/tmp/orc/t", 256) = 10'),
+    ("readlinkat", [AT_FDCWD, 0x1000, STK, 10], neg(-2), {1: b"/nonexist\0"}, None,
+     'readlinkat(AT_FDCWD, "/nonexist", 0x7ffe29c925c0, 10) = -1 ENOENT '
+     "(No such file or directory)"),
+    ("pipe2", [STK, 0o4000 | 0o2000000], 0, None, {0: struct.pack("<ii", 8, 9)},
+     "pipe2([8, 9], O_NONBLOCK|O_CLOEXEC) = 0"),
+    ("pipe", [STK], 0, None, {0: struct.pack("<ii", 3, 4)}, "pipe([3, 4]) = 0"),
+    ("dup3", [1, 11, 0o2000000], 11, None, None, "dup3(1, 11, O_CLOEXEC) = 11"),
+    ("fcntl", [1, 3], 0x8001, None, None,
+     "fcntl(1, F_GETFL) = 0x8001 (flags O_WRONLY|O_LARGEFILE)"),
+    ("fcntl", [1, 2, 1], 0, None, None, "fcntl(1, F_SETFD, FD_CLOEXEC) = 0"),
+    ("fcntl", [1, 1030, 20], 20, None, None, "fcntl(1, F_DUPFD_CLOEXEC, 20) = 20"),
+    ("fcntl", [1, 1], 1, None, None, "fcntl(1, F_GETFD) = 0x1 (flags FD_CLOEXEC)"),
+    ("fcntl", [3, 1], 0, None, None, "fcntl(3, F_GETFD) = 0"),
+    ("fcntl", [8, 4, 0o4000], 0, None, None, "fcntl(8, F_SETFL, O_RDONLY|O_NONBLOCK) = 0"),
+    ("fcntl", [1, 99, 5], neg(-22), None, None,
+     "fcntl(1, 0x63 /* F_??? */, 0x5) = -1 EINVAL (Invalid argument)"),
+    ("getdents64", [12, STK, 256], 48, None,
+     {1: struct.pack("<QqHB", 1, 1, 24, 4) + b".\0\0\0\0"
+      + struct.pack("<QqHB", 2, 2, 24, 4) + b"..\0\0\0"},
+     "getdents64(12, 0x7ffe29c925c0 /* 2 entries */, 256) = 48"),
+    ("umask", [0o22], 0o22, None, None, "umask(022) = 022"),
+    ("statx", [AT_FDCWD, 0x1000, 0, 0x7FF, STK], 0, {1: b"/etc/hostname\0"},
+     {4: struct.pack("<IIQIIIH", 0x17FF, 4096, 0, 1, 0, 0, 0o100755).ljust(40, b"\0")
+      + struct.pack("<Q", 3) + bytes(208)},
+     'statx(AT_FDCWD, "/etc/hostname", AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, '
+     "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, stx_mode=S_IFREG|0755, "
+     "stx_size=3, ...}) = 0"),
+    # --- io ---
+    ("read", [3, STK, 100], 3, None, {1: b"vm\n"}, 'read(3, "vm\\n", 100) = 3'),
+    ("read", [neg(-1), STK, 10], neg(-9), None, None,
+     "read(-1, 0x7ffe29c925c0, 10) = -1 EBADF (Bad file descriptor)"),
+    ("read", [0, 0, 5], 0, None, None, "read(0, NULL, 5) = 0"),
+    ("read", [0, STK, 0], 0, None, {1: b""}, 'read(0, "", 0) = 0'),
+    ("write", [1, 0x1000, 20], 20, {1: b'hello\n\t"\\\x01\x00xyz\xff77\x80\xff\x00'}, None,
+     'write(1, "hello\\n\\t\\"\\\\\\1\\0xyz\\37777\\200\\377\\0", 20) = 20'),
+    ("write", [1, 0x1000, 20], 20, {1: b"\x018\x019\x017a\x7f\xff\xfe\xc3\xa9\r\v\f\b\a\x1b \x00"},
+     None, 'write(1, "\\18\\19\\0017a\\177\\377\\376\\303\\251\\r\\v\\f\\10\\7\\33 \\0", 20) = 20'),
+    ("write", [1, 0x1000, 40], 40, {1: b"01234567890123456789012345678901"}, None,
+     'write(1, "01234567890123456789012345678901"..., 40) = 40'),
+    ("write", [1, 8, 5], 5, {1: Mem(8, b"", fault=True)}, None, "write(1, 0x8, 5) = 5"),
+    ("write", [1, 8, 0], 0, None, None, 'write(1, "", 0) = 0'),
+    ("pread64", [3, STK, 3, 1], 2, None, {1: b"m\n"}, 'pread64(3, "m\\n", 3, 1) = 2'),
+    ("writev", [9, 0x1000, 2], 11, {1: Mem(0x1000, iovec((0xA, 5), (0xB, 6)),
+                                           elems=(Mem(0xA, b"hello"), Mem(0xB, b"world!")))},
+     None, 'writev(9, [{iov_base="hello", iov_len=5}, {iov_base="world!", iov_len=6}], 2) = 11'),
+    ("readv", [8, 0x1000, 2], 11, None,
+     {1: Mem(0x1000, iovec((0xA, 3), (0xB, 20)),
+             elems=(Mem(0xA, b"hel"), Mem(0xB, b"loworld!" + bytes(12)))),},
+     'readv(8, [{iov_base="hel", iov_len=3}, {iov_base="loworld!", iov_len=20}], 2) = 11'),
+    ("ioctl", [1, 0x5413, STK], neg(-25), None, None,
+     "ioctl(1, TIOCGWINSZ, 0x7ffe29c925c0) = -1 ENOTTY (Inappropriate ioctl for device)"),
+    ("ioctl", [1, 0x5413, STK], 0, None, {2: struct.pack("<HHHH", 24, 80, 0, 0)},
+     "ioctl(1, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0"),
+    ("ioctl", [8, 0x541B, STK], 0, None, {2: b"\0\0\0\0"}, "ioctl(8, FIONREAD, [0]) = 0"),
+    ("ioctl", [8, 0x1234ABCD, 0], neg(-25), None, None,
+     "ioctl(8, _IOC(_IOC_NONE, 0xab, 0xcd, 0x1234), 0) = -1 ENOTTY "
+     "(Inappropriate ioctl for device)"),
+    ("poll", [STK, 2, 0], 1, None,
+     {0: struct.pack("<ihhihh", 8, 1, 0, 1, 4, 4)},
+     "poll([{fd=8, events=POLLIN}, {fd=1, events=POLLOUT}], 2, 0) = 1 "
+     "([{fd=1, revents=POLLOUT}])"),
+    ("poll", [0, 0, 1], 0, None, None, "poll(NULL, 0, 1) = 0 (Timeout)"),
+    ("select", [4, 0x1000, 0, 0, 0x2000], 0,
+     {1: b"\x08" + bytes(127), 4: struct.pack("<qq", 0, 100)}, None,
+     "select(4, [3], NULL, NULL, {tv_sec=0, tv_usec=100}) = 0 (Timeout)"),
+    ("pselect6", [9, 0x1000, 0, 0, 0x2000, 0], 1,
+     {1: b"\x02\x01" + bytes(126), 4: struct.pack("<qq", 0, 100000)},
+     {1: b"\x02" + bytes(127), 4: struct.pack("<qq", 0, 97530)},
+     "pselect6(9, [1 8], NULL, NULL, {tv_sec=0, tv_nsec=100000}, NULL) = 1 "
+     "(in [1], left {tv_sec=0, tv_nsec=97530})"),
+    # --- memory ---
+    ("mmap", [0, 8192, 3, 0x22, neg(-1), 0], 0x7F3556410000, None, None,
+     "mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f3556410000"),
+    ("mmap", [0x10000, 4096, 0x104, 0x1 | 0x10 | 0x20 | 0x8000 | 0x20000, neg(-1), 0], 0x10000,
+     None, None,
+     "mmap(0x10000, 4096, PROT_EXEC|0x100, MAP_SHARED|MAP_FIXED|MAP_ANONYMOUS|MAP_POPULATE|"
+     "MAP_STACK, -1, 0) = 0x10000"),
+    ("mmap", [0, 4096, 1, 2, 99, 0x3000], neg(-9), None, None,
+     "mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 99, 0x3000) = -1 EBADF (Bad file descriptor)"),
+    ("mmap", [0x7F10D8C13000, 1400832, 5, 0x812, 3, 0x26000], 0x7F10D8C13000, None, None,
+     "mmap(0x7f10d8c13000, 1400832, PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE, "
+     "3, 0x26000) = 0x7f10d8c13000"),
+    ("mprotect", [0x7F3556410000, 4096, 0], 0, None, None,
+     "mprotect(0x7f3556410000, 4096, PROT_NONE) = 0"),
+    ("munmap", [0x7F3556410000, 8192], 0, None, None, "munmap(0x7f3556410000, 8192) = 0"),
+    ("brk", [0], 0x55DE979A3000, None, None, "brk(NULL) = 0x55de979a3000"),
+    ("mremap", [0x7F43C4B74000, 8192, 16384, 1], 0x7F43C4B70000, None, None,
+     "mremap(0x7f43c4b74000, 8192, 16384, MREMAP_MAYMOVE) = 0x7f43c4b70000"),
+    # --- process ---
+    ("clone", [0x01200011, 0, 0, 0x7F3556221A10, 0], 5835, None, None,
+     "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
+     "child_tidptr=0x7f3556221a10) = 5835"),
+    ("clone", [0x4111, 0x56527D4ED060, 0, 0, 0], 5884, None, None,
+     "clone(child_stack=0x56527d4ed060, flags=CLONE_VM|CLONE_VFORK|SIGCHLD) = 5884"),
+    ("clone", [17, 0, 0, 0, 0], 5885, None, None, "clone(child_stack=NULL, flags=SIGCHLD) = 5885"),
+    ("clone3", [0x1000, 88], 5883, {0: struct.pack("<11Q", 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0)},
+     None, "clone3({flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = 5883"),
+    ("clone3", [0x7FFF7BFAD280, 1], neg(-22), None, None,
+     "clone3(0x7fff7bfad280, 1) = -1 EINVAL (Invalid argument)"),
+    ("fork", [], 101, None, None, "fork() = 101"),
+    ("vfork", [], 5836, None, None, "vfork() = 5836"),
+    ("execve", [0x1000, 0x2000, 0x7FFE29C91E90], neg(-2),
+     {0: b"/nonexist/x\0",
+      1: Mem(0x2000, b"", elems=(Mem(0xA, b"/nonexist/x\0"), Mem(0xB, b"a b\0"),
+                                 Mem(0xC, b"0123456789012345678901234567890123"))),
+      2: Mem(0x7FFE29C91E90, b"", elems=(Mem(0xD, b""), Mem(0xE, b"")))},
+     None,
+     'execve("/nonexist/x", ["/nonexist/x", "a b", "01234567890123456789012345678901"...], '
+     "0x7ffe29c91e90 /* 2 vars */) = -1 ENOENT (No such file or directory)"),
+    ("exit_group", [3], None, None, None, "exit_group(3) = ?"),
+    ("exit", [0], None, None, None, "exit(0) = ?"),
+    ("wait4", [5835, STK, 0, 0], 5835, None, {1: struct.pack("<i", 7 << 8)},
+     "wait4(5835, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, NULL) = 5835"),
+    ("wait4", [neg(-1), STK, 0x40000001, 0], 5837, None, {1: struct.pack("<i", 9)},
+     "wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], WNOHANG|__WALL, NULL) = 5837"),
+    ("wait4", [neg(-1), 0x7FFE29C91ED4, 0, 0], neg(-10), None, None,
+     "wait4(-1, 0x7ffe29c91ed4, 0, NULL) = -1 ECHILD (No child processes)"),
+    ("kill", [5834, 0], 0, None, None, "kill(5834, 0) = 0"),
+    ("kill", [99999, 15], neg(-3), None, None, "kill(99999, SIGTERM) = -1 ESRCH (No such process)"),
+    ("kill", [neg(-5), 64], neg(-3), None, None, "kill(-5, SIGRT_32) = -1 ESRCH (No such process)"),
+    ("kill", [99999, 33], neg(-3), None, None, "kill(99999, SIGRT_1) = -1 ESRCH (No such process)"),
+    ("kill", [99999, 100], neg(-3), None, None, "kill(99999, 100) = -1 ESRCH (No such process)"),
+    ("tgkill", [5882, 5882, 10], 0, None, None, "tgkill(5882, 5882, SIGUSR1) = 0"),
+    ("getpid", [], 5834, None, None, "getpid() = 5834"),
+    ("gettid", [], 5834, None, None, "gettid() = 5834"),
+    ("geteuid", [], 0, None, None, "geteuid() = 0"),
+    ("uname", [STK], 0, None, {0: utsname(b"Linux", b"vm", b"6.1", b"#1", b"x86_64", b"")},
+     'uname({sysname="Linux", nodename="vm", ...}) = 0'),
+    ("arch_prctl", [0x1002, 0x7F10D8BEA740], 0, None, None,
+     "arch_prctl(ARCH_SET_FS, 0x7f10d8bea740) = 0"),
+    ("arch_prctl", [0x1003, STK], 0, None, {1: struct.pack("<Q", 0x7F3556221740)},
+     "arch_prctl(ARCH_GET_FS, [0x7f3556221740]) = 0"),
+    ("set_tid_address", [0x7F10D8BEAA10], 5515, None, None,
+     "set_tid_address(0x7f10d8beaa10) = 5515"),
+    ("set_robust_list", [0x7F10D8BEAA20, 24], 0, None, None,
+     "set_robust_list(0x7f10d8beaa20, 24) = 0"),
+    ("rseq", [0x7F10D8BEB060, 0x20, 0, 0x53053053], 0, None, None,
+     "rseq(0x7f10d8beb060, 0x20, 0, 0x53053053) = 0"),
+    ("prlimit64", [0, 3, 0, STK], 0, None, {3: struct.pack("<QQ", 8192 * 1024, (1 << 64) - 1)},
+     "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0"),
+    ("prlimit64", [0, 4, 0x1000, 0], 0, {2: struct.pack("<QQ", 20000, 20000)}, None,
+     "prlimit64(0, RLIMIT_CORE, {rlim_cur=20000, rlim_max=20000}, NULL) = 0"),
+    ("getrandom", [STK, 4, 1], 4, None, {0: b"\xae\xde\x6b\x5f"},
+     'getrandom("\\xae\\xde\\x6b\\x5f", 4, GRND_NONBLOCK) = 4'),
+    ("futex", [0x7FFE29C91ED8, 129, 1], 0, None, None,
+     "futex(0x7ffe29c91ed8, FUTEX_WAKE_PRIVATE, 1) = 0"),
+    ("futex", [0x7FFE29C91ED8, 128, 2, 0], neg(-11), None, None,
+     "futex(0x7ffe29c91ed8, FUTEX_WAIT_PRIVATE, 2, NULL) = -1 EAGAIN "
+     "(Resource temporarily unavailable)"),
+    ("futex", [0x7FFE29C91ED8, 256, 1, 0x1000], neg(-38), {3: struct.pack("<qq", 1955, 315111915)},
+     None, "futex(0x7ffe29c91ed8, FUTEX_WAIT|FUTEX_CLOCK_REALTIME, 1, "
+     "{tv_sec=1955, tv_nsec=315111915}) = -1 ENOSYS (Function not implemented)"),
+    ("sched_yield", [], 0, None, None, "sched_yield() = 0"),
+    # --- signals ---
+    ("rt_sigaction", [12, 0x1000, 0, 8], 0,
+     {1: sigaction_buf(0x55DE6E395599, 0x14000000, 0x7F3556260050, 1 << 9)}, None,
+     "rt_sigaction(SIGUSR2, {sa_handler=0x55de6e395599, sa_mask=[USR1], "
+     "sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x7f3556260050}, NULL, 8) = 0"),
+    ("rt_sigaction", [2, 0, STK, 8], 0, None, {2: sigaction_buf(0, 0, 0, 0)},
+     "rt_sigaction(SIGINT, NULL, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0"),
+    ("rt_sigprocmask", [0, 0x1000, STK, 8], 0,
+     {1: struct.pack("<Q", (1 << 8) | (1 << 16) | (1 << 35))}, {2: bytes(8)},
+     "rt_sigprocmask(SIG_BLOCK, [KILL CHLD RT_4], [], 8) = 0"),
+    ("rt_sigprocmask", [0, 0x1000, STK, 8], 0,
+     {1: struct.pack("<Q", ((1 << 64) - 1) & ~(3 << 31))}, {2: bytes(8)},
+     "rt_sigprocmask(SIG_BLOCK, ~[RTMIN RT_1], [], 8) = 0"),
+    ("rt_sigprocmask", [2, 0x1000, 0, 8], 0, {1: bytes(8)}, None,
+     "rt_sigprocmask(SIG_SETMASK, [], NULL, 8) = 0"),
+    ("rt_sigreturn", [], 42, None, None, "rt_sigreturn() = 42"),
+    # --- time ---
+    ("clock_nanosleep", [0, 0, 0x1000, 0], 0, {2: struct.pack("<qq", 0, 1000)}, None,
+     "clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1000}, NULL) = 0"),
+    ("clock_nanosleep", [0, 1, 0x1000, 0], 0, {2: struct.pack("<qq", 1, 0)}, None,
+     "clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, {tv_sec=1, tv_nsec=0}, NULL) = 0"),
+    ("nanosleep", [0x1000, 0x7FFF7190F6F0], 0, {0: struct.pack("<qq", 0, 1000)}, None,
+     "nanosleep({tv_sec=0, tv_nsec=1000}, 0x7fff7190f6f0) = 0"),
+    ("clock_gettime", [1, STK], 0, None, {1: struct.pack("<qq", 1955, 314964165)},
+     "clock_gettime(CLOCK_MONOTONIC, {tv_sec=1955, tv_nsec=314964165}) = 0"),
+    # --- network ---
+    ("socket", [2, 1 | 0o2000000, 6], 13, None, None,
+     "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 13"),
+    ("socket", [1, 2, 0], 14, None, None, "socket(AF_UNIX, SOCK_DGRAM, 0) = 14"),
+    ("socket", [10, 1, 0], 15, None, None, "socket(AF_INET6, SOCK_STREAM, IPPROTO_IP) = 15"),
+    ("socket", [16, 3, 0], 16, None, None, "socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = 16"),
+    ("connect", [13, 0x1000, 16], neg(-111), {1: sockaddr_in(80, bytes([127, 0, 0, 1]))}, None,
+     'connect(13, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}, '
+     "16) = -1 ECONNREFUSED (Connection refused)"),
+    ("bind", [14, 0x1000, 110], 0, {1: sockaddr_un(b"/tmp/orc/sock")}, None,
+     'bind(14, {sa_family=AF_UNIX, sun_path="/tmp/orc/sock"}, 110) = 0'),
+    ("sendto", [14, 0x1000, 4, 0x40, 0x2000, 110], 4,
+     {1: b"ping", 4: sockaddr_un(b"/tmp/orc/sock")}, None,
+     'sendto(14, "ping", 4, MSG_DONTWAIT, {sa_family=AF_UNIX, sun_path="/tmp/orc/sock"}, '
+     "110) = 4"),
+    ("recvfrom", [14, STK, 100, 0, 0x2000, 0x3000], 4, {5: struct.pack("<I", 110)},
+     {1: b"ping", 4: sockaddr_un(b"/tmp/orc/sock")[:16], 5: struct.pack("<I", 16)},
+     'recvfrom(14, "ping", 100, 0, {sa_family=AF_UNIX, sun_path="/tmp/orc/sock"}, '
+     "[110 => 16]) = 4"),
+    ("recvfrom", [14, STK, 100, 0x40, 0, 0], neg(-11), None, None,
+     "recvfrom(14, 0x7ffe29c925c0, 100, MSG_DONTWAIT, NULL, NULL) = -1 EAGAIN "
+     "(Resource temporarily unavailable)"),
+    ("accept", [15, 0, 0], neg(-22), None, None,
+     "accept(15, NULL, NULL) = -1 EINVAL (Invalid argument)"),
+    ("accept4", [15, 0x7FFE29C91EE0, 0x3000, 0o4000], neg(-22), {2: struct.pack("<I", 110)},
+     None,
+     "accept4(15, 0x7ffe29c91ee0, [110], SOCK_NONBLOCK) = -1 EINVAL (Invalid argument)"),
+    # --- raw fallback and unknown numbers ---
+    (0x1F4, [1, 2, 3, 4, 5, 6], neg(-38), None, None,
+     "syscall_0x1f4(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)"),
+    ("read", [0, STK, 10], neg(-512), None, None,
+     "read(0, 0x7ffe29c925c0, 10) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)"),
+    ("clone", [0x01200011, 0, 0, 0x7F754EF0DAF0, 0], neg(-513), None, None,
+     "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
+     "child_tidptr=0x7f754ef0daf0) = ? ERESTARTNOINTR (To be restarted)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "ret", "entry", "exit", "expected"),
+    CASES,
+    ids=[f"{c[0]}-{k}" for k, c in enumerate(CASES)],
+)
+def test_line(decode_call, name, args, ret, entry, exit, expected):
+    call = decode_call(name, args, ret, entry, exit)
+    assert render_line(call, DecodeOptions()) == expected
+
+
+STRSIZE5 = [
+    ("readlink", [0x1000, STK, 256], 11, {0: b"/proc/self/exe\0"}, {1: b"/tmp/orc/t4"},
+     'readlink("/proc/self/exe", "/tmp/"..., 256) = 11'),
+    ("getcwd", [STK, 256], 9, None, {0: b"/tmp/orc\0"}, 'getcwd("/tmp/orc", 256) = 9'),
+    ("write", [1, 0x1000, 10], 10, {1: b"abcde"}, None, 'write(1, "abcde"..., 10) = 10'),
+    ("open", [0x1000, 0], neg(-2), {0: b"/etc/hostname0123456789\0"}, None,
+     'open("/etc/hostname0123456789", O_RDONLY) = -1 ENOENT (No such file or directory)'),
+    ("writev", [1, 0x1000, 3], 12,
+     {1: Mem(0x1000, iovec((0xA, 5), (0xB, 6), (0xC, 1)),
+             elems=(Mem(0xA, b"hello"), Mem(0xB, b"world"), Mem(0xC, b"x")))}, None,
+     'writev(1, [{iov_base="hello", iov_len=5}, {iov_base="world"..., iov_len=6}, '
+     '{iov_base="x", iov_len=1}], 3) = 12'),
+    ("execve", [0x1000, 0x2000, 0x7FFDA7B08AF0], neg(-2),
+     {0: b"/nonexist/x\0",
+      1: Mem(0x2000, b"", elems=(Mem(0xA, b"/nonex"), Mem(0xB, b"a b\0"), Mem(0xC, b"012345"))),
+      2: Mem(0x3000, b"", elems=(Mem(0xA, b""), Mem(0xB, b""), Mem(0xC, b"")))}, None,
+     'execve("/nonexist/x", ["/none"..., "a b", "01234"...], 0x7ffda7b08af0 /* 3 vars */) '
+     "= -1 ENOENT (No such file or directory)"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "ret", "entry", "exit", "expected"), STRSIZE5)
+def test_line_strsize5(decode_call, name, args, ret, entry, exit, expected):
+    call = decode_call(name, args, ret, entry, exit)
+    assert render_line(call, DecodeOptions(strsize=5)) == expected
+
+
+def test_raw_option_prints_numbers(decode_call):
+    call = decode_call("openat", [AT_FDCWD, 0x1000, 0o2000000], 3, {1: b"/x\0"})
+    assert render_line(call, DecodeOptions(raw=True)) == 'openat(-100, "/x", 0x80000) = 3'

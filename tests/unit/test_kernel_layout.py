@@ -1,0 +1,198 @@
+"""KernelLayout from crafted kernels: both ways of finding the current task, the TaskRead
+handed to the plugin, the JSON cache, and the errors for kernels we cannot use."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+from test_kernel_btf import BtfBuilder, tiny_kernel
+from test_kernel_bzimage import BANNER, compress_payload, make_bzimage, tiny_elf
+
+from vmstrace.capture.spec import TaskRead
+from vmstrace.kernel import layout as layout_mod
+from vmstrace.kernel.btf import Btf, Kind
+from vmstrace.kernel.errors import LayoutError, NoBTF
+from vmstrace.kernel.layout import (
+    FieldLoc,
+    KernelLayout,
+    cache_path,
+    find_percpu_task,
+    layout_from_btf,
+    load_layout,
+)
+
+
+def _btf(pcpu_hot: bool = False, current_off: int = 0) -> Btf:
+    b = BtfBuilder()
+    tiny_kernel(b, pcpu_hot=pcpu_hot, current_off=current_off)
+    return Btf(b.build())
+
+
+EXPECTED_TASK = dict(
+    task_struct_size=80,
+    pid=FieldLoc(8, 4),
+    tgid=FieldLoc(12, 4),
+    comm=FieldLoc(56, 16),
+    real_parent=FieldLoc(16, 8),
+    mm=FieldLoc(24, 8),
+    flags=FieldLoc(4, 4),
+    start_time=FieldLoc(32, 8),
+    cred=FieldLoc(40, 8),
+    files=FieldLoc(48, 8),
+)
+
+
+def test_layout_current_task_variable() -> None:  # 6.1 and earlier, 6.15 and later
+    layout = layout_from_btf(_btf(), version=BANNER, sha256="ab" * 32)
+    assert layout == KernelLayout(
+        version=BANNER,
+        release="6.1.0-99-test-amd64",
+        sha256="ab" * 32,
+        percpu_task=0x1FB80,
+        percpu_task_via="current_task",
+        percpu_section_addr=0,
+        **EXPECTED_TASK,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(("member_off", "section_addr"), [(0, 0), (8, 0), (0, 0x1000)])
+def test_layout_pcpu_hot_member(member_off: int, section_addr: int) -> None:  # 6.2 – 6.14
+    btf = _btf(pcpu_hot=True, current_off=member_off)
+    assert find_percpu_task(btf, section_addr) == (
+        section_addr + 0x35000 + member_off,
+        "pcpu_hot.current_task",
+    )
+
+
+def test_task_read_order_pid_tgid_comm_then_parent_tgid() -> None:
+    assert layout_from_btf(_btf()).to_task_read() == TaskRead(
+        percpu_task=0x1FB80,
+        fields=((8, 4), (12, 4), (56, 16)),
+        derefs=((16, 12, 4),),
+    )
+
+
+def test_json_round_trip() -> None:
+    layout = layout_from_btf(_btf(pcpu_hot=True), version=BANNER, sha256="cd" * 32)
+    doc = json.loads(json.dumps(layout.to_json()))
+    assert doc["schema"] == layout_mod.SCHEMA
+    assert KernelLayout.from_json(doc) == layout
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(schema=0), "schema"),
+        (lambda d: d.pop("pid"), "pid"),
+        (lambda d: d.update(percpu_task="0x10"), "not an integer"),
+    ],
+)
+def test_json_rejects_malformed(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    doc = layout_from_btf(_btf()).to_json()
+    mutate(doc)
+    with pytest.raises((ValueError, TypeError, KeyError), match=message):
+        KernelLayout.from_json(doc)
+
+
+def _no_percpu_datasec() -> Btf:
+    b = BtfBuilder()
+    tiny_kernel(b)
+    # Rename the .data..percpu DATASEC's name to something else.
+    b.strings = b.strings.replace(b".data..percpu\0", b".data..zzzzzz\0")
+    return Btf(b.build())
+
+
+def _no_task_var() -> Btf:
+    b = BtfBuilder()
+    tiny_kernel(b)
+    b.strings = b.strings.replace(b"current_task\0", b"current_tosk\0")
+    return Btf(b.build())
+
+
+def _small_comm() -> Btf:
+    b = BtfBuilder()
+    char = b.int_("char", 1)
+    b.compound(
+        Kind.STRUCT,
+        "task_struct",
+        8,
+        [("pid", b.int_("int", 4), 0, 0), ("comm", b.array(char, char, 4), 32, 0)],
+    )
+    return Btf(b.build())
+
+
+@pytest.mark.parametrize(
+    ("btf", "message"),
+    [
+        (lambda: Btf(BtfBuilder().build()), "has no struct task_struct"),
+        (_no_percpu_datasec, "has no .data..percpu section"),
+        (_no_task_var, "neither current_task nor pcpu_hot"),
+        (_small_comm, "cannot locate task_struct.tgid"),
+    ],
+)
+def test_unusable_kernels(btf, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(LayoutError, match=message):
+        layout_from_btf(btf())
+
+
+def test_comm_size_checked() -> None:
+    b = BtfBuilder()
+    tiny_kernel(b)
+    # comm is char[16]: make the array char[8] (its nelems is the record's last u32).
+    ids = [i for i, r in enumerate(b.records, 1) if struct.unpack_from("<I", r, 4)[0] >> 24 == 3]
+    rec = b.records[ids[0] - 1]
+    b.records[ids[0] - 1] = rec[:-4] + struct.pack("<I", 8)
+    with pytest.raises(LayoutError, match="task_struct.comm is 8 bytes, expected 16"):
+        layout_from_btf(Btf(b.build()))
+
+
+# -- load_layout on a crafted bzImage --------------------------------------------------
+
+
+def _write_kernel(path: Path, kind: str = "zstd", with_btf: bool = True) -> Path:
+    b = BtfBuilder()
+    tiny_kernel(b, pcpu_hot=kind == "zstd")
+    sections = {".text": (0xFFFFFFFF81000000, b"\x90" * 16), ".data..percpu": (0, b"\0" * 64)}
+    if with_btf:
+        sections[".BTF"] = (0xFFFFFFFF82000000, b.build())
+    path.write_bytes(make_bzimage(compress_payload(kind, tiny_elf(sections))))
+    return path
+
+
+@pytest.mark.parametrize(("kind", "percpu"), [("lz4", 0x1FB80), ("zstd", 0x35000)])
+def test_load_layout_then_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, percpu: int
+) -> None:
+    kernel = _write_kernel(tmp_path / "vmlinuz", kind)
+    first = load_layout(kernel, tmp_path / "cache")
+    assert (first.percpu_task, first.release) == (percpu, "6.1.0-99-test-amd64")
+    assert cache_path(tmp_path / "cache", first.sha256).is_file()
+
+    def no_decompress(*_: object) -> bytes:
+        raise AssertionError("the cached load decompressed the kernel")
+
+    monkeypatch.setattr(layout_mod, "decompress", no_decompress)
+    assert load_layout(kernel, tmp_path / "cache") == first
+
+
+def test_corrupt_cache_entry_is_rebuilt(tmp_path: Path) -> None:
+    kernel = _write_kernel(tmp_path / "vmlinuz")
+    first = load_layout(kernel, tmp_path / "cache")
+    entry = cache_path(tmp_path / "cache", first.sha256)
+    entry.write_text("{not json")
+    assert load_layout(kernel, tmp_path / "cache") == first
+    assert KernelLayout.from_json(json.loads(entry.read_text())) == first
+
+
+def test_kernel_without_btf(tmp_path: Path) -> None:
+    kernel = _write_kernel(tmp_path / "vmlinuz", with_btf=False)
+    with pytest.raises(NoBTF) as e:
+        load_layout(kernel, tmp_path / "cache")
+    assert str(e.value) == (
+        f"kernel 6.1.0-99-test-amd64 ({kernel}) has no .BTF section "
+        "(needs CONFIG_DEBUG_INFO_BTF=y); use a kernel built with BTF, "
+        "such as Debian's linux-image-*-cloud-amd64"
+    )
