@@ -75,6 +75,7 @@ typedef struct {
     uint64_t sp;
     uint64_t nr;
     uint64_t args[6];
+    uint64_t ident;     /* the first task field (the tid): tells a reused task_struct apart */
     uint8_t abi;
     uint8_t retry_mask; /* args whose entry read faulted and should be re-read at exit */
 } Pending;
@@ -280,6 +281,17 @@ static uint8_t put_task_fields(Vcpu *v, uint64_t task)
         pos += f->len;
     }
     return ok;
+}
+
+/* The first task field of a record's task block (the tid, by the spec's convention). */
+static uint64_t task_ident(Vcpu *v, size_t task_off)
+{
+    uint64_t ident = 0;
+    if (g.n_task_fields > 0) {
+        uint32_t n = g.task_fields[0].len < 8 ? g.task_fields[0].len : 8;
+        memcpy(&ident, v->out->data + task_off, n);
+    }
+    return ident;
 }
 
 /* ---- memory captures ------------------------------------------------------------------- */
@@ -548,7 +560,9 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     p.task = current_task(v);
 
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_entry));
+    size_t task_off = v->out->len;
     uint8_t task_ok = put_task_fields(v, p.task);
+    p.ident = task_ident(v, task_off);
     pad8(v);
     uint32_t budget = MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;
@@ -577,6 +591,9 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     e->nblobs = nblobs;
     finish_record(v, start, VMST_REC_ENTRY);
 
+    if (abi == ABI_64 ? (p.nr == 60 || p.nr == 231) : (p.nr == 1 || p.nr == 252)) {
+        return; /* exit, exit_group: never return, so nothing to pair */
+    }
     uint64_t key = thread_key(p.task, p.cr3, p.sp);
     Pending *copy = g_new(Pending, 1);
     *copy = p;
@@ -615,12 +632,23 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (!p) {
         return; /* an interrupt or exception return, or a new thread's first return */
     }
+    size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
+    size_t task_off = v->out->len;
+    uint8_t task_ok = put_task_fields(v, task);
+    if (task && task_ident(v, task_off) != p->ident) {
+        /* The task_struct was freed and reused: a thread that died inside a call, and a
+         * new thread's first return.  Not this entry's exit. */
+        g_byte_array_set_size(v->out, start);
+        g_mutex_lock(&g.out_lock);
+        g.orphan_exits++;
+        g_mutex_unlock(&g.out_lock);
+        g_free(p);
+        return;
+    }
     int64_t ret = (int64_t)reg(v, R_RAX);
     if (p->abi == ABI_32) {
         ret = (int32_t)(uint32_t)ret;
     }
-    size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
-    uint8_t task_ok = put_task_fields(v, task);
     pad8(v);
     uint32_t budget = MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;

@@ -94,8 +94,12 @@ static int is_executable_file(const char *path)
 /* Returns the path to execute for name, or NULL when PATH has no such program. */
 static const char *resolve(const char *name)
 {
-    if (strchr(name, '/'))
-        return name;
+    if (strchr(name, '/')) {
+        /* Like a shell: a path that does not exist is "not found" (127); one that exists
+         * but cannot be executed fails in execve (126). */
+        struct stat st;
+        return stat(name, &st) == 0 ? name : NULL;
+    }
     if (name[0] == '\0')
         return NULL;
     const char *dir = SEARCH_PATH;

@@ -53,7 +53,7 @@ def make(name: str, args: list[int], ret: int | None, em: dict, xm: dict) -> Sys
     return Syscall(e, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret & U64, nr, _WHO, xm))
 
 
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     name=st.sampled_from(templated()),
     args=st.lists(args_st, min_size=6, max_size=6),

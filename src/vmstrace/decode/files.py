@@ -30,7 +30,7 @@ from .consts import fs
 from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, s32, u32, xlat
 from .fmt import xlat_flags as _xf
 from .registry import Arg, alias, syscall
-from .structs import STAT_SIZE, STATX_SIZE, signame, stat, statx
+from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
 
 
 def open_flags(v: int, c: Ctx) -> str:
@@ -87,8 +87,12 @@ syscall("faccessat", DIRFD, PATH, ACCESS)
 syscall("faccessat2", DIRFD, PATH, ACCESS, _at(fs.AT_EACCESS))
 syscall("mkdir", PATH, MODE)
 syscall("mkdirat", DIRFD, PATH, MODE)
-syscall("mknod", PATH, MODE, HEX)
-syscall("mknodat", DIRFD, PATH, MODE, HEX)
+FMODE = Arg(lambda c, i: mode(u32(c.a(i)), c.opts.raw))  # S_IFCHR|0600
+# the device number is printed only for character and block devices
+DEV = Arg(lambda c, i: makedev(c.a(i)) if u32(c.a(i - 1)) & 0o170000 in (0o20000, 0o60000)
+          else None)
+syscall("mknod", PATH, FMODE, DEV)
+syscall("mknodat", DIRFD, PATH, FMODE, DEV)
 syscall("rmdir", PATH)
 syscall("unlink", PATH)
 syscall("unlinkat", DIRFD, PATH, _at())

@@ -1,6 +1,7 @@
 """Pairing: each syscall exit joined with its entry, per guest thread.
 
-Threads are told apart by their task_struct address (one per thread while it lives);
+Threads are told apart by their task_struct address and tid (a freed task_struct is
+reused for a new thread with another tid);
 when the kernel's task could not be read, by address space and user stack pointer,
 which the kernel preserves across a syscall.  A thread may block in a call while other
 threads run, on this vCPU or another: the pending table holds one entry per thread.
@@ -19,13 +20,13 @@ NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
 
 def _key_entry(e: RawEntry) -> tuple[int, int]:
     if e.who.task:
-        return (e.who.task, 0)
+        return (e.who.task, e.who.tid or 0)
     return (e.who.cr3 & ~0xFFF, e.sp)
 
 
 def _key_exit(x: RawExit) -> tuple[int, int]:
     if x.who.task:
-        return (x.who.task, 0)
+        return (x.who.task, x.who.tid or 0)
     return (x.who.cr3 & ~0xFFF, x.sp)
 
 

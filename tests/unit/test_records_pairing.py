@@ -1,0 +1,215 @@
+"""The record stream reader and the pairing stage, on crafted records."""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vmstrace.capture.records import (
+    BLOB_HDR,
+    ENTRY,
+    EXIT,
+    REC_HDR,
+    STATS,
+    RecordReader,
+    StreamError,
+)
+from vmstrace.capture.spec import Capture, TaskRead, render_spec
+from vmstrace.trace.attribution import TASK_BYTES, ProcessTree, decode_task
+from vmstrace.trace.events import Insn, RawEntry, Syscall
+from vmstrace.trace.pairing import Pairer
+
+TASK = 0xFFFF888000100000
+
+
+def pad8(b: bytes) -> bytes:
+    return b + b"\0" * (-len(b) % 8)
+
+
+def task_block(tid: int, tgid: int, comm: bytes, ppid: int) -> bytes:
+    return pad8(TASK_BYTES.pack(tid, tgid, comm, ppid))
+
+
+def blob(arg: int, data: bytes, addr: int = 0x1000, flags: int = 0, index: int = 0xFFFF) -> bytes:
+    return BLOB_HDR.pack(arg, flags, index, len(data), addr) + pad8(data)
+
+
+def record(rtype: int, body: bytes, ts: int = 5, vcpu: int = 0) -> bytes:
+    return REC_HDR.pack(rtype, vcpu, REC_HDR.size + len(body), ts) + body
+
+
+def entry(nr: int, args=(0,) * 6, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=0, ts=1):
+    body = ENTRY.pack(0x1000, task, 0x401000, 0x7FFC0000, nr, *args, 0, 1, 1, nblobs)
+    return record(1, body + task_block(tid, tgid, b"probe", 1) + blobs, ts=ts)
+
+
+def exit_(nr: int, ret: int, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=0, ts=2):
+    body = EXIT.pack(0x1000, task, 0xFFFFFFFF81000000, ret & (2**64 - 1), nr, 0x7FFC0000,
+                     0, 4, 1, nblobs)
+    return record(2, body + task_block(tid, tgid, b"probe", 1) + blobs, ts=ts)
+
+
+def stream(*records: bytes, stats: tuple[int, ...] | None = None) -> io.BytesIO:
+    head = struct.pack("<8sII", b"VMSTRACE", 1, TASK_BYTES.size)
+    tail = b"" if stats is None else record(3, STATS.pack(*stats))
+    return io.BytesIO(head + b"".join(records) + tail)
+
+
+def read_all(data: io.BytesIO):
+    return list(RecordReader(data, decode_task))
+
+
+def test_entry_exit_and_stats_round_trip():
+    path = b"/etc/hostname\0"
+    evs = read_all(stream(
+        entry(257, (2**64 - 100, 0x2000, 0x80000, 0, 0, 0), blobs=blob(1, path, 0x2000),
+              nblobs=1),
+        exit_(257, 3),
+        stats=(1, 1, 2, 100, 0, 0, 0),
+    ))
+    e, x, s = evs
+    assert e.nr == 257 and e.args[0] == 2**64 - 100 and e.insn is Insn.SYSCALL
+    assert e.who.pid == 85 and e.who.tid == 85 and e.who.comm == "probe" and e.who.ppid == 1
+    assert e.mem[1].data == path and e.mem[1].addr == 0x2000 and not e.mem[1].fault
+    assert x.ret == 3 and x.insn is Insn.SYSRETQ
+    assert (s.entries, s.exits, s.records, s.dropped) == (1, 1, 2, 0)
+
+
+def test_array_elements_attach_to_their_array():
+    arr = struct.pack("<QQQ", 0x3000, 0x3010, 0)
+    blobs = blob(1, arr, 0x2000, flags=8) + blob(1, b"a\0", 0x3000, index=0) + blob(
+        1, b"bc\0", 0x3010, index=1)
+    (e,) = read_all(stream(entry(59, blobs=blobs, nblobs=3)))
+    assert [m.data for m in e.mem[1].elems] == [b"a\0", b"bc\0"]
+
+
+@pytest.mark.parametrize("bad", [
+    struct.pack("<8sII", b"NOTVMSTR", 1, 28),
+    struct.pack("<8sII", b"VMSTRACE", 9, 28),
+    b"",
+])
+def test_bad_stream_header(bad):
+    with pytest.raises(StreamError):
+        RecordReader(io.BytesIO(bad))
+
+
+def test_blob_longer_than_its_record_is_an_error():
+    bad = BLOB_HDR.pack(1, 0, 0xFFFF, 1 << 20, 0x1000)
+    with pytest.raises(StreamError):
+        read_all(stream(entry(0, blobs=bad, nblobs=1)))
+
+
+def test_cut_stream_is_an_error():
+    data = stream(entry(0)).getvalue()[:-5]
+    with pytest.raises(StreamError):
+        read_all(io.BytesIO(data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_records_raise_only_stream_errors(junk):
+    head = struct.pack("<8sII", b"VMSTRACE", 1, TASK_BYTES.size)
+    try:
+        read_all(io.BytesIO(head + junk))
+    except StreamError:
+        pass
+
+
+def feed(pairer: Pairer, data: io.BytesIO) -> list[Syscall]:
+    out = []
+    for ev in RecordReader(data, decode_task):
+        out += pairer.feed(ev)
+    return out + list(pairer.drain())
+
+
+def test_pairing_across_interleaved_threads():
+    p = Pairer()
+    calls = feed(p, stream(
+        entry(0, task=TASK, tid=85, ts=1),  # read blocks in thread 85
+        entry(39, task=TASK + 0x4000, tid=86, ts=2),
+        exit_(39, 86, task=TASK + 0x4000, tid=86, ts=3),
+        exit_(0, 5, task=TASK, tid=85, ts=4),
+    ))
+    assert [(c.entry.nr, c.ret, c.entry.who.tid) for c in calls] == [(39, 86, 86), (0, 5, 85)]
+    assert p.counts.paired == 2 and p.counts.orphan_exits == 0
+
+
+def test_exit_group_does_not_wait_and_unfinished_calls_drain():
+    p = Pairer()
+    calls = feed(p, stream(entry(61, tid=90, task=TASK + 64, tgid=90), entry(231, (3,) + (0,) * 5)))
+    assert [(c.entry.nr, c.exit) for c in calls] == [(231, None), (61, None)]
+    assert p.counts.no_return == 1 and p.counts.unfinished == 1
+
+
+def test_reused_task_struct_does_not_pair_with_a_dead_threads_entry():
+    p = Pairer()
+    calls = feed(p, stream(entry(0, tid=85), exit_(56, 0, tid=91)))
+    assert p.counts.orphan_exits == 1
+    assert [c.exit for c in calls] == [None]
+
+
+def test_negative_return_is_signed():
+    calls = feed(Pairer(), stream(entry(2), exit_(2, -2)))
+    assert calls[0].ret == -2
+
+
+def _execve(pid: int, path: bytes, ret: int = 0, ppid: int = 1) -> Syscall:
+    from vmstrace.trace.events import Mem, RawExit, TaskInfo
+
+    who = TaskInfo(task=TASK, cr3=0, pid=pid, tid=pid, ppid=ppid, comm="x")
+    e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, 59, (1, 2, 3, 0, 0, 0), who,
+                 {0: Mem(1, path + b"\0")})
+    x = RawExit(1, 0, "x86_64", Insn.IRETQ, 0, ret, 59, who)
+    return Syscall(e, x)
+
+
+def _call(nr: int, pid: int, ppid: int, ret: int = 0) -> Syscall:
+    from vmstrace.trace.events import RawExit, TaskInfo
+
+    who = TaskInfo(task=TASK, cr3=0, pid=pid, tid=pid, ppid=ppid, comm="x")
+    e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, nr, (0,) * 6, who)  # type: ignore[arg-type]
+    return Syscall(e, RawExit(1, 0, "x86_64", Insn.SYSRETQ, 0, ret, nr, who))
+
+
+def test_process_tree_starts_at_the_launchers_next_execve_and_follows_children():
+    tree = ProcessTree()
+    assert not tree.wants(_call(39, 1, 0))  # init
+    assert not tree.wants(_execve(80, b"/vmstrace/bin/vmstrace-exec"))
+    assert not tree.wants(_call(2, 80, 1))  # the launcher's own calls are hidden
+    assert tree.wants(_execve(80, b"/bin/cmd"))
+    assert tree.wants(_call(57, 80, 1, ret=81))
+    assert tree.wants(_call(39, 81, 80))  # the child
+    assert tree.wants(_call(39, 82, 81))  # a grandchild, known by its parent
+    assert not tree.wants(_call(39, 83, 1))  # an unrelated process
+
+
+def test_all_mode_keeps_everything():
+    assert ProcessTree(trace_all=True).wants(_call(39, 1, 0))
+
+
+def test_spec_text():
+    task = TaskRead(0x1FB80, ((0x970, 4), (0x974, 4)), ((0x980, 0x974, 4),))
+    text = render_spec(task, [("64", 257, 1, Capture("str", "both"))])
+    assert text.splitlines() == [
+        "vmstrace-spec 1",
+        "task_ptr 0x1fb80",
+        "task_field 0x970 4",
+        "task_field 0x974 4",
+        "task_deref 0x980 0x974 4",
+        "sys 64 257 1 both str - 4096 0",
+    ]
+
+
+@pytest.mark.parametrize("bad", [
+    dict(kind="buf", when="entry", size="ret"),
+    dict(kind="buf", when="exit", size="a7"),
+    dict(kind="buf", when="exit", size="x"),
+    dict(kind="buf", when="exit", size="c1", cap=1 << 20),
+])
+def test_spec_rejects_bad_captures(bad):
+    with pytest.raises(ValueError):
+        Capture(**bad)
