@@ -45,7 +45,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = VMSTRACE_QEMU_PLUGIN_VERSION;
 
 enum abi { ABI_64 = 0, ABI_32 = 1 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
-enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR };
+enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK };
 enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
 
 typedef struct {
@@ -366,14 +366,83 @@ static uint64_t capture_size(const Capture *c, const uint64_t *args, int64_t ret
 }
 
 /* Performs one capture; returns the number of blobs written, or -1 if the top read faulted. */
+/*
+ * After a successful execve the caller's memory is gone, but the kernel has copied the
+ * filename, argv and envp to the top of the new stack (fs/exec.c, create_elf_tables):
+ * sp -> argc, argv[argc], NULL, envp[], NULL, auxv pairs (AT_EXECFN = the filename).
+ * Emits them as blobs of the capture's argument (the filename) and the next two (argv with
+ * strings, envp pointers): execve's 0, 1, 2 and execveat's 1, 2, 3, shaped like the entry
+ * captures, so a decoder can use whichever is readable.
+ */
+static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp,
+                             uint32_t *budget)
+{
+    uint32_t ptr = abi == ABI_32 ? 4 : 8;
+    uint64_t argc = 0, p = 0, i;
+    int n = 0;
+    if (!mem(v, sp, &argc, ptr) || argc > MAX_ELEMS) {
+        return 0;
+    }
+    uint64_t argv = sp + ptr, envp = argv + (argc + 1) * ptr;
+    uint64_t nargv = argc + 1 < c->cap ? argc + 1 : c->cap;
+    size_t hoff = v->out->len;
+    uint8_t a = c->arg;
+    if (a > 3) {
+        return 0;
+    }
+    put_blob(v, a + 1, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, argv, nargv * ptr,
+             (uint32_t)(nargv * ptr), false, budget);
+    n++;
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    if (nargv < argc + 1) {
+        h->flags |= VMST_BLOB_TRUNC;
+    }
+    for (i = 0; i < argc && i < nargv; i++) {
+        p = 0;
+        if (!mem(v, argv + i * ptr, &p, ptr) || p == 0) {
+            break;
+        }
+        put_blob(v, a + 1, (uint16_t)i, VMST_BLOB_EXIT, p, c->elem_cap, c->elem_cap, true,
+                 budget);
+        n++;
+    }
+    for (i = 0; i < MAX_ELEMS; i++) {
+        p = 0;
+        if (!mem(v, envp + i * ptr, &p, ptr) || p == 0) {
+            break;
+        }
+    }
+    put_blob(v, a + 2, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, envp, (i + 1) * ptr,
+             (uint32_t)((i + 1) * ptr), false, budget);
+    n++;
+    uint64_t auxv = envp + (i + 1) * ptr;
+    for (i = 0; i < 64; i++) {
+        uint64_t type = 0, val = 0;
+        if (!mem(v, auxv + 2 * i * ptr, &type, ptr) || !mem(v, auxv + (2 * i + 1) * ptr, &val, ptr) ||
+            type == 0) {
+            break;
+        }
+        if (type == 31 /* AT_EXECFN */) {
+            put_blob(v, a, VMST_INDEX_TOP, VMST_BLOB_EXIT, val, 4096, 4096, true, budget);
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
 static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
-                      int64_t ret, bool at_exit, uint32_t *budget, bool *faulted)
+                      int64_t ret, bool at_exit, uint64_t user_sp, uint32_t *budget,
+                      bool *faulted)
 {
     uint64_t addr = args[c->arg];
     uint8_t flags = at_exit ? VMST_BLOB_EXIT : 0;
     size_t before = v->out->len;
     int n = 0;
     *faulted = false;
+    if (c->kind == KIND_EXECSTACK) {
+        return at_exit && ret == 0 ? capture_execstack(v, c, abi, user_sp, budget) : 0;
+    }
     if (addr == 0) {
         return 0; /* NULL: nothing to read, the decoder prints NULL */
     }
@@ -381,6 +450,8 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
         addr &= 0xffffffffu;
     }
     switch (c->kind) {
+    case KIND_EXECSTACK:
+        break;
     case KIND_STR:
         put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);
         n = 1;
@@ -571,7 +642,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         const Capture *c = &cs_spec->caps[i];
         bool faulted = false;
         if (c->when & WHEN_ENTRY) {
-            int n = do_capture(v, c, abi, p.args, 0, false, &budget, &faulted);
+            int n = do_capture(v, c, abi, p.args, 0, false, 0, &budget, &faulted);
             nblobs = (uint16_t)(nblobs + n);
             if (faulted && c->when == WHEN_BOTH) {
                 p.retry_mask |= (uint8_t)(1u << c->arg);
@@ -658,8 +729,8 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         bool faulted;
         bool retry = c->when == WHEN_BOTH && (p->retry_mask & (1u << c->arg));
         if (c->when == WHEN_EXIT || retry) {
-            nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, ret, true, &budget,
-                                                    &faulted));
+            nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, ret, true, user_sp,
+                                                    &budget, &faulted));
         }
     }
     struct vmst_exit *x = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
@@ -865,6 +936,8 @@ static bool load_spec(const char *path)
                 cp->kind = KIND_IOV;
             } else if (strcmp(b, "strarr") == 0) {
                 cp->kind = KIND_STRARR;
+            } else if (strcmp(b, "execstack") == 0) {
+                cp->kind = KIND_EXECSTACK;
             } else {
                 goto bad;
             }

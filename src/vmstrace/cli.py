@@ -31,9 +31,10 @@ def _parse_add(values: tuple[str, ...]) -> list[tuple[Path, str]]:
 
 def _counts_line(counts: TraceCounts) -> str:
     produced = "unknown (QEMU ended early)" if counts.produced is None else counts.produced
+    dropped = "?" if counts.dropped is None else counts.dropped
     return (
         f"vmstrace: {counts.shown} syscalls shown; records produced {produced}, "
-        f"delivered {counts.delivered}, dropped {counts.dropped if counts.dropped is not None else '?'}"
+        f"delivered {counts.delivered}, dropped {dropped}"
     )
 
 

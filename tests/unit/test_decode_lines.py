@@ -206,7 +206,7 @@ CASES = [
      {0: b"/nonexist/x\0",
       1: Mem(0x2000, b"", elems=(Mem(0xA, b"/nonexist/x\0"), Mem(0xB, b"a b\0"),
                                  Mem(0xC, b"0123456789012345678901234567890123"))),
-      2: Mem(0x7FFE29C91E90, b"", elems=(Mem(0xD, b""), Mem(0xE, b"")))},
+      2: Mem(0x7FFE29C91E90, struct.pack("<QQQ", 0xD, 0xE, 0))},
      None,
      'execve("/nonexist/x", ["/nonexist/x", "a b", "01234567890123456789012345678901"...], '
      "0x7ffe29c91e90 /* 2 vars */) = -1 ENOENT (No such file or directory)"),
@@ -342,7 +342,7 @@ STRSIZE5 = [
     ("execve", [0x1000, 0x2000, 0x7FFDA7B08AF0], neg(-2),
      {0: b"/nonexist/x\0",
       1: Mem(0x2000, b"", elems=(Mem(0xA, b"/nonex"), Mem(0xB, b"a b\0"), Mem(0xC, b"012345"))),
-      2: Mem(0x3000, b"", elems=(Mem(0xA, b""), Mem(0xB, b""), Mem(0xC, b"")))}, None,
+      2: Mem(0x3000, struct.pack("<QQQQ", 0xA, 0xB, 0xC, 0))}, None,
      'execve("/nonexist/x", ["/none"..., "a b", "01234"...], 0x7ffda7b08af0 /* 3 vars */) '
      "= -1 ENOENT (No such file or directory)"),
 ]

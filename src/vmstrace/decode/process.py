@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, fixed
+from ..trace.events import Mem
 from .args import FD, FLAGS, HEX, IN, INT, OUT, PATH, PTR, RBUF, SKIP, UINT, ULONG, XLAT
 from .consts import proc
 from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, s32, u32, xlat
@@ -104,11 +105,20 @@ syscall(
 # --- execve --------------------------------------------------------------------------
 
 
+def _exec_mem(c: Ctx, i: int) -> Mem | None:
+    """execve's input as read at entry, or else from the new stack at exit (execstack):
+    a fresh child's pages may not be mapped yet when it calls execve."""
+    m = c.entry_mem(i)
+    if m is not None and not m.fault and not any(e.fault for e in m.elems):
+        return m
+    return c.exit_mem(i) or m
+
+
 def _argv(c: Ctx, i: int) -> str:
     """``["x", "a"]``: at most -s strings, each cut at -s."""
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
+    m = _exec_mem(c, i)
     if m is None or (m.fault and not m.elems):
         return ptr(c.a(i))
     items = []
@@ -127,10 +137,15 @@ def _envp(c: Ctx, i: int) -> str:
     """``0x7ffe... /* 5 vars */``: strace counts the environment without printing it."""
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
-    if m is None or (m.fault and not m.elems):
+    m = _exec_mem(c, i)
+    if m is None or (m.fault and not m.data):
         return ptr(c.a(i))
-    n = len(m.elems)
+    # elem_cap 0: the plugin reads only the pointer array (NULL-terminated), no strings
+    n = 0
+    for k in range(0, len(m.data) - 7, 8):
+        if not int.from_bytes(m.data[k : k + 8], "little"):
+            break
+        n += 1
     more = "+" if m.truncated else ""
     return f"{ptr(c.a(i))} /* {n}{more} var{'' if n == 1 and not more else 's'} */"
 
@@ -144,11 +159,15 @@ def _env_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
     return (Capture("strarr", "entry", "-", MAX_ELEMS, 0),)
 
 
-# Read at entry only: after a successful execve the old address space is gone.
-EXEC_PATH = Arg(
-    lambda c, i: cstring(c.a(i), c.entry_mem(i), None),
-    lambda o: (Capture("str", "entry", "-", 4096),),
-)
+def _exec_stack_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    n = min(max(opts.strsize, 1) + 1, MAX_ELEMS)
+    return (Capture("str", "entry", "-", 4096),
+            Capture("execstack", "exit", "-", n, min(opts.strsize + 1, MAX_BYTES)))
+
+
+# Read at entry; after a successful execve the old address space is gone, so the exit
+# read (execstack) takes the kernel's copies from the new stack instead.
+EXEC_PATH = Arg(lambda c, i: cstring(c.a(i), _exec_mem(c, i), None), _exec_stack_caps)
 ARGV = Arg(_argv, _argv_caps)
 ENVP = Arg(_envp, _env_caps)
 AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
