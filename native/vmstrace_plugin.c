@@ -76,6 +76,8 @@ typedef struct {
     uint64_t nr;
     uint64_t args[6];
     uint64_t ident;     /* the first task field (the tid): tells a reused task_struct apart */
+    uint64_t pc;        /* the entry instruction's address */
+    uint8_t insn;
     uint8_t abi;
     uint8_t retry_mask; /* args whose entry read faulted and should be re-read at exit */
 } Pending;
@@ -601,6 +603,8 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     }
     Pending p = {0};
     p.abi = abi;
+    p.pc = pc;
+    p.insn = insn;
     p.cr3 = reg(v, R_CR3);
     p.sp = reg(v, R_RSP);
     p.nr = reg(v, R_RAX);
@@ -680,14 +684,17 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     uintptr_t packed = (uintptr_t)udata;
     uint8_t insn = (uint8_t)(packed & 0xff);
     uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
-    uint64_t rsp = reg(v, R_RSP), user_sp = rsp;
+    uint64_t rsp = reg(v, R_RSP), user_sp = rsp, user_pc = 0;
     if (insn == VMST_INSN_IRETQ) {
         /* iretq frame: rip, cs, rflags, rsp, ss.  Only a return to CPL 3 ends a syscall. */
         uint64_t frame[4];
         if (!mem(v, rsp, frame, sizeof(frame)) || (frame[1] & 3) != 3) {
             return;
         }
+        user_pc = frame[0];
         user_sp = frame[3];
+    } else if (insn == VMST_INSN_SYSRETQ || insn == VMST_INSN_SYSRETL) {
+        user_pc = reg(v, R_RCX); /* sysret jumps to rcx */
     }
     if (g_hash_table_size(g.pending) == 0) {
         return;
@@ -733,6 +740,16 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
                                                     &budget, &faulted));
         }
     }
+    /* Returning somewhere else than after the syscall instruction (execve and rt_sigreturn
+     * aside): a signal handler was entered, and the call's own result is in the signal
+     * frame the kernel pushed (arch/x86/kernel/signal_64.c); or the call is being restarted
+     * (the kernel rewound rip onto the instruction).  Hand the frame to Python. */
+    if (p->abi == ABI_64 && p->insn == VMST_INSN_SYSCALL && user_pc != p->pc + 2 &&
+        user_pc != p->pc && p->nr != 59 && p->nr != 322 && p->nr != 15) {
+        put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp,
+                 VMST_SIGFRAME_BYTES, VMST_SIGFRAME_BYTES, false, &budget);
+        nblobs++;
+    }
     struct vmst_exit *x = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
     x->cr3 = cr3;
     x->task = task;
@@ -740,6 +757,8 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     x->ret = (uint64_t)ret;
     x->nr = p->nr;
     x->sp = user_sp;
+    x->user_pc = user_pc;
+    x->rdi = reg(v, R_RDI);
     x->abi = p->abi;
     x->insn = insn;
     x->task_ok = task_ok;

@@ -39,6 +39,11 @@ enum {
 #define VMST_BLOB_ARRAY 0x08 /* the array of an iov/strarr capture; elements follow */
 #define VMST_INDEX_TOP 0xffff
 
+/* Blob argument number of the x86_64 signal frame (struct rt_sigframe) found on the user
+ * stack when a call returns into a signal handler instead of after its instruction. */
+#define VMST_ARG_SIGFRAME 6
+#define VMST_SIGFRAME_BYTES 440
+
 struct vmst_stream_hdr {
     char magic[8];
     uint32_t version;
@@ -65,6 +70,8 @@ struct vmst_entry {
 
 struct vmst_exit {
     uint64_t cr3, task, pc, ret, nr, sp;
+    uint64_t user_pc; /* where the thread resumes in user mode */
+    uint64_t rdi;     /* rdi at the return: a signal handler's first argument, the signal */
     uint8_t abi;
     uint8_t insn;
     uint8_t task_ok;
@@ -86,7 +93,7 @@ struct vmst_blob_hdr {
 };
 
 _Static_assert(sizeof(struct vmst_entry) == 96, "entry layout");
-_Static_assert(sizeof(struct vmst_exit) == 56, "exit layout");
+_Static_assert(sizeof(struct vmst_exit) == 72, "exit layout");
 _Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
 
 #endif

@@ -28,6 +28,7 @@ from vmstrace import decode
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.spec import render_spec
+from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
 from vmstrace.guest.qemu import SERIAL_LINES, GuestConfig, find_qemu, qemu_command
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
@@ -301,6 +302,13 @@ def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink])
     ev = decoder(call)
     for sink in sinks:
         sink.event(ev)
+    frame = call.signal_frame
+    if frame is not None:
+        parsed = parse_frame(frame.data)
+        if parsed is not None and call.exit is not None:
+            text = format_siginfo(parsed.siginfo, call.exit.rdi)
+            for sink in sinks:
+                sink.note(ev.tid, f"--- {text} ---", ev.comm)
     if call.entry.nr in NO_RETURN[call.entry.abi] and call.entry.nr in (231, 252):
         code = call.entry.args[0] & 0xFF
         for sink in sinks:

@@ -172,3 +172,20 @@ def test_command_not_found(vmstrace):
     assert t.returncode == 127
     assert "command not found in the guest: /no/such/program" in t.stderr
     assert t.stats is not None  # the JSON stream is still closed with its counts
+
+
+def test_signals_at_syscall_return(vmstrace):
+    t = vmstrace(["/vmstrace/bin/probe-signal"])
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"signals done\n"
+    pid = t.events[0]["tid"]
+    text = "\n".join(t.text)
+    assert (
+        f"[pid {pid}] kill({pid}, SIGUSR1) = 0\n"
+        f"[pid {pid}] --- SIGUSR1 {{si_signo=SIGUSR1, si_code=SI_USER, si_pid={pid}, "
+        f"si_uid=0}} ---\n"
+        f"[pid {pid}] rt_sigreturn("
+    ) in text
+    read = next(e for e in t.events if e["name"] == "read" and e["args"][0] == "3")
+    assert (read["ret"], read["error"]) == (-4, "EINTR")
+    assert f"[pid {pid}] --- SIGALRM {{si_signo=SIGALRM}} ---" in t.text

@@ -49,7 +49,7 @@ def entry(nr: int, args=(0,) * 6, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=
 
 def exit_(nr: int, ret: int, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=0, ts=2):
     body = EXIT.pack(0x1000, task, 0xFFFFFFFF81000000, ret & (2**64 - 1), nr, 0x7FFC0000,
-                     0, 4, 1, nblobs)
+                     0x401002, 0, 0, 4, 1, nblobs)
     return record(2, body + task_block(tid, tgid, b"probe", 1) + blobs, ts=ts)
 
 

@@ -21,7 +21,7 @@ VERSION = 1
 STREAM_HDR = struct.Struct("<8sII")
 REC_HDR = struct.Struct("<HHIQ")
 ENTRY = struct.Struct("<5Q6QBBBxHxx")
-EXIT = struct.Struct("<6QBBBxHxx")
+EXIT = struct.Struct("<8QBBBxHxx")
 STATS = struct.Struct("<7Q")
 BLOB_HDR = struct.Struct("<BBHIQ")
 
@@ -144,7 +144,8 @@ class RecordReader:
                 mem=parse_blobs(body, off, len(body), nblobs),
             )
         if rtype == REC_EXIT:
-            cr3, task, pc, ret, nr, sp, abi, insn, task_ok, nblobs = EXIT.unpack_from(body, 0)
+            (cr3, task, pc, ret, nr, sp, user_pc, rdi, abi, insn, task_ok,
+             nblobs) = EXIT.unpack_from(body, 0)
             off = EXIT.size
             who = self._decode_task(body[off : off + self.task_bytes], task, cr3, bool(task_ok))
             off += self._task_span
@@ -159,6 +160,8 @@ class RecordReader:
                 who=who,
                 mem=parse_blobs(body, off, len(body), nblobs),
                 sp=sp,
+                user_pc=user_pc,
+                rdi=rdi,
             )
         if rtype == REC_STATS:
             entries, exits, records, nbytes, dropped, _orphans, _pending = STATS.unpack_from(body)

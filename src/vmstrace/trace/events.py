@@ -10,6 +10,16 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 
+# The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
+# where rax and rip sit in it (decode/siginfo.py has the layout).
+SIGFRAME_ARG = 6
+FRAME_RAX = 152
+FRAME_RIP = 176
+ERESTARTSYS = 512
+ERESTART_RESTARTBLOCK = 516
+NR_RESTART_SYSCALL = 219
+
+
 class Insn(IntEnum):
     """The instruction the plugin trapped (values are the record stream's codes)."""
 
@@ -78,6 +88,8 @@ class RawExit:
     who: TaskInfo
     mem: dict[int, Mem] = field(default_factory=dict)
     sp: int = 0  # the user stack pointer the thread returns to
+    user_pc: int = 0  # the user instruction the thread returns to
+    rdi: int = 0  # rdi at the return: the signal number when it enters a signal handler
 
 
 @dataclass(frozen=True)
@@ -100,12 +112,30 @@ class Syscall:
 
     @property
     def ret(self) -> int | None:
-        """The return value as a signed 64-bit (or 32-bit for i386) integer."""
+        """The return value as a signed 64-bit (or 32-bit for i386) integer.
+
+        A call that returned into a signal handler has its result in the signal frame
+        (the register holds the handler's argument); one the kernel is restarting shows
+        as ERESTARTSYS, or ERESTART_RESTARTBLOCK when it continues as restart_syscall.
+        """
         if self.exit is None:
             return None
+        raw = self.exit.ret
+        frame = self.exit.mem.get(SIGFRAME_ARG)
+        resumes_at = self.exit.user_pc
+        if frame is not None and len(frame.data) >= FRAME_RIP + 8:
+            raw = int.from_bytes(frame.data[FRAME_RAX : FRAME_RAX + 8], "little")
+            resumes_at = int.from_bytes(frame.data[FRAME_RIP : FRAME_RIP + 8], "little")
+        if self.entry.insn == Insn.SYSCALL and resumes_at == self.entry.pc and resumes_at:
+            return -ERESTART_RESTARTBLOCK if raw == NR_RESTART_SYSCALL else -ERESTARTSYS
         bits = 32 if self.entry.abi == "i386" else 64
-        value = self.exit.ret & ((1 << bits) - 1)
+        value = raw & ((1 << bits) - 1)
         return value - (1 << bits) if value >> (bits - 1) else value
+
+    @property
+    def signal_frame(self) -> Mem | None:
+        """The signal frame the call returned into, if it did (x86_64)."""
+        return None if self.exit is None else self.exit.mem.get(SIGFRAME_ARG)
 
     def mem(self, arg: int) -> Mem | None:
         """The freshest memory read for an argument: the exit read wins over the entry one."""

@@ -1,0 +1,84 @@
+"""Signals seen at a syscall's return: the frame the kernel pushed, and strace's
+`--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---` line.
+
+When a call returns into a signal handler, the plugin copies the x86_64 `struct
+rt_sigframe` from the user stack (arch/x86/include/asm/sigframe.h): pretcode (8), then
+`struct ucontext` (uc_flags, uc_link, uc_stack 24 bytes, `struct sigcontext` 256 bytes,
+uc_sigmask 8), then `siginfo_t` (128).  The call's own result is the frame's rax.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from .consts import signals
+
+FRAME_RAX = 48 + 13 * 8  # sigcontext: r8..r15, di, si, bp, bx, dx, ax ...
+FRAME_RIP = 48 + 16 * 8
+FRAME_SIGINFO = 48 + 256 + 8
+SIGINFO_SIZE = 128
+
+# include/uapi/asm-generic/siginfo.h
+SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -1: "SI_QUEUE", -2: "SI_TIMER", -3: "SI_MESGQ",
+            -4: "SI_ASYNCIO", -5: "SI_SIGIO", -6: "SI_TKILL"}
+CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED",
+             5: "CLD_STOPPED", 6: "CLD_CONTINUED"}
+SEGV_CODES = {1: "SEGV_MAPERR", 2: "SEGV_ACCERR", 3: "SEGV_BNDERR", 4: "SEGV_PKUERR"}
+FAULT_SIGNALS = {4: "ILL", 5: "TRAP", 7: "BUS", 8: "FPE", 11: "SEGV"}
+
+
+@dataclass(frozen=True)
+class SignalFrame:
+    rax: int
+    rip: int
+    siginfo: bytes
+
+
+def parse_frame(data: bytes) -> SignalFrame | None:
+    if len(data) < FRAME_SIGINFO + 16:
+        return None
+    (rax,) = struct.unpack_from("<Q", data, FRAME_RAX)
+    (rip,) = struct.unpack_from("<Q", data, FRAME_RIP)
+    return SignalFrame(rax, rip, data[FRAME_SIGINFO : FRAME_SIGINFO + SIGINFO_SIZE])
+
+
+def _signame(sig: int) -> str:
+    return signals.SIGNALS.get(sig, str(sig))
+
+
+def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
+    """`SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=86, ...}` as strace prints.
+
+    The kernel fills the frame's siginfo only for SA_SIGINFO handlers; otherwise all we
+    know is the signal number (the handler's first argument, ``signo_hint``).
+    """
+    info = info.ljust(48, b"\0")
+    signo, _errno, code = struct.unpack_from("<iii", info, 0)
+    if signo == 0 or (signo_hint and signo != signo_hint):
+        # Unfilled (no SA_SIGINFO): zeros, or what an earlier frame left on the stack.
+        name = _signame(signo_hint) if 0 < signo_hint <= signals.NSIG else "SIG_0"
+        return f"{name} {{si_signo={name}}}"
+    name = _signame(signo)
+    fields = [f"si_signo={name}"]
+    if signo == signals.SIGCHLD and code in CLD_CODES:
+        pid, uid, status = struct.unpack_from("<iIi", info, 16)
+        utime, stime = struct.unpack_from("<qq", info, 32)
+        shown = _signame(status) if code in (2, 3) else str(status)
+        fields += [f"si_code={CLD_CODES[code]}", f"si_pid={pid}", f"si_uid={uid}",
+                   f"si_status={shown}", f"si_utime={utime}", f"si_stime={stime}"]
+    elif signo in FAULT_SIGNALS and code > 0:
+        (addr,) = struct.unpack_from("<Q", info, 16)
+        label = SEGV_CODES.get(code, str(code)) if signo == 11 else str(code)
+        fields += [f"si_code={label}", f"si_addr={'NULL' if addr == 0 else hex(addr)}"]
+    elif code in (0, -6, -1) or code == 0x80:
+        pid, uid = struct.unpack_from("<iI", info, 16)
+        fields.append(f"si_code={SI_CODES[code]}")
+        if code != 0x80:
+            fields += [f"si_pid={pid}", f"si_uid={uid}"]
+        if code == -1:
+            (val,) = struct.unpack_from("<Q", info, 24)
+            fields.append(f"si_value={{int={val & 0xFFFFFFFF}, ptr={hex(val)}}}")
+    else:
+        fields.append(f"si_code={SI_CODES.get(code, code)}")
+    return f"{name} {{{', '.join(fields)}}}"
