@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-
 # The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
 # where rax and rip sit in it (decode/siginfo.py has the layout).
 SIGFRAME_ARG = 6
