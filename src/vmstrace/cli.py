@@ -13,6 +13,7 @@ from vmstrace.errors import VmstraceError
 from vmstrace.sinks.base import Sink, TraceCounts
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.text import TextSink
+from vmstrace.sinks.tree import ProcessTreeSink
 
 
 def _parse_add(values: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -66,11 +67,13 @@ def main() -> None:
               help="Seconds the guest may take to boot.")
 @click.option("--timeout", type=float, default=None, help="Stop the guest after this many seconds.")
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
+@click.option("--tree", "show_tree", is_flag=True,
+              help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).")
 @click.argument("cmd", nargs=-1, required=True)
 def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_all: bool,
         memory: int, smp: int, cpu: str, kernel: Path | None, initrd: Path | None,
         strsize: int, boot_timeout: float, timeout: float | None, no_trace: bool,
-        cmd: tuple[str, ...]) -> None:
+        show_tree: bool, cmd: tuple[str, ...]) -> None:
     """Boot the guest, run CMD in it and print its system calls.
 
     Usage: vmstrace run [OPTIONS] -- CMD [ARG...]
@@ -92,6 +95,8 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
             if json_path:
                 sinks.append(JsonSink(stack.enter_context(open(json_path, "w",
                                                                encoding="utf-8"))))
+            if show_tree:
+                sinks.append(ProcessTreeSink(text_out))
             result = run_session(opts, sinks)
         except VmstraceError as err:
             click.echo(f"vmstrace: {err}", err=True)

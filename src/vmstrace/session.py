@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class GuestStatus:
     """What the guest's init said on the control line, and what the console showed."""
 
     ready: threading.Event = field(default_factory=threading.Event)
+    ready_at: float | None = None  # time.monotonic() when READY arrived
     exit_status: int | None = None
     not_found: str | None = None
     console_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
@@ -77,6 +79,7 @@ class GuestStatus:
 class RunResult:
     exit_status: int
     counts: TraceCounts
+    boot_s: float | None = None  # QEMU start to the guest's READY (host monotonic clock)
 
 
 def _relay(fd: int, write: Callable[[bytes], None]) -> None:
@@ -102,6 +105,7 @@ def _control(fd: int, status: GuestStatus) -> None:
                 line, buf = buf.split(b"\n", 1)
                 words = line.decode("utf-8", "replace").strip().split(" ", 2)
                 if words[:2] == ["VMSTRACE", "READY"]:
+                    status.ready_at = time.monotonic()
                     status.ready.set()
                 elif words[:2] == ["VMSTRACE", "EXIT"] and len(words) == 3:
                     try:
@@ -226,6 +230,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
         plugin_args = {"out": f"/dev/fd/{rec_w}", "spec": str(workdir / "spec.txt")}
     cmd = qemu_command(qemu, cfg, {k: w for k, (_, w) in pipes.items()}, plugin, plugin_args)
     keep = [w for _, w in pipes.values()] + [rec_w]
+    started = time.monotonic()
     proc = subprocess.Popen(cmd, pass_fds=keep, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     for fd in keep:
@@ -293,7 +298,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
         raise VmstraceError("interrupted; the trace so far was written")
     _raise_for_guest(proc, status, stream_error, b"".join(qemu_out), opts, log)
     assert status.exit_status is not None
-    return RunResult(exit_status=status.exit_status, counts=counts)
+    boot_s = None if status.ready_at is None else status.ready_at - started
+    return RunResult(exit_status=status.exit_status, counts=counts, boot_s=boot_s)
 
 
 def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink]) -> int:
