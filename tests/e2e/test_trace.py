@@ -129,7 +129,7 @@ def test_threads(vmstrace, smp):
 
 
 def test_fork_exec_wait(vmstrace):
-    t = vmstrace(["/vmstrace/bin/probe-fork"])
+    t = vmstrace(["/vmstrace/bin/probe-fork"], "--tree")
     assert t.returncode == 0, t.stderr
     assert t.stdout == b"child arg-one\nchild exited 7\n"
     parent = t.events[0]["pid"]
@@ -152,6 +152,14 @@ def test_fork_exec_wait(vmstrace):
     wait = next(e for e in t.events if e["name"] == "wait4")
     assert wait["pid"] == parent and wait["ret"] == child
     assert wait["args"][1] == "[{WIFEXITED(s) && WEXITSTATUS(s) == 7}]"
+    n_parent = sum(e["pid"] == parent for e in t.events)
+    assert t.text[-3:] == [
+        "process tree",
+        f"└── pid {parent}  ppid 1  probe-fork  exec /vmstrace/bin/probe-fork  exit 0  "
+        f"{n_parent} syscalls",
+        f"    └── pid {child}  ppid {parent}  probe-child  exec /vmstrace/bin/probe-child  "
+        f"exit 7  {len(child_events)} syscalls",
+    ]
 
 
 def test_exit_status_is_the_commands(vmstrace):
