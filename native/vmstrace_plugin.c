@@ -18,6 +18,13 @@
  *                only and no task attribution)
  *   batch=BYTES  per-vCPU buffer size before a write (default 65536)
  *   flush_ms=N   longest time a record may wait in a buffer (default 20)
+ *   ram=PATH     the file backing guest RAM (QEMU memory-backend-file, share=on); with it,
+ *                kernel data is read by walking the kernel's page tables in that file, so
+ *                the current task is found even where the CR3 in use does not map the
+ *                kernel (KPTI: at `syscall` and at `sysretq`)
+ *   ram_size=B   its size in bytes (required with ram=)
+ *   ram_low=B    how much of it sits at guest-physical 0 (the rest starts at 4 GiB; the
+ *                PC machine's below-4G split); default: all of it
  */
 #include "qemu_plugin_api.h"
 
@@ -27,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,11 +94,11 @@ typedef struct {
 /* Register handles, looked up by name once (the same on every vCPU). */
 enum reg {
     R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP,
-    R_R8, R_R9, R_R10, R_CS, R_CR3, R_KGSBASE, R_COUNT
+    R_R8, R_R9, R_R10, R_CS, R_CR3, R_KGSBASE, R_CR4, R_COUNT
 };
 static const char *const reg_names[R_COUNT] = {
     "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-    "r8", "r9", "r10", "cs", "cr3", "k_gs_base",
+    "r8", "r9", "r10", "cs", "cr3", "k_gs_base", "cr4",
 };
 
 typedef struct {
@@ -97,6 +106,8 @@ typedef struct {
     GByteArray *scratch; /* register and memory reads */
     uint64_t last_flush_ns;
     unsigned int index;
+    uint64_t cr3;   /* CR3 at the trapped instruction: the page tables kmem() walks */
+    int8_t levels;  /* paging levels (CR4.LA57 ? 5 : 4); 0 until read */
 } Vcpu;
 
 static struct {
@@ -119,6 +130,8 @@ static struct {
     GMutex pending_lock;
     GHashTable *pending; /* key -> Pending*, one per guest thread in a syscall */
     bool dead;           /* the reader went away: count, don't write */
+    const uint8_t *ram;  /* guest RAM, mapped read-only from ram=PATH; NULL without it */
+    uint64_t ram_size, ram_low;
     uint64_t entries, exits, records, bytes, dropped, orphan_exits;
 } g;
 
@@ -240,9 +253,105 @@ static bool mem(Vcpu *v, uint64_t addr, void *dst, size_t len)
     return true;
 }
 
-static bool mem_u64(Vcpu *v, uint64_t addr, uint64_t *out)
+/* ---- kernel memory through the RAM file ------------------------------------------------ */
+
+#define GIB4 (1ull << 32)
+#define PTE_PRESENT 0x1ull
+#define PTE_PS 0x80ull                    /* 1 GiB (PDPT) or 2 MiB (PD) page */
+#define PTE_ADDR 0x000ffffffffff000ull    /* bits 51:12 */
+#define CR3_KPTI_USER 0x1000ull           /* user PGD = kernel PGD | 0x1000 (KPTI) */
+#define CR4_LA57 (1ull << 12)
+
+/* Host pointer to `len` bytes of guest-physical memory, or NULL outside RAM.  The PC
+ * machine puts the first ram_low bytes at physical 0 and the rest at 4 GiB (hw/i386). */
+static const uint8_t *phys(uint64_t pa, size_t len)
 {
-    return mem(v, addr, out, 8);
+    uint64_t off;
+    if (pa < g.ram_low && len <= g.ram_low - pa) {
+        off = pa;
+    } else if (pa >= GIB4 && pa - GIB4 < g.ram_size - g.ram_low &&
+               len <= g.ram_size - g.ram_low - (pa - GIB4)) {
+        off = g.ram_low + (pa - GIB4);
+    } else {
+        return NULL;
+    }
+    return g.ram + off;
+}
+
+/*
+ * x86-64 page walk (Intel SDM vol. 3 ch. 4.5): from the top table at `root`, each level
+ * takes 9 bits of the address (bits 56:48 for the fifth level with LA57, 47:39, 38:30,
+ * 29:21, 20:12); bit 7 ends the walk early at the PDPT (1 GiB) and PD (2 MiB) levels.
+ * At most `levels` loads; any entry outside RAM or not present fails.
+ */
+static bool translate(uint64_t root, int levels, uint64_t va, uint64_t *pa)
+{
+    uint64_t table = root & PTE_ADDR;
+    for (int level = levels; level >= 1; level--) {
+        unsigned int shift = 12 + 9 * (unsigned int)(level - 1);
+        const uint8_t *slot = phys(table + ((va >> shift) & 511) * 8, 8);
+        uint64_t e;
+        if (!slot) {
+            return false;
+        }
+        memcpy(&e, slot, 8);
+        if (!(e & PTE_PRESENT)) {
+            return false;
+        }
+        if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
+            uint64_t mask = (1ull << shift) - 1;
+            *pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
+            return true;
+        }
+        table = e & PTE_ADDR;
+    }
+    return false;
+}
+
+static int paging_levels(Vcpu *v)
+{
+    /* CR4.LA57 cannot change while paging is on: read it once per vCPU. */
+    if (v->levels == 0) {
+        v->levels = (reg(v, R_CR4) & CR4_LA57) ? 5 : 4;
+    }
+    return v->levels;
+}
+
+/*
+ * Reads kernel memory.  With the RAM file: walk the page tables of the CR3 in use (PCID
+ * bits dropped), and when they do not map the address (KPTI's user PGD maps only the entry
+ * trampolines) the kernel PGD next to it.  Without it, or if both walks fail, the vCPU's
+ * own view (qemu_plugin_read_memory_vaddr).
+ */
+static bool kmem(Vcpu *v, uint64_t addr, void *dst, size_t len)
+{
+    uint8_t *out = dst;
+    if (!g.ram || addr + len < addr) {
+        return mem(v, addr, dst, len);
+    }
+    int levels = paging_levels(v);
+    while (len > 0) {
+        size_t chunk = PAGE - (size_t)(addr & (PAGE - 1));
+        uint64_t pa;
+        const uint8_t *src = NULL;
+        if (chunk > len) {
+            chunk = len;
+        }
+        if (translate(v->cr3, levels, addr, &pa) ||
+            ((v->cr3 & CR3_KPTI_USER) &&
+             translate(v->cr3 & ~CR3_KPTI_USER, levels, addr, &pa))) {
+            src = phys(pa, chunk);
+        }
+        if (src) {
+            memcpy(out, src, chunk);
+        } else if (!mem(v, addr, out, chunk)) {
+            return false;
+        }
+        out += chunk;
+        addr += chunk;
+        len -= chunk;
+    }
+    return true;
 }
 
 /* The kernel half of the address space: 0xffff8... with 4-level paging, 0xff... with
@@ -255,7 +364,7 @@ static bool is_kernel_ptr(uint64_t p)
 static uint64_t current_task(Vcpu *v)
 {
     uint64_t base = reg(v, R_KGSBASE), task = 0;
-    if (!g.have_task || !is_kernel_ptr(base) || !mem_u64(v, base + g.percpu_task, &task) ||
+    if (!g.have_task || !is_kernel_ptr(base) || !kmem(v, base + g.percpu_task, &task, 8) ||
         !is_kernel_ptr(task)) {
         return 0;
     }
@@ -272,10 +381,10 @@ static uint8_t put_task_fields(Vcpu *v, uint64_t task)
         uint64_t base = task;
         uint8_t tmp[64];
         if (task && f->ptr_off >= 0 &&
-            (!mem_u64(v, task + (uint64_t)f->ptr_off, &base) || !is_kernel_ptr(base))) {
+            (!kmem(v, task + (uint64_t)f->ptr_off, &base, 8) || !is_kernel_ptr(base))) {
             base = 0;
         }
-        if (base && mem(v, base + f->off, tmp, f->len)) {
+        if (base && kmem(v, base + f->off, tmp, f->len)) {
             memcpy(v->out->data + off + pos, tmp, f->len);
         } else {
             ok = 0;
@@ -606,6 +715,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     p.pc = pc;
     p.insn = insn;
     p.cr3 = reg(v, R_CR3);
+    v->cr3 = p.cr3;
     p.sp = reg(v, R_RSP);
     p.nr = reg(v, R_RAX);
     if (abi == ABI_64) {
@@ -699,7 +809,9 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (g_hash_table_size(g.pending) == 0) {
         return;
     }
-    uint64_t task = current_task(v), cr3 = reg(v, R_CR3);
+    uint64_t cr3 = reg(v, R_CR3);
+    v->cr3 = cr3;
+    uint64_t task = current_task(v);
     uint64_t key = thread_key(task, cr3, user_sp);
     g_mutex_lock(&g.pending_lock);
     Pending *p = g_hash_table_lookup(g.pending, (gpointer)(uintptr_t)key);
@@ -977,10 +1089,42 @@ bad:
     return false;
 }
 
+/* Maps the RAM file read-only; QEMU writes it, the walk reads it (MAP_SHARED). */
+static bool map_ram(const char *path)
+{
+    struct stat st;
+    if (g.ram_low == 0) {
+        g.ram_low = g.ram_size;
+    }
+    if (g.ram_size == 0 || g.ram_size % PAGE || g.ram_low % PAGE || g.ram_low > g.ram_size ||
+        g.ram_low > GIB4) {
+        fprintf(stderr, "vmstrace plugin: ram=%s needs ram_size (and ram_low <= it, below "
+                "4 GiB), page multiples\n", path);
+        return false;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || (uint64_t)st.st_size < g.ram_size) {
+        fprintf(stderr, "vmstrace plugin: ram=%s: %s\n", path,
+                fd < 0 ? strerror(errno) : "smaller than ram_size");
+        if (fd >= 0) {
+            close(fd);
+        }
+        return false;
+    }
+    void *p = mmap(NULL, g.ram_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        fprintf(stderr, "vmstrace plugin: mmap %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    g.ram = p;
+    return true;
+}
+
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
                                            int argc, char **argv)
 {
-    const char *out = NULL, *spec = NULL;
+    const char *out = NULL, *spec = NULL, *ram = NULL;
     g.batch = 1 << 16;
     g.flush_ns = 20 * 1000000ull;
     for (int i = 0; i < argc; i++) {
@@ -999,6 +1143,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             g.batch = (uint32_t)strtoul(val, NULL, 0);
         } else if (strcmp(key, "flush_ms") == 0) {
             g.flush_ns = strtoull(val, NULL, 0) * 1000000ull;
+        } else if (strcmp(key, "ram") == 0) {
+            ram = val;
+        } else if (strcmp(key, "ram_size") == 0) {
+            g.ram_size = strtoull(val, NULL, 0);
+        } else if (strcmp(key, "ram_low") == 0) {
+            g.ram_low = strtoull(val, NULL, 0);
         } else {
             fprintf(stderr, "vmstrace plugin: unknown argument %s\n", key);
             return -1;
@@ -1014,6 +1164,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         return -1;
     }
     if (spec && !load_spec(spec)) {
+        return -1;
+    }
+    if (ram && !map_ram(ram)) {
         return -1;
     }
     g.fd = open(out, O_WRONLY | O_CLOEXEC);

@@ -69,29 +69,71 @@ def main() -> None:
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
 @click.option("--tree", "show_tree", is_flag=True,
               help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).")
+@click.option("-e", "qualifiers", multiple=True, metavar="EXPR",
+              help="trace=SET: only these syscalls (names, %file %network %process %signal "
+                   "%memory %ipc %desc %creds %clock %stat %lstat %fstat %%stat %statfs "
+                   "%fstatfs %%statfs %pure, /regex, all, none; !SET inverts); "
+                   "status=SET: successful, failed, unfinished (as strace -e).")
+@click.option("-z", "successful", is_flag=True,
+              help="Only calls that succeeded (-e status=successful).")
+@click.option("-Z", "failed", is_flag=True, help="Only calls that failed (-e status=failed).")
+@click.option("-p", "pids", multiple=True, type=int, metavar="PID",
+              help="Only this guest process and its threads, anywhere in the guest (repeatable; "
+                   "replaces the CMD tree).")
+@click.option("--comm", "comms", multiple=True, metavar="NAME",
+              help="Only guest processes whose comm is NAME, anywhere in the guest (repeatable; "
+                   "replaces the CMD tree).")
+@click.option("-X", "xlat", type=click.Choice(["abbrev", "raw"]), default="abbrev",
+              show_default=True, help="raw: print constants and flags as numbers.")
+@click.option("-t", "timestamps", count=True,
+              help="Prefix each line with the host wall-clock time: -t HH:MM:SS, "
+                   "-tt with microseconds, -ttt seconds since the epoch.")
+@click.option("-T", "durations", is_flag=True,
+              help="Append the time spent in each call, <s.us>: host time QEMU took to "
+                   "emulate it, not guest CPU time.")
+@click.option("-c", "summary_only", is_flag=True,
+              help="Print a per-syscall table (% time, seconds, usecs/call, calls, errors) "
+                   "instead of the trace; times are emulated host time.")
+@click.option("-C", "summary_too", is_flag=True, help="Like -c, after the regular trace.")
 @click.argument("cmd", nargs=-1, required=True)
 def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_all: bool,
         memory: int, smp: int, cpu: str, kernel: Path | None, initrd: Path | None,
         strsize: int, boot_timeout: float, timeout: float | None, no_trace: bool,
-        show_tree: bool, cmd: tuple[str, ...]) -> None:
+        show_tree: bool, qualifiers: tuple[str, ...], successful: bool, failed: bool,
+        pids: tuple[int, ...], comms: tuple[str, ...], xlat: str, timestamps: int,
+        durations: bool, summary_only: bool, summary_too: bool, cmd: tuple[str, ...]) -> None:
     """Boot the guest, run CMD in it and print its system calls.
 
     Usage: vmstrace run [OPTIONS] -- CMD [ARG...]
     """
     from vmstrace.session import RunOptions
     from vmstrace.session import run as run_session
+    from vmstrace.sinks.summary import SummarySink
+    from vmstrace.trace.filters import build_filter
 
     with ExitStack() as stack:
         try:
+            if summary_only and summary_too:
+                raise VmstraceError("-c and -C are mutually exclusive")
+            filt = build_filter(qualifiers, successful=successful, failed=failed, pids=pids,
+                                comms=comms)
             opts = RunOptions(
                 argv=list(cmd), adds=_parse_add(adds), kernel=kernel, initrd=initrd,
                 memory_mb=memory, smp=smp, cpu=cpu, trace_all=trace_all, trace=not no_trace,
                 strsize=strsize, boot_timeout=boot_timeout, timeout=timeout,
+                filter=filt, raw=xlat == "raw",
             )
             text_out: TextIO = sys.stderr
             if output:
                 text_out = stack.enter_context(open(output, "w", encoding="utf-8"))
-            sinks: list[Sink] = [TextSink(text_out, show_comm=trace_all)]
+            sinks: list[Sink] = []
+            if not summary_only:
+                text = TextSink(text_out, show_comm=trace_all or filt.guest_wide,
+                                timestamps=timestamps, durations=durations)
+                opts.on_start = text.set_origin
+                sinks.append(text)
+            if summary_only or summary_too:
+                sinks.append(SummarySink(text_out))
             if json_path:
                 sinks.append(JsonSink(stack.enter_context(open(json_path, "w",
                                                                encoding="utf-8"))))
@@ -136,3 +178,74 @@ def prepare(kernel: Path | None, line: str | None) -> None:
     click.echo(f"layout   {layout.release}: current task at per-CPU {layout.percpu_task:#x}")
     click.echo(f"initrd   {initrd}")
     click.echo(f"plugin   {plugin}")
+
+
+@main.command()
+@click.option("--repeat", type=click.IntRange(1), default=3, show_default=True,
+              help="Runs of each workload in each mode (medians are reported).")
+@click.option("--workload", "workloads", multiple=True,
+              help="boot, syscalls, files, procs, tar (repeatable; default: all).")
+@click.option("--mode", "modes", multiple=True,
+              help="untraced, vmstrace, strace, plugin-bare, plugin-spec (repeatable; "
+                   "default: the first three).")
+@click.option("--scale", type=float, default=1.0, show_default=True,
+              help="Multiply the workloads' sizes by this.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the results as a JSON list to FILE.")
+@click.option("--record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Only record the raw capture stream of the first workload to FILE.")
+@click.option("--decode", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Only time the Python consumer (records to JSON lines) on a recorded FILE.")
+def bench(repeat: int, workloads: tuple[str, ...], modes: tuple[str, ...], scale: float,
+          json_path: Path | None, record: Path | None, decode: Path | None) -> None:
+    """Measure what tracing costs: each workload untraced, under vmstrace, under strace."""
+    from rich.console import Console
+
+    from vmstrace import bench as b
+
+    console = Console(stderr=True)
+    try:
+        if decode is not None:
+            click.echo(b.describe_decode(decode, b.decode_bench(decode, repeat)))
+            return
+        if record is not None:
+            seconds = b.record_raw(record, (workloads or ("syscalls",))[0], scale)
+            click.echo(f"recorded {record} ({record.stat().st_size} bytes) in {seconds:.1f} s")
+            return
+        rows = b.bench(list(workloads or b.WORKLOADS), list(modes or b.MODES), repeat, scale,
+                       progress=lambda text: console.log(text))
+    except VmstraceError as err:
+        click.echo(f"vmstrace: {err}", err=True)
+        sys.exit(err.exit_code)
+    b.print_table(rows, Console(width=None if sys.stdout.isatty() else 140))
+    if json_path is not None:
+        b.write_json(rows, json_path)
+
+
+@main.command()
+@click.argument("workloads", nargs=-1)
+@click.option("-s", "strsize", type=click.IntRange(0, 65536), default=32, show_default=True,
+              help="String size, for strace and vmstrace alike.")
+@click.option("--show", type=click.IntRange(0), default=50, show_default=True,
+              help="Disagreements to list per workload.")
+def conformance(workloads: tuple[str, ...], strsize: int, show: int) -> None:
+    """Run each conformance workload under strace in the guest while vmstrace traces it,
+    and compare the two traces (names, returns, argument text).
+
+    Exits 1 when a workload misses the targets (names and returns 100%, arguments 98%).
+    """
+    from rich.console import Console
+
+    from vmstrace import conformance as conf
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    try:
+        results = conf.run_conformance(
+            list(workloads or conf.WORKLOADS), strsize=strsize,
+            progress=lambda name: Console(stderr=True).log(f"running {name}"))
+    except VmstraceError as err:
+        click.echo(f"vmstrace: {err}", err=True)
+        sys.exit(err.exit_code)
+    for renderable in conf.render_report(results, show=show):
+        console.print(renderable)
+    sys.exit(0 if all(r.meets_targets for r in results) else 1)

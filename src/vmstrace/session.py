@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,10 +31,17 @@ from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.spec import render_spec
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
-from vmstrace.guest.qemu import SERIAL_LINES, GuestConfig, find_qemu, qemu_command
+from vmstrace.guest.qemu import (
+    SERIAL_LINES,
+    GuestConfig,
+    find_qemu,
+    qemu_command,
+    ram_below_4g,
+)
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import ProcessTree, decode_task
 from vmstrace.trace.events import Syscall
+from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import NO_RETURN, Pairer
 
 F_SETPIPE_SZ = 1031
@@ -51,6 +58,7 @@ class RunOptions:
     argv: list[str]
     adds: list[tuple[Path, str]] = field(default_factory=list)
     kernel: Path | None = None
+    kernel_line: str | None = None  # a Debian kernel series ("6.12") instead of the default
     initrd: Path | None = None
     memory_mb: int = 512
     smp: int = 1
@@ -60,6 +68,11 @@ class RunOptions:
     strsize: int = 32
     boot_timeout: float = 120.0
     timeout: float | None = None
+    filter: CallFilter = field(default_factory=CallFilter)  # -e trace/status, -p, --comm
+    raw: bool = False  # -X raw: constants as numbers
+    # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
+    # QEMU's start-up (the plugin's clock starts when QEMU loads it)
+    on_start: Callable[[int], None] | None = None
 
 
 @dataclass
@@ -134,8 +147,8 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
 class Decoder:
     """Turns a paired Syscall into the TraceEvent every sink receives."""
 
-    def __init__(self, strsize: int) -> None:
-        self.opts = decode.DecodeOptions(strsize=strsize)
+    def __init__(self, strsize: int, raw: bool = False) -> None:
+        self.opts = decode.DecodeOptions(strsize=strsize, raw=raw)
 
     def __call__(self, call: Syscall) -> TraceEvent:
         e, x = call.entry, call.exit
@@ -181,7 +194,9 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
         raise VmstraceError(f"--kernel: {opts.kernel} does not exist")
     if opts.initrd is not None and not opts.initrd.is_file():
         raise VmstraceError(f"--initrd: {opts.initrd} does not exist")
-    kernel = opts.kernel or fetch_default_kernel(cache)
+    if opts.kernel is not None and opts.kernel_line is not None:
+        raise VmstraceError("--kernel and --kernel-line exclude each other")
+    kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
     spec = None
     if opts.trace:
         layout = load_layout(kernel, cache)
@@ -207,11 +222,36 @@ def run(opts: RunOptions, sinks: list[Sink], stdout: BinaryIO | None = None,
     qemu = find_qemu()
     plugin = plugin_path() if opts.trace else None
     workdir = Path(tempfile.mkdtemp(prefix="vmstrace-"))
+    ram_file: Path | None = None
     try:
         cfg, spec = prepare_guest(opts, workdir)
+        if plugin is not None:
+            ram_file = _ram_file(cfg.ram_bytes, workdir)
+            cfg = replace(cfg, ram_file=ram_file)
         return _run_guest(qemu, cfg, spec, plugin, opts, sinks, stdout, stderr, workdir)
     finally:
+        if ram_file is not None:
+            ram_file.unlink(missing_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _ram_file(size: int, workdir: Path) -> Path:
+    """A fresh file of ``size`` bytes for guest RAM, in /dev/shm (RAM-backed) when it exists.
+
+    The plugin maps it to walk the guest kernel's page tables itself: under KPTI the CR3 in
+    use at `syscall` and `sysretq` does not map the kernel (native/vmstrace_plugin.c, kmem).
+    """
+    shm = Path("/dev/shm")
+    fd, name = tempfile.mkstemp(prefix="vmstrace-", suffix=".ram",
+                                dir=shm if shm.is_dir() else workdir)
+    try:
+        os.ftruncate(fd, size)  # QEMU accepts an existing file of exactly the right size
+    except OSError:
+        os.unlink(name)
+        raise
+    finally:
+        os.close(fd)
+    return Path(name)
 
 
 def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | None,
@@ -228,9 +268,14 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     if plugin is not None and spec is not None:
         (workdir / "spec.txt").write_text(spec)
         plugin_args = {"out": f"/dev/fd/{rec_w}", "spec": str(workdir / "spec.txt")}
+        if cfg.ram_file is not None:
+            plugin_args |= {"ram": str(cfg.ram_file), "ram_size": str(cfg.ram_bytes),
+                            "ram_low": str(ram_below_4g(cfg.ram_bytes))}
     cmd = qemu_command(qemu, cfg, {k: w for k, (_, w) in pipes.items()}, plugin, plugin_args)
     keep = [w for _, w in pipes.values()] + [rec_w]
     started = time.monotonic()
+    if opts.on_start is not None:
+        opts.on_start(time.time_ns())
     proc = subprocess.Popen(cmd, pass_fds=keep, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     for fd in keep:
@@ -254,8 +299,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     watchdog.start()
 
     pairer = Pairer()
-    tree = ProcessTree(trace_all=opts.trace_all)
-    decoder = Decoder(opts.strsize)
+    tree = ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide)
+    decoder = Decoder(opts.strsize, opts.raw)
     shown = 0
     reader: RecordReader | None = None
     stream_error: Exception | None = None
@@ -267,13 +312,13 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                     reader = RecordReader(stream, decode_task)
                     for ev in reader:
                         for call in pairer.feed(ev):
-                            shown += _emit(call, tree, decoder, sinks)
+                            shown += _emit(call, tree, decoder, sinks, opts.filter)
                 except StreamError as err:
                     if reader is not None or proc.wait() == 0:
                         stream_error = err
                     # else: QEMU failed before the plugin started; reported below
         for call in pairer.drain():
-            shown += _emit(call, tree, decoder, sinks)
+            shown += _emit(call, tree, decoder, sinks, opts.filter)
     except KeyboardInterrupt:
         interrupted = True
         proc.kill()
@@ -302,24 +347,29 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     return RunResult(exit_status=status.exit_status, counts=counts, boot_s=boot_s)
 
 
-def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink]) -> int:
-    if not tree.wants(call):
+def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
+          filt: CallFilter = EVERY_CALL) -> int:
+    if not tree.wants(call) or not filt.wants_process(call):
         return 0
-    ev = decoder(call)
-    for sink in sinks:
-        sink.event(ev)
+    shown = 0
+    if filt.wants_call(call):  # -e trace/status drop the call, not its signal or exit line
+        ev = decoder(call)
+        for sink in sinks:
+            sink.event(ev)
+        shown = 1
+    who = call.entry.who
     frame = call.signal_frame
     if frame is not None:
         parsed = parse_frame(frame.data)
         if parsed is not None and call.exit is not None:
             text = format_siginfo(parsed.siginfo, call.exit.rdi)
             for sink in sinks:
-                sink.note(ev.tid, f"--- {text} ---", ev.comm)
+                sink.note(who.tid, f"--- {text} ---", who.comm)
     if call.entry.nr in NO_RETURN[call.entry.abi] and call.entry.nr in (231, 252):
         code = call.entry.args[0] & 0xFF
         for sink in sinks:
-            sink.note(ev.tid, f"+++ exited with {code} +++", ev.comm)
-    return 1
+            sink.note(who.tid, f"+++ exited with {code} +++", who.comm)
+    return shown
 
 
 def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptions) -> None:

@@ -197,3 +197,26 @@ def test_signals_at_syscall_return(vmstrace):
     read = next(e for e in t.events if e["name"] == "read" and e["args"][0] == "3")
     assert (read["ret"], read["error"]) == (-4, "EINTR")
     assert f"[pid {pid}] --- SIGALRM {{si_signo=SIGALRM}} ---" in t.text
+
+
+def test_i386_process(vmstrace):
+    """A static 32-bit program: i386 numbers and registers, sysenter/syscall and int 0x80."""
+    t = vmstrace(["/vmstrace/bin/probe32-basic"])
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"hostname=vmstrace-guest\n"
+    assert t.events[0]["abi"] == "x86_64"  # the execve was made by the 64-bit launcher
+    rest = t.events[1:]
+    assert {e["abi"] for e in rest} == {"i386"}
+    seq = after(rest, "open", '"/etc/hostname"')
+    pid = t.events[0]["pid"]
+    assert [(e["nr"], e["name"], e["args"], e["ret"], e["error"]) for e in seq] == [
+        (5, "open", ['"/etc/hostname"', "O_RDONLY"], 3, None),
+        (3, "read", ["3", '"vmstrace-guest\\n"', "64"], 15, None),
+        (4, "write", ["1", '"hostname=vmstrace-guest\\n"', "24"], 24, None),
+        (6, "close", ["3"], 0, None),
+        (5, "open", ['"/nonexistent32"', "O_RDONLY"], -2, "ENOENT"),
+        (20, "getpid", [], pid, None),
+        (39, "mkdir", ['"/tmp/dir32"', "0755"], 0, None),
+        (40, "rmdir", ['"/tmp/dir32"'], 0, None),
+        (252, "exit_group", ["0"], None, None),
+    ]

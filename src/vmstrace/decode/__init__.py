@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
 from . import files, io, memory, net, process, signal, time  # noqa: F401  (registration)
+from . import compat_i386
 from .fmt import Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Template
 from .syscalls_i386 import NAMES as _I386_NAMES
@@ -50,8 +51,15 @@ TABLES: dict[str, dict[int, SyscallInfo]] = {
         nr: SyscallInfo(nr, name, nargs, frozenset(cls.split()))
         for nr, name, nargs, cls in _X86_64_ROWS
     },
-    # i386: names only so far (argument counts unknown: six raw arguments print)
-    "i386": {nr: SyscallInfo(nr, name, 6, frozenset()) for nr, name in _I386_NAMES.items()},
+}
+# i386: a name shared with x86_64 takes the same arguments; the rest are in compat_i386.
+_BY_NAME = {info.name: info for info in TABLES["x86_64"].values()}
+TABLES["i386"] = {
+    nr: SyscallInfo(nr, name, _BY_NAME[name].nargs, _BY_NAME[name].classes)
+    if name in _BY_NAME
+    else SyscallInfo(nr, name, compat_i386.I386_ONLY.get(name, (6, ""))[0],
+                     frozenset(compat_i386.I386_ONLY.get(name, (6, ""))[1].split()))
+    for nr, name in _I386_NAMES.items()
 }
 _SPEC_ABI = {"x86_64": "64", "i386": "32"}
 
@@ -73,13 +81,17 @@ def templated(abi: str = "x86_64") -> list[str]:
 
 def _template(call: Syscall) -> tuple[SyscallInfo | None, Template | None]:
     info = lookup(call.entry.abi, call.entry.nr)
-    if info is None or call.entry.abi != "x86_64":
+    if info is None:
         return info, None
+    if call.entry.abi == "i386":
+        name = compat_i386.template_name(info.name)
+        return info, None if name is None else TEMPLATES.get(name)
     return info, TEMPLATES.get(info.name)
 
 
 def _raw_args(call: Syscall, nargs: int) -> list[str]:
-    return [hexnum(a & 0xFFFFFFFFFFFFFFFF) for a in call.entry.args[:nargs]]
+    mask = 0xFFFFFFFF if call.entry.abi == "i386" else 0xFFFFFFFFFFFFFFFF
+    return [hexnum(a & mask) for a in call.entry.args[:nargs]]
 
 
 def decode_args_strict(call: Syscall, opts: DecodeOptions) -> list[str]:
@@ -176,13 +188,15 @@ def render_line(call: Syscall, opts: DecodeOptions | None = None) -> str:
 
 
 def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
-    """The guest memory every x86-64 template needs, one SpecEntry per capture."""
+    """The guest memory every template needs, one SpecEntry per capture (both ABIs)."""
     out: list[SpecEntry] = []
-    for nr, info in sorted(TABLES["x86_64"].items()):
-        tpl = TEMPLATES.get(info.name)
-        if tpl is None:
-            continue
-        for i, arg in enumerate(tpl.args):
-            for cap in arg.captures(opts):
-                out.append((_SPEC_ABI["x86_64"], nr, i, cap))
+    for abi in ("x86_64", "i386"):
+        for nr, info in sorted(TABLES[abi].items()):
+            name = info.name if abi == "x86_64" else compat_i386.template_name(info.name)
+            tpl = TEMPLATES.get(name) if name is not None else None
+            if tpl is None:
+                continue
+            for i, arg in enumerate(tpl.args):
+                for cap in arg.captures(opts):
+                    out.append((_SPEC_ABI[abi], nr, i, cap))
     return out

@@ -142,8 +142,9 @@ def _envp(c: Ctx, i: int) -> str:
         return ptr(c.a(i))
     # elem_cap 0: the plugin reads only the pointer array (NULL-terminated), no strings
     n = 0
-    for k in range(0, len(m.data) - 7, 8):
-        if not int.from_bytes(m.data[k : k + 8], "little"):
+    width = 4 if c.call.entry.abi == "i386" else 8  # the plugin reads i386 pointers at 4
+    for k in range(0, len(m.data) - width + 1, width):
+        if not int.from_bytes(m.data[k : k + width], "little"):
             break
         n += 1
     more = "+" if m.truncated else ""

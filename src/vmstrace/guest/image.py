@@ -45,6 +45,8 @@ DEMO_ARGV = ["sh", "-c", "cat /etc/hostname; ls /vmstrace/bin; echo hi > /tmp/x;
 # Bump when the layout written by build_default_initramfs changes, to invalidate caches.
 _LAYOUT_VERSION = "1"
 _CFLAGS = ("-O2", "-static", "-pthread", "-s", "-Wall", "-Wextra")
+# Per-file rules beyond _CFLAGS, part of every cache key: programs named *32*.c are i386.
+_BUILD_RULES = b"-m32 for *32*"
 
 # Directories of the base image and their modes; the overlay reuses these modes for
 # parents it must create, so adding /tmp/x does not turn /tmp into 0755.
@@ -104,7 +106,7 @@ def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str,
     """Compiles guest/programs/*.c (gcc -static) once per source version; name → binary."""
     source_dir = source_dir or guest_source_dir()
     sources = _sources(source_dir)
-    key = _digest([" ".join(_CFLAGS).encode(), *_source_parts(sources)])
+    key = _digest([" ".join(_CFLAGS).encode(), _BUILD_RULES, *_source_parts(sources)])
     out_dir = cache_dir / "guest-build" / key
     binaries = {s.stem: out_dir / s.stem for s in sources}
     if all(b.is_file() for b in binaries.values()):
@@ -114,8 +116,10 @@ def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str,
     for src in sources:
         tmp = out_dir / f".{src.stem}.tmp"
         try:
+            # Programs named *32*.c are 32-bit (i386) test programs: gcc -m32 (gcc-multilib).
+            bits = ["-m32"] if "32" in src.stem else []
             proc = subprocess.Popen(
-                ["gcc", *_CFLAGS, "-o", str(tmp), str(src)],
+                ["gcc", *_CFLAGS, *bits, "-o", str(tmp), str(src)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -135,7 +139,8 @@ def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str,
             os.replace(tmp, binaries[src.stem])
     if failures:
         raise VmstraceError(
-            "compiling the guest programs failed (static glibc comes from libc6-dev):\n"
+            "compiling the guest programs failed (static glibc comes from libc6-dev, the "
+            "32-bit one from gcc-multilib: `make setup`):\n"
             + "\n".join(failures)
         )
     _prune(out_dir.parent, keep=out_dir.name)
@@ -187,7 +192,7 @@ def build_default_initramfs(
     busybox_data = _check_static(busybox)
     sources = _sources(source_dir)
     key = _digest(
-        [_LAYOUT_VERSION.encode(), " ".join(_CFLAGS).encode(), init, busybox_data]
+        [_LAYOUT_VERSION.encode(), " ".join(_CFLAGS).encode(), _BUILD_RULES, init, busybox_data]
         + _source_parts(sources)
     )
     out_dir = cache_dir / "initramfs"

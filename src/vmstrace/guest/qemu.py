@@ -20,6 +20,13 @@ QEMU = "qemu-system-x86_64"
 MIN_VERSION = (10, 0)
 SERIAL_LINES = ("console", "stdout", "stderr", "control")
 KERNEL_APPEND = "console=ttyS0 panic=-1 quiet loglevel=3"
+MACHINE = "pc"  # i440fx; ram_below_4g() follows its memory map
+
+# hw/i386/pc_piix.c: RAM below 4 GiB ends at max-ram-below-4g (default 3.5 GiB); when RAM
+# reaches that, machine types with gigabyte_align (all current ones) split it at 3 GiB and
+# map the rest from 4 GiB up.
+_SPLIT_AT = 0xE000_0000
+_GIGABYTE_SPLIT = 0xC000_0000
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,16 @@ class GuestConfig:
     smp: int = 1
     cpu: str = "max"
     append: str = KERNEL_APPEND
+    ram_file: Path | None = None  # back guest RAM with this file, shared (the plugin maps it)
+
+    @property
+    def ram_bytes(self) -> int:
+        return self.memory_mb << 20
+
+
+def ram_below_4g(ram_bytes: int) -> int:
+    """How much of the PC machine's RAM sits at guest-physical 0 (the rest is at 4 GiB)."""
+    return ram_bytes if ram_bytes < _SPLIT_AT else _GIGABYTE_SPLIT
 
 
 def find_qemu() -> str:
@@ -78,6 +95,12 @@ def qemu_command(
         "-initrd", str(cfg.initrd),
         "-append", cfg.append,
     ]  # fmt: skip
+    if cfg.ram_file is not None:
+        cmd += [
+            "-object", f"memory-backend-file,id=ram0,size={cfg.memory_mb}M,"
+                       f"mem-path={cfg.ram_file},share=on",
+            "-machine", f"{MACHINE},memory-backend=ram0",
+        ]  # fmt: skip
     for i, line in enumerate(SERIAL_LINES):
         cmd += ["-chardev", f"file,id={line},path=/dev/fd/{serial_fds[line]}"]
         cmd += ["-device", f"isa-serial,chardev={line},index={i}"]

@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import time
 from typing import TextIO
 
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 
 
 class TextSink:
-    def __init__(self, out: TextIO, show_comm: bool = False, flush: bool = True) -> None:
+    """``timestamps`` is strace's -t count (1 -t, 2 -tt, 3 -ttt), ``durations`` its -T.
+
+    Event times are host time: the wall clock at QEMU's start (:meth:`set_origin`) plus
+    the plugin's CLOCK_MONOTONIC offset, and a -T duration is how long QEMU took to
+    emulate the call.  Lines that are not calls carry no time (their records have none).
+    """
+
+    def __init__(self, out: TextIO, show_comm: bool = False, flush: bool = True,
+                 timestamps: int = 0, durations: bool = False) -> None:
         self.out = out
         self.show_comm = show_comm
         self.flush = flush
+        self.timestamps = timestamps
+        self.durations = durations
+        self.origin_ns = time.time_ns()
+
+    def set_origin(self, wall_ns: int) -> None:
+        """The host wall-clock time (ns since the epoch) of trace time 0."""
+        self.origin_ns = wall_ns
+
+    def _when(self, ts: int) -> str:
+        if not self.timestamps:
+            return ""
+        sec, ns = divmod(self.origin_ns + ts, 1_000_000_000)
+        if self.timestamps >= 3:
+            return f"{sec}.{ns // 1000:06d} "
+        clock = time.strftime("%H:%M:%S", time.localtime(sec))
+        return f"{clock}.{ns // 1000:06d} " if self.timestamps == 2 else f"{clock} "
+
+    def _took(self, ev: TraceEvent) -> str:
+        if not self.durations or ev.ts_exit is None:
+            return ""
+        sec, ns = divmod(max(0, ev.ts_exit - ev.ts), 1_000_000_000)
+        return f" <{sec}.{ns // 1000:06d}>"
 
     def _prefix(self, tid: int | None, comm: str | None) -> str:
         who = "?" if tid is None else str(tid)
@@ -21,7 +52,8 @@ class TextSink:
 
     def event(self, ev: TraceEvent) -> None:
         self.out.write(
-            f"{self._prefix(ev.tid, ev.comm)}{ev.name}({', '.join(ev.args)}) = {ev.ret_text}\n"
+            f"{self._prefix(ev.tid, ev.comm)}{self._when(ev.ts)}{ev.name}({', '.join(ev.args)})"
+            f" = {ev.ret_text}{self._took(ev)}\n"
         )
         if self.flush:
             self.out.flush()

@@ -1,0 +1,404 @@
+"""`vmstrace bench`: what tracing costs the guest, measured against two baselines.
+
+Each workload (guest/programs/bench-*.c, busybox ``tar czf``, and boot itself) runs in the
+same guest configuration in several modes, repeated, with the mode order rotated on every
+repeat so that drift on a busy host falls evenly on all modes:
+
+    untraced   the guest without the capture plugin (``vmstrace run --no-trace``)
+    vmstrace   traced by vmstrace, default (lossless) mode, strace-style text to a file
+    strace     the guest without the plugin, the workload under ``strace -f`` inside it
+    plugin-bare, plugin-spec
+               profiling modes: the plugin writes its records to /dev/null, with no
+               capture spec (registers only) or with the full one; no Python consumer
+
+A workload times itself inside the guest (CLOCK_MONOTONIC of the guest, printed as
+``vmstrace-bench elapsed_ns=N``); boot is timed on the host (monotonic clock, QEMU start
+to the guest init's READY).  The host also times every whole run.
+
+:func:`decode_bench` measures the Python consumer alone (records → pairing → decoding →
+JSON lines) on a stream recorded once with :func:`record_raw`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vmstrace.errors import VmstraceError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from vmstrace.session import RunOptions
+
+MODES = ("untraced", "vmstrace", "strace")
+PROFILE_MODES = ("plugin-bare", "plugin-spec")
+ELAPSED = re.compile(rb"vmstrace-bench elapsed_ns=(\d+)")
+STRACE_LINES = re.compile(rb"vmstrace-strace-lines (\d+)")
+STRACE_OUT = "/tmp/vmstrace-strace.out"
+# strace writes to a file in the guest (as vmstrace writes its text to a file on the
+# host); its line count comes back on stderr.
+STRACE_WRAPPER = (
+    f'strace -f -qq -o {STRACE_OUT} "$@"; s=$?; '
+    f'echo "vmstrace-strace-lines $(wc -l < {STRACE_OUT})" >&2; exit $s'
+)
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    argv: tuple[str, ...]  # "{n}" is replaced by the scaled size
+    n: int = 0  # default size; 0: no size argument
+
+    def command(self, scale: float) -> list[str]:
+        n = max(1, round(self.n * scale))
+        return [a.replace("{n}", str(n)) for a in self.argv]
+
+
+WORKLOADS = {
+    w.name: w
+    for w in (
+        Workload("boot", ("/bin/true",)),
+        Workload("syscalls", ("/vmstrace/bin/bench-syscalls", "{n}"), 35000),
+        Workload("files", ("/vmstrace/bin/bench-files", "{n}"), 3000),
+        Workload("procs", ("/vmstrace/bin/bench-procs", "{n}"), 300),
+        Workload("tar", ("/vmstrace/bin/bench-time", "tar", "czf", "/tmp/bench.tgz",
+                         "/bin", "/sbin", "/usr", "/etc")),
+    )
+}
+
+
+@dataclass
+class Sample:
+    """One run of one workload in one mode."""
+
+    seconds: float  # the workload's own time (guest clock), or boot time (host clock)
+    host_s: float  # the whole run on the host: QEMU start to exit
+    events: int | None
+    lost: int | None
+    peak_rss_mb: float
+
+
+@dataclass
+class Row:
+    workload: str
+    mode: str
+    samples: list[Sample] = field(default_factory=list)
+    ratio: float | None = None
+
+    @property
+    def clock(self) -> str:
+        return "host monotonic, QEMU start to READY" if self.workload == "boot" else \
+            "guest CLOCK_MONOTONIC"
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def host_median_s(self) -> float:
+        return statistics.median(s.host_s for s in self.samples)
+
+    @property
+    def events(self) -> int | None:
+        values = [s.events for s in self.samples if s.events is not None]
+        return int(statistics.median(values)) if values else None
+
+    @property
+    def lost(self) -> int | None:
+        values = [s.lost for s in self.samples]
+        return None if any(v is None for v in values) else sum(v or 0 for v in values)
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return max(s.peak_rss_mb for s in self.samples)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "workload": self.workload,
+            "mode": self.mode,
+            "median_s": self.median_s,
+            "ratio": self.ratio,
+            "events": self.events,
+            "lost": self.lost,
+            "peak_rss_mb": self.peak_rss_mb,
+            "host_median_s": self.host_median_s,
+            "clock": self.clock,
+            "repeats": len(self.samples),
+        }
+
+
+# --- the tracer's own memory ----------------------------------------------------------
+
+def reset_peak_rss() -> None:
+    """Resets this process's VmHWM (Linux ≥ 4.0: ``5`` to /proc/self/clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass  # then the peak covers the whole process lifetime
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set since the last reset, MiB (VmHWM)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- one run ----------------------------------------------------------------------------
+
+def _guest_seconds(out: bytes, workload: Workload, boot_s: float | None) -> float:
+    if workload.name == "boot":
+        if boot_s is None:
+            raise VmstraceError("bench: the guest never said READY")
+        return boot_s
+    m = ELAPSED.search(out)
+    if m is None:
+        raise VmstraceError(f"bench {workload.name}: no elapsed time in its output: {out[-200:]!r}")
+    return int(m.group(1)) / 1e9
+
+
+def run_once(workload: Workload, mode: str, scale: float, initrd: Path | None,
+             workdir: Path) -> Sample:
+    from vmstrace.session import RunOptions, run
+    from vmstrace.sinks.text import TextSink
+
+    argv = workload.command(scale)
+    if mode == "strace":
+        argv = ["/bin/sh", "-c", STRACE_WRAPPER, "sh", *argv]
+    opts = RunOptions(argv=argv, initrd=initrd, trace=mode == "vmstrace")
+    if mode in PROFILE_MODES:
+        return _run_raw(opts, workload, "/dev/null", with_spec=mode == "plugin-spec")
+    out, err = io.BytesIO(), io.BytesIO()
+    reset_peak_rss()
+    t0 = time.monotonic()
+    with open(workdir / "trace.txt", "w", encoding="utf-8") as text:
+        result = run(opts, [TextSink(text)], stdout=out, stderr=err)
+    host_s = time.monotonic() - t0
+    rss = peak_rss_mb()
+    if result.exit_status != 0:
+        raise VmstraceError(f"bench {workload.name} ({mode}) exited with {result.exit_status}: "
+                            f"{err.getvalue()[-300:]!r}")
+    seconds = _guest_seconds(out.getvalue(), workload, result.boot_s)
+    events: int | None = None
+    lost: int | None = None
+    c = result.counts
+    if mode == "vmstrace":
+        events = c.entries if workload.name == "boot" else c.shown
+        lost = None if c.produced is None else c.produced - c.delivered + (c.dropped or 0)
+    elif mode == "strace":
+        m = STRACE_LINES.search(err.getvalue())
+        events = int(m.group(1)) if m else None
+    return Sample(seconds, host_s, events, lost, rss)
+
+
+def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) -> Sample:
+    """The guest with the plugin writing records to ``out`` and no Python consumer."""
+    from vmstrace.capture.plugin import plugin_path
+    from vmstrace.guest.qemu import SERIAL_LINES, find_qemu, qemu_command
+    from vmstrace.session import prepare_guest
+
+    opts.trace = True
+    qemu = find_qemu()
+    workdir = Path(tempfile.mkdtemp(prefix="vmstrace-bench-"))
+    try:
+        cfg, spec = prepare_guest(opts, workdir)
+        plugin_args = {"out": out}
+        if with_spec and spec is not None:
+            (workdir / "spec.txt").write_text(spec)
+            plugin_args["spec"] = str(workdir / "spec.txt")
+        files = {line: open(workdir / line, "wb") for line in SERIAL_LINES if line != "control"}
+        ctl_r, ctl_w = os.pipe()
+        fds = {line: f.fileno() for line, f in files.items()} | {"control": ctl_w}
+        cmd = qemu_command(qemu, cfg, fds, plugin_path(), plugin_args)
+        ready: list[float] = []
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, pass_fds=list(fds.values()), stdin=subprocess.DEVNULL)
+        os.close(ctl_w)
+        for f in files.values():
+            f.close()
+        reader = threading.Thread(target=_watch_ready, args=(ctl_r, ready), daemon=True)
+        reader.start()
+        proc.wait()
+        host_s = time.monotonic() - t0
+        reader.join(timeout=5)
+        if proc.returncode != 0:
+            raise VmstraceError(f"bench: QEMU exited with {proc.returncode}")
+        stdout = (workdir / "stdout").read_bytes()
+        seconds = _guest_seconds(stdout, workload, ready[0] - t0 if ready else None)
+        return Sample(seconds, host_s, None, None, peak_rss_mb())
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _watch_ready(fd: int, ready: list[float]) -> None:
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        buf = b""
+        while chunk := f.read(4096):
+            buf += chunk
+            if b"VMSTRACE READY" in buf and not ready:
+                ready.append(time.monotonic())
+
+
+def record_raw(dest: Path, workload: str = "syscalls", scale: float = 1.0) -> float:
+    """Runs a workload with the plugin writing its raw record stream to ``dest``."""
+    from vmstrace.session import RunOptions
+
+    w = _workload(workload)
+    dest.write_bytes(b"")  # the plugin opens out= without O_CREAT (it expects a pipe)
+    sample = _run_raw(RunOptions(argv=w.command(scale)), w, str(dest.resolve()), True)
+    return sample.host_s
+
+
+# --- the benchmark --------------------------------------------------------------------
+
+def _workload(name: str) -> Workload:
+    if name not in WORKLOADS:
+        raise VmstraceError(f"bench: unknown workload {name!r}; choose from "
+                            f"{', '.join(WORKLOADS)}")
+    return WORKLOADS[name]
+
+
+def bench(workloads: list[str], modes: list[str], repeat: int = 3, scale: float = 1.0,
+          progress: Callable[[str], None] | None = None) -> list[Row]:
+    """Runs every workload in every mode ``repeat`` times; medians, ratios to untraced."""
+    if repeat < 1:
+        raise VmstraceError("bench: --repeat must be at least 1")
+    for mode in modes:
+        if mode not in MODES + PROFILE_MODES:
+            raise VmstraceError(f"bench: unknown mode {mode!r}; choose from "
+                                f"{', '.join(MODES + PROFILE_MODES)}")
+    from vmstrace.guest.strace_image import build_strace_initramfs
+    from vmstrace.session import cache_dir
+
+    chosen = [_workload(w) for w in workloads]
+    # The same guest for every mode: the image with strace (guest/strace_image.py).
+    initrd = build_strace_initramfs(cache_dir())
+    rows = {(w.name, m): Row(w.name, m) for w in chosen for m in modes}
+    workdir = Path(tempfile.mkdtemp(prefix="vmstrace-bench-"))
+    try:
+        for rep in range(repeat):
+            for w in chosen:
+                k = rep % len(modes)
+                for mode in modes[k:] + modes[:k]:  # rotated: drift falls on every mode
+                    if progress:
+                        progress(f"repeat {rep + 1}/{repeat}: {w.name} {mode}")
+                    rows[w.name, mode].samples.append(run_once(w, mode, scale, initrd, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    for (name, _), row in rows.items():
+        base = rows.get((name, "untraced"))
+        if base is not None and base.median_s > 0:
+            row.ratio = row.median_s / base.median_s
+    return list(rows.values())
+
+
+# --- the Python consumer alone --------------------------------------------------------
+
+@dataclass(frozen=True)
+class DecodeResult:
+    records: int
+    syscalls: int  # syscalls that passed the filter and were decoded and written
+    seconds: float  # best of the repeats, wall clock (one thread, one core)
+    cpu_seconds: float
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / self.seconds
+
+    @property
+    def syscalls_per_s(self) -> float:
+        return self.syscalls / self.seconds
+
+
+def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeResult:
+    """Reader → pairing → filter → decoding → JSON lines on a recorded raw stream."""
+    from vmstrace.capture.records import RecordReader
+    from vmstrace.session import Decoder, _emit
+    from vmstrace.sinks.base import Sink
+    from vmstrace.sinks.jsonl import JsonSink
+    from vmstrace.trace.attribution import ProcessTree, decode_task
+    from vmstrace.trace.pairing import Pairer
+
+    data = raw.read_bytes()
+    best: DecodeResult | None = None
+    for _ in range(repeat):
+        with open(os.devnull, "w", encoding="utf-8") as devnull:
+            sinks: list[Sink] = [JsonSink(devnull)]
+            pairer, tree, decoder = Pairer(), ProcessTree(trace_all=trace_all), Decoder(32)
+            shown = 0
+            t0, c0 = time.perf_counter(), time.process_time()
+            reader = RecordReader(io.BufferedReader(io.BytesIO(data), 1 << 20), decode_task)
+            for ev in reader:
+                for call in pairer.feed(ev):
+                    shown += _emit(call, tree, decoder, sinks)
+            for call in pairer.drain():
+                shown += _emit(call, tree, decoder, sinks)
+            result = DecodeResult(reader.delivered, shown, time.perf_counter() - t0,
+                                  time.process_time() - c0)
+        if best is None or result.seconds < best.seconds:
+            best = result
+    assert best is not None
+    return best
+
+
+# --- output -----------------------------------------------------------------------------
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def print_table(rows: list[Row], console: Console) -> None:
+    """Medians, ratios to the untraced run, event rates, losses and the tracer's memory."""
+    from rich.table import Table
+
+    table = Table(title="vmstrace bench (medians)")
+    for col in ("workload", "mode", "median s", "ratio", "host run s", "events",
+                "events/s", "lost", "tracer peak RSS MB"):
+        table.add_column(col, justify="left" if col in ("workload", "mode") else "right")
+    for row in rows:
+        events = row.events
+        rate = None if events is None or row.median_s <= 0 else events / row.median_s
+        table.add_row(row.workload, row.mode, f"{row.median_s:.3f}", _fmt(row.ratio, ".2f"),
+                      f"{row.host_median_s:.2f}", _fmt(events, "d"), _fmt(rate, ",.0f"),
+                      _fmt(row.lost, "d"), f"{row.peak_rss_mb:.1f}")
+    console.print(table)
+    console.print(
+        "median s: the workload's own time on the guest's CLOCK_MONOTONIC (boot: host "
+        "monotonic clock, QEMU start to the guest's READY); host run s: the whole run, "
+        "QEMU start to exit, host clock.  events: syscalls shown (vmstrace; boot: all the "
+        "guest's syscall entries), output lines (strace).  lost: records the plugin produced "
+        "that the tracer did not receive, plus dropped ones.  Peak RSS: the Python tracer "
+        "process (VmHWM, reset before each run)."
+    )
+
+
+def write_json(rows: list[Row], path: Path) -> None:
+    import json
+
+    path.write_text(json.dumps([row.as_json() for row in rows], indent=1) + "\n")
+
+
+def describe_decode(raw: Path, result: DecodeResult) -> str:
+    return (
+        f"decode bench on {raw}: {result.records} records, {result.syscalls} syscalls "
+        f"decoded to JSON lines in {result.seconds:.3f} s wall ({result.cpu_seconds:.3f} s "
+        f"CPU, one thread): {result.records_per_s:,.0f} records/s, "
+        f"{result.syscalls_per_s:,.0f} syscalls/s"
+    )

@@ -1,0 +1,98 @@
+"""strace inside the guest: the host's (Debian) strace with its shared libraries.
+
+The default guest is busybox plus static programs and has no shared libraries; Debian's
+strace is dynamically linked.  :func:`strace_overlay_entries` lists what must be copied
+in (the binary, every library ``ldd`` resolves, and the dynamic loader at the path the
+binary's PT_INTERP names) as ``(host, guest)`` pairs — the form ``--add`` and
+:class:`vmstrace.session.RunOptions.adds` take.  :func:`build_strace_initramfs` appends
+those files to the cached default initramfs once, so runs that always want strace (the
+conformance harness, benchmarks) skip copying ~3 MB into every per-run overlay.
+
+Libraries go to the directory ``ldd`` printed (``/lib/x86_64-linux-gnu``), which is one
+of the dynamic loader's built-in search directories on Debian, so the guest needs no
+``/etc/ld.so.cache``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from vmstrace.errors import VmstraceError
+from vmstrace.guest.cpio import CpioWriter
+from vmstrace.guest.image import _atomic, _digest, _prune, build_default_initramfs
+
+DEFAULT_STRACE = Path("/usr/bin/strace")
+GUEST_STRACE = "/usr/bin/strace"
+
+# `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)` or `/lib64/ld-linux-x86-64.so.2 (0x...)`
+_LDD_LINE = re.compile(r"^\s*(?:\S+\s+=>\s+)?(/\S+)\s+\(0x[0-9a-f]+\)\s*$")
+
+
+def _ldd(binary: Path) -> list[str]:
+    if shutil.which("ldd") is None:
+        raise VmstraceError("ldd not found: it comes with libc-bin (apt-get install libc-bin)")
+    try:
+        out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True)
+    except subprocess.CalledProcessError as err:
+        raise VmstraceError(f"`ldd {binary}` failed: {err.stderr.strip() or err}") from err
+    libs = []
+    for line in out.stdout.splitlines():
+        if "not found" in line:
+            raise VmstraceError(f"{binary} needs a library the host lacks: {line.strip()}")
+        m = _LDD_LINE.match(line)
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+
+def strace_overlay_entries(strace: Path = DEFAULT_STRACE) -> list[tuple[Path, str]]:
+    """``(host, guest)`` pairs that make ``strace`` run in the default guest.
+
+    The binary lands at ``/usr/bin/strace``; each library at the guest path ``ldd``
+    printed, its host symlinks resolved (the overlay follows the named path), the
+    dynamic loader among them.
+    """
+    if not strace.is_file():
+        raise VmstraceError(f"{strace} not found: install strace (apt-get install strace)")
+    entries = [(strace, GUEST_STRACE)]
+    for lib in _ldd(strace):
+        entries.append((Path(lib), lib))
+    if not any(Path(guest).name.startswith("ld-linux") for _, guest in entries):
+        raise VmstraceError(f"`ldd {strace}` named no dynamic loader: is it a static binary?")
+    return entries
+
+
+def build_strace_initramfs(cache_dir: Path, strace: Path = DEFAULT_STRACE) -> Path:
+    """The default initramfs with strace and its libraries appended; cached by content.
+
+    Returns an -initrd file (gzip base archive, NUL padding to 4 bytes, then an
+    uncompressed newc archive with the strace files) that ``RunOptions.initrd`` takes;
+    the per-run overlay is concatenated after it as for the default image.
+    """
+    base = build_default_initramfs(cache_dir)
+    entries = strace_overlay_entries(strace)
+    files = [(guest, host.read_bytes(), host.stat().st_mode & 0o777) for host, guest in entries]
+    key = _digest([base.name.encode()] + [p for g, d, _ in files for p in (g.encode(), d)])
+    dest = cache_dir / "initramfs" / f"strace-{key}.img"
+    if dest.is_file():
+        return dest
+    with _atomic(dest) as out:
+        with base.open("rb") as f:
+            shutil.copyfileobj(f, out)
+        out.write(b"\0" * (-base.stat().st_size % 4))
+        cpio = CpioWriter(out)
+        made: set[str] = set()
+        for guest, data, mode in files:
+            parts = guest.strip("/").split("/")
+            for i in range(1, len(parts)):
+                parent = "/".join(parts[:i])
+                if parent not in made:
+                    cpio.add_dir(parent, 0o755)
+                    made.add(parent)
+            cpio.add_file(guest, data, mode | 0o444)
+        cpio.finish()
+    _prune(dest.parent, keep=dest.name)
+    return dest

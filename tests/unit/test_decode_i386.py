@@ -1,0 +1,57 @@
+"""i386 calls: table rows, which templates apply, 32-bit pointers and returns."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from vmstrace import decode
+from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
+
+WHO = TaskInfo(task=1, cr3=0, pid=9, tid=9)
+
+
+def call(nr, args, ret, mem=None, exit_mem=None):
+    a = tuple(args) + (0,) * (6 - len(args))
+    e = RawEntry(0, 0, "i386", Insn.INT80, 0x8049000, 0, nr, a, WHO, mem or {})
+    x = None if ret is None else RawExit(1, 0, "i386", Insn.IRETQ, 0, ret & 0xFFFFFFFF, nr,
+                                         WHO, exit_mem or {})
+    return Syscall(e, x)
+
+
+@pytest.mark.parametrize("nr, name, nargs", [
+    (5, "open", 3), (140, "_llseek", 5), (192, "mmap2", 6), (195, "stat64", 2),
+    (252, "exit_group", 1), (11, "execve", 3), (199, "getuid32", 0),
+])
+def test_table(nr, name, nargs):
+    info = decode.lookup("i386", nr)
+    assert (info.name, info.nargs) == (name, nargs)
+
+
+def test_neutral_template_and_32bit_error():
+    c = call(5, [0x1000, 0], -2, {0: Mem(0x1000, b"/x\0")})
+    assert decode.render_line(c) == 'open("/x", O_RDONLY) = -1 ENOENT (No such file or directory)'
+
+
+def test_struct_template_is_not_applied_with_x86_64_layout():
+    # stat64's struct differs on i386: raw arguments, not a misread struct
+    c = call(195, [0x1000, 0x2000], 0, {0: Mem(0x1000, b"/x\0")})
+    assert decode.render_line(c) == "stat64(0x1000, 0x2000) = 0"
+
+
+def test_envp_counts_32bit_pointers():
+    argv = struct.pack("<II", 0x3000, 0)
+    envp = struct.pack("<IIII", 0x4000, 0x4010, 0x4020, 0)
+    c = call(11, [0x1000, 0x2000, 0x2100], 0, {
+        0: Mem(0x1000, b"/bin/x\0"),
+        1: Mem(0x2000, argv, elems=(Mem(0x3000, b"x\0"),)),
+        2: Mem(0x2100, envp),
+    })
+    assert decode.render_line(c) == 'execve("/bin/x", ["x"], 0x2100 /* 3 vars */) = 0'
+
+
+def test_i386_captures_are_in_the_spec():
+    entries = decode.capture_entries(decode.DecodeOptions())
+    assert ("32", 5, 0) in {(abi, nr, arg) for abi, nr, arg, _ in entries}
+    assert not any(abi == "32" and nr == 195 for abi, nr, _, _ in entries)
