@@ -41,7 +41,7 @@ def test_parse_merges_resumed_calls_and_skips_notes():
         StraceCall(89, "execve",
                    '"/vmstrace/bin/x", ["/vmstrace/bin/x"], 0x7ffe7665dcc8 /* 5 vars */', "0"),
         StraceCall(89, "read", '3, "a) = 1, (\\"b", 16', "9"),
-        StraceCall(89, "wait4", "-1,  [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL", "90"),
+        StraceCall(89, "wait4", "-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL", "90"),
         StraceCall(90, "write", '1, "x", 1', "1"),
         StraceCall(90, "exit_group", "0", "?"),
         StraceCall(89, "openat", 'AT_FDCWD, "/nope", O_RDONLY',
@@ -80,7 +80,7 @@ def test_compare_counts_and_lists_each_difference():
     assert r.disagreements == [
         Disagreement("w", 89, "extra", "", "getpid() = 89"),
         Disagreement("w", 89, "args",
-                     "wait4(-1,  [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 90",
+                     "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 90",
                      "wait4(-1, 0x7ffc0, 0, NULL) = 90"),
         Disagreement("w", 89, "ret",
                      'openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)',

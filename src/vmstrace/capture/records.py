@@ -29,6 +29,10 @@ REC_ENTRY, REC_EXIT, REC_STATS = 1, 2, 3
 BLOB_FAULT, BLOB_TRUNC, BLOB_EXIT, BLOB_ARRAY = 0x01, 0x02, 0x04, 0x08
 INDEX_TOP = 0xFFFF
 ABIS = ("x86_64", "i386")
+# Enum construction by value is slow on the hot path: look the members up once.
+_INSNS = {i.value: i for i in Insn}
+# Bytes asked of the stream at a time; read1 returns what is there without waiting for more.
+CHUNK = 1 << 20
 
 # Decodes the task bytes (the spec's task fields, in order) into a TaskInfo.
 TaskDecoder = Callable[[bytes, int, int, bool], TaskInfo]
@@ -110,61 +114,91 @@ class RecordReader:
         return b"".join(chunks)
 
     def __iter__(self) -> Iterator[RawEntry | RawExit | Stats]:
+        # Records are parsed in place from large reads (two small reads per record cost
+        # more than the parsing); read1 returns what the pipe holds without waiting to
+        # fill the chunk, so a live trace is not delayed.
+        read = getattr(self._stream, "read1", None) or self._stream.read
+        unpack_hdr = REC_HDR.unpack_from
+        hdr_size = REC_HDR.size
+        buf = b""
+        off = 0
         while True:
-            hdr = self._read_exact(REC_HDR.size)
-            if hdr is None:
+            avail = len(buf) - off
+            if avail >= hdr_size:
+                rtype, vcpu, size, ts = unpack_hdr(buf, off)
+                if size < hdr_size or size % 8 or size > (64 << 20):
+                    raise StreamError(f"capture stream corrupt: record size {size}")
+                if avail >= size:
+                    start, off = off, off + size
+                    if rtype != REC_STATS:  # the plugin's count covers ENTRY and EXIT records
+                        self.delivered += 1
+                        self.bytes += size
+                    yield self._parse_at(rtype, vcpu, ts, buf, start + hdr_size, off)
+                    continue
+                want = max(CHUNK, size - avail)
+            else:
+                want = CHUNK
+            chunk = read(want)
+            if not chunk:
+                if avail:
+                    raise StreamError("capture stream cut inside a record")
                 return
-            rtype, vcpu, size, ts = REC_HDR.unpack(hdr)
-            if size < REC_HDR.size or size % 8 or size > (64 << 20):
-                raise StreamError(f"capture stream corrupt: record size {size}")
-            body = self._read_exact(size - REC_HDR.size) or b""
-            if rtype != REC_STATS:  # the plugin's count covers ENTRY and EXIT records
-                self.delivered += 1
-                self.bytes += size
-            yield self.parse(rtype, vcpu, ts, body)
+            buf = buf[off:] + chunk
+            off = 0
 
     def parse(self, rtype: int, vcpu: int, ts: int, body: bytes) -> RawEntry | RawExit | Stats:
+        return self._parse_at(rtype, vcpu, ts, body, 0, len(body))
+
+    def _parse_at(self, rtype: int, vcpu: int, ts: int, buf: bytes, off: int,
+                  end: int) -> RawEntry | RawExit | Stats:
+        """The record whose body is ``buf[off:end]``."""
         if rtype == REC_ENTRY:
-            cr3, task, pc, sp, nr, *rest = ENTRY.unpack_from(body, 0)
-            args = tuple(rest[:6])
-            abi, insn, task_ok, nblobs = rest[6:]
-            off = ENTRY.size
-            who = self._decode_task(body[off : off + self.task_bytes], task, cr3, bool(task_ok))
+            if end - off < ENTRY.size:
+                raise StreamError("capture stream corrupt: ENTRY record too short")
+            (cr3, task, pc, sp, nr, a0, a1, a2, a3, a4, a5, abi, insn, task_ok,
+             nblobs) = ENTRY.unpack_from(buf, off)
+            off += ENTRY.size
+            who = self._decode_task(buf[off : off + self.task_bytes], task, cr3, bool(task_ok))
             off += self._task_span
             return RawEntry(
-                ts=ts,
-                vcpu=vcpu,
-                abi=ABIS[abi & 1],
-                insn=Insn(insn),
-                pc=pc,
-                sp=sp,
-                nr=nr,
-                args=args,  # type: ignore[arg-type]
-                who=who,
-                mem=parse_blobs(body, off, len(body), nblobs),
+                ts,
+                vcpu,
+                ABIS[abi & 1],
+                _INSNS[insn] if insn in _INSNS else Insn(insn),
+                pc,
+                sp,
+                nr,
+                (a0, a1, a2, a3, a4, a5),
+                who,
+                parse_blobs(buf, off, end, nblobs) if nblobs else {},
             )
         if rtype == REC_EXIT:
+            if end - off < EXIT.size:
+                raise StreamError("capture stream corrupt: EXIT record too short")
             (cr3, task, pc, ret, nr, sp, user_pc, rdi, abi, insn, task_ok,
-             nblobs) = EXIT.unpack_from(body, 0)
-            off = EXIT.size
-            who = self._decode_task(body[off : off + self.task_bytes], task, cr3, bool(task_ok))
+             nblobs) = EXIT.unpack_from(buf, off)
+            off += EXIT.size
+            who = self._decode_task(buf[off : off + self.task_bytes], task, cr3, bool(task_ok))
             off += self._task_span
             return RawExit(
-                ts=ts,
-                vcpu=vcpu,
-                abi=ABIS[abi & 1],
-                insn=Insn(insn),
-                pc=pc,
-                ret=ret,
-                nr=nr,
-                who=who,
-                mem=parse_blobs(body, off, len(body), nblobs),
-                sp=sp,
-                user_pc=user_pc,
-                rdi=rdi,
+                ts,
+                vcpu,
+                ABIS[abi & 1],
+                _INSNS[insn] if insn in _INSNS else Insn(insn),
+                pc,
+                ret,
+                nr,
+                who,
+                parse_blobs(buf, off, end, nblobs) if nblobs else {},
+                sp,
+                user_pc,
+                rdi,
             )
         if rtype == REC_STATS:
-            entries, exits, records, nbytes, dropped, _orphans, _pending = STATS.unpack_from(body)
+            if end - off < STATS.size:
+                raise StreamError("capture stream corrupt: STATS record too short")
+            entries, exits, records, nbytes, dropped, _orphans, _pending = STATS.unpack_from(
+                buf, off)
             return Stats(entries=entries, exits=exits, records=records, bytes=nbytes,
                          dropped=dropped)
         raise StreamError(f"capture stream corrupt: unknown record type {rtype}")
