@@ -13,8 +13,8 @@ from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
 from .args import FD, INT, LONG, PTR, RBUF, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
-from .consts import proc
-from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, s32, s64, u32
+from .consts import net, proc
+from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, quote, s32, s64, u32
 from .registry import Arg, Captures, RetRender, syscall
 from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, sigset, timespec, timeval
 
@@ -253,8 +253,30 @@ syscall(
     "select", INT, FDSET, FDSET, FDSET, TV_ENTRY_EXIT,
     ret=_select_ret(TIMEVAL_SIZE, timeval),
 )
+
+
+def _pselect_sigmask(c: Ctx, i: int) -> str:
+    """``{sigmask=[], sigsetsize=8}``: pselect6's {const sigset_t *ss; size_t ss_len}.
+
+    The pair has struct iovec's layout, so an ``iov`` capture of one element reads both
+    the pair and the sigset it points to.
+    """
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < 16:
+        return ptr(c.a(i))
+    ss, size = struct.unpack_from("<QQ", m.data)
+    shown = ptr(ss)
+    elem = m.elems[0] if m.elems else None
+    if ss and size == 8 and elem is not None and len(elem.data) >= 8:
+        shown = sigset(c, elem.data)
+    return f"{{sigmask={shown}, sigsetsize={size}}}"
+
+
 syscall(
-    "pselect6", INT, FDSET, FDSET, FDSET, TS_ENTRY_EXIT, PTR,
+    "pselect6", INT, FDSET, FDSET, FDSET, TS_ENTRY_EXIT,
+    Arg(_pselect_sigmask, lambda opts: (Capture("iov", "entry", "c1", 1, 8),)),
     ret=_select_ret(TIMESPEC_SIZE, timespec),
 )
 
@@ -299,14 +321,36 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
             return ptr(v)
         d = m.data[:size]
         return _winsize(d) if size == 8 else f"[{s32(int.from_bytes(d, 'little'))}]"
+    if req in (ioc.SIOCGIFFLAGS, ioc.SIOCSIFFLAGS):
+        return _ifreq_flags(c, i, req)
     return hexnum(v)
+
+
+IFREQ_SIZE = 40  # linux/if.h struct ifreq: ifr_name[IFNAMSIZ] + a 24-byte union
+IFNAMSIZ = 16
+
+
+def _ifreq_flags(c: Ctx, i: int, req: int) -> str:
+    """``{ifr_name="lo", ifr_flags=IFF_UP|IFF_LOOPBACK}``; SIOCGIFFLAGS shows the flags
+    the kernel wrote (none when it failed), SIOCSIFFLAGS the ones passed in."""
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < IFNAMSIZ + 2:
+        return ptr(c.a(i))
+    name = m.data[:IFNAMSIZ]
+    nul = name.find(b"\0")
+    text = quote(name[:nul]) if nul >= 0 else quote(name) + "..."
+    d = m.data if req == ioc.SIOCSIFFLAGS else c.out_data(i, IFNAMSIZ + 2)
+    if d is None:
+        return f"{{ifr_name={text}}}"
+    (value,) = struct.unpack_from("<H", d, IFNAMSIZ)
+    return f"{{ifr_name={text}, ifr_flags={flags(value, net.IFF_FLAGS, c.opts)}}}"
 
 
 syscall(
     "ioctl",
     FD,
     Arg(lambda c, i: ioctl_request(c.a(i), c)),
-    Arg(_ioctl_arg, lambda opts: (fixed(8, "entry"), fixed(8, "exit"))),
+    Arg(_ioctl_arg, lambda opts: (fixed(IFREQ_SIZE, "entry"), fixed(IFREQ_SIZE, "exit"))),
 )
 
 

@@ -11,7 +11,7 @@ import ipaddress
 import struct
 
 from ..capture.spec import Capture, fixed
-from .args import FD, FLAGS, INT, PTR, RBUF, ULONG, WBUF, XLAT
+from .args import FD, FLAGS, INT, OUT, PTR, RBUF, ULONG, WBUF, XLAT
 from .consts import net
 from .fmt import Ctx, flags, ptr, quote, s32, u32, xlat
 from .registry import Arg, syscall
@@ -137,7 +137,15 @@ FAMILY = XLAT(net.ADDRESS_FAMILIES)
 SOCK_TYPE = Arg(_sock_type)
 
 syscall("socket", FAMILY, SOCK_TYPE, Arg(_protocol))
-syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), PTR)
+
+
+
+def _fd_pair(c: Ctx, d: bytes) -> str:
+    a, b = struct.unpack_from("<ii", d)
+    return f"[{a}, {b}]"
+
+
+syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), OUT(8, _fd_pair))
 syscall("connect", FD, _addr_in(2), INT)
 syscall("bind", FD, _addr_in(2), INT)
 syscall("listen", FD, INT)
@@ -177,4 +185,20 @@ syscall(
     "setsockopt", FD, Arg(_sol), Arg(_optname),
     Arg(_optval_in, lambda opts: (fixed(4, "entry"),)), INT,
 )
-syscall("getsockopt", FD, Arg(_sol), Arg(_optname), PTR, PTR)
+
+
+def _optval_out(c: Ctx, i: int) -> str:
+    """An option value the kernel wrote: ``[1]`` for the int-sized ones, else the address."""
+    if not c.a(i):
+        return "NULL"
+    n = _len_word(c.exit_mem(4))
+    d = c.out_data(i, 4)
+    if d is None or n != 4:
+        return ptr(c.a(i))
+    return f"[{s32(int.from_bytes(d, 'little'))}]"
+
+
+syscall(
+    "getsockopt", FD, Arg(_sol), Arg(_optname),
+    Arg(_optval_out, lambda opts: (fixed(4, "exit"),)), ADDRLEN,
+)

@@ -10,7 +10,8 @@ from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, fixed
 from ..trace.events import Mem
 from .args import FD, FLAGS, HEX, IN, INT, OUT, PATH, PTR, RBUF, SKIP, UINT, ULONG, XLAT
 from .consts import proc
-from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
+from .siginfo import SIGINFO_SIZE, siginfo_struct
 from .registry import Arg, syscall
 from .structs import (
     RLIMIT_SIZE,
@@ -94,7 +95,12 @@ def _clone_args(c: Ctx, i: int) -> str:
         out.append(f"set_tid={ptr(set_tid)}, set_tid_size={set_tid_size}")
     if f & 0x200000000:
         out.append(f"cgroup={cgroup}")
-    return "{" + ", ".join(out) + "}"
+    text = "{" + ", ".join(out) + "}"
+    if f & proc.CLONE_PARENT_SETTID and not c.failed and c.ret:
+        # strace reads *parent_tid at exit; kernel_clone() stored the child's tid there,
+        # which is the value the call returns (kernel/fork.c), so no exit read is needed
+        text += f" => {{parent_tid=[{c.ret}]}}"
+    return text
 
 
 syscall(
@@ -208,7 +214,17 @@ syscall(
     FLAGS(proc.WAIT_OPTIONS),
     OUT(32, _rusage),
 )
-syscall("waitid", XLAT(proc.IDTYPES), INT, PTR, FLAGS(proc.WAITID_OPTIONS), PTR)
+
+
+def _waitid_info(c: Ctx, d: bytes) -> str:
+    # WNOHANG with no child to report leaves si_signo 0: strace prints {}
+    return siginfo_struct(d) if int.from_bytes(d[:4], "little") else "{}"
+
+
+syscall(
+    "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, _waitid_info),
+    FLAGS(proc.WAITID_OPTIONS), OUT(32, _rusage),
+)
 
 
 # --- ids and credentials -------------------------------------------------------------
@@ -257,6 +273,49 @@ syscall(
     "arch_prctl",
     XLAT(proc.ARCH_PRCTL, "ARCH_"),
     Arg(_arch_prctl_arg, lambda o: (fixed(8, "exit"),)),
+)
+
+
+# linux/prctl.h
+PR_SET_NAME = 15
+PR_GET_NAME = 16
+TASK_COMM_LEN = 16
+# options strace prints without their (unused) arguments
+_PRCTL_BARE = frozenset({3, 7, 21, 39, 42})  # PR_GET_DUMPABLE, _KEEPCAPS, _SECCOMP, ...
+
+
+def _comm(data: bytes, size: int) -> str:
+    """strace's printstr_ex(size, QUOTE_0_TERMINATED): ``...`` when no NUL in ``size``."""
+    nul = data.find(b"\0", 0, size)
+    return quote(data[:nul]) if nul >= 0 else quote(data[:size]) + "..."
+
+
+def _prctl(c: Ctx, i: int) -> str:
+    opt = u32(c.a(0))
+    out = [xlat(opt, proc.PRCTL_OPTIONS, c.opts, "PR_")]
+    if opt in _PRCTL_BARE and not c.opts.raw:
+        return out[0]
+    if opt == PR_SET_NAME and not c.opts.raw:
+        m = c.entry_mem(1)
+        size = TASK_COMM_LEN - 1
+        if c.a(1) and m is not None and (b"\0" in m.data[:size] or len(m.data) >= size):
+            out.append(_comm(m.data, size))
+        else:
+            out.append(ptr(c.a(1)))
+    elif opt == PR_GET_NAME and not c.opts.raw:
+        d = c.out_data(1, TASK_COMM_LEN)
+        out.append(ptr(c.a(1)) if d is None else _comm(d, TASK_COMM_LEN))
+    else:
+        out += [hexnum(c.a(k)) for k in range(1, 5)]
+    return ", ".join(out)
+
+
+# prctl's first Arg prints them all (their number depends on the option); the second
+# asks for the name buffer of PR_SET_NAME (entry) / PR_GET_NAME (exit).
+syscall(
+    "prctl",
+    Arg(_prctl),
+    Arg(SKIP.render, lambda o: (fixed(TASK_COMM_LEN, "entry"), fixed(TASK_COMM_LEN, "exit"))),
 )
 
 

@@ -13,6 +13,7 @@ import struct
 from dataclasses import dataclass
 
 from .consts import signals
+from .structs import clock_t
 
 FRAME_RAX = 48 + 13 * 8  # sigcontext: r8..r15, di, si, bp, bx, dx, ax ...
 FRAME_RIP = 48 + 16 * 8
@@ -54,11 +55,18 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
     know is the signal number (the handler's first argument, ``signo_hint``).
     """
     info = info.ljust(48, b"\0")
-    signo, _errno, code = struct.unpack_from("<iii", info, 0)
+    signo = struct.unpack_from("<i", info, 0)[0]
     if signo == 0 or (signo_hint and signo != signo_hint):
         # Unfilled (no SA_SIGINFO): zeros, or what an earlier frame left on the stack.
         name = _signame(signo_hint) if 0 < signo_hint <= signals.NSIG else "SIG_0"
         return f"{name} {{si_signo={name}}}"
+    return f"{_signame(signo)} {siginfo_struct(info)}"
+
+
+def siginfo_struct(info: bytes) -> str:
+    """``{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}``: a filled siginfo_t (waitid's too)."""
+    info = info.ljust(48, b"\0")
+    signo, _errno, code = struct.unpack_from("<iii", info, 0)
     name = _signame(signo)
     fields = [f"si_signo={name}"]
     if signo == signals.SIGCHLD and code in CLD_CODES:
@@ -66,7 +74,8 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
         utime, stime = struct.unpack_from("<qq", info, 32)
         shown = _signame(status) if code in (2, 3) else str(status)
         fields += [f"si_code={CLD_CODES[code]}", f"si_pid={pid}", f"si_uid={uid}",
-                   f"si_status={shown}", f"si_utime={utime}", f"si_stime={stime}"]
+                   f"si_status={shown}", f"si_utime={clock_t(utime)}",
+                   f"si_stime={clock_t(stime)}"]
     elif signo in FAULT_SIGNALS and code > 0:
         (addr,) = struct.unpack_from("<Q", info, 16)
         label = SEGV_CODES.get(code, str(code)) if signo == 11 else str(code)
@@ -81,4 +90,4 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
             fields.append(f"si_value={{int={val & 0xFFFFFFFF}, ptr={hex(val)}}}")
     else:
         fields.append(f"si_code={SI_CODES.get(code, code)}")
-    return f"{name} {{{', '.join(fields)}}}"
+    return f"{{{', '.join(fields)}}}"

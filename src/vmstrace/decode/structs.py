@@ -27,6 +27,16 @@ def timeval(c: Ctx, d: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
+USER_HZ = 100  # clock_t ticks per second (asm-generic/param.h)
+
+
+def clock_t(v: int) -> str:
+    """A clock_t count; strace adds the seconds in a comment when it is not zero."""
+    if not v:
+        return "0"
+    return f"{v} /* {v // USER_HZ}.{v % USER_HZ:02d} s */"
+
+
 # --- file status (asm/stat.h struct stat, x86-64: 144 bytes) -------------------------
 
 STAT_SIZE = 144

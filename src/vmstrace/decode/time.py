@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ..capture.spec import fixed
 from .args import FD, FLAGS, IN, INT, OUT, PTR, XLAT
 from .consts import proc
 from .fmt import Ctx, ptr, s32, xlat
 from .registry import Arg, syscall
-from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, timespec, timeval
+from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, clock_t, timespec, timeval
 
 EINTR = 4
 ERESTART_RESTARTBLOCK = 516
 
 
 def _clock(c: Ctx, i: int) -> str:
-    return xlat(s32(c.a(i)), proc.CLOCKS, c.opts)
+    v = s32(c.a(i))
+    # an unknown non-negative id prints as ``0x4d2 /* CLOCK_??? */`` (strace's xlat);
+    # negative ids are CPU-time clocks strace decodes specially, left numeric here
+    return xlat(v, proc.CLOCKS, c.opts, "CLOCK_" if v >= 0 else "")
 
 
 CLOCK = Arg(_clock)
@@ -44,7 +49,29 @@ syscall("gettimeofday", OUT(TIMEVAL_SIZE, timeval), PTR)
 syscall("settimeofday", IN(TIMEVAL_SIZE, timeval), PTR)
 
 
-syscall("time", OUT(8, lambda c, d: f"[{int.from_bytes(d, 'little', signed=True)}]"))
+def ret_time(c: Ctx) -> str:
+    """``1795658886 (2026-11-26T02:08:06+0000)``: strace adds the date in the tracee's
+    local time; the default guest has no time zone data, so that is UTC."""
+    assert c.ret is not None
+    try:
+        when = datetime.datetime.fromtimestamp(c.ret, datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return str(c.ret)
+    return f"{c.ret} ({when.strftime('%Y-%m-%dT%H:%M:%S%z')})"
+
+
+syscall("time", OUT(8, lambda c, d: f"[{int.from_bytes(d, 'little', signed=True)}]"),
+        ret=ret_time)
+
+def _tms(c: Ctx, d: bytes) -> str:
+    # linux/times.h struct tms: four clock_t (long)
+    ut, st, cut, cst = (int.from_bytes(d[k : k + 8], "little", signed=True)
+                        for k in range(0, 32, 8))
+    return (f"{{tms_utime={clock_t(ut)}, tms_stime={clock_t(st)}, "
+            f"tms_cutime={clock_t(cut)}, tms_cstime={clock_t(cst)}}}")
+
+
+syscall("times", OUT(32, _tms))
 
 
 def _itimerspec(c: Ctx, d: bytes) -> str:

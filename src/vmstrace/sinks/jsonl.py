@@ -10,6 +10,9 @@ from typing import TextIO
 
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 
+# json.dumps with non-default separators builds a new encoder per call; build it once.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
 
 class JsonSink:
     def __init__(self, out: TextIO) -> None:
@@ -33,7 +36,7 @@ class JsonSink:
             "ret": ev.ret,
             "error": ev.error,
         }
-        self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self.out.write(_encode(obj) + "\n")
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass

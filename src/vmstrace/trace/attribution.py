@@ -8,6 +8,7 @@ TaskInfo, and keeps track of which processes belong to the traced command's tree
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 
 from vmstrace.trace.events import Syscall, TaskInfo
 
@@ -20,6 +21,7 @@ EXECVE = {"x86_64": frozenset({59, 322}), "i386": frozenset({11, 358})}
 FORKS = {"x86_64": frozenset({56, 57, 58, 435}), "i386": frozenset({2, 120, 190, 435})}
 
 
+@lru_cache(maxsize=4096)  # a thread's records repeat the same bytes; TaskInfo is frozen
 def decode_task(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
     """TaskInfo from the task bytes; fields the plugin could not read are None."""
     if not ok or len(data) < TASK_BYTES.size:

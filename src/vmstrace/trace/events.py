@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 # The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
 # where rax and rip sit in it (decode/siginfo.py has the layout).
@@ -109,7 +110,7 @@ class Syscall:
     entry: RawEntry
     exit: RawExit | None  # None: the call does not return (exit_group) or the trace ended
 
-    @property
+    @cached_property  # read by the filter, the decoders and the sinks: compute it once
     def ret(self) -> int | None:
         """The return value as a signed 64-bit (or 32-bit for i386) integer.
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 
 from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall
 
 # Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
 NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
+_NOTHING: Final[tuple[Syscall, ...]] = ()
 
 
 def _key_entry(e: RawEntry) -> tuple[int, int]:
@@ -48,30 +50,31 @@ class Pairer:
         self.counts = PairingCounts()
         self.stats: Stats | None = None
 
-    def feed(self, ev: RawEntry | RawExit | Stats) -> Iterator[Syscall]:
+    def feed(self, ev: RawEntry | RawExit | Stats) -> tuple[Syscall, ...]:
+        """The calls this event completes, oldest first (a tuple: no generator per event)."""
         c = self.counts
         if isinstance(ev, RawEntry):
             c.entries += 1
             if ev.nr in NO_RETURN[ev.abi]:
                 c.no_return += 1
-                yield Syscall(ev, None)
-                return
+                return (Syscall(ev, None),)
             key = _key_entry(ev)
             old = self.pending.pop(key, None)
+            self.pending[key] = ev
             if old is not None:
                 c.unfinished += 1
-                yield Syscall(old, None)
-            self.pending[key] = ev
-        elif isinstance(ev, RawExit):
+                return (Syscall(old, None),)
+            return _NOTHING
+        if isinstance(ev, RawExit):
             c.exits += 1
             entry = self.pending.pop(_key_exit(ev), None)
             if entry is None:
                 c.orphan_exits += 1
-                return
+                return _NOTHING
             c.paired += 1
-            yield Syscall(entry, ev)
-        else:
-            self.stats = ev
+            return (Syscall(entry, ev),)
+        self.stats = ev
+        return _NOTHING
 
     def drain(self) -> Iterator[Syscall]:
         """At the end of the trace: the calls still in progress, without a return."""

@@ -35,3 +35,5 @@ TIOCGWINSZ = 0x5413
 TIOCSWINSZ = 0x5414
 
 IOC_DIRS = {0: "_IOC_NONE", 1: "_IOC_WRITE", 2: "_IOC_READ", 3: "_IOC_READ|_IOC_WRITE"}
+SIOCGIFFLAGS = 0x8913  # linux/sockios.h: struct ifreq, ifr_flags
+SIOCSIFFLAGS = 0x8914

@@ -78,3 +78,13 @@ SO_OPTS = {
     34: "SO_PASSSEC", 36: "SO_MARK", 38: "SO_PROTOCOL", 39: "SO_DOMAIN",
     46: "SO_BUSY_POLL", 47: "SO_MAX_PACING_RATE", 59: "SO_PEERGROUPS",
 }
+
+# linux/if.h net_device_flags, in strace's xlat/iffflags.in order
+IFF_FLAGS = (
+    (0x1, "IFF_UP"), (0x2, "IFF_BROADCAST"), (0x4, "IFF_DEBUG"), (0x8, "IFF_LOOPBACK"),
+    (0x10, "IFF_POINTOPOINT"), (0x20, "IFF_NOTRAILERS"), (0x40, "IFF_RUNNING"),
+    (0x80, "IFF_NOARP"), (0x100, "IFF_PROMISC"), (0x200, "IFF_ALLMULTI"),
+    (0x400, "IFF_MASTER"), (0x800, "IFF_SLAVE"), (0x1000, "IFF_MULTICAST"),
+    (0x2000, "IFF_PORTSEL"), (0x4000, "IFF_AUTOMEDIA"), (0x8000, "IFF_DYNAMIC"),
+    (0x10000, "IFF_LOWER_UP"), (0x20000, "IFF_DORMANT"), (0x40000, "IFF_ECHO"),
+)
