@@ -59,6 +59,9 @@ def main() -> None:
 @click.option("--cpu", default="max", show_default=True, help="QEMU CPU model.")
 @click.option("--kernel", type=click.Path(path_type=Path),
               help="Boot this bzImage instead of the default Debian kernel.")
+@click.option("--kernel-line", metavar="SERIES", default=None,
+              help="Boot the Debian cloud kernel of this series (e.g. 6.12; fetched and "
+                   "cached like the default one) instead of the default kernel.")
 @click.option("--initrd", type=click.Path(path_type=Path),
               help="Use this initramfs instead of the default one (needs vmstrace's init).")
 @click.option("-s", "strsize", type=click.IntRange(0, 65536), default=32, show_default=True,
@@ -97,7 +100,8 @@ def main() -> None:
 @click.option("-C", "summary_too", is_flag=True, help="Like -c, after the regular trace.")
 @click.argument("cmd", nargs=-1, required=True)
 def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_all: bool,
-        memory: int, smp: int, cpu: str, kernel: Path | None, initrd: Path | None,
+        memory: int, smp: int, cpu: str, kernel: Path | None, kernel_line: str | None,
+        initrd: Path | None,
         strsize: int, boot_timeout: float, timeout: float | None, no_trace: bool,
         show_tree: bool, qualifiers: tuple[str, ...], successful: bool, failed: bool,
         pids: tuple[int, ...], comms: tuple[str, ...], xlat: str, timestamps: int,
@@ -118,7 +122,8 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
             filt = build_filter(qualifiers, successful=successful, failed=failed, pids=pids,
                                 comms=comms)
             opts = RunOptions(
-                argv=list(cmd), adds=_parse_add(adds), kernel=kernel, initrd=initrd,
+                argv=list(cmd), adds=_parse_add(adds), kernel=kernel,
+                kernel_line=kernel_line, initrd=initrd,
                 memory_mb=memory, smp=smp, cpu=cpu, trace_all=trace_all, trace=not no_trace,
                 strsize=strsize, boot_timeout=boot_timeout, timeout=timeout,
                 filter=filt, raw=xlat == "raw",

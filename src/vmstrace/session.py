@@ -39,12 +39,16 @@ from vmstrace.guest.qemu import (
     ram_below_4g,
 )
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
-from vmstrace.trace.attribution import ProcessTree, decode_task
-from vmstrace.trace.events import Syscall
+from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
+from vmstrace.trace.events import Mem, Syscall
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import NO_RETURN, Pairer
 
 F_SETPIPE_SZ = 1031
+RT_SIGRETURN = 15  # x86_64
+# struct rt_sigframe: pretcode, then ucontext's uc_flags, uc_link, uc_stack (24 bytes),
+# uc_mcontext (256): the saved mask follows (arch/x86/include/asm/sigframe.h)
+FRAME_SIGMASK = 8 + 8 + 8 + 24 + 256
 
 
 def cache_dir() -> Path:
@@ -149,10 +153,26 @@ class Decoder:
 
     def __init__(self, strsize: int, raw: bool = False) -> None:
         self.opts = decode.DecodeOptions(strsize=strsize, raw=raw)
+        # signal frames pushed at a call's return, by (tid, frame address): the
+        # handler's rt_sigreturn finds its frame at its stack pointer - 8 (pretcode
+        # popped) and prints the mask saved there, as strace does
+        self._frames: dict[tuple[int | None, int], Mem] = {}
+
+    def _sigreturn_mask(self, call: Syscall) -> None:
+        e = call.entry
+        frame = call.signal_frame
+        if frame is not None and len(self._frames) < 4096:
+            self._frames[(e.who.tid, frame.addr)] = frame
+        if e.abi == "x86_64" and e.nr == RT_SIGRETURN and 0 not in e.mem:
+            saved = self._frames.pop((e.who.tid, e.sp - 8), None)
+            if saved is not None and len(saved.data) >= FRAME_SIGMASK + 8:
+                mask = saved.data[FRAME_SIGMASK : FRAME_SIGMASK + 8]
+                e.mem[0] = Mem(saved.addr + FRAME_SIGMASK, mask)
 
     def __call__(self, call: Syscall) -> TraceEvent:
         e, x = call.entry, call.exit
         who = e.who
+        self._sigreturn_mask(call)
         try:
             args = tuple(decode.decode_args(call, self.opts))
             ret_text = decode.format_return(call, self.opts)
@@ -169,7 +189,7 @@ class Decoder:
             tid=who.tid,
             ppid=who.ppid,
             comm=who.comm,
-            cr3=who.cr3,
+            cr3=normalize_cr3(who.cr3),
             nr=e.nr,
             name=decode.syscall_name(e.abi, e.nr),
             abi=e.abi,
@@ -177,6 +197,9 @@ class Decoder:
             ret=call.ret,
             ret_text=ret_text,
             error=error,
+            uid=who.uid,
+            euid=who.euid,
+            task_id=task_id(who),
         )
 
 
@@ -335,6 +358,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             exits=pairer.counts.exits,
             paired=pairer.counts.paired,
             unfinished=pairer.counts.unfinished,
+            no_return=pairer.counts.no_return,
             shown=shown,
         )
         for sink in sinks:

@@ -180,6 +180,13 @@ def tiny_kernel(b: BtfBuilder, pcpu_hot: bool = False, current_off: int = 0) -> 
         percpu_vars.append((b.var("current_task", task_fwd_ptr), 0x1FB80, 8))
     b.datasec(".data..percpu", 0x40000, percpu_vars)
     b.datasec(".data", 0x1000, [(b.var("jiffies_ish", ullong), 0x20, 8)])
+    # struct cred { atomic_t usage; kuid_t uid; kgid_t gid; kuid_t suid; kgid_t sgid;
+    #               kuid_t euid; }  (the pointer above stays a forward declaration)
+    kuid = b.ref(Kind.TYPEDEF, b.compound(Kind.STRUCT, "", 4, [("val", uint, 0, 0)]), "kuid_t")
+    b.compound(Kind.STRUCT, "cred", 24, [
+        ("usage", int_, 0, 0), ("uid", kuid, 32, 0), ("gid", kuid, 64, 0),
+        ("suid", kuid, 96, 0), ("sgid", kuid, 128, 0), ("euid", kuid, 160, 0),
+    ])  # fmt: skip
     ids.update(task=task, task_ptr=task_fwd_ptr, uint=uint, comm=comm)
     return ids
 

@@ -42,6 +42,8 @@ EXPECTED_TASK = dict(
     start_time=FieldLoc(32, 8),
     cred=FieldLoc(40, 8),
     files=FieldLoc(48, 8),
+    cred_uid=FieldLoc(4, 4),
+    cred_euid=FieldLoc(20, 4),
 )
 
 
@@ -67,11 +69,12 @@ def test_layout_pcpu_hot_member(member_off: int, section_addr: int) -> None:  # 
     )
 
 
-def test_task_read_order_pid_tgid_comm_then_parent_tgid() -> None:
+def test_task_read_order_matches_task_bytes() -> None:
+    # pid, tgid, comm, start_time; real_parent->tgid, cred->uid, cred->euid
     assert layout_from_btf(_btf()).to_task_read() == TaskRead(
         percpu_task=0x1FB80,
-        fields=((8, 4), (12, 4), (56, 16)),
-        derefs=((16, 12, 4),),
+        fields=((8, 4), (12, 4), (56, 16), (32, 8)),
+        derefs=((16, 12, 4), (40, 4, 4), (40, 20, 4)),
     )
 
 

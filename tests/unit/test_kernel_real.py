@@ -20,6 +20,7 @@ from elftools.elf.elffile import ELFFile
 from vmstrace.kernel import layout as layout_mod
 from vmstrace.kernel.bzimage import extract_vmlinux
 from vmstrace.kernel.layout import KernelLayout, load_layout
+from vmstrace.trace.attribution import TASK_BYTES
 
 CACHE = Path(os.environ.get("VMSTRACE_CACHE", Path.home() / ".cache" / "vmstrace"))
 
@@ -68,8 +69,13 @@ def test_offsets_are_plausible(kernel: tuple[str, Path, KernelLayout, Path]) -> 
     )
     assert layout.tgid.offset == layout.pid.offset + 4
     read = layout.to_task_read()
-    assert read.nbytes == 4 + 4 + 16 + 4
-    assert read.derefs == ((layout.real_parent.offset, layout.tgid.offset, 4),)
+    assert read.nbytes == TASK_BYTES.size
+    assert read.derefs == (
+        (layout.real_parent.offset, layout.tgid.offset, 4),
+        (layout.cred.offset, layout.cred_uid.offset, 4),
+        (layout.cred.offset, layout.cred_euid.offset, 4),
+    )
+    assert layout.cred_euid.offset == layout.cred_uid.offset + 16  # uid gid suid sgid euid
 
 
 def test_cached_load_skips_decompression(

@@ -31,7 +31,8 @@ def pad8(b: bytes) -> bytes:
 
 
 def task_block(tid: int, tgid: int, comm: bytes, ppid: int) -> bytes:
-    return pad8(TASK_BYTES.pack(tid, tgid, comm, ppid))
+    # start_time 1000 + tid, uid 1000, euid 0 (a setuid-root program)
+    return pad8(TASK_BYTES.pack(tid, tgid, comm, 1000 + tid, ppid, 1000, 0))
 
 
 def blob(arg: int, data: bytes, addr: int = 0x1000, flags: int = 0, index: int = 0xFFFF) -> bytes:
@@ -74,6 +75,7 @@ def test_entry_exit_and_stats_round_trip():
     e, x, s = evs
     assert e.nr == 257 and e.args[0] == 2**64 - 100 and e.insn is Insn.SYSCALL
     assert e.who.pid == 85 and e.who.tid == 85 and e.who.comm == "probe" and e.who.ppid == 1
+    assert (e.who.start_time, e.who.uid, e.who.euid) == (1085, 1000, 0)
     assert e.mem[1].data == path and e.mem[1].addr == 0x2000 and not e.mem[1].fault
     assert x.ret == 3 and x.insn is Insn.SYSRETQ
     assert (s.entries, s.exits, s.records, s.dropped) == (1, 1, 2, 0)

@@ -31,7 +31,7 @@ def siginfo(signo: int, code: int, *rest: int, fmt: str = "") -> bytes:
      "si_utime=0, si_stime=0}"),
     (siginfo(17, 2, 86, 0, 9, 1, 2, fmt="iIi4xqq"), 0,
      "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=86, si_uid=0, si_status=SIGKILL, "
-     "si_utime=1, si_stime=2}"),
+     "si_utime=1 /* 0.01 s */, si_stime=2 /* 0.02 s */}"),
     (siginfo(11, 1, 0, fmt="Q"), 0,
      "SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL}"),
     (siginfo(6, -6, 85, 0, fmt="iI"), 0,

@@ -196,7 +196,7 @@ class Ctx:
     def __init__(self, call: Syscall, opts: DecodeOptions) -> None:
         self.call = call
         self.opts = opts
-        self.args = tuple(a & MASK64 for a in call.entry.args)
+        self.args = tuple([a & MASK64 for a in call.entry.args])
         self.ret = call.ret
 
     @property

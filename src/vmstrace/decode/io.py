@@ -11,7 +11,7 @@ import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
-from .args import FD, INT, LONG, PTR, RBUF, UINT, ULONG, WBUF, XLAT, StructFmt
+from .args import FD, INT, LONG, RBUF, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
 from .consts import net, proc
 from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, quote, s32, s64, u32

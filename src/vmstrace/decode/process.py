@@ -11,8 +11,8 @@ from ..trace.events import Mem
 from .args import FD, FLAGS, HEX, IN, INT, OUT, PATH, PTR, RBUF, SKIP, UINT, ULONG, XLAT
 from .consts import proc
 from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
-from .siginfo import SIGINFO_SIZE, siginfo_struct
 from .registry import Arg, syscall
+from .siginfo import SIGINFO_SIZE, siginfo_struct
 from .structs import (
     RLIMIT_SIZE,
     TIMESPEC_SIZE,

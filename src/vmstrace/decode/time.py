@@ -54,7 +54,7 @@ def ret_time(c: Ctx) -> str:
     local time; the default guest has no time zone data, so that is UTC."""
     assert c.ret is not None
     try:
-        when = datetime.datetime.fromtimestamp(c.ret, datetime.timezone.utc)
+        when = datetime.datetime.fromtimestamp(c.ret, datetime.UTC)
     except (OverflowError, OSError, ValueError):
         return str(c.ret)
     return f"{c.ret} ({when.strftime('%Y-%m-%dT%H:%M:%S%z')})"

@@ -37,7 +37,7 @@ from vmstrace.kernel.btf import Btf, Kind
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import BtfLookupError, CorruptKernelImage, LayoutError, NoBTF
 
-SCHEMA = 1  # bump when KernelLayout's fields or their meaning change
+SCHEMA = 2  # bump when KernelLayout's fields or their meaning change
 TASK_COMM_LEN = 16  # include/linux/sched.h
 PERCPU_SECTION = ".data..percpu"
 
@@ -70,17 +70,25 @@ class KernelLayout:
     start_time: FieldLoc
     cred: FieldLoc
     files: FieldLoc
+    cred_uid: FieldLoc  # struct cred (include/linux/cred.h): kuid_t uid, the real uid
+    cred_euid: FieldLoc  # kuid_t euid
 
     def to_task_read(self) -> TaskRead:
-        """The plugin's instructions: pid, tgid, comm, then real_parent->tgid."""
+        """The plugin's instructions, in trace/attribution.py's TASK_BYTES order: pid, tgid,
+        comm, start_time, then real_parent->tgid, cred->uid, cred->euid."""
         return TaskRead(
             percpu_task=self.percpu_task,
             fields=(
                 (self.pid.offset, self.pid.size),
                 (self.tgid.offset, self.tgid.size),
                 (self.comm.offset, self.comm.size),
+                (self.start_time.offset, self.start_time.size),
             ),
-            derefs=((self.real_parent.offset, self.tgid.offset, self.tgid.size),),
+            derefs=(
+                (self.real_parent.offset, self.tgid.offset, self.tgid.size),
+                (self.cred.offset, self.cred_uid.offset, self.cred_uid.size),
+                (self.cred.offset, self.cred_euid.offset, self.cred_euid.size),
+            ),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -117,6 +125,23 @@ _TASK_FIELDS: dict[str, int | None] = {
     "cred": 8,
     "files": 8,
 }
+
+
+# struct cred members recorded (kuid_t: struct { uid_t val; }, include/linux/uidgid_types.h).
+_CRED_FIELDS = {"cred_uid": "uid", "cred_euid": "euid"}
+
+
+def _cred_fields(btf: Btf) -> dict[str, FieldLoc]:
+    try:
+        cred = btf.find_struct("cred")
+        locs = {key: FieldLoc(btf.member_offset(cred, name), btf.member_size(cred, name))
+                for key, name in _CRED_FIELDS.items()}
+    except BtfLookupError as e:
+        raise LayoutError(f"cannot locate the uids in struct cred: {e}") from e
+    for key, loc in locs.items():
+        if loc.size != 4 or loc.offset + loc.size > cred.size:
+            raise LayoutError(f"struct cred.{_CRED_FIELDS[key]} is not a 4-byte kuid_t")
+    return locs
 
 
 def _is_task_pointer(btf: Btf, type_id: int) -> bool:
@@ -178,6 +203,7 @@ def layout_from_btf(
         if loc.offset + loc.size > task.size:
             raise LayoutError(f"task_struct.{name} lies outside the {task.size}-byte struct")
         locs[name] = loc
+    locs.update(_cred_fields(btf))
     percpu_task, via = find_percpu_task(btf, section_addr)
     return KernelLayout(
         version=version,

@@ -20,7 +20,7 @@ class TraceEvent:
     tid: int | None
     ppid: int | None
     comm: str | None
-    cr3: int
+    cr3: int  # the address space: CR3 with the PCID and KPTI bits masked
     nr: int
     name: str
     abi: str
@@ -28,6 +28,9 @@ class TraceEvent:
     ret: int | None
     ret_text: str  # what strace prints after " = "
     error: str | None
+    uid: int | None = None  # the thread's real and effective uid (task->cred)
+    euid: int | None = None
+    task_id: str | None = None  # "<start_time>:<tid>": unique even when tids are reused
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class TraceCounts:
     paired: int
     unfinished: int
     shown: int  # events that passed the filter and reached the sinks
+    no_return: int = 0  # entries of calls that do not return (exit, exit_group)
 
     @property
     def complete(self) -> bool:

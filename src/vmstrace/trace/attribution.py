@@ -13,8 +13,13 @@ from functools import lru_cache
 from vmstrace.trace.events import Syscall, TaskInfo
 
 # The task bytes, in the order KernelLayout.to_task_read() lists them:
-# pid (s32), tgid (s32), comm (char[16]), real_parent->tgid (s32).
-TASK_BYTES = struct.Struct("<ii16si")
+# pid (s32), tgid (s32), comm (char[16]), start_time (u64), real_parent->tgid (s32),
+# cred->uid (u32), cred->euid (u32).
+TASK_BYTES = struct.Struct("<ii16sQiII")
+
+# CR3 without the PCID (bits 11:0) and KPTI's user-PGD bit (12): the same value for a
+# process's kernel and user page tables (arch/x86/mm/pti.c; its PGDs are 8 KiB aligned).
+CR3_PGD_MASK = 0x000F_FFFF_FFFF_E000
 
 LAUNCHER = "/vmstrace/bin/vmstrace-exec"
 EXECVE = {"x86_64": frozenset({59, 322}), "i386": frozenset({11, 358})}
@@ -26,9 +31,23 @@ def decode_task(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
     """TaskInfo from the task bytes; fields the plugin could not read are None."""
     if not ok or len(data) < TASK_BYTES.size:
         return TaskInfo(task=task, cr3=cr3)
-    tid, tgid, comm, ppid = TASK_BYTES.unpack_from(data)
+    tid, tgid, comm, start_time, ppid, uid, euid = TASK_BYTES.unpack_from(data)
     name = comm.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
-    return TaskInfo(task=task, cr3=cr3, pid=tgid, tid=tid, ppid=ppid, comm=name)
+    return TaskInfo(task=task, cr3=cr3, pid=tgid, tid=tid, ppid=ppid, comm=name, uid=uid,
+                    euid=euid, start_time=start_time)
+
+
+def task_id(who: TaskInfo) -> str | None:
+    """``"<start_time>:<tid>"``: names a thread for the whole trace, even once its tid is
+    reused (a new thread with the same tid starts later)."""
+    if who.start_time is None or who.tid is None:
+        return None
+    return f"{who.start_time}:{who.tid}"
+
+
+def normalize_cr3(cr3: int) -> int:
+    """The address space's page-table root, as :data:`CR3_PGD_MASK` defines it."""
+    return cr3 & CR3_PGD_MASK
 
 
 def _path_arg(call: Syscall) -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cached_property
 
 # The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
 # where rax and rip sit in it (decode/siginfo.py has the layout).
@@ -60,6 +59,9 @@ class TaskInfo:
     tid: int | None = None
     ppid: int | None = None
     comm: str | None = None
+    uid: int | None = None  # cred->uid, the real uid (the thread's own: creds are per thread)
+    euid: int | None = None  # cred->euid
+    start_time: int | None = None  # task->start_time, ns since boot: with tid, a unique id
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,17 @@ class Syscall:
     entry: RawEntry
     exit: RawExit | None  # None: the call does not return (exit_group) or the trace ended
 
-    @cached_property  # read by the filter, the decoders and the sinks: compute it once
+    @property
     def ret(self) -> int | None:
+        """The return value (see :meth:`_ret`); the filter, the decoders and the sinks all
+        read it, so it is computed once and kept in the instance dict."""
+        try:
+            return self.__dict__["_ret"]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.__dict__["_ret"] = self._ret()
+            return value
+
+    def _ret(self) -> int | None:
         """The return value as a signed 64-bit (or 32-bit for i386) integer.
 
         A call that returned into a signal handler has its result in the signal frame

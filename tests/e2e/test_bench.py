@@ -1,0 +1,40 @@
+"""`vmstrace bench` end to end, tiny: one workload, one repeat, a small N.
+
+Correctness only (the JSON shape, nothing lost); timings are not asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+VMSTRACE = Path(sys.executable).parent / "vmstrace"
+
+
+def test_bench_json_shape_and_nothing_lost(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [str(VMSTRACE), "bench", "--workload", "syscalls", "--repeat", "1", "--scale", "0.01",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(out.read_text())
+    assert [(r["workload"], r["mode"]) for r in rows] == [
+        ("syscalls", "untraced"), ("syscalls", "vmstrace"), ("syscalls", "strace")]
+    for r in rows:
+        assert {"workload", "mode", "median_s", "ratio", "events", "lost",
+                "peak_rss_mb"} <= r.keys()
+        assert r["median_s"] > 0 and r["peak_rss_mb"] > 0 and r["ratio"] > 0
+    untraced, traced, strace = rows
+    assert untraced["ratio"] == 1.0
+    assert traced["lost"] == 0
+    # 350 iterations of write, read, getppid, plus libc start-up and the report
+    assert traced["events"] >= 1050
+    assert strace["events"] >= 1050
+    assert "syscalls" in proc.stdout and "vmstrace" in proc.stdout

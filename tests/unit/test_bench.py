@@ -1,0 +1,121 @@
+"""The consumer hot path keeps its behaviour after the speed work; bench's result rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import struct
+
+import pytest
+
+from vmstrace.bench import Row, Sample, decode_bench
+from vmstrace.capture.records import ENTRY, EXIT, REC_HDR, STATS, RecordReader
+from vmstrace.sinks.base import TraceEvent
+from vmstrace.sinks.jsonl import JsonSink
+from vmstrace.trace.attribution import TASK_BYTES, decode_task
+
+TASK = 0xFFFF888000100000
+
+
+def _event(**over: object) -> TraceEvent:
+    base: dict[str, object] = dict(
+        ts=12, ts_exit=40, vcpu=0, pid=85, tid=86, ppid=1, comm="probe", cr3=0x1000, nr=257,
+        name="openat", abi="x86_64", args=("AT_FDCWD", '"/etc/hostname"', "O_RDONLY"), ret=3,
+        ret_text="3", error=None,
+    )
+    base.update(over)
+    return TraceEvent(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("ev", [
+    _event(),
+    _event(ts_exit=None, pid=None, tid=None, ppid=None, comm=None, ret=None, args=()),
+    _event(comm="näme\t\"q\"", args=('"\\x00\\n"', "ü€", "\\"), ret=-2, error="ENOENT"),
+    _event(cr3=2**64 - 1, ts=0, nr=2**64 - 1, args=("0",)),
+])
+def test_json_line_is_what_json_dumps_makes(ev):
+    out = io.StringIO()
+    JsonSink(out).event(ev)
+    line = out.getvalue()
+    obj = json.loads(line)
+    # byte for byte json.dumps's rendering (escapes, spacing, key order kept by loads) ...
+    assert line == json.dumps(obj, separators=(",", ":")) + "\n"
+    # ... of every field of the event, ret_text aside (the text sink's)
+    fields = {f.name: getattr(ev, f.name) for f in dataclasses.fields(ev)}
+    fields.pop("ret_text")
+    fields["args"] = list(ev.args)
+    assert obj == {"type": "syscall", **fields}
+
+
+def _record(rtype: int, body: bytes, ts: int) -> bytes:
+    return REC_HDR.pack(rtype, 0, REC_HDR.size + len(body), ts) + body
+
+
+def _task(tid: int) -> bytes:
+    block = bytearray(TASK_BYTES.size)  # layout: trace/attribution.py
+    struct.pack_into("<ii16s", block, 0, tid, tid, b"probe")
+    return bytes(block) + b"\0" * (-len(block) % 8)
+
+
+def _stream(calls: int) -> bytes:
+    out = [struct.pack("<8sII", b"VMSTRACE", 1, TASK_BYTES.size)]
+    for i in range(calls):
+        tid = 80 + i % 3
+        out.append(_record(1, ENTRY.pack(0x1000, TASK + tid, 0x401000, 0x7FFC0000, 39,
+                                         *(0,) * 6, 0, 1, 1, 0) + _task(tid), 2 * i))
+        out.append(_record(2, EXIT.pack(0x1000, TASK + tid, 0xFFFFFFFF81000000, tid, 39,
+                                        0x7FFC0000, 0x401002, 0, 0, 4, 1, 0) + _task(tid),
+                           2 * i + 1))
+    out.append(_record(3, STATS.pack(calls, calls, 2 * calls, 0, 0, 0, 0), 2 * calls))
+    return b"".join(out)
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe that hands out at most ``step`` bytes per read."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self.data, self.pos, self.step = data, 0, step
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        n = min(len(b), self.step, len(self.data) - self.pos)
+        b[:n] = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return n
+
+
+@pytest.mark.parametrize("step", [1, 7, 16, 4096])
+def test_reader_gives_the_same_events_however_the_pipe_splits_them(step):
+    data = _stream(50)
+    whole = list(RecordReader(io.BytesIO(data), decode_task))
+    pieces = RecordReader(io.BufferedReader(_Trickle(data, step), 64), decode_task)
+    assert list(pieces) == whole
+    assert pieces.delivered == 100 and len(whole) == 101
+
+
+def test_return_value_is_computed_once_and_stays_the_same(decode_call):
+    call = decode_call("read", [3, 0x1000, 10], ret=-2)
+    assert call.ret == -2 and call.ret == -2
+    assert call == decode_call("read", [3, 0x1000, 10], ret=-2)  # the cache is not a field
+
+
+def test_decode_bench_counts_every_record_and_call(tmp_path):
+    raw = tmp_path / "raw"
+    raw.write_bytes(_stream(30))
+    result = decode_bench(raw, repeat=1, trace_all=True)
+    assert (result.records, result.syscalls) == (60, 30)
+
+
+def test_row_json_has_the_documented_keys():
+    row = Row("syscalls", "vmstrace", [Sample(2.0, 9.0, 100, 0, 30.0),
+                                       Sample(4.0, 11.0, 100, 0, 31.0),
+                                       Sample(3.0, 10.0, 100, 0, 29.0)], ratio=1.5)
+    got = row.as_json()
+    assert {k: got[k] for k in ("workload", "mode", "median_s", "ratio", "events", "lost",
+                                "peak_rss_mb")} == {
+        "workload": "syscalls", "mode": "vmstrace", "median_s": 3.0, "ratio": 1.5,
+        "events": 100, "lost": 0, "peak_rss_mb": 31.0}
+    assert got["host_median_s"] == 10.0 and got["clock"] == "guest CLOCK_MONOTONIC"
