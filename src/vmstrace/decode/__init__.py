@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
-from . import files, io, memory, net, process, signal, time  # noqa: F401  (registration)
-from . import compat_i386
+from . import compat_i386, files, io, memory, net, process, signal, time  # noqa: F401  (registration)
 from .fmt import Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Template
 from .syscalls_i386 import NAMES as _I386_NAMES
