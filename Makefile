@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO ?= /bin/sh -c 'cat /etc/hostname; ls /vmstrace/bin; echo hello > /tmp/greeting; cat /tmp/greeting; cat /nonexistent'
 
-.PHONY: setup plugin guest run test unit lint clean
+.PHONY: setup plugin guest run test unit lint bench clean
 
 setup:
 	@scripts/setup.sh
@@ -24,6 +24,12 @@ test: guest
 
 unit: setup
 	$(VENV)/bin/pytest -q tests/unit
+
+# Tracing cost: each workload untraced, under vmstrace and under strace (in the guest);
+# BENCH_ARGS e.g. "--repeat 5 --workload syscalls". Results also in build/bench.json.
+bench: guest
+	@mkdir -p build
+	$(VENV)/bin/vmstrace bench $(BENCH_ARGS) --json build/bench.json
 
 lint: setup
 	$(VENV)/bin/ruff check src tests

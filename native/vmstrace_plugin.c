@@ -54,7 +54,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = VMSTRACE_QEMU_PLUGIN_VERSION;
 
 enum abi { ABI_64 = 0, ABI_32 = 1 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
-enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK };
+enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR };
 enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
 
 typedef struct {
@@ -69,6 +69,7 @@ typedef struct {
 
 typedef struct {
     uint8_t n;
+    bool has_execstack; /* an exec: after success the old memory is gone, no re-reads */
     Capture caps[MAX_CAPS_PER_CALL];
 } CallSpec;
 
@@ -103,6 +104,7 @@ static const char *const reg_names[R_COUNT] = {
 
 typedef struct {
     GByteArray *out;     /* pending records of this vCPU */
+    bool fault_seen;     /* a blob of the capture in progress faulted */
     GByteArray *scratch; /* register and memory reads */
     uint64_t last_flush_ns;
     unsigned int index;
@@ -453,6 +455,9 @@ static void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64
         flags |= VMST_BLOB_TRUNC;
     }
     *budget -= got;
+    if (flags & VMST_BLOB_FAULT) {
+        v->fault_seen = true;
+    }
     struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
     h->arg = arg;
     h->flags = flags;
@@ -542,6 +547,75 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     return n;
 }
 
+/*
+ * An array capture: `iov` (struct iovec[count], then each buffer, at most `remaining` bytes
+ * in all) or `strarr` (NULL-terminated pointers, at most `cap`, then each string).  The
+ * array blob gets `index`; its elements are numbered from 0.  Returns the blobs written.
+ */
+static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool iov,
+                     uint8_t abi, uint64_t addr, uint64_t count, uint32_t cap,
+                     uint32_t elem_cap, uint64_t remaining, uint32_t *budget)
+{
+    uint32_t ptr = abi == ABI_32 ? 4 : 8, esize = iov ? 2 * ptr : ptr;
+    bool more = false;
+    int n = 0;
+    if (!iov) {
+        count = cap;
+    }
+    if (count > cap) {
+        count = cap;
+        more = true;
+    }
+    if (count > MAX_ELEMS) {
+        count = MAX_ELEMS;
+        more = true;
+    }
+    if (!iov) {
+        /* Count the pointers up to the NULL terminator (included), within the cap. */
+        uint64_t i = 0, p = 0;
+        for (; i < count; i++) {
+            p = 0;
+            if (!mem(v, addr + i * ptr, &p, ptr) || p == 0) {
+                break;
+            }
+        }
+        more = i == count;
+        count = i < count ? i + 1 : count;
+    }
+    size_t hoff = v->out->len;
+    put_blob(v, arg, index, flags | VMST_BLOB_ARRAY, addr, count * esize,
+             (uint32_t)(count * esize), false, budget);
+    n = 1;
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    if (more && !(h->flags & VMST_BLOB_FAULT)) {
+        h->flags |= VMST_BLOB_TRUNC;
+    }
+    uint32_t have = h->len / esize;
+    uint8_t *elems = g_malloc((size_t)have * esize + 1);
+    memcpy(elems, v->out->data + hoff + sizeof(*h), (size_t)have * esize);
+    for (uint32_t i = 0; i < have; i++) {
+        uint64_t p = 0, len = elem_cap;
+        memcpy(&p, elems + (size_t)i * esize, ptr);
+        if (!iov && p == 0) {
+            break;
+        }
+        if (iov) {
+            len = 0;
+            memcpy(&len, elems + (size_t)i * esize + ptr, ptr);
+            if (len > remaining) {
+                len = remaining;
+            }
+            remaining -= len;
+        }
+        if (elem_cap > 0 && p != 0) {
+            put_blob(v, arg, (uint16_t)i, flags, p, len, elem_cap, !iov, budget);
+            n++;
+        }
+    }
+    g_free(elems);
+    return n;
+}
+
 static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
                       int64_t ret, bool at_exit, uint64_t user_sp, uint32_t *budget,
                       bool *faulted)
@@ -551,6 +625,7 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
     size_t before = v->out->len;
     int n = 0;
     *faulted = false;
+    v->fault_seen = false;
     if (c->kind == KIND_EXECSTACK) {
         return at_exit && ret == 0 ? capture_execstack(v, c, abi, user_sp, budget) : 0;
     }
@@ -573,70 +648,53 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
         n = 1;
         break;
     case KIND_IOV:
-    case KIND_STRARR: {
-        bool iov = c->kind == KIND_IOV;
-        uint32_t ptr = abi == ABI_32 ? 4 : 8, esize = iov ? 2 * ptr : ptr;
-        uint64_t count = iov ? capture_size(c, args, ret) : c->cap;
-        bool more = false;
-        if (count > c->cap) {
-            count = c->cap;
-            more = true;
-        }
-        if (count > MAX_ELEMS) {
-            count = MAX_ELEMS;
-            more = true;
-        }
-        if (!iov) {
-            /* Count the pointers up to the NULL terminator (included), within the cap. */
-            uint64_t i = 0, p = 0;
-            for (; i < count; i++) {
-                p = 0;
-                if (!mem(v, addr + i * ptr, &p, ptr) || p == 0) {
-                    break;
-                }
-            }
-            more = i == count;
-            count = i < count ? i + 1 : count;
-        }
+    case KIND_STRARR:
+        n = put_array(v, c->arg, VMST_INDEX_TOP, flags, c->kind == KIND_IOV, abi, addr,
+                      c->kind == KIND_IOV ? capture_size(c, args, ret) : c->cap, c->cap,
+                      c->elem_cap, at_exit && ret >= 0 ? (uint64_t)ret : UINT64_MAX, budget);
+        break;
+    case KIND_MSGHDR: {
+        /* struct user_msghdr (include/linux/socket.h, x86_64): msg_name, msg_namelen, msg_iov,
+         * msg_iovlen, msg_control, msg_controllen, msg_flags: 56 bytes.  Then the name (at
+         * most 128 bytes, sockaddr_storage), the control data (at most 256), the iovec array
+         * (elements as an iov capture: at exit, only the bytes the call transferred). */
+        uint8_t hdr[56];
         size_t hoff = v->out->len;
-        put_blob(v, c->arg, VMST_INDEX_TOP, flags | VMST_BLOB_ARRAY, addr, count * esize,
-                 (uint32_t)(count * esize), false, budget);
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, sizeof(hdr), sizeof(hdr), false,
+                 budget);
         n = 1;
-        struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
-        if (more && !(h->flags & VMST_BLOB_FAULT)) {
-            h->flags |= VMST_BLOB_TRUNC;
+        const struct vmst_blob_hdr *h = (const void *)(v->out->data + hoff);
+        if (abi != ABI_64 || h->len < sizeof(hdr)) {
+            break;
         }
-        uint32_t have = h->len / esize;
-        uint8_t *elems = g_malloc((size_t)have * esize + 1);
-        memcpy(elems, v->out->data + hoff + sizeof(*h), (size_t)have * esize);
-        uint64_t remaining = at_exit && iov && ret >= 0 ? (uint64_t)ret : UINT64_MAX;
-        for (uint32_t i = 0; i < have; i++) {
-            uint64_t p = 0, len = c->elem_cap;
-            memcpy(&p, elems + (size_t)i * esize, ptr);
-            if (!iov && p == 0) {
-                break;
-            }
-            if (iov) {
-                len = 0;
-                memcpy(&len, elems + (size_t)i * esize + ptr, ptr);
-                if (len > remaining) {
-                    len = remaining;
-                }
-                remaining -= len;
-            }
-            if (c->elem_cap > 0 && p != 0) {
-                put_blob(v, c->arg, (uint16_t)i, flags, p, len, c->elem_cap, !iov, budget);
-                n++;
-            }
+        memcpy(hdr, v->out->data + hoff + sizeof(*h), sizeof(hdr));
+        uint64_t name, iov, iovlen, control, controllen;
+        uint32_t namelen;
+        memcpy(&name, hdr, 8);
+        memcpy(&namelen, hdr + 8, 4);
+        memcpy(&iov, hdr + 16, 8);
+        memcpy(&iovlen, hdr + 24, 8);
+        memcpy(&control, hdr + 32, 8);
+        memcpy(&controllen, hdr + 40, 8);
+        if (name && namelen) {
+            put_blob(v, c->arg, VMST_INDEX_MSG_NAME, flags, name, namelen, 128, false, budget);
+            n++;
         }
-        g_free(elems);
+        if (control && controllen) {
+            put_blob(v, c->arg, VMST_INDEX_MSG_CONTROL, flags, control, controllen, 256, false,
+                     budget);
+            n++;
+        }
+        if (iov) {
+            n += put_array(v, c->arg, VMST_INDEX_MSG_IOV, flags, true, abi, iov, iovlen, c->cap,
+                           c->elem_cap, at_exit && ret >= 0 ? (uint64_t)ret : UINT64_MAX,
+                           budget);
+        }
         break;
     }
     }
-    if (n > 0) {
-        const struct vmst_blob_hdr *top = (const void *)(v->out->data + before);
-        *faulted = (top->flags & VMST_BLOB_FAULT) != 0;
-    }
+    (void)before;
+    *faulted = v->fault_seen; /* any part: an array readable but a string in it not */
     return n;
 }
 
@@ -846,7 +904,8 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     for (int i = 0; cs_spec && i < cs_spec->n; i++) {
         const Capture *c = &cs_spec->caps[i];
         bool faulted;
-        bool retry = c->when == WHEN_BOTH && (p->retry_mask & (1u << c->arg));
+        bool retry = c->when == WHEN_BOTH && (p->retry_mask & (1u << c->arg)) &&
+                     !(cs_spec->has_execstack && ret == 0);
         if (c->when == WHEN_EXIT || retry) {
             nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, ret, true, user_sp,
                                                     &budget, &faulted));
@@ -1069,6 +1128,9 @@ static bool load_spec(const char *path)
                 cp->kind = KIND_STRARR;
             } else if (strcmp(b, "execstack") == 0) {
                 cp->kind = KIND_EXECSTACK;
+                cs->has_execstack = true;
+            } else if (strcmp(b, "msghdr") == 0) {
+                cp->kind = KIND_MSGHDR;
             } else {
                 goto bad;
             }

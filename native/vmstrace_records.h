@@ -38,6 +38,10 @@ enum {
 #define VMST_BLOB_EXIT 0x04  /* read at the syscall's exit */
 #define VMST_BLOB_ARRAY 0x08 /* the array of an iov/strarr capture; elements follow */
 #define VMST_INDEX_TOP 0xffff
+/* Parts of a msghdr capture, attached to its top blob (the struct itself). */
+#define VMST_INDEX_MSG_NAME 0x8000
+#define VMST_INDEX_MSG_CONTROL 0x8001
+#define VMST_INDEX_MSG_IOV 0x8002 /* the iovec array; its elements are numbered from 0 */
 
 /* Blob argument number of the x86_64 signal frame (struct rt_sigframe) found on the user
  * stack when a call returns into a signal handler instead of after its instruction. */

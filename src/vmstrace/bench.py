@@ -288,11 +288,13 @@ def bench(workloads: list[str], modes: list[str], repeat: int = 3, scale: float 
     from vmstrace.session import cache_dir
 
     chosen = [_workload(w) for w in workloads]
-    # The same guest for every mode: the image with strace (guest/strace_image.py).
-    initrd = build_strace_initramfs(cache_dir())
     rows = {(w.name, m): Row(w.name, m) for w in chosen for m in modes}
     workdir = Path(tempfile.mkdtemp(prefix="vmstrace-bench-"))
     try:
+        # The same guest for every mode: the image with strace (guest/strace_image.py),
+        # copied, as a rebuild of the cache (another checkout's run) prunes old images.
+        initrd = workdir / "initrd.img"
+        shutil.copyfile(build_strace_initramfs(cache_dir()), initrd)
         for rep in range(repeat):
             for w in chosen:
                 k = rep % len(modes)

@@ -68,6 +68,7 @@ def parse_blobs(buf: bytes, off: int, end: int, count: int) -> dict[int, Mem]:
             fault=bool(flags & BLOB_FAULT),
             truncated=bool(flags & BLOB_TRUNC),
             at_exit=bool(flags & BLOB_EXIT),
+            index=index,
         )
         off += _pad8(length)
         if index == INDEX_TOP:
@@ -77,7 +78,8 @@ def parse_blobs(buf: bytes, off: int, end: int, count: int) -> dict[int, Mem]:
     for arg, items in elems.items():
         if arg in tops:
             top = tops[arg]
-            tops[arg] = Mem(top.addr, top.data, top.fault, top.truncated, top.at_exit, tuple(items))
+            tops[arg] = Mem(top.addr, top.data, top.fault, top.truncated, top.at_exit,
+                            tuple(items), top.index)
     return tops
 
 

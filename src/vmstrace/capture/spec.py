@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 When = Literal["entry", "exit", "both"]
-Kind = Literal["str", "buf", "iov", "strarr", "execstack"]
+Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr"]
 
 # Hard ceilings the plugin also enforces (guest memory is hostile input).
 MAX_BYTES = 1 << 16
@@ -31,6 +31,9 @@ class Capture:
                  then each element's buffer (at most ``elem_cap`` bytes each).
       ``strarr`` a NULL-terminated array of string pointers (at most ``cap`` entries),
                  then each string (at most ``elem_cap`` bytes; 0 reads only the pointers).
+      ``msghdr`` a ``struct msghdr`` (56 bytes), then its name (index 0x8000), control
+                 data (0x8001), iovec array (0x8002) and the iovec buffers (0..; at most
+                 ``cap`` of them, ``elem_cap`` bytes each, at exit only what was transferred).
       ``execstack`` (exit only, after a successful execve) the filename, argv (``cap``
                  strings of at most ``elem_cap`` bytes) and envp pointers the kernel copied
                  to the new stack, as blobs of arguments 0, 1 and 2: the caller's own copy

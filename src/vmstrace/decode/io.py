@@ -27,13 +27,12 @@ syscall("pwrite64", FD, WBUF(2), ULONG, LONG)
 # --- iovec arrays --------------------------------------------------------------------
 
 
-def _iov(c: Ctx, i: int, m: Mem | None, count: int, budget: int | None) -> str:
-    """``[{iov_base="hello", iov_len=5}, ...]`` from an ``iov`` capture.
+def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None) -> str:
+    """``[{iov_base="hello", iov_len=5}, ...]`` from an ``iov`` capture of the array at addr.
 
     ``m.data`` is the raw ``struct iovec`` array; ``m.elems`` the element buffers.
     ``budget`` is how many bytes in total carry data (readv: the return value).
     """
-    addr = c.a(i)
     if not addr:
         return "NULL"
     if m is None or len(m.data) < 16 * min(count, 1):
@@ -66,13 +65,13 @@ def _iov_caps(when: When) -> Captures:
 
 
 def _writev(c: Ctx, i: int) -> str:
-    return _iov(c, i, c.mem(i), s32(c.a(2)), None)
+    return iovec_array(c, c.a(i), c.mem(i), s32(c.a(2)), None)
 
 
 def _readv(c: Ctx, i: int) -> str:
     if c.failed or c.ret is None:
         return ptr(c.a(i))
-    return _iov(c, i, c.exit_mem(i), s32(c.a(2)), c.ret)
+    return iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret)
 
 
 WIOV = Arg(_writev, _iov_caps("entry"))

@@ -10,11 +10,13 @@ from __future__ import annotations
 import ipaddress
 import struct
 
-from ..capture.spec import Capture, fixed
-from .args import FD, FLAGS, INT, OUT, PTR, RBUF, ULONG, WBUF, XLAT
+from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
+from ..trace.events import Mem
+from .args import FD, FLAGS, INT, OUT, RBUF, ULONG, WBUF, XLAT
 from .consts import net
-from .fmt import Ctx, flags, ptr, quote, s32, u32, xlat
-from .registry import Arg, syscall
+from .fmt import Ctx, DecodeOptions, flags, ptr, quote, s32, u32, xlat
+from .io import iovec_array
+from .registry import Arg, Captures, syscall
 
 SOCKADDR_CAP = 128  # sizeof(struct sockaddr_storage)
 
@@ -156,8 +158,91 @@ syscall("getsockname", FD, _addr_out(2), ADDRLEN)
 syscall("getpeername", FD, _addr_out(2), ADDRLEN)
 syscall("sendto", FD, WBUF(2), ULONG, MSG, _addr_in(5), INT)
 syscall("recvfrom", FD, RBUF(), ULONG, MSG, _addr_out(5), ADDRLEN)
-syscall("sendmsg", FD, PTR, MSG)
-syscall("recvmsg", FD, PTR, MSG)
+# --- sendmsg / recvmsg: struct user_msghdr (include/linux/socket.h) ------------------
+
+MSG_NAME, MSG_CONTROL, MSG_IOV = 0x8000, 0x8001, 0x8002  # the msghdr capture's parts
+SOL_SOCKET = 1
+SCM_TYPES = {1: "SCM_RIGHTS", 2: "SCM_CREDENTIALS", 29: "SCM_TIMESTAMP"}  # asm-generic/socket.h
+
+
+def _part(m: Mem, index: int) -> Mem | None:
+    return next((e for e in m.elems if e.index == index), None)
+
+
+def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
+    """``[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]``."""
+    out, off = [], 0
+    while off + 16 <= min(len(d), controllen) and len(out) < 16:
+        length, level, ctype = struct.unpack_from("<QiI", d, off)
+        if length < 16:
+            break
+        data = d[off + 16 : off + min(length, len(d) - off)]
+        lvl = "SOL_SOCKET" if level == SOL_SOCKET and not c.opts.raw else str(level)
+        typ = SCM_TYPES.get(ctype, str(ctype)) if level == SOL_SOCKET else str(ctype)
+        if level == SOL_SOCKET and ctype == 1:
+            fds = [str(s32(int.from_bytes(data[k : k + 4], "little")))
+                   for k in range(0, len(data) - 3, 4)]
+            shown = "[" + ", ".join(fds) + "]"
+        else:
+            shown = quote(data)
+        out.append(f"{{cmsg_len={length}, cmsg_level={lvl}, cmsg_type={typ}, "
+                   f"cmsg_data={shown}}}")
+        off += (length + 7) & ~7
+    return "[" + ", ".join(out) + "]"
+
+
+def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
+    """``{msg_name=NULL, msg_namelen=0, msg_iov=[...], msg_iovlen=1, msg_controllen=0,
+    msg_flags=0}`` (strace's msghdr.c order)."""
+    if not c.a(i):
+        return "NULL"
+    if m is None or len(m.data) < 56:
+        return ptr(c.a(i))
+    name, namelen, iov, iovlen, control, controllen, mflags = struct.unpack_from(
+        "<QI4xQQQQi", m.data)
+    name_m = _part(m, MSG_NAME)
+    if not name:
+        shown_name = "NULL"
+    elif name_m is None or not name_m.data:
+        shown_name = ptr(name)
+    else:
+        shown_name = sockaddr(c, name_m.data[:namelen])
+    iov_m = _part(m, MSG_IOV)
+    if iov_m is not None:
+        elems = tuple(e for e in m.elems if e.index < 0x8000)
+        iov_m = Mem(iov_m.addr, iov_m.data, iov_m.fault, iov_m.truncated, iov_m.at_exit, elems)
+    shown_iov = iovec_array(c, iov, iov_m, iovlen, budget)
+    parts = [f"msg_name={shown_name}", f"msg_namelen={namelen}", f"msg_iov={shown_iov}",
+             f"msg_iovlen={iovlen}"]
+    if controllen:
+        ctl = _part(m, MSG_CONTROL)
+        shown = ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen)
+        parts.append(f"msg_control={shown}")
+    parts.append(f"msg_controllen={controllen}")
+    parts.append(f"msg_flags={flags(u32(mflags), net.MSG_FLAGS, c.opts)}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _msghdr_caps(when: When) -> Captures:
+    def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
+        cap = min(max(opts.strsize, 1), MAX_ELEMS)
+        return (Capture("msghdr", when, "-", cap, min(opts.strsize, MAX_BYTES)),)
+
+    return captures
+
+
+def _sendmsg(c: Ctx, i: int) -> str:
+    return _msghdr(c, i, c.entry_mem(i), None)
+
+
+def _recvmsg(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return _msghdr(c, i, c.exit_mem(i), c.ret)
+
+
+syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("entry")), MSG)
+syscall("recvmsg", FD, Arg(_recvmsg, _msghdr_caps("exit")), MSG)
 syscall("shutdown", FD, XLAT(net.SHUTDOWN, "SHUT_"))
 
 

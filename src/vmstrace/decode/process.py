@@ -157,18 +157,21 @@ def _envp(c: Ctx, i: int) -> str:
     return f"{ptr(c.a(i))} /* {n}{more} var{'' if n == 1 and not more else 's'} */"
 
 
+# "both": a failed execve leaves the caller's memory in place, and the kernel has faulted
+# the strings in by then; after a successful one the plugin skips these re-reads and the
+# execstack capture takes the new stack's copies instead.
 def _argv_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
     n = min(max(opts.strsize, 1) + 1, MAX_ELEMS)
-    return (Capture("strarr", "entry", "-", n, min(opts.strsize + 1, MAX_BYTES)),)
+    return (Capture("strarr", "both", "-", n, min(opts.strsize + 1, MAX_BYTES)),)
 
 
 def _env_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
-    return (Capture("strarr", "entry", "-", MAX_ELEMS, 0),)
+    return (Capture("strarr", "both", "-", MAX_ELEMS, 0),)
 
 
 def _exec_stack_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
     n = min(max(opts.strsize, 1) + 1, MAX_ELEMS)
-    return (Capture("str", "entry", "-", 4096),
+    return (Capture("str", "both", "-", 4096),
             Capture("execstack", "exit", "-", n, min(opts.strsize + 1, MAX_BYTES)))
 
 

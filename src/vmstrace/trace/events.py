@@ -47,6 +47,8 @@ class Mem:
     truncated: bool = False
     at_exit: bool = False
     elems: tuple[Mem, ...] = ()
+    index: int = 0xFFFF  # an element's number (0xFFFF: the argument itself); msghdr parts
+    # are numbered 0x8000 (name), 0x8001 (control data), 0x8002 (iovec array)
 
 
 @dataclass(frozen=True)
