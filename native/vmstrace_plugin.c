@@ -54,7 +54,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = VMSTRACE_QEMU_PLUGIN_VERSION;
 
 enum abi { ABI_64 = 0, ABI_32 = 1 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
-enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR };
+enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD };
 enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
 
 typedef struct {
@@ -72,6 +72,19 @@ typedef struct {
     bool has_execstack; /* an exec: after success the old memory is gone, no re-reads */
     Capture caps[MAX_CAPS_PER_CALL];
 } CallSpec;
+
+/* Offsets for resolving an fd (spec line `fdwalk`, kernel/fdwalk.py names them). */
+enum fdw {
+    FDW_FILES, FDW_FDT, FDW_MAX_FDS, FDW_FD, FDW_F_PATH, FDW_PATH_MNT, FDW_PATH_DENTRY,
+    FDW_D_NAME, FDW_QSTR_LEN, FDW_QSTR_NAME, FDW_D_PARENT, FDW_D_INODE, FDW_I_INO, FDW_I_MODE,
+    FDW_I_SB, FDW_S_MAGIC, FDW_MNT_ROOT, FDW_MOUNT_MNT, FDW_MNT_PARENT, FDW_MNT_MOUNTPOINT,
+    FDW_COUNT
+};
+static const char *const fdw_names[FDW_COUNT] = {
+    "files", "fdt", "max_fds", "fd", "f_path", "path_mnt", "path_dentry", "d_name",
+    "qstr_len", "qstr_name", "d_parent", "d_inode", "i_ino", "i_mode", "i_sb", "s_magic",
+    "mnt_root", "mount_mnt", "mnt_parent", "mnt_mountpoint",
+};
 
 typedef struct {
     uint32_t off;
@@ -122,6 +135,8 @@ static struct {
     uint32_t n_task_fields;
     TaskField task_fields[MAX_TASK_FIELDS];
     uint32_t task_bytes;
+    bool have_fdw;
+    uint32_t fdw[FDW_COUNT];
     CallSpec spec[2][MAX_NR];
     struct qemu_plugin_register *regs[R_COUNT];
     bool regs_found;
@@ -547,6 +562,99 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     return n;
 }
 
+/* Appends a blob whose bytes the plugin assembled itself (not a copy of guest memory). */
+static void put_raw_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
+                         const void *data, uint32_t len)
+{
+    size_t hoff = reserve(v, sizeof(struct vmst_blob_hdr) + len);
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    h->arg = arg;
+    h->flags = flags;
+    h->index = index;
+    h->len = len;
+    h->addr = addr;
+    memcpy(v->out->data + hoff + sizeof(*h), data, len);
+    pad8(v);
+}
+
+static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
+{
+    *out = 0;
+    return kmem(v, addr, out, 8) && is_kernel_ptr(*out);
+}
+
+/*
+ * What fd `fd` of the current task refers to (strace -y): task->files->fdt->fd[fd], the
+ * file's inode (number, mode, superblock magic) and its path as dentry names from the leaf
+ * up, crossing mount points.  Blob (VMST_FD_BLOB layout): u64 ino, u32 mode, u32 magic,
+ * u32 ncomp, u32 flags (1: the walk was cut), then ncomp × (u16 len, bytes).
+ */
+static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t task, files, fdt, arr, file, mnt, dentry, inode, sb, mount;
+    uint32_t max_fds = 0, magic = 0;
+    uint16_t mode = 0;
+    if (!g.have_fdw || fd < 0 || fd >= (1 << 20) || !(task = current_task(v)) ||
+        !k64(v, task + o[FDW_FILES], &files) || !k64(v, files + o[FDW_FDT], &fdt) ||
+        !kmem(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||
+        !k64(v, fdt + o[FDW_FD], &arr) || !k64(v, arr + (uint64_t)fd * 8, &file) ||
+        !k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_MNT], &mnt) ||
+        !k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_DENTRY], &dentry)) {
+        return 0; /* not open, or unreadable: the decoder prints the bare number */
+    }
+    uint8_t buf[4096];
+    uint32_t pos = 24, ncomp = 0, cut = 0;
+    uint64_t ino = 0;
+    if (k64(v, dentry + o[FDW_D_INODE], &inode)) {
+        kmem(v, inode + o[FDW_I_INO], &ino, 8);
+        kmem(v, inode + o[FDW_I_MODE], &mode, 2);
+        if (k64(v, inode + o[FDW_I_SB], &sb)) {
+            kmem(v, sb + o[FDW_S_MAGIC], &magic, 4);
+        }
+    }
+    mount = mnt - o[FDW_MOUNT_MNT];
+    for (int depth = 0; depth < 128; depth++) {
+        uint64_t root = 0, parent = 0, name = 0;
+        uint32_t len = 0;
+        k64(v, mnt + o[FDW_MNT_ROOT], &root);
+        if (!k64(v, dentry + o[FDW_D_PARENT], &parent)) {
+            cut = 1;
+            break;
+        }
+        if (dentry == root || dentry == parent) {
+            uint64_t mparent = 0, mpoint = 0;
+            if (!k64(v, mount + o[FDW_MNT_PARENT], &mparent) || mparent == mount ||
+                !k64(v, mount + o[FDW_MNT_MOUNTPOINT], &mpoint)) {
+                break; /* the root of the mount tree */
+            }
+            dentry = mpoint;
+            mount = mparent;
+            mnt = mount + o[FDW_MOUNT_MNT];
+            continue;
+        }
+        if (!kmem(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_LEN], &len, 4) ||
+            !k64(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_NAME], &name) || len > 255 ||
+            pos + 2 + len > sizeof(buf) || !kmem(v, name, buf + pos + 2, len)) {
+            cut = 1;
+            break;
+        }
+        uint16_t l16 = (uint16_t)len;
+        memcpy(buf + pos, &l16, 2);
+        pos += 2 + len;
+        ncomp++;
+        dentry = parent;
+    }
+    uint32_t m32 = mode;
+    memcpy(buf, &ino, 8);
+    memcpy(buf + 8, &m32, 4);
+    memcpy(buf + 12, &magic, 4);
+    memcpy(buf + 16, &ncomp, 4);
+    memcpy(buf + 20, &cut, 4);
+    put_raw_blob(v, arg, VMST_INDEX_TOP, flags, file, buf, pos);
+    return 1;
+}
+
 /*
  * An array capture: `iov` (struct iovec[count], then each buffer, at most `remaining` bytes
  * in all) or `strarr` (NULL-terminated pointers, at most `cap`, then each string).  The
@@ -629,6 +737,12 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
     if (c->kind == KIND_EXECSTACK) {
         return at_exit && ret == 0 ? capture_execstack(v, c, abi, user_sp, budget) : 0;
     }
+    if (c->kind == KIND_FD) {
+        if (c->size_src == SIZE_RET) {
+            return at_exit ? capture_fd(v, VMST_ARG_RETFD, flags, ret) : 0;
+        }
+        return capture_fd(v, c->arg, flags, abi == ABI_32 ? (int32_t)addr : (int64_t)addr);
+    }
     if (addr == 0) {
         return 0; /* NULL: nothing to read, the decoder prints NULL */
     }
@@ -637,6 +751,7 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
     }
     switch (c->kind) {
     case KIND_EXECSTACK:
+    case KIND_FD:
         break;
     case KIND_STR:
         put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);
@@ -1063,7 +1178,7 @@ static bool parse_size(const char *s, Capture *c)
 static bool load_spec(const char *path)
 {
     FILE *f = fopen(path, "r");
-    char line[256];
+    char line[1024];
     int lineno = 0;
     if (!f) {
         fprintf(stderr, "vmstrace plugin: cannot open spec %s: %s\n", path, strerror(errno));
@@ -1094,6 +1209,29 @@ static bool load_spec(const char *path)
             t->len = (uint32_t)y;
             t->ptr_off = deref ? (int32_t)z : -1;
             g.task_bytes += (uint32_t)y;
+        } else if (strncmp(line, "fdwalk ", 7) == 0) {
+            int found = 0;
+            for (char *tok = strtok(line + 7, " \n"); tok; tok = strtok(NULL, " \n")) {
+                char *eqs = strchr(tok, '=');
+                if (!eqs) {
+                    goto bad;
+                }
+                *eqs = 0;
+                for (int k = 0; k < FDW_COUNT; k++) {
+                    if (strcmp(tok, fdw_names[k]) == 0) {
+                        unsigned long long val = strtoull(eqs + 1, NULL, 0);
+                        if (val > (1u << 16)) {
+                            goto bad;
+                        }
+                        g.fdw[k] = (uint32_t)val;
+                        found++;
+                    }
+                }
+            }
+            if (found != FDW_COUNT) {
+                goto bad;
+            }
+            g.have_fdw = true;
         } else if (sscanf(line, "sys %u %u %u %15s %15s %15s %u %u", &abi, &nr, &arg, a, b, c,
                           &cap, &ecap) == 8) {
             if ((abi != 64 && abi != 32) || nr >= MAX_NR || arg > 5 || cap > MAX_BYTES ||
@@ -1131,6 +1269,8 @@ static bool load_spec(const char *path)
                 cs->has_execstack = true;
             } else if (strcmp(b, "msghdr") == 0) {
                 cp->kind = KIND_MSGHDR;
+            } else if (strcmp(b, "fd") == 0) {
+                cp->kind = KIND_FD;
             } else {
                 goto bad;
             }

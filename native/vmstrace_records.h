@@ -46,6 +46,8 @@ enum {
 /* Blob argument number of the x86_64 signal frame (struct rt_sigframe) found on the user
  * stack when a call returns into a signal handler instead of after its instruction. */
 #define VMST_ARG_SIGFRAME 6
+/* Blob argument number of the fd a call returned, resolved like an fd argument (-y). */
+#define VMST_ARG_RETFD 7
 #define VMST_SIGFRAME_BYTES 440
 
 struct vmst_stream_hdr {

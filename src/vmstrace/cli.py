@@ -70,6 +70,9 @@ def main() -> None:
               help="Seconds the guest may take to boot.")
 @click.option("--timeout", type=float, default=None, help="Stop the guest after this many seconds.")
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
+@click.option("-y", "decode_fds", is_flag=True,
+              help="Print file descriptors with what they refer to: 3</etc/hostname>, "
+                   "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file table).")
 @click.option("--tree", "show_tree", is_flag=True,
               help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).")
 @click.option("-e", "qualifiers", multiple=True, metavar="EXPR",
@@ -103,7 +106,8 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
         memory: int, smp: int, cpu: str, kernel: Path | None, kernel_line: str | None,
         initrd: Path | None,
         strsize: int, boot_timeout: float, timeout: float | None, no_trace: bool,
-        show_tree: bool, qualifiers: tuple[str, ...], successful: bool, failed: bool,
+        decode_fds: bool, show_tree: bool, qualifiers: tuple[str, ...], successful: bool,
+        failed: bool,
         pids: tuple[int, ...], comms: tuple[str, ...], xlat: str, timestamps: int,
         durations: bool, summary_only: bool, summary_too: bool, cmd: tuple[str, ...]) -> None:
     """Boot the guest, run CMD in it and print its system calls.
@@ -126,7 +130,7 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
                 kernel_line=kernel_line, initrd=initrd,
                 memory_mb=memory, smp=smp, cpu=cpu, trace_all=trace_all, trace=not no_trace,
                 strsize=strsize, boot_timeout=boot_timeout, timeout=timeout,
-                filter=filt, raw=xlat == "raw",
+                filter=filt, raw=xlat == "raw", decode_fds=decode_fds,
             )
             text_out: TextIO = sys.stderr
             if output:

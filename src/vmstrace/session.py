@@ -38,6 +38,7 @@ from vmstrace.guest.qemu import (
     qemu_command,
     ram_below_4g,
 )
+from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
 from vmstrace.trace.events import Mem, Syscall
@@ -74,6 +75,7 @@ class RunOptions:
     timeout: float | None = None
     filter: CallFilter = field(default_factory=CallFilter)  # -e trace/status, -p, --comm
     raw: bool = False  # -X raw: constants as numbers
+    decode_fds: bool = False  # -y: file descriptors with what they refer to
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
@@ -151,8 +153,8 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
 class Decoder:
     """Turns a paired Syscall into the TraceEvent every sink receives."""
 
-    def __init__(self, strsize: int, raw: bool = False) -> None:
-        self.opts = decode.DecodeOptions(strsize=strsize, raw=raw)
+    def __init__(self, strsize: int, raw: bool = False, decode_fds: bool = False) -> None:
+        self.opts = decode.DecodeOptions(strsize=strsize, raw=raw, decode_fds=decode_fds)
         # signal frames pushed at a call's return, by (tid, frame address): the
         # handler's rt_sigreturn finds its frame at its stack pointer - 8 (pretcode
         # popped) and prints the mask saved there, as strace does
@@ -223,8 +225,15 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     spec = None
     if opts.trace:
         layout = load_layout(kernel, cache)
+        extra = []
+        if opts.decode_fds:
+            if not layout.fdwalk:
+                raise VmstraceError(
+                    "-y: the guest kernel's BTF lacks a struct vmstrace needs to resolve file "
+                    "descriptors; run without -y")
+            extra.append(render_fdwalk(layout.fdwalk))
         spec = render_spec(layout.to_task_read(), decode.capture_entries(
-            decode.DecodeOptions(strsize=opts.strsize)))
+            decode.DecodeOptions(strsize=opts.strsize, decode_fds=opts.decode_fds)), extra)
     base = opts.initrd or build_default_initramfs(cache)
     overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
     initrd = concat_initrd(base, overlay, workdir / "initrd.img")
@@ -323,7 +332,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
 
     pairer = Pairer()
     tree = ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide)
-    decoder = Decoder(opts.strsize, opts.raw)
+    decoder = Decoder(opts.strsize, opts.raw, opts.decode_fds)
     shown = 0
     reader: RecordReader | None = None
     stream_error: Exception | None = None

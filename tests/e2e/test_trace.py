@@ -220,3 +220,19 @@ def test_i386_process(vmstrace):
         (40, "rmdir", ['"/tmp/dir32"'], 0, None),
         (252, "exit_group", ["0"], None, None),
     ]
+
+
+def test_y_resolves_fds_from_the_guest_kernel(vmstrace):
+    t = vmstrace(["/vmstrace/bin/probe-basic"], "-y")
+    assert t.returncode == 0, t.stderr
+    pid = t.events[0]["tid"]
+    for line in [
+        f'[pid {pid}] openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3</etc/hostname>',
+        f'[pid {pid}] read(3</etc/hostname>, "vmstrace-guest\\n", 255) = 15',
+        f'[pid {pid}] write(1</dev/ttyS1>, "hostname=vmstrace-guest\\n", 24) = 24',
+    ]:
+        assert line in t.text
+    pipes = [e for e in t.events if e["name"] == "write" and e["args"][0].startswith("4<pipe:[")]
+    assert len(pipes) == 1
+    ino = pipes[0]["args"][0][len("4<pipe:["):-2]
+    assert f"[pid {pid}] dup(3<pipe:[{ino}]>) = 5<pipe:[{ino}]>" in t.text

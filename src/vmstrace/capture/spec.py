@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 When = Literal["entry", "exit", "both"]
-Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr"]
+Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd"]
 
 # Hard ceilings the plugin also enforces (guest memory is hostile input).
 MAX_BYTES = 1 << 16
@@ -34,6 +34,9 @@ class Capture:
       ``msghdr`` a ``struct msghdr`` (56 bytes), then its name (index 0x8000), control
                  data (0x8001), iovec array (0x8002) and the iovec buffers (0..; at most
                  ``cap`` of them, ``elem_cap`` bytes each, at exit only what was transferred).
+      ``fd``     what the file descriptor in the argument (size ``-``) or in the return
+                 value (size ``ret``, exit) refers to: inode, fs magic and path, from the
+                 kernel's file table (needs the spec's ``fdwalk`` line; strace -y).
       ``execstack`` (exit only, after a successful execve) the filename, argv (``cap``
                  strings of at most ``elem_cap`` bytes) and envp pointers the kernel copied
                  to the new stack, as blobs of arguments 0, 1 and 2: the caller's own copy
@@ -94,9 +97,11 @@ class TaskRead:
 SpecEntry = tuple[str, int, int, Capture]  # (abi "64"/"32", nr, arg index, capture)
 
 
-def render_spec(task: TaskRead | None, entries: Iterable[SpecEntry]) -> str:
-    """The spec file's text.  See docs/event-format.md for the grammar."""
-    lines = ["vmstrace-spec 1"]
+def render_spec(task: TaskRead | None, entries: Iterable[SpecEntry],
+                extra: Iterable[str] = ()) -> str:
+    """The spec file's text.  See docs/event-format.md for the grammar.  ``extra``: more
+    header lines (the `fdwalk` offsets for -y)."""
+    lines = ["vmstrace-spec 1", *extra]
     if task is not None:
         lines.append(f"task_ptr {task.percpu_task:#x}")
         lines += [f"task_field {off:#x} {n}" for off, n in task.fields]

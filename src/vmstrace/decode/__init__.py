@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
-from . import compat_i386, files, io, memory, net, process, signal, time  # noqa: F401  (registration)
+from . import compat_i386, fdpath, files, io, memory, net, process, signal, time  # noqa: F401
 from .fmt import Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Template
 from .syscalls_i386 import NAMES as _I386_NAMES
@@ -171,6 +171,8 @@ def format_return(call: Syscall, opts: DecodeOptions) -> str:
     info, tpl = _template(call)
     if info is None:
         return hexnum(call.ret & 0xFFFFFFFFFFFFFFFF)
+    if opts.decode_fds and info.name in fdpath.RETURNS_FD and call.exit is not None:
+        return fdpath.with_path(str(call.ret), call.exit.mem.get(fdpath.RET_FD_ARG))
     if tpl is not None and tpl.ret is not None:
         try:
             return tpl.ret(Ctx(call, opts))
@@ -198,4 +200,6 @@ def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
             for i, arg in enumerate(tpl.args):
                 for cap in arg.captures(opts):
                     out.append((_SPEC_ABI[abi], nr, i, cap))
+            if opts.decode_fds and info.name in fdpath.RETURNS_FD:
+                out.append((_SPEC_ABI[abi], nr, 0, fdpath.ret_fd_capture()))
     return out

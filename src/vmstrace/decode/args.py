@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ..capture.spec import MAX_BYTES, Capture, fixed
+from . import fdpath
 from .consts.fs import AT_FDCWD
 from .fmt import (
     Ctx,
@@ -47,16 +48,25 @@ LONG = Arg(lambda c, i: str(s64(c.a(i))))  # long, off_t, loff_t
 ULONG = Arg(lambda c, i: str(c.a(i)))  # size_t, unsigned long
 HEX = Arg(lambda c, i: hexnum(c.a(i)))  # undecoded: strace's %#lx
 PTR = Arg(lambda c, i: ptr(c.a(i)))  # an address strace does not follow
-FD = INT
+
+
+def _fd(c: Ctx, i: int) -> str:
+    text = str(s32(c.a(i)))
+    return fdpath.with_path(text, c.entry_mem(i)) if c.opts.decode_fds else text
+
+
+FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
 SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone, futex)
 
 
 def _dirfd(c: Ctx, i: int) -> str:
     fd = s32(c.a(i))
-    return "AT_FDCWD" if fd == AT_FDCWD and not c.opts.raw else str(fd)
+    if fd == AT_FDCWD and not c.opts.raw:
+        return "AT_FDCWD"
+    return fdpath.with_path(str(fd), c.entry_mem(i)) if c.opts.decode_fds else str(fd)
 
 
-DIRFD = Arg(_dirfd)
+DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())
 MODE = Arg(lambda c, i: octal(u32(c.a(i))))
 
 

@@ -20,10 +20,12 @@ Xlat = Sequence[tuple[int, str]]
 
 @dataclass(frozen=True)
 class DecodeOptions:
-    """How much to print: ``strsize`` is strace ``-s``, ``raw`` is strace ``-X raw``."""
+    """How much to print: ``strsize`` is strace ``-s``, ``raw`` is strace ``-X raw``,
+    ``decode_fds`` is strace ``-y`` (file descriptors with what they refer to)."""
 
     strsize: int = 32
     raw: bool = False
+    decode_fds: bool = False
 
 
 # --- numbers -------------------------------------------------------------------------

@@ -171,7 +171,8 @@ def _part(m: Mem, index: int) -> Mem | None:
 
 def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
     """``[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]``."""
-    out, off = [], 0
+    out: list[str] = []
+    off = 0
     while off + 16 <= min(len(d), controllen) and len(out) < 16:
         length, level, ctype = struct.unpack_from("<QiI", d, off)
         if length < 16:

@@ -25,7 +25,7 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,9 @@ from vmstrace.capture.spec import TaskRead
 from vmstrace.kernel.btf import Btf, Kind
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import BtfLookupError, CorruptKernelImage, LayoutError, NoBTF
+from vmstrace.kernel.fdwalk import fdwalk_from_btf
 
-SCHEMA = 2  # bump when KernelLayout's fields or their meaning change
+SCHEMA = 3  # bump when KernelLayout's fields or their meaning change
 TASK_COMM_LEN = 16  # include/linux/sched.h
 PERCPU_SECTION = ".data..percpu"
 
@@ -72,6 +73,8 @@ class KernelLayout:
     files: FieldLoc
     cred_uid: FieldLoc  # struct cred (include/linux/cred.h): kuid_t uid, the real uid
     cred_euid: FieldLoc  # kuid_t euid
+    # offsets for resolving fds (-y), kernel/fdwalk.py; empty if the BTF lacks one
+    fdwalk: dict[str, int] = field(default_factory=dict)
 
     def to_task_read(self) -> TaskRead:
         """The plugin's instructions, in trace/attribution.py's TASK_BYTES order: pid, tgid,
@@ -104,6 +107,8 @@ class KernelLayout:
             value = doc[f.name]
             if f.type == "FieldLoc":
                 value = FieldLoc(int(value["offset"]), int(value["size"]))
+            elif f.name == "fdwalk":
+                value = {str(k): int(v) for k, v in value.items()}
             elif f.type == "int":
                 if not isinstance(value, int):
                     raise TypeError(f"{f.name} is not an integer")
@@ -205,6 +210,10 @@ def layout_from_btf(
         locs[name] = loc
     locs.update(_cred_fields(btf))
     percpu_task, via = find_percpu_task(btf, section_addr)
+    try:
+        fdwalk = fdwalk_from_btf(btf)
+    except LayoutError:
+        fdwalk = {}  # -y then prints bare numbers, and says why
     return KernelLayout(
         version=version,
         release=version.split(" ", 1)[0],
@@ -213,6 +222,7 @@ def layout_from_btf(
         percpu_task_via=via,
         percpu_section_addr=section_addr,
         task_struct_size=task.size,
+        fdwalk=fdwalk,
         **locs,
     )
 

@@ -1,0 +1,80 @@
+"""strace -y: what a file descriptor refers to, from the plugin's walk of the guest kernel's
+file table (native/vmstrace_plugin.c, capture_fd), e.g. ``3</etc/hostname>``,
+``4<pipe:[1234]>``, ``5<socket:[5678]>``, ``6<anon_inode:[eventpoll]>``.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..capture.spec import Capture
+from ..trace.events import Mem
+from .fmt import DecodeOptions
+
+RET_FD_ARG = 7  # native/vmstrace_records.h VMST_ARG_RETFD
+HEADER = struct.Struct("<QIIII")
+MAX_COMPONENTS = 128
+
+# include/uapi/linux/magic.h
+PIPEFS_MAGIC = 0x50495045
+SOCKFS_MAGIC = 0x534F434B
+ANON_INODE_FS_MAGIC = 0x09041934
+
+# Calls whose return value is a new file descriptor (strace's RVAL_FD).
+RETURNS_FD = frozenset({
+    "open", "openat", "openat2", "creat", "dup", "dup2", "dup3", "socket", "accept",
+    "accept4", "epoll_create", "epoll_create1", "eventfd", "eventfd2", "signalfd",
+    "signalfd4", "timerfd_create", "memfd_create", "pidfd_open", "inotify_init",
+    "inotify_init1", "fanotify_init", "perf_event_open", "userfaultfd", "memfd_secret",
+    "open_by_handle_at", "open_tree", "fsopen", "fsmount", "fspick", "pidfd_getfd",
+})
+
+
+def fd_capture(opts: DecodeOptions) -> tuple[Capture, ...]:
+    """The capture an fd argument needs: none unless -y asked for paths."""
+    return (Capture("fd", "entry"),) if opts.decode_fds else ()
+
+
+def ret_fd_capture() -> Capture:
+    return Capture("fd", "exit", "ret")
+
+
+def _escape(name: bytes) -> str:
+    # strace -y escapes what would break the <...> notation or the terminal
+    out = []
+    for b in name:
+        ch = chr(b)
+        if ch in "<>\\" or not 0x20 <= b < 0x7F:
+            out.append(f"\\x{b:02x}" if ch not in "<>\\" else "\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def describe(m: Mem | None) -> str | None:
+    """The text strace -y shows inside <...>, or None if the walk gave nothing."""
+    if m is None or len(m.data) < HEADER.size:
+        return None
+    ino, _mode, magic, ncomp, cut = HEADER.unpack_from(m.data)
+    names: list[bytes] = []
+    off = HEADER.size
+    for _ in range(min(ncomp, MAX_COMPONENTS)):
+        if off + 2 > len(m.data):
+            break
+        (n,) = struct.unpack_from("<H", m.data, off)
+        names.append(m.data[off + 2 : off + 2 + n])
+        off += 2 + n
+    if magic == PIPEFS_MAGIC:
+        return f"pipe:[{ino}]"
+    if magic == SOCKFS_MAGIC:
+        return f"socket:[{ino}]"
+    if magic == ANON_INODE_FS_MAGIC:
+        return "anon_inode:" + (_escape(names[0]) if names else f"[{ino}]")
+    path = "/" + "/".join(_escape(n) for n in reversed(names))
+    return path + ("/..." if cut else "")
+
+
+def with_path(fd_text: str, m: Mem | None) -> str:
+    """``3`` → ``3</etc/hostname>`` when the walk resolved it."""
+    what = describe(m)
+    return fd_text if what is None else f"{fd_text}<{what}>"

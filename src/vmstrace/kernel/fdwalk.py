@@ -1,0 +1,53 @@
+"""Offsets for resolving a file descriptor to what it refers to (strace's `-y`).
+
+The plugin follows, in the calling task: task->files->fdt->fd[n] (a struct file), then
+file->f_path.{mnt,dentry}, the dentry's inode (number, mode, superblock magic) and the
+dentry names up to the root, crossing mounts through struct mount (container of the
+vfsmount).  Every offset comes from the guest kernel's BTF (include/linux/fdtable.h,
+fs.h, dcache.h, path.h, fs/mount.h); the walk is the same on 6.1 and 6.12.
+"""
+
+from __future__ import annotations
+
+from vmstrace.kernel.btf import Btf
+from vmstrace.kernel.errors import BtfLookupError, LayoutError
+
+# name in the spec line -> (struct, member path)
+FIELDS: dict[str, tuple[str, str]] = {
+    "files": ("task_struct", "files"),
+    "fdt": ("files_struct", "fdt"),
+    "max_fds": ("fdtable", "max_fds"),
+    "fd": ("fdtable", "fd"),
+    "f_path": ("file", "f_path"),
+    "path_mnt": ("path", "mnt"),
+    "path_dentry": ("path", "dentry"),
+    "d_name": ("dentry", "d_name"),
+    "qstr_len": ("qstr", "len"),
+    "qstr_name": ("qstr", "name"),
+    "d_parent": ("dentry", "d_parent"),
+    "d_inode": ("dentry", "d_inode"),
+    "i_ino": ("inode", "i_ino"),
+    "i_mode": ("inode", "i_mode"),
+    "i_sb": ("inode", "i_sb"),
+    "s_magic": ("super_block", "s_magic"),
+    "mnt_root": ("vfsmount", "mnt_root"),
+    "mount_mnt": ("mount", "mnt"),
+    "mnt_parent": ("mount", "mnt_parent"),
+    "mnt_mountpoint": ("mount", "mnt_mountpoint"),
+}
+
+
+def fdwalk_from_btf(btf: Btf) -> dict[str, int]:
+    """The offsets, by spec name; LayoutError names the first one the BTF lacks."""
+    out: dict[str, int] = {}
+    for key, (struct, member) in FIELDS.items():
+        try:
+            out[key] = btf.member_offset(btf.find_struct(struct), member)
+        except BtfLookupError as e:
+            raise LayoutError(f"cannot locate {struct}.{member} for -y: {e}") from e
+    return out
+
+
+def render_fdwalk(offsets: dict[str, int]) -> str:
+    """The spec line the plugin reads (`fdwalk key=offset ...`)."""
+    return "fdwalk " + " ".join(f"{k}={offsets[k]:#x}" for k in FIELDS)

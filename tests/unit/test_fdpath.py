@@ -1,0 +1,49 @@
+"""strace -y rendering from the plugin's fd walk, on crafted blobs."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from vmstrace.decode.fdpath import (
+    ANON_INODE_FS_MAGIC,
+    HEADER,
+    PIPEFS_MAGIC,
+    SOCKFS_MAGIC,
+    describe,
+    with_path,
+)
+from vmstrace.trace.events import Mem
+
+
+def blob(ino: int, magic: int, names: list[bytes], cut: int = 0) -> Mem:
+    data = HEADER.pack(ino, 0o100644, magic, len(names), cut)
+    for n in names:  # leaf first, as the plugin walks up
+        data += struct.pack("<H", len(n)) + n
+    return Mem(0xFFFF888000001000, data)
+
+
+@pytest.mark.parametrize("m, text", [
+    (blob(12, 0x858458F6, [b"hostname", b"etc"]), "/etc/hostname"),
+    (blob(5, 0x1373, [b"ttyS1"] + [b"dev"]), "/dev/ttyS1"),
+    (blob(1, 0x858458F6, []), "/"),
+    (blob(10211, PIPEFS_MAGIC, [b""]), "pipe:[10211]"),
+    (blob(5678, SOCKFS_MAGIC, [b""]), "socket:[5678]"),
+    (blob(9, ANON_INODE_FS_MAGIC, [b"[eventpoll]"]), "anon_inode:[eventpoll]"),
+    (blob(3, 0x858458F6, [b"a>b\n", b"tmp"]), "/tmp/a\\>b\\x0a"),
+    (blob(3, 0x858458F6, [b"x"], cut=1), "/x/..."),
+])
+def test_describe(m, text):
+    assert describe(m) == text
+
+
+def test_unresolved_fd_prints_bare():
+    assert with_path("3", None) == "3"
+    assert with_path("3", Mem(0, b"short")) == "3"
+    assert with_path("3", blob(1, 0, [b"f"])) == "3</f>"
+
+
+def test_hostile_component_count_is_bounded():
+    data = HEADER.pack(1, 0, 0, 1 << 31, 0) + struct.pack("<H", 60000) + b"x"
+    assert describe(Mem(0, data)) == "/x"
