@@ -70,6 +70,9 @@ def main() -> None:
               help="Seconds the guest may take to boot.")
 @click.option("--timeout", type=float, default=None, help="Stop the guest after this many seconds.")
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
+@click.option("--symbols", type=click.Path(path_type=Path),
+              help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
+                   "kernel, used instead of its BTF.")
 @click.option("-y", "decode_fds", is_flag=True,
               help="Print file descriptors with what they refer to: 3</etc/hostname>, "
                    "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file table).")
@@ -104,10 +107,9 @@ def main() -> None:
 @click.argument("cmd", nargs=-1, required=True)
 def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_all: bool,
         memory: int, smp: int, cpu: str, kernel: Path | None, kernel_line: str | None,
-        initrd: Path | None,
-        strsize: int, boot_timeout: float, timeout: float | None, no_trace: bool,
-        decode_fds: bool, show_tree: bool, qualifiers: tuple[str, ...], successful: bool,
-        failed: bool,
+        initrd: Path | None, strsize: int, boot_timeout: float, timeout: float | None,
+        no_trace: bool, symbols: Path | None, decode_fds: bool, show_tree: bool,
+        qualifiers: tuple[str, ...], successful: bool, failed: bool,
         pids: tuple[int, ...], comms: tuple[str, ...], xlat: str, timestamps: int,
         durations: bool, summary_only: bool, summary_too: bool, cmd: tuple[str, ...]) -> None:
     """Boot the guest, run CMD in it and print its system calls.
@@ -130,7 +132,7 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
                 kernel_line=kernel_line, initrd=initrd,
                 memory_mb=memory, smp=smp, cpu=cpu, trace_all=trace_all, trace=not no_trace,
                 strsize=strsize, boot_timeout=boot_timeout, timeout=timeout,
-                filter=filt, raw=xlat == "raw", decode_fds=decode_fds,
+                filter=filt, raw=xlat == "raw", decode_fds=decode_fds, symbols=symbols,
             )
             text_out: TextIO = sys.stderr
             if output:

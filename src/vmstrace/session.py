@@ -38,7 +38,10 @@ from vmstrace.guest.qemu import (
     qemu_command,
     ram_below_4g,
 )
+from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
+from vmstrace.kernel.isf import layout_from_isf
+from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
 from vmstrace.trace.events import Mem, Syscall
@@ -64,6 +67,9 @@ class RunOptions:
     adds: list[tuple[Path, str]] = field(default_factory=list)
     kernel: Path | None = None
     kernel_line: str | None = None  # a Debian kernel series ("6.12") instead of the default
+    symbols: Path | None = None  # a volatility3 ISF file instead of the kernel's BTF
+    warn: Callable[[str], None] = field(
+        default=lambda text: print(f"vmstrace: warning: {text}", file=sys.stderr))
     initrd: Path | None = None
     memory_mb: int = 512
     smp: int = 1
@@ -205,11 +211,42 @@ class Decoder:
         )
 
 
+def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout | None:
+    """The kernel's layout from --symbols, else its BTF; None (with a warning) when the
+    kernel has no BTF and no symbols were given: attribution by CR3 only."""
+    if opts.symbols is not None:
+        if not opts.symbols.is_file():
+            raise VmstraceError(f"--symbols: {opts.symbols} does not exist")
+        return layout_from_isf(opts.symbols)
+    try:
+        return load_layout(kernel, cache)
+    except NoBTF as err:
+        opts.warn(f"{err}; without BTF or --symbols FILE (a volatility3 ISF) calls are "
+                  "attributed by address space (CR3) only, and every process is traced")
+        return None
+
+
+def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
+    dopts = decode.DecodeOptions(strsize=opts.strsize, decode_fds=opts.decode_fds)
+    if layout is None:  # no attribution: no task reads, and no process tree to follow
+        if opts.decode_fds:
+            raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
+        opts.trace_all = True
+        return render_spec(None, decode.capture_entries(dopts))
+    extra = []
+    if opts.decode_fds:
+        if not layout.fdwalk:
+            raise VmstraceError(
+                "-y: the kernel's type information lacks a struct vmstrace needs to resolve "
+                "file descriptors; run without -y")
+        extra.append(render_fdwalk(layout.fdwalk))
+    return render_spec(layout.to_task_read(), decode.capture_entries(dopts), extra)
+
+
 def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | None]:
     """Kernel, initramfs and capture spec for a run; every input checked first."""
     from vmstrace.guest.image import build_default_initramfs, concat_initrd, make_overlay
     from vmstrace.guest.kernel import fetch_default_kernel
-    from vmstrace.kernel.layout import load_layout
 
     cache = cache_dir()
     for host, _ in opts.adds:
@@ -224,16 +261,7 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
     spec = None
     if opts.trace:
-        layout = load_layout(kernel, cache)
-        extra = []
-        if opts.decode_fds:
-            if not layout.fdwalk:
-                raise VmstraceError(
-                    "-y: the guest kernel's BTF lacks a struct vmstrace needs to resolve file "
-                    "descriptors; run without -y")
-            extra.append(render_fdwalk(layout.fdwalk))
-        spec = render_spec(layout.to_task_read(), decode.capture_entries(
-            decode.DecodeOptions(strsize=opts.strsize, decode_fds=opts.decode_fds)), extra)
+        spec = _capture_spec(opts, _kernel_layout(opts, kernel, cache))
     base = opts.initrd or build_default_initramfs(cache)
     overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
     initrd = concat_initrd(base, overlay, workdir / "initrd.img")

@@ -44,7 +44,9 @@ class TextSink:
         sec, ns = divmod(max(0, ev.ts_exit - ev.ts), 1_000_000_000)
         return f" <{sec}.{ns // 1000:06d}>"
 
-    def _prefix(self, tid: int | None, comm: str | None) -> str:
+    def _prefix(self, tid: int | None, comm: str | None, cr3: int | None = None) -> str:
+        if tid is None and cr3 is not None:
+            return f"[cr3 {cr3:#x}] "  # no task attribution: the address space only
         who = "?" if tid is None else str(tid)
         if self.show_comm:
             return f"[pid {who} {comm or '?'}] "
@@ -52,8 +54,8 @@ class TextSink:
 
     def event(self, ev: TraceEvent) -> None:
         self.out.write(
-            f"{self._prefix(ev.tid, ev.comm)}{self._when(ev.ts)}{ev.name}({', '.join(ev.args)})"
-            f" = {ev.ret_text}{self._took(ev)}\n"
+            f"{self._prefix(ev.tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
+            f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n"
         )
         if self.flush:
             self.out.flush()
