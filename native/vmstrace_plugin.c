@@ -54,7 +54,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = VMSTRACE_QEMU_PLUGIN_VERSION;
 
 enum abi { ABI_64 = 0, ABI_32 = 1 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
-enum kind { KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD };
+enum kind {
+    KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD, KIND_EXE
+};
 enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
 
 typedef struct {
@@ -78,12 +80,18 @@ enum fdw {
     FDW_FILES, FDW_FDT, FDW_MAX_FDS, FDW_FD, FDW_F_PATH, FDW_PATH_MNT, FDW_PATH_DENTRY,
     FDW_D_NAME, FDW_QSTR_LEN, FDW_QSTR_NAME, FDW_D_PARENT, FDW_D_INODE, FDW_I_INO, FDW_I_MODE,
     FDW_I_SB, FDW_S_MAGIC, FDW_MNT_ROOT, FDW_MOUNT_MNT, FDW_MNT_PARENT, FDW_MNT_MOUNTPOINT,
+    FDW_MM, FDW_EXE_FILE, FDW_PRIVATE_DATA, FDW_SOCKET_SK, FDW_SKC_FAMILY, FDW_SKC_RCV_SADDR,
+    FDW_SKC_DADDR, FDW_SKC_NUM, FDW_SKC_DPORT, FDW_SK_PROTOCOL, FDW_SK_TYPE, FDW_UNIX_ADDR,
+    FDW_UNIX_ADDR_LEN, FDW_UNIX_ADDR_NAME, FDW_UNIX_PEER,
     FDW_COUNT
 };
 static const char *const fdw_names[FDW_COUNT] = {
     "files", "fdt", "max_fds", "fd", "f_path", "path_mnt", "path_dentry", "d_name",
     "qstr_len", "qstr_name", "d_parent", "d_inode", "i_ino", "i_mode", "i_sb", "s_magic",
     "mnt_root", "mount_mnt", "mnt_parent", "mnt_mountpoint",
+    "mm", "exe_file", "private_data", "socket_sk", "skc_family", "skc_rcv_saddr",
+    "skc_daddr", "skc_num", "skc_dport", "sk_protocol", "sk_type", "unix_addr",
+    "unix_addr_len", "unix_addr_name", "unix_peer",
 };
 
 typedef struct {
@@ -583,27 +591,27 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
     return kmem(v, addr, out, 8) && is_kernel_ptr(*out);
 }
 
+#define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
+
 /*
- * What fd `fd` of the current task refers to (strace -y): task->files->fdt->fd[fd], the
- * file's inode (number, mode, superblock magic) and its path as dentry names from the leaf
- * up, crossing mount points.  Blob (VMST_FD_BLOB layout): u64 ino, u32 mode, u32 magic,
- * u32 ncomp, u32 flags (1: the walk was cut), then ncomp × (u16 len, bytes).
+ * A blob describing `file` (strace -y): u64 ino, u32 mode, u32 magic, u32 ncomp, u32 flags
+ * (1: the walk was cut), then ncomp × (u16 len, bytes): the dentry names from the leaf up
+ * to the root, crossing mount points.  For a socket (sockfs), 32 more bytes follow the
+ * names: u16 family, u16 type, u16 protocol, u16 local port, u16 remote port (network
+ * order), u16 unix path length, u32 local addr, u32 remote addr, u64 peer socket (unix),
+ * then the unix path bytes (sockaddr_un.sun_path, at most 108).
  */
-static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
+static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
 {
     const uint32_t *o = g.fdw;
-    uint64_t task, files, fdt, arr, file, mnt, dentry, inode, sb, mount;
-    uint32_t max_fds = 0, magic = 0;
+    uint64_t mnt, dentry, inode, sb, mount;
+    uint32_t magic = 0;
     uint16_t mode = 0;
-    if (!g.have_fdw || fd < 0 || fd >= (1 << 20) || !(task = current_task(v)) ||
-        !k64(v, task + o[FDW_FILES], &files) || !k64(v, files + o[FDW_FDT], &fdt) ||
-        !kmem(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||
-        !k64(v, fdt + o[FDW_FD], &arr) || !k64(v, arr + (uint64_t)fd * 8, &file) ||
-        !k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_MNT], &mnt) ||
+    if (!k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_MNT], &mnt) ||
         !k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_DENTRY], &dentry)) {
-        return 0; /* not open, or unreadable: the decoder prints the bare number */
+        return 0;
     }
-    uint8_t buf[4096];
+    uint8_t buf[4096 + 32 + 128];
     uint32_t pos = 24, ncomp = 0, cut = 0;
     uint64_t ino = 0;
     if (k64(v, dentry + o[FDW_D_INODE], &inode)) {
@@ -635,7 +643,7 @@ static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
         }
         if (!kmem(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_LEN], &len, 4) ||
             !k64(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_NAME], &name) || len > 255 ||
-            pos + 2 + len > sizeof(buf) || !kmem(v, name, buf + pos + 2, len)) {
+            pos + 2 + len > 4096 || !kmem(v, name, buf + pos + 2, len)) {
             cut = 1;
             break;
         }
@@ -651,8 +659,63 @@ static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
     memcpy(buf + 12, &magic, 4);
     memcpy(buf + 16, &ncomp, 4);
     memcpy(buf + 20, &cut, 4);
+    uint64_t sock, sk;
+    if (magic == SOCKFS_MAGIC && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&
+        k64(v, sock + o[FDW_SOCKET_SK], &sk)) {
+        /* struct sock_common / struct sock (include/net/sock.h), struct unix_sock */
+        uint8_t *d = buf + pos;
+        uint64_t addr = 0, peer = 0;
+        uint32_t ulen = 0;
+        memset(d, 0, 32);
+        kmem(v, sk + o[FDW_SKC_FAMILY], d, 2);
+        kmem(v, sk + o[FDW_SK_TYPE], d + 2, 2);
+        kmem(v, sk + o[FDW_SK_PROTOCOL], d + 4, 2);
+        kmem(v, sk + o[FDW_SKC_NUM], d + 6, 2);
+        kmem(v, sk + o[FDW_SKC_DPORT], d + 8, 2);
+        kmem(v, sk + o[FDW_SKC_RCV_SADDR], d + 12, 4);
+        kmem(v, sk + o[FDW_SKC_DADDR], d + 16, 4);
+        if (d[0] == 1 /* AF_UNIX */) {
+            k64(v, sk + o[FDW_UNIX_PEER], &peer);
+            memcpy(d + 20, &peer, 8);
+            if (k64(v, sk + o[FDW_UNIX_ADDR], &addr) &&
+                kmem(v, addr + o[FDW_UNIX_ADDR_LEN], &ulen, 4) && ulen > 2 && ulen <= 110 &&
+                kmem(v, addr + o[FDW_UNIX_ADDR_NAME] + 2, d + 32, ulen - 2)) {
+                uint16_t u16 = (uint16_t)(ulen - 2);
+                memcpy(d + 10, &u16, 2);
+                pos += ulen - 2;
+            }
+        }
+        pos += 32;
+    }
     put_raw_blob(v, arg, VMST_INDEX_TOP, flags, file, buf, pos);
     return 1;
+}
+
+/* What fd `fd` of the current task refers to: task->files->fdt->fd[fd]. */
+static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t task, files, fdt, arr, file;
+    uint32_t max_fds = 0;
+    if (!g.have_fdw || fd < 0 || fd >= (1 << 20) || !(task = current_task(v)) ||
+        !k64(v, task + o[FDW_FILES], &files) || !k64(v, files + o[FDW_FDT], &fdt) ||
+        !kmem(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||
+        !k64(v, fdt + o[FDW_FD], &arr) || !k64(v, arr + (uint64_t)fd * 8, &file)) {
+        return 0; /* not open, or unreadable: the decoder prints the bare number */
+    }
+    return put_file_blob(v, arg, flags, file);
+}
+
+/* The executable of the current process: task->mm->exe_file. */
+static int capture_exe(Vcpu *v, uint8_t flags)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t task, mm, file;
+    if (!g.have_fdw || !(task = current_task(v)) || !k64(v, task + o[FDW_MM], &mm) ||
+        !k64(v, mm + o[FDW_EXE_FILE], &file)) {
+        return 0;
+    }
+    return put_file_blob(v, VMST_ARG_EXE, flags, file);
 }
 
 /*
@@ -737,6 +800,9 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
     if (c->kind == KIND_EXECSTACK) {
         return at_exit && ret == 0 ? capture_execstack(v, c, abi, user_sp, budget) : 0;
     }
+    if (c->kind == KIND_EXE) {
+        return at_exit && ret == 0 ? capture_exe(v, flags) : 0;
+    }
     if (c->kind == KIND_FD) {
         if (c->size_src == SIZE_RET) {
             return at_exit ? capture_fd(v, VMST_ARG_RETFD, flags, ret) : 0;
@@ -752,6 +818,7 @@ static int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *ar
     switch (c->kind) {
     case KIND_EXECSTACK:
     case KIND_FD:
+    case KIND_EXE:
         break;
     case KIND_STR:
         put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);
@@ -1271,6 +1338,8 @@ static bool load_spec(const char *path)
                 cp->kind = KIND_MSGHDR;
             } else if (strcmp(b, "fd") == 0) {
                 cp->kind = KIND_FD;
+            } else if (strcmp(b, "exe") == 0) {
+                cp->kind = KIND_EXE;
             } else {
                 goto bad;
             }

@@ -48,6 +48,8 @@ enum {
 #define VMST_ARG_SIGFRAME 6
 /* Blob argument number of the fd a call returned, resolved like an fd argument (-y). */
 #define VMST_ARG_RETFD 7
+/* Blob argument number of the process's executable after a successful execve. */
+#define VMST_ARG_EXE 8
 #define VMST_SIGFRAME_BYTES 440
 
 struct vmst_stream_hdr {

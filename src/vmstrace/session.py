@@ -29,6 +29,7 @@ from vmstrace import decode
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.spec import render_spec
+from vmstrace.decode import fdpath
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
 from vmstrace.guest.qemu import (
@@ -165,6 +166,21 @@ class Decoder:
         # handler's rt_sigreturn finds its frame at its stack pointer - 8 (pretcode
         # popped) and prints the mask saved there, as strace does
         self._frames: dict[tuple[int | None, int], Mem] = {}
+        # each process's executable: read after its execve, else inherited from its parent
+        self._exe: dict[int, str] = {}
+
+    def _exe_of(self, call: Syscall) -> str | None:
+        who, x = call.entry.who, call.exit
+        if who.pid is None:
+            return None
+        shown = fdpath.describe(x.mem.get(fdpath.EXE_ARG)) if x is not None else None
+        if shown is not None:
+            if len(self._exe) > 65536:  # a bound on guest-driven state
+                self._exe.clear()
+            self._exe[who.pid] = shown
+        elif who.pid not in self._exe and who.ppid in self._exe:
+            self._exe[who.pid] = self._exe[who.ppid]
+        return self._exe.get(who.pid)
 
     def _sigreturn_mask(self, call: Syscall) -> None:
         e = call.entry
@@ -208,6 +224,7 @@ class Decoder:
             uid=who.uid,
             euid=who.euid,
             task_id=task_id(who),
+            exe=self._exe_of(call),
         )
 
 
@@ -227,7 +244,8 @@ def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout 
 
 
 def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
-    dopts = decode.DecodeOptions(strsize=opts.strsize, decode_fds=opts.decode_fds)
+    dopts = decode.DecodeOptions(strsize=opts.strsize, decode_fds=opts.decode_fds,
+                                 exe_paths=layout is not None and bool(layout.fdwalk))
     if layout is None:  # no attribution: no task reads, and no process tree to follow
         if opts.decode_fds:
             raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")

@@ -236,3 +236,16 @@ def test_y_resolves_fds_from_the_guest_kernel(vmstrace):
     assert len(pipes) == 1
     ino = pipes[0]["args"][0][len("4<pipe:["):-2]
     assert f"[pid {pid}] dup(3<pipe:[{ino}]>) = 5<pipe:[{ino}]>" in t.text
+
+
+def test_y_describes_sockets_and_json_carries_the_executable(vmstrace):
+    t = vmstrace(["/vmstrace/bin/conf-sockets"], "-y")
+    assert t.returncode == 0, t.stderr
+    text = "\n".join(t.text)
+    assert '<UNIX-STREAM:[' in text and ',"/tmp/conf.sock"]>' in text
+    assert "listen(3<TCP:[127.0.0.1:4321]>, 4) = 0" in text
+    accept = next(e for e in t.events if e["name"] == "accept4")
+    assert any(line.endswith(f"= 5<TCP:[127.0.0.1:4321->127.0.0.1:{port}]>")
+               for line in t.text
+               for port in [accept["args"][1].split("htons(")[1].split(")")[0]])
+    assert {e["exe"] for e in t.events[1:]} == {"/vmstrace/bin/conf-sockets"}

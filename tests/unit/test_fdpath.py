@@ -47,3 +47,28 @@ def test_unresolved_fd_prints_bare():
 def test_hostile_component_count_is_bounded():
     data = HEADER.pack(1, 0, 0, 1 << 31, 0) + struct.pack("<H", 60000) + b"x"
     assert describe(Mem(0, data)) == "/x"
+
+
+def sock(family, stype, proto, lport, rport, laddr, raddr, path=b""):
+    rport_be = int.from_bytes(rport.to_bytes(2, "big"), "little")
+    extra = struct.pack("<HHHHHHIIQ4x", family, stype, proto, lport, rport_be, len(path),
+                        int.from_bytes(bytes(laddr), "little"),
+                        int.from_bytes(bytes(raddr), "little"), 0) + path
+    data = HEADER.pack(77, 0o140777, SOCKFS_MAGIC, 1, 0) + struct.pack("<H", 0) + extra
+    return Mem(0, data)
+
+
+@pytest.mark.parametrize("m, text", [
+    (sock(2, 1, 6, 41234, 8080, (10, 0, 2, 15), (10, 1, 2, 3)),
+     "TCP:[10.0.2.15:41234->10.1.2.3:8080]"),
+    (sock(2, 1, 6, 4321, 0, (127, 0, 0, 1), (0, 0, 0, 0)), "TCP:[127.0.0.1:4321]"),
+    (sock(2, 2, 17, 0, 0, (0, 0, 0, 0), (0, 0, 0, 0)), "UDP:[77]"),
+    (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4, b"/tmp/s\0"), 'UNIX-STREAM:[77,"/tmp/s"]'),
+    (sock(1, 2, 0, 0, 0, (0,) * 4, (0,) * 4, b"\0abstract"), 'UNIX-DGRAM:[77,"@abstract"]'),
+    (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4), "UNIX-STREAM:[77]"),
+    (sock(16, 3, 0, 0, 0, (0,) * 4, (0,) * 4), "NETLINK:[77]"),
+    (sock(10, 1, 6, 1, 2, (0,) * 4, (0,) * 4), "TCPv6:[77]"),
+    (Mem(0, HEADER.pack(77, 0, SOCKFS_MAGIC, 0, 0)), "socket:[77]"),
+])
+def test_socket_descriptions(m, text):
+    assert describe(m) == text

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 When = Literal["entry", "exit", "both"]
-Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd"]
+Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe"]
 
 # Hard ceilings the plugin also enforces (guest memory is hostile input).
 MAX_BYTES = 1 << 16
@@ -37,6 +37,8 @@ class Capture:
       ``fd``     what the file descriptor in the argument (size ``-``) or in the return
                  value (size ``ret``, exit) refers to: inode, fs magic and path, from the
                  kernel's file table (needs the spec's ``fdwalk`` line; strace -y).
+      ``exe``    (exit only, after a successful exec) the process's new executable, like
+                 ``fd`` (task->mm->exe_file).
       ``execstack`` (exit only, after a successful execve) the filename, argv (``cap``
                  strings of at most ``elem_cap`` bytes) and envp pointers the kernel copied
                  to the new stack, as blobs of arguments 0, 1 and 2: the caller's own copy

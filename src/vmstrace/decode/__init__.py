@@ -202,4 +202,6 @@ def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
                     out.append((_SPEC_ABI[abi], nr, i, cap))
             if opts.decode_fds and info.name in fdpath.RETURNS_FD:
                 out.append((_SPEC_ABI[abi], nr, 0, fdpath.ret_fd_capture()))
+            if opts.exe_paths and info.name in ("execve", "execveat"):
+                out.append((_SPEC_ABI[abi], nr, 0, fdpath.exe_capture()))
     return out

@@ -12,7 +12,13 @@ from ..trace.events import Mem
 from .fmt import DecodeOptions
 
 RET_FD_ARG = 7  # native/vmstrace_records.h VMST_ARG_RETFD
+EXE_ARG = 8  # VMST_ARG_EXE: the executable, read after a successful execve
 HEADER = struct.Struct("<QIIII")
+# after the names, for a socket: family, type, protocol, local port (host order), remote
+# port (network order), unix path length, local and remote IPv4 address, peer sock
+SOCKET = struct.Struct("<HHHHHHIIQ4x")
+SOCK_TYPES = {1: "STREAM", 2: "DGRAM", 3: "RAW", 4: "RDM", 5: "SEQPACKET"}
+IP_PROTOCOLS = {6: "TCP", 17: "UDP", 1: "ICMP", 136: "UDPLITE", 132: "SCTP", 255: "RAW"}
 MAX_COMPONENTS = 128
 
 # include/uapi/linux/magic.h
@@ -67,11 +73,47 @@ def describe(m: Mem | None) -> str | None:
     if magic == PIPEFS_MAGIC:
         return f"pipe:[{ino}]"
     if magic == SOCKFS_MAGIC:
-        return f"socket:[{ino}]"
+        return _socket(ino, m.data[off:])
     if magic == ANON_INODE_FS_MAGIC:
         return "anon_inode:" + (_escape(names[0]) if names else f"[{ino}]")
     path = "/" + "/".join(_escape(n) for n in reversed(names))
     return path + ("/..." if cut else "")
+
+
+def _ipv4(addr: int, port: int) -> str:
+    return f"{'.'.join(str(b) for b in addr.to_bytes(4, 'little'))}:{port}"
+
+
+def _socket(ino: int, d: bytes) -> str:
+    """``TCP:[10.0.2.15:41234->10.1.2.3:8080]``, ``UNIX-STREAM:[1234,"/tmp/s"]`` (the forms
+    of strace -yy), ``socket:[ino]`` for what the walk did not describe."""
+    if len(d) < SOCKET.size:
+        return f"socket:[{ino}]"
+    family, stype, proto, lport, rport_be, ulen, laddr, raddr, _peer = SOCKET.unpack_from(d)
+    rport = int.from_bytes(rport_be.to_bytes(2, "little"), "big")
+    if family == 2:  # AF_INET
+        name = IP_PROTOCOLS.get(proto, "INET")
+        if raddr or rport:
+            return f"{name}:[{_ipv4(laddr, lport)}->{_ipv4(raddr, rport)}]"
+        if lport:
+            return f"{name}:[{_ipv4(laddr, lport)}]"
+        return f"{name}:[{ino}]"
+    if family == 10:  # AF_INET6: addresses not read yet
+        return f"{IP_PROTOCOLS.get(proto, 'INET')}v6:[{ino}]"
+    if family == 1:  # AF_UNIX
+        kind = f"UNIX-{SOCK_TYPES.get(stype, str(stype))}"
+        path = d[SOCKET.size : SOCKET.size + min(ulen, 108)]
+        if path:
+            shown = "@" + _escape(path[1:]) if path[:1] == b"\0" else _escape(path.split(b"\0")[0])
+            return f'{kind}:[{ino},"{shown}"]'
+        return f"{kind}:[{ino}]"
+    if family == 16:  # AF_NETLINK
+        return f"NETLINK:[{ino}]"
+    return f"socket:[{ino}]"
+
+
+def exe_capture() -> Capture:
+    return Capture("exe", "exit")
 
 
 def with_path(fd_text: str, m: Mem | None) -> str:

@@ -26,6 +26,7 @@ class DecodeOptions:
     strsize: int = 32
     raw: bool = False
     decode_fds: bool = False
+    exe_paths: bool = False  # capture the executable after each exec (the JSON "exe")
 
 
 # --- numbers -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Offsets for resolving a file descriptor to what it refers to (strace's `-y`).
+"""Offsets for resolving a file descriptor to what it refers to (strace's `-y`), and for
+the executable of a process.
 
 The plugin follows, in the calling task: task->files->fdt->fd[n] (a struct file), then
 file->f_path.{mnt,dentry}, the dentry's inode (number, mode, superblock magic) and the
@@ -34,6 +35,25 @@ FIELDS: dict[str, tuple[str, str]] = {
     "mount_mnt": ("mount", "mnt"),
     "mnt_parent": ("mount", "mnt_parent"),
     "mnt_mountpoint": ("mount", "mnt_mountpoint"),
+    # the executable: task->mm->exe_file (include/linux/mm_types.h)
+    "mm": ("task_struct", "mm"),
+    "exe_file": ("mm_struct", "exe_file"),
+    # sockets: file->private_data is the struct socket (include/linux/net.h); its sk is a
+    # struct sock (include/net/sock.h) that starts with struct sock_common, and for AF_UNIX
+    # is a struct unix_sock (include/net/af_unix.h)
+    "private_data": ("file", "private_data"),
+    "socket_sk": ("socket", "sk"),
+    "skc_family": ("sock", "__sk_common.skc_family"),
+    "skc_rcv_saddr": ("sock", "__sk_common.skc_rcv_saddr"),
+    "skc_daddr": ("sock", "__sk_common.skc_daddr"),
+    "skc_num": ("sock", "__sk_common.skc_num"),
+    "skc_dport": ("sock", "__sk_common.skc_dport"),
+    "sk_protocol": ("sock", "sk_protocol"),
+    "sk_type": ("sock", "sk_type"),
+    "unix_addr": ("unix_sock", "addr"),
+    "unix_addr_len": ("unix_address", "len"),
+    "unix_addr_name": ("unix_address", "name"),
+    "unix_peer": ("unix_sock", "peer"),
 }
 
 

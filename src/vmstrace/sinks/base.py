@@ -31,6 +31,7 @@ class TraceEvent:
     uid: int | None = None  # the thread's real and effective uid (task->cred)
     euid: int | None = None
     task_id: str | None = None  # "<start_time>:<tid>": unique even when tids are reused
+    exe: str | None = None  # the process's executable (read after execve, else inherited)
 
 
 @dataclass(frozen=True)
