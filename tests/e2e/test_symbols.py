@@ -28,7 +28,8 @@ pytestmark = pytest.mark.e2e
 def isf_file(tmp_path_factory):
     _, vmlinux = extract_vmlinux(fetch_default_kernel(cache_dir()))
     btf = Btf(ELFFile(io.BytesIO(vmlinux)).get_section_by_name(".BTF").data())
-    doc = isf_from_btf(btf, {s for s, _ in FIELDS.values()} | {"task_struct", "cred"})
+    structs = {s for s, _ in FIELDS.values()} | {"task_struct", "cred", "sock_common"}
+    doc = isf_from_btf(btf, structs)
     path = tmp_path_factory.mktemp("isf") / "debian-6.1.json"
     path.write_text(json.dumps(doc))
     return path

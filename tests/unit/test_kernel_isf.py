@@ -17,7 +17,7 @@ from vmstrace.kernel.fdwalk import FIELDS
 from vmstrace.kernel.isf import IsfError, layout_from_isf
 from vmstrace.kernel.layout import layout_from_btf
 
-STRUCTS = {s for s, _ in FIELDS.values()} | {"task_struct", "cred", "pcpu_hot"}
+STRUCTS = {s for s, _ in FIELDS.values()} | {"task_struct", "cred", "pcpu_hot", "sock_common"}
 
 
 def _btf(path):

@@ -70,7 +70,8 @@ class Isf:
         if kind == "array":
             return int(ref.get("count", 0)) * self.sizeof(ref.get("subtype", {}), depth + 1)
         if kind in ("struct", "union"):
-            return int(self._struct(str(ref.get("name"))).get("size", 0))
+            t = self.types.get(str(ref.get("name")))
+            return int(t.get("size", 0)) if isinstance(t, dict) else 0  # unknown: no size
         if kind == "enum":
             return 4
         return 0
