@@ -43,6 +43,7 @@ from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.kernel.isf import layout_from_isf
 from vmstrace.kernel.layout import KernelLayout, load_layout
+from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
 from vmstrace.trace.events import Mem, Syscall
@@ -215,7 +216,7 @@ class Decoder:
             comm=who.comm,
             cr3=normalize_cr3(who.cr3),
             nr=e.nr,
-            name=decode.syscall_name(e.abi, e.nr),
+            name=decode.call_name(call),
             abi=e.abi,
             args=args,
             ret=call.ret,
@@ -241,6 +242,19 @@ def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout 
         opts.warn(f"{err}; without BTF or --symbols FILE (a volatility3 ISF) calls are "
                   "attributed by address space (CR3) only, and every process is traced")
         return None
+
+
+def _use_kernel_names(opts: RunOptions, kernel: Path, cache: Path,
+                      layout: KernelLayout | None) -> None:
+    """Number the syscalls as the guest kernel does when its own image was read (BTF);
+    otherwise, or where the kernel cannot say, the project's tables name them."""
+    if layout is None or opts.symbols is not None:
+        decode.use_kernel_names(None)
+        return
+    found = kernel_syscall_names(kernel, cache)
+    if found.reason:
+        opts.warn(f"syscall names: {found.reason}; the project's tables name those calls")
+    decode.use_kernel_names(found.names)
 
 
 def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
@@ -279,7 +293,9 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
     spec = None
     if opts.trace:
-        spec = _capture_spec(opts, _kernel_layout(opts, kernel, cache))
+        layout = _kernel_layout(opts, kernel, cache)
+        _use_kernel_names(opts, kernel, cache, layout)
+        spec = _capture_spec(opts, layout)
     base = opts.initrd or build_default_initramfs(cache)
     overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
     initrd = concat_initrd(base, overlay, workdir / "initrd.img")

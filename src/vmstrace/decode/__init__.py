@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
-from . import compat_i386, fdpath, files, io, memory, net, process, signal, time  # noqa: F401
+from . import compat32, compat_i386, fdpath, files, io, memory, net, process, signal, time  # noqa: F401
 from .fmt import Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Template
 from .syscalls_i386 import NAMES as _I386_NAMES
@@ -23,7 +24,9 @@ from .syscalls_x86_64 import ROWS as _X86_64_ROWS
 
 __all__ = [
     "DecodeOptions",
+    "NameChange",
     "SyscallInfo",
+    "call_name",
     "capture_entries",
     "decode_args",
     "error_name",
@@ -32,6 +35,7 @@ __all__ = [
     "render_line",
     "syscall_name",
     "templated",
+    "use_kernel_names",
 ]
 
 
@@ -61,6 +65,50 @@ TABLES["i386"] = {
     for nr, name in _I386_NAMES.items()
 }
 _SPEC_ABI = {"x86_64": "64", "i386": "32"}
+_PROJECT = {abi: dict(table) for abi, table in TABLES.items()}  # before use_kernel_names
+
+
+@dataclass(frozen=True)
+class NameChange:
+    """A number the guest kernel names differently from (or beyond) the project's table."""
+
+    abi: str
+    nr: int
+    project: str | None  # None: the project's table has no such number
+    kernel: str
+
+
+def use_kernel_names(names: Mapping[str, Mapping[int, str]] | None) -> list[NameChange]:
+    """Name the numbers as the guest kernel does (vmstrace.kernel.syscall_names).
+
+    ``names`` is ``{abi: {nr: name}}`` for the numbers the kernel implements; every other
+    number keeps the project's row, and None (or ``{}``) restores the project's tables.  A
+    renamed number takes the argument count, classes and template of the name it now has,
+    so it still decodes when the project knows that name.  TABLES is updated in place, so
+    lookup(), syscall_name(), capture_entries() and the filters all see the same numbering.
+    """
+    for abi, table in TABLES.items():
+        table.clear()
+        table.update(_PROJECT[abi])
+    changes = []
+    for abi, kernel in (names or {}).items():
+        if abi not in TABLES:
+            continue
+        table = TABLES[abi]
+        by_name = {i.name: i for i in _PROJECT[abi].values()}
+        for nr, name in sorted(kernel.items()):
+            old = table.get(nr)
+            if old is not None and old.name == name:
+                continue
+            like = by_name.get(name) or _BY_NAME.get(name)
+            if like is not None:
+                nargs, classes = like.nargs, like.classes
+            else:
+                n, cls = compat_i386.I386_ONLY.get(name, (6, "")) if abi == "i386" else (6, "")
+                nargs, classes = n, frozenset(cls.split())
+            table[nr] = SyscallInfo(nr, name, nargs, classes)
+            changes.append(NameChange(abi, nr, None if old is None else old.name, name))
+    return changes
 
 
 def lookup(abi: str, nr: int) -> SyscallInfo | None:
@@ -73,8 +121,19 @@ def syscall_name(abi: str, nr: int) -> str:
     return info.name if info is not None else f"syscall_{nr & 0xFFFFFFFFFFFFFFFF:#x}"
 
 
+def call_name(call: Syscall) -> str:
+    """The name strace prints for this call: :func:`syscall_name`, except an i386
+    socketcall shows the call it multiplexes (``socket``) once its arguments were read."""
+    name = syscall_name(call.entry.abi, call.entry.nr)
+    if call.entry.abi == "i386" and name == "socketcall":
+        return compat32.socketcall_name(call) or name
+    return name
+
+
 def templated(abi: str = "x86_64") -> list[str]:
     """Names of the syscalls of ``abi`` that have a decoding template."""
+    if abi == "i386":
+        return sorted(i.name for i in TABLES[abi].values() if compat_i386.template(i.name))
     return sorted(i.name for i in TABLES.get(abi, {}).values() if i.name in TEMPLATES)
 
 
@@ -83,8 +142,7 @@ def _template(call: Syscall) -> tuple[SyscallInfo | None, Template | None]:
     if info is None:
         return info, None
     if call.entry.abi == "i386":
-        name = compat_i386.template_name(info.name)
-        return info, None if name is None else TEMPLATES.get(name)
+        return info, compat_i386.template(info.name)
     return info, TEMPLATES.get(info.name)
 
 
@@ -184,7 +242,7 @@ def format_return(call: Syscall, opts: DecodeOptions) -> str:
 def render_line(call: Syscall, opts: DecodeOptions | None = None) -> str:
     """``openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3`` (no pid prefix)."""
     opts = opts or DecodeOptions()
-    name = syscall_name(call.entry.abi, call.entry.nr)
+    name = call_name(call)
     return f"{name}({', '.join(decode_args(call, opts))}) = {format_return(call, opts)}"
 
 
@@ -193,8 +251,8 @@ def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
     out: list[SpecEntry] = []
     for abi in ("x86_64", "i386"):
         for nr, info in sorted(TABLES[abi].items()):
-            name = info.name if abi == "x86_64" else compat_i386.template_name(info.name)
-            tpl = TEMPLATES.get(name) if name is not None else None
+            tpl = (TEMPLATES.get(info.name) if abi == "x86_64"
+                   else compat_i386.template(info.name))
             if tpl is None:
                 continue
             for i, arg in enumerate(tpl.args):

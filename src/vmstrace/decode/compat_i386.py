@@ -5,13 +5,17 @@ takes the same arguments, so its count and strace classes come from the x86_64 r
 The calls below exist only on i386 (counts from the kernel's SYSCALL_DEFINEn /
 COMPAT_SYSCALL_DEFINEn, classes as strace's syscallent.h for i386).
 
-Templates render structs with x86_64 layouts; on i386 only templates whose arguments are
-integers, fds, flags, paths, byte buffers or string arrays (pointers read at 4 bytes by the
-plugin) print the same, so only those are used; every other i386 call prints raw
-arguments until it gets an i386 layout.
+An i386 call prints with its i386 template (``compat32``: 32-bit struct layouts and the
+i386-only calls) when it has one; else with the x86_64 template of its name when that one
+prints the same for a 32-bit caller (integers, fds, flags, paths, byte buffers, string
+arrays read with 4-byte pointers, and structs whose layout does not change); else its raw
+arguments.
 """
 
 from __future__ import annotations
+
+from . import compat32
+from .registry import TEMPLATES, Template
 
 I386_ONLY: dict[str, tuple[int, str]] = {
     "waitpid": (3, "process"),
@@ -64,6 +68,12 @@ ABI_NEUTRAL = frozenset({
     "getpgrp", "setsid", "brk", "munmap", "mprotect", "fsync", "fdatasync", "sync",
     "set_tid_address", "getrandom", "sched_yield", "alarm", "pause", "execve", "uname",
     "getuid", "getgid", "geteuid", "getegid", "setuid", "setgid", "chroot", "sethostname",
+    # structs laid out alike on both ABIs: linux_dirent64, rlimit64, sigset_t (8 bytes),
+    # sockaddr, int out-values, termios/winsize (ioctl), __kernel_timespec (*_time64)
+    "getdents64", "prlimit64", "rt_sigprocmask", "rt_sigpending", "rt_sigsuspend", "ioctl",
+    "fork", "vfork", "set_robust_list", "rseq", "madvise", "socket", "socketpair", "bind",
+    "connect", "listen", "accept4", "getsockname", "getpeername", "sendto", "recvfrom",
+    "shutdown", "setsockopt", "getsockopt",
 })
 
 # i386 names that print like an x86_64 template of another name.
@@ -72,6 +82,15 @@ ALIASES = {"getuid32": "getuid", "getgid32": "getgid", "geteuid32": "geteuid",
 
 
 def template_name(name: str) -> str | None:
-    """The template an i386 call of this name uses, or None (raw arguments)."""
+    """The x86_64 template an i386 call of this name uses, or None."""
     name = ALIASES.get(name, name)
     return name if name in ABI_NEUTRAL else None
+
+
+def template(name: str) -> Template | None:
+    """The template an i386 call of this name prints with, or None (raw arguments)."""
+    own = compat32.TEMPLATES32.get(name)
+    if own is not None:
+        return own
+    shared = template_name(name)
+    return None if shared is None else TEMPLATES.get(shared)

@@ -27,25 +27,33 @@ syscall("pwrite64", FD, WBUF(2), ULONG, LONG)
 # --- iovec arrays --------------------------------------------------------------------
 
 
-def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None) -> str:
+def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None,
+                word: int = 8) -> str:
     """``[{iov_base="hello", iov_len=5}, ...]`` from an ``iov`` capture of the array at addr.
 
     ``m.data`` is the raw ``struct iovec`` array; ``m.elems`` the element buffers.
     ``budget`` is how many bytes in total carry data (readv: the return value).
+    ``word`` is the size of iov_base and iov_len: 8, or 4 for an i386 caller.
     """
     if not addr:
         return "NULL"
-    if m is None or len(m.data) < 16 * min(count, 1):
+    size = 2 * word
+    if m is None or len(m.data) < size * min(count, 1):
         return ptr(addr)
     limit = c.opts.strsize
     out = []
-    n = min(count, len(m.data) // 16)
+    n = min(count, len(m.data) // size)
+    # the plugin reads no buffer for a NULL iov_base: find elements by their number
+    numbered = {e.index: e for e in m.elems if e.index != 0xFFFF}
     for k in range(n):
         if k >= limit:
             out.append("...")
             break
-        base, length = struct.unpack_from("<QQ", m.data, 16 * k)
-        elem = m.elems[k] if k < len(m.elems) else None
+        base, length = struct.unpack_from("<QQ" if word == 8 else "<II", m.data, size * k)
+        if numbered:
+            elem = numbered.get(k)
+        else:
+            elem = m.elems[k] if k < len(m.elems) else None
         shown = length if budget is None else max(0, min(length, budget))
         if budget is not None:
             budget -= shown

@@ -71,6 +71,11 @@ def stat(c: Ctx, d: bytes) -> str:
     (st_mode,) = struct.unpack_from("<I", d, 24)
     (st_rdev,) = struct.unpack_from("<Q", d, 40)
     (st_size,) = struct.unpack_from("<q", d, 48)
+    return stat_text(c, st_mode, st_rdev, st_size)
+
+
+def stat_text(c: Ctx, st_mode: int, st_rdev: int, st_size: int) -> str:
+    """The abbreviated form of any stat layout (x86-64 here, i386 in compat32)."""
     kind = st_mode & fs.S_IFMT
     if kind in (0o20000, 0o60000):  # character / block device: the device number matters
         tail = f"st_rdev={makedev(st_rdev)}"
@@ -125,10 +130,16 @@ SIGACTION_SIZE = 32
 
 def sigaction(c: Ctx, d: bytes) -> str:
     handler, sa_flags, restorer, mask = struct.unpack_from("<QQQQ", d)
+    return sigaction_text(c, handler, sa_flags, restorer, mask)
+
+
+def sigaction_text(c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int,
+                   nsig: int = signals.NSIG) -> str:
+    """Any sigaction layout's fields (x86-64 here, i386 in compat32), as strace prints."""
     h = signals.HANDLERS.get(handler) if not c.opts.raw else None
     parts = [
         f"sa_handler={h if h is not None else ptr(handler)}",
-        f"sa_mask={sigset_bits(mask)}",
+        f"sa_mask={sigset_bits(mask, nsig)}",
         f"sa_flags={flags(sa_flags, signals.SA_FLAGS, c.opts)}",
     ]
     if sa_flags & signals.SA_RESTORER:

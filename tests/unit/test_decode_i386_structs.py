@@ -1,0 +1,334 @@
+"""i386 calls whose arguments are structures: exact lines, as strace 6.1 prints them for
+a 32-bit tracee (reference: `strace -f` of guest/programs/probe32-structs.c and of small
+`gcc -m32 -static` programs on an x86_64 host)."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vmstrace import decode
+from vmstrace.decode import TABLES, DecodeOptions, compat32, decode_args_strict, render_line
+from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
+
+WHO = TaskInfo(task=1, cr3=0, pid=9, tid=9)
+NR = {info.name: nr for nr, info in TABLES["i386"].items()}
+AT_FDCWD = 0xFFFFFF9C
+STK = 0xFFAA4AB0
+
+
+def neg(n: int) -> int:
+    return n & 0xFFFFFFFF
+
+
+def call(name: str, args, ret, entry=None, exit_=None) -> Syscall:
+    """An i386 call; memory given as bytes is read at address 0x1000 * (index + 1)."""
+    def mems(spec, at_exit):
+        return {i: m if isinstance(m, Mem) else Mem(0x1000 * (i + 1), m, at_exit=at_exit)
+                for i, m in (spec or {}).items()}
+
+    a = tuple(args) + (0,) * (6 - len(args))
+    nr = NR[name]
+    e = RawEntry(0, 0, "i386", Insn.SYSENTER, 0xF7F00000, 0, nr, a, WHO, mems(entry, False))
+    x = None if ret is None else RawExit(1, 0, "i386", Insn.SYSEXIT, 0, ret & 0xFFFFFFFF, nr,
+                                         WHO, mems(exit_, True))
+    return Syscall(e, x)
+
+
+def stat64_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
+    b = bytearray(96)
+    struct.pack_into("<I", b, 16, mode)
+    struct.pack_into("<Q", b, 32, rdev)
+    struct.pack_into("<q", b, 44, size)
+    return bytes(b)
+
+
+def stat32_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
+    b = bytearray(64)
+    struct.pack_into("<H", b, 8, mode)
+    struct.pack_into("<II", b, 16, rdev, size)
+    return bytes(b)
+
+
+def iov32(*items: tuple[int, int]) -> bytes:
+    return b"".join(struct.pack("<II", base, ln) for base, ln in items)
+
+
+def dirent64(name: bytes) -> bytes:
+    reclen = (19 + len(name) + 1 + 7) & ~7
+    return struct.pack("<QqHB", 1, 0, reclen, 4) + name.ljust(reclen - 19, b"\0")
+
+
+def user_desc(entry: int, base: int, limit: int, bits: int) -> bytes:
+    return struct.pack("<IIII", entry, base, limit, bits)
+
+
+TLS_BITS = 0x51  # seg_32bit, limit_in_pages, useable
+USR1, USR2 = 1 << 9, 1 << 11
+DEVNULL = 0x103  # makedev(1, 3)
+
+CASES = [
+    # --- file status (struct stat64, struct stat) ---
+    ("fstat64", [3, 0x1000], 0, None, {1: stat64_buf(0o100644, 12)},
+     "fstat64(3, {st_mode=S_IFREG|0644, st_size=12, ...}) = 0"),
+    ("stat64", [0x1000, 0x2000], 0, {0: b"/tmp/s32d/f\0"}, {1: stat64_buf(0o100644, 12)},
+     'stat64("/tmp/s32d/f", {st_mode=S_IFREG|0644, st_size=12, ...}) = 0'),
+    ("lstat64", [0x1000, STK], neg(-2), {0: b"/nonexistent32\0"}, None,
+     'lstat64("/nonexistent32", 0xffaa4ab0) = -1 ENOENT (No such file or directory)'),
+    ("fstatat64", [AT_FDCWD, 0x2000, 0x3000, 0], 0, {1: b"/dev/null\0"},
+     {2: stat64_buf(0o20666, rdev=DEVNULL)},
+     'fstatat64(AT_FDCWD, "/dev/null", {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), '
+     "...}, 0) = 0"),
+    ("stat", [0x1000, 0x2000], 0, {0: b"/dev/null\0"}, {1: stat32_buf(0o20666, rdev=DEVNULL)},
+     'stat("/dev/null", {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}) = 0'),
+    ("fstat", [1, 0x2000], 0, None, {1: stat32_buf(0o100644, 0)},
+     "fstat(1, {st_mode=S_IFREG|0644, st_size=0, ...}) = 0"),
+    ("fstat64", [3, 0x1000], 0, None, {1: stat64_buf(0o100644)[:40]},
+     "fstat64(3, 0x1000) = 0"),  # short read: the address
+    # --- _llseek: two offset halves, the result through a pointer ---
+    ("_llseek", [3, 0, 6, 0x4000, 0], 0, None, {3: struct.pack("<q", 6)},
+     "_llseek(3, 6, [6], SEEK_SET) = 0"),
+    ("_llseek", [99, 1, 2, 0xFFB54F18, 2], neg(-9), None, None,
+     "_llseek(99, 4294967298, 0xffb54f18, SEEK_END) = -1 EBADF (Bad file descriptor)"),
+    ("_llseek", [4, 0xFFFFFFFF, 0xFFFFFFFE, 0xFFB54F18, 1], neg(-22), None, None,
+     "_llseek(4, -2, 0xffb54f18, SEEK_CUR) = -1 EINVAL (Invalid argument)"),
+    # --- mmap2: the last argument counts pages; 32-bit addresses returned ---
+    ("mmap2", [0, 4096, 1, 2, 3, 0], 0xF7F33000, None, None,
+     "mmap2(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0) = 0xf7f33000"),
+    ("mmap2", [0, 4096, 1, 2, 3, 1], 0xF7F32000, None, None,
+     "mmap2(NULL, 4096, PROT_READ, MAP_PRIVATE, 3, 0x1000) = 0xf7f32000"),
+    ("brk", [0], 0x989B000, None, None, "brk(NULL) = 0x989b000"),
+    # --- struct iovec with 4-byte fields ---
+    ("writev", [3, 0x1000, 2], 12,
+     {1: Mem(0x1000, iov32((0x5000, 6), (0x6000, 6)),
+             elems=(Mem(0x5000, b"hello ", index=0), Mem(0x6000, b"world\n", index=1)))},
+     None,
+     'writev(3, [{iov_base="hello ", iov_len=6}, {iov_base="world\\n", iov_len=6}], 2) = 12'),
+    ("readv", [3, 0x1000, 2], 6, None,
+     {1: Mem(0x1000, iov32((0x5000, 3), (0x6000, 10)), at_exit=True,
+             elems=(Mem(0x5000, b"wor", index=0), Mem(0x6000, b"ld\n", index=1)))},
+     'readv(3, [{iov_base="wor", iov_len=3}, {iov_base="ld\\n", iov_len=10}], 2) = 6'),
+    # a NULL base has no buffer read: the next element keeps its own
+    ("writev", [1, 0x1000, 2], 3,
+     {1: Mem(0x1000, iov32((0, 0), (0x5000, 3)), elems=(Mem(0x5000, b"abc", index=1),))},
+     None, 'writev(1, [{iov_base=NULL, iov_len=0}, {iov_base="abc", iov_len=3}], 2) = 3'),
+    ("writev", [1, 0x1000, 2], 3,
+     {1: Mem(0x1000, iov32((0x10, 3), (0, 0)), elems=(Mem(0x10, b"", fault=True, index=0),))},
+     None, "writev(1, [{iov_base=0x10, iov_len=3}, {iov_base=NULL, iov_len=0}], 2) = 3"),
+    ("preadv", [3, 0x1000, 1, 6, 0], 2, None,
+     {1: Mem(0x1000, iov32((0x5000, 8)), elems=(Mem(0x5000, b"ab", index=0),))},
+     'preadv(3, [{iov_base="ab", iov_len=8}], 1, 6) = 2'),
+    # --- directory entries (linux_dirent64 is the same on i386; linux_dirent is not) ---
+    ("getdents64", [3, 0x80ED480, 1024], 72, None,
+     {1: dirent64(b".") + dirent64(b"..") + dirent64(b"f")},
+     "getdents64(3, 0x80ed480 /* 3 entries */, 1024) = 72"),
+    ("getdents", [3, 0x80ED480, 4096], 48, None,
+     {1: b"".join(struct.pack("<IIH", k, 0, 16) + n.ljust(6, b"\0")
+                  for k, n in ((1, b"."), (2, b".."), (3, b"f")))},
+     "getdents(3, 0x80ed480 /* 3 entries */, 4096) = 48"),
+    # --- fcntl64, fcntl: struct flock64 / flock ---
+    ("fcntl64", [3, 3], 1, None, None, "fcntl64(3, F_GETFL) = 0x1 (flags O_WRONLY)"),
+    ("fcntl64", [3, 2, 1], 0, None, None, "fcntl64(3, F_SETFD, FD_CLOEXEC) = 0"),
+    ("fcntl64", [4, 1030, 10], 11, None, None, "fcntl64(4, F_DUPFD_CLOEXEC, 10) = 11"),
+    ("fcntl64", [4, 12, 0x3000], 0, None, {2: struct.pack("<hhqqi", 2, 0, 0, 0, 0)},
+     "fcntl64(4, F_GETLK64, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, "
+     "l_pid=0}) = 0"),
+    ("fcntl64", [4, 13, 0x3000], 0, {2: struct.pack("<hhqqi", 1, 0, 4294967296, 10, 0)},
+     None,
+     "fcntl64(4, F_SETLK64, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=4294967296, "
+     "l_len=10, l_pid=0}) = 0"),
+    ("fcntl", [4, 6, 0x3000], 0, {2: struct.pack("<hhiii", 0, 1, -5, 0, 0)}, None,
+     "fcntl(4, F_SETLK, {l_type=F_RDLCK, l_whence=SEEK_CUR, l_start=-5, l_len=0, "
+     "l_pid=0}) = 0"),
+    ("fcntl", [4, 3], 0, None, None, "fcntl(4, F_GETFL) = 0 (flags O_RDONLY)"),
+    ("fcntl64", [4, 12, 0x3000], neg(-9), None, None,
+     "fcntl64(4, F_GETLK64, 0x3000) = -1 EBADF (Bad file descriptor)"),
+    # --- ioctl (int out-values have one layout) ---
+    ("ioctl", [3, 0x541B, 0x3000], 0, None, {2: struct.pack("<i", 5)},
+     "ioctl(3, FIONREAD, [5]) = 0"),
+    # --- time: 32-bit timespec / timeval; *_time64 take the 64-bit one ---
+    ("clock_gettime", [1, 0x1000], 0, None, {1: struct.pack("<iI", 4683, 710863619)},
+     "clock_gettime(CLOCK_MONOTONIC, {tv_sec=4683, tv_nsec=710863619}) = 0"),
+    ("clock_gettime64", [0, 0x1000], 0, None, {1: struct.pack("<qq", 1795660128, 344692779)},
+     "clock_gettime64(CLOCK_REALTIME, {tv_sec=1795660128, tv_nsec=344692779}) = 0"),
+    ("clock_getres", [1, 0x1000], 0, None, {1: struct.pack("<iI", 0, 1)},
+     "clock_getres(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=1}) = 0"),
+    ("nanosleep", [0x1000, 0], 0, {0: struct.pack("<iI", 0, 1000000)}, None,
+     "nanosleep({tv_sec=0, tv_nsec=1000000}, NULL) = 0"),
+    ("nanosleep", [0x1000, 0xFFB55028], neg(-22), {0: struct.pack("<iI", 0, 0xFFFFFFFF)}, None,
+     "nanosleep({tv_sec=0, tv_nsec=4294967295}, 0xffb55028) = -1 EINVAL (Invalid argument)"),
+    ("nanosleep", [0x1000, 0], neg(-22), {0: struct.pack("<iI", -1, 5)}, None,
+     "nanosleep({tv_sec=-1, tv_nsec=5}, NULL) = -1 EINVAL (Invalid argument)"),
+    ("nanosleep", [0x1000, 0x2000], neg(-4), {0: struct.pack("<iI", 5, 0)},
+     {1: struct.pack("<iI", 4, 999)},
+     "nanosleep({tv_sec=5, tv_nsec=0}, {tv_sec=4, tv_nsec=999}) = -1 EINTR "
+     "(Interrupted system call)"),
+    ("clock_nanosleep", [1, 0, 0x1000, 0], 0, {2: struct.pack("<iI", 0, 5000)}, None,
+     "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=5000}, NULL) = 0"),
+    ("gettimeofday", [0x1000, 0], 0, None, {0: struct.pack("<iI", 1795660128, 345887)},
+     "gettimeofday({tv_sec=1795660128, tv_usec=345887}, NULL) = 0"),
+    ("gettimeofday", [0, 0], 0, None, None, "gettimeofday(NULL, NULL) = 0"),
+    ("settimeofday", [0x1000, 0], neg(-22), {0: struct.pack("<iI", 5, 0xFFFFFFFF)}, None,
+     "settimeofday({tv_sec=5, tv_usec=4294967295}, NULL) = -1 EINVAL (Invalid argument)"),
+    ("time", [0x1000], 1795660141, None, {0: struct.pack("<i", 1795660141)},
+     "time([1795660141 /* 2026-11-26T02:29:01+0000 */]) = 1795660141 "
+     "(2026-11-26T02:29:01+0000)"),
+    # --- uname: new_utsname is the same; olduname is printed raw by strace ---
+    ("uname", [0x1000], 0, None, {0: b"Linux".ljust(65, b"\0") + b"vm".ljust(65 * 5, b"\0")},
+     'uname({sysname="Linux", nodename="vm", ...}) = 0'),
+    ("olduname", [0x80ED2E0], 0, None, None, "olduname(0x80ed2e0) = 0"),
+    # --- signals: struct sigaction with 4-byte handler/flags/restorer ---
+    ("rt_sigaction", [10, 0x1000, 0x2000, 8], 0,
+     {1: struct.pack("<IIIQ", 1, 0x10000000, 0, USR2)}, {2: struct.pack("<IIIQ", 0, 0, 0, 0)},
+     "rt_sigaction(SIGUSR1, {sa_handler=SIG_IGN, sa_mask=[USR2], sa_flags=SA_RESTART}, "
+     "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0"),
+    ("rt_sigaction", [10, 0x1000, 0x2000, 8], 0,
+     {1: struct.pack("<IIIQ", 0x8049000, 0x14000000, 0x8049010, (1 << 64) - 1)},
+     {2: struct.pack("<IIIQ", 0, 0, 0, 0)},
+     "rt_sigaction(SIGUSR1, {sa_handler=0x8049000, sa_mask=~[], "
+     "sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x8049010}, "
+     "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0"),
+    ("rt_sigaction", [10, 0, 0x2000, 8], 0, None,
+     {2: struct.pack("<IIIQ", 0x8049000, 0x14000000, 0x8049010,
+                     ((1 << 64) - 1) & ~(1 << 8) & ~(1 << 18))},
+     "rt_sigaction(SIGUSR1, NULL, {sa_handler=0x8049000, sa_mask=~[KILL STOP], "
+     "sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x8049010}, 8) = 0"),
+    ("rt_sigprocmask", [0, 0x1000, 0x2000, 8], 0, {1: struct.pack("<Q", USR1)},
+     {2: struct.pack("<Q", 0)}, "rt_sigprocmask(SIG_BLOCK, [USR1], [], 8) = 0"),
+    ("rt_sigprocmask", [2, 0x1000, 0, 8], 0, {1: struct.pack("<Q", (1 << 64) - 1)}, None,
+     "rt_sigprocmask(SIG_SETMASK, ~[], NULL, 8) = 0"),
+    ("sigaction", [12, 0x1000, 0x2000], 0, {1: struct.pack("<IIII", 1, USR1, 0x10000000, 0)},
+     {2: bytes(16)},
+     "sigaction(SIGUSR2, {sa_handler=SIG_IGN, sa_mask=[USR1], sa_flags=SA_RESTART}, "
+     "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}) = 0"),
+    ("sigprocmask", [0, 0x1000, 0x2000], 0, {1: struct.pack("<I", USR1)},
+     {2: struct.pack("<I", 0)}, "sigprocmask(SIG_BLOCK, [USR1], []) = 0"),
+    # --- socketcall: printed as the call it multiplexes ---
+    ("socketcall", [1, 0x1000], 5, {1: struct.pack("<III", 1, 1, 0)}, None,
+     "socket(AF_UNIX, SOCK_STREAM, 0) = 5"),
+    ("socketcall", [1, 0x1000], 3, {1: struct.pack("<III", 2, 1, 6)}, None,
+     "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3"),
+    ("socketcall", [4, 0x1000], neg(-9), {1: struct.pack("<II", 99, 1)}, None,
+     "listen(99, 1) = -1 EBADF (Bad file descriptor)"),
+    ("socketcall", [13, 0x1000], 0, {1: struct.pack("<II", 5, 0)}, None,
+     "shutdown(5, SHUT_RD) = 0"),
+    ("socketcall", [99, 0xFFB54F48], neg(-22), None, None,
+     "socketcall(99, 0xffb54f48) = -1 EINVAL (Invalid argument)"),
+    ("socketcall", [1, 0], neg(-14), None, None,
+     "socketcall(SYS_SOCKET, NULL) = -1 EFAULT (Bad address)"),
+    ("socketcall", [4, 0x1000], neg(-14), {1: Mem(0x1000, b"", fault=True)}, None,
+     "socketcall(SYS_LISTEN, 0x1000) = -1 EFAULT (Bad address)"),
+    # the inner call's own pointers are not read (strace shows the sockaddr, the data)
+    ("socketcall", [2, 0x1000], 0, {1: struct.pack("<III", 5, 0xFFB54F60, 110)}, None,
+     "bind(5, 0xffb54f60, 110) = 0"),
+    ("socketcall", [11, 0x1000], neg(-107), {1: struct.pack("<6I", 5, 0x80B0000, 2, 0, 0, 0)},
+     None, "sendto(5, 0x80b0000, 2, 0, NULL, 0) = -1 ENOTCONN "
+     "(Transport endpoint is not connected)"),
+    ("socketcall", [9, 0x1000], 2, {1: struct.pack("<4I", 5, 0x80B0000, 2, 0x40)}, None,
+     "send(5, 0x80b0000, 2, MSG_DONTWAIT) = 2"),
+    # --- limits: struct rlimit with 4-byte fields; rlimit64 is shared ---
+    ("ugetrlimit", [3, 0x1000], 0, None, {1: struct.pack("<II", 8192 * 1024, 0xFFFFFFFF)},
+     "ugetrlimit(RLIMIT_STACK, {rlim_cur=8192*1024, rlim_max=RLIM_INFINITY}) = 0"),
+    ("getrlimit", [9, 0x1000], 0, None, {1: struct.pack("<II", 0x7FFFFFFF, 0x7FFFFFFF)},
+     "getrlimit(RLIMIT_AS, {rlim_cur=2147483647, rlim_max=2147483647}) = 0"),
+    ("setrlimit", [4, 0x1000], 0, {1: struct.pack("<II", 0, 0)}, None,
+     "setrlimit(RLIMIT_CORE, {rlim_cur=0, rlim_max=0}) = 0"),
+    ("prlimit64", [0, 4, 0, 0x1000], 0, None, {3: struct.pack("<QQ", 0, 0)},
+     "prlimit64(0, RLIMIT_CORE, NULL, {rlim_cur=0, rlim_max=0}) = 0"),
+    # --- set_thread_area / get_thread_area: struct user_desc ---
+    ("set_thread_area", [0x1000], 0, {0: user_desc(0xFFFFFFFF, 0x989B380, 0xFFFFF, TLS_BITS)},
+     {0: user_desc(12, 0x989B380, 0xFFFFF, TLS_BITS)},
+     "set_thread_area({entry_number=-1, base_addr=0x989b380, limit=0x0fffff, seg_32bit=1, "
+     "contents=0, read_exec_only=0, limit_in_pages=1, seg_not_present=0, useable=1}) = 0 "
+     "(entry_number=12)"),
+    ("set_thread_area", [0x1000], neg(-22),
+     {0: user_desc(135184372, 0x809DE6E, 0x80E9000, 0)}, None,
+     "set_thread_area({entry_number=135184372, base_addr=0x809de6e, limit=0x80e9000, "
+     "seg_32bit=0, contents=0, read_exec_only=0, limit_in_pages=0, seg_not_present=0, "
+     "useable=0}) = -1 EINVAL (Invalid argument)"),
+    ("set_thread_area", [0], neg(-14), None, None,
+     "set_thread_area(NULL) = -1 EFAULT (Bad address)"),
+    ("get_thread_area", [0x1000], 0, {0: user_desc(12, 0, 0, 0)},
+     {0: user_desc(12, 0x91B9380, 0xFFFFF, TLS_BITS)},
+     "get_thread_area({entry_number=12, base_addr=0x91b9380, limit=0x0fffff, seg_32bit=1, "
+     "contents=0, read_exec_only=0, limit_in_pages=1, seg_not_present=0, useable=1}) = 0"),
+    ("get_thread_area", [0x1000], neg(-22), {0: user_desc(135184372, 0, 0, 0)}, None,
+     "get_thread_area({entry_number=135184372, ...}) = -1 EINVAL (Invalid argument)"),
+    # --- wait: int status; struct rusage with 32-bit timevals ---
+    ("waitpid", [neg(-1), 0x1000, 0], 30735, None, {1: struct.pack("<i", 3 << 8)},
+     "waitpid(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0) = 30735"),
+    ("waitpid", [neg(-1), 0, 1], neg(-10), None, None,
+     "waitpid(-1, NULL, WNOHANG) = -1 ECHILD (No child processes)"),
+    ("wait4", [neg(-1), 0x1000, 0, 0x2000], 30736, None,
+     {1: struct.pack("<i", 0), 3: struct.pack("<iIiI", 0, 42, 0, 0) + bytes(56)},
+     "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, {ru_utime={tv_sec=0, "
+     "tv_usec=42}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 30736"),
+    ("wait4", [neg(-1), 0, 1, 0xFFA04450], neg(-10), None, None,
+     "wait4(-1, NULL, WNOHANG, 0xffa04450) = -1 ECHILD (No child processes)"),
+]
+
+
+@pytest.mark.parametrize("name, args, ret, entry, exit_, line", CASES,
+                         ids=[f"{c[0]}-{k}" for k, c in enumerate(CASES)])
+def test_line(name, args, ret, entry, exit_, line):
+    assert render_line(call(name, args, ret, entry, exit_)) == line
+
+
+def test_socketcall_json_name_is_the_inner_call():
+    c = call("socketcall", [1, 0x1000], 5, {1: struct.pack("<III", 1, 1, 0)})
+    assert decode.call_name(c) == "socket"
+    assert decode.call_name(call("socketcall", [1, 0], -14)) == "socketcall"
+
+
+@pytest.mark.parametrize("name, arg, cap", [
+    ("stat64", 1, ("buf", "exit", "c96")),
+    ("fstatat64", 2, ("buf", "exit", "c96")),
+    ("_llseek", 3, ("buf", "exit", "c8")),
+    ("writev", 1, ("iov", "entry", "a2")),
+    ("readv", 1, ("iov", "exit", "a2")),
+    ("clock_gettime", 1, ("buf", "exit", "c8")),
+    ("clock_gettime64", 1, ("buf", "exit", "c16")),
+    ("rt_sigaction", 1, ("buf", "entry", "c20")),
+    ("rt_sigaction", 2, ("buf", "exit", "c20")),
+    ("socketcall", 1, ("buf", "entry", "c24")),
+    ("set_thread_area", 0, ("buf", "exit", "c16")),
+    ("ugetrlimit", 1, ("buf", "exit", "c8")),
+    ("wait4", 3, ("buf", "exit", "c16")),
+])
+def test_i386_captures(name, arg, cap):
+    entries = decode.capture_entries(DecodeOptions())
+    got = {(c.kind, c.when, c.size) for abi, nr, a, c in entries
+           if abi == "32" and nr == NR[name] and a == arg}
+    assert cap in got
+
+
+def test_every_i386_template_names_an_i386_call():
+    assert set(compat32.TEMPLATES32) <= set(NR)
+
+
+U32 = 0xFFFFFFFF
+leaf = st.builds(Mem, addr=st.integers(0, U32), data=st.binary(max_size=120),
+                 fault=st.booleans(), truncated=st.booleans(), at_exit=st.booleans(),
+                 index=st.sampled_from([0, 1, 2, 0xFFFF]))
+mem = st.builds(Mem, addr=st.integers(0, U32), data=st.binary(max_size=200),
+                fault=st.booleans(), truncated=st.booleans(),
+                elems=st.lists(leaf, max_size=4).map(tuple))
+mems = st.dictionaries(st.integers(0, 5), mem, max_size=6)
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(name=st.sampled_from(sorted(compat32.TEMPLATES32)),
+       args=st.lists(st.one_of(st.sampled_from([0, 1, 2, 12, 13, U32]), st.integers(0, U32)),
+                     min_size=6, max_size=6),
+       ret=st.one_of(st.none(), st.integers(-4095, 4096), st.integers(0, U32)),
+       entry=mems, exit_=mems, strsize=st.integers(0, 64), raw=st.booleans())
+def test_i386_templates_never_raise(name, args, ret, entry, exit_, strsize, raw):
+    c = call(name, args, ret, entry, exit_)
+    opts = DecodeOptions(strsize=strsize, raw=raw)
+    out = decode_args_strict(c, opts)
+    assert all(isinstance(a, str) for a in out)
+    assert decode.format_return(c, opts)
+    assert decode.call_name(c)
