@@ -70,6 +70,9 @@ def main() -> None:
               help="Seconds the guest may take to boot.")
 @click.option("--timeout", type=float, default=None, help="Stop the guest after this many seconds.")
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
+@click.option("--buffer-mb", type=click.IntRange(1, 4096), default=96, show_default=True,
+              help="How far (MB of capture records) the guest may run ahead of the decoder "
+                   "before it waits; the trace stays lossless either way.")
 @click.option("--symbols", type=click.Path(path_type=Path),
               help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
                    "kernel, used instead of its BTF.")
@@ -108,7 +111,7 @@ def main() -> None:
 def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_all: bool,
         memory: int, smp: int, cpu: str, kernel: Path | None, kernel_line: str | None,
         initrd: Path | None, strsize: int, boot_timeout: float, timeout: float | None,
-        no_trace: bool, symbols: Path | None, decode_fds: bool, show_tree: bool,
+        no_trace: bool, buffer_mb: int, symbols: Path | None, decode_fds: bool, show_tree: bool,
         qualifiers: tuple[str, ...], successful: bool, failed: bool,
         pids: tuple[int, ...], comms: tuple[str, ...], xlat: str, timestamps: int,
         durations: bool, summary_only: bool, summary_too: bool, cmd: tuple[str, ...]) -> None:
@@ -133,6 +136,7 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
                 memory_mb=memory, smp=smp, cpu=cpu, trace_all=trace_all, trace=not no_trace,
                 strsize=strsize, boot_timeout=boot_timeout, timeout=timeout,
                 filter=filt, raw=xlat == "raw", decode_fds=decode_fds, symbols=symbols,
+                buffer_mb=buffer_mb,
             )
             text_out: TextIO = sys.stderr
             if output:

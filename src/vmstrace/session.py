@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vmstrace import decode
+from vmstrace.capture.drain import PipeDrain
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.spec import render_spec
@@ -84,6 +85,7 @@ class RunOptions:
     filter: CallFilter = field(default_factory=CallFilter)  # -e trace/status, -p, --comm
     raw: bool = False  # -X raw: constants as numbers
     decode_fds: bool = False  # -y: file descriptors with what they refer to
+    buffer_mb: int = 96  # how far the guest may run ahead of the decoder (capture/drain.py)
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
@@ -400,7 +402,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     stream_error: Exception | None = None
     interrupted = False
     try:
-        with os.fdopen(rec_r, "rb", buffering=1 << 20) as stream:
+        with PipeDrain(rec_r, opts.buffer_mb << 20) as stream:
             if plugin is not None:
                 try:
                     reader = RecordReader(stream, decode_task)

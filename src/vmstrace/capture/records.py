@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Protocol
 
 from vmstrace.errors import VmstraceError
 from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
@@ -36,6 +36,12 @@ CHUNK = 1 << 20
 
 # Decodes the task bytes (the spec's task fields, in order) into a TaskInfo.
 TaskDecoder = Callable[[bytes, int, int, bool], TaskInfo]
+
+
+class Readable(Protocol):
+    """A binary stream: a file, a BufferedReader, or capture.drain.PipeDrain."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 class StreamError(VmstraceError):
@@ -86,7 +92,7 @@ def parse_blobs(buf: bytes, off: int, end: int, count: int) -> dict[int, Mem]:
 class RecordReader:
     """Iterates the events of one record stream.  ``delivered`` counts records read."""
 
-    def __init__(self, stream: BinaryIO, task_decoder: TaskDecoder = raw_task_decoder):
+    def __init__(self, stream: Readable, task_decoder: TaskDecoder = raw_task_decoder):
         self._stream = stream
         self._decode_task = task_decoder
         self.delivered = 0
