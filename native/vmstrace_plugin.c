@@ -111,6 +111,8 @@ typedef struct {
     uint8_t insn;
     uint8_t abi;
     uint8_t retry_mask; /* args whose entry read faulted and should be re-read at exit */
+    uint8_t task_ok;
+    uint8_t task_bytes[]; /* the entry's task block, reused for the exit record */
 } Pending;
 
 /* Register handles, looked up by name once (the same on every vCPU). */
@@ -123,9 +125,21 @@ static const char *const reg_names[R_COUNT] = {
     "r8", "r9", "r10", "cs", "cr3", "k_gs_base", "cr4",
 };
 
+/* A vCPU's cache of task blocks, by task_struct address: reading the task fields is a
+ * page walk per field, and a thread makes many calls between the rare events that change
+ * them (execve, prctl, set*id, a process exit that reparents: the spec's `task_refresh`
+ * calls), which bump a global epoch that empties every cache. */
+#define TASK_CACHE 64
+typedef struct {
+    uint64_t task, ident, epoch;
+    uint8_t ok;
+    uint8_t bytes[MAX_TASK_FIELDS * 64];
+} TaskCacheEntry;
+
 typedef struct {
     GByteArray *out;     /* pending records of this vCPU */
     bool fault_seen;     /* a blob of the capture in progress faulted */
+    TaskCacheEntry *tcache;
     GByteArray *scratch; /* register and memory reads */
     uint64_t last_flush_ns;
     unsigned int index;
@@ -145,6 +159,8 @@ static struct {
     uint32_t task_bytes;
     bool have_fdw;
     uint32_t fdw[FDW_COUNT];
+    bool task_refresh[2][MAX_NR]; /* calls after which cached task blocks are stale */
+    uint64_t task_epoch;          /* bumped (atomically) after such a call */
     CallSpec spec[2][MAX_NR];
     struct qemu_plugin_register *regs[R_COUNT];
     bool regs_found;
@@ -428,6 +444,38 @@ static uint64_t task_ident(Vcpu *v, size_t task_off)
         memcpy(&ident, v->out->data + task_off, n);
     }
     return ident;
+}
+
+/* put_task_fields through the vCPU's cache: a hit costs one read (the tid, which tells a
+ * reused task_struct apart) instead of one per field. */
+static uint8_t put_task_fields_cached(Vcpu *v, uint64_t task, uint8_t abi, uint64_t nr)
+{
+    uint64_t epoch = __atomic_load_n(&g.task_epoch, __ATOMIC_ACQUIRE);
+    const TaskField *f0 = g.n_task_fields ? &g.task_fields[0] : NULL;
+    TaskCacheEntry *c = &v->tcache[(task >> 6) % TASK_CACHE];
+    uint64_t tid = 0;
+    if (task && f0 && f0->ptr_off < 0 && g.task_bytes <= sizeof(c->bytes) &&
+        c->task == task && c->epoch == epoch && c->ok &&
+        kmem(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8) && tid == c->ident) {
+        size_t off = reserve(v, g.task_bytes);
+        memcpy(v->out->data + off, c->bytes, g.task_bytes);
+        return 1;
+    }
+    if (nr < MAX_NR && g.task_refresh[abi][nr] && (abi == ABI_64 ? (nr == 60 || nr == 231)
+                                                                 : (nr == 1 || nr == 252))) {
+        /* a process exit reparents its children: their parent pid changes */
+        __atomic_add_fetch(&g.task_epoch, 1, __ATOMIC_RELEASE);
+    }
+    size_t off = v->out->len;
+    uint8_t ok = put_task_fields(v, task);
+    if (task && ok && g.task_bytes <= sizeof(c->bytes)) {
+        c->task = task;
+        c->epoch = epoch;
+        c->ok = ok;
+        memcpy(c->bytes, v->out->data + off, g.task_bytes);
+        c->ident = task_ident(v, off);
+    }
+    return ok;
 }
 
 /* ---- memory captures ------------------------------------------------------------------- */
@@ -986,8 +1034,9 @@ static void on_entry(unsigned int vcpu_index, void *udata)
 
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_entry));
     size_t task_off = v->out->len;
-    uint8_t task_ok = put_task_fields(v, p.task);
+    uint8_t task_ok = put_task_fields_cached(v, p.task, abi, p.nr);
     p.ident = task_ident(v, task_off);
+    p.task_ok = task_ok;
     pad8(v);
     uint32_t budget = MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;
@@ -1014,14 +1063,17 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     e->insn = insn;
     e->task_ok = task_ok;
     e->nblobs = nblobs;
+    uint8_t task_copy[MAX_TASK_FIELDS * 64];
+    memcpy(task_copy, v->out->data + task_off, g.task_bytes); /* before a flush reuses it */
     finish_record(v, start, VMST_REC_ENTRY);
 
     if (abi == ABI_64 ? (p.nr == 60 || p.nr == 231) : (p.nr == 1 || p.nr == 252)) {
         return; /* exit, exit_group: never return, so nothing to pair */
     }
     uint64_t key = thread_key(p.task, p.cr3, p.sp);
-    Pending *copy = g_new(Pending, 1);
+    Pending *copy = g_malloc(sizeof(Pending) + g.task_bytes);
     *copy = p;
+    memcpy(copy->task_bytes, task_copy, g.task_bytes);
     g_mutex_lock(&g.pending_lock);
     /* A thread that re-enters without an exit (exit_group, a lost exit) replaces its entry. */
     g_hash_table_insert(g.pending, (gpointer)(uintptr_t)key, copy);
@@ -1063,9 +1115,21 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         return; /* an interrupt or exception return, or a new thread's first return */
     }
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
-    size_t task_off = v->out->len;
-    uint8_t task_ok = put_task_fields(v, task);
-    if (task && task_ident(v, task_off) != p->ident) {
+    /* The exit's task block is the entry's (the same thread; what changed in between,
+     * such as comm after execve, Python takes from the next entry): reading only the tid
+     * here saves a page walk per field on every exit. */
+    size_t task_off = reserve(v, g.task_bytes);
+    memcpy(v->out->data + task_off, p->task_bytes, g.task_bytes);
+    uint8_t task_ok = p->task_ok;
+    bool reused = false;
+    if (task && g.n_task_fields > 0 && g.task_fields[0].ptr_off < 0) {
+        const TaskField *f0 = &g.task_fields[0];
+        uint64_t tid = 0;
+        if (kmem(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8)) {
+            reused = tid != p->ident;
+        }
+    }
+    if (reused) {
         /* The task_struct was freed and reused: a thread that died inside a call, and a
          * new thread's first return.  Not this entry's exit. */
         g_byte_array_set_size(v->out, start);
@@ -1078,6 +1142,9 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     int64_t ret = (int64_t)reg(v, R_RAX);
     if (p->abi == ABI_32) {
         ret = (int32_t)(uint32_t)ret;
+    }
+    if (p->nr < MAX_NR && g.task_refresh[p->abi][p->nr]) {
+        __atomic_add_fetch(&g.task_epoch, 1, __ATOMIC_RELEASE); /* its task fields changed */
     }
     pad8(v);
     uint32_t budget = MAX_RECORD_BLOBS;
@@ -1093,6 +1160,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
                                                     &budget, &faulted));
         }
     }
+    uint64_t handler_sig = 0; /* rdi: the handler's first argument, the signal number */
     /* Returning somewhere else than after the syscall instruction (execve and rt_sigreturn
      * aside): a signal handler was entered, and the call's own result is in the signal
      * frame the kernel pushed (arch/x86/kernel/signal_64.c); or the call is being restarted
@@ -1102,6 +1170,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp,
                  VMST_SIGFRAME_BYTES, VMST_SIGFRAME_BYTES, false, &budget);
         nblobs++;
+        handler_sig = reg(v, R_RDI);
     }
     struct vmst_exit *x = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
     x->cr3 = cr3;
@@ -1111,7 +1180,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     x->nr = p->nr;
     x->sp = user_sp;
     x->user_pc = user_pc;
-    x->rdi = reg(v, R_RDI);
+    x->rdi = handler_sig;
     x->abi = p->abi;
     x->insn = insn;
     x->task_ok = task_ok;
@@ -1276,6 +1345,23 @@ static bool load_spec(const char *path)
             t->len = (uint32_t)y;
             t->ptr_off = deref ? (int32_t)z : -1;
             g.task_bytes += (uint32_t)y;
+        } else if (strncmp(line, "task_refresh ", 13) == 0) {
+            char *rest = line + 13, *end;
+            unsigned long which = strtoul(rest, &end, 10);
+            if (which != 64 && which != 32) {
+                goto bad;
+            }
+            for (rest = end; *rest && *rest != '\n';) {
+                unsigned long n = strtoul(rest, &end, 10);
+                if (end == rest || n >= MAX_NR) {
+                    goto bad;
+                }
+                g.task_refresh[which == 32][n] = true;
+                rest = end;
+                while (*rest == ' ') {
+                    rest++;
+                }
+            }
         } else if (strncmp(line, "fdwalk ", 7) == 0) {
             int found = 0;
             for (char *tok = strtok(line + 7, " \n"); tok; tok = strtok(NULL, " \n")) {
@@ -1451,6 +1537,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     for (unsigned int i = 0; i < g.n_vcpus; i++) {
         g.vcpus[i].out = g_byte_array_sized_new(g.batch + 4096);
         g.vcpus[i].scratch = g_byte_array_sized_new(PAGE);
+        g.vcpus[i].tcache = g_new0(TaskCacheEntry, TASK_CACHE);
         g.vcpus[i].index = i;
     }
     g.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);

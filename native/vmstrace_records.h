@@ -79,7 +79,8 @@ struct vmst_entry {
 struct vmst_exit {
     uint64_t cr3, task, pc, ret, nr, sp;
     uint64_t user_pc; /* where the thread resumes in user mode */
-    uint64_t rdi;     /* rdi at the return: a signal handler's first argument, the signal */
+    uint64_t rdi;     /* when a signal frame follows: rdi, the handler's first argument (the
+                       * signal number); 0 otherwise */
     uint8_t abi;
     uint8_t insn;
     uint8_t task_ok;

@@ -46,7 +46,13 @@ from vmstrace.kernel.isf import layout_from_isf
 from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
-from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
+from vmstrace.trace.attribution import (
+    ProcessTree,
+    decode_task,
+    normalize_cr3,
+    task_id,
+    task_refresh_lines,
+)
 from vmstrace.trace.events import Mem, Syscall
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import NO_RETURN, Pairer
@@ -267,7 +273,7 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
             raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
         opts.trace_all = True
         return render_spec(None, decode.capture_entries(dopts))
-    extra = []
+    extra = task_refresh_lines()
     if opts.decode_fds:
         if not layout.fdwalk:
             raise VmstraceError(

@@ -111,3 +111,24 @@ class ProcessTree:
         ret = call.ret
         if call.entry.nr in FORKS[call.entry.abi] and ret is not None and ret > 0:
             self.pids.add(ret)  # a thread's tid joins too; harmless, it shares the tgid
+
+
+# Calls after which a thread's task fields (comm, uids, parent) may have changed: the
+# plugin then drops the task blocks it cached (native/vmstrace_plugin.c, task_refresh).
+REFRESHING_CALLS = frozenset({
+    "execve", "execveat", "prctl", "setuid", "setgid", "setreuid", "setregid", "setresuid",
+    "setresgid", "setfsuid", "setfsgid", "setuid32", "setgid32", "setreuid32", "setregid32",
+    "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "capset", "exit", "exit_group",
+})
+
+
+def task_refresh_lines() -> list[str]:
+    """The capture spec's `task_refresh` lines, one per ABI, from the syscall tables."""
+    from vmstrace.decode import TABLES
+
+    lines = []
+    for abi, tag in (("x86_64", "64"), ("i386", "32")):
+        nrs = sorted(nr for nr, info in TABLES[abi].items()
+                     if info.name in REFRESHING_CALLS and nr < 1024)
+        lines.append(f"task_refresh {tag} " + " ".join(map(str, nrs)))
+    return lines
