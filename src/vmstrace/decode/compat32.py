@@ -14,15 +14,15 @@ import datetime
 import struct
 from dataclasses import replace
 
-from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
+from ..capture.spec import MAX_BYTES, Capture, fixed
 from ..trace.events import Syscall
 
 # files and memory register the fcntl, mmap and mremap templates reused below
 from . import files, io, memory, net, process, signal, time  # noqa: F401
 from .args import DIRFD, FD, FLAGS, IN, INT, OUT, PATH, PTR, RBUF, SKIP, ULONG, WBUF, XLAT
 from .consts import fs, proc, signals
-from .fmt import Ctx, DecodeOptions, hexnum, ptr, s32, u32, xlat
-from .registry import TEMPLATES, Arg, Captures, RetRender, Template
+from .fmt import Ctx, hexnum, ptr, s32, u32, xlat
+from .registry import TEMPLATES, Arg, RetRender, Template
 from .structs import sigaction_text, sigset_bits, stat_text
 
 TEMPLATES32: dict[str, Template] = {}
@@ -197,15 +197,6 @@ syscall32("mremap", *TEMPLATES["mremap"].args, ret=ret_hex32)
 # --- vectored I/O (struct iovec: 4-byte iov_base and iov_len) -------------------------
 
 
-def _iov_caps(when: When) -> Captures:
-    # the plugin reads an i386 caller's iovec array with 4-byte fields
-    def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
-        cap = min(max(opts.strsize, 1), MAX_ELEMS)
-        return (Capture("iov", when, "a2", cap, min(opts.strsize, MAX_BYTES)),)
-
-    return captures
-
-
 def _writev(c: Ctx, i: int) -> str:
     return io.iovec_array(c, c.a(i), c.mem(i), s32(c.a(2)), None, word=4)
 
@@ -216,8 +207,8 @@ def _readv(c: Ctx, i: int) -> str:
     return io.iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret, word=4)
 
 
-WIOV = Arg(_writev, _iov_caps("entry"))
-RIOV = Arg(_readv, _iov_caps("exit"))
+WIOV = Arg(_writev, io.iov_caps("entry"))  # i386 arrays: 4-byte fields
+RIOV = Arg(_readv, io.iov_caps("exit"))
 syscall32("readv", FD, RIOV, INT)
 syscall32("writev", FD, WIOV, INT)
 # preadv(fd, iov, vlen, pos_l, pos_h); pread64(fd, buf, count, pos_lo, pos_hi)

@@ -16,7 +16,7 @@ from .consts import ioctl as ioc
 from .consts import net, proc
 from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, quote, s32, s64, u32
 from .registry import Arg, Captures, RetRender, syscall
-from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, sigset, timespec, timeval
+from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, sigset, timespec, timespec_in, timeval
 
 syscall("read", FD, RBUF(), ULONG)
 syscall("write", FD, WBUF(2), ULONG)
@@ -64,7 +64,7 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
     return "[" + ", ".join(out) + "]"
 
 
-def _iov_caps(when: When) -> Captures:
+def iov_caps(when: When) -> Captures:
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         cap = min(max(opts.strsize, 1), MAX_ELEMS)
         return (Capture("iov", when, "a2", cap, min(opts.strsize, MAX_BYTES)),)
@@ -82,8 +82,8 @@ def _readv(c: Ctx, i: int) -> str:
     return iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret)
 
 
-WIOV = Arg(_writev, _iov_caps("entry"))
-RIOV = Arg(_readv, _iov_caps("exit"))
+WIOV = Arg(_writev, iov_caps("entry"))
+RIOV = Arg(_readv, iov_caps("exit"))
 
 syscall("readv", FD, RIOV, INT)
 syscall("writev", FD, WIOV, INT)
@@ -176,15 +176,6 @@ def _ppoll_ret(c: Ctx) -> str:
     return f"{c.ret} ({', '.join(parts)})" if parts else str(c.ret)
 
 
-def _timespec_entry(c: Ctx, i: int) -> str:
-    if not c.a(i):
-        return "NULL"
-    m = c.entry_mem(i)
-    if m is None or len(m.data) < TIMESPEC_SIZE:
-        return ptr(c.a(i))
-    return timespec(c, m.data)
-
-
 def _sigset_entry(c: Ctx, i: int) -> str:
     if not c.a(i):
         return "NULL"
@@ -195,7 +186,7 @@ def _sigset_entry(c: Ctx, i: int) -> str:
 
 
 TS_ENTRY_EXIT = Arg(
-    _timespec_entry, lambda opts: (fixed(TIMESPEC_SIZE, "entry"), fixed(TIMESPEC_SIZE, "exit"))
+    timespec_in, lambda opts: (fixed(TIMESPEC_SIZE, "entry"), fixed(TIMESPEC_SIZE, "exit"))
 )
 SIGSET_ENTRY = Arg(_sigset_entry, lambda opts: (fixed(8, "entry"),))
 syscall("ppoll", POLLFDS, ULONG, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_ret)

@@ -19,7 +19,7 @@ from .structs import (
     UTSNAME_SIZE,
     rlimit,
     signame,
-    timespec,
+    timespec_in,
     timeval,
     utsname,
     wait_status,
@@ -363,7 +363,7 @@ def _futex(c: Ctx) -> list[str]:
     op = u32(c.a(1))
     cmd = op & proc.FUTEX_CMD_MASK & 0xFFFFFFFF
     uaddr, val = ptr(c.a(0)), str(u32(c.a(2)))
-    timeout = _timeout(c, 3)
+    timeout = timespec_in(c, 3)
     head = [uaddr, _futex_op(op, c)]
     uaddr2, val2, val3 = ptr(c.a(4)), str(u32(c.a(3))), hexnum(u32(c.a(5)))
     if cmd == 0:  # WAIT
@@ -389,13 +389,6 @@ def _futex(c: Ctx) -> list[str]:
     return head + [val, hexnum(c.a(3)), uaddr2, val3]
 
 
-def _timeout(c: Ctx, i: int) -> str:
-    if not c.a(i):
-        return "NULL"
-    m = c.entry_mem(i)
-    if m is None or len(m.data) < TIMESPEC_SIZE:
-        return ptr(c.a(i))
-    return timespec(c, m.data)
 
 
 syscall(

@@ -204,3 +204,13 @@ def utsname(c: Ctx, d: bytes) -> str:
 
 def u64_list(c: Ctx, d: bytes) -> str:
     return f"[{hexnum(int.from_bytes(d[:8], 'little'))}]"
+
+
+def timespec_in(c: Ctx, i: int) -> str:
+    """An input ``struct timespec`` (a timeout) read at entry; its address if unreadable."""
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < TIMESPEC_SIZE:
+        return ptr(c.a(i))
+    return timespec(c, m.data)

@@ -269,11 +269,12 @@ def load_layout(bzimage_path: Path | str, cache_dir: Path | str) -> KernelLayout
         pass  # missing or stale cache entry: derive it again
     image = read_bzimage(path)
     layout = layout_from_vmlinux(decompress(image), version=image.version, sha256=digest, path=path)
-    _write_atomic(cached, json.dumps(layout.to_json(), indent=1) + "\n")
+    write_atomic(cached, json.dumps(layout.to_json(), indent=1) + "\n")
     return layout
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once (a cache entry is never half written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:

@@ -28,9 +28,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +39,7 @@ from elftools.elf.elffile import ELFFile
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import KernelError
 from vmstrace.kernel.kallsyms import Kallsyms, find_kallsyms
+from vmstrace.kernel.layout import write_atomic
 from vmstrace.kernel.syscall_entries import ENTRY_NAMES, SHARED
 from vmstrace.kernel.x86switch import switch_cases
 
@@ -252,13 +251,6 @@ def kernel_syscall_names(bzimage: Path | str, cache_dir: Path | str) -> KernelSy
 def _write_atomic(path: Path, text: str) -> None:
     """Write the cache entry; a read-only cache only costs the next run a second of work."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        write_atomic(path, text)
     except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        os.unlink(tmp)
+        pass
