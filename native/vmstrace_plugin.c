@@ -82,7 +82,8 @@ enum fdw {
     FDW_I_SB, FDW_S_MAGIC, FDW_MNT_ROOT, FDW_MOUNT_MNT, FDW_MNT_PARENT, FDW_MNT_MOUNTPOINT,
     FDW_MM, FDW_EXE_FILE, FDW_PRIVATE_DATA, FDW_SOCKET_SK, FDW_SKC_FAMILY, FDW_SKC_RCV_SADDR,
     FDW_SKC_DADDR, FDW_SKC_NUM, FDW_SKC_DPORT, FDW_SK_PROTOCOL, FDW_SK_TYPE, FDW_UNIX_ADDR,
-    FDW_UNIX_ADDR_LEN, FDW_UNIX_ADDR_NAME, FDW_UNIX_PEER,
+    FDW_UNIX_ADDR_LEN, FDW_UNIX_ADDR_NAME, FDW_UNIX_PEER, FDW_SKC_V6_DADDR,
+    FDW_SKC_V6_RCV_SADDR,
     FDW_COUNT
 };
 static const char *const fdw_names[FDW_COUNT] = {
@@ -91,7 +92,7 @@ static const char *const fdw_names[FDW_COUNT] = {
     "mnt_root", "mount_mnt", "mnt_parent", "mnt_mountpoint",
     "mm", "exe_file", "private_data", "socket_sk", "skc_family", "skc_rcv_saddr",
     "skc_daddr", "skc_num", "skc_dport", "sk_protocol", "sk_type", "unix_addr",
-    "unix_addr_len", "unix_addr_name", "unix_peer",
+    "unix_addr_len", "unix_addr_name", "unix_peer", "skc_v6_daddr", "skc_v6_rcv_saddr",
 };
 
 typedef struct {
@@ -647,7 +648,8 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
  * to the root, crossing mount points.  For a socket (sockfs), 32 more bytes follow the
  * names: u16 family, u16 type, u16 protocol, u16 local port, u16 remote port (network
  * order), u16 unix path length, u32 local addr, u32 remote addr, u64 peer socket (unix),
- * then the unix path bytes (sockaddr_un.sun_path, at most 108).
+ * then the unix path bytes (sockaddr_un.sun_path, at most 108), or for AF_INET6 the
+ * 16-byte local and remote addresses.
  */
 static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
 {
@@ -722,7 +724,12 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
         kmem(v, sk + o[FDW_SKC_DPORT], d + 8, 2);
         kmem(v, sk + o[FDW_SKC_RCV_SADDR], d + 12, 4);
         kmem(v, sk + o[FDW_SKC_DADDR], d + 16, 4);
-        if (d[0] == 1 /* AF_UNIX */) {
+        if (d[0] == 10 /* AF_INET6 */) {
+            /* the 16-byte local and remote addresses follow the block */
+            kmem(v, sk + o[FDW_SKC_V6_RCV_SADDR], d + 32, 16);
+            kmem(v, sk + o[FDW_SKC_V6_DADDR], d + 48, 16);
+            pos += 32;
+        } else if (d[0] == 1 /* AF_UNIX */) {
             k64(v, sk + o[FDW_UNIX_PEER], &peer);
             memcpy(d + 20, &peer, 8);
             if (k64(v, sk + o[FDW_UNIX_ADDR], &addr) &&

@@ -67,7 +67,10 @@ def sock(family, stype, proto, lport, rport, laddr, raddr, path=b""):
     (sock(1, 2, 0, 0, 0, (0,) * 4, (0,) * 4, b"\0abstract"), 'UNIX-DGRAM:[77,"@abstract"]'),
     (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4), "UNIX-STREAM:[77]"),
     (sock(16, 3, 0, 0, 0, (0,) * 4, (0,) * 4), "NETLINK:[77]"),
-    (sock(10, 1, 6, 1, 2, (0,) * 4, (0,) * 4), "TCPv6:[77]"),
+    (sock(10, 1, 6, 0, 0, (0,) * 4, (0,) * 4), "TCPv6:[77]"),
+    (sock(10, 1, 6, 4321, 5000, (0,) * 4, (0,) * 4, bytes(15) + b"\1" + bytes(15) + b"\1"),
+     "TCPv6:[[::1]:4321->[::1]:5000]"),
+    (sock(10, 2, 17, 53, 0, (0,) * 4, (0,) * 4, bytes(32)), "UDPv6:[[::]:53]"),
     (Mem(0, HEADER.pack(77, 0, SOCKFS_MAGIC, 0, 0)), "socket:[77]"),
 ])
 def test_socket_descriptions(m, text):

@@ -5,6 +5,7 @@ file table (native/vmstrace_plugin.c, capture_fd), e.g. ``3</etc/hostname>``,
 
 from __future__ import annotations
 
+import ipaddress
 import struct
 
 from ..capture.spec import Capture
@@ -98,8 +99,16 @@ def _socket(ino: int, d: bytes) -> str:
         if lport:
             return f"{name}:[{_ipv4(laddr, lport)}]"
         return f"{name}:[{ino}]"
-    if family == 10:  # AF_INET6: addresses not read yet
-        return f"{IP_PROTOCOLS.get(proto, 'INET')}v6:[{ino}]"
+    if family == 10:  # AF_INET6: the two addresses follow
+        name = IP_PROTOCOLS.get(proto, "INET") + "v6"
+        v6 = d[SOCKET.size : SOCKET.size + 32]
+        if len(v6) < 32:
+            return f"{name}:[{ino}]"
+        local = f"[{ipaddress.IPv6Address(v6[:16]).compressed}]:{lport}"
+        remote = f"[{ipaddress.IPv6Address(v6[16:]).compressed}]:{rport}"
+        if rport or any(v6[16:]):
+            return f"{name}:[{local}->{remote}]"
+        return f"{name}:[{local}]" if lport else f"{name}:[{ino}]"
     if family == 1:  # AF_UNIX
         kind = f"UNIX-{SOCK_TYPES.get(stype, str(stype))}"
         path = d[SOCKET.size : SOCKET.size + min(ulen, 108)]

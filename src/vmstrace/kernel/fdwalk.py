@@ -54,6 +54,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "unix_addr_len": ("unix_address", "len"),
     "unix_addr_name": ("unix_address", "name"),
     "unix_peer": ("unix_sock", "peer"),
+    "skc_v6_daddr": ("sock", "__sk_common.skc_v6_daddr"),
+    "skc_v6_rcv_saddr": ("sock", "__sk_common.skc_v6_rcv_saddr"),
 }
 
 

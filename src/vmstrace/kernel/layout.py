@@ -38,7 +38,7 @@ from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import BtfLookupError, CorruptKernelImage, LayoutError, NoBTF
 from vmstrace.kernel.fdwalk import fdwalk_from_btf
 
-SCHEMA = 4  # bump when KernelLayout's fields or their meaning change
+SCHEMA = 5  # bump when KernelLayout's fields or their meaning change
 TASK_COMM_LEN = 16  # include/linux/sched.h
 PERCPU_SECTION = ".data..percpu"
 
