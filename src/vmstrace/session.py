@@ -397,7 +397,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
         daemon=True))
     for t in threads:
         t.start()
-    watchdog = threading.Thread(target=_watchdog, args=(proc, status, opts), daemon=True)
+    watchdog = threading.Thread(target=_watchdog, args=(proc, status, opts, cfg.ram_file),
+                                daemon=True)
     watchdog.start()
 
     pairer = Pairer()
@@ -475,12 +476,17 @@ def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
     return shown
 
 
-def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptions) -> None:
+def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptions,
+              ram_file: Path | None = None) -> None:
     if not status.ready.wait(opts.boot_timeout):
         if proc.poll() is None:
             status.killed_for = "boot"
             proc.kill()
         return
+    if ram_file is not None:
+        # QEMU and the plugin have the RAM file open and mapped by now: unlinking it keeps
+        # their mappings and leaves nothing in /dev/shm even if vmstrace is killed -9.
+        ram_file.unlink(missing_ok=True)
     if opts.timeout is not None:
         try:
             proc.wait(opts.timeout)
