@@ -53,7 +53,7 @@ from vmstrace.trace.attribution import (
     task_id,
     task_refresh_lines,
 )
-from vmstrace.trace.events import Mem, Syscall
+from vmstrace.trace.events import Mem, Syscall, frozen_new
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import NO_RETURN, Pairer
 
@@ -214,7 +214,8 @@ class Decoder:
             args = tuple(hex(a) for a in e.args)
             ret_text = f"{call.ret} /* decoder error: {type(err).__name__} */"
             error = None
-        return TraceEvent(
+        return frozen_new(
+            TraceEvent,
             ts=e.ts,
             ts_exit=None if x is None else x.ts,
             vcpu=e.vcpu,

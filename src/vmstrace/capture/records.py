@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from vmstrace.errors import VmstraceError
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
+from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo, frozen_new
 
 MAGIC = b"VMSTRACE"
 VERSION = 1
@@ -168,17 +168,18 @@ class RecordReader:
             off += ENTRY.size
             who = self._decode_task(buf[off : off + self.task_bytes], task, cr3, bool(task_ok))
             off += self._task_span
-            return RawEntry(
-                ts,
-                vcpu,
-                ABIS[abi & 1],
-                _INSNS[insn] if insn in _INSNS else Insn(insn),
-                pc,
-                sp,
-                nr,
-                (a0, a1, a2, a3, a4, a5),
-                who,
-                parse_blobs(buf, off, end, nblobs) if nblobs else {},
+            return frozen_new(
+                RawEntry,
+                ts=ts,
+                vcpu=vcpu,
+                abi=ABIS[abi & 1],
+                insn=_INSNS[insn] if insn in _INSNS else Insn(insn),
+                pc=pc,
+                sp=sp,
+                nr=nr,
+                args=(a0, a1, a2, a3, a4, a5),
+                who=who,
+                mem=parse_blobs(buf, off, end, nblobs) if nblobs else {},
             )
         if rtype == REC_EXIT:
             if end - off < EXIT.size:
@@ -188,19 +189,20 @@ class RecordReader:
             off += EXIT.size
             who = self._decode_task(buf[off : off + self.task_bytes], task, cr3, bool(task_ok))
             off += self._task_span
-            return RawExit(
-                ts,
-                vcpu,
-                ABIS[abi & 1],
-                _INSNS[insn] if insn in _INSNS else Insn(insn),
-                pc,
-                ret,
-                nr,
-                who,
-                parse_blobs(buf, off, end, nblobs) if nblobs else {},
-                sp,
-                user_pc,
-                rdi,
+            return frozen_new(
+                RawExit,
+                ts=ts,
+                vcpu=vcpu,
+                abi=ABIS[abi & 1],
+                insn=_INSNS[insn] if insn in _INSNS else Insn(insn),
+                pc=pc,
+                ret=ret,
+                nr=nr,
+                who=who,
+                mem=parse_blobs(buf, off, end, nblobs) if nblobs else {},
+                sp=sp,
+                user_pc=user_pc,
+                rdi=rdi,
             )
         if rtype == REC_STATS:
             if end - off < STATS.size:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any, TypeVar
 
 # The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
 # where rax and rip sit in it (decode/siginfo.py has the layout).
@@ -17,6 +18,25 @@ FRAME_RIP = 176
 ERESTARTSYS = 512
 ERESTART_RESTARTBLOCK = 516
 NR_RESTART_SYSCALL = 219
+
+
+_T = TypeVar("_T")
+
+
+def frozen_new(cls: type[_T], **fields: Any) -> _T:
+    """An instance of the frozen dataclass ``cls`` with exactly ``fields`` (all of them).
+
+    The hot path (the record reader, the decoder) builds hundreds of thousands of events a
+    second; a frozen dataclass's generated ``__init__`` sets each field through
+    ``object.__setattr__``, which costs ~9x more than filling the instance dict at once.
+    The result is the same object (equality, immutability, repr); callers must pass every
+    field (no defaults are applied here).
+    """
+    if len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__} needs all of its fields, got {sorted(fields)}")
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
 
 
 class Insn(IntEnum):
