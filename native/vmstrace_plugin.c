@@ -161,6 +161,9 @@ static struct {
     bool have_fdw;
     uint32_t fdw[FDW_COUNT];
     bool task_refresh[2][MAX_NR]; /* calls after which cached task blocks are stale */
+    bool noreturn[2][MAX_NR];     /* calls that never return (exit, exit_group) */
+    bool resumes_elsewhere[2][MAX_NR]; /* calls that return to another place by design
+                                        * (execve, rt_sigreturn): no signal frame check */
     uint64_t task_epoch;          /* bumped (atomically) after such a call */
     CallSpec spec[2][MAX_NR];
     struct qemu_plugin_register *regs[R_COUNT];
@@ -449,7 +452,7 @@ static uint64_t task_ident(Vcpu *v, size_t task_off)
 
 /* put_task_fields through the vCPU's cache: a hit costs one read (the tid, which tells a
  * reused task_struct apart) instead of one per field. */
-static uint8_t put_task_fields_cached(Vcpu *v, uint64_t task, uint8_t abi, uint64_t nr)
+static uint8_t put_task_fields_cached(Vcpu *v, uint64_t task)
 {
     uint64_t epoch = __atomic_load_n(&g.task_epoch, __ATOMIC_ACQUIRE);
     const TaskField *f0 = g.n_task_fields ? &g.task_fields[0] : NULL;
@@ -461,11 +464,6 @@ static uint8_t put_task_fields_cached(Vcpu *v, uint64_t task, uint8_t abi, uint6
         size_t off = reserve(v, g.task_bytes);
         memcpy(v->out->data + off, c->bytes, g.task_bytes);
         return 1;
-    }
-    if (nr < MAX_NR && g.task_refresh[abi][nr] && (abi == ABI_64 ? (nr == 60 || nr == 231)
-                                                                 : (nr == 1 || nr == 252))) {
-        /* a process exit reparents its children: their parent pid changes */
-        __atomic_add_fetch(&g.task_epoch, 1, __ATOMIC_RELEASE);
     }
     size_t off = v->out->len;
     uint8_t ok = put_task_fields(v, task);
@@ -1041,7 +1039,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
 
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_entry));
     size_t task_off = v->out->len;
-    uint8_t task_ok = put_task_fields_cached(v, p.task, abi, p.nr);
+    uint8_t task_ok = put_task_fields_cached(v, p.task);
     p.ident = task_ident(v, task_off);
     p.task_ok = task_ok;
     pad8(v);
@@ -1074,8 +1072,12 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     memcpy(task_copy, v->out->data + task_off, g.task_bytes); /* before a flush reuses it */
     finish_record(v, start, VMST_REC_ENTRY);
 
-    if (abi == ABI_64 ? (p.nr == 60 || p.nr == 231) : (p.nr == 1 || p.nr == 252)) {
-        return; /* exit, exit_group: never return, so nothing to pair */
+    if (p.nr < MAX_NR && g.noreturn[abi][p.nr]) {
+        if (g.task_refresh[abi][p.nr]) {
+            /* a process exit reparents its children: their parent pid changes */
+            __atomic_add_fetch(&g.task_epoch, 1, __ATOMIC_RELEASE);
+        }
+        return; /* never returns, so nothing to pair */
     }
     uint64_t key = thread_key(p.task, p.cr3, p.sp);
     Pending *copy = g_malloc(sizeof(Pending) + g.task_bytes);
@@ -1168,12 +1170,12 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         }
     }
     uint64_t handler_sig = 0; /* rdi: the handler's first argument, the signal number */
-    /* Returning somewhere else than after the syscall instruction (execve and rt_sigreturn
-     * aside): a signal handler was entered, and the call's own result is in the signal
+    /* Returning somewhere else than after the syscall instruction (calls that do so by
+     * design aside): a signal handler was entered, and the call's own result is in the signal
      * frame the kernel pushed (arch/x86/kernel/signal_64.c); or the call is being restarted
      * (the kernel rewound rip onto the instruction).  Hand the frame to Python. */
     if (p->abi == ABI_64 && p->insn == VMST_INSN_SYSCALL && user_pc != p->pc + 2 &&
-        user_pc != p->pc && p->nr != 59 && p->nr != 322 && p->nr != 15) {
+        user_pc != p->pc && p->nr < MAX_NR && !g.resumes_elsewhere[ABI_64][p->nr]) {
         put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp,
                  VMST_SIGFRAME_BYTES, VMST_SIGFRAME_BYTES, false, &budget);
         nblobs++;
@@ -1318,6 +1320,21 @@ static bool parse_size(const char *s, Capture *c)
     return false;
 }
 
+/* The call set a `NAME ABI nr...` spec line fills, or NULL if the line is another kind. */
+static bool (*call_set(const char *line))[MAX_NR]
+{
+    if (strncmp(line, "task_refresh ", 13) == 0) {
+        return g.task_refresh;
+    }
+    if (strncmp(line, "noreturn ", 9) == 0) {
+        return g.noreturn;
+    }
+    if (strncmp(line, "resumes_elsewhere ", 18) == 0) {
+        return g.resumes_elsewhere;
+    }
+    return NULL;
+}
+
 static bool load_spec(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -1352,8 +1369,9 @@ static bool load_spec(const char *path)
             t->len = (uint32_t)y;
             t->ptr_off = deref ? (int32_t)z : -1;
             g.task_bytes += (uint32_t)y;
-        } else if (strncmp(line, "task_refresh ", 13) == 0) {
-            char *rest = line + 13, *end;
+        } else if (call_set(line) != NULL) {
+            bool(*set)[MAX_NR] = call_set(line);
+            char *rest = strchr(line, ' ') + 1, *end;
             unsigned long which = strtoul(rest, &end, 10);
             if (which != 64 && which != 32) {
                 goto bad;
@@ -1363,7 +1381,7 @@ static bool load_spec(const char *path)
                 if (end == rest || n >= MAX_NR) {
                     goto bad;
                 }
-                g.task_refresh[which == 32][n] = true;
+                set[which == 32][n] = true;
                 rest = end;
                 while (*rest == ' ') {
                     rest++;

@@ -18,18 +18,22 @@ if command -v qemu-system-x86_64 >/dev/null 2>&1; then
     [ "${v:-0}" -ge 10 ] && qemu_ok=1
 fi
 
-if [ "$qemu_ok" = 0 ] || [ ${#need_pkgs[@]} -gt 0 ]; then
-    if [ "$qemu_ok" = 0 ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        echo "setup: enabling bookworm-backports (for QEMU 10)"
-        $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null <<'SRC'
+# bookworm-backports carries QEMU 10 and the 6.12 guest kernel the tests also boot.
+if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "setup: enabling bookworm-backports (QEMU 10, the 6.12 guest kernel)"
+    $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null <<'SRC'
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-    fi
-    echo "setup: apt-get install ${need_pkgs[*]} $([ "$qemu_ok" = 0 ] && echo qemu-system-x86)"
+fi
+have_lists=0
+ls /var/lib/apt/lists/*bookworm-backports*Packages* >/dev/null 2>&1 && have_lists=1
+
+if [ "$qemu_ok" = 0 ] || [ ${#need_pkgs[@]} -gt 0 ] || [ "$have_lists" = 0 ]; then
+    echo "setup: apt-get update; install ${need_pkgs[*]} $([ "$qemu_ok" = 0 ] && echo qemu-system-x86)"
     $SUDO apt-get update -q >/dev/null
     export DEBIAN_FRONTEND=noninteractive
     if [ ${#need_pkgs[@]} -gt 0 ]; then

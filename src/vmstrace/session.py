@@ -48,14 +48,14 @@ from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import (
     ProcessTree,
+    call_class_lines,
     decode_task,
     normalize_cr3,
     task_id,
-    task_refresh_lines,
 )
 from vmstrace.trace.events import Mem, Syscall, frozen_new
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
-from vmstrace.trace.pairing import NO_RETURN, Pairer
+from vmstrace.trace.pairing import Pairer
 
 F_SETPIPE_SZ = 1031
 RT_SIGRETURN = 15  # x86_64
@@ -273,8 +273,8 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
         if opts.decode_fds:
             raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
         opts.trace_all = True
-        return render_spec(None, decode.capture_entries(dopts))
-    extra = task_refresh_lines()
+        return render_spec(None, decode.capture_entries(dopts), call_class_lines())
+    extra = call_class_lines()
     if opts.decode_fds:
         if not layout.fdwalk:
             raise VmstraceError(
@@ -470,7 +470,7 @@ def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
             text = format_siginfo(parsed.siginfo, call.exit.rdi)
             for sink in sinks:
                 sink.note(who.tid, f"--- {text} ---", who.comm)
-    if call.entry.nr in NO_RETURN[call.entry.abi] and call.entry.nr in (231, 252):
+    if decode.syscall_name(call.entry.abi, call.entry.nr) == "exit_group":
         code = call.entry.args[0] & 0xFF
         for sink in sinks:
             sink.note(who.tid, f"+++ exited with {code} +++", who.comm)

@@ -231,3 +231,13 @@ def test_frozen_new_builds_the_same_immutable_object():
         fast.nr = 5  # type: ignore[misc]
     with pytest.raises(TypeError):
         frozen_new(RawEntry, ts=1)
+
+
+def test_call_classes_for_the_plugin_come_from_the_tables():
+    from vmstrace.trace.attribution import call_class_lines
+
+    lines = call_class_lines()
+    assert "noreturn 64 60 231" in lines and "noreturn 32 1 252" in lines
+    assert "resumes_elsewhere 64 15 59 322" in lines
+    refresh64 = next(x for x in lines if x.startswith("task_refresh 64 "))
+    assert {"59", "105", "157", "231"} <= set(refresh64.split()[2:])

@@ -16,7 +16,15 @@ from .consts import ioctl as ioc
 from .consts import net, proc
 from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, quote, s32, s64, u32
 from .registry import Arg, Captures, RetRender, syscall
-from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, sigset, timespec, timespec_in, timeval
+from .structs import (
+    TIMESPEC_SIZE,
+    TIMEVAL_SIZE,
+    entry_struct,
+    sigset,
+    timespec,
+    timespec_in,
+    timeval,
+)
 
 syscall("read", FD, RBUF(), ULONG)
 syscall("write", FD, WBUF(2), ULONG)
@@ -236,12 +244,7 @@ def _select_ret(size: int, fmt: StructFmt) -> RetRender:
 
 
 def _tv_entry(c: Ctx, i: int) -> str:
-    if not c.a(i):
-        return "NULL"
-    m = c.entry_mem(i)
-    if m is None or len(m.data) < TIMEVAL_SIZE:
-        return ptr(c.a(i))
-    return timeval(c, m.data)
+    return entry_struct(c, i, TIMEVAL_SIZE, timeval)
 
 
 TV_ENTRY_EXIT = Arg(

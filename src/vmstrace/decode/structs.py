@@ -7,6 +7,7 @@ default (abbreviated, no ``-v``) form.  Each renderer takes exactly the struct's
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from .consts import fs, signals
 from .fmt import Ctx, flags, hexnum, octal, ptr, quote
@@ -206,11 +207,17 @@ def u64_list(c: Ctx, d: bytes) -> str:
     return f"[{hexnum(int.from_bytes(d[:8], 'little'))}]"
 
 
-def timespec_in(c: Ctx, i: int) -> str:
-    """An input ``struct timespec`` (a timeout) read at entry; its address if unreadable."""
+def entry_struct(c: Ctx, i: int, size: int, fmt: Callable[[Ctx, bytes], str]) -> str:
+    """An input struct as the caller passed it (the entry read, even if the kernel wrote
+    it back); its address if unreadable."""
     if not c.a(i):
         return "NULL"
     m = c.entry_mem(i)
-    if m is None or len(m.data) < TIMESPEC_SIZE:
+    if m is None or len(m.data) < size:
         return ptr(c.a(i))
-    return timespec(c, m.data)
+    return fmt(c, m.data)
+
+
+def timespec_in(c: Ctx, i: int) -> str:
+    """An input ``struct timespec`` (a timeout)."""
+    return entry_struct(c, i, TIMESPEC_SIZE, timespec)

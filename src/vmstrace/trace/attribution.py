@@ -120,15 +120,24 @@ REFRESHING_CALLS = frozenset({
     "setresgid", "setfsuid", "setfsgid", "setuid32", "setgid32", "setreuid32", "setregid32",
     "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "capset", "exit", "exit_group",
 })
+# Calls that return somewhere other than after their instruction by design: a new
+# program, or a signal handler's interrupted context.  The plugin does not look for a
+# signal frame when they do.
+RESUMING_ELSEWHERE = frozenset({"execve", "execveat", "rt_sigreturn", "sigreturn"})
 
 
-def task_refresh_lines() -> list[str]:
-    """The capture spec's `task_refresh` lines, one per ABI, from the syscall tables."""
+def call_class_lines() -> list[str]:
+    """The capture spec's `task_refresh`, `noreturn` and `resumes_elsewhere` lines: what
+    the plugin must know of a few calls, as numbers from the syscall tables."""
     from vmstrace.decode import TABLES
+    from vmstrace.trace.pairing import NO_RETURN
 
     lines = []
     for abi, tag in (("x86_64", "64"), ("i386", "32")):
-        nrs = sorted(nr for nr, info in TABLES[abi].items()
-                     if info.name in REFRESHING_CALLS and nr < 1024)
-        lines.append(f"task_refresh {tag} " + " ".join(map(str, nrs)))
+        for kind, names in (("task_refresh", REFRESHING_CALLS),
+                            ("resumes_elsewhere", RESUMING_ELSEWHERE)):
+            nrs = sorted(nr for nr, info in TABLES[abi].items()
+                         if info.name in names and nr < 1024)
+            lines.append(f"{kind} {tag} " + " ".join(map(str, nrs)))
+        lines.append(f"noreturn {tag} " + " ".join(map(str, sorted(NO_RETURN[abi]))))
     return lines
