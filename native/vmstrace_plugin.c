@@ -8,12 +8,15 @@
  * capture spec asks for, and write compact binary records (docs/event-format.md) to a pipe.
  * All meaning lives in Python; this file only captures facts.
  *
- * Lossless by design: records are written with blocking writes, so a slow reader stalls
- * the vCPU (back-pressure) instead of losing events.  Counters of everything produced are
- * written as a final STATS record so the reader can tell a complete trace from a cut one.
+ * Lossless by design: a reader that falls behind by the whole ring (or pipe) stalls the
+ * vCPU (back-pressure) instead of losing events (vmstrace_out.c).  Counters of everything
+ * produced are written as a final STATS record so the reader can tell a complete trace from
+ * a cut one.
  *
  * Arguments (key=value, unknown keys fail):
- *   out=PATH     file or FIFO the record stream is written to (required)
+ *   out=PATH     file or FIFO the record stream is written to, or:
+ *   ring=PATH    the ring shared with the reader (vmstrace_records.h), with
+ *   bell=PATH    the pipe that wakes the reader
  *   spec=PATH    capture spec written by the Python side (optional: without it, registers
  *                only and no task attribution)
  *   batch=BYTES  per-vCPU buffer size before a write (default 65536)
@@ -39,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmstrace_out.h"
 #include "vmstrace_records.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = VMSTRACE_QEMU_PLUGIN_VERSION;
@@ -144,12 +148,14 @@ typedef struct {
     GByteArray *scratch; /* register and memory reads */
     uint64_t last_flush_ns;
     unsigned int index;
-    uint64_t cr3;   /* CR3 at the trapped instruction: the page tables kmem() walks */
+    uint64_t cr3;   /* CR3 at the trapped instruction: the page tables guest_read() walks */
+    uint64_t kgs;   /* the kernel's per-CPU base for this vCPU; 0 until read */
+    const uint8_t *task_slot; /* host address of this vCPU's current-task pointer */
+    uint64_t entries, exits, records, bytes, orphan_exits; /* summed into STATS at exit */
     int8_t levels;  /* paging levels (CR4.LA57 ? 5 : 4); 0 until read */
 } Vcpu;
 
 static struct {
-    int fd;
     uint64_t start_ns;
     uint32_t batch;
     uint64_t flush_ns;
@@ -171,13 +177,13 @@ static struct {
     GMutex regs_lock;
     Vcpu *vcpus;
     unsigned int n_vcpus;
-    GMutex out_lock; /* serialises writes to fd and the counters below */
+    GMutex out_lock; /* serialises output (vmstrace_out.c) and `dropped` */
     GMutex pending_lock;
     GHashTable *pending; /* key -> Pending*, one per guest thread in a syscall */
-    bool dead;           /* the reader went away: count, don't write */
     const uint8_t *ram;  /* guest RAM, mapped read-only from ram=PATH; NULL without it */
     uint64_t ram_size, ram_low;
-    uint64_t entries, exits, records, bytes, dropped, orphan_exits;
+    bool kpti;           /* the user CR3 does not map the kernel: walk its kernel twin */
+    uint64_t dropped; /* records that never reached the reader (under out_lock) */
 } g;
 
 static uint64_t now_ns(void)
@@ -189,42 +195,23 @@ static uint64_t now_ns(void)
 
 /* ---- output ---------------------------------------------------------------------------- */
 
-static void write_all(const uint8_t *p, size_t n)
-{
-    while (n > 0 && !g.dead) {
-        ssize_t w = write(g.fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            g.dead = true;
-            break;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Hands a vCPU's buffered records to the reader; blocks while the pipe is full. */
+/* Hands a vCPU's buffered records to the reader; blocks while the reader is behind. */
 static void flush_vcpu(Vcpu *v)
 {
     if (v->out->len == 0) {
         return;
     }
     g_mutex_lock(&g.out_lock);
-    if (g.dead) {
+    if (!out_write(v->out->data, v->out->len)) {
         /* Count records that will never reach the reader. */
         for (size_t off = 0; off + sizeof(struct vmst_rec_hdr) <= v->out->len;) {
             const struct vmst_rec_hdr *h = (const void *)(v->out->data + off);
             g.dropped++;
             off += h->size;
         }
-    } else {
-        write_all(v->out->data, v->out->len);
     }
     g_mutex_unlock(&g.out_lock);
     g_byte_array_set_size(v->out, 0);
-    v->last_flush_ns = now_ns();
 }
 
 static size_t reserve(Vcpu *v, size_t n)
@@ -247,22 +234,22 @@ static void pad8(Vcpu *v)
 static void finish_record(Vcpu *v, size_t start, uint16_t type)
 {
     pad8(v);
+    uint64_t now = now_ns();
     struct vmst_rec_hdr *h = (void *)(v->out->data + start);
     h->type = type;
     h->vcpu = (uint16_t)v->index;
     h->size = (uint32_t)(v->out->len - start);
-    h->ts = now_ns() - g.start_ns;
-    g_mutex_lock(&g.out_lock);
-    g.records++;
-    g.bytes += h->size;
+    h->ts = now - g.start_ns;
+    v->records++;
+    v->bytes += h->size;
     if (type == VMST_REC_ENTRY) {
-        g.entries++;
+        v->entries++;
     } else if (type == VMST_REC_EXIT) {
-        g.exits++;
+        v->exits++;
     }
-    g_mutex_unlock(&g.out_lock);
-    if (v->out->len >= g.batch || now_ns() - v->last_flush_ns >= g.flush_ns) {
+    if (v->out->len >= g.batch || now - v->last_flush_ns >= g.flush_ns) {
         flush_vcpu(v);
+        v->last_flush_ns = now;
     }
 }
 
@@ -282,7 +269,7 @@ static uint64_t reg(Vcpu *v, enum reg r)
     return val;
 }
 
-static bool mem(Vcpu *v, uint64_t addr, void *dst, size_t len)
+static bool qemu_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
 {
     if (len == 0) {
         return true;
@@ -353,6 +340,13 @@ static bool translate(uint64_t root, int levels, uint64_t va, uint64_t *pa)
     return false;
 }
 
+/* The kernel half of the address space: 0xffff8... with 4-level paging, 0xff... with
+ * 5-level paging (LA57, which QEMU's `max` CPU model offers and Linux then uses). */
+static bool is_kernel_ptr(uint64_t p)
+{
+    return (p >> 56) == 0xff && p != ~0ull;
+}
+
 static int paging_levels(Vcpu *v)
 {
     /* CR4.LA57 cannot change while paging is on: read it once per vCPU. */
@@ -363,33 +357,51 @@ static int paging_levels(Vcpu *v)
 }
 
 /*
- * Reads kernel memory.  With the RAM file: walk the page tables of the CR3 in use (PCID
- * bits dropped), and when they do not map the address (KPTI's user PGD maps only the entry
- * trampolines) the kernel PGD next to it.  Without it, or if both walks fail, the vCPU's
- * own view (qemu_plugin_read_memory_vaddr).
+ * Translates a guest virtual address through the page tables of the CR3 in use (PCID bits
+ * dropped).  Under KPTI the user PGD maps only the entry trampolines of the kernel, so a
+ * kernel address it does not map is looked up in the kernel PGD, the other half of the
+ * 8 KiB pair (user = kernel | 0x1000).  That second walk is only tried once KPTI is known
+ * to be on: without KPTI bit 12 of a PGD's address is just an address bit.
  */
-static bool kmem(Vcpu *v, uint64_t addr, void *dst, size_t len)
+static bool walk(Vcpu *v, uint64_t addr, uint64_t *pa)
+{
+    int levels = paging_levels(v);
+    return translate(v->cr3, levels, addr, pa) ||
+           (g.kpti && is_kernel_ptr(addr) && (v->cr3 & CR3_KPTI_USER) &&
+            translate(v->cr3 & ~CR3_KPTI_USER, levels, addr, pa));
+}
+
+/* Host address of `len` bytes at guest virtual `addr` (one page at most), or NULL. */
+static const uint8_t *host_addr(Vcpu *v, uint64_t addr, size_t len)
+{
+    uint64_t pa;
+    if (!g.ram || (addr & (PAGE - 1)) + len > PAGE || !walk(v, addr, &pa)) {
+        return NULL;
+    }
+    return phys(pa, len);
+}
+
+/*
+ * Reads guest memory (user or kernel) at a virtual address.  With the RAM file: our own
+ * page walk and a copy out of the file, a fraction of the cost of QEMU's debug access;
+ * without it, or where the walk fails, the vCPU's own view (qemu_plugin_read_memory_vaddr),
+ * which also says the final word on a fault.
+ */
+static bool guest_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
 {
     uint8_t *out = dst;
     if (!g.ram || addr + len < addr) {
-        return mem(v, addr, dst, len);
+        return qemu_read(v, addr, dst, len);
     }
-    int levels = paging_levels(v);
     while (len > 0) {
         size_t chunk = PAGE - (size_t)(addr & (PAGE - 1));
-        uint64_t pa;
-        const uint8_t *src = NULL;
         if (chunk > len) {
             chunk = len;
         }
-        if (translate(v->cr3, levels, addr, &pa) ||
-            ((v->cr3 & CR3_KPTI_USER) &&
-             translate(v->cr3 & ~CR3_KPTI_USER, levels, addr, &pa))) {
-            src = phys(pa, chunk);
-        }
+        const uint8_t *src = host_addr(v, addr, chunk);
         if (src) {
             memcpy(out, src, chunk);
-        } else if (!mem(v, addr, out, chunk)) {
+        } else if (!qemu_read(v, addr, out, chunk)) {
             return false;
         }
         out += chunk;
@@ -399,21 +411,50 @@ static bool kmem(Vcpu *v, uint64_t addr, void *dst, size_t len)
     return true;
 }
 
-/* The kernel half of the address space: 0xffff8... with 4-level paging, 0xff... with
- * 5-level paging (LA57, which QEMU's `max` CPU model offers and Linux then uses). */
-static bool is_kernel_ptr(uint64_t p)
+/*
+ * The kernel's per-CPU base of this vCPU (KERNEL_GS_BASE while in user mode, and at the
+ * trapped instructions, which run before swapgs on entry and after it on exit).  Fixed once
+ * the kernel set up its per-CPU areas, long before the first user-mode syscall: read once.
+ */
+static uint64_t percpu_base(Vcpu *v)
 {
-    return (p >> 56) == 0xff && p != ~0ull;
+    if (!v->kgs) {
+        uint64_t base = reg(v, R_KGSBASE);
+        if (!is_kernel_ptr(base)) {
+            return 0;
+        }
+        v->kgs = base;
+    }
+    return v->kgs;
 }
 
+/*
+ * The current task_struct, read from the per-CPU slot.  The slot's physical page never
+ * moves (per-CPU areas are allocated once at boot), so its host address is kept and every
+ * later read is one load.  Finding the slot also tells whether KPTI is on: the CR3 in use
+ * at a syscall does not map it, the kernel half of the PGD pair does.
+ */
 static uint64_t current_task(Vcpu *v)
 {
-    uint64_t base = reg(v, R_KGSBASE), task = 0;
-    if (!g.have_task || !is_kernel_ptr(base) || !kmem(v, base + g.percpu_task, &task, 8) ||
-        !is_kernel_ptr(task)) {
+    uint64_t base = g.have_task ? percpu_base(v) : 0, task = 0;
+    if (!base) {
         return 0;
     }
-    return task;
+    uint64_t slot = base + g.percpu_task;
+    if (!v->task_slot && g.ram) {
+        uint64_t pa;
+        if (!g.kpti && (v->cr3 & CR3_KPTI_USER) && !translate(v->cr3, paging_levels(v), slot, &pa) &&
+            translate(v->cr3 & ~CR3_KPTI_USER, paging_levels(v), slot, &pa)) {
+            g.kpti = true;
+        }
+        v->task_slot = host_addr(v, slot, 8);
+    }
+    if (v->task_slot) {
+        memcpy(&task, v->task_slot, 8);
+    } else if (!guest_read(v, slot, &task, 8)) {
+        return 0;
+    }
+    return is_kernel_ptr(task) ? task : 0;
 }
 
 /* Copies the task_struct fields the spec names into the record; zeros where unreadable. */
@@ -426,10 +467,10 @@ static uint8_t put_task_fields(Vcpu *v, uint64_t task)
         uint64_t base = task;
         uint8_t tmp[64];
         if (task && f->ptr_off >= 0 &&
-            (!kmem(v, task + (uint64_t)f->ptr_off, &base, 8) || !is_kernel_ptr(base))) {
+            (!guest_read(v, task + (uint64_t)f->ptr_off, &base, 8) || !is_kernel_ptr(base))) {
             base = 0;
         }
-        if (base && kmem(v, base + f->off, tmp, f->len)) {
+        if (base && guest_read(v, base + f->off, tmp, f->len)) {
             memcpy(v->out->data + off + pos, tmp, f->len);
         } else {
             ok = 0;
@@ -460,7 +501,7 @@ static uint8_t put_task_fields_cached(Vcpu *v, uint64_t task)
     uint64_t tid = 0;
     if (task && f0 && f0->ptr_off < 0 && g.task_bytes <= sizeof(c->bytes) &&
         c->task == task && c->epoch == epoch && c->ok &&
-        kmem(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8) && tid == c->ident) {
+        guest_read(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8) && tid == c->ident) {
         size_t off = reserve(v, g.task_bytes);
         memcpy(v->out->data + off, c->bytes, g.task_bytes);
         return 1;
@@ -503,7 +544,7 @@ static void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64
             chunk = (uint32_t)(limit - got);
         }
         size_t doff = reserve(v, chunk);
-        if (!mem(v, a, v->out->data + doff, chunk)) {
+        if (!guest_read(v, a, v->out->data + doff, chunk)) {
             g_byte_array_set_size(v->out, doff);
             flags |= VMST_BLOB_FAULT;
             flags &= (uint8_t)~VMST_BLOB_TRUNC;
@@ -566,7 +607,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     uint32_t ptr = abi == ABI_32 ? 4 : 8;
     uint64_t argc = 0, p = 0, i;
     int n = 0;
-    if (!mem(v, sp, &argc, ptr) || argc > MAX_ELEMS) {
+    if (!guest_read(v, sp, &argc, ptr) || argc > MAX_ELEMS) {
         return 0;
     }
     uint64_t argv = sp + ptr, envp = argv + (argc + 1) * ptr;
@@ -585,7 +626,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     }
     for (i = 0; i < argc && i < nargv; i++) {
         p = 0;
-        if (!mem(v, argv + i * ptr, &p, ptr) || p == 0) {
+        if (!guest_read(v, argv + i * ptr, &p, ptr) || p == 0) {
             break;
         }
         put_blob(v, a + 1, (uint16_t)i, VMST_BLOB_EXIT, p, c->elem_cap, c->elem_cap, true,
@@ -594,7 +635,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     }
     for (i = 0; i < MAX_ELEMS; i++) {
         p = 0;
-        if (!mem(v, envp + i * ptr, &p, ptr) || p == 0) {
+        if (!guest_read(v, envp + i * ptr, &p, ptr) || p == 0) {
             break;
         }
     }
@@ -604,7 +645,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     uint64_t auxv = envp + (i + 1) * ptr;
     for (i = 0; i < 64; i++) {
         uint64_t type = 0, val = 0;
-        if (!mem(v, auxv + 2 * i * ptr, &type, ptr) || !mem(v, auxv + (2 * i + 1) * ptr, &val, ptr) ||
+        if (!guest_read(v, auxv + 2 * i * ptr, &type, ptr) || !guest_read(v, auxv + (2 * i + 1) * ptr, &val, ptr) ||
             type == 0) {
             break;
         }
@@ -635,7 +676,7 @@ static void put_raw_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
 static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
 {
     *out = 0;
-    return kmem(v, addr, out, 8) && is_kernel_ptr(*out);
+    return guest_read(v, addr, out, 8) && is_kernel_ptr(*out);
 }
 
 #define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
@@ -663,10 +704,10 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
     uint32_t pos = 24, ncomp = 0, cut = 0;
     uint64_t ino = 0;
     if (k64(v, dentry + o[FDW_D_INODE], &inode)) {
-        kmem(v, inode + o[FDW_I_INO], &ino, 8);
-        kmem(v, inode + o[FDW_I_MODE], &mode, 2);
+        guest_read(v, inode + o[FDW_I_INO], &ino, 8);
+        guest_read(v, inode + o[FDW_I_MODE], &mode, 2);
         if (k64(v, inode + o[FDW_I_SB], &sb)) {
-            kmem(v, sb + o[FDW_S_MAGIC], &magic, 4);
+            guest_read(v, sb + o[FDW_S_MAGIC], &magic, 4);
         }
     }
     mount = mnt - o[FDW_MOUNT_MNT];
@@ -689,9 +730,9 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
             mnt = mount + o[FDW_MOUNT_MNT];
             continue;
         }
-        if (!kmem(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_LEN], &len, 4) ||
+        if (!guest_read(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_LEN], &len, 4) ||
             !k64(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_NAME], &name) || len > 255 ||
-            pos + 2 + len > 4096 || !kmem(v, name, buf + pos + 2, len)) {
+            pos + 2 + len > 4096 || !guest_read(v, name, buf + pos + 2, len)) {
             cut = 1;
             break;
         }
@@ -715,24 +756,24 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
         uint64_t addr = 0, peer = 0;
         uint32_t ulen = 0;
         memset(d, 0, 32);
-        kmem(v, sk + o[FDW_SKC_FAMILY], d, 2);
-        kmem(v, sk + o[FDW_SK_TYPE], d + 2, 2);
-        kmem(v, sk + o[FDW_SK_PROTOCOL], d + 4, 2);
-        kmem(v, sk + o[FDW_SKC_NUM], d + 6, 2);
-        kmem(v, sk + o[FDW_SKC_DPORT], d + 8, 2);
-        kmem(v, sk + o[FDW_SKC_RCV_SADDR], d + 12, 4);
-        kmem(v, sk + o[FDW_SKC_DADDR], d + 16, 4);
+        guest_read(v, sk + o[FDW_SKC_FAMILY], d, 2);
+        guest_read(v, sk + o[FDW_SK_TYPE], d + 2, 2);
+        guest_read(v, sk + o[FDW_SK_PROTOCOL], d + 4, 2);
+        guest_read(v, sk + o[FDW_SKC_NUM], d + 6, 2);
+        guest_read(v, sk + o[FDW_SKC_DPORT], d + 8, 2);
+        guest_read(v, sk + o[FDW_SKC_RCV_SADDR], d + 12, 4);
+        guest_read(v, sk + o[FDW_SKC_DADDR], d + 16, 4);
         if (d[0] == 10 /* AF_INET6 */) {
             /* the 16-byte local and remote addresses follow the block */
-            kmem(v, sk + o[FDW_SKC_V6_RCV_SADDR], d + 32, 16);
-            kmem(v, sk + o[FDW_SKC_V6_DADDR], d + 48, 16);
+            guest_read(v, sk + o[FDW_SKC_V6_RCV_SADDR], d + 32, 16);
+            guest_read(v, sk + o[FDW_SKC_V6_DADDR], d + 48, 16);
             pos += 32;
         } else if (d[0] == 1 /* AF_UNIX */) {
             k64(v, sk + o[FDW_UNIX_PEER], &peer);
             memcpy(d + 20, &peer, 8);
             if (k64(v, sk + o[FDW_UNIX_ADDR], &addr) &&
-                kmem(v, addr + o[FDW_UNIX_ADDR_LEN], &ulen, 4) && ulen > 2 && ulen <= 110 &&
-                kmem(v, addr + o[FDW_UNIX_ADDR_NAME] + 2, d + 32, ulen - 2)) {
+                guest_read(v, addr + o[FDW_UNIX_ADDR_LEN], &ulen, 4) && ulen > 2 && ulen <= 110 &&
+                guest_read(v, addr + o[FDW_UNIX_ADDR_NAME] + 2, d + 32, ulen - 2)) {
                 uint16_t u16 = (uint16_t)(ulen - 2);
                 memcpy(d + 10, &u16, 2);
                 pos += ulen - 2;
@@ -752,7 +793,7 @@ static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
     uint32_t max_fds = 0;
     if (!g.have_fdw || fd < 0 || fd >= (1 << 20) || !(task = current_task(v)) ||
         !k64(v, task + o[FDW_FILES], &files) || !k64(v, files + o[FDW_FDT], &fdt) ||
-        !kmem(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||
+        !guest_read(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||
         !k64(v, fdt + o[FDW_FD], &arr) || !k64(v, arr + (uint64_t)fd * 8, &file)) {
         return 0; /* not open, or unreadable: the decoder prints the bare number */
     }
@@ -799,7 +840,7 @@ static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool i
         uint64_t i = 0, p = 0;
         for (; i < count; i++) {
             p = 0;
-            if (!mem(v, addr + i * ptr, &p, ptr) || p == 0) {
+            if (!guest_read(v, addr + i * ptr, &p, ptr) || p == 0) {
                 break;
             }
         }
@@ -1029,9 +1070,9 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         p.args[5] = reg(v, R_RBP) & 0xffffffffu;
         /* The vDSO's sysenter/syscall paths pass the 6th argument on the user stack
          * (arch/x86/entry/vdso/vdso32/system_call.S). */
-        if (insn == VMST_INSN_SYSENTER && mem(v, p.args[5], &a6, 4)) {
+        if (insn == VMST_INSN_SYSENTER && guest_read(v, p.args[5], &a6, 4)) {
             p.args[5] = a6;
-        } else if (insn == VMST_INSN_SYSCALL && mem(v, p.sp & 0xffffffffu, &a6, 4)) {
+        } else if (insn == VMST_INSN_SYSCALL && guest_read(v, p.sp & 0xffffffffu, &a6, 4)) {
             p.args[5] = a6;
         }
     }
@@ -1099,7 +1140,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (insn == VMST_INSN_IRETQ) {
         /* iretq frame: rip, cs, rflags, rsp, ss.  Only a return to CPL 3 ends a syscall. */
         uint64_t frame[4];
-        if (!mem(v, rsp, frame, sizeof(frame)) || (frame[1] & 3) != 3) {
+        if (!guest_read(v, rsp, frame, sizeof(frame)) || (frame[1] & 3) != 3) {
             return;
         }
         user_pc = frame[0];
@@ -1134,7 +1175,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (task && g.n_task_fields > 0 && g.task_fields[0].ptr_off < 0) {
         const TaskField *f0 = &g.task_fields[0];
         uint64_t tid = 0;
-        if (kmem(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8)) {
+        if (guest_read(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8)) {
             reused = tid != p->ident;
         }
     }
@@ -1142,9 +1183,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         /* The task_struct was freed and reused: a thread that died inside a call, and a
          * new thread's first return.  Not this entry's exit. */
         g_byte_array_set_size(v->out, start);
-        g_mutex_lock(&g.out_lock);
-        g.orphan_exits++;
-        g_mutex_unlock(&g.out_lock);
+        v->orphan_exits++;
         g_free(p);
         return;
     }
@@ -1260,28 +1299,27 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     }
 }
 
+/* The STATS record: what was produced in all, so the reader can tell a complete trace. */
 static void write_stats(void)
 {
-    Vcpu tmp = {.out = g_byte_array_new(), .scratch = NULL, .index = 0};
-    size_t start = reserve(&tmp, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_stats));
+    struct {
+        struct vmst_rec_hdr h;
+        struct vmst_stats s;
+    } rec = {{.type = VMST_REC_STATS, .size = sizeof(rec)}, {0}};
+    for (unsigned int i = 0; i < g.n_vcpus; i++) {
+        const Vcpu *v = &g.vcpus[i];
+        rec.s.entries += v->entries;
+        rec.s.exits += v->exits;
+        rec.s.records += v->records;
+        rec.s.bytes += v->bytes;
+        rec.s.orphan_exits += v->orphan_exits;
+    }
     g_mutex_lock(&g.out_lock);
-    struct vmst_stats *s = (void *)(tmp.out->data + start + sizeof(struct vmst_rec_hdr));
-    s->entries = g.entries;
-    s->exits = g.exits;
-    s->records = g.records;
-    s->bytes = g.bytes;
-    s->dropped = g.dropped;
-    s->orphan_exits = g.orphan_exits;
-    s->pending = g_hash_table_size(g.pending);
+    rec.s.dropped = g.dropped;
+    rec.s.pending = g_hash_table_size(g.pending);
+    rec.h.ts = now_ns() - g.start_ns;
+    out_write((const uint8_t *)&rec, sizeof(rec));
     g_mutex_unlock(&g.out_lock);
-    struct vmst_rec_hdr *h = (void *)(tmp.out->data + start);
-    h->type = VMST_REC_STATS;
-    h->size = (uint32_t)tmp.out->len;
-    h->ts = now_ns() - g.start_ns;
-    g_mutex_lock(&g.out_lock);
-    write_all(tmp.out->data, tmp.out->len);
-    g_mutex_unlock(&g.out_lock);
-    g_byte_array_free(tmp.out, TRUE);
 }
 
 static void plugin_exit(qemu_plugin_id_t id, void *udata)
@@ -1292,7 +1330,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
         flush_vcpu(&g.vcpus[i]);
     }
     write_stats();
-    close(g.fd);
+    out_close();
 }
 
 /* ---- configuration --------------------------------------------------------------------- */
@@ -1506,7 +1544,7 @@ static bool map_ram(const char *path)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
                                            int argc, char **argv)
 {
-    const char *out = NULL, *spec = NULL, *ram = NULL;
+    const char *out = NULL, *ring = NULL, *bell = NULL, *spec = NULL, *ram = NULL;
     g.batch = 1 << 16;
     g.flush_ns = 20 * 1000000ull;
     for (int i = 0; i < argc; i++) {
@@ -1519,6 +1557,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         const char *key = argv[i], *val = eq + 1;
         if (strcmp(key, "out") == 0) {
             out = val;
+        } else if (strcmp(key, "ring") == 0) {
+            ring = val;
+        } else if (strcmp(key, "bell") == 0) {
+            bell = val;
         } else if (strcmp(key, "spec") == 0) {
             spec = val;
         } else if (strcmp(key, "batch") == 0) {
@@ -1541,8 +1583,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                 info->target_name);
         return -1;
     }
-    if (!out) {
-        fprintf(stderr, "vmstrace plugin: out=PATH is required\n");
+    if (!out == !ring || !ring != !bell) {
+        fprintf(stderr, "vmstrace plugin: give either out=PATH or ring=PATH,bell=PATH\n");
         return -1;
     }
     if (spec && !load_spec(spec)) {
@@ -1551,9 +1593,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     if (ram && !map_ram(ram)) {
         return -1;
     }
-    g.fd = open(out, O_WRONLY | O_CLOEXEC);
-    if (g.fd < 0) {
-        fprintf(stderr, "vmstrace plugin: cannot open %s: %s\n", out, strerror(errno));
+    if (!(out ? out_open_path(out) : out_open_ring(ring, bell))) {
         return -1;
     }
     g.start_ns = now_ns();
@@ -1572,7 +1612,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 
     struct vmst_stream_hdr hdr = {.version = VMST_VERSION, .task_bytes = g.task_bytes};
     memcpy(hdr.magic, VMST_MAGIC, sizeof(hdr.magic));
-    write_all((const uint8_t *)&hdr, sizeof(hdr));
+    out_write((const uint8_t *)&hdr, sizeof(hdr));
 
     qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
     qemu_plugin_register_vcpu_idle_cb(id, vcpu_idle);

@@ -15,6 +15,7 @@
 #ifndef VMSTRACE_RECORDS_H
 #define VMSTRACE_RECORDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define VMST_MAGIC "VMSTRACE"
@@ -101,8 +102,41 @@ struct vmst_blob_hdr {
     uint64_t addr;
 };
 
+/*
+ * The shared ring (plugin argument ring=): a file of VMST_RING_DATA_OFF + data_size bytes
+ * that the reader creates (a memfd), fills in the header of (magic, version, data_size) and
+ * maps; the plugin maps it too.  The stream (stream header, then records) runs through the
+ * data area as through a pipe: byte k of the stream sits at VMST_RING_DATA_OFF +
+ * k % data_size.  `head` (written by the plugin) counts the bytes published, `tail` (written
+ * by the reader) the bytes consumed; the plugin never lets head - tail exceed data_size and
+ * waits for the reader when it would (lossless back-pressure).  A reader about to sleep sets
+ * `waiting`; the plugin then clears it and writes a byte to the bell pipe (plugin argument
+ * bell=).  `closed` is set after the last byte (the STATS record); a QEMU that dies without
+ * it shows as end-of-file on the bell pipe.
+ */
+#define VMST_RING_MAGIC "VMSTRING"
+#define VMST_RING_VERSION 1
+#define VMST_RING_DATA_OFF 4096
+
+struct vmst_ring_hdr {
+    char magic[8];
+    uint32_t version;
+    uint32_t pad;
+    uint64_t data_size;
+    uint8_t pad1[40];
+    uint64_t head;    /* offset 64: the plugin's cache line */
+    uint8_t pad2[56];
+    uint64_t tail;    /* offset 128: the reader's */
+    uint8_t pad3[56];
+    uint32_t waiting; /* offset 192 */
+    uint32_t closed;  /* offset 196 */
+};
+
 _Static_assert(sizeof(struct vmst_entry) == 96, "entry layout");
 _Static_assert(sizeof(struct vmst_exit) == 72, "exit layout");
 _Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
+_Static_assert(offsetof(struct vmst_ring_hdr, head) == 64, "ring head");
+_Static_assert(offsetof(struct vmst_ring_hdr, tail) == 128, "ring tail");
+_Static_assert(offsetof(struct vmst_ring_hdr, waiting) == 192, "ring waiting");
 
 #endif

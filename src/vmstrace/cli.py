@@ -70,9 +70,10 @@ def main() -> None:
               help="Seconds the guest may take to boot.")
 @click.option("--timeout", type=float, default=None, help="Stop the guest after this many seconds.")
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
-@click.option("--buffer-mb", type=click.IntRange(1, 4096), default=96, show_default=True,
-              help="How far (MB of capture records) the guest may run ahead of the decoder "
-                   "before it waits; the trace stays lossless either way.")
+@click.option("--buffer-mb", type=click.IntRange(1, 4096), default=64, show_default=True,
+              help="Size of the ring shared with the plugin: how far (MB of capture "
+                   "records) the guest may run ahead of the decoder before it waits; the "
+                   "trace stays lossless either way.")
 @click.option("--symbols", type=click.Path(path_type=Path),
               help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
                    "kernel, used instead of its BTF.")

@@ -11,7 +11,6 @@ flushed to the sinks and the counts close the JSON stream before the error is ra
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
@@ -26,9 +25,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vmstrace import decode
-from vmstrace.capture.drain import PipeDrain
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
+from vmstrace.capture.ring import Ring
 from vmstrace.capture.spec import render_spec
 from vmstrace.decode import fdpath
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
@@ -57,7 +56,6 @@ from vmstrace.trace.events import Mem, Syscall, frozen_new
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import Pairer
 
-F_SETPIPE_SZ = 1031
 RT_SIGRETURN = 15  # x86_64
 # struct rt_sigframe: pretcode, then ucontext's uc_flags, uc_link, uc_stack (24 bytes),
 # uc_mcontext (256): the saved mask follows (arch/x86/include/asm/sigframe.h)
@@ -91,7 +89,7 @@ class RunOptions:
     filter: CallFilter = field(default_factory=CallFilter)  # -e trace/status, -p, --comm
     raw: bool = False  # -X raw: constants as numbers
     decode_fds: bool = False  # -y: file descriptors with what they refer to
-    buffer_mb: int = 96  # how far the guest may run ahead of the decoder (capture/drain.py)
+    buffer_mb: int = 64  # how far the guest may run ahead of the decoder (capture/ring.py)
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
@@ -362,27 +360,32 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                workdir: Path) -> RunResult:
     status = GuestStatus()
     pipes = {line: os.pipe() for line in SERIAL_LINES}
-    rec_r, rec_w = os.pipe()
-    try:
-        fcntl.fcntl(rec_w, F_SETPIPE_SZ, 1 << 20)
-    except OSError:
-        pass  # a smaller pipe only costs more context switches
+    ring = Ring(opts.buffer_mb << 20) if plugin is not None else None
     plugin_args = None
-    if plugin is not None and spec is not None:
+    if ring is not None and spec is not None:
         (workdir / "spec.txt").write_text(spec)
-        plugin_args = {"out": f"/dev/fd/{rec_w}", "spec": str(workdir / "spec.txt")}
+        plugin_args = ring.plugin_args() | {"spec": str(workdir / "spec.txt")}
         if cfg.ram_file is not None:
             plugin_args |= {"ram": str(cfg.ram_file), "ram_size": str(cfg.ram_bytes),
                             "ram_low": str(ram_below_4g(cfg.ram_bytes))}
     cmd = qemu_command(qemu, cfg, {k: w for k, (_, w) in pipes.items()}, plugin, plugin_args)
-    keep = [w for _, w in pipes.values()] + [rec_w]
+    keep = [w for _, w in pipes.values()]
     started = time.monotonic()
     if opts.on_start is not None:
         opts.on_start(time.time_ns())
-    proc = subprocess.Popen(cmd, pass_fds=keep, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    for fd in keep:
-        os.close(fd)
+    try:
+        proc = subprocess.Popen(cmd, pass_fds=keep + (ring.child_fds() if ring else []),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+    except BaseException:
+        if ring is not None:
+            ring.close()
+        raise
+    finally:
+        for fd in keep:
+            os.close(fd)
+    if ring is not None:
+        ring.started()
     log = cache_dir() / "last-console.log"
     threads = [
         threading.Thread(target=_console, args=(pipes["console"][0], status, log), daemon=True),
@@ -410,10 +413,10 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     stream_error: Exception | None = None
     interrupted = False
     try:
-        with PipeDrain(rec_r, opts.buffer_mb << 20) as stream:
-            if plugin is not None:
+        if ring is not None:
+            with ring:
                 try:
-                    reader = RecordReader(stream, decode_task)
+                    reader = RecordReader(ring, decode_task)
                     for ev in reader:
                         for call in pairer.feed(ev):
                             shown += _emit(call, tree, decoder, sinks, opts.filter)

@@ -1,0 +1,116 @@
+"""The ring the capture plugin writes its record stream into (native/vmstrace_out.c).
+
+A memfd shared with QEMU: a 4 KiB header (``struct vmst_ring_hdr`` in
+native/vmstrace_records.h), then ``size`` bytes through which the stream runs as through a
+pipe.  The plugin publishes bytes by advancing ``head``; this reader consumes them and
+advances ``tail``.  The plugin only waits when the reader is a whole ring behind, so the
+guest runs ahead of a slower decoder by up to ``size`` bytes and nothing is lost.  The
+reader reads the ring itself, on its own thread: no drain thread competes with the decoder
+for the interpreter lock.
+
+When the ring is empty the reader sets ``waiting`` and sleeps on the bell pipe, which the
+plugin writes a byte to after publishing; a timeout bounds the wait should a wake-up be
+missed.  End of stream: ``closed`` set after the last record, or end-of-file on the bell
+pipe (QEMU exited without closing, e.g. killed).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import select
+import struct
+
+MAGIC = b"VMSTRING"
+VERSION = 1
+DATA_OFF = 4096
+_HEAD, _TAIL, _WAITING, _CLOSED = 64, 128, 192, 196
+_U64 = struct.Struct("<Q")
+_U32 = struct.Struct("<I")
+CHUNK = 1 << 20  # the most one read returns: the decoder works through it in one go
+NAP_S = 0.05  # the longest sleep on an empty ring, should a wake-up be missed
+
+
+class Ring:
+    """A readable stream (``read``/``read1``) over the shared ring, for RecordReader."""
+
+    def __init__(self, size: int) -> None:
+        if size <= 0:
+            raise ValueError("ring size must be positive")
+        self.size = size
+        self._fd = os.memfd_create("vmstrace-ring")
+        self._bell_r, self._bell_w = os.pipe()
+        try:
+            os.ftruncate(self._fd, DATA_OFF + size)
+            self._mm = mmap.mmap(self._fd, DATA_OFF + size)
+        except OSError:
+            self._close_fds()
+            raise
+        hdr = MAGIC + struct.pack("<IIQ", VERSION, 0, size)
+        self._mm[: len(hdr)] = hdr
+        self._view = memoryview(self._mm)
+        self._tail = 0
+        self._hung_up = False
+        self.peak = 0  # the largest backlog seen, in bytes
+
+    def plugin_args(self) -> dict[str, str]:
+        """The plugin's ring= and bell= arguments (pass :meth:`child_fds` to QEMU)."""
+        return {"ring": f"/dev/fd/{self._fd}", "bell": f"/dev/fd/{self._bell_w}"}
+
+    def child_fds(self) -> list[int]:
+        return [self._fd, self._bell_w]
+
+    def started(self) -> None:
+        """QEMU holds the bell's writing end now: dropping ours lets its exit show as EOF."""
+        if self._bell_w >= 0:
+            os.close(self._bell_w)
+            self._bell_w = -1
+
+    def read1(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes (up to :data:`CHUNK` if ``n`` < 0); b"" at the end."""
+        limit = CHUNK if n < 0 else min(n, CHUNK)
+        while True:
+            (head,) = _U64.unpack_from(self._mm, _HEAD)
+            backlog = head - self._tail
+            if backlog > 0:
+                self.peak = max(self.peak, backlog)
+                at = self._tail % self.size
+                take = min(backlog, limit, self.size - at)
+                data = self._view[DATA_OFF + at : DATA_OFF + at + take].tobytes()
+                self._tail += take
+                _U64.pack_into(self._mm, _TAIL, self._tail)
+                return data
+            if _U32.unpack_from(self._mm, _CLOSED)[0] or self._hung_up or limit == 0:
+                (head,) = _U64.unpack_from(self._mm, _HEAD)
+                if head == self._tail:
+                    return b""
+                continue
+            self._sleep()
+
+    read = read1
+
+    def _sleep(self) -> None:
+        _U32.pack_into(self._mm, _WAITING, 1)
+        (head,) = _U64.unpack_from(self._mm, _HEAD)
+        if head != self._tail or _U32.unpack_from(self._mm, _CLOSED)[0]:
+            return
+        ready, _, _ = select.select([self._bell_r], [], [], NAP_S)
+        if ready and not os.read(self._bell_r, 4096):
+            self._hung_up = True
+
+    def close(self) -> None:
+        self._view.release()
+        self._mm.close()
+        self._close_fds()
+
+    def _close_fds(self) -> None:
+        for fd in (self._fd, self._bell_r, self._bell_w):
+            if fd >= 0:
+                os.close(fd)
+        self._fd = self._bell_r = self._bell_w = -1
+
+    def __enter__(self) -> Ring:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,126 @@
+"""The shared ring: lossless, order-preserving, bounded, with the plugin's protocol.
+
+A Python writer plays the plugin's part (native/vmstrace_out.c): publish by advancing
+head, wait while the ring is full, ring the bell when the reader says it is waiting."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import random
+import struct
+import threading
+
+import pytest
+
+from vmstrace.capture.ring import _CLOSED, _HEAD, _TAIL, _WAITING, DATA_OFF, MAGIC, Ring
+
+
+class FakePlugin:
+    """The writing side, on the ring's files as the plugin opens them."""
+
+    def __init__(self, ring: Ring) -> None:
+        args = ring.plugin_args()
+        self.fd = os.open(args["ring"], os.O_RDWR)
+        self.bell = os.open(args["bell"], os.O_WRONLY)
+        self.mm = mmap.mmap(self.fd, os.fstat(self.fd).st_size)
+        assert self.mm[:8] == MAGIC
+        (self.size,) = struct.unpack_from("<Q", self.mm, 16)
+        self.head = 0
+        self.max_backlog = 0
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            (tail,) = struct.unpack_from("<Q", self.mm, _TAIL)
+            room = self.size - (self.head - tail)
+            if room == 0:
+                self._bell()
+                threading.Event().wait(0.0005)
+                continue
+            at = self.head % self.size
+            n = min(len(view), room, self.size - at)
+            self.mm[DATA_OFF + at : DATA_OFF + at + n] = view[:n]
+            self.head += n
+            self.max_backlog = max(self.max_backlog, self.head - tail)
+            struct.pack_into("<Q", self.mm, _HEAD, self.head)
+            view = view[n:]
+        self._bell()
+
+    def _bell(self) -> None:
+        if struct.unpack_from("<I", self.mm, _WAITING)[0]:
+            struct.pack_into("<I", self.mm, _WAITING, 0)
+            os.write(self.bell, b"\0")
+
+    def close(self, *, clean: bool = True) -> None:
+        if clean:
+            struct.pack_into("<I", self.mm, _CLOSED, 1)
+            os.write(self.bell, b"\0")
+        self.mm.close()
+        os.close(self.fd)
+        os.close(self.bell)
+
+
+def _read_all(ring: Ring) -> bytes:
+    out = bytearray()
+    while chunk := ring.read1(-1):
+        out += chunk
+    return bytes(out)
+
+
+@pytest.mark.parametrize("clean", [True, False])
+def test_bytes_arrive_in_order_and_complete_across_wraps(clean: bool) -> None:
+    rng = random.Random(7)
+    payload = rng.randbytes(300_000)
+    with Ring(4096) as ring:
+        plugin = FakePlugin(ring)
+        ring.started()
+
+        def produce() -> None:
+            k = 0
+            while k < len(payload):  # uneven writes, so records straddle the wrap point
+                n = rng.randint(1, 1500)
+                plugin.write(payload[k : k + n])
+                k += n
+            plugin.close(clean=clean)
+
+        t = threading.Thread(target=produce)
+        t.start()
+        got = _read_all(ring)
+        t.join()
+    assert got == payload
+    assert plugin.max_backlog <= 4096 and ring.peak <= 4096
+
+
+def test_reads_respect_the_requested_size() -> None:
+    with Ring(1 << 16) as ring:
+        plugin = FakePlugin(ring)
+        ring.started()
+        plugin.write(b"0123456789")
+        assert ring.read(4) == b"0123"
+        assert ring.read1(-1) == b"456789"
+        plugin.close()
+        assert ring.read1(-1) == b""
+
+
+def test_a_writer_that_dies_without_closing_ends_the_stream() -> None:
+    with Ring(1 << 12) as ring:
+        plugin = FakePlugin(ring)
+        ring.started()
+        plugin.write(b"abc")
+        plugin.close(clean=False)  # the bell's last writer is gone: end of file
+        assert _read_all(ring) == b"abc"
+
+
+def test_header_matches_the_c_layout() -> None:
+    with Ring(8192) as ring:
+        with open(ring.plugin_args()["ring"], "rb") as f:
+            head = f.read(DATA_OFF)
+    assert head[:8] == b"VMSTRING"
+    assert struct.unpack_from("<IIQ", head, 8) == (1, 0, 8192)
+    assert (_HEAD, _TAIL, _WAITING, _CLOSED) == (64, 128, 192, 196)
+
+
+def test_bad_size_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Ring(0)
