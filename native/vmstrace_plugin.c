@@ -137,6 +137,7 @@ static const char *const reg_names[R_COUNT] = {
 #define TASK_CACHE 64
 typedef struct {
     uint64_t task, ident, epoch;
+    const uint8_t *ident_at; /* host address of the task's tid; NULL: read it by walking */
     uint8_t ok;
     uint8_t bytes[MAX_TASK_FIELDS * 64];
 } TaskCacheEntry;
@@ -170,6 +171,7 @@ static struct {
     bool noreturn[2][MAX_NR];     /* calls that never return (exit, exit_group) */
     bool resumes_elsewhere[2][MAX_NR]; /* calls that return to another place by design
                                         * (execve, rt_sigreturn): no signal frame check */
+    uint8_t argmask[2][MAX_NR];   /* the argument registers a call uses (spec `nargs`) */
     uint64_t task_epoch;          /* bumped (atomically) after such a call */
     CallSpec spec[2][MAX_NR];
     struct qemu_plugin_register *regs[R_COUNT];
@@ -491,8 +493,27 @@ static uint64_t task_ident(Vcpu *v, size_t task_off)
     return ident;
 }
 
-/* put_task_fields through the vCPU's cache: a hit costs one read (the tid, which tells a
- * reused task_struct apart) instead of one per field. */
+/*
+ * The task's first field (its tid, which tells a reused task_struct apart).  The vCPU's
+ * cache keeps the host address of a task's tid: a task_struct does not move while it
+ * lives, and once freed and reused the tid read there changes, which is what the check is
+ * for.
+ */
+static bool read_ident(Vcpu *v, uint64_t task, uint64_t *ident)
+{
+    const TaskField *f0 = &g.task_fields[0];
+    const TaskCacheEntry *c = &v->tcache[(task >> 6) % TASK_CACHE];
+    size_t len = f0->len < 8 ? f0->len : 8;
+    *ident = 0;
+    if (c->task == task && c->ident_at) {
+        memcpy(ident, c->ident_at, len);
+        return true;
+    }
+    return guest_read(v, task + f0->off, ident, len);
+}
+
+/* put_task_fields through the vCPU's cache: a hit costs one load (the tid) instead of a
+ * page walk per field. */
 static uint8_t put_task_fields_cached(Vcpu *v, uint64_t task)
 {
     uint64_t epoch = __atomic_load_n(&g.task_epoch, __ATOMIC_ACQUIRE);
@@ -500,20 +521,21 @@ static uint8_t put_task_fields_cached(Vcpu *v, uint64_t task)
     TaskCacheEntry *c = &v->tcache[(task >> 6) % TASK_CACHE];
     uint64_t tid = 0;
     if (task && f0 && f0->ptr_off < 0 && g.task_bytes <= sizeof(c->bytes) &&
-        c->task == task && c->epoch == epoch && c->ok &&
-        guest_read(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8) && tid == c->ident) {
+        c->task == task && c->epoch == epoch && c->ok && read_ident(v, task, &tid) &&
+        tid == c->ident) {
         size_t off = reserve(v, g.task_bytes);
         memcpy(v->out->data + off, c->bytes, g.task_bytes);
         return 1;
     }
     size_t off = v->out->len;
     uint8_t ok = put_task_fields(v, task);
-    if (task && ok && g.task_bytes <= sizeof(c->bytes)) {
+    if (task && ok && f0 && f0->ptr_off < 0 && g.task_bytes <= sizeof(c->bytes)) {
         c->task = task;
         c->epoch = epoch;
         c->ok = ok;
         memcpy(c->bytes, v->out->data + off, g.task_bytes);
         c->ident = task_ident(v, off);
+        c->ident_at = host_addr(v, task + f0->off, f0->len < 8 ? f0->len : 8);
     }
     return ok;
 }
@@ -984,6 +1006,12 @@ static uint64_t thread_key(uint64_t task, uint64_t cr3, uint64_t user_sp)
 
 /* ---- callbacks ------------------------------------------------------------------------- */
 
+/* A trapped instruction's callback data: its address << 8, its kind (VMST_INSN_*) and
+ * what translation found out about its mode. */
+#define PACK_KIND 0x0f
+#define PACK_COMPAT 0x10     /* runs with a 32-bit code segment: the i386 ABI */
+#define PACK_CS_UNKNOWN 0x20 /* the mode could not be read at translation: read CS */
+
 static void lookup_registers(void)
 {
     g_mutex_lock(&g.regs_lock);
@@ -1037,12 +1065,11 @@ static void on_entry(unsigned int vcpu_index, void *udata)
 {
     Vcpu *v = vcpu(vcpu_index);
     uintptr_t packed = (uintptr_t)udata;
-    uint8_t insn = (uint8_t)(packed & 0xff);
+    uint8_t insn = (uint8_t)(packed & PACK_KIND);
     uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
-    uint64_t cs = reg(v, R_CS);
-    uint8_t abi = (insn == VMST_INSN_SYSCALL && (cs & 0xfffc) != 0x30) ? ABI_32 : ABI_64;
-    if (insn != VMST_INSN_SYSCALL) {
-        abi = ABI_32;
+    uint8_t abi = packed & PACK_COMPAT ? ABI_32 : ABI_64;
+    if (insn == VMST_INSN_SYSCALL && (packed & PACK_CS_UNKNOWN)) {
+        abi = (reg(v, R_CS) & 0xfffc) != 0x30 ? ABI_32 : ABI_64;
     }
     Pending p = {0};
     p.abi = abi;
@@ -1052,22 +1079,25 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     v->cr3 = p.cr3;
     p.sp = reg(v, R_RSP);
     p.nr = reg(v, R_RAX);
-    if (abi == ABI_64) {
-        p.args[0] = reg(v, R_RDI);
-        p.args[1] = reg(v, R_RSI);
-        p.args[2] = reg(v, R_RDX);
-        p.args[3] = reg(v, R_R10);
-        p.args[4] = reg(v, R_R8);
-        p.args[5] = reg(v, R_R9);
-    } else {
-        uint32_t a6 = 0;
+    if (abi == ABI_32) {
         p.nr &= 0xffffffffu;
-        p.args[0] = reg(v, R_RBX) & 0xffffffffu;
-        p.args[1] = reg(v, R_RCX) & 0xffffffffu;
-        p.args[2] = reg(v, R_RDX) & 0xffffffffu;
-        p.args[3] = reg(v, R_RSI) & 0xffffffffu;
-        p.args[4] = reg(v, R_RDI) & 0xffffffffu;
-        p.args[5] = reg(v, R_RBP) & 0xffffffffu;
+    }
+    /* Only the registers the call takes: each read is a trip through QEMU's gdb stub. */
+    static const enum reg arg_regs[2][6] = {
+        {R_RDI, R_RSI, R_RDX, R_R10, R_R8, R_R9},
+        {R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP},
+    };
+    uint8_t mask = p.nr < MAX_NR ? g.argmask[abi][p.nr] : 0x3f;
+    for (int i = 0; i < 6; i++) {
+        if (mask & (1u << i)) {
+            p.args[i] = reg(v, arg_regs[abi][i]);
+            if (abi == ABI_32) {
+                p.args[i] &= 0xffffffffu;
+            }
+        }
+    }
+    if (abi == ABI_32 && (mask & 0x20)) {
+        uint32_t a6 = 0;
         /* The vDSO's sysenter/syscall paths pass the 6th argument on the user stack
          * (arch/x86/entry/vdso/vdso32/system_call.S). */
         if (insn == VMST_INSN_SYSENTER && guest_read(v, p.args[5], &a6, 4)) {
@@ -1134,9 +1164,11 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
 {
     Vcpu *v = vcpu(vcpu_index);
     uintptr_t packed = (uintptr_t)udata;
-    uint8_t insn = (uint8_t)(packed & 0xff);
+    uint8_t insn = (uint8_t)(packed & PACK_KIND);
     uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
     uint64_t rsp = reg(v, R_RSP), user_sp = rsp, user_pc = 0;
+    uint64_t cr3 = reg(v, R_CR3);
+    v->cr3 = cr3;
     if (insn == VMST_INSN_IRETQ) {
         /* iretq frame: rip, cs, rflags, rsp, ss.  Only a return to CPL 3 ends a syscall. */
         uint64_t frame[4];
@@ -1151,8 +1183,6 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (g_hash_table_size(g.pending) == 0) {
         return;
     }
-    uint64_t cr3 = reg(v, R_CR3);
-    v->cr3 = cr3;
     uint64_t task = current_task(v);
     uint64_t key = thread_key(task, cr3, user_sp);
     g_mutex_lock(&g.pending_lock);
@@ -1173,9 +1203,8 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     uint8_t task_ok = p->task_ok;
     bool reused = false;
     if (task && g.n_task_fields > 0 && g.task_fields[0].ptr_off < 0) {
-        const TaskField *f0 = &g.task_fields[0];
-        uint64_t tid = 0;
-        if (guest_read(v, task + f0->off, &tid, f0->len < 8 ? f0->len : 8)) {
+        uint64_t tid;
+        if (read_ident(v, task, &tid)) {
             reused = tid != p->ident;
         }
     }
@@ -1276,6 +1305,31 @@ static int classify(const uint8_t *b, size_t n, bool *is_exit)
     return 0;
 }
 
+/*
+ * Whether a `syscall` instruction being translated runs in compatibility mode (a 32-bit
+ * code segment: the i386 ABI).  A translation block is only ever run in the mode it was
+ * translated for (the code segment's size is part of its lookup key), so the code segment
+ * in effect now decides it once instead of a register read on every call.
+ */
+static uintptr_t translation_abi(void)
+{
+    static __thread GByteArray *buf;
+    uint64_t cs = 0;
+    if (!g.regs[R_CS]) {
+        return PACK_CS_UNKNOWN;
+    }
+    if (!buf) {
+        buf = g_byte_array_new();
+    }
+    g_byte_array_set_size(buf, 0);
+    int n = qemu_plugin_read_register(g.regs[R_CS], buf);
+    if (n <= 0) {
+        return PACK_CS_UNKNOWN; /* read it when the instruction runs instead */
+    }
+    memcpy(&cs, buf->data, n < 8 ? (size_t)n : 8);
+    return (cs & 0xfffc) != 0x30 ? PACK_COMPAT : 0;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -1294,6 +1348,11 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             continue;
         }
         uintptr_t packed = ((uintptr_t)qemu_plugin_insn_vaddr(insn) << 8) | (uintptr_t)kind;
+        if (kind == VMST_INSN_SYSENTER || kind == VMST_INSN_INT80) {
+            packed |= PACK_COMPAT;
+        } else if (kind == VMST_INSN_SYSCALL) {
+            packed |= translation_abi();
+        }
         qemu_plugin_register_vcpu_insn_exec_cb(insn, is_exit ? on_exit_insn : on_entry,
                                                QEMU_PLUGIN_CB_R_REGS, (void *)packed);
     }
@@ -1425,6 +1484,26 @@ static bool load_spec(const char *path)
                     rest++;
                 }
             }
+        } else if (strncmp(line, "nargs ", 6) == 0) {
+            /* nargs ABI N NR...: these calls take N arguments; the rest may take all 6 */
+            char *rest = line + 6, *end;
+            unsigned long which = strtoul(rest, &end, 10), n;
+            rest = end;
+            n = strtoul(rest, &end, 10);
+            if ((which != 64 && which != 32) || end == rest || n > 6) {
+                goto bad;
+            }
+            for (rest = end; *rest == ' ';) {
+                unsigned long nr = strtoul(rest, &end, 10);
+                if (end == rest || nr >= MAX_NR) {
+                    goto bad;
+                }
+                g.argmask[which == 32][nr] = (uint8_t)((1u << n) - 1);
+                rest = end;
+            }
+            if (*rest != '\n' && *rest != 0) {
+                goto bad;
+            }
         } else if (strncmp(line, "fdwalk ", 7) == 0) {
             int found = 0;
             for (char *tok = strtok(line + 7, " \n"); tok; tok = strtok(NULL, " \n")) {
@@ -1501,7 +1580,18 @@ static bool load_spec(const char *path)
         }
     }
     fclose(f);
-    /* The task block is padded so what follows it stays 8-byte aligned. */
+    /* Whatever a capture reads an address or a length from is read too. */
+    for (int abi = 0; abi < 2; abi++) {
+        for (unsigned int nr = 0; nr < MAX_NR; nr++) {
+            const CallSpec *cs = &g.spec[abi][nr];
+            for (int i = 0; i < cs->n; i++) {
+                g.argmask[abi][nr] |= (uint8_t)(1u << cs->caps[i].arg);
+                if (cs->caps[i].size_src == SIZE_ARG) {
+                    g.argmask[abi][nr] |= (uint8_t)(1u << cs->caps[i].size_val);
+                }
+            }
+        }
+    }
     return true;
 bad:
     fprintf(stderr, "vmstrace plugin: %s:%d: bad spec line: %s", path, lineno, line);
@@ -1546,6 +1636,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 {
     const char *out = NULL, *ring = NULL, *bell = NULL, *spec = NULL, *ram = NULL;
     g.batch = 1 << 16;
+    memset(g.argmask, 0x3f, sizeof(g.argmask));
     g.flush_ns = 20 * 1000000ull;
     for (int i = 0; i < argc; i++) {
         char *eq = strchr(argv[i], '=');

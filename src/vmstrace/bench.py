@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -212,14 +212,17 @@ def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) ->
     """The guest with the plugin writing records to ``out`` and no Python consumer."""
     from vmstrace.capture.plugin import plugin_path
     from vmstrace.guest.qemu import SERIAL_LINES, find_qemu, qemu_command
-    from vmstrace.session import prepare_guest
+    from vmstrace.session import prepare_guest, ram_file, ram_plugin_args
 
     opts.trace = True
     qemu = find_qemu()
     workdir = Path(tempfile.mkdtemp(prefix="vmstrace-bench-"))
+    ram: Path | None = None
     try:
         cfg, spec = prepare_guest(opts, workdir)
-        plugin_args = {"out": out}
+        ram = ram_file(cfg.ram_bytes, workdir)
+        cfg = replace(cfg, ram_file=ram)  # kernel reads by page walk, as in a real run
+        plugin_args = {"out": out} | ram_plugin_args(cfg)
         if with_spec and spec is not None:
             (workdir / "spec.txt").write_text(spec)
             plugin_args["spec"] = str(workdir / "spec.txt")
@@ -244,6 +247,8 @@ def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) ->
         seconds = _guest_seconds(stdout, workload, ready[0] - t0 if ready else None)
         return Sample(seconds, host_s, None, None, peak_rss_mb())
     finally:
+        if ram is not None:
+            ram.unlink(missing_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -8,7 +8,7 @@ it only follows these instructions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +18,7 @@ Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe"
 # Hard ceilings the plugin also enforces (guest memory is hostile input).
 MAX_BYTES = 1 << 16
 MAX_ELEMS = 1024
+MAX_NR = 1024  # syscall numbers the plugin has tables for
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,21 @@ class TaskRead:
 
 
 SpecEntry = tuple[str, int, int, Capture]  # (abi "64"/"32", nr, arg index, capture)
+
+
+def nargs_lines(counts: Mapping[str, Mapping[int, int]]) -> list[str]:
+    """The spec's `nargs` lines from ``{abi "64"/"32": {nr: argument count}}``: the plugin
+    reads only those argument registers (each read is a trip through QEMU's register
+    interface); a number not listed gets all six."""
+    lines = []
+    for abi, table in counts.items():
+        by_count: dict[int, list[int]] = {}
+        for nr, n in sorted(table.items()):
+            if 0 <= nr < MAX_NR and 0 <= n < 6:
+                by_count.setdefault(n, []).append(nr)
+        lines += [f"nargs {abi} {n} " + " ".join(map(str, nrs))
+                  for n, nrs in sorted(by_count.items())]
+    return lines
 
 
 def render_spec(task: TaskRead | None, entries: Iterable[SpecEntry],
