@@ -262,7 +262,7 @@ static uint64_t reg(Vcpu *v, enum reg r)
     if (!g.regs[r]) {
         return 0;
     }
-    g_byte_array_set_size(v->scratch, 0);
+    v->scratch->len = 0; /* g_byte_array_set_size(, 0) without the call: a hot path */
     int n = qemu_plugin_read_register(g.regs[r], v->scratch);
     uint64_t val = 0;
     if (n > 0) {
