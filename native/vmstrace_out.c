@@ -121,10 +121,8 @@ static bool write_ring(const uint8_t *p, size_t n)
     uint64_t head = o.ring->head; /* only this side writes it */
     while (n > 0) {
         uint64_t tail = __atomic_load_n(&o.ring->tail, __ATOMIC_ACQUIRE);
-        uint64_t room = o.size - (head - tail);
-        if (head - tail > o.size) {
-            return false; /* the reader broke the protocol */
-        }
+        /* A tail past head or a ring behind is no room (the reader's word is untrusted). */
+        uint64_t room = head - tail > o.size ? 0 : o.size - (head - tail);
         if (room == 0) {
             if (!wait_for_room()) {
                 return false;

@@ -565,6 +565,20 @@ static void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64
         if (chunk > limit - got) {
             chunk = (uint32_t)(limit - got);
         }
+        const uint8_t *src = host_addr(v, a, chunk);
+        if (src) {
+            /* Straight from guest RAM; a string stops at its NUL without copying (and
+             * zeroing) the rest of the page first. */
+            const uint8_t *z = is_str ? memchr(src, 0, chunk) : NULL;
+            uint32_t n = z ? (uint32_t)(z - src) + 1 : chunk;
+            g_byte_array_append(v->out, src, n);
+            got += n;
+            if (z) {
+                nul = true;
+                break;
+            }
+            continue;
+        }
         size_t doff = reserve(v, chunk);
         if (!guest_read(v, a, v->out->data + doff, chunk)) {
             g_byte_array_set_size(v->out, doff);

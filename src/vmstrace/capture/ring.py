@@ -25,8 +25,6 @@ MAGIC = b"VMSTRING"
 VERSION = 1
 DATA_OFF = 4096
 _HEAD, _TAIL, _WAITING, _CLOSED = 64, 128, 192, 196
-_U64 = struct.Struct("<Q")
-_U32 = struct.Struct("<I")
 CHUNK = 1 << 20  # the most one read returns: the decoder works through it in one go
 NAP_S = 0.05  # the longest sleep on an empty ring, should a wake-up be missed
 
@@ -49,6 +47,11 @@ class Ring:
         hdr = MAGIC + struct.pack("<IIQ", VERSION, 0, size)
         self._mm[: len(hdr)] = hdr
         self._view = memoryview(self._mm)
+        # head and tail are read and written whole, as the plugin does: struct.pack_into
+        # and unpack_from go byte by byte, and a torn counter reads as a wild position.
+        # A memoryview of native u64/u32 items moves each item in one aligned access.
+        self._u64 = self._view[:DATA_OFF].cast("Q")
+        self._u32 = self._view[:DATA_OFF].cast("I")
         self._tail = 0
         self._hung_up = False
         self.peak = 0  # the largest backlog seen, in bytes
@@ -70,7 +73,7 @@ class Ring:
         """Up to ``n`` bytes (up to :data:`CHUNK` if ``n`` < 0); b"" at the end."""
         limit = CHUNK if n < 0 else min(n, CHUNK)
         while True:
-            (head,) = _U64.unpack_from(self._mm, _HEAD)
+            head = self._u64[_HEAD // 8]
             backlog = head - self._tail
             if backlog > 0:
                 self.peak = max(self.peak, backlog)
@@ -78,11 +81,10 @@ class Ring:
                 take = min(backlog, limit, self.size - at)
                 data = self._view[DATA_OFF + at : DATA_OFF + at + take].tobytes()
                 self._tail += take
-                _U64.pack_into(self._mm, _TAIL, self._tail)
+                self._u64[_TAIL // 8] = self._tail
                 return data
-            if _U32.unpack_from(self._mm, _CLOSED)[0] or self._hung_up or limit == 0:
-                (head,) = _U64.unpack_from(self._mm, _HEAD)
-                if head == self._tail:
+            if self._u32[_CLOSED // 4] or self._hung_up or limit == 0:
+                if self._u64[_HEAD // 8] == self._tail:
                     return b""
                 continue
             self._sleep()
@@ -90,15 +92,16 @@ class Ring:
     read = read1
 
     def _sleep(self) -> None:
-        _U32.pack_into(self._mm, _WAITING, 1)
-        (head,) = _U64.unpack_from(self._mm, _HEAD)
-        if head != self._tail or _U32.unpack_from(self._mm, _CLOSED)[0]:
+        self._u32[_WAITING // 4] = 1
+        if self._u64[_HEAD // 8] != self._tail or self._u32[_CLOSED // 4]:
             return
         ready, _, _ = select.select([self._bell_r], [], [], NAP_S)
         if ready and not os.read(self._bell_r, 4096):
             self._hung_up = True
 
     def close(self) -> None:
+        self._u64.release()
+        self._u32.release()
         self._view.release()
         self._mm.close()
         self._close_fds()
