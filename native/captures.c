@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Memory captures: what the capture spec asks the plugin to copy out of the guest for a
+ * call's arguments (docs/event-format.md), every length capped, every pointer suspect.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vmstrace_plugin.h"
+#include "vmstrace_records.h"
+
+/* ---- memory captures ------------------------------------------------------------------- */
+
+/*
+ * Appends one blob: header, then up to `cap` bytes from `addr` read page by page so a
+ * fault keeps the readable prefix.  For strings, stops after the NUL.
+ */
+void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
+                     uint64_t want, uint32_t cap, bool is_str, uint32_t *budget)
+{
+    size_t hoff = reserve(v, sizeof(struct vmst_blob_hdr));
+    uint64_t limit = want < cap ? want : cap;
+    if (limit > *budget) {
+        limit = *budget;
+    }
+    if (want > limit) {
+        flags |= VMST_BLOB_TRUNC;
+    }
+    uint32_t got = 0;
+    bool nul = false;
+    while (got < limit) {
+        uint64_t a = addr + got;
+        uint32_t chunk = PAGE - (uint32_t)(a & (PAGE - 1));
+        if (chunk > limit - got) {
+            chunk = (uint32_t)(limit - got);
+        }
+        const uint8_t *src = host_addr(v, a, chunk);
+        if (src) {
+            /* Straight from guest RAM; a string stops at its NUL without copying (and
+             * zeroing) the rest of the page first. */
+            const uint8_t *z = is_str ? memchr(src, 0, chunk) : NULL;
+            uint32_t n = z ? (uint32_t)(z - src) + 1 : chunk;
+            g_byte_array_append(v->out, src, n);
+            got += n;
+            if (z) {
+                nul = true;
+                break;
+            }
+            continue;
+        }
+        size_t doff = reserve(v, chunk);
+        if (!guest_read(v, a, v->out->data + doff, chunk)) {
+            g_byte_array_set_size(v->out, doff);
+            flags |= VMST_BLOB_FAULT;
+            flags &= (uint8_t)~VMST_BLOB_TRUNC;
+            break;
+        }
+        if (is_str) {
+            void *z = memchr(v->out->data + doff, 0, chunk);
+            if (z) {
+                uint32_t keep = (uint32_t)((uint8_t *)z - (v->out->data + doff)) + 1;
+                g_byte_array_set_size(v->out, doff + keep);
+                got += keep;
+                nul = true;
+                break;
+            }
+        }
+        got += chunk;
+    }
+    if (is_str && !nul && !(flags & VMST_BLOB_FAULT)) {
+        flags |= VMST_BLOB_TRUNC;
+    }
+    *budget -= got;
+    if (flags & VMST_BLOB_FAULT) {
+        v->fault_seen = true;
+    }
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    h->arg = arg;
+    h->flags = flags;
+    h->index = index;
+    h->len = got;
+    h->addr = addr;
+    pad8(v);
+}
+
+static uint64_t capture_size(const Capture *c, const uint64_t *args, int64_t ret)
+{
+    switch (c->size_src) {
+    case SIZE_ARG:
+        return args[c->size_val];
+    case SIZE_RET:
+        return ret > 0 ? (uint64_t)ret : 0;
+    case SIZE_CONST:
+        return c->size_val;
+    default:
+        return 0;
+    }
+}
+
+/* Performs one capture; returns the number of blobs written, or -1 if the top read faulted. */
+/*
+ * After a successful execve the caller's memory is gone, but the kernel has copied the
+ * filename, argv and envp to the top of the new stack (fs/exec.c, create_elf_tables):
+ * sp -> argc, argv[argc], NULL, envp[], NULL, auxv pairs (AT_EXECFN = the filename).
+ * Emits them as blobs of the capture's argument (the filename) and the next two (argv with
+ * strings, envp pointers): execve's 0, 1, 2 and execveat's 1, 2, 3, shaped like the entry
+ * captures, so a decoder can use whichever is readable.
+ */
+static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp,
+                             uint32_t *budget)
+{
+    uint32_t ptr = abi == ABI_32 ? 4 : 8;
+    uint64_t argc = 0, p = 0, i;
+    int n = 0;
+    if (!guest_read(v, sp, &argc, ptr) || argc > MAX_ELEMS) {
+        return 0;
+    }
+    uint64_t argv = sp + ptr, envp = argv + (argc + 1) * ptr;
+    uint64_t nargv = argc + 1 < c->cap ? argc + 1 : c->cap;
+    size_t hoff = v->out->len;
+    uint8_t a = c->arg;
+    if (a > 3) {
+        return 0;
+    }
+    put_blob(v, a + 1, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, argv, nargv * ptr,
+             (uint32_t)(nargv * ptr), false, budget);
+    n++;
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    if (nargv < argc + 1) {
+        h->flags |= VMST_BLOB_TRUNC;
+    }
+    for (i = 0; i < argc && i < nargv; i++) {
+        p = 0;
+        if (!guest_read(v, argv + i * ptr, &p, ptr) || p == 0) {
+            break;
+        }
+        put_blob(v, a + 1, (uint16_t)i, VMST_BLOB_EXIT, p, c->elem_cap, c->elem_cap, true,
+                 budget);
+        n++;
+    }
+    for (i = 0; i < MAX_ELEMS; i++) {
+        p = 0;
+        if (!guest_read(v, envp + i * ptr, &p, ptr) || p == 0) {
+            break;
+        }
+    }
+    put_blob(v, a + 2, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, envp, (i + 1) * ptr,
+             (uint32_t)((i + 1) * ptr), false, budget);
+    n++;
+    uint64_t auxv = envp + (i + 1) * ptr;
+    for (i = 0; i < 64; i++) {
+        uint64_t type = 0, val = 0;
+        if (!guest_read(v, auxv + 2 * i * ptr, &type, ptr) || !guest_read(v, auxv + (2 * i + 1) * ptr, &val, ptr) ||
+            type == 0) {
+            break;
+        }
+        if (type == 31 /* AT_EXECFN */) {
+            put_blob(v, a, VMST_INDEX_TOP, VMST_BLOB_EXIT, val, 4096, 4096, true, budget);
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
+/* Appends a blob whose bytes the plugin assembled itself (not a copy of guest memory). */
+static void put_raw_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
+                         const void *data, uint32_t len)
+{
+    size_t hoff = reserve(v, sizeof(struct vmst_blob_hdr) + len);
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    h->arg = arg;
+    h->flags = flags;
+    h->index = index;
+    h->len = len;
+    h->addr = addr;
+    memcpy(v->out->data + hoff + sizeof(*h), data, len);
+    pad8(v);
+}
+
+static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
+{
+    *out = 0;
+    return guest_read(v, addr, out, 8) && is_kernel_ptr(*out);
+}
+
+#define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
+
+/*
+ * A blob describing `file` (strace -y): u64 ino, u32 mode, u32 magic, u32 ncomp, u32 flags
+ * (1: the walk was cut), then ncomp × (u16 len, bytes): the dentry names from the leaf up
+ * to the root, crossing mount points.  For a socket (sockfs), 32 more bytes follow the
+ * names: u16 family, u16 type, u16 protocol, u16 local port, u16 remote port (network
+ * order), u16 unix path length, u32 local addr, u32 remote addr, u64 peer socket (unix),
+ * then the unix path bytes (sockaddr_un.sun_path, at most 108), or for AF_INET6 the
+ * 16-byte local and remote addresses.
+ */
+static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t mnt, dentry, inode, sb, mount;
+    uint32_t magic = 0;
+    uint16_t mode = 0;
+    if (!k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_MNT], &mnt) ||
+        !k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_DENTRY], &dentry)) {
+        return 0;
+    }
+    uint8_t buf[4096 + 32 + 128];
+    uint32_t pos = 24, ncomp = 0, cut = 0;
+    uint64_t ino = 0;
+    if (k64(v, dentry + o[FDW_D_INODE], &inode)) {
+        guest_read(v, inode + o[FDW_I_INO], &ino, 8);
+        guest_read(v, inode + o[FDW_I_MODE], &mode, 2);
+        if (k64(v, inode + o[FDW_I_SB], &sb)) {
+            guest_read(v, sb + o[FDW_S_MAGIC], &magic, 4);
+        }
+    }
+    mount = mnt - o[FDW_MOUNT_MNT];
+    for (int depth = 0; depth < 128; depth++) {
+        uint64_t root = 0, parent = 0, name = 0;
+        uint32_t len = 0;
+        k64(v, mnt + o[FDW_MNT_ROOT], &root);
+        if (!k64(v, dentry + o[FDW_D_PARENT], &parent)) {
+            cut = 1;
+            break;
+        }
+        if (dentry == root || dentry == parent) {
+            uint64_t mparent = 0, mpoint = 0;
+            if (!k64(v, mount + o[FDW_MNT_PARENT], &mparent) || mparent == mount ||
+                !k64(v, mount + o[FDW_MNT_MOUNTPOINT], &mpoint)) {
+                break; /* the root of the mount tree */
+            }
+            dentry = mpoint;
+            mount = mparent;
+            mnt = mount + o[FDW_MOUNT_MNT];
+            continue;
+        }
+        if (!guest_read(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_LEN], &len, 4) ||
+            !k64(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_NAME], &name) || len > 255 ||
+            pos + 2 + len > 4096 || !guest_read(v, name, buf + pos + 2, len)) {
+            cut = 1;
+            break;
+        }
+        uint16_t l16 = (uint16_t)len;
+        memcpy(buf + pos, &l16, 2);
+        pos += 2 + len;
+        ncomp++;
+        dentry = parent;
+    }
+    uint32_t m32 = mode;
+    memcpy(buf, &ino, 8);
+    memcpy(buf + 8, &m32, 4);
+    memcpy(buf + 12, &magic, 4);
+    memcpy(buf + 16, &ncomp, 4);
+    memcpy(buf + 20, &cut, 4);
+    uint64_t sock, sk;
+    if (magic == SOCKFS_MAGIC && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&
+        k64(v, sock + o[FDW_SOCKET_SK], &sk)) {
+        /* struct sock_common / struct sock (include/net/sock.h), struct unix_sock */
+        uint8_t *d = buf + pos;
+        uint64_t addr = 0, peer = 0;
+        uint32_t ulen = 0;
+        memset(d, 0, 32);
+        guest_read(v, sk + o[FDW_SKC_FAMILY], d, 2);
+        guest_read(v, sk + o[FDW_SK_TYPE], d + 2, 2);
+        guest_read(v, sk + o[FDW_SK_PROTOCOL], d + 4, 2);
+        guest_read(v, sk + o[FDW_SKC_NUM], d + 6, 2);
+        guest_read(v, sk + o[FDW_SKC_DPORT], d + 8, 2);
+        guest_read(v, sk + o[FDW_SKC_RCV_SADDR], d + 12, 4);
+        guest_read(v, sk + o[FDW_SKC_DADDR], d + 16, 4);
+        if (d[0] == 10 /* AF_INET6 */) {
+            /* the 16-byte local and remote addresses follow the block */
+            guest_read(v, sk + o[FDW_SKC_V6_RCV_SADDR], d + 32, 16);
+            guest_read(v, sk + o[FDW_SKC_V6_DADDR], d + 48, 16);
+            pos += 32;
+        } else if (d[0] == 1 /* AF_UNIX */) {
+            k64(v, sk + o[FDW_UNIX_PEER], &peer);
+            memcpy(d + 20, &peer, 8);
+            if (k64(v, sk + o[FDW_UNIX_ADDR], &addr) &&
+                guest_read(v, addr + o[FDW_UNIX_ADDR_LEN], &ulen, 4) && ulen > 2 && ulen <= 110 &&
+                guest_read(v, addr + o[FDW_UNIX_ADDR_NAME] + 2, d + 32, ulen - 2)) {
+                uint16_t u16 = (uint16_t)(ulen - 2);
+                memcpy(d + 10, &u16, 2);
+                pos += ulen - 2;
+            }
+        }
+        pos += 32;
+    }
+    put_raw_blob(v, arg, VMST_INDEX_TOP, flags, file, buf, pos);
+    return 1;
+}
+
+/* What fd `fd` of the current task refers to: task->files->fdt->fd[fd]. */
+static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t task, files, fdt, arr, file;
+    uint32_t max_fds = 0;
+    if (!g.have_fdw || fd < 0 || fd >= (1 << 20) || !(task = current_task(v)) ||
+        !k64(v, task + o[FDW_FILES], &files) || !k64(v, files + o[FDW_FDT], &fdt) ||
+        !guest_read(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||
+        !k64(v, fdt + o[FDW_FD], &arr) || !k64(v, arr + (uint64_t)fd * 8, &file)) {
+        return 0; /* not open, or unreadable: the decoder prints the bare number */
+    }
+    return put_file_blob(v, arg, flags, file);
+}
+
+/* The executable of the current process: task->mm->exe_file. */
+static int capture_exe(Vcpu *v, uint8_t flags)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t task, mm, file;
+    if (!g.have_fdw || !(task = current_task(v)) || !k64(v, task + o[FDW_MM], &mm) ||
+        !k64(v, mm + o[FDW_EXE_FILE], &file)) {
+        return 0;
+    }
+    return put_file_blob(v, VMST_ARG_EXE, flags, file);
+}
+
+/*
+ * An array capture: `iov` (struct iovec[count], then each buffer, at most `remaining` bytes
+ * in all) or `strarr` (NULL-terminated pointers, at most `cap`, then each string).  The
+ * array blob gets `index`; its elements are numbered from 0.  Returns the blobs written.
+ */
+static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool iov,
+                     uint8_t abi, uint64_t addr, uint64_t count, uint32_t cap,
+                     uint32_t elem_cap, uint64_t remaining, uint32_t *budget)
+{
+    uint32_t ptr = abi == ABI_32 ? 4 : 8, esize = iov ? 2 * ptr : ptr;
+    bool more = false;
+    int n = 0;
+    if (!iov) {
+        count = cap;
+    }
+    if (count > cap) {
+        count = cap;
+        more = true;
+    }
+    if (count > MAX_ELEMS) {
+        count = MAX_ELEMS;
+        more = true;
+    }
+    if (!iov) {
+        /* Count the pointers up to the NULL terminator (included), within the cap. */
+        uint64_t i = 0, p = 0;
+        for (; i < count; i++) {
+            p = 0;
+            if (!guest_read(v, addr + i * ptr, &p, ptr) || p == 0) {
+                break;
+            }
+        }
+        more = i == count;
+        count = i < count ? i + 1 : count;
+    }
+    size_t hoff = v->out->len;
+    put_blob(v, arg, index, flags | VMST_BLOB_ARRAY, addr, count * esize,
+             (uint32_t)(count * esize), false, budget);
+    n = 1;
+    struct vmst_blob_hdr *h = (void *)(v->out->data + hoff);
+    if (more && !(h->flags & VMST_BLOB_FAULT)) {
+        h->flags |= VMST_BLOB_TRUNC;
+    }
+    uint32_t have = h->len / esize;
+    uint8_t *elems = g_malloc((size_t)have * esize + 1);
+    memcpy(elems, v->out->data + hoff + sizeof(*h), (size_t)have * esize);
+    for (uint32_t i = 0; i < have; i++) {
+        uint64_t p = 0, len = elem_cap;
+        memcpy(&p, elems + (size_t)i * esize, ptr);
+        if (!iov && p == 0) {
+            break;
+        }
+        if (iov) {
+            len = 0;
+            memcpy(&len, elems + (size_t)i * esize + ptr, ptr);
+            if (len > remaining) {
+                len = remaining;
+            }
+            remaining -= len;
+        }
+        if (elem_cap > 0 && p != 0) {
+            put_blob(v, arg, (uint16_t)i, flags, p, len, elem_cap, !iov, budget);
+            n++;
+        }
+    }
+    g_free(elems);
+    return n;
+}
+
+int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
+                      int64_t ret, bool at_exit, uint64_t user_sp, uint32_t *budget,
+                      bool *faulted)
+{
+    uint64_t addr = args[c->arg];
+    uint8_t flags = at_exit ? VMST_BLOB_EXIT : 0;
+    size_t before = v->out->len;
+    int n = 0;
+    *faulted = false;
+    v->fault_seen = false;
+    if (c->kind == KIND_EXECSTACK) {
+        return at_exit && ret == 0 ? capture_execstack(v, c, abi, user_sp, budget) : 0;
+    }
+    if (c->kind == KIND_EXE) {
+        return at_exit && ret == 0 ? capture_exe(v, flags) : 0;
+    }
+    if (c->kind == KIND_FD) {
+        if (c->size_src == SIZE_RET) {
+            return at_exit ? capture_fd(v, VMST_ARG_RETFD, flags, ret) : 0;
+        }
+        return capture_fd(v, c->arg, flags, abi == ABI_32 ? (int32_t)addr : (int64_t)addr);
+    }
+    if (addr == 0) {
+        return 0; /* NULL: nothing to read, the decoder prints NULL */
+    }
+    if (abi == ABI_32) {
+        addr &= 0xffffffffu;
+    }
+    switch (c->kind) {
+    case KIND_EXECSTACK:
+    case KIND_FD:
+    case KIND_EXE:
+        break;
+    case KIND_STR:
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);
+        n = 1;
+        break;
+    case KIND_BUF:
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, capture_size(c, args, ret), c->cap,
+                 false, budget);
+        n = 1;
+        break;
+    case KIND_IOV:
+    case KIND_STRARR:
+        n = put_array(v, c->arg, VMST_INDEX_TOP, flags, c->kind == KIND_IOV, abi, addr,
+                      c->kind == KIND_IOV ? capture_size(c, args, ret) : c->cap, c->cap,
+                      c->elem_cap, at_exit && ret >= 0 ? (uint64_t)ret : UINT64_MAX, budget);
+        break;
+    case KIND_MSGHDR: {
+        /* struct user_msghdr (include/linux/socket.h, x86_64): msg_name, msg_namelen, msg_iov,
+         * msg_iovlen, msg_control, msg_controllen, msg_flags: 56 bytes.  Then the name (at
+         * most 128 bytes, sockaddr_storage), the control data (at most 256), the iovec array
+         * (elements as an iov capture: at exit, only the bytes the call transferred). */
+        uint8_t hdr[56];
+        size_t hoff = v->out->len;
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, sizeof(hdr), sizeof(hdr), false,
+                 budget);
+        n = 1;
+        const struct vmst_blob_hdr *h = (const void *)(v->out->data + hoff);
+        if (abi != ABI_64 || h->len < sizeof(hdr)) {
+            break;
+        }
+        memcpy(hdr, v->out->data + hoff + sizeof(*h), sizeof(hdr));
+        uint64_t name, iov, iovlen, control, controllen;
+        uint32_t namelen;
+        memcpy(&name, hdr, 8);
+        memcpy(&namelen, hdr + 8, 4);
+        memcpy(&iov, hdr + 16, 8);
+        memcpy(&iovlen, hdr + 24, 8);
+        memcpy(&control, hdr + 32, 8);
+        memcpy(&controllen, hdr + 40, 8);
+        if (name && namelen) {
+            put_blob(v, c->arg, VMST_INDEX_MSG_NAME, flags, name, namelen, 128, false, budget);
+            n++;
+        }
+        if (control && controllen) {
+            put_blob(v, c->arg, VMST_INDEX_MSG_CONTROL, flags, control, controllen, 256, false,
+                     budget);
+            n++;
+        }
+        if (iov) {
+            n += put_array(v, c->arg, VMST_INDEX_MSG_IOV, flags, true, abi, iov, iovlen, c->cap,
+                           c->elem_cap, at_exit && ret >= 0 ? (uint64_t)ret : UINT64_MAX,
+                           budget);
+        }
+        break;
+    }
+    }
+    (void)before;
+    *faulted = v->fault_seen; /* any part: an array readable but a string in it not */
+    return n;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The capture plugin's shared parts: limits, the capture spec's tables, per-vCPU state and
+ * the plugin-wide state `g`, and what the plugin's files call of one another:
+ *   vmstrace_plugin.c  callbacks (entry, exit, translation), records, install
+ *   guestmem.c         registers, guest memory (page walk over the RAM file), the task
+ *   captures.c         memory captures per the spec (strings, buffers, arrays, fds)
+ *   config.c           the spec file and the RAM file
+ *   vmstrace_out.c     where the records go (ring or file)
+ */
+#ifndef VMSTRACE_PLUGIN_H
+#define VMSTRACE_PLUGIN_H
+
+#include "qemu_plugin_api.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Hard ceilings: guest memory is hostile input. */
+#define MAX_NR 1024
+#define MAX_CAPS_PER_CALL 16
+#define MAX_BYTES (1u << 16)
+#define MAX_ELEMS 1024u
+#define MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
+#define MAX_TASK_FIELDS 16
+#define PAGE 4096u
+
+enum abi { ABI_64 = 0, ABI_32 = 1 };
+enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
+enum kind {
+    KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD, KIND_EXE
+};
+enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
+
+typedef struct {
+    uint8_t arg;
+    uint8_t when;
+    uint8_t kind;
+    uint8_t size_src;
+    uint32_t size_val; /* arg index or constant */
+    uint32_t cap;
+    uint32_t elem_cap;
+} Capture;
+
+typedef struct {
+    uint8_t n;
+    bool has_execstack; /* an exec: after success the old memory is gone, no re-reads */
+    Capture caps[MAX_CAPS_PER_CALL];
+} CallSpec;
+
+/* Offsets for resolving an fd (spec line `fdwalk`, kernel/fdwalk.py names them). */
+enum fdw {
+    FDW_FILES, FDW_FDT, FDW_MAX_FDS, FDW_FD, FDW_F_PATH, FDW_PATH_MNT, FDW_PATH_DENTRY,
+    FDW_D_NAME, FDW_QSTR_LEN, FDW_QSTR_NAME, FDW_D_PARENT, FDW_D_INODE, FDW_I_INO, FDW_I_MODE,
+    FDW_I_SB, FDW_S_MAGIC, FDW_MNT_ROOT, FDW_MOUNT_MNT, FDW_MNT_PARENT, FDW_MNT_MOUNTPOINT,
+    FDW_MM, FDW_EXE_FILE, FDW_PRIVATE_DATA, FDW_SOCKET_SK, FDW_SKC_FAMILY, FDW_SKC_RCV_SADDR,
+    FDW_SKC_DADDR, FDW_SKC_NUM, FDW_SKC_DPORT, FDW_SK_PROTOCOL, FDW_SK_TYPE, FDW_UNIX_ADDR,
+    FDW_UNIX_ADDR_LEN, FDW_UNIX_ADDR_NAME, FDW_UNIX_PEER, FDW_SKC_V6_DADDR,
+    FDW_SKC_V6_RCV_SADDR,
+    FDW_COUNT
+};
+
+typedef struct {
+    uint32_t off;
+    uint32_t len;
+    int32_t ptr_off; /* -1: field of the current task; else deref this pointer first */
+} TaskField;
+
+typedef struct {
+    uint64_t task;
+    uint64_t cr3;
+    uint64_t sp;
+    uint64_t nr;
+    uint64_t args[6];
+    uint64_t ident;     /* the first task field (the tid): tells a reused task_struct apart */
+    uint64_t pc;        /* the entry instruction's address */
+    uint8_t insn;
+    uint8_t abi;
+    uint8_t retry_mask; /* args whose entry read faulted and should be re-read at exit */
+    uint8_t task_ok;
+    uint8_t task_bytes[]; /* the entry's task block, reused for the exit record */
+} Pending;
+
+/* Register handles, looked up by name once (the same on every vCPU). */
+enum reg {
+    R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP,
+    R_R8, R_R9, R_R10, R_CS, R_CR3, R_KGSBASE, R_CR4, R_COUNT
+};
+static const char *const reg_names[R_COUNT] = {
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+    "r8", "r9", "r10", "cs", "cr3", "k_gs_base", "cr4",
+};
+
+/* A vCPU's cache of task blocks, by task_struct address: reading the task fields is a
+ * page walk per field, and a thread makes many calls between the rare events that change
+ * them (execve, prctl, set*id, a process exit that reparents: the spec's `task_refresh`
+ * calls), which bump a global epoch that empties every cache. */
+#define TASK_CACHE 64
+typedef struct {
+    uint64_t task, ident, epoch;
+    const uint8_t *ident_at; /* host address of the task's tid; NULL: read it by walking */
+    uint8_t ok;
+    uint8_t bytes[MAX_TASK_FIELDS * 64];
+} TaskCacheEntry;
+
+typedef struct {
+    GByteArray *out;     /* pending records of this vCPU */
+    bool fault_seen;     /* a blob of the capture in progress faulted */
+    TaskCacheEntry *tcache;
+    GByteArray *scratch; /* register and memory reads */
+    uint64_t last_flush_ns;
+    unsigned int index;
+    uint64_t cr3;   /* CR3 at the trapped instruction: the page tables guest_read() walks */
+    uint64_t kgs;   /* the kernel's per-CPU base for this vCPU; 0 until read */
+    const uint8_t *task_slot; /* host address of this vCPU's current-task pointer */
+    uint64_t entries, exits, records, bytes, orphan_exits; /* summed into STATS at exit */
+    int8_t levels;  /* paging levels (CR4.LA57 ? 5 : 4); 0 until read */
+} Vcpu;
+
+struct plugin_state {
+    uint64_t start_ns;
+    uint32_t batch;
+    uint64_t flush_ns;
+    bool have_task;
+    uint64_t percpu_task;
+    uint32_t n_task_fields;
+    TaskField task_fields[MAX_TASK_FIELDS];
+    uint32_t task_bytes;
+    bool have_fdw;
+    uint32_t fdw[FDW_COUNT];
+    bool task_refresh[2][MAX_NR]; /* calls after which cached task blocks are stale */
+    bool noreturn[2][MAX_NR];     /* calls that never return (exit, exit_group) */
+    bool resumes_elsewhere[2][MAX_NR]; /* calls that return to another place by design
+                                        * (execve, rt_sigreturn): no signal frame check */
+    uint8_t argmask[2][MAX_NR];   /* the argument registers a call uses (spec `nargs`) */
+    uint64_t task_epoch;          /* bumped (atomically) after such a call */
+    CallSpec spec[2][MAX_NR];
+    struct qemu_plugin_register *regs[R_COUNT];
+    bool regs_found;
+    GMutex regs_lock;
+    Vcpu *vcpus;
+    unsigned int n_vcpus;
+    GMutex out_lock; /* serialises output (vmstrace_out.c) and `dropped` */
+    GMutex pending_lock;
+    GHashTable *pending; /* key -> Pending*, one per guest thread in a syscall */
+    const uint8_t *ram;  /* guest RAM, mapped read-only from ram=PATH; NULL without it */
+    uint64_t ram_size, ram_low;
+    bool kpti;           /* the user CR3 does not map the kernel: walk its kernel twin */
+    uint64_t dropped; /* records that never reached the reader (under out_lock) */
+};
+extern struct plugin_state g;
+
+#define GIB4 (1ull << 32)
+
+static inline size_t reserve(Vcpu *v, size_t n)
+{
+    size_t off = v->out->len;
+    g_byte_array_set_size(v->out, off + n);
+    memset(v->out->data + off, 0, n);
+    return off;
+}
+
+static inline void pad8(Vcpu *v)
+{
+    size_t pad = (8 - (v->out->len & 7)) & 7;
+    if (pad) {
+        reserve(v, pad);
+    }
+}
+
+/* guestmem.c */
+uint64_t reg(Vcpu *v, enum reg r);
+bool guest_read(Vcpu *v, uint64_t addr, void *dst, size_t len);
+bool is_kernel_ptr(uint64_t p);
+uint64_t current_task(Vcpu *v);
+uint8_t put_task_fields_cached(Vcpu *v, uint64_t task);
+uint64_t task_ident(Vcpu *v, size_t task_off);
+bool read_ident(Vcpu *v, uint64_t task, uint64_t *ident);
+const uint8_t *host_addr(Vcpu *v, uint64_t addr, size_t len);
+
+/* captures.c */
+int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
+                      int64_t ret, bool at_exit, uint64_t user_sp, uint32_t *budget,
+                      bool *faulted);
+void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
+                     uint64_t want, uint32_t cap, bool is_str, uint32_t *budget);
+
+/* config.c */
+bool load_spec(const char *path);
+bool map_ram(const char *path);
+
+#endif
