@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from vmstrace.session import RunOptions
+    from vmstrace.sinks.base import TraceCounts
 
 MODES = ("untraced", "vmstrace", "strace")
 PROFILE_MODES = ("plugin-bare", "plugin-spec")
@@ -88,6 +89,7 @@ class Sample:
     events: int | None
     lost: int | None
     peak_rss_mb: float
+    reconciled: bool | None = None  # vmstrace: every count adds up (see reconciles())
 
 
 @dataclass
@@ -124,6 +126,11 @@ class Row:
     def peak_rss_mb(self) -> float:
         return max(s.peak_rss_mb for s in self.samples)
 
+    @property
+    def reconciled(self) -> bool | None:
+        values = [s.reconciled for s in self.samples]
+        return None if any(v is None for v in values) else all(values)
+
     def as_json(self) -> dict[str, object]:
         return {
             "workload": self.workload,
@@ -132,6 +139,7 @@ class Row:
             "ratio": self.ratio,
             "events": self.events,
             "lost": self.lost,
+            "reconciled": self.reconciled,
             "peak_rss_mb": self.peak_rss_mb,
             "host_median_s": self.host_median_s,
             "clock": self.clock,
@@ -174,6 +182,16 @@ def _guest_seconds(out: bytes, workload: Workload, boot_s: float | None) -> floa
     return int(m.group(1)) / 1e9
 
 
+def reconciles(c: TraceCounts) -> bool:
+    """The plugin's count of records equals what the tracer read, which is every entry and
+    exit; every entry was paired, never returns, or was still running at the end; no exit
+    is paired twice."""
+    return (c.produced is not None and not c.dropped
+            and c.produced == c.delivered == c.entries + c.exits
+            and c.entries == c.paired + c.no_return + c.unfinished
+            and c.exits >= c.paired)
+
+
 def run_once(workload: Workload, mode: str, scale: float, initrd: Path | None,
              workdir: Path) -> Sample:
     from vmstrace.session import RunOptions, run
@@ -202,7 +220,8 @@ def run_once(workload: Workload, mode: str, scale: float, initrd: Path | None,
     if mode == "vmstrace":
         events = c.entries if workload.name == "boot" else c.shown
         lost = None if c.produced is None else c.produced - c.delivered + (c.dropped or 0)
-    elif mode == "strace":
+        return Sample(seconds, host_s, events, lost, rss, reconciles(c))
+    if mode == "strace":
         m = STRACE_LINES.search(err.getvalue())
         events = int(m.group(1)) if m else None
     return Sample(seconds, host_s, events, lost, rss)
@@ -377,21 +396,25 @@ def print_table(rows: list[Row], console: Console) -> None:
 
     table = Table(title="vmstrace bench (medians)")
     for col in ("workload", "mode", "median s", "ratio", "host run s", "events",
-                "events/s", "lost", "tracer peak RSS MB"):
+                "events/s", "lost", "counts", "tracer peak RSS MB"):
         table.add_column(col, justify="left" if col in ("workload", "mode") else "right")
     for row in rows:
         events = row.events
         rate = None if events is None or row.median_s <= 0 else events / row.median_s
         table.add_row(row.workload, row.mode, f"{row.median_s:.3f}", _fmt(row.ratio, ".2f"),
                       f"{row.host_median_s:.2f}", _fmt(events, "d"), _fmt(rate, ",.0f"),
-                      _fmt(row.lost, "d"), f"{row.peak_rss_mb:.1f}")
+                      _fmt(row.lost, "d"),
+                      "-" if row.reconciled is None else "ok" if row.reconciled else "MISMATCH",
+                      f"{row.peak_rss_mb:.1f}")
     console.print(table)
     console.print(
         "median s: the workload's own time on the guest's CLOCK_MONOTONIC (boot: host "
         "monotonic clock, QEMU start to the guest's READY); host run s: the whole run, "
         "QEMU start to exit, host clock.  events: syscalls shown (vmstrace; boot: all the "
         "guest's syscall entries), output lines (strace).  lost: records the plugin produced "
-        "that the tracer did not receive, plus dropped ones.  Peak RSS: the Python tracer "
+        "that the tracer did not receive, plus dropped ones.  counts: ok when produced = "
+        "delivered = entries + exits and entries = paired + no-return + unfinished.  "
+        "Peak RSS: the Python tracer "
         "process (VmHWM, reset before each run)."
     )
 

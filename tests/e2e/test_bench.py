@@ -33,7 +33,8 @@ def test_bench_json_shape_and_nothing_lost(tmp_path):
         assert r["median_s"] > 0 and r["peak_rss_mb"] > 0 and r["ratio"] > 0
     untraced, traced, strace = rows
     assert untraced["ratio"] == 1.0
-    assert traced["lost"] == 0
+    assert traced["lost"] == 0 and traced["reconciled"] is True
+    assert untraced["reconciled"] is None and strace["reconciled"] is None
     # 350 iterations of write, read, getppid, plus libc start-up and the report
     assert traced["events"] >= 1050
     assert strace["events"] >= 1050

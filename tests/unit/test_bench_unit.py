@@ -9,9 +9,9 @@ import struct
 
 import pytest
 
-from vmstrace.bench import Row, Sample, decode_bench
+from vmstrace.bench import Row, Sample, decode_bench, reconciles
 from vmstrace.capture.records import ENTRY, EXIT, REC_HDR, STATS, RecordReader
-from vmstrace.sinks.base import TraceEvent
+from vmstrace.sinks.base import TraceCounts, TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.trace.attribution import TASK_BYTES, decode_task
 
@@ -119,3 +119,29 @@ def test_row_json_has_the_documented_keys():
         "workload": "syscalls", "mode": "vmstrace", "median_s": 3.0, "ratio": 1.5,
         "events": 100, "lost": 0, "peak_rss_mb": 31.0}
     assert got["host_median_s"] == 10.0 and got["clock"] == "guest CLOCK_MONOTONIC"
+
+
+def _counts(**kw: int | None) -> TraceCounts:
+    base: dict = dict(produced=10, delivered=10, dropped=0, entries=6, exits=4, paired=4,
+                      unfinished=1, no_return=1, shown=5)
+    return TraceCounts(**(base | kw))
+
+
+@pytest.mark.parametrize("change,ok", [
+    ({}, True),
+    ({"delivered": 9}, False),            # a record lost on the way
+    ({"produced": None}, False),          # no STATS: the stream was cut
+    ({"dropped": 1}, False),
+    ({"exits": 5, "produced": 11, "delivered": 11}, True),  # an exit without its entry
+    ({"unfinished": 0}, False),           # an entry unaccounted for
+    ({"paired": 5, "unfinished": 0}, False),  # more pairs than exits
+])
+def test_counts_reconcile_exactly(change, ok):
+    assert reconciles(_counts(**change)) is ok
+
+
+def test_row_reconciled_only_when_every_sample_is():
+    good, bad = Sample(1, 1, 1, 0, 1, True), Sample(1, 1, 1, 0, 1, False)
+    assert Row("files", "vmstrace", [good, good]).reconciled is True
+    assert Row("files", "vmstrace", [good, bad]).reconciled is False
+    assert Row("files", "untraced", [Sample(1, 1, None, None, 1)]).reconciled is None
