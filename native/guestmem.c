@@ -26,6 +26,16 @@ uint64_t reg(Vcpu *v, enum reg r)
     return val;
 }
 
+/* CR3, read once per callback and only if something walks the page tables. */
+uint64_t vcpu_cr3(Vcpu *v)
+{
+    if (!v->cr3_read) {
+        v->cr3 = reg(v, R_CR3);
+        v->cr3_read = true;
+    }
+    return v->cr3;
+}
+
 static bool qemu_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
 {
     if (len == 0) {
@@ -123,9 +133,10 @@ static int paging_levels(Vcpu *v)
 static bool walk(Vcpu *v, uint64_t addr, uint64_t *pa)
 {
     int levels = paging_levels(v);
-    return translate(v->cr3, levels, addr, pa) ||
-           (g.kpti && is_kernel_ptr(addr) && (v->cr3 & CR3_KPTI_USER) &&
-            translate(v->cr3 & ~CR3_KPTI_USER, levels, addr, pa));
+    uint64_t cr3 = vcpu_cr3(v);
+    return translate(cr3, levels, addr, pa) ||
+           (g.kpti && is_kernel_ptr(addr) && (cr3 & CR3_KPTI_USER) &&
+            translate(cr3 & ~CR3_KPTI_USER, levels, addr, pa));
 }
 
 /* Host address of `len` bytes at guest virtual `addr` (one page at most), or NULL. */
@@ -200,8 +211,9 @@ uint64_t current_task(Vcpu *v)
     uint64_t slot = base + g.percpu_task;
     if (!v->task_slot && g.ram) {
         uint64_t pa;
-        if (!g.kpti && (v->cr3 & CR3_KPTI_USER) && !translate(v->cr3, paging_levels(v), slot, &pa) &&
-            translate(v->cr3 & ~CR3_KPTI_USER, paging_levels(v), slot, &pa)) {
+        uint64_t cr3 = vcpu_cr3(v);
+        if (!g.kpti && (cr3 & CR3_KPTI_USER) && !translate(cr3, paging_levels(v), slot, &pa) &&
+            translate(cr3 & ~CR3_KPTI_USER, paging_levels(v), slot, &pa)) {
             g.kpti = true;
         }
         v->task_slot = host_addr(v, slot, 8);

@@ -181,8 +181,8 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     p.abi = abi;
     p.pc = pc;
     p.insn = insn;
-    p.cr3 = reg(v, R_CR3);
-    v->cr3 = p.cr3;
+    v->cr3_read = false;
+    p.cr3 = vcpu_cr3(v); /* every entry record carries it (the process's address space) */
     p.sp = reg(v, R_RSP);
     p.nr = reg(v, R_RAX);
     if (abi == ABI_32) {
@@ -273,8 +273,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     uint8_t insn = (uint8_t)(packed & PACK_KIND);
     uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
     uint64_t rsp = reg(v, R_RSP), user_sp = rsp, user_pc = 0;
-    uint64_t cr3 = reg(v, R_CR3);
-    v->cr3 = cr3;
+    v->cr3_read = false; /* an exit needs CR3 only to walk page tables or key a taskless thread */
     if (insn == VMST_INSN_IRETQ) {
         /* iretq frame: rip, cs, rflags, rsp, ss.  Only a return to CPL 3 ends a syscall. */
         uint64_t frame[4];
@@ -290,7 +289,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         return;
     }
     uint64_t task = current_task(v);
-    uint64_t key = thread_key(task, cr3, user_sp);
+    uint64_t key = thread_key(task, task ? 0 : vcpu_cr3(v), user_sp);
     g_mutex_lock(&g.pending_lock);
     Pending *p = g_hash_table_lookup(g.pending, (gpointer)(uintptr_t)key);
     if (p) {
@@ -356,7 +355,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         handler_sig = reg(v, R_RDI);
     }
     struct vmst_exit *x = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
-    x->cr3 = cr3;
+    x->cr3 = v->cr3_read ? v->cr3 : p->cr3; /* unread: the entry's, the same thread's */
     x->task = task;
     x->pc = pc;
     x->ret = (uint64_t)ret;

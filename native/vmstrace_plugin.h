@@ -112,6 +112,7 @@ typedef struct {
     uint64_t last_flush_ns;
     unsigned int index;
     uint64_t cr3;   /* CR3 at the trapped instruction: the page tables guest_read() walks */
+    bool cr3_read;  /* cr3 is this callback's (read on first use: vcpu_cr3()) */
     uint64_t kgs;   /* the kernel's per-CPU base for this vCPU; 0 until read */
     const uint8_t *task_slot; /* host address of this vCPU's current-task pointer */
     uint64_t entries, exits, records, bytes, orphan_exits; /* summed into STATS at exit */
@@ -171,6 +172,7 @@ static inline void pad8(Vcpu *v)
 
 /* guestmem.c */
 uint64_t reg(Vcpu *v, enum reg r);
+uint64_t vcpu_cr3(Vcpu *v);
 bool guest_read(Vcpu *v, uint64_t addr, void *dst, size_t len);
 bool is_kernel_ptr(uint64_t p);
 uint64_t current_task(Vcpu *v);
