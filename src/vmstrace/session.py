@@ -28,7 +28,7 @@ from vmstrace import decode
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.ring import Ring
-from vmstrace.capture.spec import render_spec
+from vmstrace.capture.spec import nargs_lines, render_spec
 from vmstrace.decode import fdpath
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
@@ -52,7 +52,7 @@ from vmstrace.trace.attribution import (
     normalize_cr3,
     task_id,
 )
-from vmstrace.trace.events import Mem, Syscall, frozen_new
+from vmstrace.trace.events import SIGFRAME_ARG, Mem, RawExit, Syscall, TaskInfo
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import Pairer
 
@@ -164,6 +164,9 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
                     status.panic = text.strip()
 
 
+_new, _set_dict = object.__new__, object.__setattr__
+
+
 class Decoder:
     """Turns a paired Syscall into the TraceEvent every sink receives."""
 
@@ -175,19 +178,28 @@ class Decoder:
         self._frames: dict[tuple[int | None, int], Mem] = {}
         # each process's executable: read after its execve, else inherited from its parent
         self._exe: dict[int, str] = {}
+        # the event fields that depend on the thread alone (pid ... task id), per TaskInfo:
+        # the reader hands a thread's records one shared TaskInfo (decode_task's cache),
+        # so they are worked out once per thread.  Keyed by id(); the entry holds its
+        # TaskInfo, so the id cannot be reused by another object while it is cached.
+        self._threads: dict[int, tuple[TaskInfo, dict[str, object]]] = {}
 
-    def _exe_of(self, call: Syscall) -> str | None:
-        who, x = call.entry.who, call.exit
-        if who.pid is None:
+    def _exe_of(self, who: TaskInfo, x: RawExit | None) -> str | None:
+        pid = who.pid
+        if pid is None:
             return None
-        shown = fdpath.describe(x.mem.get(fdpath.EXE_ARG)) if x is not None else None
-        if shown is not None:
-            if len(self._exe) > 65536:  # a bound on guest-driven state
-                self._exe.clear()
-            self._exe[who.pid] = shown
-        elif who.pid not in self._exe and who.ppid in self._exe:
-            self._exe[who.pid] = self._exe[who.ppid]
-        return self._exe.get(who.pid)
+        if x is not None and fdpath.EXE_ARG in x.mem:
+            shown = fdpath.describe(x.mem[fdpath.EXE_ARG])
+            if shown is not None:
+                if len(self._exe) > 65536:  # a bound on guest-driven state
+                    self._exe.clear()
+                self._exe[pid] = shown
+                return shown
+        exe = self._exe.get(pid)
+        ppid = who.ppid
+        if exe is None and ppid is not None and ppid in self._exe:
+            exe = self._exe[pid] = self._exe[ppid]
+        return exe
 
     def _sigreturn_mask(self, call: Syscall) -> None:
         e = call.entry
@@ -200,40 +212,56 @@ class Decoder:
                 mask = saved.data[FRAME_SIGMASK : FRAME_SIGMASK + 8]
                 e.mem[0] = Mem(saved.addr + FRAME_SIGMASK, mask)
 
-    def __call__(self, call: Syscall) -> TraceEvent:
+    def _thread(self, who: TaskInfo) -> tuple[TaskInfo, dict[str, object]]:
+        if len(self._threads) >= 4096:  # a bound on guest-driven state
+            self._threads.clear()
+        # every field of the event, the thread's filled in: __call__ copies it and sets the
+        # rest (a copy of a dict of the final size, then stores, beats building the dict)
+        fields: dict[str, object] = dict.fromkeys(TraceEvent.__dataclass_fields__)
+        fields.update(pid=who.pid, tid=who.tid, ppid=who.ppid, comm=who.comm,
+                      cr3=normalize_cr3(who.cr3), uid=who.uid, euid=who.euid,
+                      task_id=task_id(who))
+        known = self._threads[id(who)] = (who, fields)
+        return known
+
+    def __call__(self, call: Syscall, plan: decode.CallPlan | None = None) -> TraceEvent:
+        """The event of ``call``; ``plan`` is its decode.plan_for() when the caller has it."""
         e, x = call.entry, call.exit
         who = e.who
-        self._sigreturn_mask(call)
+        if plan is None:
+            plan = decode.plan_for(e.abi, e.nr)
+        if e.nr == RT_SIGRETURN or (x is not None and SIGFRAME_ARG in x.mem):
+            self._sigreturn_mask(call)
         try:
-            args = tuple(decode.decode_args(call, self.opts))
-            ret_text = decode.format_return(call, self.opts)
-            error = decode.error_name(call)
+            args, ret_text, error = decode.decode_call(call, self.opts, plan)
         except Exception as err:  # a decoder bug must not lose the event
             args = tuple(hex(a) for a in e.args)
             ret_text = f"{call.ret} /* decoder error: {type(err).__name__} */"
             error = None
-        return frozen_new(
-            TraceEvent,
-            ts=e.ts,
-            ts_exit=None if x is None else x.ts,
-            vcpu=e.vcpu,
-            pid=who.pid,
-            tid=who.tid,
-            ppid=who.ppid,
-            comm=who.comm,
-            cr3=normalize_cr3(who.cr3),
-            nr=e.nr,
-            name=decode.call_name(call),
-            abi=e.abi,
-            args=args,
-            ret=call.ret,
-            ret_text=ret_text,
-            error=error,
-            uid=who.uid,
-            euid=who.euid,
-            task_id=task_id(who),
-            exe=self._exe_of(call),
-        )
+        known = self._threads.get(id(who))
+        if known is None or known[0] is not who:
+            known = self._thread(who)
+        if not self._exe and (x is None or fdpath.EXE_ARG not in x.mem):
+            exe = None  # no executable known yet (or ever: the exe capture is optional)
+        else:
+            exe = self._exe_of(who, x)
+        # frozen_new(TraceEvent, ...) without keyword arguments (they cost twice the event
+        # itself on this path), from the thread's prepared fields
+        fields = known[1].copy()
+        fields["ts"] = e.ts
+        fields["ts_exit"] = None if x is None else x.ts
+        fields["vcpu"] = e.vcpu
+        fields["nr"] = e.nr
+        fields["name"] = decode.call_name(call, plan) if plan.socketcall else plan.name
+        fields["abi"] = e.abi
+        fields["args"] = args
+        fields["ret"] = call.ret
+        fields["ret_text"] = ret_text
+        fields["error"] = error
+        fields["exe"] = exe
+        ev = _new(TraceEvent)
+        _set_dict(ev, "__dict__", fields)
+        return ev
 
 
 def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout | None:
@@ -267,12 +295,14 @@ def _use_kernel_names(opts: RunOptions, kernel: Path, cache: Path,
 def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
     dopts = decode.DecodeOptions(strsize=opts.strsize, decode_fds=opts.decode_fds,
                                  exe_paths=layout is not None and bool(layout.fdwalk))
+    nargs = nargs_lines({tag: {nr: decode.registers_used(abi, nr) for nr in decode.TABLES[abi]}
+                         for abi, tag in (("x86_64", "64"), ("i386", "32"))})
     if layout is None:  # no attribution: no task reads, and no process tree to follow
         if opts.decode_fds:
             raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
         opts.trace_all = True
-        return render_spec(None, decode.capture_entries(dopts), call_class_lines())
-    extra = call_class_lines()
+        return render_spec(None, decode.capture_entries(dopts), call_class_lines() + nargs)
+    extra = call_class_lines() + nargs
     if opts.decode_fds:
         if not layout.fdwalk:
             raise VmstraceError(
@@ -323,24 +353,32 @@ def run(opts: RunOptions, sinks: list[Sink], stdout: BinaryIO | None = None,
     qemu = find_qemu()
     plugin = plugin_path() if opts.trace else None
     workdir = Path(tempfile.mkdtemp(prefix="vmstrace-"))
-    ram_file: Path | None = None
+    ram: Path | None = None
     try:
         cfg, spec = prepare_guest(opts, workdir)
         if plugin is not None:
-            ram_file = _ram_file(cfg.ram_bytes, workdir)
-            cfg = replace(cfg, ram_file=ram_file)
+            ram = ram_file(cfg.ram_bytes, workdir)
+            cfg = replace(cfg, ram_file=ram)
         return _run_guest(qemu, cfg, spec, plugin, opts, sinks, stdout, stderr, workdir)
     finally:
-        if ram_file is not None:
-            ram_file.unlink(missing_ok=True)
+        if ram is not None:
+            ram.unlink(missing_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _ram_file(size: int, workdir: Path) -> Path:
+def ram_plugin_args(cfg: GuestConfig) -> dict[str, str]:
+    """The plugin's ram=, ram_size=, ram_low= arguments for a guest with a RAM file."""
+    if cfg.ram_file is None:
+        return {}
+    return {"ram": str(cfg.ram_file), "ram_size": str(cfg.ram_bytes),
+            "ram_low": str(ram_below_4g(cfg.ram_bytes))}
+
+
+def ram_file(size: int, workdir: Path) -> Path:
     """A fresh file of ``size`` bytes for guest RAM, in /dev/shm (RAM-backed) when it exists.
 
     The plugin maps it to walk the guest kernel's page tables itself: under KPTI the CR3 in
-    use at `syscall` and `sysretq` does not map the kernel (native/vmstrace_plugin.c, kmem).
+    use at `syscall` and `sysretq` does not map the kernel (native/guestmem.c, guest_read).
     """
     shm = Path("/dev/shm")
     fd, name = tempfile.mkstemp(prefix="vmstrace-", suffix=".ram",
@@ -365,9 +403,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     if ring is not None and spec is not None:
         (workdir / "spec.txt").write_text(spec)
         plugin_args = ring.plugin_args() | {"spec": str(workdir / "spec.txt")}
-        if cfg.ram_file is not None:
-            plugin_args |= {"ram": str(cfg.ram_file), "ram_size": str(cfg.ram_bytes),
-                            "ram_low": str(ram_below_4g(cfg.ram_bytes))}
+        plugin_args |= ram_plugin_args(cfg)
     cmd = qemu_command(qemu, cfg, {k: w for k, (_, w) in pipes.items()}, plugin, plugin_args)
     keep = [w for _, w in pipes.values()]
     started = time.monotonic()
@@ -457,26 +493,27 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
 
 def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
           filt: CallFilter = EVERY_CALL) -> int:
-    if not tree.wants(call) or not filt.wants_process(call):
+    if not tree.wants(call) or not (filt.every_process or filt.wants_process(call)):
         return 0
     shown = 0
-    if filt.wants_call(call):  # -e trace/status drop the call, not its signal or exit line
-        ev = decoder(call)
+    e, x = call.entry, call.exit
+    plan = decode.plan_for(e.abi, e.nr)
+    # -e trace/status drop the call, not its signal or exit line
+    if filt.every_call or filt.wants_call(call):
+        ev = decoder(call, plan)
         for sink in sinks:
             sink.event(ev)
         shown = 1
-    who = call.entry.who
-    frame = call.signal_frame
-    if frame is not None:
-        parsed = parse_frame(frame.data)
-        if parsed is not None and call.exit is not None:
-            text = format_siginfo(parsed.siginfo, call.exit.rdi)
+    if x is not None and SIGFRAME_ARG in x.mem:
+        parsed = parse_frame(x.mem[SIGFRAME_ARG].data)
+        if parsed is not None:
+            text = format_siginfo(parsed.siginfo, x.rdi)
             for sink in sinks:
-                sink.note(who.tid, f"--- {text} ---", who.comm)
-    if decode.syscall_name(call.entry.abi, call.entry.nr) == "exit_group":
-        code = call.entry.args[0] & 0xFF
+                sink.note(e.who.tid, f"--- {text} ---", e.who.comm)
+    if plan.name == "exit_group":
+        code = e.args[0] & 0xFF
         for sink in sinks:
-            sink.note(who.tid, f"+++ exited with {code} +++", who.comm)
+            sink.note(e.who.tid, f"+++ exited with {code} +++", e.who.comm)
     return shown
 
 

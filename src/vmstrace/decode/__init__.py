@@ -13,25 +13,29 @@ import errno
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
 from . import compat32, compat_i386, fdpath, files, io, memory, net, process, signal, time  # noqa: F401
-from .fmt import Ctx, DecodeOptions, hexnum
-from .registry import TEMPLATES, Template
+from .fmt import MASK64, Ctx, DecodeOptions, hexnum
+from .registry import TEMPLATES, Render, Template
 from .syscalls_i386 import NAMES as _I386_NAMES
 from .syscalls_x86_64 import ROWS as _X86_64_ROWS
 
 __all__ = [
+    "CallPlan",
     "DecodeOptions",
     "NameChange",
     "SyscallInfo",
     "call_name",
     "capture_entries",
     "decode_args",
+    "decode_call",
     "error_name",
     "format_return",
     "lookup",
+    "plan_for",
     "render_line",
     "syscall_name",
     "templated",
@@ -87,6 +91,7 @@ def use_kernel_names(names: Mapping[str, Mapping[int, str]] | None) -> list[Name
     so it still decodes when the project knows that name.  TABLES is updated in place, so
     lookup(), syscall_name(), capture_entries() and the filters all see the same numbering.
     """
+    _PLANS.clear()
     for abi, table in TABLES.items():
         table.clear()
         table.update(_PROJECT[abi])
@@ -117,17 +122,78 @@ def lookup(abi: str, nr: int) -> SyscallInfo | None:
 
 def syscall_name(abi: str, nr: int) -> str:
     """The syscall's name, or strace's ``syscall_0x1c8`` for an unknown number."""
-    info = lookup(abi, nr)
-    return info.name if info is not None else f"syscall_{nr & 0xFFFFFFFFFFFFFFFF:#x}"
+    return plan_for(abi, nr).name
 
 
-def call_name(call: Syscall) -> str:
+def call_name(call: Syscall, plan: CallPlan | None = None) -> str:
     """The name strace prints for this call: :func:`syscall_name`, except an i386
     socketcall shows the call it multiplexes (``socket``) once its arguments were read."""
-    name = syscall_name(call.entry.abi, call.entry.nr)
-    if call.entry.abi == "i386" and name == "socketcall":
-        return compat32.socketcall_name(call) or name
-    return name
+    if plan is None:
+        plan = plan_for(call.entry.abi, call.entry.nr)
+    if plan.socketcall:
+        return compat32.socketcall_name(call) or plan.name
+    return plan.name
+
+
+# --- per-number plans ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """What decoding needs of one (abi, nr): the table row, name and template, found once.
+
+    Every call used to look these up two to four times (name, template for the arguments,
+    template for the return, the ``exit_group`` check); :func:`plan_for` keeps one plan per
+    number instead.  use_kernel_names() renumbers TABLES and drops all plans with it.
+    """
+
+    info: SyscallInfo | None
+    name: str  # syscall_name(): the table's name or ``syscall_0x...``
+    template: Template | None
+    renders: tuple[Render, ...]  # the template's argument renderers, in argument order
+    nargs: int  # raw arguments printed without a template (or after a decoder error)
+    mask: int  # the ABI's register width: raw i386 arguments are 32-bit
+    returns_fd: bool  # -y shows what the returned fd refers to (fdpath.RETURNS_FD)
+    socketcall: bool  # i386 socketcall: named after the call it multiplexes
+
+
+# (abi, nr) -> plan.  The number comes from the guest, so the table is bounded.
+_PLANS: dict[tuple[str, int], CallPlan] = {}
+_MAX_PLANS = 4096
+
+
+def _make_plan(abi: str, nr: int) -> CallPlan:
+    info = lookup(abi, nr)
+    tpl: Template | None = None
+    if info is not None:
+        tpl = compat_i386.template(info.name) if abi == "i386" else TEMPLATES.get(info.name)
+    return CallPlan(
+        info=info,
+        name=info.name if info is not None else f"syscall_{nr & MASK64:#x}",
+        template=tpl,
+        renders=() if tpl is None else tuple(arg.render for arg in tpl.args),
+        nargs=info.nargs if info is not None else 6,
+        mask=0xFFFFFFFF if abi == "i386" else MASK64,
+        returns_fd=info is not None and info.name in fdpath.RETURNS_FD,
+        socketcall=abi == "i386" and info is not None and info.name == "socketcall",
+    )
+
+
+def plan_for(abi: str, nr: int) -> CallPlan:
+    """The plan of syscall ``nr`` of ``abi`` under the current TABLES."""
+    plan = _PLANS.get((abi, nr))
+    if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[(abi, nr)] = _make_plan(abi, nr)
+    return plan
+
+
+def registers_used(abi: str, nr: int) -> int:
+    """How many argument registers decoding this call reads: its argument count, or more
+    where its template spans more (i386 passes a 64-bit offset in two registers)."""
+    plan = plan_for(abi, nr)
+    return max(plan.nargs, len(plan.renders))
 
 
 def templated(abi: str = "x86_64") -> list[str]:
@@ -137,32 +203,23 @@ def templated(abi: str = "x86_64") -> list[str]:
     return sorted(i.name for i in TABLES.get(abi, {}).values() if i.name in TEMPLATES)
 
 
-def _template(call: Syscall) -> tuple[SyscallInfo | None, Template | None]:
-    info = lookup(call.entry.abi, call.entry.nr)
-    if info is None:
-        return info, None
-    if call.entry.abi == "i386":
-        return info, compat_i386.template(info.name)
-    return info, TEMPLATES.get(info.name)
+def _raw_args(call: Syscall, plan: CallPlan) -> list[str]:
+    mask = plan.mask
+    return [hexnum(a & mask) for a in call.entry.args[: plan.nargs]]
 
 
-def _raw_args(call: Syscall, nargs: int) -> list[str]:
-    mask = 0xFFFFFFFF if call.entry.abi == "i386" else 0xFFFFFFFFFFFFFFFF
-    return [hexnum(a & mask) for a in call.entry.args[:nargs]]
+def _render_args(ctx: Ctx, renders: tuple[Render, ...]) -> list[str]:
+    out = [render(ctx, i) for i, render in enumerate(renders)]
+    # None: an argument another one prints (SKIP), or one not shown
+    return [text for text in out if text is not None]
 
 
 def decode_args_strict(call: Syscall, opts: DecodeOptions) -> list[str]:
     """:func:`decode_args` without the safety net (tests use it to find decoder bugs)."""
-    info, tpl = _template(call)
-    if tpl is None:
-        return _raw_args(call, info.nargs if info is not None else 6)
-    ctx = Ctx(call, opts)
-    out = []
-    for i, arg in enumerate(tpl.args):
-        text = arg.render(ctx, i)
-        if text is not None:
-            out.append(text)
-    return out
+    plan = plan_for(call.entry.abi, call.entry.nr)
+    if plan.template is None:
+        return _raw_args(call, plan)
+    return _render_args(Ctx(call, opts), plan.renders)
 
 
 def decode_args(call: Syscall, opts: DecodeOptions) -> list[str]:
@@ -173,8 +230,7 @@ def decode_args(call: Syscall, opts: DecodeOptions) -> list[str]:
     try:
         return decode_args_strict(call, opts)
     except Exception:  # noqa: BLE001  (hostile guest memory must never stop the trace)
-        info = lookup(call.entry.abi, call.entry.nr)
-        return _raw_args(call, info.nargs if info is not None else 6)
+        return _raw_args(call, plan_for(call.entry.abi, call.entry.nr))
 
 
 # --- return values -------------------------------------------------------------------
@@ -205,6 +261,14 @@ def _errno_name(n: int) -> str:
     return errno.errorcode.get(n) or _KERNEL_ERRNOS.get(n) or f"ERRNO_{n}"
 
 
+@cache  # n is 1..4095: at most 4095 short strings
+def _failure_text(n: int) -> str:
+    if n in _RESTART:
+        name, text = _RESTART[n]
+        return f"? {name} ({text})"
+    return f"-1 {_errno_name(n)} ({os.strerror(n)})"
+
+
 def _error(call: Syscall) -> int | None:
     r = call.ret
     return -r if r is not None and -4095 <= r <= -1 else None
@@ -216,27 +280,59 @@ def error_name(call: Syscall) -> str | None:
     return None if n is None else _errno_name(n)
 
 
-def format_return(call: Syscall, opts: DecodeOptions) -> str:
-    """The text after `` = ``: ``3``, ``-1 ENOENT (No such file or directory)``, ``?``."""
-    if call.ret is None:
-        return "?"
-    n = _error(call)
-    if n is not None:
-        if n in _RESTART:
-            name, text = _RESTART[n]
-            return f"? {name} ({text})"
-        return f"-1 {_errno_name(n)} ({os.strerror(n)})"
-    info, tpl = _template(call)
-    if info is None:
-        return hexnum(call.ret & 0xFFFFFFFFFFFFFFFF)
-    if opts.decode_fds and info.name in fdpath.RETURNS_FD and call.exit is not None:
-        return fdpath.with_path(str(call.ret), call.exit.mem.get(fdpath.RET_FD_ARG))
+def _success_text(call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions,
+                  ctx: Ctx | None) -> str:
+    """The return text of a call that did not fail; ``ctx`` is reused when given."""
+    if plan.info is None:
+        return hexnum(ret & MASK64)
+    if plan.returns_fd and opts.decode_fds and call.exit is not None:
+        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG))
+    tpl = plan.template
     if tpl is not None and tpl.ret is not None:
         try:
-            return tpl.ret(Ctx(call, opts))
+            return tpl.ret(ctx if ctx is not None else Ctx(call, opts))
         except Exception:  # noqa: BLE001
-            return str(call.ret)
-    return str(call.ret)
+            return str(ret)
+    return str(ret)
+
+
+def format_return(call: Syscall, opts: DecodeOptions) -> str:
+    """The text after `` = ``: ``3``, ``-1 ENOENT (No such file or directory)``, ``?``."""
+    ret = call.ret
+    if ret is None:
+        return "?"
+    if -4095 <= ret <= -1:
+        return _failure_text(-ret)
+    return _success_text(call, ret, plan_for(call.entry.abi, call.entry.nr), opts, None)
+
+
+def decode_call(call: Syscall, opts: DecodeOptions,
+                plan: CallPlan) -> tuple[tuple[str, ...], str, str | None]:
+    """``(args, return text, errno name)``: :func:`decode_args`, :func:`format_return` and
+    :func:`error_name` in one pass, with one plan and one Ctx (the decoder's hot path)."""
+    ret = call.ret
+    ctx = None
+    args: tuple[str, ...]
+    if plan.template is None:
+        args = tuple(_raw_args(call, plan))
+    elif not plan.renders:  # getpid(): no Ctx unless the return renderer needs one
+        args = ()
+    else:
+        try:
+            ctx = Ctx(call, opts)
+            # _render_args(), inline
+            texts = tuple([render(ctx, i) for i, render in enumerate(plan.renders)])
+            if None in texts:
+                args = tuple([text for text in texts if text is not None])
+            else:
+                args = texts  # type: ignore[assignment]  # (typing.cast costs a call)
+        except Exception:  # noqa: BLE001  (as decode_args: hostile memory, decoder bugs)
+            args = tuple(_raw_args(call, plan))
+    if ret is None:
+        return args, "?", None
+    if -4095 <= ret <= -1:
+        return args, _failure_text(-ret), _errno_name(-ret)
+    return args, _success_text(call, ret, plan, opts, ctx), None
 
 
 def render_line(call: Syscall, opts: DecodeOptions | None = None) -> str:

@@ -7,6 +7,7 @@ hostile, and an unreadable or short value falls back to the raw number.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -65,6 +66,12 @@ def octal(v: int, width: int = 3) -> str:
 # --- strings -------------------------------------------------------------------------
 
 _ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
+# Most strings are printable ASCII, or need only the named escapes: they are quoted
+# without the loop over their bytes (``_NAMED`` does the backslash first: the others add
+# backslashes).
+_NEEDS_OCTAL = re.compile(rb"[^\x20-\x7e\t\n\v\f\r]")
+_NAMED = (("\\", "\\\\"), ('"', '\\"'), ("\t", "\\t"), ("\n", "\\n"), ("\v", "\\v"),
+          ("\f", "\\f"), ("\r", "\\r"))
 
 
 def quote(data: bytes, force_hex: bool = False) -> str:
@@ -77,6 +84,18 @@ def quote(data: bytes, force_hex: bool = False) -> str:
     """
     if force_hex:
         return '"' + "".join(f"\\x{b:02x}" for b in data) + '"'
+    # what the loop below makes of the data, when it needs no octal escape
+    if data.isascii():
+        text = data.decode("ascii")
+        if text.isprintable():  # 0x20-0x7e
+            if '"' in text or "\\" in text:
+                text = text.replace("\\", "\\\\").replace('"', '\\"')
+            return '"' + text + '"'
+        if _NEEDS_OCTAL.search(data) is None:
+            for char, escape in _NAMED:
+                if char in text:
+                    text = text.replace(char, escape)
+            return '"' + text + '"'
     out = ['"']
     n = len(data)
     for i, b in enumerate(data):
@@ -196,10 +215,18 @@ def xlat_flags(
 class Ctx:
     """What a decoder sees: the call, the options, and typed views of its arguments."""
 
+    __slots__ = ("call", "opts", "args", "ret")  # one per decoded call
+
     def __init__(self, call: Syscall, opts: DecodeOptions) -> None:
         self.call = call
         self.opts = opts
-        self.args = tuple([a & MASK64 for a in call.entry.args])
+        args = call.entry.args
+        if len(args) == 6:  # always, from the record reader: unpacked, not looped over
+            a0, a1, a2, a3, a4, a5 = args
+            self.args = (a0 & MASK64, a1 & MASK64, a2 & MASK64, a3 & MASK64, a4 & MASK64,
+                         a5 & MASK64)
+        else:  # six argument registers, whatever a hand-made call holds
+            self.args = (tuple([a & MASK64 for a in args]) + (0,) * 6)[:6]
         self.ret = call.ret
 
     @property
@@ -208,7 +235,7 @@ class Ctx:
         return self.ret is None or -4095 <= self.ret <= -1
 
     def a(self, i: int) -> int:
-        return self.args[i] if 0 <= i < len(self.args) else 0
+        return self.args[i] if 0 <= i < 6 else 0
 
     def mem(self, i: int) -> Mem | None:
         return self.call.mem(i)

@@ -53,10 +53,14 @@ class TextSink:
         return f"[pid {who}] "
 
     def event(self, ev: TraceEvent) -> None:
-        self.out.write(
-            f"{self._prefix(ev.tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
-            f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n"
-        )
+        tid = ev.tid
+        if tid is not None and not (self.show_comm or self.timestamps or self.durations):
+            # the default line, without the helpers' calls: _prefix() is `[pid N] ` here
+            line = f"[pid {tid}] {ev.name}({', '.join(ev.args)}) = {ev.ret_text}\n"
+        else:
+            line = (f"{self._prefix(tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
+                    f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n")
+        self.out.write(line)
         if self.flush:
             self.out.flush()
 

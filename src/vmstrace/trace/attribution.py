@@ -93,7 +93,8 @@ class ProcessTree:
                 return True
             return False
         if pid in self.pids:
-            self._note_child(call)
+            if call.entry.nr in FORKS[call.entry.abi]:
+                self._note_child(call)
             return True
         if who.ppid is not None and who.ppid in self.pids:
             self.pids.add(pid)

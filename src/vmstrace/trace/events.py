@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import Any, TypeVar
 
 # The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
@@ -35,7 +36,7 @@ def frozen_new(cls: type[_T], **fields: Any) -> _T:
     if len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__} needs all of its fields, got {sorted(fields)}")
     obj = object.__new__(cls)
-    obj.__dict__.update(fields)
+    object.__setattr__(obj, "__dict__", fields)  # the call's own kwargs dict: adopt it
     return obj
 
 
@@ -127,6 +128,31 @@ class Stats:
     dropped: int
 
 
+def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
+    """A call's return value as a signed 64-bit (or 32-bit for i386) integer.
+
+    A call that returned into a signal handler has its result in the signal frame
+    (the register holds the handler's argument); one the kernel is restarting shows
+    as ERESTARTSYS, or ERESTART_RESTARTBLOCK when it continues as restart_syscall.
+    """
+    if exit is None:
+        return None
+    raw = exit.ret
+    resumes_at = exit.user_pc
+    if exit.mem:
+        frame = exit.mem.get(SIGFRAME_ARG)
+        if frame is not None and len(frame.data) >= FRAME_RIP + 8:
+            raw = int.from_bytes(frame.data[FRAME_RAX : FRAME_RAX + 8], "little")
+            resumes_at = int.from_bytes(frame.data[FRAME_RIP : FRAME_RIP + 8], "little")
+    if resumes_at == entry.pc and resumes_at and entry.insn == Insn.SYSCALL:
+        return -ERESTART_RESTARTBLOCK if raw == NR_RESTART_SYSCALL else -ERESTARTSYS
+    if entry.abi == "i386":
+        value = raw & 0xFFFFFFFF
+        return value - (1 << 32) if value >> 31 else value
+    value = raw & 0xFFFFFFFFFFFFFFFF
+    return value - (1 << 64) if value >> 63 else value
+
+
 @dataclass(frozen=True)
 class Syscall:
     """One completed (or never-returning) system call: an entry paired with its exit."""
@@ -134,36 +160,12 @@ class Syscall:
     entry: RawEntry
     exit: RawExit | None  # None: the call does not return (exit_group) or the trace ended
 
-    @property
+    @cached_property
     def ret(self) -> int | None:
-        """The return value (see :meth:`_ret`); the filter, the decoders and the sinks all
-        read it, so it is computed once and kept in the instance dict."""
-        try:
-            return self.__dict__["_ret"]  # type: ignore[no-any-return]
-        except KeyError:
-            value = self.__dict__["_ret"] = self._ret()
-            return value
-
-    def _ret(self) -> int | None:
-        """The return value as a signed 64-bit (or 32-bit for i386) integer.
-
-        A call that returned into a signal handler has its result in the signal frame
-        (the register holds the handler's argument); one the kernel is restarting shows
-        as ERESTARTSYS, or ERESTART_RESTARTBLOCK when it continues as restart_syscall.
-        """
-        if self.exit is None:
-            return None
-        raw = self.exit.ret
-        frame = self.exit.mem.get(SIGFRAME_ARG)
-        resumes_at = self.exit.user_pc
-        if frame is not None and len(frame.data) >= FRAME_RIP + 8:
-            raw = int.from_bytes(frame.data[FRAME_RAX : FRAME_RAX + 8], "little")
-            resumes_at = int.from_bytes(frame.data[FRAME_RIP : FRAME_RIP + 8], "little")
-        if self.entry.insn == Insn.SYSCALL and resumes_at == self.entry.pc and resumes_at:
-            return -ERESTART_RESTARTBLOCK if raw == NR_RESTART_SYSCALL else -ERESTARTSYS
-        bits = 32 if self.entry.abi == "i386" else 64
-        value = raw & ((1 << bits) - 1)
-        return value - (1 << bits) if value >> (bits - 1) else value
+        """The return value (:func:`return_value`); the filter, the decoders and the sinks
+        all read it, so it is computed once and kept in the instance dict, where later
+        reads find it as a plain attribute."""
+        return return_value(self.entry, self.exit)
 
     @property
     def signal_frame(self) -> Mem | None:
@@ -175,3 +177,17 @@ class Syscall:
         if self.exit is not None and arg in self.exit.mem:
             return self.exit.mem[arg]
         return self.entry.mem.get(arg)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def paired(entry: RawEntry, exit: RawExit | None) -> Syscall:
+    """``Syscall(entry, exit)`` with its return value already in place: the pairing stage
+    makes one per call, and the dataclass ``__init__`` plus the first ``ret`` read cost
+    several times this (see :func:`frozen_new`)."""
+    call = _new(Syscall)
+    _set(call, "__dict__", {"entry": entry, "exit": exit,
+                            "ret": None if exit is None else return_value(entry, exit)})
+    return call

@@ -162,6 +162,16 @@ class CallFilter:
     statuses: frozenset[str] = frozenset(STATUSES)
     pids: frozenset[int] = frozenset()
     comms: frozenset[str] = frozenset()
+    # Whether no option narrows the processes / the calls: asked of every call, so found
+    # once (derived from the fields above; not part of equality or repr).  The hot path
+    # reads them to skip wants_process() and wants_call().
+    every_process: bool = field(init=False, repr=False, compare=False)
+    every_call: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "every_process", not (self.pids or self.comms))
+        object.__setattr__(self, "every_call", self.syscalls == SyscallSet()
+                           and self.statuses >= frozenset(STATUSES))
 
     @property
     def guest_wide(self) -> bool:
@@ -170,7 +180,7 @@ class CallFilter:
 
     def wants_process(self, call: Syscall) -> bool:
         """True when the call's process is selected by -p/--comm (or neither is given)."""
-        if not self.guest_wide:
+        if self.every_process:
             return True
         who = [call.entry.who] + ([call.exit.who] if call.exit is not None else [])
         # the exit's comm counts too: an execve's entry still carries the old name
@@ -178,6 +188,8 @@ class CallFilter:
 
     def wants_call(self, call: Syscall) -> bool:
         """True when -e trace and -e status keep the call."""
+        if self.every_call:
+            return True
         return ((call.entry.abi, call.entry.nr) in self.syscalls
                 and call_status(call) in self.statuses)
 

@@ -13,23 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall
+from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall, paired, return_value
 
 # Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
 NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
 _NOTHING: Final[tuple[Syscall, ...]] = ()
-
-
-def _key_entry(e: RawEntry) -> tuple[int, int]:
-    if e.who.task:
-        return (e.who.task, e.who.tid or 0)
-    return (e.who.cr3 & ~0xFFF, e.sp)
-
-
-def _key_exit(x: RawExit) -> tuple[int, int]:
-    if x.who.task:
-        return (x.who.task, x.who.tid or 0)
-    return (x.who.cr3 & ~0xFFF, x.sp)
+_new, _set_dict = object.__new__, object.__setattr__
 
 
 @dataclass
@@ -57,22 +46,30 @@ class Pairer:
             c.entries += 1
             if ev.nr in NO_RETURN[ev.abi]:
                 c.no_return += 1
-                return (Syscall(ev, None),)
-            key = _key_entry(ev)
+                return (paired(ev, None),)
+            who = ev.who
+            # the thread (module docstring): task and tid, else address space and stack
+            key = (who.task, who.tid or 0) if who.task else (who.cr3 & ~0xFFF, ev.sp)
             old = self.pending.pop(key, None)
             self.pending[key] = ev
             if old is not None:
                 c.unfinished += 1
-                return (Syscall(old, None),)
+                return (paired(old, None),)
             return _NOTHING
         if isinstance(ev, RawExit):
             c.exits += 1
-            entry = self.pending.pop(_key_exit(ev), None)
+            who = ev.who
+            key = (who.task, who.tid or 0) if who.task else (who.cr3 & ~0xFFF, ev.sp)
+            entry = self.pending.pop(key, None)
             if entry is None:
                 c.orphan_exits += 1
                 return _NOTHING
             c.paired += 1
-            return (Syscall(entry, ev),)
+            # paired(entry, ev), inline: once per call
+            call = _new(Syscall)
+            _set_dict(call, "__dict__", {"entry": entry, "exit": ev,
+                                         "ret": return_value(entry, ev)})
+            return (call,)
         self.stats = ev
         return _NOTHING
 
@@ -80,5 +77,5 @@ class Pairer:
         """At the end of the trace: the calls still in progress, without a return."""
         for entry in sorted(self.pending.values(), key=lambda e: e.ts):
             self.counts.unfinished += 1
-            yield Syscall(entry, None)
+            yield paired(entry, None)
         self.pending.clear()
