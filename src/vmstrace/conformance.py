@@ -275,6 +275,9 @@ class _Collect:
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 
+    def flush(self) -> None:
+        pass
+
     def close(self, counts: TraceCounts) -> None:
         self.counts = counts
 

@@ -398,7 +398,11 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                workdir: Path) -> RunResult:
     status = GuestStatus()
     pipes = {line: os.pipe() for line in SERIAL_LINES}
-    ring = Ring(opts.buffer_mb << 20) if plugin is not None else None
+    def flush_sinks() -> None:  # the decoder caught up: show the trace so far
+        for sink in sinks:
+            sink.flush()
+
+    ring = Ring(opts.buffer_mb << 20, idle=flush_sinks) if plugin is not None else None
     plugin_args = None
     if ring is not None and spec is not None:
         (workdir / "spec.txt").write_text(spec)

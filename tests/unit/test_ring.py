@@ -124,3 +124,17 @@ def test_header_matches_the_c_layout() -> None:
 def test_bad_size_is_refused() -> None:
     with pytest.raises(ValueError):
         Ring(0)
+
+
+def test_idle_runs_when_the_reader_catches_up_and_only_then() -> None:
+    calls: list[int] = []
+    with Ring(1 << 16, idle=lambda: calls.append(1)) as ring:
+        plugin = FakePlugin(ring)
+        ring.started()
+        plugin.write(b"abc")
+        assert ring.read1(-1) == b"abc" and calls == []  # data waiting: no idle call
+        timer = threading.Timer(0.2, lambda: (plugin.write(b"def"), plugin.close()))
+        timer.start()
+        assert ring.read1(-1) == b"def"  # waited for it, idle first
+        timer.join()
+        assert len(calls) >= 1

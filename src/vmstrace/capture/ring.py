@@ -20,6 +20,7 @@ import mmap
 import os
 import select
 import struct
+from collections.abc import Callable
 
 MAGIC = b"VMSTRING"
 VERSION = 1
@@ -32,7 +33,8 @@ NAP_S = 0.05  # the longest sleep on an empty ring, should a wake-up be missed
 class Ring:
     """A readable stream (``read``/``read1``) over the shared ring, for RecordReader."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, idle: Callable[[], None] | None = None) -> None:
+        """``idle`` runs each time the reader has caught up and is about to wait."""
         if size <= 0:
             raise ValueError("ring size must be positive")
         self.size = size
@@ -54,6 +56,7 @@ class Ring:
         self._u32 = self._view[:DATA_OFF].cast("I")
         self._tail = 0
         self._hung_up = False
+        self._idle = idle
         self.peak = 0  # the largest backlog seen, in bytes
 
     def plugin_args(self) -> dict[str, str]:
@@ -95,6 +98,8 @@ class Ring:
         self._u32[_WAITING // 4] = 1
         if self._u64[_HEAD // 8] != self._tail or self._u32[_CLOSED // 4]:
             return
+        if self._idle is not None:
+            self._idle()
         ready, _, _ = select.select([self._bell_r], [], [], NAP_S)
         if ready and not os.read(self._bell_r, 4096):
             self._hung_up = True

@@ -59,4 +59,8 @@ class Sink(Protocol):
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         """A line that is not a syscall (`+++ exited with 0 +++`)."""
 
+    def flush(self) -> None:
+        """Push buffered output out: the reader has caught up with the guest (and is about to
+        wait for more), so a live trace shows everything so far without a write per line."""
+
     def close(self, counts: TraceCounts) -> None: ...

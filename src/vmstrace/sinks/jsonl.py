@@ -78,6 +78,9 @@ class JsonSink:
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 
+    def flush(self) -> None:
+        self.out.flush()
+
     def close(self, counts: TraceCounts) -> None:
         obj = {
             "type": "stats",

@@ -102,6 +102,9 @@ class SummarySink:
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 
+    def flush(self) -> None:
+        pass  # everything is printed at close
+
     def close(self, counts: TraceCounts) -> None:
         self.out.write(self.summary.render())
         self.out.flush()

@@ -16,11 +16,10 @@ class TextSink:
     emulate the call.  Lines that are not calls carry no time (their records have none).
     """
 
-    def __init__(self, out: TextIO, show_comm: bool = False, flush: bool = True,
-                 timestamps: int = 0, durations: bool = False) -> None:
+    def __init__(self, out: TextIO, show_comm: bool = False, timestamps: int = 0,
+                 durations: bool = False) -> None:
         self.out = out
         self.show_comm = show_comm
-        self.flush = flush
         self.timestamps = timestamps
         self.durations = durations
         self.origin_ns = time.time_ns()
@@ -61,13 +60,12 @@ class TextSink:
             line = (f"{self._prefix(tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
                     f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n")
         self.out.write(line)
-        if self.flush:
-            self.out.flush()
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         self.out.write(f"{self._prefix(tid, comm)}{text}\n")
-        if self.flush:
-            self.out.flush()
+
+    def flush(self) -> None:
+        self.out.flush()
 
     def close(self, counts: TraceCounts) -> None:
         self.out.flush()

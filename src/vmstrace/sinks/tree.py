@@ -69,6 +69,9 @@ class ProcessTreeSink:
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 
+    def flush(self) -> None:
+        pass  # everything is printed at close
+
     def close(self, counts: TraceCounts) -> None:
         if not self.procs:
             return
