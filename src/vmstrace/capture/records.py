@@ -46,7 +46,7 @@ TaskDecoder = Callable[[bytes, int, int, bool], TaskInfo]
 
 
 class Readable(Protocol):
-    """A binary stream: a file, a BufferedReader, or capture.drain.PipeDrain."""
+    """A binary stream: a file, a BufferedReader, or capture.ring.Ring."""
 
     def read(self, n: int = -1, /) -> bytes: ...
 
@@ -138,7 +138,7 @@ class RecordReader:
 
     def __iter__(self) -> Iterator[RawEntry | RawExit | Stats]:
         # Records are parsed in place from large reads (two small reads per record cost
-        # more than the parsing); read1 returns what the pipe holds without waiting to
+        # more than the parsing); read1 returns what the ring holds without waiting to
         # fill the chunk, so a live trace is not delayed.  This loop runs twice per
         # syscall: a whole, well-formed ENTRY or EXIT is unpacked with its header in one
         # call and its frozen event built as frozen_new() does, without a function call;

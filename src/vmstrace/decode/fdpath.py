@@ -1,5 +1,5 @@
 """strace -y: what a file descriptor refers to, from the plugin's walk of the guest kernel's
-file table (native/vmstrace_plugin.c, capture_fd), e.g. ``3</etc/hostname>``,
+file table (native/captures.c, capture_fd), e.g. ``3</etc/hostname>``,
 ``4<pipe:[1234]>``, ``5<socket:[5678]>``, ``6<anon_inode:[eventpoll]>``.
 """
 
