@@ -118,6 +118,12 @@ static uint64_t thread_key(uint64_t task, uint64_t cr3, uint64_t user_sp)
 #define PACK_COMPAT 0x10     /* runs with a 32-bit code segment: the i386 ABI */
 #define PACK_CS_UNKNOWN 0x20 /* the mode could not be read at translation: read CS */
 
+/* QEMU's names for the registers of enum reg (gdb's x86-64 feature descriptions). */
+static const char *const reg_names[R_COUNT] = {
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+    "r8", "r9", "r10", "cs", "cr3", "k_gs_base", "cr4",
+};
+
 static void lookup_registers(void)
 {
     g_mutex_lock(&g.regs_lock);

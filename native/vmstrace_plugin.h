@@ -87,10 +87,6 @@ enum reg {
     R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP,
     R_R8, R_R9, R_R10, R_CS, R_CR3, R_KGSBASE, R_CR4, R_COUNT
 };
-static const char *const reg_names[R_COUNT] = {
-    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-    "r8", "r9", "r10", "cs", "cr3", "k_gs_base", "cr4",
-};
 
 /* A vCPU's cache of task blocks, by task_struct address: reading the task fields is a
  * page walk per field, and a thread makes many calls between the rare events that change
