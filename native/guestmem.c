@@ -52,9 +52,8 @@ static bool qemu_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
     return true;
 }
 
-/* ---- kernel memory through the RAM file ------------------------------------------------ */
+/* ---- guest memory through the RAM file ------------------------------------------------- */
 
-#define GIB4 (1ull << 32)
 #define PTE_PRESENT 0x1ull
 #define PTE_PS 0x80ull                    /* 1 GiB (PDPT) or 2 MiB (PD) page */
 #define PTE_ADDR 0x000ffffffffff000ull    /* bits 51:12 */
