@@ -30,6 +30,8 @@ unit: setup
 bench: guest
 	@mkdir -p build
 	$(VENV)/bin/vmstrace bench $(BENCH_ARGS) --json build/bench.json
+	$(VENV)/bin/vmstrace bench --workload syscalls --record build/bench-syscalls.rec
+	$(VENV)/bin/vmstrace bench --decode build/bench-syscalls.rec
 
 lint: setup
 	$(VENV)/bin/ruff check src tests
