@@ -97,6 +97,7 @@ def test_reads_respect_the_requested_size() -> None:
         plugin = FakePlugin(ring)
         ring.started()
         plugin.write(b"0123456789")
+        assert ring.read(0) == b""  # nothing asked, nothing taken
         assert ring.read(4) == b"0123"
         assert ring.read1(-1) == b"456789"
         plugin.close()

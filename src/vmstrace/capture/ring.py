@@ -74,6 +74,8 @@ class Ring:
 
     def read1(self, n: int = -1) -> bytes:
         """Up to ``n`` bytes (up to :data:`CHUNK` if ``n`` < 0); b"" at the end."""
+        if n == 0:
+            return b""
         limit = CHUNK if n < 0 else min(n, CHUNK)
         while True:
             head = self._u64[_HEAD // 8]
@@ -86,7 +88,8 @@ class Ring:
                 self._tail += take
                 self._u64[_TAIL // 8] = self._tail
                 return data
-            if self._u32[_CLOSED // 4] or self._hung_up or limit == 0:
+            if self._u32[_CLOSED // 4] or self._hung_up:
+                # the end: unless the last bytes landed since head was read
                 if self._u64[_HEAD // 8] == self._tail:
                     return b""
                 continue
