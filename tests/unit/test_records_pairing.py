@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+from dataclasses import FrozenInstanceError, fields
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +21,7 @@ from vmstrace.capture.records import (
 )
 from vmstrace.capture.spec import Capture, TaskRead, render_spec
 from vmstrace.trace.attribution import TASK_BYTES, ProcessTree, decode_task
-from vmstrace.trace.events import Insn, RawEntry, Syscall
+from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall
 from vmstrace.trace.pairing import Pairer
 
 TASK = 0xFFFF888000100000
@@ -109,6 +110,80 @@ def test_cut_stream_is_an_error():
     data = stream(entry(0)).getvalue()[:-5]
     with pytest.raises(StreamError):
         read_all(io.BytesIO(data))
+
+
+def test_events_are_the_dataclasses_the_constructors_make():
+    path = b"/etc/hostname\0"
+    e, x = read_all(stream(entry(257, (1, 2, 3, 4, 5, 6), blobs=blob(1, path, 0x2000, flags=3),
+                                 nblobs=1), exit_(257, -2)))
+    who = decode_task(task_block(85, 85, b"probe", 1)[:TASK_BYTES.size], TASK, 0x1000, True)
+    assert e == RawEntry(ts=1, vcpu=0, abi="x86_64", insn=Insn.SYSCALL, pc=0x401000,
+                         sp=0x7FFC0000, nr=257, args=(1, 2, 3, 4, 5, 6), who=who,
+                         mem={1: Mem(0x2000, path, fault=True, truncated=True)})
+    assert x == RawExit(ts=2, vcpu=0, abi="x86_64", insn=Insn.SYSRETQ, pc=0xFFFFFFFF81000000,
+                        ret=2**64 - 2, nr=257, who=who, mem={}, sp=0x7FFC0000,
+                        user_pc=0x401002, rdi=0)
+    assert list(vars(e)) == [f.name for f in fields(RawEntry)]
+    assert list(vars(x)) == [f.name for f in fields(RawExit)]
+    with pytest.raises(FrozenInstanceError):
+        e.nr = 0  # type: ignore[misc]
+
+
+def test_a_long_stream_is_read_whole_and_in_order():
+    # more records than the compiled reader takes per call, with and without blobs
+    recs = []
+    for i in range(1000):
+        blobs = blob(1, bytes([i % 251]) * (i % 40), 0x1000 + i) if i % 3 else b""
+        recs.append(entry(i % 300, ts=2 * i, blobs=blobs, nblobs=1 if blobs else 0))
+        recs.append(exit_(i % 300, i, ts=2 * i + 1))
+    reader = RecordReader(stream(*recs, stats=(1000, 1000, 2000, 0, 0, 0, 0)), decode_task)
+    evs = list(reader)
+    assert [ev.ts for ev in evs[:-1]] == list(range(2000)) and reader.delivered == 2000
+    assert [ev.mem[1].data for ev in evs[:-1:2] if ev.mem] == [
+        bytes([i % 251]) * (i % 40) for i in range(1000) if i % 3]
+
+
+def test_events_before_a_corrupt_record_are_delivered_first():
+    bad = BLOB_HDR.pack(1, 0, 0xFFFF, 1 << 20, 0x1000)
+    got = []
+    with pytest.raises(StreamError, match="blob data past the record's end"):
+        for ev in RecordReader(stream(entry(1), exit_(1, 0), entry(2, blobs=bad, nblobs=1),
+                                      exit_(2, 0)), decode_task):
+            got.append(ev.nr)
+    assert got == [1, 1]
+
+
+def test_a_record_too_short_for_its_task_bytes_is_an_error():
+    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 1, 1, 0)
+    with pytest.raises(StreamError, match="ENTRY record too short"):
+        read_all(stream(record(1, body)))  # the stream header promises task bytes
+
+
+def test_unknown_instruction_code_is_an_error():
+    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 99, 1, 0)
+    with pytest.raises(ValueError):
+        read_all(stream(record(1, body + task_block(1, 1, b"x", 0))))
+
+
+_blobs = st.lists(st.tuples(st.integers(0, 8), st.booleans(), st.binary(max_size=24)),
+                  max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_blobs)
+def test_blobs_group_by_argument_as_the_format_says(spec):
+    # (arg, is element, data): an argument's top blob holds its elements in stream order;
+    # the last top blob of an argument wins; elements with no top blob are dropped
+    raw, tops, elems = b"", {}, {}
+    for n, (arg, is_elem, data) in enumerate(spec):
+        raw += blob(arg, data, 0x1000 + n, index=n if is_elem else 0xFFFF)
+        if is_elem:
+            elems.setdefault(arg, []).append(data)
+        else:
+            tops[arg] = data
+    (e,) = read_all(stream(entry(0, blobs=raw, nblobs=len(spec))))
+    assert {arg: (m.data, [el.data for el in m.elems]) for arg, m in e.mem.items()} == {
+        arg: (data, elems.get(arg, [])) for arg, data in tops.items()}
 
 
 @settings(max_examples=200, deadline=None)

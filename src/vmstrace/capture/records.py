@@ -15,6 +15,15 @@ from typing import Protocol
 from vmstrace.errors import VmstraceError
 from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
+try:
+    from vmstrace.capture import _records
+except ImportError as err:  # pragma: no cover - a build problem, not a runtime one
+    raise ImportError(
+        f"vmstrace's compiled record reader is missing ({err}): install the package with "
+        "`make setup` (or `pip install -e .`), which builds it; it needs gcc and the "
+        "Python headers"
+    ) from err
+
 MAGIC = b"VMSTRACE"
 VERSION = 1
 
@@ -23,9 +32,6 @@ REC_HDR = struct.Struct("<HHIQ")
 ENTRY = struct.Struct("<5Q6QBBBxHxx")
 EXIT = struct.Struct("<8QBBBxHxx")
 STATS = struct.Struct("<7Q")
-# A whole record's fixed part, header included: the reader's fast path unpacks it at once
-ENTRY_REC = struct.Struct(REC_HDR.format + ENTRY.format[1:])
-EXIT_REC = struct.Struct(REC_HDR.format + EXIT.format[1:])
 MAX_RECORD = 64 << 20  # a sanity bound on a record's size field
 BLOB_HDR = struct.Struct("<BBHIQ")
 
@@ -37,7 +43,6 @@ ABIS = ("x86_64", "i386")
 # Indexed by code (0 is no instruction: Insn(0) raises, as for any unknown code).
 _INSNS: tuple[Insn | None, ...] = tuple(
     next((i for i in Insn if i.value == n), None) for n in range(max(Insn) + 1))
-_new, _set_dict = object.__new__, object.__setattr__
 # Bytes asked of the stream at a time; read1 returns what is there without waiting for more.
 CHUNK = 1 << 20
 
@@ -55,6 +60,9 @@ class StreamError(VmstraceError):
     pass
 
 
+_records.configure(RawEntry, RawExit, Mem, _INSNS, Insn, ABIS, StreamError, MAX_RECORD)
+
+
 def _pad8(n: int) -> int:
     return (n + 7) & ~7
 
@@ -62,46 +70,6 @@ def _pad8(n: int) -> int:
 def raw_task_decoder(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
     """The decoder for a stream without task fields: address and CR3 only."""
     return TaskInfo(task=task, cr3=cr3)
-
-
-def parse_blobs(buf: bytes, off: int, end: int, count: int) -> dict[int, Mem]:
-    """Groups a record's blobs by argument; array elements attach to their array."""
-    tops: dict[int, Mem] = {}
-    elems: dict[int, list[Mem]] = {}
-    unpack_blob = BLOB_HDR.unpack_from
-    hdr_size = BLOB_HDR.size
-    for _ in range(count):
-        if off + hdr_size > end:
-            raise StreamError("capture stream corrupt: blob header past the record's end")
-        arg, flags, index, length, addr = unpack_blob(buf, off)
-        off += hdr_size
-        if off + length > end:
-            raise StreamError("capture stream corrupt: blob data past the record's end")
-        # Mem(addr, data, ...) as frozen_new() builds it: one or two per call, so the
-        # dataclass __init__ (a setattr per field) is worth avoiding
-        mem = _new(Mem)
-        _set_dict(mem, "__dict__", {
-            "addr": addr,
-            "data": bytes(buf[off : off + length]),
-            "fault": (flags & BLOB_FAULT) != 0,
-            "truncated": (flags & BLOB_TRUNC) != 0,
-            "at_exit": (flags & BLOB_EXIT) != 0,
-            "elems": (),
-            "index": index,
-        })
-        off += (length + 7) & ~7  # _pad8(), inline
-        if index == INDEX_TOP:
-            tops[arg] = mem
-        else:
-            elems.setdefault(arg, []).append(mem)
-    if not elems:
-        return tops
-    for arg, items in elems.items():
-        if arg in tops:
-            top = tops[arg]
-            tops[arg] = Mem(top.addr, top.data, top.fault, top.truncated, top.at_exit,
-                            tuple(items), top.index)
-    return tops
 
 
 class RecordReader:
@@ -121,7 +89,6 @@ class RecordReader:
                 f"capture stream has magic {magic!r} version {version}; this vmstrace reads "
                 f"{MAGIC!r} version {VERSION}: rebuild the plugin (make plugin)"
             )
-        self._task_span = _pad8(self.task_bytes)
 
     def _read_exact(self, n: int) -> bytes | None:
         chunks = []
@@ -139,74 +106,30 @@ class RecordReader:
     def __iter__(self) -> Iterator[RawEntry | RawExit | Stats]:
         # Records are parsed in place from large reads (two small reads per record cost
         # more than the parsing); read1 returns what the ring holds without waiting to
-        # fill the chunk, so a live trace is not delayed.  This loop runs twice per
-        # syscall: a whole, well-formed ENTRY or EXIT is unpacked with its header in one
-        # call and its frozen event built as frozen_new() does, without a function call;
-        # everything else (STATS, a record not all read yet, a corrupt one) takes the
-        # general path below, which checks each length in order.
+        # fill the chunk, so a live trace is not delayed.  The whole, well-formed ENTRY and
+        # EXIT records (all but one record per trace) go through the compiled fast path
+        # (_records.c), which builds their events as frozen_new() would; the rest (STATS,
+        # a record not all read yet, a corrupt one) takes the general path below, which
+        # checks each length in order and says what is wrong.
         read = getattr(self._stream, "read1", None) or self._stream.read
         unpack_hdr = REC_HDR.unpack_from
-        unpack_entry = ENTRY_REC.unpack_from
-        unpack_exit = EXIT_REC.unpack_from
         decode_task = self._decode_task
-        task_bytes, task_span = self.task_bytes, self._task_span
+        task_bytes = self.task_bytes
         hdr_size = REC_HDR.size
-        entry_min, exit_min = ENTRY_REC.size, EXIT_REC.size
-        insns, n_insns = _INSNS, len(_INSNS)
-        new, set_dict = _new, _set_dict
+        parse = _records.parse
         buf = b""
         off = 0
         while True:
+            events, off, nbytes, error = parse(buf, off, task_bytes, decode_task)
+            if events:
+                self.delivered += len(events)
+                self.bytes += nbytes
+                yield from events
+            if error is not None:
+                raise error
+            if events:  # a batch ends after _records.BATCH records: there may be more
+                continue
             avail = len(buf) - off
-            # the type is a u16: ENTRY is bytes 01 00, EXIT 02 00
-            if avail >= entry_min and buf[off] == REC_ENTRY and not buf[off + 1]:
-                (_, vcpu, size, ts, cr3, task, pc, sp, nr, a0, a1, a2, a3, a4, a5, abi, insn,
-                 task_ok, nblobs) = unpack_entry(buf, off)
-                if entry_min <= size <= avail and not size % 8 and size <= MAX_RECORD:
-                    body, off = off + entry_min, off + size
-                    self.delivered += 1
-                    self.bytes += size
-                    ev: RawEntry | RawExit = new(RawEntry)
-                    set_dict(ev, "__dict__", {
-                        "ts": ts,
-                        "vcpu": vcpu,
-                        "abi": ABIS[abi & 1],
-                        "insn": (insns[insn] if insn < n_insns else None) or Insn(insn),
-                        "pc": pc,
-                        "sp": sp,
-                        "nr": nr,
-                        "args": (a0, a1, a2, a3, a4, a5),
-                        "who": decode_task(buf[body : body + task_bytes], task, cr3,
-                                           task_ok != 0),
-                        "mem": parse_blobs(buf, body + task_span, off, nblobs) if nblobs else {},
-                    })
-                    yield ev
-                    continue
-            elif avail >= exit_min and buf[off] == REC_EXIT and not buf[off + 1]:
-                (_, vcpu, size, ts, cr3, task, pc, ret, nr, sp, user_pc, rdi, abi, insn,
-                 task_ok, nblobs) = unpack_exit(buf, off)
-                if exit_min <= size <= avail and not size % 8 and size <= MAX_RECORD:
-                    body, off = off + exit_min, off + size
-                    self.delivered += 1
-                    self.bytes += size
-                    ev = new(RawExit)
-                    set_dict(ev, "__dict__", {
-                        "ts": ts,
-                        "vcpu": vcpu,
-                        "abi": ABIS[abi & 1],
-                        "insn": (insns[insn] if insn < n_insns else None) or Insn(insn),
-                        "pc": pc,
-                        "ret": ret,
-                        "nr": nr,
-                        "who": decode_task(buf[body : body + task_bytes], task, cr3,
-                                           task_ok != 0),
-                        "mem": parse_blobs(buf, body + task_span, off, nblobs) if nblobs else {},
-                        "sp": sp,
-                        "user_pc": user_pc,
-                        "rdi": rdi,
-                    })
-                    yield ev
-                    continue
             if avail >= hdr_size:
                 rtype, vcpu, size, ts = unpack_hdr(buf, off)
                 if size < hdr_size or size % 8 or size > MAX_RECORD:

@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The record reader's fast path, compiled: whole ENTRY and EXIT records -> RawEntry and
+ * RawExit events, as src/vmstrace/capture/records.py builds them.
+ *
+ * Why C: the reader ran twice per syscall and was the largest single cost of the Python
+ * consumer (2.2 us a record in CPython, most of it building the event's dict and ints);
+ * memray reads its native capture the same way (a compiled reader, a Python API).
+ *
+ * parse() takes what it is sure of and nothing else: it stops at the first record that
+ * is not a whole, well-formed ENTRY or EXIT (a STATS record, one not all read yet, a
+ * corrupt header) and leaves it to records.py's general path, which checks each length and
+ * says what is wrong.  Inside a record it checks every length against the record that
+ * holds it (the stream comes from a plugin reading hostile guest memory) and raises the
+ * reader's StreamError, with records.py's messages, for a blob that runs past the end.
+ *
+ * The layout comes from native/vmstrace_records.h, the plugin's own definition.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "vmstrace_records.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the record stream is little-endian, and so is every host this reader is built for"
+#endif
+
+/* What records.py hands over once (configure()): the event classes and lookup tables. */
+static struct {
+    PyTypeObject *entry_cls, *exit_cls, *mem_cls;
+    PyObject *insns;  /* tuple: Insn member by code, None where no member has that code */
+    PyObject *insn_cls;
+    PyObject *abis;   /* ("x86_64", "i386") */
+    PyObject *stream_error;
+    uint64_t max_record;
+    PyObject *empty_tuple;
+    PyObject *k_dict;
+    /* An event's dict starts as a copy of one of these (its keys, in field order, all
+     * None): copying a dict of the final size and replacing values beats growing one. */
+    PyObject *entry_tmpl, *exit_tmpl, *mem_tmpl;
+    /* field names, interned once */
+    PyObject *k_ts, *k_vcpu, *k_abi, *k_insn, *k_pc, *k_sp, *k_nr, *k_args, *k_who, *k_mem,
+        *k_ret, *k_user_pc, *k_rdi, *k_addr, *k_data, *k_fault, *k_truncated, *k_at_exit,
+        *k_elems, *k_index;
+    int ready;
+} S;
+
+#define REC_HDR_SIZE ((Py_ssize_t)sizeof(struct vmst_rec_hdr))
+#define ENTRY_MIN (REC_HDR_SIZE + (Py_ssize_t)sizeof(struct vmst_entry))
+#define EXIT_MIN (REC_HDR_SIZE + (Py_ssize_t)sizeof(struct vmst_exit))
+#define BLOB_HDR_SIZE ((Py_ssize_t)sizeof(struct vmst_blob_hdr))
+/* Records per parse() call.  The events of a batch are alive together until the consumer
+ * takes them; a few hundred keep them under the collector's first threshold (700 new
+ * container objects), which thousands would cross again and again. */
+#ifndef BATCH
+#define BATCH 64
+#endif
+
+static PyObject *intern(const char *s)
+{
+    return PyUnicode_InternFromString(s);
+}
+
+/* object.__new__(cls) with ``fields`` as its instance dict, as records.py's frozen_new()
+ * does: a frozen dataclass's __setattr__ refuses, so object's own setter is used.  Steals
+ * the reference to ``fields``. */
+static PyObject *frozen_new(PyTypeObject *cls, PyObject *fields)
+{
+    if (fields == NULL)
+        return NULL;
+    PyObject *obj = PyBaseObject_Type.tp_new(cls, S.empty_tuple, NULL);
+    if (obj == NULL || PyObject_GenericSetAttr(obj, S.k_dict, fields) < 0) {
+        Py_XDECREF(obj);
+        Py_DECREF(fields);
+        return NULL;
+    }
+    Py_DECREF(fields);
+    return obj;
+}
+
+/* dict[key] = value, stealing ``value``; -1 on failure (value released). */
+static int put(PyObject *d, PyObject *key, PyObject *value)
+{
+    if (value == NULL)
+        return -1;
+    int rc = PyDict_SetItem(d, key, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *u64(uint64_t v)
+{
+    return PyLong_FromUnsignedLongLong(v);
+}
+
+static PyObject *stream_error(const char *msg)
+{
+    PyErr_SetString(S.stream_error, msg);
+    return NULL;
+}
+
+/* The Insn member for a code; Insn(code) raises ValueError for one it does not know. */
+static PyObject *insn_of(unsigned code)
+{
+    if (code < (unsigned)PyTuple_GET_SIZE(S.insns)) {
+        PyObject *m = PyTuple_GET_ITEM(S.insns, code);
+        if (m != Py_None)
+            return Py_NewRef(m);
+    }
+    return PyObject_CallFunction(S.insn_cls, "I", code);
+}
+
+/* One blob -> Mem (records.py parse_blobs()). */
+static PyObject *make_mem(const struct vmst_blob_hdr *h, const char *data, PyObject *elems)
+{
+    PyObject *d = PyDict_Copy(S.mem_tmpl);
+    if (d == NULL)
+        return NULL;
+    if (put(d, S.k_addr, u64(h->addr)) < 0
+        || put(d, S.k_data, PyBytes_FromStringAndSize(data, h->len)) < 0
+        || PyDict_SetItem(d, S.k_fault, (h->flags & VMST_BLOB_FAULT) ? Py_True : Py_False) < 0
+        || PyDict_SetItem(d, S.k_truncated, (h->flags & VMST_BLOB_TRUNC) ? Py_True : Py_False)
+               < 0
+        || PyDict_SetItem(d, S.k_at_exit, (h->flags & VMST_BLOB_EXIT) ? Py_True : Py_False) < 0
+        || PyDict_SetItem(d, S.k_elems, elems) < 0
+        || put(d, S.k_index, PyLong_FromLong(h->index)) < 0) {
+        Py_DECREF(d);
+        return NULL;
+    }
+    return frozen_new(S.mem_cls, d);
+}
+
+/*
+ * A record's blobs, grouped by argument: {arg: Mem}.  Elements (index != INDEX_TOP) attach,
+ * in stream order, to their argument's top blob; elements of an argument without one are
+ * dropped, as in records.py.
+ */
+static PyObject *parse_blobs(const char *buf, Py_ssize_t off, Py_ssize_t end, unsigned count)
+{
+    struct vmst_blob_hdr hdrs[64];
+    const char *datas[64];
+    struct vmst_blob_hdr *h = hdrs;
+    const char **dp = datas;
+    PyObject *tops = NULL, *elems = NULL;
+    int any_elem = 0;
+
+    if (count > 64) {  /* rare (iov arrays): room on the heap */
+        h = PyMem_Malloc(count * sizeof(*h));
+        dp = PyMem_Malloc(count * sizeof(*dp));
+        if (h == NULL || dp == NULL) {
+            PyMem_Free(h);
+            PyMem_Free(dp);
+            return PyErr_NoMemory();
+        }
+    }
+    /* First the framing: every header and its data inside the record. */
+    for (unsigned i = 0; i < count; i++) {
+        if (off + BLOB_HDR_SIZE > end) {
+            stream_error("capture stream corrupt: blob header past the record's end");
+            goto fail;
+        }
+        memcpy(&h[i], buf + off, sizeof(h[i]));
+        off += BLOB_HDR_SIZE;
+        if ((Py_ssize_t)h[i].len > end - off) {
+            stream_error("capture stream corrupt: blob data past the record's end");
+            goto fail;
+        }
+        dp[i] = buf + off;
+        off += ((Py_ssize_t)h[i].len + 7) & ~(Py_ssize_t)7;
+        any_elem |= h[i].index != VMST_INDEX_TOP;
+    }
+    tops = PyDict_New();
+    if (tops == NULL)
+        goto fail;
+    if (any_elem) {  /* arg -> list of its elements' Mems, in order */
+        elems = PyDict_New();
+        if (elems == NULL)
+            goto fail;
+        for (unsigned i = 0; i < count; i++) {
+            if (h[i].index == VMST_INDEX_TOP)
+                continue;
+            PyObject *key = PyLong_FromLong(h[i].arg);
+            if (key == NULL)
+                goto fail;
+            PyObject *list = PyDict_GetItemWithError(elems, key); /* borrowed */
+            if (list == NULL && !PyErr_Occurred()) {
+                list = PyList_New(0);
+                if (list != NULL && PyDict_SetItem(elems, key, list) < 0)
+                    Py_CLEAR(list);
+                Py_XDECREF(list); /* now borrowed from the dict */
+            }
+            Py_DECREF(key);
+            if (list == NULL)
+                goto fail;
+            PyObject *mem = make_mem(&h[i], dp[i], S.empty_tuple);
+            if (mem == NULL || PyList_Append(list, mem) < 0) {
+                Py_XDECREF(mem);
+                goto fail;
+            }
+            Py_DECREF(mem);
+        }
+    }
+    for (unsigned i = 0; i < count; i++) {
+        if (h[i].index != VMST_INDEX_TOP)
+            continue;
+        PyObject *key = PyLong_FromLong(h[i].arg);
+        if (key == NULL)
+            goto fail;
+        PyObject *items = elems ? PyDict_GetItemWithError(elems, key) : NULL;
+        PyObject *tuple = items ? PyList_AsTuple(items) : Py_NewRef(S.empty_tuple);
+        PyObject *mem = tuple ? make_mem(&h[i], dp[i], tuple) : NULL;
+        Py_XDECREF(tuple);
+        int rc = mem ? PyDict_SetItem(tops, key, mem) : -1;
+        Py_DECREF(key);
+        Py_XDECREF(mem);
+        if (rc < 0)
+            goto fail;
+    }
+    Py_XDECREF(elems);
+    if (h != hdrs) {
+        PyMem_Free(h);
+        PyMem_Free(dp);
+    }
+    return tops;
+fail:
+    Py_XDECREF(tops);
+    Py_XDECREF(elems);
+    if (h != hdrs) {
+        PyMem_Free(h);
+        PyMem_Free(dp);
+    }
+    return NULL;
+}
+
+/* decode_task(task bytes, task, cr3, ok): the caller's TaskInfo (cached on its side). */
+static PyObject *who_of(PyObject *decode_task, const char *task_data, Py_ssize_t task_bytes,
+                        uint64_t task, uint64_t cr3, int ok)
+{
+    PyObject *args[4] = {
+        PyBytes_FromStringAndSize(task_data, task_bytes), u64(task), u64(cr3),
+        ok ? Py_True : Py_False,
+    };
+    PyObject *who = NULL;
+    if (args[0] != NULL && args[1] != NULL && args[2] != NULL)
+        who = PyObject_Vectorcall(decode_task, args, 4, NULL);
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    Py_XDECREF(args[2]);
+    return who;
+}
+
+static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
+                            Py_ssize_t task_span, PyObject *decode_task)
+{
+    struct vmst_rec_hdr rh;
+    struct vmst_entry e;
+    memcpy(&rh, rec, sizeof(rh));
+    memcpy(&e, rec + REC_HDR_SIZE, sizeof(e));
+    const char *body = rec + ENTRY_MIN;
+    PyObject *d = PyDict_Copy(S.entry_tmpl);
+    if (d == NULL)
+        return NULL;
+    PyObject *args = PyTuple_New(6);
+    if (args == NULL)
+        goto fail;
+    for (int i = 0; i < 6; i++) {
+        PyObject *a = u64(e.args[i]);
+        if (a == NULL) {
+            Py_DECREF(args);
+            goto fail;
+        }
+        PyTuple_SET_ITEM(args, i, a);
+    }
+    if (put(d, S.k_ts, u64(rh.ts)) < 0 || put(d, S.k_vcpu, PyLong_FromLong(rh.vcpu)) < 0
+        || PyDict_SetItem(d, S.k_abi, PyTuple_GET_ITEM(S.abis, e.abi & 1)) < 0
+        || put(d, S.k_insn, insn_of(e.insn)) < 0 || put(d, S.k_pc, u64(e.pc)) < 0
+        || put(d, S.k_sp, u64(e.sp)) < 0 || put(d, S.k_nr, u64(e.nr)) < 0
+        || put(d, S.k_args, args) < 0
+        || put(d, S.k_who, who_of(decode_task, body, task_bytes, e.task, e.cr3, e.task_ok)) < 0
+        || put(d, S.k_mem, e.nblobs ? parse_blobs(rec, ENTRY_MIN + task_span, size, e.nblobs)
+                                    : PyDict_New()) < 0)
+        goto fail;
+    return frozen_new(S.entry_cls, d);
+fail:
+    Py_DECREF(d);
+    return NULL;
+}
+
+static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
+                           Py_ssize_t task_span, PyObject *decode_task)
+{
+    struct vmst_rec_hdr rh;
+    struct vmst_exit x;
+    memcpy(&rh, rec, sizeof(rh));
+    memcpy(&x, rec + REC_HDR_SIZE, sizeof(x));
+    const char *body = rec + EXIT_MIN;
+    PyObject *d = PyDict_Copy(S.exit_tmpl);
+    if (d == NULL)
+        return NULL;
+    if (put(d, S.k_ts, u64(rh.ts)) < 0 || put(d, S.k_vcpu, PyLong_FromLong(rh.vcpu)) < 0
+        || PyDict_SetItem(d, S.k_abi, PyTuple_GET_ITEM(S.abis, x.abi & 1)) < 0
+        || put(d, S.k_insn, insn_of(x.insn)) < 0 || put(d, S.k_pc, u64(x.pc)) < 0
+        || put(d, S.k_ret, u64(x.ret)) < 0 || put(d, S.k_nr, u64(x.nr)) < 0
+        || put(d, S.k_who, who_of(decode_task, body, task_bytes, x.task, x.cr3, x.task_ok)) < 0
+        || put(d, S.k_mem, x.nblobs ? parse_blobs(rec, EXIT_MIN + task_span, size, x.nblobs)
+                                    : PyDict_New()) < 0
+        || put(d, S.k_sp, u64(x.sp)) < 0 || put(d, S.k_user_pc, u64(x.user_pc)) < 0
+        || put(d, S.k_rdi, u64(x.rdi)) < 0)
+        goto fail;
+    return frozen_new(S.exit_cls, d);
+fail:
+    Py_DECREF(d);
+    return NULL;
+}
+
+PyDoc_STRVAR(parse_doc,
+"parse(buf, off, task_bytes, decode_task, /) -> (events, off, nbytes, error)\n\n"
+"The events of the whole, well-formed ENTRY and EXIT records from buf[off:], in order;\n"
+"stops at the first other record (or partial one), whose offset it returns.  nbytes:\n"
+"the size of the records parsed.  error: None, or the exception a record raised (a\n"
+"StreamError for a corrupt one), for the caller to raise after delivering the events.");
+
+static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+{
+    (void)self;
+    if (!S.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_records.configure() was not called");
+        return NULL;
+    }
+    if (argc != 4 || !PyBytes_Check(argv[0])) {
+        PyErr_SetString(PyExc_TypeError, "parse(buf: bytes, off, task_bytes, decode_task)");
+        return NULL;
+    }
+    const char *buf = PyBytes_AS_STRING(argv[0]);
+    Py_ssize_t len = PyBytes_GET_SIZE(argv[0]);
+    Py_ssize_t off = PyLong_AsSsize_t(argv[1]);
+    Py_ssize_t task_bytes = PyLong_AsSsize_t(argv[2]);
+    if ((off == -1 || task_bytes == -1) && PyErr_Occurred())
+        return NULL;
+    if (off < 0 || off > len || task_bytes < 0 || task_bytes > (Py_ssize_t)S.max_record) {
+        PyErr_SetString(PyExc_ValueError, "parse: offset or task_bytes out of range");
+        return NULL;
+    }
+    Py_ssize_t task_span = (task_bytes + 7) & ~(Py_ssize_t)7;
+    PyObject *decode_task = argv[3];
+    PyObject *events = PyList_New(0);
+    Py_ssize_t nbytes = 0;
+    if (events == NULL)
+        return NULL;
+    for (int n = 0; n < BATCH; n++) {
+        Py_ssize_t avail = len - off;
+        if (avail < REC_HDR_SIZE)
+            break;
+        struct vmst_rec_hdr rh;
+        memcpy(&rh, buf + off, sizeof(rh));
+        Py_ssize_t min;
+        if (rh.type == VMST_REC_ENTRY)
+            min = ENTRY_MIN;
+        else if (rh.type == VMST_REC_EXIT)
+            min = EXIT_MIN;
+        else
+            break;
+        Py_ssize_t size = rh.size;
+        /* whole, of a valid size, with room for its task bytes: else records.py decides */
+        if (size < min + task_span || size > avail || size % 8 || (uint64_t)size > S.max_record)
+            break;
+        PyObject *ev = rh.type == VMST_REC_ENTRY
+                           ? make_entry(buf + off, size, task_bytes, task_span, decode_task)
+                           : make_exit(buf + off, size, task_bytes, task_span, decode_task);
+        if (ev == NULL || PyList_Append(events, ev) < 0) {
+            /* The events before this record are good: hand them over with the error,
+             * which the reader raises once they are delivered. */
+            Py_XDECREF(ev);
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyErr_NormalizeException(&type, &value, &tb);
+            if (tb != NULL)
+                PyException_SetTraceback(value, tb);
+            Py_XDECREF(type);
+            Py_XDECREF(tb);
+            return Py_BuildValue("(NnnN)", events, off, nbytes, value);
+        }
+        Py_DECREF(ev);
+        off += size;
+        nbytes += size;
+    }
+    return Py_BuildValue("(NnnO)", events, off, nbytes, Py_None);
+}
+
+PyDoc_STRVAR(configure_doc,
+"configure(entry_cls, exit_cls, mem_cls, insns, insn_cls, abis, stream_error, max_record)");
+
+static PyObject *configure(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *entry_cls, *exit_cls, *mem_cls, *insns, *insn_cls, *abis, *err;
+    unsigned long long max_record;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!OK", &PyType_Type, &entry_cls, &PyType_Type,
+                          &exit_cls, &PyType_Type, &mem_cls, &PyTuple_Type, &insns, &insn_cls,
+                          &PyTuple_Type, &abis, &err, &max_record))
+        return NULL;
+    if (PyTuple_GET_SIZE(abis) != 2) {
+        PyErr_SetString(PyExc_ValueError, "configure: abis must name the two ABIs");
+        return NULL;
+    }
+    Py_XSETREF(S.entry_cls, (PyTypeObject *)Py_NewRef(entry_cls));
+    Py_XSETREF(S.exit_cls, (PyTypeObject *)Py_NewRef(exit_cls));
+    Py_XSETREF(S.mem_cls, (PyTypeObject *)Py_NewRef(mem_cls));
+    Py_XSETREF(S.insns, Py_NewRef(insns));
+    Py_XSETREF(S.insn_cls, Py_NewRef(insn_cls));
+    Py_XSETREF(S.abis, Py_NewRef(abis));
+    Py_XSETREF(S.stream_error, Py_NewRef(err));
+    S.max_record = max_record;
+    S.ready = 1;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"parse", (PyCFunction)(void (*)(void))parse, METH_FASTCALL, parse_doc},
+    {"configure", configure, METH_VARARGS, configure_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "vmstrace.capture._records",
+    "The record reader's compiled fast path (see records.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+/* A dict of ``keys`` (in this order), every value None. */
+static PyObject *template(PyObject **keys, size_t n)
+{
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d != NULL && i < n; i++) {
+        if (PyDict_SetItem(d, keys[i], Py_None) < 0)
+            Py_CLEAR(d);
+    }
+    return d;
+}
+
+PyMODINIT_FUNC PyInit__records(void)
+{
+    S.empty_tuple = PyTuple_New(0);
+    S.k_dict = intern("__dict__");
+#define KEY(name) (S.k_##name = intern(#name))
+    if (S.empty_tuple == NULL || S.k_dict == NULL || !KEY(ts) || !KEY(vcpu) || !KEY(abi)
+        || !KEY(insn) || !KEY(pc) || !KEY(sp) || !KEY(nr) || !KEY(args) || !KEY(who)
+        || !KEY(mem) || !KEY(ret) || !KEY(user_pc) || !KEY(rdi) || !KEY(addr) || !KEY(data)
+        || !KEY(fault) || !KEY(truncated) || !KEY(at_exit) || !KEY(elems) || !KEY(index))
+        return NULL;
+#undef KEY
+    PyObject *entry_keys[] = {S.k_ts, S.k_vcpu, S.k_abi, S.k_insn, S.k_pc, S.k_sp, S.k_nr,
+                              S.k_args, S.k_who, S.k_mem};
+    PyObject *exit_keys[] = {S.k_ts, S.k_vcpu, S.k_abi, S.k_insn, S.k_pc, S.k_ret, S.k_nr,
+                             S.k_who, S.k_mem, S.k_sp, S.k_user_pc, S.k_rdi};
+    PyObject *mem_keys[] = {S.k_addr, S.k_data, S.k_fault, S.k_truncated, S.k_at_exit,
+                            S.k_elems, S.k_index};
+    if ((S.entry_tmpl = template(entry_keys, sizeof(entry_keys) / sizeof(*entry_keys))) == NULL
+        || (S.exit_tmpl = template(exit_keys, sizeof(exit_keys) / sizeof(*exit_keys))) == NULL
+        || (S.mem_tmpl = template(mem_keys, sizeof(mem_keys) / sizeof(*mem_keys))) == NULL)
+        return NULL;
+    return PyModule_Create(&module);
+}
