@@ -356,7 +356,7 @@ class DecodeResult:
 def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeResult:
     """Reader → pairing → filter → decoding → JSON lines on a recorded raw stream."""
     from vmstrace.capture.records import RecordReader
-    from vmstrace.session import Decoder, _emit
+    from vmstrace.session import Decoder, Emitter
     from vmstrace.sinks.base import Sink
     from vmstrace.sinks.jsonl import JsonSink
     from vmstrace.trace.attribution import ProcessTree, decode_task
@@ -367,16 +367,13 @@ def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeR
     for _ in range(repeat):
         with open(os.devnull, "w", encoding="utf-8") as devnull:
             sinks: list[Sink] = [JsonSink(devnull)]
-            pairer, tree, decoder = Pairer(), ProcessTree(trace_all=trace_all), Decoder(32)
-            shown = 0
+            pairer = Pairer()
+            out = Emitter(ProcessTree(trace_all=trace_all), Decoder(32), sinks)
             t0, c0 = time.perf_counter(), time.process_time()
             reader = RecordReader(io.BufferedReader(io.BytesIO(data), 1 << 20), decode_task)
-            for ev in reader:
-                for call in pairer.feed(ev):
-                    shown += _emit(call, tree, decoder, sinks)
-            for call in pairer.drain():
-                shown += _emit(call, tree, decoder, sinks)
-            result = DecodeResult(reader.delivered, shown, time.perf_counter() - t0,
+            out.consume(reader.batches(), pairer)
+            out.drain(pairer)
+            result = DecodeResult(reader.delivered, out.shown, time.perf_counter() - t0,
                                   time.process_time() - c0)
         if best is None or result.seconds < best.seconds:
             best = result

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -52,7 +52,7 @@ from vmstrace.trace.attribution import (
     normalize_cr3,
     task_id,
 )
-from vmstrace.trace.events import SIGFRAME_ARG, Mem, RawExit, Syscall, TaskInfo
+from vmstrace.trace.events import SIGFRAME_ARG, Mem, RawEntry, RawExit, Stats, Syscall, TaskInfo
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import Pairer
 
@@ -446,9 +446,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     watchdog.start()
 
     pairer = Pairer()
-    tree = ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide)
-    decoder = Decoder(opts.strsize, opts.raw, opts.decode_fds)
-    shown = 0
+    out = Emitter(ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide),
+                  Decoder(opts.strsize, opts.raw, opts.decode_fds), sinks, opts.filter)
     reader: RecordReader | None = None
     stream_error: Exception | None = None
     interrupted = False
@@ -457,15 +456,12 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             with ring:
                 try:
                     reader = RecordReader(ring, decode_task)
-                    for ev in reader:
-                        for call in pairer.feed(ev):
-                            shown += _emit(call, tree, decoder, sinks, opts.filter)
+                    out.consume(reader.batches(), pairer)
                 except StreamError as err:
                     if reader is not None or proc.wait() == 0:
                         stream_error = err
                     # else: QEMU failed before the plugin started; reported below
-        for call in pairer.drain():
-            shown += _emit(call, tree, decoder, sinks, opts.filter)
+        out.drain(pairer)
     except KeyboardInterrupt:
         interrupted = True
         proc.kill()
@@ -483,7 +479,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             paired=pairer.counts.paired,
             unfinished=pairer.counts.unfinished,
             no_return=pairer.counts.no_return,
-            shown=shown,
+            shown=out.shown,
         )
         for sink in sinks:
             sink.close(counts)
@@ -493,6 +489,30 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     assert status.exit_status is not None
     boot_s = None if status.ready_at is None else status.ready_at - started
     return RunResult(exit_status=status.exit_status, counts=counts, boot_s=boot_s)
+
+
+class Emitter:
+    """The consumer's end: each call the pairing completes goes through the process tree
+    and the filter, is decoded, and goes to the sinks.  ``shown`` counts the calls
+    written, also when a stream error ends :meth:`consume`."""
+
+    def __init__(self, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
+                 filt: CallFilter = EVERY_CALL) -> None:
+        self.tree, self.decoder, self.sinks, self.filt = tree, decoder, sinks, filt
+        self.shown = 0
+
+    def consume(self, batches: Iterable[list[RawEntry | RawExit | Stats]],
+                pairer: Pairer) -> None:
+        """Every event of the reader's batches, through the pairing, to the sinks."""
+        tree, decoder, sinks, filt = self.tree, self.decoder, self.sinks, self.filt
+        for batch in batches:
+            for call in pairer.feed_batch(batch):
+                self.shown += _emit(call, tree, decoder, sinks, filt)
+
+    def drain(self, pairer: Pairer) -> None:
+        """At the end: the calls still in progress."""
+        for call in pairer.drain():
+            self.shown += _emit(call, self.tree, self.decoder, self.sinks, self.filt)
 
 
 def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],

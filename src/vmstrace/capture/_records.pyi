@@ -1,11 +1,11 @@
 # The compiled fast path of the record reader (_records.c); records.py is its only user.
 from collections.abc import Callable
 
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, TaskInfo
+from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
 def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], mem_cls: type[Mem],
               insns: tuple[Insn | None, ...], insn_cls: type[Insn], abis: tuple[str, str],
               stream_error: type[Exception], max_record: int, /) -> None: ...
 def parse(buf: bytes, off: int, task_bytes: int,
           decode_task: Callable[[bytes, int, int, bool], TaskInfo], /
-          ) -> tuple[list[RawEntry | RawExit], int, int, BaseException | None]: ...
+          ) -> tuple[list[RawEntry | RawExit | Stats], int, int, BaseException | None]: ...

@@ -104,6 +104,12 @@ class RecordReader:
         return b"".join(chunks)
 
     def __iter__(self) -> Iterator[RawEntry | RawExit | Stats]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[RawEntry | RawExit | Stats]]:
+        """The events in stream order, a list at a time (up to 64; the consumer's loop
+        hands them to Pairer.feed_batch)."""
         # Records are parsed in place from large reads (two small reads per record cost
         # more than the parsing); read1 returns what the ring holds without waiting to
         # fill the chunk, so a live trace is not delayed.  The whole, well-formed ENTRY and
@@ -124,7 +130,7 @@ class RecordReader:
             if events:
                 self.delivered += len(events)
                 self.bytes += nbytes
-                yield from events
+                yield events
             if error is not None:
                 raise error
             if events:  # a batch ends after _records.BATCH records: there may be more
@@ -144,7 +150,7 @@ class RecordReader:
                         raise StreamError("capture stream corrupt: ENTRY record too short")
                     if rtype == REC_EXIT:
                         raise StreamError("capture stream corrupt: EXIT record too short")
-                    yield self._other(rtype, buf, start + hdr_size, off)
+                    yield [self._other(rtype, buf, start + hdr_size, off)]
                     continue
                 want = max(CHUNK, size - avail)
             else:

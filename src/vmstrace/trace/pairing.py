@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from vmstrace.trace import _pairing
 from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall, paired, return_value
 
 # Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
 NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
 _NOTHING: Final[tuple[Syscall, ...]] = ()
 _new, _set_dict = object.__new__, object.__setattr__
+_pairing.configure(RawEntry, RawExit, Syscall, NO_RETURN, return_value, "i386")
 
 
 @dataclass
@@ -72,6 +74,24 @@ class Pairer:
             return (call,)
         self.stats = ev
         return _NOTHING
+
+    def feed_batch(self, events: list[RawEntry | RawExit | Stats]) -> list[Syscall]:
+        """:meth:`feed` over a list of events (the reader's batches), in C: the calls
+        they complete, in order."""
+        calls, others, counts = _pairing.pair(events, self.pending)
+        c = self.counts
+        entries, exits, paired_, no_return, unfinished, orphans = counts
+        c.entries += entries
+        c.exits += exits
+        c.paired += paired_
+        c.no_return += no_return
+        c.unfinished += unfinished
+        c.orphan_exits += orphans
+        for ev in others:
+            if not isinstance(ev, Stats):
+                raise TypeError(f"not an event of the record stream: {ev!r}")
+            self.stats = ev
+        return calls
 
     def drain(self) -> Iterator[Syscall]:
         """At the end of the trace: the calls still in progress, without a return."""

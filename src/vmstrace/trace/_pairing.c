@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pairing stage's batch loop, compiled: trace/pairing.py's Pairer.feed() over a
+ * list of events at once (the record reader hands them over 64 at a time).
+ *
+ * Why C: pairing runs for every record, and in CPython its method call and a dozen
+ * attribute reads cost about as much as reading the record did once the reader was
+ * compiled (0.6 us a record).  The rules are pairing.py's, which stays the reference (its
+ * feed() handles one event, and tests hold the two to the same results):
+ *
+ *  - an entry of a call that does not return (NO_RETURN) is a call at once;
+ *  - otherwise it waits in `pending` under its thread's key, (task, tid or 0), or
+ *    (cr3 & ~0xfff, sp) when the task could not be read; an entry it replaces is a call
+ *    without a return (unfinished);
+ *  - an exit completes the entry pending under its key, or is an orphan.
+ *
+ * A call's return value is worked out here when it is plain (no signal frame, no
+ * restart: the exit's register, signed as the ABI's word); anything else goes to
+ * events.return_value(), the one full implementation.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+
+static struct {
+    PyTypeObject *entry_cls, *exit_cls, *syscall_cls;
+    PyObject *no_return;    /* {abi: frozenset of numbers} */
+    PyObject *return_value; /* events.return_value(entry, exit) */
+    PyObject *i386;         /* the ABI name whose word is 32 bits */
+    PyObject *empty_tuple, *page_mask, *zero;
+    PyObject *k_dict, *k_entry, *k_exit, *k_ret, *k_nr, *k_abi, *k_who, *k_task, *k_tid,
+        *k_cr3, *k_sp, *k_mem, *k_pc, *k_user_pc;
+    PyObject *call_tmpl;
+    int ready;
+} S;
+
+/* counts, in PairingCounts' order */
+enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, NCOUNTS };
+
+/* A field of an event: from its instance dict when there (always, for the reader's and
+ * the dataclasses' events), else through getattr.  New reference. */
+static PyObject *field(PyObject *dict, PyObject *obj, PyObject *name)
+{
+    PyObject *v = dict ? PyDict_GetItemWithError(dict, name) : NULL;
+    if (v != NULL)
+        return Py_NewRef(v);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyObject_GetAttr(obj, name);
+}
+
+/* The thread's key (module comment). */
+static PyObject *thread_key(PyObject *ev, PyObject *ev_dict)
+{
+    PyObject *who = field(ev_dict, ev, S.k_who);
+    if (who == NULL)
+        return NULL;
+    PyObject *wd = PyObject_GenericGetDict(who, NULL);
+    PyObject *key = NULL, *task = NULL, *a = NULL, *b = NULL;
+    if (wd == NULL) {
+        PyErr_Clear();  /* not a plain object: getattr below */
+    }
+    task = field(wd, who, S.k_task);
+    if (task == NULL)
+        goto out;
+    int known = PyObject_IsTrue(task);
+    if (known < 0)
+        goto out;
+    if (known) {
+        PyObject *tid = field(wd, who, S.k_tid);
+        if (tid == NULL)
+            goto out;
+        int t = PyObject_IsTrue(tid);
+        if (t < 0) {
+            Py_DECREF(tid);
+            goto out;
+        }
+        a = Py_NewRef(task);
+        b = t ? tid : Py_NewRef(S.zero);
+        if (!t)
+            Py_DECREF(tid);
+    } else {
+        PyObject *cr3 = field(wd, who, S.k_cr3);
+        if (cr3 == NULL)
+            goto out;
+        a = PyNumber_And(cr3, S.page_mask);
+        Py_DECREF(cr3);
+        if (a == NULL)
+            goto out;
+        b = field(ev_dict, ev, S.k_sp);
+        if (b == NULL)
+            goto out;
+    }
+    key = PyTuple_Pack(2, a, b);
+out:
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    Py_XDECREF(task);
+    Py_XDECREF(wd);
+    Py_DECREF(who);
+    return key;
+}
+
+/* Syscall(entry, exit) with its return value in place, as events.paired() makes it. */
+static PyObject *make_call(PyObject *entry, PyObject *exit, PyObject *ret)
+{
+    PyObject *d = PyDict_Copy(S.call_tmpl);
+    if (d == NULL)
+        return NULL;
+    if (PyDict_SetItem(d, S.k_entry, entry) < 0 || PyDict_SetItem(d, S.k_exit, exit) < 0
+        || PyDict_SetItem(d, S.k_ret, ret) < 0) {
+        Py_DECREF(d);
+        return NULL;
+    }
+    PyObject *obj = PyBaseObject_Type.tp_new(S.syscall_cls, S.empty_tuple, NULL);
+    if (obj == NULL || PyObject_GenericSetAttr(obj, S.k_dict, d) < 0) {
+        Py_XDECREF(obj);
+        obj = NULL;
+    }
+    Py_DECREF(d);
+    return obj;
+}
+
+/* The return value of a call that returned (module comment). */
+static PyObject *return_value(PyObject *entry, PyObject *ed, PyObject *exit, PyObject *xd)
+{
+    PyObject *mem = field(xd, exit, S.k_mem);
+    PyObject *ret = NULL, *pc = NULL, *user_pc = NULL, *abi = NULL;
+    int plain = 0;
+    if (mem == NULL)
+        return NULL;
+    if (PyDict_CheckExact(mem) && PyDict_GET_SIZE(mem) == 0) {
+        ret = field(xd, exit, S.k_ret);
+        pc = field(ed, entry, S.k_pc);
+        user_pc = field(xd, exit, S.k_user_pc);
+        if (ret == NULL || pc == NULL || user_pc == NULL)
+            goto out;
+        if (PyLong_CheckExact(ret) && PyLong_CheckExact(pc) && PyLong_CheckExact(user_pc)) {
+            /* resuming at the call's own instruction may be a restart (for `syscall`):
+             * return_value() tells, and says which */
+            int same = PyObject_RichCompareBool(user_pc, pc, Py_EQ);
+            if (same < 0)
+                goto out;
+            plain = !same || !PyObject_IsTrue(user_pc);
+        }
+    }
+    if (plain) {
+        unsigned long long raw = PyLong_AsUnsignedLongLongMask(ret);
+        if (raw == (unsigned long long)-1 && PyErr_Occurred())
+            goto out;
+        abi = field(ed, entry, S.k_abi);
+        if (abi == NULL)
+            goto out;
+        int is32 = abi == S.i386 ? 1 : PyObject_RichCompareBool(abi, S.i386, Py_EQ);
+        if (is32 < 0)
+            goto out;
+        Py_DECREF(ret);
+        ret = is32 ? PyLong_FromLong((int32_t)(uint32_t)raw)
+                   : PyLong_FromLongLong((int64_t)raw);
+    } else {
+        Py_XDECREF(ret);
+        ret = PyObject_CallFunctionObjArgs(S.return_value, entry, exit, NULL);
+    }
+out:
+    Py_DECREF(mem);
+    Py_XDECREF(pc);
+    Py_XDECREF(user_pc);
+    Py_XDECREF(abi);
+    if (PyErr_Occurred()) {
+        Py_XDECREF(ret);
+        return NULL;
+    }
+    return ret;
+}
+
+static int append_call(PyObject *out, PyObject *entry, PyObject *exit, PyObject *ret)
+{
+    PyObject *call = make_call(entry, exit, ret);
+    if (call == NULL)
+        return -1;
+    int rc = PyList_Append(out, call);
+    Py_DECREF(call);
+    return rc;
+}
+
+static int on_entry(PyObject *ev, PyObject *ed, PyObject *pending, PyObject *out,
+                    Py_ssize_t *counts)
+{
+    counts[ENTRIES]++;
+    PyObject *nr = field(ed, ev, S.k_nr), *abi = field(ed, ev, S.k_abi);
+    PyObject *set = NULL, *key = NULL, *old = NULL;
+    int rc = -1;
+    if (nr == NULL || abi == NULL)
+        goto out;
+    set = PyObject_GetItem(S.no_return, abi);  /* KeyError for an unknown ABI, as in .py */
+    if (set == NULL)
+        goto out;
+    int never = PySequence_Contains(set, nr);
+    if (never < 0)
+        goto out;
+    if (never) {
+        counts[NO_RETURN]++;
+        rc = append_call(out, ev, Py_None, Py_None);
+        goto out;
+    }
+    key = thread_key(ev, ed);
+    if (key == NULL)
+        goto out;
+    old = PyDict_GetItemWithError(pending, key);
+    Py_XINCREF(old);
+    if (old == NULL && PyErr_Occurred())
+        goto out;
+    /* pop, then insert: the newest entry goes last, as pending.pop(); pending[k] = ev */
+    if (old != NULL && PyDict_DelItem(pending, key) < 0)
+        goto out;
+    if (PyDict_SetItem(pending, key, ev) < 0)
+        goto out;
+    rc = 0;
+    if (old != NULL) {
+        counts[UNFINISHED]++;
+        rc = append_call(out, old, Py_None, Py_None);
+    }
+out:
+    Py_XDECREF(nr);
+    Py_XDECREF(abi);
+    Py_XDECREF(set);
+    Py_XDECREF(key);
+    Py_XDECREF(old);
+    return rc;
+}
+
+static int on_exit_(PyObject *ev, PyObject *xd, PyObject *pending, PyObject *out,
+                    Py_ssize_t *counts)
+{
+    counts[EXITS]++;
+    PyObject *key = thread_key(ev, xd);
+    if (key == NULL)
+        return -1;
+    PyObject *entry = PyDict_GetItemWithError(pending, key);
+    int rc = -1;
+    Py_XINCREF(entry);
+    if (entry == NULL) {
+        Py_DECREF(key);
+        if (PyErr_Occurred())
+            return -1;
+        counts[ORPHANS]++;
+        return 0;
+    }
+    if (PyDict_DelItem(pending, key) == 0) {
+        counts[PAIRED]++;
+        PyObject *ed = PyObject_GenericGetDict(entry, NULL);
+        if (ed == NULL)
+            PyErr_Clear();
+        PyObject *ret = return_value(entry, ed, ev, xd);
+        Py_XDECREF(ed);
+        if (ret != NULL) {
+            rc = append_call(out, entry, ev, ret);
+            Py_DECREF(ret);
+        }
+    }
+    Py_DECREF(key);
+    Py_DECREF(entry);
+    return rc;
+}
+
+PyDoc_STRVAR(pair_doc,
+"pair(events, pending, /) -> (calls, others, counts)\n\n"
+"Pairer.feed() over a list: the Syscalls the events complete, in order; the events that\n"
+"are neither RawEntry nor RawExit (Stats), for the caller; and the six counts to add to\n"
+"PairingCounts (entries, exits, paired, no_return, unfinished, orphan_exits).\n"
+"``pending`` is the Pairer's dict, updated in place.");
+
+static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+{
+    (void)self;
+    if (!S.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_pairing.configure() was not called");
+        return NULL;
+    }
+    if (argc != 2 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1])) {
+        PyErr_SetString(PyExc_TypeError, "pair(events: list, pending: dict)");
+        return NULL;
+    }
+    PyObject *events = argv[0], *pending = argv[1];
+    PyObject *out = PyList_New(0), *others = PyList_New(0);
+    Py_ssize_t counts[NCOUNTS] = {0};
+    if (out == NULL || others == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++) {
+        PyObject *ev = PyList_GET_ITEM(events, i);
+        int is_entry = PyObject_TypeCheck(ev, S.entry_cls);
+        int is_exit = !is_entry && PyObject_TypeCheck(ev, S.exit_cls);
+        if (!is_entry && !is_exit) {
+            if (PyList_Append(others, ev) < 0)
+                goto fail;
+            continue;
+        }
+        Py_INCREF(ev);  /* the list may change under a callback */
+        PyObject *d = PyObject_GenericGetDict(ev, NULL);
+        if (d == NULL)
+            PyErr_Clear();
+        int rc = is_entry ? on_entry(ev, d, pending, out, counts)
+                          : on_exit_(ev, d, pending, out, counts);
+        Py_XDECREF(d);
+        Py_DECREF(ev);
+        if (rc < 0)
+            goto fail;
+    }
+    return Py_BuildValue("(NN(nnnnnn))", out, others, counts[ENTRIES], counts[EXITS],
+                         counts[PAIRED], counts[NO_RETURN], counts[UNFINISHED],
+                         counts[ORPHANS]);
+fail:
+    Py_XDECREF(out);
+    Py_XDECREF(others);
+    return NULL;
+}
+
+PyDoc_STRVAR(configure_doc,
+"configure(entry_cls, exit_cls, syscall_cls, no_return, return_value, i386)");
+
+static PyObject *configure(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *entry_cls, *exit_cls, *syscall_cls, *no_return, *ret_fn, *i386;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOU", &PyType_Type, &entry_cls, &PyType_Type,
+                          &exit_cls, &PyType_Type, &syscall_cls, &no_return, &ret_fn, &i386))
+        return NULL;
+    Py_XSETREF(S.entry_cls, (PyTypeObject *)Py_NewRef(entry_cls));
+    Py_XSETREF(S.exit_cls, (PyTypeObject *)Py_NewRef(exit_cls));
+    Py_XSETREF(S.syscall_cls, (PyTypeObject *)Py_NewRef(syscall_cls));
+    Py_XSETREF(S.no_return, Py_NewRef(no_return));
+    Py_XSETREF(S.return_value, Py_NewRef(ret_fn));
+    Py_XSETREF(S.i386, Py_NewRef(i386));
+    S.ready = 1;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"pair", (PyCFunction)(void (*)(void))pair, METH_FASTCALL, pair_doc},
+    {"configure", configure, METH_VARARGS, configure_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "vmstrace.trace._pairing",
+    "The pairing stage's compiled batch loop (see pairing.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__pairing(void)
+{
+    S.empty_tuple = PyTuple_New(0);
+    S.zero = PyLong_FromLong(0);
+    S.page_mask = PyLong_FromLong(~0xFFFL);
+#define KEY(name) (S.k_##name = PyUnicode_InternFromString(#name))
+    S.k_dict = PyUnicode_InternFromString("__dict__");
+    if (S.empty_tuple == NULL || S.zero == NULL || S.page_mask == NULL || S.k_dict == NULL
+        || !KEY(entry) || !KEY(exit) || !KEY(ret) || !KEY(nr) || !KEY(abi) || !KEY(who)
+        || !KEY(task) || !KEY(tid) || !KEY(cr3) || !KEY(sp) || !KEY(mem) || !KEY(pc)
+        || !KEY(user_pc))
+        return NULL;
+#undef KEY
+    S.call_tmpl = PyDict_New();
+    if (S.call_tmpl == NULL || PyDict_SetItem(S.call_tmpl, S.k_entry, Py_None) < 0
+        || PyDict_SetItem(S.call_tmpl, S.k_exit, Py_None) < 0
+        || PyDict_SetItem(S.call_tmpl, S.k_ret, Py_None) < 0)
+        return NULL;
+    return PyModule_Create(&module);
+}
