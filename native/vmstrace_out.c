@@ -110,11 +110,19 @@ static bool wait_for_room(void)
 {
     struct pollfd pfd = {.fd = o.bell, .events = 0};
     struct timespec nap = {0, 100 * 1000};
+    struct timespec t0, t1;
     ring_bell(); /* a reader asleep while the ring is full would never wake */
     if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLERR | POLLNVAL))) {
         return false;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     nanosleep(&nap, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* the reader only reads it (flush_vcpu's lock serialises the writers) */
+    __atomic_store_n(&o.ring->stalled_ns,
+                     o.ring->stalled_ns + (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+                                                     (t1.tv_nsec - t0.tv_nsec)),
+                     __ATOMIC_RELAXED);
     return true;
 }
 

@@ -109,7 +109,8 @@ struct vmst_blob_hdr {
  * data area as through a pipe: byte k of the stream sits at VMST_RING_DATA_OFF +
  * k % data_size.  `head` (written by the plugin) counts the bytes published, `tail` (written
  * by the reader) the bytes consumed; the plugin never lets head - tail exceed data_size and
- * waits for the reader when it would (lossless back-pressure).  A reader about to sleep sets
+ * waits for the reader when it would (lossless back-pressure), and adds the time it waited
+ * to `stalled_ns`.  A reader about to sleep sets
  * `waiting`; the plugin then clears it and writes a byte to the bell pipe (plugin argument
  * bell=).  `closed` is set after the last byte (the STATS record); a QEMU that dies without
  * it shows as end-of-file on the bell pipe.
@@ -130,6 +131,8 @@ struct vmst_ring_hdr {
     uint8_t pad3[56];
     uint32_t waiting; /* offset 192 */
     uint32_t closed;  /* offset 196 */
+    uint64_t stalled_ns; /* offset 200: time the plugin waited for room (the guest held
+                          * back by the reader), CLOCK_MONOTONIC ns; written by the plugin */
 };
 
 _Static_assert(sizeof(struct vmst_entry) == 96, "entry layout");
@@ -138,5 +141,6 @@ _Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
 _Static_assert(offsetof(struct vmst_ring_hdr, head) == 64, "ring head");
 _Static_assert(offsetof(struct vmst_ring_hdr, tail) == 128, "ring tail");
 _Static_assert(offsetof(struct vmst_ring_hdr, waiting) == 192, "ring waiting");
+_Static_assert(offsetof(struct vmst_ring_hdr, stalled_ns) == 200, "ring stalled_ns");
 
 #endif

@@ -90,6 +90,7 @@ class Sample:
     lost: int | None
     peak_rss_mb: float
     reconciled: bool | None = None  # vmstrace: every count adds up (see reconciles())
+    stalled_s: float | None = None  # vmstrace: time the guest waited for the tracer (ring full)
 
 
 @dataclass
@@ -127,6 +128,12 @@ class Row:
         return max(s.peak_rss_mb for s in self.samples)
 
     @property
+    def stalled_s(self) -> float | None:
+        """The longest time the guest waited for the tracer in any run (None: not traced)."""
+        values = [s.stalled_s for s in self.samples]
+        return None if any(v is None for v in values) else max(v or 0.0 for v in values)
+
+    @property
     def reconciled(self) -> bool | None:
         values = [s.reconciled for s in self.samples]
         return None if any(v is None for v in values) else all(values)
@@ -140,6 +147,7 @@ class Row:
             "events": self.events,
             "lost": self.lost,
             "reconciled": self.reconciled,
+            "guest_stalled_s": self.stalled_s,
             "peak_rss_mb": self.peak_rss_mb,
             "host_median_s": self.host_median_s,
             "clock": self.clock,
@@ -220,7 +228,7 @@ def run_once(workload: Workload, mode: str, scale: float, initrd: Path | None,
     if mode == "vmstrace":
         events = c.entries if workload.name == "boot" else c.shown
         lost = None if c.produced is None else c.produced - c.delivered + (c.dropped or 0)
-        return Sample(seconds, host_s, events, lost, rss, reconciles(c))
+        return Sample(seconds, host_s, events, lost, rss, reconciles(c), c.guest_stalled_s)
     if mode == "strace":
         m = STRACE_LINES.search(err.getvalue())
         events = int(m.group(1)) if m else None
@@ -393,7 +401,7 @@ def print_table(rows: list[Row], console: Console) -> None:
 
     table = Table(title="vmstrace bench (medians)")
     for col in ("workload", "mode", "median s", "ratio", "host run s", "events",
-                "events/s", "lost", "counts", "tracer peak RSS MB"):
+                "events/s", "lost", "counts", "guest held s", "tracer peak RSS MB"):
         table.add_column(col, justify="left" if col in ("workload", "mode") else "right")
     for row in rows:
         events = row.events
@@ -402,7 +410,7 @@ def print_table(rows: list[Row], console: Console) -> None:
                       f"{row.host_median_s:.2f}", _fmt(events, "d"), _fmt(rate, ",.0f"),
                       _fmt(row.lost, "d"),
                       "-" if row.reconciled is None else "ok" if row.reconciled else "MISMATCH",
-                      f"{row.peak_rss_mb:.1f}")
+                      _fmt(row.stalled_s, ".3f"), f"{row.peak_rss_mb:.1f}")
     console.print(table)
     console.print(
         "median s: the workload's own time on the guest's CLOCK_MONOTONIC (boot: host "
@@ -411,6 +419,8 @@ def print_table(rows: list[Row], console: Console) -> None:
         "guest's syscall entries), output lines (strace).  lost: records the plugin produced "
         "that the tracer did not receive, plus dropped ones.  counts: ok when produced = "
         "delivered = entries + exits and entries = paired + no-return + unfinished.  "
+        "guest held s: the longest time, over the runs, that the plugin waited for room in "
+        "the ring, i.e. the guest was held back by the tracer (0: never).  "
         "Peak RSS: the Python tracer "
         "process (VmHWM, reset before each run)."
     )

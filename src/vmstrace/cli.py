@@ -33,9 +33,11 @@ def _parse_add(values: tuple[str, ...]) -> list[tuple[Path, str]]:
 def _counts_line(counts: TraceCounts) -> str:
     produced = "unknown (QEMU ended early)" if counts.produced is None else counts.produced
     dropped = "?" if counts.dropped is None else counts.dropped
+    held = counts.guest_stalled_s
     return (
         f"vmstrace: {counts.shown} syscalls shown; records produced {produced}, "
         f"delivered {counts.delivered}, dropped {dropped}"
+        + (f"; the guest waited {held:.3f} s for the tracer" if held else "")
     )
 
 

@@ -480,6 +480,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             unfinished=pairer.counts.unfinished,
             no_return=pairer.counts.no_return,
             shown=out.shown,
+            guest_stalled_s=None if ring is None else ring.stalled_s,
         )
         for sink in sinks:
             sink.close(counts)

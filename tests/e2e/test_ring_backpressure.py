@@ -11,6 +11,7 @@ def test_a_small_ring_wraps_and_back_pressure_loses_nothing(vmstrace):
     assert t.returncode == 0, t.stderr
     assert t.stats is not None and t.stats["complete"], t.stats
     assert t.stats["produced"] == t.stats["delivered"] and t.stats["dropped"] == 0
+    assert t.stats["guest_stalled_s"] > 0  # the ring filled: the guest waited for the reader
     start = [e["name"] for e in t.events].index("pipe2") + 1
     loop = t.events[start : start + 3 * N]
     assert [e["name"] for e in loop] == ["write", "read", "getppid"] * N

@@ -143,6 +143,22 @@ def test_a_long_stream_is_read_whole_and_in_order():
         bytes([i % 251]) * (i % 40) for i in range(1000) if i % 3]
 
 
+def test_each_record_gets_its_own_threads_taskinfo():
+    # consecutive records of one thread share a TaskInfo; a change of thread, of the task
+    # bytes (a new comm after execve) or of task_ok gives a new one
+    evs = read_all(stream(
+        entry(0, tid=85), exit_(0, 1, tid=85), entry(0, task=TASK + 64, tid=86),
+        exit_(0, 1, task=TASK + 64, tid=86), entry(59, tid=85), exit_(59, 0, tid=85, tgid=90),
+    ))
+    whos = [ev.who for ev in evs]
+    assert [w.tid for w in whos] == [85, 85, 86, 86, 85, 85]
+    assert [w.pid for w in whos] == [85, 85, 85, 85, 85, 90]  # 86: a thread of 85
+    assert whos[0] is whos[1] and whos[2] is whos[3] and whos[4] == whos[0]
+    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 1, 0, 0)
+    (e,) = read_all(stream(record(1, body + task_block(85, 85, b"probe", 1))))
+    assert (e.who.task, e.who.pid) == (TASK, None)  # task_ok clear: the bytes are not read
+
+
 def test_events_before_a_corrupt_record_are_delivered_first():
     bad = BLOB_HDR.pack(1, 0, 0xFFFF, 1 << 20, 0x1000)
     got = []

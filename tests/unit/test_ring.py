@@ -13,7 +13,16 @@ import threading
 
 import pytest
 
-from vmstrace.capture.ring import _CLOSED, _HEAD, _TAIL, _WAITING, DATA_OFF, MAGIC, Ring
+from vmstrace.capture.ring import (
+    _CLOSED,
+    _HEAD,
+    _STALLED,
+    _TAIL,
+    _WAITING,
+    DATA_OFF,
+    MAGIC,
+    Ring,
+)
 
 
 class FakePlugin:
@@ -37,6 +46,8 @@ class FakePlugin:
             if room == 0:
                 self._bell()
                 threading.Event().wait(0.0005)
+                (stalled,) = struct.unpack_from("<Q", self.mm, _STALLED)
+                struct.pack_into("<Q", self.mm, _STALLED, stalled + 500_000)
                 continue
             at = self.head % self.size
             n = min(len(view), room, self.size - at)
@@ -90,6 +101,18 @@ def test_bytes_arrive_in_order_and_complete_across_wraps(clean: bool) -> None:
         t.join()
     assert got == payload
     assert plugin.max_backlog <= 4096 and ring.peak <= 4096
+    # the writer waited for room (300 kB through 4 kB), and the ring kept its word of it
+    assert ring.stalled_s >= 0.0005
+
+
+def test_a_reader_that_keeps_up_never_stalls_the_writer() -> None:
+    with Ring(1 << 16) as ring:
+        plugin = FakePlugin(ring)
+        ring.started()
+        plugin.write(b"x" * 1000)
+        assert ring.read1(-1) == b"x" * 1000
+        plugin.close()
+    assert ring.stalled_s == 0.0
 
 
 def test_reads_respect_the_requested_size() -> None:
@@ -119,7 +142,7 @@ def test_header_matches_the_c_layout() -> None:
             head = f.read(DATA_OFF)
     assert head[:8] == b"VMSTRING"
     assert struct.unpack_from("<IIQ", head, 8) == (1, 0, 8192)
-    assert (_HEAD, _TAIL, _WAITING, _CLOSED) == (64, 128, 192, 196)
+    assert (_HEAD, _TAIL, _WAITING, _CLOSED, _STALLED) == (64, 128, 192, 196, 200)
 
 
 def test_bad_size_is_refused() -> None:

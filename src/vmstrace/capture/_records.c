@@ -235,25 +235,48 @@ fail:
     return NULL;
 }
 
-/* decode_task(task bytes, task, cr3, ok): the caller's TaskInfo (cached on its side). */
-static PyObject *who_of(PyObject *decode_task, const char *task_data, Py_ssize_t task_bytes,
+/*
+ * decode_task(task bytes, task, cr3, ok): the caller's TaskInfo.  Records of one thread
+ * come in runs, and decode_task is a pure function (cached on its side too): a record
+ * whose inputs equal the previous one's gets the previous TaskInfo without the call.
+ */
+struct who_cache {
+    PyObject *decode_task;
+    const char *data; /* the previous record's task bytes, in the same buffer */
+    uint64_t task, cr3;
+    int ok;
+    PyObject *who;    /* owned; NULL until the first record */
+};
+
+static PyObject *who_of(struct who_cache *c, const char *task_data, Py_ssize_t task_bytes,
                         uint64_t task, uint64_t cr3, int ok)
 {
+    ok = ok != 0;
+    if (c->who != NULL && task == c->task && cr3 == c->cr3 && ok == c->ok
+        && memcmp(task_data, c->data, task_bytes) == 0)
+        return Py_NewRef(c->who);
     PyObject *args[4] = {
         PyBytes_FromStringAndSize(task_data, task_bytes), u64(task), u64(cr3),
         ok ? Py_True : Py_False,
     };
     PyObject *who = NULL;
     if (args[0] != NULL && args[1] != NULL && args[2] != NULL)
-        who = PyObject_Vectorcall(decode_task, args, 4, NULL);
+        who = PyObject_Vectorcall(c->decode_task, args, 4, NULL);
     Py_XDECREF(args[0]);
     Py_XDECREF(args[1]);
     Py_XDECREF(args[2]);
+    if (who != NULL) {
+        Py_XSETREF(c->who, Py_NewRef(who));
+        c->data = task_data;
+        c->task = task;
+        c->cr3 = cr3;
+        c->ok = ok;
+    }
     return who;
 }
 
 static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
-                            Py_ssize_t task_span, PyObject *decode_task)
+                            Py_ssize_t task_span, struct who_cache *who)
 {
     struct vmst_rec_hdr rh;
     struct vmst_entry e;
@@ -279,7 +302,7 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
         || put(d, S.k_insn, insn_of(e.insn)) < 0 || put(d, S.k_pc, u64(e.pc)) < 0
         || put(d, S.k_sp, u64(e.sp)) < 0 || put(d, S.k_nr, u64(e.nr)) < 0
         || put(d, S.k_args, args) < 0
-        || put(d, S.k_who, who_of(decode_task, body, task_bytes, e.task, e.cr3, e.task_ok)) < 0
+        || put(d, S.k_who, who_of(who, body, task_bytes, e.task, e.cr3, e.task_ok)) < 0
         || put(d, S.k_mem, e.nblobs ? parse_blobs(rec, ENTRY_MIN + task_span, size, e.nblobs)
                                     : PyDict_New()) < 0)
         goto fail;
@@ -290,7 +313,7 @@ fail:
 }
 
 static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
-                           Py_ssize_t task_span, PyObject *decode_task)
+                           Py_ssize_t task_span, struct who_cache *who)
 {
     struct vmst_rec_hdr rh;
     struct vmst_exit x;
@@ -304,7 +327,7 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_byt
         || PyDict_SetItem(d, S.k_abi, PyTuple_GET_ITEM(S.abis, x.abi & 1)) < 0
         || put(d, S.k_insn, insn_of(x.insn)) < 0 || put(d, S.k_pc, u64(x.pc)) < 0
         || put(d, S.k_ret, u64(x.ret)) < 0 || put(d, S.k_nr, u64(x.nr)) < 0
-        || put(d, S.k_who, who_of(decode_task, body, task_bytes, x.task, x.cr3, x.task_ok)) < 0
+        || put(d, S.k_who, who_of(who, body, task_bytes, x.task, x.cr3, x.task_ok)) < 0
         || put(d, S.k_mem, x.nblobs ? parse_blobs(rec, EXIT_MIN + task_span, size, x.nblobs)
                                     : PyDict_New()) < 0
         || put(d, S.k_sp, u64(x.sp)) < 0 || put(d, S.k_user_pc, u64(x.user_pc)) < 0
@@ -345,7 +368,7 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         return NULL;
     }
     Py_ssize_t task_span = (task_bytes + 7) & ~(Py_ssize_t)7;
-    PyObject *decode_task = argv[3];
+    struct who_cache who = {.decode_task = argv[3]};
     PyObject *events = PyList_New(0);
     Py_ssize_t nbytes = 0;
     if (events == NULL)
@@ -368,8 +391,8 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         if (size < min + task_span || size > avail || size % 8 || (uint64_t)size > S.max_record)
             break;
         PyObject *ev = rh.type == VMST_REC_ENTRY
-                           ? make_entry(buf + off, size, task_bytes, task_span, decode_task)
-                           : make_exit(buf + off, size, task_bytes, task_span, decode_task);
+                           ? make_entry(buf + off, size, task_bytes, task_span, &who)
+                           : make_exit(buf + off, size, task_bytes, task_span, &who);
         if (ev == NULL || PyList_Append(events, ev) < 0) {
             /* The events before this record are good: hand them over with the error,
              * which the reader raises once they are delivered. */
@@ -381,12 +404,14 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
                 PyException_SetTraceback(value, tb);
             Py_XDECREF(type);
             Py_XDECREF(tb);
+            Py_XDECREF(who.who);
             return Py_BuildValue("(NnnN)", events, off, nbytes, value);
         }
         Py_DECREF(ev);
         off += size;
         nbytes += size;
     }
+    Py_XDECREF(who.who);
     return Py_BuildValue("(NnnO)", events, off, nbytes, Py_None);
 }
 

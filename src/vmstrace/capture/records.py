@@ -46,7 +46,8 @@ _INSNS: tuple[Insn | None, ...] = tuple(
 # Bytes asked of the stream at a time; read1 returns what is there without waiting for more.
 CHUNK = 1 << 20
 
-# Decodes the task bytes (the spec's task fields, in order) into a TaskInfo.
+# Decodes the task bytes (the spec's task fields, in order) into a TaskInfo.  A pure
+# function: the reader reuses its TaskInfo for a record with the same inputs as the last.
 TaskDecoder = Callable[[bytes, int, int, bool], TaskInfo]
 
 

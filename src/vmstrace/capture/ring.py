@@ -25,7 +25,7 @@ from collections.abc import Callable
 MAGIC = b"VMSTRING"
 VERSION = 1
 DATA_OFF = 4096
-_HEAD, _TAIL, _WAITING, _CLOSED = 64, 128, 192, 196
+_HEAD, _TAIL, _WAITING, _CLOSED, _STALLED = 64, 128, 192, 196, 200
 CHUNK = 1 << 20  # the most one read returns: the decoder works through it in one go
 NAP_S = 0.05  # the longest sleep on an empty ring, should a wake-up be missed
 
@@ -58,6 +58,7 @@ class Ring:
         self._hung_up = False
         self._idle = idle
         self.peak = 0  # the largest backlog seen, in bytes
+        self._stalled_ns = 0  # kept from the header when the ring closes
 
     def plugin_args(self) -> dict[str, str]:
         """The plugin's ring= and bell= arguments (pass :meth:`child_fds` to QEMU)."""
@@ -107,7 +108,18 @@ class Ring:
         if ready and not os.read(self._bell_r, 4096):
             self._hung_up = True
 
+    @property
+    def stalled_s(self) -> float:
+        """Seconds the plugin waited for room so far: the time the reader held the guest
+        back (0 while the ring never filled)."""
+        if not self._mm.closed:
+            self._stalled_ns = self._u64[_STALLED // 8]
+        return self._stalled_ns / 1e9
+
     def close(self) -> None:
+        if self._mm.closed:
+            return
+        self._stalled_ns = self._u64[_STALLED // 8]
         self._u64.release()
         self._u32.release()
         self._view.release()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from functools import lru_cache
 
 from .consts import fs, signals
 from .fmt import Ctx, flags, hexnum, octal, ptr, quote
@@ -43,6 +44,7 @@ def clock_t(v: int) -> str:
 STAT_SIZE = 144
 
 
+@lru_cache(maxsize=1024)  # a trace shows a few modes many times (stat, open, chmod)
 def mode(m: int, raw: bool = False) -> str:
     """``S_IFREG|S_ISUID|0755``: file type, special bits, permissions in octal."""
     if raw:

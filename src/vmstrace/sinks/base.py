@@ -47,6 +47,9 @@ class TraceCounts:
     unfinished: int
     shown: int  # events that passed the filter and reached the sinks
     no_return: int = 0  # entries of calls that do not return (exit, exit_group)
+    # Time the plugin waited for room in the ring: how long the tracer held the guest back
+    # (None: no ring, nothing traced).
+    guest_stalled_s: float | None = None
 
     @property
     def complete(self) -> bool:

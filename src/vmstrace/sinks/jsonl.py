@@ -94,6 +94,7 @@ class JsonSink:
             "unfinished": counts.unfinished,
             "no_return": counts.no_return,
             "events": counts.shown,
+            "guest_stalled_s": counts.guest_stalled_s,
         }
         self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
         self.out.flush()
