@@ -47,7 +47,10 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
         else:
             ret = draw(st.sampled_from([0, 5, 2**64 - 2, 2**32 - 4, 2**63, 219, 2**64 - 512]))
             user_pc = draw(st.sampled_from([PC + 2, PC, 0]))
-            mem = {SIGFRAME_ARG: _frame(ret, user_pc)} if draw(st.booleans()) else {}
+            # no blob, a signal frame, a frame too short to hold the registers, another blob
+            mem = draw(st.sampled_from([
+                {}, {SIGFRAME_ARG: _frame(ret, user_pc)}, {SIGFRAME_ARG: Mem(0x7FF000, b"x")},
+                {7: Mem(0x1000, b"/etc/hostname")}]))
             out.append(RawExit(ts, 0, abi, Insn.SYSRETQ, 0xFFFF81000000, ret, -1, who, mem,
                                sp=sp, user_pc=user_pc))
     if draw(st.booleans()):

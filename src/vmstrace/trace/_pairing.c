@@ -14,9 +14,9 @@
  *    without a return (unfinished);
  *  - an exit completes the entry pending under its key, or is an orphan.
  *
- * A call's return value is worked out here when it is plain (no signal frame, no
- * restart: the exit's register, signed as the ABI's word); anything else goes to
- * events.return_value(), the one full implementation.
+ * A call's return value is worked out here when it is plain (no signal frame among the
+ * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
+ * goes to events.return_value(), the one full implementation.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -28,6 +28,7 @@ static struct {
     PyObject *no_return;    /* {abi: frozenset of numbers} */
     PyObject *return_value; /* events.return_value(entry, exit) */
     PyObject *i386;         /* the ABI name whose word is 32 bits */
+    PyObject *sigframe_arg; /* the exit blob that holds a signal frame */
     PyObject *empty_tuple, *page_mask, *zero;
     PyObject *k_dict, *k_entry, *k_exit, *k_ret, *k_nr, *k_abi, *k_who, *k_task, *k_tid,
         *k_cr3, *k_sp, *k_mem, *k_pc, *k_user_pc;
@@ -130,7 +131,10 @@ static PyObject *return_value(PyObject *entry, PyObject *ed, PyObject *exit, PyO
     int plain = 0;
     if (mem == NULL)
         return NULL;
-    if (PyDict_CheckExact(mem) && PyDict_GET_SIZE(mem) == 0) {
+    int framed = PyDict_CheckExact(mem) ? PyDict_Contains(mem, S.sigframe_arg) : 1;
+    if (framed < 0)
+        goto out;
+    if (!framed) {
         ret = field(xd, exit, S.k_ret);
         pc = field(ed, entry, S.k_pc);
         user_pc = field(xd, exit, S.k_user_pc);
@@ -317,14 +321,15 @@ fail:
 }
 
 PyDoc_STRVAR(configure_doc,
-"configure(entry_cls, exit_cls, syscall_cls, no_return, return_value, i386)");
+"configure(entry_cls, exit_cls, syscall_cls, no_return, return_value, i386, sigframe_arg)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *entry_cls, *exit_cls, *syscall_cls, *no_return, *ret_fn, *i386;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOU", &PyType_Type, &entry_cls, &PyType_Type,
-                          &exit_cls, &PyType_Type, &syscall_cls, &no_return, &ret_fn, &i386))
+    PyObject *entry_cls, *exit_cls, *syscall_cls, *no_return, *ret_fn, *i386, *frame_arg;
+    if (!PyArg_ParseTuple(args, "O!O!O!OOUO!", &PyType_Type, &entry_cls, &PyType_Type,
+                          &exit_cls, &PyType_Type, &syscall_cls, &no_return, &ret_fn, &i386,
+                          &PyLong_Type, &frame_arg))
         return NULL;
     Py_XSETREF(S.entry_cls, (PyTypeObject *)Py_NewRef(entry_cls));
     Py_XSETREF(S.exit_cls, (PyTypeObject *)Py_NewRef(exit_cls));
@@ -332,6 +337,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
     Py_XSETREF(S.no_return, Py_NewRef(no_return));
     Py_XSETREF(S.return_value, Py_NewRef(ret_fn));
     Py_XSETREF(S.i386, Py_NewRef(i386));
+    Py_XSETREF(S.sigframe_arg, Py_NewRef(frame_arg));
     S.ready = 1;
     Py_RETURN_NONE;
 }

@@ -5,7 +5,8 @@ from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall
 
 def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], syscall_cls: type[Syscall],
               no_return: Mapping[str, frozenset[int]],
-              return_value: Callable[[RawEntry, RawExit], int | None], i386: str, /) -> None: ...
+              return_value: Callable[[RawEntry, RawExit], int | None], i386: str,
+              sigframe_arg: int, /) -> None: ...
 def pair(events: list[RawEntry | RawExit | Stats],
          pending: dict[tuple[int, int], RawEntry], /
          ) -> tuple[list[Syscall], list[object], tuple[int, int, int, int, int, int]]: ...

@@ -14,13 +14,21 @@ from dataclasses import dataclass
 from typing import Final
 
 from vmstrace.trace import _pairing
-from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall, paired, return_value
+from vmstrace.trace.events import (
+    SIGFRAME_ARG,
+    RawEntry,
+    RawExit,
+    Stats,
+    Syscall,
+    paired,
+    return_value,
+)
 
 # Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
 NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
 _NOTHING: Final[tuple[Syscall, ...]] = ()
 _new, _set_dict = object.__new__, object.__setattr__
-_pairing.configure(RawEntry, RawExit, Syscall, NO_RETURN, return_value, "i386")
+_pairing.configure(RawEntry, RawExit, Syscall, NO_RETURN, return_value, "i386", SIGFRAME_ARG)
 
 
 @dataclass
