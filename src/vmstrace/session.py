@@ -241,10 +241,13 @@ class Decoder:
         known = self._threads.get(id(who))
         if known is None or known[0] is not who:
             known = self._thread(who)
-        if not self._exe and (x is None or fdpath.EXE_ARG not in x.mem):
-            exe = None  # no executable known yet (or ever: the exe capture is optional)
+        exes = self._exe
+        if x is not None and fdpath.EXE_ARG in x.mem:
+            exe = self._exe_of(who, x)  # a new program: its executable
+        elif exes:
+            exe = exes.get(who.pid) or self._exe_of(who, None)  # the process's, or its parent's
         else:
-            exe = self._exe_of(who, x)
+            exe = None  # no executable known yet (or ever: the exe capture is optional)
         # frozen_new(TraceEvent, ...) without keyword arguments (they cost twice the event
         # itself on this path), from the thread's prepared fields
         fields = known[1].copy()

@@ -66,12 +66,20 @@ def octal(v: int, width: int = 3) -> str:
 # --- strings -------------------------------------------------------------------------
 
 _ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
-# Most strings are printable ASCII, or need only the named escapes: they are quoted
-# without the loop over their bytes (``_NAMED`` does the backslash first: the others add
-# backslashes).
+# Most strings are printable ASCII, or need only the named escapes: they are quoted with a
+# few str.replace calls (``_NAMED`` does the backslash first: the others add backslashes).
 _NEEDS_OCTAL = re.compile(rb"[^\x20-\x7e\t\n\v\f\r]")
 _NAMED = (("\\", "\\\\"), ('"', '\\"'), ("\t", "\\t"), ("\n", "\\n"), ("\v", "\\v"),
           ("\f", "\\f"), ("\r", "\\r"))
+# What quote() writes for each byte (as a latin-1 character) when no octal digit follows:
+# printable ASCII stays (absent from the table), the rest is named or in the fewest octal
+# digits.
+_SHORT_ESCAPES: dict[int, str] = {
+    b: '\\"' if b == 0x22 else "\\\\" if b == 0x5C else _ESCAPES.get(b, f"\\{b:o}")
+    for b in range(256) if not 0x20 <= b < 0x7F or b in (0x22, 0x5C)
+}
+# A byte written in octal (not printable, not named) followed by an octal digit.
+_OCTAL_BEFORE_DIGIT = re.compile(r"([\x00-\x08\x0e-\x1f\x7f-\xff])(?=[0-7])")
 
 
 def quote(data: bytes, force_hex: bool = False) -> str:
@@ -84,7 +92,7 @@ def quote(data: bytes, force_hex: bool = False) -> str:
     """
     if force_hex:
         return '"' + "".join(f"\\x{b:02x}" for b in data) + '"'
-    # what the loop below makes of the data, when it needs no octal escape
+    # what the general case below makes of the data, when it needs no octal escape
     if data.isascii():
         text = data.decode("ascii")
         if text.isprintable():  # 0x20-0x7e
@@ -96,23 +104,17 @@ def quote(data: bytes, force_hex: bool = False) -> str:
                 if char in text:
                     text = text.replace(char, escape)
             return '"' + text + '"'
-    out = ['"']
-    n = len(data)
-    for i, b in enumerate(data):
-        if b == 0x22:
-            out.append('\\"')
-        elif b == 0x5C:
-            out.append("\\\\")
-        elif 0x20 <= b < 0x7F:
-            out.append(chr(b))
-        elif b in _ESCAPES:
-            out.append(_ESCAPES[b])
-        elif i + 1 < n and 0x30 <= data[i + 1] <= 0x37:
-            out.append(f"\\{b:03o}")
-        else:
-            out.append(f"\\{b:o}")
-    out.append('"')
-    return "".join(out)
+    # The general case, in C calls rather than a loop over the bytes: every character of
+    # the latin-1 text through the table of short escapes, except a byte escaped in octal
+    # just before an octal digit, which takes three digits (split() hands those over as
+    # the odd parts).
+    parts = _OCTAL_BEFORE_DIGIT.split(data.decode("latin-1"))
+    if len(parts) == 1:
+        return '"' + parts[0].translate(_SHORT_ESCAPES) + '"'
+    return '"' + "".join([
+        part.translate(_SHORT_ESCAPES) if not i % 2 else f"\\{ord(part):03o}"
+        for i, part in enumerate(parts)
+    ]) + '"'
 
 
 def readable(mem: Mem | None) -> bool:
