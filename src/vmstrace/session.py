@@ -241,13 +241,13 @@ class Decoder:
         known = self._threads.get(id(who))
         if known is None or known[0] is not who:
             known = self._thread(who)
-        exes = self._exe
+        exes, pid = self._exe, who.pid
         if x is not None and fdpath.EXE_ARG in x.mem:
             exe = self._exe_of(who, x)  # a new program: its executable
-        elif exes:
-            exe = exes.get(who.pid) or self._exe_of(who, None)  # the process's, or its parent's
+        elif exes and pid is not None:
+            exe = exes.get(pid) or self._exe_of(who, None)  # the process's, or its parent's
         else:
-            exe = None  # no executable known yet (or ever: the exe capture is optional)
+            exe = None  # no executable known (yet, or ever: the exe capture is optional)
         # frozen_new(TraceEvent, ...) without keyword arguments (they cost twice the event
         # itself on this path), from the thread's prepared fields
         fields = known[1].copy()
