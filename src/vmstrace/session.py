@@ -167,6 +167,10 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
 _new, _set_dict = object.__new__, object.__setattr__
 
 
+# A TraceEvent's fields, in order, all None: Decoder copies it once per thread.
+_EVENT_FIELDS: dict[str, object] = dict.fromkeys(TraceEvent.__dataclass_fields__)
+
+
 class Decoder:
     """Turns a paired Syscall into the TraceEvent every sink receives."""
 
@@ -217,10 +221,15 @@ class Decoder:
             self._threads.clear()
         # every field of the event, the thread's filled in: __call__ copies it and sets the
         # rest (a copy of a dict of the final size, then stores, beats building the dict)
-        fields: dict[str, object] = dict.fromkeys(TraceEvent.__dataclass_fields__)
-        fields.update(pid=who.pid, tid=who.tid, ppid=who.ppid, comm=who.comm,
-                      cr3=normalize_cr3(who.cr3), uid=who.uid, euid=who.euid,
-                      task_id=task_id(who))
+        fields = _EVENT_FIELDS.copy()
+        fields["pid"] = who.pid
+        fields["tid"] = who.tid
+        fields["ppid"] = who.ppid
+        fields["comm"] = who.comm
+        fields["cr3"] = normalize_cr3(who.cr3)
+        fields["uid"] = who.uid
+        fields["euid"] = who.euid
+        fields["task_id"] = task_id(who)
         known = self._threads[id(who)] = (who, fields)
         return known
 
