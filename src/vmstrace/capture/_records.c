@@ -275,14 +275,30 @@ static PyObject *who_of(struct who_cache *c, const char *task_data, Py_ssize_t t
     return who;
 }
 
+/* The fields ENTRY and EXIT share: the header's, the instruction's, and the thread and
+ * blobs that follow the body (which starts at ``body_off``). */
+static int put_common(PyObject *d, const char *rec, Py_ssize_t size, Py_ssize_t body_off,
+                      Py_ssize_t task_bytes, Py_ssize_t task_span, struct who_cache *who,
+                      uint8_t abi, uint8_t insn, uint64_t pc, uint64_t task, uint64_t cr3,
+                      uint8_t task_ok, uint16_t nblobs)
+{
+    struct vmst_rec_hdr rh;
+    memcpy(&rh, rec, sizeof(rh));
+    if (put(d, S.k_ts, u64(rh.ts)) < 0 || put(d, S.k_vcpu, PyLong_FromLong(rh.vcpu)) < 0
+        || PyDict_SetItem(d, S.k_abi, PyTuple_GET_ITEM(S.abis, abi & 1)) < 0
+        || put(d, S.k_insn, insn_of(insn)) < 0 || put(d, S.k_pc, u64(pc)) < 0
+        || put(d, S.k_who, who_of(who, rec + body_off, task_bytes, task, cr3, task_ok)) < 0
+        || put(d, S.k_mem, nblobs ? parse_blobs(rec, body_off + task_span, size, nblobs)
+                                  : PyDict_New()) < 0)
+        return -1;
+    return 0;
+}
+
 static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
                             Py_ssize_t task_span, struct who_cache *who)
 {
-    struct vmst_rec_hdr rh;
     struct vmst_entry e;
-    memcpy(&rh, rec, sizeof(rh));
     memcpy(&e, rec + REC_HDR_SIZE, sizeof(e));
-    const char *body = rec + ENTRY_MIN;
     PyObject *d = PyDict_Copy(S.entry_tmpl);
     if (d == NULL)
         return NULL;
@@ -297,14 +313,10 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
         }
         PyTuple_SET_ITEM(args, i, a);
     }
-    if (put(d, S.k_ts, u64(rh.ts)) < 0 || put(d, S.k_vcpu, PyLong_FromLong(rh.vcpu)) < 0
-        || PyDict_SetItem(d, S.k_abi, PyTuple_GET_ITEM(S.abis, e.abi & 1)) < 0
-        || put(d, S.k_insn, insn_of(e.insn)) < 0 || put(d, S.k_pc, u64(e.pc)) < 0
-        || put(d, S.k_sp, u64(e.sp)) < 0 || put(d, S.k_nr, u64(e.nr)) < 0
-        || put(d, S.k_args, args) < 0
-        || put(d, S.k_who, who_of(who, body, task_bytes, e.task, e.cr3, e.task_ok)) < 0
-        || put(d, S.k_mem, e.nblobs ? parse_blobs(rec, ENTRY_MIN + task_span, size, e.nblobs)
-                                    : PyDict_New()) < 0)
+    if (put(d, S.k_args, args) < 0 || put(d, S.k_sp, u64(e.sp)) < 0
+        || put(d, S.k_nr, u64(e.nr)) < 0
+        || put_common(d, rec, size, ENTRY_MIN, task_bytes, task_span, who, e.abi, e.insn, e.pc,
+                      e.task, e.cr3, e.task_ok, e.nblobs) < 0)
         goto fail;
     return frozen_new(S.entry_cls, d);
 fail:
@@ -315,23 +327,16 @@ fail:
 static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
                            Py_ssize_t task_span, struct who_cache *who)
 {
-    struct vmst_rec_hdr rh;
     struct vmst_exit x;
-    memcpy(&rh, rec, sizeof(rh));
     memcpy(&x, rec + REC_HDR_SIZE, sizeof(x));
-    const char *body = rec + EXIT_MIN;
     PyObject *d = PyDict_Copy(S.exit_tmpl);
     if (d == NULL)
         return NULL;
-    if (put(d, S.k_ts, u64(rh.ts)) < 0 || put(d, S.k_vcpu, PyLong_FromLong(rh.vcpu)) < 0
-        || PyDict_SetItem(d, S.k_abi, PyTuple_GET_ITEM(S.abis, x.abi & 1)) < 0
-        || put(d, S.k_insn, insn_of(x.insn)) < 0 || put(d, S.k_pc, u64(x.pc)) < 0
-        || put(d, S.k_ret, u64(x.ret)) < 0 || put(d, S.k_nr, u64(x.nr)) < 0
-        || put(d, S.k_who, who_of(who, body, task_bytes, x.task, x.cr3, x.task_ok)) < 0
-        || put(d, S.k_mem, x.nblobs ? parse_blobs(rec, EXIT_MIN + task_span, size, x.nblobs)
-                                    : PyDict_New()) < 0
+    if (put(d, S.k_ret, u64(x.ret)) < 0 || put(d, S.k_nr, u64(x.nr)) < 0
         || put(d, S.k_sp, u64(x.sp)) < 0 || put(d, S.k_user_pc, u64(x.user_pc)) < 0
-        || put(d, S.k_rdi, u64(x.rdi)) < 0)
+        || put(d, S.k_rdi, u64(x.rdi)) < 0
+        || put_common(d, rec, size, EXIT_MIN, task_bytes, task_span, who, x.abi, x.insn, x.pc,
+                      x.task, x.cr3, x.task_ok, x.nblobs) < 0)
         goto fail;
     return frozen_new(S.exit_cls, d);
 fail:
