@@ -212,6 +212,22 @@ def test_random_records_raise_only_stream_errors(junk):
         pass
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 70), st.binary(max_size=600), st.sampled_from([1, 2]))
+def test_well_framed_records_with_junk_blobs_raise_only_stream_errors(nblobs, junk, rtype):
+    # a valid header and body (so the compiled fast path takes the record), then blob
+    # bytes a broken plugin might write: lengths past the end, any count, any index
+    body = (ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 1, 1, nblobs)
+            if rtype == 1 else
+            EXIT.pack(0x1000, TASK, 0x401000, 0, 0, 0x7FFC0000, 0, 0, 0, 4, 1, nblobs))
+    rec = record(rtype, body + task_block(1, 1, b"x", 0) + pad8(junk))
+    try:
+        for ev in read_all(stream(rec)):
+            assert all(isinstance(m.data, bytes) for m in ev.mem.values())
+    except StreamError:
+        pass
+
+
 def feed(pairer: Pairer, data: io.BytesIO) -> list[Syscall]:
     out = []
     for ev in RecordReader(data, decode_task):
