@@ -152,6 +152,7 @@ class Row:
             "host_median_s": self.host_median_s,
             "clock": self.clock,
             "repeats": len(self.samples),
+            "samples_s": [s.seconds for s in self.samples],  # each run's time, in run order
         }
 
 

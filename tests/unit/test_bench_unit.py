@@ -110,10 +110,12 @@ def test_decode_bench_counts_every_record_and_call(tmp_path):
 
 
 def test_row_json_has_the_documented_keys():
-    row = Row("syscalls", "vmstrace", [Sample(2.0, 9.0, 100, 0, 30.0),
-                                       Sample(4.0, 11.0, 100, 0, 31.0),
-                                       Sample(3.0, 10.0, 100, 0, 29.0)], ratio=1.5)
+    row = Row("syscalls", "vmstrace", [Sample(2.0, 9.0, 100, 0, 30.0, True, 0.0),
+                                       Sample(4.0, 11.0, 100, 0, 31.0, True, 0.25),
+                                       Sample(3.0, 10.0, 100, 0, 29.0, True, 0.0)], ratio=1.5)
     got = row.as_json()
+    assert got["samples_s"] == [2.0, 4.0, 3.0] and got["guest_stalled_s"] == 0.25
+    assert got["reconciled"] is True
     assert {k: got[k] for k in ("workload", "mode", "median_s", "ratio", "events", "lost",
                                 "peak_rss_mb")} == {
         "workload": "syscalls", "mode": "vmstrace", "median_s": 3.0, "ratio": 1.5,
