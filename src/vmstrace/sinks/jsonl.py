@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps uses for str
-from operator import attrgetter
 from typing import TextIO
 
 from vmstrace.sinks.base import TraceCounts, TraceEvent
@@ -21,10 +20,9 @@ def _jopt(v: str | None) -> str:
     return "null" if v is None else _jstr(v)
 
 
-# The fields that repeat from call to call of a thread (who) and of a syscall number,
-# in the order the line has them.
-_THREAD_FIELDS = attrgetter("pid", "tid", "ppid", "comm", "uid", "euid", "task_id", "exe",
-                            "cr3")
+# The fields that repeat from call to call of a thread (who), in the order the line has
+# them (pid, tid, ppid, comm, uid, euid, task_id, exe, cr3); those of a syscall number
+# are (nr, name, abi).
 ThreadKey = tuple[int | None, int | None, int | None, str | None, int | None, int | None,
                   str | None, str | None, int]
 _MAX_CACHED = 4096  # fragments kept per kind: a bound on guest-driven state
@@ -61,7 +59,9 @@ class JsonSink:
         # The hot path: the line is assembled directly, byte for byte what
         # json.dumps(obj, separators=(",", ":")) makes of the same dict (a unit test checks),
         # with the parts that repeat rendered once.
-        key: ThreadKey = _THREAD_FIELDS(ev)
+        # (attribute loads the interpreter specialises: cheaper than an attrgetter's getattr)
+        key: ThreadKey = (ev.pid, ev.tid, ev.ppid, ev.comm, ev.uid, ev.euid, ev.task_id, ev.exe,
+                          ev.cr3)
         thread = self._threads.get(key) or self._thread(key)
         ckey = (ev.nr, ev.name, ev.abi)
         call = self._calls.get(ckey) or self._call(ckey)
