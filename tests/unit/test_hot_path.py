@@ -323,3 +323,14 @@ def test_decoder_event_is_the_dataclass_event():
     assert set(vars(ev)) == {f.name for f in dataclasses.fields(TraceEvent)}
     with pytest.raises(dataclasses.FrozenInstanceError):
         ev.ret = 0  # type: ignore[misc]
+
+
+def test_templates_have_at_most_six_arguments():
+    # decode/args.py's renderers index Ctx.args (six registers) by template position
+    from vmstrace import decode
+    from vmstrace.decode import compat_i386
+
+    templates = list(decode.TEMPLATES.values()) + [
+        t for info in decode.TABLES["i386"].values()
+        if (t := compat_i386.template(info.name)) is not None]
+    assert templates and max(len(t.args) for t in templates) <= 6

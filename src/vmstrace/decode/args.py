@@ -29,6 +29,9 @@ from .fmt import (
 from .registry import Arg
 
 PATH_MAX = 4096
+# Renderers read their own argument as ``c.args[i]``: ``i`` is the argument's place in its
+# template, and a template has at most six (tests/unit/test_hot_path.py checks), the
+# registers Ctx.args always holds.
 
 
 def _path_capture(opts: DecodeOptions) -> tuple[Capture, ...]:
@@ -42,16 +45,16 @@ def _str_capture(opts: DecodeOptions) -> tuple[Capture, ...]:
 
 # --- plain numbers -------------------------------------------------------------------
 
-INT = Arg(lambda c, i: str(s32(c.a(i))))  # C int (fds, pids, counts)
-UINT = Arg(lambda c, i: str(u32(c.a(i))))  # unsigned int
-LONG = Arg(lambda c, i: str(s64(c.a(i))))  # long, off_t, loff_t
-ULONG = Arg(lambda c, i: str(c.a(i)))  # size_t, unsigned long
-HEX = Arg(lambda c, i: hexnum(c.a(i)))  # undecoded: strace's %#lx
-PTR = Arg(lambda c, i: ptr(c.a(i)))  # an address strace does not follow
+INT = Arg(lambda c, i: str(s32(c.args[i])))  # C int (fds, pids, counts)
+UINT = Arg(lambda c, i: str(u32(c.args[i])))  # unsigned int
+LONG = Arg(lambda c, i: str(s64(c.args[i])))  # long, off_t, loff_t
+ULONG = Arg(lambda c, i: str(c.args[i]))  # size_t, unsigned long
+HEX = Arg(lambda c, i: hexnum(c.args[i]))  # undecoded: strace's %#lx
+PTR = Arg(lambda c, i: ptr(c.args[i]))  # an address strace does not follow
 
 
 def _fd(c: Ctx, i: int) -> str:
-    text = str(s32(c.a(i)))
+    text = str(s32(c.args[i]))
     return fdpath.with_path(text, c.entry_mem(i)) if c.opts.decode_fds else text
 
 
@@ -60,25 +63,25 @@ SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone,
 
 
 def _dirfd(c: Ctx, i: int) -> str:
-    fd = s32(c.a(i))
+    fd = s32(c.args[i])
     if fd == AT_FDCWD and not c.opts.raw:
         return "AT_FDCWD"
     return fdpath.with_path(str(fd), c.entry_mem(i)) if c.opts.decode_fds else str(fd)
 
 
 DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())
-MODE = Arg(lambda c, i: octal(u32(c.a(i))))
+MODE = Arg(lambda c, i: octal(u32(c.args[i])))
 
 
 def _path(c: Ctx, i: int) -> str:
-    return cstring(c.a(i), c.mem(i), None)
+    return cstring(c.args[i], c.mem(i), None)
 
 
 PATH = Arg(_path, _path_capture)  # paths are never cut by -s
 
 
 def _str(c: Ctx, i: int) -> str:
-    return cstring(c.a(i), c.mem(i), c.opts.strsize)
+    return cstring(c.args[i], c.mem(i), c.opts.strsize)
 
 
 STR = Arg(_str, _str_capture)  # a string cut at -s (names, values)
@@ -88,7 +91,7 @@ def FLAGS(table: Xlat, zero: str = "0", bits32: bool = True) -> Arg:  # noqa: N8
     """A bit set: ``A|B|0x40``."""
 
     def render(c: Ctx, i: int) -> str:
-        v = u32(c.a(i)) if bits32 else c.a(i)
+        v = u32(c.args[i]) if bits32 else c.args[i]
         return flags(v, table, c.opts, zero)
 
     return Arg(render)
@@ -98,7 +101,7 @@ def XLAT(table: Mapping[int, str], unknown: str = "", signed: bool = False) -> A
     """One value from a table; ``unknown`` names the comment for unknown values."""
 
     def render(c: Ctx, i: int) -> str:
-        v = s32(c.a(i)) if signed else u32(c.a(i))
+        v = s32(c.args[i]) if signed else u32(c.args[i])
         return xlat(v, table, c.opts, unknown)
 
     return Arg(render)
@@ -108,7 +111,7 @@ def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802
     """Data the caller passes in (write's buf), ``len_arg`` bytes long."""
 
     def render(c: Ctx, i: int) -> str:
-        return buffer(c.a(i), c.mem(i), c.a(len_arg), c.opts.strsize, force_hex)
+        return buffer(c.args[i], c.mem(i), c.a(len_arg), c.opts.strsize, force_hex)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         return (Capture("buf", "entry", f"a{len_arg}", min(opts.strsize, MAX_BYTES)),)
@@ -121,8 +124,8 @@ def RBUF(force_hex: bool = False) -> Arg:  # noqa: N802
 
     def render(c: Ctx, i: int) -> str:
         if c.failed or c.ret is None:
-            return ptr(c.a(i))
-        return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize, force_hex)
+            return ptr(c.args[i])
+        return buffer(c.args[i], c.exit_mem(i), c.ret, c.opts.strsize, force_hex)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         return (Capture("buf", "exit", "ret", min(opts.strsize, MAX_BYTES)),)
@@ -135,11 +138,11 @@ def OUTSTR() -> Arg:
 
     def render(c: Ctx, i: int) -> str:
         if c.failed or c.ret is None:
-            return ptr(c.a(i))
+            return ptr(c.args[i])
         m = c.exit_mem(i)
         if m is None or (m.fault and not m.data):
-            return ptr(c.a(i))
-        return buffer(c.a(i), m, c.ret, PATH_MAX)
+            return ptr(c.args[i])
+        return buffer(c.args[i], m, c.ret, PATH_MAX)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         return (Capture("buf", "exit", "ret", PATH_MAX),)
@@ -155,7 +158,7 @@ def OUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
 
     def render(c: Ctx, i: int) -> str:
         data = c.out_data(i, size)
-        return ptr(c.a(i)) if data is None else fmt(c, data)
+        return ptr(c.args[i]) if data is None else fmt(c, data)
 
     return Arg(render, lambda opts: (fixed(size, "exit"),))
 
@@ -165,7 +168,7 @@ def IN(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
 
     def render(c: Ctx, i: int) -> str:
         data = c.in_data(i, size)
-        return ptr(c.a(i)) if data is None else fmt(c, data)
+        return ptr(c.args[i]) if data is None else fmt(c, data)
 
     return Arg(render, lambda opts: (fixed(size, "entry"),))
 
@@ -174,11 +177,11 @@ def INOUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
     """A struct read and written back (the exit value is shown when it exists)."""
 
     def render(c: Ctx, i: int) -> str:
-        if not c.a(i):
+        if not c.args[i]:
             return "NULL"
         m = c.mem(i)
         if m is None or len(m.data) < size:
-            return ptr(c.a(i))
+            return ptr(c.args[i])
         return fmt(c, m.data[:size])
 
     return Arg(render, lambda opts: (fixed(size, "both"),))
