@@ -33,11 +33,9 @@ ENTRY = struct.Struct("<5Q6QBBBxHxx")
 EXIT = struct.Struct("<8QBBBxHxx")
 STATS = struct.Struct("<7Q")
 MAX_RECORD = 64 << 20  # a sanity bound on a record's size field
-BLOB_HDR = struct.Struct("<BBHIQ")
+BLOB_HDR = struct.Struct("<BBHIQ")  # blobs are parsed in _records.c (flags: the C header)
 
 REC_ENTRY, REC_EXIT, REC_STATS = 1, 2, 3
-BLOB_FAULT, BLOB_TRUNC, BLOB_EXIT, BLOB_ARRAY = 0x01, 0x02, 0x04, 0x08
-INDEX_TOP = 0xFFFF
 ABIS = ("x86_64", "i386")
 # Enum construction by value is slow on the hot path: look the members up once.
 # Indexed by code (0 is no instruction: Insn(0) raises, as for any unknown code).
@@ -62,10 +60,6 @@ class StreamError(VmstraceError):
 
 
 _records.configure(RawEntry, RawExit, Mem, _INSNS, Insn, ABIS, StreamError, MAX_RECORD)
-
-
-def _pad8(n: int) -> int:
-    return (n + 7) & ~7
 
 
 def raw_task_decoder(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
