@@ -136,6 +136,10 @@ def test_format_return(decode_call, ret, text, err):
     (b"\x008", '"\\08"'),
     (b"\t\n\v\f\r", '"\\t\\n\\v\\f\\r"'),
     (b"\x7f\x80\xff", '"\\177\\200\\377"'),
+    (b"/etc/hostname", '"/etc/hostname"'),
+    (b'say "hi"\\n', '"say \\"hi\\"\\\\n"'),
+    (b"line\n", '"line\\n"'),
+    (b"caf\xc3\xa9", '"caf\\303\\251"'),
 ])
 def test_quote(data, text):
     assert quote(data) == text

@@ -248,18 +248,6 @@ def test_quote_matches_the_byte_loop(data):
     assert quote(data) == _quote_loop(data)
 
 
-@pytest.mark.parametrize("data, text", [
-    (b"/etc/hostname", '"/etc/hostname"'),
-    (b'say "hi"\\n', '"say \\"hi\\"\\\\n"'),
-    (b"line\n", '"line\\n"'),
-    (b"\x7f", '"\\177"'),
-    (b"\x001", '"\\0001"'),
-    (b"caf\xc3\xa9", '"caf\\303\\251"'),
-])
-def test_quote_examples(data, text):
-    assert quote(data) == text
-
-
 # --- Syscall.ret and the pairing stage's constructor -------------------------------------
 
 @pytest.mark.parametrize("abi, raw, user_pc, expect", [
