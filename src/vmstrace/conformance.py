@@ -267,10 +267,13 @@ class _Collect:
     """A sink that keeps every event in memory."""
 
     def __init__(self) -> None:
-        self.events: list[TraceEvent] = []
+        self.kept: list[TraceEvent] = []
 
     def event(self, ev: TraceEvent) -> None:
-        self.events.append(ev)
+        self.kept.append(ev)
+
+    def events(self, evs: list[TraceEvent]) -> None:
+        self.kept.extend(evs)
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
@@ -308,7 +311,7 @@ def run_workload(workload: str, *, initrd: Path, strsize: int = 32,
     opts = RunOptions(argv=guest_command(workload, strsize), initrd=initrd, strsize=strsize,
                       timeout=timeout)
     status = run(opts, [sink], out, err).exit_status
-    result = compare(workload, parse_strace(strace_output(err.getvalue())), sink.events)
+    result = compare(workload, parse_strace(strace_output(err.getvalue())), sink.kept)
     result.exit_status = status
     result.stdout = out.getvalue()
     result.counts = sink.counts

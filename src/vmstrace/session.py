@@ -518,41 +518,56 @@ class Emitter:
     def consume(self, batches: Iterable[list[RawEntry | RawExit | Stats]],
                 pairer: Pairer) -> None:
         """Every event of the reader's batches, through the pairing, to the sinks."""
-        tree, decoder, sinks, filt = self.tree, self.decoder, self.sinks, self.filt
         for batch in batches:
-            for call in pairer.feed_batch(batch):
-                self.shown += _emit(call, tree, decoder, sinks, filt)
+            calls = pairer.feed_batch(batch)
+            if calls:
+                self.emit(calls)
 
     def drain(self, pairer: Pairer) -> None:
         """At the end: the calls still in progress."""
-        for call in pairer.drain():
-            self.shown += _emit(call, self.tree, self.decoder, self.sinks, self.filt)
+        self.emit(list(pairer.drain()))
 
+    def emit(self, calls: list[Syscall]) -> None:
+        """The calls the filters keep, decoded, to the sinks: a batch's events go to each
+        sink at once (Sink.events), up to a line that is not a call (a signal, an exit),
+        which must follow the call it belongs to."""
+        tree, decoder, filt = self.tree, self.decoder, self.filt
+        every_process, every_call = filt.every_process, filt.every_call
+        plan_for = decode.plan_for
+        evs: list[TraceEvent] = []
+        for call in calls:
+            if not tree.wants(call) or not (every_process or filt.wants_process(call)):
+                continue
+            e, x = call.entry, call.exit
+            plan = plan_for(e.abi, e.nr)
+            # -e trace/status drop the call, not its signal or exit line
+            if every_call or filt.wants_call(call):
+                evs.append(decoder(call, plan))
+            if (x is not None and SIGFRAME_ARG in x.mem) or plan.name == "exit_group":
+                self._send(evs)
+                evs = []
+                self._notes(call, plan)
+        self._send(evs)
 
-def _emit(call: Syscall, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
-          filt: CallFilter = EVERY_CALL) -> int:
-    if not tree.wants(call) or not (filt.every_process or filt.wants_process(call)):
-        return 0
-    shown = 0
-    e, x = call.entry, call.exit
-    plan = decode.plan_for(e.abi, e.nr)
-    # -e trace/status drop the call, not its signal or exit line
-    if filt.every_call or filt.wants_call(call):
-        ev = decoder(call, plan)
-        for sink in sinks:
-            sink.event(ev)
-        shown = 1
-    if x is not None and SIGFRAME_ARG in x.mem:
-        parsed = parse_frame(x.mem[SIGFRAME_ARG].data)
-        if parsed is not None:
-            text = format_siginfo(parsed.siginfo, x.rdi)
-            for sink in sinks:
-                sink.note(e.who.tid, f"--- {text} ---", e.who.comm)
-    if plan.name == "exit_group":
-        code = e.args[0] & 0xFF
-        for sink in sinks:
-            sink.note(e.who.tid, f"+++ exited with {code} +++", e.who.comm)
-    return shown
+    def _send(self, evs: list[TraceEvent]) -> None:
+        if evs:
+            for sink in self.sinks:
+                sink.events(evs)
+            self.shown += len(evs)
+
+    def _notes(self, call: Syscall, plan: decode.CallPlan) -> None:
+        """The lines after a call: the signal it returned into, the exit it made."""
+        e, x = call.entry, call.exit
+        if x is not None and SIGFRAME_ARG in x.mem:
+            parsed = parse_frame(x.mem[SIGFRAME_ARG].data)
+            if parsed is not None:
+                text = format_siginfo(parsed.siginfo, x.rdi)
+                for sink in self.sinks:
+                    sink.note(e.who.tid, f"--- {text} ---", e.who.comm)
+        if plan.name == "exit_group":
+            code = e.args[0] & 0xFF
+            for sink in self.sinks:
+                sink.note(e.who.tid, f"+++ exited with {code} +++", e.who.comm)
 
 
 def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptions,

@@ -59,6 +59,10 @@ class TraceCounts:
 class Sink(Protocol):
     def event(self, ev: TraceEvent) -> None: ...
 
+    def events(self, evs: list[TraceEvent]) -> None:
+        """The events of a batch, in order: the same output as event() on each (the
+        consumer hands them over this way; a sink may write them at once)."""
+
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         """A line that is not a syscall (`+++ exited with 0 +++`)."""
 

@@ -99,6 +99,10 @@ class SummarySink:
     def event(self, ev: TraceEvent) -> None:
         self.summary.add(ev)
 
+    def events(self, evs: list[TraceEvent]) -> None:
+        for ev in evs:
+            self.summary.add(ev)
+
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 

@@ -51,15 +51,19 @@ class TextSink:
             return f"[pid {who} {comm or '?'}] "
         return f"[pid {who}] "
 
-    def event(self, ev: TraceEvent) -> None:
+    def _line(self, ev: TraceEvent) -> str:
         tid = ev.tid
         if tid is not None and not (self.show_comm or self.timestamps or self.durations):
             # the default line, without the helpers' calls: _prefix() is `[pid N] ` here
-            line = f"[pid {tid}] {ev.name}({', '.join(ev.args)}) = {ev.ret_text}\n"
-        else:
-            line = (f"{self._prefix(tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
-                    f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n")
-        self.out.write(line)
+            return f"[pid {tid}] {ev.name}({', '.join(ev.args)}) = {ev.ret_text}\n"
+        return (f"{self._prefix(tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
+                f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n")
+
+    def event(self, ev: TraceEvent) -> None:
+        self.out.write(self._line(ev))
+
+    def events(self, evs: list[TraceEvent]) -> None:
+        self.out.write("".join(map(self._line, evs)))
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         self.out.write(f"{self._prefix(tid, comm)}{text}\n")

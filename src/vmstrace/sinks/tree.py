@@ -66,6 +66,10 @@ class ProcessTreeSink:
         if ev.name in EXITS and ev.args:
             proc.exit = f"exit {ev.args[0]}"
 
+    def events(self, evs: list[TraceEvent]) -> None:
+        for ev in evs:
+            self.event(ev)
+
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 

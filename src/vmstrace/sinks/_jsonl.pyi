@@ -1,0 +1,12 @@
+# The compiled batch form of JsonSink.event() (_jsonl.c); jsonl.py is its only user.
+from collections.abc import Callable
+from typing import TypeVar
+
+from vmstrace.sinks.base import TraceEvent
+
+_Thread = TypeVar("_Thread")
+_Call = TypeVar("_Call")
+
+def lines(events: list[TraceEvent], threads: dict[_Thread, str], calls: dict[_Call, str],
+          thread_text: Callable[[_Thread], str], call_text: Callable[[_Call], str], /
+          ) -> str: ...

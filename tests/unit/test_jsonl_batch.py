@@ -1,0 +1,106 @@
+"""JsonSink.events() (the compiled batch, _jsonl.c) writes exactly what event() writes.
+
+event() is the reference: its line is json.dumps of the event's dict (test_hot_path.py
+checks that); here any batch of events, with any field values a TraceEvent can hold
+(big and negative ints, None, strings with quotes, control characters, non-ASCII and
+astral characters, lone surrogates), gives the same text both ways, and both ways fill
+the fragment caches the same.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vmstrace.sinks import _jsonl
+from vmstrace.sinks.base import TraceEvent
+from vmstrace.sinks.jsonl import JsonSink
+
+ints = st.one_of(st.integers(-(1 << 63), (1 << 64) + 5), st.sampled_from([0, -1, 1 << 63]))
+opt_ints = st.one_of(st.none(), ints)
+# every kind of character json escapes differently: printable ASCII, its two escaped
+# characters, the five C escapes, other controls, DEL, Latin-1, the BMP, surrogates, astral
+chars = st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+                  st.sampled_from(list('"\\\b\f\n\r\t\x00\x1f\x7f\xe9\u2028\ud800\udfff\uffff'
+                                       '\U00010000\U0010ffff')),
+                  st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF))
+texts = st.lists(chars, max_size=12).map("".join)  # (text(alphabet=chars) drew ASCII only)
+opt_texts = st.one_of(st.none(), texts)
+
+events = st.builds(
+    TraceEvent, ts=ints, ts_exit=opt_ints, vcpu=ints, pid=opt_ints, tid=opt_ints,
+    ppid=opt_ints, comm=opt_texts, cr3=ints, nr=ints, name=texts, abi=texts,
+    args=st.lists(texts, max_size=6).map(tuple), ret=opt_ints, ret_text=texts,
+    error=opt_texts, uid=opt_ints, euid=opt_ints, task_id=opt_texts, exe=opt_texts)
+# a stream where threads and calls repeat, so the caches are hit as well as filled
+pools = st.lists(events, min_size=1, max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pool=pools, picks=st.lists(st.integers(0, 3), max_size=20),
+       split=st.integers(0, 20))
+def test_batch_lines_are_event_lines(pool: list[TraceEvent], picks: list[int],
+                                     split: int) -> None:
+    stream = [pool[i % len(pool)] for i in picks]
+    one, batch = io.StringIO(), io.StringIO()
+    ref, sink = JsonSink(one), JsonSink(batch)
+    for ev in stream:
+        ref.event(ev)
+    sink.events(stream[:split])  # two batches: the second starts with warm caches
+    sink.events(stream[split:])
+    assert batch.getvalue() == one.getvalue()
+    assert sink._threads == ref._threads and sink._calls == ref._calls
+
+
+@given(ev=events)
+def test_a_line_is_json_dumps_of_the_event(ev: TraceEvent) -> None:
+    out = io.StringIO()
+    JsonSink(out).events([ev])
+    keys = ("ts", "ts_exit", "vcpu", "pid", "tid", "ppid", "comm", "uid", "euid", "task_id",
+            "exe", "cr3", "nr", "name", "abi", "args", "ret", "error")  # the README's order
+    obj = {"type": "syscall", **{k: getattr(ev, k) for k in keys}}
+    obj["args"] = list(ev.args)
+    assert out.getvalue() == json.dumps(obj, separators=(",", ":")) + "\n"
+
+
+def _event(**over: object) -> TraceEvent:
+    base: dict[str, object] = dict(
+        ts=1, ts_exit=2, vcpu=0, pid=5, tid=5, ppid=1, comm="sh", cr3=0x1000, nr=0,
+        name="read", abi="x86_64", args=("3", '"x"', "1"), ret=1, ret_text="1", error=None,
+        uid=0, euid=0, task_id="9:5", exe="/bin/sh")
+    base.update(over)
+    return TraceEvent(**base)  # type: ignore[arg-type]
+
+
+def test_a_field_the_decoder_never_makes_goes_through_event() -> None:
+    # a bool is an int to Python but prints as "True" in event()'s f-string: the compiled
+    # path refuses the batch and the reference writes it, the same text either way
+    odd = [_event(), _event(vcpu=True), _event(args=("3", b"x"))]  # type: ignore[arg-type]
+    for ev in odd[:2]:
+        one, batch = io.StringIO(), io.StringIO()
+        JsonSink(one).event(ev)
+        JsonSink(batch).events([ev])
+        assert batch.getvalue() == one.getvalue()
+    try:
+        _jsonl.lines([odd[1]], {}, {}, str, str)
+    except TypeError as err:
+        assert "int" in str(err)
+    else:
+        raise AssertionError("a bool field was accepted")
+
+
+def test_a_cache_miss_calls_the_sinks_renderer_once_per_key() -> None:
+    seen: list[tuple[object, ...]] = []
+    threads: dict[tuple[object, ...], str] = {}
+
+    def thread_text(key: tuple[object, ...]) -> str:
+        seen.append(key)
+        threads[key] = text = '"pid":1,'
+        return text
+
+    evs = [_event(), _event(ts=5), _event(tid=6)]
+    text = _jsonl.lines(evs, threads, {}, thread_text, lambda key: '"nr":0,')
+    assert len(seen) == 2 and text.count("\n") == 3
