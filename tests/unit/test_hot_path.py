@@ -246,6 +246,30 @@ octal_next = st.lists(st.sampled_from(list(b"\x00\x01\x08\x0e\x7f\x80\xff\t0178a
 @given(data=st.one_of(printable, texty, octal_next, st.binary(max_size=60)))
 def test_quote_matches_the_byte_loop(data):
     assert quote(data) == _quote_loop(data)
+    assert quote(data) == _quote_loop(data)  # the second time from quote's memo
+
+
+def test_quote_memo_is_bounded_and_keeps_only_short_data():
+    from vmstrace.decode import fmt
+
+    for i in range(5000):
+        quote(b"%d" % i)
+    long = b"y" * (fmt._QUOTE_MEMO_LEN + 1)
+    assert quote(long) == '"' + "y" * len(long) + '"'
+    assert len(fmt._QUOTED) <= fmt._MEMO_ENTRIES and long not in fmt._QUOTED
+
+
+def test_flags_memo_tells_tables_apart_even_when_an_id_is_reused():
+    from vmstrace.decode import fmt
+
+    opts = DecodeOptions()
+    for n in range(50):  # short-lived tables: CPython hands their ids out again
+        table = [(1, f"A{n}"), (2, f"B{n}")]
+        assert fmt.flags(3, table, opts) == f"A{n}|B{n}"
+        assert fmt.flags(0, table, opts, zero=f"Z{n}") == f"Z{n}"
+        assert fmt.flags(5, table, opts) == f"A{n}|0x4"
+    assert fmt.flags(3, [(1, "A")], DecodeOptions(raw=True)) == "0x3"
+    assert len(fmt._FLAGS_TEXT) <= fmt._MEMO_ENTRIES
 
 
 # --- Syscall.ret and the pairing stage's constructor -------------------------------------

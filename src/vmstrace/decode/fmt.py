@@ -82,6 +82,14 @@ _SHORT_ESCAPES: dict[int, str] = {
 _OCTAL_BEFORE_DIGIT = re.compile(r"([\x00-\x08\x0e-\x1f\x7f-\xff])(?=[0-7])")
 
 
+# The text of short byte strings already quoted: the same data comes back from call to
+# call (a loop's buffer, a library's path, a file read again).  Bounded (entries and
+# length), as everything guest-driven.
+_QUOTED: dict[bytes, str] = {}
+_QUOTE_MEMO_LEN = 64
+_MEMO_ENTRIES = 4096
+
+
 def quote(data: bytes, force_hex: bool = False) -> str:
     """Quote bytes as strace's string_quote does (without the ``...`` suffix).
 
@@ -92,6 +100,18 @@ def quote(data: bytes, force_hex: bool = False) -> str:
     """
     if force_hex:
         return '"' + "".join(f"\\x{b:02x}" for b in data) + '"'
+    text = _QUOTED.get(data)
+    if text is None:
+        text = _quote(data)
+        if len(data) <= _QUOTE_MEMO_LEN:
+            if len(_QUOTED) >= _MEMO_ENTRIES:
+                _QUOTED.clear()
+            _QUOTED[bytes(data)] = text
+    return text
+
+
+def _quote(data: bytes) -> str:
+    """:func:`quote` without ``force_hex``, worked out."""
     # what the general case below makes of the data, when it needs no octal escape
     if data.isascii():
         text = data.decode("ascii")
@@ -179,6 +199,25 @@ def flags(
     """A bit set as ``A|B|0x40``: known names in table order, the rest in hex."""
     if opts.raw:
         return hexnum(value)
+    key = (id(table), value, zero)
+    known = _FLAGS_TEXT.get(key)
+    if known is not None:
+        return known[1]
+    text = _flags_text(value, table, zero)
+    if len(_FLAGS_TEXT) >= _MEMO_ENTRIES:
+        _FLAGS_TEXT.clear()
+    _FLAGS_TEXT[key] = (table, text)
+    return text
+
+
+# The text of flag sets already rendered: they repeat from call to call (O_RDONLY|
+# O_CLOEXEC, PROT_READ|PROT_WRITE).  Keyed by the table's id(): each entry holds its
+# table, so while the entry exists no other object can have that id.  (Tables are
+# constants.)
+_FLAGS_TEXT: dict[tuple[int, int, str], tuple[Xlat, str]] = {}
+
+
+def _flags_text(value: int, table: Xlat, zero: str) -> str:
     if value == 0:
         return zero
     names = []
