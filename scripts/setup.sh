@@ -50,12 +50,13 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 stamp=.venv/.vmstrace-installed
-# (the install also compiles the reader's, the pairing's and the JSON sink's C loops:
-# again when they change)
+# (the install also compiles the C parts of the reader, the pairing, the decoder and the
+# JSON sink: again when they change)
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
     || [ src/vmstrace/capture/_records.c -nt "$stamp" ] \
     || [ src/vmstrace/trace/_pairing.c -nt "$stamp" ] \
     || [ src/vmstrace/sinks/_jsonl.c -nt "$stamp" ] \
+    || [ src/vmstrace/_decoder.c -nt "$stamp" ] \
     || [ native/vmstrace_records.h -nt "$stamp" ]; then
     echo "setup: installing the Python package into .venv"
     .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'

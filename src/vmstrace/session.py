@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vmstrace import decode
+from vmstrace._decoder import event as _event
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.ring import Ring
@@ -164,9 +165,6 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
                     status.panic = text.strip()
 
 
-_new, _set_dict = object.__new__, object.__setattr__
-
-
 # A TraceEvent's fields, in order, all None: Decoder copies it once per thread.
 _EVENT_FIELDS: dict[str, object] = dict.fromkeys(TraceEvent.__dataclass_fields__)
 
@@ -257,23 +255,10 @@ class Decoder:
             exe = exes.get(pid) or self._exe_of(who, None)  # the process's, or its parent's
         else:
             exe = None  # no executable known (yet, or ever: the exe capture is optional)
-        # frozen_new(TraceEvent, ...) without keyword arguments (they cost twice the event
-        # itself on this path), from the thread's prepared fields
-        fields = known[1].copy()
-        fields["ts"] = e.ts
-        fields["ts_exit"] = None if x is None else x.ts
-        fields["vcpu"] = e.vcpu
-        fields["nr"] = e.nr
-        fields["name"] = decode.call_name(call, plan) if plan.socketcall else plan.name
-        fields["abi"] = e.abi
-        fields["args"] = args
-        fields["ret"] = call.ret
-        fields["ret_text"] = ret_text
-        fields["error"] = error
-        fields["exe"] = exe
-        ev = _new(TraceEvent)
-        _set_dict(ev, "__dict__", fields)
-        return ev
+        name = decode.call_name(call, plan) if plan.socketcall else plan.name
+        # the thread's prepared fields plus the call's own (frozen_new's dict adoption),
+        # assembled in C: _decoder.c
+        return _event(TraceEvent, known[1], call, name, args, ret_text, error, exe)
 
 
 def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout | None:
