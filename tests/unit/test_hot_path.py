@@ -346,3 +346,11 @@ def test_templates_have_at_most_six_arguments():
         t for info in decode.TABLES["i386"].values()
         if (t := compat_i386.template(info.name)) is not None]
     assert templates and max(len(t.args) for t in templates) <= 6
+
+
+def test_hand_made_entries_hold_six_unsigned_registers_as_the_readers_do():
+    e = RawEntry(1, 0, "x86_64", Insn.SYSCALL, 0, 0, 257, (-100, 5), WHO)  # type: ignore[arg-type]
+    assert e.args == (U64 - 99, 5, 0, 0, 0, 0)
+    assert dataclasses.replace(e, args=(1 << 64,) * 6).args == (0,) * 6
+    call = paired(e, None)
+    assert decode.render_line(call).startswith("openat(AT_FDCWD, ")

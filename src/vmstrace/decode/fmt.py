@@ -261,13 +261,7 @@ class Ctx:
     def __init__(self, call: Syscall, opts: DecodeOptions) -> None:
         self.call = call
         self.opts = opts
-        args = call.entry.args
-        if len(args) == 6:  # always, from the record reader: unpacked, not looped over
-            a0, a1, a2, a3, a4, a5 = args
-            self.args = (a0 & MASK64, a1 & MASK64, a2 & MASK64, a3 & MASK64, a4 & MASK64,
-                         a5 & MASK64)
-        else:  # six argument registers, whatever a hand-made call holds
-            self.args = (tuple([a & MASK64 for a in args]) + (0,) * 6)[:6]
+        self.args = call.entry.args  # six unsigned registers, always (RawEntry says how)
         self.ret = call.ret
 
     @property

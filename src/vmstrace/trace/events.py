@@ -22,6 +22,7 @@ NR_RESTART_SYSCALL = 219
 
 
 _T = TypeVar("_T")
+_U64 = (1 << 64) - 1
 
 
 def frozen_new(cls: type[_T], **fields: Any) -> _T:
@@ -96,9 +97,17 @@ class RawEntry:
     pc: int
     sp: int
     nr: int
-    args: tuple[int, int, int, int, int, int]
+    args: tuple[int, int, int, int, int, int]  # the six argument registers, unsigned
     who: TaskInfo
     mem: dict[int, Mem] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The record reader's entries (built without __init__) hold six registers as
+        # unsigned 64-bit values; a hand-made one is brought to that form, so decoders
+        # read them as they are (decode.fmt.Ctx) instead of masking every call's.
+        args = self.args
+        if len(args) != 6 or not all(0 <= a <= _U64 for a in args):
+            object.__setattr__(self, "args", (tuple([a & _U64 for a in args]) + (0,) * 6)[:6])
 
 
 @dataclass(frozen=True)
