@@ -56,7 +56,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
     || [ src/vmstrace/capture/_records.c -nt "$stamp" ] \
     || [ src/vmstrace/trace/_pairing.c -nt "$stamp" ] \
     || [ src/vmstrace/sinks/_jsonl.c -nt "$stamp" ] \
-    || [ src/vmstrace/_decoder.c -nt "$stamp" ] \
+    || [ src/vmstrace/_decoder.c -nt "$stamp" ] || [ src/vmstrace/_slots.h -nt "$stamp" ] \
     || [ native/vmstrace_records.h -nt "$stamp" ]; then
     echo "setup: installing the Python package into .venv"
     .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'

@@ -3,96 +3,91 @@
  * The decoder's event assembly, compiled: the last step of session.Decoder.__call__,
  * which turns a decoded call into the TraceEvent every sink receives.
  *
- * Why C: the step is a dict copy, a dozen field reads from the call, its entry and its
- * exit, and a dozen stores (about 0.8 us in CPython, an eighth of the consumer's time per
- * call once the reader, the pairing and the JSON lines were compiled).  It decides
- * nothing: the Decoder works out every value that needs a decision (the arguments, the
- * return text, the executable, the thread's fields) and this only copies fields into
- * place, the way events.frozen_new() fills an instance dict.  A test holds the result to
- * the dataclass's own constructor.
+ * Why C: the step is a dozen field reads from the call, its entry and its exit and
+ * nineteen stores (about 0.8 us in CPython, an eighth of the consumer's time per call
+ * once the reader, the pairing and the JSON lines were compiled).  It decides nothing:
+ * the Decoder works out every value that needs a decision (the arguments, the return
+ * text, the executable, the thread's fields) and this only copies fields into the
+ * event's slots (_slots.h).  A test holds the result to the dataclass's constructor.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_slots.h"
 
-static PyObject *k_dict, *k_entry, *k_exit, *k_ret, *k_ts, *k_ts_exit, *k_vcpu, *k_nr,
-    *k_abi, *k_name, *k_args, *k_ret_text, *k_error, *k_exe, *empty_tuple;
+static const char *const event_fields[] = {
+    /* the thread's, in the order of the Decoder's tuple of them */
+    "pid", "tid", "ppid", "comm", "cr3", "uid", "euid", "task_id",
+    /* the call's */
+    "ts", "ts_exit", "vcpu", "nr", "abi", "ret", "name", "args", "ret_text", "error", "exe",
+};
+enum { V_THREAD = 8, V_TS = 8, V_TS_EXIT, V_VCPU, V_NR, V_ABI, V_RET, V_NAME, V_ARGS,
+       V_RET_TEXT, V_ERROR, V_EXE, V_N };
+static const char *const call_fields[] = {"entry", "exit", "ret"};
+static const char *const entry_fields[] = {"ts", "vcpu", "nr", "abi"};
+static const char *const exit_fields[] = {"ts"};
 
-/* A field of obj: from its instance dict (where the events keep all of theirs), else
- * through getattr.  New reference. */
-static PyObject *field(PyObject *dict, PyObject *obj, PyObject *name)
+static struct {
+    Shape event, call, entry, exit;
+    int ready;
+} S;
+
+#define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static PyObject *configure(PyObject *self, PyObject *args)
 {
-    PyObject *v = PyDict_GetItemWithError(dict, name);
-    if (v != NULL)
-        return Py_NewRef(v);
-    if (PyErr_Occurred())
+    (void)self;
+    PyObject *event_cls, *call_cls, *entry_cls, *exit_cls;
+    if (!PyArg_ParseTuple(args, "OOOO", &event_cls, &call_cls, &entry_cls, &exit_cls))
         return NULL;
-    return PyObject_GetAttr(obj, name);
+    if (shape_init(&S.event, event_cls, event_fields, NFIELDS(event_fields)) < 0
+        || shape_init(&S.call, call_cls, call_fields, NFIELDS(call_fields)) < 0
+        || shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
+        || shape_init(&S.exit, exit_cls, exit_fields, NFIELDS(exit_fields)) < 0)
+        return NULL;
+    S.ready = 1;
+    Py_RETURN_NONE;
 }
 
-static int copy_field(PyObject *to, PyObject *dict, PyObject *obj, PyObject *name,
-                      PyObject *as)
-{
-    PyObject *v = field(dict, obj, name);
-    if (v == NULL)
-        return -1;
-    int rc = PyDict_SetItem(to, as, v);
-    Py_DECREF(v);
-    return rc;
-}
-
-/* event(cls, thread_fields, call, name, args, ret_text, error, exe) -> cls instance */
+/* event(thread, call, name, args, ret_text, error, exe) -> TraceEvent */
 static PyObject *event(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
     (void)self;
-    if (argc != 8 || !PyType_Check(argv[0]) || !PyDict_Check(argv[1])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "event(cls, thread_fields, call, name, args, ret_text, error, exe)");
+    if (!S.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
-    PyTypeObject *cls = (PyTypeObject *)argv[0];
-    PyObject *call = argv[2];
-    PyObject *d = PyDict_Copy(argv[1]);
-    PyObject *cd = NULL, *entry = NULL, *ed = NULL, *exit = NULL, *obj = NULL;
-    if (d == NULL || (cd = PyObject_GenericGetDict(call, NULL)) == NULL)
-        goto out;
-    if ((entry = field(cd, call, k_entry)) == NULL || (exit = field(cd, call, k_exit)) == NULL
-        || (ed = PyObject_GenericGetDict(entry, NULL)) == NULL)
-        goto out;
-    if (copy_field(d, ed, entry, k_ts, k_ts) < 0 || copy_field(d, ed, entry, k_vcpu, k_vcpu) < 0
-        || copy_field(d, ed, entry, k_nr, k_nr) < 0 || copy_field(d, ed, entry, k_abi, k_abi) < 0
-        || copy_field(d, cd, call, k_ret, k_ret) < 0)
-        goto out;
-    if (exit == Py_None) {
-        if (PyDict_SetItem(d, k_ts_exit, Py_None) < 0)
-            goto out;
-    } else {
-        PyObject *xd = PyObject_GenericGetDict(exit, NULL);
-        int rc = xd == NULL ? -1 : copy_field(d, xd, exit, k_ts, k_ts_exit);
-        Py_XDECREF(xd);
-        if (rc < 0)
-            goto out;
+    if (argc != 7 || !PyTuple_Check(argv[0]) || PyTuple_GET_SIZE(argv[0]) != V_THREAD) {
+        PyErr_SetString(PyExc_TypeError, "event(thread: 8-tuple, call, name, args, "
+                                         "ret_text, error, exe)");
+        return NULL;
     }
-    if (PyDict_SetItem(d, k_name, argv[3]) < 0 || PyDict_SetItem(d, k_args, argv[4]) < 0
-        || PyDict_SetItem(d, k_ret_text, argv[5]) < 0 || PyDict_SetItem(d, k_error, argv[6]) < 0
-        || PyDict_SetItem(d, k_exe, argv[7]) < 0)
-        goto out;
-    obj = PyBaseObject_Type.tp_new(cls, empty_tuple, NULL);
-    if (obj != NULL && PyObject_GenericSetAttr(obj, k_dict, d) < 0)
-        Py_CLEAR(obj);
-out:
-    Py_XDECREF(ed);
-    Py_XDECREF(exit);
+    PyObject *call = argv[1], *entry = NULL, *exit = NULL;
+    PyObject *ev = shape_new(&S.event);
+    if (ev == NULL)
+        return NULL;
+    for (int i = 0; i < V_THREAD; i++)
+        slot_put(ev, &S.event, i, Py_NewRef(PyTuple_GET_ITEM(argv[0], i)));
+    for (int i = 0; i < 5; i++)
+        slot_put(ev, &S.event, V_NAME + i, Py_NewRef(argv[2 + i]));
+    if ((entry = slot_get(call, &S.call, 0)) == NULL || (exit = slot_get(call, &S.call, 1)) == NULL
+        || slot_put(ev, &S.event, V_RET, slot_get(call, &S.call, 2)) < 0
+        || slot_put(ev, &S.event, V_TS, slot_get(entry, &S.entry, 0)) < 0
+        || slot_put(ev, &S.event, V_VCPU, slot_get(entry, &S.entry, 1)) < 0
+        || slot_put(ev, &S.event, V_NR, slot_get(entry, &S.entry, 2)) < 0
+        || slot_put(ev, &S.event, V_ABI, slot_get(entry, &S.entry, 3)) < 0
+        || slot_put(ev, &S.event, V_TS_EXIT,
+                    exit == Py_None ? Py_NewRef(Py_None) : slot_get(exit, &S.exit, 0)) < 0)
+        Py_CLEAR(ev);
     Py_XDECREF(entry);
-    Py_XDECREF(cd);
-    Py_XDECREF(d);
-    return obj;
+    Py_XDECREF(exit);
+    return ev;
 }
 
 static PyMethodDef methods[] = {
+    {"configure", configure, METH_VARARGS,
+     "configure(event_cls, syscall_cls, entry_cls, exit_cls): the classes, once."},
     {"event", (PyCFunction)(void (*)(void))event, METH_FASTCALL,
-     "event(cls, thread_fields, call, name, args, ret_text, error, exe) -> cls instance\n\n"
-     "An instance of cls whose dict is a copy of thread_fields plus ts, ts_exit, vcpu, nr,\n"
-     "abi and ret from the call and the given name, args, ret_text, error and exe."},
+     "event(thread, call, name, args, ret_text, error, exe) -> TraceEvent\n\n"
+     "thread: (pid, tid, ppid, comm, cr3, uid, euid, task_id); ts, ts_exit, vcpu, nr, abi\n"
+     "and ret come from the call."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -102,19 +97,5 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__decoder(void)
 {
-    struct {
-        PyObject **slot;
-        const char *name;
-    } keys[] = {
-        {&k_dict, "__dict__"}, {&k_entry, "entry"}, {&k_exit, "exit"},   {&k_ret, "ret"},
-        {&k_ts, "ts"},         {&k_ts_exit, "ts_exit"}, {&k_vcpu, "vcpu"}, {&k_nr, "nr"},
-        {&k_abi, "abi"},       {&k_name, "name"},   {&k_args, "args"},
-        {&k_ret_text, "ret_text"}, {&k_error, "error"}, {&k_exe, "exe"},
-    };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if ((*keys[i].slot = PyUnicode_InternFromString(keys[i].name)) == NULL)
-            return NULL;
-    if ((empty_tuple = PyTuple_New(0)) == NULL)
-        return NULL;
     return PyModule_Create(&module);
 }

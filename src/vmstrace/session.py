@@ -24,8 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from vmstrace import decode
-from vmstrace._decoder import event as _event
+from vmstrace import _decoder, decode
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.ring import Ring
@@ -165,8 +164,8 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
                     status.panic = text.strip()
 
 
-# A TraceEvent's fields, in order, all None: Decoder copies it once per thread.
-_EVENT_FIELDS: dict[str, object] = dict.fromkeys(TraceEvent.__dataclass_fields__)
+_decoder.configure(TraceEvent, Syscall, RawEntry, RawExit)
+_event = _decoder.event
 
 
 class Decoder:
@@ -184,7 +183,7 @@ class Decoder:
         # the reader hands a thread's records one shared TaskInfo (decode_task's cache),
         # so they are worked out once per thread.  Keyed by id(); the entry holds its
         # TaskInfo, so the id cannot be reused by another object while it is cached.
-        self._threads: dict[int, tuple[TaskInfo, dict[str, object]]] = {}
+        self._threads: dict[int, tuple[TaskInfo, _decoder.ThreadFields]] = {}
 
     def _exe_of(self, who: TaskInfo, x: RawExit | None) -> str | None:
         pid = who.pid
@@ -214,20 +213,11 @@ class Decoder:
                 mask = saved.data[FRAME_SIGMASK : FRAME_SIGMASK + 8]
                 e.mem[0] = Mem(saved.addr + FRAME_SIGMASK, mask)
 
-    def _thread(self, who: TaskInfo) -> tuple[TaskInfo, dict[str, object]]:
+    def _thread(self, who: TaskInfo) -> tuple[TaskInfo, _decoder.ThreadFields]:
         if len(self._threads) >= 4096:  # a bound on guest-driven state
             self._threads.clear()
-        # every field of the event, the thread's filled in: __call__ copies it and sets the
-        # rest (a copy of a dict of the final size, then stores, beats building the dict)
-        fields = _EVENT_FIELDS.copy()
-        fields["pid"] = who.pid
-        fields["tid"] = who.tid
-        fields["ppid"] = who.ppid
-        fields["comm"] = who.comm
-        fields["cr3"] = normalize_cr3(who.cr3)
-        fields["uid"] = who.uid
-        fields["euid"] = who.euid
-        fields["task_id"] = task_id(who)
+        fields = (who.pid, who.tid, who.ppid, who.comm, normalize_cr3(who.cr3), who.uid,
+                  who.euid, task_id(who))
         known = self._threads[id(who)] = (who, fields)
         return known
 
@@ -256,9 +246,9 @@ class Decoder:
         else:
             exe = None  # no executable known (yet, or ever: the exe capture is optional)
         name = decode.call_name(call, plan) if plan.socketcall else plan.name
-        # the thread's prepared fields plus the call's own (frozen_new's dict adoption),
-        # assembled in C: _decoder.c
-        return _event(TraceEvent, known[1], call, name, args, ret_text, error, exe)
+        # the thread's prepared fields plus the call's own, into the event's slots, in C
+        # (_decoder.c)
+        return _event(known[1], call, name, args, ret_text, error, exe)
 
 
 def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout | None:

@@ -5,7 +5,8 @@
  *
  * Why C: the reader ran twice per syscall and was the largest single cost of the Python
  * consumer (2.2 us a record in CPython, most of it building the event's dict and ints);
- * memray reads its native capture the same way (a compiled reader, a Python API).
+ * memray reads its native capture the same way (a compiled reader, a Python API).  The
+ * events are slotted dataclasses, filled here at their slots' offsets (../_slots.h).
  *
  * parse() takes what it is sure of and nothing else: it stops at the first record that
  * is not a whole, well-formed ENTRY or EXIT (a STATS record, one not all read yet, a
@@ -23,28 +24,32 @@
 #include <string.h>
 
 #include "vmstrace_records.h"
+#include "../_slots.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the record stream is little-endian, and so is every host this reader is built for"
 #endif
 
+/* The events' fields, by slot (_slots.h).  ENTRY and EXIT share their first nine. */
+static const char *const entry_fields[] = {"ts", "vcpu", "abi", "insn", "pc", "who", "mem",
+                                           "sp", "nr", "args"};
+static const char *const exit_fields[] = {"ts", "vcpu", "abi", "insn", "pc", "who", "mem",
+                                          "sp", "nr", "ret", "user_pc", "rdi"};
+static const char *const mem_fields[] = {"addr", "data", "fault", "truncated", "at_exit",
+                                         "elems", "index"};
+enum { F_TS, F_VCPU, F_ABI, F_INSN, F_PC, F_WHO, F_MEM, F_SP, F_NR, F_ARGS, /* entry */
+       F_RET = F_ARGS, F_USER_PC, F_RDI /* exit */ };
+enum { M_ADDR, M_DATA, M_FAULT, M_TRUNCATED, M_AT_EXIT, M_ELEMS, M_INDEX };
+
 /* What records.py hands over once (configure()): the event classes and lookup tables. */
 static struct {
-    PyTypeObject *entry_cls, *exit_cls, *mem_cls;
+    Shape entry, exit, mem;
     PyObject *insns;  /* tuple: Insn member by code, None where no member has that code */
     PyObject *insn_cls;
     PyObject *abis;   /* ("x86_64", "i386") */
     PyObject *stream_error;
     uint64_t max_record;
     PyObject *empty_tuple;
-    PyObject *k_dict;
-    /* An event's dict starts as a copy of one of these (its keys, in field order, all
-     * None): copying a dict of the final size and replacing values beats growing one. */
-    PyObject *entry_tmpl, *exit_tmpl, *mem_tmpl;
-    /* field names, interned once */
-    PyObject *k_ts, *k_vcpu, *k_abi, *k_insn, *k_pc, *k_sp, *k_nr, *k_args, *k_who, *k_mem,
-        *k_ret, *k_user_pc, *k_rdi, *k_addr, *k_data, *k_fault, *k_truncated, *k_at_exit,
-        *k_elems, *k_index;
     int ready;
 } S;
 
@@ -58,38 +63,6 @@ static struct {
 #ifndef BATCH
 #define BATCH 64
 #endif
-
-static PyObject *intern(const char *s)
-{
-    return PyUnicode_InternFromString(s);
-}
-
-/* object.__new__(cls) with ``fields`` as its instance dict, as records.py's frozen_new()
- * does: a frozen dataclass's __setattr__ refuses, so object's own setter is used.  Steals
- * the reference to ``fields``. */
-static PyObject *frozen_new(PyTypeObject *cls, PyObject *fields)
-{
-    if (fields == NULL)
-        return NULL;
-    PyObject *obj = PyBaseObject_Type.tp_new(cls, S.empty_tuple, NULL);
-    if (obj == NULL || PyObject_GenericSetAttr(obj, S.k_dict, fields) < 0) {
-        Py_XDECREF(obj);
-        Py_DECREF(fields);
-        return NULL;
-    }
-    Py_DECREF(fields);
-    return obj;
-}
-
-/* dict[key] = value, stealing ``value``; -1 on failure (value released). */
-static int put(PyObject *d, PyObject *key, PyObject *value)
-{
-    if (value == NULL)
-        return -1;
-    int rc = PyDict_SetItem(d, key, value);
-    Py_DECREF(value);
-    return rc;
-}
 
 static PyObject *u64(uint64_t v)
 {
@@ -113,24 +86,29 @@ static PyObject *insn_of(unsigned code)
     return PyObject_CallFunction(S.insn_cls, "I", code);
 }
 
-/* One blob -> Mem (records.py parse_blobs()). */
+static PyObject *flag(int set)
+{
+    return Py_NewRef(set ? Py_True : Py_False);
+}
+
+/* One blob -> Mem (records.py's layout of a blob). */
 static PyObject *make_mem(const struct vmst_blob_hdr *h, const char *data, PyObject *elems)
 {
-    PyObject *d = PyDict_Copy(S.mem_tmpl);
-    if (d == NULL)
+    const Shape *m = &S.mem;
+    PyObject *mem = shape_new(m);
+    if (mem == NULL)
         return NULL;
-    if (put(d, S.k_addr, u64(h->addr)) < 0
-        || put(d, S.k_data, PyBytes_FromStringAndSize(data, h->len)) < 0
-        || PyDict_SetItem(d, S.k_fault, (h->flags & VMST_BLOB_FAULT) ? Py_True : Py_False) < 0
-        || PyDict_SetItem(d, S.k_truncated, (h->flags & VMST_BLOB_TRUNC) ? Py_True : Py_False)
-               < 0
-        || PyDict_SetItem(d, S.k_at_exit, (h->flags & VMST_BLOB_EXIT) ? Py_True : Py_False) < 0
-        || PyDict_SetItem(d, S.k_elems, elems) < 0
-        || put(d, S.k_index, PyLong_FromLong(h->index)) < 0) {
-        Py_DECREF(d);
+    if (slot_put(mem, m, M_ADDR, u64(h->addr)) < 0
+        || slot_put(mem, m, M_DATA, PyBytes_FromStringAndSize(data, h->len)) < 0
+        || slot_put(mem, m, M_FAULT, flag(h->flags & VMST_BLOB_FAULT)) < 0
+        || slot_put(mem, m, M_TRUNCATED, flag(h->flags & VMST_BLOB_TRUNC)) < 0
+        || slot_put(mem, m, M_AT_EXIT, flag(h->flags & VMST_BLOB_EXIT)) < 0
+        || slot_put(mem, m, M_ELEMS, Py_NewRef(elems)) < 0
+        || slot_put(mem, m, M_INDEX, PyLong_FromLong(h->index)) < 0) {
+        Py_DECREF(mem);
         return NULL;
     }
-    return frozen_new(S.mem_cls, d);
+    return mem;
 }
 
 /*
@@ -275,21 +253,26 @@ static PyObject *who_of(struct who_cache *c, const char *task_data, Py_ssize_t t
     return who;
 }
 
-/* The fields ENTRY and EXIT share: the header's, the instruction's, and the thread and
- * blobs that follow the body (which starts at ``body_off``). */
-static int put_common(PyObject *d, const char *rec, Py_ssize_t size, Py_ssize_t body_off,
-                      Py_ssize_t task_bytes, Py_ssize_t task_span, struct who_cache *who,
-                      uint8_t abi, uint8_t insn, uint64_t pc, uint64_t task, uint64_t cr3,
-                      uint8_t task_ok, uint16_t nblobs)
+/* The fields ENTRY and EXIT share (the first nine of each shape): the header's, the
+ * instruction's, and the thread and blobs that follow the body (which starts at
+ * ``body_off``). */
+static int put_common(PyObject *ev, const Shape *sh, const char *rec, Py_ssize_t size,
+                      Py_ssize_t body_off, Py_ssize_t task_bytes, Py_ssize_t task_span,
+                      struct who_cache *who, uint8_t abi, uint8_t insn, uint64_t pc,
+                      uint64_t sp, uint64_t nr, uint64_t task, uint64_t cr3, uint8_t task_ok,
+                      uint16_t nblobs)
 {
     struct vmst_rec_hdr rh;
     memcpy(&rh, rec, sizeof(rh));
-    if (put(d, S.k_ts, u64(rh.ts)) < 0 || put(d, S.k_vcpu, PyLong_FromLong(rh.vcpu)) < 0
-        || PyDict_SetItem(d, S.k_abi, PyTuple_GET_ITEM(S.abis, abi & 1)) < 0
-        || put(d, S.k_insn, insn_of(insn)) < 0 || put(d, S.k_pc, u64(pc)) < 0
-        || put(d, S.k_who, who_of(who, rec + body_off, task_bytes, task, cr3, task_ok)) < 0
-        || put(d, S.k_mem, nblobs ? parse_blobs(rec, body_off + task_span, size, nblobs)
-                                  : PyDict_New()) < 0)
+    if (slot_put(ev, sh, F_TS, u64(rh.ts)) < 0
+        || slot_put(ev, sh, F_VCPU, PyLong_FromLong(rh.vcpu)) < 0
+        || slot_put(ev, sh, F_ABI, Py_NewRef(PyTuple_GET_ITEM(S.abis, abi & 1))) < 0
+        || slot_put(ev, sh, F_INSN, insn_of(insn)) < 0 || slot_put(ev, sh, F_PC, u64(pc)) < 0
+        || slot_put(ev, sh, F_SP, u64(sp)) < 0 || slot_put(ev, sh, F_NR, u64(nr)) < 0
+        || slot_put(ev, sh, F_WHO, who_of(who, rec + body_off, task_bytes, task, cr3, task_ok))
+               < 0
+        || slot_put(ev, sh, F_MEM, nblobs ? parse_blobs(rec, body_off + task_span, size, nblobs)
+                                          : PyDict_New()) < 0)
         return -1;
     return 0;
 }
@@ -299,8 +282,8 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
 {
     struct vmst_entry e;
     memcpy(&e, rec + REC_HDR_SIZE, sizeof(e));
-    PyObject *d = PyDict_Copy(S.entry_tmpl);
-    if (d == NULL)
+    PyObject *ev = shape_new(&S.entry);
+    if (ev == NULL)
         return NULL;
     PyObject *args = PyTuple_New(6);
     if (args == NULL)
@@ -313,14 +296,13 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
         }
         PyTuple_SET_ITEM(args, i, a);
     }
-    if (put(d, S.k_args, args) < 0 || put(d, S.k_sp, u64(e.sp)) < 0
-        || put(d, S.k_nr, u64(e.nr)) < 0
-        || put_common(d, rec, size, ENTRY_MIN, task_bytes, task_span, who, e.abi, e.insn, e.pc,
-                      e.task, e.cr3, e.task_ok, e.nblobs) < 0)
+    if (slot_put(ev, &S.entry, F_ARGS, args) < 0
+        || put_common(ev, &S.entry, rec, size, ENTRY_MIN, task_bytes, task_span, who, e.abi,
+                      e.insn, e.pc, e.sp, e.nr, e.task, e.cr3, e.task_ok, e.nblobs) < 0)
         goto fail;
-    return frozen_new(S.entry_cls, d);
+    return ev;
 fail:
-    Py_DECREF(d);
+    Py_DECREF(ev);
     return NULL;
 }
 
@@ -329,19 +311,18 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_byt
 {
     struct vmst_exit x;
     memcpy(&x, rec + REC_HDR_SIZE, sizeof(x));
-    PyObject *d = PyDict_Copy(S.exit_tmpl);
-    if (d == NULL)
+    PyObject *ev = shape_new(&S.exit);
+    if (ev == NULL)
         return NULL;
-    if (put(d, S.k_ret, u64(x.ret)) < 0 || put(d, S.k_nr, u64(x.nr)) < 0
-        || put(d, S.k_sp, u64(x.sp)) < 0 || put(d, S.k_user_pc, u64(x.user_pc)) < 0
-        || put(d, S.k_rdi, u64(x.rdi)) < 0
-        || put_common(d, rec, size, EXIT_MIN, task_bytes, task_span, who, x.abi, x.insn, x.pc,
-                      x.task, x.cr3, x.task_ok, x.nblobs) < 0)
-        goto fail;
-    return frozen_new(S.exit_cls, d);
-fail:
-    Py_DECREF(d);
-    return NULL;
+    if (slot_put(ev, &S.exit, F_RET, u64(x.ret)) < 0
+        || slot_put(ev, &S.exit, F_USER_PC, u64(x.user_pc)) < 0
+        || slot_put(ev, &S.exit, F_RDI, u64(x.rdi)) < 0
+        || put_common(ev, &S.exit, rec, size, EXIT_MIN, task_bytes, task_span, who, x.abi,
+                      x.insn, x.pc, x.sp, x.nr, x.task, x.cr3, x.task_ok, x.nblobs) < 0) {
+        Py_DECREF(ev);
+        return NULL;
+    }
+    return ev;
 }
 
 PyDoc_STRVAR(parse_doc,
@@ -436,9 +417,12 @@ static PyObject *configure(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "configure: abis must name the two ABIs");
         return NULL;
     }
-    Py_XSETREF(S.entry_cls, (PyTypeObject *)Py_NewRef(entry_cls));
-    Py_XSETREF(S.exit_cls, (PyTypeObject *)Py_NewRef(exit_cls));
-    Py_XSETREF(S.mem_cls, (PyTypeObject *)Py_NewRef(mem_cls));
+#define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+    if (shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
+        || shape_init(&S.exit, exit_cls, exit_fields, NFIELDS(exit_fields)) < 0
+        || shape_init(&S.mem, mem_cls, mem_fields, NFIELDS(mem_fields)) < 0)
+        return NULL;
+#undef NFIELDS
     Py_XSETREF(S.insns, Py_NewRef(insns));
     Py_XSETREF(S.insn_cls, Py_NewRef(insn_cls));
     Py_XSETREF(S.abis, Py_NewRef(abis));
@@ -460,37 +444,10 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-/* A dict of ``keys`` (in this order), every value None. */
-static PyObject *template(PyObject **keys, size_t n)
-{
-    PyObject *d = PyDict_New();
-    for (size_t i = 0; d != NULL && i < n; i++) {
-        if (PyDict_SetItem(d, keys[i], Py_None) < 0)
-            Py_CLEAR(d);
-    }
-    return d;
-}
-
 PyMODINIT_FUNC PyInit__records(void)
 {
     S.empty_tuple = PyTuple_New(0);
-    S.k_dict = intern("__dict__");
-#define KEY(name) (S.k_##name = intern(#name))
-    if (S.empty_tuple == NULL || S.k_dict == NULL || !KEY(ts) || !KEY(vcpu) || !KEY(abi)
-        || !KEY(insn) || !KEY(pc) || !KEY(sp) || !KEY(nr) || !KEY(args) || !KEY(who)
-        || !KEY(mem) || !KEY(ret) || !KEY(user_pc) || !KEY(rdi) || !KEY(addr) || !KEY(data)
-        || !KEY(fault) || !KEY(truncated) || !KEY(at_exit) || !KEY(elems) || !KEY(index))
-        return NULL;
-#undef KEY
-    PyObject *entry_keys[] = {S.k_ts, S.k_vcpu, S.k_abi, S.k_insn, S.k_pc, S.k_sp, S.k_nr,
-                              S.k_args, S.k_who, S.k_mem};
-    PyObject *exit_keys[] = {S.k_ts, S.k_vcpu, S.k_abi, S.k_insn, S.k_pc, S.k_ret, S.k_nr,
-                             S.k_who, S.k_mem, S.k_sp, S.k_user_pc, S.k_rdi};
-    PyObject *mem_keys[] = {S.k_addr, S.k_data, S.k_fault, S.k_truncated, S.k_at_exit,
-                            S.k_elems, S.k_index};
-    if ((S.entry_tmpl = template(entry_keys, sizeof(entry_keys) / sizeof(*entry_keys))) == NULL
-        || (S.exit_tmpl = template(exit_keys, sizeof(exit_keys) / sizeof(*exit_keys))) == NULL
-        || (S.mem_tmpl = template(mem_keys, sizeof(mem_keys) / sizeof(*mem_keys))) == NULL)
+    if (S.empty_tuple == NULL)
         return NULL;
     return PyModule_Create(&module);
 }

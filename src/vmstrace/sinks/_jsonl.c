@@ -17,16 +17,18 @@
  * the sink's two caches, keyed exactly as the reference keys them; a miss calls the
  * sink's own renderer, which fills the cache.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "../_slots.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static struct {
-    PyObject *k_ts, *k_ts_exit, *k_vcpu, *k_pid, *k_tid, *k_ppid, *k_comm, *k_uid, *k_euid,
-        *k_task_id, *k_exe, *k_cr3, *k_nr, *k_name, *k_abi, *k_args, *k_ret, *k_error;
-} K;
+/* TraceEvent's fields, by slot: the thread's nine first, in jsonl.py's ThreadKey order. */
+static const char *const fields[] = {
+    "pid", "tid", "ppid", "comm", "uid", "euid", "task_id", "exe", "cr3",
+    "ts", "ts_exit", "vcpu", "nr", "name", "abi", "args", "ret", "error",
+};
+enum { F_THREAD = 9, F_TS = 9, F_TS_EXIT, F_VCPU, F_NR, F_NAME, F_ABI, F_ARGS, F_RET, F_ERROR };
+static Shape event_shape;
 
 /* A growing ASCII buffer. */
 typedef struct {
@@ -154,13 +156,12 @@ static int put_int(Buf *b, PyObject *v, int nullable)
     return put(b, tmp, (size_t)n);
 }
 
-/* A field of an event: from its instance dict (where TraceEvent keeps all of them).
- * Borrowed reference. */
-static PyObject *get(PyObject *dict, PyObject *key)
+/* A field of a TraceEvent, borrowed from its slot (put_event() checked the type). */
+static PyObject *get(PyObject *ev, int i)
 {
-    PyObject *v = PyDict_GetItemWithError(dict, key);
-    if (v == NULL && !PyErr_Occurred())
-        PyErr_Format(PyExc_TypeError, "event without field %U", key);
+    PyObject *v = *(PyObject **)((char *)ev + event_shape.off[i]);
+    if (v == NULL)
+        PyErr_Format(PyExc_TypeError, "event without field %U", event_shape.name[i]);
     return v;
 }
 
@@ -179,12 +180,13 @@ static PyObject *fragment(PyObject *cache, PyObject *key, PyObject *render)
 static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
                      PyObject *thread_text, PyObject *call_text)
 {
-    PyObject *d = PyObject_GenericGetDict(ev, NULL);
-    if (d == NULL)
+    if (!Py_IS_TYPE(ev, event_shape.cls)) {
+        PyErr_SetString(PyExc_TypeError, "not a TraceEvent");
         return -1;
+    }
     int rc = -1;
     PyObject *key = NULL, *text = NULL, *args = NULL;
-    PyObject *ts = get(d, K.k_ts), *ts_exit = get(d, K.k_ts_exit), *vcpu = get(d, K.k_vcpu);
+    PyObject *ts = get(ev, F_TS), *ts_exit = get(ev, F_TS_EXIT), *vcpu = get(ev, F_VCPU);
     if (ts == NULL || ts_exit == NULL || vcpu == NULL)
         goto out;
     if (PUT_LIT(b, "{\"type\":\"syscall\",\"ts\":") < 0 || put_int(b, ts, 0) < 0
@@ -193,13 +195,11 @@ static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
         goto out;
 
     /* the thread's fields, in the line's order (jsonl.py's ThreadKey) */
-    PyObject *const names[9] = {K.k_pid, K.k_tid,     K.k_ppid, K.k_comm, K.k_uid,
-                                K.k_euid, K.k_task_id, K.k_exe, K.k_cr3};
-    key = PyTuple_New(9);
+    key = PyTuple_New(F_THREAD);
     if (key == NULL)
         goto out;
-    for (int i = 0; i < 9; i++) {
-        PyObject *v = get(d, names[i]);
+    for (int i = 0; i < F_THREAD; i++) {
+        PyObject *v = get(ev, i);
         if (v == NULL)
             goto out;
         PyTuple_SET_ITEM(key, i, Py_NewRef(v));
@@ -210,7 +210,7 @@ static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
     Py_CLEAR(key);
     Py_CLEAR(text);
 
-    PyObject *nr = get(d, K.k_nr), *name = get(d, K.k_name), *abi = get(d, K.k_abi);
+    PyObject *nr = get(ev, F_NR), *name = get(ev, F_NAME), *abi = get(ev, F_ABI);
     if (nr == NULL || name == NULL || abi == NULL)
         goto out;
     key = PyTuple_Pack(3, nr, name, abi);
@@ -220,7 +220,7 @@ static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
     if (text == NULL || put_ascii(b, text) < 0)
         goto out;
 
-    PyObject *a = get(d, K.k_args);
+    PyObject *a = get(ev, F_ARGS);
     if (a == NULL)
         goto out;
     args = PySequence_Fast(a, "the event's args are not a sequence");
@@ -232,7 +232,7 @@ static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
         if ((i && PUT_LIT(b, ",") < 0) || put_jstr(b, items[i]) < 0)
             goto out;
 
-    PyObject *ret = get(d, K.k_ret), *error = get(d, K.k_error);
+    PyObject *ret = get(ev, F_RET), *error = get(ev, F_ERROR);
     if (ret == NULL || error == NULL)
         goto out;
     if (PUT_LIT(b, "],\"ret\":") < 0 || put_int(b, ret, 1) < 0 || PUT_LIT(b, ",\"error\":") < 0
@@ -244,7 +244,6 @@ out:
     Py_XDECREF(args);
     Py_XDECREF(text);
     Py_XDECREF(key);
-    Py_DECREF(d);
     return rc;
 }
 
@@ -254,6 +253,10 @@ static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     if (argc != 5) {
         PyErr_SetString(PyExc_TypeError,
                         "lines(events, threads, calls, thread_text, call_text)");
+        return NULL;
+    }
+    if (event_shape.cls == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_jsonl.configure() was not called");
         return NULL;
     }
     PyObject *events = argv[0], *threads = argv[1], *calls = argv[2];
@@ -279,7 +282,16 @@ static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     return out;
 }
 
+static PyObject *configure(PyObject *self, PyObject *cls)
+{
+    (void)self;
+    if (shape_init(&event_shape, cls, fields, (int)(sizeof fields / sizeof fields[0])) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"configure", configure, METH_O, "configure(TraceEvent): the event class, once."},
     {"lines", (PyCFunction)(void (*)(void))lines, METH_FASTCALL,
      "lines(events, threads, calls, thread_text, call_text) -> str\n\n"
      "The JSON lines of a list of TraceEvents, as JsonSink.event() writes them."},
@@ -293,19 +305,5 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__jsonl(void)
 {
-    struct {
-        PyObject **slot;
-        const char *name;
-    } keys[] = {
-        {&K.k_ts, "ts"},     {&K.k_ts_exit, "ts_exit"}, {&K.k_vcpu, "vcpu"},
-        {&K.k_pid, "pid"},   {&K.k_tid, "tid"},         {&K.k_ppid, "ppid"},
-        {&K.k_comm, "comm"}, {&K.k_uid, "uid"},         {&K.k_euid, "euid"},
-        {&K.k_task_id, "task_id"}, {&K.k_exe, "exe"},   {&K.k_cr3, "cr3"},
-        {&K.k_nr, "nr"},     {&K.k_name, "name"},       {&K.k_abi, "abi"},
-        {&K.k_args, "args"}, {&K.k_ret, "ret"},         {&K.k_error, "error"},
-    };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if ((*keys[i].slot = PyUnicode_InternFromString(keys[i].name)) == NULL)
-            return NULL;
     return PyModule_Create(&module);
 }

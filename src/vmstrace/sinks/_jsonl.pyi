@@ -7,6 +7,7 @@ from vmstrace.sinks.base import TraceEvent
 _Thread = TypeVar("_Thread")
 _Call = TypeVar("_Call")
 
+def configure(event_cls: type[TraceEvent], /) -> None: ...
 def lines(events: list[TraceEvent], threads: dict[_Thread, str], calls: dict[_Call, str],
           thread_text: Callable[[_Thread], str], call_text: Callable[[_Call], str], /
           ) -> str: ...

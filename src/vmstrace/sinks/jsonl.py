@@ -21,6 +21,8 @@ def _jopt(v: str | None) -> str:
     return "null" if v is None else _jstr(v)
 
 
+_jsonl.configure(TraceEvent)
+
 # The fields that repeat from call to call of a thread (who), in the order the line has
 # them (pid, tid, ppid, comm, uid, euid, task_id, exe, cr3); those of a syscall number
 # are (nr, name, abi).

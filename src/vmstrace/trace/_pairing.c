@@ -18,58 +18,49 @@
  * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
  * goes to events.return_value(), the one full implementation.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "../_slots.h"
 
 #include <stdint.h>
 
+/* The fields read and made here, by slot (_slots.h).  Entries and exits have the thread
+ * and the stack pointer first, for thread_key(). */
+static const char *const entry_fields[] = {"who", "sp", "nr", "abi", "pc"};
+static const char *const exit_fields[] = {"who", "sp", "mem", "ret", "user_pc"};
+static const char *const who_fields[] = {"task", "tid", "cr3"};
+static const char *const call_fields[] = {"entry", "exit", "ret"};
+enum { E_WHO, E_SP, E_NR, E_ABI, E_PC };
+enum { X_WHO, X_SP, X_MEM, X_RET, X_USER_PC };
+enum { W_TASK, W_TID, W_CR3 };
+enum { C_ENTRY, C_EXIT, C_RET };
+
 static struct {
-    PyTypeObject *entry_cls, *exit_cls, *syscall_cls;
+    Shape entry, exit, who, call;
     PyObject *no_return;    /* {abi: frozenset of numbers} */
     PyObject *return_value; /* events.return_value(entry, exit) */
     PyObject *i386;         /* the ABI name whose word is 32 bits */
     PyObject *sigframe_arg; /* the exit blob that holds a signal frame */
-    PyObject *empty_tuple, *page_mask, *zero;
-    PyObject *k_dict, *k_entry, *k_exit, *k_ret, *k_nr, *k_abi, *k_who, *k_task, *k_tid,
-        *k_cr3, *k_sp, *k_mem, *k_pc, *k_user_pc;
-    PyObject *call_tmpl;
+    PyObject *page_mask, *zero;
     int ready;
 } S;
 
 /* counts, in PairingCounts' order */
 enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, NCOUNTS };
 
-/* A field of an event: from its instance dict when there (always, for the reader's and
- * the dataclasses' events), else through getattr.  New reference. */
-static PyObject *field(PyObject *dict, PyObject *obj, PyObject *name)
+/* The thread's key (module comment); `sh` is the event's shape (entry or exit). */
+static PyObject *thread_key(PyObject *ev, const Shape *sh)
 {
-    PyObject *v = dict ? PyDict_GetItemWithError(dict, name) : NULL;
-    if (v != NULL)
-        return Py_NewRef(v);
-    if (PyErr_Occurred())
-        return NULL;
-    return PyObject_GetAttr(obj, name);
-}
-
-/* The thread's key (module comment). */
-static PyObject *thread_key(PyObject *ev, PyObject *ev_dict)
-{
-    PyObject *who = field(ev_dict, ev, S.k_who);
+    PyObject *who = slot_get(ev, sh, E_WHO);
     if (who == NULL)
         return NULL;
-    PyObject *wd = PyObject_GenericGetDict(who, NULL);
     PyObject *key = NULL, *task = NULL, *a = NULL, *b = NULL;
-    if (wd == NULL) {
-        PyErr_Clear();  /* not a plain object: getattr below */
-    }
-    task = field(wd, who, S.k_task);
+    task = slot_get(who, &S.who, W_TASK);
     if (task == NULL)
         goto out;
     int known = PyObject_IsTrue(task);
     if (known < 0)
         goto out;
     if (known) {
-        PyObject *tid = field(wd, who, S.k_tid);
+        PyObject *tid = slot_get(who, &S.who, W_TID);
         if (tid == NULL)
             goto out;
         int t = PyObject_IsTrue(tid);
@@ -82,14 +73,14 @@ static PyObject *thread_key(PyObject *ev, PyObject *ev_dict)
         if (!t)
             Py_DECREF(tid);
     } else {
-        PyObject *cr3 = field(wd, who, S.k_cr3);
+        PyObject *cr3 = slot_get(who, &S.who, W_CR3);
         if (cr3 == NULL)
             goto out;
         a = PyNumber_And(cr3, S.page_mask);
         Py_DECREF(cr3);
         if (a == NULL)
             goto out;
-        b = field(ev_dict, ev, S.k_sp);
+        b = slot_get(ev, sh, E_SP);
         if (b == NULL)
             goto out;
     }
@@ -98,7 +89,6 @@ out:
     Py_XDECREF(a);
     Py_XDECREF(b);
     Py_XDECREF(task);
-    Py_XDECREF(wd);
     Py_DECREF(who);
     return key;
 }
@@ -106,27 +96,19 @@ out:
 /* Syscall(entry, exit) with its return value in place, as events.paired() makes it. */
 static PyObject *make_call(PyObject *entry, PyObject *exit, PyObject *ret)
 {
-    PyObject *d = PyDict_Copy(S.call_tmpl);
-    if (d == NULL)
-        return NULL;
-    if (PyDict_SetItem(d, S.k_entry, entry) < 0 || PyDict_SetItem(d, S.k_exit, exit) < 0
-        || PyDict_SetItem(d, S.k_ret, ret) < 0) {
-        Py_DECREF(d);
-        return NULL;
+    PyObject *call = shape_new(&S.call);
+    if (call != NULL) {
+        slot_put(call, &S.call, C_ENTRY, Py_NewRef(entry));
+        slot_put(call, &S.call, C_EXIT, Py_NewRef(exit));
+        slot_put(call, &S.call, C_RET, Py_NewRef(ret));
     }
-    PyObject *obj = PyBaseObject_Type.tp_new(S.syscall_cls, S.empty_tuple, NULL);
-    if (obj == NULL || PyObject_GenericSetAttr(obj, S.k_dict, d) < 0) {
-        Py_XDECREF(obj);
-        obj = NULL;
-    }
-    Py_DECREF(d);
-    return obj;
+    return call;
 }
 
 /* The return value of a call that returned (module comment). */
-static PyObject *return_value(PyObject *entry, PyObject *ed, PyObject *exit, PyObject *xd)
+static PyObject *return_value(PyObject *entry, PyObject *exit)
 {
-    PyObject *mem = field(xd, exit, S.k_mem);
+    PyObject *mem = slot_get(exit, &S.exit, X_MEM);
     PyObject *ret = NULL, *pc = NULL, *user_pc = NULL, *abi = NULL;
     int plain = 0;
     if (mem == NULL)
@@ -135,9 +117,9 @@ static PyObject *return_value(PyObject *entry, PyObject *ed, PyObject *exit, PyO
     if (framed < 0)
         goto out;
     if (!framed) {
-        ret = field(xd, exit, S.k_ret);
-        pc = field(ed, entry, S.k_pc);
-        user_pc = field(xd, exit, S.k_user_pc);
+        ret = slot_get(exit, &S.exit, X_RET);
+        pc = slot_get(entry, &S.entry, E_PC);
+        user_pc = slot_get(exit, &S.exit, X_USER_PC);
         if (ret == NULL || pc == NULL || user_pc == NULL)
             goto out;
         if (PyLong_CheckExact(ret) && PyLong_CheckExact(pc) && PyLong_CheckExact(user_pc)) {
@@ -153,7 +135,7 @@ static PyObject *return_value(PyObject *entry, PyObject *ed, PyObject *exit, PyO
         unsigned long long raw = PyLong_AsUnsignedLongLongMask(ret);
         if (raw == (unsigned long long)-1 && PyErr_Occurred())
             goto out;
-        abi = field(ed, entry, S.k_abi);
+        abi = slot_get(entry, &S.entry, E_ABI);
         if (abi == NULL)
             goto out;
         int is32 = abi == S.i386 ? 1 : PyObject_RichCompareBool(abi, S.i386, Py_EQ);
@@ -188,11 +170,10 @@ static int append_call(PyObject *out, PyObject *entry, PyObject *exit, PyObject 
     return rc;
 }
 
-static int on_entry(PyObject *ev, PyObject *ed, PyObject *pending, PyObject *out,
-                    Py_ssize_t *counts)
+static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *counts)
 {
     counts[ENTRIES]++;
-    PyObject *nr = field(ed, ev, S.k_nr), *abi = field(ed, ev, S.k_abi);
+    PyObject *nr = slot_get(ev, &S.entry, E_NR), *abi = slot_get(ev, &S.entry, E_ABI);
     PyObject *set = NULL, *key = NULL, *old = NULL;
     int rc = -1;
     if (nr == NULL || abi == NULL)
@@ -208,7 +189,7 @@ static int on_entry(PyObject *ev, PyObject *ed, PyObject *pending, PyObject *out
         rc = append_call(out, ev, Py_None, Py_None);
         goto out;
     }
-    key = thread_key(ev, ed);
+    key = thread_key(ev, &S.entry);
     if (key == NULL)
         goto out;
     old = PyDict_GetItemWithError(pending, key);
@@ -234,11 +215,10 @@ out:
     return rc;
 }
 
-static int on_exit_(PyObject *ev, PyObject *xd, PyObject *pending, PyObject *out,
-                    Py_ssize_t *counts)
+static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *counts)
 {
     counts[EXITS]++;
-    PyObject *key = thread_key(ev, xd);
+    PyObject *key = thread_key(ev, &S.exit);
     if (key == NULL)
         return -1;
     PyObject *entry = PyDict_GetItemWithError(pending, key);
@@ -253,11 +233,7 @@ static int on_exit_(PyObject *ev, PyObject *xd, PyObject *pending, PyObject *out
     }
     if (PyDict_DelItem(pending, key) == 0) {
         counts[PAIRED]++;
-        PyObject *ed = PyObject_GenericGetDict(entry, NULL);
-        if (ed == NULL)
-            PyErr_Clear();
-        PyObject *ret = return_value(entry, ed, ev, xd);
-        Py_XDECREF(ed);
+        PyObject *ret = return_value(entry, ev);
         if (ret != NULL) {
             rc = append_call(out, entry, ev, ret);
             Py_DECREF(ret);
@@ -293,20 +269,16 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         goto fail;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++) {
         PyObject *ev = PyList_GET_ITEM(events, i);
-        int is_entry = PyObject_TypeCheck(ev, S.entry_cls);
-        int is_exit = !is_entry && PyObject_TypeCheck(ev, S.exit_cls);
+        int is_entry = PyObject_TypeCheck(ev, S.entry.cls);
+        int is_exit = !is_entry && PyObject_TypeCheck(ev, S.exit.cls);
         if (!is_entry && !is_exit) {
             if (PyList_Append(others, ev) < 0)
                 goto fail;
             continue;
         }
         Py_INCREF(ev);  /* the list may change under a callback */
-        PyObject *d = PyObject_GenericGetDict(ev, NULL);
-        if (d == NULL)
-            PyErr_Clear();
-        int rc = is_entry ? on_entry(ev, d, pending, out, counts)
-                          : on_exit_(ev, d, pending, out, counts);
-        Py_XDECREF(d);
+        int rc = is_entry ? on_entry(ev, pending, out, counts)
+                          : on_exit_(ev, pending, out, counts);
         Py_DECREF(ev);
         if (rc < 0)
             goto fail;
@@ -321,19 +293,25 @@ fail:
 }
 
 PyDoc_STRVAR(configure_doc,
-"configure(entry_cls, exit_cls, syscall_cls, no_return, return_value, i386, sigframe_arg)");
+"configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, no_return, return_value, i386,\n"
+"          sigframe_arg)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *entry_cls, *exit_cls, *syscall_cls, *no_return, *ret_fn, *i386, *frame_arg;
-    if (!PyArg_ParseTuple(args, "O!O!O!OOUO!", &PyType_Type, &entry_cls, &PyType_Type,
-                          &exit_cls, &PyType_Type, &syscall_cls, &no_return, &ret_fn, &i386,
-                          &PyLong_Type, &frame_arg))
+    PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *no_return, *ret_fn, *i386,
+        *frame_arg;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!", &PyType_Type, &entry_cls, &PyType_Type,
+                          &exit_cls, &PyType_Type, &who_cls, &PyType_Type, &syscall_cls,
+                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg))
         return NULL;
-    Py_XSETREF(S.entry_cls, (PyTypeObject *)Py_NewRef(entry_cls));
-    Py_XSETREF(S.exit_cls, (PyTypeObject *)Py_NewRef(exit_cls));
-    Py_XSETREF(S.syscall_cls, (PyTypeObject *)Py_NewRef(syscall_cls));
+#define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+    if (shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
+        || shape_init(&S.exit, exit_cls, exit_fields, NFIELDS(exit_fields)) < 0
+        || shape_init(&S.who, who_cls, who_fields, NFIELDS(who_fields)) < 0
+        || shape_init(&S.call, syscall_cls, call_fields, NFIELDS(call_fields)) < 0)
+        return NULL;
+#undef NFIELDS
     Py_XSETREF(S.no_return, Py_NewRef(no_return));
     Py_XSETREF(S.return_value, Py_NewRef(ret_fn));
     Py_XSETREF(S.i386, Py_NewRef(i386));
@@ -356,21 +334,9 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__pairing(void)
 {
-    S.empty_tuple = PyTuple_New(0);
     S.zero = PyLong_FromLong(0);
     S.page_mask = PyLong_FromLong(~0xFFFL);
-#define KEY(name) (S.k_##name = PyUnicode_InternFromString(#name))
-    S.k_dict = PyUnicode_InternFromString("__dict__");
-    if (S.empty_tuple == NULL || S.zero == NULL || S.page_mask == NULL || S.k_dict == NULL
-        || !KEY(entry) || !KEY(exit) || !KEY(ret) || !KEY(nr) || !KEY(abi) || !KEY(who)
-        || !KEY(task) || !KEY(tid) || !KEY(cr3) || !KEY(sp) || !KEY(mem) || !KEY(pc)
-        || !KEY(user_pc))
-        return NULL;
-#undef KEY
-    S.call_tmpl = PyDict_New();
-    if (S.call_tmpl == NULL || PyDict_SetItem(S.call_tmpl, S.k_entry, Py_None) < 0
-        || PyDict_SetItem(S.call_tmpl, S.k_exit, Py_None) < 0
-        || PyDict_SetItem(S.call_tmpl, S.k_ret, Py_None) < 0)
+    if (S.zero == NULL || S.page_mask == NULL)
         return NULL;
     return PyModule_Create(&module);
 }

@@ -1,9 +1,10 @@
 # The compiled batch loop of the pairing stage (_pairing.c); pairing.py is its only user.
 from collections.abc import Callable, Mapping
 
-from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall
+from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall, TaskInfo
 
-def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], syscall_cls: type[Syscall],
+def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], taskinfo_cls: type[TaskInfo],
+              syscall_cls: type[Syscall],
               no_return: Mapping[str, frozenset[int]],
               return_value: Callable[[RawEntry, RawExit], int | None], i386: str,
               sigframe_arg: int, /) -> None: ...

@@ -17,7 +17,6 @@ from vmstrace.trace.events import Syscall, TaskInfo
 # cred->uid (u32), cred->euid (u32).
 TASK_BYTES = struct.Struct("<ii16sQiII")
 
-_new, _set_dict = object.__new__, object.__setattr__
 
 # CR3 without the PCID (bits 11:0) and KPTI's user-PGD bit (12): the same value for a
 # process's kernel and user page tables (arch/x86/mm/pti.c; its PGDs are 8 KiB aligned).
@@ -35,13 +34,7 @@ def decode_task(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
         return TaskInfo(task=task, cr3=cr3)
     tid, tgid, comm, start_time, ppid, uid, euid = TASK_BYTES.unpack_from(data)
     name = comm.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
-    # TaskInfo(task=..., ...) as frozen_new() builds it: a new one per thread, and one per
-    # change of its fields (execve, fork), which a process-heavy guest makes often
-    info = _new(TaskInfo)
-    _set_dict(info, "__dict__", {"task": task, "cr3": cr3, "pid": tgid, "tid": tid,
-                                 "ppid": ppid, "comm": name, "uid": uid, "euid": euid,
-                                 "start_time": start_time})
-    return info
+    return TaskInfo(task, cr3, tgid, tid, ppid, name, uid, euid, start_time)
 
 
 def task_id(who: TaskInfo) -> str | None:

@@ -1,14 +1,16 @@
 """The typed events that flow between the stages: raw capture → paired syscall.
 
 Every stage passes these small frozen dataclasses; nothing downstream reads the
-binary stream, and nothing upstream knows what a syscall means.
+binary stream, and nothing upstream knows what a syscall means.  They are declared with
+``slots=True``: hundreds of thousands are made a second, and a slotted object is one
+allocation, where an object with an instance dict is two (the compiled reader, pairing
+and decoder build them at their slots' offsets: src/vmstrace/_slots.h).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cached_property
 from typing import Any, TypeVar
 
 # The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
@@ -25,19 +27,20 @@ _T = TypeVar("_T")
 _U64 = (1 << 64) - 1
 
 
-def frozen_new(cls: type[_T], **fields: Any) -> _T:
-    """An instance of the frozen dataclass ``cls`` with exactly ``fields`` (all of them).
+_new = object.__new__
+_set = object.__setattr__
 
-    The hot path (the record reader, the decoder) builds hundreds of thousands of events a
-    second; a frozen dataclass's generated ``__init__`` sets each field through
-    ``object.__setattr__``, which costs ~9x more than filling the instance dict at once.
-    The result is the same object (equality, immutability, repr); callers must pass every
-    field (no defaults are applied here).
-    """
+
+def frozen_new(cls: type[_T], **fields: Any) -> _T:
+    """An instance of the frozen dataclass ``cls`` with exactly ``fields`` (all of them),
+    without its ``__init__`` (no defaults, no ``__post_init__``): the field values as they
+    are, the way the compiled reader builds its events.  The result is the same object
+    (equality, immutability, repr) as the constructor's."""
     if len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__} needs all of its fields, got {sorted(fields)}")
-    obj = object.__new__(cls)
-    object.__setattr__(obj, "__dict__", fields)  # the call's own kwargs dict: adopt it
+    obj = _new(cls)
+    for name, value in fields.items():
+        _set(obj, name, value)
     return obj
 
 
@@ -53,7 +56,7 @@ class Insn(IntEnum):
     IRETQ = 7
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mem:
     """Guest memory the plugin read for one argument (or one element of an array).
 
@@ -73,7 +76,7 @@ class Mem:
     # are numbered 0x8000 (name), 0x8001 (control data), 0x8002 (iovec array)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskInfo:
     """Who ran the call, read from the guest kernel's task_struct (None where unknown)."""
 
@@ -88,7 +91,7 @@ class TaskInfo:
     start_time: int | None = None  # task->start_time, ns since boot: with tid, a unique id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawEntry:
     ts: int
     vcpu: int
@@ -110,7 +113,7 @@ class RawEntry:
             object.__setattr__(self, "args", (tuple([a & _U64 for a in args]) + (0,) * 6)[:6])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawExit:
     ts: int
     vcpu: int
@@ -126,7 +129,7 @@ class RawExit:
     rdi: int = 0  # rdi at the return: the signal number when it enters a signal handler
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stats:
     """The plugin's counters, written when QEMU exits."""
 
@@ -162,19 +165,18 @@ def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
     return value - (1 << 64) if value >> 63 else value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Syscall:
     """One completed (or never-returning) system call: an entry paired with its exit."""
 
     entry: RawEntry
     exit: RawExit | None  # None: the call does not return (exit_group) or the trace ended
+    # The return value (:func:`return_value`), worked out when the call is made: the
+    # filter, the decoders and the sinks all read it.
+    ret: int | None = field(init=False, compare=False)
 
-    @cached_property
-    def ret(self) -> int | None:
-        """The return value (:func:`return_value`); the filter, the decoders and the sinks
-        all read it, so it is computed once and kept in the instance dict, where later
-        reads find it as a plain attribute."""
-        return return_value(self.entry, self.exit)
+    def __post_init__(self) -> None:
+        _set(self, "ret", return_value(self.entry, self.exit))
 
     @property
     def signal_frame(self) -> Mem | None:
@@ -188,15 +190,11 @@ class Syscall:
         return self.entry.mem.get(arg)
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
 def paired(entry: RawEntry, exit: RawExit | None) -> Syscall:
-    """``Syscall(entry, exit)`` with its return value already in place: the pairing stage
-    makes one per call, and the dataclass ``__init__`` plus the first ``ret`` read cost
-    several times this (see :func:`frozen_new`)."""
+    """``Syscall(entry, exit)``, without the dataclass machinery (the pairing stage's
+    Python reference makes one per call)."""
     call = _new(Syscall)
-    _set(call, "__dict__", {"entry": entry, "exit": exit,
-                            "ret": None if exit is None else return_value(entry, exit)})
+    _set(call, "entry", entry)
+    _set(call, "exit", exit)
+    _set(call, "ret", None if exit is None else return_value(entry, exit))
     return call

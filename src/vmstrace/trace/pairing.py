@@ -20,6 +20,7 @@ from vmstrace.trace.events import (
     RawExit,
     Stats,
     Syscall,
+    TaskInfo,
     paired,
     return_value,
 )
@@ -27,8 +28,8 @@ from vmstrace.trace.events import (
 # Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
 NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
 _NOTHING: Final[tuple[Syscall, ...]] = ()
-_new, _set_dict = object.__new__, object.__setattr__
-_pairing.configure(RawEntry, RawExit, Syscall, NO_RETURN, return_value, "i386", SIGFRAME_ARG)
+_pairing.configure(RawEntry, RawExit, TaskInfo, Syscall, NO_RETURN, return_value, "i386",
+                   SIGFRAME_ARG)
 
 
 @dataclass
@@ -75,11 +76,7 @@ class Pairer:
                 c.orphan_exits += 1
                 return _NOTHING
             c.paired += 1
-            # paired(entry, ev), inline: once per call
-            call = _new(Syscall)
-            _set_dict(call, "__dict__", {"entry": entry, "exit": ev,
-                                         "ret": return_value(entry, ev)})
-            return (call,)
+            return (paired(entry, ev),)
         self.stats = ev
         return _NOTHING
 
