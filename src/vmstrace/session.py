@@ -506,12 +506,12 @@ class Emitter:
         """The calls the filters keep, decoded, to the sinks: a batch's events go to each
         sink at once (Sink.events), up to a line that is not a call (a signal, an exit),
         which must follow the call it belongs to."""
-        tree, decoder, filt = self.tree, self.decoder, self.filt
+        wants, decoder, filt = self.tree.wants, self.decoder.__call__, self.filt
         every_process, every_call = filt.every_process, filt.every_call
         plan_for = decode.plan_for
         evs: list[TraceEvent] = []
         for call in calls:
-            if not tree.wants(call) or not (every_process or filt.wants_process(call)):
+            if not wants(call) or not (every_process or filt.wants_process(call)):
                 continue
             e, x = call.entry, call.exit
             plan = plan_for(e.abi, e.nr)

@@ -98,8 +98,8 @@ def quote(data: bytes, force_hex: bool = False) -> str:
     octal digit (then three digits, so the escape cannot swallow it).  With
     ``force_hex`` (getrandom's buffer) every byte is ``\\xNN``.
     """
-    if force_hex:
-        return '"' + "".join(f"\\x{b:02x}" for b in data) + '"'
+    if force_hex:  # (one %-format of the whole buffer: no loop over its bytes)
+        return '"' + ("\\x%02x" * len(data)) % tuple(data) + '"'
     text = _QUOTED.get(data)
     if text is None:
         text = _quote(data)
