@@ -270,6 +270,11 @@ def test_flags_memo_tells_tables_apart_even_when_an_id_is_reused():
         assert fmt.flags(5, table, opts) == f"A{n}|0x4"
     assert fmt.flags(3, [(1, "A")], DecodeOptions(raw=True)) == "0x3"
     assert len(fmt._FLAGS_TEXT) <= fmt._MEMO_ENTRIES
+    for n in range(50):  # the same for a field plus flags
+        field, table = {0: f"RD{n}", 1: f"WR{n}"}, [(4, f"X{n}")]
+        assert fmt.xlat_flags(5, 3, field, table, opts) == f"WR{n}|X{n}"
+        assert fmt.xlat_flags(2, 3, field, table, opts) == "0x2"  # (no name, no flag)
+    assert len(fmt._XLAT_FLAGS_TEXT) <= fmt._MEMO_ENTRIES
 
 
 # --- Syscall.ret and the pairing stage's constructor -------------------------------------

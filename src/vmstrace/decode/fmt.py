@@ -241,6 +241,22 @@ def xlat_flags(
     """A value with an enumerated field (O_ACCMODE, MAP_TYPE) plus flag bits."""
     if opts.raw:
         return hexnum(value)
+    key = (id(field), id(table), field_mask, value)  # (kept as flags() keeps its texts)
+    known = _XLAT_FLAGS_TEXT.get(key)
+    if known is not None:
+        return known[2]
+    text = _xlat_flags_text(value, field_mask, field, table, opts)
+    if len(_XLAT_FLAGS_TEXT) >= _MEMO_ENTRIES:
+        _XLAT_FLAGS_TEXT.clear()
+    _XLAT_FLAGS_TEXT[key] = (field, table, text)
+    return text
+
+
+_XLAT_FLAGS_TEXT: dict[tuple[int, int, int, int], tuple[Mapping[int, str], Xlat, str]] = {}
+
+
+def _xlat_flags_text(value: int, field_mask: int, field: Mapping[int, str], table: Xlat,
+                     opts: DecodeOptions) -> str:
     head = field.get(value & field_mask)
     rest = value & ~field_mask if head is not None else value
     parts = [head] if head is not None else []
