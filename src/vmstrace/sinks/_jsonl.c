@@ -19,7 +19,6 @@
  */
 #include "../_slots.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* TraceEvent's fields, by slot: the thread's nine first, in jsonl.py's ThreadKey order. */
@@ -151,9 +150,15 @@ static int put_int(Buf *b, PyObject *v, int nullable)
         Py_DECREF(r);
         return rc;
     }
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", x);
-    return put(b, tmp, (size_t)n);
+    /* the digits, last first (snprintf was 3% of the consumer's time) */
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (x < 0)
+        *--p = '-';
+    return put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* A field of a TraceEvent, borrowed from its slot (put_event() checked the type). */
