@@ -433,6 +433,64 @@ def write_json(rows: list[Row], path: Path) -> None:
     path.write_text(json.dumps([row.as_json() for row in rows], indent=1) + "\n")
 
 
+STAGES = ("reading", "pairing", "process filter", "decoding and the event", "JSON lines")
+
+
+def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False
+                  ) -> tuple[int, list[float]]:
+    """Where the consumer's time goes: the pipeline of :func:`decode_bench` cut after each
+    of :data:`STAGES` in turn (best of ``repeat`` runs of each cut, interleaved so drift
+    spreads over all of them).  Returns the syscalls paired and each stage's seconds."""
+    from vmstrace import decode
+    from vmstrace.capture.records import RecordReader
+    from vmstrace.session import Decoder
+    from vmstrace.sinks.jsonl import JsonSink
+    from vmstrace.trace.attribution import ProcessTree, decode_task
+    from vmstrace.trace.pairing import Pairer
+
+    data = raw.read_bytes()
+
+    def run(stages: int) -> tuple[float, int]:
+        with open(os.devnull, "w", encoding="utf-8") as devnull:
+            sink, decoder = JsonSink(devnull), Decoder(32).__call__
+            wants, pairer = ProcessTree(trace_all=trace_all).wants, Pairer()
+            plan_for = decode.plan_for
+            t0, paired = time.perf_counter(), 0
+            reader = RecordReader(io.BufferedReader(io.BytesIO(data), 1 << 20), decode_task)
+            for batch in reader.batches():
+                if stages < 2:
+                    continue
+                calls = pairer.feed_batch(batch)
+                paired += len(calls)
+                if stages < 3:
+                    continue
+                calls = [call for call in calls if wants(call)]
+                if stages < 4:
+                    continue
+                evs = [decoder(call, plan_for(call.entry.abi, call.entry.nr)) for call in calls]
+                if stages == 5 and evs:
+                    sink.events(evs)
+            return time.perf_counter() - t0, paired
+
+    best = [float("inf")] * len(STAGES)
+    paired = 0
+    for _ in range(repeat):
+        for n in range(1, len(STAGES) + 1):
+            seconds, count = run(n)
+            best[n - 1] = min(best[n - 1], seconds)
+            paired = max(paired, count)
+    # each stage: the cut that includes it minus the one before (never below zero: noise)
+    return paired, [max(0.0, b - a) for a, b in zip([0.0, *best], best, strict=False)]
+
+
+def describe_stages(raw: Path, paired: int, seconds: list[float]) -> str:
+    lines = [f"where the consumer's time goes on {raw} ({paired} syscalls paired; "
+             "µs per syscall, best of the runs):"]
+    lines += [f"  {name:24s} {s * 1e6 / max(paired, 1):6.2f}" for name, s in zip(STAGES, seconds,
+                                                                            strict=True)]
+    return "\n".join(lines)
+
+
 def describe_decode(raw: Path, result: DecodeResult) -> str:
     return (
         f"decode bench on {raw}: {result.records} records, {result.syscalls} syscalls "

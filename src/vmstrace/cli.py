@@ -214,8 +214,11 @@ def prepare(kernel: Path | None, line: str | None) -> None:
               help="Only record the raw capture stream of the first workload to FILE.")
 @click.option("--decode", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Only time the Python consumer (records to JSON lines) on a recorded FILE.")
+@click.option("--stages", is_flag=True,
+              help="With --decode: also time the consumer's stages one by one.")
 def bench(repeat: int, workloads: tuple[str, ...], modes: tuple[str, ...], scale: float,
-          json_path: Path | None, record: Path | None, decode: Path | None) -> None:
+          json_path: Path | None, record: Path | None, decode: Path | None,
+          stages: bool) -> None:
     """Measure what tracing costs: each workload untraced, under vmstrace, under strace."""
     from rich.console import Console
 
@@ -223,8 +226,12 @@ def bench(repeat: int, workloads: tuple[str, ...], modes: tuple[str, ...], scale
 
     console = Console(stderr=True)
     try:
+        if stages and decode is None:
+            raise VmstraceError("--stages times the consumer on a recording: give --decode FILE")
         if decode is not None:
             click.echo(b.describe_decode(decode, b.decode_bench(decode, repeat)))
+            if stages:
+                click.echo(b.describe_stages(decode, *b.decode_stages(decode, repeat)))
             return
         if record is not None:
             seconds = b.record_raw(record, (workloads or ("syscalls",))[0], scale)

@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from vmstrace.bench import Row, Sample, decode_bench, reconciles
+from vmstrace.bench import STAGES, Row, Sample, decode_bench, decode_stages, reconciles
 from vmstrace.capture.records import ENTRY, EXIT, REC_HDR, STATS, RecordReader
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
@@ -107,6 +107,14 @@ def test_decode_bench_counts_every_record_and_call(tmp_path):
     raw.write_bytes(_stream(30))
     result = decode_bench(raw, repeat=1, trace_all=True)
     assert (result.records, result.syscalls) == (60, 30)
+
+
+def test_decode_stages_time_each_stage_of_the_same_pipeline(tmp_path):
+    raw = tmp_path / "s.rec"
+    raw.write_bytes(_stream(30))
+    paired, seconds = decode_stages(raw, repeat=2, trace_all=True)
+    assert paired == 30
+    assert len(seconds) == len(STAGES) and all(s >= 0 for s in seconds) and sum(seconds) > 0
 
 
 def test_row_json_has_the_documented_keys():
