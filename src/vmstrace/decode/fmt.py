@@ -98,8 +98,8 @@ def quote(data: bytes, force_hex: bool = False) -> str:
     octal digit (then three digits, so the escape cannot swallow it).  With
     ``force_hex`` (getrandom's buffer) every byte is ``\\xNN``.
     """
-    if force_hex:  # (one %-format of the whole buffer: no loop over its bytes)
-        return '"' + ("\\x%02x" * len(data)) % tuple(data) + '"'
+    if force_hex:  # "\\xNN" per byte, from bytes.hex in C calls (no loop over the bytes)
+        return '"\\x' + data.hex(" ").replace(" ", "\\x") + '"' if data else '""'
     text = _QUOTED.get(data)
     if text is None:
         text = _quote(data)

@@ -146,13 +146,13 @@ def _envp(c: Ctx, i: int) -> str:
     m = _exec_mem(c, i)
     if m is None or (m.fault and not m.data):
         return ptr(c.a(i))
-    # elem_cap 0: the plugin reads only the pointer array (NULL-terminated), no strings
-    n = 0
+    # elem_cap 0: the plugin reads only the pointer array (NULL-terminated), no strings.
+    # The pointers up to the first NULL, as words in one cast (the stream and the host are
+    # little-endian: _records.c refuses to build otherwise), not a from_bytes per pointer.
     width = 4 if c.call.entry.abi == "i386" else 8  # the plugin reads i386 pointers at 4
-    for k in range(0, len(m.data) - width + 1, width):
-        if not int.from_bytes(m.data[k : k + width], "little"):
-            break
-        n += 1
+    whole = len(m.data) // width
+    words = memoryview(m.data)[: whole * width].cast("I" if width == 4 else "Q").tolist()
+    n = words.index(0) if 0 in words else whole
     more = "+" if m.truncated else ""
     return f"{ptr(c.a(i))} /* {n}{more} var{'' if n == 1 and not more else 's'} */"
 
