@@ -85,22 +85,33 @@ def test_a_field_the_decoder_never_makes_goes_through_event() -> None:
         JsonSink(batch).events([ev])
         assert batch.getvalue() == one.getvalue()
     try:
-        _jsonl.lines([odd[1]], {}, {}, str, str)
+        _jsonl.lines([odd[1]], {}, {}, str)
     except TypeError as err:
         assert "int" in str(err)
     else:
         raise AssertionError("a bool field was accepted")
 
 
-def test_a_cache_miss_calls_the_sinks_renderer_once_per_key() -> None:
+def test_a_call_cache_miss_calls_the_sinks_renderer_once_per_key() -> None:
     seen: list[tuple[object, ...]] = []
-    threads: dict[tuple[object, ...], str] = {}
+    calls: dict[tuple[object, ...], str] = {}
 
-    def thread_text(key: tuple[object, ...]) -> str:
+    def call_text(key: tuple[object, ...]) -> str:
         seen.append(key)
-        threads[key] = text = '"pid":1,'
+        calls[key] = text = '"nr":0,'
         return text
 
-    evs = [_event(), _event(ts=5), _event(tid=6)]
-    text = _jsonl.lines(evs, threads, {}, thread_text, lambda key: '"nr":0,')
+    evs = [_event(), _event(ts=5), _event(nr=1, name="write")]
+    text = _jsonl.lines(evs, {}, calls, call_text)
     assert len(seen) == 2 and text.count("\n") == 3
+
+
+def test_the_thread_cache_is_bounded_as_the_reference_bounds_it() -> None:
+    from vmstrace.sinks import jsonl
+
+    ref, batch = JsonSink(io.StringIO()), JsonSink(io.StringIO())
+    evs = [_event(tid=i, task_id=f"9:{i}") for i in range(jsonl._MAX_CACHED + 10)]
+    for ev in evs:
+        ref.event(ev)
+    batch.events(evs)
+    assert batch._threads == ref._threads and len(batch._threads) == 10

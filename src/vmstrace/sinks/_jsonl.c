@@ -28,6 +28,7 @@ static const char *const fields[] = {
 };
 enum { F_THREAD = 9, F_TS = 9, F_TS_EXIT, F_VCPU, F_NR, F_NAME, F_ABI, F_ARGS, F_RET, F_ERROR };
 static Shape event_shape;
+static Py_ssize_t max_cached = 4096; /* fragments kept per cache (jsonl.py's _MAX_CACHED) */
 
 /* A growing ASCII buffer. */
 typedef struct {
@@ -182,8 +183,43 @@ static PyObject *fragment(PyObject *cache, PyObject *key, PyObject *render)
     return PyObject_CallOneArg(render, key);
 }
 
+/* A thread's fragment, as JsonSink._thread() renders it from `key` (its nine fields):
+ * `"pid":1,...,"cr3":4096,`, kept in `cache` (cleared when full, as _thread() does).
+ * New reference. */
+static PyObject *thread_fragment(PyObject *cache, PyObject *key)
+{
+    static const char *const names[F_THREAD] = {
+        "\"pid\":", ",\"tid\":", ",\"ppid\":", ",\"comm\":", ",\"uid\":", ",\"euid\":",
+        ",\"task_id\":", ",\"exe\":", ",\"cr3\":",
+    };
+    static const int is_text[F_THREAD] = {0, 0, 0, 1, 0, 0, 1, 1, 0};
+    Buf f = {NULL, 0, 0};
+    for (int i = 0; i < F_THREAD; i++) {
+        PyObject *v = PyTuple_GET_ITEM(key, i);
+        int rc = put(&f, names[i], strlen(names[i]));
+        if (rc == 0)
+            rc = v == Py_None ? PUT_LIT(&f, "null") : is_text[i] ? put_jstr(&f, v)
+                                                                : put_int(&f, v, 0);
+        if (rc < 0) {
+            PyMem_Free(f.p);
+            return NULL;
+        }
+    }
+    PyObject *text = PUT_LIT(&f, ",") < 0 ? NULL : PyUnicode_New((Py_ssize_t)f.len, 127);
+    if (text != NULL)
+        memcpy(PyUnicode_1BYTE_DATA(text), f.p, f.len);
+    PyMem_Free(f.p);
+    if (text == NULL)
+        return NULL;
+    if (PyDict_GET_SIZE(cache) >= max_cached)
+        PyDict_Clear(cache);
+    if (PyDict_SetItem(cache, key, text) < 0)
+        Py_CLEAR(text);
+    return text;
+}
+
 static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
-                     PyObject *thread_text, PyObject *call_text)
+                     PyObject *call_text)
 {
     if (!Py_IS_TYPE(ev, event_shape.cls)) {
         PyErr_SetString(PyExc_TypeError, "not a TraceEvent");
@@ -209,7 +245,11 @@ static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
             goto out;
         PyTuple_SET_ITEM(key, i, Py_NewRef(v));
     }
-    text = fragment(threads, key, thread_text);
+    text = PyDict_GetItemWithError(threads, key);
+    if (text != NULL)
+        Py_INCREF(text);
+    else if (!PyErr_Occurred())
+        text = thread_fragment(threads, key);
     if (text == NULL || put_ascii(b, text) < 0)
         goto out;
     Py_CLEAR(key);
@@ -255,9 +295,8 @@ out:
 static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
     (void)self;
-    if (argc != 5) {
-        PyErr_SetString(PyExc_TypeError,
-                        "lines(events, threads, calls, thread_text, call_text)");
+    if (argc != 4) {
+        PyErr_SetString(PyExc_TypeError, "lines(events, threads, calls, call_text)");
         return NULL;
     }
     if (event_shape.cls == NULL) {
@@ -273,7 +312,7 @@ static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++) {
         PyObject *ev = PyList_GET_ITEM(events, i);
         Py_INCREF(ev); /* a cache miss runs Python code, which could change the list */
-        int rc = put_event(&b, ev, threads, calls, argv[3], argv[4]);
+        int rc = put_event(&b, ev, threads, calls, argv[3]);
         Py_DECREF(ev);
         if (rc < 0) {
             PyMem_Free(b.p);
@@ -287,18 +326,22 @@ static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     return out;
 }
 
-static PyObject *configure(PyObject *self, PyObject *cls)
+static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
+    PyObject *cls;
+    if (!PyArg_ParseTuple(args, "On", &cls, &max_cached))
+        return NULL;
     if (shape_init(&event_shape, cls, fields, (int)(sizeof fields / sizeof fields[0])) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
-    {"configure", configure, METH_O, "configure(TraceEvent): the event class, once."},
+    {"configure", configure, METH_VARARGS,
+     "configure(TraceEvent, max_cached): the event class and the caches' bound, once."},
     {"lines", (PyCFunction)(void (*)(void))lines, METH_FASTCALL,
-     "lines(events, threads, calls, thread_text, call_text) -> str\n\n"
+     "lines(events, threads, calls, call_text) -> str\n\n"
      "The JSON lines of a list of TraceEvents, as JsonSink.event() writes them."},
     {NULL, NULL, 0, NULL},
 };

@@ -21,14 +21,13 @@ def _jopt(v: str | None) -> str:
     return "null" if v is None else _jstr(v)
 
 
-_jsonl.configure(TraceEvent)
-
 # The fields that repeat from call to call of a thread (who), in the order the line has
 # them (pid, tid, ppid, comm, uid, euid, task_id, exe, cr3); those of a syscall number
 # are (nr, name, abi).
 ThreadKey = tuple[int | None, int | None, int | None, str | None, int | None, int | None,
                   str | None, str | None, int]
 _MAX_CACHED = 4096  # fragments kept per kind: a bound on guest-driven state
+_jsonl.configure(TraceEvent, _MAX_CACHED)
 
 
 class JsonSink:
@@ -80,10 +79,11 @@ class JsonSink:
 
     def events(self, evs: list[TraceEvent]) -> None:
         # The same lines as event() would write, made by _jsonl.c for the whole batch and
-        # written at once; a batch it refuses (a field of a type the decoder never makes)
-        # goes through event().
+        # written at once (it renders a new thread's fragment itself, as _thread() does);
+        # a batch it refuses (a field of a type the decoder never makes) goes through
+        # event().
         try:
-            text = _jsonl.lines(evs, self._threads, self._calls, self._thread, self._call)
+            text = _jsonl.lines(evs, self._threads, self._calls, self._call)
         except TypeError:
             for ev in evs:
                 self.event(ev)
