@@ -155,6 +155,7 @@ class CallPlan:
     nargs: int  # raw arguments printed without a template (or after a decoder error)
     mask: int  # the ABI's register width: raw i386 arguments are 32-bit
     returns_fd: bool  # -y shows what the returned fd refers to (fdpath.RETURNS_FD)
+    plain_ret: bool  # a success prints as the number (unless -y annotates a returned fd)
     socketcall: bool  # i386 socketcall: named after the call it multiplexes
 
 
@@ -177,6 +178,7 @@ def _make_plan(abi: str, nr: int) -> CallPlan:
         nargs=info.nargs if info is not None else 6,
         mask=0xFFFFFFFF if abi == "i386" else MASK64,
         returns_fd=info is not None and info.name in fdpath.RETURNS_FD,
+        plain_ret=info is not None and (tpl is None or tpl.ret is None),
         socketcall=abi == "i386" and info is not None and info.name == "socketcall",
     )
 
@@ -361,6 +363,8 @@ def decode_call(call: Syscall, opts: DecodeOptions,
         return args, "?", None
     if -4095 <= ret <= -1:
         return args, _failure_text(-ret), _errno_name(-ret)
+    if plan.plain_ret and not (plan.returns_fd and opts.decode_fds):
+        return args, str(ret), None  # what _success_text() gives such a call
     return args, _success_text(call, ret, plan, opts, ctx), None
 
 

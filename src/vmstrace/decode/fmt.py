@@ -146,7 +146,7 @@ def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
     """A NUL-terminated string, cut at ``limit`` bytes with ``...`` (None: no cut)."""
     if not addr:
         return "NULL"
-    if mem is None or not readable(mem):
+    if mem is None or (mem.fault and not mem.data):  # not readable(mem)
         return ptr(addr)
     data = mem.data
     nul = data.find(b"\0")
@@ -289,7 +289,15 @@ class Ctx:
         return self.args[i] if 0 <= i < 6 else 0
 
     def mem(self, i: int) -> Mem | None:
-        return self.call.mem(i)
+        """Syscall.mem(), spelled out: the exit read wins over the entry one (a renderer
+        asks for nearly every path and buffer)."""
+        call = self.call
+        x = call.exit
+        if x is not None:
+            m = x.mem.get(i)
+            if m is not None:
+                return m
+        return call.entry.mem.get(i)
 
     def entry_mem(self, i: int) -> Mem | None:
         return self.call.entry.mem.get(i)
