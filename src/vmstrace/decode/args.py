@@ -54,7 +54,8 @@ PTR = Arg(lambda c, i: ptr(c.args[i]))  # an address strace does not follow
 
 
 def _fd(c: Ctx, i: int) -> str:
-    text = str(s32(c.args[i]))
+    v = c.args[i]
+    text = str(v if v < 0x80000000 else s32(v))  # (a small fd, the common case, as it is)
     return fdpath.with_path(text, c.entry_mem(i)) if c.opts.decode_fds else text
 
 
@@ -63,7 +64,8 @@ SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone,
 
 
 def _dirfd(c: Ctx, i: int) -> str:
-    fd = s32(c.args[i])
+    v = c.args[i]
+    fd = v if v < 0x80000000 else s32(v)
     if fd == AT_FDCWD and not c.opts.raw:
         return "AT_FDCWD"
     return fdpath.with_path(str(fd), c.entry_mem(i)) if c.opts.decode_fds else str(fd)

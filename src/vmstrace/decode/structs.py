@@ -70,10 +70,13 @@ def makedev(dev: int) -> str:
     return f"makedev({major:#x}, {minor:#x})"
 
 
+# x86-64 struct stat (arch/x86/include/uapi/asm/stat.h) from st_mode at offset 24:
+# st_mode, st_uid, st_gid, __pad0, st_rdev at 40, st_size at 48
+_STAT_MODE_RDEV_SIZE = struct.Struct("<I12xQq")
+
+
 def stat(c: Ctx, d: bytes) -> str:
-    (st_mode,) = struct.unpack_from("<I", d, 24)
-    (st_rdev,) = struct.unpack_from("<Q", d, 40)
-    (st_size,) = struct.unpack_from("<q", d, 48)
+    st_mode, st_rdev, st_size = _STAT_MODE_RDEV_SIZE.unpack_from(d, 24)
     return stat_text(c, st_mode, st_rdev, st_size)
 
 
