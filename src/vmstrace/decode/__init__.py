@@ -169,12 +169,13 @@ def _make_plan(abi: str, nr: int) -> CallPlan:
     tpl: Template | None = None
     if info is not None:
         tpl = compat_i386.template(info.name) if abi == "i386" else TEMPLATES.get(info.name)
+    renders = () if tpl is None else tuple(arg.render for arg in tpl.args)
     return CallPlan(
         info=info,
         name=info.name if info is not None else f"syscall_{nr & MASK64:#x}",
         template=tpl,
-        renders=() if tpl is None else tuple(arg.render for arg in tpl.args),
-        render_all=_render_all(() if tpl is None else tuple(arg.render for arg in tpl.args)),
+        renders=renders,
+        render_all=_render_all(renders),
         nargs=info.nargs if info is not None else 6,
         mask=0xFFFFFFFF if abi == "i386" else MASK64,
         returns_fd=info is not None and info.name in fdpath.RETURNS_FD,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..trace.events import Mem, Syscall
 
@@ -89,6 +90,17 @@ _QUOTED: dict[bytes, str] = {}
 _QUOTE_MEMO_LEN = 64
 _MEMO_ENTRIES = 4096
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _keep(memo: dict[_K, _V], key: _K, entry: _V) -> None:
+    """Store a rendered text in one of this module's memos, emptying the memo first when
+    it is full (it holds guest-driven values: bounded, like all such state)."""
+    if len(memo) >= _MEMO_ENTRIES:
+        memo.clear()
+    memo[key] = entry
+
 
 def quote(data: bytes, force_hex: bool = False) -> str:
     """Quote bytes as strace's string_quote does (without the ``...`` suffix).
@@ -104,9 +116,7 @@ def quote(data: bytes, force_hex: bool = False) -> str:
     if text is None:
         text = _quote(data)
         if len(data) <= _QUOTE_MEMO_LEN:
-            if len(_QUOTED) >= _MEMO_ENTRIES:
-                _QUOTED.clear()
-            _QUOTED[bytes(data)] = text
+            _keep(_QUOTED, bytes(data), text)
     return text
 
 
@@ -204,9 +214,7 @@ def flags(
     if known is not None:
         return known[1]
     text = _flags_text(value, table, zero)
-    if len(_FLAGS_TEXT) >= _MEMO_ENTRIES:
-        _FLAGS_TEXT.clear()
-    _FLAGS_TEXT[key] = (table, text)
+    _keep(_FLAGS_TEXT, key, (table, text))
     return text
 
 
@@ -246,9 +254,7 @@ def xlat_flags(
     if known is not None:
         return known[2]
     text = _xlat_flags_text(value, field_mask, field, table, opts)
-    if len(_XLAT_FLAGS_TEXT) >= _MEMO_ENTRIES:
-        _XLAT_FLAGS_TEXT.clear()
-    _XLAT_FLAGS_TEXT[key] = (field, table, text)
+    _keep(_XLAT_FLAGS_TEXT, key, (field, table, text))
     return text
 
 

@@ -8,14 +8,15 @@
  * keys, an f-string, a TextIOWrapper.write), and the json module has no encoder for
  * "many small objects with repeating parts".  The text is jsonl.py's JsonSink.event(),
  * which stays the reference: byte for byte json.dumps(obj, separators=(",", ":")) of the
- * event's dict (ensure_ascii, so the output is ASCII), and tests hold the two to the same
- * text.  Anything that is not what the decoder makes (an int that is not exactly an int,
- * an argument that is not a str) raises TypeError, and jsonl.py writes that batch with
- * the reference instead.
+ * event's fields as a dict (ensure_ascii, so the output is ASCII), and tests hold the two
+ * to the same text.  Anything that is not what the decoder makes (an int that is not
+ * exactly an int, an argument that is not a str) raises TypeError, and jsonl.py writes
+ * that batch with the reference instead.
  *
  * The repeating parts (a thread's nine fields, a call's number, name and ABI) come from
- * the sink's two caches, keyed exactly as the reference keys them; a miss calls the
- * sink's own renderer, which fills the cache.
+ * the sink's two caches, keyed exactly as the reference keys them.  A thread missing from
+ * its cache is rendered here (thread_fragment(), one per new thread: a process-heavy
+ * guest makes many); a call missing from its cache goes to the sink's own renderer.
  */
 #include "../_slots.h"
 
@@ -64,7 +65,7 @@ static int put(Buf *b, const char *s, size_t n)
 
 #define PUT_LIT(b, s) put((b), (s), sizeof(s) - 1)
 
-/* An ASCII str (the caches' fragments are: they were made by encode_basestring_ascii). */
+/* An ASCII str (the caches' fragments are: made by encode_basestring_ascii or put_jstr). */
 static int put_ascii(Buf *b, PyObject *s)
 {
     if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s)) {

@@ -17,7 +17,6 @@ from vmstrace.trace.events import Syscall, TaskInfo
 # cred->uid (u32), cred->euid (u32).
 TASK_BYTES = struct.Struct("<ii16sQiII")
 
-
 # CR3 without the PCID (bits 11:0) and KPTI's user-PGD bit (12): the same value for a
 # process's kernel and user page tables (arch/x86/mm/pti.c; its PGDs are 8 KiB aligned).
 CR3_PGD_MASK = 0x000F_FFFF_FFFF_E000
@@ -34,7 +33,8 @@ def decode_task(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
         return TaskInfo(task=task, cr3=cr3)
     tid, tgid, comm, start_time, ppid, uid, euid = TASK_BYTES.unpack_from(data)
     name = comm.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
-    return TaskInfo(task, cr3, tgid, tid, ppid, name, uid, euid, start_time)
+    return TaskInfo(task=task, cr3=cr3, pid=tgid, tid=tid, ppid=ppid, comm=name, uid=uid,
+                    euid=euid, start_time=start_time)
 
 
 def task_id(who: TaskInfo) -> str | None:
