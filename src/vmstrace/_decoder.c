@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The decoder's event assembly, compiled: the last step of session.Decoder.__call__,
- * which turns a decoded call into the TraceEvent every sink receives.
+ * The decoder's per-call glue, compiled: session.Emitter's loop over a batch of paired
+ * calls and session.Decoder.__call__ around the renderers, for the ordinary call.
  *
- * Why C: the step is a dozen field reads from the call, its entry and its exit and
- * nineteen stores (about 0.8 us in CPython, an eighth of the consumer's time per call
- * once the reader, the pairing and the JSON lines were compiled).  It decides nothing:
- * the Decoder works out every value that needs a decision (the arguments, the return
- * text, the executable, the thread's fields) and this only copies fields into the
- * event's slots (_slots.h).  A test holds the result to the dataclass's constructor.
+ * Why C: once the reader, the pairing and the JSON lines were compiled, the Python glue
+ * between them (the process filter's membership test, the plan lookup, a Ctx, the
+ * return text, the thread's prepared fields, the executable, the event's nineteen slots)
+ * was about a quarter of the consumer's time per call: 1.2 us of 5-6 on the file- and
+ * process-bound recordings, twelve Python-level calls for a one-argument brk().  None of
+ * it decides anything a renderer decides: the renderers (plan.render_all) and every
+ * non-trivial return text stay Python, and this only does what the Python reference
+ * does for a call that needs nothing special.
+ *
+ * The reference stays in Python and is what runs for everything else: lane() stops at the
+ * first call that is not ordinary (not yet known to the process tree, a signal
+ * frame, an exec's executable, rt_sigreturn, exit_group, a call without a template,
+ * i386 socketcall, a renderer that raised, an object of another type) and returns its
+ * index; session.Emitter runs the Python path for that one call and calls lane() again.
+ * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
  */
 #include "_slots.h"
 
@@ -46,27 +55,22 @@ static PyObject *configure(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* event(thread, call, name, args, ret_text, error, exe) -> TraceEvent */
-static PyObject *event(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+/* The event of `call` from the thread's 8-tuple and the call's decoded texts (all
+ * borrowed); NULL with an exception set on failure. */
+static PyObject *make_event(PyObject *thread, PyObject *call, PyObject *name, PyObject *args,
+                            PyObject *ret_text, PyObject *error, PyObject *exe)
 {
-    (void)self;
-    if (!S.ready) {
-        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
-        return NULL;
-    }
-    if (argc != 7 || !PyTuple_Check(argv[0]) || PyTuple_GET_SIZE(argv[0]) != V_THREAD) {
-        PyErr_SetString(PyExc_TypeError, "event(thread: 8-tuple, call, name, args, "
-                                         "ret_text, error, exe)");
-        return NULL;
-    }
-    PyObject *call = argv[1], *entry = NULL, *exit = NULL;
+    PyObject *entry = NULL, *exit = NULL;
     PyObject *ev = shape_new(&S.event);
     if (ev == NULL)
         return NULL;
     for (int i = 0; i < V_THREAD; i++)
-        slot_put(ev, &S.event, i, Py_NewRef(PyTuple_GET_ITEM(argv[0], i)));
-    for (int i = 0; i < 5; i++)
-        slot_put(ev, &S.event, V_NAME + i, Py_NewRef(argv[2 + i]));
+        slot_put(ev, &S.event, i, Py_NewRef(PyTuple_GET_ITEM(thread, i)));
+    slot_put(ev, &S.event, V_NAME, Py_NewRef(name));
+    slot_put(ev, &S.event, V_ARGS, Py_NewRef(args));
+    slot_put(ev, &S.event, V_RET_TEXT, Py_NewRef(ret_text));
+    slot_put(ev, &S.event, V_ERROR, Py_NewRef(error));
+    slot_put(ev, &S.event, V_EXE, Py_NewRef(exe));
     if ((entry = slot_get(call, &S.call, 0)) == NULL || (exit = slot_get(call, &S.call, 1)) == NULL
         || slot_put(ev, &S.event, V_RET, slot_get(call, &S.call, 2)) < 0
         || slot_put(ev, &S.event, V_TS, slot_get(entry, &S.entry, 0)) < 0
@@ -81,6 +85,437 @@ static PyObject *event(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     return ev;
 }
 
+static int is_thread(PyObject *t)
+{
+    return PyTuple_CheckExact(t) && PyTuple_GET_SIZE(t) == V_THREAD;
+}
+
+/* event(thread, call, name, args, ret_text, error, exe) -> TraceEvent */
+static PyObject *event(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+{
+    (void)self;
+    if (!S.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
+        return NULL;
+    }
+    if (argc != 7 || !is_thread(argv[0])) {
+        PyErr_SetString(PyExc_TypeError, "event(thread: 8-tuple, call, name, args, "
+                                         "ret_text, error, exe)");
+        return NULL;
+    }
+    return make_event(argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]);
+}
+
+/* ---- the lane: Emitter.emit and Decoder.__call__ for ordinary calls ------------------- */
+
+static const char *const plan_fields[] = {
+    "name", "template", "renders", "render_all", "returns_fd", "plain_ret", "socketcall",
+};
+enum { P_NAME, P_TEMPLATE, P_RENDERS, P_RENDER_ALL, P_RETURNS_FD, P_PLAIN_RET, P_SOCKETCALL };
+static const char *const ctx_fields[] = {"call", "opts", "args", "ret"};
+static const char *const who_fields[] = {"pid", "ppid"};
+enum { W_PID };
+static const char *const lane_entry_fields[] = {"who", "nr", "abi", "mem", "args"};
+enum { E_WHO, E_NR, E_ABI, E_MEM, E_ARGS };
+static const char *const lane_exit_fields[] = {"mem"};
+
+static struct {
+    Shape plan, ctx, who, entry, exit;
+    PyObject *plans;      /* decode._PLANS: (abi, nr) -> CallPlan, filled by plan_for() */
+    PyObject *forks;      /* attribution.FORKS: abi -> the fork-like numbers */
+    PyObject *failure;    /* decode._failure_text */
+    PyObject *errno_name; /* decode._errno_name */
+    PyObject *success;    /* decode._success_text */
+    PyObject *failed;     /* errno -> (text, name): at most 4095 entries */
+    PyObject *sigframe_arg, *exe_arg, *exit_group, *question;
+    PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
+        *s_exe_of;
+    long rt_sigreturn;
+    int ready;
+} L;
+
+/* A slot of an object already known to be of the shape's class (borrowed; NULL if unset). */
+static inline PyObject *slot(PyObject *obj, const Shape *s, int i)
+{
+    return *(PyObject **)((char *)obj + s->off[i]);
+}
+
+static PyObject *configure_lane(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *plan_cls, *ctx_cls, *who_cls, *plans, *forks, *failure, *errno_name, *success;
+    PyObject *sigframe_arg, *exe_arg;
+    long rt_sigreturn;
+    if (!S.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!l", &plan_cls, &ctx_cls, &who_cls,
+                          &PyDict_Type, &plans, &PyDict_Type, &forks, &failure, &errno_name,
+                          &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
+                          &rt_sigreturn))
+        return NULL;
+    if (shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
+        || shape_init(&L.ctx, ctx_cls, ctx_fields, NFIELDS(ctx_fields)) < 0
+        || shape_init(&L.who, who_cls, who_fields, NFIELDS(who_fields)) < 0
+        || shape_init(&L.entry, (PyObject *)S.entry.cls, lane_entry_fields,
+                      NFIELDS(lane_entry_fields)) < 0
+        || shape_init(&L.exit, (PyObject *)S.exit.cls, lane_exit_fields,
+                      NFIELDS(lane_exit_fields)) < 0)
+        return NULL;
+    Py_XSETREF(L.plans, Py_NewRef(plans));
+    Py_XSETREF(L.forks, Py_NewRef(forks));
+    Py_XSETREF(L.failure, Py_NewRef(failure));
+    Py_XSETREF(L.errno_name, Py_NewRef(errno_name));
+    Py_XSETREF(L.success, Py_NewRef(success));
+    Py_XSETREF(L.sigframe_arg, Py_NewRef(sigframe_arg));
+    Py_XSETREF(L.exe_arg, Py_NewRef(exe_arg));
+    L.rt_sigreturn = rt_sigreturn;
+    if (L.failed == NULL && (L.failed = PyDict_New()) == NULL)
+        return NULL;
+#define INTERN(field, text) \
+    if (L.field == NULL && (L.field = PyUnicode_InternFromString(text)) == NULL) \
+        return NULL;
+    INTERN(exit_group, "exit_group")
+    INTERN(question, "?")
+    INTERN(s_trace_all, "trace_all")
+    INTERN(s_pids, "pids")
+    INTERN(s_opts, "opts")
+    INTERN(s_decode_fds, "decode_fds")
+    INTERN(s_threads, "_threads")
+    INTERN(s_exe, "_exe")
+    INTERN(s_thread, "_thread")
+    INTERN(s_exe_of, "_exe_of")
+#undef INTERN
+    L.ready = 1;
+    Py_RETURN_NONE;
+}
+
+/* What one lane() call works with: the emitter's process tree and decoder, read once. */
+typedef struct {
+    int trace_all;
+    PyObject *pids;    /* tree.pids (a set) */
+    PyObject *decoder; /* the session.Decoder */
+    PyObject *opts;    /* decoder.opts */
+    int decode_fds;
+    PyObject *threads; /* decoder._threads */
+    PyObject *exes;    /* decoder._exe */
+} Lane;
+
+enum { DEFER = 0, DONE = 1, FAIL = -1 };
+
+/* A Python call's result, or DEFER for an Exception (the Python path will meet it again
+ * and handle it as the reference does), or FAIL for anything else (KeyboardInterrupt). */
+static int deferred(PyObject *result)
+{
+    if (result != NULL)
+        return DONE;
+    if (PyErr_ExceptionMatches(PyExc_Exception)) {
+        PyErr_Clear();
+        return DEFER;
+    }
+    return FAIL;
+}
+
+/* ProcessTree.wants() for a process the tree already traces (1), or 0 to leave the call
+ * to it: the process is in tree.pids, and a fork's child joins them (_note_child). */
+static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr,
+                      PyObject *ret)
+{
+    if (ln->trace_all)
+        return 1;
+    PyObject *pid = slot(who, &L.who, W_PID);
+    if (pid == NULL || pid == Py_None)
+        return 0;
+    int in = PySet_Contains(ln->pids, pid);
+    if (in <= 0)
+        return in;
+    PyObject *forks = PyDict_GetItemWithError(L.forks, abi);
+    if (forks == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    int fork = PySequence_Contains(forks, nr);
+    if (fork <= 0 || ret == Py_None)
+        return fork < 0 ? -1 : 1;
+    if (!PyLong_CheckExact(ret))
+        return 0;
+    int overflow;
+    long long r = PyLong_AsLongLongAndOverflow(ret, &overflow);
+    if (r == -1 && PyErr_Occurred())
+        return -1;
+    /* (adding it again, should the call still go to Python, changes nothing) */
+    if ((overflow > 0 || r > 0) && PySet_Add(ln->pids, ret) < 0)
+        return -1;
+    return 1;
+}
+
+/* The return text and errno name of a call that did not succeed plainly (new refs). */
+static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *plan,
+                     PyObject *ctx, PyObject **text, PyObject **error)
+{
+    *error = Py_NewRef(Py_None);
+    if (ret == Py_None) {
+        *text = Py_NewRef(L.question);
+        return DONE;
+    }
+    int overflow;
+    long long r = PyLong_AsLongLongAndOverflow(ret, &overflow);
+    if (r == -1 && PyErr_Occurred())
+        return FAIL;
+    if (!overflow && r >= -4095 && r <= -1) {
+        PyObject *n = PyLong_FromLongLong(-r);
+        if (n == NULL)
+            return FAIL;
+        PyObject *known = PyDict_GetItemWithError(L.failed, n); /* (text, name) */
+        if (known == NULL) {
+            PyObject *t = PyErr_Occurred() ? NULL : PyObject_CallOneArg(L.failure, n);
+            PyObject *e = t == NULL ? NULL : PyObject_CallOneArg(L.errno_name, n);
+            known = e == NULL ? NULL : PyTuple_Pack(2, t, e);
+            Py_XDECREF(t);
+            Py_XDECREF(e);
+            if (known == NULL || PyDict_SetItem(L.failed, n, known) < 0) {
+                Py_XDECREF(known);
+                Py_DECREF(n);
+                return deferred(NULL);
+            }
+            Py_DECREF(known); /* the dict holds it */
+        }
+        Py_DECREF(n);
+        *text = Py_NewRef(PyTuple_GET_ITEM(known, 0));
+        Py_SETREF(*error, Py_NewRef(PyTuple_GET_ITEM(known, 1)));
+        return DONE;
+    }
+    if (slot(plan, &L.plan, P_PLAIN_RET) == Py_True
+        && !(slot(plan, &L.plan, P_RETURNS_FD) == Py_True && ln->decode_fds)) {
+        *text = PyObject_Str(ret); /* what _success_text() gives such a call */
+        return *text == NULL ? FAIL : DONE;
+    }
+    PyObject *cargs[5] = {call, ret, plan, ln->opts, ctx == NULL ? Py_None : ctx};
+    *text = PyObject_Vectorcall(L.success, cargs, 5, NULL);
+    return deferred(*text);
+}
+
+/* The call's argument texts: plan.render_all(Ctx(call, opts)) without the Nones. */
+static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *ret,
+                     PyObject *plan, PyObject **ctx, PyObject **args)
+{
+    PyObject *renders = slot(plan, &L.plan, P_RENDERS);
+    if (renders == NULL || !PyTuple_CheckExact(renders))
+        return DEFER;
+    if (PyTuple_GET_SIZE(renders) == 0) {
+        *args = PyTuple_New(0); /* getpid(): no Ctx unless the return text needs one */
+        return *args == NULL ? FAIL : DONE;
+    }
+    PyObject *c = shape_new(&L.ctx);
+    if (c == NULL)
+        return FAIL;
+    slot_put(c, &L.ctx, 0, Py_NewRef(call));
+    slot_put(c, &L.ctx, 1, Py_NewRef(ln->opts));
+    slot_put(c, &L.ctx, 2, Py_NewRef(slot(entry, &L.entry, E_ARGS)));
+    slot_put(c, &L.ctx, 3, Py_NewRef(ret));
+    PyObject *texts = PyObject_CallOneArg(slot(plan, &L.plan, P_RENDER_ALL), c);
+    int st = deferred(texts);
+    if (st == DONE && !PyTuple_CheckExact(texts)) {
+        Py_DECREF(texts);
+        st = DEFER;
+    }
+    if (st != DONE) {
+        Py_DECREF(c);
+        return st;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(texts), shown = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        shown += PyTuple_GET_ITEM(texts, i) != Py_None;
+    if (shown < n) { /* None: an argument another one prints, or one not shown */
+        PyObject *kept = PyTuple_New(shown);
+        if (kept == NULL) {
+            Py_DECREF(texts);
+            Py_DECREF(c);
+            return FAIL;
+        }
+        for (Py_ssize_t i = 0, j = 0; i < n; i++) {
+            PyObject *t = PyTuple_GET_ITEM(texts, i);
+            if (t != Py_None)
+                PyTuple_SET_ITEM(kept, j++, Py_NewRef(t));
+        }
+        Py_SETREF(texts, kept);
+    }
+    *ctx = c;
+    *args = texts;
+    return DONE;
+}
+
+/* The thread's prepared fields (Decoder._thread's cache) and the executable (borrowed
+ * thread tuple kept alive by *hold; exe a new ref). */
+static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObject **thread,
+                          PyObject **exe)
+{
+    PyObject *key = PyLong_FromVoidPtr(who);
+    if (key == NULL)
+        return FAIL;
+    PyObject *known = PyDict_GetItemWithError(ln->threads, key);
+    Py_DECREF(key);
+    if (known != NULL && PyTuple_CheckExact(known) && PyTuple_GET_SIZE(known) == 2
+        && PyTuple_GET_ITEM(known, 0) == who) {
+        Py_INCREF(known);
+    } else if (PyErr_Occurred()) {
+        return FAIL;
+    } else {
+        known = PyObject_CallMethodOneArg(ln->decoder, L.s_thread, who);
+        if (known == NULL)
+            return FAIL;
+        if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2
+            || !is_thread(PyTuple_GET_ITEM(known, 1))) {
+            Py_DECREF(known);
+            PyErr_SetString(PyExc_TypeError, "Decoder._thread: not (TaskInfo, 8-tuple)");
+            return FAIL;
+        }
+    }
+    *hold = known;
+    *thread = PyTuple_GET_ITEM(known, 1);
+    PyObject *pid = slot(who, &L.who, W_PID);
+    if (PyDict_GET_SIZE(ln->exes) == 0 || pid == NULL || pid == Py_None) {
+        *exe = Py_NewRef(Py_None); /* no executable known (yet, or ever) */
+        return DONE;
+    }
+    PyObject *e = PyDict_GetItemWithError(ln->exes, pid);
+    int truth = e == NULL ? 0 : PyObject_IsTrue(e);
+    if (truth > 0) {
+        *exe = Py_NewRef(e); /* the process's */
+        return DONE;
+    }
+    if (PyErr_Occurred())
+        return FAIL;
+    PyObject *cargs[3] = {ln->decoder, who, Py_None}; /* else its parent's, if known */
+    *exe = PyObject_VectorcallMethod(L.s_exe_of, cargs, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET,
+                                     NULL);
+    return *exe == NULL ? FAIL : DONE;
+}
+
+/* One call: its event appended to evs (DONE), or DEFER to the Python path, or FAIL. */
+static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
+{
+    if (!Py_IS_TYPE(call, S.call.cls))
+        return DEFER;
+    PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
+    PyObject *ret = slot(call, &S.call, 2);
+    if (entry == NULL || exit == NULL || ret == NULL || !Py_IS_TYPE(entry, L.entry.cls)
+        || (exit != Py_None && !Py_IS_TYPE(exit, L.exit.cls)))
+        return DEFER;
+    PyObject *who = slot(entry, &L.entry, E_WHO), *nr = slot(entry, &L.entry, E_NR);
+    PyObject *abi = slot(entry, &L.entry, E_ABI);
+    if (who == NULL || nr == NULL || abi == NULL || !Py_IS_TYPE(who, L.who.cls)
+        || !PyLong_CheckExact(nr) || !PyUnicode_CheckExact(abi)
+        || slot(entry, &L.entry, E_ARGS) == NULL)
+        return DEFER;
+    int keep = tree_keeps(ln, who, abi, nr, ret);
+    if (keep <= 0)
+        return keep < 0 ? FAIL : DEFER;
+    /* the plan (plan_for() makes a missing one, on the Python path) */
+    PyObject *key = PyTuple_Pack(2, abi, nr);
+    if (key == NULL)
+        return FAIL;
+    PyObject *plan = PyDict_GetItemWithError(L.plans, key);
+    Py_DECREF(key);
+    if (plan == NULL)
+        return PyErr_Occurred() ? FAIL : DEFER;
+    if (!Py_IS_TYPE(plan, L.plan.cls))
+        return DEFER;
+    PyObject *name = slot(plan, &L.plan, P_NAME);
+    if (name == NULL || !PyUnicode_CheckExact(name)
+        || slot(plan, &L.plan, P_TEMPLATE) == Py_None  /* raw arguments */
+        || slot(plan, &L.plan, P_SOCKETCALL) != Py_False /* named by its arguments */
+        || PyUnicode_Compare(name, L.exit_group) == 0)  /* a note follows it */
+        return DEFER;
+    int overflow;
+    if (PyLong_AsLongAndOverflow(nr, &overflow) == L.rt_sigreturn && !overflow)
+        return DEFER; /* the signal mask saved in its frame */
+    if (exit != Py_None) {
+        PyObject *xmem = slot(exit, &L.exit, 0);
+        if (xmem == NULL || !PyDict_CheckExact(xmem))
+            return DEFER;
+        int special = PyDict_Contains(xmem, L.sigframe_arg); /* a signal: a note follows */
+        if (special == 0)
+            special = PyDict_Contains(xmem, L.exe_arg); /* a new program's executable */
+        if (special != 0)
+            return special < 0 ? FAIL : DEFER;
+    }
+
+    PyObject *ctx = NULL, *args = NULL, *text = NULL, *error = NULL, *hold = NULL;
+    PyObject *thread = NULL, *exe = NULL, *ev = NULL;
+    int st = arg_texts(ln, call, entry, ret, plan, &ctx, &args);
+    if (st == DONE)
+        st = ret_texts(ln, call, ret, plan, ctx, &text, &error);
+    if (st == DONE)
+        st = thread_and_exe(ln, who, &hold, &thread, &exe);
+    if (st == DONE) {
+        ev = make_event(thread, call, name, args, text, error, exe);
+        st = ev != NULL && PyList_Append(evs, ev) == 0 ? DONE : FAIL;
+    }
+    Py_XDECREF(ctx);
+    Py_XDECREF(args);
+    Py_XDECREF(text);
+    Py_XDECREF(error);
+    Py_XDECREF(hold);
+    Py_XDECREF(exe);
+    Py_XDECREF(ev);
+    return st;
+}
+
+/* lane(calls, start, evs, tree, decoder) -> index of the first call left to Python */
+static PyObject *lane(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+{
+    (void)self;
+    if (!L.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure_lane() was not called");
+        return NULL;
+    }
+    if (argc != 5 || !PyList_CheckExact(argv[0]) || !PyLong_Check(argv[1])
+        || !PyList_CheckExact(argv[2])) {
+        PyErr_SetString(PyExc_TypeError, "lane(calls: list, start: int, evs: list, tree, "
+                                         "decoder)");
+        return NULL;
+    }
+    PyObject *calls = argv[0], *evs = argv[2];
+    Py_ssize_t i = PyLong_AsSsize_t(argv[1]);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    Lane ln = {.decoder = argv[4]};
+    PyObject *trace_all = PyObject_GetAttr(argv[3], L.s_trace_all);
+    PyObject *decode_fds = NULL;
+    ln.trace_all = trace_all == NULL ? -1 : PyObject_IsTrue(trace_all);
+    ln.pids = PyObject_GetAttr(argv[3], L.s_pids);
+    ln.opts = PyObject_GetAttr(argv[4], L.s_opts);
+    ln.threads = PyObject_GetAttr(argv[4], L.s_threads);
+    ln.exes = PyObject_GetAttr(argv[4], L.s_exe);
+    if (ln.opts != NULL && (decode_fds = PyObject_GetAttr(ln.opts, L.s_decode_fds)) != NULL)
+        ln.decode_fds = PyObject_IsTrue(decode_fds);
+    PyObject *result = NULL;
+    if (ln.trace_all < 0 || ln.pids == NULL || ln.opts == NULL || ln.threads == NULL
+        || ln.exes == NULL || decode_fds == NULL || ln.decode_fds < 0)
+        goto out;
+    if (!PyAnySet_Check(ln.pids) || !PyDict_CheckExact(ln.threads)
+        || !PyDict_CheckExact(ln.exes)) {
+        PyErr_SetString(PyExc_TypeError, "lane: a ProcessTree and a session.Decoder");
+        goto out;
+    }
+    for (; i < PyList_GET_SIZE(calls); i++) {
+        int st = lane_one(&ln, PyList_GET_ITEM(calls, i), evs);
+        if (st == FAIL)
+            goto out;
+        if (st == DEFER)
+            break;
+    }
+    result = PyLong_FromSsize_t(i);
+out:
+    Py_XDECREF(trace_all);
+    Py_XDECREF(decode_fds);
+    Py_XDECREF(ln.pids);
+    Py_XDECREF(ln.opts);
+    Py_XDECREF(ln.threads);
+    Py_XDECREF(ln.exes);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(event_cls, syscall_cls, entry_cls, exit_cls): the classes, once."},
@@ -88,6 +523,13 @@ static PyMethodDef methods[] = {
      "event(thread, call, name, args, ret_text, error, exe) -> TraceEvent\n\n"
      "thread: (pid, tid, ppid, comm, cr3, uid, euid, task_id); ts, ts_exit, vcpu, nr, abi\n"
      "and ret come from the call."},
+    {"configure_lane", configure_lane, METH_VARARGS,
+     "configure_lane(plan_cls, ctx_cls, taskinfo_cls, plans, forks, failure_text,\n"
+     "               errno_name, success_text, sigframe_arg, exe_arg, rt_sigreturn)"},
+    {"lane", (PyCFunction)(void (*)(void))lane, METH_FASTCALL,
+     "lane(calls, start, evs, tree, decoder) -> int\n\n"
+     "Appends the events of calls[start:] to evs up to the first call that needs the\n"
+     "Python path, and returns its index (len(calls) when there is none)."},
     {NULL, NULL, 0, NULL},
 };
 

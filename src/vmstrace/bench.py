@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vmstrace.errors import VmstraceError
+from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from vmstrace.session import RunOptions
-    from vmstrace.sinks.base import TraceCounts
 
 MODES = ("untraced", "vmstrace", "strace")
 PROFILE_MODES = ("plugin-bare", "plugin-spec")
@@ -433,17 +433,34 @@ def write_json(rows: list[Row], path: Path) -> None:
     path.write_text(json.dumps([row.as_json() for row in rows], indent=1) + "\n")
 
 
-STAGES = ("reading", "pairing", "process filter", "decoding and the event", "JSON lines")
+STAGES = ("reading", "pairing", "filter, decoding, event", "JSON lines")
+
+
+class _Discard(Sink):
+    """A sink that drops what it gets: the pipeline cut before the JSON lines."""
+
+    def event(self, ev: TraceEvent) -> None:
+        pass
+
+    def events(self, evs: list[TraceEvent]) -> None:
+        pass
+
+    def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
+        pass
+
+    def close(self, counts: TraceCounts) -> None:
+        pass
 
 
 def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False
                   ) -> tuple[int, list[float]]:
     """Where the consumer's time goes: the pipeline of :func:`decode_bench` cut after each
     of :data:`STAGES` in turn (best of ``repeat`` runs of each cut, interleaved so drift
-    spreads over all of them).  Returns the syscalls paired and each stage's seconds."""
-    from vmstrace import decode
+    spreads over all of them).  The process filter and the decoding are one stage: the
+    emitter's compiled lane does both in one pass.  Returns the syscalls paired and each
+    stage's seconds."""
     from vmstrace.capture.records import RecordReader
-    from vmstrace.session import Decoder
+    from vmstrace.session import Decoder, Emitter
     from vmstrace.sinks.jsonl import JsonSink
     from vmstrace.trace.attribution import ProcessTree, decode_task
     from vmstrace.trace.pairing import Pairer
@@ -452,9 +469,9 @@ def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False
 
     def run(stages: int) -> tuple[float, int]:
         with open(os.devnull, "w", encoding="utf-8") as devnull:
-            sink, decoder = JsonSink(devnull), Decoder(32).__call__
-            wants, pairer = ProcessTree(trace_all=trace_all).wants, Pairer()
-            plan_for = decode.plan_for
+            sink: Sink = JsonSink(devnull) if stages == 4 else _Discard()
+            out = Emitter(ProcessTree(trace_all=trace_all), Decoder(32), [sink])
+            pairer = Pairer()
             t0, paired = time.perf_counter(), 0
             reader = RecordReader(io.BufferedReader(io.BytesIO(data), 1 << 20), decode_task)
             for batch in reader.batches():
@@ -462,14 +479,8 @@ def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False
                     continue
                 calls = pairer.feed_batch(batch)
                 paired += len(calls)
-                if stages < 3:
-                    continue
-                calls = [call for call in calls if wants(call)]
-                if stages < 4:
-                    continue
-                evs = [decoder(call, plan_for(call.entry.abi, call.entry.nr)) for call in calls]
-                if stages == 5 and evs:
-                    sink.events(evs)
+                if stages >= 3 and calls:
+                    out.emit(calls)
             return time.perf_counter() - t0, paired
 
     best = [float("inf")] * len(STAGES)

@@ -46,6 +46,7 @@ from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import (
+    FORKS,
     ProcessTree,
     call_class_lines,
     decode_task,
@@ -165,6 +166,9 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
 
 
 _decoder.configure(TraceEvent, Syscall, RawEntry, RawExit)
+_decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS, FORKS,
+                        decode._failure_text, decode._errno_name, decode._success_text,
+                        SIGFRAME_ARG, fdpath.EXE_ARG, RT_SIGRETURN)
 _event = _decoder.event
 
 
@@ -486,9 +490,13 @@ class Emitter:
     written, also when a stream error ends :meth:`consume`."""
 
     def __init__(self, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
-                 filt: CallFilter = EVERY_CALL) -> None:
+                 filt: CallFilter = EVERY_CALL, compiled: bool = True) -> None:
         self.tree, self.decoder, self.sinks, self.filt = tree, decoder, sinks, filt
         self.shown = 0
+        # the compiled lane (_decoder.c) for the ordinary calls, when nothing but the
+        # process tree filters them; compiled=False runs the Python reference for all
+        self.compiled = (compiled and filt.every_process and filt.every_call
+                         and type(tree) is ProcessTree and type(decoder) is Decoder)
 
     def consume(self, batches: Iterable[list[RawEntry | RawExit | Stats]],
                 pairer: Pairer) -> None:
@@ -505,12 +513,24 @@ class Emitter:
     def emit(self, calls: list[Syscall]) -> None:
         """The calls the filters keep, decoded, to the sinks: a batch's events go to each
         sink at once (Sink.events), up to a line that is not a call (a signal, an exit),
-        which must follow the call it belongs to."""
+        which must follow the call it belongs to.
+
+        The compiled lane does what the loop below does for every ordinary call, and
+        hands back the index of the first one it leaves to this loop."""
         wants, decoder, filt = self.tree.wants, self.decoder.__call__, self.filt
         every_process, every_call = filt.every_process, filt.every_call
         plan_for = decode.plan_for
+        lane = _decoder.lane if self.compiled else None
+        tree, dec = self.tree, self.decoder
         evs: list[TraceEvent] = []
-        for call in calls:
+        i, n = 0, len(calls)
+        while i < n:
+            if lane is not None:
+                i = lane(calls, i, evs, tree, dec)
+                if i >= n:
+                    break
+            call = calls[i]
+            i += 1
             if not wants(call) or not (every_process or filt.wants_process(call)):
                 continue
             e, x = call.entry, call.exit

@@ -138,7 +138,7 @@ def call_name(call: Syscall, plan: CallPlan | None = None) -> str:
 # --- per-number plans ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: _decoder.lane() reads them
 class CallPlan:
     """What decoding needs of one (abi, nr): the table row, name and template, found once.
 

@@ -1,0 +1,251 @@
+"""The compiled lane (_decoder.lane) against the Python path it stands in for.
+
+session.Emitter hands the ordinary calls of a batch to _decoder.lane and runs the Python
+reference (ProcessTree.wants, Decoder.__call__, the notes) for the rest; with
+compiled=False it runs the reference for every call.  Both must write the same events and
+notes, in the same order and batches, and leave the process tree and the decoder in the
+same state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vmstrace import _decoder, decode
+from vmstrace.decode import fdpath
+from vmstrace.session import Decoder, Emitter
+from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
+from vmstrace.trace.attribution import LAUNCHER, ProcessTree
+from vmstrace.trace.events import (
+    FRAME_RAX,
+    FRAME_RIP,
+    SIGFRAME_ARG,
+    Insn,
+    Mem,
+    RawEntry,
+    RawExit,
+    Syscall,
+    TaskInfo,
+)
+from vmstrace.trace.filters import CallFilter
+
+PC = 0x401000
+
+
+class Collect(Sink):
+    """Every batch, event and note, in order."""
+
+    def __init__(self) -> None:
+        self.kept: list[object] = []
+
+    def event(self, ev: TraceEvent) -> None:
+        self.kept.append(ev)
+
+    def events(self, evs: list[TraceEvent]) -> None:
+        self.kept.append(("batch", len(evs)))
+        self.kept.extend(evs)
+
+    def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
+        self.kept.append(("note", tid, text, comm))
+
+    def close(self, counts: TraceCounts) -> None:
+        pass
+
+
+def _task(pid: int, ppid: int, comm: str = "work") -> TaskInfo:
+    return TaskInfo(task=0xFFFF888000000000 + pid * 0x1000, cr3=0x10000 + pid * 0x2000,
+                    pid=pid, tid=pid, ppid=ppid, comm=comm, uid=0, euid=0,
+                    start_time=pid * 1000)
+
+
+# the launcher (10), the command (10 after its exec), its children 11 and 12, a
+# grandchild 13, and processes the tree never takes (1: init, 50: another program)
+TASKS = [_task(10, 1, "vmstrace-exec"), _task(10, 1), _task(11, 10), _task(12, 10),
+         _task(13, 11), _task(1, 0, "init"), _task(50, 1, "other"),
+         TaskInfo(task=0, cr3=0x5000), TaskInfo(task=0xFFFF888000777000, cr3=0x6000, pid=None)]
+
+STRINGS = [b"/etc/hostname\0", b"\0", b"a\tb\xff\x01c" * 9 + b"\0", LAUNCHER.encode() + b"\0",
+           "pâté".encode() + b"\0", b"no nul at all"]
+WORDS = [0, 1, 3, 0xFFFFFF9C, 0x7FFC1000, 0xFFFFFFFFFFFFFFFF, 2**63, 0x80000000, 24]
+RETS = [0, 3, 24, 2**64 - 2, 2**64 - 4095, 2**64 - 4096, 2**64 - 512, 0x7F0000001000, 2**63,
+        2**32 - 1, 11, 12, 13]
+# x86_64 and i386 numbers: plain, paths, buffers, forks, execs, exits, a signal return,
+# socketcall, and numbers without a name or a template
+NRS = {"x86_64": [0, 1, 3, 12, 2, 257, 262, 9, 10, 218, 273, 334, 302, 89, 318, 61, 39, 110,
+                  56, 57, 435, 59, 15, 231, 60, 13, 72, 16, 500, 335],
+       "i386": [3, 4, 6, 45, 102, 2, 11, 1, 252, 119, 500]}
+
+
+def _frame(ret: int) -> Mem:
+    data = bytearray(FRAME_RIP + 8)
+    data[FRAME_RAX : FRAME_RAX + 8] = ret.to_bytes(8, "little")
+    data[FRAME_RIP : FRAME_RIP + 8] = (PC + 2).to_bytes(8, "little")
+    return Mem(0x7FF000, bytes(data))
+
+
+def _mem(draw: st.DrawFn) -> dict[int, Mem]:
+    mem = {}
+    for arg in draw(st.lists(st.integers(0, 5), max_size=3)):
+        data = draw(st.sampled_from(STRINGS))
+        mem[arg] = Mem(0x7FFC1000 + arg, data, fault=draw(st.booleans()) and not data[:1],
+                       truncated=draw(st.booleans()))
+    return mem
+
+
+def _exec(ts: int, who: TaskInfo, path: str) -> Syscall:
+    entry = RawEntry(ts, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 59, (0x7FFC1000,) * 6, who,
+                     {0: Mem(0x7FFC1000, path.encode() + b"\0")})
+    return Syscall(entry, RawExit(ts, 0, "x86_64", Insn.SYSRETQ, 0, 0, 59, who, user_pc=PC + 2))
+
+
+# the tree's start: the launcher's exec, then the command's
+STARTED = [_exec(0, TASKS[0], LAUNCHER), _exec(0, TASKS[1], "/bin/work")]
+
+
+@st.composite
+def calls(draw: st.DrawFn) -> list[Syscall]:
+    out = list(STARTED) if draw(st.booleans()) else []
+    for ts in range(draw(st.integers(0, 30))):
+        abi = draw(st.sampled_from(["x86_64", "x86_64", "i386"]))
+        nr = draw(st.sampled_from(NRS[abi]))
+        who = draw(st.sampled_from(TASKS))
+        if draw(st.integers(0, 4)) == 0:  # an equal TaskInfo, but another object
+            who = dataclasses.replace(who)
+        args = tuple(draw(st.sampled_from(WORDS)) for _ in range(6))
+        entry = RawEntry(ts, 0, abi, Insn.SYSCALL if abi == "x86_64" else Insn.INT80, PC,
+                         0x7FFC0000, nr, args, who, _mem(draw))  # type: ignore[arg-type]
+        kind = draw(st.sampled_from(["plain"] * 6 + ["none", "frame", "exe", "launcher", "fork"]))
+        if kind == "none":
+            out.append(Syscall(entry, None))
+            continue
+        ret = draw(st.sampled_from(RETS))
+        xmem = _mem(draw)
+        if kind == "frame":
+            xmem[SIGFRAME_ARG] = _frame(ret)
+        elif kind == "exe":
+            xmem[fdpath.EXE_ARG] = Mem(0, draw(st.binary(max_size=48)))
+        elif kind == "fork":  # by the command or a child: the tree takes the new pid
+            who = draw(st.sampled_from(TASKS[1:5]))
+            entry = dataclasses.replace(entry, nr=56 if abi == "x86_64" else 2, who=who)
+            ret = draw(st.sampled_from([3, 11, 12, 13, 2**64 - 11]))
+        elif kind == "launcher":
+            entry = dataclasses.replace(entry, nr=59 if abi == "x86_64" else 11, mem={
+                0: Mem(0x7FFC1000, LAUNCHER.encode() + b"\0")})
+            ret = 0
+        out.append(Syscall(entry, RawExit(ts, 0, abi, Insn.SYSRETQ, 0xFFFFFFFF81000000, ret,
+                                          entry.nr, who, xmem, sp=0x7FFC0000,
+                                          user_pc=PC + 2)))
+    return out
+
+
+def _emit(calls: list[Syscall], compiled: bool, decoder: Decoder, trace_all: bool,
+          cuts: int) -> tuple[list[object], ProcessTree, Decoder, int]:
+    sink = Collect()
+    tree = ProcessTree(trace_all=trace_all)
+    out = Emitter(tree, decoder, [sink], compiled=compiled)
+    assert out.compiled is compiled
+    for i in range(0, len(calls), cuts):
+        out.emit(calls[i : i + cuts])
+    return sink.kept, tree, decoder, out.shown
+
+
+DECODERS = [lambda: Decoder(32), lambda: Decoder(8, decode_fds=True), lambda: Decoder(32, raw=True)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(calls(), st.sampled_from(DECODERS), st.booleans(), st.integers(1, 9))
+def test_the_lane_writes_what_the_python_path_writes(batch, make, trace_all, cuts):
+    got, tree, dec, shown = _emit(batch, True, make(), trace_all, cuts)
+    want, ref_tree, ref_dec, ref_shown = _emit(batch, False, make(), trace_all, cuts)
+    assert got == want
+    assert shown == ref_shown
+    assert (tree.root, tree.started, tree.pids) == (ref_tree.root, ref_tree.started,
+                                                    ref_tree.pids)
+    assert dec._exe == ref_dec._exe
+    assert dec._frames == ref_dec._frames
+
+
+def _ordinary() -> list[Syscall]:
+    who = TASKS[1]
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 257,
+                     (0xFFFFFF9C, 0x7FFC1000, 0x80000, 0, 0, 0), who,
+                     {1: Mem(0x7FFC1000, b"/etc/hostname\0")})
+    exits = [RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 257, who, user_pc=PC + 2)
+             for ret in (3, 2**64 - 2)]
+    brk = RawEntry(3, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 12, (0,) * 6, who)
+    return [Syscall(entry, exits[0]), Syscall(entry, exits[1]), Syscall(brk, None),
+            Syscall(dataclasses.replace(brk, nr=39), exits[0])]
+
+
+def test_the_lane_takes_ordinary_calls_itself():
+    """Not a test that passes because the lane never runs: it decodes these alone."""
+    batch, evs, dec = _ordinary(), [], Decoder(32)
+    assert _decoder.lane(batch, 0, evs, ProcessTree(trace_all=True), dec) == len(batch)
+    ref = Decoder(32)
+    assert evs == [ref(call) for call in batch]
+    opened = ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")
+    assert [ev.args for ev in evs[:2]] == [opened, opened]
+    assert [ev.ret_text for ev in evs] == ["3", "-1 ENOENT (No such file or directory)", "?", "3"]
+
+
+def test_the_lane_leaves_to_python_what_needs_it():
+    """The call after which a note follows, a process the tree does not know yet."""
+    batch = _ordinary()
+    exit_group = Syscall(dataclasses.replace(batch[0].entry, nr=231), None)
+    evs: list[TraceEvent] = []
+    assert _decoder.lane([*batch, exit_group], 0, evs, ProcessTree(trace_all=True),
+                         Decoder(32)) == len(batch)
+    assert _decoder.lane(batch, 0, evs, ProcessTree(), Decoder(32)) == 0
+
+
+def test_a_renderer_that_raises_goes_to_the_python_path(monkeypatch):
+    """The Python path catches a decoder bug and prints raw arguments: so must the lane."""
+    plan = decode.plan_for("x86_64", 257)
+
+    def broken(ctx: object) -> tuple[str, ...]:
+        raise ValueError("a decoder bug")
+
+    monkeypatch.setitem(decode._PLANS, ("x86_64", 257),
+                        dataclasses.replace(plan, render_all=broken))
+    batch = _ordinary()
+    assert _decoder.lane(batch, 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
+    got, *_ = _emit(batch, True, Decoder(32), True, 4)
+    want, *_ = _emit(batch, False, Decoder(32), True, 4)
+    assert got == want
+    assert got[1].args == ("0xffffff9c", "0x7ffc1000", "0x80000", "0")  # type: ignore[attr-defined]
+
+
+def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
+    plan = decode.plan_for("x86_64", 257)
+
+    def interrupted(ctx: object) -> tuple[str, ...]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(decode._PLANS, ("x86_64", 257),
+                        dataclasses.replace(plan, render_all=interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        _decoder.lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32))
+
+
+def test_filters_and_other_types_run_the_python_path():
+    tree, dec = ProcessTree(), Decoder(32)
+    assert Emitter(tree, dec, []).compiled
+    assert not Emitter(tree, dec, [], CallFilter(pids=frozenset({3}))).compiled
+
+    class MyTree(ProcessTree):
+        pass
+
+    assert not Emitter(MyTree(), dec, []).compiled
+
+
+def test_the_lane_refuses_what_is_not_a_batch():
+    with pytest.raises(TypeError):
+        _decoder.lane((), 0, [], ProcessTree(), Decoder(32))
+    dec = Decoder(32)
+    dec._threads = []  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="ProcessTree"):
+        _decoder.lane([], 0, [], ProcessTree(), dec)
