@@ -52,6 +52,9 @@ class Collect(Sink):
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         self.kept.append(("note", tid, text, comm))
 
+    def flush(self) -> None:
+        pass
+
     def close(self, counts: TraceCounts) -> None:
         pass
 
