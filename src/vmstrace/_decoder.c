@@ -7,10 +7,11 @@
  * between them (the process filter's membership test, the plan lookup, a Ctx, the
  * return text, the thread's prepared fields, the executable, the event's nineteen slots)
  * was about a quarter of the consumer's time per call: 1.2 us of 5-6 on the file- and
- * process-bound recordings, twelve Python-level calls for a one-argument brk().  None of
- * it decides anything a renderer decides: the renderers (plan.render_all) and every
- * non-trivial return text stay Python, and this only does what the Python reference
- * does for a call that needs nothing special.
+ * process-bound recordings, twelve Python-level calls for a one-argument brk().  The
+ * renderers stay Python, except the plain numbers (a pointer, a size, an int, an fd
+ * without -y: decode/args.py's PLAIN_KINDS), which are printed here as their Python
+ * renderers print them; every other return text stays Python too.  This does what the
+ * Python reference does for a call that needs nothing special.
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
  * first call that is not ordinary (not yet known to the process tree, a signal
@@ -109,9 +110,9 @@ static PyObject *event(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 /* ---- the lane: Emitter.emit and Decoder.__call__ for ordinary calls ------------------- */
 
 static const char *const plan_fields[] = {
-    "name", "template", "renders", "render_all", "returns_fd", "plain_ret", "socketcall",
+    "name", "template", "renders", "returns_fd", "plain_ret", "socketcall",
 };
-enum { P_NAME, P_TEMPLATE, P_RENDERS, P_RENDER_ALL, P_RETURNS_FD, P_PLAIN_RET, P_SOCKETCALL };
+enum { P_NAME, P_TEMPLATE, P_RENDERS, P_RETURNS_FD, P_PLAIN_RET, P_SOCKETCALL };
 static const char *const ctx_fields[] = {"call", "opts", "args", "ret"};
 static const char *const who_fields[] = {"pid", "ppid"};
 enum { W_PID };
@@ -126,10 +127,12 @@ static struct {
     PyObject *failure;    /* decode._failure_text */
     PyObject *errno_name; /* decode._errno_name */
     PyObject *success;    /* decode._success_text */
+    PyObject *kinds;      /* renderer -> K_*: the plain numbers, printed here */
+    PyObject *ret_hex;    /* args.ret_hex: a return value printed as an address */
     PyObject *failed;     /* errno -> (text, name): at most 4095 entries */
-    PyObject *sigframe_arg, *exe_arg, *exit_group, *question;
+    PyObject *sigframe_arg, *exe_arg, *exit_group, *question, *null, *zero;
     PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
-        *s_exe_of;
+        *s_exe_of, *s_ret;
     long rt_sigreturn;
     int ready;
 } L;
@@ -144,16 +147,16 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *plan_cls, *ctx_cls, *who_cls, *plans, *forks, *failure, *errno_name, *success;
-    PyObject *sigframe_arg, *exe_arg;
+    PyObject *sigframe_arg, *exe_arg, *kinds, *ret_hex;
     long rt_sigreturn;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!l", &plan_cls, &ctx_cls, &who_cls,
+    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!lO!O", &plan_cls, &ctx_cls, &who_cls,
                           &PyDict_Type, &plans, &PyDict_Type, &forks, &failure, &errno_name,
                           &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
-                          &rt_sigreturn))
+                          &rt_sigreturn, &PyDict_Type, &kinds, &ret_hex))
         return NULL;
     if (shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
         || shape_init(&L.ctx, ctx_cls, ctx_fields, NFIELDS(ctx_fields)) < 0
@@ -168,6 +171,8 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     Py_XSETREF(L.failure, Py_NewRef(failure));
     Py_XSETREF(L.errno_name, Py_NewRef(errno_name));
     Py_XSETREF(L.success, Py_NewRef(success));
+    Py_XSETREF(L.kinds, Py_NewRef(kinds));
+    Py_XSETREF(L.ret_hex, Py_NewRef(ret_hex));
     Py_XSETREF(L.sigframe_arg, Py_NewRef(sigframe_arg));
     Py_XSETREF(L.exe_arg, Py_NewRef(exe_arg));
     L.rt_sigreturn = rt_sigreturn;
@@ -178,6 +183,8 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
         return NULL;
     INTERN(exit_group, "exit_group")
     INTERN(question, "?")
+    INTERN(null, "NULL")
+    INTERN(zero, "0")
     INTERN(s_trace_all, "trace_all")
     INTERN(s_pids, "pids")
     INTERN(s_opts, "opts")
@@ -186,6 +193,7 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     INTERN(s_exe, "_exe")
     INTERN(s_thread, "_thread")
     INTERN(s_exe_of, "_exe_of")
+    INTERN(s_ret, "ret")
 #undef INTERN
     L.ready = 1;
     Py_RETURN_NONE;
@@ -248,6 +256,165 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
     return 1;
 }
 
+/* The plain numbers (decode/args.py), printed as their Python renderers print them. */
+enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD };
+
+/* An ASCII str of n bytes. */
+static PyObject *ascii(const char *p, Py_ssize_t n)
+{
+    PyObject *s = PyUnicode_New(n, 127);
+    if (s != NULL)
+        memcpy(PyUnicode_1BYTE_DATA(s), p, (size_t)n);
+    return s;
+}
+
+/* "0x..." (lowercase, no padding), as f"{v:#x}" */
+static PyObject *hex_text(unsigned long long v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char buf[20], *o = buf + sizeof(buf);
+    do {
+        *--o = digits[v & 15];
+        v >>= 4;
+    } while (v);
+    *--o = 'x';
+    *--o = '0';
+    return ascii(o, buf + sizeof(buf) - o);
+}
+
+/* as str(v) for a signed or unsigned value */
+static PyObject *dec_text(unsigned long long v, int negative)
+{
+    char buf[24], *o = buf + sizeof(buf);
+    do {
+        *--o = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (negative)
+        *--o = '-';
+    return ascii(o, buf + sizeof(buf) - o);
+}
+
+static PyObject *signed_text(long long v)
+{
+    return v < 0 ? dec_text(0ull - (unsigned long long)v, 1) : dec_text((unsigned long long)v, 0);
+}
+
+/* The text of argument register v as kind k prints it (fmt.ptr, hexnum, str(s32()), ...);
+ * the registers are unsigned 64-bit (RawEntry). */
+static PyObject *plain_text(int k, unsigned long long v)
+{
+    switch (k) {
+    case K_PTR:
+        return v ? hex_text(v) : Py_NewRef(L.null);
+    case K_HEX:
+        return v ? hex_text(v) : Py_NewRef(L.zero);
+    case K_ULONG:
+        return dec_text(v, 0);
+    case K_INT:
+    case K_FD: /* _fd without -y: the register's low 32 bits as a C int */
+        return signed_text((long long)(int32_t)(uint32_t)v);
+    case K_UINT:
+        return dec_text((uint32_t)v, 0);
+    case K_LONG:
+        return signed_text((long long)v);
+    }
+    PyErr_SetString(PyExc_SystemError, "plain_text: not a plain kind");
+    return NULL;
+}
+
+/* Which plain kind a renderer is (K_PYTHON: none; it runs as Python). */
+static int kind_of(const Lane *ln, PyObject *render)
+{
+    PyObject *k = PyDict_GetItemWithError(L.kinds, render);
+    if (k == NULL)
+        return PyErr_Occurred() ? -1 : K_PYTHON;
+    long kind = PyLong_AsLong(k);
+    if (kind == -1 && PyErr_Occurred())
+        return -1;
+    if (kind < K_PTR || kind > K_FD) {
+        PyErr_SetString(PyExc_ValueError, "configure_lane: a renderer's kind out of range");
+        return -1;
+    }
+    return kind == K_FD && ln->decode_fds ? K_PYTHON : (int)kind; /* -y: a path follows */
+}
+
+/* Ctx(call, opts), its four slots set as Ctx.__init__ sets them. */
+static PyObject *new_ctx(const Lane *ln, PyObject *call, PyObject *entry, PyObject *ret)
+{
+    PyObject *c = shape_new(&L.ctx);
+    if (c == NULL)
+        return NULL;
+    slot_put(c, &L.ctx, 0, Py_NewRef(call));
+    slot_put(c, &L.ctx, 1, Py_NewRef(ln->opts));
+    slot_put(c, &L.ctx, 2, Py_NewRef(slot(entry, &L.entry, E_ARGS)));
+    slot_put(c, &L.ctx, 3, Py_NewRef(ret));
+    return c;
+}
+
+/* The call's argument texts: what plan.render_all(Ctx(call, opts)) gives, without the
+ * Nones, each renderer run in order; a plain number is printed here, without a Ctx. */
+static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *ret,
+                     PyObject *plan, PyObject **ctx, PyObject **args)
+{
+    PyObject *renders = slot(plan, &L.plan, P_RENDERS);
+    PyObject *regs = slot(entry, &L.entry, E_ARGS);
+    if (renders == NULL || !PyTuple_CheckExact(renders) || regs == NULL
+        || !PyTuple_CheckExact(regs) || PyTuple_GET_SIZE(regs) != 6
+        || PyTuple_GET_SIZE(renders) > 6)
+        return DEFER;
+    Py_ssize_t n = PyTuple_GET_SIZE(renders), shown = 0;
+    PyObject *texts[6] = {NULL};
+    int st = DONE;
+    for (Py_ssize_t i = 0; i < n && st == DONE; i++) {
+        PyObject *render = PyTuple_GET_ITEM(renders, i);
+        int k = kind_of(ln, render);
+        if (k < 0) {
+            st = FAIL;
+        } else if (k != K_PYTHON) {
+            unsigned long long v = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
+            if (v == (unsigned long long)-1 && PyErr_Occurred())
+                st = deferred(NULL); /* not a register's value: the Python path says */
+            else
+                st = (texts[i] = plain_text(k, v)) == NULL ? FAIL : DONE;
+        } else {
+            if (*ctx == NULL && (*ctx = new_ctx(ln, call, entry, ret)) == NULL) {
+                st = FAIL;
+                break;
+            }
+            PyObject *index = PyLong_FromSsize_t(i);
+            PyObject *cargs[2] = {*ctx, index};
+            texts[i] = index == NULL ? NULL : PyObject_Vectorcall(render, cargs, 2, NULL);
+            Py_XDECREF(index);
+            st = deferred(texts[i]);
+            if (st == DONE && texts[i] != Py_None && !PyUnicode_Check(texts[i]))
+                st = DEFER; /* not text: the Python path's business */
+        }
+        if (st == DONE && texts[i] != Py_None)
+            shown++; /* None: an argument another one prints, or one not shown */
+    }
+    if (st == DONE && (*args = PyTuple_New(shown)) == NULL)
+        st = FAIL;
+    for (Py_ssize_t i = 0, j = 0; i < n; i++) {
+        if (st == DONE && texts[i] != Py_None)
+            PyTuple_SET_ITEM(*args, j++, Py_NewRef(texts[i]));
+        Py_XDECREF(texts[i]);
+    }
+    return st;
+}
+
+/* A successful return printed as an address (args.ret_hex: f"{ret & MASK64:#x}"). */
+static int hex_ret(PyObject *plan, PyObject *ret)
+{
+    PyObject *tpl = slot(plan, &L.plan, P_TEMPLATE);
+    PyObject *render = tpl == NULL ? NULL : PyObject_GetAttr(tpl, L.s_ret);
+    if (render == NULL)
+        return -1;
+    int yes = render == L.ret_hex && PyLong_CheckExact(ret);
+    Py_DECREF(render);
+    return yes;
+}
+
 /* The return text and errno name of a call that did not succeed plainly (new refs). */
 static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *plan,
                      PyObject *ctx, PyObject **text, PyObject **error)
@@ -289,59 +456,20 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
         *text = PyObject_Str(ret); /* what _success_text() gives such a call */
         return *text == NULL ? FAIL : DONE;
     }
+    int hex = slot(plan, &L.plan, P_RETURNS_FD) == Py_True && ln->decode_fds
+              ? 0 : hex_ret(plan, ret);
+    if (hex < 0)
+        return FAIL;
+    if (hex) {
+        unsigned long long v = PyLong_AsUnsignedLongLongMask(ret);
+        if (v == (unsigned long long)-1 && PyErr_Occurred())
+            return FAIL;
+        *text = hex_text(v);
+        return *text == NULL ? FAIL : DONE;
+    }
     PyObject *cargs[5] = {call, ret, plan, ln->opts, ctx == NULL ? Py_None : ctx};
     *text = PyObject_Vectorcall(L.success, cargs, 5, NULL);
     return deferred(*text);
-}
-
-/* The call's argument texts: plan.render_all(Ctx(call, opts)) without the Nones. */
-static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *ret,
-                     PyObject *plan, PyObject **ctx, PyObject **args)
-{
-    PyObject *renders = slot(plan, &L.plan, P_RENDERS);
-    if (renders == NULL || !PyTuple_CheckExact(renders))
-        return DEFER;
-    if (PyTuple_GET_SIZE(renders) == 0) {
-        *args = PyTuple_New(0); /* getpid(): no Ctx unless the return text needs one */
-        return *args == NULL ? FAIL : DONE;
-    }
-    PyObject *c = shape_new(&L.ctx);
-    if (c == NULL)
-        return FAIL;
-    slot_put(c, &L.ctx, 0, Py_NewRef(call));
-    slot_put(c, &L.ctx, 1, Py_NewRef(ln->opts));
-    slot_put(c, &L.ctx, 2, Py_NewRef(slot(entry, &L.entry, E_ARGS)));
-    slot_put(c, &L.ctx, 3, Py_NewRef(ret));
-    PyObject *texts = PyObject_CallOneArg(slot(plan, &L.plan, P_RENDER_ALL), c);
-    int st = deferred(texts);
-    if (st == DONE && !PyTuple_CheckExact(texts)) {
-        Py_DECREF(texts);
-        st = DEFER;
-    }
-    if (st != DONE) {
-        Py_DECREF(c);
-        return st;
-    }
-    Py_ssize_t n = PyTuple_GET_SIZE(texts), shown = 0;
-    for (Py_ssize_t i = 0; i < n; i++)
-        shown += PyTuple_GET_ITEM(texts, i) != Py_None;
-    if (shown < n) { /* None: an argument another one prints, or one not shown */
-        PyObject *kept = PyTuple_New(shown);
-        if (kept == NULL) {
-            Py_DECREF(texts);
-            Py_DECREF(c);
-            return FAIL;
-        }
-        for (Py_ssize_t i = 0, j = 0; i < n; i++) {
-            PyObject *t = PyTuple_GET_ITEM(texts, i);
-            if (t != Py_None)
-                PyTuple_SET_ITEM(kept, j++, Py_NewRef(t));
-        }
-        Py_SETREF(texts, kept);
-    }
-    *ctx = c;
-    *args = texts;
-    return DONE;
 }
 
 /* The thread's prepared fields (Decoder._thread's cache) and the executable (borrowed

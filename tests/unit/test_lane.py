@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmstrace import _decoder, decode
-from vmstrace.decode import fdpath
+from vmstrace.decode import args, fdpath
 from vmstrace.session import Decoder, Emitter
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
@@ -205,15 +205,23 @@ def test_the_lane_leaves_to_python_what_needs_it():
     assert _decoder.lane(batch, 0, evs, ProcessTree(), Decoder(32)) == 0
 
 
+def _with_renderer(monkeypatch: pytest.MonkeyPatch, index: int, render: object) -> None:
+    """openat's plan with its renderer ``index`` replaced (the Python path's render_all
+    too: it calls the same renderers)."""
+    plan = decode.plan_for("x86_64", 257)
+    renders = list(plan.renders)
+    renders[index] = render  # type: ignore[call-overload]
+    monkeypatch.setitem(decode._PLANS, ("x86_64", 257), dataclasses.replace(
+        plan, renders=tuple(renders), render_all=decode._render_all(tuple(renders))))
+
+
 def test_a_renderer_that_raises_goes_to_the_python_path(monkeypatch):
     """The Python path catches a decoder bug and prints raw arguments: so must the lane."""
-    plan = decode.plan_for("x86_64", 257)
 
-    def broken(ctx: object) -> tuple[str, ...]:
+    def broken(ctx: object, i: int) -> str:
         raise ValueError("a decoder bug")
 
-    monkeypatch.setitem(decode._PLANS, ("x86_64", 257),
-                        dataclasses.replace(plan, render_all=broken))
+    _with_renderer(monkeypatch, 1, broken)
     batch = _ordinary()
     assert _decoder.lane(batch, 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
     got, *_ = _emit(batch, True, Decoder(32), True, 4)
@@ -222,16 +230,50 @@ def test_a_renderer_that_raises_goes_to_the_python_path(monkeypatch):
     assert got[1].args == ("0xffffff9c", "0x7ffc1000", "0x80000", "0")  # type: ignore[attr-defined]
 
 
-def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
-    plan = decode.plan_for("x86_64", 257)
+def test_a_renderer_that_returns_no_text_goes_to_the_python_path(monkeypatch):
+    _with_renderer(monkeypatch, 2, lambda c, i: 42)
+    assert _decoder.lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
 
-    def interrupted(ctx: object) -> tuple[str, ...]:
+
+def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
+    def interrupted(ctx: object, i: int) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(decode._PLANS, ("x86_64", 257),
-                        dataclasses.replace(plan, render_all=interrupted))
+    _with_renderer(monkeypatch, 1, interrupted)
     with pytest.raises(KeyboardInterrupt):
         _decoder.lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.sampled_from(sorted(args.PLAIN_KINDS.items(),
+                                                        key=lambda kv: kv[1])),
+       st.booleans())
+def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, decode_fds):
+    """Each register value through each plain kind: the lane's text is the renderer's."""
+    render, _ = kind
+    plan = decode.plan_for("x86_64", 3)  # close(fd): one argument, a plain return
+    who = TASKS[1]
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (value,) * 6, who)
+    call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who, user_pc=PC + 2))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(decode._PLANS, ("x86_64", 3), dataclasses.replace(
+            plan, renders=(render,), render_all=decode._render_all((render,))))
+        evs: list[TraceEvent] = []
+        dec = Decoder(32, decode_fds=decode_fds)
+        assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), dec) == 1
+        assert evs == [Decoder(32, decode_fds=decode_fds)(call)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-(2**63), 2**64 - 1))
+def test_an_address_returned_prints_as_ret_hex_prints_it(ret):
+    who = TASKS[1]
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 12, (0,) * 6, who)  # brk
+    call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret & (2**64 - 1), 12, who,
+                                  user_pc=PC + 2))
+    evs: list[TraceEvent] = []
+    assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+    assert evs == [Decoder(32)(call)]
 
 
 def test_filters_and_other_types_run_the_python_path():

@@ -53,6 +53,15 @@ HEX = Arg(lambda c, i: hexnum(c.args[i]))  # undecoded: strace's %#lx
 PTR = Arg(lambda c, i: ptr(c.args[i]))  # an address strace does not follow
 
 
+# The renderers the compiled lane (_decoder.c) prints itself, by its K_* codes: each one's
+# text depends on the register alone (FD's only without -y), and tests/unit/test_lane.py
+# holds the two to the same text.
+PLAIN_KINDS: dict[Callable[[Ctx, int], str | None], int] = {
+    PTR.render: 1, HEX.render: 2, ULONG.render: 3, INT.render: 4, UINT.render: 5,
+    LONG.render: 6,
+}
+
+
 def _fd(c: Ctx, i: int) -> str:
     v = c.args[i]
     text = str(v if v < 0x80000000 else s32(v))  # (a small fd, the common case, as it is)
@@ -60,6 +69,7 @@ def _fd(c: Ctx, i: int) -> str:
 
 
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
+PLAIN_KINDS[_fd] = 7
 SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone, futex)
 
 
