@@ -110,6 +110,63 @@ static uint64_t thread_key(uint64_t task, uint64_t cr3, uint64_t user_sp)
     return task ? task : ((cr3 & ~0xfffull) ^ (user_sp * 0x9e3779b97f4a7c15ull)) | 1;
 }
 
+static size_t pending_size(void)
+{
+    return sizeof(Pending) + g.task_bytes;
+}
+
+/* Takes the pending entry of `key` out of the slots or the table into v->taken (under
+ * pending_lock); false when the thread has none. */
+static bool take_pending(Vcpu *v, uint64_t key)
+{
+    if (v->slot_used && v->slot_key == key) { /* the common case: entered here */
+        memcpy(v->taken, v->slot, pending_size());
+        v->slot_used = false;
+        g.n_pending--;
+        return true;
+    }
+    Pending *p = g_hash_table_size(g.pending) ? g_hash_table_lookup(g.pending,
+                                                                    (gpointer)(uintptr_t)key)
+                                              : NULL;
+    if (p) {
+        memcpy(v->taken, p, pending_size());
+        g_hash_table_remove(g.pending, (gpointer)(uintptr_t)key); /* frees p */
+        g.n_pending--;
+        return true;
+    }
+    for (unsigned int i = 0; i < g.n_vcpus; i++) { /* it entered on another vCPU */
+        Vcpu *u = &g.vcpus[i];
+        if (u != v && u->slot_used && u->slot_key == key) {
+            memcpy(v->taken, u->slot, pending_size());
+            u->slot_used = false;
+            g.n_pending--;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Keeps `p` (with its task block) as `key`'s pending entry, in this vCPU's slot; a thread
+ * that re-enters without an exit (a lost exit) has its old entry replaced. */
+static void put_pending(Vcpu *v, uint64_t key, const Pending *p, const uint8_t *task_bytes)
+{
+    g_mutex_lock(&g.pending_lock);
+    if (take_pending(v, key)) {
+        /* dropped: replaced by this entry */
+    }
+    if (v->slot_used) { /* the slot's thread is still in its call: to the table with it */
+        Pending *old = g_malloc(pending_size());
+        memcpy(old, v->slot, pending_size());
+        g_hash_table_insert(g.pending, (gpointer)(uintptr_t)v->slot_key, old);
+    }
+    g.n_pending++;
+    *v->slot = *p;
+    memcpy(v->slot->task_bytes, task_bytes, g.task_bytes);
+    v->slot_key = key;
+    v->slot_used = true;
+    g_mutex_unlock(&g.pending_lock);
+}
+
 /* ---- callbacks ------------------------------------------------------------------------- */
 
 /* A trapped instruction's callback data: its address << 8, its kind (VMST_INSN_*) and
@@ -262,14 +319,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         }
         return; /* never returns, so nothing to pair */
     }
-    uint64_t key = thread_key(p.task, p.cr3, p.sp);
-    Pending *copy = g_malloc(sizeof(Pending) + g.task_bytes);
-    *copy = p;
-    memcpy(copy->task_bytes, task_copy, g.task_bytes);
-    g_mutex_lock(&g.pending_lock);
-    /* A thread that re-enters without an exit (exit_group, a lost exit) replaces its entry. */
-    g_hash_table_insert(g.pending, (gpointer)(uintptr_t)key, copy);
-    g_mutex_unlock(&g.pending_lock);
+    put_pending(v, thread_key(p.task, p.cr3, p.sp), &p, task_copy);
 }
 
 static void on_exit_insn(unsigned int vcpu_index, void *udata)
@@ -278,32 +328,52 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     uintptr_t packed = (uintptr_t)udata;
     uint8_t insn = (uint8_t)(packed & PACK_KIND);
     uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
-    uint64_t rsp = reg(v, R_RSP), user_sp = rsp, user_pc = 0;
+    uint64_t user_sp = 0, user_pc = 0;
+    bool sp_read = insn != VMST_INSN_SYSRETQ; /* sysretq: read only if needed, below */
     v->cr3_read = false; /* an exit needs CR3 only to walk page tables or key a taskless thread */
     if (insn == VMST_INSN_IRETQ) {
         /* iretq frame: rip, cs, rflags, rsp, ss.  Only a return to CPL 3 ends a syscall. */
         uint64_t frame[4];
-        if (!guest_read(v, rsp, frame, sizeof(frame)) || (frame[1] & 3) != 3) {
+        if (!guest_read(v, reg(v, R_RSP), frame, sizeof(frame)) || (frame[1] & 3) != 3) {
             return;
         }
         user_pc = frame[0];
         user_sp = frame[3];
-    } else if (insn == VMST_INSN_SYSRETQ || insn == VMST_INSN_SYSRETL) {
-        user_pc = reg(v, R_RCX); /* sysret jumps to rcx */
+    } else {
+        if (insn == VMST_INSN_SYSRETQ || insn == VMST_INSN_SYSRETL) {
+            user_pc = reg(v, R_RCX); /* sysret jumps to rcx */
+        }
+        if (sp_read) {
+            user_sp = reg(v, R_RSP);
+        }
     }
-    if (g_hash_table_size(g.pending) == 0) {
+    if (__atomic_load_n(&g.n_pending, __ATOMIC_RELAXED) == 0) {
         return;
     }
     uint64_t task = current_task(v);
+    if (!task && !sp_read) {
+        user_sp = reg(v, R_RSP); /* a thread without a task is keyed by its stack */
+        sp_read = true;
+    }
     uint64_t key = thread_key(task, task ? 0 : vcpu_cr3(v), user_sp);
     g_mutex_lock(&g.pending_lock);
-    Pending *p = g_hash_table_lookup(g.pending, (gpointer)(uintptr_t)key);
-    if (p) {
-        g_hash_table_steal(g.pending, (gpointer)(uintptr_t)key);
-    }
+    bool found = take_pending(v, key);
     g_mutex_unlock(&g.pending_lock);
-    if (!p) {
+    if (!found) {
         return; /* an interrupt or exception return, or a new thread's first return */
+    }
+    Pending *p = v->taken;
+    if (!sp_read) {
+        /* sysretq restores the stack pointer the syscall saved: a thread that returns right
+         * after its syscall instruction has the entry's; one that resumes elsewhere (a
+         * signal handler, a restart, a new program) has its stack read */
+        user_sp = p->insn == VMST_INSN_SYSCALL && user_pc == p->pc + 2 ? p->sp : reg(v, R_RSP);
+    }
+    if (!v->cr3_read && !(p->nr < MAX_NR && g.resumes_elsewhere[p->abi][p->nr])) {
+        /* the entry's CR3 is this thread's address space, which only an exec replaces
+         * (resumes_elsewhere): page walks for the exit's captures use it, unread */
+        v->cr3 = p->cr3;
+        v->cr3_read = true;
     }
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
     /* The exit's task block is the entry's (the same thread; what changed in between,
@@ -324,7 +394,6 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
          * new thread's first return.  Not this entry's exit. */
         g_byte_array_set_size(v->out, start);
         v->orphan_exits++;
-        g_free(p);
         return;
     }
     int64_t ret = (int64_t)reg(v, R_RAX);
@@ -374,7 +443,6 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     x->task_ok = task_ok;
     x->nblobs = nblobs;
     finish_record(v, start, VMST_REC_EXIT);
-    g_free(p);
 }
 
 /* Classifies an instruction by its bytes (after any legacy prefixes). */
@@ -486,7 +554,7 @@ static void write_stats(void)
     }
     g_mutex_lock(&g.out_lock);
     rec.s.dropped = g.dropped;
-    rec.s.pending = g_hash_table_size(g.pending);
+    rec.s.pending = g.n_pending; /* (QEMU has stopped every vCPU by now) */
     rec.h.ts = now_ns() - g.start_ns;
     out_write((const uint8_t *)&rec, sizeof(rec));
     g_mutex_unlock(&g.out_lock);
@@ -567,6 +635,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         g.vcpus[i].scratch = g_byte_array_sized_new(PAGE);
         g.vcpus[i].tcache = g_new0(TaskCacheEntry, TASK_CACHE);
         g.vcpus[i].index = i;
+        g.vcpus[i].slot = g_malloc0(sizeof(Pending) + g.task_bytes);
+        g.vcpus[i].taken = g_malloc0(sizeof(Pending) + g.task_bytes);
     }
     g.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_mutex_init(&g.out_lock);

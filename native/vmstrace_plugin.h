@@ -112,6 +112,13 @@ typedef struct {
     uint64_t kgs;   /* the kernel's per-CPU base for this vCPU; 0 until read */
     const uint8_t *task_slot; /* host address of this vCPU's current-task pointer */
     uint64_t entries, exits, records, bytes, orphan_exits; /* summed into STATS at exit */
+    /* The last entry this vCPU made that is still waiting for its exit (most calls return
+     * on the vCPU they entered on, before the next entry), kept here instead of a malloc
+     * and a hash insert per call; under g.pending_lock, as the table is.  `taken` holds
+     * the entry an exit found, while the exit record is built. */
+    Pending *slot, *taken;
+    uint64_t slot_key;
+    bool slot_used;
     int8_t levels;  /* paging levels (CR4.LA57 ? 5 : 4); 0 until read */
 } Vcpu;
 
@@ -139,8 +146,9 @@ struct plugin_state {
     Vcpu *vcpus;
     unsigned int n_vcpus;
     GMutex out_lock; /* serialises output (vmstrace_out.c) and `dropped` */
-    GMutex pending_lock;
-    GHashTable *pending; /* key -> Pending*, one per guest thread in a syscall */
+    GMutex pending_lock; /* the table and every vCPU's slot */
+    GHashTable *pending; /* key -> Pending*: entries pushed out of a vCPU's slot */
+    uint64_t n_pending;  /* guest threads in a syscall: the table's and the slots' */
     const uint8_t *ram;  /* guest RAM, mapped read-only from ram=PATH; NULL without it */
     uint64_t ram_size, ram_low;
     bool kpti;           /* the user CR3 does not map the kernel: walk its kernel twin */
