@@ -5,7 +5,7 @@
  * getppid() } (3*N calls), then one write(1, "vmstrace-bench ...") and exit_group(0).
  * The loop's own time (CLOCK_MONOTONIC, guest clock) is printed on stdout as
  *   vmstrace-bench elapsed_ns=<ns> calls=<3*N>
- * Default N: 35000 (105,000 calls).
+ * Default N: 100000 (300,000 calls).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -24,7 +24,7 @@ static unsigned long long now_ns(void)
 
 int main(int argc, char **argv)
 {
-    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 35000;
+    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
     int fds[2];
     char c = 'x';
     if (n < 0 || pipe2(fds, O_CLOEXEC) != 0)

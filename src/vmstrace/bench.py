@@ -71,7 +71,7 @@ WORKLOADS = {
     w.name: w
     for w in (
         Workload("boot", ("/bin/true",)),
-        Workload("syscalls", ("/vmstrace/bin/bench-syscalls", "{n}"), 35000),
+        Workload("syscalls", ("/vmstrace/bin/bench-syscalls", "{n}"), 100000),
         Workload("files", ("/vmstrace/bin/bench-files", "{n}"), 3000),
         Workload("procs", ("/vmstrace/bin/bench-procs", "{n}"), 300),
         Workload("tar", ("/vmstrace/bin/bench-time", "tar", "czf", "/tmp/bench.tgz",
