@@ -122,7 +122,8 @@ static bool take_pending(Vcpu *v, uint64_t key)
     if (v->slot_used && v->slot_key == key) { /* the common case: entered here */
         memcpy(v->taken, v->slot, pending_size());
         v->slot_used = false;
-        g.n_pending--;
+        g.slots_used--;
+        __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
         return true;
     }
     Pending *p = g_hash_table_size(g.pending) ? g_hash_table_lookup(g.pending,
@@ -131,15 +132,19 @@ static bool take_pending(Vcpu *v, uint64_t key)
     if (p) {
         memcpy(v->taken, p, pending_size());
         g_hash_table_remove(g.pending, (gpointer)(uintptr_t)key); /* frees p */
-        g.n_pending--;
+        __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
         return true;
+    }
+    if (g.slots_used <= (v->slot_used ? 1u : 0u)) {
+        return false; /* no other vCPU's slot holds an entry */
     }
     for (unsigned int i = 0; i < g.n_vcpus; i++) { /* it entered on another vCPU */
         Vcpu *u = &g.vcpus[i];
         if (u != v && u->slot_used && u->slot_key == key) {
             memcpy(v->taken, u->slot, pending_size());
             u->slot_used = false;
-            g.n_pending--;
+            g.slots_used--;
+            __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
             return true;
         }
     }
@@ -158,8 +163,10 @@ static void put_pending(Vcpu *v, uint64_t key, const Pending *p, const uint8_t *
         Pending *old = g_malloc(pending_size());
         memcpy(old, v->slot, pending_size());
         g_hash_table_insert(g.pending, (gpointer)(uintptr_t)v->slot_key, old);
+    } else {
+        g.slots_used++;
     }
-    g.n_pending++;
+    __atomic_add_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
     *v->slot = *p;
     memcpy(v->slot->task_bytes, task_bytes, g.task_bytes);
     v->slot_key = key;
@@ -369,12 +376,6 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
          * signal handler, a restart, a new program) has its stack read */
         user_sp = p->insn == VMST_INSN_SYSCALL && user_pc == p->pc + 2 ? p->sp : reg(v, R_RSP);
     }
-    if (!v->cr3_read && !(p->nr < MAX_NR && g.resumes_elsewhere[p->abi][p->nr])) {
-        /* the entry's CR3 is this thread's address space, which only an exec replaces
-         * (resumes_elsewhere): page walks for the exit's captures use it, unread */
-        v->cr3 = p->cr3;
-        v->cr3_read = true;
-    }
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
     /* The exit's task block is the entry's (the same thread; what changed in between,
      * such as comm after execve, Python takes from the next entry): reading only the tid
@@ -395,6 +396,13 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         g_byte_array_set_size(v->out, start);
         v->orphan_exits++;
         return;
+    }
+    if (!v->cr3_read && p->nr < MAX_NR && !g.resumes_elsewhere[p->abi][p->nr]) {
+        /* the entry's CR3 is this thread's address space, which only an exec replaces
+         * (resumes_elsewhere; a number out of the tables has its CR3 read): page walks
+         * for the exit's captures use it, unread */
+        v->cr3 = p->cr3;
+        v->cr3_read = true;
     }
     int64_t ret = (int64_t)reg(v, R_RAX);
     if (p->abi == ABI_32) {

@@ -148,7 +148,9 @@ struct plugin_state {
     GMutex out_lock; /* serialises output (vmstrace_out.c) and `dropped` */
     GMutex pending_lock; /* the table and every vCPU's slot */
     GHashTable *pending; /* key -> Pending*: entries pushed out of a vCPU's slot */
-    uint64_t n_pending;  /* guest threads in a syscall: the table's and the slots' */
+    uint64_t n_pending;  /* guest threads in a syscall: the table's and the slots' (also
+                          * read without the lock, atomically, to skip the lookup) */
+    unsigned int slots_used; /* vCPU slots that hold an entry */
     const uint8_t *ram;  /* guest RAM, mapped read-only from ram=PATH; NULL without it */
     uint64_t ram_size, ram_low;
     bool kpti;           /* the user CR3 does not map the kernel: walk its kernel twin */

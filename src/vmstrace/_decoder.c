@@ -178,6 +178,7 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     L.rt_sigreturn = rt_sigreturn;
     if (L.failed == NULL && (L.failed = PyDict_New()) == NULL)
         return NULL;
+    PyDict_Clear(L.failed); /* the texts of the functions given before */
 #define INTERN(field, text) \
     if (L.field == NULL && (L.field = PyUnicode_InternFromString(text)) == NULL) \
         return NULL;
@@ -368,7 +369,7 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
     int st = DONE;
     for (Py_ssize_t i = 0; i < n && st == DONE; i++) {
         PyObject *render = PyTuple_GET_ITEM(renders, i);
-        int k = kind_of(ln, render);
+        int k = PyLong_CheckExact(PyTuple_GET_ITEM(regs, i)) ? kind_of(ln, render) : K_PYTHON;
         if (k < 0) {
             st = FAIL;
         } else if (k != K_PYTHON) {
@@ -407,9 +408,11 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
 static int hex_ret(PyObject *plan, PyObject *ret)
 {
     PyObject *tpl = slot(plan, &L.plan, P_TEMPLATE);
-    PyObject *render = tpl == NULL ? NULL : PyObject_GetAttr(tpl, L.s_ret);
+    if (tpl == NULL)
+        return 0; /* (_success_text's business) */
+    PyObject *render = PyObject_GetAttr(tpl, L.s_ret);
     if (render == NULL)
-        return -1;
+        return deferred(NULL) == DEFER ? 0 : -1;
     int yes = render == L.ret_hex && PyLong_CheckExact(ret);
     Py_DECREF(render);
     return yes;
@@ -483,7 +486,7 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
     PyObject *known = PyDict_GetItemWithError(ln->threads, key);
     Py_DECREF(key);
     if (known != NULL && PyTuple_CheckExact(known) && PyTuple_GET_SIZE(known) == 2
-        && PyTuple_GET_ITEM(known, 0) == who) {
+        && PyTuple_GET_ITEM(known, 0) == who && is_thread(PyTuple_GET_ITEM(known, 1))) {
         Py_INCREF(known);
     } else if (PyErr_Occurred()) {
         return FAIL;
@@ -505,12 +508,13 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
         *exe = Py_NewRef(Py_None); /* no executable known (yet, or ever) */
         return DONE;
     }
-    PyObject *e = PyDict_GetItemWithError(ln->exes, pid);
+    PyObject *e = Py_XNewRef(PyDict_GetItemWithError(ln->exes, pid));
     int truth = e == NULL ? 0 : PyObject_IsTrue(e);
     if (truth > 0) {
-        *exe = Py_NewRef(e); /* the process's */
+        *exe = e; /* the process's */
         return DONE;
     }
+    Py_XDECREF(e);
     if (PyErr_Occurred())
         return FAIL;
     PyObject *cargs[3] = {ln->decoder, who, Py_None}; /* else its parent's, if known */
@@ -519,7 +523,10 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
     return *exe == NULL ? FAIL : DONE;
 }
 
-/* One call: its event appended to evs (DONE), or DEFER to the Python path, or FAIL. */
+static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject *evs);
+
+/* One call (held by the caller): its event appended to evs (DONE), or DEFER to the Python
+ * path, or FAIL. */
 static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
 {
     if (!Py_IS_TYPE(call, S.call.cls))
@@ -527,7 +534,8 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     PyObject *ret = slot(call, &S.call, 2);
     if (entry == NULL || exit == NULL || ret == NULL || !Py_IS_TYPE(entry, L.entry.cls)
-        || (exit != Py_None && !Py_IS_TYPE(exit, L.exit.cls)))
+        || (exit != Py_None && !Py_IS_TYPE(exit, L.exit.cls))
+        || (ret != Py_None && !PyLong_CheckExact(ret)))
         return DEFER;
     PyObject *who = slot(entry, &L.entry, E_WHO), *nr = slot(entry, &L.entry, E_NR);
     PyObject *abi = slot(entry, &L.entry, E_ABI);
@@ -546,6 +554,19 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     Py_DECREF(key);
     if (plan == NULL)
         return PyErr_Occurred() ? FAIL : DEFER;
+    /* held: the renderers run Python code, which may drop plans (plan_for's bound) */
+    Py_INCREF(plan);
+    int st = lane_planned(ln, call, plan, evs);
+    Py_DECREF(plan);
+    return st;
+}
+
+/* lane_one() once the call's plan is found (both held by the caller). */
+static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject *evs)
+{
+    PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
+    PyObject *ret = slot(call, &S.call, 2), *who = slot(entry, &L.entry, E_WHO);
+    PyObject *nr = slot(entry, &L.entry, E_NR);
     if (!Py_IS_TYPE(plan, L.plan.cls))
         return DEFER;
     PyObject *name = slot(plan, &L.plan, P_NAME);
@@ -607,19 +628,20 @@ static PyObject *lane(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     Py_ssize_t i = PyLong_AsSsize_t(argv[1]);
     if (i == -1 && PyErr_Occurred())
         return NULL;
+    if (i < 0) {
+        PyErr_SetString(PyExc_ValueError, "lane: a negative start");
+        return NULL;
+    }
     Lane ln = {.decoder = argv[4]};
-    PyObject *trace_all = PyObject_GetAttr(argv[3], L.s_trace_all);
-    PyObject *decode_fds = NULL;
-    ln.trace_all = trace_all == NULL ? -1 : PyObject_IsTrue(trace_all);
-    ln.pids = PyObject_GetAttr(argv[3], L.s_pids);
-    ln.opts = PyObject_GetAttr(argv[4], L.s_opts);
-    ln.threads = PyObject_GetAttr(argv[4], L.s_threads);
-    ln.exes = PyObject_GetAttr(argv[4], L.s_exe);
-    if (ln.opts != NULL && (decode_fds = PyObject_GetAttr(ln.opts, L.s_decode_fds)) != NULL)
-        ln.decode_fds = PyObject_IsTrue(decode_fds);
-    PyObject *result = NULL;
-    if (ln.trace_all < 0 || ln.pids == NULL || ln.opts == NULL || ln.threads == NULL
-        || ln.exes == NULL || decode_fds == NULL || ln.decode_fds < 0)
+    PyObject *trace_all = NULL, *decode_fds = NULL, *result = NULL;
+    if ((trace_all = PyObject_GetAttr(argv[3], L.s_trace_all)) == NULL
+        || (ln.trace_all = PyObject_IsTrue(trace_all)) < 0
+        || (ln.pids = PyObject_GetAttr(argv[3], L.s_pids)) == NULL
+        || (ln.opts = PyObject_GetAttr(argv[4], L.s_opts)) == NULL
+        || (ln.threads = PyObject_GetAttr(argv[4], L.s_threads)) == NULL
+        || (ln.exes = PyObject_GetAttr(argv[4], L.s_exe)) == NULL
+        || (decode_fds = PyObject_GetAttr(ln.opts, L.s_decode_fds)) == NULL
+        || (ln.decode_fds = PyObject_IsTrue(decode_fds)) < 0)
         goto out;
     if (!PyAnySet_Check(ln.pids) || !PyDict_CheckExact(ln.threads)
         || !PyDict_CheckExact(ln.exes)) {
@@ -627,7 +649,9 @@ static PyObject *lane(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         goto out;
     }
     for (; i < PyList_GET_SIZE(calls); i++) {
-        int st = lane_one(&ln, PyList_GET_ITEM(calls, i), evs);
+        PyObject *call = Py_NewRef(PyList_GET_ITEM(calls, i)); /* Python code may run */
+        int st = lane_one(&ln, call, evs);
+        Py_DECREF(call);
         if (st == FAIL)
             goto out;
         if (st == DEFER)

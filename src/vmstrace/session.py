@@ -166,10 +166,17 @@ def _console(fd: int, status: GuestStatus, log: Path) -> None:
 
 
 _decoder.configure(TraceEvent, Syscall, RawEntry, RawExit)
-_decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS, FORKS,
-                        decode._failure_text, decode._errno_name, decode._success_text,
-                        SIGFRAME_ARG, fdpath.EXE_ARG, RT_SIGRETURN, decode.args.PLAIN_KINDS,
-                        decode.args.ret_hex)
+
+
+def _configure_lane() -> None:
+    """What the emitter's compiled lane (_decoder.c) needs of the Python side, once."""
+    _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS, FORKS,
+                            decode._failure_text, decode._errno_name, decode._success_text,
+                            SIGFRAME_ARG, fdpath.EXE_ARG, RT_SIGRETURN,
+                            decode.args.PLAIN_KINDS, decode.args.ret_hex)
+
+
+_configure_lane()
 _event = _decoder.event
 
 

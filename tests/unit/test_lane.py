@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vmstrace import _decoder, decode
+from vmstrace import _decoder, decode, session
 from vmstrace.decode import args, fdpath
 from vmstrace.session import Decoder, Emitter
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
-from vmstrace.trace.attribution import LAUNCHER, ProcessTree
+from vmstrace.trace.attribution import FORKS, LAUNCHER, ProcessTree
 from vmstrace.trace.events import (
     FRAME_RAX,
     FRAME_RIP,
@@ -294,3 +294,62 @@ def test_the_lane_refuses_what_is_not_a_batch():
     dec._threads = []  # type: ignore[assignment]
     with pytest.raises(TypeError, match="ProcessTree"):
         _decoder.lane([], 0, [], ProcessTree(), dec)
+
+
+def test_a_negative_start_is_refused():
+    with pytest.raises(ValueError, match="negative"):
+        _decoder.lane(_ordinary(), -1, [], ProcessTree(trace_all=True), Decoder(32))
+
+
+def test_values_of_other_types_go_to_the_python_path():
+    """A register that is a bool prints as the Python renderer prints it (not as 1), and a
+    return value that is not an int is left to the Python path."""
+    who = TASKS[1]
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (0,) * 6, who)
+    object.__setattr__(entry, "args", (True, 0, 0, 0, 0, 0))  # past __post_init__
+    call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who, user_pc=PC + 2))
+    evs: list[TraceEvent] = []
+    assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+    assert evs == [Decoder(32)(call)]
+    odd = Syscall(entry, call.exit)
+    object.__setattr__(odd, "ret", 0.5)
+    assert _decoder.lane([odd], 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
+
+
+def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
+    """After the arguments were rendered: the Python path prints the decoder error."""
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("a return renderer bug")
+
+    monkeypatch.setattr(decode, "_success_text", broken)
+    _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS,
+                            FORKS, decode._failure_text, decode._errno_name, broken,
+                            SIGFRAME_ARG, fdpath.EXE_ARG, 15, args.PLAIN_KINDS, args.ret_hex)
+    try:
+        batch = [c for c in _ordinary() if c.entry.nr == 257]  # openat: -y or not, Python
+        dec = Decoder(32, decode_fds=True)
+        assert _decoder.lane(batch, 0, [], ProcessTree(trace_all=True), dec) == 0
+        got, *_ = _emit(batch, True, Decoder(32, decode_fds=True), True, 4)
+        want, *_ = _emit(batch, False, Decoder(32, decode_fds=True), True, 4)
+        assert got == want
+        assert "decoder error: RuntimeError" in got[1].ret_text  # type: ignore[attr-defined]
+    finally:
+        session._configure_lane()
+
+
+def test_a_renderer_that_drops_every_plan_does_not_pull_the_plan_away(monkeypatch):
+    """Python code run from the lane may drop the plans (plan_for's bound): the lane holds
+    the plan it is using."""
+    plan = decode.plan_for("x86_64", 257)
+    kept = plan.renders
+
+    def dropping(c: object, i: int) -> str:
+        decode._PLANS.clear()
+        return kept[1](c, i)  # type: ignore[arg-type]
+
+    _with_renderer(monkeypatch, 1, dropping)
+    batch = _ordinary()[:2]
+    evs: list[TraceEvent] = []
+    assert _decoder.lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+    assert evs[0].args == ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")
