@@ -9,9 +9,10 @@
  * was about a quarter of the consumer's time per call: 1.2 us of 5-6 on the file- and
  * process-bound recordings, twelve Python-level calls for a one-argument brk().  The
  * renderers stay Python, except the plain numbers (a pointer, a size, an int, an fd
- * without -y: decode/args.py's PLAIN_KINDS), which are printed here as their Python
- * renderers print them; every other return text stays Python too.  This does what the
- * Python reference does for a call that needs nothing special.
+ * without -y: decode/args.py's PLAIN_KINDS) and a returned address (args.ret_hex), which
+ * are printed here as their Python renderers print them; every other return text goes
+ * through decode._success_text.  This does what the Python reference does for a call
+ * that needs nothing special.
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
  * first call that is not ordinary (not yet known to the process tree, a signal
