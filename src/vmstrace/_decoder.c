@@ -111,9 +111,11 @@ static PyObject *event(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 /* ---- the lane: Emitter.emit and Decoder.__call__ for ordinary calls ------------------- */
 
 static const char *const plan_fields[] = {
-    "name", "template", "renders", "returns_fd", "plain_ret", "socketcall",
+    "name", "template", "renders", "returns_fd", "plain_ret", "socketcall", "plain", "ret_hex",
 };
-enum { P_NAME, P_TEMPLATE, P_RENDERS, P_RETURNS_FD, P_PLAIN_RET, P_SOCKETCALL };
+enum {
+    P_NAME, P_TEMPLATE, P_RENDERS, P_RETURNS_FD, P_PLAIN_RET, P_SOCKETCALL, P_PLAIN, P_RET_HEX
+};
 static const char *const ctx_fields[] = {"call", "opts", "args", "ret"};
 static const char *const who_fields[] = {"pid", "ppid"};
 enum { W_PID };
@@ -128,12 +130,10 @@ static struct {
     PyObject *failure;    /* decode._failure_text */
     PyObject *errno_name; /* decode._errno_name */
     PyObject *success;    /* decode._success_text */
-    PyObject *kinds;      /* renderer -> K_*: the plain numbers, printed here */
-    PyObject *ret_hex;    /* args.ret_hex: a return value printed as an address */
     PyObject *failed;     /* errno -> (text, name): at most 4095 entries */
     PyObject *sigframe_arg, *exe_arg, *exit_group, *question, *null, *zero;
     PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
-        *s_exe_of, *s_ret;
+        *s_exe_of;
     long rt_sigreturn;
     int ready;
 } L;
@@ -148,16 +148,16 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *plan_cls, *ctx_cls, *who_cls, *plans, *forks, *failure, *errno_name, *success;
-    PyObject *sigframe_arg, *exe_arg, *kinds, *ret_hex;
+    PyObject *sigframe_arg, *exe_arg;
     long rt_sigreturn;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!lO!O", &plan_cls, &ctx_cls, &who_cls,
+    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!l", &plan_cls, &ctx_cls, &who_cls,
                           &PyDict_Type, &plans, &PyDict_Type, &forks, &failure, &errno_name,
                           &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
-                          &rt_sigreturn, &PyDict_Type, &kinds, &ret_hex))
+                          &rt_sigreturn))
         return NULL;
     if (shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
         || shape_init(&L.ctx, ctx_cls, ctx_fields, NFIELDS(ctx_fields)) < 0
@@ -172,8 +172,6 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     Py_XSETREF(L.failure, Py_NewRef(failure));
     Py_XSETREF(L.errno_name, Py_NewRef(errno_name));
     Py_XSETREF(L.success, Py_NewRef(success));
-    Py_XSETREF(L.kinds, Py_NewRef(kinds));
-    Py_XSETREF(L.ret_hex, Py_NewRef(ret_hex));
     Py_XSETREF(L.sigframe_arg, Py_NewRef(sigframe_arg));
     Py_XSETREF(L.exe_arg, Py_NewRef(exe_arg));
     L.rt_sigreturn = rt_sigreturn;
@@ -195,7 +193,6 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     INTERN(s_exe, "_exe")
     INTERN(s_thread, "_thread")
     INTERN(s_exe_of, "_exe_of")
-    INTERN(s_ret, "ret")
 #undef INTERN
     L.ready = 1;
     Py_RETURN_NONE;
@@ -325,17 +322,15 @@ static PyObject *plain_text(int k, unsigned long long v)
     return NULL;
 }
 
-/* Which plain kind a renderer is (K_PYTHON: none; it runs as Python). */
-static int kind_of(const Lane *ln, PyObject *render)
+/* The plain kind of a plan's renderer (plan.plain[i]: args.PLAIN_KINDS), K_PYTHON for
+ * one that runs as Python; -1 for a code out of range (with an exception). */
+static int kind_of(const Lane *ln, PyObject *plain, Py_ssize_t i)
 {
-    PyObject *k = PyDict_GetItemWithError(L.kinds, render);
-    if (k == NULL)
-        return PyErr_Occurred() ? -1 : K_PYTHON;
-    long kind = PyLong_AsLong(k);
+    long kind = PyLong_AsLong(PyTuple_GET_ITEM(plain, i));
     if (kind == -1 && PyErr_Occurred())
         return -1;
-    if (kind < K_PTR || kind > K_FD) {
-        PyErr_SetString(PyExc_ValueError, "configure_lane: a renderer's kind out of range");
+    if (kind < K_PYTHON || kind > K_FD) {
+        PyErr_SetString(PyExc_ValueError, "CallPlan.plain: a kind out of range");
         return -1;
     }
     return kind == K_FD && ln->decode_fds ? K_PYTHON : (int)kind; /* -y: a path follows */
@@ -359,18 +354,19 @@ static PyObject *new_ctx(const Lane *ln, PyObject *call, PyObject *entry, PyObje
 static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *ret,
                      PyObject *plan, PyObject **ctx, PyObject **args)
 {
-    PyObject *renders = slot(plan, &L.plan, P_RENDERS);
+    PyObject *renders = slot(plan, &L.plan, P_RENDERS), *plain = slot(plan, &L.plan, P_PLAIN);
     PyObject *regs = slot(entry, &L.entry, E_ARGS);
     if (renders == NULL || !PyTuple_CheckExact(renders) || regs == NULL
         || !PyTuple_CheckExact(regs) || PyTuple_GET_SIZE(regs) != 6
-        || PyTuple_GET_SIZE(renders) > 6)
+        || PyTuple_GET_SIZE(renders) > 6 || plain == NULL || !PyTuple_CheckExact(plain)
+        || PyTuple_GET_SIZE(plain) != PyTuple_GET_SIZE(renders))
         return DEFER;
     Py_ssize_t n = PyTuple_GET_SIZE(renders), shown = 0;
     PyObject *texts[6] = {NULL};
     int st = DONE;
     for (Py_ssize_t i = 0; i < n && st == DONE; i++) {
         PyObject *render = PyTuple_GET_ITEM(renders, i);
-        int k = PyLong_CheckExact(PyTuple_GET_ITEM(regs, i)) ? kind_of(ln, render) : K_PYTHON;
+        int k = PyLong_CheckExact(PyTuple_GET_ITEM(regs, i)) ? kind_of(ln, plain, i) : K_PYTHON;
         if (k < 0) {
             st = FAIL;
         } else if (k != K_PYTHON) {
@@ -403,20 +399,6 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
         Py_XDECREF(texts[i]);
     }
     return st;
-}
-
-/* A successful return printed as an address (args.ret_hex: f"{ret & MASK64:#x}"). */
-static int hex_ret(PyObject *plan, PyObject *ret)
-{
-    PyObject *tpl = slot(plan, &L.plan, P_TEMPLATE);
-    if (tpl == NULL)
-        return 0; /* (_success_text's business) */
-    PyObject *render = PyObject_GetAttr(tpl, L.s_ret);
-    if (render == NULL)
-        return deferred(NULL) == DEFER ? 0 : -1;
-    int yes = render == L.ret_hex && PyLong_CheckExact(ret);
-    Py_DECREF(render);
-    return yes;
 }
 
 /* The return text and errno name of a call that did not succeed plainly (new refs). */
@@ -460,11 +442,9 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
         *text = PyObject_Str(ret); /* what _success_text() gives such a call */
         return *text == NULL ? FAIL : DONE;
     }
-    int hex = slot(plan, &L.plan, P_RETURNS_FD) == Py_True && ln->decode_fds
-              ? 0 : hex_ret(plan, ret);
-    if (hex < 0)
-        return FAIL;
-    if (hex) {
+    /* an address (plan.ret_hex: args.ret_hex's f"{ret & MASK64:#x}"), unless -y annotates */
+    if (slot(plan, &L.plan, P_RET_HEX) == Py_True
+        && !(slot(plan, &L.plan, P_RETURNS_FD) == Py_True && ln->decode_fds)) {
         unsigned long long v = PyLong_AsUnsignedLongLongMask(ret);
         if (v == (unsigned long long)-1 && PyErr_Occurred())
             return FAIL;

@@ -172,8 +172,7 @@ def _configure_lane() -> None:
     """What the emitter's compiled lane (_decoder.c) needs of the Python side, once."""
     _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS, FORKS,
                             decode._failure_text, decode._errno_name, decode._success_text,
-                            SIGFRAME_ARG, fdpath.EXE_ARG, RT_SIGRETURN,
-                            decode.args.PLAIN_KINDS, decode.args.ret_hex)
+                            SIGFRAME_ARG, fdpath.EXE_ARG, RT_SIGRETURN)
 
 
 _configure_lane()

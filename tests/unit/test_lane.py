@@ -193,6 +193,10 @@ def test_the_lane_takes_ordinary_calls_itself():
     opened = ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")
     assert [ev.args for ev in evs[:2]] == [opened, opened]
     assert [ev.ret_text for ev in evs] == ["3", "-1 ENOENT (No such file or directory)", "?", "3"]
+    # brk(PTR) = address: what the plan tells the lane to print itself
+    brk = decode.plan_for("x86_64", 12)
+    assert brk.plain == (args.PLAIN_KINDS[args.PTR.render],) and brk.ret_hex
+    assert decode.plan_for("x86_64", 257).plain[0] == 0  # openat's dirfd: Python
 
 
 def test_the_lane_leaves_to_python_what_needs_it():
@@ -325,7 +329,7 @@ def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
     monkeypatch.setattr(decode, "_success_text", broken)
     _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS,
                             FORKS, decode._failure_text, decode._errno_name, broken,
-                            SIGFRAME_ARG, fdpath.EXE_ARG, 15, args.PLAIN_KINDS, args.ret_hex)
+                            SIGFRAME_ARG, fdpath.EXE_ARG, 15)
     try:
         batch = [c for c in _ordinary() if c.entry.nr == 257]  # openat: -y or not, Python
         dec = Decoder(32, decode_fds=True)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
 from . import compat32, compat_i386, fdpath, files, io, memory, net, process, signal, time  # noqa: F401
+from .args import PLAIN_KINDS, ret_hex
 from .fmt import MASK64, Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Render, Template
 from .syscalls_i386 import NAMES as _I386_NAMES
@@ -157,6 +158,16 @@ class CallPlan:
     returns_fd: bool  # -y shows what the returned fd refers to (fdpath.RETURNS_FD)
     plain_ret: bool  # a success prints as the number (unless -y annotates a returned fd)
     socketcall: bool  # i386 socketcall: named after the call it multiplexes
+    # For the emitter's compiled lane (_decoder.c), derived from the two above: each
+    # renderer's code in args.PLAIN_KINDS (0: it runs as Python), and whether a success
+    # prints as an address (args.ret_hex).  Worked out here, once per plan, not per call.
+    plain: tuple[int, ...] = field(init=False)
+    ret_hex: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", tuple([PLAIN_KINDS.get(r, 0) for r in self.renders]))
+        tpl = self.template
+        object.__setattr__(self, "ret_hex", tpl is not None and tpl.ret is ret_hex)
 
 
 # (abi, nr) -> plan.  The number comes from the guest, so the table is bounded.
