@@ -61,6 +61,9 @@ static bool (*call_set(const char *line))[MAX_NR]
     if (strncmp(line, "resumes_elsewhere ", 18) == 0) {
         return g.resumes_elsewhere;
     }
+    if (strncmp(line, "sigreturn ", 10) == 0) {
+        return g.sigreturn;
+    }
     return NULL;
 }
 

@@ -151,11 +151,37 @@ static bool take_pending(Vcpu *v, uint64_t key)
     return false;
 }
 
-/* Keeps `p` (with its task block) as `key`'s pending entry, in this vCPU's slot; a thread
- * that re-enters without an exit (a lost exit) has its old entry replaced. */
-static void put_pending(Vcpu *v, uint64_t key, const Pending *p, const uint8_t *task_bytes)
+/* The record counter of the thread on `task` whose tid is `ident` (under pending_lock). */
+static ThreadSeq *thread_seq(uint64_t task, uint64_t ident)
+{
+    ThreadSeq *t = g_hash_table_lookup(g.threads, (gpointer)(uintptr_t)task);
+    if (!t) {
+        t = g_new0(ThreadSeq, 1);
+        t->ident = ident;
+        g_hash_table_insert(g.threads, (gpointer)(uintptr_t)task, t);
+    } else if (t->ident != ident) {
+        t->ident = ident; /* a new thread on a reused task_struct */
+        t->next = 0;
+    }
+    return t;
+}
+
+/* The entry's seq: the next record number of its thread (0 without a task).  A guest thread
+ * runs on one vCPU at a time and the guest's own scheduler orders its moves, so its counter
+ * needs the lock only to be found, not to be advanced. */
+static uint32_t next_seq(ThreadSeq *t)
+{
+    return t ? ++t->next : 0;
+}
+
+/* Keeps `p` (with its task block) as `key`'s pending entry, in this vCPU's slot, and
+ * returns the entry's seq; a thread that re-enters without an exit (a lost exit) has its old
+ * entry replaced. */
+static uint32_t put_pending(Vcpu *v, uint64_t key, Pending *p, const uint8_t *task_bytes)
 {
     g_mutex_lock(&g.pending_lock);
+    p->thr = p->task ? thread_seq(p->task, p->ident) : NULL;
+    uint32_t seq = next_seq(p->thr);
     if (take_pending(v, key)) {
         /* dropped: replaced by this entry */
     }
@@ -172,20 +198,38 @@ static void put_pending(Vcpu *v, uint64_t key, const Pending *p, const uint8_t *
     v->slot_key = key;
     v->slot_used = true;
     g_mutex_unlock(&g.pending_lock);
+    return seq;
+}
+
+/* The seq of an entry that keeps no pending state (a call that does not return): the
+ * thread's last record, so its count starts again (the reader forgets it there too). */
+static uint32_t last_seq(uint64_t task, uint64_t ident)
+{
+    if (!task) {
+        return 0;
+    }
+    g_mutex_lock(&g.pending_lock);
+    ThreadSeq *t = thread_seq(task, ident);
+    uint32_t seq = next_seq(t);
+    t->next = 0;
+    g_mutex_unlock(&g.pending_lock);
+    return seq;
 }
 
 /* ---- callbacks ------------------------------------------------------------------------- */
 
-/* A trapped instruction's callback data: its address << 8, its kind (VMST_INSN_*) and
- * what translation found out about its mode. */
+/* A trapped instruction's callback data: its kind (VMST_INSN_*), what translation found out
+ * about its mode, and an address: an exit's own (kernel text, mapped once) << 8; an entry's
+ * page offset << 8 (entry_pc()). */
 #define PACK_KIND 0x0f
 #define PACK_COMPAT 0x10     /* runs with a 32-bit code segment: the i386 ABI */
 #define PACK_CS_UNKNOWN 0x20 /* the mode could not be read at translation: read CS */
+#define PACK_FAR 0x40        /* 4 KiB or more past its block's first instruction */
 
 /* QEMU's names for the registers of enum reg (gdb's x86-64 feature descriptions). */
 static const char *const reg_names[R_COUNT] = {
     "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-    "r8", "r9", "r10", "cs", "cr3", "k_gs_base", "cr4",
+    "r8", "r9", "r10", "cs", "cr3", "k_gs_base", "cr4", "rip",
 };
 
 static void lookup_registers(void)
@@ -237,12 +281,63 @@ static void vcpu_idle(qemu_plugin_id_t id, unsigned int vcpu_index)
     flush_vcpu(vcpu(vcpu_index));
 }
 
+/*
+ * The address the running process executes the entry instruction at.  Not the address seen
+ * at translation: QEMU's x86 blocks are position-independent and found by physical page, so
+ * a library page mapped elsewhere in another process runs the same block.  RIP read in the
+ * callback is stale too: TCG updates it lazily, so it holds the address of an instruction
+ * at or before this one in the same block (its first, or the last one that synced it).
+ * Both addresses share the page offset (same physical page), so the instruction is at the
+ * first address at or after RIP with that offset -- exact while the instruction is less than
+ * 4 KiB past the block's start (x86 blocks end at a page boundary; PACK_FAR otherwise).
+ */
+static uint64_t entry_pc(Vcpu *v, uintptr_t packed, bool *sure)
+{
+    uint64_t off = (packed >> 8) & (PAGE - 1);
+    uint64_t rip = reg(v, R_RIP);
+    *sure = !(packed & PACK_FAR) && g.regs[R_RIP];
+    return rip + ((off - rip) & (PAGE - 1));
+}
+
+/* Where a call made here resumes when it returns plainly, and with which stack (0: not
+ * checked).  rt_sigreturn resumes the context saved in the frame it unwinds: the handler's
+ * `ret` popped pretcode, so that frame starts 8 bytes below the stack pointer. */
+static void expect_resume(Vcpu *v, Pending *p)
+{
+    if (p->abi != ABI_64 || p->insn != VMST_INSN_SYSCALL || p->nr >= MAX_NR) {
+        return; /* i386 returns and frames are not checked */
+    }
+    if (g.sigreturn[ABI_64][p->nr]) {
+        uint64_t saved[2]; /* sp, ip */
+        if (guest_read(v, p->sp - 8 + VMST_FRAME_RSP, saved, sizeof(saved))) {
+            p->resume_sp = saved[0];
+            p->resume_pc = saved[1];
+        }
+    } else if (!g.resumes_elsewhere[ABI_64][p->nr]) {
+        p->resume_pc = p->pc + 2;
+        p->resume_sp = p->sp;
+    }
+}
+
+/* Whether the x86_64 signal frame at `sp` saved the context of call `p`: the kernel builds
+ * one when it delivers a signal at the call's return (arch/x86/kernel/signal_64.c), with
+ * the ip the call would have resumed at (or its own, when it is restarted) and its stack. */
+static bool frame_saved(Vcpu *v, const Pending *p, uint64_t sp)
+{
+    uint64_t saved[2]; /* sp, ip */
+    if (!guest_read(v, sp + VMST_FRAME_RSP, saved, sizeof(saved)) || saved[0] != p->resume_sp) {
+        return false;
+    }
+    return saved[1] == p->resume_pc || (saved[1] == p->pc && !g.sigreturn[ABI_64][p->nr]);
+}
+
 static void on_entry(unsigned int vcpu_index, void *udata)
 {
     Vcpu *v = vcpu(vcpu_index);
     uintptr_t packed = (uintptr_t)udata;
     uint8_t insn = (uint8_t)(packed & PACK_KIND);
-    uint64_t pc = (uint64_t)((int64_t)packed >> 8); /* canonical: sign-extend */
+    bool pc_sure;
+    uint64_t pc = entry_pc(v, packed, &pc_sure);
     uint8_t abi = packed & PACK_COMPAT ? ABI_32 : ABI_64;
     if (insn == VMST_INSN_SYSCALL && (packed & PACK_CS_UNKNOWN)) {
         abi = (reg(v, R_CS) & 0xfffc) != 0x30 ? ABI_32 : ABI_64;
@@ -304,6 +399,12 @@ static void on_entry(unsigned int vcpu_index, void *udata)
             }
         }
     }
+    expect_resume(v, &p); /* (with an unsure pc, a wrong guess shows as VMST_EXIT_ELSEWHERE) */
+    if (abi == ABI_64 && p.nr < MAX_NR && g.sigreturn[ABI_64][p.nr]) {
+        /* the signal mask it restores (strace prints it), as the argument's blob */
+        put_blob(v, 0, VMST_INDEX_TOP, 0, p.sp - 8 + VMST_FRAME_SIGMASK, 8, 8, false, &budget);
+        nblobs++;
+    }
     struct vmst_entry *e = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
     e->cr3 = p.cr3;
     e->task = p.task;
@@ -314,19 +415,20 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     e->abi = abi;
     e->insn = insn;
     e->task_ok = task_ok;
+    e->flags = pc_sure ? 0 : VMST_ENTRY_PC_UNSURE;
     e->nblobs = nblobs;
-    uint8_t task_copy[MAX_TASK_FIELDS * 64];
-    memcpy(task_copy, v->out->data + task_off, g.task_bytes); /* before a flush reuses it */
-    finish_record(v, start, VMST_REC_ENTRY);
-
     if (p.nr < MAX_NR && g.noreturn[abi][p.nr]) {
+        e->seq = last_seq(p.task, p.ident);
+        finish_record(v, start, VMST_REC_ENTRY);
         if (g.task_refresh[abi][p.nr]) {
             /* a process exit reparents its children: their parent pid changes */
             __atomic_add_fetch(&g.task_epoch, 1, __ATOMIC_RELEASE);
         }
         return; /* never returns, so nothing to pair */
     }
-    put_pending(v, thread_key(p.task, p.cr3, p.sp), &p, task_copy);
+    /* (the task block is still in the buffer: finish_record() may flush it) */
+    e->seq = put_pending(v, thread_key(p.task, p.cr3, p.sp), &p, v->out->data + task_off);
+    finish_record(v, start, VMST_REC_ENTRY);
 }
 
 static void on_exit_insn(unsigned int vcpu_index, void *udata)
@@ -371,10 +473,10 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     }
     Pending *p = v->taken;
     if (!sp_read) {
-        /* sysretq restores the stack pointer the syscall saved: a thread that returns right
-         * after its syscall instruction has the entry's; one that resumes elsewhere (a
-         * signal handler, a restart, a new program) has its stack read */
-        user_sp = p->insn == VMST_INSN_SYSCALL && user_pc == p->pc + 2 ? p->sp : reg(v, R_RSP);
+        /* sysretq restores the stack pointer the syscall saved: a thread that resumes where
+         * its call expected to has the expected stack; one that resumes elsewhere (a signal
+         * handler, a restart, a new program) has its stack read */
+        user_sp = p->resume_pc && user_pc == p->resume_pc ? p->resume_sp : reg(v, R_RSP);
     }
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
     /* The exit's task block is the entry's (the same thread; what changed in between,
@@ -426,16 +528,22 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         }
     }
     uint64_t handler_sig = 0; /* rdi: the handler's first argument, the signal number */
-    /* Returning somewhere else than after the syscall instruction (calls that do so by
-     * design aside): a signal handler was entered, and the call's own result is in the signal
-     * frame the kernel pushed (arch/x86/kernel/signal_64.c); or the call is being restarted
-     * (the kernel rewound rip onto the instruction).  Hand the frame to Python. */
-    if (p->abi == ABI_64 && p->insn == VMST_INSN_SYSCALL && user_pc != p->pc + 2 &&
-        user_pc != p->pc && p->nr < MAX_NR && !g.resumes_elsewhere[ABI_64][p->nr]) {
-        put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp,
-                 VMST_SIGFRAME_BYTES, VMST_SIGFRAME_BYTES, false, &budget);
-        nblobs++;
-        handler_sig = reg(v, R_RDI);
+    uint8_t flags = 0;
+    /* Resuming somewhere else than expected: a signal handler was entered, and the call's
+     * own result is in the signal frame the kernel pushed, which saved the call's context;
+     * or the call is being restarted (the kernel rewound rip onto the instruction).  Hand a
+     * frame to Python only when it is one; anything else is flagged: the register then
+     * holds no result of this call. */
+    if (p->resume_pc && user_pc != p->resume_pc &&
+        !(user_pc == p->pc && !g.sigreturn[ABI_64][p->nr])) {
+        if (frame_saved(v, p, user_sp)) {
+            put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp,
+                     VMST_SIGFRAME_BYTES, VMST_SIGFRAME_BYTES, false, &budget);
+            nblobs++;
+            handler_sig = reg(v, R_RDI);
+        } else {
+            flags |= VMST_EXIT_ELSEWHERE;
+        }
     }
     struct vmst_exit *x = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
     x->cr3 = v->cr3_read ? v->cr3 : p->cr3; /* unread: the entry's, the same thread's */
@@ -449,6 +557,8 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     x->abi = p->abi;
     x->insn = insn;
     x->task_ok = task_ok;
+    x->flags = flags;
+    x->seq = next_seq(p->thr);
     x->nblobs = nblobs;
     finish_record(v, start, VMST_REC_EXIT);
 }
@@ -534,7 +644,16 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (!kind) {
             continue;
         }
-        uintptr_t packed = ((uintptr_t)qemu_plugin_insn_vaddr(insn) << 8) | (uintptr_t)kind;
+        uint64_t vaddr = qemu_plugin_insn_vaddr(insn);
+        uintptr_t packed = (uintptr_t)kind;
+        if (is_exit) {
+            packed |= (uintptr_t)vaddr << 8;
+        } else {
+            packed |= (uintptr_t)(vaddr & (PAGE - 1)) << 8;
+            if (vaddr - qemu_plugin_tb_vaddr(tb) >= PAGE) {
+                packed |= PACK_FAR;
+            }
+        }
         if (kind == VMST_INSN_SYSENTER || kind == VMST_INSN_INT80) {
             packed |= PACK_COMPAT;
         } else if (kind == VMST_INSN_SYSCALL) {
@@ -647,6 +766,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         g.vcpus[i].taken = g_malloc0(sizeof(Pending) + g.task_bytes);
     }
     g.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    g.threads = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_mutex_init(&g.out_lock);
     g_mutex_init(&g.pending_lock);
     g_mutex_init(&g.regs_lock);

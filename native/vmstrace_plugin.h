@@ -67,6 +67,14 @@ typedef struct {
     int32_t ptr_off; /* -1: field of the current task; else deref this pointer first */
 } TaskField;
 
+/* A guest thread's record counter (vmst_entry.seq), by task_struct; `ident` (the tid)
+ * tells a reused task_struct apart, which starts again at 1.  Kept for the whole run: the
+ * guest's task_structs come from a slab, so their addresses are a bounded set. */
+typedef struct {
+    uint64_t ident;
+    uint32_t next;
+} ThreadSeq;
+
 typedef struct {
     uint64_t task;
     uint64_t cr3;
@@ -74,7 +82,10 @@ typedef struct {
     uint64_t nr;
     uint64_t args[6];
     uint64_t ident;     /* the first task field (the tid): tells a reused task_struct apart */
-    uint64_t pc;        /* the entry instruction's address */
+    uint64_t pc;        /* the entry instruction's address (the running process's) */
+    uint64_t resume_pc; /* where a plain return resumes; 0: not checked (an exec, i386) */
+    uint64_t resume_sp; /* and with which stack pointer */
+    ThreadSeq *thr;     /* the thread's record counter; NULL without a task */
     uint8_t insn;
     uint8_t abi;
     uint8_t retry_mask; /* args whose entry read faulted and should be re-read at exit */
@@ -85,7 +96,7 @@ typedef struct {
 /* Register handles, looked up by name once (the same on every vCPU). */
 enum reg {
     R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP,
-    R_R8, R_R9, R_R10, R_CS, R_CR3, R_KGSBASE, R_CR4, R_COUNT
+    R_R8, R_R9, R_R10, R_CS, R_CR3, R_KGSBASE, R_CR4, R_RIP, R_COUNT
 };
 
 /* A vCPU's cache of task blocks, by task_struct address: reading the task fields is a
@@ -136,7 +147,9 @@ struct plugin_state {
     bool task_refresh[2][MAX_NR]; /* calls after which cached task blocks are stale */
     bool noreturn[2][MAX_NR];     /* calls that never return (exit, exit_group) */
     bool resumes_elsewhere[2][MAX_NR]; /* calls that return to another place by design
-                                        * (execve, rt_sigreturn): no signal frame check */
+                                        * (execve, rt_sigreturn): not to after the call */
+    bool sigreturn[2][MAX_NR];    /* calls that resume the context saved in the signal frame
+                                   * at the stack pointer (x86_64 rt_sigreturn) */
     uint8_t argmask[2][MAX_NR];   /* the argument registers a call uses (spec `nargs`) */
     uint64_t task_epoch;          /* bumped (atomically) after such a call */
     CallSpec spec[2][MAX_NR];
@@ -148,6 +161,7 @@ struct plugin_state {
     GMutex out_lock; /* serialises output (vmstrace_out.c) and `dropped` */
     GMutex pending_lock; /* the table and every vCPU's slot */
     GHashTable *pending; /* key -> Pending*: entries pushed out of a vCPU's slot */
+    GHashTable *threads; /* task -> ThreadSeq* (under pending_lock) */
     uint64_t n_pending;  /* guest threads in a syscall: the table's and the slots' (also
                           * read without the lock, atomically, to skip the lookup) */
     unsigned int slots_used; /* vCPU slots that hold an entry */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The vmstrace record stream, version 1: what the capture plugin writes and
+ * The vmstrace record stream, version 2: what the capture plugin writes and
  * src/vmstrace/capture/records.py reads.  docs/event-format.md describes it in prose.
  *
  * Little-endian.  A stream is one vmst_stream_hdr, then records.  Every record starts with
@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define VMST_MAGIC "VMSTRACE"
-#define VMST_VERSION 1
+#define VMST_VERSION 2
 
 enum { VMST_REC_ENTRY = 1, VMST_REC_EXIT = 2, VMST_REC_STATS = 3 };
 
@@ -52,6 +52,19 @@ enum {
 /* Blob argument number of the process's executable after a successful execve. */
 #define VMST_ARG_EXE 8
 #define VMST_SIGFRAME_BYTES 440
+/* Where the saved registers sit in it (pretcode 8, uc_flags 8, uc_link 8, uc_stack 24, then
+ * struct sigcontext: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, ...), and the saved mask. */
+#define VMST_FRAME_RSP (48 + 15 * 8)
+#define VMST_FRAME_RIP (48 + 16 * 8)
+#define VMST_FRAME_SIGMASK (48 + 256)
+
+/* Entry flags. */
+#define VMST_ENTRY_PC_UNSURE 0x01 /* pc could not be worked out exactly (see the plugin's
+                                   * entry_pc()): compare it by page offset only */
+/* Exit flags. */
+#define VMST_EXIT_ELSEWHERE 0x01 /* the thread resumed neither after the call, nor at it (a
+                                  * restart), nor in a signal frame that saved the call's
+                                  * context: the return register is not the call's result */
 
 struct vmst_stream_hdr {
     char magic[8];
@@ -66,15 +79,24 @@ struct vmst_rec_hdr {
     uint64_t ts; /* ns since the plugin started (host CLOCK_MONOTONIC) */
 };
 
+/*
+ * `seq` numbers the records of one guest thread (task_struct and tid) 1, 2, 3, ... in the
+ * order the thread made them; 0 when the thread is not known (no task).  Records are
+ * batched per vCPU, so a thread that moved to another vCPU can have a later record reach
+ * the reader before an earlier one: the reader puts each thread's records back in `seq`
+ * order, and an exit is the record right after its entry.
+ */
 struct vmst_entry {
     uint64_t cr3, task, pc, sp, nr;
     uint64_t args[6];
+    uint32_t seq;
     uint8_t abi; /* 0 x86_64, 1 i386 */
     uint8_t insn;
     uint8_t task_ok;
-    uint8_t pad;
+    uint8_t flags; /* VMST_ENTRY_* */
     uint16_t nblobs;
-    uint16_t pad2;
+    uint16_t pad;
+    uint32_t pad2;
 };
 
 struct vmst_exit {
@@ -82,12 +104,14 @@ struct vmst_exit {
     uint64_t user_pc; /* where the thread resumes in user mode */
     uint64_t rdi;     /* when a signal frame follows: rdi, the handler's first argument (the
                        * signal number); 0 otherwise */
+    uint32_t seq;
     uint8_t abi;
     uint8_t insn;
     uint8_t task_ok;
-    uint8_t pad;
+    uint8_t flags; /* VMST_EXIT_* */
     uint16_t nblobs;
-    uint16_t pad2;
+    uint16_t pad;
+    uint32_t pad2;
 };
 
 struct vmst_stats {
@@ -135,8 +159,8 @@ struct vmst_ring_hdr {
                           * back by the reader), CLOCK_MONOTONIC ns; written by the plugin */
 };
 
-_Static_assert(sizeof(struct vmst_entry) == 96, "entry layout");
-_Static_assert(sizeof(struct vmst_exit) == 72, "exit layout");
+_Static_assert(sizeof(struct vmst_entry) == 104, "entry layout");
+_Static_assert(sizeof(struct vmst_exit) == 80, "exit layout");
 _Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
 _Static_assert(offsetof(struct vmst_ring_hdr, head) == 64, "ring head");
 _Static_assert(offsetof(struct vmst_ring_hdr, tail) == 128, "ring tail");

@@ -560,6 +560,8 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
     if (PyLong_AsLongAndOverflow(nr, &overflow) == L.rt_sigreturn && !overflow)
         return DEFER; /* the signal mask saved in its frame */
     if (exit != Py_None) {
+        if (ret == Py_None)
+            return DEFER; /* returned, but its result is unknown: decode_call() says so */
         PyObject *xmem = slot(exit, &L.exit, 0);
         if (xmem == NULL || !PyDict_CheckExact(xmem))
             return DEFER;

@@ -478,6 +478,10 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             paired=pairer.counts.paired,
             unfinished=pairer.counts.unfinished,
             no_return=pairer.counts.no_return,
+            orphan_exits=pairer.counts.orphan_exits + (0 if stats is None else stats.orphan_exits),
+            held=pairer.counts.held,
+            gaps=pairer.counts.gaps,
+            stale=pairer.counts.stale,
             shown=out.shown,
             guest_stalled_s=None if ring is None else ring.stalled_s,
         )

@@ -59,13 +59,13 @@ def _task(tid: int) -> bytes:
 
 
 def _stream(calls: int) -> bytes:
-    out = [struct.pack("<8sII", b"VMSTRACE", 1, TASK_BYTES.size)]
+    out = [struct.pack("<8sII", b"VMSTRACE", 2, TASK_BYTES.size)]
     for i in range(calls):
         tid = 80 + i % 3
         out.append(_record(1, ENTRY.pack(0x1000, TASK + tid, 0x401000, 0x7FFC0000, 39,
-                                         *(0,) * 6, 0, 1, 1, 0) + _task(tid), 2 * i))
+                                         *(0,) * 6, 0, 0, 1, 1, 0, 0) + _task(tid), 2 * i))
         out.append(_record(2, EXIT.pack(0x1000, TASK + tid, 0xFFFFFFFF81000000, tid, 39,
-                                        0x7FFC0000, 0x401002, 0, 0, 4, 1, 0) + _task(tid),
+                                        0x7FFC0000, 0x401002, 0, 0, 0, 4, 1, 0, 0) + _task(tid),
                            2 * i + 1))
     out.append(_record(3, STATS.pack(calls, calls, 2 * calls, 0, 0, 0, 0), 2 * calls))
     return b"".join(out)

@@ -45,18 +45,18 @@ def record(rtype: int, body: bytes, ts: int = 5, vcpu: int = 0) -> bytes:
 
 
 def entry(nr: int, args=(0,) * 6, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=0, ts=1):
-    body = ENTRY.pack(0x1000, task, 0x401000, 0x7FFC0000, nr, *args, 0, 1, 1, nblobs)
+    body = ENTRY.pack(0x1000, task, 0x401000, 0x7FFC0000, nr, *args, 0, 0, 1, 1, 0, nblobs)
     return record(1, body + task_block(tid, tgid, b"probe", 1) + blobs, ts=ts)
 
 
 def exit_(nr: int, ret: int, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=0, ts=2):
     body = EXIT.pack(0x1000, task, 0xFFFFFFFF81000000, ret & (2**64 - 1), nr, 0x7FFC0000,
-                     0x401002, 0, 0, 4, 1, nblobs)
+                     0x401002, 0, 0, 0, 4, 1, 0, nblobs)
     return record(2, body + task_block(tid, tgid, b"probe", 1) + blobs, ts=ts)
 
 
 def stream(*records: bytes, stats: tuple[int, ...] | None = None) -> io.BytesIO:
-    head = struct.pack("<8sII", b"VMSTRACE", 1, TASK_BYTES.size)
+    head = struct.pack("<8sII", b"VMSTRACE", 2, TASK_BYTES.size)
     tail = b"" if stats is None else record(3, STATS.pack(*stats))
     return io.BytesIO(head + b"".join(records) + tail)
 
@@ -124,7 +124,7 @@ def test_events_are_the_dataclasses_the_constructors_make():
                         ret=2**64 - 2, nr=257, who=who, mem={}, sp=0x7FFC0000,
                         user_pc=0x401002, rdi=0)
     # every slot filled (an empty one would raise AttributeError), and nothing else
-    assert [getattr(e, f.name) is not None for f in fields(RawEntry)] == [True] * 10
+    assert [getattr(e, f.name) is not None for f in fields(RawEntry)] == [True] * 12
     assert all(hasattr(x, f.name) for f in fields(RawExit))
     assert not hasattr(e, "__dict__") and not hasattr(x, "__dict__")
     with pytest.raises(FrozenInstanceError):
@@ -156,7 +156,7 @@ def test_each_record_gets_its_own_threads_taskinfo():
     assert [w.tid for w in whos] == [85, 85, 86, 86, 85, 85]
     assert [w.pid for w in whos] == [85, 85, 85, 85, 85, 90]  # 86: a thread of 85
     assert whos[0] is whos[1] and whos[2] is whos[3] and whos[4] == whos[0]
-    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 1, 0, 0)
+    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 1, 0, 0, 0)
     (e,) = read_all(stream(record(1, body + task_block(85, 85, b"probe", 1))))
     assert (e.who.task, e.who.pid) == (TASK, None)  # task_ok clear: the bytes are not read
 
@@ -172,13 +172,13 @@ def test_events_before_a_corrupt_record_are_delivered_first():
 
 
 def test_a_record_too_short_for_its_task_bytes_is_an_error():
-    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 1, 1, 0)
+    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 1, 1, 0, 0)
     with pytest.raises(StreamError, match="ENTRY record too short"):
         read_all(stream(record(1, body)))  # the stream header promises task bytes
 
 
 def test_unknown_instruction_code_is_an_error():
-    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 99, 1, 0)
+    body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 99, 1, 0, 0)
     with pytest.raises(ValueError):
         read_all(stream(record(1, body + task_block(1, 1, b"x", 0))))
 
@@ -207,7 +207,7 @@ def test_blobs_group_by_argument_as_the_format_says(spec):
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=400))
 def test_random_records_raise_only_stream_errors(junk):
-    head = struct.pack("<8sII", b"VMSTRACE", 1, TASK_BYTES.size)
+    head = struct.pack("<8sII", b"VMSTRACE", 2, TASK_BYTES.size)
     try:
         read_all(io.BytesIO(head + junk))
     except StreamError:
@@ -219,9 +219,9 @@ def test_random_records_raise_only_stream_errors(junk):
 def test_well_framed_records_with_junk_blobs_raise_only_stream_errors(nblobs, junk, rtype):
     # a valid header and body (so the compiled fast path takes the record), then blob
     # bytes a broken plugin might write: lengths past the end, any count, any index
-    body = (ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 1, 1, nblobs)
+    body = (ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 1, 1, 0, nblobs)
             if rtype == 1 else
-            EXIT.pack(0x1000, TASK, 0x401000, 0, 0, 0x7FFC0000, 0, 0, 0, 4, 1, nblobs))
+            EXIT.pack(0x1000, TASK, 0x401000, 0, 0, 0x7FFC0000, 0, 0, 0, 0, 4, 1, 0, nblobs))
     rec = record(rtype, body + task_block(1, 1, b"x", 0) + pad8(junk))
     try:
         for ev in read_all(stream(rec)):
@@ -333,7 +333,7 @@ def test_frozen_new_builds_the_same_immutable_object():
 
     who = TaskInfo(task=1, cr3=2, pid=3, tid=4)
     kw = dict(ts=1, vcpu=0, abi="x86_64", insn=Insn.SYSCALL, pc=2, sp=3, nr=4,
-              args=(0,) * 6, who=who, mem={})
+              args=(0,) * 6, who=who, mem={}, seq=7, flags=0)
     fast = frozen_new(RawEntry, **kw)
     assert fast == RawEntry(**kw)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -32,12 +32,13 @@
 
 /* The events' fields, by slot (_slots.h).  ENTRY and EXIT share their first nine. */
 static const char *const entry_fields[] = {"ts", "vcpu", "abi", "insn", "pc", "who", "mem",
-                                           "sp", "nr", "args"};
+                                           "sp", "nr", "seq", "flags", "args"};
 static const char *const exit_fields[] = {"ts", "vcpu", "abi", "insn", "pc", "who", "mem",
-                                          "sp", "nr", "ret", "user_pc", "rdi"};
+                                          "sp", "nr", "seq", "flags", "ret", "user_pc", "rdi"};
 static const char *const mem_fields[] = {"addr", "data", "fault", "truncated", "at_exit",
                                          "elems", "index"};
-enum { F_TS, F_VCPU, F_ABI, F_INSN, F_PC, F_WHO, F_MEM, F_SP, F_NR, F_ARGS, /* entry */
+enum { F_TS, F_VCPU, F_ABI, F_INSN, F_PC, F_WHO, F_MEM, F_SP, F_NR, F_SEQ, F_FLAGS,
+       F_ARGS, /* entry */
        F_RET = F_ARGS, F_USER_PC, F_RDI /* exit */ };
 enum { M_ADDR, M_DATA, M_FAULT, M_TRUNCATED, M_AT_EXIT, M_ELEMS, M_INDEX };
 
@@ -253,14 +254,14 @@ static PyObject *who_of(struct who_cache *c, const char *task_data, Py_ssize_t t
     return who;
 }
 
-/* The fields ENTRY and EXIT share (the first nine of each shape): the header's, the
+/* The fields ENTRY and EXIT share (the first eleven of each shape): the header's, the
  * instruction's, and the thread and blobs that follow the body (which starts at
  * ``body_off``). */
 static int put_common(PyObject *ev, const Shape *sh, const char *rec, Py_ssize_t size,
                       Py_ssize_t body_off, Py_ssize_t task_bytes, Py_ssize_t task_span,
                       struct who_cache *who, uint8_t abi, uint8_t insn, uint64_t pc,
                       uint64_t sp, uint64_t nr, uint64_t task, uint64_t cr3, uint8_t task_ok,
-                      uint16_t nblobs)
+                      uint16_t nblobs, uint32_t seq, uint8_t flags)
 {
     struct vmst_rec_hdr rh;
     memcpy(&rh, rec, sizeof(rh));
@@ -269,6 +270,8 @@ static int put_common(PyObject *ev, const Shape *sh, const char *rec, Py_ssize_t
         || slot_put(ev, sh, F_ABI, Py_NewRef(PyTuple_GET_ITEM(S.abis, abi & 1))) < 0
         || slot_put(ev, sh, F_INSN, insn_of(insn)) < 0 || slot_put(ev, sh, F_PC, u64(pc)) < 0
         || slot_put(ev, sh, F_SP, u64(sp)) < 0 || slot_put(ev, sh, F_NR, u64(nr)) < 0
+        || slot_put(ev, sh, F_SEQ, PyLong_FromUnsignedLong(seq)) < 0
+        || slot_put(ev, sh, F_FLAGS, PyLong_FromLong(flags)) < 0
         || slot_put(ev, sh, F_WHO, who_of(who, rec + body_off, task_bytes, task, cr3, task_ok))
                < 0
         || slot_put(ev, sh, F_MEM, nblobs ? parse_blobs(rec, body_off + task_span, size, nblobs)
@@ -298,7 +301,8 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
     }
     if (slot_put(ev, &S.entry, F_ARGS, args) < 0
         || put_common(ev, &S.entry, rec, size, ENTRY_MIN, task_bytes, task_span, who, e.abi,
-                      e.insn, e.pc, e.sp, e.nr, e.task, e.cr3, e.task_ok, e.nblobs) < 0)
+                      e.insn, e.pc, e.sp, e.nr, e.task, e.cr3, e.task_ok, e.nblobs, e.seq,
+                      e.flags) < 0)
         goto fail;
     return ev;
 fail:
@@ -318,7 +322,8 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_byt
         || slot_put(ev, &S.exit, F_USER_PC, u64(x.user_pc)) < 0
         || slot_put(ev, &S.exit, F_RDI, u64(x.rdi)) < 0
         || put_common(ev, &S.exit, rec, size, EXIT_MIN, task_bytes, task_span, who, x.abi,
-                      x.insn, x.pc, x.sp, x.nr, x.task, x.cr3, x.task_ok, x.nblobs) < 0) {
+                      x.insn, x.pc, x.sp, x.nr, x.task, x.cr3, x.task_ok, x.nblobs, x.seq,
+                      x.flags) < 0) {
         Py_DECREF(ev);
         return NULL;
     }

@@ -1,4 +1,4 @@
-"""Reader of the capture plugin's binary record stream (version 1).
+"""Reader of the capture plugin's binary record stream (version 2).
 
 The layout is defined once in native/vmstrace_records.h and described in
 docs/event-format.md; this module turns it into RawEntry/RawExit/Stats events.  The
@@ -25,12 +25,12 @@ except ImportError as err:  # pragma: no cover - a build problem, not a runtime 
     ) from err
 
 MAGIC = b"VMSTRACE"
-VERSION = 1
+VERSION = 2
 
 STREAM_HDR = struct.Struct("<8sII")
 REC_HDR = struct.Struct("<HHIQ")
-ENTRY = struct.Struct("<5Q6QBBBxHxx")
-EXIT = struct.Struct("<8QBBBxHxx")
+ENTRY = struct.Struct("<5Q6QIBBBBHxxxxxx")
+EXIT = struct.Struct("<8QIBBBBHxxxxxx")
 STATS = struct.Struct("<7Q")
 MAX_RECORD = 64 << 20  # a sanity bound on a record's size field
 BLOB_HDR = struct.Struct("<BBHIQ")  # blobs are parsed in _records.c (flags: the C header)
@@ -164,8 +164,8 @@ class RecordReader:
         if rtype == REC_STATS:
             if end - off < STATS.size:
                 raise StreamError("capture stream corrupt: STATS record too short")
-            entries, exits, records, nbytes, dropped, _orphans, _pending = STATS.unpack_from(
+            entries, exits, records, nbytes, dropped, orphans, _pending = STATS.unpack_from(
                 buf, off)
             return Stats(entries=entries, exits=exits, records=records, bytes=nbytes,
-                         dropped=dropped)
+                         dropped=dropped, orphan_exits=orphans)
         raise StreamError(f"capture stream corrupt: unknown record type {rtype}")

@@ -340,11 +340,17 @@ def _success_text(call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions,
     return str(ret)
 
 
+# A call that returned but resumed where neither its own return nor a signal frame that
+# saved it could be found (trace.events.EXIT_ELSEWHERE): its result is not known, and the
+# line says so rather than print the register as if it were.
+UNKNOWN_RETURN = "? /* vmstrace: return value unknown, the thread resumed elsewhere */"
+
+
 def format_return(call: Syscall, opts: DecodeOptions) -> str:
     """The text after `` = ``: ``3``, ``-1 ENOENT (No such file or directory)``, ``?``."""
     ret = call.ret
     if ret is None:
-        return "?"
+        return "?" if call.exit is None else UNKNOWN_RETURN
     if -4095 <= ret <= -1:
         return _failure_text(-ret)
     return _success_text(call, ret, plan_for(call.entry.abi, call.entry.nr), opts, None)
@@ -372,7 +378,7 @@ def decode_call(call: Syscall, opts: DecodeOptions,
         except Exception:  # noqa: BLE001  (as decode_args: hostile memory, decoder bugs)
             args = tuple(_raw_args(call, plan))
     if ret is None:
-        return args, "?", None
+        return args, "?" if call.exit is None else UNKNOWN_RETURN, None
     if -4095 <= ret <= -1:
         return args, _failure_text(-ret), _errno_name(-ret)
     if plan.plain_ret and not (plan.returns_fd and opts.decode_fds):

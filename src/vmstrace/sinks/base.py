@@ -47,13 +47,20 @@ class TraceCounts:
     unfinished: int
     shown: int  # events that passed the filter and reached the sinks
     no_return: int = 0  # entries of calls that do not return (exit, exit_group)
+    # exits that matched no entry: the plugin's (a thread that died in its call, its task
+    # reused) and the pairing's
+    orphan_exits: int = 0
+    held: int = 0  # records that reached the tracer before their turn and waited (SMP)
+    gaps: int = 0  # threads whose records went on with an earlier one missing
+    stale: int = 0  # records that came after a later one of their thread had gone on
     # Time the plugin waited for room in the ring: how long the tracer held the guest back
     # (None: no ring, nothing traced).
     guest_stalled_s: float | None = None
 
     @property
     def complete(self) -> bool:
-        return self.produced is not None and self.produced == self.delivered and not self.dropped
+        return (self.produced is not None and self.produced == self.delivered
+                and not self.dropped and not self.gaps and not self.stale)
 
 
 class Sink(Protocol):

@@ -108,6 +108,10 @@ class JsonSink:
             "paired": counts.paired,
             "unfinished": counts.unfinished,
             "no_return": counts.no_return,
+            "orphan_exits": counts.orphan_exits,
+            "held": counts.held,
+            "gaps": counts.gaps,
+            "stale": counts.stale,
             "events": counts.shown,
             "guest_stalled_s": counts.guest_stalled_s,
         }

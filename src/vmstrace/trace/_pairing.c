@@ -12,7 +12,10 @@
  *  - otherwise it waits in `pending` under its thread's key, (task, tid or 0), or
  *    (cr3 & ~0xfff, sp) when the task could not be read; an entry it replaces is a call
  *    without a return (unfinished);
- *  - an exit completes the entry pending under its key, or is an orphan.
+ *  - an exit completes the entry pending under its key, or is an orphan;
+ *  - a record with a thread record number (seq) is taken only in its turn: one that comes
+ *    early waits in `held` until the records before it have come (HOLD_LIMIT: then the
+ *    thread's held records go in order, a gap counted); `seqs` holds each thread's next.
  *
  * A call's return value is worked out here when it is plain (no signal frame among the
  * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
@@ -24,12 +27,13 @@
 
 /* The fields read and made here, by slot (_slots.h).  Entries and exits have the thread
  * and the stack pointer first, for thread_key(). */
-static const char *const entry_fields[] = {"who", "sp", "nr", "abi", "pc"};
-static const char *const exit_fields[] = {"who", "sp", "mem", "ret", "user_pc"};
+static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc"};
+static const char *const exit_fields[] = {"who", "sp", "seq", "mem", "ret", "user_pc",
+                                          "flags"};
 static const char *const who_fields[] = {"task", "tid", "cr3"};
 static const char *const call_fields[] = {"entry", "exit", "ret"};
-enum { E_WHO, E_SP, E_NR, E_ABI, E_PC };
-enum { X_WHO, X_SP, X_MEM, X_RET, X_USER_PC };
+enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC };
+enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS };
 enum { W_TASK, W_TID, W_CR3 };
 enum { C_ENTRY, C_EXIT, C_RET };
 
@@ -40,11 +44,12 @@ static struct {
     PyObject *i386;         /* the ABI name whose word is 32 bits */
     PyObject *sigframe_arg; /* the exit blob that holds a signal frame */
     PyObject *page_mask, *zero;
+    long hold_limit;
     int ready;
 } S;
 
 /* counts, in PairingCounts' order */
-enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, NCOUNTS };
+enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, HELD, GAPS, STALE, NCOUNTS };
 
 /* The thread's key (module comment); `sh` is the event's shape (entry or exit). */
 static PyObject *thread_key(PyObject *ev, const Shape *sh)
@@ -116,6 +121,15 @@ static PyObject *return_value(PyObject *entry, PyObject *exit)
     int framed = PyDict_CheckExact(mem) ? PyDict_Contains(mem, S.sigframe_arg) : 1;
     if (framed < 0)
         goto out;
+    if (!framed) { /* resumed elsewhere (a flag): return_value() says it is unknown */
+        PyObject *flags = slot_get(exit, &S.exit, X_FLAGS);
+        if (flags == NULL)
+            goto out;
+        framed = !PyLong_CheckExact(flags) || PyObject_IsTrue(flags);
+        Py_DECREF(flags);
+        if (framed < 0)
+            goto out;
+    }
     if (!framed) {
         ret = slot_get(exit, &S.exit, X_RET);
         pc = slot_get(entry, &S.entry, E_PC);
@@ -170,7 +184,8 @@ static int append_call(PyObject *out, PyObject *entry, PyObject *exit, PyObject 
     return rc;
 }
 
-static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *counts)
+static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *counts,
+                    int *never_out)
 {
     counts[ENTRIES]++;
     PyObject *nr = slot_get(ev, &S.entry, E_NR), *abi = slot_get(ev, &S.entry, E_ABI);
@@ -184,6 +199,7 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
     int never = PySequence_Contains(set, nr);
     if (never < 0)
         goto out;
+    *never_out = never;
     if (never) {
         counts[NO_RETURN]++;
         rc = append_call(out, ev, Py_None, Py_None);
@@ -244,12 +260,164 @@ static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
     return rc;
 }
 
+/* One record, paired now (Pairer._pair); *never: an entry of a call that does not return. */
+static int take(PyObject *ev, int is_entry, PyObject *pending, PyObject *out,
+                Py_ssize_t *counts, int *never)
+{
+    *never = 0;
+    Py_INCREF(ev); /* the containers may change under a callback */
+    int rc = is_entry ? on_entry(ev, pending, out, counts, never)
+                      : on_exit_(ev, pending, out, counts);
+    Py_DECREF(ev);
+    return rc;
+}
+
+/* After a record of `key` numbered `seq` was taken: the thread's next (Pairer._advance). */
+static int advance(PyObject *seqs, PyObject *key, long seq, int never)
+{
+    if (never) {
+        if (PyDict_DelItem(seqs, key) < 0) {
+            if (!PyErr_ExceptionMatches(PyExc_KeyError))
+                return -1;
+            PyErr_Clear();
+        }
+        return 0;
+    }
+    PyObject *next = PyLong_FromLong(seq + 1);
+    if (next == NULL)
+        return -1;
+    int rc = PyDict_SetItem(seqs, key, next);
+    Py_DECREF(next);
+    return rc;
+}
+
+static int is_entry_ev(PyObject *ev)
+{
+    return PyObject_TypeCheck(ev, S.entry.cls);
+}
+
+/* Takes `held`'s records of `key` in seq order, all of them (a gap that will not fill). */
+static int release_all(PyObject *key, PyObject *records, PyObject *pending, PyObject *seqs,
+                       PyObject *out, Py_ssize_t *counts)
+{
+    PyObject *order = PyDict_Keys(records);
+    int rc = -1;
+    if (order == NULL || PyList_Sort(order) < 0)
+        goto out;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(order); i++) {
+        PyObject *s = PyList_GET_ITEM(order, i);
+        PyObject *ev = PyDict_GetItemWithError(records, s);
+        if (ev == NULL)
+            goto out;
+        Py_INCREF(ev);
+        int never, ent = is_entry_ev(ev);
+        long seq = PyLong_AsLong(s);
+        int r = (seq == -1 && PyErr_Occurred()) ? -1
+                : take(ev, ent, pending, out, counts, &never);
+        if (r == 0)
+            r = advance(seqs, key, seq, never);
+        Py_DECREF(ev);
+        if (r < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    Py_XDECREF(order);
+    return rc;
+}
+
+/* A record with a seq: taken in its turn, held before it (Pairer._in_turn). */
+static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyObject *seqs,
+                   PyObject *held, PyObject *out, Py_ssize_t *counts)
+{
+    const Shape *sh = is_entry ? &S.entry : &S.exit;
+    PyObject *key = thread_key(ev, sh), *records = NULL;
+    int rc = -1, never;
+    if (key == NULL)
+        return -1;
+    PyObject *want_obj = PyDict_GetItemWithError(seqs, key);
+    if (want_obj == NULL && PyErr_Occurred())
+        goto out;
+    long want = want_obj ? PyLong_AsLong(want_obj) : 1;
+    if (want == -1 && PyErr_Occurred())
+        goto out;
+    if (seq > want) {
+        records = PyDict_GetItemWithError(held, key);
+        Py_XINCREF(records);
+        if (records == NULL) {
+            if (PyErr_Occurred() || (records = PyDict_New()) == NULL
+                || PyDict_SetItem(held, key, records) < 0)
+                goto out;
+        }
+        PyObject *s = PyLong_FromLong(seq);
+        if (s == NULL)
+            goto out;
+        int r = PyDict_SetItem(records, s, ev);
+        Py_DECREF(s);
+        if (r < 0)
+            goto out;
+        counts[HELD]++;
+        if (PyDict_GET_SIZE(records) > S.hold_limit) {
+            counts[GAPS]++;
+            if (PyDict_DelItem(held, key) < 0
+                || release_all(key, records, pending, seqs, out, counts) < 0)
+                goto out;
+        }
+        rc = 0;
+        goto out;
+    }
+    if (seq < want) {
+        counts[STALE]++;
+        rc = take(ev, is_entry, pending, out, counts, &never);
+        goto out;
+    }
+    if (take(ev, is_entry, pending, out, counts, &never) < 0
+        || advance(seqs, key, seq, never) < 0)
+        goto out;
+    if (PyDict_GET_SIZE(held)) {
+        records = PyDict_GetItemWithError(held, key);
+        Py_XINCREF(records);
+        if (records == NULL && PyErr_Occurred())
+            goto out;
+        while (records != NULL && PyDict_GET_SIZE(records)) {
+            PyObject *s = PyLong_FromLong(seq + 1);
+            if (s == NULL)
+                goto out;
+            PyObject *nxt = PyDict_GetItemWithError(records, s);
+            Py_XINCREF(nxt);
+            if (nxt == NULL) {
+                Py_DECREF(s);
+                if (PyErr_Occurred())
+                    goto out;
+                break;
+            }
+            int r = PyDict_DelItem(records, s);
+            Py_DECREF(s);
+            seq++;
+            if (r == 0)
+                r = take(nxt, is_entry_ev(nxt), pending, out, counts, &never);
+            if (r == 0)
+                r = advance(seqs, key, seq, never);
+            Py_DECREF(nxt);
+            if (r < 0)
+                goto out;
+        }
+        if (records != NULL && !PyDict_GET_SIZE(records) && PyDict_DelItem(held, key) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    Py_XDECREF(records);
+    Py_DECREF(key);
+    return rc;
+}
+
 PyDoc_STRVAR(pair_doc,
-"pair(events, pending, /) -> (calls, others, counts)\n\n"
+"pair(events, pending, seqs, held, /) -> (calls, others, counts)\n\n"
 "Pairer.feed() over a list: the Syscalls the events complete, in order; the events that\n"
-"are neither RawEntry nor RawExit (Stats), for the caller; and the six counts to add to\n"
-"PairingCounts (entries, exits, paired, no_return, unfinished, orphan_exits).\n"
-"``pending`` is the Pairer's dict, updated in place.");
+"are neither RawEntry nor RawExit (Stats), for the caller; and the nine counts to add to\n"
+"PairingCounts (entries, exits, paired, no_return, unfinished, orphan_exits, held, gaps,\n"
+"stale).  ``pending``, ``seqs`` and ``held`` are the Pairer's dicts, updated in place.");
 
 static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -258,11 +426,13 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_RuntimeError, "_pairing.configure() was not called");
         return NULL;
     }
-    if (argc != 2 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1])) {
-        PyErr_SetString(PyExc_TypeError, "pair(events: list, pending: dict)");
+    if (argc != 4 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1]) || !PyDict_Check(argv[2])
+        || !PyDict_Check(argv[3])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "pair(events: list, pending: dict, seqs: dict, held: dict)");
         return NULL;
     }
-    PyObject *events = argv[0], *pending = argv[1];
+    PyObject *events = argv[0], *pending = argv[1], *seqs = argv[2], *held = argv[3];
     PyObject *out = PyList_New(0), *others = PyList_New(0);
     Py_ssize_t counts[NCOUNTS] = {0};
     if (out == NULL || others == NULL)
@@ -277,15 +447,24 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
             continue;
         }
         Py_INCREF(ev);  /* the list may change under a callback */
-        int rc = is_entry ? on_entry(ev, pending, out, counts)
-                          : on_exit_(ev, pending, out, counts);
+        PyObject *seq_obj = slot_get(ev, is_entry ? &S.entry : &S.exit,
+                                     is_entry ? E_SEQ : X_SEQ);
+        long seq = seq_obj == NULL ? -1 : PyLong_AsLong(seq_obj);
+        Py_XDECREF(seq_obj);
+        int rc, never;
+        if (seq == -1 && PyErr_Occurred())
+            rc = -1;
+        else if (seq > 0)
+            rc = in_turn(ev, is_entry, seq, pending, seqs, held, out, counts);
+        else
+            rc = take(ev, is_entry, pending, out, counts, &never);
         Py_DECREF(ev);
         if (rc < 0)
             goto fail;
     }
-    return Py_BuildValue("(NN(nnnnnn))", out, others, counts[ENTRIES], counts[EXITS],
+    return Py_BuildValue("(NN(nnnnnnnnn))", out, others, counts[ENTRIES], counts[EXITS],
                          counts[PAIRED], counts[NO_RETURN], counts[UNFINISHED],
-                         counts[ORPHANS]);
+                         counts[ORPHANS], counts[HELD], counts[GAPS], counts[STALE]);
 fail:
     Py_XDECREF(out);
     Py_XDECREF(others);
@@ -294,17 +473,19 @@ fail:
 
 PyDoc_STRVAR(configure_doc,
 "configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, no_return, return_value, i386,\n"
-"          sigframe_arg)");
+"          sigframe_arg, hold_limit)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *no_return, *ret_fn, *i386,
         *frame_arg;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!", &PyType_Type, &entry_cls, &PyType_Type,
+    long hold_limit;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!l", &PyType_Type, &entry_cls, &PyType_Type,
                           &exit_cls, &PyType_Type, &who_cls, &PyType_Type, &syscall_cls,
-                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg))
+                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit))
         return NULL;
+    S.hold_limit = hold_limit;
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
     if (shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
         || shape_init(&S.exit, exit_cls, exit_fields, NFIELDS(exit_fields)) < 0

@@ -7,7 +7,10 @@ def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], taskinfo_cls: 
               syscall_cls: type[Syscall],
               no_return: Mapping[str, frozenset[int]],
               return_value: Callable[[RawEntry, RawExit], int | None], i386: str,
-              sigframe_arg: int, /) -> None: ...
+              sigframe_arg: int, hold_limit: int, /) -> None: ...
 def pair(events: list[RawEntry | RawExit | Stats],
-         pending: dict[tuple[int, int], RawEntry], /
-         ) -> tuple[list[Syscall], list[object], tuple[int, int, int, int, int, int]]: ...
+         pending: dict[tuple[int, int], RawEntry],
+         seqs: dict[tuple[int, int], int],
+         held: dict[tuple[int, int], dict[int, RawEntry | RawExit]], /
+         ) -> tuple[list[Syscall], list[object],
+                    tuple[int, int, int, int, int, int, int, int, int]]: ...

@@ -122,23 +122,28 @@ REFRESHING_CALLS = frozenset({
     "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "capset", "exit", "exit_group",
 })
 # Calls that return somewhere other than after their instruction by design: a new
-# program, or a signal handler's interrupted context.  The plugin does not look for a
-# signal frame when they do.
+# program, or a signal handler's interrupted context.
 RESUMING_ELSEWHERE = frozenset({"execve", "execveat", "rt_sigreturn", "sigreturn"})
+# Of those, the ones that resume the context saved in the x86_64 signal frame at the stack
+# pointer: the plugin reads where they will resume, so a signal delivered at their return
+# (a new frame that saved that context) is told from a plain return.
+SIGRETURNS = {"x86_64": frozenset({"rt_sigreturn"}), "i386": frozenset[str]()}
 
 
 def call_class_lines() -> list[str]:
-    """The capture spec's `task_refresh`, `noreturn` and `resumes_elsewhere` lines: what
-    the plugin must know of a few calls, as numbers from the syscall tables."""
+    """The capture spec's `task_refresh`, `noreturn`, `resumes_elsewhere` and `sigreturn`
+    lines: what the plugin must know of a few calls, as numbers from the syscall tables."""
     from vmstrace.decode import TABLES
     from vmstrace.trace.pairing import NO_RETURN
 
     lines = []
     for abi, tag in (("x86_64", "64"), ("i386", "32")):
         for kind, names in (("task_refresh", REFRESHING_CALLS),
-                            ("resumes_elsewhere", RESUMING_ELSEWHERE)):
+                            ("resumes_elsewhere", RESUMING_ELSEWHERE),
+                            ("sigreturn", SIGRETURNS[abi])):
             nrs = sorted(nr for nr, info in TABLES[abi].items()
                          if info.name in names and nr < 1024)
-            lines.append(f"{kind} {tag} " + " ".join(map(str, nrs)))
+            if nrs:
+                lines.append(f"{kind} {tag} " + " ".join(map(str, nrs)))
         lines.append(f"noreturn {tag} " + " ".join(map(str, sorted(NO_RETURN[abi]))))
     return lines

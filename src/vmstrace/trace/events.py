@@ -18,6 +18,9 @@ from typing import Any, TypeVar
 SIGFRAME_ARG = 6
 FRAME_RAX = 152
 FRAME_RIP = 176
+# Record flags (native/vmstrace_records.h VMST_ENTRY_*, VMST_EXIT_*).
+ENTRY_PC_UNSURE = 0x01
+EXIT_ELSEWHERE = 0x01
 ERESTARTSYS = 512
 ERESTART_RESTARTBLOCK = 516
 NR_RESTART_SYSCALL = 219
@@ -103,6 +106,8 @@ class RawEntry:
     args: tuple[int, int, int, int, int, int]  # the six argument registers, unsigned
     who: TaskInfo
     mem: dict[int, Mem] = field(default_factory=dict)
+    seq: int = 0  # the thread's record number (vmst_entry.seq); 0: unordered
+    flags: int = 0  # ENTRY_PC_UNSURE
 
     def __post_init__(self) -> None:
         # The record reader's entries (built without __init__) hold six registers as
@@ -127,6 +132,8 @@ class RawExit:
     sp: int = 0  # the user stack pointer the thread returns to
     user_pc: int = 0  # the user instruction the thread returns to
     rdi: int = 0  # rdi at the return: the signal number when it enters a signal handler
+    seq: int = 0  # the thread's record number: its entry's + 1
+    flags: int = 0  # EXIT_ELSEWHERE
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +145,7 @@ class Stats:
     records: int
     bytes: int
     dropped: int
+    orphan_exits: int = 0  # exits the plugin matched to no entry (a reused task_struct)
 
 
 def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
@@ -145,10 +153,14 @@ def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
 
     A call that returned into a signal handler has its result in the signal frame
     (the register holds the handler's argument); one the kernel is restarting shows
-    as ERESTARTSYS, or ERESTART_RESTARTBLOCK when it continues as restart_syscall.
+    as ERESTARTSYS, or ERESTART_RESTARTBLOCK when it continues as restart_syscall.  None:
+    the call did not return, or it resumed somewhere the plugin could not account for
+    (EXIT_ELSEWHERE), so its result is unknown.
     """
     if exit is None:
         return None
+    if exit.flags & EXIT_ELSEWHERE:
+        return None  # the register holds no result of this call: unknown, not a guess
     raw = exit.ret
     resumes_at = exit.user_pc
     if exit.mem:
