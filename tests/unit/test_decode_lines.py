@@ -21,6 +21,10 @@ def stat_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
     return bytes(b)
 
 
+def flock(ltype: int, whence: int = 0, start: int = 0, length: int = 0, pid: int = 0) -> bytes:
+    return struct.pack("<hh4xqqi4x", ltype, whence, start, length, pid)
+
+
 def neg(n: int) -> int:
     return n & ((1 << 64) - 1)
 
@@ -117,6 +121,46 @@ CASES = [
     ("fcntl", [8, 4, 0o4000], 0, None, None, "fcntl(8, F_SETFL, O_RDONLY|O_NONBLOCK) = 0"),
     ("fcntl", [1, 99, 5], neg(-22), None, None,
      "fcntl(1, 0x63 /* F_??? */, 0x5) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [3, 5, STK], 0, {2: flock(1)}, {2: flock(2)},
+     "fcntl(3, F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}) = 0"),
+    ("fcntl", [3, 6, STK], 0, {2: flock(1, 1, 10, -5)}, None,
+     "fcntl(3, F_SETLK, {l_type=F_WRLCK, l_whence=SEEK_CUR, l_start=10, l_len=-5}) = 0"),
+    ("fcntl", [3, 7, STK], 0, {2: flock(2, 2, 0, 100)}, None,
+     "fcntl(3, F_SETLKW, {l_type=F_UNLCK, l_whence=SEEK_END, l_start=0, l_len=100}) = 0"),
+    ("fcntl", [3, 6, STK], neg(-22), {2: flock(7, 9, 0, 100)}, None,
+     "fcntl(3, F_SETLK, {l_type=0x7 /* F_??? */, l_whence=0x9 /* SEEK_??? */, l_start=0, "
+     "l_len=100}) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [3, 5, 0], neg(-14), None, None, "fcntl(3, F_GETLK, NULL) = -1 EFAULT (Bad address)"),
+    ("fcntl", [3, 6, 8], neg(-14), {2: Mem(8, b"", fault=True)}, None,
+     "fcntl(3, F_SETLK, 0x8) = -1 EFAULT (Bad address)"),
+    ("fcntl", [neg(-1), 5, 0x7FFC8DF50D80], neg(-9), {2: flock(0)}, {2: flock(0)},
+     "fcntl(-1, F_GETLK, 0x7ffc8df50d80) = -1 EBADF (Bad file descriptor)"),
+    ("fcntl", [3, 36, STK], 0, {2: flock(0)}, {2: flock(2)},
+     "fcntl(3, F_OFD_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, "
+     "l_pid=0}) = 0"),
+    ("fcntl", [3, 38, STK], 0, {2: flock(1)}, None,
+     "fcntl(3, F_OFD_SETLKW, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=0}) = 0"),
+    ("fcntl", [3, 15, STK], 0, {2: struct.pack("<ii", 1, 7466)}, None,
+     "fcntl(3, F_SETOWN_EX, {type=F_OWNER_PID, pid=7466}) = 0"),
+    ("fcntl", [3, 16, STK], 0, None, {2: struct.pack("<ii", 1, 7466)},
+     "fcntl(3, F_GETOWN_EX, {type=F_OWNER_PID, pid=7466}) = 0"),
+    ("fcntl", [3, 15, STK], neg(-22), {2: struct.pack("<ii", 9, 0)}, None,
+     "fcntl(3, F_SETOWN_EX, {type=0x9 /* F_OWNER_??? */, pid=0}) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("fcntl", [3, 16, 0], neg(-14), None, None,
+     "fcntl(3, F_GETOWN_EX, NULL) = -1 EFAULT (Bad address)"),
+    ("fcntl", [3, 17, 0x7FFC8DF50D70], 0, None, None,
+     "fcntl(3, F_GETOWNER_UIDS, 0x7ffc8df50d70) = 0"),
+    ("fcntl", [3, 1036, 0x7FFC8DF50D68], 0, None, None,
+     "fcntl(3, 0x40c /* F_??? */, 0x7ffc8df50d68) = 0"),
+    ("fcntl", [3, 1029, 0xFFFFFFFFFFFFFF80], neg(-22), None, None,
+     "fcntl(3, F_CANCELLK, 0xffffffffffffff80) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [3, 1026, 0x80000003], neg(-20), None, None,
+     "fcntl(3, F_NOTIFY, DN_ACCESS|DN_MODIFY|DN_MULTISHOT) = -1 ENOTDIR (Not a directory)"),
+    ("fcntl", [3, 1025], 2, None, None, "fcntl(3, F_GETLEASE) = 0x2 (F_UNLCK)"),
+    ("fcntl", [3, 1024, 0], neg(-11), None, None,
+     "fcntl(3, F_SETLEASE, F_RDLCK) = -1 EAGAIN (Resource temporarily unavailable)"),
+    ("fcntl", [3, 10, 0], 0, None, None, "fcntl(3, F_SETSIG, 0) = 0"),
     ("getdents64", [12, STK, 256], 48, None,
      {1: struct.pack("<QqHB", 1, 1, 24, 4) + b".\0\0\0\0"
       + struct.pack("<QqHB", 2, 2, 24, 4) + b"..\0\0\0"},

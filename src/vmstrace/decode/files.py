@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 
-from ..capture.spec import MAX_BYTES, Capture
+from ..capture.spec import MAX_BYTES, Capture, fixed
 from .args import (
     DIRFD,
     FD,
@@ -27,7 +27,7 @@ from .args import (
     ret_octal,
 )
 from .consts import fs
-from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, s32, u32, xlat
+from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, s32, s64, u32, xlat
 from .fmt import xlat_flags as _xf
 from .registry import Arg, alias, syscall
 from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
@@ -218,6 +218,39 @@ syscall("getdents", FD, DIRENTS, UINT)
 _F = {v: k for k, v in fs.FCNTL_CMDS.items()}
 _GETTERS = {_F[n] for n in ("F_GETFD", "F_GETFL", "F_GETOWN", "F_GETSIG", "F_GETLEASE",
                             "F_GETPIPE_SZ", "F_GET_SEALS")}
+# struct flock (asm-generic/fcntl.h, x86-64; struct flock64 is the same): l_type,
+# l_whence (short), l_start, l_len (off_t at 8 and 16), l_pid (int at 24); 32 bytes
+FLOCK_SIZE = 32
+_SETLK = {_F["F_SETLK"], _F["F_SETLKW"], _F["F_OFD_SETLK"], _F["F_OFD_SETLKW"]}
+_GETLK = {_F["F_GETLK"], _F["F_OFD_GETLK"]}
+
+
+def flock_text(c: Ctx, ltype: int, whence: int, start: int, length: int, pid: int | None) -> str:
+    """Any struct flock layout's fields as strace prints them; ``l_pid`` only for the
+    F_GETLK family (the kernel's answer), ``pid`` None otherwise."""
+    text = (f"{{l_type={xlat(ltype & 0xFFFF, fs.LEASES, c.opts, 'F_')}, "
+            f"l_whence={xlat(whence & 0xFFFF, fs.SEEK, c.opts, 'SEEK_')}, "
+            f"l_start={start}, l_len={length}")
+    return text + (f", l_pid={pid}}}" if pid is not None else "}")
+
+
+def _flock(c: Ctx, d: bytes, getlk: bool) -> str:
+    ltype, whence, start, length, pid = struct.unpack_from("<hh4xqqi", d)
+    return flock_text(c, ltype, whence, start, length, pid if getlk else None)
+
+
+def _owner_ex(c: Ctx, d: bytes) -> str:
+    kind, pid = struct.unpack_from("<ii", d)
+    return (f"{{type={xlat(kind & 0xFFFFFFFF, fs.F_OWNER_TYPES, c.opts, 'F_OWNER_')}, "
+            f"pid={pid}}}")
+
+
+def _entry_struct(c: Ctx, i: int, size: int) -> bytes | None:
+    """The struct the caller passed, as read at entry (None: NULL or unreadable)."""
+    m = c.entry_mem(i)
+    if not c.a(i) or m is None or len(m.data) < size:
+        return None
+    return m.data[:size]
 
 
 def _fcntl_arg(c: Ctx, i: int) -> str | None:
@@ -232,15 +265,30 @@ def _fcntl_arg(c: Ctx, i: int) -> str | None:
     if cmd == _F["F_SETFL"]:
         return open_flags(v, c)
     if cmd == _F["F_SETSIG"]:
-        return signame(u32(v), c.opts.raw)
+        return signame(s32(v), c.opts.raw)
     if cmd == _F["F_SETLEASE"]:
-        return xlat(u32(v), fs.LEASES, c.opts, "F_")
+        return xlat(v, fs.LEASES, c.opts, "F_")
     if cmd == _F["F_ADD_SEALS"]:
-        return flags(u32(v), fs.SEALS, c.opts)
-    if cmd in (_F["F_DUPFD"], _F["F_DUPFD_CLOEXEC"], _F["F_SETOWN"], _F["F_SETPIPE_SZ"],
-               _F["F_NOTIFY"]):
+        return flags(v, fs.SEALS, c.opts)
+    if cmd == _F["F_NOTIFY"]:
+        return flags(v, fs.DN_FLAGS, c.opts)
+    if cmd == _F["F_SETOWN"]:
         return str(s32(v))
-    return ptr(v)  # struct flock, f_owner_ex, rw hints: not decoded yet
+    if cmd in (_F["F_DUPFD"], _F["F_DUPFD_CLOEXEC"], _F["F_SETPIPE_SZ"]):
+        return str(s64(v))  # strace's PRINT_VAL_D of the whole register
+    if cmd in _SETLK:  # what the caller asks for, shown even when the call failed
+        d = _entry_struct(c, i, FLOCK_SIZE)
+        return ptr(v) if d is None else _flock(c, d, False)
+    if cmd in _GETLK:  # the kernel's answer
+        d = c.out_data(i, FLOCK_SIZE)
+        return ptr(v) if d is None else _flock(c, d, True)
+    if cmd == _F["F_SETOWN_EX"]:
+        d = _entry_struct(c, i, 8)
+        return ptr(v) if d is None else _owner_ex(c, d)
+    if cmd == _F["F_GETOWN_EX"]:
+        d = c.out_data(i, 8)
+        return ptr(v) if d is None else _owner_ex(c, d)
+    return hexnum(v)  # F_GETOWNER_UIDS, F_CANCELLK, F_GETLK64..: strace 6.1's %#lx
 
 
 def _fcntl_ret(c: Ctx) -> str:
@@ -253,8 +301,9 @@ def _fcntl_ret(c: Ctx) -> str:
         return f"{hexnum(r)} (flags {flags(r, fs.FD_FLAGS, c.opts)})"
     if cmd == _F["F_GET_SEALS"] and r:
         return f"{hexnum(r)} (seals {flags(r, fs.SEALS, c.opts)})"
-    if cmd == _F["F_GETLEASE"]:
-        return xlat(r, fs.LEASES, c.opts, "F_")
+    if cmd == _F["F_GETLEASE"]:  # the lease in hex, and its name when it has one
+        name = None if c.opts.raw else fs.LEASES.get(r)
+        return f"{hexnum(r)} ({name})" if name else hexnum(r)
     if cmd == _F["F_GETSIG"] and r:
         return signame(r, c.opts.raw)
     return str(r)
@@ -264,4 +313,8 @@ def _fcntl_cmd(c: Ctx, i: int) -> str:
     return xlat(u32(c.a(i)), fs.FCNTL_CMDS, c.opts, "F_")
 
 
-syscall("fcntl", FD, Arg(_fcntl_cmd), Arg(_fcntl_arg), ret=_fcntl_ret)
+syscall(
+    "fcntl", FD, Arg(_fcntl_cmd),
+    Arg(_fcntl_arg, lambda o: (fixed(FLOCK_SIZE, "entry"), fixed(FLOCK_SIZE, "exit"))),
+    ret=_fcntl_ret,
+)
