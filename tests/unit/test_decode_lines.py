@@ -25,6 +25,14 @@ def flock(ltype: int, whence: int = 0, start: int = 0, length: int = 0, pid: int
     return struct.pack("<hh4xqqi4x", ltype, whence, start, length, pid)
 
 
+def statfs_buf(f_type: int, *fields: int | tuple[int, int]) -> bytes:
+    """struct statfs (x86-64): f_type, f_bsize..f_ffree, f_fsid, f_namelen, f_frsize,
+    f_flags, f_spare[4]."""
+    sizes, fsid, rest = fields[:6], fields[6], fields[7:]
+    assert isinstance(fsid, tuple)
+    return struct.pack("<7Q2I3Q32x", f_type, *sizes, *fsid, *rest)
+
+
 def neg(n: int) -> int:
     return n & ((1 << 64) - 1)
 
@@ -161,6 +169,68 @@ CASES = [
     ("fcntl", [3, 1024, 0], neg(-11), None, None,
      "fcntl(3, F_SETLEASE, F_RDLCK) = -1 EAGAIN (Resource temporarily unavailable)"),
     ("fcntl", [3, 10, 0], 0, None, None, "fcntl(3, F_SETSIG, 0) = 0"),
+    ("fadvise64", [3, 10, 100, 1], 0, None, None, "fadvise64(3, 10, 100, POSIX_FADV_RANDOM) = 0"),
+    ("fadvise64", [neg(-1), 0, 0, 4], neg(-9), None, None,
+     "fadvise64(-1, 0, 0, POSIX_FADV_DONTNEED) = -1 EBADF (Bad file descriptor)"),
+    ("fadvise64", [3, 0xFFFFFFFF, 0xFFFFFFFF, 9], neg(-22), None, None,
+     "fadvise64(3, 4294967295, 4294967295, 0x9 /* POSIX_FADV_??? */) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("statfs", [0x1000, STK], 0, {0: b"/tmp\0"},
+     {1: statfs_buf(0xEF53, 4096, 66053021, 59964919, 20509626, 16777216, 16340721,
+                    (0x111E18C6, 0x89853832), 255, 4096, 0x1020)},
+     'statfs("/tmp", {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, '
+     "f_bfree=59964919, f_bavail=20509626, f_files=16777216, f_ffree=16340721, "
+     "f_fsid={val=[0x111e18c6, 0x89853832]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("fstatfs", [3, STK], 0, None,
+     {1: statfs_buf(0x9FA0, 4096, 0, 0, 0, 0, 0, (0x15, 0), 255, 4096, 0x1)},
+     "fstatfs(3, {f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=0, f_bfree=0, f_bavail=0, "
+     "f_files=0, f_ffree=0, f_fsid={val=[0x15, 0]}, f_namelen=255, f_frsize=4096}) = 0"),
+    ("fstatfs", [3, STK], 0, None,
+     {1: statfs_buf(0x1234, 1, 2, 3, 4, 5, 6, (0, 0), 7, 8, 0x21)},
+     "fstatfs(3, {f_type=0x1234, f_bsize=1, f_blocks=2, f_bfree=3, f_bavail=4, f_files=5, "
+     "f_ffree=6, f_fsid={val=[0, 0]}, f_namelen=7, f_frsize=8, "
+     "f_flags=ST_VALID|ST_RDONLY}) = 0"),
+    ("statfs", [0x1000, 0x7FFE611C4AA0], neg(-2), {0: b"/nonexist\0"}, None,
+     'statfs("/nonexist", 0x7ffe611c4aa0) = -1 ENOENT (No such file or directory)'),
+    ("statfs", [0x1000, 0], neg(-14), {0: b"/tmp\0"}, None,
+     'statfs("/tmp", NULL) = -1 EFAULT (Bad address)'),
+    ("fstatfs", [3, 8], neg(-14), None, None, "fstatfs(3, 0x8) = -1 EFAULT (Bad address)"),
+    ("setxattr", [0x1000, 0x2000, 0x3000, 7, 1], 0,
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0", 2: b"bar\0baz"}, None,
+     'setxattr("/tmp/ha/a.txt", "user.foo", "bar\\0baz", 7, XATTR_CREATE) = 0'),
+    ("lsetxattr", [0x1000, 0x2000, 0x3000, 40, 2], neg(-61),
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.x\0", 2: b"0123456789" * 4}, None,
+     'lsetxattr("/tmp/ha/a.txt", "user.x", "01234567890123456789012345678901"..., 40, '
+     "XATTR_REPLACE) = -1 ENODATA (No data available)"),
+    ("fsetxattr", [3, 0x2000, 0, 0, 0], 0, {1: b"user.z\0"}, None,
+     'fsetxattr(3, "user.z", NULL, 0, 0) = 0'),
+    ("fsetxattr", [3, 0x2000, 0x3000, 2, 4], neg(-22), {1: b"user.w\0", 2: b"v\0"}, None,
+     'fsetxattr(3, "user.w", "v", 2, 0x4 /* XATTR_??? */) = -1 EINVAL (Invalid argument)'),
+    ("setxattr", [0x1000, 0x2000, 8, 3, 0], neg(-14),
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.q\0", 2: Mem(8, b"", fault=True)}, None,
+     'setxattr("/tmp/ha/a.txt", "user.q", 0x8, 3, 0) = -1 EFAULT (Bad address)'),
+    ("getxattr", [0x1000, 0x2000, STK, 256], 7, {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0"},
+     {2: b"bar\0baz"},
+     'getxattr("/tmp/ha/a.txt", "user.foo", "bar\\0baz", 256) = 7'),
+    ("getxattr", [0x1000, 0x2000, 0, 0], 7, {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0"}, None,
+     'getxattr("/tmp/ha/a.txt", "user.foo", NULL, 0) = 7'),
+    ("lgetxattr", [0x1000, 0x2000, 0x7FFCC3FEB220, 2], neg(-34),
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0"}, None,
+     'lgetxattr("/tmp/ha/a.txt", "user.foo", 0x7ffcc3feb220, 2) = -1 ERANGE '
+     "(Numerical result out of range)"),
+    ("fgetxattr", [3, 0x2000, STK, 256], 1, {1: b"user.y\0"}, {2: b"v"},
+     'fgetxattr(3, "user.y", "v", 256) = 1'),
+    ("listxattr", [0x1000, STK, 256], 23, {0: b"/tmp/ha/a.txt\0"},
+     {1: b"user.foo\0user.y\0user.z\0"},
+     'listxattr("/tmp/ha/a.txt", "user.foo\\0user.y\\0user.z\\0", 256) = 23'),
+    ("llistxattr", [0x1000, 0, 0], 23, {0: b"/tmp/ha/a.txt\0"}, None,
+     'llistxattr("/tmp/ha/a.txt", NULL, 0) = 23'),
+    ("flistxattr", [neg(-1), 0x7FFCC3FEB220, 256], neg(-9), None, None,
+     "flistxattr(-1, 0x7ffcc3feb220, 256) = -1 EBADF (Bad file descriptor)"),
+    ("fremovexattr", [3, 0x2000], 0, {1: b"user.y\0"}, None, 'fremovexattr(3, "user.y") = 0'),
+    ("lremovexattr", [0x1000, 0], neg(-14), {0: b"/tmp/ha/a.txt\0"}, None,
+     'lremovexattr("/tmp/ha/a.txt", NULL) = -1 EFAULT (Bad address)'),
     ("getdents64", [12, STK, 256], 48, None,
      {1: struct.pack("<QqHB", 1, 1, 24, 4) + b".\0\0\0\0"
       + struct.pack("<QqHB", 2, 2, 24, 4) + b"..\0\0\0"},

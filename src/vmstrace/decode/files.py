@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import struct
 
-from ..capture.spec import MAX_BYTES, Capture, fixed
+from ..capture.spec import MAX_BYTES, Capture, When, fixed
+from ..trace.events import Mem
 from .args import (
     DIRFD,
     FD,
@@ -27,9 +28,10 @@ from .args import (
     ret_octal,
 )
 from .consts import fs
-from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, s32, s64, u32, xlat
+from .consts.statfs import FS_MAGIC, ST_VALID, STATFS_FLAGS
+from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, quote, s32, s64, u32, xlat
 from .fmt import xlat_flags as _xf
-from .registry import Arg, alias, syscall
+from .registry import Arg, Captures, alias, syscall
 from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
 
 
@@ -123,20 +125,111 @@ syscall("sync")
 syscall("umask", MODE, ret=ret_octal)
 syscall("flock", FD, FLAGS(fs.FLOCK_OPS))
 syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS), LONG, LONG)
-syscall("fadvise64", FD, LONG, ULONG, INT)
+syscall("fadvise64", FD, LONG, ULONG,
+        Arg(lambda c, i: xlat(c.a(i), fs.FADVISE, c.opts, "POSIX_FADV_")))
 syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS))
 syscall("utimensat", DIRFD, PATH, PTR, _at())
-syscall("statfs", PATH, PTR)
-syscall("fstatfs", FD, PTR)
-syscall("setxattr", PATH, STR, PTR, ULONG, INT)
-syscall("getxattr", PATH, STR, PTR, ULONG)
-syscall("listxattr", PATH, PTR, ULONG)
-syscall("removexattr", PATH, STR)
+
+
+# --- statfs (asm-generic/statfs.h struct statfs, x86-64: 120 bytes) -------------------
+
+STATFS_SIZE = 120
+
+
+def statfs_text(c: Ctx, f_type: int, sizes: tuple[int, ...], fsid: tuple[int, int],
+                namelen: int, frsize: int, f_flags: int) -> str:
+    """Any struct statfs layout's fields (``sizes``: f_bsize .. f_ffree), as strace
+    prints them: f_type by name or in hex, f_flags only when ST_VALID says they are set."""
+    name = None if c.opts.raw else FS_MAGIC.get(f_type)
+    bsize, blocks, bfree, bavail, files, ffree = sizes
+    text = (f"{{f_type={name or hexnum(f_type)}, f_bsize={bsize}, f_blocks={blocks}, "
+            f"f_bfree={bfree}, f_bavail={bavail}, f_files={files}, f_ffree={ffree}, "
+            f"f_fsid={{val=[{hexnum(fsid[0])}, {hexnum(fsid[1])}]}}, "
+            f"f_namelen={namelen}, f_frsize={frsize}")
+    if f_flags & ST_VALID:
+        text += f", f_flags={flags(f_flags, STATFS_FLAGS, c.opts)}"
+    return text + "}"
+
+
+def _statfs(c: Ctx, d: bytes) -> str:
+    v = struct.unpack_from("<7Q2I3Q", d)
+    return statfs_text(c, v[0], v[1:7], (v[7], v[8]), v[9], v[10], v[11])
+
+
+STATFS = OUT(STATFS_SIZE, _statfs)
+syscall("statfs", PATH, STATFS)
+syscall("fstatfs", FD, STATFS)
+
+
+# --- extended attributes -------------------------------------------------------------
+
+
+def xattr_value(c: Ctx, i: int, size: int, m: Mem | None) -> str:
+    """A value of ``size`` bytes, as strace's print_xattr_val: cut at -s, a last NUL
+    left out (and then no ``...``), the address when larger than XATTR_SIZE_MAX or not
+    readable in full (up to -s + 1 bytes)."""
+    addr = c.a(i)
+    if size > fs.XATTR_SIZE_MAX or not addr:
+        return ptr(addr)
+    want = min(size, c.opts.strsize + 1)
+    if not want:
+        return '""'
+    if m is None or len(m.data) < want:
+        return ptr(addr)
+    data = m.data[: min(size, c.opts.strsize)]
+    if data.endswith(b"\0"):
+        return quote(data[:-1])
+    return quote(data) + ("..." if size > c.opts.strsize else "")
+
+
+def _xattr_in(c: Ctx, i: int) -> str:
+    return xattr_value(c, i, c.a(i + 1), c.entry_mem(i))
+
+
+def _xattr_out(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return xattr_value(c, i, c.ret, c.exit_mem(i))
+
+
+def _xattr_list(c: Ctx, i: int) -> str:
+    """listxattr's names: ``ret`` bytes cut at -s, NULs shown; the address when the size
+    asked for is 0 or the call failed."""
+    if not c.a(i + 1) or c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize)
+
+
+def _value_caps(size: str, when: When) -> Captures:
+    return lambda o: (Capture("buf", when, size, min(o.strsize + 1, MAX_BYTES)),)
+
+
+XATTR_IN = Arg(_xattr_in, _value_caps("a3", "entry"))
+XATTR_OUT = Arg(_xattr_out, _value_caps("ret", "exit"))
+XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
+
+
+def _xattr_flags(c: Ctx, i: int) -> str:
+    v = c.a(i)
+    if v and not c.opts.raw and not v & 3:  # no known bit: strace names the family
+        return f"{hexnum(v)} /* XATTR_??? */"
+    return flags(v, fs.XATTR_FLAGS, c.opts)
+
+
+XATTR_FLAGS = Arg(_xattr_flags)
+syscall("setxattr", PATH, STR, XATTR_IN, ULONG, XATTR_FLAGS)
 alias("lsetxattr", "setxattr")
+syscall("fsetxattr", FD, STR, XATTR_IN, ULONG, XATTR_FLAGS)
+syscall("getxattr", PATH, STR, XATTR_OUT, ULONG)
 alias("lgetxattr", "getxattr")
+syscall("fgetxattr", FD, STR, XATTR_OUT, ULONG)
+syscall("listxattr", PATH, XATTR_LIST, ULONG)
 alias("llistxattr", "listxattr")
+syscall("flistxattr", FD, XATTR_LIST, ULONG)
+syscall("removexattr", PATH, STR)
 alias("lremovexattr", "removexattr")
-syscall("fgetxattr", FD, STR, PTR, ULONG)
+syscall("fremovexattr", FD, STR)
+
 syscall("inotify_add_watch", FD, PATH, HEX)
 syscall("inotify_rm_watch", FD, INT)
 

@@ -127,3 +127,11 @@ DIRENT_TYPES = {0: "DT_UNKNOWN", 1: "DT_FIFO", 2: "DT_CHR", 4: "DT_DIR", 6: "DT_
 
 # linux/close_range.h
 CLOSE_RANGE_FLAGS = ((2, "CLOSE_RANGE_UNSHARE"), (4, "CLOSE_RANGE_CLOEXEC"))
+
+# linux/fadvise.h (x86-64 values; strace's xlat/advise.in)
+FADVISE = {0: "POSIX_FADV_NORMAL", 1: "POSIX_FADV_RANDOM", 2: "POSIX_FADV_SEQUENTIAL",
+           3: "POSIX_FADV_WILLNEED", 4: "POSIX_FADV_DONTNEED", 5: "POSIX_FADV_NOREUSE"}
+
+# linux/xattr.h
+XATTR_FLAGS = ((1, "XATTR_CREATE"), (2, "XATTR_REPLACE"))
+XATTR_SIZE_MAX = 65536
