@@ -33,6 +33,10 @@ def statfs_buf(f_type: int, *fields: int | tuple[int, int]) -> bytes:
     return struct.pack("<7Q2I3Q32x", f_type, *sizes, *fsid, *rest)
 
 
+def sigevent(value: int, signo: int, notify: int, a: int = 0, b: int = 0) -> bytes:
+    return struct.pack("<QiiQQ32x", value, signo, notify, a, b)
+
+
 def neg(n: int) -> int:
     return n & ((1 << 64) - 1)
 
@@ -458,6 +462,53 @@ CASES = [
       3: Mem(8, b"", fault=True)}, None,
      'process_vm_writev(19130, [{iov_base="remot", iov_len=5}], 1, 0x8, 1, 0) = -1 EFAULT '
      "(Bad address)"),
+    # --- POSIX timers ---
+    ("timer_create", [1, 0x1000, STK], 0, {1: sigevent(0x1234, 10, 0)}, {2: struct.pack("<i", 0)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, [0]) = 0"),
+    ("timer_create", [0, 0, STK], 0, None, {2: struct.pack("<i", 1)},
+     "timer_create(CLOCK_REALTIME, NULL, [1]) = 0"),
+    ("timer_create", [7, 0x1000, STK], 0, {1: sigevent(0x1234, 10, 1)}, {2: struct.pack("<i", 2)},
+     "timer_create(CLOCK_BOOTTIME, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=10, sigev_notify=SIGEV_NONE}, [2]) = 0"),
+    ("timer_create", [0, 0x1000, STK], 0, {1: sigevent(0, 36, 4, 19130)},
+     {2: struct.pack("<i", 3)},
+     "timer_create(CLOCK_REALTIME, {sigev_signo=SIGRT_4, sigev_notify=SIGEV_THREAD_ID, "
+     "sigev_notify_thread_id=19130}, [3]) = 0"),
+    ("timer_create", [0, 0x1000, STK], 0, {1: sigevent(0x1234, 36, 2, 0x4000, 0x5000)},
+     {2: struct.pack("<i", 4)},
+     "timer_create(CLOCK_REALTIME, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=SIGRT_4, sigev_notify=SIGEV_THREAD, sigev_notify_function=0x4000, "
+     "sigev_notify_attributes=0x5000}, [4]) = 0"),
+    ("timer_create", [0, 0x1000, 0x7FFCC3FEB1DC], neg(-22), {1: sigevent(0x1234, 36, 9)}, None,
+     "timer_create(CLOCK_REALTIME, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=36, sigev_notify=0x9 /* SIGEV_??? */}, 0x7ffcc3feb1dc) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("timer_create", [99, 0, 0x7FFCC3FEB1DC], neg(-22), None, None,
+     "timer_create(0x63 /* CLOCK_??? */, NULL, 0x7ffcc3feb1dc) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("timer_create", [0, 8, 0x7FFCC3FEB1DC], neg(-14), {1: Mem(8, b"", fault=True)}, None,
+     "timer_create(CLOCK_REALTIME, 0x8, 0x7ffcc3feb1dc) = -1 EFAULT (Bad address)"),
+    ("timer_settime", [0, 0, 0x1000, 0x2000], 0, {2: struct.pack("<4q", 1, 500, 2, 0)},
+     {3: bytes(32)},
+     "timer_settime(0, 0, {it_interval={tv_sec=1, tv_nsec=500}, it_value={tv_sec=2, "
+     "tv_nsec=0}}, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, tv_nsec=0}}) = 0"),
+    ("timer_settime", [0, 1, 0x1000, 0], 0, {2: struct.pack("<4q", 1, 500, 347, 740705966)},
+     None,
+     "timer_settime(0, TIMER_ABSTIME, {it_interval={tv_sec=1, tv_nsec=500}, "
+     "it_value={tv_sec=347, tv_nsec=740705966}}, NULL) = 0"),
+    ("timer_settime", [99, 0, 0, 0x7FFCC3FEB190], neg(-22), None, None,
+     "timer_settime(99, 0, NULL, 0x7ffcc3feb190) = -1 EINVAL (Invalid argument)"),
+    ("timer_gettime", [0, 0x1000], 0, None, {1: struct.pack("<4q", 1, 500, 99, 999923015)},
+     "timer_gettime(0, {it_interval={tv_sec=1, tv_nsec=500}, it_value={tv_sec=99, "
+     "tv_nsec=999923015}}) = 0"),
+    ("timer_gettime", [99, 0x7FFCC3FEB190], neg(-22), None, None,
+     "timer_gettime(99, 0x7ffcc3feb190) = -1 EINVAL (Invalid argument)"),
+    ("timer_gettime", [0, 0], neg(-14), None, None,
+     "timer_gettime(0, NULL) = -1 EFAULT (Bad address)"),
+    ("timer_getoverrun", [0], 0, None, None, "timer_getoverrun(0) = 0"),
+    ("timer_delete", [99], neg(-22), None, None,
+     "timer_delete(99) = -1 EINVAL (Invalid argument)"),
     # --- system information, CPU sets, groups ---
     ("sysinfo", [STK], 0, None,
      {0: struct.pack("<10QH6xQQI4x", 221, 41792, 21216, 8544, 25276194816, 23613251584,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import struct
 
 from ..capture.spec import fixed
-from .args import FD, FLAGS, IN, INT, OUT, PTR, XLAT
+from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, PTR, XLAT
 from .consts import proc
 from .fmt import Ctx, ptr, s32, xlat
 from .registry import Arg, syscall
-from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, clock_t, timespec, timeval
+from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, clock_t, signame, timespec, timeval
 
 EINTR = 4
 ERESTART_RESTARTBLOCK = 516
@@ -88,5 +89,38 @@ syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS), IN(32, _itimerspec),
 syscall("timerfd_gettime", FD, OUT(32, _itimerspec))
 syscall("getitimer", XLAT(proc.ITIMERS), OUT(32, _itimerval))
 syscall("setitimer", XLAT(proc.ITIMERS), IN(32, _itimerval), OUT(32, _itimerval))
-syscall("timer_delete", INT)
+
+
+# --- POSIX timers --------------------------------------------------------------------
+
+# asm-generic/siginfo.h struct sigevent (x86-64, 64 bytes): sigev_value, sigev_signo,
+# sigev_notify, then a union: the thread id, or the function and attributes (SIGEV_THREAD)
+SIGEVENT_READ = 32  # the fields strace prints
+SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 2, 4
+
+
+def _sigevent(c: Ctx, d: bytes) -> str:
+    value, signo, notify, function, attributes = struct.unpack_from("<QIiQQ", d)
+    out = []
+    if value:
+        out.append(f"sigev_value={{sival_int={s32(value)}, sival_ptr={ptr(value)}}}")
+    if notify in (SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID):
+        out.append(f"sigev_signo={signame(s32(signo), c.opts.raw)}")
+    else:
+        out.append(f"sigev_signo={signo}")
+    out.append(f"sigev_notify={xlat(notify & 0xFFFFFFFF, proc.SIGEV, c.opts, 'SIGEV_')}")
+    if notify == SIGEV_THREAD_ID:
+        out.append(f"sigev_notify_thread_id={s32(function)}")
+    elif notify == SIGEV_THREAD:
+        out.append(f"sigev_notify_function={ptr(function)}, "
+                   f"sigev_notify_attributes={ptr(attributes)}")
+    return "{" + ", ".join(out) + "}"
+
+
+ITIMERSPEC = 32
+syscall("timer_create", CLOCK, IN(SIGEVENT_READ, _sigevent), INT_OUT())
+syscall("timer_settime", INT, FLAGS(proc.TIMER_FLAGS), IN(ITIMERSPEC, _itimerspec),
+        OUT(ITIMERSPEC, _itimerspec))
+syscall("timer_gettime", INT, OUT(ITIMERSPEC, _itimerspec))
 syscall("timer_getoverrun", INT)
+syscall("timer_delete", INT)
