@@ -462,6 +462,13 @@ CASES = [
       3: Mem(8, b"", fault=True)}, None,
      'process_vm_writev(19130, [{iov_base="remot", iov_len=5}], 1, 0x8, 1, 0) = -1 EFAULT '
      "(Bad address)"),
+    ("wait4", [23777, 0x7FFD78EA6D48, 1, 0x7FFD78EA6CB0], 0, None,
+     {1: struct.pack("<i", 0x1234), 3: bytes(32)},
+     "wait4(23777, 0x7ffd78ea6d48, WNOHANG, 0x7ffd78ea6cb0) = 0"),
+    ("wait4", [23777, 0x1000, 0, 0x2000], 23777, None,
+     {1: struct.pack("<i", 0x300), 3: struct.pack("<4q", 0, 247, 0, 0)},
+     "wait4(23777, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, {ru_utime={tv_sec=0, "
+     "tv_usec=247}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 23777"),
     # --- POSIX timers ---
     ("timer_create", [1, 0x1000, STK], 0, {1: sigevent(0x1234, 10, 0)}, {2: struct.pack("<i", 0)},
      "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "

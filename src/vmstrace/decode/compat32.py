@@ -320,7 +320,7 @@ def rusage32(c: Ctx, d: bytes) -> str:
 
 _WAIT4 = TEMPLATES["wait4"].args
 syscall32("waitpid", *_WAIT4[:3])
-syscall32("wait4", *_WAIT4[:3], OUT(16, rusage32))
+syscall32("wait4", *_WAIT4[:3], process.wait4_rusage(16, rusage32))
 syscall32("getrusage", XLAT(proc.RUSAGE_WHO), OUT(16, rusage32))
 
 RLIM_INFINITY32 = 0xFFFFFFFF

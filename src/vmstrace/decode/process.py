@@ -5,6 +5,7 @@ arch_prctl, futex, uname, getrandom.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
@@ -210,12 +211,23 @@ def _rusage(c: Ctx, d: bytes) -> str:
     return f"{{ru_utime={timeval(c, d[:16])}, ru_stime={timeval(c, d[16:32])}, ...}}"
 
 
+def wait4_rusage(size: int, fmt: Callable[[Ctx, bytes], str]) -> Arg:
+    """wait4's usage: written (and shown) only for a reaped child, a positive return
+    (strace's printwaitn); ``size`` and ``fmt`` give the ABI's struct rusage."""
+
+    def render(c: Ctx, i: int) -> str:
+        d = c.out_data(i, size) if c.ret is not None and c.ret > 0 else None
+        return ptr(c.a(i)) if d is None else fmt(c, d)
+
+    return Arg(render, lambda o: (fixed(size, "exit"),))
+
+
 syscall(
     "wait4",
     INT,
     Arg(_status, lambda o: (fixed(4, "exit"),)),
     FLAGS(proc.WAIT_OPTIONS),
-    OUT(32, _rusage),
+    wait4_rusage(32, _rusage),
 )
 
 
