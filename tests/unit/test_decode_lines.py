@@ -469,6 +469,22 @@ CASES = [
      {1: struct.pack("<i", 0x300), 3: struct.pack("<4q", 0, 247, 0, 0)},
      "wait4(23777, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, {ru_utime={tv_sec=0, "
      "tv_usec=247}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 23777"),
+    ("clock_nanosleep", [1, 1, 0x1000, 0x7FFD78EA6C90], 0,
+     {2: struct.pack("<qq", 261, 275268099)}, {3: struct.pack("<qq", 7, 7)},
+     "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=261, tv_nsec=275268099}, "
+     "0x7ffd78ea6c90) = 0"),
+    ("clock_nanosleep", [1, 1, 0x1000, 0x7FFD78EA6C90], neg(-514),
+     {2: struct.pack("<qq", 266, 275268099)}, {3: struct.pack("<qq", 7, 7)},
+     "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=266, tv_nsec=275268099}, "
+     "0x7ffd78ea6c90) = ? ERESTARTNOHAND (To be restarted if no handler)"),
+    ("clock_nanosleep", [1, 0, 0x1000, 0x2000], neg(-516),
+     {2: struct.pack("<qq", 5, 1000)}, {3: struct.pack("<qq", 4, 49480)},
+     "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=5, tv_nsec=1000}, {tv_sec=4, "
+     "tv_nsec=49480}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"),
+    ("clock_nanosleep", [1, 0, 0x1000, 0x7FFD78EA6C90], neg(-22),
+     {2: struct.pack("<qq", -1, 1000)}, {3: struct.pack("<qq", 7, 7)},
+     "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=-1, tv_nsec=1000}, 0x7ffd78ea6c90) = -1 "
+     "EINVAL (Invalid argument)"),
     # --- POSIX timers ---
     ("timer_create", [1, 0x1000, STK], 0, {1: sigevent(0x1234, 10, 0)}, {2: struct.pack("<i", 0)},
      "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "

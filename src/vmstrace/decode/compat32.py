@@ -233,24 +233,11 @@ def timeval32(c: Ctx, d: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
-EINTR, ERESTART_RESTARTBLOCK = 4, 516
-
-
-def _remaining32(c: Ctx, i: int) -> str:
-    """nanosleep's ``rem``: shown only when a signal cut the sleep short."""
-    if not c.a(i):
-        return "NULL"
-    m = c.exit_mem(i)
-    if c.ret in (-EINTR, -ERESTART_RESTARTBLOCK) and m is not None and len(m.data) >= 8:
-        return timespec32(c, m.data)
-    return ptr(c.a(i))
-
-
 TS32_IN = IN(TS32_SIZE, timespec32)
 TS32_OUT = OUT(TS32_SIZE, timespec32)
-REM32 = Arg(_remaining32, lambda o: (fixed(TS32_SIZE, "exit"),))
-syscall32("nanosleep", TS32_IN, REM32)
-syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS), TS32_IN, REM32)
+syscall32("nanosleep", TS32_IN, time.remaining(TS32_SIZE, timespec32, None))
+syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS), TS32_IN,
+          time.remaining(TS32_SIZE, timespec32, 1))
 syscall32("clock_gettime", time.CLOCK, TS32_OUT)
 syscall32("clock_getres", time.CLOCK, TS32_OUT)
 syscall32("clock_settime", time.CLOCK, TS32_IN)
