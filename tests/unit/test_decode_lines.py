@@ -485,6 +485,27 @@ CASES = [
      {2: struct.pack("<qq", -1, 1000)}, {3: struct.pack("<qq", 7, 7)},
      "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=-1, tv_nsec=1000}, 0x7ffd78ea6c90) = -1 "
      "EINVAL (Invalid argument)"),
+    ("select", [neg(-1), 0x7FFD78EA6C00, 0x7FFD78EA6C00, 0, 0x2000], neg(-22),
+     {1: b"\x03" + bytes(127), 2: b"\x03" + bytes(127), 4: bytes(16)}, None,
+     "select(-1, 0x7ffd78ea6c00, 0x7ffd78ea6c00, NULL, {tv_sec=0, tv_usec=0}) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("select", [2, 0x1000, 0, 0, 0x2000], 2, {1: b"\x03" + bytes(127), 4: bytes(16)},
+     {1: b"\x03" + bytes(127), 4: bytes(16)},
+     "select(2, [0 1], NULL, NULL, {tv_sec=0, tv_usec=0}) = 2 (in [0 1], "
+     "left {tv_sec=0, tv_usec=0})"),
+    ("pselect6", [neg(-1), 0x7FFD78EA6C00, 0, 0, 0x2000, 0], neg(-22),
+     {1: b"\x03" + bytes(127), 4: bytes(16)}, None,
+     "pselect6(-1, 0x7ffd78ea6c00, NULL, NULL, {tv_sec=0, tv_nsec=0}, NULL) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("epoll_ctl", [3, 2, 0, 0x7FFD78EA6BD4], neg(-1), {3: struct.pack("<IQ", 1, 5)}, None,
+     "epoll_ctl(3, EPOLL_CTL_DEL, 0, 0x7ffd78ea6bd4) = -1 EPERM (Operation not permitted)"),
+    ("epoll_ctl", [3, 2, 0, 0], neg(-1), None, None,
+     "epoll_ctl(3, EPOLL_CTL_DEL, 0, NULL) = -1 EPERM (Operation not permitted)"),
+    ("epoll_ctl", [3, 3, 0, 8], neg(-14), {3: Mem(8, b"", fault=True)}, None,
+     "epoll_ctl(3, EPOLL_CTL_MOD, 0, 0x8) = -1 EFAULT (Bad address)"),
+    ("epoll_ctl", [3, 9, 0, 0x1000], neg(-1), {3: struct.pack("<IQ", 1, 5)}, None,
+     "epoll_ctl(3, 0x9 /* EPOLL_CTL_??? */, 0, {events=EPOLLIN, data={u32=5, u64=5}}) = -1 "
+     "EPERM (Operation not permitted)"),
     # --- POSIX timers ---
     ("timer_create", [1, 0x1000, STK], 0, {1: sigevent(0x1234, 10, 0)}, {2: struct.pack("<i", 0)},
      "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "

@@ -267,12 +267,15 @@ def _fdset(c: Ctx, data: bytes, nfds: int) -> str:
 
 
 def _fdset_arg(c: Ctx, i: int) -> str:
+    """A set as passed in; its address when nfds is not positive (strace reads no set
+    then) or it is unreadable."""
+    nfds = s32(c.a(0))
     if not c.a(i):
         return "NULL"
     m = c.entry_mem(i)
-    if m is None or not m.data:
+    if nfds <= 0 or m is None or not m.data:
         return ptr(c.a(i))
-    return _fdset(c, m.data, s32(c.a(0)))
+    return _fdset(c, m.data, nfds)
 
 
 FDSET = Arg(_fdset_arg, lambda opts: (fixed(FDSET_BYTES, "entry"), fixed(FDSET_BYTES, "exit")))
@@ -424,6 +427,8 @@ def _epoll_event(c: Ctx, d: bytes, k: int) -> str:
 def _epoll_ctl_ev(c: Ctx, i: int) -> str:
     if not c.a(i):
         return "NULL"
+    if u32(c.a(1)) == EPOLL_CTL_DEL:  # the kernel ignores the event: strace's address
+        return ptr(c.a(i))
     m = c.entry_mem(i)
     if m is None or len(m.data) < 12:
         return ptr(c.a(i))
@@ -431,6 +436,7 @@ def _epoll_ctl_ev(c: Ctx, i: int) -> str:
 
 
 EPOLL_CAP = 32
+EPOLL_CTL_DEL = 2  # linux/eventpoll.h
 
 
 def _epoll_events_out(c: Ctx, i: int) -> str:
