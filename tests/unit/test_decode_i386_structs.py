@@ -139,10 +139,9 @@ CASES = [
     ("fcntl64", [4, 13, 0x3000], 0, {2: struct.pack("<hhqqi", 1, 0, 4294967296, 10, 0)},
      None,
      "fcntl64(4, F_SETLK64, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=4294967296, "
-     "l_len=10, l_pid=0}) = 0"),
+     "l_len=10}) = 0"),
     ("fcntl", [4, 6, 0x3000], 0, {2: struct.pack("<hhiii", 0, 1, -5, 0, 0)}, None,
-     "fcntl(4, F_SETLK, {l_type=F_RDLCK, l_whence=SEEK_CUR, l_start=-5, l_len=0, "
-     "l_pid=0}) = 0"),
+     "fcntl(4, F_SETLK, {l_type=F_RDLCK, l_whence=SEEK_CUR, l_start=-5, l_len=0}) = 0"),
     ("fcntl", [4, 3], 0, None, None, "fcntl(4, F_GETFL) = 0 (flags O_RDONLY)"),
     ("fcntl64", [4, 12, 0x3000], neg(-9), None, None,
      "fcntl64(4, F_GETLK64, 0x3000) = -1 EBADF (Bad file descriptor)"),

@@ -21,6 +21,22 @@ def stat_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
     return bytes(b)
 
 
+def flock(ltype: int, whence: int = 0, start: int = 0, length: int = 0, pid: int = 0) -> bytes:
+    return struct.pack("<hh4xqqi4x", ltype, whence, start, length, pid)
+
+
+def statfs_buf(f_type: int, *fields: int | tuple[int, int]) -> bytes:
+    """struct statfs (x86-64): f_type, f_bsize..f_ffree, f_fsid, f_namelen, f_frsize,
+    f_flags, f_spare[4]."""
+    sizes, fsid, rest = fields[:6], fields[6], fields[7:]
+    assert isinstance(fsid, tuple)
+    return struct.pack("<7Q2I3Q32x", f_type, *sizes, *fsid, *rest)
+
+
+def sigevent(value: int, signo: int, notify: int, a: int = 0, b: int = 0) -> bytes:
+    return struct.pack("<QiiQQ32x", value, signo, notify, a, b)
+
+
 def neg(n: int) -> int:
     return n & ((1 << 64) - 1)
 
@@ -117,6 +133,108 @@ CASES = [
     ("fcntl", [8, 4, 0o4000], 0, None, None, "fcntl(8, F_SETFL, O_RDONLY|O_NONBLOCK) = 0"),
     ("fcntl", [1, 99, 5], neg(-22), None, None,
      "fcntl(1, 0x63 /* F_??? */, 0x5) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [3, 5, STK], 0, {2: flock(1)}, {2: flock(2)},
+     "fcntl(3, F_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, l_pid=0}) = 0"),
+    ("fcntl", [3, 6, STK], 0, {2: flock(1, 1, 10, -5)}, None,
+     "fcntl(3, F_SETLK, {l_type=F_WRLCK, l_whence=SEEK_CUR, l_start=10, l_len=-5}) = 0"),
+    ("fcntl", [3, 7, STK], 0, {2: flock(2, 2, 0, 100)}, None,
+     "fcntl(3, F_SETLKW, {l_type=F_UNLCK, l_whence=SEEK_END, l_start=0, l_len=100}) = 0"),
+    ("fcntl", [3, 6, STK], neg(-22), {2: flock(7, 9, 0, 100)}, None,
+     "fcntl(3, F_SETLK, {l_type=0x7 /* F_??? */, l_whence=0x9 /* SEEK_??? */, l_start=0, "
+     "l_len=100}) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [3, 5, 0], neg(-14), None, None, "fcntl(3, F_GETLK, NULL) = -1 EFAULT (Bad address)"),
+    ("fcntl", [3, 6, 8], neg(-14), {2: Mem(8, b"", fault=True)}, None,
+     "fcntl(3, F_SETLK, 0x8) = -1 EFAULT (Bad address)"),
+    ("fcntl", [neg(-1), 5, 0x7FFC8DF50D80], neg(-9), {2: flock(0)}, {2: flock(0)},
+     "fcntl(-1, F_GETLK, 0x7ffc8df50d80) = -1 EBADF (Bad file descriptor)"),
+    ("fcntl", [3, 36, STK], 0, {2: flock(0)}, {2: flock(2)},
+     "fcntl(3, F_OFD_GETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0, "
+     "l_pid=0}) = 0"),
+    ("fcntl", [3, 38, STK], 0, {2: flock(1)}, None,
+     "fcntl(3, F_OFD_SETLKW, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=0}) = 0"),
+    ("fcntl", [3, 15, STK], 0, {2: struct.pack("<ii", 1, 7466)}, None,
+     "fcntl(3, F_SETOWN_EX, {type=F_OWNER_PID, pid=7466}) = 0"),
+    ("fcntl", [3, 16, STK], 0, None, {2: struct.pack("<ii", 1, 7466)},
+     "fcntl(3, F_GETOWN_EX, {type=F_OWNER_PID, pid=7466}) = 0"),
+    ("fcntl", [3, 15, STK], neg(-22), {2: struct.pack("<ii", 9, 0)}, None,
+     "fcntl(3, F_SETOWN_EX, {type=0x9 /* F_OWNER_??? */, pid=0}) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("fcntl", [3, 16, 0], neg(-14), None, None,
+     "fcntl(3, F_GETOWN_EX, NULL) = -1 EFAULT (Bad address)"),
+    ("fcntl", [3, 17, 0x7FFC8DF50D70], 0, None, None,
+     "fcntl(3, F_GETOWNER_UIDS, 0x7ffc8df50d70) = 0"),
+    ("fcntl", [3, 1036, 0x7FFC8DF50D68], 0, None, None,
+     "fcntl(3, 0x40c /* F_??? */, 0x7ffc8df50d68) = 0"),
+    ("fcntl", [3, 1029, 0xFFFFFFFFFFFFFF80], neg(-22), None, None,
+     "fcntl(3, F_CANCELLK, 0xffffffffffffff80) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [3, 1026, 0x80000003], neg(-20), None, None,
+     "fcntl(3, F_NOTIFY, DN_ACCESS|DN_MODIFY|DN_MULTISHOT) = -1 ENOTDIR (Not a directory)"),
+    ("fcntl", [3, 1025], 2, None, None, "fcntl(3, F_GETLEASE) = 0x2 (F_UNLCK)"),
+    ("fcntl", [3, 1024, 0], neg(-11), None, None,
+     "fcntl(3, F_SETLEASE, F_RDLCK) = -1 EAGAIN (Resource temporarily unavailable)"),
+    ("fcntl", [3, 10, 0], 0, None, None, "fcntl(3, F_SETSIG, 0) = 0"),
+    ("fadvise64", [3, 10, 100, 1], 0, None, None, "fadvise64(3, 10, 100, POSIX_FADV_RANDOM) = 0"),
+    ("fadvise64", [neg(-1), 0, 0, 4], neg(-9), None, None,
+     "fadvise64(-1, 0, 0, POSIX_FADV_DONTNEED) = -1 EBADF (Bad file descriptor)"),
+    ("fadvise64", [3, 0xFFFFFFFF, 0xFFFFFFFF, 9], neg(-22), None, None,
+     "fadvise64(3, 4294967295, 4294967295, 0x9 /* POSIX_FADV_??? */) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("statfs", [0x1000, STK], 0, {0: b"/tmp\0"},
+     {1: statfs_buf(0xEF53, 4096, 66053021, 59964919, 20509626, 16777216, 16340721,
+                    (0x111E18C6, 0x89853832), 255, 4096, 0x1020)},
+     'statfs("/tmp", {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, '
+     "f_bfree=59964919, f_bavail=20509626, f_files=16777216, f_ffree=16340721, "
+     "f_fsid={val=[0x111e18c6, 0x89853832]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("fstatfs", [3, STK], 0, None,
+     {1: statfs_buf(0x9FA0, 4096, 0, 0, 0, 0, 0, (0x15, 0), 255, 4096, 0x1)},
+     "fstatfs(3, {f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=0, f_bfree=0, f_bavail=0, "
+     "f_files=0, f_ffree=0, f_fsid={val=[0x15, 0]}, f_namelen=255, f_frsize=4096}) = 0"),
+    ("fstatfs", [3, STK], 0, None,
+     {1: statfs_buf(0x1234, 1, 2, 3, 4, 5, 6, (0, 0), 7, 8, 0x21)},
+     "fstatfs(3, {f_type=0x1234, f_bsize=1, f_blocks=2, f_bfree=3, f_bavail=4, f_files=5, "
+     "f_ffree=6, f_fsid={val=[0, 0]}, f_namelen=7, f_frsize=8, "
+     "f_flags=ST_VALID|ST_RDONLY}) = 0"),
+    ("statfs", [0x1000, 0x7FFE611C4AA0], neg(-2), {0: b"/nonexist\0"}, None,
+     'statfs("/nonexist", 0x7ffe611c4aa0) = -1 ENOENT (No such file or directory)'),
+    ("statfs", [0x1000, 0], neg(-14), {0: b"/tmp\0"}, None,
+     'statfs("/tmp", NULL) = -1 EFAULT (Bad address)'),
+    ("fstatfs", [3, 8], neg(-14), None, None, "fstatfs(3, 0x8) = -1 EFAULT (Bad address)"),
+    ("setxattr", [0x1000, 0x2000, 0x3000, 7, 1], 0,
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0", 2: b"bar\0baz"}, None,
+     'setxattr("/tmp/ha/a.txt", "user.foo", "bar\\0baz", 7, XATTR_CREATE) = 0'),
+    ("lsetxattr", [0x1000, 0x2000, 0x3000, 40, 2], neg(-61),
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.x\0", 2: b"0123456789" * 4}, None,
+     'lsetxattr("/tmp/ha/a.txt", "user.x", "01234567890123456789012345678901"..., 40, '
+     "XATTR_REPLACE) = -1 ENODATA (No data available)"),
+    ("fsetxattr", [3, 0x2000, 0, 0, 0], 0, {1: b"user.z\0"}, None,
+     'fsetxattr(3, "user.z", NULL, 0, 0) = 0'),
+    ("fsetxattr", [3, 0x2000, 0x3000, 2, 4], neg(-22), {1: b"user.w\0", 2: b"v\0"}, None,
+     'fsetxattr(3, "user.w", "v", 2, 0x4 /* XATTR_??? */) = -1 EINVAL (Invalid argument)'),
+    ("setxattr", [0x1000, 0x2000, 8, 3, 0], neg(-14),
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.q\0", 2: Mem(8, b"", fault=True)}, None,
+     'setxattr("/tmp/ha/a.txt", "user.q", 0x8, 3, 0) = -1 EFAULT (Bad address)'),
+    ("getxattr", [0x1000, 0x2000, STK, 256], 7, {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0"},
+     {2: b"bar\0baz"},
+     'getxattr("/tmp/ha/a.txt", "user.foo", "bar\\0baz", 256) = 7'),
+    ("getxattr", [0x1000, 0x2000, 0, 0], 7, {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0"}, None,
+     'getxattr("/tmp/ha/a.txt", "user.foo", NULL, 0) = 7'),
+    ("lgetxattr", [0x1000, 0x2000, 0x7FFCC3FEB220, 2], neg(-34),
+     {0: b"/tmp/ha/a.txt\0", 1: b"user.foo\0"}, None,
+     'lgetxattr("/tmp/ha/a.txt", "user.foo", 0x7ffcc3feb220, 2) = -1 ERANGE '
+     "(Numerical result out of range)"),
+    ("fgetxattr", [3, 0x2000, STK, 256], 1, {1: b"user.y\0"}, {2: b"v"},
+     'fgetxattr(3, "user.y", "v", 256) = 1'),
+    ("listxattr", [0x1000, STK, 256], 23, {0: b"/tmp/ha/a.txt\0"},
+     {1: b"user.foo\0user.y\0user.z\0"},
+     'listxattr("/tmp/ha/a.txt", "user.foo\\0user.y\\0user.z\\0", 256) = 23'),
+    ("llistxattr", [0x1000, 0, 0], 23, {0: b"/tmp/ha/a.txt\0"}, None,
+     'llistxattr("/tmp/ha/a.txt", NULL, 0) = 23'),
+    ("flistxattr", [neg(-1), 0x7FFCC3FEB220, 256], neg(-9), None, None,
+     "flistxattr(-1, 0x7ffcc3feb220, 256) = -1 EBADF (Bad file descriptor)"),
+    ("fremovexattr", [3, 0x2000], 0, {1: b"user.y\0"}, None, 'fremovexattr(3, "user.y") = 0'),
+    ("lremovexattr", [0x1000, 0], neg(-14), {0: b"/tmp/ha/a.txt\0"}, None,
+     'lremovexattr("/tmp/ha/a.txt", NULL) = -1 EFAULT (Bad address)'),
     ("getdents64", [12, STK, 256], 48, None,
      {1: struct.pack("<QqHB", 1, 1, 24, 4) + b".\0\0\0\0"
       + struct.pack("<QqHB", 2, 2, 24, 4) + b"..\0\0\0"},
@@ -306,6 +424,178 @@ CASES = [
     ("accept4", [15, 0x7FFE29C91EE0, 0x3000, 0o4000], neg(-22), {2: struct.pack("<I", 110)},
      None,
      "accept4(15, 0x7ffe29c91ee0, [110], SOCK_NONBLOCK) = -1 EINVAL (Invalid argument)"),
+    ("copy_file_range", [3, 0x1000, 4, 0x2000, 5, 0], 5,
+     {1: struct.pack("<q", 2), 3: struct.pack("<q", 0)}, None,
+     "copy_file_range(3, [2], 4, [0], 5, 0) = 5"),
+    ("copy_file_range", [3, 0, 4, 0, 5, 0], 0, None, None,
+     "copy_file_range(3, NULL, 4, NULL, 5, 0) = 0"),
+    ("copy_file_range", [3, 0x1000, 4, 0, 5, 1], neg(-22), {1: struct.pack("<q", 7)}, None,
+     "copy_file_range(3, [7], 4, NULL, 5, 1) = -1 EINVAL (Invalid argument)"),
+    ("copy_file_range", [3, 8, 4, 0x2000, 5, 0], neg(-14),
+     {1: Mem(8, b"", fault=True), 3: struct.pack("<q", 5)}, None,
+     "copy_file_range(3, 0x8, 4, [5], 5, 0) = -1 EFAULT (Bad address)"),
+    ("process_vm_readv", [19130, 0x1000, 2, 0x2000, 2, 0], 13,
+     {3: Mem(0x2000, iovec((0x7FFCC3FEB160, 10), (0x7FFCC3FEB138, 3)))},
+     {1: Mem(0x1000, iovec((0xA, 8), (0xB, 8)),
+             elems=(Mem(0xA, b"remote d"), Mem(0xB, b"atxyz")))},
+     'process_vm_readv(19130, [{iov_base="remote d", iov_len=8}, {iov_base="atxyz", '
+     "iov_len=8}], 2, [{iov_base=0x7ffcc3feb160, iov_len=10}, {iov_base=0x7ffcc3feb138, "
+     "iov_len=3}], 2, 0) = 13"),
+    ("process_vm_readv", [999999, 0x1000, 1, 0x2000, 1, 0], neg(-3),
+     {3: Mem(0x2000, iovec((0x7FFCC3FEB160, 10)))},
+     {1: Mem(0x1000, iovec((0x7FFCC3FEB140, 8)), elems=(Mem(0x7FFCC3FEB140, b"x" * 8),))},
+     "process_vm_readv(999999, [{iov_base=0x7ffcc3feb140, iov_len=8}], 1, "
+     "[{iov_base=0x7ffcc3feb160, iov_len=10}], 1, 0) = -1 ESRCH (No such process)"),
+    ("process_vm_readv", [19130, 0, 0, 0, 0, 0], 0, None, None,
+     "process_vm_readv(19130, NULL, 0, NULL, 0, 0) = 0"),
+    ("process_vm_readv", [19130, 8, 1, 0x2000, 1, 0], neg(-14),
+     {3: Mem(0x2000, iovec((0x7FFCC3FEB160, 10)))}, {1: Mem(8, b"", fault=True)},
+     "process_vm_readv(19130, 0x8, 1, [{iov_base=0x7ffcc3feb160, iov_len=10}], 1, 0) = -1 "
+     "EFAULT (Bad address)"),
+    ("process_vm_writev", [19130, 0x1000, 1, 0x2000, 1, 0], 5,
+     {1: Mem(0x1000, iovec((0xA, 5)), elems=(Mem(0xA, b"remot"),)),
+      3: Mem(0x2000, iovec((0x7FFCC3FEB140, 5)))}, None,
+     'process_vm_writev(19130, [{iov_base="remot", iov_len=5}], 1, '
+     "[{iov_base=0x7ffcc3feb140, iov_len=5}], 1, 0) = 5"),
+    ("process_vm_writev", [19130, 0x1000, 1, 8, 1, 0], neg(-14),
+     {1: Mem(0x1000, iovec((0xA, 5)), elems=(Mem(0xA, b"remot"),)),
+      3: Mem(8, b"", fault=True)}, None,
+     'process_vm_writev(19130, [{iov_base="remot", iov_len=5}], 1, 0x8, 1, 0) = -1 EFAULT '
+     "(Bad address)"),
+    ("wait4", [23777, 0x7FFD78EA6D48, 1, 0x7FFD78EA6CB0], 0, None,
+     {1: struct.pack("<i", 0x1234), 3: bytes(32)},
+     "wait4(23777, 0x7ffd78ea6d48, WNOHANG, 0x7ffd78ea6cb0) = 0"),
+    ("wait4", [23777, 0x1000, 0, 0x2000], 23777, None,
+     {1: struct.pack("<i", 0x300), 3: struct.pack("<4q", 0, 247, 0, 0)},
+     "wait4(23777, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, {ru_utime={tv_sec=0, "
+     "tv_usec=247}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 23777"),
+    ("clock_nanosleep", [1, 1, 0x1000, 0x7FFD78EA6C90], 0,
+     {2: struct.pack("<qq", 261, 275268099)}, {3: struct.pack("<qq", 7, 7)},
+     "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=261, tv_nsec=275268099}, "
+     "0x7ffd78ea6c90) = 0"),
+    ("clock_nanosleep", [1, 1, 0x1000, 0x7FFD78EA6C90], neg(-514),
+     {2: struct.pack("<qq", 266, 275268099)}, {3: struct.pack("<qq", 7, 7)},
+     "clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=266, tv_nsec=275268099}, "
+     "0x7ffd78ea6c90) = ? ERESTARTNOHAND (To be restarted if no handler)"),
+    ("clock_nanosleep", [1, 0, 0x1000, 0x2000], neg(-516),
+     {2: struct.pack("<qq", 5, 1000)}, {3: struct.pack("<qq", 4, 49480)},
+     "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=5, tv_nsec=1000}, {tv_sec=4, "
+     "tv_nsec=49480}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"),
+    ("clock_nanosleep", [1, 0, 0x1000, 0x7FFD78EA6C90], neg(-22),
+     {2: struct.pack("<qq", -1, 1000)}, {3: struct.pack("<qq", 7, 7)},
+     "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=-1, tv_nsec=1000}, 0x7ffd78ea6c90) = -1 "
+     "EINVAL (Invalid argument)"),
+    ("select", [neg(-1), 0x7FFD78EA6C00, 0x7FFD78EA6C00, 0, 0x2000], neg(-22),
+     {1: b"\x03" + bytes(127), 2: b"\x03" + bytes(127), 4: bytes(16)}, None,
+     "select(-1, 0x7ffd78ea6c00, 0x7ffd78ea6c00, NULL, {tv_sec=0, tv_usec=0}) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("select", [2, 0x1000, 0, 0, 0x2000], 2, {1: b"\x03" + bytes(127), 4: bytes(16)},
+     {1: b"\x03" + bytes(127), 4: bytes(16)},
+     "select(2, [0 1], NULL, NULL, {tv_sec=0, tv_usec=0}) = 2 (in [0 1], "
+     "left {tv_sec=0, tv_usec=0})"),
+    ("pselect6", [neg(-1), 0x7FFD78EA6C00, 0, 0, 0x2000, 0], neg(-22),
+     {1: b"\x03" + bytes(127), 4: bytes(16)}, None,
+     "pselect6(-1, 0x7ffd78ea6c00, NULL, NULL, {tv_sec=0, tv_nsec=0}, NULL) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("epoll_ctl", [3, 2, 0, 0x7FFD78EA6BD4], neg(-1), {3: struct.pack("<IQ", 1, 5)}, None,
+     "epoll_ctl(3, EPOLL_CTL_DEL, 0, 0x7ffd78ea6bd4) = -1 EPERM (Operation not permitted)"),
+    ("epoll_ctl", [3, 2, 0, 0], neg(-1), None, None,
+     "epoll_ctl(3, EPOLL_CTL_DEL, 0, NULL) = -1 EPERM (Operation not permitted)"),
+    ("epoll_ctl", [3, 3, 0, 8], neg(-14), {3: Mem(8, b"", fault=True)}, None,
+     "epoll_ctl(3, EPOLL_CTL_MOD, 0, 0x8) = -1 EFAULT (Bad address)"),
+    ("epoll_ctl", [3, 9, 0, 0x1000], neg(-1), {3: struct.pack("<IQ", 1, 5)}, None,
+     "epoll_ctl(3, 0x9 /* EPOLL_CTL_??? */, 0, {events=EPOLLIN, data={u32=5, u64=5}}) = -1 "
+     "EPERM (Operation not permitted)"),
+    # --- POSIX timers ---
+    ("timer_create", [1, 0x1000, STK], 0, {1: sigevent(0x1234, 10, 0)}, {2: struct.pack("<i", 0)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, [0]) = 0"),
+    ("timer_create", [0, 0, STK], 0, None, {2: struct.pack("<i", 1)},
+     "timer_create(CLOCK_REALTIME, NULL, [1]) = 0"),
+    ("timer_create", [7, 0x1000, STK], 0, {1: sigevent(0x1234, 10, 1)}, {2: struct.pack("<i", 2)},
+     "timer_create(CLOCK_BOOTTIME, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=10, sigev_notify=SIGEV_NONE}, [2]) = 0"),
+    ("timer_create", [0, 0x1000, STK], 0, {1: sigevent(0, 36, 4, 19130)},
+     {2: struct.pack("<i", 3)},
+     "timer_create(CLOCK_REALTIME, {sigev_signo=SIGRT_4, sigev_notify=SIGEV_THREAD_ID, "
+     "sigev_notify_thread_id=19130}, [3]) = 0"),
+    ("timer_create", [0, 0x1000, STK], 0, {1: sigevent(0x1234, 36, 2, 0x4000, 0x5000)},
+     {2: struct.pack("<i", 4)},
+     "timer_create(CLOCK_REALTIME, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=SIGRT_4, sigev_notify=SIGEV_THREAD, sigev_notify_function=0x4000, "
+     "sigev_notify_attributes=0x5000}, [4]) = 0"),
+    ("timer_create", [0, 0x1000, 0x7FFCC3FEB1DC], neg(-22), {1: sigevent(0x1234, 36, 9)}, None,
+     "timer_create(CLOCK_REALTIME, {sigev_value={sival_int=4660, sival_ptr=0x1234}, "
+     "sigev_signo=36, sigev_notify=0x9 /* SIGEV_??? */}, 0x7ffcc3feb1dc) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("timer_create", [99, 0, 0x7FFCC3FEB1DC], neg(-22), None, None,
+     "timer_create(0x63 /* CLOCK_??? */, NULL, 0x7ffcc3feb1dc) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("timer_create", [0, 8, 0x7FFCC3FEB1DC], neg(-14), {1: Mem(8, b"", fault=True)}, None,
+     "timer_create(CLOCK_REALTIME, 0x8, 0x7ffcc3feb1dc) = -1 EFAULT (Bad address)"),
+    ("timer_settime", [0, 0, 0x1000, 0x2000], 0, {2: struct.pack("<4q", 1, 500, 2, 0)},
+     {3: bytes(32)},
+     "timer_settime(0, 0, {it_interval={tv_sec=1, tv_nsec=500}, it_value={tv_sec=2, "
+     "tv_nsec=0}}, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, tv_nsec=0}}) = 0"),
+    ("timer_settime", [0, 1, 0x1000, 0], 0, {2: struct.pack("<4q", 1, 500, 347, 740705966)},
+     None,
+     "timer_settime(0, TIMER_ABSTIME, {it_interval={tv_sec=1, tv_nsec=500}, "
+     "it_value={tv_sec=347, tv_nsec=740705966}}, NULL) = 0"),
+    ("timer_settime", [99, 0, 0, 0x7FFCC3FEB190], neg(-22), None, None,
+     "timer_settime(99, 0, NULL, 0x7ffcc3feb190) = -1 EINVAL (Invalid argument)"),
+    ("timer_gettime", [0, 0x1000], 0, None, {1: struct.pack("<4q", 1, 500, 99, 999923015)},
+     "timer_gettime(0, {it_interval={tv_sec=1, tv_nsec=500}, it_value={tv_sec=99, "
+     "tv_nsec=999923015}}) = 0"),
+    ("timer_gettime", [99, 0x7FFCC3FEB190], neg(-22), None, None,
+     "timer_gettime(99, 0x7ffcc3feb190) = -1 EINVAL (Invalid argument)"),
+    ("timer_gettime", [0, 0], neg(-14), None, None,
+     "timer_gettime(0, NULL) = -1 EFAULT (Bad address)"),
+    ("timer_getoverrun", [0], 0, None, None, "timer_getoverrun(0) = 0"),
+    ("timer_delete", [99], neg(-22), None, None,
+     "timer_delete(99) = -1 EINVAL (Invalid argument)"),
+    # --- system information, CPU sets, groups ---
+    ("sysinfo", [STK], 0, None,
+     {0: struct.pack("<10QH6xQQI4x", 221, 41792, 21216, 8544, 25276194816, 23613251584,
+                     10465280, 26320896, 0, 0, 115, 0, 0, 1)},
+     "sysinfo({uptime=221, loads=[41792, 21216, 8544], totalram=25276194816, "
+     "freeram=23613251584, sharedram=10465280, bufferram=26320896, totalswap=0, freeswap=0, "
+     "procs=115, totalhigh=0, freehigh=0, mem_unit=1}) = 0"),
+    ("sysinfo", [0], neg(-14), None, None, "sysinfo(NULL) = -1 EFAULT (Bad address)"),
+    ("sysinfo", [8], neg(-14), None, None, "sysinfo(0x8) = -1 EFAULT (Bad address)"),
+    ("sched_getaffinity", [0, 128, STK], 32, None, {2: b"\x03" + bytes(31)},
+     "sched_getaffinity(0, 128, [0 1]) = 32"),
+    ("sched_getaffinity", [0, 4, 0x7FFE611C4A20], neg(-22), None, None,
+     "sched_getaffinity(0, 4, 0x7ffe611c4a20) = -1 EINVAL (Invalid argument)"),
+    ("sched_getaffinity", [0, 8, 0], neg(-14), None, None,
+     "sched_getaffinity(0, 8, NULL) = -1 EFAULT (Bad address)"),
+    ("sched_setaffinity", [0, 16, STK], 0, {2: struct.pack("<QQ", 3, 0x8000000000000001)},
+     None, "sched_setaffinity(0, 16, [0 1 64 127]) = 0"),
+    ("sched_setaffinity", [0, 16, STK], neg(-22), {2: bytes(16)}, None,
+     "sched_setaffinity(0, 16, []) = -1 EINVAL (Invalid argument)"),
+    ("sched_setaffinity", [0, 5, STK], neg(-22), {2: bytes(5)}, None,
+     "sched_setaffinity(0, 5, []) = -1 EINVAL (Invalid argument)"),
+    ("sched_setaffinity", [0, 256, STK], 0, {2: b"\x03" + bytes(127)}, None,
+     "sched_setaffinity(0, 256, [0 1 ...]) = 0"),
+    ("sched_setaffinity", [0, 8, 0], neg(-14), None, None,
+     "sched_setaffinity(0, 8, NULL) = -1 EFAULT (Bad address)"),
+    ("sched_setaffinity", [0, 8, 8], neg(-14), {2: Mem(8, b"", fault=True)}, None,
+     "sched_setaffinity(0, 8, 0x8) = -1 EFAULT (Bad address)"),
+    ("getgroups", [0, 0], 3, None, None, "getgroups(0, NULL) = 3"),
+    ("getgroups", [64, STK], 3, None, {1: struct.pack("<4I", 0, 4, 27, 0)},
+     "getgroups(64, [0, 4, 27]) = 3"),
+    ("getgroups", [64, STK], 0, None, {1: bytes(16)}, "getgroups(64, []) = 0"),
+    ("getgroups", [neg(-1), 0x7FFE611C4920], neg(-22), None, None,
+     "getgroups(-1, 0x7ffe611c4920) = -1 EINVAL (Invalid argument)"),
+    ("setgroups", [4, STK], neg(-22), {1: struct.pack("<4i", 0, 1, 65534, -1)}, None,
+     "setgroups(4, [0, 1, 65534, -1]) = -1 EINVAL (Invalid argument)"),
+    ("setgroups", [0, 0], 0, None, None, "setgroups(0, NULL) = 0"),
+    ("setgroups", [1, 0], neg(-14), None, None, "setgroups(1, NULL) = -1 EFAULT (Bad address)"),
+    ("setgroups", [neg(-1), 0x7FFE611C4920], neg(-22), None, None,
+     "setgroups(-1, 0x7ffe611c4920) = -1 EINVAL (Invalid argument)"),
+    ("setgroups", [2, 8], neg(-14), {1: Mem(8, b"", fault=True)}, None,
+     "setgroups(2, 0x8) = -1 EFAULT (Bad address)"),
+    ("setgroups", [3, 0x1000], neg(-14), {1: Mem(0x1000, struct.pack("<I", 5), fault=True)},
+     None, "setgroups(3, [5, ... /* 0x1004 */]) = -1 EFAULT (Bad address)"),
     # --- raw fallback and unknown numbers ---
     (0x1F4, [1, 2, 3, 4, 5, 6], neg(-38), None, None,
      "syscall_0x1f4(0x1, 0x2, 0x3, 0x4, 0x5, 0x6) = -1 ENOSYS (Function not implemented)"),
@@ -345,6 +635,8 @@ STRSIZE5 = [
       2: Mem(0x3000, struct.pack("<QQQQ", 0xA, 0xB, 0xC, 0))}, None,
      'execve("/nonexist/x", ["/none"..., "a b", "01234"...], 0x7ffda7b08af0 /* 3 vars */) '
      "= -1 ENOENT (No such file or directory)"),
+    ("setgroups", [40, STK], 0, {1: struct.pack("<6I", *range(6))}, None,
+     "setgroups(40, [0, 1, 2, 3, 4, ...]) = 0"),
 ]
 
 

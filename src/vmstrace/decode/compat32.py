@@ -21,6 +21,7 @@ from ..trace.events import Syscall
 from . import files, io, memory, net, process, signal, time  # noqa: F401
 from .args import DIRFD, FD, FLAGS, IN, INT, OUT, PATH, PTR, RBUF, SKIP, ULONG, WBUF, XLAT
 from .consts import fs, proc, signals
+from .files import flock_text
 from .fmt import Ctx, hexnum, ptr, s32, u32, xlat
 from .registry import TEMPLATES, Arg, RetRender, Template
 from .structs import sigaction_text, sigset_bits, stat_text
@@ -147,16 +148,14 @@ _LOCKS = {_F["F_GETLK"], _F["F_SETLK"], _F["F_SETLKW"], F_GETLK64, F_SETLK64,
 FLOCK64_SIZE = 24  # l_type, l_whence (s16), l_start, l_len (s64, 4-aligned), l_pid
 
 
-def _flock(c: Ctx, d: bytes, wide: bool) -> str | None:
+def _flock(c: Ctx, d: bytes, wide: bool, getlk: bool) -> str | None:
     if wide and len(d) >= FLOCK64_SIZE:
         ltype, whence, start, length, pid = struct.unpack_from("<hhqqi", d)
     elif not wide and len(d) >= 16:
         ltype, whence, start, length, pid = struct.unpack_from("<hhiii", d)
     else:
         return None
-    return (f"{{l_type={xlat(ltype & 0xFFFF, fs.LEASES, c.opts, 'F_')}, "
-            f"l_whence={xlat(whence & 0xFFFF, fs.SEEK, c.opts, 'SEEK_')}, "
-            f"l_start={start}, l_len={length}, l_pid={pid}}}")
+    return flock_text(c, ltype, whence, start, length, pid if getlk else None)
 
 
 def _fcntl_arg(is64: bool) -> Arg:
@@ -171,7 +170,7 @@ def _fcntl_arg(is64: bool) -> Arg:
             d = c.out_data(i, FLOCK64_SIZE if wide else 16)
         else:
             d = c.in_data(i, FLOCK64_SIZE if wide else 16)
-        text = None if d is None else _flock(c, d, wide)
+        text = None if d is None else _flock(c, d, wide, cmd in _GETLK)
         return ptr(c.a(i)) if text is None else text
 
     return Arg(render, lambda o: (fixed(FLOCK64_SIZE, "entry"), fixed(FLOCK64_SIZE, "exit")))
@@ -234,24 +233,11 @@ def timeval32(c: Ctx, d: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
-EINTR, ERESTART_RESTARTBLOCK = 4, 516
-
-
-def _remaining32(c: Ctx, i: int) -> str:
-    """nanosleep's ``rem``: shown only when a signal cut the sleep short."""
-    if not c.a(i):
-        return "NULL"
-    m = c.exit_mem(i)
-    if c.ret in (-EINTR, -ERESTART_RESTARTBLOCK) and m is not None and len(m.data) >= 8:
-        return timespec32(c, m.data)
-    return ptr(c.a(i))
-
-
 TS32_IN = IN(TS32_SIZE, timespec32)
 TS32_OUT = OUT(TS32_SIZE, timespec32)
-REM32 = Arg(_remaining32, lambda o: (fixed(TS32_SIZE, "exit"),))
-syscall32("nanosleep", TS32_IN, REM32)
-syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS), TS32_IN, REM32)
+syscall32("nanosleep", TS32_IN, time.remaining(TS32_SIZE, timespec32, None))
+syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS), TS32_IN,
+          time.remaining(TS32_SIZE, timespec32, 1))
 syscall32("clock_gettime", time.CLOCK, TS32_OUT)
 syscall32("clock_getres", time.CLOCK, TS32_OUT)
 syscall32("clock_settime", time.CLOCK, TS32_IN)
@@ -321,7 +307,7 @@ def rusage32(c: Ctx, d: bytes) -> str:
 
 _WAIT4 = TEMPLATES["wait4"].args
 syscall32("waitpid", *_WAIT4[:3])
-syscall32("wait4", *_WAIT4[:3], OUT(16, rusage32))
+syscall32("wait4", *_WAIT4[:3], process.wait4_rusage(16, rusage32))
 syscall32("getrusage", XLAT(proc.RUSAGE_WHO), OUT(16, rusage32))
 
 RLIM_INFINITY32 = 0xFFFFFFFF

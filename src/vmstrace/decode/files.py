@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import struct
 
-from ..capture.spec import MAX_BYTES, Capture
+from ..capture.spec import MAX_BYTES, Capture, When, fixed
+from ..trace.events import Mem
 from .args import (
     DIRFD,
     FD,
@@ -27,9 +28,10 @@ from .args import (
     ret_octal,
 )
 from .consts import fs
-from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, s32, u32, xlat
+from .consts.statfs import FS_MAGIC, ST_VALID, STATFS_FLAGS
+from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, quote, s32, s64, u32, xlat
 from .fmt import xlat_flags as _xf
-from .registry import Arg, alias, syscall
+from .registry import Arg, Captures, alias, syscall
 from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
 
 
@@ -123,20 +125,111 @@ syscall("sync")
 syscall("umask", MODE, ret=ret_octal)
 syscall("flock", FD, FLAGS(fs.FLOCK_OPS))
 syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS), LONG, LONG)
-syscall("fadvise64", FD, LONG, ULONG, INT)
+syscall("fadvise64", FD, LONG, ULONG,
+        Arg(lambda c, i: xlat(c.a(i), fs.FADVISE, c.opts, "POSIX_FADV_")))
 syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS))
 syscall("utimensat", DIRFD, PATH, PTR, _at())
-syscall("statfs", PATH, PTR)
-syscall("fstatfs", FD, PTR)
-syscall("setxattr", PATH, STR, PTR, ULONG, INT)
-syscall("getxattr", PATH, STR, PTR, ULONG)
-syscall("listxattr", PATH, PTR, ULONG)
-syscall("removexattr", PATH, STR)
+
+
+# --- statfs (asm-generic/statfs.h struct statfs, x86-64: 120 bytes) -------------------
+
+STATFS_SIZE = 120
+
+
+def statfs_text(c: Ctx, f_type: int, sizes: tuple[int, ...], fsid: tuple[int, int],
+                namelen: int, frsize: int, f_flags: int) -> str:
+    """Any struct statfs layout's fields (``sizes``: f_bsize .. f_ffree), as strace
+    prints them: f_type by name or in hex, f_flags only when ST_VALID says they are set."""
+    name = None if c.opts.raw else FS_MAGIC.get(f_type)
+    bsize, blocks, bfree, bavail, files, ffree = sizes
+    text = (f"{{f_type={name or hexnum(f_type)}, f_bsize={bsize}, f_blocks={blocks}, "
+            f"f_bfree={bfree}, f_bavail={bavail}, f_files={files}, f_ffree={ffree}, "
+            f"f_fsid={{val=[{hexnum(fsid[0])}, {hexnum(fsid[1])}]}}, "
+            f"f_namelen={namelen}, f_frsize={frsize}")
+    if f_flags & ST_VALID:
+        text += f", f_flags={flags(f_flags, STATFS_FLAGS, c.opts)}"
+    return text + "}"
+
+
+def _statfs(c: Ctx, d: bytes) -> str:
+    v = struct.unpack_from("<7Q2I3Q", d)
+    return statfs_text(c, v[0], v[1:7], (v[7], v[8]), v[9], v[10], v[11])
+
+
+STATFS = OUT(STATFS_SIZE, _statfs)
+syscall("statfs", PATH, STATFS)
+syscall("fstatfs", FD, STATFS)
+
+
+# --- extended attributes -------------------------------------------------------------
+
+
+def xattr_value(c: Ctx, i: int, size: int, m: Mem | None) -> str:
+    """A value of ``size`` bytes, as strace's print_xattr_val: cut at -s, a last NUL
+    left out (and then no ``...``), the address when larger than XATTR_SIZE_MAX or not
+    readable in full (up to -s + 1 bytes)."""
+    addr = c.a(i)
+    if size > fs.XATTR_SIZE_MAX or not addr:
+        return ptr(addr)
+    want = min(size, c.opts.strsize + 1)
+    if not want:
+        return '""'
+    if m is None or len(m.data) < want:
+        return ptr(addr)
+    data = m.data[: min(size, c.opts.strsize)]
+    if data.endswith(b"\0"):
+        return quote(data[:-1])
+    return quote(data) + ("..." if size > c.opts.strsize else "")
+
+
+def _xattr_in(c: Ctx, i: int) -> str:
+    return xattr_value(c, i, c.a(i + 1), c.entry_mem(i))
+
+
+def _xattr_out(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return xattr_value(c, i, c.ret, c.exit_mem(i))
+
+
+def _xattr_list(c: Ctx, i: int) -> str:
+    """listxattr's names: ``ret`` bytes cut at -s, NULs shown; the address when the size
+    asked for is 0 or the call failed."""
+    if not c.a(i + 1) or c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize)
+
+
+def _value_caps(size: str, when: When) -> Captures:
+    return lambda o: (Capture("buf", when, size, min(o.strsize + 1, MAX_BYTES)),)
+
+
+XATTR_IN = Arg(_xattr_in, _value_caps("a3", "entry"))
+XATTR_OUT = Arg(_xattr_out, _value_caps("ret", "exit"))
+XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
+
+
+def _xattr_flags(c: Ctx, i: int) -> str:
+    v = c.a(i)
+    if v and not c.opts.raw and not v & 3:  # no known bit: strace names the family
+        return f"{hexnum(v)} /* XATTR_??? */"
+    return flags(v, fs.XATTR_FLAGS, c.opts)
+
+
+XATTR_FLAGS = Arg(_xattr_flags)
+syscall("setxattr", PATH, STR, XATTR_IN, ULONG, XATTR_FLAGS)
 alias("lsetxattr", "setxattr")
+syscall("fsetxattr", FD, STR, XATTR_IN, ULONG, XATTR_FLAGS)
+syscall("getxattr", PATH, STR, XATTR_OUT, ULONG)
 alias("lgetxattr", "getxattr")
+syscall("fgetxattr", FD, STR, XATTR_OUT, ULONG)
+syscall("listxattr", PATH, XATTR_LIST, ULONG)
 alias("llistxattr", "listxattr")
+syscall("flistxattr", FD, XATTR_LIST, ULONG)
+syscall("removexattr", PATH, STR)
 alias("lremovexattr", "removexattr")
-syscall("fgetxattr", FD, STR, PTR, ULONG)
+syscall("fremovexattr", FD, STR)
+
 syscall("inotify_add_watch", FD, PATH, HEX)
 syscall("inotify_rm_watch", FD, INT)
 
@@ -218,6 +311,39 @@ syscall("getdents", FD, DIRENTS, UINT)
 _F = {v: k for k, v in fs.FCNTL_CMDS.items()}
 _GETTERS = {_F[n] for n in ("F_GETFD", "F_GETFL", "F_GETOWN", "F_GETSIG", "F_GETLEASE",
                             "F_GETPIPE_SZ", "F_GET_SEALS")}
+# struct flock (asm-generic/fcntl.h, x86-64; struct flock64 is the same): l_type,
+# l_whence (short), l_start, l_len (off_t at 8 and 16), l_pid (int at 24); 32 bytes
+FLOCK_SIZE = 32
+_SETLK = {_F["F_SETLK"], _F["F_SETLKW"], _F["F_OFD_SETLK"], _F["F_OFD_SETLKW"]}
+_GETLK = {_F["F_GETLK"], _F["F_OFD_GETLK"]}
+
+
+def flock_text(c: Ctx, ltype: int, whence: int, start: int, length: int, pid: int | None) -> str:
+    """Any struct flock layout's fields as strace prints them; ``l_pid`` only for the
+    F_GETLK family (the kernel's answer), ``pid`` None otherwise."""
+    text = (f"{{l_type={xlat(ltype & 0xFFFF, fs.LEASES, c.opts, 'F_')}, "
+            f"l_whence={xlat(whence & 0xFFFF, fs.SEEK, c.opts, 'SEEK_')}, "
+            f"l_start={start}, l_len={length}")
+    return text + (f", l_pid={pid}}}" if pid is not None else "}")
+
+
+def _flock(c: Ctx, d: bytes, getlk: bool) -> str:
+    ltype, whence, start, length, pid = struct.unpack_from("<hh4xqqi", d)
+    return flock_text(c, ltype, whence, start, length, pid if getlk else None)
+
+
+def _owner_ex(c: Ctx, d: bytes) -> str:
+    kind, pid = struct.unpack_from("<ii", d)
+    return (f"{{type={xlat(kind & 0xFFFFFFFF, fs.F_OWNER_TYPES, c.opts, 'F_OWNER_')}, "
+            f"pid={pid}}}")
+
+
+def _entry_struct(c: Ctx, i: int, size: int) -> bytes | None:
+    """The struct the caller passed, as read at entry (None: NULL or unreadable)."""
+    m = c.entry_mem(i)
+    if not c.a(i) or m is None or len(m.data) < size:
+        return None
+    return m.data[:size]
 
 
 def _fcntl_arg(c: Ctx, i: int) -> str | None:
@@ -232,15 +358,30 @@ def _fcntl_arg(c: Ctx, i: int) -> str | None:
     if cmd == _F["F_SETFL"]:
         return open_flags(v, c)
     if cmd == _F["F_SETSIG"]:
-        return signame(u32(v), c.opts.raw)
+        return signame(s32(v), c.opts.raw)
     if cmd == _F["F_SETLEASE"]:
-        return xlat(u32(v), fs.LEASES, c.opts, "F_")
+        return xlat(v, fs.LEASES, c.opts, "F_")
     if cmd == _F["F_ADD_SEALS"]:
-        return flags(u32(v), fs.SEALS, c.opts)
-    if cmd in (_F["F_DUPFD"], _F["F_DUPFD_CLOEXEC"], _F["F_SETOWN"], _F["F_SETPIPE_SZ"],
-               _F["F_NOTIFY"]):
+        return flags(v, fs.SEALS, c.opts)
+    if cmd == _F["F_NOTIFY"]:
+        return flags(v, fs.DN_FLAGS, c.opts)
+    if cmd == _F["F_SETOWN"]:
         return str(s32(v))
-    return ptr(v)  # struct flock, f_owner_ex, rw hints: not decoded yet
+    if cmd in (_F["F_DUPFD"], _F["F_DUPFD_CLOEXEC"], _F["F_SETPIPE_SZ"]):
+        return str(s64(v))  # strace's PRINT_VAL_D of the whole register
+    if cmd in _SETLK:  # what the caller asks for, shown even when the call failed
+        d = _entry_struct(c, i, FLOCK_SIZE)
+        return ptr(v) if d is None else _flock(c, d, False)
+    if cmd in _GETLK:  # the kernel's answer
+        d = c.out_data(i, FLOCK_SIZE)
+        return ptr(v) if d is None else _flock(c, d, True)
+    if cmd == _F["F_SETOWN_EX"]:
+        d = _entry_struct(c, i, 8)
+        return ptr(v) if d is None else _owner_ex(c, d)
+    if cmd == _F["F_GETOWN_EX"]:
+        d = c.out_data(i, 8)
+        return ptr(v) if d is None else _owner_ex(c, d)
+    return hexnum(v)  # F_GETOWNER_UIDS, F_CANCELLK, F_GETLK64..: strace 6.1's %#lx
 
 
 def _fcntl_ret(c: Ctx) -> str:
@@ -253,8 +394,9 @@ def _fcntl_ret(c: Ctx) -> str:
         return f"{hexnum(r)} (flags {flags(r, fs.FD_FLAGS, c.opts)})"
     if cmd == _F["F_GET_SEALS"] and r:
         return f"{hexnum(r)} (seals {flags(r, fs.SEALS, c.opts)})"
-    if cmd == _F["F_GETLEASE"]:
-        return xlat(r, fs.LEASES, c.opts, "F_")
+    if cmd == _F["F_GETLEASE"]:  # the lease in hex, and its name when it has one
+        name = None if c.opts.raw else fs.LEASES.get(r)
+        return f"{hexnum(r)} ({name})" if name else hexnum(r)
     if cmd == _F["F_GETSIG"] and r:
         return signame(r, c.opts.raw)
     return str(r)
@@ -264,4 +406,8 @@ def _fcntl_cmd(c: Ctx, i: int) -> str:
     return xlat(u32(c.a(i)), fs.FCNTL_CMDS, c.opts, "F_")
 
 
-syscall("fcntl", FD, Arg(_fcntl_cmd), Arg(_fcntl_arg), ret=_fcntl_ret)
+syscall(
+    "fcntl", FD, Arg(_fcntl_cmd),
+    Arg(_fcntl_arg, lambda o: (fixed(FLOCK_SIZE, "entry"), fixed(FLOCK_SIZE, "exit"))),
+    ret=_fcntl_ret,
+)

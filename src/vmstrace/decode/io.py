@@ -36,12 +36,13 @@ syscall("pwrite64", FD, WBUF(2), ULONG, LONG)
 
 
 def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None,
-                word: int = 8) -> str:
+                word: int = 8, addrs: bool = False) -> str:
     """``[{iov_base="hello", iov_len=5}, ...]`` from an ``iov`` capture of the array at addr.
 
     ``m.data`` is the raw ``struct iovec`` array; ``m.elems`` the element buffers.
     ``budget`` is how many bytes in total carry data (readv: the return value).
     ``word`` is the size of iov_base and iov_len: 8, or 4 for an i386 caller.
+    ``addrs``: show each iov_base as an address, not its data (strace's iov_decode_addr).
     """
     if not addr:
         return "NULL"
@@ -65,7 +66,8 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
         shown = length if budget is None else max(0, min(length, budget))
         if budget is not None:
             budget -= shown
-        out.append(f"{{iov_base={buffer(base, elem, shown, limit)}, iov_len={length}}}")
+        shown_base = ptr(base) if addrs else buffer(base, elem, shown, limit)
+        out.append(f"{{iov_base={shown_base}, iov_len={length}}}")
     else:
         if n < count:
             out.append("...")
@@ -101,6 +103,45 @@ syscall("preadv2", FD, RIOV, INT, LONG, ULONG, INT)
 syscall("pwritev2", FD, WIOV, INT, LONG, ULONG, INT)
 
 
+
+
+# --- process_vm_readv / process_vm_writev --------------------------------------------
+
+# The local iovecs show their data (what was read: at exit, up to the return value; what
+# is written: at entry); the remote ones, in the other process, their addresses only.
+# strace prints the counts and flags as unsigned longs.
+IOV_MAX_COUNT = 1 << 59  # more elements than the address space holds: strace's address
+
+
+def _vm_iov(c: Ctx, i: int, m: Mem | None, budget: int | None, addrs: bool) -> str:
+    count = c.a(i + 1)
+    if count > IOV_MAX_COUNT:
+        return ptr(c.a(i))
+    return iovec_array(c, c.a(i), m, count, budget, addrs=addrs)
+
+
+def _vm_read_local(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return _vm_iov(c, i, c.exit_mem(i) or c.entry_mem(i), None, True)
+    return _vm_iov(c, i, c.exit_mem(i), c.ret, False)
+
+
+def _vm_remote(c: Ctx, i: int) -> str:
+    return _vm_iov(c, i, c.entry_mem(i), None, True)
+
+
+def _remote_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    return (Capture("iov", "entry", "a4", min(max(opts.strsize, 1), MAX_ELEMS), 0),)
+
+
+REMOTE_IOV = Arg(_vm_remote, _remote_caps)
+syscall("process_vm_readv", INT, Arg(_vm_read_local, iov_caps("exit")), ULONG, REMOTE_IOV,
+        ULONG, ULONG)
+syscall("process_vm_writev", INT,
+        Arg(lambda c, i: _vm_iov(c, i, c.entry_mem(i), None, False), iov_caps("entry")),
+        ULONG, REMOTE_IOV, ULONG, ULONG)
+
+
 # --- sendfile ------------------------------------------------------------------------
 
 
@@ -120,6 +161,20 @@ def _offset_inout(c: Ctx, i: int) -> str:
 
 OFFSET_INOUT = Arg(_offset_inout, lambda opts: (fixed(8, "entry"), fixed(8, "exit")))
 syscall("sendfile", FD, FD, OFFSET_INOUT, ULONG)
+
+
+def _offset_in(c: Ctx, i: int) -> str:
+    """copy_file_range's offsets: ``[2]``, as passed in (strace prints them at entry)."""
+    if not c.a(i):
+        return "NULL"
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < 8:
+        return ptr(c.a(i))
+    return f"[{s64(int.from_bytes(m.data[:8], 'little'))}]"
+
+
+OFFSET_IN = Arg(_offset_in, lambda opts: (fixed(8, "entry"),))
+syscall("copy_file_range", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, UINT)
 
 
 # --- poll ----------------------------------------------------------------------------
@@ -212,12 +267,15 @@ def _fdset(c: Ctx, data: bytes, nfds: int) -> str:
 
 
 def _fdset_arg(c: Ctx, i: int) -> str:
+    """A set as passed in; its address when nfds is not positive (strace reads no set
+    then) or it is unreadable."""
+    nfds = s32(c.a(0))
     if not c.a(i):
         return "NULL"
     m = c.entry_mem(i)
-    if m is None or not m.data:
+    if nfds <= 0 or m is None or not m.data:
         return ptr(c.a(i))
-    return _fdset(c, m.data, s32(c.a(0)))
+    return _fdset(c, m.data, nfds)
 
 
 FDSET = Arg(_fdset_arg, lambda opts: (fixed(FDSET_BYTES, "entry"), fixed(FDSET_BYTES, "exit")))
@@ -369,6 +427,8 @@ def _epoll_event(c: Ctx, d: bytes, k: int) -> str:
 def _epoll_ctl_ev(c: Ctx, i: int) -> str:
     if not c.a(i):
         return "NULL"
+    if u32(c.a(1)) == EPOLL_CTL_DEL:  # the kernel ignores the event: strace's address
+        return ptr(c.a(i))
     m = c.entry_mem(i)
     if m is None or len(m.data) < 12:
         return ptr(c.a(i))
@@ -376,6 +436,7 @@ def _epoll_ctl_ev(c: Ctx, i: int) -> str:
 
 
 EPOLL_CAP = 32
+EPOLL_CTL_DEL = 2  # linux/eventpoll.h
 
 
 def _epoll_events_out(c: Ctx, i: int) -> str:

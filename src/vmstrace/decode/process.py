@@ -5,13 +5,14 @@ arch_prctl, futex, uname, getrandom.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
-from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, fixed
+from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
 from .args import FD, FLAGS, HEX, IN, INT, OUT, PATH, PTR, RBUF, SKIP, UINT, ULONG, XLAT
 from .consts import proc
 from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
-from .registry import Arg, syscall
+from .registry import Arg, Captures, syscall
 from .siginfo import SIGINFO_SIZE, siginfo_struct
 from .structs import (
     RLIMIT_SIZE,
@@ -210,12 +211,23 @@ def _rusage(c: Ctx, d: bytes) -> str:
     return f"{{ru_utime={timeval(c, d[:16])}, ru_stime={timeval(c, d[16:32])}, ...}}"
 
 
+def wait4_rusage(size: int, fmt: Callable[[Ctx, bytes], str]) -> Arg:
+    """wait4's usage: written (and shown) only for a reaped child, a positive return
+    (strace's printwaitn); ``size`` and ``fmt`` give the ABI's struct rusage."""
+
+    def render(c: Ctx, i: int) -> str:
+        d = c.out_data(i, size) if c.ret is not None and c.ret > 0 else None
+        return ptr(c.a(i)) if d is None else fmt(c, d)
+
+    return Arg(render, lambda o: (fixed(size, "exit"),))
+
+
 syscall(
     "wait4",
     INT,
     Arg(_status, lambda o: (fixed(4, "exit"),)),
     FLAGS(proc.WAIT_OPTIONS),
-    OUT(32, _rusage),
+    wait4_rusage(32, _rusage),
 )
 
 
@@ -245,8 +257,51 @@ syscall("setresgid", INT, INT, INT)
 INT_PTR = OUT(4, lambda c, d: f"[{u32(int.from_bytes(d, 'little'))}]")
 syscall("getresuid", INT_PTR, INT_PTR, INT_PTR)
 syscall("getresgid", INT_PTR, INT_PTR, INT_PTR)
-syscall("getgroups", INT, PTR)
-syscall("setgroups", INT, PTR)
+NGROUPS_MAX = 65536  # linux/limits.h: strace prints a longer list as its address
+
+
+def gid_list(c: Ctx, addr: int, count: int, m: Mem | None, width: int = 4) -> str:
+    """``[0, 1, 65534]``: at most -s gids, as strace's print_array (an element it cannot
+    read after the first shows as ``... /* address */``)."""
+    if count > NGROUPS_MAX:
+        return ptr(addr)
+    if not addr:
+        return "NULL"
+    if not count:
+        return "[]"
+    data = m.data if m is not None else b""
+    items = []
+    for k in range(min(count, c.opts.strsize + 1)):
+        if width * (k + 1) > len(data):
+            if not k:
+                return ptr(addr)
+            faulted = m is not None and m.fault
+            items.append(f"... /* {ptr(addr + width * k)} */" if faulted else "...")
+            break
+        if k == c.opts.strsize:
+            items.append("...")
+            break
+        gid = int.from_bytes(data[width * k : width * (k + 1)], "little")
+        items.append("-1" if gid == (1 << 8 * width) - 1 else str(gid))
+    return "[" + ", ".join(items) + "]"
+
+
+def _gid_caps(when: When) -> Captures:
+    # one element past -s: strace reads it before it prints "..."
+    return lambda o: (fixed(min(4 * (o.strsize + 1), MAX_BYTES), when),)
+
+
+def _setgroups_list(c: Ctx, i: int) -> str:
+    return gid_list(c, c.a(i), u32(c.a(0)), c.entry_mem(i))
+
+
+def _getgroups_list(c: Ctx, i: int) -> str:
+    count = 0xFFFFFFFF if c.failed or c.ret is None else u32(c.ret)
+    return gid_list(c, c.a(i), count, c.exit_mem(i))
+
+
+syscall("getgroups", INT, Arg(_getgroups_list, _gid_caps("exit")))
+syscall("setgroups", INT, Arg(_setgroups_list, _gid_caps("entry")))
 syscall("set_tid_address", PTR)
 syscall("set_robust_list", PTR, ULONG)
 syscall("get_robust_list", INT, PTR, PTR)
@@ -413,5 +468,59 @@ syscall("acct", PATH)
 syscall("getpriority", XLAT(proc.PRIO_WHICH), INT)
 syscall("setpriority", XLAT(proc.PRIO_WHICH), INT, INT)
 syscall("sched_getscheduler", INT)
-syscall("sched_getaffinity", INT, ULONG, PTR)
-syscall("sched_setaffinity", INT, ULONG, PTR)
+
+
+# --- CPU affinity ----------------------------------------------------------------------
+
+CPUSET_MAX = 128  # bytes strace reads of a CPU set (its probe's answer for <= 1024 CPUs)
+
+
+def _cpu_set(c: Ctx, i: int, length: int, m: Mem | None) -> str:
+    """``[0 1 64]``: the CPUs set in the first min(length, 128) bytes, ``...`` after them
+    when the set is longer (strace's print_affinitylist)."""
+    addr = c.a(i)
+    if not addr:
+        return "NULL"
+    if not length:
+        return "[]"
+    want = min(length, CPUSET_MAX)
+    if m is None or len(m.data) < want:
+        return ptr(addr)
+    bits = int.from_bytes(m.data[:want], "little")
+    cpus = [str(k) for k in range(8 * want) if bits >> k & 1]
+    if -(-want // 8) * 8 < length:  # strace rounds the bytes it read up to a word
+        cpus.append("...")
+    return "[" + " ".join(cpus) + "]"
+
+
+def _setaffinity_mask(c: Ctx, i: int) -> str:
+    return _cpu_set(c, i, u32(c.a(1)), c.entry_mem(i))
+
+
+def _getaffinity_mask(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return _cpu_set(c, i, u32(c.ret), c.exit_mem(i))
+
+
+syscall("sched_getaffinity", INT, UINT,
+        Arg(_getaffinity_mask, lambda o: (Capture("buf", "exit", "ret", CPUSET_MAX),)))
+syscall("sched_setaffinity", INT, UINT,
+        Arg(_setaffinity_mask, lambda o: (Capture("buf", "entry", "a1", CPUSET_MAX),)))
+
+
+# --- sysinfo (linux/sysinfo.h struct sysinfo, x86-64: 112 bytes) -----------------------
+
+SYSINFO_SIZE = 112
+
+
+def _sysinfo(c: Ctx, d: bytes) -> str:
+    (uptime, l1, l2, l3, total, free, shared, buffers, tswap, fswap, procs, thigh, fhigh,
+     unit) = struct.unpack_from("<10QH6xQQI", d)
+    return (f"{{uptime={uptime}, loads=[{l1}, {l2}, {l3}], totalram={total}, "
+            f"freeram={free}, sharedram={shared}, bufferram={buffers}, totalswap={tswap}, "
+            f"freeswap={fswap}, procs={procs}, totalhigh={thigh}, freehigh={fhigh}, "
+            f"mem_unit={unit}}}")
+
+
+syscall("sysinfo", OUT(SYSINFO_SIZE, _sysinfo))

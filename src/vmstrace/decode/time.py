@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime
+import struct
+from collections.abc import Callable
 
 from ..capture.spec import fixed
-from .args import FD, FLAGS, IN, INT, OUT, PTR, XLAT
+from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, PTR, XLAT
 from .consts import proc
 from .fmt import Ctx, ptr, s32, xlat
 from .registry import Arg, syscall
-from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, clock_t, timespec, timeval
+from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, clock_t, signame, timespec, timeval
 
+# A sleep cut short by a signal: strace sees the kernel's ERESTART_RESTARTBLOCK (or
+# another ERESTART* code), vmstrace at the return to user mode sees EINTR when a handler
+# ran, an ERESTART* code when the call is restarted (trace.events.return_value).
 EINTR = 4
-ERESTART_RESTARTBLOCK = 516
+INTERRUPTED = frozenset({-EINTR, -512, -513, -514, -516})
 
 
 def _clock(c: Ctx, i: int) -> str:
@@ -27,21 +32,27 @@ TS_IN = IN(TIMESPEC_SIZE, timespec)
 TS_OUT = OUT(TIMESPEC_SIZE, timespec)
 
 
-def _remaining(c: Ctx, i: int) -> str:
-    """nanosleep's ``rem``: written (and shown) only when a signal cut the sleep short."""
-    if not c.a(i):
-        return "NULL"
-    m = c.exit_mem(i)
-    if c.ret in (-EINTR, -ERESTART_RESTARTBLOCK) and m is not None:
-        if len(m.data) >= TIMESPEC_SIZE:
-            return timespec(c, m.data)
-    return ptr(c.a(i))
+def remaining(size: int, fmt: Callable[[Ctx, bytes], str], flags_arg: int | None) -> Arg:
+    """A sleep's ``rem``: written (and shown) only when a signal cut the sleep short, and
+    for clock_nanosleep only when its flags (argument ``flags_arg``) are 0: an absolute
+    sleep (TIMER_ABSTIME) has no remainder, strace prints the address."""
+
+    def render(c: Ctx, i: int) -> str:
+        if not c.a(i):
+            return "NULL"
+        if flags_arg is not None and c.a(flags_arg):
+            return ptr(c.a(i))
+        m = c.exit_mem(i)
+        if c.ret in INTERRUPTED and m is not None and len(m.data) >= size:
+            return fmt(c, m.data)
+        return ptr(c.a(i))
+
+    return Arg(render, lambda o: (fixed(size, "exit"),))
 
 
-REM = Arg(_remaining, lambda o: (fixed(TIMESPEC_SIZE, "exit"),))
-
-syscall("nanosleep", TS_IN, REM)
-syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS), TS_IN, REM)
+syscall("nanosleep", TS_IN, remaining(TIMESPEC_SIZE, timespec, None))
+syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS), TS_IN,
+        remaining(TIMESPEC_SIZE, timespec, 1))
 syscall("clock_gettime", CLOCK, TS_OUT)
 syscall("clock_getres", CLOCK, TS_OUT)
 syscall("clock_settime", CLOCK, TS_IN)
@@ -88,5 +99,38 @@ syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS), IN(32, _itimerspec),
 syscall("timerfd_gettime", FD, OUT(32, _itimerspec))
 syscall("getitimer", XLAT(proc.ITIMERS), OUT(32, _itimerval))
 syscall("setitimer", XLAT(proc.ITIMERS), IN(32, _itimerval), OUT(32, _itimerval))
-syscall("timer_delete", INT)
+
+
+# --- POSIX timers --------------------------------------------------------------------
+
+# asm-generic/siginfo.h struct sigevent (x86-64, 64 bytes): sigev_value, sigev_signo,
+# sigev_notify, then a union: the thread id, or the function and attributes (SIGEV_THREAD)
+SIGEVENT_READ = 32  # the fields strace prints
+SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 2, 4
+
+
+def _sigevent(c: Ctx, d: bytes) -> str:
+    value, signo, notify, function, attributes = struct.unpack_from("<QIiQQ", d)
+    out = []
+    if value:
+        out.append(f"sigev_value={{sival_int={s32(value)}, sival_ptr={ptr(value)}}}")
+    if notify in (SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID):
+        out.append(f"sigev_signo={signame(s32(signo), c.opts.raw)}")
+    else:
+        out.append(f"sigev_signo={signo}")
+    out.append(f"sigev_notify={xlat(notify & 0xFFFFFFFF, proc.SIGEV, c.opts, 'SIGEV_')}")
+    if notify == SIGEV_THREAD_ID:
+        out.append(f"sigev_notify_thread_id={s32(function)}")
+    elif notify == SIGEV_THREAD:
+        out.append(f"sigev_notify_function={ptr(function)}, "
+                   f"sigev_notify_attributes={ptr(attributes)}")
+    return "{" + ", ".join(out) + "}"
+
+
+ITIMERSPEC = 32
+syscall("timer_create", CLOCK, IN(SIGEVENT_READ, _sigevent), INT_OUT())
+syscall("timer_settime", INT, FLAGS(proc.TIMER_FLAGS), IN(ITIMERSPEC, _itimerspec),
+        OUT(ITIMERSPEC, _itimerspec))
+syscall("timer_gettime", INT, OUT(ITIMERSPEC, _itimerspec))
 syscall("timer_getoverrun", INT)
+syscall("timer_delete", INT)

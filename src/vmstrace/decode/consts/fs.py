@@ -59,21 +59,28 @@ ACCESS_MODES = ((4, "R_OK"), (2, "W_OK"), (1, "X_OK"))
 
 SEEK = {0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_END", 3: "SEEK_DATA", 4: "SEEK_HOLE"}
 
-# asm-generic/fcntl.h, linux/fcntl.h
+# asm-generic/fcntl.h, linux/fcntl.h: the commands strace 6.1 names (xlat/fcntlcmds.in;
+# F_GETLK64.. are asm-generic's 12-14, which strace names on x86-64 too; it does not name
+# the read/write hint commands 1035-1038, so they print as F_???)
 FCNTL_CMDS = {
     0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 5: "F_GETLK",
     6: "F_SETLK", 7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN", 10: "F_SETSIG",
-    11: "F_GETSIG", 15: "F_SETOWN_EX", 16: "F_GETOWN_EX", 17: "F_GETOWNER_UIDS",
-    36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW",
-    1024: "F_SETLEASE", 1025: "F_GETLEASE", 1026: "F_NOTIFY", 1030: "F_DUPFD_CLOEXEC",
-    1031: "F_SETPIPE_SZ", 1032: "F_GETPIPE_SZ", 1033: "F_ADD_SEALS", 1034: "F_GET_SEALS",
-    1035: "F_GET_RW_HINT", 1036: "F_SET_RW_HINT", 1037: "F_GET_FILE_RW_HINT",
-    1038: "F_SET_FILE_RW_HINT",
+    11: "F_GETSIG", 12: "F_GETLK64", 13: "F_SETLK64", 14: "F_SETLKW64", 15: "F_SETOWN_EX",
+    16: "F_GETOWN_EX", 17: "F_GETOWNER_UIDS", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK",
+    38: "F_OFD_SETLKW", 1024: "F_SETLEASE", 1025: "F_GETLEASE", 1026: "F_NOTIFY",
+    1029: "F_CANCELLK", 1030: "F_DUPFD_CLOEXEC", 1031: "F_SETPIPE_SZ", 1032: "F_GETPIPE_SZ",
+    1033: "F_ADD_SEALS", 1034: "F_GET_SEALS",
 }
 FD_FLAGS = ((1, "FD_CLOEXEC"),)
 SEALS = ((1, "F_SEAL_SEAL"), (2, "F_SEAL_SHRINK"), (4, "F_SEAL_GROW"), (8, "F_SEAL_WRITE"),
          (16, "F_SEAL_FUTURE_WRITE"), (32, "F_SEAL_EXEC"))
-LEASES = {0: "F_RDLCK", 1: "F_WRLCK", 2: "F_UNLCK"}
+# struct flock l_type and the lease types (xlat/lockfcmds.in; F_EXLCK, F_SHLCK: BSD flock)
+LEASES = {0: "F_RDLCK", 1: "F_WRLCK", 2: "F_UNLCK", 4: "F_EXLCK", 8: "F_SHLCK"}
+# linux/fcntl.h struct f_owner_ex type
+F_OWNER_TYPES = {0: "F_OWNER_TID", 1: "F_OWNER_PID", 2: "F_OWNER_PGRP"}
+# linux/fcntl.h F_NOTIFY events (xlat/notifyflags.in)
+DN_FLAGS = ((0x1, "DN_ACCESS"), (0x2, "DN_MODIFY"), (0x4, "DN_CREATE"), (0x8, "DN_DELETE"),
+            (0x10, "DN_RENAME"), (0x20, "DN_ATTRIB"), (0x80000000, "DN_MULTISHOT"))
 
 # linux/stat.h file types (S_IFMT field) and permission extras
 S_IFMT = 0o170000
@@ -120,3 +127,11 @@ DIRENT_TYPES = {0: "DT_UNKNOWN", 1: "DT_FIFO", 2: "DT_CHR", 4: "DT_DIR", 6: "DT_
 
 # linux/close_range.h
 CLOSE_RANGE_FLAGS = ((2, "CLOSE_RANGE_UNSHARE"), (4, "CLOSE_RANGE_CLOEXEC"))
+
+# linux/fadvise.h (x86-64 values; strace's xlat/advise.in)
+FADVISE = {0: "POSIX_FADV_NORMAL", 1: "POSIX_FADV_RANDOM", 2: "POSIX_FADV_SEQUENTIAL",
+           3: "POSIX_FADV_WILLNEED", 4: "POSIX_FADV_DONTNEED", 5: "POSIX_FADV_NOREUSE"}
+
+# linux/xattr.h
+XATTR_FLAGS = ((1, "XATTR_CREATE"), (2, "XATTR_REPLACE"))
+XATTR_SIZE_MAX = 65536
