@@ -8,7 +8,7 @@ Sources: ``asm-generic/mman-common.h``, ``asm-generic/mman.h``, ``asm/mman.h`` (
 from __future__ import annotations
 
 PROT = (
-    (0x1, "PROT_READ"), (0x2, "PROT_WRITE"), (0x4, "PROT_EXEC"), (0x10, "PROT_SEM"),
+    (0x1, "PROT_READ"), (0x2, "PROT_WRITE"), (0x4, "PROT_EXEC"), (0x8, "PROT_SEM"),
     (0x1000000, "PROT_GROWSDOWN"), (0x2000000, "PROT_GROWSUP"),
 )
 
