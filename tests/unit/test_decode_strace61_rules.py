@@ -9,6 +9,7 @@ import struct
 import pytest
 
 from vmstrace.decode import DecodeOptions, render_line
+from vmstrace.trace.events import Mem
 
 M64 = (1 << 64) - 1
 AT_FDCWD = M64 - 99
@@ -203,5 +204,45 @@ IDS_AND_TIMES = [
 @pytest.mark.parametrize(("name", "args", "ret", "entry", "exit", "expected"),
                          FLAG_NAMES + MODES + IDS_AND_TIMES)
 def test_line(decode_call, name, args, ret, entry, exit, expected):
+    call = decode_call(name, args, ret, entry, exit)
+    assert render_line(call, DecodeOptions()) == expected
+
+
+# Strings that do not end within what strace reads (printpath: PATH_MAX bytes, printstr:
+# -s + 1): strace 6.1 on a page of 'a's followed by an unmapped page.
+END = 0x7FC1A24BB000
+UNTERMINATED = [
+    # a path of PATH_MAX bytes with no NUL: 4095 of them, then "..."
+    ("open", [END - 4096, 0], (1 << 64) - 36, {0: Mem(END - 4096, b"a" * 4096, fault=True)},
+     None, 'open("' + "a" * 4095 + '"..., O_RDONLY) = -1 ENAMETOOLONG (File name too long)'),
+    ("open", [END - 8192, 0], (1 << 64) - 36,
+     {0: Mem(END - 8192, b"a" * 4096, truncated=True)}, None,
+     'open("' + "a" * 4095 + '"..., O_RDONLY) = -1 ENAMETOOLONG (File name too long)'),
+    # a fault before the NUL and before PATH_MAX bytes: the address
+    ("open", [END - 10, 0], EFAULT, {0: Mem(END - 10, b"a" * 10, fault=True)}, None,
+     "open(0x7fc1a24baff6, O_RDONLY) = -1 EFAULT (Bad address)"),
+    ("open", [END - 4095, 0], EFAULT, {0: Mem(END - 4095, b"a" * 4095, fault=True)}, None,
+     "open(0x7fc1a24ba001, O_RDONLY) = -1 EFAULT (Bad address)"),
+    # a string cut at -s: strace reads 33 bytes; a fault before them shows the address
+    ("removexattr", [0x1000, END - 10], EFAULT,
+     {0: b"/nonexist\0", 1: Mem(END - 10, b"a" * 10, fault=True)}, None,
+     'removexattr("/nonexist", 0x7fc1a24baff6) = -1 EFAULT (Bad address)'),
+    ("removexattr", [0x1000, END - 32], EFAULT,
+     {0: b"/nonexist\0", 1: Mem(END - 32, b"a" * 32, fault=True)}, None,
+     'removexattr("/nonexist", 0x7fc1a24bafe0) = -1 EFAULT (Bad address)'),
+    ("removexattr", [0x1000, END - 33], EFAULT,
+     {0: b"/nonexist\0", 1: Mem(END - 33, b"a" * 33, fault=True)}, None,
+     'removexattr("/nonexist", "' + "a" * 32 + '"...) = -1 EFAULT (Bad address)'),
+    ("removexattr", [0x1000, END - 40], EFAULT,
+     {0: b"/nonexist\0", 1: Mem(END - 40, b"a" * 33, truncated=True)}, None,
+     'removexattr("/nonexist", "' + "a" * 32 + '"...) = -1 EFAULT (Bad address)'),
+    # a NUL before the fault: the string
+    ("open", [END - 10, 0], (1 << 64) - 2, {0: Mem(END - 10, b"aaaa\0aaaaa", fault=True)},
+     None, 'open("aaaa", O_RDONLY) = -1 ENOENT (No such file or directory)'),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "ret", "entry", "exit", "expected"), UNTERMINATED)
+def test_unterminated_string(decode_call, name, args, ret, entry, exit, expected):
     call = decode_call(name, args, ret, entry, exit)
     assert render_line(call, DecodeOptions()) == expected
