@@ -9,7 +9,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 need_pkgs=()
-for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace; do
+for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace linux-libc-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 qemu_ok=0

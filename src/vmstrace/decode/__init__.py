@@ -17,7 +17,7 @@ from functools import cache
 
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
-from . import compat32, compat_i386, fdpath, files, io, memory, net, process, signal, time  # noqa: F401
+from . import compat32, compat_i386, fdpath, files, io, memory, net, process, ptrace, signal, time  # noqa: F401
 from .args import PLAIN_KINDS, ret_hex
 from .fmt import MASK64, Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Render, Template

@@ -82,7 +82,18 @@ def _dirfd(c: Ctx, i: int) -> str:
 
 
 DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())
-MODE = Arg(lambda c, i: octal(u32(c.args[i])))
+# strace reads a mode argument as an unsigned short (print_numeric_umode_t): bits past
+# S_IFMT|07777 never print, so 037777600000 shows as ``000``
+MODE = Arg(lambda c, i: octal(c.args[i] & 0xFFFF))
+
+
+def uid_text(v: int) -> str:
+    """A uid_t/gid_t as strace's printuid: unsigned, except (uid_t) -1 ("no change")."""
+    v &= 0xFFFFFFFF
+    return "-1" if v == 0xFFFFFFFF else str(v)
+
+
+UID = Arg(lambda c, i: uid_text(c.args[i]))
 
 
 def _path(c: Ctx, i: int) -> str:

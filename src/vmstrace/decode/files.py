@@ -22,6 +22,7 @@ from .args import (
     PATH,
     PTR,
     STR,
+    UID,
     UINT,
     ULONG,
     XLAT,
@@ -47,8 +48,8 @@ def _open_mode(flags_arg: int) -> Arg:
 
     def render(c: Ctx, i: int) -> str | None:
         f = c.a(flags_arg)
-        if f & fs.O_CREAT or f & fs.O_TMPFILE == fs.O_TMPFILE:
-            return octal(u32(c.a(i)))
+        if f & (fs.O_CREAT | fs.__O_TMPFILE):  # strace's test (open.c): either bit
+            return octal(c.a(i) & 0xFFFF)  # an unsigned short, as MODE
         return None
 
     return Arg(render)
@@ -72,8 +73,13 @@ syscall("newfstatat", DIRFD, PATH, STAT, _at())
 
 
 def _statx_flags(c: Ctx, i: int) -> str:
+    """``AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW``: the sync type bits, then the rest."""
     v = u32(c.a(i))
-    return _xf(v, fs.AT_STATX_SYNC_TYPE, fs.STATX_SYNC, fs.AT_FLAGS, c.opts)
+    if c.opts.raw:
+        return hexnum(v)
+    head = flags(v & fs.AT_STATX_SYNC_TYPE, fs.STATX_SYNC, c.opts, "AT_STATX_SYNC_AS_STAT")
+    rest = v & ~fs.AT_STATX_SYNC_TYPE
+    return f"{head}|{flags(rest, fs.AT_FLAGS, c.opts)}" if rest else head
 
 
 syscall(
@@ -89,7 +95,8 @@ syscall("faccessat", DIRFD, PATH, ACCESS)
 syscall("faccessat2", DIRFD, PATH, ACCESS, _at(fs.AT_EACCESS))
 syscall("mkdir", PATH, MODE)
 syscall("mkdirat", DIRFD, PATH, MODE)
-FMODE = Arg(lambda c, i: mode(u32(c.a(i)), c.opts.raw))  # S_IFCHR|0600
+# S_IFCHR|0600; strace's mknod reads the mode as an unsigned short, as MODE
+FMODE = Arg(lambda c, i: mode(c.a(i) & 0xFFFF, c.opts.raw))
 # the device number is printed only for character and block devices
 DEV = Arg(lambda c, i: makedev(c.a(i)) if u32(c.a(i - 1)) & 0o170000 in (0o20000, 0o60000)
           else None)
@@ -112,10 +119,10 @@ syscall("chmod", PATH, MODE)
 syscall("fchmod", FD, MODE)
 syscall("fchmodat", DIRFD, PATH, MODE)
 syscall("fchmodat2", DIRFD, PATH, MODE, _at())
-syscall("chown", PATH, INT, INT)
+syscall("chown", PATH, UID, UID)
 alias("lchown", "chown")
-syscall("fchown", FD, INT, INT)
-syscall("fchownat", DIRFD, PATH, INT, INT, _at())
+syscall("fchown", FD, UID, UID)
+syscall("fchownat", DIRFD, PATH, UID, UID, _at())
 syscall("truncate", PATH, LONG)
 syscall("ftruncate", FD, LONG)
 syscall("fsync", FD)

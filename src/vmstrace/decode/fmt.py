@@ -152,8 +152,17 @@ def readable(mem: Mem | None) -> bool:
     return mem is not None and not (mem.fault and not mem.data)
 
 
+PATH_MAX = 4096
+
+
 def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
-    """A NUL-terminated string, cut at ``limit`` bytes with ``...`` (None: no cut)."""
+    """A NUL-terminated string, cut at ``limit`` bytes with ``...`` (None: a path, cut at
+    PATH_MAX - 1 as strace's printpath does).
+
+    strace reads ``limit`` + 1 bytes (a path: PATH_MAX) and prints the address when a
+    fault comes before a NUL within them: a read that faulted before that many bytes and
+    holds no NUL shows as the address too.
+    """
     if not addr:
         return "NULL"
     if mem is None or (mem.fault and not mem.data):  # not readable(mem)
@@ -161,6 +170,10 @@ def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
     data = mem.data
     nul = data.find(b"\0")
     more = mem.truncated or mem.fault
+    if nul < 0 and mem.fault and len(data) < (PATH_MAX if limit is None else limit + 1):
+        return ptr(addr)
+    if nul < 0 and limit is None and len(data) >= PATH_MAX:
+        data, more = data[: PATH_MAX - 1], True
     if nul >= 0:
         data, more = data[:nul], False
     if limit is not None and len(data) > limit:

@@ -195,6 +195,8 @@ def _pollfds(c: Ctx, d: bytes, count: int, want_revents: bool) -> str:
                 items.append(
                     f"{{fd={fd}, revents={flags(revents & 0xFFFF, proc.POLL_EVENTS, c.opts)}}}"
                 )
+        elif fd < 0:  # the kernel ignores the entry: strace shows the fd alone
+            items.append(f"{{fd={fd}}}")
         else:
             items.append(f"{{fd={fd}, events={flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts)}}}")
     return "[" + ", ".join(items) + "]"

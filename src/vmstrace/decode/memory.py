@@ -7,14 +7,28 @@ from __future__ import annotations
 
 from .args import FD, FLAGS, HEX, INT, PTR, STR, ULONG, XLAT, ret_hex
 from .consts import mm
-from .fmt import Ctx, flags, hexnum, ptr, xlat_flags
+from .fmt import Ctx, flags, hexnum, ptr
 from .registry import Arg, syscall
 
 PROT = Arg(lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE"))
 
 
 def _map_flags(c: Ctx, i: int) -> str:
-    return xlat_flags(c.a(i) & 0xFFFFFFFF, mm.MAP_TYPE, mm.MAP_TYPES, mm.MAP_FLAGS, c.opts)
+    """strace's print_mmap_flags: the type (0 is MAP_FILE, an unknown one in hex with a
+    comment), the flag bits, then a huge page size as ``21<<MAP_HUGE_SHIFT``."""
+    v = c.a(i) & 0xFFFFFFFF
+    if c.opts.raw:
+        return hexnum(v)
+    kind = v & mm.MAP_TYPE
+    name = mm.MAP_TYPES.get(kind)
+    parts = [name if name else f"{hexnum(kind)} /* MAP_??? */"]
+    huge = v & mm.MAP_HUGE_MASK << mm.MAP_HUGE_SHIFT
+    rest = v & ~mm.MAP_TYPE & ~huge
+    if rest:
+        parts.append(flags(rest, mm.MAP_FLAGS, c.opts))
+    if huge:
+        parts.append(f"{huge >> mm.MAP_HUGE_SHIFT}<<MAP_HUGE_SHIFT")
+    return "|".join(parts)
 
 
 OFFSET = Arg(lambda c, i: hexnum(c.a(i)))  # strace prints mmap's offset in hex

@@ -9,9 +9,25 @@ from collections.abc import Callable
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
-from .args import FD, FLAGS, HEX, IN, INT, OUT, PATH, PTR, RBUF, SKIP, UINT, ULONG, XLAT
+from .args import (
+    FD,
+    FLAGS,
+    HEX,
+    IN,
+    INT,
+    OUT,
+    PATH,
+    PTR,
+    RBUF,
+    SKIP,
+    UID,
+    UINT,
+    ULONG,
+    XLAT,
+    uid_text,
+)
 from .consts import proc
-from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
+from .fmt import MASK64, Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
 from .registry import Arg, Captures, syscall
 from .siginfo import SIGINFO_SIZE, siginfo_struct
 from .structs import (
@@ -244,17 +260,20 @@ syscall(
 
 # --- ids and credentials -------------------------------------------------------------
 
+
 for _name in ("getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid",
               "getpgrp", "setsid", "sched_yield", "vhangup", "restart_syscall"):
     syscall(_name)
-for _name in ("setuid", "setgid", "getpgid", "getsid", "setfsuid", "setfsgid"):
+for _name in ("getpgid", "getsid"):
     syscall(_name, INT)
+for _name in ("setuid", "setgid", "setfsuid", "setfsgid"):
+    syscall(_name, UID)
 syscall("setpgid", INT, INT)
-syscall("setreuid", INT, INT)
-syscall("setregid", INT, INT)
-syscall("setresuid", INT, INT, INT)
-syscall("setresgid", INT, INT, INT)
-INT_PTR = OUT(4, lambda c, d: f"[{u32(int.from_bytes(d, 'little'))}]")
+syscall("setreuid", UID, UID)
+syscall("setregid", UID, UID)
+syscall("setresuid", UID, UID, UID)
+syscall("setresgid", UID, UID, UID)
+INT_PTR = OUT(4, lambda c, d: f"[{uid_text(int.from_bytes(d, 'little'))}]")
 syscall("getresuid", INT_PTR, INT_PTR, INT_PTR)
 syscall("getresgid", INT_PTR, INT_PTR, INT_PTR)
 NGROUPS_MAX = 65536  # linux/limits.h: strace prints a longer list as its address
@@ -386,17 +405,10 @@ syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS))
 
 
 def _futex_op(v: int, c: Ctx) -> str:
-    if c.opts.raw:
-        return hexnum(v)
-    cmd = v & proc.FUTEX_CMD_MASK & 0xFFFFFFFF
-    base = proc.FUTEX_OPS.get(cmd)
-    if base is None:
-        return f"{v:#x} /* FUTEX_??? */"
-    if v & proc.FUTEX_PRIVATE_FLAG:
-        base += "_PRIVATE"
-    if v & proc.FUTEX_CLOCK_REALTIME:
-        base += "|FUTEX_CLOCK_REALTIME"
-    return base
+    """strace looks the whole op up in one table (futexops.in): FUTEX_WAKE_PRIVATE,
+    FUTEX_FD|FUTEX_PRIVATE_FLAG, FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME; any other
+    combination prints in hex (the op is an int: a negative one sign-extends)."""
+    return xlat(s32(v) & MASK64, proc.FUTEX_OP_NAMES, c.opts, "FUTEX_")
 
 
 def _bitset(v: int) -> str:
@@ -405,18 +417,24 @@ def _bitset(v: int) -> str:
 
 
 def _wake_op(v: int, c: Ctx) -> str:
+    """FUTEX_WAKE_OP's encoded operation, as strace 6.1 spells it:
+    ``FUTEX_OP_ADD<<28|0x3<<12|FUTEX_OP_CMP_LT<<24|0x4``."""
     v = u32(v)
-    op = (v >> 28) & 7
-    text = xlat(op, proc.FUTEX_WAKE_OPS, c.opts)
-    if v >> 28 & 8:
-        text = "FUTEX_OP_OPARG_SHIFT<<28|" + text
-    cmp_ = xlat((v >> 24) & 15, proc.FUTEX_WAKE_CMPS, c.opts)
-    return f"{{{text}, {(v >> 12) & 0xFFF}, {cmp_}, {v & 0xFFF}}}"
+    if c.opts.raw:
+        return hexnum(v)
+    parts = ["FUTEX_OP_OPARG_SHIFT<<28"] if v >> 28 & 8 else []
+    op = proc.FUTEX_WAKE_OPS.get(v >> 28 & 7)
+    parts.append(f"{op}<<28" if op else f"{hexnum(v >> 28 & 7)}<<28 /* FUTEX_OP_??? */")
+    parts.append(f"{hexnum(v >> 12 & 0xFFF)}<<12")
+    cmp_ = proc.FUTEX_WAKE_CMPS.get(v >> 24 & 15)
+    parts.append(f"{cmp_}<<24" if cmp_ else f"{hexnum(v >> 24 & 15)}<<24 /* FUTEX_OP_CMP_??? */")
+    parts.append(hexnum(v & 0xFFF))
+    return "|".join(parts)
 
 
 def _futex(c: Ctx) -> list[str]:
     op = u32(c.a(1))
-    cmd = op & proc.FUTEX_CMD_MASK & 0xFFFFFFFF
+    cmd = op & 127  # strace's switch: the op without FUTEX_PRIVATE_FLAG and higher bits
     uaddr, val = ptr(c.a(0)), str(u32(c.a(2)))
     timeout = timespec_in(c, 3)
     head = [uaddr, _futex_op(op, c)]
@@ -441,7 +459,7 @@ def _futex(c: Ctx) -> list[str]:
         return head + [val, _bitset(c.a(5))]
     if cmd == 11:
         return head + [val, timeout, uaddr2]
-    return head + [val, hexnum(c.a(3)), uaddr2, val3]
+    return head + [val, ptr(c.a(3)), uaddr2, val3]
 
 
 

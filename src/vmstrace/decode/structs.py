@@ -19,13 +19,14 @@ TIMESPEC_SIZE = 16
 TIMEVAL_SIZE = 16
 
 
+# strace prints tv_sec signed and tv_nsec / tv_usec unsigned (print_timespec.h)
 def timespec(c: Ctx, d: bytes) -> str:
-    sec, nsec = struct.unpack_from("<qq", d)
+    sec, nsec = struct.unpack_from("<qQ", d)
     return f"{{tv_sec={sec}, tv_nsec={nsec}}}"
 
 
 def timeval(c: Ctx, d: bytes) -> str:
-    sec, usec = struct.unpack_from("<qq", d)
+    sec, usec = struct.unpack_from("<qQ", d)
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
@@ -51,6 +52,8 @@ def mode(m: int, raw: bool = False) -> str:
         return octal(m)
     parts = []
     t = fs.FILE_TYPES.get(m & fs.S_IFMT)
+    if t is None and m & fs.S_IFMT:  # an unknown file type: strace prints the number
+        return octal(m)
     rest = m
     if t is not None:
         parts.append(t)

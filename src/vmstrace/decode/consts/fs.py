@@ -14,6 +14,7 @@ ACCMODE = {0: "O_RDONLY", 1: "O_WRONLY", 2: "O_RDWR", 3: "O_ACCMODE"}
 
 O_CREAT = 0o100
 O_TMPFILE = 0o20200000
+__O_TMPFILE = 0o20000000
 # asm-generic/fcntl.h; combined names (O_SYNC, O_TMPFILE) come before their parts.
 OPEN_FLAGS = (
     (0o100, "O_CREAT"),
@@ -48,11 +49,10 @@ AT_FLAGS = (
 )
 AT_EACCESS = ((0x200, "AT_EACCESS"),) + AT_FLAGS[:1] + AT_FLAGS[2:]
 
-# linux/stat.h statx sync type field (AT_STATX_SYNC_TYPE = 0x6000)
+# linux/fcntl.h statx sync type bits (AT_STATX_SYNC_TYPE = 0x6000): strace prints them as
+# flags (both bits: AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC), none as AT_STATX_SYNC_AS_STAT
 AT_STATX_SYNC_TYPE = 0x6000
-STATX_SYNC = {
-    0: "AT_STATX_SYNC_AS_STAT", 0x2000: "AT_STATX_FORCE_SYNC", 0x4000: "AT_STATX_DONT_SYNC",
-}
+STATX_SYNC = ((0x2000, "AT_STATX_FORCE_SYNC"), (0x4000, "AT_STATX_DONT_SYNC"))
 
 # unistd.h access modes
 ACCESS_MODES = ((4, "R_OK"), (2, "W_OK"), (1, "X_OK"))

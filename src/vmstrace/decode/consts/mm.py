@@ -8,14 +8,18 @@ Sources: ``asm-generic/mman-common.h``, ``asm-generic/mman.h``, ``asm/mman.h`` (
 from __future__ import annotations
 
 PROT = (
-    (0x1, "PROT_READ"), (0x2, "PROT_WRITE"), (0x4, "PROT_EXEC"), (0x10, "PROT_SEM"),
+    (0x1, "PROT_READ"), (0x2, "PROT_WRITE"), (0x4, "PROT_EXEC"), (0x8, "PROT_SEM"),
     (0x1000000, "PROT_GROWSDOWN"), (0x2000000, "PROT_GROWSUP"),
 )
 
 MAP_TYPE = 0x0F
 MAP_TYPES = {
+    0x0: "MAP_FILE",  # glibc's sys/mman.h (0: a file mapping, the historical default)
     0x1: "MAP_SHARED", 0x2: "MAP_PRIVATE", 0x3: "MAP_SHARED_VALIDATE", 0x8: "MAP_DROPPABLE",
 }
+# asm-generic/hugetlb_encode.h via linux/mman.h: a huge page size's log2 in bits 26..31
+MAP_HUGE_SHIFT = 26
+MAP_HUGE_MASK = 0x3F
 MAP_FLAGS = (
     (0x10, "MAP_FIXED"),
     (0x20, "MAP_ANONYMOUS"),

@@ -30,6 +30,7 @@ SA_FLAGS = (
     (0x04000000, "SA_RESTORER"),
     (0x08000000, "SA_ONSTACK"),
     (0x10000000, "SA_RESTART"),
+    (0x20000000, "SA_INTERRUPT"),  # glibc's bits/sigaction.h (obsolete, the kernel ignores it)
     (0x40000000, "SA_NODEFER"),
     (0x80000000, "SA_RESETHAND"),
     (0x00000004, "SA_SIGINFO"),
