@@ -54,9 +54,11 @@ def test_processes_in_a_row_share_library_code_and_every_return_is_right(vmstrac
     assert all(e["ret"] > 0x10000 for e in t.events if e["name"] == "mmap")
     reads = [e["ret"] for e in t.events if e["name"] == "read" and e["args"][2] == "832"]
     assert reads and set(reads) == {832}
-    # the shell's SIGCHLDs are the only signals, one per child
-    assert [line.split("--- ")[1] for line in t.text if "--- SIG" in line] == \
-        ["SIGCHLD {si_signo=SIGCHLD} ---"] * 3
+    # the only signals are the shell's SIGCHLDs, at most one per child it forked (it execs
+    # the last command itself; a SIGCHLD that arrives while the shell runs user code is
+    # delivered at an interrupt's return, which vmstrace does not see)
+    signals = [line.split("--- ")[1] for line in t.text if "--- SIG" in line]
+    assert set(signals) <= {"SIGCHLD {si_signo=SIGCHLD} ---"} and len(signals) <= 2
 
 
 def test_a_signal_delivered_at_rt_sigreturns_return_is_seen(vmstrace):
