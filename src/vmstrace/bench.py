@@ -193,12 +193,14 @@ def _guest_seconds(out: bytes, workload: Workload, boot_s: float | None) -> floa
 
 def reconciles(c: TraceCounts) -> bool:
     """The plugin's count of records equals what the tracer read, which is every entry and
-    exit; every entry was paired, never returns, or was still running at the end; no exit
-    is paired twice."""
+    exit; every exit met its entry (none orphaned, by the plugin or the pairing), and every
+    thread's records came whole and in their turn (no gap, none stale).  (That every entry
+    was paired, never returns or was unfinished holds by the pairing's construction: it is
+    not a check.)"""
     return (c.produced is not None and not c.dropped
             and c.produced == c.delivered == c.entries + c.exits
-            and c.entries == c.paired + c.no_return + c.unfinished
-            and c.exits >= c.paired)
+            and c.exits == c.paired and not c.orphan_exits
+            and not c.gaps and not c.stale)
 
 
 def run_once(workload: Workload, mode: str, scale: float, initrd: Path | None,

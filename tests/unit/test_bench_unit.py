@@ -142,9 +142,11 @@ def _counts(**kw: int | None) -> TraceCounts:
     ({"delivered": 9}, False),            # a record lost on the way
     ({"produced": None}, False),          # no STATS: the stream was cut
     ({"dropped": 1}, False),
-    ({"exits": 5, "produced": 11, "delivered": 11}, True),  # an exit without its entry
-    ({"unfinished": 0}, False),           # an entry unaccounted for
-    ({"paired": 5, "unfinished": 0}, False),  # more pairs than exits
+    ({"exits": 5, "produced": 11, "delivered": 11}, False),  # an exit without its entry
+    ({"orphan_exits": 1}, False),         # one the plugin could not pair (a reused task)
+    ({"gaps": 1}, False),                 # a thread's record never came
+    ({"stale": 1}, False),                # one came after a later one had gone on
+    ({"held": 3}, True),                  # records put back in their thread's order
 ])
 def test_counts_reconcile_exactly(change, ok):
     assert reconciles(_counts(**change)) is ok

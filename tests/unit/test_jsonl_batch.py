@@ -115,3 +115,19 @@ def test_the_thread_cache_is_bounded_as_the_reference_bounds_it() -> None:
         ref.event(ev)
     batch.events(evs)
     assert batch._threads == ref._threads and len(batch._threads) == 10
+
+
+def test_the_stats_record_names_every_count_by_its_own_value():
+    from vmstrace.sinks.base import TraceCounts
+
+    counts = TraceCounts(produced=101, delivered=101, dropped=0, entries=53, exits=48,
+                         paired=47, unfinished=2, shown=40, no_return=4, orphan_exits=1,
+                         held=9, gaps=0, stale=0, guest_stalled_s=0.25)
+    out = io.StringIO()
+    JsonSink(out).close(counts)
+    assert json.loads(out.getvalue()) == {
+        "type": "stats", "complete": True, "produced": 101, "delivered": 101, "dropped": 0,
+        "entries": 53, "exits": 48, "paired": 47, "unfinished": 2, "no_return": 4,
+        "orphan_exits": 1, "held": 9, "gaps": 0, "stale": 0, "events": 40,
+        "guest_stalled_s": 0.25}
+    assert TraceCounts(**{**counts.__dict__, "gaps": 1}).complete is False

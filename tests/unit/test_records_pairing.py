@@ -256,6 +256,13 @@ def test_exit_group_does_not_wait_and_unfinished_calls_drain():
     assert p.counts.no_return == 1 and p.counts.unfinished == 1
 
 
+def test_unfinished_calls_drain_oldest_first():
+    p = Pairer()
+    threads = [(TASK + 0x40 * i, 90 + i, ts) for i, ts in enumerate((7, 3, 5))]
+    calls = feed(p, stream(*[entry(0, task=t, tid=tid, ts=ts) for t, tid, ts in threads]))
+    assert [c.entry.ts for c in calls] == [3, 5, 7] and p.counts.unfinished == 3
+
+
 def test_reused_task_struct_does_not_pair_with_a_dead_threads_entry():
     p = Pairer()
     calls = feed(p, stream(entry(0, tid=85), exit_(56, 0, tid=91)))
