@@ -30,6 +30,11 @@ def test_basic_exit_status_stdout_and_complete_counts(basic):
     assert basic.stats is not None and basic.stats["complete"] is True
     assert basic.stats["dropped"] == 0
     assert basic.stats["produced"] == basic.stats["delivered"]
+    s = basic.stats
+    assert (s["orphan_exits"], s["gaps"], s["stale"]) == (0, 0, 0)
+    # every exit met its entry: the entries without one never return or were cut off
+    # (the counts cover the whole guest: init, the launcher, boot-time processes)
+    assert s["entries"] - s["exits"] == s["no_return"] + s["unfinished"]
     assert "dropped 0" in basic.stderr
 
 
