@@ -478,7 +478,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             paired=pairer.counts.paired,
             unfinished=pairer.counts.unfinished,
             no_return=pairer.counts.no_return,
-            orphan_exits=pairer.counts.orphan_exits + (0 if stats is None else stats.orphan_exits),
+            orphan_exits=pairer.counts.orphan_exits,
             held=pairer.counts.held,
             gaps=pairer.counts.gaps,
             stale=pairer.counts.stale,

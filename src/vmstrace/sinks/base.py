@@ -47,9 +47,7 @@ class TraceCounts:
     unfinished: int
     shown: int  # events that passed the filter and reached the sinks
     no_return: int = 0  # entries of calls that do not return (exit, exit_group)
-    # exits that matched no entry: the plugin's (a thread that died in its call, its task
-    # reused) and the pairing's
-    orphan_exits: int = 0
+    orphan_exits: int = 0  # exit records that matched no entry in the pairing
     held: int = 0  # records that reached the tracer before their turn and waited (SMP)
     gaps: int = 0  # threads whose records went on with an earlier one missing
     stale: int = 0  # records that came after a later one of their thread had gone on

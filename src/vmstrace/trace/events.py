@@ -145,7 +145,9 @@ class Stats:
     records: int
     bytes: int
     dropped: int
-    orphan_exits: int = 0  # exits the plugin matched to no entry (a reused task_struct)
+    # returns the plugin did not take for exits: a new thread's first return on a
+    # task_struct whose previous thread died inside a call (that call stays unfinished)
+    orphan_exits: int = 0
 
 
 def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
