@@ -604,6 +604,32 @@ CASES = [
     ("clone", [0x01200011, 0, 0, 0x7F754EF0DAF0, 0], neg(-513), None, None,
      "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
      "child_tidptr=0x7f754ef0daf0) = ? ERESTARTNOINTR (To be restarted)"),
+    # --- unknown flag bits: alone, printflags() adds its dflt comment; after a name, none ---
+    ("mprotect", [0, 4096, 0x10], neg(-22), None, None,
+     "mprotect(NULL, 4096, 0x10 /* PROT_??? */) = -1 EINVAL (Invalid argument)"),
+    ("mprotect", [0, 4096, 0x11], neg(-22), None, None,
+     "mprotect(NULL, 4096, PROT_READ|0x10) = -1 EINVAL (Invalid argument)"),
+    ("socket", [2, 0x101, 0], neg(-22), None, None,
+     "socket(AF_INET, SOCK_STREAM|0x100 /* SOCK_??? */, IPPROTO_IP) "
+     "= -1 EINVAL (Invalid argument)"),
+    ("socket", [2, 0x80101, 0], neg(-22), None, None,
+     "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|0x100, IPPROTO_IP) = -1 EINVAL (Invalid argument)"),
+    ("sendto", [neg(-1), 0, 0, 0x10000000, 0, 0], neg(-9), None, None,
+     "sendto(-1, NULL, 0, 0x10000000 /* MSG_??? */, NULL, 0) = -1 EBADF (Bad file descriptor)"),
+    ("accept4", [neg(-1), 0, 0, 0x100], neg(-9), None, None,
+     "accept4(-1, NULL, NULL, 0x100 /* SOCK_??? */) = -1 EBADF (Bad file descriptor)"),
+    ("access", [0x1000, 0x10], neg(-22), {0: b"/x\0"}, None,
+     'access("/x", 0x10 /* ?_OK */) = -1 EINVAL (Invalid argument)'),
+    ("access", [0x1000, 0x11], neg(-22), {0: b"/x\0"}, None,
+     'access("/x", X_OK|0x10) = -1 EINVAL (Invalid argument)'),
+    ("pipe2", [0, 4], neg(-22), None, None,
+     "pipe2(NULL, 0x4 /* O_??? */) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [0, 2, 4], 0, None, None, "fcntl(0, F_SETFD, 0x4 /* FD_??? */) = 0"),
+    ("wait4", [neg(-1), 0, 0x800, 0], neg(-22), None, None,
+     "wait4(-1, NULL, 0x800 /* W??? */, NULL) = -1 EINVAL (Invalid argument)"),
+    ("mmap", [0, 4096, 0x10, 0x8000002, neg(-1), 0], neg(-9), None, None,
+     "mmap(NULL, 4096, 0x10 /* PROT_??? */, MAP_PRIVATE|2<<MAP_HUGE_SHIFT, -1, 0) "
+     "= -1 EBADF (Bad file descriptor)"),
 ]
 
 

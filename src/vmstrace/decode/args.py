@@ -110,12 +110,13 @@ def _str(c: Ctx, i: int) -> str:
 STR = Arg(_str, _str_capture)  # a string cut at -s (names, values)
 
 
-def FLAGS(table: Xlat, zero: str = "0", bits32: bool = True) -> Arg:  # noqa: N802
-    """A bit set: ``A|B|0x40``."""
+def FLAGS(table: Xlat, dflt: str = "", zero: str = "0", bits32: bool = True) -> Arg:  # noqa: N802
+    """A bit set: ``A|B|0x40``; ``dflt`` is strace's comment for a value no name matches
+    (``0x40 /* MSG_??? */``)."""
 
     def render(c: Ctx, i: int) -> str:
         v = u32(c.args[i]) if bits32 else c.args[i]
-        return flags(v, table, c.opts, zero)
+        return flags(v, table, c.opts, zero, dflt)
 
     return Arg(render)
 

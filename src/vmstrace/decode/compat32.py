@@ -91,7 +91,7 @@ def stat32(c: Ctx, d: bytes) -> str:
 
 STAT64 = OUT(STAT64_SIZE, stat64)
 STAT32 = OUT(STAT32_SIZE, stat32)
-AT_FLAGS = FLAGS(fs.AT_FLAGS)
+AT_FLAGS = FLAGS(fs.AT_FLAGS, "AT_???")
 
 syscall32("stat64", PATH, STAT64)
 syscall32("lstat64", PATH, STAT64)
@@ -236,7 +236,7 @@ def timeval32(c: Ctx, d: bytes) -> str:
 TS32_IN = IN(TS32_SIZE, timespec32)
 TS32_OUT = OUT(TS32_SIZE, timespec32)
 syscall32("nanosleep", TS32_IN, time.remaining(TS32_SIZE, timespec32, None))
-syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS), TS32_IN,
+syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), TS32_IN,
           time.remaining(TS32_SIZE, timespec32, 1))
 syscall32("clock_gettime", time.CLOCK, TS32_OUT)
 syscall32("clock_getres", time.CLOCK, TS32_OUT)

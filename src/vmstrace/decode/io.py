@@ -198,7 +198,8 @@ def _pollfds(c: Ctx, d: bytes, count: int, want_revents: bool) -> str:
         elif fd < 0:  # the kernel ignores the entry: strace shows the fd alone
             items.append(f"{{fd={fd}}}")
         else:
-            items.append(f"{{fd={fd}, events={flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts)}}}")
+            ev = flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts, dflt="POLL???")
+            items.append(f"{{fd={fd}, events={ev}}}")
     return "[" + ", ".join(items) + "]"
 
 
@@ -404,7 +405,7 @@ def _ifreq_flags(c: Ctx, i: int, req: int) -> str:
     if d is None:
         return f"{{ifr_name={text}}}"
     (value,) = struct.unpack_from("<H", d, IFNAMSIZ)
-    return f"{{ifr_name={text}, ifr_flags={flags(value, net.IFF_FLAGS, c.opts)}}}"
+    return f"{{ifr_name={text}, ifr_flags={flags(value, net.IFF_FLAGS, c.opts, dflt='IFF_???')}}}"
 
 
 syscall(
@@ -421,7 +422,7 @@ syscall(
 def _epoll_event(c: Ctx, d: bytes, k: int) -> str:
     ev, data = struct.unpack_from("<IQ", d, 12 * k)  # packed on x86-64 (linux/eventpoll.h)
     return (
-        f"{{events={flags(ev, proc.EPOLL_EVENTS, c.opts)}, "
+        f"{{events={flags(ev, proc.EPOLL_EVENTS, c.opts, dflt='EPOLL???')}, "
         f"data={{u32={data & 0xFFFFFFFF}, u64={data}}}}}"
     )
 
@@ -456,7 +457,8 @@ def _epoll_events_out(c: Ctx, i: int) -> str:
 
 EPOLL_OUT = Arg(_epoll_events_out, lambda opts: (fixed(12 * EPOLL_CAP, "exit"),))
 syscall("epoll_create", INT)
-syscall("epoll_create1", Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts)))
+syscall("epoll_create1", Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts,
+                                                  dflt="EPOLL_???")))
 syscall(
     "epoll_ctl", FD, XLAT(proc.EPOLL_CTL, "EPOLL_CTL_"), FD,
     Arg(_epoll_ctl_ev, lambda opts: (fixed(12, "entry"),)),
@@ -464,4 +466,5 @@ syscall(
 syscall("epoll_wait", FD, EPOLL_OUT, INT, INT)
 syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, SIGSET_ENTRY, ULONG)
 syscall("eventfd", UINT)
-syscall("eventfd2", UINT, Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts)))
+syscall("eventfd2", UINT,
+        Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???")))

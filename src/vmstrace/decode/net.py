@@ -110,7 +110,7 @@ def _addrlen_inout(c: Ctx, i: int) -> str:
 
 
 ADDRLEN = Arg(_addrlen_inout, lambda opts: (fixed(4, "entry"), fixed(4, "exit")))
-MSG = FLAGS(net.MSG_FLAGS)
+MSG = FLAGS(net.MSG_FLAGS, "MSG_???")
 
 
 def _sock_type(c: Ctx, i: int) -> str:
@@ -121,7 +121,7 @@ def _sock_type(c: Ctx, i: int) -> str:
     rest = v & ~net.SOCK_TYPE_MASK if t is not None else v
     parts = [t] if t is not None else []
     if rest or not parts:
-        parts.append(flags(rest, net.SOCK_FLAGS, c.opts))
+        parts.append(flags(rest, net.SOCK_FLAGS, c.opts, dflt="SOCK_???"))
     return "|".join(parts)
 
 
@@ -152,7 +152,7 @@ syscall("connect", FD, _addr_in(2), INT)
 syscall("bind", FD, _addr_in(2), INT)
 syscall("listen", FD, INT)
 syscall("accept", FD, _addr_out(2), ADDRLEN)
-SOCK_FLAGS = Arg(lambda c, i: flags(u32(c.a(i)), net.SOCK_FLAGS, c.opts))
+SOCK_FLAGS = Arg(lambda c, i: flags(u32(c.a(i)), net.SOCK_FLAGS, c.opts, dflt="SOCK_???"))
 syscall("accept4", FD, _addr_out(2), ADDRLEN, SOCK_FLAGS)
 syscall("getsockname", FD, _addr_out(2), ADDRLEN)
 syscall("getpeername", FD, _addr_out(2), ADDRLEN)
@@ -220,7 +220,7 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
         shown = ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen)
         parts.append(f"msg_control={shown}")
     parts.append(f"msg_controllen={controllen}")
-    parts.append(f"msg_flags={flags(u32(mflags), net.MSG_FLAGS, c.opts)}")
+    parts.append(f"msg_flags={flags(u32(mflags), net.MSG_FLAGS, c.opts, dflt='MSG_???')}")
     return "{" + ", ".join(parts) + "}"
 
 

@@ -51,7 +51,7 @@ def clone_flags(v: int, c: Ctx, table: tuple[tuple[int, str], ...] = proc.CLONE_
         return hexnum(v)
     sig = v & proc.CSIGNAL
     rest = v & ~proc.CSIGNAL
-    parts = [flags(rest, table, c.opts)] if rest else []
+    parts = [flags(rest, table, c.opts, dflt="CLONE_???")] if rest else []
     if sig:
         parts.append(signame(sig))
     return "|".join(parts) if parts else "0"
@@ -96,7 +96,7 @@ def _clone_args(c: Ctx, i: int) -> str:
     d = m.data.ljust(CLONE_ARGS_SIZE, b"\0")
     (f, pidfd, child_tid, parent_tid, sig, stack, stack_size, tls, set_tid, set_tid_size,
      cgroup) = struct.unpack_from("<11Q", d)
-    out = [f"flags={flags(f, proc.CLONE3_FLAGS, c.opts)}"]
+    out = [f"flags={flags(f, proc.CLONE3_FLAGS, c.opts, dflt='CLONE_???')}"]
     if f & proc.CLONE_PIDFD:
         out.append(f"pidfd={ptr(pidfd)}")
     if f & (proc.CLONE_CHILD_SETTID | proc.CLONE_CHILD_CLEARTID):
@@ -203,7 +203,7 @@ syscall("execve", EXEC_PATH, ARGV, ENVP)
 syscall(
     "execveat",
     Arg(lambda c, i: "AT_FDCWD" if s32(c.a(i)) == -100 else str(s32(c.a(i)))),
-    EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS),
+    EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS, "AT_???"),
 )
 syscall("exit", INT)
 syscall("exit_group", INT)
@@ -242,7 +242,7 @@ syscall(
     "wait4",
     INT,
     Arg(_status, lambda o: (fixed(4, "exit"),)),
-    FLAGS(proc.WAIT_OPTIONS),
+    FLAGS(proc.WAIT_OPTIONS, "W???"),
     wait4_rusage(32, _rusage),
 )
 
@@ -254,7 +254,7 @@ def _waitid_info(c: Ctx, d: bytes) -> str:
 
 syscall(
     "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, _waitid_info),
-    FLAGS(proc.WAITID_OPTIONS), OUT(32, _rusage),
+    FLAGS(proc.WAITID_OPTIONS, "W???"), OUT(32, _rusage),
 )
 
 
@@ -398,7 +398,7 @@ syscall(
 
 # --- getrandom -----------------------------------------------------------------------
 
-syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS))
+syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS, "GRND_???"))
 
 
 # --- futex ---------------------------------------------------------------------------
@@ -478,8 +478,8 @@ syscall(
 syscall("kcmp", INT, INT, INT, ULONG, ULONG)
 syscall("pidfd_open", INT, UINT)
 syscall("pidfd_getfd", FD, FD, UINT)
-syscall("unshare", FLAGS(proc.CLONE_FLAGS))
-syscall("setns", FD, FLAGS(proc.CLONE_FLAGS))
+syscall("unshare", FLAGS(proc.CLONE_FLAGS, "CLONE_???"))
+syscall("setns", FD, FLAGS(proc.CLONE_FLAGS, "CLONE_NEW???"))
 syscall("sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize)), ULONG)
 syscall("membarrier", XLAT(proc.MEMBARRIER_CMDS), UINT, INT)
 syscall("acct", PATH)
