@@ -11,6 +11,8 @@ from vmstrace.trace.events import Mem
 
 AT_FDCWD = (1 << 64) - 100
 STK = 0x7FFE29C925C0
+PAGE_END = 0x10001000  # the page after it is not mapped
+A5 = b"aaaaa"
 
 
 def stat_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
@@ -604,6 +606,29 @@ CASES = [
     ("clone", [0x01200011, 0, 0, 0x7F754EF0DAF0, 0], neg(-513), None, None,
      "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
      "child_tidptr=0x7f754ef0daf0) = ? ERESTARTNOINTR (To be restarted)"),
+    # --- a buffer strace cannot read in full (min(len, -s + 1) bytes): its address ---
+    ("write", [neg(-1), PAGE_END - 5, 10], neg(-9), {1: Mem(PAGE_END - 5, A5, fault=True)},
+     None, "write(-1, 0x10000ffb, 10) = -1 EBADF (Bad file descriptor)"),
+    ("write", [neg(-1), PAGE_END - 32, 100], neg(-9),
+     {1: Mem(PAGE_END - 32, b"a" * 32, fault=True)}, None,
+     "write(-1, 0x10000fe0, 100) = -1 EBADF (Bad file descriptor)"),
+    ("write", [neg(-1), PAGE_END - 33, 100], neg(-9),
+     {1: Mem(PAGE_END - 33, b"a" * 33, truncated=True)}, None,
+     f'write(-1, "{"a" * 32}"..., 100) = -1 EBADF (Bad file descriptor)'),
+    ("sendto", [neg(-1), PAGE_END - 5, 10, 0, 0, 0], neg(-9),
+     {1: Mem(PAGE_END - 5, A5, fault=True)}, None,
+     "sendto(-1, 0x10000ffb, 10, 0, NULL, 0) = -1 EBADF (Bad file descriptor)"),
+    ("pwrite64", [neg(-1), PAGE_END - 5, 10, 0], neg(-9),
+     {1: Mem(PAGE_END - 5, A5, fault=True)}, None,
+     "pwrite64(-1, 0x10000ffb, 10, 0) = -1 EBADF (Bad file descriptor)"),
+    ("writev", [neg(-1), 0x5000, 2], neg(-9),
+     {1: Mem(0x5000, iovec((PAGE_END - 5, 10), (PAGE_END - 3, 3)),
+             elems=(Mem(PAGE_END - 5, A5, fault=True), Mem(PAGE_END - 3, b"aaa")))}, None,
+     'writev(-1, [{iov_base=0x10000ffb, iov_len=10}, {iov_base="aaa", iov_len=3}], 2) '
+     "= -1 EBADF (Bad file descriptor)"),
+    ("setxattr", [0x1000, 0x2000, PAGE_END - 5, 10, 0], neg(-14),
+     {0: b"/nonexistent\0", 1: b"user.x\0", 2: Mem(PAGE_END - 5, A5, fault=True)}, None,
+     'setxattr("/nonexistent", "user.x", 0x10000ffb, 10, 0) = -1 EFAULT (Bad address)'),
     # --- unknown flag bits: alone, printflags() adds its dflt comment; after a name, none ---
     ("mprotect", [0, 4096, 0x10], neg(-22), None, None,
      "mprotect(NULL, 4096, 0x10 /* PROT_??? */) = -1 EINVAL (Invalid argument)"),

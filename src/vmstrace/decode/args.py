@@ -138,7 +138,8 @@ def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802
         return buffer(c.args[i], c.mem(i), c.a(len_arg), c.opts.strsize, force_hex)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
-        return (Capture("buf", "entry", f"a{len_arg}", min(opts.strsize, MAX_BYTES)),)
+        # -s + 1 bytes: a fault at the byte past -s prints the address (fmt.buffer)
+        return (Capture("buf", "entry", f"a{len_arg}", min(opts.strsize + 1, MAX_BYTES)),)
 
     return Arg(render, captures)
 
@@ -152,7 +153,7 @@ def RBUF(force_hex: bool = False) -> Arg:  # noqa: N802
         return buffer(c.args[i], c.exit_mem(i), c.ret, c.opts.strsize, force_hex)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
-        return (Capture("buf", "exit", "ret", min(opts.strsize, MAX_BYTES)),)
+        return (Capture("buf", "exit", "ret", min(opts.strsize + 1, MAX_BYTES)),)
 
     return Arg(render, captures)
 

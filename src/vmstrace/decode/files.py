@@ -270,7 +270,7 @@ def _link_buf(c: Ctx, i: int) -> str:
 
 LINKBUF = Arg(
     _link_buf,
-    lambda opts: (Capture("buf", "exit", "ret", min(opts.strsize, MAX_BYTES)),),
+    lambda opts: (Capture("buf", "exit", "ret", min(opts.strsize + 1, MAX_BYTES)),),
 )
 syscall("readlink", PATH, LINKBUF, ULONG)
 syscall("readlinkat", DIRFD, PATH, LINKBUF, ULONG)

@@ -184,12 +184,19 @@ def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
 def buffer(
     addr: int, mem: Mem | None, length: int, strsize: int, force_hex: bool = False
 ) -> str:
-    """A counted buffer (write's data): ``length`` bytes, shown up to ``strsize``."""
+    """A counted buffer (write's data): ``length`` bytes, shown up to ``strsize``.
+
+    strace's printstr_ex reads ``min(length, strsize + 1)`` bytes (one past ``-s``) and
+    prints the address when that read fails: a read that faulted before that many bytes
+    shows as the address too, not as the readable part.
+    """
     if not addr:
         return "NULL"
     if length == 0:
         return '""'
     if mem is None or not readable(mem):
+        return ptr(addr)
+    if mem.fault and len(mem.data) < min(length, strsize + 1):
         return ptr(addr)
     shown = min(length, strsize)
     data = mem.data[:shown]

@@ -77,7 +77,7 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
 def iov_caps(when: When) -> Captures:
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         cap = min(max(opts.strsize, 1), MAX_ELEMS)
-        return (Capture("iov", when, "a2", cap, min(opts.strsize, MAX_BYTES)),)
+        return (Capture("iov", when, "a2", cap, min(opts.strsize + 1, MAX_BYTES)),)
 
     return captures
 

@@ -227,7 +227,7 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
 def _msghdr_caps(when: When) -> Captures:
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         cap = min(max(opts.strsize, 1), MAX_ELEMS)
-        return (Capture("msghdr", when, "-", cap, min(opts.strsize, MAX_BYTES)),)
+        return (Capture("msghdr", when, "-", cap, min(opts.strsize + 1, MAX_BYTES)),)
 
     return captures
 
