@@ -139,7 +139,7 @@ def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         # -s + 1 bytes: a fault at the byte past -s prints the address (fmt.buffer)
-        return (Capture("buf", "entry", f"a{len_arg}", min(opts.strsize + 1, MAX_BYTES)),)
+        return (Capture("buf", "both", f"a{len_arg}", min(opts.strsize + 1, MAX_BYTES)),)
 
     return Arg(render, captures)
 
@@ -189,13 +189,14 @@ def OUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
 
 
 def IN(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
-    """A struct the caller passes: shown from entry memory."""
+    """A struct the caller passes: shown from entry memory (re-read at exit when the entry
+    read faulted: a page not yet faulted in)."""
 
     def render(c: Ctx, i: int) -> str:
         data = c.in_data(i, size)
         return ptr(c.args[i]) if data is None else fmt(c, data)
 
-    return Arg(render, lambda opts: (fixed(size, "entry"),))
+    return Arg(render, lambda opts: (fixed(size, "both"),))
 
 
 def INOUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802

@@ -206,7 +206,7 @@ def _readv(c: Ctx, i: int) -> str:
     return io.iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret, word=4)
 
 
-WIOV = Arg(_writev, io.iov_caps("entry"))  # i386 arrays: 4-byte fields
+WIOV = Arg(_writev, io.iov_caps("both"))  # i386 arrays: 4-byte fields
 RIOV = Arg(_readv, io.iov_caps("exit"))
 syscall32("readv", FD, RIOV, INT)
 syscall32("writev", FD, WIOV, INT)
@@ -404,7 +404,9 @@ _SUBCALL_TEMPLATES: dict[str, Template] = {
 def _subcall(call: Syscall) -> tuple[str, tuple[int, ...]] | None:
     """The inner call's name and arguments, when strace would print it decoded."""
     entry = SOCKETCALLS.get(u32(call.entry.args[0]))
-    m = call.entry.mem.get(1)
+    m = call.exit.mem.get(1) if call.exit is not None else None  # re-read: entry faulted
+    if m is None:
+        m = call.entry.mem.get(1)
     if entry is None or not call.entry.args[1] or m is None:
         return None
     name, nargs = entry
@@ -438,5 +440,5 @@ def _socketcall(c: Ctx, i: int) -> str:
 syscall32(
     "socketcall",
     Arg(_socketcall),
-    Arg(SKIP.render, lambda o: (fixed(SOCKETCALL_ARGS_SIZE, "entry"),)),
+    Arg(SKIP.render, lambda o: (fixed(SOCKETCALL_ARGS_SIZE, "both"),)),
 )

@@ -190,7 +190,7 @@ def xattr_value(c: Ctx, i: int, size: int, m: Mem | None) -> str:
 
 
 def _xattr_in(c: Ctx, i: int) -> str:
-    return xattr_value(c, i, c.a(i + 1), c.entry_mem(i))
+    return xattr_value(c, i, c.a(i + 1), c.mem(i))
 
 
 def _xattr_out(c: Ctx, i: int) -> str:
@@ -211,7 +211,7 @@ def _value_caps(size: str, when: When) -> Captures:
     return lambda o: (Capture("buf", when, size, min(o.strsize + 1, MAX_BYTES)),)
 
 
-XATTR_IN = Arg(_xattr_in, _value_caps("a3", "entry"))
+XATTR_IN = Arg(_xattr_in, _value_caps("a3", "both"))
 XATTR_OUT = Arg(_xattr_out, _value_caps("ret", "exit"))
 XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
 

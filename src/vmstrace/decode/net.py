@@ -67,7 +67,7 @@ def _addr_in(len_arg: int) -> Arg:
         return sockaddr(c, m.data[: min(n, len(m.data))])
 
     def captures(opts: object) -> tuple[Capture, ...]:
-        return (Capture("buf", "entry", f"a{len_arg}", SOCKADDR_CAP),)
+        return (Capture("buf", "both", f"a{len_arg}", SOCKADDR_CAP),)
 
     return Arg(render, captures)  # type: ignore[arg-type]
 
@@ -233,7 +233,7 @@ def _msghdr_caps(when: When) -> Captures:
 
 
 def _sendmsg(c: Ctx, i: int) -> str:
-    return _msghdr(c, i, c.entry_mem(i), None)
+    return _msghdr(c, i, c.mem(i), None)
 
 
 def _recvmsg(c: Ctx, i: int) -> str:
@@ -242,7 +242,7 @@ def _recvmsg(c: Ctx, i: int) -> str:
     return _msghdr(c, i, c.exit_mem(i), c.ret)
 
 
-syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("entry")), MSG)
+syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("both")), MSG)
 syscall("recvmsg", FD, Arg(_recvmsg, _msghdr_caps("exit")), MSG)
 syscall("shutdown", FD, XLAT(net.SHUTDOWN, "SHUT_"))
 
@@ -260,7 +260,7 @@ def _optname(c: Ctx, i: int) -> str:
 def _optval_in(c: Ctx, i: int) -> str:
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
+    m = c.mem(i)
     n = u32(c.a(4))
     if m is None or n != 4 or len(m.data) < 4:
         return ptr(c.a(i))
@@ -269,7 +269,7 @@ def _optval_in(c: Ctx, i: int) -> str:
 
 syscall(
     "setsockopt", FD, Arg(_sol), Arg(_optname),
-    Arg(_optval_in, lambda opts: (fixed(4, "entry"),)), INT,
+    Arg(_optval_in, lambda opts: (fixed(4, "both"),)), INT,
 )
 
 

@@ -36,7 +36,7 @@ from .structs import (
     UTSNAME_SIZE,
     rlimit,
     signame,
-    timespec_in,
+    timespec,
     timeval,
     utsname,
     wait_status,
@@ -88,7 +88,7 @@ CLONE_ARGS_SIZE = 88  # linux/sched.h struct clone_args (CLONE_ARGS_SIZE_VER2)
 
 def _clone_args(c: Ctx, i: int) -> str:
     size = c.a(1)
-    m = c.entry_mem(i)
+    m = c.mem(i)
     if not c.a(i):
         return "NULL"
     if m is None or size < 64 or len(m.data) < min(size, CLONE_ARGS_SIZE):
@@ -121,7 +121,7 @@ def _clone_args(c: Ctx, i: int) -> str:
 
 
 syscall(
-    "clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "entry"),)), ULONG
+    "clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "both"),)), ULONG
 )
 
 
@@ -311,7 +311,7 @@ def _gid_caps(when: When) -> Captures:
 
 
 def _setgroups_list(c: Ctx, i: int) -> str:
-    return gid_list(c, c.a(i), u32(c.a(0)), c.entry_mem(i))
+    return gid_list(c, c.a(i), u32(c.a(0)), c.mem(i))
 
 
 def _getgroups_list(c: Ctx, i: int) -> str:
@@ -320,7 +320,7 @@ def _getgroups_list(c: Ctx, i: int) -> str:
 
 
 syscall("getgroups", INT, Arg(_getgroups_list, _gid_caps("exit")))
-syscall("setgroups", INT, Arg(_setgroups_list, _gid_caps("entry")))
+syscall("setgroups", INT, Arg(_setgroups_list, _gid_caps("both")))
 syscall("set_tid_address", PTR)
 syscall("set_robust_list", PTR, ULONG)
 syscall("get_robust_list", INT, PTR, PTR)
@@ -436,7 +436,8 @@ def _futex(c: Ctx) -> list[str]:
     op = u32(c.a(1))
     cmd = op & 127  # strace's switch: the op without FUTEX_PRIVATE_FLAG and higher bits
     uaddr, val = ptr(c.a(0)), str(u32(c.a(2)))
-    timeout = timespec_in(c, 3)
+    d = c.in_data(3, TIMESPEC_SIZE)  # (read for the ops that wait; re-read at exit)
+    timeout = ptr(c.a(3)) if d is None else timespec(c, d)
     head = [uaddr, _futex_op(op, c)]
     uaddr2, val2, val3 = ptr(c.a(4)), str(u32(c.a(3))), hexnum(u32(c.a(5)))
     if cmd == 0:  # WAIT
@@ -469,7 +470,7 @@ syscall(
     Arg(lambda c, i: ", ".join(_futex(c))),
     SKIP,
     SKIP,
-    Arg(SKIP.render, lambda o: (fixed(TIMESPEC_SIZE, "entry"),)),
+    Arg(SKIP.render, lambda o: (fixed(TIMESPEC_SIZE, "both"),)),
 )
 
 
@@ -512,7 +513,7 @@ def _cpu_set(c: Ctx, i: int, length: int, m: Mem | None) -> str:
 
 
 def _setaffinity_mask(c: Ctx, i: int) -> str:
-    return _cpu_set(c, i, u32(c.a(1)), c.entry_mem(i))
+    return _cpu_set(c, i, u32(c.a(1)), c.mem(i))
 
 
 def _getaffinity_mask(c: Ctx, i: int) -> str:
@@ -524,7 +525,7 @@ def _getaffinity_mask(c: Ctx, i: int) -> str:
 syscall("sched_getaffinity", INT, UINT,
         Arg(_getaffinity_mask, lambda o: (Capture("buf", "exit", "ret", CPUSET_MAX),)))
 syscall("sched_setaffinity", INT, UINT,
-        Arg(_setaffinity_mask, lambda o: (Capture("buf", "entry", "a1", CPUSET_MAX),)))
+        Arg(_setaffinity_mask, lambda o: (Capture("buf", "both", "a1", CPUSET_MAX),)))
 
 
 # --- sysinfo (linux/sysinfo.h struct sysinfo, x86-64: 112 bytes) -----------------------

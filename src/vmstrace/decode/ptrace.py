@@ -330,6 +330,6 @@ syscall(
     "ptrace",
     Arg(_ptrace),
     Arg(lambda c, i: None),
-    Arg(lambda c, i: None, lambda o: (fixed(ADDR_READ, "entry"),)),
+    Arg(lambda c, i: None, lambda o: (fixed(ADDR_READ, "both"),)),
     Arg(lambda c, i: None, lambda o: (fixed(DATA_READ, "entry"), fixed(DATA_READ, "exit"))),
 )
