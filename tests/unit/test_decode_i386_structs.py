@@ -267,6 +267,16 @@ CASES = [
      "tv_usec=42}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 30736"),
     ("wait4", [neg(-1), 0, 1, 0xFFA04450], neg(-10), None, None,
      "wait4(-1, NULL, WNOHANG, 0xffa04450) = -1 ECHILD (No child processes)"),
+    # --- groups: 16-bit old_gid_t, and gid_t for the *32 calls ---
+    ("getgroups", [4, 0x2000], 2, None, {1: struct.pack("<HH", 0, 4)},
+     "getgroups(4, [0, 4]) = 2"),
+    ("setgroups", [2, 0x2000], neg(-22), {1: struct.pack("<HH", 0, 0xFFFF)}, None,
+     "setgroups(2, [0, -1]) = -1 EINVAL (Invalid argument)"),
+    ("setgroups", [0, 0x2000], 0, {1: b""}, None, "setgroups(0, []) = 0"),
+    ("getgroups32", [4, 0x2000], 0, None, {1: b""}, "getgroups32(4, []) = 0"),
+    ("setgroups32", [2, 0x2000], neg(-22), {1: struct.pack("<II", 0, 0xFFFFFFFF)}, None,
+     "setgroups32(2, [0, -1]) = -1 EINVAL (Invalid argument)"),
+    ("getgroups32", [0, 0], 0, None, None, "getgroups32(0, NULL) = 0"),
 ]
 
 

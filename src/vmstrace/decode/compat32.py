@@ -324,6 +324,13 @@ def rlimit32(c: Ctx, d: bytes) -> str:
 
 
 syscall32("ugetrlimit", process.RESOURCE, OUT(8, rlimit32))
+
+
+# getgroups and setgroups take i386's 16-bit old_gid_t (getgroups32/setgroups32: gid_t)
+syscall32("getgroups", INT, process.getgroups_list(2))
+syscall32("setgroups", INT, process.setgroups_list(2))
+_like("getgroups32", "getgroups")
+_like("setgroups32", "setgroups")
 syscall32("getrlimit", process.RESOURCE, OUT(8, rlimit32))
 syscall32("setrlimit", process.RESOURCE, IN(8, rlimit32))
 

@@ -32,6 +32,8 @@ I386_ONLY: dict[str, tuple[int, str]] = {
     "getegid32": (0, "creds pure"),
     "setuid32": (1, "creds"),
     "setgid32": (1, "creds"),
+    "getgroups32": (2, "creds"),
+    "setgroups32": (2, "creds"),
     "socketcall": (2, "network"),
     "ipc": (6, "ipc"),
     "sigaction": (3, "signal"),

@@ -305,22 +305,27 @@ def gid_list(c: Ctx, addr: int, count: int, m: Mem | None, width: int = 4) -> st
     return "[" + ", ".join(items) + "]"
 
 
-def _gid_caps(when: When) -> Captures:
+def gid_caps(when: When, width: int = 4) -> Captures:
     # one element past -s: strace reads it before it prints "..."
-    return lambda o: (fixed(min(4 * (o.strsize + 1), MAX_BYTES), when),)
+    return lambda o: (fixed(min(width * (o.strsize + 1), MAX_BYTES), when),)
 
 
-def _setgroups_list(c: Ctx, i: int) -> str:
-    return gid_list(c, c.a(i), u32(c.a(0)), c.mem(i))
+def setgroups_list(width: int = 4) -> Arg:
+    """setgroups' list of ``width``-byte gids (2: i386's old_gid_t)."""
+    return Arg(lambda c, i: gid_list(c, c.a(i), u32(c.a(0)), c.mem(i), width),
+               gid_caps("both", width))
 
 
-def _getgroups_list(c: Ctx, i: int) -> str:
-    count = 0xFFFFFFFF if c.failed or c.ret is None else u32(c.ret)
-    return gid_list(c, c.a(i), count, c.exit_mem(i))
+def getgroups_list(width: int = 4) -> Arg:
+    def render(c: Ctx, i: int) -> str:
+        count = 0xFFFFFFFF if c.failed or c.ret is None else u32(c.ret)
+        return gid_list(c, c.a(i), count, c.exit_mem(i), width)
+
+    return Arg(render, gid_caps("exit", width))
 
 
-syscall("getgroups", INT, Arg(_getgroups_list, _gid_caps("exit")))
-syscall("setgroups", INT, Arg(_setgroups_list, _gid_caps("both")))
+syscall("getgroups", INT, getgroups_list())
+syscall("setgroups", INT, setgroups_list())
 syscall("set_tid_address", PTR)
 syscall("set_robust_list", PTR, ULONG)
 syscall("get_robust_list", INT, PTR, PTR)
