@@ -523,8 +523,11 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         bool retry = c->when == WHEN_BOTH && (p->retry_mask & (1u << c->arg)) &&
                      !(cs_spec->has_execstack && ret == 0);
         if (c->when == WHEN_EXIT || retry) {
-            nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, ret, true, user_sp,
-                                                    &budget, &faulted));
+            /* A retry reads an input as the caller passed it: every byte of its buffers,
+             * not (as for an output) only the bytes the call transferred. */
+            int64_t limit = retry ? -1 : ret;
+            nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, limit, true,
+                                                    user_sp, &budget, &faulted));
         }
     }
     uint64_t handler_sig = 0; /* rdi: the handler's first argument, the signal number */

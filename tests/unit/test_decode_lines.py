@@ -11,6 +11,8 @@ from vmstrace.trace.events import Mem
 
 AT_FDCWD = (1 << 64) - 100
 STK = 0x7FFE29C925C0
+PAGE_END = 0x10001000  # the page after it is not mapped
+A5 = b"aaaaa"
 
 
 def stat_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
@@ -604,6 +606,63 @@ CASES = [
     ("clone", [0x01200011, 0, 0, 0x7F754EF0DAF0, 0], neg(-513), None, None,
      "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, "
      "child_tidptr=0x7f754ef0daf0) = ? ERESTARTNOINTR (To be restarted)"),
+    # --- a buffer strace cannot read in full (min(len, -s + 1) bytes): its address ---
+    ("write", [neg(-1), PAGE_END - 5, 10], neg(-9), {1: Mem(PAGE_END - 5, A5, fault=True)},
+     None, "write(-1, 0x10000ffb, 10) = -1 EBADF (Bad file descriptor)"),
+    ("write", [neg(-1), PAGE_END - 32, 100], neg(-9),
+     {1: Mem(PAGE_END - 32, b"a" * 32, fault=True)}, None,
+     "write(-1, 0x10000fe0, 100) = -1 EBADF (Bad file descriptor)"),
+    ("write", [neg(-1), PAGE_END - 33, 100], neg(-9),
+     {1: Mem(PAGE_END - 33, b"a" * 33, truncated=True)}, None,
+     f'write(-1, "{"a" * 32}"..., 100) = -1 EBADF (Bad file descriptor)'),
+    ("sendto", [neg(-1), PAGE_END - 5, 10, 0, 0, 0], neg(-9),
+     {1: Mem(PAGE_END - 5, A5, fault=True)}, None,
+     "sendto(-1, 0x10000ffb, 10, 0, NULL, 0) = -1 EBADF (Bad file descriptor)"),
+    ("pwrite64", [neg(-1), PAGE_END - 5, 10, 0], neg(-9),
+     {1: Mem(PAGE_END - 5, A5, fault=True)}, None,
+     "pwrite64(-1, 0x10000ffb, 10, 0) = -1 EBADF (Bad file descriptor)"),
+    ("writev", [neg(-1), 0x5000, 2], neg(-9),
+     {1: Mem(0x5000, iovec((PAGE_END - 5, 10), (PAGE_END - 3, 3)),
+             elems=(Mem(PAGE_END - 5, A5, fault=True), Mem(PAGE_END - 3, b"aaa")))}, None,
+     'writev(-1, [{iov_base=0x10000ffb, iov_len=10}, {iov_base="aaa", iov_len=3}], 2) '
+     "= -1 EBADF (Bad file descriptor)"),
+    ("setxattr", [0x1000, 0x2000, PAGE_END - 5, 10, 0], neg(-14),
+     {0: b"/nonexistent\0", 1: b"user.x\0", 2: Mem(PAGE_END - 5, A5, fault=True)}, None,
+     'setxattr("/nonexistent", "user.x", 0x10000ffb, 10, 0) = -1 EFAULT (Bad address)'),
+    # --- unknown flag bits: alone, printflags() adds its dflt comment; after a name, none ---
+    ("mprotect", [0, 4096, 0x10], neg(-22), None, None,
+     "mprotect(NULL, 4096, 0x10 /* PROT_??? */) = -1 EINVAL (Invalid argument)"),
+    ("mprotect", [0, 4096, 0x11], neg(-22), None, None,
+     "mprotect(NULL, 4096, PROT_READ|0x10) = -1 EINVAL (Invalid argument)"),
+    ("socket", [2, 0x101, 0], neg(-22), None, None,
+     "socket(AF_INET, SOCK_STREAM|0x100 /* SOCK_??? */, IPPROTO_IP) "
+     "= -1 EINVAL (Invalid argument)"),
+    ("socket", [2, 0x80101, 0], neg(-22), None, None,
+     "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|0x100, IPPROTO_IP) = -1 EINVAL (Invalid argument)"),
+    ("sendto", [neg(-1), 0, 0, 0x10000000, 0, 0], neg(-9), None, None,
+     "sendto(-1, NULL, 0, 0x10000000 /* MSG_??? */, NULL, 0) = -1 EBADF (Bad file descriptor)"),
+    ("accept4", [neg(-1), 0, 0, 0x100], neg(-9), None, None,
+     "accept4(-1, NULL, NULL, 0x100 /* SOCK_??? */) = -1 EBADF (Bad file descriptor)"),
+    ("access", [0x1000, 0x10], neg(-22), {0: b"/x\0"}, None,
+     'access("/x", 0x10 /* ?_OK */) = -1 EINVAL (Invalid argument)'),
+    ("access", [0x1000, 0x11], neg(-22), {0: b"/x\0"}, None,
+     'access("/x", X_OK|0x10) = -1 EINVAL (Invalid argument)'),
+    ("pipe2", [0, 4], neg(-22), None, None,
+     "pipe2(NULL, 0x4 /* O_??? */) = -1 EINVAL (Invalid argument)"),
+    ("fcntl", [0, 2, 4], 0, None, None, "fcntl(0, F_SETFD, 0x4 /* FD_??? */) = 0"),
+    ("wait4", [neg(-1), 0, 0x800, 0], neg(-22), None, None,
+     "wait4(-1, NULL, 0x800 /* W??? */, NULL) = -1 EINVAL (Invalid argument)"),
+    ("unshare", [0x80020000], neg(-22), None, None,
+     "unshare(CLONE_NEWNS|0x80000000) = -1 EINVAL (Invalid argument)"),
+    ("unshare", [0x1000], neg(-22), None, None,
+     "unshare(0x1000 /* CLONE_??? */) = -1 EINVAL (Invalid argument)"),
+    ("setns", [neg(-1), 0x100], neg(-9), None, None,
+     "setns(-1, 0x100 /* CLONE_NEW??? */) = -1 EBADF (Bad file descriptor)"),
+    ("setns", [neg(-1), 0x40000000], neg(-9), None, None,
+     "setns(-1, CLONE_NEWNET) = -1 EBADF (Bad file descriptor)"),
+    ("mmap", [0, 4096, 0x10, 0x8000002, neg(-1), 0], neg(-9), None, None,
+     "mmap(NULL, 4096, 0x10 /* PROT_??? */, MAP_PRIVATE|2<<MAP_HUGE_SHIFT, -1, 0) "
+     "= -1 EBADF (Bad file descriptor)"),
 ]
 
 

@@ -83,15 +83,15 @@ def test_templates_fit_the_table():
 
 @pytest.mark.parametrize(("name", "arg", "capture"), [
     ("openat", 1, Capture("str", "both", "-", 4096)),
-    ("write", 1, Capture("buf", "entry", "a2", 32)),
-    ("read", 1, Capture("buf", "exit", "ret", 32)),
-    ("writev", 1, Capture("iov", "entry", "a2", 32, 32)),
-    ("readv", 1, Capture("iov", "exit", "a2", 32, 32)),
+    ("write", 1, Capture("buf", "both", "a2", 33)),
+    ("read", 1, Capture("buf", "exit", "ret", 33)),
+    ("writev", 1, Capture("iov", "both", "a2", 32, 33)),
+    ("readv", 1, Capture("iov", "exit", "a2", 32, 33)),
     ("execve", 1, Capture("strarr", "both", "-", 33, 33)),
     ("execve", 2, Capture("strarr", "both", "-", 1024, 0)),
     ("fstat", 1, fixed(144)),
     ("clock_gettime", 1, fixed(16)),
-    ("rt_sigaction", 1, fixed(32, "entry")),
+    ("rt_sigaction", 1, fixed(32, "both")),
     ("uname", 0, fixed(390)),
 ])
 def test_capture_entries(name, arg, capture):
@@ -106,7 +106,7 @@ def test_capture_entries_follow_strsize():
     nr_write = 1
     got = [c for abi, n, a, c in capture_entries(DecodeOptions(strsize=200))
            if abi == "64" and n == nr_write]
-    assert got == [Capture("buf", "entry", "a2", 200)]
+    assert got == [Capture("buf", "both", "a2", 201)]
 
 
 @pytest.mark.parametrize(("ret", "text", "err"), [

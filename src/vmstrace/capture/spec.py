@@ -48,7 +48,9 @@ class Capture:
       ``entry``  read before the call runs (input arguments);
       ``exit``   read when the call returns (output arguments);
       ``both``   read at entry, and again at exit if the entry read faulted (a string in a
-                 page the kernel had not yet faulted in).
+                 page the kernel had not yet faulted in); the exit read takes every byte,
+                 as at entry (not only what the call transferred).  Every input the
+                 caller passes in memory is read so.
     size:
       ``a0``..``a5`` another argument's value, ``ret`` the return value (exit only),
       ``c<N>`` the constant N, ``-`` none (str, strarr).

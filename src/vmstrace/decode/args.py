@@ -110,12 +110,13 @@ def _str(c: Ctx, i: int) -> str:
 STR = Arg(_str, _str_capture)  # a string cut at -s (names, values)
 
 
-def FLAGS(table: Xlat, zero: str = "0", bits32: bool = True) -> Arg:  # noqa: N802
-    """A bit set: ``A|B|0x40``."""
+def FLAGS(table: Xlat, dflt: str = "", zero: str = "0", bits32: bool = True) -> Arg:  # noqa: N802
+    """A bit set: ``A|B|0x40``; ``dflt`` is strace's comment for a value no name matches
+    (``0x40 /* MSG_??? */``)."""
 
     def render(c: Ctx, i: int) -> str:
         v = u32(c.args[i]) if bits32 else c.args[i]
-        return flags(v, table, c.opts, zero)
+        return flags(v, table, c.opts, zero, dflt)
 
     return Arg(render)
 
@@ -137,7 +138,8 @@ def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802
         return buffer(c.args[i], c.mem(i), c.a(len_arg), c.opts.strsize, force_hex)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
-        return (Capture("buf", "entry", f"a{len_arg}", min(opts.strsize, MAX_BYTES)),)
+        # -s + 1 bytes: a fault at the byte past -s prints the address (fmt.buffer)
+        return (Capture("buf", "both", f"a{len_arg}", min(opts.strsize + 1, MAX_BYTES)),)
 
     return Arg(render, captures)
 
@@ -151,7 +153,7 @@ def RBUF(force_hex: bool = False) -> Arg:  # noqa: N802
         return buffer(c.args[i], c.exit_mem(i), c.ret, c.opts.strsize, force_hex)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
-        return (Capture("buf", "exit", "ret", min(opts.strsize, MAX_BYTES)),)
+        return (Capture("buf", "exit", "ret", min(opts.strsize + 1, MAX_BYTES)),)
 
     return Arg(render, captures)
 
@@ -187,13 +189,14 @@ def OUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
 
 
 def IN(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
-    """A struct the caller passes: shown from entry memory."""
+    """A struct the caller passes: shown from entry memory (re-read at exit when the entry
+    read faulted: a page not yet faulted in)."""
 
     def render(c: Ctx, i: int) -> str:
         data = c.in_data(i, size)
         return ptr(c.args[i]) if data is None else fmt(c, data)
 
-    return Arg(render, lambda opts: (fixed(size, "entry"),))
+    return Arg(render, lambda opts: (fixed(size, "both"),))
 
 
 def INOUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802

@@ -91,7 +91,7 @@ def stat32(c: Ctx, d: bytes) -> str:
 
 STAT64 = OUT(STAT64_SIZE, stat64)
 STAT32 = OUT(STAT32_SIZE, stat32)
-AT_FLAGS = FLAGS(fs.AT_FLAGS)
+AT_FLAGS = FLAGS(fs.AT_FLAGS, "AT_???")
 
 syscall32("stat64", PATH, STAT64)
 syscall32("lstat64", PATH, STAT64)
@@ -206,7 +206,7 @@ def _readv(c: Ctx, i: int) -> str:
     return io.iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret, word=4)
 
 
-WIOV = Arg(_writev, io.iov_caps("entry"))  # i386 arrays: 4-byte fields
+WIOV = Arg(_writev, io.iov_caps("both"))  # i386 arrays: 4-byte fields
 RIOV = Arg(_readv, io.iov_caps("exit"))
 syscall32("readv", FD, RIOV, INT)
 syscall32("writev", FD, WIOV, INT)
@@ -236,7 +236,7 @@ def timeval32(c: Ctx, d: bytes) -> str:
 TS32_IN = IN(TS32_SIZE, timespec32)
 TS32_OUT = OUT(TS32_SIZE, timespec32)
 syscall32("nanosleep", TS32_IN, time.remaining(TS32_SIZE, timespec32, None))
-syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS), TS32_IN,
+syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), TS32_IN,
           time.remaining(TS32_SIZE, timespec32, 1))
 syscall32("clock_gettime", time.CLOCK, TS32_OUT)
 syscall32("clock_getres", time.CLOCK, TS32_OUT)
@@ -324,6 +324,13 @@ def rlimit32(c: Ctx, d: bytes) -> str:
 
 
 syscall32("ugetrlimit", process.RESOURCE, OUT(8, rlimit32))
+
+
+# getgroups and setgroups take i386's 16-bit old_gid_t (getgroups32/setgroups32: gid_t)
+syscall32("getgroups", INT, process.getgroups_list(2))
+syscall32("setgroups", INT, process.setgroups_list(2))
+_like("getgroups32", "getgroups")
+_like("setgroups32", "setgroups")
 syscall32("getrlimit", process.RESOURCE, OUT(8, rlimit32))
 syscall32("setrlimit", process.RESOURCE, IN(8, rlimit32))
 
@@ -404,7 +411,9 @@ _SUBCALL_TEMPLATES: dict[str, Template] = {
 def _subcall(call: Syscall) -> tuple[str, tuple[int, ...]] | None:
     """The inner call's name and arguments, when strace would print it decoded."""
     entry = SOCKETCALLS.get(u32(call.entry.args[0]))
-    m = call.entry.mem.get(1)
+    m = call.exit.mem.get(1) if call.exit is not None else None  # re-read: entry faulted
+    if m is None:
+        m = call.entry.mem.get(1)
     if entry is None or not call.entry.args[1] or m is None:
         return None
     name, nargs = entry
@@ -438,5 +447,5 @@ def _socketcall(c: Ctx, i: int) -> str:
 syscall32(
     "socketcall",
     Arg(_socketcall),
-    Arg(SKIP.render, lambda o: (fixed(SOCKETCALL_ARGS_SIZE, "entry"),)),
+    Arg(SKIP.render, lambda o: (fixed(SOCKETCALL_ARGS_SIZE, "both"),)),
 )

@@ -32,6 +32,8 @@ I386_ONLY: dict[str, tuple[int, str]] = {
     "getegid32": (0, "creds pure"),
     "setuid32": (1, "creds"),
     "setgid32": (1, "creds"),
+    "getgroups32": (2, "creds"),
+    "setgroups32": (2, "creds"),
     "socketcall": (2, "network"),
     "ipc": (6, "ipc"),
     "sigaction": (3, "signal"),
@@ -74,6 +76,11 @@ ABI_NEUTRAL = frozenset({
     "fork", "vfork", "set_robust_list", "rseq", "madvise", "socket", "socketpair", "bind",
     "connect", "listen", "accept4", "getsockname", "getpeername", "sendto", "recvfrom",
     "shutdown", "setsockopt", "getsockopt",
+    # byte buffers, strings and loff_t pointers; a CPU mask that strace prints bit by bit
+    # from the bytes (its word size changes only where "..." goes past 128 bytes: nowhere)
+    "setxattr", "lsetxattr", "fsetxattr", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
+    "llistxattr", "flistxattr", "removexattr", "lremovexattr", "fremovexattr",
+    "copy_file_range", "sched_setaffinity", "sched_getaffinity",
 })
 
 # i386 names that print like an x86_64 template of another name.

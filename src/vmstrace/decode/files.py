@@ -56,10 +56,10 @@ def _open_mode(flags_arg: int) -> Arg:
 
 
 def _at(table: tuple[tuple[int, str], ...] = fs.AT_FLAGS) -> Arg:
-    return FLAGS(table)
+    return FLAGS(table, "AT_???")
 
 
-ACCESS = FLAGS(fs.ACCESS_MODES, zero="F_OK")
+ACCESS = FLAGS(fs.ACCESS_MODES, "?_OK", zero="F_OK")
 STAT = OUT(STAT_SIZE, stat)
 
 syscall("open", PATH, OFLAGS, _open_mode(1))
@@ -87,7 +87,7 @@ syscall(
     DIRFD,
     PATH,
     Arg(_statx_flags),
-    FLAGS(fs.STATX_MASK),
+    FLAGS(fs.STATX_MASK, "STATX_???"),
     OUT(STATX_SIZE, statx),
 )
 syscall("access", PATH, ACCESS)
@@ -107,7 +107,7 @@ syscall("unlink", PATH)
 syscall("unlinkat", DIRFD, PATH, _at())
 syscall("rename", PATH, PATH)
 syscall("renameat", DIRFD, PATH, DIRFD, PATH)
-syscall("renameat2", DIRFD, PATH, DIRFD, PATH, FLAGS(fs.RENAME_FLAGS))
+syscall("renameat2", DIRFD, PATH, DIRFD, PATH, FLAGS(fs.RENAME_FLAGS, "RENAME_???"))
 syscall("link", PATH, PATH)
 syscall("linkat", DIRFD, PATH, DIRFD, PATH, _at())
 syscall("symlink", PATH, PATH)
@@ -130,11 +130,11 @@ syscall("fdatasync", FD)
 syscall("syncfs", FD)
 syscall("sync")
 syscall("umask", MODE, ret=ret_octal)
-syscall("flock", FD, FLAGS(fs.FLOCK_OPS))
-syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS), LONG, LONG)
+syscall("flock", FD, FLAGS(fs.FLOCK_OPS, "LOCK_???"))
+syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS, "FALLOC_FL_???"), LONG, LONG)
 syscall("fadvise64", FD, LONG, ULONG,
         Arg(lambda c, i: xlat(c.a(i), fs.FADVISE, c.opts, "POSIX_FADV_")))
-syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS))
+syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"))
 syscall("utimensat", DIRFD, PATH, PTR, _at())
 
 
@@ -154,7 +154,7 @@ def statfs_text(c: Ctx, f_type: int, sizes: tuple[int, ...], fsid: tuple[int, in
             f"f_fsid={{val=[{hexnum(fsid[0])}, {hexnum(fsid[1])}]}}, "
             f"f_namelen={namelen}, f_frsize={frsize}")
     if f_flags & ST_VALID:
-        text += f", f_flags={flags(f_flags, STATFS_FLAGS, c.opts)}"
+        text += f", f_flags={flags(f_flags, STATFS_FLAGS, c.opts, dflt='ST_???')}"
     return text + "}"
 
 
@@ -190,7 +190,7 @@ def xattr_value(c: Ctx, i: int, size: int, m: Mem | None) -> str:
 
 
 def _xattr_in(c: Ctx, i: int) -> str:
-    return xattr_value(c, i, c.a(i + 1), c.entry_mem(i))
+    return xattr_value(c, i, c.a(i + 1), c.mem(i))
 
 
 def _xattr_out(c: Ctx, i: int) -> str:
@@ -211,7 +211,7 @@ def _value_caps(size: str, when: When) -> Captures:
     return lambda o: (Capture("buf", when, size, min(o.strsize + 1, MAX_BYTES)),)
 
 
-XATTR_IN = Arg(_xattr_in, _value_caps("a3", "entry"))
+XATTR_IN = Arg(_xattr_in, _value_caps("a3", "both"))
 XATTR_OUT = Arg(_xattr_out, _value_caps("ret", "exit"))
 XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
 
@@ -220,7 +220,7 @@ def _xattr_flags(c: Ctx, i: int) -> str:
     v = c.a(i)
     if v and not c.opts.raw and not v & 3:  # no known bit: strace names the family
         return f"{hexnum(v)} /* XATTR_??? */"
-    return flags(v, fs.XATTR_FLAGS, c.opts)
+    return flags(v, fs.XATTR_FLAGS, c.opts, dflt="XATTR_???")
 
 
 XATTR_FLAGS = Arg(_xattr_flags)
@@ -246,7 +246,7 @@ syscall("inotify_rm_watch", FD, INT)
 syscall("lseek", FD, LONG, XLAT(fs.SEEK, unknown="SEEK_"))
 syscall("dup", FD)
 syscall("dup2", FD, FD)
-syscall("dup3", FD, FD, FLAGS(fs.OPEN_FLAGS))
+syscall("dup3", FD, FD, FLAGS(fs.OPEN_FLAGS, "O_???"))
 
 
 def _fd_pair(c: Ctx, d: bytes) -> str:
@@ -255,7 +255,7 @@ def _fd_pair(c: Ctx, d: bytes) -> str:
 
 
 syscall("pipe", OUT(8, _fd_pair))
-syscall("pipe2", OUT(8, _fd_pair), FLAGS(fs.OPEN_FLAGS))
+syscall("pipe2", OUT(8, _fd_pair), FLAGS(fs.OPEN_FLAGS, "O_???"))
 
 
 # --- readlink, getcwd, getdents ------------------------------------------------------
@@ -270,7 +270,7 @@ def _link_buf(c: Ctx, i: int) -> str:
 
 LINKBUF = Arg(
     _link_buf,
-    lambda opts: (Capture("buf", "exit", "ret", min(opts.strsize, MAX_BYTES)),),
+    lambda opts: (Capture("buf", "exit", "ret", min(opts.strsize + 1, MAX_BYTES)),),
 )
 syscall("readlink", PATH, LINKBUF, ULONG)
 syscall("readlinkat", DIRFD, PATH, LINKBUF, ULONG)
@@ -361,7 +361,7 @@ def _fcntl_arg(c: Ctx, i: int) -> str | None:
     if cmd in _GETTERS:
         return None
     if cmd == _F["F_SETFD"]:
-        return flags(u32(v), fs.FD_FLAGS, c.opts)
+        return flags(u32(v), fs.FD_FLAGS, c.opts, dflt="FD_???")
     if cmd == _F["F_SETFL"]:
         return open_flags(v, c)
     if cmd == _F["F_SETSIG"]:
@@ -369,9 +369,9 @@ def _fcntl_arg(c: Ctx, i: int) -> str | None:
     if cmd == _F["F_SETLEASE"]:
         return xlat(v, fs.LEASES, c.opts, "F_")
     if cmd == _F["F_ADD_SEALS"]:
-        return flags(v, fs.SEALS, c.opts)
+        return flags(v, fs.SEALS, c.opts, dflt="F_SEAL_???")
     if cmd == _F["F_NOTIFY"]:
-        return flags(v, fs.DN_FLAGS, c.opts)
+        return flags(v, fs.DN_FLAGS, c.opts, dflt="DN_???")
     if cmd == _F["F_SETOWN"]:
         return str(s32(v))
     if cmd in (_F["F_DUPFD"], _F["F_DUPFD_CLOEXEC"], _F["F_SETPIPE_SZ"]):

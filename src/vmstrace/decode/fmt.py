@@ -184,12 +184,19 @@ def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
 def buffer(
     addr: int, mem: Mem | None, length: int, strsize: int, force_hex: bool = False
 ) -> str:
-    """A counted buffer (write's data): ``length`` bytes, shown up to ``strsize``."""
+    """A counted buffer (write's data): ``length`` bytes, shown up to ``strsize``.
+
+    strace's printstr_ex reads ``min(length, strsize + 1)`` bytes (one past ``-s``) and
+    prints the address when that read fails: a read that faulted before that many bytes
+    shows as the address too, not as the readable part.
+    """
     if not addr:
         return "NULL"
     if length == 0:
         return '""'
     if mem is None or not readable(mem):
+        return ptr(addr)
+    if mem.fault and len(mem.data) < min(length, strsize + 1):
         return ptr(addr)
     shown = min(length, strsize)
     data = mem.data[:shown]
@@ -218,15 +225,20 @@ def flags(
     table: Xlat,
     opts: DecodeOptions,
     zero: str = "0",
+    dflt: str = "",
 ) -> str:
-    """A bit set as ``A|B|0x40``: known names in table order, the rest in hex."""
+    """A bit set as ``A|B|0x40``: known names in table order, the rest in hex.
+
+    ``dflt`` is the comment strace's printflags() writes when no name matches a non-zero
+    value (``0x40 /* MSG_??? */``); empty where strace passes none (the bare number).
+    """
     if opts.raw:
         return hexnum(value)
-    key = (id(table), value, zero)
+    key = (id(table), value, zero, dflt)
     known = _FLAGS_TEXT.get(key)
     if known is not None:
         return known[1]
-    text = _flags_text(value, table, zero)
+    text = _flags_text(value, table, zero, dflt)
     _keep(_FLAGS_TEXT, key, (table, text))
     return text
 
@@ -235,10 +247,10 @@ def flags(
 # O_CLOEXEC, PROT_READ|PROT_WRITE).  Keyed by the table's id(): each entry holds its
 # table, so while the entry exists no other object can have that id.  (Tables are
 # constants.)
-_FLAGS_TEXT: dict[tuple[int, int, str], tuple[Xlat, str]] = {}
+_FLAGS_TEXT: dict[tuple[int, int, str, str], tuple[Xlat, str]] = {}
 
 
-def _flags_text(value: int, table: Xlat, zero: str) -> str:
+def _flags_text(value: int, table: Xlat, zero: str, dflt: str) -> str:
     if value == 0:
         return zero
     names = []
@@ -248,6 +260,8 @@ def _flags_text(value: int, table: Xlat, zero: str) -> str:
             names.append(name)
             rest &= ~bit
     if rest:
+        if not names and dflt:
+            return f"{rest:#x} /* {dflt} */"
         names.append(f"{rest:#x}")
     return "|".join(names)
 

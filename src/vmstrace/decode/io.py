@@ -77,7 +77,7 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
 def iov_caps(when: When) -> Captures:
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         cap = min(max(opts.strsize, 1), MAX_ELEMS)
-        return (Capture("iov", when, "a2", cap, min(opts.strsize, MAX_BYTES)),)
+        return (Capture("iov", when, "a2", cap, min(opts.strsize + 1, MAX_BYTES)),)
 
     return captures
 
@@ -92,7 +92,7 @@ def _readv(c: Ctx, i: int) -> str:
     return iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret)
 
 
-WIOV = Arg(_writev, iov_caps("entry"))
+WIOV = Arg(_writev, iov_caps("both"))
 RIOV = Arg(_readv, iov_caps("exit"))
 
 syscall("readv", FD, RIOV, INT)
@@ -127,18 +127,18 @@ def _vm_read_local(c: Ctx, i: int) -> str:
 
 
 def _vm_remote(c: Ctx, i: int) -> str:
-    return _vm_iov(c, i, c.entry_mem(i), None, True)
+    return _vm_iov(c, i, c.mem(i), None, True)
 
 
 def _remote_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
-    return (Capture("iov", "entry", "a4", min(max(opts.strsize, 1), MAX_ELEMS), 0),)
+    return (Capture("iov", "both", "a4", min(max(opts.strsize, 1), MAX_ELEMS), 0),)
 
 
 REMOTE_IOV = Arg(_vm_remote, _remote_caps)
 syscall("process_vm_readv", INT, Arg(_vm_read_local, iov_caps("exit")), ULONG, REMOTE_IOV,
         ULONG, ULONG)
 syscall("process_vm_writev", INT,
-        Arg(lambda c, i: _vm_iov(c, i, c.entry_mem(i), None, False), iov_caps("entry")),
+        Arg(lambda c, i: _vm_iov(c, i, c.mem(i), None, False), iov_caps("both")),
         ULONG, REMOTE_IOV, ULONG, ULONG)
 
 
@@ -167,13 +167,13 @@ def _offset_in(c: Ctx, i: int) -> str:
     """copy_file_range's offsets: ``[2]``, as passed in (strace prints them at entry)."""
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
+    m = c.mem(i)
     if m is None or len(m.data) < 8:
         return ptr(c.a(i))
     return f"[{s64(int.from_bytes(m.data[:8], 'little'))}]"
 
 
-OFFSET_IN = Arg(_offset_in, lambda opts: (fixed(8, "entry"),))
+OFFSET_IN = Arg(_offset_in, lambda opts: (fixed(8, "both"),))
 syscall("copy_file_range", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, UINT)
 
 
@@ -198,7 +198,8 @@ def _pollfds(c: Ctx, d: bytes, count: int, want_revents: bool) -> str:
         elif fd < 0:  # the kernel ignores the entry: strace shows the fd alone
             items.append(f"{{fd={fd}}}")
         else:
-            items.append(f"{{fd={fd}, events={flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts)}}}")
+            ev = flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts, dflt="POLL???")
+            items.append(f"{{fd={fd}, events={ev}}}")
     return "[" + ", ".join(items) + "]"
 
 
@@ -244,7 +245,7 @@ def _ppoll_ret(c: Ctx) -> str:
 def _sigset_entry(c: Ctx, i: int) -> str:
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
+    m = c.mem(i)
     if m is None or len(m.data) < 8:
         return ptr(c.a(i))
     return sigset(c, m.data)
@@ -253,7 +254,7 @@ def _sigset_entry(c: Ctx, i: int) -> str:
 TS_ENTRY_EXIT = Arg(
     timespec_in, lambda opts: (fixed(TIMESPEC_SIZE, "entry"), fixed(TIMESPEC_SIZE, "exit"))
 )
-SIGSET_ENTRY = Arg(_sigset_entry, lambda opts: (fixed(8, "entry"),))
+SIGSET_ENTRY = Arg(_sigset_entry, lambda opts: (fixed(8, "both"),))
 syscall("ppoll", POLLFDS, ULONG, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_ret)
 
 
@@ -324,7 +325,7 @@ def _pselect_sigmask(c: Ctx, i: int) -> str:
     """
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
+    m = c.mem(i)
     if m is None or len(m.data) < 16:
         return ptr(c.a(i))
     ss, size = struct.unpack_from("<QQ", m.data)
@@ -337,7 +338,7 @@ def _pselect_sigmask(c: Ctx, i: int) -> str:
 
 syscall(
     "pselect6", INT, FDSET, FDSET, FDSET, TS_ENTRY_EXIT,
-    Arg(_pselect_sigmask, lambda opts: (Capture("iov", "entry", "c1", 1, 8),)),
+    Arg(_pselect_sigmask, lambda opts: (Capture("iov", "both", "c1", 1, 8),)),
     ret=_select_ret(TIMESPEC_SIZE, timespec),
 )
 
@@ -404,7 +405,7 @@ def _ifreq_flags(c: Ctx, i: int, req: int) -> str:
     if d is None:
         return f"{{ifr_name={text}}}"
     (value,) = struct.unpack_from("<H", d, IFNAMSIZ)
-    return f"{{ifr_name={text}, ifr_flags={flags(value, net.IFF_FLAGS, c.opts)}}}"
+    return f"{{ifr_name={text}, ifr_flags={flags(value, net.IFF_FLAGS, c.opts, dflt='IFF_???')}}}"
 
 
 syscall(
@@ -421,7 +422,7 @@ syscall(
 def _epoll_event(c: Ctx, d: bytes, k: int) -> str:
     ev, data = struct.unpack_from("<IQ", d, 12 * k)  # packed on x86-64 (linux/eventpoll.h)
     return (
-        f"{{events={flags(ev, proc.EPOLL_EVENTS, c.opts)}, "
+        f"{{events={flags(ev, proc.EPOLL_EVENTS, c.opts, dflt='EPOLL???')}, "
         f"data={{u32={data & 0xFFFFFFFF}, u64={data}}}}}"
     )
 
@@ -431,7 +432,7 @@ def _epoll_ctl_ev(c: Ctx, i: int) -> str:
         return "NULL"
     if u32(c.a(1)) == EPOLL_CTL_DEL:  # the kernel ignores the event: strace's address
         return ptr(c.a(i))
-    m = c.entry_mem(i)
+    m = c.mem(i)
     if m is None or len(m.data) < 12:
         return ptr(c.a(i))
     return _epoll_event(c, m.data, 0)
@@ -456,12 +457,14 @@ def _epoll_events_out(c: Ctx, i: int) -> str:
 
 EPOLL_OUT = Arg(_epoll_events_out, lambda opts: (fixed(12 * EPOLL_CAP, "exit"),))
 syscall("epoll_create", INT)
-syscall("epoll_create1", Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts)))
+syscall("epoll_create1", Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts,
+                                                  dflt="EPOLL_???")))
 syscall(
     "epoll_ctl", FD, XLAT(proc.EPOLL_CTL, "EPOLL_CTL_"), FD,
-    Arg(_epoll_ctl_ev, lambda opts: (fixed(12, "entry"),)),
+    Arg(_epoll_ctl_ev, lambda opts: (fixed(12, "both"),)),
 )
 syscall("epoll_wait", FD, EPOLL_OUT, INT, INT)
 syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, SIGSET_ENTRY, ULONG)
 syscall("eventfd", UINT)
-syscall("eventfd2", UINT, Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts)))
+syscall("eventfd2", UINT,
+        Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???")))

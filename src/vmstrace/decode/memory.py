@@ -10,7 +10,8 @@ from .consts import mm
 from .fmt import Ctx, flags, hexnum, ptr
 from .registry import Arg, syscall
 
-PROT = Arg(lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE"))
+PROT = Arg(lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE",
+                                         dflt="PROT_???"))
 
 
 def _map_flags(c: Ctx, i: int) -> str:
@@ -40,16 +41,16 @@ syscall("munmap", PTR, ULONG)
 syscall("brk", PTR, ret=ret_hex)
 # the new address is printed only when MREMAP_FIXED makes the kernel read it
 NEW_ADDR = Arg(lambda c, i: ptr(c.a(i)) if c.a(3) & 2 else None)
-syscall("mremap", PTR, ULONG, ULONG, FLAGS(mm.MREMAP_FLAGS), NEW_ADDR, ret=ret_hex)
+syscall("mremap", PTR, ULONG, ULONG, FLAGS(mm.MREMAP_FLAGS, "MREMAP_???"), NEW_ADDR, ret=ret_hex)
 syscall("madvise", PTR, ULONG, XLAT(mm.MADVISE, "MADV_"))
-syscall("msync", PTR, ULONG, FLAGS(mm.MSYNC_FLAGS))
+syscall("msync", PTR, ULONG, FLAGS(mm.MSYNC_FLAGS, "MS_???"))
 syscall("mincore", PTR, ULONG, PTR)
 syscall("mlock", PTR, ULONG)
 syscall("munlock", PTR, ULONG)
-syscall("mlock2", PTR, ULONG, FLAGS(mm.MLOCK2_FLAGS))
-syscall("mlockall", FLAGS(mm.MLOCKALL_FLAGS))
+syscall("mlock2", PTR, ULONG, FLAGS(mm.MLOCK2_FLAGS, "MLOCK_???"))
+syscall("mlockall", FLAGS(mm.MLOCKALL_FLAGS, "MCL_???"))
 syscall("munlockall")
-syscall("memfd_create", STR, FLAGS(mm.MEMFD_FLAGS))
+syscall("memfd_create", STR, FLAGS(mm.MEMFD_FLAGS, "MFD_???"))
 syscall("mseal", PTR, ULONG, HEX)
 syscall("shmat", INT, PTR, HEX, ret=ret_hex)
 syscall("shmdt", PTR)

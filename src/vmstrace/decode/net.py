@@ -67,7 +67,7 @@ def _addr_in(len_arg: int) -> Arg:
         return sockaddr(c, m.data[: min(n, len(m.data))])
 
     def captures(opts: object) -> tuple[Capture, ...]:
-        return (Capture("buf", "entry", f"a{len_arg}", SOCKADDR_CAP),)
+        return (Capture("buf", "both", f"a{len_arg}", SOCKADDR_CAP),)
 
     return Arg(render, captures)  # type: ignore[arg-type]
 
@@ -110,7 +110,7 @@ def _addrlen_inout(c: Ctx, i: int) -> str:
 
 
 ADDRLEN = Arg(_addrlen_inout, lambda opts: (fixed(4, "entry"), fixed(4, "exit")))
-MSG = FLAGS(net.MSG_FLAGS)
+MSG = FLAGS(net.MSG_FLAGS, "MSG_???")
 
 
 def _sock_type(c: Ctx, i: int) -> str:
@@ -121,7 +121,7 @@ def _sock_type(c: Ctx, i: int) -> str:
     rest = v & ~net.SOCK_TYPE_MASK if t is not None else v
     parts = [t] if t is not None else []
     if rest or not parts:
-        parts.append(flags(rest, net.SOCK_FLAGS, c.opts))
+        parts.append(flags(rest, net.SOCK_FLAGS, c.opts, dflt="SOCK_???"))
     return "|".join(parts)
 
 
@@ -152,7 +152,7 @@ syscall("connect", FD, _addr_in(2), INT)
 syscall("bind", FD, _addr_in(2), INT)
 syscall("listen", FD, INT)
 syscall("accept", FD, _addr_out(2), ADDRLEN)
-SOCK_FLAGS = Arg(lambda c, i: flags(u32(c.a(i)), net.SOCK_FLAGS, c.opts))
+SOCK_FLAGS = Arg(lambda c, i: flags(u32(c.a(i)), net.SOCK_FLAGS, c.opts, dflt="SOCK_???"))
 syscall("accept4", FD, _addr_out(2), ADDRLEN, SOCK_FLAGS)
 syscall("getsockname", FD, _addr_out(2), ADDRLEN)
 syscall("getpeername", FD, _addr_out(2), ADDRLEN)
@@ -220,20 +220,20 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
         shown = ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen)
         parts.append(f"msg_control={shown}")
     parts.append(f"msg_controllen={controllen}")
-    parts.append(f"msg_flags={flags(u32(mflags), net.MSG_FLAGS, c.opts)}")
+    parts.append(f"msg_flags={flags(u32(mflags), net.MSG_FLAGS, c.opts, dflt='MSG_???')}")
     return "{" + ", ".join(parts) + "}"
 
 
 def _msghdr_caps(when: When) -> Captures:
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         cap = min(max(opts.strsize, 1), MAX_ELEMS)
-        return (Capture("msghdr", when, "-", cap, min(opts.strsize, MAX_BYTES)),)
+        return (Capture("msghdr", when, "-", cap, min(opts.strsize + 1, MAX_BYTES)),)
 
     return captures
 
 
 def _sendmsg(c: Ctx, i: int) -> str:
-    return _msghdr(c, i, c.entry_mem(i), None)
+    return _msghdr(c, i, c.mem(i), None)
 
 
 def _recvmsg(c: Ctx, i: int) -> str:
@@ -242,7 +242,7 @@ def _recvmsg(c: Ctx, i: int) -> str:
     return _msghdr(c, i, c.exit_mem(i), c.ret)
 
 
-syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("entry")), MSG)
+syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("both")), MSG)
 syscall("recvmsg", FD, Arg(_recvmsg, _msghdr_caps("exit")), MSG)
 syscall("shutdown", FD, XLAT(net.SHUTDOWN, "SHUT_"))
 
@@ -260,7 +260,7 @@ def _optname(c: Ctx, i: int) -> str:
 def _optval_in(c: Ctx, i: int) -> str:
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
+    m = c.mem(i)
     n = u32(c.a(4))
     if m is None or n != 4 or len(m.data) < 4:
         return ptr(c.a(i))
@@ -269,7 +269,7 @@ def _optval_in(c: Ctx, i: int) -> str:
 
 syscall(
     "setsockopt", FD, Arg(_sol), Arg(_optname),
-    Arg(_optval_in, lambda opts: (fixed(4, "entry"),)), INT,
+    Arg(_optval_in, lambda opts: (fixed(4, "both"),)), INT,
 )
 
 

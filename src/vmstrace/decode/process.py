@@ -36,7 +36,7 @@ from .structs import (
     UTSNAME_SIZE,
     rlimit,
     signame,
-    timespec_in,
+    timespec,
     timeval,
     utsname,
     wait_status,
@@ -51,7 +51,7 @@ def clone_flags(v: int, c: Ctx, table: tuple[tuple[int, str], ...] = proc.CLONE_
         return hexnum(v)
     sig = v & proc.CSIGNAL
     rest = v & ~proc.CSIGNAL
-    parts = [flags(rest, table, c.opts)] if rest else []
+    parts = [flags(rest, table, c.opts, dflt="CLONE_???")] if rest else []
     if sig:
         parts.append(signame(sig))
     return "|".join(parts) if parts else "0"
@@ -88,7 +88,7 @@ CLONE_ARGS_SIZE = 88  # linux/sched.h struct clone_args (CLONE_ARGS_SIZE_VER2)
 
 def _clone_args(c: Ctx, i: int) -> str:
     size = c.a(1)
-    m = c.entry_mem(i)
+    m = c.mem(i)
     if not c.a(i):
         return "NULL"
     if m is None or size < 64 or len(m.data) < min(size, CLONE_ARGS_SIZE):
@@ -96,7 +96,7 @@ def _clone_args(c: Ctx, i: int) -> str:
     d = m.data.ljust(CLONE_ARGS_SIZE, b"\0")
     (f, pidfd, child_tid, parent_tid, sig, stack, stack_size, tls, set_tid, set_tid_size,
      cgroup) = struct.unpack_from("<11Q", d)
-    out = [f"flags={flags(f, proc.CLONE3_FLAGS, c.opts)}"]
+    out = [f"flags={flags(f, proc.CLONE3_FLAGS, c.opts, dflt='CLONE_???')}"]
     if f & proc.CLONE_PIDFD:
         out.append(f"pidfd={ptr(pidfd)}")
     if f & (proc.CLONE_CHILD_SETTID | proc.CLONE_CHILD_CLEARTID):
@@ -121,7 +121,7 @@ def _clone_args(c: Ctx, i: int) -> str:
 
 
 syscall(
-    "clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "entry"),)), ULONG
+    "clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "both"),)), ULONG
 )
 
 
@@ -203,7 +203,7 @@ syscall("execve", EXEC_PATH, ARGV, ENVP)
 syscall(
     "execveat",
     Arg(lambda c, i: "AT_FDCWD" if s32(c.a(i)) == -100 else str(s32(c.a(i)))),
-    EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS),
+    EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS, "AT_???"),
 )
 syscall("exit", INT)
 syscall("exit_group", INT)
@@ -242,7 +242,7 @@ syscall(
     "wait4",
     INT,
     Arg(_status, lambda o: (fixed(4, "exit"),)),
-    FLAGS(proc.WAIT_OPTIONS),
+    FLAGS(proc.WAIT_OPTIONS, "W???"),
     wait4_rusage(32, _rusage),
 )
 
@@ -254,7 +254,7 @@ def _waitid_info(c: Ctx, d: bytes) -> str:
 
 syscall(
     "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, _waitid_info),
-    FLAGS(proc.WAITID_OPTIONS), OUT(32, _rusage),
+    FLAGS(proc.WAITID_OPTIONS, "W???"), OUT(32, _rusage),
 )
 
 
@@ -305,22 +305,27 @@ def gid_list(c: Ctx, addr: int, count: int, m: Mem | None, width: int = 4) -> st
     return "[" + ", ".join(items) + "]"
 
 
-def _gid_caps(when: When) -> Captures:
+def gid_caps(when: When, width: int = 4) -> Captures:
     # one element past -s: strace reads it before it prints "..."
-    return lambda o: (fixed(min(4 * (o.strsize + 1), MAX_BYTES), when),)
+    return lambda o: (fixed(min(width * (o.strsize + 1), MAX_BYTES), when),)
 
 
-def _setgroups_list(c: Ctx, i: int) -> str:
-    return gid_list(c, c.a(i), u32(c.a(0)), c.entry_mem(i))
+def setgroups_list(width: int = 4) -> Arg:
+    """setgroups' list of ``width``-byte gids (2: i386's old_gid_t)."""
+    return Arg(lambda c, i: gid_list(c, c.a(i), u32(c.a(0)), c.mem(i), width),
+               gid_caps("both", width))
 
 
-def _getgroups_list(c: Ctx, i: int) -> str:
-    count = 0xFFFFFFFF if c.failed or c.ret is None else u32(c.ret)
-    return gid_list(c, c.a(i), count, c.exit_mem(i))
+def getgroups_list(width: int = 4) -> Arg:
+    def render(c: Ctx, i: int) -> str:
+        count = 0xFFFFFFFF if c.failed or c.ret is None else u32(c.ret)
+        return gid_list(c, c.a(i), count, c.exit_mem(i), width)
+
+    return Arg(render, gid_caps("exit", width))
 
 
-syscall("getgroups", INT, Arg(_getgroups_list, _gid_caps("exit")))
-syscall("setgroups", INT, Arg(_setgroups_list, _gid_caps("entry")))
+syscall("getgroups", INT, getgroups_list())
+syscall("setgroups", INT, setgroups_list())
 syscall("set_tid_address", PTR)
 syscall("set_robust_list", PTR, ULONG)
 syscall("get_robust_list", INT, PTR, PTR)
@@ -398,7 +403,7 @@ syscall(
 
 # --- getrandom -----------------------------------------------------------------------
 
-syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS))
+syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS, "GRND_???"))
 
 
 # --- futex ---------------------------------------------------------------------------
@@ -436,7 +441,8 @@ def _futex(c: Ctx) -> list[str]:
     op = u32(c.a(1))
     cmd = op & 127  # strace's switch: the op without FUTEX_PRIVATE_FLAG and higher bits
     uaddr, val = ptr(c.a(0)), str(u32(c.a(2)))
-    timeout = timespec_in(c, 3)
+    d = c.in_data(3, TIMESPEC_SIZE)  # (read for the ops that wait; re-read at exit)
+    timeout = ptr(c.a(3)) if d is None else timespec(c, d)
     head = [uaddr, _futex_op(op, c)]
     uaddr2, val2, val3 = ptr(c.a(4)), str(u32(c.a(3))), hexnum(u32(c.a(5)))
     if cmd == 0:  # WAIT
@@ -469,7 +475,7 @@ syscall(
     Arg(lambda c, i: ", ".join(_futex(c))),
     SKIP,
     SKIP,
-    Arg(SKIP.render, lambda o: (fixed(TIMESPEC_SIZE, "entry"),)),
+    Arg(SKIP.render, lambda o: (fixed(TIMESPEC_SIZE, "both"),)),
 )
 
 
@@ -478,8 +484,8 @@ syscall(
 syscall("kcmp", INT, INT, INT, ULONG, ULONG)
 syscall("pidfd_open", INT, UINT)
 syscall("pidfd_getfd", FD, FD, UINT)
-syscall("unshare", FLAGS(proc.CLONE_FLAGS))
-syscall("setns", FD, FLAGS(proc.CLONE_FLAGS))
+syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???"))
+syscall("setns", FD, FLAGS(proc.SETNS_TYPES, "CLONE_NEW???"))
 syscall("sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize)), ULONG)
 syscall("membarrier", XLAT(proc.MEMBARRIER_CMDS), UINT, INT)
 syscall("acct", PATH)
@@ -512,7 +518,7 @@ def _cpu_set(c: Ctx, i: int, length: int, m: Mem | None) -> str:
 
 
 def _setaffinity_mask(c: Ctx, i: int) -> str:
-    return _cpu_set(c, i, u32(c.a(1)), c.entry_mem(i))
+    return _cpu_set(c, i, u32(c.a(1)), c.mem(i))
 
 
 def _getaffinity_mask(c: Ctx, i: int) -> str:
@@ -524,7 +530,7 @@ def _getaffinity_mask(c: Ctx, i: int) -> str:
 syscall("sched_getaffinity", INT, UINT,
         Arg(_getaffinity_mask, lambda o: (Capture("buf", "exit", "ret", CPUSET_MAX),)))
 syscall("sched_setaffinity", INT, UINT,
-        Arg(_setaffinity_mask, lambda o: (Capture("buf", "entry", "a1", CPUSET_MAX),)))
+        Arg(_setaffinity_mask, lambda o: (Capture("buf", "both", "a1", CPUSET_MAX),)))
 
 
 # --- sysinfo (linux/sysinfo.h struct sysinfo, x86-64: 112 bytes) -----------------------

@@ -102,7 +102,8 @@ def _peeksiginfo_args(c: Ctx) -> str:
     if d is None:
         return ptr(c.a(2))
     off, fl, nr = struct.unpack_from("<QII", d)
-    return f"{{off={off}, flags={flags(fl, pt.PTRACE_PEEKSIGINFO_FLAGS, c.opts)}, nr={nr}}}"
+    text = flags(fl, pt.PTRACE_PEEKSIGINFO_FLAGS, c.opts, dflt="PTRACE_PEEKSIGINFO_???")
+    return f"{{off={off}, flags={text}, nr={nr}}}"
 
 
 def _siginfo(d: bytes) -> str:
@@ -158,7 +159,8 @@ def _seccomp_metadata(c: Ctx) -> str:
             text += ", ???"
         else:
             fl = int.from_bytes(out[8:16], "little")
-            text += f", flags={flags(fl, pt.SECCOMP_FILTER_FLAGS, c.opts)}"
+            shown = flags(fl, pt.SECCOMP_FILTER_FLAGS, c.opts, dflt="SECCOMP_FILTER_FLAG_???")
+            text += f", flags={shown}"
             if size > 16:
                 text += ", ..."
     return text + "}"
@@ -248,7 +250,7 @@ def _data(c: Ctx, request: int) -> str:
     if request in _RESUME:
         return signame(s32(data), c.opts.raw) if s32(data) else "0"
     if request in _OPTIONS:
-        return flags(data, pt.PTRACE_O_FLAGS, c.opts)
+        return flags(data, pt.PTRACE_O_FLAGS, c.opts, dflt="PTRACE_O_???")
     if request == pt.PTRACE_SETSIGINFO:
         d = _entry_data(c, SIGINFO_SIZE)
         return ptr(data) if d is None else _siginfo(d)
@@ -328,6 +330,6 @@ syscall(
     "ptrace",
     Arg(_ptrace),
     Arg(lambda c, i: None),
-    Arg(lambda c, i: None, lambda o: (fixed(ADDR_READ, "entry"),)),
+    Arg(lambda c, i: None, lambda o: (fixed(ADDR_READ, "both"),)),
     Arg(lambda c, i: None, lambda o: (fixed(DATA_READ, "entry"), fixed(DATA_READ, "exit"))),
 )

@@ -68,7 +68,8 @@ syscall("pidfd_send_signal", FD, SIG, PTR, INT)
 syscall("alarm", Arg(lambda c, i: str(u32(c.a(i)))))
 syscall("signalfd4", FD, _sized(2, SET_IN), ULONG,
         Arg(lambda c, i: flags(u32(c.a(i)), ((0o2000000, "SFD_CLOEXEC"),
-                                             (0o4000, "SFD_NONBLOCK")), c.opts)))
+                                             (0o4000, "SFD_NONBLOCK")), c.opts,
+                                         dflt="SFD_???")))
 syscall("signalfd", FD, _sized(2, SET_IN), ULONG)
 
 
@@ -88,8 +89,8 @@ syscall("rt_sigreturn", Arg(_rt_sigreturn))
 # asm-generic/signal.h stack_t: ss_sp, ss_flags (int, padded), ss_size = 24 bytes
 def _stack(c: Ctx, d: bytes) -> str:
     sp, fl, size = struct.unpack_from("<QixxxxQ", d)
-    return (f"{{ss_sp={ptr(sp)}, ss_flags={flags(u32(fl), signals.SS_FLAGS, c.opts)}, "
-            f"ss_size={size}}}")
+    ss_flags = flags(u32(fl), signals.SS_FLAGS, c.opts, dflt="SS_???")
+    return f"{{ss_sp={ptr(sp)}, ss_flags={ss_flags}, ss_size={size}}}"
 
 
 syscall("sigaltstack", IN(24, _stack), OUT(24, _stack))

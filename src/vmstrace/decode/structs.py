@@ -103,8 +103,8 @@ def statx(c: Ctx, d: bytes) -> str:
     (stx_mode,) = struct.unpack_from("<H", d, 28)
     (size,) = struct.unpack_from("<Q", d, 40)
     return (
-        f"{{stx_mask={flags(mask, fs.STATX_MASK, c.opts)}, "
-        f"stx_attributes={flags(attrs, fs.STATX_ATTRS, c.opts)}, "
+        f"{{stx_mask={flags(mask, fs.STATX_MASK, c.opts, dflt='STATX_???')}, "
+        f"stx_attributes={flags(attrs, fs.STATX_ATTRS, c.opts, dflt='STATX_ATTR_???')}, "
         f"stx_mode={mode(stx_mode, c.opts.raw)}, stx_size={size}, ...}}"
     )
 
@@ -149,7 +149,7 @@ def sigaction_text(c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int
     parts = [
         f"sa_handler={h if h is not None else ptr(handler)}",
         f"sa_mask={sigset_bits(mask, nsig)}",
-        f"sa_flags={flags(sa_flags, signals.SA_FLAGS, c.opts)}",
+        f"sa_flags={flags(sa_flags, signals.SA_FLAGS, c.opts, dflt='SA_???')}",
     ]
     if sa_flags & signals.SA_RESTORER:
         parts.append(f"sa_restorer={ptr(restorer)}")

@@ -51,7 +51,7 @@ def remaining(size: int, fmt: Callable[[Ctx, bytes], str], flags_arg: int | None
 
 
 syscall("nanosleep", TS_IN, remaining(TIMESPEC_SIZE, timespec, None))
-syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS), TS_IN,
+syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), TS_IN,
         remaining(TIMESPEC_SIZE, timespec, 1))
 syscall("clock_gettime", CLOCK, TS_OUT)
 syscall("clock_getres", CLOCK, TS_OUT)
@@ -93,8 +93,8 @@ def _itimerval(c: Ctx, d: bytes) -> str:
     return f"{{it_interval={timeval(c, d[:16])}, it_value={timeval(c, d[16:32])}}}"
 
 
-syscall("timerfd_create", CLOCK, FLAGS(proc.TFD_FLAGS))
-syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS), IN(32, _itimerspec),
+syscall("timerfd_create", CLOCK, FLAGS(proc.TFD_FLAGS, "TFD_???"))
+syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS, "TFD_???"), IN(32, _itimerspec),
         OUT(32, _itimerspec))
 syscall("timerfd_gettime", FD, OUT(32, _itimerspec))
 syscall("getitimer", XLAT(proc.ITIMERS), OUT(32, _itimerval))
@@ -129,7 +129,7 @@ def _sigevent(c: Ctx, d: bytes) -> str:
 
 ITIMERSPEC = 32
 syscall("timer_create", CLOCK, IN(SIGEVENT_READ, _sigevent), INT_OUT())
-syscall("timer_settime", INT, FLAGS(proc.TIMER_FLAGS), IN(ITIMERSPEC, _itimerspec),
+syscall("timer_settime", INT, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), IN(ITIMERSPEC, _itimerspec),
         OUT(ITIMERSPEC, _itimerspec))
 syscall("timer_gettime", INT, OUT(ITIMERSPEC, _itimerspec))
 syscall("timer_getoverrun", INT)

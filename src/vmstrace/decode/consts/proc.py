@@ -45,6 +45,14 @@ CLONE3_FLAGS = CLONE_FLAGS + (
     (0x200000000, "CLONE_INTO_CGROUP"),
     (0x00000080, "CLONE_NEWTIME"),
 )
+# unshare() and setns() name only the bits they take (strace's xlat/unshare_flags.in and
+# setns_types.in): CLONE_PIDFD or CLONE_IO there is an unknown bit.
+_BIT = {name: bit for bit, name in CLONE3_FLAGS}
+UNSHARE_FLAGS = tuple((_BIT[n], n) for n in (
+    "CLONE_NEWTIME", "CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND", "CLONE_THREAD",
+    "CLONE_NEWNS", "CLONE_SYSVSEM", "CLONE_NEWCGROUP", "CLONE_NEWUTS", "CLONE_NEWIPC",
+    "CLONE_NEWUSER", "CLONE_NEWPID", "CLONE_NEWNET"))
+SETNS_TYPES = tuple((bit, n) for bit, n in UNSHARE_FLAGS if n.startswith("CLONE_NEW"))
 
 # linux/wait.h, in strace 6.1's order and naming: 2 is WSTOPPED (= WUNTRACED, which its
 # table does not name), after WEXITED; waitid and wait4 print the same names.
