@@ -152,13 +152,13 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def lcs_pairs(a: Sequence[str], b: Sequence[str], max_d: int = 3000) -> list[tuple[int, int]]:
+def lcs_pairs(a: Sequence[str], b: Sequence[str], max_d: int = 200) -> list[tuple[int, int]]:
     """Index pairs of a longest common subsequence of ``a`` and ``b``, in order.
 
     Myers' O((n+m)·D) algorithm (D: elements outside the subsequence), which keeps one
     diagonal array per edit step, so two traces of 30,000 calls that differ in a few
     places cost little; a table of n×m would not fit in memory.  Past ``max_d`` edits the
-    rest is aligned greedily (each element of ``a`` to the next equal one in ``b``).
+    whole pair is aligned greedily (each element of ``a`` to the next equal one in ``b``).
     """
     n, m = len(a), len(b)
     v = {1: 0}
@@ -205,13 +205,14 @@ def _backtrack(a: Sequence[str], b: Sequence[str], trace: list[dict[int, int]],
     return pairs
 
 
-def _greedy(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+def _greedy(a: Sequence[str], b: Sequence[str], window: int = 256) -> list[tuple[int, int]]:
+    """Each element of ``a`` to the next equal one among the following ``window`` of ``b``."""
     pairs, j = [], 0
     for i, name in enumerate(a):
-        k = j
-        while k < len(b) and b[k] != name:
+        k, end = j, min(len(b), j + window)
+        while k < end and b[k] != name:
             k += 1
-        if k < len(b):
+        if k < end:
             pairs.append((i, k))
             j = k + 1
     return pairs
