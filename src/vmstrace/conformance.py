@@ -390,22 +390,30 @@ def compare(workload: str, calls: Sequence[StraceCall], events: Iterable[TraceEv
     for tid, theirs in sorted(by_tid.items()):
         mine = ours.get(tid, [])
         pairs = lcs_pairs([c.name for c in theirs], [e.name for e in mine])
-        left = [i for i in range(len(theirs)) if i not in {i for i, _ in pairs}]
+        paired_left = {i for i, _ in pairs}
         used = {j for _, j in pairs}
+        left = [i for i in range(len(theirs)) if i not in paired_left]
         start = pairs[0][1] if pairs and tid == root else 0
-        right = [j for j in range(len(mine)) if j not in used]
         # the same call at another place: out of order, not missing and extra
-        for i in list(left):
+        spare: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for j in range(len(mine)):
+            if j not in used:
+                spare[(mine[j].name, normalise(", ".join(mine[j].args)))].append(j)
+        moved = set()
+        for i in left:
             c = theirs[i]
-            j = next((j for j in right if mine[j].name == c.name
-                      and normalise(", ".join(mine[j].args)) == normalise(c.args)), None)
-            if j is not None:
-                left.remove(i)
-                right.remove(j)
+            js = spare.get((c.name, normalise(c.args)))
+            if js:
+                j = js.pop(0)
+                used.add(j)
+                moved.add(i)
                 result.out_of_order += 1
                 result.disagreements.append(Disagreement(
                     workload, tid, "order", f"#{i} {c.line}", f"#{j} {event_line(mine[j])}"))
+        right = [j for j in range(len(mine)) if j not in used]
         for i in left:
+            if i in moved:
+                continue
             result.disagreements.append(
                 Disagreement(workload, tid, "missing", theirs[i].line, ""))
         for j in right:
