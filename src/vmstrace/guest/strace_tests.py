@@ -9,7 +9,7 @@ traces them (conformance_suites.py).
 
 The source tree and the built programs are cached under ``CACHE/strace-tests/`` and
 rebuilt only when missing: configure takes ~30 s, each program ~0.5 s.  Every one of the
-792 pure executables builds here; :data:`SELECTED` is the set the tests run (see its
+792 pure executables builds here; :data:`SELECTED` (142) is the set the tests run (see its
 comment for why these).
 """
 
@@ -34,7 +34,8 @@ _CONFIGURE = ("--enable-mpers=no", "--disable-gcc-Werror", "--without-libunwind"
 # 0 in the default guest as root and finishes in a few seconds under TCG with strace.
 # Left out: tests that need a helper script or arguments from their .test file (the
 # *-y, *-P, *-e variants, execve tests, attach tests), tests of subsystems the guest lacks
-# (bpf, btrfs, keys, netlink families, kvm, io_uring), and long loops (the -f stress tests).
+# (bpf, btrfs, keys, netlink families, kvm, io_uring), and long loops (the -f stress tests,
+# read-write: 145,000 calls, past the per-test timeout, and the guest's later tests lost).
 SELECTED = (
     # files and directories
     "access", "faccessat", "chmod", "fchmod", "fchmodat", "chown", "fchown", "fchownat",
@@ -44,7 +45,7 @@ SELECTED = (
     "stat", "lstat", "fstat", "newfstatat", "statx", "statfs", "fstatfs", "utimensat",
     "umask", "getdents64", "sync", "fsync", "fdatasync",
     # descriptors and I/O
-    "dup", "dup2", "dup3", "fcntl", "pipe2", "read-write", "readv",
+    "dup", "dup2", "dup3", "fcntl", "pipe2", "readv",
     "pread64-pwrite64", "preadv", "pwritev", "preadv2-pwritev2", "lseek", "sendfile64",
     "splice", "tee", "copy_file_range", "fallocate", "fadvise64", "eventfd",
     # memory
