@@ -9,7 +9,11 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 need_pkgs=()
-for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace linux-libc-dev; do
+# The second line: the real software the conformance harness copies into the guest
+# (src/vmstrace/guest/realsw.py), dpkg-dev for `apt-get source strace` (its tests), and
+# the kernel's UAPI headers the constant tables are checked against.
+for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace \
+    dash coreutils tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 qemu_ok=0
@@ -29,8 +33,21 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 fi
+# bookworm's sources: `apt-get source strace` (strace 6.1's test programs, run by the
+# conformance harness: src/vmstrace/guest/strace_tests.py).
+if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+    echo "setup: enabling bookworm deb-src (strace's test programs)"
+    $SUDO tee /etc/apt/sources.list.d/bookworm-src.sources >/dev/null <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
 have_lists=0
-ls /var/lib/apt/lists/*bookworm-backports*Packages* >/dev/null 2>&1 && have_lists=1
+ls /var/lib/apt/lists/*bookworm-backports*Packages* >/dev/null 2>&1 \
+    && ls /var/lib/apt/lists/*bookworm*Sources* >/dev/null 2>&1 && have_lists=1
 
 if [ "$qemu_ok" = 0 ] || [ ${#need_pkgs[@]} -gt 0 ] || [ "$have_lists" = 0 ]; then
     echo "setup: apt-get update; install ${need_pkgs[*]} $([ "$qemu_ok" = 0 ] && echo qemu-system-x86)"

@@ -35,9 +35,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from vmstrace.errors import VmstraceError
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 
 WORKLOADS = (
@@ -51,13 +49,12 @@ WORKLOADS = (
     "conf-memory",
     "conf-time",
 )
-GUEST_BIN = "/vmstrace/bin"
-STRACE_OUT = "/tmp/strace.out"
-MARKER = "==== vmstrace conformance: strace output ===="
-# Targets the e2e tests enforce, per workload.
+# Targets per workload (issue 12): every strace call found, >= 99.9% of return texts and
+# >= 99% of argument texts equal; besides, no call out of order, no signal line strace
+# lacks, and no disagreement outside the allow-list (ALLOWED).
 NAME_TARGET = 1.0
-RET_TARGET = 1.0
-ARGS_TARGET = 0.98
+RET_TARGET = 0.999
+ARGS_TARGET = 0.99
 
 # `123   name(...` (strace -f -o FILE) or `[pid 123] name(...` (strace -f to a terminal)
 _PREFIX = re.compile(r"^(?:\[pid\s+(\d+)\]|(\d+))\s+(.*)$")
@@ -155,24 +152,69 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def lcs_pairs(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
-    """Index pairs of a longest common subsequence of ``a`` and ``b``, in order."""
+def lcs_pairs(a: Sequence[str], b: Sequence[str], max_d: int = 200) -> list[tuple[int, int]]:
+    """Index pairs of a longest common subsequence of ``a`` and ``b``, in order.
+
+    Myers' O((n+m)·D) algorithm (D: elements outside the subsequence), which keeps one
+    diagonal array per edit step, so two traces of 30,000 calls that differ in a few
+    places cost little; a table of n×m would not fit in memory.  Past ``max_d`` edits the
+    whole pair is aligned greedily (each element of ``a`` to the next equal one in ``b``).
+    """
     n, m = len(a), len(b)
-    table = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        row, below = table[i], table[i + 1]
-        for j in range(m - 1, -1, -1):
-            row[j] = below[j + 1] + 1 if a[i] == b[j] else max(below[j], row[j + 1])
-    pairs, i, j = [], 0, 0
-    while i < n and j < m:
-        if a[i] == b[j]:
-            pairs.append((i, j))
-            i += 1
-            j += 1
-        elif table[i + 1][j] >= table[i][j + 1]:
-            i += 1
+    v = {1: 0}
+    trace: list[dict[int, int]] = []
+    for d in range(min(n + m, max_d) + 1):
+        trace.append(dict(v))
+        for k in range(-d, d + 1, 2):
+            if k == -d or (k != d and v.get(k - 1, -1) < v.get(k + 1, -1)):
+                x = v.get(k + 1, 0)
+            else:
+                x = v.get(k - 1, 0) + 1
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x, y = x + 1, y + 1
+            v[k] = x
+            if x >= n and y >= m:
+                return _backtrack(a, b, trace, x, y)
+    return _greedy(a, b)
+
+
+def _backtrack(a: Sequence[str], b: Sequence[str], trace: list[dict[int, int]],
+               x: int, y: int) -> list[tuple[int, int]]:
+    pairs: list[tuple[int, int]] = []
+    for d in range(len(trace) - 1, -1, -1):
+        v = trace[d]
+        k = x - y
+        if d == 0:
+            while x > 0 and y > 0:
+                x, y = x - 1, y - 1
+                pairs.append((x, y))
+            break
+        if k == -d or (k != d and v.get(k - 1, -1) < v.get(k + 1, -1)):
+            pk = k + 1
         else:
-            j += 1
+            pk = k - 1
+        px = v.get(pk, 0)
+        py = px - pk
+        while x > px and y > py and x > 0 and y > 0 and a[x - 1] == b[y - 1] and (
+                x - 1 >= (px if pk == k + 1 else px + 1)):
+            x, y = x - 1, y - 1
+            pairs.append((x, y))
+        x, y = px, py
+    pairs.reverse()
+    return pairs
+
+
+def _greedy(a: Sequence[str], b: Sequence[str], window: int = 256) -> list[tuple[int, int]]:
+    """Each element of ``a`` to the next equal one among the following ``window`` of ``b``."""
+    pairs, j = [], 0
+    for i, name in enumerate(a):
+        k, end = j, min(len(b), j + window)
+        while k < end and b[k] != name:
+            k += 1
+        if k < end:
+            pairs.append((i, k))
+            j = k + 1
     return pairs
 
 
@@ -182,13 +224,53 @@ def event_line(ev: TraceEvent) -> str:
 
 @dataclass(frozen=True)
 class Disagreement:
-    """One difference: ``missing`` (strace only), ``extra`` (vmstrace only), ``ret``, ``args``."""
+    """One difference between the two traces of a thread, with both renderings.
+
+    ``kind``: ``missing`` (a strace call vmstrace lacks), ``extra`` (a vmstrace call strace
+    did not show), ``order`` (the same call in both, at another place in the thread's
+    sequence), ``ret``, ``args``, ``args+ret`` (a matched call rendered differently),
+    ``fake-signal`` (a ``--- SIG`` line only vmstrace printed), ``signal-missing`` (only
+    strace), ``signal`` (both, rendered differently).  ``allowed`` names the allow-list
+    rule that accepts it (:data:`ALLOWED`), or is None: then the workload fails.
+    """
 
     workload: str
     tid: int
     kind: str
     strace: str
     vmstrace: str
+    allowed: str | None = None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """An inherent difference between strace's view and vmstrace's, accepted by name."""
+
+    rule: str
+    why: str
+    applies: Callable[[Disagreement], bool]
+
+
+def _name_of(line: str) -> str:
+    return line.split("(", 1)[0]
+
+
+# The explicit allow-list.  Each rule says why the difference is inherent (not a bug of
+# vmstrace's); everything else fails the workload.  `strace-startup` is applied by
+# compare() itself, because it depends on the position in the thread.
+ALLOWED: tuple[Allowance, ...] = (
+    Allowance(
+        "strace-startup",
+        "strace's forked child runs strace's own code (kill(getpid(), SIGSTOP), ...) before "
+        "it execs the tracee; vmstrace sees those calls, strace does not show them",
+        lambda d: False),
+    Allowance(
+        "signal-without-handler",
+        "strace (a ptracer) sees every signal at its delivery stop, also one whose action is "
+        "to ignore or the default; vmstrace sees a signal when the kernel builds a handler "
+        "frame, so it cannot print a line for a signal no handler runs for",
+        lambda d: d.kind == "signal-missing"),
+)
 
 
 @dataclass
@@ -199,9 +281,12 @@ class WorkloadResult:
     ret_equal: int = 0
     args_equal: int = 0
     extra: int = 0
+    out_of_order: int = 0
+    fake_signals: int = 0
     threads: int = 0
     exit_status: int | None = None
     stdout: bytes = b""
+    stderr: bytes = b""
     counts: TraceCounts | None = None
     disagreements: list[Disagreement] = field(default_factory=list)
 
@@ -218,14 +303,80 @@ class WorkloadResult:
         return self.args_equal / self.matched if self.matched else 0.0
 
     @property
+    def failures(self) -> list[Disagreement]:
+        """The disagreements no allow-list rule accepts."""
+        return [d for d in self.disagreements if d.allowed is None]
+
+    @property
     def meets_targets(self) -> bool:
         return (self.strace_calls > 0 and self.names >= NAME_TARGET and self.rets >= RET_TARGET
-                and self.args >= ARGS_TARGET)
+                and self.args >= ARGS_TARGET and self.out_of_order == 0
+                and self.fake_signals == 0 and not self.failures)
 
 
-def compare(workload: str, calls: Sequence[StraceCall],
-            events: Iterable[TraceEvent]) -> WorkloadResult:
-    """Aligns strace's calls with vmstrace's events thread by thread and counts agreement."""
+@dataclass(frozen=True)
+class SignalLine:
+    """One ``--- SIGNAME {...} ---`` line of a thread."""
+
+    tid: int
+    name: str
+    text: str
+
+
+_SIGNAL = re.compile(r"^--- (SIG\w+)(.*) ---$")
+
+
+def parse_strace_signals(text: str) -> list[SignalLine]:
+    """The ``--- SIG...`` lines of ``strace -f`` output, in order."""
+    out = []
+    for raw in text.splitlines():
+        m = _PREFIX.match(raw.rstrip())
+        if m is None:
+            continue
+        s = _SIGNAL.match(m.group(3))
+        if s is not None:
+            out.append(SignalLine(int(m.group(1) or m.group(2)), s.group(1), m.group(3)))
+    return out
+
+
+def signal_line(tid: int | None, text: str) -> SignalLine | None:
+    """A vmstrace note as a signal line, or None (``+++ exited ...``)."""
+    s = _SIGNAL.match(text)
+    if s is None or tid is None:
+        return None
+    return SignalLine(tid, s.group(1), text)
+
+
+def _compare_signals(workload: str, tid: int, theirs: Sequence[SignalLine],
+                     mine: Sequence[SignalLine], result: WorkloadResult) -> None:
+    pairs = lcs_pairs([s.name for s in theirs], [s.name for s in mine])
+    left = {i for i, _ in pairs}
+    right = {j for _, j in pairs}
+    for i, s in enumerate(theirs):
+        if i not in left:
+            result.disagreements.append(
+                Disagreement(workload, tid, "signal-missing", s.text, ""))
+    for j, s in enumerate(mine):
+        if j not in right:
+            result.fake_signals += 1
+            result.disagreements.append(Disagreement(workload, tid, "fake-signal", "", s.text))
+    for i, j in pairs:
+        if normalise(theirs[i].text) != normalise(mine[j].text):
+            result.disagreements.append(
+                Disagreement(workload, tid, "signal", theirs[i].text, mine[j].text))
+
+
+def compare(workload: str, calls: Sequence[StraceCall], events: Iterable[TraceEvent],
+            signals: Sequence[SignalLine] = (), my_signals: Sequence[SignalLine] = ()
+            ) -> WorkloadResult:
+    """Aligns strace's calls with vmstrace's events thread by thread and counts agreement.
+
+    Per thread, a longest common subsequence on the names pairs the calls.  A strace call
+    left over whose name and arguments equal those of a vmstrace event left over is the
+    same call in another order (``order``); the rest are ``missing`` and ``extra``.  The
+    first thread strace shows is the child strace forked: vmstrace's events of it before
+    the first paired call are strace's own start-up (allowed, listed).
+    """
     result = WorkloadResult(workload, strace_calls=len(calls))
     by_tid: dict[int, list[StraceCall]] = defaultdict(list)
     for c in calls:
@@ -234,21 +385,43 @@ def compare(workload: str, calls: Sequence[StraceCall],
     for ev in events:
         if ev.tid is not None and ev.tid in by_tid:
             ours[ev.tid].append(ev)
+    root = calls[0].tid if calls else None
     result.threads = len(by_tid)
     for tid, theirs in sorted(by_tid.items()):
         mine = ours.get(tid, [])
         pairs = lcs_pairs([c.name for c in theirs], [e.name for e in mine])
-        matched = {i for i, _ in pairs}
-        for i, c in enumerate(theirs):
-            if i not in matched:
-                result.disagreements.append(Disagreement(workload, tid, "missing", c.line, ""))
-        if pairs:
-            used = {j for _, j in pairs}
-            for j in range(pairs[0][1], pairs[-1][1] + 1):
-                if j not in used:
-                    result.extra += 1
-                    result.disagreements.append(
-                        Disagreement(workload, tid, "extra", "", event_line(mine[j])))
+        paired_left = {i for i, _ in pairs}
+        used = {j for _, j in pairs}
+        left = [i for i in range(len(theirs)) if i not in paired_left]
+        start = pairs[0][1] if pairs and tid == root else 0
+        # the same call at another place: out of order, not missing and extra
+        spare: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for j in range(len(mine)):
+            if j not in used:
+                spare[(mine[j].name, normalise(", ".join(mine[j].args)))].append(j)
+        moved = set()
+        for i in left:
+            c = theirs[i]
+            js = spare.get((c.name, normalise(c.args)))
+            if js:
+                j = js.pop(0)
+                used.add(j)
+                moved.add(i)
+                result.out_of_order += 1
+                result.disagreements.append(Disagreement(
+                    workload, tid, "order", f"#{i} {c.line}", f"#{j} {event_line(mine[j])}"))
+        right = [j for j in range(len(mine)) if j not in used]
+        for i in left:
+            if i in moved:
+                continue
+            result.disagreements.append(
+                Disagreement(workload, tid, "missing", theirs[i].line, ""))
+        for j in right:
+            startup = j < start
+            result.extra += not startup
+            result.disagreements.append(Disagreement(
+                workload, tid, "extra", "", event_line(mine[j]),
+                "strace-startup" if startup else None))
         for i, j in pairs:
             c, ev = theirs[i], mine[j]
             result.matched += 1
@@ -260,14 +433,35 @@ def compare(workload: str, calls: Sequence[StraceCall],
                 kind = "ret" if args_ok else "args" if ret_ok else "args+ret"
                 result.disagreements.append(
                     Disagreement(workload, tid, kind, c.line, event_line(ev)))
+    sig_theirs: dict[int, list[SignalLine]] = defaultdict(list)
+    for s in signals:
+        sig_theirs[s.tid].append(s)
+    sig_mine: dict[int, list[SignalLine]] = defaultdict(list)
+    for s in my_signals:
+        if s.tid in by_tid:
+            sig_mine[s.tid].append(s)
+    for tid in sorted(set(sig_theirs) | set(sig_mine)):
+        _compare_signals(workload, tid, sig_theirs[tid], sig_mine[tid], result)
+    result.disagreements = [apply_allow_list(d) for d in result.disagreements]
     return result
 
 
+def apply_allow_list(d: Disagreement) -> Disagreement:
+    """``d`` with ``allowed`` set to the first rule of :data:`ALLOWED` that accepts it."""
+    if d.allowed is not None:
+        return d
+    rule = next((a.rule for a in ALLOWED if a.applies(d)), None)
+    return d if rule is None else Disagreement(d.workload, d.tid, d.kind, d.strace,
+                                               d.vmstrace, rule)
+
+
 class _Collect:
-    """A sink that keeps every event in memory."""
+    """A sink that keeps every event, and every signal line, in memory."""
 
     def __init__(self) -> None:
         self.kept: list[TraceEvent] = []
+        self.signals: list[SignalLine] = []
+        self.counts: TraceCounts | None = None
 
     def event(self, ev: TraceEvent) -> None:
         self.kept.append(ev)
@@ -276,7 +470,9 @@ class _Collect:
         self.kept.extend(evs)
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
-        pass
+        s = signal_line(tid, text)
+        if s is not None:
+            self.signals.append(s)
 
     def flush(self) -> None:
         pass
@@ -285,70 +481,47 @@ class _Collect:
         self.counts = counts
 
 
-def guest_command(workload: str, strsize: int = 32) -> list[str]:
-    """The guest argv: strace runs the program, then its output goes to stderr."""
-    prog = f"{GUEST_BIN}/{workload}"
-    script = (f"strace -f -s {strsize} -o {STRACE_OUT} {prog}; status=$?; "
-              f"echo '{MARKER}' >&2; cat {STRACE_OUT} >&2; exit $status")
-    return ["sh", "-c", script]
-
-
-def strace_output(stderr: bytes) -> str:
-    text = stderr.decode("utf-8", "replace")
-    head, sep, tail = text.partition(MARKER + "\n")
-    if not sep:
-        raise VmstraceError(f"strace's output did not come back from the guest:\n{head[-2000:]}")
-    return tail
-
-
-def run_workload(workload: str, *, initrd: Path, strsize: int = 32,
-                 timeout: float = 600.0) -> WorkloadResult:
-    """Boots the guest once: strace runs ``workload`` while vmstrace traces the run."""
-    from vmstrace.session import RunOptions, run
-
-    sink = _Collect()
-    out, err = io.BytesIO(), io.BytesIO()
-    opts = RunOptions(argv=guest_command(workload, strsize), initrd=initrd, strsize=strsize,
-                      timeout=timeout)
-    status = run(opts, [sink], out, err).exit_status
-    result = compare(workload, parse_strace(strace_output(err.getvalue())), sink.kept)
-    result.exit_status = status
-    result.stdout = out.getvalue()
-    result.counts = sink.counts
-    return result
-
-
-def run_conformance(workloads: Sequence[str] = WORKLOADS, *, strsize: int = 32,
-                    progress: Callable[[str], None] | None = None) -> list[WorkloadResult]:
-    """Runs each workload in its own guest and compares; the library side of the command."""
-    from vmstrace.guest.strace_image import build_strace_initramfs
-    from vmstrace.session import cache_dir
-
-    unknown = [w for w in workloads if w not in WORKLOADS]
-    if unknown:
-        raise VmstraceError(f"unknown workload {', '.join(unknown)}; choose from "
-                            + ", ".join(WORKLOADS))
-    initrd = build_strace_initramfs(cache_dir())
-    results = []
-    for w in workloads:
-        if progress is not None:
-            progress(w)
-        results.append(run_workload(w, initrd=initrd, strsize=strsize))
-    return results
-
-
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def render_report(results: Sequence[WorkloadResult], *, show: int = 50) -> Iterable[object]:
-    """Rich renderables: the table, then up to ``show`` disagreements per workload."""
+def format_disagreement(d: Disagreement) -> str:
+    """Both renderings of one disagreement, the allow-list rule if one accepts it."""
+    tag = f" (allowed: {d.allowed})" if d.allowed else ""
+    return (f"{d.workload} [tid {d.tid}] {d.kind}{tag}\n  strace:   {d.strace}\n"
+            f"  vmstrace: {d.vmstrace}")
+
+
+def write_listing(results: Sequence[WorkloadResult], out: io.TextIOBase | io.StringIO,
+                  title: str = "") -> None:
+    """Every disagreement of every workload, failing ones first, then the allowed ones."""
+    if title:
+        out.write(f"#### {title}\n")
+    for r in results:
+        fails = r.failures
+        out.write(f"=== {r.workload}: {r.strace_calls} strace calls, names {_pct(r.names)}, "
+                  f"returns {_pct(r.rets)}, arguments {_pct(r.args)}, extra {r.extra}, "
+                  f"out of order {r.out_of_order}, fake signals {r.fake_signals}, "
+                  f"exit {r.exit_status}; {len(fails)} failing, "
+                  f"{len(r.disagreements) - len(fails)} allowed\n")
+        for d in fails:
+            out.write(format_disagreement(d) + "\n")
+        for d in r.disagreements:
+            if d.allowed:
+                out.write(format_disagreement(d) + "\n")
+    for a in ALLOWED:
+        out.write(f"# allow-list {a.rule}: {a.why}\n")
+
+
+def render_report(results: Sequence[WorkloadResult], *, show: int = 50,
+                  title: str = "vmstrace vs strace (same guest run)") -> Iterable[object]:
+    """Rich renderables: the table, then up to ``show`` failing disagreements per workload."""
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="vmstrace vs strace (same guest run)")
+    table = Table(title=title)
     for col in ("workload", "threads", "strace calls", "names", "returns", "arguments",
-                "extra", "exit"):
+                "extra", "order", "fake sig", "failing", "exit"):
         table.add_column(col, justify="left" if col == "workload" else "right")
     for r in results:
         style = "green" if r.meets_targets else "red"
@@ -356,11 +529,12 @@ def render_report(results: Sequence[WorkloadResult], *, show: int = 50) -> Itera
                       f"{r.matched}/{r.strace_calls} {_pct(r.names)}",
                       f"{r.ret_equal}/{r.matched} {_pct(r.rets)}",
                       f"{r.args_equal}/{r.matched} {_pct(r.args)}",
-                      str(r.extra), str(r.exit_status), style=style)
+                      str(r.extra), str(r.out_of_order), str(r.fake_signals),
+                      str(len(r.failures)), str(r.exit_status), style=style)
     yield table
     for r in results:
-        for d in r.disagreements[:show]:
-            yield Text(f"{d.workload} [tid {d.tid}] {d.kind}\n  strace:   {d.strace}\n"
-                       f"  vmstrace: {d.vmstrace}")
-        if len(r.disagreements) > show:
-            yield Text(f"{r.workload}: {len(r.disagreements) - show} more disagreements")
+        fails = r.failures
+        for d in fails[:show]:
+            yield Text(format_disagreement(d))
+        if len(fails) > show:
+            yield Text(f"{r.workload}: {len(fails) - show} more failing disagreements")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vmstrace.conformance import (
     Disagreement,
+    SignalLine,
     StraceCall,
     compare,
-    guest_command,
     lcs_pairs,
     parse_strace,
-    strace_output,
+    parse_strace_signals,
 )
+from vmstrace.conformance_suites import Options, Workload, guest_script, split_output
 from vmstrace.errors import VmstraceError
 from vmstrace.sinks.base import TraceEvent
 
@@ -78,6 +81,7 @@ def test_compare_counts_and_lists_each_difference():
     assert (r.strace_calls, r.matched, r.ret_equal, r.args_equal, r.extra, r.threads) == (
         7, 6, 5, 5, 1, 3)
     assert r.disagreements == [
+        Disagreement("w", 89, "extra", "", "kill(89, SIGSTOP) = 0", "strace-startup"),
         Disagreement("w", 89, "extra", "", "getpid() = 89"),
         Disagreement("w", 89, "args",
                      "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 90",
@@ -90,12 +94,49 @@ def test_compare_counts_and_lists_each_difference():
     assert not r.meets_targets
 
 
-def test_guest_command_separates_strace_output():
-    argv = guest_command("conf-files", 64)
-    assert argv[:2] == ["sh", "-c"]
-    assert "strace -f -s 64 -o /tmp/strace.out /vmstrace/bin/conf-files;" in argv[2]
-    marker = "==== vmstrace conformance: strace output ====\n"
-    assert strace_output(b"noise\n" + marker.encode() + b"89 getpid() = 89\n") == (
-        "89 getpid() = 89\n")
+def test_compare_finds_calls_out_of_order_and_fake_signals():
+    calls = [StraceCall(5, "execve", "x", "0"), StraceCall(5, "read", "3", "1"),
+             StraceCall(5, "write", "1", "1"), StraceCall(5, "close", "3", "0")]
+    events = [ev(5, "execve", ("x",), "0"), ev(5, "write", ("1",), "1"),
+              ev(5, "read", ("3",), "1"), ev(5, "close", ("3",), "0")]
+    signals = parse_strace_signals(STRACE)
+    assert signals == [SignalLine(89, "SIGCHLD", "--- SIGCHLD {si_signo=SIGCHLD, "
+                                  "si_code=CLD_EXITED, si_pid=90} ---")]
+    mine = [SignalLine(5, "SIG_0", "--- SIG_0 {si_signo=0} ---")]
+    r = compare("w", calls, events, [SignalLine(5, "SIGCHLD", "--- SIGCHLD ---")], mine)
+    assert (r.matched, r.out_of_order, r.extra, r.fake_signals) == (3, 1, 0, 1)
+    assert [(d.kind, d.allowed) for d in r.disagreements] == [
+        ("order", None), ("signal-missing", "signal-without-handler"), ("fake-signal", None)]
+    assert not r.meets_targets
+
+
+def test_guest_script_and_split_output():
+    ws = [Workload("real-tar", "real", ("/usr/bin/dash", "/vmstrace/real/tar.sh"), 30)]
+    script = guest_script(ws, Options(strsize=24, decode_fds=True, raw=True))
+    assert ("timeout 30 strace -f -s 24 -y -X raw -o /tmp/w/real-tar.strace /usr/bin/dash "
+            "/vmstrace/real/tar.sh") in script
+    err = (b"noise\n==== vmstrace conformance: strace real-tar 0 ====\n89 getpid() = 89\n"
+           b"\n==== vmstrace conformance: stdout real-tar ====\nhi\n"
+           b"\n==== vmstrace conformance: stderr real-tar ====\n"
+           b"\n==== vmstrace conformance: end ====\n")
+    assert split_output(err) == {"real-tar": {"strace": b"89 getpid() = 89\n", "status": b"0",
+                                              "stdout": b"hi\n", "stderr": b""}}
     with pytest.raises(VmstraceError):
-        strace_output(b"strace: exec: No such file or directory\n")
+        split_output(b"strace: exec: No such file or directory\n")
+
+
+def _lcs_length(a: list[str], b: list[str]) -> int:
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        for j in range(len(b) - 1, -1, -1):
+            table[i][j] = (table[i + 1][j + 1] + 1 if a[i] == b[j]
+                           else max(table[i + 1][j], table[i][j + 1]))
+    return table[0][0]
+
+
+@given(st.lists(st.sampled_from("abc"), max_size=14), st.lists(st.sampled_from("abc"), max_size=14))
+def test_lcs_pairs_is_a_longest_common_subsequence(a, b):
+    pairs = lcs_pairs(a, b)
+    assert all(a[i] == b[j] for i, j in pairs)
+    assert all(p[0] < q[0] and p[1] < q[1] for p, q in zip(pairs, pairs[1:], strict=False))
+    assert len(pairs) == _lcs_length(a, b)

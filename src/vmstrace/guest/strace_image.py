@@ -22,7 +22,13 @@ from pathlib import Path
 
 from vmstrace.errors import VmstraceError
 from vmstrace.guest.cpio import CpioWriter
-from vmstrace.guest.image import _atomic, _digest, _prune, build_default_initramfs
+from vmstrace.guest.image import (
+    _BASE_DIRS,
+    _atomic,
+    _digest,
+    _prune,
+    build_default_initramfs,
+)
 
 DEFAULT_STRACE = Path("/usr/bin/strace")
 GUEST_STRACE = "/usr/bin/strace"
@@ -57,26 +63,37 @@ def strace_overlay_entries(strace: Path = DEFAULT_STRACE) -> list[tuple[Path, st
     """
     if not strace.is_file():
         raise VmstraceError(f"{strace} not found: install strace (apt-get install strace)")
-    entries = [(strace, GUEST_STRACE)]
-    for lib in _ldd(strace):
-        entries.append((Path(lib), lib))
+    entries = [(strace, GUEST_STRACE), *ldd_closure([strace])]
     if not any(Path(guest).name.startswith("ld-linux") for _, guest in entries):
         raise VmstraceError(f"`ldd {strace}` named no dynamic loader: is it a static binary?")
     return entries
 
 
-def build_strace_initramfs(cache_dir: Path, strace: Path = DEFAULT_STRACE) -> Path:
-    """The default initramfs with strace and its libraries appended; cached by content.
+def ldd_closure(binaries: list[Path]) -> list[tuple[Path, str]]:
+    """``(host, guest)`` pairs for every library the ``binaries`` need, each once.
+
+    A library lands at the guest path ``ldd`` printed (the binaries themselves are the
+    caller's to place); the dynamic loader is among them.
+    """
+    seen: dict[str, Path] = {}
+    for binary in binaries:
+        for lib in _ldd(binary):
+            seen.setdefault(lib, Path(lib))
+    return [(host, guest) for guest, host in seen.items()]
+
+
+def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, int]]) -> Path:
+    """The default initramfs with ``files`` (``(guest path, data, mode)``) appended.
 
     Returns an -initrd file (gzip base archive, NUL padding to 4 bytes, then an
-    uncompressed newc archive with the strace files) that ``RunOptions.initrd`` takes;
-    the per-run overlay is concatenated after it as for the default image.
+    uncompressed newc archive with the files) that ``RunOptions.initrd`` takes; the
+    per-run overlay is concatenated after it as for the default image.  Cached by content
+    as ``initramfs/TAG-<hash>.img``: the base and every file's path, data and mode.
     """
     base = build_default_initramfs(cache_dir)
-    entries = strace_overlay_entries(strace)
-    files = [(guest, host.read_bytes(), host.stat().st_mode & 0o777) for host, guest in entries]
-    key = _digest([base.name.encode()] + [p for g, d, _ in files for p in (g.encode(), d)])
-    dest = cache_dir / "initramfs" / f"strace-{key}.img"
+    key = _digest([base.name.encode()]
+                  + [p for g, d, m in files for p in (g.encode(), d, str(m).encode())])
+    dest = cache_dir / "initramfs" / f"{tag}-{key}.img"
     if dest.is_file():
         return dest
     with _atomic(dest) as out:
@@ -90,9 +107,23 @@ def build_strace_initramfs(cache_dir: Path, strace: Path = DEFAULT_STRACE) -> Pa
             for i in range(1, len(parts)):
                 parent = "/".join(parts[:i])
                 if parent not in made:
-                    cpio.add_dir(parent, 0o755)
+                    cpio.add_dir(parent, _BASE_DIRS.get(parent, 0o755))
                     made.add(parent)
-            cpio.add_file(guest, data, mode | 0o444)
+            cpio.add_file(guest, data, mode)
         cpio.finish()
     _prune(dest.parent, keep=dest.name)
     return dest
+
+
+def host_files(entries: list[tuple[Path, str]]) -> list[tuple[str, bytes, int]]:
+    """``(host, guest)`` pairs read into ``(guest, data, mode)``, each guest path once."""
+    files: dict[str, tuple[bytes, int]] = {}
+    for host, guest in entries:
+        if guest not in files:
+            files[guest] = (host.read_bytes(), (host.stat().st_mode & 0o777) | 0o444)
+    return [(g, d, m) for g, (d, m) in files.items()]
+
+
+def build_strace_initramfs(cache_dir: Path, strace: Path = DEFAULT_STRACE) -> Path:
+    """The default initramfs with strace and its libraries appended; cached by content."""
+    return extend_initramfs(cache_dir, "strace", host_files(strace_overlay_entries(strace)))
