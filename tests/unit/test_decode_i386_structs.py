@@ -306,6 +306,16 @@ CASES = [
     ("setgroups32", [2, 0x2000], neg(-22), {1: struct.pack("<II", 0, 0xFFFFFFFF)}, None,
      "setgroups32(2, [0, -1]) = -1 EINVAL (Invalid argument)"),
     ("getgroups32", [0, 0], 0, None, None, "getgroups32(0, NULL) = 0"),
+    # --- sysinfo: struct sysinfo with 4-byte longs ---
+    ("sysinfo", [0x1000], 0, None,
+     {0: struct.pack("<10IH2xIII", 2662, 192288, 218656, 205088, 6170946, 5350197, 112760,
+                     9971, 0, 0, 134, 0, 0, 4096) + bytes(8)},
+     "sysinfo({uptime=2662, loads=[192288, 218656, 205088], totalram=6170946, "
+     "freeram=5350197, sharedram=112760, bufferram=9971, totalswap=0, freeswap=0, "
+     "procs=134, totalhigh=0, freehigh=0, mem_unit=4096}) = 0"),
+    ("sysinfo", [0], neg(-14), None, None, "sysinfo(NULL) = -1 EFAULT (Bad address)"),
+    ("sysinfo", [8], neg(-14), None, None, "sysinfo(0x8) = -1 EFAULT (Bad address)"),
+    ("sysinfo", [0x1000], 0, None, {0: bytes(40)}, "sysinfo(0x1000) = 0"),  # short read
 ]
 
 
@@ -335,6 +345,7 @@ def test_socketcall_json_name_is_the_inner_call():
     ("set_thread_area", 0, ("buf", "exit", "c16")),
     ("ugetrlimit", 1, ("buf", "exit", "c8")),
     ("wait4", 3, ("buf", "exit", "c16")),
+    ("sysinfo", 0, ("buf", "exit", "c64")),
 ])
 def test_i386_captures(name, arg, cap):
     entries = decode.capture_entries(DecodeOptions())

@@ -334,6 +334,16 @@ _like("setgroups32", "setgroups")
 syscall32("getrlimit", process.RESOURCE, OUT(8, rlimit32))
 syscall32("setrlimit", process.RESOURCE, IN(8, rlimit32))
 
+# linux/sysinfo.h struct sysinfo, i386: 4-byte longs, procs (u16) at 40, mem_unit at 52
+SYSINFO32_SIZE = 64
+
+
+def sysinfo32(c: Ctx, d: bytes) -> str:
+    return process.sysinfo_text(struct.unpack_from("<10IH2xIII", d))
+
+
+syscall32("sysinfo", OUT(SYSINFO32_SIZE, sysinfo32))
+
 
 # --- set_thread_area / get_thread_area (asm/ldt.h struct user_desc: 16 bytes) --------
 
