@@ -53,6 +53,18 @@ def stat32_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
     return bytes(b)
 
 
+ST_VALID_RELATIME = 0x1020
+
+
+def statfs32_buf(ftype: int, sizes: tuple[int, ...], fsid: tuple[int, int]) -> bytes:
+    return struct.pack("<12I", ftype, *sizes, *fsid, 255, 4096, ST_VALID_RELATIME) + bytes(16)
+
+
+def statfs64_buf(ftype: int, sizes: tuple[int, ...], fsid: tuple[int, int]) -> bytes:
+    return (struct.pack("<2I5Q5I", ftype, *sizes, *fsid, 255, 4096, ST_VALID_RELATIME)
+            + bytes(16))
+
+
 def iov32(*items: tuple[int, int]) -> bytes:
     return b"".join(struct.pack("<II", base, ln) for base, ln in items)
 
@@ -88,6 +100,50 @@ CASES = [
      "fstat(1, {st_mode=S_IFREG|0644, st_size=0, ...}) = 0"),
     ("fstat64", [3, 0x1000], 0, None, {1: stat64_buf(0o100644)[:40]},
      "fstat64(3, 0x1000) = 0"),  # short read: the address
+    # --- statfs: struct statfs with 4-byte fields, struct statfs64 (84 bytes) ---
+    ("statfs", [0x1000, 0x2000], 0, {0: b"/\0"},
+     {1: statfs32_buf(0xEF53, (4096, 66053021, 59443503, 19988210, 16777216, 16294204),
+                      (0x111E18C6, 0x89853832))},
+     'statfs("/", {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, '
+     "f_bfree=59443503, f_bavail=19988210, f_files=16777216, f_ffree=16294204, "
+     "f_fsid={val=[0x111e18c6, 0x89853832]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("fstatfs", [3, 0x2000], 0, None,
+     {1: statfs32_buf(0x9FA0, (4096, 0, 0, 0, 0, 0), (0x15, 0))},
+     "fstatfs(3, {f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=0, f_bfree=0, "
+     "f_bavail=0, f_files=0, f_ffree=0, f_fsid={val=[0x15, 0]}, f_namelen=255, "
+     "f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("statfs", [0x1000, 0xFF9C3718], neg(-2), {0: b"/nonexist\0"}, None,
+     'statfs("/nonexist", 0xff9c3718) = -1 ENOENT (No such file or directory)'),
+    ("statfs", [0x1000, 0], neg(-14), {0: b"/\0"}, None,
+     'statfs("/", NULL) = -1 EFAULT (Bad address)'),
+    ("statfs", [0, 0xFF9C3718], neg(-14), None, None,
+     "statfs(NULL, 0xff9c3718) = -1 EFAULT (Bad address)"),
+    ("fstatfs", [3, 8], neg(-14), None, None, "fstatfs(3, 0x8) = -1 EFAULT (Bad address)"),
+    ("statfs64", [0x1000, 84, 0x3000], 0, {0: b"/\0"},
+     {2: statfs64_buf(0xEF53, (4096, 66053021, 59443503, 19988210, 16777216, 16294204),
+                      (0x111E18C6, 0x89853832))},
+     'statfs64("/", 84, {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, '
+     "f_bfree=59443503, f_bavail=19988210, f_files=16777216, f_ffree=16294204, "
+     "f_fsid={val=[0x111e18c6, 0x89853832]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("fstatfs64", [4, 84, 0x3000], 0, None,
+     {2: statfs64_buf(0x01021994, (4096, 6170946, 6077126, 6077126, 3085473, 3085471),
+                      (0x13475119, 0xEE620BB0))},
+     "fstatfs64(4, 84, {f_type=TMPFS_MAGIC, f_bsize=4096, f_blocks=6170946, "
+     "f_bfree=6077126, f_bavail=6077126, f_files=3085473, f_ffree=3085471, "
+     "f_fsid={val=[0x13475119, 0xee620bb0]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("statfs64", [0x1000, 80, 0xFF9C36C4], neg(-22), {0: b"/\0"}, None,
+     'statfs64("/", 80, 0xff9c36c4) = -1 EINVAL (Invalid argument)'),
+    ("statfs64", [0x1000, 84, 0], neg(-14), {0: b"/\0"}, None,
+     'statfs64("/", 84, NULL) = -1 EFAULT (Bad address)'),
+    ("fstatfs64", [99, 84, 0xFF9C36C4], neg(-9), None, None,
+     "fstatfs64(99, 84, 0xff9c36c4) = -1 EBADF (Bad file descriptor)"),
+    ("fstatfs64", [3, 84, 8], neg(-14), None, None,
+     "fstatfs64(3, 84, 0x8) = -1 EFAULT (Bad address)"),
+    ("fstatfs64", [3, 88, 0x3000], 0, None, {2: bytes(88)}, "fstatfs64(3, 88, 0x3000) = 0"),
+    ("fstatfs64", [3, 84, 0x3000], 0, None, {2: bytes(60)}, "fstatfs64(3, 84, 0x3000) = 0"),
     # --- _llseek: two offset halves, the result through a pointer ---
     ("_llseek", [3, 0, 6, 0x4000, 0], 0, None, {3: struct.pack("<q", 6)},
      "_llseek(3, 6, [6], SEEK_SET) = 0"),
@@ -346,6 +402,8 @@ def test_socketcall_json_name_is_the_inner_call():
     ("ugetrlimit", 1, ("buf", "exit", "c8")),
     ("wait4", 3, ("buf", "exit", "c16")),
     ("sysinfo", 0, ("buf", "exit", "c64")),
+    ("statfs", 1, ("buf", "exit", "c64")),
+    ("fstatfs64", 2, ("buf", "exit", "c84")),
 ])
 def test_i386_captures(name, arg, cap):
     entries = decode.capture_entries(DecodeOptions())

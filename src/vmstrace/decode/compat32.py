@@ -135,6 +135,43 @@ syscall32("getdents", FD, Arg(_dirents32, lambda o: (Capture("buf", "exit", "ret
           ULONG)
 
 
+# --- statfs (asm-generic/statfs.h with 4-byte __statfs_word, i386) -------------------
+
+# struct statfs: f_type .. f_ffree (u32), f_fsid (2 x u32), f_namelen, f_frsize, f_flags,
+# f_spare[4]: 64 bytes.  struct statfs64: f_blocks .. f_ffree are u64 (aligned to 4 on
+# i386, asm/statfs.h), 84 bytes; statfs64 and fstatfs64 pass that size and the kernel
+# refuses any other.
+STATFS32_SIZE = 64
+STATFS64_SIZE = 84
+
+
+def statfs32(c: Ctx, d: bytes) -> str:
+    v = struct.unpack_from("<12I", d)
+    return files.statfs_text(c, v[0], v[1:7], (v[7], v[8]), v[9], v[10], v[11])
+
+
+def statfs64(c: Ctx, d: bytes) -> str:
+    v = struct.unpack_from("<2I5Q5I", d)
+    return files.statfs_text(c, v[0], v[1:7], (v[7], v[8]), v[9], v[10], v[11])
+
+
+_STATFS64_OUT = OUT(STATFS64_SIZE, statfs64)
+
+
+def _statfs64_buf(c: Ctx, i: int) -> str | None:
+    if u32(c.a(1)) != STATFS64_SIZE:  # strace reads no struct of another size
+        return ptr(c.a(i))
+    return _STATFS64_OUT.render(c, i)
+
+
+STATFS32 = OUT(STATFS32_SIZE, statfs32)
+STATFS64 = Arg(_statfs64_buf, _STATFS64_OUT.captures)
+syscall32("statfs", PATH, STATFS32)
+syscall32("fstatfs", FD, STATFS32)
+syscall32("statfs64", PATH, ULONG, STATFS64)
+syscall32("fstatfs64", FD, ULONG, STATFS64)
+
+
 # --- fcntl: struct flock (i386: 4-byte l_start/l_len) and struct flock64 -------------
 
 F_GETLK64, F_SETLK64, F_SETLKW64 = 12, 13, 14  # asm-generic/fcntl.h (32-bit only)
