@@ -65,6 +65,10 @@ def statfs64_buf(ftype: int, sizes: tuple[int, ...], fsid: tuple[int, int]) -> b
             + bytes(16))
 
 
+def sigev32(value: int, signo: int, notify: int, function: int = 0, attrs: int = 0) -> bytes:
+    return struct.pack("<IiiII", value, signo, notify, function, attrs) + bytes(44)
+
+
 def iov32(*items: tuple[int, int]) -> bytes:
     return b"".join(struct.pack("<II", base, ln) for base, ln in items)
 
@@ -231,6 +235,75 @@ CASES = [
     ("time", [0x1000], 1795660141, None, {0: struct.pack("<i", 1795660141)},
      "time([1795660141 /* 2026-11-26T02:29:01+0000 */]) = 1795660141 "
      "(2026-11-26T02:29:01+0000)"),
+    # --- POSIX timers: i386 struct sigevent, old (32-bit) and 64-bit itimerspec ---
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(42, 10, 0)},
+     {2: struct.pack("<i", 0)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=42, sival_ptr=0x2a}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, [0]) = 0"),
+    ("timer_create", [0, 0, 0x2000], 0, None, {2: struct.pack("<i", 1)},
+     "timer_create(CLOCK_REALTIME, NULL, [1]) = 0"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(0, 0, 1)},
+     {2: struct.pack("<i", 2)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_signo=0, sigev_notify=SIGEV_NONE}, [2]) = 0"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(0, 14, 4, 5538)},
+     {2: struct.pack("<i", 3)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_signo=SIGALRM, sigev_notify=SIGEV_THREAD_ID, "
+     "sigev_notify_thread_id=5538}, [3]) = 0"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(0, 34, 2, 0x8049000, 0x80ED000)},
+     {2: struct.pack("<i", 4)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_signo=SIGRT_2, sigev_notify=SIGEV_THREAD, "
+     "sigev_notify_function=0x8049000, sigev_notify_attributes=0x80ed000}, [4]) = 0"),
+    ("timer_create", [99, 0x1000, 0xFFF081A0], neg(-22), {1: sigev32(42, 10, 0)}, None,
+     "timer_create(0x63 /* CLOCK_??? */, {sigev_value={sival_int=42, sival_ptr=0x2a}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, 0xfff081a0) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("timer_create", [1, 8, 0xFFF081A0], neg(-14), None, None,
+     "timer_create(CLOCK_MONOTONIC, 0x8, 0xfff081a0) = -1 EFAULT (Bad address)"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(neg(-1), 10, 0)},
+     {2: struct.pack("<i", 5)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=-1, sival_ptr=0xffffffff}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, [5]) = 0"),
+    ("timer_settime", [0, 0, 0x1000, 0x2000], 0, {2: struct.pack("<4i", 0, 0, 100, 500)},
+     {3: bytes(16)},
+     "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=100, "
+     "tv_nsec=500}}, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=0}}) = 0"),
+    ("timer_settime", [0, 1, 0x1000, 8], neg(-14), {2: struct.pack("<4i", 0, 0, 100, 500)},
+     None,
+     "timer_settime(0, TIMER_ABSTIME, {it_interval={tv_sec=0, tv_nsec=0}, "
+     "it_value={tv_sec=100, tv_nsec=500}}, 0x8) = -1 EFAULT (Bad address)"),
+    ("timer_settime", [0, 0, 0x1000, 0xFFF0813C], neg(-22),
+     {2: struct.pack("<4i", 0, 0, 0, -1)}, None,
+     "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=4294967295}}, 0xfff0813c) = -1 EINVAL (Invalid argument)"),
+    ("timer_settime", [0, 0, 0, 0xFFF0813C], neg(-22), None, None,
+     "timer_settime(0, 0, NULL, 0xfff0813c) = -1 EINVAL (Invalid argument)"),
+    ("timer_gettime", [0, 0x1000], 0, None, {1: bytes(16)},
+     "timer_gettime(0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=0}}) = 0"),
+    ("timer_gettime", [0, 0], neg(-14), None, None,
+     "timer_gettime(0, NULL) = -1 EFAULT (Bad address)"),
+    ("timer_gettime", [12345, 0xFFF0813C], neg(-22), None, None,
+     "timer_gettime(12345, 0xfff0813c) = -1 EINVAL (Invalid argument)"),
+    ("timer_settime64", [0, 0, 0x1000, 0x2000], 0, {2: struct.pack("<4q", 1, 2, 200, 300)},
+     {3: bytes(32)},
+     "timer_settime64(0, 0, {it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=200, "
+     "tv_nsec=300}}, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=0}}) = 0"),
+    ("timer_settime64", [0, 0, 0x1000, 0], 0, {2: struct.pack("<4q", 1, 2, 200, 300)}, None,
+     "timer_settime64(0, 0, {it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=200, "
+     "tv_nsec=300}}, NULL) = 0"),
+    ("timer_gettime64", [0, 0x1000], 0, None, {1: struct.pack("<4q", 1, 2, 199, 999979650)},
+     "timer_gettime64(0, {it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=199, "
+     "tv_nsec=999979650}}) = 0"),
+    ("timer_gettime64", [0, 8], neg(-14), None, None,
+     "timer_gettime64(0, 0x8) = -1 EFAULT (Bad address)"),
+    ("timer_getoverrun", [0], 0, None, None, "timer_getoverrun(0) = 0"),
+    ("timer_getoverrun", [12345], neg(-22), None, None,
+     "timer_getoverrun(12345) = -1 EINVAL (Invalid argument)"),
+    ("timer_delete", [0], 0, None, None, "timer_delete(0) = 0"),
+    ("timer_delete", [neg(-1)], neg(-22), None, None,
+     "timer_delete(-1) = -1 EINVAL (Invalid argument)"),
     # --- uname: new_utsname is the same; olduname is printed raw by strace ---
     ("uname", [0x1000], 0, None, {0: b"Linux".ljust(65, b"\0") + b"vm".ljust(65 * 5, b"\0")},
      'uname({sysname="Linux", nodename="vm", ...}) = 0'),
@@ -403,6 +476,10 @@ def test_socketcall_json_name_is_the_inner_call():
     ("wait4", 3, ("buf", "exit", "c16")),
     ("sysinfo", 0, ("buf", "exit", "c64")),
     ("statfs", 1, ("buf", "exit", "c64")),
+    ("timer_create", 1, ("buf", "both", "c20")),
+    ("timer_settime", 2, ("buf", "both", "c16")),
+    ("timer_gettime", 1, ("buf", "exit", "c16")),
+    ("timer_gettime64", 1, ("buf", "exit", "c32")),
     ("fstatfs64", 2, ("buf", "exit", "c84")),
 ])
 def test_i386_captures(name, arg, cap):

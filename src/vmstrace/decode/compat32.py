@@ -287,6 +287,34 @@ _like("clock_settime64", "clock_settime")
 _like("clock_nanosleep_time64", "clock_nanosleep")
 
 
+# POSIX timers: the old struct itimerspec (two 32-bit timespecs) and the i386 struct
+# sigevent (asm-generic/siginfo.h: 4-byte sigev_value, then signo, notify and the union
+# at 12: thread id, or function and attributes pointers); timer_settime64 and
+# timer_gettime64 take the 64-bit __kernel_itimerspec, x86_64's layout.
+ITIMERSPEC32_SIZE = 16
+SIGEVENT32_READ = 20  # the fields strace prints
+
+
+def itimerspec32(c: Ctx, d: bytes) -> str:
+    return (f"{{it_interval={timespec32(c, d[:8])}, "
+            f"it_value={timespec32(c, d[8:ITIMERSPEC32_SIZE])}}}")
+
+
+def sigevent32(c: Ctx, d: bytes) -> str:
+    return time.sigevent_text(c, *struct.unpack_from("<IIiII", d))
+
+
+_TIMER_CREATE = TEMPLATES["timer_create"].args
+_TIMER_SETTIME = TEMPLATES["timer_settime"].args
+syscall32("timer_create", _TIMER_CREATE[0], IN(SIGEVENT32_READ, sigevent32),
+          _TIMER_CREATE[2])
+syscall32("timer_settime", *_TIMER_SETTIME[:2], IN(ITIMERSPEC32_SIZE, itimerspec32),
+          OUT(ITIMERSPEC32_SIZE, itimerspec32))
+syscall32("timer_gettime", INT, OUT(ITIMERSPEC32_SIZE, itimerspec32))
+_like("timer_settime64", "timer_settime")
+_like("timer_gettime64", "timer_gettime")
+
+
 def _time32(c: Ctx, d: bytes) -> str:
     v = int.from_bytes(d[:4], "little", signed=True)
     try:
