@@ -181,6 +181,51 @@ CASES = [
     ("preadv", [3, 0x1000, 1, 6, 0], 2, None,
      {1: Mem(0x1000, iov32((0x5000, 8)), elems=(Mem(0x5000, b"ab", index=0),))},
      'preadv(3, [{iov_base="ab", iov_len=8}], 1, 6) = 2'),
+    # --- process_vm_readv/writev: 4-byte iovecs, local data, remote addresses ---
+    ("process_vm_readv", [5563, 0x1000, 2, 0x2000, 1, 0], 11,
+     {3: Mem(0x2000, iov32((0xFFDD09B0, 11)))},
+     {1: Mem(0x1000, iov32((0xFFDD09AB, 5), (0xFFDD0997, 20)), at_exit=True,
+             elems=(Mem(0xFFDD09AB, b"hello", index=0), Mem(0xFFDD0997, b" world", index=1)))},
+     'process_vm_readv(5563, [{iov_base="hello", iov_len=5}, {iov_base=" world", '
+     "iov_len=20}], 2, [{iov_base=0xffdd09b0, iov_len=11}], 1, 0) = 11"),
+    ("process_vm_writev", [5563, 0x1000, 2, 0x2000, 2, 0], 8,
+     {1: Mem(0x1000, iov32((0x5000, 3), (0x6000, 5)),
+             elems=(Mem(0x5000, b"abc", index=0), Mem(0x6000, b"defgh", index=1))),
+      3: Mem(0x2000, iov32((0xFFDD0962, 4), (0xFFDD096A, 4)))}, None,
+     'process_vm_writev(5563, [{iov_base="abc", iov_len=3}, {iov_base="defgh", '
+     "iov_len=5}], 2, [{iov_base=0xffdd0962, iov_len=4}, {iov_base=0xffdd096a, "
+     "iov_len=4}], 2, 0) = 8"),
+    ("process_vm_readv", [5563, 0x1000, 2, 0x2000, 1, 1], neg(-22),
+     {3: Mem(0x2000, iov32((0xFFDD09B0, 11)))},
+     {1: Mem(0x1000, iov32((0xFFDD09AB, 5), (0xFFDD0997, 20)), at_exit=True)},
+     "process_vm_readv(5563, [{iov_base=0xffdd09ab, iov_len=5}, {iov_base=0xffdd0997, "
+     "iov_len=20}], 2, [{iov_base=0xffdd09b0, iov_len=11}], 1, 1) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("process_vm_readv", [5563, 0x1000, 1, 8, 1, 0], neg(-14),
+     {3: Mem(8, b"", fault=True)},
+     {1: Mem(0x1000, iov32((0xFFDD09AB, 5)), at_exit=True)},
+     "process_vm_readv(5563, [{iov_base=0xffdd09ab, iov_len=5}], 1, 0x8, 1, 0) = -1 "
+     "EFAULT (Bad address)"),
+    ("process_vm_readv", [5563, 8, 1, 0x2000, 1, 0], neg(-14),
+     {3: Mem(0x2000, iov32((0xFFDD09B0, 11)))}, {1: Mem(8, b"", fault=True, at_exit=True)},
+     "process_vm_readv(5563, 0x8, 1, [{iov_base=0xffdd09b0, iov_len=11}], 1, 0) = -1 "
+     "EFAULT (Bad address)"),
+    ("process_vm_readv", [5563, 0, 0, 0, 0, 0], 0, None, None,
+     "process_vm_readv(5563, NULL, 0, NULL, 0, 0) = 0"),
+    ("process_vm_writev", [5563, 0x1000, 2, 0x2000, 1, 0], neg(-14),
+     {1: Mem(0x1000, iov32((0x5000, 3), (0x6000, 5)),
+             elems=(Mem(0x5000, b"abc", index=0), Mem(0x6000, b"defgh", index=1))),
+      3: Mem(0x2000, iov32((8, 4)))}, None,
+     'process_vm_writev(5563, [{iov_base="abc", iov_len=3}, {iov_base="defgh", '
+     "iov_len=5}], 2, [{iov_base=0x8, iov_len=4}], 1, 0) = -1 EFAULT (Bad address)"),
+    # a 32-bit count never overflows the walk: strace prints the elements it reads
+    ("process_vm_writev", [5563, 0x1000, neg(-1), 0x2000, 1, 0], neg(-22),
+     {1: Mem(0x1000, iov32((0x5000, 3), (0x6000, 5)),
+             elems=(Mem(0x5000, b"abc", index=0), Mem(0x6000, b"defgh", index=1))),
+      3: Mem(0x2000, iov32((0xFFDD0962, 4)))}, None,
+     'process_vm_writev(5563, [{iov_base="abc", iov_len=3}, {iov_base="defgh", '
+     "iov_len=5}, ...], 4294967295, [{iov_base=0xffdd0962, iov_len=4}], 1, 0) = -1 "
+     "EINVAL (Invalid argument)"),
     # --- directory entries (linux_dirent64 is the same on i386; linux_dirent is not) ---
     ("getdents64", [3, 0x80ED480, 1024], 72, None,
      {1: dirent64(b".") + dirent64(b"..") + dirent64(b"f")},
@@ -477,6 +522,9 @@ def test_socketcall_json_name_is_the_inner_call():
     ("sysinfo", 0, ("buf", "exit", "c64")),
     ("statfs", 1, ("buf", "exit", "c64")),
     ("timer_create", 1, ("buf", "both", "c20")),
+    ("process_vm_readv", 1, ("iov", "exit", "a2")),
+    ("process_vm_readv", 3, ("iov", "both", "a4")),
+    ("process_vm_writev", 1, ("iov", "both", "a2")),
     ("timer_settime", 2, ("buf", "both", "c16")),
     ("timer_gettime", 1, ("buf", "exit", "c16")),
     ("timer_gettime64", 1, ("buf", "exit", "c32")),

@@ -252,6 +252,9 @@ syscall32("preadv", FD, RIOV, INT, off64(3, 4), SKIP)
 syscall32("pwritev", FD, WIOV, INT, off64(3, 4), SKIP)
 syscall32("pread64", FD, RBUF(), ULONG, off64(3, 4), SKIP)
 syscall32("pwrite64", FD, WBUF(2), ULONG, off64(3, 4), SKIP)
+_VM_READ_LOCAL, _VM_WRITE_LOCAL, _VM_REMOTE = io.vm_iov_args(4)
+syscall32("process_vm_readv", INT, _VM_READ_LOCAL, ULONG, _VM_REMOTE, ULONG, ULONG)
+syscall32("process_vm_writev", INT, _VM_WRITE_LOCAL, ULONG, _VM_REMOTE, ULONG, ULONG)
 
 
 # --- time (linux/time_types.h: __kernel_old_timespec/timeval with 4-byte fields) ------
