@@ -379,6 +379,15 @@ CASES = [
      "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}) = 0"),
     ("sigprocmask", [0, 0x1000, 0x2000], 0, {1: struct.pack("<I", USR1)},
      {2: struct.pack("<I", 0)}, "sigprocmask(SIG_BLOCK, [USR1], []) = 0"),
+    # --- pidfd_send_signal: flags in hex (the siginfo_t is not decoded) ---
+    ("pidfd_send_signal", [3, 10, 0, 1], 0, None, None,
+     "pidfd_send_signal(3, SIGUSR1, NULL, 0x1) = 0"),
+    ("pidfd_send_signal", [3, 10, 0, 0x80000000], neg(-22), None, None,
+     "pidfd_send_signal(3, SIGUSR1, NULL, 0x80000000) = -1 EINVAL (Invalid argument)"),
+    ("pidfd_send_signal", [99, 10, 0, 0], neg(-9), None, None,
+     "pidfd_send_signal(99, SIGUSR1, NULL, 0) = -1 EBADF (Bad file descriptor)"),
+    ("pidfd_send_signal", [3, 10, 8, 0], neg(-14), None, None,
+     "pidfd_send_signal(3, SIGUSR1, 0x8, 0) = -1 EFAULT (Bad address)"),
     # --- socketcall: printed as the call it multiplexes ---
     ("socketcall", [1, 0x1000], 5, {1: struct.pack("<III", 1, 1, 0)}, None,
      "socket(AF_UNIX, SOCK_STREAM, 0) = 5"),
