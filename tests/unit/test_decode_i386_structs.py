@@ -53,6 +53,22 @@ def stat32_buf(mode: int, size: int = 0, rdev: int = 0) -> bytes:
     return bytes(b)
 
 
+ST_VALID_RELATIME = 0x1020
+
+
+def statfs32_buf(ftype: int, sizes: tuple[int, ...], fsid: tuple[int, int]) -> bytes:
+    return struct.pack("<12I", ftype, *sizes, *fsid, 255, 4096, ST_VALID_RELATIME) + bytes(16)
+
+
+def statfs64_buf(ftype: int, sizes: tuple[int, ...], fsid: tuple[int, int]) -> bytes:
+    return (struct.pack("<2I5Q5I", ftype, *sizes, *fsid, 255, 4096, ST_VALID_RELATIME)
+            + bytes(16))
+
+
+def sigev32(value: int, signo: int, notify: int, function: int = 0, attrs: int = 0) -> bytes:
+    return struct.pack("<IiiII", value, signo, notify, function, attrs) + bytes(44)
+
+
 def iov32(*items: tuple[int, int]) -> bytes:
     return b"".join(struct.pack("<II", base, ln) for base, ln in items)
 
@@ -88,6 +104,50 @@ CASES = [
      "fstat(1, {st_mode=S_IFREG|0644, st_size=0, ...}) = 0"),
     ("fstat64", [3, 0x1000], 0, None, {1: stat64_buf(0o100644)[:40]},
      "fstat64(3, 0x1000) = 0"),  # short read: the address
+    # --- statfs: struct statfs with 4-byte fields, struct statfs64 (84 bytes) ---
+    ("statfs", [0x1000, 0x2000], 0, {0: b"/\0"},
+     {1: statfs32_buf(0xEF53, (4096, 66053021, 59443503, 19988210, 16777216, 16294204),
+                      (0x111E18C6, 0x89853832))},
+     'statfs("/", {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, '
+     "f_bfree=59443503, f_bavail=19988210, f_files=16777216, f_ffree=16294204, "
+     "f_fsid={val=[0x111e18c6, 0x89853832]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("fstatfs", [3, 0x2000], 0, None,
+     {1: statfs32_buf(0x9FA0, (4096, 0, 0, 0, 0, 0), (0x15, 0))},
+     "fstatfs(3, {f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=0, f_bfree=0, "
+     "f_bavail=0, f_files=0, f_ffree=0, f_fsid={val=[0x15, 0]}, f_namelen=255, "
+     "f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("statfs", [0x1000, 0xFF9C3718], neg(-2), {0: b"/nonexist\0"}, None,
+     'statfs("/nonexist", 0xff9c3718) = -1 ENOENT (No such file or directory)'),
+    ("statfs", [0x1000, 0], neg(-14), {0: b"/\0"}, None,
+     'statfs("/", NULL) = -1 EFAULT (Bad address)'),
+    ("statfs", [0, 0xFF9C3718], neg(-14), None, None,
+     "statfs(NULL, 0xff9c3718) = -1 EFAULT (Bad address)"),
+    ("fstatfs", [3, 8], neg(-14), None, None, "fstatfs(3, 0x8) = -1 EFAULT (Bad address)"),
+    ("statfs64", [0x1000, 84, 0x3000], 0, {0: b"/\0"},
+     {2: statfs64_buf(0xEF53, (4096, 66053021, 59443503, 19988210, 16777216, 16294204),
+                      (0x111E18C6, 0x89853832))},
+     'statfs64("/", 84, {f_type=EXT2_SUPER_MAGIC, f_bsize=4096, f_blocks=66053021, '
+     "f_bfree=59443503, f_bavail=19988210, f_files=16777216, f_ffree=16294204, "
+     "f_fsid={val=[0x111e18c6, 0x89853832]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("fstatfs64", [4, 84, 0x3000], 0, None,
+     {2: statfs64_buf(0x01021994, (4096, 6170946, 6077126, 6077126, 3085473, 3085471),
+                      (0x13475119, 0xEE620BB0))},
+     "fstatfs64(4, 84, {f_type=TMPFS_MAGIC, f_bsize=4096, f_blocks=6170946, "
+     "f_bfree=6077126, f_bavail=6077126, f_files=3085473, f_ffree=3085471, "
+     "f_fsid={val=[0x13475119, 0xee620bb0]}, f_namelen=255, f_frsize=4096, "
+     "f_flags=ST_VALID|ST_RELATIME}) = 0"),
+    ("statfs64", [0x1000, 80, 0xFF9C36C4], neg(-22), {0: b"/\0"}, None,
+     'statfs64("/", 80, 0xff9c36c4) = -1 EINVAL (Invalid argument)'),
+    ("statfs64", [0x1000, 84, 0], neg(-14), {0: b"/\0"}, None,
+     'statfs64("/", 84, NULL) = -1 EFAULT (Bad address)'),
+    ("fstatfs64", [99, 84, 0xFF9C36C4], neg(-9), None, None,
+     "fstatfs64(99, 84, 0xff9c36c4) = -1 EBADF (Bad file descriptor)"),
+    ("fstatfs64", [3, 84, 8], neg(-14), None, None,
+     "fstatfs64(3, 84, 0x8) = -1 EFAULT (Bad address)"),
+    ("fstatfs64", [3, 88, 0x3000], 0, None, {2: bytes(88)}, "fstatfs64(3, 88, 0x3000) = 0"),
+    ("fstatfs64", [3, 84, 0x3000], 0, None, {2: bytes(60)}, "fstatfs64(3, 84, 0x3000) = 0"),
     # --- _llseek: two offset halves, the result through a pointer ---
     ("_llseek", [3, 0, 6, 0x4000, 0], 0, None, {3: struct.pack("<q", 6)},
      "_llseek(3, 6, [6], SEEK_SET) = 0"),
@@ -121,6 +181,51 @@ CASES = [
     ("preadv", [3, 0x1000, 1, 6, 0], 2, None,
      {1: Mem(0x1000, iov32((0x5000, 8)), elems=(Mem(0x5000, b"ab", index=0),))},
      'preadv(3, [{iov_base="ab", iov_len=8}], 1, 6) = 2'),
+    # --- process_vm_readv/writev: 4-byte iovecs, local data, remote addresses ---
+    ("process_vm_readv", [5563, 0x1000, 2, 0x2000, 1, 0], 11,
+     {3: Mem(0x2000, iov32((0xFFDD09B0, 11)))},
+     {1: Mem(0x1000, iov32((0xFFDD09AB, 5), (0xFFDD0997, 20)), at_exit=True,
+             elems=(Mem(0xFFDD09AB, b"hello", index=0), Mem(0xFFDD0997, b" world", index=1)))},
+     'process_vm_readv(5563, [{iov_base="hello", iov_len=5}, {iov_base=" world", '
+     "iov_len=20}], 2, [{iov_base=0xffdd09b0, iov_len=11}], 1, 0) = 11"),
+    ("process_vm_writev", [5563, 0x1000, 2, 0x2000, 2, 0], 8,
+     {1: Mem(0x1000, iov32((0x5000, 3), (0x6000, 5)),
+             elems=(Mem(0x5000, b"abc", index=0), Mem(0x6000, b"defgh", index=1))),
+      3: Mem(0x2000, iov32((0xFFDD0962, 4), (0xFFDD096A, 4)))}, None,
+     'process_vm_writev(5563, [{iov_base="abc", iov_len=3}, {iov_base="defgh", '
+     "iov_len=5}], 2, [{iov_base=0xffdd0962, iov_len=4}, {iov_base=0xffdd096a, "
+     "iov_len=4}], 2, 0) = 8"),
+    ("process_vm_readv", [5563, 0x1000, 2, 0x2000, 1, 1], neg(-22),
+     {3: Mem(0x2000, iov32((0xFFDD09B0, 11)))},
+     {1: Mem(0x1000, iov32((0xFFDD09AB, 5), (0xFFDD0997, 20)), at_exit=True)},
+     "process_vm_readv(5563, [{iov_base=0xffdd09ab, iov_len=5}, {iov_base=0xffdd0997, "
+     "iov_len=20}], 2, [{iov_base=0xffdd09b0, iov_len=11}], 1, 1) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("process_vm_readv", [5563, 0x1000, 1, 8, 1, 0], neg(-14),
+     {3: Mem(8, b"", fault=True)},
+     {1: Mem(0x1000, iov32((0xFFDD09AB, 5)), at_exit=True)},
+     "process_vm_readv(5563, [{iov_base=0xffdd09ab, iov_len=5}], 1, 0x8, 1, 0) = -1 "
+     "EFAULT (Bad address)"),
+    ("process_vm_readv", [5563, 8, 1, 0x2000, 1, 0], neg(-14),
+     {3: Mem(0x2000, iov32((0xFFDD09B0, 11)))}, {1: Mem(8, b"", fault=True, at_exit=True)},
+     "process_vm_readv(5563, 0x8, 1, [{iov_base=0xffdd09b0, iov_len=11}], 1, 0) = -1 "
+     "EFAULT (Bad address)"),
+    ("process_vm_readv", [5563, 0, 0, 0, 0, 0], 0, None, None,
+     "process_vm_readv(5563, NULL, 0, NULL, 0, 0) = 0"),
+    ("process_vm_writev", [5563, 0x1000, 2, 0x2000, 1, 0], neg(-14),
+     {1: Mem(0x1000, iov32((0x5000, 3), (0x6000, 5)),
+             elems=(Mem(0x5000, b"abc", index=0), Mem(0x6000, b"defgh", index=1))),
+      3: Mem(0x2000, iov32((8, 4)))}, None,
+     'process_vm_writev(5563, [{iov_base="abc", iov_len=3}, {iov_base="defgh", '
+     "iov_len=5}], 2, [{iov_base=0x8, iov_len=4}], 1, 0) = -1 EFAULT (Bad address)"),
+    # a 32-bit count never overflows the walk: strace prints the elements it reads
+    ("process_vm_writev", [5563, 0x1000, neg(-1), 0x2000, 1, 0], neg(-22),
+     {1: Mem(0x1000, iov32((0x5000, 3), (0x6000, 5)),
+             elems=(Mem(0x5000, b"abc", index=0), Mem(0x6000, b"defgh", index=1))),
+      3: Mem(0x2000, iov32((0xFFDD0962, 4)))}, None,
+     'process_vm_writev(5563, [{iov_base="abc", iov_len=3}, {iov_base="defgh", '
+     "iov_len=5}, ...], 4294967295, [{iov_base=0xffdd0962, iov_len=4}], 1, 0) = -1 "
+     "EINVAL (Invalid argument)"),
     # --- directory entries (linux_dirent64 is the same on i386; linux_dirent is not) ---
     ("getdents64", [3, 0x80ED480, 1024], 72, None,
      {1: dirent64(b".") + dirent64(b"..") + dirent64(b"f")},
@@ -175,6 +280,75 @@ CASES = [
     ("time", [0x1000], 1795660141, None, {0: struct.pack("<i", 1795660141)},
      "time([1795660141 /* 2026-11-26T02:29:01+0000 */]) = 1795660141 "
      "(2026-11-26T02:29:01+0000)"),
+    # --- POSIX timers: i386 struct sigevent, old (32-bit) and 64-bit itimerspec ---
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(42, 10, 0)},
+     {2: struct.pack("<i", 0)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=42, sival_ptr=0x2a}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, [0]) = 0"),
+    ("timer_create", [0, 0, 0x2000], 0, None, {2: struct.pack("<i", 1)},
+     "timer_create(CLOCK_REALTIME, NULL, [1]) = 0"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(0, 0, 1)},
+     {2: struct.pack("<i", 2)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_signo=0, sigev_notify=SIGEV_NONE}, [2]) = 0"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(0, 14, 4, 5538)},
+     {2: struct.pack("<i", 3)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_signo=SIGALRM, sigev_notify=SIGEV_THREAD_ID, "
+     "sigev_notify_thread_id=5538}, [3]) = 0"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(0, 34, 2, 0x8049000, 0x80ED000)},
+     {2: struct.pack("<i", 4)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_signo=SIGRT_2, sigev_notify=SIGEV_THREAD, "
+     "sigev_notify_function=0x8049000, sigev_notify_attributes=0x80ed000}, [4]) = 0"),
+    ("timer_create", [99, 0x1000, 0xFFF081A0], neg(-22), {1: sigev32(42, 10, 0)}, None,
+     "timer_create(0x63 /* CLOCK_??? */, {sigev_value={sival_int=42, sival_ptr=0x2a}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, 0xfff081a0) = -1 EINVAL "
+     "(Invalid argument)"),
+    ("timer_create", [1, 8, 0xFFF081A0], neg(-14), None, None,
+     "timer_create(CLOCK_MONOTONIC, 0x8, 0xfff081a0) = -1 EFAULT (Bad address)"),
+    ("timer_create", [1, 0x1000, 0x2000], 0, {1: sigev32(neg(-1), 10, 0)},
+     {2: struct.pack("<i", 5)},
+     "timer_create(CLOCK_MONOTONIC, {sigev_value={sival_int=-1, sival_ptr=0xffffffff}, "
+     "sigev_signo=SIGUSR1, sigev_notify=SIGEV_SIGNAL}, [5]) = 0"),
+    ("timer_settime", [0, 0, 0x1000, 0x2000], 0, {2: struct.pack("<4i", 0, 0, 100, 500)},
+     {3: bytes(16)},
+     "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=100, "
+     "tv_nsec=500}}, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=0}}) = 0"),
+    ("timer_settime", [0, 1, 0x1000, 8], neg(-14), {2: struct.pack("<4i", 0, 0, 100, 500)},
+     None,
+     "timer_settime(0, TIMER_ABSTIME, {it_interval={tv_sec=0, tv_nsec=0}, "
+     "it_value={tv_sec=100, tv_nsec=500}}, 0x8) = -1 EFAULT (Bad address)"),
+    ("timer_settime", [0, 0, 0x1000, 0xFFF0813C], neg(-22),
+     {2: struct.pack("<4i", 0, 0, 0, -1)}, None,
+     "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=4294967295}}, 0xfff0813c) = -1 EINVAL (Invalid argument)"),
+    ("timer_settime", [0, 0, 0, 0xFFF0813C], neg(-22), None, None,
+     "timer_settime(0, 0, NULL, 0xfff0813c) = -1 EINVAL (Invalid argument)"),
+    ("timer_gettime", [0, 0x1000], 0, None, {1: bytes(16)},
+     "timer_gettime(0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=0}}) = 0"),
+    ("timer_gettime", [0, 0], neg(-14), None, None,
+     "timer_gettime(0, NULL) = -1 EFAULT (Bad address)"),
+    ("timer_gettime", [12345, 0xFFF0813C], neg(-22), None, None,
+     "timer_gettime(12345, 0xfff0813c) = -1 EINVAL (Invalid argument)"),
+    ("timer_settime64", [0, 0, 0x1000, 0x2000], 0, {2: struct.pack("<4q", 1, 2, 200, 300)},
+     {3: bytes(32)},
+     "timer_settime64(0, 0, {it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=200, "
+     "tv_nsec=300}}, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, "
+     "tv_nsec=0}}) = 0"),
+    ("timer_settime64", [0, 0, 0x1000, 0], 0, {2: struct.pack("<4q", 1, 2, 200, 300)}, None,
+     "timer_settime64(0, 0, {it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=200, "
+     "tv_nsec=300}}, NULL) = 0"),
+    ("timer_gettime64", [0, 0x1000], 0, None, {1: struct.pack("<4q", 1, 2, 199, 999979650)},
+     "timer_gettime64(0, {it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=199, "
+     "tv_nsec=999979650}}) = 0"),
+    ("timer_gettime64", [0, 8], neg(-14), None, None,
+     "timer_gettime64(0, 0x8) = -1 EFAULT (Bad address)"),
+    ("timer_getoverrun", [0], 0, None, None, "timer_getoverrun(0) = 0"),
+    ("timer_getoverrun", [12345], neg(-22), None, None,
+     "timer_getoverrun(12345) = -1 EINVAL (Invalid argument)"),
+    ("timer_delete", [0], 0, None, None, "timer_delete(0) = 0"),
+    ("timer_delete", [neg(-1)], neg(-22), None, None,
+     "timer_delete(-1) = -1 EINVAL (Invalid argument)"),
     # --- uname: new_utsname is the same; olduname is printed raw by strace ---
     ("uname", [0x1000], 0, None, {0: b"Linux".ljust(65, b"\0") + b"vm".ljust(65 * 5, b"\0")},
      'uname({sysname="Linux", nodename="vm", ...}) = 0'),
@@ -205,6 +379,15 @@ CASES = [
      "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}) = 0"),
     ("sigprocmask", [0, 0x1000, 0x2000], 0, {1: struct.pack("<I", USR1)},
      {2: struct.pack("<I", 0)}, "sigprocmask(SIG_BLOCK, [USR1], []) = 0"),
+    # --- pidfd_send_signal: flags in hex (the siginfo_t is not decoded) ---
+    ("pidfd_send_signal", [3, 10, 0, 1], 0, None, None,
+     "pidfd_send_signal(3, SIGUSR1, NULL, 0x1) = 0"),
+    ("pidfd_send_signal", [3, 10, 0, 0x80000000], neg(-22), None, None,
+     "pidfd_send_signal(3, SIGUSR1, NULL, 0x80000000) = -1 EINVAL (Invalid argument)"),
+    ("pidfd_send_signal", [99, 10, 0, 0], neg(-9), None, None,
+     "pidfd_send_signal(99, SIGUSR1, NULL, 0) = -1 EBADF (Bad file descriptor)"),
+    ("pidfd_send_signal", [3, 10, 8, 0], neg(-14), None, None,
+     "pidfd_send_signal(3, SIGUSR1, 0x8, 0) = -1 EFAULT (Bad address)"),
     # --- socketcall: printed as the call it multiplexes ---
     ("socketcall", [1, 0x1000], 5, {1: struct.pack("<III", 1, 1, 0)}, None,
      "socket(AF_UNIX, SOCK_STREAM, 0) = 5"),
@@ -306,6 +489,16 @@ CASES = [
     ("setgroups32", [2, 0x2000], neg(-22), {1: struct.pack("<II", 0, 0xFFFFFFFF)}, None,
      "setgroups32(2, [0, -1]) = -1 EINVAL (Invalid argument)"),
     ("getgroups32", [0, 0], 0, None, None, "getgroups32(0, NULL) = 0"),
+    # --- sysinfo: struct sysinfo with 4-byte longs ---
+    ("sysinfo", [0x1000], 0, None,
+     {0: struct.pack("<10IH2xIII", 2662, 192288, 218656, 205088, 6170946, 5350197, 112760,
+                     9971, 0, 0, 134, 0, 0, 4096) + bytes(8)},
+     "sysinfo({uptime=2662, loads=[192288, 218656, 205088], totalram=6170946, "
+     "freeram=5350197, sharedram=112760, bufferram=9971, totalswap=0, freeswap=0, "
+     "procs=134, totalhigh=0, freehigh=0, mem_unit=4096}) = 0"),
+    ("sysinfo", [0], neg(-14), None, None, "sysinfo(NULL) = -1 EFAULT (Bad address)"),
+    ("sysinfo", [8], neg(-14), None, None, "sysinfo(0x8) = -1 EFAULT (Bad address)"),
+    ("sysinfo", [0x1000], 0, None, {0: bytes(40)}, "sysinfo(0x1000) = 0"),  # short read
 ]
 
 
@@ -335,6 +528,16 @@ def test_socketcall_json_name_is_the_inner_call():
     ("set_thread_area", 0, ("buf", "exit", "c16")),
     ("ugetrlimit", 1, ("buf", "exit", "c8")),
     ("wait4", 3, ("buf", "exit", "c16")),
+    ("sysinfo", 0, ("buf", "exit", "c64")),
+    ("statfs", 1, ("buf", "exit", "c64")),
+    ("timer_create", 1, ("buf", "both", "c20")),
+    ("process_vm_readv", 1, ("iov", "exit", "a2")),
+    ("process_vm_readv", 3, ("iov", "both", "a4")),
+    ("process_vm_writev", 1, ("iov", "both", "a2")),
+    ("timer_settime", 2, ("buf", "both", "c16")),
+    ("timer_gettime", 1, ("buf", "exit", "c16")),
+    ("timer_gettime64", 1, ("buf", "exit", "c32")),
+    ("fstatfs64", 2, ("buf", "exit", "c84")),
 ])
 def test_i386_captures(name, arg, cap):
     entries = decode.capture_entries(DecodeOptions())

@@ -135,6 +135,43 @@ syscall32("getdents", FD, Arg(_dirents32, lambda o: (Capture("buf", "exit", "ret
           ULONG)
 
 
+# --- statfs (asm-generic/statfs.h with 4-byte __statfs_word, i386) -------------------
+
+# struct statfs: f_type .. f_ffree (u32), f_fsid (2 x u32), f_namelen, f_frsize, f_flags,
+# f_spare[4]: 64 bytes.  struct statfs64: f_blocks .. f_ffree are u64 (aligned to 4 on
+# i386, asm/statfs.h), 84 bytes; statfs64 and fstatfs64 pass that size and the kernel
+# refuses any other.
+STATFS32_SIZE = 64
+STATFS64_SIZE = 84
+
+
+def statfs32(c: Ctx, d: bytes) -> str:
+    v = struct.unpack_from("<12I", d)
+    return files.statfs_text(c, v[0], v[1:7], (v[7], v[8]), v[9], v[10], v[11])
+
+
+def statfs64(c: Ctx, d: bytes) -> str:
+    v = struct.unpack_from("<2I5Q5I", d)
+    return files.statfs_text(c, v[0], v[1:7], (v[7], v[8]), v[9], v[10], v[11])
+
+
+_STATFS64_OUT = OUT(STATFS64_SIZE, statfs64)
+
+
+def _statfs64_buf(c: Ctx, i: int) -> str | None:
+    if u32(c.a(1)) != STATFS64_SIZE:  # strace reads no struct of another size
+        return ptr(c.a(i))
+    return _STATFS64_OUT.render(c, i)
+
+
+STATFS32 = OUT(STATFS32_SIZE, statfs32)
+STATFS64 = Arg(_statfs64_buf, _STATFS64_OUT.captures)
+syscall32("statfs", PATH, STATFS32)
+syscall32("fstatfs", FD, STATFS32)
+syscall32("statfs64", PATH, ULONG, STATFS64)
+syscall32("fstatfs64", FD, ULONG, STATFS64)
+
+
 # --- fcntl: struct flock (i386: 4-byte l_start/l_len) and struct flock64 -------------
 
 F_GETLK64, F_SETLK64, F_SETLKW64 = 12, 13, 14  # asm-generic/fcntl.h (32-bit only)
@@ -215,6 +252,9 @@ syscall32("preadv", FD, RIOV, INT, off64(3, 4), SKIP)
 syscall32("pwritev", FD, WIOV, INT, off64(3, 4), SKIP)
 syscall32("pread64", FD, RBUF(), ULONG, off64(3, 4), SKIP)
 syscall32("pwrite64", FD, WBUF(2), ULONG, off64(3, 4), SKIP)
+_VM_READ_LOCAL, _VM_WRITE_LOCAL, _VM_REMOTE = io.vm_iov_args(4)
+syscall32("process_vm_readv", INT, _VM_READ_LOCAL, ULONG, _VM_REMOTE, ULONG, ULONG)
+syscall32("process_vm_writev", INT, _VM_WRITE_LOCAL, ULONG, _VM_REMOTE, ULONG, ULONG)
 
 
 # --- time (linux/time_types.h: __kernel_old_timespec/timeval with 4-byte fields) ------
@@ -248,6 +288,34 @@ _like("clock_gettime64", "clock_gettime")
 _like("clock_getres_time64", "clock_getres")
 _like("clock_settime64", "clock_settime")
 _like("clock_nanosleep_time64", "clock_nanosleep")
+
+
+# POSIX timers: the old struct itimerspec (two 32-bit timespecs) and the i386 struct
+# sigevent (asm-generic/siginfo.h: 4-byte sigev_value, then signo, notify and the union
+# at 12: thread id, or function and attributes pointers); timer_settime64 and
+# timer_gettime64 take the 64-bit __kernel_itimerspec, x86_64's layout.
+ITIMERSPEC32_SIZE = 16
+SIGEVENT32_READ = 20  # the fields strace prints
+
+
+def itimerspec32(c: Ctx, d: bytes) -> str:
+    return (f"{{it_interval={timespec32(c, d[:8])}, "
+            f"it_value={timespec32(c, d[8:ITIMERSPEC32_SIZE])}}}")
+
+
+def sigevent32(c: Ctx, d: bytes) -> str:
+    return time.sigevent_text(c, *struct.unpack_from("<IIiII", d))
+
+
+_TIMER_CREATE = TEMPLATES["timer_create"].args
+_TIMER_SETTIME = TEMPLATES["timer_settime"].args
+syscall32("timer_create", _TIMER_CREATE[0], IN(SIGEVENT32_READ, sigevent32),
+          _TIMER_CREATE[2])
+syscall32("timer_settime", *_TIMER_SETTIME[:2], IN(ITIMERSPEC32_SIZE, itimerspec32),
+          OUT(ITIMERSPEC32_SIZE, itimerspec32))
+syscall32("timer_gettime", INT, OUT(ITIMERSPEC32_SIZE, itimerspec32))
+_like("timer_settime64", "timer_settime")
+_like("timer_gettime64", "timer_gettime")
 
 
 def _time32(c: Ctx, d: bytes) -> str:
@@ -333,6 +401,16 @@ _like("getgroups32", "getgroups")
 _like("setgroups32", "setgroups")
 syscall32("getrlimit", process.RESOURCE, OUT(8, rlimit32))
 syscall32("setrlimit", process.RESOURCE, IN(8, rlimit32))
+
+# linux/sysinfo.h struct sysinfo, i386: 4-byte longs, procs (u16) at 40, mem_unit at 52
+SYSINFO32_SIZE = 64
+
+
+def sysinfo32(c: Ctx, d: bytes) -> str:
+    return process.sysinfo_text(struct.unpack_from("<10IH2xIII", d))
+
+
+syscall32("sysinfo", OUT(SYSINFO32_SIZE, sysinfo32))
 
 
 # --- set_thread_area / get_thread_area (asm/ldt.h struct user_desc: 16 bytes) --------

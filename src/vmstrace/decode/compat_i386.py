@@ -54,6 +54,8 @@ I386_ONLY: dict[str, tuple[int, str]] = {
     "ftruncate64": (2, "desc"),
     "clock_gettime64": (2, "clock"),
     "clock_nanosleep_time64": (4, "clock"),
+    "timer_settime64": (4, ""),
+    "timer_gettime64": (2, ""),
     "statfs64": (3, "file statfs"),
     "fstatfs64": (3, "desc fstatfs"),
     "sendfile64": (4, "desc network"),
@@ -81,6 +83,10 @@ ABI_NEUTRAL = frozenset({
     "setxattr", "lsetxattr", "fsetxattr", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
     "llistxattr", "flistxattr", "removexattr", "lremovexattr", "fremovexattr",
     "copy_file_range", "sched_setaffinity", "sched_getaffinity",
+    # timer ids
+    "timer_getoverrun", "timer_delete",
+    # the siginfo_t is shown as an address on both ABIs (not decoded yet)
+    "pidfd_send_signal",
 })
 
 # i386 names that print like an x86_64 template of another name.

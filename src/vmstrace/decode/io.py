@@ -113,33 +113,33 @@ syscall("pwritev2", FD, WIOV, INT, LONG, ULONG, INT)
 IOV_MAX_COUNT = 1 << 59  # more elements than the address space holds: strace's address
 
 
-def _vm_iov(c: Ctx, i: int, m: Mem | None, budget: int | None, addrs: bool) -> str:
-    count = c.a(i + 1)
-    if count > IOV_MAX_COUNT:
-        return ptr(c.a(i))
-    return iovec_array(c, c.a(i), m, count, budget, addrs=addrs)
-
-
-def _vm_read_local(c: Ctx, i: int) -> str:
-    if c.failed or c.ret is None:
-        return _vm_iov(c, i, c.exit_mem(i) or c.entry_mem(i), None, True)
-    return _vm_iov(c, i, c.exit_mem(i), c.ret, False)
-
-
-def _vm_remote(c: Ctx, i: int) -> str:
-    return _vm_iov(c, i, c.mem(i), None, True)
-
-
 def _remote_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
     return (Capture("iov", "both", "a4", min(max(opts.strsize, 1), MAX_ELEMS), 0),)
 
 
-REMOTE_IOV = Arg(_vm_remote, _remote_caps)
-syscall("process_vm_readv", INT, Arg(_vm_read_local, iov_caps("exit")), ULONG, REMOTE_IOV,
-        ULONG, ULONG)
-syscall("process_vm_writev", INT,
-        Arg(lambda c, i: _vm_iov(c, i, c.mem(i), None, False), iov_caps("both")),
-        ULONG, REMOTE_IOV, ULONG, ULONG)
+def vm_iov_args(word: int) -> tuple[Arg, Arg, Arg]:
+    """process_vm_readv's local iovecs, process_vm_writev's, and the remote ones, for
+    iovecs of ``word``-byte fields (4: an i386 caller, whose counts never overflow)."""
+
+    def iov(c: Ctx, i: int, m: Mem | None, budget: int | None, addrs: bool) -> str:
+        count = c.a(i + 1)
+        if count > IOV_MAX_COUNT:
+            return ptr(c.a(i))
+        return iovec_array(c, c.a(i), m, count, budget, word=word, addrs=addrs)
+
+    def read_local(c: Ctx, i: int) -> str:
+        if c.failed or c.ret is None:
+            return iov(c, i, c.exit_mem(i) or c.entry_mem(i), None, True)
+        return iov(c, i, c.exit_mem(i), c.ret, False)
+
+    return (Arg(read_local, iov_caps("exit")),
+            Arg(lambda c, i: iov(c, i, c.mem(i), None, False), iov_caps("both")),
+            Arg(lambda c, i: iov(c, i, c.mem(i), None, True), _remote_caps))
+
+
+VM_READ_LOCAL, VM_WRITE_LOCAL, VM_REMOTE = vm_iov_args(8)
+syscall("process_vm_readv", INT, VM_READ_LOCAL, ULONG, VM_REMOTE, ULONG, ULONG)
+syscall("process_vm_writev", INT, VM_WRITE_LOCAL, ULONG, VM_REMOTE, ULONG, ULONG)
 
 
 # --- sendfile ------------------------------------------------------------------------

@@ -538,13 +538,18 @@ syscall("sched_setaffinity", INT, UINT,
 SYSINFO_SIZE = 112
 
 
-def _sysinfo(c: Ctx, d: bytes) -> str:
+def sysinfo_text(fields: tuple[int, ...]) -> str:
+    """struct sysinfo's fields in order (uptime .. mem_unit, without the padding)."""
     (uptime, l1, l2, l3, total, free, shared, buffers, tswap, fswap, procs, thigh, fhigh,
-     unit) = struct.unpack_from("<10QH6xQQI", d)
+     unit) = fields
     return (f"{{uptime={uptime}, loads=[{l1}, {l2}, {l3}], totalram={total}, "
             f"freeram={free}, sharedram={shared}, bufferram={buffers}, totalswap={tswap}, "
             f"freeswap={fswap}, procs={procs}, totalhigh={thigh}, freehigh={fhigh}, "
             f"mem_unit={unit}}}")
+
+
+def _sysinfo(c: Ctx, d: bytes) -> str:
+    return sysinfo_text(struct.unpack_from("<10QH6xQQI", d))
 
 
 syscall("sysinfo", OUT(SYSINFO_SIZE, _sysinfo))

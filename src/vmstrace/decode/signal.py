@@ -10,7 +10,7 @@ import struct
 
 from .args import FD, IN, INT, OUT, PTR, ULONG, XLAT
 from .consts import signals
-from .fmt import Ctx, flags, ptr, s32, u32
+from .fmt import Ctx, flags, hexnum, ptr, s32, u32
 from .registry import Arg, syscall
 from .structs import (
     SIGACTION_SIZE,
@@ -64,7 +64,8 @@ syscall("rt_tgsigqueueinfo", INT, INT, SIG, PTR)
 syscall("kill", INT, SIG)
 syscall("tkill", INT, SIG)
 syscall("tgkill", INT, INT, SIG)
-syscall("pidfd_send_signal", FD, SIG, PTR, INT)
+# flags: strace 6.1 knows no names for them and prints the unsigned int in hex
+syscall("pidfd_send_signal", FD, SIG, PTR, Arg(lambda c, i: hexnum(u32(c.a(i)))))
 syscall("alarm", Arg(lambda c, i: str(u32(c.a(i)))))
 syscall("signalfd4", FD, _sized(2, SET_IN), ULONG,
         Arg(lambda c, i: flags(u32(c.a(i)), ((0o2000000, "SFD_CLOEXEC"),

@@ -110,7 +110,12 @@ SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 2, 4
 
 
 def _sigevent(c: Ctx, d: bytes) -> str:
-    value, signo, notify, function, attributes = struct.unpack_from("<QIiQQ", d)
+    return sigevent_text(c, *struct.unpack_from("<QIiQQ", d))
+
+
+def sigevent_text(c: Ctx, value: int, signo: int, notify: int, function: int,
+                  attributes: int) -> str:
+    """Any struct sigevent layout's fields (``function`` holds the thread id too)."""
     out = []
     if value:
         out.append(f"sigev_value={{sival_int={s32(value)}, sival_ptr={ptr(value)}}}")
