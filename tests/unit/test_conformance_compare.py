@@ -140,3 +140,40 @@ def test_lcs_pairs_is_a_longest_common_subsequence(a, b):
     assert all(a[i] == b[j] for i, j in pairs)
     assert all(p[0] < q[0] and p[1] < q[1] for p, q in zip(pairs, pairs[1:], strict=False))
     assert len(pairs) == _lcs_length(a, b)
+
+
+@pytest.mark.parametrize("kind,strace,mine,rule", [
+    ("ret", "pause() = ? ERESTARTNOHAND (To be restarted if no handler)",
+     "pause() = -1 EINTR (Interrupted system call)", "restart-seen-as-eintr"),
+    ("ret", "nanosleep({tv_sec=1, tv_nsec=0}, 0x1) = ? ERESTART_RESTARTBLOCK (Interrupted by "
+     "signal)", "nanosleep({tv_sec=1, tv_nsec=0}, 0x1) = -1 EINTR (Interrupted system call)",
+     "restart-seen-as-eintr"),
+    # the arguments differ as well: a real difference, not the conversion
+    ("ret", "pause(1) = ? ERESTARTNOHAND (To be restarted if no handler)",
+     "pause() = -1 EINTR (Interrupted system call)", None),
+    ("ret", "read(3) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)",
+     "read(3) = 0", None),
+    ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93, si_uid=0}",
+     "SIGCHLD {si_signo=SIGCHLD}", "siginfo-not-in-frame"),
+    ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED}", "SIGUSR1 {si_signo=SIGUSR1}",
+     None),
+    ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93}",
+     "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=94}", None),
+])
+def test_allow_list_rules_accept_only_their_difference(kind, strace, mine, rule):
+    from vmstrace.conformance import apply_allow_list
+
+    d = apply_allow_list(Disagreement("w", 1, kind, strace, mine))
+    assert d.allowed == rule
+
+
+def test_a_call_the_thread_never_returned_from_is_allowed_only_as_its_last():
+    from dataclasses import replace
+
+    kill = StraceCall(5, "tgkill", "5, 5, SIGUSR1", "0")
+    pid = StraceCall(5, "getpid", "", "5")
+    killed = replace(ev(5, "tgkill", ("5", "5", "SIGUSR1"), "?"), ts_exit=None)
+    r = compare("w", [pid, kill], [ev(5, "getpid", (), "5"), killed], [], [])
+    assert [(d.kind, d.allowed) for d in r.disagreements] == [("ret", "killed-at-return")]
+    r = compare("w", [kill, pid], [killed, ev(5, "getpid", (), "5")], [], [])
+    assert [(d.kind, d.allowed) for d in r.disagreements] == [("ret", None)]
