@@ -54,6 +54,7 @@ ALLOWED_GLIBC: dict[str, str] = {
     "PTRACE_PEEKUSER": "sys/ptrace.h (linux/ptrace.h says PTRACE_PEEKUSR)",
     "PTRACE_POKEUSER": "sys/ptrace.h (linux/ptrace.h says PTRACE_POKEUSR)",
     "NT_": "elf.h (linux/elf.h has only the kernel's regset notes)",
+    "TCP_COOKIE_TRANSACTIONS": "netinet/tcp.h (gone from linux/tcp.h since 3.10)",
 }
 # Names in no header on this host: strace's own spellings, or newer than linux-libc-dev.
 ALLOWED: dict[str, str] = {
@@ -61,6 +62,13 @@ ALLOWED: dict[str, str] = {
     "SIGRT_": "SIGRTMIN+n, as strace names real-time signals in a set or an argument",
     "MSG_PROBE": "kernel-internal (include/linux/socket.h), in strace's msg_flags.in",
     "MSG_SENDPAGE_NOPOLICY": "kernel-internal (include/linux/socket.h), in msg_flags.in",
+    "SOL_SCTP": "kernel-internal (include/linux/socket.h), in strace's socketlayers.in",
+    "SOL_UDPLITE": "kernel-internal (include/linux/socket.h), in socketlayers.in",
+    "SOL_IPX": "kernel-internal (include/linux/socket.h), in socketlayers.in",
+    "SOL_AX25": "kernel-internal (include/linux/socket.h), in socketlayers.in",
+    "SOL_ATALK": "kernel-internal (include/linux/socket.h), in socketlayers.in",
+    "SOL_NETROM": "kernel-internal (include/linux/socket.h), in socketlayers.in",
+    "SOL_ROSE": "kernel-internal (include/linux/socket.h), in socketlayers.in",
     # newer than linux-libc-dev 6.1 (Debian 12): their values are the kernel's today
     "F_SEAL_EXEC": "linux/fcntl.h since 6.3",
     "STATX_MNT_ID_UNIQUE": "linux/stat.h since 6.8", "STATX_SUBVOL": "since 6.10",

@@ -17,7 +17,20 @@ from functools import cache
 
 from ..capture.spec import SpecEntry
 from ..trace.events import Syscall
-from . import compat32, compat_i386, fdpath, files, io, memory, net, process, ptrace, signal, time  # noqa: F401
+from . import (  # noqa: F401
+    compat32,
+    compat_i386,
+    fdpath,
+    files,
+    io,
+    memory,
+    net,
+    process,
+    ptrace,
+    signal,
+    sockopt,
+    time,
+)
 from .args import PLAIN_KINDS, ret_hex
 from .fmt import MASK64, Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Render, Template

@@ -1,13 +1,10 @@
 """Socket syscalls: socket/connect/bind/accept/sendto/recvfrom and friends.
 
-Socket addresses print in strace's form: ``{sa_family=AF_INET, sin_port=htons(80),
-sin_addr=inet_addr("10.0.2.2")}``, ``{sa_family=AF_UNIX, sun_path="/tmp/s"}``.
-Layouts: ``linux/in.h``, ``linux/in6.h``, ``linux/un.h``, ``linux/netlink.h``.
+Socket addresses print as sockaddr.py says; socket options are in sockopt.py.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
@@ -17,54 +14,16 @@ from .consts import net
 from .fmt import Ctx, DecodeOptions, flags, ptr, quote, s32, u32, xlat
 from .io import iovec_array
 from .registry import Arg, Captures, syscall
+from .sockaddr import SOCKADDR_STORAGE, decode_sockaddr
 
-SOCKADDR_CAP = 128  # sizeof(struct sockaddr_storage)
-
-
-def sockaddr(c: Ctx, d: bytes) -> str:
-    """One socket address of ``len(d)`` bytes (the length the caller gave)."""
-    if len(d) < 2:
-        return "{sa_family=???}" if not d else ptr(0)
-    (family,) = struct.unpack_from("<H", d)
-    fam = xlat(family, net.ADDRESS_FAMILIES, c.opts)
-    head = f"sa_family={fam}"
-    body = d[2:]
-    if family == net.AF_INET and len(d) >= 8:
-        port, addr = struct.unpack_from(">H4s", d, 2)
-        ip = ".".join(str(b) for b in addr)
-        return f'{{{head}, sin_port=htons({port}), sin_addr=inet_addr("{ip}")}}'
-    if family == net.AF_INET6 and len(d) >= 24:
-        port, flow = struct.unpack_from(">HI", d, 2)
-        ip6 = ipaddress.IPv6Address(d[8:24]).compressed
-        scope = struct.unpack_from("<I", d, 24)[0] if len(d) >= 28 else 0
-        return (
-            f"{{{head}, sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), "
-            f'inet_pton(AF_INET6, "{ip6}", &sin6_addr), sin6_scope_id={scope}}}'
-        )
-    if family == net.AF_UNIX:
-        if not body:
-            return f"{{{head}}}"
-        if body[0] == 0 and len(body) > 1:  # abstract namespace: printed with a leading @
-            return f"{{{head}, sun_path=@{quote(body[1:])}}}"
-        path = body.split(b"\0", 1)[0]
-        return f"{{{head}, sun_path={quote(path)}}}"
-    if family == net.AF_NETLINK and len(d) >= 12:
-        pid, groups = struct.unpack_from("<II", d, 4)
-        return f"{{{head}, nl_pid={pid}, nl_groups={groups:08x}}}"
-    return f"{{{head}, sa_data={quote(body)}}}"
+SOCKADDR_CAP = SOCKADDR_STORAGE
 
 
 def _addr_in(len_arg: int) -> Arg:
     """A socket address the caller passes, ``a<len_arg>`` bytes long."""
 
     def render(c: Ctx, i: int) -> str:
-        if not c.a(i):
-            return "NULL"
-        m = c.mem(i)
-        n = u32(c.a(len_arg))
-        if m is None or not m.data or len(m.data) < min(n, 2):
-            return ptr(c.a(i))
-        return sockaddr(c, m.data[: min(n, len(m.data))])
+        return decode_sockaddr(c, c.a(i), c.mem(i), s32(c.a(len_arg)))
 
     def captures(opts: object) -> tuple[Capture, ...]:
         return (Capture("buf", "both", f"a{len_arg}", SOCKADDR_CAP),)
@@ -81,17 +40,11 @@ def _addr_out(len_arg: int) -> Arg:
     """A socket address the kernel fills; its length is in ``*a<len_arg>`` at exit."""
 
     def render(c: Ctx, i: int) -> str:
-        if not c.a(i):
-            return "NULL"
-        if c.failed:
-            return ptr(c.a(i))
-        m = c.exit_mem(i)
-        n = _len_word(c.exit_mem(len_arg))
         given = _len_word(c.entry_mem(len_arg))
-        if m is None or n is None or not m.data:
+        got = None if c.failed else _len_word(c.exit_mem(len_arg))
+        if given is None or got is None:
             return ptr(c.a(i))
-        n = min(n, given if given is not None else n, len(m.data))
-        return sockaddr(c, m.data[:n])
+        return decode_sockaddr(c, c.a(i), c.exit_mem(i), min(s32(given), s32(got)))
 
     return Arg(render, lambda opts: (fixed(SOCKADDR_CAP, "exit"),))
 
@@ -204,10 +157,8 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
     name_m = _part(m, MSG_NAME)
     if not name:
         shown_name = "NULL"
-    elif name_m is None or not name_m.data:
-        shown_name = ptr(name)
     else:
-        shown_name = sockaddr(c, name_m.data[:namelen])
+        shown_name = decode_sockaddr(c, name, name_m, s32(namelen))
     iov_m = _part(m, MSG_IOV)
     if iov_m is not None:
         elems = tuple(e for e in m.elems if e.index < 0x8000)
@@ -246,45 +197,3 @@ syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("both")), MSG)
 syscall("recvmsg", FD, Arg(_recvmsg, _msghdr_caps("exit")), MSG)
 syscall("shutdown", FD, XLAT(net.SHUTDOWN, "SHUT_"))
 
-
-def _sol(c: Ctx, i: int) -> str:
-    return xlat(s32(c.a(i)), net.SOL, c.opts)
-
-
-def _optname(c: Ctx, i: int) -> str:
-    if s32(c.a(1)) == net.SOL_SOCKET:
-        return xlat(s32(c.a(i)), net.SO_OPTS, c.opts)
-    return str(s32(c.a(i)))
-
-
-def _optval_in(c: Ctx, i: int) -> str:
-    if not c.a(i):
-        return "NULL"
-    m = c.mem(i)
-    n = u32(c.a(4))
-    if m is None or n != 4 or len(m.data) < 4:
-        return ptr(c.a(i))
-    return f"[{s32(int.from_bytes(m.data[:4], 'little'))}]"
-
-
-syscall(
-    "setsockopt", FD, Arg(_sol), Arg(_optname),
-    Arg(_optval_in, lambda opts: (fixed(4, "both"),)), INT,
-)
-
-
-def _optval_out(c: Ctx, i: int) -> str:
-    """An option value the kernel wrote: ``[1]`` for the int-sized ones, else the address."""
-    if not c.a(i):
-        return "NULL"
-    n = _len_word(c.exit_mem(4))
-    d = c.out_data(i, 4)
-    if d is None or n != 4:
-        return ptr(c.a(i))
-    return f"[{s32(int.from_bytes(d, 'little'))}]"
-
-
-syscall(
-    "getsockopt", FD, Arg(_sol), Arg(_optname),
-    Arg(_optval_out, lambda opts: (fixed(4, "exit"),)), ADDRLEN,
-)

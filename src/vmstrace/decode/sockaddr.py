@@ -1,0 +1,114 @@
+"""Socket addresses as strace 6.1 prints them (its src/sockaddr.c).
+
+``{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("10.0.2.2")}``: a family
+strace has a printer for prints field by field when the length given holds at least the
+printer's minimum; any other address prints its bytes after the family as ``sa_data``.
+Layouts: ``linux/un.h``, ``linux/in.h``, ``linux/in6.h``, ``linux/netlink.h``,
+``linux/ipx.h``, ``linux/x25.h``.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+
+from ..trace.events import Mem
+from .consts import net
+from .fmt import Ctx, hexnum, ptr, quote, xlat
+from .inet import ifindex, inet6_ntop
+
+SOCKADDR_STORAGE = 128  # sizeof(struct sockaddr_storage): strace reads no more
+SUN_LEN = 110  # sizeof(struct sockaddr_un)
+AF_IPX, AF_X25 = 4, 9
+
+
+def _hex0(v: int, width: int) -> str:
+    """C's ``%#0*x``: ``0x41``, but ``00`` for zero (the ``#`` adds no 0x to a zero)."""
+    return f"{v:#0{width}x}" if v else "0" * width
+
+
+def _un(d: bytes) -> str:
+    # sun_path as far as the length reaches (at most sockaddr_un's 108 bytes): a path
+    # up to its NUL, an abstract name (a leading NUL) every byte
+    path = d[2:SUN_LEN]
+    if path[0]:
+        return "sun_path=" + quote(path.split(b"\0", 1)[0])
+    return f"sun_path=@{quote(path[1:])}"
+
+
+def _in(d: bytes) -> str:
+    port, = struct.unpack_from(">H", d, 2)
+    ip = ".".join(str(b) for b in d[4:8])
+    return f'sin_port=htons({port}), sin_addr=inet_addr("{ip}")'
+
+
+def _in6(d: bytes) -> str:
+    port, flow = struct.unpack_from(">HI", d, 2)
+    addr = d[8:24]
+    text = (f"sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), "
+            f'inet_pton(AF_INET6, "{inet6_ntop(addr)}", &sin6_addr)')
+    if len(d) <= 24:
+        return text
+    scope = int.from_bytes(d[24:28].ljust(4, b"\0"), "little")
+    link_local = (addr[0] == 0xFE and addr[1] & 0xC0 == 0x80) or (
+        addr[0] == 0xFF and addr[1] & 0x0F == 0x2)  # IN6_IS_ADDR_(MC_)LINKLOCAL
+    return text + f", sin6_scope_id={ifindex(scope) if link_local else scope}"
+
+
+def _nl(d: bytes) -> str:
+    pad, pid, groups = struct.unpack_from("<HIi", d, 2)
+    head = f"nl_pad={pad:#x}, " if pad else ""
+    return head + f"nl_pid={pid if pid < 1 << 31 else pid - (1 << 32)}, " \
+        f"nl_groups={_hex0(groups & 0xFFFFFFFF, 8)}"
+
+
+def _ipx(d: bytes) -> str:
+    port, network = struct.unpack_from(">HI", d, 2)
+    node = ", ".join(_hex0(b, 2) for b in d[8:14])
+    text = (f"sipx_port=htons({port}), sipx_network=htonl({hexnum(network)}), "
+            f"sipx_node=[{node}], sipx_type={_hex0(d[14], 2)}")
+    return text + (f", sipx_zero={d[15]:#x}" if d[15] else "")
+
+
+def _x25(d: bytes) -> str:
+    addr = d[2:18]  # char x25_addr[16], a C string that may fill it
+    nul = addr.find(b"\0")
+    shown = quote(addr[:nul]) if nul >= 0 else quote(addr[:15]) + "..."
+    return f"sx25_addr={{x25_addr={shown}}}"
+
+
+# family: (printer of the bytes after sa_family, the least length it needs)
+_PRINTERS: dict[int, tuple[Callable[[bytes], str], int]] = {
+    net.AF_UNIX: (_un, 3),
+    net.AF_INET: (_in, 16),
+    net.AF_INET6: (_in6, 24),
+    net.AF_NETLINK: (_nl, 12),
+    AF_IPX: (_ipx, 16),
+    AF_X25: (_x25, 18),
+}
+
+
+def sockaddr(c: Ctx, d: bytes) -> str:
+    """One socket address: ``d`` holds the bytes within the length given (at most
+    sockaddr_storage's 128), at least the 2 of sa_family."""
+    if len(d) < 2:
+        return "{sa_family=???}" if not d else ptr(0)  # (callers pass at least 2 bytes)
+    (family,) = struct.unpack_from("<H", d)
+    head = f"sa_family={xlat(family, net.ADDRESS_FAMILIES, c.opts, 'AF_')}"
+    if len(d) <= 2:
+        return f"{{{head}}}"
+    printer = _PRINTERS.get(family)
+    if printer is not None and len(d) >= printer[1]:
+        return f"{{{head}, {printer[0](d)}}}"
+    return f"{{{head}, sa_data={quote(d[2:])}}}"
+
+
+def decode_sockaddr(c: Ctx, addr: int, m: Mem | None, addrlen: int) -> str:
+    """strace's decode_sockaddr: a length below 2 shows the address, a longer one than
+    sockaddr_storage is cut to it, and a read short of the length shows the address."""
+    if addrlen < 2 or not addr:
+        return ptr(addr)
+    addrlen = min(addrlen, SOCKADDR_STORAGE)
+    if m is None or len(m.data) < addrlen:
+        return ptr(addr)
+    return sockaddr(c, m.data[:addrlen])
