@@ -719,3 +719,24 @@ def test_line_strsize5(decode_call, name, args, ret, entry, exit, expected):
 def test_raw_option_prints_numbers(decode_call):
     call = decode_call("openat", [AT_FDCWD, 0x1000, 0o2000000], 3, {1: b"/x\0"})
     assert render_line(call, DecodeOptions(raw=True)) == 'openat(-100, "/x", 0x80000) = 3'
+
+
+# strace 6.1 -X raw: numbers for constants, with its exceptions (checked on the host)
+RAW = [
+    ("rt_sigprocmask", [2, STK, 0, 8], 0, {1: struct.pack("<Q", ~(3 << 31) & (1 << 64) - 1)},
+     None, "rt_sigprocmask(0x2, ~[32 33], NULL, 8) = 0"),
+    ("rt_sigprocmask", [1, STK, 0, 8], 0, {1: struct.pack("<Q", 1 | 1 << 33 | 1 << 63)}, None,
+     "rt_sigprocmask(0x1, [1 34 64], NULL, 8) = 0"),
+    ("rt_sigaction", [2, 0, STK, 8], 0, None, {2: sigaction_buf(0, 0, 0, 0)},
+     "rt_sigaction(2, NULL, {sa_handler=0, sa_mask=[], sa_flags=0}, 8) = 0"),
+    ("rt_sigaction", [13, STK, 0, 8], 0,
+     {1: sigaction_buf(1, 0x14000000, 0x7FFA766F4050, 1 << 12)}, None,
+     "rt_sigaction(13, {sa_handler=0x1, sa_mask=[13], sa_flags=0x14000000, "
+     "sa_restorer=0x7ffa766f4050}, NULL, 8) = 0"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "ret", "entry", "exit", "expected"), RAW)
+def test_line_raw(decode_call, name, args, ret, entry, exit, expected):
+    call = decode_call(name, args, ret, entry, exit)
+    assert render_line(call, DecodeOptions(raw=True)) == expected

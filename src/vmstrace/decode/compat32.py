@@ -359,7 +359,7 @@ syscall32("sigaction", signal.SIG, IN(OLD_SIGACTION_SIZE, old_sigaction),
 
 
 def _old_sigset(c: Ctx, d: bytes) -> str:
-    return sigset_bits(_word(d, 0), 32)
+    return sigset_bits(_word(d, 0), 32, c.opts.raw)
 
 
 syscall32("sigprocmask", XLAT(signals.SIGPROCMASK_HOW, "SIG_"), IN(4, _old_sigset),

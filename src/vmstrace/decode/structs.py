@@ -114,17 +114,19 @@ def statx(c: Ctx, d: bytes) -> str:
 SIGSET_SIZE = 8
 
 
-def sigset_bits(mask: int, nsig: int = signals.NSIG) -> str:
-    """``[USR1 CHLD]``, or ``~[...]`` of the complement when more than half are set."""
+def sigset_bits(mask: int, nsig: int = signals.NSIG, raw: bool = False) -> str:
+    """``[USR1 CHLD]``, or ``~[...]`` of the complement when more than half are set;
+    with -X raw the signal numbers (``~[32 33]``)."""
+    names = {} if raw else signals.SHORT
     present = [s for s in range(1, nsig + 1) if mask >> (s - 1) & 1]
     if len(present) * 2 > nsig:
         absent = [s for s in range(1, nsig + 1) if not mask >> (s - 1) & 1]
-        return "~[" + " ".join(signals.SHORT.get(s, str(s)) for s in absent) + "]"
-    return "[" + " ".join(signals.SHORT.get(s, str(s)) for s in present) + "]"
+        return "~[" + " ".join(names.get(s, str(s)) for s in absent) + "]"
+    return "[" + " ".join(names.get(s, str(s)) for s in present) + "]"
 
 
 def sigset(c: Ctx, d: bytes) -> str:
-    return sigset_bits(int.from_bytes(d[:8], "little"))
+    return sigset_bits(int.from_bytes(d[:8], "little"), raw=c.opts.raw)
 
 
 def signame(sig: int, raw: bool = False) -> str:
@@ -145,10 +147,13 @@ def sigaction(c: Ctx, d: bytes) -> str:
 def sigaction_text(c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int,
                    nsig: int = signals.NSIG) -> str:
     """Any sigaction layout's fields (x86-64 here, i386 in compat32), as strace prints."""
-    h = signals.HANDLERS.get(handler) if not c.opts.raw else None
+    if c.opts.raw:  # strace -X raw: SIG_DFL is 0, SIG_IGN 0x1
+        h: str | None = hexnum(handler)
+    else:
+        h = signals.HANDLERS.get(handler)
     parts = [
         f"sa_handler={h if h is not None else ptr(handler)}",
-        f"sa_mask={sigset_bits(mask, nsig)}",
+        f"sa_mask={sigset_bits(mask, nsig, c.opts.raw)}",
         f"sa_flags={flags(sa_flags, signals.SA_FLAGS, c.opts, dflt='SA_???')}",
     ]
     if sa_flags & signals.SA_RESTORER:
