@@ -733,6 +733,8 @@ RAW = [
      {1: sigaction_buf(1, 0x14000000, 0x7FFA766F4050, 1 << 12)}, None,
      "rt_sigaction(13, {sa_handler=0x1, sa_mask=[13], sa_flags=0x14000000, "
      "sa_restorer=0x7ffa766f4050}, NULL, 8) = 0"),
+    ("prlimit64", [0, 3, 0, STK], 0, None, {3: struct.pack("<QQ", 8192 * 1024, (1 << 64) - 1)},
+     "prlimit64(0, 0x3, NULL, {rlim_cur=8388608, rlim_max=18446744073709551615}) = 0"),
 ]
 
 

@@ -188,7 +188,10 @@ def wait_status(status: int, raw: bool = False) -> str:
     return f"[{{{text}}}{tail}]"
 
 
-def rlim(v: int) -> str:
+def rlim(v: int, raw: bool = False) -> str:
+    """An rlim_t: ``8192*1024``, ``RLIM64_INFINITY``; -X raw: the plain number."""
+    if raw:
+        return str(v)
     if v == (1 << 64) - 1:
         return "RLIM64_INFINITY"
     if v > 1024 and v % 1024 == 0:
@@ -201,7 +204,7 @@ RLIMIT_SIZE = 16
 
 def rlimit(c: Ctx, d: bytes) -> str:
     cur, mx = struct.unpack_from("<QQ", d)
-    return f"{{rlim_cur={rlim(cur)}, rlim_max={rlim(mx)}}}"
+    return f"{{rlim_cur={rlim(cur, c.opts.raw)}, rlim_max={rlim(mx, c.opts.raw)}}}"
 
 
 # linux/utsname.h struct new_utsname: six 65-byte fields
