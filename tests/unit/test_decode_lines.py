@@ -735,6 +735,18 @@ RAW = [
      "sa_restorer=0x7ffa766f4050}, NULL, 8) = 0"),
     ("prlimit64", [0, 3, 0, STK], 0, None, {3: struct.pack("<QQ", 8192 * 1024, (1 << 64) - 1)},
      "prlimit64(0, 0x3, NULL, {rlim_cur=8388608, rlim_max=18446744073709551615}) = 0"),
+    ("socket", [1, 0x80801, 0], 3, None, None, "socket(0x1, 0x1|0x80800, 0) = 3"),
+    ("socket", [2, 0x80000, 0], neg(-94), None, None,
+     "socket(0x2, 0x80000, 0) = -1 ESOCKTNOSUPPORT (Socket type not supported)"),
+    ("socket", [10, 0x80002, 17], 4, None, None, "socket(0xa, 0x2|0x80000, 0x11) = 4"),
+    ("socketpair", [1, 1, 0, STK], 0, None, {3: struct.pack("<ii", 13, 14)},
+     "socketpair(0x1, 0x1, 0, [13, 14]) = 0"),
+    ("connect", [3, 0x1000, 110], neg(-2), {1: sockaddr_un(b"/nonexist")}, None,
+     'connect(3, {sa_family=0x1, sun_path="/nonexist"}, 110) = -1 ENOENT '
+     "(No such file or directory)"),
+    ("connect", [3, 0x1000, 16], neg(-111), {1: sockaddr_in(9, bytes(4))}, None,
+     'connect(3, {sa_family=0x2, sin_port="\\x00\\x09", sin_addr="\\x00\\x00\\x00\\x00"}, 16) '
+     "= -1 ECONNREFUSED (Connection refused)"),
 ]
 
 

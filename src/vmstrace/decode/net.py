@@ -14,7 +14,7 @@ from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
 from .args import FD, FLAGS, INT, OUT, RBUF, ULONG, WBUF, XLAT
 from .consts import net
-from .fmt import Ctx, DecodeOptions, flags, ptr, quote, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, s32, u32, xlat
 from .io import iovec_array
 from .registry import Arg, Captures, syscall
 
@@ -26,9 +26,11 @@ def sockaddr(c: Ctx, d: bytes) -> str:
     if len(d) < 2:
         return "{sa_family=???}" if not d else ptr(0)
     (family,) = struct.unpack_from("<H", d)
-    fam = xlat(family, net.ADDRESS_FAMILIES, c.opts)
+    fam = hexnum(family) if c.opts.raw else xlat(family, net.ADDRESS_FAMILIES, c.opts)
     head = f"sa_family={fam}"
     body = d[2:]
+    if c.opts.raw and family in (net.AF_INET, net.AF_INET6):
+        return _inet_raw(head, family, d)
     if family == net.AF_INET and len(d) >= 8:
         port, addr = struct.unpack_from(">H4s", d, 2)
         ip = ".".join(str(b) for b in addr)
@@ -52,6 +54,18 @@ def sockaddr(c: Ctx, d: bytes) -> str:
         pid, groups = struct.unpack_from("<II", d, 4)
         return f"{{{head}, nl_pid={pid}, nl_groups={groups:08x}}}"
     return f"{{{head}, sa_data={quote(body)}}}"
+
+
+def _inet_raw(head: str, family: int, d: bytes) -> str:
+    """strace -X raw: an IP address's fields as the bytes they hold (``sin_port="\\x00\\x09"``)."""
+    if family == net.AF_INET and len(d) >= 8:
+        return f"{{{head}, sin_port={quote(d[2:4], True)}, sin_addr={quote(d[4:8], True)}}}"
+    if family == net.AF_INET6 and len(d) >= 24:
+        scope = struct.unpack_from("<I", d, 24)[0] if len(d) >= 28 else 0
+        return (f"{{{head}, sin6_port={quote(d[2:4], True)}, "
+                f"sin6_flowinfo={quote(d[4:8], True)}, sin6_addr={quote(d[8:24], True)}, "
+                f"sin6_scope_id={scope}}}")
+    return f"{{{head}, sa_data={quote(d[2:])}}}"
 
 
 def _addr_in(len_arg: int) -> Arg:
@@ -115,8 +129,9 @@ MSG = FLAGS(net.MSG_FLAGS, "MSG_???")
 
 def _sock_type(c: Ctx, i: int) -> str:
     v = u32(c.a(i))
-    if c.opts.raw:
-        return f"{v:#x}" if v else "0"
+    if c.opts.raw:  # strace -X raw: the type, then the flags (``0x1|0x80800``)
+        kind, rest = v & net.SOCK_TYPE_MASK, v & ~net.SOCK_TYPE_MASK
+        return f"{kind:#x}|{rest:#x}" if kind and rest else hexnum(v)
     t = net.SOCK_TYPES.get(v & net.SOCK_TYPE_MASK)
     rest = v & ~net.SOCK_TYPE_MASK if t is not None else v
     parts = [t] if t is not None else []
@@ -128,6 +143,8 @@ def _sock_type(c: Ctx, i: int) -> str:
 def _protocol(c: Ctx, i: int) -> str:
     family = u32(c.a(0))
     v = s32(c.a(i))
+    if c.opts.raw and family in (net.AF_INET, net.AF_INET6, net.AF_NETLINK):
+        return hexnum(u32(v))  # strace -X raw prints these tables' values in hex
     if family in (net.AF_INET, net.AF_INET6):
         return xlat(v, net.IPPROTO, c.opts)
     if family == net.AF_NETLINK:
@@ -135,7 +152,8 @@ def _protocol(c: Ctx, i: int) -> str:
     return str(v)
 
 
-FAMILY = XLAT(net.ADDRESS_FAMILIES)
+FAMILY = Arg(lambda c, i: hexnum(u32(c.a(i))) if c.opts.raw  # strace -X raw: 0x1
+             else xlat(u32(c.a(i)), net.ADDRESS_FAMILIES, c.opts))
 SOCK_TYPE = Arg(_sock_type)
 
 syscall("socket", FAMILY, SOCK_TYPE, Arg(_protocol))
