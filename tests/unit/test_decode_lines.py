@@ -747,6 +747,13 @@ RAW = [
     ("connect", [3, 0x1000, 16], neg(-111), {1: sockaddr_in(9, bytes(4))}, None,
      'connect(3, {sa_family=0x2, sin_port="\\x00\\x09", sin_addr="\\x00\\x00\\x00\\x00"}, 16) '
      "= -1 ECONNREFUSED (Connection refused)"),
+    ("futex", [0x7FFD8E7B8018, 0x189, 0, 0, 0, 0xFFFFFFFF], 0, None, None,
+     "futex(0x7ffd8e7b8018, 0x189, 0, NULL, 0xffffffff) = 0"),
+    ("clone", [0x1200011, 0, 0, 0x7F28C9B2EA10, 0], 131, None, None,
+     "clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f28c9b2ea10) = 131"),
+    ("clone", [17, 0, 0, 0, 0], 15300, None, None, "clone(child_stack=NULL, flags=17) = 15300"),
+    ("clone", [0x200, 0, 0, 0, 0], 15302, None, None,
+     "clone(child_stack=NULL, flags=0x200) = 15302"),
 ]
 
 

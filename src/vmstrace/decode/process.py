@@ -46,14 +46,13 @@ from .structs import (
 
 
 def clone_flags(v: int, c: Ctx, table: tuple[tuple[int, str], ...] = proc.CLONE_FLAGS) -> str:
-    """``CLONE_VM|...|SIGCHLD``: the flag bits, then the exit signal in the low byte."""
-    if c.opts.raw:
-        return hexnum(v)
+    """``CLONE_VM|...|SIGCHLD``: the flag bits, then the exit signal in the low byte
+    (-X raw: ``0x1200000|17``)."""
     sig = v & proc.CSIGNAL
     rest = v & ~proc.CSIGNAL
     parts = [flags(rest, table, c.opts, dflt="CLONE_???")] if rest else []
     if sig:
-        parts.append(signame(sig))
+        parts.append(signame(sig, c.opts.raw))
     return "|".join(parts) if parts else "0"
 
 
@@ -416,9 +415,11 @@ def _futex_op(v: int, c: Ctx) -> str:
     return xlat(s32(v) & MASK64, proc.FUTEX_OP_NAMES, c.opts, "FUTEX_")
 
 
-def _bitset(v: int) -> str:
+def _bitset(v: int, raw: bool) -> str:
     v = u32(v)
-    return "FUTEX_BITSET_MATCH_ANY" if v == proc.FUTEX_BITSET_MATCH_ANY else hexnum(v)
+    if v == proc.FUTEX_BITSET_MATCH_ANY and not raw:
+        return "FUTEX_BITSET_MATCH_ANY"
+    return hexnum(v)
 
 
 def _wake_op(v: int, c: Ctx) -> str:
@@ -460,9 +461,9 @@ def _futex(c: Ctx) -> list[str]:
     if cmd in (7, 8):
         return head
     if cmd == 9:
-        return head + [val, timeout, _bitset(c.a(5))]
+        return head + [val, timeout, _bitset(c.a(5), c.opts.raw)]
     if cmd == 10:
-        return head + [val, _bitset(c.a(5))]
+        return head + [val, _bitset(c.a(5), c.opts.raw)]
     if cmd == 11:
         return head + [val, timeout, uaddr2]
     return head + [val, ptr(c.a(3)), uaddr2, val3]
