@@ -754,6 +754,8 @@ RAW = [
     ("clone", [17, 0, 0, 0, 0], 15300, None, None, "clone(child_stack=NULL, flags=17) = 15300"),
     ("clone", [0x200, 0, 0, 0, 0], 15302, None, None,
      "clone(child_stack=NULL, flags=0x200) = 15302"),
+    ("prctl", [0xF, 0x1000], 0, {1: b"abc\0".ljust(16, b"\0")}, None, 'prctl(0xf, "abc") = 0'),
+    ("prctl", [0x10, 0x1000], 0, None, {1: b"sh\0".ljust(16, b"\0")}, 'prctl(0x10, "sh") = 0'),
 ]
 
 

@@ -374,16 +374,17 @@ def _comm(data: bytes, size: int) -> str:
 def _prctl(c: Ctx, i: int) -> str:
     opt = u32(c.a(0))
     out = [xlat(opt, proc.PRCTL_OPTIONS, c.opts, "PR_")]
-    if opt in _PRCTL_BARE and not c.opts.raw:
+    # -X raw changes only the option's name: strace decodes the arguments the same way
+    if opt in _PRCTL_BARE:
         return out[0]
-    if opt == PR_SET_NAME and not c.opts.raw:
+    if opt == PR_SET_NAME:
         m = c.entry_mem(1)
         size = TASK_COMM_LEN - 1
         if c.a(1) and m is not None and (b"\0" in m.data[:size] or len(m.data) >= size):
             out.append(_comm(m.data, size))
         else:
             out.append(ptr(c.a(1)))
-    elif opt == PR_GET_NAME and not c.opts.raw:
+    elif opt == PR_GET_NAME:
         d = c.out_data(1, TASK_COMM_LEN)
         out.append(ptr(c.a(1)) if d is None else _comm(d, TASK_COMM_LEN))
     else:
