@@ -219,7 +219,7 @@ def _status(c: Ctx, i: int) -> str:
     d = c.out_data(i, 4)
     if d is None:
         return ptr(c.a(i))
-    return wait_status(int.from_bytes(d, "little"), c.opts.raw)
+    return wait_status(int.from_bytes(d, "little"))
 
 
 def _rusage(c: Ctx, d: bytes) -> str:

@@ -164,11 +164,10 @@ def sigaction_text(c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int
 # --- process -------------------------------------------------------------------------
 
 
-def wait_status(status: int, raw: bool = False) -> str:
-    """The ``[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`` form of a wait status."""
+def wait_status(status: int) -> str:
+    """The ``[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`` form of a wait status (strace
+    prints it, signal names included, under -X raw too)."""
     s = status & 0xFFFFFFFF
-    if raw:
-        return f"[{s:#x}]"
     low = s & 0x7F
     if (s & 0xFF) == 0x7F:
         text = f"WIFSTOPPED(s) && WSTOPSIG(s) == {signame((s >> 8) & 0xFF)}"
