@@ -756,6 +756,10 @@ RAW = [
      "clone(child_stack=NULL, flags=0x200) = 15302"),
     ("prctl", [0xF, 0x1000], 0, {1: b"abc\0".ljust(16, b"\0")}, None, 'prctl(0xf, "abc") = 0'),
     ("prctl", [0x10, 0x1000], 0, None, {1: b"sh\0".ljust(16, b"\0")}, 'prctl(0x10, "sh") = 0'),
+    ("wait4", [neg(-1), STK, 0, 0], 93, None, {1: struct.pack("<i", 0)},
+     "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 93"),
+    ("wait4", [15702, STK, 0x40000000, 0], 15702, None, {1: struct.pack("<i", 9)},
+     "wait4(15702, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0x40000000, NULL) = 15702"),
 ]
 
 
