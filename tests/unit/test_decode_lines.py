@@ -760,6 +760,12 @@ RAW = [
      "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 93"),
     ("wait4", [15702, STK, 0x40000000, 0], 15702, None, {1: struct.pack("<i", 9)},
      "wait4(15702, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0x40000000, NULL) = 15702"),
+    ("fcntl", [3, 3], 0x38800, None, None,
+     "fcntl(3, 0x3) = 0x38800 (flags O_RDONLY|O_NONBLOCK|O_LARGEFILE|O_NOFOLLOW|O_DIRECTORY)"),
+    ("fcntl", [3, 1], 1, None, None, "fcntl(3, 0x1) = 0x1 (flags 0x1)"),
+    ("fcntl", [4, 0x40A], 2, None, None, "fcntl(4, 0x40a) = 0x2 (seals 0x2)"),
+    ("fcntl", [3, 0xB], 10, None, None, "fcntl(3, 0xb) = 10 (SIGUSR1)"),
+    ("fcntl", [3, 0x401], 2, None, None, "fcntl(3, 0x401) = 0x2 (F_UNLCK)"),
 ]
 
 

@@ -30,7 +30,21 @@ from .args import (
 )
 from .consts import fs
 from .consts.statfs import FS_MAGIC, ST_VALID, STATFS_FLAGS
-from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, quote, s32, s64, u32, xlat
+from .fmt import (
+    Ctx,
+    DecodeOptions,
+    buffer,
+    cstring,
+    flags,
+    hexnum,
+    octal,
+    ptr,
+    quote,
+    s32,
+    s64,
+    u32,
+    xlat,
+)
 from .fmt import xlat_flags as _xf
 from .registry import Arg, Captures, alias, syscall
 from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
@@ -391,21 +405,25 @@ def _fcntl_arg(c: Ctx, i: int) -> str | None:
     return hexnum(v)  # F_GETOWNER_UIDS, F_CANCELLK, F_GETLK64..: strace 6.1's %#lx
 
 
+_NAMED = DecodeOptions()  # what strace names whatever -X says
+
+
 def _fcntl_ret(c: Ctx) -> str:
     assert c.ret is not None
     cmd = u32(c.a(1))
     r = c.ret
-    if cmd == _F["F_GETFL"]:
-        return f"{hexnum(r)} (flags {open_flags(r, c)})"
+    if cmd == _F["F_GETFL"]:  # named under -X raw too (strace's sprint_open_modes)
+        names = _xf(u32(r), fs.O_ACCMODE, fs.ACCMODE, fs.OPEN_FLAGS, _NAMED)
+        return f"{hexnum(r)} (flags {names})"
     if cmd == _F["F_GETFD"] and r:
         return f"{hexnum(r)} (flags {flags(r, fs.FD_FLAGS, c.opts)})"
     if cmd == _F["F_GET_SEALS"] and r:
         return f"{hexnum(r)} (seals {flags(r, fs.SEALS, c.opts)})"
-    if cmd == _F["F_GETLEASE"]:  # the lease in hex, and its name when it has one
-        name = None if c.opts.raw else fs.LEASES.get(r)
+    if cmd == _F["F_GETLEASE"]:  # the lease in hex, and its name (-X raw too)
+        name = fs.LEASES.get(r)
         return f"{hexnum(r)} ({name})" if name else hexnum(r)
-    if cmd == _F["F_GETSIG"] and r:
-        return signame(r, c.opts.raw)
+    if cmd == _F["F_GETSIG"] and r:  # -X raw: ``10 (SIGUSR1)``
+        return f"{r} ({signame(r)})" if c.opts.raw else signame(r)
     return str(r)
 
 
