@@ -766,6 +766,12 @@ RAW = [
     ("fcntl", [4, 0x40A], 2, None, None, "fcntl(4, 0x40a) = 0x2 (seals 0x2)"),
     ("fcntl", [3, 0xB], 10, None, None, "fcntl(3, 0xb) = 10 (SIGUSR1)"),
     ("fcntl", [3, 0x401], 2, None, None, "fcntl(3, 0x401) = 0x2 (F_UNLCK)"),
+    ("statx", [AT_FDCWD, 0x1000, 0x900, 0x25E, 0], neg(-2), {1: b"d/sub\0"}, None,
+     'statx(-100, "d/sub", |0x900, 0x25e, NULL) = -1 ENOENT (No such file or directory)'),
+    ("statx", [AT_FDCWD, 0x1000, 0, 2, 0], neg(-2), {1: b".\0"}, None,
+     'statx(-100, ".", , 0x2, NULL) = -1 ENOENT (No such file or directory)'),
+    ("statx", [AT_FDCWD, 0x1000, 0x3000, 2, 0], neg(-2), {1: b".\0"}, None,
+     'statx(-100, ".", 0x2000|0x1000, 0x2, NULL) = -1 ENOENT (No such file or directory)'),
 ]
 
 

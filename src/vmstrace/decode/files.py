@@ -89,8 +89,9 @@ syscall("newfstatat", DIRFD, PATH, STAT, _at())
 def _statx_flags(c: Ctx, i: int) -> str:
     """``AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW``: the sync type bits, then the rest."""
     v = u32(c.a(i))
-    if c.opts.raw:
-        return hexnum(v)
+    if c.opts.raw:  # strace 6.1 -X raw: a sync type of 0 prints as nothing (``|0x800``)
+        sync, rest = v & fs.AT_STATX_SYNC_TYPE, v & ~fs.AT_STATX_SYNC_TYPE
+        return (hexnum(sync) if sync else "") + (f"|{rest:#x}" if rest else "")
     head = flags(v & fs.AT_STATX_SYNC_TYPE, fs.STATX_SYNC, c.opts, "AT_STATX_SYNC_AS_STAT")
     rest = v & ~fs.AT_STATX_SYNC_TYPE
     return f"{head}|{flags(rest, fs.AT_FLAGS, c.opts)}" if rest else head
