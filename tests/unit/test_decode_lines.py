@@ -275,6 +275,8 @@ CASES = [
     ("ioctl", [1, 0x5413, STK], 0, None, {2: struct.pack("<HHHH", 24, 80, 0, 0)},
      "ioctl(1, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0"),
     ("ioctl", [8, 0x541B, STK], 0, None, {2: b"\0\0\0\0"}, "ioctl(8, FIONREAD, [0]) = 0"),
+    ("ioctl", [4, 0x40049409, 3], neg(-95), None, None,
+     "ioctl(4, BTRFS_IOC_CLONE or FICLONE, 3) = -1 EOPNOTSUPP (Operation not supported)"),
     ("ioctl", [8, 0x1234ABCD, 0], neg(-25), None, None,
      "ioctl(8, _IOC(_IOC_NONE, 0xab, 0xcd, 0x1234), 0) = -1 ENOTTY "
      "(Inappropriate ioctl for device)"),
@@ -772,6 +774,8 @@ RAW = [
      'statx(-100, ".", , 0x2, NULL) = -1 ENOENT (No such file or directory)'),
     ("statx", [AT_FDCWD, 0x1000, 0x3000, 2, 0], neg(-2), {1: b".\0"}, None,
      'statx(-100, ".", 0x2000|0x1000, 0x2, NULL) = -1 ENOENT (No such file or directory)'),
+    ("ioctl", [4, 0x40049409, 3], neg(-95), None, None,
+     "ioctl(4, 0x40049409, 3) = -1 EOPNOTSUPP (Operation not supported)"),
 ]
 
 
