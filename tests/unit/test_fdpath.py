@@ -74,4 +74,11 @@ def sock(family, stype, proto, lport, rport, laddr, raddr, path=b""):
     (Mem(0, HEADER.pack(77, 0, SOCKFS_MAGIC, 0, 0)), "socket:[77]"),
 ])
 def test_socket_descriptions(m, text):
-    assert describe(m) == text
+    assert describe(m, details=True) == text  # -yy
+    assert describe(m) == "socket:[77]"  # -y: strace 6.1 names the inode alone
+
+
+def test_plain_y_socket_with_path():
+    m = sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4, b"/tmp/s\0")
+    assert with_path("3", m) == "3<socket:[77]>"
+    assert with_path("3", m, details=True) == '3<UNIX-STREAM:[77,"/tmp/s"]>'

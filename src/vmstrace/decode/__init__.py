@@ -330,7 +330,8 @@ def _success_text(call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions,
     if plan.info is None:
         return hexnum(ret & MASK64)
     if plan.returns_fd and opts.decode_fds and call.exit is not None:
-        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG))
+        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG),
+                                opts.fd_details)
     tpl = plan.template
     if tpl is not None and tpl.ret is not None:
         try:

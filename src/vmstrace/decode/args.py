@@ -65,7 +65,8 @@ PLAIN_KINDS: dict[Callable[[Ctx, int], str | None], int] = {
 def _fd(c: Ctx, i: int) -> str:
     v = c.args[i]
     text = str(v if v < 0x80000000 else s32(v))  # (a small fd, the common case, as it is)
-    return fdpath.with_path(text, c.entry_mem(i)) if c.opts.decode_fds else text
+    opts = c.opts
+    return fdpath.with_path(text, c.entry_mem(i), opts.fd_details) if opts.decode_fds else text
 
 
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
@@ -78,7 +79,9 @@ def _dirfd(c: Ctx, i: int) -> str:
     fd = v if v < 0x80000000 else s32(v)
     if fd == AT_FDCWD and not c.opts.raw:
         return "AT_FDCWD"
-    return fdpath.with_path(str(fd), c.entry_mem(i)) if c.opts.decode_fds else str(fd)
+    if not c.opts.decode_fds:
+        return str(fd)
+    return fdpath.with_path(str(fd), c.entry_mem(i), c.opts.fd_details)
 
 
 DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())

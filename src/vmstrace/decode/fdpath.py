@@ -1,6 +1,7 @@
 """strace -y: what a file descriptor refers to, from the plugin's walk of the guest kernel's
 file table (native/captures.c, capture_fd), e.g. ``3</etc/hostname>``,
-``4<pipe:[1234]>``, ``5<socket:[5678]>``, ``6<anon_inode:[eventpoll]>``.
+``4<pipe:[1234]>``, ``5<socket:[5678]>``, ``6<anon_inode:[eventpoll]>``; with -yy a
+socket's protocol and addresses, ``5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>``.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def _escape(name: bytes) -> str:
     return "".join(out)
 
 
-def describe(m: Mem | None) -> str | None:
-    """The text strace -y shows inside <...>, or None if the walk gave nothing."""
+def describe(m: Mem | None, details: bool = False) -> str | None:
+    """The text strace -y shows inside <...> (``details``: -yy's, a socket's protocol and
+    addresses), or None if the walk gave nothing."""
     if m is None or len(m.data) < HEADER.size:
         return None
     ino, _mode, magic, ncomp, cut = HEADER.unpack_from(m.data)
@@ -74,7 +76,7 @@ def describe(m: Mem | None) -> str | None:
     if magic == PIPEFS_MAGIC:
         return f"pipe:[{ino}]"
     if magic == SOCKFS_MAGIC:
-        return _socket(ino, m.data[off:])
+        return _socket(ino, m.data[off:]) if details else f"socket:[{ino}]"
     if magic == ANON_INODE_FS_MAGIC:
         return "anon_inode:" + (_escape(names[0]) if names else f"[{ino}]")
     path = "/" + "/".join(_escape(n) for n in reversed(names))
@@ -125,7 +127,7 @@ def exe_capture() -> Capture:
     return Capture("exe", "exit")
 
 
-def with_path(fd_text: str, m: Mem | None) -> str:
-    """``3`` → ``3</etc/hostname>`` when the walk resolved it."""
-    what = describe(m)
+def with_path(fd_text: str, m: Mem | None, details: bool = False) -> str:
+    """``3`` → ``3</etc/hostname>`` when the walk resolved it (``details``: -yy)."""
+    what = describe(m, details)
     return fd_text if what is None else f"{fd_text}<{what}>"
