@@ -6,10 +6,12 @@ import struct
 
 import pytest
 
+from vmstrace.decode import TABLES, DecodeOptions, capture_entries, render_line
 from vmstrace.decode.fdpath import (
     ANON_INODE_FS_MAGIC,
     HEADER,
     PIPEFS_MAGIC,
+    RET_FD_ARG,
     SOCKFS_MAGIC,
     describe,
     with_path,
@@ -82,3 +84,31 @@ def test_plain_y_socket_with_path():
     m = sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4, b"/tmp/s\0")
     assert with_path("3", m) == "3<socket:[77]>"
     assert with_path("3", m, details=True) == '3<UNIX-STREAM:[77,"/tmp/s"]>'
+
+
+HOSTNAME = blob(12, 0x858458F6, [b"hostname", b"etc"])
+Y = DecodeOptions(decode_fds=True)
+
+
+@pytest.mark.parametrize("name, args, ret, line", [
+    # strace 6.1 -y on the host: the fd a call returns is annotated as its arguments are
+    ("fcntl", [3, 0], 11, "fcntl(3</etc/hostname>, F_DUPFD, 0) = 11</etc/hostname>"),
+    ("fcntl", [3, 1030, 3], 4, "fcntl(3</etc/hostname>, F_DUPFD_CLOEXEC, 3) = 4</etc/hostname>"),
+    ("fcntl", [3, 1], 0, "fcntl(3</etc/hostname>, F_GETFD) = 0"),
+    ("dup", [3], 5, "dup(3</etc/hostname>) = 5</etc/hostname>"),
+    ("dup2", [3, 20], 20, "dup2(3</etc/hostname>, 20) = 20</etc/hostname>"),
+    # (mq_open has no template yet: raw arguments)
+    ("mq_open", [0x1000, 2, 0, 0], 15, "mq_open(0x1000, 0x2, 0, 0) = 15</etc/hostname>"),
+])
+def test_returned_fd_is_annotated(decode_call, name, args, ret, line):
+    call = decode_call(name, args, ret, {0: HOSTNAME}, {RET_FD_ARG: HOSTNAME})
+    assert render_line(call, Y) == line
+
+
+def test_every_returned_fd_is_captured():
+    entries = capture_entries(Y)
+    ret_fd = {(abi, nr) for abi, nr, _i, cap in entries if cap.kind == "fd" and cap.size == "ret"}
+    for name in ("fcntl", "dup", "socket", "mq_open", "landlock_create_ruleset",
+                 "io_uring_setup"):
+        nr = next(nr for nr, info in TABLES["x86_64"].items() if info.name == name)
+        assert ("64", nr) in ret_fd, name

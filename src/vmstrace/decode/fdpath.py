@@ -35,7 +35,11 @@ RETURNS_FD = frozenset({
     "signalfd4", "timerfd_create", "memfd_create", "pidfd_open", "inotify_init",
     "inotify_init1", "fanotify_init", "perf_event_open", "userfaultfd", "memfd_secret",
     "open_by_handle_at", "open_tree", "fsopen", "fsmount", "fspick", "pidfd_getfd",
+    "mq_open", "landlock_create_ruleset", "io_uring_setup",
 })
+# Calls that return a new fd for some arguments only (fcntl's F_DUPFD): the plugin
+# resolves every return, and the call's own ret renderer decides (files._fcntl_ret).
+SOMETIMES_RETURNS_FD = frozenset({"fcntl", "fcntl64"})
 
 
 def fd_capture(opts: DecodeOptions) -> tuple[Capture, ...]:

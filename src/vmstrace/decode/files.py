@@ -10,6 +10,7 @@ import struct
 
 from ..capture.spec import MAX_BYTES, Capture, When, fixed
 from ..trace.events import Mem
+from . import fdpath
 from .args import (
     DIRFD,
     FD,
@@ -407,6 +408,7 @@ def _fcntl_arg(c: Ctx, i: int) -> str | None:
 
 
 _NAMED = DecodeOptions()  # what strace names whatever -X says
+_DUPFD = {_F["F_DUPFD"], _F["F_DUPFD_CLOEXEC"]}
 
 
 def _fcntl_ret(c: Ctx) -> str:
@@ -425,6 +427,8 @@ def _fcntl_ret(c: Ctx) -> str:
         return f"{hexnum(r)} ({name})" if name else hexnum(r)
     if cmd == _F["F_GETSIG"] and r:  # -X raw: ``10 (SIGUSR1)``
         return f"{r} ({signame(r)})" if c.opts.raw else signame(r)
+    if cmd in _DUPFD and c.opts.decode_fds:  # -y: ``10</etc/hostname>``
+        return fdpath.with_path(str(r), c.exit_mem(fdpath.RET_FD_ARG), c.opts.fd_details)
     return str(r)
 
 
