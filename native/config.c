@@ -203,10 +203,14 @@ bool load_spec(const char *path)
                 cp->kind = KIND_FD;
             } else if (strcmp(b, "exe") == 0) {
                 cp->kind = KIND_EXE;
+            } else if (strcmp(b, "fdarr") == 0) {
+                cp->kind = KIND_FDARR;
             } else {
                 goto bad;
             }
-            if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT)) {
+            if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT) ||
+                (cp->kind == KIND_FDARR && (cp->when != WHEN_EXIT || cp->size_src != SIZE_CONST ||
+                                            cp->size_val > MAX_FDARR))) {
                 goto bad;
             }
             cs->n++;

@@ -24,12 +24,14 @@
 #define MAX_ELEMS 1024u
 #define MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
 #define MAX_TASK_FIELDS 16
+#define MAX_FDARR 2u /* fds an `fdarr` capture resolves: pipe2 and socketpair store two */
 #define PAGE 4096u
 
 enum abi { ABI_64 = 0, ABI_32 = 1 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
 enum kind {
-    KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD, KIND_EXE
+    KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD, KIND_EXE,
+    KIND_FDARR
 };
 enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
 

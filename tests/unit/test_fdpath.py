@@ -112,3 +112,46 @@ def test_every_returned_fd_is_captured():
                  "io_uring_setup"):
         nr = next(nr for nr, info in TABLES["x86_64"].items() if info.name == name)
         assert ("64", nr) in ret_fd, name
+
+
+def _pipe_fd(k: int) -> Mem:
+    m = blob(10475, PIPEFS_MAGIC, [b""])
+    return Mem(m.addr, m.data, at_exit=True, index=k)
+
+
+@pytest.mark.parametrize("elems, text", [
+    ((_pipe_fd(0), _pipe_fd(1)), "[3<pipe:[10475]>, 4<pipe:[10475]>]"),
+    ((_pipe_fd(1),), "[3, 4<pipe:[10475]>]"),  # fd 3 not resolved: the bare number
+    ((), "[3, 4]"),
+])
+def test_pipe2_fds_annotated(decode_call, elems, text):
+    arr = Mem(0x1000, struct.pack("<ii", 3, 4), at_exit=True, elems=elems)
+    call = decode_call("pipe2", [0x1000, 0], 0, None, {0: arr})
+    assert render_line(call, Y) == f"pipe2({text}, 0) = 0"
+    assert render_line(call) == "pipe2([3, 4], 0) = 0"
+
+
+def test_socketpair_fds_annotated(decode_call):
+    s = sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4)
+    elems = tuple(Mem(0, s.data, index=k) for k in (0, 1))
+    arr = Mem(0x1000, struct.pack("<ii", 12, 13), at_exit=True, elems=elems)
+    call = decode_call("socketpair", [1, 1, 0, 0x1000], 0, None, {3: arr})
+    assert render_line(call, Y) == (
+        "socketpair(AF_UNIX, SOCK_STREAM, 0, [12<socket:[77]>, 13<socket:[77]>]) = 0")
+
+
+def test_fd_arrays_are_captured_only_with_y():
+    def kinds(opts):
+        return {(abi, nr, i) for abi, nr, i, cap in capture_entries(opts) if cap.kind == "fdarr"}
+
+    pipe2 = next(nr for nr, info in TABLES["x86_64"].items() if info.name == "pipe2")
+    assert ("64", pipe2, 0) in kinds(Y)
+    assert not kinds(DecodeOptions())
+
+
+def test_fdarr_capture_is_bounded():
+    from vmstrace.capture.spec import Capture
+    with pytest.raises(ValueError):
+        Capture("fdarr", "exit", "c3")
+    with pytest.raises(ValueError):
+        Capture("fdarr", "entry", "c2")

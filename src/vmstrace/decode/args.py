@@ -221,6 +221,20 @@ def INT_OUT() -> Arg:
     return OUT(4, lambda c, d: f"[{s32(int.from_bytes(d[:4], 'little'))}]")
 
 
+def FD_PAIR() -> Arg:  # noqa: N802
+    """The two fds a call stores (pipe2, socketpair): ``[3, 4]``, with -y
+    ``[3<pipe:[10475]>, 4<pipe:[10475]>]`` (the plugin resolves them at exit)."""
+
+    def render(c: Ctx, i: int) -> str:
+        d = c.out_data(i, 8)
+        if d is None:
+            return ptr(c.args[i])
+        fds = (s32(int.from_bytes(d[:4], "little")), s32(int.from_bytes(d[4:8], "little")))
+        return fdpath.fd_array(fds, c.exit_mem(i), c.opts)
+
+    return Arg(render, lambda opts: (fixed(8, "exit"), *fdpath.fd_array_capture(opts, 2)))
+
+
 def ret_hex(c: Ctx) -> str:
     assert c.ret is not None
     return f"{c.ret & ((1 << 64) - 1):#x}"

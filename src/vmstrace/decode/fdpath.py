@@ -127,6 +127,21 @@ def _socket(ino: int, d: bytes) -> str:
     return f"socket:[{ino}]"
 
 
+def fd_array_capture(opts: DecodeOptions, count: int) -> tuple[Capture, ...]:
+    """What the fds a call stores in an int array refer to (pipe2, socketpair): -y only."""
+    return (Capture("fdarr", "exit", f"c{count}", 0),) if opts.decode_fds else ()
+
+
+def fd_array(fds: tuple[int, ...], m: Mem | None, opts: DecodeOptions) -> str:
+    """``[3, 4]``; with -y ``[3<pipe:[10475]>, 4<pipe:[10475]>]`` from the elements an
+    fdarr capture attached to the array's exit read (``m``)."""
+    if not opts.decode_fds or m is None:
+        return "[" + ", ".join(map(str, fds)) + "]"
+    found = {e.index: e for e in m.elems}
+    return "[" + ", ".join(with_path(str(fd), found.get(k), opts.fd_details)
+                           for k, fd in enumerate(fds)) + "]"
+
+
 def exe_capture() -> Capture:
     return Capture("exe", "exit")
 

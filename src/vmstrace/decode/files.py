@@ -14,6 +14,7 @@ from . import fdpath
 from .args import (
     DIRFD,
     FD,
+    FD_PAIR,
     FLAGS,
     HEX,
     INT,
@@ -265,13 +266,8 @@ syscall("dup2", FD, FD)
 syscall("dup3", FD, FD, FLAGS(fs.OPEN_FLAGS, "O_???"))
 
 
-def _fd_pair(c: Ctx, d: bytes) -> str:
-    a, b = struct.unpack_from("<ii", d)
-    return f"[{a}, {b}]"
-
-
-syscall("pipe", OUT(8, _fd_pair))
-syscall("pipe2", OUT(8, _fd_pair), FLAGS(fs.OPEN_FLAGS, "O_???"))
+syscall("pipe", FD_PAIR())
+syscall("pipe2", FD_PAIR(), FLAGS(fs.OPEN_FLAGS, "O_???"))
 
 
 # --- readlink, getcwd, getdents ------------------------------------------------------

@@ -12,7 +12,7 @@ import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
-from .args import FD, FLAGS, INT, OUT, RBUF, ULONG, WBUF, XLAT
+from .args import FD, FD_PAIR, FLAGS, INT, RBUF, ULONG, WBUF, XLAT
 from .consts import net
 from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, s32, u32, xlat
 from .io import iovec_array
@@ -160,12 +160,7 @@ syscall("socket", FAMILY, SOCK_TYPE, Arg(_protocol))
 
 
 
-def _fd_pair(c: Ctx, d: bytes) -> str:
-    a, b = struct.unpack_from("<ii", d)
-    return f"[{a}, {b}]"
-
-
-syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), OUT(8, _fd_pair))
+syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), FD_PAIR())
 syscall("connect", FD, _addr_in(2), INT)
 syscall("bind", FD, _addr_in(2), INT)
 syscall("listen", FD, INT)
