@@ -185,6 +185,7 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
 }
 
 #define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
+#define AT_FDCWD (-100)           /* include/uapi/linux/fcntl.h */
 
 /*
  * A blob describing `file` (strace -y): u64 ino, u32 mode, u32 magic, u32 ncomp, u32 flags
@@ -195,14 +196,16 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
  * then the unix path bytes (sockaddr_un.sun_path, at most 108), or for AF_INET6 the
  * 16-byte local and remote addresses.
  */
-static int put_file_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t file)
+/* The same blob for the struct path at `path`; `file` (0: none, the cwd) is the struct file
+ * it belongs to, for a socket's details. */
+static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t path,
+                         uint64_t file)
 {
     const uint32_t *o = g.fdw;
     uint64_t mnt, dentry, inode, sb, mount;
     uint32_t magic = 0;
     uint16_t mode = 0;
-    if (!k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_MNT], &mnt) ||
-        !k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_DENTRY], &dentry)) {
+    if (!k64(v, path + o[FDW_PATH_MNT], &mnt) || !k64(v, path + o[FDW_PATH_DENTRY], &dentry)) {
         return 0;
     }
     uint8_t buf[4096 + 32 + 128];
@@ -254,7 +257,7 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
     memcpy(buf + 16, &ncomp, 4);
     memcpy(buf + 20, &cut, 4);
     uint64_t sock, sk;
-    if (magic == SOCKFS_MAGIC && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&
+    if (magic == SOCKFS_MAGIC && file && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&
         k64(v, sock + o[FDW_SOCKET_SK], &sk)) {
         /* struct sock_common / struct sock (include/net/sock.h), struct unix_sock */
         uint8_t *d = buf + pos;
@@ -286,8 +289,13 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
         }
         pos += 32;
     }
-    put_raw_blob(v, arg, index, flags, file, buf, pos);
+    put_raw_blob(v, arg, index, flags, file ? file : path, buf, pos);
     return 1;
+}
+
+static int put_file_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t file)
+{
+    return put_path_blob(v, arg, index, flags, file + g.fdw[FDW_F_PATH], file);
 }
 
 /* What fd `fd` of the current task refers to: task->files->fdt->fd[fd]; the blob gets
@@ -295,8 +303,13 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
 static int capture_fd(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, int64_t fd)
 {
     const uint32_t *o = g.fdw;
-    uint64_t task, files, fdt, arr, file;
+    uint64_t task, files, fdt, arr, file, fs;
     uint32_t max_fds = 0;
+    if (g.have_fdw && fd == AT_FDCWD && (task = current_task(v)) &&
+        k64(v, task + o[FDW_FS], &fs)) {
+        /* AT_FDCWD: the working directory, task->fs->pwd (include/linux/fs_struct.h) */
+        return put_path_blob(v, arg, index, flags, fs + o[FDW_FS_PWD], 0);
+    }
     if (!g.have_fdw || fd < 0 || fd >= (1 << 20) || !(task = current_task(v)) ||
         !k64(v, task + o[FDW_FILES], &files) || !k64(v, files + o[FDW_FDT], &fdt) ||
         !guest_read(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||

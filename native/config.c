@@ -22,6 +22,7 @@ static const char *const fdw_names[FDW_COUNT] = {
     "mm", "exe_file", "private_data", "socket_sk", "skc_family", "skc_rcv_saddr",
     "skc_daddr", "skc_num", "skc_dport", "sk_protocol", "sk_type", "unix_addr",
     "unix_addr_len", "unix_addr_name", "unix_peer", "skc_v6_daddr", "skc_v6_rcv_saddr",
+    "fs", "fs_pwd",
 };
 
 /* ---- configuration --------------------------------------------------------------------- */

@@ -155,3 +155,28 @@ def test_fdarr_capture_is_bounded():
         Capture("fdarr", "exit", "c3")
     with pytest.raises(ValueError):
         Capture("fdarr", "entry", "c2")
+
+
+CWD = blob(7, 0x01021994, [b"real-coreutils", b"w", b"tmp"])
+
+
+@pytest.mark.parametrize("opts, line", [
+    (Y, 'newfstatat(AT_FDCWD</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
+        "(No such file or directory)"),
+    (DecodeOptions(decode_fds=True, raw=True),
+     'newfstatat(-100</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
+     "(No such file or directory)"),
+    (DecodeOptions(), 'newfstatat(AT_FDCWD, "x", 0x1000, 0) = -1 ENOENT '
+                      "(No such file or directory)"),
+])
+def test_at_fdcwd_shows_the_working_directory(decode_call, opts, line):
+    # strace 6.1 -y (and -y -X raw) on the host
+    call = decode_call("newfstatat", [(1 << 64) - 100, 0x2000, 0x1000, 0], (1 << 64) - 2,
+                       {0: CWD, 1: b"x\0"})
+    assert render_line(call, opts) == line
+
+
+def test_a_negative_fd_argument_is_not_annotated(decode_call):
+    # the plugin resolves -100 for any fd capture; only a dirfd prints it
+    call = decode_call("close", [(1 << 64) - 100], (1 << 64) - 9, {0: CWD})
+    assert render_line(call, Y) == "close(-100) = -1 EBADF (Bad file descriptor)"

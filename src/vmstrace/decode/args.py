@@ -64,8 +64,10 @@ PLAIN_KINDS: dict[Callable[[Ctx, int], str | None], int] = {
 
 def _fd(c: Ctx, i: int) -> str:
     v = c.args[i]
-    text = str(v if v < 0x80000000 else s32(v))  # (a small fd, the common case, as it is)
+    if v >= 0x80000000:  # a negative fd refers to nothing (the plugin resolves -100 all
+        return str(s32(v))  # the same, for the AT_FDCWD of a DIRFD)
     opts = c.opts
+    text = str(v)
     return fdpath.with_path(text, c.entry_mem(i), opts.fd_details) if opts.decode_fds else text
 
 
@@ -77,11 +79,11 @@ SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone,
 def _dirfd(c: Ctx, i: int) -> str:
     v = c.args[i]
     fd = v if v < 0x80000000 else s32(v)
-    if fd == AT_FDCWD and not c.opts.raw:
-        return "AT_FDCWD"
+    text = "AT_FDCWD" if fd == AT_FDCWD and not c.opts.raw else str(fd)
     if not c.opts.decode_fds:
-        return str(fd)
-    return fdpath.with_path(str(fd), c.entry_mem(i), c.opts.fd_details)
+        return text
+    # -y: AT_FDCWD</tmp/w>, the working directory (the plugin walks task->fs->pwd)
+    return fdpath.with_path(text, c.entry_mem(i), c.opts.fd_details)
 
 
 DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())
