@@ -185,6 +185,7 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
 }
 
 #define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
+#define AT_FDCWD (-100)           /* include/uapi/linux/fcntl.h */
 
 /*
  * A blob describing `file` (strace -y): u64 ino, u32 mode, u32 magic, u32 ncomp, u32 flags
@@ -195,14 +196,16 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
  * then the unix path bytes (sockaddr_un.sun_path, at most 108), or for AF_INET6 the
  * 16-byte local and remote addresses.
  */
-static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
+/* The same blob for the struct path at `path`; `file` (0: none, the cwd) is the struct file
+ * it belongs to, for a socket's details. */
+static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t path,
+                         uint64_t file)
 {
     const uint32_t *o = g.fdw;
     uint64_t mnt, dentry, inode, sb, mount;
     uint32_t magic = 0;
     uint16_t mode = 0;
-    if (!k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_MNT], &mnt) ||
-        !k64(v, file + o[FDW_F_PATH] + o[FDW_PATH_DENTRY], &dentry)) {
+    if (!k64(v, path + o[FDW_PATH_MNT], &mnt) || !k64(v, path + o[FDW_PATH_DENTRY], &dentry)) {
         return 0;
     }
     uint8_t buf[4096 + 32 + 128];
@@ -254,7 +257,7 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
     memcpy(buf + 16, &ncomp, 4);
     memcpy(buf + 20, &cut, 4);
     uint64_t sock, sk;
-    if (magic == SOCKFS_MAGIC && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&
+    if (magic == SOCKFS_MAGIC && file && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&
         k64(v, sock + o[FDW_SOCKET_SK], &sk)) {
         /* struct sock_common / struct sock (include/net/sock.h), struct unix_sock */
         uint8_t *d = buf + pos;
@@ -286,23 +289,52 @@ static int put_file_blob(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t file)
         }
         pos += 32;
     }
-    put_raw_blob(v, arg, VMST_INDEX_TOP, flags, file, buf, pos);
+    put_raw_blob(v, arg, index, flags, file ? file : path, buf, pos);
     return 1;
 }
 
-/* What fd `fd` of the current task refers to: task->files->fdt->fd[fd]. */
-static int capture_fd(Vcpu *v, uint8_t arg, uint8_t flags, int64_t fd)
+static int put_file_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t file)
+{
+    return put_path_blob(v, arg, index, flags, file + g.fdw[FDW_F_PATH], file);
+}
+
+/* What fd `fd` of the current task refers to: task->files->fdt->fd[fd]; the blob gets
+ * `index` (VMST_INDEX_TOP, or its place in an fdarr capture's array). */
+static int capture_fd(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, int64_t fd)
 {
     const uint32_t *o = g.fdw;
-    uint64_t task, files, fdt, arr, file;
+    uint64_t task, files, fdt, arr, file, fs;
     uint32_t max_fds = 0;
+    if (g.have_fdw && fd == AT_FDCWD && (task = current_task(v)) &&
+        k64(v, task + o[FDW_FS], &fs)) {
+        /* AT_FDCWD: the working directory, task->fs->pwd (include/linux/fs_struct.h) */
+        return put_path_blob(v, arg, index, flags, fs + o[FDW_FS_PWD], 0);
+    }
     if (!g.have_fdw || fd < 0 || fd >= (1 << 20) || !(task = current_task(v)) ||
         !k64(v, task + o[FDW_FILES], &files) || !k64(v, files + o[FDW_FDT], &fdt) ||
         !guest_read(v, fdt + o[FDW_MAX_FDS], &max_fds, 4) || (uint64_t)fd >= max_fds ||
         !k64(v, fdt + o[FDW_FD], &arr) || !k64(v, arr + (uint64_t)fd * 8, &file)) {
         return 0; /* not open, or unreadable: the decoder prints the bare number */
     }
-    return put_file_blob(v, arg, flags, file);
+    return put_file_blob(v, arg, index, flags, file);
+}
+
+/*
+ * The fds a successful call stored in an int array at `addr` (pipe2, socketpair): `count`
+ * of them (at most MAX_FDARR), each resolved as capture_fd does, as elements 0.. of the
+ * argument (they attach to the array's own exit read).
+ */
+static int capture_fdarr(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uint64_t count)
+{
+    int32_t fds[MAX_FDARR];
+    int n = 0;
+    if (count > MAX_FDARR || !guest_read(v, addr, fds, (uint32_t)count * 4)) {
+        return 0;
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        n += capture_fd(v, arg, (uint16_t)i, flags, fds[i]);
+    }
+    return n;
 }
 
 /* The executable of the current process: task->mm->exe_file. */
@@ -314,7 +346,7 @@ static int capture_exe(Vcpu *v, uint8_t flags)
         !k64(v, mm + o[FDW_EXE_FILE], &file)) {
         return 0;
     }
-    return put_file_blob(v, VMST_ARG_EXE, flags, file);
+    return put_file_blob(v, VMST_ARG_EXE, VMST_INDEX_TOP, flags, file);
 }
 
 /*
@@ -404,9 +436,16 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
     }
     if (c->kind == KIND_FD) {
         if (c->size_src == SIZE_RET) {
-            return at_exit ? capture_fd(v, VMST_ARG_RETFD, flags, ret) : 0;
+            return at_exit ? capture_fd(v, VMST_ARG_RETFD, VMST_INDEX_TOP, flags, ret) : 0;
         }
-        return capture_fd(v, c->arg, flags, abi == ABI_32 ? (int32_t)addr : (int64_t)addr);
+        return capture_fd(v, c->arg, VMST_INDEX_TOP, flags,
+                          abi == ABI_32 ? (int32_t)addr : (int64_t)addr);
+    }
+    if (c->kind == KIND_FDARR) {
+        return at_exit && ret == 0 && addr != 0
+                   ? capture_fdarr(v, c->arg, flags, abi == ABI_32 ? addr & 0xffffffffu : addr,
+                                   c->size_val)
+                   : 0;
     }
     if (addr == 0) {
         return 0; /* NULL: nothing to read, the decoder prints NULL */
@@ -418,6 +457,7 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
     case KIND_EXECSTACK:
     case KIND_FD:
     case KIND_EXE:
+    case KIND_FDARR:
         break;
     case KIND_STR:
         put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);

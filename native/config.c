@@ -22,6 +22,7 @@ static const char *const fdw_names[FDW_COUNT] = {
     "mm", "exe_file", "private_data", "socket_sk", "skc_family", "skc_rcv_saddr",
     "skc_daddr", "skc_num", "skc_dport", "sk_protocol", "sk_type", "unix_addr",
     "unix_addr_len", "unix_addr_name", "unix_peer", "skc_v6_daddr", "skc_v6_rcv_saddr",
+    "fs", "fs_pwd",
 };
 
 /* ---- configuration --------------------------------------------------------------------- */
@@ -203,10 +204,14 @@ bool load_spec(const char *path)
                 cp->kind = KIND_FD;
             } else if (strcmp(b, "exe") == 0) {
                 cp->kind = KIND_EXE;
+            } else if (strcmp(b, "fdarr") == 0) {
+                cp->kind = KIND_FDARR;
             } else {
                 goto bad;
             }
-            if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT)) {
+            if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT) ||
+                (cp->kind == KIND_FDARR && (cp->when != WHEN_EXIT || cp->size_src != SIZE_CONST ||
+                                            cp->size_val > MAX_FDARR))) {
                 goto bad;
             }
             cs->n++;

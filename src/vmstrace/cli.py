@@ -79,9 +79,11 @@ def main() -> None:
 @click.option("--symbols", type=click.Path(path_type=Path),
               help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
                    "kernel, used instead of its BTF.")
-@click.option("-y", "decode_fds", is_flag=True,
+@click.option("-y", "decode_fds", count=True,
               help="Print file descriptors with what they refer to: 3</etc/hostname>, "
-                   "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file table).")
+                   "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file "
+                   "table); -yy also a socket's protocol and addresses: "
+                   "5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>.")
 @click.option("--tree", "show_tree", is_flag=True,
               help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).")
 @click.option("-e", "qualifiers", multiple=True, metavar="EXPR",
@@ -114,7 +116,7 @@ def main() -> None:
 def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_all: bool,
         memory: int, smp: int, cpu: str, kernel: Path | None, kernel_line: str | None,
         initrd: Path | None, strsize: int, boot_timeout: float, timeout: float | None,
-        no_trace: bool, buffer_mb: int, symbols: Path | None, decode_fds: bool, show_tree: bool,
+        no_trace: bool, buffer_mb: int, symbols: Path | None, decode_fds: int, show_tree: bool,
         qualifiers: tuple[str, ...], successful: bool, failed: bool,
         pids: tuple[int, ...], comms: tuple[str, ...], xlat: str, timestamps: int,
         durations: bool, summary_only: bool, summary_too: bool, cmd: tuple[str, ...]) -> None:
@@ -138,7 +140,8 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
                 kernel_line=kernel_line, initrd=initrd,
                 memory_mb=memory, smp=smp, cpu=cpu, trace_all=trace_all, trace=not no_trace,
                 strsize=strsize, boot_timeout=boot_timeout, timeout=timeout,
-                filter=filt, raw=xlat == "raw", decode_fds=decode_fds, symbols=symbols,
+                filter=filt, raw=xlat == "raw", decode_fds=decode_fds >= 1,
+                fd_details=decode_fds >= 2, symbols=symbols,
                 buffer_mb=buffer_mb,
             )
             text_out: TextIO = sys.stderr

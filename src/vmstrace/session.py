@@ -90,6 +90,7 @@ class RunOptions:
     filter: CallFilter = field(default_factory=CallFilter)  # -e trace/status, -p, --comm
     raw: bool = False  # -X raw: constants as numbers
     decode_fds: bool = False  # -y: file descriptors with what they refer to
+    fd_details: bool = False  # -yy: and sockets' protocol and addresses
     buffer_mb: int = 64  # how far the guest may run ahead of the decoder (capture/ring.py)
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
@@ -182,8 +183,10 @@ _event = _decoder.event
 class Decoder:
     """Turns a paired Syscall into the TraceEvent every sink receives."""
 
-    def __init__(self, strsize: int, raw: bool = False, decode_fds: bool = False) -> None:
-        self.opts = decode.DecodeOptions(strsize=strsize, raw=raw, decode_fds=decode_fds)
+    def __init__(self, strsize: int, raw: bool = False, decode_fds: bool = False,
+                 fd_details: bool = False) -> None:
+        self.opts = decode.DecodeOptions(strsize=strsize, raw=raw, decode_fds=decode_fds,
+                                         fd_details=fd_details)
         # signal frames pushed at a call's return, by (tid, frame address): the
         # handler's rt_sigreturn finds its frame at its stack pointer - 8 (pretcode
         # popped) and prints the mask saved there, as strace does
@@ -446,7 +449,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
 
     pairer = Pairer()
     out = Emitter(ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide),
-                  Decoder(opts.strsize, opts.raw, opts.decode_fds), sinks, opts.filter)
+                  Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details), sinks,
+                  opts.filter)
     reader: RecordReader | None = None
     stream_error: Exception | None = None
     interrupted = False

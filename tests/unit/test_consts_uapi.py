@@ -201,7 +201,9 @@ def _tables() -> Iterator[tuple[str, str, int, str]]:
                 continue
             for value, name in pairs:
                 if isinstance(value, int) and isinstance(name, str):
-                    yield short, attr, value, name
+                    # a code two macros share is named "A or B", as strace names it
+                    for part in name.split(" or "):
+                        yield short, attr, value, part
 
 
 def _same(value: int, header: int) -> bool:

@@ -508,6 +508,13 @@ def test_line(name, args, ret, entry, exit_, line):
     assert render_line(call(name, args, ret, entry, exit_)) == line
 
 
+def test_raw_rlimit_is_plain_numbers():
+    # strace 6.1 -X raw, an i386 program on the host
+    c = call("ugetrlimit", [3, 0x1000], 0, None, {1: struct.pack("<II", 8192 * 1024, 0xFFFFFFFF)})
+    assert render_line(c, DecodeOptions(raw=True)) == (
+        "ugetrlimit(0x3, {rlim_cur=8388608, rlim_max=4294967295}) = 0")
+
+
 def test_socketcall_json_name_is_the_inner_call():
     c = call("socketcall", [1, 0x1000], 5, {1: struct.pack("<III", 1, 1, 0)})
     assert decode.call_name(c) == "socket"

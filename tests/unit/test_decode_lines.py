@@ -275,6 +275,8 @@ CASES = [
     ("ioctl", [1, 0x5413, STK], 0, None, {2: struct.pack("<HHHH", 24, 80, 0, 0)},
      "ioctl(1, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0"),
     ("ioctl", [8, 0x541B, STK], 0, None, {2: b"\0\0\0\0"}, "ioctl(8, FIONREAD, [0]) = 0"),
+    ("ioctl", [4, 0x40049409, 3], neg(-95), None, None,
+     "ioctl(4, BTRFS_IOC_CLONE or FICLONE, 3) = -1 EOPNOTSUPP (Operation not supported)"),
     ("ioctl", [8, 0x1234ABCD, 0], neg(-25), None, None,
      "ioctl(8, _IOC(_IOC_NONE, 0xab, 0xcd, 0x1234), 0) = -1 ENOTTY "
      "(Inappropriate ioctl for device)"),
@@ -719,3 +721,65 @@ def test_line_strsize5(decode_call, name, args, ret, entry, exit, expected):
 def test_raw_option_prints_numbers(decode_call):
     call = decode_call("openat", [AT_FDCWD, 0x1000, 0o2000000], 3, {1: b"/x\0"})
     assert render_line(call, DecodeOptions(raw=True)) == 'openat(-100, "/x", 0x80000) = 3'
+
+
+# strace 6.1 -X raw: numbers for constants, with its exceptions (checked on the host)
+RAW = [
+    ("rt_sigprocmask", [2, STK, 0, 8], 0, {1: struct.pack("<Q", ~(3 << 31) & (1 << 64) - 1)},
+     None, "rt_sigprocmask(0x2, ~[32 33], NULL, 8) = 0"),
+    ("rt_sigprocmask", [1, STK, 0, 8], 0, {1: struct.pack("<Q", 1 | 1 << 33 | 1 << 63)}, None,
+     "rt_sigprocmask(0x1, [1 34 64], NULL, 8) = 0"),
+    ("rt_sigaction", [2, 0, STK, 8], 0, None, {2: sigaction_buf(0, 0, 0, 0)},
+     "rt_sigaction(2, NULL, {sa_handler=0, sa_mask=[], sa_flags=0}, 8) = 0"),
+    ("rt_sigaction", [13, STK, 0, 8], 0,
+     {1: sigaction_buf(1, 0x14000000, 0x7FFA766F4050, 1 << 12)}, None,
+     "rt_sigaction(13, {sa_handler=0x1, sa_mask=[13], sa_flags=0x14000000, "
+     "sa_restorer=0x7ffa766f4050}, NULL, 8) = 0"),
+    ("prlimit64", [0, 3, 0, STK], 0, None, {3: struct.pack("<QQ", 8192 * 1024, (1 << 64) - 1)},
+     "prlimit64(0, 0x3, NULL, {rlim_cur=8388608, rlim_max=18446744073709551615}) = 0"),
+    ("socket", [1, 0x80801, 0], 3, None, None, "socket(0x1, 0x1|0x80800, 0) = 3"),
+    ("socket", [2, 0x80000, 0], neg(-94), None, None,
+     "socket(0x2, 0x80000, 0) = -1 ESOCKTNOSUPPORT (Socket type not supported)"),
+    ("socket", [10, 0x80002, 17], 4, None, None, "socket(0xa, 0x2|0x80000, 0x11) = 4"),
+    ("socketpair", [1, 1, 0, STK], 0, None, {3: struct.pack("<ii", 13, 14)},
+     "socketpair(0x1, 0x1, 0, [13, 14]) = 0"),
+    ("connect", [3, 0x1000, 110], neg(-2), {1: sockaddr_un(b"/nonexist")}, None,
+     'connect(3, {sa_family=0x1, sun_path="/nonexist"}, 110) = -1 ENOENT '
+     "(No such file or directory)"),
+    ("connect", [3, 0x1000, 16], neg(-111), {1: sockaddr_in(9, bytes(4))}, None,
+     'connect(3, {sa_family=0x2, sin_port="\\x00\\x09", sin_addr="\\x00\\x00\\x00\\x00"}, 16) '
+     "= -1 ECONNREFUSED (Connection refused)"),
+    ("futex", [0x7FFD8E7B8018, 0x189, 0, 0, 0, 0xFFFFFFFF], 0, None, None,
+     "futex(0x7ffd8e7b8018, 0x189, 0, NULL, 0xffffffff) = 0"),
+    ("clone", [0x1200011, 0, 0, 0x7F28C9B2EA10, 0], 131, None, None,
+     "clone(child_stack=NULL, flags=0x1200000|17, child_tidptr=0x7f28c9b2ea10) = 131"),
+    ("clone", [17, 0, 0, 0, 0], 15300, None, None, "clone(child_stack=NULL, flags=17) = 15300"),
+    ("clone", [0x200, 0, 0, 0, 0], 15302, None, None,
+     "clone(child_stack=NULL, flags=0x200) = 15302"),
+    ("prctl", [0xF, 0x1000], 0, {1: b"abc\0".ljust(16, b"\0")}, None, 'prctl(0xf, "abc") = 0'),
+    ("prctl", [0x10, 0x1000], 0, None, {1: b"sh\0".ljust(16, b"\0")}, 'prctl(0x10, "sh") = 0'),
+    ("wait4", [neg(-1), STK, 0, 0], 93, None, {1: struct.pack("<i", 0)},
+     "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 93"),
+    ("wait4", [15702, STK, 0x40000000, 0], 15702, None, {1: struct.pack("<i", 9)},
+     "wait4(15702, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0x40000000, NULL) = 15702"),
+    ("fcntl", [3, 3], 0x38800, None, None,
+     "fcntl(3, 0x3) = 0x38800 (flags O_RDONLY|O_NONBLOCK|O_LARGEFILE|O_NOFOLLOW|O_DIRECTORY)"),
+    ("fcntl", [3, 1], 1, None, None, "fcntl(3, 0x1) = 0x1 (flags 0x1)"),
+    ("fcntl", [4, 0x40A], 2, None, None, "fcntl(4, 0x40a) = 0x2 (seals 0x2)"),
+    ("fcntl", [3, 0xB], 10, None, None, "fcntl(3, 0xb) = 10 (SIGUSR1)"),
+    ("fcntl", [3, 0x401], 2, None, None, "fcntl(3, 0x401) = 0x2 (F_UNLCK)"),
+    ("statx", [AT_FDCWD, 0x1000, 0x900, 0x25E, 0], neg(-2), {1: b"d/sub\0"}, None,
+     'statx(-100, "d/sub", |0x900, 0x25e, NULL) = -1 ENOENT (No such file or directory)'),
+    ("statx", [AT_FDCWD, 0x1000, 0, 2, 0], neg(-2), {1: b".\0"}, None,
+     'statx(-100, ".", , 0x2, NULL) = -1 ENOENT (No such file or directory)'),
+    ("statx", [AT_FDCWD, 0x1000, 0x3000, 2, 0], neg(-2), {1: b".\0"}, None,
+     'statx(-100, ".", 0x2000|0x1000, 0x2, NULL) = -1 ENOENT (No such file or directory)'),
+    ("ioctl", [4, 0x40049409, 3], neg(-95), None, None,
+     "ioctl(4, 0x40049409, 3) = -1 EOPNOTSUPP (Operation not supported)"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "ret", "entry", "exit", "expected"), RAW)
+def test_line_raw(decode_call, name, args, ret, entry, exit, expected):
+    call = decode_call(name, args, ret, entry, exit)
+    assert render_line(call, DecodeOptions(raw=True)) == expected

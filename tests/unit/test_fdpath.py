@@ -6,10 +6,12 @@ import struct
 
 import pytest
 
+from vmstrace.decode import TABLES, DecodeOptions, capture_entries, render_line
 from vmstrace.decode.fdpath import (
     ANON_INODE_FS_MAGIC,
     HEADER,
     PIPEFS_MAGIC,
+    RET_FD_ARG,
     SOCKFS_MAGIC,
     describe,
     with_path,
@@ -74,4 +76,107 @@ def sock(family, stype, proto, lport, rport, laddr, raddr, path=b""):
     (Mem(0, HEADER.pack(77, 0, SOCKFS_MAGIC, 0, 0)), "socket:[77]"),
 ])
 def test_socket_descriptions(m, text):
-    assert describe(m) == text
+    assert describe(m, details=True) == text  # -yy
+    assert describe(m) == "socket:[77]"  # -y: strace 6.1 names the inode alone
+
+
+def test_plain_y_socket_with_path():
+    m = sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4, b"/tmp/s\0")
+    assert with_path("3", m) == "3<socket:[77]>"
+    assert with_path("3", m, details=True) == '3<UNIX-STREAM:[77,"/tmp/s"]>'
+
+
+HOSTNAME = blob(12, 0x858458F6, [b"hostname", b"etc"])
+Y = DecodeOptions(decode_fds=True)
+
+
+@pytest.mark.parametrize("name, args, ret, line", [
+    # strace 6.1 -y on the host: the fd a call returns is annotated as its arguments are
+    ("fcntl", [3, 0], 11, "fcntl(3</etc/hostname>, F_DUPFD, 0) = 11</etc/hostname>"),
+    ("fcntl", [3, 1030, 3], 4, "fcntl(3</etc/hostname>, F_DUPFD_CLOEXEC, 3) = 4</etc/hostname>"),
+    ("fcntl", [3, 1], 0, "fcntl(3</etc/hostname>, F_GETFD) = 0"),
+    ("dup", [3], 5, "dup(3</etc/hostname>) = 5</etc/hostname>"),
+    ("dup2", [3, 20], 20, "dup2(3</etc/hostname>, 20) = 20</etc/hostname>"),
+    # (mq_open has no template yet: raw arguments)
+    ("mq_open", [0x1000, 2, 0, 0], 15, "mq_open(0x1000, 0x2, 0, 0) = 15</etc/hostname>"),
+])
+def test_returned_fd_is_annotated(decode_call, name, args, ret, line):
+    call = decode_call(name, args, ret, {0: HOSTNAME}, {RET_FD_ARG: HOSTNAME})
+    assert render_line(call, Y) == line
+
+
+def test_every_returned_fd_is_captured():
+    entries = capture_entries(Y)
+    ret_fd = {(abi, nr) for abi, nr, _i, cap in entries if cap.kind == "fd" and cap.size == "ret"}
+    for name in ("fcntl", "dup", "socket", "mq_open", "landlock_create_ruleset",
+                 "io_uring_setup"):
+        nr = next(nr for nr, info in TABLES["x86_64"].items() if info.name == name)
+        assert ("64", nr) in ret_fd, name
+
+
+def _pipe_fd(k: int) -> Mem:
+    m = blob(10475, PIPEFS_MAGIC, [b""])
+    return Mem(m.addr, m.data, at_exit=True, index=k)
+
+
+@pytest.mark.parametrize("elems, text", [
+    ((_pipe_fd(0), _pipe_fd(1)), "[3<pipe:[10475]>, 4<pipe:[10475]>]"),
+    ((_pipe_fd(1),), "[3, 4<pipe:[10475]>]"),  # fd 3 not resolved: the bare number
+    ((), "[3, 4]"),
+])
+def test_pipe2_fds_annotated(decode_call, elems, text):
+    arr = Mem(0x1000, struct.pack("<ii", 3, 4), at_exit=True, elems=elems)
+    call = decode_call("pipe2", [0x1000, 0], 0, None, {0: arr})
+    assert render_line(call, Y) == f"pipe2({text}, 0) = 0"
+    assert render_line(call) == "pipe2([3, 4], 0) = 0"
+
+
+def test_socketpair_fds_annotated(decode_call):
+    s = sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4)
+    elems = tuple(Mem(0, s.data, index=k) for k in (0, 1))
+    arr = Mem(0x1000, struct.pack("<ii", 12, 13), at_exit=True, elems=elems)
+    call = decode_call("socketpair", [1, 1, 0, 0x1000], 0, None, {3: arr})
+    assert render_line(call, Y) == (
+        "socketpair(AF_UNIX, SOCK_STREAM, 0, [12<socket:[77]>, 13<socket:[77]>]) = 0")
+
+
+def test_fd_arrays_are_captured_only_with_y():
+    def kinds(opts):
+        return {(abi, nr, i) for abi, nr, i, cap in capture_entries(opts) if cap.kind == "fdarr"}
+
+    pipe2 = next(nr for nr, info in TABLES["x86_64"].items() if info.name == "pipe2")
+    assert ("64", pipe2, 0) in kinds(Y)
+    assert not kinds(DecodeOptions())
+
+
+def test_fdarr_capture_is_bounded():
+    from vmstrace.capture.spec import Capture
+    with pytest.raises(ValueError):
+        Capture("fdarr", "exit", "c3")
+    with pytest.raises(ValueError):
+        Capture("fdarr", "entry", "c2")
+
+
+CWD = blob(7, 0x01021994, [b"real-coreutils", b"w", b"tmp"])
+
+
+@pytest.mark.parametrize("opts, line", [
+    (Y, 'newfstatat(AT_FDCWD</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
+        "(No such file or directory)"),
+    (DecodeOptions(decode_fds=True, raw=True),
+     'newfstatat(-100</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
+     "(No such file or directory)"),
+    (DecodeOptions(), 'newfstatat(AT_FDCWD, "x", 0x1000, 0) = -1 ENOENT '
+                      "(No such file or directory)"),
+])
+def test_at_fdcwd_shows_the_working_directory(decode_call, opts, line):
+    # strace 6.1 -y (and -y -X raw) on the host
+    call = decode_call("newfstatat", [(1 << 64) - 100, 0x2000, 0x1000, 0], (1 << 64) - 2,
+                       {0: CWD, 1: b"x\0"})
+    assert render_line(call, opts) == line
+
+
+def test_a_negative_fd_argument_is_not_annotated(decode_call):
+    # the plugin resolves -100 for any fd capture; only a dirfd prints it
+    call = decode_call("close", [(1 << 64) - 100], (1 << 64) - 9, {0: CWD})
+    assert render_line(call, Y) == "close(-100) = -1 EBADF (Bad file descriptor)"

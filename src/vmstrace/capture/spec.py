@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 When = Literal["entry", "exit", "both"]
-Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe"]
+Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe", "fdarr"]
 
 # Hard ceilings the plugin also enforces (guest memory is hostile input).
 MAX_BYTES = 1 << 16
 MAX_ELEMS = 1024
 MAX_NR = 1024  # syscall numbers the plugin has tables for
+MAX_FDARR = 2  # fds an fdarr capture resolves (native/vmstrace_plugin.h)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Capture:
                  kernel's file table (needs the spec's ``fdwalk`` line; strace -y).
       ``exe``    (exit only, after a successful exec) the process's new executable, like
                  ``fd`` (task->mm->exe_file).
+      ``fdarr``  (exit only, after a call that returned 0) what each of the ``c<N>`` ints
+                 (at most MAX_FDARR) at the address refers to, as ``fd`` does: elements
+                 0.. of the argument (pipe2's and socketpair's two fds).
       ``execstack`` (exit only, after a successful execve) the filename, argv (``cap``
                  strings of at most ``elem_cap`` bytes) and envp pointers the kernel copied
                  to the new stack, as blobs of arguments 0, 1 and 2: the caller's own copy
@@ -73,6 +77,9 @@ class Capture:
             raise ValueError("a length taken from the return value can only be read at exit")
         if not 0 <= self.cap <= MAX_BYTES or not 0 <= self.elem_cap <= MAX_BYTES:
             raise ValueError("capture cap out of range")
+        if self.kind == "fdarr" and (self.when != "exit" or self.size[0] != "c"
+                                     or int(self.size[1:]) > MAX_FDARR):
+            raise ValueError("an fdarr capture is read at exit, a constant count of fds")
 
 
 def fixed(size: int, when: When = "exit") -> Capture:

@@ -343,7 +343,8 @@ def _success_text(call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions,
     if plan.info is None:
         return hexnum(ret & MASK64)
     if plan.returns_fd and opts.decode_fds and call.exit is not None:
-        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG))
+        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG),
+                                opts.fd_details)
     tpl = plan.template
     if tpl is not None and tpl.ret is not None:
         try:
@@ -413,12 +414,12 @@ def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
         for nr, info in sorted(TABLES[abi].items()):
             tpl = (TEMPLATES.get(info.name) if abi == "x86_64"
                    else compat_i386.template(info.name))
-            if tpl is None:
-                continue
-            for i, arg in enumerate(tpl.args):
+            for i, arg in enumerate(tpl.args if tpl is not None else ()):
                 for cap in arg.captures(opts):
                     out.append((_SPEC_ABI[abi], nr, i, cap))
-            if opts.decode_fds and info.name in fdpath.RETURNS_FD:
+            # (a call without a template prints its returned fd annotated all the same)
+            if opts.decode_fds and (info.name in fdpath.RETURNS_FD
+                                    or info.name in fdpath.SOMETIMES_RETURNS_FD):
                 out.append((_SPEC_ABI[abi], nr, 0, fdpath.ret_fd_capture()))
             if opts.exe_paths and info.name in ("execve", "execveat"):
                 out.append((_SPEC_ABI[abi], nr, 0, fdpath.exe_capture()))

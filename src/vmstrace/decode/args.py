@@ -64,8 +64,11 @@ PLAIN_KINDS: dict[Callable[[Ctx, int], str | None], int] = {
 
 def _fd(c: Ctx, i: int) -> str:
     v = c.args[i]
-    text = str(v if v < 0x80000000 else s32(v))  # (a small fd, the common case, as it is)
-    return fdpath.with_path(text, c.entry_mem(i)) if c.opts.decode_fds else text
+    if v >= 0x80000000:  # a negative fd refers to nothing (the plugin resolves -100 all
+        return str(s32(v))  # the same, for the AT_FDCWD of a DIRFD)
+    opts = c.opts
+    text = str(v)
+    return fdpath.with_path(text, c.entry_mem(i), opts.fd_details) if opts.decode_fds else text
 
 
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
@@ -76,9 +79,11 @@ SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone,
 def _dirfd(c: Ctx, i: int) -> str:
     v = c.args[i]
     fd = v if v < 0x80000000 else s32(v)
-    if fd == AT_FDCWD and not c.opts.raw:
-        return "AT_FDCWD"
-    return fdpath.with_path(str(fd), c.entry_mem(i)) if c.opts.decode_fds else str(fd)
+    text = "AT_FDCWD" if fd == AT_FDCWD and not c.opts.raw else str(fd)
+    if not c.opts.decode_fds:
+        return text
+    # -y: AT_FDCWD</tmp/w>, the working directory (the plugin walks task->fs->pwd)
+    return fdpath.with_path(text, c.entry_mem(i), c.opts.fd_details)
 
 
 DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())
@@ -216,6 +221,20 @@ def INOUT(size: int, fmt: StructFmt) -> Arg:  # noqa: N802
 def INT_OUT() -> Arg:
     """An int the kernel stores through a pointer, shown as ``[42]``."""
     return OUT(4, lambda c, d: f"[{s32(int.from_bytes(d[:4], 'little'))}]")
+
+
+def FD_PAIR() -> Arg:  # noqa: N802
+    """The two fds a call stores (pipe2, socketpair): ``[3, 4]``, with -y
+    ``[3<pipe:[10475]>, 4<pipe:[10475]>]`` (the plugin resolves them at exit)."""
+
+    def render(c: Ctx, i: int) -> str:
+        d = c.out_data(i, 8)
+        if d is None:
+            return ptr(c.args[i])
+        fds = (s32(int.from_bytes(d[:4], "little")), s32(int.from_bytes(d[4:8], "little")))
+        return fdpath.fd_array(fds, c.exit_mem(i), c.opts)
+
+    return Arg(render, lambda opts: (fixed(8, "exit"), *fdpath.fd_array_capture(opts, 2)))
 
 
 def ret_hex(c: Ctx) -> str:

@@ -359,7 +359,7 @@ syscall32("sigaction", signal.SIG, IN(OLD_SIGACTION_SIZE, old_sigaction),
 
 
 def _old_sigset(c: Ctx, d: bytes) -> str:
-    return sigset_bits(_word(d, 0), 32)
+    return sigset_bits(_word(d, 0), 32, c.opts.raw)
 
 
 syscall32("sigprocmask", XLAT(signals.SIGPROCMASK_HOW, "SIG_"), IN(4, _old_sigset),
@@ -381,14 +381,17 @@ syscall32("getrusage", XLAT(proc.RUSAGE_WHO), OUT(16, rusage32))
 RLIM_INFINITY32 = 0xFFFFFFFF
 
 
-def _rlim32(v: int) -> str:
+def _rlim32(v: int, raw: bool) -> str:
+    if raw:  # strace -X raw: the plain number
+        return str(v)
     if v == RLIM_INFINITY32:
         return "RLIM_INFINITY"
     return f"{v // 1024}*1024" if v > 1024 and v % 1024 == 0 else str(v)
 
 
 def rlimit32(c: Ctx, d: bytes) -> str:
-    return f"{{rlim_cur={_rlim32(_word(d, 0))}, rlim_max={_rlim32(_word(d, 4))}}}"
+    raw = c.opts.raw
+    return f"{{rlim_cur={_rlim32(_word(d, 0), raw)}, rlim_max={_rlim32(_word(d, 4), raw)}}}"
 
 
 syscall32("ugetrlimit", process.RESOURCE, OUT(8, rlimit32))

@@ -1,6 +1,7 @@
 """strace -y: what a file descriptor refers to, from the plugin's walk of the guest kernel's
 file table (native/captures.c, capture_fd), e.g. ``3</etc/hostname>``,
-``4<pipe:[1234]>``, ``5<socket:[5678]>``, ``6<anon_inode:[eventpoll]>``.
+``4<pipe:[1234]>``, ``5<socket:[5678]>``, ``6<anon_inode:[eventpoll]>``; with -yy a
+socket's protocol and addresses, ``5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ RETURNS_FD = frozenset({
     "signalfd4", "timerfd_create", "memfd_create", "pidfd_open", "inotify_init",
     "inotify_init1", "fanotify_init", "perf_event_open", "userfaultfd", "memfd_secret",
     "open_by_handle_at", "open_tree", "fsopen", "fsmount", "fspick", "pidfd_getfd",
+    "mq_open", "landlock_create_ruleset", "io_uring_setup",
 })
+# Calls that return a new fd for some arguments only (fcntl's F_DUPFD): the plugin
+# resolves every return, and the call's own ret renderer decides (files._fcntl_ret).
+SOMETIMES_RETURNS_FD = frozenset({"fcntl", "fcntl64"})
 
 
 def fd_capture(opts: DecodeOptions) -> tuple[Capture, ...]:
@@ -58,8 +63,9 @@ def _escape(name: bytes) -> str:
     return "".join(out)
 
 
-def describe(m: Mem | None) -> str | None:
-    """The text strace -y shows inside <...>, or None if the walk gave nothing."""
+def describe(m: Mem | None, details: bool = False) -> str | None:
+    """The text strace -y shows inside <...> (``details``: -yy's, a socket's protocol and
+    addresses), or None if the walk gave nothing."""
     if m is None or len(m.data) < HEADER.size:
         return None
     ino, _mode, magic, ncomp, cut = HEADER.unpack_from(m.data)
@@ -74,7 +80,7 @@ def describe(m: Mem | None) -> str | None:
     if magic == PIPEFS_MAGIC:
         return f"pipe:[{ino}]"
     if magic == SOCKFS_MAGIC:
-        return _socket(ino, m.data[off:])
+        return _socket(ino, m.data[off:]) if details else f"socket:[{ino}]"
     if magic == ANON_INODE_FS_MAGIC:
         return "anon_inode:" + (_escape(names[0]) if names else f"[{ino}]")
     path = "/" + "/".join(_escape(n) for n in reversed(names))
@@ -121,11 +127,26 @@ def _socket(ino: int, d: bytes) -> str:
     return f"socket:[{ino}]"
 
 
+def fd_array_capture(opts: DecodeOptions, count: int) -> tuple[Capture, ...]:
+    """What the fds a call stores in an int array refer to (pipe2, socketpair): -y only."""
+    return (Capture("fdarr", "exit", f"c{count}", 0),) if opts.decode_fds else ()
+
+
+def fd_array(fds: tuple[int, ...], m: Mem | None, opts: DecodeOptions) -> str:
+    """``[3, 4]``; with -y ``[3<pipe:[10475]>, 4<pipe:[10475]>]`` from the elements an
+    fdarr capture attached to the array's exit read (``m``)."""
+    if not opts.decode_fds or m is None:
+        return "[" + ", ".join(map(str, fds)) + "]"
+    found = {e.index: e for e in m.elems}
+    return "[" + ", ".join(with_path(str(fd), found.get(k), opts.fd_details)
+                           for k, fd in enumerate(fds)) + "]"
+
+
 def exe_capture() -> Capture:
     return Capture("exe", "exit")
 
 
-def with_path(fd_text: str, m: Mem | None) -> str:
-    """``3`` → ``3</etc/hostname>`` when the walk resolved it."""
-    what = describe(m)
+def with_path(fd_text: str, m: Mem | None, details: bool = False) -> str:
+    """``3`` → ``3</etc/hostname>`` when the walk resolved it (``details``: -yy)."""
+    what = describe(m, details)
     return fd_text if what is None else f"{fd_text}<{what}>"

@@ -10,9 +10,11 @@ import struct
 
 from ..capture.spec import MAX_BYTES, Capture, When, fixed
 from ..trace.events import Mem
+from . import fdpath
 from .args import (
     DIRFD,
     FD,
+    FD_PAIR,
     FLAGS,
     HEX,
     INT,
@@ -30,7 +32,21 @@ from .args import (
 )
 from .consts import fs
 from .consts.statfs import FS_MAGIC, ST_VALID, STATFS_FLAGS
-from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, quote, s32, s64, u32, xlat
+from .fmt import (
+    Ctx,
+    DecodeOptions,
+    buffer,
+    cstring,
+    flags,
+    hexnum,
+    octal,
+    ptr,
+    quote,
+    s32,
+    s64,
+    u32,
+    xlat,
+)
 from .fmt import xlat_flags as _xf
 from .registry import Arg, Captures, alias, syscall
 from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
@@ -75,8 +91,9 @@ syscall("newfstatat", DIRFD, PATH, STAT, _at())
 def _statx_flags(c: Ctx, i: int) -> str:
     """``AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW``: the sync type bits, then the rest."""
     v = u32(c.a(i))
-    if c.opts.raw:
-        return hexnum(v)
+    if c.opts.raw:  # strace 6.1 -X raw: a sync type of 0 prints as nothing (``|0x800``)
+        sync, rest = v & fs.AT_STATX_SYNC_TYPE, v & ~fs.AT_STATX_SYNC_TYPE
+        return (hexnum(sync) if sync else "") + (f"|{rest:#x}" if rest else "")
     head = flags(v & fs.AT_STATX_SYNC_TYPE, fs.STATX_SYNC, c.opts, "AT_STATX_SYNC_AS_STAT")
     rest = v & ~fs.AT_STATX_SYNC_TYPE
     return f"{head}|{flags(rest, fs.AT_FLAGS, c.opts)}" if rest else head
@@ -249,13 +266,8 @@ syscall("dup2", FD, FD)
 syscall("dup3", FD, FD, FLAGS(fs.OPEN_FLAGS, "O_???"))
 
 
-def _fd_pair(c: Ctx, d: bytes) -> str:
-    a, b = struct.unpack_from("<ii", d)
-    return f"[{a}, {b}]"
-
-
-syscall("pipe", OUT(8, _fd_pair))
-syscall("pipe2", OUT(8, _fd_pair), FLAGS(fs.OPEN_FLAGS, "O_???"))
+syscall("pipe", FD_PAIR())
+syscall("pipe2", FD_PAIR(), FLAGS(fs.OPEN_FLAGS, "O_???"))
 
 
 # --- readlink, getcwd, getdents ------------------------------------------------------
@@ -391,21 +403,28 @@ def _fcntl_arg(c: Ctx, i: int) -> str | None:
     return hexnum(v)  # F_GETOWNER_UIDS, F_CANCELLK, F_GETLK64..: strace 6.1's %#lx
 
 
+_NAMED = DecodeOptions()  # what strace names whatever -X says
+_DUPFD = {_F["F_DUPFD"], _F["F_DUPFD_CLOEXEC"]}
+
+
 def _fcntl_ret(c: Ctx) -> str:
     assert c.ret is not None
     cmd = u32(c.a(1))
     r = c.ret
-    if cmd == _F["F_GETFL"]:
-        return f"{hexnum(r)} (flags {open_flags(r, c)})"
+    if cmd == _F["F_GETFL"]:  # named under -X raw too (strace's sprint_open_modes)
+        names = _xf(u32(r), fs.O_ACCMODE, fs.ACCMODE, fs.OPEN_FLAGS, _NAMED)
+        return f"{hexnum(r)} (flags {names})"
     if cmd == _F["F_GETFD"] and r:
         return f"{hexnum(r)} (flags {flags(r, fs.FD_FLAGS, c.opts)})"
     if cmd == _F["F_GET_SEALS"] and r:
         return f"{hexnum(r)} (seals {flags(r, fs.SEALS, c.opts)})"
-    if cmd == _F["F_GETLEASE"]:  # the lease in hex, and its name when it has one
-        name = None if c.opts.raw else fs.LEASES.get(r)
+    if cmd == _F["F_GETLEASE"]:  # the lease in hex, and its name (-X raw too)
+        name = fs.LEASES.get(r)
         return f"{hexnum(r)} ({name})" if name else hexnum(r)
-    if cmd == _F["F_GETSIG"] and r:
-        return signame(r, c.opts.raw)
+    if cmd == _F["F_GETSIG"] and r:  # -X raw: ``10 (SIGUSR1)``
+        return f"{r} ({signame(r)})" if c.opts.raw else signame(r)
+    if cmd in _DUPFD and c.opts.decode_fds:  # -y: ``10</etc/hostname>``
+        return fdpath.with_path(str(r), c.exit_mem(fdpath.RET_FD_ARG), c.opts.fd_details)
     return str(r)
 
 

@@ -23,11 +23,13 @@ Xlat = Sequence[tuple[int, str]]
 @dataclass(frozen=True)
 class DecodeOptions:
     """How much to print: ``strsize`` is strace ``-s``, ``raw`` is strace ``-X raw``,
-    ``decode_fds`` is strace ``-y`` (file descriptors with what they refer to)."""
+    ``decode_fds`` is strace ``-y`` (file descriptors with what they refer to),
+    ``fd_details`` strace ``-yy`` (with -y: a socket's protocol and addresses)."""
 
     strsize: int = 32
     raw: bool = False
     decode_fds: bool = False
+    fd_details: bool = False
     exe_paths: bool = False  # capture the executable after each exec (the JSON "exe")
 
 

@@ -385,6 +385,8 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
         return _winsize(d) if size == 8 else f"[{s32(int.from_bytes(d, 'little'))}]"
     if req in (ioc.SIOCGIFFLAGS, ioc.SIOCSIFFLAGS):
         return _ifreq_flags(c, i, req)
+    if req in ioc.INT_VALUE:
+        return str(s32(v))
     return hexnum(v)
 
 

@@ -9,14 +9,15 @@ import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
-from .args import FD, FLAGS, INT, OUT, RBUF, ULONG, WBUF, XLAT
+from .args import FD, FD_PAIR, FLAGS, INT, RBUF, ULONG, WBUF, XLAT
 from .consts import net
-from .fmt import Ctx, DecodeOptions, flags, ptr, quote, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, s32, u32, xlat
 from .io import iovec_array
 from .registry import Arg, Captures, syscall
 from .sockaddr import SOCKADDR_STORAGE, decode_sockaddr
 
 SOCKADDR_CAP = SOCKADDR_STORAGE
+
 
 
 def _addr_in(len_arg: int) -> Arg:
@@ -68,8 +69,9 @@ MSG = FLAGS(net.MSG_FLAGS, "MSG_???")
 
 def _sock_type(c: Ctx, i: int) -> str:
     v = u32(c.a(i))
-    if c.opts.raw:
-        return f"{v:#x}" if v else "0"
+    if c.opts.raw:  # strace -X raw: the type, then the flags (``0x1|0x80800``)
+        kind, rest = v & net.SOCK_TYPE_MASK, v & ~net.SOCK_TYPE_MASK
+        return f"{kind:#x}|{rest:#x}" if kind and rest else hexnum(v)
     t = net.SOCK_TYPES.get(v & net.SOCK_TYPE_MASK)
     rest = v & ~net.SOCK_TYPE_MASK if t is not None else v
     parts = [t] if t is not None else []
@@ -81,6 +83,8 @@ def _sock_type(c: Ctx, i: int) -> str:
 def _protocol(c: Ctx, i: int) -> str:
     family = u32(c.a(0))
     v = s32(c.a(i))
+    if c.opts.raw and family in (net.AF_INET, net.AF_INET6, net.AF_NETLINK):
+        return hexnum(u32(v))  # strace -X raw prints these tables' values in hex
     if family in (net.AF_INET, net.AF_INET6):
         return xlat(v, net.IPPROTO, c.opts)
     if family == net.AF_NETLINK:
@@ -88,19 +92,15 @@ def _protocol(c: Ctx, i: int) -> str:
     return str(v)
 
 
-FAMILY = XLAT(net.ADDRESS_FAMILIES)
+FAMILY = Arg(lambda c, i: hexnum(u32(c.a(i))) if c.opts.raw  # strace -X raw: 0x1
+             else xlat(u32(c.a(i)), net.ADDRESS_FAMILIES, c.opts))
 SOCK_TYPE = Arg(_sock_type)
 
 syscall("socket", FAMILY, SOCK_TYPE, Arg(_protocol))
 
 
 
-def _fd_pair(c: Ctx, d: bytes) -> str:
-    a, b = struct.unpack_from("<ii", d)
-    return f"[{a}, {b}]"
-
-
-syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), OUT(8, _fd_pair))
+syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), FD_PAIR())
 syscall("connect", FD, _addr_in(2), INT)
 syscall("bind", FD, _addr_in(2), INT)
 syscall("listen", FD, INT)

@@ -46,14 +46,13 @@ from .structs import (
 
 
 def clone_flags(v: int, c: Ctx, table: tuple[tuple[int, str], ...] = proc.CLONE_FLAGS) -> str:
-    """``CLONE_VM|...|SIGCHLD``: the flag bits, then the exit signal in the low byte."""
-    if c.opts.raw:
-        return hexnum(v)
+    """``CLONE_VM|...|SIGCHLD``: the flag bits, then the exit signal in the low byte
+    (-X raw: ``0x1200000|17``)."""
     sig = v & proc.CSIGNAL
     rest = v & ~proc.CSIGNAL
     parts = [flags(rest, table, c.opts, dflt="CLONE_???")] if rest else []
     if sig:
-        parts.append(signame(sig))
+        parts.append(signame(sig, c.opts.raw))
     return "|".join(parts) if parts else "0"
 
 
@@ -220,7 +219,7 @@ def _status(c: Ctx, i: int) -> str:
     d = c.out_data(i, 4)
     if d is None:
         return ptr(c.a(i))
-    return wait_status(int.from_bytes(d, "little"), c.opts.raw)
+    return wait_status(int.from_bytes(d, "little"))
 
 
 def _rusage(c: Ctx, d: bytes) -> str:
@@ -375,16 +374,17 @@ def _comm(data: bytes, size: int) -> str:
 def _prctl(c: Ctx, i: int) -> str:
     opt = u32(c.a(0))
     out = [xlat(opt, proc.PRCTL_OPTIONS, c.opts, "PR_")]
-    if opt in _PRCTL_BARE and not c.opts.raw:
+    # -X raw changes only the option's name: strace decodes the arguments the same way
+    if opt in _PRCTL_BARE:
         return out[0]
-    if opt == PR_SET_NAME and not c.opts.raw:
+    if opt == PR_SET_NAME:
         m = c.entry_mem(1)
         size = TASK_COMM_LEN - 1
         if c.a(1) and m is not None and (b"\0" in m.data[:size] or len(m.data) >= size):
             out.append(_comm(m.data, size))
         else:
             out.append(ptr(c.a(1)))
-    elif opt == PR_GET_NAME and not c.opts.raw:
+    elif opt == PR_GET_NAME:
         d = c.out_data(1, TASK_COMM_LEN)
         out.append(ptr(c.a(1)) if d is None else _comm(d, TASK_COMM_LEN))
     else:
@@ -416,9 +416,11 @@ def _futex_op(v: int, c: Ctx) -> str:
     return xlat(s32(v) & MASK64, proc.FUTEX_OP_NAMES, c.opts, "FUTEX_")
 
 
-def _bitset(v: int) -> str:
+def _bitset(v: int, raw: bool) -> str:
     v = u32(v)
-    return "FUTEX_BITSET_MATCH_ANY" if v == proc.FUTEX_BITSET_MATCH_ANY else hexnum(v)
+    if v == proc.FUTEX_BITSET_MATCH_ANY and not raw:
+        return "FUTEX_BITSET_MATCH_ANY"
+    return hexnum(v)
 
 
 def _wake_op(v: int, c: Ctx) -> str:
@@ -460,9 +462,9 @@ def _futex(c: Ctx) -> list[str]:
     if cmd in (7, 8):
         return head
     if cmd == 9:
-        return head + [val, timeout, _bitset(c.a(5))]
+        return head + [val, timeout, _bitset(c.a(5), c.opts.raw)]
     if cmd == 10:
-        return head + [val, _bitset(c.a(5))]
+        return head + [val, _bitset(c.a(5), c.opts.raw)]
     if cmd == 11:
         return head + [val, timeout, uaddr2]
     return head + [val, ptr(c.a(3)), uaddr2, val3]

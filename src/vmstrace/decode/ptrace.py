@@ -113,7 +113,7 @@ def _siginfo(d: bytes) -> str:
 def _sigset_at(c: Ctx, data: bytes | None) -> str:
     if c.a(2) != SIGSET_SIZE or data is None or len(data) < SIGSET_SIZE:
         return ptr(c.a(3))
-    return sigset_bits(int.from_bytes(data[:8], "little"))
+    return sigset_bits(int.from_bytes(data[:8], "little"), raw=c.opts.raw)
 
 
 def _entry_data(c: Ctx, size: int) -> bytes | None:

@@ -81,7 +81,7 @@ def _rt_sigreturn(c: Ctx, i: int) -> str | None:
     m = c.entry_mem(0)
     if m is None or len(m.data) < SIGSET_SIZE:
         return None
-    return f"{{mask={sigset_bits(int.from_bytes(m.data[:8], 'little'))}}}"
+    return f"{{mask={sigset_bits(int.from_bytes(m.data[:8], 'little'), raw=c.opts.raw)}}}"
 
 
 syscall("rt_sigreturn", Arg(_rt_sigreturn))

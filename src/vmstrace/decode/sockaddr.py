@@ -97,6 +97,8 @@ def sockaddr(c: Ctx, d: bytes) -> str:
     head = f"sa_family={xlat(family, net.ADDRESS_FAMILIES, c.opts, 'AF_')}"
     if len(d) <= 2:
         return f"{{{head}}}"
+    if c.opts.raw and family in (net.AF_INET, net.AF_INET6):
+        return _inet_raw(head, family, d)
     printer = _PRINTERS.get(family)
     if printer is not None and len(d) >= printer[1]:
         return f"{{{head}, {printer[0](d)}}}"
@@ -112,3 +114,15 @@ def decode_sockaddr(c: Ctx, addr: int, m: Mem | None, addrlen: int) -> str:
     if m is None or len(m.data) < addrlen:
         return ptr(addr)
     return sockaddr(c, m.data[:addrlen])
+
+
+def _inet_raw(head: str, family: int, d: bytes) -> str:
+    """strace -X raw: an IP address's fields as the bytes they hold (``sin_port="\\x00\\x09"``)."""
+    if family == net.AF_INET and len(d) >= 8:
+        return f"{{{head}, sin_port={quote(d[2:4], True)}, sin_addr={quote(d[4:8], True)}}}"
+    if family == net.AF_INET6 and len(d) >= 24:
+        scope = struct.unpack_from("<I", d, 24)[0] if len(d) >= 28 else 0
+        return (f"{{{head}, sin6_port={quote(d[2:4], True)}, "
+                f"sin6_flowinfo={quote(d[4:8], True)}, sin6_addr={quote(d[8:24], True)}, "
+                f"sin6_scope_id={scope}}}")
+    return f"{{{head}, sa_data={quote(d[2:])}}}"

@@ -114,17 +114,19 @@ def statx(c: Ctx, d: bytes) -> str:
 SIGSET_SIZE = 8
 
 
-def sigset_bits(mask: int, nsig: int = signals.NSIG) -> str:
-    """``[USR1 CHLD]``, or ``~[...]`` of the complement when more than half are set."""
+def sigset_bits(mask: int, nsig: int = signals.NSIG, raw: bool = False) -> str:
+    """``[USR1 CHLD]``, or ``~[...]`` of the complement when more than half are set;
+    with -X raw the signal numbers (``~[32 33]``)."""
+    names = {} if raw else signals.SHORT
     present = [s for s in range(1, nsig + 1) if mask >> (s - 1) & 1]
     if len(present) * 2 > nsig:
         absent = [s for s in range(1, nsig + 1) if not mask >> (s - 1) & 1]
-        return "~[" + " ".join(signals.SHORT.get(s, str(s)) for s in absent) + "]"
-    return "[" + " ".join(signals.SHORT.get(s, str(s)) for s in present) + "]"
+        return "~[" + " ".join(names.get(s, str(s)) for s in absent) + "]"
+    return "[" + " ".join(names.get(s, str(s)) for s in present) + "]"
 
 
 def sigset(c: Ctx, d: bytes) -> str:
-    return sigset_bits(int.from_bytes(d[:8], "little"))
+    return sigset_bits(int.from_bytes(d[:8], "little"), raw=c.opts.raw)
 
 
 def signame(sig: int, raw: bool = False) -> str:
@@ -145,10 +147,13 @@ def sigaction(c: Ctx, d: bytes) -> str:
 def sigaction_text(c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int,
                    nsig: int = signals.NSIG) -> str:
     """Any sigaction layout's fields (x86-64 here, i386 in compat32), as strace prints."""
-    h = signals.HANDLERS.get(handler) if not c.opts.raw else None
+    if c.opts.raw:  # strace -X raw: SIG_DFL is 0, SIG_IGN 0x1
+        h: str | None = hexnum(handler)
+    else:
+        h = signals.HANDLERS.get(handler)
     parts = [
         f"sa_handler={h if h is not None else ptr(handler)}",
-        f"sa_mask={sigset_bits(mask, nsig)}",
+        f"sa_mask={sigset_bits(mask, nsig, c.opts.raw)}",
         f"sa_flags={flags(sa_flags, signals.SA_FLAGS, c.opts, dflt='SA_???')}",
     ]
     if sa_flags & signals.SA_RESTORER:
@@ -159,11 +164,10 @@ def sigaction_text(c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int
 # --- process -------------------------------------------------------------------------
 
 
-def wait_status(status: int, raw: bool = False) -> str:
-    """The ``[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`` form of a wait status."""
+def wait_status(status: int) -> str:
+    """The ``[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`` form of a wait status (strace
+    prints it, signal names included, under -X raw too)."""
     s = status & 0xFFFFFFFF
-    if raw:
-        return f"[{s:#x}]"
     low = s & 0x7F
     if (s & 0xFF) == 0x7F:
         text = f"WIFSTOPPED(s) && WSTOPSIG(s) == {signame((s >> 8) & 0xFF)}"
@@ -183,7 +187,10 @@ def wait_status(status: int, raw: bool = False) -> str:
     return f"[{{{text}}}{tail}]"
 
 
-def rlim(v: int) -> str:
+def rlim(v: int, raw: bool = False) -> str:
+    """An rlim_t: ``8192*1024``, ``RLIM64_INFINITY``; -X raw: the plain number."""
+    if raw:
+        return str(v)
     if v == (1 << 64) - 1:
         return "RLIM64_INFINITY"
     if v > 1024 and v % 1024 == 0:
@@ -196,7 +203,7 @@ RLIMIT_SIZE = 16
 
 def rlimit(c: Ctx, d: bytes) -> str:
     cur, mx = struct.unpack_from("<QQ", d)
-    return f"{{rlim_cur={rlim(cur)}, rlim_max={rlim(mx)}}}"
+    return f"{{rlim_cur={rlim(cur, c.opts.raw)}, rlim_max={rlim(mx, c.opts.raw)}}}"
 
 
 # linux/utsname.h struct new_utsname: six 65-byte fields

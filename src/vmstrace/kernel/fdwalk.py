@@ -4,8 +4,9 @@ the executable of a process.
 The plugin follows, in the calling task: task->files->fdt->fd[n] (a struct file), then
 file->f_path.{mnt,dentry}, the dentry's inode (number, mode, superblock magic) and the
 dentry names up to the root, crossing mounts through struct mount (container of the
-vfsmount).  Every offset comes from the guest kernel's BTF (include/linux/fdtable.h,
-fs.h, dcache.h, path.h, fs/mount.h); the walk is the same on 6.1 and 6.12.
+vfsmount). AT_FDCWD resolves to the working directory, task->fs->pwd, walked the same
+way. Every offset comes from the guest kernel's BTF (include/linux/fdtable.h, fs.h,
+dcache.h, path.h, fs/mount.h); the walk is the same on 6.1 and 6.12.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "unix_peer": ("unix_sock", "peer"),
     "skc_v6_daddr": ("sock", "__sk_common.skc_v6_daddr"),
     "skc_v6_rcv_saddr": ("sock", "__sk_common.skc_v6_rcv_saddr"),
+    # AT_FDCWD: the working directory, task->fs->pwd, a struct path
+    # (include/linux/fs_struct.h)
+    "fs": ("task_struct", "fs"),
+    "fs_pwd": ("fs_struct", "pwd"),
 }
 
 

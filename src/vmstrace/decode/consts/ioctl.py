@@ -1,7 +1,8 @@
 """ioctl request codes for the common requests.
 
 Sources: ``asm-generic/ioctls.h`` (TC*, TIOC*, FIO*), ``linux/sockios.h`` (SIOC*),
-``linux/fs.h`` (BLK*, FS_IOC_*, FI*), Linux UAPI, x86-64 values.
+``linux/fs.h`` (BLK*, FS_IOC_*, FI*), Linux UAPI, x86-64 values.  A code two requests
+share is named as strace names it (``BTRFS_IOC_CLONE or FICLONE``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ IOCTLS = {
     0x8914: "SIOCSIFFLAGS", 0x8915: "SIOCGIFADDR", 0x8921: "SIOCGIFMTU",
     0x8927: "SIOCGIFHWADDR", 0x8933: "SIOCGIFINDEX", 0x1268: "BLKSSZGET",
     0x80081272: "BLKGETSIZE64", 0x1260: "BLKGETSIZE", 0x80086601: "FS_IOC_GETFLAGS",
-    0x40086602: "FS_IOC_SETFLAGS", 0x40049409: "FICLONE", 0xC0185879: "FITRIM",
+    0x40086602: "FS_IOC_SETFLAGS", 0x40049409: "BTRFS_IOC_CLONE or FICLONE", 0xC0185879: "FITRIM",
 }
 
 # requests whose third argument is a pointer to an int the kernel fills
@@ -31,6 +32,9 @@ INT_OUT = frozenset({0x541B, 0x5411, 0x540F, 0x5429, 0x80045430, 0x5415, 0x5424,
 # requests whose third argument is a pointer to an int the caller passes
 INT_IN = frozenset({0x5421, 0x5452, 0x5410, 0x40045431, 0x5418, 0x5416, 0x5417,
                     0x5423, 0x8901})
+# requests whose third argument is an int passed by value (FICLONE's source fd; strace
+# 6.1 file_ioctl.c prints it with %d, not as an fd)
+INT_VALUE = frozenset({0x40049409})
 TIOCGWINSZ = 0x5413
 TIOCSWINSZ = 0x5414
 
