@@ -6,6 +6,8 @@ program's header comment; these tests check vmstrace's decoded events against it
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -243,8 +245,16 @@ def test_y_resolves_fds_from_the_guest_kernel(vmstrace):
     assert f"[pid {pid}] dup(3<pipe:[{ino}]>) = 5<pipe:[{ino}]>" in t.text
 
 
-def test_y_describes_sockets_and_json_carries_the_executable(vmstrace):
+def test_y_names_sockets_by_inode_as_strace_does(vmstrace):
     t = vmstrace(["/vmstrace/bin/conf-sockets"], "-y")
+    assert t.returncode == 0, t.stderr
+    listen = next(line for line in t.text if "listen(3<" in line)
+    assert re.fullmatch(r"\[pid \d+\] listen\(3<socket:\[\d+\]>, 4\) = 0", listen), listen
+    assert "UNIX-STREAM" not in "\n".join(t.text)
+
+
+def test_yy_describes_sockets_and_json_carries_the_executable(vmstrace):
+    t = vmstrace(["/vmstrace/bin/conf-sockets"], "-yy")
     assert t.returncode == 0, t.stderr
     text = "\n".join(t.text)
     assert '<UNIX-STREAM:[' in text and ',"/tmp/conf.sock"]>' in text
