@@ -12,6 +12,8 @@ from vmstrace.session import FRAME_SIGMASK, Decoder
 from vmstrace.trace.events import Mem
 
 STK = 0x7FFEC9776040
+AT_FDCWD = (1 << 64) - 100
+UTIME_OMIT = (1 << 30) - 2
 
 
 def neg(n: int) -> int:
@@ -76,6 +78,36 @@ CASES = [
     ("time", [0], 1795658886, None, None, "time(NULL) = 1795658886 (2026-11-26T02:08:06+0000)"),
     ("times", [STK], 1717957728, None, {0: struct.pack("<4q", 2, 0, 0, 0)},
      "times({tms_utime=2 /* 0.02 s */, tms_stime=0, tms_cutime=0, tms_cstime=0}) = 1717957728"),
+    # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
+    ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
+     "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),
+    ("utimensat", [4, 0x1000, STK, 0x100], 0,
+     {1: b"src/b\0", 2: struct.pack("<qQqQ", 0, UTIME_OMIT, 1796461639, 0)}, None,
+     'utimensat(4, "src/b", [UTIME_OMIT, {tv_sec=1796461639, tv_nsec=0} '
+     "/* 2026-12-05T09:07:19+0000 */], AT_SYMLINK_NOFOLLOW) = 0"),
+    ("utimensat", [AT_FDCWD, 0x1000, STK, 0], 0,
+     {1: b"data.zst\0", 2: struct.pack("<qQqQ", 0, UTIME_OMIT + 1, 1796461644, 777769761)},
+     None,
+     'utimensat(AT_FDCWD, "data.zst", [UTIME_NOW, {tv_sec=1796461644, tv_nsec=777769761} '
+     "/* 2026-12-05T09:07:24.777769761+0000 */], 0) = 0"),
+    ("utimensat", [0, 0, STK, 0], 0, {2: struct.pack("<qQqQ", -10843, 135, -10841, 246)}, None,
+     "utimensat(0, NULL, [{tv_sec=-10843, tv_nsec=135} /* 1969-12-31T20:59:17.000000135+0000 */, "
+     "{tv_sec=-10841, tv_nsec=246} /* 1969-12-31T20:59:19.000000246+0000 */], 0) = 0"),
+    ("utimensat", [AT_FDCWD, 0x1000, STK, 0x100], neg(-2),
+     {1: b"utimensat\nfilename\0",
+      2: struct.pack("<qQqQ", -1, 2000000000, -4294967297, 2345678900)}, None,
+     'utimensat(AT_FDCWD, "utimensat\\nfilename", [{tv_sec=-1, tv_nsec=2000000000}, '
+     "{tv_sec=-4294967297, tv_nsec=2345678900}], AT_SYMLINK_NOFOLLOW) = "
+     "-1 ENOENT (No such file or directory)"),
+    ("utimensat", [AT_FDCWD, 0x1000, STK, 0], neg(-2),
+     {1: b"/x\0", 2: struct.pack("<qQqQ", -62135596801, 5, 253402300800, 0)}, None,
+     'utimensat(AT_FDCWD, "/x", [{tv_sec=-62135596801, tv_nsec=5} '
+     "/* 0-12-31T23:59:59.000000005+0000 */, {tv_sec=253402300800, tv_nsec=0} "
+     "/* 10000-01-01T00:00:00+0000 */], 0) = -1 ENOENT (No such file or directory)"),
+    ("utimensat", [AT_FDCWD, 0x1000, 8, 0], neg(-14), {1: b"/x\0", 2: Mem(8, b"", fault=True)},
+     None, 'utimensat(AT_FDCWD, "/x", 0x8, 0) = -1 EFAULT (Bad address)'),
+    ("utimensat", [AT_FDCWD, 0, 0, 0], neg(-14), None, None,
+     "utimensat(AT_FDCWD, NULL, NULL, 0) = -1 EFAULT (Bad address)"),
 ]
 
 

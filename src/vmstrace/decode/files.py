@@ -15,12 +15,12 @@ from .args import (
     FD,
     FLAGS,
     HEX,
+    IN,
     INT,
     LONG,
     MODE,
     OUT,
     PATH,
-    PTR,
     STR,
     UID,
     UINT,
@@ -33,7 +33,17 @@ from .consts.statfs import FS_MAGIC, ST_VALID, STATFS_FLAGS
 from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, quote, s32, s64, u32, xlat
 from .fmt import xlat_flags as _xf
 from .registry import Arg, Captures, alias, syscall
-from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
+from .structs import (
+    STAT_SIZE,
+    STATX_SIZE,
+    TIMESPEC_SIZE,
+    makedev,
+    mode,
+    signame,
+    stat,
+    statx,
+    timespec_utime,
+)
 
 
 def open_flags(v: int, c: Ctx) -> str:
@@ -135,7 +145,14 @@ syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS, "FALLOC_FL_???"), LONG, LONG)
 syscall("fadvise64", FD, LONG, ULONG,
         Arg(lambda c, i: xlat(c.a(i), fs.FADVISE, c.opts, "POSIX_FADV_")))
 syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"))
-syscall("utimensat", DIRFD, PATH, PTR, _at())
+
+
+def _utimes(c: Ctx, d: bytes) -> str:
+    """utimensat's ``struct timespec times[2]``: atime, mtime."""
+    return f"[{timespec_utime(c, d[:16])}, {timespec_utime(c, d[16:32])}]"
+
+
+syscall("utimensat", DIRFD, PATH, IN(2 * TIMESPEC_SIZE, _utimes), _at())
 
 
 # --- statfs (asm-generic/statfs.h struct statfs, x86-64: 120 bytes) -------------------
