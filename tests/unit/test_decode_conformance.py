@@ -76,6 +76,8 @@ CASES = [
     ("clock_gettime", [1234, STK], neg(-22), None, None,
      "clock_gettime(0x4d2 /* CLOCK_??? */, 0x7ffec9776040) = -1 EINVAL (Invalid argument)"),
     ("time", [0], 1795658886, None, None, "time(NULL) = 1795658886 (2026-11-26T02:08:06+0000)"),
+    ("time", [STK], 1796461675, None, {0: struct.pack("<q", 1796461675)},
+     "time([1796461675 /* 2026-12-05T09:07:55+0000 */]) = 1796461675 (2026-12-05T09:07:55+0000)"),
     ("times", [STK], 1717957728, None, {0: struct.pack("<4q", 2, 0, 0, 0)},
      "times({tms_utime=2 /* 0.02 s */, tms_stime=0, tms_cutime=0, tms_cstime=0}) = 1717957728"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)

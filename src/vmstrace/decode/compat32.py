@@ -10,7 +10,6 @@ arch/x86/include/uapi/asm/*.h for i386 (the kernel's compat_* structures are the
 
 from __future__ import annotations
 
-import datetime
 import struct
 from dataclasses import replace
 
@@ -319,12 +318,7 @@ _like("timer_gettime64", "timer_gettime")
 
 
 def _time32(c: Ctx, d: bytes) -> str:
-    v = int.from_bytes(d[:4], "little", signed=True)
-    try:
-        when = datetime.datetime.fromtimestamp(v, datetime.UTC)
-    except (OverflowError, OSError, ValueError):
-        return f"[{v}]"
-    return f"[{v} /* {when.strftime('%Y-%m-%dT%H:%M:%S%z')} */]"
+    return time.time_value(c, int.from_bytes(d[:4], "little", signed=True))
 
 
 syscall32("time", OUT(4, _time32), ret=time.ret_time)

@@ -11,7 +11,15 @@ from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, PTR, XLAT
 from .consts import proc
 from .fmt import Ctx, ptr, s32, xlat
 from .registry import Arg, syscall
-from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, clock_t, signame, timespec, timeval
+from .structs import (
+    TIMESPEC_SIZE,
+    TIMEVAL_SIZE,
+    clock_t,
+    signame,
+    sprinttime,
+    timespec,
+    timeval,
+)
 
 # A sleep cut short by a signal: strace sees the kernel's ERESTART_RESTARTBLOCK (or
 # another ERESTART* code), vmstrace at the return to user mode sees EINTR when a handler
@@ -71,7 +79,13 @@ def ret_time(c: Ctx) -> str:
     return f"{c.ret} ({when.strftime('%Y-%m-%dT%H:%M:%S%z')})"
 
 
-syscall("time", OUT(8, lambda c, d: f"[{int.from_bytes(d, 'little', signed=True)}]"),
+def time_value(c: Ctx, v: int) -> str:
+    """``[1796461675 /* 2026-12-05T09:07:55+0000 */]``: time()'s output, any width."""
+    when = sprinttime(v)
+    return f"[{v}]" if when is None else f"[{v} /* {when} */]"
+
+
+syscall("time", OUT(8, lambda c, d: time_value(c, int.from_bytes(d[:8], "little", signed=True))),
         ret=ret_time)
 
 def _tms(c: Ctx, d: bytes) -> str:
