@@ -14,6 +14,7 @@ from vmstrace.trace.events import Mem
 STK = 0x7FFEC9776040
 AT_FDCWD = (1 << 64) - 100
 UTIME_OMIT = (1 << 30) - 2
+SET34 = bytes([0x18]) + bytes(7)  # fds 3 and 4
 
 
 def neg(n: int) -> int:
@@ -80,6 +81,29 @@ CASES = [
      "time([1796461675 /* 2026-12-05T09:07:55+0000 */]) = 1796461675 (2026-12-05T09:07:55+0000)"),
     ("times", [STK], 1717957728, None, {0: struct.pack("<4q", 2, 0, 0, 0)},
      "times({tms_utime=2 /* 0.02 s */, tms_stime=0, tms_cutime=0, tms_cstime=0}) = 1717957728"),
+    # select: the sets returned, as strace's decode_select words them
+    ("select", [5, 0x1000, 0x2000, 0x3000, 0], 1, {k: SET34 for k in (1, 2, 3)},
+     {k: bytes(8) for k in (1, 2, 3)}, "select(5, [3 4], [3 4], [3 4], NULL) = 1 ()"),
+    ("select", [5, 0x1000, 0x2000, 0x3000, 0], 1, {k: SET34 for k in (1, 2, 3)},
+     {1: bytes(8), 2: bytes([0x10]) + bytes(7), 3: bytes(8)},
+     "select(5, [3 4], [3 4], [3 4], NULL) = 1 (out [4])"),
+    ("select", [5, 0x1000, 0x2000, 0, 0x4000], 2, {1: SET34, 2: SET34, 4: bytes(16)},
+     {1: bytes([0x8]) + bytes(7), 2: bytes([0x10]) + bytes(7), 4: struct.pack("<qq", 0, 999998)},
+     "select(5, [3 4], [3 4], NULL, {tv_sec=0, tv_usec=0}) = 2 (in [3], out [4], "
+     "left {tv_sec=0, tv_usec=999998})"),
+    # a set with no fd closes another bracket once something was written
+    ("select", [6, 0x1000, 0x2000, 0x3000, 0], 2, {1: SET34, 2: SET34, 3: bytes([0x20]) + bytes(7)},
+     {1: bytes([0x8]) + bytes(7), 2: bytes(8), 3: bytes([0x20]) + bytes(7)},
+     "select(6, [3 4], [3 4], [5], NULL) = 2 (in [3]], except [5])"),
+    # strace reads nfds bits rounded up to longs: 1025 fds need 136 bytes
+    ("select", [1025, 0x1000, 0x2000, 0x3000, 0x4000], 0,
+     {1: Mem(0x1000, SET34, fault=True), 2: Mem(0x2000, SET34, fault=True),
+      3: Mem(0x3000, SET34, fault=True), 4: struct.pack("<qq", 0, 123)}, None,
+     "select(1025, 0x1000, 0x2000, 0x3000, {tv_sec=0, tv_usec=123}) = 0 (Timeout)"),
+    ("select", [65, 0x1000, 0x2000, 0x3000, 0], neg(-14),
+     {1: SET34 + bytes([1]) + bytes(7), 2: bytes([0x10]) + bytes(7) + bytes([1]) + bytes(7),
+      3: Mem(0x3000, SET34, fault=True)}, None,
+     "select(65, [3 4 64], [4 64], 0x3000, NULL) = -1 EFAULT (Bad address)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -260,46 +260,98 @@ syscall("ppoll", POLLFDS, ULONG, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_
 
 # --- select --------------------------------------------------------------------------
 
-FDSET_BYTES = 128  # FD_SETSIZE 1024 bits (linux/posix_types.h)
+# strace reads each set as nfds bits rounded up to whole longs (decode_select: nfds capped
+# at 1024*1024) and prints the address when that read fails.  The capture takes nfds
+# *bytes* (the one length the spec can take from an argument), at least the bits' words
+# from nfds = 8 on, capped at FDSET_CAP (65536 fds); a fault keeps the readable prefix,
+# which tells whether the words strace reads were readable.
+FDSET_CAP = 8192
+FDSET_MAX_FDS = 1024 * 1024
+SELECT_OUTSTR = 1024  # strace's static buffer for the returned sets (decode_select)
 
 
-def _fdset(c: Ctx, data: bytes, nfds: int) -> str:
-    nfds = max(0, min(nfds, len(data) * 8))
-    fds = [str(fd) for fd in range(nfds) if data[fd // 8] >> (fd % 8) & 1]
-    return "[" + " ".join(fds) + "]"
+def _nfds(c: Ctx) -> int:
+    return max(0, min(s32(c.a(0)), FDSET_MAX_FDS))
+
+
+def _fdset_words(c: Ctx, m: Mem | None, nfds: int) -> bytes | None:
+    """The set as strace reads it, None when that read would fail."""
+    if m is None:
+        return None
+    need = ((nfds + 7) // 8 + 7) & ~7
+    if len(m.data) < need and m.fault:
+        return None
+    return m.data[:need] if m.data or not need else None
+
+
+def _set_fds(data: bytes, nfds: int) -> list[int]:
+    nfds = min(nfds, len(data) * 8)
+    bits = int.from_bytes(data[: (nfds + 7) // 8], "little") & ((1 << nfds) - 1)
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
 
 
 def _fdset_arg(c: Ctx, i: int) -> str:
     """A set as passed in; its address when nfds is not positive (strace reads no set
-    then) or it is unreadable."""
-    nfds = s32(c.a(0))
+    then) or the words strace reads are not all readable."""
+    nfds = _nfds(c)
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
-    if nfds <= 0 or m is None or not m.data:
+    data = _fdset_words(c, c.entry_mem(i), nfds) if nfds else None
+    if data is None:
         return ptr(c.a(i))
-    return _fdset(c, m.data, nfds)
+    return "[" + " ".join(map(str, _set_fds(data, nfds))) + "]"
 
 
-FDSET = Arg(_fdset_arg, lambda opts: (fixed(FDSET_BYTES, "entry"), fixed(FDSET_BYTES, "exit")))
+def _fdset_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    return (Capture("buf", "entry", "a0", FDSET_CAP), Capture("buf", "exit", "a0", FDSET_CAP))
+
+
+FDSET = Arg(_fdset_arg, _fdset_caps)
 
 
 def _select_ret(size: int, fmt: StructFmt) -> RetRender:
+    """strace's text for the sets select returned, quirks included: it stops after
+    ``ret`` fds, skips fds once its 1024-byte buffer is nearly full, and closes a
+    bracket after every set it reads once something was written (``in [3]]``)."""
+
     def render(c: Ctx) -> str:
         assert c.ret is not None
         if c.ret == 0:
             return "0 (Timeout)"
-        parts = []
+        nfds = _nfds(c)
+        ready = c.ret
+        out = ""
+        sep = ""
         for name, k in (("in", 1), ("out", 2), ("except", 3)):
-            m = c.exit_mem(k)
-            if c.a(k) and m is not None and m.data:
-                s = _fdset(c, m.data, s32(c.a(0)))
-                if s != "[]":
-                    parts.append(f"{name} {s}")
-        t = c.exit_mem(4)
-        if c.a(4) and t is not None and len(t.data) >= size:
-            parts.append(f"left {fmt(c, t.data)}")
-        return f"{c.ret} ({', '.join(parts)})" if parts else str(c.ret)
+            if ready <= 0:
+                break
+            data = _fdset_words(c, c.exit_mem(k), nfds) if c.a(k) else None
+            if data is None:
+                continue
+            first = True
+            for fd in _set_fds(data, nfds):
+                if len(out) < SELECT_OUTSTR - (len(", except [") + 1 + 12 + 2):
+                    if first:
+                        out += f"{sep}{name} [{fd}"
+                        first, sep = False, ", "
+                    else:
+                        out += f" {fd}"
+                ready -= 1
+                if ready == 0:
+                    break
+            if out:
+                out += "]"
+        if c.a(4):
+            t = c.exit_mem(4)
+            left = fmt(c, t.data) if t is not None and len(t.data) >= size else ptr(c.a(4))
+            if len(out) + len("left ") + 1 + len(sep) + len(left) < SELECT_OUTSTR:
+                out += f"{sep}left {left}"
+        return f"{c.ret} ({out})"
 
     return render
 
