@@ -104,6 +104,15 @@ CASES = [
      {1: SET34 + bytes([1]) + bytes(7), 2: bytes([0x10]) + bytes(7) + bytes([1]) + bytes(7),
       3: Mem(0x3000, SET34, fault=True)}, None,
      "select(65, [3 4 64], [4 64], 0x3000, NULL) = -1 EFAULT (Bad address)"),
+    # a sigset is shown by its complement from 2/3 of its bits on (sprintsigmask_n)
+    ("rt_sigprocmask", [2, 0x1000, 0, 8], 0, {1: struct.pack("<Q", (1 << 40) - 1)}, None,
+     "rt_sigprocmask(SIG_SETMASK, [HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 "
+     "PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO "
+     "PWR SYS RTMIN RT_1 RT_2 RT_3 RT_4 RT_5 RT_6 RT_7 RT_8], NULL, 8) = 0"),
+    ("rt_sigprocmask", [2, 0x1000, 0, 8], 0, {1: struct.pack("<Q", (1 << 42) - 1)}, None,
+     "rt_sigprocmask(SIG_SETMASK, ~[RT_11 RT_12 RT_13 RT_14 RT_15 RT_16 RT_17 RT_18 RT_19 "
+     "RT_20 RT_21 RT_22 RT_23 RT_24 RT_25 RT_26 RT_27 RT_28 RT_29 RT_30 RT_31 RT_32], "
+     "NULL, 8) = 0"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -158,11 +158,13 @@ SIGSET_SIZE = 8
 
 
 def sigset_bits(mask: int, nsig: int = signals.NSIG) -> str:
-    """``[USR1 CHLD]``, or ``~[...]`` of the complement when more than half are set."""
-    present = [s for s in range(1, nsig + 1) if mask >> (s - 1) & 1]
-    if len(present) * 2 > nsig:
+    """``[USR1 CHLD]``, or ``~[...]`` of the complement when 2/3 or more of the ``nsig``
+    bits are set (strace's sprintsigmask_n; ``nsig`` is the set's 32-bit words * 32)."""
+    mask &= (1 << nsig) - 1
+    if mask.bit_count() >= nsig * 2 // 3:
         absent = [s for s in range(1, nsig + 1) if not mask >> (s - 1) & 1]
         return "~[" + " ".join(signals.SHORT.get(s, str(s)) for s in absent) + "]"
+    present = [s for s in range(1, nsig + 1) if mask >> (s - 1) & 1]
     return "[" + " ".join(signals.SHORT.get(s, str(s)) for s in present) + "]"
 
 
