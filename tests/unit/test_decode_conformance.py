@@ -113,6 +113,15 @@ CASES = [
      "rt_sigprocmask(SIG_SETMASK, ~[RT_11 RT_12 RT_13 RT_14 RT_15 RT_16 RT_17 RT_18 RT_19 "
      "RT_20 RT_21 RT_22 RT_23 RT_24 RT_25 RT_26 RT_27 RT_28 RT_29 RT_30 RT_31 RT_32], "
      "NULL, 8) = 0"),
+    # rt_sigpending: sigsetsize bytes, 1 to 8
+    ("rt_sigpending", [STK, 4], 0, None, {0: bytes(4)}, "rt_sigpending([], 4) = 0"),
+    ("rt_sigpending", [STK, 2], 0, None, {0: bytes([1, 0])}, "rt_sigpending([HUP], 2) = 0"),
+    ("rt_sigpending", [STK, 1], 0, None, {0: bytes([3])}, "rt_sigpending([HUP INT], 1) = 0"),
+    ("rt_sigpending", [STK, 3], 0, None, {0: bytes([3, 0, 0])},
+     "rt_sigpending([HUP INT], 3) = 0"),
+    ("rt_sigpending", [STK, 0], 0, None, None, "rt_sigpending(0x7ffec9776040, 0) = 0"),
+    ("rt_sigpending", [STK, 16], neg(-22), None, None,
+     "rt_sigpending(0x7ffec9776040, 16) = -1 EINVAL (Invalid argument)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import struct
 
+from ..capture.spec import Capture
 from .args import FD, IN, INT, OUT, PTR, ULONG, XLAT
 from .consts import signals
 from .fmt import Ctx, flags, hexnum, ptr, s32, u32
@@ -55,7 +56,20 @@ syscall(
     _sized(3, SET_OUT),
     ULONG,
 )
-syscall("rt_sigpending", _sized(1, SET_OUT), ULONG)
+def _pending(c: Ctx, i: int) -> str:
+    """rt_sigpending's set: the kernel writes sigsetsize bytes (1 to 8), strace prints as
+    many (print_sigset_addr_len_limit with a minimum of 1)."""
+    size = c.a(1)
+    if c.failed or not c.a(i) or not 1 <= size <= SIGSET_SIZE:
+        return ptr(c.a(i))
+    m = c.exit_mem(i)
+    if m is None or len(m.data) < size:
+        return ptr(c.a(i))
+    return sigset_bits(int.from_bytes(m.data[:size], "little"), (size + 3) // 4 * 32)
+
+
+syscall("rt_sigpending", Arg(_pending, lambda o: (Capture("buf", "exit", "a1", SIGSET_SIZE),)),
+        ULONG)
 syscall("rt_sigsuspend", _sized(1, SET_IN), ULONG)
 syscall("rt_sigtimedwait", _sized(3, SET_IN), PTR, IN(TIMESPEC_SIZE, timespec), ULONG,
         ret=lambda c: signame(c.ret or 0, c.opts.raw))
