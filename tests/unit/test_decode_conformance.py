@@ -122,6 +122,16 @@ CASES = [
     ("rt_sigpending", [STK, 0], 0, None, None, "rt_sigpending(0x7ffec9776040, 0) = 0"),
     ("rt_sigpending", [STK, 16], neg(-22), None, None,
      "rt_sigpending(0x7ffec9776040, 16) = -1 EINVAL (Invalid argument)"),
+    # epoll_pwait's mask is printed at exit: an address after a failure
+    ("epoll_pwait", [3, STK, 2, 0, 0x1000, 8], 0, {4: bytes([3]) + bytes(7)}, {1: bytes(24)},
+     "epoll_pwait(3, [], 2, 0, [HUP INT], 8) = 0"),
+    ("epoll_pwait", [neg(-1), STK, 2, 0, 0x1000, 8], neg(-9), {4: bytes([3]) + bytes(7)}, None,
+     "epoll_pwait(-1, 0x7ffec9776040, 2, 0, 0x1000, 8) = -1 EBADF (Bad file descriptor)"),
+    ("epoll_pwait", [neg(-1), STK, 1, neg(-2), 0x1000, 256], neg(-22),
+     {4: struct.pack("<Q", 0x2ACDD80)}, None,
+     "epoll_pwait(-1, 0x7ffec9776040, 1, -2, 0x1000, 256) = -1 EINVAL (Invalid argument)"),
+    ("epoll_pwait", [3, STK, 2, 0, 0, 8], 0, None, {1: bytes(24)},
+     "epoll_pwait(3, [], 2, 0, NULL, 8) = 0"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

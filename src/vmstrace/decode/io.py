@@ -516,7 +516,16 @@ syscall(
     Arg(_epoll_ctl_ev, lambda opts: (fixed(12, "both"),)),
 )
 syscall("epoll_wait", FD, EPOLL_OUT, INT, INT)
-syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, SIGSET_ENTRY, ULONG)
+def _epoll_sigmask(c: Ctx, i: int) -> str:
+    """epoll_pwait's mask, printed at exit: its address when the call failed or sigsetsize
+    is not the kernel's 8 (print_sigset_addr_len)."""
+    if c.failed or c.a(i + 1) != 8:
+        return ptr(c.a(i))
+    return _sigset_entry(c, i)
+
+
+syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, Arg(_epoll_sigmask, SIGSET_ENTRY.captures),
+        ULONG)
 syscall("eventfd", UINT)
 syscall("eventfd2", UINT,
         Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???")))
