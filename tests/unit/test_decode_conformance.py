@@ -132,6 +132,20 @@ CASES = [
      "epoll_pwait(-1, 0x7ffec9776040, 1, -2, 0x1000, 256) = -1 EINVAL (Invalid argument)"),
     ("epoll_pwait", [3, STK, 2, 0, 0, 8], 0, None, {1: bytes(24)},
      "epoll_pwait(3, [], 2, 0, NULL, 8) = 0"),
+    # a returned signal number with its name
+    ("fcntl", [1, 11], 1, None, None, "fcntl(1, F_GETSIG) = 1 (SIGHUP)"),
+    ("fcntl", [1, 11], 0, None, None, "fcntl(1, F_GETSIG) = 0"),
+    ("rt_sigtimedwait", [0x1000, 0x2000, 0x3000, 8], 14,
+     {0: struct.pack("<Q", 0x6007), 2: struct.pack("<qq", 1, 42)},
+     {1: struct.pack("<iii4xiI", 14, 0, -6, 856, 0).ljust(128, b"\0")},
+     "rt_sigtimedwait([HUP INT QUIT ALRM TERM], {si_signo=SIGALRM, si_code=SI_TKILL, "
+     "si_pid=856, si_uid=0}, {tv_sec=1, tv_nsec=42}, 8) = 14 (SIGALRM)"),
+    ("rt_sigtimedwait", [0x1000, 0, 0, 8], 14, {0: struct.pack("<Q", 0x6007)}, None,
+     "rt_sigtimedwait([HUP INT QUIT ALRM TERM], NULL, NULL, 8) = 14 (SIGALRM)"),
+    ("rt_sigtimedwait", [0x1000, 0x2000, 0x3000, 8], neg(-11),
+     {0: struct.pack("<Q", 0x6007), 2: struct.pack("<qq", 0, 0)}, None,
+     "rt_sigtimedwait([HUP INT QUIT ALRM TERM], 0x2000, {tv_sec=0, tv_nsec=0}, 8) = "
+     "-1 EAGAIN (Resource temporarily unavailable)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -28,7 +28,7 @@ from .args import (
     XLAT,
     ret_octal,
 )
-from .consts import fs
+from .consts import fs, signals
 from .consts.statfs import FS_MAGIC, ST_VALID, STATFS_FLAGS
 from .fmt import Ctx, buffer, cstring, flags, hexnum, octal, ptr, quote, s32, s64, u32, xlat
 from .fmt import xlat_flags as _xf
@@ -422,7 +422,8 @@ def _fcntl_ret(c: Ctx) -> str:
         name = None if c.opts.raw else fs.LEASES.get(r)
         return f"{hexnum(r)} ({name})" if name else hexnum(r)
     if cmd == _F["F_GETSIG"] and r:
-        return signame(r, c.opts.raw)
+        name = signals.SIGNALS.get(r)  # strace's signame(): named even with -X raw
+        return f"{r} ({name})" if name else str(r)
     return str(r)
 
 

@@ -29,7 +29,7 @@ from .args import (
 from .consts import proc
 from .fmt import MASK64, Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
 from .registry import Arg, Captures, syscall
-from .siginfo import SIGINFO_SIZE, siginfo_struct
+from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
     RLIMIT_SIZE,
     TIMESPEC_SIZE,
@@ -247,13 +247,8 @@ syscall(
 )
 
 
-def _waitid_info(c: Ctx, d: bytes) -> str:
-    # WNOHANG with no child to report leaves si_signo 0: strace prints {}
-    return siginfo_struct(d) if int.from_bytes(d[:4], "little") else "{}"
-
-
 syscall(
-    "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, _waitid_info),
+    "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
     FLAGS(proc.WAITID_OPTIONS, "W???"), OUT(32, _rusage),
 )
 

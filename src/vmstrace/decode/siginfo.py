@@ -63,6 +63,12 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
     return f"{_signame(signo)} {siginfo_struct(info)}"
 
 
+def printsiginfo(info: bytes) -> str:
+    """A siginfo_t a call filled (waitid, rt_sigtimedwait): ``{}`` when si_signo is 0
+    (WNOHANG with no child to report), else :func:`siginfo_struct`."""
+    return siginfo_struct(info) if int.from_bytes(info[:4], "little") else "{}"
+
+
 def siginfo_struct(info: bytes) -> str:
     """``{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}``: a filled siginfo_t (waitid's too)."""
     info = info.ljust(48, b"\0")

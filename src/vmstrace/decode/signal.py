@@ -13,6 +13,7 @@ from .args import FD, IN, INT, OUT, PTR, ULONG, XLAT
 from .consts import signals
 from .fmt import Ctx, flags, hexnum, ptr, s32, u32
 from .registry import Arg, syscall
+from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
     SIGACTION_SIZE,
     SIGSET_SIZE,
@@ -71,8 +72,16 @@ def _pending(c: Ctx, i: int) -> str:
 syscall("rt_sigpending", Arg(_pending, lambda o: (Capture("buf", "exit", "a1", SIGSET_SIZE),)),
         ULONG)
 syscall("rt_sigsuspend", _sized(1, SET_IN), ULONG)
-syscall("rt_sigtimedwait", _sized(3, SET_IN), PTR, IN(TIMESPEC_SIZE, timespec), ULONG,
-        ret=lambda c: signame(c.ret or 0, c.opts.raw))
+def ret_signal(c: Ctx) -> str:
+    """A returned signal number: ``14 (SIGALRM)`` (strace's auxstr of signame(); none
+    for 0 or a number with no name)."""
+    r = c.ret or 0
+    name = signals.SIGNALS.get(r)
+    return f"{r} ({name})" if name else str(r)
+
+
+syscall("rt_sigtimedwait", _sized(3, SET_IN), OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
+        IN(TIMESPEC_SIZE, timespec), ULONG, ret=ret_signal)
 syscall("rt_sigqueueinfo", INT, SIG, PTR)
 syscall("rt_tgsigqueueinfo", INT, INT, SIG, PTR)
 syscall("kill", INT, SIG)
