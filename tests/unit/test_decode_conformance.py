@@ -25,8 +25,8 @@ def ifreq(name: bytes, flags: int) -> bytes:
     return name.ljust(16, b"\0") + struct.pack("<H", flags) + bytes(22)
 
 
-def sigchld_info(pid: int, status: int, utime: int, stime: int) -> bytes:
-    head = struct.pack("<iii4xiIi4xqq", 17, 0, 1, pid, 0, status, utime, stime)
+def sigchld_info(pid: int, status: int, utime: int, stime: int, code: int = 1) -> bytes:
+    head = struct.pack("<iii4xiIi4xqq", 17, 0, code, pid, 0, status, utime, stime)
     return head.ljust(128, b"\0")
 
 
@@ -67,6 +67,12 @@ CASES = [
      "waitid(P_PID, 92, {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=92, si_uid=0, "
      "si_status=5, si_utime=160 /* 1.60 s */, si_stime=4638319 /* 46383.19 s */}, "
      "WEXITED, NULL) = 0"),
+    ("waitid", [1, 800, STK, 2, 0], 0, None, {2: sigchld_info(800, 19, 0, 0, code=5)},
+     "waitid(P_PID, 800, {si_signo=SIGCHLD, si_code=CLD_STOPPED, si_pid=800, si_uid=0, "
+     "si_status=SIGSTOP, si_utime=0, si_stime=0}, WSTOPPED, NULL) = 0"),
+    ("waitid", [1, 800, STK, 8, 0], 0, None, {2: sigchld_info(800, 18, 0, 0, code=6)},
+     "waitid(P_PID, 800, {si_signo=SIGCHLD, si_code=CLD_CONTINUED, si_pid=800, si_uid=0, "
+     "si_status=SIGCONT, si_utime=0, si_stime=0}, WCONTINUED, NULL) = 0"),
     ("waitid", [0, 0, STK, 5, 0], 0, None, {2: bytes(128)},
      "waitid(P_ALL, 0, {}, WNOHANG|WEXITED, NULL) = 0"),
     ("clone3", [0x1000, 88], 90, {0: CLONE_ARGS}, None,

@@ -78,7 +78,8 @@ def siginfo_struct(info: bytes) -> str:
     if signo == signals.SIGCHLD and code in CLD_CODES:
         pid, uid, status = struct.unpack_from("<iIi", info, 16)
         utime, stime = struct.unpack_from("<qq", info, 32)
-        shown = _signame(status) if code in (2, 3) else str(status)
+        # strace's printsiginfo: the exit code for CLD_EXITED, else the signal
+        shown = str(status) if code == 1 else _signame(status)
         fields += [f"si_code={CLD_CODES[code]}", f"si_pid={pid}", f"si_uid={uid}",
                    f"si_status={shown}", f"si_utime={clock_t(utime)}",
                    f"si_stime={clock_t(stime)}"]
