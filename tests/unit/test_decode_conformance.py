@@ -152,6 +152,16 @@ CASES = [
      {0: struct.pack("<Q", 0x6007), 2: struct.pack("<qq", 0, 0)}, None,
      "rt_sigtimedwait([HUP INT QUIT ALRM TERM], 0x2000, {tv_sec=0, tv_nsec=0}, 8) = "
      "-1 EAGAIN (Resource temporarily unavailable)"),
+    # mincore's vector: one byte per page, at most -s of them
+    ("mincore", [0x7F2CA4031000, 4096, STK], 0, None, {2: bytes([1])},
+     "mincore(0x7f2ca4031000, 4096, [1]) = 0"),
+    ("mincore", [0x7F2CA4024000, 4097, STK], 0, None, {2: bytes([1, 0x81])},
+     "mincore(0x7f2ca4024000, 4097, [1, 1]) = 0"),
+    ("mincore", [0x7F2CA3FCD000, 135168, STK], 0, None, {2: bytes([1]) * 33},
+     "mincore(0x7f2ca3fcd000, 135168, [" + "1, " * 32 + "...]) = 0"),
+    ("mincore", [0x7F2CA3FCD000, 0, STK], 0, None, None, "mincore(0x7f2ca3fcd000, 0, []) = 0"),
+    ("mincore", [0x7F2CA3FCD000, 12288, STK], neg(-14), None, None,
+     "mincore(0x7f2ca3fcd000, 12288, 0x7ffec9776040) = -1 EFAULT (Bad address)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),
