@@ -162,6 +162,15 @@ CASES = [
     ("mincore", [0x7F2CA3FCD000, 0, STK], 0, None, None, "mincore(0x7f2ca3fcd000, 0, []) = 0"),
     ("mincore", [0x7F2CA3FCD000, 12288, STK], neg(-14), None, None,
      "mincore(0x7f2ca3fcd000, 12288, 0x7ffec9776040) = -1 EFAULT (Bad address)"),
+    # values the kernel stores through pointers
+    ("get_robust_list", [731, STK, STK + 8], 0, None,
+     {1: struct.pack("<Q", 0x299C4660), 2: struct.pack("<Q", 24)},
+     "get_robust_list(731, [0x299c4660], [24]) = 0"),
+    ("get_robust_list", [731, STK, STK + 8], neg(-3), None, None,
+     "get_robust_list(731, 0x7ffec9776040, 0x7ffec9776048) = -1 ESRCH (No such process)"),
+    ("getcpu", [STK, STK + 8, 0x7FC265289F80], 0, None, {0: bytes(4), 1: bytes(4)},
+     "getcpu([0], [0], 0x7fc265289f80) = 0"),
+    ("getcpu", [STK, 0, 0], 0, None, {0: struct.pack("<I", 3)}, "getcpu([3], NULL, NULL) = 0"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -323,9 +323,12 @@ syscall("getgroups", INT, getgroups_list())
 syscall("setgroups", INT, setgroups_list())
 syscall("set_tid_address", PTR)
 syscall("set_robust_list", PTR, ULONG)
-syscall("get_robust_list", INT, PTR, PTR)
+# what the kernel stored: the list head as [address] (printnum_ptr), its size as [24]
+syscall("get_robust_list", INT, OUT(8, lambda c, d: f"[{ptr(int.from_bytes(d[:8], 'little'))}]"),
+        OUT(8, lambda c, d: f"[{int.from_bytes(d[:8], 'little')}]"))
 syscall("rseq", HEX, HEX, HEX, HEX)  # strace 6.x prints rseq's arguments raw
-syscall("getcpu", PTR, PTR, PTR)
+UINT_OUT = OUT(4, lambda c, d: f"[{int.from_bytes(d[:4], 'little')}]")
+syscall("getcpu", UINT_OUT, UINT_OUT, PTR)
 
 
 # --- limits, arch_prctl, uname -------------------------------------------------------
