@@ -171,6 +171,16 @@ CASES = [
     ("getcpu", [STK, STK + 8, 0x7FC265289F80], 0, None, {0: bytes(4), 1: bytes(4)},
      "getcpu([0], [0], 0x7fc265289f80) = 0"),
     ("getcpu", [STK, 0, 0], 0, None, {0: struct.pack("<I", 3)}, "getcpu([3], NULL, NULL) = 0"),
+    # struct timezone
+    ("gettimeofday", [STK, STK + 16], 0, None,
+     {0: struct.pack("<qq", 1796461673, 339886), 1: bytes(8)},
+     "gettimeofday({tv_sec=1796461673, tv_usec=339886}, {tz_minuteswest=0, tz_dsttime=0}) = 0"),
+    ("settimeofday", [STK, STK + 16], neg(-22), {0: struct.pack("<qq", -1, 1000000),
+                                                 1: struct.pack("<ii", -60, 1)}, None,
+     "settimeofday({tv_sec=-1, tv_usec=1000000}, {tz_minuteswest=-60, tz_dsttime=1}) = "
+     "-1 EINVAL (Invalid argument)"),
+    ("gettimeofday", [STK, 0], 0, None, {0: struct.pack("<qq", 1, 2)},
+     "gettimeofday({tv_sec=1, tv_usec=2}, NULL) = 0"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -280,8 +280,8 @@ syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), T
 syscall32("clock_gettime", time.CLOCK, TS32_OUT)
 syscall32("clock_getres", time.CLOCK, TS32_OUT)
 syscall32("clock_settime", time.CLOCK, TS32_IN)
-syscall32("gettimeofday", OUT(TV32_SIZE, timeval32), PTR)
-syscall32("settimeofday", IN(TV32_SIZE, timeval32), PTR)
+syscall32("gettimeofday", OUT(TV32_SIZE, timeval32), time.TZ_OUT)
+syscall32("settimeofday", IN(TV32_SIZE, timeval32), time.TZ_IN)
 # the *_time64 calls take the 64-bit __kernel_timespec: x86_64's layout
 _like("clock_gettime64", "clock_gettime")
 _like("clock_getres_time64", "clock_getres")

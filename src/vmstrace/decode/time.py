@@ -7,7 +7,7 @@ import struct
 from collections.abc import Callable
 
 from ..capture.spec import fixed
-from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, PTR, XLAT
+from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, XLAT
 from .consts import proc
 from .fmt import Ctx, ptr, s32, xlat
 from .registry import Arg, syscall
@@ -64,8 +64,19 @@ syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), TS_IN,
 syscall("clock_gettime", CLOCK, TS_OUT)
 syscall("clock_getres", CLOCK, TS_OUT)
 syscall("clock_settime", CLOCK, TS_IN)
-syscall("gettimeofday", OUT(TIMEVAL_SIZE, timeval), PTR)
-syscall("settimeofday", IN(TIMEVAL_SIZE, timeval), PTR)
+# struct timezone (linux/time.h): two ints
+TIMEZONE = 8
+
+
+def _timezone(c: Ctx, d: bytes) -> str:
+    west, dst = struct.unpack_from("<ii", d)
+    return f"{{tz_minuteswest={west}, tz_dsttime={dst}}}"
+
+
+TZ_OUT = OUT(TIMEZONE, _timezone)  # (the same layout for an i386 caller)
+TZ_IN = IN(TIMEZONE, _timezone)
+syscall("gettimeofday", OUT(TIMEVAL_SIZE, timeval), TZ_OUT)
+syscall("settimeofday", IN(TIMEVAL_SIZE, timeval), TZ_IN)
 
 
 def ret_time(c: Ctx) -> str:
