@@ -181,6 +181,14 @@ CASES = [
      "-1 EINVAL (Invalid argument)"),
     ("gettimeofday", [STK, 0], 0, None, {0: struct.pack("<qq", 1, 2)},
      "gettimeofday({tv_sec=1, tv_usec=2}, NULL) = 0"),
+    # futex's op is a 32-bit value
+    ("futex", [0x7F731DE2CFFC, 0xFFFFFFFFBEFEEDED, 4207869677, 0x7F731DE21000, 0x7F731DE26FFC,
+               0x9CAFFEE1], neg(-38), None, None,
+     "futex(0x7f731de2cffc, 0xbefeeded /* FUTEX_??? */, 4207869677, 0x7f731de21000, "
+     "0x7f731de26ffc, 0x9caffee1) = -1 ENOSYS (Function not implemented)"),
+    ("futex", [STK, 0xFFFFFFFFFFFFFFFE, 1], neg(-38), None, None,
+     "futex(0x7ffec9776040, 0xfffffffe /* FUTEX_??? */, 1, NULL, NULL, 0) = "
+     "-1 ENOSYS (Function not implemented)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -27,7 +27,7 @@ from .args import (
     uid_text,
 )
 from .consts import proc
-from .fmt import MASK64, Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
 from .registry import Arg, Captures, syscall
 from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
@@ -410,8 +410,8 @@ syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS, "GRND_?
 def _futex_op(v: int, c: Ctx) -> str:
     """strace looks the whole op up in one table (futexops.in): FUTEX_WAKE_PRIVATE,
     FUTEX_FD|FUTEX_PRIVATE_FLAG, FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME; any other
-    combination prints in hex (the op is an int: a negative one sign-extends)."""
-    return xlat(s32(v) & MASK64, proc.FUTEX_OP_NAMES, c.opts, "FUTEX_")
+    combination prints in hex, as the 32-bit value (0xfffffffe, strace 6.1 on the host)."""
+    return xlat(u32(v), proc.FUTEX_OP_NAMES, c.opts, "FUTEX_")
 
 
 def _bitset(v: int) -> str:
