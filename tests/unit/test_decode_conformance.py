@@ -189,6 +189,13 @@ CASES = [
     ("futex", [STK, 0xFFFFFFFFFFFFFFFE, 1], neg(-38), None, None,
      "futex(0x7ffec9776040, 0xfffffffe /* FUTEX_??? */, 1, NULL, NULL, 0) = "
      "-1 ENOSYS (Function not implemented)"),
+    # fadvise64's advice is an int
+    ("fadvise64", [0xFFFFFFFFBEEFFACE, neg(-4982091772554768297), 13465671543286714853,
+                   0xF00DFEEDDEADCA75], neg(-9), None, None,
+     "fadvise64(-1091568946, -4982091772554768297, 13465671543286714853, "
+     "0xdeadca75 /* POSIX_FADV_??? */) = -1 EBADF (Bad file descriptor)"),
+    ("fadvise64", [neg(-1), 0, 0, 0xF00DFEED00000001], neg(-9), None, None,
+     "fadvise64(-1, 0, 0, POSIX_FADV_RANDOM) = -1 EBADF (Bad file descriptor)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -143,7 +143,7 @@ syscall("umask", MODE, ret=ret_octal)
 syscall("flock", FD, FLAGS(fs.FLOCK_OPS, "LOCK_???"))
 syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS, "FALLOC_FL_???"), LONG, LONG)
 syscall("fadvise64", FD, LONG, ULONG,
-        Arg(lambda c, i: xlat(c.a(i), fs.FADVISE, c.opts, "POSIX_FADV_")))
+        Arg(lambda c, i: xlat(u32(c.a(i)), fs.FADVISE, c.opts, "POSIX_FADV_")))  # an int
 syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"))
 
 
