@@ -196,6 +196,10 @@ CASES = [
      "0xdeadca75 /* POSIX_FADV_??? */) = -1 EBADF (Bad file descriptor)"),
     ("fadvise64", [neg(-1), 0, 0, 0xF00DFEED00000001], neg(-9), None, None,
      "fadvise64(-1, 0, 0, POSIX_FADV_RANDOM) = -1 EBADF (Bad file descriptor)"),
+    ("getitimer", [0xDEADBEEF, 0x7F573D2A9FE0], neg(-22), None, None,
+     "getitimer(0xdeadbeef /* ITIMER_??? */, 0x7f573d2a9fe0) = -1 EINVAL (Invalid argument)"),
+    ("getitimer", [0xFFFFFFFF00000001, 8], neg(-14), None, None,
+     "getitimer(ITIMER_VIRTUAL, 0x8) = -1 EFAULT (Bad address)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -122,8 +122,9 @@ syscall("timerfd_create", CLOCK, FLAGS(proc.TFD_FLAGS, "TFD_???"))
 syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS, "TFD_???"), IN(32, _itimerspec),
         OUT(32, _itimerspec))
 syscall("timerfd_gettime", FD, OUT(32, _itimerspec))
-syscall("getitimer", XLAT(proc.ITIMERS), OUT(32, _itimerval))
-syscall("setitimer", XLAT(proc.ITIMERS), IN(32, _itimerval), OUT(32, _itimerval))
+ITIMER = XLAT(proc.ITIMERS, "ITIMER_")  # an unknown one: 0xdeadbeef /* ITIMER_??? */
+syscall("getitimer", ITIMER, OUT(32, _itimerval))
+syscall("setitimer", ITIMER, IN(32, _itimerval), OUT(32, _itimerval))
 
 
 # --- POSIX timers --------------------------------------------------------------------
