@@ -200,6 +200,10 @@ CASES = [
      "getitimer(0xdeadbeef /* ITIMER_??? */, 0x7f573d2a9fe0) = -1 EINVAL (Invalid argument)"),
     ("getitimer", [0xFFFFFFFF00000001, 8], neg(-14), None, None,
      "getitimer(ITIMER_VIRTUAL, 0x8) = -1 EFAULT (Bad address)"),
+    # poll/ppoll's nfds is an unsigned int
+    ("ppoll", [0, 0xDEADBEEFFACEFEED, 0, 0, 0xDEADBEEFBADC0DED], neg(-22), None, None,
+     "ppoll(NULL, 4207869677, NULL, NULL, 16045690984232390125) = -1 EINVAL (Invalid argument)"),
+    ("poll", [0, 0xDEADBEEF00000000, 0], 0, None, None, "poll(NULL, 0, 0) = 0 (Timeout)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -225,7 +225,7 @@ def _poll_ret(c: Ctx) -> str:
     return f"{c.ret} ({_pollfds(c, m.data, u32(c.a(1)), True)})"
 
 
-syscall("poll", POLLFDS, ULONG, INT, ret=_poll_ret)
+syscall("poll", POLLFDS, UINT, INT, ret=_poll_ret)  # nfds: the kernel's unsigned int
 
 
 def _ppoll_ret(c: Ctx) -> str:
@@ -255,7 +255,7 @@ TS_ENTRY_EXIT = Arg(
     timespec_in, lambda opts: (fixed(TIMESPEC_SIZE, "entry"), fixed(TIMESPEC_SIZE, "exit"))
 )
 SIGSET_ENTRY = Arg(_sigset_entry, lambda opts: (fixed(8, "both"),))
-syscall("ppoll", POLLFDS, ULONG, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_ret)
+syscall("ppoll", POLLFDS, UINT, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_ret)
 
 
 # --- select --------------------------------------------------------------------------
