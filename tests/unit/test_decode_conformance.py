@@ -204,6 +204,15 @@ CASES = [
     ("ppoll", [0, 0xDEADBEEFFACEFEED, 0, 0, 0xDEADBEEFBADC0DED], neg(-22), None, None,
      "ppoll(NULL, 4207869677, NULL, NULL, 16045690984232390125) = -1 EINVAL (Invalid argument)"),
     ("poll", [0, 0xDEADBEEF00000000, 0], 0, None, None, "poll(NULL, 0, 0) = 0 (Timeout)"),
+    # statx masks strace 6.1 does not know print in hex
+    ("statx", [AT_FDCWD, 0x1000, 0, 0xFFFFC000, 0x7FBFA220AF00], neg(-22), {1: b"stat.sample\0"},
+     None, 'statx(AT_FDCWD, "stat.sample", AT_STATX_SYNC_AS_STAT, 0xffffc000 /* STATX_??? */, '
+     "0x7fbfa220af00) = -1 EINVAL (Invalid argument)"),
+    ("statx", [AT_FDCWD, 0x1000, 0, 0xFFFFFFFB, 0x7FBFA220AF00], neg(-22), {1: b"stat.sample\0"},
+     None, 'statx(AT_FDCWD, "stat.sample", AT_STATX_SYNC_AS_STAT, STATX_TYPE|STATX_MODE|'
+     "STATX_UID|STATX_GID|STATX_ATIME|STATX_MTIME|STATX_CTIME|STATX_INO|STATX_SIZE|"
+     "STATX_BLOCKS|STATX_BTIME|STATX_MNT_ID|STATX_DIOALIGN|0xffffc000, 0x7fbfa220af00) = "
+     "-1 EINVAL (Invalid argument)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),
