@@ -17,6 +17,10 @@ UTIME_OMIT = (1 << 30) - 2
 SET34 = bytes([0x18]) + bytes(7)  # fds 3 and 4
 
 
+def iovec(*items: tuple[int, int]) -> bytes:
+    return b"".join(struct.pack("<QQ", base, ln) for base, ln in items)
+
+
 def neg(n: int) -> int:
     return n & ((1 << 64) - 1)
 
@@ -213,6 +217,14 @@ CASES = [
      "STATX_UID|STATX_GID|STATX_ATIME|STATX_MTIME|STATX_CTIME|STATX_INO|STATX_SIZE|"
      "STATX_BLOCKS|STATX_BTIME|STATX_MNT_ID|STATX_DIOALIGN|0xffffc000, 0x7fbfa220af00) = "
      "-1 EINVAL (Invalid argument)"),
+    # an iovec array that faults midway
+    ("writev", [4095, 0x7FAC824E2FF0, 2], neg(-14),
+     {1: Mem(0x7FAC824E2FF0, iovec((0xA, 7)), fault=True, elems=(Mem(0xA, b"89abcde"),))},
+     None, 'writev(4095, [{iov_base="89abcde", iov_len=7}, ... /* 0x7fac824e3000 */], 2) = '
+     "-1 EFAULT (Bad address)"),
+    ("poll", [0x7F5DBA4E6FF8, 2, 0], neg(-14),
+     None, {0: Mem(0x7F5DBA4E6FF8, struct.pack("<ihh", -5, 0, 0), fault=True)},
+     "poll([{fd=-5}, ... /* 0x7f5dba4e7000 */], 2, 0) = -1 EFAULT (Bad address)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -69,8 +69,8 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
         shown_base = ptr(base) if addrs else buffer(base, elem, shown, limit)
         out.append(f"{{iov_base={shown_base}, iov_len={length}}}")
     else:
-        if n < count:
-            out.append("...")
+        if n < count:  # print_array: an element it could not read shows its address
+            out.append(f"... /* {ptr(addr + size * n)} */" if m.fault else "...")
     return "[" + ", ".join(out) + "]"
 
 
@@ -209,7 +209,12 @@ def _poll_arg(c: Ctx, i: int) -> str:
     m = c.mem(i)
     if m is None or not m.data:
         return ptr(c.a(i))
-    return _pollfds(c, m.data, u32(c.a(1)), False)
+    count = u32(c.a(1))
+    text = _pollfds(c, m.data, count, False)
+    n = len(m.data) // 8
+    if m.fault and n < min(count, c.opts.strsize):  # print_array: the unreadable element
+        text = f"{text[:-1]}, ... /* {ptr(c.a(i) + 8 * n)} */]"
+    return text
 
 
 POLLFDS = Arg(_poll_arg, lambda opts: (fixed(8 * POLL_CAP, "exit"),))
