@@ -225,6 +225,12 @@ CASES = [
     ("poll", [0x7F5DBA4E6FF8, 2, 0], neg(-14),
      None, {0: Mem(0x7F5DBA4E6FF8, struct.pack("<ihh", -5, 0, 0), fault=True)},
      "poll([{fd=-5}, ... /* 0x7f5dba4e7000 */], 2, 0) = -1 EFAULT (Bad address)"),
+    # readv's failure shows the iov_base addresses; an empty array is read from nowhere
+    ("preadv", [0, 0x7FC49F565FF0, 1, neg(-1)], neg(-22),
+     {1: Mem(0x7FC49F565FF0, iovec((0x7FC49F56BFF8, 8)))}, None,
+     "preadv(0, [{iov_base=0x7fc49f56bff8, iov_len=8}], 1, -1) = -1 EINVAL (Invalid argument)"),
+    ("preadv", [0, 0x7FC49F565FF0, 0, neg(-3)], neg(-22), None, None,
+     "preadv(0, [], 0, -3) = -1 EINVAL (Invalid argument)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

@@ -46,6 +46,8 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
     """
     if not addr:
         return "NULL"
+    if count == 0:  # print_array reads nothing
+        return "[]"
     size = 2 * word
     if m is None or len(m.data) < size * min(count, 1):
         return ptr(addr)
@@ -87,8 +89,9 @@ def _writev(c: Ctx, i: int) -> str:
 
 
 def _readv(c: Ctx, i: int) -> str:
-    if c.failed or c.ret is None:
-        return ptr(c.a(i))
+    if c.failed or c.ret is None:  # strace's IOV_DECODE_ADDR: each iov_base's address
+        return iovec_array(c, c.a(i), c.exit_mem(i) or c.entry_mem(i), s32(c.a(2)), None,
+                           addrs=True)
     return iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret)
 
 
