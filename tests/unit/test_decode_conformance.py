@@ -225,7 +225,19 @@ CASES = [
     ("poll", [0x7F5DBA4E6FF8, 2, 0], neg(-14),
      None, {0: Mem(0x7F5DBA4E6FF8, struct.pack("<ihh", -5, 0, 0), fault=True)},
      "poll([{fd=-5}, ... /* 0x7f5dba4e7000 */], 2, 0) = -1 EFAULT (Bad address)"),
-    # readv's failure shows the iov_base addresses; an empty array is read from nowhere
+    # preadv2/pwritev2: fd, iov, vlen, offset (pos_l), flags; readv's failure shows bases
+    ("preadv2", [neg(-1), 0, 18069003361555037940, 8846757241787236088, 13464652301225279215, 1],
+     neg(-9), None, None,
+     "preadv2(-1, NULL, 18069003361555037940, 8846757241787236088, RWF_HIPRI) = "
+     "-1 EBADF (Bad file descriptor)"),
+    ("pwritev2", [1, 0x1000, 0, 0, 0, 0], 0, {1: b""}, None, "pwritev2(1, [], 0, 0, 0) = 0"),
+    ("preadv2", [0, 0x1000, 2, 8, 0, 0], 7, None,
+     {1: Mem(0x1000, iovec((0xA, 8), (0xB, 15)), elems=(Mem(0xA, b"89abcde"), Mem(0xB, b"")))},
+     'preadv2(0, [{iov_base="89abcde", iov_len=8}, {iov_base="", iov_len=15}], 2, 8, 0) = 7'),
+    ("pwritev2", [1, 0x1000, 1, 0, 0, 0x40], neg(-95),
+     {1: Mem(0x1000, iovec((0xA, 3)), elems=(Mem(0xA, b"012"),))}, None,
+     'pwritev2(1, [{iov_base="012", iov_len=3}], 1, 0, 0x40 /* RWF_??? */) = '
+     "-1 EOPNOTSUPP (Operation not supported)"),
     ("preadv", [0, 0x7FC49F565FF0, 1, neg(-1)], neg(-22),
      {1: Mem(0x7FC49F565FF0, iovec((0x7FC49F56BFF8, 8)))}, None,
      "preadv(0, [{iov_base=0x7fc49f56bff8, iov_len=8}], 1, -1) = -1 EINVAL (Invalid argument)"),

@@ -11,7 +11,7 @@ import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
-from .args import FD, INT, LONG, RBUF, UINT, ULONG, WBUF, XLAT, StructFmt
+from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
 from .consts import net, proc
 from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, quote, s32, s64, u32
@@ -31,6 +31,8 @@ syscall("write", FD, WBUF(2), ULONG)
 syscall("pread64", FD, RBUF(), ULONG, LONG)
 syscall("pwrite64", FD, WBUF(2), ULONG, LONG)
 
+
+IOV_MAX_COUNT = 1 << 59  # more elements than the address space holds: strace's address
 
 # --- iovec arrays --------------------------------------------------------------------
 
@@ -102,8 +104,33 @@ syscall("readv", FD, RIOV, INT)
 syscall("writev", FD, WIOV, INT)
 syscall("preadv", FD, RIOV, INT, LONG)
 syscall("pwritev", FD, WIOV, INT, LONG)
-syscall("preadv2", FD, RIOV, INT, LONG, ULONG, INT)
-syscall("pwritev2", FD, WIOV, INT, LONG, ULONG, INT)
+# preadv2/pwritev2: the offset comes in pos_l (x86_64: the whole of it) and pos_h, which
+# strace does not print; vlen as an unsigned long, the flags by name (rwf_flags.in)
+RWF_FLAGS = ((0x1, "RWF_HIPRI"), (0x2, "RWF_DSYNC"), (0x4, "RWF_SYNC"), (0x8, "RWF_NOWAIT"),
+             (0x10, "RWF_APPEND"))  # linux/fs.h; RWF_NOAPPEND (6.9) is past strace 6.1
+RWF = FLAGS(RWF_FLAGS, "RWF_???")
+
+
+def _iov2(read: bool) -> Arg:
+    """The iovecs, counted by vlen as an unsigned long: a count whose array would pass the
+    end of the address space prints as the address (print_array's overflow check)."""
+
+    def render(c: Ctx, i: int) -> str:
+        count = c.a(2)
+        if count > IOV_MAX_COUNT:
+            return ptr(c.a(i))
+        if not read:
+            return iovec_array(c, c.a(i), c.mem(i), count, None)
+        if c.failed or c.ret is None:
+            return iovec_array(c, c.a(i), c.exit_mem(i) or c.entry_mem(i), count, None,
+                               addrs=True)
+        return iovec_array(c, c.a(i), c.exit_mem(i), count, c.ret)
+
+    return Arg(render, iov_caps("exit" if read else "both"))
+
+
+syscall("preadv2", FD, _iov2(True), ULONG, LONG, SKIP, RWF)
+syscall("pwritev2", FD, _iov2(False), ULONG, LONG, SKIP, RWF)
 
 
 
@@ -113,7 +140,6 @@ syscall("pwritev2", FD, WIOV, INT, LONG, ULONG, INT)
 # The local iovecs show their data (what was read: at exit, up to the return value; what
 # is written: at entry); the remote ones, in the other process, their addresses only.
 # strace prints the counts and flags as unsigned longs.
-IOV_MAX_COUNT = 1 << 59  # more elements than the address space holds: strace's address
 
 
 def _remote_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
