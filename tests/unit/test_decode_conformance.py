@@ -243,6 +243,19 @@ CASES = [
      "preadv(0, [{iov_base=0x7fc49f56bff8, iov_len=8}], 1, -1) = -1 EINVAL (Invalid argument)"),
     ("preadv", [0, 0x7FC49F565FF0, 0, neg(-3)], neg(-22), None, None,
      "preadv(0, [], 0, -3) = -1 EINVAL (Invalid argument)"),
+    # splice/tee
+    ("splice", [0xDEADBEEFFFFFFFFF, 0x7F445468CFF8, 0xDEADBEEFFFFFFFFE, 0x7F4454686FF8,
+                0xDEADBEF3FACEFED3, 0xF], neg(-9),
+     {1: struct.pack("<q", -2401053079814340911), 3: struct.pack("<q", -2401053075519373614)},
+     None,
+     "splice(-1, [-2401053079814340911], -2, [-2401053075519373614], 16045691002485145299, "
+     "SPLICE_F_MOVE|SPLICE_F_NONBLOCK|SPLICE_F_MORE|SPLICE_F_GIFT) = "
+     "-1 EBADF (Bad file descriptor)"),
+    ("splice", [3, 0, 4, 0, 4096, 0x10], neg(-22), None, None,
+     "splice(3, NULL, 4, NULL, 4096, 0x10 /* SPLICE_F_??? */) = -1 EINVAL (Invalid argument)"),
+    ("tee", [0xDEADBEEFFFFFFFFF, 0xDEADBEEFFFFFFFFE, 0xDEADBEF3FACEFED3, 0xF], neg(-9), None, None,
+     "tee(-1, -2, 16045691002485145299, SPLICE_F_MOVE|SPLICE_F_NONBLOCK|SPLICE_F_MORE|"
+     "SPLICE_F_GIFT) = -1 EBADF (Bad file descriptor)"),
     # utimensat's times, with the date in a comment (none for 0 s 0 ns or a bad tv_nsec)
     ("utimensat", [0, 0, STK, 0], 0, {2: bytes(32)}, None,
      "utimensat(0, NULL, [{tv_sec=0, tv_nsec=0}, {tv_sec=0, tv_nsec=0}], 0) = 0"),

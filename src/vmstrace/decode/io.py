@@ -205,6 +205,12 @@ def _offset_in(c: Ctx, i: int) -> str:
 OFFSET_IN = Arg(_offset_in, lambda opts: (fixed(8, "both"),))
 syscall("copy_file_range", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, UINT)
 
+# linux/fcntl.h SPLICE_F_* (strace's splice_flags.in); splice/tee print at entry
+SPLICE_FLAGS = FLAGS(((0x1, "SPLICE_F_MOVE"), (0x2, "SPLICE_F_NONBLOCK"), (0x4, "SPLICE_F_MORE"),
+                      (0x8, "SPLICE_F_GIFT")), "SPLICE_F_???")
+syscall("splice", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, SPLICE_FLAGS)
+syscall("tee", FD, FD, ULONG, SPLICE_FLAGS)
+
 
 # --- poll ----------------------------------------------------------------------------
 
