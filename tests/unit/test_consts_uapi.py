@@ -71,8 +71,6 @@ ALLOWED: dict[str, str] = {
     "SOL_ROSE": "kernel-internal (include/linux/socket.h), in socketlayers.in",
     # newer than linux-libc-dev 6.1 (Debian 12): their values are the kernel's today
     "F_SEAL_EXEC": "linux/fcntl.h since 6.3",
-    "STATX_MNT_ID_UNIQUE": "linux/stat.h since 6.8", "STATX_SUBVOL": "since 6.10",
-    "STATX_WRITE_ATOMIC": "linux/stat.h since 6.11",
     "MAP_DROPPABLE": "linux/mman.h since 6.11", "MAP_ABOVE4G": "asm/mman.h since 6.7",
     "MFD_NOEXEC_SEAL": "linux/memfd.h since 6.3", "MFD_EXEC": "linux/memfd.h since 6.3",
     "ARCH_GET_UNTAG_MASK": "asm/prctl.h since 6.4", "ARCH_ENABLE_TAGGED_ADDR": "6.4",

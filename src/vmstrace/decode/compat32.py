@@ -10,7 +10,6 @@ arch/x86/include/uapi/asm/*.h for i386 (the kernel's compat_* structures are the
 
 from __future__ import annotations
 
-import datetime
 import struct
 from dataclasses import replace
 
@@ -281,8 +280,8 @@ syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), T
 syscall32("clock_gettime", time.CLOCK, TS32_OUT)
 syscall32("clock_getres", time.CLOCK, TS32_OUT)
 syscall32("clock_settime", time.CLOCK, TS32_IN)
-syscall32("gettimeofday", OUT(TV32_SIZE, timeval32), PTR)
-syscall32("settimeofday", IN(TV32_SIZE, timeval32), PTR)
+syscall32("gettimeofday", OUT(TV32_SIZE, timeval32), time.TZ_OUT)
+syscall32("settimeofday", IN(TV32_SIZE, timeval32), time.TZ_IN)
 # the *_time64 calls take the 64-bit __kernel_timespec: x86_64's layout
 _like("clock_gettime64", "clock_gettime")
 _like("clock_getres_time64", "clock_getres")
@@ -319,12 +318,7 @@ _like("timer_gettime64", "timer_gettime")
 
 
 def _time32(c: Ctx, d: bytes) -> str:
-    v = int.from_bytes(d[:4], "little", signed=True)
-    try:
-        when = datetime.datetime.fromtimestamp(v, datetime.UTC)
-    except (OverflowError, OSError, ValueError):
-        return f"[{v}]"
-    return f"[{v} /* {when.strftime('%Y-%m-%dT%H:%M:%S%z')} */]"
+    return time.time_value(c, int.from_bytes(d[:4], "little", signed=True))
 
 
 syscall32("time", OUT(4, _time32), ret=time.ret_time)

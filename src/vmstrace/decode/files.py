@@ -17,12 +17,12 @@ from .args import (
     FD_PAIR,
     FLAGS,
     HEX,
+    IN,
     INT,
     LONG,
     MODE,
     OUT,
     PATH,
-    PTR,
     STR,
     UID,
     UINT,
@@ -30,7 +30,7 @@ from .args import (
     XLAT,
     ret_octal,
 )
-from .consts import fs
+from .consts import fs, signals
 from .consts.statfs import FS_MAGIC, ST_VALID, STATFS_FLAGS
 from .fmt import (
     Ctx,
@@ -49,7 +49,17 @@ from .fmt import (
 )
 from .fmt import xlat_flags as _xf
 from .registry import Arg, Captures, alias, syscall
-from .structs import STAT_SIZE, STATX_SIZE, makedev, mode, signame, stat, statx
+from .structs import (
+    STAT_SIZE,
+    STATX_SIZE,
+    TIMESPEC_SIZE,
+    makedev,
+    mode,
+    signame,
+    stat,
+    statx,
+    timespec_utime,
+)
 
 
 def open_flags(v: int, c: Ctx) -> str:
@@ -150,9 +160,16 @@ syscall("umask", MODE, ret=ret_octal)
 syscall("flock", FD, FLAGS(fs.FLOCK_OPS, "LOCK_???"))
 syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS, "FALLOC_FL_???"), LONG, LONG)
 syscall("fadvise64", FD, LONG, ULONG,
-        Arg(lambda c, i: xlat(c.a(i), fs.FADVISE, c.opts, "POSIX_FADV_")))
+        Arg(lambda c, i: xlat(u32(c.a(i)), fs.FADVISE, c.opts, "POSIX_FADV_")))  # an int
 syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"))
-syscall("utimensat", DIRFD, PATH, PTR, _at())
+
+
+def _utimes(c: Ctx, d: bytes) -> str:
+    """utimensat's ``struct timespec times[2]``: atime, mtime."""
+    return f"[{timespec_utime(c, d[:16])}, {timespec_utime(c, d[16:32])}]"
+
+
+syscall("utimensat", DIRFD, PATH, IN(2 * TIMESPEC_SIZE, _utimes), _at())
 
 
 # --- statfs (asm-generic/statfs.h struct statfs, x86-64: 120 bytes) -------------------
@@ -421,8 +438,9 @@ def _fcntl_ret(c: Ctx) -> str:
     if cmd == _F["F_GETLEASE"]:  # the lease in hex, and its name (-X raw too)
         name = fs.LEASES.get(r)
         return f"{hexnum(r)} ({name})" if name else hexnum(r)
-    if cmd == _F["F_GETSIG"] and r:  # -X raw: ``10 (SIGUSR1)``
-        return f"{r} ({signame(r)})" if c.opts.raw else signame(r)
+    if cmd == _F["F_GETSIG"] and r:
+        name = signals.SIGNALS.get(r)  # strace's signame(): named even with -X raw
+        return f"{r} ({name})" if name else str(r)
     if cmd in _DUPFD and c.opts.decode_fds:  # -y: ``10</etc/hostname>``
         return fdpath.with_path(str(r), c.exit_mem(fdpath.RET_FD_ARG), c.opts.fd_details)
     return str(r)

@@ -8,7 +8,7 @@ hostile, and an unreadable or short value falls back to the raw number.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -204,6 +204,31 @@ def buffer(
     data = mem.data[:shown]
     more = length > len(data)
     return quote(data, force_hex) + ("..." if more else "")
+
+
+def array(addr: int, mem: Mem | None, count: int, size: int, limit: int,
+          elem: Callable[[bytes], str]) -> str:
+    """strace's print_array: ``[e0, e1, ...]`` of ``count`` elements of ``size`` bytes, at
+    most ``limit`` (-s) of them then ``...``; the address when the first element is
+    unreadable, ``... /* address */`` where a later one is."""
+    if not addr:
+        return "NULL"
+    if count <= 0:
+        return "[]"
+    data = mem.data if mem is not None else b""
+    items = []
+    for k in range(min(count, limit + 1)):
+        if size * (k + 1) > len(data):
+            if not k:
+                return ptr(addr)
+            faulted = mem is not None and mem.fault
+            items.append(f"... /* {ptr(addr + size * k)} */" if faulted else "...")
+            break
+        if k == limit:
+            items.append("...")
+            break
+        items.append(elem(data[size * k : size * (k + 1)]))
+    return "[" + ", ".join(items) + "]"
 
 
 # --- symbolic constants --------------------------------------------------------------

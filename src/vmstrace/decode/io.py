@@ -11,7 +11,7 @@ import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
-from .args import FD, INT, LONG, RBUF, UINT, ULONG, WBUF, XLAT, StructFmt
+from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
 from .consts import net, proc
 from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, quote, s32, s64, u32
@@ -32,6 +32,8 @@ syscall("pread64", FD, RBUF(), ULONG, LONG)
 syscall("pwrite64", FD, WBUF(2), ULONG, LONG)
 
 
+IOV_MAX_COUNT = 1 << 59  # more elements than the address space holds: strace's address
+
 # --- iovec arrays --------------------------------------------------------------------
 
 
@@ -46,6 +48,8 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
     """
     if not addr:
         return "NULL"
+    if count == 0:  # print_array reads nothing
+        return "[]"
     size = 2 * word
     if m is None or len(m.data) < size * min(count, 1):
         return ptr(addr)
@@ -69,8 +73,8 @@ def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None
         shown_base = ptr(base) if addrs else buffer(base, elem, shown, limit)
         out.append(f"{{iov_base={shown_base}, iov_len={length}}}")
     else:
-        if n < count:
-            out.append("...")
+        if n < count:  # print_array: an element it could not read shows its address
+            out.append(f"... /* {ptr(addr + size * n)} */" if m.fault else "...")
     return "[" + ", ".join(out) + "]"
 
 
@@ -87,8 +91,9 @@ def _writev(c: Ctx, i: int) -> str:
 
 
 def _readv(c: Ctx, i: int) -> str:
-    if c.failed or c.ret is None:
-        return ptr(c.a(i))
+    if c.failed or c.ret is None:  # strace's IOV_DECODE_ADDR: each iov_base's address
+        return iovec_array(c, c.a(i), c.exit_mem(i) or c.entry_mem(i), s32(c.a(2)), None,
+                           addrs=True)
     return iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret)
 
 
@@ -99,8 +104,33 @@ syscall("readv", FD, RIOV, INT)
 syscall("writev", FD, WIOV, INT)
 syscall("preadv", FD, RIOV, INT, LONG)
 syscall("pwritev", FD, WIOV, INT, LONG)
-syscall("preadv2", FD, RIOV, INT, LONG, ULONG, INT)
-syscall("pwritev2", FD, WIOV, INT, LONG, ULONG, INT)
+# preadv2/pwritev2: the offset comes in pos_l (x86_64: the whole of it) and pos_h, which
+# strace does not print; vlen as an unsigned long, the flags by name (rwf_flags.in)
+RWF_FLAGS = ((0x1, "RWF_HIPRI"), (0x2, "RWF_DSYNC"), (0x4, "RWF_SYNC"), (0x8, "RWF_NOWAIT"),
+             (0x10, "RWF_APPEND"))  # linux/fs.h; RWF_NOAPPEND (6.9) is past strace 6.1
+RWF = FLAGS(RWF_FLAGS, "RWF_???")
+
+
+def _iov2(read: bool) -> Arg:
+    """The iovecs, counted by vlen as an unsigned long: a count whose array would pass the
+    end of the address space prints as the address (print_array's overflow check)."""
+
+    def render(c: Ctx, i: int) -> str:
+        count = c.a(2)
+        if count > IOV_MAX_COUNT:
+            return ptr(c.a(i))
+        if not read:
+            return iovec_array(c, c.a(i), c.mem(i), count, None)
+        if c.failed or c.ret is None:
+            return iovec_array(c, c.a(i), c.exit_mem(i) or c.entry_mem(i), count, None,
+                               addrs=True)
+        return iovec_array(c, c.a(i), c.exit_mem(i), count, c.ret)
+
+    return Arg(render, iov_caps("exit" if read else "both"))
+
+
+syscall("preadv2", FD, _iov2(True), ULONG, LONG, SKIP, RWF)
+syscall("pwritev2", FD, _iov2(False), ULONG, LONG, SKIP, RWF)
 
 
 
@@ -110,7 +140,6 @@ syscall("pwritev2", FD, WIOV, INT, LONG, ULONG, INT)
 # The local iovecs show their data (what was read: at exit, up to the return value; what
 # is written: at entry); the remote ones, in the other process, their addresses only.
 # strace prints the counts and flags as unsigned longs.
-IOV_MAX_COUNT = 1 << 59  # more elements than the address space holds: strace's address
 
 
 def _remote_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
@@ -176,6 +205,12 @@ def _offset_in(c: Ctx, i: int) -> str:
 OFFSET_IN = Arg(_offset_in, lambda opts: (fixed(8, "both"),))
 syscall("copy_file_range", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, UINT)
 
+# linux/fcntl.h SPLICE_F_* (strace's splice_flags.in); splice/tee print at entry
+SPLICE_FLAGS = FLAGS(((0x1, "SPLICE_F_MOVE"), (0x2, "SPLICE_F_NONBLOCK"), (0x4, "SPLICE_F_MORE"),
+                      (0x8, "SPLICE_F_GIFT")), "SPLICE_F_???")
+syscall("splice", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, SPLICE_FLAGS)
+syscall("tee", FD, FD, ULONG, SPLICE_FLAGS)
+
 
 # --- poll ----------------------------------------------------------------------------
 
@@ -209,7 +244,12 @@ def _poll_arg(c: Ctx, i: int) -> str:
     m = c.mem(i)
     if m is None or not m.data:
         return ptr(c.a(i))
-    return _pollfds(c, m.data, u32(c.a(1)), False)
+    count = u32(c.a(1))
+    text = _pollfds(c, m.data, count, False)
+    n = len(m.data) // 8
+    if m.fault and n < min(count, c.opts.strsize):  # print_array: the unreadable element
+        text = f"{text[:-1]}, ... /* {ptr(c.a(i) + 8 * n)} */]"
+    return text
 
 
 POLLFDS = Arg(_poll_arg, lambda opts: (fixed(8 * POLL_CAP, "exit"),))
@@ -225,7 +265,7 @@ def _poll_ret(c: Ctx) -> str:
     return f"{c.ret} ({_pollfds(c, m.data, u32(c.a(1)), True)})"
 
 
-syscall("poll", POLLFDS, ULONG, INT, ret=_poll_ret)
+syscall("poll", POLLFDS, UINT, INT, ret=_poll_ret)  # nfds: the kernel's unsigned int
 
 
 def _ppoll_ret(c: Ctx) -> str:
@@ -255,51 +295,103 @@ TS_ENTRY_EXIT = Arg(
     timespec_in, lambda opts: (fixed(TIMESPEC_SIZE, "entry"), fixed(TIMESPEC_SIZE, "exit"))
 )
 SIGSET_ENTRY = Arg(_sigset_entry, lambda opts: (fixed(8, "both"),))
-syscall("ppoll", POLLFDS, ULONG, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_ret)
+syscall("ppoll", POLLFDS, UINT, TS_ENTRY_EXIT, SIGSET_ENTRY, ULONG, ret=_ppoll_ret)
 
 
 # --- select --------------------------------------------------------------------------
 
-FDSET_BYTES = 128  # FD_SETSIZE 1024 bits (linux/posix_types.h)
+# strace reads each set as nfds bits rounded up to whole longs (decode_select: nfds capped
+# at 1024*1024) and prints the address when that read fails.  The capture takes nfds
+# *bytes* (the one length the spec can take from an argument), at least the bits' words
+# from nfds = 8 on, capped at FDSET_CAP (65536 fds); a fault keeps the readable prefix,
+# which tells whether the words strace reads were readable.
+FDSET_CAP = 8192
+FDSET_MAX_FDS = 1024 * 1024
+SELECT_OUTSTR = 1024  # strace's static buffer for the returned sets (decode_select)
 
 
-def _fdset(c: Ctx, data: bytes, nfds: int) -> str:
-    nfds = max(0, min(nfds, len(data) * 8))
-    fds = [str(fd) for fd in range(nfds) if data[fd // 8] >> (fd % 8) & 1]
-    return "[" + " ".join(fds) + "]"
+def _nfds(c: Ctx) -> int:
+    return max(0, min(s32(c.a(0)), FDSET_MAX_FDS))
+
+
+def _fdset_words(c: Ctx, m: Mem | None, nfds: int) -> bytes | None:
+    """The set as strace reads it, None when that read would fail."""
+    if m is None:
+        return None
+    need = ((nfds + 7) // 8 + 7) & ~7
+    if len(m.data) < need and m.fault:
+        return None
+    return m.data[:need] if m.data or not need else None
+
+
+def _set_fds(data: bytes, nfds: int) -> list[int]:
+    nfds = min(nfds, len(data) * 8)
+    bits = int.from_bytes(data[: (nfds + 7) // 8], "little") & ((1 << nfds) - 1)
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
 
 
 def _fdset_arg(c: Ctx, i: int) -> str:
     """A set as passed in; its address when nfds is not positive (strace reads no set
-    then) or it is unreadable."""
-    nfds = s32(c.a(0))
+    then) or the words strace reads are not all readable."""
+    nfds = _nfds(c)
     if not c.a(i):
         return "NULL"
-    m = c.entry_mem(i)
-    if nfds <= 0 or m is None or not m.data:
+    data = _fdset_words(c, c.entry_mem(i), nfds) if nfds else None
+    if data is None:
         return ptr(c.a(i))
-    return _fdset(c, m.data, nfds)
+    return "[" + " ".join(map(str, _set_fds(data, nfds))) + "]"
 
 
-FDSET = Arg(_fdset_arg, lambda opts: (fixed(FDSET_BYTES, "entry"), fixed(FDSET_BYTES, "exit")))
+def _fdset_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    return (Capture("buf", "entry", "a0", FDSET_CAP), Capture("buf", "exit", "a0", FDSET_CAP))
+
+
+FDSET = Arg(_fdset_arg, _fdset_caps)
 
 
 def _select_ret(size: int, fmt: StructFmt) -> RetRender:
+    """strace's text for the sets select returned, quirks included: it stops after
+    ``ret`` fds, skips fds once its 1024-byte buffer is nearly full, and closes a
+    bracket after every set it reads once something was written (``in [3]]``)."""
+
     def render(c: Ctx) -> str:
         assert c.ret is not None
         if c.ret == 0:
             return "0 (Timeout)"
-        parts = []
+        nfds = _nfds(c)
+        ready = c.ret
+        out = ""
+        sep = ""
         for name, k in (("in", 1), ("out", 2), ("except", 3)):
-            m = c.exit_mem(k)
-            if c.a(k) and m is not None and m.data:
-                s = _fdset(c, m.data, s32(c.a(0)))
-                if s != "[]":
-                    parts.append(f"{name} {s}")
-        t = c.exit_mem(4)
-        if c.a(4) and t is not None and len(t.data) >= size:
-            parts.append(f"left {fmt(c, t.data)}")
-        return f"{c.ret} ({', '.join(parts)})" if parts else str(c.ret)
+            if ready <= 0:
+                break
+            data = _fdset_words(c, c.exit_mem(k), nfds) if c.a(k) else None
+            if data is None:
+                continue
+            first = True
+            for fd in _set_fds(data, nfds):
+                if len(out) < SELECT_OUTSTR - (len(", except [") + 1 + 12 + 2):
+                    if first:
+                        out += f"{sep}{name} [{fd}"
+                        first, sep = False, ", "
+                    else:
+                        out += f" {fd}"
+                ready -= 1
+                if ready == 0:
+                    break
+            if out:
+                out += "]"
+        if c.a(4):
+            t = c.exit_mem(4)
+            left = fmt(c, t.data) if t is not None and len(t.data) >= size else ptr(c.a(4))
+            if len(out) + len("left ") + 1 + len(sep) + len(left) < SELECT_OUTSTR:
+                out += f"{sep}left {left}"
+        return f"{c.ret} ({out})"
 
     return render
 
@@ -466,7 +558,16 @@ syscall(
     Arg(_epoll_ctl_ev, lambda opts: (fixed(12, "both"),)),
 )
 syscall("epoll_wait", FD, EPOLL_OUT, INT, INT)
-syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, SIGSET_ENTRY, ULONG)
+def _epoll_sigmask(c: Ctx, i: int) -> str:
+    """epoll_pwait's mask, printed at exit: its address when the call failed or sigsetsize
+    is not the kernel's 8 (print_sigset_addr_len)."""
+    if c.failed or c.a(i + 1) != 8:
+        return ptr(c.a(i))
+    return _sigset_entry(c, i)
+
+
+syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, Arg(_epoll_sigmask, SIGSET_ENTRY.captures),
+        ULONG)
 syscall("eventfd", UINT)
 syscall("eventfd2", UINT,
         Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???")))

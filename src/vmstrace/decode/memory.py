@@ -5,9 +5,10 @@ Addresses print in hex (NULL for 0) and so do the addresses these calls return.
 
 from __future__ import annotations
 
+from ..capture.spec import MAX_BYTES, Capture
 from .args import FD, FLAGS, HEX, INT, PTR, STR, ULONG, XLAT, ret_hex
 from .consts import mm
-from .fmt import Ctx, flags, hexnum, ptr
+from .fmt import Ctx, array, flags, hexnum, ptr
 from .registry import Arg, syscall
 
 PROT = Arg(lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE",
@@ -44,7 +45,20 @@ NEW_ADDR = Arg(lambda c, i: ptr(c.a(i)) if c.a(3) & 2 else None)
 syscall("mremap", PTR, ULONG, ULONG, FLAGS(mm.MREMAP_FLAGS, "MREMAP_???"), NEW_ADDR, ret=ret_hex)
 syscall("madvise", PTR, ULONG, XLAT(mm.MADVISE, "MADV_"))
 syscall("msync", PTR, ULONG, FLAGS(mm.MSYNC_FLAGS, "MS_???"))
-syscall("mincore", PTR, ULONG, PTR)
+PAGE_SIZE = 4096
+
+
+def _mincore_vec(c: Ctx, i: int) -> str:
+    """One residency byte per page of the range, bit 0 shown (print_mincore_entry)."""
+    if c.failed:
+        return ptr(c.a(i))
+    pages = (c.a(1) + PAGE_SIZE - 1) // PAGE_SIZE
+    return array(c.a(i), c.exit_mem(i), pages, 1, c.opts.strsize, lambda d: str(d[0] & 1))
+
+
+# (len bytes: at least the vector's one byte per page, up to -s + 1)
+syscall("mincore", PTR, ULONG, Arg(_mincore_vec, lambda o: (
+    Capture("buf", "exit", "a1", min(o.strsize + 1, MAX_BYTES)),)))
 syscall("mlock", PTR, ULONG)
 syscall("munlock", PTR, ULONG)
 syscall("mlock2", PTR, ULONG, FLAGS(mm.MLOCK2_FLAGS, "MLOCK_???"))

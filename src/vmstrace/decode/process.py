@@ -27,9 +27,9 @@ from .args import (
     uid_text,
 )
 from .consts import proc
-from .fmt import MASK64, Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
 from .registry import Arg, Captures, syscall
-from .siginfo import SIGINFO_SIZE, siginfo_struct
+from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
     RLIMIT_SIZE,
     TIMESPEC_SIZE,
@@ -246,13 +246,8 @@ syscall(
 )
 
 
-def _waitid_info(c: Ctx, d: bytes) -> str:
-    # WNOHANG with no child to report leaves si_signo 0: strace prints {}
-    return siginfo_struct(d) if int.from_bytes(d[:4], "little") else "{}"
-
-
 syscall(
-    "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, _waitid_info),
+    "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
     FLAGS(proc.WAITID_OPTIONS, "W???"), OUT(32, _rusage),
 )
 
@@ -327,9 +322,12 @@ syscall("getgroups", INT, getgroups_list())
 syscall("setgroups", INT, setgroups_list())
 syscall("set_tid_address", PTR)
 syscall("set_robust_list", PTR, ULONG)
-syscall("get_robust_list", INT, PTR, PTR)
+# what the kernel stored: the list head as [address] (printnum_ptr), its size as [24]
+syscall("get_robust_list", INT, OUT(8, lambda c, d: f"[{ptr(int.from_bytes(d[:8], 'little'))}]"),
+        OUT(8, lambda c, d: f"[{int.from_bytes(d[:8], 'little')}]"))
 syscall("rseq", HEX, HEX, HEX, HEX)  # strace 6.x prints rseq's arguments raw
-syscall("getcpu", PTR, PTR, PTR)
+UINT_OUT = OUT(4, lambda c, d: f"[{int.from_bytes(d[:4], 'little')}]")
+syscall("getcpu", UINT_OUT, UINT_OUT, PTR)
 
 
 # --- limits, arch_prctl, uname -------------------------------------------------------
@@ -412,8 +410,8 @@ syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS, "GRND_?
 def _futex_op(v: int, c: Ctx) -> str:
     """strace looks the whole op up in one table (futexops.in): FUTEX_WAKE_PRIVATE,
     FUTEX_FD|FUTEX_PRIVATE_FLAG, FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME; any other
-    combination prints in hex (the op is an int: a negative one sign-extends)."""
-    return xlat(s32(v) & MASK64, proc.FUTEX_OP_NAMES, c.opts, "FUTEX_")
+    combination prints in hex, as the 32-bit value (0xfffffffe, strace 6.1 on the host)."""
+    return xlat(u32(v), proc.FUTEX_OP_NAMES, c.opts, "FUTEX_")
 
 
 def _bitset(v: int, raw: bool) -> str:

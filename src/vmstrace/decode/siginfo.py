@@ -63,6 +63,12 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
     return f"{_signame(signo)} {siginfo_struct(info)}"
 
 
+def printsiginfo(info: bytes) -> str:
+    """A siginfo_t a call filled (waitid, rt_sigtimedwait): ``{}`` when si_signo is 0
+    (WNOHANG with no child to report), else :func:`siginfo_struct`."""
+    return siginfo_struct(info) if int.from_bytes(info[:4], "little") else "{}"
+
+
 def siginfo_struct(info: bytes) -> str:
     """``{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}``: a filled siginfo_t (waitid's too)."""
     info = info.ljust(48, b"\0")
@@ -72,7 +78,8 @@ def siginfo_struct(info: bytes) -> str:
     if signo == signals.SIGCHLD and code in CLD_CODES:
         pid, uid, status = struct.unpack_from("<iIi", info, 16)
         utime, stime = struct.unpack_from("<qq", info, 32)
-        shown = _signame(status) if code in (2, 3) else str(status)
+        # strace's printsiginfo: the exit code for CLD_EXITED, else the signal
+        shown = str(status) if code == 1 else _signame(status)
         fields += [f"si_code={CLD_CODES[code]}", f"si_pid={pid}", f"si_uid={uid}",
                    f"si_status={shown}", f"si_utime={clock_t(utime)}",
                    f"si_stime={clock_t(stime)}"]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import struct
 
+from ..capture.spec import Capture
 from .args import FD, IN, INT, OUT, PTR, ULONG, XLAT
 from .consts import signals
 from .fmt import Ctx, flags, hexnum, ptr, s32, u32
 from .registry import Arg, syscall
+from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
     SIGACTION_SIZE,
     SIGSET_SIZE,
@@ -55,10 +57,31 @@ syscall(
     _sized(3, SET_OUT),
     ULONG,
 )
-syscall("rt_sigpending", _sized(1, SET_OUT), ULONG)
+def _pending(c: Ctx, i: int) -> str:
+    """rt_sigpending's set: the kernel writes sigsetsize bytes (1 to 8), strace prints as
+    many (print_sigset_addr_len_limit with a minimum of 1)."""
+    size = c.a(1)
+    if c.failed or not c.a(i) or not 1 <= size <= SIGSET_SIZE:
+        return ptr(c.a(i))
+    m = c.exit_mem(i)
+    if m is None or len(m.data) < size:
+        return ptr(c.a(i))
+    return sigset_bits(int.from_bytes(m.data[:size], "little"), (size + 3) // 4 * 32)
+
+
+syscall("rt_sigpending", Arg(_pending, lambda o: (Capture("buf", "exit", "a1", SIGSET_SIZE),)),
+        ULONG)
 syscall("rt_sigsuspend", _sized(1, SET_IN), ULONG)
-syscall("rt_sigtimedwait", _sized(3, SET_IN), PTR, IN(TIMESPEC_SIZE, timespec), ULONG,
-        ret=lambda c: signame(c.ret or 0, c.opts.raw))
+def ret_signal(c: Ctx) -> str:
+    """A returned signal number: ``14 (SIGALRM)`` (strace's auxstr of signame(); none
+    for 0 or a number with no name)."""
+    r = c.ret or 0
+    name = signals.SIGNALS.get(r)
+    return f"{r} ({name})" if name else str(r)
+
+
+syscall("rt_sigtimedwait", _sized(3, SET_IN), OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
+        IN(TIMESPEC_SIZE, timespec), ULONG, ret=ret_signal)
 syscall("rt_sigqueueinfo", INT, SIG, PTR)
 syscall("rt_tgsigqueueinfo", INT, INT, SIG, PTR)
 syscall("kill", INT, SIG)

@@ -30,6 +30,49 @@ def timeval(c: Ctx, d: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
+def sprinttime(sec: int, nsec: int | None = None) -> str | None:
+    """The date strace adds in a comment (sprinttime_nsec): ``2026-12-05T09:07:19+0000``,
+    with ``.000000135`` when ``nsec`` is given and not zero; None where strace prints
+    none (0 s and 0 ns, ``nsec`` past 999999999, a year localtime() cannot hold).
+
+    The tracee's local time is UTC (the guest has no time zone data).  glibc's %F does
+    not pad the year (``1-01-01``, ``10000-01-01``); the civil date is worked out here
+    (H. Hinnant's days-to-civil), as datetime stops at year 9999.
+    """
+    if (sec == 0 and not nsec) or (nsec is not None and not 0 <= nsec <= 999_999_999):
+        return None
+    days, rem = divmod(sec, 86400)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    if not -(1 << 31) <= year - 1900 < 1 << 31:  # struct tm's int tm_year
+        return None
+    frac = f".{nsec:09d}" if nsec else ""
+    return (f"{year}-{month:02d}-{day:02d}T{rem // 3600:02d}:{rem // 60 % 60:02d}:"
+            f"{rem % 60:02d}{frac}+0000")
+
+
+UTIME_NOW = (1 << 30) - 1  # linux/stat.h
+UTIME_OMIT = (1 << 30) - 2
+
+
+def timespec_utime(c: Ctx, d: bytes) -> str:
+    """One of utimensat's times: UTIME_NOW / UTIME_OMIT by name, else the timespec with
+    its date in a comment (strace's print_timespec_t_utime)."""
+    sec, nsec = struct.unpack_from("<qQ", d)
+    text = f"{{tv_sec={sec}, tv_nsec={nsec}}}"
+    if nsec in (UTIME_NOW, UTIME_OMIT):  # -X raw: the timespec alone
+        return text if c.opts.raw else "UTIME_NOW" if nsec == UTIME_NOW else "UTIME_OMIT"
+    when = sprinttime(sec, nsec)  # (a date, not a constant: -X raw keeps it)
+    return text if when is None else f"{text} /* {when} */"
+
+
 USER_HZ = 100  # clock_t ticks per second (asm-generic/param.h)
 
 
@@ -115,13 +158,15 @@ SIGSET_SIZE = 8
 
 
 def sigset_bits(mask: int, nsig: int = signals.NSIG, raw: bool = False) -> str:
-    """``[USR1 CHLD]``, or ``~[...]`` of the complement when more than half are set;
+    """``[USR1 CHLD]``, or ``~[...]`` of the complement when 2/3 or more of the ``nsig``
+    bits are set (strace's sprintsigmask_n; ``nsig`` is the set's 32-bit words * 32);
     with -X raw the signal numbers (``~[32 33]``)."""
     names = {} if raw else signals.SHORT
-    present = [s for s in range(1, nsig + 1) if mask >> (s - 1) & 1]
-    if len(present) * 2 > nsig:
+    mask &= (1 << nsig) - 1
+    if mask.bit_count() >= nsig * 2 // 3:
         absent = [s for s in range(1, nsig + 1) if not mask >> (s - 1) & 1]
         return "~[" + " ".join(names.get(s, str(s)) for s in absent) + "]"
+    present = [s for s in range(1, nsig + 1) if mask >> (s - 1) & 1]
     return "[" + " ".join(names.get(s, str(s)) for s in present) + "]"
 
 

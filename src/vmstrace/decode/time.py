@@ -7,11 +7,19 @@ import struct
 from collections.abc import Callable
 
 from ..capture.spec import fixed
-from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, PTR, XLAT
+from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, XLAT
 from .consts import proc
 from .fmt import Ctx, ptr, s32, xlat
 from .registry import Arg, syscall
-from .structs import TIMESPEC_SIZE, TIMEVAL_SIZE, clock_t, signame, timespec, timeval
+from .structs import (
+    TIMESPEC_SIZE,
+    TIMEVAL_SIZE,
+    clock_t,
+    signame,
+    sprinttime,
+    timespec,
+    timeval,
+)
 
 # A sleep cut short by a signal: strace sees the kernel's ERESTART_RESTARTBLOCK (or
 # another ERESTART* code), vmstrace at the return to user mode sees EINTR when a handler
@@ -56,8 +64,19 @@ syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), TS_IN,
 syscall("clock_gettime", CLOCK, TS_OUT)
 syscall("clock_getres", CLOCK, TS_OUT)
 syscall("clock_settime", CLOCK, TS_IN)
-syscall("gettimeofday", OUT(TIMEVAL_SIZE, timeval), PTR)
-syscall("settimeofday", IN(TIMEVAL_SIZE, timeval), PTR)
+# struct timezone (linux/time.h): two ints
+TIMEZONE = 8
+
+
+def _timezone(c: Ctx, d: bytes) -> str:
+    west, dst = struct.unpack_from("<ii", d)
+    return f"{{tz_minuteswest={west}, tz_dsttime={dst}}}"
+
+
+TZ_OUT = OUT(TIMEZONE, _timezone)  # (the same layout for an i386 caller)
+TZ_IN = IN(TIMEZONE, _timezone)
+syscall("gettimeofday", OUT(TIMEVAL_SIZE, timeval), TZ_OUT)
+syscall("settimeofday", IN(TIMEVAL_SIZE, timeval), TZ_IN)
 
 
 def ret_time(c: Ctx) -> str:
@@ -71,7 +90,13 @@ def ret_time(c: Ctx) -> str:
     return f"{c.ret} ({when.strftime('%Y-%m-%dT%H:%M:%S%z')})"
 
 
-syscall("time", OUT(8, lambda c, d: f"[{int.from_bytes(d, 'little', signed=True)}]"),
+def time_value(c: Ctx, v: int) -> str:
+    """``[1796461675 /* 2026-12-05T09:07:55+0000 */]``: time()'s output, any width."""
+    when = sprinttime(v)
+    return f"[{v}]" if when is None else f"[{v} /* {when} */]"
+
+
+syscall("time", OUT(8, lambda c, d: time_value(c, int.from_bytes(d[:8], "little", signed=True))),
         ret=ret_time)
 
 def _tms(c: Ctx, d: bytes) -> str:
@@ -97,8 +122,9 @@ syscall("timerfd_create", CLOCK, FLAGS(proc.TFD_FLAGS, "TFD_???"))
 syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS, "TFD_???"), IN(32, _itimerspec),
         OUT(32, _itimerspec))
 syscall("timerfd_gettime", FD, OUT(32, _itimerspec))
-syscall("getitimer", XLAT(proc.ITIMERS), OUT(32, _itimerval))
-syscall("setitimer", XLAT(proc.ITIMERS), IN(32, _itimerval), OUT(32, _itimerval))
+ITIMER = XLAT(proc.ITIMERS, "ITIMER_")  # an unknown one: 0xdeadbeef /* ITIMER_??? */
+syscall("getitimer", ITIMER, OUT(32, _itimerval))
+syscall("setitimer", ITIMER, IN(32, _itimerval), OUT(32, _itimerval))
 
 
 # --- POSIX timers --------------------------------------------------------------------

@@ -90,7 +90,9 @@ FILE_TYPES = {
 }
 MODE_EXTRA = ((0o4000, "S_ISUID"), (0o2000, "S_ISGID"), (0o1000, "S_ISVTX"))
 
-# linux/stat.h STATX_* request/result mask
+# linux/stat.h STATX_* request/result mask, as strace 6.1 knows it (statx_masks.in):
+# STATX_MNT_ID_UNIQUE (0x4000, Linux 6.8), STATX_SUBVOL and STATX_WRITE_ATOMIC came later
+# and print in hex (0xffffc000 /* STATX_??? */)
 STATX_MASK = (
     (0x0FFF, "STATX_ALL"),
     (0x07FF, "STATX_BASIC_STATS"),
@@ -98,8 +100,7 @@ STATX_MASK = (
     (0x0008, "STATX_UID"), (0x0010, "STATX_GID"), (0x0020, "STATX_ATIME"),
     (0x0040, "STATX_MTIME"), (0x0080, "STATX_CTIME"), (0x0100, "STATX_INO"),
     (0x0200, "STATX_SIZE"), (0x0400, "STATX_BLOCKS"), (0x0800, "STATX_BTIME"),
-    (0x1000, "STATX_MNT_ID"), (0x2000, "STATX_DIOALIGN"), (0x4000, "STATX_MNT_ID_UNIQUE"),
-    (0x8000, "STATX_SUBVOL"), (0x10000, "STATX_WRITE_ATOMIC"),
+    (0x1000, "STATX_MNT_ID"), (0x2000, "STATX_DIOALIGN"),
 )
 STATX_ATTRS = (
     (0x4, "STATX_ATTR_COMPRESSED"), (0x10, "STATX_ATTR_IMMUTABLE"),
