@@ -258,7 +258,7 @@ def _name_of(line: str) -> str:
 _RESTART = re.compile(r" = \? (ERESTARTSYS|ERESTARTNOINTR|ERESTARTNOHAND|ERESTART_RESTARTBLOCK) "
                       r"\([^)]*\)$")
 _EINTR = " = -1 EINTR (Interrupted system call)"
-_UNFILLED = re.compile(r"^(\w+) \{si_signo=\1\}$")
+_UNFILLED = re.compile(r"^(?:--- )?(\w+) \{si_signo=\1\}(?: ---)?$")
 
 
 def _restart_seen_as_eintr(d: Disagreement) -> bool:
@@ -269,7 +269,8 @@ def _restart_seen_as_eintr(d: Disagreement) -> bool:
 
 def _siginfo_not_in_frame(d: Disagreement) -> bool:
     m = _UNFILLED.match(d.vmstrace)
-    return d.kind == "signal" and m is not None and d.strace.startswith(f"{m.group(1)} {{")
+    return (d.kind == "signal" and m is not None
+            and d.strace.removeprefix("--- ").startswith(f"{m.group(1)} {{"))
 
 
 # The explicit allow-list.  Each rule says why the difference is inherent (not a bug of

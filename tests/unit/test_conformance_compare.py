@@ -157,6 +157,8 @@ def test_lcs_pairs_is_a_longest_common_subsequence(a, b):
      "SIGCHLD {si_signo=SIGCHLD}", "siginfo-not-in-frame"),
     ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED}", "SIGUSR1 {si_signo=SIGUSR1}",
      None),
+    ("signal", "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93} ---",
+     "--- SIGCHLD {si_signo=SIGCHLD} ---", "siginfo-not-in-frame"),
     ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93}",
      "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=94}", None),
 ])
