@@ -438,8 +438,9 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
         if (c->size_src == SIZE_RET) {
             return at_exit ? capture_fd(v, VMST_ARG_RETFD, VMST_INDEX_TOP, flags, ret) : 0;
         }
-        return capture_fd(v, c->arg, VMST_INDEX_TOP, flags,
-                          abi == ABI_32 ? (int32_t)addr : (int64_t)addr);
+        /* the kernel takes an fd argument as an int (or unsigned int): its low 32 bits,
+         * whatever the rest of the register holds (AT_FDCWD often as 0xffffff9c) */
+        return capture_fd(v, c->arg, VMST_INDEX_TOP, flags, (int32_t)addr);
     }
     if (c->kind == KIND_FDARR) {
         return at_exit && ret == 0 && addr != 0
