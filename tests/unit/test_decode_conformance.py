@@ -64,7 +64,7 @@ CASES = [
      'prctl(PR_SET_NAME, "short") = 0'),
     ("prctl", [16, STK], 0, None, {1: b"conf-procs-main\0"},
      'prctl(PR_GET_NAME, "conf-procs-main") = 0'),
-    ("prctl", [3, 0x47A019, 7], 1, None, None, "prctl(PR_GET_DUMPABLE) = 1"),
+    ("prctl", [3, 0x47A019, 7], 1, None, None, "prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)"),
     ("prctl", [0x99, 1, 2, 3, 4], neg(-22), None, None,
      "prctl(0x99 /* PR_??? */, 0x1, 0x2, 0x3, 0x4) = -1 EINVAL (Invalid argument)"),
     ("waitid", [1, 92, STK, 4, 0], 0, None, {2: sigchld_info(92, 5, 160, 4638319)},

@@ -1,5 +1,5 @@
 """Process life-cycle and identity syscalls: clone/fork/execve/exit/wait4, ids, limits,
-arch_prctl, futex, uname, getrandom.
+arch_prctl (prctl: prctl.py), futex, uname, getrandom.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .args import (
     uid_text,
 )
 from .consts import proc
-from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, s32, u32, xlat
 from .registry import Arg, Captures, syscall
 from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
@@ -352,50 +352,6 @@ syscall(
     "arch_prctl",
     XLAT(proc.ARCH_PRCTL, "ARCH_"),
     Arg(_arch_prctl_arg, lambda o: (fixed(8, "exit"),)),
-)
-
-
-# linux/prctl.h
-PR_SET_NAME = 15
-PR_GET_NAME = 16
-TASK_COMM_LEN = 16
-# options strace prints without their (unused) arguments
-_PRCTL_BARE = frozenset({3, 7, 21, 39, 42})  # PR_GET_DUMPABLE, _KEEPCAPS, _SECCOMP, ...
-
-
-def _comm(data: bytes, size: int) -> str:
-    """strace's printstr_ex(size, QUOTE_0_TERMINATED): ``...`` when no NUL in ``size``."""
-    nul = data.find(b"\0", 0, size)
-    return quote(data[:nul]) if nul >= 0 else quote(data[:size]) + "..."
-
-
-def _prctl(c: Ctx, i: int) -> str:
-    opt = u32(c.a(0))
-    out = [xlat(opt, proc.PRCTL_OPTIONS, c.opts, "PR_")]
-    # -X raw changes only the option's name: strace decodes the arguments the same way
-    if opt in _PRCTL_BARE:
-        return out[0]
-    if opt == PR_SET_NAME:
-        m = c.entry_mem(1)
-        size = TASK_COMM_LEN - 1
-        if c.a(1) and m is not None and (b"\0" in m.data[:size] or len(m.data) >= size):
-            out.append(_comm(m.data, size))
-        else:
-            out.append(ptr(c.a(1)))
-    elif opt == PR_GET_NAME:
-        d = c.out_data(1, TASK_COMM_LEN)
-        out.append(ptr(c.a(1)) if d is None else _comm(d, TASK_COMM_LEN))
-    else:
-        out += [hexnum(c.a(k)) for k in range(1, 5)]
-    return ", ".join(out)
-
-
-# prctl's first Arg prints them all (their number depends on the option); the second
-# asks for the name buffer of PR_SET_NAME (entry) / PR_GET_NAME (exit).
-syscall(
-    "prctl",
-    Arg(_prctl),
-    Arg(SKIP.render, lambda o: (fixed(TASK_COMM_LEN, "entry"), fixed(TASK_COMM_LEN, "exit"))),
 )
 
 
