@@ -676,6 +676,26 @@ CASES = [
     ("mmap", [0, 4096, 0x10, 0x8000002, neg(-1), 0], neg(-9), None, None,
      "mmap(NULL, 4096, 0x10 /* PROT_??? */, MAP_PRIVATE|2<<MAP_HUGE_SHIFT, -1, 0) "
      "= -1 EBADF (Bad file descriptor)"),
+    # membarrier: cpu_id only with MEMBARRIER_CMD_FLAG_CPU; QUERY's answer in hex + names
+    ("membarrier", [0, 0, 0], 0x3FF, None, None,
+     "membarrier(MEMBARRIER_CMD_QUERY, 0) = 0x3ff (MEMBARRIER_CMD_GLOBAL|"
+     "MEMBARRIER_CMD_GLOBAL_EXPEDITED|MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED|"
+     "MEMBARRIER_CMD_PRIVATE_EXPEDITED|MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED|"
+     "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE|"
+     "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE|"
+     "MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ|MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ|"
+     "0x200)"),
+    ("membarrier", [3, 255, neg(-1)], neg(-22), None, None,
+     "membarrier(0x3 /* MEMBARRIER_CMD_??? */, MEMBARRIER_CMD_FLAG_CPU|0xfe, -1) "
+     "= -1 EINVAL (Invalid argument)"),
+    ("membarrier", [128, 1, neg(-1)], neg(-1), None, None,
+     "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, -1) "
+     "= -1 EPERM (Operation not permitted)"),
+    ("membarrier", [0x10, 0, 5], 0, None, None,
+     "membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) = 0"),
+    ("membarrier", [0x80000000, 2, 5], neg(-22), None, None,
+     "membarrier(0x80000000 /* MEMBARRIER_CMD_??? */, 0x2 /* MEMBARRIER_CMD_FLAG_??? */) "
+     "= -1 EINVAL (Invalid argument)"),
 ]
 
 
@@ -776,6 +796,9 @@ RAW = [
      'statx(-100, ".", 0x2000|0x1000, 0x2, NULL) = -1 ENOENT (No such file or directory)'),
     ("ioctl", [4, 0x40049409, 3], neg(-95), None, None,
      "ioctl(4, 0x40049409, 3) = -1 EOPNOTSUPP (Operation not supported)"),
+    ("membarrier", [0, 0, 0], 0x3FF, None, None, "membarrier(0, 0) = 0x3ff (0x3ff)"),
+    ("membarrier", [3, 255, neg(-1)], neg(-22), None, None,
+     "membarrier(0x3, 0xff, -1) = -1 EINVAL (Invalid argument)"),
 ]
 
 

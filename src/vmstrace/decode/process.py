@@ -443,7 +443,30 @@ syscall("pidfd_getfd", FD, FD, UINT)
 syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???"))
 syscall("setns", FD, FLAGS(proc.SETNS_TYPES, "CLONE_NEW???"))
 syscall("sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize)), ULONG)
-syscall("membarrier", XLAT(proc.MEMBARRIER_CMDS), UINT, INT)
+
+
+def _membarrier(c: Ctx, i: int) -> str:
+    """cmd, flags, and cpu_id only when MEMBARRIER_CMD_FLAG_CPU asks for it."""
+    cmd, fl = xlat(u32(c.a(0)), proc.MEMBARRIER_CMDS, c.opts, "MEMBARRIER_CMD_"), u32(c.a(1))
+    out = [cmd, flags(fl, proc.MEMBARRIER_FLAGS, c.opts, "0", "MEMBARRIER_CMD_FLAG_???")]
+    if fl & proc.MEMBARRIER_CMD_FLAG_CPU:
+        out.append(str(s32(c.a(2))))
+    return ", ".join(out)
+
+
+_MEMBARRIER_BITS = tuple((v, n) for v, n in proc.MEMBARRIER_CMDS.items() if v)
+
+
+def _membarrier_ret(c: Ctx) -> str:
+    """MEMBARRIER_CMD_QUERY's answer: the commands this kernel supports, in hex with
+    their names (``0x3ff (0x3ff)`` under -X raw); other commands return a number."""
+    assert c.ret is not None
+    if u32(c.a(0)) or not c.ret:
+        return str(c.ret)
+    return f"{hexnum(c.ret)} ({flags(c.ret, _MEMBARRIER_BITS, c.opts)})"
+
+
+syscall("membarrier", Arg(_membarrier), SKIP, SKIP, ret=_membarrier_ret)
 syscall("acct", PATH)
 syscall("getpriority", XLAT(proc.PRIO_WHICH), INT)
 syscall("setpriority", XLAT(proc.PRIO_WHICH), INT, INT)
