@@ -797,6 +797,8 @@ RAW = [
     ("ioctl", [4, 0x40049409, 3], neg(-95), None, None,
      "ioctl(4, 0x40049409, 3) = -1 EOPNOTSUPP (Operation not supported)"),
     ("membarrier", [0, 0, 0], 0x3FF, None, None, "membarrier(0, 0) = 0x3ff (0x3ff)"),
+    ("mknod", [0x1000, 0o20024, 0xDEADBEEF00000107], neg(-2), {0: b"/nonexist/mk\0"}, None,
+     'mknod("/nonexist/mk", 020024, 0x107) = -1 ENOENT (No such file or directory)'),
     ("membarrier", [3, 255, neg(-1)], neg(-22), None, None,
      "membarrier(0x3, 0xff, -1) = -1 EINVAL (Invalid argument)"),
 ]
