@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
 from .args import (
+    DIRFD,
     FD,
     FLAGS,
     HEX,
@@ -201,7 +202,7 @@ AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
 syscall("execve", EXEC_PATH, ARGV, ENVP)
 syscall(
     "execveat",
-    Arg(lambda c, i: "AT_FDCWD" if s32(c.a(i)) == -100 else str(s32(c.a(i)))),
+    DIRFD,  # with -y: AT_FDCWD</cwd>, 3</tmp> (read at entry, before the exec)
     EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS, "AT_???"),
 )
 syscall("exit", INT)
