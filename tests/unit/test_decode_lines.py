@@ -356,6 +356,26 @@ CASES = [
      "pidfd_send_signal(99, SIGUSR1, NULL, 0) = -1 EBADF (Bad file descriptor)"),
     ("pidfd_send_signal", [3, 10, 8, 0], neg(-14), None, None,
      "pidfd_send_signal(3, SIGUSR1, 0x8, 0) = -1 EFAULT (Bad address)"),
+    # the siginfo_t the caller passes (strace 6.1 on the host)
+    ("rt_sigqueueinfo", [30100, 10, STK], 0,
+     {2: struct.pack("<iii4xiIQ", 10, 0, -1, 30100, 0, 0x7FFD00000007).ljust(128, b"\0")},
+     None,
+     "rt_sigqueueinfo(30100, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, "
+     "si_uid=0, si_int=7, si_ptr=0x7ffd00000007}) = 0"),
+    ("rt_tgsigqueueinfo", [30100, 30100, 10, STK], 0,
+     {3: struct.pack("<iii4xiIQ", 10, 0, -1, 30100, 0, 0).ljust(128, b"\0")}, None,
+     "rt_tgsigqueueinfo(30100, 30100, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, "
+     "si_pid=30100, si_uid=0}) = 0"),
+    ("rt_sigqueueinfo", [30100, 10, 0x10], neg(-14), {2: Mem(0x10, b"", fault=True)}, None,
+     "rt_sigqueueinfo(30100, SIGUSR1, 0x10) = -1 EFAULT (Bad address)"),
+    ("pidfd_send_signal", [3, 10, STK, 0], 0,
+     {2: struct.pack("<iii4xiIQ", 10, 0, -1, 30100, 0, 0xFFFFFFFB).ljust(128, b"\0")}, None,
+     "pidfd_send_signal(3, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, "
+     "si_uid=0, si_int=-5, si_ptr=0xfffffffb}, 0) = 0"),
+    ("pidfd_send_signal", [3, 10, STK, 0], 0,
+     {2: struct.pack("<iii4xiIQ", 10, 0, 0, 30100, 0, 0x1234).ljust(128, b"\0")}, None,
+     "pidfd_send_signal(3, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_USER, si_pid=30100, "
+     "si_uid=0}, 0) = 0"),
     ("tgkill", [5882, 5882, 10], 0, None, None, "tgkill(5882, 5882, SIGUSR1) = 0"),
     ("getpid", [], 5834, None, None, "getpid() = 5834"),
     ("gettid", [], 5834, None, None, "gettid() = 5834"),
