@@ -69,6 +69,10 @@ ALLOWED: dict[str, str] = {
     "SOL_ATALK": "kernel-internal (include/linux/socket.h), in socketlayers.in",
     "SOL_NETROM": "kernel-internal (include/linux/socket.h), in socketlayers.in",
     "SOL_ROSE": "kernel-internal (include/linux/socket.h), in socketlayers.in",
+    "SUID_DUMP_": "kernel-internal (include/linux/sched/coredump.h), in pr_dumpable.in",
+    # defined as issecure_mask(SECURE_*), a function-like macro this checker does not
+    # expand: 1 << SECURE_NOROOT (0) .. SECURE_NO_CAP_AMBIENT_RAISE_LOCKED (7)
+    "SECBIT_": "linux/securebits.h, through issecure_mask()",
     # newer than linux-libc-dev 6.1 (Debian 12): their values are the kernel's today
     "F_SEAL_EXEC": "linux/fcntl.h since 6.3",
     "MAP_DROPPABLE": "linux/mman.h since 6.11", "MAP_ABOVE4G": "asm/mman.h since 6.7",

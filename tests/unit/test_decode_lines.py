@@ -356,6 +356,26 @@ CASES = [
      "pidfd_send_signal(99, SIGUSR1, NULL, 0) = -1 EBADF (Bad file descriptor)"),
     ("pidfd_send_signal", [3, 10, 8, 0], neg(-14), None, None,
      "pidfd_send_signal(3, SIGUSR1, 0x8, 0) = -1 EFAULT (Bad address)"),
+    # the siginfo_t the caller passes (strace 6.1 on the host)
+    ("rt_sigqueueinfo", [30100, 10, STK], 0,
+     {2: struct.pack("<iii4xiIQ", 10, 0, -1, 30100, 0, 0x7FFD00000007).ljust(128, b"\0")},
+     None,
+     "rt_sigqueueinfo(30100, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, "
+     "si_uid=0, si_int=7, si_ptr=0x7ffd00000007}) = 0"),
+    ("rt_tgsigqueueinfo", [30100, 30100, 10, STK], 0,
+     {3: struct.pack("<iii4xiIQ", 10, 0, -1, 30100, 0, 0).ljust(128, b"\0")}, None,
+     "rt_tgsigqueueinfo(30100, 30100, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, "
+     "si_pid=30100, si_uid=0}) = 0"),
+    ("rt_sigqueueinfo", [30100, 10, 0x10], neg(-14), {2: Mem(0x10, b"", fault=True)}, None,
+     "rt_sigqueueinfo(30100, SIGUSR1, 0x10) = -1 EFAULT (Bad address)"),
+    ("pidfd_send_signal", [3, 10, STK, 0], 0,
+     {2: struct.pack("<iii4xiIQ", 10, 0, -1, 30100, 0, 0xFFFFFFFB).ljust(128, b"\0")}, None,
+     "pidfd_send_signal(3, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, "
+     "si_uid=0, si_int=-5, si_ptr=0xfffffffb}, 0) = 0"),
+    ("pidfd_send_signal", [3, 10, STK, 0], 0,
+     {2: struct.pack("<iii4xiIQ", 10, 0, 0, 30100, 0, 0x1234).ljust(128, b"\0")}, None,
+     "pidfd_send_signal(3, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_USER, si_pid=30100, "
+     "si_uid=0}, 0) = 0"),
     ("tgkill", [5882, 5882, 10], 0, None, None, "tgkill(5882, 5882, SIGUSR1) = 0"),
     ("getpid", [], 5834, None, None, "getpid() = 5834"),
     ("gettid", [], 5834, None, None, "gettid() = 5834"),
@@ -676,6 +696,26 @@ CASES = [
     ("mmap", [0, 4096, 0x10, 0x8000002, neg(-1), 0], neg(-9), None, None,
      "mmap(NULL, 4096, 0x10 /* PROT_??? */, MAP_PRIVATE|2<<MAP_HUGE_SHIFT, -1, 0) "
      "= -1 EBADF (Bad file descriptor)"),
+    # membarrier: cpu_id only with MEMBARRIER_CMD_FLAG_CPU; QUERY's answer in hex + names
+    ("membarrier", [0, 0, 0], 0x3FF, None, None,
+     "membarrier(MEMBARRIER_CMD_QUERY, 0) = 0x3ff (MEMBARRIER_CMD_GLOBAL|"
+     "MEMBARRIER_CMD_GLOBAL_EXPEDITED|MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED|"
+     "MEMBARRIER_CMD_PRIVATE_EXPEDITED|MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED|"
+     "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE|"
+     "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE|"
+     "MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ|MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ|"
+     "0x200)"),
+    ("membarrier", [3, 255, neg(-1)], neg(-22), None, None,
+     "membarrier(0x3 /* MEMBARRIER_CMD_??? */, MEMBARRIER_CMD_FLAG_CPU|0xfe, -1) "
+     "= -1 EINVAL (Invalid argument)"),
+    ("membarrier", [128, 1, neg(-1)], neg(-1), None, None,
+     "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU, -1) "
+     "= -1 EPERM (Operation not permitted)"),
+    ("membarrier", [0x10, 0, 5], 0, None, None,
+     "membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) = 0"),
+    ("membarrier", [0x80000000, 2, 5], neg(-22), None, None,
+     "membarrier(0x80000000 /* MEMBARRIER_CMD_??? */, 0x2 /* MEMBARRIER_CMD_FLAG_??? */) "
+     "= -1 EINVAL (Invalid argument)"),
 ]
 
 
@@ -776,6 +816,11 @@ RAW = [
      'statx(-100, ".", 0x2000|0x1000, 0x2, NULL) = -1 ENOENT (No such file or directory)'),
     ("ioctl", [4, 0x40049409, 3], neg(-95), None, None,
      "ioctl(4, 0x40049409, 3) = -1 EOPNOTSUPP (Operation not supported)"),
+    ("membarrier", [0, 0, 0], 0x3FF, None, None, "membarrier(0, 0) = 0x3ff (0x3ff)"),
+    ("mknod", [0x1000, 0o20024, 0xDEADBEEF00000107], neg(-2), {0: b"/nonexist/mk\0"}, None,
+     'mknod("/nonexist/mk", 020024, 0x107) = -1 ENOENT (No such file or directory)'),
+    ("membarrier", [3, 255, neg(-1)], neg(-22), None, None,
+     "membarrier(0x3, 0xff, -1) = -1 EINVAL (Invalid argument)"),
 ]
 
 

@@ -147,6 +147,18 @@ MODES = [
     ("mknod", [0x1000, 0o600, 0], ENOENT, PATH, None, f'mknod("/nonexist/a", 0600) = {NOENT}'),
     ("mknodat", [AT_FDCWD, 0x1000, 0o60600, 0x801], ENOENT, PATH1, None,
      f'mknodat(AT_FDCWD, "/nonexist/a", S_IFBLK|0600, makedev(0x8, 0x1)) = {NOENT}'),
+    # the device number's high 32 bits are dropped before major()/minor() (strace's
+    # decode_mknod: unsigned int dev), as strace 6.1 printed on the host
+    ("mknod", [0x1000, 0o20024, 0xDEADBEEF00000107], ENOENT, PATH, None,
+     f'mknod("/nonexist/a", S_IFCHR|024, makedev(0x1, 0x7)) = {NOENT}'),
+    ("mknod", [0x1000, 0o20600, 0x0000123400005678], ENOENT, PATH, None,
+     f'mknod("/nonexist/a", S_IFCHR|0600, makedev(0x56, 0x78)) = {NOENT}'),
+    ("mknod", [0x1000, 0o67777, 0xDEADBEEFBADC0DED], ENOENT, PATH, None,
+     f'mknod("/nonexist/a", S_IFBLK|S_ISUID|S_ISGID|S_ISVTX|0777, makedev(0xc0d, 0xbaded)) '
+     f"= {NOENT}"),
+    ("mknodat", [M64, 0x1000, 0o20024, 0xDEADBEEF00000107], EBADF, PATH1, None,
+     'mknodat(-1, "/nonexist/a", S_IFCHR|024, makedev(0x1, 0x7)) '
+     "= -1 EBADF (Bad file descriptor)"),
     ("umask", [0o37777600022], 0o22, None, None, "umask(022) = 022"),
     ("umask", [0o777777], 0o22, None, None, "umask(0177777) = 022"),
     ("umask", [0o22], 0o777, None, None, "umask(022) = 0777"),

@@ -180,3 +180,19 @@ def test_a_negative_fd_argument_is_not_annotated(decode_call):
     # the plugin resolves -100 for any fd capture; only a dirfd prints it
     call = decode_call("close", [(1 << 64) - 100], (1 << 64) - 9, {0: CWD})
     assert render_line(call, Y) == "close(-100) = -1 EBADF (Bad file descriptor)"
+
+
+@pytest.mark.parametrize("opts, dirfd", [
+    (Y, "AT_FDCWD</tmp/w/real-coreutils>"),
+    (DecodeOptions(decode_fds=True, raw=True), "-100</tmp/w/real-coreutils>"),
+    (DecodeOptions(), "AT_FDCWD"),
+])
+def test_execveat_dirfd_shows_the_working_directory(decode_call, opts, dirfd):
+    # strace 6.1 -y on the host: execveat(AT_FDCWD</tmp/hi>, "/nonexist/x", ["x"], ...)
+    argv = Mem(0x3000, b"", elems=(Mem(0xA, b"x\0"),))
+    envp = Mem(0x4000, struct.pack("<Q", 0))
+    call = decode_call("execveat", [(1 << 64) - 100, 0x2000, 0x3000, 0x4000, 0],
+                       (1 << 64) - 2, {0: CWD, 1: b"/nonexist/x\0", 2: argv, 3: envp})
+    assert render_line(call, opts) == (
+        f'execveat({dirfd}, "/nonexist/x", ["x"], 0x4000 /* 0 vars */, 0) '
+        "= -1 ENOENT (No such file or directory)")

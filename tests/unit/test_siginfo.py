@@ -36,6 +36,17 @@ def siginfo(signo: int, code: int, *rest: int, fmt: str = "") -> bytes:
      "SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL}"),
     (siginfo(6, -6, 85, 0, fmt="iI"), 0,
      "SIGABRT {si_signo=SIGABRT, si_code=SI_TKILL, si_pid=85, si_uid=0}"),
+    # SI_QUEUE: si_int and si_ptr when si_ptr is not NULL (strace 6.1 on the host)
+    (siginfo(10, -1, 30100, 0, 0x7FFD00000007, fmt="iIQ"), 0,
+     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0, si_int=7, "
+     "si_ptr=0x7ffd00000007}"),
+    (siginfo(10, -1, 30100, 0, 0xFFFFFFFB, fmt="iIQ"), 0,
+     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0, si_int=-5, "
+     "si_ptr=0xfffffffb}"),
+    (siginfo(10, -1, 30100, 0, 0, fmt="iIQ"), 0,
+     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0}"),
+    (siginfo(10, 0, 30100, 0, 0x1234, fmt="iIQ"), 0,
+     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=30100, si_uid=0}"),
     (bytes(128), 14, "SIGALRM {si_signo=SIGALRM}"),
     (bytes(128), 0, "SIG_0 {si_signo=SIG_0}"),
     (b"", 999, "SIG_0 {si_signo=SIG_0}"),

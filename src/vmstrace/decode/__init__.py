@@ -25,6 +25,7 @@ from . import (  # noqa: F401
     io,
     memory,
     net,
+    prctl,
     process,
     ptrace,
     signal,

@@ -524,3 +524,9 @@ syscall32(
     Arg(_socketcall),
     Arg(SKIP.render, lambda o: (fixed(SOCKETCALL_ARGS_SIZE, "both"),)),
 )
+
+
+# i386's siginfo_t puts its union at offset 12, not 16: shown as an address until a
+# 32-bit printsiginfo exists; the other arguments print as on x86_64
+_PIDFD_SEND = TEMPLATES["pidfd_send_signal"].args
+syscall32("pidfd_send_signal", _PIDFD_SEND[0], _PIDFD_SEND[1], PTR, _PIDFD_SEND[3])

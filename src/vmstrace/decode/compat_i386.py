@@ -85,8 +85,6 @@ ABI_NEUTRAL = frozenset({
     "copy_file_range", "sched_setaffinity", "sched_getaffinity",
     # timer ids
     "timer_getoverrun", "timer_delete",
-    # the siginfo_t is shown as an address on both ABIs (not decoded yet)
-    "pidfd_send_signal",
 })
 
 # i386 names that print like an x86_64 template of another name.

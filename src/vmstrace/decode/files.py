@@ -124,9 +124,19 @@ syscall("mkdir", PATH, MODE)
 syscall("mkdirat", DIRFD, PATH, MODE)
 # S_IFCHR|0600; strace's mknod reads the mode as an unsigned short, as MODE
 FMODE = Arg(lambda c, i: mode(c.a(i) & 0xFFFF, c.opts.raw))
-# the device number is printed only for character and block devices
-DEV = Arg(lambda c, i: makedev(c.a(i)) if u32(c.a(i - 1)) & 0o170000 in (0o20000, 0o60000)
-          else None)
+
+
+def _dev(c: Ctx, i: int) -> str | None:
+    """The device number, printed only for character and block devices.  strace's
+    decode_mknod keeps its low 32 bits (``unsigned int dev``) before splitting it:
+    0xdeadbeef00000107 is ``makedev(0x1, 0x7)``; ``0x107`` under -X raw."""
+    if u32(c.a(i - 1)) & 0o170000 not in (0o20000, 0o60000):
+        return None
+    dev = u32(c.a(i))
+    return hexnum(dev) if c.opts.raw else makedev(dev)
+
+
+DEV = Arg(_dev)
 syscall("mknod", PATH, FMODE, DEV)
 syscall("mknodat", DIRFD, PATH, FMODE, DEV)
 syscall("rmdir", PATH)

@@ -283,8 +283,12 @@ def _ppoll_ret(c: Ctx) -> str:
 
 
 def _sigset_entry(c: Ctx, i: int) -> str:
+    """A sigset_t followed by its size (ppoll, epoll_pwait): strace's
+    print_sigset_addr_len shows the address unless the size is the kernel's 8 bytes."""
     if not c.a(i):
         return "NULL"
+    if c.a(i + 1) != 8:
+        return ptr(c.a(i))
     m = c.mem(i)
     if m is None or len(m.data) < 8:
         return ptr(c.a(i))
@@ -559,11 +563,8 @@ syscall(
 )
 syscall("epoll_wait", FD, EPOLL_OUT, INT, INT)
 def _epoll_sigmask(c: Ctx, i: int) -> str:
-    """epoll_pwait's mask, printed at exit: its address when the call failed or sigsetsize
-    is not the kernel's 8 (print_sigset_addr_len)."""
-    if c.failed or c.a(i + 1) != 8:
-        return ptr(c.a(i))
-    return _sigset_entry(c, i)
+    """epoll_pwait's mask, printed at exit: its address when the call failed."""
+    return ptr(c.a(i)) if c.failed else _sigset_entry(c, i)
 
 
 syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, Arg(_epoll_sigmask, SIGSET_ENTRY.captures),

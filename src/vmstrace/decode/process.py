@@ -1,5 +1,5 @@
 """Process life-cycle and identity syscalls: clone/fork/execve/exit/wait4, ids, limits,
-arch_prctl, futex, uname, getrandom.
+arch_prctl (prctl: prctl.py), futex, uname, getrandom.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
 from ..trace.events import Mem
 from .args import (
+    DIRFD,
     FD,
     FLAGS,
     HEX,
@@ -27,7 +28,7 @@ from .args import (
     uid_text,
 )
 from .consts import proc
-from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, quote, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, s32, u32, xlat
 from .registry import Arg, Captures, syscall
 from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
@@ -201,7 +202,7 @@ AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
 syscall("execve", EXEC_PATH, ARGV, ENVP)
 syscall(
     "execveat",
-    Arg(lambda c, i: "AT_FDCWD" if s32(c.a(i)) == -100 else str(s32(c.a(i)))),
+    DIRFD,  # with -y: AT_FDCWD</cwd>, 3</tmp> (read at entry, before the exec)
     EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS, "AT_???"),
 )
 syscall("exit", INT)
@@ -355,50 +356,6 @@ syscall(
 )
 
 
-# linux/prctl.h
-PR_SET_NAME = 15
-PR_GET_NAME = 16
-TASK_COMM_LEN = 16
-# options strace prints without their (unused) arguments
-_PRCTL_BARE = frozenset({3, 7, 21, 39, 42})  # PR_GET_DUMPABLE, _KEEPCAPS, _SECCOMP, ...
-
-
-def _comm(data: bytes, size: int) -> str:
-    """strace's printstr_ex(size, QUOTE_0_TERMINATED): ``...`` when no NUL in ``size``."""
-    nul = data.find(b"\0", 0, size)
-    return quote(data[:nul]) if nul >= 0 else quote(data[:size]) + "..."
-
-
-def _prctl(c: Ctx, i: int) -> str:
-    opt = u32(c.a(0))
-    out = [xlat(opt, proc.PRCTL_OPTIONS, c.opts, "PR_")]
-    # -X raw changes only the option's name: strace decodes the arguments the same way
-    if opt in _PRCTL_BARE:
-        return out[0]
-    if opt == PR_SET_NAME:
-        m = c.entry_mem(1)
-        size = TASK_COMM_LEN - 1
-        if c.a(1) and m is not None and (b"\0" in m.data[:size] or len(m.data) >= size):
-            out.append(_comm(m.data, size))
-        else:
-            out.append(ptr(c.a(1)))
-    elif opt == PR_GET_NAME:
-        d = c.out_data(1, TASK_COMM_LEN)
-        out.append(ptr(c.a(1)) if d is None else _comm(d, TASK_COMM_LEN))
-    else:
-        out += [hexnum(c.a(k)) for k in range(1, 5)]
-    return ", ".join(out)
-
-
-# prctl's first Arg prints them all (their number depends on the option); the second
-# asks for the name buffer of PR_SET_NAME (entry) / PR_GET_NAME (exit).
-syscall(
-    "prctl",
-    Arg(_prctl),
-    Arg(SKIP.render, lambda o: (fixed(TASK_COMM_LEN, "entry"), fixed(TASK_COMM_LEN, "exit"))),
-)
-
-
 # --- getrandom -----------------------------------------------------------------------
 
 syscall("getrandom", RBUF(force_hex=True), ULONG, FLAGS(proc.GRND_FLAGS, "GRND_???"))
@@ -487,7 +444,30 @@ syscall("pidfd_getfd", FD, FD, UINT)
 syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???"))
 syscall("setns", FD, FLAGS(proc.SETNS_TYPES, "CLONE_NEW???"))
 syscall("sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize)), ULONG)
-syscall("membarrier", XLAT(proc.MEMBARRIER_CMDS), UINT, INT)
+
+
+def _membarrier(c: Ctx, i: int) -> str:
+    """cmd, flags, and cpu_id only when MEMBARRIER_CMD_FLAG_CPU asks for it."""
+    cmd, fl = xlat(u32(c.a(0)), proc.MEMBARRIER_CMDS, c.opts, "MEMBARRIER_CMD_"), u32(c.a(1))
+    out = [cmd, flags(fl, proc.MEMBARRIER_FLAGS, c.opts, "0", "MEMBARRIER_CMD_FLAG_???")]
+    if fl & proc.MEMBARRIER_CMD_FLAG_CPU:
+        out.append(str(s32(c.a(2))))
+    return ", ".join(out)
+
+
+_MEMBARRIER_BITS = tuple((v, n) for v, n in proc.MEMBARRIER_CMDS.items() if v)
+
+
+def _membarrier_ret(c: Ctx) -> str:
+    """MEMBARRIER_CMD_QUERY's answer: the commands this kernel supports, in hex with
+    their names (``0x3ff (0x3ff)`` under -X raw); other commands return a number."""
+    assert c.ret is not None
+    if u32(c.a(0)) or not c.ret:
+        return str(c.ret)
+    return f"{hexnum(c.ret)} ({flags(c.ret, _MEMBARRIER_BITS, c.opts)})"
+
+
+syscall("membarrier", Arg(_membarrier), SKIP, SKIP, ret=_membarrier_ret)
 syscall("acct", PATH)
 syscall("getpriority", XLAT(proc.PRIO_WHICH), INT)
 syscall("setpriority", XLAT(proc.PRIO_WHICH), INT, INT)

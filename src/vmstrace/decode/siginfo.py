@@ -13,6 +13,7 @@ import struct
 from dataclasses import dataclass
 
 from .consts import signals
+from .fmt import s32
 from .structs import clock_t
 
 FRAME_RAX = 48 + 13 * 8  # sigcontext: r8..r15, di, si, bp, bx, dx, ax ...
@@ -92,9 +93,9 @@ def siginfo_struct(info: bytes) -> str:
         fields.append(f"si_code={SI_CODES[code]}")
         if code != 0x80:
             fields += [f"si_pid={pid}", f"si_uid={uid}"]
-        if code == -1:
-            (val,) = struct.unpack_from("<Q", info, 24)
-            fields.append(f"si_value={{int={val & 0xFFFFFFFF}, ptr={hex(val)}}}")
+        (val,) = struct.unpack_from("<Q", info, 24)
+        if code == -1 and val:  # strace's printsigval, when si_ptr is not NULL
+            fields += [f"si_int={s32(val)}", f"si_ptr={val:#x}"]
     else:
         fields.append(f"si_code={SI_CODES.get(code, code)}")
     return f"{{{', '.join(fields)}}}"

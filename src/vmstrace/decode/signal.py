@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import Capture
-from .args import FD, IN, INT, OUT, PTR, ULONG, XLAT
+from .args import FD, IN, INT, OUT, ULONG, XLAT
 from .consts import signals
 from .fmt import Ctx, flags, hexnum, ptr, s32, u32
 from .registry import Arg, syscall
@@ -82,13 +82,15 @@ def ret_signal(c: Ctx) -> str:
 
 syscall("rt_sigtimedwait", _sized(3, SET_IN), OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
         IN(TIMESPEC_SIZE, timespec), ULONG, ret=ret_signal)
-syscall("rt_sigqueueinfo", INT, SIG, PTR)
-syscall("rt_tgsigqueueinfo", INT, INT, SIG, PTR)
+# the siginfo_t the caller passes, as strace's printsiginfo_at prints it
+SIGINFO_IN = IN(SIGINFO_SIZE, lambda c, d: printsiginfo(d))
+syscall("rt_sigqueueinfo", INT, SIG, SIGINFO_IN)
+syscall("rt_tgsigqueueinfo", INT, INT, SIG, SIGINFO_IN)
 syscall("kill", INT, SIG)
 syscall("tkill", INT, SIG)
 syscall("tgkill", INT, INT, SIG)
 # flags: strace 6.1 knows no names for them and prints the unsigned int in hex
-syscall("pidfd_send_signal", FD, SIG, PTR, Arg(lambda c, i: hexnum(u32(c.a(i)))))
+syscall("pidfd_send_signal", FD, SIG, SIGINFO_IN, Arg(lambda c, i: hexnum(u32(c.a(i)))))
 syscall("alarm", Arg(lambda c, i: str(u32(c.a(i)))))
 syscall("signalfd4", FD, _sized(2, SET_IN), ULONG,
         Arg(lambda c, i: flags(u32(c.a(i)), ((0o2000000, "SFD_CLOEXEC"),
