@@ -68,3 +68,19 @@ def test_command_prints_the_table():
     assert cells[0] == "conf-pipes"
     calls = int(cells[2])
     assert cells[3] == f"{calls}/{calls} 100.0%"
+
+
+@pytest.mark.parametrize("program", ["probe32-basic", "probe32-structs"])
+def test_i386_programs_agree_with_strace_in_the_guest(program):
+    """32-bit (i386) expectations held to the same oracle as x86_64's: strace in the guest
+    (a 64-bit strace traces a 32-bit tracee with the i386 syscall table and layouts)."""
+    from vmstrace.conformance_suites import Workload, initrd_for, run_suite
+
+    _require_tools()
+    ws = [Workload(program, "static", (f"/vmstrace/bin/{program}",))]
+    (r,) = run_suite(ws, initrd=initrd_for("static", ws, cache_dir()))
+    assert r.exit_status == 0 and r.strace_calls >= 20, r.stderr
+    detail = _listing(r)
+    assert r.matched == r.strace_calls and r.ret_equal == r.matched, detail
+    assert r.args_equal == r.matched and not r.failures, detail
+    assert r.out_of_order == 0 and r.fake_signals == 0, detail
