@@ -28,7 +28,7 @@ from .args import (
     uid_text,
 )
 from .consts import proc
-from .fmt import Ctx, DecodeOptions, cstring, flags, hexnum, ptr, s32, u32, xlat
+from .fmt import Ctx, DecodeOptions, array, cstring, flags, hexnum, ptr, s32, u32, xlat
 from .registry import Arg, Captures, syscall
 from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
@@ -275,29 +275,17 @@ NGROUPS_MAX = 65536  # linux/limits.h: strace prints a longer list as its addres
 
 
 def gid_list(c: Ctx, addr: int, count: int, m: Mem | None, width: int = 4) -> str:
-    """``[0, 1, 65534]``: at most -s gids, as strace's print_array (an element it cannot
-    read after the first shows as ``... /* address */``)."""
+    """``[0, 1, 65534]``: at most -s gids, as strace's print_array (fmt.array); a list
+    longer than NGROUPS_MAX shows as its address."""
     if count > NGROUPS_MAX:
         return ptr(addr)
-    if not addr:
-        return "NULL"
-    if not count:
-        return "[]"
-    data = m.data if m is not None else b""
-    items = []
-    for k in range(min(count, c.opts.strsize + 1)):
-        if width * (k + 1) > len(data):
-            if not k:
-                return ptr(addr)
-            faulted = m is not None and m.fault
-            items.append(f"... /* {ptr(addr + width * k)} */" if faulted else "...")
-            break
-        if k == c.opts.strsize:
-            items.append("...")
-            break
-        gid = int.from_bytes(data[width * k : width * (k + 1)], "little")
-        items.append("-1" if gid == (1 << 8 * width) - 1 else str(gid))
-    return "[" + ", ".join(items) + "]"
+    none = (1 << 8 * width) - 1
+
+    def gid(d: bytes) -> str:
+        v = int.from_bytes(d, "little")
+        return "-1" if v == none else str(v)
+
+    return array(addr, m, count, width, c.opts.strsize, gid)
 
 
 def gid_caps(when: When, width: int = 4) -> Captures:
