@@ -300,8 +300,9 @@ static uint64_t entry_pc(Vcpu *v, uintptr_t packed, bool *sure)
 }
 
 /* Where a call made here resumes when it returns plainly, and with which stack (0: not
- * checked).  rt_sigreturn resumes the context saved in the frame it unwinds: the handler's
- * `ret` popped pretcode, so that frame starts 8 bytes below the stack pointer. */
+ * checked), and where when the kernel restarts it (its own instruction).  rt_sigreturn
+ * resumes the context saved in the frame it unwinds (the handler's `ret` popped pretcode,
+ * so that frame starts 8 bytes below the stack pointer) and is never restarted. */
 static void expect_resume(Vcpu *v, Pending *p)
 {
     if (p->abi != ABI_64 || p->insn != VMST_INSN_SYSCALL || p->nr >= MAX_NR) {
@@ -316,6 +317,7 @@ static void expect_resume(Vcpu *v, Pending *p)
     } else if (!g.resumes_elsewhere[ABI_64][p->nr]) {
         p->resume_pc = p->pc + 2;
         p->resume_sp = p->sp;
+        p->restart_pc = p->pc;
     }
 }
 
@@ -328,7 +330,7 @@ static bool frame_saved(Vcpu *v, const Pending *p, uint64_t sp)
     if (!guest_read(v, sp + VMST_FRAME_RSP, saved, sizeof(saved)) || saved[0] != p->resume_sp) {
         return false;
     }
-    return saved[1] == p->resume_pc || (saved[1] == p->pc && !g.sigreturn[ABI_64][p->nr]);
+    return saved[1] == p->resume_pc || (p->restart_pc && saved[1] == p->restart_pc);
 }
 
 static void on_entry(unsigned int vcpu_index, void *udata)
@@ -537,8 +539,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
      * or the call is being restarted (the kernel rewound rip onto the instruction).  Hand a
      * frame to Python only when it is one; anything else is flagged: the register then
      * holds no result of this call. */
-    if (p->resume_pc && user_pc != p->resume_pc &&
-        !(user_pc == p->pc && !g.sigreturn[ABI_64][p->nr])) {
+    if (p->resume_pc && user_pc != p->resume_pc && !(p->restart_pc && user_pc == p->restart_pc)) {
         if (frame_saved(v, p, user_sp)) {
             put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp,
                      VMST_SIGFRAME_BYTES, VMST_SIGFRAME_BYTES, false, &budget);

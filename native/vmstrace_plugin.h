@@ -87,6 +87,7 @@ typedef struct {
     uint64_t pc;        /* the entry instruction's address (the running process's) */
     uint64_t resume_pc; /* where a plain return resumes; 0: not checked (an exec, i386) */
     uint64_t resume_sp; /* and with which stack pointer */
+    uint64_t restart_pc; /* where it resumes when the kernel restarts it; 0: never */
     ThreadSeq *thr;     /* the thread's record counter; NULL without a task */
     uint8_t insn;
     uint8_t abi;

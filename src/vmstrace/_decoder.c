@@ -16,7 +16,7 @@
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
  * first call that is not ordinary (not yet known to the process tree, a signal
- * frame, an exec's executable, rt_sigreturn, exit_group, a call without a template,
+ * frame, an exec's executable, exit_group, a call without a template,
  * i386 socketcall, a renderer that raised, an object of another type) and returns its
  * index; session.Emitter runs the Python path for that one call and calls lane() again.
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
@@ -134,7 +134,6 @@ static struct {
     PyObject *sigframe_arg, *exe_arg, *exit_group, *question, *null, *zero;
     PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
         *s_exe_of;
-    long rt_sigreturn;
     int ready;
 } L;
 
@@ -149,15 +148,13 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     (void)self;
     PyObject *plan_cls, *ctx_cls, *who_cls, *plans, *forks, *failure, *errno_name, *success;
     PyObject *sigframe_arg, *exe_arg;
-    long rt_sigreturn;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!l", &plan_cls, &ctx_cls, &who_cls,
+    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!", &plan_cls, &ctx_cls, &who_cls,
                           &PyDict_Type, &plans, &PyDict_Type, &forks, &failure, &errno_name,
-                          &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
-                          &rt_sigreturn))
+                          &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg))
         return NULL;
     if (shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
         || shape_init(&L.ctx, ctx_cls, ctx_fields, NFIELDS(ctx_fields)) < 0
@@ -174,7 +171,6 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     Py_XSETREF(L.success, Py_NewRef(success));
     Py_XSETREF(L.sigframe_arg, Py_NewRef(sigframe_arg));
     Py_XSETREF(L.exe_arg, Py_NewRef(exe_arg));
-    L.rt_sigreturn = rt_sigreturn;
     if (L.failed == NULL && (L.failed = PyDict_New()) == NULL)
         return NULL;
     PyDict_Clear(L.failed); /* the texts of the functions given before */
@@ -547,7 +543,6 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
 {
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     PyObject *ret = slot(call, &S.call, 2), *who = slot(entry, &L.entry, E_WHO);
-    PyObject *nr = slot(entry, &L.entry, E_NR);
     if (!Py_IS_TYPE(plan, L.plan.cls))
         return DEFER;
     PyObject *name = slot(plan, &L.plan, P_NAME);
@@ -556,9 +551,6 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
         || slot(plan, &L.plan, P_SOCKETCALL) != Py_False /* named by its arguments */
         || PyUnicode_Compare(name, L.exit_group) == 0)  /* a note follows it */
         return DEFER;
-    int overflow;
-    if (PyLong_AsLongAndOverflow(nr, &overflow) == L.rt_sigreturn && !overflow)
-        return DEFER; /* the signal mask saved in its frame */
     if (exit != Py_None) {
         if (ret == Py_None)
             return DEFER; /* returned, but its result is unknown: decode_call() says so */

@@ -53,14 +53,9 @@ from vmstrace.trace.attribution import (
     normalize_cr3,
     task_id,
 )
-from vmstrace.trace.events import SIGFRAME_ARG, Mem, RawEntry, RawExit, Stats, Syscall, TaskInfo
+from vmstrace.trace.events import SIGFRAME_ARG, RawEntry, RawExit, Stats, Syscall, TaskInfo
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import Pairer
-
-RT_SIGRETURN = 15  # x86_64
-# struct rt_sigframe: pretcode, then ucontext's uc_flags, uc_link, uc_stack (24 bytes),
-# uc_mcontext (256): the saved mask follows (arch/x86/include/asm/sigframe.h)
-FRAME_SIGMASK = 8 + 8 + 8 + 24 + 256
 
 
 def cache_dir() -> Path:
@@ -173,7 +168,7 @@ def _configure_lane() -> None:
     """What the emitter's compiled lane (_decoder.c) needs of the Python side, once."""
     _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS, FORKS,
                             decode._failure_text, decode._errno_name, decode._success_text,
-                            SIGFRAME_ARG, fdpath.EXE_ARG, RT_SIGRETURN)
+                            SIGFRAME_ARG, fdpath.EXE_ARG)
 
 
 _configure_lane()
@@ -187,10 +182,6 @@ class Decoder:
                  fd_details: bool = False) -> None:
         self.opts = decode.DecodeOptions(strsize=strsize, raw=raw, decode_fds=decode_fds,
                                          fd_details=fd_details)
-        # signal frames pushed at a call's return, by (tid, frame address): the
-        # handler's rt_sigreturn finds its frame at its stack pointer - 8 (pretcode
-        # popped) and prints the mask saved there, as strace does
-        self._frames: dict[tuple[int | None, int], Mem] = {}
         # each process's executable: read after its execve, else inherited from its parent
         self._exe: dict[int, str] = {}
         # the event fields that depend on the thread alone (pid ... task id), per TaskInfo:
@@ -216,17 +207,6 @@ class Decoder:
             exe = self._exe[pid] = self._exe[ppid]
         return exe
 
-    def _sigreturn_mask(self, call: Syscall) -> None:
-        e = call.entry
-        frame = call.signal_frame
-        if frame is not None and len(self._frames) < 4096:
-            self._frames[(e.who.tid, frame.addr)] = frame
-        if e.abi == "x86_64" and e.nr == RT_SIGRETURN and 0 not in e.mem:
-            saved = self._frames.pop((e.who.tid, e.sp - 8), None)
-            if saved is not None and len(saved.data) >= FRAME_SIGMASK + 8:
-                mask = saved.data[FRAME_SIGMASK : FRAME_SIGMASK + 8]
-                e.mem[0] = Mem(saved.addr + FRAME_SIGMASK, mask)
-
     def _thread(self, who: TaskInfo) -> tuple[TaskInfo, _decoder.ThreadFields]:
         if len(self._threads) >= 4096:  # a bound on guest-driven state
             self._threads.clear()
@@ -241,8 +221,6 @@ class Decoder:
         who = e.who
         if plan is None:
             plan = decode.plan_for(e.abi, e.nr)
-        if e.nr == RT_SIGRETURN or (x is not None and SIGFRAME_ARG in x.mem):
-            self._sigreturn_mask(call)
         try:
             args, ret_text, error = decode.decode_call(call, self.opts, plan)
         except Exception as err:  # a decoder bug must not lose the event

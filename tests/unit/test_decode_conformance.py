@@ -8,7 +8,7 @@ import struct
 import pytest
 
 from vmstrace.decode import DecodeOptions, render_line
-from vmstrace.session import FRAME_SIGMASK, Decoder
+from vmstrace.session import Decoder
 from vmstrace.trace.events import Mem
 
 STK = 0x7FFEC9776040
@@ -303,16 +303,11 @@ def test_line(decode_call, name, args, ret, entry, exit, expected):
     assert render_line(decode_call(name, args, ret, entry, exit), DecodeOptions()) == expected
 
 
-def test_rt_sigreturn_prints_the_mask_of_the_frame_delivered_at_a_syscall_return(decode_call):
-    sp = 0x7FFC0000  # the fixture's entry stack pointer: the frame sits 8 bytes below
-    frame = bytearray(440)
-    struct.pack_into("<Q", frame, FRAME_SIGMASK, 1 << (12 - 1))  # SIGUSR2 was blocked
-    kill = decode_call("kill", [100, 10], 0, None, {6: Mem(sp - 8, bytes(frame))})
-    sigreturn = decode_call("rt_sigreturn", [], 0)
-    decoder = Decoder(32)
-    decoder(kill)
-    ev = decoder(sigreturn)
+def test_rt_sigreturn_prints_the_mask_the_plugin_read_from_the_frame_it_unwinds(decode_call):
+    # the plugin reads the saved mask at rt_sigreturn's entry (8 bytes below its stack
+    # pointer + the mask's offset in struct rt_sigframe) as the blob of argument 0
+    mask = Mem(0x7FFBFF00, (1 << (12 - 1)).to_bytes(8, "little"))  # SIGUSR2 was blocked
+    ev = Decoder(32)(decode_call("rt_sigreturn", [], 0, {0: mask}))
     assert f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}" == "rt_sigreturn({mask=[USR2]}) = 0"
-    # the frame is used once: a second sigreturn at the same address has no mask to show
-    again = decoder(decode_call("rt_sigreturn", [], 0))
-    assert again.args == ()
+    unread = Decoder(32)(decode_call("rt_sigreturn", [], 0, {0: Mem(0x7FFBFF00, b"", fault=True)}))
+    assert unread.args == ()

@@ -169,7 +169,6 @@ def test_the_lane_writes_what_the_python_path_writes(batch, make, trace_all, cut
     assert (tree.root, tree.started, tree.pids) == (ref_tree.root, ref_tree.started,
                                                     ref_tree.pids)
     assert dec._exe == ref_dec._exe
-    assert dec._frames == ref_dec._frames
 
 
 def _ordinary() -> list[Syscall]:
@@ -329,7 +328,7 @@ def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
     monkeypatch.setattr(decode, "_success_text", broken)
     _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS,
                             FORKS, decode._failure_text, decode._errno_name, broken,
-                            SIGFRAME_ARG, fdpath.EXE_ARG, 15)
+                            SIGFRAME_ARG, fdpath.EXE_ARG)
     try:
         batch = [c for c in _ordinary() if c.entry.nr == 257]  # openat: -y or not, Python
         dec = Decoder(32, decode_fds=True)

@@ -100,9 +100,8 @@ syscall("signalfd", FD, _sized(2, SET_IN), ULONG)
 
 
 def _rt_sigreturn(c: Ctx, i: int) -> str | None:
-    # strace reads the restored mask from the signal frame on the user stack; the
-    # plugin has no stack-relative capture, so session.Decoder supplies the mask from
-    # the frame the plugin copied when the signal was delivered at a syscall return.
+    # strace reads the restored mask from the signal frame on the user stack; the plugin
+    # reads it there too, at entry, as argument 0's blob (x86_64; the spec's `sigreturn`).
     m = c.entry_mem(0)
     if m is None or len(m.data) < SIGSET_SIZE:
         return None
