@@ -295,6 +295,12 @@ CASES = [
      None, 'utimensat(AT_FDCWD, "/x", 0x8, 0) = -1 EFAULT (Bad address)'),
     ("utimensat", [AT_FDCWD, 0, 0, 0], neg(-14), None, None,
      "utimensat(AT_FDCWD, NULL, NULL, 0) = -1 EFAULT (Bad address)"),
+    # poll: a first pollfd only partly readable shows the array's address (print_array)
+    ("poll", [0x1000, 2, 0], neg(-14), {0: Mem(0x1000, b"\x03\0\0", fault=True)}, None,
+     "poll(0x1000, 2, 0) = -1 EFAULT (Bad address)"),
+    ("poll", [0x1000, 2, 0], neg(-14), {0: Mem(0x1000, struct.pack("<ihh", 3, 1, 0),
+                                               fault=True)}, None,
+     "poll([{fd=3, events=POLLIN}, ... /* 0x1008 */], 2, 0) = -1 EFAULT (Bad address)"),
 ]
 
 

@@ -260,14 +260,7 @@ XATTR_OUT = Arg(_xattr_out, _value_caps("ret", "exit"))
 XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
 
 
-def _xattr_flags(c: Ctx, i: int) -> str:
-    v = c.a(i)
-    if v and not c.opts.raw and not v & 3:  # no known bit: strace names the family
-        return f"{hexnum(v)} /* XATTR_??? */"
-    return flags(v, fs.XATTR_FLAGS, c.opts, dflt="XATTR_???")
-
-
-XATTR_FLAGS = Arg(_xattr_flags)
+XATTR_FLAGS = Arg(lambda c, i: flags(c.a(i), fs.XATTR_FLAGS, c.opts, dflt="XATTR_???"))
 syscall("setxattr", PATH, STR, XATTR_IN, ULONG, XATTR_FLAGS)
 alias("lsetxattr", "setxattr")
 syscall("fsetxattr", FD, STR, XATTR_IN, ULONG, XATTR_FLAGS)

@@ -14,7 +14,7 @@ from ..trace.events import Mem
 from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
 from .consts import net, proc
-from .fmt import Ctx, DecodeOptions, buffer, flags, hexnum, ptr, quote, s32, s64, u32
+from .fmt import Ctx, DecodeOptions, array, buffer, flags, hexnum, ptr, quote, s32, s64, u32
 from .registry import Arg, Captures, RetRender, syscall
 from .structs import (
     TIMESPEC_SIZE,
@@ -239,17 +239,14 @@ def _pollfds(c: Ctx, d: bytes, count: int, want_revents: bool) -> str:
 
 
 def _poll_arg(c: Ctx, i: int) -> str:
-    if not c.a(i):
-        return "NULL"
-    m = c.mem(i)
-    if m is None or not m.data:
-        return ptr(c.a(i))
-    count = u32(c.a(1))
-    text = _pollfds(c, m.data, count, False)
-    n = len(m.data) // 8
-    if m.fault and n < min(count, c.opts.strsize):  # print_array: the unreadable element
-        text = f"{text[:-1]}, ... /* {ptr(c.a(i) + 8 * n)} */]"
-    return text
+    def pollfd(d: bytes) -> str:
+        fd, events = struct.unpack_from("<ih", d)
+        if fd < 0:  # the kernel ignores the entry: strace shows the fd alone
+            return f"{{fd={fd}}}"
+        ev = flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts, dflt="POLL???")
+        return f"{{fd={fd}, events={ev}}}"
+
+    return array(c.a(i), c.mem(i), u32(c.a(1)), 8, c.opts.strsize, pollfd)
 
 
 POLLFDS = Arg(_poll_arg, lambda opts: (fixed(8 * POLL_CAP, "exit"),))

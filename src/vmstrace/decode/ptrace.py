@@ -25,7 +25,7 @@ from ..capture.spec import fixed
 from .consts import ptrace as pt
 from .fmt import Ctx, flags, hexnum, ptr, s32, xlat
 from .registry import Arg, syscall
-from .siginfo import SIGINFO_SIZE, siginfo_struct
+from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import SIGSET_SIZE, signame, sigset_bits
 from .syscalls_i386 import NAMES as _I386_NAMES
 from .syscalls_x86_64 import ROWS as _X86_64_ROWS
@@ -104,10 +104,6 @@ def _peeksiginfo_args(c: Ctx) -> str:
     off, fl, nr = struct.unpack_from("<QII", d)
     text = flags(fl, pt.PTRACE_PEEKSIGINFO_FLAGS, c.opts, dflt="PTRACE_PEEKSIGINFO_???")
     return f"{{off={off}, flags={text}, nr={nr}}}"
-
-
-def _siginfo(d: bytes) -> str:
-    return siginfo_struct(d) if int.from_bytes(d[:4], "little") else "{}"
 
 
 def _sigset_at(c: Ctx, data: bytes | None) -> str:
@@ -238,7 +234,7 @@ def _siginfo_array(c: Ctx) -> str:
         return ptr(c.a(3))
     items = []
     for k in range(min(n, c.opts.strsize, len(m.data) // SIGINFO_SIZE)):
-        items.append(_siginfo(m.data[k * SIGINFO_SIZE : (k + 1) * SIGINFO_SIZE]))
+        items.append(printsiginfo(m.data[k * SIGINFO_SIZE : (k + 1) * SIGINFO_SIZE]))
     if n > len(items):
         items.append("...")
     return "[" + ", ".join(items) + "]"
@@ -253,7 +249,7 @@ def _data(c: Ctx, request: int) -> str:
         return flags(data, pt.PTRACE_O_FLAGS, c.opts, dflt="PTRACE_O_???")
     if request == pt.PTRACE_SETSIGINFO:
         d = _entry_data(c, SIGINFO_SIZE)
-        return ptr(data) if d is None else _siginfo(d)
+        return ptr(data) if d is None else printsiginfo(d)
     if request == pt.PTRACE_SETSIGMASK:
         return _sigset_at(c, _entry_data(c, SIGSET_SIZE))
     if request in (pt.PTRACE_GETREGSET, pt.PTRACE_SETREGSET):
@@ -268,7 +264,7 @@ def _data(c: Ctx, request: int) -> str:
         return ptr(data) if d is None else f"[{int.from_bytes(d, 'little')}]"
     if request == pt.PTRACE_GETSIGINFO:
         d = _exit_data(c, SIGINFO_SIZE)
-        return ptr(data) if d is None else _siginfo(d)
+        return ptr(data) if d is None else printsiginfo(d)
     if request == pt.PTRACE_GETSIGMASK:
         return _sigset_at(c, _exit_data(c, SIGSET_SIZE))
     if request == pt.PTRACE_PEEKSIGINFO:

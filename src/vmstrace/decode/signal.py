@@ -66,7 +66,8 @@ def _pending(c: Ctx, i: int) -> str:
     m = c.exit_mem(i)
     if m is None or len(m.data) < size:
         return ptr(c.a(i))
-    return sigset_bits(int.from_bytes(m.data[:size], "little"), (size + 3) // 4 * 32)
+    return sigset_bits(int.from_bytes(m.data[:size], "little"), (size + 3) // 4 * 32,
+                       raw=c.opts.raw)
 
 
 syscall("rt_sigpending", Arg(_pending, lambda o: (Capture("buf", "exit", "a1", SIGSET_SIZE),)),
