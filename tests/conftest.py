@@ -1,4 +1,5 @@
-"""End-to-end fixtures: run the real `vmstrace` command, booting the real default guest."""
+"""Fixtures shared by the tests that boot a guest (e2e, hostile): run the real `vmstrace`
+command, booting the real default guest."""
 
 from __future__ import annotations
 
