@@ -12,8 +12,8 @@
 /* ---- memory captures ------------------------------------------------------------------- */
 
 /*
- * Appends one blob: header, then up to `cap` bytes from `addr` read page by page so a
- * fault keeps the readable prefix.  For strings, stops after the NUL.
+ * Appends one blob: header, then up to `cap` bytes of user memory from `addr` read page by
+ * page so a fault keeps the readable prefix.  For strings, stops after the NUL.
  */
 void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
                      uint64_t want, uint32_t cap, bool is_str, uint32_t *budget)
@@ -34,7 +34,7 @@ void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr
         if (chunk > limit - got) {
             chunk = (uint32_t)(limit - got);
         }
-        const uint8_t *src = host_addr(v, a, chunk);
+        const uint8_t *src = user_host_addr(v, a, chunk);
         if (src) {
             /* Straight from guest RAM; a string stops at its NUL without copying (and
              * zeroing) the rest of the page first. */
@@ -49,7 +49,7 @@ void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr
             continue;
         }
         size_t doff = reserve(v, chunk);
-        if (!guest_read(v, a, v->out->data + doff, chunk)) {
+        if (!user_read(v, a, v->out->data + doff, chunk)) {
             g_byte_array_set_size(v->out, doff);
             flags |= VMST_BLOB_FAULT;
             flags &= (uint8_t)~VMST_BLOB_TRUNC;
@@ -112,7 +112,9 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     uint32_t ptr = abi == ABI_32 ? 4 : 8;
     uint64_t argc = 0, p = 0, i;
     int n = 0;
-    if (!guest_read(v, sp, &argc, ptr) || argc > MAX_ELEMS) {
+    /* argc is bounded by the kernel (MAX_ARG_STRINGS, include/uapi/linux/binfmts.h); the
+     * reads below stop at the capture's cap and at MAX_ELEMS, not at argc */
+    if (!user_read(v, sp, &argc, ptr) || argc > 0x7fffffff) {
         return 0;
     }
     uint64_t argv = sp + ptr, envp = argv + (argc + 1) * ptr;
@@ -131,7 +133,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     }
     for (i = 0; i < argc && i < nargv; i++) {
         p = 0;
-        if (!guest_read(v, argv + i * ptr, &p, ptr) || p == 0) {
+        if (!user_read(v, argv + i * ptr, &p, ptr) || p == 0) {
             break;
         }
         put_blob(v, a + 1, (uint16_t)i, VMST_BLOB_EXIT, p, c->elem_cap, c->elem_cap, true,
@@ -140,17 +142,26 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     }
     for (i = 0; i < MAX_ELEMS; i++) {
         p = 0;
-        if (!guest_read(v, envp + i * ptr, &p, ptr) || p == 0) {
+        if (!user_read(v, envp + i * ptr, &p, ptr) || p == 0) {
             break;
         }
     }
-    put_blob(v, a + 2, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, envp, (i + 1) * ptr,
-             (uint32_t)((i + 1) * ptr), false, budget);
+    /* more variables than MAX_ELEMS: the pointers read, marked cut, and no auxv (it
+     * starts after the NULL that was not reached) */
+    bool env_cut = i == MAX_ELEMS;
+    uint64_t nenv = env_cut ? i : i + 1;
+    hoff = v->out->len;
+    put_blob(v, a + 2, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, envp, nenv * ptr,
+             (uint32_t)(nenv * ptr), false, budget);
     n++;
+    if (env_cut) {
+        ((struct vmst_blob_hdr *)(v->out->data + hoff))->flags |= VMST_BLOB_TRUNC;
+        return n;
+    }
     uint64_t auxv = envp + (i + 1) * ptr;
     for (i = 0; i < 64; i++) {
         uint64_t type = 0, val = 0;
-        if (!guest_read(v, auxv + 2 * i * ptr, &type, ptr) || !guest_read(v, auxv + (2 * i + 1) * ptr, &val, ptr) ||
+        if (!user_read(v, auxv + 2 * i * ptr, &type, ptr) || !user_read(v, auxv + (2 * i + 1) * ptr, &val, ptr) ||
             type == 0) {
             break;
         }
@@ -164,7 +175,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
 }
 
 /* Appends a blob whose bytes the plugin assembled itself (not a copy of guest memory). */
-static void put_raw_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
+void put_raw_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
                          const void *data, uint32_t len)
 {
     size_t hoff = reserve(v, sizeof(struct vmst_blob_hdr) + len);
@@ -328,7 +339,7 @@ static int capture_fdarr(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uin
 {
     int32_t fds[MAX_FDARR];
     int n = 0;
-    if (count > MAX_FDARR || !guest_read(v, addr, fds, (uint32_t)count * 4)) {
+    if (count > MAX_FDARR || !user_read(v, addr, fds, (uint32_t)count * 4)) {
         return 0;
     }
     for (uint64_t i = 0; i < count; i++) {
@@ -377,7 +388,7 @@ static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool i
         uint64_t i = 0, p = 0;
         for (; i < count; i++) {
             p = 0;
-            if (!guest_read(v, addr + i * ptr, &p, ptr) || p == 0) {
+            if (!user_read(v, addr + i * ptr, &p, ptr) || p == 0) {
                 break;
             }
         }

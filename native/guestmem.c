@@ -55,6 +55,7 @@ static bool qemu_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
 /* ---- guest memory through the RAM file ------------------------------------------------- */
 
 #define PTE_PRESENT 0x1ull
+#define PTE_USER 0x4ull                   /* U/S: user mode may access the page */
 #define PTE_PS 0x80ull                    /* 1 GiB (PDPT) or 2 MiB (PD) page */
 #define PTE_ADDR 0x000ffffffffff000ull    /* bits 51:12 */
 #define CR3_KPTI_USER 0x1000ull           /* user PGD = kernel PGD | 0x1000 (KPTI) */
@@ -80,9 +81,10 @@ static const uint8_t *phys(uint64_t pa, size_t len)
  * x86-64 page walk (Intel SDM vol. 3 ch. 4.5): from the top table at `root`, each level
  * takes 9 bits of the address (bits 56:48 for the fifth level with LA57, 47:39, 38:30,
  * 29:21, 20:12); bit 7 ends the walk early at the PDPT (1 GiB) and PD (2 MiB) levels.
- * At most `levels` loads; any entry outside RAM or not present fails.
+ * At most `levels` loads; any entry outside RAM or not present fails, and with `user` so
+ * does one without U/S (a page is user-accessible only if every level allows it).
  */
-static bool translate(uint64_t root, int levels, uint64_t va, uint64_t *pa)
+static bool translate(uint64_t root, int levels, uint64_t va, uint64_t *pa, bool user)
 {
     uint64_t table = root & PTE_ADDR;
     for (int level = levels; level >= 1; level--) {
@@ -93,7 +95,7 @@ static bool translate(uint64_t root, int levels, uint64_t va, uint64_t *pa)
             return false;
         }
         memcpy(&e, slot, 8);
-        if (!(e & PTE_PRESENT)) {
+        if (!(e & PTE_PRESENT) || (user && !(e & PTE_USER))) {
             return false;
         }
         if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
@@ -133,9 +135,9 @@ static bool walk(Vcpu *v, uint64_t addr, uint64_t *pa)
 {
     int levels = paging_levels(v);
     uint64_t cr3 = vcpu_cr3(v);
-    return translate(cr3, levels, addr, pa) ||
+    return translate(cr3, levels, addr, pa, false) ||
            (g.kpti && is_kernel_ptr(addr) && (cr3 & CR3_KPTI_USER) &&
-            translate(cr3 & ~CR3_KPTI_USER, levels, addr, pa));
+            translate(cr3 & ~CR3_KPTI_USER, levels, addr, pa, false));
 }
 
 /* Host address of `len` bytes at guest virtual `addr` (one page at most), or NULL. */
@@ -178,6 +180,63 @@ bool guest_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
     return true;
 }
 
+/* ---- user memory: what copy_from_user() could read ------------------------------------ */
+
+/*
+ * A syscall's pointer arguments are the caller's claims: the kernel reads them only below
+ * TASK_SIZE_MAX (arch/x86/include/asm/page_64_types.h: the user half less its top guard
+ * page, with 4- or 5-level paging) and only through pages mapped present and user-
+ * accessible; anything else is EFAULT.  Reading the same way keeps a kernel address or an
+ * unmapped page from showing up in the trace as the call's argument.
+ */
+static bool user_range(Vcpu *v, uint64_t addr, size_t len)
+{
+    uint64_t end = paging_levels(v) == 5 ? (1ull << 56) - PAGE : (1ull << 47) - PAGE;
+    return addr < end && len <= end - addr;
+}
+
+/* Host address of `len` user bytes at `addr` (one page at most), or NULL. */
+const uint8_t *user_host_addr(Vcpu *v, uint64_t addr, size_t len)
+{
+    uint64_t pa;
+    if (!g.ram || (addr & (PAGE - 1)) + len > PAGE || !user_range(v, addr, len) ||
+        !translate(vcpu_cr3(v), paging_levels(v), addr, &pa, true)) {
+        return NULL;
+    }
+    return phys(pa, len);
+}
+
+/*
+ * Reads user memory as the calling process's own kernel could.  With the RAM file the page
+ * walk is the only judge (QEMU's debug access would read a supervisor page just as well);
+ * without it, QEMU's view within the user range.
+ */
+bool user_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
+{
+    uint8_t *out = dst;
+    if (!user_range(v, addr, len)) {
+        return false;
+    }
+    if (!g.ram) {
+        return qemu_read(v, addr, dst, len);
+    }
+    while (len > 0) {
+        size_t chunk = PAGE - (size_t)(addr & (PAGE - 1));
+        if (chunk > len) {
+            chunk = len;
+        }
+        const uint8_t *src = user_host_addr(v, addr, chunk);
+        if (!src) {
+            return false;
+        }
+        memcpy(out, src, chunk);
+        out += chunk;
+        addr += chunk;
+        len -= chunk;
+    }
+    return true;
+}
+
 /*
  * The kernel's per-CPU base of this vCPU (KERNEL_GS_BASE while in user mode, and at the
  * trapped instructions, which run before swapgs on entry and after it on exit).  Fixed once
@@ -211,8 +270,9 @@ uint64_t current_task(Vcpu *v)
     if (!v->task_slot && g.ram) {
         uint64_t pa;
         uint64_t cr3 = vcpu_cr3(v);
-        if (!g.kpti && (cr3 & CR3_KPTI_USER) && !translate(cr3, paging_levels(v), slot, &pa) &&
-            translate(cr3 & ~CR3_KPTI_USER, paging_levels(v), slot, &pa)) {
+        if (!g.kpti && (cr3 & CR3_KPTI_USER) &&
+            !translate(cr3, paging_levels(v), slot, &pa, false) &&
+            translate(cr3 & ~CR3_KPTI_USER, paging_levels(v), slot, &pa, false)) {
             g.kpti = true;
         }
         v->task_slot = host_addr(v, slot, 8);

@@ -310,7 +310,7 @@ static void expect_resume(Vcpu *v, Pending *p)
     }
     if (g.sigreturn[ABI_64][p->nr]) {
         uint64_t saved[2]; /* sp, ip */
-        if (guest_read(v, p->sp - 8 + VMST_FRAME_RSP, saved, sizeof(saved))) {
+        if (user_read(v, p->sp - 8 + VMST_FRAME_RSP, saved, sizeof(saved))) {
             p->resume_sp = saved[0];
             p->resume_pc = saved[1];
         }
@@ -327,7 +327,7 @@ static void expect_resume(Vcpu *v, Pending *p)
 static bool frame_saved(Vcpu *v, const Pending *p, uint64_t sp)
 {
     uint64_t saved[2]; /* sp, ip */
-    if (!guest_read(v, sp + VMST_FRAME_RSP, saved, sizeof(saved)) || saved[0] != p->resume_sp) {
+    if (!user_read(v, sp + VMST_FRAME_RSP, saved, sizeof(saved)) || saved[0] != p->resume_sp) {
         return false;
     }
     return saved[1] == p->resume_pc || (p->restart_pc && saved[1] == p->restart_pc);
@@ -351,10 +351,11 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     v->cr3_read = false;
     p.cr3 = vcpu_cr3(v); /* every entry record carries it (the process's address space) */
     p.sp = reg(v, R_RSP);
-    p.nr = reg(v, R_RAX);
-    if (abi == ABI_32) {
-        p.nr &= 0xffffffffu;
-    }
+    /* The kernel dispatches on the low 32 bits (arch/x86/entry/common.c, 6.1 to 6.12:
+     * do_syscall_64() takes an int, int 0x80 and the compat entries eax) and compares them
+     * unsigned against its table size: the rest of rax is junk a caller may set to hide. */
+    uint64_t rax = reg(v, R_RAX);
+    p.nr = (uint32_t)rax;
     /* Only the registers the call takes: each read is a trip through QEMU's gdb stub. */
     static const enum reg arg_regs[2][6] = {
         {R_RDI, R_RSI, R_RDX, R_R10, R_R8, R_R9},
@@ -373,9 +374,9 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         uint32_t a6 = 0;
         /* The vDSO's sysenter/syscall paths pass the 6th argument on the user stack
          * (arch/x86/entry/vdso/vdso32/system_call.S). */
-        if (insn == VMST_INSN_SYSENTER && guest_read(v, p.args[5], &a6, 4)) {
+        if (insn == VMST_INSN_SYSENTER && user_read(v, p.args[5], &a6, 4)) {
             p.args[5] = a6;
-        } else if (insn == VMST_INSN_SYSCALL && guest_read(v, p.sp & 0xffffffffu, &a6, 4)) {
+        } else if (insn == VMST_INSN_SYSCALL && user_read(v, p.sp & 0xffffffffu, &a6, 4)) {
             p.args[5] = a6;
         }
     }
@@ -400,6 +401,10 @@ static void on_entry(unsigned int vcpu_index, void *udata)
                 p.retry_mask |= (uint8_t)(1u << c->arg);
             }
         }
+    }
+    if (rax != p.nr) {
+        put_raw_blob(v, VMST_ARG_RAX, VMST_INDEX_TOP, 0, 0, &rax, sizeof(rax));
+        nblobs++;
     }
     expect_resume(v, &p); /* (with an unsure pc, a wrong guess shows as VMST_EXIT_ELSEWHERE) */
     if (abi == ABI_64 && p.nr < MAX_NR && g.sigreturn[ABI_64][p.nr]) {

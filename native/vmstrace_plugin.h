@@ -203,11 +203,16 @@ uint8_t put_task_fields_cached(Vcpu *v, uint64_t task);
 uint64_t task_ident(Vcpu *v, size_t task_off);
 bool read_ident(Vcpu *v, uint64_t task, uint64_t *ident);
 const uint8_t *host_addr(Vcpu *v, uint64_t addr, size_t len);
+/* User memory only, as the kernel's copy_from_user() reads it (guestmem.c). */
+bool user_read(Vcpu *v, uint64_t addr, void *dst, size_t len);
+const uint8_t *user_host_addr(Vcpu *v, uint64_t addr, size_t len);
 
 /* captures.c */
 int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
                       int64_t ret, bool at_exit, uint64_t user_sp, uint32_t *budget,
                       bool *faulted);
+void put_raw_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
+                  const void *data, uint32_t len);
 void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr,
                      uint64_t want, uint32_t cap, bool is_str, uint32_t *budget);
 

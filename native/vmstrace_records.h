@@ -51,6 +51,9 @@ enum {
 #define VMST_ARG_RETFD 7
 /* Blob argument number of the process's executable after a successful execve. */
 #define VMST_ARG_EXE 8
+/* Blob argument number of the number register as the caller set it (8 bytes), present only
+ * when it holds bits the kernel ignores: the record's nr is the number the kernel ran. */
+#define VMST_ARG_RAX 9
 #define VMST_SIGFRAME_BYTES 440
 /* Where the saved registers sit in it (pretcode 8, uc_flags 8, uc_link 8, uc_stack 24, then
  * struct sigcontext: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, ...), and the saved mask. */

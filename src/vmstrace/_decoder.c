@@ -22,6 +22,7 @@
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
  */
 #include "_slots.h"
+#include "vmstrace_records.h"
 
 static const char *const event_fields[] = {
     /* the thread's, in the order of the Decoder's tuple of them */
@@ -520,6 +521,17 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
         || !PyLong_CheckExact(nr) || !PyUnicode_CheckExact(abi)
         || slot(entry, &L.entry, E_ARGS) == NULL)
         return DEFER;
+    PyObject *emem = slot(entry, &L.entry, E_MEM);
+    if (emem == NULL || !PyDict_CheckExact(emem))
+        return DEFER;
+    if (PyDict_GET_SIZE(emem) > 0) {
+        /* a number register with junk the kernel ignored: a note follows the call */
+        PyObject *rax = PyLong_FromLong(VMST_ARG_RAX);
+        int junk = rax == NULL ? -1 : PyDict_Contains(emem, rax);
+        Py_XDECREF(rax);
+        if (junk != 0)
+            return junk < 0 ? FAIL : DEFER;
+    }
     int keep = tree_keeps(ln, who, abi, nr, ret);
     if (keep <= 0)
         return keep < 0 ? FAIL : DEFER;

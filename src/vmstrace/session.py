@@ -53,7 +53,7 @@ from vmstrace.trace.attribution import (
     normalize_cr3,
     task_id,
 )
-from vmstrace.trace.events import SIGFRAME_ARG, RawEntry, RawExit, Stats, Syscall, TaskInfo
+from vmstrace.trace.events import RAX_ARG, SIGFRAME_ARG, RawEntry, RawExit, Stats, Syscall, TaskInfo
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import Pairer
 
@@ -531,7 +531,8 @@ class Emitter:
             # -e trace/status drop the call, not its signal or exit line
             if every_call or filt.wants_call(call):
                 evs.append(decoder(call, plan))
-            if (x is not None and SIGFRAME_ARG in x.mem) or plan.name == "exit_group":
+            if ((x is not None and SIGFRAME_ARG in x.mem) or plan.name == "exit_group"
+                    or RAX_ARG in e.mem):
                 self._send(evs)
                 evs = []
                 self._notes(call, plan)
@@ -546,6 +547,11 @@ class Emitter:
     def _notes(self, call: Syscall, plan: decode.CallPlan) -> None:
         """The lines after a call: the signal it returned into, the exit it made."""
         e, x = call.entry, call.exit
+        if RAX_ARG in e.mem:
+            rax = int.from_bytes(e.mem[RAX_ARG].data[:8].ljust(8, b"\0"), "little")
+            for sink in self.sinks:
+                sink.note(e.who.tid, f"[ rax {rax:#x}: upper 32 bits ignored by the kernel, "
+                          f"the call is {plan.name} ]", e.who.comm)
         if x is not None and SIGFRAME_ARG in x.mem:
             parsed = parse_frame(x.mem[SIGFRAME_ARG].data)
             if parsed is not None:

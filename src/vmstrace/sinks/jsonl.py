@@ -91,7 +91,9 @@ class JsonSink:
         self.out.write(text)
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
-        pass
+        # the lines strace prints between calls (a signal, an exit, a vmstrace remark)
+        self.out.write(json.dumps({"type": "note", "tid": tid, "comm": comm, "text": text},
+                                  separators=(",", ":")) + "\n")
 
     def flush(self) -> None:
         self.out.flush()

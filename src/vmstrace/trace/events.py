@@ -16,6 +16,9 @@ from typing import Any, TypeVar
 # The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
 # where rax and rip sit in it (decode/siginfo.py has the layout).
 SIGFRAME_ARG = 6
+# Its blob number for the number register as the caller set it (VMST_ARG_RAX), attached
+# only when that held bits the kernel ignores; the entry's nr is the number the kernel ran.
+RAX_ARG = 9
 FRAME_RAX = 152
 FRAME_RIP = 176
 # Record flags (native/vmstrace_records.h VMST_ENTRY_*, VMST_EXIT_*).
