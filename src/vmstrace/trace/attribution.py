@@ -23,7 +23,13 @@ CR3_PGD_MASK = 0x000F_FFFF_FFFF_E000
 
 LAUNCHER = "/vmstrace/bin/vmstrace-exec"
 EXECVE = {"x86_64": frozenset({59, 322}), "i386": frozenset({11, 358})}
-FORKS = {"x86_64": frozenset({56, 57, 58, 435}), "i386": frozenset({2, 120, 190, 435})}
+# A kernel built with x32 runs rax 0x40000000 + N as its x32 call N, where clone, fork,
+# vfork and clone3 are the x86_64 ones: their children are followed as well (a kernel
+# without x32, or with it off, fails them with ENOSYS: no child, nothing followed).
+X32_SYSCALL_BIT = 0x40000000
+_FORKS_64 = frozenset({56, 57, 58, 435})
+FORKS = {"x86_64": _FORKS_64 | {X32_SYSCALL_BIT | nr for nr in _FORKS_64},
+         "i386": frozenset({2, 120, 190, 435})}
 
 
 @lru_cache(maxsize=4096)  # a thread's records repeat the same bytes; TaskInfo is frozen
