@@ -615,7 +615,11 @@ static int classify(const uint8_t *b, size_t n, bool *is_exit)
  * Whether a `syscall` instruction being translated runs in compatibility mode (a 32-bit
  * code segment: the i386 ABI).  A translation block is only ever run in the mode it was
  * translated for (the code segment's size is part of its lookup key), so the code segment
- * in effect now decides it once instead of a register read on every call.
+ * in effect now decides it once instead of a register read on every call.  The selector
+ * says it: the only 64-bit code segment user mode can run in is __USER_CS (0x33); an LDT or
+ * TLS descriptor a process installs never has L set (fill_ldt() in asm/desc.h clears it;
+ * checked on 6.1: modify_ldt with lm=1 installs L=0), so any other selector is
+ * compatibility mode.
  */
 static uintptr_t translation_abi(void)
 {
