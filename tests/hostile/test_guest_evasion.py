@@ -100,3 +100,26 @@ def test_arguments_the_kernel_cannot_read_print_as_addresses(vmstrace):
     assert len(execs) == 2
     assert re.fullmatch(re.escape(f'execve("/vmstrace/bin/hostile-mem", [{shown}, ...], ')
                         + r"0x[0-9a-f]+ /\* 1 var \*/\) = 0", execs[1]), execs[1]
+
+
+def test_a_disguised_thread_is_traced(vmstrace):
+    t = vmstrace(["/vmstrace/bin/hostile-thread"])
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"thread\nmain\n"
+    assert t.stats is not None and t.stats["complete"] is True, t.stats
+    pid = next(e["pid"] for e in t.events if e["name"] == "execve")
+    clone = next(e for e in t.events if e["name"] == "clone")
+    tid = clone["ret"]
+    assert clone["pid"] == pid and tid != pid
+    assert ("flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
+            "CLONE_CHILD_CLEARTID,") in clone["args"][0]
+    assert _pid_lines(t.text, tid) == [
+        'write(1, "thread\\n", 7) = 7',
+        NOTE.format(rax="0x3300000001", name="write"),
+        "exit(0) = ?",
+        NOTE.format(rax="0x990000003c", name="exit"),
+    ]
+    # the thread is the process's: same pid, its own tid
+    assert {(e["pid"], e["tid"]) for e in t.events if e["tid"] == tid} == {(pid, tid)}
+    assert _pid_lines(t.text, pid)[-3:] == ['write(1, "main\\n", 5) = 5', "exit_group(0) = ?",
+                                           "+++ exited with 0 +++"]
