@@ -319,8 +319,8 @@ def bench(workloads: list[str], modes: list[str], repeat: int = 3, scale: float 
         if mode not in MODES + PROFILE_MODES:
             raise VmstraceError(f"bench: unknown mode {mode!r}; choose from "
                                 f"{', '.join(MODES + PROFILE_MODES)}")
+    from vmstrace.files import cache_dir
     from vmstrace.guest.strace_image import build_strace_initramfs
-    from vmstrace.session import cache_dir
 
     chosen = [_workload(w) for w in workloads]
     rows = {(w.name, m): Row(w.name, m) for w in chosen for m in modes}

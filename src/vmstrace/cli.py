@@ -10,6 +10,7 @@ from typing import TextIO
 import click
 
 from vmstrace.errors import VmstraceError
+from vmstrace.files import open_output
 from vmstrace.sinks.base import Sink, TraceCounts
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.text import TextSink
@@ -144,23 +145,27 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
                 fd_details=decode_fds >= 2, symbols=symbols,
                 buffer_mb=buffer_mb,
             )
-            text_out: TextIO = sys.stderr
-            if output:
-                text_out = stack.enter_context(open(output, "w", encoding="utf-8"))
-            sinks: list[Sink] = []
-            if not summary_only:
-                text = TextSink(text_out, show_comm=trace_all or filt.guest_wide,
-                                timestamps=timestamps, durations=durations)
-                opts.on_start = text.set_origin
-                sinks.append(text)
-            if summary_only or summary_too:
-                sinks.append(SummarySink(text_out))
-            if json_path:
-                sinks.append(JsonSink(stack.enter_context(open(json_path, "w",
-                                                               encoding="utf-8"))))
-            if show_tree:
-                sinks.append(ProcessTreeSink(text_out))
-            result = run_session(opts, sinks)
+
+            def make_sinks() -> list[Sink]:  # called once every input has been checked
+                text_out: TextIO = sys.stderr
+                if output:
+                    text_out = stack.enter_context(open_output(output, "-o"))
+                sinks: list[Sink] = []
+                if not summary_only:
+                    text = TextSink(text_out, show_comm=trace_all or filt.guest_wide,
+                                    timestamps=timestamps, durations=durations)
+                    opts.on_start = text.set_origin
+                    sinks.append(text)
+                if summary_only or summary_too:
+                    sinks.append(SummarySink(text_out))
+                if json_path:
+                    sinks.append(JsonSink(stack.enter_context(open_output(json_path,
+                                                                          "--json"))))
+                if show_tree:
+                    sinks.append(ProcessTreeSink(text_out))
+                return sinks
+
+            result = run_session(opts, make_sinks)
         except VmstraceError as err:
             click.echo(f"vmstrace: {err}", err=True)
             sys.exit(err.exit_code)
@@ -178,11 +183,11 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
 def prepare(kernel: Path | None, line: str | None) -> None:
     """Fetch and build what a run needs: kernel, initramfs, kernel layout, plugin."""
     from vmstrace.capture.plugin import plugin_path
+    from vmstrace.files import cache_dir
     from vmstrace.guest.image import build_default_initramfs
     from vmstrace.guest.kernel import fetch_default_kernel
     from vmstrace.guest.qemu import find_qemu
     from vmstrace.kernel.layout import load_layout
-    from vmstrace.session import cache_dir
 
     try:
         cache = cache_dir()
