@@ -69,9 +69,10 @@ def main() -> None:
               help="Use this initramfs instead of the default one (needs vmstrace's init).")
 @click.option("-s", "strsize", type=click.IntRange(0, 65536), default=32, show_default=True,
               help="Maximum string size to print (as strace -s).")
-@click.option("--boot-timeout", type=float, default=120.0, show_default=True,
-              help="Seconds the guest may take to boot.")
-@click.option("--timeout", type=float, default=None, help="Stop the guest after this many seconds.")
+@click.option("--boot-timeout", type=click.FloatRange(0, min_open=True), default=120.0,
+              show_default=True, help="Seconds the guest may take to boot.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
+              help="Stop the guest after this many seconds.")
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
 @click.option("--buffer-mb", type=click.IntRange(1, 4096), default=64, show_default=True,
               help="Size of the ring shared with the plugin: how far (MB of capture "
@@ -183,7 +184,7 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
 def prepare(kernel: Path | None, line: str | None) -> None:
     """Fetch and build what a run needs: kernel, initramfs, kernel layout, plugin."""
     from vmstrace.capture.plugin import plugin_path
-    from vmstrace.files import cache_dir
+    from vmstrace.files import cache_dir, check_input_file
     from vmstrace.guest.image import build_default_initramfs
     from vmstrace.guest.kernel import fetch_default_kernel
     from vmstrace.guest.qemu import find_qemu
@@ -192,6 +193,8 @@ def prepare(kernel: Path | None, line: str | None) -> None:
     try:
         cache = cache_dir()
         qemu = find_qemu()
+        if kernel is not None:
+            check_input_file("--kernel", kernel, "a bzImage")
         image = kernel or fetch_default_kernel(cache, line)
         layout = load_layout(image, cache)
         initrd = build_default_initramfs(cache)
@@ -301,6 +304,10 @@ def conformance(workloads: tuple[str, ...], suites: tuple[str, ...], smp: int, s
     for renderable in conf.render_report(results, show=show, title=title):
         console.print(renderable)
     if listing is not None:
-        with listing.open("a") as f:
-            conf.write_listing(results, f, title)
+        try:
+            with open_output(listing, "--listing", append=True) as f:
+                conf.write_listing(results, f, title)
+        except VmstraceError as err:
+            click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(err.exit_code)
     sys.exit(0 if all(r.meets_targets for r in results) else 1)

@@ -246,6 +246,15 @@ def prune(directory: Path, keep: str, prefix: str | None) -> None:
             entry.unlink(missing_ok=True)
 
 
+def check_input_file(option: str, path: Path, expected: str) -> None:
+    """Raises VmstraceError unless the user's input ``path`` is a file (``expected``
+    says what kind)."""
+    if path.is_dir():
+        raise VmstraceError(f"{option}: {path} is a directory; expected {expected} file")
+    if not path.is_file():
+        raise VmstraceError(f"{option}: {path} does not exist")
+
+
 def open_output(path: str | Path, option: str, append: bool = False) -> TextIO:
     """Opens the user's output file for writing (text), as the shell's ``>`` (``>>``)
     would; errors name the option and the file.

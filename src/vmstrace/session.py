@@ -32,7 +32,7 @@ from vmstrace.capture.spec import nargs_lines, render_spec
 from vmstrace.decode import fdpath
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
-from vmstrace.files import atomic_writer, cache_dir
+from vmstrace.files import atomic_writer, cache_dir, check_input_file
 from vmstrace.guest.qemu import (
     SERIAL_LINES,
     GuestConfig,
@@ -243,11 +243,7 @@ def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout 
     """The kernel's layout from --symbols, else its BTF; None (with a warning) when the
     kernel has no BTF and no symbols were given: attribution by CR3 only."""
     if opts.symbols is not None:
-        if opts.symbols.is_dir():
-            raise VmstraceError(f"--symbols: {opts.symbols} is a directory; expected a "
-                                "volatility3 ISF file (.json or .json.xz)")
-        if not opts.symbols.is_file():
-            raise VmstraceError(f"--symbols: {opts.symbols} does not exist")
+        check_input_file("--symbols", opts.symbols, "a volatility3 ISF (.json or .json.xz)")
         return layout_from_isf(opts.symbols)
     try:
         return load_layout(kernel, cache)
@@ -299,12 +295,10 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     for host, _ in opts.adds:
         if not host.exists():
             raise VmstraceError(f"--add: {host} does not exist")
-    for option, path in (("--kernel", opts.kernel), ("--initrd", opts.initrd)):
-        if path is not None and path.is_dir():
-            what = "a bzImage" if option == "--kernel" else "an initramfs"
-            raise VmstraceError(f"{option}: {path} is a directory; expected {what} file")
-        if path is not None and not path.is_file():
-            raise VmstraceError(f"{option}: {path} does not exist")
+    if opts.kernel is not None:
+        check_input_file("--kernel", opts.kernel, "a bzImage")
+    if opts.initrd is not None:
+        check_input_file("--initrd", opts.initrd, "an initramfs")
     if opts.kernel is not None and opts.kernel_line is not None:
         raise VmstraceError("--kernel and --kernel-line exclude each other")
     kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)

@@ -383,3 +383,16 @@ def test_exe_is_in_the_json_without_y(tmp_path: Path) -> None:
     calls = [e for e in events if e["type"] == "syscall"]
     assert calls[0]["name"] == "execve"
     assert {e["exe"] for e in calls} == {"/vmstrace/bin/probe-basic"}
+
+
+def test_prepare_with_a_kernel_directory_is_one_clear_error(tmp_path: Path) -> None:
+    r = cli("prepare", "--kernel", str(tmp_path))
+    assert (r.returncode, r.stderr) == (
+        2, f"vmstrace: --kernel: {tmp_path} is a directory; expected a bzImage file\n")
+
+
+@pytest.mark.parametrize("line", ["../../../tmp/x", "6.12/..", "", "6.x"])
+def test_kernel_line_is_a_series_not_a_path(line: str) -> None:
+    r = cli("prepare", "--line", line)
+    assert (r.returncode, r.stderr) == (
+        2, f"vmstrace: kernel series {line!r}: expected one such as 6.1 or 6.12\n")

@@ -43,6 +43,8 @@ def fetch_default_kernel(cache_dir: Path, line: str | None = None) -> Path:
     default candidate.  Concurrent calls fetch and unpack it once (the kernels area's
     lock); each entry appears whole, by a rename (vmstrace/files.py).
     """
+    if line is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+)*", line):
+        raise VmstraceError(f"kernel series {line!r}: expected one such as 6.1 or 6.12")
     kernels = private_dir(cache_dir / "kernels")
     stamp = kernels / f"{META_PACKAGE}-{line or 'default'}.release"
     known = _known(kernels, stamp, cache_dir)
