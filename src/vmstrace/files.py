@@ -61,10 +61,14 @@ def cache_dir() -> Path:
         path = Path(xdg) / "vmstrace"
     else:
         path = Path.home() / ".cache" / "vmstrace"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    missing = []
+    at = path
+    while not at.exists() and at != at.parent:
+        missing.append(at)
+        at = at.parent
+    for new in reversed(missing):  # ~/.cache too, if missing: 0700, whatever the umask
         with contextlib.suppress(FileExistsError):
-            path.mkdir(mode=CACHE_MODE)
+            new.mkdir(mode=CACHE_MODE)
     check_cache_dir(path)
     return path
 

@@ -130,8 +130,13 @@ def test_cache_dir_follows_vmstrace_cache_then_xdg(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VMSTRACE_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert files.cache_dir() == tmp_path / "xdg" / "vmstrace"
-    assert stat.S_IMODE((tmp_path / "xdg" / "vmstrace").stat().st_mode) == 0o700
+    old = os.umask(0o002)
+    try:
+        assert files.cache_dir() == tmp_path / "xdg" / "vmstrace"
+    finally:
+        os.umask(old)
+    for made in (tmp_path / "xdg", tmp_path / "xdg" / "vmstrace"):
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700
     monkeypatch.setenv("VMSTRACE_CACHE", str(tmp_path / "own"))
     assert files.cache_dir() == tmp_path / "own"
 
@@ -216,6 +221,27 @@ def test_cache_entries_get_their_modes_whatever_the_umask(tmp_path: Path) -> Non
     assert stat.S_IMODE((tmp_path / "area" / "entry").stat().st_mode) == 0o644
 
 
+def test_a_built_cache_is_the_users_alone_whatever_the_umask(tmp_path: Path) -> None:
+    """gcc and the archive writer under umask 002 still leave nothing group-writable, so
+    the checks above never refuse vmstrace's own cache."""
+    from vmstrace.guest import image
+
+    src = tmp_path / "guest"
+    (src / "programs").mkdir(parents=True)
+    (src / "init.sh").write_text("#!/bin/sh\necho init\n")
+    (src / "programs" / "vmstrace-exec.c").write_text("int main(void) { return 0; }\n")
+    cache = tmp_path / "cache"
+    old = os.umask(0o002)
+    try:
+        built = image.build_default_initramfs(cache, source_dir=src)
+    finally:
+        os.umask(old)
+    writable = {str(p.relative_to(cache)): oct(stat.S_IMODE(p.lstat().st_mode))
+                for p in cache.rglob("*") if p.lstat().st_mode & 0o022}
+    assert writable == {}
+    assert files.trusted(built, cache)
+
+
 def test_untrusted_cache_is_one_clear_cli_error(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -250,6 +276,17 @@ def test_three_runs_and_prepare_at_once_on_an_empty_cache(empty_cache: Path,
     # one build of each entry, nothing half-made left behind
     leftovers = [p for p in empty_cache.rglob(".*") if p.name != ".lock"]
     assert leftovers == []
+
+
+def test_the_loser_of_a_publish_race_uses_the_winners_entry(tmp_path: Path) -> None:
+    dest = tmp_path / "entry"
+    with files.building_dir(dest) as first, files.building_dir(dest) as second:
+        (first / "f").write_text("first\n")
+        (second / "f").write_text("second\n")
+        files.publish_dir(first, dest)
+        files.publish_dir(second, dest)  # dest exists: the winner's stays
+    assert (dest / "f").read_text() == "first\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["entry"]
 
 
 # --- user input: checked before any output is touched, one clear error -------------------
