@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vmstrace.errors import VmstraceError
+from vmstrace.files import open_output
 from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
 
 if TYPE_CHECKING:
@@ -296,7 +297,8 @@ def record_raw(dest: Path, workload: str = "syscalls", scale: float = 1.0) -> fl
     from vmstrace.session import RunOptions
 
     w = _workload(workload)
-    dest.write_bytes(b"")  # the plugin opens out= without O_CREAT (it expects a pipe)
+    open_output(dest, "--record").close()  # the plugin opens out= without O_CREAT
+    # (it expects a pipe)
     sample = _run_raw(RunOptions(argv=w.command(scale)), w, str(dest.resolve()), True)
     return sample.host_s
 
@@ -319,8 +321,8 @@ def bench(workloads: list[str], modes: list[str], repeat: int = 3, scale: float 
         if mode not in MODES + PROFILE_MODES:
             raise VmstraceError(f"bench: unknown mode {mode!r}; choose from "
                                 f"{', '.join(MODES + PROFILE_MODES)}")
+    from vmstrace.files import cache_dir
     from vmstrace.guest.strace_image import build_strace_initramfs
-    from vmstrace.session import cache_dir
 
     chosen = [_workload(w) for w in workloads]
     rows = {(w.name, m): Row(w.name, m) for w in chosen for m in modes}
@@ -431,7 +433,8 @@ def print_table(rows: list[Row], console: Console) -> None:
 def write_json(rows: list[Row], path: Path) -> None:
     import json
 
-    path.write_text(json.dumps([row.as_json() for row in rows], indent=1) + "\n")
+    with open_output(path, "--json") as f:
+        f.write(json.dumps([row.as_json() for row in rows], indent=1) + "\n")
 
 
 STAGES = ("reading", "pairing", "filter, decoding, event", "JSON lines")

@@ -10,6 +10,7 @@ from typing import TextIO
 import click
 
 from vmstrace.errors import VmstraceError
+from vmstrace.files import open_output
 from vmstrace.sinks.base import Sink, TraceCounts
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.text import TextSink
@@ -68,9 +69,10 @@ def main() -> None:
               help="Use this initramfs instead of the default one (needs vmstrace's init).")
 @click.option("-s", "strsize", type=click.IntRange(0, 65536), default=32, show_default=True,
               help="Maximum string size to print (as strace -s).")
-@click.option("--boot-timeout", type=float, default=120.0, show_default=True,
-              help="Seconds the guest may take to boot.")
-@click.option("--timeout", type=float, default=None, help="Stop the guest after this many seconds.")
+@click.option("--boot-timeout", type=click.FloatRange(0, min_open=True), default=120.0,
+              show_default=True, help="Seconds the guest may take to boot.")
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
+              help="Stop the guest after this many seconds.")
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
 @click.option("--buffer-mb", type=click.IntRange(1, 4096), default=64, show_default=True,
               help="Size of the ring shared with the plugin: how far (MB of capture "
@@ -144,23 +146,27 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
                 fd_details=decode_fds >= 2, symbols=symbols,
                 buffer_mb=buffer_mb,
             )
-            text_out: TextIO = sys.stderr
-            if output:
-                text_out = stack.enter_context(open(output, "w", encoding="utf-8"))
-            sinks: list[Sink] = []
-            if not summary_only:
-                text = TextSink(text_out, show_comm=trace_all or filt.guest_wide,
-                                timestamps=timestamps, durations=durations)
-                opts.on_start = text.set_origin
-                sinks.append(text)
-            if summary_only or summary_too:
-                sinks.append(SummarySink(text_out))
-            if json_path:
-                sinks.append(JsonSink(stack.enter_context(open(json_path, "w",
-                                                               encoding="utf-8"))))
-            if show_tree:
-                sinks.append(ProcessTreeSink(text_out))
-            result = run_session(opts, sinks)
+
+            def make_sinks() -> list[Sink]:  # called once every input has been checked
+                text_out: TextIO = sys.stderr
+                if output:
+                    text_out = stack.enter_context(open_output(output, "-o"))
+                sinks: list[Sink] = []
+                if not summary_only:
+                    text = TextSink(text_out, show_comm=trace_all or filt.guest_wide,
+                                    timestamps=timestamps, durations=durations)
+                    opts.on_start = text.set_origin
+                    sinks.append(text)
+                if summary_only or summary_too:
+                    sinks.append(SummarySink(text_out))
+                if json_path:
+                    sinks.append(JsonSink(stack.enter_context(open_output(json_path,
+                                                                          "--json"))))
+                if show_tree:
+                    sinks.append(ProcessTreeSink(text_out))
+                return sinks
+
+            result = run_session(opts, make_sinks)
         except VmstraceError as err:
             click.echo(f"vmstrace: {err}", err=True)
             sys.exit(err.exit_code)
@@ -178,15 +184,17 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
 def prepare(kernel: Path | None, line: str | None) -> None:
     """Fetch and build what a run needs: kernel, initramfs, kernel layout, plugin."""
     from vmstrace.capture.plugin import plugin_path
+    from vmstrace.files import cache_dir, check_input_file
     from vmstrace.guest.image import build_default_initramfs
     from vmstrace.guest.kernel import fetch_default_kernel
     from vmstrace.guest.qemu import find_qemu
     from vmstrace.kernel.layout import load_layout
-    from vmstrace.session import cache_dir
 
     try:
         cache = cache_dir()
         qemu = find_qemu()
+        if kernel is not None:
+            check_input_file("--kernel", kernel, "a bzImage")
         image = kernel or fetch_default_kernel(cache, line)
         layout = load_layout(image, cache)
         initrd = build_default_initramfs(cache)
@@ -296,6 +304,10 @@ def conformance(workloads: tuple[str, ...], suites: tuple[str, ...], smp: int, s
     for renderable in conf.render_report(results, show=show, title=title):
         console.print(renderable)
     if listing is not None:
-        with listing.open("a") as f:
-            conf.write_listing(results, f, title)
+        try:
+            with open_output(listing, "--listing", append=True) as f:
+                conf.write_listing(results, f, title)
+        except VmstraceError as err:
+            click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(err.exit_code)
     sys.exit(0 if all(r.meets_targets for r in results) else 1)

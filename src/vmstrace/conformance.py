@@ -30,11 +30,11 @@ renderings.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 
@@ -533,7 +533,7 @@ def format_disagreement(d: Disagreement) -> str:
             f"  vmstrace: {d.vmstrace}")
 
 
-def write_listing(results: Sequence[WorkloadResult], out: io.TextIOBase | io.StringIO,
+def write_listing(results: Sequence[WorkloadResult], out: TextIO,
                   title: str = "") -> None:
     """Every disagreement of every workload, failing ones first, then the allowed ones."""
     if title:

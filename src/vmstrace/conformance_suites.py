@@ -209,7 +209,7 @@ def run_workload(workload: str, *, initrd: Path, strsize: int = 32,
 def run_conformance(workloads: Sequence[Workload], *, smp: int = 1, opts: Options = Options(),
                     progress: Callable[[str], None] | None = None) -> list[WorkloadResult]:
     """Runs the workloads, one guest boot per suite; the library side of the command."""
-    from vmstrace.session import cache_dir
+    from vmstrace.files import cache_dir
 
     results = []
     for suite in SUITES:

@@ -32,6 +32,7 @@ from vmstrace.capture.spec import nargs_lines, render_spec
 from vmstrace.decode import fdpath
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
+from vmstrace.files import atomic_writer, cache_dir, check_input_file
 from vmstrace.guest.qemu import (
     SERIAL_LINES,
     GuestConfig,
@@ -56,12 +57,6 @@ from vmstrace.trace.attribution import (
 from vmstrace.trace.events import RAX_ARG, SIGFRAME_ARG, RawEntry, RawExit, Stats, Syscall, TaskInfo
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.pairing import Pairer
-
-
-def cache_dir() -> Path:
-    path = Path(os.environ.get("VMSTRACE_CACHE", Path.home() / ".cache" / "vmstrace"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @dataclass
@@ -147,7 +142,8 @@ def _control(fd: int, status: GuestStatus) -> None:
 
 
 def _console(fd: int, status: GuestStatus, log: Path) -> None:
-    with os.fdopen(fd, "rb", buffering=0) as f, log.open("wb") as out:
+    # the guest writes this text: never through a link planted at the log's name
+    with os.fdopen(fd, "rb", buffering=0) as f, atomic_writer(log, 0o600) as out:
         buf = b""
         while chunk := f.read(65536):
             out.write(chunk)
@@ -247,8 +243,7 @@ def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout 
     """The kernel's layout from --symbols, else its BTF; None (with a warning) when the
     kernel has no BTF and no symbols were given: attribution by CR3 only."""
     if opts.symbols is not None:
-        if not opts.symbols.is_file():
-            raise VmstraceError(f"--symbols: {opts.symbols} does not exist")
+        check_input_file("--symbols", opts.symbols, "a volatility3 ISF (.json or .json.xz)")
         return layout_from_isf(opts.symbols)
     try:
         return load_layout(kernel, cache)
@@ -282,11 +277,11 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
         opts.trace_all = True
         return render_spec(None, decode.capture_entries(dopts), call_class_lines() + nargs)
     extra = call_class_lines() + nargs
-    if opts.decode_fds:
-        if not layout.fdwalk:
-            raise VmstraceError(
-                "-y: the kernel's type information lacks a struct vmstrace needs to resolve "
-                "file descriptors; run without -y")
+    if opts.decode_fds and not layout.fdwalk:
+        raise VmstraceError(
+            "-y: the kernel's type information lacks a struct vmstrace needs to resolve "
+            "file descriptors; run without -y")
+    if layout.fdwalk:  # the executable after an exec (the JSON's exe) is read through it
         extra.append(render_fdwalk(layout.fdwalk))
     return render_spec(layout.to_task_read(), decode.capture_entries(dopts), extra)
 
@@ -300,10 +295,10 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     for host, _ in opts.adds:
         if not host.exists():
             raise VmstraceError(f"--add: {host} does not exist")
-    if opts.kernel is not None and not opts.kernel.is_file():
-        raise VmstraceError(f"--kernel: {opts.kernel} does not exist")
-    if opts.initrd is not None and not opts.initrd.is_file():
-        raise VmstraceError(f"--initrd: {opts.initrd} does not exist")
+    if opts.kernel is not None:
+        check_input_file("--kernel", opts.kernel, "a bzImage")
+    if opts.initrd is not None:
+        check_input_file("--initrd", opts.initrd, "an initramfs")
     if opts.kernel is not None and opts.kernel_line is not None:
         raise VmstraceError("--kernel and --kernel-line exclude each other")
     kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
@@ -320,9 +315,13 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     return cfg, spec
 
 
-def run(opts: RunOptions, sinks: list[Sink], stdout: BinaryIO | None = None,
-        stderr: BinaryIO | None = None) -> RunResult:
-    """Boots the guest, runs ``opts.argv`` in it, and traces it into ``sinks``."""
+def run(opts: RunOptions, sinks: list[Sink] | Callable[[], list[Sink]],
+        stdout: BinaryIO | None = None, stderr: BinaryIO | None = None) -> RunResult:
+    """Boots the guest, runs ``opts.argv`` in it, and traces it into ``sinks``.
+
+    ``sinks`` may be a function that makes them: it is called once every input (kernel,
+    --add paths, symbols, options) has been checked, so that a bad input leaves the
+    user's output files as they were."""
     if opts.smp < 1 or opts.smp > 32:
         raise VmstraceError(f"--smp {opts.smp}: choose 1 to 32 vCPUs")
     if opts.memory_mb < 128:
@@ -335,11 +334,12 @@ def run(opts: RunOptions, sinks: list[Sink], stdout: BinaryIO | None = None,
     ram: Path | None = None
     try:
         cfg, spec = prepare_guest(opts, workdir)
+        made = sinks() if callable(sinks) else sinks
         # Traced or not, guest RAM is the same shared file, so that --no-trace is the very
         # same machine (the backing alone moved the tar workload's time by 10%).
         ram = ram_file(cfg.ram_bytes, workdir)
         cfg = replace(cfg, ram_file=ram)
-        return _run_guest(qemu, cfg, spec, plugin, opts, sinks, stdout, stderr, workdir)
+        return _run_guest(qemu, cfg, spec, plugin, opts, made, stdout, stderr, workdir)
     finally:
         if ram is not None:
             ram.unlink(missing_ok=True)

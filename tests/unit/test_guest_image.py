@@ -199,14 +199,19 @@ def test_build_default_initramfs_layout_and_cache(tmp_path: Path, fake_guest: Pa
     assert entries["vmstrace/bin/vmstrace-exec"].data.startswith(b"\x7fELF")
     assert stat.S_IMODE(entries["tmp"].mode) == 0o1777
 
-    mtime = first.stat().st_mtime_ns
+    inode = first.stat().st_ino
     assert image.build_default_initramfs(cache, source_dir=fake_guest) == first
-    assert first.stat().st_mtime_ns == mtime  # reused, not rebuilt
+    assert first.stat().st_ino == inode  # reused, not rebuilt (only marked used)
 
     (fake_guest / "init.sh").write_text("#!/bin/sh\necho changed\n")
     second = image.build_default_initramfs(cache, source_dir=fake_guest)
     assert second != first
+    assert first.exists()  # recent: another checkout may be about to read it
+    os.utime(first, (0, 0))  # unused for long
+    (fake_guest / "init.sh").write_text("#!/bin/sh\necho again\n")
+    third = image.build_default_initramfs(cache, source_dir=fake_guest)
     assert not first.exists()  # the stale build is pruned
+    assert second.exists() and third.exists()
 
 
 @needs_toolchain

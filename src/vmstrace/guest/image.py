@@ -20,16 +20,23 @@ import posixpath
 import shutil
 import stat
 import subprocess
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from vmstrace.errors import VmstraceError
+from vmstrace.files import (
+    atomic_writer,
+    building_dir,
+    cache_lock,
+    mark_used,
+    private_dir,
+    prune,
+    publish_dir,
+    trusted,
+)
 from vmstrace.guest.cpio import CpioWriter
 
 HOSTNAME = "vmstrace-guest"
@@ -103,48 +110,66 @@ def _source_parts(sources: list[Path]) -> list[bytes]:
 
 
 def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str, Path]:
-    """Compiles guest/programs/*.c (gcc -static) once per source version; name → binary."""
+    """Compiles guest/programs/*.c (gcc -static) once per source version; name → binary.
+
+    Built in a private directory and renamed into place whole, under the area's lock, so
+    concurrent runs compile once and never see a half-built set (vmstrace/files.py).
+    """
     source_dir = source_dir or guest_source_dir()
     sources = _sources(source_dir)
     key = _digest([" ".join(_CFLAGS).encode(), _BUILD_RULES, *_source_parts(sources)])
-    out_dir = cache_dir / "guest-build" / key
+    area = private_dir(cache_dir / "guest-build")
+    out_dir = area / key
     binaries = {s.stem: out_dir / s.stem for s in sources}
-    if all(b.is_file() for b in binaries.values()):
+    if _all_built(binaries, cache_dir):
+        mark_used(out_dir)
         return binaries
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with cache_lock(area):
+        if _all_built(binaries, cache_dir):
+            return binaries
+        with building_dir(out_dir) as tmp:
+            _compile(sources, tmp)
+            if out_dir.exists():  # an incomplete set (the lock is ours)
+                shutil.rmtree(out_dir)
+            publish_dir(tmp, out_dir)
+        _prune(area, keep=key)
+    return binaries
+
+
+def _all_built(binaries: dict[str, Path], cache_dir: Path) -> bool:
+    return all(trusted(b, cache_dir) and b.is_file() for b in binaries.values())
+
+
+def _compile(sources: list[Path], out_dir: Path) -> None:
     jobs = []
     for src in sources:
-        tmp = out_dir / f".{src.stem}.tmp"
         try:
             # Programs named *32*.c are 32-bit (i386) test programs: gcc -m32 (gcc-multilib).
             bits = ["-m32"] if "32" in src.stem else []
             proc = subprocess.Popen(
-                ["gcc", *_CFLAGS, *bits, "-o", str(tmp), str(src)],
+                ["gcc", *_CFLAGS, *bits, "-o", str(out_dir / src.stem), str(src)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
+                umask=0o022,  # a cache entry no one else may write (vmstrace/files.py)
             )
         except FileNotFoundError as err:
             raise VmstraceError(
                 "gcc not found: the guest programs are built with `gcc -static`. "
                 "Install it: apt-get install gcc libc6-dev"
             ) from err
-        jobs.append((src, tmp, proc))
+        jobs.append((src, proc))
     failures = []
-    for src, tmp, proc in jobs:
+    for src, proc in jobs:
         _, stderr = proc.communicate()
         if proc.returncode != 0:
             failures.append(f"{src}:\n{stderr.strip()}")
-        else:
-            os.replace(tmp, binaries[src.stem])
     if failures:
         raise VmstraceError(
             "compiling the guest programs failed (static glibc comes from libc6-dev, the "
             "32-bit one from gcc-multilib: `make setup`):\n"
             + "\n".join(failures)
         )
-    _prune(out_dir.parent, keep=out_dir.name)
-    return binaries
 
 
 def _check_static(busybox: Path) -> bytes:
@@ -195,14 +220,25 @@ def build_default_initramfs(
         [_LAYOUT_VERSION.encode(), " ".join(_CFLAGS).encode(), _BUILD_RULES, init, busybox_data]
         + _source_parts(sources)
     )
-    out_dir = cache_dir / "initramfs"
+    out_dir = private_dir(cache_dir / "initramfs")
     dest = out_dir / f"default-{key}.cpio.gz"
-    if dest.is_file():
+    if trusted(dest, cache_dir) and dest.is_file():
+        mark_used(dest)
         return dest
     binaries = build_programs(cache_dir, source_dir)
     applets = _applets(busybox)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with _atomic(dest) as f, gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0) as gz:
+    with cache_lock(out_dir):
+        if trusted(dest, cache_dir) and dest.is_file():
+            return dest
+        _write_initramfs(dest, init, busybox_data, applets, binaries)
+        _prune(out_dir, keep=dest.name)
+    return dest
+
+
+def _write_initramfs(dest: Path, init: bytes, busybox_data: bytes, applets: list[str],
+                     binaries: dict[str, Path]) -> None:
+    with atomic_writer(dest) as f, gzip.GzipFile(filename="", mode="wb", fileobj=f,
+                                                 mtime=0) as gz:
         cpio = CpioWriter(gz)
         for name, mode in _BASE_DIRS.items():
             cpio.add_dir(name, mode)
@@ -217,8 +253,6 @@ def build_default_initramfs(
         for name, path in sorted(binaries.items()):
             cpio.add_file(f"vmstrace/bin/{name}", path.read_bytes(), 0o755)
         cpio.finish()
-    _prune(out_dir, keep=dest.name)
-    return dest
 
 
 def encode_cmd(argv: list[str]) -> bytes:
@@ -299,7 +333,7 @@ def make_overlay(argv: list[str], adds: list[tuple[Path, str]], dest: Path) -> P
         if not host.exists():
             raise VmstraceError(f"--add: {host} does not exist")
         checked.append((host, _guest_path(host, guest)))
-    with _atomic(dest) as f:
+    with atomic_writer(dest) as f:
         overlay = _Overlay(CpioWriter(f))
         overlay.parents(CMD_PATH.lstrip("/"))
         overlay.cpio.add_file(CMD_PATH, cmd, 0o644)
@@ -317,7 +351,7 @@ def concat_initrd(base: Path, overlay: Path, dest: Path) -> Path:
     offset after a compressed one (init/initramfs.c, unpack_to_rootfs), and skips NUL
     padding between archives, so the base is padded with NULs to a multiple of 4.
     """
-    with _atomic(dest) as out:
+    with atomic_writer(dest) as out:
         with base.open("rb") as f:
             shutil.copyfileobj(f, out)
         out.write(b"\0" * (-base.stat().st_size % 4))
@@ -326,29 +360,7 @@ def concat_initrd(base: Path, overlay: Path, dest: Path) -> Path:
     return dest
 
 
-@contextmanager
-def _atomic(dest: Path) -> Iterator[BinaryIO]:
-    """Writes to a temporary file next to ``dest`` and renames it into place on success."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; QEMU may run as another user
-        os.replace(tmp, dest)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _prune(directory: Path, keep: str) -> None:
-    """Removes older cached builds next to the one just made (same prefix, other hash)."""
-    prefix = keep.split("-")[0] if "-" in keep else None
-    for entry in directory.iterdir():
-        if entry.name == keep or entry.name.startswith("."):
-            continue
-        if prefix is None or entry.name.startswith(prefix + "-"):
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+    """Removes older builds next to the one just made (same prefix, other hash), once
+    unused for a day (files.prune): another checkout may be about to read one."""
+    prune(directory, keep, keep.split("-")[0] + "-" if "-" in keep else None)

@@ -14,12 +14,23 @@ bookworm-backports provides.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 from vmstrace.errors import VmstraceError
+from vmstrace.files import (
+    ENTRY_MODE,
+    building_dir,
+    cache_lock,
+    private_dir,
+    publish_dir,
+    read_entry,
+    trusted,
+    write_atomic,
+)
 
 META_PACKAGE = "linux-image-cloud-amd64"
 BACKPORTS = "bookworm-backports"
@@ -29,37 +40,62 @@ def fetch_default_kernel(cache_dir: Path, line: str | None = None) -> Path:
     """Returns the path of the default guest's vmlinuz, downloading it on first use.
 
     ``line`` (e.g. ``"6.12"``) selects a kernel series other than the distribution's
-    default candidate.
+    default candidate.  Concurrent calls fetch and unpack it once (the kernels area's
+    lock); each entry appears whole, by a rename (vmstrace/files.py).
     """
-    kernels = cache_dir / "kernels"
+    if line is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+)*", line):
+        raise VmstraceError(f"kernel series {line!r}: expected one such as 6.1 or 6.12")
+    kernels = private_dir(cache_dir / "kernels")
     stamp = kernels / f"{META_PACKAGE}-{line or 'default'}.release"
-    if stamp.is_file():
-        release = stamp.read_text().strip()
+    known = _known(kernels, stamp, cache_dir)
+    if known is not None:
+        return known
+    with cache_lock(kernels):
+        known = _known(kernels, stamp, cache_dir)
+        if known is not None:
+            return known
+        package, version = _resolve(line)
+        release = package.removeprefix("linux-image-")
+        if not _RELEASE.fullmatch(release):
+            raise VmstraceError(f"apt names an unexpected kernel package {package!r}: "
+                                "pass a kernel with --kernel.")
         vmlinuz = _vmlinuz(kernels, release)
-        if release and vmlinuz.is_file():
-            return vmlinuz
-    package, version = _resolve(line)
-    release = package.removeprefix("linux-image-")
-    vmlinuz = _vmlinuz(kernels, release)
-    if not vmlinuz.is_file():
-        deb = _download(cache_dir / "debs", package, version)
-        _unpack(deb, kernels / release)
-        if not vmlinuz.is_file():
-            raise VmstraceError(
-                f"{deb.name} holds no boot/vmlinuz-{release}: pass a kernel with --kernel."
-            )
-    kernels.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(release + "\n")
+        if not trusted(vmlinuz, cache_dir):
+            deb = _download(private_dir(cache_dir / "debs"), package, version, cache_dir)
+            _unpack(deb, private_dir(kernels / release))
+            if not trusted(vmlinuz, cache_dir) or not vmlinuz.is_file():
+                raise VmstraceError(
+                    f"{deb.name} holds no boot/vmlinuz-{release}: pass a kernel with --kernel."
+                )
+        write_atomic(stamp, release + "\n")
     return vmlinuz
+
+
+# a kernel release as Debian names it, and so a safe path component (6.1.0-57-cloud-amd64)
+_RELEASE = re.compile(r"[0-9][0-9A-Za-z.+~-]*")
 
 
 def _vmlinuz(kernels: Path, release: str) -> Path:
     return kernels / release / "root" / "boot" / f"vmlinuz-{release}"
 
 
+def _known(kernels: Path, stamp: Path, cache_dir: Path) -> Path | None:
+    """The vmlinuz the stamp names, if it is unpacked (and trusted)."""
+    raw = read_entry(stamp, cache_dir)
+    release = raw.decode("utf-8", "replace").strip() if raw is not None else ""
+    if not _RELEASE.fullmatch(release):
+        return None
+    vmlinuz = _vmlinuz(kernels, release)
+    if trusted(vmlinuz, cache_dir) and vmlinuz.is_file():
+        return vmlinuz
+    return None
+
+
 def _run(argv: list[str], cwd: Path | None = None) -> str:
     try:
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+        # umask 022: what they write into the cache is not writable by others, as
+        # vmstrace/files.py checks
+        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, umask=0o022)
     except FileNotFoundError as err:
         raise VmstraceError(
             f"{argv[0]} not found: fetching the default kernel needs Debian's apt tools. "
@@ -123,25 +159,33 @@ def _resolve(line: str | None) -> tuple[str, str]:
     return kernel_dependency(show)
 
 
-def _download(debs: Path, package: str, version: str) -> Path:
-    debs.mkdir(parents=True, exist_ok=True)
+def _download(debs: Path, package: str, version: str, cache_dir: Path) -> Path:
     # apt-get names the file PACKAGE_VERSION_ARCH.deb with ':' (epochs) written as %3a.
     pattern = f"{package}_{version.replace(':', '%3a')}_*.deb" if version else f"{package}_*.deb"
     found = sorted(debs.glob(pattern))
     if not found:
+        # into a private directory, then renamed in: a .deb in debs/ is always whole.
         # apt warns that it cannot drop privileges to _apt for a root-owned directory:
         # harmless, the download still happens as root.
-        _run(["apt-get", "download", f"{package}={version}" if version else package], cwd=debs)
+        with building_dir(debs / package) as tmp:
+            _run(["apt-get", "download", f"{package}={version}" if version else package],
+                 cwd=tmp)
+            for deb in tmp.glob(pattern):
+                os.chmod(deb, ENTRY_MODE)
+                os.replace(deb, debs / deb.name)
         found = sorted(debs.glob(pattern))
     if not found:
         raise VmstraceError(f"apt-get download left no {pattern} in {debs}")
+    if not trusted(found[-1], cache_dir):
+        raise VmstraceError(f"{found[-1]} vanished while vmstrace was using it")
     return found[-1]
 
 
 def _unpack(deb: Path, dest: Path) -> None:
-    tmp = dest / "root.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    _run(["dpkg-deb", "-x", str(deb), str(tmp)])
-    shutil.rmtree(dest / "root", ignore_errors=True)
-    tmp.rename(dest / "root")
+    """Unpacks the .deb as DEST/root: in a private directory, renamed into place."""
+    with building_dir(dest / "root") as tmp:
+        _run(["dpkg-deb", "-x", str(deb), str(tmp / "root")])
+        old = dest / "root"
+        if old.is_dir():  # unpacked but incomplete or untrusted (the lock is ours)
+            shutil.rmtree(old)
+        publish_dir(tmp / "root", old)

@@ -74,6 +74,13 @@ def find_qemu() -> str:
     return path
 
 
+def qemu_opt(value: object) -> str:
+    """``value`` as one value of a QEMU option list (``-plugin``, ``-object``): QemuOpts
+    and keyval split at commas and read ``,,`` as a literal comma (util/qemu-option.c,
+    get_opt_value), so a path such as TMPDIR=/tmp/a,b stays one value."""
+    return str(value).replace(",", ",,")
+
+
 def qemu_command(
     qemu: str,
     cfg: GuestConfig,
@@ -98,13 +105,13 @@ def qemu_command(
     if cfg.ram_file is not None:
         cmd += [
             "-object", f"memory-backend-file,id=ram0,size={cfg.memory_mb}M,"
-                       f"mem-path={cfg.ram_file},share=on",
+                       f"mem-path={qemu_opt(cfg.ram_file)},share=on",
             "-machine", f"{MACHINE},memory-backend=ram0",
         ]  # fmt: skip
     for i, line in enumerate(SERIAL_LINES):
         cmd += ["-chardev", f"file,id={line},path=/dev/fd/{serial_fds[line]}"]
         cmd += ["-device", f"isa-serial,chardev={line},index={i}"]
     if plugin is not None:
-        args = ",".join(f"{k}={v}" for k, v in (plugin_args or {}).items())
-        cmd += ["-plugin", f"{plugin},{args}" if args else str(plugin)]
+        args = "".join(f",{k}={qemu_opt(v)}" for k, v in (plugin_args or {}).items())
+        cmd += ["-plugin", qemu_opt(plugin) + args]
     return cmd

@@ -21,10 +21,10 @@ import subprocess
 from pathlib import Path
 
 from vmstrace.errors import VmstraceError
+from vmstrace.files import atomic_writer, cache_lock, mark_used, trusted
 from vmstrace.guest.cpio import CpioWriter
 from vmstrace.guest.image import (
     _BASE_DIRS,
-    _atomic,
     _digest,
     _prune,
     build_default_initramfs,
@@ -94,9 +94,18 @@ def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, in
     key = _digest([base.name.encode()]
                   + [p for g, d, m in files for p in (g.encode(), d, str(m).encode())])
     dest = cache_dir / "initramfs" / f"{tag}-{key}.img"
-    if dest.is_file():
+    if trusted(dest, cache_dir) and dest.is_file():
+        mark_used(dest)
         return dest
-    with _atomic(dest) as out:
+    with cache_lock(dest.parent):
+        if not (trusted(dest, cache_dir) and dest.is_file()):
+            _write(dest, base, files)
+            _prune(dest.parent, keep=dest.name)
+    return dest
+
+
+def _write(dest: Path, base: Path, files: list[tuple[str, bytes, int]]) -> None:
+    with atomic_writer(dest) as out:
         with base.open("rb") as f:
             shutil.copyfileobj(f, out)
         out.write(b"\0" * (-base.stat().st_size % 4))
@@ -111,8 +120,6 @@ def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, in
                     made.add(parent)
             cpio.add_file(guest, data, mode)
         cpio.finish()
-    _prune(dest.parent, keep=dest.name)
-    return dest
 
 
 def host_files(entries: list[tuple[Path, str]]) -> list[tuple[str, bytes, int]]:

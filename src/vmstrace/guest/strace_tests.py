@@ -21,6 +21,7 @@ import subprocess
 from pathlib import Path
 
 from vmstrace.errors import VmstraceError
+from vmstrace.files import cache_lock, private_dir, trusted
 from vmstrace.guest.strace_image import extend_initramfs, host_files, strace_overlay_entries
 
 VERSION = "6.1"
@@ -78,15 +79,21 @@ SELECTED = (
 
 def source_tree(cache_dir: Path) -> Path:
     """strace's unpacked and configured source (``apt-get source strace``), cached."""
-    root = cache_dir / "strace-tests"
+    root = private_dir(cache_dir / "strace-tests")
     tree = root / f"strace-{VERSION}"
-    if (tree / "tests" / "libtests.a").is_file():
+    if trusted(tree / "tests" / "libtests.a", cache_dir):
         return tree
     for tool in ("apt-get", "dpkg-source", "make", "gcc"):
         if shutil.which(tool) is None:
             raise VmstraceError(f"{tool} not found: strace's tests are built with it "
                                 "(`make setup` installs dpkg-dev, make and gcc)")
-    root.mkdir(parents=True, exist_ok=True)
+    with cache_lock(root):  # one build at a time; a second run finds it built
+        if not trusted(tree / "tests" / "libtests.a", cache_dir):
+            _build_tree(root, tree)
+    return tree
+
+
+def _build_tree(root: Path, tree: Path) -> None:
     if not list(root.glob(f"strace_{VERSION}*.dsc")):
         _run(["apt-get", "source", "--download-only", "-q", "strace"], root,
              "fetching strace's source failed; `make setup` enables the bookworm deb-src "
@@ -97,11 +104,11 @@ def source_tree(cache_dir: Path) -> Path:
     _run(["./configure", *_CONFIGURE], tree, "configuring strace failed")
     _run(["make", "-C", "src", "scno.h"], tree, "generating scno.h failed")
     _run(["make", "-C", "tests", "ksysent.h", "libtests.a"], tree, "building libtests failed")
-    return tree
 
 
 def _run(argv: list[str], cwd: Path, what: str) -> str:
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    # umask 022: nothing in the cache writable by others (vmstrace/files.py)
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, umask=0o022)
     if proc.returncode != 0:
         raise VmstraceError(f"{what}: `{' '.join(argv)}` in {cwd} exited "
                             f"{proc.returncode}:\n{(proc.stdout + proc.stderr)[-3000:]}")
@@ -112,11 +119,12 @@ def build_tests(cache_dir: Path, names: list[str]) -> dict[str, Path]:
     """Builds the named test programs (``make -k``); name → static binary, built ones only."""
     tree = source_tree(cache_dir)
     tests = tree / "tests"
-    todo = [n for n in names if not (tests / n).is_file()]
+    todo = [n for n in names if not trusted(tests / n, cache_dir)]
     if todo:
-        subprocess.run(["make", "-k", f"-j{os.cpu_count() or 2}", *todo], cwd=tests,
-                       capture_output=True)
-    return {n: tests / n for n in names if (tests / n).is_file()}
+        with cache_lock(tree.parent):
+            subprocess.run(["make", "-k", f"-j{os.cpu_count() or 2}", *todo], cwd=tests,
+                           capture_output=True, umask=0o022)
+    return {n: tests / n for n in names if trusted(tests / n, cache_dir)}
 
 
 def all_pure_executables(cache_dir: Path) -> list[str]:

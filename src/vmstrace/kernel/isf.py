@@ -45,18 +45,34 @@ def read_isf(path: Path | str) -> dict[str, Any]:
     return doc
 
 
+def _obj(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise IsfError(f"{what}is a {type(value).__name__}, expected an object")
+    return value
+
+
+def _int(value: Any, what: str) -> int:
+    # bool is an int to Python, not to JSON
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise IsfError(f"{what} is a {type(value).__name__}, expected an integer")
+    return value
+
+
 class Isf:
-    """Struct layouts and symbols of one ISF document."""
+    """Struct layouts and symbols of one ISF document.  The document is untrusted: every
+    value is checked for the JSON type it must have before it is used (IsfError)."""
 
     def __init__(self, doc: dict[str, Any]) -> None:
-        self.types: dict[str, Any] = doc.get("user_types") or {}
-        self.base: dict[str, Any] = doc.get("base_types") or {}
-        self.symbols: dict[str, Any] = doc.get("symbols") or {}
+        self.types = _obj(doc.get("user_types") or {}, "user_types ")
+        self.base = _obj(doc.get("base_types") or {}, "base_types ")
+        self.symbols = _obj(doc.get("symbols") or {}, "symbols ")
 
     def _struct(self, name: str) -> dict[str, Any]:
         t = self.types.get(name)
-        if not isinstance(t, dict) or not isinstance(t.get("fields"), dict):
+        if t is None:
             raise IsfError(f"the symbol table has no struct {name}")
+        t = _obj(t, f"struct {name}: ")
+        _obj(t.get("fields"), f"struct {name}: fields ")
         return t
 
     def sizeof(self, ref: dict[str, Any], depth: int = 0) -> int:
@@ -66,30 +82,42 @@ class Isf:
         if kind == "pointer":
             return POINTER_SIZE
         if kind == "base":
-            return int(self.base.get(str(ref.get("name")), {}).get("size", 0))
+            name = str(ref.get("name"))
+            base = _obj(self.base.get(name, {}), f"base type {name}: ")
+            return _int(base.get("size", 0), f"base type {name}: size")
         if kind == "array":
-            return int(ref.get("count", 0)) * self.sizeof(ref.get("subtype", {}), depth + 1)
+            count = _int(ref.get("count", 0), "array: count")
+            return count * self.sizeof(_obj(ref.get("subtype", {}), "array: subtype "),
+                                       depth + 1)
         if kind in ("struct", "union"):
             t = self.types.get(str(ref.get("name")))
-            return int(t.get("size", 0)) if isinstance(t, dict) else 0  # unknown: no size
+            if not isinstance(t, dict):
+                return 0  # unknown: no size
+            return _int(t.get("size", 0), f"struct {ref.get('name')}: size")
         if kind == "enum":
             return 4
         return 0
 
+    def _field(self, struct: str, fname: str, f: Any) -> tuple[int, dict[str, Any]]:
+        where = f"{struct}.{fname}: "
+        f = _obj(f, where)
+        return (_int(f.get("offset"), f"{where}offset"),
+                _obj(f.get("type"), f"{where}type "))
+
     def _find(self, struct: str, member: str, depth: int) -> tuple[int, dict[str, Any]] | None:
         fields = self._struct(struct)["fields"]
         if member in fields:
-            f = fields[member]
-            return int(f["offset"]), f["type"]
+            return self._field(struct, member, fields[member])
         if depth >= MAX_DEPTH:
             return None
         for fname, f in fields.items():  # anonymous members: search inside
-            t = f.get("type", {})
-            if f.get("anonymous") or str(fname).startswith("unnamed_field"):
+            if isinstance(f, dict) and (f.get("anonymous")
+                                        or str(fname).startswith("unnamed_field")):
+                offset, t = self._field(struct, fname, f)
                 if t.get("kind") in ("struct", "union"):
-                    hit = self._find(str(t["name"]), member, depth + 1)
+                    hit = self._find(str(t.get("name")), member, depth + 1)
                     if hit is not None:
-                        return int(f["offset"]) + hit[0], hit[1]
+                        return offset + hit[0], hit[1]
         return None
 
     def member(self, struct: str, path: str) -> FieldLoc:
@@ -106,12 +134,23 @@ class Isf:
 
     def symbol(self, name: str) -> int | None:
         s = self.symbols.get(name)
-        return int(s["address"]) if isinstance(s, dict) and "address" in s else None
+        if s is None:
+            return None
+        return _int(_obj(s, f"symbol {name}: ").get("address"), f"symbol {name}: address")
 
 
 def layout_from_isf(path: Path | str, version: str = "") -> KernelLayout:
-    """A KernelLayout from an ISF file; IsfError names what is missing."""
-    isf = Isf(read_isf(path))
+    """A KernelLayout from an ISF file; IsfError names the file and what is missing or
+    of the wrong type."""
+    try:
+        return _layout(Isf(read_isf(path)), path, version)
+    except IsfError as err:
+        if str(err).startswith("--symbols "):
+            raise
+        raise IsfError(f"--symbols {path}: {err}") from err
+
+
+def _layout(isf: Isf, path: Path | str, version: str) -> KernelLayout:
     current = isf.symbol("current_task")
     via = "current_task"
     if current is None:  # 6.2 .. 6.14: the pointer lives in struct pcpu_hot
@@ -137,7 +176,7 @@ def layout_from_isf(path: Path | str, version: str = "") -> KernelLayout:
         percpu_task=current,
         percpu_task_via=via,
         percpu_section_addr=0,
-        task_struct_size=int(task.get("size", 0)),
+        task_struct_size=_int(task.get("size", 0), "struct task_struct: size"),
         fdwalk=fdwalk,
         **locs,
     )

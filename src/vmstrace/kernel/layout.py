@@ -23,8 +23,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from vmstrace.capture.spec import TaskRead
+from vmstrace.files import read_entry, write_entry
 from vmstrace.kernel.btf import Btf, Kind
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import BtfLookupError, CorruptKernelImage, LayoutError, NoBTF
@@ -265,25 +264,14 @@ def load_layout(bzimage_path: Path | str, cache_dir: Path | str) -> KernelLayout
     digest = _sha256(path)
     cached = cache_path(cache_dir, digest)
     try:
-        layout = KernelLayout.from_json(json.loads(cached.read_text()))
-        if layout.sha256 == digest:
-            return layout
-    except (OSError, ValueError, TypeError, KeyError):
-        pass  # missing or stale cache entry: derive it again
+        raw = read_entry(cached, Path(cache_dir))
+        if raw is not None:
+            layout = KernelLayout.from_json(json.loads(raw))
+            if layout.sha256 == digest:
+                return layout
+    except (ValueError, TypeError, KeyError, AttributeError):
+        pass  # stale cache entry: derive it again
     image = read_bzimage(path)
     layout = layout_from_vmlinux(decompress(image), version=image.version, sha256=digest, path=path)
-    write_atomic(cached, json.dumps(layout.to_json(), indent=1) + "\n")
+    write_entry(cached, json.dumps(layout.to_json(), indent=1) + "\n")
     return layout
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` all at once (a cache entry is never half written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -36,10 +36,10 @@ from typing import Any
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from vmstrace.files import read_entry, write_entry
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import KernelError
 from vmstrace.kernel.kallsyms import Kallsyms, find_kallsyms
-from vmstrace.kernel.layout import write_atomic
 from vmstrace.kernel.syscall_entries import ENTRY_NAMES, SHARED
 from vmstrace.kernel.x86switch import switch_cases
 
@@ -234,23 +234,17 @@ def kernel_syscall_names(bzimage: Path | str, cache_dir: Path | str) -> KernelSy
         return KernelSyscallNames({}, {}, {}, f"{path}: {err.strerror or err}")
     cached = cache_path(cache_dir, digest)
     try:
-        result = KernelSyscallNames.from_json(json.loads(cached.read_text()))
-        if result.sha256 == digest:
-            return result
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # missing or stale: derive it again
+        raw = read_entry(cached, Path(cache_dir))
+        if raw is not None:
+            result = KernelSyscallNames.from_json(json.loads(raw))
+            if result.sha256 == digest:
+                return result
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass  # stale: derive it again
     try:
         vmlinux = decompress(read_bzimage(path))
     except (KernelError, OSError) as err:
         return KernelSyscallNames({}, {}, {}, str(err), digest)
     result = syscall_names_from_vmlinux(vmlinux, digest)
-    _write_atomic(cached, json.dumps(result.to_json(), indent=1) + "\n")
+    write_entry(cached, json.dumps(result.to_json(), indent=1) + "\n")
     return result
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write the cache entry; a read-only cache only costs the next run a second of work."""
-    try:
-        write_atomic(path, text)
-    except OSError:
-        pass
