@@ -149,6 +149,23 @@ def _quote(data: bytes) -> str:
     ]) + '"'
 
 
+def escape(text: str | bytes) -> str:
+    """Guest text for vmstrace's own output (a name, a console line, a path): as
+    :func:`quote` renders it, without the quotes (strace's
+    QUOTE_OMIT_LEADING_TRAILING_QUOTES), so no byte of it drives the terminal.  A str is
+    taken as the bytes it was decoded from (UTF-8, with ``surrogateescape`` for the rest).
+    """
+    if isinstance(text, bytes):
+        return quote(text)[1:-1]
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return text
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no decoding made: its UTF-8 form
+        data = text.encode("utf-8", "surrogatepass")
+    return quote(data)[1:-1]
+
+
 def readable(mem: Mem | None) -> bool:
     """Whether a read produced anything to print (a fault with no bytes did not)."""
     return mem is not None and not (mem.fault and not mem.data)
