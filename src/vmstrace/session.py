@@ -438,7 +438,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     if interrupted:
         raise VmstraceError("interrupted; the trace so far was written")
     outcome = out.outcome
-    settled = settle_status(status, outcome.status, outcome.started if outcome.root else None,
+    settled = settle_status(status, outcome.status,
+                            outcome.started if outcome.root is not None else None,
                             traced_run=ring is not None)
     for text in settled.warnings:
         opts.warn(text)
