@@ -41,7 +41,7 @@ def test_forged_control_lines_do_not_decide_the_status(vmstrace):
     t = vmstrace([f"{BIN}/hostile-control"])
     assert t.returncode == 3, t.stderr
     assert _warnings(t.stderr) == [
-        WARN + "the control line carried 6 lines that were not the launcher's "
+        WARN + "the control line carried 6 lines not from the launcher "
         "(1044481 bytes past the 4096-byte line limit discarded)",
         WARN + "exit status 3 from the trace; the guest's control line said otherwise "
         "(EXIT 127, NOTFOUND hostile, EXIT 3) and is not trusted: any guest process can "

@@ -134,7 +134,7 @@ def test_the_trace_wins_and_the_disagreement_is_named() -> None:
     got = settle_status(s, 3, True, True)
     assert (got.exit_status, got.not_found) == (3, None)
     assert got.warnings == (
-        "the control line carried 1 lines that were not the launcher's",
+        "the control line carried 1 line not from the launcher",
         "exit status 3 from the trace; the guest's control line said otherwise "
         "(EXIT 127, NOTFOUND hostile, EXIT 3) and is not trusted: any guest process can "
         "write it",
@@ -157,6 +157,12 @@ def test_not_found_is_forged_when_the_command_ran() -> None:
     got = settle_status(s, 127, True, True)
     assert got.not_found is None and got.exit_status == 127
     assert len(got.warnings) == 1 and "(NOTFOUND x, EXIT 127)" in got.warnings[0]
+
+
+def test_not_found_is_forged_when_the_launcher_exited_otherwise() -> None:
+    s = _status(f"VMSTRACE {NONCE} NOTFOUND x".encode(), f"VMSTRACE {NONCE} EXIT 126".encode())
+    got = settle_status(s, 126, False, True)
+    assert got.not_found is None and got.exit_status == 126 and len(got.warnings) == 1
 
 
 def test_an_unseen_exit_is_the_guests_unverified_word() -> None:

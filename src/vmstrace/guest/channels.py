@@ -186,12 +186,13 @@ def settle_status(status: GuestStatus, traced: int | None, started: bool | None,
     warnings = []
     if status.junk or status.discarded:
         warnings.append(
-            f"the control line carried {status.junk} lines that were not the launcher's"
+            f"the control line carried {status.junk} line{'' if status.junk == 1 else 's'} "
+            "not from the launcher"
             + (f" ({status.discarded} bytes past the {LINE_MAX}-byte line limit discarded)"
                if status.discarded else ""))
     if traced is not None:
         honest = status.reports in ([], [f"EXIT {traced}"]) or (
-            not started and status.not_found is not None
+            not started and traced == 127 and status.not_found is not None
             and all(r.startswith("NOTFOUND") or r == f"EXIT {traced}"
                     for r in status.reports))
         if not honest:
