@@ -48,7 +48,7 @@ class TextSink:
         if tid is None and cr3 is not None:
             return f"[cr3 {cr3:#x}] "  # no task attribution: the address space only
         who = "?" if tid is None else str(tid)
-        if self.show_comm:  # the guest names its processes: escaped, as strace -Y does
+        if self.show_comm:  # the guest names its processes: escaped as strace quotes strings
             return f"[pid {who} {escape(comm) if comm else '?'}] "
         return f"[pid {who}] "
 
