@@ -6,10 +6,14 @@
 #   ttyS0  console: kernel log and this script's own messages
 #   ttyS1  the traced command's stdout      } raw mode, no echo, so bytes pass unchanged
 #   ttyS2  the traced command's stderr      } (no \n -> \r\n)
-#   ttyS3  control channel, one line per event:
-#            VMSTRACE READY              before the command starts
-#            VMSTRACE NOTFOUND <argv0>   written by vmstrace-exec when PATH has no argv0
-#            VMSTRACE EXIT <status>      the command's exit status (128+N: killed by signal N)
+#   ttyS3  control channel, one line per event (NONCE: the kernel command line's
+#          vmstrace.nonce=, a per-run token; "-" without one):
+#            VMSTRACE NONCE READY              before the command starts
+#            VMSTRACE NONCE NOTFOUND <argv0>   written by vmstrace-exec when PATH has no argv0
+#            VMSTRACE NONCE EXIT <status>      the command's exit status (128+N: signal N)
+#          each after a newline, which ends whatever another process left unfinished there
+#          (any guest process can write this line: the host takes the status from the
+#          trace and only compares it with this one)
 # then the guest powers off. The command runs through /vmstrace/bin/vmstrace-exec, which
 # reads its argv from /vmstrace/cmd (the host's initramfs overlay); the tracer shows the
 # command from the launcher's execve on.
@@ -25,6 +29,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 hostname -F /etc/hostname
 
+nonce=-
+for word in $(cat /proc/cmdline); do
+    case "$word" in vmstrace.nonce=?*) nonce=${word#vmstrace.nonce=} ;; esac
+done
+
 # Serial termios survive close (the serial core keeps them per port), so setting them once
 # here also covers the later opens by the shell's redirections.
 for n in 1 2 3; do
@@ -33,10 +42,10 @@ done
 
 # Each write opens and closes the port: the last close waits until the UART has sent
 # everything, so nothing is lost at power-off.
-echo "VMSTRACE READY" >/dev/ttyS3
+printf '\nVMSTRACE %s READY\n' "$nonce" >/dev/ttyS3
 
 if [ -f /vmstrace/cmd ]; then
-    /vmstrace/bin/vmstrace-exec </dev/null >/dev/ttyS1 2>/dev/ttyS2
+    VMSTRACE_NONCE=$nonce /vmstrace/bin/vmstrace-exec </dev/null >/dev/ttyS1 2>/dev/ttyS2
     status=$?
 else
     echo "vmstrace: /vmstrace/cmd is missing: the initramfs has no overlay with the command" \
@@ -44,7 +53,7 @@ else
     status=127
 fi
 
-echo "VMSTRACE EXIT $status" >/dev/ttyS3
+printf '\nVMSTRACE %s EXIT %s\n' "$nonce" "$status" >/dev/ttyS3
 sync
 poweroff -f
 # Not reached; if poweroff failed, PID 1 exiting panics the kernel, and with panic=-1 and

@@ -13,7 +13,9 @@
  *
  * Exit statuses (only when the command never started):
  *   127  /vmstrace/cmd missing, unreadable or malformed; or argv[0] not found in PATH
- *        (then `VMSTRACE NOTFOUND <argv0>` goes to the control channel /dev/ttyS3)
+ *        (then `VMSTRACE <nonce> NOTFOUND <argv0>` goes to the control channel
+ *        /dev/ttyS3; init passes the nonce as VMSTRACE_NONCE, which the command does not
+ *        inherit: its environment is a fixed one)
  *   126  execve failed (`vmstrace: <path>: <strerror>` on stderr)
  */
 #include <errno.h>
@@ -118,9 +120,11 @@ static const char *resolve(const char *name)
 static void report_not_found(const char *name)
 {
     /* The control channel is line-based: keep the name on one line. */
-    char line[512];
-    int n = snprintf(line, sizeof(line), "VMSTRACE NOTFOUND %.400s\n", name);
-    for (int i = 18; i < n - 1; i++)
+    const char *nonce = getenv("VMSTRACE_NONCE");
+    char line[600];
+    int head = snprintf(line, sizeof(line), "\nVMSTRACE %.64s NOTFOUND ", nonce ? nonce : "-");
+    int n = head + snprintf(line + head, sizeof(line) - (size_t)head, "%.400s\n", name);
+    for (int i = head; i < n - 1; i++)
         if (line[i] == '\n' || line[i] == '\r')
             line[i] = '?';
     int fd = open(CONTROL_TTY, O_WRONLY | O_NOCTTY | O_CLOEXEC);

@@ -16,7 +16,8 @@
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
  * first call that is not ordinary (not yet known to the process tree, a signal
- * frame, an exec's executable, exit_group, a call without a template,
+ * frame, an exec's executable, a call the Python loop looks at itself (exit_group's
+ * note, the command's exec and end: python_only), a call without a template,
  * i386 socketcall, a renderer that raised, an object of another type) and returns its
  * index; session.Emitter runs the Python path for that one call and calls lane() again.
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
@@ -132,7 +133,7 @@ static struct {
     PyObject *errno_name; /* decode._errno_name */
     PyObject *success;    /* decode._success_text */
     PyObject *failed;     /* errno -> (text, name): at most 4095 entries */
-    PyObject *sigframe_arg, *exe_arg, *exit_group, *question, *null, *zero;
+    PyObject *sigframe_arg, *exe_arg, *python_only, *question, *null, *zero;
     PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
         *s_exe_of;
     int ready;
@@ -148,14 +149,15 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *plan_cls, *ctx_cls, *who_cls, *plans, *forks, *failure, *errno_name, *success;
-    PyObject *sigframe_arg, *exe_arg;
+    PyObject *sigframe_arg, *exe_arg, *python_only;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!", &plan_cls, &ctx_cls, &who_cls,
+    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!O!", &plan_cls, &ctx_cls, &who_cls,
                           &PyDict_Type, &plans, &PyDict_Type, &forks, &failure, &errno_name,
-                          &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg))
+                          &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
+                          &PyFrozenSet_Type, &python_only))
         return NULL;
     if (shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
         || shape_init(&L.ctx, ctx_cls, ctx_fields, NFIELDS(ctx_fields)) < 0
@@ -172,13 +174,13 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     Py_XSETREF(L.success, Py_NewRef(success));
     Py_XSETREF(L.sigframe_arg, Py_NewRef(sigframe_arg));
     Py_XSETREF(L.exe_arg, Py_NewRef(exe_arg));
+    Py_XSETREF(L.python_only, Py_NewRef(python_only));
     if (L.failed == NULL && (L.failed = PyDict_New()) == NULL)
         return NULL;
     PyDict_Clear(L.failed); /* the texts of the functions given before */
 #define INTERN(field, text) \
     if (L.field == NULL && (L.field = PyUnicode_InternFromString(text)) == NULL) \
         return NULL;
-    INTERN(exit_group, "exit_group")
     INTERN(question, "?")
     INTERN(null, "NULL")
     INTERN(zero, "0")
@@ -560,9 +562,11 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
     PyObject *name = slot(plan, &L.plan, P_NAME);
     if (name == NULL || !PyUnicode_CheckExact(name)
         || slot(plan, &L.plan, P_TEMPLATE) == Py_None  /* raw arguments */
-        || slot(plan, &L.plan, P_SOCKETCALL) != Py_False /* named by its arguments */
-        || PyUnicode_Compare(name, L.exit_group) == 0)  /* a note follows it */
+        || slot(plan, &L.plan, P_SOCKETCALL) != Py_False) /* named by its arguments */
         return DEFER;
+    int own = PySet_Contains(L.python_only, name); /* exit_group's note, wait4 ... */
+    if (own != 0)
+        return own < 0 ? FAIL : DEFER;
     if (exit != Py_None) {
         if (ret == Py_None)
             return DEFER; /* returned, but its result is unknown: decode_call() says so */
@@ -664,7 +668,7 @@ static PyMethodDef methods[] = {
      "and ret come from the call."},
     {"configure_lane", configure_lane, METH_VARARGS,
      "configure_lane(plan_cls, ctx_cls, taskinfo_cls, plans, forks, failure_text,\n"
-     "               errno_name, success_text, sigframe_arg, exe_arg, rt_sigreturn)"},
+     "               errno_name, success_text, sigframe_arg, exe_arg, python_only)"},
     {"lane", (PyCFunction)(void (*)(void))lane, METH_FASTCALL,
      "lane(calls, start, evs, tree, decoder) -> int\n\n"
      "Appends the events of calls[start:] to evs up to the first call that needs the\n"

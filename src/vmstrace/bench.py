@@ -283,12 +283,15 @@ def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) ->
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+_READY = re.compile(rb"VMSTRACE \S+ READY\n")  # guest/init.sh's, with its nonce
+
+
 def _watch_ready(fd: int, ready: list[float]) -> None:
     with os.fdopen(fd, "rb", buffering=0) as f:
         buf = b""
         while chunk := f.read(4096):
             buf += chunk
-            if b"VMSTRACE READY" in buf and not ready:
+            if not ready and _READY.search(buf):
                 ready.append(time.monotonic())
 
 

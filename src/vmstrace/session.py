@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,9 +29,19 @@ from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.ring import Ring
 from vmstrace.capture.spec import nargs_lines, render_spec
 from vmstrace.decode import fdpath
+from vmstrace.decode.fmt import escape
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
-from vmstrace.files import atomic_writer, cache_dir, check_input_file
+from vmstrace.files import cache_dir, check_input_file
+from vmstrace.guest.channels import (
+    GuestStatus,
+    Settled,
+    console_excerpt,
+    new_nonce,
+    read_console,
+    read_control,
+    settle_status,
+)
 from vmstrace.guest.qemu import (
     SERIAL_LINES,
     GuestConfig,
@@ -56,6 +65,7 @@ from vmstrace.trace.attribution import (
 )
 from vmstrace.trace.events import RAX_ARG, SIGFRAME_ARG, RawEntry, RawExit, Stats, Syscall, TaskInfo
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
+from vmstrace.trace.outcome import OBSERVED, CommandOutcome
 from vmstrace.trace.pairing import Pairer
 
 
@@ -88,19 +98,6 @@ class RunOptions:
 
 
 @dataclass
-class GuestStatus:
-    """What the guest's init said on the control line, and what the console showed."""
-
-    ready: threading.Event = field(default_factory=threading.Event)
-    ready_at: float | None = None  # time.monotonic() when READY arrived
-    exit_status: int | None = None
-    not_found: str | None = None
-    console_tail: deque[str] = field(default_factory=lambda: deque(maxlen=40))
-    panic: str | None = None
-    killed_for: str | None = None
-
-
-@dataclass
 class RunResult:
     exit_status: int
     counts: TraceCounts
@@ -121,42 +118,6 @@ def _write_to(stream: BinaryIO) -> Callable[[bytes], None]:
     return write
 
 
-def _control(fd: int, status: GuestStatus) -> None:
-    with os.fdopen(fd, "rb", buffering=0) as f:
-        buf = b""
-        while chunk := f.read(4096):
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                words = line.decode("utf-8", "replace").strip().split(" ", 2)
-                if words[:2] == ["VMSTRACE", "READY"]:
-                    status.ready_at = time.monotonic()
-                    status.ready.set()
-                elif words[:2] == ["VMSTRACE", "EXIT"] and len(words) == 3:
-                    try:
-                        status.exit_status = int(words[2])
-                    except ValueError:
-                        pass
-                elif words[:2] == ["VMSTRACE", "NOTFOUND"] and len(words) == 3:
-                    status.not_found = words[2]
-
-
-def _console(fd: int, status: GuestStatus, log: Path) -> None:
-    # the guest writes this text: never through a link planted at the log's name
-    with os.fdopen(fd, "rb", buffering=0) as f, atomic_writer(log, 0o600) as out:
-        buf = b""
-        while chunk := f.read(65536):
-            out.write(chunk)
-            out.flush()
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                text = line.decode("utf-8", "replace").rstrip("\r")
-                status.console_tail.append(text)
-                if "Kernel panic" in text and status.panic is None:
-                    status.panic = text.strip()
-
-
 _decoder.configure(TraceEvent, Syscall, RawEntry, RawExit)
 
 
@@ -164,7 +125,7 @@ def _configure_lane() -> None:
     """What the emitter's compiled lane (_decoder.c) needs of the Python side, once."""
     _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS, FORKS,
                             decode._failure_text, decode._errno_name, decode._success_text,
-                            SIGFRAME_ARG, fdpath.EXE_ARG)
+                            SIGFRAME_ARG, fdpath.EXE_ARG, OBSERVED)
 
 
 _configure_lane()
@@ -376,7 +337,10 @@ def ram_file(size: int, workdir: Path) -> Path:
 def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | None,
                opts: RunOptions, sinks: list[Sink], stdout: BinaryIO, stderr: BinaryIO,
                workdir: Path) -> RunResult:
-    status = GuestStatus()
+    # a per-run token on the launcher's control lines: it tells them from accidental junk
+    # (not from forgeries: the guest reads it on /proc/cmdline; guest/channels.py)
+    status = GuestStatus(nonce=new_nonce())
+    cfg = replace(cfg, append=f"{cfg.append} vmstrace.nonce={status.nonce}")
     pipes = {line: os.pipe() for line in SERIAL_LINES}
     def flush_sinks() -> None:  # the decoder caught up: show the trace so far
         for sink in sinks:
@@ -408,12 +372,13 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
         ring.started()
     log = cache_dir() / "last-console.log"
     threads = [
-        threading.Thread(target=_console, args=(pipes["console"][0], status, log), daemon=True),
+        threading.Thread(target=read_console, args=(pipes["console"][0], status, log),
+                         daemon=True),
         threading.Thread(target=_relay, args=(pipes["stdout"][0], _write_to(stdout)),
                          daemon=True),
         threading.Thread(target=_relay, args=(pipes["stderr"][0], _write_to(stderr)),
                          daemon=True),
-        threading.Thread(target=_control, args=(pipes["control"][0], status), daemon=True),
+        threading.Thread(target=read_control, args=(pipes["control"][0], status), daemon=True),
     ]
     qemu_out: list[bytes] = []
     threads.append(threading.Thread(
@@ -471,10 +436,16 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             sink.close(counts)
     if interrupted:
         raise VmstraceError("interrupted; the trace so far was written")
-    _raise_for_guest(proc, status, stream_error, b"".join(qemu_out), opts, log)
-    assert status.exit_status is not None
+    outcome = out.outcome
+    settled = settle_status(status, outcome.status,
+                            outcome.started if outcome.root is not None else None,
+                            traced_run=ring is not None)
+    for text in settled.warnings:
+        opts.warn(text)
+    _raise_for_guest(proc, status, settled, stream_error, b"".join(qemu_out), opts, log)
+    assert settled.exit_status is not None
     boot_s = None if status.ready_at is None else status.ready_at - started
-    return RunResult(exit_status=status.exit_status, counts=counts, boot_s=boot_s)
+    return RunResult(exit_status=settled.exit_status, counts=counts, boot_s=boot_s)
 
 
 class Emitter:
@@ -486,6 +457,9 @@ class Emitter:
                  filt: CallFilter = EVERY_CALL, compiled: bool = True) -> None:
         self.tree, self.decoder, self.sinks, self.filt = tree, decoder, sinks, filt
         self.shown = 0
+        # how the command ended, from the calls of any process: the lane leaves those
+        # calls (OBSERVED) to the loop below
+        self.outcome = CommandOutcome()
         # the compiled lane (_decoder.c) for the ordinary calls, when nothing but the
         # process tree filters them; compiled=False runs the Python reference for all
         self.compiled = (compiled and filt.every_process and filt.every_call
@@ -524,10 +498,12 @@ class Emitter:
                     break
             call = calls[i]
             i += 1
-            if not wants(call) or not (every_process or filt.wants_process(call)):
-                continue
             e, x = call.entry, call.exit
             plan = plan_for(e.abi, e.nr)
+            if plan.name in OBSERVED:
+                self.outcome.see(call, plan.name)
+            if not wants(call) or not (every_process or filt.wants_process(call)):
+                continue
             # -e trace/status drop the call, not its signal or exit line
             if every_call or filt.wants_call(call):
                 evs.append(decoder(call, plan))
@@ -583,13 +559,13 @@ def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptio
             proc.kill()
 
 
-def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus,
+def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus, settled: Settled,
                      stream_error: Exception | None, qemu_out: bytes, opts: RunOptions,
                      log: Path) -> None:
-    tail = "\n".join(f"    {line}" for line in list(status.console_tail)[-12:])
-    if status.not_found is not None:
+    tail = console_excerpt(status)
+    if settled.not_found is not None:
         raise VmstraceError(
-            f"command not found in the guest: {status.not_found}\n"
+            f"command not found in the guest: {escape(settled.not_found)}\n"
             f"copy it in with --add HOST_PATH:GUEST_PATH (a static binary, or with its "
             f"libraries), or use a path that exists in the guest",
             exit_code=127,
@@ -603,12 +579,13 @@ def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus,
     if status.killed_for == "timeout":
         raise VmstraceError(f"the command did not finish within --timeout {opts.timeout} s; "
                             "the guest was stopped and the trace so far written")
-    if status.panic is not None:
-        raise VmstraceError(f"the guest kernel panicked: {status.panic}\nconsole ({log}):\n{tail}")
+    if status.panic is not None and settled.exit_status is None:
+        raise VmstraceError(
+            f"the guest kernel panicked: {escape(status.panic)}\nconsole ({log}):\n{tail}")
     if stream_error is not None:
         raise VmstraceError(f"{stream_error}")
-    if status.exit_status is None:
-        detail = qemu_out.decode("utf-8", "replace").strip()
+    if settled.exit_status is None:
+        detail = qemu_out.decode("utf-8", "replace").strip()  # the host's QEMU's words
         raise VmstraceError(
             f"QEMU exited with status {proc.returncode} before the command finished"
             + (f":\n    {detail}" if detail else "")

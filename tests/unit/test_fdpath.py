@@ -33,7 +33,9 @@ def blob(ino: int, magic: int, names: list[bytes], cut: int = 0) -> Mem:
     (blob(10211, PIPEFS_MAGIC, [b""]), "pipe:[10211]"),
     (blob(5678, SOCKFS_MAGIC, [b""]), "socket:[5678]"),
     (blob(9, ANON_INODE_FS_MAGIC, [b"[eventpoll]"]), "anon_inode:[eventpoll]"),
-    (blob(3, 0x858458F6, [b"a>b\n", b"tmp"]), "/tmp/a\\>b\\x0a"),
+    # strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES, "<>")
+    (blob(3, 0x858458F6, [b"a>b\n", b"tmp"]), "/tmp/a\\76b\\n"),
+    (blob(3, 0x858458F6, [b"<1\x1b[31m\"\\", b"tmp"]), '/tmp/\\0741\\33[31m\\"\\\\'),
     (blob(3, 0x858458F6, [b"x"], cut=1), "/x/..."),
 ])
 def test_describe(m, text):

@@ -225,3 +225,23 @@ def test_switch_and_table_agree(real: tuple[str, Path, KernelSyscallNames, Path]
     from_switch = entries_from_switch(image, d)
     assert from_table == {nr: e for nr, e in from_switch.items() if nr < len(from_table)}
     assert image.syms.address("ia32_sys_call_table") is None  # why i386 needs the switch
+
+
+class _Syms:
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def at(self, addr: int) -> list[str]:
+        return self.names
+
+
+@pytest.mark.parametrize(("names", "entry"), [
+    (["__x64_sys_openat"], "openat"),
+    (["__x64_sys_\x1b]0;x\x07"], None),  # printed as it is (trace lines, -c): not taken
+    (["__x64_sys_a b", "__x64_sys_caf\u00e9"], None),
+    (["__x64_sys_\x1b", "__x64_sys_read"], "read"),
+])
+def test_only_identifiers_name_entry_points(names: list[str], entry: str | None) -> None:
+    image = object.__new__(_Image)
+    image.syms = _Syms(names)  # type: ignore[assignment]
+    assert image.entry(0, ("__x64_sys_",)) == entry

@@ -32,6 +32,7 @@ from vmstrace.trace.events import (
     TaskInfo,
 )
 from vmstrace.trace.filters import CallFilter
+from vmstrace.trace.outcome import OBSERVED
 
 PC = 0x401000
 
@@ -146,14 +147,14 @@ def calls(draw: st.DrawFn) -> list[Syscall]:
 
 
 def _emit(calls: list[Syscall], compiled: bool, decoder: Decoder, trace_all: bool,
-          cuts: int) -> tuple[list[object], ProcessTree, Decoder, int]:
+          cuts: int) -> tuple[list[object], ProcessTree, Decoder, int, dict[str, object]]:
     sink = Collect()
     tree = ProcessTree(trace_all=trace_all)
     out = Emitter(tree, decoder, [sink], compiled=compiled)
     assert out.compiled is compiled
     for i in range(0, len(calls), cuts):
         out.emit(calls[i : i + cuts])
-    return sink.kept, tree, decoder, out.shown
+    return sink.kept, tree, decoder, out.shown, vars(out.outcome)
 
 
 DECODERS = [lambda: Decoder(32), lambda: Decoder(8, decode_fds=True), lambda: Decoder(32, raw=True)]
@@ -162,13 +163,15 @@ DECODERS = [lambda: Decoder(32), lambda: Decoder(8, decode_fds=True), lambda: De
 @settings(max_examples=400, deadline=None)
 @given(calls(), st.sampled_from(DECODERS), st.booleans(), st.integers(1, 9))
 def test_the_lane_writes_what_the_python_path_writes(batch, make, trace_all, cuts):
-    got, tree, dec, shown = _emit(batch, True, make(), trace_all, cuts)
-    want, ref_tree, ref_dec, ref_shown = _emit(batch, False, make(), trace_all, cuts)
+    got, tree, dec, shown, outcome = _emit(batch, True, make(), trace_all, cuts)
+    want, ref_tree, ref_dec, ref_shown, ref_outcome = _emit(batch, False, make(), trace_all,
+                                                            cuts)
     assert got == want
     assert shown == ref_shown
     assert (tree.root, tree.started, tree.pids) == (ref_tree.root, ref_tree.started,
                                                     ref_tree.pids)
     assert dec._exe == ref_dec._exe
+    assert outcome == ref_outcome  # the command's end: the lane leaves its calls to Python
 
 
 def _ordinary() -> list[Syscall]:
@@ -328,7 +331,7 @@ def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
     monkeypatch.setattr(decode, "_success_text", broken)
     _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS,
                             FORKS, decode._failure_text, decode._errno_name, broken,
-                            SIGFRAME_ARG, fdpath.EXE_ARG)
+                            SIGFRAME_ARG, fdpath.EXE_ARG, OBSERVED)
     try:
         batch = [c for c in _ordinary() if c.entry.nr == 257]  # openat: -y or not, Python
         dec = Decoder(32, decode_fds=True)

@@ -11,7 +11,7 @@ import struct
 
 from ..capture.spec import Capture
 from ..trace.events import Mem
-from .fmt import DecodeOptions
+from .fmt import DecodeOptions, escape
 
 RET_FD_ARG = 7  # native/vmstrace_records.h VMST_ARG_RETFD
 EXE_ARG = 8  # VMST_ARG_EXE: the executable, read after a successful execve
@@ -52,15 +52,9 @@ def ret_fd_capture() -> Capture:
 
 
 def _escape(name: bytes) -> str:
-    # strace -y escapes what would break the <...> notation or the terminal
-    out = []
-    for b in name:
-        ch = chr(b)
-        if ch in "<>\\" or not 0x20 <= b < 0x7F:
-            out.append(f"\\x{b:02x}" if ch not in "<>\\" else "\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    # strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES,
+    # "<>"): what would break the <...> notation or drive the terminal, escaped
+    return escape(name, "<>")
 
 
 def describe(m: Mem | None, details: bool = False) -> str | None:
@@ -119,7 +113,8 @@ def _socket(ino: int, d: bytes) -> str:
         kind = f"UNIX-{SOCK_TYPES.get(stype, str(stype))}"
         path = d[SOCKET.size : SOCKET.size + min(ulen, 108)]
         if path:
-            shown = "@" + _escape(path[1:]) if path[:1] == b"\0" else _escape(path.split(b"\0")[0])
+            # strace's unix_parse_response: string_quote(path, QUOTE_0_TERMINATED, NULL)
+            shown = "@" + escape(path[1:]) if path[:1] == b"\0" else escape(path.split(b"\0")[0])
             return f'{kind}:[{ino},"{shown}"]'
         return f"{kind}:[{ino}]"
     if family == 16:  # AF_NETLINK

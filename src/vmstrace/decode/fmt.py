@@ -149,6 +149,37 @@ def _quote(data: bytes) -> str:
     ]) + '"'
 
 
+def escape(text: str | bytes, also: str = "") -> str:
+    """Guest text for vmstrace's own output (a name, a console line, a path): as
+    :func:`quote` renders it, without the quotes (strace's
+    QUOTE_OMIT_LEADING_TRAILING_QUOTES), so no byte of it drives the terminal; the
+    printable characters in ``also`` (strace's ``escape_chars``: ``"<>"`` inside -y's
+    angle brackets) in octal too.  A str is taken as the bytes it was decoded from
+    (UTF-8, with ``surrogateescape`` for the rest).
+    """
+    if isinstance(text, bytes):
+        data = text
+    elif (text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+          and not any(c in text for c in also)):
+        return text
+    else:
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate no decoding made: its UTF-8 form
+            data = text.encode("utf-8", "surrogatepass")
+    shown = quote(data)[1:-1]
+    if also and any(c in shown for c in also):
+        # quote() left them as they are: printable, and never part of one of its escapes
+        shown = re.sub(f"[{re.escape(also)}]([0-7]?)", _octal_escape, shown)
+    return shown
+
+
+def _octal_escape(m: re.Match[str]) -> str:
+    """An ``also`` character of :func:`escape` in octal: three digits before a digit."""
+    digit = m.group(1)
+    return f"\\{ord(m.group(0)[0]):03o}{digit}" if digit else f"\\{ord(m.group(0)[0]):o}"
+
+
 def readable(mem: Mem | None) -> bool:
     """Whether a read produced anything to print (a fault with no bytes did not)."""
     return mem is not None and not (mem.fault and not mem.data)

@@ -146,7 +146,9 @@ class _Image:
         names = self.syms.at(addr)
         for p in prefixes:
             for n in names:
-                if n.startswith(p):
+                # a C identifier, or not an entry point: the name is printed as it is
+                # (trace lines, -c), and the symbol table is the kernel image's word
+                if n.startswith(p) and n[len(p) :].isidentifier() and n.isascii():
                     return n[len(p) :]
         return None
 

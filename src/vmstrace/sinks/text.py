@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from vmstrace.decode.fmt import escape
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 
 
@@ -47,8 +48,8 @@ class TextSink:
         if tid is None and cr3 is not None:
             return f"[cr3 {cr3:#x}] "  # no task attribution: the address space only
         who = "?" if tid is None else str(tid)
-        if self.show_comm:
-            return f"[pid {who} {comm or '?'}] "
+        if self.show_comm:  # the guest names its processes: escaped as strace quotes strings
+            return f"[pid {who} {escape(comm) if comm else '?'}] "
         return f"[pid {who}] "
 
     def _line(self, ev: TraceEvent) -> str:

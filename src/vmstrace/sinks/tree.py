@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from rich.console import Console
+from rich.text import Text
 from rich.tree import Tree
 
+from vmstrace.decode.fmt import escape
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 
 EXECVE = frozenset({"execve", "execveat"})
@@ -91,8 +93,9 @@ class ProcessTreeSink:
         Console(file=self.out, width=200, highlight=False, soft_wrap=True).print(tree)
 
     def label(self, p: Proc) -> str:
+        # comm is the guest's word: escaped; exe comes from execve's quoted argument
         parts = [f"pid {p.pid}", f"ppid {p.ppid if p.ppid is not None else '?'}",
-                 p.comm or "?"]
+                 escape(p.comm) if p.comm else "?"]
         if p.exe:
             parts.append(f"exec {p.exe}")
         if p.threads:
@@ -103,7 +106,8 @@ class ProcessTreeSink:
 
     def _add(self, parent: Tree, p: Proc, seen: set[int], depth: int = 0) -> None:
         seen.add(p.pid)
-        node = parent.add(self.label(p), highlight=False)
+        # a Text, not a str: rich would read "[...]" in guest names as its markup
+        node = parent.add(Text(self.label(p)), highlight=False)
         if depth > 64:  # the tree comes from guest data: bound the recursion
             return
         children = [c for c in self.procs.values() if c.ppid == p.pid and c.pid not in seen]

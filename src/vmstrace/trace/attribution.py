@@ -38,7 +38,9 @@ def decode_task(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
     if not ok or len(data) < TASK_BYTES.size:
         return TaskInfo(task=task, cr3=cr3)
     tid, tgid, comm, start_time, ppid, uid, euid = TASK_BYTES.unpack_from(data)
-    name = comm.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
+    # exactly the kernel's bytes: a byte that is not UTF-8 stays as a lone surrogate
+    # (U+DC80-U+DCFF, "surrogateescape"), JSON's "\udcff"; printed escaped (fmt.escape)
+    name = comm.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
     return TaskInfo(task=task, cr3=cr3, pid=tgid, tid=tid, ppid=ppid, comm=name, uid=uid,
                     euid=euid, start_time=start_time)
 
@@ -65,6 +67,15 @@ def _path_arg(call: Syscall) -> str | None:
     return mem.data.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
 
 
+def is_launcher_exec(call: Syscall) -> bool:
+    """Whether ``call`` is the launcher's successful execve (the command's process)."""
+    return (
+        call.entry.nr in EXECVE[call.entry.abi]
+        and call.ret == 0
+        and _path_arg(call) == LAUNCHER
+    )
+
+
 class ProcessTree:
     """Decides which calls belong to the traced command and its descendants.
 
@@ -89,7 +100,7 @@ class ProcessTree:
         if pid is None:
             return False
         if self.root is None:
-            if self._is_launcher_exec(call):
+            if is_launcher_exec(call):
                 self.root = pid
             return False
         if pid == self.root and not self.started:
@@ -106,13 +117,6 @@ class ProcessTree:
             self.pids.add(pid)
             return True
         return False
-
-    def _is_launcher_exec(self, call: Syscall) -> bool:
-        return (
-            call.entry.nr in EXECVE[call.entry.abi]
-            and call.ret == 0
-            and _path_arg(call) == LAUNCHER
-        )
 
     def _note_child(self, call: Syscall) -> None:
         ret = call.ret
