@@ -12,19 +12,9 @@ escaped as strace escapes strings (octal), and the JSON exactly.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
-
-_E2E = importlib.util.spec_from_file_location(
-    "e2e_conftest", Path(__file__).parents[1] / "e2e" / "conftest.py")
-assert _E2E is not None and _E2E.loader is not None
-_conftest = sys.modules[_E2E.name] = importlib.util.module_from_spec(_E2E)
-_E2E.loader.exec_module(_conftest)
-vmstrace = _conftest.vmstrace  # the e2e fixture: `vmstrace run` on the real guest
 
 BIN = "/vmstrace/bin"
 WARN = "vmstrace: warning: "
