@@ -1,6 +1,6 @@
 """What a run holds on the host, and how it ends whatever ends it.
 
-- The work directory (kernel command-line inputs: initrd, capture spec) is named after
+- The work directory (what QEMU reads at start: the initrd, the capture spec) is named after
   the run's pid and locked while the run lives; a run removes those of dead runs.  Guest
   RAM is a memfd: no file to leave behind.
 - QEMU dies with vmstrace (PR_SET_PDEATHSIG), even of SIGKILL.
@@ -162,10 +162,11 @@ class Stop:
         self._proc: subprocess.Popen[bytes] | None = None
         # (re-entrant: the signal handler runs on the main thread, which may hold it)
         self._lock = threading.RLock()
-        self._killer: threading.Timer | None = None
-        self._done = False
-        # how far the plugin's stream got: QEMU that still writes is still quitting
-        self.progress: Callable[[], object] = lambda: None
+        self._ender: threading.Thread | None = None
+        self._done = threading.Event()
+        # how far the plugin's stream got (None: no stream): QEMU that still writes is
+        # still quitting, and 0 is a plugin not yet installed
+        self.progress: Callable[[], int | None] = lambda: None
 
     @contextmanager
     def signals(self) -> Iterator[None]:
@@ -207,32 +208,36 @@ class Stop:
         self._proc = proc
 
     def request(self, reason: str) -> None:
-        """Ends the run for ``reason`` (the first one given stands): QEMU is asked to quit,
-        and killed if it has not within GRACE_S.  Any thread may call it."""
+        """Ends the run for ``reason`` (the first one given stands).  Any thread may call
+        it; the ending runs on a thread of its own (:meth:`_end`)."""
         with self._lock:
             if self.reason is None:
                 self.reason = reason
             proc = self._proc
-            if proc is None or self._killer is not None:
+            if proc is None or self._ender is not None:
                 return
-            self._arm(self.progress())
+            self._ender = threading.Thread(target=self._end, args=(proc,), daemon=True)
+            self._ender.start()
+
+    def _end(self, proc: subprocess.Popen[bytes]) -> None:
+        """Asks QEMU to quit once it can do so cleanly, then kills it if it stops making
+        progress.  A SIGTERM that comes before QEMU handles it, or before the plugin is
+        installed, would end QEMU without the plugin's exit callback: the plugin's count
+        would be lost, so that waits (GRACE_S at most)."""
+        waited = 0.0
+        while (proc.poll() is None and not _quits_cleanly(proc.pid, self.progress())
+               and waited < GRACE_S):
+            self._done.wait(0.05)
+            waited += 0.05
         if proc.poll() is None:
             proc.terminate()
-
-    def _arm(self, seen: object) -> None:
-        self._killer = threading.Timer(GRACE_S, self._check, args=(seen,))
-        self._killer.daemon = True
-        self._killer.start()
-
-    def _check(self, seen: object) -> None:
-        with self._lock:
-            if self._done:
-                return
+        seen = self.progress()
+        while not self._done.wait(GRACE_S):
             now = self.progress()
-            if now is not None and now != seen:
-                self._arm(now)
+            if now is None or now == seen:
+                self.kill()
                 return
-        self.kill()
+            seen = now
 
     def kill(self) -> None:
         proc = self._proc
@@ -240,10 +245,7 @@ class Stop:
             proc.kill()
 
     def finished(self) -> None:
-        with self._lock:
-            self._done = True
-            if self._killer is not None:
-                self._killer.cancel()
+        self._done.set()
 
     def output_failed(self, name: str, err: OSError) -> None:
         with self._lock:
@@ -262,6 +264,19 @@ class Stop:
             return VmstraceError(f"interrupted by {self.signal.name}; the trace so far was "
                                  "written", exit_code=128 + self.signal)
         return None
+
+
+def _quits_cleanly(pid: int, progress: int | None) -> bool:
+    """QEMU catches SIGTERM (SigCgt in /proc/PID/status), and the plugin, if any, has begun
+    its stream."""
+    if progress == 0:
+        return False
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            caught = next((line.split()[1] for line in f if line.startswith("SigCgt:")), "0")
+    except OSError:
+        return False
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
 
 
 # -- outputs ----------------------------------------------------------------------------

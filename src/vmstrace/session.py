@@ -402,6 +402,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     started = time.monotonic()
     if opts.on_start is not None:
         opts.on_start(time.time_ns())
+    if ring is not None:
+        stop.progress = ring.written
     try:
         with stop.starting():
             proc = start_qemu(cmd, keep + [ram] + (ring.child_fds() if ring else []))
@@ -415,7 +417,6 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
             os.close(fd)
     if ring is not None:
         ring.started()
-        stop.progress = ring.written
     log = cache_dir() / "last-console.log"
     threads = [
         threading.Thread(target=_console, args=(pipes["console"][0], status, log), daemon=True),

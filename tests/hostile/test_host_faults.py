@@ -88,7 +88,7 @@ class Run:
 
     def tracing(self) -> bool:
         """The command runs in the guest (its first output line came back)."""
-        return self.out.exists() and b"started" in self.out.read_bytes()
+        return bool(self.qemus()) and b"started" in self.out.read_bytes()
 
     def wait(self) -> int:
         return self.proc.wait(timeout=300)
@@ -189,6 +189,7 @@ def test_trace_output_to_dev_full(tmp_path):
     # strace 6.1 goes on and repeats "strace: /dev/full: No space left on device" for every
     # line; vmstrace stops at once and says it once (exit status 2, as any failed run).
     r = Run(tmp_path, BLOCKED, *SAFETY, text="/dev/full")
+    assert _within(120, r.booting)
     assert r.wait() == 2
     assert r.stderr() == f"vmstrace: /dev/full: No space left on device; {STOPPED}\n"
     s = r.stats()
@@ -212,6 +213,7 @@ def full_fs(tmp_path):
 def test_json_into_a_full_file_system(tmp_path, full_fs):
     js = full_fs / "trace.jsonl"
     r = Run(tmp_path, BUSY, *SAFETY, "--json", str(js))
+    assert _within(120, r.booting)
     assert r.wait() == 2
     assert r.stderr() == f"vmstrace: {js}: No space left on device; {STOPPED}\n"
     # the file is cut back to its last whole line; the stats record follows when the file
@@ -233,6 +235,7 @@ def test_text_output_piped_into_head(tmp_path):
     head = subprocess.Popen(["head", "-3"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert head.stdin is not None and head.stdout is not None
     r = Run(tmp_path, BUSY, *SAFETY, text="/dev/stdout", stdout=head.stdin.fileno())
+    assert _within(120, r.booting)
     head.stdin.close()
     lines = head.stdout.read().decode().splitlines()
     assert head.wait() == 0 and len(lines) == 3
@@ -246,6 +249,7 @@ def test_text_output_piped_into_head(tmp_path):
 
 def test_timeout_stops_the_guest_and_the_plugin_reports(tmp_path):
     r = Run(tmp_path, BLOCKED, "--timeout", "2")
+    assert _within(120, r.booting)
     assert r.wait() == 2
     assert r.stderr() == ("vmstrace: the command did not finish within --timeout 2.0 s; "
                           "the guest was stopped and the trace so far written\n")
