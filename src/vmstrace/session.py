@@ -449,10 +449,16 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                     reader = RecordReader(ring, decode_task)
                     out.consume(reader.batches(), pairer)
                 except StreamError as err:
-                    if reader is not None or proc.wait() == 0:
+                    if reader is not None:  # nothing more can be read: the run ends
+                        stop.request("stream-error")
+                        stream_error = err
+                    elif proc.wait() == 0:
                         stream_error = err
                     # else: QEMU failed before the plugin started; reported below
         out.drain(pairer)  # the calls in flight, without a return (`= ?`)
+    except BaseException:  # a bug: QEMU must not outlive it
+        stop.request("internal-error")
+        raise
     finally:
         proc.wait()
         stop.finished()

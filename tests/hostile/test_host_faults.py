@@ -87,8 +87,12 @@ class Run:
         return False
 
     def tracing(self) -> bool:
-        """The command runs in the guest (its first output line came back)."""
-        return bool(self.qemus()) and b"started" in self.out.read_bytes()
+        """The command runs in the guest and is about to block: the trace (written out when
+        the guest goes idle) shows sleep's last call before clock_nanosleep."""
+        if not self.qemus() or not self.text.exists():
+            return False
+        text = self.text.read_text()
+        return 'prctl(PR_SET_NAME, "sleep")' in text and text.endswith("getuid() = 0\n")
 
     def wait(self) -> int:
         return self.proc.wait(timeout=300)
@@ -139,7 +143,7 @@ def test_a_signal_stops_the_run_and_keeps_what_was_captured(tmp_path, sig, when)
     # Exit status 128 + the signal's number: what a shell reports for a program the
     # signal ended, and how strace's own death by the signal would show.
     r = Run(tmp_path, BLOCKED, *SAFETY)
-    assert _within(120, r.booting if when == "boot" else r.tracing)
+    assert _within(120, r.booting if when == "boot" else r.tracing), r.stderr()
     r.proc.send_signal(sig)
     assert r.wait() == 128 + sig
     assert r.stderr() == f"vmstrace: interrupted by {sig.name}; the trace so far was written\n"
@@ -157,7 +161,7 @@ def test_a_signal_stops_the_run_and_keeps_what_was_captured(tmp_path, sig, when)
 @pytest.mark.parametrize("when", ["boot", "trace"])
 def test_sigkill_of_vmstrace_takes_qemu_along_and_the_next_run_cleans_up(tmp_path, when):
     r = Run(tmp_path, BLOCKED, *SAFETY)
-    assert _within(120, r.booting if when == "boot" else r.tracing)
+    assert _within(120, r.booting if when == "boot" else r.tracing), r.stderr()
     r.proc.kill()
     assert r.wait() == -signal.SIGKILL
     assert _within(10, lambda: not r.qemus()), r.qemus()
@@ -172,7 +176,7 @@ def test_sigkill_of_vmstrace_takes_qemu_along_and_the_next_run_cleans_up(tmp_pat
 
 def test_qemu_killed_from_outside(tmp_path):
     r = Run(tmp_path, BLOCKED, *SAFETY)
-    assert _within(120, r.tracing)
+    assert _within(120, r.tracing), r.stderr()
     for pid in r.qemus():
         os.kill(pid, signal.SIGKILL)
     assert r.wait() == 2
@@ -189,7 +193,7 @@ def test_trace_output_to_dev_full(tmp_path):
     # strace 6.1 goes on and repeats "strace: /dev/full: No space left on device" for every
     # line; vmstrace stops at once and says it once (exit status 2, as any failed run).
     r = Run(tmp_path, BLOCKED, *SAFETY, text="/dev/full")
-    assert _within(120, r.booting)
+    assert _within(120, r.booting), r.stderr()
     assert r.wait() == 2
     assert r.stderr() == f"vmstrace: /dev/full: No space left on device; {STOPPED}\n"
     s = r.stats()
@@ -213,7 +217,7 @@ def full_fs(tmp_path):
 def test_json_into_a_full_file_system(tmp_path, full_fs):
     js = full_fs / "trace.jsonl"
     r = Run(tmp_path, BUSY, *SAFETY, "--json", str(js))
-    assert _within(120, r.booting)
+    assert _within(120, r.booting), r.stderr()
     assert r.wait() == 2
     assert r.stderr() == f"vmstrace: {js}: No space left on device; {STOPPED}\n"
     # the file is cut back to its last whole line; the stats record follows when the file
@@ -235,7 +239,7 @@ def test_text_output_piped_into_head(tmp_path):
     head = subprocess.Popen(["head", "-3"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert head.stdin is not None and head.stdout is not None
     r = Run(tmp_path, BUSY, *SAFETY, text="/dev/stdout", stdout=head.stdin.fileno())
-    assert _within(120, r.booting)
+    assert _within(120, r.booting), r.stderr()
     head.stdin.close()
     lines = head.stdout.read().decode().splitlines()
     assert head.wait() == 0 and len(lines) == 3
@@ -249,7 +253,7 @@ def test_text_output_piped_into_head(tmp_path):
 
 def test_timeout_stops_the_guest_and_the_plugin_reports(tmp_path):
     r = Run(tmp_path, BLOCKED, "--timeout", "2")
-    assert _within(120, r.booting)
+    assert _within(120, r.booting), r.stderr()
     assert r.wait() == 2
     assert r.stderr() == ("vmstrace: the command did not finish within --timeout 2.0 s; "
                           "the guest was stopped and the trace so far written\n")

@@ -12,6 +12,7 @@ import os
 import resource
 import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -126,3 +127,41 @@ def test_the_ram_memfd_has_no_name_on_disk():
         assert Path(f"/proc/self/fd/{fd}").readlink().as_posix().startswith("/memfd:")
     finally:
         os.close(fd)
+
+
+_CHILD = """
+import signal, sys, time
+{setup}
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def _child(setup: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup=setup)],
+                            stdout=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+    return proc
+
+
+def test_a_stop_asks_qemu_to_quit_and_lets_it_finish():
+    proc = _child("signal.signal(signal.SIGTERM, lambda *a: sys.exit(7))")
+    stop = host.Stop()
+    stop.started(proc)
+    stop.request("timeout")
+    stop.request("interrupted")  # the first reason stands
+    assert proc.wait(timeout=30) == 7
+    stop.finished()
+    assert stop.reason == "timeout" and stop.error() is None
+
+
+def test_a_stop_waits_for_the_plugin_then_kills_what_does_not_quit(monkeypatch):
+    monkeypatch.setattr(host, "GRACE_S", 0.5)
+    proc = _child("signal.signal(signal.SIGTERM, signal.SIG_IGN)")
+    stop = host.Stop()
+    written = [0]  # the plugin has not begun its stream
+    stop.progress = lambda: written[0]
+    stop.started(proc)
+    stop.request("timeout")
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    stop.finished()

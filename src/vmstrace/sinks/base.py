@@ -55,7 +55,8 @@ class TraceCounts:
     # (None: no ring, nothing traced).
     guest_stalled_s: float | None = None
     # why the run ended before the command did (interrupted, timeout, boot-timeout,
-    # output-error, qemu-exited, kernel-panic, stream-error); None if it did not
+    # output-error, qemu-exited, kernel-panic, stream-error, internal-error); None if it
+    # did not
     reason: str | None = None
 
     @property
