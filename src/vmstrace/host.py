@@ -189,7 +189,8 @@ class Stop:
             return
         self.signal = sig
         if self._proc is None:
-            raise Interrupted(f"interrupted by {sig.name}", exit_code=128 + signum)
+            raise Interrupted(f"interrupted by {sig.name} before the guest started; nothing "
+                              "was traced", exit_code=128 + signum)
         self.request("interrupted")
 
     @contextmanager
