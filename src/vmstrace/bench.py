@@ -243,16 +243,17 @@ def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) ->
     """The guest with the plugin writing records to ``out`` and no Python consumer."""
     from vmstrace.capture.plugin import plugin_path
     from vmstrace.guest.qemu import SERIAL_LINES, find_qemu, qemu_command
-    from vmstrace.session import prepare_guest, ram_file, ram_plugin_args
+    from vmstrace.host import ram_memfd
+    from vmstrace.session import prepare_guest, ram_plugin_args
 
     opts.trace = True
     qemu = find_qemu()
     workdir = Path(tempfile.mkdtemp(prefix="vmstrace-bench-"))
-    ram: Path | None = None
+    ram = -1
     try:
         cfg, spec = prepare_guest(opts, workdir)
-        ram = ram_file(cfg.ram_bytes, workdir)
-        cfg = replace(cfg, ram_file=ram)  # kernel reads by page walk, as in a real run
+        ram = ram_memfd(cfg.ram_bytes)
+        cfg = replace(cfg, ram_file=Path(f"/dev/fd/{ram}"))  # kernel reads by page walk
         plugin_args = {"out": out} | ram_plugin_args(cfg)
         if with_spec and spec is not None:
             (workdir / "spec.txt").write_text(spec)
@@ -263,7 +264,7 @@ def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) ->
         cmd = qemu_command(qemu, cfg, fds, plugin_path(), plugin_args)
         ready: list[float] = []
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, pass_fds=list(fds.values()), stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, pass_fds=[*fds.values(), ram], stdin=subprocess.DEVNULL)
         os.close(ctl_w)
         for f in files.values():
             f.close()
@@ -278,8 +279,8 @@ def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) ->
         seconds = _guest_seconds(stdout, workload, ready[0] - t0 if ready else None)
         return Sample(seconds, host_s, None, None, peak_rss_mb())
     finally:
-        if ram is not None:
-            ram.unlink(missing_ok=True)
+        if ram >= 0:
+            os.close(ram)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -168,7 +168,8 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
 
             result = run_session(opts, make_sinks)
         except VmstraceError as err:
-            click.echo(f"vmstrace: {err}", err=True)
+            if str(err):  # (an output that was closed ends quietly)
+                click.echo(f"vmstrace: {err}", err=True)
             sys.exit(err.exit_code)
         except OSError as err:
             click.echo(f"vmstrace: {err}", err=True)

@@ -5,17 +5,17 @@ stream its system calls through pairing → decoding → attribution → sinks.
         │                                               ─▶ decode ─▶ sinks (text, JSON)
         └─ ttyS0 console log, ttyS1/2 command stdout/stderr, ttyS3 control (READY, EXIT n)
 
-Whatever happens (timeout, panic, Ctrl-C, a bad record), the events traced so far are
-flushed to the sinks and the counts close the JSON stream before the error is raised.
+Whatever happens (timeout, panic, a signal, a failed output, a bad record), the events
+traced so far are flushed to the sinks and the counts, with the reason the run ended
+early, close the JSON stream before the error is raised (host.py: how a run ends).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -49,6 +49,7 @@ from vmstrace.guest.qemu import (
     qemu_command,
     ram_below_4g,
 )
+from vmstrace.host import Interrupted, Outputs, Stop, Workdir, ram_memfd, start_qemu
 from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.kernel.isf import layout_from_isf
@@ -110,12 +111,6 @@ def _relay(fd: int, write: Callable[[bytes], None]) -> None:
             write(chunk)
 
 
-def _write_to(stream: BinaryIO) -> Callable[[bytes], None]:
-    def write(chunk: bytes) -> None:
-        stream.write(chunk)
-        stream.flush()
-
-    return write
 
 
 _decoder.configure(TraceEvent, Syscall, RawEntry, RawExit)
@@ -282,7 +277,8 @@ def run(opts: RunOptions, sinks: list[Sink] | Callable[[], list[Sink]],
 
     ``sinks`` may be a function that makes them: it is called once every input (kernel,
     --add paths, symbols, options) has been checked, so that a bad input leaves the
-    user's output files as they were."""
+    user's output files as they were.  However the run ends (host.py), the sinks are
+    closed with counts that say why."""
     if opts.smp < 1 or opts.smp > 32:
         raise VmstraceError(f"--smp {opts.smp}: choose 1 to 32 vCPUs")
     if opts.memory_mb < 128:
@@ -291,20 +287,54 @@ def run(opts: RunOptions, sinks: list[Sink] | Callable[[], list[Sink]],
     stderr = stderr or sys.stderr.buffer
     qemu = find_qemu()
     plugin = plugin_path() if opts.trace else None
-    workdir = Path(tempfile.mkdtemp(prefix="vmstrace-"))
-    ram: Path | None = None
-    try:
-        cfg, spec = prepare_guest(opts, workdir)
-        made = sinks() if callable(sinks) else sinks
-        # Traced or not, guest RAM is the same shared file, so that --no-trace is the very
-        # same machine (the backing alone moved the tar workload's time by 10%).
-        ram = ram_file(cfg.ram_bytes, workdir)
-        cfg = replace(cfg, ram_file=ram)
-        return _run_guest(qemu, cfg, spec, plugin, opts, made, stdout, stderr, workdir)
-    finally:
-        if ram is not None:
-            ram.unlink(missing_ok=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+    stop = Stop()
+    outputs = Outputs(stop)
+    guarded = [] if callable(sinks) else outputs.guard(sinks)
+    ram = -1
+    with stop.signals():
+        workdir = Workdir()
+        try:
+            cfg, spec = prepare_guest(opts, workdir.path)
+            if callable(sinks):
+                guarded = outputs.guard(sinks())
+            # Traced or not, guest RAM is the same shared memory, so that --no-trace is the
+            # very same machine (the backing alone moved the tar workload's time by 10%).
+            ram = ram_memfd(cfg.ram_bytes)
+            cfg = replace(cfg, ram_file=Path(f"/dev/fd/{ram}"))
+            result = _run_guest(qemu, cfg, spec, plugin, opts, guarded, stdout, stderr,
+                                workdir, stop, outputs, ram)
+        except Interrupted:  # before QEMU started: nothing traced, and the JSON says so
+            for sink in guarded:
+                sink.close(_counts(Pairer(), None, None, 0, "interrupted"))
+            raise
+        finally:
+            if ram >= 0:
+                os.close(ram)
+            outputs.close()
+            workdir.remove()
+    return result
+
+
+def _counts(pairer: Pairer, reader: RecordReader | None, ring: Ring | None, shown: int,
+            reason: str | None) -> TraceCounts:
+    stats = pairer.stats
+    return TraceCounts(
+        produced=None if stats is None else stats.records,
+        delivered=0 if reader is None else reader.delivered,
+        dropped=None if stats is None else stats.dropped,
+        entries=pairer.counts.entries,
+        exits=pairer.counts.exits,
+        paired=pairer.counts.paired,
+        unfinished=pairer.counts.unfinished,
+        no_return=pairer.counts.no_return,
+        orphan_exits=pairer.counts.orphan_exits,
+        held=pairer.counts.held,
+        gaps=pairer.counts.gaps,
+        stale=pairer.counts.stale,
+        shown=shown,
+        guest_stalled_s=None if ring is None else ring.stalled_s,
+        reason=reason,
+    )
 
 
 def ram_plugin_args(cfg: GuestConfig) -> dict[str, str]:
@@ -315,28 +345,9 @@ def ram_plugin_args(cfg: GuestConfig) -> dict[str, str]:
             "ram_low": str(ram_below_4g(cfg.ram_bytes))}
 
 
-def ram_file(size: int, workdir: Path) -> Path:
-    """A fresh file of ``size`` bytes for guest RAM, in /dev/shm (RAM-backed) when it exists.
-
-    The plugin maps it to walk the guest kernel's page tables itself: under KPTI the CR3 in
-    use at `syscall` and `sysretq` does not map the kernel (native/guestmem.c, guest_read).
-    """
-    shm = Path("/dev/shm")
-    fd, name = tempfile.mkstemp(prefix="vmstrace-", suffix=".ram",
-                                dir=shm if shm.is_dir() else workdir)
-    try:
-        os.ftruncate(fd, size)  # QEMU accepts an existing file of exactly the right size
-    except OSError:
-        os.unlink(name)
-        raise
-    finally:
-        os.close(fd)
-    return Path(name)
-
-
 def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | None,
                opts: RunOptions, sinks: list[Sink], stdout: BinaryIO, stderr: BinaryIO,
-               workdir: Path) -> RunResult:
+               workdir: Workdir, stop: Stop, outputs: Outputs, ram: int) -> RunResult:
     # a per-run token on the launcher's control lines: it tells them from accidental junk
     # (not from forgeries: the guest reads it on /proc/cmdline; guest/channels.py)
     status = GuestStatus(nonce=new_nonce())
@@ -349,18 +360,20 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     ring = Ring(opts.buffer_mb << 20, idle=flush_sinks) if plugin is not None else None
     plugin_args = None
     if ring is not None and spec is not None:
-        (workdir / "spec.txt").write_text(spec)
-        plugin_args = ring.plugin_args() | {"spec": str(workdir / "spec.txt")}
+        (workdir.path / "spec.txt").write_text(spec)
+        plugin_args = ring.plugin_args() | {"spec": str(workdir.path / "spec.txt")}
         plugin_args |= ram_plugin_args(cfg)
     cmd = qemu_command(qemu, cfg, {k: w for k, (_, w) in pipes.items()}, plugin, plugin_args)
     keep = [w for _, w in pipes.values()]
     started = time.monotonic()
     if opts.on_start is not None:
         opts.on_start(time.time_ns())
+    if ring is not None:
+        stop.progress = ring.written
     try:
-        proc = subprocess.Popen(cmd, pass_fds=keep + (ring.child_fds() if ring else []),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+        with stop.starting():
+            proc = start_qemu(cmd, keep + [ram] + (ring.child_fds() if ring else []))
+            stop.started(proc)
     except BaseException:
         if ring is not None:
             ring.close()
@@ -374,9 +387,9 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     threads = [
         threading.Thread(target=read_console, args=(pipes["console"][0], status, log),
                          daemon=True),
-        threading.Thread(target=_relay, args=(pipes["stdout"][0], _write_to(stdout)),
+        threading.Thread(target=_relay, args=(pipes["stdout"][0], outputs.writer(stdout)),
                          daemon=True),
-        threading.Thread(target=_relay, args=(pipes["stderr"][0], _write_to(stderr)),
+        threading.Thread(target=_relay, args=(pipes["stderr"][0], outputs.writer(stderr)),
                          daemon=True),
         threading.Thread(target=read_control, args=(pipes["control"][0], status), daemon=True),
     ]
@@ -386,7 +399,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
         daemon=True))
     for t in threads:
         t.start()
-    watchdog = threading.Thread(target=_watchdog, args=(proc, status, opts, cfg.ram_file),
+    watchdog = threading.Thread(target=_watchdog, args=(proc, status, opts, stop, workdir),
                                 daemon=True)
     watchdog.start()
 
@@ -396,7 +409,6 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                   opts.filter)
     reader: RecordReader | None = None
     stream_error: Exception | None = None
-    interrupted = False
     try:
         if ring is not None:
             with ring:
@@ -404,38 +416,38 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                     reader = RecordReader(ring, decode_task)
                     out.consume(reader.batches(), pairer)
                 except StreamError as err:
-                    if reader is not None or proc.wait() == 0:
+                    if reader is not None:  # nothing more can be read: the run ends
+                        stop.request("stream-error")
+                        stream_error = err
+                    elif proc.wait() == 0:
                         stream_error = err
                     # else: QEMU failed before the plugin started; reported below
-        out.drain(pairer)
-    except KeyboardInterrupt:
-        interrupted = True
-        proc.kill()
+        out.drain(pairer)  # the calls in flight, without a return (`= ?`)
+    except BaseException:  # a bug: QEMU must not outlive it
+        stop.request("internal-error")
+        raise
     finally:
         proc.wait()
+        stop.finished()
         for t in threads:
             t.join(timeout=5)
-        stats = pairer.stats
-        counts = TraceCounts(
-            produced=None if stats is None else stats.records,
-            delivered=0 if reader is None else reader.delivered,
-            dropped=None if stats is None else stats.dropped,
-            entries=pairer.counts.entries,
-            exits=pairer.counts.exits,
-            paired=pairer.counts.paired,
-            unfinished=pairer.counts.unfinished,
-            no_return=pairer.counts.no_return,
-            orphan_exits=pairer.counts.orphan_exits,
-            held=pairer.counts.held,
-            gaps=pairer.counts.gaps,
-            stale=pairer.counts.stale,
-            shown=out.shown,
-            guest_stalled_s=None if ring is None else ring.stalled_s,
-        )
+        reason = stop.reason
+        # (the console and the control line are the guest's to write: they decide nothing
+        # once the trace saw the command end)
+        ended = out.outcome.status is not None
+        if reason is None:
+            if status.panic is not None and not ended:
+                reason = "kernel-panic"
+            elif stream_error is not None:
+                reason = "stream-error"
+            elif not ended and status.exit_status is None and status.not_found is None:
+                reason = "qemu-exited"
+        counts = _counts(pairer, reader, ring, out.shown, reason)
         for sink in sinks:
             sink.close(counts)
-    if interrupted:
-        raise VmstraceError("interrupted; the trace so far was written")
+    error = stop.error()
+    if error is not None:
+        raise error
     outcome = out.outcome
     settled = settle_status(status, outcome.status,
                             outcome.started if outcome.root is not None else None,
@@ -541,22 +553,21 @@ class Emitter:
 
 
 def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptions,
-              ram_file: Path | None = None) -> None:
+              stop: Stop, workdir: Workdir | None = None) -> None:
     if not status.ready.wait(opts.boot_timeout):
         if proc.poll() is None:
             status.killed_for = "boot"
-            proc.kill()
+            stop.request("boot-timeout")
         return
-    if ram_file is not None:
-        # QEMU and the plugin have the RAM file open and mapped by now: unlinking it keeps
-        # their mappings and leaves nothing in /dev/shm even if vmstrace is killed -9.
-        ram_file.unlink(missing_ok=True)
+    if workdir is not None:
+        # QEMU has read the initrd and the plugin its spec: nothing left to leave behind
+        workdir.clear()
     if opts.timeout is not None:
         try:
             proc.wait(opts.timeout)
         except subprocess.TimeoutExpired:
             status.killed_for = "timeout"
-            proc.kill()
+            stop.request("timeout")
 
 
 def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus, settled: Settled,
@@ -586,8 +597,10 @@ def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus, settled
         raise VmstraceError(f"{stream_error}")
     if settled.exit_status is None:
         detail = qemu_out.decode("utf-8", "replace").strip()  # the host's QEMU's words
+        ended = (f"was killed by {signal.Signals(-proc.returncode).name}"
+                 if proc.returncode < 0 else f"exited with status {proc.returncode}")
         raise VmstraceError(
-            f"QEMU exited with status {proc.returncode} before the command finished"
+            f"QEMU {ended} before the command finished; the trace so far was written"
             + (f":\n    {detail}" if detail else "")
             + (f"\nconsole ({log}):\n{tail}" if tail else "")
         )

@@ -108,6 +108,13 @@ class Ring:
         if ready and not os.read(self._bell_r, 4096):
             self._hung_up = True
 
+    def written(self) -> int | None:
+        """How many bytes the plugin has published so far (None once closed); any thread."""
+        try:
+            return None if self._mm.closed else int(self._u64[_HEAD // 8])
+        except ValueError:  # closed meanwhile
+            return None
+
     @property
     def stalled_s(self) -> float:
         """Seconds the plugin waited for room so far: the time the reader held the guest

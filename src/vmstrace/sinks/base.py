@@ -54,10 +54,15 @@ class TraceCounts:
     # Time the plugin waited for room in the ring: how long the tracer held the guest back
     # (None: no ring, nothing traced).
     guest_stalled_s: float | None = None
+    # why the run ended before the command did (interrupted, timeout, boot-timeout,
+    # output-error, qemu-exited, kernel-panic, stream-error, internal-error); None if it
+    # did not
+    reason: str | None = None
 
     @property
     def complete(self) -> bool:
-        return (self.produced is not None and self.produced == self.delivered
+        return (self.reason is None and self.produced is not None
+                and self.produced == self.delivered
                 and not self.dropped and not self.gaps and not self.stale)
 
 

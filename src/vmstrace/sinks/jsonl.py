@@ -6,6 +6,7 @@ The schema is documented in README.md ("JSON event schema").
 from __future__ import annotations
 
 import json
+import os
 from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps uses for str
 from typing import TextIO
 
@@ -99,23 +100,55 @@ class JsonSink:
         self.out.flush()
 
     def close(self, counts: TraceCounts) -> None:
-        obj = {
-            "type": "stats",
-            "complete": counts.complete,
-            "produced": counts.produced,
-            "delivered": counts.delivered,
-            "dropped": counts.dropped,
-            "entries": counts.entries,
-            "exits": counts.exits,
-            "paired": counts.paired,
-            "unfinished": counts.unfinished,
-            "no_return": counts.no_return,
-            "orphan_exits": counts.orphan_exits,
-            "held": counts.held,
-            "gaps": counts.gaps,
-            "stale": counts.stale,
-            "events": counts.shown,
-            "guest_stalled_s": counts.guest_stalled_s,
-        }
-        self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self.out.write(stats_line(counts))
         self.out.flush()
+
+    def salvage(self, counts: TraceCounts, fd: int) -> None:
+        """The file failed (a full file system): cut it back to its last whole line, so that
+        every line parses, and end it with the stats record if there is room for it."""
+        try:
+            # the file was opened for writing only: the same file again, to read it too
+            rw = os.open(f"/proc/self/fd/{fd}", os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            return  # not a file that can be mended (a pipe, a device)
+        try:
+            end = os.fstat(rw).st_size
+            while end > 0:
+                start = max(0, end - (1 << 16))
+                at = os.pread(rw, end - start, start).rfind(b"\n")
+                if at >= 0:
+                    end = start + at + 1
+                    break
+                end = start
+            os.ftruncate(rw, end)
+            line = stats_line(counts).encode()
+            if os.pwrite(rw, line, end) < len(line):  # no room for all of it
+                os.ftruncate(rw, end)
+        except OSError:
+            pass  # no room at all: the file ends with its last whole line
+        finally:
+            os.close(rw)
+
+
+def stats_line(counts: TraceCounts) -> str:
+    """The record that closes the stream: the counts, and whether the trace is whole."""
+    obj = {
+        "type": "stats",
+        "complete": counts.complete,
+        "reason": counts.reason,
+        "produced": counts.produced,
+        "delivered": counts.delivered,
+        "dropped": counts.dropped,
+        "entries": counts.entries,
+        "exits": counts.exits,
+        "paired": counts.paired,
+        "unfinished": counts.unfinished,
+        "no_return": counts.no_return,
+        "orphan_exits": counts.orphan_exits,
+        "held": counts.held,
+        "gaps": counts.gaps,
+        "stale": counts.stale,
+        "events": counts.shown,
+        "guest_stalled_s": counts.guest_stalled_s,
+    }
+    return json.dumps(obj, separators=(",", ":")) + "\n"
