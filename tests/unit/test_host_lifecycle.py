@@ -92,7 +92,10 @@ def test_a_failed_output_stops_the_run_once_and_the_others_go_on():
     err = stop.error()
     assert err is not None and str(err) == (
         "/some/file: No space left on device; the run was stopped") and err.exit_code == 2
-    assert json.loads(good.getvalue()) == json.loads(stats_line(COUNTS))
+    note, stats = good.getvalue().splitlines()
+    assert json.loads(note) == {"type": "note", "tid": 1, "comm": None,
+                                "text": "+++ exited with 0 +++"}
+    assert json.loads(stats) == json.loads(stats_line(COUNTS))
 
 
 def test_a_closed_pipe_ends_quietly_with_sigpipe_s_status():
