@@ -1,0 +1,92 @@
+"""Guest-driven tracer state stays bounded: killed processes and invalid numbers (issue 13.10).
+
+A guest can make the tracer keep state for every thread that dies inside a call (its call
+never returns) and for every syscall number it makes up.  These tests boot the real guest:
+a call in progress when its process is killed is printed when the reaper learns of the death,
+as strace prints it, and ``-c`` folds unknown numbers past a bounded count into one row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+VMSTRACE = Path(sys.executable).parent / "vmstrace"
+
+KILLSTORM = "/vmstrace/bin/hostile-killstorm"
+BADNR = "/vmstrace/bin/hostile-badnr"
+WAIT = re.compile(r"^\[pid (\d+)\] wait4\((\d+), \[\{WIFSIGNALED\(s\) && WTERMSIG\(s\) == "
+                  r"SIGKILL\}\], 0, NULL\) = (\d+)$")
+READ = re.compile(r"^\[pid (\d+)\] read\(3, 0x[0-9a-f]+, 1\) = \?$")
+
+
+@pytest.fixture(scope="module")
+def trace(tmp_path_factory):
+    """Runs `vmstrace run -o TEXT --json JSON [opts] -- argv`: (exit status, stdout, text
+    lines, every JSON record)."""
+    missing = [t for t in ("qemu-system-x86_64", "gcc", "busybox") if shutil.which(t) is None]
+    if missing:
+        pytest.fail(f"missing {', '.join(missing)}: run `make setup` (or `make test`)")
+
+    def run(argv: list[str], *opts: str) -> tuple[int, bytes, list[str], list[dict]]:
+        d = tmp_path_factory.mktemp("bounds")
+        text, js = d / "trace.txt", d / "trace.jsonl"
+        proc = subprocess.run([str(VMSTRACE), "run", "-o", str(text), "--json", str(js), *opts,
+                               "--", *argv], capture_output=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+        records = [json.loads(line) for line in js.read_text().splitlines()]
+        return proc.returncode, proc.stdout, text.read_text().splitlines(), records
+
+    return run
+
+
+def test_a_call_of_a_killed_process_ends_when_the_process_is_reaped(trace):
+    n = 120
+    _, stdout, text, records = trace([KILLSTORM, str(n), "8"])
+    assert stdout.decode() == f"killed {n}\n"
+    reaped = [int(m.group(2)) for m in map(WAIT.match, text) if m]
+    assert len(reaped) == n and len(set(reaped)) == n
+    # each child's read is printed unfinished, then its death, both before the parent's
+    # wait4 that reaped it (strace -f: `<... read resumed> <unfinished ...>) = ?`,
+    # `+++ killed by SIGKILL +++`, then the reaper's wait4)
+    at = {line: i for i, line in enumerate(text)}
+    for child in reaped:
+        (wait_line,) = [i for i, line in enumerate(text)
+                        if (m := WAIT.match(line)) and int(m.group(2)) == child]
+        reads = [i for i, line in enumerate(text)
+                 if (m := READ.match(line)) and int(m.group(1)) == child]
+        assert len(reads) == 1, child
+        killed = at[f"[pid {child}] +++ killed by SIGKILL +++"]
+        assert reads[0] < killed < wait_line, child
+    # nothing of theirs is left for the end of the trace
+    (end,) = [i for i, line in enumerate(text) if line.endswith("exit_group(0) = ?")]
+    assert text[end + 1].endswith("+++ exited with 0 +++") and len(text) == end + 2
+    ends = [r for r in records if r["type"] == "end"]
+    assert sorted(r["pid"] for r in ends) == sorted(reaped)
+    assert {(r["tid"] == r["pid"], r["killed_by"], r["exit_code"]) for r in ends} == {
+        (True, "SIGKILL", None)}
+    child_reads = [e for e in records
+                   if e["type"] == "syscall" and e["pid"] in set(reaped) and e["name"] == "read"]
+    assert len(child_reads) == n
+    assert all(e["ret"] is None and e["ts_exit"] is None for e in child_reads)
+    (stats,) = [r for r in records if r["type"] == "stats"]
+    assert stats["complete"] is True and stats["evicted"] == 0
+
+
+def test_summary_folds_unknown_numbers_into_one_row(trace):
+    n = 300
+    _, stdout, text, records = trace([BADNR, str(n), "0x10000"], "-c")
+    assert stdout.decode() == f"enosys {n}\n"
+    # % time, seconds, usecs/call, calls, errors, syscall
+    rows = [line.split(maxsplit=5) for line in text if re.match(r"^ *\d+\.\d\d ", line)]
+    unknown = {r[5]: r[3:5] for r in rows if r[5].startswith("syscall_0x")}
+    assert unknown == {f"syscall_{0x10000 + i:#x}": ["1", "1"] for i in range(64)}
+    assert [r[3:] for r in rows if r[5] == "(other unknown numbers)"] == [
+        [str(n - 64), str(n - 64), "(other unknown numbers)"]]
+    assert len([r for r in records if r["type"] == "syscall" and r["nr"] >= 0x10000]) == n
