@@ -23,6 +23,7 @@ KILLSTORM = "/vmstrace/bin/hostile-killstorm"
 BADNR = "/vmstrace/bin/hostile-badnr"
 WAIT = re.compile(r"^\[pid (\d+)\] wait4\((\d+), \[\{WIFSIGNALED\(s\) && WTERMSIG\(s\) == "
                   r"SIGKILL\}\], 0, NULL\) = (\d+)$")
+ROW = re.compile(r"^ *[\d.]+ +[\d.]+ +\d+ +(\d+) +(\d+)? *(\S.*)$")
 READ = re.compile(r"^\[pid (\d+)\] read\(3, 0x[0-9a-f]+, 1\) = \?$")
 
 
@@ -83,10 +84,11 @@ def test_summary_folds_unknown_numbers_into_one_row(trace):
     n = 300
     _, stdout, text, records = trace([BADNR, str(n), "0x10000"], "-c")
     assert stdout.decode() == f"enosys {n}\n"
-    # % time, seconds, usecs/call, calls, errors, syscall
-    rows = [line.split(maxsplit=5) for line in text if re.match(r"^ *\d+\.\d\d ", line)]
-    unknown = {r[5]: r[3:5] for r in rows if r[5].startswith("syscall_0x")}
-    assert unknown == {f"syscall_{0x10000 + i:#x}": ["1", "1"] for i in range(64)}
-    assert [r[3:] for r in rows if r[5] == "(other unknown numbers)"] == [
-        [str(n - 64), str(n - 64), "(other unknown numbers)"]]
+    # % time, seconds, usecs/call, calls, errors (blank when 0), syscall
+    rows = [m.groups() for m in map(ROW.match, text) if m]
+    unknown = {name: (calls, errors) for calls, errors, name in rows
+               if name.startswith("syscall_0x")}
+    assert unknown == {f"syscall_{0x10000 + i:#x}": ("1", "1") for i in range(64)}
+    assert [r for r in rows if r[2] == "(other unknown numbers)"] == [
+        (str(n - 64), str(n - 64), "(other unknown numbers)")]
     assert len([r for r in records if r["type"] == "syscall" and r["nr"] >= 0x10000]) == n
