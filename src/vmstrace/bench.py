@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vmstrace.errors import VmstraceError
-from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, Sink, TraceCounts, TraceEvent
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -447,6 +447,9 @@ class _Discard:
         pass
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
+        pass
+
+    def end(self, ev: EndEvent) -> None:
         pass
 
     def flush(self) -> None:

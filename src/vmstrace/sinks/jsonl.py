@@ -10,7 +10,7 @@ from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps use
 from typing import TextIO
 
 from vmstrace.sinks import _jsonl
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 
 def _jint(v: int | None) -> str:
@@ -93,6 +93,11 @@ class JsonSink:
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 
+    def end(self, ev: EndEvent) -> None:
+        obj = {"type": "end", "ts": ev.ts, "pid": ev.pid, "tid": ev.tid, "comm": ev.comm,
+               "killed_by": ev.killed_by, "exit_code": ev.exit_code, "note": ev.note}
+        self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+
     def flush(self) -> None:
         self.out.flush()
 
@@ -112,6 +117,7 @@ class JsonSink:
             "held": counts.held,
             "gaps": counts.gaps,
             "stale": counts.stale,
+            "evicted": counts.evicted,
             "events": counts.shown,
             "guest_stalled_s": counts.guest_stalled_s,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 
 class TextSink:
@@ -67,6 +67,9 @@ class TextSink:
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         self.out.write(f"{self._prefix(tid, comm)}{text}\n")
+
+    def end(self, ev: EndEvent) -> None:
+        self.note(ev.tid, f"+++ {ev.text} +++", ev.comm)
 
     def flush(self) -> None:
         self.out.flush()

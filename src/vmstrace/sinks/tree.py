@@ -13,7 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.tree import Tree
 
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 EXECVE = frozenset({"execve", "execveat"})
 EXITS = frozenset({"exit_group"})
@@ -72,6 +72,11 @@ class ProcessTreeSink:
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
+
+    def end(self, ev: EndEvent) -> None:
+        proc = self.procs.get(ev.pid) if ev.pid is not None else None
+        if proc is not None and proc.exit is None and ev.killed_by is not None:
+            proc.exit = f"killed by {ev.killed_by}"
 
     def flush(self) -> None:
         pass  # everything is printed at close

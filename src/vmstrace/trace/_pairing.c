@@ -15,7 +15,10 @@
  *  - an exit completes the entry pending under its key, or is an orphan;
  *  - a record with a thread record number (seq) is taken only in its turn: one that comes
  *    early waits in `held` until the records before it have come (HOLD_LIMIT: then the
- *    thread's held records go in order, a gap counted); `seqs` holds each thread's next.
+ *    thread's held records go in order, a gap counted); `seqs` holds each thread's next;
+ *  - after an event that paired a reaping call's exit (wait4, waitid: `reaps`), while deaths
+ *    wait to be settled (`dying`), or with a table over its limit, Pairer._after() runs
+ *    (in Python: it is rare, and holds the rules of deaths and limits).
  *
  * A call's return value is worked out here when it is plain (no signal frame among the
  * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
@@ -44,12 +47,14 @@ static struct {
     PyObject *i386;         /* the ABI name whose word is 32 bits */
     PyObject *sigframe_arg; /* the exit blob that holds a signal frame */
     PyObject *page_mask, *zero;
+    PyObject *reaps;        /* {abi: frozenset of the numbers of calls that reap a child} */
     long hold_limit;
     int ready;
 } S;
 
-/* counts, in PairingCounts' order */
-enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, HELD, GAPS, STALE, NCOUNTS };
+/* counts, in PairingCounts' order; then REAPED, a flag: the event paired a reaping call */
+enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, HELD, GAPS, STALE, NCOUNTS,
+       REAPED = NCOUNTS };
 
 /* The thread's key (module comment); `sh` is the event's shape (entry or exit). */
 static PyObject *thread_key(PyObject *ev, const Shape *sh)
@@ -231,6 +236,23 @@ out:
     return rc;
 }
 
+/* Sets counts[REAPED] when `entry` is a call that reaps a child (Pairer._pair). */
+static int reaping(PyObject *entry, Py_ssize_t *counts)
+{
+    PyObject *nr = slot_get(entry, &S.entry, E_NR), *abi = slot_get(entry, &S.entry, E_ABI);
+    int rc = -1;
+    if (nr != NULL && abi != NULL) {
+        PyObject *set = PyDict_GetItemWithError(S.reaps, abi);
+        int in = set == NULL ? (PyErr_Occurred() ? -1 : 0) : PySequence_Contains(set, nr);
+        if (in > 0)
+            counts[REAPED] = 1;
+        rc = in < 0 ? -1 : 0;
+    }
+    Py_XDECREF(nr);
+    Py_XDECREF(abi);
+    return rc;
+}
+
 static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *counts)
 {
     counts[EXITS]++;
@@ -249,6 +271,11 @@ static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
     }
     if (PyDict_DelItem(pending, key) == 0) {
         counts[PAIRED]++;
+        if (reaping(entry, counts) < 0) {
+            Py_DECREF(key);
+            Py_DECREF(entry);
+            return -1;
+        }
         PyObject *ret = return_value(entry, ev);
         if (ret != NULL) {
             rc = append_call(out, entry, ev, ret);
@@ -413,11 +440,14 @@ out:
 }
 
 PyDoc_STRVAR(pair_doc,
-"pair(events, pending, seqs, held, /) -> (calls, others, counts)\n\n"
-"Pairer.feed() over a list: the Syscalls the events complete, in order; the events that\n"
-"are neither RawEntry nor RawExit (Stats), for the caller; and the nine counts to add to\n"
-"PairingCounts (entries, exits, paired, no_return, unfinished, orphan_exits, held, gaps,\n"
-"stale).  ``pending``, ``seqs`` and ``held`` are the Pairer's dicts, updated in place.");
+"pair(events, pending, seqs, held, dying, after, limits, /) -> (calls, others, counts)\n\n"
+"Pairer.feed() over a list: the Syscalls (and ThreadEnds) the events complete, in order;\n"
+"the events that are neither RawEntry nor RawExit (Stats), for the caller; and the nine\n"
+"counts to add to PairingCounts (entries, exits, paired, no_return, unfinished,\n"
+"orphan_exits, held, gaps, stale).  ``pending``, ``seqs``, ``held`` and ``dying`` are the\n"
+"Pairer's, updated in place; ``after`` is Pairer._after, called as after(event, calls,\n"
+"start) where Pairer._watching() would; ``limits`` is its Limits (pending, threads,\n"
+"held_threads).");
 
 static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -426,15 +456,20 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_RuntimeError, "_pairing.configure() was not called");
         return NULL;
     }
-    if (argc != 4 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1]) || !PyDict_Check(argv[2])
-        || !PyDict_Check(argv[3])) {
+    Py_ssize_t lim_pending, lim_threads, lim_held;
+    if (argc != 7 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1]) || !PyDict_Check(argv[2])
+        || !PyDict_Check(argv[3]) || !PyList_Check(argv[4]) || !PyTuple_Check(argv[6])) {
         PyErr_SetString(PyExc_TypeError,
-                        "pair(events: list, pending: dict, seqs: dict, held: dict)");
+                        "pair(events: list, pending: dict, seqs: dict, held: dict, dying: list, "
+                        "after, limits: tuple)");
         return NULL;
     }
+    if (!PyArg_ParseTuple(argv[6], "nnn", &lim_pending, &lim_threads, &lim_held))
+        return NULL;
     PyObject *events = argv[0], *pending = argv[1], *seqs = argv[2], *held = argv[3];
+    PyObject *dying = argv[4], *after = argv[5];
     PyObject *out = PyList_New(0), *others = PyList_New(0);
-    Py_ssize_t counts[NCOUNTS] = {0};
+    Py_ssize_t counts[NCOUNTS + 1] = {0};
     if (out == NULL || others == NULL)
         goto fail;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++) {
@@ -452,12 +487,22 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         long seq = seq_obj == NULL ? -1 : PyLong_AsLong(seq_obj);
         Py_XDECREF(seq_obj);
         int rc, never;
+        Py_ssize_t start = PyList_GET_SIZE(out);
         if (seq == -1 && PyErr_Occurred())
             rc = -1;
         else if (seq > 0)
             rc = in_turn(ev, is_entry, seq, pending, seqs, held, out, counts);
         else
             rc = take(ev, is_entry, pending, out, counts, &never);
+        if (rc == 0 && (counts[REAPED] || PyList_GET_SIZE(dying)
+                        || PyDict_GET_SIZE(pending) > lim_pending
+                        || PyDict_GET_SIZE(seqs) > lim_threads
+                        || PyDict_GET_SIZE(held) > lim_held)) {
+            counts[REAPED] = 0;
+            PyObject *r = PyObject_CallFunction(after, "OOn", ev, out, start);
+            rc = r == NULL ? -1 : 0;
+            Py_XDECREF(r);
+        }
         Py_DECREF(ev);
         if (rc < 0)
             goto fail;
@@ -473,17 +518,18 @@ fail:
 
 PyDoc_STRVAR(configure_doc,
 "configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, no_return, return_value, i386,\n"
-"          sigframe_arg, hold_limit)");
+"          sigframe_arg, hold_limit, reaps)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *no_return, *ret_fn, *i386,
-        *frame_arg;
+        *frame_arg, *reaps;
     long hold_limit;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!l", &PyType_Type, &entry_cls, &PyType_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!lO!", &PyType_Type, &entry_cls, &PyType_Type,
                           &exit_cls, &PyType_Type, &who_cls, &PyType_Type, &syscall_cls,
-                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit))
+                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit,
+                          &PyDict_Type, &reaps))
         return NULL;
     S.hold_limit = hold_limit;
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -497,6 +543,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
     Py_XSETREF(S.return_value, Py_NewRef(ret_fn));
     Py_XSETREF(S.i386, Py_NewRef(i386));
     Py_XSETREF(S.sigframe_arg, Py_NewRef(frame_arg));
+    Py_XSETREF(S.reaps, Py_NewRef(reaps));
     S.ready = 1;
     Py_RETURN_NONE;
 }
