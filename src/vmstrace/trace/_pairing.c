@@ -16,9 +16,10 @@
  *  - a record with a thread record number (seq) is taken only in its turn: one that comes
  *    early waits in `held` until the records before it have come (HOLD_LIMIT: then the
  *    thread's held records go in order, a gap counted); `seqs` holds each thread's next;
- *  - after an event that paired a reaping call's exit (wait4, waitid: `reaps`), while deaths
- *    wait to be settled (`dying`), or with a table over its limit, Pairer._after() runs
- *    (in Python: it is rare, and holds the rules of deaths and limits).
+ *  - after an event that paired a reaping call's exit (wait4, waitid: `reaps`), with a table
+ *    over its limit, or when a death waiting in `dying` can be settled (every vCPU's latest
+ *    record, in `marks`, is past it), Pairer._after() runs (in Python: it is rare, and holds
+ *    the rules of deaths and limits); watching() is Pairer._watching().
  *
  * A call's return value is worked out here when it is plain (no signal frame among the
  * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
@@ -30,13 +31,14 @@
 
 /* The fields read and made here, by slot (_slots.h).  Entries and exits have the thread
  * and the stack pointer first, for thread_key(). */
-static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc"};
+static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc", "ts",
+                                           "vcpu"};
 static const char *const exit_fields[] = {"who", "sp", "seq", "mem", "ret", "user_pc",
-                                          "flags"};
+                                          "flags", "ts", "vcpu"};
 static const char *const who_fields[] = {"task", "tid", "cr3"};
 static const char *const call_fields[] = {"entry", "exit", "ret"};
-enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC };
-enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS };
+enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC, E_TS, E_VCPU };
+enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS, X_TS, X_VCPU };
 enum { W_TASK, W_TID, W_CR3 };
 enum { C_ENTRY, C_EXIT, C_RET };
 
@@ -439,15 +441,96 @@ out:
     return rc;
 }
 
+/* The time the vCPU's latest record was made, ev's if later (Pairer._mark); -1 on error. */
+static long long mark(PyObject *marks, PyObject *ev, int is_entry, long vcpus)
+{
+    const Shape *sh = is_entry ? &S.entry : &S.exit;
+    PyObject *ts_obj = slot_get(ev, sh, is_entry ? E_TS : X_TS);
+    PyObject *vcpu = slot_get(ev, sh, is_entry ? E_VCPU : X_VCPU);
+    long long result = -1;
+    if (ts_obj == NULL || vcpu == NULL)
+        goto out;
+    long long ts = PyLong_AsLongLong(ts_obj);
+    if (ts == -1 && PyErr_Occurred())
+        goto out;
+    PyObject *old = PyDict_GetItemWithError(marks, vcpu);
+    long long was = old == NULL ? -1 : PyLong_AsLongLong(old);
+    if ((old == NULL && PyErr_Occurred()) || (was == -1 && PyErr_Occurred()))
+        goto out;
+    if (ts > was) {
+        if (PyDict_SetItem(marks, vcpu, ts_obj) < 0)
+            goto out;
+        was = ts;
+    }
+    if (vcpus <= 1) {
+        result = was;
+        goto out;
+    }
+    long long low = -1;
+    for (long v = 0; v < vcpus; v++) {
+        PyObject *key = PyLong_FromLong(v);
+        if (key == NULL)
+            goto out;
+        PyObject *m = PyDict_GetItemWithError(marks, key);
+        Py_DECREF(key);
+        long long t = m == NULL ? -1 : PyLong_AsLongLong(m);
+        if (PyErr_Occurred())
+            goto out;
+        if (v == 0 || t < low)
+            low = t;
+    }
+    result = low;
+out:
+    Py_XDECREF(ts_obj);
+    Py_XDECREF(vcpu);
+    return result;
+}
+
+typedef struct {
+    PyObject *pending, *seqs, *held, *dying, *marks;
+    Py_ssize_t lim_pending, lim_threads, lim_held;
+    long vcpus;
+} Watch;
+
+/* Whether Pairer._after() has work after `ev` (Pairer._watching): 1, 0, or -1 on error. */
+static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *counts)
+{
+    int reaped = counts[REAPED] != 0;
+    counts[REAPED] = 0;
+    if (reaped || PyDict_GET_SIZE(w->pending) > w->lim_pending
+        || PyDict_GET_SIZE(w->seqs) > w->lim_threads || PyDict_GET_SIZE(w->held) > w->lim_held)
+        return 1;
+    Py_ssize_t n = PyList_GET_SIZE(w->dying);
+    if (n == 0)
+        return 0;
+    long long now = mark(w->marks, ev, is_entry, w->vcpus);
+    if (now == -1 && PyErr_Occurred())
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *death = PyList_GET_ITEM(w->dying, i);
+        if (!PyTuple_Check(death) || PyTuple_GET_SIZE(death) < 1) {
+            PyErr_SetString(PyExc_TypeError, "pair: dying holds Death tuples");
+            return -1;
+        }
+        long long ts = PyLong_AsLongLong(PyTuple_GET_ITEM(death, 0));
+        if (ts == -1 && PyErr_Occurred())
+            return -1;
+        if (ts <= now)
+            return 1;
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(pair_doc,
-"pair(events, pending, seqs, held, dying, after, limits, /) -> (calls, others, counts)\n\n"
+"pair(events, pending, seqs, held, dying, marks, vcpus, after, limits, /)\n"
+"    -> (calls, others, counts)\n\n"
 "Pairer.feed() over a list: the Syscalls (and ThreadEnds) the events complete, in order;\n"
 "the events that are neither RawEntry nor RawExit (Stats), for the caller; and the nine\n"
 "counts to add to PairingCounts (entries, exits, paired, no_return, unfinished,\n"
 "orphan_exits, held, gaps, stale).  ``pending``, ``seqs``, ``held`` and ``dying`` are the\n"
-"Pairer's, updated in place; ``after`` is Pairer._after, called as after(event, calls,\n"
-"start) where Pairer._watching() would; ``limits`` is its Limits (pending, threads,\n"
-"held_threads).");
+"Pairer's, updated in place, as is ``marks``; ``vcpus`` is its vCPU count; ``after`` is\n"
+"Pairer._after, called as after(event, calls, start) where Pairer._watching() would;\n"
+"``limits`` is its Limits (pending, threads, held_threads).");
 
 static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -456,18 +539,21 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_RuntimeError, "_pairing.configure() was not called");
         return NULL;
     }
-    Py_ssize_t lim_pending, lim_threads, lim_held;
-    if (argc != 7 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1]) || !PyDict_Check(argv[2])
-        || !PyDict_Check(argv[3]) || !PyList_Check(argv[4]) || !PyTuple_Check(argv[6])) {
+    if (argc != 9 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1]) || !PyDict_Check(argv[2])
+        || !PyDict_Check(argv[3]) || !PyList_Check(argv[4]) || !PyDict_Check(argv[5])
+        || !PyLong_Check(argv[6]) || !PyTuple_Check(argv[8])) {
         PyErr_SetString(PyExc_TypeError,
                         "pair(events: list, pending: dict, seqs: dict, held: dict, dying: list, "
-                        "after, limits: tuple)");
+                        "marks: dict, vcpus: int, after, limits: tuple)");
         return NULL;
     }
-    if (!PyArg_ParseTuple(argv[6], "nnn", &lim_pending, &lim_threads, &lim_held))
-        return NULL;
     PyObject *events = argv[0], *pending = argv[1], *seqs = argv[2], *held = argv[3];
-    PyObject *dying = argv[4], *after = argv[5];
+    PyObject *after = argv[7];
+    Watch w = {.pending = pending, .seqs = seqs, .held = held, .dying = argv[4],
+               .marks = argv[5], .vcpus = PyLong_AsLong(argv[6])};
+    if ((w.vcpus == -1 && PyErr_Occurred())
+        || !PyArg_ParseTuple(argv[8], "nnn", &w.lim_pending, &w.lim_threads, &w.lim_held))
+        return NULL;
     PyObject *out = PyList_New(0), *others = PyList_New(0);
     Py_ssize_t counts[NCOUNTS + 1] = {0};
     if (out == NULL || others == NULL)
@@ -494,11 +580,10 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
             rc = in_turn(ev, is_entry, seq, pending, seqs, held, out, counts);
         else
             rc = take(ev, is_entry, pending, out, counts, &never);
-        if (rc == 0 && (counts[REAPED] || PyList_GET_SIZE(dying)
-                        || PyDict_GET_SIZE(pending) > lim_pending
-                        || PyDict_GET_SIZE(seqs) > lim_threads
-                        || PyDict_GET_SIZE(held) > lim_held)) {
-            counts[REAPED] = 0;
+        int work = rc == 0 ? watching(&w, ev, is_entry, counts) : 0;
+        if (work < 0)
+            rc = -1;
+        else if (work) {
             PyObject *r = PyObject_CallFunction(after, "OOn", ev, out, start);
             rc = r == NULL ? -1 : 0;
             Py_XDECREF(r);

@@ -14,7 +14,7 @@ def pair(events: list[RawEntry | RawExit | Stats],
          pending: dict[tuple[int, int], RawEntry],
          seqs: dict[tuple[int, int], int],
          held: dict[tuple[int, int], dict[int, RawEntry | RawExit]],
-         dying: list[Any],
+         dying: list[Any], marks: dict[int, int], vcpus: int,
          after: Callable[[RawEntry | RawExit, list[Syscall | ThreadEnd], int], None],
          limits: tuple[int, int, int], /
          ) -> tuple[list[Syscall | ThreadEnd], list[object],

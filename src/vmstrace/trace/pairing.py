@@ -154,19 +154,25 @@ class Pairer:
             done = self._in_turn(ev)
         else:
             done = self._pair(ev)
-        if not isinstance(ev, (RawEntry, RawExit)) or not self._watching():
+        if not isinstance(ev, (RawEntry, RawExit)) or not self._watching(ev):
             return done
         out: list[Item] = list(done)
         self._after(ev, out, 0)
         return tuple(out)
 
-    def _watching(self) -> bool:
-        """Whether :meth:`_after` has work after this event: the compiled loop asks the
-        same."""
+    def _watching(self, ev: RawEntry | RawExit) -> bool:
+        """Whether :meth:`_after` has work after this event (a reaping call paired, a
+        table over its limit, a death that can be settled): the compiled loop asks the
+        same (watching())."""
         reaped_now, self._reaped = self._reaped, 0
         lim = self.limits
-        return bool(reaped_now or self.dying or len(self.pending) > lim.pending
-                    or len(self.seqs) > lim.threads or len(self.held) > lim.held_threads)
+        if (reaped_now or len(self.pending) > lim.pending or len(self.seqs) > lim.threads
+                or len(self.held) > lim.held_threads):
+            return True
+        if not self.dying:
+            return False
+        now = self._mark(ev)
+        return any(death.ts <= now for death in self.dying)
 
     def _in_turn(self, ev: RawEntry | RawExit) -> tuple[Syscall, ...]:
         who = ev.who
@@ -326,7 +332,8 @@ class Pairer:
 
     def _trim_pending(self, ts: int) -> list[Item]:
         """Over the limit: first the calls of threads whose task_struct runs a newer thread
-        (they died in them), then the oldest, each unfinished and with a note."""
+        (they died in them); then, if still over, the oldest down to 3/4 of it (so that the
+        next scan is far), each unfinished and with a note."""
         out: list[Item] = []
         newest: dict[int, tuple[int, int]] = {}
         for key, e in self.pending.items():  # (in entry order: a newer thread comes later)
@@ -340,7 +347,8 @@ class Pairer:
             self.counts.unfinished += 1
             out += (paired(entry, None), ThreadEnd(ts, entry.who, why=_REUSED))
         limit = self.limits.pending
-        while len(self.pending) > limit * 3 // 4:
+        keep = limit * 3 // 4 if len(self.pending) > limit else limit
+        while len(self.pending) > keep:
             key = next(iter(self.pending))
             entry = self.pending.pop(key)
             self.counts.unfinished += 1
@@ -360,7 +368,8 @@ class Pairer:
         for key in [k for k in self.seqs if newest[k[0]] != k]:
             del self.seqs[key]
         limit = self.limits.threads
-        while len(self.seqs) > limit * 3 // 4:
+        keep = limit * 3 // 4 if len(self.seqs) > limit else limit
+        while len(self.seqs) > keep:
             del self.seqs[next(iter(self.seqs))]
             self.counts.evicted += 1
 
@@ -368,7 +377,8 @@ class Pairer:
         """:meth:`feed` over a list of events (the reader's batches), in C: the calls
         they complete, in order."""
         calls, others, counts = _pairing.pair(events, self.pending, self.seqs, self.held,
-                                              self.dying, self._after, self.limits)
+                                              self.dying, self.marks, self.vcpus, self._after,
+                                              self.limits)
         c = self.counts
         entries, exits, paired_, no_return, unfinished, orphans, held, gaps, stale = counts
         c.entries += entries
