@@ -27,9 +27,15 @@
 #define MAX_FDARR 2u /* fds an `fdarr` capture resolves: pipe2 and socketpair store two */
 #define PAGE 4096u
 /* The tables a guest grows by making threads that die inside a call (or by a hostile
- * kernel's task pointers): past these, entries are let go and counted (STATS evicted_*). */
+ * kernel's task pointers): past these, entries are let go and counted (STATS evicted_*).
+ * (-D overrides them: tests/hostile/test_bounds.py builds a plugin with small ones.) */
+#ifndef MAX_PENDING
 #define MAX_PENDING (1u << 16) /* calls in progress (the table; the vCPU slots aside) */
+#endif
+#ifndef MAX_THREADS
 #define MAX_THREADS (1u << 17) /* record counters: more than the calls that can hold one */
+#endif
+_Static_assert(MAX_THREADS > MAX_PENDING + 64, "a counter no pending entry holds exists");
 
 enum abi { ABI_64 = 0, ABI_32 = 1 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };

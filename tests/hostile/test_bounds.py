@@ -9,6 +9,7 @@ as strace prints it, and ``-c`` folds unknown numbers past a bounded count into 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -35,14 +36,17 @@ def trace(tmp_path_factory):
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run `make setup` (or `make test`)")
 
-    def run(argv: list[str], *opts: str) -> tuple[int, bytes, list[str], list[dict]]:
+    def run(argv: list[str], *opts: str, plugin: Path | None = None
+            ) -> tuple[str, bytes, list[str], list[dict]]:
         d = tmp_path_factory.mktemp("bounds")
         text, js = d / "trace.txt", d / "trace.jsonl"
+        env = os.environ | ({} if plugin is None else {"VMSTRACE_PLUGIN": str(plugin)})
         proc = subprocess.run([str(VMSTRACE), "run", "-o", str(text), "--json", str(js), *opts,
-                               "--", *argv], capture_output=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+                               "--", *argv], capture_output=True, timeout=600, env=env)
+        stderr = proc.stderr.decode("utf-8", "replace")
+        assert proc.returncode == 0, stderr
         records = [json.loads(line) for line in js.read_text().splitlines()]
-        return proc.returncode, proc.stdout, text.read_text().splitlines(), records
+        return stderr, proc.stdout, text.read_text().splitlines(), records
 
     return run
 
@@ -92,3 +96,20 @@ def test_summary_folds_unknown_numbers_into_one_row(trace):
     assert [r for r in rows if r[2] == "(other unknown numbers)"] == [
         (str(n - 64), str(n - 64), "(other unknown numbers)")]
     assert len([r for r in records if r["type"] == "syscall" and r["nr"] >= 0x10000]) == n
+
+
+def test_the_plugin_tables_at_their_limits_make_the_trace_incomplete(trace, tmp_path):
+    # a plugin built with small tables: 16 calls in progress, 90 thread counters
+    native = Path(__file__).resolve().parents[2] / "native"
+    subprocess.run(["make", "-s", "-C", str(native), f"OUT={tmp_path}",
+                    "CFLAGS=-O2 -Wall -Werror -DMAX_PENDING=16 -DMAX_THREADS=90"], check=True)
+    n = 128
+    stderr, stdout, text, records = trace([KILLSTORM, str(n), "48"],
+                                          plugin=tmp_path / "vmstrace_plugin.so")
+    assert stdout.decode() == f"killed {n}\n"
+    (stats,) = [r for r in records if r["type"] == "stats"]
+    assert stats["complete"] is False and stats["evicted"] > 0
+    assert f"incomplete: {stats['evicted']} calls or threads let go" in stderr
+    # what the tracer could still pair is right: every child's read ends at its death
+    assert sorted(r["pid"] for r in records if r["type"] == "end") == sorted(
+        int(m.group(2)) for m in map(WAIT.match, text) if m)
