@@ -192,6 +192,9 @@ def test_threads_with_held_records_keep_within_their_limit():
 
 KIDS = [TaskInfo(task=0xFFFF8880010000 + 0x1000 * i, cr3=0x2000 + 0x1000 * i, pid=90 + i,
                  tid=90 + i) for i in range(3)]
+# a thread of kid 0's process, and a new process on kid 1's task_struct (a reused one)
+KIDS += [TaskInfo(task=0xFFFF8880020000, cr3=0x2000, pid=90, tid=93),
+         TaskInfo(task=KIDS[1].task, cr3=0x7000, pid=97, tid=97)]
 WORDS = [SIGKILL_STATUS, 15, 0, 3 << 8, 0x137F, 0xFFFF]
 
 
@@ -202,7 +205,7 @@ def lives(draw: st.DrawFn) -> list[RawEntry | RawExit]:
         vcpu = draw(st.integers(0, 1))
         kind = draw(st.integers(0, 3))
         if kind == 0:  # a reap
-            kid = draw(st.sampled_from(KIDS))
+            kid = draw(st.sampled_from(KIDS[:3] + KIDS[4:]))
             nr = draw(st.sampled_from([61, 247]))
             mem = status(draw(st.sampled_from(WORDS))) if nr == 61 else siginfo(
                 draw(st.sampled_from([1, 2, 3, 5])), kid.pid or 0, draw(st.integers(0, 20)))
@@ -253,3 +256,25 @@ def test_a_waiting_death_costs_no_python_call_per_record():
     assert Counting.calls == 2 and not p.dying
     assert shape(items)[:2] == [("call", 90, 0, False), ("end", 90, 9, None, False, False,
                                                          False)]
+
+
+def test_a_thread_whose_task_struct_runs_another_thread_ends_unfinished_with_a_note():
+    reused = TaskInfo(task=CHILD.task, cr3=0x3000, pid=95, tid=95)
+    items = both([entry(CHILD, 0, 1), entry(PARENT, 39, 2), exit_(PARENT, 85, 3),
+                  entry(reused, 0, 4)])
+    assert shape(items) == [("call", 85, 39, True), ("call", 90, 0, False),
+                            ("end", 90, None, None, False, False, True)]
+    assert "task_struct" in items[2].why and items[2].ts == 4
+    p = Pairer()
+    for ev in [entry(CHILD, 0, 1, seq=1), entry(reused, 0, 4, seq=1)]:
+        p.feed(ev)
+    assert list(p.pending) == [(CHILD.task, 95)] and list(p.seqs) == [(CHILD.task, 95)]
+    assert p.counts.evicted == 0
+
+
+def test_with_two_vcpus_a_reused_task_struct_waits_for_the_old_threads_records():
+    reused = TaskInfo(task=CHILD.task, cr3=0x3000, pid=95, tid=95)
+    # the old thread's read returned on vCPU 1 before it died; vCPU 0's batch comes first
+    items = both([entry(CHILD, 0, 1, vcpu=1), entry(reused, 0, 4, vcpu=0),
+                  exit_(CHILD, 7, 2, vcpu=1), entry(PARENT, 39, 5, vcpu=1)], vcpus=2)
+    assert shape(items) == [("call", 90, 0, True)] and items[0].ret == 7

@@ -105,6 +105,65 @@ out:
     return key;
 }
 
+/* The Pairer's tables for task reuse, for the pair() call in progress (the loop runs under
+ * the GIL and is not re-entered: Pairer._after never pairs through here). */
+static struct {
+    PyObject *pending, *seqs, *tasks, *gone;
+} B;
+
+/* An entry of the thread `key` (task, tid): when its task_struct last ran another tid that
+ * the tables still hold, that thread is gone: (its key, this entry's ts) joins `gone`
+ * (Pairer._note_task). */
+static int note_task(PyObject *ev, PyObject *key)
+{
+    PyObject *who = slot_get(ev, &S.entry, E_WHO);
+    if (who == NULL)
+        return -1;
+    PyObject *task = slot_get(who, &S.who, W_TASK), *tid = slot_get(who, &S.who, W_TID);
+    PyObject *gone = NULL, *ts = NULL, *item = NULL;
+    int rc = -1;
+    if (task == NULL || tid == NULL)
+        goto out;
+    int known = PyObject_IsTrue(task);
+    int t = known > 0 ? PyObject_IsTrue(tid) : 0;
+    if (known < 0 || t < 0)
+        goto out;
+    rc = 0;
+    if (!known || !t)
+        goto out;
+    rc = -1;
+    PyObject *old = PyDict_GetItemWithError(B.tasks, task);
+    if (old == NULL && PyErr_Occurred())
+        goto out;
+    int same = old == NULL ? 1 : PyObject_RichCompareBool(old, tid, Py_EQ);
+    if (same < 0)
+        goto out;
+    if (!same) {
+        if ((gone = PyTuple_Pack(2, task, old)) == NULL)
+            goto out;
+        int held = PyDict_Contains(B.pending, gone);
+        if (held == 0)
+            held = PyDict_Contains(B.seqs, gone);
+        if (held < 0)
+            goto out;
+        if (held) {
+            if ((ts = slot_get(ev, &S.entry, E_TS)) == NULL
+                || (item = PyTuple_Pack(2, gone, ts)) == NULL || PyList_Append(B.gone, item) < 0)
+                goto out;
+        }
+    }
+    rc = PyDict_SetItem(B.tasks, task, tid);
+out:
+    (void)key;
+    Py_XDECREF(gone);
+    Py_XDECREF(ts);
+    Py_XDECREF(item);
+    Py_XDECREF(task);
+    Py_XDECREF(tid);
+    Py_DECREF(who);
+    return rc;
+}
+
 /* Syscall(entry, exit) with its return value in place, as events.paired() makes it. */
 static PyObject *make_call(PyObject *entry, PyObject *exit, PyObject *ret)
 {
@@ -213,7 +272,7 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
         goto out;
     }
     key = thread_key(ev, &S.entry);
-    if (key == NULL)
+    if (key == NULL || note_task(ev, key) < 0)
         goto out;
     old = PyDict_GetItemWithError(pending, key);
     Py_XINCREF(old);
@@ -487,7 +546,7 @@ out:
 }
 
 typedef struct {
-    PyObject *pending, *seqs, *held, *dying, *marks;
+    PyObject *pending, *seqs, *held, *dying, *marks, *tasks, *gone;
     Py_ssize_t lim_pending, lim_threads, lim_held;
     long vcpus;
 } Watch;
@@ -497,8 +556,9 @@ static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *coun
 {
     int reaped = counts[REAPED] != 0;
     counts[REAPED] = 0;
-    if (reaped || PyDict_GET_SIZE(w->pending) > w->lim_pending
-        || PyDict_GET_SIZE(w->seqs) > w->lim_threads || PyDict_GET_SIZE(w->held) > w->lim_held)
+    if (reaped || PyList_GET_SIZE(w->gone) || PyDict_GET_SIZE(w->pending) > w->lim_pending
+        || PyDict_GET_SIZE(w->seqs) > w->lim_threads || PyDict_GET_SIZE(w->tasks) > w->lim_threads
+        || PyDict_GET_SIZE(w->held) > w->lim_held)
         return 1;
     Py_ssize_t n = PyList_GET_SIZE(w->dying);
     if (n == 0)
@@ -522,13 +582,14 @@ static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *coun
 }
 
 PyDoc_STRVAR(pair_doc,
-"pair(events, pending, seqs, held, dying, marks, vcpus, after, limits, /)\n"
+"pair(events, pending, seqs, held, dying, marks, tasks, gone, vcpus, after, limits, /)\n"
 "    -> (calls, others, counts)\n\n"
 "Pairer.feed() over a list: the Syscalls (and ThreadEnds) the events complete, in order;\n"
 "the events that are neither RawEntry nor RawExit (Stats), for the caller; and the nine\n"
 "counts to add to PairingCounts (entries, exits, paired, no_return, unfinished,\n"
 "orphan_exits, held, gaps, stale).  ``pending``, ``seqs``, ``held`` and ``dying`` are the\n"
-"Pairer's, updated in place, as is ``marks``; ``vcpus`` is its vCPU count; ``after`` is\n"
+"Pairer's, updated in place, as are ``marks``, ``tasks`` and ``gone``; ``vcpus`` is its\n"
+"vCPU count; ``after`` is\n"
 "Pairer._after, called as after(event, calls, start) where Pairer._watching() would;\n"
 "``limits`` is its Limits (pending, threads, held_threads).");
 
@@ -539,21 +600,28 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_RuntimeError, "_pairing.configure() was not called");
         return NULL;
     }
-    if (argc != 9 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1]) || !PyDict_Check(argv[2])
-        || !PyDict_Check(argv[3]) || !PyList_Check(argv[4]) || !PyDict_Check(argv[5])
-        || !PyLong_Check(argv[6]) || !PyTuple_Check(argv[8])) {
+    if (argc != 11 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1])
+        || !PyDict_Check(argv[2]) || !PyDict_Check(argv[3]) || !PyList_Check(argv[4])
+        || !PyDict_Check(argv[5]) || !PyDict_Check(argv[6]) || !PyList_Check(argv[7])
+        || !PyLong_Check(argv[8]) || !PyTuple_Check(argv[10])) {
         PyErr_SetString(PyExc_TypeError,
                         "pair(events: list, pending: dict, seqs: dict, held: dict, dying: list, "
-                        "marks: dict, vcpus: int, after, limits: tuple)");
+                        "marks: dict, tasks: dict, gone: list, vcpus: int, after, "
+                        "limits: tuple)");
         return NULL;
     }
     PyObject *events = argv[0], *pending = argv[1], *seqs = argv[2], *held = argv[3];
-    PyObject *after = argv[7];
+    PyObject *after = argv[9];
     Watch w = {.pending = pending, .seqs = seqs, .held = held, .dying = argv[4],
-               .marks = argv[5], .vcpus = PyLong_AsLong(argv[6])};
+               .marks = argv[5], .tasks = argv[6], .gone = argv[7],
+               .vcpus = PyLong_AsLong(argv[8])};
     if ((w.vcpus == -1 && PyErr_Occurred())
-        || !PyArg_ParseTuple(argv[8], "nnn", &w.lim_pending, &w.lim_threads, &w.lim_held))
+        || !PyArg_ParseTuple(argv[10], "nnn", &w.lim_pending, &w.lim_threads, &w.lim_held))
         return NULL;
+    B.pending = pending;
+    B.seqs = seqs;
+    B.tasks = w.tasks;
+    B.gone = w.gone;
     PyObject *out = PyList_New(0), *others = PyList_New(0);
     Py_ssize_t counts[NCOUNTS + 1] = {0};
     if (out == NULL || others == NULL)

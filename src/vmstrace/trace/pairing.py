@@ -64,12 +64,14 @@ LIMITS = Limits()
 
 class Death(NamedTuple):
     """A process the reaper's call reported ended: at ``ts``, killed by ``signal`` or
-    exited with ``status``."""
+    exited with ``status``; or (``key``) one thread known gone by ``ts``: another thread
+    runs on its task_struct, how it ended unknown."""
 
     ts: int
     pid: int
     signal: int | None
     status: int | None
+    key: tuple[int, int] | None = None
 
 
 def reaped(call: Syscall) -> Death | None:
@@ -142,6 +144,11 @@ class Pairer:
         # deaths waiting until no record made before them can still come (in order)
         self.dying: list[Death] = []
         self.marks: dict[int, int] = {}  # per vCPU: the latest record's time, while needed
+        # per task_struct: the tid of the latest thread that entered a call on it; a thread
+        # on it the tables still hold is gone once another tid enters (`gone`: its key and
+        # the time of that entry, for _after)
+        self.tasks: dict[int, int] = {}
+        self.gone: list[tuple[tuple[int, int], int]] = []
         self.vcpus = vcpus
         self.limits = limits
         self.counts = PairingCounts()
@@ -166,7 +173,8 @@ class Pairer:
         same (watching())."""
         reaped_now, self._reaped = self._reaped, 0
         lim = self.limits
-        if (reaped_now or len(self.pending) > lim.pending or len(self.seqs) > lim.threads
+        if (reaped_now or self.gone or len(self.pending) > lim.pending
+                or len(self.seqs) > lim.threads or len(self.tasks) > lim.threads
                 or len(self.held) > lim.held_threads):
             return True
         if not self.dying:
@@ -231,6 +239,8 @@ class Pairer:
             who = ev.who
             # the thread (module docstring): task and tid, else address space and stack
             key = (who.task, who.tid or 0) if who.task else (who.cr3 & ~0xFFF, ev.sp)
+            if who.task and who.tid:
+                self._note_task(ev, who.task, who.tid)
             old = self.pending.pop(key, None)
             self.pending[key] = ev
             if old is not None:
@@ -252,10 +262,23 @@ class Pairer:
         self.stats = ev
         return _NOTHING
 
+    def _note_task(self, ev: RawEntry, task: int, tid: int) -> None:
+        """Thread ``tid`` entered a call on ``task``: a thread the tables hold that ran on it
+        before is gone (the compiled loop's note_task())."""
+        old = self.tasks.get(task)
+        if old is not None and old != tid:
+            gone = (task, old)
+            if gone in self.pending or gone in self.seqs:
+                self.gone.append((gone, ev.ts))
+        self.tasks[task] = tid
+
     def _after(self, ev: RawEntry | RawExit, out: list[Item], start: int) -> None:
         """After an event whose work :meth:`_watching` saw, with ``out[start:]`` the items it
         completed: the deaths its reaping calls report, the deaths no earlier record can
         now change, and the tables' limits.  (The compiled loop calls it too.)"""
+        for key, ts in self.gone:  # settled as the reaper's deaths are, once nothing earlier
+            self.dying.append(Death(ts, 0, None, None, key))  # can still come
+        self.gone.clear()
         new: list[tuple[int, Death]] = []
         for i in range(start, len(out)):
             call = out[i]
@@ -292,6 +315,9 @@ class Pairer:
             out += self._trim_pending(ev.ts)
         if len(self.seqs) > lim.threads:
             self._trim_seqs()
+        if len(self.tasks) > lim.threads:  # (only a hint is lost: no count)
+            while len(self.tasks) > lim.threads * 3 // 4:
+                del self.tasks[next(iter(self.tasks))]
         while len(self.held) > lim.held_threads:
             key = next(iter(self.held))
             out += self._release(key, self.held.pop(key))
@@ -310,18 +336,23 @@ class Pairer:
         """The calls in progress of a process that ended, unfinished, each followed by its
         thread's end."""
         out: list[Item] = []
-        mine = [key for key, e in self.pending.items()
-                if e.who.pid == death.pid and e.ts < death.ts]
+        if death.key is not None:
+            mine = [death.key]
+        else:
+            mine = [key for key, e in self.pending.items()
+                    if e.who.pid == death.pid and e.ts < death.ts]
         for key in mine:
             held = self.held.pop(key, None)
             if held:
                 out += self._release(key, held)  # (a gap: the records before never came)
-            entry = self.pending.pop(key, None)
+            entry = self.pending.get(key)
             self.seqs.pop(key, None)
-            if entry is not None:
+            if entry is not None and entry.ts < death.ts:
+                del self.pending[key]
                 self.counts.unfinished += 1
                 out += (paired(entry, None),
-                        ThreadEnd(death.ts, entry.who, death.signal, death.status))
+                        ThreadEnd(death.ts, entry.who, death.signal, death.status,
+                                  _REUSED if death.key is not None else None))
         return out
 
     @staticmethod
@@ -377,8 +408,8 @@ class Pairer:
         """:meth:`feed` over a list of events (the reader's batches), in C: the calls
         they complete, in order."""
         calls, others, counts = _pairing.pair(events, self.pending, self.seqs, self.held,
-                                              self.dying, self.marks, self.vcpus, self._after,
-                                              self.limits)
+                                              self.dying, self.marks, self.tasks, self.gone,
+                                              self.vcpus, self._after, self.limits)
         c = self.counts
         entries, exits, paired_, no_return, unfinished, orphans, held, gaps, stale = counts
         c.entries += entries
