@@ -573,7 +573,8 @@ class Emitter:
             self.decoder.forget(who.pid)
         if shown and not end.quiet:
             killed = None if end.signal is None else SIGNALS.get(end.signal, str(end.signal))
-            ev = EndEvent(end.ts, who.pid, who.tid, who.comm, killed, end.status, end.why)
+            ev = EndEvent(end.ts, who.pid, who.tid, who.comm, killed, end.status, end.why,
+                          end.core)
             for sink in self.sinks:
                 sink.end(ev)
 

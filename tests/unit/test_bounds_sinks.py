@@ -25,9 +25,11 @@ def test_the_text_line_is_strace_s():
     sink = TextSink(out)
     sink.end(KILLED)
     sink.end(EndEvent(8, 90, 90, "kid", None, 3, None))
+    sink.end(EndEvent(8, 93, 93, "kid", "SIGSEGV", None, None, core_dumped=True))
     sink.end(EndEvent(9, 92, 92, None, None, None, "vmstrace: how it ended is unknown"))
     assert out.getvalue() == ("[pid 91] +++ killed by SIGKILL +++\n"
                               "[pid 90] +++ exited with 3 +++\n"
+                              "[pid 93] +++ killed by SIGSEGV (core dumped) +++\n"
                               "[pid 92] +++ vmstrace: how it ended is unknown +++\n")
 
 
@@ -36,7 +38,8 @@ def test_the_json_record():
     JsonSink(out).end(KILLED)
     assert json.loads(out.getvalue()) == {"type": "end", "ts": 7, "pid": 90, "tid": 91,
                                           "comm": "kid", "killed_by": "SIGKILL",
-                                          "exit_code": None, "note": None}
+                                          "core_dumped": False, "exit_code": None,
+                                          "note": None}
 
 
 def test_the_tree_shows_how_a_killed_process_ended():

@@ -100,6 +100,12 @@ def test_waitid_reports_the_death_in_its_siginfo(code, st, signal, code_out):
                   exit_(PARENT, 0, 3, mem=siginfo(code, 90, st))])
     assert shape(items)[:2] == [("call", 90, 0, False),
                                 ("end", 90, signal, code_out, False, False, False)]
+    assert items[1].core is (code == 3)
+
+
+def test_a_core_dump_is_told():
+    items = both([entry(CHILD, 0, 1), *reap(CHILD, 0x80 | 11, 2)])
+    assert shape(items)[1] == ("end", 90, 11, None, False, False, False) and items[1].core
 
 
 def test_waitid_of_a_stopped_child_or_another_signal_is_not_a_death():

@@ -47,12 +47,14 @@ class EndEvent:
     killed_by: str | None  # the signal's name
     exit_code: int | None
     note: str | None  # neither known: what is (a vmstrace note)
+    core_dumped: bool = False
 
     @property
     def text(self) -> str:
         """What strace prints between ``+++``."""
         if self.killed_by is not None:
-            return f"killed by {self.killed_by}"
+            core = " (core dumped)" if self.core_dumped else ""
+            return f"killed by {self.killed_by}{core}"
         if self.exit_code is not None:
             return f"exited with {self.exit_code}"
         return self.note or "vmstrace: ended, how is unknown"

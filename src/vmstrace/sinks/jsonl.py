@@ -95,7 +95,8 @@ class JsonSink:
 
     def end(self, ev: EndEvent) -> None:
         obj = {"type": "end", "ts": ev.ts, "pid": ev.pid, "tid": ev.tid, "comm": ev.comm,
-               "killed_by": ev.killed_by, "exit_code": ev.exit_code, "note": ev.note}
+               "killed_by": ev.killed_by, "core_dumped": ev.core_dumped,
+               "exit_code": ev.exit_code, "note": ev.note}
         self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
 
     def flush(self) -> None:

@@ -237,3 +237,4 @@ class ThreadEnd:
     why: str | None = None
     process: bool = False
     quiet: bool = False
+    core: bool = False  # killed, and the kernel dumped its core

@@ -72,6 +72,7 @@ class Death(NamedTuple):
     signal: int | None
     status: int | None
     key: tuple[int, int] | None = None
+    core: bool = False  # killed, with a core dump
 
 
 def reaped(call: Syscall) -> Death | None:
@@ -94,7 +95,7 @@ def reaped(call: Syscall) -> Death | None:
         if low == 0:
             return Death(x.ts, ret, None, (status >> 8) & 0xFF)  # WIFEXITED
         if low != 0x7F:
-            return Death(x.ts, ret, low, None)  # WIFSIGNALED
+            return Death(x.ts, ret, low, None, core=bool(status & 0x80))  # WIFSIGNALED
         return None  # stopped or continued: alive
     # waitid's siginfo: si_signo 0, si_code 8, si_pid 16, si_status 24 (a CLD_* report)
     if ret != 0 or len(data) < 28:
@@ -106,7 +107,7 @@ def reaped(call: Syscall) -> Death | None:
     if code == CLD_EXITED:
         return Death(x.ts, pid, None, status & 0xFF)
     if code in (CLD_KILLED, CLD_DUMPED) and 0 < status < 128:
-        return Death(x.ts, pid, status, None)
+        return Death(x.ts, pid, status, None, core=code == CLD_DUMPED)
     return None
 
 
@@ -352,14 +353,16 @@ class Pairer:
                 self.counts.unfinished += 1
                 out += (paired(entry, None),
                         ThreadEnd(death.ts, entry.who, death.signal, death.status,
-                                  _REUSED if death.key is not None else None))
+                                  _REUSED if death.key is not None else None,
+                                  core=death.core))
         return out
 
     @staticmethod
     def _process_end(death: Death, quiet: bool) -> ThreadEnd:
         """The process's end: printed (killed) when no thread's end said it."""
         who = TaskInfo(task=0, cr3=0, pid=death.pid, tid=death.pid)
-        return ThreadEnd(death.ts, who, death.signal, death.status, process=True, quiet=quiet)
+        return ThreadEnd(death.ts, who, death.signal, death.status, process=True, quiet=quiet,
+                         core=death.core)
 
     def _trim_pending(self, ts: int) -> list[Item]:
         """Over the limit: first the calls of threads whose task_struct runs a newer thread
