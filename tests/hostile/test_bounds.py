@@ -135,3 +135,18 @@ def test_a_call_of_a_process_nobody_reaps_ends_when_its_task_struct_is_reused(tr
     assert [r["note"] for r in records if r["type"] == "end"] == [NOTE[4:-4]] * len(noted)
     (stats,) = [r for r in records if r["type"] == "stats"]
     assert stats["complete"] is True and stats["evicted"] == 0
+
+
+def test_with_two_vcpus_each_killed_call_ends_once_no_earlier_record_can_come(trace):
+    # records are batched per vCPU: a death is settled once both vCPUs have delivered a
+    # record made after the reaper's return (or at the end of the trace)
+    n = 64
+    _, stdout, text, records = trace([KILLSTORM, str(n), "16"], "--smp", "2")
+    assert stdout.decode() == f"killed {n}\n"
+    reaped = [int(m.group(2)) for m in map(WAIT.match, text) if m]
+    reads = {int(m.group(1)): i for i, line in enumerate(text) if (m := READ.match(line))}
+    assert sorted(reads) == sorted(reaped) and len(reaped) == n
+    assert all(text[i + 1] == f"[pid {pid}] +++ killed by SIGKILL +++" for pid, i in reads.items())
+    assert len([line for line in text if line.endswith("+++ killed by SIGKILL +++")]) == n
+    (stats,) = [r for r in records if r["type"] == "stats"]
+    assert stats["complete"] is True and stats["evicted"] == 0

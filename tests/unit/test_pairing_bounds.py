@@ -120,21 +120,23 @@ def test_with_two_vcpus_a_death_waits_for_the_records_made_before_it():
     # (the reaper's) reaches the tracer first
     items = both([entry(CHILD, 0, 1, vcpu=1), *reap(CHILD, SIGKILL_STATUS, 3, vcpu=0),
                   exit_(CHILD, 5, 2, vcpu=1), entry(CHILD, 0, 6, vcpu=1)], vcpus=2)
-    # the read returned (5): no unfinished call; the later entry is not the dead one's
-    assert shape(items) == [("end", 90, 9, None, True, True, False), ("call", 85, 61, True),
-                            ("call", 90, 0, True)]
-    assert items[2].ret == 5
+    # the read returned (5): no unfinished call, and the process's end is printed once
+    # vCPU 1 is past the death (the later entry is not the dead one's)
+    assert shape(items) == [("call", 85, 61, True), ("call", 90, 0, True),
+                            ("end", 90, 9, None, True, False, False)]
+    assert items[1].ret == 5
 
 
 def test_with_two_vcpus_a_call_still_pending_ends_once_both_have_gone_past():
     one = Pairer(vcpus=2)
     first = [c for ev in [entry(CHILD, 0, 1, vcpu=1), *reap(CHILD, SIGKILL_STATUS, 3)]
              for c in one.feed(ev)]
-    assert shape(first) == [("end", 90, 9, None, True, True, False), ("call", 85, 61, True)]
+    assert shape(first) == [("call", 85, 61, True)]
     assert one.dying and CHILD.task in {k[0] for k in one.pending}
     later = one.feed(entry(PARENT, 39, 7, vcpu=1))  # vCPU 1 is past the death now
-    assert shape(list(later)) == [("call", 90, 0, False), ("end", 90, 9, None, False, False,
-                                                           False)]
+    assert shape(list(later)) == [("call", 90, 0, False),
+                                  ("end", 90, 9, None, False, False, False),
+                                  ("end", 90, 9, None, True, True, False)]
     assert not one.dying and not one.marks
 
 
@@ -143,7 +145,8 @@ def test_at_the_end_a_waiting_death_settles_with_its_cause():
     for ev in [entry(CHILD, 0, 1, vcpu=1), *reap(CHILD, SIGKILL_STATUS, 3)]:
         p.feed(ev)
     assert shape(list(p.drain())) == [("call", 90, 0, False),
-                                      ("end", 90, 9, None, False, False, False)]
+                                      ("end", 90, 9, None, False, False, False),
+                                      ("end", 90, 9, None, True, True, False)]
 
 
 def thread(i: int, task: int | None = None) -> TaskInfo:

@@ -292,21 +292,16 @@ class Pairer:
         waiting = []
         for death in self.dying:  # older deaths, in order
             if death.ts <= mark:
-                tail += self._bury(death)
+                tail += self._settle(death)
             else:
                 waiting.append(death)
         later = []
         for i, death in reversed(new):
-            # before the reaping call, as strace shows it: the ends, then the reaper's return
-            now: list[Item] = []
             if death.ts <= mark:
-                now = self._bury(death)
-                quiet = bool(now)
-            else:  # its threads' calls end when settled; the process is gone now
+                # before the reaping call, as strace shows it: the ends, then its return
+                out[i:i] = self._settle(death)
+            else:
                 later.append(death)
-                quiet = any(e.who.pid == death.pid and e.ts < death.ts
-                            for e in self.pending.values())
-            out[i:i] = [*now, self._process_end(death, quiet or death.signal is None)]
         self.dying[:] = waiting + later[::-1]
         if not self.dying:
             self.marks.clear()
@@ -357,12 +352,17 @@ class Pairer:
                                   core=death.core))
         return out
 
-    @staticmethod
-    def _process_end(death: Death, quiet: bool) -> ThreadEnd:
-        """The process's end: printed (killed) when no thread's end said it."""
-        who = TaskInfo(task=0, cr3=0, pid=death.pid, tid=death.pid)
-        return ThreadEnd(death.ts, who, death.signal, death.status, process=True, quiet=quiet,
-                         core=death.core)
+    def _settle(self, death: Death) -> list[Item]:
+        """A death no record still on its way can change: its threads' calls in progress,
+        each with its end, then (a reaped process) the process's end, printed when it was
+        killed and no thread's end said so.  The process's pid leaves the trace's tree
+        there, after its calls."""
+        out = self._bury(death)
+        if death.key is None:
+            who = TaskInfo(task=0, cr3=0, pid=death.pid, tid=death.pid)
+            out.append(ThreadEnd(death.ts, who, death.signal, death.status, process=True,
+                                 quiet=bool(out) or death.signal is None, core=death.core))
+        return out
 
     def _trim_pending(self, ts: int) -> list[Item]:
         """Over the limit: first the calls of threads whose task_struct runs a newer thread
@@ -439,7 +439,7 @@ class Pairer:
             yield from self._release(key, records)
         dying, self.dying = self.dying, []
         for death in dying:
-            yield from self._bury(death)
+            yield from self._settle(death)
         for entry in sorted(self.pending.values(), key=lambda e: e.ts):
             self.counts.unfinished += 1
             yield paired(entry, None)
