@@ -232,10 +232,10 @@ def lives(draw: st.DrawFn) -> list[RawEntry | RawExit]:
 
 @settings(max_examples=300, deadline=None)
 @given(lives(), st.integers(1, 7), st.integers(1, 2), st.integers(1, 4), st.integers(1, 4),
-       st.integers(0, 2))
+       st.integers(0, 2), st.integers(0, 2))
 def test_batches_end_threads_and_keep_limits_exactly_as_one_event_at_a_time(
-        evs, size, vcpus, pending, threads, held):
-    limits = Limits(pending=pending, threads=threads, held_threads=held)
+        evs, size, vcpus, pending, threads, held, dying):
+    limits = Limits(pending=pending, threads=threads, held_threads=held, dying=dying)
     one, many = Pairer(vcpus=vcpus, limits=limits), Pairer(vcpus=vcpus, limits=limits)
     expected = [c for ev in evs for c in one.feed(ev)]
     got = [c for i in range(0, len(evs), size) for c in many.feed_batch(evs[i : i + size])]
@@ -287,3 +287,17 @@ def test_with_two_vcpus_a_reused_task_struct_waits_for_the_old_threads_records()
     items = both([entry(CHILD, 0, 1, vcpu=1), entry(reused, 0, 4, vcpu=0),
                   exit_(CHILD, 7, 2, vcpu=1), entry(PARENT, 39, 5, vcpu=1)], vcpus=2)
     assert shape(items) == [("call", 90, 0, True)] and items[0].ret == 7
+
+
+def test_past_the_limit_of_waiting_deaths_the_oldest_is_settled_and_counted():
+    other = TaskInfo(task=0xFFFF8880004000, cr3=0x4000, pid=91, tid=91)
+    events = [entry(CHILD, 0, 1, vcpu=1), entry(other, 0, 2, vcpu=1),
+              *reap(CHILD, SIGKILL_STATUS, 3), *reap(other, SIGKILL_STATUS, 5)]
+    items = both(events, vcpus=2, limits=Limits(dying=1))
+    assert shape(items) == [("call", 85, 61, True), ("call", 85, 61, True),
+                            ("call", 90, 0, False), ("end", 90, 9, None, False, False, False),
+                            ("end", 90, 9, None, True, True, False)]
+    p = Pairer(vcpus=2, limits=Limits(dying=1))
+    for ev in events:
+        p.feed(ev)
+    assert p.counts.evicted == 1 and [d.pid for d in p.dying] == [91]

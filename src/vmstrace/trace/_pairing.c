@@ -547,7 +547,7 @@ out:
 
 typedef struct {
     PyObject *pending, *seqs, *held, *dying, *marks, *tasks, *gone;
-    Py_ssize_t lim_pending, lim_threads, lim_held;
+    Py_ssize_t lim_pending, lim_threads, lim_held, lim_dying;
     long vcpus;
 } Watch;
 
@@ -558,7 +558,7 @@ static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *coun
     counts[REAPED] = 0;
     if (reaped || PyList_GET_SIZE(w->gone) || PyDict_GET_SIZE(w->pending) > w->lim_pending
         || PyDict_GET_SIZE(w->seqs) > w->lim_threads || PyDict_GET_SIZE(w->tasks) > w->lim_threads
-        || PyDict_GET_SIZE(w->held) > w->lim_held)
+        || PyDict_GET_SIZE(w->held) > w->lim_held || PyList_GET_SIZE(w->dying) > w->lim_dying)
         return 1;
     Py_ssize_t n = PyList_GET_SIZE(w->dying);
     if (n == 0)
@@ -591,7 +591,7 @@ PyDoc_STRVAR(pair_doc,
 "Pairer's, updated in place, as are ``marks``, ``tasks`` and ``gone``; ``vcpus`` is its\n"
 "vCPU count; ``after`` is\n"
 "Pairer._after, called as after(event, calls, start) where Pairer._watching() would;\n"
-"``limits`` is its Limits (pending, threads, held_threads).");
+"``limits`` is its Limits (pending, threads, held_threads, dying).");
 
 static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -616,7 +616,8 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
                .marks = argv[5], .tasks = argv[6], .gone = argv[7],
                .vcpus = PyLong_AsLong(argv[8])};
     if ((w.vcpus == -1 && PyErr_Occurred())
-        || !PyArg_ParseTuple(argv[10], "nnn", &w.lim_pending, &w.lim_threads, &w.lim_held))
+        || !PyArg_ParseTuple(argv[10], "nnnn", &w.lim_pending, &w.lim_threads, &w.lim_held,
+                             &w.lim_dying))
         return NULL;
     B.pending = pending;
     B.seqs = seqs;

@@ -17,6 +17,6 @@ def pair(events: list[RawEntry | RawExit | Stats],
          dying: list[Any], marks: dict[int, int], tasks: dict[int, int],
          gone: list[tuple[tuple[int, int], int]], vcpus: int,
          after: Callable[[RawEntry | RawExit, list[Syscall | ThreadEnd], int], None],
-         limits: tuple[int, int, int], /
+         limits: tuple[int, int, int, int], /
          ) -> tuple[list[Syscall | ThreadEnd], list[object],
                     tuple[int, int, int, int, int, int, int, int, int]]: ...

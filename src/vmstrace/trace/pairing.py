@@ -57,6 +57,10 @@ class Limits(NamedTuple):
     pending: int = 1 << 16  # calls in progress
     threads: int = 1 << 16  # threads' next record numbers
     held_threads: int = 64  # threads with records held back (each up to HOLD_LIMIT)
+    # deaths waiting for every vCPU to go past them (a vCPU that makes no record for long
+    # holds them): past this the oldest is settled anyway, counted (an exit of its calls
+    # may still come: the trace is then incomplete)
+    dying: int = 256
 
 
 LIMITS = Limits()
@@ -176,7 +180,7 @@ class Pairer:
         lim = self.limits
         if (reaped_now or self.gone or len(self.pending) > lim.pending
                 or len(self.seqs) > lim.threads or len(self.tasks) > lim.threads
-                or len(self.held) > lim.held_threads):
+                or len(self.held) > lim.held_threads or len(self.dying) > lim.dying):
             return True
         if not self.dying:
             return False
@@ -303,10 +307,13 @@ class Pairer:
             else:
                 later.append(death)
         self.dying[:] = waiting + later[::-1]
+        lim = self.limits
+        while len(self.dying) > lim.dying:
+            self.counts.evicted += 1
+            tail += self._settle(self.dying.pop(0))
         if not self.dying:
             self.marks.clear()
         out += tail
-        lim = self.limits
         if len(self.pending) > lim.pending:
             out += self._trim_pending(ev.ts)
         if len(self.seqs) > lim.threads:
