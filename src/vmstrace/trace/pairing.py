@@ -13,6 +13,19 @@ turn is held until the ones before it have arrived, so each thread's records are
 the order the thread made them, and an exit always meets its own entry.  A thread whose
 missing record has not come after ``HOLD_LIMIT`` more of its records is released in
 order with the gap counted (``gaps``): a record was lost, and the stats say so.
+
+Ends and bounds: the guest decides how many threads die inside a call (those calls never
+return) and how many threads it makes, so every table here has a limit (:class:`Limits`).
+A thread is let go on exact evidence that it is gone: the reaper's ``wait4``/``waitid``
+returned its process's pid and how it ended (its calls in progress end unfinished, each
+followed by a :class:`ThreadEnd`: strace's ``+++ killed by SIGKILL +++``), or another tid
+entered a call on its task_struct (a task_struct is freed only when its thread is dead;
+how it ended is then unknown, and its ThreadEnd says so).  Such a death is settled only
+once no record made before it can still come: records are batched per vCPU, so every vCPU
+must have delivered a record made after it (with one vCPU, the record that told is
+enough).  Past a limit without such evidence, the oldest entries go, counted in
+``evicted`` (the trace is then incomplete), each call with a note that its result is
+unknown.
 """
 
 from __future__ import annotations
