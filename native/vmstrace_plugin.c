@@ -151,11 +151,48 @@ static bool take_pending(Vcpu *v, uint64_t key)
     return false;
 }
 
+/* Makes room for one more record counter: lets go of one no pending entry points at (its
+ * thread, if alive, numbers its records from 1 again: counted, the trace is incomplete). */
+static void evict_thread(void)
+{
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, g.threads);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        if (((ThreadSeq *)val)->busy == 0) {
+            g_hash_table_iter_remove(&it); /* frees it */
+            g.evicted_threads++;
+            return;
+        }
+    }
+}
+
+/* Lets go of one entry of the pending table (its exit, if it comes, finds none: the reader
+ * shows the call unfinished; counted, the trace is incomplete). */
+static void evict_pending(void)
+{
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, g.pending);
+    if (g_hash_table_iter_next(&it, &key, &val)) {
+        const Pending *p = val;
+        if (p->thr) {
+            p->thr->busy--;
+        }
+        g_hash_table_iter_remove(&it); /* frees it */
+        __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
+        g.evicted_pending++;
+    }
+}
+
 /* The record counter of the thread on `task` whose tid is `ident` (under pending_lock). */
 static ThreadSeq *thread_seq(uint64_t task, uint64_t ident)
 {
     ThreadSeq *t = g_hash_table_lookup(g.threads, (gpointer)(uintptr_t)task);
     if (!t) {
+        if (g_hash_table_size(g.threads) >= MAX_THREADS) {
+            evict_thread();
+        }
         t = g_new0(ThreadSeq, 1);
         t->ident = ident;
         g_hash_table_insert(g.threads, (gpointer)(uintptr_t)task, t);
@@ -181,11 +218,17 @@ static uint32_t put_pending(Vcpu *v, uint64_t key, Pending *p, const uint8_t *ta
 {
     g_mutex_lock(&g.pending_lock);
     p->thr = p->task ? thread_seq(p->task, p->ident) : NULL;
+    if (p->thr) {
+        p->thr->busy++;
+    }
     uint32_t seq = next_seq(p->thr);
-    if (take_pending(v, key)) {
-        /* dropped: replaced by this entry */
+    if (take_pending(v, key) && v->taken->thr) {
+        v->taken->thr->busy--; /* dropped: replaced by this entry */
     }
     if (v->slot_used) { /* the slot's thread is still in its call: to the table with it */
+        if (g_hash_table_size(g.pending) >= MAX_PENDING) {
+            evict_pending();
+        }
         Pending *old = g_malloc(pending_size());
         memcpy(old, v->slot, pending_size());
         g_hash_table_insert(g.pending, (gpointer)(uintptr_t)v->slot_key, old);
@@ -199,6 +242,25 @@ static uint32_t put_pending(Vcpu *v, uint64_t key, Pending *p, const uint8_t *ta
     v->slot_used = true;
     g_mutex_unlock(&g.pending_lock);
     return seq;
+}
+
+/* Takes the pending entry of `key` for its exit into v->taken, with the exit record's seq in
+ * v->taken_seq (worked out here, under the lock, while the entry's counter is sure to be
+ * kept); false when the thread has none. */
+static bool take_for_exit(Vcpu *v, uint64_t key)
+{
+    g_mutex_lock(&g.pending_lock);
+    bool found = take_pending(v, key);
+    if (found) {
+        ThreadSeq *t = v->taken->thr;
+        v->taken_seq = next_seq(t);
+        if (t) {
+            t->busy--;
+        }
+        v->taken->thr = NULL;
+    }
+    g_mutex_unlock(&g.pending_lock);
+    return found;
 }
 
 /* The seq of an entry that keeps no pending state (a call that does not return): the
@@ -472,10 +534,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         sp_read = true;
     }
     uint64_t key = thread_key(task, task ? 0 : vcpu_cr3(v), user_sp);
-    g_mutex_lock(&g.pending_lock);
-    bool found = take_pending(v, key);
-    g_mutex_unlock(&g.pending_lock);
-    if (!found) {
+    if (!take_for_exit(v, key)) {
         return; /* an interrupt or exception return, or a new thread's first return */
     }
     Pending *p = v->taken;
@@ -567,7 +626,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     x->insn = insn;
     x->task_ok = task_ok;
     x->flags = flags;
-    x->seq = next_seq(p->thr);
+    x->seq = v->taken_seq;
     x->nblobs = nblobs;
     finish_record(v, start, VMST_REC_EXIT);
 }
@@ -695,6 +754,8 @@ static void write_stats(void)
     g_mutex_lock(&g.out_lock);
     rec.s.dropped = g.dropped;
     rec.s.pending = g.n_pending; /* (QEMU has stopped every vCPU by now) */
+    rec.s.evicted_pending = g.evicted_pending;
+    rec.s.evicted_threads = g.evicted_threads;
     rec.h.ts = now_ns() - g.start_ns;
     out_write((const uint8_t *)&rec, sizeof(rec));
     g_mutex_unlock(&g.out_lock);

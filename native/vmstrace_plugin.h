@@ -26,6 +26,16 @@
 #define MAX_TASK_FIELDS 16
 #define MAX_FDARR 2u /* fds an `fdarr` capture resolves: pipe2 and socketpair store two */
 #define PAGE 4096u
+/* The tables a guest grows by making threads that die inside a call (or by a hostile
+ * kernel's task pointers): past these, entries are let go and counted (STATS evicted_*).
+ * (-D overrides them: tests/hostile/test_bounds.py builds a plugin with small ones.) */
+#ifndef MAX_PENDING
+#define MAX_PENDING (1u << 16) /* calls in progress (the table; the vCPU slots aside) */
+#endif
+#ifndef MAX_THREADS
+#define MAX_THREADS (1u << 17) /* record counters: more than the calls that can hold one */
+#endif
+_Static_assert(MAX_THREADS > MAX_PENDING + 64, "a counter no pending entry holds exists");
 
 enum abi { ABI_64 = 0, ABI_32 = 1 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
@@ -70,11 +80,13 @@ typedef struct {
 } TaskField;
 
 /* A guest thread's record counter (vmst_entry.seq), by task_struct; `ident` (the tid)
- * tells a reused task_struct apart, which starts again at 1.  Kept for the whole run: the
- * guest's task_structs come from a slab, so their addresses are a bounded set. */
+ * tells a reused task_struct apart, which starts again at 1.  The guest's task_structs come
+ * from a slab, so their addresses are a bounded set, but a hostile kernel's are not: past
+ * MAX_THREADS, one no pending entry points at (`busy`) is let go. */
 typedef struct {
     uint64_t ident;
     uint32_t next;
+    uint32_t busy; /* pending entries (table or slot) that point at it */
 } ThreadSeq;
 
 typedef struct {
@@ -126,6 +138,7 @@ typedef struct {
     uint64_t kgs;   /* the kernel's per-CPU base for this vCPU; 0 until read */
     const uint8_t *task_slot; /* host address of this vCPU's current-task pointer */
     uint64_t entries, exits, records, bytes, orphan_exits; /* summed into STATS at exit */
+    uint32_t taken_seq; /* the exit record's seq, for the entry in `taken` */
     /* The last entry this vCPU made that is still waiting for its exit (most calls return
      * on the vCPU they entered on, before the next entry), kept here instead of a malloc
      * and a hash insert per call; under g.pending_lock, as the table is.  `taken` holds
@@ -168,6 +181,7 @@ struct plugin_state {
     uint64_t n_pending;  /* guest threads in a syscall: the table's and the slots' (also
                           * read without the lock, atomically, to skip the lookup) */
     unsigned int slots_used; /* vCPU slots that hold an entry */
+    uint64_t evicted_pending, evicted_threads; /* let go at MAX_PENDING, MAX_THREADS */
     const uint8_t *ram;  /* guest RAM, mapped read-only from ram=PATH; NULL without it */
     uint64_t ram_size, ram_low;
     bool kpti;           /* the user CR3 does not map the kernel: walk its kernel twin */

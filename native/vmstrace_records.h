@@ -119,6 +119,8 @@ struct vmst_exit {
 
 struct vmst_stats {
     uint64_t entries, exits, records, bytes, dropped, orphan_exits, pending;
+    uint64_t evicted_pending; /* calls in progress let go at the plugin's table limit */
+    uint64_t evicted_threads; /* thread record counters let go at their limit */
 };
 
 struct vmst_blob_hdr {

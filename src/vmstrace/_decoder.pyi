@@ -2,7 +2,7 @@
 from collections.abc import Callable, Mapping
 
 from vmstrace.sinks.base import TraceEvent
-from vmstrace.trace.events import RawEntry, RawExit, Syscall, TaskInfo
+from vmstrace.trace.events import RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id)
 ThreadFields = tuple[int | None, int | None, int | None, str | None, int, int | None,
@@ -17,5 +17,5 @@ def configure_lane(plan_cls: type, ctx_cls: type, taskinfo_cls: type[TaskInfo],
                    failure_text: Callable[[int], str], errno_name: Callable[[int], str],
                    success_text: Callable[..., str], sigframe_arg: int, exe_arg: int,
                    python_only: frozenset[str], /) -> None: ...
-def lane(calls: list[Syscall], start: int, evs: list[TraceEvent], tree: object,
+def lane(calls: list[Syscall | ThreadEnd], start: int, evs: list[TraceEvent], tree: object,
          decoder: object, /) -> int: ...

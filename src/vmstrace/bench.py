@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from vmstrace.errors import VmstraceError
 from vmstrace.files import open_output
-from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, Sink, TraceCounts, TraceEvent
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -454,6 +454,9 @@ class _Discard:
         pass
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
+        pass
+
+    def end(self, ev: EndEvent) -> None:
         pass
 
     def flush(self) -> None:

@@ -39,6 +39,8 @@ def _counts_line(counts: TraceCounts) -> str:
         f"vmstrace: {counts.shown} syscalls shown; records produced {produced}, "
         f"delivered {counts.delivered}, dropped {dropped}"
         + (f"; the guest waited {held:.3f} s for the tracer" if held else "")
+        + (f"; incomplete: {counts.evicted} calls or threads let go at the tracer's table "
+           "limits (their results unknown)" if counts.evicted else "")
     )
 
 

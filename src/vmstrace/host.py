@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from vmstrace.errors import VmstraceError
-from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, Sink, TraceCounts, TraceEvent
 
 # How long QEMU may go on after it was asked to quit without the plugin writing anything
 # more (its last flush waits for room in the ring, at the decoder's pace) before SIGKILL.
@@ -372,6 +372,13 @@ class GuardedSink:
         if self._ok():
             try:
                 self.sink.note(tid, text, comm)
+            except OSError as err:
+                self._failed(err)
+
+    def end(self, ev: EndEvent) -> None:
+        if self._ok():
+            try:
+                self.sink.end(ev)
             except OSError as err:
                 self._failed(err)
 

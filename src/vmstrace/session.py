@@ -29,6 +29,7 @@ from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.ring import Ring
 from vmstrace.capture.spec import nargs_lines, render_spec
 from vmstrace.decode import fdpath
+from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.fmt import escape
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.errors import VmstraceError
@@ -55,7 +56,7 @@ from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.kernel.isf import layout_from_isf
 from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.kernel.syscall_names import kernel_syscall_names
-from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, Sink, TraceCounts, TraceEvent
 from vmstrace.trace.attribution import (
     FORKS,
     ProcessTree,
@@ -64,7 +65,16 @@ from vmstrace.trace.attribution import (
     normalize_cr3,
     task_id,
 )
-from vmstrace.trace.events import RAX_ARG, SIGFRAME_ARG, RawEntry, RawExit, Stats, Syscall, TaskInfo
+from vmstrace.trace.events import (
+    RAX_ARG,
+    SIGFRAME_ARG,
+    RawEntry,
+    RawExit,
+    Stats,
+    Syscall,
+    TaskInfo,
+    ThreadEnd,
+)
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.outcome import OBSERVED, CommandOutcome
 from vmstrace.trace.pairing import Pairer
@@ -158,6 +168,10 @@ class Decoder:
         if exe is None and ppid is not None and ppid in self._exe:
             exe = self._exe[pid] = self._exe[ppid]
         return exe
+
+    def forget(self, pid: int | None) -> None:
+        """Process ``pid`` was reaped: the pid is free for another process."""
+        self._exe.pop(pid, None)  # type: ignore[arg-type]
 
     def _thread(self, who: TaskInfo) -> tuple[TaskInfo, _decoder.ThreadFields]:
         if len(self._threads) >= 4096:  # a bound on guest-driven state
@@ -331,6 +345,7 @@ def _counts(pairer: Pairer, reader: RecordReader | None, ring: Ring | None, show
         held=pairer.counts.held,
         gaps=pairer.counts.gaps,
         stale=pairer.counts.stale,
+        evicted=pairer.counts.evicted + (0 if stats is None else stats.evicted),
         shown=shown,
         guest_stalled_s=None if ring is None else ring.stalled_s,
         reason=reason,
@@ -403,7 +418,7 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
                                 daemon=True)
     watchdog.start()
 
-    pairer = Pairer()
+    pairer = Pairer(vcpus=cfg.smp)
     out = Emitter(ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide),
                   Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details), sinks,
                   opts.filter)
@@ -489,7 +504,7 @@ class Emitter:
         """At the end: the calls still in progress."""
         self.emit(list(pairer.drain()))
 
-    def emit(self, calls: list[Syscall]) -> None:
+    def emit(self, calls: list[Syscall | ThreadEnd]) -> None:
         """The calls the filters keep, decoded, to the sinks: a batch's events go to each
         sink at once (Sink.events), up to a line that is not a call (a signal, an exit),
         which must follow the call it belongs to.
@@ -510,6 +525,12 @@ class Emitter:
                     break
             call = calls[i]
             i += 1
+            if type(call) is ThreadEnd:
+                self._send(evs)
+                evs = []
+                self._end(call)
+                continue
+            assert type(call) is Syscall
             e, x = call.entry, call.exit
             plan = plan_for(e.abi, e.nr)
             if plan.name in OBSERVED:
@@ -531,6 +552,21 @@ class Emitter:
             for sink in self.sinks:
                 sink.events(evs)
             self.shown += len(evs)
+
+    def _end(self, end: ThreadEnd) -> None:
+        """A thread's end the pairing learned, shown for a process of the trace; a process's
+        end lets its pid go."""
+        who, filt = end.who, self.filt
+        shown = self.tree.ended(end) and (filt.every_process or who.pid in filt.pids
+                                          or who.comm in filt.comms)
+        if end.process:
+            self.decoder.forget(who.pid)
+        if shown and not end.quiet:
+            killed = None if end.signal is None else SIGNALS.get(end.signal, str(end.signal))
+            ev = EndEvent(end.ts, who.pid, who.tid, who.comm, killed, end.status, end.why,
+                          end.core)
+            for sink in self.sinks:
+                sink.end(ev)
 
     def _notes(self, call: Syscall, plan: decode.CallPlan) -> None:
         """The lines after a call: the signal it returned into, the exit it made."""

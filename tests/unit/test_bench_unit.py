@@ -67,7 +67,7 @@ def _stream(calls: int) -> bytes:
         out.append(_record(2, EXIT.pack(0x1000, TASK + tid, 0xFFFFFFFF81000000, tid, 39,
                                         0x7FFC0000, 0x401002, 0, 0, 0, 4, 1, 0, 0) + _task(tid),
                            2 * i + 1))
-    out.append(_record(3, STATS.pack(calls, calls, 2 * calls, 0, 0, 0, 0), 2 * calls))
+    out.append(_record(3, STATS.pack(calls, calls, 2 * calls, 0, 0, 0, 0, 0, 0), 2 * calls))
     return b"".join(out)
 
 

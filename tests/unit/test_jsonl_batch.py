@@ -128,7 +128,8 @@ def test_the_stats_record_names_every_count_by_its_own_value():
     assert json.loads(out.getvalue()) == {
         "type": "stats", "complete": True, "reason": None, "produced": 101, "delivered": 101,
         "dropped": 0, "entries": 53, "exits": 48, "paired": 47, "unfinished": 2, "no_return": 4,
-        "orphan_exits": 1, "held": 9, "gaps": 0, "stale": 0, "events": 40,
+        "orphan_exits": 1, "held": 9, "gaps": 0, "stale": 0, "evicted": 0, "events": 40,
         "guest_stalled_s": 0.25}
     assert TraceCounts(**{**counts.__dict__, "gaps": 1}).complete is False
+    assert TraceCounts(**{**counts.__dict__, "evicted": 1}).complete is False
     assert TraceCounts(**{**counts.__dict__, "reason": "timeout"}).complete is False

@@ -17,6 +17,7 @@ from vmstrace.trace.events import (
     RawExit,
     Stats,
     TaskInfo,
+    ThreadEnd,
 )
 from vmstrace.trace.pairing import Pairer
 
@@ -63,7 +64,9 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
 
 
 def _shape(calls):  # type: ignore[no-untyped-def]
-    return [(type(c), id(c.entry), None if c.exit is None else id(c.exit), c.ret)
+    # (two threads on one task_struct: the older one's call ends with a ThreadEnd)
+    return [(type(c), id(c.who), c.why) if isinstance(c, ThreadEnd)
+            else (type(c), id(c.entry), None if c.exit is None else id(c.exit), c.ret)
             for c in calls]
 
 

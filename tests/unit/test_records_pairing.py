@@ -71,7 +71,7 @@ def test_entry_exit_and_stats_round_trip():
         entry(257, (2**64 - 100, 0x2000, 0x80000, 0, 0, 0), blobs=blob(1, path, 0x2000),
               nblobs=1),
         exit_(257, 3),
-        stats=(1, 1, 2, 100, 0, 0, 0),
+        stats=(1, 1, 2, 100, 0, 0, 0, 0, 0),
     ))
     e, x, s = evs
     assert e.nr == 257 and e.args[0] == 2**64 - 100 and e.insn is Insn.SYSCALL
@@ -138,7 +138,7 @@ def test_a_long_stream_is_read_whole_and_in_order():
         blobs = blob(1, bytes([i % 251]) * (i % 40), 0x1000 + i) if i % 3 else b""
         recs.append(entry(i % 300, ts=2 * i, blobs=blobs, nblobs=1 if blobs else 0))
         recs.append(exit_(i % 300, i, ts=2 * i + 1))
-    reader = RecordReader(stream(*recs, stats=(1000, 1000, 2000, 0, 0, 0, 0)), decode_task)
+    reader = RecordReader(stream(*recs, stats=(1000, 1000, 2000, 0, 0, 0, 0, 0, 0)), decode_task)
     evs = list(reader)
     assert [ev.ts for ev in evs[:-1]] == list(range(2000)) and reader.delivered == 2000
     assert [ev.mem[1].data for ev in evs[:-1:2] if ev.mem] == [

@@ -31,7 +31,7 @@ STREAM_HDR = struct.Struct("<8sII")
 REC_HDR = struct.Struct("<HHIQ")
 ENTRY = struct.Struct("<5Q6QIBBBBHxxxxxx")
 EXIT = struct.Struct("<8QIBBBBHxxxxxx")
-STATS = struct.Struct("<7Q")
+STATS = struct.Struct("<9Q")  # native/vmstrace_records.h struct vmst_stats
 MAX_RECORD = 64 << 20  # a sanity bound on a record's size field
 BLOB_HDR = struct.Struct("<BBHIQ")  # blobs are parsed in _records.c (flags: the C header)
 
@@ -164,8 +164,9 @@ class RecordReader:
         if rtype == REC_STATS:
             if end - off < STATS.size:
                 raise StreamError("capture stream corrupt: STATS record too short")
-            entries, exits, records, nbytes, dropped, orphans, _pending = STATS.unpack_from(
-                buf, off)
+            (entries, exits, records, nbytes, dropped, orphans, _pending, evicted_calls,
+             evicted_threads) = STATS.unpack_from(buf, off)
             return Stats(entries=entries, exits=exits, records=records, bytes=nbytes,
-                         dropped=dropped, orphan_exits=orphans)
+                         dropped=dropped, orphan_exits=orphans,
+                         evicted=evicted_calls + evicted_threads)
         raise StreamError(f"capture stream corrupt: unknown record type {rtype}")

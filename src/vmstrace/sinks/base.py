@@ -34,6 +34,32 @@ class TraceEvent:
     exe: str | None = None  # the process's executable (read after execve, else inherited)
 
 
+@dataclass(frozen=True, slots=True)
+class EndEvent:
+    """A thread's end that no call of its own shows, learned from its reaper's wait4/waitid:
+    strace's ``+++ killed by SIGKILL +++``; or vmstrace's note that how it ended, or what a
+    call the tracer let go returned, is unknown."""
+
+    ts: int  # ns since trace start, of the record that told
+    pid: int | None
+    tid: int | None
+    comm: str | None
+    killed_by: str | None  # the signal's name
+    exit_code: int | None
+    note: str | None  # neither known: what is (a vmstrace note)
+    core_dumped: bool = False
+
+    @property
+    def text(self) -> str:
+        """What strace prints between ``+++``."""
+        if self.killed_by is not None:
+            core = " (core dumped)" if self.core_dumped else ""
+            return f"killed by {self.killed_by}{core}"
+        if self.exit_code is not None:
+            return f"exited with {self.exit_code}"
+        return self.note or "vmstrace: ended, how is unknown"
+
+
 @dataclass(frozen=True)
 class TraceCounts:
     """Events produced by the plugin, delivered to and kept by the tracer."""
@@ -51,6 +77,9 @@ class TraceCounts:
     held: int = 0  # records that reached the tracer before their turn and waited (SMP)
     gaps: int = 0  # threads whose records went on with an earlier one missing
     stale: int = 0  # records that came after a later one of their thread had gone on
+    # calls and threads the tracer's tables let go at their limits, with no evidence that
+    # their thread had ended (the plugin's and the pairing's): their results are unknown
+    evicted: int = 0
     # Time the plugin waited for room in the ring: how long the tracer held the guest back
     # (None: no ring, nothing traced).
     guest_stalled_s: float | None = None
@@ -63,7 +92,8 @@ class TraceCounts:
     def complete(self) -> bool:
         return (self.reason is None and self.produced is not None
                 and self.produced == self.delivered
-                and not self.dropped and not self.gaps and not self.stale)
+                and not self.dropped and not self.gaps and not self.stale
+                and not self.evicted)
 
 
 class Sink(Protocol):
@@ -75,6 +105,9 @@ class Sink(Protocol):
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         """A line that is not a syscall (`+++ exited with 0 +++`)."""
+
+    def end(self, ev: EndEvent) -> None:
+        """A thread's end that no call of its own shows (EndEvent)."""
 
     def flush(self) -> None:
         """Push buffered output out: the reader has caught up with the guest (and is about to

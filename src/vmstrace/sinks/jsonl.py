@@ -11,7 +11,7 @@ from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps use
 from typing import TextIO
 
 from vmstrace.sinks import _jsonl
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 
 def _jint(v: int | None) -> str:
@@ -96,6 +96,12 @@ class JsonSink:
         self.out.write(json.dumps({"type": "note", "tid": tid, "comm": comm, "text": text},
                                   separators=(",", ":")) + "\n")
 
+    def end(self, ev: EndEvent) -> None:
+        obj = {"type": "end", "ts": ev.ts, "pid": ev.pid, "tid": ev.tid, "comm": ev.comm,
+               "killed_by": ev.killed_by, "core_dumped": ev.core_dumped,
+               "exit_code": ev.exit_code, "note": ev.note}
+        self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+
     def flush(self) -> None:
         self.out.flush()
 
@@ -148,6 +154,7 @@ def stats_line(counts: TraceCounts) -> str:
         "held": counts.held,
         "gaps": counts.gaps,
         "stale": counts.stale,
+        "evicted": counts.evicted,
         "events": counts.shown,
         "guest_stalled_s": counts.guest_stalled_s,
     }

@@ -9,6 +9,10 @@ The time of a call is its exit's timestamp minus its entry's: host CLOCK_MONOTON
 while QEMU emulated the call (TCG), not guest CPU time — comparable between calls of one
 run, not with strace's figures on real hardware.  A call that never returned
 (``exit_group``) counts with zero time, as in strace.
+
+Numbers outside the syscall tables are the guest's to choose (strace names each
+``syscall_0x...``): the first :data:`UNKNOWN_ROWS` of an ABI get a row each, and the rest
+share one, ``(other unknown numbers)``, so the table stays bounded.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 # strace's personality names (x86_64's personality_names in strace) for the table headers
 _MODE = {"i386": "32 bit"}
 _ABI_ORDER = ("x86_64", "i386")
+UNKNOWN_ROWS = 64  # rows of numbers outside the tables, per ABI
+OTHER_UNKNOWN = "(other unknown numbers)"
+_OTHER_NR = -1  # its row's key (a syscall number is never negative)
 
 
 @dataclass
@@ -36,14 +43,27 @@ class SyscallSummary:
 
     def __init__(self) -> None:
         self.by_abi: dict[str, dict[int, CallStats]] = {}
+        self.unknown: dict[str, int] = {}  # rows of unknown numbers, per ABI
 
     def add(self, ev: TraceEvent) -> None:
-        stats = self.by_abi.setdefault(ev.abi, {}).setdefault(ev.nr, CallStats(ev.name))
+        table = self.by_abi.setdefault(ev.abi, {})
+        stats = table.get(ev.nr) or self._row(table, ev)
         stats.calls += 1
         if ev.error is not None:
             stats.errors += 1
         if ev.ts_exit is not None:
             stats.time_ns += max(0, ev.ts_exit - ev.ts)
+
+    def _row(self, table: dict[int, CallStats], ev: TraceEvent) -> CallStats:
+        """The row of a number seen for the first time: its own, or the shared one."""
+        if ev.name.startswith("syscall_"):  # outside the tables (decode.syscall_name)
+            rows = self.unknown.get(ev.abi, 0)
+            if rows >= UNKNOWN_ROWS:
+                return table.get(_OTHER_NR) or table.setdefault(_OTHER_NR,
+                                                                CallStats(OTHER_UNKNOWN))
+            self.unknown[ev.abi] = rows + 1
+        stats = table[ev.nr] = CallStats(ev.name)
+        return stats
 
     def render(self) -> str:
         """Every ABI's table; the empty string when no call was counted (as strace)."""
@@ -104,6 +124,9 @@ class SummarySink:
             self.summary.add(ev)
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
+        pass
+
+    def end(self, ev: EndEvent) -> None:
         pass
 
     def flush(self) -> None:

@@ -6,7 +6,7 @@ import time
 from typing import TextIO
 
 from vmstrace.decode.fmt import escape
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 
 class TextSink:
@@ -68,6 +68,9 @@ class TextSink:
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         self.out.write(f"{self._prefix(tid, comm)}{text}\n")
+
+    def end(self, ev: EndEvent) -> None:
+        self.note(ev.tid, f"+++ {ev.text} +++", ev.comm)
 
     def flush(self) -> None:
         self.out.flush()

@@ -15,9 +15,10 @@ from rich.text import Text
 from rich.tree import Tree
 
 from vmstrace.decode.fmt import escape
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 EXECVE = frozenset({"execve", "execveat"})
+MAX_PROCS = 1 << 16  # processes kept (the guest decides how many it makes)
 EXITS = frozenset({"exit_group"})
 
 
@@ -44,12 +45,19 @@ class ProcessTreeSink:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.procs: dict[int, Proc] = {}
+        self.untracked: set[int] = set()  # (bounded too) pids seen past MAX_PROCS
+        self.more = 0  # processes past MAX_PROCS, not shown
 
     def _proc(self, ev: TraceEvent) -> Proc | None:
         if ev.pid is None:
             return None
         proc = self.procs.get(ev.pid)
         if proc is None:
+            if len(self.procs) >= MAX_PROCS:
+                if ev.pid not in self.untracked and len(self.untracked) < MAX_PROCS:
+                    self.untracked.add(ev.pid)
+                    self.more += 1
+                return None
             proc = self.procs[ev.pid] = Proc(ev.pid, ev.ppid, ev.comm)
         return proc
 
@@ -75,6 +83,11 @@ class ProcessTreeSink:
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         pass
 
+    def end(self, ev: EndEvent) -> None:
+        proc = self.procs.get(ev.pid) if ev.pid is not None else None
+        if proc is not None and proc.exit is None and ev.killed_by is not None:
+            proc.exit = f"killed by {ev.killed_by}"
+
     def flush(self) -> None:
         pass  # everything is printed at close
 
@@ -90,6 +103,10 @@ class ProcessTreeSink:
         for proc in sorted(self.procs.values(), key=lambda p: p.pid):
             if proc.pid not in seen:
                 self._add(tree, proc, seen)
+        if self.more:
+            least = "at least " if len(self.untracked) >= MAX_PROCS else ""
+            tree.add(f"vmstrace: {least}{self.more} more processes not shown (it keeps "
+                     f"{MAX_PROCS})", highlight=False)
         Console(file=self.out, width=200, highlight=False, soft_wrap=True).print(tree)
 
     def label(self, p: Proc) -> str:

@@ -15,7 +15,11 @@
  *  - an exit completes the entry pending under its key, or is an orphan;
  *  - a record with a thread record number (seq) is taken only in its turn: one that comes
  *    early waits in `held` until the records before it have come (HOLD_LIMIT: then the
- *    thread's held records go in order, a gap counted); `seqs` holds each thread's next.
+ *    thread's held records go in order, a gap counted); `seqs` holds each thread's next;
+ *  - after an event that paired a reaping call's exit (wait4, waitid: `reaps`), with a table
+ *    over its limit, or when a death waiting in `dying` can be settled (every vCPU's latest
+ *    record, in `marks`, is past it), Pairer._after() runs (in Python: it is rare, and holds
+ *    the rules of deaths and limits); watching() is Pairer._watching().
  *
  * A call's return value is worked out here when it is plain (no signal frame among the
  * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
@@ -27,13 +31,14 @@
 
 /* The fields read and made here, by slot (_slots.h).  Entries and exits have the thread
  * and the stack pointer first, for thread_key(). */
-static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc"};
+static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc", "ts",
+                                           "vcpu"};
 static const char *const exit_fields[] = {"who", "sp", "seq", "mem", "ret", "user_pc",
-                                          "flags"};
+                                          "flags", "ts", "vcpu"};
 static const char *const who_fields[] = {"task", "tid", "cr3"};
 static const char *const call_fields[] = {"entry", "exit", "ret"};
-enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC };
-enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS };
+enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC, E_TS, E_VCPU };
+enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS, X_TS, X_VCPU };
 enum { W_TASK, W_TID, W_CR3 };
 enum { C_ENTRY, C_EXIT, C_RET };
 
@@ -44,12 +49,14 @@ static struct {
     PyObject *i386;         /* the ABI name whose word is 32 bits */
     PyObject *sigframe_arg; /* the exit blob that holds a signal frame */
     PyObject *page_mask, *zero;
+    PyObject *reaps;        /* {abi: frozenset of the numbers of calls that reap a child} */
     long hold_limit;
     int ready;
 } S;
 
-/* counts, in PairingCounts' order */
-enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, HELD, GAPS, STALE, NCOUNTS };
+/* counts, in PairingCounts' order; then REAPED, a flag: the event paired a reaping call */
+enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, HELD, GAPS, STALE, NCOUNTS,
+       REAPED = NCOUNTS };
 
 /* The thread's key (module comment); `sh` is the event's shape (entry or exit). */
 static PyObject *thread_key(PyObject *ev, const Shape *sh)
@@ -96,6 +103,65 @@ out:
     Py_XDECREF(task);
     Py_DECREF(who);
     return key;
+}
+
+/* The Pairer's tables for task reuse, for the pair() call in progress (the loop runs under
+ * the GIL and is not re-entered: Pairer._after never pairs through here). */
+static struct {
+    PyObject *pending, *seqs, *tasks, *gone;
+} B;
+
+/* An entry of the thread `key` (task, tid): when its task_struct last ran another tid that
+ * the tables still hold, that thread is gone: (its key, this entry's ts) joins `gone`
+ * (Pairer._note_task). */
+static int note_task(PyObject *ev, PyObject *key)
+{
+    PyObject *who = slot_get(ev, &S.entry, E_WHO);
+    if (who == NULL)
+        return -1;
+    PyObject *task = slot_get(who, &S.who, W_TASK), *tid = slot_get(who, &S.who, W_TID);
+    PyObject *gone = NULL, *ts = NULL, *item = NULL;
+    int rc = -1;
+    if (task == NULL || tid == NULL)
+        goto out;
+    int known = PyObject_IsTrue(task);
+    int t = known > 0 ? PyObject_IsTrue(tid) : 0;
+    if (known < 0 || t < 0)
+        goto out;
+    rc = 0;
+    if (!known || !t)
+        goto out;
+    rc = -1;
+    PyObject *old = PyDict_GetItemWithError(B.tasks, task);
+    if (old == NULL && PyErr_Occurred())
+        goto out;
+    int same = old == NULL ? 1 : PyObject_RichCompareBool(old, tid, Py_EQ);
+    if (same < 0)
+        goto out;
+    if (!same) {
+        if ((gone = PyTuple_Pack(2, task, old)) == NULL)
+            goto out;
+        int held = PyDict_Contains(B.pending, gone);
+        if (held == 0)
+            held = PyDict_Contains(B.seqs, gone);
+        if (held < 0)
+            goto out;
+        if (held) {
+            if ((ts = slot_get(ev, &S.entry, E_TS)) == NULL
+                || (item = PyTuple_Pack(2, gone, ts)) == NULL || PyList_Append(B.gone, item) < 0)
+                goto out;
+        }
+    }
+    rc = PyDict_SetItem(B.tasks, task, tid);
+out:
+    (void)key;
+    Py_XDECREF(gone);
+    Py_XDECREF(ts);
+    Py_XDECREF(item);
+    Py_XDECREF(task);
+    Py_XDECREF(tid);
+    Py_DECREF(who);
+    return rc;
 }
 
 /* Syscall(entry, exit) with its return value in place, as events.paired() makes it. */
@@ -206,7 +272,7 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
         goto out;
     }
     key = thread_key(ev, &S.entry);
-    if (key == NULL)
+    if (key == NULL || note_task(ev, key) < 0)
         goto out;
     old = PyDict_GetItemWithError(pending, key);
     Py_XINCREF(old);
@@ -231,6 +297,23 @@ out:
     return rc;
 }
 
+/* Sets counts[REAPED] when `entry` is a call that reaps a child (Pairer._pair). */
+static int reaping(PyObject *entry, Py_ssize_t *counts)
+{
+    PyObject *nr = slot_get(entry, &S.entry, E_NR), *abi = slot_get(entry, &S.entry, E_ABI);
+    int rc = -1;
+    if (nr != NULL && abi != NULL) {
+        PyObject *set = PyDict_GetItemWithError(S.reaps, abi);
+        int in = set == NULL ? (PyErr_Occurred() ? -1 : 0) : PySequence_Contains(set, nr);
+        if (in > 0)
+            counts[REAPED] = 1;
+        rc = in < 0 ? -1 : 0;
+    }
+    Py_XDECREF(nr);
+    Py_XDECREF(abi);
+    return rc;
+}
+
 static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *counts)
 {
     counts[EXITS]++;
@@ -249,6 +332,11 @@ static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
     }
     if (PyDict_DelItem(pending, key) == 0) {
         counts[PAIRED]++;
+        if (reaping(entry, counts) < 0) {
+            Py_DECREF(key);
+            Py_DECREF(entry);
+            return -1;
+        }
         PyObject *ret = return_value(entry, ev);
         if (ret != NULL) {
             rc = append_call(out, entry, ev, ret);
@@ -412,12 +500,98 @@ out:
     return rc;
 }
 
+/* The time the vCPU's latest record was made, ev's if later (Pairer._mark); -1 on error. */
+static long long mark(PyObject *marks, PyObject *ev, int is_entry, long vcpus)
+{
+    const Shape *sh = is_entry ? &S.entry : &S.exit;
+    PyObject *ts_obj = slot_get(ev, sh, is_entry ? E_TS : X_TS);
+    PyObject *vcpu = slot_get(ev, sh, is_entry ? E_VCPU : X_VCPU);
+    long long result = -1;
+    if (ts_obj == NULL || vcpu == NULL)
+        goto out;
+    long long ts = PyLong_AsLongLong(ts_obj);
+    if (ts == -1 && PyErr_Occurred())
+        goto out;
+    PyObject *old = PyDict_GetItemWithError(marks, vcpu);
+    long long was = old == NULL ? -1 : PyLong_AsLongLong(old);
+    if ((old == NULL && PyErr_Occurred()) || (was == -1 && PyErr_Occurred()))
+        goto out;
+    if (ts > was) {
+        if (PyDict_SetItem(marks, vcpu, ts_obj) < 0)
+            goto out;
+        was = ts;
+    }
+    if (vcpus <= 1) {
+        result = was;
+        goto out;
+    }
+    long long low = -1;
+    for (long v = 0; v < vcpus; v++) {
+        PyObject *key = PyLong_FromLong(v);
+        if (key == NULL)
+            goto out;
+        PyObject *m = PyDict_GetItemWithError(marks, key);
+        Py_DECREF(key);
+        long long t = m == NULL ? -1 : PyLong_AsLongLong(m);
+        if (PyErr_Occurred())
+            goto out;
+        if (v == 0 || t < low)
+            low = t;
+    }
+    result = low;
+out:
+    Py_XDECREF(ts_obj);
+    Py_XDECREF(vcpu);
+    return result;
+}
+
+typedef struct {
+    PyObject *pending, *seqs, *held, *dying, *marks, *tasks, *gone;
+    Py_ssize_t lim_pending, lim_threads, lim_held, lim_dying;
+    long vcpus;
+} Watch;
+
+/* Whether Pairer._after() has work after `ev` (Pairer._watching): 1, 0, or -1 on error. */
+static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *counts)
+{
+    int reaped = counts[REAPED] != 0;
+    counts[REAPED] = 0;
+    if (reaped || PyList_GET_SIZE(w->gone) || PyDict_GET_SIZE(w->pending) > w->lim_pending
+        || PyDict_GET_SIZE(w->seqs) > w->lim_threads || PyDict_GET_SIZE(w->tasks) > w->lim_threads
+        || PyDict_GET_SIZE(w->held) > w->lim_held || PyList_GET_SIZE(w->dying) > w->lim_dying)
+        return 1;
+    Py_ssize_t n = PyList_GET_SIZE(w->dying);
+    if (n == 0)
+        return 0;
+    long long now = mark(w->marks, ev, is_entry, w->vcpus);
+    if (now == -1 && PyErr_Occurred())
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *death = PyList_GET_ITEM(w->dying, i);
+        if (!PyTuple_Check(death) || PyTuple_GET_SIZE(death) < 1) {
+            PyErr_SetString(PyExc_TypeError, "pair: dying holds Death tuples");
+            return -1;
+        }
+        long long ts = PyLong_AsLongLong(PyTuple_GET_ITEM(death, 0));
+        if (ts == -1 && PyErr_Occurred())
+            return -1;
+        if (ts <= now)
+            return 1;
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(pair_doc,
-"pair(events, pending, seqs, held, /) -> (calls, others, counts)\n\n"
-"Pairer.feed() over a list: the Syscalls the events complete, in order; the events that\n"
-"are neither RawEntry nor RawExit (Stats), for the caller; and the nine counts to add to\n"
-"PairingCounts (entries, exits, paired, no_return, unfinished, orphan_exits, held, gaps,\n"
-"stale).  ``pending``, ``seqs`` and ``held`` are the Pairer's dicts, updated in place.");
+"pair(events, pending, seqs, held, dying, marks, tasks, gone, vcpus, after, limits, /)\n"
+"    -> (calls, others, counts)\n\n"
+"Pairer.feed() over a list: the Syscalls (and ThreadEnds) the events complete, in order;\n"
+"the events that are neither RawEntry nor RawExit (Stats), for the caller; and the nine\n"
+"counts to add to PairingCounts (entries, exits, paired, no_return, unfinished,\n"
+"orphan_exits, held, gaps, stale).  ``pending``, ``seqs``, ``held`` and ``dying`` are the\n"
+"Pairer's, updated in place, as are ``marks``, ``tasks`` and ``gone``; ``vcpus`` is its\n"
+"vCPU count; ``after`` is\n"
+"Pairer._after, called as after(event, calls, start) where Pairer._watching() would;\n"
+"``limits`` is its Limits (pending, threads, held_threads, dying).");
 
 static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -426,15 +600,31 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_RuntimeError, "_pairing.configure() was not called");
         return NULL;
     }
-    if (argc != 4 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1]) || !PyDict_Check(argv[2])
-        || !PyDict_Check(argv[3])) {
+    if (argc != 11 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1])
+        || !PyDict_Check(argv[2]) || !PyDict_Check(argv[3]) || !PyList_Check(argv[4])
+        || !PyDict_Check(argv[5]) || !PyDict_Check(argv[6]) || !PyList_Check(argv[7])
+        || !PyLong_Check(argv[8]) || !PyTuple_Check(argv[10])) {
         PyErr_SetString(PyExc_TypeError,
-                        "pair(events: list, pending: dict, seqs: dict, held: dict)");
+                        "pair(events: list, pending: dict, seqs: dict, held: dict, dying: list, "
+                        "marks: dict, tasks: dict, gone: list, vcpus: int, after, "
+                        "limits: tuple)");
         return NULL;
     }
     PyObject *events = argv[0], *pending = argv[1], *seqs = argv[2], *held = argv[3];
+    PyObject *after = argv[9];
+    Watch w = {.pending = pending, .seqs = seqs, .held = held, .dying = argv[4],
+               .marks = argv[5], .tasks = argv[6], .gone = argv[7],
+               .vcpus = PyLong_AsLong(argv[8])};
+    if ((w.vcpus == -1 && PyErr_Occurred())
+        || !PyArg_ParseTuple(argv[10], "nnnn", &w.lim_pending, &w.lim_threads, &w.lim_held,
+                             &w.lim_dying))
+        return NULL;
+    B.pending = pending;
+    B.seqs = seqs;
+    B.tasks = w.tasks;
+    B.gone = w.gone;
     PyObject *out = PyList_New(0), *others = PyList_New(0);
-    Py_ssize_t counts[NCOUNTS] = {0};
+    Py_ssize_t counts[NCOUNTS + 1] = {0};
     if (out == NULL || others == NULL)
         goto fail;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++) {
@@ -452,12 +642,21 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         long seq = seq_obj == NULL ? -1 : PyLong_AsLong(seq_obj);
         Py_XDECREF(seq_obj);
         int rc, never;
+        Py_ssize_t start = PyList_GET_SIZE(out);
         if (seq == -1 && PyErr_Occurred())
             rc = -1;
         else if (seq > 0)
             rc = in_turn(ev, is_entry, seq, pending, seqs, held, out, counts);
         else
             rc = take(ev, is_entry, pending, out, counts, &never);
+        int work = rc == 0 ? watching(&w, ev, is_entry, counts) : 0;
+        if (work < 0)
+            rc = -1;
+        else if (work) {
+            PyObject *r = PyObject_CallFunction(after, "OOn", ev, out, start);
+            rc = r == NULL ? -1 : 0;
+            Py_XDECREF(r);
+        }
         Py_DECREF(ev);
         if (rc < 0)
             goto fail;
@@ -473,17 +672,18 @@ fail:
 
 PyDoc_STRVAR(configure_doc,
 "configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, no_return, return_value, i386,\n"
-"          sigframe_arg, hold_limit)");
+"          sigframe_arg, hold_limit, reaps)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *no_return, *ret_fn, *i386,
-        *frame_arg;
+        *frame_arg, *reaps;
     long hold_limit;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!l", &PyType_Type, &entry_cls, &PyType_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!lO!", &PyType_Type, &entry_cls, &PyType_Type,
                           &exit_cls, &PyType_Type, &who_cls, &PyType_Type, &syscall_cls,
-                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit))
+                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit,
+                          &PyDict_Type, &reaps))
         return NULL;
     S.hold_limit = hold_limit;
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -497,6 +697,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
     Py_XSETREF(S.return_value, Py_NewRef(ret_fn));
     Py_XSETREF(S.i386, Py_NewRef(i386));
     Py_XSETREF(S.sigframe_arg, Py_NewRef(frame_arg));
+    Py_XSETREF(S.reaps, Py_NewRef(reaps));
     S.ready = 1;
     Py_RETURN_NONE;
 }

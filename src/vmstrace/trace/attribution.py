@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from functools import lru_cache
 
-from vmstrace.trace.events import Syscall, TaskInfo
+from vmstrace.trace.events import Syscall, TaskInfo, ThreadEnd
 
 # The task bytes, in the order KernelLayout.to_task_read() lists them:
 # pid (s32), tgid (s32), comm (char[16]), start_time (u64), real_parent->tgid (s32),
@@ -117,6 +117,15 @@ class ProcessTree:
             self.pids.add(pid)
             return True
         return False
+
+    def ended(self, end: ThreadEnd) -> bool:
+        """Whether ``end`` is of a process of the trace; a process's end takes its pid out
+        of the tree (the kernel may give it to another process from now on)."""
+        pid = end.who.pid
+        traced = self.trace_all or pid in self.pids
+        if end.process and pid is not None:
+            self.pids.discard(pid)
+        return traced
 
     def _note_child(self, call: Syscall) -> None:
         ret = call.ret

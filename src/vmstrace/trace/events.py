@@ -151,6 +151,9 @@ class Stats:
     # returns the plugin did not take for exits: a new thread's first return on a
     # task_struct whose previous thread died inside a call (that call stays unfinished)
     orphan_exits: int = 0
+    # entries the plugin's tables let go at their caps (calls in progress, thread counters):
+    # the trace is incomplete
+    evicted: int = 0
 
 
 def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
@@ -215,3 +218,26 @@ def paired(entry: RawEntry, exit: RawExit | None) -> Syscall:
     _set(call, "exit", exit)
     _set(call, "ret", None if exit is None else return_value(entry, exit))
     return call
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEnd:
+    """The end of a thread that no call of its own reports, as the pairing learns it: the
+    reaper's wait4/waitid said its process was reaped, and how it ended (strace's ``+++
+    killed by SIGKILL +++``).  It follows the thread's unfinished call, if it died in one.
+
+    ``signal``: the signal that killed it; ``status``: the code it exited with; neither:
+    how it ended is not known, and ``why`` says so (a call the pairing let go at its
+    table's limit also carries a ``why``: its thread may live on).  ``process``: the whole
+    process ``who.pid`` is gone (its pid may be reused from here on); ``quiet``: nothing to
+    print (its end was printed already, or is printed with a thread's call).
+    """
+
+    ts: int  # the time of the record that told
+    who: TaskInfo
+    signal: int | None = None
+    status: int | None = None
+    why: str | None = None
+    process: bool = False
+    quiet: bool = False
+    core: bool = False  # killed, and the kernel dumped its core

@@ -13,13 +13,26 @@ turn is held until the ones before it have arrived, so each thread's records are
 the order the thread made them, and an exit always meets its own entry.  A thread whose
 missing record has not come after ``HOLD_LIMIT`` more of its records is released in
 order with the gap counted (``gaps``): a record was lost, and the stats say so.
+
+Ends and bounds: the guest decides how many threads die inside a call (those calls never
+return) and how many threads it makes, so every table here has a limit (:class:`Limits`).
+A thread is let go on exact evidence that it is gone: the reaper's ``wait4``/``waitid``
+returned its process's pid and how it ended (its calls in progress end unfinished, each
+followed by a :class:`ThreadEnd`: strace's ``+++ killed by SIGKILL +++``), or another tid
+entered a call on its task_struct (a task_struct is freed only when its thread is dead;
+how it ended is then unknown, and its ThreadEnd says so).  Such a death is settled only
+once no record made before it can still come: records are batched per vCPU, so every vCPU
+must have delivered a record made after it (with one vCPU, the record that told is
+enough).  Past a limit without such evidence, the oldest entries go, counted in
+``evicted`` (the trace is then incomplete), each call with a note that its result is
+unknown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from vmstrace.trace import _pairing
 from vmstrace.trace.events import (
@@ -29,16 +42,94 @@ from vmstrace.trace.events import (
     Stats,
     Syscall,
     TaskInfo,
+    ThreadEnd,
     paired,
     return_value,
 )
 
 # Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
 NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
+# Calls that reap a child, and the argument the kernel writes how it ended to: wait4 and
+# waitpid's status (int), waitid's siginfo (x86_64 wait4 61, waitid 247; i386 waitpid 7,
+# wait4 114, waitid 284).
+REAPS = {"x86_64": {61: 1, 247: 2}, "i386": {7: 1, 114: 1, 284: 2}}
+_REAP_NRS = {abi: frozenset(nrs) for abi, nrs in REAPS.items()}
 HOLD_LIMIT = 4096  # records of one thread held back waiting for an earlier one
+SIGCHLD = 17
+CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3  # siginfo si_code (uapi asm-generic/siginfo.h)
 _NOTHING: Final[tuple[Syscall, ...]] = ()
 _pairing.configure(RawEntry, RawExit, TaskInfo, Syscall, NO_RETURN, return_value, "i386",
-                   SIGFRAME_ARG, HOLD_LIMIT)
+                   SIGFRAME_ARG, HOLD_LIMIT, _REAP_NRS)
+
+Item = Syscall | ThreadEnd  # what the pairing hands on
+
+
+class Limits(NamedTuple):
+    """How much guest-driven state the pairing keeps (module docstring)."""
+
+    pending: int = 1 << 16  # calls in progress
+    threads: int = 1 << 16  # threads' next record numbers
+    held_threads: int = 64  # threads with records held back (each up to HOLD_LIMIT)
+    # deaths waiting for every vCPU to go past them (a vCPU that makes no record for long
+    # holds them): past this the oldest is settled anyway, counted (an exit of its calls
+    # may still come: the trace is then incomplete)
+    dying: int = 256
+
+
+LIMITS = Limits()
+
+
+class Death(NamedTuple):
+    """A process the reaper's call reported ended: at ``ts``, killed by ``signal`` or
+    exited with ``status``; or (``key``) one thread known gone by ``ts``: another thread
+    runs on its task_struct, how it ended unknown."""
+
+    ts: int
+    pid: int
+    signal: int | None
+    status: int | None
+    key: tuple[int, int] | None = None
+    core: bool = False  # killed, with a core dump
+
+
+def reaped(call: Syscall) -> Death | None:
+    """The process a successful wait4/waitpid/waitid reaped and how it ended, from what the
+    kernel wrote (the status word, the siginfo); None for anything else: another call, a
+    stopped or continued child, no status asked for, an unreadable one."""
+    e, x, ret = call.entry, call.exit, call.ret
+    arg = REAPS.get(e.abi, {}).get(e.nr)
+    if arg is None or x is None or ret is None or ret < 0:
+        return None
+    mem = x.mem.get(arg)
+    if mem is None or mem.fault or not mem.at_exit:
+        return None
+    data = mem.data
+    if arg == 1:  # the status word (include/uapi/linux/wait.h's W* macros)
+        if ret <= 0 or len(data) < 4:
+            return None
+        status = int.from_bytes(data[:4], "little")
+        low = status & 0x7F
+        if low == 0:
+            return Death(x.ts, ret, None, (status >> 8) & 0xFF)  # WIFEXITED
+        if low != 0x7F:
+            return Death(x.ts, ret, low, None, core=bool(status & 0x80))  # WIFSIGNALED
+        return None  # stopped or continued: alive
+    # waitid's siginfo: si_signo 0, si_code 8, si_pid 16, si_status 24 (a CLD_* report)
+    if ret != 0 or len(data) < 28:
+        return None
+    signo, code, pid, status = (int.from_bytes(data[o : o + 4], "little", signed=True)
+                                for o in (0, 8, 16, 24))
+    if signo != SIGCHLD or pid <= 0:
+        return None
+    if code == CLD_EXITED:
+        return Death(x.ts, pid, None, status & 0xFF)
+    if code in (CLD_KILLED, CLD_DUMPED) and 0 < status < 128:
+        return Death(x.ts, pid, status, None, core=code == CLD_DUMPED)
+    return None
+
+
+_REUSED = ("vmstrace: the thread ended inside this call (another thread runs on its "
+           "task_struct now); how it ended is unknown")
 
 
 @dataclass
@@ -47,31 +138,67 @@ class PairingCounts:
     exits: int = 0
     paired: int = 0
     no_return: int = 0
-    unfinished: int = 0  # entries never matched (replaced by a newer entry, or trace end)
+    unfinished: int = 0  # entries never matched (replaced, its thread ended, or trace end)
     orphan_exits: int = 0
     held: int = 0  # records that arrived before their turn and were held back
     gaps: int = 0  # a thread's records released with an earlier one still missing
     stale: int = 0  # records that arrived after a later one of the thread was released
+    evicted: int = 0  # calls and threads let go at a table's limit without evidence
 
 
 class Pairer:
-    """Feeds on raw events in stream order, yields completed Syscalls."""
+    """Feeds on raw events in stream order, yields completed Syscalls (and ThreadEnds).
 
-    def __init__(self) -> None:
+    ``vcpus``: how many vCPUs make records (a death is settled once each has delivered a
+    record made after it); ``limits``: the tables' bounds."""
+
+    def __init__(self, vcpus: int = 1, limits: Limits = LIMITS) -> None:
         self.pending: dict[tuple[int, int], RawEntry] = {}
         # per thread key: the seq its next record must have (a thread that ended with
         # exit/exit_group is forgotten: the plugin starts it again at 1)
         self.seqs: dict[tuple[int, int], int] = {}
         # per thread key: records that came before their turn, by seq
         self.held: dict[tuple[int, int], dict[int, RawEntry | RawExit]] = {}
+        # deaths waiting until no record made before them can still come (in order)
+        self.dying: list[Death] = []
+        self.marks: dict[int, int] = {}  # per vCPU: the latest record's time, while needed
+        # per task_struct: the tid of the latest thread that entered a call on it; a thread
+        # on it the tables still hold is gone once another tid enters (`gone`: its key and
+        # the time of that entry, for _after)
+        self.tasks: dict[int, int] = {}
+        self.gone: list[tuple[tuple[int, int], int]] = []
+        self.vcpus = vcpus
+        self.limits = limits
         self.counts = PairingCounts()
         self.stats: Stats | None = None
+        self._reaped = 0  # an exit of a reaping call was paired (the compiled loop's REAPED)
 
-    def feed(self, ev: RawEntry | RawExit | Stats) -> tuple[Syscall, ...]:
+    def feed(self, ev: RawEntry | RawExit | Stats) -> tuple[Item, ...]:
         """The calls this event completes, oldest first (a tuple: no generator per event)."""
         if isinstance(ev, (RawEntry, RawExit)) and ev.seq:
-            return self._in_turn(ev)
-        return self._pair(ev)
+            done = self._in_turn(ev)
+        else:
+            done = self._pair(ev)
+        if not isinstance(ev, (RawEntry, RawExit)) or not self._watching(ev):
+            return done
+        out: list[Item] = list(done)
+        self._after(ev, out, 0)
+        return tuple(out)
+
+    def _watching(self, ev: RawEntry | RawExit) -> bool:
+        """Whether :meth:`_after` has work after this event (a reaping call paired, a
+        table over its limit, a death that can be settled): the compiled loop asks the
+        same (watching())."""
+        reaped_now, self._reaped = self._reaped, 0
+        lim = self.limits
+        if (reaped_now or self.gone or len(self.pending) > lim.pending
+                or len(self.seqs) > lim.threads or len(self.tasks) > lim.threads
+                or len(self.held) > lim.held_threads or len(self.dying) > lim.dying):
+            return True
+        if not self.dying:
+            return False
+        now = self._mark(ev)
+        return any(death.ts <= now for death in self.dying)
 
     def _in_turn(self, ev: RawEntry | RawExit) -> tuple[Syscall, ...]:
         who = ev.who
@@ -85,13 +212,8 @@ class Pairer:
             if len(held) <= HOLD_LIMIT:
                 return _NOTHING
             # the missing record is not coming: release what is held, in order
-            self.counts.gaps += 1
             del self.held[key]
-            out: list[Syscall] = []
-            for s in sorted(held):
-                out += self._pair(held[s])
-                self._advance(key, held[s])
-            return tuple(out)
+            return tuple(self._release(key, held))
         if seq < want:
             self.counts.stale += 1
             return self._pair(ev)
@@ -109,6 +231,16 @@ class Pairer:
             del self.held[key]
         return tuple(out)
 
+    def _release(self, key: tuple[int, int],
+                 held: dict[int, RawEntry | RawExit]) -> list[Syscall]:
+        """A thread's held records, all of them in order: a gap that will not fill."""
+        self.counts.gaps += 1
+        out: list[Syscall] = []
+        for s in sorted(held):
+            out += self._pair(held[s])
+            self._advance(key, held[s])
+        return out
+
     def _advance(self, key: tuple[int, int], ev: RawEntry | RawExit) -> None:
         if isinstance(ev, RawEntry) and ev.nr in NO_RETURN[ev.abi]:
             self.seqs.pop(key, None)  # the thread's last record (the plugin restarts it)
@@ -125,6 +257,8 @@ class Pairer:
             who = ev.who
             # the thread (module docstring): task and tid, else address space and stack
             key = (who.task, who.tid or 0) if who.task else (who.cr3 & ~0xFFF, ev.sp)
+            if who.task and who.tid:
+                self._note_task(ev, who.task, who.tid)
             old = self.pending.pop(key, None)
             self.pending[key] = ev
             if old is not None:
@@ -140,14 +274,165 @@ class Pairer:
                 c.orphan_exits += 1
                 return _NOTHING
             c.paired += 1
+            if entry.nr in _REAP_NRS.get(entry.abi, ()):
+                self._reaped = 1
             return (paired(entry, ev),)
         self.stats = ev
         return _NOTHING
 
-    def feed_batch(self, events: list[RawEntry | RawExit | Stats]) -> list[Syscall]:
+    def _note_task(self, ev: RawEntry, task: int, tid: int) -> None:
+        """Thread ``tid`` entered a call on ``task``: a thread the tables hold that ran on it
+        before is gone (the compiled loop's note_task())."""
+        old = self.tasks.get(task)
+        if old is not None and old != tid:
+            gone = (task, old)
+            if gone in self.pending or gone in self.seqs:
+                self.gone.append((gone, ev.ts))
+        self.tasks[task] = tid
+
+    def _after(self, ev: RawEntry | RawExit, out: list[Item], start: int) -> None:
+        """After an event whose work :meth:`_watching` saw, with ``out[start:]`` the items it
+        completed: the deaths its reaping calls report, the deaths no earlier record can
+        now change, and the tables' limits.  (The compiled loop calls it too.)"""
+        for key, ts in self.gone:  # settled as the reaper's deaths are, once nothing earlier
+            self.dying.append(Death(ts, 0, None, None, key))  # can still come
+        self.gone.clear()
+        new: list[tuple[int, Death]] = []
+        for i in range(start, len(out)):
+            call = out[i]
+            if isinstance(call, Syscall) and call.exit is not None:
+                death = reaped(call)
+                if death is not None:
+                    new.append((i, death))
+        mark = self._mark(ev)
+        tail: list[Item] = []
+        waiting = []
+        for death in self.dying:  # older deaths, in order
+            if death.ts <= mark:
+                tail += self._settle(death)
+            else:
+                waiting.append(death)
+        later = []
+        for i, death in reversed(new):
+            if death.ts <= mark:
+                # before the reaping call, as strace shows it: the ends, then its return
+                out[i:i] = self._settle(death)
+            else:
+                later.append(death)
+        self.dying[:] = waiting + later[::-1]
+        lim = self.limits
+        while len(self.dying) > lim.dying:
+            self.counts.evicted += 1
+            tail += self._settle(self.dying.pop(0))
+        if not self.dying:
+            self.marks.clear()
+        out += tail
+        if len(self.pending) > lim.pending:
+            out += self._trim_pending(ev.ts)
+        if len(self.seqs) > lim.threads:
+            self._trim_seqs()
+        if len(self.tasks) > lim.threads:  # (only a hint is lost: no count)
+            while len(self.tasks) > lim.threads * 3 // 4:
+                del self.tasks[next(iter(self.tasks))]
+        while len(self.held) > lim.held_threads:
+            key = next(iter(self.held))
+            out += self._release(key, self.held.pop(key))
+        self._reaped = 0  # (a reaping call paired here is not read for a death)
+
+    def _mark(self, ev: RawEntry | RawExit) -> int:
+        """The time before which every vCPU has delivered its records (module docstring)."""
+        marks = self.marks
+        if ev.ts > marks.get(ev.vcpu, -1):
+            marks[ev.vcpu] = ev.ts
+        if self.vcpus <= 1:
+            return marks[ev.vcpu]
+        return min(marks.get(v, -1) for v in range(self.vcpus))
+
+    def _bury(self, death: Death) -> list[Item]:
+        """The calls in progress of a process that ended, unfinished, each followed by its
+        thread's end."""
+        out: list[Item] = []
+        if death.key is not None:
+            mine = [death.key]
+        else:
+            mine = [key for key, e in self.pending.items()
+                    if e.who.pid == death.pid and e.ts < death.ts]
+        for key in mine:
+            held = self.held.pop(key, None)
+            if held:
+                out += self._release(key, held)  # (a gap: the records before never came)
+            entry = self.pending.get(key)
+            self.seqs.pop(key, None)
+            if entry is not None and entry.ts < death.ts:
+                del self.pending[key]
+                self.counts.unfinished += 1
+                out += (paired(entry, None),
+                        ThreadEnd(death.ts, entry.who, death.signal, death.status,
+                                  _REUSED if death.key is not None else None,
+                                  core=death.core))
+        return out
+
+    def _settle(self, death: Death) -> list[Item]:
+        """A death no record still on its way can change: its threads' calls in progress,
+        each with its end, then (a reaped process) the process's end, printed when it was
+        killed and no thread's end said so.  The process's pid leaves the trace's tree
+        there, after its calls."""
+        out = self._bury(death)
+        if death.key is None:
+            who = TaskInfo(task=0, cr3=0, pid=death.pid, tid=death.pid)
+            out.append(ThreadEnd(death.ts, who, death.signal, death.status, process=True,
+                                 quiet=bool(out) or death.signal is None, core=death.core))
+        return out
+
+    def _trim_pending(self, ts: int) -> list[Item]:
+        """Over the limit: first the calls of threads whose task_struct runs a newer thread
+        (they died in them); then, if still over, the oldest down to 3/4 of it (so that the
+        next scan is far), each unfinished and with a note."""
+        out: list[Item] = []
+        newest: dict[int, tuple[int, int]] = {}
+        for key, e in self.pending.items():  # (in entry order: a newer thread comes later)
+            if e.who.task:
+                newest[e.who.task] = key
+        gone = [key for key, e in self.pending.items()
+                if e.who.task and newest[e.who.task] != key]
+        for key in gone:
+            entry = self.pending.pop(key)
+            self.seqs.pop(key, None)
+            self.counts.unfinished += 1
+            out += (paired(entry, None), ThreadEnd(ts, entry.who, why=_REUSED))
+        limit = self.limits.pending
+        keep = limit * 3 // 4 if len(self.pending) > limit else limit
+        while len(self.pending) > keep:
+            key = next(iter(self.pending))
+            entry = self.pending.pop(key)
+            self.counts.unfinished += 1
+            self.counts.evicted += 1
+            why = (f"vmstrace: more than {limit} calls in progress: this, the oldest, was "
+                   "let go unfinished; its result, and whether its thread lives on, are "
+                   "unknown")
+            out += (paired(entry, None), ThreadEnd(ts, entry.who, why=why))
+        return out
+
+    def _trim_seqs(self) -> None:
+        """Over the limit: first the threads whose task_struct runs a newer thread, then the
+        oldest (counted: a live one's next records would wait for a number never coming)."""
+        newest: dict[int, tuple[int, int]] = {}
+        for key in self.seqs:  # (in the order threads were first seen)
+            newest[key[0]] = key
+        for key in [k for k in self.seqs if newest[k[0]] != k]:
+            del self.seqs[key]
+        limit = self.limits.threads
+        keep = limit * 3 // 4 if len(self.seqs) > limit else limit
+        while len(self.seqs) > keep:
+            del self.seqs[next(iter(self.seqs))]
+            self.counts.evicted += 1
+
+    def feed_batch(self, events: list[RawEntry | RawExit | Stats]) -> list[Item]:
         """:meth:`feed` over a list of events (the reader's batches), in C: the calls
         they complete, in order."""
-        calls, others, counts = _pairing.pair(events, self.pending, self.seqs, self.held)
+        calls, others, counts = _pairing.pair(events, self.pending, self.seqs, self.held,
+                                              self.dying, self.marks, self.tasks, self.gone,
+                                              self.vcpus, self._after, self.limits)
         c = self.counts
         entries, exits, paired_, no_return, unfinished, orphans, held, gaps, stale = counts
         c.entries += entries
@@ -165,15 +450,16 @@ class Pairer:
             self.stats = ev
         return calls
 
-    def drain(self) -> Iterator[Syscall]:
+    def drain(self) -> Iterator[Item]:
         """At the end of the trace: records still held back (a gap that never filled),
-        in order, then the calls still in progress, without a return."""
+        in order, then the deaths still waiting (every record has come), then the calls
+        still in progress, without a return."""
         held, self.held = self.held, {}
         for key, records in held.items():
-            self.counts.gaps += 1
-            for s in sorted(records):
-                yield from self._pair(records[s])
-                self._advance(key, records[s])
+            yield from self._release(key, records)
+        dying, self.dying = self.dying, []
+        for death in dying:
+            yield from self._settle(death)
         for entry in sorted(self.pending.values(), key=lambda e: e.ts):
             self.counts.unfinished += 1
             yield paired(entry, None)
