@@ -15,6 +15,41 @@ from vmstrace.capture.records import (
     RecordReader,
     StreamError,
 )
+from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.text import TextSink
+from vmstrace.sinks.tree import ProcessTreeSink
+
+
+def _event(comm: str, pid: int = 85) -> TraceEvent:
+    return TraceEvent(ts=0, ts_exit=1, vcpu=0, pid=pid, tid=pid, ppid=1, comm=comm, cr3=0,
+                      nr=39, name="getpid", abi="x86_64", args=(), ret=pid,
+                      ret_text=str(pid), error=None)
+
+
+# A guest names its threads (prctl PR_SET_NAME, 15 bytes): a newline would forge a line,
+# an escape sequence would drive the terminal, a bidi override would reorder the line.
+HOSTILE_COMM = "a\nb\x1b[2J\u202ec\x7f"
+SHOWN_COMM = "a\\x0ab\\x1b[2J\\u202ec\\x7f"
+
+
+def test_text_lines_show_a_hostile_thread_name_escaped() -> None:
+    out = io.StringIO()
+    sink = TextSink(out, show_comm=True)
+    sink.events([_event(HOSTILE_COMM)])
+    sink.note(85, "+++ exited with 0 +++", HOSTILE_COMM)
+    assert out.getvalue() == (f"[pid 85 {SHOWN_COMM}] getpid() = 85\n"
+                              f"[pid 85 {SHOWN_COMM}] +++ exited with 0 +++\n")
+
+
+@pytest.mark.parametrize("comm", ["[/]", "[bold]x[/]", HOSTILE_COMM])
+def test_the_process_tree_shows_a_thread_name_as_it_is(comm: str) -> None:
+    # rich markup in a name was rendered ("[bold]x[/]" showed as "x") or raised at close
+    out = io.StringIO()
+    sink = ProcessTreeSink(out)
+    sink.event(_event(comm))
+    sink.close(TraceCounts(1, 1, 0, 1, 1, 1, 0, 1))
+    shown = SHOWN_COMM if comm == HOSTILE_COMM else comm
+    assert out.getvalue() == f"process tree\n└── pid 85  ppid 1  {shown}  exit ?  1 syscalls\n"
 
 
 def _stream_with(rtype: int, abi: int, insn: int) -> bytes:

@@ -61,6 +61,19 @@ class TraceCounts:
                 and not self.dropped and not self.gaps and not self.stale)
 
 
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (a control, a line or
+    paragraph separator, a format character such as a bidi override) as ``\\xNN``,
+    ``\\uNNNN`` or ``\\UNNNNNNNN``: guest-chosen names (comm, exe) in a terminal line
+    must not end the line, move the cursor or reorder the text around them."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else
+                   f"\\x{ord(c):02x}" if ord(c) < 0x100 else
+                   f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in text)
+
+
 class Sink(Protocol):
     def event(self, ev: TraceEvent) -> None: ...
 

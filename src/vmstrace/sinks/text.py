@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import TraceCounts, TraceEvent, printable
 
 
 class TextSink:
@@ -48,7 +48,7 @@ class TextSink:
             return f"[cr3 {cr3:#x}] "  # no task attribution: the address space only
         who = "?" if tid is None else str(tid)
         if self.show_comm:
-            return f"[pid {who} {comm or '?'}] "
+            return f"[pid {who} {printable(comm) if comm else '?'}] "
         return f"[pid {who}] "
 
     def _line(self, ev: TraceEvent) -> str:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from rich.console import Console
+from rich.text import Text
 from rich.tree import Tree
 
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.sinks.base import TraceCounts, TraceEvent, printable
 
 EXECVE = frozenset({"execve", "execveat"})
 EXITS = frozenset({"exit_group"})
@@ -92,7 +93,7 @@ class ProcessTreeSink:
 
     def label(self, p: Proc) -> str:
         parts = [f"pid {p.pid}", f"ppid {p.ppid if p.ppid is not None else '?'}",
-                 p.comm or "?"]
+                 printable(p.comm) if p.comm else "?"]
         if p.exe:
             parts.append(f"exec {p.exe}")
         if p.threads:
@@ -103,7 +104,8 @@ class ProcessTreeSink:
 
     def _add(self, parent: Tree, p: Proc, seen: set[int], depth: int = 0) -> None:
         seen.add(p.pid)
-        node = parent.add(self.label(p), highlight=False)
+        # Text, not a str: rich would take markup in a guest-chosen name ("[/]") as its own
+        node = parent.add(Text(self.label(p)), highlight=False)
         if depth > 64:  # the tree comes from guest data: bound the recursion
             return
         children = [c for c in self.procs.values() if c.ppid == p.pid and c.pid not in seen]
