@@ -4,6 +4,7 @@ test, and the saved corpus replayed through every target."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -15,9 +16,25 @@ from vmstrace.capture.records import (
     RecordReader,
     StreamError,
 )
+from vmstrace.fuzz.targets import TARGETS
 from vmstrace.sinks.base import TraceCounts, TraceEvent
 from vmstrace.sinks.text import TextSink
 from vmstrace.sinks.tree import ProcessTreeSink
+
+CORPUS = Path(__file__).resolve().parent.parent / "fuzz" / "corpus"
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_every_saved_input_keeps_the_targets_invariants(target: str) -> None:
+    inputs = sorted((CORPUS / target).iterdir())
+    assert inputs, f"no saved inputs for {target} in {CORPUS / target}"
+    failed = {}
+    for path in inputs:
+        try:
+            TARGETS[target](path.read_bytes())
+        except Exception as err:  # noqa: BLE001  (every failing input is named below)
+            failed[path.name] = repr(err)
+    assert failed == {}
 
 
 def _event(comm: str, pid: int = 85) -> TraceEvent:
