@@ -46,13 +46,16 @@ from vmstrace.capture.records import (
     StreamError,
 )
 from vmstrace.capture.ring import Ring
+from vmstrace.decode import fmt
 from vmstrace.session import Decoder, Emitter
 from vmstrace.sinks.base import Sink, TraceCounts
 from vmstrace.sinks.jsonl import JsonSink
+from vmstrace.sinks.summary import SummarySink
 from vmstrace.sinks.text import TextSink
 from vmstrace.sinks.tree import ProcessTreeSink
-from vmstrace.trace.attribution import TASK_BYTES, ProcessTree, decode_task
+from vmstrace.trace.attribution import LAUNCHER, TASK_BYTES, ProcessTree, decode_task
 from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, Syscall, TaskInfo
+from vmstrace.trace.filters import EVERY_CALL, CallFilter, build_filter
 from vmstrace.trace.pairing import Pairer
 
 _T = TypeVar("_T")
@@ -67,6 +70,12 @@ TASKS = (0, 0xFFFF_8880_0010_0000, 0xFFFF_8880_0020_0000)
 ARGS = tuple(range(9)) + (0x8000 - 1,)  # blob slots: registers, sigframe, ret fd, exe
 INDEXES = (0xFFFF, 0xFFFF, 0, 1, 2, 0x8000, 0x8001, 0x8002)
 SIGFRAME_BYTES = 440
+# Guest memory the consumer looks for: the launcher's path starts the traced tree.
+STRINGS = (LAUNCHER.encode() + b"\0", b"/bin/sh\0", b"/etc/hostname\0", b"\0", b"")
+# The selections of strace's options (-e trace=, -e status=, -z, -p, --comm)
+FILTERS = (EVERY_CALL, build_filter(["trace=%file"]), build_filter(successful=True),
+           build_filter(["trace=execve,openat,read,clone,exit_group", "status=failed"]),
+           build_filter(pids=[85]), build_filter(comms=["fuzz"]))
 
 
 class Draw:
@@ -138,8 +147,11 @@ def _blobs(d: Draw) -> tuple[int, bytes]:
     out = []
     for _ in range(n):
         arg = d.pick(ARGS) & 0xFF
-        length = SIGFRAME_BYTES if arg == 6 and d.flag() else d.below(80)
-        data = d.raw(length)
+        if d.below(8) == 0:
+            data = d.pick(STRINGS)
+        else:
+            data = d.raw(SIGFRAME_BYTES if arg == 6 and d.flag() else d.below(80))
+        length = len(data)
         out.append(BLOB_HDR.pack(arg, d.below(16), d.pick(INDEXES), length, d.u64()) + _pad8(data))
     return n, b"".join(out)
 
@@ -318,14 +330,15 @@ def _pair(events: list[RawEntry | RawExit | Stats], batch: int, compiled: bool
     return calls, pairer
 
 
-def _emit(calls: list[Syscall], pairer: Pairer, compiled: bool, opts: decode.DecodeOptions
-          ) -> tuple[str, str]:
-    """The text (lines, then the process tree) and the JSON lines of ``calls``."""
+def _emit(calls: list[Syscall], pairer: Pairer, compiled: bool, opts: decode.DecodeOptions,
+          filt: CallFilter, trace_all: bool) -> tuple[str, str]:
+    """The text (lines, then the process tree and the -c summary) and the JSON lines of
+    ``calls``."""
     text, jsonl = io.StringIO(), io.StringIO()
     sinks: list[Sink] = [TextSink(text, show_comm=True, durations=True), JsonSink(jsonl),
-                         ProcessTreeSink(text)]
+                         ProcessTreeSink(text), SummarySink(text)]
     decoder = Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details)
-    out = Emitter(ProcessTree(trace_all=True), decoder, sinks, compiled=compiled)
+    out = Emitter(ProcessTree(trace_all=trace_all), decoder, sinks, filt, compiled=compiled)
     for i in range(0, len(calls), 7):
         out.emit(calls[i : i + 7])
     c = pairer.counts
@@ -348,14 +361,19 @@ def pipeline(data: bytes) -> None:
     → text and JSON lines, on a stream built from the input."""
     d = Draw(data)
     opts, batch = _options(d), 1 + d.below(9)
+    filt, trace_all = d.pick(FILTERS), d.below(4) != 0
     events, _err = read_events(io.BytesIO(build_stream(d)))
     calls, pairer = _pair(events, batch, compiled=True)
     ref_calls, ref_pairer = _pair(events, batch, compiled=False)
     assert calls == ref_calls, "compiled pairing differs from the reference"
     assert [c.ret for c in calls] == [c.ret for c in ref_calls]
     assert pairer.counts == ref_pairer.counts
-    text, jsonl = _emit(calls, pairer, True, opts)
-    assert (text, jsonl) == _emit(ref_calls, ref_pairer, False, opts), (
+    text, jsonl = _emit(calls, pairer, True, opts, filt, trace_all)
+    # The reference decodes with the decoder's memos empty (the compiled run found them
+    # filled by earlier inputs): a memo keyed on less than its text depends on shows.
+    for memo in (fmt._QUOTED, fmt._FLAGS_TEXT, fmt._XLAT_FLAGS_TEXT):
+        memo.clear()
+    assert (text, jsonl) == _emit(ref_calls, ref_pairer, False, opts, filt, trace_all), (
         "the compiled decoding lane differs from the reference")
     check_text(text)
     check_jsonl(jsonl)
