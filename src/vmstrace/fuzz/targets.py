@@ -67,7 +67,9 @@ EDGES = (0, 1, 2, 3, 4, 7, 8, 16, 64, 0x80, 0xFF, 0x100, 0x1000, 0x7FFF_FFFF, 0x
          U64 - 1, U64 - 4094, U64 - 4095, 0xFFFF_FFFF - 4094, 0xFFFF_FF9C, U64 - 99,
          0x7FFC_0000, 0xFFFF_8880_0000_0000)
 TASKS = (0, 0xFFFF_8880_0010_0000, 0xFFFF_8880_0020_0000)
-ARGS = tuple(range(9)) + (0x8000 - 1,)  # blob slots: registers, sigframe, ret fd, exe
+# blob slots: the registers, the signal frame, the returned fd, the executable, and one
+# that no decoder reads
+ARGS = (*range(9), 0xFF)
 INDEXES = (0xFFFF, 0xFFFF, 0, 1, 2, 0x8000, 0x8001, 0x8002)
 SIGFRAME_BYTES = 440
 # Guest memory the consumer looks for: the launcher's path starts the traced tree.
@@ -136,7 +138,7 @@ def _task_block(d: Draw, task_bytes: int) -> bytes:
     if task_bytes == TASK_BYTES.size and d.below(4):
         comm = d.raw(16)
         block = TASK_BYTES.pack(d.pick((1, 85, 86, -1, 0)), d.pick((1, 85, 0x7FFF_FFFF)), comm,
-                                d.uint(8), d.pick((0, 1, 85)), d.pick((0, 1000)), d.pick((0,)))
+                                d.uint(8), d.pick((0, 1, 85)), d.pick((0, 1000)), d.pick((0, 1000)))
     else:
         block = d.raw(task_bytes)
     return _pad8(block)
@@ -146,7 +148,7 @@ def _blobs(d: Draw) -> tuple[int, bytes]:
     n = d.below(6)
     out = []
     for _ in range(n):
-        arg = d.pick(ARGS) & 0xFF
+        arg = d.pick(ARGS)
         if d.below(8) == 0:
             data = d.pick(STRINGS)
         else:
