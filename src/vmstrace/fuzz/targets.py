@@ -298,12 +298,21 @@ def _through_ring(stream: bytes, size: int, chunks: Callable[[], int]
 
 
 def reader(data: bytes) -> None:
-    """The record reader on arbitrary bytes: from a file, and through a small ring."""
+    """The record reader on arbitrary bytes or on damaged records: from a file, and
+    through a small ring."""
     d = Draw(data)
     via_ring, size = d.flag(), 64 + 8 * d.below(64)
     steps = itertools.cycle([1 + d.below(size) for _ in range(3)])  # the plugin's writes
-    task_bytes = TASK_BYTES.size if d.flag() else d.below(256)
-    stream = STREAM_HDR.pack(b"VMSTRACE", 2, task_bytes) + data[d.pos :]
+    if d.flag():
+        # records built from the input, then bytes overwritten anywhere in them: a stream
+        # that is well framed up to where it is not (plain bytes rarely make a record)
+        damaged = bytearray(build_stream(d))
+        for _ in range(d.below(8)):
+            damaged[d.below(len(damaged))] = d.uint(1)
+        stream = bytes(damaged)
+    else:
+        task_bytes = TASK_BYTES.size if d.flag() else d.below(256)
+        stream = STREAM_HDR.pack(b"VMSTRACE", 2, task_bytes) + data[d.pos :]
     events, err = read_events(io.BytesIO(stream))
     for ev in events:
         _check_event(ev)
