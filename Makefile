@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO ?= /bin/sh -c 'cat /etc/hostname; ls /vmstrace/bin; echo hello > /tmp/greeting; cat /tmp/greeting; cat /nonexistent || echo "(that error was on purpose)"'
 
-.PHONY: setup plugin guest run test unit lint bench clean
+.PHONY: setup plugin guest run test unit lint bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -32,6 +32,18 @@ bench: guest
 	$(VENV)/bin/vmstrace bench $(BENCH_ARGS) --json build/bench.json
 	$(VENV)/bin/vmstrace bench --workload syscalls --record build/bench-syscalls.rec
 	$(VENV)/bin/vmstrace bench --decode build/bench-syscalls.rec
+
+# Each fuzz target (reader, pipeline, decoder) for FUZZ_SECONDS under atheris, from the
+# saved corpus; new inputs and any crash land in build/fuzz/ (docs/fuzzing.md).
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= reader pipeline decoder
+fuzz: setup
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/$$t && echo "fuzz: $$t for $(FUZZ_SECONDS) s" && \
+	    PYTHONHASHSEED=0 $(PY) -m vmstrace.fuzz $$t build/fuzz/$$t tests/fuzz/corpus/$$t \
+	        -max_total_time=$(FUZZ_SECONDS) -timeout=30 -max_len=8192 \
+	        -artifact_prefix=build/fuzz/ -print_final_stats=1 || exit 1; \
+	done
 
 lint: setup
 	$(VENV)/bin/ruff check src tests

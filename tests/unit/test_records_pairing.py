@@ -179,7 +179,7 @@ def test_a_record_too_short_for_its_task_bytes_is_an_error():
 
 def test_unknown_instruction_code_is_an_error():
     body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 99, 1, 0, 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(StreamError, match="unknown instruction code 99"):
         read_all(stream(record(1, body + task_block(1, 1, b"x", 0))))
 
 

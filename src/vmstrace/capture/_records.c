@@ -46,7 +46,6 @@ enum { M_ADDR, M_DATA, M_FAULT, M_TRUNCATED, M_AT_EXIT, M_ELEMS, M_INDEX };
 static struct {
     Shape entry, exit, mem;
     PyObject *insns;  /* tuple: Insn member by code, None where no member has that code */
-    PyObject *insn_cls;
     PyObject *abis;   /* ("x86_64", "i386") */
     PyObject *stream_error;
     uint64_t max_record;
@@ -76,7 +75,7 @@ static PyObject *stream_error(const char *msg)
     return NULL;
 }
 
-/* The Insn member for a code; Insn(code) raises ValueError for one it does not know. */
+/* The Insn member for a code; a code no member has makes the record corrupt. */
 static PyObject *insn_of(unsigned code)
 {
     if (code < (unsigned)PyTuple_GET_SIZE(S.insns)) {
@@ -84,7 +83,16 @@ static PyObject *insn_of(unsigned code)
         if (m != Py_None)
             return Py_NewRef(m);
     }
-    return PyObject_CallFunction(S.insn_cls, "I", code);
+    return PyErr_Format(S.stream_error, "capture stream corrupt: unknown instruction code %u",
+                        code);
+}
+
+/* The ABI's name for a code (0 x86_64, 1 i386); any other makes the record corrupt. */
+static PyObject *abi_of(unsigned code)
+{
+    if (code < 2)
+        return Py_NewRef(PyTuple_GET_ITEM(S.abis, code));
+    return PyErr_Format(S.stream_error, "capture stream corrupt: unknown ABI code %u", code);
 }
 
 static PyObject *flag(int set)
@@ -267,7 +275,7 @@ static int put_common(PyObject *ev, const Shape *sh, const char *rec, Py_ssize_t
     memcpy(&rh, rec, sizeof(rh));
     if (slot_put(ev, sh, F_TS, u64(rh.ts)) < 0
         || slot_put(ev, sh, F_VCPU, PyLong_FromLong(rh.vcpu)) < 0
-        || slot_put(ev, sh, F_ABI, Py_NewRef(PyTuple_GET_ITEM(S.abis, abi & 1))) < 0
+        || slot_put(ev, sh, F_ABI, abi_of(abi)) < 0
         || slot_put(ev, sh, F_INSN, insn_of(insn)) < 0 || slot_put(ev, sh, F_PC, u64(pc)) < 0
         || slot_put(ev, sh, F_SP, u64(sp)) < 0 || slot_put(ev, sh, F_NR, u64(nr)) < 0
         || slot_put(ev, sh, F_SEQ, PyLong_FromUnsignedLong(seq)) < 0
@@ -407,15 +415,15 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 }
 
 PyDoc_STRVAR(configure_doc,
-"configure(entry_cls, exit_cls, mem_cls, insns, insn_cls, abis, stream_error, max_record)");
+"configure(entry_cls, exit_cls, mem_cls, insns, abis, stream_error, max_record)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *entry_cls, *exit_cls, *mem_cls, *insns, *insn_cls, *abis, *err;
+    PyObject *entry_cls, *exit_cls, *mem_cls, *insns, *abis, *err;
     unsigned long long max_record;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!OK", &PyType_Type, &entry_cls, &PyType_Type,
-                          &exit_cls, &PyType_Type, &mem_cls, &PyTuple_Type, &insns, &insn_cls,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!OK", &PyType_Type, &entry_cls, &PyType_Type,
+                          &exit_cls, &PyType_Type, &mem_cls, &PyTuple_Type, &insns,
                           &PyTuple_Type, &abis, &err, &max_record))
         return NULL;
     if (PyTuple_GET_SIZE(abis) != 2) {
@@ -429,7 +437,6 @@ static PyObject *configure(PyObject *self, PyObject *args)
         return NULL;
 #undef NFIELDS
     Py_XSETREF(S.insns, Py_NewRef(insns));
-    Py_XSETREF(S.insn_cls, Py_NewRef(insn_cls));
     Py_XSETREF(S.abis, Py_NewRef(abis));
     Py_XSETREF(S.stream_error, Py_NewRef(err));
     S.max_record = max_record;

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
 def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], mem_cls: type[Mem],
-              insns: tuple[Insn | None, ...], insn_cls: type[Insn], abis: tuple[str, str],
+              insns: tuple[Insn | None, ...], abis: tuple[str, str],
               stream_error: type[Exception], max_record: int, /) -> None: ...
 def parse(buf: bytes, off: int, task_bytes: int,
           decode_task: Callable[[bytes, int, int, bool], TaskInfo], /

@@ -38,7 +38,7 @@ BLOB_HDR = struct.Struct("<BBHIQ")  # blobs are parsed in _records.c (flags: the
 REC_ENTRY, REC_EXIT, REC_STATS = 1, 2, 3
 ABIS = ("x86_64", "i386")
 # Enum construction by value is slow on the hot path: look the members up once.
-# Indexed by code (0 is no instruction: Insn(0) raises, as for any unknown code).
+# Indexed by code (None: no instruction has that code, and a record with it is corrupt).
 _INSNS: tuple[Insn | None, ...] = tuple(
     next((i for i in Insn if i.value == n), None) for n in range(max(Insn) + 1))
 # Bytes asked of the stream at a time; read1 returns what is there without waiting for more.
@@ -59,7 +59,7 @@ class StreamError(VmstraceError):
     pass
 
 
-_records.configure(RawEntry, RawExit, Mem, _INSNS, Insn, ABIS, StreamError, MAX_RECORD)
+_records.configure(RawEntry, RawExit, Mem, _INSNS, ABIS, StreamError, MAX_RECORD)
 
 
 def raw_task_decoder(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
