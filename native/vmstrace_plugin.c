@@ -500,6 +500,23 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     finish_record(v, start, VMST_REC_ENTRY);
 }
 
+/*
+ * Whether the thread of call `p` now has `tid` because its execve made it its process's
+ * leader: a thread that is not the leader and whose execve succeeds takes the leader's pid
+ * on its own task_struct (fs/exec.c, de_thread()).  The spec's first two task fields are
+ * the tid and the tgid.
+ */
+static bool took_leader_pid(const Pending *p, uint64_t tid)
+{
+    if (p->nr >= MAX_NR || !g.resumes_elsewhere[p->abi][p->nr] || g.sigreturn[p->abi][p->nr] ||
+        g.n_task_fields < 2 || g.task_fields[1].ptr_off >= 0 || g.task_fields[1].len > 8) {
+        return false;
+    }
+    uint64_t tgid = 0;
+    memcpy(&tgid, p->task_bytes + g.task_fields[0].len, g.task_fields[1].len);
+    return tid == tgid;
+}
+
 static void on_exit_insn(unsigned int vcpu_index, void *udata)
 {
     Vcpu *v = vcpu(vcpu_index);
@@ -555,7 +572,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (task && g.n_task_fields > 0 && g.task_fields[0].ptr_off < 0) {
         uint64_t tid;
         if (read_ident(v, task, &tid)) {
-            reused = tid != p->ident;
+            reused = tid != p->ident && !took_leader_pid(p, tid);
         }
     }
     if (reused) {

@@ -95,3 +95,24 @@ def test_threads_on_four_vcpus_come_out_in_each_threads_order(vmstrace):
     assert len({e["vcpu"] for e in t.events}) >= 2
     # a call that returned has its value (null with ts_exit set would be an unknown one)
     assert all(e["ret"] is not None for e in t.events if e["ts_exit"] is not None)
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_execve_from_a_thread_that_is_not_the_leader(vmstrace, smp):
+    # the kernel gives the exec'ing thread the leader's pid on its own task_struct: the
+    # call succeeded and the thread goes on, it did not die inside it
+    t = vmstrace(["/vmstrace/bin/probe-thread-exec"], "--smp", str(smp))
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"exec'd\n"
+    assert t.stats is not None and t.stats["complete"] is True, t.stats
+    execs = [e for e in t.events if e["name"] == "execve"]
+    assert len(execs) == 2
+    first, second = execs
+    assert second["tid"] != second["pid"] == first["pid"]
+    assert second["ret"] == 0 and second["ts_exit"] is not None
+    assert second["args"][:2] == ['"/vmstrace/bin/probe-thread-exec"',
+                                  '["probe-thread-exec", "exec\'d"]']
+    pid = first["pid"]
+    after = [e for e in t.events if e["ts"] > second["ts"] and e["tid"] == pid]
+    assert any(e["name"] == "write" and e["ret"] == 7 for e in after)
+    assert not any("vmstrace: the thread ended" in line for line in t.text)

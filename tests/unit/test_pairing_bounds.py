@@ -301,3 +301,31 @@ def test_past_the_limit_of_waiting_deaths_the_oldest_is_settled_and_counted():
     for ev in events:
         p.feed(ev)
     assert p.counts.evicted == 1 and [d.pid for d in p.dying] == [91]
+
+
+def test_execve_from_a_thread_that_is_not_the_leader_is_no_death():
+    # de_thread(): the exec'ing thread (tid 91) takes the leader's pid on its own
+    # task_struct; its next entry (tid 90) may come before its execve's exit (SMP)
+    thread = TaskInfo(task=0xFFFF8880003000, cr3=0x2000, pid=90, tid=91)
+    leader_now = TaskInfo(task=thread.task, cr3=0x3000, pid=90, tid=90)
+    items = both([entry(thread, 59, 1, seq=1), entry(leader_now, 1, 3, seq=1),
+                  exit_(thread, 0, 2, seq=2), exit_(leader_now, 7, 4, seq=2)])
+    assert shape(items) == [("call", 91, 59, True), ("call", 90, 1, True)]
+
+
+def test_another_thread_on_a_reused_task_struct_is_a_death():
+    thread = TaskInfo(task=0xFFFF8880003000, cr3=0x2000, pid=90, tid=91)
+    stranger = TaskInfo(task=thread.task, cr3=0x3000, pid=120, tid=120)
+    items = both([entry(thread, 0, 1, seq=1), entry(stranger, 39, 3, seq=1),
+                  exit_(stranger, 120, 4, seq=2)])
+    assert ("end", 91, None, None, False, False, True) in shape(items)
+
+
+def test_waitid_with_wnowait_reaps_nothing():
+    from vmstrace.trace.pairing import reaped
+
+    wnowait = 0x01000000
+    for options, dead in ((4, True), (4 | wnowait, False)):  # WEXITED
+        e = entry(PARENT, 247, 1, args=(1, 90, 0x7FFC1000, options, 0, 0))
+        x = exit_(PARENT, 0, 2, mem=siginfo(2, 90, 9))  # CLD_KILLED by SIGKILL
+        assert (reaped(Syscall(e, x)) is not None) is dead

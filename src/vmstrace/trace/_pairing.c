@@ -35,11 +35,11 @@ static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc"
                                            "vcpu"};
 static const char *const exit_fields[] = {"who", "sp", "seq", "mem", "ret", "user_pc",
                                           "flags", "ts", "vcpu"};
-static const char *const who_fields[] = {"task", "tid", "cr3"};
+static const char *const who_fields[] = {"task", "tid", "cr3", "pid"};
 static const char *const call_fields[] = {"entry", "exit", "ret"};
 enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC, E_TS, E_VCPU };
 enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS, X_TS, X_VCPU };
-enum { W_TASK, W_TID, W_CR3 };
+enum { W_TASK, W_TID, W_CR3, W_PID };
 enum { C_ENTRY, C_EXIT, C_RET };
 
 static struct {
@@ -111,6 +111,27 @@ static struct {
     PyObject *pending, *seqs, *tasks, *gone;
 } B;
 
+/* Whether a thread with `entry` in progress went on as its process's leader on its own
+ * task_struct, as a thread that is not the leader does when its execve succeeds (fs/exec.c,
+ * de_thread(): it takes the leader's pid): `who` (the new entry's) has tid == pid == the
+ * pid of the call's thread.  That thread is not gone (Pairer._note_task). */
+static int exec_took_leader(PyObject *entry, PyObject *who, PyObject *tid)
+{
+    PyObject *pid = slot_get(who, &S.who, W_PID);
+    PyObject *owho = pid == NULL ? NULL : slot_get(entry, &S.entry, E_WHO);
+    PyObject *opid = owho == NULL ? NULL : slot_get(owho, &S.who, W_PID);
+    int rc = -1;
+    if (opid != NULL) {
+        rc = PyObject_RichCompareBool(tid, pid, Py_EQ);
+        if (rc == 1)
+            rc = PyObject_RichCompareBool(pid, opid, Py_EQ);
+    }
+    Py_XDECREF(pid);
+    Py_XDECREF(owho);
+    Py_XDECREF(opid);
+    return rc;
+}
+
 /* An entry of the thread `key` (task, tid): when its task_struct last ran another tid that
  * the tables still hold, that thread is gone: (its key, this entry's ts) joins `gone`
  * (Pairer._note_task). */
@@ -141,9 +162,18 @@ static int note_task(PyObject *ev, PyObject *key)
     if (!same) {
         if ((gone = PyTuple_Pack(2, task, old)) == NULL)
             goto out;
-        int held = PyDict_Contains(B.pending, gone);
-        if (held == 0)
+        PyObject *entry = PyDict_GetItemWithError(B.pending, gone); /* borrowed */
+        if (entry == NULL && PyErr_Occurred())
+            goto out;
+        int held = entry != NULL;
+        if (held) {
+            int exec = exec_took_leader(entry, who, tid);
+            if (exec < 0)
+                goto out;
+            held = !exec;
+        } else {
             held = PyDict_Contains(B.seqs, gone);
+        }
         if (held < 0)
             goto out;
         if (held) {

@@ -56,6 +56,7 @@ REAPS = {"x86_64": {61: 1, 247: 2}, "i386": {7: 1, 114: 1, 284: 2}}
 _REAP_NRS = {abi: frozenset(nrs) for abi, nrs in REAPS.items()}
 HOLD_LIMIT = 4096  # records of one thread held back waiting for an earlier one
 SIGCHLD = 17
+WNOWAIT = 0x01000000  # include/uapi/linux/wait.h
 CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3  # siginfo si_code (uapi asm-generic/siginfo.h)
 _NOTHING: Final[tuple[Syscall, ...]] = ()
 _pairing.configure(RawEntry, RawExit, TaskInfo, Syscall, NO_RETURN, return_value, "i386",
@@ -114,8 +115,9 @@ def reaped(call: Syscall) -> Death | None:
         if low != 0x7F:
             return Death(x.ts, ret, low, None, core=bool(status & 0x80))  # WIFSIGNALED
         return None  # stopped or continued: alive
-    # waitid's siginfo: si_signo 0, si_code 8, si_pid 16, si_status 24 (a CLD_* report)
-    if ret != 0 or len(data) < 28:
+    # waitid's siginfo: si_signo 0, si_code 8, si_pid 16, si_status 24 (a CLD_* report);
+    # with WNOWAIT the child is left a zombie, to be reaped by a later wait
+    if ret != 0 or len(data) < 28 or e.args[3] & WNOWAIT:
         return None
     signo, code, pid, status = (int.from_bytes(data[o : o + 4], "little", signed=True)
                                 for o in (0, 8, 16, 24))
@@ -286,7 +288,13 @@ class Pairer:
         old = self.tasks.get(task)
         if old is not None and old != tid:
             gone = (task, old)
-            if gone in self.pending or gone in self.seqs:
+            entry = self.pending.get(gone)
+            if entry is not None:
+                # a thread that is not its process's leader and whose execve succeeded goes
+                # on with the leader's pid, on its own task_struct (fs/exec.c, de_thread())
+                if not (tid == ev.who.pid == entry.who.pid):
+                    self.gone.append((gone, ev.ts))
+            elif gone in self.seqs:
                 self.gone.append((gone, ev.ts))
         self.tasks[task] = tid
 
