@@ -351,6 +351,7 @@ class GuardedSink:
         self.sink = sink
         self.out = getattr(sink, "out", None)
         self.outputs = outputs
+        self.closed = False  # close() was called: the stats record went, or was tried
 
     def _ok(self) -> bool:
         return id(self.out) not in self.outputs.failed
@@ -390,13 +391,14 @@ class GuardedSink:
                 self._failed(err)
 
     def close(self, counts: TraceCounts) -> None:
-        if not self._ok():
-            salvage = getattr(self.sink, "salvage", None)
-            fd = self.outputs.kept.get(id(self.out))
-            if salvage is not None and fd is not None:
-                salvage(counts, fd)
-            return
-        try:
-            self.sink.close(counts)
-        except OSError as err:
-            self._failed(err)
+        self.closed = True
+        if self._ok():
+            try:
+                self.sink.close(counts)
+                return
+            except OSError as err:  # the last lines or the stats record did not fit
+                self._failed(err)
+        salvage = getattr(self.sink, "salvage", None)
+        fd = self.outputs.kept.get(id(self.out))
+        if salvage is not None and fd is not None:
+            salvage(counts, fd)

@@ -317,9 +317,13 @@ def run(opts: RunOptions, sinks: list[Sink] | Callable[[], list[Sink]],
             cfg = replace(cfg, ram_file=Path(f"/dev/fd/{ram}"))
             result = _run_guest(qemu, cfg, spec, plugin, opts, guarded, stdout, stderr,
                                 workdir, stop, outputs, ram)
-        except Interrupted:  # before QEMU started: nothing traced, and the JSON says so
+        except BaseException as err:
+            # ended before _run_guest closed the outputs (QEMU did not start, or a signal
+            # came first): nothing traced, and the outputs still get a stats record saying so
+            reason = "interrupted" if isinstance(err, Interrupted) else "start-failed"
             for sink in guarded:
-                sink.close(_counts(Pairer(), None, None, 0, "interrupted"))
+                if not getattr(sink, "closed", False):
+                    sink.close(_counts(Pairer(), None, None, 0, reason))
             raise
         finally:
             if ram >= 0:
@@ -392,6 +396,8 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     except BaseException:
         if ring is not None:
             ring.close()
+        for r, _ in pipes.values():
+            os.close(r)
         raise
     finally:
         for fd in keep:
@@ -538,13 +544,14 @@ class Emitter:
             if not wants(call) or not (every_process or filt.wants_process(call)):
                 continue
             # -e trace/status drop the call, not its signal or exit line
-            if every_call or filt.wants_call(call):
+            shown = every_call or filt.wants_call(call)
+            if shown:
                 evs.append(decoder(call, plan))
             if ((x is not None and SIGFRAME_ARG in x.mem) or plan.name == "exit_group"
-                    or RAX_ARG in e.mem):
+                    or (shown and RAX_ARG in e.mem)):
                 self._send(evs)
                 evs = []
-                self._notes(call, plan)
+                self._notes(call, plan, shown)
         self._send(evs)
 
     def _send(self, evs: list[TraceEvent]) -> None:
@@ -568,10 +575,11 @@ class Emitter:
             for sink in self.sinks:
                 sink.end(ev)
 
-    def _notes(self, call: Syscall, plan: decode.CallPlan) -> None:
-        """The lines after a call: the signal it returned into, the exit it made."""
+    def _notes(self, call: Syscall, plan: decode.CallPlan, shown: bool = True) -> None:
+        """The lines after a call: what its number register held (when the call itself is
+        shown), the signal it returned into, the exit it made."""
         e, x = call.entry, call.exit
-        if RAX_ARG in e.mem:
+        if shown and RAX_ARG in e.mem:
             rax = int.from_bytes(e.mem[RAX_ARG].data[:8].ljust(8, b"\0"), "little")
             for sink in self.sinks:
                 sink.note(e.who.tid, f"[ rax {rax:#x}: upper 32 bits ignored by the kernel, "
@@ -624,8 +632,11 @@ def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus, settled
             f"({log}):\n{tail}"
         )
     if status.killed_for == "timeout":
-        raise VmstraceError(f"the command did not finish within --timeout {opts.timeout} s; "
-                            "the guest was stopped and the trace so far written")
+        if settled.exit_status is None:
+            raise VmstraceError(f"the command did not finish within --timeout {opts.timeout} "
+                                "s; the guest was stopped and the trace so far written")
+        opts.warn(f"--timeout {opts.timeout} s stopped the guest after the command ended "
+                  f"(status {settled.exit_status}); what ran after it may be missing")
     if status.panic is not None and settled.exit_status is None:
         raise VmstraceError(
             f"the guest kernel panicked: {escape(status.panic)}\nconsole ({log}):\n{tail}")

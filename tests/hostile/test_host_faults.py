@@ -9,6 +9,7 @@ run's work directory there): that finds the run's QEMU even after vmstrace is go
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -263,3 +264,23 @@ def test_timeout_stops_the_guest_and_the_plugin_reports(tmp_path):
     sleeps = [e for e in r.records() if e.get("name") == "clock_nanosleep"]
     assert [e["ret"] for e in sleeps] == [None]
     r.assert_nothing_left()
+
+
+def test_qemu_that_cannot_start_still_closes_the_outputs(tmp_path, monkeypatch):
+    # (in-process: QEMU's start is made to fail after every input was checked and the
+    # outputs were opened)
+    from click.testing import CliRunner
+
+    from vmstrace import cli, session
+
+    def no_qemu(*args, **kwargs):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(session, "start_qemu", no_qemu)
+    js = tmp_path / "t.jsonl"
+    result = CliRunner().invoke(cli.main, ["run", "-o", str(tmp_path / "t.txt"), "--json",
+                                           str(js), "--", "/bin/true"])
+    assert result.exit_code != 0
+    (stats,) = [json.loads(line) for line in js.read_text().splitlines()]
+    assert stats["type"] == "stats" and stats["complete"] is False
+    assert stats["reason"] == "start-failed" and stats["events"] == 0

@@ -119,6 +119,34 @@ def test_the_console_log_is_bounded(tmp_path, monkeypatch) -> None:
     assert s.panic == "Kernel panic - x"
 
 
+def test_the_console_log_replaces_a_link_and_is_written_as_it_comes(tmp_path) -> None:
+    target, log = tmp_path / "target", tmp_path / "console.log"
+    target.write_bytes(b"keep")
+    log.symlink_to(target)
+    r, w = os.pipe()
+    reader = channels.threading.Thread(target=channels.read_console,
+                                       args=(r, GuestStatus(), log))
+    reader.start()
+    os.write(w, b"booting\n")
+    for _ in range(200):  # the log shows the line while the run goes on
+        try:
+            if not log.is_symlink() and log.read_bytes() == b"booting\n":
+                break
+        except FileNotFoundError:  # (between the link's removal and the file's creation)
+            pass
+        channels.time.sleep(0.01)
+    assert log.read_bytes() == b"booting\n" and not log.is_symlink()
+    os.close(w)
+    reader.join(5)
+    assert target.read_bytes() == b"keep" and os.stat(log).st_mode & 0o777 == 0o600
+
+
+def test_a_console_log_that_cannot_be_written_does_not_stop_the_reading(tmp_path) -> None:
+    s = GuestStatus()
+    channels.read_console(_pipe(b"x\nKernel panic - y\n"), s, tmp_path / "no" / "log")
+    assert s.panic == "Kernel panic - y"
+
+
 # --- settling the status -------------------------------------------------------------
 
 

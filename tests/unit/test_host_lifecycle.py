@@ -98,6 +98,24 @@ def test_a_failed_output_stops_the_run_once_and_the_others_go_on():
     assert json.loads(stats) == json.loads(stats_line(COUNTS))
 
 
+def test_a_failed_close_is_salvaged_and_closes_once(tmp_path):
+    class FullAtClose(JsonSink):
+        def close(self, counts):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    stop = host.Stop()
+    outputs = host.Outputs(stop)
+    with open(tmp_path / "t.jsonl", "w") as f:
+        f.write('{"type":"syscall","n":1}\n{"type":"sysc')
+        f.flush()
+        sink = FullAtClose(f)
+        (guarded,) = outputs.guard([sink])
+        guarded.close(COUNTS)
+        assert getattr(guarded, "closed", False) and stop.reason == "output-error"
+    lines = (tmp_path / "t.jsonl").read_text().splitlines()
+    assert lines[0] == '{"type":"syscall","n":1}' and len(lines) <= 2
+
+
 def test_a_closed_pipe_ends_quietly_with_sigpipe_s_status():
     stop = host.Stop()
     stop.output_failed("<stdout>", BrokenPipeError(errno.EPIPE, "Broken pipe"))

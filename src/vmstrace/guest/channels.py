@@ -16,6 +16,7 @@ guest-made text vmstrace prints goes through :func:`vmstrace.decode.fmt.escape` 
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import threading
@@ -24,9 +25,9 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from vmstrace.decode.fmt import escape
-from vmstrace.files import atomic_writer
 
 LINE_MAX = 4096  # bytes kept of one line; the rest of a longer line is counted, not kept
 MAX_REPORTS = 8  # control reports kept for the warning that names them
@@ -142,20 +143,44 @@ def read_console(fd: int, status: GuestStatus, log: Path) -> None:
     decides how much it writes) and keeps its last lines and first panic line."""
     lines = Lines()
     room = CONSOLE_LOG_MAX
-    # the guest writes this text: never through a link planted at the log's name
-    with os.fdopen(fd, "rb", buffering=0) as stream, atomic_writer(log, 0o600) as out:
+    out = _open_log(log)
+    with os.fdopen(fd, "rb", buffering=0) as stream:
         while chunk := stream.read(65536):
-            if room > 0:
-                out.write(chunk[:room])
-                room -= len(chunk)
-                if room <= 0:
-                    out.write(b"\n[vmstrace: the console log stops here, at its size limit]\n")
-                out.flush()
+            if out is not None and room > 0:
+                try:
+                    out.write(chunk[:room])
+                    room -= len(chunk)
+                    if room <= 0:
+                        out.write(b"\n[vmstrace: the console log stops here, at its size "
+                                  b"limit]\n")
+                    out.flush()
+                except OSError:  # (a full disk) the log stops; the console is still read
+                    room = 0
             for line in lines.feed(chunk):
                 _console_line(line, status)
+    if out is not None:
+        try:
+            out.close()
+        except OSError:
+            pass
     rest = lines.rest()
     if rest is not None:
         _console_line(rest, status)
+
+
+def _open_log(log: Path) -> BinaryIO | None:
+    """The console log, written as the guest writes it (it can be followed during the run),
+    never through a link planted at its name: a link there is removed (the cache directory
+    is the user's alone, files.py checks that).  None if it cannot be made."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(2):
+        try:
+            return os.fdopen(os.open(log, flags, 0o600), "wb")
+        except OSError as err:
+            if err.errno != errno.ELOOP:
+                return None
+            log.unlink(missing_ok=True)
+    return None
 
 
 def _console_line(line: bytes, status: GuestStatus) -> None:
