@@ -151,26 +151,21 @@ const uint8_t *host_addr(Vcpu *v, uint64_t addr, size_t len)
 }
 
 /*
- * Reads guest memory (user or kernel) at a virtual address.  With the RAM file: our own
- * page walk and a copy out of the file, a fraction of the cost of QEMU's debug access;
- * without it, or where the walk fails, the vCPU's own view (qemu_plugin_read_memory_vaddr),
- * which also says the final word on a fault.
+ * Copies `len` bytes at `addr` out of the RAM file page by page, through our own walk of
+ * the page tables: of `user` memory only, where the walk is the only judge; else of any
+ * memory, with the vCPU's own view (qemu_plugin_read_memory_vaddr) where the walk fails.
  */
-bool guest_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
+static bool read_pages(Vcpu *v, uint64_t addr, uint8_t *out, size_t len, bool user)
 {
-    uint8_t *out = dst;
-    if (!g.ram || addr + len < addr) {
-        return qemu_read(v, addr, dst, len);
-    }
     while (len > 0) {
         size_t chunk = PAGE - (size_t)(addr & (PAGE - 1));
         if (chunk > len) {
             chunk = len;
         }
-        const uint8_t *src = host_addr(v, addr, chunk);
+        const uint8_t *src = user ? user_host_addr(v, addr, chunk) : host_addr(v, addr, chunk);
         if (src) {
             memcpy(out, src, chunk);
-        } else if (!qemu_read(v, addr, out, chunk)) {
+        } else if (user || !qemu_read(v, addr, out, chunk)) {
             return false;
         }
         out += chunk;
@@ -178,6 +173,20 @@ bool guest_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
         len -= chunk;
     }
     return true;
+}
+
+/*
+ * Reads guest memory (user or kernel) at a virtual address.  With the RAM file: our own
+ * page walk and a copy out of the file, a fraction of the cost of QEMU's debug access;
+ * without it, or where the walk fails, the vCPU's own view, which also says the final word
+ * on a fault.
+ */
+bool guest_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
+{
+    if (!g.ram || addr + len < addr) {
+        return qemu_read(v, addr, dst, len);
+    }
+    return read_pages(v, addr, dst, len, false);
 }
 
 /* ---- user memory: what copy_from_user() could read ------------------------------------ */
@@ -213,28 +222,13 @@ const uint8_t *user_host_addr(Vcpu *v, uint64_t addr, size_t len)
  */
 bool user_read(Vcpu *v, uint64_t addr, void *dst, size_t len)
 {
-    uint8_t *out = dst;
     if (!user_range(v, addr, len)) {
         return false;
     }
     if (!g.ram) {
         return qemu_read(v, addr, dst, len);
     }
-    while (len > 0) {
-        size_t chunk = PAGE - (size_t)(addr & (PAGE - 1));
-        if (chunk > len) {
-            chunk = len;
-        }
-        const uint8_t *src = user_host_addr(v, addr, chunk);
-        if (!src) {
-            return false;
-        }
-        memcpy(out, src, chunk);
-        out += chunk;
-        addr += chunk;
-        len -= chunk;
-    }
-    return true;
+    return read_pages(v, addr, dst, len, true);
 }
 
 /*
