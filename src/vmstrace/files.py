@@ -30,14 +30,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, Protocol, TextIO, TypeVar
 
 from vmstrace.errors import VmstraceError
 
@@ -142,6 +143,31 @@ def read_entry(path: Path, cache: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+class _Derived(Protocol):
+    @property
+    def sha256(self) -> str:  # of the input the entry was derived from
+        ...
+
+
+D = TypeVar("D", bound=_Derived)
+
+
+def read_derived(path: Path, cache: Path, digest: str, from_json: Callable[[Any], D]
+                 ) -> D | None:
+    """The cache entry ``path``, a JSON document derived from the input whose sha256 is
+    ``digest``, made back into its object; None if it is missing, damaged or stale (derive it
+    again); UntrustedCache as :func:`trusted` says."""
+    try:
+        raw = read_entry(path, cache)
+        if raw is not None:
+            derived = from_json(json.loads(raw))
+            if derived.sha256 == digest:
+                return derived
+    except (ValueError, TypeError, KeyError, AttributeError):
+        pass
+    return None
 
 
 def write_entry(path: Path, data: str | bytes) -> None:

@@ -31,7 +31,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from vmstrace.capture.spec import TaskRead
-from vmstrace.files import read_entry, write_entry
+from vmstrace.files import read_derived, write_entry
 from vmstrace.kernel.btf import Btf, Kind
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import BtfLookupError, CorruptKernelImage, LayoutError, NoBTF
@@ -263,14 +263,9 @@ def load_layout(bzimage_path: Path | str, cache_dir: Path | str) -> KernelLayout
     path = Path(bzimage_path)
     digest = _sha256(path)
     cached = cache_path(cache_dir, digest)
-    try:
-        raw = read_entry(cached, Path(cache_dir))
-        if raw is not None:
-            layout = KernelLayout.from_json(json.loads(raw))
-            if layout.sha256 == digest:
-                return layout
-    except (ValueError, TypeError, KeyError, AttributeError):
-        pass  # stale cache entry: derive it again
+    known = read_derived(cached, Path(cache_dir), digest, KernelLayout.from_json)
+    if known is not None:
+        return known
     image = read_bzimage(path)
     layout = layout_from_vmlinux(decompress(image), version=image.version, sha256=digest, path=path)
     write_entry(cached, json.dumps(layout.to_json(), indent=1) + "\n")

@@ -36,7 +36,7 @@ from typing import Any
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from vmstrace.files import read_entry, write_entry
+from vmstrace.files import read_derived, write_entry
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import KernelError
 from vmstrace.kernel.kallsyms import Kallsyms, find_kallsyms
@@ -235,14 +235,9 @@ def kernel_syscall_names(bzimage: Path | str, cache_dir: Path | str) -> KernelSy
     except OSError as err:
         return KernelSyscallNames({}, {}, {}, f"{path}: {err.strerror or err}")
     cached = cache_path(cache_dir, digest)
-    try:
-        raw = read_entry(cached, Path(cache_dir))
-        if raw is not None:
-            result = KernelSyscallNames.from_json(json.loads(raw))
-            if result.sha256 == digest:
-                return result
-    except (ValueError, KeyError, TypeError, AttributeError):
-        pass  # stale: derive it again
+    known = read_derived(cached, Path(cache_dir), digest, KernelSyscallNames.from_json)
+    if known is not None:
+        return known
     try:
         vmlinux = decompress(read_bzimage(path))
     except (KernelError, OSError) as err:
