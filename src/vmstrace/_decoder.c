@@ -134,6 +134,7 @@ static struct {
     PyObject *success;    /* decode._success_text */
     PyObject *failed;     /* errno -> (text, name): at most 4095 entries */
     PyObject *sigframe_arg, *exe_arg, *python_only, *question, *null, *zero;
+    PyObject *rax_arg; /* VMST_ARG_RAX: the number register as set, when it held junk */
     PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
         *s_exe_of;
     int ready;
@@ -178,6 +179,8 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     if (L.failed == NULL && (L.failed = PyDict_New()) == NULL)
         return NULL;
     PyDict_Clear(L.failed); /* the texts of the functions given before */
+    if (L.rax_arg == NULL && (L.rax_arg = PyLong_FromLong(VMST_ARG_RAX)) == NULL)
+        return NULL;
 #define INTERN(field, text) \
     if (L.field == NULL && (L.field = PyUnicode_InternFromString(text)) == NULL) \
         return NULL;
@@ -528,9 +531,7 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
         return DEFER;
     if (PyDict_GET_SIZE(emem) > 0) {
         /* a number register with junk the kernel ignored: a note follows the call */
-        PyObject *rax = PyLong_FromLong(VMST_ARG_RAX);
-        int junk = rax == NULL ? -1 : PyDict_Contains(emem, rax);
-        Py_XDECREF(rax);
+        int junk = PyDict_Contains(emem, L.rax_arg);
         if (junk != 0)
             return junk < 0 ? FAIL : DEFER;
     }
