@@ -41,13 +41,20 @@ def vmstrace(tmp_path_factory):
         text, js = d / "trace.txt", d / "trace.jsonl"
         proc = subprocess.run(
             [str(VMSTRACE), "run", "-o", str(text), "--json", str(js), *opts, "--", *argv],
-            capture_output=True, timeout=timeout,
+            capture_output=True,
+            timeout=timeout,
         )
         lines = text.read_text().splitlines() if text.exists() else []
         records = [json.loads(line) for line in js.read_text().splitlines()] if js.exists() else []
         stats = next((r for r in records if r.get("type") == "stats"), None)
         events = [r for r in records if r.get("type") == "syscall"]
-        return Traced(proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"),
-                      lines, events, stats)
+        return Traced(
+            proc.returncode,
+            proc.stdout,
+            proc.stderr.decode("utf-8", "replace"),
+            lines,
+            events,
+            stats,
+        )
 
     return run

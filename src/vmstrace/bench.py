@@ -75,8 +75,19 @@ WORKLOADS = {
         Workload("syscalls", ("/vmstrace/bin/bench-syscalls", "{n}"), 100000),
         Workload("files", ("/vmstrace/bin/bench-files", "{n}"), 3000),
         Workload("procs", ("/vmstrace/bin/bench-procs", "{n}"), 300),
-        Workload("tar", ("/vmstrace/bin/bench-time", "tar", "czf", "/tmp/bench.tgz",
-                         "/bin", "/sbin", "/usr", "/etc")),
+        Workload(
+            "tar",
+            (
+                "/vmstrace/bin/bench-time",
+                "tar",
+                "czf",
+                "/tmp/bench.tgz",
+                "/bin",
+                "/sbin",
+                "/usr",
+                "/etc",
+            ),
+        ),
     )
 }
 
@@ -103,8 +114,11 @@ class Row:
 
     @property
     def clock(self) -> str:
-        return "host monotonic, QEMU start to READY" if self.workload == "boot" else \
-            "guest CLOCK_MONOTONIC"
+        return (
+            "host monotonic, QEMU start to READY"
+            if self.workload == "boot"
+            else "guest CLOCK_MONOTONIC"
+        )
 
     @property
     def median_s(self) -> float:
@@ -159,6 +173,7 @@ class Row:
 
 # --- the tracer's own memory ----------------------------------------------------------
 
+
 def reset_peak_rss() -> None:
     """Resets this process's VmHWM (Linux ≥ 4.0: ``5`` to /proc/self/clear_refs)."""
     try:
@@ -181,6 +196,7 @@ def peak_rss_mb() -> float:
 
 # --- one run ----------------------------------------------------------------------------
 
+
 def _guest_seconds(out: bytes, workload: Workload, boot_s: float | None) -> float:
     if workload.name == "boot":
         if boot_s is None:
@@ -198,14 +214,20 @@ def reconciles(c: TraceCounts) -> bool:
     thread's records came whole and in their turn (no gap, none stale).  (That every entry
     was paired, never returns or was unfinished holds by the pairing's construction: it is
     not a check.)"""
-    return (c.produced is not None and not c.dropped
-            and c.produced == c.delivered == c.entries + c.exits
-            and c.exits == c.paired and not c.orphan_exits
-            and not c.gaps and not c.stale)
+    return (
+        c.produced is not None
+        and not c.dropped
+        and c.produced == c.delivered == c.entries + c.exits
+        and c.exits == c.paired
+        and not c.orphan_exits
+        and not c.gaps
+        and not c.stale
+    )
 
 
-def run_once(workload: Workload, mode: str, scale: float, initrd: Path | None,
-             workdir: Path) -> Sample:
+def run_once(
+    workload: Workload, mode: str, scale: float, initrd: Path | None, workdir: Path
+) -> Sample:
     from vmstrace.session import RunOptions, run
     from vmstrace.sinks.text import TextSink
 
@@ -223,8 +245,10 @@ def run_once(workload: Workload, mode: str, scale: float, initrd: Path | None,
     host_s = time.monotonic() - t0
     rss = peak_rss_mb()
     if result.exit_status != 0:
-        raise VmstraceError(f"bench {workload.name} ({mode}) exited with {result.exit_status}: "
-                            f"{err.getvalue()[-300:]!r}")
+        raise VmstraceError(
+            f"bench {workload.name} ({mode}) exited with {result.exit_status}: "
+            f"{err.getvalue()[-300:]!r}"
+        )
     seconds = _guest_seconds(out.getvalue(), workload, result.boot_s)
     events: int | None = None
     lost: int | None = None
@@ -309,22 +333,28 @@ def record_raw(dest: Path, workload: str = "syscalls", scale: float = 1.0) -> fl
 
 # --- the benchmark --------------------------------------------------------------------
 
+
 def _workload(name: str) -> Workload:
     if name not in WORKLOADS:
-        raise VmstraceError(f"bench: unknown workload {name!r}; choose from "
-                            f"{', '.join(WORKLOADS)}")
+        raise VmstraceError(f"bench: unknown workload {name!r}; choose from {', '.join(WORKLOADS)}")
     return WORKLOADS[name]
 
 
-def bench(workloads: list[str], modes: list[str], repeat: int = 3, scale: float = 1.0,
-          progress: Callable[[str], None] | None = None) -> list[Row]:
+def bench(
+    workloads: list[str],
+    modes: list[str],
+    repeat: int = 3,
+    scale: float = 1.0,
+    progress: Callable[[str], None] | None = None,
+) -> list[Row]:
     """Runs every workload in every mode ``repeat`` times; medians, ratios to untraced."""
     if repeat < 1:
         raise VmstraceError("bench: --repeat must be at least 1")
     for mode in modes:
         if mode not in MODES + PROFILE_MODES:
-            raise VmstraceError(f"bench: unknown mode {mode!r}; choose from "
-                                f"{', '.join(MODES + PROFILE_MODES)}")
+            raise VmstraceError(
+                f"bench: unknown mode {mode!r}; choose from {', '.join(MODES + PROFILE_MODES)}"
+            )
     from vmstrace.files import cache_dir
     from vmstrace.guest.strace_image import build_strace_initramfs
 
@@ -353,6 +383,7 @@ def bench(workloads: list[str], modes: list[str], repeat: int = 3, scale: float 
 
 
 # --- the Python consumer alone --------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DecodeResult:
@@ -389,8 +420,9 @@ def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeR
             reader = RecordReader(io.BufferedReader(io.BytesIO(data), 1 << 20), decode_task)
             out.consume(reader.batches(), pairer)
             out.drain(pairer)
-            result = DecodeResult(reader.delivered, out.shown, time.perf_counter() - t0,
-                                  time.process_time() - c0)
+            result = DecodeResult(
+                reader.delivered, out.shown, time.perf_counter() - t0, time.process_time() - c0
+            )
         if best is None or result.seconds < best.seconds:
             best = result
     assert best is not None
@@ -398,6 +430,7 @@ def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeR
 
 
 # --- output -----------------------------------------------------------------------------
+
 
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
@@ -408,17 +441,36 @@ def print_table(rows: list[Row], console: Console) -> None:
     from rich.table import Table
 
     table = Table(title="vmstrace bench (medians)")
-    for col in ("workload", "mode", "median s", "ratio", "host run s", "events",
-                "events/s", "lost", "counts", "guest held s", "tracer peak RSS MB"):
+    for col in (
+        "workload",
+        "mode",
+        "median s",
+        "ratio",
+        "host run s",
+        "events",
+        "events/s",
+        "lost",
+        "counts",
+        "guest held s",
+        "tracer peak RSS MB",
+    ):
         table.add_column(col, justify="left" if col in ("workload", "mode") else "right")
     for row in rows:
         events = row.events
         rate = None if events is None or row.median_s <= 0 else events / row.median_s
-        table.add_row(row.workload, row.mode, f"{row.median_s:.3f}", _fmt(row.ratio, ".2f"),
-                      f"{row.host_median_s:.2f}", _fmt(events, "d"), _fmt(rate, ",.0f"),
-                      _fmt(row.lost, "d"),
-                      "-" if row.reconciled is None else "ok" if row.reconciled else "MISMATCH",
-                      _fmt(row.stalled_s, ".3f"), f"{row.peak_rss_mb:.1f}")
+        table.add_row(
+            row.workload,
+            row.mode,
+            f"{row.median_s:.3f}",
+            _fmt(row.ratio, ".2f"),
+            f"{row.host_median_s:.2f}",
+            _fmt(events, "d"),
+            _fmt(rate, ",.0f"),
+            _fmt(row.lost, "d"),
+            "-" if row.reconciled is None else "ok" if row.reconciled else "MISMATCH",
+            _fmt(row.stalled_s, ".3f"),
+            f"{row.peak_rss_mb:.1f}",
+        )
     console.print(table)
     console.print(
         "median s: the workload's own time on the guest's CLOCK_MONOTONIC (boot: host "
@@ -466,8 +518,7 @@ class _Discard:
         pass
 
 
-def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False
-                  ) -> tuple[int, list[float]]:
+def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False) -> tuple[int, list[float]]:
     """Where the consumer's time goes: the pipeline of :func:`decode_bench` cut after each
     of :data:`STAGES` in turn (best of ``repeat`` runs of each cut, interleaved so drift
     spreads over all of them).  The process filter and the decoding are one stage: the
@@ -509,10 +560,14 @@ def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False
 
 
 def describe_stages(raw: Path, paired: int, seconds: list[float]) -> str:
-    lines = [f"where the consumer's time goes on {raw} ({paired} syscalls paired; "
-             "µs per syscall, best of the runs):"]
-    lines += [f"  {name:24s} {s * 1e6 / max(paired, 1):6.2f}" for name, s in zip(STAGES, seconds,
-                                                                            strict=True)]
+    lines = [
+        f"where the consumer's time goes on {raw} ({paired} syscalls paired; "
+        "µs per syscall, best of the runs):"
+    ]
+    lines += [
+        f"  {name:24s} {s * 1e6 / max(paired, 1):6.2f}"
+        for name, s in zip(STAGES, seconds, strict=True)
+    ]
     return "\n".join(lines)
 
 

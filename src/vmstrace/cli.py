@@ -39,8 +39,12 @@ def _counts_line(counts: TraceCounts) -> str:
         f"vmstrace: {counts.shown} syscalls shown; records produced {produced}, "
         f"delivered {counts.delivered}, dropped {dropped}"
         + (f"; the guest waited {held:.3f} s for the tracer" if held else "")
-        + (f"; incomplete: {counts.evicted} calls or threads let go at the tracer's table "
-           "limits (their results unknown)" if counts.evicted else "")
+        + (
+            f"; incomplete: {counts.evicted} calls or threads let go at the tracer's table "
+            "limits (their results unknown)"
+            if counts.evicted
+            else ""
+        )
     )
 
 
@@ -51,79 +55,193 @@ def main() -> None:
 
 
 @main.command(context_settings={"ignore_unknown_options": False})
-@click.option("--add", "adds", multiple=True, metavar="HOST[:GUEST]",
-              help="Copy a host file or directory into the guest (repeatable).")
-@click.option("-o", "output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the strace-style trace to FILE instead of stderr.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True),
-              help="Also write one JSON object per syscall to FILE.")
-@click.option("--all", "trace_all", is_flag=True,
-              help="Trace every process in the guest, boot included.")
+@click.option(
+    "--add",
+    "adds",
+    multiple=True,
+    metavar="HOST[:GUEST]",
+    help="Copy a host file or directory into the guest (repeatable).",
+)
+@click.option(
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the strace-style trace to FILE instead of stderr.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write one JSON object per syscall to FILE.",
+)
+@click.option(
+    "--all", "trace_all", is_flag=True, help="Trace every process in the guest, boot included."
+)
 @click.option("-m", "memory", type=int, default=512, show_default=True, help="Guest memory, MB.")
 @click.option("--smp", type=int, default=1, show_default=True, help="Number of vCPUs.")
 @click.option("--cpu", default="max", show_default=True, help="QEMU CPU model.")
-@click.option("--kernel", type=click.Path(path_type=Path),
-              help="Boot this bzImage instead of the default Debian kernel.")
-@click.option("--kernel-line", metavar="SERIES", default=None,
-              help="Boot the Debian cloud kernel of this series (e.g. 6.12; fetched and "
-                   "cached like the default one) instead of the default kernel.")
-@click.option("--initrd", type=click.Path(path_type=Path),
-              help="Use this initramfs instead of the default one (needs vmstrace's init).")
-@click.option("-s", "strsize", type=click.IntRange(0, 65536), default=32, show_default=True,
-              help="Maximum string size to print (as strace -s).")
-@click.option("--boot-timeout", type=click.FloatRange(0, min_open=True), default=120.0,
-              show_default=True, help="Seconds the guest may take to boot.")
-@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=None,
-              help="Stop the guest after this many seconds.")
+@click.option(
+    "--kernel",
+    type=click.Path(path_type=Path),
+    help="Boot this bzImage instead of the default Debian kernel.",
+)
+@click.option(
+    "--kernel-line",
+    metavar="SERIES",
+    default=None,
+    help="Boot the Debian cloud kernel of this series (e.g. 6.12; fetched and "
+    "cached like the default one) instead of the default kernel.",
+)
+@click.option(
+    "--initrd",
+    type=click.Path(path_type=Path),
+    help="Use this initramfs instead of the default one (needs vmstrace's init).",
+)
+@click.option(
+    "-s",
+    "strsize",
+    type=click.IntRange(0, 65536),
+    default=32,
+    show_default=True,
+    help="Maximum string size to print (as strace -s).",
+)
+@click.option(
+    "--boot-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=120.0,
+    show_default=True,
+    help="Seconds the guest may take to boot.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    help="Stop the guest after this many seconds.",
+)
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
-@click.option("--buffer-mb", type=click.IntRange(1, 4096), default=64, show_default=True,
-              help="Size of the ring shared with the plugin: how far (MB of capture "
-                   "records) the guest may run ahead of the decoder before it waits; the "
-                   "trace stays lossless either way.")
-@click.option("--symbols", type=click.Path(path_type=Path),
-              help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
-                   "kernel, used instead of its BTF.")
-@click.option("-y", "decode_fds", count=True,
-              help="Print file descriptors with what they refer to: 3</etc/hostname>, "
-                   "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file "
-                   "table); -yy also a socket's protocol and addresses: "
-                   "5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>.")
-@click.option("--tree", "show_tree", is_flag=True,
-              help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).")
-@click.option("-e", "qualifiers", multiple=True, metavar="EXPR",
-              help="trace=SET: only these syscalls (names, %file %network %process %signal "
-                   "%memory %ipc %desc %creds %clock %stat %lstat %fstat %%stat %statfs "
-                   "%fstatfs %%statfs %pure, /regex, all, none; !SET inverts); "
-                   "status=SET: successful, failed, unfinished (as strace -e).")
-@click.option("-z", "successful", is_flag=True,
-              help="Only calls that succeeded (-e status=successful).")
+@click.option(
+    "--buffer-mb",
+    type=click.IntRange(1, 4096),
+    default=64,
+    show_default=True,
+    help="Size of the ring shared with the plugin: how far (MB of capture "
+    "records) the guest may run ahead of the decoder before it waits; the "
+    "trace stays lossless either way.",
+)
+@click.option(
+    "--symbols",
+    type=click.Path(path_type=Path),
+    help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
+    "kernel, used instead of its BTF.",
+)
+@click.option(
+    "-y",
+    "decode_fds",
+    count=True,
+    help="Print file descriptors with what they refer to: 3</etc/hostname>, "
+    "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file "
+    "table); -yy also a socket's protocol and addresses: "
+    "5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>.",
+)
+@click.option(
+    "--tree",
+    "show_tree",
+    is_flag=True,
+    help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).",
+)
+@click.option(
+    "-e",
+    "qualifiers",
+    multiple=True,
+    metavar="EXPR",
+    help="trace=SET: only these syscalls (names, %file %network %process %signal "
+    "%memory %ipc %desc %creds %clock %stat %lstat %fstat %%stat %statfs "
+    "%fstatfs %%statfs %pure, /regex, all, none; !SET inverts); "
+    "status=SET: successful, failed, unfinished (as strace -e).",
+)
+@click.option(
+    "-z", "successful", is_flag=True, help="Only calls that succeeded (-e status=successful)."
+)
 @click.option("-Z", "failed", is_flag=True, help="Only calls that failed (-e status=failed).")
-@click.option("-p", "pids", multiple=True, type=int, metavar="PID",
-              help="Only this guest process and its threads, anywhere in the guest (repeatable; "
-                   "replaces the CMD tree).")
-@click.option("--comm", "comms", multiple=True, metavar="NAME",
-              help="Only guest processes whose comm is NAME, anywhere in the guest (repeatable; "
-                   "replaces the CMD tree).")
-@click.option("-X", "xlat", type=click.Choice(["abbrev", "raw"]), default="abbrev",
-              show_default=True, help="raw: print constants and flags as numbers.")
-@click.option("-t", "timestamps", count=True,
-              help="Prefix each line with the host wall-clock time: -t HH:MM:SS, "
-                   "-tt with microseconds, -ttt seconds since the epoch.")
-@click.option("-T", "durations", is_flag=True,
-              help="Append the time spent in each call, <s.us>: host time QEMU took to "
-                   "emulate it, not guest CPU time.")
-@click.option("-c", "summary_only", is_flag=True,
-              help="Print a per-syscall table (% time, seconds, usecs/call, calls, errors) "
-                   "instead of the trace; times are emulated host time.")
+@click.option(
+    "-p",
+    "pids",
+    multiple=True,
+    type=int,
+    metavar="PID",
+    help="Only this guest process and its threads, anywhere in the guest (repeatable; "
+    "replaces the CMD tree).",
+)
+@click.option(
+    "--comm",
+    "comms",
+    multiple=True,
+    metavar="NAME",
+    help="Only guest processes whose comm is NAME, anywhere in the guest (repeatable; "
+    "replaces the CMD tree).",
+)
+@click.option(
+    "-X",
+    "xlat",
+    type=click.Choice(["abbrev", "raw"]),
+    default="abbrev",
+    show_default=True,
+    help="raw: print constants and flags as numbers.",
+)
+@click.option(
+    "-t",
+    "timestamps",
+    count=True,
+    help="Prefix each line with the host wall-clock time: -t HH:MM:SS, "
+    "-tt with microseconds, -ttt seconds since the epoch.",
+)
+@click.option(
+    "-T",
+    "durations",
+    is_flag=True,
+    help="Append the time spent in each call, <s.us>: host time QEMU took to "
+    "emulate it, not guest CPU time.",
+)
+@click.option(
+    "-c",
+    "summary_only",
+    is_flag=True,
+    help="Print a per-syscall table (% time, seconds, usecs/call, calls, errors) "
+    "instead of the trace; times are emulated host time.",
+)
 @click.option("-C", "summary_too", is_flag=True, help="Like -c, after the regular trace.")
 @click.argument("cmd", nargs=-1, required=True)
-def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_all: bool,
-        memory: int, smp: int, cpu: str, kernel: Path | None, kernel_line: str | None,
-        initrd: Path | None, strsize: int, boot_timeout: float, timeout: float | None,
-        no_trace: bool, buffer_mb: int, symbols: Path | None, decode_fds: int, show_tree: bool,
-        qualifiers: tuple[str, ...], successful: bool, failed: bool,
-        pids: tuple[int, ...], comms: tuple[str, ...], xlat: str, timestamps: int,
-        durations: bool, summary_only: bool, summary_too: bool, cmd: tuple[str, ...]) -> None:
+def run(
+    adds: tuple[str, ...],
+    output: str | None,
+    json_path: str | None,
+    trace_all: bool,
+    memory: int,
+    smp: int,
+    cpu: str,
+    kernel: Path | None,
+    kernel_line: str | None,
+    initrd: Path | None,
+    strsize: int,
+    boot_timeout: float,
+    timeout: float | None,
+    no_trace: bool,
+    buffer_mb: int,
+    symbols: Path | None,
+    decode_fds: int,
+    show_tree: bool,
+    qualifiers: tuple[str, ...],
+    successful: bool,
+    failed: bool,
+    pids: tuple[int, ...],
+    comms: tuple[str, ...],
+    xlat: str,
+    timestamps: int,
+    durations: bool,
+    summary_only: bool,
+    summary_too: bool,
+    cmd: tuple[str, ...],
+) -> None:
     """Boot the guest, run CMD in it and print its system calls.
 
     Usage: vmstrace run [OPTIONS] -- CMD [ARG...]
@@ -137,15 +255,28 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
         try:
             if summary_only and summary_too:
                 raise VmstraceError("-c and -C are mutually exclusive")
-            filt = build_filter(qualifiers, successful=successful, failed=failed, pids=pids,
-                                comms=comms)
+            filt = build_filter(
+                qualifiers, successful=successful, failed=failed, pids=pids, comms=comms
+            )
             opts = RunOptions(
-                argv=list(cmd), adds=_parse_add(adds), kernel=kernel,
-                kernel_line=kernel_line, initrd=initrd,
-                memory_mb=memory, smp=smp, cpu=cpu, trace_all=trace_all, trace=not no_trace,
-                strsize=strsize, boot_timeout=boot_timeout, timeout=timeout,
-                filter=filt, raw=xlat == "raw", decode_fds=decode_fds >= 1,
-                fd_details=decode_fds >= 2, symbols=symbols,
+                argv=list(cmd),
+                adds=_parse_add(adds),
+                kernel=kernel,
+                kernel_line=kernel_line,
+                initrd=initrd,
+                memory_mb=memory,
+                smp=smp,
+                cpu=cpu,
+                trace_all=trace_all,
+                trace=not no_trace,
+                strsize=strsize,
+                boot_timeout=boot_timeout,
+                timeout=timeout,
+                filter=filt,
+                raw=xlat == "raw",
+                decode_fds=decode_fds >= 1,
+                fd_details=decode_fds >= 2,
+                symbols=symbols,
                 buffer_mb=buffer_mb,
             )
 
@@ -155,15 +286,18 @@ def run(adds: tuple[str, ...], output: str | None, json_path: str | None, trace_
                     text_out = stack.enter_context(open_output(output, "-o"))
                 sinks: list[Sink] = []
                 if not summary_only:
-                    text = TextSink(text_out, show_comm=trace_all or filt.guest_wide,
-                                    timestamps=timestamps, durations=durations)
+                    text = TextSink(
+                        text_out,
+                        show_comm=trace_all or filt.guest_wide,
+                        timestamps=timestamps,
+                        durations=durations,
+                    )
                     opts.on_start = text.set_origin
                     sinks.append(text)
                 if summary_only or summary_too:
                     sinks.append(SummarySink(text_out))
                 if json_path:
-                    sinks.append(JsonSink(stack.enter_context(open_output(json_path,
-                                                                          "--json"))))
+                    sinks.append(JsonSink(stack.enter_context(open_output(json_path, "--json"))))
                 if show_tree:
                     sinks.append(ProcessTreeSink(text_out))
                 return sinks
@@ -213,26 +347,62 @@ def prepare(kernel: Path | None, line: str | None) -> None:
 
 
 @main.command()
-@click.option("--repeat", type=click.IntRange(1), default=3, show_default=True,
-              help="Runs of each workload in each mode (medians are reported).")
-@click.option("--workload", "workloads", multiple=True,
-              help="boot, syscalls, files, procs, tar (repeatable; default: all).")
-@click.option("--mode", "modes", multiple=True,
-              help="untraced, vmstrace, strace, plugin-bare, plugin-spec (repeatable; "
-                   "default: the first three).")
-@click.option("--scale", type=float, default=1.0, show_default=True,
-              help="Multiply the workloads' sizes by this.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the results as a JSON list to FILE.")
-@click.option("--record", type=click.Path(dir_okay=False, path_type=Path),
-              help="Only record the raw capture stream of the first workload to FILE.")
-@click.option("--decode", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Only time the Python consumer (records to JSON lines) on a recorded FILE.")
-@click.option("--stages", is_flag=True,
-              help="With --decode: also time the consumer's stages one by one.")
-def bench(repeat: int, workloads: tuple[str, ...], modes: tuple[str, ...], scale: float,
-          json_path: Path | None, record: Path | None, decode: Path | None,
-          stages: bool) -> None:
+@click.option(
+    "--repeat",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    help="Runs of each workload in each mode (medians are reported).",
+)
+@click.option(
+    "--workload",
+    "workloads",
+    multiple=True,
+    help="boot, syscalls, files, procs, tar (repeatable; default: all).",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    help="untraced, vmstrace, strace, plugin-bare, plugin-spec (repeatable; "
+    "default: the first three).",
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Multiply the workloads' sizes by this.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the results as a JSON list to FILE.",
+)
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Only record the raw capture stream of the first workload to FILE.",
+)
+@click.option(
+    "--decode",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Only time the Python consumer (records to JSON lines) on a recorded FILE.",
+)
+@click.option(
+    "--stages", is_flag=True, help="With --decode: also time the consumer's stages one by one."
+)
+def bench(
+    repeat: int,
+    workloads: tuple[str, ...],
+    modes: tuple[str, ...],
+    scale: float,
+    json_path: Path | None,
+    record: Path | None,
+    decode: Path | None,
+    stages: bool,
+) -> None:
     """Measure what tracing costs: each workload untraced, under vmstrace, under strace."""
     from rich.console import Console
 
@@ -251,8 +421,13 @@ def bench(repeat: int, workloads: tuple[str, ...], modes: tuple[str, ...], scale
             seconds = b.record_raw(record, (workloads or ("syscalls",))[0], scale)
             click.echo(f"recorded {record} ({record.stat().st_size} bytes) in {seconds:.1f} s")
             return
-        rows = b.bench(list(workloads or b.WORKLOADS), list(modes or b.MODES), repeat, scale,
-                       progress=lambda text: console.log(text))
+        rows = b.bench(
+            list(workloads or b.WORKLOADS),
+            list(modes or b.MODES),
+            repeat,
+            scale,
+            progress=lambda text: console.log(text),
+        )
     except VmstraceError as err:
         click.echo(f"vmstrace: {err}", err=True)
         sys.exit(err.exit_code)
@@ -263,23 +438,56 @@ def bench(repeat: int, workloads: tuple[str, ...], modes: tuple[str, ...], scale
 
 @main.command()
 @click.argument("workloads", nargs=-1)
-@click.option("--suite", "suites", multiple=True,
-              type=click.Choice(["static", "real", "strace-tests"]),
-              help="Run a whole suite: static (conf-*), real (Debian software), strace-tests "
-                   "(strace 6.1's test programs). Default: static, unless WORKLOADS are named.")
-@click.option("--smp", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Number of vCPUs.")
-@click.option("-s", "strsize", type=click.IntRange(0, 65536), default=32, show_default=True,
-              help="String size, for strace and vmstrace alike.")
+@click.option(
+    "--suite",
+    "suites",
+    multiple=True,
+    type=click.Choice(["static", "real", "strace-tests"]),
+    help="Run a whole suite: static (conf-*), real (Debian software), strace-tests "
+    "(strace 6.1's test programs). Default: static, unless WORKLOADS are named.",
+)
+@click.option(
+    "--smp", type=click.IntRange(1, 16), default=1, show_default=True, help="Number of vCPUs."
+)
+@click.option(
+    "-s",
+    "strsize",
+    type=click.IntRange(0, 65536),
+    default=32,
+    show_default=True,
+    help="String size, for strace and vmstrace alike.",
+)
 @click.option("-y", "decode_fds", is_flag=True, help="-y for strace and vmstrace alike.")
-@click.option("-X", "xlat", type=click.Choice(["abbrev", "raw"]), default="abbrev",
-              show_default=True, help="-X for strace and vmstrace alike.")
-@click.option("--show", type=click.IntRange(0), default=50, show_default=True,
-              help="Failing disagreements to print per workload.")
-@click.option("--listing", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write every disagreement, with both renderings, to this file.")
-def conformance(workloads: tuple[str, ...], suites: tuple[str, ...], smp: int, strsize: int,
-                decode_fds: bool, xlat: str, show: int, listing: Path | None) -> None:
+@click.option(
+    "-X",
+    "xlat",
+    type=click.Choice(["abbrev", "raw"]),
+    default="abbrev",
+    show_default=True,
+    help="-X for strace and vmstrace alike.",
+)
+@click.option(
+    "--show",
+    type=click.IntRange(0),
+    default=50,
+    show_default=True,
+    help="Failing disagreements to print per workload.",
+)
+@click.option(
+    "--listing",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every disagreement, with both renderings, to this file.",
+)
+def conformance(
+    workloads: tuple[str, ...],
+    suites: tuple[str, ...],
+    smp: int,
+    strsize: int,
+    decode_fds: bool,
+    xlat: str,
+    show: int,
+    listing: Path | None,
+) -> None:
     """Run workloads under strace in the guest while vmstrace traces them, and compare the
     two traces per thread (names, returns, argument text, order, signal lines).
 
@@ -295,11 +503,12 @@ def conformance(workloads: tuple[str, ...], suites: tuple[str, ...], smp: int, s
     console = Console(width=None if sys.stdout.isatty() else 200)
     opts = suites_mod.Options(strsize=strsize, decode_fds=decode_fds, raw=xlat == "raw")
     try:
-        chosen = suites_mod.select(list(workloads),
-                                   list(suites) or ([] if workloads else ["static"]))
+        chosen = suites_mod.select(
+            list(workloads), list(suites) or ([] if workloads else ["static"])
+        )
         results = suites_mod.run_conformance(
-            chosen, smp=smp, opts=opts,
-            progress=lambda text: Console(stderr=True).log(text))
+            chosen, smp=smp, opts=opts, progress=lambda text: Console(stderr=True).log(text)
+        )
     except VmstraceError as err:
         click.echo(f"vmstrace: {err}", err=True)
         sys.exit(err.exit_code)

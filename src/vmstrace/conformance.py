@@ -179,8 +179,9 @@ def lcs_pairs(a: Sequence[str], b: Sequence[str], max_d: int = 200) -> list[tupl
     return _greedy(a, b)
 
 
-def _backtrack(a: Sequence[str], b: Sequence[str], trace: list[dict[int, int]],
-               x: int, y: int) -> list[tuple[int, int]]:
+def _backtrack(
+    a: Sequence[str], b: Sequence[str], trace: list[dict[int, int]], x: int, y: int
+) -> list[tuple[int, int]]:
     pairs: list[tuple[int, int]] = []
     for d in range(len(trace) - 1, -1, -1):
         v = trace[d]
@@ -196,8 +197,14 @@ def _backtrack(a: Sequence[str], b: Sequence[str], trace: list[dict[int, int]],
             pk = k - 1
         px = v.get(pk, 0)
         py = px - pk
-        while x > px and y > py and x > 0 and y > 0 and a[x - 1] == b[y - 1] and (
-                x - 1 >= (px if pk == k + 1 else px + 1)):
+        while (
+            x > px
+            and y > py
+            and x > 0
+            and y > 0
+            and a[x - 1] == b[y - 1]
+            and (x - 1 >= (px if pk == k + 1 else px + 1))
+        ):
             x, y = x - 1, y - 1
             pairs.append((x, y))
         x, y = px, py
@@ -255,8 +262,10 @@ def _name_of(line: str) -> str:
     return line.split("(", 1)[0]
 
 
-_RESTART = re.compile(r" = \? (ERESTARTSYS|ERESTARTNOINTR|ERESTARTNOHAND|ERESTART_RESTARTBLOCK) "
-                      r"\([^)]*\)$")
+_RESTART = re.compile(
+    r" = \? (ERESTARTSYS|ERESTARTNOINTR|ERESTARTNOHAND|ERESTART_RESTARTBLOCK) "
+    r"\([^)]*\)$"
+)
 _EINTR = " = -1 EINTR (Interrupted system call)"
 _UNFILLED = re.compile(r"^(?:--- )?(\w+) \{si_signo=\1\}(?: ---)?$")
 
@@ -269,8 +278,11 @@ def _restart_seen_as_eintr(d: Disagreement) -> bool:
 
 def _siginfo_not_in_frame(d: Disagreement) -> bool:
     m = _UNFILLED.match(d.vmstrace)
-    return (d.kind == "signal" and m is not None
-            and d.strace.removeprefix("--- ").startswith(f"{m.group(1)} {{"))
+    return (
+        d.kind == "signal"
+        and m is not None
+        and d.strace.removeprefix("--- ").startswith(f"{m.group(1)} {{")
+    )
 
 
 # The explicit allow-list.  Each rule says why the difference is inherent (not a bug of
@@ -281,33 +293,38 @@ ALLOWED: tuple[Allowance, ...] = (
         "strace-startup",
         "strace's forked child runs strace's own code (kill(getpid(), SIGSTOP), ...) before "
         "it execs the tracee; vmstrace sees those calls, strace does not show them",
-        lambda d: False),
+        lambda d: False,
+    ),
     Allowance(
         "signal-without-handler",
         "strace (a ptracer) sees every signal at its delivery stop, also one whose action is "
         "to ignore or the default; vmstrace sees a signal when the kernel builds a handler "
         "frame, so it cannot print a line for a signal no handler runs for",
-        lambda d: d.kind == "signal-missing"),
+        lambda d: d.kind == "signal-missing",
+    ),
     Allowance(
         "siginfo-not-in-frame",
         "the kernel copies a signal's siginfo into the handler's frame only for an SA_SIGINFO "
         "handler (arch/x86/kernel/signal_64.c); for any other handler vmstrace knows the "
         "number alone and prints {si_signo=SIG...} with nothing it does not know, where "
         "strace (a ptracer) asks the kernel for the whole siginfo",
-        _siginfo_not_in_frame),
+        _siginfo_not_in_frame,
+    ),
     Allowance(
         "restart-seen-as-eintr",
         "a call interrupted by a signal whose handler has no SA_RESTART ends inside the "
         "kernel with a restart code (ERESTARTNOHAND ...) that the kernel turns into EINTR "
         "before the handler runs; strace shows the code at its syscall-exit stop, vmstrace "
         "the EINTR the process receives (in the signal frame)",
-        _restart_seen_as_eintr),
+        _restart_seen_as_eintr,
+    ),
     Allowance(
         "killed-at-return",
         "the thread's last call, which vmstrace saw enter and never return to user mode: "
         "a signal killed the thread on its way out, so no instruction received a value "
         "(vmstrace prints ?); strace shows what the kernel had computed at its exit stop",
-        lambda d: False),  # applied by compare(): it depends on the position in the thread
+        lambda d: False,
+    ),  # applied by compare(): it depends on the position in the thread
 )
 
 
@@ -347,9 +364,15 @@ class WorkloadResult:
 
     @property
     def meets_targets(self) -> bool:
-        return (self.strace_calls > 0 and self.names >= NAME_TARGET and self.rets >= RET_TARGET
-                and self.args >= ARGS_TARGET and self.out_of_order == 0
-                and self.fake_signals == 0 and not self.failures)
+        return (
+            self.strace_calls > 0
+            and self.names >= NAME_TARGET
+            and self.rets >= RET_TARGET
+            and self.args >= ARGS_TARGET
+            and self.out_of_order == 0
+            and self.fake_signals == 0
+            and not self.failures
+        )
 
 
 @dataclass(frozen=True)
@@ -385,15 +408,19 @@ def signal_line(tid: int | None, text: str) -> SignalLine | None:
     return SignalLine(tid, s.group(1), text)
 
 
-def _compare_signals(workload: str, tid: int, theirs: Sequence[SignalLine],
-                     mine: Sequence[SignalLine], result: WorkloadResult) -> None:
+def _compare_signals(
+    workload: str,
+    tid: int,
+    theirs: Sequence[SignalLine],
+    mine: Sequence[SignalLine],
+    result: WorkloadResult,
+) -> None:
     pairs = lcs_pairs([s.name for s in theirs], [s.name for s in mine])
     left = {i for i, _ in pairs}
     right = {j for _, j in pairs}
     for i, s in enumerate(theirs):
         if i not in left:
-            result.disagreements.append(
-                Disagreement(workload, tid, "signal-missing", s.text, ""))
+            result.disagreements.append(Disagreement(workload, tid, "signal-missing", s.text, ""))
     for j, s in enumerate(mine):
         if j not in right:
             result.fake_signals += 1
@@ -401,12 +428,17 @@ def _compare_signals(workload: str, tid: int, theirs: Sequence[SignalLine],
     for i, j in pairs:
         if normalise(theirs[i].text) != normalise(mine[j].text):
             result.disagreements.append(
-                Disagreement(workload, tid, "signal", theirs[i].text, mine[j].text))
+                Disagreement(workload, tid, "signal", theirs[i].text, mine[j].text)
+            )
 
 
-def compare(workload: str, calls: Sequence[StraceCall], events: Iterable[TraceEvent],
-            signals: Sequence[SignalLine] = (), my_signals: Sequence[SignalLine] = ()
-            ) -> WorkloadResult:
+def compare(
+    workload: str,
+    calls: Sequence[StraceCall],
+    events: Iterable[TraceEvent],
+    signals: Sequence[SignalLine] = (),
+    my_signals: Sequence[SignalLine] = (),
+) -> WorkloadResult:
     """Aligns strace's calls with vmstrace's events thread by thread and counts agreement.
 
     Per thread, a longest common subsequence on the names pairs the calls.  A strace call
@@ -446,20 +478,29 @@ def compare(workload: str, calls: Sequence[StraceCall], events: Iterable[TraceEv
                 used.add(j)
                 moved.add(i)
                 result.out_of_order += 1
-                result.disagreements.append(Disagreement(
-                    workload, tid, "order", f"#{i} {c.line}", f"#{j} {event_line(mine[j])}"))
+                result.disagreements.append(
+                    Disagreement(
+                        workload, tid, "order", f"#{i} {c.line}", f"#{j} {event_line(mine[j])}"
+                    )
+                )
         right = [j for j in range(len(mine)) if j not in used]
         for i in left:
             if i in moved:
                 continue
-            result.disagreements.append(
-                Disagreement(workload, tid, "missing", theirs[i].line, ""))
+            result.disagreements.append(Disagreement(workload, tid, "missing", theirs[i].line, ""))
         for j in right:
             startup = j < start
             result.extra += not startup
-            result.disagreements.append(Disagreement(
-                workload, tid, "extra", "", event_line(mine[j]),
-                "strace-startup" if startup else None))
+            result.disagreements.append(
+                Disagreement(
+                    workload,
+                    tid,
+                    "extra",
+                    "",
+                    event_line(mine[j]),
+                    "strace-startup" if startup else None,
+                )
+            )
         for i, j in pairs:
             c, ev = theirs[i], mine[j]
             result.matched += 1
@@ -469,11 +510,23 @@ def compare(workload: str, calls: Sequence[StraceCall], events: Iterable[TraceEv
             result.args_equal += args_ok
             if not ret_ok or not args_ok:
                 kind = "ret" if args_ok else "args" if ret_ok else "args+ret"
-                killed = (kind == "ret" and ev.ret_text == "?" and ev.ts_exit is None
-                          and j == len(mine) - 1 and c.ret != "?")
-                result.disagreements.append(Disagreement(
-                    workload, tid, kind, c.line, event_line(ev),
-                    "killed-at-return" if killed else None))
+                killed = (
+                    kind == "ret"
+                    and ev.ret_text == "?"
+                    and ev.ts_exit is None
+                    and j == len(mine) - 1
+                    and c.ret != "?"
+                )
+                result.disagreements.append(
+                    Disagreement(
+                        workload,
+                        tid,
+                        kind,
+                        c.line,
+                        event_line(ev),
+                        "killed-at-return" if killed else None,
+                    )
+                )
     sig_theirs: dict[int, list[SignalLine]] = defaultdict(list)
     for s in signals:
         sig_theirs[s.tid].append(s)
@@ -492,8 +545,9 @@ def apply_allow_list(d: Disagreement) -> Disagreement:
     if d.allowed is not None:
         return d
     rule = next((a.rule for a in ALLOWED if a.applies(d)), None)
-    return d if rule is None else Disagreement(d.workload, d.tid, d.kind, d.strace,
-                                               d.vmstrace, rule)
+    return (
+        d if rule is None else Disagreement(d.workload, d.tid, d.kind, d.strace, d.vmstrace, rule)
+    )
 
 
 class _Collect:
@@ -532,22 +586,25 @@ def _pct(x: float) -> str:
 def format_disagreement(d: Disagreement) -> str:
     """Both renderings of one disagreement, the allow-list rule if one accepts it."""
     tag = f" (allowed: {d.allowed})" if d.allowed else ""
-    return (f"{d.workload} [tid {d.tid}] {d.kind}{tag}\n  strace:   {d.strace}\n"
-            f"  vmstrace: {d.vmstrace}")
+    return (
+        f"{d.workload} [tid {d.tid}] {d.kind}{tag}\n  strace:   {d.strace}\n"
+        f"  vmstrace: {d.vmstrace}"
+    )
 
 
-def write_listing(results: Sequence[WorkloadResult], out: TextIO,
-                  title: str = "") -> None:
+def write_listing(results: Sequence[WorkloadResult], out: TextIO, title: str = "") -> None:
     """Every disagreement of every workload, failing ones first, then the allowed ones."""
     if title:
         out.write(f"#### {title}\n")
     for r in results:
         fails = r.failures
-        out.write(f"=== {r.workload}: {r.strace_calls} strace calls, names {_pct(r.names)}, "
-                  f"returns {_pct(r.rets)}, arguments {_pct(r.args)}, extra {r.extra}, "
-                  f"out of order {r.out_of_order}, fake signals {r.fake_signals}, "
-                  f"exit {r.exit_status}; {len(fails)} failing, "
-                  f"{len(r.disagreements) - len(fails)} allowed\n")
+        out.write(
+            f"=== {r.workload}: {r.strace_calls} strace calls, names {_pct(r.names)}, "
+            f"returns {_pct(r.rets)}, arguments {_pct(r.args)}, extra {r.extra}, "
+            f"out of order {r.out_of_order}, fake signals {r.fake_signals}, "
+            f"exit {r.exit_status}; {len(fails)} failing, "
+            f"{len(r.disagreements) - len(fails)} allowed\n"
+        )
         for d in fails:
             out.write(format_disagreement(d) + "\n")
         for d in r.disagreements:
@@ -557,24 +614,47 @@ def write_listing(results: Sequence[WorkloadResult], out: TextIO,
         out.write(f"# allow-list {a.rule}: {a.why}\n")
 
 
-def render_report(results: Sequence[WorkloadResult], *, show: int = 50,
-                  title: str = "vmstrace vs strace (same guest run)") -> Iterable[object]:
+def render_report(
+    results: Sequence[WorkloadResult],
+    *,
+    show: int = 50,
+    title: str = "vmstrace vs strace (same guest run)",
+) -> Iterable[object]:
     """Rich renderables: the table, then up to ``show`` failing disagreements per workload."""
     from rich.table import Table
     from rich.text import Text
 
     table = Table(title=title)
-    for col in ("workload", "threads", "strace calls", "names", "returns", "arguments",
-                "extra", "order", "fake sig", "failing", "exit"):
+    for col in (
+        "workload",
+        "threads",
+        "strace calls",
+        "names",
+        "returns",
+        "arguments",
+        "extra",
+        "order",
+        "fake sig",
+        "failing",
+        "exit",
+    ):
         table.add_column(col, justify="left" if col == "workload" else "right")
     for r in results:
         style = "green" if r.meets_targets else "red"
-        table.add_row(r.workload, str(r.threads), str(r.strace_calls),
-                      f"{r.matched}/{r.strace_calls} {_pct(r.names)}",
-                      f"{r.ret_equal}/{r.matched} {_pct(r.rets)}",
-                      f"{r.args_equal}/{r.matched} {_pct(r.args)}",
-                      str(r.extra), str(r.out_of_order), str(r.fake_signals),
-                      str(len(r.failures)), str(r.exit_status), style=style)
+        table.add_row(
+            r.workload,
+            str(r.threads),
+            str(r.strace_calls),
+            f"{r.matched}/{r.strace_calls} {_pct(r.names)}",
+            f"{r.ret_equal}/{r.matched} {_pct(r.rets)}",
+            f"{r.args_equal}/{r.matched} {_pct(r.args)}",
+            str(r.extra),
+            str(r.out_of_order),
+            str(r.fake_signals),
+            str(len(r.failures)),
+            str(r.exit_status),
+            style=style,
+        )
     yield table
     for r in results:
         fails = r.failures

@@ -70,8 +70,12 @@ class Options:
     raw: bool = False  # -X raw
 
     def strace_args(self) -> list[str]:
-        return ["-s", str(self.strsize), *(["-y"] if self.decode_fds else []),
-                *(["-X", "raw"] if self.raw else [])]
+        return [
+            "-s",
+            str(self.strsize),
+            *(["-y"] if self.decode_fds else []),
+            *(["-X", "raw"] if self.raw else []),
+        ]
 
     @property
     def label(self) -> str:
@@ -85,15 +89,18 @@ def static_workloads() -> list[Workload]:
 def real_workloads() -> list[Workload]:
     from vmstrace.guest.realsw import GUEST_DIR
 
-    return [Workload(f"real-{n}", "real", ("/usr/bin/dash", f"{GUEST_DIR}/{n}.sh"))
-            for n in REAL_NAMES]
+    return [
+        Workload(f"real-{n}", "real", ("/usr/bin/dash", f"{GUEST_DIR}/{n}.sh")) for n in REAL_NAMES
+    ]
 
 
 def strace_test_workloads(names: Sequence[str] | None = None) -> list[Workload]:
     from vmstrace.guest.strace_tests import GUEST_DIR, SELECTED
 
-    return [Workload(f"strace-{n}", "strace-tests", (f"{GUEST_DIR}/{n}",), STRACE_TEST_TIMEOUT)
-            for n in (names or SELECTED)]
+    return [
+        Workload(f"strace-{n}", "strace-tests", (f"{GUEST_DIR}/{n}",), STRACE_TEST_TIMEOUT)
+        for n in (names or SELECTED)
+    ]
 
 
 SUITES: dict[str, Callable[[], list[Workload]]] = {
@@ -115,8 +122,11 @@ def select(names: Sequence[str], suites: Sequence[str]) -> list[Workload]:
         every.update({w.name: w for w in strace_test_workloads([n[7:] for n in tests])})
         unknown = [n for n in names if n not in every]
         if unknown:
-            raise VmstraceError(f"unknown workload {', '.join(unknown)}; choose from "
-                                + ", ".join(every) + " (or strace-TEST for a strace test)")
+            raise VmstraceError(
+                f"unknown workload {', '.join(unknown)}; choose from "
+                + ", ".join(every)
+                + " (or strace-TEST for a strace test)"
+            )
         chosen += [every[n] for n in names if every[n] not in chosen]
     return chosen
 
@@ -133,8 +143,7 @@ def initrd_for(suite: str, workloads: Sequence[Workload], cache_dir: Path) -> Pa
         return build_realsw_initramfs(cache_dir)
     from vmstrace.guest.strace_tests import build_strace_tests_initramfs
 
-    return build_strace_tests_initramfs(cache_dir, [w.argv[0].rsplit("/", 1)[1]
-                                                    for w in workloads])
+    return build_strace_tests_initramfs(cache_dir, [w.argv[0].rsplit("/", 1)[1] for w in workloads])
 
 
 def guest_script(workloads: Sequence[Workload], opts: Options) -> str:
@@ -144,15 +153,19 @@ def guest_script(workloads: Sequence[Workload], opts: Options) -> str:
     for w in workloads:
         d = f"{WORK_DIR}/{w.name}"
         argv = " ".join(shlex.quote(a) for a in w.argv)
-        lines.append(f"mkdir -p {d} && cd {d} && timeout {w.timeout} strace -f {strace} "
-                     f"-o {d}.strace {argv} >{d}.out 2>{d}.err </dev/null; "
-                     f"echo $? >{d}.status")
+        lines.append(
+            f"mkdir -p {d} && cd {d} && timeout {w.timeout} strace -f {strace} "
+            f"-o {d}.strace {argv} >{d}.out 2>{d}.err </dev/null; "
+            f"echo $? >{d}.status"
+        )
     for w in workloads:
         d = f"{WORK_DIR}/{w.name}"
         for part, suffix in (("strace", "strace"), ("stdout", "out"), ("stderr", "err")):
             status = f" $(cat {d}.status)" if part == "strace" else ""
-            lines.append(f"printf '\\n==== vmstrace conformance: {part} {w.name}%s ====\\n' "
-                         f"\"{status}\" >&2; cat {d}.{suffix} >&2")
+            lines.append(
+                f"printf '\\n==== vmstrace conformance: {part} {w.name}%s ====\\n' "
+                f'"{status}" >&2; cat {d}.{suffix} >&2'
+            )
     lines.append("printf '\\n==== vmstrace conformance: end ====\\n' >&2")
     return "\n".join(lines)
 
@@ -162,36 +175,49 @@ def split_output(stderr: bytes) -> dict[str, dict[str, bytes]]:
     data = b"\n" + stderr
     marks = list(_MARK.finditer(data))
     if not marks or marks[-1].group(1) != b"end":
-        raise VmstraceError("the workloads' output did not come back from the guest:\n"
-                            + stderr[-3000:].decode("utf-8", "replace"))
+        raise VmstraceError(
+            "the workloads' output did not come back from the guest:\n"
+            + stderr[-3000:].decode("utf-8", "replace")
+        )
     out: dict[str, dict[str, bytes]] = {}
     for m, nxt in zip(marks, marks[1:], strict=False):
         name = m.group(2).decode()
         parts = out.setdefault(name, {})
-        parts[m.group(1).decode()] = data[m.end():nxt.start()]
+        parts[m.group(1).decode()] = data[m.end() : nxt.start()]
         if m.group(1) == b"strace":
             parts["status"] = m.group(3)
     return out
 
 
-def run_suite(workloads: Sequence[Workload], *, initrd: Path, smp: int = 1,
-              opts: Options = Options(), timeout: float = 1800.0) -> list[WorkloadResult]:
+def run_suite(
+    workloads: Sequence[Workload],
+    *,
+    initrd: Path,
+    smp: int = 1,
+    opts: Options = Options(),
+    timeout: float = 1800.0,
+) -> list[WorkloadResult]:
     """One guest boot: every workload under strace in the guest, vmstrace outside."""
     from vmstrace.session import RunOptions, run
 
     sink = _Collect()
     out, err = io.BytesIO(), io.BytesIO()
-    ropts = RunOptions(argv=["sh", "-c", guest_script(workloads, opts)], initrd=initrd,
-                       smp=smp, strsize=opts.strsize, decode_fds=opts.decode_fds, raw=opts.raw,
-                       timeout=timeout)
+    ropts = RunOptions(
+        argv=["sh", "-c", guest_script(workloads, opts)],
+        initrd=initrd,
+        smp=smp,
+        strsize=opts.strsize,
+        decode_fds=opts.decode_fds,
+        raw=opts.raw,
+        timeout=timeout,
+    )
     run(ropts, [sink], out, err)
     parts = split_output(err.getvalue())
     results = []
     for w in workloads:
         p = parts.get(w.name, {})
         text = p.get("strace", b"").decode("utf-8", "replace")
-        r = compare(w.name, parse_strace(text), sink.kept, parse_strace_signals(text),
-                    sink.signals)
+        r = compare(w.name, parse_strace(text), sink.kept, parse_strace_signals(text), sink.signals)
         status = p.get("status", b"")
         r.exit_status = int(status) if status.isdigit() else None
         r.stdout, r.stderr, r.counts = p.get("stdout", b""), p.get("stderr", b""), sink.counts
@@ -199,15 +225,21 @@ def run_suite(workloads: Sequence[Workload], *, initrd: Path, smp: int = 1,
     return results
 
 
-def run_workload(workload: str, *, initrd: Path, strsize: int = 32,
-                 timeout: float = 600.0) -> WorkloadResult:
+def run_workload(
+    workload: str, *, initrd: Path, strsize: int = 32, timeout: float = 600.0
+) -> WorkloadResult:
     """One static workload in its own guest boot (the static e2e tests)."""
     w = next(w for w in static_workloads() if w.name == workload)
     return run_suite([w], initrd=initrd, opts=Options(strsize=strsize), timeout=timeout)[0]
 
 
-def run_conformance(workloads: Sequence[Workload], *, smp: int = 1, opts: Options = Options(),
-                    progress: Callable[[str], None] | None = None) -> list[WorkloadResult]:
+def run_conformance(
+    workloads: Sequence[Workload],
+    *,
+    smp: int = 1,
+    opts: Options = Options(),
+    progress: Callable[[str], None] | None = None,
+) -> list[WorkloadResult]:
     """Runs the workloads, one guest boot per suite; the library side of the command."""
     from vmstrace.files import cache_dir
 

@@ -75,8 +75,10 @@ def cache_dir() -> Path:
 
 
 def _fix(path: Path) -> str:
-    return (f"run `chmod go-w {path}` if that is fine, or point VMSTRACE_CACHE at a "
-            "directory only you can write")
+    return (
+        f"run `chmod go-w {path}` if that is fine, or point VMSTRACE_CACHE at a "
+        "directory only you can write"
+    )
 
 
 def check_cache_dir(path: Path) -> None:
@@ -85,20 +87,24 @@ def check_cache_dir(path: Path) -> None:
     real = Path(os.path.realpath(path))
     st = os.stat(real)
     if not stat.S_ISDIR(st.st_mode):
-        raise UntrustedCache(f"the cache {path} is not a directory; point VMSTRACE_CACHE "
-                             "at a directory only you can write")
+        raise UntrustedCache(
+            f"the cache {path} is not a directory; point VMSTRACE_CACHE "
+            "at a directory only you can write"
+        )
     _check_owned(real, st, uid, "the cache")
     for parent in real.parents:
         pst = os.stat(parent)
         if pst.st_uid not in (0, uid):
             raise UntrustedCache(
                 f"the cache {path} is inside {parent}, owned by uid {pst.st_uid}, who could "
-                f"replace it; point VMSTRACE_CACHE at a directory only you can write")
+                f"replace it; point VMSTRACE_CACHE at a directory only you can write"
+            )
         if pst.st_mode & 0o022 and not pst.st_mode & stat.S_ISVTX:
             raise UntrustedCache(
                 f"the cache {path} is inside {parent}, which others can write "
                 f"(mode {stat.S_IMODE(pst.st_mode):04o}) and so replace the cache; "
-                "point VMSTRACE_CACHE at a directory only you can write")
+                "point VMSTRACE_CACHE at a directory only you can write"
+            )
 
 
 def _check_owned(path: Path, st: os.stat_result, uid: int, what: str) -> None:
@@ -106,11 +112,13 @@ def _check_owned(path: Path, st: os.stat_result, uid: int, what: str) -> None:
         raise UntrustedCache(
             f"{what} {path} is owned by uid {st.st_uid}, not by you (uid {uid}): vmstrace "
             "will not trust what another user could have changed; remove it (it is "
-            "rebuilt), or point VMSTRACE_CACHE at a directory only you can write")
+            "rebuilt), or point VMSTRACE_CACHE at a directory only you can write"
+        )
     if st.st_mode & 0o022:
         raise UntrustedCache(
             f"{what} {path} is writable by others (mode {stat.S_IMODE(st.st_mode):04o}): "
-            f"vmstrace will not trust what another user could have changed; {_fix(path)}")
+            f"vmstrace will not trust what another user could have changed; {_fix(path)}"
+        )
 
 
 def trusted(path: Path, cache: Path) -> bool:
@@ -129,7 +137,8 @@ def trusted(path: Path, cache: Path) -> bool:
         if stat.S_ISLNK(st.st_mode):
             raise UntrustedCache(
                 f"the cache entry {at} is a symlink, which vmstrace never makes: remove it "
-                "(it is rebuilt)")
+                "(it is rebuilt)"
+            )
         _check_owned(at, st, uid, "the cache entry")
     return True
 
@@ -154,8 +163,7 @@ class _Derived(Protocol):
 D = TypeVar("D", bound=_Derived)
 
 
-def read_derived(path: Path, cache: Path, digest: str, from_json: Callable[[Any], D]
-                 ) -> D | None:
+def read_derived(path: Path, cache: Path, digest: str, from_json: Callable[[Any], D]) -> D | None:
     """The cache entry ``path``, a JSON document derived from the input whose sha256 is
     ``digest``, made back into its object; None if it is missing, damaged or stale (derive it
     again); UntrustedCache as :func:`trusted` says."""
@@ -307,8 +315,9 @@ def open_output(path: str | Path, option: str, append: bool = False) -> TextIO:
         raise VmstraceError(f"{option} {p}: cannot write: {err.strerror}") from err
 
 
-def check_output(path: Path, option: str, st: os.stat_result, parent: os.stat_result,
-                 uid: int) -> None:
+def check_output(
+    path: Path, option: str, st: os.stat_result, parent: os.stat_result, uid: int
+) -> None:
     """Raises VmstraceError if the existing output ``path`` (``st``, lstat) in its
     directory (``parent``) is one the user must not write through (see open_output)."""
     shared = parent.st_mode & stat.S_ISVTX and parent.st_mode & 0o002
@@ -317,6 +326,7 @@ def check_output(path: Path, option: str, st: os.stat_result, parent: os.stat_re
         raise VmstraceError(
             f"{option} {path}: {what} of uid {st.st_uid} in the shared directory "
             f"{path.parent}; another user could read or redirect the trace: remove it "
-            "or choose another path")
+            "or choose another path"
+        )
     if stat.S_ISDIR(st.st_mode):
         raise VmstraceError(f"{option} {path}: is a directory; give a file name")

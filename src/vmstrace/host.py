@@ -44,6 +44,7 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # -- files ------------------------------------------------------------------------------
 
+
 class Workdir:
     """A fresh work directory, ``vmstrace-run-<pid>-XXXX`` in the temporary directory,
     holding an flock on its ``lock`` file for as long as the run lives."""
@@ -78,7 +79,7 @@ def _is_stale(path: Path) -> bool:
     try:
         fd = os.open(path / _LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
-        pid = path.name[len(_WORKDIR_PREFIX):].split("-", 1)[0]
+        pid = path.name[len(_WORKDIR_PREFIX) :].split("-", 1)[0]
         if not pid.isdigit():
             return False
         try:
@@ -121,6 +122,7 @@ def ram_memfd(size: int) -> int:
 
 # -- QEMU -------------------------------------------------------------------------------
 
+
 def _die_with_parent(parent: int) -> Callable[[], None]:
     libc = ctypes.CDLL(None, use_errno=True)
 
@@ -137,12 +139,18 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
 
 def start_qemu(cmd: list[str], pass_fds: list[int]) -> subprocess.Popen[bytes]:
     """QEMU, started so that it dies with vmstrace; its stdout and stderr in one pipe."""
-    return subprocess.Popen(cmd, pass_fds=pass_fds, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            preexec_fn=_die_with_parent(os.getpid()))
+    return subprocess.Popen(
+        cmd,
+        pass_fds=pass_fds,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent(os.getpid()),
+    )
 
 
 # -- stopping ---------------------------------------------------------------------------
+
 
 class Interrupted(VmstraceError):
     """A signal before QEMU ran: nothing to stop, the run ends here."""
@@ -189,8 +197,10 @@ class Stop:
             return
         self.signal = sig
         if self._proc is None:
-            raise Interrupted(f"interrupted by {sig.name} before the guest started; nothing "
-                              "was traced", exit_code=128 + signum)
+            raise Interrupted(
+                f"interrupted by {sig.name} before the guest started; nothing was traced",
+                exit_code=128 + signum,
+            )
         self.request("interrupted")
 
     @contextmanager
@@ -226,8 +236,11 @@ class Stop:
         installed, would end QEMU without the plugin's exit callback: the plugin's count
         would be lost, so that waits (GRACE_S at most)."""
         waited = 0.0
-        while (proc.poll() is None and not _quits_cleanly(proc.pid, self.progress())
-               and waited < GRACE_S):
+        while (
+            proc.poll() is None
+            and not _quits_cleanly(proc.pid, self.progress())
+            and waited < GRACE_S
+        ):
             self._done.wait(0.05)
             waited += 0.05
         if proc.poll() is None:
@@ -262,8 +275,10 @@ class Stop:
                 return OutputClosed("", exit_code=128 + signal.SIGPIPE)
             return VmstraceError(f"{name}: {err.strerror or err}; the run was stopped")
         if self.signal is not None:
-            return VmstraceError(f"interrupted by {self.signal.name}; the trace so far was "
-                                 "written", exit_code=128 + self.signal)
+            return VmstraceError(
+                f"interrupted by {self.signal.name}; the trace so far was written",
+                exit_code=128 + self.signal,
+            )
         return None
 
 
@@ -281,6 +296,7 @@ def _quits_cleanly(pid: int, progress: int | None) -> bool:
 
 
 # -- outputs ----------------------------------------------------------------------------
+
 
 def _discard(out: TextIO | Any) -> None:
     """Points a failed stream's descriptor at /dev/null, so that what it still buffers
@@ -332,6 +348,7 @@ class Outputs:
 
     def writer(self, stream: Any) -> Callable[[bytes], None]:
         """Writes the guest command's output to ``stream``, flushed chunk by chunk."""
+
         def write(chunk: bytes) -> None:
             if id(stream) in self.failed:
                 return

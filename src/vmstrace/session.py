@@ -88,7 +88,8 @@ class RunOptions:
     kernel_line: str | None = None  # a Debian kernel series ("6.12") instead of the default
     symbols: Path | None = None  # a volatility3 ISF file instead of the kernel's BTF
     warn: Callable[[str], None] = field(
-        default=lambda text: print(f"vmstrace: warning: {text}", file=sys.stderr))
+        default=lambda text: print(f"vmstrace: warning: {text}", file=sys.stderr)
+    )
     initrd: Path | None = None
     memory_mb: int = 512
     smp: int = 1
@@ -121,16 +122,24 @@ def _relay(fd: int, write: Callable[[bytes], None]) -> None:
             write(chunk)
 
 
-
-
 _decoder.configure(TraceEvent, Syscall, RawEntry, RawExit)
 
 
 def _configure_lane() -> None:
     """What the emitter's compiled lane (_decoder.c) needs of the Python side, once."""
-    _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS, FORKS,
-                            decode._failure_text, decode._errno_name, decode._success_text,
-                            SIGFRAME_ARG, fdpath.EXE_ARG, OBSERVED)
+    _decoder.configure_lane(
+        decode.CallPlan,
+        decode.fmt.Ctx,
+        TaskInfo,
+        decode._PLANS,
+        FORKS,
+        decode._failure_text,
+        decode._errno_name,
+        decode._success_text,
+        SIGFRAME_ARG,
+        fdpath.EXE_ARG,
+        OBSERVED,
+    )
 
 
 _configure_lane()
@@ -140,10 +149,12 @@ _event = _decoder.event
 class Decoder:
     """Turns a paired Syscall into the TraceEvent every sink receives."""
 
-    def __init__(self, strsize: int, raw: bool = False, decode_fds: bool = False,
-                 fd_details: bool = False) -> None:
-        self.opts = decode.DecodeOptions(strsize=strsize, raw=raw, decode_fds=decode_fds,
-                                         fd_details=fd_details)
+    def __init__(
+        self, strsize: int, raw: bool = False, decode_fds: bool = False, fd_details: bool = False
+    ) -> None:
+        self.opts = decode.DecodeOptions(
+            strsize=strsize, raw=raw, decode_fds=decode_fds, fd_details=fd_details
+        )
         # each process's executable: read after its execve, else inherited from its parent
         self._exe: dict[int, str] = {}
         # the event fields that depend on the thread alone (pid ... task id), per TaskInfo:
@@ -176,8 +187,16 @@ class Decoder:
     def _thread(self, who: TaskInfo) -> tuple[TaskInfo, _decoder.ThreadFields]:
         if len(self._threads) >= 4096:  # a bound on guest-driven state
             self._threads.clear()
-        fields = (who.pid, who.tid, who.ppid, who.comm, normalize_cr3(who.cr3), who.uid,
-                  who.euid, task_id(who))
+        fields = (
+            who.pid,
+            who.tid,
+            who.ppid,
+            who.comm,
+            normalize_cr3(who.cr3),
+            who.uid,
+            who.euid,
+            task_id(who),
+        )
         known = self._threads[id(who)] = (who, fields)
         return known
 
@@ -218,13 +237,16 @@ def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout 
     try:
         return load_layout(kernel, cache)
     except NoBTF as err:
-        opts.warn(f"{err}; without BTF or --symbols FILE (a volatility3 ISF) calls are "
-                  "attributed by address space (CR3) only, and every process is traced")
+        opts.warn(
+            f"{err}; without BTF or --symbols FILE (a volatility3 ISF) calls are "
+            "attributed by address space (CR3) only, and every process is traced"
+        )
         return None
 
 
-def _use_kernel_names(opts: RunOptions, kernel: Path, cache: Path,
-                      layout: KernelLayout | None) -> None:
+def _use_kernel_names(
+    opts: RunOptions, kernel: Path, cache: Path, layout: KernelLayout | None
+) -> None:
     """Number the syscalls as the guest kernel does when its own image was read (BTF);
     otherwise, or where the kernel cannot say, the project's tables name them."""
     if layout is None or opts.symbols is not None:
@@ -237,10 +259,17 @@ def _use_kernel_names(opts: RunOptions, kernel: Path, cache: Path,
 
 
 def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
-    dopts = decode.DecodeOptions(strsize=opts.strsize, decode_fds=opts.decode_fds,
-                                 exe_paths=layout is not None and bool(layout.fdwalk))
-    nargs = nargs_lines({tag: {nr: decode.registers_used(abi, nr) for nr in decode.TABLES[abi]}
-                         for abi, tag in (("x86_64", "64"), ("i386", "32"))})
+    dopts = decode.DecodeOptions(
+        strsize=opts.strsize,
+        decode_fds=opts.decode_fds,
+        exe_paths=layout is not None and bool(layout.fdwalk),
+    )
+    nargs = nargs_lines(
+        {
+            tag: {nr: decode.registers_used(abi, nr) for nr in decode.TABLES[abi]}
+            for abi, tag in (("x86_64", "64"), ("i386", "32"))
+        }
+    )
     if layout is None:  # no attribution: no task reads, and no process tree to follow
         if opts.decode_fds:
             raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
@@ -250,7 +279,8 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
     if opts.decode_fds and not layout.fdwalk:
         raise VmstraceError(
             "-y: the kernel's type information lacks a struct vmstrace needs to resolve "
-            "file descriptors; run without -y")
+            "file descriptors; run without -y"
+        )
     if layout.fdwalk:  # the executable after an exec (the JSON's exe) is read through it
         extra.append(render_fdwalk(layout.fdwalk))
     return render_spec(layout.to_task_read(), decode.capture_entries(dopts), extra)
@@ -280,13 +310,18 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     base = opts.initrd or build_default_initramfs(cache)
     overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
     initrd = concat_initrd(base, overlay, workdir / "initrd.img")
-    cfg = GuestConfig(kernel=kernel, initrd=initrd, memory_mb=opts.memory_mb, smp=opts.smp,
-                      cpu=opts.cpu)
+    cfg = GuestConfig(
+        kernel=kernel, initrd=initrd, memory_mb=opts.memory_mb, smp=opts.smp, cpu=opts.cpu
+    )
     return cfg, spec
 
 
-def run(opts: RunOptions, sinks: list[Sink] | Callable[[], list[Sink]],
-        stdout: BinaryIO | None = None, stderr: BinaryIO | None = None) -> RunResult:
+def run(
+    opts: RunOptions,
+    sinks: list[Sink] | Callable[[], list[Sink]],
+    stdout: BinaryIO | None = None,
+    stderr: BinaryIO | None = None,
+) -> RunResult:
     """Boots the guest, runs ``opts.argv`` in it, and traces it into ``sinks``.
 
     ``sinks`` may be a function that makes them: it is called once every input (kernel,
@@ -315,8 +350,9 @@ def run(opts: RunOptions, sinks: list[Sink] | Callable[[], list[Sink]],
             # very same machine (the backing alone moved the tar workload's time by 10%).
             ram = ram_memfd(cfg.ram_bytes)
             cfg = replace(cfg, ram_file=Path(f"/dev/fd/{ram}"))
-            result = _run_guest(qemu, cfg, spec, plugin, opts, guarded, stdout, stderr,
-                                workdir, stop, outputs, ram)
+            result = _run_guest(
+                qemu, cfg, spec, plugin, opts, guarded, stdout, stderr, workdir, stop, outputs, ram
+            )
         except BaseException as err:
             # ended before _run_guest closed the outputs (QEMU did not start, or a signal
             # came first): nothing traced, and the outputs still get a stats record saying so
@@ -333,8 +369,9 @@ def run(opts: RunOptions, sinks: list[Sink] | Callable[[], list[Sink]],
     return result
 
 
-def _counts(pairer: Pairer, reader: RecordReader | None, ring: Ring | None, shown: int,
-            reason: str | None) -> TraceCounts:
+def _counts(
+    pairer: Pairer, reader: RecordReader | None, ring: Ring | None, shown: int, reason: str | None
+) -> TraceCounts:
     stats = pairer.stats
     return TraceCounts(
         produced=None if stats is None else stats.records,
@@ -360,18 +397,33 @@ def ram_plugin_args(cfg: GuestConfig) -> dict[str, str]:
     """The plugin's ram=, ram_size=, ram_low= arguments for a guest with a RAM file."""
     if cfg.ram_file is None:
         return {}
-    return {"ram": str(cfg.ram_file), "ram_size": str(cfg.ram_bytes),
-            "ram_low": str(ram_below_4g(cfg.ram_bytes))}
+    return {
+        "ram": str(cfg.ram_file),
+        "ram_size": str(cfg.ram_bytes),
+        "ram_low": str(ram_below_4g(cfg.ram_bytes)),
+    }
 
 
-def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | None,
-               opts: RunOptions, sinks: list[Sink], stdout: BinaryIO, stderr: BinaryIO,
-               workdir: Workdir, stop: Stop, outputs: Outputs, ram: int) -> RunResult:
+def _run_guest(
+    qemu: str,
+    cfg: GuestConfig,
+    spec: str | None,
+    plugin: Path | None,
+    opts: RunOptions,
+    sinks: list[Sink],
+    stdout: BinaryIO,
+    stderr: BinaryIO,
+    workdir: Workdir,
+    stop: Stop,
+    outputs: Outputs,
+    ram: int,
+) -> RunResult:
     # a per-run token on the launcher's control lines: it tells them from accidental junk
     # (not from forgeries: the guest reads it on /proc/cmdline; guest/channels.py)
     status = GuestStatus(nonce=new_nonce())
     cfg = replace(cfg, append=f"{cfg.append} vmstrace.nonce={status.nonce}")
     pipes = {line: os.pipe() for line in SERIAL_LINES}
+
     def flush_sinks() -> None:  # the decoder caught up: show the trace so far
         for sink in sinks:
             sink.flush()
@@ -406,28 +458,35 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
         ring.started()
     log = cache_dir() / "last-console.log"
     threads = [
-        threading.Thread(target=read_console, args=(pipes["console"][0], status, log),
-                         daemon=True),
-        threading.Thread(target=_relay, args=(pipes["stdout"][0], outputs.writer(stdout)),
-                         daemon=True),
-        threading.Thread(target=_relay, args=(pipes["stderr"][0], outputs.writer(stderr)),
-                         daemon=True),
+        threading.Thread(target=read_console, args=(pipes["console"][0], status, log), daemon=True),
+        threading.Thread(
+            target=_relay, args=(pipes["stdout"][0], outputs.writer(stdout)), daemon=True
+        ),
+        threading.Thread(
+            target=_relay, args=(pipes["stderr"][0], outputs.writer(stderr)), daemon=True
+        ),
         threading.Thread(target=read_control, args=(pipes["control"][0], status), daemon=True),
     ]
     qemu_out: list[bytes] = []
-    threads.append(threading.Thread(
-        target=lambda: qemu_out.append(proc.stdout.read() if proc.stdout else b""),
-        daemon=True))
+    threads.append(
+        threading.Thread(
+            target=lambda: qemu_out.append(proc.stdout.read() if proc.stdout else b""), daemon=True
+        )
+    )
     for t in threads:
         t.start()
-    watchdog = threading.Thread(target=_watchdog, args=(proc, status, opts, stop, workdir),
-                                daemon=True)
+    watchdog = threading.Thread(
+        target=_watchdog, args=(proc, status, opts, stop, workdir), daemon=True
+    )
     watchdog.start()
 
     pairer = Pairer(vcpus=cfg.smp)
-    out = Emitter(ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide),
-                  Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details), sinks,
-                  opts.filter)
+    out = Emitter(
+        ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide),
+        Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details),
+        sinks,
+        opts.filter,
+    )
     reader: RecordReader | None = None
     stream_error: Exception | None = None
     try:
@@ -470,9 +529,12 @@ def _run_guest(qemu: str, cfg: GuestConfig, spec: str | None, plugin: Path | Non
     if error is not None:
         raise error
     outcome = out.outcome
-    settled = settle_status(status, outcome.status,
-                            outcome.started if outcome.root is not None else None,
-                            traced_run=ring is not None)
+    settled = settle_status(
+        status,
+        outcome.status,
+        outcome.started if outcome.root is not None else None,
+        traced_run=ring is not None,
+    )
     for text in settled.warnings:
         opts.warn(text)
     _raise_for_guest(proc, status, settled, stream_error, b"".join(qemu_out), opts, log)
@@ -486,8 +548,14 @@ class Emitter:
     and the filter, is decoded, and goes to the sinks.  ``shown`` counts the calls
     written, also when a stream error ends :meth:`consume`."""
 
-    def __init__(self, tree: ProcessTree, decoder: Decoder, sinks: list[Sink],
-                 filt: CallFilter = EVERY_CALL, compiled: bool = True) -> None:
+    def __init__(
+        self,
+        tree: ProcessTree,
+        decoder: Decoder,
+        sinks: list[Sink],
+        filt: CallFilter = EVERY_CALL,
+        compiled: bool = True,
+    ) -> None:
         self.tree, self.decoder, self.sinks, self.filt = tree, decoder, sinks, filt
         self.shown = 0
         # how the command ended, from the calls of any process: the lane leaves those
@@ -495,11 +563,15 @@ class Emitter:
         self.outcome = CommandOutcome()
         # the compiled lane (_decoder.c) for the ordinary calls, when nothing but the
         # process tree filters them; compiled=False runs the Python reference for all
-        self.compiled = (compiled and filt.every_process and filt.every_call
-                         and type(tree) is ProcessTree and type(decoder) is Decoder)
+        self.compiled = (
+            compiled
+            and filt.every_process
+            and filt.every_call
+            and type(tree) is ProcessTree
+            and type(decoder) is Decoder
+        )
 
-    def consume(self, batches: Iterable[list[RawEntry | RawExit | Stats]],
-                pairer: Pairer) -> None:
+    def consume(self, batches: Iterable[list[RawEntry | RawExit | Stats]], pairer: Pairer) -> None:
         """Every event of the reader's batches, through the pairing, to the sinks."""
         for batch in batches:
             calls = pairer.feed_batch(batch)
@@ -547,8 +619,11 @@ class Emitter:
             shown = every_call or filt.wants_call(call)
             if shown:
                 evs.append(decoder(call, plan))
-            if ((x is not None and SIGFRAME_ARG in x.mem) or plan.name == "exit_group"
-                    or (shown and RAX_ARG in e.mem)):
+            if (
+                (x is not None and SIGFRAME_ARG in x.mem)
+                or plan.name == "exit_group"
+                or (shown and RAX_ARG in e.mem)
+            ):
                 self._send(evs)
                 evs = []
                 self._notes(call, plan, shown)
@@ -564,14 +639,14 @@ class Emitter:
         """A thread's end the pairing learned, shown for a process of the trace; a process's
         end lets its pid go."""
         who, filt = end.who, self.filt
-        shown = self.tree.ended(end) and (filt.every_process or who.pid in filt.pids
-                                          or who.comm in filt.comms)
+        shown = self.tree.ended(end) and (
+            filt.every_process or who.pid in filt.pids or who.comm in filt.comms
+        )
         if end.process:
             self.decoder.forget(who.pid)
         if shown and not end.quiet:
             killed = None if end.signal is None else SIGNALS.get(end.signal, str(end.signal))
-            ev = EndEvent(end.ts, who.pid, who.tid, who.comm, killed, end.status, end.why,
-                          end.core)
+            ev = EndEvent(end.ts, who.pid, who.tid, who.comm, killed, end.status, end.why, end.core)
             for sink in self.sinks:
                 sink.end(ev)
 
@@ -582,8 +657,12 @@ class Emitter:
         if shown and RAX_ARG in e.mem:
             rax = int.from_bytes(e.mem[RAX_ARG].data[:8].ljust(8, b"\0"), "little")
             for sink in self.sinks:
-                sink.note(e.who.tid, f"[ rax {rax:#x}: upper 32 bits ignored by the kernel, "
-                          f"the call is {plan.name} ]", e.who.comm)
+                sink.note(
+                    e.who.tid,
+                    f"[ rax {rax:#x}: upper 32 bits ignored by the kernel, "
+                    f"the call is {plan.name} ]",
+                    e.who.comm,
+                )
         if x is not None and SIGFRAME_ARG in x.mem:
             parsed = parse_frame(x.mem[SIGFRAME_ARG].data)
             if parsed is not None:
@@ -596,8 +675,13 @@ class Emitter:
                 sink.note(e.who.tid, f"+++ exited with {code} +++", e.who.comm)
 
 
-def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptions,
-              stop: Stop, workdir: Workdir | None = None) -> None:
+def _watchdog(
+    proc: subprocess.Popen[bytes],
+    status: GuestStatus,
+    opts: RunOptions,
+    stop: Stop,
+    workdir: Workdir | None = None,
+) -> None:
     if not status.ready.wait(opts.boot_timeout):
         if proc.poll() is None:
             status.killed_for = "boot"
@@ -614,9 +698,15 @@ def _watchdog(proc: subprocess.Popen[bytes], status: GuestStatus, opts: RunOptio
             stop.request("timeout")
 
 
-def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus, settled: Settled,
-                     stream_error: Exception | None, qemu_out: bytes, opts: RunOptions,
-                     log: Path) -> None:
+def _raise_for_guest(
+    proc: subprocess.Popen[bytes],
+    status: GuestStatus,
+    settled: Settled,
+    stream_error: Exception | None,
+    qemu_out: bytes,
+    opts: RunOptions,
+    log: Path,
+) -> None:
     tail = console_excerpt(status)
     if settled.not_found is not None:
         raise VmstraceError(
@@ -633,19 +723,27 @@ def _raise_for_guest(proc: subprocess.Popen[bytes], status: GuestStatus, settled
         )
     if status.killed_for == "timeout":
         if settled.exit_status is None:
-            raise VmstraceError(f"the command did not finish within --timeout {opts.timeout} "
-                                "s; the guest was stopped and the trace so far written")
-        opts.warn(f"--timeout {opts.timeout} s stopped the guest after the command ended "
-                  f"(status {settled.exit_status}); what ran after it may be missing")
+            raise VmstraceError(
+                f"the command did not finish within --timeout {opts.timeout} "
+                "s; the guest was stopped and the trace so far written"
+            )
+        opts.warn(
+            f"--timeout {opts.timeout} s stopped the guest after the command ended "
+            f"(status {settled.exit_status}); what ran after it may be missing"
+        )
     if status.panic is not None and settled.exit_status is None:
         raise VmstraceError(
-            f"the guest kernel panicked: {escape(status.panic)}\nconsole ({log}):\n{tail}")
+            f"the guest kernel panicked: {escape(status.panic)}\nconsole ({log}):\n{tail}"
+        )
     if stream_error is not None:
         raise VmstraceError(f"{stream_error}")
     if settled.exit_status is None:
         detail = qemu_out.decode("utf-8", "replace").strip()  # the host's QEMU's words
-        ended = (f"was killed by {signal.Signals(-proc.returncode).name}"
-                 if proc.returncode < 0 else f"exited with status {proc.returncode}")
+        ended = (
+            f"was killed by {signal.Signals(-proc.returncode).name}"
+            if proc.returncode < 0
+            else f"exited with status {proc.returncode}"
+        )
         raise VmstraceError(
             f"QEMU {ended} before the command finished; the trace so far was written"
             + (f":\n    {detail}" if detail else "")

@@ -36,8 +36,9 @@ def _guest_report(stdout: str) -> dict[str, dict[str, list[str]]]:
 
 @pytest.mark.parametrize(("line", "cpu", "smp"), MATRIX)
 def test_attribution_matches_the_guest(vmstrace, line: str, cpu: str, smp: int) -> None:
-    t = vmstrace(["/vmstrace/bin/probe-whoami"], "--kernel-line", line, "--cpu", cpu,
-                 "--smp", str(smp))
+    t = vmstrace(
+        ["/vmstrace/bin/probe-whoami"], "--kernel-line", line, "--cpu", cpu, "--smp", str(smp)
+    )
     assert t.returncode == 0, t.stderr
     guest = _guest_report(t.stdout.decode())
     assert guest["main"]["pti"] == ["yes" if cpu == "Skylake-Client" else "no"]
@@ -53,8 +54,12 @@ def test_attribution_matches_the_guest(vmstrace, line: str, cpu: str, smp: int) 
         status, ev = guest[role], markers[role]
         uids = [int(u) for u in status["Uid"]]
         assert (ev["pid"], ev["tid"], ev["ppid"], ev["comm"], ev["uid"], ev["euid"]) == (
-            int(status["Tgid"][0]), int(status["Pid"][0]), int(status["PPid"][0]),
-            status["Name"][0], uids[0], uids[1],
+            int(status["Tgid"][0]),
+            int(status["Pid"][0]),
+            int(status["PPid"][0]),
+            status["Name"][0],
+            uids[0],
+            uids[1],
         ), role
         assert ev["task_id"].endswith(f":{ev['tid']}")
         assert ev["ret"] == -2 and ev["error"] == "ENOENT"

@@ -17,8 +17,9 @@ VMSTRACE = Path(sys.executable).parent / "vmstrace"
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 300):
-    return subprocess.run([str(VMSTRACE), "run", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [str(VMSTRACE), "run", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def test_add_path_that_does_not_exist():
@@ -42,10 +43,13 @@ def test_kernel_file_missing():
     assert r.stderr.strip() == "vmstrace: --kernel: /no/vmlinuz does not exist"
 
 
-@pytest.mark.parametrize("version, expect", [
-    (None, "qemu-system-x86_64 not found"),
-    ("7.2.0", "is QEMU 7.2; vmstrace needs QEMU 10.0 or newer"),
-])
+@pytest.mark.parametrize(
+    "version, expect",
+    [
+        (None, "qemu-system-x86_64 not found"),
+        ("7.2.0", "is QEMU 7.2; vmstrace needs QEMU 10.0 or newer"),
+    ],
+)
 def test_missing_or_old_qemu(tmp_path, version, expect):
     bindir = tmp_path / "bin"
     bindir.mkdir()

@@ -19,17 +19,39 @@ VMSTRACE = Path(sys.executable).parent / "vmstrace"
 def test_bench_json_shape_and_nothing_lost(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [str(VMSTRACE), "bench", "--workload", "syscalls", "--repeat", "1", "--scale", "0.01",
-         "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
+        [
+            str(VMSTRACE),
+            "bench",
+            "--workload",
+            "syscalls",
+            "--repeat",
+            "1",
+            "--scale",
+            "0.01",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(out.read_text())
     assert [(r["workload"], r["mode"]) for r in rows] == [
-        ("syscalls", "untraced"), ("syscalls", "vmstrace"), ("syscalls", "strace")]
+        ("syscalls", "untraced"),
+        ("syscalls", "vmstrace"),
+        ("syscalls", "strace"),
+    ]
     for r in rows:
-        assert {"workload", "mode", "median_s", "ratio", "events", "lost",
-                "peak_rss_mb"} <= r.keys()
+        assert {
+            "workload",
+            "mode",
+            "median_s",
+            "ratio",
+            "events",
+            "lost",
+            "peak_rss_mb",
+        } <= r.keys()
         assert r["median_s"] > 0 and r["peak_rss_mb"] > 0 and r["ratio"] > 0
     untraced, traced, strace = rows
     assert untraced["ratio"] == 1.0

@@ -28,8 +28,9 @@ VMSTRACE = Path(sys.executable).parent / "vmstrace"
 
 
 def _require_tools() -> None:
-    missing = [t for t in ("qemu-system-x86_64", "gcc", "busybox", "strace")
-               if shutil.which(t) is None]
+    missing = [
+        t for t in ("qemu-system-x86_64", "gcc", "busybox", "strace") if shutil.which(t) is None
+    ]
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run `make setup` (or `make test`)")
 
@@ -60,8 +61,9 @@ def test_workload_agrees_with_strace(workload, initrd):
 
 def test_command_prints_the_table():
     _require_tools()
-    proc = subprocess.run([str(VMSTRACE), "conformance", "conf-pipes"], capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [str(VMSTRACE), "conformance", "conf-pipes"], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     row = next(line for line in proc.stdout.splitlines() if "conf-pipes" in line)
     cells = [c.strip() for c in row.strip("│ ").split("│")]

@@ -28,14 +28,18 @@ def test_i386_struct_arguments(vmstrace):
     tls_line = next(line for line in t.text if "set_thread_area(" in line)
     assert re.search(r"\) = 0 \(entry_number=\d+\)$", tls_line), tls_line
 
-    start = next(k for k, e in enumerate(calls)
-                 if e["name"] == "mkdir" and e["args"][0] == '"/tmp/s32d"')
+    start = next(
+        k for k, e in enumerate(calls) if e["name"] == "mkdir" and e["args"][0] == '"/tmp/s32d"'
+    )
     main = [e for e in calls[start:] if e["tid"] == calls[start]["tid"]]
     expected = [
         ("mkdir", ['"/tmp/s32d"', "0755"], 0),
         ("open", ['"/tmp/s32d/f"', "O_WRONLY|O_CREAT|O_TRUNC", "0644"], 3),
-        ("writev", ["3", '[{iov_base="hello ", iov_len=6}, {iov_base="world\\n", iov_len=6}]',
-                    "2"], 12),
+        (
+            "writev",
+            ["3", '[{iov_base="hello ", iov_len=6}, {iov_base="world\\n", iov_len=6}]', "2"],
+            12,
+        ),
         ("fchmod", ["3", "0644"], 0),
         ("fstat64", ["3", "{st_mode=S_IFREG|0644, st_size=12, ...}"], 0),
         ("fcntl64", ["3", "F_GETFL"], 1),
@@ -43,12 +47,19 @@ def test_i386_struct_arguments(vmstrace):
         ("close", ["3"], 0),
         ("stat64", ['"/tmp/s32d/f"', "{st_mode=S_IFREG|0644, st_size=12, ...}"], 0),
         ("lstat64", ['"/nonexistent32"', HEX], "ENOENT"),
-        ("fstatat64", ["AT_FDCWD", '"/dev/null"',
-                       "{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}", "0"], 0),
+        (
+            "fstatat64",
+            [
+                "AT_FDCWD",
+                '"/dev/null"',
+                "{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}",
+                "0",
+            ],
+            0,
+        ),
         ("open", ['"/tmp/s32d/f"', "O_RDONLY"], 3),
         ("_llseek", ["3", "6", "[6]", "SEEK_SET"], 0),
-        ("readv", ["3", '[{iov_base="wor", iov_len=3}, {iov_base="ld\\n", iov_len=10}]', "2"],
-         6),
+        ("readv", ["3", '[{iov_base="wor", iov_len=3}, {iov_base="ld\\n", iov_len=10}]', "2"], 6),
         ("mmap2", ["NULL", "4096", "PROT_READ", "MAP_PRIVATE", "3", "0"], ANY),
         ("mmap2", ["NULL", "4096", "PROT_READ", "MAP_PRIVATE", "3", "0x1000"], ANY),
         ("munmap", [HEX, "4096"], 0),
@@ -65,8 +76,16 @@ def test_i386_struct_arguments(vmstrace):
         ("nanosleep", ["{tv_sec=0, tv_nsec=1000000}", "NULL"], 0),
         ("gettimeofday", [rf"\{{tv_sec={NUM}, tv_usec={NUM}\}}", "NULL"], 0),
         ("uname", ['{sysname="Linux", nodename="vmstrace-guest", ...}'], 0),
-        ("rt_sigaction", ["SIGUSR1", "{sa_handler=SIG_IGN, sa_mask=[USR2], sa_flags=SA_RESTART}",
-                          "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}", "8"], 0),
+        (
+            "rt_sigaction",
+            [
+                "SIGUSR1",
+                "{sa_handler=SIG_IGN, sa_mask=[USR2], sa_flags=SA_RESTART}",
+                "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}",
+                "8",
+            ],
+            0,
+        ),
         ("rt_sigprocmask", ["SIG_BLOCK", "[USR1]", "[]", "8"], 0),
         # socketcall prints its inner call's arguments as one field (as clone does)
         ("socket", ["AF_UNIX, SOCK_STREAM, 0"], 5),
@@ -77,16 +96,23 @@ def test_i386_struct_arguments(vmstrace):
         ("fork", [], ANY),
         ("waitpid", ["-1", "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}]", "0"], ANY),
         ("fork", [], ANY),
-        ("wait4", ["-1", "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]", "0",
-                   rf"\{{ru_utime=\{{tv_sec={NUM}, tv_usec={NUM}\}}, "
-                   rf"ru_stime=\{{tv_sec={NUM}, tv_usec={NUM}\}}, \.\.\.\}}"], ANY),
+        (
+            "wait4",
+            [
+                "-1",
+                "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]",
+                "0",
+                rf"\{{ru_utime=\{{tv_sec={NUM}, tv_usec={NUM}\}}, "
+                rf"ru_stime=\{{tv_sec={NUM}, tv_usec={NUM}\}}, \.\.\.\}}",
+            ],
+            ANY,
+        ),
         ("write", ["1", '"structs32 ok\\n"', "13"], 13),
         ("exit_group", ["0"], None),
     ]
     got = [(e["name"], e["args"], e["ret"], e["error"]) for e in main]
     assert len(got) == len(expected), "\n".join(map(str, got))
-    for (name, args, ret, error), (want_name, want_args, want) in zip(got, expected,
-                                                                      strict=True):
+    for (name, args, ret, error), (want_name, want_args, want) in zip(got, expected, strict=True):
         call = f"{name}({', '.join(args)}) = {ret} {error or ''}"
         assert name == want_name, call
         assert len(args) == len(want_args), call

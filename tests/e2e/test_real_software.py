@@ -52,9 +52,21 @@ DEFAULT = Options()
 
 
 def _require_tools() -> None:
-    missing = [t for t in ("qemu-system-x86_64", "gcc", "busybox", "strace", "ldd",
-                           "dpkg-source", "sqlite3", "xz", "zstd")
-               if shutil.which(t) is None]
+    missing = [
+        t
+        for t in (
+            "qemu-system-x86_64",
+            "gcc",
+            "busybox",
+            "strace",
+            "ldd",
+            "dpkg-source",
+            "sqlite3",
+            "xz",
+            "zstd",
+        )
+        if shutil.which(t) is None
+    ]
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run `make setup` (or `make test`)")
 
@@ -75,8 +87,7 @@ def suite_run() -> Callable[[str, int, Options], dict[str, WorkloadResult]]:
             else:
                 ws = strace_test_workloads()
             initrd = initrd_for(ws[0].suite, ws, cache_dir())
-            done[key] = {r.workload: r for r in run_suite(ws, initrd=initrd, smp=smp,
-                                                          opts=opts)}
+            done[key] = {r.workload: r for r in run_suite(ws, initrd=initrd, smp=smp, opts=opts)}
         return done[key]
 
     return get
@@ -90,10 +101,12 @@ def check(r: WorkloadResult, rates: bool = True) -> None:
     calls each, so one inherent difference (an allow-listed one) would sink a rate: for
     them the rule is no disagreement outside the allow-list."""
     fails = r.failures
-    summary = (f"{r.workload}: {r.strace_calls} strace calls; names {r.matched}, returns "
-               f"{r.ret_equal}, arguments {r.args_equal} equal of {r.matched}; "
-               f"{r.out_of_order} out of order, {r.fake_signals} fake signal lines, "
-               f"{len(fails)} failing disagreements:\n")
+    summary = (
+        f"{r.workload}: {r.strace_calls} strace calls; names {r.matched}, returns "
+        f"{r.ret_equal}, arguments {r.args_equal} equal of {r.matched}; "
+        f"{r.out_of_order} out of order, {r.fake_signals} fake signal lines, "
+        f"{len(fails)} failing disagreements:\n"
+    )
     listing = summary + "\n".join(format_disagreement(d) for d in fails)
     assert r.strace_calls >= 10, listing  # strace really ran it and its output came back
     assert r.counts is not None and r.counts.complete, listing
@@ -132,13 +145,18 @@ KNOWN_GAPS: dict[str, tuple[str, Callable[[str], bool]]] = {
         "AF_AX25 and AF_PACKET addresses (printed as sa_data bytes) and SIOCGIFINDEX's "
         "struct ifreq (printed as its pointer) are not decoded; strace's AX.25 lines also "
         "throw the alignment off by one call",
-        lambda line: "sa_family=AF_AX25" in line or "sa_family=AF_PACKET" in line
-        or line.startswith("ioctl(3, SIOCGIFINDEX, 0x")),
+        lambda line: (
+            "sa_family=AF_AX25" in line
+            or "sa_family=AF_PACKET" in line
+            or line.startswith("ioctl(3, SIOCGIFINDEX, 0x")
+        ),
+    ),
     "select": (
         "select(INT_MAX, ...): strace reads a capped number of bytes of each set and "
         "prints the fds it found; vmstrace, whose read is capped lower, prints the sets' "
         "addresses",
-        lambda line: line.startswith("select(2147483647, 0x")),
+        lambda line: line.startswith("select(2147483647, 0x"),
+    ),
 }
 
 

@@ -47,8 +47,9 @@ def test_processes_in_a_row_share_library_code_and_every_return_is_right(vmstrac
     assert_whole(t)
     mkdirs = [e for e in t.events if e["name"] == "mkdir"]
     assert [(e["args"][0], e["ret"]) for e in mkdirs] == [(f'"/d{i}"', 0) for i in range(3)]
-    preload = [e for e in t.events if e["name"] == "access"
-               and e["args"][0] == '"/etc/ld.so.preload"']
+    preload = [
+        e for e in t.events if e["name"] == "access" and e["args"][0] == '"/etc/ld.so.preload"'
+    ]
     assert [(e["ret"], e["error"]) for e in preload] == [(-2, "ENOENT")] * 3
     # the loader maps libc at an address (never 0) and reads its ELF header (832 bytes)
     assert all(e["ret"] > 0x10000 for e in t.events if e["name"] == "mmap")
@@ -79,12 +80,19 @@ def test_a_signal_delivered_at_rt_sigreturns_return_is_seen(vmstrace):
 
 
 def test_threads_on_four_vcpus_come_out_in_each_threads_order(vmstrace):
-    script = ("dd if=/dev/urandom of=/tmp/f bs=64k count=32 2>/dev/null; "
-              "for i in 1 2; do /usr/bin/xz -T4 -3 -k -f /tmp/f; done; "
-              "seq 1 50000 > /tmp/s; /usr/bin/sort --parallel=4 -S 1M /tmp/s > /tmp/sorted; "
-              "/usr/bin/xz -t /tmp/f.xz && echo ok")
-    t = vmstrace(["/bin/sh", "-c", script], "--smp", "4",
-                 *with_libraries("/usr/bin/xz", "/usr/bin/sort"), timeout=600)
+    script = (
+        "dd if=/dev/urandom of=/tmp/f bs=64k count=32 2>/dev/null; "
+        "for i in 1 2; do /usr/bin/xz -T4 -3 -k -f /tmp/f; done; "
+        "seq 1 50000 > /tmp/s; /usr/bin/sort --parallel=4 -S 1M /tmp/s > /tmp/sorted; "
+        "/usr/bin/xz -t /tmp/f.xz && echo ok"
+    )
+    t = vmstrace(
+        ["/bin/sh", "-c", script],
+        "--smp",
+        "4",
+        *with_libraries("/usr/bin/xz", "/usr/bin/sort"),
+        timeout=600,
+    )
     assert t.returncode == 0 and t.stdout.endswith(b"ok\n"), t.stderr
     assert_whole(t)
     last: dict[int, int] = {}
@@ -110,8 +118,10 @@ def test_execve_from_a_thread_that_is_not_the_leader(vmstrace, smp):
     first, second = execs
     assert second["tid"] != second["pid"] == first["pid"]
     assert second["ret"] == 0 and second["ts_exit"] is not None
-    assert second["args"][:2] == ['"/vmstrace/bin/probe-thread-exec"',
-                                  '["probe-thread-exec", "exec\'d"]']
+    assert second["args"][:2] == [
+        '"/vmstrace/bin/probe-thread-exec"',
+        '["probe-thread-exec", "exec\'d"]',
+    ]
     pid = first["pid"]
     after = [e for e in t.events if e["ts"] > second["ts"] and e["tid"] == pid]
     assert any(e["name"] == "write" and e["ret"] == 7 for e in after)

@@ -20,8 +20,17 @@ def test_trace_file_class_with_durations(vmstrace):
     t = vmstrace(PROBE, "-e", "trace=%file", "-T")
     assert t.returncode == 0, t.stderr
     assert [e["name"] for e in t.events] == [
-        "execve", "readlink", "openat", "openat", "mkdir", "rmdir", "openat", "newfstatat",
-        "access", "getcwd", "chdir",
+        "execve",
+        "readlink",
+        "openat",
+        "openat",
+        "mkdir",
+        "rmdir",
+        "openat",
+        "newfstatat",
+        "access",
+        "getcwd",
+        "chdir",
     ]
     pid = t.events[0]["tid"]
     assert len(t.text) == len(t.events) + 1

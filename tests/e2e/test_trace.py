@@ -65,10 +65,37 @@ def test_basic_exact_sequence(basic):
     assert got[: len(expected)] == expected
     names = [e["name"] for e in seq]
     assert names == [
-        "openat", "read", "write", "close", "openat", "getpid", "getppid", "gettid", "uname",
-        "mkdir", "rmdir", "pipe2", "write", "read", "dup", "dup2", "close", "close", "close",
-        "close", "openat", "lseek", "fstat", "newfstatat", "close", "access", "getcwd", "chdir",
-        "getrandom", "nanosleep", "exit_group",
+        "openat",
+        "read",
+        "write",
+        "close",
+        "openat",
+        "getpid",
+        "getppid",
+        "gettid",
+        "uname",
+        "mkdir",
+        "rmdir",
+        "pipe2",
+        "write",
+        "read",
+        "dup",
+        "dup2",
+        "close",
+        "close",
+        "close",
+        "close",
+        "openat",
+        "lseek",
+        "fstat",
+        "newfstatat",
+        "close",
+        "access",
+        "getcwd",
+        "chdir",
+        "getrandom",
+        "nanosleep",
+        "exit_group",
     ]
     by_name = {}
     for e in seq:
@@ -97,7 +124,7 @@ def test_basic_attribution_is_one_process(basic):
     # The execve entry still belongs to the launcher; everything after it to the probe.
     assert basic.events[0]["comm"] == "vmstrace-exec"
     pids = {(e["pid"], e["tid"], e["comm"]) for e in basic.events[1:]}
-    (pid, tid, comm), = pids
+    ((pid, tid, comm),) = pids
     assert pid == tid and pid > 1
     assert comm == "probe-basic"
     assert {e["ppid"] for e in basic.events} == {1}
@@ -116,8 +143,9 @@ def test_threads(vmstrace, smp):
     tids = {e["tid"] for e in t.events}
     assert len(tids) == 4 and pid in tids
     for i in (1, 2, 3):
-        opens = [e for e in t.events if e["name"] == "openat"
-                 and e["args"][1] == f'"/tmp/thread-{i}"']
+        opens = [
+            e for e in t.events if e["name"] == "openat" and e["args"][1] == f'"/tmp/thread-{i}"'
+        ]
         assert len(opens) == 1, i
         op = opens[0]
         tid = op["tid"]
@@ -241,7 +269,7 @@ def test_y_resolves_fds_from_the_guest_kernel(vmstrace):
         assert line in t.text
     pipes = [e for e in t.events if e["name"] == "write" and e["args"][0].startswith("4<pipe:[")]
     assert len(pipes) == 1
-    ino = pipes[0]["args"][0][len("4<pipe:["):-2]
+    ino = pipes[0]["args"][0][len("4<pipe:[") : -2]
     assert f"[pid {pid}] dup(3<pipe:[{ino}]>) = 5<pipe:[{ino}]>" in t.text
 
 
@@ -257,10 +285,12 @@ def test_yy_describes_sockets_and_json_carries_the_executable(vmstrace):
     t = vmstrace(["/vmstrace/bin/conf-sockets"], "-yy")
     assert t.returncode == 0, t.stderr
     text = "\n".join(t.text)
-    assert '<UNIX-STREAM:[' in text and ',"/tmp/conf.sock"]>' in text
+    assert "<UNIX-STREAM:[" in text and ',"/tmp/conf.sock"]>' in text
     assert "listen(3<TCP:[127.0.0.1:4321]>, 4) = 0" in text
     accept = next(e for e in t.events if e["name"] == "accept4")
-    assert any(line.endswith(f"= 5<TCP:[127.0.0.1:4321->127.0.0.1:{port}]>")
-               for line in t.text
-               for port in [accept["args"][1].split("htons(")[1].split(")")[0]])
+    assert any(
+        line.endswith(f"= 5<TCP:[127.0.0.1:4321->127.0.0.1:{port}]>")
+        for line in t.text
+        for port in [accept["args"][1].split("htons(")[1].split(")")[0]]
+    )
     assert {e["exe"] for e in t.events[1:]} == {"/vmstrace/bin/conf-sockets"}

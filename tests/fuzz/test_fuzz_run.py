@@ -26,11 +26,26 @@ def test_fuzz_target_finds_nothing_in_a_short_run(target: str, tmp_path: Path) -
     shutil.copytree(CORPUS / target, corpus)
     env = dict(os.environ, PYTHONHASHSEED="0")  # the same code paths run to run
     proc = subprocess.run(
-        [sys.executable, "-m", "vmstrace.fuzz", target, str(corpus), f"-runs={RUNS[target]}",
-         "-seed=1", "-max_len=8192", "-timeout=60", f"-artifact_prefix={tmp_path}/"],
-        env=env, capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "vmstrace.fuzz",
+            target,
+            str(corpus),
+            f"-runs={RUNS[target]}",
+            "-seed=1",
+            "-max_len=8192",
+            "-timeout=60",
+            f"-artifact_prefix={tmp_path}/",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     found = sorted(p.name for p in tmp_path.iterdir() if p.name != "corpus")
     assert proc.returncode == 0 and not found, (
         f"the {target} fuzz target failed (input saved as {found} in {tmp_path}: copy it to "
-        f"{CORPUS / target}/ as a regression case):\n{proc.stderr[-6000:]}")
+        f"{CORPUS / target}/ as a regression case):\n{proc.stderr[-6000:]}"
+    )
     assert f"Done {RUNS[target]} runs" in proc.stderr

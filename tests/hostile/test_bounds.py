@@ -22,8 +22,10 @@ VMSTRACE = Path(sys.executable).parent / "vmstrace"
 
 KILLSTORM = "/vmstrace/bin/hostile-killstorm"
 BADNR = "/vmstrace/bin/hostile-badnr"
-WAIT = re.compile(r"^\[pid (\d+)\] wait4\((\d+), \[\{WIFSIGNALED\(s\) && WTERMSIG\(s\) == "
-                  r"SIGKILL\}\], 0, NULL\) = (\d+)$")
+WAIT = re.compile(
+    r"^\[pid (\d+)\] wait4\((\d+), \[\{WIFSIGNALED\(s\) && WTERMSIG\(s\) == "
+    r"SIGKILL\}\], 0, NULL\) = (\d+)$"
+)
 ROW = re.compile(r"^ *[\d.]+ +[\d.]+ +\d+ +(\d+) +(\d+)? *(\S.*)$")
 READ = re.compile(r"^\[pid (\d+)\] read\(3, 0x[0-9a-f]+, 1\) = \?$")
 
@@ -36,13 +38,18 @@ def trace(tmp_path_factory):
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run `make setup` (or `make test`)")
 
-    def run(argv: list[str], *opts: str, plugin: Path | None = None
-            ) -> tuple[str, bytes, list[str], list[dict]]:
+    def run(
+        argv: list[str], *opts: str, plugin: Path | None = None
+    ) -> tuple[str, bytes, list[str], list[dict]]:
         d = tmp_path_factory.mktemp("bounds")
         text, js = d / "trace.txt", d / "trace.jsonl"
         env = os.environ | ({} if plugin is None else {"VMSTRACE_PLUGIN": str(plugin)})
-        proc = subprocess.run([str(VMSTRACE), "run", "-o", str(text), "--json", str(js), *opts,
-                               "--", *argv], capture_output=True, timeout=600, env=env)
+        proc = subprocess.run(
+            [str(VMSTRACE), "run", "-o", str(text), "--json", str(js), *opts, "--", *argv],
+            capture_output=True,
+            timeout=600,
+            env=env,
+        )
         stderr = proc.stderr.decode("utf-8", "replace")
         assert proc.returncode == 0, stderr
         records = [json.loads(line) for line in js.read_text().splitlines()]
@@ -62,10 +69,12 @@ def test_a_call_of_a_killed_process_ends_when_the_process_is_reaped(trace):
     # `+++ killed by SIGKILL +++`, then the reaper's wait4)
     at = {line: i for i, line in enumerate(text)}
     for child in reaped:
-        (wait_line,) = [i for i, line in enumerate(text)
-                        if (m := WAIT.match(line)) and int(m.group(2)) == child]
-        reads = [i for i, line in enumerate(text)
-                 if (m := READ.match(line)) and int(m.group(1)) == child]
+        (wait_line,) = [
+            i for i, line in enumerate(text) if (m := WAIT.match(line)) and int(m.group(2)) == child
+        ]
+        reads = [
+            i for i, line in enumerate(text) if (m := READ.match(line)) and int(m.group(1)) == child
+        ]
         assert len(reads) == 1, child
         killed = at[f"[pid {child}] +++ killed by SIGKILL +++"]
         assert reads[0] < killed < wait_line, child
@@ -75,9 +84,13 @@ def test_a_call_of_a_killed_process_ends_when_the_process_is_reaped(trace):
     ends = [r for r in records if r["type"] == "end"]
     assert sorted(r["pid"] for r in ends) == sorted(reaped)
     assert {(r["tid"] == r["pid"], r["killed_by"], r["exit_code"]) for r in ends} == {
-        (True, "SIGKILL", None)}
-    child_reads = [e for e in records
-                   if e["type"] == "syscall" and e["pid"] in set(reaped) and e["name"] == "read"]
+        (True, "SIGKILL", None)
+    }
+    child_reads = [
+        e
+        for e in records
+        if e["type"] == "syscall" and e["pid"] in set(reaped) and e["name"] == "read"
+    ]
     assert len(child_reads) == n
     assert all(e["ret"] is None and e["ts_exit"] is None for e in child_reads)
     (stats,) = [r for r in records if r["type"] == "stats"]
@@ -90,33 +103,48 @@ def test_summary_folds_unknown_numbers_into_one_row(trace):
     assert stdout.decode() == f"enosys {n}\n"
     # % time, seconds, usecs/call, calls, errors (blank when 0), syscall
     rows = [m.groups() for m in map(ROW.match, text) if m]
-    unknown = {name: (calls, errors) for calls, errors, name in rows
-               if name.startswith("syscall_0x")}
+    unknown = {
+        name: (calls, errors) for calls, errors, name in rows if name.startswith("syscall_0x")
+    }
     assert unknown == {f"syscall_{0x10000 + i:#x}": ("1", "1") for i in range(64)}
     assert [r for r in rows if r[2] == "(other unknown numbers)"] == [
-        (str(n - 64), str(n - 64), "(other unknown numbers)")]
+        (str(n - 64), str(n - 64), "(other unknown numbers)")
+    ]
     assert len([r for r in records if r["type"] == "syscall" and r["nr"] >= 0x10000]) == n
 
 
 def test_the_plugin_tables_at_their_limits_make_the_trace_incomplete(trace, tmp_path):
     # a plugin built with small tables: 16 calls in progress, 90 thread counters
     native = Path(__file__).resolve().parents[2] / "native"
-    subprocess.run(["make", "-s", "-C", str(native), f"OUT={tmp_path}",
-                    "CFLAGS=-O2 -Wall -Werror -DMAX_PENDING=16 -DMAX_THREADS=90"], check=True)
+    subprocess.run(
+        [
+            "make",
+            "-s",
+            "-C",
+            str(native),
+            f"OUT={tmp_path}",
+            "CFLAGS=-O2 -Wall -Werror -DMAX_PENDING=16 -DMAX_THREADS=90",
+        ],
+        check=True,
+    )
     n = 128
-    stderr, stdout, text, records = trace([KILLSTORM, str(n), "48"],
-                                          plugin=tmp_path / "vmstrace_plugin.so")
+    stderr, stdout, text, records = trace(
+        [KILLSTORM, str(n), "48"], plugin=tmp_path / "vmstrace_plugin.so"
+    )
     assert stdout.decode() == f"killed {n}\n"
     (stats,) = [r for r in records if r["type"] == "stats"]
     assert stats["complete"] is False and stats["evicted"] > 0
     assert f"incomplete: {stats['evicted']} calls or threads let go" in stderr
     # what the tracer could still pair is right: every child's read ends at its death
     assert sorted(r["pid"] for r in records if r["type"] == "end") == sorted(
-        int(m.group(2)) for m in map(WAIT.match, text) if m)
+        int(m.group(2)) for m in map(WAIT.match, text) if m
+    )
 
 
-NOTE = ("+++ vmstrace: the thread ended inside this call (another thread runs on its "
-        "task_struct now); how it ended is unknown +++")
+NOTE = (
+    "+++ vmstrace: the thread ended inside this call (another thread runs on its "
+    "task_struct now); how it ended is unknown +++"
+)
 
 
 def test_a_call_of_a_process_nobody_reaps_ends_when_its_task_struct_is_reused(trace):

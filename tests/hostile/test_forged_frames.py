@@ -25,7 +25,10 @@ def test_forged_signal_frames(vmstrace):
     # a frame of junk: the child never gets back to user mode; no value is made up
     theirs = [line.split("] ", 1)[1] for line in t.text if line.startswith(f"[pid {child}] ")]
     junk = [line for line in theirs if line.startswith("rt_sigreturn(")]
-    assert len(junk) == 1 and re.fullmatch(r"rt_sigreturn\(\{mask=\[HUP BUS KILL [A-Z0-9_ ]+\]\}\)"
-                                           r" = \?", junk[0]), junk
+    assert len(junk) == 1 and re.fullmatch(
+        r"rt_sigreturn\(\{mask=\[HUP BUS KILL [A-Z0-9_ ]+\]\}\)"
+        r" = \?",
+        junk[0],
+    ), junk
     event = next(e for e in t.events if e["pid"] == child and e["name"] == "rt_sigreturn")
     assert event["ret"] is None and event["error"] is None

@@ -82,7 +82,9 @@ def test_guest_names_reach_the_terminal_escaped(vmstrace):
     assert len(opened) == 1
     assert re.fullmatch(
         r'\[pid \d+ \\33\]0;PWNED\\7\] openat\(AT_FDCWD</>, "/tmp/\\33\[31mred", '
-        r"O_WRONLY\|O_CREAT\|O_TRUNC, 0600\) = 3</tmp/\\33\[31mred>", opened[0]), opened[0]
+        r"O_WRONLY\|O_CREAT\|O_TRUNC, 0600\) = 3</tmp/\\33\[31mred>",
+        opened[0],
+    ), opened[0]
     tree = [line for line in t.text if "  ppid " in line]
     assert len(tree) == 1 and f"  {NAME_SHOWN}  " in tree[0], tree
     ours = [e for e in t.events if e["comm"] == NAME]
@@ -97,4 +99,3 @@ def test_a_panic_excerpt_is_escaped(vmstrace):
     assert "\x1b" not in t.stderr and "\x07" not in t.stderr
     assert f"vmstrace: the guest kernel panicked: {PANIC_SHOWN}\n" in t.stderr
     assert t.stats is not None  # the JSON stream is still closed with its counts
-

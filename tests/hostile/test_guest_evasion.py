@@ -15,12 +15,12 @@ NOTE = "[ rax {rax}: upper 32 bits ignored by the kernel, the call is {name} ]"
 
 def _pid_lines(text: list[str], pid: int) -> list[str]:
     prefix = f"[pid {pid}] "
-    return [line[len(prefix):] for line in text if line.startswith(prefix)]
+    return [line[len(prefix) :] for line in text if line.startswith(prefix)]
 
 
 def _after(lines: list[str], first: str) -> list[str]:
     assert first in lines, f"{first!r} not traced"
-    return lines[lines.index(first):]
+    return lines[lines.index(first) :]
 
 
 def test_junk_in_the_number_register_hides_nothing(vmstrace):
@@ -54,11 +54,17 @@ def test_junk_in_the_number_register_hides_nothing(vmstrace):
         'read(4, "child", 8) = 5',
     ]
     parent = [line for line in lines[15:] if not line.startswith("[ rax")]
-    tail = parent[parent.index('write(1, "child\\n", 6) = 6'):]
-    assert re.fullmatch(r'execve\("/vmstrace/bin/hostile-nr", \["hostile-nr", "exec"\], '
-                        r'0x[0-9a-f]+ /\* 1 var \*/\) = 0', tail[1]), tail[1]
-    assert tail[-3:] == ['write(1, "exec ok\\n", 8) = 8', "exit_group(7) = ?",
-                         "+++ exited with 7 +++"]
+    tail = parent[parent.index('write(1, "child\\n", 6) = 6') :]
+    assert re.fullmatch(
+        r'execve\("/vmstrace/bin/hostile-nr", \["hostile-nr", "exec"\], '
+        r"0x[0-9a-f]+ /\* 1 var \*/\) = 0",
+        tail[1],
+    ), tail[1]
+    assert tail[-3:] == [
+        'write(1, "exec ok\\n", 8) = 8',
+        "exit_group(7) = ?",
+        "+++ exited with 7 +++",
+    ]
     assert NOTE.format(rax="0x5000000e7", name="exit_group") in lines
     assert NOTE.format(rax="0xabc000000003b", name="execve") in lines
     # the child of the disguised clone(CLONE_PARENT) is traced, not hidden
@@ -92,14 +98,19 @@ def test_arguments_the_kernel_cannot_read_print_as_addresses(vmstrace):
     assert f"open(0x{edge}, O_RDONLY) {efault}" in lines
     assert not any("Linux version" in line for line in t.text)
     # read after the kernel faulted the file page in (it was not mapped at entry)
-    assert ('connect(3, {sa_family=AF_UNIX, sun_path="/nonexistent-hostile"}, 23) '
-            "= -1 ENOENT (No such file or directory)") in lines
+    assert (
+        'connect(3, {sa_family=AF_UNIX, sun_path="/nonexistent-hostile"}, 23) '
+        "= -1 ENOENT (No such file or directory)"
+    ) in lines
     # 1,025 arguments: cut at strace's 32 with "...", not hidden
     shown = ", ".join(['"hostile-mem"', '"many"'] + ['"x"'] * 30)
     execs = [line for line in lines if line.startswith('execve("/vmstrace/bin/hostile-mem", [')]
     assert len(execs) == 2
-    assert re.fullmatch(re.escape(f'execve("/vmstrace/bin/hostile-mem", [{shown}, ...], ')
-                        + r"0x[0-9a-f]+ /\* 1 var \*/\) = 0", execs[1]), execs[1]
+    assert re.fullmatch(
+        re.escape(f'execve("/vmstrace/bin/hostile-mem", [{shown}, ...], ')
+        + r"0x[0-9a-f]+ /\* 1 var \*/\) = 0",
+        execs[1],
+    ), execs[1]
 
 
 def test_a_disguised_thread_is_traced(vmstrace):
@@ -111,8 +122,10 @@ def test_a_disguised_thread_is_traced(vmstrace):
     clone = next(e for e in t.events if e["name"] == "clone")
     tid = clone["ret"]
     assert clone["pid"] == pid and tid != pid
-    assert ("flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
-            "CLONE_CHILD_CLEARTID,") in clone["args"][0]
+    assert (
+        "flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
+        "CLONE_CHILD_CLEARTID,"
+    ) in clone["args"][0]
     assert _pid_lines(t.text, tid) == [
         'write(1, "thread\\n", 7) = 7',
         NOTE.format(rax="0x3300000001", name="write"),
@@ -121,5 +134,8 @@ def test_a_disguised_thread_is_traced(vmstrace):
     ]
     # the thread is the process's: same pid, its own tid
     assert {(e["pid"], e["tid"]) for e in t.events if e["tid"] == tid} == {(pid, tid)}
-    assert _pid_lines(t.text, pid)[-3:] == ['write(1, "main\\n", 5) = 5', "exit_group(0) = ?",
-                                           "+++ exited with 0 +++"]
+    assert _pid_lines(t.text, pid)[-3:] == [
+        'write(1, "main\\n", 5) = 5',
+        "exit_group(0) = ?",
+        "+++ exited with 0 +++",
+    ]

@@ -42,8 +42,14 @@ def _require_tools() -> None:
 class Run:
     """A `vmstrace run` started in the background, with its own TMPDIR and outputs."""
 
-    def __init__(self, root: Path, argv: list[str], *opts: str, text: str | None = None,
-                 stdout: int | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        argv: list[str],
+        *opts: str,
+        text: str | None = None,
+        stdout: int | None = None,
+    ) -> None:
         _require_tools()
         self.tmp = root / "tmp"
         self.tmp.mkdir(exist_ok=True)
@@ -55,7 +61,8 @@ class Run:
         with self.out.open("wb") as out, self.err.open("wb") as err:
             self.proc = subprocess.Popen(
                 [str(VMSTRACE), "run", "-o", str(self.text), *json_opt, *opts, "--", *argv],
-                stdout=out if stdout is None else stdout, stderr=err,
+                stdout=out if stdout is None else stdout,
+                stderr=err,
                 env=os.environ | {"TMPDIR": str(self.tmp)},
             )
         self.ram: list[str] = []  # the guest RAM paths QEMU was given
@@ -71,10 +78,14 @@ class Run:
             except OSError:
                 continue
             if argv[0].endswith(b"qemu-system-x86_64") and any(
-                    str(self.tmp).encode() in a for a in argv):
+                str(self.tmp).encode() in a for a in argv
+            ):
                 found.append(int(d.name))
-                self.ram += [a.decode().split("mem-path=")[1].split(",")[0]
-                             for a in argv if b"mem-path=" in a]
+                self.ram += [
+                    a.decode().split("mem-path=")[1].split(",")[0]
+                    for a in argv
+                    if b"mem-path=" in a
+                ]
         return found
 
     def booting(self) -> bool:
@@ -167,8 +178,12 @@ def test_sigkill_of_vmstrace_takes_qemu_along_and_the_next_run_cleans_up(tmp_pat
     assert r.wait() == -signal.SIGKILL
     assert _within(10, lambda: not r.qemus()), r.qemus()
     # the next run (in the same TMPDIR) removes what the killed one left, and its own
-    again = subprocess.run([str(VMSTRACE), "run", "--", "/bin/true"], capture_output=True,
-                           env=os.environ | {"TMPDIR": str(r.tmp)}, timeout=300)
+    again = subprocess.run(
+        [str(VMSTRACE), "run", "--", "/bin/true"],
+        capture_output=True,
+        env=os.environ | {"TMPDIR": str(r.tmp)},
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr
     assert list(r.tmp.iterdir()) == []
     for path in r.ram:
@@ -182,8 +197,10 @@ def test_qemu_killed_from_outside(tmp_path):
         os.kill(pid, signal.SIGKILL)
     assert r.wait() == 2
     err = r.stderr()
-    assert err.startswith("vmstrace: QEMU was killed by SIGKILL before the command "
-                          "finished; the trace so far was written\n"), err
+    assert err.startswith(
+        "vmstrace: QEMU was killed by SIGKILL before the command "
+        "finished; the trace so far was written\n"
+    ), err
     assert "Traceback" not in err
     s = r.stats()
     assert (s["complete"], s["reason"], s["produced"]) == (False, "qemu-exited", None)
@@ -256,8 +273,10 @@ def test_timeout_stops_the_guest_and_the_plugin_reports(tmp_path):
     r = Run(tmp_path, BLOCKED, "--timeout", "2")
     assert _within(120, r.booting), r.stderr()
     assert r.wait() == 2
-    assert r.stderr() == ("vmstrace: the command did not finish within --timeout 2.0 s; "
-                          "the guest was stopped and the trace so far written\n")
+    assert r.stderr() == (
+        "vmstrace: the command did not finish within --timeout 2.0 s; "
+        "the guest was stopped and the trace so far written\n"
+    )
     s = r.stats()
     assert (s["complete"], s["reason"]) == (False, "timeout")
     _reconciled(s)
@@ -278,8 +297,9 @@ def test_qemu_that_cannot_start_still_closes_the_outputs(tmp_path, monkeypatch):
 
     monkeypatch.setattr(session, "start_qemu", no_qemu)
     js = tmp_path / "t.jsonl"
-    result = CliRunner().invoke(cli.main, ["run", "-o", str(tmp_path / "t.txt"), "--json",
-                                           str(js), "--", "/bin/true"])
+    result = CliRunner().invoke(
+        cli.main, ["run", "-o", str(tmp_path / "t.txt"), "--json", str(js), "--", "/bin/true"]
+    )
     assert result.exit_code != 0
     (stats,) = [json.loads(line) for line in js.read_text().splitlines()]
     assert stats["type"] == "stats" and stats["complete"] is False

@@ -46,10 +46,16 @@ def empty_cache(tmp_path: Path) -> Path:
     return cache
 
 
-def cli(*args: str, env: dict[str, str] | None = None,
-        timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(VMSTRACE), *args], capture_output=True, text=True,
-                          env=None if env is None else {**os.environ, **env}, timeout=timeout)
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VMSTRACE), *args],
+        capture_output=True,
+        text=True,
+        env=None if env is None else {**os.environ, **env},
+        timeout=timeout,
+    )
 
 
 def _normalized(trace: str) -> list[str]:
@@ -110,8 +116,7 @@ def test_write_atomic_leaves_nothing_on_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_console_log_symlink_is_replaced_not_followed(empty_cache: Path,
-                                                      tmp_path: Path) -> None:
+def test_console_log_symlink_is_replaced_not_followed(empty_cache: Path, tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
     log = empty_cache / "last-console.log"
@@ -126,8 +131,9 @@ def test_console_log_symlink_is_replaced_not_followed(empty_cache: Path,
 # --- trusting: the cache must be the user's alone ---------------------------------------
 
 
-def test_cache_dir_follows_vmstrace_cache_then_xdg(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_dir_follows_vmstrace_cache_then_xdg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("VMSTRACE_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     old = os.umask(0o002)
@@ -142,8 +148,9 @@ def test_cache_dir_follows_vmstrace_cache_then_xdg(tmp_path: Path,
 
 
 @pytest.mark.parametrize("mode", [0o775, 0o757, 0o1777])
-def test_cache_writable_by_others_is_refused(tmp_path: Path, mode: int,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_writable_by_others_is_refused(
+    tmp_path: Path, mode: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     cache.mkdir()
     cache.chmod(mode)
@@ -153,25 +160,31 @@ def test_cache_writable_by_others_is_refused(tmp_path: Path, mode: int,
     assert str(err.value) == (
         f"the cache {cache} is writable by others (mode {mode:04o}): vmstrace will not "
         f"trust what another user could have changed; run `chmod go-w {cache}` if that is "
-        "fine, or point VMSTRACE_CACHE at a directory only you can write")
+        "fine, or point VMSTRACE_CACHE at a directory only you can write"
+    )
 
 
 def test_cache_inside_a_directory_others_can_write_is_refused(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o777)  # not sticky: anyone may rename the cache away and plant theirs
     (shared / "cache").mkdir()
     monkeypatch.setenv("VMSTRACE_CACHE", str(shared / "cache"))
-    with pytest.raises(UntrustedCache, match=r"inside .*/shared, which others can write "
-                                             r"\(mode 0777\)"):
+    with pytest.raises(
+        UntrustedCache,
+        match=r"inside .*/shared, which others can write "
+        r"\(mode 0777\)",
+    ):
         files.cache_dir()
     shared.chmod(0o1777)  # sticky, as /tmp: others cannot rename what is ours
     assert files.cache_dir() == shared / "cache"
 
 
-def test_cache_owned_by_another_user_is_refused(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_owned_by_another_user_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VMSTRACE_CACHE", str(tmp_path))
     monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 4242)
     with pytest.raises(UntrustedCache, match=r"is owned by uid \d+, not by you"):
@@ -186,11 +199,13 @@ def fake_kernel(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("plant", ["group-writable", "symlink", "other-owner"])
-def test_untrusted_cached_layout_is_refused(tmp_path: Path, fake_kernel: Path, plant: str,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_untrusted_cached_layout_is_refused(
+    tmp_path: Path, fake_kernel: Path, plant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     (cache / "layout").mkdir(parents=True)
     import hashlib
+
     entry = cache_path(cache, hashlib.sha256(fake_kernel.read_bytes()).hexdigest())
     forged = tmp_path / "forged.json"
     forged.write_text("{}")
@@ -236,8 +251,11 @@ def test_a_built_cache_is_the_users_alone_whatever_the_umask(tmp_path: Path) -> 
         built = image.build_default_initramfs(cache, source_dir=src)
     finally:
         os.umask(old)
-    writable = {str(p.relative_to(cache)): oct(stat.S_IMODE(p.lstat().st_mode))
-                for p in cache.rglob("*") if p.lstat().st_mode & 0o022}
+    writable = {
+        str(p.relative_to(cache)): oct(stat.S_IMODE(p.lstat().st_mode))
+        for p in cache.rglob("*")
+        if p.lstat().st_mode & 0o022
+    }
     assert writable == {}
     assert files.trusted(built, cache)
 
@@ -251,7 +269,8 @@ def test_untrusted_cache_is_one_clear_cli_error(tmp_path: Path) -> None:
     assert r.stderr == (
         f"vmstrace: the cache {cache} is writable by others (mode 0777): vmstrace will not "
         f"trust what another user could have changed; run `chmod go-w {cache}` if that is "
-        "fine, or point VMSTRACE_CACHE at a directory only you can write\n")
+        "fine, or point VMSTRACE_CACHE at a directory only you can write\n"
+    )
     assert sorted(p.name for p in cache.iterdir()) == []
 
 
@@ -259,14 +278,27 @@ def test_untrusted_cache_is_one_clear_cli_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_three_runs_and_prepare_at_once_on_an_empty_cache(empty_cache: Path,
-                                                          tmp_path: Path) -> None:
+def test_three_runs_and_prepare_at_once_on_an_empty_cache(
+    empty_cache: Path, tmp_path: Path
+) -> None:
     env = {**os.environ, "VMSTRACE_CACHE": str(empty_cache)}
-    runs = [subprocess.Popen([str(VMSTRACE), "run", "-o", str(tmp_path / f"{i}.txt"), "--",
-                              "/bin/echo", "hi"], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for i in range(3)]
-    prep = subprocess.Popen([str(VMSTRACE), "prepare"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    runs = [
+        subprocess.Popen(
+            [str(VMSTRACE), "run", "-o", str(tmp_path / f"{i}.txt"), "--", "/bin/echo", "hi"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    prep = subprocess.Popen(
+        [str(VMSTRACE), "prepare"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     results = [p.communicate(timeout=900) for p in [*runs, prep]]
     for p, (_, err) in zip([*runs, prep], results, strict=True):
         assert p.returncode == 0, err
@@ -302,22 +334,34 @@ def outputs(tmp_path: Path) -> tuple[Path, Path]:
 
 def _bad_symbols(tmp_path: Path) -> str:
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps({"user_types": {"task_struct": {"fields": []}},
-                                "symbols": {"current_task": {"address": 64}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "user_types": {"task_struct": {"fields": []}},
+                "symbols": {"current_task": {"address": 64}},
+            }
+        )
+    )
     return str(path)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (lambda t: ["--kernel", "/no/vmlinuz"], "--kernel: /no/vmlinuz does not exist"),
-    (lambda t: ["--kernel", str(t)], "--kernel: {t} is a directory; expected a bzImage file"),
-    (lambda t: ["--add", "/no/such:/x"], "--add: /no/such does not exist"),
-    (lambda t: ["--smp", "0"], "--smp 0: choose 1 to 32 vCPUs"),
-    (lambda t: ["-m", "64"], "-m 64: the guest needs at least 128 MB"),
-    (lambda t: ["--symbols", _bad_symbols(t)],
-     "--symbols {t}/bad.json: struct task_struct: fields is a list, expected an object"),
-])
-def test_bad_input_leaves_the_outputs_untouched(tmp_path: Path, outputs: tuple[Path, Path],
-                                                bad, message: str) -> None:
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (lambda t: ["--kernel", "/no/vmlinuz"], "--kernel: /no/vmlinuz does not exist"),
+        (lambda t: ["--kernel", str(t)], "--kernel: {t} is a directory; expected a bzImage file"),
+        (lambda t: ["--add", "/no/such:/x"], "--add: /no/such does not exist"),
+        (lambda t: ["--smp", "0"], "--smp 0: choose 1 to 32 vCPUs"),
+        (lambda t: ["-m", "64"], "-m 64: the guest needs at least 128 MB"),
+        (
+            lambda t: ["--symbols", _bad_symbols(t)],
+            "--symbols {t}/bad.json: struct task_struct: fields is a list, expected an object",
+        ),
+    ],
+)
+def test_bad_input_leaves_the_outputs_untouched(
+    tmp_path: Path, outputs: tuple[Path, Path], bad, message: str
+) -> None:
     text, js = outputs
     r = cli("run", "-o", str(text), "--json", str(js), *bad(tmp_path), "--", "/bin/true")
     assert (r.returncode, r.stderr) == (2, f"vmstrace: {message.format(t=tmp_path)}\n")
@@ -329,12 +373,15 @@ def test_bad_input_leaves_the_outputs_untouched(tmp_path: Path, outputs: tuple[P
 def test_output_that_cannot_be_opened_is_named(tmp_path: Path, option: str) -> None:
     r = cli("run", option, str(tmp_path / "no" / "dir" / "t"), "--", "/bin/true")
     assert (r.returncode, r.stderr) == (
-        2, f"vmstrace: {option} {tmp_path}/no/dir/t: cannot write: No such file or directory\n")
+        2,
+        f"vmstrace: {option} {tmp_path}/no/dir/t: cannot write: No such file or directory\n",
+    )
 
 
 def test_output_planted_by_another_user_in_a_shared_dir_is_refused(tmp_path: Path) -> None:
     """As fs.protected_symlinks/protected_regular (which may be off): in a sticky
     world-writable directory, only our own or the directory owner's entries are used."""
+
     def st(mode: int, uid: int) -> os.stat_result:
         return os.stat_result((mode, 0, 0, 1, uid, 0, 0, 0, 0, 0))
 
@@ -344,40 +391,71 @@ def test_output_planted_by_another_user_in_a_shared_dir_is_refused(tmp_path: Pat
         files.check_output(Path("/tmp/trace.txt"), "-o", link, shared, uid=1000)
     assert str(err.value) == (
         "-o /tmp/trace.txt: a symlink of uid 4242 in the shared directory /tmp; another "
-        "user could read or redirect the trace: remove it or choose another path")
+        "user could read or redirect the trace: remove it or choose another path"
+    )
     with pytest.raises(VmstraceError, match=r"^--json /tmp/t: a file of uid 4242 in the"):
-        files.check_output(Path("/tmp/t"), "--json", st(stat.S_IFREG | 0o644, 4242), shared,
-                           uid=1000)
+        files.check_output(
+            Path("/tmp/t"), "--json", st(stat.S_IFREG | 0o644, 4242), shared, uid=1000
+        )
     for ok_uid in (1000, 0):  # ours, or the directory owner's
-        files.check_output(Path("/tmp/t"), "-o", st(stat.S_IFLNK | 0o777, ok_uid), shared,
-                           uid=1000)
-    files.check_output(Path("/home/u/t"), "-o", link, st(stat.S_IFDIR | 0o755, 1000),
-                       uid=1000)
+        files.check_output(Path("/tmp/t"), "-o", st(stat.S_IFLNK | 0o777, ok_uid), shared, uid=1000)
+    files.check_output(Path("/home/u/t"), "-o", link, st(stat.S_IFDIR | 0o755, 1000), uid=1000)
 
 
-@pytest.mark.parametrize("doc, message", [
-    ({"user_types": {"task_struct": {"fields": []}},
-      "symbols": {"current_task": {"address": 64}}},
-     "struct task_struct: fields is a list, expected an object"),
-    ({"user_types": {"task_struct": {"size": 9, "fields": {"pid": {"offset": "8",
-                                                                  "type": {}}}}},
-      "symbols": {"current_task": {"address": 64}}},
-     "task_struct.pid: offset is a str, expected an integer"),
-    ({"user_types": {}, "symbols": {"current_task": {"address": "0x40"}}},
-     "symbol current_task: address is a str, expected an integer"),
-    ({"user_types": {}, "symbols": {"current_task": ["address"]}},
-     "symbol current_task: is a list, expected an object"),
-    ({"user_types": {"task_struct": {"size": 9, "fields": {"pid": {"offset": 8,
-                                                                  "type": "int"}}}},
-      "symbols": {"current_task": {"address": 64}}},
-     "task_struct.pid: type is a str, expected an object"),
-    ({"user_types": {"task_struct": {"size": 9, "fields": {"pid": {
-        "offset": 8, "type": {"kind": "base", "name": "int"}}}}},
-      "base_types": {"int": {"size": None}}, "symbols": {"current_task": {"address": 64}}},
-     "base type int: size is a NoneType, expected an integer"),
-])
-def test_symbols_of_the_wrong_types_are_one_clear_error(tmp_path: Path, doc: dict,
-                                                        message: str) -> None:
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        (
+            {
+                "user_types": {"task_struct": {"fields": []}},
+                "symbols": {"current_task": {"address": 64}},
+            },
+            "struct task_struct: fields is a list, expected an object",
+        ),
+        (
+            {
+                "user_types": {
+                    "task_struct": {"size": 9, "fields": {"pid": {"offset": "8", "type": {}}}}
+                },
+                "symbols": {"current_task": {"address": 64}},
+            },
+            "task_struct.pid: offset is a str, expected an integer",
+        ),
+        (
+            {"user_types": {}, "symbols": {"current_task": {"address": "0x40"}}},
+            "symbol current_task: address is a str, expected an integer",
+        ),
+        (
+            {"user_types": {}, "symbols": {"current_task": ["address"]}},
+            "symbol current_task: is a list, expected an object",
+        ),
+        (
+            {
+                "user_types": {
+                    "task_struct": {"size": 9, "fields": {"pid": {"offset": 8, "type": "int"}}}
+                },
+                "symbols": {"current_task": {"address": 64}},
+            },
+            "task_struct.pid: type is a str, expected an object",
+        ),
+        (
+            {
+                "user_types": {
+                    "task_struct": {
+                        "size": 9,
+                        "fields": {"pid": {"offset": 8, "type": {"kind": "base", "name": "int"}}},
+                    }
+                },
+                "base_types": {"int": {"size": None}},
+                "symbols": {"current_task": {"address": 64}},
+            },
+            "base type int: size is a NoneType, expected an integer",
+        ),
+    ],
+)
+def test_symbols_of_the_wrong_types_are_one_clear_error(
+    tmp_path: Path, doc: dict, message: str
+) -> None:
     path = tmp_path / "isf.json"
     path.write_text(json.dumps(doc))
     with pytest.raises(IsfError) as err:
@@ -394,7 +472,8 @@ def test_plugin_and_memory_paths_escape_commas_for_qemu() -> None:
     cmd = qemu_command("qemu", cfg, fds, Path("/p,q/plugin.so"), {"spec": "/tmp/a,b/spec.txt"})
     assert cmd[cmd.index("-plugin") + 1] == "/p,,q/plugin.so,spec=/tmp/a,,b/spec.txt"
     assert cmd[cmd.index("-object") + 1] == (
-        "memory-backend-file,id=ram0,size=512M,mem-path=/dev/shm/a,,b,share=on")
+        "memory-backend-file,id=ram0,size=512M,mem-path=/dev/shm/a,,b,share=on"
+    )
 
 
 @pytest.mark.e2e
@@ -425,11 +504,15 @@ def test_exe_is_in_the_json_without_y(tmp_path: Path) -> None:
 def test_prepare_with_a_kernel_directory_is_one_clear_error(tmp_path: Path) -> None:
     r = cli("prepare", "--kernel", str(tmp_path))
     assert (r.returncode, r.stderr) == (
-        2, f"vmstrace: --kernel: {tmp_path} is a directory; expected a bzImage file\n")
+        2,
+        f"vmstrace: --kernel: {tmp_path} is a directory; expected a bzImage file\n",
+    )
 
 
 @pytest.mark.parametrize("line", ["../../../tmp/x", "6.12/..", "", "6.x"])
 def test_kernel_line_is_a_series_not_a_path(line: str) -> None:
     r = cli("prepare", "--line", line)
     assert (r.returncode, r.stderr) == (
-        2, f"vmstrace: kernel series {line!r}: expected one such as 6.1 or 6.12\n")
+        2,
+        f"vmstrace: kernel series {line!r}: expected one such as 6.1 or 6.12\n",
+    )

@@ -37,14 +37,29 @@ def build_call(
     nr = name if isinstance(name, int) else _NR[name]
     full = tuple(args) + (0,) * (6 - len(args))
     e = RawEntry(
-        ts=1, vcpu=0, abi="x86_64", insn=Insn.SYSCALL, pc=0x401000, sp=0x7FFC0000,
-        nr=nr, args=full, who=_WHO, mem=_mems(entry, False),  # type: ignore[arg-type]
+        ts=1,
+        vcpu=0,
+        abi="x86_64",
+        insn=Insn.SYSCALL,
+        pc=0x401000,
+        sp=0x7FFC0000,
+        nr=nr,
+        args=full,
+        who=_WHO,
+        mem=_mems(entry, False),  # type: ignore[arg-type]
     )
     if ret is None:
         return Syscall(e, None)
     x = RawExit(
-        ts=2, vcpu=0, abi="x86_64", insn=Insn.SYSRETQ, pc=0x401002,
-        ret=ret & ((1 << 64) - 1), nr=nr, who=_WHO, mem=_mems(exit, True),
+        ts=2,
+        vcpu=0,
+        abi="x86_64",
+        insn=Insn.SYSRETQ,
+        pc=0x401002,
+        ret=ret & ((1 << 64) - 1),
+        nr=nr,
+        who=_WHO,
+        mem=_mems(exit, True),
     )
     return Syscall(e, x)
 

@@ -56,13 +56,21 @@ def isf_from_btf(btf: Btf, structs: set[str]) -> dict[str, Any]:
             while inner.get("kind") == "array":
                 inner = inner["subtype"]
             if inner.get("kind") == "base" and inner["name"] != "void":
-                base[inner["name"]] = {"size": btf.sizeof(btf.find(inner["name"], Kind.INT)),
-                                       "signed": True, "kind": "int"}
+                base[inner["name"]] = {
+                    "size": btf.sizeof(btf.find(inner["name"], Kind.INT)),
+                    "signed": True,
+                    "kind": "int",
+                }
         user_types[_name(t)] = {"kind": t.kind.name.lower(), "size": t.size, "fields": fields}
     symbols = {}
     for sec in btf.datasecs():
         if sec.name == PERCPU_SECTION:
             for info in sec.secinfos:
                 symbols[btf.type(info.type_id).name] = {"address": info.offset}
-    return {"metadata": {"format": "6.2.0"}, "base_types": base, "user_types": user_types,
-            "enums": {}, "symbols": symbols}
+    return {
+        "metadata": {"format": "6.2.0"},
+        "base_types": base,
+        "user_types": user_types,
+        "enums": {},
+        "symbols": symbols,
+    }

@@ -17,7 +17,14 @@ TASK = 0xFFFF888003A40000
 def test_task_bytes_decode_every_field() -> None:
     data = TASK_BYTES.pack(86, 85, b"worker\0" + b"\0" * 9, 123_456_789, 1, 4321, 0)
     assert decode_task(data, TASK, 0x2000, True) == TaskInfo(
-        task=TASK, cr3=0x2000, pid=85, tid=86, ppid=1, comm="worker", uid=4321, euid=0,
+        task=TASK,
+        cr3=0x2000,
+        pid=85,
+        tid=86,
+        ppid=1,
+        comm="worker",
+        uid=4321,
+        euid=0,
         start_time=123_456_789,
     )
 
@@ -54,8 +61,12 @@ def test_pc_machine_ram_split(mb: int, low: int) -> None:
 
 
 def test_qemu_backs_ram_with_the_shared_file() -> None:
-    cfg = GuestConfig(kernel=Path("/k"), initrd=Path("/i"), memory_mb=768,
-                      ram_file=Path("/dev/shm/vmstrace-x.ram"))
+    cfg = GuestConfig(
+        kernel=Path("/k"),
+        initrd=Path("/i"),
+        memory_mb=768,
+        ram_file=Path("/dev/shm/vmstrace-x.ram"),
+    )
     cmd = qemu_command("qemu", cfg, {"console": 3, "stdout": 4, "stderr": 5, "control": 6})
     i = cmd.index("-object")
     assert cmd[i : i + 4] == [

@@ -20,20 +20,35 @@ TASK = 0xFFFF888000100000
 
 def _event(**over: object) -> TraceEvent:
     base: dict[str, object] = dict(
-        ts=12, ts_exit=40, vcpu=0, pid=85, tid=86, ppid=1, comm="probe", cr3=0x1000, nr=257,
-        name="openat", abi="x86_64", args=("AT_FDCWD", '"/etc/hostname"', "O_RDONLY"), ret=3,
-        ret_text="3", error=None,
+        ts=12,
+        ts_exit=40,
+        vcpu=0,
+        pid=85,
+        tid=86,
+        ppid=1,
+        comm="probe",
+        cr3=0x1000,
+        nr=257,
+        name="openat",
+        abi="x86_64",
+        args=("AT_FDCWD", '"/etc/hostname"', "O_RDONLY"),
+        ret=3,
+        ret_text="3",
+        error=None,
     )
     base.update(over)
     return TraceEvent(**base)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("ev", [
-    _event(),
-    _event(ts_exit=None, pid=None, tid=None, ppid=None, comm=None, ret=None, args=()),
-    _event(comm="näme\t\"q\"", args=('"\\x00\\n"', "ü€", "\\"), ret=-2, error="ENOENT"),
-    _event(cr3=2**64 - 1, ts=0, nr=2**64 - 1, args=("0",)),
-])
+@pytest.mark.parametrize(
+    "ev",
+    [
+        _event(),
+        _event(ts_exit=None, pid=None, tid=None, ppid=None, comm=None, ret=None, args=()),
+        _event(comm='näme\t"q"', args=('"\\x00\\n"', "ü€", "\\"), ret=-2, error="ENOENT"),
+        _event(cr3=2**64 - 1, ts=0, nr=2**64 - 1, args=("0",)),
+    ],
+)
 def test_json_line_is_what_json_dumps_makes(ev):
     out = io.StringIO()
     JsonSink(out).event(ev)
@@ -62,11 +77,39 @@ def _stream(calls: int) -> bytes:
     out = [struct.pack("<8sII", b"VMSTRACE", 2, TASK_BYTES.size)]
     for i in range(calls):
         tid = 80 + i % 3
-        out.append(_record(1, ENTRY.pack(0x1000, TASK + tid, 0x401000, 0x7FFC0000, 39,
-                                         *(0,) * 6, 0, 0, 1, 1, 0, 0) + _task(tid), 2 * i))
-        out.append(_record(2, EXIT.pack(0x1000, TASK + tid, 0xFFFFFFFF81000000, tid, 39,
-                                        0x7FFC0000, 0x401002, 0, 0, 0, 4, 1, 0, 0) + _task(tid),
-                           2 * i + 1))
+        out.append(
+            _record(
+                1,
+                ENTRY.pack(
+                    0x1000, TASK + tid, 0x401000, 0x7FFC0000, 39, *(0,) * 6, 0, 0, 1, 1, 0, 0
+                )
+                + _task(tid),
+                2 * i,
+            )
+        )
+        out.append(
+            _record(
+                2,
+                EXIT.pack(
+                    0x1000,
+                    TASK + tid,
+                    0xFFFFFFFF81000000,
+                    tid,
+                    39,
+                    0x7FFC0000,
+                    0x401002,
+                    0,
+                    0,
+                    0,
+                    4,
+                    1,
+                    0,
+                    0,
+                )
+                + _task(tid),
+                2 * i + 1,
+            )
+        )
     out.append(_record(3, STATS.pack(calls, calls, 2 * calls, 0, 0, 0, 0, 0, 0), 2 * calls))
     return b"".join(out)
 
@@ -118,36 +161,63 @@ def test_decode_stages_time_each_stage_of_the_same_pipeline(tmp_path):
 
 
 def test_row_json_has_the_documented_keys():
-    row = Row("syscalls", "vmstrace", [Sample(2.0, 9.0, 100, 0, 30.0, True, 0.0),
-                                       Sample(4.0, 11.0, 100, 0, 31.0, True, 0.25),
-                                       Sample(3.0, 10.0, 100, 0, 29.0, True, 0.0)], ratio=1.5)
+    row = Row(
+        "syscalls",
+        "vmstrace",
+        [
+            Sample(2.0, 9.0, 100, 0, 30.0, True, 0.0),
+            Sample(4.0, 11.0, 100, 0, 31.0, True, 0.25),
+            Sample(3.0, 10.0, 100, 0, 29.0, True, 0.0),
+        ],
+        ratio=1.5,
+    )
     got = row.as_json()
     assert got["samples_s"] == [2.0, 4.0, 3.0] and got["guest_stalled_s"] == 0.25
     assert got["reconciled"] is True
-    assert {k: got[k] for k in ("workload", "mode", "median_s", "ratio", "events", "lost",
-                                "peak_rss_mb")} == {
-        "workload": "syscalls", "mode": "vmstrace", "median_s": 3.0, "ratio": 1.5,
-        "events": 100, "lost": 0, "peak_rss_mb": 31.0}
+    assert {
+        k: got[k]
+        for k in ("workload", "mode", "median_s", "ratio", "events", "lost", "peak_rss_mb")
+    } == {
+        "workload": "syscalls",
+        "mode": "vmstrace",
+        "median_s": 3.0,
+        "ratio": 1.5,
+        "events": 100,
+        "lost": 0,
+        "peak_rss_mb": 31.0,
+    }
     assert got["host_median_s"] == 10.0 and got["clock"] == "guest CLOCK_MONOTONIC"
 
 
 def _counts(**kw: int | None) -> TraceCounts:
-    base: dict = dict(produced=10, delivered=10, dropped=0, entries=6, exits=4, paired=4,
-                      unfinished=1, no_return=1, shown=5)
+    base: dict = dict(
+        produced=10,
+        delivered=10,
+        dropped=0,
+        entries=6,
+        exits=4,
+        paired=4,
+        unfinished=1,
+        no_return=1,
+        shown=5,
+    )
     return TraceCounts(**(base | kw))
 
 
-@pytest.mark.parametrize("change,ok", [
-    ({}, True),
-    ({"delivered": 9}, False),            # a record lost on the way
-    ({"produced": None}, False),          # no STATS: the stream was cut
-    ({"dropped": 1}, False),
-    ({"exits": 5, "produced": 11, "delivered": 11}, False),  # an exit without its entry
-    ({"orphan_exits": 1}, False),         # one the plugin could not pair (a reused task)
-    ({"gaps": 1}, False),                 # a thread's record never came
-    ({"stale": 1}, False),                # one came after a later one had gone on
-    ({"held": 3}, True),                  # records put back in their thread's order
-])
+@pytest.mark.parametrize(
+    "change,ok",
+    [
+        ({}, True),
+        ({"delivered": 9}, False),  # a record lost on the way
+        ({"produced": None}, False),  # no STATS: the stream was cut
+        ({"dropped": 1}, False),
+        ({"exits": 5, "produced": 11, "delivered": 11}, False),  # an exit without its entry
+        ({"orphan_exits": 1}, False),  # one the plugin could not pair (a reused task)
+        ({"gaps": 1}, False),  # a thread's record never came
+        ({"stale": 1}, False),  # one came after a later one had gone on
+        ({"held": 3}, True),  # records put back in their thread's order
+    ],
+)
 def test_counts_reconcile_exactly(change, ok):
     assert reconciles(_counts(**change)) is ok
 

@@ -14,10 +14,10 @@ from vmstrace.sinks.tree import Proc, ProcessTreeSink
 from vmstrace.trace.attribution import ProcessTree
 from vmstrace.trace.events import Insn, RawEntry, TaskInfo, ThreadEnd, paired
 
-COUNTS = TraceCounts(produced=1, delivered=1, dropped=0, entries=1, exits=1, paired=1,
-                     unfinished=0, shown=1)
-KILLED = EndEvent(ts=7, pid=90, tid=91, comm="kid", killed_by="SIGKILL", exit_code=None,
-                  note=None)
+COUNTS = TraceCounts(
+    produced=1, delivered=1, dropped=0, entries=1, exits=1, paired=1, unfinished=0, shown=1
+)
+KILLED = EndEvent(ts=7, pid=90, tid=91, comm="kid", killed_by="SIGKILL", exit_code=None, note=None)
 
 
 def test_the_text_line_is_strace_s():
@@ -27,19 +27,28 @@ def test_the_text_line_is_strace_s():
     sink.end(EndEvent(8, 90, 90, "kid", None, 3, None))
     sink.end(EndEvent(8, 93, 93, "kid", "SIGSEGV", None, None, core_dumped=True))
     sink.end(EndEvent(9, 92, 92, None, None, None, "vmstrace: how it ended is unknown"))
-    assert out.getvalue() == ("[pid 91] +++ killed by SIGKILL +++\n"
-                              "[pid 90] +++ exited with 3 +++\n"
-                              "[pid 93] +++ killed by SIGSEGV (core dumped) +++\n"
-                              "[pid 92] +++ vmstrace: how it ended is unknown +++\n")
+    assert out.getvalue() == (
+        "[pid 91] +++ killed by SIGKILL +++\n"
+        "[pid 90] +++ exited with 3 +++\n"
+        "[pid 93] +++ killed by SIGSEGV (core dumped) +++\n"
+        "[pid 92] +++ vmstrace: how it ended is unknown +++\n"
+    )
 
 
 def test_the_json_record():
     out = io.StringIO()
     JsonSink(out).end(KILLED)
-    assert json.loads(out.getvalue()) == {"type": "end", "ts": 7, "pid": 90, "tid": 91,
-                                          "comm": "kid", "killed_by": "SIGKILL",
-                                          "core_dumped": False, "exit_code": None,
-                                          "note": None}
+    assert json.loads(out.getvalue()) == {
+        "type": "end",
+        "ts": 7,
+        "pid": 90,
+        "tid": 91,
+        "comm": "kid",
+        "killed_by": "SIGKILL",
+        "core_dumped": False,
+        "exit_code": None,
+        "note": None,
+    }
 
 
 def test_the_tree_shows_how_a_killed_process_ended():
@@ -50,9 +59,23 @@ def test_the_tree_shows_how_a_killed_process_ended():
 
 
 def ev(nr: int, name: str) -> TraceEvent:
-    return TraceEvent(ts=1, ts_exit=2, vcpu=0, pid=85, tid=85, ppid=1, comm="p", cr3=0,
-                      nr=nr, name=name, abi="x86_64", args=(), ret=-38, ret_text="-1 ENOSYS",
-                      error="ENOSYS")
+    return TraceEvent(
+        ts=1,
+        ts_exit=2,
+        vcpu=0,
+        pid=85,
+        tid=85,
+        ppid=1,
+        comm="p",
+        cr3=0,
+        nr=nr,
+        name=name,
+        abi="x86_64",
+        args=(),
+        ret=-38,
+        ret_text="-1 ENOSYS",
+        error="ENOSYS",
+    )
 
 
 def test_unknown_numbers_past_the_limit_share_one_row():
@@ -98,13 +121,22 @@ def test_the_emitter_shows_ends_of_traced_processes_and_lets_their_pids_go():
     tree.root, tree.started, tree.pids = 85, True, {85, 90}
     kid = TaskInfo(task=0xFFFF8880002000, cr3=0x2000, pid=90, tid=90, ppid=85, comm="kid")
     stranger = TaskInfo(task=0xFFFF8880003000, cr3=0x3000, pid=400, tid=400, ppid=1)
-    read = paired(RawEntry(1, 0, "x86_64", Insn.SYSCALL, 0x401000, 0x7FFC0000, 0,
-                           (3, 0x7FFC1000, 1, 0, 0, 0), kid), None)
+    read = paired(
+        RawEntry(
+            1, 0, "x86_64", Insn.SYSCALL, 0x401000, 0x7FFC0000, 0, (3, 0x7FFC1000, 1, 0, 0, 0), kid
+        ),
+        None,
+    )
     sink = Collect()
     out = Emitter(tree, Decoder(32), [sink])  # type: ignore[list-item]
-    out.emit([read, ThreadEnd(5, kid, signal=9), ThreadEnd(5, kid, signal=9, process=True,
-                                                              quiet=True),
-              ThreadEnd(6, stranger, signal=9, process=True)])
+    out.emit(
+        [
+            read,
+            ThreadEnd(5, kid, signal=9),
+            ThreadEnd(5, kid, signal=9, process=True, quiet=True),
+            ThreadEnd(6, stranger, signal=9, process=True),
+        ]
+    )
     assert sink.lines == ["read", "killed by SIGKILL"]
     assert sink.ends[0] == EndEvent(5, 90, 90, "kid", "SIGKILL", None, None)
     assert tree.pids == {85}
@@ -117,10 +149,29 @@ def test_the_tree_keeps_a_bounded_number_of_processes(monkeypatch):
     out = io.StringIO()
     sink = ProcessTreeSink(out)
     for pid in (10, 11, 12, 13, 14, 13):
-        sink.event(TraceEvent(ts=1, ts_exit=2, vcpu=0, pid=pid, tid=pid, ppid=1, comm="p",
-                              cr3=0, nr=39, name="getpid", abi="x86_64", args=(), ret=pid,
-                              ret_text=str(pid), error=None))
+        sink.event(
+            TraceEvent(
+                ts=1,
+                ts_exit=2,
+                vcpu=0,
+                pid=pid,
+                tid=pid,
+                ppid=1,
+                comm="p",
+                cr3=0,
+                nr=39,
+                name="getpid",
+                abi="x86_64",
+                args=(),
+                ret=pid,
+                ret_text=str(pid),
+                error=None,
+            )
+        )
     sink.close(COUNTS)
     assert sorted(sink.procs) == [10, 11, 12]
-    assert out.getvalue().splitlines()[-1].endswith(
-        "vmstrace: 2 more processes not shown (it keeps 3)")
+    assert (
+        out.getvalue()
+        .splitlines()[-1]
+        .endswith("vmstrace: 2 more processes not shown (it keeps 3)")
+    )

@@ -34,31 +34,50 @@ STRACE = """\
 
 
 def ev(tid: int, name: str, args: tuple[str, ...], ret_text: str) -> TraceEvent:
-    return TraceEvent(ts=0, ts_exit=0, vcpu=0, pid=tid, tid=tid, ppid=1, comm="x", cr3=0,
-                      nr=0, name=name, abi="x86_64", args=args, ret=0, ret_text=ret_text,
-                      error=None)
+    return TraceEvent(
+        ts=0,
+        ts_exit=0,
+        vcpu=0,
+        pid=tid,
+        tid=tid,
+        ppid=1,
+        comm="x",
+        cr3=0,
+        nr=0,
+        name=name,
+        abi="x86_64",
+        args=args,
+        ret=0,
+        ret_text=ret_text,
+        error=None,
+    )
 
 
 def test_parse_merges_resumed_calls_and_skips_notes():
     assert parse_strace(STRACE) == [
-        StraceCall(89, "execve",
-                   '"/vmstrace/bin/x", ["/vmstrace/bin/x"], 0x7ffe7665dcc8 /* 5 vars */', "0"),
+        StraceCall(
+            89, "execve", '"/vmstrace/bin/x", ["/vmstrace/bin/x"], 0x7ffe7665dcc8 /* 5 vars */', "0"
+        ),
         StraceCall(89, "read", '3, "a) = 1, (\\"b", 16', "9"),
         StraceCall(89, "wait4", "-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL", "90"),
         StraceCall(90, "write", '1, "x", 1', "1"),
         StraceCall(90, "exit_group", "0", "?"),
-        StraceCall(89, "openat", 'AT_FDCWD, "/nope", O_RDONLY',
-                   "-1 ENOENT (No such file or directory)"),
+        StraceCall(
+            89, "openat", 'AT_FDCWD, "/nope", O_RDONLY', "-1 ENOENT (No such file or directory)"
+        ),
         StraceCall(91, "futex", "0x1, FUTEX_WAKE, 1", "?"),
     ]
 
 
-@pytest.mark.parametrize(("a", "b", "pairs"), [
-    ("abc", "abc", [(0, 0), (1, 1), (2, 2)]),
-    ("abc", "xaybzc", [(0, 1), (1, 3), (2, 5)]),
-    ("abc", "acb", [(0, 0), (2, 1)]),
-    ("", "abc", []),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "pairs"),
+    [
+        ("abc", "abc", [(0, 0), (1, 1), (2, 2)]),
+        ("abc", "xaybzc", [(0, 1), (1, 3), (2, 5)]),
+        ("abc", "acb", [(0, 0), (2, 1)]),
+        ("", "abc", []),
+    ],
+)
 def test_lcs_pairs(a, b, pairs):
     assert lcs_pairs(list(a), list(b)) == pairs
 
@@ -67,8 +86,12 @@ def test_compare_counts_and_lists_each_difference():
     calls = parse_strace(STRACE)
     events = [
         ev(89, "kill", ("89", "SIGSTOP"), "0"),  # strace's own child code: before the match
-        ev(89, "execve", ('"/vmstrace/bin/x"', '["/vmstrace/bin/x"]',
-                          "0x7ffe7665dcc8 /* 5 vars */"), "0"),
+        ev(
+            89,
+            "execve",
+            ('"/vmstrace/bin/x"', '["/vmstrace/bin/x"]', "0x7ffe7665dcc8 /* 5 vars */"),
+            "0",
+        ),
         ev(89, "read", ("3", '"a) = 1, (\\"b"', "16"), "9"),
         ev(89, "getpid", (), "89"),  # not in strace's trace: extra
         ev(89, "wait4", ("-1", "0x7ffc0", "0", "NULL"), "90"),
@@ -79,48 +102,86 @@ def test_compare_counts_and_lists_each_difference():
     ]
     r = compare("w", calls, events)
     assert (r.strace_calls, r.matched, r.ret_equal, r.args_equal, r.extra, r.threads) == (
-        7, 6, 5, 5, 1, 3)
+        7,
+        6,
+        5,
+        5,
+        1,
+        3,
+    )
     assert r.disagreements == [
         Disagreement("w", 89, "extra", "", "kill(89, SIGSTOP) = 0", "strace-startup"),
         Disagreement("w", 89, "extra", "", "getpid() = 89"),
-        Disagreement("w", 89, "args",
-                     "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 90",
-                     "wait4(-1, 0x7ffc0, 0, NULL) = 90"),
-        Disagreement("w", 89, "ret",
-                     'openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)',
-                     'openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file)'),
+        Disagreement(
+            "w",
+            89,
+            "args",
+            "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 90",
+            "wait4(-1, 0x7ffc0, 0, NULL) = 90",
+        ),
+        Disagreement(
+            "w",
+            89,
+            "ret",
+            'openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file or directory)',
+            'openat(AT_FDCWD, "/nope", O_RDONLY) = -1 ENOENT (No such file)',
+        ),
         Disagreement("w", 91, "missing", "futex(0x1, FUTEX_WAKE, 1) = ?", ""),
     ]
     assert not r.meets_targets
 
 
 def test_compare_finds_calls_out_of_order_and_fake_signals():
-    calls = [StraceCall(5, "execve", "x", "0"), StraceCall(5, "read", "3", "1"),
-             StraceCall(5, "write", "1", "1"), StraceCall(5, "close", "3", "0")]
-    events = [ev(5, "execve", ("x",), "0"), ev(5, "write", ("1",), "1"),
-              ev(5, "read", ("3",), "1"), ev(5, "close", ("3",), "0")]
+    calls = [
+        StraceCall(5, "execve", "x", "0"),
+        StraceCall(5, "read", "3", "1"),
+        StraceCall(5, "write", "1", "1"),
+        StraceCall(5, "close", "3", "0"),
+    ]
+    events = [
+        ev(5, "execve", ("x",), "0"),
+        ev(5, "write", ("1",), "1"),
+        ev(5, "read", ("3",), "1"),
+        ev(5, "close", ("3",), "0"),
+    ]
     signals = parse_strace_signals(STRACE)
-    assert signals == [SignalLine(89, "SIGCHLD", "--- SIGCHLD {si_signo=SIGCHLD, "
-                                  "si_code=CLD_EXITED, si_pid=90} ---")]
+    assert signals == [
+        SignalLine(
+            89, "SIGCHLD", "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=90} ---"
+        )
+    ]
     mine = [SignalLine(5, "SIG_0", "--- SIG_0 {si_signo=0} ---")]
     r = compare("w", calls, events, [SignalLine(5, "SIGCHLD", "--- SIGCHLD ---")], mine)
     assert (r.matched, r.out_of_order, r.extra, r.fake_signals) == (3, 1, 0, 1)
     assert [(d.kind, d.allowed) for d in r.disagreements] == [
-        ("order", None), ("signal-missing", "signal-without-handler"), ("fake-signal", None)]
+        ("order", None),
+        ("signal-missing", "signal-without-handler"),
+        ("fake-signal", None),
+    ]
     assert not r.meets_targets
 
 
 def test_guest_script_and_split_output():
     ws = [Workload("real-tar", "real", ("/usr/bin/dash", "/vmstrace/real/tar.sh"), 30)]
     script = guest_script(ws, Options(strsize=24, decode_fds=True, raw=True))
-    assert ("timeout 30 strace -f -s 24 -y -X raw -o /tmp/w/real-tar.strace /usr/bin/dash "
-            "/vmstrace/real/tar.sh") in script
-    err = (b"noise\n==== vmstrace conformance: strace real-tar 0 ====\n89 getpid() = 89\n"
-           b"\n==== vmstrace conformance: stdout real-tar ====\nhi\n"
-           b"\n==== vmstrace conformance: stderr real-tar ====\n"
-           b"\n==== vmstrace conformance: end ====\n")
-    assert split_output(err) == {"real-tar": {"strace": b"89 getpid() = 89\n", "status": b"0",
-                                              "stdout": b"hi\n", "stderr": b""}}
+    assert (
+        "timeout 30 strace -f -s 24 -y -X raw -o /tmp/w/real-tar.strace /usr/bin/dash "
+        "/vmstrace/real/tar.sh"
+    ) in script
+    err = (
+        b"noise\n==== vmstrace conformance: strace real-tar 0 ====\n89 getpid() = 89\n"
+        b"\n==== vmstrace conformance: stdout real-tar ====\nhi\n"
+        b"\n==== vmstrace conformance: stderr real-tar ====\n"
+        b"\n==== vmstrace conformance: end ====\n"
+    )
+    assert split_output(err) == {
+        "real-tar": {
+            "strace": b"89 getpid() = 89\n",
+            "status": b"0",
+            "stdout": b"hi\n",
+            "stderr": b"",
+        }
+    }
     with pytest.raises(VmstraceError):
         split_output(b"strace: exec: No such file or directory\n")
 
@@ -129,8 +190,9 @@ def _lcs_length(a: list[str], b: list[str]) -> int:
     table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
     for i in range(len(a) - 1, -1, -1):
         for j in range(len(b) - 1, -1, -1):
-            table[i][j] = (table[i + 1][j + 1] + 1 if a[i] == b[j]
-                           else max(table[i + 1][j], table[i][j + 1]))
+            table[i][j] = (
+                table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
+            )
     return table[0][0]
 
 
@@ -142,26 +204,61 @@ def test_lcs_pairs_is_a_longest_common_subsequence(a, b):
     assert len(pairs) == _lcs_length(a, b)
 
 
-@pytest.mark.parametrize("kind,strace,mine,rule", [
-    ("ret", "pause() = ? ERESTARTNOHAND (To be restarted if no handler)",
-     "pause() = -1 EINTR (Interrupted system call)", "restart-seen-as-eintr"),
-    ("ret", "nanosleep({tv_sec=1, tv_nsec=0}, 0x1) = ? ERESTART_RESTARTBLOCK (Interrupted by "
-     "signal)", "nanosleep({tv_sec=1, tv_nsec=0}, 0x1) = -1 EINTR (Interrupted system call)",
-     "restart-seen-as-eintr"),
-    # the arguments differ as well: a real difference, not the conversion
-    ("ret", "pause(1) = ? ERESTARTNOHAND (To be restarted if no handler)",
-     "pause() = -1 EINTR (Interrupted system call)", None),
-    ("ret", "read(3) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)",
-     "read(3) = 0", None),
-    ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93, si_uid=0}",
-     "SIGCHLD {si_signo=SIGCHLD}", "siginfo-not-in-frame"),
-    ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED}", "SIGUSR1 {si_signo=SIGUSR1}",
-     None),
-    ("signal", "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93} ---",
-     "--- SIGCHLD {si_signo=SIGCHLD} ---", "siginfo-not-in-frame"),
-    ("signal", "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93}",
-     "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=94}", None),
-])
+@pytest.mark.parametrize(
+    "kind,strace,mine,rule",
+    [
+        (
+            "ret",
+            "pause() = ? ERESTARTNOHAND (To be restarted if no handler)",
+            "pause() = -1 EINTR (Interrupted system call)",
+            "restart-seen-as-eintr",
+        ),
+        (
+            "ret",
+            "nanosleep({tv_sec=1, tv_nsec=0}, 0x1) = ? ERESTART_RESTARTBLOCK (Interrupted by "
+            "signal)",
+            "nanosleep({tv_sec=1, tv_nsec=0}, 0x1) = -1 EINTR (Interrupted system call)",
+            "restart-seen-as-eintr",
+        ),
+        # the arguments differ as well: a real difference, not the conversion
+        (
+            "ret",
+            "pause(1) = ? ERESTARTNOHAND (To be restarted if no handler)",
+            "pause() = -1 EINTR (Interrupted system call)",
+            None,
+        ),
+        (
+            "ret",
+            "read(3) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)",
+            "read(3) = 0",
+            None,
+        ),
+        (
+            "signal",
+            "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93, si_uid=0}",
+            "SIGCHLD {si_signo=SIGCHLD}",
+            "siginfo-not-in-frame",
+        ),
+        (
+            "signal",
+            "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED}",
+            "SIGUSR1 {si_signo=SIGUSR1}",
+            None,
+        ),
+        (
+            "signal",
+            "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93} ---",
+            "--- SIGCHLD {si_signo=SIGCHLD} ---",
+            "siginfo-not-in-frame",
+        ),
+        (
+            "signal",
+            "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=93}",
+            "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=94}",
+            None,
+        ),
+    ],
+)
 def test_allow_list_rules_accept_only_their_difference(kind, strace, mine, rule):
     from vmstrace.conformance import apply_allow_list
 

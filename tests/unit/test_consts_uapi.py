@@ -23,11 +23,17 @@ INCLUDE = Path("/usr/include")
 # x86-64's own asm headers first: a name they define wins over asm-generic's
 HEADER_DIRS = [INCLUDE / "x86_64-linux-gnu" / "asm", INCLUDE / "linux", INCLUDE / "asm-generic"]
 # glibc's own headers, where the names ALLOWED_GLIBC come from (checked there instead)
-GLIBC_HEADERS = [INCLUDE / "x86_64-linux-gnu" / "bits", INCLUDE / "unistd.h",
-                 INCLUDE / "dirent.h", INCLUDE / "netinet" / "in.h",
-                 INCLUDE / "x86_64-linux-gnu" / "sys" / "socket.h",
-                 INCLUDE / "x86_64-linux-gnu" / "sys" / "ptrace.h", INCLUDE / "elf.h",
-                 INCLUDE / "netinet" / "tcp.h", INCLUDE / "netinet" / "udp.h"]
+GLIBC_HEADERS = [
+    INCLUDE / "x86_64-linux-gnu" / "bits",
+    INCLUDE / "unistd.h",
+    INCLUDE / "dirent.h",
+    INCLUDE / "netinet" / "in.h",
+    INCLUDE / "x86_64-linux-gnu" / "sys" / "socket.h",
+    INCLUDE / "x86_64-linux-gnu" / "sys" / "ptrace.h",
+    INCLUDE / "elf.h",
+    INCLUDE / "netinet" / "tcp.h",
+    INCLUDE / "netinet" / "udp.h",
+]
 MODULES: tuple[ModuleType, ...] = (fs, ioctl, mm, net, proc, ptrace, signals)
 
 # Tables whose entries are not macro names.
@@ -46,7 +52,9 @@ ALLOWED_GLIBC: dict[str, str] = {
     "SOL_": "bits/socket.h",
     "SHUT_": "sys/socket.h",
     "DT_": "dirent.h",
-    "R_OK": "unistd.h", "W_OK": "unistd.h", "X_OK": "unistd.h",
+    "R_OK": "unistd.h",
+    "W_OK": "unistd.h",
+    "X_OK": "unistd.h",
     "O_ASYNC": "bits/fcntl-linux.h (the kernel's header calls the bit FASYNC)",
     "SA_INTERRUPT": "bits/sigaction.h; strace's sigact_flags.in prints it",
     "EFD_": "bits/eventfd.h (the kernel's are O_CLOEXEC, O_NONBLOCK and 1)",
@@ -75,17 +83,26 @@ ALLOWED: dict[str, str] = {
     "SECBIT_": "linux/securebits.h, through issecure_mask()",
     # newer than linux-libc-dev 6.1 (Debian 12): their values are the kernel's today
     "F_SEAL_EXEC": "linux/fcntl.h since 6.3",
-    "MAP_DROPPABLE": "linux/mman.h since 6.11", "MAP_ABOVE4G": "asm/mman.h since 6.7",
-    "MFD_NOEXEC_SEAL": "linux/memfd.h since 6.3", "MFD_EXEC": "linux/memfd.h since 6.3",
-    "ARCH_GET_UNTAG_MASK": "asm/prctl.h since 6.4", "ARCH_ENABLE_TAGGED_ADDR": "6.4",
-    "ARCH_GET_MAX_TAG_BITS": "6.4", "ARCH_FORCE_TAGGED_SVA": "6.4",
-    "ARCH_SHSTK_ENABLE": "asm/prctl.h since 6.6", "ARCH_SHSTK_DISABLE": "6.6",
-    "ARCH_SHSTK_LOCK": "6.6", "ARCH_SHSTK_UNLOCK": "6.6", "ARCH_SHSTK_STATUS": "6.6",
+    "MAP_DROPPABLE": "linux/mman.h since 6.11",
+    "MAP_ABOVE4G": "asm/mman.h since 6.7",
+    "MFD_NOEXEC_SEAL": "linux/memfd.h since 6.3",
+    "MFD_EXEC": "linux/memfd.h since 6.3",
+    "ARCH_GET_UNTAG_MASK": "asm/prctl.h since 6.4",
+    "ARCH_ENABLE_TAGGED_ADDR": "6.4",
+    "ARCH_GET_MAX_TAG_BITS": "6.4",
+    "ARCH_FORCE_TAGGED_SVA": "6.4",
+    "ARCH_SHSTK_ENABLE": "asm/prctl.h since 6.6",
+    "ARCH_SHSTK_DISABLE": "6.6",
+    "ARCH_SHSTK_LOCK": "6.6",
+    "ARCH_SHSTK_UNLOCK": "6.6",
+    "ARCH_SHSTK_STATUS": "6.6",
 }
 
 _DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(?!\()\s+(.+?)\s*$")
-_CAST = re.compile(r"\(\s*(?:(?:unsigned|signed|const|long|int|short|char)\s+)*"
-                   r"(?:__force\s+)?[A-Za-z_]\w*\s*\**\s*\)(?=\s*[-(\w~])")
+_CAST = re.compile(
+    r"\(\s*(?:(?:unsigned|signed|const|long|int|short|char)\s+)*"
+    r"(?:__force\s+)?[A-Za-z_]\w*\s*\**\s*\)(?=\s*[-(\w~])"
+)
 _NUMBER = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)([uUlL]*)\b")
 
 
@@ -98,8 +115,16 @@ _ENUM = re.compile(r"\benum\b[^{;]*\{([^}]*)\}", re.S)
 # The ioctl request macros (asm-generic/ioctl.h), with the sizes of the argument types
 # the tables' requests use (x86-64)
 _IOC = re.compile(r"\b_IO(R|W|WR)?\s*\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*(?:,\s*([^()]+?)\s*)?\)")
-_SIZES = {"int": 4, "unsigned int": 4, "__u32": 4, "long": 8, "unsigned long": 8,
-          "size_t": 8, "__u64": 8, "struct fstrim_range": 24}
+_SIZES = {
+    "int": 4,
+    "unsigned int": 4,
+    "__u32": 4,
+    "long": 8,
+    "unsigned long": 8,
+    "size_t": 8,
+    "__u64": 8,
+    "struct fstrim_range": 24,
+}
 
 
 def _ioc(m: re.Match[str]) -> str:
@@ -176,13 +201,31 @@ class _Eval:
             tree = ast.parse(text.strip(), mode="eval")
         except SyntaxError:
             return None
-        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name,
-                   ast.BitOr, ast.BitAnd, ast.LShift, ast.RShift, ast.Invert, ast.USub,
-                   ast.UAdd, ast.Add, ast.Sub, ast.Mult, ast.BitXor, ast.Load)
+        allowed = (
+            ast.Expression,
+            ast.BinOp,
+            ast.UnaryOp,
+            ast.Constant,
+            ast.Name,
+            ast.BitOr,
+            ast.BitAnd,
+            ast.LShift,
+            ast.RShift,
+            ast.Invert,
+            ast.USub,
+            ast.UAdd,
+            ast.Add,
+            ast.Sub,
+            ast.Mult,
+            ast.BitXor,
+            ast.Load,
+        )
         if not all(isinstance(node, allowed) for node in ast.walk(tree)):
             return None
-        if any(isinstance(node, ast.Constant) and not isinstance(node.value, int)
-               for node in ast.walk(tree)):
+        if any(
+            isinstance(node, ast.Constant) and not isinstance(node.value, int)
+            for node in ast.walk(tree)
+        ):
             return None
         return int(eval(compile(tree, "<macro>", "eval"), {"__builtins__": {}}, env))
 
@@ -196,8 +239,11 @@ def _tables() -> Iterator[tuple[str, str, int, str]]:
                 continue
             if isinstance(table, dict):
                 pairs = list(table.items())
-            elif isinstance(table, tuple) and table and all(
-                    isinstance(e, tuple) and len(e) == 2 for e in table):
+            elif (
+                isinstance(table, tuple)
+                and table
+                and all(isinstance(e, tuple) and len(e) == 2 for e in table)
+            ):
                 pairs = list(table)
             else:
                 continue
@@ -215,12 +261,14 @@ def _same(value: int, header: int) -> bool:
 
 def _allowed(name: str) -> bool:
     return name in ALLOWED or any(
-        name.startswith(prefix) for prefix in ALLOWED if prefix.endswith("_"))
+        name.startswith(prefix) for prefix in ALLOWED if prefix.endswith("_")
+    )
 
 
 def _glibc_name(name: str) -> bool:
     return name in ALLOWED_GLIBC or any(
-        name.startswith(prefix) for prefix in ALLOWED_GLIBC if prefix.endswith("_"))
+        name.startswith(prefix) for prefix in ALLOWED_GLIBC if prefix.endswith("_")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -259,8 +307,9 @@ def test_tables_match_uapi_headers(headers: tuple[_Eval, _Eval]) -> None:
         elif said is not None:
             wrong.append(f"{where}, headers say {said}")
     assert not wrong, "values differ from the headers:\n" + "\n".join(wrong)
-    assert not missing, ("names the headers lack (add to ALLOWED with a reason):\n"
-                         + "\n".join(missing))
+    assert not missing, "names the headers lack (add to ALLOWED with a reason):\n" + "\n".join(
+        missing
+    )
 
 
 def test_allow_lists_are_needed(headers: tuple[_Eval, _Eval]) -> None:

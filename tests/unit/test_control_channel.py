@@ -63,25 +63,41 @@ def test_a_megabyte_without_newline_keeps_line_max() -> None:
 
 
 def test_the_launchers_lines() -> None:
-    s = _status(f"VMSTRACE {NONCE} READY".encode(), b"",
-                f"VMSTRACE {NONCE} EXIT 3".encode())
+    s = _status(f"VMSTRACE {NONCE} READY".encode(), b"", f"VMSTRACE {NONCE} EXIT 3".encode())
     assert s.ready.is_set() and s.ready_at == 1.0
     assert (s.exit_status, s.reports, s.junk) == (3, ["EXIT 3"], 0)
 
 
-@pytest.mark.parametrize("line", [
-    b"VMSTRACE READY", b"VMSTRACE EXIT 127", b"VMSTRACE NOTFOUND x",  # no nonce
-    b"VMSTRACE other READY",
-    f"VMSTRACE {NONCE} EXIT 256".encode(), f"VMSTRACE {NONCE} EXIT -1".encode(),
-    f"VMSTRACE {NONCE} EXIT 3 4".encode(), f"VMSTRACE {NONCE} EXIT".encode(),
-    f"VMSTRACE {NONCE} READY now".encode(), f"VMSTRACE {NONCE} NOTFOUND".encode(),
-    f"VMSTRACE {NONCE} HELLO".encode(), b"VMSTRACE \0 EXIT 5", b"VMSTRACE \xff\xfe EXIT 6",
-    b"x", b"\0", b"\xff" * LINE_MAX,
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"VMSTRACE READY",
+        b"VMSTRACE EXIT 127",
+        b"VMSTRACE NOTFOUND x",  # no nonce
+        b"VMSTRACE other READY",
+        f"VMSTRACE {NONCE} EXIT 256".encode(),
+        f"VMSTRACE {NONCE} EXIT -1".encode(),
+        f"VMSTRACE {NONCE} EXIT 3 4".encode(),
+        f"VMSTRACE {NONCE} EXIT".encode(),
+        f"VMSTRACE {NONCE} READY now".encode(),
+        f"VMSTRACE {NONCE} NOTFOUND".encode(),
+        f"VMSTRACE {NONCE} HELLO".encode(),
+        b"VMSTRACE \0 EXIT 5",
+        b"VMSTRACE \xff\xfe EXIT 6",
+        b"x",
+        b"\0",
+        b"\xff" * LINE_MAX,
+    ],
+)
 def test_anything_else_is_junk(line: bytes) -> None:
     s = _status(line)
     assert (s.junk, s.exit_status, s.not_found, s.reports, s.ready.is_set()) == (
-        1, None, None, [], False)
+        1,
+        None,
+        None,
+        [],
+        False,
+    )
 
 
 def test_not_found_keeps_the_guests_bytes() -> None:
@@ -113,8 +129,9 @@ def test_the_console_log_is_bounded(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(channels, "CONSOLE_LOG_MAX", 10)
     s, log = GuestStatus(), tmp_path / "console.log"
     channels.read_console(_pipe(b"0123456789abc\nKernel panic - x\r\nend"), s, log)
-    assert log.read_bytes() == (b"0123456789\n[vmstrace: the console log stops here, at "
-                                b"its size limit]\n")
+    assert log.read_bytes() == (
+        b"0123456789\n[vmstrace: the console log stops here, at its size limit]\n"
+    )
     assert list(s.console_tail) == ["0123456789abc", "Kernel panic - x", "end"]
     assert s.panic == "Kernel panic - x"
 
@@ -124,8 +141,7 @@ def test_the_console_log_replaces_a_link_and_is_written_as_it_comes(tmp_path) ->
     target.write_bytes(b"keep")
     log.symlink_to(target)
     r, w = os.pipe()
-    reader = channels.threading.Thread(target=channels.read_console,
-                                       args=(r, GuestStatus(), log))
+    reader = channels.threading.Thread(target=channels.read_console, args=(r, GuestStatus(), log))
     reader.start()
     os.write(w, b"booting\n")
     for _ in range(200):  # the log shows the line while the run goes on
@@ -156,9 +172,12 @@ def test_agreement_says_nothing() -> None:
 
 
 def test_the_trace_wins_and_the_disagreement_is_named() -> None:
-    s = _status(f"VMSTRACE {NONCE} EXIT 127".encode(),
-                f"VMSTRACE {NONCE} NOTFOUND hostile".encode(),
-                f"VMSTRACE {NONCE} EXIT 3".encode(), b"junk")
+    s = _status(
+        f"VMSTRACE {NONCE} EXIT 127".encode(),
+        f"VMSTRACE {NONCE} NOTFOUND hostile".encode(),
+        f"VMSTRACE {NONCE} EXIT 3".encode(),
+        b"junk",
+    )
     got = settle_status(s, 3, True, True)
     assert (got.exit_status, got.not_found) == (3, None)
     assert got.warnings == (
@@ -174,8 +193,9 @@ def test_a_missing_report_is_no_disagreement() -> None:
 
 
 def test_not_found_when_the_trace_agrees() -> None:
-    s = _status(f"VMSTRACE {NONCE} NOTFOUND /no/such".encode(),
-                f"VMSTRACE {NONCE} EXIT 127".encode())
+    s = _status(
+        f"VMSTRACE {NONCE} NOTFOUND /no/such".encode(), f"VMSTRACE {NONCE} EXIT 127".encode()
+    )
     got = settle_status(s, 127, False, True)
     assert (got.exit_status, got.not_found, got.warnings) == (127, "/no/such", ())
 
@@ -196,8 +216,9 @@ def test_not_found_is_forged_when_the_launcher_exited_otherwise() -> None:
 def test_an_unseen_exit_is_the_guests_unverified_word() -> None:
     got = settle_status(_status(f"VMSTRACE {NONCE} EXIT 4".encode()), None, True, True)
     assert got.exit_status == 4
-    assert got.warnings == ("exit status 4 is the guest's unverified report: the trace did "
-                            "not show the command's exit",)
+    assert got.warnings == (
+        "exit status 4 is the guest's unverified report: the trace did not show the command's exit",
+    )
 
 
 def test_without_a_trace_the_control_line_is_all_there_is() -> None:
@@ -211,7 +232,8 @@ def test_a_console_panic_after_a_traced_exit_is_a_warning() -> None:
     got = settle_status(s, 0, True, True)
     assert got.warnings == (
         'the guest console showed "Kernel panic - not syncing: \\33]0;X\\7", but the '
-        "command exited (status 0, from the trace): any guest process can write the console",)
+        "command exited (status 0, from the trace): any guest process can write the console",
+    )
 
 
 def test_the_console_excerpt_is_escaped() -> None:
@@ -240,22 +262,34 @@ def _outcome(*calls) -> CommandOutcome:
 
 def call_name(call) -> str:
     from vmstrace.decode import plan_for
+
     return plan_for(call.entry.abi, call.entry.nr).name
 
 
 def _wait4(parent: int, child: int, wstatus: int):
-    return _as(parent, 0, build_call("wait4", [-1, 0x2000, 0, 0], ret=child,
-                                     exit={1: wstatus.to_bytes(4, "little")}))
+    return _as(
+        parent,
+        0,
+        build_call("wait4", [-1, 0x2000, 0, 0], ret=child, exit={1: wstatus.to_bytes(4, "little")}),
+    )
 
 
 LAUNCH = _as(50, 1, build_call("execve", [0x1000, 0, 0], ret=0, entry={0: LAUNCHER}))
 COMMAND = _as(50, 1, build_call("execve", [0x1000, 0, 0], ret=0, entry={0: b"/bin/x\0"}))
 
 
-@pytest.mark.parametrize(("wstatus", "shell"), [
-    (3 << 8, 3), (0, 0), (11, 139), (11 | 0x80, 139), (9, 137), ((19 << 8) | 0x7F, None),
-    (0xFFFF, None),
-])
+@pytest.mark.parametrize(
+    ("wstatus", "shell"),
+    [
+        (3 << 8, 3),
+        (0, 0),
+        (11, 139),
+        (11 | 0x80, 139),
+        (9, 137),
+        ((19 << 8) | 0x7F, None),
+        (0xFFFF, None),
+    ],
+)
 def test_shell_status(wstatus: int, shell: int | None) -> None:
     assert shell_status(wstatus) == shell
 
@@ -266,14 +300,19 @@ def test_the_parents_wait4_tells_a_death_by_signal() -> None:
 
 
 def test_exit_group_when_the_reaping_is_not_seen() -> None:
-    out = _outcome(LAUNCH, COMMAND, _as(50, 1, build_call("exit_group", [0x103], ret=None)),
-                   _as(60, 50, build_call("exit_group", [9], ret=None)))
+    out = _outcome(
+        LAUNCH,
+        COMMAND,
+        _as(50, 1, build_call("exit_group", [0x103], ret=None)),
+        _as(60, 50, build_call("exit_group", [9], ret=None)),
+    )
     assert (out.exit_code, out.reaped, out.status) == (3, None, 3)
 
 
 def test_the_reaping_wins_over_exit_group() -> None:
-    out = _outcome(LAUNCH, COMMAND, _as(50, 1, build_call("exit_group", [0], ret=None)),
-                   _wait4(1, 50, 9))
+    out = _outcome(
+        LAUNCH, COMMAND, _as(50, 1, build_call("exit_group", [0], ret=None)), _wait4(1, 50, 9)
+    )
     assert out.status == 137
 
 
@@ -290,11 +329,19 @@ def test_not_started_without_the_commands_exec() -> None:
 # --- guest text in vmstrace's output -------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "shown"), [
-    ("plain", "plain"), ("\x1b]0;PWNED\x07", "\\33]0;PWNED\\7"), ('a"b\\c', 'a\\"b\\\\c'),
-    ("caf\u00e9", "caf\\303\\251"), ("x\udcffy", "x\\377y"), ("\ud800", "\\355\\240\\200"),
-    (b"\x1b1", "\\0331"), ("tab\there", "tab\\there"),
-])
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain", "plain"),
+        ("\x1b]0;PWNED\x07", "\\33]0;PWNED\\7"),
+        ('a"b\\c', 'a\\"b\\\\c'),
+        ("caf\u00e9", "caf\\303\\251"),
+        ("x\udcffy", "x\\377y"),
+        ("\ud800", "\\355\\240\\200"),
+        (b"\x1b1", "\\0331"),
+        ("tab\there", "tab\\there"),
+    ],
+)
 def test_escape(text: str | bytes, shown: str) -> None:
     assert escape(text) == shown
 
@@ -308,9 +355,27 @@ def test_comm_keeps_the_kernels_bytes() -> None:
 
 
 def _event(comm: str) -> TraceEvent:
-    return TraceEvent(ts=1, ts_exit=2, vcpu=0, pid=5, tid=5, ppid=1, comm=comm, uid=0,
-                      euid=0, task_id="1:5", exe='/bin/\\x1b', cr3=0x1000, nr=39,
-                      name="getpid", abi="x86_64", args=(), ret=5, ret_text="5", error=None)
+    return TraceEvent(
+        ts=1,
+        ts_exit=2,
+        vcpu=0,
+        pid=5,
+        tid=5,
+        ppid=1,
+        comm=comm,
+        uid=0,
+        euid=0,
+        task_id="1:5",
+        exe="/bin/\\x1b",
+        cr3=0x1000,
+        nr=39,
+        name="getpid",
+        abi="x86_64",
+        args=(),
+        ret=5,
+        ret_text="5",
+        error=None,
+    )
 
 
 COMMS = ["\x1b]0;PWNED\x07", "[bold]x[/bold]", "\udcff\x00\x7f", "[link=http://x]y"]

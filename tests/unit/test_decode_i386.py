@@ -15,15 +15,26 @@ WHO = TaskInfo(task=1, cr3=0, pid=9, tid=9)
 def call(nr, args, ret, mem=None, exit_mem=None):
     a = tuple(args) + (0,) * (6 - len(args))
     e = RawEntry(0, 0, "i386", Insn.INT80, 0x8049000, 0, nr, a, WHO, mem or {})
-    x = None if ret is None else RawExit(1, 0, "i386", Insn.IRETQ, 0, ret & 0xFFFFFFFF, nr,
-                                         WHO, exit_mem or {})
+    x = (
+        None
+        if ret is None
+        else RawExit(1, 0, "i386", Insn.IRETQ, 0, ret & 0xFFFFFFFF, nr, WHO, exit_mem or {})
+    )
     return Syscall(e, x)
 
 
-@pytest.mark.parametrize("nr, name, nargs", [
-    (5, "open", 3), (140, "_llseek", 5), (192, "mmap2", 6), (195, "stat64", 2),
-    (252, "exit_group", 1), (11, "execve", 3), (199, "getuid32", 0),
-])
+@pytest.mark.parametrize(
+    "nr, name, nargs",
+    [
+        (5, "open", 3),
+        (140, "_llseek", 5),
+        (192, "mmap2", 6),
+        (195, "stat64", 2),
+        (252, "exit_group", 1),
+        (11, "execve", 3),
+        (199, "getuid32", 0),
+    ],
+)
 def test_table(nr, name, nargs):
     info = decode.lookup("i386", nr)
     assert (info.name, info.nargs) == (name, nargs)
@@ -45,11 +56,16 @@ def test_struct_template_is_not_applied_with_x86_64_layout():
 def test_envp_counts_32bit_pointers():
     argv = struct.pack("<II", 0x3000, 0)
     envp = struct.pack("<IIII", 0x4000, 0x4010, 0x4020, 0)
-    c = call(11, [0x1000, 0x2000, 0x2100], 0, {
-        0: Mem(0x1000, b"/bin/x\0"),
-        1: Mem(0x2000, argv, elems=(Mem(0x3000, b"x\0"),)),
-        2: Mem(0x2100, envp),
-    })
+    c = call(
+        11,
+        [0x1000, 0x2000, 0x2100],
+        0,
+        {
+            0: Mem(0x1000, b"/bin/x\0"),
+            1: Mem(0x2000, argv, elems=(Mem(0x3000, b"x\0"),)),
+            2: Mem(0x2100, envp),
+        },
+    )
     assert decode.render_line(c) == 'execve("/bin/x", ["x"], 0x2100 /* 3 vars */) = 0'
 
 

@@ -15,19 +15,33 @@ def msghdr(name=0, namelen=0, iov=0, iovlen=0, control=0, controllen=0, flags=0)
 
 
 def call(nr, hdr_mem, ret, flags=0, at_exit=False):
-    e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, nr, (4, 0x1000, flags, 0, 0, 0), WHO,
-                 {} if at_exit else {1: hdr_mem})
+    e = RawEntry(
+        0,
+        0,
+        "x86_64",
+        Insn.SYSCALL,
+        0,
+        0,
+        nr,
+        (4, 0x1000, flags, 0, 0, 0),
+        WHO,
+        {} if at_exit else {1: hdr_mem},
+    )
     x = RawExit(1, 0, "x86_64", Insn.SYSRETQ, 0, ret, nr, WHO, {1: hdr_mem} if at_exit else {})
     return Syscall(e, x)
 
 
 def test_sendmsg_with_iov_and_scm_rights():
     cmsg = struct.pack("<QiIi4x", 20, 1, 1, 5)
-    m = Mem(0x1000, msghdr(0, 0, 0x2000, 1, 0x3000, 24), elems=(
-        Mem(0x3000, cmsg, index=0x8001),
-        Mem(0x2000, struct.pack("<QQ", 0x4000, 5), index=0x8002),
-        Mem(0x4000, b"hello", index=0),
-    ))
+    m = Mem(
+        0x1000,
+        msghdr(0, 0, 0x2000, 1, 0x3000, 24),
+        elems=(
+            Mem(0x3000, cmsg, index=0x8001),
+            Mem(0x2000, struct.pack("<QQ", 0x4000, 5), index=0x8002),
+            Mem(0x4000, b"hello", index=0),
+        ),
+    )
     assert decode.render_line(call(46, m, 5, flags=0x4000)) == (
         'sendmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=5}], '
         "msg_iovlen=1, msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, "
@@ -38,11 +52,16 @@ def test_sendmsg_with_iov_and_scm_rights():
 
 def test_recvmsg_shows_only_the_bytes_received_and_the_sender():
     name = struct.pack("<H", 1) + b"/tmp/s\0"
-    m = Mem(0x1000, msghdr(0x5000, len(name), 0x2000, 1), at_exit=True, elems=(
-        Mem(0x5000, name, index=0x8000),
-        Mem(0x2000, struct.pack("<QQ", 0x4000, 64), index=0x8002),
-        Mem(0x4000, b"abc", index=0),
-    ))
+    m = Mem(
+        0x1000,
+        msghdr(0x5000, len(name), 0x2000, 1),
+        at_exit=True,
+        elems=(
+            Mem(0x5000, name, index=0x8000),
+            Mem(0x2000, struct.pack("<QQ", 0x4000, 64), index=0x8002),
+            Mem(0x4000, b"abc", index=0),
+        ),
+    )
     assert decode.render_line(call(47, m, 3, at_exit=True)) == (
         'recvmsg(4, {msg_name={sa_family=AF_UNIX, sun_path="/tmp/s"}, msg_namelen=9, '
         'msg_iov=[{iov_base="abc", iov_len=64}], msg_iovlen=1, msg_controllen=0, '
@@ -52,6 +71,8 @@ def test_recvmsg_shows_only_the_bytes_received_and_the_sender():
 
 def test_unreadable_or_failed_msghdr_prints_the_pointer():
     assert decode.render_line(call(46, Mem(0x1000, b"", fault=True), -14)) == (
-        "sendmsg(4, 0x1000, 0) = -1 EFAULT (Bad address)")
-    assert decode.render_line(call(47, Mem(0x1000, msghdr(), at_exit=True), -11,
-                                   at_exit=True)).startswith("recvmsg(4, 0x1000, 0) = -1 EAGAIN")
+        "sendmsg(4, 0x1000, 0) = -1 EFAULT (Bad address)"
+    )
+    assert decode.render_line(
+        call(47, Mem(0x1000, msghdr(), at_exit=True), -11, at_exit=True)
+    ).startswith("recvmsg(4, 0x1000, 0) = -1 EAGAIN")

@@ -29,81 +29,146 @@ def in6(port: int, flow: int, addr: bytes, scope: int | None = None) -> bytes:
 
 def connect(data: bytes | Mem, addrlen: int, shown: str) -> tuple:
     mem = data if isinstance(data, Mem) else Mem(SA, data)
-    return (("connect", [neg(-1), SA, addrlen], neg(-9), {1: mem}, None),
-            f"connect(-1, {shown}, {addrlen}){EBADF}")
+    return (
+        ("connect", [neg(-1), SA, addrlen], neg(-9), {1: mem}, None),
+        f"connect(-1, {shown}, {addrlen}){EBADF}",
+    )
 
 
 IPX = fam(4, struct.pack(">HI", 12345, 0xFACEFEED) + b"ABCDEF\xff")
 CASES = [
     # AF_UNIX: sun_path within the length and sockaddr_un's 108 bytes
     connect(fam(1, b"0" * 110), 112, '{sa_family=AF_UNIX, sun_path="' + "0" * 108 + '"}'),
-    connect(fam(1, b"\0" + b"0" * 109), 112,
-            '{sa_family=AF_UNIX, sun_path=@"' + "0" * 107 + '"}'),
-    connect(fam(1, b"0" * 108 + b"\xff" * 30), 129,
-            '{sa_family=AF_UNIX, sun_path="' + "0" * 108 + '"}'),
+    connect(fam(1, b"\0" + b"0" * 109), 112, '{sa_family=AF_UNIX, sun_path=@"' + "0" * 107 + '"}'),
+    connect(
+        fam(1, b"0" * 108 + b"\xff" * 30), 129, '{sa_family=AF_UNIX, sun_path="' + "0" * 108 + '"}'
+    ),
     connect(Mem(SA, fam(1, b"\0" + b"0" * 105), fault=True), 110, "0x7f270d109f94"),
     connect(fam(1, b""), 2, "{sa_family=AF_UNIX}"),
     connect(fam(1, b"\0"), 3, '{sa_family=AF_UNIX, sun_path=@""}'),
     connect(fam(1, b"x\0\0"), 5, '{sa_family=AF_UNIX, sun_path="x"}'),
-    connect(fam(1, b"\0" + b"a" * 17 + b"\0" + b"a" * 19), 40,
-            '{sa_family=AF_UNIX, sun_path=@"' + "a" * 17 + "\\0" + "a" * 19 + '"}'),
+    connect(
+        fam(1, b"\0" + b"a" * 17 + b"\0" + b"a" * 19),
+        40,
+        '{sa_family=AF_UNIX, sun_path=@"' + "a" * 17 + "\\0" + "a" * 19 + '"}',
+    ),
     connect(b"\1", 1, "0x7f270d109f94"),
     # AF_INET: shorter than sockaddr_in, its bytes; unreadable, the address
-    connect(fam(2, bytes(6) + b"\xff" * 4), 12,
-            '{sa_family=AF_INET, sa_data="\\0\\0\\0\\0\\0\\0\\377\\377\\377\\377"}'),
+    connect(
+        fam(2, bytes(6) + b"\xff" * 4),
+        12,
+        '{sa_family=AF_INET, sa_data="\\0\\0\\0\\0\\0\\0\\377\\377\\377\\377"}',
+    ),
     connect(Mem(SA, fam(2, bytes(10)), fault=True), 16, "0x7f270d109f94"),
-    connect(fam(2, b"\x78\0" + bytes(12)) + bytes(24), 40,
-            '{sa_family=AF_INET, sin_port=htons(30720), sin_addr=inet_addr("0.0.0.0")}'),
+    connect(
+        fam(2, b"\x78\0" + bytes(12)) + bytes(24),
+        40,
+        '{sa_family=AF_INET, sin_port=htons(30720), sin_addr=inet_addr("0.0.0.0")}',
+    ),
     # AF_INET6: the scope id only past 24 bytes, an interface for a link-local address
-    connect(in6(12345, 1234567890, b"\xfe\x80" + bytes(14), 1), 28,
-            '{sa_family=AF_INET6, sin6_port=htons(12345), sin6_flowinfo=htonl(1234567890), '
-            'inet_pton(AF_INET6, "fe80::", &sin6_addr), sin6_scope_id=if_nametoindex("lo")}'),
-    connect(in6(0, 0, b"\xfe\x80" + bytes(13) + b"\1", 77), 28,
-            '{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), '
-            'inet_pton(AF_INET6, "fe80::1", &sin6_addr), sin6_scope_id=77}'),
-    connect(in6(12345, 1234567890, bytes.fromhex("0012003400560078009000ab00cd00ef")), 24,
-            '{sa_family=AF_INET6, sin6_port=htons(12345), sin6_flowinfo=htonl(1234567890), '
-            'inet_pton(AF_INET6, "12:34:56:78:90:ab:cd:ef", &sin6_addr)}'),
-    connect(in6(0, 0, bytes(10) + b"\xff\xff\1\2\3\4", 0), 28,
-            '{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), '
-            'inet_pton(AF_INET6, "::ffff:1.2.3.4", &sin6_addr), sin6_scope_id=0}'),
-    connect(in6(0, 0, bytes(12) + b"\1\2\3\4", 0), 28,
-            '{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), '
-            'inet_pton(AF_INET6, "::1.2.3.4", &sin6_addr), sin6_scope_id=0}'),
-    connect(in6(0, 0, b"\xfe\x80" + bytes(14))[:23], 23,
-            '{sa_family=AF_INET6, sa_data="\\0\\0\\0\\0\\0\\0\\376\\200'
-            + "\\0" * 13 + '"}'),
+    connect(
+        in6(12345, 1234567890, b"\xfe\x80" + bytes(14), 1),
+        28,
+        "{sa_family=AF_INET6, sin6_port=htons(12345), sin6_flowinfo=htonl(1234567890), "
+        'inet_pton(AF_INET6, "fe80::", &sin6_addr), sin6_scope_id=if_nametoindex("lo")}',
+    ),
+    connect(
+        in6(0, 0, b"\xfe\x80" + bytes(13) + b"\1", 77),
+        28,
+        "{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), "
+        'inet_pton(AF_INET6, "fe80::1", &sin6_addr), sin6_scope_id=77}',
+    ),
+    connect(
+        in6(12345, 1234567890, bytes.fromhex("0012003400560078009000ab00cd00ef")),
+        24,
+        "{sa_family=AF_INET6, sin6_port=htons(12345), sin6_flowinfo=htonl(1234567890), "
+        'inet_pton(AF_INET6, "12:34:56:78:90:ab:cd:ef", &sin6_addr)}',
+    ),
+    connect(
+        in6(0, 0, bytes(10) + b"\xff\xff\1\2\3\4", 0),
+        28,
+        "{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), "
+        'inet_pton(AF_INET6, "::ffff:1.2.3.4", &sin6_addr), sin6_scope_id=0}',
+    ),
+    connect(
+        in6(0, 0, bytes(12) + b"\1\2\3\4", 0),
+        28,
+        "{sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), "
+        'inet_pton(AF_INET6, "::1.2.3.4", &sin6_addr), sin6_scope_id=0}',
+    ),
+    connect(
+        in6(0, 0, b"\xfe\x80" + bytes(14))[:23],
+        23,
+        '{sa_family=AF_INET6, sa_data="\\0\\0\\0\\0\\0\\0\\376\\200' + "\\0" * 13 + '"}',
+    ),
     # AF_IPX, AF_X25, AF_NETLINK, an unknown family
-    connect(IPX + b"\0", 16,
-            "{sa_family=AF_IPX, sipx_port=htons(12345), sipx_network=htonl(0xfacefeed), "
-            "sipx_node=[0x41, 0x42, 0x43, 0x44, 0x45, 0x46], sipx_type=0xff}"),
-    connect(IPX + b"B", 16,
-            "{sa_family=AF_IPX, sipx_port=htons(12345), sipx_network=htonl(0xfacefeed), "
-            "sipx_node=[0x41, 0x42, 0x43, 0x44, 0x45, 0x46], sipx_type=0xff, sipx_zero=0x42}"),
-    connect(fam(4, bytes(14)), 16,
-            "{sa_family=AF_IPX, sipx_port=htons(0), sipx_network=htonl(0), "
-            "sipx_node=[00, 00, 00, 00, 00, 00], sipx_type=00}"),
-    connect(fam(9, b"0123456789abcdef\0"), 19,
-            '{sa_family=AF_X25, sx25_addr={x25_addr="0123456789abcde"...}}'),
-    connect(fam(9, b"0123456789\0bcdef"), 18,
-            '{sa_family=AF_X25, sx25_addr={x25_addr="0123456789"}}'),
-    connect(fam(9, b"0123456789abcde\0"), 18,
-            '{sa_family=AF_X25, sx25_addr={x25_addr="0123456789abcde"}}'),
-    connect(fam(16, struct.pack("<HII", 0xFFFF, 1234567890, 0xFACEFEED)), 12,
-            "{sa_family=AF_NETLINK, nl_pad=0xffff, nl_pid=1234567890, nl_groups=0xfacefeed}"),
+    connect(
+        IPX + b"\0",
+        16,
+        "{sa_family=AF_IPX, sipx_port=htons(12345), sipx_network=htonl(0xfacefeed), "
+        "sipx_node=[0x41, 0x42, 0x43, 0x44, 0x45, 0x46], sipx_type=0xff}",
+    ),
+    connect(
+        IPX + b"B",
+        16,
+        "{sa_family=AF_IPX, sipx_port=htons(12345), sipx_network=htonl(0xfacefeed), "
+        "sipx_node=[0x41, 0x42, 0x43, 0x44, 0x45, 0x46], sipx_type=0xff, sipx_zero=0x42}",
+    ),
+    connect(
+        fam(4, bytes(14)),
+        16,
+        "{sa_family=AF_IPX, sipx_port=htons(0), sipx_network=htonl(0), "
+        "sipx_node=[00, 00, 00, 00, 00, 00], sipx_type=00}",
+    ),
+    connect(
+        fam(9, b"0123456789abcdef\0"),
+        19,
+        '{sa_family=AF_X25, sx25_addr={x25_addr="0123456789abcde"...}}',
+    ),
+    connect(
+        fam(9, b"0123456789\0bcdef"), 18, '{sa_family=AF_X25, sx25_addr={x25_addr="0123456789"}}'
+    ),
+    connect(
+        fam(9, b"0123456789abcde\0"),
+        18,
+        '{sa_family=AF_X25, sx25_addr={x25_addr="0123456789abcde"}}',
+    ),
+    connect(
+        fam(16, struct.pack("<HII", 0xFFFF, 1234567890, 0xFACEFEED)),
+        12,
+        "{sa_family=AF_NETLINK, nl_pad=0xffff, nl_pid=1234567890, nl_groups=0xfacefeed}",
+    ),
     connect(fam(16, bytes(10)), 12, "{sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}"),
-    connect(fam(16, b"\1" + bytes(8)), 11,
-            '{sa_family=AF_NETLINK, sa_data="\\1\\0\\0\\0\\0\\0\\0\\0\\0"}'),
-    connect(fam(0xFF, b"0" * 134), 136,
-            '{sa_family=0xff /* AF_??? */, sa_data="' + "0" * 126 + '"}'),
+    connect(
+        fam(16, b"\1" + bytes(8)),
+        11,
+        '{sa_family=AF_NETLINK, sa_data="\\1\\0\\0\\0\\0\\0\\0\\0\\0"}',
+    ),
+    connect(
+        fam(0xFF, b"0" * 134), 136, '{sa_family=0xff /* AF_??? */, sa_data="' + "0" * 126 + '"}'
+    ),
     connect(fam(0, b"x\0\0\0"), 6, '{sa_family=AF_UNSPEC, sa_data="x\\0\\0\\0"}'),
     # an address the kernel wrote: as long as the smaller of the lengths
-    (("getsockname", [8, 0x1000, 0x2000], 0, {2: struct.pack("<I", 12)},
-      {1: fam(16, struct.pack("<HII", 0, 14128, 0)), 2: struct.pack("<I", 12)}),
-     "getsockname(8, {sa_family=AF_NETLINK, nl_pid=14128, nl_groups=00000000}, [12]) = 0"),
-    (("accept", [3, 0x1000, 0x2000], 5, {2: struct.pack("<I", 110)},
-      {1: fam(1, b"/tmp/s\0" + b"\xff" * 100), 2: struct.pack("<I", 9)}),
-     'accept(3, {sa_family=AF_UNIX, sun_path="/tmp/s"}, [110 => 9]) = 5'),
+    (
+        (
+            "getsockname",
+            [8, 0x1000, 0x2000],
+            0,
+            {2: struct.pack("<I", 12)},
+            {1: fam(16, struct.pack("<HII", 0, 14128, 0)), 2: struct.pack("<I", 12)},
+        ),
+        "getsockname(8, {sa_family=AF_NETLINK, nl_pid=14128, nl_groups=00000000}, [12]) = 0",
+    ),
+    (
+        (
+            "accept",
+            [3, 0x1000, 0x2000],
+            5,
+            {2: struct.pack("<I", 110)},
+            {1: fam(1, b"/tmp/s\0" + b"\xff" * 100), 2: struct.pack("<I", 9)},
+        ),
+        'accept(3, {sa_family=AF_UNIX, sun_path="/tmp/s"}, [110 => 9]) = 5',
+    ),
 ]
 
 
@@ -116,4 +181,5 @@ def test_sockaddr_line(decode_call, call, expected):
 def test_raw_family_is_hex(decode_call):
     call = decode_call("connect", [3, SA, 110], 0, {1: Mem(SA, fam(1, b"/s").ljust(110, b"\0"))})
     assert render_line(call, DecodeOptions(raw=True)) == (
-        'connect(3, {sa_family=0x1, sun_path="/s"}, 110) = 0')
+        'connect(3, {sa_family=0x1, sun_path="/s"}, 110) = 0'
+    )

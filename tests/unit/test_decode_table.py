@@ -59,12 +59,15 @@ def test_rows(nr, name, nargs, cls):
     assert lookup("x86_64", nr) == SyscallInfo(nr, name, nargs, frozenset(cls))
 
 
-@pytest.mark.parametrize(("abi", "nr", "name"), [
-    ("x86_64", 0x1F4, "syscall_0x1f4"),
-    ("x86_64", 400, "syscall_0x190"),  # 335..423 are reserved on x86-64
-    ("i386", 11, "execve"),
-    ("i386", 5, "open"),
-])
+@pytest.mark.parametrize(
+    ("abi", "nr", "name"),
+    [
+        ("x86_64", 0x1F4, "syscall_0x1f4"),
+        ("x86_64", 400, "syscall_0x190"),  # 335..423 are reserved on x86-64
+        ("i386", 11, "execve"),
+        ("i386", 5, "open"),
+    ],
+)
 def test_names(abi, nr, name):
     assert syscall_name(abi, nr) == name
 
@@ -81,19 +84,22 @@ def test_templates_fit_the_table():
         assert len(tpl.args) <= max(names[name].nargs, name == "rt_sigreturn"), name
 
 
-@pytest.mark.parametrize(("name", "arg", "capture"), [
-    ("openat", 1, Capture("str", "both", "-", 4096)),
-    ("write", 1, Capture("buf", "both", "a2", 33)),
-    ("read", 1, Capture("buf", "exit", "ret", 33)),
-    ("writev", 1, Capture("iov", "both", "a2", 32, 33)),
-    ("readv", 1, Capture("iov", "exit", "a2", 32, 33)),
-    ("execve", 1, Capture("strarr", "both", "-", 33, 33)),
-    ("execve", 2, Capture("strarr", "both", "-", 1024, 0)),
-    ("fstat", 1, fixed(144)),
-    ("clock_gettime", 1, fixed(16)),
-    ("rt_sigaction", 1, fixed(32, "both")),
-    ("uname", 0, fixed(390)),
-])
+@pytest.mark.parametrize(
+    ("name", "arg", "capture"),
+    [
+        ("openat", 1, Capture("str", "both", "-", 4096)),
+        ("write", 1, Capture("buf", "both", "a2", 33)),
+        ("read", 1, Capture("buf", "exit", "ret", 33)),
+        ("writev", 1, Capture("iov", "both", "a2", 32, 33)),
+        ("readv", 1, Capture("iov", "exit", "a2", 32, 33)),
+        ("execve", 1, Capture("strarr", "both", "-", 33, 33)),
+        ("execve", 2, Capture("strarr", "both", "-", 1024, 0)),
+        ("fstat", 1, fixed(144)),
+        ("clock_gettime", 1, fixed(16)),
+        ("rt_sigaction", 1, fixed(32, "both")),
+        ("uname", 0, fixed(390)),
+    ],
+)
 def test_capture_entries(name, arg, capture):
     nr = {i.name: n for n, i in TABLES["x86_64"].items()}[name]
     entries = capture_entries(DecodeOptions())
@@ -104,43 +110,52 @@ def test_capture_entries(name, arg, capture):
 
 def test_capture_entries_follow_strsize():
     nr_write = 1
-    got = [c for abi, n, a, c in capture_entries(DecodeOptions(strsize=200))
-           if abi == "64" and n == nr_write]
+    got = [
+        c
+        for abi, n, a, c in capture_entries(DecodeOptions(strsize=200))
+        if abi == "64" and n == nr_write
+    ]
     assert got == [Capture("buf", "both", "a2", 201)]
 
 
-@pytest.mark.parametrize(("ret", "text", "err"), [
-    (3, "3", None),
-    (-2, "-1 ENOENT (No such file or directory)", "ENOENT"),
-    (-11, "-1 EAGAIN (Resource temporarily unavailable)", "EAGAIN"),
-    (-95, "-1 EOPNOTSUPP (Operation not supported)", "EOPNOTSUPP"),
-    (-512, "? ERESTARTSYS (To be restarted if SA_RESTART is set)", "ERESTARTSYS"),
-    (-513, "? ERESTARTNOINTR (To be restarted)", "ERESTARTNOINTR"),
-    (-514, "? ERESTARTNOHAND (To be restarted if no handler)", "ERESTARTNOHAND"),
-    (-515, "-1 ENOIOCTLCMD (Unknown error 515)", "ENOIOCTLCMD"),
-    (-516, "? ERESTART_RESTARTBLOCK (Interrupted by signal)", "ERESTART_RESTARTBLOCK"),
-    (-4096, "-4096", None),
-    (None, "?", None),
-])
+@pytest.mark.parametrize(
+    ("ret", "text", "err"),
+    [
+        (3, "3", None),
+        (-2, "-1 ENOENT (No such file or directory)", "ENOENT"),
+        (-11, "-1 EAGAIN (Resource temporarily unavailable)", "EAGAIN"),
+        (-95, "-1 EOPNOTSUPP (Operation not supported)", "EOPNOTSUPP"),
+        (-512, "? ERESTARTSYS (To be restarted if SA_RESTART is set)", "ERESTARTSYS"),
+        (-513, "? ERESTARTNOINTR (To be restarted)", "ERESTARTNOINTR"),
+        (-514, "? ERESTARTNOHAND (To be restarted if no handler)", "ERESTARTNOHAND"),
+        (-515, "-1 ENOIOCTLCMD (Unknown error 515)", "ENOIOCTLCMD"),
+        (-516, "? ERESTART_RESTARTBLOCK (Interrupted by signal)", "ERESTART_RESTARTBLOCK"),
+        (-4096, "-4096", None),
+        (None, "?", None),
+    ],
+)
 def test_format_return(decode_call, ret, text, err):
     call = decode_call("close", [3], ret)
     assert format_return(call, DecodeOptions()) == text
     assert error_name(call) == err
 
 
-@pytest.mark.parametrize(("data", "text"), [
-    (b"", '""'),
-    (b"a\"b\\c", '"a\\"b\\\\c"'),
-    (b"\x00", '"\\0"'),
-    (b"\x001", '"\\0001"'),
-    (b"\x008", '"\\08"'),
-    (b"\t\n\v\f\r", '"\\t\\n\\v\\f\\r"'),
-    (b"\x7f\x80\xff", '"\\177\\200\\377"'),
-    (b"/etc/hostname", '"/etc/hostname"'),
-    (b'say "hi"\\n', '"say \\"hi\\"\\\\n"'),
-    (b"line\n", '"line\\n"'),
-    (b"caf\xc3\xa9", '"caf\\303\\251"'),
-])
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"", '""'),
+        (b'a"b\\c', '"a\\"b\\\\c"'),
+        (b"\x00", '"\\0"'),
+        (b"\x001", '"\\0001"'),
+        (b"\x008", '"\\08"'),
+        (b"\t\n\v\f\r", '"\\t\\n\\v\\f\\r"'),
+        (b"\x7f\x80\xff", '"\\177\\200\\377"'),
+        (b"/etc/hostname", '"/etc/hostname"'),
+        (b'say "hi"\\n', '"say \\"hi\\"\\\\n"'),
+        (b"line\n", '"line\\n"'),
+        (b"caf\xc3\xa9", '"caf\\303\\251"'),
+    ],
+)
 def test_quote(data, text):
     assert quote(data) == text
 

@@ -26,18 +26,21 @@ def blob(ino: int, magic: int, names: list[bytes], cut: int = 0) -> Mem:
     return Mem(0xFFFF888000001000, data)
 
 
-@pytest.mark.parametrize("m, text", [
-    (blob(12, 0x858458F6, [b"hostname", b"etc"]), "/etc/hostname"),
-    (blob(5, 0x1373, [b"ttyS1"] + [b"dev"]), "/dev/ttyS1"),
-    (blob(1, 0x858458F6, []), "/"),
-    (blob(10211, PIPEFS_MAGIC, [b""]), "pipe:[10211]"),
-    (blob(5678, SOCKFS_MAGIC, [b""]), "socket:[5678]"),
-    (blob(9, ANON_INODE_FS_MAGIC, [b"[eventpoll]"]), "anon_inode:[eventpoll]"),
-    # strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES, "<>")
-    (blob(3, 0x858458F6, [b"a>b\n", b"tmp"]), "/tmp/a\\76b\\n"),
-    (blob(3, 0x858458F6, [b"<1\x1b[31m\"\\", b"tmp"]), '/tmp/\\0741\\33[31m\\"\\\\'),
-    (blob(3, 0x858458F6, [b"x"], cut=1), "/x/..."),
-])
+@pytest.mark.parametrize(
+    "m, text",
+    [
+        (blob(12, 0x858458F6, [b"hostname", b"etc"]), "/etc/hostname"),
+        (blob(5, 0x1373, [b"ttyS1"] + [b"dev"]), "/dev/ttyS1"),
+        (blob(1, 0x858458F6, []), "/"),
+        (blob(10211, PIPEFS_MAGIC, [b""]), "pipe:[10211]"),
+        (blob(5678, SOCKFS_MAGIC, [b""]), "socket:[5678]"),
+        (blob(9, ANON_INODE_FS_MAGIC, [b"[eventpoll]"]), "anon_inode:[eventpoll]"),
+        # strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES, "<>")
+        (blob(3, 0x858458F6, [b"a>b\n", b"tmp"]), "/tmp/a\\76b\\n"),
+        (blob(3, 0x858458F6, [b'<1\x1b[31m"\\', b"tmp"]), '/tmp/\\0741\\33[31m\\"\\\\'),
+        (blob(3, 0x858458F6, [b"x"], cut=1), "/x/..."),
+    ],
+)
 def test_describe(m, text):
     assert describe(m) == text
 
@@ -55,28 +58,47 @@ def test_hostile_component_count_is_bounded():
 
 def sock(family, stype, proto, lport, rport, laddr, raddr, path=b""):
     rport_be = int.from_bytes(rport.to_bytes(2, "big"), "little")
-    extra = struct.pack("<HHHHHHIIQ4x", family, stype, proto, lport, rport_be, len(path),
-                        int.from_bytes(bytes(laddr), "little"),
-                        int.from_bytes(bytes(raddr), "little"), 0) + path
+    extra = (
+        struct.pack(
+            "<HHHHHHIIQ4x",
+            family,
+            stype,
+            proto,
+            lport,
+            rport_be,
+            len(path),
+            int.from_bytes(bytes(laddr), "little"),
+            int.from_bytes(bytes(raddr), "little"),
+            0,
+        )
+        + path
+    )
     data = HEADER.pack(77, 0o140777, SOCKFS_MAGIC, 1, 0) + struct.pack("<H", 0) + extra
     return Mem(0, data)
 
 
-@pytest.mark.parametrize("m, text", [
-    (sock(2, 1, 6, 41234, 8080, (10, 0, 2, 15), (10, 1, 2, 3)),
-     "TCP:[10.0.2.15:41234->10.1.2.3:8080]"),
-    (sock(2, 1, 6, 4321, 0, (127, 0, 0, 1), (0, 0, 0, 0)), "TCP:[127.0.0.1:4321]"),
-    (sock(2, 2, 17, 0, 0, (0, 0, 0, 0), (0, 0, 0, 0)), "UDP:[77]"),
-    (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4, b"/tmp/s\0"), 'UNIX-STREAM:[77,"/tmp/s"]'),
-    (sock(1, 2, 0, 0, 0, (0,) * 4, (0,) * 4, b"\0abstract"), 'UNIX-DGRAM:[77,"@abstract"]'),
-    (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4), "UNIX-STREAM:[77]"),
-    (sock(16, 3, 0, 0, 0, (0,) * 4, (0,) * 4), "NETLINK:[77]"),
-    (sock(10, 1, 6, 0, 0, (0,) * 4, (0,) * 4), "TCPv6:[77]"),
-    (sock(10, 1, 6, 4321, 5000, (0,) * 4, (0,) * 4, bytes(15) + b"\1" + bytes(15) + b"\1"),
-     "TCPv6:[[::1]:4321->[::1]:5000]"),
-    (sock(10, 2, 17, 53, 0, (0,) * 4, (0,) * 4, bytes(32)), "UDPv6:[[::]:53]"),
-    (Mem(0, HEADER.pack(77, 0, SOCKFS_MAGIC, 0, 0)), "socket:[77]"),
-])
+@pytest.mark.parametrize(
+    "m, text",
+    [
+        (
+            sock(2, 1, 6, 41234, 8080, (10, 0, 2, 15), (10, 1, 2, 3)),
+            "TCP:[10.0.2.15:41234->10.1.2.3:8080]",
+        ),
+        (sock(2, 1, 6, 4321, 0, (127, 0, 0, 1), (0, 0, 0, 0)), "TCP:[127.0.0.1:4321]"),
+        (sock(2, 2, 17, 0, 0, (0, 0, 0, 0), (0, 0, 0, 0)), "UDP:[77]"),
+        (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4, b"/tmp/s\0"), 'UNIX-STREAM:[77,"/tmp/s"]'),
+        (sock(1, 2, 0, 0, 0, (0,) * 4, (0,) * 4, b"\0abstract"), 'UNIX-DGRAM:[77,"@abstract"]'),
+        (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4), "UNIX-STREAM:[77]"),
+        (sock(16, 3, 0, 0, 0, (0,) * 4, (0,) * 4), "NETLINK:[77]"),
+        (sock(10, 1, 6, 0, 0, (0,) * 4, (0,) * 4), "TCPv6:[77]"),
+        (
+            sock(10, 1, 6, 4321, 5000, (0,) * 4, (0,) * 4, bytes(15) + b"\1" + bytes(15) + b"\1"),
+            "TCPv6:[[::1]:4321->[::1]:5000]",
+        ),
+        (sock(10, 2, 17, 53, 0, (0,) * 4, (0,) * 4, bytes(32)), "UDPv6:[[::]:53]"),
+        (Mem(0, HEADER.pack(77, 0, SOCKFS_MAGIC, 0, 0)), "socket:[77]"),
+    ],
+)
 def test_socket_descriptions(m, text):
     assert describe(m, details=True) == text  # -yy
     assert describe(m) == "socket:[77]"  # -y: strace 6.1 names the inode alone
@@ -92,16 +114,24 @@ HOSTNAME = blob(12, 0x858458F6, [b"hostname", b"etc"])
 Y = DecodeOptions(decode_fds=True)
 
 
-@pytest.mark.parametrize("name, args, ret, line", [
-    # strace 6.1 -y on the host: the fd a call returns is annotated as its arguments are
-    ("fcntl", [3, 0], 11, "fcntl(3</etc/hostname>, F_DUPFD, 0) = 11</etc/hostname>"),
-    ("fcntl", [3, 1030, 3], 4, "fcntl(3</etc/hostname>, F_DUPFD_CLOEXEC, 3) = 4</etc/hostname>"),
-    ("fcntl", [3, 1], 0, "fcntl(3</etc/hostname>, F_GETFD) = 0"),
-    ("dup", [3], 5, "dup(3</etc/hostname>) = 5</etc/hostname>"),
-    ("dup2", [3, 20], 20, "dup2(3</etc/hostname>, 20) = 20</etc/hostname>"),
-    # (mq_open has no template yet: raw arguments)
-    ("mq_open", [0x1000, 2, 0, 0], 15, "mq_open(0x1000, 0x2, 0, 0) = 15</etc/hostname>"),
-])
+@pytest.mark.parametrize(
+    "name, args, ret, line",
+    [
+        # strace 6.1 -y on the host: the fd a call returns is annotated as its arguments are
+        ("fcntl", [3, 0], 11, "fcntl(3</etc/hostname>, F_DUPFD, 0) = 11</etc/hostname>"),
+        (
+            "fcntl",
+            [3, 1030, 3],
+            4,
+            "fcntl(3</etc/hostname>, F_DUPFD_CLOEXEC, 3) = 4</etc/hostname>",
+        ),
+        ("fcntl", [3, 1], 0, "fcntl(3</etc/hostname>, F_GETFD) = 0"),
+        ("dup", [3], 5, "dup(3</etc/hostname>) = 5</etc/hostname>"),
+        ("dup2", [3, 20], 20, "dup2(3</etc/hostname>, 20) = 20</etc/hostname>"),
+        # (mq_open has no template yet: raw arguments)
+        ("mq_open", [0x1000, 2, 0, 0], 15, "mq_open(0x1000, 0x2, 0, 0) = 15</etc/hostname>"),
+    ],
+)
 def test_returned_fd_is_annotated(decode_call, name, args, ret, line):
     call = decode_call(name, args, ret, {0: HOSTNAME}, {RET_FD_ARG: HOSTNAME})
     assert render_line(call, Y) == line
@@ -110,8 +140,7 @@ def test_returned_fd_is_annotated(decode_call, name, args, ret, line):
 def test_every_returned_fd_is_captured():
     entries = capture_entries(Y)
     ret_fd = {(abi, nr) for abi, nr, _i, cap in entries if cap.kind == "fd" and cap.size == "ret"}
-    for name in ("fcntl", "dup", "socket", "mq_open", "landlock_create_ruleset",
-                 "io_uring_setup"):
+    for name in ("fcntl", "dup", "socket", "mq_open", "landlock_create_ruleset", "io_uring_setup"):
         nr = next(nr for nr, info in TABLES["x86_64"].items() if info.name == name)
         assert ("64", nr) in ret_fd, name
 
@@ -121,11 +150,14 @@ def _pipe_fd(k: int) -> Mem:
     return Mem(m.addr, m.data, at_exit=True, index=k)
 
 
-@pytest.mark.parametrize("elems, text", [
-    ((_pipe_fd(0), _pipe_fd(1)), "[3<pipe:[10475]>, 4<pipe:[10475]>]"),
-    ((_pipe_fd(1),), "[3, 4<pipe:[10475]>]"),  # fd 3 not resolved: the bare number
-    ((), "[3, 4]"),
-])
+@pytest.mark.parametrize(
+    "elems, text",
+    [
+        ((_pipe_fd(0), _pipe_fd(1)), "[3<pipe:[10475]>, 4<pipe:[10475]>]"),
+        ((_pipe_fd(1),), "[3, 4<pipe:[10475]>]"),  # fd 3 not resolved: the bare number
+        ((), "[3, 4]"),
+    ],
+)
 def test_pipe2_fds_annotated(decode_call, elems, text):
     arr = Mem(0x1000, struct.pack("<ii", 3, 4), at_exit=True, elems=elems)
     call = decode_call("pipe2", [0x1000, 0], 0, None, {0: arr})
@@ -139,7 +171,8 @@ def test_socketpair_fds_annotated(decode_call):
     arr = Mem(0x1000, struct.pack("<ii", 12, 13), at_exit=True, elems=elems)
     call = decode_call("socketpair", [1, 1, 0, 0x1000], 0, None, {3: arr})
     assert render_line(call, Y) == (
-        "socketpair(AF_UNIX, SOCK_STREAM, 0, [12<socket:[77]>, 13<socket:[77]>]) = 0")
+        "socketpair(AF_UNIX, SOCK_STREAM, 0, [12<socket:[77]>, 13<socket:[77]>]) = 0"
+    )
 
 
 def test_fd_arrays_are_captured_only_with_y():
@@ -153,6 +186,7 @@ def test_fd_arrays_are_captured_only_with_y():
 
 def test_fdarr_capture_is_bounded():
     from vmstrace.capture.spec import Capture
+
     with pytest.raises(ValueError):
         Capture("fdarr", "exit", "c3")
     with pytest.raises(ValueError):
@@ -162,19 +196,30 @@ def test_fdarr_capture_is_bounded():
 CWD = blob(7, 0x01021994, [b"real-coreutils", b"w", b"tmp"])
 
 
-@pytest.mark.parametrize("opts, line", [
-    (Y, 'newfstatat(AT_FDCWD</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
-        "(No such file or directory)"),
-    (DecodeOptions(decode_fds=True, raw=True),
-     'newfstatat(-100</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
-     "(No such file or directory)"),
-    (DecodeOptions(), 'newfstatat(AT_FDCWD, "x", 0x1000, 0) = -1 ENOENT '
-                      "(No such file or directory)"),
-])
+@pytest.mark.parametrize(
+    "opts, line",
+    [
+        (
+            Y,
+            'newfstatat(AT_FDCWD</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
+            "(No such file or directory)",
+        ),
+        (
+            DecodeOptions(decode_fds=True, raw=True),
+            'newfstatat(-100</tmp/w/real-coreutils>, "x", 0x1000, 0) = -1 ENOENT '
+            "(No such file or directory)",
+        ),
+        (
+            DecodeOptions(),
+            'newfstatat(AT_FDCWD, "x", 0x1000, 0) = -1 ENOENT (No such file or directory)',
+        ),
+    ],
+)
 def test_at_fdcwd_shows_the_working_directory(decode_call, opts, line):
     # strace 6.1 -y (and -y -X raw) on the host
-    call = decode_call("newfstatat", [(1 << 64) - 100, 0x2000, 0x1000, 0], (1 << 64) - 2,
-                       {0: CWD, 1: b"x\0"})
+    call = decode_call(
+        "newfstatat", [(1 << 64) - 100, 0x2000, 0x1000, 0], (1 << 64) - 2, {0: CWD, 1: b"x\0"}
+    )
     assert render_line(call, opts) == line
 
 
@@ -184,17 +229,25 @@ def test_a_negative_fd_argument_is_not_annotated(decode_call):
     assert render_line(call, Y) == "close(-100) = -1 EBADF (Bad file descriptor)"
 
 
-@pytest.mark.parametrize("opts, dirfd", [
-    (Y, "AT_FDCWD</tmp/w/real-coreutils>"),
-    (DecodeOptions(decode_fds=True, raw=True), "-100</tmp/w/real-coreutils>"),
-    (DecodeOptions(), "AT_FDCWD"),
-])
+@pytest.mark.parametrize(
+    "opts, dirfd",
+    [
+        (Y, "AT_FDCWD</tmp/w/real-coreutils>"),
+        (DecodeOptions(decode_fds=True, raw=True), "-100</tmp/w/real-coreutils>"),
+        (DecodeOptions(), "AT_FDCWD"),
+    ],
+)
 def test_execveat_dirfd_shows_the_working_directory(decode_call, opts, dirfd):
     # strace 6.1 -y on the host: execveat(AT_FDCWD</tmp/hi>, "/nonexist/x", ["x"], ...)
     argv = Mem(0x3000, b"", elems=(Mem(0xA, b"x\0"),))
     envp = Mem(0x4000, struct.pack("<Q", 0))
-    call = decode_call("execveat", [(1 << 64) - 100, 0x2000, 0x3000, 0x4000, 0],
-                       (1 << 64) - 2, {0: CWD, 1: b"/nonexist/x\0", 2: argv, 3: envp})
+    call = decode_call(
+        "execveat",
+        [(1 << 64) - 100, 0x2000, 0x3000, 0x4000, 0],
+        (1 << 64) - 2,
+        {0: CWD, 1: b"/nonexist/x\0", 2: argv, 3: envp},
+    )
     assert render_line(call, opts) == (
         f'execveat({dirfd}, "/nonexist/x", ["x"], 0x4000 /* 0 vars */, 0) '
-        "= -1 ENOENT (No such file or directory)")
+        "= -1 ENOENT (No such file or directory)"
+    )

@@ -33,26 +33,29 @@ def test_class_selects_exactly_the_tables_class():
     assert file_calls == {i.name for i in TABLES["x86_64"].values() if "file" in i.classes}
 
 
-@pytest.mark.parametrize("spec, inside, outside", [
-    ("%desc", {"read", "close", "openat"}, {"getpid", "stat"}),
-    ("%network", {"socket", "connect", "sendto"}, {"read"}),
-    ("%net", {"socket"}, {"read"}),
-    ("%process", {"execve", "clone", "exit_group", "wait4"}, {"read"}),
-    ("%signal", {"rt_sigaction", "kill"}, {"read"}),
-    ("%memory", {"mmap", "brk", "munmap"}, {"read"}),
-    ("%ipc", {"shmget", "msgsnd", "semop"}, {"read"}),
-    ("%creds", {"setuid", "getgid"}, {"getpid"}),
-    ("%clock", {"clock_gettime"}, {"nanosleep"}),
-    ("%pure", {"getpid", "gettid", "getppid"}, {"getuid32", "read"}),
-    ("%stat", {"stat"}, {"lstat", "fstat", "newfstatat"}),
-    ("%lstat", {"lstat"}, {"stat"}),
-    ("%fstat", {"fstat", "newfstatat", "statx"}, {"stat"}),
-    ("%%stat", {"stat", "lstat", "fstat", "newfstatat", "statx"}, {"statfs"}),
-    ("%statfs", {"statfs"}, {"fstatfs"}),
-    ("%fstatfs", {"fstatfs"}, {"statfs"}),
-    ("%%statfs", {"statfs", "fstatfs"}, {"stat"}),
-    ("file", {"openat"}, {"read"}),  # strace's legacy spelling
-])
+@pytest.mark.parametrize(
+    "spec, inside, outside",
+    [
+        ("%desc", {"read", "close", "openat"}, {"getpid", "stat"}),
+        ("%network", {"socket", "connect", "sendto"}, {"read"}),
+        ("%net", {"socket"}, {"read"}),
+        ("%process", {"execve", "clone", "exit_group", "wait4"}, {"read"}),
+        ("%signal", {"rt_sigaction", "kill"}, {"read"}),
+        ("%memory", {"mmap", "brk", "munmap"}, {"read"}),
+        ("%ipc", {"shmget", "msgsnd", "semop"}, {"read"}),
+        ("%creds", {"setuid", "getgid"}, {"getpid"}),
+        ("%clock", {"clock_gettime"}, {"nanosleep"}),
+        ("%pure", {"getpid", "gettid", "getppid"}, {"getuid32", "read"}),
+        ("%stat", {"stat"}, {"lstat", "fstat", "newfstatat"}),
+        ("%lstat", {"lstat"}, {"stat"}),
+        ("%fstat", {"fstat", "newfstatat", "statx"}, {"stat"}),
+        ("%%stat", {"stat", "lstat", "fstat", "newfstatat", "statx"}, {"statfs"}),
+        ("%statfs", {"statfs"}, {"fstatfs"}),
+        ("%fstatfs", {"fstatfs"}, {"statfs"}),
+        ("%%statfs", {"statfs", "fstatfs"}, {"stat"}),
+        ("file", {"openat"}, {"read"}),  # strace's legacy spelling
+    ],
+)
 def test_classes(spec, inside, outside):
     got = names(spec)
     assert inside <= got
@@ -62,8 +65,15 @@ def test_classes(spec, inside, outside):
 def test_names_numbers_regex_and_lists():
     assert names("openat,close") == {"openat", "close"}
     assert names("0,257") == {"read", "openat"}
-    assert names("/^getp") == {"getpid", "getppid", "getpgid", "getpgrp", "getpriority",
-                               "getpeername", "getpmsg"}
+    assert names("/^getp") == {
+        "getpid",
+        "getppid",
+        "getpgid",
+        "getpgrp",
+        "getpriority",
+        "getpeername",
+        "getpmsg",
+    }
     assert names("%file,read") == names("%file") | {"read"}
     assert names("?nosuchcall,read") == {"read"}
 
@@ -74,14 +84,17 @@ def test_names_match_both_abis():
     assert ("x86_64", 257) not in s
 
 
-@pytest.mark.parametrize("spec, read_in, unknown_nr_in", [
-    ("all", True, True),
-    ("none", False, False),
-    ("!all", False, False),
-    ("!none", True, True),
-    ("!read", False, True),
-    ("!!read", True, False),
-])
+@pytest.mark.parametrize(
+    "spec, read_in, unknown_nr_in",
+    [
+        ("all", True, True),
+        ("none", False, False),
+        ("!all", False, False),
+        ("!none", True, True),
+        ("!read", False, True),
+        ("!!read", True, False),
+    ],
+)
 def test_all_none_and_inversion(spec, read_in, unknown_nr_in):
     s = parse_trace(spec)
     assert (("x86_64", 0) in s) is read_in
@@ -104,25 +117,34 @@ def test_unknown_names_are_one_error_naming_each():
     )
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("read,,write", "-e trace=read,,write: empty element in the list"),
-    ("", "-e trace=: empty element in the list"),
-    ("/(", "-e trace=: bad regular expression '(': missing ), unterminated subpattern "
-           "at position 0"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("read,,write", "-e trace=read,,write: empty element in the list"),
+        ("", "-e trace=: empty element in the list"),
+        (
+            "/(",
+            "-e trace=: bad regular expression '(': missing ), unterminated subpattern "
+            "at position 0",
+        ),
+    ],
+)
 def test_malformed_trace_sets(spec, message):
     with pytest.raises(VmstraceError) as err:
         parse_trace(spec)
     assert str(err.value) == message
 
 
-@pytest.mark.parametrize("spec, want", [
-    ("failed", {"failed"}),
-    ("successful,unfinished", {"successful", "unfinished"}),
-    ("!failed", set(STATUSES) - {"failed"}),
-    ("all", set(STATUSES)),
-    ("none", set()),
-])
+@pytest.mark.parametrize(
+    "spec, want",
+    [
+        ("failed", {"failed"}),
+        ("successful,unfinished", {"successful", "unfinished"}),
+        ("!failed", set(STATUSES) - {"failed"}),
+        ("all", set(STATUSES)),
+        ("none", set()),
+    ],
+)
 def test_parse_status(spec, want):
     assert parse_status(spec) == want
 
@@ -130,8 +152,10 @@ def test_parse_status(spec, want):
 def test_unknown_status():
     with pytest.raises(VmstraceError) as err:
         parse_status("failed,oops")
-    assert str(err.value) == ("-e status: unknown status 'oops' (choose from successful, "
-                              "failed, unfinished, unavailable, detached)")
+    assert str(err.value) == (
+        "-e status: unknown status 'oops' (choose from successful, "
+        "failed, unfinished, unavailable, detached)"
+    )
 
 
 def test_call_status(decode_call):
@@ -146,21 +170,27 @@ def test_build_filter_default_keeps_everything(decode_call):
     build_call = decode_call
     f = build_filter()
     assert not f.guest_wide
-    for call in (build_call("read", ret=1), build_call("openat", ret=-2),
-                 build_call("exit_group", [0], ret=None)):
+    for call in (
+        build_call("read", ret=1),
+        build_call("openat", ret=-2),
+        build_call("exit_group", [0], ret=None),
+    ):
         assert f.wants_call(call) and f.wants_process(call)
 
 
-@pytest.mark.parametrize("args, kept", [
-    ({"qualifiers": ["trace=%file"]}, {"openat-ok", "openat-fail"}),
-    ({"qualifiers": ["openat"]}, {"openat-ok", "openat-fail"}),  # bare -e SET
-    ({"qualifiers": ["trace=read", "trace=openat"]}, {"openat-ok", "openat-fail"}),  # last wins
-    ({"qualifiers": ["status=failed"]}, {"openat-fail"}),
-    ({"failed": True}, {"openat-fail"}),
-    ({"successful": True}, {"openat-ok", "read"}),
-    ({"qualifiers": ["status=unfinished"]}, {"exit"}),
-    ({"qualifiers": ["trace=!%file", "status=!unfinished"]}, {"read"}),
-])
+@pytest.mark.parametrize(
+    "args, kept",
+    [
+        ({"qualifiers": ["trace=%file"]}, {"openat-ok", "openat-fail"}),
+        ({"qualifiers": ["openat"]}, {"openat-ok", "openat-fail"}),  # bare -e SET
+        ({"qualifiers": ["trace=read", "trace=openat"]}, {"openat-ok", "openat-fail"}),  # last wins
+        ({"qualifiers": ["status=failed"]}, {"openat-fail"}),
+        ({"failed": True}, {"openat-fail"}),
+        ({"successful": True}, {"openat-ok", "read"}),
+        ({"qualifiers": ["status=unfinished"]}, {"exit"}),
+        ({"qualifiers": ["trace=!%file", "status=!unfinished"]}, {"read"}),
+    ],
+)
 def test_build_filter_selects(args, kept, decode_call):
     build_call = decode_call
     calls = {
@@ -173,16 +203,25 @@ def test_build_filter_selects(args, kept, decode_call):
     assert {k for k, c in calls.items() if f.wants_call(c)} == kept
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"qualifiers": ["signal=none"]},
-     "-e signal=none: vmstrace supports -e trace=SET and -e status=SET"),
-    ({"successful": True, "failed": True},
-     "-z, -Z and -e status= each choose the statuses: give one of them"),
-    ({"failed": True, "qualifiers": ["status=failed"]},
-     "-z, -Z and -e status= each choose the statuses: give one of them"),
-    ({"pids": [0]}, "-p 0: a guest process id is a positive number"),
-    ({"comms": [""]}, "--comm: the process name must not be empty"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            {"qualifiers": ["signal=none"]},
+            "-e signal=none: vmstrace supports -e trace=SET and -e status=SET",
+        ),
+        (
+            {"successful": True, "failed": True},
+            "-z, -Z and -e status= each choose the statuses: give one of them",
+        ),
+        (
+            {"failed": True, "qualifiers": ["status=failed"]},
+            "-z, -Z and -e status= each choose the statuses: give one of them",
+        ),
+        ({"pids": [0]}, "-p 0: a guest process id is a positive number"),
+        ({"comms": [""]}, "--comm: the process name must not be empty"),
+    ],
+)
 def test_build_filter_errors(args, message):
     with pytest.raises(VmstraceError) as err:
         build_filter(**args)
@@ -205,8 +244,7 @@ def test_pid_and_comm_select_processes(decode_call):
     assert not f.wants_process(_by(call, 9, "init"))
 
 
-def test_comm_is_truncated_like_the_kernels_and_an_execve_matches_by_its_new_name(
-        decode_call):
+def test_comm_is_truncated_like_the_kernels_and_an_execve_matches_by_its_new_name(decode_call):
     f = build_filter(comms=["a-very-long-program-name"])
     assert f.comms == {"a-very-long-pro"}
     execve = _by(decode_call("execve", ret=0), 5, "vmstrace-exec", "a-very-long-pro")

@@ -38,9 +38,23 @@ def test_every_saved_input_keeps_the_targets_invariants(target: str) -> None:
 
 
 def _event(comm: str, pid: int = 85) -> TraceEvent:
-    return TraceEvent(ts=0, ts_exit=1, vcpu=0, pid=pid, tid=pid, ppid=1, comm=comm, cr3=0,
-                      nr=39, name="getpid", abi="x86_64", args=(), ret=pid,
-                      ret_text=str(pid), error=None)
+    return TraceEvent(
+        ts=0,
+        ts_exit=1,
+        vcpu=0,
+        pid=pid,
+        tid=pid,
+        ppid=1,
+        comm=comm,
+        cr3=0,
+        nr=39,
+        name="getpid",
+        abi="x86_64",
+        args=(),
+        ret=pid,
+        ret_text=str(pid),
+        error=None,
+    )
 
 
 # A guest names its threads (prctl PR_SET_NAME, 15 bytes): a newline would forge a line,
@@ -54,8 +68,9 @@ def test_text_lines_show_a_hostile_thread_name_escaped() -> None:
     sink = TextSink(out, show_comm=True)
     sink.events([_event(HOSTILE_COMM)])
     sink.note(85, "+++ exited with 0 +++", HOSTILE_COMM)
-    assert out.getvalue() == (f"[pid 85 {SHOWN_COMM}] getpid() = 85\n"
-                              f"[pid 85 {SHOWN_COMM}] +++ exited with 0 +++\n")
+    assert out.getvalue() == (
+        f"[pid 85 {SHOWN_COMM}] getpid() = 85\n[pid 85 {SHOWN_COMM}] +++ exited with 0 +++\n"
+    )
 
 
 @pytest.mark.parametrize("comm", ["[/]", "[bold]x[/]", HOSTILE_COMM])
@@ -74,21 +89,27 @@ def _stream_with(rtype: int, abi: int, insn: int) -> bytes:
     head = STREAM_HDR.pack(b"VMSTRACE", 2, 0)
 
     def rec(rtype: int, abi: int, insn: int) -> bytes:
-        body = (ENTRY.pack(0x1000, 0, 0x401000, 0x7FFC0000, 39, *(0,) * 6, 1, abi, insn, 0, 0, 0)
-                if rtype == 1 else
-                EXIT.pack(0x1000, 0, 0x401002, 85, 39, 0x7FFC0000, 0x401002, 0, 2, abi, insn, 0,
-                          0, 0))
+        body = (
+            ENTRY.pack(0x1000, 0, 0x401000, 0x7FFC0000, 39, *(0,) * 6, 1, abi, insn, 0, 0, 0)
+            if rtype == 1
+            else EXIT.pack(
+                0x1000, 0, 0x401002, 85, 39, 0x7FFC0000, 0x401002, 0, 2, abi, insn, 0, 0, 0
+            )
+        )
         return REC_HDR.pack(rtype, 0, REC_HDR.size + len(body), 7) + body
 
     return head + rec(1, 0, 1) + rec(rtype, abi, insn)
 
 
-@pytest.mark.parametrize(("rtype", "abi", "insn", "message"), [
-    (1, 0, 99, "unknown instruction code 99"),
-    (2, 0, 0, "unknown instruction code 0"),
-    (1, 2, 1, "unknown ABI code 2"),
-    (2, 255, 4, "unknown ABI code 255"),
-])
+@pytest.mark.parametrize(
+    ("rtype", "abi", "insn", "message"),
+    [
+        (1, 0, 99, "unknown instruction code 99"),
+        (2, 0, 0, "unknown instruction code 0"),
+        (1, 2, 1, "unknown ABI code 2"),
+        (2, 255, 4, "unknown ABI code 255"),
+    ],
+)
 def test_a_record_with_an_unknown_code_is_a_stream_error(rtype, abi, insn, message) -> None:
     # a ValueError escaped the reader (the session reports only StreamError), and an ABI
     # byte other than 0 and 1 was read as one of them

@@ -23,8 +23,17 @@ from vmstrace.sinks.base import TraceCounts
 from vmstrace.sinks.jsonl import JsonSink, stats_line
 from vmstrace.sinks.text import TextSink
 
-COUNTS = TraceCounts(produced=10, delivered=10, dropped=0, entries=5, exits=5, paired=5,
-                     unfinished=0, shown=5, reason="output-error")
+COUNTS = TraceCounts(
+    produced=10,
+    delivered=10,
+    dropped=0,
+    entries=5,
+    exits=5,
+    paired=5,
+    unfinished=0,
+    shown=5,
+    reason="output-error",
+)
 
 
 @pytest.fixture
@@ -52,7 +61,8 @@ def test_only_the_work_directories_of_dead_runs_are_swept(tmpdir_):
     other.mkdir()
     host.sweep_stale_workdirs()
     assert sorted(p.name for p in tmpdir_.iterdir()) == sorted(
-        [live.path.name, unlocked_live.name, other.name])
+        [live.path.name, unlocked_live.name, other.name]
+    )
     live.remove()
     assert not live.path.exists()
 
@@ -90,11 +100,18 @@ def test_a_failed_output_stops_the_run_once_and_the_others_go_on():
         sink.close(COUNTS)
     assert stop.reason == "output-error"
     err = stop.error()
-    assert err is not None and str(err) == (
-        "/some/file: No space left on device; the run was stopped") and err.exit_code == 2
+    assert (
+        err is not None
+        and str(err) == ("/some/file: No space left on device; the run was stopped")
+        and err.exit_code == 2
+    )
     note, stats = good.getvalue().splitlines()
-    assert json.loads(note) == {"type": "note", "tid": 1, "comm": None,
-                                "text": "+++ exited with 0 +++"}
+    assert json.loads(note) == {
+        "type": "note",
+        "tid": 1,
+        "comm": None,
+        "text": "+++ exited with 0 +++",
+    }
     assert json.loads(stats) == json.loads(stats_line(COUNTS))
 
 
@@ -159,8 +176,9 @@ time.sleep(60)
 
 
 def _child(setup: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup=setup)],
-                            stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD.format(setup=setup)], stdout=subprocess.PIPE
+    )
     assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
     return proc
 

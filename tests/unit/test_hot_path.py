@@ -49,51 +49,104 @@ from vmstrace.trace.filters import EVERY_CALL, CallFilter, build_filter
 U64 = (1 << 64) - 1
 NR64 = {info.name: nr for nr, info in TABLES["x86_64"].items()}
 NR32 = {info.name: nr for nr, info in TABLES["i386"].items()}
-WHO = TaskInfo(task=0xFFFF888000001000, cr3=0x1000, pid=100, tid=100, ppid=1, comm="t",
-               uid=0, euid=0, start_time=5)
+WHO = TaskInfo(
+    task=0xFFFF888000001000,
+    cr3=0x1000,
+    pid=100,
+    tid=100,
+    ppid=1,
+    comm="t",
+    uid=0,
+    euid=0,
+    start_time=5,
+)
 
 
-def make(abi: str, nr: int, args: tuple[int, ...], ret: int | None,
-         em: dict[int, Mem] | None = None, xm: dict[int, Mem] | None = None,
-         who: TaskInfo = WHO) -> Syscall:
-    e = RawEntry(1, 0, abi, Insn.SYSCALL if abi == "x86_64" else Insn.INT80, 0x401000,
-                 0x7FFC0000, nr, args, who, em or {})  # type: ignore[arg-type]
+def make(
+    abi: str,
+    nr: int,
+    args: tuple[int, ...],
+    ret: int | None,
+    em: dict[int, Mem] | None = None,
+    xm: dict[int, Mem] | None = None,
+    who: TaskInfo = WHO,
+) -> Syscall:
+    e = RawEntry(
+        1,
+        0,
+        abi,
+        Insn.SYSCALL if abi == "x86_64" else Insn.INT80,
+        0x401000,
+        0x7FFC0000,
+        nr,
+        args,
+        who,
+        em or {},
+    )  # type: ignore[arg-type]
     if ret is None:
         return Syscall(e, None)
-    x = RawExit(2, 0, abi, Insn.SYSRETQ if abi == "x86_64" else Insn.IRETQ, 0x401002,
-                ret & U64, nr, who, xm or {}, user_pc=0x401002)
+    x = RawExit(
+        2,
+        0,
+        abi,
+        Insn.SYSRETQ if abi == "x86_64" else Insn.IRETQ,
+        0x401002,
+        ret & U64,
+        nr,
+        who,
+        xm or {},
+        user_pc=0x401002,
+    )
     return Syscall(e, x)
 
 
 # --- decode_call is decode_args + format_return + error_name ---------------------------
 
-mem_st = st.builds(Mem, addr=st.integers(0, U64), data=st.binary(max_size=80),
-                   fault=st.booleans(), truncated=st.booleans())
+mem_st = st.builds(
+    Mem,
+    addr=st.integers(0, U64),
+    data=st.binary(max_size=80),
+    fault=st.booleans(),
+    truncated=st.booleans(),
+)
 mems_st = st.dictionaries(st.integers(0, 8), mem_st, max_size=4)
-args_st = st.lists(st.one_of(st.sampled_from([0, 1, 3, 0xFFFFFFFF, U64, 0x7FFE0000]),
-                             st.integers(0, U64)), min_size=6, max_size=6).map(tuple)
-ret_st = st.one_of(st.none(), st.integers(-4095, -1), st.integers(0, 4096),
-                   st.integers(-(1 << 63), U64))
+args_st = st.lists(
+    st.one_of(st.sampled_from([0, 1, 3, 0xFFFFFFFF, U64, 0x7FFE0000]), st.integers(0, U64)),
+    min_size=6,
+    max_size=6,
+).map(tuple)
+ret_st = st.one_of(
+    st.none(), st.integers(-4095, -1), st.integers(0, 4096), st.integers(-(1 << 63), U64)
+)
 call_st = st.one_of(
     st.tuples(st.just("x86_64"), st.sampled_from(sorted(NR64[n] for n in templated()))),
-    st.tuples(st.just("i386"),
-              st.sampled_from(sorted(NR32[n] for n in templated("i386")))),
+    st.tuples(st.just("i386"), st.sampled_from(sorted(NR32[n] for n in templated("i386")))),
     st.tuples(st.sampled_from(["x86_64", "i386"]), st.integers(0, 1 << 20)),
 )
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(which=call_st, args=args_st, ret=ret_st, em=mems_st, xm=mems_st,
-       strsize=st.integers(0, 40), raw=st.booleans(), fds=st.booleans())
-def test_decode_call_is_the_three_plain_functions(which, args, ret, em, xm, strsize, raw,
-                                                  fds):
+@given(
+    which=call_st,
+    args=args_st,
+    ret=ret_st,
+    em=mems_st,
+    xm=mems_st,
+    strsize=st.integers(0, 40),
+    raw=st.booleans(),
+    fds=st.booleans(),
+)
+def test_decode_call_is_the_three_plain_functions(which, args, ret, em, xm, strsize, raw, fds):
     abi, nr = which
     opts = DecodeOptions(strsize=strsize, raw=raw, decode_fds=fds)
     call = make(abi, nr, args, ret, em, xm)
     # a fresh call for the plain path: nothing may depend on state left by the other
     again = make(abi, nr, args, ret, em, xm)
     assert decode_call(call, opts, plan_for(abi, nr)) == (
-        tuple(decode_args(again, opts)), format_return(again, opts), error_name(again))
+        tuple(decode_args(again, opts)),
+        format_return(again, opts),
+        error_name(again),
+    )
 
 
 def test_same_number_different_arguments_is_not_served_from_a_cache():
@@ -105,6 +158,7 @@ def test_same_number_different_arguments_is_not_served_from_a_cache():
 
 
 # --- plans follow the syscall tables ------------------------------------------------------
+
 
 @pytest.fixture
 def kernel_names():
@@ -144,6 +198,7 @@ def test_plan_table_is_bounded():
 
 # --- the Decoder's per-thread fields ------------------------------------------------------
 
+
 def test_a_thread_that_changes_shows_its_new_fields():
     d = Decoder(32)
     nr = NR64["getpid"]
@@ -171,26 +226,70 @@ def test_a_reused_id_is_not_mistaken_for_the_thread_that_had_it():
 
 # --- JSON lines: the cached fragments -----------------------------------------------------
 
+
 def _event(**over: object) -> TraceEvent:
     base: dict[str, object] = dict(
-        ts=12, ts_exit=40, vcpu=0, pid=85, tid=86, ppid=1, comm="probe", cr3=0x1000, nr=0,
-        name="read", abi="x86_64", args=("3", '"x"', "1"), ret=1, ret_text="1", error=None,
-        uid=0, euid=0, task_id="9:86", exe=None,
+        ts=12,
+        ts_exit=40,
+        vcpu=0,
+        pid=85,
+        tid=86,
+        ppid=1,
+        comm="probe",
+        cr3=0x1000,
+        nr=0,
+        name="read",
+        abi="x86_64",
+        args=("3", '"x"', "1"),
+        ret=1,
+        ret_text="1",
+        error=None,
+        uid=0,
+        euid=0,
+        task_id="9:86",
+        exe=None,
     )
     base.update(over)
     return TraceEvent(**base)  # type: ignore[arg-type]
 
 
-KEYS = ("type", "ts", "ts_exit", "vcpu", "pid", "tid", "ppid", "comm", "uid", "euid",
-        "task_id", "exe", "cr3", "nr", "name", "abi", "args", "ret", "error")
+KEYS = (
+    "type",
+    "ts",
+    "ts_exit",
+    "vcpu",
+    "pid",
+    "tid",
+    "ppid",
+    "comm",
+    "uid",
+    "euid",
+    "task_id",
+    "exe",
+    "cr3",
+    "nr",
+    "name",
+    "abi",
+    "args",
+    "ret",
+    "error",
+)
 
 
 def test_json_lines_of_a_changing_stream_are_each_events_own():
     events = [
-        _event(), _event(ts=13), _event(exe="/bin/sh"), _event(comm="sh", exe="/bin/sh"),
-        _event(tid=87, task_id="10:87"), _event(cr3=0x2000), _event(uid=None, euid=None),
-        _event(nr=1, name="write"), _event(abi="i386"), _event(ret=-2, error="ENOENT"),
-        _event(), _event(pid=None, tid=None, ppid=None, comm=None, task_id=None),
+        _event(),
+        _event(ts=13),
+        _event(exe="/bin/sh"),
+        _event(comm="sh", exe="/bin/sh"),
+        _event(tid=87, task_id="10:87"),
+        _event(cr3=0x2000),
+        _event(uid=None, euid=None),
+        _event(nr=1, name="write"),
+        _event(abi="i386"),
+        _event(ret=-2, error="ENOENT"),
+        _event(),
+        _event(pid=None, tid=None, ppid=None, comm=None, task_id=None),
     ]
     out = io.StringIO()
     sink = JsonSink(out)
@@ -215,6 +314,7 @@ def test_json_fragment_caches_are_bounded():
 
 # --- quote's fast paths -------------------------------------------------------------------
 
+
 def _quote_loop(data: bytes) -> str:
     """strace's string_quote, byte by byte (quote()'s general path)."""
     named = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
@@ -238,8 +338,9 @@ def _quote_loop(data: bytes) -> str:
 printable = st.binary(max_size=60).map(lambda b: bytes(0x20 + c % 0x5F for c in b))
 texty = st.lists(st.sampled_from(list(b'ab "\\\t\n\v\f\r07')), max_size=40).map(bytes)
 # octal escapes next to digits: where the three-digit form is needed, and where it is not
-octal_next = st.lists(st.sampled_from(list(b"\x00\x01\x08\x0e\x7f\x80\xff\t0178a\\")),
-                      max_size=40).map(bytes)
+octal_next = st.lists(
+    st.sampled_from(list(b"\x00\x01\x08\x0e\x7f\x80\xff\t0178a\\")), max_size=40
+).map(bytes)
 
 
 @settings(max_examples=1000)
@@ -279,12 +380,16 @@ def test_flags_memo_tells_tables_apart_even_when_an_id_is_reused():
 
 # --- Syscall.ret and the pairing stage's constructor -------------------------------------
 
-@pytest.mark.parametrize("abi, raw, user_pc, expect", [
-    ("x86_64", 3, 0x401002, 3),
-    ("x86_64", U64 - 1, 0x401002, -2),
-    ("i386", 0xFFFFFFFE, 0x401002, -2),
-    ("x86_64", 0, 0x401000, -512),  # resumes at its own syscall: being restarted
-])
+
+@pytest.mark.parametrize(
+    "abi, raw, user_pc, expect",
+    [
+        ("x86_64", 3, 0x401002, 3),
+        ("x86_64", U64 - 1, 0x401002, -2),
+        ("i386", 0xFFFFFFFE, 0x401002, -2),
+        ("x86_64", 0, 0x401000, -512),  # resumes at its own syscall: being restarted
+    ],
+)
 def test_paired_call_has_the_return_value_syscall_computes(abi, raw, user_pc, expect):
     e = RawEntry(1, 0, abi, Insn.SYSCALL, 0x401000, 0x7FFC0000, 0, (0,) * 6, WHO)
     x = RawExit(2, 0, abi, Insn.SYSRETQ, 0, raw, 0, WHO, {}, user_pc=user_pc)
@@ -297,6 +402,7 @@ def test_paired_call_has_the_return_value_syscall_computes(abi, raw, user_pc, ex
 
 # --- the filter's shortcuts ---------------------------------------------------------------
 
+
 def test_filter_shortcuts_say_whether_an_option_narrows_the_selection():
     assert EVERY_CALL.every_process and EVERY_CALL.every_call
     assert CallFilter() == EVERY_CALL and "every" not in repr(EVERY_CALL)
@@ -307,6 +413,7 @@ def test_filter_shortcuts_say_whether_an_option_narrows_the_selection():
 
 
 # --- the executable: read after execve, inherited by children ---------------------------
+
 
 def _exe_blob(*leaf_first: bytes) -> Mem:
     """What the plugin's `exe` capture writes (decode/fdpath.py): header, then names."""
@@ -321,8 +428,14 @@ def test_exe_is_read_after_execve_and_inherited():
     other = dataclasses.replace(WHO, pid=12, tid=12, ppid=1)
     getpid = NR64["getpid"]
     assert d(make("x86_64", getpid, (0,) * 6, 10, who=parent)).exe is None  # none known yet
-    execve = make("x86_64", NR64["execve"], (0,) * 6, 0, who=parent,
-                  xm={fdpath.EXE_ARG: _exe_blob(b"sh", b"bin")})
+    execve = make(
+        "x86_64",
+        NR64["execve"],
+        (0,) * 6,
+        0,
+        who=parent,
+        xm={fdpath.EXE_ARG: _exe_blob(b"sh", b"bin")},
+    )
     assert d(execve).exe == "/bin/sh"
     assert d(make("x86_64", getpid, (0,) * 6, 11, who=child)).exe == "/bin/sh"
     assert d(make("x86_64", getpid, (0,) * 6, 12, who=other)).exe is None
@@ -332,10 +445,25 @@ def test_decoder_event_is_the_dataclass_event():
     call = make("x86_64", NR64["close"], (3, 0, 0, 0, 0, 0), -9)
     ev = Decoder(32)(call)
     assert ev == TraceEvent(
-        ts=1, ts_exit=2, vcpu=0, pid=100, tid=100, ppid=1, comm="t", cr3=0, nr=3,
-        name="close", abi="x86_64", args=("3",), ret=-9,
-        ret_text="-1 EBADF (Bad file descriptor)", error="EBADF", uid=0, euid=0,
-        task_id="5:100", exe=None,
+        ts=1,
+        ts_exit=2,
+        vcpu=0,
+        pid=100,
+        tid=100,
+        ppid=1,
+        comm="t",
+        cr3=0,
+        nr=3,
+        name="close",
+        abi="x86_64",
+        args=("3",),
+        ret=-9,
+        ret_text="-1 EBADF (Bad file descriptor)",
+        error="EBADF",
+        uid=0,
+        euid=0,
+        task_id="5:100",
+        exe=None,
     )
     assert all(hasattr(ev, f.name) for f in dataclasses.fields(TraceEvent))  # every slot set
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -348,8 +476,10 @@ def test_templates_have_at_most_six_arguments():
     from vmstrace.decode import compat_i386
 
     templates = list(decode.TEMPLATES.values()) + [
-        t for info in decode.TABLES["i386"].values()
-        if (t := compat_i386.template(info.name)) is not None]
+        t
+        for info in decode.TABLES["i386"].values()
+        if (t := compat_i386.template(info.name)) is not None
+    ]
     assert templates and max(len(t.args) for t in templates) <= 6
 
 

@@ -23,27 +23,45 @@ ints = st.one_of(st.integers(-(1 << 63), (1 << 64) + 5), st.sampled_from([0, -1,
 opt_ints = st.one_of(st.none(), ints)
 # every kind of character json escapes differently: printable ASCII, its two escaped
 # characters, the five C escapes, other controls, DEL, Latin-1, the BMP, surrogates, astral
-chars = st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x7E),
-                  st.sampled_from(list('"\\\b\f\n\r\t\x00\x1f\x7f\xe9\u2028\ud800\udfff\uffff'
-                                       '\U00010000\U0010ffff')),
-                  st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF))
+chars = st.one_of(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+    st.sampled_from(
+        list('"\\\b\f\n\r\t\x00\x1f\x7f\xe9\u2028\ud800\udfff\uffff\U00010000\U0010ffff')
+    ),
+    st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF),
+)
 texts = st.lists(chars, max_size=12).map("".join)  # (text(alphabet=chars) drew ASCII only)
 opt_texts = st.one_of(st.none(), texts)
 
 events = st.builds(
-    TraceEvent, ts=ints, ts_exit=opt_ints, vcpu=ints, pid=opt_ints, tid=opt_ints,
-    ppid=opt_ints, comm=opt_texts, cr3=ints, nr=ints, name=texts, abi=texts,
-    args=st.lists(texts, max_size=6).map(tuple), ret=opt_ints, ret_text=texts,
-    error=opt_texts, uid=opt_ints, euid=opt_ints, task_id=opt_texts, exe=opt_texts)
+    TraceEvent,
+    ts=ints,
+    ts_exit=opt_ints,
+    vcpu=ints,
+    pid=opt_ints,
+    tid=opt_ints,
+    ppid=opt_ints,
+    comm=opt_texts,
+    cr3=ints,
+    nr=ints,
+    name=texts,
+    abi=texts,
+    args=st.lists(texts, max_size=6).map(tuple),
+    ret=opt_ints,
+    ret_text=texts,
+    error=opt_texts,
+    uid=opt_ints,
+    euid=opt_ints,
+    task_id=opt_texts,
+    exe=opt_texts,
+)
 # a stream where threads and calls repeat, so the caches are hit as well as filled
 pools = st.lists(events, min_size=1, max_size=4)
 
 
 @settings(max_examples=400, deadline=None)
-@given(pool=pools, picks=st.lists(st.integers(0, 3), max_size=20),
-       split=st.integers(0, 20))
-def test_batch_lines_are_event_lines(pool: list[TraceEvent], picks: list[int],
-                                     split: int) -> None:
+@given(pool=pools, picks=st.lists(st.integers(0, 3), max_size=20), split=st.integers(0, 20))
+def test_batch_lines_are_event_lines(pool: list[TraceEvent], picks: list[int], split: int) -> None:
     stream = [pool[i % len(pool)] for i in picks]
     one, batch = io.StringIO(), io.StringIO()
     ref, sink = JsonSink(one), JsonSink(batch)
@@ -59,8 +77,26 @@ def test_batch_lines_are_event_lines(pool: list[TraceEvent], picks: list[int],
 def test_a_line_is_json_dumps_of_the_event(ev: TraceEvent) -> None:
     out = io.StringIO()
     JsonSink(out).events([ev])
-    keys = ("ts", "ts_exit", "vcpu", "pid", "tid", "ppid", "comm", "uid", "euid", "task_id",
-            "exe", "cr3", "nr", "name", "abi", "args", "ret", "error")  # the README's order
+    keys = (
+        "ts",
+        "ts_exit",
+        "vcpu",
+        "pid",
+        "tid",
+        "ppid",
+        "comm",
+        "uid",
+        "euid",
+        "task_id",
+        "exe",
+        "cr3",
+        "nr",
+        "name",
+        "abi",
+        "args",
+        "ret",
+        "error",
+    )  # the README's order
     obj = {"type": "syscall", **{k: getattr(ev, k) for k in keys}}
     obj["args"] = list(ev.args)
     assert out.getvalue() == json.dumps(obj, separators=(",", ":")) + "\n"
@@ -68,9 +104,26 @@ def test_a_line_is_json_dumps_of_the_event(ev: TraceEvent) -> None:
 
 def _event(**over: object) -> TraceEvent:
     base: dict[str, object] = dict(
-        ts=1, ts_exit=2, vcpu=0, pid=5, tid=5, ppid=1, comm="sh", cr3=0x1000, nr=0,
-        name="read", abi="x86_64", args=("3", '"x"', "1"), ret=1, ret_text="1", error=None,
-        uid=0, euid=0, task_id="9:5", exe="/bin/sh")
+        ts=1,
+        ts_exit=2,
+        vcpu=0,
+        pid=5,
+        tid=5,
+        ppid=1,
+        comm="sh",
+        cr3=0x1000,
+        nr=0,
+        name="read",
+        abi="x86_64",
+        args=("3", '"x"', "1"),
+        ret=1,
+        ret_text="1",
+        error=None,
+        uid=0,
+        euid=0,
+        task_id="9:5",
+        exe="/bin/sh",
+    )
     base.update(over)
     return TraceEvent(**base)  # type: ignore[arg-type]
 
@@ -120,16 +173,44 @@ def test_the_thread_cache_is_bounded_as_the_reference_bounds_it() -> None:
 def test_the_stats_record_names_every_count_by_its_own_value():
     from vmstrace.sinks.base import TraceCounts
 
-    counts = TraceCounts(produced=101, delivered=101, dropped=0, entries=53, exits=48,
-                         paired=47, unfinished=2, shown=40, no_return=4, orphan_exits=1,
-                         held=9, gaps=0, stale=0, guest_stalled_s=0.25)
+    counts = TraceCounts(
+        produced=101,
+        delivered=101,
+        dropped=0,
+        entries=53,
+        exits=48,
+        paired=47,
+        unfinished=2,
+        shown=40,
+        no_return=4,
+        orphan_exits=1,
+        held=9,
+        gaps=0,
+        stale=0,
+        guest_stalled_s=0.25,
+    )
     out = io.StringIO()
     JsonSink(out).close(counts)
     assert json.loads(out.getvalue()) == {
-        "type": "stats", "complete": True, "reason": None, "produced": 101, "delivered": 101,
-        "dropped": 0, "entries": 53, "exits": 48, "paired": 47, "unfinished": 2, "no_return": 4,
-        "orphan_exits": 1, "held": 9, "gaps": 0, "stale": 0, "evicted": 0, "events": 40,
-        "guest_stalled_s": 0.25}
+        "type": "stats",
+        "complete": True,
+        "reason": None,
+        "produced": 101,
+        "delivered": 101,
+        "dropped": 0,
+        "entries": 53,
+        "exits": 48,
+        "paired": 47,
+        "unfinished": 2,
+        "no_return": 4,
+        "orphan_exits": 1,
+        "held": 9,
+        "gaps": 0,
+        "stale": 0,
+        "evicted": 0,
+        "events": 40,
+        "guest_stalled_s": 0.25,
+    }
     assert TraceCounts(**{**counts.__dict__, "gaps": 1}).complete is False
     assert TraceCounts(**{**counts.__dict__, "evicted": 1}).complete is False
     assert TraceCounts(**{**counts.__dict__, "reason": "timeout"}).complete is False

@@ -39,13 +39,18 @@ def test_isf_layout_equals_the_btf_layout(line, tmp_path):
     assert from_isf.fdwalk == from_btf.fdwalk
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"not json", "not a readable ISF JSON file"),
-    (b"{}", "no user_types"),
-    (json.dumps({"user_types": {}, "symbols": {}}).encode(), "neither current_task"),
-    (json.dumps({"user_types": {}, "symbols": {"current_task": {"address": 1}}}).encode(),
-     "has no struct task_struct"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"not json", "not a readable ISF JSON file"),
+        (b"{}", "no user_types"),
+        (json.dumps({"user_types": {}, "symbols": {}}).encode(), "neither current_task"),
+        (
+            json.dumps({"user_types": {}, "symbols": {"current_task": {"address": 1}}}).encode(),
+            "has no struct task_struct",
+        ),
+    ],
+)
 def test_bad_isf_is_one_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_bytes(content)

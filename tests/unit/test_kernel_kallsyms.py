@@ -23,12 +23,18 @@ def _pad(buf: bytearray, align: int = 8) -> int:
 
 
 def _symbols() -> list[tuple[str, str, int]]:
-    syms = [("D", "fixed_percpu_data", 0), ("D", "current_task", 0x1FB80),
-            ("T", "_text", TEXT), ("T", "startup_64", TEXT)]
-    syms += [("t" if i % 3 else "T", f"func_{i:04d}", TEXT + 0x100 + 0x40 * i)
-             for i in range(600)]
-    syms += [("T", "__x64_sys_read", TEXT + 0x20000), ("T", "x" * 150, TEXT + 0x20040),
-             ("D", "sys_call_table", TEXT + 0x1000000)]
+    syms = [
+        ("D", "fixed_percpu_data", 0),
+        ("D", "current_task", 0x1FB80),
+        ("T", "_text", TEXT),
+        ("T", "startup_64", TEXT),
+    ]
+    syms += [("t" if i % 3 else "T", f"func_{i:04d}", TEXT + 0x100 + 0x40 * i) for i in range(600)]
+    syms += [
+        ("T", "__x64_sys_read", TEXT + 0x20000),
+        ("T", "x" * 150, TEXT + 0x20040),
+        ("D", "sys_call_table", TEXT + 0x1000000),
+    ]
     return syms
 
 
@@ -67,8 +73,7 @@ def build(syms: list[tuple[str, str, int]], order: str) -> bytes:
         names += enc
     base = min(a for _, _, a in syms if a >= 1 << 63)
     # CONFIG_KALLSYMS_ABSOLUTE_PERCPU: per-CPU symbols absolute, the rest base - 1 - offset
-    offsets = b"".join(struct.pack("<i", a if a < 1 << 31 else -(a - base) - 1)
-                       for _, _, a in syms)
+    offsets = b"".join(struct.pack("<i", a if a < 1 << 31 else -(a - base) - 1) for _, _, a in syms)
     table = b"".join(t.encode("latin-1") + b"\0" for t in tokens)
     index, pos = [], 0
     for t in tokens:
@@ -87,10 +92,8 @@ def build(syms: list[tuple[str, str, int]], order: str) -> bytes:
     }
     layout = {
         "6.1": ["offsets", "num_syms", "names", "markers", "token_table", "token_index"],
-        "6.2": ["num_syms", "names", "markers", "seqs", "token_table", "token_index",
-                "offsets"],
-        "6.4": ["num_syms", "names", "markers", "token_table", "token_index", "offsets",
-                "seqs"],
+        "6.2": ["num_syms", "names", "markers", "seqs", "token_table", "token_index", "offsets"],
+        "6.4": ["num_syms", "names", "markers", "token_table", "token_index", "offsets", "seqs"],
     }[order]
     blob = bytearray(b"\x11" * 40)  # unrelated data before the tables
     for part in layout:

@@ -30,10 +30,27 @@ BASE = 0xFFFFFFFF81005600
 SYS = {n: 0xFFFFFFFF81300000 + 0x100 * n for n in range(6)}
 NI = 0xFFFFFFFF81004000
 FENTRY = 0xFFFFFFFF8106B730
-SIZES = {"cmp": 6, "je": 6, "ja": 6, "jne": 6, "jbe": 6, "jmp": 5, "call": 5, "test": 2,
-         "endbr": 4, "jmp8": 2}
-OPS = {"je": b"\x0f\x84", "ja": b"\x0f\x87", "jne": b"\x0f\x85", "jbe": b"\x0f\x86",
-       "jmp": b"\xe9", "call": b"\xe8", "jmp8": b"\xeb"}
+SIZES = {
+    "cmp": 6,
+    "je": 6,
+    "ja": 6,
+    "jne": 6,
+    "jbe": 6,
+    "jmp": 5,
+    "call": 5,
+    "test": 2,
+    "endbr": 4,
+    "jmp8": 2,
+}
+OPS = {
+    "je": b"\x0f\x84",
+    "ja": b"\x0f\x87",
+    "jne": b"\x0f\x85",
+    "jbe": b"\x0f\x86",
+    "jmp": b"\xe9",
+    "call": b"\xe8",
+    "jmp8": b"\xeb",
+}
 
 
 def assemble(prog: list[tuple[str, object]]) -> bytes:
@@ -63,14 +80,29 @@ def assemble(prog: list[tuple[str, object]]) -> bytes:
 
 
 SWITCH = [
-    ("endbr", None), ("call", FENTRY),
-    ("cmp", 3), ("je", "L3"), ("ja", "HI"),
-    ("test", None), ("je", "L0"),
-    ("cmp", 1), ("je", SYS[1]), ("jmp", SYS[2]),
-    ("label", "HI"), ("cmp", 5), ("ja", NI), ("jne", "L4"), ("call", SYS[5]),
-    ("label", "L4"), ("jmp8", "L4b"), ("label", "L4b"), ("jmp", SYS[4]),
-    ("label", "L3"), ("jmp", SYS[3]),
-    ("label", "L0"), ("jmp", SYS[0]),
+    ("endbr", None),
+    ("call", FENTRY),
+    ("cmp", 3),
+    ("je", "L3"),
+    ("ja", "HI"),
+    ("test", None),
+    ("je", "L0"),
+    ("cmp", 1),
+    ("je", SYS[1]),
+    ("jmp", SYS[2]),
+    ("label", "HI"),
+    ("cmp", 5),
+    ("ja", NI),
+    ("jne", "L4"),
+    ("call", SYS[5]),
+    ("label", "L4"),
+    ("jmp8", "L4b"),
+    ("label", "L4b"),
+    ("jmp", SYS[4]),
+    ("label", "L3"),
+    ("jmp", SYS[3]),
+    ("label", "L0"),
+    ("jmp", SYS[0]),
 ]
 
 
@@ -99,10 +131,26 @@ def test_switch_loops_end() -> None:
 
 def test_entry_names_become_abi_names() -> None:
     names, ni = names_from_entries(
-        "i386", {0: "restart_syscall", 5: "open", 17: "ni_syscall", 24: "getuid16",
-                 55: "fcntl64", 199: "getuid", 221: "fcntl64", 500: "ni_syscall"})
-    assert names == {0: "restart_syscall", 5: "open", 24: "getuid", 55: "fcntl",
-                     199: "getuid32", 221: "fcntl64"}
+        "i386",
+        {
+            0: "restart_syscall",
+            5: "open",
+            17: "ni_syscall",
+            24: "getuid16",
+            55: "fcntl64",
+            199: "getuid",
+            221: "fcntl64",
+            500: "ni_syscall",
+        },
+    )
+    assert names == {
+        0: "restart_syscall",
+        5: "open",
+        24: "getuid",
+        55: "fcntl",
+        199: "getuid32",
+        221: "fcntl64",
+    }
     assert ni == {17}  # numbers past the last implemented one are not listed
     names, _ = names_from_entries("x86_64", {4: "newstat", 166: "umount", 335: "uretprobe"})
     assert names == {4: "stat", 166: "umount2", 335: "uretprobe"}
@@ -124,9 +172,13 @@ def test_not_a_kernel_falls_back_and_is_cached(tmp_path: Path) -> None:
 
 
 def test_cache_round_trip(tmp_path: Path) -> None:
-    doc = KernelSyscallNames({"x86_64": {0: "read", 335: "uretprobe"}},
-                             {"x86_64": frozenset({134})}, {"x86_64": "x64_sys_call"},
-                             "i386: gone", "ab" * 32)
+    doc = KernelSyscallNames(
+        {"x86_64": {0: "read", 335: "uretprobe"}},
+        {"x86_64": frozenset({134})},
+        {"x86_64": "x64_sys_call"},
+        "i386: gone",
+        "ab" * 32,
+    )
     assert KernelSyscallNames.from_json(json.loads(json.dumps(doc.to_json()))) == doc
     bad = dict(doc.to_json(), schema=0)
     with pytest.raises(ValueError, match="schema"):
@@ -134,6 +186,7 @@ def test_cache_round_trip(tmp_path: Path) -> None:
 
 
 # --- decode integration --------------------------------------------------------------
+
 
 @pytest.fixture
 def project_tables() -> Iterator[None]:
@@ -143,10 +196,12 @@ def project_tables() -> Iterator[None]:
 
 def test_use_kernel_names_overrides_and_restores(project_tables: None) -> None:
     x64_open = lookup("x86_64", 2)
-    changes = use_kernel_names({
-        "x86_64": {0: "read", 2: "openat", 335: "uretprobe", 600: "brand_new"},
-        "i386": {451: "cachestat", 5: "open"},
-    })
+    changes = use_kernel_names(
+        {
+            "x86_64": {0: "read", 2: "openat", 335: "uretprobe", 600: "brand_new"},
+            "i386": {451: "cachestat", 5: "open"},
+        }
+    )
     assert changes == [
         NameChange("x86_64", 2, "open", "openat"),
         NameChange("x86_64", 335, None, "uretprobe"),
@@ -176,8 +231,9 @@ LINES = ["6.1", "6.12"]
 
 
 @pytest.fixture(scope="module", params=LINES)
-def real(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-         ) -> tuple[str, Path, KernelSyscallNames, Path]:
+def real(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path, KernelSyscallNames, Path]:
     path = _kernel(request.param)
     cache = tmp_path_factory.mktemp(f"names-{request.param}")
     return request.param, path, kernel_syscall_names(path, cache), cache
@@ -190,7 +246,12 @@ def test_real_kernel_names(real: tuple[str, Path, KernelSyscallNames, Path]) -> 
     assert result.sources == {"x86_64": "x64_sys_call", "i386": "ia32_sys_call"}
     x64, i386 = result.names["x86_64"], result.names["i386"]
     assert [x64[n] for n in (0, 2, 59, 231, 435)] == [
-        "read", "open", "execve", "exit_group", "clone3"]
+        "read",
+        "open",
+        "execve",
+        "exit_group",
+        "clone3",
+    ]
     assert [i386[n] for n in (5, 11)] == ["open", "execve"]
     assert {4: "stat", 166: "umount2"}.items() <= x64.items()
     assert {192: "mmap2", 199: "getuid32", 55: "fcntl", 221: "fcntl64"}.items() <= i386.items()
@@ -235,12 +296,15 @@ class _Syms:
         return self.names
 
 
-@pytest.mark.parametrize(("names", "entry"), [
-    (["__x64_sys_openat"], "openat"),
-    (["__x64_sys_\x1b]0;x\x07"], None),  # printed as it is (trace lines, -c): not taken
-    (["__x64_sys_a b", "__x64_sys_caf\u00e9"], None),
-    (["__x64_sys_\x1b", "__x64_sys_read"], "read"),
-])
+@pytest.mark.parametrize(
+    ("names", "entry"),
+    [
+        (["__x64_sys_openat"], "openat"),
+        (["__x64_sys_\x1b]0;x\x07"], None),  # printed as it is (trace lines, -c): not taken
+        (["__x64_sys_a b", "__x64_sys_caf\u00e9"], None),
+        (["__x64_sys_\x1b", "__x64_sys_read"], "read"),
+    ],
+)
 def test_only_identifiers_name_entry_points(names: list[str], entry: str | None) -> None:
     image = object.__new__(_Image)
     image.syms = _Syms(names)  # type: ignore[assignment]

@@ -61,27 +61,94 @@ class Collect(Sink):
 
 
 def _task(pid: int, ppid: int, comm: str = "work") -> TaskInfo:
-    return TaskInfo(task=0xFFFF888000000000 + pid * 0x1000, cr3=0x10000 + pid * 0x2000,
-                    pid=pid, tid=pid, ppid=ppid, comm=comm, uid=0, euid=0,
-                    start_time=pid * 1000)
+    return TaskInfo(
+        task=0xFFFF888000000000 + pid * 0x1000,
+        cr3=0x10000 + pid * 0x2000,
+        pid=pid,
+        tid=pid,
+        ppid=ppid,
+        comm=comm,
+        uid=0,
+        euid=0,
+        start_time=pid * 1000,
+    )
 
 
 # the launcher (10), the command (10 after its exec), its children 11 and 12, a
 # grandchild 13, and processes the tree never takes (1: init, 50: another program)
-TASKS = [_task(10, 1, "vmstrace-exec"), _task(10, 1), _task(11, 10), _task(12, 10),
-         _task(13, 11), _task(1, 0, "init"), _task(50, 1, "other"),
-         TaskInfo(task=0, cr3=0x5000), TaskInfo(task=0xFFFF888000777000, cr3=0x6000, pid=None)]
+TASKS = [
+    _task(10, 1, "vmstrace-exec"),
+    _task(10, 1),
+    _task(11, 10),
+    _task(12, 10),
+    _task(13, 11),
+    _task(1, 0, "init"),
+    _task(50, 1, "other"),
+    TaskInfo(task=0, cr3=0x5000),
+    TaskInfo(task=0xFFFF888000777000, cr3=0x6000, pid=None),
+]
 
-STRINGS = [b"/etc/hostname\0", b"\0", b"a\tb\xff\x01c" * 9 + b"\0", LAUNCHER.encode() + b"\0",
-           "pâté".encode() + b"\0", b"no nul at all"]
+STRINGS = [
+    b"/etc/hostname\0",
+    b"\0",
+    b"a\tb\xff\x01c" * 9 + b"\0",
+    LAUNCHER.encode() + b"\0",
+    "pâté".encode() + b"\0",
+    b"no nul at all",
+]
 WORDS = [0, 1, 3, 0xFFFFFF9C, 0x7FFC1000, 0xFFFFFFFFFFFFFFFF, 2**63, 0x80000000, 24]
-RETS = [0, 3, 24, 2**64 - 2, 2**64 - 4095, 2**64 - 4096, 2**64 - 512, 0x7F0000001000, 2**63,
-        2**32 - 1, 11, 12, 13]
+RETS = [
+    0,
+    3,
+    24,
+    2**64 - 2,
+    2**64 - 4095,
+    2**64 - 4096,
+    2**64 - 512,
+    0x7F0000001000,
+    2**63,
+    2**32 - 1,
+    11,
+    12,
+    13,
+]
 # x86_64 and i386 numbers: plain, paths, buffers, forks, execs, exits, a signal return,
 # socketcall, and numbers without a name or a template
-NRS = {"x86_64": [0, 1, 3, 12, 2, 257, 262, 9, 10, 218, 273, 334, 302, 89, 318, 61, 39, 110,
-                  56, 57, 435, 59, 15, 231, 60, 13, 72, 16, 500, 335],
-       "i386": [3, 4, 6, 45, 102, 2, 11, 1, 252, 119, 500]}
+NRS = {
+    "x86_64": [
+        0,
+        1,
+        3,
+        12,
+        2,
+        257,
+        262,
+        9,
+        10,
+        218,
+        273,
+        334,
+        302,
+        89,
+        318,
+        61,
+        39,
+        110,
+        56,
+        57,
+        435,
+        59,
+        15,
+        231,
+        60,
+        13,
+        72,
+        16,
+        500,
+        335,
+    ],
+    "i386": [3, 4, 6, 45, 102, 2, 11, 1, 252, 119, 500],
+}
 
 
 def _frame(ret: int) -> Mem:
@@ -95,14 +162,28 @@ def _mem(draw: st.DrawFn) -> dict[int, Mem]:
     mem = {}
     for arg in draw(st.lists(st.integers(0, 5), max_size=3)):
         data = draw(st.sampled_from(STRINGS))
-        mem[arg] = Mem(0x7FFC1000 + arg, data, fault=draw(st.booleans()) and not data[:1],
-                       truncated=draw(st.booleans()))
+        mem[arg] = Mem(
+            0x7FFC1000 + arg,
+            data,
+            fault=draw(st.booleans()) and not data[:1],
+            truncated=draw(st.booleans()),
+        )
     return mem
 
 
 def _exec(ts: int, who: TaskInfo, path: str) -> Syscall:
-    entry = RawEntry(ts, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 59, (0x7FFC1000,) * 6, who,
-                     {0: Mem(0x7FFC1000, path.encode() + b"\0")})
+    entry = RawEntry(
+        ts,
+        0,
+        "x86_64",
+        Insn.SYSCALL,
+        PC,
+        0x7FFC0000,
+        59,
+        (0x7FFC1000,) * 6,
+        who,
+        {0: Mem(0x7FFC1000, path.encode() + b"\0")},
+    )
     return Syscall(entry, RawExit(ts, 0, "x86_64", Insn.SYSRETQ, 0, 0, 59, who, user_pc=PC + 2))
 
 
@@ -120,8 +201,18 @@ def calls(draw: st.DrawFn) -> list[Syscall]:
         if draw(st.integers(0, 4)) == 0:  # an equal TaskInfo, but another object
             who = dataclasses.replace(who)
         args = tuple(draw(st.sampled_from(WORDS)) for _ in range(6))
-        entry = RawEntry(ts, 0, abi, Insn.SYSCALL if abi == "x86_64" else Insn.INT80, PC,
-                         0x7FFC0000, nr, args, who, _mem(draw))  # type: ignore[arg-type]
+        entry = RawEntry(
+            ts,
+            0,
+            abi,
+            Insn.SYSCALL if abi == "x86_64" else Insn.INT80,
+            PC,
+            0x7FFC0000,
+            nr,
+            args,
+            who,
+            _mem(draw),
+        )  # type: ignore[arg-type]
         kind = draw(st.sampled_from(["plain"] * 6 + ["none", "frame", "exe", "launcher", "fork"]))
         if kind == "none":
             out.append(Syscall(entry, None))
@@ -137,17 +228,36 @@ def calls(draw: st.DrawFn) -> list[Syscall]:
             entry = dataclasses.replace(entry, nr=56 if abi == "x86_64" else 2, who=who)
             ret = draw(st.sampled_from([3, 11, 12, 13, 2**64 - 11]))
         elif kind == "launcher":
-            entry = dataclasses.replace(entry, nr=59 if abi == "x86_64" else 11, mem={
-                0: Mem(0x7FFC1000, LAUNCHER.encode() + b"\0")})
+            entry = dataclasses.replace(
+                entry,
+                nr=59 if abi == "x86_64" else 11,
+                mem={0: Mem(0x7FFC1000, LAUNCHER.encode() + b"\0")},
+            )
             ret = 0
-        out.append(Syscall(entry, RawExit(ts, 0, abi, Insn.SYSRETQ, 0xFFFFFFFF81000000, ret,
-                                          entry.nr, who, xmem, sp=0x7FFC0000,
-                                          user_pc=PC + 2)))
+        out.append(
+            Syscall(
+                entry,
+                RawExit(
+                    ts,
+                    0,
+                    abi,
+                    Insn.SYSRETQ,
+                    0xFFFFFFFF81000000,
+                    ret,
+                    entry.nr,
+                    who,
+                    xmem,
+                    sp=0x7FFC0000,
+                    user_pc=PC + 2,
+                ),
+            )
+        )
     return out
 
 
-def _emit(calls: list[Syscall], compiled: bool, decoder: Decoder, trace_all: bool,
-          cuts: int) -> tuple[list[object], ProcessTree, Decoder, int, dict[str, object]]:
+def _emit(
+    calls: list[Syscall], compiled: bool, decoder: Decoder, trace_all: bool, cuts: int
+) -> tuple[list[object], ProcessTree, Decoder, int, dict[str, object]]:
     sink = Collect()
     tree = ProcessTree(trace_all=trace_all)
     out = Emitter(tree, decoder, [sink], compiled=compiled)
@@ -164,26 +274,39 @@ DECODERS = [lambda: Decoder(32), lambda: Decoder(8, decode_fds=True), lambda: De
 @given(calls(), st.sampled_from(DECODERS), st.booleans(), st.integers(1, 9))
 def test_the_lane_writes_what_the_python_path_writes(batch, make, trace_all, cuts):
     got, tree, dec, shown, outcome = _emit(batch, True, make(), trace_all, cuts)
-    want, ref_tree, ref_dec, ref_shown, ref_outcome = _emit(batch, False, make(), trace_all,
-                                                            cuts)
+    want, ref_tree, ref_dec, ref_shown, ref_outcome = _emit(batch, False, make(), trace_all, cuts)
     assert got == want
     assert shown == ref_shown
-    assert (tree.root, tree.started, tree.pids) == (ref_tree.root, ref_tree.started,
-                                                    ref_tree.pids)
+    assert (tree.root, tree.started, tree.pids) == (ref_tree.root, ref_tree.started, ref_tree.pids)
     assert dec._exe == ref_dec._exe
     assert outcome == ref_outcome  # the command's end: the lane leaves its calls to Python
 
 
 def _ordinary() -> list[Syscall]:
     who = TASKS[1]
-    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 257,
-                     (0xFFFFFF9C, 0x7FFC1000, 0x80000, 0, 0, 0), who,
-                     {1: Mem(0x7FFC1000, b"/etc/hostname\0")})
-    exits = [RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 257, who, user_pc=PC + 2)
-             for ret in (3, 2**64 - 2)]
+    entry = RawEntry(
+        1,
+        0,
+        "x86_64",
+        Insn.SYSCALL,
+        PC,
+        0x7FFC0000,
+        257,
+        (0xFFFFFF9C, 0x7FFC1000, 0x80000, 0, 0, 0),
+        who,
+        {1: Mem(0x7FFC1000, b"/etc/hostname\0")},
+    )
+    exits = [
+        RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 257, who, user_pc=PC + 2)
+        for ret in (3, 2**64 - 2)
+    ]
     brk = RawEntry(3, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 12, (0,) * 6, who)
-    return [Syscall(entry, exits[0]), Syscall(entry, exits[1]), Syscall(brk, None),
-            Syscall(dataclasses.replace(brk, nr=39), exits[0])]
+    return [
+        Syscall(entry, exits[0]),
+        Syscall(entry, exits[1]),
+        Syscall(brk, None),
+        Syscall(dataclasses.replace(brk, nr=39), exits[0]),
+    ]
 
 
 def test_the_lane_takes_ordinary_calls_itself():
@@ -206,8 +329,9 @@ def test_the_lane_leaves_to_python_what_needs_it():
     batch = _ordinary()
     exit_group = Syscall(dataclasses.replace(batch[0].entry, nr=231), None)
     evs: list[TraceEvent] = []
-    assert _decoder.lane([*batch, exit_group], 0, evs, ProcessTree(trace_all=True),
-                         Decoder(32)) == len(batch)
+    assert _decoder.lane(
+        [*batch, exit_group], 0, evs, ProcessTree(trace_all=True), Decoder(32)
+    ) == len(batch)
     assert _decoder.lane(batch, 0, evs, ProcessTree(), Decoder(32)) == 0
 
 
@@ -217,8 +341,13 @@ def _with_renderer(monkeypatch: pytest.MonkeyPatch, index: int, render: object) 
     plan = decode.plan_for("x86_64", 257)
     renders = list(plan.renders)
     renders[index] = render  # type: ignore[call-overload]
-    monkeypatch.setitem(decode._PLANS, ("x86_64", 257), dataclasses.replace(
-        plan, renders=tuple(renders), render_all=decode._render_all(tuple(renders))))
+    monkeypatch.setitem(
+        decode._PLANS,
+        ("x86_64", 257),
+        dataclasses.replace(
+            plan, renders=tuple(renders), render_all=decode._render_all(tuple(renders))
+        ),
+    )
 
 
 def test_a_renderer_that_raises_goes_to_the_python_path(monkeypatch):
@@ -251,9 +380,11 @@ def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, 2**64 - 1), st.sampled_from(sorted(args.PLAIN_KINDS.items(),
-                                                        key=lambda kv: kv[1])),
-       st.booleans())
+@given(
+    st.integers(0, 2**64 - 1),
+    st.sampled_from(sorted(args.PLAIN_KINDS.items(), key=lambda kv: kv[1])),
+    st.booleans(),
+)
 def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, decode_fds):
     """Each register value through each plain kind: the lane's text is the renderer's."""
     render, _ = kind
@@ -262,8 +393,11 @@ def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, de
     entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (value,) * 6, who)
     call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who, user_pc=PC + 2))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(decode._PLANS, ("x86_64", 3), dataclasses.replace(
-            plan, renders=(render,), render_all=decode._render_all((render,))))
+        mp.setitem(
+            decode._PLANS,
+            ("x86_64", 3),
+            dataclasses.replace(plan, renders=(render,), render_all=decode._render_all((render,))),
+        )
         evs: list[TraceEvent] = []
         dec = Decoder(32, decode_fds=decode_fds)
         assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), dec) == 1
@@ -275,8 +409,9 @@ def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, de
 def test_an_address_returned_prints_as_ret_hex_prints_it(ret):
     who = TASKS[1]
     entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 12, (0,) * 6, who)  # brk
-    call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret & (2**64 - 1), 12, who,
-                                  user_pc=PC + 2))
+    call = Syscall(
+        entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret & (2**64 - 1), 12, who, user_pc=PC + 2)
+    )
     evs: list[TraceEvent] = []
     assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
     assert evs == [Decoder(32)(call)]
@@ -329,9 +464,19 @@ def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
         raise RuntimeError("a return renderer bug")
 
     monkeypatch.setattr(decode, "_success_text", broken)
-    _decoder.configure_lane(decode.CallPlan, decode.fmt.Ctx, TaskInfo, decode._PLANS,
-                            FORKS, decode._failure_text, decode._errno_name, broken,
-                            SIGFRAME_ARG, fdpath.EXE_ARG, OBSERVED)
+    _decoder.configure_lane(
+        decode.CallPlan,
+        decode.fmt.Ctx,
+        TaskInfo,
+        decode._PLANS,
+        FORKS,
+        decode._failure_text,
+        decode._errno_name,
+        broken,
+        SIGFRAME_ARG,
+        fdpath.EXE_ARG,
+        OBSERVED,
+    )
     try:
         batch = [c for c in _ordinary() if c.entry.nr == 257]  # openat: -y or not, Python
         dec = Decoder(32, decode_fds=True)

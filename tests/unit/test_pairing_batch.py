@@ -21,10 +21,13 @@ from vmstrace.trace.events import (
 )
 from vmstrace.trace.pairing import Pairer
 
-TASKS = [TaskInfo(task=0, cr3=0x1000), TaskInfo(task=0, cr3=0x2000 | 0x5),
-         TaskInfo(task=0xFFFF8880001000, cr3=0x1000, tid=7),
-         TaskInfo(task=0xFFFF8880001000, cr3=0x1000, tid=8),
-         TaskInfo(task=0xFFFF8880002000, cr3=0x3000, tid=None)]
+TASKS = [
+    TaskInfo(task=0, cr3=0x1000),
+    TaskInfo(task=0, cr3=0x2000 | 0x5),
+    TaskInfo(task=0xFFFF8880001000, cr3=0x1000, tid=7),
+    TaskInfo(task=0xFFFF8880001000, cr3=0x1000, tid=8),
+    TaskInfo(task=0xFFFF8880002000, cr3=0x3000, tid=None),
+]
 PC = 0x401000
 
 
@@ -51,13 +54,34 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
             ret = draw(st.sampled_from([0, 5, 2**64 - 2, 2**32 - 4, 2**63, 219, 2**64 - 512]))
             user_pc = draw(st.sampled_from([PC + 2, PC, 0]))
             # no blob, a signal frame, a frame too short to hold the registers, another blob
-            mem = draw(st.sampled_from([
-                {}, {SIGFRAME_ARG: _frame(ret, user_pc)}, {SIGFRAME_ARG: Mem(0x7FF000, b"x")},
-                {7: Mem(0x1000, b"/etc/hostname")}]))
+            mem = draw(
+                st.sampled_from(
+                    [
+                        {},
+                        {SIGFRAME_ARG: _frame(ret, user_pc)},
+                        {SIGFRAME_ARG: Mem(0x7FF000, b"x")},
+                        {7: Mem(0x1000, b"/etc/hostname")},
+                    ]
+                )
+            )
             flags = draw(st.sampled_from([0, 0, EXIT_ELSEWHERE]))
-            out.append(RawExit(ts, 0, abi, Insn.SYSRETQ, 0xFFFF81000000, ret, -1, who, mem,
-                               sp=sp, user_pc=user_pc, seq=draw(st.integers(0, 4)),
-                               flags=flags))
+            out.append(
+                RawExit(
+                    ts,
+                    0,
+                    abi,
+                    Insn.SYSRETQ,
+                    0xFFFF81000000,
+                    ret,
+                    -1,
+                    who,
+                    mem,
+                    sp=sp,
+                    user_pc=user_pc,
+                    seq=draw(st.integers(0, 4)),
+                    flags=flags,
+                )
+            )
     if draw(st.booleans()):
         out.append(Stats(1, 2, 3, 4, 0))
     return out
@@ -65,9 +89,12 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
 
 def _shape(calls):  # type: ignore[no-untyped-def]
     # (two threads on one task_struct: the older one's call ends with a ThreadEnd)
-    return [(type(c), id(c.who), c.why) if isinstance(c, ThreadEnd)
-            else (type(c), id(c.entry), None if c.exit is None else id(c.exit), c.ret)
-            for c in calls]
+    return [
+        (type(c), id(c.who), c.why)
+        if isinstance(c, ThreadEnd)
+        else (type(c), id(c.entry), None if c.exit is None else id(c.exit), c.ret)
+        for c in calls
+    ]
 
 
 @settings(max_examples=300, deadline=None)
@@ -84,8 +111,9 @@ def test_batches_pair_exactly_as_one_event_at_a_time(evs, size):
     assert _shape(many.drain()) == _shape(one.drain())
 
 
-THREADS = [TaskInfo(task=0xFFFF8880001000 + 0x1000 * i, cr3=0x1000, pid=10, tid=10 + i)
-           for i in range(3)]
+THREADS = [
+    TaskInfo(task=0xFFFF8880001000 + 0x1000 * i, cr3=0x1000, pid=10, tid=10 + i) for i in range(3)
+]
 
 
 @st.composite
@@ -107,14 +135,31 @@ def smp_streams(draw: st.DrawFn) -> tuple[list[RawEntry | RawExit], list[list[in
         nr = draw(st.sampled_from([0, 1, 39]))
         ts += 1
         counters[t] += 1
-        batches[v].append(RawEntry(ts, v, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, nr,
-                                   (0,) * 6, who, seq=counters[t]))
+        batches[v].append(
+            RawEntry(
+                ts, v, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, nr, (0,) * 6, who, seq=counters[t]
+            )
+        )
         seqs[t].append(counters[t])
         v = draw(st.integers(0, n_vcpus - 1))  # the call may return on another vCPU
         ts += 1
         counters[t] += 1
-        batches[v].append(RawExit(ts, v, "x86_64", Insn.SYSRETQ, 0xFFFF81000000, ts, -1,
-                                  who, {}, sp=0x7FFC0000, user_pc=PC + 2, seq=counters[t]))
+        batches[v].append(
+            RawExit(
+                ts,
+                v,
+                "x86_64",
+                Insn.SYSRETQ,
+                0xFFFF81000000,
+                ts,
+                -1,
+                who,
+                {},
+                sp=0x7FFC0000,
+                user_pc=PC + 2,
+                seq=counters[t],
+            )
+        )
         seqs[t].append(counters[t])
         if draw(st.booleans()):  # some vCPU hands its batch over now
             f = draw(st.integers(0, n_vcpus - 1))
@@ -144,9 +189,23 @@ def test_records_that_arrive_out_of_order_are_paired_in_each_threads_order(strea
 
 def test_a_record_that_never_comes_is_a_gap_and_the_rest_go_on_in_order():
     who = THREADS[0]
-    later = [RawEntry(3, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 0, (0,) * 6, who, seq=3),
-             RawExit(4, 0, "x86_64", Insn.SYSRETQ, 0xFFFF81000000, 7, -1, who, {},
-                     sp=0x7FFC0000, user_pc=PC + 2, seq=4)]
+    later = [
+        RawEntry(3, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 0, (0,) * 6, who, seq=3),
+        RawExit(
+            4,
+            0,
+            "x86_64",
+            Insn.SYSRETQ,
+            0xFFFF81000000,
+            7,
+            -1,
+            who,
+            {},
+            sp=0x7FFC0000,
+            user_pc=PC + 2,
+            seq=4,
+        ),
+    ]
     p = Pairer()
     assert p.feed_batch(later) == [] and p.counts.held == 2
     (call,) = list(p.drain())
@@ -156,8 +215,21 @@ def test_a_record_that_never_comes_is_a_gap_and_the_rest_go_on_in_order():
 def test_an_exit_that_resumed_elsewhere_has_no_return_value():
     who = THREADS[0]
     e = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 0, (0,) * 6, who, seq=1)
-    x = RawExit(2, 0, "x86_64", Insn.IRETQ, 0xFFFF81000000, 0x41, -1, who, {},
-                sp=0x7FFB0000, user_pc=0x500000, seq=2, flags=EXIT_ELSEWHERE)
+    x = RawExit(
+        2,
+        0,
+        "x86_64",
+        Insn.IRETQ,
+        0xFFFF81000000,
+        0x41,
+        -1,
+        who,
+        {},
+        sp=0x7FFB0000,
+        user_pc=0x500000,
+        seq=2,
+        flags=EXIT_ELSEWHERE,
+    )
     (call,) = Pairer().feed_batch([e, x])
     assert call.exit is x and call.ret is None
 

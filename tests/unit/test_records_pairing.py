@@ -50,8 +50,22 @@ def entry(nr: int, args=(0,) * 6, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=
 
 
 def exit_(nr: int, ret: int, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=0, ts=2):
-    body = EXIT.pack(0x1000, task, 0xFFFFFFFF81000000, ret & (2**64 - 1), nr, 0x7FFC0000,
-                     0x401002, 0, 0, 0, 4, 1, 0, nblobs)
+    body = EXIT.pack(
+        0x1000,
+        task,
+        0xFFFFFFFF81000000,
+        ret & (2**64 - 1),
+        nr,
+        0x7FFC0000,
+        0x401002,
+        0,
+        0,
+        0,
+        4,
+        1,
+        0,
+        nblobs,
+    )
     return record(2, body + task_block(tid, tgid, b"probe", 1) + blobs, ts=ts)
 
 
@@ -67,12 +81,15 @@ def read_all(data: io.BytesIO):
 
 def test_entry_exit_and_stats_round_trip():
     path = b"/etc/hostname\0"
-    evs = read_all(stream(
-        entry(257, (2**64 - 100, 0x2000, 0x80000, 0, 0, 0), blobs=blob(1, path, 0x2000),
-              nblobs=1),
-        exit_(257, 3),
-        stats=(1, 1, 2, 100, 0, 0, 0, 0, 0),
-    ))
+    evs = read_all(
+        stream(
+            entry(
+                257, (2**64 - 100, 0x2000, 0x80000, 0, 0, 0), blobs=blob(1, path, 0x2000), nblobs=1
+            ),
+            exit_(257, 3),
+            stats=(1, 1, 2, 100, 0, 0, 0, 0, 0),
+        )
+    )
     e, x, s = evs
     assert e.nr == 257 and e.args[0] == 2**64 - 100 and e.insn is Insn.SYSCALL
     assert e.who.pid == 85 and e.who.tid == 85 and e.who.comm == "probe" and e.who.ppid == 1
@@ -84,17 +101,23 @@ def test_entry_exit_and_stats_round_trip():
 
 def test_array_elements_attach_to_their_array():
     arr = struct.pack("<QQQ", 0x3000, 0x3010, 0)
-    blobs = blob(1, arr, 0x2000, flags=8) + blob(1, b"a\0", 0x3000, index=0) + blob(
-        1, b"bc\0", 0x3010, index=1)
+    blobs = (
+        blob(1, arr, 0x2000, flags=8)
+        + blob(1, b"a\0", 0x3000, index=0)
+        + blob(1, b"bc\0", 0x3010, index=1)
+    )
     (e,) = read_all(stream(entry(59, blobs=blobs, nblobs=3)))
     assert [m.data for m in e.mem[1].elems] == [b"a\0", b"bc\0"]
 
 
-@pytest.mark.parametrize("bad", [
-    struct.pack("<8sII", b"NOTVMSTR", 1, 28),
-    struct.pack("<8sII", b"VMSTRACE", 9, 28),
-    b"",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        struct.pack("<8sII", b"NOTVMSTR", 1, 28),
+        struct.pack("<8sII", b"VMSTRACE", 9, 28),
+        b"",
+    ],
+)
 def test_bad_stream_header(bad):
     with pytest.raises(StreamError):
         RecordReader(io.BytesIO(bad))
@@ -114,15 +137,39 @@ def test_cut_stream_is_an_error():
 
 def test_events_are_the_dataclasses_the_constructors_make():
     path = b"/etc/hostname\0"
-    e, x = read_all(stream(entry(257, (1, 2, 3, 4, 5, 6), blobs=blob(1, path, 0x2000, flags=3),
-                                 nblobs=1), exit_(257, -2)))
-    who = decode_task(task_block(85, 85, b"probe", 1)[:TASK_BYTES.size], TASK, 0x1000, True)
-    assert e == RawEntry(ts=1, vcpu=0, abi="x86_64", insn=Insn.SYSCALL, pc=0x401000,
-                         sp=0x7FFC0000, nr=257, args=(1, 2, 3, 4, 5, 6), who=who,
-                         mem={1: Mem(0x2000, path, fault=True, truncated=True)})
-    assert x == RawExit(ts=2, vcpu=0, abi="x86_64", insn=Insn.SYSRETQ, pc=0xFFFFFFFF81000000,
-                        ret=2**64 - 2, nr=257, who=who, mem={}, sp=0x7FFC0000,
-                        user_pc=0x401002, rdi=0)
+    e, x = read_all(
+        stream(
+            entry(257, (1, 2, 3, 4, 5, 6), blobs=blob(1, path, 0x2000, flags=3), nblobs=1),
+            exit_(257, -2),
+        )
+    )
+    who = decode_task(task_block(85, 85, b"probe", 1)[: TASK_BYTES.size], TASK, 0x1000, True)
+    assert e == RawEntry(
+        ts=1,
+        vcpu=0,
+        abi="x86_64",
+        insn=Insn.SYSCALL,
+        pc=0x401000,
+        sp=0x7FFC0000,
+        nr=257,
+        args=(1, 2, 3, 4, 5, 6),
+        who=who,
+        mem={1: Mem(0x2000, path, fault=True, truncated=True)},
+    )
+    assert x == RawExit(
+        ts=2,
+        vcpu=0,
+        abi="x86_64",
+        insn=Insn.SYSRETQ,
+        pc=0xFFFFFFFF81000000,
+        ret=2**64 - 2,
+        nr=257,
+        who=who,
+        mem={},
+        sp=0x7FFC0000,
+        user_pc=0x401002,
+        rdi=0,
+    )
     # every slot filled (an empty one would raise AttributeError), and nothing else
     assert [getattr(e, f.name) is not None for f in fields(RawEntry)] == [True] * 12
     assert all(hasattr(x, f.name) for f in fields(RawExit))
@@ -142,16 +189,23 @@ def test_a_long_stream_is_read_whole_and_in_order():
     evs = list(reader)
     assert [ev.ts for ev in evs[:-1]] == list(range(2000)) and reader.delivered == 2000
     assert [ev.mem[1].data for ev in evs[:-1:2] if ev.mem] == [
-        bytes([i % 251]) * (i % 40) for i in range(1000) if i % 3]
+        bytes([i % 251]) * (i % 40) for i in range(1000) if i % 3
+    ]
 
 
 def test_each_record_gets_its_own_threads_taskinfo():
     # consecutive records of one thread share a TaskInfo; a change of thread, of the task
     # bytes (a new comm after execve) or of task_ok gives a new one
-    evs = read_all(stream(
-        entry(0, tid=85), exit_(0, 1, tid=85), entry(0, task=TASK + 64, tid=86),
-        exit_(0, 1, task=TASK + 64, tid=86), entry(59, tid=85), exit_(59, 0, tid=85, tgid=90),
-    ))
+    evs = read_all(
+        stream(
+            entry(0, tid=85),
+            exit_(0, 1, tid=85),
+            entry(0, task=TASK + 64, tid=86),
+            exit_(0, 1, task=TASK + 64, tid=86),
+            entry(59, tid=85),
+            exit_(59, 0, tid=85, tgid=90),
+        )
+    )
     whos = [ev.who for ev in evs]
     assert [w.tid for w in whos] == [85, 85, 86, 86, 85, 85]
     assert [w.pid for w in whos] == [85, 85, 85, 85, 85, 90]  # 86: a thread of 85
@@ -165,8 +219,9 @@ def test_events_before_a_corrupt_record_are_delivered_first():
     bad = BLOB_HDR.pack(1, 0, 0xFFFF, 1 << 20, 0x1000)
     got = []
     with pytest.raises(StreamError, match="blob data past the record's end"):
-        for ev in RecordReader(stream(entry(1), exit_(1, 0), entry(2, blobs=bad, nblobs=1),
-                                      exit_(2, 0)), decode_task):
+        for ev in RecordReader(
+            stream(entry(1), exit_(1, 0), entry(2, blobs=bad, nblobs=1), exit_(2, 0)), decode_task
+        ):
             got.append(ev.nr)
     assert got == [1, 1]
 
@@ -183,8 +238,7 @@ def test_unknown_instruction_code_is_an_error():
         read_all(stream(record(1, body + task_block(1, 1, b"x", 0))))
 
 
-_blobs = st.lists(st.tuples(st.integers(0, 8), st.booleans(), st.binary(max_size=24)),
-                  max_size=12)
+_blobs = st.lists(st.tuples(st.integers(0, 8), st.booleans(), st.binary(max_size=24)), max_size=12)
 
 
 @settings(max_examples=200, deadline=None)
@@ -201,7 +255,8 @@ def test_blobs_group_by_argument_as_the_format_says(spec):
             tops[arg] = data
     (e,) = read_all(stream(entry(0, blobs=raw, nblobs=len(spec))))
     assert {arg: (m.data, [el.data for el in m.elems]) for arg, m in e.mem.items()} == {
-        arg: (data, elems.get(arg, [])) for arg, data in tops.items()}
+        arg: (data, elems.get(arg, [])) for arg, data in tops.items()
+    }
 
 
 @settings(max_examples=200, deadline=None)
@@ -219,9 +274,11 @@ def test_random_records_raise_only_stream_errors(junk):
 def test_well_framed_records_with_junk_blobs_raise_only_stream_errors(nblobs, junk, rtype):
     # a valid header and body (so the compiled fast path takes the record), then blob
     # bytes a broken plugin might write: lengths past the end, any count, any index
-    body = (ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 1, 1, 0, nblobs)
-            if rtype == 1 else
-            EXIT.pack(0x1000, TASK, 0x401000, 0, 0, 0x7FFC0000, 0, 0, 0, 0, 4, 1, 0, nblobs))
+    body = (
+        ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 1, 1, 0, nblobs)
+        if rtype == 1
+        else EXIT.pack(0x1000, TASK, 0x401000, 0, 0, 0x7FFC0000, 0, 0, 0, 0, 4, 1, 0, nblobs)
+    )
     rec = record(rtype, body + task_block(1, 1, b"x", 0) + pad8(junk))
     try:
         for ev in read_all(stream(rec)):
@@ -239,12 +296,15 @@ def feed(pairer: Pairer, data: io.BytesIO) -> list[Syscall]:
 
 def test_pairing_across_interleaved_threads():
     p = Pairer()
-    calls = feed(p, stream(
-        entry(0, task=TASK, tid=85, ts=1),  # read blocks in thread 85
-        entry(39, task=TASK + 0x4000, tid=86, ts=2),
-        exit_(39, 86, task=TASK + 0x4000, tid=86, ts=3),
-        exit_(0, 5, task=TASK, tid=85, ts=4),
-    ))
+    calls = feed(
+        p,
+        stream(
+            entry(0, task=TASK, tid=85, ts=1),  # read blocks in thread 85
+            entry(39, task=TASK + 0x4000, tid=86, ts=2),
+            exit_(39, 86, task=TASK + 0x4000, tid=86, ts=3),
+            exit_(0, 5, task=TASK, tid=85, ts=4),
+        ),
+    )
     assert [(c.entry.nr, c.ret, c.entry.who.tid) for c in calls] == [(39, 86, 86), (0, 5, 85)]
     assert p.counts.paired == 2 and p.counts.orphan_exits == 0
 
@@ -279,8 +339,9 @@ def _execve(pid: int, path: bytes, ret: int = 0, ppid: int = 1) -> Syscall:
     from vmstrace.trace.events import Mem, RawExit, TaskInfo
 
     who = TaskInfo(task=TASK, cr3=0, pid=pid, tid=pid, ppid=ppid, comm="x")
-    e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, 59, (1, 2, 3, 0, 0, 0), who,
-                 {0: Mem(1, path + b"\0")})
+    e = RawEntry(
+        0, 0, "x86_64", Insn.SYSCALL, 0, 0, 59, (1, 2, 3, 0, 0, 0), who, {0: Mem(1, path + b"\0")}
+    )
     x = RawExit(1, 0, "x86_64", Insn.IRETQ, 0, ret, 59, who)
     return Syscall(e, x)
 
@@ -322,12 +383,15 @@ def test_spec_text():
     ]
 
 
-@pytest.mark.parametrize("bad", [
-    dict(kind="buf", when="entry", size="ret"),
-    dict(kind="buf", when="exit", size="a7"),
-    dict(kind="buf", when="exit", size="x"),
-    dict(kind="buf", when="exit", size="c1", cap=1 << 20),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(kind="buf", when="entry", size="ret"),
+        dict(kind="buf", when="exit", size="a7"),
+        dict(kind="buf", when="exit", size="x"),
+        dict(kind="buf", when="exit", size="c1", cap=1 << 20),
+    ],
+)
 def test_spec_rejects_bad_captures(bad):
     with pytest.raises(ValueError):
         Capture(**bad)
@@ -339,8 +403,20 @@ def test_frozen_new_builds_the_same_immutable_object():
     from vmstrace.trace.events import TaskInfo, frozen_new
 
     who = TaskInfo(task=1, cr3=2, pid=3, tid=4)
-    kw = dict(ts=1, vcpu=0, abi="x86_64", insn=Insn.SYSCALL, pc=2, sp=3, nr=4,
-              args=(0,) * 6, who=who, mem={}, seq=7, flags=0)
+    kw = dict(
+        ts=1,
+        vcpu=0,
+        abi="x86_64",
+        insn=Insn.SYSCALL,
+        pc=2,
+        sp=3,
+        nr=4,
+        args=(0,) * 6,
+        who=who,
+        mem={},
+        seq=7,
+        flags=0,
+    )
     fast = frozen_new(RawEntry, **kw)
     assert fast == RawEntry(**kw)
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -23,34 +23,64 @@ def siginfo(signo: int, code: int, *rest: int, fmt: str = "") -> bytes:
     return (head + struct.pack("<" + fmt, *rest)).ljust(128, b"\0")
 
 
-@pytest.mark.parametrize("info, hint, expected", [
-    (siginfo(10, 0, 85, 0, fmt="iI"), 0,
-     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=85, si_uid=0}"),
-    (siginfo(17, 1, 86, 0, 7, 0, 0, fmt="iIi4xqq"), 0,
-     "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=86, si_uid=0, si_status=7, "
-     "si_utime=0, si_stime=0}"),
-    (siginfo(17, 2, 86, 0, 9, 1, 2, fmt="iIi4xqq"), 0,
-     "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=86, si_uid=0, si_status=SIGKILL, "
-     "si_utime=1 /* 0.01 s */, si_stime=2 /* 0.02 s */}"),
-    (siginfo(11, 1, 0, fmt="Q"), 0,
-     "SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL}"),
-    (siginfo(6, -6, 85, 0, fmt="iI"), 0,
-     "SIGABRT {si_signo=SIGABRT, si_code=SI_TKILL, si_pid=85, si_uid=0}"),
-    # SI_QUEUE: si_int and si_ptr when si_ptr is not NULL (strace 6.1 on the host)
-    (siginfo(10, -1, 30100, 0, 0x7FFD00000007, fmt="iIQ"), 0,
-     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0, si_int=7, "
-     "si_ptr=0x7ffd00000007}"),
-    (siginfo(10, -1, 30100, 0, 0xFFFFFFFB, fmt="iIQ"), 0,
-     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0, si_int=-5, "
-     "si_ptr=0xfffffffb}"),
-    (siginfo(10, -1, 30100, 0, 0, fmt="iIQ"), 0,
-     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0}"),
-    (siginfo(10, 0, 30100, 0, 0x1234, fmt="iIQ"), 0,
-     "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=30100, si_uid=0}"),
-    (bytes(128), 14, "SIGALRM {si_signo=SIGALRM}"),
-    (bytes(128), 0, "SIG_0 {si_signo=SIG_0}"),
-    (b"", 999, "SIG_0 {si_signo=SIG_0}"),
-])
+@pytest.mark.parametrize(
+    "info, hint, expected",
+    [
+        (
+            siginfo(10, 0, 85, 0, fmt="iI"),
+            0,
+            "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=85, si_uid=0}",
+        ),
+        (
+            siginfo(17, 1, 86, 0, 7, 0, 0, fmt="iIi4xqq"),
+            0,
+            "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=86, si_uid=0, si_status=7, "
+            "si_utime=0, si_stime=0}",
+        ),
+        (
+            siginfo(17, 2, 86, 0, 9, 1, 2, fmt="iIi4xqq"),
+            0,
+            "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=86, si_uid=0, si_status=SIGKILL, "
+            "si_utime=1 /* 0.01 s */, si_stime=2 /* 0.02 s */}",
+        ),
+        (
+            siginfo(11, 1, 0, fmt="Q"),
+            0,
+            "SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL}",
+        ),
+        (
+            siginfo(6, -6, 85, 0, fmt="iI"),
+            0,
+            "SIGABRT {si_signo=SIGABRT, si_code=SI_TKILL, si_pid=85, si_uid=0}",
+        ),
+        # SI_QUEUE: si_int and si_ptr when si_ptr is not NULL (strace 6.1 on the host)
+        (
+            siginfo(10, -1, 30100, 0, 0x7FFD00000007, fmt="iIQ"),
+            0,
+            "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0, si_int=7, "
+            "si_ptr=0x7ffd00000007}",
+        ),
+        (
+            siginfo(10, -1, 30100, 0, 0xFFFFFFFB, fmt="iIQ"),
+            0,
+            "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0, si_int=-5, "
+            "si_ptr=0xfffffffb}",
+        ),
+        (
+            siginfo(10, -1, 30100, 0, 0, fmt="iIQ"),
+            0,
+            "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=30100, si_uid=0}",
+        ),
+        (
+            siginfo(10, 0, 30100, 0, 0x1234, fmt="iIQ"),
+            0,
+            "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=30100, si_uid=0}",
+        ),
+        (bytes(128), 14, "SIGALRM {si_signo=SIGALRM}"),
+        (bytes(128), 0, "SIG_0 {si_signo=SIG_0}"),
+        (b"", 999, "SIG_0 {si_signo=SIG_0}"),
+    ],
+)
 def test_format_siginfo(info, hint, expected):
     assert format_siginfo(info, hint) == expected
 
@@ -61,8 +91,18 @@ def call_with_frame(pc: int, frame_rax: int, frame_rip: int, user_pc: int, rax: 
     struct.pack_into("<Q", frame, FRAME_RAX, frame_rax)
     struct.pack_into("<Q", frame, FRAME_RIP, frame_rip)
     e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, pc, 0, 61, (0,) * 6, who)
-    x = RawExit(1, 0, "x86_64", Insn.IRETQ, 0, rax, 61, who,
-                {SIGFRAME_ARG: Mem(0x7FF0, bytes(frame))}, user_pc=user_pc)
+    x = RawExit(
+        1,
+        0,
+        "x86_64",
+        Insn.IRETQ,
+        0,
+        rax,
+        61,
+        who,
+        {SIGFRAME_ARG: Mem(0x7FF0, bytes(frame))},
+        user_pc=user_pc,
+    )
     return Syscall(e, x)
 
 

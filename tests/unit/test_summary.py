@@ -11,18 +11,36 @@ from vmstrace.sinks.base import TraceCounts, TraceEvent
 from vmstrace.sinks.summary import SummarySink
 from vmstrace.sinks.text import TextSink
 
-COUNTS = TraceCounts(produced=1, delivered=1, dropped=0, entries=1, exits=1, paired=1,
-                     unfinished=0, shown=1)
+COUNTS = TraceCounts(
+    produced=1, delivered=1, dropped=0, entries=1, exits=1, paired=1, unfinished=0, shown=1
+)
 
 
-def ev(name: str, nr: int, took_ns: int | None, error: str | None = None, ts: int = 1_000,
-       abi: str = "x86_64") -> TraceEvent:
+def ev(
+    name: str,
+    nr: int,
+    took_ns: int | None,
+    error: str | None = None,
+    ts: int = 1_000,
+    abi: str = "x86_64",
+) -> TraceEvent:
     return TraceEvent(
-        ts=ts, ts_exit=None if took_ns is None else ts + took_ns, vcpu=0, pid=85, tid=85,
-        ppid=1, comm="probe", cr3=0x1000, nr=nr, name=name, abi=abi, args=("3",),
+        ts=ts,
+        ts_exit=None if took_ns is None else ts + took_ns,
+        vcpu=0,
+        pid=85,
+        tid=85,
+        ppid=1,
+        comm="probe",
+        cr3=0x1000,
+        nr=nr,
+        name=name,
+        abi=abi,
+        args=("3",),
         ret=None if took_ns is None else (-2 if error else 0),
-        ret_text="?" if took_ns is None else ("-1 ENOENT (No such file or directory)"
-                                              if error else "0"),
+        ret_text="?"
+        if took_ns is None
+        else ("-1 ENOENT (No such file or directory)" if error else "0"),
         error=error,
     )
 
@@ -39,8 +57,12 @@ def summary(events: list[TraceEvent]) -> str:
 
 def test_table_as_strace_prints_it():
     events = [
-        ev("openat", 257, 30_000), ev("close", 3, 5_000), ev("openat", 257, 20_000),
-        ev("read", 0, 40_000), ev("openat", 257, 10_000, "ENOENT"), ev("close", 3, 7_000),
+        ev("openat", 257, 30_000),
+        ev("close", 3, 5_000),
+        ev("openat", 257, 20_000),
+        ev("read", 0, 40_000),
+        ev("openat", 257, 10_000, "ENOENT"),
+        ev("close", 3, 7_000),
         ev("exit_group", 231, None),
     ]
     assert summary(events) == (
@@ -69,8 +91,11 @@ def test_long_names_widen_the_name_column_and_ties_keep_number_order():
 
 
 def test_second_abi_gets_its_own_table():
-    events = [ev("read", 0, 2_000_000), ev("read", 3, 1_500, abi="i386"),
-              ev("write", 4, 500, "EBADF", abi="i386")]
+    events = [
+        ev("read", 0, 2_000_000),
+        ev("read", 3, 1_500, abi="i386"),
+        ev("write", 4, 500, "EBADF", abi="i386"),
+    ]
     assert summary(events) == (
         "% time     seconds  usecs/call     calls    errors syscall\n"
         "------ ----------- ----------- --------- --------- ----------------\n"
@@ -100,12 +125,15 @@ def text(events: list[TraceEvent], **kw: int | bool) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("kw, prefix, suffix", [
-    ({}, "", ""),
-    ({"durations": True}, "", " <0.000012>"),
-    ({"timestamps": 3}, "1700000000.123457 ", ""),
-    ({"timestamps": 3, "durations": True}, "1700000000.123457 ", " <0.000012>"),
-])
+@pytest.mark.parametrize(
+    "kw, prefix, suffix",
+    [
+        ({}, "", ""),
+        ({"durations": True}, "", " <0.000012>"),
+        ({"timestamps": 3}, "1700000000.123457 ", ""),
+        ({"timestamps": 3, "durations": True}, "1700000000.123457 ", " <0.000012>"),
+    ],
+)
 def test_text_timestamps_and_durations(kw, prefix, suffix):
     got = text([ev("close", 3, 12_345, ts=1_000)], **kw)
     assert got == f"[pid 85] {prefix}close(3) = 0{suffix}\n"

@@ -13,8 +13,7 @@ from vmstrace.trace.events import Syscall, TaskInfo
 
 
 def _as(call: Syscall, pid: int, ppid: int) -> Syscall:
-    who = TaskInfo(task=0xFFFF888000002000 + pid, cr3=0x2000, pid=pid, tid=pid, ppid=ppid,
-                   comm="t")
+    who = TaskInfo(task=0xFFFF888000002000 + pid, cr3=0x2000, pid=pid, tid=pid, ppid=ppid, comm="t")
     e = dataclasses.replace(call.entry, who=who)
     x = call.exit and dataclasses.replace(call.exit, who=who)
     return Syscall(e, x)
@@ -30,8 +29,7 @@ def _traced_tree(root: int) -> ProcessTree:
 
 # clone(CLONE_PARENT): the child's parent is the launcher, not the traced process, so only
 # the call's result ties it to the trace.  x32 numbers: on a kernel with x32 they fork.
-@pytest.mark.parametrize("nr", [56, 57, 58, 435, 0x40000038, 0x40000039, 0x4000003A,
-                                0x400001B3])
+@pytest.mark.parametrize("nr", [56, 57, 58, 435, 0x40000038, 0x40000039, 0x4000003A, 0x400001B3])
 def test_a_child_is_followed_from_the_fork_result(nr: int) -> None:
     tree = _traced_tree(100)
     assert tree.wants(_as(build_call(nr, [0x8000 | 17], ret=200), 100, 1))
@@ -43,4 +41,3 @@ def test_a_failed_x32_clone_follows_nothing() -> None:
     tree = _traced_tree(100)
     assert tree.wants(_as(build_call(0x40000038, [17], ret=-38), 100, 1))
     assert tree.pids == {100}
-

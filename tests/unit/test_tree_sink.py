@@ -9,9 +9,23 @@ from vmstrace.sinks.tree import ProcessTreeSink
 
 
 def ev(pid, tid, ppid, comm, name, args=(), ret=0):
-    return TraceEvent(ts=0, ts_exit=1, vcpu=0, pid=pid, tid=tid, ppid=ppid, comm=comm, cr3=0,
-                      nr=0, name=name, abi="x86_64", args=tuple(args), ret=ret, ret_text=str(ret),
-                      error=None)
+    return TraceEvent(
+        ts=0,
+        ts_exit=1,
+        vcpu=0,
+        pid=pid,
+        tid=tid,
+        ppid=ppid,
+        comm=comm,
+        cr3=0,
+        nr=0,
+        name=name,
+        abi="x86_64",
+        args=tuple(args),
+        ret=ret,
+        ret_text=str(ret),
+        error=None,
+    )
 
 
 def test_tree_of_a_fork_exec_run():

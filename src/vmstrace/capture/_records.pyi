@@ -3,9 +3,20 @@ from collections.abc import Callable
 
 from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
-def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], mem_cls: type[Mem],
-              insns: tuple[Insn | None, ...], abis: tuple[str, str],
-              stream_error: type[Exception], max_record: int, /) -> None: ...
-def parse(buf: bytes, off: int, task_bytes: int,
-          decode_task: Callable[[bytes, int, int, bool], TaskInfo], /
-          ) -> tuple[list[RawEntry | RawExit | Stats], int, int, BaseException | None]: ...
+def configure(
+    entry_cls: type[RawEntry],
+    exit_cls: type[RawExit],
+    mem_cls: type[Mem],
+    insns: tuple[Insn | None, ...],
+    abis: tuple[str, str],
+    stream_error: type[Exception],
+    max_record: int,
+    /,
+) -> None: ...
+def parse(
+    buf: bytes,
+    off: int,
+    task_bytes: int,
+    decode_task: Callable[[bytes, int, int, bool], TaskInfo],
+    /,
+) -> tuple[list[RawEntry | RawExit | Stats], int, int, BaseException | None]: ...

@@ -40,7 +40,8 @@ ABIS = ("x86_64", "i386")
 # Enum construction by value is slow on the hot path: look the members up once.
 # Indexed by code (None: no instruction has that code, and a record with it is corrupt).
 _INSNS: tuple[Insn | None, ...] = tuple(
-    next((i for i in Insn if i.value == n), None) for n in range(max(Insn) + 1))
+    next((i for i in Insn if i.value == n), None) for n in range(max(Insn) + 1)
+)
 # Bytes asked of the stream at a time; read1 returns what is there without waiting for more.
 CHUNK = 1 << 20
 
@@ -164,9 +165,24 @@ class RecordReader:
         if rtype == REC_STATS:
             if end - off < STATS.size:
                 raise StreamError("capture stream corrupt: STATS record too short")
-            (entries, exits, records, nbytes, dropped, orphans, _pending, evicted_calls,
-             evicted_threads) = STATS.unpack_from(buf, off)
-            return Stats(entries=entries, exits=exits, records=records, bytes=nbytes,
-                         dropped=dropped, orphan_exits=orphans,
-                         evicted=evicted_calls + evicted_threads)
+            (
+                entries,
+                exits,
+                records,
+                nbytes,
+                dropped,
+                orphans,
+                _pending,
+                evicted_calls,
+                evicted_threads,
+            ) = STATS.unpack_from(buf, off)
+            return Stats(
+                entries=entries,
+                exits=exits,
+                records=records,
+                bytes=nbytes,
+                dropped=dropped,
+                orphan_exits=orphans,
+                evicted=evicted_calls + evicted_threads,
+            )
         raise StreamError(f"capture stream corrupt: unknown record type {rtype}")

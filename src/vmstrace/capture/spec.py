@@ -77,8 +77,9 @@ class Capture:
             raise ValueError("a length taken from the return value can only be read at exit")
         if not 0 <= self.cap <= MAX_BYTES or not 0 <= self.elem_cap <= MAX_BYTES:
             raise ValueError("capture cap out of range")
-        if self.kind == "fdarr" and (self.when != "exit" or self.size[0] != "c"
-                                     or int(self.size[1:]) > MAX_FDARR):
+        if self.kind == "fdarr" and (
+            self.when != "exit" or self.size[0] != "c" or int(self.size[1:]) > MAX_FDARR
+        ):
             raise ValueError("an fdarr capture is read at exit, a constant count of fds")
 
 
@@ -119,13 +120,15 @@ def nargs_lines(counts: Mapping[str, Mapping[int, int]]) -> list[str]:
         for nr, n in sorted(table.items()):
             if 0 <= nr < MAX_NR and 0 <= n < 6:
                 by_count.setdefault(n, []).append(nr)
-        lines += [f"nargs {abi} {n} " + " ".join(map(str, nrs))
-                  for n, nrs in sorted(by_count.items())]
+        lines += [
+            f"nargs {abi} {n} " + " ".join(map(str, nrs)) for n, nrs in sorted(by_count.items())
+        ]
     return lines
 
 
-def render_spec(task: TaskRead | None, entries: Iterable[SpecEntry],
-                extra: Iterable[str] = ()) -> str:
+def render_spec(
+    task: TaskRead | None, entries: Iterable[SpecEntry], extra: Iterable[str] = ()
+) -> str:
     """The spec file's text.  See docs/event-format.md for the grammar.  ``extra``: more
     header lines (the `fdwalk` offsets for -y)."""
     lines = ["vmstrace-spec 1", *extra]

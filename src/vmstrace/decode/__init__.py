@@ -79,8 +79,12 @@ _BY_NAME = {info.name: info for info in TABLES["x86_64"].values()}
 TABLES["i386"] = {
     nr: SyscallInfo(nr, name, _BY_NAME[name].nargs, _BY_NAME[name].classes)
     if name in _BY_NAME
-    else SyscallInfo(nr, name, compat_i386.I386_ONLY.get(name, (6, ""))[0],
-                     frozenset(compat_i386.I386_ONLY.get(name, (6, ""))[1].split()))
+    else SyscallInfo(
+        nr,
+        name,
+        compat_i386.I386_ONLY.get(name, (6, ""))[0],
+        frozenset(compat_i386.I386_ONLY.get(name, (6, ""))[1].split()),
+    )
     for nr, name in _I386_NAMES.items()
 }
 _SPEC_ABI = {"x86_64": "64", "i386": "32"}
@@ -302,10 +306,21 @@ _RESTART = {
 }
 # more kernel-internal codes (linux/errno.h), printed like ordinary errors
 _KERNEL_ERRNOS = {
-    515: "ENOIOCTLCMD", 517: "EPROBE_DEFER", 518: "EOPENSTALE", 519: "ENOPARAM",
-    521: "EBADHANDLE", 522: "ENOTSYNC", 523: "EBADCOOKIE", 524: "ENOTSUPP",
-    525: "ETOOSMALL", 526: "ESERVERFAULT", 527: "EBADTYPE", 528: "EJUKEBOX",
-    529: "EIOCBQUEUED", 530: "ERECALLCONFLICT", 531: "ENOGRACE",
+    515: "ENOIOCTLCMD",
+    517: "EPROBE_DEFER",
+    518: "EOPENSTALE",
+    519: "ENOPARAM",
+    521: "EBADHANDLE",
+    522: "ENOTSYNC",
+    523: "EBADCOOKIE",
+    524: "ENOTSUPP",
+    525: "ETOOSMALL",
+    526: "ESERVERFAULT",
+    527: "EBADTYPE",
+    528: "EJUKEBOX",
+    529: "EIOCBQUEUED",
+    530: "ERECALLCONFLICT",
+    531: "ENOGRACE",
 }
 # Where Python's errno module picks an alias, strace prints the other name.
 _PREFERRED = {35: "EDEADLK", 95: "EOPNOTSUPP", 11: "EAGAIN"}
@@ -338,14 +353,14 @@ def error_name(call: Syscall) -> str | None:
     return None if n is None else _errno_name(n)
 
 
-def _success_text(call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions,
-                  ctx: Ctx | None) -> str:
+def _success_text(
+    call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions, ctx: Ctx | None
+) -> str:
     """The return text of a call that did not fail; ``ctx`` is reused when given."""
     if plan.info is None:
         return hexnum(ret & MASK64)
     if plan.returns_fd and opts.decode_fds and call.exit is not None:
-        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG),
-                                opts.fd_details)
+        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG), opts.fd_details)
     tpl = plan.template
     if tpl is not None and tpl.ret is not None:
         try:
@@ -371,8 +386,9 @@ def format_return(call: Syscall, opts: DecodeOptions) -> str:
     return _success_text(call, ret, plan_for(call.entry.abi, call.entry.nr), opts, None)
 
 
-def decode_call(call: Syscall, opts: DecodeOptions,
-                plan: CallPlan) -> tuple[tuple[str, ...], str, str | None]:
+def decode_call(
+    call: Syscall, opts: DecodeOptions, plan: CallPlan
+) -> tuple[tuple[str, ...], str, str | None]:
     """``(args, return text, errno name)``: :func:`decode_args`, :func:`format_return` and
     :func:`error_name` in one pass, with one plan and one Ctx (the decoder's hot path)."""
     ret = call.ret
@@ -413,14 +429,14 @@ def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
     out: list[SpecEntry] = []
     for abi in ("x86_64", "i386"):
         for nr, info in sorted(TABLES[abi].items()):
-            tpl = (TEMPLATES.get(info.name) if abi == "x86_64"
-                   else compat_i386.template(info.name))
+            tpl = TEMPLATES.get(info.name) if abi == "x86_64" else compat_i386.template(info.name)
             for i, arg in enumerate(tpl.args if tpl is not None else ()):
                 for cap in arg.captures(opts):
                     out.append((_SPEC_ABI[abi], nr, i, cap))
             # (a call without a template prints its returned fd annotated all the same)
-            if opts.decode_fds and (info.name in fdpath.RETURNS_FD
-                                    or info.name in fdpath.SOMETIMES_RETURNS_FD):
+            if opts.decode_fds and (
+                info.name in fdpath.RETURNS_FD or info.name in fdpath.SOMETIMES_RETURNS_FD
+            ):
                 out.append((_SPEC_ABI[abi], nr, 0, fdpath.ret_fd_capture()))
             if opts.exe_paths and info.name in ("execve", "execveat"):
                 out.append((_SPEC_ABI[abi], nr, 0, fdpath.exe_capture()))

@@ -57,7 +57,11 @@ PTR = Arg(lambda c, i: ptr(c.args[i]))  # an address strace does not follow
 # text depends on the register alone (FD's only without -y), and tests/unit/test_lane.py
 # holds the two to the same text.
 PLAIN_KINDS: dict[Callable[[Ctx, int], str | None], int] = {
-    PTR.render: 1, HEX.render: 2, ULONG.render: 3, INT.render: 4, UINT.render: 5,
+    PTR.render: 1,
+    HEX.render: 2,
+    ULONG.render: 3,
+    INT.render: 4,
+    UINT.render: 5,
     LONG.render: 6,
 }
 

@@ -130,8 +130,9 @@ def _dirents32(c: Ctx, i: int) -> str:
     return f"{addr} /* {n} entries */"
 
 
-syscall32("getdents", FD, Arg(_dirents32, lambda o: (Capture("buf", "exit", "ret", MAX_BYTES),)),
-          ULONG)
+syscall32(
+    "getdents", FD, Arg(_dirents32, lambda o: (Capture("buf", "exit", "ret", MAX_BYTES),)), ULONG
+)
 
 
 # --- statfs (asm-generic/statfs.h with 4-byte __statfs_word, i386) -------------------
@@ -174,13 +175,16 @@ syscall32("fstatfs64", FD, ULONG, STATFS64)
 # --- fcntl: struct flock (i386: 4-byte l_start/l_len) and struct flock64 -------------
 
 F_GETLK64, F_SETLK64, F_SETLKW64 = 12, 13, 14  # asm-generic/fcntl.h (32-bit only)
-FCNTL64_CMDS = {**fs.FCNTL_CMDS, F_GETLK64: "F_GETLK64", F_SETLK64: "F_SETLK64",
-                F_SETLKW64: "F_SETLKW64"}
+FCNTL64_CMDS = {
+    **fs.FCNTL_CMDS,
+    F_GETLK64: "F_GETLK64",
+    F_SETLK64: "F_SETLK64",
+    F_SETLKW64: "F_SETLKW64",
+}
 _F = {v: k for k, v in fs.FCNTL_CMDS.items()}
 _GETLK = {_F["F_GETLK"], _F["F_OFD_GETLK"], F_GETLK64}
 _OFD = {_F["F_OFD_GETLK"], _F["F_OFD_SETLK"], _F["F_OFD_SETLKW"]}
-_LOCKS = {_F["F_GETLK"], _F["F_SETLK"], _F["F_SETLKW"], F_GETLK64, F_SETLK64,
-          F_SETLKW64} | _OFD
+_LOCKS = {_F["F_GETLK"], _F["F_SETLK"], _F["F_SETLKW"], F_GETLK64, F_SETLK64, F_SETLKW64} | _OFD
 FLOCK64_SIZE = 24  # l_type, l_whence (s16), l_start, l_len (s64, 4-aligned), l_pid
 
 
@@ -275,8 +279,13 @@ def timeval32(c: Ctx, d: bytes) -> str:
 TS32_IN = IN(TS32_SIZE, timespec32)
 TS32_OUT = OUT(TS32_SIZE, timespec32)
 syscall32("nanosleep", TS32_IN, time.remaining(TS32_SIZE, timespec32, None))
-syscall32("clock_nanosleep", time.CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), TS32_IN,
-          time.remaining(TS32_SIZE, timespec32, 1))
+syscall32(
+    "clock_nanosleep",
+    time.CLOCK,
+    FLAGS(proc.TIMER_FLAGS, "TIMER_???"),
+    TS32_IN,
+    time.remaining(TS32_SIZE, timespec32, 1),
+)
 syscall32("clock_gettime", time.CLOCK, TS32_OUT)
 syscall32("clock_getres", time.CLOCK, TS32_OUT)
 syscall32("clock_settime", time.CLOCK, TS32_IN)
@@ -298,8 +307,9 @@ SIGEVENT32_READ = 20  # the fields strace prints
 
 
 def itimerspec32(c: Ctx, d: bytes) -> str:
-    return (f"{{it_interval={timespec32(c, d[:8])}, "
-            f"it_value={timespec32(c, d[8:ITIMERSPEC32_SIZE])}}}")
+    return (
+        f"{{it_interval={timespec32(c, d[:8])}, it_value={timespec32(c, d[8:ITIMERSPEC32_SIZE])}}}"
+    )
 
 
 def sigevent32(c: Ctx, d: bytes) -> str:
@@ -308,10 +318,13 @@ def sigevent32(c: Ctx, d: bytes) -> str:
 
 _TIMER_CREATE = TEMPLATES["timer_create"].args
 _TIMER_SETTIME = TEMPLATES["timer_settime"].args
-syscall32("timer_create", _TIMER_CREATE[0], IN(SIGEVENT32_READ, sigevent32),
-          _TIMER_CREATE[2])
-syscall32("timer_settime", *_TIMER_SETTIME[:2], IN(ITIMERSPEC32_SIZE, itimerspec32),
-          OUT(ITIMERSPEC32_SIZE, itimerspec32))
+syscall32("timer_create", _TIMER_CREATE[0], IN(SIGEVENT32_READ, sigevent32), _TIMER_CREATE[2])
+syscall32(
+    "timer_settime",
+    *_TIMER_SETTIME[:2],
+    IN(ITIMERSPEC32_SIZE, itimerspec32),
+    OUT(ITIMERSPEC32_SIZE, itimerspec32),
+)
 syscall32("timer_gettime", INT, OUT(ITIMERSPEC32_SIZE, itimerspec32))
 _like("timer_settime64", "timer_settime")
 _like("timer_gettime64", "timer_gettime")
@@ -346,18 +359,28 @@ def old_sigaction(c: Ctx, d: bytes) -> str:
 
 SIGACTION32_SIZE = 20
 OLD_SIGACTION_SIZE = 16
-syscall32("rt_sigaction", signal.SIG, IN(SIGACTION32_SIZE, sigaction32),
-          OUT(SIGACTION32_SIZE, sigaction32), ULONG)
-syscall32("sigaction", signal.SIG, IN(OLD_SIGACTION_SIZE, old_sigaction),
-          OUT(OLD_SIGACTION_SIZE, old_sigaction))
+syscall32(
+    "rt_sigaction",
+    signal.SIG,
+    IN(SIGACTION32_SIZE, sigaction32),
+    OUT(SIGACTION32_SIZE, sigaction32),
+    ULONG,
+)
+syscall32(
+    "sigaction",
+    signal.SIG,
+    IN(OLD_SIGACTION_SIZE, old_sigaction),
+    OUT(OLD_SIGACTION_SIZE, old_sigaction),
+)
 
 
 def _old_sigset(c: Ctx, d: bytes) -> str:
     return sigset_bits(_word(d, 0), 32, c.opts.raw)
 
 
-syscall32("sigprocmask", XLAT(signals.SIGPROCMASK_HOW, "SIG_"), IN(4, _old_sigset),
-          OUT(4, _old_sigset))
+syscall32(
+    "sigprocmask", XLAT(signals.SIGPROCMASK_HOW, "SIG_"), IN(4, _old_sigset), OUT(4, _old_sigset)
+)
 
 
 # --- process: wait status, struct rusage, limits -------------------------------------
@@ -422,10 +445,12 @@ def _x08(v: int) -> str:
 
 def _desc_tail(d: bytes) -> str:
     base, limit, bits = struct.unpack_from("<III", d, 4)
-    return (f", base_addr={_x08(base)}, limit={_x08(limit)}, seg_32bit={bits & 1}, "
-            f"contents={bits >> 1 & 3}, read_exec_only={bits >> 3 & 1}, "
-            f"limit_in_pages={bits >> 4 & 1}, seg_not_present={bits >> 5 & 1}, "
-            f"useable={bits >> 6 & 1}}}")
+    return (
+        f", base_addr={_x08(base)}, limit={_x08(limit)}, seg_32bit={bits & 1}, "
+        f"contents={bits >> 1 & 3}, read_exec_only={bits >> 3 & 1}, "
+        f"limit_in_pages={bits >> 4 & 1}, seg_not_present={bits >> 5 & 1}, "
+        f"useable={bits >> 6 & 1}}}"
+    )
 
 
 def _set_thread_area(c: Ctx, i: int) -> str:
@@ -466,11 +491,26 @@ syscall32("get_thread_area", Arg(_get_thread_area, _DESC_CAPS))
 # --- socketcall (linux/net.h): one entry point, the real call's arguments in memory ---
 
 SOCKETCALLS = {  # SYS_* number: (name, argument count)
-    1: ("socket", 3), 2: ("bind", 3), 3: ("connect", 3), 4: ("listen", 2),
-    5: ("accept", 3), 6: ("getsockname", 3), 7: ("getpeername", 3), 8: ("socketpair", 4),
-    9: ("send", 4), 10: ("recv", 4), 11: ("sendto", 6), 12: ("recvfrom", 6),
-    13: ("shutdown", 2), 14: ("setsockopt", 5), 15: ("getsockopt", 5), 16: ("sendmsg", 3),
-    17: ("recvmsg", 3), 18: ("accept4", 4), 19: ("recvmmsg", 5), 20: ("sendmmsg", 4),
+    1: ("socket", 3),
+    2: ("bind", 3),
+    3: ("connect", 3),
+    4: ("listen", 2),
+    5: ("accept", 3),
+    6: ("getsockname", 3),
+    7: ("getpeername", 3),
+    8: ("socketpair", 4),
+    9: ("send", 4),
+    10: ("recv", 4),
+    11: ("sendto", 6),
+    12: ("recvfrom", 6),
+    13: ("shutdown", 2),
+    14: ("setsockopt", 5),
+    15: ("getsockopt", 5),
+    16: ("sendmsg", 3),
+    17: ("recvmsg", 3),
+    18: ("accept4", 4),
+    19: ("recvmmsg", 5),
+    20: ("sendmmsg", 4),
 }
 SOCKETCALL_NAMES = {n: "SYS_" + name.upper() for n, (name, _) in SOCKETCALLS.items()}
 SOCKETCALL_ARGS_SIZE = 6 * 4

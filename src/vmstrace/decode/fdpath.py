@@ -29,14 +29,44 @@ SOCKFS_MAGIC = 0x534F434B
 ANON_INODE_FS_MAGIC = 0x09041934
 
 # Calls whose return value is a new file descriptor (strace's RVAL_FD).
-RETURNS_FD = frozenset({
-    "open", "openat", "openat2", "creat", "dup", "dup2", "dup3", "socket", "accept",
-    "accept4", "epoll_create", "epoll_create1", "eventfd", "eventfd2", "signalfd",
-    "signalfd4", "timerfd_create", "memfd_create", "pidfd_open", "inotify_init",
-    "inotify_init1", "fanotify_init", "perf_event_open", "userfaultfd", "memfd_secret",
-    "open_by_handle_at", "open_tree", "fsopen", "fsmount", "fspick", "pidfd_getfd",
-    "mq_open", "landlock_create_ruleset", "io_uring_setup",
-})
+RETURNS_FD = frozenset(
+    {
+        "open",
+        "openat",
+        "openat2",
+        "creat",
+        "dup",
+        "dup2",
+        "dup3",
+        "socket",
+        "accept",
+        "accept4",
+        "epoll_create",
+        "epoll_create1",
+        "eventfd",
+        "eventfd2",
+        "signalfd",
+        "signalfd4",
+        "timerfd_create",
+        "memfd_create",
+        "pidfd_open",
+        "inotify_init",
+        "inotify_init1",
+        "fanotify_init",
+        "perf_event_open",
+        "userfaultfd",
+        "memfd_secret",
+        "open_by_handle_at",
+        "open_tree",
+        "fsopen",
+        "fsmount",
+        "fspick",
+        "pidfd_getfd",
+        "mq_open",
+        "landlock_create_ruleset",
+        "io_uring_setup",
+    }
+)
 # Calls that return a new fd for some arguments only (fcntl's F_DUPFD): the plugin
 # resolves every return, and the call's own ret renderer decides (files._fcntl_ret).
 SOMETIMES_RETURNS_FD = frozenset({"fcntl", "fcntl64"})
@@ -133,8 +163,11 @@ def fd_array(fds: tuple[int, ...], m: Mem | None, opts: DecodeOptions) -> str:
     if not opts.decode_fds or m is None:
         return "[" + ", ".join(map(str, fds)) + "]"
     found = {e.index: e for e in m.elems}
-    return "[" + ", ".join(with_path(str(fd), found.get(k), opts.fd_details)
-                           for k, fd in enumerate(fds)) + "]"
+    return (
+        "["
+        + ", ".join(with_path(str(fd), found.get(k), opts.fd_details) for k, fd in enumerate(fds))
+        + "]"
+    )
 
 
 def exe_capture() -> Capture:

@@ -169,8 +169,13 @@ syscall("sync")
 syscall("umask", MODE, ret=ret_octal)
 syscall("flock", FD, FLAGS(fs.FLOCK_OPS, "LOCK_???"))
 syscall("fallocate", FD, FLAGS(fs.FALLOC_FLAGS, "FALLOC_FL_???"), LONG, LONG)
-syscall("fadvise64", FD, LONG, ULONG,
-        Arg(lambda c, i: xlat(u32(c.a(i)), fs.FADVISE, c.opts, "POSIX_FADV_")))  # an int
+syscall(
+    "fadvise64",
+    FD,
+    LONG,
+    ULONG,
+    Arg(lambda c, i: xlat(u32(c.a(i)), fs.FADVISE, c.opts, "POSIX_FADV_")),
+)  # an int
 syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"))
 
 
@@ -187,16 +192,25 @@ syscall("utimensat", DIRFD, PATH, IN(2 * TIMESPEC_SIZE, _utimes), _at())
 STATFS_SIZE = 120
 
 
-def statfs_text(c: Ctx, f_type: int, sizes: tuple[int, ...], fsid: tuple[int, int],
-                namelen: int, frsize: int, f_flags: int) -> str:
+def statfs_text(
+    c: Ctx,
+    f_type: int,
+    sizes: tuple[int, ...],
+    fsid: tuple[int, int],
+    namelen: int,
+    frsize: int,
+    f_flags: int,
+) -> str:
     """Any struct statfs layout's fields (``sizes``: f_bsize .. f_ffree), as strace
     prints them: f_type by name or in hex, f_flags only when ST_VALID says they are set."""
     name = None if c.opts.raw else FS_MAGIC.get(f_type)
     bsize, blocks, bfree, bavail, files, ffree = sizes
-    text = (f"{{f_type={name or hexnum(f_type)}, f_bsize={bsize}, f_blocks={blocks}, "
-            f"f_bfree={bfree}, f_bavail={bavail}, f_files={files}, f_ffree={ffree}, "
-            f"f_fsid={{val=[{hexnum(fsid[0])}, {hexnum(fsid[1])}]}}, "
-            f"f_namelen={namelen}, f_frsize={frsize}")
+    text = (
+        f"{{f_type={name or hexnum(f_type)}, f_bsize={bsize}, f_blocks={blocks}, "
+        f"f_bfree={bfree}, f_bavail={bavail}, f_files={files}, f_ffree={ffree}, "
+        f"f_fsid={{val=[{hexnum(fsid[0])}, {hexnum(fsid[1])}]}}, "
+        f"f_namelen={namelen}, f_frsize={frsize}"
+    )
     if f_flags & ST_VALID:
         text += f", f_flags={flags(f_flags, STATFS_FLAGS, c.opts, dflt='ST_???')}"
     return text + "}"
@@ -348,8 +362,18 @@ syscall("getdents", FD, DIRENTS, UINT)
 # --- fcntl ---------------------------------------------------------------------------
 
 _F = {v: k for k, v in fs.FCNTL_CMDS.items()}
-_GETTERS = {_F[n] for n in ("F_GETFD", "F_GETFL", "F_GETOWN", "F_GETSIG", "F_GETLEASE",
-                            "F_GETPIPE_SZ", "F_GET_SEALS")}
+_GETTERS = {
+    _F[n]
+    for n in (
+        "F_GETFD",
+        "F_GETFL",
+        "F_GETOWN",
+        "F_GETSIG",
+        "F_GETLEASE",
+        "F_GETPIPE_SZ",
+        "F_GET_SEALS",
+    )
+}
 # struct flock (asm-generic/fcntl.h, x86-64; struct flock64 is the same): l_type,
 # l_whence (short), l_start, l_len (off_t at 8 and 16), l_pid (int at 24); 32 bytes
 FLOCK_SIZE = 32
@@ -360,9 +384,11 @@ _GETLK = {_F["F_GETLK"], _F["F_OFD_GETLK"]}
 def flock_text(c: Ctx, ltype: int, whence: int, start: int, length: int, pid: int | None) -> str:
     """Any struct flock layout's fields as strace prints them; ``l_pid`` only for the
     F_GETLK family (the kernel's answer), ``pid`` None otherwise."""
-    text = (f"{{l_type={xlat(ltype & 0xFFFF, fs.LEASES, c.opts, 'F_')}, "
-            f"l_whence={xlat(whence & 0xFFFF, fs.SEEK, c.opts, 'SEEK_')}, "
-            f"l_start={start}, l_len={length}")
+    text = (
+        f"{{l_type={xlat(ltype & 0xFFFF, fs.LEASES, c.opts, 'F_')}, "
+        f"l_whence={xlat(whence & 0xFFFF, fs.SEEK, c.opts, 'SEEK_')}, "
+        f"l_start={start}, l_len={length}"
+    )
     return text + (f", l_pid={pid}}}" if pid is not None else "}")
 
 
@@ -373,8 +399,7 @@ def _flock(c: Ctx, d: bytes, getlk: bool) -> str:
 
 def _owner_ex(c: Ctx, d: bytes) -> str:
     kind, pid = struct.unpack_from("<ii", d)
-    return (f"{{type={xlat(kind & 0xFFFFFFFF, fs.F_OWNER_TYPES, c.opts, 'F_OWNER_')}, "
-            f"pid={pid}}}")
+    return f"{{type={xlat(kind & 0xFFFFFFFF, fs.F_OWNER_TYPES, c.opts, 'F_OWNER_')}, pid={pid}}}"
 
 
 def _entry_struct(c: Ctx, i: int, size: int) -> bytes | None:
@@ -454,7 +479,9 @@ def _fcntl_cmd(c: Ctx, i: int) -> str:
 
 
 syscall(
-    "fcntl", FD, Arg(_fcntl_cmd),
+    "fcntl",
+    FD,
+    Arg(_fcntl_cmd),
     Arg(_fcntl_arg, lambda o: (fixed(FLOCK_SIZE, "entry"), fixed(FLOCK_SIZE, "exit"))),
     ret=_fcntl_ret,
 )

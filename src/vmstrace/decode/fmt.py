@@ -72,14 +72,22 @@ _ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
 # Most strings are printable ASCII, or need only the named escapes: they are quoted with a
 # few str.replace calls (``_NAMED`` does the backslash first: the others add backslashes).
 _NEEDS_OCTAL = re.compile(rb"[^\x20-\x7e\t\n\v\f\r]")
-_NAMED = (("\\", "\\\\"), ('"', '\\"'), ("\t", "\\t"), ("\n", "\\n"), ("\v", "\\v"),
-          ("\f", "\\f"), ("\r", "\\r"))
+_NAMED = (
+    ("\\", "\\\\"),
+    ('"', '\\"'),
+    ("\t", "\\t"),
+    ("\n", "\\n"),
+    ("\v", "\\v"),
+    ("\f", "\\f"),
+    ("\r", "\\r"),
+)
 # What quote() writes for each byte (as a latin-1 character) when no octal digit follows:
 # printable ASCII stays (absent from the table), the rest is named or in the fewest octal
 # digits.
 _SHORT_ESCAPES: dict[int, str] = {
     b: '\\"' if b == 0x22 else "\\\\" if b == 0x5C else _ESCAPES.get(b, f"\\{b:o}")
-    for b in range(256) if not 0x20 <= b < 0x7F or b in (0x22, 0x5C)
+    for b in range(256)
+    if not 0x20 <= b < 0x7F or b in (0x22, 0x5C)
 }
 # A byte written in octal (not printable, not named) followed by an octal digit.
 _OCTAL_BEFORE_DIGIT = re.compile(r"([\x00-\x08\x0e-\x1f\x7f-\xff])(?=[0-7])")
@@ -143,10 +151,16 @@ def _quote(data: bytes) -> str:
     parts = _OCTAL_BEFORE_DIGIT.split(data.decode("latin-1"))
     if len(parts) == 1:
         return '"' + parts[0].translate(_SHORT_ESCAPES) + '"'
-    return '"' + "".join([
-        part.translate(_SHORT_ESCAPES) if not i % 2 else f"\\{ord(part):03o}"
-        for i, part in enumerate(parts)
-    ]) + '"'
+    return (
+        '"'
+        + "".join(
+            [
+                part.translate(_SHORT_ESCAPES) if not i % 2 else f"\\{ord(part):03o}"
+                for i, part in enumerate(parts)
+            ]
+        )
+        + '"'
+    )
 
 
 def escape(text: str | bytes, also: str = "") -> str:
@@ -159,8 +173,13 @@ def escape(text: str | bytes, also: str = "") -> str:
     """
     if isinstance(text, bytes):
         data = text
-    elif (text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
-          and not any(c in text for c in also)):
+    elif (
+        text.isascii()
+        and text.isprintable()
+        and '"' not in text
+        and "\\" not in text
+        and not any(c in text for c in also)
+    ):
         return text
     else:
         try:
@@ -214,9 +233,7 @@ def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
     return quote(data) + ("..." if more else "")
 
 
-def buffer(
-    addr: int, mem: Mem | None, length: int, strsize: int, force_hex: bool = False
-) -> str:
+def buffer(addr: int, mem: Mem | None, length: int, strsize: int, force_hex: bool = False) -> str:
     """A counted buffer (write's data): ``length`` bytes, shown up to ``strsize``.
 
     strace's printstr_ex reads ``min(length, strsize + 1)`` bytes (one past ``-s``) and
@@ -237,8 +254,9 @@ def buffer(
     return quote(data, force_hex) + ("..." if more else "")
 
 
-def array(addr: int, mem: Mem | None, count: int, size: int, limit: int,
-          elem: Callable[[bytes], str]) -> str:
+def array(
+    addr: int, mem: Mem | None, count: int, size: int, limit: int, elem: Callable[[bytes], str]
+) -> str:
     """strace's print_array: ``[e0, e1, ...]`` of ``count`` elements of ``size`` bytes, at
     most ``limit`` (-s) of them then ``...``; the address when the first element is
     unreadable, ``... /* address */`` where a later one is."""
@@ -346,8 +364,9 @@ def xlat_flags(
 _XLAT_FLAGS_TEXT: dict[tuple[int, int, int, int], tuple[Mapping[int, str], Xlat, str]] = {}
 
 
-def _xlat_flags_text(value: int, field_mask: int, field: Mapping[int, str], table: Xlat,
-                     opts: DecodeOptions) -> str:
+def _xlat_flags_text(
+    value: int, field_mask: int, field: Mapping[int, str], table: Xlat, opts: DecodeOptions
+) -> str:
     head = field.get(value & field_mask)
     rest = value & ~field_mask if head is not None else value
     parts = [head] if head is not None else []

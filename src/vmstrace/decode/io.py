@@ -37,8 +37,15 @@ IOV_MAX_COUNT = 1 << 59  # more elements than the address space holds: strace's 
 # --- iovec arrays --------------------------------------------------------------------
 
 
-def iovec_array(c: Ctx, addr: int, m: Mem | None, count: int, budget: int | None,
-                word: int = 8, addrs: bool = False) -> str:
+def iovec_array(
+    c: Ctx,
+    addr: int,
+    m: Mem | None,
+    count: int,
+    budget: int | None,
+    word: int = 8,
+    addrs: bool = False,
+) -> str:
     """``[{iov_base="hello", iov_len=5}, ...]`` from an ``iov`` capture of the array at addr.
 
     ``m.data`` is the raw ``struct iovec`` array; ``m.elems`` the element buffers.
@@ -92,8 +99,9 @@ def _writev(c: Ctx, i: int) -> str:
 
 def _readv(c: Ctx, i: int) -> str:
     if c.failed or c.ret is None:  # strace's IOV_DECODE_ADDR: each iov_base's address
-        return iovec_array(c, c.a(i), c.exit_mem(i) or c.entry_mem(i), s32(c.a(2)), None,
-                           addrs=True)
+        return iovec_array(
+            c, c.a(i), c.exit_mem(i) or c.entry_mem(i), s32(c.a(2)), None, addrs=True
+        )
     return iovec_array(c, c.a(i), c.exit_mem(i), s32(c.a(2)), c.ret)
 
 
@@ -106,8 +114,13 @@ syscall("preadv", FD, RIOV, INT, LONG)
 syscall("pwritev", FD, WIOV, INT, LONG)
 # preadv2/pwritev2: the offset comes in pos_l (x86_64: the whole of it) and pos_h, which
 # strace does not print; vlen as an unsigned long, the flags by name (rwf_flags.in)
-RWF_FLAGS = ((0x1, "RWF_HIPRI"), (0x2, "RWF_DSYNC"), (0x4, "RWF_SYNC"), (0x8, "RWF_NOWAIT"),
-             (0x10, "RWF_APPEND"))  # linux/fs.h; RWF_NOAPPEND (6.9) is past strace 6.1
+RWF_FLAGS = (
+    (0x1, "RWF_HIPRI"),
+    (0x2, "RWF_DSYNC"),
+    (0x4, "RWF_SYNC"),
+    (0x8, "RWF_NOWAIT"),
+    (0x10, "RWF_APPEND"),
+)  # linux/fs.h; RWF_NOAPPEND (6.9) is past strace 6.1
 RWF = FLAGS(RWF_FLAGS, "RWF_???")
 
 
@@ -122,8 +135,7 @@ def _iov2(read: bool) -> Arg:
         if not read:
             return iovec_array(c, c.a(i), c.mem(i), count, None)
         if c.failed or c.ret is None:
-            return iovec_array(c, c.a(i), c.exit_mem(i) or c.entry_mem(i), count, None,
-                               addrs=True)
+            return iovec_array(c, c.a(i), c.exit_mem(i) or c.entry_mem(i), count, None, addrs=True)
         return iovec_array(c, c.a(i), c.exit_mem(i), count, c.ret)
 
     return Arg(render, iov_caps("exit" if read else "both"))
@@ -131,8 +143,6 @@ def _iov2(read: bool) -> Arg:
 
 syscall("preadv2", FD, _iov2(True), ULONG, LONG, SKIP, RWF)
 syscall("pwritev2", FD, _iov2(False), ULONG, LONG, SKIP, RWF)
-
-
 
 
 # --- process_vm_readv / process_vm_writev --------------------------------------------
@@ -161,9 +171,11 @@ def vm_iov_args(word: int) -> tuple[Arg, Arg, Arg]:
             return iov(c, i, c.exit_mem(i) or c.entry_mem(i), None, True)
         return iov(c, i, c.exit_mem(i), c.ret, False)
 
-    return (Arg(read_local, iov_caps("exit")),
-            Arg(lambda c, i: iov(c, i, c.mem(i), None, False), iov_caps("both")),
-            Arg(lambda c, i: iov(c, i, c.mem(i), None, True), _remote_caps))
+    return (
+        Arg(read_local, iov_caps("exit")),
+        Arg(lambda c, i: iov(c, i, c.mem(i), None, False), iov_caps("both")),
+        Arg(lambda c, i: iov(c, i, c.mem(i), None, True), _remote_caps),
+    )
 
 
 VM_READ_LOCAL, VM_WRITE_LOCAL, VM_REMOTE = vm_iov_args(8)
@@ -206,8 +218,15 @@ OFFSET_IN = Arg(_offset_in, lambda opts: (fixed(8, "both"),))
 syscall("copy_file_range", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, UINT)
 
 # linux/fcntl.h SPLICE_F_* (strace's splice_flags.in); splice/tee print at entry
-SPLICE_FLAGS = FLAGS(((0x1, "SPLICE_F_MOVE"), (0x2, "SPLICE_F_NONBLOCK"), (0x4, "SPLICE_F_MORE"),
-                      (0x8, "SPLICE_F_GIFT")), "SPLICE_F_???")
+SPLICE_FLAGS = FLAGS(
+    (
+        (0x1, "SPLICE_F_MOVE"),
+        (0x2, "SPLICE_F_NONBLOCK"),
+        (0x4, "SPLICE_F_MORE"),
+        (0x8, "SPLICE_F_GIFT"),
+    ),
+    "SPLICE_F_???",
+)
 syscall("splice", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, SPLICE_FLAGS)
 syscall("tee", FD, FD, ULONG, SPLICE_FLAGS)
 
@@ -405,7 +424,12 @@ TV_ENTRY_EXIT = Arg(
     _tv_entry, lambda opts: (fixed(TIMEVAL_SIZE, "entry"), fixed(TIMEVAL_SIZE, "exit"))
 )
 syscall(
-    "select", INT, FDSET, FDSET, FDSET, TV_ENTRY_EXIT,
+    "select",
+    INT,
+    FDSET,
+    FDSET,
+    FDSET,
+    TV_ENTRY_EXIT,
     ret=_select_ret(TIMEVAL_SIZE, timeval),
 )
 
@@ -430,7 +454,12 @@ def _pselect_sigmask(c: Ctx, i: int) -> str:
 
 
 syscall(
-    "pselect6", INT, FDSET, FDSET, FDSET, TS_ENTRY_EXIT,
+    "pselect6",
+    INT,
+    FDSET,
+    FDSET,
+    FDSET,
+    TS_ENTRY_EXIT,
     Arg(_pselect_sigmask, lambda opts: (Capture("iov", "both", "c1", 1, 8),)),
     ret=_select_ret(TIMESPEC_SIZE, timespec),
 )
@@ -552,20 +581,27 @@ def _epoll_events_out(c: Ctx, i: int) -> str:
 
 EPOLL_OUT = Arg(_epoll_events_out, lambda opts: (fixed(12 * EPOLL_CAP, "exit"),))
 syscall("epoll_create", INT)
-syscall("epoll_create1", Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts,
-                                                  dflt="EPOLL_???")))
 syscall(
-    "epoll_ctl", FD, XLAT(proc.EPOLL_CTL, "EPOLL_CTL_"), FD,
+    "epoll_create1",
+    Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts, dflt="EPOLL_???")),
+)
+syscall(
+    "epoll_ctl",
+    FD,
+    XLAT(proc.EPOLL_CTL, "EPOLL_CTL_"),
+    FD,
     Arg(_epoll_ctl_ev, lambda opts: (fixed(12, "both"),)),
 )
 syscall("epoll_wait", FD, EPOLL_OUT, INT, INT)
+
+
 def _epoll_sigmask(c: Ctx, i: int) -> str:
     """epoll_pwait's mask, printed at exit: its address when the call failed."""
     return ptr(c.a(i)) if c.failed else _sigset_entry(c, i)
 
 
-syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, Arg(_epoll_sigmask, SIGSET_ENTRY.captures),
-        ULONG)
+syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, Arg(_epoll_sigmask, SIGSET_ENTRY.captures), ULONG)
 syscall("eventfd", UINT)
-syscall("eventfd2", UINT,
-        Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???")))
+syscall(
+    "eventfd2", UINT, Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???"))
+)

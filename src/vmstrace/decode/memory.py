@@ -11,8 +11,9 @@ from .consts import mm
 from .fmt import Ctx, array, flags, hexnum, ptr
 from .registry import Arg, syscall
 
-PROT = Arg(lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE",
-                                         dflt="PROT_???"))
+PROT = Arg(
+    lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE", dflt="PROT_???")
+)
 
 
 def _map_flags(c: Ctx, i: int) -> str:
@@ -57,8 +58,12 @@ def _mincore_vec(c: Ctx, i: int) -> str:
 
 
 # (len bytes: at least the vector's one byte per page, up to -s + 1)
-syscall("mincore", PTR, ULONG, Arg(_mincore_vec, lambda o: (
-    Capture("buf", "exit", "a1", min(o.strsize + 1, MAX_BYTES)),)))
+syscall(
+    "mincore",
+    PTR,
+    ULONG,
+    Arg(_mincore_vec, lambda o: (Capture("buf", "exit", "a1", min(o.strsize + 1, MAX_BYTES)),)),
+)
 syscall("mlock", PTR, ULONG)
 syscall("munlock", PTR, ULONG)
 syscall("mlock2", PTR, ULONG, FLAGS(mm.MLOCK2_FLAGS, "MLOCK_???"))

@@ -19,7 +19,6 @@ from .sockaddr import SOCKADDR_STORAGE, decode_sockaddr
 SOCKADDR_CAP = SOCKADDR_STORAGE
 
 
-
 def _addr_in(len_arg: int) -> Arg:
     """A socket address the caller passes, ``a<len_arg>`` bytes long."""
 
@@ -92,12 +91,16 @@ def _protocol(c: Ctx, i: int) -> str:
     return str(v)
 
 
-FAMILY = Arg(lambda c, i: hexnum(u32(c.a(i))) if c.opts.raw  # strace -X raw: 0x1
-             else xlat(u32(c.a(i)), net.ADDRESS_FAMILIES, c.opts))
+FAMILY = Arg(
+    lambda c, i: (
+        hexnum(u32(c.a(i)))
+        if c.opts.raw  # strace -X raw: 0x1
+        else xlat(u32(c.a(i)), net.ADDRESS_FAMILIES, c.opts)
+    )
+)
 SOCK_TYPE = Arg(_sock_type)
 
 syscall("socket", FAMILY, SOCK_TYPE, Arg(_protocol))
-
 
 
 syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), FD_PAIR())
@@ -134,13 +137,14 @@ def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
         lvl = "SOL_SOCKET" if level == SOL_SOCKET and not c.opts.raw else str(level)
         typ = SCM_TYPES.get(ctype, str(ctype)) if level == SOL_SOCKET else str(ctype)
         if level == SOL_SOCKET and ctype == 1:
-            fds = [str(s32(int.from_bytes(data[k : k + 4], "little")))
-                   for k in range(0, len(data) - 3, 4)]
+            fds = [
+                str(s32(int.from_bytes(data[k : k + 4], "little")))
+                for k in range(0, len(data) - 3, 4)
+            ]
             shown = "[" + ", ".join(fds) + "]"
         else:
             shown = quote(data)
-        out.append(f"{{cmsg_len={length}, cmsg_level={lvl}, cmsg_type={typ}, "
-                   f"cmsg_data={shown}}}")
+        out.append(f"{{cmsg_len={length}, cmsg_level={lvl}, cmsg_type={typ}, cmsg_data={shown}}}")
         off += (length + 7) & ~7
     return "[" + ", ".join(out) + "]"
 
@@ -153,7 +157,8 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
     if m is None or len(m.data) < 56:
         return ptr(c.a(i))
     name, namelen, iov, iovlen, control, controllen, mflags = struct.unpack_from(
-        "<QI4xQQQQi", m.data)
+        "<QI4xQQQQi", m.data
+    )
     name_m = _part(m, MSG_NAME)
     if not name:
         shown_name = "NULL"
@@ -164,8 +169,12 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
         elems = tuple(e for e in m.elems if e.index < 0x8000)
         iov_m = Mem(iov_m.addr, iov_m.data, iov_m.fault, iov_m.truncated, iov_m.at_exit, elems)
     shown_iov = iovec_array(c, iov, iov_m, iovlen, budget)
-    parts = [f"msg_name={shown_name}", f"msg_namelen={namelen}", f"msg_iov={shown_iov}",
-             f"msg_iovlen={iovlen}"]
+    parts = [
+        f"msg_name={shown_name}",
+        f"msg_namelen={namelen}",
+        f"msg_iov={shown_iov}",
+        f"msg_iovlen={iovlen}",
+    ]
     if controllen:
         ctl = _part(m, MSG_CONTROL)
         shown = ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen)
@@ -196,4 +205,3 @@ def _recvmsg(c: Ctx, i: int) -> str:
 syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("both")), MSG)
 syscall("recvmsg", FD, Arg(_recvmsg, _msghdr_caps("exit")), MSG)
 syscall("shutdown", FD, XLAT(net.SHUTDOWN, "SHUT_"))
-

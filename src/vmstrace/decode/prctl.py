@@ -40,8 +40,7 @@ PR_SET_VMA = 0x53564D41
 PR_SET_PTRACER = 0x59616D61
 
 # no argument after the option
-_BARE = frozenset({7, 21, 30, 13, 31, 32, PR_GET_DUMPABLE, PR_GET_SECUREBITS,
-                   PR_GET_FP_MODE})
+_BARE = frozenset({7, 21, 30, 13, 31, 32, PR_GET_DUMPABLE, PR_GET_SECUREBITS, PR_GET_FP_MODE})
 # PR_SET_*: arg2 as an unsigned decimal, nothing after it
 _SET_U = frozenset({36, 20, 10, 12, 8, 14})
 # arg2 as an unsigned decimal, then arg3..arg5 in hex (NO_NEW_PRIVS, THP_DISABLE, IO_FLUSHER)
@@ -134,8 +133,7 @@ def _args(c: Ctx, opt: int) -> list[str]:  # noqa: C901, PLR0911, PLR0912  (stra
     if opt == PR_SET_UNALIGN:
         return [flags(u32(arg2), proc.PR_UNALIGN_FLAGS, o, "0", "PR_UNALIGN_???")]
     if opt == PR_GET_UNALIGN:
-        return [_stored_int(
-            c, lambda v: flags(v, proc.PR_UNALIGN_FLAGS, o, "0", "PR_UNALIGN_???"))]
+        return [_stored_int(c, lambda v: flags(v, proc.PR_UNALIGN_FLAGS, o, "0", "PR_UNALIGN_???"))]
     if opt == PR_SET_FP_MODE:
         return [flags(u32(arg2), proc.PR_FP_MODE, o, "0", "PR_FP_MODE_???")]
     if opt == PR_GET_TID_ADDRESS:
@@ -146,18 +144,28 @@ def _args(c: Ctx, opt: int) -> list[str]:  # noqa: C901, PLR0911, PLR0912  (stra
             return ["-1" if o.raw else "PR_SET_PTRACER_ANY"]
         return [str(s32(arg2))]
     if opt == PR_MCE_KILL:
-        policy = (xlat(arg3, proc.PR_MCE_KILL_POLICY, o, "PR_MCE_KILL_")
-                  if arg2 == PR_MCE_KILL_SET else hexnum(arg3))
+        policy = (
+            xlat(arg3, proc.PR_MCE_KILL_POLICY, o, "PR_MCE_KILL_")
+            if arg2 == PR_MCE_KILL_SET
+            else hexnum(arg3)
+        )
         return [xlat(arg2, proc.PR_MCE_KILL, o, "PR_MCE_KILL_"), policy, *_rest(c, 3)]
     if opt == PR_GET_SPECULATION_CTRL:
         return [xlat(arg2, proc.PR_SPEC_CMDS, o, "PR_SPEC_")]
     if opt == PR_SET_SPECULATION_CTRL:
-        value = (xlat(arg3, proc.PR_SPEC_SET_FLAGS, o, "PR_SPEC_")
-                 if arg2 in PR_SPEC_WITH_FLAGS else hexnum(arg3))
+        value = (
+            xlat(arg3, proc.PR_SPEC_SET_FLAGS, o, "PR_SPEC_")
+            if arg2 in PR_SPEC_WITH_FLAGS
+            else hexnum(arg3)
+        )
         return [xlat(arg2, proc.PR_SPEC_CMDS, o, "PR_SPEC_"), value]
     if opt == PR_SET_SYSCALL_USER_DISPATCH:
-        return [xlat(arg2, proc.PR_SUD_CMDS, o, "PR_SYS_DISPATCH_"), hexnum(arg3),
-                hexnum(c.a(3)), ptr(c.a(4))]
+        return [
+            xlat(arg2, proc.PR_SUD_CMDS, o, "PR_SYS_DISPATCH_"),
+            hexnum(arg3),
+            hexnum(c.a(3)),
+            ptr(c.a(4)),
+        ]
     if opt == PR_SET_VMA:
         head = [xlat(arg2, proc.PR_SET_VMA, o, "PR_SET_VMA_")]
         if arg2 == 0:  # PR_SET_VMA_ANON_NAME: addr, size, name

@@ -94,8 +94,19 @@ def _clone_args(c: Ctx, i: int) -> str:
     if m is None or size < 64 or len(m.data) < min(size, CLONE_ARGS_SIZE):
         return ptr(c.a(i))
     d = m.data.ljust(CLONE_ARGS_SIZE, b"\0")
-    (f, pidfd, child_tid, parent_tid, sig, stack, stack_size, tls, set_tid, set_tid_size,
-     cgroup) = struct.unpack_from("<11Q", d)
+    (
+        f,
+        pidfd,
+        child_tid,
+        parent_tid,
+        sig,
+        stack,
+        stack_size,
+        tls,
+        set_tid,
+        set_tid_size,
+        cgroup,
+    ) = struct.unpack_from("<11Q", d)
     out = [f"flags={flags(f, proc.CLONE3_FLAGS, c.opts, dflt='CLONE_???')}"]
     if f & proc.CLONE_PIDFD:
         out.append(f"pidfd={ptr(pidfd)}")
@@ -120,9 +131,7 @@ def _clone_args(c: Ctx, i: int) -> str:
     return text
 
 
-syscall(
-    "clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "both"),)), ULONG
-)
+syscall("clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "both"),)), ULONG)
 
 
 # --- execve --------------------------------------------------------------------------
@@ -188,8 +197,10 @@ def _env_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
 
 def _exec_stack_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
     n = min(max(opts.strsize, 1) + 1, MAX_ELEMS)
-    return (Capture("str", "both", "-", 4096),
-            Capture("execstack", "exit", "-", n, min(opts.strsize + 1, MAX_BYTES)))
+    return (
+        Capture("str", "both", "-", 4096),
+        Capture("execstack", "exit", "-", n, min(opts.strsize + 1, MAX_BYTES)),
+    )
 
 
 # Read at entry; after a successful execve the old address space is gone, so the exit
@@ -203,7 +214,10 @@ syscall("execve", EXEC_PATH, ARGV, ENVP)
 syscall(
     "execveat",
     DIRFD,  # with -y: AT_FDCWD</cwd>, 3</tmp> (read at entry, before the exec)
-    EXEC_PATH, ARGV, ENVP, FLAGS(AT_EXEC_FLAGS, "AT_???"),
+    EXEC_PATH,
+    ARGV,
+    ENVP,
+    FLAGS(AT_EXEC_FLAGS, "AT_???"),
 )
 syscall("exit", INT)
 syscall("exit_group", INT)
@@ -248,16 +262,32 @@ syscall(
 
 
 syscall(
-    "waitid", XLAT(proc.IDTYPES), INT, OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
-    FLAGS(proc.WAITID_OPTIONS, "W???"), OUT(32, _rusage),
+    "waitid",
+    XLAT(proc.IDTYPES),
+    INT,
+    OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
+    FLAGS(proc.WAITID_OPTIONS, "W???"),
+    OUT(32, _rusage),
 )
 
 
 # --- ids and credentials -------------------------------------------------------------
 
 
-for _name in ("getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid",
-              "getpgrp", "setsid", "sched_yield", "vhangup", "restart_syscall"):
+for _name in (
+    "getpid",
+    "getppid",
+    "gettid",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getpgrp",
+    "setsid",
+    "sched_yield",
+    "vhangup",
+    "restart_syscall",
+):
     syscall(_name)
 for _name in ("getpgid", "getsid"):
     syscall(_name, INT)
@@ -295,8 +325,9 @@ def gid_caps(when: When, width: int = 4) -> Captures:
 
 def setgroups_list(width: int = 4) -> Arg:
     """setgroups' list of ``width``-byte gids (2: i386's old_gid_t)."""
-    return Arg(lambda c, i: gid_list(c, c.a(i), u32(c.a(0)), c.mem(i), width),
-               gid_caps("both", width))
+    return Arg(
+        lambda c, i: gid_list(c, c.a(i), u32(c.a(0)), c.mem(i), width), gid_caps("both", width)
+    )
 
 
 def getgroups_list(width: int = 4) -> Arg:
@@ -312,8 +343,12 @@ syscall("setgroups", INT, setgroups_list())
 syscall("set_tid_address", PTR)
 syscall("set_robust_list", PTR, ULONG)
 # what the kernel stored: the list head as [address] (printnum_ptr), its size as [24]
-syscall("get_robust_list", INT, OUT(8, lambda c, d: f"[{ptr(int.from_bytes(d[:8], 'little'))}]"),
-        OUT(8, lambda c, d: f"[{int.from_bytes(d[:8], 'little')}]"))
+syscall(
+    "get_robust_list",
+    INT,
+    OUT(8, lambda c, d: f"[{ptr(int.from_bytes(d[:8], 'little'))}]"),
+    OUT(8, lambda c, d: f"[{int.from_bytes(d[:8], 'little')}]"),
+)
 syscall("rseq", HEX, HEX, HEX, HEX)  # strace 6.x prints rseq's arguments raw
 UINT_OUT = OUT(4, lambda c, d: f"[{int.from_bytes(d[:4], 'little')}]")
 syscall("getcpu", UINT_OUT, UINT_OUT, PTR)
@@ -413,8 +448,6 @@ def _futex(c: Ctx) -> list[str]:
     return head + [val, ptr(c.a(3)), uaddr2, val3]
 
 
-
-
 syscall(
     "futex",
     Arg(lambda c, i: ", ".join(_futex(c))),
@@ -495,10 +528,18 @@ def _getaffinity_mask(c: Ctx, i: int) -> str:
     return _cpu_set(c, i, u32(c.ret), c.exit_mem(i))
 
 
-syscall("sched_getaffinity", INT, UINT,
-        Arg(_getaffinity_mask, lambda o: (Capture("buf", "exit", "ret", CPUSET_MAX),)))
-syscall("sched_setaffinity", INT, UINT,
-        Arg(_setaffinity_mask, lambda o: (Capture("buf", "both", "a1", CPUSET_MAX),)))
+syscall(
+    "sched_getaffinity",
+    INT,
+    UINT,
+    Arg(_getaffinity_mask, lambda o: (Capture("buf", "exit", "ret", CPUSET_MAX),)),
+)
+syscall(
+    "sched_setaffinity",
+    INT,
+    UINT,
+    Arg(_setaffinity_mask, lambda o: (Capture("buf", "both", "a1", CPUSET_MAX),)),
+)
 
 
 # --- sysinfo (linux/sysinfo.h struct sysinfo, x86-64: 112 bytes) -----------------------
@@ -508,12 +549,15 @@ SYSINFO_SIZE = 112
 
 def sysinfo_text(fields: tuple[int, ...]) -> str:
     """struct sysinfo's fields in order (uptime .. mem_unit, without the padding)."""
-    (uptime, l1, l2, l3, total, free, shared, buffers, tswap, fswap, procs, thigh, fhigh,
-     unit) = fields
-    return (f"{{uptime={uptime}, loads=[{l1}, {l2}, {l3}], totalram={total}, "
-            f"freeram={free}, sharedram={shared}, bufferram={buffers}, totalswap={tswap}, "
-            f"freeswap={fswap}, procs={procs}, totalhigh={thigh}, freehigh={fhigh}, "
-            f"mem_unit={unit}}}")
+    (uptime, l1, l2, l3, total, free, shared, buffers, tswap, fswap, procs, thigh, fhigh, unit) = (
+        fields
+    )
+    return (
+        f"{{uptime={uptime}, loads=[{l1}, {l2}, {l3}], totalram={total}, "
+        f"freeram={free}, sharedram={shared}, bufferram={buffers}, totalswap={tswap}, "
+        f"freeswap={fswap}, procs={procs}, totalhigh={thigh}, freehigh={fhigh}, "
+        f"mem_unit={unit}}}"
+    )
 
 
 def _sysinfo(c: Ctx, d: bytes) -> str:

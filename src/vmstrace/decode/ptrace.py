@@ -34,20 +34,36 @@ DATA_READ = 512  # the largest fixed struct a request passes (user_fpregs_struct
 ADDR_READ = 16  # PTRACE_PEEKSIGINFO's struct ptrace_peeksiginfo_args
 
 _BARE = frozenset({pt.PTRACE_ATTACH, pt.PTRACE_INTERRUPT, pt.PTRACE_KILL, pt.PTRACE_LISTEN})
-_RESUME = frozenset({pt.PTRACE_CONT, pt.PTRACE_DETACH, pt.PTRACE_SYSCALL,
-                     pt.PTRACE_SINGLESTEP, pt.PTRACE_SINGLEBLOCK, pt.PTRACE_SYSEMU,
-                     pt.PTRACE_SYSEMU_SINGLESTEP})
+_RESUME = frozenset(
+    {
+        pt.PTRACE_CONT,
+        pt.PTRACE_DETACH,
+        pt.PTRACE_SYSCALL,
+        pt.PTRACE_SINGLESTEP,
+        pt.PTRACE_SINGLEBLOCK,
+        pt.PTRACE_SYSEMU,
+        pt.PTRACE_SYSEMU_SINGLESTEP,
+    }
+)
 _OPTIONS = frozenset({pt.PTRACE_SEIZE, pt.PTRACE_SETOPTIONS, pt.PTRACE_OLDSETOPTIONS})
 _PEEK = frozenset({pt.PTRACE_PEEKTEXT, pt.PTRACE_PEEKDATA, pt.PTRACE_PEEKUSER})
-_ADDR_DECIMAL = frozenset({pt.PTRACE_GETSIGMASK, pt.PTRACE_SETSIGMASK,
-                           pt.PTRACE_SECCOMP_GET_FILTER, pt.PTRACE_SECCOMP_GET_METADATA,
-                           pt.PTRACE_GET_SYSCALL_INFO})
+_ADDR_DECIMAL = frozenset(
+    {
+        pt.PTRACE_GETSIGMASK,
+        pt.PTRACE_SETSIGMASK,
+        pt.PTRACE_SECCOMP_GET_FILTER,
+        pt.PTRACE_SECCOMP_GET_METADATA,
+        pt.PTRACE_GET_SYSCALL_INFO,
+    }
+)
 
 
 # --- struct user_regs_struct and user_fpregs_struct (sys/user.h, x86-64) -------------
 
-_REGS = ("r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs "
-         "eflags rsp ss fs_base gs_base ds es fs gs").split()
+_REGS = (
+    "r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs "
+    "eflags rsp ss fs_base gs_base ds es fs gs"
+).split()
 REGS_SIZE = 8 * len(_REGS)  # 216
 FPREGS_SIZE = 512
 
@@ -74,11 +90,13 @@ def user_fpregs(d: bytes, strsize: int) -> str:
     if len(d) < FPREGS_SIZE:
         return ""
     cwd, swd, ftw, fop, rip, rdp, mxcsr, mxcr_mask = struct.unpack_from("<4H2Q2I", d)
-    return (f"{{cwd={hexnum(cwd)}, swd={hexnum(swd)}, ftw={hexnum(ftw)}, fop={hexnum(fop)}, "
-            f"rip={hexnum(rip)}, rdp={hexnum(rdp)}, mxcsr={hexnum(mxcsr)}, "
-            f"mxcr_mask={hexnum(mxcr_mask)}, st_space={_xint_array(d[32:160], strsize)}, "
-            f"xmm_space={_xint_array(d[160:416], strsize)}, "
-            f"padding={_xint_array(d[416:512], strsize)}}}")
+    return (
+        f"{{cwd={hexnum(cwd)}, swd={hexnum(swd)}, ftw={hexnum(ftw)}, fop={hexnum(fop)}, "
+        f"rip={hexnum(rip)}, rdp={hexnum(rdp)}, mxcsr={hexnum(mxcsr)}, "
+        f"mxcr_mask={hexnum(mxcr_mask)}, st_space={_xint_array(d[32:160], strsize)}, "
+        f"xmm_space={_xint_array(d[160:416], strsize)}, "
+        f"padding={_xint_array(d[416:512], strsize)}}}"
+    )
 
 
 # --- the arguments -------------------------------------------------------------------
@@ -287,8 +305,9 @@ def _regs(c: Ctx, request: int) -> str:
     return user_regs(d) if size == REGS_SIZE else user_fpregs(d, c.opts.strsize)
 
 
-_REGS_REQUESTS = frozenset({pt.PTRACE_GETREGS, pt.PTRACE_SETREGS, pt.PTRACE_GETFPREGS,
-                            pt.PTRACE_SETFPREGS})
+_REGS_REQUESTS = frozenset(
+    {pt.PTRACE_GETREGS, pt.PTRACE_SETREGS, pt.PTRACE_GETFPREGS, pt.PTRACE_SETFPREGS}
+)
 
 
 def _ptrace(c: Ctx, i: int) -> str:

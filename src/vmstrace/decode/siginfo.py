@@ -22,10 +22,24 @@ FRAME_SIGINFO = 48 + 256 + 8
 SIGINFO_SIZE = 128
 
 # include/uapi/asm-generic/siginfo.h
-SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -1: "SI_QUEUE", -2: "SI_TIMER", -3: "SI_MESGQ",
-            -4: "SI_ASYNCIO", -5: "SI_SIGIO", -6: "SI_TKILL"}
-CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED",
-             5: "CLD_STOPPED", 6: "CLD_CONTINUED"}
+SI_CODES = {
+    0: "SI_USER",
+    0x80: "SI_KERNEL",
+    -1: "SI_QUEUE",
+    -2: "SI_TIMER",
+    -3: "SI_MESGQ",
+    -4: "SI_ASYNCIO",
+    -5: "SI_SIGIO",
+    -6: "SI_TKILL",
+}
+CLD_CODES = {
+    1: "CLD_EXITED",
+    2: "CLD_KILLED",
+    3: "CLD_DUMPED",
+    4: "CLD_TRAPPED",
+    5: "CLD_STOPPED",
+    6: "CLD_CONTINUED",
+}
 SEGV_CODES = {1: "SEGV_MAPERR", 2: "SEGV_ACCERR", 3: "SEGV_BNDERR", 4: "SEGV_PKUERR"}
 FAULT_SIGNALS = {4: "ILL", 5: "TRAP", 7: "BUS", 8: "FPE", 11: "SEGV"}
 
@@ -81,9 +95,14 @@ def siginfo_struct(info: bytes) -> str:
         utime, stime = struct.unpack_from("<qq", info, 32)
         # strace's printsiginfo: the exit code for CLD_EXITED, else the signal
         shown = str(status) if code == 1 else _signame(status)
-        fields += [f"si_code={CLD_CODES[code]}", f"si_pid={pid}", f"si_uid={uid}",
-                   f"si_status={shown}", f"si_utime={clock_t(utime)}",
-                   f"si_stime={clock_t(stime)}"]
+        fields += [
+            f"si_code={CLD_CODES[code]}",
+            f"si_pid={pid}",
+            f"si_uid={uid}",
+            f"si_status={shown}",
+            f"si_utime={clock_t(utime)}",
+            f"si_stime={clock_t(stime)}",
+        ]
     elif signo in FAULT_SIGNALS and code > 0:
         (addr,) = struct.unpack_from("<Q", info, 16)
         label = SEGV_CODES.get(code, str(code)) if signo == 11 else str(code)

@@ -48,8 +48,7 @@ def _sized(size_arg: int, arg: Arg) -> Arg:
 SET_IN = IN(SIGSET_SIZE, sigset)
 SET_OUT = OUT(SIGSET_SIZE, sigset)
 
-syscall("rt_sigaction", SIG, IN(SIGACTION_SIZE, sigaction), OUT(SIGACTION_SIZE, sigaction),
-        ULONG)
+syscall("rt_sigaction", SIG, IN(SIGACTION_SIZE, sigaction), OUT(SIGACTION_SIZE, sigaction), ULONG)
 syscall(
     "rt_sigprocmask",
     XLAT(signals.SIGPROCMASK_HOW, "SIG_"),
@@ -57,6 +56,8 @@ syscall(
     _sized(3, SET_OUT),
     ULONG,
 )
+
+
 def _pending(c: Ctx, i: int) -> str:
     """rt_sigpending's set: the kernel writes sigsetsize bytes (1 to 8), strace prints as
     many (print_sigset_addr_len_limit with a minimum of 1)."""
@@ -66,13 +67,17 @@ def _pending(c: Ctx, i: int) -> str:
     m = c.exit_mem(i)
     if m is None or len(m.data) < size:
         return ptr(c.a(i))
-    return sigset_bits(int.from_bytes(m.data[:size], "little"), (size + 3) // 4 * 32,
-                       raw=c.opts.raw)
+    return sigset_bits(
+        int.from_bytes(m.data[:size], "little"), (size + 3) // 4 * 32, raw=c.opts.raw
+    )
 
 
-syscall("rt_sigpending", Arg(_pending, lambda o: (Capture("buf", "exit", "a1", SIGSET_SIZE),)),
-        ULONG)
+syscall(
+    "rt_sigpending", Arg(_pending, lambda o: (Capture("buf", "exit", "a1", SIGSET_SIZE),)), ULONG
+)
 syscall("rt_sigsuspend", _sized(1, SET_IN), ULONG)
+
+
 def ret_signal(c: Ctx) -> str:
     """A returned signal number: ``14 (SIGALRM)`` (strace's auxstr of signame(); none
     for 0 or a number with no name)."""
@@ -81,8 +86,14 @@ def ret_signal(c: Ctx) -> str:
     return f"{r} ({name})" if name else str(r)
 
 
-syscall("rt_sigtimedwait", _sized(3, SET_IN), OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
-        IN(TIMESPEC_SIZE, timespec), ULONG, ret=ret_signal)
+syscall(
+    "rt_sigtimedwait",
+    _sized(3, SET_IN),
+    OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
+    IN(TIMESPEC_SIZE, timespec),
+    ULONG,
+    ret=ret_signal,
+)
 # the siginfo_t the caller passes, as strace's printsiginfo_at prints it
 SIGINFO_IN = IN(SIGINFO_SIZE, lambda c, d: printsiginfo(d))
 syscall("rt_sigqueueinfo", INT, SIG, SIGINFO_IN)
@@ -93,10 +104,20 @@ syscall("tgkill", INT, INT, SIG)
 # flags: strace 6.1 knows no names for them and prints the unsigned int in hex
 syscall("pidfd_send_signal", FD, SIG, SIGINFO_IN, Arg(lambda c, i: hexnum(u32(c.a(i)))))
 syscall("alarm", Arg(lambda c, i: str(u32(c.a(i)))))
-syscall("signalfd4", FD, _sized(2, SET_IN), ULONG,
-        Arg(lambda c, i: flags(u32(c.a(i)), ((0o2000000, "SFD_CLOEXEC"),
-                                             (0o4000, "SFD_NONBLOCK")), c.opts,
-                                         dflt="SFD_???")))
+syscall(
+    "signalfd4",
+    FD,
+    _sized(2, SET_IN),
+    ULONG,
+    Arg(
+        lambda c, i: flags(
+            u32(c.a(i)),
+            ((0o2000000, "SFD_CLOEXEC"), (0o4000, "SFD_NONBLOCK")),
+            c.opts,
+            dflt="SFD_???",
+        )
+    ),
+)
 syscall("signalfd", FD, _sized(2, SET_IN), ULONG)
 
 

@@ -37,7 +37,7 @@ def _un(d: bytes) -> str:
 
 
 def _in(d: bytes) -> str:
-    port, = struct.unpack_from(">H", d, 2)
+    (port,) = struct.unpack_from(">H", d, 2)
     ip = ".".join(str(b) for b in d[4:8])
     return f'sin_port=htons({port}), sin_addr=inet_addr("{ip}")'
 
@@ -45,28 +45,35 @@ def _in(d: bytes) -> str:
 def _in6(d: bytes) -> str:
     port, flow = struct.unpack_from(">HI", d, 2)
     addr = d[8:24]
-    text = (f"sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), "
-            f'inet_pton(AF_INET6, "{inet6_ntop(addr)}", &sin6_addr)')
+    text = (
+        f"sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), "
+        f'inet_pton(AF_INET6, "{inet6_ntop(addr)}", &sin6_addr)'
+    )
     if len(d) <= 24:
         return text
     scope = int.from_bytes(d[24:28].ljust(4, b"\0"), "little")
     link_local = (addr[0] == 0xFE and addr[1] & 0xC0 == 0x80) or (
-        addr[0] == 0xFF and addr[1] & 0x0F == 0x2)  # IN6_IS_ADDR_(MC_)LINKLOCAL
+        addr[0] == 0xFF and addr[1] & 0x0F == 0x2
+    )  # IN6_IS_ADDR_(MC_)LINKLOCAL
     return text + f", sin6_scope_id={ifindex(scope) if link_local else scope}"
 
 
 def _nl(d: bytes) -> str:
     pad, pid, groups = struct.unpack_from("<HIi", d, 2)
     head = f"nl_pad={pad:#x}, " if pad else ""
-    return head + f"nl_pid={pid if pid < 1 << 31 else pid - (1 << 32)}, " \
+    return (
+        head + f"nl_pid={pid if pid < 1 << 31 else pid - (1 << 32)}, "
         f"nl_groups={_hex0(groups & 0xFFFFFFFF, 8)}"
+    )
 
 
 def _ipx(d: bytes) -> str:
     port, network = struct.unpack_from(">HI", d, 2)
     node = ", ".join(_hex0(b, 2) for b in d[8:14])
-    text = (f"sipx_port=htons({port}), sipx_network=htonl({hexnum(network)}), "
-            f"sipx_node=[{node}], sipx_type={_hex0(d[14], 2)}")
+    text = (
+        f"sipx_port=htons({port}), sipx_network=htonl({hexnum(network)}), "
+        f"sipx_node=[{node}], sipx_type={_hex0(d[14], 2)}"
+    )
     return text + (f", sipx_zero={d[15]:#x}" if d[15] else "")
 
 
@@ -122,7 +129,9 @@ def _inet_raw(head: str, family: int, d: bytes) -> str:
         return f"{{{head}, sin_port={quote(d[2:4], True)}, sin_addr={quote(d[4:8], True)}}}"
     if family == net.AF_INET6 and len(d) >= 24:
         scope = struct.unpack_from("<I", d, 24)[0] if len(d) >= 28 else 0
-        return (f"{{{head}, sin6_port={quote(d[2:4], True)}, "
-                f"sin6_flowinfo={quote(d[4:8], True)}, sin6_addr={quote(d[8:24], True)}, "
-                f"sin6_scope_id={scope}}}")
+        return (
+            f"{{{head}, sin6_port={quote(d[2:4], True)}, "
+            f"sin6_flowinfo={quote(d[4:8], True)}, sin6_addr={quote(d[8:24], True)}, "
+            f"sin6_scope_id={scope}}}"
+        )
     return f"{{{head}, sa_data={quote(d[2:])}}}"

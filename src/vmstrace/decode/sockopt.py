@@ -41,20 +41,70 @@ _OPTION_NAMES: dict[int, tuple[Mapping[int, str], Mapping[int, str], str]] = {
 # asm-generic/socket.h: the options strace reads as a plain int (its "int-like" list)
 SO_LINGER, SO_ERROR, SO_PEERCRED, SO_TXREHASH = 13, 4, 17, 74
 SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF = 26, 51
-INT_LIKE = frozenset({
-    1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 18, 19, 27, 29, 30, 32, 33, 34, 35, 36, 37,
-    40, 41, 42, 43, 44, 45, 46, 49, 53, 56, 60, 63, 64, 65, 68, 69, 70, 73, 75,
-})
+INT_LIKE = frozenset(
+    {
+        1,
+        2,
+        5,
+        6,
+        7,
+        8,
+        9,
+        10,
+        11,
+        12,
+        14,
+        15,
+        16,
+        18,
+        19,
+        27,
+        29,
+        30,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        40,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        49,
+        53,
+        56,
+        60,
+        63,
+        64,
+        65,
+        68,
+        69,
+        70,
+        73,
+        75,
+    }
+)
 PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP = 1, 2
 PACKET_RX_RING, PACKET_STATISTICS, PACKET_TX_RING = 5, 6, 13
 # strace prints these as an address (their decoders are not written yet): a BPF program
 # (SO_ATTACH_FILTER), MCAST_*_GROUP's group_req, packet_mreq, ICMP_FILTER's bit set,
 # NETLINK_LIST_MEMBERSHIPS's array
-_ADDRESS_ONLY = frozenset({
-    (net.SOL_IP, 42), (net.SOL_IP, 45), (net.SOL_IPV6, 42), (net.SOL_IPV6, 45),
-    (net.SOL_PACKET, PACKET_ADD_MEMBERSHIP), (net.SOL_PACKET, PACKET_DROP_MEMBERSHIP),
-    (net.SOL_RAW, 1), (net.SOL_NETLINK, 9),
-})
+_ADDRESS_ONLY = frozenset(
+    {
+        (net.SOL_IP, 42),
+        (net.SOL_IP, 45),
+        (net.SOL_IPV6, 42),
+        (net.SOL_IPV6, 45),
+        (net.SOL_PACKET, PACKET_ADD_MEMBERSHIP),
+        (net.SOL_PACKET, PACKET_DROP_MEMBERSHIP),
+        (net.SOL_RAW, 1),
+        (net.SOL_NETLINK, 9),
+    }
+)
 
 
 def _level(c: Ctx, i: int) -> str:
@@ -103,8 +153,9 @@ def _txrehash(v: int) -> str:
     return name if name is not None else f"{v} /* SOCK_TXREHASH_??? */"
 
 
-def _fields(addr: int, m: Mem | None, length: int,
-            fields: tuple[tuple[str, Callable[[int], str]], ...]) -> str:
+def _fields(
+    addr: int, m: Mem | None, length: int, fields: tuple[tuple[str, Callable[[int], str]], ...]
+) -> str:
     """A struct of 4-byte fields as strace's MAYBE_PRINT_FIELD_LEN prints ``length``
     bytes of it: whole fields decoded, a cut one in hex, the rest left out."""
     length = min(length, 4 * len(fields))
@@ -132,10 +183,17 @@ def _unsigned(v: int) -> str:
 
 _LINGER = (("l_onoff", str), ("l_linger", str))
 _UCRED = (("pid", str), ("uid", _uid), ("gid", _uid))
-_TPACKET_STATS = (("tp_packets", _unsigned), ("tp_drops", _unsigned),
-                  ("tp_freeze_q_cnt", _unsigned))
-_TPACKET_REQ = (("tp_block_size", _unsigned), ("tp_block_nr", _unsigned),
-                ("tp_frame_size", _unsigned), ("tp_frame_nr", _unsigned))
+_TPACKET_STATS = (
+    ("tp_packets", _unsigned),
+    ("tp_drops", _unsigned),
+    ("tp_freeze_q_cnt", _unsigned),
+)
+_TPACKET_REQ = (
+    ("tp_block_size", _unsigned),
+    ("tp_block_nr", _unsigned),
+    ("tp_frame_size", _unsigned),
+    ("tp_frame_nr", _unsigned),
+)
 
 
 def _inet_addr(d: bytes) -> str:
@@ -146,8 +204,7 @@ def _mreq(addr: int, m: Mem | None, n: int) -> str:
     """``{imr_multiaddr=inet_addr("224.0.0.1"), imr_interface=inet_addr("0.0.0.0")}``"""
     if n < 8 or m is None or len(m.data) < 8:
         return ptr(addr)
-    return (f"{{imr_multiaddr={_inet_addr(m.data[:4])}, "
-            f"imr_interface={_inet_addr(m.data[4:8])}}}")
+    return f"{{imr_multiaddr={_inet_addr(m.data[:4])}, imr_interface={_inet_addr(m.data[4:8])}}}"
 
 
 def _mreq6(addr: int, m: Mem | None, n: int) -> str:
@@ -156,8 +213,9 @@ def _mreq6(addr: int, m: Mem | None, n: int) -> str:
     group = inet6_ntop(m.data[:16])
     (index,) = struct.unpack_from("<I", m.data, 16)
     # (strace names the field only inside inet_pton's arguments)
-    return (f'{{inet_pton(AF_INET6, "{group}", &ipv6mr_multiaddr), '
-            f"ipv6mr_interface={ifindex(index)}}}")
+    return (
+        f'{{inet_pton(AF_INET6, "{group}", &ipv6mr_multiaddr), ipv6mr_interface={ifindex(index)}}}'
+    )
 
 
 # --- getsockopt -------------------------------------------------------------------------
@@ -216,8 +274,7 @@ def _getsockopt_value(c: Ctx, i: int) -> str:
     return _get_value(c, u32(c.a(1)), u32(c.a(2)), addr, c.exit_mem(i), rlen)
 
 
-GET_OPTVAL = Arg(_getsockopt_value,
-                 lambda opts: (fixed(_optval_cap(opts), "exit"),))
+GET_OPTVAL = Arg(_getsockopt_value, lambda opts: (fixed(_optval_cap(opts), "exit"),))
 syscall("getsockopt", FD, Arg(_level), _option_name(True), GET_OPTVAL, ADDRLEN)
 
 
@@ -240,12 +297,19 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
             return ptr(addr) if n < 4 else _int(addr, m)
     elif addr and (level, name) in _ADDRESS_ONLY:
         return ptr(addr)
-    elif addr and level == net.SOL_IP and name in (net.IP_ADD_MEMBERSHIP,
-                                                      net.IP_DROP_MEMBERSHIP):
+    elif addr and level == net.SOL_IP and name in (net.IP_ADD_MEMBERSHIP, net.IP_DROP_MEMBERSHIP):
         return _mreq(addr, m, n)
-    elif addr and level == net.SOL_IPV6 and name in (
-            net.IPV6_ADD_MEMBERSHIP, net.IPV6_DROP_MEMBERSHIP, net.IPV6_JOIN_ANYCAST,
-            net.IPV6_LEAVE_ANYCAST):
+    elif (
+        addr
+        and level == net.SOL_IPV6
+        and name
+        in (
+            net.IPV6_ADD_MEMBERSHIP,
+            net.IPV6_DROP_MEMBERSHIP,
+            net.IPV6_JOIN_ANYCAST,
+            net.IPV6_LEAVE_ANYCAST,
+        )
+    ):
         return _mreq6(addr, m, n)
     elif addr and level == net.SOL_PACKET and name in (PACKET_RX_RING, PACKET_TX_RING):
         return ptr(addr) if n != 16 else _fields(addr, m, 16, _TPACKET_REQ)
@@ -261,5 +325,11 @@ def _set_optval_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
     return (Capture("buf", "both", "a4", _optval_cap(opts)),)
 
 
-syscall("setsockopt", FD, Arg(_level), _option_name(False),
-        Arg(_setsockopt_value, _set_optval_caps), INT)
+syscall(
+    "setsockopt",
+    FD,
+    Arg(_level),
+    _option_name(False),
+    Arg(_setsockopt_value, _set_optval_caps),
+    INT,
+)

@@ -54,8 +54,10 @@ def sprinttime(sec: int, nsec: int | None = None) -> str | None:
     if not -(1 << 31) <= year - 1900 < 1 << 31:  # struct tm's int tm_year
         return None
     frac = f".{nsec:09d}" if nsec else ""
-    return (f"{year}-{month:02d}-{day:02d}T{rem // 3600:02d}:{rem // 60 % 60:02d}:"
-            f"{rem % 60:02d}{frac}+0000")
+    return (
+        f"{year}-{month:02d}-{day:02d}T{rem // 3600:02d}:{rem // 60 % 60:02d}:"
+        f"{rem % 60:02d}{frac}+0000"
+    )
 
 
 UTIME_NOW = (1 << 30) - 1  # linux/stat.h
@@ -189,8 +191,9 @@ def sigaction(c: Ctx, d: bytes) -> str:
     return sigaction_text(c, handler, sa_flags, restorer, mask)
 
 
-def sigaction_text(c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int,
-                   nsig: int = signals.NSIG) -> str:
+def sigaction_text(
+    c: Ctx, handler: int, sa_flags: int, restorer: int, mask: int, nsig: int = signals.NSIG
+) -> str:
     """Any sigaction layout's fields (x86-64 here, i386 in compat32), as strace prints."""
     if c.opts.raw:  # strace -X raw: SIG_DFL is 0, SIG_IGN 0x1
         h: str | None = hexnum(handler)

@@ -59,8 +59,13 @@ def remaining(size: int, fmt: Callable[[Ctx, bytes], str], flags_arg: int | None
 
 
 syscall("nanosleep", TS_IN, remaining(TIMESPEC_SIZE, timespec, None))
-syscall("clock_nanosleep", CLOCK, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), TS_IN,
-        remaining(TIMESPEC_SIZE, timespec, 1))
+syscall(
+    "clock_nanosleep",
+    CLOCK,
+    FLAGS(proc.TIMER_FLAGS, "TIMER_???"),
+    TS_IN,
+    remaining(TIMESPEC_SIZE, timespec, 1),
+)
 syscall("clock_gettime", CLOCK, TS_OUT)
 syscall("clock_getres", CLOCK, TS_OUT)
 syscall("clock_settime", CLOCK, TS_IN)
@@ -96,15 +101,22 @@ def time_value(c: Ctx, v: int) -> str:
     return f"[{v}]" if when is None else f"[{v} /* {when} */]"
 
 
-syscall("time", OUT(8, lambda c, d: time_value(c, int.from_bytes(d[:8], "little", signed=True))),
-        ret=ret_time)
+syscall(
+    "time",
+    OUT(8, lambda c, d: time_value(c, int.from_bytes(d[:8], "little", signed=True))),
+    ret=ret_time,
+)
+
 
 def _tms(c: Ctx, d: bytes) -> str:
     # linux/times.h struct tms: four clock_t (long)
-    ut, st, cut, cst = (int.from_bytes(d[k : k + 8], "little", signed=True)
-                        for k in range(0, 32, 8))
-    return (f"{{tms_utime={clock_t(ut)}, tms_stime={clock_t(st)}, "
-            f"tms_cutime={clock_t(cut)}, tms_cstime={clock_t(cst)}}}")
+    ut, st, cut, cst = (
+        int.from_bytes(d[k : k + 8], "little", signed=True) for k in range(0, 32, 8)
+    )
+    return (
+        f"{{tms_utime={clock_t(ut)}, tms_stime={clock_t(st)}, "
+        f"tms_cutime={clock_t(cut)}, tms_cstime={clock_t(cst)}}}"
+    )
 
 
 syscall("times", OUT(32, _tms))
@@ -119,8 +131,13 @@ def _itimerval(c: Ctx, d: bytes) -> str:
 
 
 syscall("timerfd_create", CLOCK, FLAGS(proc.TFD_FLAGS, "TFD_???"))
-syscall("timerfd_settime", FD, FLAGS(proc.TFD_TIMER_FLAGS, "TFD_???"), IN(32, _itimerspec),
-        OUT(32, _itimerspec))
+syscall(
+    "timerfd_settime",
+    FD,
+    FLAGS(proc.TFD_TIMER_FLAGS, "TFD_???"),
+    IN(32, _itimerspec),
+    OUT(32, _itimerspec),
+)
 syscall("timerfd_gettime", FD, OUT(32, _itimerspec))
 ITIMER = XLAT(proc.ITIMERS, "ITIMER_")  # an unknown one: 0xdeadbeef /* ITIMER_??? */
 syscall("getitimer", ITIMER, OUT(32, _itimerval))
@@ -139,8 +156,9 @@ def _sigevent(c: Ctx, d: bytes) -> str:
     return sigevent_text(c, *struct.unpack_from("<QIiQQ", d))
 
 
-def sigevent_text(c: Ctx, value: int, signo: int, notify: int, function: int,
-                  attributes: int) -> str:
+def sigevent_text(
+    c: Ctx, value: int, signo: int, notify: int, function: int, attributes: int
+) -> str:
     """Any struct sigevent layout's fields (``function`` holds the thread id too)."""
     out = []
     if value:
@@ -153,15 +171,21 @@ def sigevent_text(c: Ctx, value: int, signo: int, notify: int, function: int,
     if notify == SIGEV_THREAD_ID:
         out.append(f"sigev_notify_thread_id={s32(function)}")
     elif notify == SIGEV_THREAD:
-        out.append(f"sigev_notify_function={ptr(function)}, "
-                   f"sigev_notify_attributes={ptr(attributes)}")
+        out.append(
+            f"sigev_notify_function={ptr(function)}, sigev_notify_attributes={ptr(attributes)}"
+        )
     return "{" + ", ".join(out) + "}"
 
 
 ITIMERSPEC = 32
 syscall("timer_create", CLOCK, IN(SIGEVENT_READ, _sigevent), INT_OUT())
-syscall("timer_settime", INT, FLAGS(proc.TIMER_FLAGS, "TIMER_???"), IN(ITIMERSPEC, _itimerspec),
-        OUT(ITIMERSPEC, _itimerspec))
+syscall(
+    "timer_settime",
+    INT,
+    FLAGS(proc.TIMER_FLAGS, "TIMER_???"),
+    IN(ITIMERSPEC, _itimerspec),
+    OUT(ITIMERSPEC, _itimerspec),
+)
 syscall("timer_gettime", INT, OUT(ITIMERSPEC, _itimerspec))
 syscall("timer_getoverrun", INT)
 syscall("timer_delete", INT)

@@ -17,14 +17,20 @@ TARGET_NAMES = ("reader", "pipeline", "decoder")
 
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[1] not in TARGET_NAMES:
-        print(f"usage: python -m vmstrace.fuzz {{{','.join(TARGET_NAMES)}}} "
-              "[libFuzzer options] [CORPUS_DIR ...]", file=sys.stderr)
+        print(
+            f"usage: python -m vmstrace.fuzz {{{','.join(TARGET_NAMES)}}} "
+            "[libFuzzer options] [CORPUS_DIR ...]",
+            file=sys.stderr,
+        )
         return 2
     try:
         import atheris
     except ImportError:
-        print("vmstrace.fuzz needs atheris, in the test extra: run `make setup` "
-              "(or `pip install -e '.[test]'`)", file=sys.stderr)
+        print(
+            "vmstrace.fuzz needs atheris, in the test extra: run `make setup` "
+            "(or `pip install -e '.[test]'`)",
+            file=sys.stderr,
+        )
         return 2
     with atheris.instrument_imports(include=["vmstrace"]):
         from vmstrace.fuzz.targets import TARGETS

@@ -13,8 +13,10 @@ from vmstrace.fuzz.targets import TARGETS
 
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[1] not in TARGETS:
-        print(f"usage: python -m vmstrace.fuzz.replay {{{','.join(TARGETS)}}} PATH ...",
-              file=sys.stderr)
+        print(
+            f"usage: python -m vmstrace.fuzz.replay {{{','.join(TARGETS)}}} PATH ...",
+            file=sys.stderr,
+        )
         return 2
     target = TARGETS[argv[1]]
     files = [f for p in map(Path, argv[2:]) for f in (sorted(p.iterdir()) if p.is_dir() else [p])]

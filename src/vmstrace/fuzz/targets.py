@@ -71,10 +71,36 @@ _T = TypeVar("_T")
 U64 = (1 << 64) - 1
 # Values that sit on the decoders' edges: sizes, signs, widths, the kernel's and the
 # user's halves, page boundaries.
-EDGES = (0, 1, 2, 3, 4, 7, 8, 16, 64, 0x80, 0xFF, 0x100, 0x1000, 0x7FFF_FFFF, 0x8000_0000,
-         0xFFFF_FFFF, 0x1_0000_0000, 0x7FFF_FFFF_FFFF_FFFF, 0x8000_0000_0000_0000, U64,
-         U64 - 1, U64 - 4094, U64 - 4095, 0xFFFF_FFFF - 4094, 0xFFFF_FF9C, U64 - 99,
-         0x7FFC_0000, 0xFFFF_8880_0000_0000)
+EDGES = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    7,
+    8,
+    16,
+    64,
+    0x80,
+    0xFF,
+    0x100,
+    0x1000,
+    0x7FFF_FFFF,
+    0x8000_0000,
+    0xFFFF_FFFF,
+    0x1_0000_0000,
+    0x7FFF_FFFF_FFFF_FFFF,
+    0x8000_0000_0000_0000,
+    U64,
+    U64 - 1,
+    U64 - 4094,
+    U64 - 4095,
+    0xFFFF_FFFF - 4094,
+    0xFFFF_FF9C,
+    U64 - 99,
+    0x7FFC_0000,
+    0xFFFF_8880_0000_0000,
+)
 TASKS = (0, 0xFFFF_8880_0010_0000, 0xFFFF_8880_0020_0000)
 # blob slots: the registers, the signal frame, the returned fd, the executable, and one
 # that no decoder reads
@@ -84,9 +110,14 @@ SIGFRAME_BYTES = 440
 # Guest memory the consumer looks for: the launcher's path starts the traced tree.
 STRINGS = (LAUNCHER.encode() + b"\0", b"/bin/sh\0", b"/etc/hostname\0", b"\0", b"")
 # The selections of strace's options (-e trace=, -e status=, -z, -p, --comm)
-FILTERS = (EVERY_CALL, build_filter(["trace=%file"]), build_filter(successful=True),
-           build_filter(["trace=execve,openat,read,clone,exit_group", "status=failed"]),
-           build_filter(pids=[85]), build_filter(comms=["fuzz"]))
+FILTERS = (
+    EVERY_CALL,
+    build_filter(["trace=%file"]),
+    build_filter(successful=True),
+    build_filter(["trace=execve,openat,read,clone,exit_group", "status=failed"]),
+    build_filter(pids=[85]),
+    build_filter(comms=["fuzz"]),
+)
 
 
 class Draw:
@@ -146,8 +177,15 @@ def _record(rtype: int, body: bytes, d: Draw) -> bytes:
 def _task_block(d: Draw, task_bytes: int) -> bytes:
     if task_bytes == TASK_BYTES.size and d.below(4):
         comm = d.raw(16)
-        block = TASK_BYTES.pack(d.pick((1, 85, 86, -1, 0)), d.pick((1, 85, 0x7FFF_FFFF)), comm,
-                                d.uint(8), d.pick((0, 1, 85)), d.pick((0, 1000)), d.pick((0, 1000)))
+        block = TASK_BYTES.pack(
+            d.pick((1, 85, 86, -1, 0)),
+            d.pick((1, 85, 0x7FFF_FFFF)),
+            comm,
+            d.uint(8),
+            d.pick((0, 1, 85)),
+            d.pick((0, 1000)),
+            d.pick((0, 1000)),
+        )
     else:
         block = d.raw(task_bytes)
     return _pad8(block)
@@ -180,9 +218,20 @@ def _entry(d: Draw, task_bytes: int) -> bytes:
     if d.below(16) == 0:
         nblobs = d.uint(2)
     insn = d.pick((1, 1, 2, 3)) if d.below(32) else d.uint(1)
-    body = ENTRY.pack(d.pick((0x1000, 0x2000, 0x2005)), d.pick(TASKS), d.pick((0x401000, 0)),
-                      d.pick((0x7FFC_0000, 0x7FFD_0000)), nr, *(d.u64() for _ in range(6)),
-                      d.below(6), abi, insn, d.below(2), d.below(4), nblobs)
+    body = ENTRY.pack(
+        d.pick((0x1000, 0x2000, 0x2005)),
+        d.pick(TASKS),
+        d.pick((0x401000, 0)),
+        d.pick((0x7FFC_0000, 0x7FFD_0000)),
+        nr,
+        *(d.u64() for _ in range(6)),
+        d.below(6),
+        abi,
+        insn,
+        d.below(2),
+        d.below(4),
+        nblobs,
+    )
     return _record(1, body + _task_block(d, task_bytes) + blobs, d)
 
 
@@ -192,10 +241,22 @@ def _exit(d: Draw, task_bytes: int) -> bytes:
     if d.below(16) == 0:
         nblobs = d.uint(2)
     insn = d.pick((4, 4, 5, 6, 7)) if d.below(32) else d.uint(1)
-    body = EXIT.pack(d.pick((0x1000, 0x2000, 0x2005)), d.pick(TASKS), 0xFFFF_FFFF_8100_0000,
-                     d.u64(), _syscall_nr(d, "i386" if abi == 1 else "x86_64"),
-                     d.pick((0x7FFC_0000, 0x7FFD_0000)), d.pick((0x401002, 0x401000, 0)),
-                     d.u64(), d.below(6), abi, insn, d.below(2), d.below(4), nblobs)
+    body = EXIT.pack(
+        d.pick((0x1000, 0x2000, 0x2005)),
+        d.pick(TASKS),
+        0xFFFF_FFFF_8100_0000,
+        d.u64(),
+        _syscall_nr(d, "i386" if abi == 1 else "x86_64"),
+        d.pick((0x7FFC_0000, 0x7FFD_0000)),
+        d.pick((0x401002, 0x401000, 0)),
+        d.u64(),
+        d.below(6),
+        abi,
+        insn,
+        d.below(2),
+        d.below(4),
+        nblobs,
+    )
     return _record(2, body + _task_block(d, task_bytes) + blobs, d)
 
 
@@ -270,8 +331,9 @@ def read_events(stream: Readable) -> tuple[list[RawEntry | RawExit | Stats], Str
     return events, None
 
 
-def _through_ring(stream: bytes, size: int, chunks: Callable[[], int]
-                  ) -> tuple[Ring, Callable[[], None]]:
+def _through_ring(
+    stream: bytes, size: int, chunks: Callable[[], int]
+) -> tuple[Ring, Callable[[], None]]:
     """A ring that receives ``stream`` in chunks as the plugin would send it: each time the
     reader has caught up, the next chunk (up to the room left), then ``closed``; and the
     function that releases the fake plugin's end."""
@@ -337,8 +399,9 @@ def reader(data: bytes) -> None:
         assert str(ring_err) == str(err)
 
 
-def _pair(events: list[RawEntry | RawExit | Stats], batch: int, compiled: bool
-          ) -> tuple[list[Syscall | ThreadEnd], Pairer]:
+def _pair(
+    events: list[RawEntry | RawExit | Stats], batch: int, compiled: bool
+) -> tuple[list[Syscall | ThreadEnd], Pairer]:
     pairer = Pairer()
     calls: list[Syscall | ThreadEnd] = []
     for i in range(0, len(events), batch):
@@ -351,30 +414,50 @@ def _pair(events: list[RawEntry | RawExit | Stats], batch: int, compiled: bool
     return calls, pairer
 
 
-def _emit(calls: list[Syscall | ThreadEnd], pairer: Pairer, compiled: bool,
-          opts: decode.DecodeOptions, filt: CallFilter, trace_all: bool) -> tuple[str, str]:
+def _emit(
+    calls: list[Syscall | ThreadEnd],
+    pairer: Pairer,
+    compiled: bool,
+    opts: decode.DecodeOptions,
+    filt: CallFilter,
+    trace_all: bool,
+) -> tuple[str, str]:
     """The text (lines, then the process tree and the -c summary) and the JSON lines of
     ``calls``."""
     text, jsonl = io.StringIO(), io.StringIO()
-    sinks: list[Sink] = [TextSink(text, show_comm=True, durations=True), JsonSink(jsonl),
-                         ProcessTreeSink(text), SummarySink(text)]
+    sinks: list[Sink] = [
+        TextSink(text, show_comm=True, durations=True),
+        JsonSink(jsonl),
+        ProcessTreeSink(text),
+        SummarySink(text),
+    ]
     decoder = Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details)
     out = Emitter(ProcessTree(trace_all=trace_all), decoder, sinks, filt, compiled=compiled)
     for i in range(0, len(calls), 7):
         out.emit(calls[i : i + 7])
     c = pairer.counts
-    counts = TraceCounts(produced=None if pairer.stats is None else pairer.stats.records,
-                         delivered=c.entries + c.exits, dropped=None, entries=c.entries,
-                         exits=c.exits, paired=c.paired, unfinished=c.unfinished,
-                         shown=out.shown)
+    counts = TraceCounts(
+        produced=None if pairer.stats is None else pairer.stats.records,
+        delivered=c.entries + c.exits,
+        dropped=None,
+        entries=c.entries,
+        exits=c.exits,
+        paired=c.paired,
+        unfinished=c.unfinished,
+        shown=out.shown,
+    )
     for sink in sinks:
         sink.close(counts)
     return text.getvalue(), jsonl.getvalue()
 
 
 def _options(d: Draw) -> decode.DecodeOptions:
-    return decode.DecodeOptions(strsize=d.pick((32, 0, 1, 5, 4096)), raw=d.below(8) == 0,
-                                decode_fds=d.flag(), fd_details=d.flag())
+    return decode.DecodeOptions(
+        strsize=d.pick((32, 0, 1, 5, 4096)),
+        raw=d.below(8) == 0,
+        decode_fds=d.flag(),
+        fd_details=d.flag(),
+    )
 
 
 def pipeline(data: bytes) -> None:
@@ -387,8 +470,7 @@ def pipeline(data: bytes) -> None:
     calls, pairer = _pair(events, batch, compiled=True)
     ref_calls, ref_pairer = _pair(events, batch, compiled=False)
     assert calls == ref_calls, "compiled pairing differs from the reference"
-    assert [getattr(c, "ret", None) for c in calls] == [getattr(c, "ret", None)
-                                                        for c in ref_calls]
+    assert [getattr(c, "ret", None) for c in calls] == [getattr(c, "ret", None) for c in ref_calls]
     assert pairer.counts == ref_pairer.counts
     text, jsonl = _emit(calls, pairer, True, opts, filt, trace_all)
     # The reference decodes with the decoder's memos empty (the compiled run found them
@@ -396,7 +478,8 @@ def pipeline(data: bytes) -> None:
     for memo in (fmt._QUOTED, fmt._FLAGS_TEXT, fmt._XLAT_FLAGS_TEXT):
         memo.clear()
     assert (text, jsonl) == _emit(ref_calls, ref_pairer, False, opts, filt, trace_all), (
-        "the compiled decoding lane differs from the reference")
+        "the compiled decoding lane differs from the reference"
+    )
     check_text(text)
     check_jsonl(jsonl)
 
@@ -407,8 +490,14 @@ _WHO = TaskInfo(task=TASKS[1], cr3=0x1000, pid=85, tid=85, ppid=1, comm="fuzz")
 def _mem(d: Draw, depth: int) -> Mem:
     length = d.pick((0, 1, 4, 8, 16, 28, 64, 128)) if d.flag() else d.below(600)
     elems = tuple(_mem(d, depth + 1) for _ in range(d.below(5))) if depth == 0 else ()
-    return Mem(addr=d.u64(), data=d.raw(length), fault=d.below(8) == 0,
-               truncated=d.below(8) == 0, elems=elems, index=d.pick(INDEXES))
+    return Mem(
+        addr=d.u64(),
+        data=d.raw(length),
+        fault=d.below(8) == 0,
+        truncated=d.below(8) == 0,
+        elems=elems,
+        index=d.pick(INDEXES),
+    )
 
 
 def _mems(d: Draw) -> dict[int, Mem]:
@@ -424,16 +513,13 @@ def decoder(data: bytes) -> None:
     nr = next(n for n, info in sorted(decode.TABLES[abi].items()) if info.name == name)
     insn = Insn.SYSCALL if abi == "x86_64" else d.pick((Insn.INT80, Insn.SYSENTER))
     args = tuple(d.u64() for _ in range(6))
-    entry = RawEntry(1, 0, abi, insn, 0x401000, 0x7FFC_0000, nr, args, _WHO,  # type: ignore[arg-type]
-                     _mems(d))
+    entry = RawEntry(1, 0, abi, insn, 0x401000, 0x7FFC_0000, nr, args, _WHO, _mems(d))  # type: ignore[arg-type]
     exit = None
     if d.below(8):
-        exit = RawExit(2, 0, abi, Insn.SYSRETQ, 0, d.u64(), nr, _WHO, _mems(d),
-                       user_pc=0x401002)
+        exit = RawExit(2, 0, abi, Insn.SYSRETQ, 0, d.u64(), nr, _WHO, _mems(d), user_pc=0x401002)
     call = Syscall(entry, exit)
     opts = _options(d)
-    opts = decode.DecodeOptions(min(opts.strsize, 64), opts.raw, opts.decode_fds,
-                                opts.fd_details)
+    opts = decode.DecodeOptions(min(opts.strsize, 64), opts.raw, opts.decode_fds, opts.fd_details)
     out = decode.decode_args_strict(call, opts)
     ret = decode.format_return(call, opts)
     decode.error_name(call)
@@ -445,4 +531,7 @@ def decoder(data: bytes) -> None:
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
-    "reader": reader, "pipeline": pipeline, "decoder": decoder}
+    "reader": reader,
+    "pipeline": pipeline,
+    "decoder": decoder,
+}

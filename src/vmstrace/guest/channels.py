@@ -99,7 +99,7 @@ def control_line(line: bytes, status: GuestStatus, now: float) -> None:
     if not line.startswith(head):
         status.junk += 1
         return
-    kind, _, rest = line[len(head):].partition(b" ")
+    kind, _, rest = line[len(head) :].partition(b" ")
     if kind == b"READY" and not rest:
         if not status.ready.is_set():
             status.ready_at = now
@@ -151,8 +151,7 @@ def read_console(fd: int, status: GuestStatus, log: Path) -> None:
                     out.write(chunk[:room])
                     room -= len(chunk)
                     if room <= 0:
-                        out.write(b"\n[vmstrace: the console log stops here, at its size "
-                                  b"limit]\n")
+                        out.write(b"\n[vmstrace: the console log stops here, at its size limit]\n")
                     out.flush()
                 except OSError:  # (a full disk) the log stops; the console is still read
                     room = 0
@@ -204,8 +203,9 @@ class Settled:
     warnings: tuple[str, ...]
 
 
-def settle_status(status: GuestStatus, traced: int | None, started: bool | None,
-                  traced_run: bool) -> Settled:
+def settle_status(
+    status: GuestStatus, traced: int | None, started: bool | None, traced_run: bool
+) -> Settled:
     """The command's exit status: the traced one (``traced``; ``started``: whether the
     trace saw the launcher execute the command) wins over the control line's, which any
     guest process can forge; a disagreement is named in one warning.  ``traced_run``:
@@ -215,28 +215,37 @@ def settle_status(status: GuestStatus, traced: int | None, started: bool | None,
         warnings.append(
             f"the control line carried {status.junk} line{'' if status.junk == 1 else 's'} "
             "not from the launcher"
-            + (f" ({status.discarded} bytes past the {LINE_MAX}-byte line limit discarded)"
-               if status.discarded else ""))
+            + (
+                f" ({status.discarded} bytes past the {LINE_MAX}-byte line limit discarded)"
+                if status.discarded
+                else ""
+            )
+        )
     if traced is not None:
         honest = status.reports in ([], [f"EXIT {traced}"]) or (
-            not started and traced == 127 and status.not_found is not None
-            and all(r.startswith("NOTFOUND") or r == f"EXIT {traced}"
-                    for r in status.reports))
+            not started
+            and traced == 127
+            and status.not_found is not None
+            and all(r.startswith("NOTFOUND") or r == f"EXIT {traced}" for r in status.reports)
+        )
         if not honest:
             warnings.append(
                 f"exit status {traced} from the trace; the guest's control line said "
                 f"otherwise ({', '.join(status.reports)}) and is not trusted: any guest "
-                "process can write it")
+                "process can write it"
+            )
         if status.panic is not None:
             warnings.append(
                 f'the guest console showed "{escape(status.panic)}", but the command exited '
-                f"(status {traced}, from the trace): any guest process can write the console")
+                f"(status {traced}, from the trace): any guest process can write the console"
+            )
         not_found = status.not_found if not started and traced == 127 else None
         return Settled(traced, not_found, tuple(warnings))
     reported = status.exit_status
     if reported is not None and traced_run:
         warnings.append(
             f"exit status {reported} is the guest's unverified report: the trace did not "
-            "show the command's exit")
+            "show the command's exit"
+        )
     not_found = status.not_found if started is not True else None
     return Settled(reported, not_found, tuple(warnings))

@@ -167,8 +167,7 @@ def _compile(sources: list[Path], out_dir: Path) -> None:
     if failures:
         raise VmstraceError(
             "compiling the guest programs failed (static glibc comes from libc6-dev, the "
-            "32-bit one from gcc-multilib: `make setup`):\n"
-            + "\n".join(failures)
+            "32-bit one from gcc-multilib: `make setup`):\n" + "\n".join(failures)
         )
 
 
@@ -235,10 +234,10 @@ def build_default_initramfs(
     return dest
 
 
-def _write_initramfs(dest: Path, init: bytes, busybox_data: bytes, applets: list[str],
-                     binaries: dict[str, Path]) -> None:
-    with atomic_writer(dest) as f, gzip.GzipFile(filename="", mode="wb", fileobj=f,
-                                                 mtime=0) as gz:
+def _write_initramfs(
+    dest: Path, init: bytes, busybox_data: bytes, applets: list[str], binaries: dict[str, Path]
+) -> None:
+    with atomic_writer(dest) as f, gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0) as gz:
         cpio = CpioWriter(gz)
         for name, mode in _BASE_DIRS.items():
             cpio.add_dir(name, mode)

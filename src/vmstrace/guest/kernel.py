@@ -57,8 +57,9 @@ def fetch_default_kernel(cache_dir: Path, line: str | None = None) -> Path:
         package, version = _resolve(line)
         release = package.removeprefix("linux-image-")
         if not _RELEASE.fullmatch(release):
-            raise VmstraceError(f"apt names an unexpected kernel package {package!r}: "
-                                "pass a kernel with --kernel.")
+            raise VmstraceError(
+                f"apt names an unexpected kernel package {package!r}: pass a kernel with --kernel."
+            )
         vmlinuz = _vmlinuz(kernels, release)
         if not trusted(vmlinuz, cache_dir):
             deb = _download(private_dir(cache_dir / "debs"), package, version, cache_dir)
@@ -168,8 +169,7 @@ def _download(debs: Path, package: str, version: str, cache_dir: Path) -> Path:
         # apt warns that it cannot drop privileges to _apt for a root-owned directory:
         # harmless, the download still happens as root.
         with building_dir(debs / package) as tmp:
-            _run(["apt-get", "download", f"{package}={version}" if version else package],
-                 cwd=tmp)
+            _run(["apt-get", "download", f"{package}={version}" if version else package], cwd=tmp)
             for deb in tmp.glob(pattern):
                 os.chmod(deb, ENTRY_MODE)
                 os.replace(deb, debs / deb.name)

@@ -30,16 +30,32 @@ from vmstrace.guest.strace_image import (
 # Debian binary → the package that installs it (scripts/setup.sh installs them all).
 BINARIES = {
     "dash": "dash",
-    "ls": "coreutils", "cat": "coreutils", "cp": "coreutils", "mkdir": "coreutils",
-    "rm": "coreutils", "stat": "coreutils", "sort": "coreutils", "seq": "coreutils",
-    "wc": "coreutils", "head": "coreutils", "touch": "coreutils", "ln": "coreutils",
-    "mv": "coreutils", "md5sum": "coreutils", "chmod": "coreutils", "readlink": "coreutils",
+    "ls": "coreutils",
+    "cat": "coreutils",
+    "cp": "coreutils",
+    "mkdir": "coreutils",
+    "rm": "coreutils",
+    "stat": "coreutils",
+    "sort": "coreutils",
+    "seq": "coreutils",
+    "wc": "coreutils",
+    "head": "coreutils",
+    "touch": "coreutils",
+    "ln": "coreutils",
+    "mv": "coreutils",
+    "md5sum": "coreutils",
+    "chmod": "coreutils",
+    "readlink": "coreutils",
     "du": "coreutils",
-    "tar": "tar", "gzip": "gzip",
-    "find": "findutils", "xargs": "findutils",
-    "grep": "grep", "sed": "sed",
+    "tar": "tar",
+    "gzip": "gzip",
+    "find": "findutils",
+    "xargs": "findutils",
+    "grep": "grep",
+    "sed": "sed",
     "sqlite3": "sqlite3",
-    "xz": "xz-utils", "zstd": "zstd",
+    "xz": "xz-utils",
+    "zstd": "zstd",
 }
 # Debian's interpreter, not whatever `python3` is first in the host's PATH.
 PYTHON = Path("/usr/bin/python3.11")
@@ -62,22 +78,30 @@ print("\\0".join(f for m in list(sys.modules.values())
 def _binary(name: str) -> Path:
     path = Path("/usr/bin") / name
     if not path.is_file():
-        raise VmstraceError(f"{path} not found: install Debian's {BINARIES[name]} "
-                            f"(apt-get install {BINARIES[name]}, or `make setup`)")
+        raise VmstraceError(
+            f"{path} not found: install Debian's {BINARIES[name]} "
+            f"(apt-get install {BINARIES[name]}, or `make setup`)"
+        )
     return path
 
 
 def python_files(scripts: list[Path]) -> list[Path]:
     """The standard-library files Debian's python3 loads to run ``scripts`` (on the host)."""
     if not PYTHON.is_file():
-        raise VmstraceError(f"{PYTHON} not found: install Debian's python3 "
-                            "(apt-get install python3, or `make setup`)")
+        raise VmstraceError(
+            f"{PYTHON} not found: install Debian's python3 "
+            "(apt-get install python3, or `make setup`)"
+        )
     stdlib = Path("/usr/lib/python3.11")
     found = {stdlib / "os.py"}  # the landmark python3 finds its prefix by (frozen itself)
     for script in scripts:
         with tempfile.TemporaryDirectory() as scratch:
-            proc = subprocess.run([str(PYTHON), "-c", _MODULE_FILES, str(script)], cwd=scratch,
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                [str(PYTHON), "-c", _MODULE_FILES, str(script)],
+                cwd=scratch,
+                capture_output=True,
+                text=True,
+            )
         if proc.returncode != 0:
             raise VmstraceError(f"{script} failed on the host under {PYTHON}:\n{proc.stderr}")
         found.update(Path(f) for f in proc.stderr.strip().split("\0") if f)

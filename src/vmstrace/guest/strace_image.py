@@ -91,8 +91,9 @@ def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, in
     as ``initramfs/TAG-<hash>.img``: the base and every file's path, data and mode.
     """
     base = build_default_initramfs(cache_dir)
-    key = _digest([base.name.encode()]
-                  + [p for g, d, m in files for p in (g.encode(), d, str(m).encode())])
+    key = _digest(
+        [base.name.encode()] + [p for g, d, m in files for p in (g.encode(), d, str(m).encode())]
+    )
     dest = cache_dir / "initramfs" / f"{tag}-{key}.img"
     if trusted(dest, cache_dir) and dest.is_file():
         mark_used(dest)

@@ -26,9 +26,15 @@ from vmstrace.guest.strace_image import extend_initramfs, host_files, strace_ove
 
 VERSION = "6.1"
 GUEST_DIR = "/vmstrace/strace-tests"
-_CONFIGURE = ("--enable-mpers=no", "--disable-gcc-Werror", "--without-libunwind",
-              "--without-libdw", "--without-libiberty", "--without-libselinux",
-              "LDFLAGS=-static")
+_CONFIGURE = (
+    "--enable-mpers=no",
+    "--disable-gcc-Werror",
+    "--without-libunwind",
+    "--without-libdw",
+    "--without-libiberty",
+    "--without-libselinux",
+    "LDFLAGS=-static",
+)
 
 # The programs the conformance suite runs: one or more per family the project decodes
 # (files, descriptors, I/O, memory, process, signals, time, polling, sockets), each exits
@@ -40,40 +46,153 @@ _CONFIGURE = ("--enable-mpers=no", "--disable-gcc-Werror", "--without-libunwind"
 # sendfile64 and socketcall exit 77 (skipped) in this guest.
 SELECTED = (
     # files and directories
-    "access", "faccessat", "chmod", "fchmod", "fchmodat", "chown", "fchown", "fchownat",
-    "chdir", "fchdir", "getcwd", "creat", "open", "openat", "link", "linkat", "symlink",
-    "symlinkat", "readlink", "readlinkat", "rename", "renameat", "renameat2", "mkdir",
-    "mkdirat", "mknod", "mknodat", "rmdir", "unlink", "unlinkat", "truncate", "ftruncate",
-    "stat", "lstat", "fstat", "newfstatat", "statx", "statfs", "fstatfs", "utimensat",
-    "umask", "getdents64", "sync", "fsync", "fdatasync",
+    "access",
+    "faccessat",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "chown",
+    "fchown",
+    "fchownat",
+    "chdir",
+    "fchdir",
+    "getcwd",
+    "creat",
+    "open",
+    "openat",
+    "link",
+    "linkat",
+    "symlink",
+    "symlinkat",
+    "readlink",
+    "readlinkat",
+    "rename",
+    "renameat",
+    "renameat2",
+    "mkdir",
+    "mkdirat",
+    "mknod",
+    "mknodat",
+    "rmdir",
+    "unlink",
+    "unlinkat",
+    "truncate",
+    "ftruncate",
+    "stat",
+    "lstat",
+    "fstat",
+    "newfstatat",
+    "statx",
+    "statfs",
+    "fstatfs",
+    "utimensat",
+    "umask",
+    "getdents64",
+    "sync",
+    "fsync",
+    "fdatasync",
     # descriptors and I/O
-    "dup", "dup2", "dup3", "fcntl", "pipe2", "readv",
-    "pread64-pwrite64", "preadv", "pwritev", "preadv2-pwritev2", "lseek",
-    "splice", "tee", "copy_file_range", "fallocate", "fadvise64", "eventfd",
+    "dup",
+    "dup2",
+    "dup3",
+    "fcntl",
+    "pipe2",
+    "readv",
+    "pread64-pwrite64",
+    "preadv",
+    "pwritev",
+    "preadv2-pwritev2",
+    "lseek",
+    "splice",
+    "tee",
+    "copy_file_range",
+    "fallocate",
+    "fadvise64",
+    "eventfd",
     # memory
-    "brk", "mmap", "madvise", "mincore", "mlock", "mlockall",
+    "brk",
+    "mmap",
+    "madvise",
+    "mincore",
+    "mlock",
+    "mlockall",
     "membarrier",
     # process, identity, limits
-    "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getresuid",
-    "getresgid", "getgroups", "setgroups", "getpgrp", "getsid", "getrlimit",
-    "setrlimit", "prlimit64", "getrusage", "times", "uname", "sysinfo",
-    "sched_yield", "xetpriority", "xetpgid", "xet_robust_list", "xettimeofday",
-    "xetitimer", "sched_xetaffinity", "prctl-dumpable",
-    "prctl-name", "getcpu", "getrandom", "wait4", "waitid", "kill",
-    "tgkill", "tkill",
+    "getpid",
+    "getppid",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getresuid",
+    "getresgid",
+    "getgroups",
+    "setgroups",
+    "getpgrp",
+    "getsid",
+    "getrlimit",
+    "setrlimit",
+    "prlimit64",
+    "getrusage",
+    "times",
+    "uname",
+    "sysinfo",
+    "sched_yield",
+    "xetpriority",
+    "xetpgid",
+    "xet_robust_list",
+    "xettimeofday",
+    "xetitimer",
+    "sched_xetaffinity",
+    "prctl-dumpable",
+    "prctl-name",
+    "getcpu",
+    "getrandom",
+    "wait4",
+    "waitid",
+    "kill",
+    "tgkill",
+    "tkill",
     # signals
-    "rt_sigprocmask", "rt_sigaction", "rt_sigpending", "rt_sigsuspend", "rt_sigtimedwait",
-    "sigaltstack", "signalfd4", "pause",
+    "rt_sigprocmask",
+    "rt_sigaction",
+    "rt_sigpending",
+    "rt_sigsuspend",
+    "rt_sigtimedwait",
+    "sigaltstack",
+    "signalfd4",
+    "pause",
     # time and sleeping
-    "nanosleep", "clock_nanosleep", "clock_xettime", "time",
-    "timerfd_xettime", "timer_create", "timer_xettime", "alarm",
+    "nanosleep",
+    "clock_nanosleep",
+    "clock_xettime",
+    "time",
+    "timerfd_xettime",
+    "timer_create",
+    "timer_xettime",
+    "alarm",
     # polling
-    "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
-    "epoll_wait", "epoll_pwait", "futex",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "epoll_create",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
+    "epoll_pwait",
+    "futex",
     # sockets
-    "accept", "accept4", "getsockname",
-    "getpeername", "recvmsg", "recvfrom", "shutdown", "sockopt-sol_socket",
-    "so_linger", "net-sockaddr",
+    "accept",
+    "accept4",
+    "getsockname",
+    "getpeername",
+    "recvmsg",
+    "recvfrom",
+    "shutdown",
+    "sockopt-sol_socket",
+    "so_linger",
+    "net-sockaddr",
 )
 
 
@@ -85,8 +204,10 @@ def source_tree(cache_dir: Path) -> Path:
         return tree
     for tool in ("apt-get", "dpkg-source", "make", "gcc"):
         if shutil.which(tool) is None:
-            raise VmstraceError(f"{tool} not found: strace's tests are built with it "
-                                "(`make setup` installs dpkg-dev, make and gcc)")
+            raise VmstraceError(
+                f"{tool} not found: strace's tests are built with it "
+                "(`make setup` installs dpkg-dev, make and gcc)"
+            )
     with cache_lock(root):  # one build at a time; a second run finds it built
         if not trusted(tree / "tests" / "libtests.a", cache_dir):
             _build_tree(root, tree)
@@ -95,9 +216,12 @@ def source_tree(cache_dir: Path) -> Path:
 
 def _build_tree(root: Path, tree: Path) -> None:
     if not list(root.glob(f"strace_{VERSION}*.dsc")):
-        _run(["apt-get", "source", "--download-only", "-q", "strace"], root,
-             "fetching strace's source failed; `make setup` enables the bookworm deb-src "
-             "entry (then apt-get update)")
+        _run(
+            ["apt-get", "source", "--download-only", "-q", "strace"],
+            root,
+            "fetching strace's source failed; `make setup` enables the bookworm deb-src "
+            "entry (then apt-get update)",
+        )
     shutil.rmtree(tree, ignore_errors=True)
     dsc = sorted(root.glob(f"strace_{VERSION}*.dsc"))[-1]
     _run(["dpkg-source", "--no-check", "-x", dsc.name, tree.name], root, "unpacking failed")
@@ -110,8 +234,10 @@ def _run(argv: list[str], cwd: Path, what: str) -> str:
     # umask 022: nothing in the cache writable by others (vmstrace/files.py)
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, umask=0o022)
     if proc.returncode != 0:
-        raise VmstraceError(f"{what}: `{' '.join(argv)}` in {cwd} exited "
-                            f"{proc.returncode}:\n{(proc.stdout + proc.stderr)[-3000:]}")
+        raise VmstraceError(
+            f"{what}: `{' '.join(argv)}` in {cwd} exited "
+            f"{proc.returncode}:\n{(proc.stdout + proc.stderr)[-3000:]}"
+        )
     return proc.stdout
 
 
@@ -122,8 +248,12 @@ def build_tests(cache_dir: Path, names: list[str]) -> dict[str, Path]:
     todo = [n for n in names if not trusted(tests / n, cache_dir)]
     if todo:
         with cache_lock(tree.parent):
-            subprocess.run(["make", "-k", f"-j{os.cpu_count() or 2}", *todo], cwd=tests,
-                           capture_output=True, umask=0o022)
+            subprocess.run(
+                ["make", "-k", f"-j{os.cpu_count() or 2}", *todo],
+                cwd=tests,
+                capture_output=True,
+                umask=0o022,
+            )
     return {n: tests / n for n in names if trusted(tests / n, cache_dir)}
 
 
@@ -139,7 +269,9 @@ def build_strace_tests_initramfs(cache_dir: Path, names: list[str]) -> Path:
     built = build_tests(cache_dir, names)
     failed = [n for n in names if n not in built]
     if failed:
-        raise VmstraceError(f"strace's tests {', '.join(failed)} did not build: see `make -C "
-                            f"{source_tree(cache_dir) / 'tests'} {failed[0]}`")
+        raise VmstraceError(
+            f"strace's tests {', '.join(failed)} did not build: see `make -C "
+            f"{source_tree(cache_dir) / 'tests'} {failed[0]}`"
+        )
     entries = strace_overlay_entries() + [(p, f"{GUEST_DIR}/{n}") for n, p in built.items()]
     return extend_initramfs(cache_dir, "stracetests", host_files(entries))

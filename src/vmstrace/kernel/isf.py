@@ -87,8 +87,7 @@ class Isf:
             return _int(base.get("size", 0), f"base type {name}: size")
         if kind == "array":
             count = _int(ref.get("count", 0), "array: count")
-            return count * self.sizeof(_obj(ref.get("subtype", {}), "array: subtype "),
-                                       depth + 1)
+            return count * self.sizeof(_obj(ref.get("subtype", {}), "array: subtype "), depth + 1)
         if kind in ("struct", "union"):
             t = self.types.get(str(ref.get("name")))
             if not isinstance(t, dict):
@@ -101,8 +100,7 @@ class Isf:
     def _field(self, struct: str, fname: str, f: Any) -> tuple[int, dict[str, Any]]:
         where = f"{struct}.{fname}: "
         f = _obj(f, where)
-        return (_int(f.get("offset"), f"{where}offset"),
-                _obj(f.get("type"), f"{where}type "))
+        return (_int(f.get("offset"), f"{where}offset"), _obj(f.get("type"), f"{where}type "))
 
     def _find(self, struct: str, member: str, depth: int) -> tuple[int, dict[str, Any]] | None:
         fields = self._struct(struct)["fields"]
@@ -111,8 +109,9 @@ class Isf:
         if depth >= MAX_DEPTH:
             return None
         for fname, f in fields.items():  # anonymous members: search inside
-            if isinstance(f, dict) and (f.get("anonymous")
-                                        or str(fname).startswith("unnamed_field")):
+            if isinstance(f, dict) and (
+                f.get("anonymous") or str(fname).startswith("unnamed_field")
+            ):
                 offset, t = self._field(struct, fname, f)
                 if t.get("kind") in ("struct", "union"):
                     hit = self._find(str(t.get("name")), member, depth + 1)

@@ -148,7 +148,7 @@ def _marker_candidates(data: bytes, end: int, lo: int) -> Iterator[tuple[int, li
     for size, read in ((4, _u32), (8, _u64)):
         for pad in range(0, ALIGN, size):
             pos = end - pad
-            if any(data[pos : end]):
+            if any(data[pos:end]):
                 continue
             values: list[int] = []
             while pos - size >= lo and len(values) <= MAX_SYMS // 256:
@@ -232,8 +232,8 @@ def _markers_and_names(data: bytes, table: int, lo: int) -> Iterator[_Names]:
         for markers_at, markers in _marker_candidates(data, end, lo):
             m = len(markers)
             if gap >= ALIGN and not any(
-                _align(3 * n) == gap for n in range(max(256 * (m - 1) + 1, (gap - 7) // 3),
-                                                     min(256 * m, gap // 3) + 1)
+                _align(3 * n) == gap
+                for n in range(max(256 * (m - 1) + 1, (gap - 7) // 3), min(256 * m, gap // 3) + 1)
             ):
                 continue
             names = _names_before(data, markers_at, markers, lo)
@@ -241,8 +241,9 @@ def _markers_and_names(data: bytes, table: int, lo: int) -> Iterator[_Names]:
                 yield names
 
 
-def find_kallsyms(data: bytes, lo: int = 0, hi: int | None = None, text_addr: int | None = None
-                  ) -> Kallsyms:
+def find_kallsyms(
+    data: bytes, lo: int = 0, hi: int | None = None, text_addr: int | None = None
+) -> Kallsyms:
     """Find and decode kallsyms in ``data[lo:hi]`` (the vmlinux's ``.rodata``).
 
     ``text_addr`` is the link address of ``.text``: the address reading that puts the
@@ -292,8 +293,7 @@ def _decode(
             addrs = _decode_addresses(data, offsets, count, base, absolute_percpu)
             if any(b < a for a, b in zip(addrs, addrs[1:], strict=False)):
                 continue  # scripts/kallsyms.c sorts symbols by address
-            syms = Kallsyms(tuple(n[1:] for n in table), "".join(n[0] for n in table),
-                            tuple(addrs))
+            syms = Kallsyms(tuple(n[1:] for n in table), "".join(n[0] for n in table), tuple(addrs))
             if text_addr is None or syms.address("_text") == text_addr:
                 return syms
     return None

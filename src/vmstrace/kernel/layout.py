@@ -141,8 +141,10 @@ _CRED_FIELDS = {"cred_uid": "uid", "cred_euid": "euid"}
 def _cred_fields(btf: Btf) -> dict[str, FieldLoc]:
     try:
         cred = btf.find_struct("cred")
-        locs = {key: FieldLoc(btf.member_offset(cred, name), btf.member_size(cred, name))
-                for key, name in _CRED_FIELDS.items()}
+        locs = {
+            key: FieldLoc(btf.member_offset(cred, name), btf.member_size(cred, name))
+            for key, name in _CRED_FIELDS.items()
+        }
     except BtfLookupError as e:
         raise LayoutError(f"cannot locate the uids in struct cred: {e}") from e
     for key, loc in locs.items():

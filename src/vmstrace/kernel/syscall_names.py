@@ -59,8 +59,9 @@ class Dispatcher:
 
 DISPATCHERS = {
     "x86_64": Dispatcher("x64_sys_call", "sys_call_table", ("__x64_sys_",)),
-    "i386": Dispatcher("ia32_sys_call", "ia32_sys_call_table",
-                       ("__ia32_compat_sys_", "__ia32_sys_")),
+    "i386": Dispatcher(
+        "ia32_sys_call", "ia32_sys_call_table", ("__ia32_compat_sys_", "__ia32_sys_")
+    ),
 }
 
 
@@ -78,8 +79,9 @@ class KernelSyscallNames:
         return {
             "schema": SCHEMA,
             "sha256": self.sha256,
-            "names": {abi: {str(nr): n for nr, n in sorted(t.items())}
-                      for abi, t in self.names.items()},
+            "names": {
+                abi: {str(nr): n for nr, n in sorted(t.items())} for abi, t in self.names.items()
+            },
             "not_implemented": {abi: sorted(s) for abi, s in self.not_implemented.items()},
             "sources": self.sources,
             "reason": self.reason,
@@ -90,10 +92,12 @@ class KernelSyscallNames:
         if doc.get("schema") != SCHEMA:
             raise ValueError(f"syscall-names schema {doc.get('schema')!r}, expected {SCHEMA}")
         return cls(
-            names={abi: {int(nr): str(n) for nr, n in t.items()}
-                   for abi, t in doc["names"].items()},
-            not_implemented={abi: frozenset(int(n) for n in s)
-                             for abi, s in doc["not_implemented"].items()},
+            names={
+                abi: {int(nr): str(n) for nr, n in t.items()} for abi, t in doc["names"].items()
+            },
+            not_implemented={
+                abi: frozenset(int(n) for n in s) for abi, s in doc["not_implemented"].items()
+            },
             sources={str(k): str(v) for k, v in doc["sources"].items()},
             reason=str(doc["reason"]),
             sha256=str(doc["sha256"]),
@@ -122,8 +126,8 @@ class _Image:
         if rodata is None or text is None:
             raise KernelError("vmlinux has no .rodata or .text section")
         self.syms: Kallsyms = find_kallsyms(
-            vmlinux, rodata["sh_offset"], rodata["sh_offset"] + rodata["sh_size"],
-            text["sh_addr"])
+            vmlinux, rodata["sh_offset"], rodata["sh_offset"] + rodata["sh_size"], text["sh_addr"]
+        )
 
     def read(self, addr: int, size: int) -> bytes:
         for s in self.sections:
@@ -184,9 +188,7 @@ def names_from_entries(abi: str, entries: dict[int, str]) -> tuple[dict[int, str
     """The names of the implemented numbers, and the unimplemented numbers below them."""
     aliases, shared = ENTRY_NAMES.get(abi, {}), SHARED.get(abi, {})
     names = {
-        nr: shared.get((e, nr)) or aliases.get(e, e)
-        for nr, e in entries.items()
-        if e != NI_ENTRY
+        nr: shared.get((e, nr)) or aliases.get(e, e) for nr, e in entries.items() if e != NI_ENTRY
     }
     top = max(names, default=-1)
     ni = frozenset(nr for nr, e in entries.items() if e == NI_ENTRY and nr < top)

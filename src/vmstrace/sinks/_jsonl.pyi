@@ -8,5 +8,10 @@ _Thread = TypeVar("_Thread")
 _Call = TypeVar("_Call")
 
 def configure(event_cls: type[TraceEvent], max_cached: int, /) -> None: ...
-def lines(events: list[TraceEvent], threads: dict[_Thread, str], calls: dict[_Call, str],
-          call_text: Callable[[_Call], str], /) -> str: ...
+def lines(
+    events: list[TraceEvent],
+    threads: dict[_Thread, str],
+    calls: dict[_Call, str],
+    call_text: Callable[[_Call], str],
+    /,
+) -> str: ...

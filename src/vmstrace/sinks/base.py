@@ -90,10 +90,15 @@ class TraceCounts:
 
     @property
     def complete(self) -> bool:
-        return (self.reason is None and self.produced is not None
-                and self.produced == self.delivered
-                and not self.dropped and not self.gaps and not self.stale
-                and not self.evicted)
+        return (
+            self.reason is None
+            and self.produced is not None
+            and self.produced == self.delivered
+            and not self.dropped
+            and not self.gaps
+            and not self.stale
+            and not self.evicted
+        )
 
 
 class Sink(Protocol):

@@ -25,8 +25,17 @@ def _jopt(v: str | None) -> str:
 # The fields that repeat from call to call of a thread (who), in the order the line has
 # them (pid, tid, ppid, comm, uid, euid, task_id, exe, cr3); those of a syscall number
 # are (nr, name, abi).
-ThreadKey = tuple[int | None, int | None, int | None, str | None, int | None, int | None,
-                  str | None, str | None, int]
+ThreadKey = tuple[
+    int | None,
+    int | None,
+    int | None,
+    str | None,
+    int | None,
+    int | None,
+    str | None,
+    str | None,
+    int,
+]
 _MAX_CACHED = 4096  # fragments kept per kind: a bound on guest-driven state
 _jsonl.configure(TraceEvent, _MAX_CACHED)
 
@@ -63,8 +72,17 @@ class JsonSink:
         # json.dumps(obj, separators=(",", ":")) makes of the same dict (a unit test checks),
         # with the parts that repeat rendered once.
         # (attribute loads the interpreter specialises: cheaper than an attrgetter's getattr)
-        key: ThreadKey = (ev.pid, ev.tid, ev.ppid, ev.comm, ev.uid, ev.euid, ev.task_id, ev.exe,
-                          ev.cr3)
+        key: ThreadKey = (
+            ev.pid,
+            ev.tid,
+            ev.ppid,
+            ev.comm,
+            ev.uid,
+            ev.euid,
+            ev.task_id,
+            ev.exe,
+            ev.cr3,
+        )
         thread = self._threads.get(key) or self._thread(key)
         ckey = (ev.nr, ev.name, ev.abi)
         call = self._calls.get(ckey) or self._call(ckey)
@@ -93,13 +111,25 @@ class JsonSink:
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         # the lines strace prints between calls (a signal, an exit, a vmstrace remark)
-        self.out.write(json.dumps({"type": "note", "tid": tid, "comm": comm, "text": text},
-                                  separators=(",", ":")) + "\n")
+        self.out.write(
+            json.dumps(
+                {"type": "note", "tid": tid, "comm": comm, "text": text}, separators=(",", ":")
+            )
+            + "\n"
+        )
 
     def end(self, ev: EndEvent) -> None:
-        obj = {"type": "end", "ts": ev.ts, "pid": ev.pid, "tid": ev.tid, "comm": ev.comm,
-               "killed_by": ev.killed_by, "core_dumped": ev.core_dumped,
-               "exit_code": ev.exit_code, "note": ev.note}
+        obj = {
+            "type": "end",
+            "ts": ev.ts,
+            "pid": ev.pid,
+            "tid": ev.tid,
+            "comm": ev.comm,
+            "killed_by": ev.killed_by,
+            "core_dumped": ev.core_dumped,
+            "exit_code": ev.exit_code,
+            "note": ev.note,
+        }
         self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
 
     def flush(self) -> None:

@@ -59,8 +59,7 @@ class SyscallSummary:
         if ev.name.startswith("syscall_"):  # outside the tables (decode.syscall_name)
             rows = self.unknown.get(ev.abi, 0)
             if rows >= UNKNOWN_ROWS:
-                return table.get(_OTHER_NR) or table.setdefault(_OTHER_NR,
-                                                                CallStats(OTHER_UNKNOWN))
+                return table.get(_OTHER_NR) or table.setdefault(_OTHER_NR, CallStats(OTHER_UNKNOWN))
             self.unknown[ev.abi] = rows + 1
         stats = table[ev.nr] = CallStats(ev.name)
         return stats
@@ -95,11 +94,16 @@ def render_table(rows: list[tuple[int, CallStats]]) -> str:
 
     def line(pct: float, secs: float, avg: int, n: int, err: int, name: str) -> str:
         err_text = str(err) if err else ""  # strace's "%*.0u": zero prints nothing
-        return (f"{pct:6.2f} {secs:{w_sec}.6f} {avg:{w_avg}d} {n:{w_calls}d} "
-                f"{err_text:>{w_err}} {name}\n")
+        return (
+            f"{pct:6.2f} {secs:{w_sec}.6f} {avg:{w_avg}d} {n:{w_calls}d} "
+            f"{err_text:>{w_err}} {name}\n"
+        )
 
-    out = [f"{'% time':>6} {'seconds':>{w_sec}} {'usecs/call':>{w_avg}} {'calls':>{w_calls}} "
-           f"{'errors':>{w_err}} syscall\n", divider + "\n"]
+    out = [
+        f"{'% time':>6} {'seconds':>{w_sec}} {'usecs/call':>{w_avg}} {'calls':>{w_calls}} "
+        f"{'errors':>{w_err}} syscall\n",
+        divider + "\n",
+    ]
     for (_, s), avg in zip(rows, avg_us, strict=True):
         pct = 100.0 * s.time_ns / total_ns if s.time_ns else 0.0
         out.append(line(pct, s.time_ns / 1e9, avg, s.calls, s.errors, s.name))

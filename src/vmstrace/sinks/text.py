@@ -17,8 +17,9 @@ class TextSink:
     emulate the call.  Lines that are not calls carry no time (their records have none).
     """
 
-    def __init__(self, out: TextIO, show_comm: bool = False, timestamps: int = 0,
-                 durations: bool = False) -> None:
+    def __init__(
+        self, out: TextIO, show_comm: bool = False, timestamps: int = 0, durations: bool = False
+    ) -> None:
         self.out = out
         self.show_comm = show_comm
         self.timestamps = timestamps
@@ -57,8 +58,10 @@ class TextSink:
         if tid is not None and not (self.show_comm or self.timestamps or self.durations):
             # the default line, without the helpers' calls: _prefix() is `[pid N] ` here
             return f"[pid {tid}] {ev.name}({', '.join(ev.args)}) = {ev.ret_text}\n"
-        return (f"{self._prefix(tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
-                f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n")
+        return (
+            f"{self._prefix(tid, ev.comm, ev.cr3)}{self._when(ev.ts)}"
+            f"{ev.name}({', '.join(ev.args)}) = {ev.ret_text}{self._took(ev)}\n"
+        )
 
     def event(self, ev: TraceEvent) -> None:
         self.out.write(self._line(ev))

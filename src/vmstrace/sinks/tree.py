@@ -105,14 +105,19 @@ class ProcessTreeSink:
                 self._add(tree, proc, seen)
         if self.more:
             least = "at least " if len(self.untracked) >= MAX_PROCS else ""
-            tree.add(f"vmstrace: {least}{self.more} more processes not shown (it keeps "
-                     f"{MAX_PROCS})", highlight=False)
+            tree.add(
+                f"vmstrace: {least}{self.more} more processes not shown (it keeps {MAX_PROCS})",
+                highlight=False,
+            )
         Console(file=self.out, width=200, highlight=False, soft_wrap=True).print(tree)
 
     def label(self, p: Proc) -> str:
         # comm is the guest's word: escaped; exe comes from execve's quoted argument
-        parts = [f"pid {p.pid}", f"ppid {p.ppid if p.ppid is not None else '?'}",
-                 escape(p.comm) if p.comm else "?"]
+        parts = [
+            f"pid {p.pid}",
+            f"ppid {p.ppid if p.ppid is not None else '?'}",
+            escape(p.comm) if p.comm else "?",
+        ]
         if p.exe:
             parts.append(f"exec {p.exe}")
         if p.threads:

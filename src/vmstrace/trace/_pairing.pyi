@@ -4,19 +4,32 @@ from typing import Any
 
 from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall, TaskInfo, ThreadEnd
 
-def configure(entry_cls: type[RawEntry], exit_cls: type[RawExit], taskinfo_cls: type[TaskInfo],
-              syscall_cls: type[Syscall],
-              no_return: Mapping[str, frozenset[int]],
-              return_value: Callable[[RawEntry, RawExit], int | None], i386: str,
-              sigframe_arg: int, hold_limit: int, reaps: Mapping[str, frozenset[int]],
-              /) -> None: ...
-def pair(events: list[RawEntry | RawExit | Stats],
-         pending: dict[tuple[int, int], RawEntry],
-         seqs: dict[tuple[int, int], int],
-         held: dict[tuple[int, int], dict[int, RawEntry | RawExit]],
-         dying: list[Any], marks: dict[int, int], tasks: dict[int, int],
-         gone: list[tuple[tuple[int, int], int]], vcpus: int,
-         after: Callable[[RawEntry | RawExit, list[Syscall | ThreadEnd], int], None],
-         limits: tuple[int, int, int, int], /
-         ) -> tuple[list[Syscall | ThreadEnd], list[object],
-                    tuple[int, int, int, int, int, int, int, int, int]]: ...
+def configure(
+    entry_cls: type[RawEntry],
+    exit_cls: type[RawExit],
+    taskinfo_cls: type[TaskInfo],
+    syscall_cls: type[Syscall],
+    no_return: Mapping[str, frozenset[int]],
+    return_value: Callable[[RawEntry, RawExit], int | None],
+    i386: str,
+    sigframe_arg: int,
+    hold_limit: int,
+    reaps: Mapping[str, frozenset[int]],
+    /,
+) -> None: ...
+def pair(
+    events: list[RawEntry | RawExit | Stats],
+    pending: dict[tuple[int, int], RawEntry],
+    seqs: dict[tuple[int, int], int],
+    held: dict[tuple[int, int], dict[int, RawEntry | RawExit]],
+    dying: list[Any],
+    marks: dict[int, int],
+    tasks: dict[int, int],
+    gone: list[tuple[tuple[int, int], int]],
+    vcpus: int,
+    after: Callable[[RawEntry | RawExit, list[Syscall | ThreadEnd], int], None],
+    limits: tuple[int, int, int, int],
+    /,
+) -> tuple[
+    list[Syscall | ThreadEnd], list[object], tuple[int, int, int, int, int, int, int, int, int]
+]: ...

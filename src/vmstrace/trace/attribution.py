@@ -28,8 +28,10 @@ EXECVE = {"x86_64": frozenset({59, 322}), "i386": frozenset({11, 358})}
 # without x32, or with it off, fails them with ENOSYS: no child, nothing followed).
 X32_SYSCALL_BIT = 0x40000000
 _FORKS_64 = frozenset({56, 57, 58, 435})
-FORKS = {"x86_64": _FORKS_64 | {X32_SYSCALL_BIT | nr for nr in _FORKS_64},
-         "i386": frozenset({2, 120, 190, 435})}
+FORKS = {
+    "x86_64": _FORKS_64 | {X32_SYSCALL_BIT | nr for nr in _FORKS_64},
+    "i386": frozenset({2, 120, 190, 435}),
+}
 
 
 @lru_cache(maxsize=4096)  # a thread's records repeat the same bytes; TaskInfo is frozen
@@ -41,8 +43,17 @@ def decode_task(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
     # exactly the kernel's bytes: a byte that is not UTF-8 stays as a lone surrogate
     # (U+DC80-U+DCFF, "surrogateescape"), JSON's "\udcff"; printed escaped (fmt.escape)
     name = comm.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-    return TaskInfo(task=task, cr3=cr3, pid=tgid, tid=tid, ppid=ppid, comm=name, uid=uid,
-                    euid=euid, start_time=start_time)
+    return TaskInfo(
+        task=task,
+        cr3=cr3,
+        pid=tgid,
+        tid=tid,
+        ppid=ppid,
+        comm=name,
+        uid=uid,
+        euid=euid,
+        start_time=start_time,
+    )
 
 
 def task_id(who: TaskInfo) -> str | None:
@@ -69,11 +80,7 @@ def _path_arg(call: Syscall) -> str | None:
 
 def is_launcher_exec(call: Syscall) -> bool:
     """Whether ``call`` is the launcher's successful execve (the command's process)."""
-    return (
-        call.entry.nr in EXECVE[call.entry.abi]
-        and call.ret == 0
-        and _path_arg(call) == LAUNCHER
-    )
+    return call.entry.nr in EXECVE[call.entry.abi] and call.ret == 0 and _path_arg(call) == LAUNCHER
 
 
 class ProcessTree:
@@ -135,11 +142,32 @@ class ProcessTree:
 
 # Calls after which a thread's task fields (comm, uids, parent) may have changed: the
 # plugin then drops the task blocks it cached (native/vmstrace_plugin.c, task_refresh).
-REFRESHING_CALLS = frozenset({
-    "execve", "execveat", "prctl", "setuid", "setgid", "setreuid", "setregid", "setresuid",
-    "setresgid", "setfsuid", "setfsgid", "setuid32", "setgid32", "setreuid32", "setregid32",
-    "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "capset", "exit", "exit_group",
-})
+REFRESHING_CALLS = frozenset(
+    {
+        "execve",
+        "execveat",
+        "prctl",
+        "setuid",
+        "setgid",
+        "setreuid",
+        "setregid",
+        "setresuid",
+        "setresgid",
+        "setfsuid",
+        "setfsgid",
+        "setuid32",
+        "setgid32",
+        "setreuid32",
+        "setregid32",
+        "setresuid32",
+        "setresgid32",
+        "setfsuid32",
+        "setfsgid32",
+        "capset",
+        "exit",
+        "exit_group",
+    }
+)
 # Calls that return somewhere other than after their instruction by design: a new
 # program, or a signal handler's interrupted context.
 RESUMING_ELSEWHERE = frozenset({"execve", "execveat", "rt_sigreturn", "sigreturn"})
@@ -157,11 +185,12 @@ def call_class_lines() -> list[str]:
 
     lines = []
     for abi, tag in (("x86_64", "64"), ("i386", "32")):
-        for kind, names in (("task_refresh", REFRESHING_CALLS),
-                            ("resumes_elsewhere", RESUMING_ELSEWHERE),
-                            ("sigreturn", SIGRETURNS[abi])):
-            nrs = sorted(nr for nr, info in TABLES[abi].items()
-                         if info.name in names and nr < 1024)
+        for kind, names in (
+            ("task_refresh", REFRESHING_CALLS),
+            ("resumes_elsewhere", RESUMING_ELSEWHERE),
+            ("sigreturn", SIGRETURNS[abi]),
+        ):
+            nrs = sorted(nr for nr, info in TABLES[abi].items() if info.name in names and nr < 1024)
             if nrs:
                 lines.append(f"{kind} {tag} " + " ".join(map(str, nrs)))
         lines.append(f"noreturn {tag} " + " ".join(map(str, sorted(NO_RETURN[abi]))))

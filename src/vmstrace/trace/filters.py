@@ -30,13 +30,31 @@ from vmstrace.trace.events import Syscall
 # strace's class names (filter_qualify.c) → the class words of the syscall table
 # (decode/syscalls_x86_64.py).  The %-less forms are strace's legacy spellings.
 CLASSES: dict[str, str] = {
-    "%desc": "desc", "%file": "file", "%memory": "memory", "%process": "process",
-    "%signal": "signal", "%ipc": "ipc", "%network": "network", "%net": "network",
-    "%creds": "creds", "%clock": "clock", "%pure": "pure",
-    "%stat": "stat", "%lstat": "lstat", "%fstat": "fstat", "%%stat": "%stat",
-    "%statfs": "statfs", "%fstatfs": "fstatfs", "%%statfs": "%statfs",
-    "desc": "desc", "file": "file", "memory": "memory", "process": "process",
-    "signal": "signal", "ipc": "ipc", "network": "network",
+    "%desc": "desc",
+    "%file": "file",
+    "%memory": "memory",
+    "%process": "process",
+    "%signal": "signal",
+    "%ipc": "ipc",
+    "%network": "network",
+    "%net": "network",
+    "%creds": "creds",
+    "%clock": "clock",
+    "%pure": "pure",
+    "%stat": "stat",
+    "%lstat": "lstat",
+    "%fstat": "fstat",
+    "%%stat": "%stat",
+    "%statfs": "statfs",
+    "%fstatfs": "fstatfs",
+    "%%statfs": "%statfs",
+    "desc": "desc",
+    "file": "file",
+    "memory": "memory",
+    "process": "process",
+    "signal": "signal",
+    "ipc": "ipc",
+    "network": "network",
 }
 
 # strace's -e status= values (strace(1)); vmstrace never detaches and always has the
@@ -109,8 +127,12 @@ def _resolve(name: str, by_name: dict[str, list[Key]], option: str) -> list[Key]
         return [k for n, ks in by_name.items() if rx.search(n) for k in ks]
     if name in CLASSES:
         cls = CLASSES[name]
-        return [(abi, nr) for abi, table in TABLES.items()
-                for nr, info in table.items() if cls in info.classes]
+        return [
+            (abi, nr)
+            for abi, table in TABLES.items()
+            for nr, info in table.items()
+            if cls in info.classes
+        ]
     if name.isdigit():
         return [(abi, int(name)) for abi in TABLES]
     return by_name.get(name)
@@ -139,8 +161,10 @@ def parse_status(spec: str) -> frozenset[str]:
     else:
         bad = [t for t in tokens if t not in STATUSES]
         if bad:
-            raise VmstraceError(f"-e status: unknown status {', '.join(map(repr, bad))} "
-                                f"(choose from {', '.join(STATUSES)})")
+            raise VmstraceError(
+                f"-e status: unknown status {', '.join(map(repr, bad))} "
+                f"(choose from {', '.join(STATUSES)})"
+            )
         chosen = set(tokens)
     return frozenset(set(STATUSES) - chosen if inverted else chosen)
 
@@ -170,8 +194,11 @@ class CallFilter:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "every_process", not (self.pids or self.comms))
-        object.__setattr__(self, "every_call", self.syscalls == SyscallSet()
-                           and self.statuses >= frozenset(STATUSES))
+        object.__setattr__(
+            self,
+            "every_call",
+            self.syscalls == SyscallSet() and self.statuses >= frozenset(STATUSES),
+        )
 
     @property
     def guest_wide(self) -> bool:
@@ -190,16 +217,22 @@ class CallFilter:
         """True when -e trace and -e status keep the call."""
         if self.every_call:
             return True
-        return ((call.entry.abi, call.entry.nr) in self.syscalls
-                and call_status(call) in self.statuses)
+        return (call.entry.abi, call.entry.nr) in self.syscalls and call_status(
+            call
+        ) in self.statuses
 
 
 EVERY_CALL = CallFilter()
 
 
-def build_filter(qualifiers: Iterable[str] = (), *, successful: bool = False,
-                 failed: bool = False, pids: Iterable[int] = (),
-                 comms: Iterable[str] = ()) -> CallFilter:
+def build_filter(
+    qualifiers: Iterable[str] = (),
+    *,
+    successful: bool = False,
+    failed: bool = False,
+    pids: Iterable[int] = (),
+    comms: Iterable[str] = (),
+) -> CallFilter:
     """A CallFilter from strace-style options: ``-e`` values, ``-z``, ``-Z``, ``-p``, ``--comm``.
 
     ``-e`` takes ``trace=SET``, ``status=SET`` or a bare SET (meaning ``trace=SET``); a

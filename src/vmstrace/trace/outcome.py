@@ -59,8 +59,13 @@ class CommandOutcome:
                 self.started = True
             elif name == "exit_group" and self.exit_code is None and e.args:
                 self.exit_code = e.args[0] & 0xFF
-        elif (name == "wait4" and pid == self.parent and call.ret == self.root
-              and self.reaped is None and call.exit is not None):
+        elif (
+            name == "wait4"
+            and pid == self.parent
+            and call.ret == self.root
+            and self.reaped is None
+            and call.exit is not None
+        ):
             mem = call.exit.mem.get(WSTATUS_ARG)
             if mem is not None and not mem.fault and len(mem.data) >= 4:
                 self.reaped = shell_status(int.from_bytes(mem.data[:4], "little"))

@@ -59,8 +59,18 @@ SIGCHLD = 17
 WNOWAIT = 0x01000000  # include/uapi/linux/wait.h
 CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3  # siginfo si_code (uapi asm-generic/siginfo.h)
 _NOTHING: Final[tuple[Syscall, ...]] = ()
-_pairing.configure(RawEntry, RawExit, TaskInfo, Syscall, NO_RETURN, return_value, "i386",
-                   SIGFRAME_ARG, HOLD_LIMIT, _REAP_NRS)
+_pairing.configure(
+    RawEntry,
+    RawExit,
+    TaskInfo,
+    Syscall,
+    NO_RETURN,
+    return_value,
+    "i386",
+    SIGFRAME_ARG,
+    HOLD_LIMIT,
+    _REAP_NRS,
+)
 
 Item = Syscall | ThreadEnd  # what the pairing hands on
 
@@ -119,8 +129,9 @@ def reaped(call: Syscall) -> Death | None:
     # with WNOWAIT the child is left a zombie, to be reaped by a later wait
     if ret != 0 or len(data) < 28 or e.args[3] & WNOWAIT:
         return None
-    signo, code, pid, status = (int.from_bytes(data[o : o + 4], "little", signed=True)
-                                for o in (0, 8, 16, 24))
+    signo, code, pid, status = (
+        int.from_bytes(data[o : o + 4], "little", signed=True) for o in (0, 8, 16, 24)
+    )
     if signo != SIGCHLD or pid <= 0:
         return None
     if code == CLD_EXITED:
@@ -130,8 +141,10 @@ def reaped(call: Syscall) -> Death | None:
     return None
 
 
-_REUSED = ("vmstrace: the thread ended inside this call (another thread runs on its "
-           "task_struct now); how it ended is unknown")
+_REUSED = (
+    "vmstrace: the thread ended inside this call (another thread runs on its "
+    "task_struct now); how it ended is unknown"
+)
 
 
 @dataclass
@@ -193,9 +206,15 @@ class Pairer:
         same (watching())."""
         reaped_now, self._reaped = self._reaped, 0
         lim = self.limits
-        if (reaped_now or self.gone or len(self.pending) > lim.pending
-                or len(self.seqs) > lim.threads or len(self.tasks) > lim.threads
-                or len(self.held) > lim.held_threads or len(self.dying) > lim.dying):
+        if (
+            reaped_now
+            or self.gone
+            or len(self.pending) > lim.pending
+            or len(self.seqs) > lim.threads
+            or len(self.tasks) > lim.threads
+            or len(self.held) > lim.held_threads
+            or len(self.dying) > lim.dying
+        ):
             return True
         if not self.dying:
             return False
@@ -233,8 +252,7 @@ class Pairer:
             del self.held[key]
         return tuple(out)
 
-    def _release(self, key: tuple[int, int],
-                 held: dict[int, RawEntry | RawExit]) -> list[Syscall]:
+    def _release(self, key: tuple[int, int], held: dict[int, RawEntry | RawExit]) -> list[Syscall]:
         """A thread's held records, all of them in order: a gap that will not fill."""
         self.counts.gaps += 1
         out: list[Syscall] = []
@@ -363,8 +381,9 @@ class Pairer:
         if death.key is not None:
             mine = [death.key]
         else:
-            mine = [key for key, e in self.pending.items()
-                    if e.who.pid == death.pid and e.ts < death.ts]
+            mine = [
+                key for key, e in self.pending.items() if e.who.pid == death.pid and e.ts < death.ts
+            ]
         for key in mine:
             held = self.held.pop(key, None)
             if held:
@@ -374,10 +393,17 @@ class Pairer:
             if entry is not None and entry.ts < death.ts:
                 del self.pending[key]
                 self.counts.unfinished += 1
-                out += (paired(entry, None),
-                        ThreadEnd(death.ts, entry.who, death.signal, death.status,
-                                  _REUSED if death.key is not None else None,
-                                  core=death.core))
+                out += (
+                    paired(entry, None),
+                    ThreadEnd(
+                        death.ts,
+                        entry.who,
+                        death.signal,
+                        death.status,
+                        _REUSED if death.key is not None else None,
+                        core=death.core,
+                    ),
+                )
         return out
 
     def _settle(self, death: Death) -> list[Item]:
@@ -388,8 +414,17 @@ class Pairer:
         out = self._bury(death)
         if death.key is None:
             who = TaskInfo(task=0, cr3=0, pid=death.pid, tid=death.pid)
-            out.append(ThreadEnd(death.ts, who, death.signal, death.status, process=True,
-                                 quiet=bool(out) or death.signal is None, core=death.core))
+            out.append(
+                ThreadEnd(
+                    death.ts,
+                    who,
+                    death.signal,
+                    death.status,
+                    process=True,
+                    quiet=bool(out) or death.signal is None,
+                    core=death.core,
+                )
+            )
         return out
 
     def _trim_pending(self, ts: int) -> list[Item]:
@@ -401,8 +436,7 @@ class Pairer:
         for key, e in self.pending.items():  # (in entry order: a newer thread comes later)
             if e.who.task:
                 newest[e.who.task] = key
-        gone = [key for key, e in self.pending.items()
-                if e.who.task and newest[e.who.task] != key]
+        gone = [key for key, e in self.pending.items() if e.who.task and newest[e.who.task] != key]
         for key in gone:
             entry = self.pending.pop(key)
             self.seqs.pop(key, None)
@@ -415,9 +449,11 @@ class Pairer:
             entry = self.pending.pop(key)
             self.counts.unfinished += 1
             self.counts.evicted += 1
-            why = (f"vmstrace: more than {limit} calls in progress: this, the oldest, was "
-                   "let go unfinished; its result, and whether its thread lives on, are "
-                   "unknown")
+            why = (
+                f"vmstrace: more than {limit} calls in progress: this, the oldest, was "
+                "let go unfinished; its result, and whether its thread lives on, are "
+                "unknown"
+            )
             out += (paired(entry, None), ThreadEnd(ts, entry.who, why=why))
         return out
 
@@ -438,9 +474,19 @@ class Pairer:
     def feed_batch(self, events: list[RawEntry | RawExit | Stats]) -> list[Item]:
         """:meth:`feed` over a list of events (the reader's batches), in C: the calls
         they complete, in order."""
-        calls, others, counts = _pairing.pair(events, self.pending, self.seqs, self.held,
-                                              self.dying, self.marks, self.tasks, self.gone,
-                                              self.vcpus, self._after, self.limits)
+        calls, others, counts = _pairing.pair(
+            events,
+            self.pending,
+            self.seqs,
+            self.held,
+            self.dying,
+            self.marks,
+            self.tasks,
+            self.gone,
+            self.vcpus,
+            self._after,
+            self.limits,
+        )
         c = self.counts
         entries, exits, paired_, no_return, unfinished, orphans, held, gaps, stale = counts
         c.entries += entries
