@@ -1,8 +1,7 @@
 # The decoder's glue, compiled (_decoder.c): session.Decoder and session.Emitter use it.
 from collections.abc import Callable, Mapping
 
-from vmstrace.sinks.base import TraceEvent
-from vmstrace.trace.events import RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd
+from vmstrace.core.events import RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd, TraceEvent
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id)
 ThreadFields = tuple[

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vmstrace.errors import VmstraceError
-from vmstrace.files import open_output
-from vmstrace.sinks.base import EndEvent, Sink, TraceCounts, TraceEvent
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.core.files import open_output
+from vmstrace.sinks.base import Sink
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -355,7 +356,7 @@ def bench(
             raise VmstraceError(
                 f"bench: unknown mode {mode!r}; choose from {', '.join(MODES + PROFILE_MODES)}"
             )
-    from vmstrace.files import cache_dir
+    from vmstrace.core.files import cache_dir
     from vmstrace.guest.strace_image import build_strace_initramfs
 
     chosen = [_workload(w) for w in workloads]

@@ -9,9 +9,10 @@ from typing import TextIO
 
 import click
 
-from vmstrace.errors import VmstraceError
-from vmstrace.files import open_output
-from vmstrace.sinks.base import Sink, TraceCounts
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import TraceCounts
+from vmstrace.core.files import open_output
+from vmstrace.sinks.base import Sink
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.text import TextSink
 from vmstrace.sinks.tree import ProcessTreeSink
@@ -321,7 +322,7 @@ def run(
 def prepare(kernel: Path | None, line: str | None) -> None:
     """Fetch and build what a run needs: kernel, initramfs, kernel layout, plugin."""
     from vmstrace.capture.plugin import plugin_path
-    from vmstrace.files import cache_dir, check_input_file
+    from vmstrace.core.files import cache_dir, check_input_file
     from vmstrace.guest.image import build_default_initramfs
     from vmstrace.guest.kernel import fetch_default_kernel
     from vmstrace.guest.qemu import find_qemu

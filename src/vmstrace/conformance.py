@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 
 WORKLOADS = (
     "conf-files",

@@ -38,7 +38,7 @@ from vmstrace.conformance import (
     parse_strace,
     parse_strace_signals,
 )
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 
 GUEST_BIN = "/vmstrace/bin"
 WORK_DIR = "/tmp/w"
@@ -241,7 +241,7 @@ def run_conformance(
     progress: Callable[[str], None] | None = None,
 ) -> list[WorkloadResult]:
     """Runs the workloads, one guest boot per suite; the library side of the command."""
-    from vmstrace.files import cache_dir
+    from vmstrace.core.files import cache_dir
 
     results = []
     for suite in SUITES:

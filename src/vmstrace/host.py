@@ -30,8 +30,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from vmstrace.errors import VmstraceError
-from vmstrace.sinks.base import EndEvent, Sink, TraceCounts, TraceEvent
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.sinks.base import Sink
 
 # How long QEMU may go on after it was asked to quit without the plugin writing anything
 # more (its last flush waits for room in the ring, at the decoder's pace) before SIGKILL.

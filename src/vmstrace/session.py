@@ -27,13 +27,26 @@ from vmstrace import _decoder, decode
 from vmstrace.capture.plugin import plugin_path
 from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.ring import Ring
-from vmstrace.capture.spec import nargs_lines, render_spec
+from vmstrace.capture.spec import nargs_lines, render_spec, task_read
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import (
+    RAX_ARG,
+    SIGFRAME_ARG,
+    EndEvent,
+    RawEntry,
+    RawExit,
+    Stats,
+    Syscall,
+    TaskInfo,
+    ThreadEnd,
+    TraceCounts,
+    TraceEvent,
+)
+from vmstrace.core.files import cache_dir, check_input_file
 from vmstrace.decode import fdpath
 from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.fmt import escape
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
-from vmstrace.errors import VmstraceError
-from vmstrace.files import cache_dir, check_input_file
 from vmstrace.guest.channels import (
     GuestStatus,
     Settled,
@@ -56,7 +69,7 @@ from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.kernel.isf import layout_from_isf
 from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.kernel.syscall_names import kernel_syscall_names
-from vmstrace.sinks.base import EndEvent, Sink, TraceCounts, TraceEvent
+from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import (
     FORKS,
     ProcessTree,
@@ -64,16 +77,6 @@ from vmstrace.trace.attribution import (
     decode_task,
     normalize_cr3,
     task_id,
-)
-from vmstrace.trace.events import (
-    RAX_ARG,
-    SIGFRAME_ARG,
-    RawEntry,
-    RawExit,
-    Stats,
-    Syscall,
-    TaskInfo,
-    ThreadEnd,
 )
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.outcome import OBSERVED, CommandOutcome
@@ -283,7 +286,7 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
         )
     if layout.fdwalk:  # the executable after an exec (the JSON's exe) is read through it
         extra.append(render_fdwalk(layout.fdwalk))
-    return render_spec(layout.to_task_read(), decode.capture_entries(dopts), extra)
+    return render_spec(task_read(layout), decode.capture_entries(dopts), extra)
 
 
 def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | None]:

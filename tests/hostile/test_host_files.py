@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from vmstrace import files
-from vmstrace.errors import VmstraceError
-from vmstrace.files import UntrustedCache
+from vmstrace.core import files
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.files import UntrustedCache
 from vmstrace.guest.qemu import GuestConfig, qemu_command
 from vmstrace.kernel.isf import IsfError, layout_from_isf
 from vmstrace.kernel.layout import cache_path, load_layout

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import pytest
 
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 from vmstrace.decode import TABLES
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 
 _NR = {info.name: nr for nr, info in TABLES["x86_64"].items()}
 _WHO = TaskInfo(task=0xFFFF888000001000, cr3=0x1000, pid=100, tid=100, ppid=1, comm="t")

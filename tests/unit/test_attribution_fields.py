@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from vmstrace.core.events import TaskInfo
 from vmstrace.guest.qemu import GuestConfig, qemu_command, ram_below_4g
 from vmstrace.trace.attribution import TASK_BYTES, decode_task, normalize_cr3, task_id
-from vmstrace.trace.events import TaskInfo
 
 TASK = 0xFFFF888003A40000
 

@@ -11,7 +11,7 @@ import pytest
 
 from vmstrace.bench import STAGES, Row, Sample, decode_bench, decode_stages, reconciles
 from vmstrace.capture.records import ENTRY, EXIT, REC_HDR, STATS, RecordReader
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.core.events import TraceCounts, TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.trace.attribution import TASK_BYTES, decode_task
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 import io
 import json
 
+from vmstrace.core.events import (
+    EndEvent,
+    Insn,
+    RawEntry,
+    TaskInfo,
+    ThreadEnd,
+    TraceCounts,
+    TraceEvent,
+    paired,
+)
 from vmstrace.session import Decoder, Emitter
-from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.summary import OTHER_UNKNOWN, UNKNOWN_ROWS, SummarySink
 from vmstrace.sinks.text import TextSink
 from vmstrace.sinks.tree import Proc, ProcessTreeSink
 from vmstrace.trace.attribution import ProcessTree
-from vmstrace.trace.events import Insn, RawEntry, TaskInfo, ThreadEnd, paired
 
 COUNTS = TraceCounts(
     produced=1, delivered=1, dropped=0, entries=1, exits=1, paired=1, unfinished=0, shown=1

@@ -16,8 +16,8 @@ from vmstrace.conformance import (
     parse_strace_signals,
 )
 from vmstrace.conformance_suites import Options, Workload, guest_script, split_output
-from vmstrace.errors import VmstraceError
-from vmstrace.sinks.base import TraceEvent
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import TraceEvent
 
 STRACE = """\
 89    execve("/vmstrace/bin/x", ["/vmstrace/bin/x"], 0x7ffe7665dcc8 /* 5 vars */) = 0

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import build_call
+from vmstrace.core.events import Syscall, TaskInfo, TraceEvent
 from vmstrace.decode.fmt import escape
 from vmstrace.guest import channels
 from vmstrace.guest.channels import (
@@ -21,12 +22,10 @@ from vmstrace.guest.channels import (
     control_line,
     settle_status,
 )
-from vmstrace.sinks.base import TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.text import TextSink
 from vmstrace.sinks.tree import ProcessTreeSink
 from vmstrace.trace.attribution import decode_task
-from vmstrace.trace.events import Syscall, TaskInfo
 from vmstrace.trace.outcome import CommandOutcome, shell_status
 
 NONCE = "0123abcd"

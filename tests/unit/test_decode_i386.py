@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from vmstrace import decode
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 
 WHO = TaskInfo(task=1, cr3=0, pid=9, tid=9)
 

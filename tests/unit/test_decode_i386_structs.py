@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmstrace import decode
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 from vmstrace.decode import TABLES, DecodeOptions, compat32, decode_args_strict, render_line
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 
 WHO = TaskInfo(task=1, cr3=0, pid=9, tid=9)
 NR = {info.name: nr for nr, info in TABLES["i386"].items()}

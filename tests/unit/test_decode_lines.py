@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
+from vmstrace.core.events import Mem
 from vmstrace.decode import DecodeOptions, render_line
-from vmstrace.trace.events import Mem
 
 AT_FDCWD = (1 << 64) - 100
 STK = 0x7FFE29C925C0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 from vmstrace.decode import (
     TABLES,
     DecodeOptions,
@@ -14,7 +15,6 @@ from vmstrace.decode import (
     format_return,
     templated,
 )
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 
 _NR = {info.name: nr for nr, info in TABLES["x86_64"].items()}
 _WHO = TaskInfo(task=0, cr3=0)

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
+from vmstrace.core.events import Mem
 from vmstrace.decode import DecodeOptions, render_line
-from vmstrace.trace.events import Mem
 
 STK = 0x7FFCCC7ADAF0
 PID = 10844

@@ -9,8 +9,8 @@ import struct
 import pytest
 
 from conftest import build_call
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 from vmstrace.decode import TABLES, DecodeOptions, capture_entries, render_line
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 
 A = 0x10000000  # the input's address: unreadable at entry, readable at exit
 

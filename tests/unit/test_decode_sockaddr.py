@@ -7,8 +7,8 @@ import struct
 
 import pytest
 
+from vmstrace.core.events import Mem
 from vmstrace.decode import DecodeOptions, render_line
-from vmstrace.trace.events import Mem
 
 SA = 0x7F270D109F94
 EBADF = " = -1 EBADF (Bad file descriptor)"

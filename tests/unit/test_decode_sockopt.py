@@ -7,8 +7,8 @@ import struct
 
 import pytest
 
+from vmstrace.core.events import Mem
 from vmstrace.decode import DecodeOptions, render_line
-from vmstrace.trace.events import Mem
 
 OPT = 0x7F59DD9CFFFC  # 4 bytes before an unmapped page
 OPT8 = 0x7F59DD9C9FF8  # 8 bytes before one

@@ -8,8 +8,8 @@ import struct
 
 import pytest
 
+from vmstrace.core.events import Mem
 from vmstrace.decode import DecodeOptions, render_line
-from vmstrace.trace.events import Mem
 
 M64 = (1 << 64) - 1
 AT_FDCWD = M64 - 99

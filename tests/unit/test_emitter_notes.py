@@ -8,10 +8,10 @@ import io
 import pytest
 
 from conftest import build_call
+from vmstrace.core.events import RAX_ARG, Mem
 from vmstrace.session import Decoder, Emitter
 from vmstrace.sinks.text import TextSink
 from vmstrace.trace.attribution import ProcessTree
-from vmstrace.trace.events import RAX_ARG, Mem
 from vmstrace.trace.filters import EVERY_CALL, build_filter
 
 JUNK = (0xDEAD00000001).to_bytes(8, "little")

@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+from vmstrace.core.events import Mem
 from vmstrace.decode import TABLES, DecodeOptions, capture_entries, render_line
 from vmstrace.decode.fdpath import (
     ANON_INODE_FS_MAGIC,
@@ -16,7 +17,6 @@ from vmstrace.decode.fdpath import (
     describe,
     with_path,
 )
-from vmstrace.trace.events import Mem
 
 
 def blob(ino: int, magic: int, names: list[bytes], cut: int = 0) -> Mem:

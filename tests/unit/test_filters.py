@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import TaskInfo
 from vmstrace.decode import TABLES
-from vmstrace.errors import VmstraceError
-from vmstrace.trace.events import TaskInfo
 from vmstrace.trace.filters import (
     STATUSES,
     build_filter,

@@ -16,8 +16,8 @@ from vmstrace.capture.records import (
     RecordReader,
     StreamError,
 )
+from vmstrace.core.events import TraceCounts, TraceEvent
 from vmstrace.fuzz.targets import TARGETS
-from vmstrace.sinks.base import TraceCounts, TraceEvent
 from vmstrace.sinks.text import TextSink
 from vmstrace.sinks.tree import ProcessTreeSink
 

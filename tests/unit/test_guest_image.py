@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 from vmstrace.guest import image
 from vmstrace.guest.cpio import CpioEntry, read_newc
 from vmstrace.guest.image import concat_initrd, encode_cmd, make_overlay

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import vmstrace.guest.kernel as kernel
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 
 POLICY = """\
 linux-image-cloud-amd64:

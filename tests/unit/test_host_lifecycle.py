@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from vmstrace import host
-from vmstrace.sinks.base import TraceCounts
+from vmstrace.core.events import TraceCounts
 from vmstrace.sinks.jsonl import JsonSink, stats_line
 from vmstrace.sinks.text import TextSink
 

@@ -18,6 +18,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmstrace import decode
+from vmstrace.core.events import (
+    Insn,
+    Mem,
+    RawEntry,
+    RawExit,
+    Syscall,
+    TaskInfo,
+    TraceEvent,
+    paired,
+    return_value,
+)
 from vmstrace.decode import (
     TABLES,
     DecodeOptions,
@@ -32,18 +43,7 @@ from vmstrace.decode import (
 )
 from vmstrace.decode.fmt import quote
 from vmstrace.session import Decoder
-from vmstrace.sinks.base import TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
-from vmstrace.trace.events import (
-    Insn,
-    Mem,
-    RawEntry,
-    RawExit,
-    Syscall,
-    TaskInfo,
-    paired,
-    return_value,
-)
 from vmstrace.trace.filters import EVERY_CALL, CallFilter, build_filter
 
 U64 = (1 << 64) - 1

@@ -15,8 +15,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vmstrace.core.events import TraceEvent
 from vmstrace.sinks import _jsonl
-from vmstrace.sinks.base import TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
 
 ints = st.one_of(st.integers(-(1 << 63), (1 << 64) + 5), st.sampled_from([0, -1, 1 << 63]))
@@ -171,7 +171,7 @@ def test_the_thread_cache_is_bounded_as_the_reference_bounds_it() -> None:
 
 
 def test_the_stats_record_names_every_count_by_its_own_value():
-    from vmstrace.sinks.base import TraceCounts
+    from vmstrace.core.events import TraceCounts
 
     counts = TraceCounts(
         produced=101,

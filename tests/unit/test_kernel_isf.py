@@ -11,6 +11,7 @@ from elftools.elf.elffile import ELFFile
 from isf_util import isf_from_btf
 from test_kernel_real import _kernel  # the real kernels, or a clear failure
 
+from vmstrace.capture.spec import task_read
 from vmstrace.kernel.btf import Btf
 from vmstrace.kernel.bzimage import extract_vmlinux
 from vmstrace.kernel.fdwalk import FIELDS
@@ -35,7 +36,7 @@ def test_isf_layout_equals_the_btf_layout(line, tmp_path):
     from_isf = layout_from_isf(path)
     from_btf = layout_from_btf(btf)
     assert from_isf.percpu_task == from_btf.percpu_task
-    assert from_isf.to_task_read() == from_btf.to_task_read()
+    assert task_read(from_isf) == task_read(from_btf)
     assert from_isf.fdwalk == from_btf.fdwalk
 
 

@@ -11,7 +11,7 @@ import pytest
 from test_kernel_btf import BtfBuilder, tiny_kernel
 from test_kernel_bzimage import BANNER, compress_payload, make_bzimage, tiny_elf
 
-from vmstrace.capture.spec import TaskRead
+from vmstrace.capture.spec import TaskRead, task_read
 from vmstrace.kernel import layout as layout_mod
 from vmstrace.kernel.btf import Btf, Kind
 from vmstrace.kernel.errors import LayoutError, NoBTF
@@ -71,7 +71,7 @@ def test_layout_pcpu_hot_member(member_off: int, section_addr: int) -> None:  # 
 
 def test_task_read_order_matches_task_bytes() -> None:
     # pid, tgid, comm, start_time; real_parent->tgid, cred->uid, cred->euid
-    assert layout_from_btf(_btf()).to_task_read() == TaskRead(
+    assert task_read(layout_from_btf(_btf())) == TaskRead(
         percpu_task=0x1FB80,
         fields=((8, 4), (12, 4), (56, 16), (32, 8)),
         derefs=((16, 12, 4), (40, 4, 4), (40, 20, 4)),

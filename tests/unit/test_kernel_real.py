@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from vmstrace.capture.spec import task_read
 from vmstrace.kernel import layout as layout_mod
 from vmstrace.kernel.bzimage import extract_vmlinux
 from vmstrace.kernel.layout import KernelLayout, load_layout
@@ -68,7 +69,7 @@ def test_offsets_are_plausible(kernel: tuple[str, Path, KernelLayout, Path]) -> 
         8,
     )
     assert layout.tgid.offset == layout.pid.offset + 4
-    read = layout.to_task_read()
+    read = task_read(layout)
     assert read.nbytes == TASK_BYTES.size
     assert read.derefs == (
         (layout.real_parent.offset, layout.tgid.offset, 4),

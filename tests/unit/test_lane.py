@@ -16,11 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmstrace import _decoder, decode, session
-from vmstrace.decode import args, fdpath
-from vmstrace.session import Decoder, Emitter
-from vmstrace.sinks.base import Sink, TraceCounts, TraceEvent
-from vmstrace.trace.attribution import FORKS, LAUNCHER, ProcessTree
-from vmstrace.trace.events import (
+from vmstrace.core.events import (
     FRAME_RAX,
     FRAME_RIP,
     SIGFRAME_ARG,
@@ -30,7 +26,13 @@ from vmstrace.trace.events import (
     RawExit,
     Syscall,
     TaskInfo,
+    TraceCounts,
+    TraceEvent,
 )
+from vmstrace.decode import args, fdpath
+from vmstrace.session import Decoder, Emitter
+from vmstrace.sinks.base import Sink
+from vmstrace.trace.attribution import FORKS, LAUNCHER, ProcessTree
 from vmstrace.trace.filters import CallFilter
 from vmstrace.trace.outcome import OBSERVED
 

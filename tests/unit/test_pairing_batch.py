@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vmstrace.trace.events import (
+from vmstrace.core.events import (
     EXIT_ELSEWHERE,
     FRAME_RAX,
     FRAME_RIP,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd
 from vmstrace.trace.pairing import Limits, Pairer
 
 PC = 0x401000

@@ -20,8 +20,8 @@ from vmstrace.capture.records import (
     StreamError,
 )
 from vmstrace.capture.spec import Capture, TaskRead, render_spec
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall
 from vmstrace.trace.attribution import TASK_BYTES, ProcessTree, decode_task
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall
 from vmstrace.trace.pairing import Pairer
 
 TASK = 0xFFFF888000100000
@@ -336,7 +336,7 @@ def test_negative_return_is_signed():
 
 
 def _execve(pid: int, path: bytes, ret: int = 0, ppid: int = 1) -> Syscall:
-    from vmstrace.trace.events import Mem, RawExit, TaskInfo
+    from vmstrace.core.events import Mem, RawExit, TaskInfo
 
     who = TaskInfo(task=TASK, cr3=0, pid=pid, tid=pid, ppid=ppid, comm="x")
     e = RawEntry(
@@ -347,7 +347,7 @@ def _execve(pid: int, path: bytes, ret: int = 0, ppid: int = 1) -> Syscall:
 
 
 def _call(nr: int, pid: int, ppid: int, ret: int = 0) -> Syscall:
-    from vmstrace.trace.events import RawExit, TaskInfo
+    from vmstrace.core.events import RawExit, TaskInfo
 
     who = TaskInfo(task=TASK, cr3=0, pid=pid, tid=pid, ppid=ppid, comm="x")
     e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, nr, (0,) * 6, who)  # type: ignore[arg-type]
@@ -400,7 +400,7 @@ def test_spec_rejects_bad_captures(bad):
 def test_frozen_new_builds_the_same_immutable_object():
     import dataclasses
 
-    from vmstrace.trace.events import TaskInfo, frozen_new
+    from vmstrace.core.events import TaskInfo, frozen_new
 
     who = TaskInfo(task=1, cr3=2, pid=3, tid=4)
     kw = dict(

@@ -6,8 +6,7 @@ import struct
 
 import pytest
 
-from vmstrace.decode.siginfo import FRAME_RAX, FRAME_RIP, FRAME_SIGINFO, format_siginfo
-from vmstrace.trace.events import (
+from vmstrace.core.events import (
     SIGFRAME_ARG,
     Insn,
     Mem,
@@ -16,6 +15,7 @@ from vmstrace.trace.events import (
     Syscall,
     TaskInfo,
 )
+from vmstrace.decode.siginfo import FRAME_RAX, FRAME_RIP, FRAME_SIGINFO, format_siginfo
 
 
 def siginfo(signo: int, code: int, *rest: int, fmt: str = "") -> bytes:

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from vmstrace.capture.spec import nargs_lines
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 from vmstrace.decode import (
     TABLES,
     DecodeOptions,
@@ -15,7 +16,6 @@ from vmstrace.decode import (
     format_return,
     registers_used,
 )
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 
 U64 = (1 << 64) - 1
 _WHO = TaskInfo(task=0, cr3=0)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.core.events import TraceCounts, TraceEvent
 from vmstrace.sinks.summary import SummarySink
 from vmstrace.sinks.text import TextSink
 

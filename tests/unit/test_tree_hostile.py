@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 
 from conftest import build_call
+from vmstrace.core.events import Syscall, TaskInfo
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
-from vmstrace.trace.events import Syscall, TaskInfo
 
 
 def _as(call: Syscall, pid: int, ppid: int) -> Syscall:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from vmstrace.sinks.base import TraceCounts, TraceEvent
+from vmstrace.core.events import TraceCounts, TraceEvent
 from vmstrace.sinks.tree import ProcessTreeSink
 
 

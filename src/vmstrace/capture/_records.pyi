@@ -1,7 +1,7 @@
 # The compiled fast path of the record reader (_records.c); records.py is its only user.
 from collections.abc import Callable
 
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
 def configure(
     entry_cls: type[RawEntry],

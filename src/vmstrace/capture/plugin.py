@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 
 REPO = Path(__file__).resolve().parents[3]
 NATIVE = REPO / "native"

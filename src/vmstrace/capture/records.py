@@ -12,8 +12,8 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from vmstrace.errors import VmstraceError
-from vmstrace.trace.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
 try:
     from vmstrace.capture import _records

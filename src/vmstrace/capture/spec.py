@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from vmstrace.kernel.layout import KernelLayout
 
 When = Literal["entry", "exit", "both"]
 Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe", "fdarr"]
@@ -105,6 +108,25 @@ class TaskRead:
     @property
     def nbytes(self) -> int:
         return sum(n for _, n in self.fields) + sum(n for _, _, n in self.derefs)
+
+
+def task_read(layout: KernelLayout) -> TaskRead:
+    """The plugin's task reads for ``layout``, in trace/attribution.py's TASK_BYTES order:
+    pid, tgid, comm, start_time, then real_parent->tgid, cred->uid, cred->euid."""
+    return TaskRead(
+        percpu_task=layout.percpu_task,
+        fields=(
+            (layout.pid.offset, layout.pid.size),
+            (layout.tgid.offset, layout.tgid.size),
+            (layout.comm.offset, layout.comm.size),
+            (layout.start_time.offset, layout.start_time.size),
+        ),
+        derefs=(
+            (layout.real_parent.offset, layout.tgid.offset, layout.tgid.size),
+            (layout.cred.offset, layout.cred_uid.offset, layout.cred_uid.size),
+            (layout.cred.offset, layout.cred_euid.offset, layout.cred_euid.size),
+        ),
+    )
 
 
 SpecEntry = tuple[str, int, int, Capture]  # (abi "64"/"32", nr, arg index, capture)

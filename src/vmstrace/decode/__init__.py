@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ..capture.spec import SpecEntry
-from ..trace.events import Syscall
+from ..core.events import Syscall
 from . import (  # noqa: F401
     compat32,
     compat_i386,

@@ -14,7 +14,7 @@ import struct
 from dataclasses import replace
 
 from ..capture.spec import MAX_BYTES, Capture, fixed
-from ..trace.events import Syscall
+from ..core.events import Syscall
 
 # files and memory register the fcntl, mmap and mremap templates reused below
 from . import files, io, memory, net, process, signal, time  # noqa: F401

@@ -10,7 +10,7 @@ import ipaddress
 import struct
 
 from ..capture.spec import Capture
-from ..trace.events import Mem
+from ..core.events import Mem
 from .fmt import DecodeOptions, escape
 
 RET_FD_ARG = 7  # native/vmstrace_records.h VMST_ARG_RETFD

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import MAX_BYTES, Capture, When, fixed
-from ..trace.events import Mem
+from ..core.events import Mem
 from . import fdpath
 from .args import (
     DIRFD,

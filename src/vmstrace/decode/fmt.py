@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..trace.events import Mem, Syscall
+from ..core.events import Mem, Syscall
 
 MASK64 = (1 << 64) - 1
 

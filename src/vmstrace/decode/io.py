@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
-from ..trace.events import Mem
+from ..core.events import Mem
 from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
 from .consts import net, proc

@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
-from ..trace.events import Mem
+from ..core.events import Mem
 from .args import FD, FD_PAIR, FLAGS, INT, RBUF, ULONG, WBUF, XLAT
 from .consts import net
 from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, s32, u32, xlat

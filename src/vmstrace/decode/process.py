@@ -8,7 +8,7 @@ import struct
 from collections.abc import Callable
 
 from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
-from ..trace.events import Mem
+from ..core.events import Mem
 from .args import (
     DIRFD,
     FD,

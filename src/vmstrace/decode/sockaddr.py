@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from ..trace.events import Mem
+from ..core.events import Mem
 from .consts import net
 from .fmt import Ctx, hexnum, ptr, quote, xlat
 from .inet import ifindex, inet6_ntop

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Callable, Mapping
 
 from ..capture.spec import MAX_BYTES, Capture, fixed
-from ..trace.events import Mem
+from ..core.events import Mem
 from .args import FD, INT
 from .consts import net
 from .fmt import MASK64, Ctx, DecodeOptions, buffer, hexnum, ptr, quote, s32, u32, xlat

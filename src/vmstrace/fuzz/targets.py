@@ -46,15 +46,7 @@ from vmstrace.capture.records import (
     StreamError,
 )
 from vmstrace.capture.ring import Ring
-from vmstrace.decode import fmt
-from vmstrace.session import Decoder, Emitter
-from vmstrace.sinks.base import Sink, TraceCounts
-from vmstrace.sinks.jsonl import JsonSink
-from vmstrace.sinks.summary import SummarySink
-from vmstrace.sinks.text import TextSink
-from vmstrace.sinks.tree import ProcessTreeSink
-from vmstrace.trace.attribution import LAUNCHER, TASK_BYTES, ProcessTree, decode_task
-from vmstrace.trace.events import (
+from vmstrace.core.events import (
     Insn,
     Mem,
     RawEntry,
@@ -63,7 +55,16 @@ from vmstrace.trace.events import (
     Syscall,
     TaskInfo,
     ThreadEnd,
+    TraceCounts,
 )
+from vmstrace.decode import fmt
+from vmstrace.session import Decoder, Emitter
+from vmstrace.sinks.base import Sink
+from vmstrace.sinks.jsonl import JsonSink
+from vmstrace.sinks.summary import SummarySink
+from vmstrace.sinks.text import TextSink
+from vmstrace.sinks.tree import ProcessTreeSink
+from vmstrace.trace.attribution import LAUNCHER, TASK_BYTES, ProcessTree, decode_task
 from vmstrace.trace.filters import EVERY_CALL, CallFilter, build_filter
 from vmstrace.trace.pairing import Pairer
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from vmstrace.errors import VmstraceError
-from vmstrace.files import (
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.files import (
     atomic_writer,
     building_dir,
     cache_lock,

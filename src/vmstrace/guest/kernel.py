@@ -20,8 +20,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from vmstrace.errors import VmstraceError
-from vmstrace.files import (
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.files import (
     ENTRY_MODE,
     building_dir,
     cache_lock,

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 
 QEMU = "qemu-system-x86_64"
 MIN_VERSION = (10, 0)

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 from vmstrace.guest.image import guest_source_dir
 from vmstrace.guest.strace_image import (
     extend_initramfs,

@@ -20,8 +20,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from vmstrace.errors import VmstraceError
-from vmstrace.files import atomic_writer, cache_lock, mark_used, trusted
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.files import atomic_writer, cache_lock, mark_used, trusted
 from vmstrace.guest.cpio import CpioWriter
 from vmstrace.guest.image import (
     _BASE_DIRS,

@@ -20,8 +20,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from vmstrace.errors import VmstraceError
-from vmstrace.files import cache_lock, private_dir, trusted
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.files import cache_lock, private_dir, trusted
 from vmstrace.guest.strace_image import extend_initramfs, host_files, strace_overlay_entries
 
 VERSION = "6.1"

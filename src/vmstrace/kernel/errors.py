@@ -1,6 +1,6 @@
 """Typed errors for reading a guest kernel image and its type information.
 
-All derive from :class:`vmstrace.errors.VmstraceError`: ``str(error)`` is the complete
+All derive from :class:`vmstrace.core.errors.VmstraceError`: ``str(error)`` is the complete
 message for the user.  Kernel images are untrusted input, so every way a file can be
 wrong ends in one of these, never in a bare ``struct.error`` or ``IndexError``.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 
 
 class KernelError(VmstraceError):

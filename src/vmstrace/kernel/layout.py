@@ -30,8 +30,7 @@ from typing import Any
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from vmstrace.capture.spec import TaskRead
-from vmstrace.files import read_derived, write_entry
+from vmstrace.core.files import read_derived, write_entry
 from vmstrace.kernel.btf import Btf, Kind
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import BtfLookupError, CorruptKernelImage, LayoutError, NoBTF
@@ -75,24 +74,6 @@ class KernelLayout:
     cred_euid: FieldLoc  # kuid_t euid
     # offsets for resolving fds (-y), kernel/fdwalk.py; empty if the BTF lacks one
     fdwalk: dict[str, int] = field(default_factory=dict)
-
-    def to_task_read(self) -> TaskRead:
-        """The plugin's instructions, in trace/attribution.py's TASK_BYTES order: pid, tgid,
-        comm, start_time, then real_parent->tgid, cred->uid, cred->euid."""
-        return TaskRead(
-            percpu_task=self.percpu_task,
-            fields=(
-                (self.pid.offset, self.pid.size),
-                (self.tgid.offset, self.tgid.size),
-                (self.comm.offset, self.comm.size),
-                (self.start_time.offset, self.start_time.size),
-            ),
-            derefs=(
-                (self.real_parent.offset, self.tgid.offset, self.tgid.size),
-                (self.cred.offset, self.cred_uid.offset, self.cred_uid.size),
-                (self.cred.offset, self.cred_euid.offset, self.cred_euid.size),
-            ),
-        )
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, **asdict(self)}

@@ -36,7 +36,7 @@ from typing import Any
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from vmstrace.files import read_derived, write_entry
+from vmstrace.core.files import read_derived, write_entry
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import KernelError
 from vmstrace.kernel.kallsyms import Kallsyms, find_kallsyms

@@ -2,7 +2,7 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from vmstrace.sinks.base import TraceEvent
+from vmstrace.core.events import TraceEvent
 
 _Thread = TypeVar("_Thread")
 _Call = TypeVar("_Call")

@@ -10,8 +10,8 @@ import os
 from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps uses for str
 from typing import TextIO
 
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 from vmstrace.sinks import _jsonl
-from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 
 def _jint(v: int | None) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
-from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 
 # strace's personality names (x86_64's personality_names in strace) for the table headers
 _MODE = {"i386": "32 bit"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 from vmstrace.decode.fmt import escape
-from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 
 class TextSink:

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 from vmstrace.decode.fmt import escape
-from vmstrace.sinks.base import EndEvent, TraceCounts, TraceEvent
 
 EXECVE = frozenset({"execve", "execveat"})
 MAX_PROCS = 1 << 16  # processes kept (the guest decides how many it makes)

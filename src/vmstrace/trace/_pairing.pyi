@@ -2,7 +2,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from vmstrace.trace.events import RawEntry, RawExit, Stats, Syscall, TaskInfo, ThreadEnd
+from vmstrace.core.events import RawEntry, RawExit, Stats, Syscall, TaskInfo, ThreadEnd
 
 def configure(
     entry_cls: type[RawEntry],

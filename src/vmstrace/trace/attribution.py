@@ -10,9 +10,9 @@ from __future__ import annotations
 import struct
 from functools import lru_cache
 
-from vmstrace.trace.events import Syscall, TaskInfo, ThreadEnd
+from vmstrace.core.events import Syscall, TaskInfo, ThreadEnd
 
-# The task bytes, in the order KernelLayout.to_task_read() lists them:
+# The task bytes, in the order capture.spec.task_read() lists them:
 # pid (s32), tgid (s32), comm (char[16]), start_time (u64), real_parent->tgid (s32),
 # cred->uid (u32), cred->euid (u32).
 TASK_BYTES = struct.Struct("<ii16sQiII")

@@ -23,9 +23,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import Syscall
 from vmstrace.decode import TABLES
-from vmstrace.errors import VmstraceError
-from vmstrace.trace.events import Syscall
 
 # strace's class names (filter_qualify.c) → the class words of the syscall table
 # (decode/syscalls_x86_64.py).  The %-less forms are strace's legacy spellings.

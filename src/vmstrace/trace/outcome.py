@@ -10,8 +10,8 @@ the guest's init, reaped: wait4's status word, which also tells a death by a sig
 
 from __future__ import annotations
 
+from vmstrace.core.events import Syscall
 from vmstrace.trace.attribution import EXECVE, is_launcher_exec
-from vmstrace.trace.events import Syscall
 
 # The calls :meth:`CommandOutcome.see` needs: the emitter hands it these (by plan name).
 OBSERVED = frozenset({"execve", "execveat", "exit_group", "wait4"})

@@ -34,8 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
-from vmstrace.trace import _pairing
-from vmstrace.trace.events import (
+from vmstrace.core.events import (
     SIGFRAME_ARG,
     RawEntry,
     RawExit,
@@ -46,6 +45,7 @@ from vmstrace.trace.events import (
     paired,
     return_value,
 )
+from vmstrace.trace import _pairing
 
 # Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
 NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}

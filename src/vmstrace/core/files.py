@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, TextIO, TypeVar
 
-from vmstrace.errors import VmstraceError
+from vmstrace.core.errors import VmstraceError
 
 CACHE_MODE = 0o700  # a new cache directory: the user's alone
 ENTRY_MODE = 0o644  # a cached file; directories inside are 0755
