@@ -198,7 +198,7 @@ def run_suite(
     timeout: float = 1800.0,
 ) -> list[WorkloadResult]:
     """One guest boot: every workload under strace in the guest, vmstrace outside."""
-    from vmstrace.session import RunOptions, run
+    from vmstrace.run import RunOptions, run
 
     sink = _Collect()
     out, err = io.BytesIO(), io.BytesIO()

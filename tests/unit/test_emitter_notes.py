@@ -9,7 +9,7 @@ import pytest
 
 from conftest import build_call
 from vmstrace.core.events import RAX_ARG, Mem
-from vmstrace.session import Decoder, Emitter
+from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.text import TextSink
 from vmstrace.trace.attribution import ProcessTree
 from vmstrace.trace.filters import EVERY_CALL, build_filter

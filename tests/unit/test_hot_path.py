@@ -42,7 +42,7 @@ from vmstrace.decode import (
     use_kernel_names,
 )
 from vmstrace.decode.fmt import quote
-from vmstrace.session import Decoder
+from vmstrace.pipeline import Decoder
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.trace.filters import EVERY_CALL, CallFilter, build_filter
 
@@ -190,9 +190,9 @@ def test_one_number_has_a_plan_per_abi():
 
 
 def test_plan_table_is_bounded():
-    for nr in range(1 << 20, (1 << 20) + decode._MAX_PLANS + 10):
+    for nr in range(1 << 20, (1 << 20) + decode.MAX_PLANS + 10):
         assert plan_for("x86_64", nr).name == f"syscall_{nr:#x}"
-    assert len(decode._PLANS) <= decode._MAX_PLANS
+    assert len(decode.PLANS) <= decode.MAX_PLANS
     assert plan_for("x86_64", 0).name == "read"
 
 
@@ -217,9 +217,9 @@ def test_a_reused_id_is_not_mistaken_for_the_thread_that_had_it():
     del who
     gc.collect()
     # the cache holds the old TaskInfo, so its id is not free: a new object cannot have it
-    assert d._threads[key][0].comm == "old"
+    assert d.threads[key][0].comm == "old"
     other = TaskInfo(task=2, cr3=0x9000, pid=9, tid=9, ppid=1, comm="new", start_time=2)
-    d._threads[id(other)] = d._threads.pop(key)  # as if the id had been reused anyway
+    d.threads[id(other)] = d.threads.pop(key)  # as if the id had been reused anyway
     ev = d(make("x86_64", NR64["getpid"], (0,) * 6, 9, who=other))
     assert (ev.pid, ev.tid, ev.comm, ev.cr3, ev.task_id) == (9, 9, "new", 0x8000, "2:9")
 
@@ -297,7 +297,8 @@ def test_json_lines_of_a_changing_stream_are_each_events_own():
         sink.event(ev)
     for line, ev in zip(out.getvalue().splitlines(keepends=True), events, strict=True):
         fields = {f.name: getattr(ev, f.name) for f in dataclasses.fields(ev)}
-        fields.pop("ret_text")
+        for unwritten in ("ret_text", "raw_args", "raw_ret"):  # the latter two: --json-raw
+            fields.pop(unwritten)
         fields["args"] = list(ev.args)
         got = json.loads(line)
         assert got == {"type": "syscall", **fields}
@@ -464,6 +465,8 @@ def test_decoder_event_is_the_dataclass_event():
         euid=0,
         task_id="5:100",
         exe=None,
+        raw_args=(3, 0, 0, 0, 0, 0),
+        raw_ret=2**64 - 9,
     )
     assert all(hasattr(ev, f.name) for f in dataclasses.fields(TraceEvent))  # every slot set
     with pytest.raises(dataclasses.FrozenInstanceError):

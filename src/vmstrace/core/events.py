@@ -269,6 +269,11 @@ class TraceEvent:
     euid: int | None = None
     task_id: str | None = None  # "<start_time>:<tid>": unique even when tids are reused
     exe: str | None = None  # the process's executable (read after execve, else inherited)
+    # the six argument registers as the call made them (unsigned), and the return register
+    # as the exit instruction found it (unsigned; None: no exit): the values the texts
+    # above were rendered from
+    raw_args: tuple[int, ...] = ()
+    raw_ret: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,7 @@ def use_kernel_names(names: Mapping[str, Mapping[int, str]] | None) -> list[Name
     so it still decodes when the project knows that name.  TABLES is updated in place, so
     lookup(), syscall_name(), capture_entries() and the filters all see the same numbering.
     """
-    _PLANS.clear()
+    PLANS.clear()
     for abi, table in TABLES.items():
         table.clear()
         table.update(_PROJECT[abi])
@@ -189,8 +189,8 @@ class CallPlan:
 
 
 # (abi, nr) -> plan.  The number comes from the guest, so the table is bounded.
-_PLANS: dict[tuple[str, int], CallPlan] = {}
-_MAX_PLANS = 4096
+PLANS: dict[tuple[str, int], CallPlan] = {}
+MAX_PLANS = 4096
 
 
 def _make_plan(abi: str, nr: int) -> CallPlan:
@@ -243,11 +243,11 @@ def _render_all(renders: tuple[Render, ...]) -> Callable[[Ctx], tuple[str | None
 
 def plan_for(abi: str, nr: int) -> CallPlan:
     """The plan of syscall ``nr`` of ``abi`` under the current TABLES."""
-    plan = _PLANS.get((abi, nr))
+    plan = PLANS.get((abi, nr))
     if plan is None:
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        plan = _PLANS[(abi, nr)] = _make_plan(abi, nr)
+        if len(PLANS) >= MAX_PLANS:
+            PLANS.clear()
+        plan = PLANS[(abi, nr)] = _make_plan(abi, nr)
     return plan
 
 
@@ -326,7 +326,7 @@ _KERNEL_ERRNOS = {
 _PREFERRED = {35: "EDEADLK", 95: "EOPNOTSUPP", 11: "EAGAIN"}
 
 
-def _errno_name(n: int) -> str:
+def errno_name(n: int) -> str:
     if n in _PREFERRED:
         return _PREFERRED[n]
     if n in _RESTART:
@@ -335,11 +335,11 @@ def _errno_name(n: int) -> str:
 
 
 @cache  # n is 1..4095: at most 4095 short strings
-def _failure_text(n: int) -> str:
+def failure_text(n: int) -> str:
     if n in _RESTART:
         name, text = _RESTART[n]
         return f"? {name} ({text})"
-    return f"-1 {_errno_name(n)} ({os.strerror(n)})"
+    return f"-1 {errno_name(n)} ({os.strerror(n)})"
 
 
 def _error(call: Syscall) -> int | None:
@@ -350,10 +350,10 @@ def _error(call: Syscall) -> int | None:
 def error_name(call: Syscall) -> str | None:
     """The errno name of a failed call (``ENOENT``), None when it did not fail."""
     n = _error(call)
-    return None if n is None else _errno_name(n)
+    return None if n is None else errno_name(n)
 
 
-def _success_text(
+def success_text(
     call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions, ctx: Ctx | None
 ) -> str:
     """The return text of a call that did not fail; ``ctx`` is reused when given."""
@@ -382,8 +382,8 @@ def format_return(call: Syscall, opts: DecodeOptions) -> str:
     if ret is None:
         return "?" if call.exit is None else UNKNOWN_RETURN
     if -4095 <= ret <= -1:
-        return _failure_text(-ret)
-    return _success_text(call, ret, plan_for(call.entry.abi, call.entry.nr), opts, None)
+        return failure_text(-ret)
+    return success_text(call, ret, plan_for(call.entry.abi, call.entry.nr), opts, None)
 
 
 def decode_call(
@@ -411,10 +411,10 @@ def decode_call(
     if ret is None:
         return args, "?" if call.exit is None else UNKNOWN_RETURN, None
     if -4095 <= ret <= -1:
-        return args, _failure_text(-ret), _errno_name(-ret)
+        return args, failure_text(-ret), errno_name(-ret)
     if plan.plain_ret and not (plan.returns_fd and opts.decode_fds):
-        return args, str(ret), None  # what _success_text() gives such a call
-    return args, _success_text(call, ret, plan, opts, ctx), None
+        return args, str(ret), None  # what success_text() gives such a call
+    return args, success_text(call, ret, plan, opts, ctx), None
 
 
 def render_line(call: Syscall, opts: DecodeOptions | None = None) -> str:

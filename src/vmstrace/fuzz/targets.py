@@ -58,7 +58,7 @@ from vmstrace.core.events import (
     TraceCounts,
 )
 from vmstrace.decode import fmt
-from vmstrace.session import Decoder, Emitter
+from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.summary import SummarySink

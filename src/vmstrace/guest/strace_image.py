@@ -4,7 +4,7 @@ The default guest is busybox plus static programs and has no shared libraries; D
 strace is dynamically linked.  :func:`strace_overlay_entries` lists what must be copied
 in (the binary, every library ``ldd`` resolves, and the dynamic loader at the path the
 binary's PT_INTERP names) as ``(host, guest)`` pairs — the form ``--add`` and
-:class:`vmstrace.session.RunOptions.adds` take.  :func:`build_strace_initramfs` appends
+:class:`vmstrace.run.RunOptions.adds` take.  :func:`build_strace_initramfs` appends
 those files to the cached default initramfs once, so runs that always want strace (the
 conformance harness, benchmarks) skip copying ~3 MB into every per-run overlay.
 
