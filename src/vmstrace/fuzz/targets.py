@@ -476,8 +476,7 @@ def pipeline(data: bytes) -> None:
     text, jsonl = _emit(calls, pairer, True, opts, filt, trace_all)
     # The reference decodes with the decoder's memos empty (the compiled run found them
     # filled by earlier inputs): a memo keyed on less than its text depends on shows.
-    for memo in (fmt._QUOTED, fmt._FLAGS_TEXT, fmt._XLAT_FLAGS_TEXT):
-        memo.clear()
+    fmt.clear_memos()
     assert (text, jsonl) == _emit(ref_calls, ref_pairer, False, opts, filt, trace_all), (
         "the compiled decoding lane differs from the reference"
     )
