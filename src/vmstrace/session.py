@@ -66,7 +66,6 @@ from vmstrace.guest.qemu import (
 from vmstrace.host import Interrupted, Outputs, Stop, Workdir, ram_memfd, start_qemu
 from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
-from vmstrace.kernel.isf import layout_from_isf
 from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.sinks.base import Sink
@@ -234,11 +233,8 @@ class Decoder:
 def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout | None:
     """The kernel's layout from --symbols, else its BTF; None (with a warning) when the
     kernel has no BTF and no symbols were given: attribution by CR3 only."""
-    if opts.symbols is not None:
-        check_input_file("--symbols", opts.symbols, "a volatility3 ISF (.json or .json.xz)")
-        return layout_from_isf(opts.symbols)
     try:
-        return load_layout(kernel, cache)
+        return load_layout(kernel, cache, opts.symbols)
     except NoBTF as err:
         opts.warn(
             f"{err}; without BTF or --symbols FILE (a volatility3 ISF) calls are "
