@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from vmstrace.kernel import layout as layout_mod
 from vmstrace.kernel.btf import Btf, BtfTypes, Kind
 from vmstrace.kernel.errors import LayoutError, NoBTF, TypeLookupError
 from vmstrace.kernel.isf import IsfTypes
+from vmstrace.kernel.kallsyms import Kallsyms, KallsymsError
 from vmstrace.kernel.layout import (
     FieldLoc,
     KernelLayout,
@@ -206,6 +208,65 @@ def _no_percpu_datasec() -> Btf:
     # Rename the .data..percpu DATASEC's name to something else.
     b.strings = b.strings.replace(b".data..percpu\0", b".data..zzzzzz\0")
     return Btf(b.build())
+
+
+def _symbols(*syms: tuple[str, int]) -> Callable[[], Kallsyms]:
+    """The kernel_symbols of a BtfTypes: a zero-based per-CPU area of 0x40000 bytes."""
+    named = (("__per_cpu_start", 0), *syms, ("__per_cpu_end", 0x40000))
+    return lambda: Kallsyms(
+        tuple(n for n, _ in named), "A" * len(named), tuple(a for _, a in named)
+    )
+
+
+def _no_datasec(pcpu_hot: bool = False) -> Btf:
+    b = BtfBuilder()
+    tiny_kernel(b, pcpu_hot=pcpu_hot, current_off=16)
+    b.strings = b.strings.replace(b".data..percpu\0", b".data..zzzzzz\0")
+    return Btf(b.build())
+
+
+@pytest.mark.parametrize(
+    ("pcpu_hot", "syms", "found"),
+    [
+        (False, [("current_task", 0x1FB80)], (0x1FB80, "current_task")),
+        (True, [("pcpu_hot", 0x35000)], (0x35010, "pcpu_hot.current_task")),
+    ],
+)
+def test_btf_without_percpu_section_takes_the_kernels_symbols(
+    pcpu_hot: bool, syms: list[tuple[str, int]], found: tuple[int, str]
+) -> None:
+    types = BtfTypes(_no_datasec(pcpu_hot), 0, _symbols(*syms))
+    assert find_percpu_task(types) == found
+    assert types.percpu_var(syms[0][0]) == PerCpuVar(syms[0][1], None)  # no type in kallsyms
+
+
+def _no_kallsyms() -> Kallsyms:
+    raise KallsymsError("no kallsyms_token_table")
+
+
+@pytest.mark.parametrize(
+    ("symbols", "message"),
+    [
+        (_no_kallsyms, r"\(pahole too old\?\), so .* \(kallsyms: no kallsyms_token_table\)$"),
+        (
+            lambda: Kallsyms(("current_task",), "D", (0x1FB80,)),
+            r"\(kallsyms: no __per_cpu_start/__per_cpu_end\)$",
+        ),
+    ],
+)
+def test_btf_without_percpu_section_nor_usable_symbols(
+    symbols: Callable[[], Kallsyms], message: str
+) -> None:
+    with pytest.raises(LayoutError, match="^the kernel's BTF has no .data..percpu section: "):
+        find_percpu_task(BtfTypes(_no_datasec(), 0, symbols))
+    with pytest.raises(LayoutError, match=message):
+        find_percpu_task(BtfTypes(_no_datasec(), 0, symbols))
+
+
+def test_kernel_symbols_outside_the_percpu_area_are_not_percpu() -> None:
+    types = BtfTypes(_no_datasec(), 0, _symbols(("current_task", 0x40000)))
+    with pytest.raises(LayoutError, match="^neither current_task nor pcpu_hot is a per-CPU "):
+        find_percpu_task(types)
 
 
 def _no_task_var() -> Btf:

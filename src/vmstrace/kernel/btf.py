@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import struct
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
@@ -30,6 +31,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from vmstrace.kernel.errors import BtfError, BtfLookupError, LayoutError
+from vmstrace.kernel.kallsyms import Kallsyms, KallsymsError
 from vmstrace.kernel.types import PerCpuVar, StructMember, spell
 
 BTF_MAGIC = 0xEB9F
@@ -479,14 +481,23 @@ class BtfTypes:
 
     Per-CPU variables are the VARs of the ``.data..percpu`` DATASEC (pahole encodes them
     since 1.18); an entry's offset is relative to that ELF section, whose link address is
-    ``percpu_base``.
+    ``percpu_base``.  BTF without that DATASEC (an older pahole) still has the structs;
+    the variables then come from the kernel image's own symbols, ``kernel_symbols``
+    (kallsyms, found only when needed: that takes about half a second), which give an
+    address but no type.
     """
 
     source = "the kernel's BTF"
 
-    def __init__(self, btf: Btf, percpu_base: int = 0) -> None:
+    def __init__(
+        self,
+        btf: Btf,
+        percpu_base: int = 0,
+        kernel_symbols: Callable[[], Kallsyms] | None = None,
+    ) -> None:
         self.btf = btf
         self.percpu_base = percpu_base
+        self._kernel_symbols = kernel_symbols
         self._percpu: dict[str, PerCpuVar] | None = None
 
     def struct_size(self, name: str) -> int:
@@ -509,16 +520,34 @@ class BtfTypes:
         try:
             sec = self.btf.find(PERCPU_SECTION, Kind.DATASEC)
         except BtfLookupError:
-            raise LayoutError(
-                f"the kernel's BTF has no {PERCPU_SECTION} section: per-CPU variables "
-                "were not encoded (pahole too old?), so the current task cannot be located"
-            ) from None
+            return self._percpu_symbols()
         out: dict[str, PerCpuVar] = {}
         for info in sec.secinfos:
             var = self.btf.type(info.type_id)
             if var.kind is Kind.VAR:
                 out.setdefault(var.name, PerCpuVar(info.offset, self._spell(var.type_id)))
         return out
+
+    def _percpu_symbols(self) -> dict[str, PerCpuVar]:
+        why = (
+            f"the kernel's BTF has no {PERCPU_SECTION} section: per-CPU variables "
+            "were not encoded (pahole too old?), so the current task cannot be located"
+        )
+        if self._kernel_symbols is None:
+            raise LayoutError(why)
+        try:
+            syms = self._kernel_symbols()
+        except KallsymsError as e:
+            raise LayoutError(f"{why} ({e})") from e
+        start, end = syms.address("__per_cpu_start"), syms.address("__per_cpu_end")
+        if start is None or end is None:
+            raise LayoutError(f"{why} (kallsyms: no __per_cpu_start/__per_cpu_end)")
+        # only symbols inside the per-CPU area: a same-named global elsewhere is not one
+        return {
+            name: PerCpuVar(addr - self.percpu_base, None)
+            for name, addr in zip(syms.names, syms.addresses, strict=True)
+            if start <= addr < end and name not in ("__per_cpu_start", "__per_cpu_end")
+        }
 
     def _spell(self, type_id: int) -> str:
         t = self.btf.resolve(type_id)

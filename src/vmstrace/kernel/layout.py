@@ -40,6 +40,7 @@ from vmstrace.kernel.errors import CorruptKernelImage, LayoutError, NoBTF, TypeL
 from vmstrace.kernel.fdwalk import FIELDS as FDWALK_FIELDS
 from vmstrace.kernel.fdwalk import fdwalk_from
 from vmstrace.kernel.isf import IsfError, IsfTypes, read_isf
+from vmstrace.kernel.kallsyms import Kallsyms, KallsymsError, find_kallsyms
 from vmstrace.kernel.types import KernelTypes
 
 SCHEMA = 5  # bump when KernelLayout's fields or their meaning change
@@ -220,12 +221,21 @@ def layout_from_vmlinux(
         btf_section = elf.get_section_by_name(".BTF")
         percpu = elf.get_section_by_name(PERCPU_SECTION)
         btf_blob = btf_section.data() if btf_section is not None else None
+        rodata, text = elf.get_section_by_name(".rodata"), elf.get_section_by_name(".text")
     except (ELFError, ValueError) as e:
         raise CorruptKernelImage(path, f"unreadable vmlinux ELF: {e}") from e
     if btf_blob is None:
         raise NoBTF(path, version.split(" ", 1)[0] or "?")
     section_addr = int(percpu["sh_addr"]) if percpu is not None else 0
-    return layout_from(BtfTypes(Btf(btf_blob), section_addr), version=version, sha256=sha256)
+
+    def kernel_symbols() -> Kallsyms:
+        if rodata is None or text is None:
+            raise KallsymsError("the vmlinux has no .rodata or .text section")
+        start = int(rodata["sh_offset"])
+        return find_kallsyms(elf_bytes, start, start + int(rodata["sh_size"]), text["sh_addr"])
+
+    types = BtfTypes(Btf(btf_blob), section_addr, kernel_symbols)
+    return layout_from(types, version=version, sha256=sha256)
 
 
 def _sha256(path: Path) -> str:
