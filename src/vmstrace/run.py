@@ -35,7 +35,6 @@ from vmstrace.guest.qemu import GuestConfig, find_qemu, ram_below_4g
 from vmstrace.host import Interrupted, Outputs, Stop, Workdir, ram_memfd
 from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
-from vmstrace.kernel.isf import layout_from_isf
 from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.launcher import launch
@@ -84,11 +83,8 @@ class RunResult:
 def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout | None:
     """The kernel's layout from --symbols, else its BTF; None (with a warning) when the
     kernel has no BTF and no symbols were given: attribution by CR3 only."""
-    if opts.symbols is not None:
-        check_input_file("--symbols", opts.symbols, "a volatility3 ISF (.json or .json.xz)")
-        return layout_from_isf(opts.symbols)
     try:
-        return load_layout(kernel, cache)
+        return load_layout(kernel, cache, opts.symbols)
     except NoBTF as err:
         opts.warn(
             f"{err}; without BTF or --symbols FILE (a volatility3 ISF) calls are "

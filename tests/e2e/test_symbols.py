@@ -53,7 +53,8 @@ def test_missing_symbols_file_is_an_error(vmstrace):
 def test_kernel_without_btf_degrades_to_cr3_with_a_warning(monkeypatch, tmp_path):
     import vmstrace.run as session
 
-    def no_btf(path, cache):
+    def no_btf(path, cache, symbols):
+        assert symbols is None
         raise NoBTF(path, "6.1-test")
 
     warnings: list[str] = []

@@ -132,7 +132,7 @@ def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str,
             if out_dir.exists():  # an incomplete set (the lock is ours)
                 shutil.rmtree(out_dir)
             publish_dir(tmp, out_dir)
-        prune(area, keep=key)
+        prune_old_builds(area, keep=key)
     return binaries
 
 
@@ -230,7 +230,7 @@ def build_default_initramfs(
         if trusted(dest, cache_dir) and dest.is_file():
             return dest
         _write_initramfs(dest, init, busybox_data, applets, binaries)
-        prune(out_dir, keep=dest.name)
+        prune_old_builds(out_dir, keep=dest.name)
     return dest
 
 
@@ -359,7 +359,7 @@ def concat_initrd(base: Path, overlay: Path, dest: Path) -> Path:
     return dest
 
 
-def prune(directory: Path, keep: str) -> None:
+def prune_old_builds(directory: Path, keep: str) -> None:
     """Removes older builds next to the one just made (same prefix, other hash), once
     unused for a day (files.prune): another checkout may be about to read one."""
     prune(directory, keep, keep.split("-")[0] + "-" if "-" in keep else None)

@@ -27,7 +27,7 @@ from vmstrace.guest.image import (
     BASE_DIRS,
     build_default_initramfs,
     digest,
-    prune,
+    prune_old_builds,
 )
 
 DEFAULT_STRACE = Path("/usr/bin/strace")
@@ -101,7 +101,7 @@ def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, in
     with cache_lock(dest.parent):
         if not (trusted(dest, cache_dir) and dest.is_file()):
             _write(dest, base, files)
-            prune(dest.parent, keep=dest.name)
+            prune_old_builds(dest.parent, keep=dest.name)
     return dest
 
 
