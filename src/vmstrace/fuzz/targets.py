@@ -304,6 +304,8 @@ def check_jsonl(text: str) -> None:
         assert obj["type"] in ("syscall", "note", "end", "stats"), line
         if obj["type"] == "syscall":
             assert all(isinstance(a, str) for a in obj["args"]), line
+            raw = obj.get("raw_args", ())
+            assert all(type(a) is int and 0 <= a < 1 << 64 for a in raw), line
 
 
 def _check_event(ev: RawEntry | RawExit | Stats) -> None:
@@ -428,7 +430,7 @@ def _emit(
     text, jsonl = io.StringIO(), io.StringIO()
     sinks: list[Sink] = [
         TextSink(text, show_comm=True, durations=True),
-        JsonSink(jsonl),
+        JsonSink(jsonl, raw_values=True),
         ProcessTreeSink(text),
         SummarySink(text),
     ]
