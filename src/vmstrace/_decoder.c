@@ -127,16 +127,14 @@ static const char *const lane_exit_fields[] = {"mem"};
 
 static struct {
     Shape plan, ctx, who, entry, exit;
-    PyObject *plans;      /* decode._PLANS: (abi, nr) -> CallPlan, filled by plan_for() */
-    PyObject *forks;      /* attribution.FORKS: abi -> the fork-like numbers */
     PyObject *failure;    /* decode._failure_text */
     PyObject *errno_name; /* decode._errno_name */
     PyObject *success;    /* decode._success_text */
     PyObject *failed;     /* errno -> (text, name): at most 4095 entries */
     PyObject *sigframe_arg, *exe_arg, *python_only, *question, *null, *zero;
     PyObject *rax_arg; /* VMST_ARG_RAX: the number register as set, when it held junk */
-    PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
-        *s_exe_of;
+    PyObject *s_trace_all, *s_pids, *s_forks, *s_plans, *s_cache, *s_opts, *s_decode_fds,
+        *s_threads, *s_exe, *s_thread, *s_exe_of;
     int ready;
 } L;
 
@@ -149,15 +147,14 @@ static inline PyObject *slot(PyObject *obj, const Shape *s, int i)
 static PyObject *configure_lane(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *plan_cls, *ctx_cls, *who_cls, *plans, *forks, *failure, *errno_name, *success;
+    PyObject *plan_cls, *ctx_cls, *who_cls, *failure, *errno_name, *success;
     PyObject *sigframe_arg, *exe_arg, *python_only;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!O!", &plan_cls, &ctx_cls, &who_cls,
-                          &PyDict_Type, &plans, &PyDict_Type, &forks, &failure, &errno_name,
-                          &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
+    if (!PyArg_ParseTuple(args, "OOOOOOO!O!O!", &plan_cls, &ctx_cls, &who_cls, &failure,
+                          &errno_name, &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
                           &PyFrozenSet_Type, &python_only))
         return NULL;
     if (shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
@@ -168,8 +165,6 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
         || shape_init(&L.exit, (PyObject *)S.exit.cls, lane_exit_fields,
                       NFIELDS(lane_exit_fields)) < 0)
         return NULL;
-    Py_XSETREF(L.plans, Py_NewRef(plans));
-    Py_XSETREF(L.forks, Py_NewRef(forks));
     Py_XSETREF(L.failure, Py_NewRef(failure));
     Py_XSETREF(L.errno_name, Py_NewRef(errno_name));
     Py_XSETREF(L.success, Py_NewRef(success));
@@ -189,6 +184,9 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
     INTERN(zero, "0")
     INTERN(s_trace_all, "trace_all")
     INTERN(s_pids, "pids")
+    INTERN(s_forks, "forks")
+    INTERN(s_plans, "plans")
+    INTERN(s_cache, "cache")
     INTERN(s_opts, "opts")
     INTERN(s_decode_fds, "decode_fds")
     INTERN(s_threads, "_threads")
@@ -204,7 +202,9 @@ static PyObject *configure_lane(PyObject *self, PyObject *args)
 typedef struct {
     int trace_all;
     PyObject *pids;    /* tree.pids (a set) */
+    PyObject *forks;   /* tree.forks: abi -> the fork-like numbers of the run's tables */
     PyObject *decoder; /* the session.Decoder */
+    PyObject *plans;   /* decoder.plans.cache: (abi, nr) -> CallPlan, filled by Plans.get() */
     PyObject *opts;    /* decoder.opts */
     int decode_fds;
     PyObject *threads; /* decoder._threads */
@@ -239,7 +239,7 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
     int in = PySet_Contains(ln->pids, pid);
     if (in <= 0)
         return in;
-    PyObject *forks = PyDict_GetItemWithError(L.forks, abi);
+    PyObject *forks = PyDict_GetItemWithError(ln->forks, abi);
     if (forks == NULL)
         return PyErr_Occurred() ? -1 : 0;
     int fork = PySequence_Contains(forks, nr);
@@ -538,15 +538,15 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     int keep = tree_keeps(ln, who, abi, nr, ret);
     if (keep <= 0)
         return keep < 0 ? FAIL : DEFER;
-    /* the plan (plan_for() makes a missing one, on the Python path) */
+    /* the plan (Plans.get() makes a missing one, on the Python path) */
     PyObject *key = PyTuple_Pack(2, abi, nr);
     if (key == NULL)
         return FAIL;
-    PyObject *plan = PyDict_GetItemWithError(L.plans, key);
+    PyObject *plan = PyDict_GetItemWithError(ln->plans, key);
     Py_DECREF(key);
     if (plan == NULL)
         return PyErr_Occurred() ? FAIL : DEFER;
-    /* held: the renderers run Python code, which may drop plans (plan_for's bound) */
+    /* held: the renderers run Python code, which may drop plans (Plans.MAX) */
     Py_INCREF(plan);
     int st = lane_planned(ln, call, plan, evs);
     Py_DECREF(plan);
@@ -625,18 +625,21 @@ static PyObject *lane(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         return NULL;
     }
     Lane ln = {.decoder = argv[4]};
-    PyObject *trace_all = NULL, *decode_fds = NULL, *result = NULL;
+    PyObject *trace_all = NULL, *decode_fds = NULL, *plans = NULL, *result = NULL;
     if ((trace_all = PyObject_GetAttr(argv[3], L.s_trace_all)) == NULL
         || (ln.trace_all = PyObject_IsTrue(trace_all)) < 0
         || (ln.pids = PyObject_GetAttr(argv[3], L.s_pids)) == NULL
+        || (ln.forks = PyObject_GetAttr(argv[3], L.s_forks)) == NULL
+        || (plans = PyObject_GetAttr(argv[4], L.s_plans)) == NULL
+        || (ln.plans = PyObject_GetAttr(plans, L.s_cache)) == NULL
         || (ln.opts = PyObject_GetAttr(argv[4], L.s_opts)) == NULL
         || (ln.threads = PyObject_GetAttr(argv[4], L.s_threads)) == NULL
         || (ln.exes = PyObject_GetAttr(argv[4], L.s_exe)) == NULL
         || (decode_fds = PyObject_GetAttr(ln.opts, L.s_decode_fds)) == NULL
         || (ln.decode_fds = PyObject_IsTrue(decode_fds)) < 0)
         goto out;
-    if (!PyAnySet_Check(ln.pids) || !PyDict_CheckExact(ln.threads)
-        || !PyDict_CheckExact(ln.exes)) {
+    if (!PyAnySet_Check(ln.pids) || !PyDict_Check(ln.forks) || !PyDict_CheckExact(ln.plans)
+        || !PyDict_CheckExact(ln.threads) || !PyDict_CheckExact(ln.exes)) {
         PyErr_SetString(PyExc_TypeError, "lane: a ProcessTree and a session.Decoder");
         goto out;
     }
@@ -653,7 +656,10 @@ static PyObject *lane(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 out:
     Py_XDECREF(trace_all);
     Py_XDECREF(decode_fds);
+    Py_XDECREF(plans);
     Py_XDECREF(ln.pids);
+    Py_XDECREF(ln.forks);
+    Py_XDECREF(ln.plans);
     Py_XDECREF(ln.opts);
     Py_XDECREF(ln.threads);
     Py_XDECREF(ln.exes);
@@ -668,8 +674,8 @@ static PyMethodDef methods[] = {
      "thread: (pid, tid, ppid, comm, cr3, uid, euid, task_id); ts, ts_exit, vcpu, nr, abi\n"
      "and ret come from the call."},
     {"configure_lane", configure_lane, METH_VARARGS,
-     "configure_lane(plan_cls, ctx_cls, taskinfo_cls, plans, forks, failure_text,\n"
-     "               errno_name, success_text, sigframe_arg, exe_arg, python_only)"},
+     "configure_lane(plan_cls, ctx_cls, taskinfo_cls, failure_text, errno_name,\n"
+     "               success_text, sigframe_arg, exe_arg, python_only)"},
     {"lane", (PyCFunction)(void (*)(void))lane, METH_FASTCALL,
      "lane(calls, start, evs, tree, decoder) -> int\n\n"
      "Appends the events of calls[start:] to evs up to the first call that needs the\n"

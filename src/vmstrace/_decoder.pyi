@@ -1,5 +1,5 @@
 # The decoder's glue, compiled (_decoder.c): session.Decoder and session.Emitter use it.
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from vmstrace.core.events import RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd, TraceEvent
 
@@ -29,8 +29,6 @@ def configure_lane(
     plan_cls: type,
     ctx_cls: type,
     taskinfo_cls: type[TaskInfo],
-    plans: Mapping[tuple[str, int], object],
-    forks: Mapping[str, frozenset[int]],
     failure_text: Callable[[int], str],
     errno_name: Callable[[int], str],
     success_text: Callable[..., str],

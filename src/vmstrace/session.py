@@ -70,8 +70,8 @@ from vmstrace.kernel.isf import layout_from_isf
 from vmstrace.kernel.layout import KernelLayout, load_layout
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.sinks.base import Sink
+from vmstrace.syscalls import TABLES, SyscallTables
 from vmstrace.trace.attribution import (
-    FORKS,
     ProcessTree,
     call_class_lines,
     decode_task,
@@ -107,6 +107,8 @@ class RunOptions:
     decode_fds: bool = False  # -y: file descriptors with what they refer to
     fd_details: bool = False  # -yy: and sockets' protocol and addresses
     buffer_mb: int = 64  # how far the guest may run ahead of the decoder (capture/ring.py)
+    # the syscall numbering: the project's, or the guest kernel's once prepare_guest() read it
+    tables: SyscallTables = TABLES
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
@@ -134,8 +136,6 @@ def _configure_lane() -> None:
         decode.CallPlan,
         decode.fmt.Ctx,
         TaskInfo,
-        decode._PLANS,
-        FORKS,
         decode._failure_text,
         decode._errno_name,
         decode._success_text,
@@ -153,11 +153,17 @@ class Decoder:
     """Turns a paired Syscall into the TraceEvent every sink receives."""
 
     def __init__(
-        self, strsize: int, raw: bool = False, decode_fds: bool = False, fd_details: bool = False
+        self,
+        strsize: int,
+        raw: bool = False,
+        decode_fds: bool = False,
+        fd_details: bool = False,
+        plans: decode.Plans = decode.PLANS,
     ) -> None:
         self.opts = decode.DecodeOptions(
             strsize=strsize, raw=raw, decode_fds=decode_fds, fd_details=fd_details
         )
+        self.plans = plans  # of the run's syscall tables (the compiled lane reads them too)
         # each process's executable: read after its execve, else inherited from its parent
         self._exe: dict[int, str] = {}
         # the event fields that depend on the thread alone (pid ... task id), per TaskInfo:
@@ -204,11 +210,11 @@ class Decoder:
         return known
 
     def __call__(self, call: Syscall, plan: decode.CallPlan | None = None) -> TraceEvent:
-        """The event of ``call``; ``plan`` is its decode.plan_for() when the caller has it."""
+        """The event of ``call``; ``plan`` is its plan in :attr:`plans` when the caller has it."""
         e, x = call.entry, call.exit
         who = e.who
         if plan is None:
-            plan = decode.plan_for(e.abi, e.nr)
+            plan = self.plans.get(e.abi, e.nr)
         try:
             args, ret_text, error = decode.decode_call(call, self.opts, plan)
         except Exception as err:  # a decoder bug must not lose the event
@@ -247,21 +253,22 @@ def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout 
         return None
 
 
-def _use_kernel_names(
+def _kernel_tables(
     opts: RunOptions, kernel: Path, cache: Path, layout: KernelLayout | None
-) -> None:
-    """Number the syscalls as the guest kernel does when its own image was read (BTF);
-    otherwise, or where the kernel cannot say, the project's tables name them."""
+) -> SyscallTables:
+    """The syscalls numbered as the guest kernel does when its own image was read (BTF);
+    otherwise, or where the kernel cannot say, as the project's tables do."""
     if layout is None or opts.symbols is not None:
-        decode.use_kernel_names(None)
-        return
+        return TABLES
     found = kernel_syscall_names(kernel, cache)
     if found.reason:
         opts.warn(f"syscall names: {found.reason}; the project's tables name those calls")
-    decode.use_kernel_names(found.names)
+    return TABLES.renumbered(found.names)
 
 
 def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
+    tables = opts.tables
+    plans = decode.Plans(tables)
     dopts = decode.DecodeOptions(
         strsize=opts.strsize,
         decode_fds=opts.decode_fds,
@@ -269,7 +276,7 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
     )
     nargs = nargs_lines(
         {
-            tag: {nr: decode.registers_used(abi, nr) for nr in decode.TABLES[abi]}
+            tag: {nr: decode.registers_used(abi, nr, plans) for nr in tables[abi]}
             for abi, tag in (("x86_64", "64"), ("i386", "32"))
         }
     )
@@ -277,8 +284,9 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
         if opts.decode_fds:
             raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
         opts.trace_all = True
-        return render_spec(None, decode.capture_entries(dopts), call_class_lines() + nargs)
-    extra = call_class_lines() + nargs
+        entries = decode.capture_entries(dopts, tables)
+        return render_spec(None, entries, call_class_lines(tables) + nargs)
+    extra = call_class_lines(tables) + nargs
     if opts.decode_fds and not layout.fdwalk:
         raise VmstraceError(
             "-y: the kernel's type information lacks a struct vmstrace needs to resolve "
@@ -286,7 +294,7 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
         )
     if layout.fdwalk:  # the executable after an exec (the JSON's exe) is read through it
         extra.append(render_fdwalk(layout.fdwalk))
-    return render_spec(task_read(layout), decode.capture_entries(dopts), extra)
+    return render_spec(task_read(layout), decode.capture_entries(dopts, tables), extra)
 
 
 def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | None]:
@@ -308,7 +316,7 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     spec = None
     if opts.trace:
         layout = _kernel_layout(opts, kernel, cache)
-        _use_kernel_names(opts, kernel, cache, layout)
+        opts.tables = _kernel_tables(opts, kernel, cache, layout)
         spec = _capture_spec(opts, layout)
     base = opts.initrd or build_default_initramfs(cache)
     overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
@@ -483,10 +491,12 @@ def _run_guest(
     )
     watchdog.start()
 
-    pairer = Pairer(vcpus=cfg.smp)
+    pairer = Pairer(vcpus=cfg.smp, tables=opts.tables)
     out = Emitter(
-        ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide),
-        Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details),
+        ProcessTree(trace_all=opts.trace_all or opts.filter.guest_wide, tables=opts.tables),
+        Decoder(
+            opts.strsize, opts.raw, opts.decode_fds, opts.fd_details, decode.Plans(opts.tables)
+        ),
         sinks,
         opts.filter,
     )
@@ -563,7 +573,7 @@ class Emitter:
         self.shown = 0
         # how the command ended, from the calls of any process: the lane leaves those
         # calls (OBSERVED) to the loop below
-        self.outcome = CommandOutcome()
+        self.outcome = CommandOutcome(tree.execs)
         # the compiled lane (_decoder.c) for the ordinary calls, when nothing but the
         # process tree filters them; compiled=False runs the Python reference for all
         self.compiled = (
@@ -594,7 +604,7 @@ class Emitter:
         hands back the index of the first one it leaves to this loop."""
         wants, decoder, filt = self.tree.wants, self.decoder.__call__, self.filt
         every_process, every_call = filt.every_process, filt.every_call
-        plan_for = decode.plan_for
+        plan_for = self.decoder.plans.get
         lane = _decoder.lane if self.compiled else None
         tree, dec = self.tree, self.decoder
         evs: list[TraceEvent] = []

@@ -11,7 +11,10 @@ from types import ModuleType
 
 import pytest
 
+from vmstrace.core.events import NR_RESTART_SYSCALL
 from vmstrace.syscalls import TABLES, Flag, NameChange, SyscallInfo, SyscallTable, i386, x86_64
+from vmstrace.trace.attribution import X32_SYSCALL_BIT, call_class_lines, fork_numbers
+from vmstrace.trace.pairing import no_return_numbers, reaping_calls
 
 ROOT = Path(__file__).resolve().parents[2]
 UAPI = Path("/usr/include/x86_64-linux-gnu/asm")
@@ -141,6 +144,33 @@ def test_numbers_and_names_are_those_of_the_tables_before() -> None:
     before = json.loads((DATA / "syscall-names-before.json").read_text())
     for abi, names in before.items():
         assert {str(nr): info.name for nr, info in TABLES[abi].items()} == names
+
+
+def test_the_flags_give_the_numbers_the_stages_used() -> None:
+    assert no_return_numbers(TABLES) == {
+        "x86_64": frozenset({60, 231}),
+        "i386": frozenset({1, 252}),
+    }
+    assert reaping_calls(TABLES) == {"x86_64": {61: 1, 247: 2}, "i386": {7: 1, 114: 1, 284: 2}}
+    forks = {56, 57, 58, 435}
+    assert fork_numbers(TABLES) == {
+        "x86_64": frozenset(forks | {X32_SYSCALL_BIT | nr for nr in forks}),
+        "i386": frozenset({2, 120, 190, 435}),
+    }
+    assert TABLES["x86_64"].numbers(Flag.EXEC) == {59, 322}
+    assert TABLES["i386"].numbers(Flag.EXEC) == {11, 358}
+    assert TABLES["x86_64"].numbers(Flag.RESTART) == {NR_RESTART_SYSCALL}
+    assert TABLES.names(Flag.MAY_RETURN_FD) == {"fcntl", "fcntl64"}
+    assert call_class_lines() == [
+        "task_refresh 64 59 60 105 106 113 114 117 119 122 123 126 157 231 322",
+        "resumes_elsewhere 64 15 59 322",
+        "sigreturn 64 15",
+        "noreturn 64 60 231",
+        "task_refresh 32 1 11 23 46 70 71 138 139 164 170 172 185 203 204 208 210 213 214 "
+        "215 216 252 358",
+        "resumes_elsewhere 32 11 119 173 358",
+        "noreturn 32 1 252",
+    ]
 
 
 def test_i386_rows_have_their_own_counts() -> None:

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import Syscall
-from vmstrace.decode import TABLES
+from vmstrace.syscalls import TABLES, SyscallTables
 
 # strace's class names (filter_qualify.c) → the class words of the syscall table
-# (decode/syscalls_x86_64.py).  The %-less forms are strace's legacy spellings.
+# (vmstrace.syscalls).  The %-less forms are strace's legacy spellings.
 CLASSES: dict[str, str] = {
     "%desc": "desc",
     "%file": "file",
@@ -87,27 +87,28 @@ def _split_set(spec: str, option: str) -> tuple[bool, list[str]]:
     return inverted, tokens
 
 
-def _all_keys() -> dict[str, list[Key]]:
+def _all_keys(tables: SyscallTables) -> dict[str, list[Key]]:
     by_name: dict[str, list[Key]] = {}
-    for abi, table in TABLES.items():
+    for abi, table in tables.items():
         for nr, info in table.items():
             by_name.setdefault(info.name, []).append((abi, nr))
     return by_name
 
 
-def parse_trace(spec: str) -> SyscallSet:
-    """``-e trace=SPEC`` → the set it selects; every bad element named in one error."""
+def parse_trace(spec: str, tables: SyscallTables = TABLES) -> SyscallSet:
+    """``-e trace=SPEC`` → the set it selects in ``tables``; every bad element named in one
+    error."""
     option = "-e trace="
     inverted, tokens = _split_set(spec, option)
     if tokens in (["all"], ["none"]):
         return SyscallSet(frozenset(), inverted=(tokens == ["all"]) != inverted)
-    by_name = _all_keys()
+    by_name = _all_keys(tables)
     keys: set[Key] = set()
     unknown: list[str] = []
     for token in tokens:
         optional = token.startswith("?")
         name = token[1:] if optional else token
-        found = _resolve(name, by_name, option)
+        found = _resolve(name, by_name, option, tables)
         if found is None:
             if not optional:
                 unknown.append(name)
@@ -118,7 +119,9 @@ def parse_trace(spec: str) -> SyscallSet:
     return SyscallSet(frozenset(keys), inverted=inverted)
 
 
-def _resolve(name: str, by_name: dict[str, list[Key]], option: str) -> list[Key] | None:
+def _resolve(
+    name: str, by_name: dict[str, list[Key]], option: str, tables: SyscallTables
+) -> list[Key] | None:
     if name.startswith("/"):
         try:
             rx = re.compile(name[1:])
@@ -129,12 +132,12 @@ def _resolve(name: str, by_name: dict[str, list[Key]], option: str) -> list[Key]
         cls = CLASSES[name]
         return [
             (abi, nr)
-            for abi, table in TABLES.items()
+            for abi, table in tables.items()
             for nr, info in table.items()
             if cls in info.classes
         ]
     if name.isdigit():
-        return [(abi, int(name)) for abi in TABLES]
+        return [(abi, int(name)) for abi in tables]
     return by_name.get(name)
 
 
@@ -232,8 +235,10 @@ def build_filter(
     failed: bool = False,
     pids: Iterable[int] = (),
     comms: Iterable[str] = (),
+    tables: SyscallTables = TABLES,
 ) -> CallFilter:
-    """A CallFilter from strace-style options: ``-e`` values, ``-z``, ``-Z``, ``-p``, ``--comm``.
+    """A CallFilter from strace-style options: ``-e`` values, ``-z``, ``-Z``, ``-p``, ``--comm``;
+    syscall names resolve to numbers in ``tables``.
 
     ``-e`` takes ``trace=SET``, ``status=SET`` or a bare SET (meaning ``trace=SET``); a
     later ``-e trace=`` replaces an earlier one, as in strace.
@@ -246,7 +251,7 @@ def build_filter(
         if not eq:
             kind, value = "trace", q
         if kind == "trace":
-            syscalls = parse_trace(value)
+            syscalls = parse_trace(value, tables)
         elif kind == "status":
             statuses = parse_status(value)
             status_given = True
