@@ -11,10 +11,26 @@ from types import ModuleType
 
 import pytest
 
-from vmstrace.core.events import NR_RESTART_SYSCALL
+from vmstrace import _decoder
+from vmstrace.core.events import (
+    NR_RESTART_SYSCALL,
+    Insn,
+    RawEntry,
+    RawExit,
+    Syscall,
+    TaskInfo,
+    TraceEvent,
+)
+from vmstrace.decode import Plans
+from vmstrace.session import Decoder
 from vmstrace.syscalls import TABLES, Flag, NameChange, SyscallInfo, SyscallTable, i386, x86_64
-from vmstrace.trace.attribution import X32_SYSCALL_BIT, call_class_lines, fork_numbers
-from vmstrace.trace.pairing import no_return_numbers, reaping_calls
+from vmstrace.trace.attribution import (
+    X32_SYSCALL_BIT,
+    ProcessTree,
+    call_class_lines,
+    fork_numbers,
+)
+from vmstrace.trace.pairing import Pairer, no_return_numbers, reaping_calls
 
 ROOT = Path(__file__).resolve().parents[2]
 UAPI = Path("/usr/include/x86_64-linux-gnu/asm")
@@ -223,3 +239,44 @@ def test_the_package_imports_only_the_core() -> None:
     for path in (ROOT / "src" / "vmstrace" / "syscalls").glob("*.py"):
         imports = re.findall(r"^\s*(?:from|import) (vmstrace\.\w+|\.\.\w*)", path.read_text(), re.M)
         assert all(i in ("vmstrace.core",) for i in imports), (path.name, imports)
+
+
+# --- a run's renumbered tables reach the stages --------------------------------------------
+
+
+def test_the_stages_follow_the_tables_they_are_given() -> None:
+    """A kernel that numbers exit_group 500 and clone 501: the pairing ends a call of 500 at
+    its entry, the process tree follows 501's child, the lane and the decoder name them;
+    stages given the project's tables do neither."""
+    tables = TABLES.renumbered({"x86_64": {500: "exit_group", 501: "clone"}})
+    who = TaskInfo(task=0xFFFF8880_0000_1000, cr3=0x2000, pid=7, tid=7, ppid=1, comm="c")
+    pc = 0x401000
+
+    def entry(nr: int, seq: int) -> RawEntry:
+        return RawEntry(seq, 0, "x86_64", Insn.SYSCALL, pc, 0x7FFC0000, nr, (0,) * 6, who)
+
+    renumbered, project = Pairer(tables=tables), Pairer()
+    ended = renumbered.feed_batch([entry(500, 1)])
+    assert [c.entry.nr for c in ended if isinstance(c, Syscall)] == [500] and len(ended) == 1
+    assert project.feed_batch([entry(500, 1)]) == []  # pending: it may return
+    assert (renumbered.counts.no_return, project.counts.no_return) == (1, 0)
+
+    clone = Syscall(
+        entry(501, 1),
+        RawExit(2, 0, "x86_64", Insn.SYSRETQ, pc + 2, 8, 501, who, user_pc=pc + 2),
+    )
+    tree = ProcessTree(tables=tables)
+    tree.root, tree.started, tree.pids = 7, True, {7}
+    assert tree.wants(clone) and tree.pids == {7, 8}
+    assert 501 not in ProcessTree().forks["x86_64"]
+
+    evs: list[TraceEvent] = []
+    plans = Plans(tables)
+    plans.get("x86_64", 501)  # the lane uses the plans the Python path made
+    decoder = Decoder(32, plans=plans)
+    lane_tree = ProcessTree(tables=tables)
+    lane_tree.root, lane_tree.started, lane_tree.pids = 7, True, {7}
+    assert _decoder.lane([clone], 0, evs, lane_tree, decoder) == 1  # (in C)
+    assert [e.name for e in evs] == ["clone"] and decoder(clone) == evs[0]
+    assert lane_tree.pids == {7, 8}
+    assert Decoder(32)(clone).name == "syscall_0x1f5"
