@@ -317,6 +317,7 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     if opts.trace:
         layout = _kernel_layout(opts, kernel, cache)
         opts.tables = _kernel_tables(opts, kernel, cache, layout)
+        opts.filter = opts.filter.for_tables(opts.tables)
         spec = _capture_spec(opts, layout)
     base = opts.initrd or build_default_initramfs(cache)
     overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")

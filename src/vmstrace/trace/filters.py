@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import Syscall
@@ -72,9 +72,14 @@ class SyscallSet:
 
     keys: frozenset[Key] = frozenset()
     inverted: bool = True  # the default set: all
+    spec: str | None = field(default=None, compare=False)  # the -e trace= it was parsed from
 
     def __contains__(self, key: object) -> bool:
         return (key in self.keys) != self.inverted
+
+    def for_tables(self, tables: SyscallTables) -> SyscallSet:
+        """The same selection by names in ``tables`` (a run's renumbered ones)."""
+        return self if self.spec is None else parse_trace(self.spec, tables)
 
 
 def _split_set(spec: str, option: str) -> tuple[bool, list[str]]:
@@ -101,7 +106,7 @@ def parse_trace(spec: str, tables: SyscallTables = TABLES) -> SyscallSet:
     option = "-e trace="
     inverted, tokens = _split_set(spec, option)
     if tokens in (["all"], ["none"]):
-        return SyscallSet(frozenset(), inverted=(tokens == ["all"]) != inverted)
+        return SyscallSet(frozenset(), inverted=(tokens == ["all"]) != inverted, spec=spec)
     by_name = _all_keys(tables)
     keys: set[Key] = set()
     unknown: list[str] = []
@@ -116,7 +121,7 @@ def parse_trace(spec: str, tables: SyscallTables = TABLES) -> SyscallSet:
         keys.update(found)
     if unknown:
         raise VmstraceError(_unknown_message(unknown, by_name))
-    return SyscallSet(frozenset(keys), inverted=inverted)
+    return SyscallSet(frozenset(keys), inverted=inverted, spec=spec)
 
 
 def _resolve(
@@ -215,6 +220,11 @@ class CallFilter:
         who = [call.entry.who] + ([call.exit.who] if call.exit is not None else [])
         # the exit's comm counts too: an execve's entry still carries the old name
         return any(w.pid in self.pids or w.comm in self.comms for w in who)
+
+    def for_tables(self, tables: SyscallTables) -> CallFilter:
+        """This filter with its ``-e trace`` names resolved in ``tables``."""
+        syscalls = self.syscalls.for_tables(tables)
+        return self if syscalls is self.syscalls else replace(self, syscalls=syscalls)
 
     def wants_call(self, call: Syscall) -> bool:
         """True when -e trace and -e status keep the call."""
