@@ -36,7 +36,8 @@ from vmstrace.decode import fdpath
 from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.sinks.base import Sink
-from vmstrace.trace.attribution import FORKS, ProcessTree, decode_task, normalize_cr3, task_id
+from vmstrace.syscalls import TABLES, SyscallTables
+from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.outcome import OBSERVED, CommandOutcome
 from vmstrace.trace.pairing import Pairer
@@ -62,10 +63,12 @@ class Decoder:
         decode_fds: bool = False,
         fd_details: bool = False,
         event_cls: type[TraceEvent] = TraceEvent,
+        plans: decode.Plans = decode.PLANS,
     ) -> None:
         self.opts = decode.DecodeOptions(
             strsize=strsize, raw=raw, decode_fds=decode_fds, fd_details=fd_details
         )
+        self.plans = plans  # of the run's syscall tables (the compiled lane reads them too)
         self.events = _decoder.Events(event_cls)
         # each process's executable: read after its execve, else inherited from its parent
         self.exes: dict[int, str] = {}
@@ -117,11 +120,11 @@ class Decoder:
         return known
 
     def __call__(self, call: Syscall, plan: decode.CallPlan | None = None) -> TraceEvent:
-        """The event of ``call``; ``plan`` is its decode.plan_for() when the caller has it."""
+        """The event of ``call``; ``plan`` is its plan in :attr:`plans` when the caller has it."""
         e, x = call.entry, call.exit
         who = e.who
         if plan is None:
-            plan = decode.plan_for(e.abi, e.nr)
+            plan = self.plans.get(e.abi, e.nr)
         try:
             args, ret_text, error = decode.decode_call(call, self.opts, plan)
         except Exception as err:  # a decoder bug must not lose the event
@@ -159,7 +162,7 @@ class Emitter:
         self.shown = 0
         # how the command ended, from the calls of any process: the lane leaves those
         # calls (OBSERVED) to the loop below
-        self.outcome = CommandOutcome()
+        self.outcome = CommandOutcome(tree.execs)
         # the compiled lane (_decoder.c) for the ordinary calls, when nothing but the
         # process tree filters them; compiled=False runs the Python reference for all
         self.lane: _decoder.Lane | None = None
@@ -180,8 +183,8 @@ class Emitter:
                 exes=decoder.exes,
                 thread_fields=decoder.thread_fields,
                 exe_of=decoder.exe_of,
-                plans=decode.PLANS,
-                forks=FORKS,
+                plans=decoder.plans.cache,
+                forks=tree.forks,
                 failure_text=decode.failure_text,
                 errno_name=decode.errno_name,
                 success_text=decode.success_text,
@@ -208,7 +211,7 @@ class Emitter:
         hands back the index of the first one it leaves to this loop."""
         wants, decoder, filt = self.tree.wants, self.decoder.__call__, self.filt
         every_process, every_call = filt.every_process, filt.every_call
-        plan_for = decode.plan_for
+        plan_for = self.decoder.plans.get
         lane = None if self.lane is None else self.lane.run
         evs: list[TraceEvent] = []
         i, n = 0, len(calls)
@@ -300,8 +303,9 @@ class Pipeline:
     """One run's consumer: records in, events to ``sinks``, counts out.
 
     ``trace_all``: every process, not only the command's; ``vcpus``: the guest's, for the
-    pairing's ordering; ``event_cls``: the event type (TraceEvent, or one with more
-    fields: each gets its default)."""
+    pairing's ordering; ``tables``: the run's syscall numbering (the guest kernel's, when it
+    was read); ``event_cls``: the event type (TraceEvent, or one with more fields: each gets
+    its default)."""
 
     def __init__(
         self,
@@ -314,12 +318,14 @@ class Pipeline:
         filt: CallFilter = EVERY_CALL,
         trace_all: bool = False,
         vcpus: int = 1,
+        tables: SyscallTables = TABLES,
         event_cls: type[TraceEvent] = TraceEvent,
         compiled: bool = True,
     ) -> None:
-        self.pairer = Pairer(vcpus=vcpus)
-        self.decoder = Decoder(strsize, raw, decode_fds, fd_details, event_cls)
-        tree = ProcessTree(trace_all=trace_all or filt.guest_wide)
+        self.pairer = Pairer(vcpus=vcpus, tables=tables)
+        plans = decode.PLANS if tables is TABLES else decode.Plans(tables)
+        self.decoder = Decoder(strsize, raw, decode_fds, fd_details, event_cls, plans)
+        tree = ProcessTree(trace_all=trace_all or filt.guest_wide, tables=tables)
         self.emitter = Emitter(tree, self.decoder, sinks, filt, compiled)
         self.reader: RecordReader | None = None
 

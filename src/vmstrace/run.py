@@ -40,6 +40,7 @@ from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.launcher import launch
 from vmstrace.pipeline import Pipeline
 from vmstrace.sinks.base import Sink
+from vmstrace.syscalls import TABLES, SyscallTables
 from vmstrace.trace.attribution import call_class_lines
 from vmstrace.trace.filters import CallFilter
 
@@ -68,6 +69,8 @@ class RunOptions:
     decode_fds: bool = False  # -y: file descriptors with what they refer to
     fd_details: bool = False  # -yy: and sockets' protocol and addresses
     buffer_mb: int = 64  # how far the guest may run ahead of the decoder (capture/ring.py)
+    # the syscall numbering: the project's, or the guest kernel's once prepare_guest() read it
+    tables: SyscallTables = TABLES
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
@@ -93,21 +96,22 @@ def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout 
         return None
 
 
-def _use_kernel_names(
+def _kernel_tables(
     opts: RunOptions, kernel: Path, cache: Path, layout: KernelLayout | None
-) -> None:
-    """Number the syscalls as the guest kernel does when its own image was read (BTF);
-    otherwise, or where the kernel cannot say, the project's tables name them."""
+) -> SyscallTables:
+    """The syscalls numbered as the guest kernel does when its own image was read (BTF);
+    otherwise, or where the kernel cannot say, as the project's tables do."""
     if layout is None or opts.symbols is not None:
-        decode.use_kernel_names(None)
-        return
+        return TABLES
     found = kernel_syscall_names(kernel, cache)
     if found.reason:
         opts.warn(f"syscall names: {found.reason}; the project's tables name those calls")
-    decode.use_kernel_names(found.names)
+    return TABLES.renumbered(found.names)
 
 
 def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
+    tables = opts.tables
+    plans = decode.Plans(tables)
     dopts = decode.DecodeOptions(
         strsize=opts.strsize,
         decode_fds=opts.decode_fds,
@@ -115,7 +119,7 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
     )
     nargs = nargs_lines(
         {
-            tag: {nr: decode.registers_used(abi, nr) for nr in decode.TABLES[abi]}
+            tag: {nr: decode.registers_used(abi, nr, plans) for nr in tables[abi]}
             for abi, tag in (("x86_64", "64"), ("i386", "32"))
         }
     )
@@ -123,8 +127,9 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
         if opts.decode_fds:
             raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
         opts.trace_all = True
-        return render_spec(None, decode.capture_entries(dopts), call_class_lines() + nargs)
-    extra = call_class_lines() + nargs
+        entries = decode.capture_entries(dopts, tables)
+        return render_spec(None, entries, call_class_lines(tables) + nargs)
+    extra = call_class_lines(tables) + nargs
     if opts.decode_fds and not layout.fdwalk:
         raise VmstraceError(
             "-y: the kernel's type information lacks a struct vmstrace needs to resolve "
@@ -132,7 +137,7 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
         )
     if layout.fdwalk:  # the executable after an exec (the JSON's exe) is read through it
         extra.append(render_fdwalk(layout.fdwalk))
-    return render_spec(task_read(layout), decode.capture_entries(dopts), extra)
+    return render_spec(task_read(layout), decode.capture_entries(dopts, tables), extra)
 
 
 def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | None]:
@@ -154,7 +159,8 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     spec = None
     if opts.trace:
         layout = _kernel_layout(opts, kernel, cache)
-        _use_kernel_names(opts, kernel, cache, layout)
+        opts.tables = _kernel_tables(opts, kernel, cache, layout)
+        opts.filter = opts.filter.for_tables(opts.tables)
         spec = _capture_spec(opts, layout)
     base = opts.initrd or build_default_initramfs(cache)
     overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
@@ -289,6 +295,7 @@ def _run_guest(
         filt=opts.filter,
         trace_all=opts.trace_all,
         vcpus=cfg.smp,
+        tables=opts.tables,
     )
     stream_error: Exception | None = None
     try:

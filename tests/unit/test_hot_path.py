@@ -32,6 +32,7 @@ from vmstrace.core.events import (
 from vmstrace.decode import (
     TABLES,
     DecodeOptions,
+    Plans,
     decode_args,
     decode_call,
     error_name,
@@ -39,7 +40,6 @@ from vmstrace.decode import (
     format_return,
     plan_for,
     templated,
-    use_kernel_names,
 )
 from vmstrace.decode.fmt import quote
 from vmstrace.pipeline import Decoder
@@ -160,25 +160,20 @@ def test_same_number_different_arguments_is_not_served_from_a_cache():
 # --- plans follow the syscall tables ------------------------------------------------------
 
 
-@pytest.fixture
-def kernel_names():
-    yield use_kernel_names
-    use_kernel_names(None)
-
-
-def test_plans_follow_a_renumbering_by_the_guest_kernel(kernel_names):
+def test_plans_follow_a_renumbering_by_the_guest_kernel():
     close, dup = NR64["close"], NR64["dup"]
     call = make("x86_64", 1000, (3, 0, 0, 0, 0, 0), 0)
     assert plan_for("x86_64", 1000).name == "syscall_0x3e8"
     assert decode_args(call, DecodeOptions()) == [hex(3)] + ["0"] * 5
-    kernel_names({"x86_64": {1000: "close", close: "dup"}})
-    assert plan_for("x86_64", 1000).name == "close"
-    assert plan_for("x86_64", 1000).template is decode.TEMPLATES["close"]
-    assert plan_for("x86_64", close).template is decode.TEMPLATES["dup"]
-    assert decode_args(call, DecodeOptions()) == ["3"]
-    kernel_names(None)  # back to the project's tables: the plans go with them
+    plans = Plans(TABLES.renumbered({"x86_64": {1000: "close", close: "dup"}}))
+    assert plan_for("x86_64", 1000, plans).name == "close"
+    assert plan_for("x86_64", 1000, plans).template is decode.TEMPLATES["close"]
+    assert plan_for("x86_64", close, plans).template is decode.TEMPLATES["dup"]
+    assert decode_args(call, DecodeOptions(), plans) == ["3"]
+    # the project's tables and plans are left as they were
     assert plan_for("x86_64", 1000).name == "syscall_0x3e8"
     assert plan_for("x86_64", close).name == "close" and plan_for("x86_64", dup).name == "dup"
+    assert decode_args(call, DecodeOptions()) == [hex(3)] + ["0"] * 5
 
 
 def test_one_number_has_a_plan_per_abi():
@@ -190,10 +185,11 @@ def test_one_number_has_a_plan_per_abi():
 
 
 def test_plan_table_is_bounded():
-    for nr in range(1 << 20, (1 << 20) + decode.MAX_PLANS + 10):
-        assert plan_for("x86_64", nr).name == f"syscall_{nr:#x}"
-    assert len(decode.PLANS) <= decode.MAX_PLANS
-    assert plan_for("x86_64", 0).name == "read"
+    plans = Plans()
+    for nr in range(1 << 20, (1 << 20) + Plans.MAX + 10):
+        assert plan_for("x86_64", nr, plans).name == f"syscall_{nr:#x}"
+    assert 0 < len(plans.cache) <= Plans.MAX
+    assert plan_for("x86_64", 0, plans).name == "read"
 
 
 # --- the Decoder's per-thread fields ------------------------------------------------------

@@ -32,7 +32,7 @@ from vmstrace.core.events import (
 from vmstrace.decode import args, fdpath
 from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.base import Sink
-from vmstrace.trace.attribution import FORKS, LAUNCHER, ProcessTree
+from vmstrace.trace.attribution import LAUNCHER, ProcessTree
 from vmstrace.trace.filters import CallFilter
 from vmstrace.trace.outcome import OBSERVED
 
@@ -73,8 +73,8 @@ def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder,
         exes=dec.exes,
         thread_fields=dec.thread_fields,
         exe_of=dec.exe_of,
-        plans=decode.PLANS,
-        forks=FORKS,
+        plans=dec.plans.cache,
+        forks=tree.forks,
         failure_text=decode.failure_text,
         errno_name=decode.errno_name,
         success_text=decode.success_text,
@@ -365,7 +365,7 @@ def _with_renderer(monkeypatch: pytest.MonkeyPatch, index: int, render: object) 
     renders = list(plan.renders)
     renders[index] = render  # type: ignore[call-overload]
     monkeypatch.setitem(
-        decode.PLANS,
+        decode.PLANS.cache,
         ("x86_64", 257),
         dataclasses.replace(
             plan, renders=tuple(renders), render_all=decode._render_all(tuple(renders))
@@ -417,7 +417,7 @@ def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, de
     call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who, user_pc=PC + 2))
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(
-            decode.PLANS,
+            decode.PLANS.cache,
             ("x86_64", 3),
             dataclasses.replace(plan, renders=(render,), render_all=decode._render_all((render,))),
         )
@@ -495,13 +495,13 @@ def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
 
 
 def test_a_renderer_that_drops_every_plan_does_not_pull_the_plan_away(monkeypatch):
-    """Python code run from the lane may drop the plans (plan_for's bound): the lane holds
+    """Python code run from the lane may drop the plans (Plans.MAX): the lane holds
     the plan it is using."""
     plan = decode.plan_for("x86_64", 257)
     kept = plan.renders
 
     def dropping(c: object, i: int) -> str:
-        decode.PLANS.clear()
+        decode.PLANS.cache.clear()
         return kept[1](c, i)  # type: ignore[arg-type]
 
     _with_renderer(monkeypatch, 1, dropping)
