@@ -8,6 +8,7 @@ the guest's launcher and the probe it runs are built from the sources the wheel 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -21,18 +22,6 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 VMSTRACE = Path(sys.executable).parent / "vmstrace"  # the checkout's
-# What the wheel is built from, copied so that setuptools' in-place build directories
-# (build/, *.egg-info) land in the copy, not in the checkout.
-PROJECT = (
-    "pyproject.toml",
-    "setup.py",
-    "MANIFEST.in",
-    "README.md",
-    "COPYING",
-    "src",
-    "native",
-    "guest",
-)
 PROBE = "/vmstrace/bin/probe-basic"
 
 
@@ -44,29 +33,13 @@ def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """The wheel `pip wheel` builds from a copy of the project."""
-    d = tmp_path_factory.mktemp("wheel")
-    for name in PROJECT:
-        src = ROOT / name
-        if src.is_dir():
-            ignore = shutil.ignore_patterns("__pycache__", "*.so", "*.egg-info")
-            shutil.copytree(src, d / "project" / name, ignore=ignore)
-        else:
-            (d / "project").mkdir(exist_ok=True)
-            shutil.copy2(src, d / "project" / name)
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "-w",
-            str(d / "dist"),
-            str(d / "project"),
-        ]
-    )
-    (built,) = (d / "dist").glob("vmstrace-*.whl")
+    """The wheel `python -m build` makes as a release would: from the sdist, so what the
+    sdist leaves out (MANIFEST.in) is missing from the wheel too."""
+    if importlib.util.find_spec("build") is None:
+        pytest.fail("the `build` package is missing: install the test extras (`make setup`)")
+    dist = tmp_path_factory.mktemp("dist")
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)])
+    (built,) = dist.glob("vmstrace-*.whl")
     return built
 
 
