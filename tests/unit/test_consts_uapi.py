@@ -68,6 +68,7 @@ ALLOWED_GLIBC: dict[str, str] = {
     "SA_INTERRUPT": "bits/sigaction.h; strace's sigact_flags.in prints it",
     "EFD_": "bits/eventfd.h (the kernel's are O_CLOEXEC, O_NONBLOCK and 1)",
     "SCHED_OTHER": "bits/sched.h (the kernel's linux/sched.h calls 0 SCHED_NORMAL)",
+    "SCHED_ISO": "bits/sched.h (linux/sched.h reserves 4 without a name)",
     "ST_": "bits/statvfs.h (linux/statfs.h: kernel only)",
     "PTRACE_PEEKUSER": "sys/ptrace.h (linux/ptrace.h says PTRACE_PEEKUSR)",
     "PTRACE_POKEUSER": "sys/ptrace.h (linux/ptrace.h says PTRACE_POKEUSR)",
