@@ -48,6 +48,8 @@ WORKLOADS = (
     "conf-threads",
     "conf-memory",
     "conf-time",
+    "conf-sched",
+    "conf-sched32",
 )
 # Targets per workload (issue 12): every strace call found, >= 99.9% of return texts and
 # >= 99% of argument texts equal; besides, no call out of order, no signal line strace

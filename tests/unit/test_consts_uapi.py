@@ -10,6 +10,8 @@ against its own definition.
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ from types import ModuleType
 
 import pytest
 
-from vmstrace.decode.consts import fs, ioctl, mm, net, proc, ptrace, signals
+from vmstrace.decode import consts
 
 INCLUDE = Path("/usr/include")
 # x86-64's own asm headers first: a name they define wins over asm-generic's
@@ -34,13 +36,20 @@ GLIBC_HEADERS = [
     INCLUDE / "netinet" / "tcp.h",
     INCLUDE / "netinet" / "udp.h",
 ]
-MODULES: tuple[ModuleType, ...] = (fs, ioctl, mm, net, proc, ptrace, signals)
+# every module of decode/consts, so a new family's constants are checked without a step
+MODULES: tuple[ModuleType, ...] = tuple(
+    importlib.import_module(f"{consts.__name__}.{m.name}")
+    for m in pkgutil.iter_modules(consts.__path__)
+)
 
 # Tables whose entries are not macro names.
 SKIP_TABLES = {
     ("signals", "SHORT"),  # "HUP": the short names strace prints inside a signal set
     ("ptrace", "USER_OFFSETS"),  # "8*RIP", "offsetof(struct user, ...)": strace's texts
     ("ioctl", "IOC_DIRS"),  # "_IOC_READ|_IOC_WRITE": direction bits, not a request
+    # strace's fsmagic.in: most of these magics are in the file systems' own sources,
+    # not in linux/magic.h (Z3FOLD_MAGIC, XENIX_SUPER_MAGIC, ZFS_SUPER_MAGIC...)
+    ("statfs", "FS_MAGIC"),
 }
 
 # Names glibc's headers define and the UAPI ones do not (kept for the kernel, or libc's
@@ -59,6 +68,8 @@ ALLOWED_GLIBC: dict[str, str] = {
     "SA_INTERRUPT": "bits/sigaction.h; strace's sigact_flags.in prints it",
     "EFD_": "bits/eventfd.h (the kernel's are O_CLOEXEC, O_NONBLOCK and 1)",
     "SCHED_OTHER": "bits/sched.h (the kernel's linux/sched.h calls 0 SCHED_NORMAL)",
+    "SCHED_ISO": "bits/sched.h (linux/sched.h reserves 4 without a name)",
+    "ST_": "bits/statvfs.h (linux/statfs.h: kernel only)",
     "PTRACE_PEEKUSER": "sys/ptrace.h (linux/ptrace.h says PTRACE_PEEKUSR)",
     "PTRACE_POKEUSER": "sys/ptrace.h (linux/ptrace.h says PTRACE_POKEUSR)",
     "NT_": "elf.h (linux/elf.h has only the kernel's regset notes)",
@@ -78,6 +89,8 @@ ALLOWED: dict[str, str] = {
     "SOL_NETROM": "kernel-internal (include/linux/socket.h), in socketlayers.in",
     "SOL_ROSE": "kernel-internal (include/linux/socket.h), in socketlayers.in",
     "SUID_DUMP_": "kernel-internal (include/linux/sched/coredump.h), in pr_dumpable.in",
+    "ST_VALID": "kernel-internal (include/linux/statfs.h), in strace's statfs_flags.in",
+    "ST_NOSYMFOLLOW": "kernel-internal (include/linux/statfs.h), newer than glibc 2.36's",
     # defined as issecure_mask(SECURE_*), a function-like macro this checker does not
     # expand: 1 << SECURE_NOROOT (0) .. SECURE_NO_CAP_AMBIENT_RAISE_LOCKED (7)
     "SECBIT_": "linux/securebits.h, through issecure_mask()",

@@ -1,7 +1,7 @@
 """The decode stage: a paired ``Syscall`` in, strace-style text out.
 
 The syscall table is data (:mod:`vmstrace.syscalls`); a syscall with a template in one of
-the family modules (files, io, net, process, memory, signal, time) prints decoded
+the family modules (files, io, net, process, sched, memory, signal, time) prints decoded
 arguments, any other prints its raw arguments as strace's printargs does.  The same
 templates say what guest memory they need (:func:`capture_entries`), so the capture
 plugin reads exactly that.
@@ -29,6 +29,7 @@ from . import (  # noqa: F401
     prctl,
     process,
     ptrace,
+    sched,
     signal,
     sockopt,
     time,

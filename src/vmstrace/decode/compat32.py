@@ -16,8 +16,8 @@ from dataclasses import replace
 from ..capture.spec import MAX_BYTES, Capture, fixed
 from ..core.events import Syscall
 
-# files and memory register the fcntl, mmap and mremap templates reused below
-from . import files, io, memory, net, process, signal, time  # noqa: F401
+# the family modules register the x86_64 templates _like() reuses below
+from . import files, io, memory, net, process, sched, signal, time  # noqa: F401
 from .args import DIRFD, FD, FLAGS, IN, INT, OUT, PATH, PTR, RBUF, SKIP, ULONG, WBUF, XLAT
 from .consts import fs, proc, signals
 from .files import flock_text
@@ -296,6 +296,8 @@ _like("clock_gettime64", "clock_gettime")
 _like("clock_getres_time64", "clock_getres")
 _like("clock_settime64", "clock_settime")
 _like("clock_nanosleep_time64", "clock_nanosleep")
+syscall32("sched_rr_get_interval", INT, TS32_OUT)
+_like("sched_rr_get_interval_time64", "sched_rr_get_interval")
 
 
 # POSIX timers: the old struct itimerspec (two 32-bit timespecs) and the i386 struct

@@ -284,7 +284,6 @@ for _name in (
     "getegid",
     "getpgrp",
     "setsid",
-    "sched_yield",
     "vhangup",
     "restart_syscall",
 ):
@@ -492,54 +491,6 @@ syscall("membarrier", Arg(_membarrier), SKIP, SKIP, ret=_membarrier_ret)
 syscall("acct", PATH)
 syscall("getpriority", XLAT(proc.PRIO_WHICH), INT)
 syscall("setpriority", XLAT(proc.PRIO_WHICH), INT, INT)
-syscall("sched_getscheduler", INT)
-
-
-# --- CPU affinity ----------------------------------------------------------------------
-
-CPUSET_MAX = 128  # bytes strace reads of a CPU set (its probe's answer for <= 1024 CPUs)
-
-
-def _cpu_set(c: Ctx, i: int, length: int, m: Mem | None) -> str:
-    """``[0 1 64]``: the CPUs set in the first min(length, 128) bytes, ``...`` after them
-    when the set is longer (strace's print_affinitylist)."""
-    addr = c.a(i)
-    if not addr:
-        return "NULL"
-    if not length:
-        return "[]"
-    want = min(length, CPUSET_MAX)
-    if m is None or len(m.data) < want:
-        return ptr(addr)
-    bits = int.from_bytes(m.data[:want], "little")
-    cpus = [str(k) for k in range(8 * want) if bits >> k & 1]
-    if -(-want // 8) * 8 < length:  # strace rounds the bytes it read up to a word
-        cpus.append("...")
-    return "[" + " ".join(cpus) + "]"
-
-
-def _setaffinity_mask(c: Ctx, i: int) -> str:
-    return _cpu_set(c, i, u32(c.a(1)), c.mem(i))
-
-
-def _getaffinity_mask(c: Ctx, i: int) -> str:
-    if c.failed or c.ret is None:
-        return ptr(c.a(i))
-    return _cpu_set(c, i, u32(c.ret), c.exit_mem(i))
-
-
-syscall(
-    "sched_getaffinity",
-    INT,
-    UINT,
-    Arg(_getaffinity_mask, lambda o: (Capture("buf", "exit", "ret", CPUSET_MAX),)),
-)
-syscall(
-    "sched_setaffinity",
-    INT,
-    UINT,
-    Arg(_setaffinity_mask, lambda o: (Capture("buf", "both", "a1", CPUSET_MAX),)),
-)
 
 
 # --- sysinfo (linux/sysinfo.h struct sysinfo, x86-64: 112 bytes) -----------------------

@@ -245,14 +245,6 @@ EPOLL_CLOEXEC = ((0o2000000, "EPOLL_CLOEXEC"),)
 EFD_FLAGS = ((1, "EFD_SEMAPHORE"), (0o2000000, "EFD_CLOEXEC"), (0o4000, "EFD_NONBLOCK"))
 
 PRIO_WHICH = {0: "PRIO_PROCESS", 1: "PRIO_PGRP", 2: "PRIO_USER"}
-SCHED_POLICIES = {
-    0: "SCHED_OTHER",
-    1: "SCHED_FIFO",
-    2: "SCHED_RR",
-    3: "SCHED_BATCH",
-    5: "SCHED_IDLE",
-    6: "SCHED_DEADLINE",
-}
 
 # linux/prctl.h: the options strace 6.1 names (its prctl_options.in)
 PRCTL_OPTIONS = {

@@ -1,0 +1,20 @@
+"""Scheduler constants.
+
+Source: ``linux/sched.h`` (SCHED_*), with glibc's ``bits/sched.h`` names where strace 6.1
+takes them from there (it builds ``xlat/schedulers.in`` against glibc's <sched.h>).
+"""
+
+from __future__ import annotations
+
+# strace's schedulers.in: a plain value table.  SCHED_ISO is glibc's name for the value
+# linux/sched.h reserves; SCHED_RESET_ON_FORK (0x40000000, ORed into a policy) is in no
+# strace 6.1 table, so such a policy prints ``0x40000000 /* SCHED_??? */``.
+POLICIES = {
+    0: "SCHED_OTHER",
+    1: "SCHED_FIFO",
+    2: "SCHED_RR",
+    3: "SCHED_BATCH",
+    4: "SCHED_ISO",
+    5: "SCHED_IDLE",
+    6: "SCHED_DEADLINE",
+}
