@@ -113,7 +113,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     uint64_t argc = 0, p = 0, i;
     int n = 0;
     /* argc is bounded by the kernel (MAX_ARG_STRINGS, include/uapi/linux/binfmts.h); the
-     * reads below stop at the capture's cap and at MAX_ELEMS, not at argc */
+     * reads below stop at the capture's cap and at VMST_MAX_ELEMS, not at argc */
     if (!user_read(v, sp, &argc, ptr) || argc > 0x7fffffff) {
         return 0;
     }
@@ -140,15 +140,15 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
                  budget);
         n++;
     }
-    for (i = 0; i < MAX_ELEMS; i++) {
+    for (i = 0; i < VMST_MAX_ELEMS; i++) {
         p = 0;
         if (!user_read(v, envp + i * ptr, &p, ptr) || p == 0) {
             break;
         }
     }
-    /* more variables than MAX_ELEMS: the pointers read, marked cut, and no auxv (it
+    /* more variables than VMST_MAX_ELEMS: the pointers read, marked cut, and no auxv (it
      * starts after the NULL that was not reached) */
-    bool env_cut = i == MAX_ELEMS;
+    bool env_cut = i == VMST_MAX_ELEMS;
     uint64_t nenv = env_cut ? i : i + 1;
     hoff = v->out->len;
     put_blob(v, a + 2, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, envp, nenv * ptr,
@@ -332,14 +332,14 @@ static int capture_fd(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, int64
 
 /*
  * The fds a successful call stored in an int array at `addr` (pipe2, socketpair): `count`
- * of them (at most MAX_FDARR), each resolved as capture_fd does, as elements 0.. of the
+ * of them (at most VMST_MAX_FDARR), each resolved as capture_fd does, as elements 0.. of the
  * argument (they attach to the array's own exit read).
  */
 static int capture_fdarr(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uint64_t count)
 {
-    int32_t fds[MAX_FDARR];
+    int32_t fds[VMST_MAX_FDARR];
     int n = 0;
-    if (count > MAX_FDARR || !user_read(v, addr, fds, (uint32_t)count * 4)) {
+    if (count > VMST_MAX_FDARR || !user_read(v, addr, fds, (uint32_t)count * 4)) {
         return 0;
     }
     for (uint64_t i = 0; i < count; i++) {
@@ -379,8 +379,8 @@ static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool i
         count = cap;
         more = true;
     }
-    if (count > MAX_ELEMS) {
-        count = MAX_ELEMS;
+    if (count > VMST_MAX_ELEMS) {
+        count = VMST_MAX_ELEMS;
         more = true;
     }
     if (!iov) {

@@ -367,7 +367,7 @@ static uint64_t entry_pc(Vcpu *v, uintptr_t packed, bool *sure)
  * so that frame starts 8 bytes below the stack pointer) and is never restarted. */
 static void expect_resume(Vcpu *v, Pending *p)
 {
-    if (p->abi != ABI_64 || p->insn != VMST_INSN_SYSCALL || p->nr >= MAX_NR) {
+    if (p->abi != ABI_64 || p->insn != VMST_INSN_SYSCALL || p->nr >= VMST_MAX_NR) {
         return; /* i386 returns and frames are not checked */
     }
     if (g.sigreturn[ABI_64][p->nr]) {
@@ -423,7 +423,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         {R_RDI, R_RSI, R_RDX, R_R10, R_R8, R_R9},
         {R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP},
     };
-    uint8_t mask = p.nr < MAX_NR ? g.argmask[abi][p.nr] : 0x3f;
+    uint8_t mask = p.nr < VMST_MAX_NR ? g.argmask[abi][p.nr] : 0x3f;
     for (int i = 0; i < 6; i++) {
         if (mask & (1u << i)) {
             p.args[i] = reg(v, arg_regs[abi][i]);
@@ -450,9 +450,9 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     p.ident = task_ident(v, task_off);
     p.task_ok = task_ok;
     pad8(v);
-    uint32_t budget = MAX_RECORD_BLOBS;
+    uint32_t budget = VMST_MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;
-    const CallSpec *cs_spec = p.nr < MAX_NR ? &g.spec[abi][p.nr] : NULL;
+    const CallSpec *cs_spec = p.nr < VMST_MAX_NR ? &g.spec[abi][p.nr] : NULL;
     for (int i = 0; cs_spec && i < cs_spec->n; i++) {
         const Capture *c = &cs_spec->caps[i];
         bool faulted = false;
@@ -469,7 +469,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         nblobs++;
     }
     expect_resume(v, &p); /* (with an unsure pc, a wrong guess shows as VMST_EXIT_ELSEWHERE) */
-    if (abi == ABI_64 && p.nr < MAX_NR && g.sigreturn[ABI_64][p.nr]) {
+    if (abi == ABI_64 && p.nr < VMST_MAX_NR && g.sigreturn[ABI_64][p.nr]) {
         /* the signal mask it restores (strace prints it), as the argument's blob */
         put_blob(v, 0, VMST_INDEX_TOP, 0, p.sp - 8 + VMST_FRAME_SIGMASK, 8, 8, false, &budget);
         nblobs++;
@@ -486,7 +486,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     e->task_ok = task_ok;
     e->flags = pc_sure ? 0 : VMST_ENTRY_PC_UNSURE;
     e->nblobs = nblobs;
-    if (p.nr < MAX_NR && g.noreturn[abi][p.nr]) {
+    if (p.nr < VMST_MAX_NR && g.noreturn[abi][p.nr]) {
         e->seq = last_seq(p.task, p.ident);
         finish_record(v, start, VMST_REC_ENTRY);
         if (g.task_refresh[abi][p.nr]) {
@@ -508,7 +508,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
  */
 static bool took_leader_pid(const Pending *p, uint64_t tid)
 {
-    if (p->nr >= MAX_NR || !g.resumes_elsewhere[p->abi][p->nr] || g.sigreturn[p->abi][p->nr] ||
+    if (p->nr >= VMST_MAX_NR || !g.resumes_elsewhere[p->abi][p->nr] || g.sigreturn[p->abi][p->nr] ||
         g.n_task_fields < 2 || g.task_fields[1].ptr_off >= 0 || g.task_fields[1].len > 8) {
         return false;
     }
@@ -582,7 +582,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         v->orphan_exits++;
         return;
     }
-    if (!v->cr3_read && p->nr < MAX_NR && !g.resumes_elsewhere[p->abi][p->nr]) {
+    if (!v->cr3_read && p->nr < VMST_MAX_NR && !g.resumes_elsewhere[p->abi][p->nr]) {
         /* the entry's CR3 is this thread's address space, which only an exec replaces
          * (resumes_elsewhere; a number out of the tables has its CR3 read): page walks
          * for the exit's captures use it, unread */
@@ -593,13 +593,13 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (p->abi == ABI_32) {
         ret = (int32_t)(uint32_t)ret;
     }
-    if (p->nr < MAX_NR && g.task_refresh[p->abi][p->nr]) {
+    if (p->nr < VMST_MAX_NR && g.task_refresh[p->abi][p->nr]) {
         __atomic_add_fetch(&g.task_epoch, 1, __ATOMIC_RELEASE); /* its task fields changed */
     }
     pad8(v);
-    uint32_t budget = MAX_RECORD_BLOBS;
+    uint32_t budget = VMST_MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;
-    const CallSpec *cs_spec = p->nr < MAX_NR ? &g.spec[p->abi][p->nr] : NULL;
+    const CallSpec *cs_spec = p->nr < VMST_MAX_NR ? &g.spec[p->abi][p->nr] : NULL;
     for (int i = 0; cs_spec && i < cs_spec->n; i++) {
         const Capture *c = &cs_spec->caps[i];
         bool faulted;

@@ -56,10 +56,14 @@ enum {
 #define VMST_ARG_RAX 9
 #define VMST_SIGFRAME_BYTES 440
 /* Where the saved registers sit in it (pretcode 8, uc_flags 8, uc_link 8, uc_stack 24, then
- * struct sigcontext: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, ...), and the saved mask. */
+ * struct sigcontext: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, ...), the saved mask, and
+ * the siginfo after it (arch/x86/include/asm/sigframe.h, 6.1 to 6.12). */
+#define VMST_FRAME_RAX (48 + 13 * 8)
 #define VMST_FRAME_RSP (48 + 15 * 8)
 #define VMST_FRAME_RIP (48 + 16 * 8)
 #define VMST_FRAME_SIGMASK (48 + 256)
+#define VMST_FRAME_SIGINFO (VMST_FRAME_SIGMASK + 8)
+#define VMST_SIGINFO_BYTES 128
 
 /* Entry flags. */
 #define VMST_ENTRY_PC_UNSURE 0x01 /* pc could not be worked out exactly (see the plugin's
@@ -167,6 +171,7 @@ struct vmst_ring_hdr {
 _Static_assert(sizeof(struct vmst_entry) == 104, "entry layout");
 _Static_assert(sizeof(struct vmst_exit) == 80, "exit layout");
 _Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
+_Static_assert(VMST_FRAME_SIGINFO + VMST_SIGINFO_BYTES == VMST_SIGFRAME_BYTES, "rt_sigframe");
 _Static_assert(offsetof(struct vmst_ring_hdr, head) == 64, "ring head");
 _Static_assert(offsetof(struct vmst_ring_hdr, tail) == 128, "ring tail");
 _Static_assert(offsetof(struct vmst_ring_hdr, waiting) == 192, "ring waiting");

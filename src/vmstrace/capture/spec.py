@@ -12,17 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from vmstrace.core.abi import MAX_BYTES, MAX_FDARR, MAX_NR
+
 if TYPE_CHECKING:
     from vmstrace.kernel.layout import KernelLayout
 
 When = Literal["entry", "exit", "both"]
 Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe", "fdarr"]
-
-# Hard ceilings the plugin also enforces (guest memory is hostile input).
-MAX_BYTES = 1 << 16
-MAX_ELEMS = 1024
-MAX_NR = 1024  # syscall numbers the plugin has tables for
-MAX_FDARR = 2  # fds an fdarr capture resolves (native/vmstrace_plugin.h)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ..capture.spec import SpecEntry
+from ..core.abi import ARG_RETFD
 from ..core.events import Syscall
 from . import (  # noqa: F401
     compat32,
@@ -360,7 +361,7 @@ def _success_text(
     if plan.info is None:
         return hexnum(ret & MASK64)
     if plan.returns_fd and opts.decode_fds and call.exit is not None:
-        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG), opts.fd_details)
+        return fdpath.with_path(str(ret), call.exit.mem.get(ARG_RETFD), opts.fd_details)
     tpl = plan.template
     if tpl is not None and tpl.ret is not None:
         try:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import struct
 from dataclasses import replace
 
-from ..capture.spec import MAX_BYTES, Capture, fixed
+from ..capture.spec import Capture, fixed
+from ..core.abi import MAX_BYTES
 from ..core.events import Syscall
 
 # files and memory register the fcntl, mmap and mremap templates reused below

@@ -13,8 +13,6 @@ from ..capture.spec import Capture
 from ..core.events import Mem
 from .fmt import DecodeOptions, escape
 
-RET_FD_ARG = 7  # native/vmstrace_records.h VMST_ARG_RETFD
-EXE_ARG = 8  # VMST_ARG_EXE: the executable, read after a successful execve
 HEADER = struct.Struct("<QIIII")
 # after the names, for a socket: family, type, protocol, local port (host order), remote
 # port (network order), unix path length, local and remote IPv4 address, peer sock

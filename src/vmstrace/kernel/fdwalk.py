@@ -11,10 +11,12 @@ dcache.h, path.h, fs/mount.h); the walk is the same on 6.1 and 6.12.
 
 from __future__ import annotations
 
+from vmstrace.core.abi import FDWALK_KEYS
 from vmstrace.kernel.btf import Btf
 from vmstrace.kernel.errors import BtfLookupError, LayoutError
 
-# name in the spec line -> (struct, member path)
+# name in the spec line -> (struct, member path); the names are the plugin's
+# (FDWALK_KEYS, native/vmstrace_spec.h), which the spec line sends in its order
 FIELDS: dict[str, tuple[str, str]] = {
     "files": ("task_struct", "files"),
     "fdt": ("files_struct", "fdt"),
@@ -67,7 +69,8 @@ FIELDS: dict[str, tuple[str, str]] = {
 def fdwalk_from_btf(btf: Btf) -> dict[str, int]:
     """The offsets, by spec name; LayoutError names the first one the BTF lacks."""
     out: dict[str, int] = {}
-    for key, (struct, member) in FIELDS.items():
+    for key in FDWALK_KEYS:
+        struct, member = FIELDS[key]
         try:
             out[key] = btf.member_offset(btf.find_struct(struct), member)
         except BtfLookupError as e:
@@ -77,4 +80,4 @@ def fdwalk_from_btf(btf: Btf) -> dict[str, int]:
 
 def render_fdwalk(offsets: dict[str, int]) -> str:
     """The spec line the plugin reads (`fdwalk key=offset ...`)."""
-    return "fdwalk " + " ".join(f"{k}={offsets[k]:#x}" for k in FIELDS)
+    return "fdwalk " + " ".join(f"{k}={offsets[k]:#x}" for k in FDWALK_KEYS)
