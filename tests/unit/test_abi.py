@@ -18,6 +18,7 @@ import pytest
 
 from vmstrace.capture import records, ring
 from vmstrace.core import abi
+from vmstrace.decode import fdpath
 from vmstrace.kernel.fdwalk import FIELDS, render_fdwalk
 
 SRC = Path(abi.__file__).resolve().parents[1]
@@ -34,6 +35,8 @@ STRUCTS = {
     "stats": (records.STATS, {}),
     "blob_hdr": (records.BLOB_HDR, {}),
     "ring_hdr": (ring.HEADER, {"magic": "8s"}),
+    "fd_hdr": (fdpath.HEADER, {}),
+    "fd_socket": (fdpath.SOCKET, {}),
 }
 
 
@@ -126,7 +129,15 @@ def _module_level_values(path: Path) -> dict[str, object]:
 
 
 # the names the shared constants had before they were read from the header
-FORMER_COPIES = {"SIGFRAME_ARG", "RAX_ARG", "RET_FD_ARG", "EXE_ARG", "MSG_NAME", "MSG_IOV"}
+FORMER_COPIES = {
+    "SIGFRAME_ARG",
+    "RAX_ARG",
+    "RET_FD_ARG",
+    "EXE_ARG",
+    "MSG_NAME",
+    "MSG_IOV",
+    "MAX_COMPONENTS",
+}
 
 
 def test_no_module_keeps_its_own_copy() -> None:
@@ -185,6 +196,7 @@ DOCUMENTED = {
     "MAX_ELEMS": 1024,
     "MAX_RECORD_BLOBS": 1 << 20,
     "MAX_FDARR": 2,
+    "FD_CUT": 1,
 }
 
 

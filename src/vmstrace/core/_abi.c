@@ -55,6 +55,16 @@ static const Field blob_hdr[] = {
     FIELD(vmst_blob_hdr, arg), FIELD(vmst_blob_hdr, flags), FIELD(vmst_blob_hdr, index),
     FIELD(vmst_blob_hdr, len), FIELD(vmst_blob_hdr, addr),
 };
+static const Field fd_hdr[] = {
+    FIELD(vmst_fd_hdr, ino), FIELD(vmst_fd_hdr, mode), FIELD(vmst_fd_hdr, magic),
+    FIELD(vmst_fd_hdr, ncomp), FIELD(vmst_fd_hdr, flags),
+};
+static const Field fd_socket[] = {
+    FIELD(vmst_fd_socket, family), FIELD(vmst_fd_socket, type),
+    FIELD(vmst_fd_socket, protocol), FIELD(vmst_fd_socket, lport),
+    FIELD(vmst_fd_socket, rport), FIELD(vmst_fd_socket, unix_len),
+    FIELD(vmst_fd_socket, laddr), FIELD(vmst_fd_socket, raddr), FIELD(vmst_fd_socket, peer),
+};
 static const Field ring_hdr[] = {
     FIELD(vmst_ring_hdr, magic), FIELD(vmst_ring_hdr, version),
     FIELD(vmst_ring_hdr, data_size), FIELD(vmst_ring_hdr, head), FIELD(vmst_ring_hdr, tail),
@@ -103,6 +113,8 @@ static int add_layouts(PyObject *m)
         {"exit", exit_, NFIELDS(exit_), sizeof(struct vmst_exit)},
         {"stats", stats, NFIELDS(stats), sizeof(struct vmst_stats)},
         {"blob_hdr", blob_hdr, NFIELDS(blob_hdr), sizeof(struct vmst_blob_hdr)},
+        {"fd_hdr", fd_hdr, NFIELDS(fd_hdr), sizeof(struct vmst_fd_hdr)},
+        {"fd_socket", fd_socket, NFIELDS(fd_socket), sizeof(struct vmst_fd_socket)},
         {"ring_hdr", ring_hdr, NFIELDS(ring_hdr), sizeof(struct vmst_ring_hdr)},
     };
     PyObject *d = PyDict_New();
@@ -156,7 +168,7 @@ static int exec_module(PyObject *m)
         INT(ARG_SIGFRAME), INT(ARG_RETFD), INT(ARG_EXE), INT(ARG_RAX),
         INT(SIGFRAME_BYTES), INT(FRAME_RAX), INT(FRAME_RSP), INT(FRAME_RIP),
         INT(FRAME_SIGMASK), INT(FRAME_SIGINFO), INT(SIGINFO_BYTES),
-        INT(ENTRY_PC_UNSURE), INT(EXIT_ELSEWHERE),
+        INT(ENTRY_PC_UNSURE), INT(EXIT_ELSEWHERE), INT(FD_CUT), INT(FD_MAX_COMPONENTS),
         INT(RING_VERSION), INT(RING_DATA_OFF),
         INT(MAX_NR), INT(MAX_BYTES), INT(MAX_ELEMS), INT(MAX_RECORD_BLOBS), INT(MAX_FDARR),
 #undef INT
