@@ -21,6 +21,12 @@ static const char *const fdw_names[FDW_COUNT] = {
 #undef X
 };
 
+static const char *const kind_names[KIND_COUNT] = {
+#define X(name, word) #word,
+    VMST_SPEC_KINDS(X)
+#undef X
+};
+
 /* ---- configuration --------------------------------------------------------------------- */
 
 static bool parse_size(const char *s, Capture *c)
@@ -80,7 +86,7 @@ bool load_spec(const char *path)
         unsigned long long z = 0;
         lineno++;
         if (lineno == 1) {
-            if (strncmp(line, "vmstrace-spec 1", 15) != 0) {
+            if (strncmp(line, VMST_SPEC_HEADER, sizeof(VMST_SPEC_HEADER) - 1) != 0) {
                 goto bad;
             }
         } else if (sscanf(line, "task_ptr %llx", &x) == 1) {
@@ -183,28 +189,15 @@ bool load_spec(const char *path)
             } else {
                 goto bad;
             }
-            if (strcmp(b, "str") == 0) {
-                cp->kind = KIND_STR;
-            } else if (strcmp(b, "buf") == 0) {
-                cp->kind = KIND_BUF;
-            } else if (strcmp(b, "iov") == 0) {
-                cp->kind = KIND_IOV;
-            } else if (strcmp(b, "strarr") == 0) {
-                cp->kind = KIND_STRARR;
-            } else if (strcmp(b, "execstack") == 0) {
-                cp->kind = KIND_EXECSTACK;
-                cs->has_execstack = true;
-            } else if (strcmp(b, "msghdr") == 0) {
-                cp->kind = KIND_MSGHDR;
-            } else if (strcmp(b, "fd") == 0) {
-                cp->kind = KIND_FD;
-            } else if (strcmp(b, "exe") == 0) {
-                cp->kind = KIND_EXE;
-            } else if (strcmp(b, "fdarr") == 0) {
-                cp->kind = KIND_FDARR;
-            } else {
+            int kind = 0;
+            while (kind < KIND_COUNT && strcmp(b, kind_names[kind]) != 0) {
+                kind++;
+            }
+            if (kind == KIND_COUNT) {
                 goto bad;
             }
+            cp->kind = (uint8_t)kind;
+            cs->has_execstack |= kind == KIND_EXECSTACK;
             if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT) ||
                 (cp->kind == KIND_FDARR && (cp->when != WHEN_EXIT || cp->size_src != SIZE_CONST ||
                                             cp->size_val > VMST_MAX_FDARR))) {

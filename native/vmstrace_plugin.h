@@ -12,6 +12,7 @@
 #define VMSTRACE_PLUGIN_H
 
 #include "qemu_plugin_api.h"
+#include "vmstrace_records.h"
 #include "vmstrace_spec.h"
 
 #include <stdbool.h>
@@ -33,11 +34,13 @@
 #endif
 _Static_assert(MAX_THREADS > MAX_PENDING + 64, "a counter no pending entry holds exists");
 
-enum abi { ABI_64 = 0, ABI_32 = 1 };
+enum abi { ABI_64 = VMST_ABI_X86_64, ABI_32 = VMST_ABI_I386 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
 enum kind {
-    KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD, KIND_EXE,
-    KIND_FDARR
+#define X(name, word) KIND_##name,
+    VMST_SPEC_KINDS(X)
+#undef X
+    KIND_COUNT
 };
 enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
 

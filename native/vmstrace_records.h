@@ -23,6 +23,9 @@
 
 enum { VMST_REC_ENTRY = 1, VMST_REC_EXIT = 2, VMST_REC_STATS = 3 };
 
+/* A record's `abi`: the calling convention of the call. */
+enum { VMST_ABI_X86_64 = 0, VMST_ABI_I386 = 1 };
+
 enum {
     VMST_INSN_SYSCALL = 1,
     VMST_INSN_SYSENTER = 2,
@@ -97,7 +100,7 @@ struct vmst_entry {
     uint64_t cr3, task, pc, sp, nr;
     uint64_t args[6];
     uint32_t seq;
-    uint8_t abi; /* 0 x86_64, 1 i386 */
+    uint8_t abi; /* VMST_ABI_* */
     uint8_t insn;
     uint8_t task_ok;
     uint8_t flags; /* VMST_ENTRY_* */

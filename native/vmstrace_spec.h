@@ -9,12 +9,23 @@
 #ifndef VMSTRACE_SPEC_H
 #define VMSTRACE_SPEC_H
 
+/* The spec file's first line: its grammar's name and version. */
+#define VMST_SPEC_HEADER "vmstrace-spec 1"
+
 /* Hard ceilings: guest memory is hostile input. */
 #define VMST_MAX_NR 1024                 /* syscall numbers the plugin has tables for */
 #define VMST_MAX_BYTES (1u << 16)        /* bytes of one blob (a capture's cap) */
 #define VMST_MAX_ELEMS 1024u             /* elements of one array capture */
 #define VMST_MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
 #define VMST_MAX_FDARR 2u /* fds an `fdarr` capture resolves: pipe2 and socketpair store two */
+
+/*
+ * The kinds of guest memory a `sys` line's capture reads, one row each: the plugin's enum
+ * name (KIND_<NAME>) and the spec's word.  src/vmstrace/capture/spec.py says what each is.
+ */
+#define VMST_SPEC_KINDS(X)                                                                   \
+    X(STR, str) X(BUF, buf) X(IOV, iov) X(STRARR, strarr) X(EXECSTACK, execstack)            \
+    X(MSGHDR, msghdr) X(FD, fd) X(EXE, exe) X(FDARR, fdarr)
 
 /*
  * The offsets an `fd`/`exe` capture walks (spec line `fdwalk name=offset ...`), one row

@@ -13,10 +13,12 @@ from __future__ import annotations
 import ast
 import struct
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from vmstrace.capture import records, ring
+from vmstrace.capture.spec import Capture, Kind
 from vmstrace.core import abi
 from vmstrace.decode import fdpath
 from vmstrace.kernel.fdwalk import FIELDS, render_fdwalk
@@ -86,6 +88,19 @@ def test_fdwalk_table_covers_the_plugins_keys_in_order() -> None:
     line = render_fdwalk({k: i for i, k in enumerate(abi.FDWALK_KEYS)})
     assert line.split()[0] == "fdwalk"
     assert [t.split("=")[0] for t in line.split()[1:]] == list(abi.FDWALK_KEYS)
+
+
+def test_capture_kinds_are_the_plugins() -> None:
+    # the plugin's enum kind and its word table are one X-macro list (VMST_SPEC_KINDS); the
+    # type checker's Literal spells the same words out
+    assert get_args(Kind) == abi.SPEC_KINDS
+    with pytest.raises(ValueError, match="capture kind 'bytes'"):
+        Capture("bytes", "entry")  # type: ignore[arg-type]
+
+
+def test_record_abi_codes_name_the_abis() -> None:
+    assert records.ABIS[abi.ABI_X86_64] == "x86_64"
+    assert records.ABIS[abi.ABI_I386] == "i386"
 
 
 def test_the_stub_names_what_the_module_exports() -> None:
@@ -170,6 +185,9 @@ def test_the_copy_check_sees_a_copy(tmp_path: Path) -> None:
 # What docs/event-format.md states, section by section.
 DOCUMENTED = {
     "VERSION": 2,
+    "ABI_X86_64": 0,
+    "ABI_I386": 1,
+    "SPEC_HEADER": "vmstrace-spec 1",
     "MAGIC": b"VMSTRACE",
     "RING_MAGIC": b"VMSTRING",
     "RING_VERSION": 1,

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from vmstrace.core.abi import MAGIC, REC_ENTRY, REC_EXIT, REC_STATS, VERSION, record_struct
+from vmstrace.core.abi import (
+    ABI_I386,
+    ABI_X86_64,
+    MAGIC,
+    REC_ENTRY,
+    REC_EXIT,
+    REC_STATS,
+    VERSION,
+    record_struct,
+)
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
@@ -33,7 +42,9 @@ STATS = record_struct("stats")
 BLOB_HDR = record_struct("blob_hdr")  # blobs are parsed in _records.c
 MAX_RECORD = 64 << 20  # a sanity bound on a record's size field
 
-ABIS = ("x86_64", "i386")
+# indexed by the record's code (_records.c indexes them so too: the codes are 0 and 1)
+_ABI_NAMES = {ABI_X86_64: "x86_64", ABI_I386: "i386"}
+ABIS = (_ABI_NAMES[0], _ABI_NAMES[1])
 # Enum construction by value is slow on the hot path: look the members up once.
 # Indexed by code (None: no instruction has that code, and a record with it is corrupt).
 _INSNS: tuple[Insn | None, ...] = tuple(

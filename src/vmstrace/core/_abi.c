@@ -132,25 +132,37 @@ static int add_layouts(PyObject *m)
     return add(m, "LAYOUTS", d);
 }
 
-static int add_fdwalk_keys(PyObject *m)
+/* A tuple of the words of one of vmstrace_spec.h's X-macro lists. */
+static PyObject *words(const char *const *w, size_t n)
 {
-    static const char *const keys[] = {
-#define X(name, key) #key,
-        VMST_FDWALK_KEYS(X)
-#undef X
-    };
-    PyObject *t = PyTuple_New((Py_ssize_t)NFIELDS(keys));
+    PyObject *t = PyTuple_New((Py_ssize_t)n);
     if (t == NULL)
-        return -1;
-    for (size_t i = 0; i < NFIELDS(keys); i++) {
-        PyObject *s = PyUnicode_InternFromString(keys[i]);
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *s = PyUnicode_InternFromString(w[i]);
         if (s == NULL) {
             Py_DECREF(t);
-            return -1;
+            return NULL;
         }
         PyTuple_SET_ITEM(t, (Py_ssize_t)i, s);
     }
-    return add(m, "FDWALK_KEYS", t);
+    return t;
+}
+
+static int add_spec_words(PyObject *m)
+{
+    static const char *const fdwalk_keys[] = {
+#define X(name, word) #word,
+        VMST_FDWALK_KEYS(X)
+    };
+    static const char *const kinds[] = {
+        VMST_SPEC_KINDS(X)
+#undef X
+    };
+    if (add(m, "FDWALK_KEYS", words(fdwalk_keys, NFIELDS(fdwalk_keys))) < 0
+        || add(m, "SPEC_KINDS", words(kinds, NFIELDS(kinds))) < 0)
+        return -1;
+    return add(m, "SPEC_HEADER", PyUnicode_FromString(VMST_SPEC_HEADER));
 }
 
 static int exec_module(PyObject *m)
@@ -161,6 +173,7 @@ static int exec_module(PyObject *m)
     } ints[] = {
 #define INT(name) {#name, VMST_##name}
         INT(VERSION), INT(REC_ENTRY), INT(REC_EXIT), INT(REC_STATS),
+        INT(ABI_X86_64), INT(ABI_I386),
         INT(INSN_SYSCALL), INT(INSN_SYSENTER), INT(INSN_INT80), INT(INSN_SYSRETQ),
         INT(INSN_SYSRETL), INT(INSN_SYSEXIT), INT(INSN_IRETQ),
         INT(BLOB_FAULT), INT(BLOB_TRUNC), INT(BLOB_EXIT), INT(BLOB_ARRAY),
@@ -181,7 +194,7 @@ static int exec_module(PyObject *m)
     if (add(m, "MAGIC", PyBytes_FromStringAndSize(VMST_MAGIC, 8)) < 0
         || add(m, "RING_MAGIC", PyBytes_FromStringAndSize(VMST_RING_MAGIC, 8)) < 0)
         return -1;
-    return add_layouts(m) < 0 || add_fdwalk_keys(m) < 0 ? -1 : 0;
+    return add_layouts(m) < 0 || add_spec_words(m) < 0 ? -1 : 0;
 }
 
 _Static_assert(sizeof(VMST_MAGIC) == 9 && sizeof(VMST_RING_MAGIC) == 9, "8-byte magics");

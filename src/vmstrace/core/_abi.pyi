@@ -5,6 +5,8 @@ MAGIC: bytes
 REC_ENTRY: int
 REC_EXIT: int
 REC_STATS: int
+ABI_X86_64: int
+ABI_I386: int
 INSN_SYSCALL: int
 INSN_SYSENTER: int
 INSN_INT80: int
@@ -44,4 +46,6 @@ MAX_ELEMS: int
 MAX_RECORD_BLOBS: int
 MAX_FDARR: int
 FDWALK_KEYS: tuple[str, ...]
+SPEC_KINDS: tuple[str, ...]
+SPEC_HEADER: str
 LAYOUTS: dict[str, tuple[tuple[tuple[str, int, int], ...], int]]

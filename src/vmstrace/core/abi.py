@@ -1,7 +1,8 @@
 """The numbers the capture plugin and the Python side share, from the plugin's own headers.
 
 The record stream's constants and struct layouts (native/vmstrace_records.h) and the
-capture spec's ceilings and ``fdwalk`` keys (native/vmstrace_spec.h) are compiled into
+capture spec's header line, ceilings, capture kinds and ``fdwalk`` keys
+(native/vmstrace_spec.h) are compiled into
 ``_abi`` from those headers, so no Python module keeps a copy that could drift: a blob's
 argument number, a record flag, a signal-frame offset or a ceiling is read from here.
 The names are the headers' without their ``VMST_`` prefix; docs/event-format.md says what
@@ -13,6 +14,8 @@ from __future__ import annotations
 import struct
 
 from vmstrace.core._abi import (
+    ABI_I386,
+    ABI_X86_64,
     ARG_EXE,
     ARG_RAX,
     ARG_RETFD,
@@ -57,10 +60,14 @@ from vmstrace.core._abi import (
     RING_VERSION,
     SIGFRAME_BYTES,
     SIGINFO_BYTES,
+    SPEC_HEADER,
+    SPEC_KINDS,
     VERSION,
 )
 
 __all__ = [
+    "ABI_I386",
+    "ABI_X86_64",
     "ARG_EXE",
     "ARG_RAX",
     "ARG_RETFD",
@@ -105,6 +112,8 @@ __all__ = [
     "RING_VERSION",
     "SIGFRAME_BYTES",
     "SIGINFO_BYTES",
+    "SPEC_HEADER",
+    "SPEC_KINDS",
     "VERSION",
     "field_names",
     "offset",
