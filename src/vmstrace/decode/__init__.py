@@ -372,7 +372,7 @@ def _success_text(
 
 
 # A call that returned but resumed where neither its own return nor a signal frame that
-# saved it could be found (trace.events.EXIT_ELSEWHERE): its result is not known, and the
+# saved it could be found (core.abi.EXIT_ELSEWHERE): its result is not known, and the
 # line says so rather than print the register as if it were.
 UNKNOWN_RETURN = "? /* vmstrace: return value unknown, the thread resumed elsewhere */"
 
