@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The decoder's per-call glue, compiled: session.Emitter's loop over a batch of paired
- * calls and session.Decoder.__call__ around the renderers, for the ordinary call.
+ * The decoder's per-call glue, compiled: pipeline.Emitter's loop over a batch of paired
+ * calls and pipeline.Decoder.__call__ around the renderers, for the ordinary call.
+ *
+ * The contract (_decoder.pyi): configure() takes the classes it reads, once; an Events
+ * makes the events of one event class (its dataclass fields are the definition: the ones
+ * named below are filled here, any other gets its default, _slots.h); a Lane is made once
+ * per run with everything it reads or calls (the process tree's pid set, the decoder's
+ * state and methods, the plans, the texts) as arguments.  Nothing is looked up by name
+ * on a Python object.
  *
  * Why C: once the reader, the pairing and the JSON lines were compiled, the Python glue
  * between them (the process filter's membership test, the plan lookup, a Ctx, the
@@ -11,7 +18,7 @@
  * renderers stay Python, except the plain numbers (a pointer, a size, an int, an fd
  * without -y: decode/args.py's PLAIN_KINDS) and a returned address (args.ret_hex), which
  * are printed here as their Python renderers print them; every other return text goes
- * through decode._success_text.  This does what the Python reference does for a call
+ * through decode.success_text.  This does what the Python reference does for a call
  * that needs nothing special.
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
@@ -19,7 +26,7 @@
  * frame, an exec's executable, a call the Python loop looks at itself (exit_group's
  * note, the command's exec and end: python_only), a call without a template,
  * i386 socketcall, a renderer that raised, an object of another type) and returns its
- * index; session.Emitter runs the Python path for that one call and calls lane() again.
+ * index; pipeline.Emitter runs the Python path for that one call and calls lane() again.
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
  */
 #include "_slots.h"
@@ -30,59 +37,87 @@ static const char *const event_fields[] = {
     "pid", "tid", "ppid", "comm", "cr3", "uid", "euid", "task_id",
     /* the call's */
     "ts", "ts_exit", "vcpu", "nr", "abi", "ret", "name", "args", "ret_text", "error", "exe",
+    "raw_args", "raw_ret",
 };
 enum { V_THREAD = 8, V_TS = 8, V_TS_EXIT, V_VCPU, V_NR, V_ABI, V_RET, V_NAME, V_ARGS,
-       V_RET_TEXT, V_ERROR, V_EXE, V_N };
+       V_RET_TEXT, V_ERROR, V_EXE, V_RAW_ARGS, V_RAW_RET, V_N };
 static const char *const call_fields[] = {"entry", "exit", "ret"};
-static const char *const entry_fields[] = {"ts", "vcpu", "nr", "abi"};
-static const char *const exit_fields[] = {"ts"};
+static const char *const entry_fields[] = {"ts", "vcpu", "nr", "abi", "args"};
+static const char *const exit_fields[] = {"ts", "ret"};
 
+/* The classes of the calls read (configure()). */
 static struct {
-    Shape event, call, entry, exit;
+    Shape call, entry, exit;
     int ready;
 } S;
 
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static PyObject *configure(PyObject *self, PyObject *args)
+/* An event class's shape (Events(event_cls)). */
+typedef struct {
+    PyObject_HEAD
+    Shape shape;
+} Events;
+
+static PyObject *events_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    (void)self;
-    PyObject *event_cls, *call_cls, *entry_cls, *exit_cls;
-    if (!PyArg_ParseTuple(args, "OOOO", &event_cls, &call_cls, &entry_cls, &exit_cls))
+    PyObject *cls;
+    static char *kwlist[] = {"event_cls", NULL};
+    if (!S.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
-    if (shape_init(&S.event, event_cls, event_fields, NFIELDS(event_fields)) < 0
-        || shape_init(&S.call, call_cls, call_fields, NFIELDS(call_fields)) < 0
-        || shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
-        || shape_init(&S.exit, exit_cls, exit_fields, NFIELDS(exit_fields)) < 0)
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Events", kwlist, &cls))
         return NULL;
-    S.ready = 1;
-    Py_RETURN_NONE;
+    Events *self = (Events *)type->tp_alloc(type, 0);
+    if (self != NULL && shape_init(&self->shape, cls, event_fields, V_N) < 0)
+        Py_CLEAR(self);
+    return (PyObject *)self;
+}
+
+static void shape_clear(Shape *s)
+{
+    Py_CLEAR(s->cls);
+    for (int i = 0; i < SHAPE_MAX; i++) {
+        Py_CLEAR(s->name[i]);
+        Py_CLEAR(s->xval[i]);
+    }
+    Py_CLEAR(s->unfillable);
+}
+
+static void events_dealloc(Events *self)
+{
+    shape_clear(&self->shape);
+    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 /* The event of `call` from the thread's 8-tuple and the call's decoded texts (all
  * borrowed); NULL with an exception set on failure. */
-static PyObject *make_event(PyObject *thread, PyObject *call, PyObject *name, PyObject *args,
-                            PyObject *ret_text, PyObject *error, PyObject *exe)
+static PyObject *make_event(const Shape *es, PyObject *thread, PyObject *call, PyObject *name,
+                            PyObject *args, PyObject *ret_text, PyObject *error, PyObject *exe)
 {
     PyObject *entry = NULL, *exit = NULL;
-    PyObject *ev = shape_new(&S.event);
+    PyObject *ev = shape_new(es);
     if (ev == NULL)
         return NULL;
     for (int i = 0; i < V_THREAD; i++)
-        slot_put(ev, &S.event, i, Py_NewRef(PyTuple_GET_ITEM(thread, i)));
-    slot_put(ev, &S.event, V_NAME, Py_NewRef(name));
-    slot_put(ev, &S.event, V_ARGS, Py_NewRef(args));
-    slot_put(ev, &S.event, V_RET_TEXT, Py_NewRef(ret_text));
-    slot_put(ev, &S.event, V_ERROR, Py_NewRef(error));
-    slot_put(ev, &S.event, V_EXE, Py_NewRef(exe));
+        slot_put(ev, es, i, Py_NewRef(PyTuple_GET_ITEM(thread, i)));
+    slot_put(ev, es, V_NAME, Py_NewRef(name));
+    slot_put(ev, es, V_ARGS, Py_NewRef(args));
+    slot_put(ev, es, V_RET_TEXT, Py_NewRef(ret_text));
+    slot_put(ev, es, V_ERROR, Py_NewRef(error));
+    slot_put(ev, es, V_EXE, Py_NewRef(exe));
     if ((entry = slot_get(call, &S.call, 0)) == NULL || (exit = slot_get(call, &S.call, 1)) == NULL
-        || slot_put(ev, &S.event, V_RET, slot_get(call, &S.call, 2)) < 0
-        || slot_put(ev, &S.event, V_TS, slot_get(entry, &S.entry, 0)) < 0
-        || slot_put(ev, &S.event, V_VCPU, slot_get(entry, &S.entry, 1)) < 0
-        || slot_put(ev, &S.event, V_NR, slot_get(entry, &S.entry, 2)) < 0
-        || slot_put(ev, &S.event, V_ABI, slot_get(entry, &S.entry, 3)) < 0
-        || slot_put(ev, &S.event, V_TS_EXIT,
-                    exit == Py_None ? Py_NewRef(Py_None) : slot_get(exit, &S.exit, 0)) < 0)
+        || slot_put(ev, es, V_RET, slot_get(call, &S.call, 2)) < 0
+        || slot_put(ev, es, V_TS, slot_get(entry, &S.entry, 0)) < 0
+        || slot_put(ev, es, V_VCPU, slot_get(entry, &S.entry, 1)) < 0
+        || slot_put(ev, es, V_NR, slot_get(entry, &S.entry, 2)) < 0
+        || slot_put(ev, es, V_ABI, slot_get(entry, &S.entry, 3)) < 0
+        || slot_put(ev, es, V_RAW_ARGS, slot_get(entry, &S.entry, 4)) < 0
+        || slot_put(ev, es, V_TS_EXIT,
+                    exit == Py_None ? Py_NewRef(Py_None) : slot_get(exit, &S.exit, 0)) < 0
+        || slot_put(ev, es, V_RAW_RET,
+                    exit == Py_None ? Py_NewRef(Py_None) : slot_get(exit, &S.exit, 1)) < 0)
         Py_CLEAR(ev);
     Py_XDECREF(entry);
     Py_XDECREF(exit);
@@ -94,21 +129,36 @@ static int is_thread(PyObject *t)
     return PyTuple_CheckExact(t) && PyTuple_GET_SIZE(t) == V_THREAD;
 }
 
-/* event(thread, call, name, args, ret_text, error, exe) -> TraceEvent */
-static PyObject *event(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+/* Events.make(thread, call, name, args, ret_text, error, exe) -> event */
+static PyObject *events_make(Events *self, PyObject *const *argv, Py_ssize_t argc)
 {
-    (void)self;
-    if (!S.ready) {
-        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
-        return NULL;
-    }
     if (argc != 7 || !is_thread(argv[0])) {
-        PyErr_SetString(PyExc_TypeError, "event(thread: 8-tuple, call, name, args, "
+        PyErr_SetString(PyExc_TypeError, "make(thread: 8-tuple, call, name, args, "
                                          "ret_text, error, exe)");
         return NULL;
     }
-    return make_event(argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]);
+    return make_event(&self->shape, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5],
+                      argv[6]);
 }
+
+static PyMethodDef events_methods[] = {
+    {"make", (PyCFunction)(void (*)(void))events_make, METH_FASTCALL,
+     "make(thread, call, name, args, ret_text, error, exe) -> event\n\n"
+     "thread: (pid, tid, ppid, comm, cr3, uid, euid, task_id); ts, ts_exit, vcpu, nr, abi,\n"
+     "ret, raw_args and raw_ret come from the call; any other field gets its default."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject EventsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "vmstrace._decoder.Events",
+    .tp_basicsize = sizeof(Events),
+    .tp_dealloc = (destructor)events_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Events(event_cls): makes events of event_cls (a slots=True dataclass).",
+    .tp_methods = events_methods,
+    .tp_new = events_new,
+};
 
 /* ---- the lane: Emitter.emit and Decoder.__call__ for ordinary calls ------------------- */
 
@@ -127,17 +177,8 @@ static const char *const lane_exit_fields[] = {"mem"};
 
 static struct {
     Shape plan, ctx, who, entry, exit;
-    PyObject *plans;      /* decode._PLANS: (abi, nr) -> CallPlan, filled by plan_for() */
-    PyObject *forks;      /* attribution.FORKS: abi -> the fork-like numbers */
-    PyObject *failure;    /* decode._failure_text */
-    PyObject *errno_name; /* decode._errno_name */
-    PyObject *success;    /* decode._success_text */
-    PyObject *failed;     /* errno -> (text, name): at most 4095 entries */
-    PyObject *sigframe_arg, *exe_arg, *python_only, *question, *null, *zero;
-    PyObject *rax_arg; /* VMST_ARG_RAX: the number register as set, when it held junk */
-    PyObject *s_trace_all, *s_pids, *s_opts, *s_decode_fds, *s_threads, *s_exe, *s_thread,
-        *s_exe_of;
-    int ready;
+    PyObject *sigframe_arg, *exe_arg, *rax_arg; /* blob numbers (vmstrace_records.h) */
+    PyObject *question, *null, *zero;
 } L;
 
 /* A slot of an object already known to be of the shape's class (borrowed; NULL if unset). */
@@ -146,70 +187,122 @@ static inline PyObject *slot(PyObject *obj, const Shape *s, int i)
     return *(PyObject **)((char *)obj + s->off[i]);
 }
 
-static PyObject *configure_lane(PyObject *self, PyObject *args)
+/* configure(syscall_cls, entry_cls, exit_cls, taskinfo_cls, plan_cls, ctx_cls) */
+static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *plan_cls, *ctx_cls, *who_cls, *plans, *forks, *failure, *errno_name, *success;
-    PyObject *sigframe_arg, *exe_arg, *python_only;
+    PyObject *call_cls, *entry_cls, *exit_cls, *who_cls, *plan_cls, *ctx_cls;
+    if (!PyArg_ParseTuple(args, "OOOOOO", &call_cls, &entry_cls, &exit_cls, &who_cls,
+                          &plan_cls, &ctx_cls))
+        return NULL;
+    if (shape_init(&S.call, call_cls, call_fields, NFIELDS(call_fields)) < 0
+        || shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
+        || shape_init(&S.exit, exit_cls, exit_fields, NFIELDS(exit_fields)) < 0
+        || shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
+        || shape_init(&L.ctx, ctx_cls, ctx_fields, NFIELDS(ctx_fields)) < 0
+        || shape_init(&L.who, who_cls, who_fields, NFIELDS(who_fields)) < 0
+        || shape_init(&L.entry, entry_cls, lane_entry_fields, NFIELDS(lane_entry_fields)) < 0
+        || shape_init(&L.exit, exit_cls, lane_exit_fields, NFIELDS(lane_exit_fields)) < 0)
+        return NULL;
+#define CONST(field, make) \
+    if (L.field == NULL && (L.field = (make)) == NULL) \
+        return NULL;
+    CONST(sigframe_arg, PyLong_FromLong(VMST_ARG_SIGFRAME))
+    CONST(exe_arg, PyLong_FromLong(VMST_ARG_EXE))
+    CONST(rax_arg, PyLong_FromLong(VMST_ARG_RAX))
+    CONST(question, PyUnicode_InternFromString("?"))
+    CONST(null, PyUnicode_InternFromString("NULL"))
+    CONST(zero, PyUnicode_InternFromString("0"))
+#undef CONST
+    S.ready = 1;
+    Py_RETURN_NONE;
+}
+
+/* One run's lane: everything it reads or calls, given to its constructor. */
+typedef struct {
+    PyObject_HEAD
+    Events *events;
+    int trace_all;
+    PyObject *pids;         /* the process tree's traced pids (a set, updated here) */
+    PyObject *opts;         /* the DecodeOptions */
+    int decode_fds;
+    PyObject *threads;      /* Decoder.threads: id(TaskInfo) -> (TaskInfo, 8-tuple) */
+    PyObject *exes;         /* Decoder.exes: pid -> executable */
+    PyObject *thread_fields; /* Decoder.thread_fields(who) -> (who, 8-tuple) */
+    PyObject *exe_of;       /* Decoder.exe_of(who, exit) -> str | None */
+    PyObject *plans;        /* (abi, nr) -> CallPlan, as Plans.for_call() fills it */
+    PyObject *forks;        /* abi -> the fork-like numbers */
+    PyObject *failure;      /* errno -> the text after "= -1 " */
+    PyObject *errno_name;   /* errno -> its name */
+    PyObject *success;      /* the return text of a call that did not fail plainly */
+    PyObject *python_only;  /* the names the Python loop handles itself */
+    PyObject *failed;       /* errno -> (text, name): at most 4095 entries */
+} Lane;
+
+static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
+                             "thread_fields", "exe_of", "plans", "forks", "failure_text",
+                             "errno_name", "success_text", "python_only", NULL};
+    PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks;
+    PyObject *failure, *errno_name, *success, *python_only;
+    int trace_all;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
-    if (!PyArg_ParseTuple(args, "OOOO!O!OOOO!O!O!", &plan_cls, &ctx_cls, &who_cls,
-                          &PyDict_Type, &plans, &PyDict_Type, &forks, &failure, &errno_name,
-                          &success, &PyLong_Type, &sigframe_arg, &PyLong_Type, &exe_arg,
-                          &PyFrozenSet_Type, &python_only))
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kwds, "$O!O!pOO!O!OOO!O!OOOO!:Lane", kwlist, &EventsType, &events,
+            &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
+            &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks,
+            &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only))
         return NULL;
-    if (shape_init(&L.plan, plan_cls, plan_fields, NFIELDS(plan_fields)) < 0
-        || shape_init(&L.ctx, ctx_cls, ctx_fields, NFIELDS(ctx_fields)) < 0
-        || shape_init(&L.who, who_cls, who_fields, NFIELDS(who_fields)) < 0
-        || shape_init(&L.entry, (PyObject *)S.entry.cls, lane_entry_fields,
-                      NFIELDS(lane_entry_fields)) < 0
-        || shape_init(&L.exit, (PyObject *)S.exit.cls, lane_exit_fields,
-                      NFIELDS(lane_exit_fields)) < 0)
+    PyObject *decode_fds = PyObject_GetAttrString(opts, "decode_fds");
+    int fds = decode_fds == NULL ? -1 : PyObject_IsTrue(decode_fds);
+    Py_XDECREF(decode_fds);
+    if (fds < 0)
         return NULL;
-    Py_XSETREF(L.plans, Py_NewRef(plans));
-    Py_XSETREF(L.forks, Py_NewRef(forks));
-    Py_XSETREF(L.failure, Py_NewRef(failure));
-    Py_XSETREF(L.errno_name, Py_NewRef(errno_name));
-    Py_XSETREF(L.success, Py_NewRef(success));
-    Py_XSETREF(L.sigframe_arg, Py_NewRef(sigframe_arg));
-    Py_XSETREF(L.exe_arg, Py_NewRef(exe_arg));
-    Py_XSETREF(L.python_only, Py_NewRef(python_only));
-    if (L.failed == NULL && (L.failed = PyDict_New()) == NULL)
+    Lane *self = (Lane *)type->tp_alloc(type, 0);
+    if (self == NULL)
         return NULL;
-    PyDict_Clear(L.failed); /* the texts of the functions given before */
-    if (L.rax_arg == NULL && (L.rax_arg = PyLong_FromLong(VMST_ARG_RAX)) == NULL)
-        return NULL;
-#define INTERN(field, text) \
-    if (L.field == NULL && (L.field = PyUnicode_InternFromString(text)) == NULL) \
-        return NULL;
-    INTERN(question, "?")
-    INTERN(null, "NULL")
-    INTERN(zero, "0")
-    INTERN(s_trace_all, "trace_all")
-    INTERN(s_pids, "pids")
-    INTERN(s_opts, "opts")
-    INTERN(s_decode_fds, "decode_fds")
-    INTERN(s_threads, "_threads")
-    INTERN(s_exe, "_exe")
-    INTERN(s_thread, "_thread")
-    INTERN(s_exe_of, "_exe_of")
-#undef INTERN
-    L.ready = 1;
-    Py_RETURN_NONE;
+    self->events = (Events *)Py_NewRef(events);
+    self->trace_all = trace_all;
+    self->pids = Py_NewRef(pids);
+    self->opts = Py_NewRef(opts);
+    self->decode_fds = fds;
+    self->threads = Py_NewRef(threads);
+    self->exes = Py_NewRef(exes);
+    self->thread_fields = Py_NewRef(thread_fields);
+    self->exe_of = Py_NewRef(exe_of);
+    self->plans = Py_NewRef(plans);
+    self->forks = Py_NewRef(forks);
+    self->failure = Py_NewRef(failure);
+    self->errno_name = Py_NewRef(errno_name);
+    self->success = Py_NewRef(success);
+    self->python_only = Py_NewRef(python_only);
+    if ((self->failed = PyDict_New()) == NULL)
+        Py_CLEAR(self);
+    return (PyObject *)self;
 }
 
-/* What one lane() call works with: the emitter's process tree and decoder, read once. */
-typedef struct {
-    int trace_all;
-    PyObject *pids;    /* tree.pids (a set) */
-    PyObject *decoder; /* the session.Decoder */
-    PyObject *opts;    /* decoder.opts */
-    int decode_fds;
-    PyObject *threads; /* decoder._threads */
-    PyObject *exes;    /* decoder._exe */
-} Lane;
+static void lane_dealloc(Lane *self)
+{
+    Py_CLEAR(self->events);
+    Py_CLEAR(self->pids);
+    Py_CLEAR(self->opts);
+    Py_CLEAR(self->threads);
+    Py_CLEAR(self->exes);
+    Py_CLEAR(self->thread_fields);
+    Py_CLEAR(self->exe_of);
+    Py_CLEAR(self->plans);
+    Py_CLEAR(self->forks);
+    Py_CLEAR(self->failure);
+    Py_CLEAR(self->errno_name);
+    Py_CLEAR(self->success);
+    Py_CLEAR(self->python_only);
+    Py_CLEAR(self->failed);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
 
 enum { DEFER = 0, DONE = 1, FAIL = -1 };
 
@@ -239,7 +332,7 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
     int in = PySet_Contains(ln->pids, pid);
     if (in <= 0)
         return in;
-    PyObject *forks = PyDict_GetItemWithError(L.forks, abi);
+    PyObject *forks = PyDict_GetItemWithError(ln->forks, abi);
     if (forks == NULL)
         return PyErr_Occurred() ? -1 : 0;
     int fork = PySequence_Contains(forks, nr);
@@ -420,14 +513,14 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
         PyObject *n = PyLong_FromLongLong(-r);
         if (n == NULL)
             return FAIL;
-        PyObject *known = PyDict_GetItemWithError(L.failed, n); /* (text, name) */
+        PyObject *known = PyDict_GetItemWithError(ln->failed, n); /* (text, name) */
         if (known == NULL) {
-            PyObject *t = PyErr_Occurred() ? NULL : PyObject_CallOneArg(L.failure, n);
-            PyObject *e = t == NULL ? NULL : PyObject_CallOneArg(L.errno_name, n);
+            PyObject *t = PyErr_Occurred() ? NULL : PyObject_CallOneArg(ln->failure, n);
+            PyObject *e = t == NULL ? NULL : PyObject_CallOneArg(ln->errno_name, n);
             known = e == NULL ? NULL : PyTuple_Pack(2, t, e);
             Py_XDECREF(t);
             Py_XDECREF(e);
-            if (known == NULL || PyDict_SetItem(L.failed, n, known) < 0) {
+            if (known == NULL || PyDict_SetItem(ln->failed, n, known) < 0) {
                 Py_XDECREF(known);
                 Py_DECREF(n);
                 return deferred(NULL);
@@ -441,7 +534,7 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
     }
     if (slot(plan, &L.plan, P_PLAIN_RET) == Py_True
         && !(slot(plan, &L.plan, P_RETURNS_FD) == Py_True && ln->decode_fds)) {
-        *text = PyObject_Str(ret); /* what _success_text() gives such a call */
+        *text = PyObject_Str(ret); /* what success_text() gives such a call */
         return *text == NULL ? FAIL : DONE;
     }
     /* an address (plan.ret_hex: args.ret_hex's f"{ret & MASK64:#x}"), unless -y annotates */
@@ -454,11 +547,11 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
         return *text == NULL ? FAIL : DONE;
     }
     PyObject *cargs[5] = {call, ret, plan, ln->opts, ctx == NULL ? Py_None : ctx};
-    *text = PyObject_Vectorcall(L.success, cargs, 5, NULL);
+    *text = PyObject_Vectorcall(ln->success, cargs, 5, NULL);
     return deferred(*text);
 }
 
-/* The thread's prepared fields (Decoder._thread's cache) and the executable (borrowed
+/* The thread's prepared fields (Decoder.thread_fields' cache) and the executable (borrowed
  * thread tuple kept alive by *hold; exe a new ref). */
 static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObject **thread,
                           PyObject **exe)
@@ -474,13 +567,13 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
     } else if (PyErr_Occurred()) {
         return FAIL;
     } else {
-        known = PyObject_CallMethodOneArg(ln->decoder, L.s_thread, who);
+        known = PyObject_CallOneArg(ln->thread_fields, who);
         if (known == NULL)
             return FAIL;
         if (!PyTuple_CheckExact(known) || PyTuple_GET_SIZE(known) != 2
             || !is_thread(PyTuple_GET_ITEM(known, 1))) {
             Py_DECREF(known);
-            PyErr_SetString(PyExc_TypeError, "Decoder._thread: not (TaskInfo, 8-tuple)");
+            PyErr_SetString(PyExc_TypeError, "Decoder.thread_fields: not (TaskInfo, 8-tuple)");
             return FAIL;
         }
     }
@@ -500,9 +593,8 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
     Py_XDECREF(e);
     if (PyErr_Occurred())
         return FAIL;
-    PyObject *cargs[3] = {ln->decoder, who, Py_None}; /* else its parent's, if known */
-    *exe = PyObject_VectorcallMethod(L.s_exe_of, cargs, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                                     NULL);
+    PyObject *cargs[2] = {who, Py_None}; /* else its parent's, if known */
+    *exe = PyObject_Vectorcall(ln->exe_of, cargs, 2, NULL);
     return *exe == NULL ? FAIL : DONE;
 }
 
@@ -542,7 +634,7 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     PyObject *key = PyTuple_Pack(2, abi, nr);
     if (key == NULL)
         return FAIL;
-    PyObject *plan = PyDict_GetItemWithError(L.plans, key);
+    PyObject *plan = PyDict_GetItemWithError(ln->plans, key);
     Py_DECREF(key);
     if (plan == NULL)
         return PyErr_Occurred() ? FAIL : DEFER;
@@ -565,7 +657,7 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
         || slot(plan, &L.plan, P_TEMPLATE) == Py_None  /* raw arguments */
         || slot(plan, &L.plan, P_SOCKETCALL) != Py_False) /* named by its arguments */
         return DEFER;
-    int own = PySet_Contains(L.python_only, name); /* exit_group's note, wait4 ... */
+    int own = PySet_Contains(ln->python_only, name); /* exit_group's note, wait4 ... */
     if (own != 0)
         return own < 0 ? FAIL : DEFER;
     if (exit != Py_None) {
@@ -589,7 +681,7 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
     if (st == DONE)
         st = thread_and_exe(ln, who, &hold, &thread, &exe);
     if (st == DONE) {
-        ev = make_event(thread, call, name, args, text, error, exe);
+        ev = make_event(&ln->events->shape, thread, call, name, args, text, error, exe);
         st = ev != NULL && PyList_Append(evs, ev) == 0 ? DONE : FAIL;
     }
     Py_XDECREF(ctx);
@@ -602,18 +694,12 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
     return st;
 }
 
-/* lane(calls, start, evs, tree, decoder) -> index of the first call left to Python */
-static PyObject *lane(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+/* Lane.run(calls, start, evs) -> index of the first call left to Python */
+static PyObject *lane_run(Lane *ln, PyObject *const *argv, Py_ssize_t argc)
 {
-    (void)self;
-    if (!L.ready) {
-        PyErr_SetString(PyExc_RuntimeError, "_decoder.configure_lane() was not called");
-        return NULL;
-    }
-    if (argc != 5 || !PyList_CheckExact(argv[0]) || !PyLong_Check(argv[1])
+    if (argc != 3 || !PyList_CheckExact(argv[0]) || !PyLong_Check(argv[1])
         || !PyList_CheckExact(argv[2])) {
-        PyErr_SetString(PyExc_TypeError, "lane(calls: list, start: int, evs: list, tree, "
-                                         "decoder)");
+        PyErr_SetString(PyExc_TypeError, "run(calls: list, start: int, evs: list)");
         return NULL;
     }
     PyObject *calls = argv[0], *evs = argv[2];
@@ -621,59 +707,45 @@ static PyObject *lane(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     if (i == -1 && PyErr_Occurred())
         return NULL;
     if (i < 0) {
-        PyErr_SetString(PyExc_ValueError, "lane: a negative start");
+        PyErr_SetString(PyExc_ValueError, "run: a negative start");
         return NULL;
-    }
-    Lane ln = {.decoder = argv[4]};
-    PyObject *trace_all = NULL, *decode_fds = NULL, *result = NULL;
-    if ((trace_all = PyObject_GetAttr(argv[3], L.s_trace_all)) == NULL
-        || (ln.trace_all = PyObject_IsTrue(trace_all)) < 0
-        || (ln.pids = PyObject_GetAttr(argv[3], L.s_pids)) == NULL
-        || (ln.opts = PyObject_GetAttr(argv[4], L.s_opts)) == NULL
-        || (ln.threads = PyObject_GetAttr(argv[4], L.s_threads)) == NULL
-        || (ln.exes = PyObject_GetAttr(argv[4], L.s_exe)) == NULL
-        || (decode_fds = PyObject_GetAttr(ln.opts, L.s_decode_fds)) == NULL
-        || (ln.decode_fds = PyObject_IsTrue(decode_fds)) < 0)
-        goto out;
-    if (!PyAnySet_Check(ln.pids) || !PyDict_CheckExact(ln.threads)
-        || !PyDict_CheckExact(ln.exes)) {
-        PyErr_SetString(PyExc_TypeError, "lane: a ProcessTree and a session.Decoder");
-        goto out;
     }
     for (; i < PyList_GET_SIZE(calls); i++) {
         PyObject *call = Py_NewRef(PyList_GET_ITEM(calls, i)); /* Python code may run */
-        int st = lane_one(&ln, call, evs);
+        int st = lane_one(ln, call, evs);
         Py_DECREF(call);
         if (st == FAIL)
-            goto out;
+            return NULL;
         if (st == DEFER)
             break;
     }
-    result = PyLong_FromSsize_t(i);
-out:
-    Py_XDECREF(trace_all);
-    Py_XDECREF(decode_fds);
-    Py_XDECREF(ln.pids);
-    Py_XDECREF(ln.opts);
-    Py_XDECREF(ln.threads);
-    Py_XDECREF(ln.exes);
-    return result;
+    return PyLong_FromSsize_t(i);
 }
+
+static PyMethodDef lane_methods[] = {
+    {"run", (PyCFunction)(void (*)(void))lane_run, METH_FASTCALL,
+     "run(calls, start, evs) -> int\n\n"
+     "Appends the events of calls[start:] to evs up to the first call that needs the\n"
+     "Python path, and returns its index (len(calls) when there is none)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LaneType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "vmstrace._decoder.Lane",
+    .tp_basicsize = sizeof(Lane),
+    .tp_dealloc = (destructor)lane_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
+              "     plans, forks, failure_text, errno_name, success_text, python_only)",
+    .tp_methods = lane_methods,
+    .tp_new = lane_new,
+};
 
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
-     "configure(event_cls, syscall_cls, entry_cls, exit_cls): the classes, once."},
-    {"event", (PyCFunction)(void (*)(void))event, METH_FASTCALL,
-     "event(thread, call, name, args, ret_text, error, exe) -> TraceEvent\n\n"
-     "thread: (pid, tid, ppid, comm, cr3, uid, euid, task_id); ts, ts_exit, vcpu, nr, abi\n"
-     "and ret come from the call."},
-    {"configure_lane", configure_lane, METH_VARARGS,
-     "configure_lane(plan_cls, ctx_cls, taskinfo_cls, plans, forks, failure_text,\n"
-     "               errno_name, success_text, sigframe_arg, exe_arg, python_only)"},
-    {"lane", (PyCFunction)(void (*)(void))lane, METH_FASTCALL,
-     "lane(calls, start, evs, tree, decoder) -> int\n\n"
-     "Appends the events of calls[start:] to evs up to the first call that needs the\n"
-     "Python path, and returns its index (len(calls) when there is none)."},
+     "configure(syscall_cls, entry_cls, exit_cls, taskinfo_cls, plan_cls, ctx_cls):\n"
+     "the classes the lane reads, once."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -683,5 +755,11 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__decoder(void)
 {
-    return PyModule_Create(&module);
+    if (PyType_Ready(&EventsType) < 0 || PyType_Ready(&LaneType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && (PyModule_AddType(m, &EventsType) < 0
+                      || PyModule_AddType(m, &LaneType) < 0))
+        Py_CLEAR(m);
+    return m;
 }

@@ -1,4 +1,4 @@
-# The decoder's glue, compiled (_decoder.c): session.Decoder and session.Emitter use it.
+# The decoder's glue, compiled (_decoder.c): pipeline.Decoder and pipeline.Emitter use it.
 from collections.abc import Callable, Mapping
 
 from vmstrace.core.events import RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd, TraceEvent
@@ -9,41 +9,53 @@ ThreadFields = tuple[
 ]
 
 def configure(
-    event_cls: type[TraceEvent],
     syscall_cls: type[Syscall],
     entry_cls: type[RawEntry],
     exit_cls: type[RawExit],
-    /,
-) -> None: ...
-def event(
-    thread: ThreadFields,
-    call: Syscall,
-    name: str,
-    args: tuple[str, ...],
-    ret_text: str,
-    error: str | None,
-    exe: str | None,
-    /,
-) -> TraceEvent: ...
-def configure_lane(
+    taskinfo_cls: type[TaskInfo],
     plan_cls: type,
     ctx_cls: type,
-    taskinfo_cls: type[TaskInfo],
-    plans: Mapping[tuple[str, int], object],
-    forks: Mapping[str, frozenset[int]],
-    failure_text: Callable[[int], str],
-    errno_name: Callable[[int], str],
-    success_text: Callable[..., str],
-    sigframe_arg: int,
-    exe_arg: int,
-    python_only: frozenset[str],
     /,
 ) -> None: ...
-def lane(
-    calls: list[Syscall | ThreadEnd],
-    start: int,
-    evs: list[TraceEvent],
-    tree: object,
-    decoder: object,
-    /,
-) -> int: ...
+
+class Events:
+    """Makes events of ``event_cls``: the fields below from the call, any other field its
+    default (the dataclass is the one definition)."""
+
+    def __init__(self, event_cls: type[TraceEvent]) -> None: ...
+    def make(
+        self,
+        thread: ThreadFields,
+        call: Syscall,
+        name: str,
+        args: tuple[str, ...],
+        ret_text: str,
+        error: str | None,
+        exe: str | None,
+        /,
+    ) -> TraceEvent: ...
+
+class Lane:
+    """One run's compiled lane, given everything it reads and calls."""
+
+    def __init__(
+        self,
+        *,
+        events: Events,
+        pids: set[int],
+        trace_all: bool,
+        opts: object,
+        threads: dict[int, tuple[TaskInfo, ThreadFields]],
+        exes: dict[int, str],
+        thread_fields: Callable[[TaskInfo], tuple[TaskInfo, ThreadFields]],
+        exe_of: Callable[[TaskInfo, RawExit | None], str | None],
+        plans: Mapping[tuple[str, int], object],
+        forks: Mapping[str, frozenset[int]],
+        failure_text: Callable[[int], str],
+        errno_name: Callable[[int], str],
+        success_text: Callable[..., str],
+        python_only: frozenset[str],
+    ) -> None: ...
+    def run(
+        self, calls: list[Syscall | ThreadEnd], start: int, evs: list[TraceEvent], /
+    ) -> int: ...

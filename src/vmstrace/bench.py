@@ -26,9 +26,7 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -43,7 +41,7 @@ from vmstrace.sinks.base import Sink
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from vmstrace.session import RunOptions
+    from vmstrace.run import RunOptions
 
 MODES = ("untraced", "vmstrace", "strace")
 PROFILE_MODES = ("plugin-bare", "plugin-spec")
@@ -229,7 +227,7 @@ def reconciles(c: TraceCounts) -> bool:
 def run_once(
     workload: Workload, mode: str, scale: float, initrd: Path | None, workdir: Path
 ) -> Sample:
-    from vmstrace.session import RunOptions, run
+    from vmstrace.run import RunOptions, run
     from vmstrace.sinks.text import TextSink
 
     argv = workload.command(scale)
@@ -267,63 +265,55 @@ def run_once(
 def _run_raw(opts: RunOptions, workload: Workload, out: str, with_spec: bool) -> Sample:
     """The guest with the plugin writing records to ``out`` and no Python consumer."""
     from vmstrace.capture.plugin import plugin_path
-    from vmstrace.guest.qemu import SERIAL_LINES, find_qemu, qemu_command
-    from vmstrace.host import ram_memfd
-    from vmstrace.session import prepare_guest, ram_plugin_args
+    from vmstrace.core.files import cache_dir
+    from vmstrace.guest.qemu import find_qemu
+    from vmstrace.host import Stop, Workdir, ram_memfd
+    from vmstrace.launcher import launch
+    from vmstrace.run import prepare_guest, ram_plugin_args
 
     opts.trace = True
     qemu = find_qemu()
-    workdir = Path(tempfile.mkdtemp(prefix="vmstrace-bench-"))
+    workdir = Workdir()
     ram = -1
+    stdout = bytearray()
     try:
-        cfg, spec = prepare_guest(opts, workdir)
+        cfg, spec = prepare_guest(opts, workdir.path)
         ram = ram_memfd(cfg.ram_bytes)
         cfg = replace(cfg, ram_file=Path(f"/dev/fd/{ram}"))  # kernel reads by page walk
         plugin_args = {"out": out} | ram_plugin_args(cfg)
         if with_spec and spec is not None:
-            (workdir / "spec.txt").write_text(spec)
-            plugin_args["spec"] = str(workdir / "spec.txt")
-        files = {line: open(workdir / line, "wb") for line in SERIAL_LINES if line != "control"}
-        ctl_r, ctl_w = os.pipe()
-        fds = {line: f.fileno() for line, f in files.items()} | {"control": ctl_w}
-        cmd = qemu_command(qemu, cfg, fds, plugin_path(), plugin_args)
-        ready: list[float] = []
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, pass_fds=[*fds.values(), ram], stdin=subprocess.DEVNULL)
-        os.close(ctl_w)
-        for f in files.values():
-            f.close()
-        reader = threading.Thread(target=_watch_ready, args=(ctl_r, ready), daemon=True)
-        reader.start()
-        proc.wait()
-        host_s = time.monotonic() - t0
-        reader.join(timeout=5)
-        if proc.returncode != 0:
-            raise VmstraceError(f"bench: QEMU exited with {proc.returncode}")
-        stdout = (workdir / "stdout").read_bytes()
-        seconds = _guest_seconds(stdout, workload, ready[0] - t0 if ready else None)
+            (workdir.path / "spec.txt").write_text(spec)
+            plugin_args["spec"] = str(workdir.path / "spec.txt")
+        stop = Stop()
+        guest = launch(
+            qemu,
+            cfg,
+            stop=stop,
+            stdout=stdout.extend,
+            stderr=lambda data: None,
+            log=cache_dir() / "last-console.log",
+            plugin=plugin_path(),
+            plugin_args=plugin_args,
+            pass_fds=[ram],
+            boot_timeout=opts.boot_timeout,
+        )
+        status = guest.wait()
+        stop.finished()
+        host_s = time.monotonic() - guest.started
+        if status != 0:
+            detail = guest.qemu_output().decode("utf-8", "replace").strip()
+            raise VmstraceError(f"bench: QEMU exited with {status}: {detail[-300:]}")
+        seconds = _guest_seconds(bytes(stdout), workload, guest.boot_s)
         return Sample(seconds, host_s, None, None, peak_rss_mb())
     finally:
         if ram >= 0:
             os.close(ram)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-_READY = re.compile(rb"VMSTRACE \S+ READY\n")  # guest/init.sh's, with its nonce
-
-
-def _watch_ready(fd: int, ready: list[float]) -> None:
-    with os.fdopen(fd, "rb", buffering=0) as f:
-        buf = b""
-        while chunk := f.read(4096):
-            buf += chunk
-            if not ready and _READY.search(buf):
-                ready.append(time.monotonic())
+        workdir.remove()
 
 
 def record_raw(dest: Path, workload: str = "syscalls", scale: float = 1.0) -> float:
     """Runs a workload with the plugin writing its raw record stream to ``dest``."""
-    from vmstrace.session import RunOptions
+    from vmstrace.run import RunOptions
 
     w = _workload(workload)
     open_output(dest, "--record").close()  # the plugin opens out= without O_CREAT
@@ -404,26 +394,26 @@ class DecodeResult:
 
 def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeResult:
     """Reader → pairing → filter → decoding → JSON lines on a recorded raw stream."""
-    from vmstrace.capture.records import RecordReader
-    from vmstrace.session import Decoder, Emitter
+    from vmstrace.pipeline import Pipeline
     from vmstrace.sinks.jsonl import JsonSink
-    from vmstrace.trace.attribution import ProcessTree, decode_task
-    from vmstrace.trace.pairing import Pairer
 
     data = raw.read_bytes()
     best: DecodeResult | None = None
-    for _ in range(repeat):
+    # at least ``repeat`` runs, and more for a small recording (at least a second in all):
+    # the best of a few 30 ms runs is the machine's noise more than the decoder's speed
+    runs, spent = 0, 0.0
+    while runs < repeat or spent < 1.0:
+        runs += 1
         with open(os.devnull, "w", encoding="utf-8") as devnull:
-            sinks: list[Sink] = [JsonSink(devnull)]
-            pairer = Pairer()
-            out = Emitter(ProcessTree(trace_all=trace_all), Decoder(32), sinks)
+            pipeline = Pipeline([JsonSink(devnull)], trace_all=trace_all)
             t0, c0 = time.perf_counter(), time.process_time()
-            reader = RecordReader(io.BufferedReader(io.BytesIO(data), 1 << 20), decode_task)
-            out.consume(reader.batches(), pairer)
-            out.drain(pairer)
+            pipeline.consume(io.BufferedReader(io.BytesIO(data), 1 << 20))
+            pipeline.drain()
+            delivered = pipeline.counts().delivered
             result = DecodeResult(
-                reader.delivered, out.shown, time.perf_counter() - t0, time.process_time() - c0
+                delivered, pipeline.shown, time.perf_counter() - t0, time.process_time() - c0
             )
+        spent += result.seconds
         if best is None or result.seconds < best.seconds:
             best = result
     assert best is not None
@@ -525,28 +515,20 @@ def decode_stages(raw: Path, repeat: int = 7, trace_all: bool = False) -> tuple[
     spreads over all of them).  The process filter and the decoding are one stage: the
     emitter's compiled lane does both in one pass.  Returns the syscalls paired and each
     stage's seconds."""
-    from vmstrace.capture.records import RecordReader
-    from vmstrace.session import Decoder, Emitter
+    from vmstrace.pipeline import Pipeline, Upto
     from vmstrace.sinks.jsonl import JsonSink
-    from vmstrace.trace.attribution import ProcessTree, decode_task
-    from vmstrace.trace.pairing import Pairer
 
     data = raw.read_bytes()
+    cuts: list[Upto] = ["read", "pair", "all", "all"]
 
     def run(stages: int) -> tuple[float, int]:
         with open(os.devnull, "w", encoding="utf-8") as devnull:
             sink: Sink = JsonSink(devnull) if stages == 4 else _Discard()
-            out = Emitter(ProcessTree(trace_all=trace_all), Decoder(32), [sink])
-            pairer = Pairer()
-            t0, paired = time.perf_counter(), 0
-            reader = RecordReader(io.BufferedReader(io.BytesIO(data), 1 << 20), decode_task)
-            for batch in reader.batches():
-                if stages < 2:
-                    continue
-                calls = pairer.feed_batch(batch)
-                paired += len(calls)
-                if stages >= 3 and calls:
-                    out.emit(calls)
+            pipeline = Pipeline([sink], trace_all=trace_all)
+            t0 = time.perf_counter()
+            paired = pipeline.consume(
+                io.BufferedReader(io.BytesIO(data), 1 << 20), cuts[stages - 1]
+            )
             return time.perf_counter() - t0, paired
 
     best = [float("inf")] * len(STAGES)

@@ -76,6 +76,12 @@ def main() -> None:
     help="Also write one JSON object per syscall to FILE.",
 )
 @click.option(
+    "--json-raw",
+    "json_raw",
+    is_flag=True,
+    help="In the JSON, also each call's raw argument registers and return register.",
+)
+@click.option(
     "--all", "trace_all", is_flag=True, help="Trace every process in the guest, boot included."
 )
 @click.option("-m", "memory", type=int, default=512, show_default=True, help="Guest memory, MB.")
@@ -216,6 +222,7 @@ def run(
     adds: tuple[str, ...],
     output: str | None,
     json_path: str | None,
+    json_raw: bool,
     trace_all: bool,
     memory: int,
     smp: int,
@@ -247,8 +254,8 @@ def run(
 
     Usage: vmstrace run [OPTIONS] -- CMD [ARG...]
     """
-    from vmstrace.session import RunOptions
-    from vmstrace.session import run as run_session
+    from vmstrace.run import RunOptions
+    from vmstrace.run import run as run_session
     from vmstrace.sinks.summary import SummarySink
     from vmstrace.trace.filters import build_filter
 
@@ -298,7 +305,8 @@ def run(
                 if summary_only or summary_too:
                     sinks.append(SummarySink(text_out))
                 if json_path:
-                    sinks.append(JsonSink(stack.enter_context(open_output(json_path, "--json"))))
+                    out = stack.enter_context(open_output(json_path, "--json"))
+                    sinks.append(JsonSink(out, raw_values=json_raw))
                 if show_tree:
                     sinks.append(ProcessTreeSink(text_out))
                 return sinks

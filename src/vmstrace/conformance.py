@@ -550,7 +550,7 @@ def apply_allow_list(d: Disagreement) -> Disagreement:
     )
 
 
-class _Collect:
+class Collect:
     """A sink that keeps every event, and every signal line, in memory."""
 
     def __init__(self) -> None:

@@ -32,8 +32,8 @@ from vmstrace.conformance import (
     WORKLOADS as STATIC_NAMES,
 )
 from vmstrace.conformance import (
+    Collect,
     WorkloadResult,
-    _Collect,
     compare,
     parse_strace,
     parse_strace_signals,
@@ -198,9 +198,9 @@ def run_suite(
     timeout: float = 1800.0,
 ) -> list[WorkloadResult]:
     """One guest boot: every workload under strace in the guest, vmstrace outside."""
-    from vmstrace.session import RunOptions, run
+    from vmstrace.run import RunOptions, run
 
-    sink = _Collect()
+    sink = Collect()
     out, err = io.BytesIO(), io.BytesIO()
     ropts = RunOptions(
         argv=["sh", "-c", guest_script(workloads, opts)],

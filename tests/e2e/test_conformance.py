@@ -20,8 +20,8 @@ from vmstrace.conformance import (
     format_disagreement,
 )
 from vmstrace.conformance_suites import run_workload
+from vmstrace.core.files import cache_dir
 from vmstrace.guest.strace_image import build_strace_initramfs
-from vmstrace.session import cache_dir
 
 pytestmark = pytest.mark.e2e
 VMSTRACE = Path(sys.executable).parent / "vmstrace"

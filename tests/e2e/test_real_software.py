@@ -35,8 +35,8 @@ from vmstrace.conformance_suites import (
     run_suite,
     strace_test_workloads,
 )
+from vmstrace.core.files import cache_dir
 from vmstrace.guest.strace_tests import SELECTED
-from vmstrace.session import cache_dir
 
 pytestmark = pytest.mark.e2e
 REAL = [f"real-{n}" for n in REAL_NAMES]

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from vmstrace.core.files import cache_dir
 from vmstrace.guest.kernel import fetch_default_kernel
 from vmstrace.kernel.btf import Btf
 from vmstrace.kernel.bzimage import extract_vmlinux
 from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import FIELDS
-from vmstrace.session import RunOptions, cache_dir, prepare_guest
+from vmstrace.run import RunOptions, prepare_guest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "unit"))
 from isf_util import isf_from_btf  # noqa: E402
@@ -50,9 +51,10 @@ def test_missing_symbols_file_is_an_error(vmstrace):
 
 
 def test_kernel_without_btf_degrades_to_cr3_with_a_warning(monkeypatch, tmp_path):
-    import vmstrace.session as session
+    import vmstrace.run as session
 
-    def no_btf(path, cache):
+    def no_btf(path, cache, symbols):
+        assert symbols is None
         raise NoBTF(path, "6.1-test")
 
     warnings: list[str] = []

@@ -290,12 +290,12 @@ def test_qemu_that_cannot_start_still_closes_the_outputs(tmp_path, monkeypatch):
     # outputs were opened)
     from click.testing import CliRunner
 
-    from vmstrace import cli, session
+    from vmstrace import cli, launcher
 
     def no_qemu(*args, **kwargs):
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(session, "start_qemu", no_qemu)
+    monkeypatch.setattr(launcher, "start_qemu", no_qemu)
     js = tmp_path / "t.jsonl"
     result = CliRunner().invoke(
         cli.main, ["run", "-o", str(tmp_path / "t.txt"), "--json", str(js), "--", "/bin/true"]

@@ -22,8 +22,8 @@ from vmstrace.core import files
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.files import UntrustedCache
 from vmstrace.guest.qemu import GuestConfig, qemu_command
-from vmstrace.kernel.isf import IsfError, layout_from_isf
-from vmstrace.kernel.layout import cache_path, load_layout
+from vmstrace.kernel.isf import IsfError
+from vmstrace.kernel.layout import cache_path, layout_from_isf, load_layout
 
 VMSTRACE = Path(sys.executable).parent / "vmstrace"
 

@@ -1,13 +1,13 @@
 """Writes a volatility3-style ISF document from BTF, the way dwarf2json lays one out
-(anonymous struct/union types named ``unnamed_<id>``, per-CPU symbols at their offsets),
+(anonymous struct/union types named ``unnamed_<id>``, pointers with the type they point
+to, per-CPU symbols at their offsets with their types),
 so the ISF backend is tested on a full-size, real kernel's types."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from vmstrace.kernel.btf import Btf, Kind
-from vmstrace.kernel.layout import PERCPU_SECTION
+from vmstrace.kernel.btf import PERCPU_SECTION, Btf, Kind
 
 QUALIFIERS = {Kind.TYPEDEF, Kind.CONST, Kind.VOLATILE, Kind.RESTRICT, Kind.TYPE_TAG}
 
@@ -24,7 +24,9 @@ def _ref(btf: Btf, tid: int, depth: int = 0) -> dict[str, Any]:
     if t is None:
         return {"kind": "base", "name": "void"}
     if t.kind is Kind.PTR:
-        return {"kind": "pointer", "subtype": {"kind": "base", "name": "void"}}
+        return {"kind": "pointer", "subtype": _ref(btf, t.type_id, depth + 1)}
+    if t.kind is Kind.FWD:
+        return {"kind": "union" if t.kind_flag else "struct", "name": t.name}
     if t.kind is Kind.ARRAY:
         return {"kind": "array", "count": t.array_nelems, "subtype": _ref(btf, t.array_type)}
     if t.kind in (Kind.STRUCT, Kind.UNION):
@@ -66,7 +68,8 @@ def isf_from_btf(btf: Btf, structs: set[str]) -> dict[str, Any]:
     for sec in btf.datasecs():
         if sec.name == PERCPU_SECTION:
             for info in sec.secinfos:
-                symbols[btf.type(info.type_id).name] = {"address": info.offset}
+                var = btf.type(info.type_id)
+                symbols[var.name] = {"address": info.offset, "type": _ref(btf, var.type_id)}
     return {
         "metadata": {"format": "6.2.0"},
         "base_types": base,

@@ -49,17 +49,23 @@ def _event(**over: object) -> TraceEvent:
         _event(cr3=2**64 - 1, ts=0, nr=2**64 - 1, args=("0",)),
     ],
 )
-def test_json_line_is_what_json_dumps_makes(ev):
+@pytest.mark.parametrize("raw", [False, True])
+def test_json_line_is_what_json_dumps_makes(ev, raw):
+    ev = dataclasses.replace(ev, raw_args=(1, 2**64 - 1, 0, 0, 0, 7), raw_ret=2**64 - 2)
     out = io.StringIO()
-    JsonSink(out).event(ev)
+    JsonSink(out, raw_values=raw).event(ev)
     line = out.getvalue()
     obj = json.loads(line)
     # byte for byte json.dumps's rendering (escapes, spacing, key order kept by loads) ...
     assert line == json.dumps(obj, separators=(",", ":")) + "\n"
-    # ... of every field of the event, ret_text aside (the text sink's)
+    # ... of every field of the event, ret_text aside (the text sink's), the raw values
+    # with the option
     fields = {f.name: getattr(ev, f.name) for f in dataclasses.fields(ev)}
     fields.pop("ret_text")
     fields["args"] = list(ev.args)
+    fields["raw_args"] = list(ev.raw_args)
+    if not raw:
+        del fields["raw_args"], fields["raw_ret"]
     assert obj == {"type": "syscall", **fields}
 
 

@@ -15,7 +15,7 @@ from vmstrace.core.events import (
     TraceEvent,
     paired,
 )
-from vmstrace.session import Decoder, Emitter
+from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.summary import OTHER_UNKNOWN, UNKNOWN_ROWS, SummarySink
 from vmstrace.sinks.text import TextSink

@@ -9,7 +9,7 @@ import pytest
 
 from vmstrace.core.events import Mem
 from vmstrace.decode import DecodeOptions, render_line
-from vmstrace.session import Decoder
+from vmstrace.pipeline import Decoder
 
 STK = 0x7FFEC9776040
 AT_FDCWD = (1 << 64) - 100

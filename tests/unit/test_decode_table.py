@@ -21,6 +21,7 @@ from vmstrace.decode import (
 )
 from vmstrace.decode.fmt import quote
 from vmstrace.decode.registry import TEMPLATES
+from vmstrace.syscalls import Flag
 
 UNISTD_64 = Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h")
 REQUIRED = """read write pread64 pwrite64 readv writev open openat close stat lstat fstat
@@ -42,21 +43,21 @@ def test_names_match_the_uapi_header():
 
 
 @pytest.mark.parametrize(
-    ("nr", "name", "nargs", "cls"),
+    ("nr", "name", "nargs", "cls", "flags"),
     [
-        (0, "read", 3, {"desc"}),
-        (2, "open", 3, {"desc", "file"}),
-        (9, "mmap", 6, {"desc", "memory"}),
-        (56, "clone", 5, {"process"}),
-        (59, "execve", 3, {"file", "process"}),
-        (39, "getpid", 0, {"pure"}),
-        (262, "newfstatat", 4, {"desc", "file", "fstat", "%stat"}),
-        (435, "clone3", 2, {"process"}),
-        (462, "mseal", 3, {"memory"}),
+        (0, "read", 3, {"desc"}, Flag.NONE),
+        (2, "open", 3, {"desc", "file"}, Flag.RETURNS_FD),
+        (9, "mmap", 6, {"desc", "memory"}, Flag.NONE),
+        (56, "clone", 5, {"process"}, Flag.FORK),
+        (59, "execve", 3, {"file", "process"}, Flag.EXEC | Flag.TASK_REFRESH),
+        (39, "getpid", 0, {"pure"}, Flag.NONE),
+        (262, "newfstatat", 4, {"desc", "file", "fstat", "%stat"}, Flag.NONE),
+        (435, "clone3", 2, {"process"}, Flag.FORK),
+        (462, "mseal", 3, {"memory"}, Flag.NONE),
     ],
 )
-def test_rows(nr, name, nargs, cls):
-    assert lookup("x86_64", nr) == SyscallInfo(nr, name, nargs, frozenset(cls))
+def test_rows(nr, name, nargs, cls, flags):
+    assert lookup("x86_64", nr) == SyscallInfo(nr, name, nargs, frozenset(cls), flags)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from conftest import build_call
 from vmstrace.core.abi import ARG_RAX
 from vmstrace.core.events import Mem
-from vmstrace.session import Decoder, Emitter
+from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.text import TextSink
 from vmstrace.trace.attribution import ProcessTree
 from vmstrace.trace.filters import EVERY_CALL, build_filter

@@ -249,3 +249,20 @@ def test_comm_is_truncated_like_the_kernels_and_an_execve_matches_by_its_new_nam
     assert f.comms == {"a-very-long-pro"}
     execve = _by(decode_call("execve", ret=0), 5, "vmstrace-exec", "a-very-long-pro")
     assert f.wants_process(execve)
+
+
+def test_a_filter_follows_the_run_s_numbering():
+    """The CLI parses -e trace= before the guest kernel's numbering is known: the run
+    resolves its names again in the tables it uses."""
+    tables = TABLES.renumbered({"x86_64": {500: "exit_group", NR["exit_group"]: "getpid"}})
+    filt = build_filter(["trace=exit_group,%pure"], successful=True)
+    moved = filt.for_tables(tables)
+    assert ("x86_64", NR["exit_group"]) in filt.syscalls and ("x86_64", 500) not in filt.syscalls
+    assert ("x86_64", 500) in moved.syscalls and ("x86_64", NR["exit_group"]) in moved.syscalls
+    assert ("x86_64", NR["read"]) not in moved.syscalls
+    assert (moved.statuses, moved.every_call) == (frozenset({"successful"}), False)
+    assert build_filter(successful=True).for_tables(tables) == build_filter(successful=True)
+    with pytest.raises(VmstraceError, match="exit_group"):
+        build_filter(["trace=exit_group"]).for_tables(
+            TABLES.renumbered({"x86_64": {60: "x", 231: "y"}, "i386": {1: "x", 252: "y"}})
+        )

@@ -33,6 +33,7 @@ from vmstrace.core.events import (
 from vmstrace.decode import (
     TABLES,
     DecodeOptions,
+    Plans,
     decode_args,
     decode_call,
     error_name,
@@ -40,10 +41,9 @@ from vmstrace.decode import (
     format_return,
     plan_for,
     templated,
-    use_kernel_names,
 )
 from vmstrace.decode.fmt import quote
-from vmstrace.session import Decoder
+from vmstrace.pipeline import Decoder
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.trace.filters import EVERY_CALL, CallFilter, build_filter
 
@@ -161,25 +161,20 @@ def test_same_number_different_arguments_is_not_served_from_a_cache():
 # --- plans follow the syscall tables ------------------------------------------------------
 
 
-@pytest.fixture
-def kernel_names():
-    yield use_kernel_names
-    use_kernel_names(None)
-
-
-def test_plans_follow_a_renumbering_by_the_guest_kernel(kernel_names):
+def test_plans_follow_a_renumbering_by_the_guest_kernel():
     close, dup = NR64["close"], NR64["dup"]
     call = make("x86_64", 1000, (3, 0, 0, 0, 0, 0), 0)
     assert plan_for("x86_64", 1000).name == "syscall_0x3e8"
     assert decode_args(call, DecodeOptions()) == [hex(3)] + ["0"] * 5
-    kernel_names({"x86_64": {1000: "close", close: "dup"}})
-    assert plan_for("x86_64", 1000).name == "close"
-    assert plan_for("x86_64", 1000).template is decode.TEMPLATES["close"]
-    assert plan_for("x86_64", close).template is decode.TEMPLATES["dup"]
-    assert decode_args(call, DecodeOptions()) == ["3"]
-    kernel_names(None)  # back to the project's tables: the plans go with them
+    plans = Plans(TABLES.renumbered({"x86_64": {1000: "close", close: "dup"}}))
+    assert plan_for("x86_64", 1000, plans).name == "close"
+    assert plan_for("x86_64", 1000, plans).template is decode.TEMPLATES["close"]
+    assert plan_for("x86_64", close, plans).template is decode.TEMPLATES["dup"]
+    assert decode_args(call, DecodeOptions(), plans) == ["3"]
+    # the project's tables and plans are left as they were
     assert plan_for("x86_64", 1000).name == "syscall_0x3e8"
     assert plan_for("x86_64", close).name == "close" and plan_for("x86_64", dup).name == "dup"
+    assert decode_args(call, DecodeOptions()) == [hex(3)] + ["0"] * 5
 
 
 def test_one_number_has_a_plan_per_abi():
@@ -191,10 +186,11 @@ def test_one_number_has_a_plan_per_abi():
 
 
 def test_plan_table_is_bounded():
-    for nr in range(1 << 20, (1 << 20) + decode._MAX_PLANS + 10):
-        assert plan_for("x86_64", nr).name == f"syscall_{nr:#x}"
-    assert len(decode._PLANS) <= decode._MAX_PLANS
-    assert plan_for("x86_64", 0).name == "read"
+    plans = Plans()
+    for nr in range(1 << 20, (1 << 20) + Plans.MAX + 10):
+        assert plan_for("x86_64", nr, plans).name == f"syscall_{nr:#x}"
+    assert 0 < len(plans.cache) <= Plans.MAX
+    assert plan_for("x86_64", 0, plans).name == "read"
 
 
 # --- the Decoder's per-thread fields ------------------------------------------------------
@@ -218,9 +214,9 @@ def test_a_reused_id_is_not_mistaken_for_the_thread_that_had_it():
     del who
     gc.collect()
     # the cache holds the old TaskInfo, so its id is not free: a new object cannot have it
-    assert d._threads[key][0].comm == "old"
+    assert d.threads[key][0].comm == "old"
     other = TaskInfo(task=2, cr3=0x9000, pid=9, tid=9, ppid=1, comm="new", start_time=2)
-    d._threads[id(other)] = d._threads.pop(key)  # as if the id had been reused anyway
+    d.threads[id(other)] = d.threads.pop(key)  # as if the id had been reused anyway
     ev = d(make("x86_64", NR64["getpid"], (0,) * 6, 9, who=other))
     assert (ev.pid, ev.tid, ev.comm, ev.cr3, ev.task_id) == (9, 9, "new", 0x8000, "2:9")
 
@@ -298,7 +294,8 @@ def test_json_lines_of_a_changing_stream_are_each_events_own():
         sink.event(ev)
     for line, ev in zip(out.getvalue().splitlines(keepends=True), events, strict=True):
         fields = {f.name: getattr(ev, f.name) for f in dataclasses.fields(ev)}
-        fields.pop("ret_text")
+        for unwritten in ("ret_text", "raw_args", "raw_ret"):  # the latter two: --json-raw
+            fields.pop(unwritten)
         fields["args"] = list(ev.args)
         got = json.loads(line)
         assert got == {"type": "syscall", **fields}
@@ -465,6 +462,8 @@ def test_decoder_event_is_the_dataclass_event():
         euid=0,
         task_id="5:100",
         exe=None,
+        raw_args=(3, 0, 0, 0, 0, 0),
+        raw_ret=2**64 - 9,
     )
     assert all(hasattr(ev, f.name) for f in dataclasses.fields(TraceEvent))  # every slot set
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -138,7 +138,7 @@ def test_a_field_the_decoder_never_makes_goes_through_event() -> None:
         JsonSink(batch).events([ev])
         assert batch.getvalue() == one.getvalue()
     try:
-        _jsonl.lines([odd[1]], {}, {}, str)
+        _jsonl.lines([odd[1]], {}, {}, str, None)
     except TypeError as err:
         assert "int" in str(err)
     else:
@@ -155,7 +155,7 @@ def test_a_call_cache_miss_calls_the_sinks_renderer_once_per_key() -> None:
         return text
 
     evs = [_event(), _event(ts=5), _event(nr=1, name="write")]
-    text = _jsonl.lines(evs, {}, calls, call_text)
+    text = _jsonl.lines(evs, {}, calls, call_text, None)
     assert len(seen) == 2 and text.count("\n") == 3
 
 

@@ -19,8 +19,10 @@ from elftools.elf.elffile import ELFFile
 
 from vmstrace.capture.spec import task_read
 from vmstrace.kernel import layout as layout_mod
+from vmstrace.kernel.btf import Btf, BtfTypes
 from vmstrace.kernel.bzimage import extract_vmlinux
-from vmstrace.kernel.layout import KernelLayout, load_layout
+from vmstrace.kernel.kallsyms import find_kallsyms
+from vmstrace.kernel.layout import KernelLayout, layout_from, load_layout
 from vmstrace.trace.attribution import TASK_BYTES
 
 CACHE = Path(os.environ.get("VMSTRACE_CACHE", Path.home() / ".cache" / "vmstrace"))
@@ -116,3 +118,20 @@ def test_percpu_task_matches_the_kernels_own_code(
     targets = _gs_load_targets(extract_vmlinux(path)[1])
     targets.pop(0x28, None)  # the stack protector canary
     assert targets.most_common(1)[0][0] == layout.percpu_task
+
+
+def test_kernel_symbols_stand_in_for_a_missing_percpu_section(
+    kernel: tuple[str, Path, KernelLayout, Path],
+) -> None:
+    """BTF from a pahole that wrote no .data..percpu DATASEC: kallsyms gives the same
+    per-CPU addresses, and so the same layout."""
+    _, path, layout, _ = kernel
+    vmlinux = extract_vmlinux(path)[1]
+    elf = ELFFile(io.BytesIO(vmlinux))
+    blob = elf.get_section_by_name(".BTF").data()
+    assert blob.count(b".data..percpu\0") == 1
+    btf = Btf(blob.replace(b".data..percpu\0", b".data..zzzzzz\0"))
+    rodata, text = elf.get_section_by_name(".rodata"), elf.get_section_by_name(".text")
+    start, end = rodata["sh_offset"], rodata["sh_offset"] + rodata["sh_size"]
+    types = BtfTypes(btf, 0, lambda: find_kallsyms(vmlinux, start, end, text["sh_addr"]))
+    assert layout_from(types, version=layout.version, sha256=layout.sha256) == layout

@@ -4,14 +4,13 @@ the fallback for unreadable kernels, the decode integration, and both real Debia
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_kernel_real import _kernel  # the real kernels, or a clear failure
 
 from vmstrace import decode
-from vmstrace.decode import NameChange, lookup, syscall_name, use_kernel_names
+from vmstrace.decode import TABLES, NameChange, Plans, lookup, syscall_name
 from vmstrace.kernel.bzimage import extract_vmlinux
 from vmstrace.kernel.syscall_names import (
     DISPATCHERS,
@@ -188,39 +187,37 @@ def test_cache_round_trip(tmp_path: Path) -> None:
 # --- decode integration --------------------------------------------------------------
 
 
-@pytest.fixture
-def project_tables() -> Iterator[None]:
-    yield
-    use_kernel_names(None)
-
-
-def test_use_kernel_names_overrides_and_restores(project_tables: None) -> None:
+def test_kernel_names_make_new_tables_and_leave_the_project_s() -> None:
     x64_open = lookup("x86_64", 2)
-    changes = use_kernel_names(
+    tables = TABLES.renumbered(
         {
             "x86_64": {0: "read", 2: "openat", 335: "uretprobe", 600: "brand_new"},
             "i386": {451: "cachestat", 5: "open"},
         }
     )
-    assert changes == [
+    assert tables.changes_from(TABLES) == [
         NameChange("x86_64", 2, "open", "openat"),
         NameChange("x86_64", 335, None, "uretprobe"),
         NameChange("x86_64", 600, None, "brand_new"),
         NameChange("i386", 451, None, "cachestat"),
     ]
-    openat = lookup("x86_64", 257)
-    renamed = lookup("x86_64", 2)
+    openat = lookup("x86_64", 257, tables)
+    renamed = lookup("x86_64", 2, tables)
     assert renamed is not None and openat is not None
-    assert (renamed.nargs, renamed.classes) == (openat.nargs, openat.classes)
-    assert syscall_name("x86_64", 600) == "brand_new"
-    assert lookup("x86_64", 600) == decode.SyscallInfo(600, "brand_new", 6, frozenset())
-    assert lookup("x86_64", 1) is not None  # numbers the kernel did not name stay
-    cachestat = lookup("i386", 451)
+    assert (renamed.nargs, renamed.classes, renamed.flags) == (
+        openat.nargs,
+        openat.classes,
+        openat.flags,
+    )
+    assert syscall_name("x86_64", 600, Plans(tables)) == "brand_new"
+    assert lookup("x86_64", 600, tables) == decode.SyscallInfo(600, "brand_new", 6, frozenset())
+    assert lookup("x86_64", 1, tables) is not None  # numbers the kernel did not name stay
+    cachestat = lookup("i386", 451, tables)
     assert cachestat is not None and cachestat.nargs == 4
     # the renamed number is captured and decoded by the template of its new name
-    nrs = {(abi, nr) for abi, nr, _, _ in decode.capture_entries(decode.DecodeOptions())}
-    assert ("64", 2) in nrs
-    use_kernel_names(None)
+    entries = decode.capture_entries(decode.DecodeOptions(), tables)
+    assert ("64", 2) in {(abi, nr) for abi, nr, _, _ in entries}
+    # the project's tables are as they were
     assert lookup("x86_64", 2) == x64_open
     assert lookup("x86_64", 600) is None and lookup("i386", 451) is None
 

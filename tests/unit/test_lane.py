@@ -1,6 +1,6 @@
-"""The compiled lane (_decoder.lane) against the Python path it stands in for.
+"""The compiled lane (_decoder.Lane) against the Python path it stands in for.
 
-session.Emitter hands the ordinary calls of a batch to _decoder.lane and runs the Python
+pipeline.Emitter hands the ordinary calls of a batch to its _decoder.Lane and runs the Python
 reference (ProcessTree.wants, Decoder.__call__, the notes) for the rest; with
 compiled=False it runs the reference for every call.  Both must write the same events and
 notes, in the same order and batches, and leave the process tree and the decoder in the
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vmstrace import _decoder, decode, session
+from vmstrace import _decoder, decode
 from vmstrace.core.abi import ARG_EXE, ARG_SIGFRAME, FRAME_RAX, FRAME_RIP
 from vmstrace.core.events import (
     Insn,
@@ -28,9 +28,9 @@ from vmstrace.core.events import (
     TraceEvent,
 )
 from vmstrace.decode import args
-from vmstrace.session import Decoder, Emitter
+from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.base import Sink
-from vmstrace.trace.attribution import FORKS, LAUNCHER, ProcessTree
+from vmstrace.trace.attribution import LAUNCHER, ProcessTree
 from vmstrace.trace.filters import CallFilter
 from vmstrace.trace.outcome import OBSERVED
 
@@ -58,6 +58,27 @@ class Collect(Sink):
 
     def close(self, counts: TraceCounts) -> None:
         pass
+
+
+def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder, **given) -> int:
+    """The emitter's compiled lane over ``calls`` (``given``: arguments replaced)."""
+    args = dict(
+        events=dec.events,
+        pids=tree.pids,
+        trace_all=tree.trace_all,
+        opts=dec.opts,
+        threads=dec.threads,
+        exes=dec.exes,
+        thread_fields=dec.thread_fields,
+        exe_of=dec.exe_of,
+        plans=dec.plans.cache,
+        forks=tree.forks,
+        failure_text=decode.failure_text,
+        errno_name=decode.errno_name,
+        success_text=decode.success_text,
+        python_only=OBSERVED,
+    )
+    return _decoder.Lane(**(args | given)).run(calls, start, evs)  # type: ignore[arg-type]
 
 
 def _task(pid: int, ppid: int, comm: str = "work") -> TaskInfo:
@@ -261,7 +282,7 @@ def _emit(
     sink = Collect()
     tree = ProcessTree(trace_all=trace_all)
     out = Emitter(tree, decoder, [sink], compiled=compiled)
-    assert out.compiled is compiled
+    assert (out.lane is not None) is compiled
     for i in range(0, len(calls), cuts):
         out.emit(calls[i : i + cuts])
     return sink.kept, tree, decoder, out.shown, vars(out.outcome)
@@ -278,7 +299,7 @@ def test_the_lane_writes_what_the_python_path_writes(batch, make, trace_all, cut
     assert got == want
     assert shown == ref_shown
     assert (tree.root, tree.started, tree.pids) == (ref_tree.root, ref_tree.started, ref_tree.pids)
-    assert dec._exe == ref_dec._exe
+    assert dec.exes == ref_dec.exes
     assert outcome == ref_outcome  # the command's end: the lane leaves its calls to Python
 
 
@@ -312,7 +333,7 @@ def _ordinary() -> list[Syscall]:
 def test_the_lane_takes_ordinary_calls_itself():
     """Not a test that passes because the lane never runs: it decodes these alone."""
     batch, evs, dec = _ordinary(), [], Decoder(32)
-    assert _decoder.lane(batch, 0, evs, ProcessTree(trace_all=True), dec) == len(batch)
+    assert _lane(batch, 0, evs, ProcessTree(trace_all=True), dec) == len(batch)
     ref = Decoder(32)
     assert evs == [ref(call) for call in batch]
     opened = ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")
@@ -329,10 +350,10 @@ def test_the_lane_leaves_to_python_what_needs_it():
     batch = _ordinary()
     exit_group = Syscall(dataclasses.replace(batch[0].entry, nr=231), None)
     evs: list[TraceEvent] = []
-    assert _decoder.lane(
-        [*batch, exit_group], 0, evs, ProcessTree(trace_all=True), Decoder(32)
-    ) == len(batch)
-    assert _decoder.lane(batch, 0, evs, ProcessTree(), Decoder(32)) == 0
+    assert _lane([*batch, exit_group], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == len(
+        batch
+    )
+    assert _lane(batch, 0, evs, ProcessTree(), Decoder(32)) == 0
 
 
 def _with_renderer(monkeypatch: pytest.MonkeyPatch, index: int, render: object) -> None:
@@ -342,7 +363,7 @@ def _with_renderer(monkeypatch: pytest.MonkeyPatch, index: int, render: object) 
     renders = list(plan.renders)
     renders[index] = render  # type: ignore[call-overload]
     monkeypatch.setitem(
-        decode._PLANS,
+        decode.PLANS.cache,
         ("x86_64", 257),
         dataclasses.replace(
             plan, renders=tuple(renders), render_all=decode._render_all(tuple(renders))
@@ -358,7 +379,7 @@ def test_a_renderer_that_raises_goes_to_the_python_path(monkeypatch):
 
     _with_renderer(monkeypatch, 1, broken)
     batch = _ordinary()
-    assert _decoder.lane(batch, 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
+    assert _lane(batch, 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
     got, *_ = _emit(batch, True, Decoder(32), True, 4)
     want, *_ = _emit(batch, False, Decoder(32), True, 4)
     assert got == want
@@ -367,7 +388,7 @@ def test_a_renderer_that_raises_goes_to_the_python_path(monkeypatch):
 
 def test_a_renderer_that_returns_no_text_goes_to_the_python_path(monkeypatch):
     _with_renderer(monkeypatch, 2, lambda c, i: 42)
-    assert _decoder.lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
+    assert _lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
 
 
 def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
@@ -376,7 +397,7 @@ def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
 
     _with_renderer(monkeypatch, 1, interrupted)
     with pytest.raises(KeyboardInterrupt):
-        _decoder.lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32))
+        _lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32))
 
 
 @settings(max_examples=300, deadline=None)
@@ -394,13 +415,13 @@ def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, de
     call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who, user_pc=PC + 2))
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(
-            decode._PLANS,
+            decode.PLANS.cache,
             ("x86_64", 3),
             dataclasses.replace(plan, renders=(render,), render_all=decode._render_all((render,))),
         )
         evs: list[TraceEvent] = []
         dec = Decoder(32, decode_fds=decode_fds)
-        assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), dec) == 1
+        assert _lane([call], 0, evs, ProcessTree(trace_all=True), dec) == 1
         assert evs == [Decoder(32, decode_fds=decode_fds)(call)]
 
 
@@ -413,33 +434,31 @@ def test_an_address_returned_prints_as_ret_hex_prints_it(ret):
         entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret & (2**64 - 1), 12, who, user_pc=PC + 2)
     )
     evs: list[TraceEvent] = []
-    assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+    assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
     assert evs == [Decoder(32)(call)]
 
 
 def test_filters_and_other_types_run_the_python_path():
     tree, dec = ProcessTree(), Decoder(32)
-    assert Emitter(tree, dec, []).compiled
-    assert not Emitter(tree, dec, [], CallFilter(pids=frozenset({3}))).compiled
+    assert Emitter(tree, dec, []).lane is not None
+    assert Emitter(tree, dec, [], CallFilter(pids=frozenset({3}))).lane is None
 
     class MyTree(ProcessTree):
         pass
 
-    assert not Emitter(MyTree(), dec, []).compiled
+    assert Emitter(MyTree(), dec, []).lane is None
 
 
 def test_the_lane_refuses_what_is_not_a_batch():
     with pytest.raises(TypeError):
-        _decoder.lane((), 0, [], ProcessTree(), Decoder(32))
-    dec = Decoder(32)
-    dec._threads = []  # type: ignore[assignment]
-    with pytest.raises(TypeError, match="ProcessTree"):
-        _decoder.lane([], 0, [], ProcessTree(), dec)
+        _lane((), 0, [], ProcessTree(), Decoder(32))
+    with pytest.raises(TypeError):
+        _lane([], 0, [], ProcessTree(), Decoder(32), threads=[])
 
 
 def test_a_negative_start_is_refused():
     with pytest.raises(ValueError, match="negative"):
-        _decoder.lane(_ordinary(), -1, [], ProcessTree(trace_all=True), Decoder(32))
+        _lane(_ordinary(), -1, [], ProcessTree(trace_all=True), Decoder(32))
 
 
 def test_values_of_other_types_go_to_the_python_path():
@@ -450,11 +469,11 @@ def test_values_of_other_types_go_to_the_python_path():
     object.__setattr__(entry, "args", (True, 0, 0, 0, 0, 0))  # past __post_init__
     call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who, user_pc=PC + 2))
     evs: list[TraceEvent] = []
-    assert _decoder.lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+    assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
     assert evs == [Decoder(32)(call)]
     odd = Syscall(entry, call.exit)
     object.__setattr__(odd, "ret", 0.5)
-    assert _decoder.lane([odd], 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
+    assert _lane([odd], 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
 
 
 def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
@@ -463,44 +482,28 @@ def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
     def broken(*args: object) -> str:
         raise RuntimeError("a return renderer bug")
 
-    monkeypatch.setattr(decode, "_success_text", broken)
-    _decoder.configure_lane(
-        decode.CallPlan,
-        decode.fmt.Ctx,
-        TaskInfo,
-        decode._PLANS,
-        FORKS,
-        decode._failure_text,
-        decode._errno_name,
-        broken,
-        ARG_SIGFRAME,
-        ARG_EXE,
-        OBSERVED,
-    )
-    try:
-        batch = [c for c in _ordinary() if c.entry.nr == 257]  # openat: -y or not, Python
-        dec = Decoder(32, decode_fds=True)
-        assert _decoder.lane(batch, 0, [], ProcessTree(trace_all=True), dec) == 0
-        got, *_ = _emit(batch, True, Decoder(32, decode_fds=True), True, 4)
-        want, *_ = _emit(batch, False, Decoder(32, decode_fds=True), True, 4)
-        assert got == want
-        assert "decoder error: RuntimeError" in got[1].ret_text  # type: ignore[attr-defined]
-    finally:
-        session._configure_lane()
+    monkeypatch.setattr(decode, "success_text", broken)
+    batch = [c for c in _ordinary() if c.entry.nr == 257]  # openat: -y or not, Python
+    dec = Decoder(32, decode_fds=True)
+    assert _lane(batch, 0, [], ProcessTree(trace_all=True), dec, success_text=broken) == 0
+    got, *_ = _emit(batch, True, Decoder(32, decode_fds=True), True, 4)
+    want, *_ = _emit(batch, False, Decoder(32, decode_fds=True), True, 4)
+    assert got == want
+    assert "decoder error: RuntimeError" in got[1].ret_text  # type: ignore[attr-defined]
 
 
 def test_a_renderer_that_drops_every_plan_does_not_pull_the_plan_away(monkeypatch):
-    """Python code run from the lane may drop the plans (plan_for's bound): the lane holds
+    """Python code run from the lane may drop the plans (Plans.MAX): the lane holds
     the plan it is using."""
     plan = decode.plan_for("x86_64", 257)
     kept = plan.renders
 
     def dropping(c: object, i: int) -> str:
-        decode._PLANS.clear()
+        decode.PLANS.cache.clear()
         return kept[1](c, i)  # type: ignore[arg-type]
 
     _with_renderer(monkeypatch, 1, dropping)
     batch = _ordinary()[:2]
     evs: list[TraceEvent] = []
-    assert _decoder.lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+    assert _lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
     assert evs[0].args == ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")

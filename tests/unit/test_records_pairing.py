@@ -397,34 +397,6 @@ def test_spec_rejects_bad_captures(bad):
         Capture(**bad)
 
 
-def test_frozen_new_builds_the_same_immutable_object():
-    import dataclasses
-
-    from vmstrace.core.events import TaskInfo, frozen_new
-
-    who = TaskInfo(task=1, cr3=2, pid=3, tid=4)
-    kw = dict(
-        ts=1,
-        vcpu=0,
-        abi="x86_64",
-        insn=Insn.SYSCALL,
-        pc=2,
-        sp=3,
-        nr=4,
-        args=(0,) * 6,
-        who=who,
-        mem={},
-        seq=7,
-        flags=0,
-    )
-    fast = frozen_new(RawEntry, **kw)
-    assert fast == RawEntry(**kw)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        fast.nr = 5  # type: ignore[misc]
-    with pytest.raises(TypeError):
-        frozen_new(RawEntry, ts=1)
-
-
 def test_call_classes_for_the_plugin_come_from_the_tables():
     from vmstrace.trace.attribution import call_class_lines
 

@@ -118,7 +118,8 @@ class RecordReader:
         # more than the parsing); read1 returns what the ring holds without waiting to
         # fill the chunk, so a live trace is not delayed.  The whole, well-formed ENTRY and
         # EXIT records (all but one record per trace) go through the compiled fast path
-        # (_records.c), which fills their events' slots as frozen_new() would; the rest (STATS,
+        # (_records.c), which fills their events' slots as the constructor would (_slots.h),
+        # without __post_init__ (its values are already in the form it makes); the rest (STATS,
         # a record not all read yet, a corrupt one) takes the general path below, which
         # checks each length in order and says what is wrong.
         read = getattr(self._stream, "read1", None) or self._stream.read

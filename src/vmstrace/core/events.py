@@ -4,14 +4,15 @@ Every stage passes these small frozen dataclasses; nothing downstream reads the
 binary stream, and nothing upstream knows what a syscall means.  They are declared with
 ``slots=True``: hundreds of thousands are made a second, and a slotted object is one
 allocation, where an object with an instance dict is two (the compiled reader, pairing
-and decoder build them at their slots' offsets: src/vmstrace/_slots.h).
+and decoder build them at their slots' offsets: src/vmstrace/_slots.h).  The dataclass is
+the one definition of each: a field the compiled parts do not fill gets its default there
+too, so adding a field with a default is one edit here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, TypeVar
 
 from vmstrace.core.abi import (
     ARG_SIGFRAME,
@@ -33,25 +34,8 @@ ERESTART_RESTARTBLOCK = 516
 NR_RESTART_SYSCALL = 219
 
 
-_T = TypeVar("_T")
 _U64 = (1 << 64) - 1
-
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def frozen_new(cls: type[_T], **fields: Any) -> _T:
-    """An instance of the frozen dataclass ``cls`` with exactly ``fields`` (all of them),
-    without its ``__init__`` (no defaults, no ``__post_init__``): the field values as they
-    are, the way the compiled reader builds its events.  The result is the same object
-    (equality, immutability, repr) as the constructor's."""
-    if len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
-        raise TypeError(f"{cls.__name__} needs all of its fields, got {sorted(fields)}")
-    obj = _new(cls)
-    for name, value in fields.items():
-        _set(obj, name, value)
-    return obj
+_set = object.__setattr__  # a frozen dataclass's own __post_init__ sets fields this way
 
 
 class Insn(IntEnum):
@@ -215,13 +199,8 @@ class Syscall:
 
 
 def paired(entry: RawEntry, exit: RawExit | None) -> Syscall:
-    """``Syscall(entry, exit)``, without the dataclass machinery (the pairing stage's
-    Python reference makes one per call)."""
-    call = _new(Syscall)
-    _set(call, "entry", entry)
-    _set(call, "exit", exit)
-    _set(call, "ret", None if exit is None else return_value(entry, exit))
-    return call
+    """The call of ``entry`` and its ``exit`` (the pairing stage's Python reference)."""
+    return Syscall(entry, exit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +252,11 @@ class TraceEvent:
     euid: int | None = None
     task_id: str | None = None  # "<start_time>:<tid>": unique even when tids are reused
     exe: str | None = None  # the process's executable (read after execve, else inherited)
+    # the six argument registers as the call made them (unsigned), and the return register
+    # as the exit instruction found it (unsigned; None: no exit): the values the texts
+    # above were rendered from
+    raw_args: tuple[int, ...] = ()
+    raw_ret: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

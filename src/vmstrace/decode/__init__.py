@@ -1,6 +1,6 @@
 """The decode stage: a paired ``Syscall`` in, strace-style text out.
 
-The syscall table is data (``syscalls_x86_64``); a syscall with a template in one of
+The syscall table is data (:mod:`vmstrace.syscalls`); a syscall with a template in one of
 the family modules (files, io, net, process, memory, signal, time) prints decoded
 arguments, any other prints its raw arguments as strace's printargs does.  The same
 templates say what guest memory they need (:func:`capture_entries`), so the capture
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 from ..capture.spec import SpecEntry
 from ..core.abi import ARG_RETFD
 from ..core.events import Syscall
+from ..syscalls import TABLES, Flag, NameChange, SyscallInfo, SyscallTables
 from . import (  # noqa: F401
     compat32,
     compat_i386,
@@ -36,13 +37,13 @@ from . import (  # noqa: F401
 from .args import PLAIN_KINDS, ret_hex
 from .fmt import MASK64, Ctx, DecodeOptions, hexnum
 from .registry import TEMPLATES, Render, Template
-from .syscalls_i386 import NAMES as _I386_NAMES
-from .syscalls_x86_64 import ROWS as _X86_64_ROWS
 
 __all__ = [
+    "TABLES",
     "CallPlan",
     "DecodeOptions",
     "NameChange",
+    "Plans",
     "SyscallInfo",
     "call_name",
     "capture_entries",
@@ -55,94 +56,20 @@ __all__ = [
     "render_line",
     "syscall_name",
     "templated",
-    "use_kernel_names",
 ]
 
 
-@dataclass(frozen=True)
-class SyscallInfo:
-    """One row of a syscall table; ``classes`` are strace's ``-e trace=%CLASS`` names."""
-
-    nr: int
-    name: str
-    nargs: int
-    classes: frozenset[str]
-
-
-TABLES: dict[str, dict[int, SyscallInfo]] = {
-    "x86_64": {
-        nr: SyscallInfo(nr, name, nargs, frozenset(cls.split()))
-        for nr, name, nargs, cls in _X86_64_ROWS
-    },
-}
-# i386: a name shared with x86_64 takes the same arguments; the rest are in compat_i386.
-_BY_NAME = {info.name: info for info in TABLES["x86_64"].values()}
-TABLES["i386"] = {
-    nr: SyscallInfo(nr, name, _BY_NAME[name].nargs, _BY_NAME[name].classes)
-    if name in _BY_NAME
-    else SyscallInfo(
-        nr,
-        name,
-        compat_i386.I386_ONLY.get(name, (6, ""))[0],
-        frozenset(compat_i386.I386_ONLY.get(name, (6, ""))[1].split()),
-    )
-    for nr, name in _I386_NAMES.items()
-}
 _SPEC_ABI = {"x86_64": "64", "i386": "32"}
-_PROJECT = {abi: dict(table) for abi, table in TABLES.items()}  # before use_kernel_names
 
 
-@dataclass(frozen=True)
-class NameChange:
-    """A number the guest kernel names differently from (or beyond) the project's table."""
-
-    abi: str
-    nr: int
-    project: str | None  # None: the project's table has no such number
-    kernel: str
+def lookup(abi: str, nr: int, tables: SyscallTables = TABLES) -> SyscallInfo | None:
+    table = tables.get(abi)
+    return None if table is None else table.get(nr)
 
 
-def use_kernel_names(names: Mapping[str, Mapping[int, str]] | None) -> list[NameChange]:
-    """Name the numbers as the guest kernel does (vmstrace.kernel.syscall_names).
-
-    ``names`` is ``{abi: {nr: name}}`` for the numbers the kernel implements; every other
-    number keeps the project's row, and None (or ``{}``) restores the project's tables.  A
-    renamed number takes the argument count, classes and template of the name it now has,
-    so it still decodes when the project knows that name.  TABLES is updated in place, so
-    lookup(), syscall_name(), capture_entries() and the filters all see the same numbering.
-    """
-    _PLANS.clear()
-    for abi, table in TABLES.items():
-        table.clear()
-        table.update(_PROJECT[abi])
-    changes = []
-    for abi, kernel in (names or {}).items():
-        if abi not in TABLES:
-            continue
-        table = TABLES[abi]
-        by_name = {i.name: i for i in _PROJECT[abi].values()}
-        for nr, name in sorted(kernel.items()):
-            old = table.get(nr)
-            if old is not None and old.name == name:
-                continue
-            like = by_name.get(name) or _BY_NAME.get(name)
-            if like is not None:
-                nargs, classes = like.nargs, like.classes
-            else:
-                n, cls = compat_i386.I386_ONLY.get(name, (6, "")) if abi == "i386" else (6, "")
-                nargs, classes = n, frozenset(cls.split())
-            table[nr] = SyscallInfo(nr, name, nargs, classes)
-            changes.append(NameChange(abi, nr, None if old is None else old.name, name))
-    return changes
-
-
-def lookup(abi: str, nr: int) -> SyscallInfo | None:
-    return TABLES.get(abi, {}).get(nr)
-
-
-def syscall_name(abi: str, nr: int) -> str:
+def syscall_name(abi: str, nr: int, plans: Plans | None = None) -> str:
     """The syscall's name, or strace's ``syscall_0x1c8`` for an unknown number."""
-    return plan_for(abi, nr).name
+    return plan_for(abi, nr, plans).name
 
 
 def call_name(call: Syscall, plan: CallPlan | None = None) -> str:
@@ -163,8 +90,8 @@ class CallPlan:
     """What decoding needs of one (abi, nr): the table row, name and template, found once.
 
     Every call used to look these up two to four times (name, template for the arguments,
-    template for the return, the ``exit_group`` check); :func:`plan_for` keeps one plan per
-    number instead.  use_kernel_names() renumbers TABLES and drops all plans with it.
+    template for the return, the ``exit_group`` check); :class:`Plans` keeps one plan per
+    number of its tables instead.
     """
 
     info: SyscallInfo | None
@@ -174,7 +101,7 @@ class CallPlan:
     render_all: Callable[[Ctx], tuple[str | None, ...]]  # every renderer's text, in order
     nargs: int  # raw arguments printed without a template (or after a decoder error)
     mask: int  # the ABI's register width: raw i386 arguments are 32-bit
-    returns_fd: bool  # -y shows what the returned fd refers to (fdpath.RETURNS_FD)
+    returns_fd: bool  # -y shows what the returned fd refers to (Flag.RETURNS_FD)
     plain_ret: bool  # a success prints as the number (unless -y annotates a returned fd)
     socketcall: bool  # i386 socketcall: named after the call it multiplexes
     # For the emitter's compiled lane (_decoder.c), derived from the two above: each
@@ -189,13 +116,8 @@ class CallPlan:
         object.__setattr__(self, "ret_hex", tpl is not None and tpl.ret is ret_hex)
 
 
-# (abi, nr) -> plan.  The number comes from the guest, so the table is bounded.
-_PLANS: dict[tuple[str, int], CallPlan] = {}
-_MAX_PLANS = 4096
-
-
-def _make_plan(abi: str, nr: int) -> CallPlan:
-    info = lookup(abi, nr)
+def _make_plan(tables: SyscallTables, abi: str, nr: int) -> CallPlan:
+    info = lookup(abi, nr, tables)
     tpl: Template | None = None
     if info is not None:
         tpl = compat_i386.template(info.name) if abi == "i386" else TEMPLATES.get(info.name)
@@ -208,7 +130,7 @@ def _make_plan(abi: str, nr: int) -> CallPlan:
         render_all=_render_all(renders),
         nargs=info.nargs if info is not None else 6,
         mask=0xFFFFFFFF if abi == "i386" else MASK64,
-        returns_fd=info is not None and info.name in fdpath.RETURNS_FD,
+        returns_fd=info is not None and bool(info.flags & Flag.RETURNS_FD),
         plain_ret=info is not None and (tpl is None or tpl.ret is None),
         socketcall=abi == "i386" and info is not None and info.name == "socketcall",
     )
@@ -242,28 +164,52 @@ def _render_all(renders: tuple[Render, ...]) -> Callable[[Ctx], tuple[str | None
     return lambda c: tuple([render(c, i) for i, render in enumerate(renders)])
 
 
-def plan_for(abi: str, nr: int) -> CallPlan:
-    """The plan of syscall ``nr`` of ``abi`` under the current TABLES."""
-    plan = _PLANS.get((abi, nr))
-    if plan is None:
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        plan = _PLANS[(abi, nr)] = _make_plan(abi, nr)
-    return plan
+class Plans:
+    """The plans of one set of syscall tables, made on first use: a run that renumbers the
+    tables from the guest kernel makes its own Plans of them.
+
+    ``cache`` maps (abi, nr) to the plan; the emitter's compiled lane (_decoder.c) reads it
+    directly and calls :meth:`get` for a number it lacks.  The number comes from the guest,
+    so the cache is bounded."""
+
+    MAX = 4096
+
+    def __init__(self, tables: SyscallTables = TABLES) -> None:
+        self.tables = tables
+        self.cache: dict[tuple[str, int], CallPlan] = {}
+
+    def get(self, abi: str, nr: int) -> CallPlan:
+        plan = self.cache.get((abi, nr))
+        if plan is None:
+            if len(self.cache) >= self.MAX:
+                self.cache.clear()
+            plan = self.cache[(abi, nr)] = _make_plan(self.tables, abi, nr)
+        return plan
 
 
-def registers_used(abi: str, nr: int) -> int:
+PLANS = Plans()  # the project's tables' plans
+
+
+def plan_for(abi: str, nr: int, plans: Plans | None = None) -> CallPlan:
+    """The plan of syscall ``nr`` of ``abi`` in ``plans`` (by default the project's)."""
+    return (PLANS if plans is None else plans).get(abi, nr)
+
+
+def registers_used(abi: str, nr: int, plans: Plans | None = None) -> int:
     """How many argument registers decoding this call reads: its argument count, or more
     where its template spans more (i386 passes a 64-bit offset in two registers)."""
-    plan = plan_for(abi, nr)
+    plan = plan_for(abi, nr, plans)
     return max(plan.nargs, len(plan.renders))
 
 
-def templated(abi: str = "x86_64") -> list[str]:
+def templated(abi: str = "x86_64", tables: SyscallTables = TABLES) -> list[str]:
     """Names of the syscalls of ``abi`` that have a decoding template."""
+    table = tables.get(abi)
+    if table is None:
+        return []
     if abi == "i386":
-        return sorted(i.name for i in TABLES[abi].values() if compat_i386.template(i.name))
-    return sorted(i.name for i in TABLES.get(abi, {}).values() if i.name in TEMPLATES)
+        return sorted(i.name for i in table.values() if compat_i386.template(i.name))
+    return sorted(i.name for i in table.values() if i.name in TEMPLATES)
 
 
 def _raw_args(call: Syscall, plan: CallPlan) -> list[str]:
@@ -277,23 +223,23 @@ def _render_args(ctx: Ctx, renders: tuple[Render, ...]) -> list[str]:
     return [text for text in out if text is not None]
 
 
-def decode_args_strict(call: Syscall, opts: DecodeOptions) -> list[str]:
+def decode_args_strict(call: Syscall, opts: DecodeOptions, plans: Plans | None = None) -> list[str]:
     """:func:`decode_args` without the safety net (tests use it to find decoder bugs)."""
-    plan = plan_for(call.entry.abi, call.entry.nr)
+    plan = plan_for(call.entry.abi, call.entry.nr, plans)
     if plan.template is None:
         return _raw_args(call, plan)
     return _render_args(Ctx(call, opts), plan.renders)
 
 
-def decode_args(call: Syscall, opts: DecodeOptions) -> list[str]:
+def decode_args(call: Syscall, opts: DecodeOptions, plans: Plans | None = None) -> list[str]:
     """One string per printed argument, as strace renders them.
 
     A decoder bug must not lose the event: the call then prints its raw arguments.
     """
     try:
-        return decode_args_strict(call, opts)
+        return decode_args_strict(call, opts, plans)
     except Exception:  # noqa: BLE001  (hostile guest memory must never stop the trace)
-        return _raw_args(call, plan_for(call.entry.abi, call.entry.nr))
+        return _raw_args(call, plan_for(call.entry.abi, call.entry.nr, plans))
 
 
 # --- return values -------------------------------------------------------------------
@@ -327,7 +273,7 @@ _KERNEL_ERRNOS = {
 _PREFERRED = {35: "EDEADLK", 95: "EOPNOTSUPP", 11: "EAGAIN"}
 
 
-def _errno_name(n: int) -> str:
+def errno_name(n: int) -> str:
     if n in _PREFERRED:
         return _PREFERRED[n]
     if n in _RESTART:
@@ -336,11 +282,11 @@ def _errno_name(n: int) -> str:
 
 
 @cache  # n is 1..4095: at most 4095 short strings
-def _failure_text(n: int) -> str:
+def failure_text(n: int) -> str:
     if n in _RESTART:
         name, text = _RESTART[n]
         return f"? {name} ({text})"
-    return f"-1 {_errno_name(n)} ({os.strerror(n)})"
+    return f"-1 {errno_name(n)} ({os.strerror(n)})"
 
 
 def _error(call: Syscall) -> int | None:
@@ -351,10 +297,10 @@ def _error(call: Syscall) -> int | None:
 def error_name(call: Syscall) -> str | None:
     """The errno name of a failed call (``ENOENT``), None when it did not fail."""
     n = _error(call)
-    return None if n is None else _errno_name(n)
+    return None if n is None else errno_name(n)
 
 
-def _success_text(
+def success_text(
     call: Syscall, ret: int, plan: CallPlan, opts: DecodeOptions, ctx: Ctx | None
 ) -> str:
     """The return text of a call that did not fail; ``ctx`` is reused when given."""
@@ -377,14 +323,14 @@ def _success_text(
 UNKNOWN_RETURN = "? /* vmstrace: return value unknown, the thread resumed elsewhere */"
 
 
-def format_return(call: Syscall, opts: DecodeOptions) -> str:
+def format_return(call: Syscall, opts: DecodeOptions, plans: Plans | None = None) -> str:
     """The text after `` = ``: ``3``, ``-1 ENOENT (No such file or directory)``, ``?``."""
     ret = call.ret
     if ret is None:
         return "?" if call.exit is None else UNKNOWN_RETURN
     if -4095 <= ret <= -1:
-        return _failure_text(-ret)
-    return _success_text(call, ret, plan_for(call.entry.abi, call.entry.nr), opts, None)
+        return failure_text(-ret)
+    return success_text(call, ret, plan_for(call.entry.abi, call.entry.nr, plans), opts, None)
 
 
 def decode_call(
@@ -412,33 +358,34 @@ def decode_call(
     if ret is None:
         return args, "?" if call.exit is None else UNKNOWN_RETURN, None
     if -4095 <= ret <= -1:
-        return args, _failure_text(-ret), _errno_name(-ret)
+        return args, failure_text(-ret), errno_name(-ret)
     if plan.plain_ret and not (plan.returns_fd and opts.decode_fds):
-        return args, str(ret), None  # what _success_text() gives such a call
-    return args, _success_text(call, ret, plan, opts, ctx), None
+        return args, str(ret), None  # what success_text() gives such a call
+    return args, success_text(call, ret, plan, opts, ctx), None
 
 
-def render_line(call: Syscall, opts: DecodeOptions | None = None) -> str:
+def render_line(
+    call: Syscall, opts: DecodeOptions | None = None, plans: Plans | None = None
+) -> str:
     """``openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3`` (no pid prefix)."""
     opts = opts or DecodeOptions()
-    name = call_name(call)
-    return f"{name}({', '.join(decode_args(call, opts))}) = {format_return(call, opts)}"
+    name = call_name(call, plan_for(call.entry.abi, call.entry.nr, plans))
+    args = ", ".join(decode_args(call, opts, plans))
+    return f"{name}({args}) = {format_return(call, opts, plans)}"
 
 
-def capture_entries(opts: DecodeOptions) -> list[SpecEntry]:
+def capture_entries(opts: DecodeOptions, tables: SyscallTables = TABLES) -> list[SpecEntry]:
     """The guest memory every template needs, one SpecEntry per capture (both ABIs)."""
     out: list[SpecEntry] = []
     for abi in ("x86_64", "i386"):
-        for nr, info in sorted(TABLES[abi].items()):
+        for nr, info in tables[abi].items():
             tpl = TEMPLATES.get(info.name) if abi == "x86_64" else compat_i386.template(info.name)
             for i, arg in enumerate(tpl.args if tpl is not None else ()):
                 for cap in arg.captures(opts):
                     out.append((_SPEC_ABI[abi], nr, i, cap))
             # (a call without a template prints its returned fd annotated all the same)
-            if opts.decode_fds and (
-                info.name in fdpath.RETURNS_FD or info.name in fdpath.SOMETIMES_RETURNS_FD
-            ):
+            if opts.decode_fds and info.flags & (Flag.RETURNS_FD | Flag.MAY_RETURN_FD):
                 out.append((_SPEC_ABI[abi], nr, 0, fdpath.ret_fd_capture()))
-            if opts.exe_paths and info.name in ("execve", "execveat"):
+            if opts.exe_paths and info.flags & Flag.EXEC:
                 out.append((_SPEC_ABI[abi], nr, 0, fdpath.exe_capture()))
     return out

@@ -1,10 +1,6 @@
-"""i386 (32-bit) processes: argument counts, trace classes and which templates apply.
+"""i386 (32-bit) processes: which templates apply.
 
-The i386 table (asm/unistd_32.h) shares most names with x86_64; a call of the same name
-takes the same arguments, so its count and strace classes come from the x86_64 row.
-The calls below exist only on i386 (counts from the kernel's SYSCALL_DEFINEn /
-COMPAT_SYSCALL_DEFINEn, classes as strace's syscallent.h for i386).
-
+The i386 table's rows (argument counts, classes) are in :mod:`vmstrace.syscalls.i386`.
 An i386 call prints with its i386 template (``compat32``: 32-bit struct layouts and the
 i386-only calls) when it has one; else with the x86_64 template of its name when that one
 prints the same for a 32-bit caller (integers, fds, flags, paths, byte buffers, string
@@ -16,51 +12,6 @@ from __future__ import annotations
 
 from . import compat32
 from .registry import TEMPLATES, Template
-
-I386_ONLY: dict[str, tuple[int, str]] = {
-    "waitpid": (3, "process"),
-    "_llseek": (5, "desc"),
-    "mmap2": (6, "desc memory"),
-    "stat64": (2, "file stat"),
-    "lstat64": (2, "file lstat"),
-    "fstat64": (2, "desc fstat"),
-    "fstatat64": (4, "desc file"),
-    "fcntl64": (3, "desc"),
-    "getuid32": (0, "creds pure"),
-    "getgid32": (0, "creds pure"),
-    "geteuid32": (0, "creds pure"),
-    "getegid32": (0, "creds pure"),
-    "setuid32": (1, "creds"),
-    "setgid32": (1, "creds"),
-    "getgroups32": (2, "creds"),
-    "setgroups32": (2, "creds"),
-    "socketcall": (2, "network"),
-    "ipc": (6, "ipc"),
-    "sigaction": (3, "signal"),
-    "sigprocmask": (3, "signal"),
-    "sigreturn": (0, "signal"),
-    "sgetmask": (0, "signal"),
-    "ssetmask": (1, "signal"),
-    "signal": (2, "signal"),
-    "time": (1, "clock"),
-    "stime": (1, "clock"),
-    "nice": (1, ""),
-    "olduname": (1, ""),
-    "oldolduname": (1, ""),
-    "uname": (1, ""),
-    "set_thread_area": (1, ""),
-    "get_thread_area": (1, ""),
-    "truncate64": (2, "file"),
-    "ftruncate64": (2, "desc"),
-    "clock_gettime64": (2, "clock"),
-    "clock_nanosleep_time64": (4, "clock"),
-    "timer_settime64": (4, ""),
-    "timer_gettime64": (2, ""),
-    "statfs64": (3, "file statfs"),
-    "fstatfs64": (3, "desc fstatfs"),
-    "sendfile64": (4, "desc network"),
-    "ugetrlimit": (2, ""),
-}
 
 # Templates that print the same for an i386 caller (see the module docstring).
 ABI_NEUTRAL = frozenset(

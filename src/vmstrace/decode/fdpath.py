@@ -26,48 +26,8 @@ PIPEFS_MAGIC = 0x50495045
 SOCKFS_MAGIC = 0x534F434B
 ANON_INODE_FS_MAGIC = 0x09041934
 
-# Calls whose return value is a new file descriptor (strace's RVAL_FD).
-RETURNS_FD = frozenset(
-    {
-        "open",
-        "openat",
-        "openat2",
-        "creat",
-        "dup",
-        "dup2",
-        "dup3",
-        "socket",
-        "accept",
-        "accept4",
-        "epoll_create",
-        "epoll_create1",
-        "eventfd",
-        "eventfd2",
-        "signalfd",
-        "signalfd4",
-        "timerfd_create",
-        "memfd_create",
-        "pidfd_open",
-        "inotify_init",
-        "inotify_init1",
-        "fanotify_init",
-        "perf_event_open",
-        "userfaultfd",
-        "memfd_secret",
-        "open_by_handle_at",
-        "open_tree",
-        "fsopen",
-        "fsmount",
-        "fspick",
-        "pidfd_getfd",
-        "mq_open",
-        "landlock_create_ruleset",
-        "io_uring_setup",
-    }
-)
-# Calls that return a new fd for some arguments only (fcntl's F_DUPFD): the plugin
-# resolves every return, and the call's own ret renderer decides (files._fcntl_ret).
-SOMETIMES_RETURNS_FD = frozenset({"fcntl", "fcntl64"})
+# Which calls return a new file descriptor is a row's flag (Flag.RETURNS_FD, and
+# Flag.MAY_RETURN_FD for fcntl's F_DUPFD, whose own ret renderer decides: files._fcntl_ret).
 
 
 def fd_capture(opts: DecodeOptions) -> tuple[Capture, ...]:

@@ -112,6 +112,13 @@ def _keep(memo: dict[_K, _V], key: _K, entry: _V) -> None:
     memo[key] = entry
 
 
+def clear_memos() -> None:
+    """Empty the memos of rendered texts (quoted strings, flag texts): a check that two
+    decodings agree must not see one reuse the other's texts."""
+    for memo in (_QUOTED, _FLAGS_TEXT, _XLAT_FLAGS_TEXT):
+        memo.clear()
+
+
 def quote(data: bytes, force_hex: bool = False) -> str:
     """Quote bytes as strace's string_quote does (without the ``...`` suffix).
 

@@ -22,13 +22,12 @@ import errno
 import struct
 
 from ..capture.spec import fixed
+from ..syscalls import TABLES
 from .consts import ptrace as pt
 from .fmt import Ctx, flags, hexnum, ptr, s32, xlat
 from .registry import Arg, syscall
 from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import SIGSET_SIZE, signame, sigset_bits
-from .syscalls_i386 import NAMES as _I386_NAMES
-from .syscalls_x86_64 import ROWS as _X86_64_ROWS
 
 DATA_READ = 512  # the largest fixed struct a request passes (user_fpregs_struct)
 ADDR_READ = 16  # PTRACE_PEEKSIGINFO's struct ptrace_peeksiginfo_args
@@ -181,16 +180,12 @@ def _seccomp_metadata(c: Ctx) -> str:
 
 
 def _syscall_name(nr: int, arch: int) -> str:
-    if arch == pt.AUDIT_ARCH_X86_64:
-        name = _X86_64_NAMES.get(nr)
-    elif arch == pt.AUDIT_ARCH_I386:
-        name = _I386_NAMES.get(nr)
-    else:
-        name = None
-    return f"__NR_{name}" if name is not None else str(nr)
+    # the project's numbering, as strace names them with its own tables
+    abi = {pt.AUDIT_ARCH_X86_64: "x86_64", pt.AUDIT_ARCH_I386: "i386"}.get(arch)
+    info = None if abi is None else TABLES[abi].get(nr)
+    return f"__NR_{info.name}" if info is not None else str(nr)
 
 
-_X86_64_NAMES = {nr: name for nr, name, _nargs, _cls in _X86_64_ROWS}
 _PREFERRED_ERRNO = {11: "EAGAIN", 35: "EDEADLK", 95: "EOPNOTSUPP"}
 
 # struct ptrace_syscall_info (linux/ptrace.h): op, arch, instruction_pointer,

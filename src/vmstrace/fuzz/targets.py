@@ -72,7 +72,7 @@ from vmstrace.core.events import (
     TraceCounts,
 )
 from vmstrace.decode import fmt
-from vmstrace.session import Decoder, Emitter
+from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.summary import SummarySink
@@ -317,6 +317,8 @@ def check_jsonl(text: str) -> None:
         assert obj["type"] in ("syscall", "note", "end", "stats"), line
         if obj["type"] == "syscall":
             assert all(isinstance(a, str) for a in obj["args"]), line
+            raw = obj.get("raw_args", ())
+            assert all(type(a) is int and 0 <= a < 1 << 64 for a in raw), line
 
 
 def _check_event(ev: RawEntry | RawExit | Stats) -> None:
@@ -441,7 +443,7 @@ def _emit(
     text, jsonl = io.StringIO(), io.StringIO()
     sinks: list[Sink] = [
         TextSink(text, show_comm=True, durations=True),
-        JsonSink(jsonl),
+        JsonSink(jsonl, raw_values=True),
         ProcessTreeSink(text),
         SummarySink(text),
     ]
@@ -489,8 +491,7 @@ def pipeline(data: bytes) -> None:
     text, jsonl = _emit(calls, pairer, True, opts, filt, trace_all)
     # The reference decodes with the decoder's memos empty (the compiled run found them
     # filled by earlier inputs): a memo keyed on less than its text depends on shows.
-    for memo in (fmt._QUOTED, fmt._FLAGS_TEXT, fmt._XLAT_FLAGS_TEXT):
-        memo.clear()
+    fmt.clear_memos()
     assert (text, jsonl) == _emit(ref_calls, ref_pairer, False, opts, filt, trace_all), (
         "the compiled decoding lane differs from the reference"
     )

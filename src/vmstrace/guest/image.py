@@ -57,7 +57,7 @@ _BUILD_RULES = b"-m32 for *32*"
 
 # Directories of the base image and their modes; the overlay reuses these modes for
 # parents it must create, so adding /tmp/x does not turn /tmp into 0755.
-_BASE_DIRS = {
+BASE_DIRS = {
     "bin": 0o755,
     "dev": 0o755,
     "etc": 0o755,
@@ -90,7 +90,7 @@ def guest_source_dir() -> Path:
     return path
 
 
-def _digest(parts: Iterable[bytes]) -> str:
+def digest(parts: Iterable[bytes]) -> str:
     h = hashlib.sha256()
     for part in parts:
         h.update(len(part).to_bytes(8, "little"))
@@ -117,7 +117,7 @@ def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str,
     """
     source_dir = source_dir or guest_source_dir()
     sources = _sources(source_dir)
-    key = _digest([" ".join(_CFLAGS).encode(), _BUILD_RULES, *_source_parts(sources)])
+    key = digest([" ".join(_CFLAGS).encode(), _BUILD_RULES, *_source_parts(sources)])
     area = private_dir(cache_dir / "guest-build")
     out_dir = area / key
     binaries = {s.stem: out_dir / s.stem for s in sources}
@@ -132,7 +132,7 @@ def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str,
             if out_dir.exists():  # an incomplete set (the lock is ours)
                 shutil.rmtree(out_dir)
             publish_dir(tmp, out_dir)
-        _prune(area, keep=key)
+        prune_old_builds(area, keep=key)
     return binaries
 
 
@@ -215,7 +215,7 @@ def build_default_initramfs(
     init = (source_dir / "init.sh").read_bytes()
     busybox_data = _check_static(busybox)
     sources = _sources(source_dir)
-    key = _digest(
+    key = digest(
         [_LAYOUT_VERSION.encode(), " ".join(_CFLAGS).encode(), _BUILD_RULES, init, busybox_data]
         + _source_parts(sources)
     )
@@ -230,7 +230,7 @@ def build_default_initramfs(
         if trusted(dest, cache_dir) and dest.is_file():
             return dest
         _write_initramfs(dest, init, busybox_data, applets, binaries)
-        _prune(out_dir, keep=dest.name)
+        prune_old_builds(out_dir, keep=dest.name)
     return dest
 
 
@@ -239,7 +239,7 @@ def _write_initramfs(
 ) -> None:
     with atomic_writer(dest) as f, gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0) as gz:
         cpio = CpioWriter(gz)
-        for name, mode in _BASE_DIRS.items():
+        for name, mode in BASE_DIRS.items():
             cpio.add_dir(name, mode)
         cpio.add_chardev("dev/console", 5, 1, 0o600)
         cpio.add_chardev("dev/null", 1, 3, 0o666)
@@ -296,7 +296,7 @@ class _Overlay:
         for i in range(1, len(parts) + 1):
             parent = "/".join(parts[:i])
             if parent not in self.dirs:
-                self.cpio.add_dir(parent, _BASE_DIRS.get(parent, 0o755))
+                self.cpio.add_dir(parent, BASE_DIRS.get(parent, 0o755))
                 self.dirs.add(parent)
 
     def add(self, host: Path, name: str, *, follow: bool) -> None:
@@ -359,7 +359,7 @@ def concat_initrd(base: Path, overlay: Path, dest: Path) -> Path:
     return dest
 
 
-def _prune(directory: Path, keep: str) -> None:
+def prune_old_builds(directory: Path, keep: str) -> None:
     """Removes older builds next to the one just made (same prefix, other hash), once
     unused for a day (files.prune): another checkout may be about to read one."""
     prune(directory, keep, keep.split("-")[0] + "-" if "-" in keep else None)

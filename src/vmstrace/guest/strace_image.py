@@ -4,7 +4,7 @@ The default guest is busybox plus static programs and has no shared libraries; D
 strace is dynamically linked.  :func:`strace_overlay_entries` lists what must be copied
 in (the binary, every library ``ldd`` resolves, and the dynamic loader at the path the
 binary's PT_INTERP names) as ``(host, guest)`` pairs — the form ``--add`` and
-:class:`vmstrace.session.RunOptions.adds` take.  :func:`build_strace_initramfs` appends
+:class:`vmstrace.run.RunOptions.adds` take.  :func:`build_strace_initramfs` appends
 those files to the cached default initramfs once, so runs that always want strace (the
 conformance harness, benchmarks) skip copying ~3 MB into every per-run overlay.
 
@@ -24,10 +24,10 @@ from vmstrace.core.errors import VmstraceError
 from vmstrace.core.files import atomic_writer, cache_lock, mark_used, trusted
 from vmstrace.guest.cpio import CpioWriter
 from vmstrace.guest.image import (
-    _BASE_DIRS,
-    _digest,
-    _prune,
+    BASE_DIRS,
     build_default_initramfs,
+    digest,
+    prune_old_builds,
 )
 
 DEFAULT_STRACE = Path("/usr/bin/strace")
@@ -91,7 +91,7 @@ def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, in
     as ``initramfs/TAG-<hash>.img``: the base and every file's path, data and mode.
     """
     base = build_default_initramfs(cache_dir)
-    key = _digest(
+    key = digest(
         [base.name.encode()] + [p for g, d, m in files for p in (g.encode(), d, str(m).encode())]
     )
     dest = cache_dir / "initramfs" / f"{tag}-{key}.img"
@@ -101,7 +101,7 @@ def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, in
     with cache_lock(dest.parent):
         if not (trusted(dest, cache_dir) and dest.is_file()):
             _write(dest, base, files)
-            _prune(dest.parent, keep=dest.name)
+            prune_old_builds(dest.parent, keep=dest.name)
     return dest
 
 
@@ -117,7 +117,7 @@ def _write(dest: Path, base: Path, files: list[tuple[str, bytes, int]]) -> None:
             for i in range(1, len(parts)):
                 parent = "/".join(parts[:i])
                 if parent not in made:
-                    cpio.add_dir(parent, _BASE_DIRS.get(parent, 0o755))
+                    cpio.add_dir(parent, BASE_DIRS.get(parent, 0o755))
                     made.add(parent)
             cpio.add_file(guest, data, mode)
         cpio.finish()

@@ -12,6 +12,8 @@ absent raise :class:`BtfLookupError`.  The API follows drgn / volatility3:
 :meth:`Btf.find_struct`, :meth:`Btf.member_offset` (``"a.b"`` paths that see through
 anonymous structs and unions), :meth:`Btf.sizeof`, :meth:`Btf.datasec_var`.
 
+:class:`BtfTypes` puts a parsed blob behind the kernel-types interface (kernel/types.py).
+
 Records are indexed in one pass at load; a record's members are decoded when first asked
 for, so opening a kernel's 4 MiB of BTF costs about one pass over 130,000 headers.
 """
@@ -21,19 +23,23 @@ from __future__ import annotations
 import io
 import struct
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-from vmstrace.kernel.errors import BtfError, BtfLookupError
+from vmstrace.kernel.errors import BtfError, BtfLookupError, LayoutError
+from vmstrace.kernel.kallsyms import Kallsyms, KallsymsError
+from vmstrace.kernel.types import PerCpuVar, StructMember, spell
 
 BTF_MAGIC = 0xEB9F
 BTF_MAX_TYPE = 0x000FFFFF  # include/uapi/linux/btf.h
 MAX_DEPTH = 64  # typedef/const/array chains we follow before calling the BTF cyclic
 MAX_MEMBER_SCAN = 200_000  # members examined (through anonymous ones) per path component
 POINTER_SIZE = 8  # BTF has no pointer size of its own; vmstrace guests are x86-64
+PERCPU_SECTION = ".data..percpu"  # the DATASEC of the per-CPU variables
 
 
 class Kind(IntEnum):
@@ -468,3 +474,86 @@ class Btf:
     def datasec_var(self, section: str, name: str) -> int:
         """Offset of variable ``name`` from the start of ELF section ``section``."""
         return self.datasec_var_info(section, name).offset
+
+
+class BtfTypes:
+    """The kernel-types interface (kernel/types.py) answered from a kernel's BTF.
+
+    Per-CPU variables are the VARs of the ``.data..percpu`` DATASEC (pahole encodes them
+    since 1.18); an entry's offset is relative to that ELF section, whose link address is
+    ``percpu_base``.  BTF without that DATASEC (an older pahole) still has the structs;
+    the variables then come from the kernel image's own symbols, ``kernel_symbols``
+    (kallsyms, found only when needed: that takes about half a second), which give an
+    address but no type.
+    """
+
+    source = "the kernel's BTF"
+
+    def __init__(
+        self,
+        btf: Btf,
+        percpu_base: int = 0,
+        kernel_symbols: Callable[[], Kallsyms] | None = None,
+    ) -> None:
+        self.btf = btf
+        self.percpu_base = percpu_base
+        self._kernel_symbols = kernel_symbols
+        self._percpu: dict[str, PerCpuVar] | None = None
+
+    def struct_size(self, name: str) -> int:
+        return self.btf.find_struct(name).size
+
+    def member(self, struct: str, path: str) -> StructMember:
+        btf = self.btf
+        container = btf.find_struct(struct)
+        loc = btf.member(container, path)
+        if loc.bitfield_size or loc.bit_offset % 8:
+            raise BtfLookupError(f"member {path!r} of struct {struct} is a bitfield")
+        return StructMember(loc.bit_offset // 8, btf.sizeof(loc.type_id), self._spell(loc.type_id))
+
+    def percpu_var(self, name: str) -> PerCpuVar | None:
+        if self._percpu is None:
+            self._percpu = self._percpu_vars()
+        return self._percpu.get(name)
+
+    def _percpu_vars(self) -> dict[str, PerCpuVar]:
+        try:
+            sec = self.btf.find(PERCPU_SECTION, Kind.DATASEC)
+        except BtfLookupError:
+            return self._percpu_symbols()
+        out: dict[str, PerCpuVar] = {}
+        for info in sec.secinfos:
+            var = self.btf.type(info.type_id)
+            if var.kind is Kind.VAR:
+                out.setdefault(var.name, PerCpuVar(info.offset, self._spell(var.type_id)))
+        return out
+
+    def _percpu_symbols(self) -> dict[str, PerCpuVar]:
+        why = (
+            f"the kernel's BTF has no {PERCPU_SECTION} section: per-CPU variables "
+            "were not encoded (pahole too old?), so the current task cannot be located"
+        )
+        if self._kernel_symbols is None:
+            raise LayoutError(why)
+        try:
+            syms = self._kernel_symbols()
+        except KallsymsError as e:
+            raise LayoutError(f"{why} ({e})") from e
+        start, end = syms.address("__per_cpu_start"), syms.address("__per_cpu_end")
+        if start is None or end is None:
+            raise LayoutError(f"{why} (kallsyms: no __per_cpu_start/__per_cpu_end)")
+        # only symbols inside the per-CPU area: a same-named global elsewhere is not one
+        return {
+            name: PerCpuVar(addr - self.percpu_base, None)
+            for name, addr in zip(syms.names, syms.addresses, strict=True)
+            if start <= addr < end and name not in ("__per_cpu_start", "__per_cpu_end")
+        }
+
+    def _spell(self, type_id: int) -> str:
+        t = self.btf.resolve(type_id)
+        pointer = t.kind is Kind.PTR
+        if pointer:
+            t = self.btf.resolve(t.type_id)
+        if t.kind is Kind.FWD:  # a declared struct; kind_flag marks a union (btf.rst)
+            return spell("union" if t.kind_flag else "struct", t.name, pointer)
+        return spell(t.kind.name.lower(), t.name, pointer)

@@ -64,7 +64,11 @@ class BtfError(KernelError):
         super().__init__(f"corrupt BTF: {why}")
 
 
-class BtfLookupError(KernelError):
+class TypeLookupError(KernelError):
+    """A struct, member or variable asked for is not in the kernel's type information."""
+
+
+class BtfLookupError(TypeLookupError):
     """A type, member or variable the caller asked for is not in the BTF."""
 
 

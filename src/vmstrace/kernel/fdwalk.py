@@ -5,15 +5,16 @@ The plugin follows, in the calling task: task->files->fdt->fd[n] (a struct file)
 file->f_path.{mnt,dentry}, the dentry's inode (number, mode, superblock magic) and the
 dentry names up to the root, crossing mounts through struct mount (container of the
 vfsmount). AT_FDCWD resolves to the working directory, task->fs->pwd, walked the same
-way. Every offset comes from the guest kernel's BTF (include/linux/fdtable.h, fs.h,
-dcache.h, path.h, fs/mount.h); the walk is the same on 6.1 and 6.12.
+way. Every offset comes from the guest kernel's type information, BTF or ISF
+(kernel/types.py; include/linux/fdtable.h, fs.h, dcache.h, path.h, fs/mount.h); the walk
+is the same on 6.1 and 6.12.
 """
 
 from __future__ import annotations
 
 from vmstrace.core.abi import FDWALK_KEYS
-from vmstrace.kernel.btf import Btf
-from vmstrace.kernel.errors import BtfLookupError, LayoutError
+from vmstrace.kernel.errors import LayoutError, TypeLookupError
+from vmstrace.kernel.types import KernelTypes
 
 # name in the spec line -> (struct, member path); the names are the plugin's
 # (FDWALK_KEYS, native/vmstrace_spec.h), which the spec line sends in its order
@@ -66,14 +67,14 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def fdwalk_from_btf(btf: Btf) -> dict[str, int]:
-    """The offsets, by spec name; LayoutError names the first one the BTF lacks."""
+def fdwalk_from(types: KernelTypes) -> dict[str, int]:
+    """The offsets, by spec name; LayoutError names the first one the types lack."""
     out: dict[str, int] = {}
     for key in FDWALK_KEYS:
         struct, member = FIELDS[key]
         try:
-            out[key] = btf.member_offset(btf.find_struct(struct), member)
-        except BtfLookupError as e:
+            out[key] = types.member(struct, member).offset
+        except TypeLookupError as e:
             raise LayoutError(f"cannot locate {struct}.{member} for -y: {e}") from e
     return out
 

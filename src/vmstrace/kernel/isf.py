@@ -7,8 +7,9 @@ offsets and types), base type sizes ("base_types") and symbols with their addres
 what the plugin adds to the kernel GS base. Anonymous struct/union members (dwarf2json
 names their types `unnamed_...`) are searched through, as in BTF.
 
-The ISF is another backend of the same KernelLayout the BTF reader produces
-(kernel/layout.py); the rest of vmstrace does not know which one it came from.
+:class:`IsfTypes` is the ISF backend of the kernel-types interface (kernel/types.py), the
+BTF reader being the other: kernel/layout.py derives one KernelLayout from either, and the
+rest of vmstrace does not know which one it came from.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ import lzma
 from pathlib import Path
 from typing import Any
 
-from vmstrace.kernel.errors import LayoutError
-from vmstrace.kernel.fdwalk import FIELDS as FDWALK_FIELDS
-from vmstrace.kernel.layout import _CRED_FIELDS, _TASK_FIELDS, FieldLoc, KernelLayout
+from vmstrace.kernel.errors import LayoutError, TypeLookupError
+from vmstrace.kernel.types import PerCpuVar, StructMember, spell
 
 MAX_DEPTH = 8  # anonymous nesting searched, and type references followed
 POINTER_SIZE = 8
 
 
 class IsfError(LayoutError):
-    pass
+    """The ISF file is unreadable or malformed (or, from layout_from_isf, unusable)."""
+
+
+class IsfLookupError(TypeLookupError):
+    """A struct, member or symbol the ISF file does not have."""
 
 
 def read_isf(path: Path | str) -> dict[str, Any]:
@@ -58,9 +62,13 @@ def _int(value: Any, what: str) -> int:
     return value
 
 
-class Isf:
-    """Struct layouts and symbols of one ISF document.  The document is untrusted: every
-    value is checked for the JSON type it must have before it is used (IsfError)."""
+class IsfTypes:
+    """The kernel-types interface answered from one ISF document.  The document is
+    untrusted: every value is checked for the JSON type it must have before it is used
+    (IsfError).  Per-CPU symbols are offsets in the zero-based per-CPU area."""
+
+    source = "the symbol table"
+    percpu_base = 0
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.types = _obj(doc.get("user_types") or {}, "user_types ")
@@ -70,10 +78,13 @@ class Isf:
     def _struct(self, name: str) -> dict[str, Any]:
         t = self.types.get(name)
         if t is None:
-            raise IsfError(f"the symbol table has no struct {name}")
+            raise IsfLookupError(f"the symbol table has no struct {name}")
         t = _obj(t, f"struct {name}: ")
         _obj(t.get("fields"), f"struct {name}: fields ")
         return t
+
+    def struct_size(self, name: str) -> int:
+        return _int(self._struct(name).get("size", 0), f"struct {name}: size")
 
     def sizeof(self, ref: dict[str, Any], depth: int = 0) -> int:
         kind = ref.get("kind")
@@ -119,63 +130,34 @@ class Isf:
                         return offset + hit[0], hit[1]
         return None
 
-    def member(self, struct: str, path: str) -> FieldLoc:
-        """Offset and size of `struct.path` (`a.b` walks into embedded structs)."""
+    def member(self, struct: str, path: str) -> StructMember:
         offset, name, ref = 0, struct, {}
         for part in path.split("."):
             hit = self._find(name, part, 0)
             if hit is None:
-                raise IsfError(f"the symbol table has no {name}.{part}")
+                raise IsfLookupError(f"the symbol table has no {name}.{part}")
             offset += hit[0]
             ref = hit[1]
             name = str(ref.get("name", ""))
-        return FieldLoc(offset, self.sizeof(ref))
+        return StructMember(offset, self.sizeof(ref), self._spell(ref))
 
-    def symbol(self, name: str) -> int | None:
+    def percpu_var(self, name: str) -> PerCpuVar | None:
         s = self.symbols.get(name)
         if s is None:
             return None
-        return _int(_obj(s, f"symbol {name}: ").get("address"), f"symbol {name}: address")
+        s = _obj(s, f"symbol {name}: ")
+        address = _int(s.get("address"), f"symbol {name}: address")
+        ref = s.get("type")  # dwarf2json records a variable's type; hand-made files may not
+        return PerCpuVar(
+            address, None if ref is None else self._spell(_obj(ref, f"symbol {name}: type "))
+        )
 
-
-def layout_from_isf(path: Path | str, version: str = "") -> KernelLayout:
-    """A KernelLayout from an ISF file; IsfError names the file and what is missing or
-    of the wrong type."""
-    try:
-        return _layout(Isf(read_isf(path)), path, version)
-    except IsfError as err:
-        if str(err).startswith("--symbols "):
-            raise
-        raise IsfError(f"--symbols {path}: {err}") from err
-
-
-def _layout(isf: Isf, path: Path | str, version: str) -> KernelLayout:
-    current = isf.symbol("current_task")
-    via = "current_task"
-    if current is None:  # 6.2 .. 6.14: the pointer lives in struct pcpu_hot
-        hot = isf.symbol("pcpu_hot")
-        if hot is None:
-            raise IsfError(f"--symbols {path}: neither current_task nor pcpu_hot is a symbol")
-        current = hot + isf.member("pcpu_hot", "current_task").offset
-        via = "pcpu_hot.current_task"
-    task = isf._struct("task_struct")
-    locs = {name: isf.member("task_struct", name) for name in _TASK_FIELDS}
-    for name, want in _TASK_FIELDS.items():
-        if want is not None and locs[name].size != want:
-            raise IsfError(f"task_struct.{name} is {locs[name].size} bytes, expected {want}")
-    locs.update({key: isf.member("cred", member) for key, member in _CRED_FIELDS.items()})
-    try:
-        fdwalk = {key: isf.member(s, m).offset for key, (s, m) in FDWALK_FIELDS.items()}
-    except IsfError:
-        fdwalk = {}
-    return KernelLayout(
-        version=version,
-        release=version.split(" ", 1)[0],
-        sha256="",
-        percpu_task=current,
-        percpu_task_via=via,
-        percpu_section_addr=0,
-        task_struct_size=_int(task.get("size", 0), "struct task_struct: size"),
-        fdwalk=fdwalk,
-        **locs,
-    )
+    def _spell(self, ref: dict[str, Any]) -> str:
+        pointer = ref.get("kind") == "pointer"
+        if pointer:
+            sub = ref.get("subtype")
+            ref = sub if isinstance(sub, dict) else {}
+        name = str(ref.get("name", ""))
+        if name.startswith("unnamed_"):  # dwarf2json's name for an anonymous type
+            name = ""
+        return spell(str(ref.get("kind")), name, pointer)

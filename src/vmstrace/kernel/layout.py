@@ -1,21 +1,24 @@
 """Where the guest kernel keeps the current task and the task_struct fields we copy.
 
-Everything here is derived from the guest kernel image itself (its BTF), never from a
-table of known kernels.  Kernel-version differences are feature-detected in one place,
-:func:`find_percpu_task`:
+Everything here is derived from the guest kernel's own type information, never from a
+table of known kernels: its BTF, or a volatility3 ISF file made from its debug info
+(``--symbols``), both behind the interface of kernel/types.py, from which
+:func:`layout_from` derives the one layout.  Kernel-version differences are
+feature-detected in one place, :func:`find_percpu_task`:
 
 * up to 6.1 (and again from 6.15), ``current_task`` is a per-CPU variable of its own
   (arch/x86/include/asm/current.h: ``DECLARE_PER_CPU(struct task_struct *, current_task)``);
 * 6.2 – 6.14 moved it into ``struct pcpu_hot`` (``DECLARE_PER_CPU_ALIGNED(struct pcpu_hot,
   pcpu_hot)``), so the offset is the variable's plus the member's.
 
-A DATASEC entry's offset is relative to the ELF section; the x86-64 per-CPU section is
+In BTF a DATASEC entry's offset is relative to the ELF section; the x86-64 per-CPU section is
 linked at address 0 (zero-based per-CPU, through 6.14), so that offset is also what the
 kernel adds to the GS base.  We add the section's link address anyway, so a non-zero
 base shows up in the result rather than being silently dropped.
 
-:func:`load_layout` caches the result as JSON per kernel build (sha256 of the bzImage):
-decompressing a kernel and parsing its BTF takes about a second; reading the cache does not.
+:func:`load_layout` is the run's entry point; it caches a BTF-derived layout as JSON per
+kernel build (sha256 of the bzImage): decompressing a kernel and parsing its BTF takes
+about a second; reading the cache does not.
 """
 
 from __future__ import annotations
@@ -31,15 +34,17 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from vmstrace.core.abi import FDWALK_KEYS
-from vmstrace.core.files import read_derived, write_entry
-from vmstrace.kernel.btf import Btf, Kind
+from vmstrace.core.files import check_input_file, read_derived, write_entry
+from vmstrace.kernel.btf import PERCPU_SECTION, Btf, BtfTypes
 from vmstrace.kernel.bzimage import decompress, read_bzimage
-from vmstrace.kernel.errors import BtfLookupError, CorruptKernelImage, LayoutError, NoBTF
-from vmstrace.kernel.fdwalk import fdwalk_from_btf
+from vmstrace.kernel.errors import CorruptKernelImage, LayoutError, NoBTF, TypeLookupError
+from vmstrace.kernel.fdwalk import fdwalk_from
+from vmstrace.kernel.isf import IsfError, IsfTypes, read_isf
+from vmstrace.kernel.kallsyms import Kallsyms, KallsymsError, find_kallsyms
+from vmstrace.kernel.types import KernelTypes
 
 SCHEMA = 5  # bump when KernelLayout's fields or their meaning change
 TASK_COMM_LEN = 16  # include/linux/sched.h
-PERCPU_SECTION = ".data..percpu"
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class KernelLayout:
 
 
 # task_struct members recorded, with the size each must have (None: any).
-_TASK_FIELDS: dict[str, int | None] = {
+TASK_FIELDS: dict[str, int | None] = {
     "pid": 4,  # pid_t
     "tgid": 4,
     "comm": TASK_COMM_LEN,
@@ -116,87 +121,69 @@ _TASK_FIELDS: dict[str, int | None] = {
 
 
 # struct cred members recorded (kuid_t: struct { uid_t val; }, include/linux/uidgid_types.h).
-_CRED_FIELDS = {"cred_uid": "uid", "cred_euid": "euid"}
+CRED_FIELDS = {"cred_uid": "uid", "cred_euid": "euid"}
+
+TASK_POINTER = "struct task_struct *"  # as kernel/types.py spells it
 
 
-def _cred_fields(btf: Btf) -> dict[str, FieldLoc]:
+def _cred_fields(types: KernelTypes) -> dict[str, FieldLoc]:
     try:
-        cred = btf.find_struct("cred")
-        locs = {
-            key: FieldLoc(btf.member_offset(cred, name), btf.member_size(cred, name))
-            for key, name in _CRED_FIELDS.items()
-        }
-    except BtfLookupError as e:
+        size = types.struct_size("cred")
+        members = {key: types.member("cred", name) for key, name in CRED_FIELDS.items()}
+    except TypeLookupError as e:
         raise LayoutError(f"cannot locate the uids in struct cred: {e}") from e
-    for key, loc in locs.items():
-        if loc.size != 4 or loc.offset + loc.size > cred.size:
-            raise LayoutError(f"struct cred.{_CRED_FIELDS[key]} is not a 4-byte kuid_t")
-    return locs
+    for key, m in members.items():
+        if m.size != 4 or m.offset + m.size > size:
+            raise LayoutError(f"struct cred.{CRED_FIELDS[key]} is not a 4-byte kuid_t")
+    return {key: FieldLoc(m.offset, m.size) for key, m in members.items()}
 
 
-def _is_task_pointer(btf: Btf, type_id: int) -> bool:
-    t = btf.resolve(type_id)
-    return t.kind is Kind.PTR and btf.resolve(t.type_id).name == "task_struct"
-
-
-def find_percpu_task(btf: Btf, section_addr: int = 0) -> tuple[int, str]:
+def find_percpu_task(types: KernelTypes) -> tuple[int, str]:
     """(per-CPU offset of the current task pointer, how it was found).
 
     The one place that knows how kernel versions differ here; see the module docstring.
+    A source that does not record a variable's type (a hand-made ISF) is taken at its word.
     """
-    secs = [s for s in btf.datasecs() if s.name == PERCPU_SECTION]
-    if not secs:
-        raise LayoutError(
-            f"the kernel's BTF has no {PERCPU_SECTION} section: per-CPU variables "
-            "were not encoded (pahole too old?), so the current task cannot be located"
-        )
-    candidates = {}
-    for info in secs[0].secinfos:
-        var = btf.type(info.type_id)
-        if var.kind is Kind.VAR and var.name in ("current_task", "pcpu_hot"):
-            candidates[var.name] = (info, var)
-    if "current_task" in candidates:
-        info, var = candidates["current_task"]
-        if not _is_task_pointer(btf, var.type_id):
+    var = types.percpu_var("current_task")
+    if var is not None:
+        if var.type not in (None, TASK_POINTER):
             raise LayoutError("per-CPU current_task is not a struct task_struct pointer")
-        return section_addr + info.offset, "current_task"
-    if "pcpu_hot" in candidates:
-        info, var = candidates["pcpu_hot"]
+        return types.percpu_base + var.offset, "current_task"
+    var = types.percpu_var("pcpu_hot")
+    if var is not None:
+        if var.type not in (None, "struct pcpu_hot"):
+            raise LayoutError("per-CPU pcpu_hot is not a struct pcpu_hot")
         try:
-            loc = btf.member(var.type_id, "current_task")
-        except BtfLookupError as e:
+            member = types.member("pcpu_hot", "current_task")
+        except TypeLookupError as e:
             raise LayoutError(f"per-CPU pcpu_hot has no current_task member: {e}") from e
-        if loc.bitfield_size or loc.bit_offset % 8 or not _is_task_pointer(btf, loc.type_id):
+        if member.type != TASK_POINTER:
             raise LayoutError("pcpu_hot.current_task is not a struct task_struct pointer")
-        return section_addr + info.offset + loc.bit_offset // 8, "pcpu_hot.current_task"
-    raise LayoutError(
-        f"neither current_task nor pcpu_hot is in the kernel's {PERCPU_SECTION} BTF section"
-    )
+        return types.percpu_base + var.offset + member.offset, "pcpu_hot.current_task"
+    raise LayoutError(f"neither current_task nor pcpu_hot is a per-CPU variable in {types.source}")
 
 
-def layout_from_btf(
-    btf: Btf, *, version: str = "", sha256: str = "", section_addr: int = 0
-) -> KernelLayout:
-    """Derive the layout from parsed BTF (``section_addr``: link address of .data..percpu)."""
+def layout_from(types: KernelTypes, *, version: str = "", sha256: str = "") -> KernelLayout:
+    """The layout from a kernel's type information, whichever backend gives it."""
+    percpu_task, via = find_percpu_task(types)
     try:
-        task = btf.find_struct("task_struct")
-    except BtfLookupError as e:
-        raise LayoutError(f"the kernel's BTF has no struct task_struct: {e}") from e
+        task_size = types.struct_size("task_struct")
+    except TypeLookupError as e:
+        raise LayoutError(f"{types.source} has no struct task_struct") from e
     locs: dict[str, FieldLoc] = {}
-    for name, want in _TASK_FIELDS.items():
+    for name, want in TASK_FIELDS.items():
         try:
-            loc = FieldLoc(btf.member_offset(task, name), btf.member_size(task, name))
-        except BtfLookupError as e:
+            m = types.member("task_struct", name)
+        except TypeLookupError as e:
             raise LayoutError(f"cannot locate task_struct.{name}: {e}") from e
-        if want is not None and loc.size != want:
-            raise LayoutError(f"task_struct.{name} is {loc.size} bytes, expected {want}")
-        if loc.offset + loc.size > task.size:
-            raise LayoutError(f"task_struct.{name} lies outside the {task.size}-byte struct")
-        locs[name] = loc
-    locs.update(_cred_fields(btf))
-    percpu_task, via = find_percpu_task(btf, section_addr)
+        if want is not None and m.size != want:
+            raise LayoutError(f"task_struct.{name} is {m.size} bytes, expected {want}")
+        if m.offset + m.size > task_size:
+            raise LayoutError(f"task_struct.{name} lies outside the {task_size}-byte struct")
+        locs[name] = FieldLoc(m.offset, m.size)
+    locs.update(_cred_fields(types))
     try:
-        fdwalk = fdwalk_from_btf(btf)
+        fdwalk = fdwalk_from(types)
     except LayoutError:
         fdwalk = {}  # -y then prints bare numbers, and says why
     return KernelLayout(
@@ -205,11 +192,24 @@ def layout_from_btf(
         sha256=sha256,
         percpu_task=percpu_task,
         percpu_task_via=via,
-        percpu_section_addr=section_addr,
-        task_struct_size=task.size,
+        percpu_section_addr=types.percpu_base,
+        task_struct_size=task_size,
         fdwalk=fdwalk,
         **locs,
     )
+
+
+def layout_from_isf(path: Path | str, version: str = "") -> KernelLayout:
+    """The layout from a volatility3 ISF file (``--symbols``); IsfError names the file and
+    what is missing or of the wrong type."""
+    try:
+        return layout_from(IsfTypes(read_isf(path)), version=version)
+    except IsfError as err:
+        if str(err).startswith("--symbols "):
+            raise
+        raise IsfError(f"--symbols {path}: {err}") from err
+    except LayoutError as err:
+        raise IsfError(f"--symbols {path}: {err}") from err
 
 
 def layout_from_vmlinux(
@@ -221,12 +221,21 @@ def layout_from_vmlinux(
         btf_section = elf.get_section_by_name(".BTF")
         percpu = elf.get_section_by_name(PERCPU_SECTION)
         btf_blob = btf_section.data() if btf_section is not None else None
+        rodata, text = elf.get_section_by_name(".rodata"), elf.get_section_by_name(".text")
     except (ELFError, ValueError) as e:
         raise CorruptKernelImage(path, f"unreadable vmlinux ELF: {e}") from e
     if btf_blob is None:
         raise NoBTF(path, version.split(" ", 1)[0] or "?")
     section_addr = int(percpu["sh_addr"]) if percpu is not None else 0
-    return layout_from_btf(Btf(btf_blob), version=version, sha256=sha256, section_addr=section_addr)
+
+    def kernel_symbols() -> Kallsyms:
+        if rodata is None or text is None:
+            raise KallsymsError("the vmlinux has no .rodata or .text section")
+        start = int(rodata["sh_offset"])
+        return find_kallsyms(elf_bytes, start, start + int(rodata["sh_size"]), text["sh_addr"])
+
+    types = BtfTypes(Btf(btf_blob), section_addr, kernel_symbols)
+    return layout_from(types, version=version, sha256=sha256)
 
 
 def _sha256(path: Path) -> str:
@@ -241,8 +250,15 @@ def cache_path(cache_dir: Path | str, sha256: str) -> Path:
     return Path(cache_dir) / "layout" / f"{sha256}.json"
 
 
-def load_layout(bzimage_path: Path | str, cache_dir: Path | str) -> KernelLayout:
-    """The layout of the kernel in ``bzimage_path``, from the cache when it has it."""
+def load_layout(
+    bzimage_path: Path | str, cache_dir: Path | str, symbols: Path | None = None
+) -> KernelLayout:
+    """The layout of the run's kernel: from ``symbols`` (an ISF file, ``--symbols``) when
+    given, else from the BTF of the kernel in ``bzimage_path``, cached per kernel build.
+    NoBTF when the kernel has no BTF."""
+    if symbols is not None:
+        check_input_file("--symbols", symbols, "a volatility3 ISF (.json or .json.xz)")
+        return layout_from_isf(symbols)
     path = Path(bzimage_path)
     digest = _sha256(path)
     cached = cache_path(cache_dir, digest)

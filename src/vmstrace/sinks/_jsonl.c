@@ -220,7 +220,7 @@ static PyObject *thread_fragment(PyObject *cache, PyObject *key)
 }
 
 static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
-                     PyObject *call_text)
+                     PyObject *call_text, PyObject *tail)
 {
     if (!Py_IS_TYPE(ev, event_shape.cls)) {
         PyErr_SetString(PyExc_TypeError, "not a TraceEvent");
@@ -282,8 +282,17 @@ static int put_event(Buf *b, PyObject *ev, PyObject *threads, PyObject *calls,
     if (ret == NULL || error == NULL)
         goto out;
     if (PUT_LIT(b, "],\"ret\":") < 0 || put_int(b, ret, 1) < 0 || PUT_LIT(b, ",\"error\":") < 0
-        || (error == Py_None ? PUT_LIT(b, "null") : put_jstr(b, error)) < 0
-        || PUT_LIT(b, "}\n") < 0)
+        || (error == Py_None ? PUT_LIT(b, "null") : put_jstr(b, error)) < 0)
+        goto out;
+    if (tail != Py_None) {
+        /* the fields past the fixed ones (the raw values, a field added to the event
+         * class): the sink's text for them */
+        Py_CLEAR(text);
+        text = PyObject_CallOneArg(tail, ev);
+        if (text == NULL || put_ascii(b, text) < 0)
+            goto out;
+    }
+    if (PUT_LIT(b, "}\n") < 0)
         goto out;
     rc = 0;
 out:
@@ -296,8 +305,8 @@ out:
 static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
     (void)self;
-    if (argc != 4) {
-        PyErr_SetString(PyExc_TypeError, "lines(events, threads, calls, call_text)");
+    if (argc != 5) {
+        PyErr_SetString(PyExc_TypeError, "lines(events, threads, calls, call_text, tail)");
         return NULL;
     }
     if (event_shape.cls == NULL) {
@@ -313,7 +322,7 @@ static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++) {
         PyObject *ev = PyList_GET_ITEM(events, i);
         Py_INCREF(ev); /* a cache miss runs Python code, which could change the list */
-        int rc = put_event(&b, ev, threads, calls, argv[3]);
+        int rc = put_event(&b, ev, threads, calls, argv[3], argv[4]);
         Py_DECREF(ev);
         if (rc < 0) {
             PyMem_Free(b.p);
@@ -342,8 +351,9 @@ static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(TraceEvent, max_cached): the event class and the caches' bound, once."},
     {"lines", (PyCFunction)(void (*)(void))lines, METH_FASTCALL,
-     "lines(events, threads, calls, call_text) -> str\n\n"
-     "The JSON lines of a list of TraceEvents, as JsonSink.event() writes them."},
+     "lines(events, threads, calls, call_text, tail) -> str\n\n"
+     "The JSON lines of a list of TraceEvents, as JsonSink.event() writes them; tail:\n"
+     "None, or tail(event) -> the text of the fields after \"error\"."},
     {NULL, NULL, 0, NULL},
 };
 

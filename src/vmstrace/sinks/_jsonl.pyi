@@ -13,5 +13,6 @@ def lines(
     threads: dict[_Thread, str],
     calls: dict[_Call, str],
     call_text: Callable[[_Call], str],
+    tail: Callable[[TraceEvent], str] | None,
     /,
 ) -> str: ...

@@ -1,12 +1,17 @@
 """JSON lines: one object per completed syscall, closed by a `{"type": "stats"}` record.
 
-The schema is documented in README.md ("JSON event schema").
+The schema is documented in docs/json-schema.md.  A syscall line has the fields below in
+that order; with ``raw_values`` also the raw registers (``raw_args``, ``raw_ret``); and
+any field of the event class beyond these (one added to TraceEvent) after them, as
+json.dumps writes its value, so a new field reaches the JSON with no edit here.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from dataclasses import fields
 from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps uses for str
 from typing import TextIO
 
@@ -37,12 +42,44 @@ ThreadKey = tuple[
     int,
 ]
 _MAX_CACHED = 4096  # fragments kept per kind: a bound on guest-driven state
+# the event fields every syscall line has (event() writes them), the raw values the
+# option adds, and the text only the strace-style output prints
+_LINE = (
+    "ts", "ts_exit", "vcpu", "pid", "tid", "ppid", "comm", "uid", "euid", "task_id", "exe",
+    "cr3", "nr", "name", "abi", "args", "ret", "error",
+)  # fmt: skip
+_RAW = ("raw_args", "raw_ret")
+_NOT_WRITTEN = ("ret_text",)
+
+
+def tail_fields(event_cls: type[TraceEvent], raw_values: bool) -> tuple[str, ...]:
+    """The fields a syscall line of ``event_cls`` has after the fixed ones."""
+    known = set(_LINE) | set(_RAW) | set(_NOT_WRITTEN)
+    extra = tuple(f.name for f in fields(event_cls) if f.name not in known)
+    return (_RAW if raw_values else ()) + extra
+
+
+def _tail_writer(names: tuple[str, ...]) -> Callable[[TraceEvent], str] | None:
+    if not names:
+        return None
+
+    def tail(ev: TraceEvent) -> str:
+        return "".join(
+            f',"{name}":{json.dumps(getattr(ev, name), separators=(",", ":"))}' for name in names
+        )
+
+    return tail
+
+
 _jsonl.configure(TraceEvent, _MAX_CACHED)
 
 
 class JsonSink:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, raw_values: bool = False) -> None:
         self.out = out
+        self.raw_values = raw_values
+        # per event class: the writer of the fields after the fixed ones (None: none)
+        self._tails: dict[type, Callable[[TraceEvent], str] | None] = {}
         # JSON text of the repeating parts of a line, keyed by the values they render:
         # a thread's identity (9 fields) and a call's number and name.  Correct by
         # construction (the key is the whole input) and bounded.
@@ -59,6 +96,11 @@ class JsonSink:
             f'"task_id":{_jopt(task_id)},"exe":{_jopt(exe)},"cr3":{_jint(cr3)},'
         )
         return text
+
+    def _tail(self, cls: type[TraceEvent]) -> Callable[[TraceEvent], str] | None:
+        if cls not in self._tails:
+            self._tails[cls] = _tail_writer(tail_fields(cls, self.raw_values))
+        return self._tails[cls]
 
     def _call(self, key: tuple[int, str, str]) -> str:
         if len(self._calls) >= _MAX_CACHED:
@@ -87,13 +129,15 @@ class JsonSink:
         ckey = (ev.nr, ev.name, ev.abi)
         call = self._calls.get(ckey) or self._call(ckey)
         ts_exit, ret, error = ev.ts_exit, ev.ret, ev.error
+        tail = self._tails[type(ev)] if type(ev) in self._tails else self._tail(type(ev))
         # (an int formats as its repr in an f-string: the reader's are plain ints)
         self.out.write(
             f'{{"type":"syscall","ts":{ev.ts},"ts_exit":{"null" if ts_exit is None else ts_exit},'
             f'"vcpu":{ev.vcpu},{thread}{call}'
             f'"args":[{",".join(map(_jstr, ev.args))}],'
             f'"ret":{"null" if ret is None else ret},'
-            f'"error":{"null" if error is None else _jstr(error)}}}\n'
+            f'"error":{"null" if error is None else _jstr(error)}'
+            f"{'' if tail is None else tail(ev)}}}\n"
         )
 
     def events(self, evs: list[TraceEvent]) -> None:
@@ -101,8 +145,12 @@ class JsonSink:
         # written at once (it renders a new thread's fragment itself, as _thread() does);
         # a batch it refuses (a field of a type the decoder never makes) goes through
         # event().
+        if not evs:
+            return
+        cls = type(evs[0])
+        tail = self._tails[cls] if cls in self._tails else self._tail(cls)
         try:
-            text = _jsonl.lines(evs, self._threads, self._calls, self._call)
+            text = _jsonl.lines(evs, self._threads, self._calls, self._call, tail)
         except TypeError:
             for ev in evs:
                 self.event(ev)

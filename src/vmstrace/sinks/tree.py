@@ -16,8 +16,9 @@ from rich.tree import Tree
 
 from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 from vmstrace.decode.fmt import escape
+from vmstrace.syscalls import TABLES, Flag
 
-EXECVE = frozenset({"execve", "execveat"})
+EXECVE = TABLES.names(Flag.EXEC)
 MAX_PROCS = 1 << 16  # processes kept (the guest decides how many it makes)
 EXITS = frozenset({"exit_group"})
 

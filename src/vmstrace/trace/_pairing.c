@@ -44,12 +44,10 @@ enum { C_ENTRY, C_EXIT, C_RET };
 
 static struct {
     Shape entry, exit, who, call;
-    PyObject *no_return;    /* {abi: frozenset of numbers} */
     PyObject *return_value; /* events.return_value(entry, exit) */
     PyObject *i386;         /* the ABI name whose word is 32 bits */
     PyObject *sigframe_arg; /* the exit blob that holds a signal frame */
     PyObject *page_mask, *zero;
-    PyObject *reaps;        /* {abi: frozenset of the numbers of calls that reap a child} */
     long hold_limit;
     int ready;
 } S;
@@ -105,10 +103,12 @@ out:
     return key;
 }
 
-/* The Pairer's tables for task reuse, for the pair() call in progress (the loop runs under
- * the GIL and is not re-entered: Pairer._after never pairs through here). */
+/* The Pairer's tables for task reuse, and its syscall sets (no_return: {abi: frozenset of
+ * numbers}; reaps: {abi: frozenset of the numbers of calls that reap a child}), for the
+ * pair() call in progress (the loop runs under the GIL and is not re-entered:
+ * Pairer._after never pairs through here). */
 static struct {
-    PyObject *pending, *seqs, *tasks, *gone;
+    PyObject *pending, *seqs, *tasks, *gone, *no_return, *reaps;
 } B;
 
 /* Whether a thread with `entry` in progress went on as its process's leader on its own
@@ -289,7 +289,7 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
     int rc = -1;
     if (nr == NULL || abi == NULL)
         goto out;
-    set = PyObject_GetItem(S.no_return, abi);  /* KeyError for an unknown ABI, as in .py */
+    set = PyObject_GetItem(B.no_return, abi);  /* KeyError for an unknown ABI, as in .py */
     if (set == NULL)
         goto out;
     int never = PySequence_Contains(set, nr);
@@ -333,7 +333,7 @@ static int reaping(PyObject *entry, Py_ssize_t *counts)
     PyObject *nr = slot_get(entry, &S.entry, E_NR), *abi = slot_get(entry, &S.entry, E_ABI);
     int rc = -1;
     if (nr != NULL && abi != NULL) {
-        PyObject *set = PyDict_GetItemWithError(S.reaps, abi);
+        PyObject *set = PyDict_GetItemWithError(B.reaps, abi);
         int in = set == NULL ? (PyErr_Occurred() ? -1 : 0) : PySequence_Contains(set, nr);
         if (in > 0)
             counts[REAPED] = 1;
@@ -612,7 +612,8 @@ static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *coun
 }
 
 PyDoc_STRVAR(pair_doc,
-"pair(events, pending, seqs, held, dying, marks, tasks, gone, vcpus, after, limits, /)\n"
+"pair(events, pending, seqs, held, dying, marks, tasks, gone, vcpus, after, limits,\n"
+"     no_return, reaps, /)\n"
 "    -> (calls, others, counts)\n\n"
 "Pairer.feed() over a list: the Syscalls (and ThreadEnds) the events complete, in order;\n"
 "the events that are neither RawEntry nor RawExit (Stats), for the caller; and the nine\n"
@@ -621,7 +622,8 @@ PyDoc_STRVAR(pair_doc,
 "Pairer's, updated in place, as are ``marks``, ``tasks`` and ``gone``; ``vcpus`` is its\n"
 "vCPU count; ``after`` is\n"
 "Pairer._after, called as after(event, calls, start) where Pairer._watching() would;\n"
-"``limits`` is its Limits (pending, threads, held_threads, dying).");
+"``limits`` is its Limits (pending, threads, held_threads, dying); ``no_return`` and\n"
+"``reaps`` are its {abi: frozenset} of the calls that do not return and that reap.");
 
 static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -630,14 +632,15 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_RuntimeError, "_pairing.configure() was not called");
         return NULL;
     }
-    if (argc != 11 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1])
+    if (argc != 13 || !PyList_Check(argv[0]) || !PyDict_Check(argv[1])
         || !PyDict_Check(argv[2]) || !PyDict_Check(argv[3]) || !PyList_Check(argv[4])
         || !PyDict_Check(argv[5]) || !PyDict_Check(argv[6]) || !PyList_Check(argv[7])
-        || !PyLong_Check(argv[8]) || !PyTuple_Check(argv[10])) {
+        || !PyLong_Check(argv[8]) || !PyTuple_Check(argv[10]) || !PyDict_Check(argv[11])
+        || !PyDict_Check(argv[12])) {
         PyErr_SetString(PyExc_TypeError,
                         "pair(events: list, pending: dict, seqs: dict, held: dict, dying: list, "
                         "marks: dict, tasks: dict, gone: list, vcpus: int, after, "
-                        "limits: tuple)");
+                        "limits: tuple, no_return: dict, reaps: dict)");
         return NULL;
     }
     PyObject *events = argv[0], *pending = argv[1], *seqs = argv[2], *held = argv[3];
@@ -653,6 +656,8 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     B.seqs = seqs;
     B.tasks = w.tasks;
     B.gone = w.gone;
+    B.no_return = argv[11];
+    B.reaps = argv[12];
     PyObject *out = PyList_New(0), *others = PyList_New(0);
     Py_ssize_t counts[NCOUNTS + 1] = {0};
     if (out == NULL || others == NULL)
@@ -701,19 +706,17 @@ fail:
 }
 
 PyDoc_STRVAR(configure_doc,
-"configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, no_return, return_value, i386,\n"
-"          sigframe_arg, hold_limit, reaps)");
+"configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, return_value, i386,\n"
+"          sigframe_arg, hold_limit)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *no_return, *ret_fn, *i386,
-        *frame_arg, *reaps;
+    PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *ret_fn, *i386, *frame_arg;
     long hold_limit;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OOUO!lO!", &PyType_Type, &entry_cls, &PyType_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OUO!l", &PyType_Type, &entry_cls, &PyType_Type,
                           &exit_cls, &PyType_Type, &who_cls, &PyType_Type, &syscall_cls,
-                          &no_return, &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit,
-                          &PyDict_Type, &reaps))
+                          &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit))
         return NULL;
     S.hold_limit = hold_limit;
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -723,11 +726,9 @@ static PyObject *configure(PyObject *self, PyObject *args)
         || shape_init(&S.call, syscall_cls, call_fields, NFIELDS(call_fields)) < 0)
         return NULL;
 #undef NFIELDS
-    Py_XSETREF(S.no_return, Py_NewRef(no_return));
     Py_XSETREF(S.return_value, Py_NewRef(ret_fn));
     Py_XSETREF(S.i386, Py_NewRef(i386));
     Py_XSETREF(S.sigframe_arg, Py_NewRef(frame_arg));
-    Py_XSETREF(S.reaps, Py_NewRef(reaps));
     S.ready = 1;
     Py_RETURN_NONE;
 }

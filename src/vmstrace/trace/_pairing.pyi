@@ -9,12 +9,10 @@ def configure(
     exit_cls: type[RawExit],
     taskinfo_cls: type[TaskInfo],
     syscall_cls: type[Syscall],
-    no_return: Mapping[str, frozenset[int]],
     return_value: Callable[[RawEntry, RawExit], int | None],
     i386: str,
     sigframe_arg: int,
     hold_limit: int,
-    reaps: Mapping[str, frozenset[int]],
     /,
 ) -> None: ...
 def pair(
@@ -29,6 +27,8 @@ def pair(
     vcpus: int,
     after: Callable[[RawEntry | RawExit, list[Syscall | ThreadEnd], int], None],
     limits: tuple[int, int, int, int],
+    no_return: Mapping[str, frozenset[int]],
+    reaps: Mapping[str, frozenset[int]],
     /,
 ) -> tuple[
     list[Syscall | ThreadEnd], list[object], tuple[int, int, int, int, int, int, int, int, int]

@@ -8,9 +8,11 @@ TaskInfo, and keeps track of which processes belong to the traced command's tree
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from functools import lru_cache
 
 from vmstrace.core.events import Syscall, TaskInfo, ThreadEnd
+from vmstrace.syscalls import TABLES, Flag, SyscallTables
 
 # The task bytes, in the order capture.spec.task_read() lists them:
 # pid (s32), tgid (s32), comm (char[16]), start_time (u64), real_parent->tgid (s32),
@@ -22,16 +24,28 @@ TASK_BYTES = struct.Struct("<ii16sQiII")
 CR3_PGD_MASK = 0x000F_FFFF_FFFF_E000
 
 LAUNCHER = "/vmstrace/bin/vmstrace-exec"
-EXECVE = {"x86_64": frozenset({59, 322}), "i386": frozenset({11, 358})}
 # A kernel built with x32 runs rax 0x40000000 + N as its x32 call N, where clone, fork,
 # vfork and clone3 are the x86_64 ones: their children are followed as well (a kernel
 # without x32, or with it off, fails them with ENOSYS: no child, nothing followed).
 X32_SYSCALL_BIT = 0x40000000
-_FORKS_64 = frozenset({56, 57, 58, 435})
-FORKS = {
-    "x86_64": _FORKS_64 | {X32_SYSCALL_BIT | nr for nr in _FORKS_64},
-    "i386": frozenset({2, 120, 190, 435}),
-}
+
+
+def exec_numbers(tables: SyscallTables) -> dict[str, frozenset[int]]:
+    """Per ABI, the calls that run a new program (Flag.EXEC)."""
+    return {abi: table.numbers(Flag.EXEC) for abi, table in tables.items()}
+
+
+def fork_numbers(tables: SyscallTables) -> dict[str, frozenset[int]]:
+    """Per ABI, the calls that make a process or thread (Flag.FORK), with x86_64's x32
+    numbers of them."""
+    out = {abi: table.numbers(Flag.FORK) for abi, table in tables.items()}
+    if "x86_64" in out:
+        out["x86_64"] |= {X32_SYSCALL_BIT | nr for nr in out["x86_64"]}
+    return out
+
+
+EXECVE = exec_numbers(TABLES)  # the project's numbering
+FORKS = fork_numbers(TABLES)
 
 
 @lru_cache(maxsize=4096)  # a thread's records repeat the same bytes; TaskInfo is frozen
@@ -78,9 +92,14 @@ def _path_arg(call: Syscall) -> str | None:
     return mem.data.split(b"\0", 1)[0].decode("utf-8", "backslashreplace")
 
 
-def is_launcher_exec(call: Syscall) -> bool:
-    """Whether ``call`` is the launcher's successful execve (the command's process)."""
-    return call.entry.nr in EXECVE[call.entry.abi] and call.ret == 0 and _path_arg(call) == LAUNCHER
+def is_launcher_exec(call: Syscall, execs: Mapping[str, frozenset[int]] = EXECVE) -> bool:
+    """Whether ``call`` is the launcher's successful execve (the command's process);
+    ``execs`` is :func:`exec_numbers` of the run's tables."""
+    return (
+        call.entry.nr in execs.get(call.entry.abi, ())
+        and call.ret == 0
+        and _path_arg(call) == LAUNCHER
+    )
 
 
 class ProcessTree:
@@ -90,11 +109,14 @@ class ProcessTree:
     vmstrace-exec.c); the launcher's successful execve marks its pid as the root, and the
     command's trace starts at the root's next execve (the command itself).  Descendants
     join by their parent pid as the kernel records it (real_parent), so a child's first
-    calls count even when they reach us before the parent's fork returns.
+    calls count even when they reach us before the parent's fork returns.  ``tables``: the
+    run's syscall tables (which calls exec, which fork).
     """
 
-    def __init__(self, trace_all: bool = False) -> None:
+    def __init__(self, trace_all: bool = False, tables: SyscallTables = TABLES) -> None:
         self.trace_all = trace_all
+        self.execs = exec_numbers(tables)
+        self.forks = fork_numbers(tables)  # the compiled lane (_decoder.c) reads it too
         self.root: int | None = None
         self.started = False
         self.pids: set[int] = set()
@@ -107,17 +129,17 @@ class ProcessTree:
         if pid is None:
             return False
         if self.root is None:
-            if is_launcher_exec(call):
+            if is_launcher_exec(call, self.execs):
                 self.root = pid
             return False
         if pid == self.root and not self.started:
-            if call.entry.nr in EXECVE[call.entry.abi]:
+            if call.entry.nr in self.execs[call.entry.abi]:
                 self.started = True
                 self.pids.add(pid)
                 return True
             return False
         if pid in self.pids:
-            if call.entry.nr in FORKS[call.entry.abi]:
+            if call.entry.nr in self.forks[call.entry.abi]:
                 self._note_child(call)
             return True
         if who.ppid is not None and who.ppid in self.pids:
@@ -136,62 +158,35 @@ class ProcessTree:
 
     def _note_child(self, call: Syscall) -> None:
         ret = call.ret
-        if call.entry.nr in FORKS[call.entry.abi] and ret is not None and ret > 0:
+        if call.entry.nr in self.forks[call.entry.abi] and ret is not None and ret > 0:
             self.pids.add(ret)  # a thread's tid joins too; harmless, it shares the tgid
 
 
-# Calls after which a thread's task fields (comm, uids, parent) may have changed: the
-# plugin then drops the task blocks it cached (native/vmstrace_plugin.c, task_refresh).
-REFRESHING_CALLS = frozenset(
-    {
-        "execve",
-        "execveat",
-        "prctl",
-        "setuid",
-        "setgid",
-        "setreuid",
-        "setregid",
-        "setresuid",
-        "setresgid",
-        "setfsuid",
-        "setfsgid",
-        "setuid32",
-        "setgid32",
-        "setreuid32",
-        "setregid32",
-        "setresuid32",
-        "setresgid32",
-        "setfsuid32",
-        "setfsgid32",
-        "capset",
-        "exit",
-        "exit_group",
-    }
-)
-# Calls that return somewhere other than after their instruction by design: a new
-# program, or a signal handler's interrupted context.
-RESUMING_ELSEWHERE = frozenset({"execve", "execveat", "rt_sigreturn", "sigreturn"})
-# Of those, the ones that resume the context saved in the x86_64 signal frame at the stack
-# pointer: the plugin reads where they will resume, so a signal delivered at their return
-# (a new frame that saved that context) is told from a plain return.
-SIGRETURNS = {"x86_64": frozenset({"rt_sigreturn"}), "i386": frozenset[str]()}
+# The ABIs whose sigreturn resumes the context saved in the x86_64 signal frame at the stack
+# pointer: the plugin reads where such a call will resume, so a signal delivered at its
+# return (a new frame that saved that context) is told from a plain return.
+SIGFRAME_ABIS = frozenset({"x86_64"})
 
 
-def call_class_lines() -> list[str]:
+def call_class_lines(tables: SyscallTables = TABLES) -> list[str]:
     """The capture spec's `task_refresh`, `noreturn`, `resumes_elsewhere` and `sigreturn`
-    lines: what the plugin must know of a few calls, as numbers from the syscall tables."""
-    from vmstrace.decode import TABLES
-    from vmstrace.trace.pairing import NO_RETURN
+    lines: what the plugin must know of a few calls, as numbers from the syscall tables.
 
+    task_refresh: a call after which the thread's task fields (comm, uids, parent) may
+    have changed, so the plugin drops the task blocks it cached (native/vmstrace_plugin.c);
+    resumes_elsewhere: a call that by design returns somewhere other than after its
+    instruction (a new program, or a signal handler's interrupted context)."""
     lines = []
     for abi, tag in (("x86_64", "64"), ("i386", "32")):
-        for kind, names in (
-            ("task_refresh", REFRESHING_CALLS),
-            ("resumes_elsewhere", RESUMING_ELSEWHERE),
-            ("sigreturn", SIGRETURNS[abi]),
+        table = tables[abi]
+        for kind, flag in (
+            ("task_refresh", Flag.TASK_REFRESH),
+            ("resumes_elsewhere", Flag.EXEC | Flag.SIGRETURN),
+            ("sigreturn", Flag.SIGRETURN if abi in SIGFRAME_ABIS else Flag.NONE),
         ):
-            nrs = sorted(nr for nr, info in TABLES[abi].items() if info.name in names and nr < 1024)
+            nrs = sorted(nr for nr in table.numbers(flag) if nr < 1024)
             if nrs:
                 lines.append(f"{kind} {tag} " + " ".join(map(str, nrs)))
-        lines.append(f"noreturn {tag} " + " ".join(map(str, sorted(NO_RETURN[abi]))))
+        no_return = sorted(table.numbers(Flag.NO_RETURN))
+        lines.append(f"noreturn {tag} " + " ".join(map(str, no_return)))
     return lines

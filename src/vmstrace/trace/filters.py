@@ -21,14 +21,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import Syscall
-from vmstrace.decode import TABLES
+from vmstrace.syscalls import TABLES, SyscallTables
 
 # strace's class names (filter_qualify.c) → the class words of the syscall table
-# (decode/syscalls_x86_64.py).  The %-less forms are strace's legacy spellings.
+# (vmstrace.syscalls).  The %-less forms are strace's legacy spellings.
 CLASSES: dict[str, str] = {
     "%desc": "desc",
     "%file": "file",
@@ -72,9 +72,14 @@ class SyscallSet:
 
     keys: frozenset[Key] = frozenset()
     inverted: bool = True  # the default set: all
+    spec: str | None = field(default=None, compare=False)  # the -e trace= it was parsed from
 
     def __contains__(self, key: object) -> bool:
         return (key in self.keys) != self.inverted
+
+    def for_tables(self, tables: SyscallTables) -> SyscallSet:
+        """The same selection by names in ``tables`` (a run's renumbered ones)."""
+        return self if self.spec is None else parse_trace(self.spec, tables)
 
 
 def _split_set(spec: str, option: str) -> tuple[bool, list[str]]:
@@ -87,27 +92,28 @@ def _split_set(spec: str, option: str) -> tuple[bool, list[str]]:
     return inverted, tokens
 
 
-def _all_keys() -> dict[str, list[Key]]:
+def _all_keys(tables: SyscallTables) -> dict[str, list[Key]]:
     by_name: dict[str, list[Key]] = {}
-    for abi, table in TABLES.items():
+    for abi, table in tables.items():
         for nr, info in table.items():
             by_name.setdefault(info.name, []).append((abi, nr))
     return by_name
 
 
-def parse_trace(spec: str) -> SyscallSet:
-    """``-e trace=SPEC`` → the set it selects; every bad element named in one error."""
+def parse_trace(spec: str, tables: SyscallTables = TABLES) -> SyscallSet:
+    """``-e trace=SPEC`` → the set it selects in ``tables``; every bad element named in one
+    error."""
     option = "-e trace="
     inverted, tokens = _split_set(spec, option)
     if tokens in (["all"], ["none"]):
-        return SyscallSet(frozenset(), inverted=(tokens == ["all"]) != inverted)
-    by_name = _all_keys()
+        return SyscallSet(frozenset(), inverted=(tokens == ["all"]) != inverted, spec=spec)
+    by_name = _all_keys(tables)
     keys: set[Key] = set()
     unknown: list[str] = []
     for token in tokens:
         optional = token.startswith("?")
         name = token[1:] if optional else token
-        found = _resolve(name, by_name, option)
+        found = _resolve(name, by_name, option, tables)
         if found is None:
             if not optional:
                 unknown.append(name)
@@ -115,10 +121,12 @@ def parse_trace(spec: str) -> SyscallSet:
         keys.update(found)
     if unknown:
         raise VmstraceError(_unknown_message(unknown, by_name))
-    return SyscallSet(frozenset(keys), inverted=inverted)
+    return SyscallSet(frozenset(keys), inverted=inverted, spec=spec)
 
 
-def _resolve(name: str, by_name: dict[str, list[Key]], option: str) -> list[Key] | None:
+def _resolve(
+    name: str, by_name: dict[str, list[Key]], option: str, tables: SyscallTables
+) -> list[Key] | None:
     if name.startswith("/"):
         try:
             rx = re.compile(name[1:])
@@ -129,12 +137,12 @@ def _resolve(name: str, by_name: dict[str, list[Key]], option: str) -> list[Key]
         cls = CLASSES[name]
         return [
             (abi, nr)
-            for abi, table in TABLES.items()
+            for abi, table in tables.items()
             for nr, info in table.items()
             if cls in info.classes
         ]
     if name.isdigit():
-        return [(abi, int(name)) for abi in TABLES]
+        return [(abi, int(name)) for abi in tables]
     return by_name.get(name)
 
 
@@ -213,6 +221,11 @@ class CallFilter:
         # the exit's comm counts too: an execve's entry still carries the old name
         return any(w.pid in self.pids or w.comm in self.comms for w in who)
 
+    def for_tables(self, tables: SyscallTables) -> CallFilter:
+        """This filter with its ``-e trace`` names resolved in ``tables``."""
+        syscalls = self.syscalls.for_tables(tables)
+        return self if syscalls is self.syscalls else replace(self, syscalls=syscalls)
+
     def wants_call(self, call: Syscall) -> bool:
         """True when -e trace and -e status keep the call."""
         if self.every_call:
@@ -232,8 +245,10 @@ def build_filter(
     failed: bool = False,
     pids: Iterable[int] = (),
     comms: Iterable[str] = (),
+    tables: SyscallTables = TABLES,
 ) -> CallFilter:
-    """A CallFilter from strace-style options: ``-e`` values, ``-z``, ``-Z``, ``-p``, ``--comm``.
+    """A CallFilter from strace-style options: ``-e`` values, ``-z``, ``-Z``, ``-p``, ``--comm``;
+    syscall names resolve to numbers in ``tables``.
 
     ``-e`` takes ``trace=SET``, ``status=SET`` or a bare SET (meaning ``trace=SET``); a
     later ``-e trace=`` replaces an earlier one, as in strace.
@@ -246,7 +261,7 @@ def build_filter(
         if not eq:
             kind, value = "trace", q
         if kind == "trace":
-            syscalls = parse_trace(value)
+            syscalls = parse_trace(value, tables)
         elif kind == "status":
             statuses = parse_status(value)
             status_given = True

@@ -10,11 +10,16 @@ the guest's init, reaped: wait4's status word, which also tells a death by a sig
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from vmstrace.core.events import Syscall
+from vmstrace.syscalls import TABLES, Flag
 from vmstrace.trace.attribution import EXECVE, is_launcher_exec
 
-# The calls :meth:`CommandOutcome.see` needs: the emitter hands it these (by plan name).
-OBSERVED = frozenset({"execve", "execveat", "exit_group", "wait4"})
+# The calls :meth:`CommandOutcome.see` needs: the emitter hands it these (by plan name):
+# the execs (any ABI's names), the command's exit_group and its parent's wait4.
+EXECS = TABLES.names(Flag.EXEC)
+OBSERVED = EXECS | {"exit_group", "wait4"}
 WSTATUS_ARG = 1  # wait4(pid, *wstatus, options, *rusage): the word read at exit
 
 
@@ -33,7 +38,8 @@ class CommandOutcome:
     """Follows the launcher's process through the trace: ``root`` (its pid), ``parent``
     (the pid that reaps it), ``started`` (it executed the command), and its status."""
 
-    def __init__(self) -> None:
+    def __init__(self, execs: Mapping[str, frozenset[int]] = EXECVE) -> None:
+        self.execs = execs  # attribution.exec_numbers() of the run's tables
         self.root: int | None = None
         self.parent: int | None = None
         self.started = False
@@ -51,11 +57,11 @@ class CommandOutcome:
         if pid is None:
             return
         if self.root is None:
-            if e.nr in EXECVE[e.abi] and is_launcher_exec(call):
+            if is_launcher_exec(call, self.execs):
                 self.root, self.parent = pid, e.who.ppid
             return
         if pid == self.root:
-            if name in ("execve", "execveat") and call.ret == 0:
+            if name in EXECS and call.ret == 0:
                 self.started = True
             elif name == "exit_group" and self.exit_code is None and e.args:
                 self.exit_code = e.args[0] & 0xFF

@@ -30,7 +30,7 @@ unknown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -45,15 +45,28 @@ from vmstrace.core.events import (
     paired,
     return_value,
 )
+from vmstrace.syscalls import TABLES, Flag, SyscallTables
 from vmstrace.trace import _pairing
 
-# Calls that never return to the caller when they succeed (x86_64 and i386 numbers).
-NO_RETURN = {"x86_64": frozenset({60, 231}), "i386": frozenset({1, 252})}
-# Calls that reap a child, and the argument the kernel writes how it ended to: wait4 and
-# waitpid's status (int), waitid's siginfo (x86_64 wait4 61, waitid 247; i386 waitpid 7,
-# wait4 114, waitid 284).
-REAPS = {"x86_64": {61: 1, 247: 2}, "i386": {7: 1, 114: 1, 284: 2}}
-_REAP_NRS = {abi: frozenset(nrs) for abi, nrs in REAPS.items()}
+# The argument a reaping call (Flag.REAPS) has the kernel write how the child ended to:
+# wait4 and waitpid's status (int *), waitid's siginfo.
+REAP_ARG = {"wait4": 1, "waitpid": 1, "waitid": 2}
+
+
+def no_return_numbers(tables: SyscallTables) -> dict[str, frozenset[int]]:
+    """Per ABI, the calls that never return to the caller when they succeed."""
+    return {abi: table.numbers(Flag.NO_RETURN) for abi, table in tables.items()}
+
+
+def reaping_calls(tables: SyscallTables) -> dict[str, dict[int, int]]:
+    """Per ABI, the numbers of the calls that reap a child, and their :data:`REAP_ARG`."""
+    return {
+        abi: {nr: REAP_ARG[table[nr].name] for nr in sorted(table.numbers(Flag.REAPS))}
+        for abi, table in tables.items()
+    }
+
+
+REAPS = reaping_calls(TABLES)  # the project's numbering
 HOLD_LIMIT = 4096  # records of one thread held back waiting for an earlier one
 SIGCHLD = 17
 WNOWAIT = 0x01000000  # include/uapi/linux/wait.h
@@ -64,12 +77,10 @@ _pairing.configure(
     RawExit,
     TaskInfo,
     Syscall,
-    NO_RETURN,
     return_value,
     "i386",
     ARG_SIGFRAME,
     HOLD_LIMIT,
-    _REAP_NRS,
 )
 
 Item = Syscall | ThreadEnd  # what the pairing hands on
@@ -103,12 +114,13 @@ class Death(NamedTuple):
     core: bool = False  # killed, with a core dump
 
 
-def reaped(call: Syscall) -> Death | None:
+def reaped(call: Syscall, reaps: Mapping[str, Mapping[int, int]] = REAPS) -> Death | None:
     """The process a successful wait4/waitpid/waitid reaped and how it ended, from what the
     kernel wrote (the status word, the siginfo); None for anything else: another call, a
-    stopped or continued child, no status asked for, an unreadable one."""
+    stopped or continued child, no status asked for, an unreadable one.  ``reaps`` is
+    :func:`reaping_calls` of the run's tables."""
     e, x, ret = call.entry, call.exit, call.ret
-    arg = REAPS.get(e.abi, {}).get(e.nr)
+    arg = reaps.get(e.abi, {}).get(e.nr)
     if arg is None or x is None or ret is None or ret < 0:
         return None
     mem = x.mem.get(arg)
@@ -165,9 +177,15 @@ class Pairer:
     """Feeds on raw events in stream order, yields completed Syscalls (and ThreadEnds).
 
     ``vcpus``: how many vCPUs make records (a death is settled once each has delivered a
-    record made after it); ``limits``: the tables' bounds."""
+    record made after it); ``limits``: the tables' bounds; ``tables``: the run's syscall
+    tables (which calls do not return, which reap a child)."""
 
-    def __init__(self, vcpus: int = 1, limits: Limits = LIMITS) -> None:
+    def __init__(
+        self, vcpus: int = 1, limits: Limits = LIMITS, tables: SyscallTables = TABLES
+    ) -> None:
+        self.no_return = no_return_numbers(tables)
+        self.reaps = reaping_calls(tables)
+        self.reap_nrs = {abi: frozenset(nrs) for abi, nrs in self.reaps.items()}
         self.pending: dict[tuple[int, int], RawEntry] = {}
         # per thread key: the seq its next record must have (a thread that ended with
         # exit/exit_group is forgotten: the plugin starts it again at 1)
@@ -262,7 +280,7 @@ class Pairer:
         return out
 
     def _advance(self, key: tuple[int, int], ev: RawEntry | RawExit) -> None:
-        if isinstance(ev, RawEntry) and ev.nr in NO_RETURN[ev.abi]:
+        if isinstance(ev, RawEntry) and ev.nr in self.no_return[ev.abi]:
             self.seqs.pop(key, None)  # the thread's last record (the plugin restarts it)
         else:
             self.seqs[key] = ev.seq + 1
@@ -271,7 +289,7 @@ class Pairer:
         c = self.counts
         if isinstance(ev, RawEntry):
             c.entries += 1
-            if ev.nr in NO_RETURN[ev.abi]:
+            if ev.nr in self.no_return[ev.abi]:
                 c.no_return += 1
                 return (paired(ev, None),)
             who = ev.who
@@ -294,7 +312,7 @@ class Pairer:
                 c.orphan_exits += 1
                 return _NOTHING
             c.paired += 1
-            if entry.nr in _REAP_NRS.get(entry.abi, ()):
+            if entry.nr in self.reap_nrs.get(entry.abi, ()):
                 self._reaped = 1
             return (paired(entry, ev),)
         self.stats = ev
@@ -327,7 +345,7 @@ class Pairer:
         for i in range(start, len(out)):
             call = out[i]
             if isinstance(call, Syscall) and call.exit is not None:
-                death = reaped(call)
+                death = reaped(call, self.reaps)
                 if death is not None:
                     new.append((i, death))
         mark = self._mark(ev)
@@ -486,6 +504,8 @@ class Pairer:
             self.vcpus,
             self._after,
             self.limits,
+            self.no_return,
+            self.reap_nrs,
         )
         c = self.counts
         entries, exits, paired_, no_return, unfinished, orphans, held, gaps, stale = counts

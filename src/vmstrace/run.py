@@ -1,0 +1,402 @@
+"""One traced run: check the inputs, make the guest (kernel, initramfs, capture spec),
+start it (launcher.py), and feed the plugin's records through the consumer (pipeline.py)
+to the sinks.
+
+    prepare_guest ─▶ launch ─▶ QEMU + plugin ──records (shared ring)──▶ Pipeline ─▶ sinks
+                                   └─ serial lines: console, stdout/stderr, control
+
+Whatever happens (timeout, panic, a signal, a failed output, a bad record), the events
+traced so far are flushed to the sinks and the counts, with the reason the run ended
+early, close the JSON stream before the error is raised (host.py: how a run ends).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from vmstrace import decode
+from vmstrace.capture.plugin import plugin_path
+from vmstrace.capture.records import StreamError
+from vmstrace.capture.ring import Ring
+from vmstrace.capture.spec import nargs_lines, render_spec, task_read
+from vmstrace.core.errors import VmstraceError
+from vmstrace.core.events import TraceCounts
+from vmstrace.core.files import cache_dir, check_input_file
+from vmstrace.decode.fmt import escape
+from vmstrace.guest.channels import GuestStatus, Settled, console_excerpt, settle_status
+from vmstrace.guest.qemu import GuestConfig, find_qemu, ram_below_4g
+from vmstrace.host import Interrupted, Outputs, Stop, Workdir, ram_memfd
+from vmstrace.kernel.errors import NoBTF
+from vmstrace.kernel.fdwalk import render_fdwalk
+from vmstrace.kernel.layout import KernelLayout, load_layout
+from vmstrace.kernel.syscall_names import kernel_syscall_names
+from vmstrace.launcher import launch
+from vmstrace.pipeline import Pipeline
+from vmstrace.sinks.base import Sink
+from vmstrace.syscalls import TABLES, SyscallTables
+from vmstrace.trace.attribution import call_class_lines
+from vmstrace.trace.filters import CallFilter
+
+
+@dataclass
+class RunOptions:
+    argv: list[str]
+    adds: list[tuple[Path, str]] = field(default_factory=list)
+    kernel: Path | None = None
+    kernel_line: str | None = None  # a Debian kernel series ("6.12") instead of the default
+    symbols: Path | None = None  # a volatility3 ISF file instead of the kernel's BTF
+    warn: Callable[[str], None] = field(
+        default=lambda text: print(f"vmstrace: warning: {text}", file=sys.stderr)
+    )
+    initrd: Path | None = None
+    memory_mb: int = 512
+    smp: int = 1
+    cpu: str = "max"
+    trace_all: bool = False
+    trace: bool = True
+    strsize: int = 32
+    boot_timeout: float = 120.0
+    timeout: float | None = None
+    filter: CallFilter = field(default_factory=CallFilter)  # -e trace/status, -p, --comm
+    raw: bool = False  # -X raw: constants as numbers
+    decode_fds: bool = False  # -y: file descriptors with what they refer to
+    fd_details: bool = False  # -yy: and sockets' protocol and addresses
+    buffer_mb: int = 64  # how far the guest may run ahead of the decoder (capture/ring.py)
+    # the syscall numbering: the project's, or the guest kernel's once prepare_guest() read it
+    tables: SyscallTables = TABLES
+    # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
+    # QEMU's start-up (the plugin's clock starts when QEMU loads it)
+    on_start: Callable[[int], None] | None = None
+
+
+@dataclass
+class RunResult:
+    exit_status: int
+    counts: TraceCounts
+    boot_s: float | None = None  # QEMU start to the guest's READY (host monotonic clock)
+
+
+def _kernel_layout(opts: RunOptions, kernel: Path, cache: Path) -> KernelLayout | None:
+    """The kernel's layout from --symbols, else its BTF; None (with a warning) when the
+    kernel has no BTF and no symbols were given: attribution by CR3 only."""
+    try:
+        return load_layout(kernel, cache, opts.symbols)
+    except NoBTF as err:
+        opts.warn(
+            f"{err}; without BTF or --symbols FILE (a volatility3 ISF) calls are "
+            "attributed by address space (CR3) only, and every process is traced"
+        )
+        return None
+
+
+def _kernel_tables(
+    opts: RunOptions, kernel: Path, cache: Path, layout: KernelLayout | None
+) -> SyscallTables:
+    """The syscalls numbered as the guest kernel does when its own image was read (BTF);
+    otherwise, or where the kernel cannot say, as the project's tables do."""
+    if layout is None or opts.symbols is not None:
+        return TABLES
+    found = kernel_syscall_names(kernel, cache)
+    if found.reason:
+        opts.warn(f"syscall names: {found.reason}; the project's tables name those calls")
+    return TABLES.renumbered(found.names)
+
+
+def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
+    tables = opts.tables
+    plans = decode.Plans(tables)
+    dopts = decode.DecodeOptions(
+        strsize=opts.strsize,
+        decode_fds=opts.decode_fds,
+        exe_paths=layout is not None and bool(layout.fdwalk),
+    )
+    nargs = nargs_lines(
+        {
+            tag: {nr: decode.registers_used(abi, nr, plans) for nr in tables[abi]}
+            for abi, tag in (("x86_64", "64"), ("i386", "32"))
+        }
+    )
+    if layout is None:  # no attribution: no task reads, and no process tree to follow
+        if opts.decode_fds:
+            raise VmstraceError("-y needs the kernel's BTF or --symbols FILE")
+        opts.trace_all = True
+        entries = decode.capture_entries(dopts, tables)
+        return render_spec(None, entries, call_class_lines(tables) + nargs)
+    extra = call_class_lines(tables) + nargs
+    if opts.decode_fds and not layout.fdwalk:
+        raise VmstraceError(
+            "-y: the kernel's type information lacks a struct vmstrace needs to resolve "
+            "file descriptors; run without -y"
+        )
+    if layout.fdwalk:  # the executable after an exec (the JSON's exe) is read through it
+        extra.append(render_fdwalk(layout.fdwalk))
+    return render_spec(task_read(layout), decode.capture_entries(dopts, tables), extra)
+
+
+def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | None]:
+    """Kernel, initramfs and capture spec for a run; every input checked first."""
+    from vmstrace.guest.image import build_default_initramfs, concat_initrd, make_overlay
+    from vmstrace.guest.kernel import fetch_default_kernel
+
+    cache = cache_dir()
+    for host, _ in opts.adds:
+        if not host.exists():
+            raise VmstraceError(f"--add: {host} does not exist")
+    if opts.kernel is not None:
+        check_input_file("--kernel", opts.kernel, "a bzImage")
+    if opts.initrd is not None:
+        check_input_file("--initrd", opts.initrd, "an initramfs")
+    if opts.kernel is not None and opts.kernel_line is not None:
+        raise VmstraceError("--kernel and --kernel-line exclude each other")
+    kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
+    spec = None
+    if opts.trace:
+        layout = _kernel_layout(opts, kernel, cache)
+        opts.tables = _kernel_tables(opts, kernel, cache, layout)
+        opts.filter = opts.filter.for_tables(opts.tables)
+        spec = _capture_spec(opts, layout)
+    base = opts.initrd or build_default_initramfs(cache)
+    overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
+    initrd = concat_initrd(base, overlay, workdir / "initrd.img")
+    cfg = GuestConfig(
+        kernel=kernel, initrd=initrd, memory_mb=opts.memory_mb, smp=opts.smp, cpu=opts.cpu
+    )
+    return cfg, spec
+
+
+def run(
+    opts: RunOptions,
+    sinks: list[Sink] | Callable[[], list[Sink]],
+    stdout: BinaryIO | None = None,
+    stderr: BinaryIO | None = None,
+) -> RunResult:
+    """Boots the guest, runs ``opts.argv`` in it, and traces it into ``sinks``.
+
+    ``sinks`` may be a function that makes them: it is called once every input (kernel,
+    --add paths, symbols, options) has been checked, so that a bad input leaves the
+    user's output files as they were.  However the run ends (host.py), the sinks are
+    closed with counts that say why."""
+    if opts.smp < 1 or opts.smp > 32:
+        raise VmstraceError(f"--smp {opts.smp}: choose 1 to 32 vCPUs")
+    if opts.memory_mb < 128:
+        raise VmstraceError(f"-m {opts.memory_mb}: the guest needs at least 128 MB")
+    stdout = stdout or sys.stdout.buffer
+    stderr = stderr or sys.stderr.buffer
+    qemu = find_qemu()
+    plugin = plugin_path() if opts.trace else None
+    stop = Stop()
+    outputs = Outputs(stop)
+    guarded = [] if callable(sinks) else outputs.guard(sinks)
+    ram = -1
+    with stop.signals():
+        workdir = Workdir()
+        try:
+            cfg, spec = prepare_guest(opts, workdir.path)
+            if callable(sinks):
+                guarded = outputs.guard(sinks())
+            # Traced or not, guest RAM is the same shared memory, so that --no-trace is the
+            # very same machine (the backing alone moved the tar workload's time by 10%).
+            ram = ram_memfd(cfg.ram_bytes)
+            cfg = replace(cfg, ram_file=Path(f"/dev/fd/{ram}"))
+            result = _run_guest(
+                qemu, cfg, spec, plugin, opts, guarded, stdout, stderr, workdir, stop, outputs, ram
+            )
+        except BaseException as err:
+            # ended before _run_guest closed the outputs (QEMU did not start, or a signal
+            # came first): nothing traced, and the outputs still get a stats record saying so
+            reason = "interrupted" if isinstance(err, Interrupted) else "start-failed"
+            for sink in guarded:
+                if not getattr(sink, "closed", False):
+                    sink.close(Pipeline([]).counts(reason))
+            raise
+        finally:
+            if ram >= 0:
+                os.close(ram)
+            outputs.close()
+            workdir.remove()
+    return result
+
+
+def ram_plugin_args(cfg: GuestConfig) -> dict[str, str]:
+    """The plugin's ram=, ram_size=, ram_low= arguments for a guest with a RAM file."""
+    if cfg.ram_file is None:
+        return {}
+    return {
+        "ram": str(cfg.ram_file),
+        "ram_size": str(cfg.ram_bytes),
+        "ram_low": str(ram_below_4g(cfg.ram_bytes)),
+    }
+
+
+def _run_guest(
+    qemu: str,
+    cfg: GuestConfig,
+    spec: str | None,
+    plugin: Path | None,
+    opts: RunOptions,
+    sinks: list[Sink],
+    stdout: BinaryIO,
+    stderr: BinaryIO,
+    workdir: Workdir,
+    stop: Stop,
+    outputs: Outputs,
+    ram: int,
+) -> RunResult:
+    def flush_sinks() -> None:  # the decoder caught up: show the trace so far
+        for sink in sinks:
+            sink.flush()
+
+    ring = Ring(opts.buffer_mb << 20, idle=flush_sinks) if plugin is not None else None
+    plugin_args = None
+    if ring is not None and spec is not None:
+        (workdir.path / "spec.txt").write_text(spec)
+        plugin_args = ring.plugin_args() | {"spec": str(workdir.path / "spec.txt")}
+        plugin_args |= ram_plugin_args(cfg)
+    if ring is not None:
+        stop.progress = ring.written
+    log = cache_dir() / "last-console.log"
+    try:
+        guest = launch(
+            qemu,
+            cfg,
+            stop=stop,
+            stdout=outputs.writer(stdout),
+            stderr=outputs.writer(stderr),
+            log=log,
+            plugin=plugin,
+            plugin_args=plugin_args,
+            pass_fds=[ram] + (ring.child_fds() if ring else []),
+            boot_timeout=opts.boot_timeout,
+            timeout=opts.timeout,
+            workdir=workdir,
+            on_start=opts.on_start,
+        )
+    except BaseException:
+        if ring is not None:
+            ring.close()
+        raise
+    if ring is not None:
+        ring.started()
+    proc, status = guest.proc, guest.status
+
+    pipeline = Pipeline(
+        sinks,
+        strsize=opts.strsize,
+        raw=opts.raw,
+        decode_fds=opts.decode_fds,
+        fd_details=opts.fd_details,
+        filt=opts.filter,
+        trace_all=opts.trace_all,
+        vcpus=cfg.smp,
+        tables=opts.tables,
+    )
+    stream_error: Exception | None = None
+    try:
+        if ring is not None:
+            with ring:
+                try:
+                    pipeline.consume(ring)
+                except StreamError as err:
+                    if pipeline.reader is not None:  # nothing more can be read: the run ends
+                        stop.request("stream-error")
+                        stream_error = err
+                    elif proc.wait() == 0:
+                        stream_error = err
+                    # else: QEMU failed before the plugin started; reported below
+        pipeline.drain()  # the calls in flight, without a return (`= ?`)
+    except BaseException:  # a bug: QEMU must not outlive it
+        stop.request("internal-error")
+        raise
+    finally:
+        proc.wait()
+        stop.finished()
+        guest.wait()
+        reason = stop.reason
+        # (the console and the control line are the guest's to write: they decide nothing
+        # once the trace saw the command end)
+        ended = pipeline.outcome.status is not None
+        if reason is None:
+            if status.panic is not None and not ended:
+                reason = "kernel-panic"
+            elif stream_error is not None:
+                reason = "stream-error"
+            elif not ended and status.exit_status is None and status.not_found is None:
+                reason = "qemu-exited"
+        counts = pipeline.counts(reason, None if ring is None else ring.stalled_s)
+        for sink in sinks:
+            sink.close(counts)
+    error = stop.error()
+    if error is not None:
+        raise error
+    outcome = pipeline.outcome
+    settled = settle_status(
+        status,
+        outcome.status,
+        outcome.started if outcome.root is not None else None,
+        traced_run=ring is not None,
+    )
+    for text in settled.warnings:
+        opts.warn(text)
+    _raise_for_guest(proc, status, settled, stream_error, guest.qemu_output(), opts, log)
+    assert settled.exit_status is not None
+    return RunResult(exit_status=settled.exit_status, counts=counts, boot_s=guest.boot_s)
+
+
+def _raise_for_guest(
+    proc: subprocess.Popen[bytes],
+    status: GuestStatus,
+    settled: Settled,
+    stream_error: Exception | None,
+    qemu_out: bytes,
+    opts: RunOptions,
+    log: Path,
+) -> None:
+    tail = console_excerpt(status)
+    if settled.not_found is not None:
+        raise VmstraceError(
+            f"command not found in the guest: {escape(settled.not_found)}\n"
+            f"copy it in with --add HOST_PATH:GUEST_PATH (a static binary, or with its "
+            f"libraries), or use a path that exists in the guest",
+            exit_code=127,
+        )
+    if status.killed_for == "boot":
+        raise VmstraceError(
+            f"the guest did not boot within {opts.boot_timeout:.0f} s (no READY from its init); "
+            f"check the kernel and initramfs, or raise --boot-timeout. Console "
+            f"({log}):\n{tail}"
+        )
+    if status.killed_for == "timeout":
+        if settled.exit_status is None:
+            raise VmstraceError(
+                f"the command did not finish within --timeout {opts.timeout} "
+                "s; the guest was stopped and the trace so far written"
+            )
+        opts.warn(
+            f"--timeout {opts.timeout} s stopped the guest after the command ended "
+            f"(status {settled.exit_status}); what ran after it may be missing"
+        )
+    if status.panic is not None and settled.exit_status is None:
+        raise VmstraceError(
+            f"the guest kernel panicked: {escape(status.panic)}\nconsole ({log}):\n{tail}"
+        )
+    if stream_error is not None:
+        raise VmstraceError(f"{stream_error}")
+    if settled.exit_status is None:
+        detail = qemu_out.decode("utf-8", "replace").strip()  # the host's QEMU's words
+        ended = (
+            f"was killed by {signal.Signals(-proc.returncode).name}"
+            if proc.returncode < 0
+            else f"exited with status {proc.returncode}"
+        )
+        raise VmstraceError(
+            f"QEMU {ended} before the command finished; the trace so far was written"
+            + (f":\n    {detail}" if detail else "")
+            + (f"\nconsole ({log}):\n{tail}" if tail else "")
+        )
