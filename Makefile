@@ -9,6 +9,8 @@ DEMO ?= /bin/sh -c 'cat /etc/hostname; ls /vmstrace/bin; echo hello > /tmp/greet
 setup:
 	@scripts/setup.sh
 
+# The plugin as development builds it (-Werror), into build/; vmstrace itself builds its
+# own into the cache on first use (src/vmstrace/capture/plugin.py).
 plugin: setup
 	@$(MAKE) -s -C native
 
@@ -46,8 +48,8 @@ fuzz: setup
 	done
 
 lint: setup
-	$(VENV)/bin/ruff check src tests scripts
-	$(VENV)/bin/ruff format --check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts setup.py
+	$(VENV)/bin/ruff format --check src tests scripts setup.py
 	$(VENV)/bin/mypy
 
 clean:

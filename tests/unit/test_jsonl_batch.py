@@ -214,3 +214,16 @@ def test_the_stats_record_names_every_count_by_its_own_value():
     assert TraceCounts(**{**counts.__dict__, "gaps": 1}).complete is False
     assert TraceCounts(**{**counts.__dict__, "evicted": 1}).complete is False
     assert TraceCounts(**{**counts.__dict__, "reason": "timeout"}).complete is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.none(), st.integers(-(2**63), 2**64)),
+    st.one_of(st.none(), st.text()),
+    st.text(),
+)
+def test_a_note_is_what_json_dumps_makes(tid, comm, text):
+    out = io.StringIO()
+    JsonSink(out).note(tid, text, comm)
+    obj = {"type": "note", "tid": tid, "comm": comm, "text": text}
+    assert out.getvalue() == json.dumps(obj, separators=(",", ":")) + "\n"

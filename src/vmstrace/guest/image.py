@@ -14,13 +14,11 @@ base and overlay.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import posixpath
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError
@@ -37,6 +35,8 @@ from vmstrace.core.files import (
     publish_dir,
     trusted,
 )
+from vmstrace.core.sources import digest, file_parts
+from vmstrace.core.sources import source_dir as installed_source_dir
 from vmstrace.guest.cpio import CpioWriter
 
 HOSTNAME = "vmstrace-guest"
@@ -82,22 +82,9 @@ _ETC_FILES = {
 
 
 def guest_source_dir() -> Path:
-    """The checkout's ``guest/`` directory (init.sh, programs/*.c)."""
-    path = Path(__file__).resolve().parents[3] / "guest"
-    if not (path / "init.sh").is_file():
-        raise VmstraceError(
-            f"the guest sources are missing: expected {path}/init.sh. Run vmstrace from a "
-            "source checkout (pip install -e .), or pass your own --kernel and --initrd."
-        )
-    return path
-
-
-def digest(parts: Iterable[bytes]) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.hexdigest()[:16]
+    """The guest's sources (init.sh, programs/*.c, real/): the installed package's, or the
+    source checkout's ``guest/`` (core/sources.py)."""
+    return installed_source_dir("guest")
 
 
 def _sources(source_dir: Path) -> list[Path]:
@@ -108,7 +95,7 @@ def _sources(source_dir: Path) -> list[Path]:
 
 
 def _source_parts(sources: list[Path]) -> list[bytes]:
-    return [part for src in sources for part in (src.name.encode(), src.read_bytes())]
+    return file_parts(sources, sources[0].parent)
 
 
 def build_programs(cache_dir: Path, source_dir: Path | None = None) -> dict[str, Path]:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.files import atomic_writer, cache_lock, mark_used, trusted
+from vmstrace.core.sources import digest
 from vmstrace.guest.cpio import CpioWriter
 from vmstrace.guest.image import (
     BASE_DIRS,
     build_default_initramfs,
-    digest,
     prune_old_builds,
 )
 

@@ -159,11 +159,10 @@ class JsonSink:
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         # the lines strace prints between calls (a signal, an exit, a vmstrace remark)
+        # (json.dumps of {"type": "note", "tid": tid, "comm": comm, "text": text}, byte for
+        # byte, without building the dict: a process-heavy trace has one per exit)
         self.out.write(
-            json.dumps(
-                {"type": "note", "tid": tid, "comm": comm, "text": text}, separators=(",", ":")
-            )
-            + "\n"
+            f'{{"type":"note","tid":{_jint(tid)},"comm":{_jopt(comm)},"text":{_jstr(text)}}}\n'
         )
 
     def end(self, ev: EndEvent) -> None:
