@@ -113,7 +113,7 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
     uint64_t argc = 0, p = 0, i;
     int n = 0;
     /* argc is bounded by the kernel (MAX_ARG_STRINGS, include/uapi/linux/binfmts.h); the
-     * reads below stop at the capture's cap and at MAX_ELEMS, not at argc */
+     * reads below stop at the capture's cap and at VMST_MAX_ELEMS, not at argc */
     if (!user_read(v, sp, &argc, ptr) || argc > 0x7fffffff) {
         return 0;
     }
@@ -140,15 +140,15 @@ static int capture_execstack(Vcpu *v, const Capture *c, uint8_t abi, uint64_t sp
                  budget);
         n++;
     }
-    for (i = 0; i < MAX_ELEMS; i++) {
+    for (i = 0; i < VMST_MAX_ELEMS; i++) {
         p = 0;
         if (!user_read(v, envp + i * ptr, &p, ptr) || p == 0) {
             break;
         }
     }
-    /* more variables than MAX_ELEMS: the pointers read, marked cut, and no auxv (it
+    /* more variables than VMST_MAX_ELEMS: the pointers read, marked cut, and no auxv (it
      * starts after the NULL that was not reached) */
-    bool env_cut = i == MAX_ELEMS;
+    bool env_cut = i == VMST_MAX_ELEMS;
     uint64_t nenv = env_cut ? i : i + 1;
     hoff = v->out->len;
     put_blob(v, a + 2, VMST_INDEX_TOP, VMST_BLOB_EXIT | VMST_BLOB_ARRAY, envp, nenv * ptr,
@@ -198,17 +198,9 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
 #define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
 #define AT_FDCWD (-100)           /* include/uapi/linux/fcntl.h */
 
-/*
- * A blob describing `file` (strace -y): u64 ino, u32 mode, u32 magic, u32 ncomp, u32 flags
- * (1: the walk was cut), then ncomp × (u16 len, bytes): the dentry names from the leaf up
- * to the root, crossing mount points.  For a socket (sockfs), 32 more bytes follow the
- * names: u16 family, u16 type, u16 protocol, u16 local port, u16 remote port (network
- * order), u16 unix path length, u32 local addr, u32 remote addr, u64 peer socket (unix),
- * then the unix path bytes (sockaddr_un.sun_path, at most 108), or for AF_INET6 the
- * 16-byte local and remote addresses.
- */
-/* The same blob for the struct path at `path`; `file` (0: none, the cwd) is the struct file
- * it belongs to, for a socket's details. */
+/* The blob (vmst_fd_hdr, names, vmst_fd_socket: vmstrace_records.h) describing the struct
+ * path at `path`; `file` (0: none, the cwd) is the struct file it belongs to, for a
+ * socket's details. */
 static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t path,
                          uint64_t file)
 {
@@ -219,8 +211,8 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
     if (!k64(v, path + o[FDW_PATH_MNT], &mnt) || !k64(v, path + o[FDW_PATH_DENTRY], &dentry)) {
         return 0;
     }
-    uint8_t buf[4096 + 32 + 128];
-    uint32_t pos = 24, ncomp = 0, cut = 0;
+    uint8_t buf[4096 + sizeof(struct vmst_fd_socket) + 128];
+    uint32_t pos = sizeof(struct vmst_fd_hdr), ncomp = 0, cut = 0;
     uint64_t ino = 0;
     if (k64(v, dentry + o[FDW_D_INODE], &inode)) {
         guest_read(v, inode + o[FDW_I_INO], &ino, 8);
@@ -230,7 +222,7 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
         }
     }
     mount = mnt - o[FDW_MOUNT_MNT];
-    for (int depth = 0; depth < 128; depth++) {
+    for (int depth = 0; depth < VMST_FD_MAX_COMPONENTS; depth++) {
         uint64_t root = 0, parent = 0, name = 0;
         uint32_t len = 0;
         k64(v, mnt + o[FDW_MNT_ROOT], &root);
@@ -261,44 +253,41 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
         ncomp++;
         dentry = parent;
     }
-    uint32_t m32 = mode;
-    memcpy(buf, &ino, 8);
-    memcpy(buf + 8, &m32, 4);
-    memcpy(buf + 12, &magic, 4);
-    memcpy(buf + 16, &ncomp, 4);
-    memcpy(buf + 20, &cut, 4);
+    struct vmst_fd_hdr hdr = {.ino = ino, .mode = mode, .magic = magic, .ncomp = ncomp,
+                              .flags = cut ? VMST_FD_CUT : 0};
+    memcpy(buf, &hdr, sizeof(hdr));
     uint64_t sock, sk;
     if (magic == SOCKFS_MAGIC && file && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&
         k64(v, sock + o[FDW_SOCKET_SK], &sk)) {
         /* struct sock_common / struct sock (include/net/sock.h), struct unix_sock */
-        uint8_t *d = buf + pos;
-        uint64_t addr = 0, peer = 0;
+        struct vmst_fd_socket s = {0};
+        uint8_t *tail = buf + pos + sizeof(s); /* what follows it: a path, two addresses */
+        uint64_t addr = 0;
         uint32_t ulen = 0;
-        memset(d, 0, 32);
-        guest_read(v, sk + o[FDW_SKC_FAMILY], d, 2);
-        guest_read(v, sk + o[FDW_SK_TYPE], d + 2, 2);
-        guest_read(v, sk + o[FDW_SK_PROTOCOL], d + 4, 2);
-        guest_read(v, sk + o[FDW_SKC_NUM], d + 6, 2);
-        guest_read(v, sk + o[FDW_SKC_DPORT], d + 8, 2);
-        guest_read(v, sk + o[FDW_SKC_RCV_SADDR], d + 12, 4);
-        guest_read(v, sk + o[FDW_SKC_DADDR], d + 16, 4);
-        if (d[0] == 10 /* AF_INET6 */) {
-            /* the 16-byte local and remote addresses follow the block */
-            guest_read(v, sk + o[FDW_SKC_V6_RCV_SADDR], d + 32, 16);
-            guest_read(v, sk + o[FDW_SKC_V6_DADDR], d + 48, 16);
+        guest_read(v, sk + o[FDW_SKC_FAMILY], &s.family, 2);
+        guest_read(v, sk + o[FDW_SK_TYPE], &s.type, 2);
+        guest_read(v, sk + o[FDW_SK_PROTOCOL], &s.protocol, 2);
+        guest_read(v, sk + o[FDW_SKC_NUM], &s.lport, 2);
+        guest_read(v, sk + o[FDW_SKC_DPORT], &s.rport, 2);
+        guest_read(v, sk + o[FDW_SKC_RCV_SADDR], &s.laddr, 4);
+        guest_read(v, sk + o[FDW_SKC_DADDR], &s.raddr, 4);
+        pos += sizeof(s);
+        if (s.family == 10 /* AF_INET6 */) {
+            guest_read(v, sk + o[FDW_SKC_V6_RCV_SADDR], tail, 16);
+            guest_read(v, sk + o[FDW_SKC_V6_DADDR], tail + 16, 16);
             pos += 32;
-        } else if (d[0] == 1 /* AF_UNIX */) {
+        } else if (s.family == 1 /* AF_UNIX */) {
+            uint64_t peer = 0;
             k64(v, sk + o[FDW_UNIX_PEER], &peer);
-            memcpy(d + 20, &peer, 8);
+            s.peer = peer;
             if (k64(v, sk + o[FDW_UNIX_ADDR], &addr) &&
                 guest_read(v, addr + o[FDW_UNIX_ADDR_LEN], &ulen, 4) && ulen > 2 && ulen <= 110 &&
-                guest_read(v, addr + o[FDW_UNIX_ADDR_NAME] + 2, d + 32, ulen - 2)) {
-                uint16_t u16 = (uint16_t)(ulen - 2);
-                memcpy(d + 10, &u16, 2);
+                guest_read(v, addr + o[FDW_UNIX_ADDR_NAME] + 2, tail, ulen - 2)) {
+                s.unix_len = (uint16_t)(ulen - 2);
                 pos += ulen - 2;
             }
         }
-        pos += 32;
+        memcpy(tail - sizeof(s), &s, sizeof(s));
     }
     put_raw_blob(v, arg, index, flags, file ? file : path, buf, pos);
     return 1;
@@ -332,14 +321,14 @@ static int capture_fd(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, int64
 
 /*
  * The fds a successful call stored in an int array at `addr` (pipe2, socketpair): `count`
- * of them (at most MAX_FDARR), each resolved as capture_fd does, as elements 0.. of the
+ * of them (at most VMST_MAX_FDARR), each resolved as capture_fd does, as elements 0.. of the
  * argument (they attach to the array's own exit read).
  */
 static int capture_fdarr(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uint64_t count)
 {
-    int32_t fds[MAX_FDARR];
+    int32_t fds[VMST_MAX_FDARR];
     int n = 0;
-    if (count > MAX_FDARR || !user_read(v, addr, fds, (uint32_t)count * 4)) {
+    if (count > VMST_MAX_FDARR || !user_read(v, addr, fds, (uint32_t)count * 4)) {
         return 0;
     }
     for (uint64_t i = 0; i < count; i++) {
@@ -379,8 +368,8 @@ static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool i
         count = cap;
         more = true;
     }
-    if (count > MAX_ELEMS) {
-        count = MAX_ELEMS;
+    if (count > VMST_MAX_ELEMS) {
+        count = VMST_MAX_ELEMS;
         more = true;
     }
     if (!iov) {

@@ -16,13 +16,15 @@
 #include "vmstrace_records.h"
 
 static const char *const fdw_names[FDW_COUNT] = {
-    "files", "fdt", "max_fds", "fd", "f_path", "path_mnt", "path_dentry", "d_name",
-    "qstr_len", "qstr_name", "d_parent", "d_inode", "i_ino", "i_mode", "i_sb", "s_magic",
-    "mnt_root", "mount_mnt", "mnt_parent", "mnt_mountpoint",
-    "mm", "exe_file", "private_data", "socket_sk", "skc_family", "skc_rcv_saddr",
-    "skc_daddr", "skc_num", "skc_dport", "sk_protocol", "sk_type", "unix_addr",
-    "unix_addr_len", "unix_addr_name", "unix_peer", "skc_v6_daddr", "skc_v6_rcv_saddr",
-    "fs", "fs_pwd",
+#define X(name, key) #key,
+    VMST_FDWALK_KEYS(X)
+#undef X
+};
+
+static const char *const kind_names[KIND_COUNT] = {
+#define X(name, word) #word,
+    VMST_SPEC_KINDS(X)
+#undef X
 };
 
 /* ---- configuration --------------------------------------------------------------------- */
@@ -40,7 +42,7 @@ static bool parse_size(const char *s, Capture *c)
     }
     if ((s[0] == 'a' || s[0] == 'c') && s[1]) {
         unsigned long val = strtoul(s + 1, &end, 10);
-        if (*end || (s[0] == 'a' && val > 5) || val > MAX_BYTES) {
+        if (*end || (s[0] == 'a' && val > 5) || val > VMST_MAX_BYTES) {
             return false;
         }
         c->size_src = s[0] == 'a' ? SIZE_ARG : SIZE_CONST;
@@ -51,7 +53,7 @@ static bool parse_size(const char *s, Capture *c)
 }
 
 /* The call set a `NAME ABI nr...` spec line fills, or NULL if the line is another kind. */
-static bool (*call_set(const char *line))[MAX_NR]
+static bool (*call_set(const char *line))[VMST_MAX_NR]
 {
     if (strncmp(line, "task_refresh ", 13) == 0) {
         return g.task_refresh;
@@ -84,7 +86,7 @@ bool load_spec(const char *path)
         unsigned long long z = 0;
         lineno++;
         if (lineno == 1) {
-            if (strncmp(line, "vmstrace-spec 1", 15) != 0) {
+            if (strncmp(line, VMST_SPEC_HEADER, sizeof(VMST_SPEC_HEADER) - 1) != 0) {
                 goto bad;
             }
         } else if (sscanf(line, "task_ptr %llx", &x) == 1) {
@@ -103,7 +105,7 @@ bool load_spec(const char *path)
             t->ptr_off = deref ? (int32_t)z : -1;
             g.task_bytes += (uint32_t)y;
         } else if (call_set(line) != NULL) {
-            bool(*set)[MAX_NR] = call_set(line);
+            bool(*set)[VMST_MAX_NR] = call_set(line);
             char *rest = strchr(line, ' ') + 1, *end;
             unsigned long which = strtoul(rest, &end, 10);
             if (which != 64 && which != 32) {
@@ -111,7 +113,7 @@ bool load_spec(const char *path)
             }
             for (rest = end; *rest && *rest != '\n';) {
                 unsigned long n = strtoul(rest, &end, 10);
-                if (end == rest || n >= MAX_NR) {
+                if (end == rest || n >= VMST_MAX_NR) {
                     goto bad;
                 }
                 set[which == 32][n] = true;
@@ -131,7 +133,7 @@ bool load_spec(const char *path)
             }
             for (rest = end; *rest == ' ';) {
                 unsigned long nr = strtoul(rest, &end, 10);
-                if (end == rest || nr >= MAX_NR) {
+                if (end == rest || nr >= VMST_MAX_NR) {
                     goto bad;
                 }
                 g.argmask[which == 32][nr] = (uint8_t)((1u << n) - 1);
@@ -165,8 +167,8 @@ bool load_spec(const char *path)
             g.have_fdw = true;
         } else if (sscanf(line, "sys %u %u %u %15s %15s %15s %u %u", &abi, &nr, &arg, a, b, c,
                           &cap, &ecap) == 8) {
-            if ((abi != 64 && abi != 32) || nr >= MAX_NR || arg > 5 || cap > MAX_BYTES ||
-                ecap > MAX_BYTES) {
+            if ((abi != 64 && abi != 32) || nr >= VMST_MAX_NR || arg > 5 || cap > VMST_MAX_BYTES ||
+                ecap > VMST_MAX_BYTES) {
                 goto bad;
             }
             CallSpec *cs = &g.spec[abi == 32][nr];
@@ -187,31 +189,18 @@ bool load_spec(const char *path)
             } else {
                 goto bad;
             }
-            if (strcmp(b, "str") == 0) {
-                cp->kind = KIND_STR;
-            } else if (strcmp(b, "buf") == 0) {
-                cp->kind = KIND_BUF;
-            } else if (strcmp(b, "iov") == 0) {
-                cp->kind = KIND_IOV;
-            } else if (strcmp(b, "strarr") == 0) {
-                cp->kind = KIND_STRARR;
-            } else if (strcmp(b, "execstack") == 0) {
-                cp->kind = KIND_EXECSTACK;
-                cs->has_execstack = true;
-            } else if (strcmp(b, "msghdr") == 0) {
-                cp->kind = KIND_MSGHDR;
-            } else if (strcmp(b, "fd") == 0) {
-                cp->kind = KIND_FD;
-            } else if (strcmp(b, "exe") == 0) {
-                cp->kind = KIND_EXE;
-            } else if (strcmp(b, "fdarr") == 0) {
-                cp->kind = KIND_FDARR;
-            } else {
+            int kind = 0;
+            while (kind < KIND_COUNT && strcmp(b, kind_names[kind]) != 0) {
+                kind++;
+            }
+            if (kind == KIND_COUNT) {
                 goto bad;
             }
+            cp->kind = (uint8_t)kind;
+            cs->has_execstack |= kind == KIND_EXECSTACK;
             if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT) ||
                 (cp->kind == KIND_FDARR && (cp->when != WHEN_EXIT || cp->size_src != SIZE_CONST ||
-                                            cp->size_val > MAX_FDARR))) {
+                                            cp->size_val > VMST_MAX_FDARR))) {
                 goto bad;
             }
             cs->n++;
@@ -222,7 +211,7 @@ bool load_spec(const char *path)
     fclose(f);
     /* Whatever a capture reads an address or a length from is read too. */
     for (int abi = 0; abi < 2; abi++) {
-        for (unsigned int nr = 0; nr < MAX_NR; nr++) {
+        for (unsigned int nr = 0; nr < VMST_MAX_NR; nr++) {
             const CallSpec *cs = &g.spec[abi][nr];
             for (int i = 0; i < cs->n; i++) {
                 g.argmask[abi][nr] |= (uint8_t)(1u << cs->caps[i].arg);

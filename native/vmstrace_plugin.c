@@ -15,13 +15,14 @@
  * produced are written as a final STATS record so the reader can tell a complete trace from
  * a cut one.
  *
- * Arguments (key=value, unknown keys fail):
+ * Arguments (key=value; an unknown key, or a value that is not what the option takes,
+ * makes qemu_plugin_install fail, and QEMU with it):
  *   out=PATH     file or FIFO the record stream is written to, or:
  *   ring=PATH    the ring shared with the reader (vmstrace_records.h), with
  *   bell=PATH    the pipe that wakes the reader
  *   spec=PATH    capture spec written by the Python side (optional: without it, registers
  *                only and no task attribution)
- *   batch=BYTES  per-vCPU buffer size before a write (default 65536)
+ *   batch=BYTES  per-vCPU buffer size before a write (default 65536, at most 1 GiB)
  *   flush_ms=N   longest time a record may wait in a buffer (default 20)
  *   ram=PATH     the file backing guest RAM (QEMU memory-backend-file, share=on); with it,
  *                kernel data is read by walking the kernel's page tables in that file, so
@@ -367,7 +368,7 @@ static uint64_t entry_pc(Vcpu *v, uintptr_t packed, bool *sure)
  * so that frame starts 8 bytes below the stack pointer) and is never restarted. */
 static void expect_resume(Vcpu *v, Pending *p)
 {
-    if (p->abi != ABI_64 || p->insn != VMST_INSN_SYSCALL || p->nr >= MAX_NR) {
+    if (p->abi != ABI_64 || p->insn != VMST_INSN_SYSCALL || p->nr >= VMST_MAX_NR) {
         return; /* i386 returns and frames are not checked */
     }
     if (g.sigreturn[ABI_64][p->nr]) {
@@ -423,7 +424,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         {R_RDI, R_RSI, R_RDX, R_R10, R_R8, R_R9},
         {R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP},
     };
-    uint8_t mask = p.nr < MAX_NR ? g.argmask[abi][p.nr] : 0x3f;
+    uint8_t mask = p.nr < VMST_MAX_NR ? g.argmask[abi][p.nr] : 0x3f;
     for (int i = 0; i < 6; i++) {
         if (mask & (1u << i)) {
             p.args[i] = reg(v, arg_regs[abi][i]);
@@ -450,9 +451,9 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     p.ident = task_ident(v, task_off);
     p.task_ok = task_ok;
     pad8(v);
-    uint32_t budget = MAX_RECORD_BLOBS;
+    uint32_t budget = VMST_MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;
-    const CallSpec *cs_spec = p.nr < MAX_NR ? &g.spec[abi][p.nr] : NULL;
+    const CallSpec *cs_spec = p.nr < VMST_MAX_NR ? &g.spec[abi][p.nr] : NULL;
     for (int i = 0; cs_spec && i < cs_spec->n; i++) {
         const Capture *c = &cs_spec->caps[i];
         bool faulted = false;
@@ -469,7 +470,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         nblobs++;
     }
     expect_resume(v, &p); /* (with an unsure pc, a wrong guess shows as VMST_EXIT_ELSEWHERE) */
-    if (abi == ABI_64 && p.nr < MAX_NR && g.sigreturn[ABI_64][p.nr]) {
+    if (abi == ABI_64 && p.nr < VMST_MAX_NR && g.sigreturn[ABI_64][p.nr]) {
         /* the signal mask it restores (strace prints it), as the argument's blob */
         put_blob(v, 0, VMST_INDEX_TOP, 0, p.sp - 8 + VMST_FRAME_SIGMASK, 8, 8, false, &budget);
         nblobs++;
@@ -486,7 +487,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     e->task_ok = task_ok;
     e->flags = pc_sure ? 0 : VMST_ENTRY_PC_UNSURE;
     e->nblobs = nblobs;
-    if (p.nr < MAX_NR && g.noreturn[abi][p.nr]) {
+    if (p.nr < VMST_MAX_NR && g.noreturn[abi][p.nr]) {
         e->seq = last_seq(p.task, p.ident);
         finish_record(v, start, VMST_REC_ENTRY);
         if (g.task_refresh[abi][p.nr]) {
@@ -508,7 +509,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
  */
 static bool took_leader_pid(const Pending *p, uint64_t tid)
 {
-    if (p->nr >= MAX_NR || !g.resumes_elsewhere[p->abi][p->nr] || g.sigreturn[p->abi][p->nr] ||
+    if (p->nr >= VMST_MAX_NR || !g.resumes_elsewhere[p->abi][p->nr] || g.sigreturn[p->abi][p->nr] ||
         g.n_task_fields < 2 || g.task_fields[1].ptr_off >= 0 || g.task_fields[1].len > 8) {
         return false;
     }
@@ -582,7 +583,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
         v->orphan_exits++;
         return;
     }
-    if (!v->cr3_read && p->nr < MAX_NR && !g.resumes_elsewhere[p->abi][p->nr]) {
+    if (!v->cr3_read && p->nr < VMST_MAX_NR && !g.resumes_elsewhere[p->abi][p->nr]) {
         /* the entry's CR3 is this thread's address space, which only an exec replaces
          * (resumes_elsewhere; a number out of the tables has its CR3 read): page walks
          * for the exit's captures use it, unread */
@@ -593,13 +594,13 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     if (p->abi == ABI_32) {
         ret = (int32_t)(uint32_t)ret;
     }
-    if (p->nr < MAX_NR && g.task_refresh[p->abi][p->nr]) {
+    if (p->nr < VMST_MAX_NR && g.task_refresh[p->abi][p->nr]) {
         __atomic_add_fetch(&g.task_epoch, 1, __ATOMIC_RELEASE); /* its task fields changed */
     }
     pad8(v);
-    uint32_t budget = MAX_RECORD_BLOBS;
+    uint32_t budget = VMST_MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;
-    const CallSpec *cs_spec = p->nr < MAX_NR ? &g.spec[p->abi][p->nr] : NULL;
+    const CallSpec *cs_spec = p->nr < VMST_MAX_NR ? &g.spec[p->abi][p->nr] : NULL;
     for (int i = 0; cs_spec && i < cs_spec->n; i++) {
         const Capture *c = &cs_spec->caps[i];
         bool faulted;
@@ -789,43 +790,88 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     out_close();
 }
 
+/*
+ * An option's number: decimal, or hexadecimal after 0x, whole (no sign, no spaces, nothing
+ * after it) and within [min, max]; anything else is refused naming the option and the
+ * value, as QEMU's own plugins refuse theirs, so a typo stops QEMU instead of running with
+ * a number nobody asked for.
+ */
+static bool parse_number(const char *key, const char *val, uint64_t min, uint64_t max,
+                         uint64_t *out)
+{
+    bool hex = val[0] == '0' && (val[1] == 'x' || val[1] == 'X');
+    const char *digits = hex ? val + 2 : val;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(digits, &end, hex ? 16 : 10);
+    if (!(hex ? g_ascii_isxdigit(digits[0]) : g_ascii_isdigit(digits[0])) || *end || errno == ERANGE || n < min || n > max) {
+        fprintf(stderr, "vmstrace plugin: bad value for %s: '%s' (a number from %" PRIu64
+                " to %" PRIu64 ")\n", key, val, min, max);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
                                            int argc, char **argv)
 {
     const char *out = NULL, *ring = NULL, *bell = NULL, *spec = NULL, *ram = NULL;
+    bool ram_sized = false;
+    uint64_t n;
     g.batch = 1 << 16;
     memset(g.argmask, 0x3f, sizeof(g.argmask));
     g.flush_ns = 20 * 1000000ull;
     for (int i = 0; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
         if (!eq) {
-            fprintf(stderr, "vmstrace plugin: argument without '=': %s\n", argv[i]);
+            fprintf(stderr, "vmstrace plugin: option without '=': %s\n", argv[i]);
             return -1;
         }
         *eq = 0;
         const char *key = argv[i], *val = eq + 1;
-        if (strcmp(key, "out") == 0) {
-            out = val;
-        } else if (strcmp(key, "ring") == 0) {
-            ring = val;
-        } else if (strcmp(key, "bell") == 0) {
-            bell = val;
-        } else if (strcmp(key, "spec") == 0) {
-            spec = val;
+        const char **path = strcmp(key, "out") == 0    ? &out
+                            : strcmp(key, "ring") == 0 ? &ring
+                            : strcmp(key, "bell") == 0 ? &bell
+                            : strcmp(key, "spec") == 0 ? &spec
+                            : strcmp(key, "ram") == 0  ? &ram
+                                                       : NULL;
+        if (path != NULL) {
+            if (!*val) {
+                fprintf(stderr, "vmstrace plugin: bad value for %s: '' (a path)\n", key);
+                return -1;
+            }
+            *path = val;
         } else if (strcmp(key, "batch") == 0) {
-            g.batch = (uint32_t)strtoul(val, NULL, 0);
+            /* bytes a vCPU buffers before a write: its buffer is this much plus a page */
+            if (!parse_number(key, val, 0, 1u << 30, &n)) {
+                return -1;
+            }
+            g.batch = (uint32_t)n;
         } else if (strcmp(key, "flush_ms") == 0) {
-            g.flush_ns = strtoull(val, NULL, 0) * 1000000ull;
-        } else if (strcmp(key, "ram") == 0) {
-            ram = val;
+            if (!parse_number(key, val, 0, UINT64_MAX / 1000000u, &n)) {
+                return -1;
+            }
+            g.flush_ns = n * 1000000u;
         } else if (strcmp(key, "ram_size") == 0) {
-            g.ram_size = strtoull(val, NULL, 0);
+            if (!parse_number(key, val, 1, UINT64_MAX, &g.ram_size)) {
+                return -1;
+            }
+            ram_sized = true;
         } else if (strcmp(key, "ram_low") == 0) {
-            g.ram_low = strtoull(val, NULL, 0);
+            if (!parse_number(key, val, 1, UINT64_MAX, &g.ram_low)) {
+                return -1;
+            }
+            ram_sized = true;
         } else {
-            fprintf(stderr, "vmstrace plugin: unknown argument %s\n", key);
+            fprintf(stderr, "vmstrace plugin: unknown option %s=%s (options: out, ring, bell, "
+                    "spec, batch, flush_ms, ram, ram_size, ram_low)\n", key, val);
             return -1;
         }
+    }
+    if (ram_sized && !ram) {
+        fprintf(stderr, "vmstrace plugin: ram_size and ram_low need ram=PATH\n");
+        return -1;
     }
     if (!info->system_emulation || strcmp(info->target_name, "x86_64") != 0) {
         fprintf(stderr, "vmstrace plugin: needs qemu-system-x86_64 (got %s)\n",

@@ -12,19 +12,16 @@
 #define VMSTRACE_PLUGIN_H
 
 #include "qemu_plugin_api.h"
+#include "vmstrace_records.h"
+#include "vmstrace_spec.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Hard ceilings: guest memory is hostile input. */
-#define MAX_NR 1024
+/* Hard ceilings beyond the spec's (vmstrace_spec.h): guest memory is hostile input. */
 #define MAX_CAPS_PER_CALL 16
-#define MAX_BYTES (1u << 16)
-#define MAX_ELEMS 1024u
-#define MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
 #define MAX_TASK_FIELDS 16
-#define MAX_FDARR 2u /* fds an `fdarr` capture resolves: pipe2 and socketpair store two */
 #define PAGE 4096u
 /* The tables a guest grows by making threads that die inside a call (or by a hostile
  * kernel's task pointers): past these, entries are let go and counted (STATS evicted_*).
@@ -37,11 +34,13 @@
 #endif
 _Static_assert(MAX_THREADS > MAX_PENDING + 64, "a counter no pending entry holds exists");
 
-enum abi { ABI_64 = 0, ABI_32 = 1 };
+enum abi { ABI_64 = VMST_ABI_X86_64, ABI_32 = VMST_ABI_I386 };
 enum when { WHEN_ENTRY = 1, WHEN_EXIT = 2, WHEN_BOTH = 3 };
 enum kind {
-    KIND_STR, KIND_BUF, KIND_IOV, KIND_STRARR, KIND_EXECSTACK, KIND_MSGHDR, KIND_FD, KIND_EXE,
-    KIND_FDARR
+#define X(name, word) KIND_##name,
+    VMST_SPEC_KINDS(X)
+#undef X
+    KIND_COUNT
 };
 enum size_src { SIZE_NONE, SIZE_ARG, SIZE_RET, SIZE_CONST };
 
@@ -61,15 +60,11 @@ typedef struct {
     Capture caps[MAX_CAPS_PER_CALL];
 } CallSpec;
 
-/* Offsets for resolving an fd (spec line `fdwalk`, kernel/fdwalk.py names them). */
+/* Offsets for resolving an fd (spec line `fdwalk`): the index of each in g.fdw. */
 enum fdw {
-    FDW_FILES, FDW_FDT, FDW_MAX_FDS, FDW_FD, FDW_F_PATH, FDW_PATH_MNT, FDW_PATH_DENTRY,
-    FDW_D_NAME, FDW_QSTR_LEN, FDW_QSTR_NAME, FDW_D_PARENT, FDW_D_INODE, FDW_I_INO, FDW_I_MODE,
-    FDW_I_SB, FDW_S_MAGIC, FDW_MNT_ROOT, FDW_MOUNT_MNT, FDW_MNT_PARENT, FDW_MNT_MOUNTPOINT,
-    FDW_MM, FDW_EXE_FILE, FDW_PRIVATE_DATA, FDW_SOCKET_SK, FDW_SKC_FAMILY, FDW_SKC_RCV_SADDR,
-    FDW_SKC_DADDR, FDW_SKC_NUM, FDW_SKC_DPORT, FDW_SK_PROTOCOL, FDW_SK_TYPE, FDW_UNIX_ADDR,
-    FDW_UNIX_ADDR_LEN, FDW_UNIX_ADDR_NAME, FDW_UNIX_PEER, FDW_SKC_V6_DADDR,
-    FDW_SKC_V6_RCV_SADDR, FDW_FS, FDW_FS_PWD,
+#define X(name, key) FDW_##name,
+    VMST_FDWALK_KEYS(X)
+#undef X
     FDW_COUNT
 };
 
@@ -160,15 +155,15 @@ struct plugin_state {
     uint32_t task_bytes;
     bool have_fdw;
     uint32_t fdw[FDW_COUNT];
-    bool task_refresh[2][MAX_NR]; /* calls after which cached task blocks are stale */
-    bool noreturn[2][MAX_NR];     /* calls that never return (exit, exit_group) */
-    bool resumes_elsewhere[2][MAX_NR]; /* calls that return to another place by design
-                                        * (execve, rt_sigreturn): not to after the call */
-    bool sigreturn[2][MAX_NR];    /* calls that resume the context saved in the signal frame
-                                   * at the stack pointer (x86_64 rt_sigreturn) */
-    uint8_t argmask[2][MAX_NR];   /* the argument registers a call uses (spec `nargs`) */
-    uint64_t task_epoch;          /* bumped (atomically) after such a call */
-    CallSpec spec[2][MAX_NR];
+    bool task_refresh[2][VMST_MAX_NR]; /* calls after which cached task blocks are stale */
+    bool noreturn[2][VMST_MAX_NR];     /* calls that never return (exit, exit_group) */
+    bool resumes_elsewhere[2][VMST_MAX_NR]; /* calls that return to another place by design
+                                             * (execve, rt_sigreturn): not to after the call */
+    bool sigreturn[2][VMST_MAX_NR]; /* calls that resume the context saved in the signal
+                                     * frame at the stack pointer (x86_64 rt_sigreturn) */
+    uint8_t argmask[2][VMST_MAX_NR]; /* the argument registers a call uses (spec `nargs`) */
+    uint64_t task_epoch;             /* bumped (atomically) after such a call */
+    CallSpec spec[2][VMST_MAX_NR];
     struct qemu_plugin_register *regs[R_COUNT];
     bool regs_found;
     GMutex regs_lock;

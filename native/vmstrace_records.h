@@ -23,6 +23,9 @@
 
 enum { VMST_REC_ENTRY = 1, VMST_REC_EXIT = 2, VMST_REC_STATS = 3 };
 
+/* A record's `abi`: the calling convention of the call. */
+enum { VMST_ABI_X86_64 = 0, VMST_ABI_I386 = 1 };
+
 enum {
     VMST_INSN_SYSCALL = 1,
     VMST_INSN_SYSENTER = 2,
@@ -56,10 +59,14 @@ enum {
 #define VMST_ARG_RAX 9
 #define VMST_SIGFRAME_BYTES 440
 /* Where the saved registers sit in it (pretcode 8, uc_flags 8, uc_link 8, uc_stack 24, then
- * struct sigcontext: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, ...), and the saved mask. */
+ * struct sigcontext: r8..r15, di, si, bp, bx, dx, ax, cx, sp, ip, ...), the saved mask, and
+ * the siginfo after it (arch/x86/include/asm/sigframe.h, 6.1 to 6.12). */
+#define VMST_FRAME_RAX (48 + 13 * 8)
 #define VMST_FRAME_RSP (48 + 15 * 8)
 #define VMST_FRAME_RIP (48 + 16 * 8)
 #define VMST_FRAME_SIGMASK (48 + 256)
+#define VMST_FRAME_SIGINFO (VMST_FRAME_SIGMASK + 8)
+#define VMST_SIGINFO_BYTES 128
 
 /* Entry flags. */
 #define VMST_ENTRY_PC_UNSURE 0x01 /* pc could not be worked out exactly (see the plugin's
@@ -93,7 +100,7 @@ struct vmst_entry {
     uint64_t cr3, task, pc, sp, nr;
     uint64_t args[6];
     uint32_t seq;
-    uint8_t abi; /* 0 x86_64, 1 i386 */
+    uint8_t abi; /* VMST_ABI_* */
     uint8_t insn;
     uint8_t task_ok;
     uint8_t flags; /* VMST_ENTRY_* */
@@ -132,6 +139,35 @@ struct vmst_blob_hdr {
 };
 
 /*
+ * The data of an `fd` or `exe` capture's blob (blobs 7 and 8 too): what a struct file (or
+ * the working directory's struct path) is, for strace -y.  vmst_fd_hdr, then `ncomp` names
+ * (u16 len, then the bytes) from the leaf up to the root, crossing mount points, at most
+ * VMST_FD_MAX_COMPONENTS of them.  For a socket (sockfs) a vmst_fd_socket follows the
+ * names, then for AF_UNIX the path bytes (sockaddr_un.sun_path, `unix_len` of them, at most
+ * 108) or for AF_INET6 the 16-byte local and remote addresses.  Not aligned in the blob.
+ */
+#define VMST_FD_CUT 0x01 /* vmst_fd_hdr.flags: the walk stopped before the root */
+#define VMST_FD_MAX_COMPONENTS 128
+
+struct vmst_fd_hdr {
+    uint64_t ino;
+    uint32_t mode;  /* i_mode */
+    uint32_t magic; /* the superblock's s_magic */
+    uint32_t ncomp;
+    uint32_t flags; /* VMST_FD_* */
+};
+
+struct __attribute__((packed)) vmst_fd_socket {
+    uint16_t family, type, protocol;
+    uint16_t lport;    /* host order (skc_num) */
+    uint16_t rport;    /* network order (skc_dport) */
+    uint16_t unix_len; /* path bytes that follow (AF_UNIX) */
+    uint32_t laddr, raddr; /* IPv4, network order */
+    uint64_t peer;     /* the peer's struct sock (AF_UNIX) */
+    uint32_t pad;
+};
+
+/*
  * The shared ring (plugin argument ring=): a file of VMST_RING_DATA_OFF + data_size bytes
  * that the reader creates (a memfd), fills in the header of (magic, version, data_size) and
  * maps; the plugin maps it too.  The stream (stream header, then records) runs through the
@@ -167,6 +203,9 @@ struct vmst_ring_hdr {
 _Static_assert(sizeof(struct vmst_entry) == 104, "entry layout");
 _Static_assert(sizeof(struct vmst_exit) == 80, "exit layout");
 _Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
+_Static_assert(sizeof(struct vmst_fd_hdr) == 24, "fd blob layout");
+_Static_assert(sizeof(struct vmst_fd_socket) == 32, "fd blob socket layout");
+_Static_assert(VMST_FRAME_SIGINFO + VMST_SIGINFO_BYTES == VMST_SIGFRAME_BYTES, "rt_sigframe");
 _Static_assert(offsetof(struct vmst_ring_hdr, head) == 64, "ring head");
 _Static_assert(offsetof(struct vmst_ring_hdr, tail) == 128, "ring tail");
 _Static_assert(offsetof(struct vmst_ring_hdr, waiting) == 192, "ring waiting");

@@ -68,9 +68,10 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 stamp=.venv/.vmstrace-installed
-# (the install also compiles the C parts of the reader, the pairing, the decoder and the
-# JSON sink: again when they change)
+# (the install also compiles the C parts of the reader, the pairing, the decoder, the
+# JSON sink and the plugin's constants: again when they change)
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
+    || [ src/vmstrace/core/_abi.c -nt "$stamp" ] || [ native/vmstrace_spec.h -nt "$stamp" ] \
     || [ src/vmstrace/capture/_records.c -nt "$stamp" ] \
     || [ src/vmstrace/trace/_pairing.c -nt "$stamp" ] \
     || [ src/vmstrace/sinks/_jsonl.c -nt "$stamp" ] \

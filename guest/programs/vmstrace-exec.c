@@ -28,9 +28,11 @@
 
 #define CMD_FILE "/vmstrace/cmd"
 #define CONTROL_TTY "/dev/ttyS3"
-/* Bounds shared with vmstrace.guest.image (CMD_MAX_BYTES, CMD_MAX_ARGS). */
-#define CMD_MAX_BYTES (128 * 1024)
-#define CMD_MAX_ARGS 4096
+/* The bounds on CMD come from the build (vmstrace.guest.image.LAUNCHER_DEFINES): the
+ * Python side checks CMD against the same numbers before it writes the overlay. */
+#if !defined(CMD_MAX_BYTES) || !defined(CMD_MAX_ARGS)
+#error "CMD_MAX_BYTES and CMD_MAX_ARGS are defined by the build (vmstrace.guest.image)"
+#endif
 #define SEARCH_PATH "/vmstrace/bin:/bin:/sbin:/usr/bin:/usr/sbin"
 
 static char cmd[CMD_MAX_BYTES + 1];

@@ -19,9 +19,8 @@ from typing import Literal
 
 from vmstrace import _decoder, decode
 from vmstrace.capture.records import Readable, RecordReader
+from vmstrace.core.abi import ARG_EXE, ARG_RAX, ARG_SIGFRAME
 from vmstrace.core.events import (
-    RAX_ARG,
-    SIGFRAME_ARG,
     EndEvent,
     RawEntry,
     RawExit,
@@ -84,8 +83,8 @@ class Decoder:
         pid = who.pid
         if pid is None:
             return None
-        if x is not None and fdpath.EXE_ARG in x.mem:
-            shown = fdpath.describe(x.mem[fdpath.EXE_ARG])
+        if x is not None and ARG_EXE in x.mem:
+            shown = fdpath.describe(x.mem[ARG_EXE])
             if shown is not None:
                 if len(self.exes) > 65536:  # a bound on guest-driven state
                     self.exes.clear()
@@ -135,7 +134,7 @@ class Decoder:
         if known is None or known[0] is not who:
             known = self.thread_fields(who)
         exes, pid = self.exes, who.pid
-        if x is not None and fdpath.EXE_ARG in x.mem:
+        if x is not None and ARG_EXE in x.mem:
             exe = self.exe_of(who, x)  # a new program: its executable
         elif exes and pid is not None:
             exe = exes.get(pid) or self.exe_of(who, None)  # the process's, or its parent's
@@ -239,9 +238,9 @@ class Emitter:
             if shown:
                 evs.append(decoder(call, plan))
             if (
-                (x is not None and SIGFRAME_ARG in x.mem)
+                (x is not None and ARG_SIGFRAME in x.mem)
                 or plan.name == "exit_group"
-                or (shown and RAX_ARG in e.mem)
+                or (shown and ARG_RAX in e.mem)
             ):
                 self._send(evs)
                 evs = []
@@ -273,8 +272,8 @@ class Emitter:
         """The lines after a call: what its number register held (when the call itself is
         shown), the signal it returned into, the exit it made."""
         e, x = call.entry, call.exit
-        if shown and RAX_ARG in e.mem:
-            rax = int.from_bytes(e.mem[RAX_ARG].data[:8].ljust(8, b"\0"), "little")
+        if shown and ARG_RAX in e.mem:
+            rax = int.from_bytes(e.mem[ARG_RAX].data[:8].ljust(8, b"\0"), "little")
             for sink in self.sinks:
                 sink.note(
                     e.who.tid,
@@ -282,8 +281,8 @@ class Emitter:
                     f"the call is {plan.name} ]",
                     e.who.comm,
                 )
-        if x is not None and SIGFRAME_ARG in x.mem:
-            parsed = parse_frame(x.mem[SIGFRAME_ARG].data)
+        if x is not None and ARG_SIGFRAME in x.mem:
+            parsed = parse_frame(x.mem[ARG_SIGFRAME].data)
             if parsed is not None:
                 text = format_siginfo(parsed.siginfo, x.rdi)
                 for sink in self.sinks:

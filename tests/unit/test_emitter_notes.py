@@ -8,7 +8,8 @@ import io
 import pytest
 
 from conftest import build_call
-from vmstrace.core.events import RAX_ARG, Mem
+from vmstrace.core.abi import ARG_RAX
+from vmstrace.core.events import Mem
 from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.text import TextSink
 from vmstrace.trace.attribution import ProcessTree
@@ -34,7 +35,7 @@ JUNK = (0xDEAD00000001).to_bytes(8, "little")
 )
 def test_the_rax_note_follows_its_call_only(compiled, qualifiers, lines) -> None:
     call = build_call(
-        "write", [1, 0x1000, 3], ret=3, entry={1: b"hi\n", RAX_ARG: Mem(addr=0, data=JUNK)}
+        "write", [1, 0x1000, 3], ret=3, entry={1: b"hi\n", ARG_RAX: Mem(addr=0, data=JUNK)}
     )
     out = io.StringIO()
     filt = build_filter(qualifiers) if qualifiers else EVERY_CALL

@@ -6,13 +6,13 @@ import struct
 
 import pytest
 
+from vmstrace.core.abi import ARG_RETFD
 from vmstrace.core.events import Mem
 from vmstrace.decode import TABLES, DecodeOptions, capture_entries, render_line
 from vmstrace.decode.fdpath import (
     ANON_INODE_FS_MAGIC,
     HEADER,
     PIPEFS_MAGIC,
-    RET_FD_ARG,
     SOCKFS_MAGIC,
     describe,
     with_path,
@@ -133,7 +133,7 @@ Y = DecodeOptions(decode_fds=True)
     ],
 )
 def test_returned_fd_is_annotated(decode_call, name, args, ret, line):
-    call = decode_call(name, args, ret, {0: HOSTNAME}, {RET_FD_ARG: HOSTNAME})
+    call = decode_call(name, args, ret, {0: HOSTNAME}, {ARG_RETFD: HOSTNAME})
     assert render_line(call, Y) == line
 
 

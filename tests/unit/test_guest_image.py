@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -147,11 +148,24 @@ def test_encode_cmd_at_the_limit() -> None:
     assert encode_cmd(["é", ""]) == "é".encode() + b"\0\0"
 
 
-def test_limits_match_the_launcher() -> None:
-    source = (Path(__file__).parents[2] / "guest/programs/vmstrace-exec.c").read_text()
-    assert "#define CMD_MAX_BYTES (128 * 1024)" in source
-    assert image.CMD_MAX_BYTES == 128 * 1024
-    assert f"#define CMD_MAX_ARGS {image.CMD_MAX_ARGS}" in source
+LAUNCHER_C = Path(__file__).parents[2] / "guest/programs/vmstrace-exec.c"
+
+
+def _syntax_check(*defines: str) -> subprocess.CompletedProcess[str]:
+    cmd = ["gcc", "-fsyntax-only", "-Wall", "-Werror", *defines, str(LAUNCHER_C)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def test_the_launcher_takes_its_limits_from_the_build() -> None:
+    # the launcher keeps no copy of the bounds encode_cmd checks: it is compiled with them
+    assert image.LAUNCHER_DEFINES == (
+        f"-DCMD_MAX_BYTES={image.CMD_MAX_BYTES}",
+        f"-DCMD_MAX_ARGS={image.CMD_MAX_ARGS}",
+    )
+    assert _syntax_check(*image.LAUNCHER_DEFINES).returncode == 0
+    without = _syntax_check()
+    assert without.returncode != 0
+    assert "CMD_MAX_BYTES and CMD_MAX_ARGS are defined by the build" in without.stderr
 
 
 @pytest.mark.parametrize("base_len", [4, 5, 6, 7, 8])

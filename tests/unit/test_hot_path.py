@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmstrace import decode
+from vmstrace.core.abi import ARG_EXE
 from vmstrace.core.events import (
     Insn,
     Mem,
@@ -431,7 +432,7 @@ def test_exe_is_read_after_execve_and_inherited():
         (0,) * 6,
         0,
         who=parent,
-        xm={fdpath.EXE_ARG: _exe_blob(b"sh", b"bin")},
+        xm={ARG_EXE: _exe_blob(b"sh", b"bin")},
     )
     assert d(execve).exe == "/bin/sh"
     assert d(make("x86_64", getpid, (0,) * 6, 11, who=child)).exe == "/bin/sh"

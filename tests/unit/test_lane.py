@@ -16,10 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmstrace import _decoder, decode
+from vmstrace.core.abi import ARG_EXE, ARG_SIGFRAME, FRAME_RAX, FRAME_RIP
 from vmstrace.core.events import (
-    FRAME_RAX,
-    FRAME_RIP,
-    SIGFRAME_ARG,
     Insn,
     Mem,
     RawEntry,
@@ -29,7 +27,7 @@ from vmstrace.core.events import (
     TraceCounts,
     TraceEvent,
 )
-from vmstrace.decode import args, fdpath
+from vmstrace.decode import args
 from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
@@ -243,9 +241,9 @@ def calls(draw: st.DrawFn) -> list[Syscall]:
         ret = draw(st.sampled_from(RETS))
         xmem = _mem(draw)
         if kind == "frame":
-            xmem[SIGFRAME_ARG] = _frame(ret)
+            xmem[ARG_SIGFRAME] = _frame(ret)
         elif kind == "exe":
-            xmem[fdpath.EXE_ARG] = Mem(0, draw(st.binary(max_size=48)))
+            xmem[ARG_EXE] = Mem(0, draw(st.binary(max_size=48)))
         elif kind == "fork":  # by the command or a child: the tree takes the new pid
             who = draw(st.sampled_from(TASKS[1:5]))
             entry = dataclasses.replace(entry, nr=56 if abi == "x86_64" else 2, who=who)

@@ -153,5 +153,6 @@ def _compiled_of(target: str, me: str) -> bool:
         "vmstrace.capture._records": "vmstrace.capture.records",
         "vmstrace.trace._pairing": "vmstrace.trace.pairing",
         "vmstrace.sinks._jsonl": "vmstrace.sinks.jsonl",
+        "vmstrace.core._abi": "vmstrace.core.abi",
     }
     return compiled.get(target) == me

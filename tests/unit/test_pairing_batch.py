@@ -6,11 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vmstrace.core.abi import ARG_SIGFRAME, EXIT_ELSEWHERE, FRAME_RAX, FRAME_RIP
 from vmstrace.core.events import (
-    EXIT_ELSEWHERE,
-    FRAME_RAX,
-    FRAME_RIP,
-    SIGFRAME_ARG,
     Insn,
     Mem,
     RawEntry,
@@ -58,8 +55,8 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
                 st.sampled_from(
                     [
                         {},
-                        {SIGFRAME_ARG: _frame(ret, user_pc)},
-                        {SIGFRAME_ARG: Mem(0x7FF000, b"x")},
+                        {ARG_SIGFRAME: _frame(ret, user_pc)},
+                        {ARG_SIGFRAME: Mem(0x7FF000, b"x")},
                         {7: Mem(0x1000, b"/etc/hostname")},
                     ]
                 )

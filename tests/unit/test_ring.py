@@ -13,16 +13,8 @@ import threading
 
 import pytest
 
-from vmstrace.capture.ring import (
-    _CLOSED,
-    _HEAD,
-    _STALLED,
-    _TAIL,
-    _WAITING,
-    DATA_OFF,
-    MAGIC,
-    Ring,
-)
+from vmstrace.capture.ring import CLOSED, HEAD, STALLED_NS, TAIL, WAITING, Ring
+from vmstrace.core.abi import RING_DATA_OFF, RING_MAGIC
 
 
 class FakePlugin:
@@ -33,7 +25,7 @@ class FakePlugin:
         self.fd = os.open(args["ring"], os.O_RDWR)
         self.bell = os.open(args["bell"], os.O_WRONLY)
         self.mm = mmap.mmap(self.fd, os.fstat(self.fd).st_size)
-        assert self.mm[:8] == MAGIC
+        assert self.mm[:8] == RING_MAGIC
         (self.size,) = struct.unpack_from("<Q", self.mm, 16)
         self.head = 0
         self.max_backlog = 0
@@ -41,31 +33,31 @@ class FakePlugin:
     def write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            (tail,) = struct.unpack_from("<Q", self.mm, _TAIL)
+            (tail,) = struct.unpack_from("<Q", self.mm, TAIL)
             room = self.size - (self.head - tail)
             if room == 0:
                 self._bell()
                 threading.Event().wait(0.0005)
-                (stalled,) = struct.unpack_from("<Q", self.mm, _STALLED)
-                struct.pack_into("<Q", self.mm, _STALLED, stalled + 500_000)
+                (stalled,) = struct.unpack_from("<Q", self.mm, STALLED_NS)
+                struct.pack_into("<Q", self.mm, STALLED_NS, stalled + 500_000)
                 continue
             at = self.head % self.size
             n = min(len(view), room, self.size - at)
-            self.mm[DATA_OFF + at : DATA_OFF + at + n] = view[:n]
+            self.mm[RING_DATA_OFF + at : RING_DATA_OFF + at + n] = view[:n]
             self.head += n
             self.max_backlog = max(self.max_backlog, self.head - tail)
-            struct.pack_into("<Q", self.mm, _HEAD, self.head)
+            struct.pack_into("<Q", self.mm, HEAD, self.head)
             view = view[n:]
         self._bell()
 
     def _bell(self) -> None:
-        if struct.unpack_from("<I", self.mm, _WAITING)[0]:
-            struct.pack_into("<I", self.mm, _WAITING, 0)
+        if struct.unpack_from("<I", self.mm, WAITING)[0]:
+            struct.pack_into("<I", self.mm, WAITING, 0)
             os.write(self.bell, b"\0")
 
     def close(self, *, clean: bool = True) -> None:
         if clean:
-            struct.pack_into("<I", self.mm, _CLOSED, 1)
+            struct.pack_into("<I", self.mm, CLOSED, 1)
             os.write(self.bell, b"\0")
         self.mm.close()
         os.close(self.fd)
@@ -139,10 +131,10 @@ def test_a_writer_that_dies_without_closing_ends_the_stream() -> None:
 def test_header_matches_the_c_layout() -> None:
     with Ring(8192) as ring:
         with open(ring.plugin_args()["ring"], "rb") as f:
-            head = f.read(DATA_OFF)
+            head = f.read(RING_DATA_OFF)
     assert head[:8] == b"VMSTRING"
     assert struct.unpack_from("<IIQ", head, 8) == (1, 0, 8192)
-    assert (_HEAD, _TAIL, _WAITING, _CLOSED, _STALLED) == (64, 128, 192, 196, 200)
+    assert (HEAD, TAIL, WAITING, CLOSED, STALLED_NS) == (64, 128, 192, 196, 200)
 
 
 def test_bad_size_is_refused() -> None:

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
+from vmstrace.core.abi import ARG_SIGFRAME, FRAME_RAX, FRAME_RIP, FRAME_SIGINFO
 from vmstrace.core.events import (
-    SIGFRAME_ARG,
     Insn,
     Mem,
     RawEntry,
@@ -15,7 +15,7 @@ from vmstrace.core.events import (
     Syscall,
     TaskInfo,
 )
-from vmstrace.decode.siginfo import FRAME_RAX, FRAME_RIP, FRAME_SIGINFO, format_siginfo
+from vmstrace.decode.siginfo import format_siginfo
 
 
 def siginfo(signo: int, code: int, *rest: int, fmt: str = "") -> bytes:
@@ -100,7 +100,7 @@ def call_with_frame(pc: int, frame_rax: int, frame_rip: int, user_pc: int, rax: 
         rax,
         61,
         who,
-        {SIGFRAME_ARG: Mem(0x7FF0, bytes(frame))},
+        {ARG_SIGFRAME: Mem(0x7FF0, bytes(frame))},
         user_pc=user_pc,
     )
     return Syscall(e, x)

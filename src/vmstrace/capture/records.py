@@ -8,10 +8,19 @@ checked against the record that holds it.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+from vmstrace.core.abi import (
+    ABI_I386,
+    ABI_X86_64,
+    MAGIC,
+    REC_ENTRY,
+    REC_EXIT,
+    REC_STATS,
+    VERSION,
+    record_struct,
+)
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
@@ -24,19 +33,18 @@ except ImportError as err:  # pragma: no cover - a build problem, not a runtime 
         "Python headers"
     ) from err
 
-MAGIC = b"VMSTRACE"
-VERSION = 2
-
-STREAM_HDR = struct.Struct("<8sII")
-REC_HDR = struct.Struct("<HHIQ")
-ENTRY = struct.Struct("<5Q6QIBBBBHxxxxxx")
-EXIT = struct.Struct("<8QIBBBBHxxxxxx")
-STATS = struct.Struct("<9Q")  # native/vmstrace_records.h struct vmst_stats
+# The plugin's structs (native/vmstrace_records.h), laid out as its compiler lays them out.
+STREAM_HDR = record_struct("stream_hdr", magic="8s")
+REC_HDR = record_struct("rec_hdr")
+ENTRY = record_struct("entry", args="6Q")
+EXIT = record_struct("exit")
+STATS = record_struct("stats")
+BLOB_HDR = record_struct("blob_hdr")  # blobs are parsed in _records.c
 MAX_RECORD = 64 << 20  # a sanity bound on a record's size field
-BLOB_HDR = struct.Struct("<BBHIQ")  # blobs are parsed in _records.c (flags: the C header)
 
-REC_ENTRY, REC_EXIT, REC_STATS = 1, 2, 3
-ABIS = ("x86_64", "i386")
+# indexed by the record's code (_records.c indexes them so too: the codes are 0 and 1)
+_ABI_NAMES = {ABI_X86_64: "x86_64", ABI_I386: "i386"}
+ABIS = (_ABI_NAMES[0], _ABI_NAMES[1])
 # Enum construction by value is slow on the hot path: look the members up once.
 # Indexed by code (None: no instruction has that code, and a record with it is corrupt).
 _INSNS: tuple[Insn | None, ...] = tuple(

@@ -19,13 +19,15 @@ from __future__ import annotations
 import mmap
 import os
 import select
-import struct
 from collections.abc import Callable
 
-MAGIC = b"VMSTRING"
-VERSION = 1
-DATA_OFF = 4096
-_HEAD, _TAIL, _WAITING, _CLOSED, _STALLED = 64, 128, 192, 196, 200
+from vmstrace.core.abi import RING_DATA_OFF, RING_MAGIC, RING_VERSION, offset, record_struct
+
+HEADER = record_struct("ring_hdr", magic="8s")
+# where the counters sit in the header (the plugin's struct vmst_ring_hdr)
+HEAD, TAIL = offset("ring_hdr", "head"), offset("ring_hdr", "tail")
+WAITING, CLOSED = offset("ring_hdr", "waiting"), offset("ring_hdr", "closed")
+STALLED_NS = offset("ring_hdr", "stalled_ns")
 CHUNK = 1 << 20  # the most one read returns: the decoder works through it in one go
 NAP_S = 0.05  # the longest sleep on an empty ring, should a wake-up be missed
 
@@ -41,19 +43,19 @@ class Ring:
         self._fd = os.memfd_create("vmstrace-ring")
         self._bell_r, self._bell_w = os.pipe()
         try:
-            os.ftruncate(self._fd, DATA_OFF + size)
-            self._mm = mmap.mmap(self._fd, DATA_OFF + size)
+            os.ftruncate(self._fd, RING_DATA_OFF + size)
+            self._mm = mmap.mmap(self._fd, RING_DATA_OFF + size)
         except OSError:
             self._close_fds()
             raise
-        hdr = MAGIC + struct.pack("<IIQ", VERSION, 0, size)
+        hdr = HEADER.pack(RING_MAGIC, RING_VERSION, size, 0, 0, 0, 0, 0)
         self._mm[: len(hdr)] = hdr
         self._view = memoryview(self._mm)
         # head and tail are read and written whole, as the plugin does: struct.pack_into
         # and unpack_from go byte by byte, and a torn counter reads as a wild position.
         # A memoryview of native u64/u32 items moves each item in one aligned access.
-        self._u64 = self._view[:DATA_OFF].cast("Q")
-        self._u32 = self._view[:DATA_OFF].cast("I")
+        self._u64 = self._view[:RING_DATA_OFF].cast("Q")
+        self._u32 = self._view[:RING_DATA_OFF].cast("I")
         self._tail = 0
         self._hung_up = False
         self._idle = idle
@@ -79,19 +81,19 @@ class Ring:
             return b""
         limit = CHUNK if n < 0 else min(n, CHUNK)
         while True:
-            head = self._u64[_HEAD // 8]
+            head = self._u64[HEAD // 8]
             backlog = head - self._tail
             if backlog > 0:
                 self.peak = max(self.peak, backlog)
                 at = self._tail % self.size
                 take = min(backlog, limit, self.size - at)
-                data = self._view[DATA_OFF + at : DATA_OFF + at + take].tobytes()
+                data = self._view[RING_DATA_OFF + at : RING_DATA_OFF + at + take].tobytes()
                 self._tail += take
-                self._u64[_TAIL // 8] = self._tail
+                self._u64[TAIL // 8] = self._tail
                 return data
-            if self._u32[_CLOSED // 4] or self._hung_up:
+            if self._u32[CLOSED // 4] or self._hung_up:
                 # the end: unless the last bytes landed since head was read
-                if self._u64[_HEAD // 8] == self._tail:
+                if self._u64[HEAD // 8] == self._tail:
                     return b""
                 continue
             self._sleep()
@@ -99,8 +101,8 @@ class Ring:
     read = read1
 
     def _sleep(self) -> None:
-        self._u32[_WAITING // 4] = 1
-        if self._u64[_HEAD // 8] != self._tail or self._u32[_CLOSED // 4]:
+        self._u32[WAITING // 4] = 1
+        if self._u64[HEAD // 8] != self._tail or self._u32[CLOSED // 4]:
             return
         if self._idle is not None:
             self._idle()
@@ -111,7 +113,7 @@ class Ring:
     def written(self) -> int | None:
         """How many bytes the plugin has published so far (None once closed); any thread."""
         try:
-            return None if self._mm.closed else int(self._u64[_HEAD // 8])
+            return None if self._mm.closed else int(self._u64[HEAD // 8])
         except ValueError:  # closed meanwhile
             return None
 
@@ -120,13 +122,13 @@ class Ring:
         """Seconds the plugin waited for room so far: the time the reader held the guest
         back (0 while the ring never filled)."""
         if not self._mm.closed:
-            self._stalled_ns = self._u64[_STALLED // 8]
+            self._stalled_ns = self._u64[STALLED_NS // 8]
         return self._stalled_ns / 1e9
 
     def close(self) -> None:
         if self._mm.closed:
             return
-        self._stalled_ns = self._u64[_STALLED // 8]
+        self._stalled_ns = self._u64[STALLED_NS // 8]
         self._u64.release()
         self._u32.release()
         self._view.release()

@@ -12,17 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from vmstrace.core.abi import MAX_BYTES, MAX_FDARR, MAX_NR, SPEC_HEADER, SPEC_KINDS
+
 if TYPE_CHECKING:
     from vmstrace.kernel.layout import KernelLayout
 
 When = Literal["entry", "exit", "both"]
+# the plugin's words (SPEC_KINDS, native/vmstrace_spec.h), spelled out for the type checker
 Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe", "fdarr"]
-
-# Hard ceilings the plugin also enforces (guest memory is hostile input).
-MAX_BYTES = 1 << 16
-MAX_ELEMS = 1024
-MAX_NR = 1024  # syscall numbers the plugin has tables for
-MAX_FDARR = 2  # fds an fdarr capture resolves (native/vmstrace_plugin.h)
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,8 @@ class Capture:
     elem_cap: int = 0
 
     def __post_init__(self) -> None:
+        if self.kind not in SPEC_KINDS:
+            raise ValueError(f"capture kind {self.kind!r}: the plugin reads {SPEC_KINDS}")
         if self.size != "-" and not (
             self.size == "ret"
             or (self.size[0] == "a" and self.size[1:].isdigit() and int(self.size[1:]) < 6)
@@ -153,7 +152,7 @@ def render_spec(
 ) -> str:
     """The spec file's text.  See docs/event-format.md for the grammar.  ``extra``: more
     header lines (the `fdwalk` offsets for -y)."""
-    lines = ["vmstrace-spec 1", *extra]
+    lines = [SPEC_HEADER, *extra]
     if task is not None:
         lines.append(f"task_ptr {task.percpu_task:#x}")
         lines += [f"task_field {off:#x} {n}" for off, n in task.fields]

@@ -14,17 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-# The plugin's blob number for the x86_64 rt_sigframe (native/vmstrace_records.h), and
-# where rax and rip sit in it (decode/siginfo.py has the layout).
-SIGFRAME_ARG = 6
-# Its blob number for the number register as the caller set it (VMST_ARG_RAX), attached
-# only when that held bits the kernel ignores; the entry's nr is the number the kernel ran.
-RAX_ARG = 9
-FRAME_RAX = 152
-FRAME_RIP = 176
-# Record flags (native/vmstrace_records.h VMST_ENTRY_*, VMST_EXIT_*).
-ENTRY_PC_UNSURE = 0x01
-EXIT_ELSEWHERE = 0x01
+from vmstrace.core.abi import (
+    ARG_SIGFRAME,
+    EXIT_ELSEWHERE,
+    FRAME_RAX,
+    FRAME_RIP,
+    INDEX_TOP,
+    INSN_INT80,
+    INSN_IRETQ,
+    INSN_SYSCALL,
+    INSN_SYSENTER,
+    INSN_SYSEXIT,
+    INSN_SYSRETL,
+    INSN_SYSRETQ,
+)
+
 ERESTARTSYS = 512
 ERESTART_RESTARTBLOCK = 516
 NR_RESTART_SYSCALL = 219
@@ -37,13 +41,13 @@ _set = object.__setattr__  # a frozen dataclass's own __post_init__ sets fields 
 class Insn(IntEnum):
     """The instruction the plugin trapped (values are the record stream's codes)."""
 
-    SYSCALL = 1
-    SYSENTER = 2
-    INT80 = 3
-    SYSRETQ = 4
-    SYSRETL = 5
-    SYSEXIT = 6
-    IRETQ = 7
+    SYSCALL = INSN_SYSCALL
+    SYSENTER = INSN_SYSENTER
+    INT80 = INSN_INT80
+    SYSRETQ = INSN_SYSRETQ
+    SYSRETL = INSN_SYSRETL
+    SYSEXIT = INSN_SYSEXIT
+    IRETQ = INSN_IRETQ
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +66,7 @@ class Mem:
     truncated: bool = False
     at_exit: bool = False
     elems: tuple[Mem, ...] = ()
-    index: int = 0xFFFF  # an element's number (0xFFFF: the argument itself); msghdr parts
+    index: int = INDEX_TOP  # an element's number (0xFFFF: the argument itself); msghdr parts
     # are numbered 0x8000 (name), 0x8001 (control data), 0x8002 (iovec array)
 
 
@@ -156,7 +160,7 @@ def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
     raw = exit.ret
     resumes_at = exit.user_pc
     if exit.mem:
-        frame = exit.mem.get(SIGFRAME_ARG)
+        frame = exit.mem.get(ARG_SIGFRAME)
         if frame is not None and len(frame.data) >= FRAME_RIP + 8:
             raw = int.from_bytes(frame.data[FRAME_RAX : FRAME_RAX + 8], "little")
             resumes_at = int.from_bytes(frame.data[FRAME_RIP : FRAME_RIP + 8], "little")
@@ -185,7 +189,7 @@ class Syscall:
     @property
     def signal_frame(self) -> Mem | None:
         """The signal frame the call returned into, if it did (x86_64)."""
-        return None if self.exit is None else self.exit.mem.get(SIGFRAME_ARG)
+        return None if self.exit is None else self.exit.mem.get(ARG_SIGFRAME)
 
     def mem(self, arg: int) -> Mem | None:
         """The freshest memory read for an argument: the exit read wins over the entry one."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ..capture.spec import SpecEntry
+from ..core.abi import ARG_RETFD
 from ..core.events import Syscall
 from ..syscalls import TABLES, Flag, NameChange, SyscallInfo, SyscallTables
 from . import (  # noqa: F401
@@ -307,7 +308,7 @@ def success_text(
     if plan.info is None:
         return hexnum(ret & MASK64)
     if plan.returns_fd and opts.decode_fds and call.exit is not None:
-        return fdpath.with_path(str(ret), call.exit.mem.get(fdpath.RET_FD_ARG), opts.fd_details)
+        return fdpath.with_path(str(ret), call.exit.mem.get(ARG_RETFD), opts.fd_details)
     tpl = plan.template
     if tpl is not None and tpl.ret is not None:
         try:
@@ -318,7 +319,7 @@ def success_text(
 
 
 # A call that returned but resumed where neither its own return nor a signal frame that
-# saved it could be found (trace.events.EXIT_ELSEWHERE): its result is not known, and the
+# saved it could be found (core.abi.EXIT_ELSEWHERE): its result is not known, and the
 # line says so rather than print the register as if it were.
 UNKNOWN_RETURN = "? /* vmstrace: return value unknown, the thread resumed elsewhere */"
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from ..capture.spec import MAX_BYTES, Capture, fixed
+from ..capture.spec import Capture, fixed
+from ..core.abi import MAX_BYTES
 from . import fdpath
 from .consts.fs import AT_FDCWD
 from .fmt import (

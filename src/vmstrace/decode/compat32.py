@@ -13,7 +13,8 @@ from __future__ import annotations
 import struct
 from dataclasses import replace
 
-from ..capture.spec import MAX_BYTES, Capture, fixed
+from ..capture.spec import Capture, fixed
+from ..core.abi import MAX_BYTES
 from ..core.events import Syscall
 
 # the family modules register the x86_64 templates _like() reuses below

@@ -10,18 +10,16 @@ import ipaddress
 import struct
 
 from ..capture.spec import Capture
+from ..core.abi import FD_MAX_COMPONENTS, record_struct
 from ..core.events import Mem
 from .fmt import DecodeOptions, escape
 
-RET_FD_ARG = 7  # native/vmstrace_records.h VMST_ARG_RETFD
-EXE_ARG = 8  # VMST_ARG_EXE: the executable, read after a successful execve
-HEADER = struct.Struct("<QIIII")
-# after the names, for a socket: family, type, protocol, local port (host order), remote
-# port (network order), unix path length, local and remote IPv4 address, peer sock
-SOCKET = struct.Struct("<HHHHHHIIQ4x")
+# The blob's layout (native/vmstrace_records.h): the header, the names, and for a socket
+# its details, then a unix path or two IPv6 addresses.
+HEADER = record_struct("fd_hdr")
+SOCKET = record_struct("fd_socket")
 SOCK_TYPES = {1: "STREAM", 2: "DGRAM", 3: "RAW", 4: "RDM", 5: "SEQPACKET"}
 IP_PROTOCOLS = {6: "TCP", 17: "UDP", 1: "ICMP", 136: "UDPLITE", 132: "SCTP", 255: "RAW"}
-MAX_COMPONENTS = 128
 
 # include/uapi/linux/magic.h
 PIPEFS_MAGIC = 0x50495045
@@ -78,7 +76,7 @@ def _describe(data: bytes, details: bool) -> str | None:
     ino, _mode, magic, ncomp, cut = HEADER.unpack_from(data)
     names: list[bytes] = []
     off = HEADER.size
-    for _ in range(min(ncomp, MAX_COMPONENTS)):
+    for _ in range(min(ncomp, FD_MAX_COMPONENTS)):
         if off + 2 > len(data):
             break
         (n,) = struct.unpack_from("<H", data, off)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import struct
 
-from ..capture.spec import MAX_BYTES, Capture, When, fixed
+from ..capture.spec import Capture, When, fixed
+from ..core.abi import ARG_RETFD, MAX_BYTES
 from ..core.events import Mem
 from . import fdpath
 from .args import (
@@ -470,7 +471,7 @@ def _fcntl_ret(c: Ctx) -> str:
         name = signals.SIGNALS.get(r)  # strace's signame(): named even with -X raw
         return f"{r} ({name})" if name else str(r)
     if cmd in _DUPFD and c.opts.decode_fds:  # -y: ``10</etc/hostname>``
-        return fdpath.with_path(str(r), c.exit_mem(fdpath.RET_FD_ARG), c.opts.fd_details)
+        return fdpath.with_path(str(r), c.exit_mem(ARG_RETFD), c.opts.fd_details)
     return str(r)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import struct
 
-from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
+from ..capture.spec import Capture, When, fixed
+from ..core.abi import INDEX_TOP, MAX_BYTES, MAX_ELEMS
 from ..core.events import Mem
 from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
@@ -64,7 +65,7 @@ def iovec_array(
     out = []
     n = min(count, len(m.data) // size)
     # the plugin reads no buffer for a NULL iov_base: find elements by their number
-    numbered = {e.index: e for e in m.elems if e.index != 0xFFFF}
+    numbered = {e.index: e for e in m.elems if e.index != INDEX_TOP}
     for k in range(n):
         if k >= limit:
             out.append("...")

@@ -5,7 +5,8 @@ Addresses print in hex (NULL for 0) and so do the addresses these calls return.
 
 from __future__ import annotations
 
-from ..capture.spec import MAX_BYTES, Capture
+from ..capture.spec import Capture
+from ..core.abi import MAX_BYTES
 from .args import FD, FLAGS, HEX, INT, PTR, STR, ULONG, XLAT, ret_hex
 from .consts import mm
 from .fmt import Ctx, array, flags, hexnum, ptr

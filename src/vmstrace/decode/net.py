@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import struct
 
-from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
+from ..capture.spec import Capture, When, fixed
+from ..core.abi import INDEX_MSG_CONTROL, INDEX_MSG_IOV, INDEX_MSG_NAME, MAX_BYTES, MAX_ELEMS
 from ..core.events import Mem
 from .args import FD, FD_PAIR, FLAGS, INT, RBUF, ULONG, WBUF, XLAT
 from .consts import net
@@ -116,7 +117,6 @@ syscall("sendto", FD, WBUF(2), ULONG, MSG, _addr_in(5), INT)
 syscall("recvfrom", FD, RBUF(), ULONG, MSG, _addr_out(5), ADDRLEN)
 # --- sendmsg / recvmsg: struct user_msghdr (include/linux/socket.h) ------------------
 
-MSG_NAME, MSG_CONTROL, MSG_IOV = 0x8000, 0x8001, 0x8002  # the msghdr capture's parts
 SOL_SOCKET = 1
 SCM_TYPES = {1: "SCM_RIGHTS", 2: "SCM_CREDENTIALS", 29: "SCM_TIMESTAMP"}  # asm-generic/socket.h
 
@@ -159,14 +159,14 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
     name, namelen, iov, iovlen, control, controllen, mflags = struct.unpack_from(
         "<QI4xQQQQi", m.data
     )
-    name_m = _part(m, MSG_NAME)
+    name_m = _part(m, INDEX_MSG_NAME)
     if not name:
         shown_name = "NULL"
     else:
         shown_name = decode_sockaddr(c, name, name_m, s32(namelen))
-    iov_m = _part(m, MSG_IOV)
+    iov_m = _part(m, INDEX_MSG_IOV)
     if iov_m is not None:
-        elems = tuple(e for e in m.elems if e.index < 0x8000)
+        elems = tuple(e for e in m.elems if e.index < INDEX_MSG_NAME)
         iov_m = Mem(iov_m.addr, iov_m.data, iov_m.fault, iov_m.truncated, iov_m.at_exit, elems)
     shown_iov = iovec_array(c, iov, iov_m, iovlen, budget)
     parts = [
@@ -176,7 +176,7 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
         f"msg_iovlen={iovlen}",
     ]
     if controllen:
-        ctl = _part(m, MSG_CONTROL)
+        ctl = _part(m, INDEX_MSG_CONTROL)
         shown = ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen)
         parts.append(f"msg_control={shown}")
     parts.append(f"msg_controllen={controllen}")

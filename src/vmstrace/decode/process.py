@@ -7,7 +7,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from ..capture.spec import MAX_BYTES, MAX_ELEMS, Capture, When, fixed
+from ..capture.spec import Capture, When, fixed
+from ..core.abi import MAX_BYTES, MAX_ELEMS
 from ..core.events import Mem
 from .args import (
     DIRFD,

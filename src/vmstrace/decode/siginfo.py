@@ -12,14 +12,12 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from ..core.abi import FRAME_RAX, FRAME_RIP, FRAME_SIGINFO, SIGINFO_BYTES
 from .consts import signals
 from .fmt import s32
 from .structs import clock_t
 
-FRAME_RAX = 48 + 13 * 8  # sigcontext: r8..r15, di, si, bp, bx, dx, ax ...
-FRAME_RIP = 48 + 16 * 8
-FRAME_SIGINFO = 48 + 256 + 8
-SIGINFO_SIZE = 128
+SIGINFO_SIZE = SIGINFO_BYTES  # sizeof(siginfo_t): SI_MAX_SIZE, include/uapi/asm-generic/siginfo.h
 
 # include/uapi/asm-generic/siginfo.h
 SI_CODES = {

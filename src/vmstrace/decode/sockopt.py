@@ -15,7 +15,8 @@ import errno
 import struct
 from collections.abc import Callable, Mapping
 
-from ..capture.spec import MAX_BYTES, Capture, fixed
+from ..capture.spec import Capture, fixed
+from ..core.abi import MAX_BYTES
 from ..core.events import Mem
 from .args import FD, INT
 from .consts import net

@@ -45,7 +45,21 @@ from vmstrace.capture.records import (
     RecordReader,
     StreamError,
 )
-from vmstrace.capture.ring import Ring
+from vmstrace.capture.ring import CLOSED, HEAD, TAIL, Ring
+from vmstrace.core.abi import (
+    ARG_SIGFRAME,
+    INDEX_MSG_CONTROL,
+    INDEX_MSG_IOV,
+    INDEX_MSG_NAME,
+    INDEX_TOP,
+    MAGIC,
+    REC_ENTRY,
+    REC_EXIT,
+    REC_STATS,
+    RING_DATA_OFF,
+    SIGFRAME_BYTES,
+    VERSION,
+)
 from vmstrace.core.events import (
     Insn,
     Mem,
@@ -106,8 +120,7 @@ TASKS = (0, 0xFFFF_8880_0010_0000, 0xFFFF_8880_0020_0000)
 # blob slots: the registers, the signal frame, the returned fd, the executable, and one
 # that no decoder reads
 ARGS = (*range(9), 0xFF)
-INDEXES = (0xFFFF, 0xFFFF, 0, 1, 2, 0x8000, 0x8001, 0x8002)
-SIGFRAME_BYTES = 440
+INDEXES = (INDEX_TOP, INDEX_TOP, 0, 1, 2, INDEX_MSG_NAME, INDEX_MSG_CONTROL, INDEX_MSG_IOV)
 # Guest memory the consumer looks for: the launcher's path starts the traced tree.
 STRINGS = (LAUNCHER.encode() + b"\0", b"/bin/sh\0", b"/etc/hostname\0", b"\0", b"")
 # The selections of strace's options (-e trace=, -e status=, -z, -p, --comm)
@@ -200,7 +213,7 @@ def _blobs(d: Draw) -> tuple[int, bytes]:
         if d.below(8) == 0:
             data = d.pick(STRINGS)
         else:
-            data = d.raw(SIGFRAME_BYTES if arg == 6 and d.flag() else d.below(80))
+            data = d.raw(SIGFRAME_BYTES if arg == ARG_SIGFRAME and d.flag() else d.below(80))
         length = len(data)
         out.append(BLOB_HDR.pack(arg, d.below(16), d.pick(INDEXES), length, d.u64()) + _pad8(data))
     return n, b"".join(out)
@@ -233,7 +246,7 @@ def _entry(d: Draw, task_bytes: int) -> bytes:
         d.below(4),
         nblobs,
     )
-    return _record(1, body + _task_block(d, task_bytes) + blobs, d)
+    return _record(REC_ENTRY, body + _task_block(d, task_bytes) + blobs, d)
 
 
 def _exit(d: Draw, task_bytes: int) -> bytes:
@@ -258,13 +271,13 @@ def _exit(d: Draw, task_bytes: int) -> bytes:
         d.below(4),
         nblobs,
     )
-    return _record(2, body + _task_block(d, task_bytes) + blobs, d)
+    return _record(REC_EXIT, body + _task_block(d, task_bytes) + blobs, d)
 
 
 def build_stream(d: Draw) -> bytes:
     """A stream header, then up to 48 records of every kind from the input."""
     task_bytes = TASK_BYTES.size if d.below(8) else d.below(64)
-    out = [STREAM_HDR.pack(b"VMSTRACE", 2, task_bytes)]
+    out = [STREAM_HDR.pack(MAGIC, VERSION, task_bytes)]
     for _ in range(48):
         if not d.more():
             break
@@ -275,7 +288,7 @@ def build_stream(d: Draw) -> bytes:
             out.append(_exit(d, task_bytes))
         elif kind == 14:
             fields = STATS.size // 8  # all u64
-            out.append(_record(3, STATS.pack(*(d.u64() for _ in range(fields))), d))
+            out.append(_record(REC_STATS, STATS.pack(*(d.u64() for _ in range(fields))), d))
         else:  # a record of any type and any body
             out.append(_record(d.uint(2), _pad8(d.raw(d.below(200))), d))
     return b"".join(out)
@@ -346,23 +359,23 @@ def _through_ring(
         nonlocal sent
         if sent == len(stream):
             return
-        head, tail = struct.unpack_from("<Q", mm, 64)[0], struct.unpack_from("<Q", mm, 128)[0]
+        head, tail = struct.unpack_from("<Q", mm, HEAD)[0], struct.unpack_from("<Q", mm, TAIL)[0]
         take = min(len(stream) - sent, size - (head - tail), max(1, chunks()))
-        at = head % size  # byte k of the stream sits at 4096 + k % size
+        at = head % size  # byte k of the stream sits at RING_DATA_OFF + k % size
         first = min(take, size - at)
-        mm[4096 + at : 4096 + at + first] = stream[sent : sent + first]
-        mm[4096 : 4096 + take - first] = stream[sent + first : sent + take]
+        mm[RING_DATA_OFF + at : RING_DATA_OFF + at + first] = stream[sent : sent + first]
+        mm[RING_DATA_OFF : RING_DATA_OFF + take - first] = stream[sent + first : sent + take]
         sent += take
-        struct.pack_into("<Q", mm, 64, head + take)
+        struct.pack_into("<Q", mm, HEAD, head + take)
         if sent == len(stream):
-            struct.pack_into("<I", mm, 196, 1)
+            struct.pack_into("<I", mm, CLOSED, 1)
         os.write(bell, b"\1")
 
     ring = Ring(size, idle=publish)
     args = ring.plugin_args()
     fd = os.open(args["ring"], os.O_RDWR)
     bell = os.open(args["bell"], os.O_WRONLY)
-    mm = mmap.mmap(fd, 4096 + size)
+    mm = mmap.mmap(fd, RING_DATA_OFF + size)
     os.close(fd)
 
     def release() -> None:
@@ -387,7 +400,7 @@ def reader(data: bytes) -> None:
         stream = bytes(damaged)
     else:
         task_bytes = TASK_BYTES.size if d.flag() else d.below(256)
-        stream = STREAM_HDR.pack(b"VMSTRACE", 2, task_bytes) + data[d.pos :]
+        stream = STREAM_HDR.pack(MAGIC, VERSION, task_bytes) + data[d.pos :]
     events, err = read_events(io.BytesIO(stream))
     for ev in events:
         _check_event(ev)

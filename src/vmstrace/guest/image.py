@@ -43,15 +43,17 @@ HOSTNAME = "vmstrace-guest"
 DEFAULT_BUSYBOX = Path("/bin/busybox")
 LAUNCHER = "/vmstrace/bin/vmstrace-exec"
 CMD_PATH = "/vmstrace/cmd"
-# Bounds shared with guest/programs/vmstrace-exec.c (CMD_MAX_BYTES, CMD_MAX_ARGS).
+# The launcher's bounds on CMD (its bytes, its arguments): the overlay is checked against
+# them, and guest/programs/vmstrace-exec.c is compiled with them (LAUNCHER_DEFINES).
 CMD_MAX_BYTES = 128 * 1024
 CMD_MAX_ARGS = 4096
+LAUNCHER_DEFINES = (f"-DCMD_MAX_BYTES={CMD_MAX_BYTES}", f"-DCMD_MAX_ARGS={CMD_MAX_ARGS}")
 # The workload `make run` traces: busybox only, a few file and process syscalls.
 DEMO_ARGV = ["sh", "-c", "cat /etc/hostname; ls /vmstrace/bin; echo hi > /tmp/x; cat /tmp/x"]
 
 # Bump when the layout written by build_default_initramfs changes, to invalidate caches.
 _LAYOUT_VERSION = "1"
-_CFLAGS = ("-O2", "-static", "-pthread", "-s", "-Wall", "-Wextra")
+_CFLAGS = ("-O2", "-static", "-pthread", "-s", "-Wall", "-Wextra", *LAUNCHER_DEFINES)
 # Per-file rules beyond _CFLAGS, part of every cache key: programs named *32*.c are i386.
 _BUILD_RULES = b"-m32 for *32*"
 

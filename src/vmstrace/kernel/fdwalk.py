@@ -12,10 +12,12 @@ is the same on 6.1 and 6.12.
 
 from __future__ import annotations
 
+from vmstrace.core.abi import FDWALK_KEYS
 from vmstrace.kernel.errors import LayoutError, TypeLookupError
 from vmstrace.kernel.types import KernelTypes
 
-# name in the spec line -> (struct, member path)
+# name in the spec line -> (struct, member path); the names are the plugin's
+# (FDWALK_KEYS, native/vmstrace_spec.h), which the spec line sends in its order
 FIELDS: dict[str, tuple[str, str]] = {
     "files": ("task_struct", "files"),
     "fdt": ("files_struct", "fdt"),
@@ -68,7 +70,8 @@ FIELDS: dict[str, tuple[str, str]] = {
 def fdwalk_from(types: KernelTypes) -> dict[str, int]:
     """The offsets, by spec name; LayoutError names the first one the types lack."""
     out: dict[str, int] = {}
-    for key, (struct, member) in FIELDS.items():
+    for key in FDWALK_KEYS:
+        struct, member = FIELDS[key]
         try:
             out[key] = types.member(struct, member).offset
         except TypeLookupError as e:
@@ -78,4 +81,4 @@ def fdwalk_from(types: KernelTypes) -> dict[str, int]:
 
 def render_fdwalk(offsets: dict[str, int]) -> str:
     """The spec line the plugin reads (`fdwalk key=offset ...`)."""
-    return "fdwalk " + " ".join(f"{k}={offsets[k]:#x}" for k in FIELDS)
+    return "fdwalk " + " ".join(f"{k}={offsets[k]:#x}" for k in FDWALK_KEYS)

@@ -33,11 +33,11 @@ from typing import Any
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from vmstrace.core.abi import FDWALK_KEYS
 from vmstrace.core.files import check_input_file, read_derived, write_entry
 from vmstrace.kernel.btf import PERCPU_SECTION, Btf, BtfTypes
 from vmstrace.kernel.bzimage import decompress, read_bzimage
 from vmstrace.kernel.errors import CorruptKernelImage, LayoutError, NoBTF, TypeLookupError
-from vmstrace.kernel.fdwalk import FIELDS as FDWALK_FIELDS
 from vmstrace.kernel.fdwalk import fdwalk_from
 from vmstrace.kernel.isf import IsfError, IsfTypes, read_isf
 from vmstrace.kernel.kallsyms import Kallsyms, KallsymsError, find_kallsyms
@@ -95,8 +95,8 @@ class KernelLayout:
                 value = FieldLoc(int(value["offset"]), int(value["size"]))
             elif f.name == "fdwalk":
                 value = {str(k): int(v) for k, v in value.items()}
-                if value and set(value) != set(FDWALK_FIELDS):  # cached by an older vmstrace
-                    raise ValueError("layout fdwalk offsets differ from kernel/fdwalk.py's")
+                if value and set(value) != set(FDWALK_KEYS):  # cached by an older vmstrace
+                    raise ValueError("layout fdwalk offsets differ from the plugin's (FDWALK_KEYS)")
             elif f.type == "int":
                 if not isinstance(value, int):
                     raise TypeError(f"{f.name} is not an integer")

@@ -34,8 +34,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
+from vmstrace.core.abi import ARG_SIGFRAME
 from vmstrace.core.events import (
-    SIGFRAME_ARG,
     RawEntry,
     RawExit,
     Stats,
@@ -79,7 +79,7 @@ _pairing.configure(
     Syscall,
     return_value,
     "i386",
-    SIGFRAME_ARG,
+    ARG_SIGFRAME,
     HOLD_LIMIT,
 )
 
