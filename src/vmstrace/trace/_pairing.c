@@ -26,6 +26,7 @@
  * goes to events.return_value(), the one full implementation.
  */
 #include "../_slots.h"
+#include "vmstrace_records.h"
 
 #include <stdint.h>
 
@@ -46,7 +47,7 @@ static struct {
     Shape entry, exit, who, call;
     PyObject *return_value; /* events.return_value(entry, exit) */
     PyObject *i386;         /* the ABI name whose word is 32 bits */
-    PyObject *sigframe_arg; /* the exit blob that holds a signal frame */
+    PyObject *sigframe_arg; /* VMST_ARG_SIGFRAME: the exit blob that holds a signal frame */
     PyObject *page_mask, *zero;
     long hold_limit;
     int ready;
@@ -707,16 +708,18 @@ fail:
 
 PyDoc_STRVAR(configure_doc,
 "configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, return_value, i386,\n"
-"          sigframe_arg, hold_limit)");
+"          hold_limit)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *ret_fn, *i386, *frame_arg;
+    PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *ret_fn, *i386;
     long hold_limit;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OUO!l", &PyType_Type, &entry_cls, &PyType_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OUl", &PyType_Type, &entry_cls, &PyType_Type,
                           &exit_cls, &PyType_Type, &who_cls, &PyType_Type, &syscall_cls,
-                          &ret_fn, &i386, &PyLong_Type, &frame_arg, &hold_limit))
+                          &ret_fn, &i386, &hold_limit))
+        return NULL;
+    if (S.sigframe_arg == NULL && (S.sigframe_arg = PyLong_FromLong(VMST_ARG_SIGFRAME)) == NULL)
         return NULL;
     S.hold_limit = hold_limit;
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -728,7 +731,6 @@ static PyObject *configure(PyObject *self, PyObject *args)
 #undef NFIELDS
     Py_XSETREF(S.return_value, Py_NewRef(ret_fn));
     Py_XSETREF(S.i386, Py_NewRef(i386));
-    Py_XSETREF(S.sigframe_arg, Py_NewRef(frame_arg));
     S.ready = 1;
     Py_RETURN_NONE;
 }

@@ -11,7 +11,6 @@ def configure(
     syscall_cls: type[Syscall],
     return_value: Callable[[RawEntry, RawExit], int | None],
     i386: str,
-    sigframe_arg: int,
     hold_limit: int,
     /,
 ) -> None: ...

@@ -34,7 +34,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
-from vmstrace.core.abi import ARG_SIGFRAME
 from vmstrace.core.events import (
     RawEntry,
     RawExit,
@@ -79,7 +78,6 @@ _pairing.configure(
     Syscall,
     return_value,
     "i386",
-    ARG_SIGFRAME,
     HOLD_LIMIT,
 )
 
