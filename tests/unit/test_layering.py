@@ -13,8 +13,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "vmstrace"
 # Lower numbers are lower layers: a module may import its own package and lower layers.
 # Packages on the same layer may not import each other.
 LAYERS = {
-    "core": 0,  # events, errors, cache files: the nouns
-    "syscalls": 1,  # the syscall tables, as data
+    "syscalls": 0,  # the syscall tables, as data
+    "core": 1,  # events, errors, cache files: the nouns
     "kernel": 2,  # what the guest kernel is: its types, layout, syscall numbering
     "capture": 3,  # the plugin's side: spec, records, ring, plugin build
     "trace": 4,  # pairing, attribution, filters, the command's outcome

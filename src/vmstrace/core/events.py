@@ -28,10 +28,12 @@ from vmstrace.core.abi import (
     INSN_SYSRETL,
     INSN_SYSRETQ,
 )
+from vmstrace.syscalls import TABLES, Flag
 
 ERESTARTSYS = 512
 ERESTART_RESTARTBLOCK = 516
-NR_RESTART_SYSCALL = 219
+# restart_syscall: the number a restarted call continues as (the table's RESTART row)
+(NR_RESTART_SYSCALL,) = TABLES["x86_64"].numbers(Flag.RESTART)
 
 
 _U64 = (1 << 64) - 1
