@@ -61,7 +61,13 @@ def main() -> None:
     "adds",
     multiple=True,
     metavar="HOST[:GUEST]",
-    help="Copy a host file or directory into the guest (repeatable).",
+    help="Copy a host file or directory into the guest (repeatable); an ELF program or "
+    "library brings its interpreter and the libraries it needs.",
+)
+@click.option(
+    "--no-deps",
+    is_flag=True,
+    help="--add only the named files, not the libraries they need.",
 )
 @click.option(
     "-o",
@@ -220,6 +226,7 @@ def main() -> None:
 @click.argument("cmd", nargs=-1, required=True)
 def run(
     adds: tuple[str, ...],
+    no_deps: bool,
     output: str | None,
     json_path: str | None,
     json_raw: bool,
@@ -269,6 +276,7 @@ def run(
             opts = RunOptions(
                 argv=list(cmd),
                 adds=_parse_add(adds),
+                deps=not no_deps,
                 kernel=kernel,
                 kernel_line=kernel_line,
                 initrd=initrd,

@@ -31,6 +31,7 @@ from vmstrace.core.events import TraceCounts
 from vmstrace.core.files import cache_dir, check_input_file
 from vmstrace.decode.fmt import escape
 from vmstrace.guest.channels import GuestStatus, Settled, console_excerpt, settle_status
+from vmstrace.guest.elfdeps import with_dependencies
 from vmstrace.guest.qemu import GuestConfig, find_qemu, ram_below_4g
 from vmstrace.host import Interrupted, Outputs, Stop, Workdir, ram_memfd
 from vmstrace.kernel.errors import NoBTF
@@ -49,6 +50,7 @@ from vmstrace.trace.filters import CallFilter
 class RunOptions:
     argv: list[str]
     adds: list[tuple[Path, str]] = field(default_factory=list)
+    deps: bool = True  # --add of an ELF file brings its interpreter and libraries
     kernel: Path | None = None
     kernel_line: str | None = None  # a Debian kernel series ("6.12") instead of the default
     symbols: Path | None = None  # a volatility3 ISF file instead of the kernel's BTF
@@ -163,7 +165,8 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
         opts.filter = opts.filter.for_tables(opts.tables)
         spec = _capture_spec(opts, layout)
     base = opts.initrd or build_default_initramfs(cache)
-    overlay = make_overlay(opts.argv, opts.adds, workdir / "overlay.cpio")
+    adds = with_dependencies(opts.adds) if opts.deps else opts.adds
+    overlay = make_overlay(opts.argv, adds, workdir / "overlay.cpio")
     initrd = concat_initrd(base, overlay, workdir / "initrd.img")
     cfg = GuestConfig(
         kernel=kernel, initrd=initrd, memory_mb=opts.memory_mb, smp=opts.smp, cpu=opts.cpu

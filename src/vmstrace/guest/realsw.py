@@ -19,11 +19,11 @@ import tempfile
 from pathlib import Path
 
 from vmstrace.core.errors import VmstraceError
+from vmstrace.guest.elfdeps import library_closure
 from vmstrace.guest.image import guest_source_dir
 from vmstrace.guest.strace_image import (
     extend_initramfs,
     host_files,
-    ldd_closure,
     strace_overlay_entries,
 )
 
@@ -117,7 +117,7 @@ def realsw_entries() -> list[tuple[Path, str]]:
     entries = [(b, str(b)) for b in binaries]
     entries.append((PYTHON, GUEST_PYTHON))
     entries += [(p, str(p)) for p in pyfiles]
-    entries += ldd_closure([*binaries, PYTHON, *extensions])
+    entries += library_closure([*binaries, PYTHON, *extensions])
     entries += [(p, f"{GUEST_DIR}/{p.name}") for p in sorted(source.iterdir()) if p.is_file()]
     return entries
 

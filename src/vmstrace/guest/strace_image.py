@@ -2,28 +2,27 @@
 
 The default guest is busybox plus static programs and has no shared libraries; Debian's
 strace is dynamically linked.  :func:`strace_overlay_entries` lists what must be copied
-in (the binary, every library ``ldd`` resolves, and the dynamic loader at the path the
-binary's PT_INTERP names) as ``(host, guest)`` pairs — the form ``--add`` and
+in (the binary, every library it needs and the dynamic loader at the path its PT_INTERP
+names: guest/elfdeps.py) as ``(host, guest)`` pairs — the form ``--add`` and
 :class:`vmstrace.run.RunOptions.adds` take.  :func:`build_strace_initramfs` appends
 those files to the cached default initramfs once, so runs that always want strace (the
 conformance harness, benchmarks) skip copying ~3 MB into every per-run overlay.
 
-Libraries go to the directory ``ldd`` printed (``/lib/x86_64-linux-gnu``), which is one
-of the dynamic loader's built-in search directories on Debian, so the guest needs no
+Libraries go to the directory the host's loader finds them in (``/lib/x86_64-linux-gnu``),
+one of its built-in search directories on Debian, so the guest needs no
 ``/etc/ld.so.cache``.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.files import atomic_writer, cache_lock, mark_used, trusted
 from vmstrace.core.sources import digest
 from vmstrace.guest.cpio import CpioWriter
+from vmstrace.guest.elfdeps import with_dependencies
 from vmstrace.guest.image import (
     BASE_DIRS,
     build_default_initramfs,
@@ -33,53 +32,20 @@ from vmstrace.guest.image import (
 DEFAULT_STRACE = Path("/usr/bin/strace")
 GUEST_STRACE = "/usr/bin/strace"
 
-# `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)` or `/lib64/ld-linux-x86-64.so.2 (0x...)`
-_LDD_LINE = re.compile(r"^\s*(?:\S+\s+=>\s+)?(/\S+)\s+\(0x[0-9a-f]+\)\s*$")
-
-
-def _ldd(binary: Path) -> list[str]:
-    if shutil.which("ldd") is None:
-        raise VmstraceError("ldd not found: it comes with libc-bin (apt-get install libc-bin)")
-    try:
-        out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True)
-    except subprocess.CalledProcessError as err:
-        raise VmstraceError(f"`ldd {binary}` failed: {err.stderr.strip() or err}") from err
-    libs = []
-    for line in out.stdout.splitlines():
-        if "not found" in line:
-            raise VmstraceError(f"{binary} needs a library the host lacks: {line.strip()}")
-        m = _LDD_LINE.match(line)
-        if m:
-            libs.append(m.group(1))
-    return libs
-
 
 def strace_overlay_entries(strace: Path = DEFAULT_STRACE) -> list[tuple[Path, str]]:
     """``(host, guest)`` pairs that make ``strace`` run in the default guest.
 
-    The binary lands at ``/usr/bin/strace``; each library at the guest path ``ldd``
-    printed, its host symlinks resolved (the overlay follows the named path), the
-    dynamic loader among them.
+    The binary lands at ``/usr/bin/strace``; each library at the host path the dynamic
+    loader finds it at (guest/elfdeps.py), its host symlinks resolved (the overlay follows
+    the named path), the dynamic loader among them.
     """
     if not strace.is_file():
         raise VmstraceError(f"{strace} not found: install strace (apt-get install strace)")
-    entries = [(strace, GUEST_STRACE), *ldd_closure([strace])]
+    entries = with_dependencies([(strace, GUEST_STRACE)])
     if not any(Path(guest).name.startswith("ld-linux") for _, guest in entries):
-        raise VmstraceError(f"`ldd {strace}` named no dynamic loader: is it a static binary?")
+        raise VmstraceError(f"{strace} names no dynamic loader: is it a static binary?")
     return entries
-
-
-def ldd_closure(binaries: list[Path]) -> list[tuple[Path, str]]:
-    """``(host, guest)`` pairs for every library the ``binaries`` need, each once.
-
-    A library lands at the guest path ``ldd`` printed (the binaries themselves are the
-    caller's to place); the dynamic loader is among them.
-    """
-    seen: dict[str, Path] = {}
-    for binary in binaries:
-        for lib in _ldd(binary):
-            seen.setdefault(lib, Path(lib))
-    return [(host, guest) for guest, host in seen.items()]
 
 
 def extend_initramfs(cache_dir: Path, tag: str, files: list[tuple[str, bytes, int]]) -> Path:
