@@ -194,10 +194,24 @@ def test_a_library_the_loader_cannot_use_is_passed_over(tmp_path):
     assert got[str(tmp_path / "lib64" / "libinner.so")] == tmp_path / "lib64" / "libinner.so"
 
 
-def test_scripts_directories_and_the_users_own_paths_are_left_alone(tmp_path):
+def test_an_added_directory_brings_what_its_programs_need(tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    prog = _program(app)  # app/prog, app/lib/libouter.so, app/lib/libinner.so
+    (app / "README").write_text("not a program")
+    got = dict((g, h) for h, g in with_dependencies([(app, "/opt/app")]))
+    assert got["/opt/app"] == app
+    assert "/lib/x86_64-linux-gnu/libc.so.6" in got
+    assert prog.is_file() and "/opt/app/lib/libinner.so" not in got  # copied with the dir
+
+
+def test_scripts_and_the_users_own_paths_are_left_alone(tmp_path):
     script = tmp_path / "run.sh"
     script.write_text("#!/bin/sh\necho hi\n")
-    adds = [(script, "/run.sh"), (tmp_path, "/data")]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "notes.txt").write_text("hi")
+    adds = [(script, "/run.sh"), (data, "/data")]
     assert with_dependencies(adds) == adds
     mine = tmp_path / "my-libc"
     mine.write_bytes(b"mine")

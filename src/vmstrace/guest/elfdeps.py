@@ -24,6 +24,7 @@ the name the requester asked for: the guest has no ld.so cache.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import struct
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ DF_1_NODEFLIB = 0x800
 
 # Bounds: a program needs tens of libraries; a crafted one could name thousands.
 MAX_LIBRARIES = 1024
+MAX_SCANNED = 65536  # files of an added directory looked through for ELF programs
 MAX_CACHE_BYTES = 64 << 20
 MAX_PATH = 4096
 
@@ -266,26 +268,61 @@ class _Resolver:
         return _Loaded(host, posixpath.normpath(guest), info)
 
 
+def _added_files(adds: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """The regular files ``adds`` copies, a directory's included (its own files, as the
+    overlay copies them: symlinks inside it are not followed), up to MAX_SCANNED each."""
+    files = []
+    for host, guest in adds:
+        if host.is_file():
+            files.append((host, guest))
+        elif host.is_dir():
+            scanned = 0
+            for root, dirs, names in os.walk(host):
+                dirs.sort()
+                for name in sorted(names):
+                    path = Path(root) / name
+                    if path.is_symlink() or not path.is_file():
+                        continue
+                    scanned += 1
+                    if scanned > MAX_SCANNED:
+                        raise VmstraceError(
+                            f"--add: {host} holds more than {MAX_SCANNED} files to look "
+                            "through for ELF programs; add it with --no-deps"
+                        )
+                    if _is_elf(path):
+                        rel = path.relative_to(host).as_posix()
+                        files.append((path, posixpath.join(guest, rel)))
+    return files
+
+
+def _is_elf(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
 def with_dependencies(
     adds: list[tuple[Path, str]], cache: Path = LD_CACHE
 ) -> list[tuple[Path, str]]:
-    """``adds`` and, after them, the interpreter and libraries each added ELF file needs
-    (``(host, guest)`` pairs, each guest path once; a path the user added keeps their
-    file)."""
+    """``adds`` and, after them, the interpreter and libraries each added ELF file needs,
+    an added directory's included (``(host, guest)`` pairs, each guest path once; a path
+    the user added keeps their file)."""
     try:
         data = cache.read_bytes()[:MAX_CACHE_BYTES] if cache.is_file() else b""
     except OSError:
         data = b""
     resolver = _Resolver(read_ld_cache(data))
-    for host, guest in adds:
-        if not host.is_file():
-            continue  # a directory, or a missing path (make_overlay says so)
+    files = _added_files(adds)
+    for host, guest in files:
         info = elf_info(host)
         if info is None:
             continue  # a script or data: its interpreter is the user's to add
         loaded = _Loaded(host, posixpath.normpath(guest), info)
         resolver.resolve(loaded, loaded)
     taken = {posixpath.normpath(guest) for _, guest in adds}
+    taken |= {posixpath.normpath(guest) for _, guest in files}  # inside added directories
     extra = [(h, g) for g, h in resolver.pairs.items() if g not in taken]
     return list(adds) + extra
 
