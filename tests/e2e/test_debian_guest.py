@@ -25,17 +25,24 @@ def test_a_command_in_the_debian_guest(vmstrace):
     assert r.stats is not None and r.stats["dropped"] == 0
 
 
-def test_all_with_comm_shows_a_service_and_the_exit_status(vmstrace):
+def test_all_with_comm_shows_a_service_and_the_exit_status(vmstrace, tmp_path):
+    # added under /bin, the script lands in /usr/bin through Debian's /bin symlink, which
+    # the overlay must leave in place
+    script = tmp_path / "probe.sh"
+    script.write_text("#!/bin/sh\ncat /etc/hostname\nreadlink /bin\nexit 3\n")
+    script.chmod(0o755)
     r = vmstrace(
-        ["/bin/sh", "-c", "cat /etc/hostname; exit 3"],
+        ["/bin/probe.sh"],
         "--guest",
         "debian",
+        "--add",
+        f"{script}:/bin/probe.sh",
         "--all",
         "--comm",
         "systemd-journal",
     )
     assert r.returncode == 3, r.stderr
-    assert r.stdout == b"vmstrace-guest\n"
+    assert r.stdout == b"vmstrace-guest\nusr/bin\n"
     assert r.events
     assert {(e["comm"], e["ppid"]) for e in r.events} == {("systemd-journal", 1)}
     paths = {e["args"][1] for e in r.events if e["name"] == "openat"}
