@@ -2,7 +2,7 @@
 booting its own init (systemd), with the traced command started as a systemd unit.
 
 The root filesystem is built by ``mmdebstrap`` (variant minbase, plus systemd and the
-``--install`` packages) into a tar, which is rewritten as a gzip-compressed newc
+``--install`` packages) into a tar, which is rewritten as a zstd-compressed newc
 initramfs with the project's files added:
 
 - ``/init``, a symlink to systemd, so that the kernel starts systemd from the initramfs;
@@ -18,12 +18,14 @@ per-run overlay (/vmstrace/cmd, --add files) is appended to it as for the defaul
 
 from __future__ import annotations
 
-import gzip
 import re
 import stat
 import subprocess
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, BinaryIO
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.files import atomic_writer, cache_lock, mark_used, private_dir, trusted
@@ -64,7 +66,11 @@ _HOSTNAME_FILE = "etc/hostname"
 # The files the project writes in place of the root filesystem's own.
 _OURS = frozenset({"init", _HOSTNAME_FILE})
 # Bump when the layout written by write_initramfs changes, to invalidate caches.
-_LAYOUT_VERSION = "1"
+_LAYOUT_VERSION = "2"
+# zstd, not gzip: the kernel unpacks the image at every boot, and under TCG zstd's faster
+# decompression saves about 1 s of a 10 s boot (measured: 9.4 s to READY with gzip -6,
+# 8.3 s with zstd -6); it also compresses the ~190 MB in 1.5 s rather than 10 s.
+_ZSTD = ("zstd", "-q", "-6", "-T0", "-c")
 
 
 def check_packages(packages: list[str]) -> list[str]:
@@ -121,14 +127,14 @@ def image_key(packages: list[str], unit: bytes, runner: bytes, launcher: bytes) 
 def build_debian_initramfs(
     cache_dir: Path, packages: list[str], *, source_dir: Path | None = None
 ) -> Path:
-    """Returns the Debian guest's gzip-compressed initramfs, building it if needed."""
+    """Returns the Debian guest's zstd-compressed initramfs, building it if needed."""
     packages = check_packages(packages)
     source_dir = source_dir or guest_source_dir()
     unit, runner = _project_files(source_dir)
     launcher = build_programs(cache_dir, source_dir)["vmstrace-exec"].read_bytes()
     key = image_key(packages, unit, runner, launcher)
     out_dir = private_dir(cache_dir / "initramfs")
-    dest = out_dir / f"debian-{key}.cpio.gz"
+    dest = out_dir / f"debian-{key}.cpio.zst"
     if trusted(dest, cache_dir) and dest.is_file():
         mark_used(dest)
         return dest
@@ -175,15 +181,10 @@ def mmdebstrap_errors(stderr: str) -> str:
 
 
 def write_initramfs(dest: Path, rootfs: Path, unit: bytes, runner: bytes, launcher: bytes) -> None:
-    """Rewrites the root filesystem's tar as a gzip-compressed newc initramfs, with the
+    """Rewrites the root filesystem's tar as a zstd-compressed newc initramfs, with the
     project's files, the runner's unit enabled, and the masked units."""
-    # gzip level 6: as small as 9 within a few percent, in half the time
-    with (
-        atomic_writer(dest) as f,
-        gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0, compresslevel=6) as gz,
-        tarfile.open(rootfs) as tar,
-    ):
-        cpio = CpioWriter(gz)
+    with atomic_writer(dest) as f, _zstd(f) as stream, tarfile.open(rootfs) as tar:
+        cpio = CpioWriter(stream)
         dirs = set()
         for member in tar:
             name = _add_member(cpio, tar, member)
@@ -210,6 +211,32 @@ def write_initramfs(dest: Path, rootfs: Path, unit: bytes, runner: bytes, launch
             parents(path)
             cpio.add_symlink(path, target)
         cpio.finish()
+
+
+@contextmanager
+def _zstd(out: BinaryIO) -> Iterator[IO[bytes]]:
+    """A stream whose bytes reach ``out`` zstd-compressed, by the zstd program (the
+    standard library has no zstd before Python 3.14)."""
+    try:
+        proc = subprocess.Popen(_ZSTD, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.PIPE)
+    except FileNotFoundError as err:
+        raise VmstraceError(
+            "zstd not found: the Debian guest's image is compressed with it. Install it: "
+            "apt-get install zstd (or `make setup`)"
+        ) from err
+    assert proc.stdin is not None and proc.stderr is not None
+    try:
+        yield proc.stdin
+        proc.stdin.close()
+    except BaseException:
+        proc.kill()
+        raise
+    finally:
+        proc.wait()
+        error = proc.stderr.read().decode("utf-8", "replace").strip()
+        proc.stderr.close()
+    if proc.returncode != 0:
+        raise VmstraceError(f"`{' '.join(_ZSTD)}` failed (status {proc.returncode}): {error}")
 
 
 def _add_member(cpio: CpioWriter, tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
