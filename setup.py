@@ -13,10 +13,10 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-# What each tree ships: what plugin.py and image.py (and realsw.py) read.
+# What each tree ships: what plugin.py and image.py (and realsw.py, debian.py) read.
 SHIPPED = {
     "native": ("Makefile", "*.c", "*.h"),
-    "guest": ("init.sh", "programs/*.c", "real/*.sh", "real/*.py"),
+    "guest": ("init.sh", "programs/*.c", "real/*.sh", "real/*.py", "debian/*"),
 }
 
 

@@ -12,9 +12,10 @@ need_pkgs=()
 # pipx: tests/e2e/test_wheel.py installs the built wheel with it, as a user would.
 # The second line: the real software the conformance harness copies into the guest
 # (src/vmstrace/guest/realsw.py), dpkg-dev for `apt-get source strace` (its tests), and
-# the kernel's UAPI headers the constant tables are checked against.
+# the kernel's UAPI headers the constant tables are checked against; mmdebstrap and
+# zstd build the Debian guest (src/vmstrace/guest/debian.py).
 for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace pipx \
-    dash coreutils tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev; do
+    dash coreutils tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev mmdebstrap; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 qemu_ok=0

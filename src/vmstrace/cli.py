@@ -49,6 +49,24 @@ def _counts_line(counts: TraceCounts) -> str:
     )
 
 
+_GUEST_OPTION = click.option(
+    "--guest",
+    type=click.Choice(["default", "debian"]),
+    default="default",
+    show_default=True,
+    help="The guest: a busybox initramfs, or Debian 12 booting systemd (built with "
+    "mmdebstrap and cached).",
+)
+_INSTALL_OPTION = click.option(
+    "--install",
+    "install",
+    metavar="PKG",
+    multiple=True,
+    help="Add this Debian package to the --guest debian image (repeatable; the image is "
+    "cached per package set).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vmstrace")
 def main() -> None:
@@ -90,7 +108,11 @@ def main() -> None:
 @click.option(
     "--all", "trace_all", is_flag=True, help="Trace every process in the guest, boot included."
 )
-@click.option("-m", "memory", type=int, default=512, show_default=True, help="Guest memory, MB.")
+@click.option(
+    "-m", "memory", type=int, default=None, help="Guest memory, MB  [default: 512; 1024 debian]"
+)
+@_GUEST_OPTION
+@_INSTALL_OPTION
 @click.option("--smp", type=int, default=1, show_default=True, help="Number of vCPUs.")
 @click.option("--cpu", default="max", show_default=True, help="QEMU CPU model.")
 @click.option(
@@ -231,7 +253,9 @@ def run(
     json_path: str | None,
     json_raw: bool,
     trace_all: bool,
-    memory: int,
+    memory: int | None,
+    guest: str,
+    install: tuple[str, ...],
     smp: int,
     cpu: str,
     kernel: Path | None,
@@ -280,6 +304,8 @@ def run(
                 kernel=kernel,
                 kernel_line=kernel_line,
                 initrd=initrd,
+                guest=guest,
+                install=list(install),
                 memory_mb=memory,
                 smp=smp,
                 cpu=cpu,
@@ -335,14 +361,16 @@ def run(
 @main.command()
 @click.option("--kernel", type=click.Path(path_type=Path), help="Check this bzImage instead.")
 @click.option("--line", default=None, help="Fetch this kernel series (e.g. 6.12) instead.")
-def prepare(kernel: Path | None, line: str | None) -> None:
+@_GUEST_OPTION
+@_INSTALL_OPTION
+def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[str, ...]) -> None:
     """Fetch and build what a run needs: kernel, initramfs, kernel layout, plugin."""
     from vmstrace.capture.plugin import plugin_path
     from vmstrace.core.files import cache_dir, check_input_file
-    from vmstrace.guest.image import build_default_initramfs
     from vmstrace.guest.kernel import fetch_default_kernel
     from vmstrace.guest.qemu import find_qemu
     from vmstrace.kernel.layout import load_layout
+    from vmstrace.run import RunOptions, build_guest_image
 
     try:
         cache = cache_dir()
@@ -351,7 +379,9 @@ def prepare(kernel: Path | None, line: str | None) -> None:
             check_input_file("--kernel", kernel, "a bzImage")
         image = kernel or fetch_default_kernel(cache, line)
         layout = load_layout(image, cache)
-        initrd = build_default_initramfs(cache)
+        initrd, _ = build_guest_image(
+            RunOptions(argv=[], guest=guest, install=list(install)), cache
+        )
         plugin = plugin_path()
     except VmstraceError as err:
         click.echo(f"vmstrace: {err}", err=True)

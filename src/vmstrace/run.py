@@ -58,7 +58,9 @@ class RunOptions:
         default=lambda text: print(f"vmstrace: warning: {text}", file=sys.stderr)
     )
     initrd: Path | None = None
-    memory_mb: int = 512
+    guest: str = "default"  # GUESTS: the busybox initramfs, or Debian 12 with systemd
+    install: list[str] = field(default_factory=list)  # Debian packages (--guest debian)
+    memory_mb: int | None = None  # None: the guest's own (guest_memory_mb)
     smp: int = 1
     cpu: str = "max"
     trace_all: bool = False
@@ -76,6 +78,50 @@ class RunOptions:
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
+
+
+GUESTS = ("default", "debian")
+_DEFAULT_MEMORY_MB = 512
+
+
+def guest_memory_mb(opts: RunOptions) -> int:
+    """-m, else what the chosen guest needs."""
+    if opts.memory_mb is not None:
+        return opts.memory_mb
+    if opts.guest == "debian":
+        from vmstrace.guest.debian import MIN_MEMORY_MB
+
+        return MIN_MEMORY_MB
+    return _DEFAULT_MEMORY_MB
+
+
+def check_guest_options(opts: RunOptions) -> None:
+    """--guest, --install and --initrd agree."""
+    if opts.guest not in GUESTS:
+        raise VmstraceError(f"--guest {opts.guest}: choose one of {', '.join(GUESTS)}")
+    if opts.install and opts.guest != "debian":
+        raise VmstraceError("--install adds Debian packages: use it with --guest debian")
+    if opts.initrd is not None and opts.guest != "default":
+        raise VmstraceError(f"--initrd and --guest {opts.guest} exclude each other")
+    if opts.guest == "debian":
+        from vmstrace.guest.debian import check_packages
+
+        check_packages(opts.install)
+
+
+def build_guest_image(opts: RunOptions, cache: Path) -> tuple[Path, dict[str, str]]:
+    """The chosen guest's base initramfs, and its top-level symlinks (the per-run overlay
+    must put files through them, not replace them)."""
+    check_guest_options(opts)
+    if opts.initrd is not None:
+        return opts.initrd, {}
+    if opts.guest == "debian":
+        from vmstrace.guest.debian import USR_MERGED, build_debian_initramfs
+
+        return build_debian_initramfs(cache, opts.install), dict(USR_MERGED)
+    from vmstrace.guest.image import build_default_initramfs
+
+    return build_default_initramfs(cache), {}
 
 
 @dataclass
@@ -144,10 +190,11 @@ def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
 
 def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | None]:
     """Kernel, initramfs and capture spec for a run; every input checked first."""
-    from vmstrace.guest.image import build_default_initramfs, concat_initrd, make_overlay
+    from vmstrace.guest.image import concat_initrd, make_overlay
     from vmstrace.guest.kernel import fetch_default_kernel
 
     cache = cache_dir()
+    check_guest_options(opts)
     for host, _ in opts.adds:
         if not host.exists():
             raise VmstraceError(f"--add: {host} does not exist")
@@ -164,12 +211,12 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
         opts.tables = _kernel_tables(opts, kernel, cache, layout)
         opts.filter = opts.filter.for_tables(opts.tables)
         spec = _capture_spec(opts, layout)
-    base = opts.initrd or build_default_initramfs(cache)
+    base, links = build_guest_image(opts, cache)
     adds = with_dependencies(opts.adds) if opts.deps else opts.adds
-    overlay = make_overlay(opts.argv, adds, workdir / "overlay.cpio")
+    overlay = make_overlay(opts.argv, adds, workdir / "overlay.cpio", links=links)
     initrd = concat_initrd(base, overlay, workdir / "initrd.img")
     cfg = GuestConfig(
-        kernel=kernel, initrd=initrd, memory_mb=opts.memory_mb, smp=opts.smp, cpu=opts.cpu
+        kernel=kernel, initrd=initrd, memory_mb=guest_memory_mb(opts), smp=opts.smp, cpu=opts.cpu
     )
     return cfg, spec
 
@@ -188,7 +235,7 @@ def run(
     closed with counts that say why."""
     if opts.smp < 1 or opts.smp > 32:
         raise VmstraceError(f"--smp {opts.smp}: choose 1 to 32 vCPUs")
-    if opts.memory_mb < 128:
+    if guest_memory_mb(opts) < 128:
         raise VmstraceError(f"-m {opts.memory_mb}: the guest needs at least 128 MB")
     stdout = stdout or sys.stdout.buffer
     stderr = stderr or sys.stderr.buffer

@@ -9,7 +9,8 @@ then the NUL-terminated name, padded to a multiple of 4 bytes counted from the s
 the header, then the data (a file's bytes, a symlink's target), padded to 4 bytes. The
 archive ends with an entry named ``TRAILER!!!``.
 
-Archives are reproducible: every entry gets uid/gid 0 and mtime 0, and inode numbers
+Archives are reproducible: every entry gets mtime 0, uid/gid 0 unless the caller gives
+the owner (a root filesystem converted from a tar keeps its owners), and inode numbers
 count up from 1 in the order entries are added.
 """
 
@@ -70,17 +71,29 @@ class CpioWriter:
         self._ino = 0
         self._finished = False
 
-    def add_dir(self, path: str, mode: int = 0o755) -> None:
-        self._entry(_archive_name(path), stat.S_IFDIR | (mode & 0o7777), b"", nlink=2)
+    def add_dir(self, path: str, mode: int = 0o755, *, uid: int = 0, gid: int = 0) -> None:
+        self._entry(
+            _archive_name(path), stat.S_IFDIR | (mode & 0o7777), b"", nlink=2, owner=(uid, gid)
+        )
 
-    def add_file(self, path: str, data: bytes, mode: int = 0o644) -> None:
-        self._entry(_archive_name(path), stat.S_IFREG | (mode & 0o7777), data)
+    def add_file(
+        self, path: str, data: bytes, mode: int = 0o644, *, uid: int = 0, gid: int = 0
+    ) -> None:
+        self._entry(_archive_name(path), stat.S_IFREG | (mode & 0o7777), data, owner=(uid, gid))
 
-    def add_symlink(self, path: str, target: str) -> None:
-        self._entry(_archive_name(path), stat.S_IFLNK | 0o777, target.encode())
+    def add_symlink(self, path: str, target: str, *, uid: int = 0, gid: int = 0) -> None:
+        self._entry(_archive_name(path), stat.S_IFLNK | 0o777, target.encode(), owner=(uid, gid))
 
     def add_chardev(self, path: str, major: int, minor: int, mode: int = 0o600) -> None:
         self._entry(_archive_name(path), stat.S_IFCHR | (mode & 0o7777), b"", rdev=(major, minor))
+
+    def add_node(
+        self, path: str, mode: int, rdev: tuple[int, int] = (0, 0), *, uid: int = 0, gid: int = 0
+    ) -> None:
+        """A character or block device or a FIFO; ``mode`` carries its type (``S_IFBLK``)."""
+        if stat.S_IFMT(mode) not in (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO):
+            raise ValueError(f"add_node: {path!r} is not a device or FIFO (mode {mode:#o})")
+        self._entry(_archive_name(path), mode, b"", rdev=rdev, owner=(uid, gid))
 
     def finish(self) -> None:
         """Writes the trailer entry; the archive is complete afterwards."""
@@ -96,6 +109,7 @@ class CpioWriter:
         nlink: int = 1,
         rdev: tuple[int, int] = (0, 0),
         ino: int | None = None,
+        owner: tuple[int, int] = (0, 0),
     ) -> None:
         if self._finished:
             raise ValueError("cpio archive already finished")
@@ -103,7 +117,7 @@ class CpioWriter:
             self._ino += 1
             ino = self._ino
         encoded = name.encode() + b"\0"
-        values = (ino, mode, 0, 0, nlink, 0, len(data), 0, 0, rdev[0], rdev[1], len(encoded), 0)
+        values = (ino, mode, *owner, nlink, 0, len(data), 0, 0, *rdev, len(encoded), 0)
         header = MAGIC + b"".join(b"%08X" % v for v in values)
         chunk = header + encoded + _pad4(_HEADER_LEN + len(encoded)) + data + _pad4(len(data))
         self._out.write(chunk)

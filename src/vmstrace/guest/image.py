@@ -259,8 +259,9 @@ def encode_cmd(argv: list[str]) -> bytes:
     return data
 
 
-def _guest_path(host: Path, guest: str) -> str:
-    """Validates an --add guest path; returns it relative to / (``usr/lib/x``)."""
+def _guest_path(host: Path, guest: str, links: dict[str, str]) -> str:
+    """Validates an --add guest path; returns it relative to / (``usr/lib/x``), through
+    the base image's top-level symlinks ``links`` (``lib`` → ``usr/lib``)."""
     if not guest.startswith("/"):
         raise VmstraceError(
             f"--add: the guest path {guest!r} for {host} must be absolute, e.g. /root/{host.name}"
@@ -270,7 +271,10 @@ def _guest_path(host: Path, guest: str) -> str:
         raise VmstraceError(f"--add: {guest!r} is not a usable guest path for {host}")
     if norm == CMD_PATH.lstrip("/"):
         raise VmstraceError(f"--add: {CMD_PATH} is reserved for the command line")
-    return norm
+    # the kernel's unpacker replaces an entry of another type (init/initramfs.c,
+    # clean_path): a directory "lib" in the overlay would delete the image's lib symlink
+    top, sep, rest = norm.partition("/")
+    return links[top] + sep + rest if top in links else norm
 
 
 class _Overlay:
@@ -308,19 +312,26 @@ class _Overlay:
             raise VmstraceError(f"--add: cannot read {host}: {err.strerror}") from err
 
 
-def make_overlay(argv: list[str], adds: list[tuple[Path, str]], dest: Path) -> Path:
+def make_overlay(
+    argv: list[str],
+    adds: list[tuple[Path, str]],
+    dest: Path,
+    links: dict[str, str] | None = None,
+) -> Path:
     """Writes the per-run uncompressed newc overlay: /vmstrace/cmd plus the --add files.
 
     Each ``(host, guest)`` pair copies the host path to the absolute guest path; a
     directory is copied recursively (symlinks inside it stay symlinks; the named path itself
-    is followed), and missing parent directories are created.
+    is followed), and missing parent directories are created. ``links`` are the base
+    image's top-level directory symlinks (a merged /usr: ``bin`` → ``usr/bin``); guest
+    paths under them are written through them.
     """
     cmd = encode_cmd(argv)
     checked = []
     for host, guest in adds:
         if not host.exists():
             raise VmstraceError(f"--add: {host} does not exist")
-        checked.append((host, _guest_path(host, guest)))
+        checked.append((host, _guest_path(host, guest, links or {})))
     with atomic_writer(dest) as f:
         overlay = _Overlay(CpioWriter(f))
         overlay.parents(CMD_PATH.lstrip("/"))
