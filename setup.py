@@ -16,7 +16,14 @@ from setuptools.command.build_py import build_py
 # What each tree ships: what plugin.py and image.py (and realsw.py, debian.py) read.
 SHIPPED = {
     "native": ("Makefile", "*.c", "*.h"),
-    "guest": ("init.sh", "programs/*.c", "real/*.sh", "real/*.py", "debian/*"),
+    "guest": (
+        "init.sh",
+        "vmstrace-command.sh",
+        "programs/*.c",
+        "real/*.sh",
+        "real/*.py",
+        "debian/*",
+    ),
 }
 
 

@@ -29,32 +29,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 hostname -F /etc/hostname
 
-nonce=-
-for word in $(cat /proc/cmdline); do
-    case "$word" in vmstrace.nonce=?*) nonce=${word#vmstrace.nonce=} ;; esac
-done
-
-# Serial termios survive close (the serial core keeps them per port), so setting them once
-# here also covers the later opens by the shell's redirections.
-for n in 1 2 3; do
-    stty -F /dev/ttyS$n raw -echo -opost || echo "vmstrace init: stty ttyS$n failed"
-done
-
-# Each write opens and closes the port: the last close waits until the UART has sent
-# everything, so nothing is lost at power-off.
-printf '\nVMSTRACE %s READY\n' "$nonce" >/dev/ttyS3
-
-if [ -f /vmstrace/cmd ]; then
-    VMSTRACE_NONCE=$nonce /vmstrace/bin/vmstrace-exec </dev/null >/dev/ttyS1 2>/dev/ttyS2
-    status=$?
-else
-    echo "vmstrace: /vmstrace/cmd is missing: the initramfs has no overlay with the command" \
-        >/dev/ttyS2
-    status=127
-fi
-
-printf '\nVMSTRACE %s EXIT %s\n' "$nonce" "$status" >/dev/ttyS3
-sync
+. /vmstrace/bin/vmstrace-command  # sourced: the command stays a child of this shell
 poweroff -f
 # Not reached; if poweroff failed, PID 1 exiting panics the kernel, and with panic=-1 and
 # -no-reboot QEMU exits anyway.

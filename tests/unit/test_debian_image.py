@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from vmstrace.core.errors import VmstraceError
-from vmstrace.guest import debian
+from vmstrace.guest import debian, image
 from vmstrace.guest.cpio import CpioEntry, read_newc
 from vmstrace.guest.image import LAUNCHER, guest_source_dir, make_overlay
 from vmstrace.run import RunOptions, check_guest_options, guest_memory_mb
@@ -37,17 +37,30 @@ def test_the_unit_runs_the_runner_once_the_system_is_up() -> None:
     assert debian.UNIT_LINK == "etc/systemd/system/multi-user.target.wants/vmstrace.service"
 
 
-def test_the_runner_speaks_the_init_protocol() -> None:
-    runner = (guest_source_dir() / "debian" / "vmstrace-run.sh").read_text()
-    steps = [
-        "printf '\\nVMSTRACE %s READY\\n' \"$nonce\" >/dev/ttyS3",
-        f"VMSTRACE_NONCE=$nonce {LAUNCHER} </dev/null >/dev/ttyS1 2>/dev/ttyS2",
-        'printf \'\\nVMSTRACE %s EXIT %s\\n\' "$nonce" "$status" >/dev/ttyS3',
-        "systemctl poweroff --force --force",
-    ]
-    lines = [line.strip() for line in runner.splitlines()]
-    assert all(step in lines for step in steps)
-    assert [lines.index(step) for step in steps] == sorted(lines.index(step) for step in steps)
+def _in_order(text: str, steps: list[str]) -> bool:
+    lines = [line.strip() for line in text.splitlines()]
+    return all(step in lines for step in steps) and [lines.index(step) for step in steps] == sorted(
+        lines.index(step) for step in steps
+    )
+
+
+def test_every_guest_runs_the_command_by_the_init_protocol() -> None:
+    """The command's run is one script (READY, the launcher, EXIT), run by the default
+    guest's init and by the Debian guest's runner, each powering off after it."""
+    source = guest_source_dir()
+    command = (source / image.COMMAND_SCRIPT).read_text()
+    assert _in_order(
+        command,
+        [
+            "printf '\\nVMSTRACE %s READY\\n' \"$nonce\" >/dev/ttyS3",
+            f"VMSTRACE_NONCE=$nonce {LAUNCHER} </dev/null >/dev/ttyS1 2>/dev/ttyS2",
+            'printf \'\\nVMSTRACE %s EXIT %s\\n\' "$nonce" "$status" >/dev/ttyS3',
+        ],
+    )
+    runner = (source / "debian" / "vmstrace-run.sh").read_text()
+    sourced = f". {image.COMMAND}  # sourced: the command stays a child of this shell"
+    assert _in_order(runner, [sourced, "systemctl poweroff --force --force"])
+    assert _in_order((source / "init.sh").read_text(), [sourced, "poweroff -f"])
 
 
 def test_packages_are_sorted_once_each() -> None:
@@ -65,15 +78,16 @@ def test_a_bad_package_name_is_named(name: str) -> None:
 
 
 def test_the_key_follows_the_package_set_and_the_project_files() -> None:
-    base = debian.image_key([], b"unit", b"run", b"exec")
-    assert debian.image_key([], b"unit", b"run", b"exec") == base
+    base = debian.image_key([], b"unit", b"run", b"exec", b"cmd")
+    assert debian.image_key([], b"unit", b"run", b"exec", b"cmd") == base
     others = {
-        debian.image_key(["strace"], b"unit", b"run", b"exec"),
-        debian.image_key([], b"unit2", b"run", b"exec"),
-        debian.image_key([], b"unit", b"run2", b"exec"),
-        debian.image_key([], b"unit", b"run", b"exec2"),
+        debian.image_key(["strace"], b"unit", b"run", b"exec", b"cmd"),
+        debian.image_key([], b"unit2", b"run", b"exec", b"cmd"),
+        debian.image_key([], b"unit", b"run2", b"exec", b"cmd"),
+        debian.image_key([], b"unit", b"run", b"exec2", b"cmd"),
+        debian.image_key([], b"unit", b"run", b"exec", b"cmd2"),
     }
-    assert base not in others and len(others) == 4
+    assert base not in others and len(others) == 5
 
 
 def test_the_mmdebstrap_command(tmp_path: Path) -> None:
@@ -125,7 +139,9 @@ def _tar(path: Path) -> Path:
 
 def test_the_tar_becomes_the_initramfs_with_the_project_files(tmp_path: Path) -> None:
     dest = tmp_path / "debian.cpio.zst"
-    debian.write_initramfs(dest, _tar(tmp_path / "root.tar"), b"[Unit]", b"#!/bin/sh", b"ELF")
+    debian.write_initramfs(
+        dest, _tar(tmp_path / "root.tar"), b"[Unit]", b"#!/bin/sh", b"ELF", b"#!/bin/sh\n# run"
+    )
     archive = subprocess.run(["zstd", "-dc", str(dest)], capture_output=True, check=True).stdout
     entries: dict[str, CpioEntry] = {}
     for e in read_newc(archive):

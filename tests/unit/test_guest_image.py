@@ -192,6 +192,7 @@ def fake_guest(tmp_path: Path) -> Path:
     src = tmp_path / "guest"
     (src / "programs").mkdir(parents=True)
     (src / "init.sh").write_text("#!/bin/sh\necho init\n")
+    (src / "vmstrace-command.sh").write_text("#!/bin/sh\necho run\n")
     (src / "programs" / "vmstrace-exec.c").write_text("int main(void) { return 0; }\n")
     return src
 
@@ -211,6 +212,7 @@ def test_build_default_initramfs_layout_and_cache(tmp_path: Path, fake_guest: Pa
     assert (entries["dev/null"].rdevmajor, entries["dev/null"].rdevminor) == (1, 3)
     assert entries["bin/sh"].data == b"/bin/busybox"
     assert entries["vmstrace/bin/vmstrace-exec"].data.startswith(b"\x7fELF")
+    assert entries["vmstrace/bin/vmstrace-command"].data == b"#!/bin/sh\necho run\n"
     assert stat.S_IMODE(entries["tmp"].mode) == 0o1777
 
     inode = first.stat().st_ino

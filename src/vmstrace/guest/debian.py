@@ -32,6 +32,8 @@ from vmstrace.core.files import atomic_writer, cache_lock, mark_used, private_di
 from vmstrace.core.sources import digest
 from vmstrace.guest.cpio import CpioWriter
 from vmstrace.guest.image import (
+    COMMAND,
+    COMMAND_SCRIPT,
     HOSTNAME,
     LAUNCHER,
     build_programs,
@@ -98,15 +100,22 @@ def mmdebstrap_command(packages: list[str], dest: Path) -> list[str]:
     ]
 
 
-def _project_files(source_dir: Path) -> tuple[bytes, bytes]:
+def _project_files(source_dir: Path) -> tuple[bytes, bytes, bytes]:
+    """The unit, the runner and the command's run (shared with the default guest)."""
     debian = source_dir / "debian"
     try:
-        return (debian / "vmstrace.service").read_bytes(), (debian / "vmstrace-run.sh").read_bytes()
+        return (
+            (debian / "vmstrace.service").read_bytes(),
+            (debian / "vmstrace-run.sh").read_bytes(),
+            (source_dir / COMMAND_SCRIPT).read_bytes(),
+        )
     except OSError as err:
-        raise VmstraceError(f"{debian}: {err.strerror}: restore the Debian guest's files") from err
+        raise VmstraceError(f"{err.filename}: {err.strerror}: restore the guest's files") from err
 
 
-def image_key(packages: list[str], unit: bytes, runner: bytes, launcher: bytes) -> str:
+def image_key(
+    packages: list[str], unit: bytes, runner: bytes, launcher: bytes, command: bytes
+) -> str:
     """The cache key of an image: its package set and every file the project adds."""
     return digest(
         [
@@ -120,6 +129,7 @@ def image_key(packages: list[str], unit: bytes, runner: bytes, launcher: bytes) 
             unit,
             runner,
             launcher,
+            command,
         ]
     )
 
@@ -130,9 +140,9 @@ def build_debian_initramfs(
     """Returns the Debian guest's zstd-compressed initramfs, building it if needed."""
     packages = check_packages(packages)
     source_dir = source_dir or guest_source_dir()
-    unit, runner = _project_files(source_dir)
+    unit, runner, command = _project_files(source_dir)
     launcher = build_programs(cache_dir, source_dir)["vmstrace-exec"].read_bytes()
-    key = image_key(packages, unit, runner, launcher)
+    key = image_key(packages, unit, runner, launcher, command)
     out_dir = private_dir(cache_dir / "initramfs")
     dest = out_dir / f"debian-{key}.cpio.zst"
     if trusted(dest, cache_dir) and dest.is_file():
@@ -144,7 +154,7 @@ def build_debian_initramfs(
         rootfs = out_dir / f".debian-{key}.tar"
         try:
             _mmdebstrap(packages, rootfs)
-            write_initramfs(dest, rootfs, unit, runner, launcher)
+            write_initramfs(dest, rootfs, unit, runner, launcher, command)
             prune_old_builds(dest.parent, keep=dest.name)
         finally:
             rootfs.unlink(missing_ok=True)
@@ -180,7 +190,9 @@ def mmdebstrap_errors(stderr: str) -> str:
     return "\n".join(errors or stderr.strip().splitlines()[-10:])
 
 
-def write_initramfs(dest: Path, rootfs: Path, unit: bytes, runner: bytes, launcher: bytes) -> None:
+def write_initramfs(
+    dest: Path, rootfs: Path, unit: bytes, runner: bytes, launcher: bytes, command: bytes
+) -> None:
     """Rewrites the root filesystem's tar as a zstd-compressed newc initramfs, with the
     project's files, the runner's unit enabled, and the masked units."""
     with atomic_writer(dest) as f, _zstd(f) as stream, tarfile.open(rootfs) as tar:
@@ -201,7 +213,12 @@ def write_initramfs(dest: Path, rootfs: Path, unit: bytes, runner: bytes, launch
 
         cpio.add_symlink("init", "/lib/systemd/systemd")
         cpio.add_file(_HOSTNAME_FILE, HOSTNAME.encode() + b"\n", 0o644)
-        files = {LAUNCHER: (launcher, 0o755), RUNNER: (runner, 0o755), UNIT: (unit, 0o644)}
+        files = {
+            LAUNCHER: (launcher, 0o755),
+            COMMAND: (command, 0o755),
+            RUNNER: (runner, 0o755),
+            UNIT: (unit, 0o644),
+        }
         for path, (data, mode) in files.items():
             parents(path)
             cpio.add_file(path, data, mode)

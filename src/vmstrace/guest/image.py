@@ -42,6 +42,9 @@ from vmstrace.guest.cpio import CpioWriter
 HOSTNAME = "vmstrace-guest"
 DEFAULT_BUSYBOX = Path("/bin/busybox")
 LAUNCHER = "/vmstrace/bin/vmstrace-exec"
+# the command's run, shared by every guest's init (guest/vmstrace-command.sh)
+COMMAND_SCRIPT = "vmstrace-command.sh"
+COMMAND = "/vmstrace/bin/vmstrace-command"
 CMD_PATH = "/vmstrace/cmd"
 # The launcher's bounds on CMD (its bytes, its arguments): the overlay is checked against
 # them, and guest/programs/vmstrace-exec.c is compiled with them (LAUNCHER_DEFINES).
@@ -202,10 +205,12 @@ def build_default_initramfs(
     """
     source_dir = source_dir or guest_source_dir()
     init = (source_dir / "init.sh").read_bytes()
+    command = (source_dir / COMMAND_SCRIPT).read_bytes()
     busybox_data = _check_static(busybox)
     sources = _sources(source_dir)
     key = digest(
-        [_LAYOUT_VERSION.encode(), " ".join(_CFLAGS).encode(), _BUILD_RULES, init, busybox_data]
+        [_LAYOUT_VERSION.encode(), " ".join(_CFLAGS).encode(), _BUILD_RULES, init, command]
+        + [busybox_data]
         + _source_parts(sources)
     )
     out_dir = private_dir(cache_dir / "initramfs")
@@ -218,13 +223,18 @@ def build_default_initramfs(
     with cache_lock(out_dir):
         if trusted(dest, cache_dir) and dest.is_file():
             return dest
-        _write_initramfs(dest, init, busybox_data, applets, binaries)
+        _write_initramfs(dest, init, command, busybox_data, applets, binaries)
         prune_old_builds(out_dir, keep=dest.name)
     return dest
 
 
 def _write_initramfs(
-    dest: Path, init: bytes, busybox_data: bytes, applets: list[str], binaries: dict[str, Path]
+    dest: Path,
+    init: bytes,
+    command: bytes,
+    busybox_data: bytes,
+    applets: list[str],
+    binaries: dict[str, Path],
 ) -> None:
     with atomic_writer(dest) as f, gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0) as gz:
         cpio = CpioWriter(gz)
@@ -235,6 +245,7 @@ def _write_initramfs(
         for name, text in _ETC_FILES.items():
             cpio.add_file(name, text.encode(), 0o644)
         cpio.add_file("init", init, 0o755)
+        cpio.add_file(COMMAND.lstrip("/"), command, 0o755)
         cpio.add_file("bin/busybox", busybox_data, 0o755)
         for applet in applets:
             cpio.add_symlink(applet, "/bin/busybox")
