@@ -244,6 +244,7 @@ def test_a_built_cache_is_the_users_alone_whatever_the_umask(tmp_path: Path) -> 
     src = tmp_path / "guest"
     (src / "programs").mkdir(parents=True)
     (src / "init.sh").write_text("#!/bin/sh\necho init\n")
+    (src / "vmstrace-command.sh").write_text("#!/bin/sh\necho run\n")
     (src / "programs" / "vmstrace-exec.c").write_text("int main(void) { return 0; }\n")
     cache = tmp_path / "cache"
     old = os.umask(0o002)
