@@ -73,12 +73,20 @@ static bool (*call_set(const char *line))[VMST_MAX_NR]
 bool load_spec(const char *path)
 {
     FILE *f = fopen(path, "r");
-    char line[1024];
-    int lineno = 0;
     if (!f) {
         fprintf(stderr, "vmstrace plugin: cannot open spec %s: %s\n", path, strerror(errno));
         return false;
     }
+    bool ok = read_spec(f, path);
+    fclose(f);
+    return ok;
+}
+
+/* The spec's lines from `f` (`what` names it in errors), applied to the plugin's state. */
+bool read_spec(FILE *f, const char *what)
+{
+    char line[1024];
+    int lineno = 0;
     while (fgets(line, sizeof(line), f)) {
         char a[16], b[16], c[16];
         unsigned long long x, y;
@@ -208,7 +216,10 @@ bool load_spec(const char *path)
             goto bad;
         }
     }
-    fclose(f);
+    if (lineno == 0) {
+        fprintf(stderr, "vmstrace plugin: %s: empty spec\n", what);
+        return false;
+    }
     /* Whatever a capture reads an address or a length from is read too. */
     for (int abi = 0; abi < 2; abi++) {
         for (unsigned int nr = 0; nr < VMST_MAX_NR; nr++) {
@@ -223,8 +234,7 @@ bool load_spec(const char *path)
     }
     return true;
 bad:
-    fprintf(stderr, "vmstrace plugin: %s:%d: bad spec line: %s", path, lineno, line);
-    fclose(f);
+    fprintf(stderr, "vmstrace plugin: %s:%d: bad spec line: %s", what, lineno, line);
     return false;
 }
 

@@ -20,6 +20,9 @@
  *   out=PATH     file or FIFO the record stream is written to, or:
  *   ring=PATH    the ring shared with the reader (vmstrace_records.h), with
  *   bell=PATH    the pipe that wakes the reader
+ *   ask=PATH, answer=PATH  instead of spec=: the spec comes from the host on `answer`
+ *                once the kernel is up and the host has read it from guest memory (the
+ *                first system call asks, on `ask`; see await_spec)
  *   spec=PATH    capture spec written by the Python side (optional: without it, registers
  *                only and no task attribution)
  *   batch=BYTES  per-vCPU buffer size before a write (default 65536, at most 1 GiB)
@@ -396,9 +399,59 @@ static bool frame_saved(Vcpu *v, const Pending *p, uint64_t sp)
     return saved[1] == p->resume_pc || (p->restart_pc && saved[1] == p->restart_pc);
 }
 
+static void write_header(void)
+{
+    struct vmst_stream_hdr hdr = {.version = VMST_VERSION, .task_bytes = g.task_bytes};
+    memcpy(hdr.magic, VMST_MAGIC, sizeof(hdr.magic));
+    g_mutex_lock(&g.out_lock);
+    out_write((const uint8_t *)&hdr, sizeof(hdr));
+    g_mutex_unlock(&g.out_lock);
+}
+
+/*
+ * ask=/answer=: the kernel was not known when QEMU started (vmstrace qemu).  The first
+ * system call means the kernel is up; this vCPU tells the host where its page tables are
+ * (`kernel cr3=… cr4=…` on `ask`), the host learns the kernel from guest memory and sends
+ * the whole capture spec (task reads included) on `answer`, and only then is anything
+ * recorded, so no call is recorded unattributed.  Every other vCPU that makes a call
+ * meanwhile waits on the lock.  A host that cannot answer ends the run; a spec that does
+ * not load leaves the plugin without one (registers only, no task reads).
+ */
+static void await_spec(Vcpu *v)
+{
+    g_mutex_lock(&g.await_lock);
+    if (__atomic_load_n(&g.awaiting, __ATOMIC_ACQUIRE)) {
+        char line[128];
+        int n = snprintf(line, sizeof(line), "kernel cr3=0x%" PRIx64 " cr4=0x%" PRIx64 "\n",
+                         vcpu_cr3(v), reg(v, R_CR4));
+        int fd = open(g.ask, O_WRONLY | O_CLOEXEC);
+        bool asked = fd >= 0 && write(fd, line, (size_t)n) == n;
+        if (fd >= 0) {
+            close(fd);
+        }
+        FILE *f = asked ? fopen(g.answer, "re") : NULL;
+        if (!f || !read_spec(f, "the host's spec")) {
+            fprintf(stderr, "vmstrace plugin: no capture spec from the host (%s): tracing "
+                    "registers only\n", asked ? "bad answer" : strerror(errno));
+            g.have_task = false;
+            g.n_task_fields = 0;
+            g.task_bytes = 0;
+        }
+        if (f) {
+            fclose(f);
+        }
+        write_header();
+        __atomic_store_n(&g.awaiting, false, __ATOMIC_RELEASE);
+    }
+    g_mutex_unlock(&g.await_lock);
+}
+
 static void on_entry(unsigned int vcpu_index, void *udata)
 {
     Vcpu *v = vcpu(vcpu_index);
+    if (G_UNLIKELY(__atomic_load_n(&g.awaiting, __ATOMIC_ACQUIRE))) {
+        await_spec(v);
+    }
     uintptr_t packed = (uintptr_t)udata;
     uint8_t insn = (uint8_t)(packed & PACK_KIND);
     bool pc_sure;
@@ -783,6 +836,9 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
     (void)udata;
+    if (__atomic_load_n(&g.awaiting, __ATOMIC_ACQUIRE)) {
+        write_header(); /* no system call was ever made: an empty stream */
+    }
     for (unsigned int i = 0; i < g.n_vcpus; i++) {
         flush_vcpu(&g.vcpus[i]);
     }
@@ -835,6 +891,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
                             : strcmp(key, "bell") == 0 ? &bell
                             : strcmp(key, "spec") == 0 ? &spec
                             : strcmp(key, "ram") == 0  ? &ram
+                            : strcmp(key, "ask") == 0  ? &g.ask
+                            : strcmp(key, "answer") == 0 ? &g.answer
                                                        : NULL;
         if (path != NULL) {
             if (!*val) {
@@ -865,7 +923,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             ram_sized = true;
         } else {
             fprintf(stderr, "vmstrace plugin: unknown option %s=%s (options: out, ring, bell, "
-                    "spec, batch, flush_ms, ram, ram_size, ram_low)\n", key, val);
+                    "spec, ask, answer, batch, flush_ms, ram, ram_size, ram_low)\n", key, val);
             return -1;
         }
     }
@@ -882,8 +940,18 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         fprintf(stderr, "vmstrace plugin: give either out=PATH or ring=PATH,bell=PATH\n");
         return -1;
     }
+    if (!g.ask != !g.answer || (g.ask && spec)) {
+        fprintf(stderr, "vmstrace plugin: give spec=PATH, or ask=PATH,answer=PATH (the spec "
+                "comes from the host once the kernel is up)\n");
+        return -1;
+    }
     if (spec && !load_spec(spec)) {
         return -1;
+    }
+    if (g.ask) { /* (QEMU may free argv once installed) */
+        g.ask = g_strdup(g.ask);
+        g.answer = g_strdup(g.answer);
+        g.awaiting = true;
     }
     if (ram && !map_ram(ram)) {
         return -1;
@@ -899,18 +967,20 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         g.vcpus[i].scratch = g_byte_array_sized_new(PAGE);
         g.vcpus[i].tcache = g_new0(TaskCacheEntry, TASK_CACHE);
         g.vcpus[i].index = i;
-        g.vcpus[i].slot = g_malloc0(sizeof(Pending) + g.task_bytes);
-        g.vcpus[i].taken = g_malloc0(sizeof(Pending) + g.task_bytes);
+        /* (with ask=, task_bytes is known only later: the most any spec may ask for) */
+        size_t slot = sizeof(Pending) + (g.ask ? MAX_TASK_FIELDS * 64 : g.task_bytes);
+        g.vcpus[i].slot = g_malloc0(slot);
+        g.vcpus[i].taken = g_malloc0(slot);
     }
     g.pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g.threads = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     g_mutex_init(&g.out_lock);
     g_mutex_init(&g.pending_lock);
     g_mutex_init(&g.regs_lock);
-
-    struct vmst_stream_hdr hdr = {.version = VMST_VERSION, .task_bytes = g.task_bytes};
-    memcpy(hdr.magic, VMST_MAGIC, sizeof(hdr.magic));
-    out_write((const uint8_t *)&hdr, sizeof(hdr));
+    g_mutex_init(&g.await_lock);
+    if (!g.awaiting) {
+        write_header();
+    }
 
     qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
     qemu_plugin_register_vcpu_idle_cb(id, vcpu_idle);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Hard ceilings beyond the spec's (vmstrace_spec.h): guest memory is hostile input. */
@@ -180,6 +181,11 @@ struct plugin_state {
     const uint8_t *ram;  /* guest RAM, mapped read-only from ram=PATH; NULL without it */
     uint64_t ram_size, ram_low;
     bool kpti;           /* the user CR3 does not map the kernel: walk its kernel twin */
+    /* ask=/answer=: the spec comes from the host once the kernel is up (vmstrace_plugin.c,
+     * await_spec); until then every vCPU that makes a system call waits for it */
+    const char *ask, *answer;
+    bool awaiting;
+    GMutex await_lock;
     uint64_t dropped; /* records that never reached the reader (under out_lock) */
 };
 extern struct plugin_state g;
@@ -227,6 +233,7 @@ void put_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, uint64_t addr
 
 /* config.c */
 bool load_spec(const char *path);
+bool read_spec(FILE *f, const char *what);
 bool map_ram(const char *path);
 
 #endif

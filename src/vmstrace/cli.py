@@ -170,6 +170,13 @@ def main() -> None:
     "kernel, used instead of its BTF.",
 )
 @click.option(
+    "--kernel-from-memory",
+    "from_memory",
+    is_flag=True,
+    help="Learn the guest kernel (its BTF, layout and syscall numbering) from guest "
+    "memory once it is up, as `vmstrace qemu` does, instead of from the kernel file.",
+)
+@click.option(
     "-y",
     "decode_fds",
     count=True,
@@ -267,6 +274,7 @@ def run(
     no_trace: bool,
     buffer_mb: int,
     symbols: Path | None,
+    from_memory: bool,
     decode_fds: int,
     show_tree: bool,
     qualifiers: tuple[str, ...],
@@ -319,6 +327,7 @@ def run(
                 decode_fds=decode_fds >= 1,
                 fd_details=decode_fds >= 2,
                 symbols=symbols,
+                from_memory=from_memory,
                 buffer_mb=buffer_mb,
             )
 

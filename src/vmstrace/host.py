@@ -168,6 +168,7 @@ class Stop:
         self.reason: str | None = None
         self.signal: signal.Signals | None = None
         self.output_error: tuple[str, OSError] | None = None
+        self.failure: VmstraceError | None = None  # what ended the run, said by fail()
         self._proc: subprocess.Popen[bytes] | None = None
         # (re-entrant: the signal handler runs on the main thread, which may hold it)
         self._lock = threading.RLock()
@@ -268,8 +269,17 @@ class Stop:
                 self.output_error = (name, err)
         self.request("output-error")
 
+    def fail(self, reason: str, error: VmstraceError) -> None:
+        """Ends the run for ``reason``, with ``error`` as what the user is told."""
+        with self._lock:
+            if self.failure is None:
+                self.failure = error
+        self.request(reason)
+
     def error(self) -> VmstraceError | None:
-        """The error the run ends with, for a signal or a failed output."""
+        """The error the run ends with: a failure, a signal or a failed output."""
+        if self.failure is not None:
+            return self.failure
         if self.output_error is not None:
             name, err = self.output_error
             if err.errno == errno.EPIPE:

@@ -13,9 +13,12 @@ early, close the JSON stream before the error is raised (host.py: how a run ends
 from __future__ import annotations
 
 import os
+import re
+import select
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +40,7 @@ from vmstrace.host import Interrupted, Outputs, Stop, Workdir, ram_memfd
 from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.kernel.layout import KernelLayout, load_layout
+from vmstrace.kernel.live import GuestRam, LiveKernel, discover
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.launcher import launch
 from vmstrace.pipeline import Pipeline
@@ -54,8 +58,13 @@ class RunOptions:
     kernel: Path | None = None
     kernel_line: str | None = None  # a Debian kernel series ("6.12") instead of the default
     symbols: Path | None = None  # a volatility3 ISF file instead of the kernel's BTF
+    # learn the kernel from guest memory once it is up (kernel/live.py), not from its file
+    from_memory: bool = False
     warn: Callable[[str], None] = field(
         default=lambda text: print(f"vmstrace: warning: {text}", file=sys.stderr)
+    )
+    note: Callable[[str], None] = field(
+        default=lambda text: print(f"vmstrace: {text}", file=sys.stderr)
     )
     initrd: Path | None = None
     guest: str = "default"  # GUESTS: the busybox initramfs, or Debian 12 with systemd
@@ -206,7 +215,9 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
         raise VmstraceError("--kernel and --kernel-line exclude each other")
     kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
     spec = None
-    if opts.trace:
+    if opts.trace and opts.from_memory and opts.symbols is not None:
+        raise VmstraceError("--kernel-from-memory and --symbols exclude each other")
+    if opts.trace and not opts.from_memory:
         layout = _kernel_layout(opts, kernel, cache)
         opts.tables = _kernel_tables(opts, kernel, cache, layout)
         opts.filter = opts.filter.for_tables(opts.tables)
@@ -219,6 +230,105 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
         kernel=kernel, initrd=initrd, memory_mb=guest_memory_mb(opts), smp=opts.smp, cpu=opts.cpu
     )
     return cfg, spec
+
+
+ASK_LINE = re.compile(rb"kernel cr3=0x([0-9a-f]{1,16}) cr4=0x([0-9a-f]{1,16})\n")
+
+
+class KernelProbe:
+    """The guest kernel learnt from its memory while the guest waits (the plugin's ask=
+    and answer=, native/vmstrace_plugin.c: await_spec).
+
+    The first system call stops the guest's vCPUs and sends CR3 and CR4 on the ask pipe;
+    a thread here reads the kernel out of the RAM file (kernel/live.py), sets the run's
+    syscall tables and filter from it, and answers with the whole capture spec.  The
+    decoder starts once :meth:`wait` returns, so it decodes with the kernel's numbering
+    from the first record on.  A kernel that cannot be learnt ends the run (Stop.fail)
+    with the error that says why; the plugin is answered with nothing, and records
+    registers only until QEMU is stopped.
+    """
+
+    def __init__(self, opts: RunOptions, ram: GuestRam, stop: Stop, cache: Path) -> None:
+        self.opts, self.ram, self.stop, self.cache = opts, ram, stop, cache
+        self.ask_r, self.ask_w = os.pipe()
+        self.answer_r, self.answer_w = os.pipe()
+        self.kernel: LiveKernel | None = None
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def plugin_args(self) -> dict[str, str]:
+        return {"ask": f"/dev/fd/{self.ask_w}", "answer": f"/dev/fd/{self.answer_r}"}
+
+    def child_fds(self) -> list[int]:
+        return [self.ask_w, self.answer_r]
+
+    def started(self) -> None:
+        """QEMU holds its ends: close ours (QEMU's exit is then the ask pipe's end)."""
+        for fd in self.child_fds():
+            os.close(fd)
+        self.thread.start()
+
+    def started_not(self) -> None:
+        """QEMU did not start: every end is ours to close."""
+        for fd in (*self.child_fds(), self.ask_r, self.answer_w):
+            os.close(fd)
+
+    def wait(self) -> None:
+        """Until the plugin was answered, or QEMU ended without asking."""
+        self.thread.join()
+
+    def close(self) -> None:
+        os.close(self.ask_r)
+        if self.answer_w >= 0:
+            os.close(self.answer_w)
+            self.answer_w = -1
+
+    def _read_ask(self) -> bytes:
+        line = b""
+        while len(line) < 256 and not line.endswith(b"\n"):
+            ready, _, _ = select.select([self.ask_r], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.ask_r, 256 - len(line))
+                if not chunk:
+                    break  # QEMU ended without a system call
+                line += chunk
+        return line
+
+    def _serve(self) -> None:
+        try:
+            line = self._read_ask()
+            if not line:
+                return
+            m = ASK_LINE.fullmatch(line)
+            if m is None:
+                raise VmstraceError(
+                    f"the plugin asked for the kernel in a form not known: {line!r}"
+                )
+            cr3, cr4 = int(m.group(1), 16), int(m.group(2), 16)
+            kernel = discover(self.ram, cr3, cr4, self.cache)
+            self.kernel = kernel
+            opts = self.opts
+            if kernel.names.reason:
+                opts.warn(
+                    f"syscall names: {kernel.names.reason}; the project's tables name those calls"
+                )
+            opts.tables = TABLES.renumbered(kernel.names.names)
+            opts.filter = opts.filter.for_tables(opts.tables)
+            spec = _capture_spec(opts, kernel.layout)
+            opts.note(
+                f"guest kernel {kernel.layout.release or '(no banner)'} learnt from its memory"
+                + (" (cached)" if kernel.cached else "")
+            )
+            with os.fdopen(self.answer_w, "w", closefd=True) as f:
+                self.answer_w = -1
+                f.write(spec)
+        except VmstraceError as err:
+            self.stop.fail("kernel-unknown", err)
+        except OSError as err:  # the plugin went away: QEMU is ending
+            self.stop.fail("kernel-unknown", VmstraceError(f"answering the plugin: {err}"))
+        finally:
+            if self.answer_w >= 0:
+                os.close(self.answer_w)
+                self.answer_w = -1
 
 
 def run(
@@ -305,10 +415,15 @@ def _run_guest(
 
     ring = Ring(opts.buffer_mb << 20, idle=flush_sinks) if plugin is not None else None
     plugin_args = None
+    probe = None
     if ring is not None and spec is not None:
         (workdir.path / "spec.txt").write_text(spec)
         plugin_args = ring.plugin_args() | {"spec": str(workdir.path / "spec.txt")}
         plugin_args |= ram_plugin_args(cfg)
+    elif ring is not None and opts.from_memory:
+        guest_ram = GuestRam.open(ram, cfg.ram_bytes, ram_below_4g(cfg.ram_bytes))
+        probe = KernelProbe(opts, guest_ram, stop, cache_dir())
+        plugin_args = ring.plugin_args() | probe.plugin_args() | ram_plugin_args(cfg)
     if ring is not None:
         stop.progress = ring.written
     log = cache_dir() / "last-console.log"
@@ -322,7 +437,9 @@ def _run_guest(
             log=log,
             plugin=plugin,
             plugin_args=plugin_args,
-            pass_fds=[ram] + (ring.child_fds() if ring else []),
+            pass_fds=[ram]
+            + (ring.child_fds() if ring else [])
+            + (probe.child_fds() if probe else []),
             boot_timeout=opts.boot_timeout,
             timeout=opts.timeout,
             workdir=workdir,
@@ -331,10 +448,20 @@ def _run_guest(
     except BaseException:
         if ring is not None:
             ring.close()
+        if probe is not None:
+            probe.started_not()
         raise
     if ring is not None:
         ring.started()
+    if probe is not None:
+        probe.started()
     proc, status = guest.proc, guest.status
+    try:
+        if probe is not None:
+            probe.wait()  # the decoder needs the kernel's numbering from the first record
+    finally:
+        if probe is not None:
+            probe.close()
 
     pipeline = Pipeline(
         sinks,

@@ -14,8 +14,8 @@ from vmstrace.decode import TABLES, NameChange, Plans, lookup, syscall_name
 from vmstrace.kernel.bzimage import extract_vmlinux
 from vmstrace.kernel.syscall_names import (
     DISPATCHERS,
+    Image,
     KernelSyscallNames,
-    _Image,
     cache_path,
     entries_from_switch,
     entries_from_table,
@@ -277,7 +277,7 @@ def test_real_kernel_agrees_with_project_tables(
 
 def test_switch_and_table_agree(real: tuple[str, Path, KernelSyscallNames, Path]) -> None:
     _, path, _, _ = real
-    image = _Image(extract_vmlinux(path)[1])
+    image = Image.from_vmlinux(extract_vmlinux(path)[1])
     d = DISPATCHERS["x86_64"]
     from_table = entries_from_table(image, d)
     from_switch = entries_from_switch(image, d)
@@ -303,6 +303,6 @@ class _Syms:
     ],
 )
 def test_only_identifiers_name_entry_points(names: list[str], entry: str | None) -> None:
-    image = object.__new__(_Image)
+    image = object.__new__(Image)
     image.syms = _Syms(names)  # type: ignore[assignment]
     assert image.entry(0, ("__x64_sys_",)) == entry

@@ -105,29 +105,39 @@ class KernelSyscallNames:
 
 
 @dataclass(frozen=True)
-class _Section:
+class Section:
+    """Bytes [offset, offset+size) of the image hold addresses [addr, addr+size)."""
+
     addr: int
     offset: int
     size: int
 
 
-class _Image:
-    """A vmlinux's bytes, its kallsyms, and link address -> file offset."""
+class Image:
+    """A kernel image's bytes, its kallsyms, and address -> offset in the bytes: a vmlinux
+    file (link addresses), or the image as mapped in guest memory (run-time addresses,
+    kernel/live.py)."""
 
-    def __init__(self, vmlinux: bytes) -> None:
+    def __init__(self, data: bytes, sections: list[Section], syms: Kallsyms) -> None:
+        self.data = data
+        self.sections = sections
+        self.syms = syms
+
+    @classmethod
+    def from_vmlinux(cls, vmlinux: bytes) -> Image:
         elf = ELFFile(io.BytesIO(vmlinux))
-        self.data = vmlinux
-        self.sections = [
-            _Section(s["sh_addr"], s["sh_offset"], s["sh_size"])
+        sections = [
+            Section(s["sh_addr"], s["sh_offset"], s["sh_size"])
             for s in elf.iter_sections()
             if s["sh_type"] == "SHT_PROGBITS" and s["sh_addr"] and s["sh_size"]
         ]
         rodata, text = elf.get_section_by_name(".rodata"), elf.get_section_by_name(".text")
         if rodata is None or text is None:
             raise KernelError("vmlinux has no .rodata or .text section")
-        self.syms: Kallsyms = find_kallsyms(
+        syms = find_kallsyms(
             vmlinux, rodata["sh_offset"], rodata["sh_offset"] + rodata["sh_size"], text["sh_addr"]
         )
+        return cls(vmlinux, sections, syms)
 
     def read(self, addr: int, size: int) -> bytes:
         for s in self.sections:
@@ -157,7 +167,7 @@ class _Image:
         return None
 
 
-def entries_from_switch(image: _Image, d: Dispatcher) -> dict[int, str]:
+def entries_from_switch(image: Image, d: Dispatcher) -> dict[int, str]:
     """``{nr: entry}`` from the ``switch (nr)`` in ``d.switch``."""
     addr, size = image.extent(d.switch)
     out = {}
@@ -169,7 +179,7 @@ def entries_from_switch(image: _Image, d: Dispatcher) -> dict[int, str]:
     return out
 
 
-def entries_from_table(image: _Image, d: Dispatcher) -> dict[int, str]:
+def entries_from_table(image: Image, d: Dispatcher) -> dict[int, str]:
     """``{nr: entry}`` from the array ``d.table``; it ends where entry points stop."""
     addr, size = image.extent(d.table)
     count = min(size // 8, LIMIT)
@@ -197,14 +207,19 @@ def names_from_entries(abi: str, entries: dict[int, str]) -> tuple[dict[int, str
 
 def syscall_names_from_vmlinux(vmlinux: bytes, sha256: str = "") -> KernelSyscallNames:
     """Read both ABIs' numbering from a vmlinux; what cannot be read is left out, with why."""
+    try:
+        image = Image.from_vmlinux(vmlinux)
+    except (KernelError, ELFError, ValueError, IndexError, struct.error) as err:
+        return KernelSyscallNames({}, {}, {}, str(err), sha256)
+    return syscall_names_from_image(image, sha256)
+
+
+def syscall_names_from_image(image: Image, sha256: str = "") -> KernelSyscallNames:
+    """Both ABIs' numbering from a kernel image and its symbols."""
     names: dict[str, dict[int, str]] = {}
     ni: dict[str, frozenset[int]] = {}
     sources: dict[str, str] = {}
     why: list[str] = []
-    try:
-        image = _Image(vmlinux)
-    except (KernelError, ELFError, ValueError, IndexError, struct.error) as err:
-        return KernelSyscallNames({}, {}, {}, str(err), sha256)
     for abi, d in DISPATCHERS.items():
         problems = []
         for source, read in ((d.switch, entries_from_switch), (d.table, entries_from_table)):

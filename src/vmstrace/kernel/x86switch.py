@@ -92,6 +92,32 @@ def _leaf(out: dict[int, int], path: _Path, target: int, limit: int) -> None:
             raise SwitchError(f"case {v} reaches both {out[v]:#x} and {target:#x}")
 
 
+def _nop_length(code: bytes, pc: int) -> int:
+    """The length of the ``[66|2e]* 0f 1f /0`` (or ``66 90``) nop at ``pc``, 0 if none."""
+    i = pc
+    while i < len(code) and i - pc < 8 and code[i] in (0x66, 0x2E):
+        i += 1
+    if i > pc and code[i : i + 1] == b"\x90":
+        return i + 1 - pc
+    if code[i : i + 2] != b"\x0f\x1f" or i + 2 >= len(code):
+        return 0
+    modrm = code[i + 2]
+    mod, reg, rm = modrm >> 6, (modrm >> 3) & 7, modrm & 7
+    if reg != 0:
+        return 0
+    n = i + 3 - pc
+    if mod != 3 and rm == 4:  # a SIB byte
+        if i + 3 >= len(code):
+            return 0
+        if mod == 0 and code[i + 3] & 7 == 5:
+            n += 4
+        n += 1
+    if mod == 0 and rm == 5:
+        n += 4  # rip-relative disp32
+    n += {1: 1, 2: 4}.get(mod, 0)
+    return n if pc + n <= len(code) else 0
+
+
 def switch_cases(code: bytes, base: int, limit: int = 1024) -> dict[int, int]:
     """``{nr: address}`` for every ``nr < limit`` the switch in ``code`` dispatches.
 
@@ -121,6 +147,10 @@ def switch_cases(code: bytes, base: int, limit: int = 1024) -> dict[int, int]:
                 path = path.at(pc + 4)
             elif op[0] == 0x90:  # nop (padding)
                 path = path.at(pc + 1)
+            elif (n := _nop_length(code, pc)) > 0:
+                # a multi-byte nop: padding, or in a running kernel the ftrace call that
+                # boot-time patching replaced (arch/x86/kernel/ftrace.c)
+                path = path.at(pc + n)
             elif op[0] == 0xE8 and pc <= 8 and path.imm is None:  # call __fentry__ (ftrace)
                 path = path.at(pc + 5)
             elif op[0] in (0x81, 0x83) or (op[0] == 0x41 and op[1] in (0x81, 0x83)):
