@@ -84,14 +84,22 @@ def workload_initrd(cache: Path, argv: list[str], dest: Path, timeout: int = 120
 
 
 def build_workload_disk(
-    cache: Path, out_dir: Path, argv: list[str], *, line: str | None = None
+    cache: Path,
+    out_dir: Path,
+    argv: list[str],
+    *,
+    kernel: Path | None = None,
+    line: str | None = None,
 ) -> Path:
     """A boot disk in ``out_dir`` whose guest runs ``argv`` under strace and powers off.
 
-    The kernel is vmstrace's default Debian cloud kernel (``line`` "6.12" for the
-    backports one), fetched into ``cache`` as `vmstrace prepare` does.
+    The kernel is ``kernel`` (a bzImage with the 8250 serial driver, devtmpfs and gzip
+    initramfs built in, as Debian's are), else vmstrace's default Debian cloud kernel
+    (``line`` "6.12" for the backports one), fetched into ``cache`` as `vmstrace prepare`
+    does.
     """
-    kernel = fetch_default_kernel(cache, line)
+    kernel = kernel or fetch_default_kernel(cache, line)
+    out_dir.mkdir(parents=True, exist_ok=True)
     initrd = workload_initrd(cache, argv, out_dir / "initrd.img")
     return build_boot_disk(out_dir, kernel, initrd, DISK_APPEND)
 
