@@ -13,9 +13,12 @@ need_pkgs=()
 # The second line: the real software the conformance harness copies into the guest
 # (src/vmstrace/guest/realsw.py), dpkg-dev for `apt-get source strace` (its tests), and
 # the kernel's UAPI headers the constant tables are checked against; mmdebstrap and
-# zstd build the Debian guest (src/vmstrace/guest/debian.py).
+# zstd build the Debian guest (src/vmstrace/guest/debian.py); the third line makes the
+# boot disk the `vmstrace qemu` tests boot through firmware: a FAT filesystem (dosfstools),
+# written without a mount (mtools), with syslinux and its MBR (tests/e2e/diskimage.py).
 for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace pipx \
-    dash coreutils tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev mmdebstrap; do
+    dash coreutils tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev mmdebstrap \
+    dosfstools mtools syslinux; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 qemu_ok=0
