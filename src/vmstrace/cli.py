@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -73,7 +74,171 @@ def main() -> None:
     """strace for virtual machines: trace a Linux guest's system calls from outside it."""
 
 
+_TRACE_OPTIONS = [
+    click.option(
+        "-o",
+        "output",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write the strace-style trace to FILE instead of stderr.",
+    ),
+    click.option(
+        "--json",
+        "json_path",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write one JSON object per syscall to FILE.",
+    ),
+    click.option(
+        "--json-raw",
+        "json_raw",
+        is_flag=True,
+        help="In the JSON, also each call's raw argument registers and return register.",
+    ),
+    click.option(
+        "-s",
+        "strsize",
+        type=click.IntRange(0, 65536),
+        default=32,
+        show_default=True,
+        help="Maximum string size to print (as strace -s).",
+    ),
+    click.option(
+        "--buffer-mb",
+        type=click.IntRange(1, 4096),
+        default=64,
+        show_default=True,
+        help="Size of the ring shared with the plugin: how far (MB of capture "
+        "records) the guest may run ahead of the decoder before it waits; the "
+        "trace stays lossless either way.",
+    ),
+    click.option(
+        "--symbols",
+        type=click.Path(path_type=Path),
+        help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
+        "kernel, used instead of its BTF.",
+    ),
+    click.option(
+        "-y",
+        "decode_fds",
+        count=True,
+        help="Print file descriptors with what they refer to: 3</etc/hostname>, "
+        "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file "
+        "table); -yy also a socket's protocol and addresses: "
+        "5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>.",
+    ),
+    click.option(
+        "--tree",
+        "show_tree",
+        is_flag=True,
+        help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).",
+    ),
+    click.option(
+        "-e",
+        "qualifiers",
+        multiple=True,
+        metavar="EXPR",
+        help="trace=SET: only these syscalls (names, %file %network %process %signal "
+        "%memory %ipc %desc %creds %clock %stat %lstat %fstat %%stat %statfs "
+        "%fstatfs %%statfs %pure, /regex, all, none; !SET inverts); "
+        "status=SET: successful, failed, unfinished (as strace -e).",
+    ),
+    click.option(
+        "-z", "successful", is_flag=True, help="Only calls that succeeded (-e status=successful)."
+    ),
+    click.option("-Z", "failed", is_flag=True, help="Only calls that failed (-e status=failed)."),
+    click.option(
+        "-p",
+        "pids",
+        multiple=True,
+        type=int,
+        metavar="PID",
+        help="Only this guest process and its threads, anywhere in the guest (repeatable; "
+        "replaces the CMD tree).",
+    ),
+    click.option(
+        "--comm",
+        "comms",
+        multiple=True,
+        metavar="NAME",
+        help="Only guest processes whose comm is NAME, anywhere in the guest (repeatable; "
+        "replaces the CMD tree).",
+    ),
+    click.option(
+        "-X",
+        "xlat",
+        type=click.Choice(["abbrev", "raw"]),
+        default="abbrev",
+        show_default=True,
+        help="raw: print constants and flags as numbers.",
+    ),
+    click.option(
+        "-t",
+        "timestamps",
+        count=True,
+        help="Prefix each line with the host wall-clock time: -t HH:MM:SS, "
+        "-tt with microseconds, -ttt seconds since the epoch.",
+    ),
+    click.option(
+        "-T",
+        "durations",
+        is_flag=True,
+        help="Append the time spent in each call, <s.us>: host time QEMU took to "
+        "emulate it, not guest CPU time.",
+    ),
+    click.option(
+        "-c",
+        "summary_only",
+        is_flag=True,
+        help="Print a per-syscall table (% time, seconds, usecs/call, calls, errors) "
+        "instead of the trace; times are emulated host time.",
+    ),
+    click.option("-C", "summary_too", is_flag=True, help="Like -c, after the regular trace."),
+]
+
+
+def _trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of every command that traces (run, qemu): outputs, filters, format."""
+    for option in reversed(_TRACE_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _make_sinks(
+    stack: ExitStack,
+    opts: Any,
+    *,
+    show_comm: bool,
+    output: str | None,
+    json_path: str | None,
+    json_raw: bool,
+    summary: tuple[bool, bool],
+    show_tree: bool,
+    timestamps: int,
+    durations: bool,
+) -> list[Sink]:
+    """The sinks the trace options ask for; the files are opened now (into ``stack``)."""
+    from vmstrace.sinks.summary import SummarySink
+
+    summary_only, summary_too = summary
+    text_out: TextIO = sys.stderr
+    if output:
+        text_out = stack.enter_context(open_output(output, "-o"))
+    sinks: list[Sink] = []
+    if not summary_only:
+        text = TextSink(text_out, show_comm=show_comm, timestamps=timestamps, durations=durations)
+        opts.on_start = text.set_origin
+        sinks.append(text)
+    if summary_only or summary_too:
+        sinks.append(SummarySink(text_out))
+    if json_path:
+        out = stack.enter_context(open_output(json_path, "--json"))
+        sinks.append(JsonSink(out, raw_values=json_raw))
+    if show_tree:
+        sinks.append(ProcessTreeSink(text_out))
+    return sinks
+
+
 @main.command(context_settings={"ignore_unknown_options": False})
+@_trace_options
 @click.option(
     "--add",
     "adds",
@@ -86,24 +251,6 @@ def main() -> None:
     "--no-deps",
     is_flag=True,
     help="--add only the named files, not the libraries they need.",
-)
-@click.option(
-    "-o",
-    "output",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the strace-style trace to FILE instead of stderr.",
-)
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Also write one JSON object per syscall to FILE.",
-)
-@click.option(
-    "--json-raw",
-    "json_raw",
-    is_flag=True,
-    help="In the JSON, also each call's raw argument registers and return register.",
 )
 @click.option(
     "--all", "trace_all", is_flag=True, help="Trace every process in the guest, boot included."
@@ -133,14 +280,6 @@ def main() -> None:
     help="Use this initramfs instead of the default one (needs vmstrace's init).",
 )
 @click.option(
-    "-s",
-    "strsize",
-    type=click.IntRange(0, 65536),
-    default=32,
-    show_default=True,
-    help="Maximum string size to print (as strace -s).",
-)
-@click.option(
     "--boot-timeout",
     type=click.FloatRange(0, min_open=True),
     default=120.0,
@@ -155,103 +294,12 @@ def main() -> None:
 )
 @click.option("--no-trace", is_flag=True, help="Boot the same guest without the capture plugin.")
 @click.option(
-    "--buffer-mb",
-    type=click.IntRange(1, 4096),
-    default=64,
-    show_default=True,
-    help="Size of the ring shared with the plugin: how far (MB of capture "
-    "records) the guest may run ahead of the decoder before it waits; the "
-    "trace stays lossless either way.",
-)
-@click.option(
-    "--symbols",
-    type=click.Path(path_type=Path),
-    help="A volatility3 symbol table (ISF JSON, .json or .json.xz) for the guest "
-    "kernel, used instead of its BTF.",
-)
-@click.option(
     "--kernel-from-memory",
     "from_memory",
     is_flag=True,
     help="Learn the guest kernel (its BTF, layout and syscall numbering) from guest "
     "memory once it is up, as `vmstrace qemu` does, instead of from the kernel file.",
 )
-@click.option(
-    "-y",
-    "decode_fds",
-    count=True,
-    help="Print file descriptors with what they refer to: 3</etc/hostname>, "
-    "4<pipe:[1234]>, 5<socket:[5678]> (read from the guest kernel's file "
-    "table); -yy also a socket's protocol and addresses: "
-    "5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>.",
-)
-@click.option(
-    "--tree",
-    "show_tree",
-    is_flag=True,
-    help="Print the process tree at the end (pid, ppid, name, exec, exit, calls).",
-)
-@click.option(
-    "-e",
-    "qualifiers",
-    multiple=True,
-    metavar="EXPR",
-    help="trace=SET: only these syscalls (names, %file %network %process %signal "
-    "%memory %ipc %desc %creds %clock %stat %lstat %fstat %%stat %statfs "
-    "%fstatfs %%statfs %pure, /regex, all, none; !SET inverts); "
-    "status=SET: successful, failed, unfinished (as strace -e).",
-)
-@click.option(
-    "-z", "successful", is_flag=True, help="Only calls that succeeded (-e status=successful)."
-)
-@click.option("-Z", "failed", is_flag=True, help="Only calls that failed (-e status=failed).")
-@click.option(
-    "-p",
-    "pids",
-    multiple=True,
-    type=int,
-    metavar="PID",
-    help="Only this guest process and its threads, anywhere in the guest (repeatable; "
-    "replaces the CMD tree).",
-)
-@click.option(
-    "--comm",
-    "comms",
-    multiple=True,
-    metavar="NAME",
-    help="Only guest processes whose comm is NAME, anywhere in the guest (repeatable; "
-    "replaces the CMD tree).",
-)
-@click.option(
-    "-X",
-    "xlat",
-    type=click.Choice(["abbrev", "raw"]),
-    default="abbrev",
-    show_default=True,
-    help="raw: print constants and flags as numbers.",
-)
-@click.option(
-    "-t",
-    "timestamps",
-    count=True,
-    help="Prefix each line with the host wall-clock time: -t HH:MM:SS, "
-    "-tt with microseconds, -ttt seconds since the epoch.",
-)
-@click.option(
-    "-T",
-    "durations",
-    is_flag=True,
-    help="Append the time spent in each call, <s.us>: host time QEMU took to "
-    "emulate it, not guest CPU time.",
-)
-@click.option(
-    "-c",
-    "summary_only",
-    is_flag=True,
-    help="Print a per-syscall table (% time, seconds, usecs/call, calls, errors) "
-    "instead of the trace; times are emulated host time.",
-)
-@click.option("-C", "summary_too", is_flag=True, help="Like -c, after the regular trace.")
 @click.argument("cmd", nargs=-1, required=True)
 def run(
     adds: tuple[str, ...],
@@ -295,7 +343,6 @@ def run(
     """
     from vmstrace.run import RunOptions
     from vmstrace.run import run as run_session
-    from vmstrace.sinks.summary import SummarySink
     from vmstrace.trace.filters import build_filter
 
     with ExitStack() as stack:
@@ -332,27 +379,18 @@ def run(
             )
 
             def make_sinks() -> list[Sink]:  # called once every input has been checked
-                text_out: TextIO = sys.stderr
-                if output:
-                    text_out = stack.enter_context(open_output(output, "-o"))
-                sinks: list[Sink] = []
-                if not summary_only:
-                    text = TextSink(
-                        text_out,
-                        show_comm=trace_all or filt.guest_wide,
-                        timestamps=timestamps,
-                        durations=durations,
-                    )
-                    opts.on_start = text.set_origin
-                    sinks.append(text)
-                if summary_only or summary_too:
-                    sinks.append(SummarySink(text_out))
-                if json_path:
-                    out = stack.enter_context(open_output(json_path, "--json"))
-                    sinks.append(JsonSink(out, raw_values=json_raw))
-                if show_tree:
-                    sinks.append(ProcessTreeSink(text_out))
-                return sinks
+                return _make_sinks(
+                    stack,
+                    opts,
+                    show_comm=trace_all or filt.guest_wide,
+                    output=output,
+                    json_path=json_path,
+                    json_raw=json_raw,
+                    summary=(summary_only, summary_too),
+                    show_tree=show_tree,
+                    timestamps=timestamps,
+                    durations=durations,
+                )
 
             result = run_session(opts, make_sinks)
         except VmstraceError as err:
@@ -364,6 +402,89 @@ def run(
             sys.exit(2)
     if not no_trace:
         click.echo(_counts_line(result.counts), err=True)
+    sys.exit(result.exit_status)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@_trace_options
+@click.argument("qemu_argv", nargs=-1, required=True, type=click.UNPROCESSED)
+def qemu(
+    qemu_argv: tuple[str, ...],
+    output: str | None,
+    json_path: str | None,
+    json_raw: bool,
+    strsize: int,
+    buffer_mb: int,
+    symbols: Path | None,
+    decode_fds: int,
+    show_tree: bool,
+    qualifiers: tuple[str, ...],
+    successful: bool,
+    failed: bool,
+    pids: tuple[int, ...],
+    comms: tuple[str, ...],
+    xlat: str,
+    timestamps: int,
+    durations: bool,
+    summary_only: bool,
+    summary_too: bool,
+) -> None:
+    """Run your own QEMU command line, tracing every process of its guest.
+
+    Usage: vmstrace qemu [OPTIONS] -- qemu-system-x86_64 ARG...
+
+    The VM runs as you give it (disks, firmware, its own kernel and bootloader), with
+    the capture plugin and a shared RAM backing added, and TCG in place of KVM.  The
+    guest kernel is learnt from guest memory once it is up; no kernel file is needed.
+    Ends when QEMU does, with QEMU's exit status.
+    """
+    from vmstrace.run import RunOptions
+    from vmstrace.trace.filters import build_filter
+    from vmstrace.userqemu import run_user_vm
+
+    with ExitStack() as stack:
+        try:
+            if summary_only and summary_too:
+                raise VmstraceError("-c and -C are mutually exclusive")
+            filt = build_filter(
+                qualifiers, successful=successful, failed=failed, pids=pids, comms=comms
+            )
+            opts = RunOptions(
+                argv=[],
+                trace_all=True,
+                strsize=strsize,
+                filter=filt,
+                raw=xlat == "raw",
+                decode_fds=decode_fds >= 1,
+                fd_details=decode_fds >= 2,
+                symbols=symbols,
+                from_memory=symbols is None,
+                buffer_mb=buffer_mb,
+            )
+
+            def make_sinks() -> list[Sink]:
+                return _make_sinks(
+                    stack,
+                    opts,
+                    show_comm=True,
+                    output=output,
+                    json_path=json_path,
+                    json_raw=json_raw,
+                    summary=(summary_only, summary_too),
+                    show_tree=show_tree,
+                    timestamps=timestamps,
+                    durations=durations,
+                )
+
+            result = run_user_vm(list(qemu_argv), opts, make_sinks)
+        except VmstraceError as err:
+            if str(err):
+                click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(err.exit_code)
+        except OSError as err:
+            click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(2)
+    click.echo(_counts_line(result.counts), err=True)
     sys.exit(result.exit_status)
 
 

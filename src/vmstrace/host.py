@@ -138,8 +138,13 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
     return preexec
 
 
-def start_qemu(cmd: list[str], pass_fds: list[int]) -> subprocess.Popen[bytes]:
-    """QEMU, started so that it dies with vmstrace; its stdout and stderr in one pipe."""
+def start_qemu(
+    cmd: list[str], pass_fds: list[int], inherit_stdio: bool = False
+) -> subprocess.Popen[bytes]:
+    """QEMU, started so that it dies with vmstrace; its stdout and stderr in one pipe, or
+    with vmstrace's own terminal (``inherit_stdio``: a user's VM, its console and monitor)."""
+    if inherit_stdio:
+        return subprocess.Popen(cmd, pass_fds=pass_fds, preexec_fn=_die_with_parent(os.getpid()))
     return subprocess.Popen(
         cmd,
         pass_fds=pass_fds,

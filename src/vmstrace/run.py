@@ -166,7 +166,7 @@ def _kernel_tables(
     return TABLES.renumbered(found.names)
 
 
-def _capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
+def capture_spec(opts: RunOptions, layout: KernelLayout | None) -> str:
     tables = opts.tables
     plans = decode.Plans(tables)
     dopts = decode.DecodeOptions(
@@ -221,7 +221,7 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
         layout = _kernel_layout(opts, kernel, cache)
         opts.tables = _kernel_tables(opts, kernel, cache, layout)
         opts.filter = opts.filter.for_tables(opts.tables)
-        spec = _capture_spec(opts, layout)
+        spec = capture_spec(opts, layout)
     base, links = build_guest_image(opts, cache)
     adds = with_dependencies(opts.adds) if opts.deps else opts.adds
     overlay = make_overlay(opts.argv, adds, workdir / "overlay.cpio", links=links)
@@ -313,7 +313,7 @@ class KernelProbe:
                 )
             opts.tables = TABLES.renumbered(kernel.names.names)
             opts.filter = opts.filter.for_tables(opts.tables)
-            spec = _capture_spec(opts, kernel.layout)
+            spec = capture_spec(opts, kernel.layout)
             opts.note(
                 f"guest kernel {kernel.layout.release or '(no banner)'} learnt from its memory"
                 + (" (cached)" if kernel.cached else "")

@@ -26,6 +26,7 @@ LAYERS = {
     "pipeline": 8,  # records to events to sinks
     "launcher": 8,  # one QEMU process and its lines
     "run": 9,  # one traced run
+    "userqemu": 10,  # vmstrace qemu: the user's own VM
     "conformance": 10,
     "conformance_suites": 11,
     "bench": 11,

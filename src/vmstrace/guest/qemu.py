@@ -55,12 +55,20 @@ def ram_below_4g(ram_bytes: int) -> int:
 def find_qemu() -> str:
     """The QEMU binary, checked for the plugin API vmstrace needs (QEMU ≥ 10.0)."""
     path = shutil.which(QEMU)
-    fix = (
-        "install QEMU 10 from bookworm-backports: `make setup` (or apt-get install "
-        "-t bookworm-backports qemu-system-x86)"
-    )
     if path is None:
-        raise VmstraceError(f"{QEMU} not found; {fix}")
+        raise VmstraceError(f"{QEMU} not found; {_FIX}")
+    return check_qemu(path)
+
+
+_FIX = (
+    "install QEMU 10 from bookworm-backports: `make setup` (or apt-get install "
+    "-t bookworm-backports qemu-system-x86)"
+)
+
+
+def check_qemu(path: str) -> str:
+    """``path``, once checked to be a QEMU with the plugin API vmstrace needs."""
+    fix = _FIX
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as err:
