@@ -407,9 +407,18 @@ def run(
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @_trace_options
+@click.option(
+    "--boot-timeout",
+    type=click.FloatRange(0),
+    default=300.0,
+    show_default=True,
+    help="Seconds until the guest's first system call (its kernel is up) before the VM "
+    "is stopped; 0: no limit.",
+)
 @click.argument("qemu_argv", nargs=-1, required=True, type=click.UNPROCESSED)
 def qemu(
     qemu_argv: tuple[str, ...],
+    boot_timeout: float,
     output: str | None,
     json_path: str | None,
     json_raw: bool,
@@ -460,6 +469,7 @@ def qemu(
                 symbols=symbols,
                 from_memory=symbols is None,
                 buffer_mb=buffer_mb,
+                boot_timeout=boot_timeout,
             )
 
             def make_sinks() -> list[Sink]:

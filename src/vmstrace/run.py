@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -248,8 +249,16 @@ class KernelProbe:
     registers only until QEMU is stopped.
     """
 
-    def __init__(self, opts: RunOptions, ram: GuestRam, stop: Stop, cache: Path) -> None:
+    def __init__(
+        self,
+        opts: RunOptions,
+        ram: GuestRam,
+        stop: Stop,
+        cache: Path,
+        boot_timeout: float | None = None,
+    ) -> None:
         self.opts, self.ram, self.stop, self.cache = opts, ram, stop, cache
+        self.boot_timeout = boot_timeout  # seconds to the first system call; None: no limit
         self.ask_r, self.ask_w = os.pipe()
         self.answer_r, self.answer_w = os.pipe()
         self.kernel: LiveKernel | None = None
@@ -284,7 +293,14 @@ class KernelProbe:
 
     def _read_ask(self) -> bytes:
         line = b""
+        deadline = None if self.boot_timeout is None else time.monotonic() + self.boot_timeout
         while len(line) < 256 and not line.endswith(b"\n"):
+            if deadline is not None and time.monotonic() > deadline:
+                raise VmstraceError(
+                    f"the guest made no system call within --boot-timeout "
+                    f"{self.boot_timeout:g} s: it did not boot a Linux kernel (check the disk "
+                    "image, the boot order and QEMU's console), or it needs longer"
+                )
             ready, _, _ = select.select([self.ask_r], [], [], 0.5)
             if ready:
                 chunk = os.read(self.ask_r, 256 - len(line))

@@ -315,7 +315,7 @@ def _run(
         args["spec"] = str(spec_dir / "spec.txt")
     else:
         guest_ram = GuestRam.open(ram, vm.ram_bytes, vm.ram_low)
-        probe = KernelProbe(opts, guest_ram, stop, cache_dir())
+        probe = KernelProbe(opts, guest_ram, stop, cache_dir(), opts.boot_timeout or None)
         args |= probe.plugin_args()
     stop.progress = ring.written
     cmd = traced_command(vm, f"/dev/fd/{ram}", plugin, args)

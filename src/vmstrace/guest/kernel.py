@@ -36,17 +36,23 @@ META_PACKAGE = "linux-image-cloud-amd64"
 BACKPORTS = "bookworm-backports"
 
 
-def fetch_default_kernel(cache_dir: Path, line: str | None = None) -> Path:
+def fetch_default_kernel(
+    cache_dir: Path, line: str | None = None, meta: str = META_PACKAGE
+) -> Path:
     """Returns the path of the default guest's vmlinuz, downloading it on first use.
 
     ``line`` (e.g. ``"6.12"``) selects a kernel series other than the distribution's
-    default candidate.  Concurrent calls fetch and unpack it once (the kernels area's
-    lock); each entry appears whole, by a rename (vmstrace/files.py).
+    default candidate; ``meta`` another flavour's meta package (``linux-image-amd64``, the
+    generic kernel: the tests boot it as a kernel vmstrace is never given).  Concurrent
+    calls fetch and unpack it once (the kernels area's lock); each entry appears whole,
+    by a rename (vmstrace/files.py).
     """
     if line is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+)*", line):
         raise VmstraceError(f"kernel series {line!r}: expected one such as 6.1 or 6.12")
     kernels = private_dir(cache_dir / "kernels")
-    stamp = kernels / f"{META_PACKAGE}-{line or 'default'}.release"
+    if not re.fullmatch(r"linux-image-[a-z0-9.-]+", meta):
+        raise VmstraceError(f"{meta!r} is not a Debian kernel meta package")
+    stamp = kernels / f"{meta}-{line or 'default'}.release"
     known = _known(kernels, stamp, cache_dir)
     if known is not None:
         return known
@@ -54,7 +60,7 @@ def fetch_default_kernel(cache_dir: Path, line: str | None = None) -> Path:
         known = _known(kernels, stamp, cache_dir)
         if known is not None:
             return known
-        package, version = _resolve(line)
+        package, version = _resolve(line, meta)
         release = package.removeprefix("linux-image-")
         if not _RELEASE.fullmatch(release):
             raise VmstraceError(
@@ -125,39 +131,39 @@ def candidate_versions(policy: str) -> tuple[str | None, list[str]]:
     return candidate, versions
 
 
-def kernel_dependency(show: str) -> tuple[str, str]:
+def kernel_dependency(show: str, meta: str = META_PACKAGE) -> tuple[str, str]:
     """Parses ``apt-cache show META=VERSION``: the versioned kernel package and its version."""
     for text in show.splitlines():
         if text.startswith("Depends:"):
             for dep in text.removeprefix("Depends:").split(","):
                 m = re.match(r"\s*(linux-image-\S+)(?:\s+\(=\s*([^)\s]+)\))?", dep)
-                if m and m[1] != META_PACKAGE:
+                if m and m[1] != meta:
                     return m[1], m[2] or ""
     raise VmstraceError(
-        f"cannot tell which kernel package {META_PACKAGE} depends on: pass a kernel with --kernel."
+        f"cannot tell which kernel package {meta} depends on: pass a kernel with --kernel."
     )
 
 
-def _resolve(line: str | None) -> tuple[str, str]:
-    candidate, versions = candidate_versions(_run(["apt-cache", "policy", META_PACKAGE]))
+def _resolve(line: str | None, meta: str = META_PACKAGE) -> tuple[str, str]:
+    candidate, versions = candidate_versions(_run(["apt-cache", "policy", meta]))
     if line is None:
         version = candidate
         if version is None:
             raise VmstraceError(
-                f"apt knows no {META_PACKAGE}: run `apt-get update` (Debian), "
+                f"apt knows no {meta}: run `apt-get update` (Debian), "
                 "or pass a kernel with --kernel."
             )
     else:
         matching = [v for v in versions if v == line or v.startswith(line + ".")]
         if not matching:
             raise VmstraceError(
-                f"apt has no {META_PACKAGE} {line}.x (versions: {', '.join(versions) or 'none'}). "
+                f"apt has no {meta} {line}.x (versions: {', '.join(versions) or 'none'}). "
                 f"Enable {BACKPORTS} (a deb822 file in /etc/apt/sources.list.d with "
                 f"Suites: {BACKPORTS}) and run `apt-get update`."
             )
         version = matching[0]  # apt lists the version table newest first
-    show = _run(["apt-cache", "show", f"{META_PACKAGE}={version}"])
-    return kernel_dependency(show)
+    show = _run(["apt-cache", "show", f"{meta}={version}"])
+    return kernel_dependency(show, meta)
 
 
 def _download(debs: Path, package: str, version: str, cache_dir: Path) -> Path:
