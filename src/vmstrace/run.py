@@ -262,6 +262,7 @@ class KernelProbe:
         self.ask_r, self.ask_w = os.pipe()
         self.answer_r, self.answer_w = os.pipe()
         self.kernel: LiveKernel | None = None
+        self.asked = False  # the plugin asked: the guest made a system call
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
     def plugin_args(self) -> dict[str, str]:
@@ -314,6 +315,7 @@ class KernelProbe:
             line = self._read_ask()
             if not line:
                 return
+            self.asked = True
             m = ASK_LINE.fullmatch(line)
             if m is None:
                 raise VmstraceError(

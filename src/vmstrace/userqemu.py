@@ -392,6 +392,12 @@ def _traced(
         raise error
     if stream_error is not None:
         raise VmstraceError(str(stream_error))
+    if proc.returncode != 0 and probe is not None and not probe.asked:
+        raise VmstraceError(
+            f"QEMU exited with status {proc.returncode} before the guest made a system call "
+            "(QEMU's own message is above); nothing was traced",
+            exit_code=proc.returncode if 0 < proc.returncode < 126 else 1,
+        )
     return UserVmResult(proc.returncode if proc.returncode >= 0 else 128 - proc.returncode, counts)
 
 
