@@ -120,12 +120,10 @@ def test_a_disk_that_does_not_boot_ends_with_the_reason(tmp_path):
     junk = tmp_path / "junk.img"
     junk.write_bytes(os.urandom(1 << 20))
     out = tmp_path / "trace.json"
+    vm = ["qemu-system-x86_64", "-m", "256", "-nodefaults", "-display", "none"]
+    vm += ["-drive", f"file={junk},format=raw"]
     proc = subprocess.run(
-        [
-            str(VMSTRACE), "qemu", "--boot-timeout", "10", "--json", str(out), "--",
-            "qemu-system-x86_64", "-m", "256", "-nodefaults", "-display", "none",
-            "-drive", f"file={junk},format=raw",
-        ],  # fmt: skip
+        [str(VMSTRACE), "qemu", "--boot-timeout", "10", "--json", str(out), "--", *vm],
         capture_output=True,
         text=True,
         timeout=120,
