@@ -322,6 +322,7 @@ class KernelProbe:
                     f"the plugin asked for the kernel in a form not known: {line!r}"
                 )
             cr3, cr4 = int(m.group(1), 16), int(m.group(2), 16)
+            began = time.monotonic()
             kernel = discover(self.ram, cr3, cr4, self.cache)
             self.kernel = kernel
             opts = self.opts
@@ -333,8 +334,8 @@ class KernelProbe:
             opts.filter = opts.filter.for_tables(opts.tables)
             spec = capture_spec(opts, kernel.layout)
             opts.note(
-                f"guest kernel {kernel.layout.release or '(no banner)'} learnt from its memory"
-                + (" (cached)" if kernel.cached else "")
+                f"guest kernel {kernel.layout.release or '(no banner)'} learnt from its memory "
+                f"in {time.monotonic() - began:.2f} s" + (" (cached)" if kernel.cached else "")
             )
             with os.fdopen(self.answer_w, "w", closefd=True) as f:
                 self.answer_w = -1
