@@ -12,7 +12,7 @@ import click
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import TraceCounts
-from vmstrace.core.files import open_output
+from vmstrace.core.files import open_binary_output, open_output
 from vmstrace.sinks.base import Sink
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.text import TextSink
@@ -195,6 +195,15 @@ _TRACE_OPTIONS = [
 ]
 
 
+_SAVE_RAW = click.option(
+    "--save-raw",
+    "save_raw",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also keep the plugin's record stream, with what decoding it needs, in FILE: "
+    "`vmstrace replay FILE` decodes it again with other filters and outputs.",
+)
+
+
 def _trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options of every command that traces (run, qemu): outputs, filters, format."""
     for option in reversed(_TRACE_OPTIONS):
@@ -214,9 +223,13 @@ def _make_sinks(
     show_tree: bool,
     timestamps: int,
     durations: bool,
+    save_raw: str | None = None,
 ) -> list[Sink]:
     """The sinks the trace options ask for; the files are opened now (into ``stack``)."""
     from vmstrace.sinks.summary import SummarySink
+
+    if save_raw:
+        opts.save_raw = stack.enter_context(open_binary_output(save_raw, "--save-raw"))
 
     summary_only, summary_too = summary
     text_out: TextIO = sys.stderr
@@ -239,6 +252,7 @@ def _make_sinks(
 
 @main.command(context_settings={"ignore_unknown_options": False})
 @_trace_options
+@_SAVE_RAW
 @click.option(
     "--add",
     "adds",
@@ -335,6 +349,7 @@ def run(
     durations: bool,
     summary_only: bool,
     summary_too: bool,
+    save_raw: str | None,
     cmd: tuple[str, ...],
 ) -> None:
     """Boot the guest, run CMD in it and print its system calls.
@@ -390,6 +405,7 @@ def run(
                     show_tree=show_tree,
                     timestamps=timestamps,
                     durations=durations,
+                    save_raw=save_raw,
                 )
 
             result = run_session(opts, make_sinks)
@@ -407,6 +423,7 @@ def run(
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @_trace_options
+@_SAVE_RAW
 @click.option(
     "--boot-timeout",
     type=click.FloatRange(0),
@@ -437,6 +454,7 @@ def qemu(
     durations: bool,
     summary_only: bool,
     summary_too: bool,
+    save_raw: str | None,
 ) -> None:
     """Run your own QEMU command line, tracing every process of its guest.
 
@@ -484,6 +502,7 @@ def qemu(
                     show_tree=show_tree,
                     timestamps=timestamps,
                     durations=durations,
+                    save_raw=save_raw,
                 )
 
             result = run_user_vm(list(qemu_argv), opts, make_sinks)
@@ -496,6 +515,88 @@ def qemu(
             sys.exit(2)
     click.echo(_counts_line(result.counts), err=True)
     sys.exit(result.exit_status)
+
+
+@main.command()
+@_trace_options
+@click.option(
+    "--all", "trace_all", is_flag=True, help="Every process in the guest, not only CMD's tree."
+)
+@click.argument("raw_file", type=click.Path(path_type=Path))
+def replay(
+    raw_file: Path,
+    trace_all: bool,
+    output: str | None,
+    json_path: str | None,
+    json_raw: bool,
+    strsize: int,
+    buffer_mb: int,
+    symbols: Path | None,
+    decode_fds: int,
+    show_tree: bool,
+    qualifiers: tuple[str, ...],
+    successful: bool,
+    failed: bool,
+    pids: tuple[int, ...],
+    comms: tuple[str, ...],
+    xlat: str,
+    timestamps: int,
+    durations: bool,
+    summary_only: bool,
+    summary_too: bool,
+) -> None:
+    """Decode a raw file (run --save-raw FILE) again, with these options.
+
+    Usage: vmstrace replay [OPTIONS] FILE
+
+    With the live run's options the output is byte for byte what it printed.
+    """
+    from vmstrace.replay import replay as replay_file
+    from vmstrace.run import RunOptions
+    from vmstrace.trace.filters import build_filter
+
+    with ExitStack() as stack:
+        try:
+            if summary_only and summary_too:
+                raise VmstraceError("-c and -C are mutually exclusive")
+            if symbols is not None:
+                raise VmstraceError("--symbols: a raw file is decoded with its own kernel's layout")
+            filt = build_filter(
+                qualifiers, successful=successful, failed=failed, pids=pids, comms=comms
+            )
+            opts = RunOptions(
+                argv=[],
+                trace_all=trace_all,
+                strsize=strsize,
+                filter=filt,
+                raw=xlat == "raw",
+                decode_fds=decode_fds >= 1,
+                fd_details=decode_fds >= 2,
+            )
+
+            def make_sinks() -> list[Sink]:
+                return _make_sinks(
+                    stack,
+                    opts,
+                    show_comm=trace_all or filt.guest_wide,
+                    output=output,
+                    json_path=json_path,
+                    json_raw=json_raw,
+                    summary=(summary_only, summary_too),
+                    show_tree=show_tree,
+                    timestamps=timestamps,
+                    durations=durations,
+                )
+
+            counts = replay_file(raw_file, opts, make_sinks)
+        except VmstraceError as err:
+            if str(err):
+                click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(err.exit_code)
+        except OSError as err:
+            click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(2)
+    click.echo(_counts_line(counts), err=True)
 
 
 @main.command()

@@ -45,6 +45,7 @@ from vmstrace.kernel.live import GuestRam, LiveKernel, discover
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.launcher import launch
 from vmstrace.pipeline import Pipeline
+from vmstrace.rawfile import RawHeader, RawWriter
 from vmstrace.sinks.base import Sink
 from vmstrace.syscalls import TABLES, SyscallTables
 from vmstrace.trace.attribution import call_class_lines
@@ -88,6 +89,11 @@ class RunOptions:
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
+    # the guest kernel's own numbering the tables were renumbered with ({}: none)
+    kernel_names: dict[str, dict[int, str]] = field(default_factory=dict)
+    kernel_release: str = ""
+    save_raw: BinaryIO | None = None  # --save-raw: the record stream kept (rawfile.py)
+    origin_ns: int | None = None  # set when QEMU starts (on_start's time)
 
 
 GUESTS = ("default", "debian")
@@ -164,6 +170,8 @@ def _kernel_tables(
     found = kernel_syscall_names(kernel, cache)
     if found.reason:
         opts.warn(f"syscall names: {found.reason}; the project's tables name those calls")
+    opts.kernel_names = {abi: dict(t) for abi, t in found.names.items()}
+    opts.kernel_release = layout.release
     return TABLES.renumbered(found.names)
 
 
@@ -331,6 +339,8 @@ class KernelProbe:
                     f"syscall names: {kernel.names.reason}; the project's tables name those calls"
                 )
             opts.tables = TABLES.renumbered(kernel.names.names)
+            opts.kernel_names = {abi: dict(t) for abi, t in kernel.names.names.items()}
+            opts.kernel_release = kernel.layout.release
             opts.filter = opts.filter.for_tables(opts.tables)
             spec = capture_spec(opts, kernel.layout)
             opts.note(
@@ -403,6 +413,35 @@ def run(
     return result
 
 
+def _origin(opts: RunOptions) -> Callable[[int], None]:
+    """The on_start that also keeps the trace's time origin (the raw file's header)."""
+
+    def on_start(ns: int) -> None:
+        opts.origin_ns = ns
+        if opts.on_start is not None:
+            opts.on_start(ns)
+
+    return on_start
+
+
+def raw_writer(opts: RunOptions, vcpus: int) -> RawWriter:
+    """--save-raw's writer: the header from what the run decodes with."""
+    assert opts.save_raw is not None
+    return RawWriter(
+        opts.save_raw,
+        RawHeader(
+            kernel_names=opts.kernel_names,
+            strsize=opts.strsize,
+            decode_fds=opts.decode_fds,
+            fd_details=opts.fd_details,
+            vcpus=vcpus,
+            origin_ns=opts.origin_ns,
+            kernel=opts.kernel_release,
+            argv=list(opts.argv),
+        ),
+    )
+
+
 def ram_plugin_args(cfg: GuestConfig) -> dict[str, str]:
     """The plugin's ram=, ram_size=, ram_low= arguments for a guest with a RAM file."""
     if cfg.ram_file is None:
@@ -462,7 +501,7 @@ def _run_guest(
             boot_timeout=opts.boot_timeout,
             timeout=opts.timeout,
             workdir=workdir,
-            on_start=opts.on_start,
+            on_start=_origin(opts),
         )
     except BaseException:
         if ring is not None:
@@ -493,12 +532,13 @@ def _run_guest(
         vcpus=cfg.smp,
         tables=opts.tables,
     )
+    raw = None if ring is None or opts.save_raw is None else raw_writer(opts, cfg.smp)
     stream_error: Exception | None = None
     try:
         if ring is not None:
             with ring:
                 try:
-                    pipeline.consume(ring)
+                    pipeline.consume(ring if raw is None else raw.tee(ring))
                 except StreamError as err:
                     if pipeline.reader is not None:  # nothing more can be read: the run ends
                         stop.request("stream-error")
@@ -526,6 +566,8 @@ def _run_guest(
             elif not ended and status.exit_status is None and status.not_found is None:
                 reason = "qemu-exited"
         counts = pipeline.counts(reason, None if ring is None else ring.stalled_s)
+        if raw is not None:
+            raw.finish(reason, counts.guest_stalled_s)
         for sink in sinks:
             sink.close(counts)
     error = stop.error()

@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ from vmstrace.host import Interrupted, Outputs, Stop, ram_memfd, start_qemu
 from vmstrace.kernel.layout import layout_from_isf
 from vmstrace.kernel.live import GuestRam
 from vmstrace.pipeline import Pipeline
-from vmstrace.run import KernelProbe, RunOptions, capture_spec
+from vmstrace.run import KernelProbe, RunOptions, capture_spec, raw_writer
 from vmstrace.sinks.base import Sink
 
 # QEMU options that take no argument (qemu-options.hx: DEF(name, 0, ...)); every other
@@ -339,6 +340,10 @@ def _traced(
     sinks: list[Sink],
     stop: Stop,
 ) -> UserVmResult:
+    start_ns = time.time_ns()
+    opts.origin_ns = start_ns
+    if opts.on_start is not None:
+        opts.on_start(start_ns)
     try:
         with stop.starting():
             proc = start_qemu(*proc_args, inherit_stdio=True)
@@ -349,6 +354,7 @@ def _traced(
             probe.started_not()
         raise
     ring.started()
+    raw = None
     pipeline: Pipeline | None = None
     stream_error: Exception | None = None
     try:
@@ -369,9 +375,11 @@ def _traced(
             vcpus=vm.smp,
             tables=opts.tables,
         )
+        # (after the probe: the header holds the kernel's numbering)
+        raw = None if opts.save_raw is None else raw_writer(opts, vm.smp)
         with ring:
             try:
-                pipeline.consume(ring)
+                pipeline.consume(ring if raw is None else raw.tee(ring))
             except StreamError as err:
                 if pipeline.reader is not None or proc.wait() == 0:
                     stop.request("stream-error")
@@ -385,6 +393,8 @@ def _traced(
         stop.finished()
         reason = stop.reason or ("stream-error" if stream_error is not None else None)
         counts = (pipeline or Pipeline([])).counts(reason, ring.stalled_s)
+        if raw is not None:
+            raw.finish(reason, counts.guest_stalled_s)
         for sink in sinks:
             sink.close(counts)
     error = stop.error()

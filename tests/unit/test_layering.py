@@ -25,7 +25,9 @@ LAYERS = {
     "_decoder": 7,  # the consumer's compiled glue (pipeline.py's)
     "pipeline": 8,  # records to events to sinks
     "launcher": 8,  # one QEMU process and its lines
+    "rawfile": 8,  # the record stream kept: run --save-raw, replay
     "run": 9,  # one traced run
+    "replay": 10,  # vmstrace replay
     "userqemu": 10,  # vmstrace qemu: the user's own VM
     "conformance": 10,
     "conformance_suites": 11,

@@ -301,6 +301,23 @@ def open_output(path: str | Path, option: str, append: bool = False) -> TextIO:
     be off), so does this: following a symlink, or writing a file, that belongs to
     someone else in a sticky world-writable directory such as /tmp.
     """
+    p = _writable(path, option)
+    try:
+        return open(p, "a" if append else "w", encoding="utf-8")
+    except OSError as err:
+        raise VmstraceError(f"{option} {p}: cannot write: {err.strerror}") from err
+
+
+def open_binary_output(path: str | Path, option: str) -> BinaryIO:
+    """:func:`open_output` for a binary file (``--save-raw``)."""
+    p = _writable(path, option)
+    try:
+        return open(p, "wb")
+    except OSError as err:
+        raise VmstraceError(f"{option} {p}: cannot write: {err.strerror}") from err
+
+
+def _writable(path: str | Path, option: str) -> Path:
     p = Path(path)
     try:
         st = os.lstat(p)
@@ -309,10 +326,7 @@ def open_output(path: str | Path, option: str, append: bool = False) -> TextIO:
         pass
     except OSError as err:
         raise VmstraceError(f"{option} {p}: cannot write: {err.strerror}") from err
-    try:
-        return open(p, "a" if append else "w", encoding="utf-8")
-    except OSError as err:
-        raise VmstraceError(f"{option} {p}: cannot write: {err.strerror}") from err
+    return p
 
 
 def check_output(
