@@ -195,15 +195,17 @@ class RawReader:
             self.cut = f"the file ends after {self.offset} bytes, without its trailer"
             return b""
         (size,) = U32.unpack(raw)
-        if size == 0:
-            doc = self._json("trailer")
+        if size == 0:  # (a bad trailer ends the stream as a cut does: decoded, then said)
             try:
+                doc = self._json("trailer")
                 self.trailer = RawTrailer(
                     None if doc["reason"] is None else str(doc["reason"]),
                     None if doc["stalled_s"] is None else float(doc["stalled_s"]),
                 )
+            except RawFileError as err:
+                self.cut = str(err).removeprefix(f"{self.name}: ")
             except (KeyError, TypeError, ValueError) as err:
-                raise RawFileError(f"{self.name}: malformed trailer ({err!r})") from err
+                self.cut = f"its trailer is malformed ({err!r})"
             return b""
         chunk = self.f.read(size)
         if len(chunk) < size:  # what there is: the records in it are whole or refused
