@@ -391,6 +391,9 @@ def run(
                 symbols=symbols,
                 from_memory=from_memory,
                 buffer_mb=buffer_mb,
+                # a status line where it mixes with nothing: stderr a terminal without
+                # the trace on it
+                status=sys.stderr.isatty() and bool(output or summary_only) and not no_trace,
             )
 
             def make_sinks() -> list[Sink]:  # called once every input has been checked

@@ -435,3 +435,66 @@ class GuardedSink:
         fd = self.outputs.kept.get(id(self.out))
         if salvage is not None and fd is not None:
             salvage(counts, fd)
+
+
+# -- the live status line ---------------------------------------------------------------
+
+
+class StatusLine:
+    """A one-line status at the foot of the terminal while a trace runs (calls shown,
+    records, rate, time), redrawn every ``interval`` s on stderr.
+
+    Hand-written rather than rich's Live: the guest's output is relayed as raw bytes, in
+    pieces that need not end a line, to the same terminal; :meth:`relay` wraps those
+    writers so that the status is cleared before each piece and drawn again only after a
+    piece that ends a line.  The caller turns it on only when stderr is a terminal that
+    carries no trace lines (-o, or -c), so it never mixes into an output."""
+
+    def __init__(self, stream: Any, text: Callable[[], str], interval: float = 0.5) -> None:
+        self.stream = stream
+        self.text = text
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._shown = False
+        self._at_line_start = True
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+        with self._lock:
+            self._clear()
+
+    def relay(self, write: Callable[[bytes], None]) -> Callable[[bytes], None]:
+        def wrapped(chunk: bytes) -> None:
+            with self._lock:
+                self._clear()
+                write(chunk)
+                if chunk:
+                    self._at_line_start = chunk.endswith(b"\n")
+
+        return wrapped
+
+    def _clear(self) -> None:
+        if self._shown:
+            self._put("\r\x1b[2K")
+            self._shown = False
+
+    def _put(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self._done.set()  # the terminal went away: no more status
+
+    def _run(self) -> None:
+        while not self._done.wait(self.interval):
+            with self._lock:
+                if self._at_line_start and not self._done.is_set():
+                    width = shutil.get_terminal_size((80, 24)).columns - 1
+                    self._put("\r\x1b[2K" + self.text()[:width])
+                    self._shown = True

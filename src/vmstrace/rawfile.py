@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -155,6 +156,7 @@ class RawReader:
         self.trailer: RawTrailer | None = None
         self.cut: str | None = None
         self.offset = f.tell()
+        self.on_read: Callable[[int], None] = lambda n: None  # told the bytes of each chunk
 
     def _json(self, what: str) -> Any:
         raw = self.f.read(4)
@@ -211,6 +213,7 @@ class RawReader:
         if len(chunk) < size:  # what there is: the records in it are whole or refused
             self.cut = f"the file is cut at byte {self.offset + 4 + len(chunk)}, inside a chunk"
         self.offset += 4 + len(chunk)
+        self.on_read(4 + len(chunk))
         return chunk
 
     read = read1

@@ -14,6 +14,7 @@ from pathlib import Path
 from vmstrace.capture.records import StreamError
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import TraceCounts
+from vmstrace.core.progress import Bar
 from vmstrace.pipeline import Pipeline
 from vmstrace.rawfile import RawFileError, RawReader
 from vmstrace.run import RunOptions
@@ -58,10 +59,12 @@ def replay(path: Path, opts: RunOptions, sinks: Callable[[], list[Sink]]) -> Tra
             tables=tables,
         )
         stream_error: StreamError | None = None
-        try:
-            pipeline.consume(reader)
-        except StreamError as err:
-            stream_error = err
+        with Bar(f"replaying {path.name}", path.stat().st_size) as bar:
+            reader.on_read = bar.advance
+            try:
+                pipeline.consume(reader)
+            except StreamError as err:
+                stream_error = err
         pipeline.drain()
         trailer = reader.trailer
         if trailer is not None:

@@ -37,7 +37,7 @@ from vmstrace.decode.fmt import escape
 from vmstrace.guest.channels import GuestStatus, Settled, console_excerpt, settle_status
 from vmstrace.guest.elfdeps import with_dependencies
 from vmstrace.guest.qemu import GuestConfig, find_qemu, ram_below_4g
-from vmstrace.host import Interrupted, Outputs, Stop, Workdir, ram_memfd
+from vmstrace.host import Interrupted, Outputs, StatusLine, Stop, Workdir, ram_memfd
 from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.kernel.layout import KernelLayout, load_layout
@@ -93,6 +93,7 @@ class RunOptions:
     kernel_names: dict[str, dict[int, str]] = field(default_factory=dict)
     kernel_release: str = ""
     save_raw: BinaryIO | None = None  # --save-raw: the record stream kept (rawfile.py)
+    status: bool = False  # a live status line on stderr (host.StatusLine); the CLI decides
     origin_ns: int | None = None  # set when QEMU starts (on_start's time)
 
 
@@ -413,6 +414,20 @@ def run(
     return result
 
 
+def _status_text(live: list[Pipeline], began: float, last: list[tuple[float, int]]) -> str:
+    """The status line: calls shown, records read, their rate over the last update."""
+    now = time.monotonic()
+    p = live[0] if live else None
+    records = 0 if p is None or p.reader is None else p.reader.delivered
+    then, before = last[0] if last else (began, 0)
+    last[:] = [(now, records)]
+    rate = (records - before) / max(now - then, 1e-3)
+    return (
+        f"vmstrace: {0 if p is None else p.shown:,} calls shown, {records:,} records, "
+        f"{rate:,.0f} records/s, {now - began:.0f} s"
+    )
+
+
 def _origin(opts: RunOptions) -> Callable[[int], None]:
     """The on_start that also keeps the trace's time origin (the raw file's header)."""
 
@@ -485,13 +500,21 @@ def _run_guest(
     if ring is not None:
         stop.progress = ring.written
     log = cache_dir() / "last-console.log"
+    live: list[Pipeline] = []
+    began = time.monotonic()
+    last: list[tuple[float, int]] = []
+    line = StatusLine(sys.stderr, lambda: _status_text(live, began, last)) if opts.status else None
+    out_write, err_write = outputs.writer(stdout), outputs.writer(stderr)
+    if line is not None:
+        out_write, err_write = line.relay(out_write), line.relay(err_write)
+        line.start()
     try:
         guest = launch(
             qemu,
             cfg,
             stop=stop,
-            stdout=outputs.writer(stdout),
-            stderr=outputs.writer(stderr),
+            stdout=out_write,
+            stderr=err_write,
             log=log,
             plugin=plugin,
             plugin_args=plugin_args,
@@ -508,6 +531,8 @@ def _run_guest(
             ring.close()
         if probe is not None:
             probe.started_not()
+        if line is not None:
+            line.stop()
         raise
     if ring is not None:
         ring.started()
@@ -532,6 +557,7 @@ def _run_guest(
         vcpus=cfg.smp,
         tables=opts.tables,
     )
+    live.append(pipeline)
     raw = None if ring is None or opts.save_raw is None else raw_writer(opts, cfg.smp)
     stream_error: Exception | None = None
     try:
@@ -554,6 +580,8 @@ def _run_guest(
         proc.wait()
         stop.finished()
         guest.wait()
+        if line is not None:
+            line.stop()
         reason = stop.reason
         # (the console and the control line are the guest's to write: they decide nothing
         # once the trace saw the command end)

@@ -29,6 +29,7 @@ from typing import IO, BinaryIO
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.files import atomic_writer, cache_lock, mark_used, private_dir, trusted
+from vmstrace.core.progress import step
 from vmstrace.core.sources import digest
 from vmstrace.guest.cpio import CpioWriter
 from vmstrace.guest.image import (
@@ -153,8 +154,9 @@ def build_debian_initramfs(
             return dest
         rootfs = out_dir / f".debian-{key}.tar"
         try:
-            _mmdebstrap(packages, rootfs)
-            write_initramfs(dest, rootfs, unit, runner, launcher, command)
+            with step("building the Debian guest image with mmdebstrap (once, into the cache)"):
+                _mmdebstrap(packages, rootfs)
+                write_initramfs(dest, rootfs, unit, runner, launcher, command)
             prune_old_builds(dest.parent, keep=dest.name)
         finally:
             rootfs.unlink(missing_ok=True)

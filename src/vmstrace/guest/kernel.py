@@ -31,6 +31,7 @@ from vmstrace.core.files import (
     trusted,
     write_atomic,
 )
+from vmstrace.core.progress import step
 
 META_PACKAGE = "linux-image-cloud-amd64"
 BACKPORTS = "bookworm-backports"
@@ -68,8 +69,9 @@ def fetch_default_kernel(
             )
         vmlinuz = _vmlinuz(kernels, release)
         if not trusted(vmlinuz, cache_dir):
-            deb = _download(private_dir(cache_dir / "debs"), package, version, cache_dir)
-            _unpack(deb, private_dir(kernels / release))
+            with step(f"fetching the guest kernel {package} {version} (once, into the cache)"):
+                deb = _download(private_dir(cache_dir / "debs"), package, version, cache_dir)
+                _unpack(deb, private_dir(kernels / release))
             if not trusted(vmlinuz, cache_dir) or not vmlinuz.is_file():
                 raise VmstraceError(
                     f"{deb.name} holds no boot/vmlinuz-{release}: pass a kernel with --kernel."
