@@ -213,6 +213,8 @@ def find_btf(data: bytes) -> bytes:
     seen = 0
     while pos >= 0 and seen < MAX_BTF_CANDIDATES:
         seen += 1
+        if pos + 24 > len(data):  # the header cut short by the image's end
+            break
         type_off, type_len, str_off, str_len = struct.unpack_from("<4I", data, pos + 8)
         total = 24 + max(type_off + type_len, str_off + str_len)
         if type_len and str_len and total <= MAX_BTF and pos + total <= len(data):
