@@ -90,13 +90,16 @@ class GuestRam:
         return cls(mmap.mmap(fd, size, prot=mmap.PROT_READ, flags=mmap.MAP_SHARED), low)
 
     def read(self, pa: int, n: int) -> bytes | None:
-        if 0 <= pa and pa + n <= self.low:
-            off = pa
-        elif pa >= GIB4 and self.low + (pa - GIB4) + n <= self.size:
-            off = self.low + (pa - GIB4)
-        else:
+        if not self.holds(pa, n):
             return None
+        off = pa if pa < GIB4 else self.low + (pa - GIB4)
         return bytes(self.data[off : off + n])
+
+    def holds(self, pa: int, n: int) -> bool:
+        """Whether [pa, pa+n) is all RAM (one side of the 4 GiB split)."""
+        return (0 <= pa and pa + n <= self.low) or (
+            pa >= GIB4 and self.low + (pa - GIB4) + n <= self.size
+        )
 
     def u64s(self, pa: int) -> tuple[int, ...] | None:
         """The 512 entries of the page table at ``pa``."""
@@ -130,7 +133,9 @@ def _walk(
             raise LiveKernelError("the kernel's page tables have too many entries to walk")
         if level == 1 or (level in (2, 3) and e & PTE_PS):
             size = 1 << shift
-            yield Run(start, e & PTE_ADDR & ~(size - 1), size)
+            pa = e & PTE_ADDR & ~(size - 1)
+            if ram.holds(pa, size):  # (a page that is not RAM has no bytes to read)
+                yield Run(start, pa, size)
         elif level > 1:
             yield from _walk(ram, e & PTE_ADDR, level - 1, start, lo, hi, budget)
 
