@@ -200,7 +200,7 @@ def kernel_image(ram: GuestRam, cr3: int, cr4: int) -> MemoryImage:
     span = best[-1].va + best[-1].size - base
     if span > MAX_IMAGE:  # keep the text, the data and what follows up to the cap
         best = [r for r in best if r.va < base + MAX_IMAGE]
-        span = MAX_IMAGE
+        span = min(MAX_IMAGE, best[-1].va + best[-1].size - base)
     buf = bytearray(span)
     for r in best:
         size = min(r.size, base + span - r.va)
