@@ -22,6 +22,9 @@ from vmstrace.guest.qemu import SERIAL_LINES, GuestConfig, find_qemu, qemu_comma
 pytestmark = pytest.mark.e2e
 
 QEMU_REFUSES = "qemu_plugin_install returned error code -1"
+ASK_OR_SPEC = (
+    "give spec=PATH, or ask=PATH,answer=PATH (the spec comes from the host once the kernel is up)"
+)
 
 
 def _qemu(tmp_path: Path, options: dict[str, str]) -> tuple[int, list[str], bytes]:
@@ -44,7 +47,7 @@ def _qemu(tmp_path: Path, options: dict[str, str]) -> tuple[int, list[str], byte
 BAD = [
     (
         {"bogus": "1"},
-        "unknown option bogus=1 (options: out, ring, bell, spec, batch, "
+        "unknown option bogus=1 (options: out, ring, bell, spec, ask, answer, batch, "
         "flush_ms, ram, ram_size, ram_low)",
     ),
     ({"batch": "12x"}, "bad value for batch: '12x' (a number from 0 to 1073741824)"),
@@ -75,6 +78,13 @@ BAD = [
     ),
     ({"spec": ""}, "bad value for spec: '' (a path)"),
     ({"ram_size": "0x20000000"}, "ram_size and ram_low need ram=PATH"),
+    ({"ask": ""}, "bad value for ask: '' (a path)"),
+    ({"answer": ""}, "bad value for answer: '' (a path)"),
+    # the spec comes from a file or from the host, never half of each
+    ({"ask": "/dev/null"}, ASK_OR_SPEC),
+    ({"answer": "/dev/null"}, ASK_OR_SPEC),
+    ({"ask": "/dev/null", "answer": "/dev/null", "spec": "/dev/null"}, ASK_OR_SPEC),
+    ({"answer": "/dev/null", "spec": "/dev/null"}, ASK_OR_SPEC),
 ]
 
 
@@ -98,6 +108,19 @@ def test_good_options_get_qemu_past_the_plugin(tmp_path: Path) -> None:
     assert status == 1
     assert not any(line.startswith("vmstrace plugin") for line in stderr)
     assert any("could not open kernel file" in line for line in stderr)
+    assert stream[:8] == MAGIC
+    assert int.from_bytes(stream[8:12], "little") == VERSION
+    assert int.from_bytes(stream[16:18], "little") == REC_STATS
+
+
+def test_ask_without_a_system_call_still_writes_a_whole_stream(tmp_path: Path) -> None:
+    # ask=/answer= hold the stream's header until the first system call; a guest that
+    # never makes one (here: no kernel at all) still gets header and STATS, and the
+    # plugin never opened the pipes (which do not exist)
+    options = {"ask": str(tmp_path / "no-ask"), "answer": str(tmp_path / "no-answer")}
+    status, stderr, stream = _qemu(tmp_path, options)
+    assert status == 1
+    assert not any(line.startswith("vmstrace plugin") for line in stderr)
     assert stream[:8] == MAGIC
     assert int.from_bytes(stream[8:12], "little") == VERSION
     assert int.from_bytes(stream[16:18], "little") == REC_STATS
