@@ -41,7 +41,7 @@ from vmstrace.host import Interrupted, Outputs, StatusLine, Stop, Workdir, ram_m
 from vmstrace.kernel.errors import NoBTF
 from vmstrace.kernel.fdwalk import render_fdwalk
 from vmstrace.kernel.layout import KernelLayout, load_layout
-from vmstrace.kernel.live import GuestRam, LiveKernel, discover
+from vmstrace.kernel.live import GuestRam, LiveKernel, LiveKernelError, discover
 from vmstrace.kernel.syscall_names import kernel_syscall_names
 from vmstrace.launcher import launch
 from vmstrace.pipeline import Pipeline
@@ -355,6 +355,9 @@ class KernelProbe:
             self.stop.fail("kernel-unknown", err)
         except OSError as err:  # the plugin went away: QEMU is ending
             self.stop.fail("kernel-unknown", VmstraceError(f"answering the plugin: {err}"))
+        except Exception as err:  # a bug in the reading: the run must not go on untraced
+            why = f"{type(err).__name__}: {err}"
+            self.stop.fail("kernel-unknown", LiveKernelError(why))
         finally:
             if self.answer_w >= 0:
                 os.close(self.answer_w)
