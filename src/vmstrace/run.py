@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from vmstrace import decode
 from vmstrace.capture.plugin import plugin_path
-from vmstrace.capture.records import StreamError
+from vmstrace.capture.records import RecordReader, StreamError
 from vmstrace.capture.ring import Ring
 from vmstrace.capture.spec import nargs_lines, render_spec, task_read
 from vmstrace.core.errors import VmstraceError
@@ -294,6 +294,11 @@ class KernelProbe:
     def wait(self) -> None:
         """Until the plugin was answered, or QEMU ended without asking."""
         self.thread.join()
+
+    def refused(self, reader: RecordReader | None) -> bool:
+        """Whether the plugin, answered with a spec, went on without it: it refuses a spec
+        that does not load (await_spec) by tracing registers only, no task fields."""
+        return self.kernel is not None and reader is not None and reader.task_bytes == 0
 
     def close(self) -> None:
         os.close(self.ask_r)
@@ -585,6 +590,16 @@ def _run_guest(
         guest.wait()
         if line is not None:
             line.stop()
+        if probe is not None and probe.refused(pipeline.reader):
+            said = [b for b in guest.qemu_output().splitlines() if b.startswith(b"vmstrace plugin")]
+            stop.fail(
+                "kernel-unknown",
+                VmstraceError(
+                    "the plugin did not take the capture spec learnt from guest memory (a "
+                    "vmstrace bug), so nothing was attributed"
+                    + "".join(f"\n{escape(b.decode('utf-8', 'replace'))}" for b in said)
+                ),
+            )
         reason = stop.reason
         # (the console and the control line are the guest's to write: they decide nothing
         # once the trace saw the command end)
