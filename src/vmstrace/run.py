@@ -359,7 +359,8 @@ class KernelProbe:
         except VmstraceError as err:
             self.stop.fail("kernel-unknown", err)
         except OSError as err:  # the plugin went away: QEMU is ending
-            self.stop.fail("kernel-unknown", VmstraceError(f"answering the plugin: {err}"))
+            if self.stop.reason is None:  # (if for a reason of its own, that one is said)
+                self.stop.fail("kernel-unknown", VmstraceError(f"answering the plugin: {err}"))
         except Exception as err:  # a bug in the reading: the run must not go on untraced
             why = f"{type(err).__name__}: {err}"
             self.stop.fail("kernel-unknown", LiveKernelError(why))
