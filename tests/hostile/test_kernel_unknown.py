@@ -3,13 +3,16 @@ memory: the plugin holds the first system call until the host answers, so a host
 answers nothing must still end the run, at once, with one error that says what to give
 instead (--symbols), and the JSON output closed by a stats record.
 
-In-process (CliRunner), with kernel/live.py's discover made to fail: a real guest boots
-(~5 s under TCG) and asks.
+In-process (CliRunner), with kernel/live.py's discover made to fail, the spec made one
+the plugin refuses, or the run interrupted while the kernel is learnt: each a real guest
+booting (~5 s under TCG) until its first system call asks.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -111,3 +114,45 @@ def test_a_spec_the_plugin_refuses_is_not_a_silent_empty_trace(
     stats = json.loads(js.read_text().splitlines()[-1])
     assert stats["type"] == "stats" and stats["complete"] is False
     assert stats["reason"] == "kernel-unknown" and stats["events"] == 0
+
+
+def _qemu_children() -> list[int]:
+    found = []
+    for d in Path("/proc").iterdir():
+        try:
+            stat = (d / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        comm, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        if comm.startswith("qemu-system") and int(rest.split()[1]) == os.getpid():
+            found.append(int(d.name))
+    return found
+
+
+def test_interrupted_while_learning_the_kernel_says_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the user presses ^C twice while the kernel is learnt (QEMU is killed): answering
+    # the plugin then fails, which is a consequence of the interrupt, not the error
+    real = session.discover
+
+    def discover(ram, cr3, cr4, cache):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGINT)  # (the second one kills QEMU)
+        deadline = time.monotonic() + 30
+        while _qemu_children() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return real(ram, cr3, cr4, cache)
+
+    monkeypatch.setattr(session, "discover", discover)
+    js = tmp_path / "t.jsonl"
+    args = ["run", "--kernel-from-memory", "--timeout", str(BOUND_S), "--json", str(js)]
+    result = CliRunner().invoke(cli.main, [*args, "-o", str(tmp_path / "t.txt"), "/bin/true"])
+    assert result.exit_code == 128 + signal.SIGINT, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "vmstrace: interrupted by SIGINT; the trace so far was written"
+    )
+    stats = json.loads(js.read_text().splitlines()[-1])
+    assert stats["type"] == "stats" and stats["complete"] is False
+    assert stats["reason"] == "interrupted"
