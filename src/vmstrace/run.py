@@ -301,6 +301,8 @@ class KernelProbe:
         return self.kernel is not None and reader is not None and reader.task_bytes == 0
 
     def close(self) -> None:
+        """After :meth:`wait`: the pipes and the RAM mapping."""
+        self.ram.close()
         os.close(self.ask_r)
         if self.answer_w >= 0:
             os.close(self.answer_w)

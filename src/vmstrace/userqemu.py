@@ -391,6 +391,15 @@ def _traced(
     finally:
         proc.wait()
         stop.finished()
+        if probe is not None and pipeline is not None and probe.refused(pipeline.reader):
+            stop.fail(
+                "kernel-unknown",
+                VmstraceError(
+                    "the plugin did not take the capture spec learnt from guest memory (a "
+                    "vmstrace bug; its message is in QEMU's output above), so nothing was "
+                    "attributed"
+                ),
+            )
         reason = stop.reason or ("stream-error" if stream_error is not None else None)
         counts = (pipeline or Pipeline([])).counts(reason, ring.stalled_s)
         if raw is not None:

@@ -89,6 +89,11 @@ class GuestRam:
     def open(cls, fd: int, size: int, low: int) -> GuestRam:
         return cls(mmap.mmap(fd, size, prot=mmap.PROT_READ, flags=mmap.MAP_SHARED), low)
 
+    def close(self) -> None:
+        """Unmaps the RAM file (a mapping made by :meth:`open`)."""
+        if isinstance(self.data, mmap.mmap):
+            self.data.close()
+
     def read(self, pa: int, n: int) -> bytes | None:
         if not self.holds(pa, n):
             return None
@@ -290,10 +295,13 @@ def _percpu_base(syms: Kallsyms | None) -> int:
     return 0 if start is None else start
 
 
-def learn(image: MemoryImage) -> tuple[KernelLayout, KernelSyscallNames, int | None]:
-    """Layout, syscall names and _text from a kernel image in memory."""
-    blob = find_btf(image.data)
-    banner = find_banner(image.data)
+def learn(
+    image: MemoryImage, blob: bytes | None = None, banner: str | None = None
+) -> tuple[KernelLayout, KernelSyscallNames, int | None]:
+    """Layout, syscall names and _text from a kernel image in memory (``blob`` and
+    ``banner``: its BTF and banner, when already found)."""
+    blob = find_btf(image.data) if blob is None else blob
+    banner = find_banner(image.data) if banner is None else banner
     try:
         syms: Kallsyms | None = _symbols(image)
     except KallsymsError:
@@ -333,7 +341,7 @@ def discover(ram: GuestRam, cr3: int, cr4: int, cache_dir: Path) -> LiveKernel:
     known = read_derived(path, cache_dir, key, _Cached.from_json)
     if known is not None:
         return LiveKernel(known.layout, known.names, banner, key, None, cached=True)
-    layout, names, text = learn(image)
+    layout, names, text = learn(image, blob, banner)
     if layout.percpu_section_addr == 0:
         write_entry(path, json.dumps(_Cached(layout, names, key).to_json(), indent=1) + "\n")
     return LiveKernel(layout, names, banner, key, text, cached=False)
