@@ -226,6 +226,14 @@ def test_a_missing_module_is_named(tmp_path: Path) -> None:
         network_modules(kernel)
 
 
+def test_a_dependency_cycle_is_named(tmp_path: Path) -> None:
+    kernel = _kernel_tree(tmp_path)
+    moddir = tmp_path / "lib" / "modules" / "6.1.0-99-cloud-amd64"
+    _module(moddir / "kernel/net/core/failover.ko", "failover", "virtio_net")
+    with pytest.raises(VmstraceError, match="depend in a cycle: virtio_net → net_failover → "):
+        network_modules(kernel)
+
+
 def test_a_kernel_outside_a_package_needs_no_modules(tmp_path: Path) -> None:
     kernel = tmp_path / "bzImage"
     kernel.write_bytes(b"bzImage")

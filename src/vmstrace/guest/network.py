@@ -105,6 +105,10 @@ def network_modules(kernel: Path) -> list[Path]:
     def add(name: str, chain: tuple[str, ...]) -> None:
         if name in builtin or name in (_module_name(p.name) for p in order):
             return
+        if name in chain[:-1]:  # depmod refuses these too
+            raise VmstraceError(
+                f"the kernel {release}'s modules depend in a cycle: {' → '.join(chain)}"
+            )
         path = paths.get(name)
         if path is not None and not path.exists():
             path = path.with_name(path.name + ".xz")
