@@ -28,6 +28,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 hostname -F /etc/hostname
+# the network interface, when the run has one (src/vmstrace/guest/network.py)
+if [ -f /vmstrace/net ]; then
+    vmstrace-net || echo "vmstrace: the network interface is not configured"
+fi
 
 . /vmstrace/bin/vmstrace-command  # sourced: the command stays a child of this shell
 poweroff -f

@@ -274,6 +274,21 @@ def _make_sinks(
 )
 @_GUEST_OPTION
 @_INSTALL_OPTION
+@click.option(
+    "--net",
+    type=click.Choice(["restricted", "open", "off"]),
+    default=None,
+    help="The guest's network (QEMU user networking, virtio-net): restricted reaches "
+    "nothing outside the guest, open reaches what the host reaches, off has no device  "
+    "[default: restricted for debian, off for the default guest]",
+)
+@click.option(
+    "--forward",
+    "forwards",
+    multiple=True,
+    metavar="[tcp:|udp:]HOSTPORT:GUESTPORT",
+    help="Forward the host's 127.0.0.1:HOSTPORT to the guest's GUESTPORT (repeatable).",
+)
 @click.option("--smp", type=int, default=1, show_default=True, help="Number of vCPUs.")
 @click.option("--cpu", default="max", show_default=True, help="QEMU CPU model.")
 @click.option(
@@ -325,6 +340,8 @@ def run(
     memory: int | None,
     guest: str,
     install: tuple[str, ...],
+    net: str | None,
+    forwards: tuple[str, ...],
     smp: int,
     cpu: str,
     kernel: Path | None,
@@ -356,6 +373,7 @@ def run(
 
     Usage: vmstrace run [OPTIONS] -- CMD [ARG...]
     """
+    from vmstrace.guest.network import parse_forwards
     from vmstrace.run import RunOptions
     from vmstrace.run import run as run_session
     from vmstrace.trace.filters import build_filter
@@ -376,6 +394,8 @@ def run(
                 initrd=initrd,
                 guest=guest,
                 install=list(install),
+                net=net,
+                forwards=parse_forwards(forwards),
                 memory_mb=memory,
                 smp=smp,
                 cpu=cpu,

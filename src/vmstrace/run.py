@@ -36,6 +36,7 @@ from vmstrace.core.files import cache_dir, check_input_file
 from vmstrace.decode.fmt import escape
 from vmstrace.guest.channels import GuestStatus, Settled, console_excerpt, settle_status
 from vmstrace.guest.elfdeps import with_dependencies
+from vmstrace.guest.network import Forward, check_network, network_files
 from vmstrace.guest.qemu import GuestConfig, find_qemu, ram_below_4g
 from vmstrace.host import Interrupted, Outputs, StatusLine, Stop, Workdir, ram_memfd
 from vmstrace.kernel.errors import NoBTF
@@ -71,6 +72,8 @@ class RunOptions:
     initrd: Path | None = None
     guest: str = "default"  # GUESTS: the busybox initramfs, or Debian 12 with systemd
     install: list[str] = field(default_factory=list)  # Debian packages (--guest debian)
+    net: str | None = None  # the network (guest/network.py); None: the guest's own (guest_net)
+    forwards: list[Forward] = field(default_factory=list)  # --forward: host ports into the guest
     memory_mb: int | None = None  # None: the guest's own (guest_memory_mb)
     smp: int = 1
     cpu: str = "max"
@@ -112,8 +115,15 @@ def guest_memory_mb(opts: RunOptions) -> int:
     return _DEFAULT_MEMORY_MB
 
 
+def guest_net(opts: RunOptions) -> str:
+    """--net, else the chosen guest's: the Debian guest has a (restricted) network."""
+    if opts.net is not None:
+        return opts.net
+    return "restricted" if opts.guest == "debian" else "off"
+
+
 def check_guest_options(opts: RunOptions) -> None:
-    """--guest, --install and --initrd agree."""
+    """--guest, --install, --initrd, --net and --forward agree."""
     if opts.guest not in GUESTS:
         raise VmstraceError(f"--guest {opts.guest}: choose one of {', '.join(GUESTS)}")
     if opts.install and opts.guest != "debian":
@@ -124,6 +134,7 @@ def check_guest_options(opts: RunOptions) -> None:
         from vmstrace.guest.debian import check_packages
 
         check_packages(opts.install)
+    check_network(guest_net(opts), opts.forwards)
 
 
 def build_guest_image(opts: RunOptions, cache: Path) -> tuple[Path, dict[str, str]]:
@@ -234,10 +245,19 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
         spec = capture_spec(opts, layout)
     base, links = build_guest_image(opts, cache)
     adds = with_dependencies(opts.adds) if opts.deps else opts.adds
+    net = guest_net(opts)
+    if net != "off":  # the modules the device needs, for the guest's vmstrace-net
+        adds = [*adds, *network_files(kernel, workdir)]
     overlay = make_overlay(opts.argv, adds, workdir / "overlay.cpio", links=links)
     initrd = concat_initrd(base, overlay, workdir / "initrd.img")
     cfg = GuestConfig(
-        kernel=kernel, initrd=initrd, memory_mb=guest_memory_mb(opts), smp=opts.smp, cpu=opts.cpu
+        kernel=kernel,
+        initrd=initrd,
+        memory_mb=guest_memory_mb(opts),
+        smp=opts.smp,
+        cpu=opts.cpu,
+        net=net,
+        forwards=tuple(opts.forwards),
     )
     return cfg, spec
 

@@ -19,10 +19,10 @@ from vmstrace.guest.image import LAUNCHER, guest_source_dir, make_overlay
 from vmstrace.run import RunOptions, check_guest_options, guest_memory_mb
 
 
-def _unit() -> configparser.ConfigParser:
+def _unit(name: str = "vmstrace.service") -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
-    parser.read_string((guest_source_dir() / "debian" / "vmstrace.service").read_text())
+    parser.read_string((guest_source_dir() / "debian" / name).read_text())
     return parser
 
 
@@ -31,7 +31,9 @@ def test_the_unit_runs_the_runner_once_the_system_is_up() -> None:
     assert unit["Service"]["Type"] == "oneshot"
     assert unit["Service"]["ExecStart"] == debian.RUNNER
     assert unit["Service"]["StandardInput"] == "null"
-    assert unit["Unit"]["After"] == "multi-user.target"
+    # with a network, the command starts once the interface is up (vmstrace-net.service)
+    assert unit["Unit"]["After"] == "multi-user.target network-online.target"
+    assert unit["Unit"]["Wants"] == "network-online.target"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
     # the link that enables it is the one [Install] would make
     assert debian.UNIT_LINK == "etc/systemd/system/multi-user.target.wants/vmstrace.service"
@@ -77,17 +79,48 @@ def test_a_bad_package_name_is_named(name: str) -> None:
         debian.check_packages([name])
 
 
+def test_the_net_unit_configures_the_interface_before_the_network_is_online() -> None:
+    unit = _unit("vmstrace-net.service")
+    assert unit["Unit"]["ConditionPathExists"] == "/vmstrace/net"  # only with a network
+    assert unit["Unit"]["DefaultDependencies"] == "no"
+    assert unit["Unit"]["Before"] == "network.target network-online.target"
+    assert unit["Service"]["ExecStart"] == debian.NET_PROGRAM
+    assert unit["Service"]["RemainAfterExit"] == "yes"
+    assert unit["Install"]["WantedBy"] == "network-online.target"
+    assert debian.NET_UNIT_LINK == (
+        "etc/systemd/system/network-online.target.wants/vmstrace-net.service"
+    )
+
+
+_FILES = {"a/unit": (b"unit", 0o644), "b/run": (b"run", 0o755)}
+
+
 def test_the_key_follows_the_package_set_and_the_project_files() -> None:
-    base = debian.image_key([], b"unit", b"run", b"exec", b"cmd")
-    assert debian.image_key([], b"unit", b"run", b"exec", b"cmd") == base
+    base = debian.image_key([], _FILES)
+    assert debian.image_key([], dict(reversed(_FILES.items()))) == base
     others = {
-        debian.image_key(["strace"], b"unit", b"run", b"exec", b"cmd"),
-        debian.image_key([], b"unit2", b"run", b"exec", b"cmd"),
-        debian.image_key([], b"unit", b"run2", b"exec", b"cmd"),
-        debian.image_key([], b"unit", b"run", b"exec2", b"cmd"),
-        debian.image_key([], b"unit", b"run", b"exec", b"cmd2"),
+        debian.image_key(["strace"], _FILES),
+        debian.image_key([], _FILES | {"a/unit": (b"unit2", 0o644)}),
+        debian.image_key([], _FILES | {"a/unit": (b"unit", 0o755)}),
+        debian.image_key([], _FILES | {"c/net": (b"ELF", 0o755)}),
     }
-    assert base not in others and len(others) == 5
+    assert base not in others and len(others) == 4
+
+
+def test_the_project_files_are_every_unit_script_and_program(tmp_path: Path) -> None:
+    programs = {"vmstrace-exec": tmp_path / "exec", "vmstrace-net": tmp_path / "net"}
+    programs["vmstrace-exec"].write_bytes(b"EXEC")
+    programs["vmstrace-net"].write_bytes(b"NET")
+    files = debian.project_files(guest_source_dir(), programs)
+    assert {path: mode for path, (_, mode) in files.items()} == {
+        debian.UNIT: 0o644,
+        debian.NET_UNIT: 0o644,
+        debian.RUNNER.lstrip("/"): 0o755,
+        image.COMMAND.lstrip("/"): 0o755,
+        LAUNCHER.lstrip("/"): 0o755,
+        debian.NET_PROGRAM.lstrip("/"): 0o755,
+    }
+    assert files[debian.NET_PROGRAM.lstrip("/")][0] == b"NET"
 
 
 def test_the_mmdebstrap_command(tmp_path: Path) -> None:
@@ -139,9 +172,13 @@ def _tar(path: Path) -> Path:
 
 def test_the_tar_becomes_the_initramfs_with_the_project_files(tmp_path: Path) -> None:
     dest = tmp_path / "debian.cpio.zst"
-    debian.write_initramfs(
-        dest, _tar(tmp_path / "root.tar"), b"[Unit]", b"#!/bin/sh", b"ELF", b"#!/bin/sh\n# run"
-    )
+    files = {
+        debian.UNIT: (b"[Unit]", 0o644),
+        debian.NET_UNIT: (b"[Unit]\n# net", 0o644),
+        debian.RUNNER.lstrip("/"): (b"#!/bin/sh", 0o755),
+        LAUNCHER.lstrip("/"): (b"ELF", 0o755),
+    }
+    debian.write_initramfs(dest, _tar(tmp_path / "root.tar"), files)
     archive = subprocess.run(["zstd", "-dc", str(dest)], capture_output=True, check=True).stdout
     entries: dict[str, CpioEntry] = {}
     for e in read_newc(archive):
@@ -160,6 +197,8 @@ def test_the_tar_becomes_the_initramfs_with_the_project_files(tmp_path: Path) ->
     assert stat.S_IMODE(entries[debian.RUNNER.lstrip("/")].mode) == 0o755
     assert entries[debian.UNIT].data == b"[Unit]"
     assert entries[debian.UNIT_LINK].data == b"/" + debian.UNIT.encode()
+    assert entries[debian.NET_UNIT].data == b"[Unit]\n# net"
+    assert entries[debian.NET_UNIT_LINK].data == b"/" + debian.NET_UNIT.encode()
     for masked in debian.MASKED:
         assert entries[f"etc/systemd/system/{masked}"].data == b"/dev/null"
     names = [e.name for e in read_newc(archive)]

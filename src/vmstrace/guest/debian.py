@@ -9,7 +9,9 @@ initramfs with the project's files added:
 - ``/vmstrace/bin/vmstrace-exec`` (the launcher whose execve marks the traced command,
   trace/attribution.py) and ``/vmstrace/bin/vmstrace-run`` (guest/debian/vmstrace-run.sh,
   which speaks guest/init.sh's protocol on the serial lines);
-- ``vmstrace.service`` (guest/debian/), wanted by multi-user.target, which runs it.
+- ``vmstrace.service`` (guest/debian/), wanted by multi-user.target, which runs it;
+- ``/vmstrace/bin/vmstrace-net`` and ``vmstrace-net.service`` (guest/debian/), which bring
+  up the network interface before the command when the run has one (guest/network.py).
 
 The image is cached under a key of the package set and every project input, and the
 per-run overlay (/vmstrace/cmd, --add files) is appended to it as for the default guest
@@ -53,6 +55,10 @@ RUNNER = "/vmstrace/bin/vmstrace-run"
 USR_MERGED = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}
 UNIT = "etc/systemd/system/vmstrace.service"
 UNIT_LINK = "etc/systemd/system/multi-user.target.wants/vmstrace.service"
+# the network interface, when the run has one (guest/network.py); before the command
+NET_PROGRAM = "/vmstrace/bin/vmstrace-net"
+NET_UNIT = "etc/systemd/system/vmstrace-net.service"
+NET_UNIT_LINK = "etc/systemd/system/network-online.target.wants/vmstrace-net.service"
 # Units masked in the image. The guest has no udev (the kernel's devtmpfs makes the
 # nodes), so no .device unit ever appears: a login prompt on the console would wait 90 s
 # for dev-ttyS0.device (DefaultTimeoutStartSec) and hold up multi-user.target, and no one
@@ -69,7 +75,7 @@ _HOSTNAME_FILE = "etc/hostname"
 # The files the project writes in place of the root filesystem's own.
 _OURS = frozenset({"init", _HOSTNAME_FILE})
 # Bump when the layout written by write_initramfs changes, to invalidate caches.
-_LAYOUT_VERSION = "2"
+_LAYOUT_VERSION = "3"
 # zstd, not gzip: the kernel unpacks the image at every boot, and under TCG zstd's faster
 # decompression saves about 1 s of a 10 s boot (measured: 9.4 s to READY with gzip -6,
 # 8.3 s with zstd -6); it also compresses the ~190 MB in 1.5 s rather than 10 s.
@@ -101,38 +107,38 @@ def mmdebstrap_command(packages: list[str], dest: Path) -> list[str]:
     ]
 
 
-def _project_files(source_dir: Path) -> tuple[bytes, bytes, bytes]:
-    """The unit, the runner and the command's run (shared with the default guest)."""
+def project_files(source_dir: Path, programs: dict[str, Path]) -> dict[str, tuple[bytes, int]]:
+    """The files the project adds to the image, guest path → (bytes, mode): the units, the
+    runner, the command's run (shared with the default guest) and the two programs."""
     debian = source_dir / "debian"
+    sources = {
+        UNIT: (debian / "vmstrace.service", 0o644),
+        NET_UNIT: (debian / "vmstrace-net.service", 0o644),
+        RUNNER: (debian / "vmstrace-run.sh", 0o755),
+        COMMAND: (source_dir / COMMAND_SCRIPT, 0o755),
+        LAUNCHER: (programs["vmstrace-exec"], 0o755),
+        NET_PROGRAM: (programs["vmstrace-net"], 0o755),
+    }
     try:
-        return (
-            (debian / "vmstrace.service").read_bytes(),
-            (debian / "vmstrace-run.sh").read_bytes(),
-            (source_dir / COMMAND_SCRIPT).read_bytes(),
-        )
+        return {path.lstrip("/"): (src.read_bytes(), mode) for path, (src, mode) in sources.items()}
     except OSError as err:
         raise VmstraceError(f"{err.filename}: {err.strerror}: restore the guest's files") from err
 
 
-def image_key(
-    packages: list[str], unit: bytes, runner: bytes, launcher: bytes, command: bytes
-) -> str:
+def image_key(packages: list[str], files: dict[str, tuple[bytes, int]]) -> str:
     """The cache key of an image: its package set and every file the project adds."""
-    return digest(
-        [
-            _LAYOUT_VERSION.encode(),
-            SUITE.encode(),
-            MIRROR.encode(),
-            " ".join(BASE_PACKAGES).encode(),
-            " ".join(packages).encode(),
-            " ".join(_EXCLUDES).encode(),
-            " ".join(MASKED).encode(),
-            unit,
-            runner,
-            launcher,
-            command,
-        ]
-    )
+    parts = [
+        _LAYOUT_VERSION.encode(),
+        SUITE.encode(),
+        MIRROR.encode(),
+        " ".join(BASE_PACKAGES).encode(),
+        " ".join(packages).encode(),
+        " ".join(_EXCLUDES).encode(),
+        " ".join(MASKED).encode(),
+    ]
+    for path, (data, mode) in sorted(files.items()):
+        parts += [f"{path} {mode:o}".encode(), data]
+    return digest(parts)
 
 
 def build_debian_initramfs(
@@ -141,9 +147,8 @@ def build_debian_initramfs(
     """Returns the Debian guest's zstd-compressed initramfs, building it if needed."""
     packages = check_packages(packages)
     source_dir = source_dir or guest_source_dir()
-    unit, runner, command = _project_files(source_dir)
-    launcher = build_programs(cache_dir, source_dir)["vmstrace-exec"].read_bytes()
-    key = image_key(packages, unit, runner, launcher, command)
+    files = project_files(source_dir, build_programs(cache_dir, source_dir))
+    key = image_key(packages, files)
     out_dir = private_dir(cache_dir / "initramfs")
     dest = out_dir / f"debian-{key}.cpio.zst"
     if trusted(dest, cache_dir) and dest.is_file():
@@ -156,7 +161,7 @@ def build_debian_initramfs(
         try:
             with step("building the Debian guest image with mmdebstrap (once, into the cache)"):
                 _mmdebstrap(packages, rootfs)
-                write_initramfs(dest, rootfs, unit, runner, launcher, command)
+                write_initramfs(dest, rootfs, files)
             prune_old_builds(dest.parent, keep=dest.name)
         finally:
             rootfs.unlink(missing_ok=True)
@@ -192,11 +197,9 @@ def mmdebstrap_errors(stderr: str) -> str:
     return "\n".join(errors or stderr.strip().splitlines()[-10:])
 
 
-def write_initramfs(
-    dest: Path, rootfs: Path, unit: bytes, runner: bytes, launcher: bytes, command: bytes
-) -> None:
+def write_initramfs(dest: Path, rootfs: Path, files: dict[str, tuple[bytes, int]]) -> None:
     """Rewrites the root filesystem's tar as a zstd-compressed newc initramfs, with the
-    project's files, the runner's unit enabled, and the masked units."""
+    project's ``files`` (project_files), its units enabled, and the masked units."""
     with atomic_writer(dest) as f, _zstd(f) as stream, tarfile.open(rootfs) as tar:
         cpio = CpioWriter(stream)
         dirs = set()
@@ -215,16 +218,10 @@ def write_initramfs(
 
         cpio.add_symlink("init", "/lib/systemd/systemd")
         cpio.add_file(_HOSTNAME_FILE, HOSTNAME.encode() + b"\n", 0o644)
-        files = {
-            LAUNCHER: (launcher, 0o755),
-            COMMAND: (command, 0o755),
-            RUNNER: (runner, 0o755),
-            UNIT: (unit, 0o644),
-        }
         for path, (data, mode) in files.items():
             parents(path)
             cpio.add_file(path, data, mode)
-        links = {UNIT_LINK: "/" + UNIT}
+        links = {UNIT_LINK: "/" + UNIT, NET_UNIT_LINK: "/" + NET_UNIT}
         links |= {f"etc/systemd/system/{name}": "/dev/null" for name in MASKED}
         for path, target in links.items():
             parents(path)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vmstrace.core.errors import VmstraceError
+from vmstrace.guest.network import Forward, netdev_args
 
 QEMU = "qemu-system-x86_64"
 MIN_VERSION = (10, 0)
@@ -41,6 +42,8 @@ class GuestConfig:
     cpu: str = "max"
     append: str = KERNEL_APPEND
     ram_file: Path | None = None  # back guest RAM with this file, shared (the plugin maps it)
+    net: str = "off"  # the network device (guest/network.py): restricted, open or off
+    forwards: tuple[Forward, ...] = ()  # host ports forwarded to the guest
 
     @property
     def ram_bytes(self) -> int:
@@ -119,6 +122,7 @@ def qemu_command(
                        f"mem-path={qemu_opt(cfg.ram_file)},share=on",
             "-machine", f"{MACHINE},memory-backend=ram0",
         ]  # fmt: skip
+    cmd += netdev_args(cfg.net, list(cfg.forwards))
     for i, line in enumerate(SERIAL_LINES):
         cmd += ["-chardev", f"file,id={line},path=/dev/fd/{serial_fds[line]}"]
         cmd += ["-device", f"isa-serial,chardev={line},index={i}"]
