@@ -29,6 +29,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -337,10 +338,15 @@ def bench(
     repeat: int = 3,
     scale: float = 1.0,
     progress: Callable[[str], None] | None = None,
+    parallel: int = 1,
 ) -> list[Row]:
-    """Runs every workload in every mode ``repeat`` times; medians, ratios to untraced."""
+    """Runs every workload in every mode ``repeat`` times; medians, ratios to untraced.
+    ``parallel`` guests run each time at once (each a sample): the cost of tracing many
+    VMs on one host, untraced against traced with the same number of guests."""
     if repeat < 1:
         raise VmstraceError("bench: --repeat must be at least 1")
+    if not 1 <= parallel <= 16:
+        raise VmstraceError("bench: --parallel takes 1 to 16 guests")
     for mode in modes:
         if mode not in MODES + PROFILE_MODES:
             raise VmstraceError(
@@ -363,7 +369,9 @@ def bench(
                 for mode in modes[k:] + modes[:k]:  # rotated: drift falls on every mode
                     if progress:
                         progress(f"repeat {rep + 1}/{repeat}: {w.name} {mode}")
-                    rows[w.name, mode].samples.append(run_once(w, mode, scale, initrd, workdir))
+                    rows[w.name, mode].samples += _at_once(
+                        w, mode, scale, initrd, workdir, parallel
+                    )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for (name, _), row in rows.items():
@@ -371,6 +379,20 @@ def bench(
         if base is not None and base.median_s > 0:
             row.ratio = row.median_s / base.median_s
     return list(rows.values())
+
+
+def _at_once(
+    w: Workload, mode: str, scale: float, initrd: Path, workdir: Path, parallel: int
+) -> list[Sample]:
+    """``parallel`` runs of ``w`` in ``mode`` at the same time, each in its own directory."""
+    if parallel == 1:
+        return [run_once(w, mode, scale, initrd, workdir)]
+    dirs = [workdir / f"guest{i}" for i in range(parallel)]
+    for d in dirs:
+        d.mkdir(exist_ok=True)
+    with ThreadPoolExecutor(parallel) as pool:
+        runs = [pool.submit(run_once, w, mode, scale, initrd, d) for d in dirs]
+        return [r.result() for r in runs]
 
 
 # --- the Python consumer alone --------------------------------------------------------

@@ -704,6 +704,14 @@ def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[st
 @click.option(
     "--stages", is_flag=True, help="With --decode: also time the consumer's stages one by one."
 )
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Guests run at once for each sample (each mode with the same number): the cost "
+    "of tracing several VMs on one host.",
+)
 def bench(
     repeat: int,
     workloads: tuple[str, ...],
@@ -713,6 +721,7 @@ def bench(
     record: Path | None,
     decode: Path | None,
     stages: bool,
+    parallel: int,
 ) -> None:
     """Measure what tracing costs: each workload untraced, under vmstrace, under strace."""
     from rich.console import Console
@@ -738,6 +747,7 @@ def bench(
             repeat,
             scale,
             progress=lambda text: console.log(text),
+            parallel=parallel,
         )
     except VmstraceError as err:
         click.echo(f"vmstrace: {err}", err=True)

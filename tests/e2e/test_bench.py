@@ -61,3 +61,36 @@ def test_bench_json_shape_and_nothing_lost(tmp_path):
     assert traced["events"] >= 1050
     assert strace["events"] >= 1050
     assert "syscalls" in proc.stdout and "vmstrace" in proc.stdout
+
+
+def test_bench_parallel_guests_each_reconcile(tmp_path):
+    """--parallel 2: two guests at once per sample, each one a sample of its own."""
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [
+            str(VMSTRACE),
+            "bench",
+            "--workload",
+            "syscalls",
+            "--mode",
+            "untraced",
+            "--mode",
+            "vmstrace",
+            "--repeat",
+            "1",
+            "--scale",
+            "0.01",
+            "--parallel",
+            "2",
+            "--json",
+            str(out),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    untraced, traced = json.loads(out.read_text())
+    assert untraced["mode"] == "untraced" and traced["mode"] == "vmstrace"
+    assert len(untraced["samples_s"]) == len(traced["samples_s"]) == 2
+    assert traced["lost"] == 0 and traced["reconciled"] is True
