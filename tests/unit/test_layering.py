@@ -32,6 +32,7 @@ LAYERS = {
     "conformance": 10,
     "conformance_suites": 11,
     "bench": 11,
+    "report": 7,  # the report: facts from a trace, one HTML page
     "fuzz": 11,
     "cli": 12,
 }

@@ -1,0 +1,675 @@
+"""The facts of a trace: its process tree, and what each process did to files, programs,
+the network and signals, and which calls failed — each fact with the calls it came from.
+
+:class:`FactsBuilder` takes the calls in trace order (``call()``), the note and end
+records, and the closing stats; ``summary()`` is the result, a plain JSON-ready dict
+(docs/report.md).  Each call gets an index, its number among the trace's syscall records
+from 0, which is what facts link to.
+
+File descriptors are followed per descriptor table: open/openat/openat2/creat/socket/
+socketpair/accept/pipe/dup/dup2/dup3/fcntl(F_DUPFD)/any call the syscall table says returns
+an fd make entries; close/close_range/dup2 over an open fd remove them; clone without
+CLONE_FILES and fork copy the table, CLONE_FILES shares it; a successful exec drops the
+close-on-exec entries.  A descriptor no followed call made was open before the trace (or
+came from a call not followed): it is reported as such, never guessed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vmstrace.report import parse
+from vmstrace.syscalls import TABLES, Flag
+
+MAX_LINKS = 1000  # call indices kept per fact (its count and bytes are exact)
+
+_EXEC = TABLES.names(Flag.EXEC)
+_FORK = TABLES.names(Flag.FORK)
+_RETURNS_FD = TABLES.names(Flag.RETURNS_FD)
+_OPENS = {"open": 0, "openat": 1, "openat2": 1, "creat": 0}  # → the path argument
+_READS = {"read", "pread64", "readv", "preadv", "preadv2"}
+_WRITES = {"write", "pwrite64", "writev", "pwritev", "pwritev2"}
+_RECVS = {"recvfrom", "recvmsg", "recvmmsg"}
+_SENDS = {"sendto", "sendmsg", "sendmmsg"}
+_SIGNALS = {  # the call → (target argument, signal argument)
+    "kill": (0, 1),
+    "tkill": (0, 1),
+    "tgkill": (1, 2),
+    "rt_sigqueueinfo": (0, 1),
+    "rt_tgsigqueueinfo": (1, 2),
+    "pidfd_send_signal": (0, 1),
+}
+_NOTE_SIGNAL = re.compile(r"--- (SIG[A-Z0-9+]+|\S+) ")
+_NOTE_EXIT = re.compile(r"\+\+\+ (exited with (-?\d+)|killed by (\S+)(?: \(core dumped\))?) \+\+\+")
+
+
+@dataclass(slots=True)
+class Obj:
+    """An open file description: what an fd refers to (shared by dup'ed fds)."""
+
+    category: str  # "file", "net", "pipe", "other", "unknown"
+    label: str  # the path, "pipe (call 12)", "TCP → 127.0.0.1:80", "fd 1 (before the trace)"
+    kind: str = ""  # a socket's TCP/UDP/UNIX-STREAM...
+    local: str | None = None  # a socket's bound address
+    peer: str | None = None  # a socket's connected / accepted peer
+
+
+Table = dict[int, tuple[Obj, bool]]  # fd → (what it refers to, close-on-exec)
+
+
+@dataclass(slots=True)
+class Fact:
+    category: str
+    kind: str
+    pid: int | None
+    subject: str
+    detail: str = ""
+    count: int = 0
+    bytes: int = 0
+    calls: list[int] = field(default_factory=list)
+
+    def add(self, index: int | None, nbytes: int = 0) -> None:
+        self.count += 1
+        self.bytes += nbytes
+        if index is not None and len(self.calls) < MAX_LINKS:
+            self.calls.append(index)
+
+
+@dataclass(slots=True)
+class Proc:
+    pid: int
+    ppid: int | None
+    comm: str | None
+    start: int | None = None  # ns since trace start: its clone's return, else first call
+    end: int | None = None
+    exit: str | None = None  # "exited with 0", "killed by SIGKILL"
+    exe: str | None = None  # the task's executable (the trace's exe field)
+    execs: list[dict[str, Any]] = field(default_factory=list)
+    calls: int = 0
+    threads: set[int] = field(default_factory=set)
+    created_by: int | None = None  # the call (index) in its parent that made it
+    first_call: int | None = None
+    last_call: int | None = None
+    cwd: str | None = None  # known once getcwd/chdir says it
+
+
+def _ret_bytes(ret: int | None) -> int:
+    return ret if ret is not None and ret > 0 else 0
+
+
+class FactsBuilder:
+    """Reads a trace's records in order and keeps its facts (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.procs: dict[int, Proc] = {}
+        self.facts: dict[tuple[str, str, int | None, str, str], Fact] = {}
+        self.tables: dict[int, Table] = {}  # tid → its descriptor table (shared: same dict)
+        self.thread_pid: dict[int, int] = {}
+        self.last_call_of: dict[int, int] = {}  # tid → its latest call's index
+        self.ncalls = 0
+        self.last_index: int | None = None
+        self.names: dict[str, int] = {}  # syscall name → calls
+        self.stats: dict[str, Any] | None = None
+        self.problems: list[str] = []  # what makes the trace incomplete, said plainly
+        self._pipes = 0
+
+    # --- the facts ------------------------------------------------------------------
+
+    def fact(
+        self, category: str, kind: str, pid: int | None, subject: str, detail: str = ""
+    ) -> Fact:
+        key = (category, kind, pid, subject, detail)
+        got = self.facts.get(key)
+        if got is None:
+            got = self.facts[key] = Fact(category, kind, pid, subject, detail)
+        return got
+
+    def _proc(self, pid: int, ppid: int | None, comm: str | None, ts: int | None) -> Proc:
+        proc = self.procs.get(pid)
+        if proc is None:
+            proc = self.procs[pid] = Proc(pid, ppid, comm, start=ts)
+        return proc
+
+    def _table(self, tid: int, pid: int) -> Table:
+        table = self.tables.get(tid)
+        if table is None:
+            # Not seen made by a followed clone: a thread of a known process shares its
+            # table (what pthread_create asks for); anything else starts empty, each of
+            # its descriptors then being one from before the trace.
+            main = self.tables.get(pid) if tid != pid else None
+            table = self.tables[tid] = main if main is not None else {}
+        return table
+
+    def _obj(self, table: Table, fd: int) -> Obj:
+        entry = table.get(fd)
+        if entry is None:
+            obj = Obj("unknown", f"fd {fd} (opened before the trace)")
+            table[fd] = (obj, False)
+            return obj
+        return entry[0]
+
+    def _path(self, proc: Proc, table: Table, dirfd: str | None, text: str) -> str | None:
+        path = parse.unquote(text)
+        if path is None or path.startswith("/"):
+            return None if path is None else posixpath.normpath(path) if path else path
+        base: str | None = None
+        fd = parse.fd_number(dirfd) if dirfd is not None else None
+        if fd is None:  # AT_FDCWD, or a path call without a dirfd
+            base = proc.cwd
+        else:
+            entry = table.get(fd)
+            if entry is not None and entry[0].category == "file":
+                base = entry[0].label
+        return posixpath.normpath(posixpath.join(base, path)) if base else path
+
+    # --- the records ----------------------------------------------------------------
+
+    def call(
+        self,
+        *,
+        pid: int | None,
+        tid: int | None,
+        ppid: int | None,
+        comm: str | None,
+        exe: str | None,
+        ts: int,
+        ts_exit: int | None,
+        name: str,
+        args: Sequence[str],
+        ret: int | None,
+        error: str | None,
+        raw_args: Sequence[int] = (),
+    ) -> int:
+        """One syscall record; returns its index."""
+        index = self.ncalls
+        self.ncalls += 1
+        self.last_index = index
+        self.names[name] = self.names.get(name, 0) + 1
+        if pid is None:
+            return index
+        if tid is None:
+            tid = pid
+        proc = self._proc(pid, ppid, comm, ts)
+        proc.calls += 1
+        if proc.first_call is None:
+            proc.first_call = index
+        proc.last_call = index
+        if comm is not None:
+            proc.comm = comm
+        if exe is not None:
+            proc.exe = exe
+        if tid != pid:
+            proc.threads.add(tid)
+        self.thread_pid[tid] = pid
+        self.last_call_of[tid] = index
+        table = self._table(tid, pid)
+        if error is not None:
+            self.fact("error", error, pid, name).add(index)
+            if name in ("connect", "bind"):  # a refused connection says where it went
+                self._net_address(name, pid, args, index, error)
+            elif name in _SIGNALS:
+                self._signal(name, pid, args, index, error)
+            return index
+        if ret is None and name not in ("exit_group", "exit"):
+            return index  # unfinished, or its result unknown: nothing it did is known
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            handler(self, proc, tid, table, args, ret, index, raw_args, ts, ts_exit)
+        elif name in _RETURNS_FD and ret is not None and ret >= 0:
+            table[ret] = (Obj("other", f"{name} (call {index})"), "CLOEXEC" in " ".join(args))
+        return index
+
+    def note(self, tid: int | None, text: str) -> None:
+        """A note record (a signal delivered, a process's exit), after the call it follows."""
+        pid = self.thread_pid.get(tid, tid) if tid is not None else None
+        m = _NOTE_SIGNAL.match(text)
+        if m:
+            at = self.last_call_of.get(tid) if tid is not None else None
+            self.fact("signal", "received", pid, m.group(1)).add(at)
+            return
+        m = _NOTE_EXIT.match(text)
+        if m and pid is not None:
+            proc = self.procs.get(pid)
+            if proc is not None and proc.exit is None:
+                proc.exit = m.group(1)
+            if m.group(3):
+                self.fact("signal", "killed by", pid, m.group(3)).add(
+                    self.last_call_of.get(tid) if tid is not None else None
+                )
+
+    def end(
+        self,
+        *,
+        ts: int,
+        pid: int | None,
+        tid: int | None,
+        comm: str | None,
+        killed_by: str | None,
+        exit_code: int | None,
+        core_dumped: bool = False,
+    ) -> None:
+        """An end record: a thread's end its reaper told (killed, or exited unseen)."""
+        if pid is None:
+            return
+        proc = self._proc(pid, None, comm, None)
+        if tid == pid or tid is None:
+            proc.end = ts if proc.end is None else proc.end
+            if proc.exit is None:
+                if killed_by is not None:
+                    core = " (core dumped)" if core_dumped else ""
+                    proc.exit = f"killed by {killed_by}{core}"
+                elif exit_code is not None:
+                    proc.exit = f"exited with {exit_code}"
+        if killed_by is not None:
+            self.fact("signal", "killed by", pid, killed_by).add(proc.last_call)
+
+    def close(self, stats: dict[str, Any] | None) -> None:
+        """The stream's stats record (None: the trace has none, it was cut)."""
+        self.stats = stats
+        if stats is None:
+            self.problems.append(
+                "the trace has no final stats record: it was cut short (the run was "
+                "killed, or the file truncated), so it may lack calls and processes"
+            )
+        elif not stats.get("complete", False):
+            reason = stats.get("reason")
+            self.problems.append(
+                "the trace is incomplete"
+                + (f" ({reason})" if reason else "")
+                + ": vmstrace's stats record says not every call was delivered or paired"
+            )
+
+    # --- the result -----------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        procs = [
+            {
+                "pid": p.pid,
+                "ppid": p.ppid,
+                "comm": p.comm,
+                "exe": p.exe,
+                "execs": p.execs,
+                "start_ns": p.start,
+                "end_ns": p.end,
+                "exit": p.exit,
+                "calls": p.calls,
+                "threads": sorted(p.threads),
+                "created_by": p.created_by,
+                "first_call": p.first_call,
+                "last_call": p.last_call,
+            }
+            for p in sorted(self.procs.values(), key=lambda p: p.pid)
+        ]
+        facts = [
+            {
+                "category": f.category,
+                "kind": f.kind,
+                "pid": f.pid,
+                "subject": f.subject,
+                "detail": f.detail,
+                "count": f.count,
+                "bytes": f.bytes,
+                "calls": f.calls,
+            }
+            for f in self.facts.values()
+        ]
+        return {
+            "complete": not self.problems,
+            "problems": self.problems,
+            "stats": self.stats,
+            "calls": self.ncalls,
+            "syscalls": dict(sorted(self.names.items(), key=lambda kv: -kv[1])),
+            "processes": procs,
+            "facts": facts,
+            "max_links": MAX_LINKS,
+        }
+
+    # --- the calls that make facts ------------------------------------------------------
+
+    def _open(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        at = _OPENS[name]
+        dirfd = args[0] if at == 1 and len(args) > 1 else None
+        if len(args) <= at:
+            return
+        path = self._path(proc, table, dirfd, args[at])
+        if path is None:
+            path = args[at]
+        if name == "creat":
+            bits = parse.O_WRONLY | parse.O_CREAT | parse.O_TRUNC
+        elif name == "openat2":
+            m = re.search(r"flags=([^,}]+)", args[2] if len(args) > 2 else "")
+            bits = parse.flag_bits(m.group(1), parse.O_FLAGS) if m else 0
+        elif raw and len(raw) > at + 1:
+            bits = raw[at + 1]
+        else:
+            bits = parse.flag_bits(args[at + 1], parse.O_FLAGS) if len(args) > at + 1 else 0
+        mode = bits & parse.O_ACCMODE
+        pid = proc.pid
+        if mode != parse.O_WRONLY:
+            self.fact("file", "read", pid, path).add(index)
+        if mode in (parse.O_WRONLY, parse.O_RDWR) or bits & parse.O_TRUNC:
+            self.fact("file", "write", pid, path).add(index)
+        if bits & parse.O_CREAT:
+            new = "new (O_EXCL)" if bits & parse.O_EXCL else "O_CREAT: new unless it existed"
+            self.fact("file", "create", pid, path, new).add(index)
+        if ret is not None and ret >= 0:
+            table[ret] = (Obj("file", path), bool(bits & parse.O_CLOEXEC))
+
+    def _io(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if not args:
+            return
+        fd = parse.fd_number(args[0])
+        if fd is None:
+            return
+        writes = name in _WRITES or name in _SENDS
+        self._transfer(
+            proc.pid, table, fd, writes, ret if name not in ("sendmmsg", "recvmmsg") else 0, index
+        )
+        if name in ("sendto",) and len(args) > 4:
+            self._net_note_peer(table, fd, args[4])
+
+    def _transfer(
+        self, pid: int, table: Table, fd: int, writes: bool, nbytes: int | None, index: int
+    ) -> None:
+        obj = self._obj(table, fd)
+        n = _ret_bytes(nbytes)
+        if obj.category == "net":
+            self.fact("net", "send" if writes else "receive", pid, _describe(obj)).add(index, n)
+        else:
+            category = "file" if obj.category == "file" else "io"
+            self.fact(category, "write" if writes else "read", pid, obj.label).add(index, n)
+
+    def _net_note_peer(self, table: Table, fd: int, addr_text: str) -> None:
+        addr = parse.sockaddr(addr_text)
+        entry = table.get(fd)
+        if addr and entry is not None and entry[0].peer is None:
+            entry[0].peer = addr
+
+    def _sendfile(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        # sendfile(out, in, ...), copy_file_range(in, off, out, ...), splice(in, off, out, ...)
+        src, dst = (1, 0) if name == "sendfile" else (0, 2)
+        if len(args) <= max(src, dst):
+            return
+        fin, fout = parse.fd_number(args[src]), parse.fd_number(args[dst])
+        if fin is not None:
+            self._transfer(proc.pid, table, fin, False, ret, index)
+        if fout is not None:
+            self._transfer(proc.pid, table, fout, True, ret, index)
+
+    def _close(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if name == "close_range":
+            lo = parse.int_value(args[0]) if args else None
+            hi = parse.int_value(args[1]) if len(args) > 1 else None
+            if lo is None or hi is None:
+                return
+            cloexec_only = len(args) > 2 and "CLOSE_RANGE_CLOEXEC" in args[2]
+            for fd in [fd for fd in table if lo <= fd <= hi]:
+                if cloexec_only:
+                    table[fd] = (table[fd][0], True)
+                else:
+                    del table[fd]
+            return
+        fd = parse.fd_number(args[0]) if args else None
+        if fd is not None:
+            table.pop(fd, None)
+
+    def _dup(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        old = parse.fd_number(args[0]) if args else None
+        if old is None or ret is None or ret < 0:
+            return
+        if name == "dup2" and ret == old:
+            return  # dup2(fd, fd): nothing changes
+        obj = self._obj(table, old)
+        cloexec = name == "dup3" and len(args) > 2 and "O_CLOEXEC" in args[2]
+        table[ret] = (obj, cloexec)  # (dup2/dup3 over an open fd closes it first)
+
+    def _fcntl(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if len(args) < 2:
+            return
+        fd = parse.fd_number(args[0])
+        cmd = parse.FCNTL_CMDS.get(args[1], parse.int_value(args[1]))
+        if fd is None or cmd is None:
+            return
+        if cmd in (parse.F_DUPFD, parse.F_DUPFD_CLOEXEC) and ret is not None and ret >= 0:
+            table[ret] = (self._obj(table, fd), cmd == parse.F_DUPFD_CLOEXEC)
+        elif cmd == parse.F_SETFD and len(args) > 2:
+            on = bool(parse.flag_bits(args[2], {"FD_CLOEXEC": parse.FD_CLOEXEC}) & 1)
+            table[fd] = (self._obj(table, fd), on)
+
+    def _pipe(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if name == "socketpair":
+            m = re.fullmatch(r"\[(\d+), (\d+)\]", args[3]) if len(args) > 3 else None
+            if m is None:
+                return
+            cloexec = "SOCK_CLOEXEC" in args[1]
+            sk = parse.socket_kind(args[0], args[1])
+            for fd in (int(m.group(1)), int(m.group(2))):
+                table[fd] = (Obj("net", f"{sk} pair (call {index})", kind=sk), cloexec)
+            self.fact("net", "socket", proc.pid, f"{sk} pair").add(index)
+            return
+        m = re.fullmatch(r"\[(\d+), (\d+)\]", args[0]) if args else None
+        if m is None:
+            return
+        cloexec = len(args) > 1 and "O_CLOEXEC" in args[1]
+        kind = "pipe"
+        label = f"{kind} (call {index})"
+        table[int(m.group(1))] = (Obj("pipe", label + " read end"), cloexec)
+        table[int(m.group(2))] = (Obj("pipe", label + " write end"), cloexec)
+
+    def _socket(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if len(args) < 2 or ret is None or ret < 0:
+            return
+        kind = parse.socket_kind(args[0], args[1])
+        table[ret] = (
+            Obj("net", f"{kind} socket (call {index})", kind=kind),
+            "SOCK_CLOEXEC" in args[1],
+        )
+        self.fact("net", "socket", proc.pid, kind).add(index)
+
+    def _net_address(
+        self, name: str, pid: int, args: Sequence[str], index: int, error: str | None
+    ) -> None:
+        addr = parse.sockaddr(args[1]) if len(args) > 1 else None
+        self.fact("net", name, pid, addr or (args[1] if len(args) > 1 else "?"), error or "").add(
+            index
+        )
+
+    def _connect(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        self._net_address(name, proc.pid, args, index, None)
+        fd = parse.fd_number(args[0]) if args else None
+        addr = parse.sockaddr(args[1]) if len(args) > 1 else None
+        if fd is not None and addr is not None:
+            obj = self._obj(table, fd)
+            if name == "bind":
+                obj.local = addr
+            else:
+                obj.peer = addr
+
+    def _listen(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        fd = parse.fd_number(args[0]) if args else None
+        if fd is not None:
+            self.fact("net", "listen", proc.pid, _describe(self._obj(table, fd))).add(index)
+
+    def _accept(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        fd = parse.fd_number(args[0]) if args else None
+        if fd is None or ret is None or ret < 0:
+            return
+        listening = self._obj(table, fd)
+        peer = parse.sockaddr(args[1]) if len(args) > 1 else None
+        cloexec = name == "accept4" and len(args) > 3 and "SOCK_CLOEXEC" in args[3]
+        obj = Obj(
+            "net", f"{listening.kind or 'socket'} accepted (call {index})", kind=listening.kind
+        )
+        obj.local, obj.peer = listening.local, peer
+        table[ret] = (obj, cloexec)
+        self.fact("net", "accept", proc.pid, listening.local or listening.label, peer or "").add(
+            index
+        )
+
+    def _clone(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if ret is None or ret <= 0:
+            return  # the child's own return (0), or nothing made
+        flags = parse.clone_flags(args) if name in ("clone", "clone3") else 0
+        if ret not in self.tables:  # (not seen already: a child can run before this returns)
+            self.tables[ret] = table if flags & parse.CLONE_FILES else dict(table)
+        if flags & parse.CLONE_THREAD:
+            proc.threads.add(ret)
+            self.thread_pid[ret] = proc.pid
+            return
+        child = self._proc(ret, proc.pid, proc.comm, ts_exit)
+        child.created_by = index
+        child.start = ts_exit if ts_exit is not None else ts
+        child.ppid = proc.pid
+        if child.exe is None:
+            child.exe = proc.exe
+        if child.cwd is None:
+            child.cwd = proc.cwd
+
+    def _exec(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        at = 1 if name == "execveat" else 0
+        if len(args) <= at:
+            return
+        path = parse.unquote(args[at]) or args[at]
+        argv = parse.strings(args[at + 1]) if len(args) > at + 1 else None
+        proc.execs.append({"path": path, "argv": argv, "call": index, "ts_ns": ts})
+        self.fact("exec", "exec", proc.pid, path, " ".join(argv or [])).add(index)
+        # the new program keeps only the descriptors without close-on-exec (and a table
+        # shared without CLONE_THREAD is unshared by exec)
+        kept = {fd: entry for fd, entry in table.items() if not entry[1]}
+        self.tables[tid] = kept
+        if tid == proc.pid:
+            for t in proc.threads:
+                self.tables.pop(t, None)
+
+    def _exit(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if name == "exit_group" or tid == proc.pid and not proc.threads:
+            proc.end = ts
+            status = parse.int_value(args[0]) if args else None
+            if proc.exit is None and status is not None:
+                proc.exit = f"exited with {status & 0xFF}"
+
+    def _signal(
+        self, name: str, pid: int, args: Sequence[str], index: int, error: str | None = None
+    ) -> None:
+        target, sig = _SIGNALS[name]
+        if len(args) <= sig:
+            return
+        what = (
+            "pidfd"
+            if name == "pidfd_send_signal"
+            else "tid"
+            if name.startswith(("tkill", "tgkill", "rt_tg"))
+            else "pid"
+        )
+        self.fact("signal", "sent", pid, f"{args[sig]} to {what} {args[target]}", error or "").add(
+            index
+        )
+
+    def _sent(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        self._signal(name, proc.pid, args, index)
+
+    def _cwd(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        if name == "getcwd":
+            proc.cwd = parse.unquote(args[0]) if args else None
+        elif name == "chdir":
+            proc.cwd = self._path(proc, table, None, args[0]) if args else None
+        else:  # fchdir
+            fd = parse.fd_number(args[0]) if args else None
+            entry = table.get(fd) if fd is not None else None
+            proc.cwd = entry[0].label if entry is not None and entry[0].category == "file" else None
+        if proc.cwd is not None and not proc.cwd.startswith("/"):
+            proc.cwd = None
+
+    def _path_op(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        kind, at, dirfd, detail = _PATH_OPS[name]
+        if len(args) <= at:
+            return
+        path = (
+            self._path(proc, table, args[dirfd] if dirfd is not None else None, args[at])
+            or args[at]
+        )
+        extra = ""
+        if name in ("rename", "renameat", "renameat2"):
+            new_at, new_dirfd = (1, None) if name == "rename" else (3, 2)
+            if len(args) > new_at:
+                dirtext = args[new_dirfd] if new_dirfd is not None else None
+                extra = "to " + (self._path(proc, table, dirtext, args[new_at]) or args[new_at])
+        elif name in ("link", "linkat", "symlink", "symlinkat"):
+            target = parse.unquote(args[0]) or args[0]
+            extra = f"{'symlink' if name.startswith('sym') else 'hard link'} to {target}"
+        elif name == "unlinkat" and len(args) > 2 and "AT_REMOVEDIR" in args[2]:
+            extra = "directory"
+        elif detail is not None and len(args) > detail:
+            extra = args[detail]
+        self.fact("file", kind, proc.pid, path, extra).add(index)
+
+    def _fchmod(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+        fd = parse.fd_number(args[0]) if args else None
+        if fd is None or len(args) < 2:
+            return
+        kind = "chmod" if name == "fchmod" else "write"
+        detail = args[1] if name == "fchmod" else f"truncated to {args[1]}"
+        self.fact("file", kind, proc.pid, self._obj(table, fd).label, detail).add(index)
+
+
+def _describe(obj: Obj) -> str:
+    """A socket as a fact names it: ``TCP → 127.0.0.1:4321``, ``TCP [::]:4321 ← ...``."""
+    if obj.category != "net":
+        return obj.label
+    if obj.peer and obj.local:
+        return f"{obj.kind} {obj.local} ↔ {obj.peer}"
+    if obj.peer:
+        return f"{obj.kind} → {obj.peer}"
+    if obj.local:
+        return f"{obj.kind} {obj.local}"
+    return obj.label
+
+
+# path calls: name → (fact kind, path argument, dirfd argument, detail argument)
+_PATH_OPS: dict[str, tuple[str, int, int | None, int | None]] = {
+    "unlink": ("delete", 0, None, None),
+    "unlinkat": ("delete", 1, 0, None),
+    "rmdir": ("delete", 0, None, None),
+    "rename": ("rename", 0, None, None),
+    "renameat": ("rename", 1, 0, None),
+    "renameat2": ("rename", 1, 0, None),
+    "chmod": ("chmod", 0, None, 1),
+    "fchmodat": ("chmod", 1, 0, 2),
+    "mkdir": ("create", 0, None, None),
+    "mkdirat": ("create", 1, 0, None),
+    "mknod": ("create", 0, None, 1),
+    "mknodat": ("create", 1, 0, 2),
+    "link": ("create", 1, None, None),
+    "linkat": ("create", 3, 2, None),
+    "symlink": ("create", 1, None, None),
+    "symlinkat": ("create", 2, 1, None),
+    "truncate": ("write", 0, None, None),
+}
+
+_HANDLERS: dict[str, Any] = {}
+for _n in _OPENS:
+    _HANDLERS[_n] = lambda b, *a, _n=_n: b._open(*a, _n)
+for _n in _READS | _WRITES | _RECVS | _SENDS:
+    _HANDLERS[_n] = lambda b, *a, _n=_n: b._io(*a, _n)
+for _n in _PATH_OPS:
+    _HANDLERS[_n] = lambda b, *a, _n=_n: b._path_op(*a, _n)
+for _n in _SIGNALS:
+    _HANDLERS[_n] = lambda b, *a, _n=_n: b._sent(*a, _n)
+for _n in _EXEC:
+    _HANDLERS[_n] = lambda b, *a, _n=_n: b._exec(*a, _n)
+for _n in _FORK:
+    _HANDLERS[_n] = lambda b, *a, _n=_n: b._clone(*a, _n)
+for _n, _m in {
+    "sendfile": "_sendfile", "copy_file_range": "_sendfile", "splice": "_sendfile",
+    "close": "_close", "close_range": "_close", "dup": "_dup", "dup2": "_dup", "dup3": "_dup",
+    "fcntl": "_fcntl", "pipe": "_pipe", "pipe2": "_pipe", "socketpair": "_pipe",
+    "socket": "_socket", "connect": "_connect", "bind": "_connect", "listen": "_listen",
+    "accept": "_accept", "accept4": "_accept", "exit": "_exit", "exit_group": "_exit",
+    "getcwd": "_cwd", "chdir": "_cwd", "fchdir": "_cwd", "fchmod": "_fchmod",
+    "ftruncate": "_fchmod",
+}.items():  # fmt: skip
+    _HANDLERS[_n] = lambda b, *a, _n=_n, _m=_m: getattr(b, _m)(*a, _n)
