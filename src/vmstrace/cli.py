@@ -94,6 +94,13 @@ _TRACE_OPTIONS = [
         help="In the JSON, also each call's raw argument registers and return register.",
     ),
     click.option(
+        "--report",
+        "report_path",
+        type=click.Path(dir_okay=False, writable=True),
+        help="At the end, write the run's report to FILE: one self-contained HTML page "
+        "(process tree, files, programs, network, signals, errors, every call).",
+    ),
+    click.option(
         "-s",
         "strsize",
         type=click.IntRange(0, 65536),
@@ -224,6 +231,7 @@ def _make_sinks(
     timestamps: int,
     durations: bool,
     save_raw: str | None = None,
+    report_path: str | None = None,
 ) -> list[Sink]:
     """The sinks the trace options ask for; the files are opened now (into ``stack``)."""
     from vmstrace.sinks.summary import SummarySink
@@ -247,6 +255,10 @@ def _make_sinks(
         sinks.append(JsonSink(out, raw_values=json_raw))
     if show_tree:
         sinks.append(ProcessTreeSink(text_out))
+    if report_path:
+        from vmstrace.report.sink import ReportSink
+
+        sinks.append(ReportSink(report_path))
     return sinks
 
 
@@ -336,6 +348,7 @@ def run(
     output: str | None,
     json_path: str | None,
     json_raw: bool,
+    report_path: str | None,
     trace_all: bool,
     memory: int | None,
     guest: str,
@@ -429,6 +442,7 @@ def run(
                     timestamps=timestamps,
                     durations=durations,
                     save_raw=save_raw,
+                    report_path=report_path,
                 )
 
             result = run_session(opts, make_sinks)
@@ -462,6 +476,7 @@ def qemu(
     output: str | None,
     json_path: str | None,
     json_raw: bool,
+    report_path: str | None,
     strsize: int,
     buffer_mb: int,
     symbols: Path | None,
@@ -526,6 +541,7 @@ def qemu(
                     timestamps=timestamps,
                     durations=durations,
                     save_raw=save_raw,
+                    report_path=report_path,
                 )
 
             result = run_user_vm(list(qemu_argv), opts, make_sinks)
@@ -552,6 +568,7 @@ def replay(
     output: str | None,
     json_path: str | None,
     json_raw: bool,
+    report_path: str | None,
     strsize: int,
     buffer_mb: int,
     symbols: Path | None,
@@ -609,6 +626,7 @@ def replay(
                     show_tree=show_tree,
                     timestamps=timestamps,
                     durations=durations,
+                    report_path=report_path,
                 )
 
             counts = replay_file(raw_file, opts, make_sinks)
@@ -620,6 +638,44 @@ def replay(
             click.echo(f"vmstrace: {err}", err=True)
             sys.exit(2)
     click.echo(_counts_line(counts), err=True)
+
+
+@main.command()
+@click.argument("trace", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the HTML report to FILE.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report's facts as JSON to FILE.",
+)
+def report(trace: Path, output: str | None, json_path: str | None) -> None:
+    """Report what a JSON trace (`vmstrace run --json`) says the guest did: one
+    self-contained HTML page (-o) and/or its facts as JSON (--json).
+
+    Usage: vmstrace report TRACE.jsonl -o report.html [--json facts.json]
+    """
+    from vmstrace.report.html import write_report
+    from vmstrace.report.reader import read_trace
+
+    try:
+        if output is None and json_path is None:
+            raise VmstraceError("say where the report goes: -o report.html and/or --json FILE")
+        collected = read_trace(trace, calls=output is not None)
+        for problem in collected.facts.problems:
+            click.echo(f"vmstrace: {trace}: {problem}", err=True)
+        write_report(collected, output, json_path)
+    except VmstraceError as err:
+        click.echo(f"vmstrace: {err}", err=True)
+        sys.exit(err.exit_code)
+    except OSError as err:
+        click.echo(f"vmstrace: {err}", err=True)
+        sys.exit(2)
 
 
 @main.command()
