@@ -120,6 +120,8 @@ JS = r"""
     for (const g of m.values()) g.calls.sort((a, b) => a - b);
     return [...m.values()];
   }
+  const SECTION_ROWS = 300;  // rows a section shows before "show all" (a DOM row each)
+  const shownAll = new Set();
   function renderFacts() {
     const box = $("facts");
     box.textContent = "";
@@ -134,7 +136,8 @@ JS = r"""
       const hr = el("tr");
       for (const c of [cat === "error" ? "errno" : "what", cat === "error" ? "call" : "subject", "detail", "pids", "calls", "bytes", "linked calls"]) hr.appendChild(el("th", c));
       t.appendChild(hr);
-      for (const f of rows) {
+      const limit = shownAll.has(cat) ? rows.length : SECTION_ROWS;
+      for (const f of rows.slice(0, limit)) {
         const tr = el("tr"); tr.className = "fact";
         tr.appendChild(el("td", kinds && kinds[f.kind] ? kinds[f.kind] : f.kind));
         tr.appendChild(el("td", f.subject, "mono"));
@@ -153,6 +156,11 @@ JS = r"""
         t.appendChild(tr);
       }
       box.appendChild(t);
+      if (rows.length > limit) {
+        const more = el("button", "show all " + rows.length + " rows");
+        more.addEventListener("click", () => { shownAll.add(cat); renderFacts(); });
+        box.appendChild(more);
+      }
     }
   }
 
