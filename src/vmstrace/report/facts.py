@@ -52,7 +52,7 @@ class Obj:
     """An open file description: what an fd refers to (shared by dup'ed fds)."""
 
     category: str  # "file", "net", "pipe", "other", "unknown"
-    label: str  # the path, "pipe (call 12)", "TCP → 127.0.0.1:80", "fd 1 (before the trace)"
+    label: str  # the path, "pipe (call 12)", "TCP → 127.0.0.1:80", "fd 1 (not opened in the trace)"
     kind: str = ""  # a socket's TCP/UDP/UNIX-STREAM...
     local: str | None = None  # a socket's bound address
     peer: str | None = None  # a socket's connected / accepted peer
@@ -147,7 +147,7 @@ class FactsBuilder:
     def _obj(self, table: Table, fd: int) -> Obj:
         entry = table.get(fd)
         if entry is None:
-            obj = Obj("unknown", f"fd {fd} (opened before the trace)")
+            obj = Obj("unknown", f"fd {fd} (not opened in the trace)")
             table[fd] = (obj, False)
             return obj
         return entry[0]
