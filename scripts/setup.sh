@@ -15,10 +15,11 @@ need_pkgs=()
 # the kernel's UAPI headers the constant tables are checked against; mmdebstrap and
 # zstd build the Debian guest (src/vmstrace/guest/debian.py); the third line makes the
 # boot disk the `vmstrace qemu` tests boot through firmware: a FAT filesystem (dosfstools),
-# written without a mount (mtools), with syslinux and its MBR (tests/e2e/diskimage.py).
+# written without a mount (mtools), with syslinux and its MBR (tests/e2e/diskimage.py);
+# chromium and its driver open `vmstrace report`'s page in the tests (tests/e2e/test_report.py).
 for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace pipx \
     dash coreutils tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev mmdebstrap \
-    dosfstools mtools syslinux; do
+    dosfstools mtools syslinux chromium chromium-driver; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 qemu_ok=0
