@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,22 @@ class Obj:
 
 
 Table = dict[int, tuple[Obj, bool]]  # fd → (what it refers to, close-on-exec)
+
+
+@dataclass(slots=True)
+class Call:
+    """A call that did not fail, as the handlers below see it."""
+
+    index: int
+    name: str
+    proc: Proc
+    tid: int
+    table: Table
+    args: Sequence[str]
+    ret: int | None
+    raw: Sequence[int]
+    ts: int
+    ts_exit: int | None
 
 
 @dataclass(slots=True)
@@ -218,7 +234,7 @@ class FactsBuilder:
             return index  # unfinished, or its result unknown: nothing it did is known
         handler = _HANDLERS.get(name)
         if handler is not None:
-            handler(self, proc, tid, table, args, ret, index, raw_args, ts, ts_exit)
+            handler(self, Call(index, name, proc, tid, table, args, ret, raw_args, ts, ts_exit))
         elif name in _RETURNS_FD and ret is not None and ret >= 0:
             table[ret] = (Obj("other", f"{name} (call {index})"), "CLOEXEC" in " ".join(args))
         return index
@@ -330,47 +346,52 @@ class FactsBuilder:
 
     # --- the calls that make facts ------------------------------------------------------
 
-    def _open(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        at = _OPENS[name]
-        dirfd = args[0] if at == 1 and len(args) > 1 else None
-        if len(args) <= at:
+    def _open(self, c: Call) -> None:
+        at = _OPENS[c.name]
+        dirfd = c.args[0] if at == 1 and len(c.args) > 1 else None
+        if len(c.args) <= at:
             return
-        path = self._path(proc, table, dirfd, args[at])
+        path = self._path(c.proc, c.table, dirfd, c.args[at])
         if path is None:
-            path = args[at]
-        if name == "creat":
+            path = c.args[at]
+        if c.name == "creat":
             bits = parse.O_WRONLY | parse.O_CREAT | parse.O_TRUNC
-        elif name == "openat2":
-            m = re.search(r"flags=([^,}]+)", args[2] if len(args) > 2 else "")
+        elif c.name == "openat2":
+            m = re.search(r"flags=([^,}]+)", c.args[2] if len(c.args) > 2 else "")
             bits = parse.flag_bits(m.group(1), parse.O_FLAGS) if m else 0
-        elif raw and len(raw) > at + 1:
-            bits = raw[at + 1]
+        elif c.raw and len(c.raw) > at + 1:
+            bits = c.raw[at + 1]
         else:
-            bits = parse.flag_bits(args[at + 1], parse.O_FLAGS) if len(args) > at + 1 else 0
+            bits = parse.flag_bits(c.args[at + 1], parse.O_FLAGS) if len(c.args) > at + 1 else 0
         mode = bits & parse.O_ACCMODE
-        pid = proc.pid
+        pid = c.proc.pid
         if mode != parse.O_WRONLY:
-            self.fact("file", "read", pid, path).add(index)
+            self.fact("file", "read", pid, path).add(c.index)
         if mode in (parse.O_WRONLY, parse.O_RDWR) or bits & parse.O_TRUNC:
-            self.fact("file", "write", pid, path).add(index)
+            self.fact("file", "write", pid, path).add(c.index)
         if bits & parse.O_CREAT:
             new = "new (O_EXCL)" if bits & parse.O_EXCL else "O_CREAT: new unless it existed"
-            self.fact("file", "create", pid, path, new).add(index)
-        if ret is not None and ret >= 0:
-            table[ret] = (Obj("file", path), bool(bits & parse.O_CLOEXEC))
+            self.fact("file", "create", pid, path, new).add(c.index)
+        if c.ret is not None and c.ret >= 0:
+            c.table[c.ret] = (Obj("file", path), bool(bits & parse.O_CLOEXEC))
 
-    def _io(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if not args:
+    def _io(self, c: Call) -> None:
+        if not c.args:
             return
-        fd = parse.fd_number(args[0])
+        fd = parse.fd_number(c.args[0])
         if fd is None:
             return
-        writes = name in _WRITES or name in _SENDS
+        writes = c.name in _WRITES or c.name in _SENDS
         self._transfer(
-            proc.pid, table, fd, writes, ret if name not in ("sendmmsg", "recvmmsg") else 0, index
+            c.proc.pid,
+            c.table,
+            fd,
+            writes,
+            c.ret if c.name not in ("sendmmsg", "recvmmsg") else 0,
+            c.index,
         )
-        if name in ("sendto",) and len(args) > 4:
-            self._net_note_peer(table, fd, args[4])
+        if c.name in ("sendto",) and len(c.args) > 4:
+            self._net_note_peer(c.table, fd, c.args[4])
 
     def _transfer(
         self, pid: int, table: Table, fd: int, writes: bool, nbytes: int | None, index: int
@@ -389,86 +410,86 @@ class FactsBuilder:
         if addr and entry is not None and entry[0].peer is None:
             entry[0].peer = addr
 
-    def _sendfile(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
+    def _sendfile(self, c: Call) -> None:
         # sendfile(out, in, ...), copy_file_range(in, off, out, ...), splice(in, off, out, ...)
-        src, dst = (1, 0) if name == "sendfile" else (0, 2)
-        if len(args) <= max(src, dst):
+        src, dst = (1, 0) if c.name == "sendfile" else (0, 2)
+        if len(c.args) <= max(src, dst):
             return
-        fin, fout = parse.fd_number(args[src]), parse.fd_number(args[dst])
+        fin, fout = parse.fd_number(c.args[src]), parse.fd_number(c.args[dst])
         if fin is not None:
-            self._transfer(proc.pid, table, fin, False, ret, index)
+            self._transfer(c.proc.pid, c.table, fin, False, c.ret, c.index)
         if fout is not None:
-            self._transfer(proc.pid, table, fout, True, ret, index)
+            self._transfer(c.proc.pid, c.table, fout, True, c.ret, c.index)
 
-    def _close(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if name == "close_range":
-            lo = parse.int_value(args[0]) if args else None
-            hi = parse.int_value(args[1]) if len(args) > 1 else None
+    def _close(self, c: Call) -> None:
+        if c.name == "close_range":
+            lo = parse.int_value(c.args[0]) if c.args else None
+            hi = parse.int_value(c.args[1]) if len(c.args) > 1 else None
             if lo is None or hi is None:
                 return
-            cloexec_only = len(args) > 2 and "CLOSE_RANGE_CLOEXEC" in args[2]
-            for fd in [fd for fd in table if lo <= fd <= hi]:
+            cloexec_only = len(c.args) > 2 and "CLOSE_RANGE_CLOEXEC" in c.args[2]
+            for fd in [fd for fd in c.table if lo <= fd <= hi]:
                 if cloexec_only:
-                    table[fd] = (table[fd][0], True)
+                    c.table[fd] = (c.table[fd][0], True)
                 else:
-                    del table[fd]
+                    del c.table[fd]
             return
-        fd = parse.fd_number(args[0]) if args else None
-        if fd is not None:
-            table.pop(fd, None)
+        one = parse.fd_number(c.args[0]) if c.args else None
+        if one is not None:
+            c.table.pop(one, None)
 
-    def _dup(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        old = parse.fd_number(args[0]) if args else None
-        if old is None or ret is None or ret < 0:
+    def _dup(self, c: Call) -> None:
+        old = parse.fd_number(c.args[0]) if c.args else None
+        if old is None or c.ret is None or c.ret < 0:
             return
-        if name == "dup2" and ret == old:
+        if c.name == "dup2" and c.ret == old:
             return  # dup2(fd, fd): nothing changes
-        obj = self._obj(table, old)
-        cloexec = name == "dup3" and len(args) > 2 and "O_CLOEXEC" in args[2]
-        table[ret] = (obj, cloexec)  # (dup2/dup3 over an open fd closes it first)
+        obj = self._obj(c.table, old)
+        cloexec = c.name == "dup3" and len(c.args) > 2 and "O_CLOEXEC" in c.args[2]
+        c.table[c.ret] = (obj, cloexec)  # (dup2/dup3 over an open fd closes it first)
 
-    def _fcntl(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if len(args) < 2:
+    def _fcntl(self, c: Call) -> None:
+        if len(c.args) < 2:
             return
-        fd = parse.fd_number(args[0])
-        cmd = parse.FCNTL_CMDS.get(args[1], parse.int_value(args[1]))
+        fd = parse.fd_number(c.args[0])
+        cmd = parse.FCNTL_CMDS.get(c.args[1], parse.int_value(c.args[1]))
         if fd is None or cmd is None:
             return
-        if cmd in (parse.F_DUPFD, parse.F_DUPFD_CLOEXEC) and ret is not None and ret >= 0:
-            table[ret] = (self._obj(table, fd), cmd == parse.F_DUPFD_CLOEXEC)
-        elif cmd == parse.F_SETFD and len(args) > 2:
-            on = bool(parse.flag_bits(args[2], {"FD_CLOEXEC": parse.FD_CLOEXEC}) & 1)
-            table[fd] = (self._obj(table, fd), on)
+        if cmd in (parse.F_DUPFD, parse.F_DUPFD_CLOEXEC) and c.ret is not None and c.ret >= 0:
+            c.table[c.ret] = (self._obj(c.table, fd), cmd == parse.F_DUPFD_CLOEXEC)
+        elif cmd == parse.F_SETFD and len(c.args) > 2:
+            on = bool(parse.flag_bits(c.args[2], {"FD_CLOEXEC": parse.FD_CLOEXEC}) & 1)
+            c.table[fd] = (self._obj(c.table, fd), on)
 
-    def _pipe(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if name == "socketpair":
-            m = re.fullmatch(r"\[(\d+), (\d+)\]", args[3]) if len(args) > 3 else None
+    def _pipe(self, c: Call) -> None:
+        if c.name == "socketpair":
+            m = re.fullmatch(r"\[(\d+), (\d+)\]", c.args[3]) if len(c.args) > 3 else None
             if m is None:
                 return
-            cloexec = "SOCK_CLOEXEC" in args[1]
-            sk = parse.socket_kind(args[0], args[1])
+            cloexec = "SOCK_CLOEXEC" in c.args[1]
+            sk = parse.socket_kind(c.args[0], c.args[1])
             for fd in (int(m.group(1)), int(m.group(2))):
-                table[fd] = (Obj("net", f"{sk} pair (call {index})", kind=sk), cloexec)
-            self.fact("net", "socket", proc.pid, f"{sk} pair").add(index)
+                c.table[fd] = (Obj("net", f"{sk} pair (call {c.index})", kind=sk), cloexec)
+            self.fact("net", "socket", c.proc.pid, f"{sk} pair").add(c.index)
             return
-        m = re.fullmatch(r"\[(\d+), (\d+)\]", args[0]) if args else None
+        m = re.fullmatch(r"\[(\d+), (\d+)\]", c.args[0]) if c.args else None
         if m is None:
             return
-        cloexec = len(args) > 1 and "O_CLOEXEC" in args[1]
+        cloexec = len(c.args) > 1 and "O_CLOEXEC" in c.args[1]
         kind = "pipe"
-        label = f"{kind} (call {index})"
-        table[int(m.group(1))] = (Obj("pipe", label + " read end"), cloexec)
-        table[int(m.group(2))] = (Obj("pipe", label + " write end"), cloexec)
+        label = f"{kind} (call {c.index})"
+        c.table[int(m.group(1))] = (Obj("pipe", label + " read end"), cloexec)
+        c.table[int(m.group(2))] = (Obj("pipe", label + " write end"), cloexec)
 
-    def _socket(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if len(args) < 2 or ret is None or ret < 0:
+    def _socket(self, c: Call) -> None:
+        if len(c.args) < 2 or c.ret is None or c.ret < 0:
             return
-        kind = parse.socket_kind(args[0], args[1])
-        table[ret] = (
-            Obj("net", f"{kind} socket (call {index})", kind=kind),
-            "SOCK_CLOEXEC" in args[1],
+        kind = parse.socket_kind(c.args[0], c.args[1])
+        c.table[c.ret] = (
+            Obj("net", f"{kind} socket (call {c.index})", kind=kind),
+            "SOCK_CLOEXEC" in c.args[1],
         )
-        self.fact("net", "socket", proc.pid, kind).add(index)
+        self.fact("net", "socket", c.proc.pid, kind).add(c.index)
 
     def _net_address(
         self, name: str, pid: int, args: Sequence[str], index: int, error: str | None
@@ -478,79 +499,79 @@ class FactsBuilder:
             index
         )
 
-    def _connect(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        self._net_address(name, proc.pid, args, index, None)
-        fd = parse.fd_number(args[0]) if args else None
-        addr = parse.sockaddr(args[1]) if len(args) > 1 else None
+    def _connect(self, c: Call) -> None:
+        self._net_address(c.name, c.proc.pid, c.args, c.index, None)
+        fd = parse.fd_number(c.args[0]) if c.args else None
+        addr = parse.sockaddr(c.args[1]) if len(c.args) > 1 else None
         if fd is not None and addr is not None:
-            obj = self._obj(table, fd)
-            if name == "bind":
+            obj = self._obj(c.table, fd)
+            if c.name == "bind":
                 obj.local = addr
             else:
                 obj.peer = addr
 
-    def _listen(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        fd = parse.fd_number(args[0]) if args else None
+    def _listen(self, c: Call) -> None:
+        fd = parse.fd_number(c.args[0]) if c.args else None
         if fd is not None:
-            self.fact("net", "listen", proc.pid, _describe(self._obj(table, fd))).add(index)
+            self.fact("net", "listen", c.proc.pid, _describe(self._obj(c.table, fd))).add(c.index)
 
-    def _accept(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        fd = parse.fd_number(args[0]) if args else None
-        if fd is None or ret is None or ret < 0:
+    def _accept(self, c: Call) -> None:
+        fd = parse.fd_number(c.args[0]) if c.args else None
+        if fd is None or c.ret is None or c.ret < 0:
             return
-        listening = self._obj(table, fd)
-        peer = parse.sockaddr(args[1]) if len(args) > 1 else None
-        cloexec = name == "accept4" and len(args) > 3 and "SOCK_CLOEXEC" in args[3]
+        listening = self._obj(c.table, fd)
+        peer = parse.sockaddr(c.args[1]) if len(c.args) > 1 else None
+        cloexec = c.name == "accept4" and len(c.args) > 3 and "SOCK_CLOEXEC" in c.args[3]
         obj = Obj(
-            "net", f"{listening.kind or 'socket'} accepted (call {index})", kind=listening.kind
+            "net", f"{listening.kind or 'socket'} accepted (call {c.index})", kind=listening.kind
         )
         obj.local, obj.peer = listening.local, peer
-        table[ret] = (obj, cloexec)
-        self.fact("net", "accept", proc.pid, listening.local or listening.label, peer or "").add(
-            index
+        c.table[c.ret] = (obj, cloexec)
+        self.fact("net", "accept", c.proc.pid, listening.local or listening.label, peer or "").add(
+            c.index
         )
 
-    def _clone(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if ret is None or ret <= 0:
+    def _clone(self, c: Call) -> None:
+        if c.ret is None or c.ret <= 0:
             return  # the child's own return (0), or nothing made
-        flags = parse.clone_flags(args) if name in ("clone", "clone3") else 0
-        if ret not in self.tables:  # (not seen already: a child can run before this returns)
-            self.tables[ret] = table if flags & parse.CLONE_FILES else dict(table)
+        flags = parse.clone_flags(c.args) if c.name in ("clone", "clone3") else 0
+        if c.ret not in self.tables:  # (not seen already: a child can run before this returns)
+            self.tables[c.ret] = c.table if flags & parse.CLONE_FILES else dict(c.table)
         if flags & parse.CLONE_THREAD:
-            proc.threads.add(ret)
-            self.thread_pid[ret] = proc.pid
+            c.proc.threads.add(c.ret)
+            self.thread_pid[c.ret] = c.proc.pid
             return
-        child = self._proc(ret, proc.pid, proc.comm, ts_exit)
-        child.created_by = index
-        child.start = ts_exit if ts_exit is not None else ts
-        child.ppid = proc.pid
+        child = self._proc(c.ret, c.proc.pid, c.proc.comm, c.ts_exit)
+        child.created_by = c.index
+        child.start = c.ts_exit if c.ts_exit is not None else c.ts
+        child.ppid = c.proc.pid
         if child.exe is None:
-            child.exe = proc.exe
+            child.exe = c.proc.exe
         if child.cwd is None:
-            child.cwd = proc.cwd
+            child.cwd = c.proc.cwd
 
-    def _exec(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        at = 1 if name == "execveat" else 0
-        if len(args) <= at:
+    def _exec(self, c: Call) -> None:
+        at = 1 if c.name == "execveat" else 0
+        if len(c.args) <= at:
             return
-        path = parse.unquote(args[at]) or args[at]
-        argv = parse.strings(args[at + 1]) if len(args) > at + 1 else None
-        proc.execs.append({"path": path, "argv": argv, "call": index, "ts_ns": ts})
-        self.fact("exec", "exec", proc.pid, path, " ".join(argv or [])).add(index)
-        # the new program keeps only the descriptors without close-on-exec (and a table
+        path = parse.unquote(c.args[at]) or c.args[at]
+        argv = parse.strings(c.args[at + 1]) if len(c.args) > at + 1 else None
+        c.proc.execs.append({"path": path, "argv": argv, "call": c.index, "ts_ns": c.ts})
+        self.fact("exec", "exec", c.proc.pid, path, " ".join(argv or [])).add(c.index)
+        # the new program keeps only the descriptors without close-on-exec (and a c.table
         # shared without CLONE_THREAD is unshared by exec)
-        kept = {fd: entry for fd, entry in table.items() if not entry[1]}
-        self.tables[tid] = kept
-        if tid == proc.pid:
-            for t in proc.threads:
+        kept = {fd: entry for fd, entry in c.table.items() if not entry[1]}
+        self.tables[c.tid] = kept
+        if c.tid == c.proc.pid:
+            for t in c.proc.threads:
                 self.tables.pop(t, None)
 
-    def _exit(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if name == "exit_group" or tid == proc.pid and not proc.threads:
-            proc.end = ts
-            status = parse.int_value(args[0]) if args else None
-            if proc.exit is None and status is not None:
-                proc.exit = f"exited with {status & 0xFF}"
+    def _exit(self, c: Call) -> None:
+        if c.name == "exit_group" or c.tid == c.proc.pid and not c.proc.threads:
+            c.proc.end = c.ts
+            status = parse.int_value(c.args[0]) if c.args else None
+            if c.proc.exit is None and status is not None:
+                c.proc.exit = f"exited with {status & 0xFF}"
 
     def _signal(
         self, name: str, pid: int, args: Sequence[str], index: int, error: str | None = None
@@ -569,51 +590,55 @@ class FactsBuilder:
             index
         )
 
-    def _sent(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        self._signal(name, proc.pid, args, index)
+    def _sent(self, c: Call) -> None:
+        self._signal(c.name, c.proc.pid, c.args, c.index)
 
-    def _cwd(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        if name == "getcwd":
-            proc.cwd = parse.unquote(args[0]) if args else None
-        elif name == "chdir":
-            proc.cwd = self._path(proc, table, None, args[0]) if args else None
+    def _cwd(self, c: Call) -> None:
+        if c.name == "getcwd":
+            c.proc.cwd = parse.unquote(c.args[0]) if c.args else None
+        elif c.name == "chdir":
+            c.proc.cwd = self._path(c.proc, c.table, None, c.args[0]) if c.args else None
         else:  # fchdir
-            fd = parse.fd_number(args[0]) if args else None
-            entry = table.get(fd) if fd is not None else None
-            proc.cwd = entry[0].label if entry is not None and entry[0].category == "file" else None
-        if proc.cwd is not None and not proc.cwd.startswith("/"):
-            proc.cwd = None
+            fd = parse.fd_number(c.args[0]) if c.args else None
+            entry = c.table.get(fd) if fd is not None else None
+            c.proc.cwd = (
+                entry[0].label if entry is not None and entry[0].category == "file" else None
+            )
+        if c.proc.cwd is not None and not c.proc.cwd.startswith("/"):
+            c.proc.cwd = None
 
-    def _path_op(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        kind, at, dirfd, detail = _PATH_OPS[name]
-        if len(args) <= at:
+    def _path_op(self, c: Call) -> None:
+        kind, at, dirfd, detail = _PATH_OPS[c.name]
+        if len(c.args) <= at:
             return
         path = (
-            self._path(proc, table, args[dirfd] if dirfd is not None else None, args[at])
-            or args[at]
+            self._path(c.proc, c.table, c.args[dirfd] if dirfd is not None else None, c.args[at])
+            or c.args[at]
         )
         extra = ""
-        if name in ("rename", "renameat", "renameat2"):
-            new_at, new_dirfd = (1, None) if name == "rename" else (3, 2)
-            if len(args) > new_at:
-                dirtext = args[new_dirfd] if new_dirfd is not None else None
-                extra = "to " + (self._path(proc, table, dirtext, args[new_at]) or args[new_at])
-        elif name in ("link", "linkat", "symlink", "symlinkat"):
-            target = parse.unquote(args[0]) or args[0]
-            extra = f"{'symlink' if name.startswith('sym') else 'hard link'} to {target}"
-        elif name == "unlinkat" and len(args) > 2 and "AT_REMOVEDIR" in args[2]:
+        if c.name in ("rename", "renameat", "renameat2"):
+            new_at, new_dirfd = (1, None) if c.name == "rename" else (3, 2)
+            if len(c.args) > new_at:
+                dirtext = c.args[new_dirfd] if new_dirfd is not None else None
+                extra = "to " + (
+                    self._path(c.proc, c.table, dirtext, c.args[new_at]) or c.args[new_at]
+                )
+        elif c.name in ("link", "linkat", "symlink", "symlinkat"):
+            target = parse.unquote(c.args[0]) or c.args[0]
+            extra = f"{'symlink' if c.name.startswith('sym') else 'hard link'} to {target}"
+        elif c.name == "unlinkat" and len(c.args) > 2 and "AT_REMOVEDIR" in c.args[2]:
             extra = "directory"
-        elif detail is not None and len(args) > detail:
-            extra = args[detail]
-        self.fact("file", kind, proc.pid, path, extra).add(index)
+        elif detail is not None and len(c.args) > detail:
+            extra = c.args[detail]
+        self.fact("file", kind, c.proc.pid, path, extra).add(c.index)
 
-    def _fchmod(self, proc, tid, table, args, ret, index, raw, ts, ts_exit, name):  # type: ignore[no-untyped-def]
-        fd = parse.fd_number(args[0]) if args else None
-        if fd is None or len(args) < 2:
+    def _fchmod(self, c: Call) -> None:
+        fd = parse.fd_number(c.args[0]) if c.args else None
+        if fd is None or len(c.args) < 2:
             return
-        kind = "chmod" if name == "fchmod" else "write"
-        detail = args[1] if name == "fchmod" else f"truncated to {args[1]}"
-        self.fact("file", kind, proc.pid, self._obj(table, fd).label, detail).add(index)
+        kind = "chmod" if c.name == "fchmod" else "write"
+        detail = c.args[1] if c.name == "fchmod" else f"truncated to {c.args[1]}"
+        self.fact("file", kind, c.proc.pid, self._obj(c.table, fd).label, detail).add(c.index)
 
 
 def _describe(obj: Obj) -> str:
@@ -650,26 +675,23 @@ _PATH_OPS: dict[str, tuple[str, int, int | None, int | None]] = {
     "truncate": ("write", 0, None, None),
 }
 
-_HANDLERS: dict[str, Any] = {}
-for _n in _OPENS:
-    _HANDLERS[_n] = lambda b, *a, _n=_n: b._open(*a, _n)
-for _n in _READS | _WRITES | _RECVS | _SENDS:
-    _HANDLERS[_n] = lambda b, *a, _n=_n: b._io(*a, _n)
-for _n in _PATH_OPS:
-    _HANDLERS[_n] = lambda b, *a, _n=_n: b._path_op(*a, _n)
-for _n in _SIGNALS:
-    _HANDLERS[_n] = lambda b, *a, _n=_n: b._sent(*a, _n)
-for _n in _EXEC:
-    _HANDLERS[_n] = lambda b, *a, _n=_n: b._exec(*a, _n)
-for _n in _FORK:
-    _HANDLERS[_n] = lambda b, *a, _n=_n: b._clone(*a, _n)
-for _n, _m in {
-    "sendfile": "_sendfile", "copy_file_range": "_sendfile", "splice": "_sendfile",
-    "close": "_close", "close_range": "_close", "dup": "_dup", "dup2": "_dup", "dup3": "_dup",
-    "fcntl": "_fcntl", "pipe": "_pipe", "pipe2": "_pipe", "socketpair": "_pipe",
-    "socket": "_socket", "connect": "_connect", "bind": "_connect", "listen": "_listen",
-    "accept": "_accept", "accept4": "_accept", "exit": "_exit", "exit_group": "_exit",
-    "getcwd": "_cwd", "chdir": "_cwd", "fchdir": "_cwd", "fchmod": "_fchmod",
-    "ftruncate": "_fchmod",
-}.items():  # fmt: skip
-    _HANDLERS[_n] = lambda b, *a, _n=_n, _m=_m: getattr(b, _m)(*a, _n)
+_HANDLERS: dict[str, Callable[[FactsBuilder, Call], None]] = {
+    **dict.fromkeys(_OPENS, FactsBuilder._open),
+    **dict.fromkeys(_READS | _WRITES | _RECVS | _SENDS, FactsBuilder._io),
+    **dict.fromkeys(_PATH_OPS, FactsBuilder._path_op),
+    **dict.fromkeys(_SIGNALS, FactsBuilder._sent),
+    **dict.fromkeys(_EXEC, FactsBuilder._exec),
+    **dict.fromkeys(_FORK, FactsBuilder._clone),
+    **dict.fromkeys(("sendfile", "copy_file_range", "splice"), FactsBuilder._sendfile),
+    **dict.fromkeys(("close", "close_range"), FactsBuilder._close),
+    **dict.fromkeys(("dup", "dup2", "dup3"), FactsBuilder._dup),
+    **dict.fromkeys(("pipe", "pipe2", "socketpair"), FactsBuilder._pipe),
+    **dict.fromkeys(("connect", "bind"), FactsBuilder._connect),
+    **dict.fromkeys(("accept", "accept4"), FactsBuilder._accept),
+    **dict.fromkeys(("exit", "exit_group"), FactsBuilder._exit),
+    **dict.fromkeys(("getcwd", "chdir", "fchdir"), FactsBuilder._cwd),
+    **dict.fromkeys(("fchmod", "ftruncate"), FactsBuilder._fchmod),
+    "fcntl": FactsBuilder._fcntl,
+    "socket": FactsBuilder._socket,
+    "listen": FactsBuilder._listen,
+}

@@ -10,6 +10,7 @@ printed because the memory could not be read, ``NULL``), never a guess.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # strace's short escapes (decode/fmt.py's quote(): \t \n \v \f \r, \" and \\)
 _SHORT = {"t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -114,7 +115,7 @@ FD_CLOEXEC = 1
 AT_REMOVEDIR = 0x200
 
 
-def clone_flags(args: tuple[str, ...] | list[str]) -> int:
+def clone_flags(args: Sequence[str]) -> int:
     """clone's and clone3's flags, from ``flags=CLONE_VM|...`` in their rendering."""
     for arg in args:
         m = re.search(r"flags=([^,}]+)", arg)
