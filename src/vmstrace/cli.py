@@ -258,7 +258,7 @@ def _make_sinks(
     if report_path:
         from vmstrace.report.sink import ReportSink
 
-        sinks.append(ReportSink(report_path))
+        sinks.append(ReportSink(stack.enter_context(open_output(report_path, "--report"))))
     return sinks
 
 
@@ -666,10 +666,13 @@ def report(trace: Path, output: str | None, json_path: str | None) -> None:
     try:
         if output is None and json_path is None:
             raise VmstraceError("say where the report goes: -o report.html and/or --json FILE")
-        collected = read_trace(trace, calls=output is not None)
-        for problem in collected.facts.problems:
-            click.echo(f"vmstrace: {trace}: {problem}", err=True)
-        write_report(collected, output, json_path)
+        with ExitStack() as stack:
+            page = stack.enter_context(open_output(output, "-o")) if output else None
+            facts = stack.enter_context(open_output(json_path, "--json")) if json_path else None
+            collected = read_trace(trace, calls=page is not None)
+            for problem in collected.facts.problems:
+                click.echo(f"vmstrace: {trace}: {problem}", err=True)
+            write_report(collected, page, facts)
     except VmstraceError as err:
         click.echo(f"vmstrace: {err}", err=True)
         sys.exit(err.exit_code)

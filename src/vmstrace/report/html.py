@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from vmstrace.core.files import open_output
 from vmstrace.report.assets import CSS, JS
 from vmstrace.report.reader import Collector
 from vmstrace.syscalls import TABLES
@@ -79,15 +77,10 @@ def render(collected: Collector) -> str:
     )
 
 
-def write_report(
-    collected: Collector, html_path: str | Path | None, json_path: str | Path | None
-) -> None:
-    """Write the page to ``html_path`` and/or the facts as JSON to ``json_path``."""
-    if json_path is not None:
-        with open_output(json_path, "--json") as f:
-            json.dump(summary(collected), f, indent=1)
-            f.write("\n")
-    if html_path is not None:
-        page = render(collected)
-        with open_output(html_path, "-o") as f:
-            f.write(page)
+def write_report(collected: Collector, page: TextIO | None, facts: TextIO | None) -> None:
+    """Write the page to ``page`` and/or the facts as JSON to ``facts`` (open files)."""
+    if facts is not None:
+        json.dump(summary(collected), facts, indent=1)
+        facts.write("\n")
+    if page is not None:
+        page.write(render(collected))

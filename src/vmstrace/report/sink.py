@@ -4,7 +4,7 @@ other sinks see (the same facts as ``vmstrace report`` on its ``--json`` trace).
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TextIO
 
 from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 from vmstrace.report.html import write_report
@@ -13,8 +13,8 @@ from vmstrace.sinks.jsonl import stats_line
 
 
 class ReportSink:
-    def __init__(self, path: str | Path) -> None:
-        self.path = path
+    def __init__(self, out: TextIO) -> None:
+        self.out = out  # (opened when the run starts: a bad path fails before the boot)
         self.collected = Collector()
         self.collected.source = "this run"
 
@@ -37,4 +37,5 @@ class ReportSink:
 
     def close(self, counts: TraceCounts) -> None:
         self.collected.facts.close(json.loads(stats_line(counts)))
-        write_report(self.collected, self.path, None)
+        write_report(self.collected, self.out, None)
+        self.out.flush()
