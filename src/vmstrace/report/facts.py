@@ -6,12 +6,12 @@ records, and the closing stats; ``summary()`` is the result, a plain JSON-ready 
 (docs/report.md).  Each call gets an index, its number among the trace's syscall records
 from 0, which is what facts link to.
 
-File descriptors are followed per descriptor table: open/openat/openat2/creat/socket/
-socketpair/accept/pipe/dup/dup2/dup3/fcntl(F_DUPFD)/any call the syscall table says returns
-an fd make entries; close/close_range/dup2 over an open fd remove them; clone without
-CLONE_FILES and fork copy the table, CLONE_FILES shares it; a successful exec drops the
-close-on-exec entries.  A descriptor no followed call made was open before the trace (or
-came from a call not followed): it is reported as such, never guessed.
+File descriptors are followed per descriptor table (``fds.py``): open/openat/openat2/
+creat/socket/socketpair/accept/pipe/dup/dup2/dup3/fcntl(F_DUPFD)/any call the syscall table
+says returns an fd make entries; close/close_range/dup2 over an open fd remove them; clone
+without CLONE_FILES and fork copy the table, CLONE_FILES shares it; a successful exec drops
+the close-on-exec entries.  A descriptor no followed call made was open before the trace
+(or came from a call not followed): it is reported as such, never guessed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vmstrace.report import parse
+from vmstrace.report.fds import FdTables, Obj, Table
 from vmstrace.syscalls import TABLES, Flag
 
 MAX_LINKS = 1000  # call indices kept per fact (its count and bytes are exact)
@@ -45,20 +46,6 @@ _SIGNALS = {  # the call → (target argument, signal argument)
 }
 _NOTE_SIGNAL = re.compile(r"--- (SIG[A-Z0-9+]+|\S+) ")
 _NOTE_EXIT = re.compile(r"\+\+\+ (exited with (-?\d+)|killed by (\S+)(?: \(core dumped\))?) \+\+\+")
-
-
-@dataclass(slots=True)
-class Obj:
-    """An open file description: what an fd refers to (shared by dup'ed fds)."""
-
-    category: str  # "file", "net", "pipe", "other", "unknown"
-    label: str  # the path, "pipe (call 12)", "TCP → 127.0.0.1:80", "fd 1 (not opened in the trace)"
-    kind: str = ""  # a socket's TCP/UDP/UNIX-STREAM...
-    local: str | None = None  # a socket's bound address
-    peer: str | None = None  # a socket's connected / accepted peer
-
-
-Table = dict[int, tuple[Obj, bool]]  # fd → (what it refers to, close-on-exec)
 
 
 @dataclass(slots=True)
@@ -123,15 +110,13 @@ class FactsBuilder:
     def __init__(self) -> None:
         self.procs: dict[int, Proc] = {}
         self.facts: dict[tuple[str, str, int | None, str, str], Fact] = {}
-        self.tables: dict[int, Table] = {}  # tid → its descriptor table (shared: same dict)
+        self.fds = FdTables()
         self.thread_pid: dict[int, int] = {}
         self.last_call_of: dict[int, int] = {}  # tid → its latest call's index
         self.ncalls = 0
-        self.last_index: int | None = None
         self.names: dict[str, int] = {}  # syscall name → calls
         self.stats: dict[str, Any] | None = None
         self.problems: list[str] = []  # what makes the trace incomplete, said plainly
-        self._pipes = 0
 
     # --- the facts ------------------------------------------------------------------
 
@@ -149,24 +134,6 @@ class FactsBuilder:
         if proc is None:
             proc = self.procs[pid] = Proc(pid, ppid, comm, start=ts)
         return proc
-
-    def _table(self, tid: int, pid: int) -> Table:
-        table = self.tables.get(tid)
-        if table is None:
-            # Not seen made by a followed clone: a thread of a known process shares its
-            # table (what pthread_create asks for); anything else starts empty, each of
-            # its descriptors then being one from before the trace.
-            main = self.tables.get(pid) if tid != pid else None
-            table = self.tables[tid] = main if main is not None else {}
-        return table
-
-    def _obj(self, table: Table, fd: int) -> Obj:
-        entry = table.get(fd)
-        if entry is None:
-            obj = Obj("unknown", f"fd {fd} (not opened in the trace)")
-            table[fd] = (obj, False)
-            return obj
-        return entry[0]
 
     def _path(self, proc: Proc, table: Table, dirfd: str | None, text: str) -> str | None:
         path = parse.unquote(text)
@@ -203,7 +170,6 @@ class FactsBuilder:
         """One syscall record; returns its index."""
         index = self.ncalls
         self.ncalls += 1
-        self.last_index = index
         self.names[name] = self.names.get(name, 0) + 1
         if pid is None:
             return index
@@ -222,7 +188,7 @@ class FactsBuilder:
             proc.threads.add(tid)
         self.thread_pid[tid] = pid
         self.last_call_of[tid] = index
-        table = self._table(tid, pid)
+        table = self.fds.of(tid, pid)
         if error is not None:
             self.fact("error", error, pid, name).add(index)
             if name in ("connect", "bind"):  # a refused connection says where it went
@@ -396,7 +362,7 @@ class FactsBuilder:
     def _transfer(
         self, pid: int, table: Table, fd: int, writes: bool, nbytes: int | None, index: int
     ) -> None:
-        obj = self._obj(table, fd)
+        obj = FdTables.obj(table, fd)
         n = _ret_bytes(nbytes)
         if obj.category == "net":
             self.fact("net", "send" if writes else "receive", pid, _describe(obj)).add(index, n)
@@ -422,44 +388,13 @@ class FactsBuilder:
             self._transfer(c.proc.pid, c.table, fout, True, c.ret, c.index)
 
     def _close(self, c: Call) -> None:
-        if c.name == "close_range":
-            lo = parse.int_value(c.args[0]) if c.args else None
-            hi = parse.int_value(c.args[1]) if len(c.args) > 1 else None
-            if lo is None or hi is None:
-                return
-            cloexec_only = len(c.args) > 2 and "CLOSE_RANGE_CLOEXEC" in c.args[2]
-            for fd in [fd for fd in c.table if lo <= fd <= hi]:
-                if cloexec_only:
-                    c.table[fd] = (c.table[fd][0], True)
-                else:
-                    del c.table[fd]
-            return
-        one = parse.fd_number(c.args[0]) if c.args else None
-        if one is not None:
-            c.table.pop(one, None)
+        FdTables.close(c.table, c.name, c.args)
 
     def _dup(self, c: Call) -> None:
-        old = parse.fd_number(c.args[0]) if c.args else None
-        if old is None or c.ret is None or c.ret < 0:
-            return
-        if c.name == "dup2" and c.ret == old:
-            return  # dup2(fd, fd): nothing changes
-        obj = self._obj(c.table, old)
-        cloexec = c.name == "dup3" and len(c.args) > 2 and "O_CLOEXEC" in c.args[2]
-        c.table[c.ret] = (obj, cloexec)  # (dup2/dup3 over an open fd closes it first)
+        FdTables.dup(c.table, c.name, c.args, c.ret)
 
     def _fcntl(self, c: Call) -> None:
-        if len(c.args) < 2:
-            return
-        fd = parse.fd_number(c.args[0])
-        cmd = parse.FCNTL_CMDS.get(c.args[1], parse.int_value(c.args[1]))
-        if fd is None or cmd is None:
-            return
-        if cmd in (parse.F_DUPFD, parse.F_DUPFD_CLOEXEC) and c.ret is not None and c.ret >= 0:
-            c.table[c.ret] = (self._obj(c.table, fd), cmd == parse.F_DUPFD_CLOEXEC)
-        elif cmd == parse.F_SETFD and len(c.args) > 2:
-            on = bool(parse.flag_bits(c.args[2], {"FD_CLOEXEC": parse.FD_CLOEXEC}) & 1)
-            c.table[fd] = (self._obj(c.table, fd), on)
+        FdTables.fcntl(c.table, c.args, c.ret)
 
     def _pipe(self, c: Call) -> None:
         if c.name == "socketpair":
@@ -504,7 +439,7 @@ class FactsBuilder:
         fd = parse.fd_number(c.args[0]) if c.args else None
         addr = parse.sockaddr(c.args[1]) if len(c.args) > 1 else None
         if fd is not None and addr is not None:
-            obj = self._obj(c.table, fd)
+            obj = FdTables.obj(c.table, fd)
             if c.name == "bind":
                 obj.local = addr
             else:
@@ -513,13 +448,15 @@ class FactsBuilder:
     def _listen(self, c: Call) -> None:
         fd = parse.fd_number(c.args[0]) if c.args else None
         if fd is not None:
-            self.fact("net", "listen", c.proc.pid, _describe(self._obj(c.table, fd))).add(c.index)
+            self.fact("net", "listen", c.proc.pid, _describe(FdTables.obj(c.table, fd))).add(
+                c.index
+            )
 
     def _accept(self, c: Call) -> None:
         fd = parse.fd_number(c.args[0]) if c.args else None
         if fd is None or c.ret is None or c.ret < 0:
             return
-        listening = self._obj(c.table, fd)
+        listening = FdTables.obj(c.table, fd)
         peer = parse.sockaddr(c.args[1]) if len(c.args) > 1 else None
         cloexec = c.name == "accept4" and len(c.args) > 3 and "SOCK_CLOEXEC" in c.args[3]
         obj = Obj(
@@ -535,8 +472,7 @@ class FactsBuilder:
         if c.ret is None or c.ret <= 0:
             return  # the child's own return (0), or nothing made
         flags = parse.clone_flags(c.args) if c.name in ("clone", "clone3") else 0
-        if c.ret not in self.tables:  # (not seen already: a child can run before this returns)
-            self.tables[c.ret] = c.table if flags & parse.CLONE_FILES else dict(c.table)
+        self.fds.cloned(c.ret, c.table, share=bool(flags & parse.CLONE_FILES))
         if flags & parse.CLONE_THREAD:
             c.proc.threads.add(c.ret)
             self.thread_pid[c.ret] = c.proc.pid
@@ -558,13 +494,7 @@ class FactsBuilder:
         argv = parse.strings(c.args[at + 1]) if len(c.args) > at + 1 else None
         c.proc.execs.append({"path": path, "argv": argv, "call": c.index, "ts_ns": c.ts})
         self.fact("exec", "exec", c.proc.pid, path, " ".join(argv or [])).add(c.index)
-        # the new program keeps only the descriptors without close-on-exec (and a c.table
-        # shared without CLONE_THREAD is unshared by exec)
-        kept = {fd: entry for fd, entry in c.table.items() if not entry[1]}
-        self.tables[c.tid] = kept
-        if c.tid == c.proc.pid:
-            for t in c.proc.threads:
-                self.tables.pop(t, None)
+        self.fds.executed(c.tid, c.table, c.proc.threads | {c.proc.pid})
 
     def _exit(self, c: Call) -> None:
         if c.name == "exit_group" or c.tid == c.proc.pid and not c.proc.threads:
@@ -638,7 +568,7 @@ class FactsBuilder:
             return
         kind = "chmod" if c.name == "fchmod" else "write"
         detail = c.args[1] if c.name == "fchmod" else f"truncated to {c.args[1]}"
-        self.fact("file", kind, c.proc.pid, self._obj(c.table, fd).label, detail).add(c.index)
+        self.fact("file", kind, c.proc.pid, FdTables.obj(c.table, fd).label, detail).add(c.index)
 
 
 def _describe(obj: Obj) -> str:
