@@ -272,3 +272,51 @@ def test_page_in_a_browser(workload, facts, browser):
     # nothing went wrong in the page
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_cut_trace_in_a_browser(workload, browser, tmp_path):
+    """The run's trace cut mid-line: the page says so first, and shows what was read."""
+    _, _, d = workload
+    data = (d / "trace.jsonl").read_bytes()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(data[: data.rindex(b'{"type":"syscall"') + 50])
+    page = tmp_path / "cut.html"
+    proc = subprocess.run(
+        [str(VMSTRACE), "report", str(cut), "-o", str(page)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    read = data[: data.rindex(b'{"type":"syscall"')].count(b'"type":"syscall"')
+    assert f"report covers the {read} calls before it" in proc.stderr
+    browser.get(page.as_uri())
+    assert wait_for(browser, "return document.body.dataset.ready") == "1"
+    banners = [b.text for b in browser.find_elements("css selector", ".banner")]
+    assert len(banners) == 2 and "is cut short" in banners[0] and "no final stats" in banners[1]
+    assert browser.find_element("id", "listinfo").text == f"{read} all calls"
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_hostile_names_stay_text_in_a_browser(browser, tmp_path):
+    """Guest strings made to break out of the page's data and run script do not."""
+    evil = '</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+    names = [evil, "line\u2028sep", "<!--", "bad \udcff"]
+    recs = []
+    for i, comm in enumerate(names):
+        recs.append(
+            {"type": "syscall", "ts": i, "ts_exit": i, "vcpu": 0, "pid": 10 + i, "tid": 10 + i,
+             "ppid": 1, "comm": comm, "uid": 0, "euid": 0, "task_id": f"1:{10 + i}", "exe": comm,
+             "cr3": 0, "nr": 1, "name": "write", "abi": "x86_64",
+             "args": ["1", json.dumps(comm.encode("utf-8", "surrogateescape").decode("latin-1")), "1"],
+             "ret": 1, "error": None}
+        )  # fmt: skip
+    trace = tmp_path / "evil.jsonl"
+    trace.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    page = tmp_path / "evil.html"
+    subprocess.run([str(VMSTRACE), "report", str(trace), "-o", str(page)], check=True)
+    browser.get(page.as_uri())
+    assert wait_for(browser, "return document.body.dataset.ready") == "1"
+    assert browser.execute_script("return window.pwned === undefined")
+    procs = [p.get_attribute("textContent") for p in browser.find_elements("css selector", ".proc")]
+    assert len(procs) == 4 and procs[0].startswith(f"pid 10  {evil}  ppid 1")
+    assert procs[3].startswith("pid 13  bad \\xff  ppid 1")  # the byte, not U+FFFD
+    assert browser.find_element("id", "listinfo").text == "4 all calls"
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -100,6 +100,22 @@ class Proc:
     cwd: str | None = None  # known once getcwd/chdir says it
 
 
+def visible(text: str | None) -> str | None:
+    """``text`` with each byte that was not UTF-8 (the trace's ``\\udc80``-``\\udcff``) as
+    ``\\xNN``: shown as the byte it was, where a browser would show U+FFFD."""
+    if text is None or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate no byte makes: shown as its escape
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+
+
 def _ret_bytes(ret: int | None) -> int:
     return ret if ret is not None and ret > 0 else 0
 
@@ -272,8 +288,8 @@ class FactsBuilder:
             {
                 "pid": p.pid,
                 "ppid": p.ppid,
-                "comm": p.comm,
-                "exe": p.exe,
+                "comm": visible(p.comm),
+                "exe": visible(p.exe),
                 "execs": p.execs,
                 "start_ns": p.start,
                 "end_ns": p.end,
