@@ -15,7 +15,7 @@ from vmstrace.cli import main
 from vmstrace.core.errors import VmstraceError
 from vmstrace.decode.fmt import quote
 from vmstrace.report.html import render, script_json
-from vmstrace.report.reader import read_trace
+from vmstrace.report.reader import read_trace, ret_text
 
 HOSTILE = [
     "</script><script>alert(1)</script>",
@@ -157,3 +157,16 @@ def test_report_needs_an_output(tmp_path):
 def test_missing_trace_file(tmp_path):
     result = CliRunner().invoke(main, ["report", str(tmp_path / "no.jsonl"), "-o", "x.html"])
     assert result.exit_code != 0 and "cannot read" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "ret", "error", "text"),
+    [
+        ("read", 5, None, "5"),
+        ("openat", -2, "ENOENT", "-1 ENOENT (No such file or directory)"),
+        ("mmap", 0x7F544A44C000, None, "0x7f544a44c000"),
+        ("exit_group", None, None, "?"),
+    ],
+)
+def test_return_text_from_json(name, ret, error, text):
+    assert ret_text(name, ret, error) == text

@@ -18,13 +18,19 @@ from vmstrace.decode import failure_text
 from vmstrace.report.calls import CallLog
 from vmstrace.report.facts import FactsBuilder
 
+# calls whose result strace prints as an address (decode/memory.py's ret_hex)
+_HEX_RETURNS = frozenset({"mmap", "mmap2", "brk", "mremap", "shmat"})
 
-def ret_text(ret: int | None, error: str | None) -> str:
-    """What strace prints after `` = `` for a call as the JSON has it."""
+
+def ret_text(name: str, ret: int | None, error: str | None) -> str:
+    """What strace prints after `` = `` for a call as the JSON has it (a live report has
+    the decoder's own text, which also renders structures some calls return)."""
     if ret is None:
         return "?"
     if error is not None:
         return failure_text(-ret) if -4095 <= ret <= -1 else f"{ret} {error}"
+    if name in _HEX_RETURNS:
+        return hex(ret & 0xFFFFFFFFFFFFFFFF)
     return str(ret)
 
 
@@ -61,7 +67,7 @@ class Collector:
             if self.calls is not None:
                 self.calls.add(
                     index, obj["pid"], obj["tid"], obj["ts"], obj["name"], args,
-                    ret_text(ret, error),
+                    ret_text(obj["name"], ret, error),
                 )  # fmt: skip
         elif kind == "note":
             self.facts.note(obj.get("tid"), str(obj.get("text", "")))
