@@ -105,7 +105,7 @@ JS = r"""
     ["exec", "Programs executed", {exec: "executed"}],
     ["net", "Network", {socket: "sockets made", connect: "connect", bind: "bind", listen: "listen", accept: "accept", send: "sent", receive: "received"}],
     ["signal", "Signals", {sent: "sent", received: "received", "killed by": "killed by"}],
-    ["io", "Other descriptors (pipes, fds from before the trace...)", {read: "read", write: "written"}],
+    ["io", "Other descriptors (pipes, fds not opened in the trace...)", {read: "read", write: "written"}],
     ["error", "Failed calls by errno", null],
   ];
   function merged(facts) {  // the whole run: a process's facts summed over processes
