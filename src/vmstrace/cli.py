@@ -661,15 +661,16 @@ def report(trace: Path, output: str | None, json_path: str | None) -> None:
     Usage: vmstrace report TRACE.jsonl -o report.html [--json facts.json]
     """
     from vmstrace.report.html import write_report
-    from vmstrace.report.reader import read_trace
+    from vmstrace.report.reader import open_trace, read_trace
 
     try:
         if output is None and json_path is None:
             raise VmstraceError("say where the report goes: -o report.html and/or --json FILE")
         with ExitStack() as stack:
+            source = stack.enter_context(open_trace(trace))
             page = stack.enter_context(open_output(output, "-o")) if output else None
             facts = stack.enter_context(open_output(json_path, "--json")) if json_path else None
-            collected = read_trace(trace, calls=page is not None)
+            collected = read_trace(trace, calls=page is not None, f=source)
             for problem in collected.facts.problems:
                 click.echo(f"vmstrace: {trace}: {problem}", err=True)
             write_report(collected, page, facts)

@@ -155,8 +155,10 @@ def test_report_needs_an_output(tmp_path):
 
 
 def test_missing_trace_file(tmp_path):
-    result = CliRunner().invoke(main, ["report", str(tmp_path / "no.jsonl"), "-o", "x.html"])
+    page = tmp_path / "x.html"
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "no.jsonl"), "-o", str(page)])
     assert result.exit_code != 0 and "cannot read" in result.output
+    assert not page.exists()  # (the trace is opened first)
 
 
 @pytest.mark.parametrize(

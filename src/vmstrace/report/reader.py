@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import EndEvent, TraceEvent
@@ -117,15 +117,22 @@ class Collector:
         )
 
 
-def read_trace(path: Path, calls: bool = True) -> Collector:
-    """The facts (and call list) of the JSON lines trace at ``path``."""
+def open_trace(path: Path) -> BinaryIO:
+    """The trace file, open (before the outputs are: a missing trace leaves no empty one)."""
+    try:
+        return open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    except OSError as err:
+        raise VmstraceError(f"cannot read {path}: {err.strerror}") from err
+
+
+def read_trace(path: Path, calls: bool = True, f: BinaryIO | None = None) -> Collector:
+    """The facts (and call list) of the JSON lines trace at ``path`` (read from ``f`` when
+    it is given open)."""
     out = Collector(calls)
     out.source = str(path)
     stats_seen = False
-    try:
-        f = open(path, "rb")  # noqa: SIM115 (closed below)
-    except OSError as err:
-        raise VmstraceError(f"cannot read {path}: {err.strerror}") from err
+    if f is None:
+        f = open_trace(path)
     with f:
         lineno = 0
         for raw in f:
