@@ -1,0 +1,236 @@
+"""`--perfetto FILE`: the trace as a timeline, in Chrome's trace-event JSON format, which
+Perfetto UI (ui.perfetto.dev) and chrome://tracing open.
+
+One track per guest thread (pid and tid are the guest's), grouped per process and named
+after it (metadata events, written at close when every name is known); one complete
+slice ("X") per call, its arguments as strace renders them; instants ("i") for the
+signals, exits and execs; a flow ("s" → "f") from each fork or clone to the child's first
+call.  Times are the trace's ns, written as µs with three decimals.  A call that never
+returned is a slice to its thread's next event or to the end of the trace, and says so
+(``exit``/``exit_group``, which do not return, are instants).  Events are written as
+they come; the file is valid JSON once closed.  Format notes: docs/columnar.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring_ascii as _jstr
+from typing import Any, TextIO
+
+from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.sinks.jsonl import stats_line
+from vmstrace.syscalls import TABLES, Flag
+
+FORKS = TABLES.names(Flag.FORK)
+EXECS = TABLES.names(Flag.EXEC)
+NO_RETURN = TABLES.names(Flag.NO_RETURN)
+MAX_THREADS = 1 << 16  # threads named, flows waiting, calls open: bounds on guest-driven state
+
+
+def _us(ns: int) -> str:
+    """ns as µs, exactly (the format's unit is the µs; decimals are allowed)."""
+    return f"{ns // 1000}.{ns % 1000:03d}" if ns >= 0 else f"-{_us(-ns)}"
+
+
+def _jint(v: int | None) -> str:
+    return "null" if v is None else str(int(v))
+
+
+class PerfettoSink:
+    """Writes trace events as they come; names, open calls and the stats at close."""
+
+    def __init__(self, out: TextIO, metadata: Callable[[], Mapping[str, Any]] | None = None):
+        self.out = out
+        self.metadata = metadata
+        self.sep = ""  # between events: nothing before the first
+        self.end_ts = 0  # the latest time seen: the end of the trace
+        self.last: TraceEvent | None = None  # the call before a note: its time
+        self.threads: dict[int, tuple[int, str | None]] = {}  # tid -> (pid, comm)
+        self.open: dict[int, TraceEvent] = {}  # tid -> its call that did not return
+        # the fork flows: a clone's child tid -> (flow id, when), and back: a thread's
+        # first call, by tid -> its time (a child can run before its parent's clone returns)
+        self.flows: dict[int, tuple[int, int]] = {}
+        self.firsts: dict[int, tuple[int, int]] = {}  # tid -> (first ts, pid)
+        self.seen: set[str | int] = set()  # threads (task_id, else tid) seen
+        self.next_flow = 1
+        out.write('{"displayTimeUnit":"ns","traceEvents":[\n')
+
+    def _write(self, lines: list[str]) -> None:
+        if lines:
+            self.out.write(self.sep + ",\n".join(lines))
+            self.sep = ",\n"
+
+    def event(self, ev: TraceEvent) -> None:
+        self.events([ev])
+
+    def events(self, evs: list[TraceEvent]) -> None:
+        lines: list[str] = []
+        add = lines.append
+        threads, seen, open_ = self.threads, self.seen, self.open
+        for ev in evs:
+            pid = ev.pid if ev.pid is not None else 0
+            tid = ev.tid if ev.tid is not None else 0
+            ts, te = ev.ts, ev.ts_exit
+            if open_ and tid in open_:
+                add(self._unfinished(open_.pop(tid), ts, "the thread's next call"))
+            key = ev.task_id or tid
+            if key not in seen:
+                self._first(key, pid, tid, ts, lines)
+            if len(threads) < MAX_THREADS or tid in threads:
+                threads[tid] = (pid, ev.comm)
+            name = ev.name
+            if te is None:
+                if name in NO_RETURN:
+                    add(
+                        f'{{"ph":"i","s":"t","cat":"syscall","name":{_jstr(name)},"pid":{pid},'
+                        f'"tid":{tid},"ts":{_us(ts)},"args":{{"args":{_jstr(", ".join(ev.args))},'
+                        f'"ret":null,"vcpu":{ev.vcpu}}}}}'
+                    )
+                elif len(open_) < MAX_THREADS:
+                    open_[tid] = ev
+                if ts > self.end_ts:
+                    self.end_ts = ts
+                continue
+            if te > self.end_ts:
+                self.end_ts = te
+            error = ev.error
+            add(
+                f'{{"ph":"X","cat":"syscall","name":{_jstr(name)},"pid":{pid},"tid":{tid},'
+                f'"ts":{_us(ts)},"dur":{_us(te - ts if te > ts else 0)},'
+                f'"args":{{"args":{_jstr(", ".join(ev.args))},"ret":{_jint(ev.ret)},'
+                f'"errno":{"null" if error is None else _jstr(error)},"vcpu":{ev.vcpu}}}}}'
+            )
+            if error is None and ev.ret is not None:
+                if name in FORKS and ev.ret > 0:
+                    self._fork(ev, pid, tid, lines)
+                elif name in EXECS and ev.ret == 0:
+                    what = ev.exe or (ev.args[1 if name == "execveat" else 0] if ev.args else "")
+                    add(self._instant(pid, tid, te, f"exec {what}", "exec"))
+        if evs:
+            self.last = evs[-1]
+        self._write(lines)
+
+    def _first(self, key: str | int, pid: int, tid: int, ts: int, lines: list[str]) -> None:
+        """A thread's first call: the end of the flow from its parent's clone, if that
+        came first; else remembered for the clone to find."""
+        if len(self.seen) >= MAX_THREADS:
+            return
+        self.seen.add(key)
+        flow = self.flows.pop(tid, None)
+        if flow is not None and flow[1] <= ts:
+            lines.append(self._flow_end(flow[0], pid, tid, ts))
+        else:
+            self.firsts[tid] = (ts, pid)
+
+    def _fork(self, ev: TraceEvent, pid: int, tid: int, lines: list[str]) -> None:
+        child = ev.ret
+        assert child is not None and ev.ts_exit is not None
+        fid, self.next_flow = self.next_flow, self.next_flow + 1
+        mid = ev.ts + (ev.ts_exit - ev.ts) // 2  # inside the clone's slice
+        lines.append(
+            f'{{"ph":"s","cat":"fork","name":"fork","id":{fid},"pid":{pid},"tid":{tid},'
+            f'"ts":{_us(mid)}}}'
+        )
+        first = self.firsts.pop(child, None)
+        if first is not None and first[0] >= ev.ts:  # the child ran first
+            lines.append(self._flow_end(fid, first[1], child, first[0]))
+        elif len(self.flows) < MAX_THREADS:
+            self.flows[child] = (fid, ev.ts)
+
+    @staticmethod
+    def _flow_end(fid: int, pid: int, tid: int, ts: int) -> str:
+        # "bp":"e": binds to the slice that encloses ts (the child's first call), not the next
+        return (
+            f'{{"ph":"f","bp":"e","cat":"fork","name":"fork","id":{fid},"pid":{pid},'
+            f'"tid":{tid},"ts":{_us(ts)}}}'
+        )
+
+    @staticmethod
+    def _instant(pid: int, tid: int, ts: int, name: str, cat: str, text: str = "") -> str:
+        args = f',"args":{{"text":{_jstr(text)}}}' if text else ""
+        return (
+            f'{{"ph":"i","s":"t","cat":"{cat}","name":{_jstr(name)},"pid":{pid},"tid":{tid},'
+            f'"ts":{_us(ts)}{args}}}'
+        )
+
+    def _unfinished(self, ev: TraceEvent, end: int, until: str) -> str:
+        pid = ev.pid if ev.pid is not None else 0
+        tid = ev.tid if ev.tid is not None else 0
+        end = max(end, ev.ts)
+        why = _jstr(f"no return seen: the slice ends at {until}")
+        return (
+            f'{{"ph":"X","cat":"syscall","name":{_jstr(ev.name)},"pid":{pid},"tid":{tid},'
+            f'"ts":{_us(ev.ts)},"dur":{_us(end - ev.ts)},'
+            f'"args":{{"args":{_jstr(", ".join(ev.args))},"ret":null,"errno":null,'
+            f'"vcpu":{ev.vcpu},"unfinished":{why}}}}}'
+        )
+
+    def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
+        # a note follows its call: at that call's return (or entry), else at the latest time
+        last, ts = self.last, self.end_ts
+        if last is not None and last.tid == tid:
+            ts = last.ts if last.ts_exit is None else last.ts_exit
+        t = tid if tid is not None else 0
+        pid = self.threads.get(t, (t, None))[0]
+        if text.startswith("--- "):
+            name = "signal " + text[4:].split(" ", 1)[0]
+            cat = "signal"
+        elif text.startswith("+++ "):
+            name, cat = text.strip("+ "), "exit"
+        else:
+            name, cat = "vmstrace note", "note"
+        self._write([self._instant(pid, t, ts, name, cat, text)])
+
+    def end(self, ev: EndEvent) -> None:
+        tid = ev.tid if ev.tid is not None else 0
+        pid = ev.pid if ev.pid is not None else tid
+        lines = []
+        call = self.open.pop(tid, None)
+        if call is not None:  # it died in this call: the call ends when its reaper learnt it
+            lines.append(self._unfinished(call, ev.ts, "its thread's end"))
+        if ev.ts > self.end_ts:
+            self.end_ts = ev.ts
+        lines.append(self._instant(pid, tid, ev.ts, ev.text, "exit", f"+++ {ev.text} +++"))
+        self._write(lines)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def close(self, counts: TraceCounts) -> None:
+        lines = [
+            self._unfinished(call, self.end_ts, "the end of the trace")
+            for call in self.open.values()
+        ]
+        self.open.clear()
+        procs: dict[int, str | None] = {}
+        for tid, (pid, comm) in self.threads.items():
+            if tid == pid or pid not in procs:
+                procs[pid] = comm
+        for pid, comm in sorted(procs.items()):
+            name = _jstr(comm or "?")
+            lines.append(
+                f'{{"ph":"M","name":"process_name","pid":{pid},"tid":{pid},'
+                f'"args":{{"name":{name}}}}}'
+            )
+            lines.append(
+                f'{{"ph":"M","name":"process_sort_index","pid":{pid},"tid":{pid},'
+                f'"args":{{"sort_index":{pid}}}}}'
+            )
+        for tid, (pid, comm) in sorted(self.threads.items()):
+            lines.append(
+                f'{{"ph":"M","name":"thread_name","pid":{pid},"tid":{tid},'
+                f'"args":{{"name":{_jstr(comm or "?")}}}}}'
+            )
+            lines.append(
+                f'{{"ph":"M","name":"thread_sort_index","pid":{pid},"tid":{tid},'
+                f'"args":{{"sort_index":{tid}}}}}'
+            )
+        self._write(lines)
+        other: dict[str, Any] = {"stats": json.loads(stats_line(counts))}
+        if self.metadata is not None:
+            other.update(self.metadata())
+        self.out.write(
+            '\n],"otherData":' + json.dumps(other, separators=(",", ":"), default=str) + "}\n"
+        )
+        self.out.flush()
