@@ -94,6 +94,19 @@ _TRACE_OPTIONS = [
         help="In the JSON, also each call's raw argument registers and return register.",
     ),
     click.option(
+        "--perfetto",
+        "perfetto_path",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write a timeline to FILE (Chrome trace-event JSON, for Perfetto UI and "
+        "chrome://tracing): a track per guest thread, a slice per call.",
+    ),
+    click.option(
+        "--parquet",
+        "parquet_path",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write the calls as a Parquet table to FILE, for SQL (DuckDB): docs/columnar.md.",
+    ),
+    click.option(
         "-s",
         "strsize",
         type=click.IntRange(0, 65536),
@@ -214,6 +227,8 @@ def _make_sinks(
     show_tree: bool,
     timestamps: int,
     durations: bool,
+    perfetto_path: str | None = None,
+    parquet_path: str | None = None,
 ) -> list[Sink]:
     """The sinks the trace options ask for; the files are opened now (into ``stack``)."""
     from vmstrace.sinks.summary import SummarySink
@@ -234,6 +249,24 @@ def _make_sinks(
         sinks.append(JsonSink(out, raw_values=json_raw))
     if show_tree:
         sinks.append(ProcessTreeSink(text_out))
+    if perfetto_path or parquet_path:
+        from vmstrace.run import describe_run
+
+        command_line = list(sys.argv)
+
+        def metadata() -> dict[str, object]:
+            return describe_run(opts, command_line)
+
+        if perfetto_path:
+            from vmstrace.sinks.perfetto import PerfettoSink
+
+            out = stack.enter_context(open_output(perfetto_path, "--perfetto"))
+            sinks.append(PerfettoSink(out, metadata))
+        if parquet_path:
+            from vmstrace.sinks.parquet import ParquetSink
+
+            binary = stack.enter_context(open_output(parquet_path, "--parquet")).buffer
+            sinks.append(ParquetSink(binary, metadata))
     return sinks
 
 
@@ -307,6 +340,8 @@ def run(
     output: str | None,
     json_path: str | None,
     json_raw: bool,
+    perfetto_path: str | None,
+    parquet_path: str | None,
     trace_all: bool,
     memory: int | None,
     guest: str,
@@ -390,6 +425,8 @@ def run(
                     show_tree=show_tree,
                     timestamps=timestamps,
                     durations=durations,
+                    perfetto_path=perfetto_path,
+                    parquet_path=parquet_path,
                 )
 
             result = run_session(opts, make_sinks)
@@ -422,6 +459,8 @@ def qemu(
     output: str | None,
     json_path: str | None,
     json_raw: bool,
+    perfetto_path: str | None,
+    parquet_path: str | None,
     strsize: int,
     buffer_mb: int,
     symbols: Path | None,
@@ -484,6 +523,8 @@ def qemu(
                     show_tree=show_tree,
                     timestamps=timestamps,
                     durations=durations,
+                    perfetto_path=perfetto_path,
+                    parquet_path=parquet_path,
                 )
 
             result = run_user_vm(list(qemu_argv), opts, make_sinks)

@@ -88,6 +88,35 @@ class RunOptions:
     # told the host wall-clock time (ns) just before QEMU starts: trace time 0, to within
     # QEMU's start-up (the plugin's clock starts when QEMU loads it)
     on_start: Callable[[int], None] | None = None
+    # what the run found out, for the outputs that describe it (describe_run)
+    kernel_path: Path | None = None  # the bzImage booted (None: the user's VM's own)
+    kernel_release: str | None = None  # the guest kernel's banner release, once known
+
+
+def describe_run(opts: RunOptions, command_line: list[str]) -> dict[str, object]:
+    """The run as the Parquet footer and the Perfetto file describe it (docs/columnar.md):
+    vmstrace's command line, the guest, its kernel and the options that shape the trace."""
+    from importlib.metadata import version
+
+    return {
+        "version": version("vmstrace"),
+        "command_line": command_line,
+        "argv": opts.argv,
+        "guest": opts.guest if opts.argv else "vmstrace qemu: the user's own VM",
+        "kernel": None if opts.kernel_path is None else str(opts.kernel_path),
+        "kernel_release": opts.kernel_release,
+        "smp": opts.smp,
+        "options": {
+            "strsize": opts.strsize,
+            "raw": opts.raw,
+            "decode_fds": opts.decode_fds,
+            "fd_details": opts.fd_details,
+            "trace_all": opts.trace_all,
+            "symbols": None if opts.symbols is None else str(opts.symbols),
+            "from_memory": opts.from_memory,
+            "buffer_mb": opts.buffer_mb,
+        },
+    }
 
 
 GUESTS = ("default", "debian")
@@ -215,11 +244,13 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     if opts.kernel is not None and opts.kernel_line is not None:
         raise VmstraceError("--kernel and --kernel-line exclude each other")
     kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
+    opts.kernel_path = kernel
     spec = None
     if opts.trace and opts.from_memory and opts.symbols is not None:
         raise VmstraceError("--kernel-from-memory and --symbols exclude each other")
     if opts.trace and not opts.from_memory:
         layout = _kernel_layout(opts, kernel, cache)
+        opts.kernel_release = None if layout is None else layout.release
         opts.tables = _kernel_tables(opts, kernel, cache, layout)
         opts.filter = opts.filter.for_tables(opts.tables)
         spec = capture_spec(opts, layout)
@@ -325,6 +356,7 @@ class KernelProbe:
             began = time.monotonic()
             kernel = discover(self.ram, cr3, cr4, self.cache)
             self.kernel = kernel
+            self.opts.kernel_release = kernel.layout.release
             opts = self.opts
             if kernel.names.reason:
                 opts.warn(
