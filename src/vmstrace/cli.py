@@ -665,6 +665,40 @@ def bench(
 
 
 @main.command()
+@click.argument("trace", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    type=click.Choice(["perfetto", "parquet"]),
+    default=None,
+    help="Output format  [default: by OUT's suffix: .parquet, .json for Perfetto]",
+)
+def convert(trace: Path, out: Path, to: str | None) -> None:
+    """Convert a JSON lines trace (--json) into a Perfetto timeline or a Parquet table.
+
+    Usage: vmstrace convert TRACE.jsonl OUT.parquet | OUT.json [--to FORMAT]
+
+    A trace that is cut or damaged converts up to the first bad line; the message says
+    where it stopped, and the exit status is 1.
+    """
+    from vmstrace.convert import convert as convert_trace
+
+    try:
+        result = convert_trace(trace, out, to)
+    except VmstraceError as err:
+        click.echo(f"vmstrace: {err}", err=True)
+        sys.exit(err.exit_code)
+    if result.stopped is not None:
+        click.echo(
+            f"vmstrace: {trace}: {result.stopped}; stopped there: the {result.records} "
+            f"records before it ({result.syscalls} syscalls) are in {out}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"vmstrace: {result.records} records ({result.syscalls} syscalls) to {out}")
+
+
+@main.command()
 @click.argument("workloads", nargs=-1)
 @click.option(
     "--suite",

@@ -30,6 +30,7 @@ LAYERS = {
     "conformance": 10,
     "conformance_suites": 11,
     "bench": 11,
+    "convert": 10,  # vmstrace convert: a JSON lines trace through the sinks
     "fuzz": 11,
     "cli": 12,
 }
