@@ -621,6 +621,14 @@ def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[st
 @click.option(
     "--stages", is_flag=True, help="With --decode: also time the consumer's stages one by one."
 )
+@click.option(
+    "--sink",
+    "decode_sink",
+    default="json",
+    show_default=True,
+    help="With --decode: the output the consumer writes (to /dev/null): json, parquet, "
+    "perfetto, json+parquet.",
+)
 def bench(
     repeat: int,
     workloads: tuple[str, ...],
@@ -630,6 +638,7 @@ def bench(
     record: Path | None,
     decode: Path | None,
     stages: bool,
+    decode_sink: str,
 ) -> None:
     """Measure what tracing costs: each workload untraced, under vmstrace, under strace."""
     from rich.console import Console
@@ -641,7 +650,7 @@ def bench(
         if stages and decode is None:
             raise VmstraceError("--stages times the consumer on a recording: give --decode FILE")
         if decode is not None:
-            click.echo(b.describe_decode(decode, b.decode_bench(decode, repeat)))
+            click.echo(b.describe_decode(decode, b.decode_bench(decode, repeat, sink=decode_sink)))
             if stages:
                 click.echo(b.describe_stages(decode, *b.decode_stages(decode, repeat)))
             return
