@@ -185,8 +185,10 @@ def stats_counts(obj: dict[str, Any], shown: int) -> TraceCounts:
     )
 
 
-def _records(lines: Iterator[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _records(lines: Iterator[str], at: list[int]) -> Iterator[dict[str, Any]]:
+    """The records, each checked to be a JSON object; ``at[0]``: the line being read."""
     for number, line in enumerate(lines, 1):
+        at[0] = number
         if not line.endswith("\n"):
             raise BadRecord("the line is cut (no newline): the trace ends mid-record")
         try:
@@ -197,14 +199,15 @@ def _records(lines: Iterator[str]) -> Iterator[tuple[int, dict[str, Any]]]:
             raise BadRecord("not JSON vmstrace writes") from None
         if not isinstance(obj, dict):
             raise BadRecord("not a JSON object")
-        yield number, obj
+        yield obj
 
 
 def feed(lines: Iterator[str], sinks: list[Sink]) -> ConvertResult:
     """Every record of a JSON lines trace to ``sinks``; the result's counts, to close them
     with, are the source's stats (or, if it ends without them, say the trace is cut)."""
     batch: list[TraceEvent] = []
-    records = syscalls = lineno = 0
+    records = syscalls = 0
+    at = [0]
     stopped: str | None = None
     counts: TraceCounts | None = None
 
@@ -215,8 +218,7 @@ def feed(lines: Iterator[str], sinks: list[Sink]) -> ConvertResult:
             batch.clear()
 
     try:
-        for number, obj in _records(lines):
-            lineno = number
+        for obj in _records(lines, at):
             kind = obj.get("type")
             if counts is not None:
                 raise BadRecord("a record after the stats record, which ends a trace")
@@ -244,12 +246,12 @@ def feed(lines: Iterator[str], sinks: list[Sink]) -> ConvertResult:
                 continue  # a record of a later version: consumers ignore what they do not know
             records += 1
     except BadRecord as err:
-        stopped = f"line {lineno + 1}: {err}"
+        stopped = f"line {at[0]}: {err}"
     except UnicodeDecodeError:
-        stopped = f"line {lineno + 1}: not UTF-8 text"
+        stopped = f"line {at[0] + 1}: not UTF-8 text"
     send()
     if counts is None and stopped is None:
-        stopped = f"line {lineno + 1}: the trace ends without its stats record (it was cut)"
+        stopped = f"line {at[0] + 1}: the trace ends without its stats record (it was cut)"
     complete = counts is not None and counts.complete and stopped is None
     if counts is None:
         counts = TraceCounts(
@@ -263,7 +265,7 @@ def feed(lines: Iterator[str], sinks: list[Sink]) -> ConvertResult:
             shown=syscalls,
             reason="stream-error",
         )
-    return ConvertResult(records, syscalls, lineno, stopped, complete, counts)
+    return ConvertResult(records, syscalls, at[0], stopped, complete, counts)
 
 
 def convert(source: Path, dest: Path, to: str | None = None) -> ConvertResult:

@@ -125,12 +125,12 @@ class PerfettoSink:
 
     def _fork(self, ev: TraceEvent, pid: int, tid: int, lines: list[str]) -> None:
         child = ev.ret
-        assert child is not None and ev.ts_exit is not None
+        assert child is not None
         fid, self.next_flow = self.next_flow, self.next_flow + 1
-        mid = ev.ts + (ev.ts_exit - ev.ts) // 2  # inside the clone's slice
+        # at the clone's entry: its slice's start, and before anything the child does
         lines.append(
             f'{{"ph":"s","cat":"fork","name":"fork","id":{fid},"pid":{pid},"tid":{tid},'
-            f'"ts":{_us(mid)}}}'
+            f'"ts":{_us(ev.ts)}}}'
         )
         first = self.firsts.pop(child, None)
         if first is not None and first[0] >= ev.ts:  # the child ran first
@@ -210,20 +210,20 @@ class PerfettoSink:
         for pid, comm in sorted(procs.items()):
             name = _jstr(comm or "?")
             lines.append(
-                f'{{"ph":"M","name":"process_name","pid":{pid},"tid":{pid},'
+                f'{{"ph":"M","name":"process_name","ts":0,"pid":{pid},"tid":{pid},'
                 f'"args":{{"name":{name}}}}}'
             )
             lines.append(
-                f'{{"ph":"M","name":"process_sort_index","pid":{pid},"tid":{pid},'
+                f'{{"ph":"M","name":"process_sort_index","ts":0,"pid":{pid},"tid":{pid},'
                 f'"args":{{"sort_index":{pid}}}}}'
             )
         for tid, (pid, comm) in sorted(self.threads.items()):
             lines.append(
-                f'{{"ph":"M","name":"thread_name","pid":{pid},"tid":{tid},'
+                f'{{"ph":"M","name":"thread_name","ts":0,"pid":{pid},"tid":{tid},'
                 f'"args":{{"name":{_jstr(comm or "?")}}}}}'
             )
             lines.append(
-                f'{{"ph":"M","name":"thread_sort_index","pid":{pid},"tid":{tid},'
+                f'{{"ph":"M","name":"thread_sort_index","ts":0,"pid":{pid},"tid":{tid},'
                 f'"args":{{"sort_index":{tid}}}}}'
             )
         self._write(lines)
