@@ -108,10 +108,21 @@ class _End(_Other):
         self.core_dumped = ev.core_dumped
 
 
+# the array module's codes for the integer columns: a list of ints with no None becomes a
+# buffer in one C loop, several times faster than pyarrow's conversion of Python objects
+_CODES = {pa.int64(): "q", pa.uint64(): "Q", pa.int32(): "i", pa.uint32(): "I"}
+
+
 def _column(name: str, values: list[Any]) -> pa.Array:
     """One column; a value pyarrow refuses (an int out of the type's range, a string that
     is not Unicode: a hostile guest's comm) is made representable, never a crash."""
     kind = _TYPES[name]
+    code = _CODES.get(kind)
+    if code is not None:
+        try:
+            return _buffer_array(kind, array(code, values))
+        except (OverflowError, TypeError):
+            pass  # a None (null), or a value out of range: pyarrow's way, below
     try:
         return pa.array(values, kind)
     except (pa.ArrowException, OverflowError, UnicodeError, TypeError, ValueError):
@@ -139,22 +150,19 @@ def _buffer_array(kind: pa.DataType, values: array[int]) -> pa.Array:
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
 
 
+def _offsets(lens: list[int]) -> pa.Array:
+    return _buffer_array(pa.int32(), array("i", accumulate(lens, initial=0)))
+
+
 def _list_column(
     name: str, lens: list[int], items: list[Any], nulls: list[bool] | None
 ) -> pa.Array:
     """A list column from its items, flattened, and each row's count (``nulls``: the rows
     that have none): far faster than converting a list of tuples."""
     kind = _TYPES[name]
-    if kind.value_type == pa.uint64():
-        try:  # the raw registers: one C loop into a buffer pyarrow takes as it is
-            flat = _buffer_array(pa.uint64(), array("Q", items))
-        except (OverflowError, TypeError):
-            flat = _column_values(pa.uint64(), items)
-    else:
-        flat = _column_values(kind.value_type, items)
-    offsets = _buffer_array(pa.int32(), array("i", accumulate(lens, initial=0)))
+    flat = _column_values(kind.value_type, items)
     mask = None if nulls is None else pa.array(nulls, pa.bool_())
-    return pa.ListArray.from_arrays(offsets, flat, type=kind, mask=mask)
+    return pa.ListArray.from_arrays(_offsets(lens), flat, type=kind, mask=mask)
 
 
 def _column_values(kind: pa.DataType, values: list[Any]) -> pa.Array:
@@ -174,24 +182,61 @@ _repeating = attrgetter(*_REPEATING)
 _OTHER_ONLY = ("text", "killed_by", "exit_code", "core_dumped")
 
 
+class _Ints:
+    """An integer column gathered as it comes, into an array's buffer while the values are
+    fresh in the cache (read back a row group later, scattered over the heap, they cost
+    more than the rest of the column); None, and a value out of the column's range, a null.
+    """
+
+    __slots__ = ("kind", "values", "nulls")
+
+    def __init__(self, kind: pa.DataType) -> None:
+        self.kind = kind
+        self.values = array(_CODES[kind])
+        self.nulls: list[int] = []  # the rows that are null
+
+    def extend(self, values: list[Any]) -> None:
+        try:
+            self.values.fromlist(values)  # (all or nothing)
+        except (OverflowError, TypeError):
+            out, nulls = self.values, self.nulls
+            for v in values:
+                try:
+                    out.append(v)
+                except (OverflowError, TypeError):
+                    nulls.append(len(out))
+                    out.append(0)
+
+    def array(self) -> pa.Array:
+        n, data = len(self.values), pa.py_buffer(self.values)
+        if not self.nulls:
+            return pa.Array.from_buffers(self.kind, n, [None, data])
+        valid = [True] * n
+        for at in self.nulls:
+            valid[at] = False
+        bitmap = pa.array(valid, pa.bool_()).buffers()[1]
+        return pa.Array.from_buffers(self.kind, n, [bitmap, data], null_count=len(self.nulls))
+
+
 class Columns:
-    """A row group being gathered, as plain lists of values (ints and strings, which the
-    garbage collector does not track: holding the events themselves made every full
-    collection walk the whole buffer), turned into a table by :meth:`table`."""
+    """A row group being gathered, as plain lists of values (strings and small ints, which
+    the garbage collector does not track: holding the events themselves made every full
+    collection walk the whole buffer) and integer buffers, made a table by :meth:`table`.
+    """
 
     def __init__(self) -> None:
         self.combos: dict[tuple[Any, ...], int] = {}
         self.index: list[int] = []
-        self.ts: list[int | None] = []
-        self.ts_exit: list[int | None] = []
+        self.ts = _Ints(pa.int64())
+        self.ts_exit = _Ints(pa.int64())
         self.vcpu: list[int | None] = []
-        self.ret: list[int | None] = []
+        self.ret = _Ints(pa.int64())
         self.error: list[str | None] = []
-        self.raw_ret: list[int | None] = []
+        self.raw_ret = _Ints(pa.uint64())
         self.arg_lens: list[int] = []
         self.arg_items: list[str] = []
         self.raw_lens: list[int] = []
-        self.raw_items: list[int] = []
+        self.raw_items = _Ints(pa.uint64())
         self.others: list[tuple[int, _Other]] = []  # (row, note or end)
 
     def __len__(self) -> int:
@@ -200,18 +245,18 @@ class Columns:
     def add(self, rows: list[TraceEvent] | list[_Other]) -> None:
         combos = self.combos
         self.index += [combos.setdefault(k, len(combos)) for k in map(_repeating, rows)]
-        self.ts += [r.ts for r in rows]
-        self.ts_exit += [r.ts_exit for r in rows]
+        self.ts.extend([r.ts for r in rows])
+        self.ts_exit.extend([r.ts_exit for r in rows])
         self.vcpu += [r.vcpu for r in rows]
-        self.ret += [r.ret for r in rows]
+        self.ret.extend([r.ret for r in rows])
         self.error += [r.error for r in rows]
-        self.raw_ret += [r.raw_ret for r in rows]
+        self.raw_ret.extend([r.raw_ret for r in rows])
         args = [r.args for r in rows]
         self.arg_lens += map(len, args)
         self.arg_items += chain.from_iterable(args)
         raws = [r.raw_args for r in rows]
         self.raw_lens += map(len, raws)
-        self.raw_items += chain.from_iterable(raws)
+        self.raw_items.extend(list(chain.from_iterable(raws)))
 
     def add_other(self, row: _Other) -> None:
         self.others.append((len(self.index), row))
@@ -224,8 +269,10 @@ class Columns:
         index = _buffer_array(pa.int32(), array("i", self.index))
         for name, values in zip(_REPEATING, zip(*self.combos, strict=True), strict=True):
             cols[name] = _column(name, list(values)).take(index)
-        for name in ("ts", "ts_exit", "vcpu", "ret", "error", "raw_ret"):
+        for name in ("vcpu", "error"):
             cols[name] = _column(name, getattr(self, name))
+        for ints in ("ts", "ts_exit", "ret", "raw_ret"):
+            cols[ints] = getattr(self, ints).array()
         if self.others:
             kinds: list[str | None] = ["syscall"] * n
             nulls = [False] * n
@@ -245,12 +292,12 @@ class Columns:
             "args", self.arg_lens, self.arg_items, nulls if self.others else None
         )
         # null where no registers were kept (a note; an event converted from JSON without)
-        whole = len(self.raw_items) == 6 * n
-        cols["raw_args"] = _list_column(
-            "raw_args",
-            self.raw_lens,
-            self.raw_items,
-            None if whole else [not k for k in self.raw_lens],
+        whole = len(self.raw_items.values) == 6 * n
+        cols["raw_args"] = pa.ListArray.from_arrays(
+            _offsets(self.raw_lens),
+            self.raw_items.array(),
+            type=_LIST_U64,
+            mask=None if whole else pa.array([not k for k in self.raw_lens], pa.bool_()),
         )
         return pa.Table.from_arrays([cols[f.name] for f in SCHEMA], schema=SCHEMA)
 
