@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -251,3 +252,22 @@ def test_row_groups_bound_what_is_held(tmp_path):
     pf = pq.ParquetFile(tmp_path / "t.parquet")
     assert pf.metadata.num_rows == 3000 and pf.metadata.num_row_groups == 3
     assert pa.compute.max(pf.read().column("ts")).as_py() == 9299
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "columnar.md"
+
+
+def test_the_documented_queries_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "trace.parquet")
+    (tmp_path / "runs").mkdir()
+    write(tmp_path / "runs" / "a.parquet")
+    write(tmp_path / "runs" / "b.parquet", EVENTS[:2])
+    queries = re.findall(r"```sql\n(.*?)```", DOC.read_text(), re.S)
+    assert len(queries) == 7
+    results = [duckdb.connect().sql(query).fetchall() for query in queries]
+    assert all(results), dict(zip(queries, results, strict=True))
+    assert results[0] == [("read", 2, 0), ("exit_group", 1, 0), ("openat", 1, 1)]
+    assert results[1] == [(85, "sh", '"x"', "ENOENT")]
+    assert results[3] == [("0x7ffc0000", '"x"')]
+    assert results[4] == [("a.parquet", 4, 1), ("b.parquet", 2, 1)]
