@@ -592,6 +592,8 @@ def describe_stages(raw: Path, paired: int, seconds: list[float]) -> str:
 
 
 _SINK_WORDS = {"json": "JSON lines", "parquet": "Parquet", "perfetto": "Perfetto JSON"}
+# (the Parquet sink encodes and compresses each row group on a thread of its own)
+_THREADS = {s: "two threads" if "parquet" in s else "one thread" for s in SINKS}
 
 
 def describe_decode(raw: Path, result: DecodeResult) -> str:
@@ -599,6 +601,6 @@ def describe_decode(raw: Path, result: DecodeResult) -> str:
         f"decode bench on {raw}: {result.records} records, {result.syscalls} syscalls "
         f"decoded to {_SINK_WORDS.get(result.sink, result.sink)} in {result.seconds:.3f} s "
         f"wall ({result.cpu_seconds:.3f} s "
-        f"CPU, one thread): {result.records_per_s:,.0f} records/s, "
+        f"CPU, {_THREADS[result.sink]}): {result.records_per_s:,.0f} records/s, "
         f"{result.syscalls_per_s:,.0f} syscalls/s"
     )
