@@ -271,3 +271,9 @@ def test_the_documented_queries_run(tmp_path, monkeypatch):
     assert results[1] == [(85, "sh", '"x"', "ENOENT")]
     assert results[3] == [("0x7ffc0000", '"x"')]
     assert results[4] == [("a.parquet", 4, 1), ("b.parquet", 2, 1)]
+    (readme,) = re.findall(r'duckdb -c "(.*?)"', (DOC.parents[1] / "README.md").read_text())
+    assert sorted(duckdb.connect().sql(readme).fetchall()) == [
+        ("exit_group", 1),
+        ("openat", 2),
+        ("read", 3),
+    ]
