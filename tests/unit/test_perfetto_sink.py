@@ -185,3 +185,17 @@ def test_guest_strings_stay_json():
     )
     (thread,) = [e for e in by_phase(events, "M") if e["name"] == "thread_name"]
     assert thread["args"]["name"] == 'a"b\\c\udc80'
+
+
+def test_what_it_keeps_per_thread_is_bounded(monkeypatch):
+    monkeypatch.setattr("vmstrace.sinks.perfetto.MAX_THREADS", 4)
+    out = io.StringIO()
+    sink = PerfettoSink(out)
+    for tid in range(100, 120):  # each thread: a clone of a child never seen, a call left open
+        sink.events([ev("clone", tid * 10, tid * 10 + 5, tid=tid, ret=tid + 1000)])
+        sink.events([ev("read", tid * 10 + 6, None, tid=tid, ret=None)])
+    assert max(len(sink.threads), len(sink.seen), len(sink.flows), len(sink.open)) <= 4
+    sink.close(COUNTS)
+    events = json.loads(out.getvalue())["traceEvents"]
+    assert len([e for e in events if e["name"] == "clone"]) == 20
+    assert not [e for e in events if e["ph"] in "sf"]  # no child seen: no flow, not half of one

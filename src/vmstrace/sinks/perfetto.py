@@ -48,9 +48,9 @@ class PerfettoSink:
         self.last: TraceEvent | None = None  # the call before a note: its time
         self.threads: dict[int, tuple[int, str | None]] = {}  # tid -> (pid, comm)
         self.open: dict[int, TraceEvent] = {}  # tid -> its call that did not return
-        # the fork flows: a clone's child tid -> (flow id, when), and back: a thread's
-        # first call, by tid -> its time (a child can run before its parent's clone returns)
-        self.flows: dict[int, tuple[int, int]] = {}
+        # the fork flows: a clone's child tid -> (the clone's ts, pid, tid), and back: a
+        # thread's first call, by tid (a child can run before its parent's clone returns)
+        self.flows: dict[int, tuple[int, int, int]] = {}
         self.firsts: dict[int, tuple[int, int]] = {}  # tid -> (first ts, pid)
         self.seen: set[str | int] = set()  # threads (task_id, else tid) seen
         self.next_flow = 1
@@ -117,34 +117,33 @@ class PerfettoSink:
         if len(self.seen) >= MAX_THREADS:
             return
         self.seen.add(key)
-        flow = self.flows.pop(tid, None)
-        if flow is not None and flow[1] <= ts:
-            lines.append(self._flow_end(flow[0], pid, tid, ts))
+        clone = self.flows.pop(tid, None)
+        if clone is not None and clone[0] <= ts:
+            lines += self._flow(*clone, pid, tid, ts)
         else:
             self.firsts[tid] = (ts, pid)
 
     def _fork(self, ev: TraceEvent, pid: int, tid: int, lines: list[str]) -> None:
         child = ev.ret
         assert child is not None
-        fid, self.next_flow = self.next_flow, self.next_flow + 1
-        # at the clone's entry: its slice's start, and before anything the child does
-        lines.append(
-            f'{{"ph":"s","cat":"fork","name":"fork","id":{fid},"pid":{pid},"tid":{tid},'
-            f'"ts":{_us(ev.ts)}}}'
-        )
         first = self.firsts.pop(child, None)
         if first is not None and first[0] >= ev.ts:  # the child ran first
-            lines.append(self._flow_end(fid, first[1], child, first[0]))
+            lines += self._flow(ev.ts, pid, tid, first[1], child, first[0])
         elif len(self.flows) < MAX_THREADS:
-            self.flows[child] = (fid, ev.ts)
+            self.flows[child] = (ev.ts, pid, tid)
 
-    @staticmethod
-    def _flow_end(fid: int, pid: int, tid: int, ts: int) -> str:
-        # "bp":"e": binds to the slice that encloses ts (the child's first call), not the next
-        return (
-            f'{{"ph":"f","bp":"e","cat":"fork","name":"fork","id":{fid},"pid":{pid},'
-            f'"tid":{tid},"ts":{_us(ts)}}}'
-        )
+    def _flow(self, at: int, pid: int, tid: int, cpid: int, ctid: int, cts: int) -> list[str]:
+        """The flow from a clone (its entry, ``at``: its slice's start, before anything the
+        child does) to the child's first call (``cts``), written once both are known, so
+        that no flow is left without its end.  ``"bp":"e"``: the end binds to the slice
+        that encloses it (the child's call), not to the next one."""
+        fid, self.next_flow = self.next_flow, self.next_flow + 1
+        return [
+            f'{{"ph":"s","cat":"fork","name":"fork","id":{fid},"pid":{pid},"tid":{tid},'
+            f'"ts":{_us(at)}}}',
+            f'{{"ph":"f","bp":"e","cat":"fork","name":"fork","id":{fid},"pid":{cpid},'
+            f'"tid":{ctid},"ts":{_us(cts)}}}',
+        ]
 
     @staticmethod
     def _instant(pid: int, tid: int, ts: int, name: str, cat: str, text: str = "") -> str:
