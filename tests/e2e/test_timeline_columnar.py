@@ -105,3 +105,30 @@ def test_duckdb_counts_are_the_summary_tables_and_convert_matches(traced):
         "filename = true) WHERE type = 'syscall'"
     ).fetchall()
     assert both == [(2 * len(run.events), 2)]
+
+
+def test_a_run_cut_by_its_timeout_still_closes_both_files(vmstrace, tmp_path):
+    timeline, table = tmp_path / "t.json", tmp_path / "t.parquet"
+    run = vmstrace(
+        ["/bin/sh", "-c", "while :; do sleep 1; done"],
+        "--timeout",
+        "4",
+        "--perfetto",
+        str(timeline),
+        "--parquet",
+        str(table),
+    )
+    assert run.returncode != 0
+    assert run.stats is not None and run.stats["reason"] == "timeout"
+    doc = json.loads(timeline.read_text())
+    check_trace_events(doc)
+    assert doc["otherData"]["stats"] == run.stats
+    assert json.loads(pq.read_metadata(table).metadata[b"vmstrace.stats"]) == run.stats
+    kinds = pq.read_table(table, columns=["type"]).column("type").to_pylist()
+    assert kinds.count("syscall") == len(run.events) > 0
+    # the call the timeout cut short: a slice to the end of the trace that says so
+    assert any(
+        e["args"].get("unfinished", "").endswith("the end of the trace")
+        for e in doc["traceEvents"]
+        if e["ph"] == "X"
+    )
