@@ -194,7 +194,9 @@ def test_what_it_keeps_per_thread_is_bounded(monkeypatch):
     for tid in range(100, 120):  # each thread: a clone of a child never seen, a call left open
         sink.events([ev("clone", tid * 10, tid * 10 + 5, tid=tid, ret=tid + 1000)])
         sink.events([ev("read", tid * 10 + 6, None, tid=tid, ret=None)])
-    assert max(len(sink.threads), len(sink.seen), len(sink.flows), len(sink.open)) <= 4
+    assert (
+        max(len(sink.pids), len(sink.comms), len(sink.seen), len(sink.flows), len(sink.open)) <= 4
+    )
     sink.close(COUNTS)
     events = json.loads(out.getvalue())["traceEvents"]
     assert len([e for e in events if e["name"] == "clone"]) == 20

@@ -33,10 +33,6 @@ def _us(ns: int) -> str:
     return f"{ns // 1000}.{ns % 1000:03d}" if ns >= 0 else f"-{_us(-ns)}"
 
 
-def _jint(v: int | None) -> str:
-    return "null" if v is None else str(int(v))
-
-
 class PerfettoSink:
     """Writes trace events as they come; names, open calls and the stats at close."""
 
@@ -46,7 +42,8 @@ class PerfettoSink:
         self.sep = ""  # between events: nothing before the first
         self.end_ts = 0  # the latest time seen: the end of the trace
         self.last: TraceEvent | None = None  # the call before a note: its time
-        self.threads: dict[int, tuple[int, str | None]] = {}  # tid -> (pid, comm)
+        self.pids: dict[int, int] = {}  # tid -> its process
+        self.comms: dict[int, str | None] = {}  # tid -> its latest comm
         self.open: dict[int, TraceEvent] = {}  # tid -> its call that did not return
         # the fork flows: a clone's child tid -> (the clone's ts, pid, tid), and back: a
         # thread's first call, by tid (a child can run before its parent's clone returns)
@@ -65,20 +62,27 @@ class PerfettoSink:
         self.events([ev])
 
     def events(self, evs: list[TraceEvent]) -> None:
+        # The hot path (every call): the line is assembled in one f-string, times as µs
+        # inline (ts is never negative: ns since the trace began); who a thread is (pid) is
+        # kept when it is first seen, its name on every call (it changes at an exec).
         lines: list[str] = []
         add = lines.append
-        threads, seen, open_ = self.threads, self.seen, self.open
+        comms, seen, open_ = self.comms, self.seen, self.open
+        end_ts = self.end_ts
         for ev in evs:
-            pid = ev.pid if ev.pid is not None else 0
-            tid = ev.tid if ev.tid is not None else 0
+            pid, tid = ev.pid, ev.tid
+            if pid is None:
+                pid = 0
+            if tid is None:
+                tid = 0
             ts, te = ev.ts, ev.ts_exit
             if open_ and tid in open_:
                 add(self._unfinished(open_.pop(tid), ts, "the thread's next call"))
             key = ev.task_id or tid
             if key not in seen:
                 self._first(key, pid, tid, ts, lines)
-            if len(threads) < MAX_THREADS or tid in threads:
-                threads[tid] = (pid, ev.comm)
+            if tid in comms:
+                comms[tid] = ev.comm
             name = ev.name
             if te is None:
                 if name in NO_RETURN:
@@ -89,24 +93,27 @@ class PerfettoSink:
                     )
                 elif len(open_) < MAX_THREADS:
                     open_[tid] = ev
-                if ts > self.end_ts:
-                    self.end_ts = ts
+                if ts > end_ts:
+                    end_ts = ts
                 continue
-            if te > self.end_ts:
-                self.end_ts = te
-            error = ev.error
+            if te > end_ts:
+                end_ts = te
+            dur = te - ts if te > ts else 0
+            error, ret = ev.error, ev.ret
             add(
                 f'{{"ph":"X","cat":"syscall","name":{_jstr(name)},"pid":{pid},"tid":{tid},'
-                f'"ts":{_us(ts)},"dur":{_us(te - ts if te > ts else 0)},'
-                f'"args":{{"args":{_jstr(", ".join(ev.args))},"ret":{_jint(ev.ret)},'
+                f'"ts":{ts // 1000}.{ts % 1000:03d},"dur":{dur // 1000}.{dur % 1000:03d},'
+                f'"args":{{"args":{_jstr(", ".join(ev.args))},'
+                f'"ret":{"null" if ret is None else ret},'
                 f'"errno":{"null" if error is None else _jstr(error)},"vcpu":{ev.vcpu}}}}}'
             )
-            if error is None and ev.ret is not None:
-                if name in FORKS and ev.ret > 0:
+            if error is None and ret is not None:
+                if name in FORKS and ret > 0:
                     self._fork(ev, pid, tid, lines)
-                elif name in EXECS and ev.ret == 0:
+                elif name in EXECS and ret == 0:
                     what = ev.exe or (ev.args[1 if name == "execveat" else 0] if ev.args else "")
                     add(self._instant(pid, tid, te, f"exec {what}", "exec"))
+        self.end_ts = end_ts
         if evs:
             self.last = evs[-1]
         self._write(lines)
@@ -117,6 +124,8 @@ class PerfettoSink:
         if len(self.seen) >= MAX_THREADS:
             return
         self.seen.add(key)
+        self.pids[tid] = pid  # (a reused tid: the new thread's)
+        self.comms[tid] = None
         clone = self.flows.pop(tid, None)
         if clone is not None and clone[0] <= ts:
             lines += self._flow(*clone, pid, tid, ts)
@@ -171,7 +180,7 @@ class PerfettoSink:
         if last is not None and last.tid == tid:
             ts = last.ts if last.ts_exit is None else last.ts_exit
         t = tid if tid is not None else 0
-        pid = self.threads.get(t, (t, None))[0]
+        pid = self.pids.get(t, t)
         if text.startswith("--- "):
             name = "signal " + text[4:].split(" ", 1)[0]
             cat = "signal"
@@ -203,9 +212,9 @@ class PerfettoSink:
         ]
         self.open.clear()
         procs: dict[int, str | None] = {}
-        for tid, (pid, comm) in self.threads.items():
+        for tid, pid in self.pids.items():
             if tid == pid or pid not in procs:
-                procs[pid] = comm
+                procs[pid] = self.comms[tid]
         for pid, comm in sorted(procs.items()):
             name = _jstr(comm or "?")
             lines.append(
@@ -216,7 +225,8 @@ class PerfettoSink:
                 f'{{"ph":"M","name":"process_sort_index","ts":0,"pid":{pid},"tid":{pid},'
                 f'"args":{{"sort_index":{pid}}}}}'
             )
-        for tid, (pid, comm) in sorted(self.threads.items()):
+        for tid, pid in sorted(self.pids.items()):
+            comm = self.comms[tid]
             lines.append(
                 f'{{"ph":"M","name":"thread_name","ts":0,"pid":{pid},"tid":{tid},'
                 f'"args":{{"name":{_jstr(comm or "?")}}}}}'
