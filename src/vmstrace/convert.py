@@ -114,6 +114,8 @@ def syscall_event(obj: dict[str, Any]) -> TraceEvent:
     """A syscall record as the event the run's sinks saw (its ``ret_text`` is not in the
     JSON: the sinks that convert do not use it)."""
     _check(obj, _SYSCALL_FIELDS)
+    if obj["ts"] < 0 or (obj["ts_exit"] or 0) < 0:
+        raise BadRecord("a time before the trace began")
     args = obj["args"]
     if not all(isinstance(a, str) for a in args):
         raise BadRecord("field 'args' is not a list of strings")

@@ -210,9 +210,10 @@ def test_convert_without_raw_registers_leaves_them_null(tmp_path):
         (lambda t: t[: t.index('"name":"read"')], "line 2: the line is cut (no newline)", 1),
         (lambda t: t.replace('"vcpu":0', '"vcpu":"0"', 1), "line 1: field 'vcpu' is", 0),
         (lambda t: t.replace("\n", "\n{]\n", 1), "line 2: not JSON", 1),
+        (lambda t: t.replace('"ts":2000', '"ts":-2000', 1), "line 2: a time before", 1),
         (lambda t: t[: t.rindex('{"type":"stats"')], "line 7: the trace ends without", 6),
     ],
-    ids=["cut", "bad-field", "not-json", "no-stats"],
+    ids=["cut", "bad-field", "not-json", "negative-time", "no-stats"],
 )
 def test_a_damaged_trace_converts_up_to_where_it_stops(tmp_path, damage, stopped, records):
     src = tmp_path / "t.jsonl"
