@@ -98,14 +98,15 @@ def describe_run(opts: RunOptions, command_line: list[str]) -> dict[str, object]
     vmstrace's command line, the guest, its kernel and the options that shape the trace."""
     from importlib.metadata import version
 
+    own_vm = not opts.argv  # vmstrace qemu: the guest is the user's command line's
     return {
         "version": version("vmstrace"),
         "command_line": command_line,
         "argv": opts.argv,
-        "guest": opts.guest if opts.argv else "vmstrace qemu: the user's own VM",
+        "guest": "vmstrace qemu: the user's own VM" if own_vm else opts.guest,
         "kernel": None if opts.kernel_path is None else str(opts.kernel_path),
         "kernel_release": opts.kernel_release,
-        "smp": opts.smp,
+        "smp": None if own_vm else opts.smp,  # (the user's -smp is in command_line)
         "options": {
             "strsize": opts.strsize,
             "raw": opts.raw,

@@ -278,3 +278,23 @@ def test_the_documented_queries_run(tmp_path, monkeypatch):
         ("openat", 2),
         ("read", 3),
     ]
+
+
+def test_the_run_description_of_vmstrace_run_and_of_vmstrace_qemu():
+    from vmstrace.run import RunOptions, describe_run
+
+    run = describe_run(RunOptions(argv=["true"], smp=2, strsize=64), ["vmstrace", "run"])
+    assert (run["argv"], run["guest"], run["smp"], run["command_line"]) == (
+        ["true"],
+        "default",
+        2,
+        ["vmstrace", "run"],
+    )
+    assert run["options"]["strsize"] == 64  # type: ignore[index]
+    own = describe_run(RunOptions(argv=[], trace_all=True), ["vmstrace", "qemu"])
+    assert (own["guest"], own["smp"], own["kernel"]) == (
+        "vmstrace qemu: the user's own VM",
+        None,
+        None,
+    )
+    json.dumps(own)  # (it goes into the footer as JSON)
