@@ -23,6 +23,7 @@ class Traced:
     text: list[str]
     events: list[dict]
     stats: dict | None
+    json_path: Path | None = None  # the JSON lines file, for tests that read it again
 
 
 def _require_tools() -> None:
@@ -55,6 +56,7 @@ def vmstrace(tmp_path_factory):
             lines,
             events,
             stats,
+            js,
         )
 
     return run

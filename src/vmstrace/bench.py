@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -404,6 +405,7 @@ class DecodeResult:
     syscalls: int  # syscalls that passed the filter and were decoded and written
     seconds: float  # best of the repeats, wall clock (one thread, one core)
     cpu_seconds: float
+    sink: str = "json"  # the output it was written to (SINKS)
 
     @property
     def records_per_s(self) -> float:
@@ -414,10 +416,38 @@ class DecodeResult:
         return self.syscalls / self.seconds
 
 
-def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeResult:
-    """Reader → pairing → filter → decoding → JSON lines on a recorded raw stream."""
-    from vmstrace.pipeline import Pipeline
+# The outputs `bench --decode` can time the consumer with (--sink): each writes to
+# /dev/null, as a run writes to a file.
+SINKS = ("json", "parquet", "perfetto", "json+parquet")
+
+
+def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
     from vmstrace.sinks.jsonl import JsonSink
+
+    made: list[Sink] = []
+    for name in sink.split("+"):
+        if name == "json":
+            made.append(JsonSink(stack.enter_context(open(os.devnull, "w", encoding="utf-8"))))
+        elif name == "parquet":
+            from vmstrace.sinks.parquet import ParquetSink
+
+            made.append(ParquetSink(stack.enter_context(open(os.devnull, "wb"))))
+        elif name == "perfetto":
+            from vmstrace.sinks.perfetto import PerfettoSink
+
+            out = stack.enter_context(open(os.devnull, "w", encoding="utf-8"))
+            made.append(PerfettoSink(out))
+        else:
+            raise VmstraceError(f"--sink {sink}: choose one of {', '.join(SINKS)}")
+    return made
+
+
+def decode_bench(
+    raw: Path, repeat: int = 3, trace_all: bool = False, sink: str = "json"
+) -> DecodeResult:
+    """Reader → pairing → filter → decoding → the output ``sink`` (JSON lines, Parquet,
+    Perfetto, or two joined by +) on a recorded raw stream."""
+    from vmstrace.pipeline import Pipeline
 
     data = raw.read_bytes()
     best: DecodeResult | None = None
@@ -426,14 +456,21 @@ def decode_bench(raw: Path, repeat: int = 3, trace_all: bool = False) -> DecodeR
     runs, spent = 0, 0.0
     while runs < repeat or spent < 1.0:
         runs += 1
-        with open(os.devnull, "w", encoding="utf-8") as devnull:
-            pipeline = Pipeline([JsonSink(devnull)], trace_all=trace_all)
+        with ExitStack() as stack:
+            sinks = _bench_sinks(sink, stack)
+            pipeline = Pipeline(sinks, trace_all=trace_all)
             t0, c0 = time.perf_counter(), time.process_time()
             pipeline.consume(io.BufferedReader(io.BytesIO(data), 1 << 20))
             pipeline.drain()
-            delivered = pipeline.counts().delivered
+            counts = pipeline.counts()
+            for each in sinks:  # (the Parquet sink writes its last row group here)
+                each.close(counts)
             result = DecodeResult(
-                delivered, pipeline.shown, time.perf_counter() - t0, time.process_time() - c0
+                counts.delivered,
+                pipeline.shown,
+                time.perf_counter() - t0,
+                time.process_time() - c0,
+                sink,
             )
         spent += result.seconds
         if best is None or result.seconds < best.seconds:
@@ -576,10 +613,16 @@ def describe_stages(raw: Path, paired: int, seconds: list[float]) -> str:
     return "\n".join(lines)
 
 
+_SINK_WORDS = {"json": "JSON lines", "parquet": "Parquet", "perfetto": "Perfetto JSON"}
+# (the Parquet sink encodes and compresses each row group on a thread of its own)
+_THREADS = {s: "two threads" if "parquet" in s else "one thread" for s in SINKS}
+
+
 def describe_decode(raw: Path, result: DecodeResult) -> str:
     return (
         f"decode bench on {raw}: {result.records} records, {result.syscalls} syscalls "
-        f"decoded to JSON lines in {result.seconds:.3f} s wall ({result.cpu_seconds:.3f} s "
-        f"CPU, one thread): {result.records_per_s:,.0f} records/s, "
+        f"decoded to {_SINK_WORDS.get(result.sink, result.sink)} in {result.seconds:.3f} s "
+        f"wall ({result.cpu_seconds:.3f} s "
+        f"CPU, {_THREADS[result.sink]}): {result.records_per_s:,.0f} records/s, "
         f"{result.syscalls_per_s:,.0f} syscalls/s"
     )

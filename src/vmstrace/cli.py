@@ -101,6 +101,19 @@ _TRACE_OPTIONS = [
         "(process tree, files, programs, network, signals, errors, every call).",
     ),
     click.option(
+        "--perfetto",
+        "perfetto_path",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write a timeline to FILE (Chrome trace-event JSON, for Perfetto UI and "
+        "chrome://tracing): a track per guest thread, a slice per call.",
+    ),
+    click.option(
+        "--parquet",
+        "parquet_path",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Also write the calls as a Parquet table to FILE, for SQL (DuckDB): docs/columnar.md.",
+    ),
+    click.option(
         "-s",
         "strsize",
         type=click.IntRange(0, 65536),
@@ -232,6 +245,8 @@ def _make_sinks(
     durations: bool,
     save_raw: str | None = None,
     report_path: str | None = None,
+    perfetto_path: str | None = None,
+    parquet_path: str | None = None,
 ) -> list[Sink]:
     """The sinks the trace options ask for; the files are opened now (into ``stack``)."""
     from vmstrace.sinks.summary import SummarySink
@@ -259,6 +274,24 @@ def _make_sinks(
         from vmstrace.report.sink import ReportSink
 
         sinks.append(ReportSink(stack.enter_context(open_output(report_path, "--report"))))
+    if perfetto_path or parquet_path:
+        from vmstrace.run import describe_run
+
+        command_line = list(sys.argv)
+
+        def metadata() -> dict[str, object]:
+            return describe_run(opts, command_line)
+
+        if perfetto_path:
+            from vmstrace.sinks.perfetto import PerfettoSink
+
+            out = stack.enter_context(open_output(perfetto_path, "--perfetto"))
+            sinks.append(PerfettoSink(out, metadata))
+        if parquet_path:
+            from vmstrace.sinks.parquet import ParquetSink
+
+            binary = stack.enter_context(open_output(parquet_path, "--parquet")).buffer
+            sinks.append(ParquetSink(binary, metadata))
     return sinks
 
 
@@ -349,6 +382,8 @@ def run(
     json_path: str | None,
     json_raw: bool,
     report_path: str | None,
+    perfetto_path: str | None,
+    parquet_path: str | None,
     trace_all: bool,
     memory: int | None,
     guest: str,
@@ -443,6 +478,8 @@ def run(
                     durations=durations,
                     save_raw=save_raw,
                     report_path=report_path,
+                    perfetto_path=perfetto_path,
+                    parquet_path=parquet_path,
                 )
 
             result = run_session(opts, make_sinks)
@@ -477,6 +514,8 @@ def qemu(
     json_path: str | None,
     json_raw: bool,
     report_path: str | None,
+    perfetto_path: str | None,
+    parquet_path: str | None,
     strsize: int,
     buffer_mb: int,
     symbols: Path | None,
@@ -542,6 +581,8 @@ def qemu(
                     durations=durations,
                     save_raw=save_raw,
                     report_path=report_path,
+                    perfetto_path=perfetto_path,
+                    parquet_path=parquet_path,
                 )
 
             result = run_user_vm(list(qemu_argv), opts, make_sinks)
@@ -569,6 +610,8 @@ def replay(
     json_path: str | None,
     json_raw: bool,
     report_path: str | None,
+    perfetto_path: str | None,
+    parquet_path: str | None,
     strsize: int,
     buffer_mb: int,
     symbols: Path | None,
@@ -627,6 +670,8 @@ def replay(
                     timestamps=timestamps,
                     durations=durations,
                     report_path=report_path,
+                    perfetto_path=perfetto_path,
+                    parquet_path=parquet_path,
                 )
 
             counts = replay_file(raw_file, opts, make_sinks)
@@ -772,6 +817,14 @@ def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[st
     help="Guests run at once for each sample (each mode with the same number): the cost "
     "of tracing several VMs on one host.",
 )
+@click.option(
+    "--sink",
+    "decode_sink",
+    default="json",
+    show_default=True,
+    help="With --decode: the output the consumer writes (to /dev/null): json, parquet, "
+    "perfetto, json+parquet.",
+)
 def bench(
     repeat: int,
     workloads: tuple[str, ...],
@@ -782,6 +835,7 @@ def bench(
     decode: Path | None,
     stages: bool,
     parallel: int,
+    decode_sink: str,
 ) -> None:
     """Measure what tracing costs: each workload untraced, under vmstrace, under strace."""
     from rich.console import Console
@@ -793,7 +847,7 @@ def bench(
         if stages and decode is None:
             raise VmstraceError("--stages times the consumer on a recording: give --decode FILE")
         if decode is not None:
-            click.echo(b.describe_decode(decode, b.decode_bench(decode, repeat)))
+            click.echo(b.describe_decode(decode, b.decode_bench(decode, repeat, sink=decode_sink)))
             if stages:
                 click.echo(b.describe_stages(decode, *b.decode_stages(decode, repeat)))
             return
@@ -815,6 +869,40 @@ def bench(
     b.print_table(rows, Console(width=None if sys.stdout.isatty() else 140))
     if json_path is not None:
         b.write_json(rows, json_path)
+
+
+@main.command()
+@click.argument("trace", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    type=click.Choice(["perfetto", "parquet"]),
+    default=None,
+    help="Output format  [default: by OUT's suffix: .parquet, .json for Perfetto]",
+)
+def convert(trace: Path, out: Path, to: str | None) -> None:
+    """Convert a JSON lines trace (--json) into a Perfetto timeline or a Parquet table.
+
+    Usage: vmstrace convert TRACE.jsonl OUT.parquet | OUT.json [--to FORMAT]
+
+    A trace that is cut or damaged converts up to the first bad line; the message says
+    where it stopped, and the exit status is 1.
+    """
+    from vmstrace.convert import convert as convert_trace
+
+    try:
+        result = convert_trace(trace, out, to)
+    except VmstraceError as err:
+        click.echo(f"vmstrace: {err}", err=True)
+        sys.exit(err.exit_code)
+    if result.stopped is not None:
+        click.echo(
+            f"vmstrace: {trace}: {result.stopped}; stopped there: the {result.records} "
+            f"records before it ({result.syscalls} syscalls) are in {out}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"vmstrace: {result.records} records ({result.syscalls} syscalls) to {out}")
 
 
 @main.command()

@@ -94,10 +94,39 @@ class RunOptions:
     on_start: Callable[[int], None] | None = None
     # the guest kernel's own numbering the tables were renumbered with ({}: none)
     kernel_names: dict[str, dict[int, str]] = field(default_factory=dict)
-    kernel_release: str = ""
     save_raw: BinaryIO | None = None  # --save-raw: the record stream kept (rawfile.py)
     status: bool = False  # a live status line on stderr (host.StatusLine); the CLI decides
     origin_ns: int | None = None  # set when QEMU starts (on_start's time)
+    # what the run found out, for the outputs that describe it (describe_run)
+    kernel_path: Path | None = None  # the bzImage booted (None: the user's VM's own)
+    kernel_release: str | None = None  # the guest kernel's banner release, once known
+
+
+def describe_run(opts: RunOptions, command_line: list[str]) -> dict[str, object]:
+    """The run as the Parquet footer and the Perfetto file describe it (docs/columnar.md):
+    vmstrace's command line, the guest, its kernel and the options that shape the trace."""
+    from importlib.metadata import version
+
+    own_vm = not opts.argv  # vmstrace qemu: the guest is the user's command line's
+    return {
+        "version": version("vmstrace"),
+        "command_line": command_line,
+        "argv": opts.argv,
+        "guest": "vmstrace qemu: the user's own VM" if own_vm else opts.guest,
+        "kernel": None if opts.kernel_path is None else str(opts.kernel_path),
+        "kernel_release": opts.kernel_release,
+        "smp": None if own_vm else opts.smp,  # (the user's -smp is in command_line)
+        "options": {
+            "strsize": opts.strsize,
+            "raw": opts.raw,
+            "decode_fds": opts.decode_fds,
+            "fd_details": opts.fd_details,
+            "trace_all": opts.trace_all,
+            "symbols": None if opts.symbols is None else str(opts.symbols),
+            "from_memory": opts.from_memory,
+            "buffer_mb": opts.buffer_mb,
+        },
+    }
 
 
 GUESTS = ("default", "debian")
@@ -183,7 +212,6 @@ def _kernel_tables(
     if found.reason:
         opts.warn(f"syscall names: {found.reason}; the project's tables name those calls")
     opts.kernel_names = {abi: dict(t) for abi, t in found.names.items()}
-    opts.kernel_release = layout.release
     return TABLES.renumbered(found.names)
 
 
@@ -235,11 +263,13 @@ def prepare_guest(opts: RunOptions, workdir: Path) -> tuple[GuestConfig, str | N
     if opts.kernel is not None and opts.kernel_line is not None:
         raise VmstraceError("--kernel and --kernel-line exclude each other")
     kernel = opts.kernel or fetch_default_kernel(cache, opts.kernel_line)
+    opts.kernel_path = kernel
     spec = None
     if opts.trace and opts.from_memory and opts.symbols is not None:
         raise VmstraceError("--kernel-from-memory and --symbols exclude each other")
     if opts.trace and not opts.from_memory:
         layout = _kernel_layout(opts, kernel, cache)
+        opts.kernel_release = None if layout is None else layout.release
         opts.tables = _kernel_tables(opts, kernel, cache, layout)
         opts.filter = opts.filter.for_tables(opts.tables)
         spec = capture_spec(opts, layout)
@@ -482,7 +512,7 @@ def raw_writer(opts: RunOptions, vcpus: int) -> RawWriter:
             fd_details=opts.fd_details,
             vcpus=vcpus,
             origin_ns=opts.origin_ns,
-            kernel=opts.kernel_release,
+            kernel=opts.kernel_release or "",
             argv=list(opts.argv),
         ),
     )

@@ -151,11 +151,12 @@ def test_return_value_is_computed_once_and_stays_the_same(decode_call):
     assert call == decode_call("read", [3, 0x1000, 10], ret=-2)  # the cache is not a field
 
 
-def test_decode_bench_counts_every_record_and_call(tmp_path):
+@pytest.mark.parametrize("sink", ["json", "parquet", "perfetto", "json+parquet"])
+def test_decode_bench_counts_every_record_and_call(tmp_path, sink):
     raw = tmp_path / "raw"
     raw.write_bytes(_stream(30))
-    result = decode_bench(raw, repeat=1, trace_all=True)
-    assert (result.records, result.syscalls) == (60, 30)
+    result = decode_bench(raw, repeat=1, trace_all=True, sink=sink)
+    assert (result.records, result.syscalls, result.sink) == (60, 30, sink)
 
 
 def test_decode_stages_time_each_stage_of_the_same_pipeline(tmp_path):

@@ -33,6 +33,7 @@ LAYERS = {
     "conformance_suites": 11,
     "bench": 11,
     "report": 7,  # the report: facts from a trace, one HTML page
+    "convert": 10,  # vmstrace convert: a JSON lines trace through the sinks
     "fuzz": 11,
     "cli": 12,
 }
