@@ -699,18 +699,38 @@ def replay(
     type=click.Path(dir_okay=False, writable=True),
     help="Write the report's facts as JSON to FILE.",
 )
-def report(trace: Path, output: str | None, json_path: str | None) -> None:
+@click.option(
+    "--perfetto",
+    "perfetto_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the trace's timeline to FILE (as `vmstrace convert` does).",
+)
+def report(
+    trace: Path, output: str | None, json_path: str | None, perfetto_path: Path | None
+) -> None:
     """Report what a JSON trace (`vmstrace run --json`) says the guest did: one
-    self-contained HTML page (-o) and/or its facts as JSON (--json).
+    self-contained HTML page (-o) and/or its facts as JSON (--json), and/or its
+    timeline (--perfetto).
 
     Usage: vmstrace report TRACE.jsonl -o report.html [--json facts.json]
     """
+    from vmstrace.convert import convert as convert_trace
     from vmstrace.report.html import write_report
     from vmstrace.report.reader import open_trace, read_trace
 
     try:
+        if output is None and json_path is None and perfetto_path is None:
+            raise VmstraceError(
+                "say where the report goes: -o report.html, --json FILE and/or --perfetto FILE"
+            )
+        if perfetto_path is not None:
+            result = convert_trace(trace, perfetto_path, "perfetto")
+            if result.stopped is not None:
+                click.echo(
+                    f"vmstrace: {trace}: {result.stopped}: the timeline stops there", err=True
+                )
         if output is None and json_path is None:
-            raise VmstraceError("say where the report goes: -o report.html and/or --json FILE")
+            return
         with ExitStack() as stack:
             source = stack.enter_context(open_trace(trace))
             page = stack.enter_context(open_output(output, "-o")) if output else None

@@ -21,6 +21,7 @@ from typing import Any
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 from vmstrace.core.files import open_output
+from vmstrace.core.progress import Bar
 from vmstrace.sinks.base import Sink
 
 FORMATS = ("perfetto", "parquet")
@@ -293,7 +294,29 @@ def convert(source: Path, dest: Path, to: str | None = None) -> ConvertResult:
             sink = PerfettoSink(
                 stack.enter_context(open_output(dest, "convert")), lambda: described
             )
-        result = feed(iter(src), [sink])
+        with Bar(f"converting {source.name}", _size(source)) as bar:
+            result = feed(_counted(src, bar), [sink])
         described["stopped"] = result.stopped
         sink.close(result.counts)
     return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _counted(lines: Iterator[str], bar: Bar) -> Iterator[str]:
+    """``lines``, telling ``bar`` their length every 10,000 of them (a bar per line would
+    cost more than the conversion's reading)."""
+    n = done = 0
+    for line in lines:
+        n += len(line)
+        done += 1
+        if done % 10_000 == 0:
+            bar.advance(n)
+            n = 0
+        yield line
+    bar.advance(n)

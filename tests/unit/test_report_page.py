@@ -151,7 +151,7 @@ def test_report_needs_an_output(tmp_path):
     path = write_trace(tmp_path / "t.jsonl", [STATS])
     result = CliRunner().invoke(main, ["report", str(path)])
     assert result.exit_code != 0
-    assert "-o report.html and/or --json FILE" in result.output
+    assert "-o report.html, --json FILE and/or --perfetto FILE" in result.output
 
 
 def test_missing_trace_file(tmp_path):
@@ -172,3 +172,11 @@ def test_missing_trace_file(tmp_path):
 )
 def test_return_text_from_json(name, ret, error, text):
     assert ret_text(name, ret, error) == text
+
+
+def test_report_writes_the_timeline_too(tmp_path):
+    path = write_trace(tmp_path / "t.jsonl", [STATS])
+    timeline = tmp_path / "t.json"
+    result = CliRunner().invoke(main, ["report", str(path), "--perfetto", str(timeline)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(timeline.read_text())
