@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -17,6 +18,9 @@ from vmstrace.sinks.base import Sink
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.sinks.text import TextSink
 from vmstrace.sinks.tree import ProcessTreeSink
+
+if TYPE_CHECKING:
+    from vmstrace.run import RunOptions, RunResult
 
 
 def _parse_add(values: tuple[str, ...]) -> list[tuple[Path, str]]:
@@ -231,68 +235,128 @@ def _trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _make_sinks(
-    stack: ExitStack,
-    opts: Any,
-    *,
-    show_comm: bool,
-    output: str | None,
-    json_path: str | None,
-    json_raw: bool,
-    summary: tuple[bool, bool],
-    show_tree: bool,
-    timestamps: int,
-    durations: bool,
-    save_raw: str | None = None,
-    report_path: str | None = None,
-    perfetto_path: str | None = None,
-    parquet_path: str | None = None,
-) -> list[Sink]:
-    """The sinks the trace options ask for; the files are opened now (into ``stack``)."""
-    from vmstrace.sinks.summary import SummarySink
+@dataclass
+class TraceArgs:
+    """The trace options as given (_TRACE_OPTIONS: every command that traces or decodes
+    takes them), made into the run's options and its sinks."""
 
-    if save_raw:
-        opts.save_raw = stack.enter_context(open_binary_output(save_raw, "--save-raw"))
+    output: str | None
+    json_path: str | None
+    json_raw: bool
+    report_path: str | None
+    perfetto_path: str | None
+    parquet_path: str | None
+    strsize: int
+    buffer_mb: int
+    symbols: Path | None
+    decode_fds: int
+    show_tree: bool
+    qualifiers: tuple[str, ...]
+    successful: bool
+    failed: bool
+    pids: tuple[int, ...]
+    comms: tuple[str, ...]
+    xlat: str
+    timestamps: int
+    durations: bool
+    summary_only: bool
+    summary_too: bool
 
-    summary_only, summary_too = summary
-    text_out: TextIO = sys.stderr
-    if output:
-        text_out = stack.enter_context(open_output(output, "-o"))
-    sinks: list[Sink] = []
-    if not summary_only:
-        text = TextSink(text_out, show_comm=show_comm, timestamps=timestamps, durations=durations)
-        opts.on_start = text.set_origin
-        sinks.append(text)
-    if summary_only or summary_too:
-        sinks.append(SummarySink(text_out))
-    if json_path:
-        out = stack.enter_context(open_output(json_path, "--json"))
-        sinks.append(JsonSink(out, raw_values=json_raw))
-    if show_tree:
-        sinks.append(ProcessTreeSink(text_out))
-    if report_path:
-        from vmstrace.report.sink import ReportSink
+    def options(self, **more: Any) -> RunOptions:
+        """The run's options: these, and the command's own (``more``)."""
+        from vmstrace.run import RunOptions
+        from vmstrace.trace.filters import build_filter
 
-        sinks.append(ReportSink(stack.enter_context(open_output(report_path, "--report"))))
-    if perfetto_path or parquet_path:
-        from vmstrace.run import describe_run
+        if self.summary_only and self.summary_too:
+            raise VmstraceError("-c and -C are mutually exclusive")
+        filt = build_filter(
+            self.qualifiers,
+            successful=self.successful,
+            failed=self.failed,
+            pids=self.pids,
+            comms=self.comms,
+        )
+        return RunOptions(
+            strsize=self.strsize,
+            filter=filt,
+            raw=self.xlat == "raw",
+            decode_fds=self.decode_fds >= 1,
+            fd_details=self.decode_fds >= 2,
+            symbols=self.symbols,
+            buffer_mb=self.buffer_mb,
+            **more,
+        )
 
-        command_line = list(sys.argv)
+    def sinks(
+        self, stack: ExitStack, opts: RunOptions, show_comm: bool, save_raw: str | None = None
+    ) -> list[Sink]:
+        """The sinks these options ask for; the files are opened now (into ``stack``)."""
+        from vmstrace.sinks.summary import SummarySink
 
-        def metadata() -> dict[str, object]:
-            return describe_run(opts, command_line)
+        if save_raw:
+            opts.save_raw = stack.enter_context(open_binary_output(save_raw, "--save-raw"))
+        text_out: TextIO = sys.stderr
+        if self.output:
+            text_out = stack.enter_context(open_output(self.output, "-o"))
+        sinks: list[Sink] = []
+        if not self.summary_only:
+            text = TextSink(
+                text_out,
+                show_comm=show_comm,
+                timestamps=self.timestamps,
+                durations=self.durations,
+            )
+            opts.on_start = text.set_origin
+            sinks.append(text)
+        if self.summary_only or self.summary_too:
+            sinks.append(SummarySink(text_out))
+        if self.json_path:
+            out = stack.enter_context(open_output(self.json_path, "--json"))
+            sinks.append(JsonSink(out, raw_values=self.json_raw))
+        if self.show_tree:
+            sinks.append(ProcessTreeSink(text_out))
+        if self.report_path:
+            from vmstrace.report.sink import ReportSink
 
-        if perfetto_path:
-            from vmstrace.sinks.perfetto import PerfettoSink
+            page = stack.enter_context(open_output(self.report_path, "--report"))
+            sinks.append(ReportSink(page))
+        if self.perfetto_path or self.parquet_path:
+            from vmstrace.run import describe_run
 
-            out = stack.enter_context(open_output(perfetto_path, "--perfetto"))
-            sinks.append(PerfettoSink(out, metadata))
-        if parquet_path:
-            from vmstrace.sinks.parquet import ParquetSink
+            command_line = list(sys.argv)
 
-            binary = stack.enter_context(open_output(parquet_path, "--parquet")).buffer
-            sinks.append(ParquetSink(binary, metadata))
-    return sinks
+            def metadata() -> dict[str, object]:
+                return describe_run(opts, command_line)
+
+            if self.perfetto_path:
+                from vmstrace.sinks.perfetto import PerfettoSink
+
+                out = stack.enter_context(open_output(self.perfetto_path, "--perfetto"))
+                sinks.append(PerfettoSink(out, metadata))
+            if self.parquet_path:
+                from vmstrace.sinks.parquet import ParquetSink
+
+                binary = stack.enter_context(open_output(self.parquet_path, "--parquet")).buffer
+                sinks.append(ParquetSink(binary, metadata))
+        return sinks
+
+
+T = TypeVar("T")
+
+
+def _or_exit(go: Callable[[ExitStack], T]) -> T:
+    """``go`` with a stack for the outputs it opens; a VmstraceError or OSError is one
+    message and the exit status."""
+    with ExitStack() as stack:
+        try:
+            return go(stack)
+        except VmstraceError as err:
+            if str(err):  # (an output that was closed ends quietly)
+                click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(err.exit_code)
+        except OSError as err:
+            click.echo(f"vmstrace: {err}", err=True)
+            sys.exit(2)
 
 
 @main.command(context_settings={"ignore_unknown_options": False})
@@ -378,12 +442,6 @@ def _make_sinks(
 def run(
     adds: tuple[str, ...],
     no_deps: bool,
-    output: str | None,
-    json_path: str | None,
-    json_raw: bool,
-    report_path: str | None,
-    perfetto_path: str | None,
-    parquet_path: str | None,
     trace_all: bool,
     memory: int | None,
     guest: str,
@@ -395,101 +453,52 @@ def run(
     kernel: Path | None,
     kernel_line: str | None,
     initrd: Path | None,
-    strsize: int,
     boot_timeout: float,
     timeout: float | None,
     no_trace: bool,
-    buffer_mb: int,
-    symbols: Path | None,
     from_memory: bool,
-    decode_fds: int,
-    show_tree: bool,
-    qualifiers: tuple[str, ...],
-    successful: bool,
-    failed: bool,
-    pids: tuple[int, ...],
-    comms: tuple[str, ...],
-    xlat: str,
-    timestamps: int,
-    durations: bool,
-    summary_only: bool,
-    summary_too: bool,
     save_raw: str | None,
     cmd: tuple[str, ...],
+    **trace: Any,
 ) -> None:
     """Boot the guest, run CMD in it and print its system calls.
 
     Usage: vmstrace run [OPTIONS] -- CMD [ARG...]
     """
     from vmstrace.guest.network import parse_forwards
-    from vmstrace.run import RunOptions
     from vmstrace.run import run as run_session
-    from vmstrace.trace.filters import build_filter
 
-    with ExitStack() as stack:
-        try:
-            if summary_only and summary_too:
-                raise VmstraceError("-c and -C are mutually exclusive")
-            filt = build_filter(
-                qualifiers, successful=successful, failed=failed, pids=pids, comms=comms
-            )
-            opts = RunOptions(
-                argv=list(cmd),
-                adds=_parse_add(adds),
-                deps=not no_deps,
-                kernel=kernel,
-                kernel_line=kernel_line,
-                initrd=initrd,
-                guest=guest,
-                install=list(install),
-                net=net,
-                forwards=parse_forwards(forwards),
-                memory_mb=memory,
-                smp=smp,
-                cpu=cpu,
-                trace_all=trace_all,
-                trace=not no_trace,
-                strsize=strsize,
-                boot_timeout=boot_timeout,
-                timeout=timeout,
-                filter=filt,
-                raw=xlat == "raw",
-                decode_fds=decode_fds >= 1,
-                fd_details=decode_fds >= 2,
-                symbols=symbols,
-                from_memory=from_memory,
-                buffer_mb=buffer_mb,
-                # a status line where it mixes with nothing: stderr a terminal without
-                # the trace on it
-                status=sys.stderr.isatty() and bool(output or summary_only) and not no_trace,
-            )
+    t = TraceArgs(**trace)
 
-            def make_sinks() -> list[Sink]:  # called once every input has been checked
-                return _make_sinks(
-                    stack,
-                    opts,
-                    show_comm=trace_all or filt.guest_wide,
-                    output=output,
-                    json_path=json_path,
-                    json_raw=json_raw,
-                    summary=(summary_only, summary_too),
-                    show_tree=show_tree,
-                    timestamps=timestamps,
-                    durations=durations,
-                    save_raw=save_raw,
-                    report_path=report_path,
-                    perfetto_path=perfetto_path,
-                    parquet_path=parquet_path,
-                )
+    def go(stack: ExitStack) -> RunResult:
+        opts = t.options(
+            argv=list(cmd),
+            adds=_parse_add(adds),
+            deps=not no_deps,
+            kernel=kernel,
+            kernel_line=kernel_line,
+            initrd=initrd,
+            guest=guest,
+            install=list(install),
+            net=net,
+            forwards=parse_forwards(forwards),
+            memory_mb=memory,
+            smp=smp,
+            cpu=cpu,
+            trace_all=trace_all,
+            trace=not no_trace,
+            boot_timeout=boot_timeout,
+            timeout=timeout,
+            from_memory=from_memory,
+            # a status line where it mixes with nothing: stderr a terminal without the
+            # trace on it
+            status=sys.stderr.isatty() and bool(t.output or t.summary_only) and not no_trace,
+        )
+        show_comm = trace_all or opts.filter.guest_wide
+        # (the sinks are made once every input has been checked)
+        return run_session(opts, lambda: t.sinks(stack, opts, show_comm, save_raw))
 
-            result = run_session(opts, make_sinks)
-        except VmstraceError as err:
-            if str(err):  # (an output that was closed ends quietly)
-                click.echo(f"vmstrace: {err}", err=True)
-            sys.exit(err.exit_code)
-        except OSError as err:
-            click.echo(f"vmstrace: {err}", err=True)
-            sys.exit(2)
+    result = _or_exit(go)
     if not no_trace:
         click.echo(_counts_line(result.counts), err=True)
     sys.exit(result.exit_status)
@@ -510,28 +519,8 @@ def run(
 def qemu(
     qemu_argv: tuple[str, ...],
     boot_timeout: float,
-    output: str | None,
-    json_path: str | None,
-    json_raw: bool,
-    report_path: str | None,
-    perfetto_path: str | None,
-    parquet_path: str | None,
-    strsize: int,
-    buffer_mb: int,
-    symbols: Path | None,
-    decode_fds: int,
-    show_tree: bool,
-    qualifiers: tuple[str, ...],
-    successful: bool,
-    failed: bool,
-    pids: tuple[int, ...],
-    comms: tuple[str, ...],
-    xlat: str,
-    timestamps: int,
-    durations: bool,
-    summary_only: bool,
-    summary_too: bool,
     save_raw: str | None,
+    **trace: Any,
 ) -> None:
     """Run your own QEMU command line, tracing every process of its guest.
 
@@ -542,57 +531,20 @@ def qemu(
     guest kernel is learnt from guest memory once it is up; no kernel file is needed.
     Ends when QEMU does, with QEMU's exit status.
     """
-    from vmstrace.run import RunOptions
-    from vmstrace.trace.filters import build_filter
-    from vmstrace.userqemu import run_user_vm
+    from vmstrace.userqemu import UserVmResult, run_user_vm
 
-    with ExitStack() as stack:
-        try:
-            if summary_only and summary_too:
-                raise VmstraceError("-c and -C are mutually exclusive")
-            filt = build_filter(
-                qualifiers, successful=successful, failed=failed, pids=pids, comms=comms
-            )
-            opts = RunOptions(
-                argv=[],
-                trace_all=True,
-                strsize=strsize,
-                filter=filt,
-                raw=xlat == "raw",
-                decode_fds=decode_fds >= 1,
-                fd_details=decode_fds >= 2,
-                symbols=symbols,
-                from_memory=symbols is None,
-                buffer_mb=buffer_mb,
-                boot_timeout=boot_timeout,
-            )
+    t = TraceArgs(**trace)
 
-            def make_sinks() -> list[Sink]:
-                return _make_sinks(
-                    stack,
-                    opts,
-                    show_comm=True,
-                    output=output,
-                    json_path=json_path,
-                    json_raw=json_raw,
-                    summary=(summary_only, summary_too),
-                    show_tree=show_tree,
-                    timestamps=timestamps,
-                    durations=durations,
-                    save_raw=save_raw,
-                    report_path=report_path,
-                    perfetto_path=perfetto_path,
-                    parquet_path=parquet_path,
-                )
+    def go(stack: ExitStack) -> UserVmResult:
+        opts = t.options(
+            argv=[],
+            trace_all=True,
+            from_memory=t.symbols is None,
+            boot_timeout=boot_timeout,
+        )
+        return run_user_vm(list(qemu_argv), opts, lambda: t.sinks(stack, opts, True, save_raw))
 
-            result = run_user_vm(list(qemu_argv), opts, make_sinks)
-        except VmstraceError as err:
-            if str(err):
-                click.echo(f"vmstrace: {err}", err=True)
-            sys.exit(err.exit_code)
-        except OSError as err:
-            click.echo(f"vmstrace: {err}", err=True)
-            sys.exit(2)
+    result = _or_exit(go)
     click.echo(_counts_line(result.counts), err=True)
     sys.exit(result.exit_status)
 
@@ -603,31 +555,7 @@ def qemu(
     "--all", "trace_all", is_flag=True, help="Every process in the guest, not only CMD's tree."
 )
 @click.argument("raw_file", type=click.Path(path_type=Path))
-def replay(
-    raw_file: Path,
-    trace_all: bool,
-    output: str | None,
-    json_path: str | None,
-    json_raw: bool,
-    report_path: str | None,
-    perfetto_path: str | None,
-    parquet_path: str | None,
-    strsize: int,
-    buffer_mb: int,
-    symbols: Path | None,
-    decode_fds: int,
-    show_tree: bool,
-    qualifiers: tuple[str, ...],
-    successful: bool,
-    failed: bool,
-    pids: tuple[int, ...],
-    comms: tuple[str, ...],
-    xlat: str,
-    timestamps: int,
-    durations: bool,
-    summary_only: bool,
-    summary_too: bool,
-) -> None:
+def replay(raw_file: Path, trace_all: bool, **trace: Any) -> None:
     """Decode a raw file (run --save-raw FILE) again, with these options.
 
     Usage: vmstrace replay [OPTIONS] FILE
@@ -635,54 +563,17 @@ def replay(
     With the live run's options the output is byte for byte what it printed.
     """
     from vmstrace.replay import replay as replay_file
-    from vmstrace.run import RunOptions
-    from vmstrace.trace.filters import build_filter
 
-    with ExitStack() as stack:
-        try:
-            if summary_only and summary_too:
-                raise VmstraceError("-c and -C are mutually exclusive")
-            if symbols is not None:
-                raise VmstraceError("--symbols: a raw file is decoded with its own kernel's layout")
-            filt = build_filter(
-                qualifiers, successful=successful, failed=failed, pids=pids, comms=comms
-            )
-            opts = RunOptions(
-                argv=[],
-                trace_all=trace_all,
-                strsize=strsize,
-                filter=filt,
-                raw=xlat == "raw",
-                decode_fds=decode_fds >= 1,
-                fd_details=decode_fds >= 2,
-            )
+    t = TraceArgs(**trace)
 
-            def make_sinks() -> list[Sink]:
-                return _make_sinks(
-                    stack,
-                    opts,
-                    show_comm=trace_all or filt.guest_wide,
-                    output=output,
-                    json_path=json_path,
-                    json_raw=json_raw,
-                    summary=(summary_only, summary_too),
-                    show_tree=show_tree,
-                    timestamps=timestamps,
-                    durations=durations,
-                    report_path=report_path,
-                    perfetto_path=perfetto_path,
-                    parquet_path=parquet_path,
-                )
+    def go(stack: ExitStack) -> TraceCounts:
+        if t.symbols is not None:
+            raise VmstraceError("--symbols: a raw file is decoded with its own kernel's layout")
+        opts = t.options(argv=[], trace_all=trace_all)
+        show_comm = trace_all or opts.filter.guest_wide
+        return replay_file(raw_file, opts, lambda: t.sinks(stack, opts, show_comm))
 
-            counts = replay_file(raw_file, opts, make_sinks)
-        except VmstraceError as err:
-            if str(err):
-                click.echo(f"vmstrace: {err}", err=True)
-            sys.exit(err.exit_code)
-        except OSError as err:
-            click.echo(f"vmstrace: {err}", err=True)
-            sys.exit(2)
-    click.echo(_counts_line(counts), err=True)
+    click.echo(_counts_line(_or_exit(go)), err=True)
 
 
 @main.command()

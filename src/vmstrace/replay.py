@@ -15,9 +15,8 @@ from vmstrace.capture.records import StreamError
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import TraceCounts
 from vmstrace.core.progress import Bar
-from vmstrace.pipeline import Pipeline
 from vmstrace.rawfile import RawFileError, RawReader
-from vmstrace.run import RunOptions
+from vmstrace.run import RunOptions, pipeline_for
 from vmstrace.sinks.base import Sink
 from vmstrace.syscalls import TABLES
 
@@ -47,17 +46,8 @@ def replay(path: Path, opts: RunOptions, sinks: Callable[[], list[Sink]]) -> Tra
         made = sinks()
         if head.origin_ns is not None and opts.on_start is not None:
             opts.on_start(head.origin_ns)
-        pipeline = Pipeline(
-            made,
-            strsize=opts.strsize,
-            raw=opts.raw,
-            decode_fds=opts.decode_fds,
-            fd_details=opts.fd_details,
-            filt=opts.filter.for_tables(tables),
-            trace_all=opts.trace_all,
-            vcpus=head.vcpus,
-            tables=tables,
-        )
+        opts.filter = opts.filter.for_tables(tables)
+        pipeline = pipeline_for(opts, made, head.vcpus, tables)
         stream_error: StreamError | None = None
         with Bar(f"replaying {path.name}", path.stat().st_size) as bar:
             reader.on_read = bar.advance

@@ -460,12 +460,7 @@ def run(
                 qemu, cfg, spec, plugin, opts, guarded, stdout, stderr, workdir, stop, outputs, ram
             )
         except BaseException as err:
-            # ended before _run_guest closed the outputs (QEMU did not start, or a signal
-            # came first): nothing traced, and the outputs still get a stats record saying so
-            reason = "interrupted" if isinstance(err, Interrupted) else "start-failed"
-            for sink in guarded:
-                if not getattr(sink, "closed", False):
-                    sink.close(Pipeline([]).counts(reason))
+            close_unstarted(guarded, err)  # (if _run_guest had not closed them)
             raise
         finally:
             if ram >= 0:
@@ -473,6 +468,32 @@ def run(
             outputs.close()
             workdir.remove()
     return result
+
+
+def pipeline_for(
+    opts: RunOptions, sinks: list[Sink], vcpus: int, tables: SyscallTables | None = None
+) -> Pipeline:
+    """The consumer with ``opts``'s decoding and filter options (run, qemu, replay)."""
+    return Pipeline(
+        sinks,
+        strsize=opts.strsize,
+        raw=opts.raw,
+        decode_fds=opts.decode_fds,
+        fd_details=opts.fd_details,
+        filt=opts.filter,
+        trace_all=opts.trace_all,
+        vcpus=vcpus,
+        tables=opts.tables if tables is None else tables,
+    )
+
+
+def close_unstarted(sinks: list[Sink], err: BaseException) -> None:
+    """The outputs of a run that ended before its trace began (QEMU did not start, or a
+    signal came first): nothing traced, and a stats record that says why."""
+    reason = "interrupted" if isinstance(err, Interrupted) else "start-failed"
+    for sink in sinks:
+        if not getattr(sink, "closed", False):
+            sink.close(Pipeline([]).counts(reason))
 
 
 def _status_text(live: list[Pipeline], began: float, last: list[tuple[float, int]]) -> str:
@@ -607,17 +628,7 @@ def _run_guest(
         if probe is not None:
             probe.close()
 
-    pipeline = Pipeline(
-        sinks,
-        strsize=opts.strsize,
-        raw=opts.raw,
-        decode_fds=opts.decode_fds,
-        fd_details=opts.fd_details,
-        filt=opts.filter,
-        trace_all=opts.trace_all,
-        vcpus=cfg.smp,
-        tables=opts.tables,
-    )
+    pipeline = pipeline_for(opts, sinks, cfg.smp)
     live.append(pipeline)
     raw = None if ring is None or opts.save_raw is None else raw_writer(opts, cfg.smp)
     stream_error: Exception | None = None

@@ -37,11 +37,18 @@ from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import TraceCounts
 from vmstrace.core.files import cache_dir, check_input_file
 from vmstrace.guest.qemu import check_qemu, qemu_opt, ram_below_4g
-from vmstrace.host import Interrupted, Outputs, Stop, ram_memfd, start_qemu
+from vmstrace.host import Outputs, Stop, ram_memfd, start_qemu
 from vmstrace.kernel.layout import layout_from_isf
 from vmstrace.kernel.live import GuestRam
 from vmstrace.pipeline import Pipeline
-from vmstrace.run import KernelProbe, RunOptions, capture_spec, raw_writer
+from vmstrace.run import (
+    KernelProbe,
+    RunOptions,
+    capture_spec,
+    close_unstarted,
+    pipeline_for,
+    raw_writer,
+)
 from vmstrace.sinks.base import Sink
 
 # QEMU options that take no argument (qemu-options.hx: DEF(name, 0, ...)); every other
@@ -278,10 +285,7 @@ def run_user_vm(argv: list[str], opts: RunOptions, sinks: Callable[[], list[Sink
             ram = ram_memfd(vm.ram_bytes)
             return _run(qemu, vm, opts, spec, plugin, guarded, stop, ram)
         except BaseException as err:
-            reason = "interrupted" if isinstance(err, Interrupted) else "start-failed"
-            for sink in guarded:
-                if not getattr(sink, "closed", False):
-                    sink.close(Pipeline([]).counts(reason))
+            close_unstarted(guarded, err)
             raise
         finally:
             if ram >= 0:
@@ -364,17 +368,7 @@ def _traced(
                 probe.wait()
             finally:
                 probe.close()
-        pipeline = Pipeline(
-            sinks,
-            strsize=opts.strsize,
-            raw=opts.raw,
-            decode_fds=opts.decode_fds,
-            fd_details=opts.fd_details,
-            filt=opts.filter,
-            trace_all=True,
-            vcpus=vm.smp,
-            tables=opts.tables,
-        )
+        pipeline = pipeline_for(opts, sinks, vm.smp)  # (opts.trace_all: set by run_user_vm)
         # (after the probe: the header holds the kernel's numbering)
         raw = None if opts.save_raw is None else raw_writer(opts, vm.smp)
         with ring:
