@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
@@ -418,7 +418,7 @@ class DecodeResult:
 
 # The outputs `bench --decode` can time the consumer with (--sink): each writes to
 # /dev/null, as a run writes to a file.
-SINKS = ("json", "parquet", "perfetto", "json+parquet")
+SINKS = ("json", "parquet", "perfetto", "json+parquet", "json+raw")
 
 
 def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
@@ -432,6 +432,8 @@ def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
             from vmstrace.sinks.parquet import ParquetSink
 
             made.append(ParquetSink(stack.enter_context(open(os.devnull, "wb"))))
+        elif name == "raw":
+            pass  # not a sink: the stream is teed (decode_bench)
         elif name == "perfetto":
             from vmstrace.sinks.perfetto import PerfettoSink
 
@@ -460,7 +462,13 @@ def decode_bench(
             sinks = _bench_sinks(sink, stack)
             pipeline = Pipeline(sinks, trace_all=trace_all)
             t0, c0 = time.perf_counter(), time.process_time()
-            pipeline.consume(io.BufferedReader(io.BytesIO(data), 1 << 20))
+            stream: Any = io.BufferedReader(io.BytesIO(data), 1 << 20)
+            if "raw" in sink.split("+"):  # --save-raw's copy of the stream, as a run makes it
+                from vmstrace.rawfile import RawHeader, RawWriter
+
+                devnull = stack.enter_context(open(os.devnull, "wb"))
+                stream = RawWriter(devnull, RawHeader({}, 32, False, False, 1, None)).tee(stream)
+            pipeline.consume(stream)
             pipeline.drain()
             counts = pipeline.counts()
             for each in sinks:  # (the Parquet sink writes its last row group here)

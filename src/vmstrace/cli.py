@@ -734,7 +734,7 @@ def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[st
     default="json",
     show_default=True,
     help="With --decode: the output the consumer writes (to /dev/null): json, parquet, "
-    "perfetto, json+parquet.",
+    "perfetto, json+parquet, json+raw (--save-raw's copy).",
 )
 def bench(
     repeat: int,

@@ -151,7 +151,7 @@ def test_return_value_is_computed_once_and_stays_the_same(decode_call):
     assert call == decode_call("read", [3, 0x1000, 10], ret=-2)  # the cache is not a field
 
 
-@pytest.mark.parametrize("sink", ["json", "parquet", "perfetto", "json+parquet"])
+@pytest.mark.parametrize("sink", ["json", "parquet", "perfetto", "json+parquet", "json+raw"])
 def test_decode_bench_counts_every_record_and_call(tmp_path, sink):
     raw = tmp_path / "raw"
     raw.write_bytes(_stream(30))
