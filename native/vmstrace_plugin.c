@@ -964,6 +964,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     g.vcpus = g_new0(Vcpu, g.n_vcpus);
     for (unsigned int i = 0; i < g.n_vcpus; i++) {
         g.vcpus[i].out = g_byte_array_sized_new(g.batch + 4096);
+        g.vcpus[i].out_cap = g.batch + 4096;
         g.vcpus[i].scratch = g_byte_array_sized_new(PAGE);
         g.vcpus[i].tcache = g_new0(TaskCacheEntry, TASK_CACHE);
         g.vcpus[i].index = i;

@@ -124,6 +124,7 @@ typedef struct {
 
 typedef struct {
     GByteArray *out;     /* pending records of this vCPU */
+    size_t out_cap;      /* bytes `out` is known to have room for (glib never shrinks it) */
     bool fault_seen;     /* a blob of the capture in progress faulted */
     TaskCacheEntry *tcache;
     GByteArray *scratch; /* register and memory reads */
@@ -192,10 +193,18 @@ extern struct plugin_state g;
 
 #define GIB4 (1ull << 32)
 
+/* Appends n zero bytes to the vCPU's records and returns their offset.  Within the room
+ * the buffer is known to have, only its length moves: g_byte_array_set_size() is a call
+ * and a 64-bit division (g_array_maybe_expand) a few times per record. */
 static inline size_t reserve(Vcpu *v, size_t n)
 {
     size_t off = v->out->len;
-    g_byte_array_set_size(v->out, off + n);
+    if (G_LIKELY(off + n <= v->out_cap)) { /* (an append may have grown len past it) */
+        v->out->len = (guint)(off + n);
+    } else {
+        g_byte_array_set_size(v->out, (guint)(off + n));
+        v->out_cap = off + n;
+    }
     memset(v->out->data + off, 0, n);
     return off;
 }
