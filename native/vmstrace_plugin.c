@@ -165,6 +165,7 @@ static void evict_thread(void)
     while (g_hash_table_iter_next(&it, &key, &val)) {
         if (((ThreadSeq *)val)->busy == 0) {
             g_hash_table_iter_remove(&it); /* frees it */
+            g.threads_gen++;               /* which every vCPU's thr_last may point at */
             g.evicted_threads++;
             return;
         }
@@ -189,10 +190,15 @@ static void evict_pending(void)
     }
 }
 
-/* The record counter of the thread on `task` whose tid is `ident` (under pending_lock). */
-static ThreadSeq *thread_seq(uint64_t task, uint64_t ident)
+/* The record counter of the thread on `task` whose tid is `ident` (under pending_lock).
+ * The vCPU keeps the last one it found: a thread makes call after call on the same vCPU,
+ * and the table lookup was 1% of the vCPU thread on a syscall loop.  A counter is freed
+ * only by evict_thread(), which bumps threads_gen. */
+static ThreadSeq *thread_seq(Vcpu *v, uint64_t task, uint64_t ident)
 {
-    ThreadSeq *t = g_hash_table_lookup(g.threads, (gpointer)(uintptr_t)task);
+    ThreadSeq *t = v->thr_last_task == task && v->thr_last_gen == g.threads_gen
+                       ? v->thr_last
+                       : g_hash_table_lookup(g.threads, (gpointer)(uintptr_t)task);
     if (!t) {
         if (g_hash_table_size(g.threads) >= MAX_THREADS) {
             evict_thread();
@@ -204,6 +210,9 @@ static ThreadSeq *thread_seq(uint64_t task, uint64_t ident)
         t->ident = ident; /* a new thread on a reused task_struct */
         t->next = 0;
     }
+    v->thr_last = t;
+    v->thr_last_task = task;
+    v->thr_last_gen = g.threads_gen;
     return t;
 }
 
@@ -221,7 +230,7 @@ static uint32_t next_seq(ThreadSeq *t)
 static uint32_t put_pending(Vcpu *v, uint64_t key, Pending *p, const uint8_t *task_bytes)
 {
     g_mutex_lock(&g.pending_lock);
-    p->thr = p->task ? thread_seq(p->task, p->ident) : NULL;
+    p->thr = p->task ? thread_seq(v, p->task, p->ident) : NULL;
     if (p->thr) {
         p->thr->busy++;
     }
@@ -269,13 +278,13 @@ static bool take_for_exit(Vcpu *v, uint64_t key)
 
 /* The seq of an entry that keeps no pending state (a call that does not return): the
  * thread's last record, so its count starts again (the reader forgets it there too). */
-static uint32_t last_seq(uint64_t task, uint64_t ident)
+static uint32_t last_seq(Vcpu *v, uint64_t task, uint64_t ident)
 {
     if (!task) {
         return 0;
     }
     g_mutex_lock(&g.pending_lock);
-    ThreadSeq *t = thread_seq(task, ident);
+    ThreadSeq *t = thread_seq(v, task, ident);
     uint32_t seq = next_seq(t);
     t->next = 0;
     g_mutex_unlock(&g.pending_lock);
@@ -541,7 +550,7 @@ static void on_entry(unsigned int vcpu_index, void *udata)
     e->flags = pc_sure ? 0 : VMST_ENTRY_PC_UNSURE;
     e->nblobs = nblobs;
     if (p.nr < VMST_MAX_NR && g.noreturn[abi][p.nr]) {
-        e->seq = last_seq(p.task, p.ident);
+        e->seq = last_seq(v, p.task, p.ident);
         finish_record(v, start, VMST_REC_ENTRY);
         if (g.task_refresh[abi][p.nr]) {
             /* a process exit reparents its children: their parent pid changes */

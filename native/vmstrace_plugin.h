@@ -143,11 +143,17 @@ typedef struct {
     Pending *slot, *taken;
     uint64_t slot_key;
     bool slot_used;
+    /* The record counter thread_seq() found last (under g.pending_lock), valid while
+     * g.threads_gen is thr_last_gen. */
+    ThreadSeq *thr_last;
+    uint64_t thr_last_task, thr_last_gen;
     int8_t levels;  /* paging levels (CR4.LA57 ? 5 : 4); 0 until read */
 } Vcpu;
 
 struct plugin_state {
     uint64_t start_ns;
+    uint64_t start_tsc; /* the TSC at start_ns */
+    bool clock_tsc;     /* the host's CLOCK_MONOTONIC runs on the TSC: record_clock() */
     uint32_t batch;
     uint64_t flush_ns;
     bool have_task;
@@ -175,6 +181,7 @@ struct plugin_state {
     GMutex pending_lock; /* the table and every vCPU's slot */
     GHashTable *pending; /* key -> Pending*: entries pushed out of a vCPU's slot */
     GHashTable *threads; /* task -> ThreadSeq* (under pending_lock) */
+    uint64_t threads_gen; /* bumped when a ThreadSeq is freed (under pending_lock) */
     uint64_t n_pending;  /* guest threads in a syscall: the table's and the slots' (also
                           * read without the lock, atomically, to skip the lookup) */
     unsigned int slots_used; /* vCPU slots that hold an entry */
