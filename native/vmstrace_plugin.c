@@ -124,7 +124,9 @@ static size_t pending_size(void)
 static bool take_pending(Vcpu *v, uint64_t key)
 {
     if (v->slot_used && v->slot_key == key) { /* the common case: entered here */
-        memcpy(v->taken, v->slot, pending_size());
+        Pending *spare = v->taken; /* both this vCPU's, of the same size: swapped, not copied */
+        v->taken = v->slot;
+        v->slot = spare;
         v->slot_used = false;
         g.slots_used--;
         __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
