@@ -21,7 +21,6 @@ templates it was not recorded with.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from typing import Any, BinaryIO
 
 from vmstrace.core.abi import VERSION as RECORD_VERSION
 from vmstrace.core.errors import VmstraceError
+from vmstrace.core.sources import digest, file_parts
 
 MAGIC = b"VMSTRACE-RAW\n"
 SCHEMA = 1
@@ -43,17 +43,14 @@ class RawFileError(VmstraceError):
 
 
 def code_digest() -> str:
-    """sha256 of vmstrace's own code (every .py, .c, .h and .pyi of the package): the
-    decoding a raw file may be replayed with."""
+    """The digest of vmstrace's own code (every .py, .c, .h and .pyi of the package, as
+    core/sources.py keys the plugin's builds): the decoding a raw file may be replayed
+    with."""
     root = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".c", ".h", ".pyi") and path.is_file():
-            rel = path.relative_to(root).as_posix().encode()
-            data = path.read_bytes()
-            h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little"))
-            h.update(data)
-    return h.hexdigest()
+    files = sorted(
+        p for p in root.rglob("*") if p.suffix in (".py", ".c", ".h", ".pyi") and p.is_file()
+    )
+    return digest(file_parts(files, root))
 
 
 @dataclass

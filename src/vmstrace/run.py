@@ -487,6 +487,15 @@ def pipeline_for(
     )
 
 
+def close_outputs(sinks: list[Sink], counts: TraceCounts, raw: RawWriter | None) -> None:
+    """The end of a trace: the raw file's trailer, then every sink closed with the counts
+    (their stats record)."""
+    if raw is not None:
+        raw.finish(counts.reason, counts.guest_stalled_s)
+    for sink in sinks:
+        sink.close(counts)
+
+
 def close_unstarted(sinks: list[Sink], err: BaseException) -> None:
     """The outputs of a run that ended before its trace began (QEMU did not start, or a
     signal came first): nothing traced, and a stats record that says why."""
@@ -510,7 +519,7 @@ def _status_text(live: list[Pipeline], began: float, last: list[tuple[float, int
     )
 
 
-def _origin(opts: RunOptions) -> Callable[[int], None]:
+def trace_origin(opts: RunOptions) -> Callable[[int], None]:
     """The on_start that also keeps the trace's time origin (the raw file's header)."""
 
     def on_start(ns: int) -> None:
@@ -606,7 +615,7 @@ def _run_guest(
             boot_timeout=opts.boot_timeout,
             timeout=opts.timeout,
             workdir=workdir,
-            on_start=_origin(opts),
+            on_start=trace_origin(opts),
         )
     except BaseException:
         if ring is not None:
@@ -676,10 +685,7 @@ def _run_guest(
             elif not ended and status.exit_status is None and status.not_found is None:
                 reason = "qemu-exited"
         counts = pipeline.counts(reason, None if ring is None else ring.stalled_s)
-        if raw is not None:
-            raw.finish(reason, counts.guest_stalled_s)
-        for sink in sinks:
-            sink.close(counts)
+        close_outputs(sinks, counts, raw)
     error = stop.error()
     if error is not None:
         raise error

@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from vmstrace.core.errors import VmstraceError
 from vmstrace.core.events import TraceCounts
 from vmstrace.core.files import cache_dir, check_input_file
 from vmstrace.guest.qemu import check_qemu, qemu_opt, ram_below_4g
-from vmstrace.host import Outputs, Stop, ram_memfd, start_qemu
+from vmstrace.host import Outputs, Stop, Workdir, ram_memfd, start_qemu
 from vmstrace.kernel.layout import layout_from_isf
 from vmstrace.kernel.live import GuestRam
 from vmstrace.pipeline import Pipeline
@@ -45,9 +44,11 @@ from vmstrace.run import (
     KernelProbe,
     RunOptions,
     capture_spec,
+    close_outputs,
     close_unstarted,
     pipeline_for,
     raw_writer,
+    trace_origin,
 )
 from vmstrace.sinks.base import Sink
 
@@ -307,7 +308,7 @@ def _run(
         for sink in sinks:
             sink.flush()
 
-    spec_dir = None
+    workdir = None
     ring = Ring(opts.buffer_mb << 20, idle=flush_sinks)
     args = ring.plugin_args() | {
         "ram": f"/dev/fd/{ram}",
@@ -316,8 +317,9 @@ def _run(
     }
     probe = None
     if spec is not None:
-        spec_dir = _spec_file(spec)
-        args["spec"] = str(spec_dir / "spec.txt")
+        workdir = Workdir()
+        (workdir.path / "spec.txt").write_text(spec)
+        args["spec"] = str(workdir.path / "spec.txt")
     else:
         guest_ram = GuestRam.open(ram, vm.ram_bytes, vm.ram_low)
         probe = KernelProbe(opts, guest_ram, stop, cache_dir(), opts.boot_timeout or None)
@@ -330,8 +332,8 @@ def _run(
             proc_args=(cmd, fds), ring=ring, probe=probe, opts=opts, vm=vm, sinks=sinks, stop=stop
         )
     finally:
-        if spec_dir is not None:
-            shutil.rmtree(spec_dir, ignore_errors=True)
+        if workdir is not None:
+            workdir.remove()
 
 
 def _traced(
@@ -344,10 +346,7 @@ def _traced(
     sinks: list[Sink],
     stop: Stop,
 ) -> UserVmResult:
-    start_ns = time.time_ns()
-    opts.origin_ns = start_ns
-    if opts.on_start is not None:
-        opts.on_start(start_ns)
+    trace_origin(opts)(time.time_ns())  # trace time 0, as launcher.launch() tells run
     try:
         with stop.starting():
             proc = start_qemu(*proc_args, inherit_stdio=True)
@@ -396,10 +395,7 @@ def _traced(
             )
         reason = stop.reason or ("stream-error" if stream_error is not None else None)
         counts = (pipeline or Pipeline([])).counts(reason, ring.stalled_s)
-        if raw is not None:
-            raw.finish(reason, counts.guest_stalled_s)
-        for sink in sinks:
-            sink.close(counts)
+        close_outputs(sinks, counts, raw)
     error = stop.error()
     if error is not None:
         raise error
@@ -412,9 +408,3 @@ def _traced(
             exit_code=proc.returncode if 0 < proc.returncode < 126 else 1,
         )
     return UserVmResult(proc.returncode if proc.returncode >= 0 else 128 - proc.returncode, counts)
-
-
-def _spec_file(spec: str) -> Path:
-    path = Path(tempfile.mkdtemp(prefix="vmstrace-"))
-    (path / "spec.txt").write_text(spec)
-    return path

@@ -16,27 +16,22 @@ pytestmark = pytest.mark.e2e
 VMSTRACE = Path(sys.executable).parent / "vmstrace"
 
 
-def test_bench_json_shape_and_nothing_lost(tmp_path):
+def _bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
+    """`vmstrace bench --workload syscalls --repeat 1 --scale 0.01 ARGS`, and its JSON."""
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [
-            str(VMSTRACE),
-            "bench",
-            "--workload",
-            "syscalls",
-            "--repeat",
-            "1",
-            "--scale",
-            "0.01",
-            "--json",
-            str(out),
-        ],
+        [str(VMSTRACE), "bench", "--workload", "syscalls", "--repeat", "1", "--scale", "0.01",
+         "--json", str(out), *args],
         capture_output=True,
         text=True,
         timeout=600,
-    )
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    rows = json.loads(out.read_text())
+    return proc, json.loads(out.read_text())
+
+
+def test_bench_json_shape_and_nothing_lost(tmp_path):
+    proc, rows = _bench(tmp_path)
     assert [(r["workload"], r["mode"]) for r in rows] == [
         ("syscalls", "untraced"),
         ("syscalls", "vmstrace"),
@@ -65,32 +60,8 @@ def test_bench_json_shape_and_nothing_lost(tmp_path):
 
 def test_bench_parallel_guests_each_reconcile(tmp_path):
     """--parallel 2: two guests at once per sample, each one a sample of its own."""
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [
-            str(VMSTRACE),
-            "bench",
-            "--workload",
-            "syscalls",
-            "--mode",
-            "untraced",
-            "--mode",
-            "vmstrace",
-            "--repeat",
-            "1",
-            "--scale",
-            "0.01",
-            "--parallel",
-            "2",
-            "--json",
-            str(out),
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
-    untraced, traced = json.loads(out.read_text())
+    _, rows = _bench(tmp_path, "--mode", "untraced", "--mode", "vmstrace", "--parallel", "2")
+    untraced, traced = rows
     assert untraced["mode"] == "untraced" and traced["mode"] == "vmstrace"
     assert len(untraced["samples_s"]) == len(traced["samples_s"]) == 2
     assert traced["lost"] == 0 and traced["reconciled"] is True
