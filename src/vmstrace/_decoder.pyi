@@ -1,7 +1,7 @@
 # The decoder's glue, compiled (_decoder.c): pipeline.Decoder and pipeline.Emitter use it.
 from collections.abc import Callable, Mapping
 
-from vmstrace.core.events import RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd, TraceEvent
+from vmstrace.core.events import Mem, RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd, TraceEvent
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id)
 ThreadFields = tuple[
@@ -15,6 +15,7 @@ def configure(
     taskinfo_cls: type[TaskInfo],
     plan_cls: type,
     ctx_cls: type,
+    mem_cls: type[Mem],
     /,
 ) -> None: ...
 

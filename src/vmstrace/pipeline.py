@@ -22,6 +22,7 @@ from vmstrace.capture.records import Readable, RecordReader
 from vmstrace.core.abi import ARG_EXE, ARG_RAX, ARG_SIGFRAME
 from vmstrace.core.events import (
     EndEvent,
+    Mem,
     RawEntry,
     RawExit,
     Stats,
@@ -41,7 +42,7 @@ from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.outcome import OBSERVED, CommandOutcome
 from vmstrace.trace.pairing import Pairer
 
-_decoder.configure(Syscall, RawEntry, RawExit, TaskInfo, decode.CallPlan, decode.fmt.Ctx)
+_decoder.configure(Syscall, RawEntry, RawExit, TaskInfo, decode.CallPlan, decode.fmt.Ctx, Mem)
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id): what an event takes from its thread
 ThreadFields = tuple[

@@ -342,7 +342,10 @@ def test_the_lane_takes_ordinary_calls_itself():
     # brk(PTR) = address: what the plan tells the lane to print itself
     brk = decode.plan_for("x86_64", 12)
     assert brk.plain == (args.PLAIN_KINDS[args.PTR.render],) and brk.ret_hex
-    assert decode.plan_for("x86_64", 257).plain[0] == 0  # openat's dirfd: Python
+    # openat: its dirfd and path printed by the lane, its flags by Python
+    opened_kinds = decode.plan_for("x86_64", 257).plain
+    assert opened_kinds[:2] == (args.PLAIN_KINDS[args.DIRFD.render], args.PLAIN_KINDS[args._path])
+    assert opened_kinds[2] == 0
 
 
 def test_the_lane_leaves_to_python_what_needs_it():
@@ -423,6 +426,65 @@ def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, de
         dec = Decoder(32, decode_fds=decode_fds)
         assert _lane([call], 0, evs, ProcessTree(trace_all=True), dec) == 1
         assert evs == [Decoder(32, decode_fds=decode_fds)(call)]
+
+
+# the string and buffer kinds: a path, a string cut at -s, write's and read's buffers,
+# getrandom's (every byte in hex)
+MEMORY_KINDS = [args.PATH, args.STR, args.WBUF(2), args.WBUF(1, force_hex=True)]
+MEMORY_KINDS += [args.RBUF(), args.RBUF(force_hex=True)]
+BYTES = st.one_of(
+    st.binary(max_size=80),
+    st.sampled_from(STRINGS),
+    st.binary(min_size=4094, max_size=4098),  # around PATH_MAX
+    st.integers(4094, 4098).map(lambda n: b"/x" * (n // 2) + b"y" * (n % 2)),  # no NUL
+    st.lists(st.sampled_from(b'\0\1\t\n7\x08"\\\x7f\xff08a'), max_size=40).map(bytes),
+)
+MEMS = st.none() | st.builds(
+    Mem, st.just(0x7FFC1000), BYTES, fault=st.booleans(), truncated=st.booleans()
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.sampled_from(range(len(MEMORY_KINDS))),
+    st.sampled_from([0, 0x7FFC1000]) | st.integers(0, 2**64 - 1),
+    st.sampled_from([0, 1, 5, 32, 33, 4096, 2**64 - 1]) | st.integers(0, 2**64 - 1),
+    MEMS,
+    MEMS,
+    st.none() | st.sampled_from([0, 3, 32, 33, 80, 4097, 2**64 - 2]) | st.integers(0, 2**64 - 1),
+    st.sampled_from([0, 1, 4, 32, 4096]),
+)
+def test_strings_and_buffers_print_as_their_python_renderers_print(
+    which, addr, length, at_entry, at_exit, ret, strsize
+):
+    """Every string and buffer kind over memory read at entry, exit, both or never, faulted
+    or cut, any -s and return: the lane's text is the renderer's, or the lane leaves it."""
+    render = MEMORY_KINDS[which].render
+    assert render in args.PLAIN_KINDS
+    plan = decode.plan_for("x86_64", 3)
+    who = TASKS[1]
+    regs = (addr, length, length, 0, 0, 0)
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, regs, who)
+    if at_entry is not None:
+        entry.mem[0] = at_entry
+    exit = None
+    if ret is not None:
+        exit = RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 3, who, user_pc=PC + 2)
+        if at_exit is not None:
+            exit.mem[0] = at_exit
+    call = Syscall(entry, exit)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(
+            decode.PLANS.cache,
+            ("x86_64", 3),
+            dataclasses.replace(plan, renders=(render,), render_all=decode._render_all((render,))),
+        )
+        evs: list[TraceEvent] = []
+        taken = _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(strsize))
+        assert evs == [Decoder(strsize)(call)][:taken]
+    # left to Python only: a read "returning" a negative length that is no error
+    left = which >= 4 and call.ret is not None and call.ret < -4095
+    assert taken == (0 if left else 1)
 
 
 @settings(max_examples=200, deadline=None)

@@ -54,9 +54,10 @@ HEX = Arg(lambda c, i: hexnum(c.args[i]))  # undecoded: strace's %#lx
 PTR = Arg(lambda c, i: ptr(c.args[i]))  # an address strace does not follow
 
 
-# The renderers the compiled lane (_decoder.c) prints itself, by its K_* codes: each one's
-# text depends on the register alone (FD's only without -y), and tests/unit/test_lane.py
-# holds the two to the same text.
+# The renderers the compiled lane (_decoder.c) prints itself, by its K_* codes (the kind
+# in the low byte, a parameter above): the numbers' text depends on the register alone
+# (FD's and DIRFD's only without -y), the strings' and buffers' on the argument's memory
+# too; tests/unit/test_lane.py holds the two to the same text.
 PLAIN_KINDS: dict[Callable[[Ctx, int], str | None], int] = {
     PTR.render: 1,
     HEX.render: 2,
@@ -78,6 +79,8 @@ def _fd(c: Ctx, i: int) -> str:
 
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
 PLAIN_KINDS[_fd] = 7
+_K_DIRFD, _K_MODE, _K_PATH, _K_STR, _K_WBUF, _K_RBUF = range(8, 14)
+_FORCE_HEX = 8  # the buffers' parameter bit (the WBUF's length argument below it)
 SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone, futex)
 
 
@@ -92,9 +95,11 @@ def _dirfd(c: Ctx, i: int) -> str:
 
 
 DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())
+PLAIN_KINDS[_dirfd] = _K_DIRFD
 # strace reads a mode argument as an unsigned short (print_numeric_umode_t): bits past
 # S_IFMT|07777 never print, so 037777600000 shows as ``000``
 MODE = Arg(lambda c, i: octal(c.args[i] & 0xFFFF))
+PLAIN_KINDS[MODE.render] = _K_MODE
 
 
 def uid_text(v: int) -> str:
@@ -111,6 +116,7 @@ def _path(c: Ctx, i: int) -> str:
 
 
 PATH = Arg(_path, _path_capture)  # paths are never cut by -s
+PLAIN_KINDS[_path] = _K_PATH
 
 
 def _str(c: Ctx, i: int) -> str:
@@ -118,6 +124,7 @@ def _str(c: Ctx, i: int) -> str:
 
 
 STR = Arg(_str, _str_capture)  # a string cut at -s (names, values)
+PLAIN_KINDS[_str] = _K_STR
 
 
 def FLAGS(table: Xlat, dflt: str = "", zero: str = "0", bits32: bool = True) -> Arg:  # noqa: N802
@@ -151,6 +158,8 @@ def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802
         # -s + 1 bytes: a fault at the byte past -s prints the address (fmt.buffer)
         return (Capture("buf", "both", f"a{len_arg}", min(opts.strsize + 1, MAX_BYTES)),)
 
+    if 0 <= len_arg < 6:
+        PLAIN_KINDS[render] = _K_WBUF | (len_arg | (_FORCE_HEX if force_hex else 0)) << 8
     return Arg(render, captures)
 
 
@@ -165,6 +174,7 @@ def RBUF(force_hex: bool = False) -> Arg:  # noqa: N802
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         return (Capture("buf", "exit", "ret", min(opts.strsize + 1, MAX_BYTES)),)
 
+    PLAIN_KINDS[render] = _K_RBUF | (_FORCE_HEX if force_hex else 0) << 8
     return Arg(render, captures)
 
 
