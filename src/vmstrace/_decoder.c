@@ -246,26 +246,47 @@ typedef struct {
     PyObject *success;      /* the return text of a call that did not fail plainly */
     PyObject *python_only;  /* the names the Python loop handles itself */
     PyObject *failed;       /* errno -> (text, name): at most 4095 entries */
+    /* -e trace and -e status (trace/filters.py's CallFilter.wants_call) */
+    int every_call;
+    PyObject *calls;        /* the SyscallSet's (abi, nr) keys */
+    int inverted;           /* every call except those */
+    int successful, failing, unfinished; /* the statuses kept */
+    PyObject *args_for;     /* the names whose argument texts a sink reads; None: all */
 } Lane;
 
 static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
                              "thread_fields", "exe_of", "plans", "forks", "failure_text",
-                             "errno_name", "success_text", "python_only", NULL};
+                             "errno_name", "success_text", "python_only", "calls",
+                             "inverted", "statuses", "args_for", NULL};
     PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks;
-    PyObject *failure, *errno_name, *success, *python_only;
-    int trace_all;
+    PyObject *failure, *errno_name, *success, *python_only, *calls, *statuses, *args_for;
+    int trace_all, inverted;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!OOOO!:Lane", kwlist, &EventsType, &events,
+            args, kwds, "$O!O!pOO!O!OOO!O!OOOO!O!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
             &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks,
-            &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only))
+            &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only,
+            &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
+    if (args_for != Py_None && !PyFrozenSet_CheckExact(args_for)) {
+        PyErr_SetString(PyExc_TypeError, "Lane: args_for is a frozenset of names or None");
+        return NULL;
+    }
+    int kept[3];
+    static const char *const status_names[3] = {"successful", "failed", "unfinished"};
+    for (int i = 0; i < 3; i++) {
+        PyObject *name = PyUnicode_FromString(status_names[i]);
+        kept[i] = name == NULL ? -1 : PySet_Contains(statuses, name);
+        Py_XDECREF(name);
+        if (kept[i] < 0)
+            return NULL;
+    }
     PyObject *decode_fds = PyObject_GetAttrString(opts, "decode_fds");
     int fds = decode_fds == NULL ? -1 : PyObject_IsTrue(decode_fds);
     Py_XDECREF(decode_fds);
@@ -303,6 +324,11 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->errno_name = Py_NewRef(errno_name);
     self->success = Py_NewRef(success);
     self->python_only = Py_NewRef(python_only);
+    self->calls = Py_NewRef(calls);
+    self->inverted = inverted;
+    self->successful = kept[0], self->failing = kept[1], self->unfinished = kept[2];
+    self->every_call = inverted && PySet_GET_SIZE(calls) == 0 && kept[0] && kept[1] && kept[2];
+    self->args_for = Py_NewRef(args_for);
     if ((self->failed = PyDict_New()) == NULL)
         Py_CLEAR(self);
     return (PyObject *)self;
@@ -324,6 +350,8 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->success);
     Py_CLEAR(self->python_only);
     Py_CLEAR(self->failed);
+    Py_CLEAR(self->calls);
+    Py_CLEAR(self->args_for);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -872,7 +900,8 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
     return *exe == NULL ? FAIL : DONE;
 }
 
-static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject *evs);
+static int lane_planned(const Lane *ln, PyObject *call, PyObject *key, PyObject *plan,
+                        PyObject *evs);
 
 /* One call (held by the caller): its event appended to evs (DONE), or DEFER to the Python
  * path, or FAIL. */
@@ -909,18 +938,39 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     if (key == NULL)
         return FAIL;
     PyObject *plan = PyDict_GetItemWithError(ln->plans, key);
-    Py_DECREF(key);
-    if (plan == NULL)
+    if (plan == NULL) {
+        Py_DECREF(key);
         return PyErr_Occurred() ? FAIL : DEFER;
+    }
     /* held: the renderers run Python code, which may drop plans (plan_for's bound) */
     Py_INCREF(plan);
-    int st = lane_planned(ln, call, plan, evs);
+    int st = lane_planned(ln, call, key, plan, evs);
     Py_DECREF(plan);
+    Py_DECREF(key);
     return st;
 }
 
-/* lane_one() once the call's plan is found (both held by the caller). */
-static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject *evs)
+/* CallFilter.wants_call(): whether -e trace and -e status keep the call whose (abi, nr)
+ * is key (1, 0, or -1 with an exception). */
+static int wanted(const Lane *ln, PyObject *key, PyObject *ret)
+{
+    if (ln->every_call)
+        return 1;
+    int in = PySet_Contains(ln->calls, key);
+    if (in < 0)
+        return -1;
+    if (in == ln->inverted) /* (key in keys) != inverted */
+        return 0;
+    long long r = 0;
+    int failed = ret == Py_None ? 0 : failed_ret(ret, &r);
+    if (failed < 0)
+        return -1;
+    return ret == Py_None ? ln->unfinished : failed ? ln->failing : ln->successful;
+}
+
+/* lane_one() once the call's plan is found (all held by the caller). */
+static int lane_planned(const Lane *ln, PyObject *call, PyObject *key, PyObject *plan,
+                        PyObject *evs)
 {
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     PyObject *ret = slot(call, &S.call, 2), *who = slot(entry, &L.entry, E_WHO);
@@ -947,9 +997,20 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *plan, PyObject
             return special < 0 ? FAIL : DEFER;
     }
 
+    int keep = wanted(ln, key, ret); /* a call -e drops: nothing follows it (above) */
+    if (keep <= 0)
+        return keep < 0 ? FAIL : DONE;
+    int texts = ln->args_for == Py_None ? 1 : PySet_Contains(ln->args_for, name);
+    if (texts < 0)
+        return FAIL;
+
     PyObject *ctx = NULL, *args = NULL, *text = NULL, *error = NULL, *hold = NULL;
     PyObject *thread = NULL, *exe = NULL, *ev = NULL;
-    int st = arg_texts(ln, call, entry, ret, plan, &ctx, &args);
+    int st = DONE;
+    if (texts) /* else no sink reads them (-c): Decoder.__call__'s with_args */
+        st = arg_texts(ln, call, entry, ret, plan, &ctx, &args);
+    else if ((args = PyTuple_New(0)) == NULL)
+        st = FAIL;
     if (st == DONE)
         st = ret_texts(ln, call, ret, plan, ctx, &text, &error);
     if (st == DONE)
@@ -1011,7 +1072,8 @@ static PyTypeObject LaneType = {
     .tp_dealloc = (destructor)lane_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
-              "     plans, forks, failure_text, errno_name, success_text, python_only)",
+              "     plans, forks, failure_text, errno_name, success_text, python_only,\n"
+              "     calls, inverted, statuses, args_for)",
     .tp_methods = lane_methods,
     .tp_new = lane_new,
 };

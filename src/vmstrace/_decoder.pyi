@@ -56,6 +56,10 @@ class Lane:
         errno_name: Callable[[int], str],
         success_text: Callable[..., str],
         python_only: frozenset[str],
+        calls: frozenset[tuple[str, int]],
+        inverted: bool,
+        statuses: frozenset[str],
+        args_for: frozenset[str] | None,
     ) -> None: ...
     def run(
         self, calls: list[Syscall | ThreadEnd], start: int, evs: list[TraceEvent], /

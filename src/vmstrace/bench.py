@@ -402,10 +402,12 @@ def _at_once(
 @dataclass(frozen=True)
 class DecodeResult:
     records: int
-    syscalls: int  # syscalls that passed the filter and were decoded and written
+    syscalls: int  # syscalls paired (the consumer's input)
     seconds: float  # best of the repeats, wall clock (one thread, one core)
     cpu_seconds: float
     sink: str = "json"  # the output it was written to (SINKS)
+    shown: int | None = None  # the calls -e kept, decoded and written (None: all)
+    qualifiers: tuple[str, ...] = ()  # the -e expressions
 
     @property
     def records_per_s(self) -> float:
@@ -418,7 +420,7 @@ class DecodeResult:
 
 # The outputs `bench --decode` can time the consumer with (--sink): each writes to
 # /dev/null, as a run writes to a file.
-SINKS = ("json", "parquet", "perfetto", "json+parquet", "json+raw")
+SINKS = ("json", "parquet", "perfetto", "json+parquet", "json+raw", "summary", "tree")
 
 
 def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
@@ -434,6 +436,12 @@ def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
             made.append(ParquetSink(stack.enter_context(open(os.devnull, "wb"))))
         elif name == "raw":
             pass  # not a sink: the stream is teed (decode_bench)
+        elif name in ("summary", "tree"):  # -c, --tree: they write only at close
+            from vmstrace.sinks.summary import SummarySink
+            from vmstrace.sinks.tree import ProcessTreeSink
+
+            out = stack.enter_context(open(os.devnull, "w", encoding="utf-8"))
+            made.append(SummarySink(out) if name == "summary" else ProcessTreeSink(out))
         elif name == "perfetto":
             from vmstrace.sinks.perfetto import PerfettoSink
 
@@ -445,12 +453,19 @@ def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
 
 
 def decode_bench(
-    raw: Path, repeat: int = 3, trace_all: bool = False, sink: str = "json"
+    raw: Path,
+    repeat: int = 3,
+    trace_all: bool = False,
+    sink: str = "json",
+    qualifiers: tuple[str, ...] = (),
 ) -> DecodeResult:
-    """Reader → pairing → filter → decoding → the output ``sink`` (JSON lines, Parquet,
-    Perfetto, or two joined by +) on a recorded raw stream."""
+    """Reader → pairing → filter (``qualifiers``: strace's -e) → decoding → the output
+    ``sink`` (JSON lines, Parquet, Perfetto, -c's table, --tree's, or two joined by +)
+    on a recorded raw stream."""
     from vmstrace.pipeline import Pipeline
+    from vmstrace.trace.filters import build_filter
 
+    filt = build_filter(qualifiers)
     data = raw.read_bytes()
     best: DecodeResult | None = None
     # at least ``repeat`` runs, and more for a small recording (at least a second in all):
@@ -460,7 +475,7 @@ def decode_bench(
         runs += 1
         with ExitStack() as stack:
             sinks = _bench_sinks(sink, stack)
-            pipeline = Pipeline(sinks, trace_all=trace_all)
+            pipeline = Pipeline(sinks, trace_all=trace_all, filt=filt)
             t0, c0 = time.perf_counter(), time.process_time()
             stream: Any = io.BufferedReader(io.BytesIO(data), 1 << 20)
             if "raw" in sink.split("+"):  # --save-raw's copy of the stream, as a run makes it
@@ -475,10 +490,12 @@ def decode_bench(
                 each.close(counts)
             result = DecodeResult(
                 counts.delivered,
-                pipeline.shown,
+                counts.paired + counts.unfinished + counts.no_return,
                 time.perf_counter() - t0,
                 time.process_time() - c0,
                 sink,
+                pipeline.shown if qualifiers else None,
+                qualifiers,
             )
         spent += result.seconds
         if best is None or result.seconds < best.seconds:
@@ -621,14 +638,23 @@ def describe_stages(raw: Path, paired: int, seconds: list[float]) -> str:
     return "\n".join(lines)
 
 
-_SINK_WORDS = {"json": "JSON lines", "parquet": "Parquet", "perfetto": "Perfetto JSON"}
+_SINK_WORDS = {
+    "json": "JSON lines",
+    "parquet": "Parquet",
+    "perfetto": "Perfetto JSON",
+    "summary": "-c's table",
+    "tree": "--tree's",
+}
 # (the Parquet sink encodes and compresses each row group on a thread of its own)
 _THREADS = {s: "two threads" if "parquet" in s else "one thread" for s in SINKS}
 
 
 def describe_decode(raw: Path, result: DecodeResult) -> str:
+    kept = "".join(f" -e {q}" for q in result.qualifiers)
+    if result.shown is not None:
+        kept += f" ({result.shown} shown)"
     return (
-        f"decode bench on {raw}: {result.records} records, {result.syscalls} syscalls "
+        f"decode bench on {raw}: {result.records} records, {result.syscalls} syscalls{kept} "
         f"decoded to {_SINK_WORDS.get(result.sink, result.sink)} in {result.seconds:.3f} s "
         f"wall ({result.cpu_seconds:.3f} s "
         f"CPU, {_THREADS[result.sink]}): {result.records_per_s:,.0f} records/s, "

@@ -734,7 +734,14 @@ def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[st
     default="json",
     show_default=True,
     help="With --decode: the output the consumer writes (to /dev/null): json, parquet, "
-    "perfetto, json+parquet, json+raw (--save-raw's copy).",
+    "perfetto, json+parquet, json+raw (--save-raw's copy), summary (-c), tree (--tree).",
+)
+@click.option(
+    "-e",
+    "qualifiers",
+    multiple=True,
+    metavar="EXPR",
+    help="With --decode: strace's -e trace=SET / status=SET, applied by the consumer.",
 )
 def bench(
     repeat: int,
@@ -747,6 +754,7 @@ def bench(
     stages: bool,
     parallel: int,
     decode_sink: str,
+    qualifiers: tuple[str, ...],
 ) -> None:
     """Measure what tracing costs: each workload untraced, under vmstrace, under strace."""
     from rich.console import Console
@@ -758,7 +766,8 @@ def bench(
         if stages and decode is None:
             raise VmstraceError("--stages times the consumer on a recording: give --decode FILE")
         if decode is not None:
-            click.echo(b.describe_decode(decode, b.decode_bench(decode, repeat, sink=decode_sink)))
+            result = b.decode_bench(decode, repeat, sink=decode_sink, qualifiers=qualifiers)
+            click.echo(b.describe_decode(decode, result))
             if stages:
                 click.echo(b.describe_stages(decode, *b.decode_stages(decode, repeat)))
             return

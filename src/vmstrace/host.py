@@ -383,6 +383,7 @@ class GuardedSink:
     def __init__(self, sink: Sink, outputs: Outputs) -> None:
         self.sink = sink
         self.out = getattr(sink, "out", None)
+        self.args_for = getattr(sink, "args_for", None)  # (sinks/base.py)
         self.outputs = outputs
         self.closed = False  # close() was called: the stats record went, or was tried
 

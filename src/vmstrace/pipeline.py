@@ -35,7 +35,7 @@ from vmstrace.core.events import (
 from vmstrace.decode import fdpath
 from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
-from vmstrace.sinks.base import Sink
+from vmstrace.sinks.base import Sink, args_for_sinks
 from vmstrace.syscalls import TABLES, SyscallTables
 from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
@@ -64,7 +64,10 @@ class Decoder:
         fd_details: bool = False,
         event_cls: type[TraceEvent] = TraceEvent,
         plans: decode.Plans = decode.PLANS,
+        args_for: frozenset[str] | None = None,
     ) -> None:
+        # the calls whose argument texts some sink reads (sinks/base.py); None: every call
+        self.args_for = args_for
         self.opts = decode.DecodeOptions(
             strsize=strsize, raw=raw, decode_fds=decode_fds, fd_details=fd_details
         )
@@ -125,8 +128,9 @@ class Decoder:
         who = e.who
         if plan is None:
             plan = self.plans.get(e.abi, e.nr)
+        with_args = self.args_for is None or plan.name in self.args_for
         try:
-            args, ret_text, error = decode.decode_call(call, self.opts, plan)
+            args, ret_text, error = decode.decode_call(call, self.opts, plan, with_args)
         except Exception as err:  # a decoder bug must not lose the event
             args = tuple(hex(a) for a in e.args)
             ret_text = f"{call.ret} /* decoder error: {type(err).__name__} */"
@@ -163,14 +167,15 @@ class Emitter:
         # how the command ended, from the calls of any process: the lane leaves those
         # calls (OBSERVED) to the loop below
         self.outcome = CommandOutcome(tree.execs)
-        # the compiled lane (_decoder.c) for the ordinary calls, when nothing but the
-        # process tree filters them; compiled=False runs the Python reference for all
+        # the compiled lane (_decoder.c) for the ordinary calls, when -p/--comm do not
+        # pick the processes; compiled=False runs the Python reference for all
         self.lane: _decoder.Lane | None = None
-        # (it does what ProcessTree.wants and Decoder.__call__ do: not for a subclass's)
+        # (it does what ProcessTree.wants, CallFilter.wants_call and Decoder.__call__ do:
+        # not for a subclass's)
         if (
             compiled
             and filt.every_process
-            and filt.every_call
+            and type(filt) is CallFilter
             and type(tree) is ProcessTree
             and type(decoder) is Decoder
         ):
@@ -189,6 +194,10 @@ class Emitter:
                 errno_name=decode.errno_name,
                 success_text=decode.success_text,
                 python_only=OBSERVED,
+                calls=filt.syscalls.keys,
+                inverted=filt.syscalls.inverted,
+                statuses=filt.statuses,
+                args_for=decoder.args_for,
             )
 
     def consume(self, batches: Iterable[list[RawEntry | RawExit | Stats]], pairer: Pairer) -> None:
@@ -324,7 +333,9 @@ class Pipeline:
     ) -> None:
         self.pairer = Pairer(vcpus=vcpus, tables=tables)
         plans = decode.PLANS if tables is TABLES else decode.Plans(tables)
-        self.decoder = Decoder(strsize, raw, decode_fds, fd_details, event_cls, plans)
+        self.decoder = Decoder(
+            strsize, raw, decode_fds, fd_details, event_cls, plans, args_for_sinks(sinks)
+        )
         tree = ProcessTree(trace_all=trace_all or filt.guest_wide, tables=tables)
         self.emitter = Emitter(tree, self.decoder, sinks, filt, compiled)
         self.reader: RecordReader | None = None

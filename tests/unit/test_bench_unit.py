@@ -9,7 +9,16 @@ import struct
 
 import pytest
 
-from vmstrace.bench import STAGES, Row, Sample, decode_bench, decode_stages, reconciles
+from vmstrace.bench import (
+    SINKS,
+    STAGES,
+    Row,
+    Sample,
+    decode_bench,
+    decode_stages,
+    describe_decode,
+    reconciles,
+)
 from vmstrace.capture.records import ENTRY, EXIT, REC_HDR, STATS, RecordReader
 from vmstrace.core.events import TraceCounts, TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
@@ -151,12 +160,20 @@ def test_return_value_is_computed_once_and_stays_the_same(decode_call):
     assert call == decode_call("read", [3, 0x1000, 10], ret=-2)  # the cache is not a field
 
 
-@pytest.mark.parametrize("sink", ["json", "parquet", "perfetto", "json+parquet", "json+raw"])
+@pytest.mark.parametrize("sink", SINKS)
 def test_decode_bench_counts_every_record_and_call(tmp_path, sink):
     raw = tmp_path / "raw"
     raw.write_bytes(_stream(30))
     result = decode_bench(raw, repeat=1, trace_all=True, sink=sink)
-    assert (result.records, result.syscalls, result.sink) == (60, 30, sink)
+    assert (result.records, result.syscalls, result.sink, result.shown) == (60, 30, sink, None)
+
+
+def test_decode_bench_with_a_filter_counts_what_it_kept(tmp_path):
+    raw = tmp_path / "raw"
+    raw.write_bytes(_stream(30))
+    result = decode_bench(raw, repeat=1, trace_all=True, qualifiers=("trace=none",))
+    assert (result.records, result.syscalls, result.shown) == (60, 30, 0)
+    assert "-e trace=none (0 shown)" in describe_decode(raw, result)
 
 
 def test_decode_stages_time_each_stage_of_the_same_pipeline(tmp_path):

@@ -31,7 +31,7 @@ from vmstrace.decode import args
 from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
-from vmstrace.trace.filters import CallFilter
+from vmstrace.trace.filters import EVERY_CALL, STATUSES, CallFilter, SyscallSet
 from vmstrace.trace.outcome import OBSERVED
 
 PC = 0x401000
@@ -77,6 +77,10 @@ def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder,
         errno_name=decode.errno_name,
         success_text=decode.success_text,
         python_only=OBSERVED,
+        calls=frozenset(),
+        inverted=True,
+        statuses=frozenset(STATUSES),
+        args_for=dec.args_for,
     )
     return _decoder.Lane(**(args | given)).run(calls, start, evs)  # type: ignore[arg-type]
 
@@ -277,25 +281,54 @@ def calls(draw: st.DrawFn) -> list[Syscall]:
 
 
 def _emit(
-    calls: list[Syscall], compiled: bool, decoder: Decoder, trace_all: bool, cuts: int
+    calls: list[Syscall],
+    compiled: bool,
+    decoder: Decoder,
+    trace_all: bool,
+    cuts: int,
+    filt: CallFilter = EVERY_CALL,
 ) -> tuple[list[object], ProcessTree, Decoder, int, dict[str, object]]:
     sink = Collect()
     tree = ProcessTree(trace_all=trace_all)
-    out = Emitter(tree, decoder, [sink], compiled=compiled)
+    out = Emitter(tree, decoder, [sink], filt, compiled=compiled)
     assert (out.lane is not None) is compiled
     for i in range(0, len(calls), cuts):
         out.emit(calls[i : i + cuts])
     return sink.kept, tree, decoder, out.shown, vars(out.outcome)
 
 
-DECODERS = [lambda: Decoder(32), lambda: Decoder(8, decode_fds=True), lambda: Decoder(32, raw=True)]
+DECODERS = [
+    lambda: Decoder(32),
+    lambda: Decoder(8, decode_fds=True),
+    lambda: Decoder(32, raw=True),
+    # sinks that read no arguments (-c), or only some calls' (--tree)
+    lambda: Decoder(32, args_for=frozenset()),
+    lambda: Decoder(32, args_for=frozenset({"execve", "read", "openat"})),
+]
+# -e trace= and -e status=
+FILTERS = [
+    EVERY_CALL,
+    CallFilter(SyscallSet(frozenset({("x86_64", 0), ("x86_64", 257), ("i386", 3)}), False)),
+    CallFilter(SyscallSet(frozenset({("x86_64", 1), ("x86_64", 12)}), True)),
+    CallFilter(statuses=frozenset({"failed"})),
+    CallFilter(statuses=frozenset({"successful", "unfinished"})),
+    CallFilter(SyscallSet(frozenset({("x86_64", 2)}), False), frozenset({"successful"})),
+]
 
 
-@settings(max_examples=400, deadline=None)
-@given(calls(), st.sampled_from(DECODERS), st.booleans(), st.integers(1, 9))
-def test_the_lane_writes_what_the_python_path_writes(batch, make, trace_all, cuts):
-    got, tree, dec, shown, outcome = _emit(batch, True, make(), trace_all, cuts)
-    want, ref_tree, ref_dec, ref_shown, ref_outcome = _emit(batch, False, make(), trace_all, cuts)
+@settings(max_examples=500, deadline=None)
+@given(
+    calls(),
+    st.sampled_from(DECODERS),
+    st.booleans(),
+    st.integers(1, 9),
+    st.sampled_from(FILTERS),
+)
+def test_the_lane_writes_what_the_python_path_writes(batch, make, trace_all, cuts, filt):
+    got, tree, dec, shown, outcome = _emit(batch, True, make(), trace_all, cuts, filt)
+    want, ref_tree, ref_dec, ref_shown, ref_outcome = _emit(
+        batch, False, make(), trace_all, cuts, filt
+    )
     assert got == want
     assert shown == ref_shown
     assert (tree.root, tree.started, tree.pids) == (ref_tree.root, ref_tree.started, ref_tree.pids)
@@ -504,6 +537,7 @@ def test_filters_and_other_types_run_the_python_path():
     tree, dec = ProcessTree(), Decoder(32)
     assert Emitter(tree, dec, []).lane is not None
     assert Emitter(tree, dec, [], CallFilter(pids=frozenset({3}))).lane is None
+    assert Emitter(tree, dec, [], CallFilter(statuses=frozenset({"failed"}))).lane is not None
 
     class MyTree(ProcessTree):
         pass

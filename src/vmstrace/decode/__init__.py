@@ -335,14 +335,18 @@ def format_return(call: Syscall, opts: DecodeOptions, plans: Plans | None = None
 
 
 def decode_call(
-    call: Syscall, opts: DecodeOptions, plan: CallPlan
+    call: Syscall, opts: DecodeOptions, plan: CallPlan, with_args: bool = True
 ) -> tuple[tuple[str, ...], str, str | None]:
     """``(args, return text, errno name)``: :func:`decode_args`, :func:`format_return` and
-    :func:`error_name` in one pass, with one plan and one Ctx (the decoder's hot path)."""
+    :func:`error_name` in one pass, with one plan and one Ctx (the decoder's hot path);
+    ``with_args=False``: no argument texts (``()``), for a call whose arguments no sink
+    reads."""
     ret = call.ret
     ctx = None
     args: tuple[str, ...]
-    if plan.template is None:
+    if not with_args:
+        args = ()
+    elif plan.template is None:
         args = tuple(_raw_args(call, plan))
     elif not plan.renders:  # getpid(): no Ctx unless the return renderer needs one
         args = ()

@@ -5,9 +5,26 @@ Sinks receive finished, decoded events and the closing counts; they never decode
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+
+# A sink may say which calls' argument texts it reads, as ``args_for``: a frozenset of
+# syscall names (frozenset(): none; a sink without it reads every call's).  The consumer
+# renders the arguments only of the calls some sink reads them of (args_for_sinks); an
+# event of another call has ``args == ()``.
+
+
+def args_for_sinks(sinks: Iterable[object]) -> frozenset[str] | None:
+    """The names of the calls whose argument texts some sink reads; None: every call."""
+    names: frozenset[str] = frozenset()
+    for sink in sinks:
+        wanted = getattr(sink, "args_for", None)
+        if not isinstance(wanted, frozenset):
+            return None
+        names |= wanted
+    return names
 
 
 class Sink(Protocol):

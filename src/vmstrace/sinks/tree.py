@@ -43,6 +43,8 @@ def _unquote(text: str) -> str:
 class ProcessTreeSink:
     """Collects the process tree; `close` prints it."""
 
+    args_for = EXECVE | EXITS  # the calls whose arguments it reads (sinks/base.py)
+
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.procs: dict[int, Proc] = {}
