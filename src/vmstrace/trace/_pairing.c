@@ -57,12 +57,31 @@ static struct {
 enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, HELD, GAPS, STALE, NCOUNTS,
        REAPED = NCOUNTS };
 
+/* The keys of the threads seen last, by their TaskInfo: the reader hands all of a
+ * thread's records one shared TaskInfo (a frozen one), and a thread's key is worked out
+ * two to four times a call.  Direct-mapped on the object's address; each slot holds its
+ * TaskInfo, so that address cannot be another object's while the slot keeps it. */
+#define KEY_CACHE 256
+static struct {
+    PyObject *who, *key;
+} key_cache[KEY_CACHE];
+
+static size_t key_slot(PyObject *who)
+{
+    return ((uintptr_t)who >> 4) % KEY_CACHE;
+}
+
 /* The thread's key (module comment); `sh` is the event's shape (entry or exit). */
 static PyObject *thread_key(PyObject *ev, const Shape *sh)
 {
     PyObject *who = slot_get(ev, sh, E_WHO);
     if (who == NULL)
         return NULL;
+    size_t at = key_slot(who);
+    if (key_cache[at].who == who) {
+        Py_DECREF(who);
+        return Py_NewRef(key_cache[at].key);
+    }
     PyObject *key = NULL, *task = NULL, *a = NULL, *b = NULL;
     task = slot_get(who, &S.who, W_TASK);
     if (task == NULL)
@@ -83,6 +102,12 @@ static PyObject *thread_key(PyObject *ev, const Shape *sh)
         b = t ? tid : Py_NewRef(S.zero);
         if (!t)
             Py_DECREF(tid);
+        /* a key from the TaskInfo alone, of a TaskInfo that cannot change: kept */
+        if ((key = PyTuple_Pack(2, a, b)) != NULL && Py_IS_TYPE(who, S.who.cls)) {
+            Py_XSETREF(key_cache[at].who, Py_NewRef(who));
+            Py_XSETREF(key_cache[at].key, Py_NewRef(key));
+        }
+        goto out;
     } else {
         PyObject *cr3 = slot_get(who, &S.who, W_CR3);
         if (cr3 == NULL)
