@@ -69,6 +69,30 @@ static PyObject *u64(uint64_t v)
     return PyLong_FromUnsignedLongLong(v);
 }
 
+/* The integers that come back record after record (a call site's pc, the return address,
+ * a thread's stack pointer, a buffer's address; the kernel's one exit pc): each field keeps
+ * the object it made last and hands it out again for the same value, instead of a new
+ * int each time (ints are immutable: sharing one is as good as an equal one). */
+struct last_int {
+    uint64_t v;
+    PyObject *obj; /* owned; NULL until the field's first value */
+};
+enum { L_ENTRY_PC, L_EXIT_PC, L_ENTRY_SP, L_EXIT_SP, L_USER_PC, L_RDI, L_ARG0, L_N = L_ARG0 + 6 };
+static struct last_int last[L_N];
+
+static PyObject *same_u64(int field, uint64_t v)
+{
+    struct last_int *l = &last[field];
+    if (l->obj != NULL && l->v == v)
+        return Py_NewRef(l->obj);
+    PyObject *obj = u64(v);
+    if (obj != NULL) {
+        Py_XSETREF(l->obj, Py_NewRef(obj));
+        l->v = v;
+    }
+    return obj;
+}
+
 static PyObject *stream_error(const char *msg)
 {
     PyErr_SetString(S.stream_error, msg);
@@ -265,7 +289,7 @@ static PyObject *who_of(struct who_cache *c, const char *task_data, Py_ssize_t t
 /* The fields ENTRY and EXIT share (the first eleven of each shape): the header's, the
  * instruction's, and the thread and blobs that follow the body (which starts at
  * ``body_off``). */
-static int put_common(PyObject *ev, const Shape *sh, const char *rec, Py_ssize_t size,
+static int put_common(PyObject *ev, const Shape *sh, int is_entry, const char *rec, Py_ssize_t size,
                       Py_ssize_t body_off, Py_ssize_t task_bytes, Py_ssize_t task_span,
                       struct who_cache *who, uint8_t abi, uint8_t insn, uint64_t pc,
                       uint64_t sp, uint64_t nr, uint64_t task, uint64_t cr3, uint8_t task_ok,
@@ -276,8 +300,10 @@ static int put_common(PyObject *ev, const Shape *sh, const char *rec, Py_ssize_t
     if (slot_put(ev, sh, F_TS, u64(rh.ts)) < 0
         || slot_put(ev, sh, F_VCPU, PyLong_FromLong(rh.vcpu)) < 0
         || slot_put(ev, sh, F_ABI, abi_of(abi)) < 0
-        || slot_put(ev, sh, F_INSN, insn_of(insn)) < 0 || slot_put(ev, sh, F_PC, u64(pc)) < 0
-        || slot_put(ev, sh, F_SP, u64(sp)) < 0 || slot_put(ev, sh, F_NR, u64(nr)) < 0
+        || slot_put(ev, sh, F_INSN, insn_of(insn)) < 0
+        || slot_put(ev, sh, F_PC, same_u64(is_entry ? L_ENTRY_PC : L_EXIT_PC, pc)) < 0
+        || slot_put(ev, sh, F_SP, same_u64(is_entry ? L_ENTRY_SP : L_EXIT_SP, sp)) < 0
+        || slot_put(ev, sh, F_NR, u64(nr)) < 0
         || slot_put(ev, sh, F_SEQ, PyLong_FromUnsignedLong(seq)) < 0
         || slot_put(ev, sh, F_FLAGS, PyLong_FromLong(flags)) < 0
         || slot_put(ev, sh, F_WHO, who_of(who, rec + body_off, task_bytes, task, cr3, task_ok))
@@ -300,7 +326,7 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
     if (args == NULL)
         goto fail;
     for (int i = 0; i < 6; i++) {
-        PyObject *a = u64(e.args[i]);
+        PyObject *a = same_u64(L_ARG0 + i, e.args[i]);
         if (a == NULL) {
             Py_DECREF(args);
             goto fail;
@@ -308,7 +334,7 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
         PyTuple_SET_ITEM(args, i, a);
     }
     if (slot_put(ev, &S.entry, F_ARGS, args) < 0
-        || put_common(ev, &S.entry, rec, size, ENTRY_MIN, task_bytes, task_span, who, e.abi,
+        || put_common(ev, &S.entry, 1, rec, size, ENTRY_MIN, task_bytes, task_span, who, e.abi,
                       e.insn, e.pc, e.sp, e.nr, e.task, e.cr3, e.task_ok, e.nblobs, e.seq,
                       e.flags) < 0)
         goto fail;
@@ -327,9 +353,9 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_byt
     if (ev == NULL)
         return NULL;
     if (slot_put(ev, &S.exit, F_RET, u64(x.ret)) < 0
-        || slot_put(ev, &S.exit, F_USER_PC, u64(x.user_pc)) < 0
-        || slot_put(ev, &S.exit, F_RDI, u64(x.rdi)) < 0
-        || put_common(ev, &S.exit, rec, size, EXIT_MIN, task_bytes, task_span, who, x.abi,
+        || slot_put(ev, &S.exit, F_USER_PC, same_u64(L_USER_PC, x.user_pc)) < 0
+        || slot_put(ev, &S.exit, F_RDI, same_u64(L_RDI, x.rdi)) < 0
+        || put_common(ev, &S.exit, 0, rec, size, EXIT_MIN, task_bytes, task_span, who, x.abi,
                       x.insn, x.pc, x.sp, x.nr, x.task, x.cr3, x.task_ok, x.nblobs, x.seq,
                       x.flags) < 0) {
         Py_DECREF(ev);
