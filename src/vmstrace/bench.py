@@ -420,7 +420,7 @@ class DecodeResult:
 
 # The outputs `bench --decode` can time the consumer with (--sink): each writes to
 # /dev/null, as a run writes to a file.
-SINKS = ("json", "parquet", "perfetto", "json+parquet", "json+raw", "summary", "tree")
+SINKS = ("json", "text", "parquet", "perfetto", "json+parquet", "json+raw", "summary", "tree")
 
 
 def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
@@ -430,6 +430,10 @@ def _bench_sinks(sink: str, stack: ExitStack) -> list[Sink]:
     for name in sink.split("+"):
         if name == "json":
             made.append(JsonSink(stack.enter_context(open(os.devnull, "w", encoding="utf-8"))))
+        elif name == "text":  # strace's lines, as `vmstrace run -o FILE` and the bench write
+            from vmstrace.sinks.text import TextSink
+
+            made.append(TextSink(stack.enter_context(open(os.devnull, "w", encoding="utf-8"))))
         elif name == "parquet":
             from vmstrace.sinks.parquet import ParquetSink
 
@@ -640,6 +644,7 @@ def describe_stages(raw: Path, paired: int, seconds: list[float]) -> str:
 
 _SINK_WORDS = {
     "json": "JSON lines",
+    "text": "text lines",
     "parquet": "Parquet",
     "perfetto": "Perfetto JSON",
     "summary": "-c's table",

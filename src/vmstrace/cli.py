@@ -733,7 +733,7 @@ def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[st
     "decode_sink",
     default="json",
     show_default=True,
-    help="With --decode: the output the consumer writes (to /dev/null): json, parquet, "
+    help="With --decode: the output the consumer writes (to /dev/null): json, text, parquet, "
     "perfetto, json+parquet, json+raw (--save-raw's copy), summary (-c), tree (--tree).",
 )
 @click.option(
