@@ -252,6 +252,7 @@ typedef struct {
     int inverted;           /* every call except those */
     int successful, failing, unfinished; /* the statuses kept */
     PyObject *args_for;     /* the names whose argument texts a sink reads; None: all */
+    PyObject *reg_texts;    /* (renderer, register) -> text, of the K_REG renderers */
 } Lane;
 
 static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -329,6 +330,8 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->successful = kept[0], self->failing = kept[1], self->unfinished = kept[2];
     self->every_call = inverted && PySet_GET_SIZE(calls) == 0 && kept[0] && kept[1] && kept[2];
     self->args_for = Py_NewRef(args_for);
+    if ((self->reg_texts = PyDict_New()) == NULL)
+        Py_CLEAR(self);
     if ((self->failed = PyDict_New()) == NULL)
         Py_CLEAR(self);
     return (PyObject *)self;
@@ -352,6 +355,7 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->failed);
     Py_CLEAR(self->calls);
     Py_CLEAR(self->args_for);
+    Py_CLEAR(self->reg_texts);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -405,7 +409,12 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
  * print them: a kind in the code's low byte, its parameter above.  The plain numbers read
  * the register alone; the strings and buffers read the argument's memory too. */
 enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_MODE,
-       K_PATH, K_STR, K_WBUF, K_RBUF, K_LAST = K_RBUF };
+       K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_LAST = K_REG };
+/* K_REG: a Python renderer whose text depends on the register and the run's options alone
+ * (flags, a value from a table), or on one other register too (its number + 1 in the
+ * parameter: open's mode, shown as the flags say): its texts are kept per (renderer,
+ * register values). */
+#define MAX_REG_TEXTS 4096
 #define KIND(code) ((int)((code) & 0xff))
 #define PARAM(code) ((int)((code) >> 8))
 #define FORCE_HEX 8 /* K_WBUF's and K_RBUF's parameter: every byte as \xNN (getrandom) */
@@ -725,7 +734,7 @@ static long kind_of(const Lane *ln, PyObject *plain, Py_ssize_t i)
     int k = KIND(code);
     if ((k == K_FD || k == K_DIRFD) && ln->decode_fds)
         return K_PYTHON; /* -y: a path follows */
-    if (k >= K_PATH && !ln->strings)
+    if (k >= K_PATH && k <= K_RBUF && !ln->strings)
         return K_PYTHON;
     return code;
 }
@@ -762,9 +771,25 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
         PyObject *render = PyTuple_GET_ITEM(renders, i);
         long code = PyLong_CheckExact(PyTuple_GET_ITEM(regs, i)) ? kind_of(ln, plain, i) : K_PYTHON;
         int k = code < 0 ? -1 : KIND(code);
+        PyObject *key = NULL;
+        if (k == K_REG) { /* a text kept from an earlier call with this register value */
+            int other = PARAM(code) - 1;
+            key = other >= 0 && other < 6
+                      ? PyTuple_Pack(3, render, PyTuple_GET_ITEM(regs, i), PyTuple_GET_ITEM(regs, other))
+                      : PyTuple_Pack(2, render, PyTuple_GET_ITEM(regs, i));
+            PyObject *known = key == NULL ? NULL : PyDict_GetItemWithError(ln->reg_texts, key);
+            if (known != NULL) {
+                texts[i] = Py_NewRef(known);
+                k = K_LAST + 1; /* done */
+            } else {
+                k = PyErr_Occurred() ? -1 : K_PYTHON; /* the renderer runs, its text is kept */
+            }
+        }
         if (k < 0) {
             st = FAIL;
-        } else if (k >= K_PATH) {
+        } else if (k == K_LAST + 1) {
+            /* texts[i] set above */
+        } else if (k >= K_PATH && k <= K_RBUF) {
             texts[i] = mem_text(ln, k, PARAM(code), call, regs, i, &st);
         } else if (k != K_PYTHON) {
             unsigned long long v = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
@@ -772,11 +797,9 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
                 st = deferred(NULL); /* not a register's value: the Python path says */
             else
                 st = (texts[i] = plain_text(k, v, ln->raw)) == NULL ? FAIL : DONE;
+        } else if (*ctx == NULL && (*ctx = new_ctx(ln, call, entry, ret)) == NULL) {
+            st = FAIL;
         } else {
-            if (*ctx == NULL && (*ctx = new_ctx(ln, call, entry, ret)) == NULL) {
-                st = FAIL;
-                break;
-            }
             PyObject *index = PyLong_FromSsize_t(i);
             PyObject *cargs[2] = {*ctx, index};
             texts[i] = index == NULL ? NULL : PyObject_Vectorcall(render, cargs, 2, NULL);
@@ -784,7 +807,15 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
             st = deferred(texts[i]);
             if (st == DONE && texts[i] != Py_None && !PyUnicode_Check(texts[i]))
                 st = DEFER; /* not text: the Python path's business */
+            if (st == DONE && key != NULL
+                && (texts[i] == Py_None || PyUnicode_CheckExact(texts[i]))) {
+                if (PyDict_GET_SIZE(ln->reg_texts) >= MAX_REG_TEXTS) /* guest-driven: bounded */
+                    PyDict_Clear(ln->reg_texts);
+                if (PyDict_SetItem(ln->reg_texts, key, texts[i]) < 0)
+                    st = FAIL;
+            }
         }
+        Py_XDECREF(key);
         if (st == DONE && texts[i] != Py_None)
             shown++; /* None: an argument another one prints, or one not shown */
     }

@@ -27,7 +27,8 @@ from vmstrace.core.events import (
     TraceCounts,
     TraceEvent,
 )
-from vmstrace.decode import args
+from vmstrace.decode import args, files
+from vmstrace.decode.registry import Arg
 from vmstrace.pipeline import Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
@@ -355,6 +356,8 @@ def _ordinary() -> list[Syscall]:
         for ret in (3, 2**64 - 2)
     ]
     brk = RawEntry(3, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 12, (0,) * 6, who)
+    for nr in (257, 12, 39):  # their plans made (a call without its plan goes to Python)
+        decode.plan_for("x86_64", nr)
     return [
         Syscall(entry, exits[0]),
         Syscall(entry, exits[1]),
@@ -375,10 +378,48 @@ def test_the_lane_takes_ordinary_calls_itself():
     # brk(PTR) = address: what the plan tells the lane to print itself
     brk = decode.plan_for("x86_64", 12)
     assert brk.plain == (args.PLAIN_KINDS[args.PTR.render],) and brk.ret_hex
-    # openat: its dirfd and path printed by the lane, its flags by Python
-    opened_kinds = decode.plan_for("x86_64", 257).plain
-    assert opened_kinds[:2] == (args.PLAIN_KINDS[args.DIRFD.render], args.PLAIN_KINDS[args._path])
-    assert opened_kinds[2] == 0
+    # openat: its dirfd and path printed by the lane, its flags and mode by Python, their
+    # texts kept (the mode's with the flags' register: it is shown as they say)
+    plan = decode.plan_for("x86_64", 257)
+    kinds = [args.PLAIN_KINDS[r] for r in (args.DIRFD.render, args._path, files.OFLAGS.render)]
+    assert plan.plain == (*kinds, args.PLAIN_KINDS[plan.renders[3]])
+    assert plan.plain[3] == kinds[2] | 3 << 8
+
+
+def test_a_register_only_text_is_rendered_once_per_value(monkeypatch):
+    """The flags of the same value again: the text the renderer gave, without calling it."""
+    seen: list[int] = []
+
+    def flags(c: object, i: int) -> str:
+        seen.append(c.args[i])  # type: ignore[attr-defined]
+        return f"F{c.args[i]}"  # type: ignore[attr-defined]
+
+    args.register_only(Arg(flags))
+    _with_renderer(monkeypatch, 2, flags)
+    batch = _ordinary()
+    again = dataclasses.replace(batch[0].entry, args=(0xFFFFFF9C, 0x7FFC1000, 0x241, 0, 0, 0))
+    batch += [Syscall(again, batch[0].exit), Syscall(again, batch[0].exit)]
+    evs: list[TraceEvent] = []
+    assert _lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == len(batch)
+    assert [ev.args[2] for ev in evs if ev.name == "openat"] == ["F524288"] * 2 + ["F577"] * 2
+    assert seen == [0x80000, 0x241]
+    args.PLAIN_KINDS.pop(flags)
+
+
+def test_a_kept_text_that_depends_on_another_register_is_kept_with_it():
+    """open's mode is shown when its flags create: the same mode after other flags."""
+    first = _ordinary()[0]
+    batch = [
+        Syscall(
+            dataclasses.replace(first.entry, args=(0xFFFFFF9C, 0x7FFC1000, flags, 0o644, 0, 0)),
+            first.exit,
+        )
+        for flags in (0x241, 0, 0x241, 0x40)
+    ]
+    evs: list[TraceEvent] = []
+    assert _lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == len(batch)
+    assert evs == [Decoder(32)(call) for call in batch]
+    assert [len(ev.args) for ev in evs] == [4, 3, 4, 4]
 
 
 def test_the_lane_leaves_to_python_what_needs_it():

@@ -79,8 +79,18 @@ def _fd(c: Ctx, i: int) -> str:
 
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
 PLAIN_KINDS[_fd] = 7
-_K_DIRFD, _K_MODE, _K_PATH, _K_STR, _K_WBUF, _K_RBUF = range(8, 14)
+_K_DIRFD, _K_MODE, _K_PATH, _K_STR, _K_WBUF, _K_RBUF, _K_REG = range(8, 15)
 _FORCE_HEX = 8  # the buffers' parameter bit (the WBUF's length argument below it)
+
+
+def register_only(arg: Arg, also: int | None = None) -> Arg:
+    """``arg``, whose text depends on its register and the run's options alone (a flag set,
+    a value from a table), or on argument ``also``'s register too: the compiled lane keeps
+    its texts per register values."""
+    PLAIN_KINDS[arg.render] = _K_REG | (0 if also is None else also + 1) << 8
+    return arg
+
+
 SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone, futex)
 
 
@@ -108,7 +118,7 @@ def uid_text(v: int) -> str:
     return "-1" if v == 0xFFFFFFFF else str(v)
 
 
-UID = Arg(lambda c, i: uid_text(c.args[i]))
+UID = register_only(Arg(lambda c, i: uid_text(c.args[i])))
 
 
 def _path(c: Ctx, i: int) -> str:
@@ -135,7 +145,7 @@ def FLAGS(table: Xlat, dflt: str = "", zero: str = "0", bits32: bool = True) -> 
         v = u32(c.args[i]) if bits32 else c.args[i]
         return flags(v, table, c.opts, zero, dflt)
 
-    return Arg(render)
+    return register_only(Arg(render))
 
 
 def XLAT(table: Mapping[int, str], unknown: str = "", signed: bool = False) -> Arg:  # noqa: N802
@@ -145,7 +155,7 @@ def XLAT(table: Mapping[int, str], unknown: str = "", signed: bool = False) -> A
         v = s32(c.args[i]) if signed else u32(c.args[i])
         return xlat(v, table, c.opts, unknown)
 
-    return Arg(render)
+    return register_only(Arg(render))
 
 
 def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802

@@ -29,6 +29,7 @@ from .args import (
     UINT,
     ULONG,
     XLAT,
+    register_only,
     ret_octal,
 )
 from .consts import fs, signals
@@ -67,7 +68,7 @@ def open_flags(v: int, c: Ctx) -> str:
     return _xf(u32(v), fs.O_ACCMODE, fs.ACCMODE, fs.OPEN_FLAGS, c.opts)
 
 
-OFLAGS = Arg(lambda c, i: open_flags(c.a(i), c))
+OFLAGS = register_only(Arg(lambda c, i: open_flags(c.a(i), c)))
 
 
 def _open_mode(flags_arg: int) -> Arg:
@@ -79,7 +80,7 @@ def _open_mode(flags_arg: int) -> Arg:
             return octal(c.a(i) & 0xFFFF)  # an unsigned short, as MODE
         return None
 
-    return Arg(render)
+    return register_only(Arg(render), also=flags_arg)
 
 
 def _at(table: tuple[tuple[int, str], ...] = fs.AT_FLAGS) -> Arg:
