@@ -9,7 +9,9 @@ same state.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -477,6 +479,21 @@ def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
         _lane(_ordinary(), 0, [], ProcessTree(trace_all=True), Decoder(32))
 
 
+@contextlib.contextmanager
+def _close_rendered_by(render: object) -> Iterator[None]:
+    """close(fd)'s plan (one argument, a plain return) with ``render`` for its argument, on
+    the lane's path and the Python one."""
+    plan = decode.plan_for("x86_64", 3)
+    renders = (render,)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(
+            decode.PLANS.cache,
+            ("x86_64", 3),
+            dataclasses.replace(plan, renders=renders, render_all=decode._render_all(renders)),  # type: ignore[arg-type]
+        )
+        yield
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.integers(0, 2**64 - 1),
@@ -486,16 +503,10 @@ def test_a_keyboard_interrupt_in_a_renderer_is_not_swallowed(monkeypatch):
 def test_the_plain_numbers_print_as_their_python_renderers_print(value, kind, decode_fds):
     """Each register value through each plain kind: the lane's text is the renderer's."""
     render, _ = kind
-    plan = decode.plan_for("x86_64", 3)  # close(fd): one argument, a plain return
     who = TASKS[1]
     entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (value,) * 6, who)
     call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who, user_pc=PC + 2))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(
-            decode.PLANS.cache,
-            ("x86_64", 3),
-            dataclasses.replace(plan, renders=(render,), render_all=decode._render_all((render,))),
-        )
+    with _close_rendered_by(render):
         evs: list[TraceEvent] = []
         dec = Decoder(32, decode_fds=decode_fds)
         assert _lane([call], 0, evs, ProcessTree(trace_all=True), dec) == 1
@@ -535,7 +546,6 @@ def test_strings_and_buffers_print_as_their_python_renderers_print(
     or cut, any -s and return: the lane's text is the renderer's, or the lane leaves it."""
     render = MEMORY_KINDS[which].render
     assert render in args.PLAIN_KINDS
-    plan = decode.plan_for("x86_64", 3)
     who = TASKS[1]
     regs = (addr, length, length, 0, 0, 0)
     entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, regs, who)
@@ -547,12 +557,7 @@ def test_strings_and_buffers_print_as_their_python_renderers_print(
         if at_exit is not None:
             exit.mem[0] = at_exit
     call = Syscall(entry, exit)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(
-            decode.PLANS.cache,
-            ("x86_64", 3),
-            dataclasses.replace(plan, renders=(render,), render_all=decode._render_all((render,))),
-        )
+    with _close_rendered_by(render):
         evs: list[TraceEvent] = []
         taken = _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(strsize))
         assert evs == [Decoder(strsize)(call)][:taken]
