@@ -8,10 +8,14 @@ prlimit64, readlink, getrandom, brk x3, mprotect).
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
+VMSTRACE = Path(sys.executable).parent / "vmstrace"
 
 PROBE = ["/vmstrace/bin/probe-basic"]
 
@@ -83,3 +87,31 @@ def test_comm_selects_guest_wide_with_epoch_timestamps(vmstrace):
     for line in t.text[:-1]:
         assert re.fullmatch(rf"\[pid {pid} probe-basic\] \d{{10}}\.\d{{6}} \w+\(.*", line), line
     assert t.text[-1] == f"[pid {pid} probe-basic] +++ exited with 0 +++"
+
+
+def test_summary_and_tree_alone_print_what_they_print_beside_json(vmstrace, tmp_path):
+    """-c and --tree as the only outputs, where the consumer renders the arguments of
+    execve and exit_group only (what --tree reads): the same table counts and tree as
+    beside the JSON lines, where every call is rendered."""
+    probe = ["/vmstrace/bin/probe-fork"]
+    beside = vmstrace(probe, "-c", "--tree")
+    assert beside.returncode == 0, beside.stderr
+    out = tmp_path / "alone.txt"
+    alone = subprocess.run(
+        [str(VMSTRACE), "run", "-c", "--tree", "-o", str(out), "--", *probe],
+        capture_output=True,
+        timeout=300,
+    )
+    assert alone.returncode == 0, alone.stderr
+
+    def shown(lines: list[str]) -> list[str]:
+        """The table's calls, errors and names (rows sorted: the table is in time order) and
+        the tree, pids left out."""
+        row = re.compile(r"([ \d]{2}\d\.\d\d) ( *\d+\.\d{6}) +(\d+) +(\d+) +(\d+)? (\w+)")
+        rows = sorted(f"{m[4]} {m[5]} {m[6]}" for m in map(row.fullmatch, lines) if m)
+        tree = lines[lines.index("process tree") :]
+        return rows + [re.sub(r"pid \d+  ppid \d+", "pid N  ppid N", line) for line in tree]
+
+    got = shown(out.read_text().splitlines())
+    assert got == shown(beside.text)
+    assert any("exec /vmstrace/bin/probe-child  exit 7" in line for line in got)
