@@ -104,6 +104,9 @@ class Sample:
     peak_rss_mb: float
     reconciled: bool | None = None  # vmstrace: every count adds up (see reconciles())
     stalled_s: float | None = None  # vmstrace: time the guest waited for the tracer (ring full)
+    # the host CPU the run took, boot included: QEMU's and the tracer's, user and system
+    # (with --parallel N, the N runs' total divided by N)
+    cpu_s: float | None = None
 
 
 @dataclass
@@ -112,6 +115,9 @@ class Row:
     mode: str
     samples: list[Sample] = field(default_factory=list)
     ratio: float | None = None
+    # host CPU a call took beyond the untraced run's, µs (traced modes): the whole host's
+    # cost of tracing one call, boot's share cancelled by the untraced run
+    cpu_per_call_us: float | None = None
 
     @property
     def clock(self) -> str:
@@ -144,6 +150,11 @@ class Row:
         return max(s.peak_rss_mb for s in self.samples)
 
     @property
+    def cpu_median_s(self) -> float | None:
+        values = [s.cpu_s for s in self.samples if s.cpu_s is not None]
+        return statistics.median(values) if len(values) == len(self.samples) else None
+
+    @property
     def stalled_s(self) -> float | None:
         """The longest time the guest waited for the tracer in any run (None: not traced)."""
         values = [s.stalled_s for s in self.samples]
@@ -169,6 +180,9 @@ class Row:
             "clock": self.clock,
             "repeats": len(self.samples),
             "samples_s": [s.seconds for s in self.samples],  # each run's time, in run order
+            "cpu_median_s": self.cpu_median_s,
+            "cpu_samples_s": [s.cpu_s for s in self.samples],
+            "cpu_per_call_us": self.cpu_per_call_us,
         }
 
 
@@ -375,25 +389,48 @@ def bench(
                     )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    for (name, _), row in rows.items():
-        base = rows.get((name, "untraced"))
-        if base is not None and base.median_s > 0:
+    return compare(list(rows.values()))
+
+
+def compare(rows: list[Row]) -> list[Row]:
+    """Each row against its workload's untraced row: the time ratio, and for a traced row
+    the host CPU per event beyond the untraced run's."""
+    untraced = {row.workload: row for row in rows if row.mode == "untraced"}
+    for row in rows:
+        base = untraced.get(row.workload)
+        if base is None:
+            continue
+        if base.median_s > 0:
             row.ratio = row.median_s / base.median_s
-    return list(rows.values())
+        cpu, base_cpu = row.cpu_median_s, base.cpu_median_s
+        if row is not base and cpu is not None and base_cpu is not None and row.events:
+            row.cpu_per_call_us = (cpu - base_cpu) / row.events * 1e6
+    return rows
+
+
+def _cpu_now() -> float:
+    """CPU seconds so far of this process (the tracer) and of its reaped children (QEMU)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _at_once(
     w: Workload, mode: str, scale: float, initrd: Path, workdir: Path, parallel: int
 ) -> list[Sample]:
-    """``parallel`` runs of ``w`` in ``mode`` at the same time, each in its own directory."""
+    """``parallel`` runs of ``w`` in ``mode`` at the same time, each in its own directory;
+    each sample's ``cpu_s`` is their host CPU divided among them."""
+    c0 = _cpu_now()
     if parallel == 1:
-        return [run_once(w, mode, scale, initrd, workdir)]
-    dirs = [workdir / f"guest{i}" for i in range(parallel)]
-    for d in dirs:
-        d.mkdir(exist_ok=True)
-    with ThreadPoolExecutor(parallel) as pool:
-        runs = [pool.submit(run_once, w, mode, scale, initrd, d) for d in dirs]
-        return [r.result() for r in runs]
+        samples = [run_once(w, mode, scale, initrd, workdir)]
+    else:
+        dirs = [workdir / f"guest{i}" for i in range(parallel)]
+        for d in dirs:
+            d.mkdir(exist_ok=True)
+        with ThreadPoolExecutor(parallel) as pool:
+            runs = [pool.submit(run_once, w, mode, scale, initrd, d) for d in dirs]
+            samples = [r.result() for r in runs]
+    cpu = (_cpu_now() - c0) / len(samples)
+    return [replace(s, cpu_s=cpu) for s in samples]
 
 
 # --- the Python consumer alone --------------------------------------------------------
@@ -532,6 +569,8 @@ def print_table(rows: list[Row], console: Console) -> None:
         "counts",
         "guest held s",
         "tracer peak RSS MB",
+        "host CPU s",
+        "CPU µs/call",
     ):
         table.add_column(col, justify="left" if col in ("workload", "mode") else "right")
     for row in rows:
@@ -549,6 +588,8 @@ def print_table(rows: list[Row], console: Console) -> None:
             "-" if row.reconciled is None else "ok" if row.reconciled else "MISMATCH",
             _fmt(row.stalled_s, ".3f"),
             f"{row.peak_rss_mb:.1f}",
+            _fmt(row.cpu_median_s, ".2f"),
+            _fmt(row.cpu_per_call_us, ".2f"),
         )
     console.print(table)
     console.print(
@@ -561,7 +602,9 @@ def print_table(rows: list[Row], console: Console) -> None:
         "guest held s: the longest time, over the runs, that the plugin waited for room in "
         "the ring, i.e. the guest was held back by the tracer (0: never).  "
         "Peak RSS: the Python tracer "
-        "process (VmHWM, reset before each run)."
+        "process (VmHWM, reset before each run).  host CPU s: QEMU's and the tracer's CPU "
+        "time for the run, boot included (with --parallel, shared out evenly); CPU µs/call: "
+        "its excess over the untraced run's, per event."
     )
 
 

@@ -197,6 +197,7 @@ def test_row_json_has_the_documented_keys():
     )
     got = row.as_json()
     assert got["samples_s"] == [2.0, 4.0, 3.0] and got["guest_stalled_s"] == 0.25
+    assert got["cpu_median_s"] is None and got["cpu_samples_s"] == [None] * 3
     assert got["reconciled"] is True
     assert {
         k: got[k]
@@ -251,3 +252,36 @@ def test_row_reconciled_only_when_every_sample_is():
     assert Row("files", "vmstrace", [good, good]).reconciled is True
     assert Row("files", "vmstrace", [good, bad]).reconciled is False
     assert Row("files", "untraced", [Sample(1, 1, None, None, 1)]).reconciled is None
+
+
+def test_host_cpu_is_shared_among_the_guests_run_at_once(monkeypatch, tmp_path):
+    """Each sample's host CPU: the runs' total (the tracer and its reaped QEMUs), divided
+    among the guests that ran at once."""
+    from vmstrace import bench as b
+
+    cpu = iter([10.0, 13.0, 20.0, 20.5, 30.0, 34.0])  # the CPU clock before and after each
+    monkeypatch.setattr(b, "_cpu_now", lambda: next(cpu))
+    events = {"untraced": None, "vmstrace": 1000}
+    monkeypatch.setattr(
+        b,
+        "run_once",
+        lambda w, mode, scale, initrd, d: Sample(1.0, 2.0, events[mode], 0, 50.0, True, 0.0),
+    )
+    samples = b._at_once(b.WORKLOADS["files"], "untraced", 1.0, tmp_path, tmp_path, 1)
+    assert [s.cpu_s for s in samples] == [3.0]
+    samples = b._at_once(b.WORKLOADS["files"], "vmstrace", 1.0, tmp_path, tmp_path, 1)
+    assert [s.cpu_s for s in samples] == [0.5]
+    pair = b._at_once(b.WORKLOADS["files"], "vmstrace", 1.0, tmp_path, tmp_path, 2)
+    assert [s.cpu_s for s in pair] == [2.0, 2.0]  # 4 s for the two at once
+
+
+def test_compare_gives_ratios_and_cpu_per_call():
+    from vmstrace.bench import compare
+
+    def row(mode: str, seconds: float, cpu: float, events: int | None) -> Row:
+        return Row("files", mode, [Sample(seconds, 3.0, events, 0, 50.0, cpu_s=cpu)])
+
+    untraced, traced = row("untraced", 2.0, 3.0, None), row("vmstrace", 2.5, 3.5, 1000)
+    compare([untraced, traced, Row("tar", "vmstrace", [Sample(1.0, 2.0, 10, 0, 50.0)])])
+    assert untraced.ratio == 1.0 and untraced.cpu_per_call_us is None
+    assert traced.ratio == 1.25 and traced.cpu_per_call_us == 500.0
