@@ -394,17 +394,27 @@ def bench(
 
 def compare(rows: list[Row]) -> list[Row]:
     """Each row against its workload's untraced row: the time ratio, and for a traced row
-    the host CPU per event beyond the untraced run's."""
+    the host CPU per event beyond the untraced run's.  Every run boots the guest: when the
+    boot was measured in the same mode, its excess (the tracer's start, the boot's calls)
+    is taken off first, so what is left is the workload's calls' own cost."""
     untraced = {row.workload: row for row in rows if row.mode == "untraced"}
+
+    def excess(row: Row) -> float | None:
+        base = untraced.get(row.workload)
+        cpu, base_cpu = row.cpu_median_s, None if base is None else base.cpu_median_s
+        return None if cpu is None or base_cpu is None else cpu - base_cpu
+
+    boots = {row.mode: excess(row) for row in rows if row.workload == "boot"}
     for row in rows:
         base = untraced.get(row.workload)
         if base is None:
             continue
         if base.median_s > 0:
             row.ratio = row.median_s / base.median_s
-        cpu, base_cpu = row.cpu_median_s, base.cpu_median_s
-        if row is not base and cpu is not None and base_cpu is not None and row.events:
-            row.cpu_per_call_us = (cpu - base_cpu) / row.events * 1e6
+        extra = excess(row)
+        if row is base or row.workload == "boot" or extra is None or not row.events:
+            continue
+        row.cpu_per_call_us = (extra - (boots.get(row.mode) or 0.0)) / row.events * 1e6
     return rows
 
 
@@ -604,7 +614,8 @@ def print_table(rows: list[Row], console: Console) -> None:
         "Peak RSS: the Python tracer "
         "process (VmHWM, reset before each run).  host CPU s: QEMU's and the tracer's CPU "
         "time for the run, boot included (with --parallel, shared out evenly); CPU µs/call: "
-        "its excess over the untraced run's, per event."
+        "its excess over the untraced run's, less the boot's excess when the boot was "
+        "measured, per event (a few thousand events: within the runs' noise)."
     )
 
 

@@ -284,4 +284,12 @@ def test_compare_gives_ratios_and_cpu_per_call():
     untraced, traced = row("untraced", 2.0, 3.0, None), row("vmstrace", 2.5, 3.5, 1000)
     compare([untraced, traced, Row("tar", "vmstrace", [Sample(1.0, 2.0, 10, 0, 50.0)])])
     assert untraced.ratio == 1.0 and untraced.cpu_per_call_us is None
-    assert traced.ratio == 1.25 and traced.cpu_per_call_us == 500.0
+    assert traced.ratio == 1.25 and traced.cpu_per_call_us == pytest.approx(500.0)
+    # with the boot measured too, its excess (the tracer's start) is not the calls'
+    boot = [
+        Row("boot", "untraced", [Sample(3.0, 3.0, None, 0, 50.0, cpu_s=2.5)]),
+        Row("boot", "vmstrace", [Sample(3.1, 3.1, 470, 0, 50.0, cpu_s=2.8)]),
+    ]
+    compare([*boot, untraced, traced])
+    assert traced.cpu_per_call_us == pytest.approx(200.0)
+    assert boot[1].cpu_per_call_us is None and boot[1].ratio == pytest.approx(3.1 / 3.0)
