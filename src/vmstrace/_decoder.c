@@ -838,11 +838,11 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
         *text = Py_NewRef(L.question);
         return DONE;
     }
-    int overflow;
-    long long r = PyLong_AsLongLongAndOverflow(ret, &overflow);
-    if (r == -1 && PyErr_Occurred())
+    long long r;
+    int failed = failed_ret(ret, &r);
+    if (failed < 0)
         return FAIL;
-    if (!overflow && r >= -4095 && r <= -1) {
+    if (failed) {
         PyObject *n = PyLong_FromLongLong(-r);
         if (n == NULL)
             return FAIL;

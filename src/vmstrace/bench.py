@@ -116,7 +116,7 @@ class Row:
     samples: list[Sample] = field(default_factory=list)
     ratio: float | None = None
     # host CPU a call took beyond the untraced run's, µs (traced modes): the whole host's
-    # cost of tracing one call, boot's share cancelled by the untraced run
+    # cost of tracing one call (compare(): the boot's excess taken off when it was measured)
     cpu_per_call_us: float | None = None
 
     @property

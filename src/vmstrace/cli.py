@@ -763,8 +763,10 @@ def bench(
 
     console = Console(stderr=True)
     try:
-        if stages and decode is None:
-            raise VmstraceError("--stages times the consumer on a recording: give --decode FILE")
+        if decode is None and (stages or qualifiers or decode_sink != "json"):
+            raise VmstraceError(
+                "--stages, --sink and -e time the consumer on a recording: give --decode FILE"
+            )
         if decode is not None:
             result = b.decode_bench(decode, repeat, sink=decode_sink, qualifiers=qualifiers)
             click.echo(b.describe_decode(decode, result))

@@ -293,3 +293,27 @@ def test_compare_gives_ratios_and_cpu_per_call():
     compare([*boot, untraced, traced])
     assert traced.cpu_per_call_us == pytest.approx(200.0)
     assert boot[1].cpu_per_call_us is None and boot[1].ratio == pytest.approx(3.1 / 3.0)
+
+
+@pytest.mark.parametrize("given", [["--stages"], ["--sink", "summary"], ["-e", "trace=read"]])
+def test_consumer_options_without_a_recording_are_refused(given):
+    """Options that only time the consumer say so, instead of being ignored by a guest run."""
+    from click.testing import CliRunner
+
+    from vmstrace.cli import main
+
+    run = CliRunner().invoke(main, ["bench", *given])
+    assert run.exit_code != 0
+    assert "give --decode FILE" in run.output
+
+
+def test_a_bad_filter_for_the_consumer_is_one_error(tmp_path):
+    from click.testing import CliRunner
+
+    from vmstrace.cli import main
+
+    raw = tmp_path / "raw"
+    raw.write_bytes(_stream(3))
+    run = CliRunner().invoke(main, ["bench", "--decode", str(raw), "-e", "trace=nosuchcall"])
+    assert run.exit_code != 0
+    assert run.output.startswith("vmstrace: ") and "nosuchcall" in run.output
