@@ -31,10 +31,14 @@ cat a.txt > /dev/null
 mv a.txt b.txt
 chmod 600 b.txt
 rm b.txt
+listening() {
+    while read -r sl local rem st rest; do
+        case "$local $st" in *":10E1 0A") return 0;; esac
+    done < /proc/net/tcp6
+    return 1
+}
 nc -l -p 4321 > got.txt &
-until while read -r sl local rem st rest; do
-        case "$local $st" in *":10E1 0A") break 2;; esac
-    done < /proc/net/tcp6; do :; done
+until listening; do :; done
 echo ping | nc 127.0.0.1 4321
 wait
 sleep 5 &
@@ -273,13 +277,26 @@ def test_page_in_a_browser(workload, facts, browser):
     Select(browser.find_element("id", "clssel")).select_by_value("network")
     network = sum("network" in TABLES["x86_64"].by_name(e["name"]).classes for e in events)
     assert info.text == f"{network} all calls, filtered"
-    browser.find_element("id", "textf").send_keys("4321")
+    text = browser.find_element("id", "textf")
+    text.send_keys("4321")
     assert info.text == "2 all calls, filtered"  # bind, connect
     shown = [
         r.text.split("] ", 1)[1].split("(")[0]
         for r in browser.find_elements("css selector", "#calls .row")
     ]
     assert shown == ["bind", "connect"]
+    # the text filter reads the call, not its index or timestamp: digits of connect's
+    # timestamp match only the network calls whose own text holds them
+    ts = str(next(e["ts"] for e in events if e["name"] == "connect"))
+    digits = ts[-7:]
+    own = [
+        e for e in events
+        if "network" in TABLES["x86_64"].by_name(e["name"]).classes
+        and digits in e["name"] + json.dumps(e.get("args")) + str(e.get("ret"))
+    ]  # fmt: skip
+    text.clear()
+    text.send_keys(digits)
+    assert info.text == f"{len(own)} all calls, filtered"
     # nothing went wrong in the page
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []

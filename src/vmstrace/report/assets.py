@@ -29,7 +29,7 @@ JS = r"""
   const data = JSON.parse($("vmstrace-summary").textContent);
   const meta = JSON.parse($("vmstrace-meta").textContent);
   const ROW = 16;
-  let lines = null, pidOf = null, nameOf = null, names = [], list = [], listLabel = "";
+  let lines = null, pidOf = null, nameOf = null, textAt = null, names = [], list = [], listLabel = "";
   let scopePid = null, highlight = -1;
 
   function el(tag, text, cls) {
@@ -198,7 +198,8 @@ JS = r"""
     for (let i = 0; i < n; i++) {
       if (scopePid !== null && pidOf[i] !== scopePid) continue;
       if (!okName[nameOf[i]]) continue;
-      if (textQ && !lines[i].includes(textQ)) continue;
+      // the call's own text only: an index, pid or timestamp that holds the digits is no match
+      if (textQ && lines[i].indexOf(textQ, textAt[i]) < 0) continue;
       out.push(i);
     }
     list = out;
@@ -263,7 +264,7 @@ JS = r"""
     lines = text.split("\n");
     if (lines.length && lines[lines.length - 1] === "") lines.pop();
     const n = lines.length;
-    pidOf = new Float64Array(n); nameOf = new Uint32Array(n);
+    pidOf = new Float64Array(n); nameOf = new Uint32Array(n); textAt = new Uint32Array(n);
     const ids = new Map();
     for (let i = 0; i < n; i++) {
       const s = lines[i];
@@ -274,6 +275,7 @@ JS = r"""
       let id = ids.get(nm);
       if (id === undefined) { id = names.length; names.push(nm); ids.set(nm, id); }
       nameOf[i] = id;
+      textAt[i] = d + 1;
     }
     applyFilter();
     jump();
