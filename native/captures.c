@@ -198,6 +198,23 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
 #define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
 #define AT_FDCWD (-100)           /* include/uapi/linux/fcntl.h */
 
+/* Appends a dentry's name (u16 length, then the bytes) to an fd blob's names at *pos. */
+static bool put_name(Vcpu *v, uint64_t dentry, uint8_t *buf, uint32_t *pos)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t name = 0;
+    uint32_t len = 0;
+    if (!guest_read(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_LEN], &len, 4) ||
+        !k64(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_NAME], &name) || len > 255 ||
+        *pos + 2 + len > 4096 || !guest_read(v, name, buf + *pos + 2, len)) {
+        return false;
+    }
+    uint16_t l16 = (uint16_t)len;
+    memcpy(buf + *pos, &l16, 2);
+    *pos += 2 + len;
+    return true;
+}
+
 /* The blob (vmst_fd_hdr, names, vmst_fd_socket: vmstrace_records.h) describing the struct
  * path at `path`; `file` (0: none, the cwd) is the struct file it belongs to, for a
  * socket's details. */
@@ -222,9 +239,24 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
         }
     }
     mount = mnt - o[FDW_MOUNT_MNT];
-    for (int depth = 0; depth < VMST_FD_MAX_COMPONENTS; depth++) {
-        uint64_t root = 0, parent = 0, name = 0;
-        uint32_t len = 0;
+    uint32_t fdflags = 0;
+    uint64_t up = 0, root = 0, pprev = 1;
+    k64(v, mnt + o[FDW_MNT_ROOT], &root);
+    if (k64(v, dentry + o[FDW_D_PARENT], &up)) {
+        if (up == dentry && dentry != root) {
+            /* no tree above it: the kernel names it by its filesystem (memfd:, anon_inode:) */
+            fdflags |= VMST_FD_PSEUDO;
+            if (put_name(v, dentry, buf, &pos)) {
+                ncomp = 1;
+            }
+        } else if (up != dentry && guest_read(v, dentry + o[FDW_D_HASH_PPREV], &pprev, 8) &&
+                   pprev == 0) {
+            fdflags |= VMST_FD_DELETED;
+        }
+    }
+    for (int depth = 0; !(fdflags & VMST_FD_PSEUDO) && depth < VMST_FD_MAX_COMPONENTS; depth++) {
+        uint64_t parent = 0;
+        root = 0;
         k64(v, mnt + o[FDW_MNT_ROOT], &root);
         if (!k64(v, dentry + o[FDW_D_PARENT], &parent)) {
             cut = 1;
@@ -241,20 +273,15 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
             mnt = mount + o[FDW_MOUNT_MNT];
             continue;
         }
-        if (!guest_read(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_LEN], &len, 4) ||
-            !k64(v, dentry + o[FDW_D_NAME] + o[FDW_QSTR_NAME], &name) || len > 255 ||
-            pos + 2 + len > 4096 || !guest_read(v, name, buf + pos + 2, len)) {
+        if (!put_name(v, dentry, buf, &pos)) {
             cut = 1;
             break;
         }
-        uint16_t l16 = (uint16_t)len;
-        memcpy(buf + pos, &l16, 2);
-        pos += 2 + len;
         ncomp++;
         dentry = parent;
     }
     struct vmst_fd_hdr hdr = {.ino = ino, .mode = mode, .magic = magic, .ncomp = ncomp,
-                              .flags = cut ? VMST_FD_CUT : 0};
+                              .flags = fdflags | (cut ? VMST_FD_CUT : 0)};
     memcpy(buf, &hdr, sizeof(hdr));
     uint64_t sock, sk;
     if (magic == SOCKFS_MAGIC && file && k64(v, file + o[FDW_PRIVATE_DATA], &sock) &&

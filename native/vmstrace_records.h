@@ -147,6 +147,10 @@ struct vmst_blob_hdr {
  * 108) or for AF_INET6 the 16-byte local and remote addresses.  Not aligned in the blob.
  */
 #define VMST_FD_CUT 0x01 /* vmst_fd_hdr.flags: the walk stopped before the root */
+#define VMST_FD_DELETED 0x02 /* the dentry is unlinked (d_unlinked): " (deleted)" */
+#define VMST_FD_PSEUDO 0x04  /* a dentry of no tree (d_alloc_pseudo: memfd, anon inodes):
+                              * its own name is the one component, the kernel names it by
+                              * its filesystem's d_dname */
 #define VMST_FD_MAX_COMPONENTS 128
 
 struct vmst_fd_hdr {

@@ -29,7 +29,12 @@ pytestmark = pytest.mark.e2e
 def isf_file(tmp_path_factory):
     _, vmlinux = extract_vmlinux(fetch_default_kernel(cache_dir()))
     btf = Btf(ELFFile(io.BytesIO(vmlinux)).get_section_by_name(".BTF").data())
-    structs = {s for s, _ in FIELDS.values()} | {"task_struct", "cred", "sock_common"}
+    structs = {s for s, _ in FIELDS.values()} | {
+        "task_struct",
+        "cred",
+        "sock_common",
+        "hlist_bl_node",
+    }
     doc = isf_from_btf(btf, structs)
     path = tmp_path_factory.mktemp("isf") / "debian-6.1.json"
     path.write_text(json.dumps(doc))

@@ -6,21 +6,23 @@ import struct
 
 import pytest
 
-from vmstrace.core.abi import ARG_RETFD
+from vmstrace.core.abi import ARG_RETFD, FD_CUT, FD_DELETED, FD_PSEUDO
 from vmstrace.core.events import Mem
 from vmstrace.decode import TABLES, DecodeOptions, capture_entries, render_line
 from vmstrace.decode.fdpath import (
     ANON_INODE_FS_MAGIC,
     HEADER,
+    HUGETLBFS_MAGIC,
     PIPEFS_MAGIC,
     SOCKFS_MAGIC,
+    TMPFS_MAGIC,
     describe,
     with_path,
 )
 
 
-def blob(ino: int, magic: int, names: list[bytes], cut: int = 0) -> Mem:
-    data = HEADER.pack(ino, 0o100644, magic, len(names), cut)
+def blob(ino: int, magic: int, names: list[bytes], flags: int = 0) -> Mem:
+    data = HEADER.pack(ino, 0o100644, magic, len(names), flags)
     for n in names:  # leaf first, as the plugin walks up
         data += struct.pack("<H", len(n)) + n
     return Mem(0xFFFF888000001000, data)
@@ -38,11 +40,33 @@ def blob(ino: int, magic: int, names: list[bytes], cut: int = 0) -> Mem:
         # strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES, "<>")
         (blob(3, 0x858458F6, [b"a>b\n", b"tmp"]), "/tmp/a\\76b\\n"),
         (blob(3, 0x858458F6, [b'<1\x1b[31m"\\', b"tmp"]), '/tmp/\\0741\\33[31m\\"\\\\'),
-        (blob(3, 0x858458F6, [b"x"], cut=1), "/x/..."),
+        (blob(3, 0x858458F6, [b"x"], FD_CUT), "/x/..."),
+        # unlinked while open (d_unlinked): d_path's suffix, as /proc/PID/fd shows it
+        (blob(3, 0x858458F6, [b"gone", b"tmp"], FD_DELETED), "/tmp/gone (deleted)"),
+        (blob(3, 0x858458F6, [b"x"], FD_CUT | FD_DELETED), "/x/... (deleted)"),
+        # files of no tree: memfd_create, SysV shm (simple_dname); anonymous inodes by name
+        (blob(4, TMPFS_MAGIC, [b"memfd:a>b"], FD_PSEUDO), "/memfd:a\\76b (deleted)"),
+        (blob(4, HUGETLBFS_MAGIC, [b"memfd:h"], FD_PSEUDO), "/memfd:h (deleted)"),
+        (blob(9, ANON_INODE_FS_MAGIC, [b"[eventfd]"], FD_PSEUDO), "anon_inode:[eventfd]"),
+        # what the walk cannot name exactly prints no path, never a guess
+        (blob(9, ANON_INODE_FS_MAGIC, []), None),
+        (blob(4, TMPFS_MAGIC, [], FD_PSEUDO), None),
+        (blob(4026531840, 0x6E736673, [b"/"], FD_PSEUDO), None),  # nsfs: its own d_dname
     ],
 )
 def test_describe(m, text):
     assert describe(m) == text
+
+
+def test_a_deleted_file_is_said_after_the_brackets():
+    # strace's printfd: the path inside <...>, then "(deleted)"; /proc/PID/fd's form else
+    gone = blob(3, 0x858458F6, [b"gone", b"tmp"], FD_DELETED)
+    assert with_path("6", gone) == "6</tmp/gone>(deleted)"
+    memfd = blob(4, TMPFS_MAGIC, [b"memfd:m"], FD_PSEUDO)
+    assert with_path("4", memfd) == "4</memfd:m>(deleted)"
+    # a file whose name ends so, still there, is named as it is
+    named = blob(3, 0x858458F6, [b"x (deleted)", b"tmp"])
+    assert (with_path("5", named), describe(named)) == ("5</tmp/x (deleted)>", "/tmp/x (deleted)")
 
 
 def test_unresolved_fd_prints_bare():

@@ -27,6 +27,7 @@ STRUCTS = {s for s, _ in FIELDS.values()} | {
     "pcpu_hot",
     "sock_common",
     "in6_addr",
+    "hlist_bl_node",
 }
 LINES = ["6.1", "6.12"]
 

@@ -10,7 +10,7 @@ import ipaddress
 import struct
 
 from ..capture.spec import Capture
-from ..core.abi import FD_MAX_COMPONENTS, record_struct
+from ..core.abi import FD_CUT, FD_DELETED, FD_MAX_COMPONENTS, FD_PSEUDO, record_struct
 from ..core.events import Mem
 from .fmt import DecodeOptions, escape
 
@@ -25,6 +25,13 @@ IP_PROTOCOLS = {6: "TCP", 17: "UDP", 1: "ICMP", 136: "UDPLITE", 132: "SCTP", 255
 PIPEFS_MAGIC = 0x50495045
 SOCKFS_MAGIC = 0x534F434B
 ANON_INODE_FS_MAGIC = 0x09041934
+TMPFS_MAGIC = 0x01021994
+HUGETLBFS_MAGIC = 0x958458F6
+# A file of no directory tree (d_alloc_pseudo: a memfd, a SysV shm segment) on these is
+# named by simple_dname (fs/libfs.c): "/" + its name + " (deleted)".  Other filesystems'
+# pseudo files are named by their own d_dname (nsfs: "net:[4026531840]"), which the walk
+# does not have: those print no path rather than a wrong one.
+SIMPLE_DNAME = (TMPFS_MAGIC, HUGETLBFS_MAGIC)
 
 # Which calls return a new file descriptor is a row's flag (Flag.RETURNS_FD, and
 # Flag.MAY_RETURN_FD for fcntl's F_DUPFD, whose own ret renderer decides: files._fcntl_ret).
@@ -45,17 +52,15 @@ def _escape(name: bytes) -> str:
     return escape(name, "<>")
 
 
-# describe()'s texts by the walk's bytes: the same files (a program's executable, the
+# What the walk's bytes say, by those bytes: the same files (a program's executable, the
 # descriptors it uses) come back call after call.  Keyed by the whole input, so correct by
 # construction; bounded, as everything guest-driven.
-_DESCRIBED: dict[tuple[bytes, bool], str | None] = {}
+_DESCRIBED: dict[tuple[bytes, bool], tuple[str, bool] | None] = {}
 _MEMO_LEN = 1024
 _MEMO_ENTRIES = 4096
 
 
-def describe(m: Mem | None, details: bool = False) -> str | None:
-    """The text strace -y shows inside <...> (``details``: -yy's, a socket's protocol and
-    addresses), or None if the walk gave nothing."""
+def _lookup(m: Mem | None, details: bool) -> tuple[str, bool] | None:
     if m is None:
         return None
     data = m.data
@@ -66,14 +71,26 @@ def describe(m: Mem | None, details: bool = False) -> str | None:
         return _DESCRIBED[key]
     if len(_DESCRIBED) >= _MEMO_ENTRIES:
         _DESCRIBED.clear()
-    shown = _DESCRIBED[key] = _describe(data, details)
-    return shown
+    found = _DESCRIBED[key] = _describe(data, details)
+    return found
 
 
-def _describe(data: bytes, details: bool) -> str | None:
+def describe(m: Mem | None, details: bool = False) -> str | None:
+    """What the file is, as the kernel names it in /proc/PID/fd and /proc/PID/exe:
+    ``/etc/hostname``, ``pipe:[1234]``, ``/tmp/x (deleted)`` (``details``: -yy's socket
+    protocol and addresses); None if the walk gave nothing."""
+    found = _lookup(m, details)
+    if found is None:
+        return None
+    text, deleted = found
+    return text + " (deleted)" if deleted else text
+
+
+def _describe(data: bytes, details: bool) -> tuple[str, bool] | None:
+    """The text strace -y shows inside <...>, and whether the file was deleted."""
     if len(data) < HEADER.size:
         return None
-    ino, _mode, magic, ncomp, cut = HEADER.unpack_from(data)
+    ino, _mode, magic, ncomp, flags = HEADER.unpack_from(data)
     names: list[bytes] = []
     off = HEADER.size
     for _ in range(min(ncomp, FD_MAX_COMPONENTS)):
@@ -83,13 +100,18 @@ def _describe(data: bytes, details: bool) -> str | None:
         names.append(data[off + 2 : off + 2 + n])
         off += 2 + n
     if magic == PIPEFS_MAGIC:
-        return f"pipe:[{ino}]"
+        return f"pipe:[{ino}]", False
     if magic == SOCKFS_MAGIC:
-        return _socket(ino, data[off:]) if details else f"socket:[{ino}]"
+        return (_socket(ino, data[off:]) if details else f"socket:[{ino}]"), False
     if magic == ANON_INODE_FS_MAGIC:
-        return "anon_inode:" + (_escape(names[0]) if names else f"[{ino}]")
+        # anon_inodefs_dname: the name given at creation ("[eventpoll]"), never the inode
+        # (one inode serves them all)
+        return ("anon_inode:" + _escape(names[0]), False) if names else None
+    if flags & FD_PSEUDO:
+        return ("/" + _escape(names[0]), True) if names and magic in SIMPLE_DNAME else None
     path = "/" + "/".join(_escape(n) for n in reversed(names))
-    return path + ("/..." if cut else "")
+    # d_unlinked: /proc/PID/fd says " (deleted)" after the path; strace -y after the ">"
+    return path + ("/..." if flags & FD_CUT else ""), bool(flags & FD_DELETED)
 
 
 def _ipv4(addr: int, port: int) -> str:
@@ -156,6 +178,10 @@ def exe_capture() -> Capture:
 
 
 def with_path(fd_text: str, m: Mem | None, details: bool = False) -> str:
-    """``3`` → ``3</etc/hostname>`` when the walk resolved it (``details``: -yy)."""
-    what = describe(m, details)
-    return fd_text if what is None else f"{fd_text}<{what}>"
+    """``3`` → ``3</etc/hostname>`` when the walk resolved it (``details``: -yy), or
+    ``3</tmp/x>(deleted)`` (strace's printfd) when the file is gone."""
+    found = _lookup(m, details)
+    if found is None:
+        return fd_text
+    text, deleted = found
+    return f"{fd_text}<{text}>(deleted)" if deleted else f"{fd_text}<{text}>"

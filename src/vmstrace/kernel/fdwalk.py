@@ -64,6 +64,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     # (include/linux/fs_struct.h)
     "fs": ("task_struct", "fs"),
     "fs_pwd": ("fs_struct", "pwd"),
+    # an unlinked dentry is unhashed: d_hash.pprev NULL (d_unlinked, include/linux/dcache.h)
+    "d_hash_pprev": ("dentry", "d_hash.pprev"),
 }
 
 
