@@ -347,19 +347,21 @@ static int capture_fd(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, int64
 }
 
 /*
- * The fds a successful call stored in an int array at `addr` (pipe2, socketpair): `count`
- * of them (at most VMST_MAX_FDARR), each resolved as capture_fd does, as elements 0.. of the
- * argument (they attach to the array's own exit read).
+ * The fds of an int array at `addr`, one every `stride` bytes: `count` of them, each
+ * resolved as capture_fd does, as elements 0.. of the argument.  At exit the two a
+ * successful pipe2 or socketpair stored; at entry the first ints of poll's struct pollfd
+ * entries (at most VMST_MAX_FDLIST).
  */
-static int capture_fdarr(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uint64_t count)
+static int capture_fdarr(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uint64_t count,
+                         uint32_t stride)
 {
-    int32_t fds[VMST_MAX_FDARR];
     int n = 0;
-    if (count > VMST_MAX_FDARR || !user_read(v, addr, fds, (uint32_t)count * 4)) {
-        return 0;
-    }
-    for (uint64_t i = 0; i < count; i++) {
-        n += capture_fd(v, arg, (uint16_t)i, flags, fds[i]);
+    for (uint64_t i = 0; i < count && i < VMST_MAX_FDLIST; i++) {
+        int32_t fd;
+        if (!user_read(v, addr + i * stride, &fd, 4)) {
+            break;
+        }
+        n += fd >= 0 ? capture_fd(v, arg, (uint16_t)i, flags, fd) : 0;
     }
     return n;
 }
@@ -470,10 +472,15 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
         return capture_fd(v, c->arg, VMST_INDEX_TOP, flags, (int32_t)addr);
     }
     if (c->kind == KIND_FDARR) {
-        return at_exit && ret == 0 && addr != 0
-                   ? capture_fdarr(v, c->arg, flags, abi == ABI_32 ? addr & 0xffffffffu : addr,
-                                   c->size_val)
-                   : 0;
+        uint64_t at = abi == ABI_32 ? addr & 0xffffffffu : addr;
+        if (c->when == WHEN_ENTRY) { /* poll: the count in an argument, the read capped */
+            uint64_t count = capture_size(c, args, ret);
+            return at != 0 ? capture_fdarr(v, c->arg, flags, at, count < c->cap ? count : c->cap,
+                                           c->elem_cap)
+                           : 0;
+        }
+        return at_exit && ret == 0 && at != 0 ? capture_fdarr(v, c->arg, flags, at, c->size_val, 4)
+                                              : 0;
     }
     if (addr == 0) {
         return 0; /* NULL: nothing to read, the decoder prints NULL */

@@ -52,6 +52,17 @@ static bool parse_size(const char *s, Capture *c)
     return false;
 }
 
+/* An `fdarr` capture's two forms: at exit a constant count of ints (pipe2, socketpair); at
+ * entry a count from an argument, at most `cap` of them, one every `elem_cap` bytes (poll). */
+static bool fdarr_ok(const Capture *c)
+{
+    if (c->when == WHEN_EXIT) {
+        return c->size_src == SIZE_CONST && c->size_val <= VMST_MAX_FDARR;
+    }
+    return c->when == WHEN_ENTRY && c->size_src == SIZE_ARG && c->cap <= VMST_MAX_FDLIST &&
+           c->elem_cap >= 4 && c->elem_cap <= 64 && c->elem_cap % 4 == 0;
+}
+
 /* The call set a `NAME ABI nr...` spec line fills, or NULL if the line is another kind. */
 static bool (*call_set(const char *line))[VMST_MAX_NR]
 {
@@ -207,8 +218,7 @@ bool read_spec(FILE *f, const char *what)
             cp->kind = (uint8_t)kind;
             cs->has_execstack |= kind == KIND_EXECSTACK;
             if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT) ||
-                (cp->kind == KIND_FDARR && (cp->when != WHEN_EXIT || cp->size_src != SIZE_CONST ||
-                                            cp->size_val > VMST_MAX_FDARR))) {
+                (cp->kind == KIND_FDARR && !fdarr_ok(cp))) {
                 goto bad;
             }
             cs->n++;

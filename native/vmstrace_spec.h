@@ -18,6 +18,7 @@
 #define VMST_MAX_ELEMS 1024u             /* elements of one array capture */
 #define VMST_MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
 #define VMST_MAX_FDARR 2u /* fds an `fdarr` capture resolves: pipe2 and socketpair store two */
+#define VMST_MAX_FDLIST 64u /* fds an entry `fdarr` resolves: poll's first 64 entries */
 
 /*
  * The kinds of guest memory a `sys` line's capture reads, one row each: the plugin's enum

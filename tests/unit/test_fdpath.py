@@ -199,12 +199,43 @@ def test_socketpair_fds_annotated(decode_call):
     )
 
 
+def _pollfds(*entries: tuple[int, int, int]) -> bytes:
+    return b"".join(struct.pack("<ihh", fd, ev, rev) for fd, ev, rev in entries)
+
+
+@pytest.mark.parametrize(
+    "at_exit, text",
+    [
+        # strace's print_pollfd: printfd on each entry's fd, as it was at entry
+        (
+            [(3, 1, 0), (-1, 1, 0), (5, 1, 1)],
+            "[{fd=3<pipe:[10475]>, events=POLLIN}, {fd=-1}, {fd=5</etc/hostname>, events=POLLIN}]",
+        ),
+        # another thread put fd 7 where 3 was: its path is not known, the number alone
+        (
+            [(7, 1, 0), (-1, 1, 0), (5, 1, 1)],
+            "[{fd=7, events=POLLIN}, {fd=-1}, {fd=5</etc/hostname>, events=POLLIN}]",
+        ),
+    ],
+)
+def test_poll_fds_annotated_at_entry(decode_call, at_exit, text):
+    host = Mem(0, HOSTNAME.data, index=2)
+    elems = (Mem(0, _pipe_fd(0).data, index=0), host)
+    entry = Mem(0x1000, _pollfds((3, 1, 0), (-1, 1, 0), (5, 1, 0)), elems=elems)
+    out = Mem(0x1000, _pollfds(*at_exit), at_exit=True)
+    call = decode_call("poll", [0x1000, 3, 0], 1, {0: entry}, {0: out})
+    assert render_line(call, Y) == f"poll({text}, 3, 0) = 1 ([{{fd=5, revents=POLLIN}}])"
+    plain = render_line(call)
+    assert "<" not in plain and plain.startswith(f"poll([{{fd={at_exit[0][0]}, events=POLLIN}}")
+
+
 def test_fd_arrays_are_captured_only_with_y():
     def kinds(opts):
         return {(abi, nr, i) for abi, nr, i, cap in capture_entries(opts) if cap.kind == "fdarr"}
 
     pipe2 = next(nr for nr, info in TABLES["x86_64"].items() if info.name == "pipe2")
-    assert ("64", pipe2, 0) in kinds(Y)
+    poll = next(nr for nr, info in TABLES["x86_64"].items() if info.name == "poll")
+    assert ("64", pipe2, 0) in kinds(Y) and ("64", poll, 0) in kinds(Y)
     assert not kinds(DecodeOptions())
 
 
@@ -215,6 +246,10 @@ def test_fdarr_capture_is_bounded():
         Capture("fdarr", "exit", "c3")
     with pytest.raises(ValueError):
         Capture("fdarr", "entry", "c2")
+    Capture("fdarr", "entry", "a1", 64, 8)  # poll's: at most 64 struct pollfd
+    for cap, stride in ((65, 8), (64, 6), (64, 0), (64, 68)):
+        with pytest.raises(ValueError):
+            Capture("fdarr", "entry", "a1", cap, stride)
 
 
 CWD = blob(7, 0x01021994, [b"real-coreutils", b"w", b"tmp"])

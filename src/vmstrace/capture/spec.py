@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from vmstrace.core.abi import MAX_BYTES, MAX_FDARR, MAX_NR, SPEC_HEADER, SPEC_KINDS
+from vmstrace.core.abi import MAX_BYTES, MAX_FDARR, MAX_FDLIST, MAX_NR, SPEC_HEADER, SPEC_KINDS
 
 if TYPE_CHECKING:
     from vmstrace.kernel.layout import KernelLayout
@@ -41,9 +41,11 @@ class Capture:
                  kernel's file table (needs the spec's ``fdwalk`` line; strace -y).
       ``exe``    (exit only, after a successful exec) the process's new executable, like
                  ``fd`` (task->mm->exe_file).
-      ``fdarr``  (exit only, after a call that returned 0) what each of the ``c<N>`` ints
-                 (at most MAX_FDARR) at the address refers to, as ``fd`` does: elements
-                 0.. of the argument (pipe2's and socketpair's two fds).
+      ``fdarr``  what fds in an array at the address refer to, as ``fd`` does: elements
+                 0.. of the argument.  At exit (after a call that returned 0) the ``c<N>``
+                 ints (at most MAX_FDARR: pipe2's and socketpair's two fds); at entry the
+                 ``a<N>`` elements of ``elem_cap`` bytes each, an int fd first in each (at
+                 most ``cap`` <= MAX_FDLIST: poll's struct pollfd).
       ``execstack`` (exit only, after a successful execve) the filename, argv (``cap``
                  strings of at most ``elem_cap`` bytes) and envp pointers the kernel copied
                  to the new stack, as blobs of arguments 0, 1 and 2: the caller's own copy
@@ -79,10 +81,20 @@ class Capture:
             raise ValueError("a length taken from the return value can only be read at exit")
         if not 0 <= self.cap <= MAX_BYTES or not 0 <= self.elem_cap <= MAX_BYTES:
             raise ValueError("capture cap out of range")
-        if self.kind == "fdarr" and (
-            self.when != "exit" or self.size[0] != "c" or int(self.size[1:]) > MAX_FDARR
+        if self.kind == "fdarr" and not (
+            (self.when == "exit" and self.size[0] == "c" and int(self.size[1:]) <= MAX_FDARR)
+            or (
+                self.when == "entry"
+                and self.size[0] == "a"
+                and self.cap <= MAX_FDLIST
+                and 4 <= self.elem_cap <= 64
+                and self.elem_cap % 4 == 0
+            )
         ):
-            raise ValueError("an fdarr capture is read at exit, a constant count of fds")
+            raise ValueError(
+                "an fdarr capture is read at exit, a constant count of fds, or at entry, "
+                "a count from an argument of elements of 4..64 bytes"
+            )
 
 
 def fixed(size: int, when: When = "exit") -> Capture:

@@ -47,6 +47,7 @@ MAX_BYTES: int
 MAX_ELEMS: int
 MAX_RECORD_BLOBS: int
 MAX_FDARR: int
+MAX_FDLIST: int
 FDWALK_KEYS: tuple[str, ...]
 SPEC_KINDS: tuple[str, ...]
 SPEC_HEADER: str

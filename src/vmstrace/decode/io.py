@@ -12,6 +12,7 @@ import struct
 from ..capture.spec import Capture, When, fixed
 from ..core.abi import INDEX_TOP, MAX_BYTES, MAX_ELEMS
 from ..core.events import Mem
+from . import fdpath
 from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
 from .consts import ioctl as ioc
 from .consts import net, proc
@@ -259,17 +260,37 @@ def _pollfds(c: Ctx, d: bytes, count: int, want_revents: bool) -> str:
 
 
 def _poll_arg(c: Ctx, i: int) -> str:
+    # -y: what each entry's fd referred to at entry, by its place in the array, if that
+    # place held the same fd then (another thread may have changed the array since)
+    entry = c.entry_mem(i) if c.opts.decode_fds else None
+    found = {e.index: e for e in entry.elems} if entry is not None else {}
+    place = iter(range(POLL_CAP))
+
     def pollfd(d: bytes) -> str:
         fd, events = struct.unpack_from("<ih", d)
+        k = next(place, -1)
         if fd < 0:  # the kernel ignores the entry: strace shows the fd alone
             return f"{{fd={fd}}}"
+        shown = str(fd)
+        if k in found and entry is not None and entry.data[8 * k : 8 * k + 4] == d[:4]:
+            shown = fdpath.with_path(shown, found[k], c.opts.fd_details)
         ev = flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts, dflt="POLL???")
-        return f"{{fd={fd}, events={ev}}}"
+        return f"{{fd={shown}, events={ev}}}"
 
     return array(c.a(i), c.mem(i), u32(c.a(1)), 8, c.opts.strsize, pollfd)
 
 
-POLLFDS = Arg(_poll_arg, lambda opts: (fixed(8 * POLL_CAP, "exit"),))
+def _poll_captures(opts: DecodeOptions) -> tuple[Capture, ...]:
+    out: tuple[Capture, ...] = (fixed(8 * POLL_CAP, "exit"),)
+    if opts.decode_fds:
+        # -y: the fds' files at entry, attached to an entry read of the array (a record's
+        # elements attach to their argument's own read); as many as strace prints (-s)
+        cap = max(1, min(POLL_CAP, opts.strsize))
+        out += (fixed(8 * cap, "entry"), Capture("fdarr", "entry", "a1", cap, 8))
+    return out
+
+
+POLLFDS = Arg(_poll_arg, _poll_captures)
 
 
 def _poll_ret(c: Ctx) -> str:
