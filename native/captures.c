@@ -366,6 +366,30 @@ static int capture_fdarr(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uin
     return n;
 }
 
+/*
+ * The fds set in a bitmap at `addr` of `nfds` bits (select's fd_set, at most
+ * VMST_MAX_FDBITS bits), the first `cap` of them each resolved as capture_fd does, as
+ * elements of the argument indexed by the fd itself.
+ */
+static int capture_fdbits(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uint64_t nfds,
+                          uint32_t cap)
+{
+    uint8_t bits[VMST_MAX_FDBITS / 8];
+    uint32_t nbits = nfds < VMST_MAX_FDBITS ? (uint32_t)nfds : VMST_MAX_FDBITS;
+    uint32_t done = 0;
+    int n = 0;
+    if (nbits == 0 || !user_read(v, addr, bits, (nbits + 7) / 8)) {
+        return 0;
+    }
+    for (uint32_t fd = 0; fd < nbits && done < cap; fd++) {
+        if (bits[fd / 8] & (1u << (fd % 8))) {
+            n += capture_fd(v, arg, (uint16_t)fd, flags, fd);
+            done++;
+        }
+    }
+    return n;
+}
+
 /* The executable of the current process: task->mm->exe_file. */
 static int capture_exe(Vcpu *v, uint8_t flags)
 {
@@ -482,6 +506,12 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
         return at_exit && ret == 0 && at != 0 ? capture_fdarr(v, c->arg, flags, at, c->size_val, 4)
                                               : 0;
     }
+    if (c->kind == KIND_FDBITS) { /* entry only (config.c): select's sets */
+        uint64_t at = abi == ABI_32 ? addr & 0xffffffffu : addr;
+        int32_t nfds = (int32_t)capture_size(c, args, ret); /* the kernel's int nfds */
+        return at != 0 && nfds > 0 ? capture_fdbits(v, c->arg, flags, at, (uint64_t)nfds, c->cap)
+                                   : 0;
+    }
     if (addr == 0) {
         return 0; /* NULL: nothing to read, the decoder prints NULL */
     }
@@ -493,6 +523,7 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
     case KIND_FD:
     case KIND_EXE:
     case KIND_FDARR:
+    case KIND_FDBITS:
         break;
     case KIND_STR:
         put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);

@@ -18,7 +18,8 @@
 #define VMST_MAX_ELEMS 1024u             /* elements of one array capture */
 #define VMST_MAX_RECORD_BLOBS (1u << 20) /* bytes of memory data in one record */
 #define VMST_MAX_FDARR 2u /* fds an `fdarr` capture resolves: pipe2 and socketpair store two */
-#define VMST_MAX_FDLIST 64u /* fds an entry `fdarr` resolves: poll's first 64 entries */
+#define VMST_MAX_FDLIST 64u /* fds an entry `fdarr` or `fdbits` resolves (poll, select) */
+#define VMST_MAX_FDBITS 1024u /* fds of a `fdbits` set looked at: FD_SETSIZE */
 
 /*
  * The kinds of guest memory a `sys` line's capture reads, one row each: the plugin's enum
@@ -26,7 +27,7 @@
  */
 #define VMST_SPEC_KINDS(X)                                                                   \
     X(STR, str) X(BUF, buf) X(IOV, iov) X(STRARR, strarr) X(EXECSTACK, execstack)            \
-    X(MSGHDR, msghdr) X(FD, fd) X(EXE, exe) X(FDARR, fdarr)
+    X(MSGHDR, msghdr) X(FD, fd) X(EXE, exe) X(FDARR, fdarr) X(FDBITS, fdbits)
 
 /*
  * The offsets an `fd`/`exe` capture walks (spec line `fdwalk name=offset ...`), one row

@@ -229,6 +229,27 @@ def test_poll_fds_annotated_at_entry(decode_call, at_exit, text):
     assert "<" not in plain and plain.startswith(f"poll([{{fd={at_exit[0][0]}, events=POLLIN}}")
 
 
+def test_select_sets_annotated_at_entry(decode_call):
+    # strace's decode_select: printfd on each fd set at entry; the returned sets bare
+    pipe = _pipe_fd(0).data
+    elems = (Mem(0, pipe, index=3), Mem(0, pipe, index=4), Mem(0, HOSTNAME.data, index=9))
+    rd = Mem(0x1000, (1 << 3 | 1 << 4 | 1 << 7 | 1 << 9).to_bytes(8, "little"), elems=elems)
+    out = Mem(0x1000, (1 << 4).to_bytes(8, "little"), at_exit=True)
+    call = decode_call("select", [10, 0x1000, 0, 0, 0], 1, {1: rd}, {1: out})
+    assert render_line(call, Y) == (
+        "select(10, [3<pipe:[10475]> 4<pipe:[10475]> 7 9</etc/hostname>], NULL, NULL, NULL)"
+        " = 1 (in [4])"
+    )
+    assert render_line(call) == "select(10, [3 4 7 9], NULL, NULL, NULL) = 1 (in [4])"
+
+
+def test_fd_with_junk_above_the_int_is_the_int(decode_call):
+    # the kernel reads an fd argument's low 32 bits; the plugin resolves that fd
+    call = decode_call("dup", [0xBADC0DED00000003], 4, {0: HOSTNAME}, {ARG_RETFD: HOSTNAME})
+    assert render_line(call, Y) == "dup(3</etc/hostname>) = 4</etc/hostname>"
+    assert render_line(call) == "dup(3) = 4"
+
+
 def test_fd_arrays_are_captured_only_with_y():
     def kinds(opts):
         return {(abi, nr, i) for abi, nr, i, cap in capture_entries(opts) if cap.kind == "fdarr"}
@@ -237,6 +258,10 @@ def test_fd_arrays_are_captured_only_with_y():
     poll = next(nr for nr, info in TABLES["x86_64"].items() if info.name == "poll")
     assert ("64", pipe2, 0) in kinds(Y) and ("64", poll, 0) in kinds(Y)
     assert not kinds(DecodeOptions())
+    select = next(nr for nr, info in TABLES["x86_64"].items() if info.name == "select")
+    bits = {(a, n, i) for a, n, i, cap in capture_entries(Y) if cap.kind == "fdbits"}
+    assert {("64", select, i) for i in (1, 2, 3)} <= bits
+    assert not any(cap.kind == "fdbits" for *_, cap in capture_entries(DecodeOptions()))
 
 
 def test_fdarr_capture_is_bounded():
@@ -247,6 +272,10 @@ def test_fdarr_capture_is_bounded():
     with pytest.raises(ValueError):
         Capture("fdarr", "entry", "c2")
     Capture("fdarr", "entry", "a1", 64, 8)  # poll's: at most 64 struct pollfd
+    Capture("fdbits", "entry", "a0", 64)  # select's
+    for bad in (("exit", "a0", 64), ("entry", "c8", 64), ("entry", "a0", 65)):
+        with pytest.raises(ValueError):
+            Capture("fdbits", *bad)
     for cap, stride in ((65, 8), (64, 6), (64, 0), (64, 68)):
         with pytest.raises(ValueError):
             Capture("fdarr", "entry", "a1", cap, stride)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 When = Literal["entry", "exit", "both"]
 # the plugin's words (SPEC_KINDS, native/vmstrace_spec.h), spelled out for the type checker
-Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe", "fdarr"]
+Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe", "fdarr", "fdbits"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ class Capture:
                  ints (at most MAX_FDARR: pipe2's and socketpair's two fds); at entry the
                  ``a<N>`` elements of ``elem_cap`` bytes each, an int fd first in each (at
                  most ``cap`` <= MAX_FDLIST: poll's struct pollfd).
+      ``fdbits`` (entry only) what the fds set in a bitmap of ``a<N>`` bits (at most
+                 MAX_FDBITS) refer to, as ``fd`` does, the first ``cap`` <= MAX_FDLIST of
+                 them: elements of the argument whose index is the fd (select's fd_set).
       ``execstack`` (exit only, after a successful execve) the filename, argv (``cap``
                  strings of at most ``elem_cap`` bytes) and envp pointers the kernel copied
                  to the new stack, as blobs of arguments 0, 1 and 2: the caller's own copy
@@ -95,6 +98,10 @@ class Capture:
                 "an fdarr capture is read at exit, a constant count of fds, or at entry, "
                 "a count from an argument of elements of 4..64 bytes"
             )
+        if self.kind == "fdbits" and (
+            self.when != "entry" or self.size[0] != "a" or self.cap > MAX_FDLIST
+        ):
+            raise ValueError("an fdbits capture is read at entry, its bit count an argument")
 
 
 def fixed(size: int, when: When = "exit") -> Capture:

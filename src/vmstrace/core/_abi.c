@@ -185,7 +185,7 @@ static int exec_module(PyObject *m)
         INT(FD_PSEUDO), INT(FD_MAX_COMPONENTS),
         INT(RING_VERSION), INT(RING_DATA_OFF),
         INT(MAX_NR), INT(MAX_BYTES), INT(MAX_ELEMS), INT(MAX_RECORD_BLOBS), INT(MAX_FDARR),
-        INT(MAX_FDLIST),
+        INT(MAX_FDLIST), INT(MAX_FDBITS),
 #undef INT
     };
     for (size_t i = 0; i < NFIELDS(ints); i++) {

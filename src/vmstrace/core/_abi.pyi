@@ -48,6 +48,7 @@ MAX_ELEMS: int
 MAX_RECORD_BLOBS: int
 MAX_FDARR: int
 MAX_FDLIST: int
+MAX_FDBITS: int
 FDWALK_KEYS: tuple[str, ...]
 SPEC_KINDS: tuple[str, ...]
 SPEC_HEADER: str

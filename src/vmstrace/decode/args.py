@@ -69,11 +69,13 @@ PLAIN_KINDS: dict[Callable[[Ctx, int], str | None], int] = {
 
 
 def _fd(c: Ctx, i: int) -> str:
-    v = c.args[i]
-    if v >= 0x80000000:  # a negative fd refers to nothing (the plugin resolves -100 all
-        return str(s32(v))  # the same, for the AT_FDCWD of a DIRFD)
+    # the kernel reads an int: the register's low 32 bits, whatever is above them (the
+    # plugin resolves the same fd)
+    fd = s32(c.args[i])
+    if fd < 0:  # refers to nothing (the plugin resolves -100 all the same, for the
+        return str(fd)  # AT_FDCWD of a DIRFD)
     opts = c.opts
-    text = str(v)
+    text = str(fd)
     return fdpath.with_path(text, c.entry_mem(i), opts.fd_details) if opts.decode_fds else text
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import Capture, When, fixed
-from ..core.abi import INDEX_TOP, MAX_BYTES, MAX_ELEMS
+from ..core.abi import INDEX_TOP, MAX_BYTES, MAX_ELEMS, MAX_FDLIST
 from ..core.events import Mem
 from . import fdpath
 from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
@@ -383,14 +383,34 @@ def _fdset_arg(c: Ctx, i: int) -> str:
     nfds = _nfds(c)
     if not c.a(i):
         return "NULL"
-    data = _fdset_words(c, c.entry_mem(i), nfds) if nfds else None
+    m = c.entry_mem(i)
+    data = _fdset_words(c, m, nfds) if nfds else None
     if data is None:
         return ptr(c.a(i))
-    return "[" + " ".join(map(str, _set_fds(data, nfds))) + "]"
+    fds = _set_fds(data, nfds)
+    if c.opts.decode_fds and m is not None and m.elems:
+        # -y: strace's printfd on each; the plugin resolved the first FDSET_PATHS set fds
+        # at entry, each element indexed by its fd
+        found = {e.index: e for e in m.elems}
+        return (
+            "["
+            + " ".join(fdpath.with_path(str(fd), found.get(fd), c.opts.fd_details) for fd in fds)
+            + "]"
+        )
+    return "[" + " ".join(map(str, fds)) + "]"
+
+
+FDSET_PATHS = MAX_FDLIST  # set fds whose files -y shows (the rest: bare numbers)
 
 
 def _fdset_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
-    return (Capture("buf", "entry", "a0", FDSET_CAP), Capture("buf", "exit", "a0", FDSET_CAP))
+    caps: tuple[Capture, ...] = (
+        Capture("buf", "entry", "a0", FDSET_CAP),
+        Capture("buf", "exit", "a0", FDSET_CAP),
+    )
+    if opts.decode_fds:
+        caps += (Capture("fdbits", "entry", "a0", FDSET_PATHS),)
+    return caps
 
 
 FDSET = Arg(_fdset_arg, _fdset_caps)
