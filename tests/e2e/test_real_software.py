@@ -90,7 +90,10 @@ def suite_run() -> Callable[[str, int, Options], dict[str, WorkloadResult]]:
             else:
                 ws = strace_test_workloads()
                 if opts != DEFAULT:
-                    ws = [w for w in ws if w.name in {f"strace-{t}" for t in Y_STRACE_TESTS}]
+                    again = next(
+                        t for o, t in STRACE_OPTION_TESTS.items() if OPTION_RUNS[o] == opts
+                    )
+                    ws = [w for w in ws if w.name in {f"strace-{t}" for t in again}]
             initrd = initrd_for(ws[0].suite, ws, cache_dir())
             done[key] = {r.workload: r for r in run_suite(ws, initrd=initrd, smp=smp, opts=opts)}
         return done[key]
@@ -181,11 +184,18 @@ def test_strace_test_program_agrees_with_strace(test, suite_run):
     check_strace_program(suite_run("strace-tests", 1)[f"strace-{test}"], test)
 
 
-# strace's programs that pass descriptors every way: registers with junk above the int,
-# arrays (poll), bitmaps (select), deleted files (fcntl's): again with -y
-Y_STRACE_TESTS = "dup dup2 dup3 fcntl getdents64 poll ppoll select pselect6".split()
+# strace's programs run again with an option, one more boot each: with -y those that pass
+# descriptors every way (registers with junk above the int, arrays, bitmaps, deleted
+# files); with -X raw those whose constants hide in structs and composed values
+STRACE_OPTION_TESTS = {
+    "y": "dup dup2 dup3 fcntl getdents64 poll ppoll select pselect6".split(),
+    "Xraw": "stat getrusage times xetpriority waitid rt_sigtimedwait futex".split(),
+}
 
 
-@pytest.mark.parametrize("test", Y_STRACE_TESTS)
-def test_strace_test_program_with_y(test, suite_run):
-    check_strace_program(suite_run("strace-tests", 1, OPTION_RUNS["y"])[f"strace-{test}"], test)
+@pytest.mark.parametrize(
+    "option, test", [(o, t) for o, tests in STRACE_OPTION_TESTS.items() for t in tests]
+)
+def test_strace_test_program_with_option(option, test, suite_run):
+    r = suite_run("strace-tests", 1, OPTION_RUNS[option])[f"strace-{test}"]
+    check_strace_program(r, test)

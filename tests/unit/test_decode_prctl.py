@@ -407,3 +407,25 @@ RAW = [
 def test_prctl_line_raw(decode_call, args, ret, entry, exit, expected):
     call = decode_call("prctl", args, ret, entry, exit)
     assert render_line(call, DecodeOptions(raw=True)) == expected
+
+
+# strace's printstr_ex(QUOTE_0_TERMINATED) on the comm name: -s bytes and the one after them
+@pytest.mark.parametrize(
+    ("strsize", "shown"),
+    [(0, '""...'), (1, '"a"...'), (2, '"ab"...'), (3, '"abc"'), (4, '"abc"'), (32, '"abc"')],
+)
+def test_comm_name_cut_at_s(decode_call, strsize, shown):
+    opts = DecodeOptions(strsize=strsize)
+    get = decode_call("prctl", [16, STK, B, 5, 6], 0, None, {1: b"abc\0".ljust(16, b"\0")})
+    assert render_line(get, opts) == f"prctl(PR_GET_NAME, {shown}) = 0"
+    set_ = decode_call("prctl", [15, 0x1000, B, 5, 6], 0, {1: b"abc\0"}, None)
+    assert render_line(set_, opts) == f"prctl(PR_SET_NAME, {shown}) = 0"
+
+
+def test_comm_name_without_nul_is_cut():
+    from vmstrace.decode.prctl import _comm  # the renderer alone: no NUL in 16 bytes
+
+    full = b"0123456789abcdef"
+    assert _comm(full, 16, 32) == '"0123456789abcdef"...'
+    assert _comm(full, 16, 16) == '"0123456789abcdef"...'
+    assert _comm(full, 16, 15) == '"0123456789abcde"...'

@@ -339,3 +339,16 @@ def test_execveat_dirfd_shows_the_working_directory(decode_call, opts, dirfd):
         f'execveat({dirfd}, "/nonexist/x", ["x"], 0x4000 /* 0 vars */, 0) '
         "= -1 ENOENT (No such file or directory)"
     )
+
+
+@pytest.mark.parametrize(
+    ("strsize", "shown"), [(0, "[...]"), (1, "[3, ...]"), (2, "[3, 4]"), (32, "[3, 4]")]
+)
+def test_fd_pair_cut_at_s(decode_call, strsize, shown):
+    # strace's print_local_array: at most -s elements of a fixed array
+    arr = Mem(0x1000, struct.pack("<ii", 3, 4), at_exit=True, elems=(_pipe_fd(0), _pipe_fd(1)))
+    call = decode_call("pipe2", [0x1000, 0], 0, None, {0: arr})
+    assert render_line(call, DecodeOptions(strsize=strsize)) == f"pipe2({shown}, 0) = 0"
+    if strsize == 1:
+        y = DecodeOptions(strsize=1, decode_fds=True)
+        assert render_line(call, y) == "pipe2([3<pipe:[10475]>, ...], 0) = 0"

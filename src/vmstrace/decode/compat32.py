@@ -430,7 +430,7 @@ SYSINFO32_SIZE = 64
 
 
 def sysinfo32(c: Ctx, d: bytes) -> str:
-    return process.sysinfo_text(struct.unpack_from("<10IH2xIII", d))
+    return process.sysinfo_text(struct.unpack_from("<10IH2xIII", d), c.opts)
 
 
 syscall32("sysinfo", OUT(SYSINFO32_SIZE, sysinfo32))

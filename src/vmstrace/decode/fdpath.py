@@ -12,7 +12,7 @@ import struct
 from ..capture.spec import Capture
 from ..core.abi import FD_CUT, FD_DELETED, FD_MAX_COMPONENTS, FD_PSEUDO, record_struct
 from ..core.events import Mem
-from .fmt import DecodeOptions, escape
+from .fmt import DecodeOptions, escape, local_array
 
 # The blob's layout (native/vmstrace_records.h): the header, the names, and for a socket
 # its details, then a unix path or two IPv6 addresses.
@@ -164,12 +164,10 @@ def fd_array(fds: tuple[int, ...], m: Mem | None, opts: DecodeOptions) -> str:
     """``[3, 4]``; with -y ``[3<pipe:[10475]>, 4<pipe:[10475]>]`` from the elements an
     fdarr capture attached to the array's exit read (``m``)."""
     if not opts.decode_fds or m is None:
-        return "[" + ", ".join(map(str, fds)) + "]"
+        return local_array([str(fd) for fd in fds], opts)
     found = {e.index: e for e in m.elems}
-    return (
-        "["
-        + ", ".join(with_path(str(fd), found.get(k), opts.fd_details) for k, fd in enumerate(fds))
-        + "]"
+    return local_array(
+        [with_path(str(fd), found.get(k), opts.fd_details) for k, fd in enumerate(fds)], opts
     )
 
 

@@ -41,6 +41,7 @@ from .fmt import (
     cstring,
     flags,
     hexnum,
+    local_array,
     octal,
     ptr,
     quote,
@@ -183,7 +184,7 @@ syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"
 
 def _utimes(c: Ctx, d: bytes) -> str:
     """utimensat's ``struct timespec times[2]``: atime, mtime."""
-    return f"[{timespec_utime(c, d[:16])}, {timespec_utime(c, d[16:32])}]"
+    return local_array([timespec_utime(c, d[:16]), timespec_utime(c, d[16:32])], c.opts)
 
 
 syscall("utimensat", DIRFD, PATH, IN(2 * TIMESPEC_SIZE, _utimes), _at())
@@ -210,7 +211,7 @@ def statfs_text(
     text = (
         f"{{f_type={name or hexnum(f_type)}, f_bsize={bsize}, f_blocks={blocks}, "
         f"f_bfree={bfree}, f_bavail={bavail}, f_files={files}, f_ffree={ffree}, "
-        f"f_fsid={{val=[{hexnum(fsid[0])}, {hexnum(fsid[1])}]}}, "
+        f"f_fsid={{val={local_array([hexnum(fsid[0]), hexnum(fsid[1])], c.opts)}}}, "
         f"f_namelen={namelen}, f_frsize={frsize}"
     )
     if f_flags & ST_VALID:

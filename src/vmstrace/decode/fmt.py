@@ -261,6 +261,14 @@ def buffer(addr: int, mem: Mem | None, length: int, strsize: int, force_hex: boo
     return quote(data, force_hex) + ("..." if more else "")
 
 
+def local_array(items: Sequence[str], opts: DecodeOptions) -> str:
+    """strace's print_local_array (a fixed array held whole: a pair of fds or times, the
+    load averages): at most -s elements, then ``...``."""
+    if len(items) > opts.strsize:
+        return "[" + ", ".join([*items[: opts.strsize], "..."]) + "]"
+    return "[" + ", ".join(items) + "]"
+
+
 def array(
     addr: int, mem: Mem | None, count: int, size: int, limit: int, elem: Callable[[bytes], str]
 ) -> str:

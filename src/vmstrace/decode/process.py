@@ -29,7 +29,19 @@ from .args import (
     uid_text,
 )
 from .consts import proc
-from .fmt import Ctx, DecodeOptions, array, cstring, flags, hexnum, ptr, s32, u32, xlat
+from .fmt import (
+    Ctx,
+    DecodeOptions,
+    array,
+    cstring,
+    flags,
+    hexnum,
+    local_array,
+    ptr,
+    s32,
+    u32,
+    xlat,
+)
 from .registry import Arg, Captures, syscall
 from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import (
@@ -264,9 +276,9 @@ syscall(
 
 syscall(
     "waitid",
-    XLAT(proc.IDTYPES),
+    XLAT(proc.IDTYPES, "P_"),
     INT,
-    OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
+    OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d, c.opts.raw)),
     FLAGS(proc.WAITID_OPTIONS, "W???"),
     OUT(32, _rusage),
 )
@@ -360,7 +372,7 @@ RESOURCE = XLAT(proc.RLIMITS, "RLIMIT_")
 syscall("prlimit64", INT, RESOURCE, IN(RLIMIT_SIZE, rlimit), OUT(RLIMIT_SIZE, rlimit))
 syscall("getrlimit", RESOURCE, OUT(RLIMIT_SIZE, rlimit))
 syscall("setrlimit", RESOURCE, IN(RLIMIT_SIZE, rlimit))
-syscall("getrusage", XLAT(proc.RUSAGE_WHO), OUT(32, _rusage))
+syscall("getrusage", XLAT(proc.RUSAGE_WHO, "RUSAGE_"), OUT(32, _rusage))
 syscall("uname", OUT(UTSNAME_SIZE, utsname))
 
 
@@ -405,13 +417,14 @@ def _wake_op(v: int, c: Ctx) -> str:
     """FUTEX_WAKE_OP's encoded operation, as strace 6.1 spells it:
     ``FUTEX_OP_ADD<<28|0x3<<12|FUTEX_OP_CMP_LT<<24|0x4``."""
     v = u32(v)
-    if c.opts.raw:
-        return hexnum(v)
-    parts = ["FUTEX_OP_OPARG_SHIFT<<28"] if v >> 28 & 8 else []
-    op = proc.FUTEX_WAKE_OPS.get(v >> 28 & 7)
+    # -X raw: the same shape, each constant a number and still commented as unknown
+    # (strace 6.1's output, checked against its tests)
+    raw = c.opts.raw
+    parts = [("0x8" if raw else "FUTEX_OP_OPARG_SHIFT") + "<<28"] if v >> 28 & 8 else []
+    op = None if raw else proc.FUTEX_WAKE_OPS.get(v >> 28 & 7)
     parts.append(f"{op}<<28" if op else f"{hexnum(v >> 28 & 7)}<<28 /* FUTEX_OP_??? */")
     parts.append(f"{hexnum(v >> 12 & 0xFFF)}<<12")
-    cmp_ = proc.FUTEX_WAKE_CMPS.get(v >> 24 & 15)
+    cmp_ = None if raw else proc.FUTEX_WAKE_CMPS.get(v >> 24 & 15)
     parts.append(f"{cmp_}<<24" if cmp_ else f"{hexnum(v >> 24 & 15)}<<24 /* FUTEX_OP_CMP_??? */")
     parts.append(hexnum(v & 0xFFF))
     return "|".join(parts)
@@ -490,8 +503,8 @@ def _membarrier_ret(c: Ctx) -> str:
 
 syscall("membarrier", Arg(_membarrier), SKIP, SKIP, ret=_membarrier_ret)
 syscall("acct", PATH)
-syscall("getpriority", XLAT(proc.PRIO_WHICH), INT)
-syscall("setpriority", XLAT(proc.PRIO_WHICH), INT, INT)
+syscall("getpriority", XLAT(proc.PRIO_WHICH, "PRIO_"), INT)
+syscall("setpriority", XLAT(proc.PRIO_WHICH, "PRIO_"), INT, INT)
 
 
 # --- sysinfo (linux/sysinfo.h struct sysinfo, x86-64: 112 bytes) -----------------------
@@ -499,13 +512,14 @@ syscall("setpriority", XLAT(proc.PRIO_WHICH), INT, INT)
 SYSINFO_SIZE = 112
 
 
-def sysinfo_text(fields: tuple[int, ...]) -> str:
+def sysinfo_text(fields: tuple[int, ...], opts: DecodeOptions) -> str:
     """struct sysinfo's fields in order (uptime .. mem_unit, without the padding)."""
     (uptime, l1, l2, l3, total, free, shared, buffers, tswap, fswap, procs, thigh, fhigh, unit) = (
         fields
     )
     return (
-        f"{{uptime={uptime}, loads=[{l1}, {l2}, {l3}], totalram={total}, "
+        f"{{uptime={uptime}, loads={local_array([str(l1), str(l2), str(l3)], opts)}, "
+        f"totalram={total}, "
         f"freeram={free}, sharedram={shared}, bufferram={buffers}, totalswap={tswap}, "
         f"freeswap={fswap}, procs={procs}, totalhigh={thigh}, freehigh={fhigh}, "
         f"mem_unit={unit}}}"
@@ -513,7 +527,7 @@ def sysinfo_text(fields: tuple[int, ...]) -> str:
 
 
 def _sysinfo(c: Ctx, d: bytes) -> str:
-    return sysinfo_text(struct.unpack_from("<10QH6xQQI", d))
+    return sysinfo_text(struct.unpack_from("<10QH6xQQI", d), c.opts)
 
 
 syscall("sysinfo", OUT(SYSINFO_SIZE, _sysinfo))

@@ -247,7 +247,7 @@ def _siginfo_array(c: Ctx) -> str:
         return ptr(c.a(3))
     items = []
     for k in range(min(n, c.opts.strsize, len(m.data) // SIGINFO_SIZE)):
-        items.append(printsiginfo(m.data[k * SIGINFO_SIZE : (k + 1) * SIGINFO_SIZE]))
+        items.append(printsiginfo(m.data[k * SIGINFO_SIZE : (k + 1) * SIGINFO_SIZE], c.opts.raw))
     if n > len(items):
         items.append("...")
     return "[" + ", ".join(items) + "]"
@@ -262,7 +262,7 @@ def _data(c: Ctx, request: int) -> str:
         return flags(data, pt.PTRACE_O_FLAGS, c.opts, dflt="PTRACE_O_???")
     if request == pt.PTRACE_SETSIGINFO:
         d = _entry_data(c, SIGINFO_SIZE)
-        return ptr(data) if d is None else printsiginfo(d)
+        return ptr(data) if d is None else printsiginfo(d, c.opts.raw)
     if request == pt.PTRACE_SETSIGMASK:
         return _sigset_at(c, _entry_data(c, SIGSET_SIZE))
     if request in (pt.PTRACE_GETREGSET, pt.PTRACE_SETREGSET):
@@ -277,7 +277,7 @@ def _data(c: Ctx, request: int) -> str:
         return ptr(data) if d is None else f"[{int.from_bytes(d, 'little')}]"
     if request == pt.PTRACE_GETSIGINFO:
         d = _exit_data(c, SIGINFO_SIZE)
-        return ptr(data) if d is None else printsiginfo(d)
+        return ptr(data) if d is None else printsiginfo(d, c.opts.raw)
     if request == pt.PTRACE_GETSIGMASK:
         return _sigset_at(c, _exit_data(c, SIGSET_SIZE))
     if request == pt.PTRACE_PEEKSIGINFO:

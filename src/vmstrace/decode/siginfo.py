@@ -76,16 +76,19 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
     return f"{_signame(signo)} {siginfo_struct(info)}"
 
 
-def printsiginfo(info: bytes) -> str:
+def printsiginfo(info: bytes, raw: bool = False) -> str:
     """A siginfo_t a call filled (waitid, rt_sigtimedwait): ``{}`` when si_signo is 0
     (WNOHANG with no child to report), else :func:`siginfo_struct`."""
-    return siginfo_struct(info) if int.from_bytes(info[:4], "little") else "{}"
+    return siginfo_struct(info, raw) if int.from_bytes(info[:4], "little") else "{}"
 
 
-def siginfo_struct(info: bytes) -> str:
-    """``{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}``: a filled siginfo_t (waitid's too)."""
+def siginfo_struct(info: bytes, raw: bool = False) -> str:
+    """``{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}``: a filled siginfo_t (waitid's too);
+    ``raw`` (-X raw): the signal in decimal, the code in hex, no clock comments."""
     info = info.ljust(48, b"\0")
     signo, _errno, code = struct.unpack_from("<iii", info, 0)
+    if raw:
+        return _siginfo_raw(info, signo, code)
     name = _signame(signo)
     fields = [f"si_signo={name}"]
     if signo == signals.SIGCHLD and code in CLD_CODES:
@@ -115,4 +118,30 @@ def siginfo_struct(info: bytes) -> str:
             fields += [f"si_int={s32(val)}", f"si_ptr={val:#x}"]
     else:
         fields.append(f"si_code={SI_CODES.get(code, code)}")
+    return f"{{{', '.join(fields)}}}"
+
+
+def _siginfo_raw(info: bytes, signo: int, code: int) -> str:
+    """strace -X raw's printsiginfo: the same fields, every constant a number."""
+    fields = [f"si_signo={signo}", f"si_code={code & 0xFFFFFFFF:#x}"]
+    if signo == signals.SIGCHLD and code in CLD_CODES:
+        pid, uid, status = struct.unpack_from("<iIi", info, 16)
+        utime, stime = struct.unpack_from("<qq", info, 32)
+        fields += [
+            f"si_pid={pid}",
+            f"si_uid={uid}",
+            f"si_status={status}",
+            f"si_utime={utime}",
+            f"si_stime={stime}",
+        ]
+    elif signo in FAULT_SIGNALS and code > 0:
+        (addr,) = struct.unpack_from("<Q", info, 16)
+        fields.append(f"si_addr={'NULL' if addr == 0 else hex(addr)}")
+    elif code in (0, -6, -1) or code == 0x80:
+        pid, uid = struct.unpack_from("<iI", info, 16)
+        if code != 0x80:
+            fields += [f"si_pid={pid}", f"si_uid={uid}"]
+        (val,) = struct.unpack_from("<Q", info, 24)
+        if code == -1 and val:
+            fields += [f"si_int={s32(val)}", f"si_ptr={val:#x}"]
     return f"{{{', '.join(fields)}}}"

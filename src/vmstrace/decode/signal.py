@@ -89,13 +89,13 @@ def ret_signal(c: Ctx) -> str:
 syscall(
     "rt_sigtimedwait",
     _sized(3, SET_IN),
-    OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d)),
+    OUT(SIGINFO_SIZE, lambda c, d: printsiginfo(d, c.opts.raw)),
     IN(TIMESPEC_SIZE, timespec),
     ULONG,
     ret=ret_signal,
 )
 # the siginfo_t the caller passes, as strace's printsiginfo_at prints it
-SIGINFO_IN = IN(SIGINFO_SIZE, lambda c, d: printsiginfo(d))
+SIGINFO_IN = IN(SIGINFO_SIZE, lambda c, d: printsiginfo(d, c.opts.raw))
 syscall("rt_sigqueueinfo", INT, SIG, SIGINFO_IN)
 syscall("rt_tgsigqueueinfo", INT, INT, SIG, SIGINFO_IN)
 syscall("kill", INT, SIG)

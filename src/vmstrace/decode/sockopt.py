@@ -242,7 +242,7 @@ def _get_value(c: Ctx, level: int, name: int, addr: int, m: Mem | None, rlen: in
         if name == SO_TXREHASH:
             if rlen < 4:
                 return buffer(addr, m, rlen, strsize, force_hex=True)
-            return _int(addr, m, _txrehash)
+            return _int(addr, m, str if c.opts.raw else _txrehash)
         if name == SO_ATTACH_FILTER:
             return ptr(addr)
         if name in INT_LIKE:
@@ -293,7 +293,7 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
         if name in (SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF):
             return ptr(addr)
         if name == SO_TXREHASH:
-            return ptr(addr) if n < 4 else _int(addr, m, _txrehash)
+            return ptr(addr) if n < 4 else _int(addr, m, str if c.opts.raw else _txrehash)
         if name in INT_LIKE:
             return ptr(addr) if n < 4 else _int(addr, m)
     elif addr and (level, name) in _ADDRESS_ONLY:

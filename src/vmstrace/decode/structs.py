@@ -78,10 +78,11 @@ def timespec_utime(c: Ctx, d: bytes) -> str:
 USER_HZ = 100  # clock_t ticks per second (asm-generic/param.h)
 
 
-def clock_t(v: int) -> str:
-    """A clock_t count; strace adds the seconds in a comment when it is not zero."""
-    if not v:
-        return "0"
+def clock_t(v: int, raw: bool = False) -> str:
+    """A clock_t count; strace adds the seconds in a comment when it is not zero (not
+    under -X raw)."""
+    if not v or raw:
+        return str(v)
     return f"{v} /* {v // USER_HZ}.{v % USER_HZ:02d} s */"
 
 
@@ -132,7 +133,7 @@ def stat_text(c: Ctx, st_mode: int, st_rdev: int, st_size: int) -> str:
     """The abbreviated form of any stat layout (x86-64 here, i386 in compat32)."""
     kind = st_mode & fs.S_IFMT
     if kind in (0o20000, 0o60000):  # character / block device: the device number matters
-        tail = f"st_rdev={makedev(st_rdev)}"
+        tail = f"st_rdev={hexnum(st_rdev) if c.opts.raw else makedev(st_rdev)}"
     else:
         tail = f"st_size={st_size}"
     return f"{{st_mode={mode(st_mode, c.opts.raw)}, {tail}, ...}}"

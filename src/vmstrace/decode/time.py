@@ -114,8 +114,8 @@ def _tms(c: Ctx, d: bytes) -> str:
         int.from_bytes(d[k : k + 8], "little", signed=True) for k in range(0, 32, 8)
     )
     return (
-        f"{{tms_utime={clock_t(ut)}, tms_stime={clock_t(st)}, "
-        f"tms_cutime={clock_t(cut)}, tms_cstime={clock_t(cst)}}}"
+        f"{{tms_utime={clock_t(ut, c.opts.raw)}, tms_stime={clock_t(st, c.opts.raw)}, "
+        f"tms_cutime={clock_t(cut, c.opts.raw)}, tms_cstime={clock_t(cst, c.opts.raw)}}}"
     )
 
 
