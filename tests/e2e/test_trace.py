@@ -281,6 +281,21 @@ def test_y_names_sockets_by_inode_as_strace_does(vmstrace):
     assert "UNIX-STREAM" not in "\n".join(t.text)
 
 
+def test_a_program_run_from_a_memfd_is_named_so(vmstrace):
+    """Fileless execution: the memfd, its exec and the new image's exe as the kernel names
+    them (/proc/PID/fd, /proc/PID/exe), never a path that does not exist."""
+    t = vmstrace(["/vmstrace/bin/probe-memfd-exec"], "-y")
+    assert t.returncode == 7, t.stderr
+    text = "\n".join(t.text)
+    assert 'memfd_create("payload", 0) = 4</memfd:payload>(deleted)' in text
+    assert 'execveat(4</memfd:payload>(deleted), "", ["payload", "copy"], ' in text
+    after = t.events[next(k for k, e in enumerate(t.events) if e["name"] == "execveat") :]
+    assert {e["exe"] for e in after} == {"/memfd:payload (deleted)"}
+    assert {e["exe"] for e in t.events[1 : len(t.events) - len(after)]} == {
+        "/vmstrace/bin/probe-memfd-exec"
+    }
+
+
 def test_yy_describes_sockets_and_json_carries_the_executable(vmstrace):
     t = vmstrace(["/vmstrace/bin/conf-sockets"], "-yy")
     assert t.returncode == 0, t.stderr
