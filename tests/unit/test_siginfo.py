@@ -121,3 +121,26 @@ def test_restart_without_handler_rewinds_rip():
     e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0x401000, 0, 61, (0,) * 6, who)
     x = RawExit(1, 0, "x86_64", Insn.IRETQ, 0, 61, 61, who, user_pc=0x401000)
     assert Syscall(e, x).ret == -512
+
+
+@pytest.mark.parametrize(
+    ("info", "raw"),
+    [
+        # strace -X raw's printsiginfo: the signal in decimal, the code as %#x
+        (
+            siginfo(14, -6, 857, 0, fmt="iI"),
+            "{si_signo=14, si_code=0xfffffffa, si_pid=857, si_uid=0}",
+        ),
+        (siginfo(10, 0, 86, 0, fmt="iI"), "{si_signo=10, si_code=0, si_pid=86, si_uid=0}"),
+        (
+            siginfo(17, 2, 90, 0, 9, 150, 0, fmt="iIi4xqq"),
+            "{si_signo=17, si_code=0x2, si_pid=90, si_uid=0, si_status=9, si_utime=150, "
+            "si_stime=0}",
+        ),
+    ],
+)
+def test_siginfo_raw(info, raw):
+    from vmstrace.decode.siginfo import printsiginfo
+
+    assert printsiginfo(info, raw=True) == raw
+    assert "SIG" in printsiginfo(info)  # the abbreviated form names them

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..core.abi import FRAME_RAX, FRAME_RIP, FRAME_SIGINFO, SIGINFO_BYTES
 from .consts import signals
-from .fmt import s32
+from .fmt import hexnum, s32
 from .structs import clock_t
 
 SIGINFO_SIZE = SIGINFO_BYTES  # sizeof(siginfo_t): SI_MAX_SIZE, include/uapi/asm-generic/siginfo.h
@@ -84,64 +84,39 @@ def printsiginfo(info: bytes, raw: bool = False) -> str:
 
 def siginfo_struct(info: bytes, raw: bool = False) -> str:
     """``{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}``: a filled siginfo_t (waitid's too);
-    ``raw`` (-X raw): the signal in decimal, the code in hex, no clock comments."""
+    ``raw`` (-X raw): every constant a number (the code in hex), no clock comments."""
     info = info.ljust(48, b"\0")
     signo, _errno, code = struct.unpack_from("<iii", info, 0)
-    if raw:
-        return _siginfo_raw(info, signo, code)
-    name = _signame(signo)
-    fields = [f"si_signo={name}"]
+    fields = [f"si_signo={signo if raw else _signame(signo)}"]
+
+    def si_code(named: object) -> str:
+        return f"si_code={hexnum(code & 0xFFFFFFFF) if raw else named}"
+
     if signo == signals.SIGCHLD and code in CLD_CODES:
         pid, uid, status = struct.unpack_from("<iIi", info, 16)
         utime, stime = struct.unpack_from("<qq", info, 32)
         # strace's printsiginfo: the exit code for CLD_EXITED, else the signal
-        shown = str(status) if code == 1 else _signame(status)
+        shown = str(status) if code == 1 or raw else _signame(status)
         fields += [
-            f"si_code={CLD_CODES[code]}",
+            si_code(CLD_CODES[code]),
             f"si_pid={pid}",
             f"si_uid={uid}",
             f"si_status={shown}",
-            f"si_utime={clock_t(utime)}",
-            f"si_stime={clock_t(stime)}",
+            f"si_utime={clock_t(utime, raw)}",
+            f"si_stime={clock_t(stime, raw)}",
         ]
     elif signo in FAULT_SIGNALS and code > 0:
         (addr,) = struct.unpack_from("<Q", info, 16)
         label = SEGV_CODES.get(code, str(code)) if signo == 11 else str(code)
-        fields += [f"si_code={label}", f"si_addr={'NULL' if addr == 0 else hex(addr)}"]
+        fields += [si_code(label), f"si_addr={'NULL' if addr == 0 else hex(addr)}"]
     elif code in (0, -6, -1) or code == 0x80:
         pid, uid = struct.unpack_from("<iI", info, 16)
-        fields.append(f"si_code={SI_CODES[code]}")
+        fields.append(si_code(SI_CODES[code]))
         if code != 0x80:
             fields += [f"si_pid={pid}", f"si_uid={uid}"]
         (val,) = struct.unpack_from("<Q", info, 24)
         if code == -1 and val:  # strace's printsigval, when si_ptr is not NULL
             fields += [f"si_int={s32(val)}", f"si_ptr={val:#x}"]
     else:
-        fields.append(f"si_code={SI_CODES.get(code, code)}")
-    return f"{{{', '.join(fields)}}}"
-
-
-def _siginfo_raw(info: bytes, signo: int, code: int) -> str:
-    """strace -X raw's printsiginfo: the same fields, every constant a number."""
-    fields = [f"si_signo={signo}", f"si_code={code & 0xFFFFFFFF:#x}"]
-    if signo == signals.SIGCHLD and code in CLD_CODES:
-        pid, uid, status = struct.unpack_from("<iIi", info, 16)
-        utime, stime = struct.unpack_from("<qq", info, 32)
-        fields += [
-            f"si_pid={pid}",
-            f"si_uid={uid}",
-            f"si_status={status}",
-            f"si_utime={utime}",
-            f"si_stime={stime}",
-        ]
-    elif signo in FAULT_SIGNALS and code > 0:
-        (addr,) = struct.unpack_from("<Q", info, 16)
-        fields.append(f"si_addr={'NULL' if addr == 0 else hex(addr)}")
-    elif code in (0, -6, -1) or code == 0x80:
-        pid, uid = struct.unpack_from("<iI", info, 16)
-        if code != 0x80:
-            fields += [f"si_pid={pid}", f"si_uid={uid}"]
-        (val,) = struct.unpack_from("<Q", info, 24)
-        if code == -1 and val:
-            fields += [f"si_int={s32(val)}", f"si_ptr={val:#x}"]
+        fields.append(si_code(SI_CODES.get(code, code)))
     return f"{{{', '.join(fields)}}}"
