@@ -302,7 +302,11 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         strsize = overflow || s < 0 || s > (1 << 24) ? -1 : (Py_ssize_t)s;
     }
     Py_XDECREF(strsize_opt);
-    if (PyErr_Occurred() || raw < 0)
+    /* -x, -xx: the strings in hex, as only fmt.quote knows (the Python renderers print them) */
+    PyObject *hexstr_opt = PyErr_Occurred() ? NULL : PyObject_GetAttrString(opts, "hexstr");
+    int hexstr = hexstr_opt == NULL ? -1 : PyObject_IsTrue(hexstr_opt);
+    Py_XDECREF(hexstr_opt);
+    if (PyErr_Occurred() || raw < 0 || hexstr < 0)
         return NULL;
     Lane *self = (Lane *)type->tp_alloc(type, 0);
     if (self == NULL)
@@ -313,7 +317,7 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->opts = Py_NewRef(opts);
     self->decode_fds = fds;
     self->raw = raw;
-    self->strings = strsize >= 0; /* else (an odd -s) the Python renderers print them */
+    self->strings = strsize >= 0 && !hexstr; /* else the Python renderers print them */
     self->strsize = strsize;
     self->threads = Py_NewRef(threads);
     self->exes = Py_NewRef(exes);

@@ -150,6 +150,13 @@ _TRACE_OPTIONS = [
         "5<TCP:[10.0.2.15:41234->10.1.2.3:8080]>.",
     ),
     click.option(
+        "-x",
+        "hexstr",
+        count=True,
+        help="Print a string with a non-ASCII byte in hexadecimal, as strace -x; -xx every "
+        'string: "\\x7f\\x45\\x4c\\x46".',
+    ),
+    click.option(
         "--tree",
         "show_tree",
         is_flag=True,
@@ -250,6 +257,7 @@ class TraceArgs:
     buffer_mb: int
     symbols: Path | None
     decode_fds: int
+    hexstr: int
     show_tree: bool
     qualifiers: tuple[str, ...]
     successful: bool
@@ -282,6 +290,7 @@ class TraceArgs:
             raw=self.xlat == "raw",
             decode_fds=self.decode_fds >= 1,
             fd_details=self.decode_fds >= 2,
+            hexstr=min(self.hexstr, 2),
             symbols=self.symbols,
             buffer_mb=self.buffer_mb,
             **more,
@@ -849,6 +858,7 @@ def convert(trace: Path, out: Path, to: str | None) -> None:
     help="String size, for strace and vmstrace alike.",
 )
 @click.option("-y", "decode_fds", is_flag=True, help="-y for strace and vmstrace alike.")
+@click.option("-x", "hexstr", count=True, help="-x (or -xx) for strace and vmstrace alike.")
 @click.option(
     "-X",
     "xlat",
@@ -875,6 +885,7 @@ def conformance(
     smp: int,
     strsize: int,
     decode_fds: bool,
+    hexstr: int,
     xlat: str,
     show: int,
     listing: Path | None,
@@ -892,7 +903,9 @@ def conformance(
     from vmstrace import conformance_suites as suites_mod
 
     console = Console(width=None if sys.stdout.isatty() else 200)
-    opts = suites_mod.Options(strsize=strsize, decode_fds=decode_fds, raw=xlat == "raw")
+    opts = suites_mod.Options(
+        strsize=strsize, decode_fds=decode_fds, raw=xlat == "raw", hexstr=min(hexstr, 2)
+    )
     try:
         chosen = suites_mod.select(
             list(workloads), list(suites) or ([] if workloads else ["static"])

@@ -68,6 +68,7 @@ class Options:
     strsize: int = 32
     decode_fds: bool = False  # -y
     raw: bool = False  # -X raw
+    hexstr: int = 0  # -x, -xx
 
     def strace_args(self) -> list[str]:
         return [
@@ -75,6 +76,7 @@ class Options:
             str(self.strsize),
             *(["-y"] if self.decode_fds else []),
             *(["-X", "raw"] if self.raw else []),
+            *(["-" + "x" * self.hexstr] if self.hexstr else []),
         ]
 
     @property
@@ -209,6 +211,7 @@ def run_suite(
         strsize=opts.strsize,
         decode_fds=opts.decode_fds,
         raw=opts.raw,
+        hexstr=opts.hexstr,
         timeout=timeout,
     )
     run(ropts, [sink], out, err)

@@ -65,11 +65,12 @@ class Decoder:
         event_cls: type[TraceEvent] = TraceEvent,
         plans: decode.Plans = decode.PLANS,
         args_for: frozenset[str] | None = None,
+        hexstr: int = 0,
     ) -> None:
         # the calls whose argument texts some sink reads (sinks/base.py); None: every call
         self.args_for = args_for
         self.opts = decode.DecodeOptions(
-            strsize=strsize, raw=raw, decode_fds=decode_fds, fd_details=fd_details
+            strsize=strsize, raw=raw, decode_fds=decode_fds, fd_details=fd_details, hexstr=hexstr
         )
         self.plans = plans  # of the run's syscall tables (the compiled lane reads them too)
         self.events = _decoder.Events(event_cls)
@@ -324,6 +325,7 @@ class Pipeline:
         raw: bool = False,
         decode_fds: bool = False,
         fd_details: bool = False,
+        hexstr: int = 0,
         filt: CallFilter = EVERY_CALL,
         trace_all: bool = False,
         vcpus: int = 1,
@@ -334,7 +336,14 @@ class Pipeline:
         self.pairer = Pairer(vcpus=vcpus, tables=tables)
         plans = decode.PLANS if tables is TABLES else decode.Plans(tables)
         self.decoder = Decoder(
-            strsize, raw, decode_fds, fd_details, event_cls, plans, args_for_sinks(sinks)
+            strsize,
+            raw,
+            decode_fds,
+            fd_details,
+            event_cls,
+            plans,
+            args_for_sinks(sinks),
+            hexstr=hexstr,
         )
         tree = ProcessTree(trace_all=trace_all or filt.guest_wide, tables=tables)
         self.emitter = Emitter(tree, self.decoder, sinks, filt, compiled)

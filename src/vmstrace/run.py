@@ -86,6 +86,7 @@ class RunOptions:
     raw: bool = False  # -X raw: constants as numbers
     decode_fds: bool = False  # -y: file descriptors with what they refer to
     fd_details: bool = False  # -yy: and sockets' protocol and addresses
+    hexstr: int = 0  # -x: strings with a non-ASCII byte in hex; -xx: every string
     buffer_mb: int = 64  # how far the guest may run ahead of the decoder (capture/ring.py)
     # the syscall numbering: the project's, or the guest kernel's once prepare_guest() read it
     tables: SyscallTables = TABLES
@@ -121,6 +122,7 @@ def describe_run(opts: RunOptions, command_line: list[str]) -> dict[str, object]
             "raw": opts.raw,
             "decode_fds": opts.decode_fds,
             "fd_details": opts.fd_details,
+            "hexstr": opts.hexstr,
             "trace_all": opts.trace_all,
             "symbols": None if opts.symbols is None else str(opts.symbols),
             "from_memory": opts.from_memory,
@@ -480,6 +482,7 @@ def pipeline_for(
         raw=opts.raw,
         decode_fds=opts.decode_fds,
         fd_details=opts.fd_details,
+        hexstr=opts.hexstr,
         filt=opts.filter,
         trace_all=opts.trace_all,
         vcpus=vcpus,

@@ -40,12 +40,13 @@ from vmstrace.guest.strace_tests import SELECTED
 
 pytestmark = pytest.mark.e2e
 REAL = [f"real-{n}" for n in REAL_NAMES]
-# The option runs: -y, -X raw, and -s equal to the length of a string the workload
+# The option runs: -y, -X raw, -xx -y, and -s equal to the length of a string the workload
 # reads and writes (guest/real/coreutils.sh), strace given the same option.
 OPTION_RUNS = {
     "y": Options(decode_fds=True),
     "Xraw": Options(raw=True),
     f"s{EXACT_STRSIZE}": Options(strsize=EXACT_STRSIZE),
+    "xx-y": Options(hexstr=2, decode_fds=True),  # every string and -y path in hex
 }
 OPTION_WORKLOADS = ("real-coreutils", "real-tar")
 # -y also on python's descriptors that are not plain paths (guest/real/fdkinds.py)
@@ -138,7 +139,11 @@ def test_real_software_agrees_with_strace(workload, smp, suite_run):
 
 @pytest.mark.parametrize(
     "workload, option",
-    [(w, o) for o in OPTION_RUNS for w in (Y_WORKLOADS if o == "y" else OPTION_WORKLOADS)],
+    [
+        (w, o)
+        for o in OPTION_RUNS
+        for w in (Y_WORKLOADS if OPTION_RUNS[o].decode_fds else OPTION_WORKLOADS)
+    ],
 )
 def test_real_software_with_options(workload, option, suite_run):
     r = suite_run("real", 1, OPTION_RUNS[option])[workload]

@@ -163,3 +163,23 @@ def test_quote(data, text):
 
 def test_quote_hex():
     assert quote(b"\x0aA", force_hex=True) == '"\\x0a\\x41"'
+
+
+@pytest.mark.parametrize(
+    ("data", "x", "xx"),
+    [
+        # strace -x: the whole string in hex once a byte is neither printable ASCII nor
+        # \t\n\v\f\r; -xx: every string
+        (b"hi\n", '"hi\\n"', '"\\x68\\x69\\x0a"'),
+        (b"tab\tvt\v", '"tab\\tvt\\v"', None),
+        (b"\x7fELF", '"\\x7f\\x45\\x4c\\x46"', '"\\x7f\\x45\\x4c\\x46"'),
+        (b"caf\xc3\xa9", '"\\x63\\x61\\x66\\xc3\\xa9"', None),
+        (b"a\x00b", '"\\x61\\x00\\x62"', None),
+        (b"", '""', '""'),
+    ],
+)
+def test_quote_x(data, x, xx):
+    assert quote(data, hexstr=1) == x
+    if xx is not None:
+        assert quote(data, hexstr=2) == xx
+    assert quote(data, hexstr=2) == quote(data, force_hex=True)

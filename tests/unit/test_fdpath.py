@@ -352,3 +352,24 @@ def test_fd_pair_cut_at_s(decode_call, strsize, shown):
     if strsize == 1:
         y = DecodeOptions(strsize=1, decode_fds=True)
         assert render_line(call, y) == "pipe2([3<pipe:[10475]>, ...], 0) = 0"
+
+
+def test_x_prints_paths_in_hex_as_strace_printfd():
+    # print_quoted_string_ex on the whole text inside <...>: -xx always, -x when a byte
+    # is neither printable ASCII nor whitespace
+    plain = blob(12, 0x858458F6, [b"hostname", b"etc"])
+    assert with_path("3", plain, hexstr=1) == "3</etc/hostname>"
+    assert (
+        with_path("3", plain, hexstr=2)
+        == "3<" + "".join(f"\\x{b:02x}" for b in b"/etc/hostname") + ">"
+    )
+    odd = blob(12, 0x858458F6, [b"caf\xc3\xa9", b"tmp"], FD_DELETED)
+    assert with_path("4", odd) == "4</tmp/caf\\303\\251>(deleted)"
+    assert (
+        with_path("4", odd, hexstr=1)
+        == "4<" + "".join(f"\\x{b:02x}" for b in "/tmp/caf\u00e9".encode()) + ">(deleted)"
+    )
+    pipe = _pipe_fd(0)
+    assert with_path("5", pipe, hexstr=2).startswith("5<\\x70\\x69\\x70\\x65\\x3a")
+    # the JSON's exe keeps the kernel's form whatever -x says
+    assert describe(odd) == "/tmp/caf\\303\\251 (deleted)"

@@ -308,7 +308,9 @@ def success_text(
     if plan.info is None:
         return hexnum(ret & MASK64)
     if plan.returns_fd and opts.decode_fds and call.exit is not None:
-        return fdpath.with_path(str(ret), call.exit.mem.get(ARG_RETFD), opts.fd_details)
+        return fdpath.with_path(
+            str(ret), call.exit.mem.get(ARG_RETFD), opts.fd_details, opts.hexstr
+        )
     tpl = plan.template
     if tpl is not None and tpl.ret is not None:
         try:

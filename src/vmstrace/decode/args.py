@@ -76,7 +76,11 @@ def _fd(c: Ctx, i: int) -> str:
         return str(fd)  # AT_FDCWD of a DIRFD)
     opts = c.opts
     text = str(fd)
-    return fdpath.with_path(text, c.entry_mem(i), opts.fd_details) if opts.decode_fds else text
+    return (
+        fdpath.with_path(text, c.entry_mem(i), opts.fd_details, opts.hexstr)
+        if opts.decode_fds
+        else text
+    )
 
 
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
@@ -103,7 +107,7 @@ def _dirfd(c: Ctx, i: int) -> str:
     if not c.opts.decode_fds:
         return text
     # -y: AT_FDCWD</tmp/w>, the working directory (the plugin walks task->fs->pwd)
-    return fdpath.with_path(text, c.entry_mem(i), c.opts.fd_details)
+    return fdpath.with_path(text, c.entry_mem(i), c.opts.fd_details, c.opts.hexstr)
 
 
 DIRFD = Arg(_dirfd, lambda o: fdpath.fd_capture(o) if o.decode_fds else ())
@@ -124,7 +128,7 @@ UID = register_only(Arg(lambda c, i: uid_text(c.args[i])))
 
 
 def _path(c: Ctx, i: int) -> str:
-    return cstring(c.args[i], c.mem(i), None)
+    return cstring(c.args[i], c.mem(i), None, c.opts.hexstr)
 
 
 PATH = Arg(_path, _path_capture)  # paths are never cut by -s
@@ -132,7 +136,7 @@ PLAIN_KINDS[_path] = _K_PATH
 
 
 def _str(c: Ctx, i: int) -> str:
-    return cstring(c.args[i], c.mem(i), c.opts.strsize)
+    return cstring(c.args[i], c.mem(i), c.opts.strsize, c.opts.hexstr)
 
 
 STR = Arg(_str, _str_capture)  # a string cut at -s (names, values)
@@ -164,7 +168,7 @@ def WBUF(len_arg: int, force_hex: bool = False) -> Arg:  # noqa: N802
     """Data the caller passes in (write's buf), ``len_arg`` bytes long."""
 
     def render(c: Ctx, i: int) -> str:
-        return buffer(c.args[i], c.mem(i), c.a(len_arg), c.opts.strsize, force_hex)
+        return buffer(c.args[i], c.mem(i), c.a(len_arg), c.opts.strsize, force_hex, c.opts.hexstr)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         # -s + 1 bytes: a fault at the byte past -s prints the address (fmt.buffer)
@@ -181,7 +185,7 @@ def RBUF(force_hex: bool = False) -> Arg:  # noqa: N802
     def render(c: Ctx, i: int) -> str:
         if c.failed or c.ret is None:
             return ptr(c.args[i])
-        return buffer(c.args[i], c.exit_mem(i), c.ret, c.opts.strsize, force_hex)
+        return buffer(c.args[i], c.exit_mem(i), c.ret, c.opts.strsize, force_hex, c.opts.hexstr)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         return (Capture("buf", "exit", "ret", min(opts.strsize + 1, MAX_BYTES)),)
@@ -199,7 +203,7 @@ def OUTSTR() -> Arg:
         m = c.exit_mem(i)
         if m is None or (m.fault and not m.data):
             return ptr(c.args[i])
-        return buffer(c.args[i], m, c.ret, PATH_MAX)
+        return buffer(c.args[i], m, c.ret, PATH_MAX, hexstr=c.opts.hexstr)
 
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         return (Capture("buf", "exit", "ret", PATH_MAX),)

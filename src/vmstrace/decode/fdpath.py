@@ -12,7 +12,7 @@ import struct
 from ..capture.spec import Capture
 from ..core.abi import FD_CUT, FD_DELETED, FD_MAX_COMPONENTS, FD_PSEUDO, record_struct
 from ..core.events import Mem
-from .fmt import DecodeOptions, escape, local_array
+from .fmt import DecodeOptions, escape, local_array, quote
 
 # The blob's layout (native/vmstrace_records.h): the header, the names, and for a socket
 # its details, then a unix path or two IPv6 addresses.
@@ -46,33 +46,46 @@ def ret_fd_capture() -> Capture:
     return Capture("fd", "exit", "ret")
 
 
-def _escape(name: bytes) -> str:
-    # strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES,
-    # "<>"): what would break the <...> notation or drive the terminal, escaped
-    return escape(name, "<>")
+def _shown(raw: bytes | str, hexstr: int) -> str:
+    """strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES,
+    "<>"): what would break the <...> notation or drive the terminal escaped, or under -x
+    (a byte neither printable ASCII nor whitespace) and -xx the whole text in hex.  (A str
+    is -yy's socket text, already in its printed form.)"""
+    if isinstance(raw, str):
+        return raw
+    if hexstr and (hexstr > 1 or raw.translate(None, _PLAIN_OR_SPACE)):
+        return quote(raw, force_hex=True)[1:-1]
+    return escape(raw, "<>")
 
+
+_PLAIN_OR_SPACE = bytes(range(0x20, 0x7F)) + b"\t\n\v\f\r"
 
 # What the walk's bytes say, by those bytes: the same files (a program's executable, the
 # descriptors it uses) come back call after call.  Keyed by the whole input, so correct by
 # construction; bounded, as everything guest-driven.
-_DESCRIBED: dict[tuple[bytes, bool], tuple[str, bool] | None] = {}
+_DESCRIBED: dict[tuple[bytes, bool, int], tuple[str, bool] | None] = {}
 _MEMO_LEN = 1024
 _MEMO_ENTRIES = 4096
 
 
-def _lookup(m: Mem | None, details: bool) -> tuple[str, bool] | None:
+def _lookup(m: Mem | None, details: bool, hexstr: int = 0) -> tuple[str, bool] | None:
     if m is None:
         return None
     data = m.data
     if len(data) > _MEMO_LEN:
-        return _describe(data, details)
-    key = (data, details)
+        return _text(data, details, hexstr)
+    key = (data, details, hexstr)
     if key in _DESCRIBED:
         return _DESCRIBED[key]
     if len(_DESCRIBED) >= _MEMO_ENTRIES:
         _DESCRIBED.clear()
-    found = _DESCRIBED[key] = _describe(data, details)
+    found = _DESCRIBED[key] = _text(data, details, hexstr)
     return found
+
+
+def _text(data: bytes, details: bool, hexstr: int) -> tuple[str, bool] | None:
+    found = _describe(data, details)
+    return None if found is None else (_shown(found[0], hexstr), found[1])
 
 
 def describe(m: Mem | None, details: bool = False) -> str | None:
@@ -86,8 +99,9 @@ def describe(m: Mem | None, details: bool = False) -> str | None:
     return text + " (deleted)" if deleted else text
 
 
-def _describe(data: bytes, details: bool) -> tuple[str, bool] | None:
-    """The text strace -y shows inside <...>, and whether the file was deleted."""
+def _describe(data: bytes, details: bool) -> tuple[bytes | str, bool] | None:
+    """What strace -y shows inside <...> before quoting (bytes; -yy's socket text as it is
+    printed), and whether the file was deleted."""
     if len(data) < HEADER.size:
         return None
     ino, _mode, magic, ncomp, flags = HEADER.unpack_from(data)
@@ -100,18 +114,18 @@ def _describe(data: bytes, details: bool) -> tuple[str, bool] | None:
         names.append(data[off + 2 : off + 2 + n])
         off += 2 + n
     if magic == PIPEFS_MAGIC:
-        return f"pipe:[{ino}]", False
+        return f"pipe:[{ino}]".encode(), False
     if magic == SOCKFS_MAGIC:
-        return (_socket(ino, data[off:]) if details else f"socket:[{ino}]"), False
+        return (_socket(ino, data[off:]) if details else f"socket:[{ino}]".encode()), False
     if magic == ANON_INODE_FS_MAGIC:
         # anon_inodefs_dname: the name given at creation ("[eventpoll]"), never the inode
         # (one inode serves them all)
-        return ("anon_inode:" + _escape(names[0]), False) if names else None
+        return (b"anon_inode:" + names[0], False) if names else None
     if flags & FD_PSEUDO:
-        return ("/" + _escape(names[0]), True) if names and magic in SIMPLE_DNAME else None
-    path = "/" + "/".join(_escape(n) for n in reversed(names))
+        return (b"/" + names[0], True) if names and magic in SIMPLE_DNAME else None
+    path = b"/" + b"/".join(reversed(names))
     # d_unlinked: /proc/PID/fd says " (deleted)" after the path; strace -y after the ">"
-    return path + ("/..." if flags & FD_CUT else ""), bool(flags & FD_DELETED)
+    return path + (b"/..." if flags & FD_CUT else b""), bool(flags & FD_DELETED)
 
 
 def _ipv4(addr: int, port: int) -> str:
@@ -167,7 +181,11 @@ def fd_array(fds: tuple[int, ...], m: Mem | None, opts: DecodeOptions) -> str:
         return local_array([str(fd) for fd in fds], opts)
     found = {e.index: e for e in m.elems}
     return local_array(
-        [with_path(str(fd), found.get(k), opts.fd_details) for k, fd in enumerate(fds)], opts
+        [
+            with_path(str(fd), found.get(k), opts.fd_details, opts.hexstr)
+            for k, fd in enumerate(fds)
+        ],
+        opts,
     )
 
 
@@ -175,10 +193,10 @@ def exe_capture() -> Capture:
     return Capture("exe", "exit")
 
 
-def with_path(fd_text: str, m: Mem | None, details: bool = False) -> str:
-    """``3`` → ``3</etc/hostname>`` when the walk resolved it (``details``: -yy), or
-    ``3</tmp/x>(deleted)`` (strace's printfd) when the file is gone."""
-    found = _lookup(m, details)
+def with_path(fd_text: str, m: Mem | None, details: bool = False, hexstr: int = 0) -> str:
+    """``3`` → ``3</etc/hostname>`` when the walk resolved it (``details``: -yy; ``hexstr``:
+    -x), or ``3</tmp/x>(deleted)`` (strace's printfd) when the file is gone."""
+    found = _lookup(m, details, hexstr)
     if found is None:
         return fd_text
     text, deleted = found

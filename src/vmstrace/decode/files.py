@@ -246,8 +246,8 @@ def xattr_value(c: Ctx, i: int, size: int, m: Mem | None) -> str:
         return ptr(addr)
     data = m.data[: min(size, c.opts.strsize)]
     if data.endswith(b"\0"):
-        return quote(data[:-1])
-    return quote(data) + ("..." if size > c.opts.strsize else "")
+        return quote(data[:-1], hexstr=c.opts.hexstr)
+    return quote(data, hexstr=c.opts.hexstr) + ("..." if size > c.opts.strsize else "")
 
 
 def _xattr_in(c: Ctx, i: int) -> str:
@@ -265,7 +265,7 @@ def _xattr_list(c: Ctx, i: int) -> str:
     asked for is 0 or the call failed."""
     if not c.a(i + 1) or c.failed or c.ret is None:
         return ptr(c.a(i))
-    return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize)
+    return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize, hexstr=c.opts.hexstr)
 
 
 def _value_caps(size: str, when: When) -> Captures:
@@ -314,7 +314,7 @@ def _link_buf(c: Ctx, i: int) -> str:
     """readlink's result: ``ret`` bytes, no NUL, cut at -s (strace's printstrn)."""
     if c.failed or c.ret is None:
         return ptr(c.a(i))
-    return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize)
+    return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize, hexstr=c.opts.hexstr)
 
 
 LINKBUF = Arg(
@@ -328,7 +328,7 @@ syscall("readlinkat", DIRFD, PATH, LINKBUF, ULONG)
 def _cwd(c: Ctx, i: int) -> str:
     if c.failed or c.ret is None:
         return ptr(c.a(i))
-    return cstring(c.a(i), c.exit_mem(i), None)
+    return cstring(c.a(i), c.exit_mem(i), None, c.opts.hexstr)
 
 
 syscall(
@@ -473,7 +473,7 @@ def _fcntl_ret(c: Ctx) -> str:
         name = signals.SIGNALS.get(r)  # strace's signame(): named even with -X raw
         return f"{r} ({name})" if name else str(r)
     if cmd in _DUPFD and c.opts.decode_fds:  # -y: ``10</etc/hostname>``
-        return fdpath.with_path(str(r), c.exit_mem(ARG_RETFD), c.opts.fd_details)
+        return fdpath.with_path(str(r), c.exit_mem(ARG_RETFD), c.opts.fd_details, c.opts.hexstr)
     return str(r)
 
 

@@ -24,13 +24,16 @@ Xlat = Sequence[tuple[int, str]]
 class DecodeOptions:
     """How much to print: ``strsize`` is strace ``-s``, ``raw`` is strace ``-X raw``,
     ``decode_fds`` is strace ``-y`` (file descriptors with what they refer to),
-    ``fd_details`` strace ``-yy`` (with -y: a socket's protocol and addresses)."""
+    ``fd_details`` strace ``-yy`` (with -y: a socket's protocol and addresses),
+    ``hexstr`` strace ``-x`` (1: a string with a non-ASCII byte all in hex) and ``-xx``
+    (2: every string in hex)."""
 
     strsize: int = 32
     raw: bool = False
     decode_fds: bool = False
     fd_details: bool = False
     exe_paths: bool = False  # capture the executable after each exec (the JSON "exe")
+    hexstr: int = 0
 
 
 # --- numbers -------------------------------------------------------------------------
@@ -119,15 +122,17 @@ def clear_memos() -> None:
         memo.clear()
 
 
-def quote(data: bytes, force_hex: bool = False) -> str:
+def quote(data: bytes, force_hex: bool = False, hexstr: int = 0) -> str:
     """Quote bytes as strace's string_quote does (without the ``...`` suffix).
 
     Printable ASCII stays, ``"`` and ``\\`` are escaped, ``\\t\\n\\v\\f\\r`` use their
     C names, anything else is octal in the fewest digits unless the next byte is an
     octal digit (then three digits, so the escape cannot swallow it).  With
-    ``force_hex`` (getrandom's buffer) every byte is ``\\xNN``.
+    ``force_hex`` (getrandom's buffer) every byte is ``\\xNN``, and so with ``hexstr``
+    2 (-xx), or 1 (-x) when a byte is neither printable ASCII nor one of ``\\t\\n\\v\\f\\r``.
     """
-    if force_hex:  # "\\xNN" per byte, from bytes.hex in C calls (no loop over the bytes)
+    if force_hex or (hexstr and (hexstr > 1 or data.translate(None, _PLAIN_OR_SPACE))):
+        # "\\xNN" per byte, from bytes.hex in C calls (no loop over the bytes)
         return '"\\x' + data.hex(" ").replace(" ", "\\x") + '"' if data else '""'
     text = _QUOTED.get(data)
     if text is None:
@@ -135,6 +140,10 @@ def quote(data: bytes, force_hex: bool = False) -> str:
         if len(data) <= _QUOTE_MEMO_LEN:
             _keep(_QUOTED, bytes(data), text)
     return text
+
+
+# the bytes -x leaves unhexed: printable ASCII and the C whitespace (string_quote's test)
+_PLAIN_OR_SPACE = bytes(range(0x20, 0x7F)) + b"\t\n\v\f\r"
 
 
 def _quote(data: bytes) -> str:
@@ -214,7 +223,7 @@ def readable(mem: Mem | None) -> bool:
 PATH_MAX = 4096
 
 
-def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
+def cstring(addr: int, mem: Mem | None, limit: int | None, hexstr: int = 0) -> str:
     """A NUL-terminated string, cut at ``limit`` bytes with ``...`` (None: a path, cut at
     PATH_MAX - 1 as strace's printpath does).
 
@@ -237,10 +246,17 @@ def cstring(addr: int, mem: Mem | None, limit: int | None) -> str:
         data, more = data[:nul], False
     if limit is not None and len(data) > limit:
         data, more = data[:limit], True
-    return quote(data) + ("..." if more else "")
+    return quote(data, hexstr=hexstr) + ("..." if more else "")
 
 
-def buffer(addr: int, mem: Mem | None, length: int, strsize: int, force_hex: bool = False) -> str:
+def buffer(
+    addr: int,
+    mem: Mem | None,
+    length: int,
+    strsize: int,
+    force_hex: bool = False,
+    hexstr: int = 0,
+) -> str:
     """A counted buffer (write's data): ``length`` bytes, shown up to ``strsize``.
 
     strace's printstr_ex reads ``min(length, strsize + 1)`` bytes (one past ``-s``) and
@@ -258,7 +274,7 @@ def buffer(addr: int, mem: Mem | None, length: int, strsize: int, force_hex: boo
     shown = min(length, strsize)
     data = mem.data[:shown]
     more = length > len(data)
-    return quote(data, force_hex) + ("..." if more else "")
+    return quote(data, force_hex, hexstr) + ("..." if more else "")
 
 
 def local_array(items: Sequence[str], opts: DecodeOptions) -> str:

@@ -79,7 +79,7 @@ def iovec_array(
         shown = length if budget is None else max(0, min(length, budget))
         if budget is not None:
             budget -= shown
-        shown_base = ptr(base) if addrs else buffer(base, elem, shown, limit)
+        shown_base = ptr(base) if addrs else buffer(base, elem, shown, limit, hexstr=c.opts.hexstr)
         out.append(f"{{iov_base={shown_base}, iov_len={length}}}")
     else:
         if n < count:  # print_array: an element it could not read shows its address
@@ -273,7 +273,7 @@ def _poll_arg(c: Ctx, i: int) -> str:
             return f"{{fd={fd}}}"
         shown = str(fd)
         if k in found and entry is not None and entry.data[8 * k : 8 * k + 4] == d[:4]:
-            shown = fdpath.with_path(shown, found[k], c.opts.fd_details)
+            shown = fdpath.with_path(shown, found[k], c.opts.fd_details, c.opts.hexstr)
         ev = flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts, dflt="POLL???")
         return f"{{fd={shown}, events={ev}}}"
 
@@ -394,7 +394,10 @@ def _fdset_arg(c: Ctx, i: int) -> str:
         found = {e.index: e for e in m.elems}
         return (
             "["
-            + " ".join(fdpath.with_path(str(fd), found.get(fd), c.opts.fd_details) for fd in fds)
+            + " ".join(
+                fdpath.with_path(str(fd), found.get(fd), c.opts.fd_details, c.opts.hexstr)
+                for fd in fds
+            )
             + "]"
         )
     return "[" + " ".join(map(str, fds)) + "]"
@@ -566,7 +569,8 @@ def _ifreq_flags(c: Ctx, i: int, req: int) -> str:
         return ptr(c.a(i))
     name = m.data[:IFNAMSIZ]
     nul = name.find(b"\0")
-    text = quote(name[:nul]) if nul >= 0 else quote(name) + "..."
+    x = c.opts.hexstr
+    text = quote(name[:nul], hexstr=x) if nul >= 0 else quote(name, hexstr=x) + "..."
     d = m.data if req == ioc.SIOCSIFFLAGS else c.out_data(i, IFNAMSIZ + 2)
     if d is None:
         return f"{{ifr_name={text}}}"

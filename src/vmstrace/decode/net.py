@@ -143,7 +143,7 @@ def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
             ]
             shown = "[" + ", ".join(fds) + "]"
         else:
-            shown = quote(data)
+            shown = quote(data, hexstr=c.opts.hexstr)
         out.append(f"{{cmsg_len={length}, cmsg_level={lvl}, cmsg_type={typ}, cmsg_data={shown}}}")
         off += (length + 7) & ~7
     return "[" + ", ".join(out) + "]"

@@ -59,15 +59,15 @@ def _rest(c: Ctx, first: int) -> list[str]:
     return [hexnum(c.a(k)) for k in range(first, 5)]
 
 
-def _comm(data: bytes, size: int, strsize: int) -> str:
+def _comm(data: bytes, size: int, strsize: int, hexstr: int = 0) -> str:
     """strace's printstr_ex(size, QUOTE_0_TERMINATED): at most -s bytes, one more looked
     at when there is one; ``...`` unless a NUL ends the string within them or right after."""
     shown = min(size, strsize)
     nul = data.find(b"\0", 0, shown)
     if nul >= 0:
-        return quote(data[:nul])
+        return quote(data[:nul], hexstr=hexstr)
     ahead = data[shown : shown + 1] if size > strsize else b""
-    return quote(data[:shown]) + ("" if ahead == b"\0" else "...")
+    return quote(data[:shown], hexstr=hexstr) + ("" if ahead == b"\0" else "...")
 
 
 def _stored_int(c: Ctx, text: Callable[[int], str]) -> str:
@@ -80,13 +80,13 @@ def _set_name(c: Ctx) -> str:
     m = c.entry_mem(1)
     size = TASK_COMM_LEN - 1
     if c.a(1) and m is not None and (b"\0" in m.data[:size] or len(m.data) >= size):
-        return _comm(m.data, size, c.opts.strsize)
+        return _comm(m.data, size, c.opts.strsize, c.opts.hexstr)
     return ptr(c.a(1))
 
 
 def _get_name(c: Ctx) -> str:
     d = c.out_data(1, TASK_COMM_LEN)
-    return ptr(c.a(1)) if d is None else _comm(d, TASK_COMM_LEN, c.opts.strsize)
+    return ptr(c.a(1)) if d is None else _comm(d, TASK_COMM_LEN, c.opts.strsize, c.opts.hexstr)
 
 
 def _args(c: Ctx, opt: int) -> list[str]:  # noqa: C901, PLR0911, PLR0912  (strace's switch)
@@ -174,7 +174,7 @@ def _args(c: Ctx, opt: int) -> list[str]:  # noqa: C901, PLR0911, PLR0912  (stra
     if opt == PR_SET_VMA:
         head = [xlat(arg2, proc.PR_SET_VMA, o, "PR_SET_VMA_")]
         if arg2 == 0:  # PR_SET_VMA_ANON_NAME: addr, size, name
-            return [*head, ptr(arg3), str(c.a(3)), cstring(c.a(4), c.mem(4), o.strsize)]
+            return [*head, ptr(arg3), str(c.a(3)), cstring(c.a(4), c.mem(4), o.strsize, o.hexstr)]
         return [*head, *_rest(c, 2)]
     return _rest(c, 1)
 

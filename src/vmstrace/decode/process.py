@@ -171,7 +171,7 @@ def _argv(c: Ctx, i: int) -> str:
         if k >= c.opts.strsize:
             items.append("...")
             break
-        items.append(cstring(e.addr or 1, e, c.opts.strsize))
+        items.append(cstring(e.addr or 1, e, c.opts.strsize, c.opts.hexstr))
     else:
         if m.truncated:
             items.append("...")
@@ -218,7 +218,9 @@ def _exec_stack_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
 
 # Read at entry; after a successful execve the old address space is gone, so the exit
 # read (execstack) takes the kernel's copies from the new stack instead.
-EXEC_PATH = Arg(lambda c, i: cstring(c.a(i), _exec_mem(c, i), None), _exec_stack_caps)
+EXEC_PATH = Arg(
+    lambda c, i: cstring(c.a(i), _exec_mem(c, i), None, c.opts.hexstr), _exec_stack_caps
+)
 ARGV = Arg(_argv, _argv_caps)
 ENVP = Arg(_envp, _env_caps)
 AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
@@ -477,7 +479,9 @@ syscall("pidfd_open", INT, UINT)
 syscall("pidfd_getfd", FD, FD, UINT)
 syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???"))
 syscall("setns", FD, FLAGS(proc.SETNS_TYPES, "CLONE_NEW???"))
-syscall("sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize)), ULONG)
+syscall(
+    "sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize, c.opts.hexstr)), ULONG
+)
 
 
 def _membarrier(c: Ctx, i: int) -> str:

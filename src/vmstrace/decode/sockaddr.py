@@ -27,22 +27,22 @@ def _hex0(v: int, width: int) -> str:
     return f"{v:#0{width}x}" if v else "0" * width
 
 
-def _un(d: bytes) -> str:
+def _un(d: bytes, hexstr: int = 0) -> str:
     # sun_path as far as the length reaches (at most sockaddr_un's 108 bytes): a path
     # up to its NUL, an abstract name (a leading NUL) every byte
     path = d[2:SUN_LEN]
     if path[0]:
-        return "sun_path=" + quote(path.split(b"\0", 1)[0])
-    return f"sun_path=@{quote(path[1:])}"
+        return "sun_path=" + quote(path.split(b"\0", 1)[0], hexstr=hexstr)
+    return f"sun_path=@{quote(path[1:], hexstr=hexstr)}"
 
 
-def _in(d: bytes) -> str:
+def _in(d: bytes, hexstr: int = 0) -> str:
     (port,) = struct.unpack_from(">H", d, 2)
     ip = ".".join(str(b) for b in d[4:8])
     return f'sin_port=htons({port}), sin_addr=inet_addr("{ip}")'
 
 
-def _in6(d: bytes) -> str:
+def _in6(d: bytes, hexstr: int = 0) -> str:
     port, flow = struct.unpack_from(">HI", d, 2)
     addr = d[8:24]
     text = (
@@ -58,7 +58,7 @@ def _in6(d: bytes) -> str:
     return text + f", sin6_scope_id={ifindex(scope) if link_local else scope}"
 
 
-def _nl(d: bytes) -> str:
+def _nl(d: bytes, hexstr: int = 0) -> str:
     pad, pid, groups = struct.unpack_from("<HIi", d, 2)
     head = f"nl_pad={pad:#x}, " if pad else ""
     return (
@@ -67,7 +67,7 @@ def _nl(d: bytes) -> str:
     )
 
 
-def _ipx(d: bytes) -> str:
+def _ipx(d: bytes, hexstr: int = 0) -> str:
     port, network = struct.unpack_from(">HI", d, 2)
     node = ", ".join(_hex0(b, 2) for b in d[8:14])
     text = (
@@ -77,15 +77,18 @@ def _ipx(d: bytes) -> str:
     return text + (f", sipx_zero={d[15]:#x}" if d[15] else "")
 
 
-def _x25(d: bytes) -> str:
+def _x25(d: bytes, hexstr: int = 0) -> str:
     addr = d[2:18]  # char x25_addr[16], a C string that may fill it
     nul = addr.find(b"\0")
-    shown = quote(addr[:nul]) if nul >= 0 else quote(addr[:15]) + "..."
+    shown = (
+        quote(addr[:nul], hexstr=hexstr) if nul >= 0 else quote(addr[:15], hexstr=hexstr) + "..."
+    )
     return f"sx25_addr={{x25_addr={shown}}}"
 
 
 # family: (printer of the bytes after sa_family, the least length it needs)
-_PRINTERS: dict[int, tuple[Callable[[bytes], str], int]] = {
+# each printer takes the address's bytes and -x's setting (strace quotes sun_path as a string)
+_PRINTERS: dict[int, tuple[Callable[[bytes, int], str], int]] = {
     net.AF_UNIX: (_un, 3),
     net.AF_INET: (_in, 16),
     net.AF_INET6: (_in6, 24),
@@ -105,11 +108,11 @@ def sockaddr(c: Ctx, d: bytes) -> str:
     if len(d) <= 2:
         return f"{{{head}}}"
     if c.opts.raw and family in (net.AF_INET, net.AF_INET6):
-        return _inet_raw(head, family, d)
+        return _inet_raw(head, family, d, c.opts.hexstr)
     printer = _PRINTERS.get(family)
     if printer is not None and len(d) >= printer[1]:
-        return f"{{{head}, {printer[0](d)}}}"
-    return f"{{{head}, sa_data={quote(d[2:])}}}"
+        return f"{{{head}, {printer[0](d, c.opts.hexstr)}}}"
+    return f"{{{head}, sa_data={quote(d[2:], hexstr=c.opts.hexstr)}}}"
 
 
 def decode_sockaddr(c: Ctx, addr: int, m: Mem | None, addrlen: int) -> str:
@@ -123,7 +126,7 @@ def decode_sockaddr(c: Ctx, addr: int, m: Mem | None, addrlen: int) -> str:
     return sockaddr(c, m.data[:addrlen])
 
 
-def _inet_raw(head: str, family: int, d: bytes) -> str:
+def _inet_raw(head: str, family: int, d: bytes, hexstr: int) -> str:
     """strace -X raw: an IP address's fields as the bytes they hold (``sin_port="\\x00\\x09"``)."""
     if family == net.AF_INET and len(d) >= 8:
         return f"{{{head}, sin_port={quote(d[2:4], True)}, sin_addr={quote(d[4:8], True)}}}"
@@ -134,4 +137,4 @@ def _inet_raw(head: str, family: int, d: bytes) -> str:
             f"sin6_flowinfo={quote(d[4:8], True)}, sin6_addr={quote(d[8:24], True)}, "
             f"sin6_scope_id={scope}}}"
         )
-    return f"{{{head}, sa_data={quote(d[2:])}}}"
+    return f"{{{head}, sa_data={quote(d[2:], hexstr=hexstr)}}}"

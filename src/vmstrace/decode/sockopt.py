@@ -255,7 +255,7 @@ def _get_value(c: Ctx, level: int, name: int, addr: int, m: Mem | None, rlen: in
         return _fields(addr, m, rlen, _TPACKET_STATS)
     if level == net.SOL_NETLINK:
         return _int(addr, m)
-    return _int(addr, m) if rlen == 4 else buffer(addr, m, rlen, strsize)
+    return _int(addr, m) if rlen == 4 else buffer(addr, m, rlen, strsize, hexstr=c.opts.hexstr)
 
 
 def _len_at(m: Mem | None) -> int | None:
@@ -319,7 +319,7 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
     if n == 4:
         return _int(addr, m)
     # strace passes the int length on as an unsigned long: a negative one is huge
-    return buffer(addr, m, n & MASK64, c.opts.strsize)
+    return buffer(addr, m, n & MASK64, c.opts.strsize, hexstr=c.opts.hexstr)
 
 
 def _set_optval_caps(opts: DecodeOptions) -> tuple[Capture, ...]:

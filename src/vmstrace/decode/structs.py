@@ -262,7 +262,7 @@ UTSNAME_SIZE = 6 * 65
 def utsname(c: Ctx, d: bytes) -> str:
     def field(k: int) -> str:
         raw = d[k * 65 : (k + 1) * 65]
-        return quote(raw.split(b"\0", 1)[0])
+        return quote(raw.split(b"\0", 1)[0], hexstr=c.opts.hexstr)
 
     return f"{{sysname={field(0)}, nodename={field(1)}, ...}}"
 

@@ -447,7 +447,7 @@ def _emit(
         ProcessTreeSink(text),
         SummarySink(text),
     ]
-    decoder = Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details)
+    decoder = Decoder(opts.strsize, opts.raw, opts.decode_fds, opts.fd_details, hexstr=opts.hexstr)
     out = Emitter(ProcessTree(trace_all=trace_all), decoder, sinks, filt, compiled=compiled)
     for i in range(0, len(calls), 7):
         out.emit(calls[i : i + 7])
@@ -473,6 +473,7 @@ def _options(d: Draw) -> decode.DecodeOptions:
         raw=d.below(8) == 0,
         decode_fds=d.flag(),
         fd_details=d.flag(),
+        hexstr=d.pick((0, 0, 1, 2)),
     )
 
 
@@ -534,7 +535,9 @@ def decoder(data: bytes) -> None:
         exit = RawExit(2, 0, abi, Insn.SYSRETQ, 0, d.u64(), nr, _WHO, _mems(d), user_pc=0x401002)
     call = Syscall(entry, exit)
     opts = _options(d)
-    opts = decode.DecodeOptions(min(opts.strsize, 64), opts.raw, opts.decode_fds, opts.fd_details)
+    opts = decode.DecodeOptions(
+        min(opts.strsize, 64), opts.raw, opts.decode_fds, opts.fd_details, hexstr=opts.hexstr
+    )
     out = decode.decode_args_strict(call, opts)
     ret = decode.format_return(call, opts)
     decode.error_name(call)
