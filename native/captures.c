@@ -196,6 +196,8 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
 }
 
 #define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
+/* the guest's i_mode: a character or block device (include/uapi/linux/stat.h) */
+#define IS_DEVICE(mode) (((mode) & 0170000) == 0020000 || ((mode) & 0170000) == 0060000)
 #define AT_FDCWD (-100)           /* include/uapi/linux/fcntl.h */
 
 /* Appends a dentry's name (u16 length, then the bytes) to an fd blob's names at *pos. */
@@ -231,9 +233,13 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
     uint8_t buf[4096 + sizeof(struct vmst_fd_socket) + 128];
     uint32_t pos = sizeof(struct vmst_fd_hdr), ncomp = 0, cut = 0;
     uint64_t ino = 0;
+    uint32_t rdev = 0;
     if (k64(v, dentry + o[FDW_D_INODE], &inode)) {
         guest_read(v, inode + o[FDW_I_INO], &ino, 8);
         guest_read(v, inode + o[FDW_I_MODE], &mode, 2);
+        if (IS_DEVICE(mode)) {
+            guest_read(v, inode + o[FDW_I_RDEV], &rdev, 4);
+        }
         if (k64(v, inode + o[FDW_I_SB], &sb)) {
             guest_read(v, sb + o[FDW_S_MAGIC], &magic, 4);
         }
@@ -315,6 +321,10 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
             }
         }
         memcpy(tail - sizeof(s), &s, sizeof(s));
+    }
+    if (IS_DEVICE(mode)) { /* a device: its number follows the names */
+        memcpy(buf + pos, &rdev, 4);
+        pos += 4;
     }
     put_raw_blob(v, arg, index, flags, file ? file : path, buf, pos);
     return 1;

@@ -142,7 +142,8 @@ struct vmst_blob_hdr {
  * The data of an `fd` or `exe` capture's blob (blobs 7 and 8 too): what a struct file (or
  * the working directory's struct path) is, for strace -y.  vmst_fd_hdr, then `ncomp` names
  * (u16 len, then the bytes) from the leaf up to the root, crossing mount points, at most
- * VMST_FD_MAX_COMPONENTS of them.  For a socket (sockfs) a vmst_fd_socket follows the
+ * VMST_FD_MAX_COMPONENTS of them.  For a device (S_ISCHR, S_ISBLK) its number (the
+ * kernel's dev_t, u32) follows the names.  For a socket (sockfs) a vmst_fd_socket follows the
  * names, then for AF_UNIX the path bytes (sockaddr_un.sun_path, `unix_len` of them, at most
  * 108) or for AF_INET6 the 16-byte local and remote addresses.  Not aligned in the blob.
  */

@@ -857,7 +857,7 @@ def convert(trace: Path, out: Path, to: str | None) -> None:
     show_default=True,
     help="String size, for strace and vmstrace alike.",
 )
-@click.option("-y", "decode_fds", is_flag=True, help="-y for strace and vmstrace alike.")
+@click.option("-y", "decode_fds", count=True, help="-y (or -yy) for strace and vmstrace alike.")
 @click.option("-x", "hexstr", count=True, help="-x (or -xx) for strace and vmstrace alike.")
 @click.option(
     "-X",
@@ -884,7 +884,7 @@ def conformance(
     suites: tuple[str, ...],
     smp: int,
     strsize: int,
-    decode_fds: bool,
+    decode_fds: int,
     hexstr: int,
     xlat: str,
     show: int,
@@ -904,7 +904,11 @@ def conformance(
 
     console = Console(width=None if sys.stdout.isatty() else 200)
     opts = suites_mod.Options(
-        strsize=strsize, decode_fds=decode_fds, raw=xlat == "raw", hexstr=min(hexstr, 2)
+        strsize=strsize,
+        decode_fds=decode_fds >= 1,
+        fd_details=decode_fds >= 2,
+        raw=xlat == "raw",
+        hexstr=min(hexstr, 2),
     )
     try:
         chosen = suites_mod.select(

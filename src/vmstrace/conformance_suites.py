@@ -67,6 +67,7 @@ class Options:
 
     strsize: int = 32
     decode_fds: bool = False  # -y
+    fd_details: bool = False  # -yy (with decode_fds)
     raw: bool = False  # -X raw
     hexstr: int = 0  # -x, -xx
 
@@ -74,7 +75,7 @@ class Options:
         return [
             "-s",
             str(self.strsize),
-            *(["-y"] if self.decode_fds else []),
+            *((["-yy"] if self.fd_details else ["-y"]) if self.decode_fds else []),
             *(["-X", "raw"] if self.raw else []),
             *(["-" + "x" * self.hexstr] if self.hexstr else []),
         ]
@@ -210,6 +211,7 @@ def run_suite(
         smp=smp,
         strsize=opts.strsize,
         decode_fds=opts.decode_fds,
+        fd_details=opts.decode_fds and opts.fd_details,
         raw=opts.raw,
         hexstr=opts.hexstr,
         timeout=timeout,

@@ -40,13 +40,14 @@ from vmstrace.guest.strace_tests import SELECTED
 
 pytestmark = pytest.mark.e2e
 REAL = [f"real-{n}" for n in REAL_NAMES]
-# The option runs: -y, -X raw, -xx -y, and -s equal to the length of a string the workload
+# The option runs: -y, -yy, -X raw, -xx -y, and -s equal to the length of a string the workload
 # reads and writes (guest/real/coreutils.sh), strace given the same option.
 OPTION_RUNS = {
     "y": Options(decode_fds=True),
     "Xraw": Options(raw=True),
     f"s{EXACT_STRSIZE}": Options(strsize=EXACT_STRSIZE),
     "xx-y": Options(hexstr=2, decode_fds=True),  # every string and -y path in hex
+    "yy": Options(decode_fds=True, fd_details=True),  # stdin, /dev/null: <char 1:3>
 }
 OPTION_WORKLOADS = ("real-coreutils", "real-tar")
 # -y also on python's descriptors that are not plain paths (guest/real/fdkinds.py)

@@ -373,3 +373,23 @@ def test_x_prints_paths_in_hex_as_strace_printfd():
     assert with_path("5", pipe, hexstr=2).startswith("5<\\x70\\x69\\x70\\x65\\x3a")
     # the JSON's exe keeps the kernel's form whatever -x says
     assert describe(odd) == "/tmp/caf\\303\\251 (deleted)"
+
+
+@pytest.mark.parametrize(
+    ("mode", "dev", "shown"),
+    [
+        (0o020666, (1 << 20) | 3, "3</dev/null<char 1:3>>"),
+        (0o060660, (8 << 20) | 1, "3</dev/null<block 8:1>>"),
+        (0o100644, None, "3</dev/null>"),  # not a device: nothing follows the names
+        (0o020666, None, "3</dev/null>"),  # a device whose number the walk lacks
+    ],
+)
+def test_yy_prints_a_device_number(mode, dev, shown):
+    # strace -yy's printfd: the path, then <char|block MAJOR:MINOR> inside the brackets
+    data = HEADER.pack(7, mode, 0x1373, 2, 0)
+    data += b"".join(struct.pack("<H", len(n)) + n for n in (b"null", b"dev"))
+    if dev is not None:
+        data += struct.pack("<I", dev)
+    m = Mem(0, data)
+    assert with_path("3", m, details=True) == shown
+    assert with_path("3", m) == "3</dev/null>"  # -y alone: the path

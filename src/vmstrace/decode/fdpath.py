@@ -85,7 +85,40 @@ def _lookup(m: Mem | None, details: bool, hexstr: int = 0) -> tuple[str, bool] |
 
 def _text(data: bytes, details: bool, hexstr: int) -> tuple[str, bool] | None:
     found = _describe(data, details)
-    return None if found is None else (_shown(found[0], hexstr), found[1])
+    if found is None:
+        return None
+    raw, deleted = found
+    shown = _shown(raw, hexstr)
+    if details:
+        shown += _device(data)
+    return shown, deleted
+
+
+def _device(data: bytes) -> str:
+    """-yy's device number after a device file's path (strace's printfd_pid_with_finfo:
+    ``</dev/null<char 1:3>>``): the kernel's dev_t after the names, 12 bits of major and
+    20 of minor (include/linux/kdev_t.h)."""
+    mode = HEADER.unpack_from(data)[1] & 0o170000
+    if mode not in (0o020000, 0o060000):
+        return ""
+    off = _names(data)[1]
+    if off + 4 > len(data):
+        return ""
+    (dev,) = struct.unpack_from("<I", data, off)
+    return f"<{'block' if mode == 0o060000 else 'char'} {dev >> 20}:{dev & 0xFFFFF}>"
+
+
+def _names(data: bytes) -> tuple[list[bytes], int]:
+    """The walk's names, leaf first, and where what follows them starts."""
+    names: list[bytes] = []
+    off = HEADER.size
+    for _ in range(min(HEADER.unpack_from(data)[3], FD_MAX_COMPONENTS)):
+        if off + 2 > len(data):
+            return names, len(data)
+        (n,) = struct.unpack_from("<H", data, off)
+        names.append(data[off + 2 : off + 2 + n])
+        off += 2 + n
+    return names, off
 
 
 def describe(m: Mem | None, details: bool = False) -> str | None:
@@ -104,15 +137,8 @@ def _describe(data: bytes, details: bool) -> tuple[bytes | str, bool] | None:
     printed), and whether the file was deleted."""
     if len(data) < HEADER.size:
         return None
-    ino, _mode, magic, ncomp, flags = HEADER.unpack_from(data)
-    names: list[bytes] = []
-    off = HEADER.size
-    for _ in range(min(ncomp, FD_MAX_COMPONENTS)):
-        if off + 2 > len(data):
-            break
-        (n,) = struct.unpack_from("<H", data, off)
-        names.append(data[off + 2 : off + 2 + n])
-        off += 2 + n
+    ino, _mode, magic, _ncomp, flags = HEADER.unpack_from(data)
+    names, off = _names(data)
     if magic == PIPEFS_MAGIC:
         return f"pipe:[{ino}]".encode(), False
     if magic == SOCKFS_MAGIC:

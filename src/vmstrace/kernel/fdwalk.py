@@ -66,6 +66,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "fs_pwd": ("fs_struct", "pwd"),
     # an unlinked dentry is unhashed: d_hash.pprev NULL (d_unlinked, include/linux/dcache.h)
     "d_hash_pprev": ("dentry", "d_hash.pprev"),
+    # a device file's number, for -yy (include/linux/fs.h; MAJOR/MINOR: kdev_t.h)
+    "i_rdev": ("inode", "i_rdev"),
 }
 
 
