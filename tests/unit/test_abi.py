@@ -214,7 +214,11 @@ DOCUMENTED = {
     "MAX_ELEMS": 1024,
     "MAX_RECORD_BLOBS": 1 << 20,
     "MAX_FDARR": 2,
+    "MAX_FDLIST": 64,
+    "MAX_FDBITS": 1024,
     "FD_CUT": 1,
+    "FD_DELETED": 2,
+    "FD_PSEUDO": 4,
 }
 
 
