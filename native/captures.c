@@ -196,6 +196,7 @@ static bool k64(Vcpu *v, uint64_t addr, uint64_t *out)
 }
 
 #define SOCKFS_MAGIC 0x534F434Bu /* include/uapi/linux/magic.h */
+#define NSFS_MAGIC 0x6E736673u
 /* the guest's i_mode: a character or block device (include/uapi/linux/stat.h) */
 #define IS_DEVICE(mode) (((mode) & 0170000) == 0020000 || ((mode) & 0170000) == 0060000)
 #define AT_FDCWD (-100)           /* include/uapi/linux/fcntl.h */
@@ -213,6 +214,28 @@ static bool put_name(Vcpu *v, uint64_t dentry, uint8_t *buf, uint32_t *pos)
     }
     uint16_t l16 = (uint16_t)len;
     memcpy(buf + *pos, &l16, 2);
+    *pos += 2 + len;
+    return true;
+}
+
+/* A namespace file's type ("net", "mnt"...): what fs/nsfs.c's ns_dname prints before the
+ * inode number, from the proc_ns_operations its dentry's d_fsdata points to; a name as
+ * put_name appends one. */
+static bool put_ns_name(Vcpu *v, uint64_t dentry, uint8_t *buf, uint32_t *pos)
+{
+    const uint32_t *o = g.fdw;
+    uint64_t ops = 0, name = 0;
+    char text[16];
+    if (!k64(v, dentry + o[FDW_D_FSDATA], &ops) || !k64(v, ops + o[FDW_NS_OPS_NAME], &name) ||
+        !guest_read(v, name, text, sizeof(text))) {
+        return false;
+    }
+    uint16_t len = (uint16_t)strnlen(text, sizeof(text));
+    if (len == sizeof(text)) {
+        return false; /* every type name is short: this is not one */
+    }
+    memcpy(buf + *pos, &len, 2);
+    memcpy(buf + *pos + 2, text, len);
     *pos += 2 + len;
     return true;
 }
@@ -252,7 +275,8 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
         if (up == dentry && dentry != root) {
             /* no tree above it: the kernel names it by its filesystem (memfd:, anon_inode:) */
             fdflags |= VMST_FD_PSEUDO;
-            if (put_name(v, dentry, buf, &pos)) {
+            if (magic == NSFS_MAGIC ? put_ns_name(v, dentry, buf, &pos)
+                                    : put_name(v, dentry, buf, &pos)) {
                 ncomp = 1;
             }
         } else if (up != dentry && guest_read(v, dentry + o[FDW_D_HASH_PPREV], &pprev, 8) &&

@@ -47,6 +47,7 @@
     X(UNIX_ADDR, unix_addr) X(UNIX_ADDR_LEN, unix_addr_len)                                  \
     X(UNIX_ADDR_NAME, unix_addr_name) X(UNIX_PEER, unix_peer)                                \
     X(SKC_V6_DADDR, skc_v6_daddr) X(SKC_V6_RCV_SADDR, skc_v6_rcv_saddr) X(FS, fs)            \
-    X(FS_PWD, fs_pwd) X(D_HASH_PPREV, d_hash_pprev) X(I_RDEV, i_rdev)
+    X(FS_PWD, fs_pwd) X(D_HASH_PPREV, d_hash_pprev) X(I_RDEV, i_rdev) X(D_FSDATA, d_fsdata)  \
+    X(NS_OPS_NAME, ns_ops_name)
 
 #endif

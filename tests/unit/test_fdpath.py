@@ -51,7 +51,10 @@ def blob(ino: int, magic: int, names: list[bytes], flags: int = 0) -> Mem:
         # what the walk cannot name exactly prints no path, never a guess
         (blob(9, ANON_INODE_FS_MAGIC, []), None),
         (blob(4, TMPFS_MAGIC, [], FD_PSEUDO), None),
-        (blob(4026531840, 0x6E736673, [b"/"], FD_PSEUDO), None),  # nsfs: its own d_dname
+        # nsfs's ns_dname: the namespace type the walk read, and the inode
+        (blob(4026531840, 0x6E736673, [b"net"], FD_PSEUDO), "net:[4026531840]"),
+        (blob(4026531840, 0x6E736673, [], FD_PSEUDO), None),
+        (blob(7, 0x62656572, [b"x"], FD_PSEUDO), None),  # another d_dname: not guessed
     ],
 )
 def test_describe(m, text):

@@ -27,10 +27,12 @@ SOCKFS_MAGIC = 0x534F434B
 ANON_INODE_FS_MAGIC = 0x09041934
 TMPFS_MAGIC = 0x01021994
 HUGETLBFS_MAGIC = 0x958458F6
+NSFS_MAGIC = 0x6E736673
 # A file of no directory tree (d_alloc_pseudo: a memfd, a SysV shm segment) on these is
-# named by simple_dname (fs/libfs.c): "/" + its name + " (deleted)".  Other filesystems'
-# pseudo files are named by their own d_dname (nsfs: "net:[4026531840]"), which the walk
-# does not have: those print no path rather than a wrong one.
+# named by simple_dname (fs/libfs.c): "/" + its name + " (deleted)"; a namespace file by
+# nsfs's ns_dname, "net:[4026531840]" (the walk records the type's name).  Other
+# filesystems' pseudo files are named by their own d_dname, which the walk does not have:
+# those print no path rather than a wrong one.
 SIMPLE_DNAME = (TMPFS_MAGIC, HUGETLBFS_MAGIC)
 
 # Which calls return a new file descriptor is a row's flag (Flag.RETURNS_FD, and
@@ -148,6 +150,8 @@ def _describe(data: bytes, details: bool) -> tuple[bytes | str, bool] | None:
         # (one inode serves them all)
         return (b"anon_inode:" + names[0], False) if names else None
     if flags & FD_PSEUDO:
+        if magic == NSFS_MAGIC:
+            return (names[0] + f":[{ino}]".encode(), False) if names else None
         return (b"/" + names[0], True) if names and magic in SIMPLE_DNAME else None
     path = b"/" + b"/".join(reversed(names))
     # d_unlinked: /proc/PID/fd says " (deleted)" after the path; strace -y after the ">"

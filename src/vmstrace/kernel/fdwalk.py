@@ -68,6 +68,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "d_hash_pprev": ("dentry", "d_hash.pprev"),
     # a device file's number, for -yy (include/linux/fs.h; MAJOR/MINOR: kdev_t.h)
     "i_rdev": ("inode", "i_rdev"),
+    # a namespace file's name (nsfs's ns_dname, fs/nsfs.c: "net:[4026531840]"): its
+    # dentry's d_fsdata is the namespace type's operations, whose name says the type
+    "d_fsdata": ("dentry", "d_fsdata"),
+    "ns_ops_name": ("proc_ns_operations", "name"),
 }
 
 
