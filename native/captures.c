@@ -269,28 +269,25 @@ static int put_path_blob(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, ui
     }
     mount = mnt - o[FDW_MOUNT_MNT];
     uint32_t fdflags = 0;
-    uint64_t up = 0, root = 0, pprev = 1;
-    k64(v, mnt + o[FDW_MNT_ROOT], &root);
-    if (k64(v, dentry + o[FDW_D_PARENT], &up)) {
-        if (up == dentry && dentry != root) {
+    for (int depth = 0; depth < VMST_FD_MAX_COMPONENTS; depth++) {
+        uint64_t root = 0, parent = 0, pprev = 1;
+        k64(v, mnt + o[FDW_MNT_ROOT], &root);
+        if (!k64(v, dentry + o[FDW_D_PARENT], &parent)) {
+            cut = 1;
+            break;
+        }
+        if (depth == 0 && dentry == parent && dentry != root) {
             /* no tree above it: the kernel names it by its filesystem (memfd:, anon_inode:) */
             fdflags |= VMST_FD_PSEUDO;
             if (magic == NSFS_MAGIC ? put_ns_name(v, dentry, buf, &pos)
                                     : put_name(v, dentry, buf, &pos)) {
                 ncomp = 1;
             }
-        } else if (up != dentry && guest_read(v, dentry + o[FDW_D_HASH_PPREV], &pprev, 8) &&
-                   pprev == 0) {
-            fdflags |= VMST_FD_DELETED;
-        }
-    }
-    for (int depth = 0; !(fdflags & VMST_FD_PSEUDO) && depth < VMST_FD_MAX_COMPONENTS; depth++) {
-        uint64_t parent = 0;
-        root = 0;
-        k64(v, mnt + o[FDW_MNT_ROOT], &root);
-        if (!k64(v, dentry + o[FDW_D_PARENT], &parent)) {
-            cut = 1;
             break;
+        }
+        if (depth == 0 && dentry != parent &&
+            guest_read(v, dentry + o[FDW_D_HASH_PPREV], &pprev, 8) && pprev == 0) {
+            fdflags |= VMST_FD_DELETED; /* d_unlinked: unhashed, not a root */
         }
         if (dentry == root || dentry == parent) {
             uint64_t mparent = 0, mpoint = 0;

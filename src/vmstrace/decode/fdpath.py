@@ -12,7 +12,7 @@ import struct
 from ..capture.spec import Capture
 from ..core.abi import FD_CUT, FD_DELETED, FD_MAX_COMPONENTS, FD_PSEUDO, record_struct
 from ..core.events import Mem
-from .fmt import DecodeOptions, escape, local_array, quote
+from .fmt import DecodeOptions, escape, local_array
 
 # The blob's layout (native/vmstrace_records.h): the header, the names, and for a socket
 # its details, then a unix path or two IPv6 addresses.
@@ -50,17 +50,10 @@ def ret_fd_capture() -> Capture:
 
 def _shown(raw: bytes | str, hexstr: int) -> str:
     """strace's printfd: print_quoted_string_ex(path, QUOTE_OMIT_LEADING_TRAILING_QUOTES,
-    "<>"): what would break the <...> notation or drive the terminal escaped, or under -x
-    (a byte neither printable ASCII nor whitespace) and -xx the whole text in hex.  (A str
-    is -yy's socket text, already in its printed form.)"""
-    if isinstance(raw, str):
-        return raw
-    if hexstr and (hexstr > 1 or raw.translate(None, _PLAIN_OR_SPACE)):
-        return quote(raw, force_hex=True)[1:-1]
-    return escape(raw, "<>")
+    "<>"): what would break the <...> notation or drive the terminal escaped, in hex under
+    -x/-xx as any string.  (A str is -yy's socket text, already in its printed form.)"""
+    return raw if isinstance(raw, str) else escape(raw, "<>", hexstr)
 
-
-_PLAIN_OR_SPACE = bytes(range(0x20, 0x7F)) + b"\t\n\v\f\r"
 
 # What the walk's bytes say, by those bytes: the same files (a program's executable, the
 # descriptors it uses) come back call after call.  Keyed by the whole input, so correct by

@@ -179,9 +179,9 @@ def _quote(data: bytes) -> str:
     )
 
 
-def escape(text: str | bytes, also: str = "") -> str:
+def escape(text: str | bytes, also: str = "", hexstr: int = 0) -> str:
     """Guest text for vmstrace's own output (a name, a console line, a path): as
-    :func:`quote` renders it, without the quotes (strace's
+    :func:`quote` renders it (``hexstr``: -x, -xx), without the quotes (strace's
     QUOTE_OMIT_LEADING_TRAILING_QUOTES), so no byte of it drives the terminal; the
     printable characters in ``also`` (strace's ``escape_chars``: ``"<>"`` inside -y's
     angle brackets) in octal too.  A str is taken as the bytes it was decoded from
@@ -190,7 +190,8 @@ def escape(text: str | bytes, also: str = "") -> str:
     if isinstance(text, bytes):
         data = text
     elif (
-        text.isascii()
+        hexstr < 2
+        and text.isascii()
         and text.isprintable()
         and '"' not in text
         and "\\" not in text
@@ -202,7 +203,7 @@ def escape(text: str | bytes, also: str = "") -> str:
             data = text.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:  # a surrogate no decoding made: its UTF-8 form
             data = text.encode("utf-8", "surrogatepass")
-    shown = quote(data)[1:-1]
+    shown = quote(data, hexstr=hexstr)[1:-1]
     if also and any(c in shown for c in also):
         # quote() left them as they are: printable, and never part of one of its escapes
         shown = re.sub(f"[{re.escape(also)}]([0-7]?)", _octal_escape, shown)

@@ -260,20 +260,23 @@ def _pollfds(c: Ctx, d: bytes, count: int, want_revents: bool) -> str:
 
 
 def _poll_arg(c: Ctx, i: int) -> str:
-    # -y: what each entry's fd referred to at entry, by its place in the array, if that
-    # place held the same fd then (another thread may have changed the array since)
+    # -y: what the fds of the entries referred to at entry, by fd (the element at place k
+    # is the file of the fd the entry read held there): a printed fd another thread put
+    # in the array since then has none
     entry = c.entry_mem(i) if c.opts.decode_fds else None
-    found = {e.index: e for e in entry.elems} if entry is not None else {}
-    place = iter(range(POLL_CAP))
+    files = {}
+    if entry is not None:
+        for e in entry.elems:
+            if 8 * e.index + 4 <= len(entry.data):
+                files[s32(int.from_bytes(entry.data[8 * e.index : 8 * e.index + 4], "little"))] = e
 
     def pollfd(d: bytes) -> str:
         fd, events = struct.unpack_from("<ih", d)
-        k = next(place, -1)
         if fd < 0:  # the kernel ignores the entry: strace shows the fd alone
             return f"{{fd={fd}}}"
         shown = str(fd)
-        if k in found and entry is not None and entry.data[8 * k : 8 * k + 4] == d[:4]:
-            shown = fdpath.with_path(shown, found[k], c.opts.fd_details, c.opts.hexstr)
+        if fd in files:
+            shown = fdpath.with_path(shown, files[fd], c.opts.fd_details, c.opts.hexstr)
         ev = flags(events & 0xFFFF, proc.POLL_EVENTS, c.opts, dflt="POLL???")
         return f"{{fd={shown}, events={ev}}}"
 
