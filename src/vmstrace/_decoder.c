@@ -225,6 +225,47 @@ static PyObject *configure(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* What the lane keeps between calls, each table direct-mapped (a collision costs the
+ * lookup it saves, never a wrong answer: an entry holds what it was made from, and the
+ * objects it compares by identity, so none of them can be another object while kept).
+ * Dicts keyed by tuples did the same before: building and hashing the key tuples was a
+ * tenth of the lane's time. */
+#define REG_MEMO 2048 /* K_REG texts: (renderer, register values) -> text */
+#define PLAN_NRS 1024 /* the plans of the numbers below this, per ABI */
+#define THREAD_MEMO 64 /* Decoder.threads' entries, by their TaskInfo */
+typedef struct {
+    struct {
+        PyObject *render, *text; /* text: a str, or None (an argument not shown) */
+        unsigned long long reg, other;
+        int two; /* keyed by the other register too */
+    } reg[REG_MEMO];
+    PyObject *abi[2];            /* the ABI names whose plans are below (interned strs) */
+    PyObject *plan[2][PLAN_NRS]; /* CallPlan by (ABI, number): a pure function of the two */
+    struct {
+        PyObject *who, *known; /* known: Decoder.threads[id(who)], (who, 8-tuple) */
+    } thread[THREAD_MEMO];
+} Memo;
+
+static void memo_free(Memo *m)
+{
+    if (m == NULL)
+        return;
+    for (int i = 0; i < REG_MEMO; i++) {
+        Py_CLEAR(m->reg[i].render);
+        Py_CLEAR(m->reg[i].text);
+    }
+    for (int j = 0; j < 2; j++) {
+        Py_CLEAR(m->abi[j]);
+        for (int i = 0; i < PLAN_NRS; i++)
+            Py_CLEAR(m->plan[j][i]);
+    }
+    for (int i = 0; i < THREAD_MEMO; i++) {
+        Py_CLEAR(m->thread[i].who);
+        Py_CLEAR(m->thread[i].known);
+    }
+    PyMem_Free(m);
+}
+
 /* One run's lane: everything it reads or calls, given to its constructor. */
 typedef struct {
     PyObject_HEAD
@@ -252,7 +293,7 @@ typedef struct {
     int inverted;           /* every call except those */
     int successful, failing, unfinished; /* the statuses kept */
     PyObject *args_for;     /* the names whose argument texts a sink reads; None: all */
-    PyObject *reg_texts;    /* (renderer, register) -> text, of the K_REG renderers */
+    Memo *memo;             /* the texts, plans and threads kept by identity (Memo) */
 } Lane;
 
 static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -334,8 +375,10 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->successful = kept[0], self->failing = kept[1], self->unfinished = kept[2];
     self->every_call = inverted && PySet_GET_SIZE(calls) == 0 && kept[0] && kept[1] && kept[2];
     self->args_for = Py_NewRef(args_for);
-    if ((self->reg_texts = PyDict_New()) == NULL)
+    if ((self->memo = PyMem_Calloc(1, sizeof(Memo))) == NULL) {
+        PyErr_NoMemory();
         Py_CLEAR(self);
+    }
     if ((self->failed = PyDict_New()) == NULL)
         Py_CLEAR(self);
     return (PyObject *)self;
@@ -359,7 +402,8 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->failed);
     Py_CLEAR(self->calls);
     Py_CLEAR(self->args_for);
-    Py_CLEAR(self->reg_texts);
+    memo_free(self->memo);
+    self->memo = NULL;
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -418,7 +462,6 @@ enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_
  * (flags, a value from a table), or on one other register too (its number + 1 in the
  * parameter: open's mode, shown as the flags say): its texts are kept per (renderer,
  * register values). */
-#define MAX_REG_TEXTS 4096
 #define KIND(code) ((int)((code) & 0xff))
 #define PARAM(code) ((int)((code) >> 8))
 #define FORCE_HEX 8 /* K_WBUF's and K_RBUF's parameter: every byte as \xNN (getrandom) */
@@ -775,18 +818,36 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
         PyObject *render = PyTuple_GET_ITEM(renders, i);
         long code = PyLong_CheckExact(PyTuple_GET_ITEM(regs, i)) ? kind_of(ln, plain, i) : K_PYTHON;
         int k = code < 0 ? -1 : KIND(code);
-        PyObject *key = NULL;
-        if (k == K_REG) { /* a text kept from an earlier call with this register value */
-            int other = PARAM(code) - 1;
-            key = other >= 0 && other < 6
-                      ? PyTuple_Pack(3, render, PyTuple_GET_ITEM(regs, i), PyTuple_GET_ITEM(regs, other))
-                      : PyTuple_Pack(2, render, PyTuple_GET_ITEM(regs, i));
-            PyObject *known = key == NULL ? NULL : PyDict_GetItemWithError(ln->reg_texts, key);
-            if (known != NULL) {
-                texts[i] = Py_NewRef(known);
-                k = K_LAST + 1; /* done */
-            } else {
-                k = PyErr_Occurred() ? -1 : K_PYTHON; /* the renderer runs, its text is kept */
+        int keep = -1; /* the memo entry a K_REG text goes to */
+        unsigned long long reg = 0, oreg = 0;
+        if (k == K_REG) { /* a text kept from an earlier call with these register values */
+            int other = PARAM(code) - 1, two = other >= 0 && other < 6;
+            reg = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
+            if (reg == (unsigned long long)-1 && PyErr_Occurred())
+                PyErr_Clear(), k = K_PYTHON; /* not a register's value: not kept */
+            else if (two && PyLong_CheckExact(PyTuple_GET_ITEM(regs, other))
+                     && (oreg = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, other)))
+                            == (unsigned long long)-1
+                     && PyErr_Occurred())
+                PyErr_Clear(), k = K_PYTHON;
+            else if (two && !PyLong_CheckExact(PyTuple_GET_ITEM(regs, other)))
+                k = K_PYTHON;
+            else {
+                uint64_t h = ((uintptr_t)render >> 4) * 0x9E3779B97F4A7C15ULL
+                             ^ reg * 0xC2B2AE3D27D4EB4FULL ^ oreg * 0x165667B19E3779F9ULL;
+                keep = (int)((h ^ (h >> 29)) % REG_MEMO);
+                Memo *m = ln->memo;
+                if (m->reg[keep].render == render && m->reg[keep].reg == reg
+                    && m->reg[keep].two == two && (!two || m->reg[keep].other == oreg)) {
+                    texts[i] = Py_NewRef(m->reg[keep].text);
+                    k = K_LAST + 1; /* done */
+                } else {
+                    Py_CLEAR(m->reg[keep].render); /* (emptied: the renderer may fail) */
+                    m->reg[keep].two = two;
+                    m->reg[keep].other = oreg;
+                    m->reg[keep].reg = reg;
+                    k = K_PYTHON; /* the renderer runs, its text is kept */
+                }
             }
         }
         if (k < 0) {
@@ -811,15 +872,13 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
             st = deferred(texts[i]);
             if (st == DONE && texts[i] != Py_None && !PyUnicode_Check(texts[i]))
                 st = DEFER; /* not text: the Python path's business */
-            if (st == DONE && key != NULL
+            if (st == DONE && keep >= 0
                 && (texts[i] == Py_None || PyUnicode_CheckExact(texts[i]))) {
-                if (PyDict_GET_SIZE(ln->reg_texts) >= MAX_REG_TEXTS) /* guest-driven: bounded */
-                    PyDict_Clear(ln->reg_texts);
-                if (PyDict_SetItem(ln->reg_texts, key, texts[i]) < 0)
-                    st = FAIL;
+                Memo *m = ln->memo;
+                Py_XSETREF(m->reg[keep].text, Py_NewRef(texts[i]));
+                Py_XSETREF(m->reg[keep].render, Py_NewRef(render)); /* (keys set at the miss) */
             }
         }
-        Py_XDECREF(key);
         if (st == DONE && texts[i] != Py_None)
             shown++; /* None: an argument another one prints, or one not shown */
     }
@@ -893,10 +952,17 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
 static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObject **thread,
                           PyObject **exe)
 {
+    Memo *m = ln->memo;
+    size_t at = ((uintptr_t)who >> 4) % THREAD_MEMO;
+    PyObject *known = NULL;
+    if (m->thread[at].who == who) { /* a TaskInfo is frozen: its fields cannot change */
+        known = Py_NewRef(m->thread[at].known);
+        goto found;
+    }
     PyObject *key = PyLong_FromVoidPtr(who);
     if (key == NULL)
         return FAIL;
-    PyObject *known = PyDict_GetItemWithError(ln->threads, key);
+    known = PyDict_GetItemWithError(ln->threads, key);
     Py_DECREF(key);
     if (known != NULL && PyTuple_CheckExact(known) && PyTuple_GET_SIZE(known) == 2
         && PyTuple_GET_ITEM(known, 0) == who && is_thread(PyTuple_GET_ITEM(known, 1))) {
@@ -914,6 +980,11 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
             return FAIL;
         }
     }
+    if (Py_IS_TYPE(who, L.who.cls)) {
+        Py_XSETREF(m->thread[at].who, Py_NewRef(who));
+        Py_XSETREF(m->thread[at].known, Py_NewRef(known));
+    }
+found:
     *hold = known;
     *thread = PyTuple_GET_ITEM(known, 1);
     PyObject *pid = slot(who, &L.who, W_PID);
@@ -935,8 +1006,32 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
     return *exe == NULL ? FAIL : DONE;
 }
 
-static int lane_planned(const Lane *ln, PyObject *call, PyObject *key, PyObject *plan,
-                        PyObject *evs);
+static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject *nr,
+                        PyObject *plan, PyObject *evs);
+
+/* The plan of (abi, nr) (a new reference), or NULL: none yet (plan_for() makes a missing
+ * one, on the Python path), or an error.  Held by the caller: the renderers run Python
+ * code, which may drop plans from the dict (plan_for's bound). */
+static PyObject *plan_of(const Lane *ln, PyObject *abi, PyObject *nr)
+{
+    Memo *m = ln->memo;
+    int j = abi == m->abi[0] ? 0 : abi == m->abi[1] ? 1 : -1;
+    long n = PyLong_AsLong(nr);
+    if (n == -1 && PyErr_Occurred())
+        PyErr_Clear(); /* a number too large to keep: the dict's */
+    else if (j >= 0 && n >= 0 && n < PLAN_NRS && m->plan[j][n] != NULL)
+        return Py_NewRef(m->plan[j][n]);
+    PyObject *key = PyTuple_Pack(2, abi, nr);
+    PyObject *plan = key == NULL ? NULL : Py_XNewRef(PyDict_GetItemWithError(ln->plans, key));
+    Py_XDECREF(key);
+    if (plan == NULL || n < 0 || n >= PLAN_NRS || !PyUnicode_CHECK_INTERNED(abi))
+        return plan;
+    if (j < 0 && (m->abi[0] == NULL || m->abi[1] == NULL)) /* two ABIs: x86_64, i386 */
+        m->abi[j = m->abi[0] == NULL ? 0 : 1] = Py_NewRef(abi);
+    if (j >= 0)
+        Py_XSETREF(m->plan[j][n], Py_NewRef(plan));
+    return plan;
+}
 
 /* One call (held by the caller): its event appended to evs (DONE), or DEFER to the Python
  * path, or FAIL. */
@@ -968,30 +1063,23 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     int keep = tree_keeps(ln, who, abi, nr, ret);
     if (keep <= 0)
         return keep < 0 ? FAIL : DEFER;
-    /* the plan (plan_for() makes a missing one, on the Python path) */
-    PyObject *key = PyTuple_Pack(2, abi, nr);
-    if (key == NULL)
-        return FAIL;
-    PyObject *plan = PyDict_GetItemWithError(ln->plans, key);
-    if (plan == NULL) {
-        Py_DECREF(key);
+    PyObject *plan = plan_of(ln, abi, nr);
+    if (plan == NULL)
         return PyErr_Occurred() ? FAIL : DEFER;
-    }
-    /* held: the renderers run Python code, which may drop plans (plan_for's bound) */
-    Py_INCREF(plan);
-    int st = lane_planned(ln, call, key, plan, evs);
+    int st = lane_planned(ln, call, abi, nr, plan, evs);
     Py_DECREF(plan);
-    Py_DECREF(key);
     return st;
 }
 
 /* CallFilter.wants_call(): whether -e trace and -e status keep the call whose (abi, nr)
  * is key (1, 0, or -1 with an exception). */
-static int wanted(const Lane *ln, PyObject *key, PyObject *ret)
+static int wanted(const Lane *ln, PyObject *abi, PyObject *nr, PyObject *ret)
 {
     if (ln->every_call)
         return 1;
-    int in = PySet_Contains(ln->calls, key);
+    PyObject *key = PyTuple_Pack(2, abi, nr);
+    int in = key == NULL ? -1 : PySet_Contains(ln->calls, key);
+    Py_XDECREF(key);
     if (in < 0)
         return -1;
     if (in == ln->inverted) /* (key in keys) != inverted */
@@ -1004,8 +1092,8 @@ static int wanted(const Lane *ln, PyObject *key, PyObject *ret)
 }
 
 /* lane_one() once the call's plan is found (all held by the caller). */
-static int lane_planned(const Lane *ln, PyObject *call, PyObject *key, PyObject *plan,
-                        PyObject *evs)
+static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject *nr,
+                        PyObject *plan, PyObject *evs)
 {
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     PyObject *ret = slot(call, &S.call, 2), *who = slot(entry, &L.entry, E_WHO);
@@ -1032,7 +1120,7 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *key, PyObject 
             return special < 0 ? FAIL : DEFER;
     }
 
-    int keep = wanted(ln, key, ret); /* a call -e drops: nothing follows it (above) */
+    int keep = wanted(ln, abi, nr, ret); /* a call -e drops: nothing follows it (above) */
     if (keep <= 0)
         return keep < 0 ? FAIL : DONE;
     int texts = ln->args_for == Py_None ? 1 : PySet_Contains(ln->args_for, name);

@@ -636,7 +636,8 @@ def test_a_return_text_that_raises_goes_to_the_python_path(monkeypatch):
 
 def test_a_renderer_that_drops_every_plan_does_not_pull_the_plan_away(monkeypatch):
     """Python code run from the lane may drop the plans (Plans.MAX): the lane holds
-    the plan it is using."""
+    the plan it is using, and keeps the plans it found (a plan is the same for the same
+    ABI and number), so the next call still decodes in the lane, the same."""
     plan = decode.plan_for("x86_64", 257)
     kept = plan.renders
 
@@ -647,5 +648,8 @@ def test_a_renderer_that_drops_every_plan_does_not_pull_the_plan_away(monkeypatc
     _with_renderer(monkeypatch, 1, dropping)
     batch = _ordinary()[:2]
     evs: list[TraceEvent] = []
-    assert _lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
-    assert evs[0].args == ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")
+    assert _lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 2
+    assert not decode.PLANS.cache.get(("x86_64", 257))  # (the dict lost it)
+    for ev in evs:
+        assert ev.args == ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")
+    assert [ev.ret for ev in evs] == [3, -2]
