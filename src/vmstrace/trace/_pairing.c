@@ -64,6 +64,7 @@ enum { ENTRIES, EXITS, PAIRED, NO_RETURN, UNFINISHED, ORPHANS, HELD, GAPS, STALE
 #define KEY_CACHE 256
 static struct {
     PyObject *who, *key;
+    Py_hash_t hash;
 } key_cache[KEY_CACHE];
 
 static size_t key_slot(PyObject *who)
@@ -71,8 +72,10 @@ static size_t key_slot(PyObject *who)
     return ((uintptr_t)who >> 4) % KEY_CACHE;
 }
 
-/* The thread's key (module comment); `sh` is the event's shape (entry or exit). */
-static PyObject *thread_key(PyObject *ev, const Shape *sh)
+/* The thread's key (module comment) and its hash; `sh` is the event's shape (entry or
+ * exit).  The hash is kept with a kept key: the tables are looked up with it several
+ * times a call (the dicts' *_KnownHash functions), and a tuple does not keep its own. */
+static PyObject *thread_key_hashed(PyObject *ev, const Shape *sh, Py_hash_t *hash)
 {
     PyObject *who = slot_get(ev, sh, E_WHO);
     if (who == NULL)
@@ -80,6 +83,7 @@ static PyObject *thread_key(PyObject *ev, const Shape *sh)
     size_t at = key_slot(who);
     if (key_cache[at].who == who) {
         Py_DECREF(who);
+        *hash = key_cache[at].hash;
         return Py_NewRef(key_cache[at].key);
     }
     PyObject *key = NULL, *task = NULL, *a = NULL, *b = NULL;
@@ -103,9 +107,12 @@ static PyObject *thread_key(PyObject *ev, const Shape *sh)
         if (!t)
             Py_DECREF(tid);
         /* a key from the TaskInfo alone, of a TaskInfo that cannot change: kept */
-        if ((key = PyTuple_Pack(2, a, b)) != NULL && Py_IS_TYPE(who, S.who.cls)) {
+        if ((key = PyTuple_Pack(2, a, b)) != NULL && (*hash = PyObject_Hash(key)) == -1)
+            Py_CLEAR(key);
+        if (key != NULL && Py_IS_TYPE(who, S.who.cls)) {
             Py_XSETREF(key_cache[at].who, Py_NewRef(who));
             Py_XSETREF(key_cache[at].key, Py_NewRef(key));
+            key_cache[at].hash = *hash;
         }
         goto out;
     } else {
@@ -120,7 +127,8 @@ static PyObject *thread_key(PyObject *ev, const Shape *sh)
         if (b == NULL)
             goto out;
     }
-    key = PyTuple_Pack(2, a, b);
+    if ((key = PyTuple_Pack(2, a, b)) != NULL && (*hash = PyObject_Hash(key)) == -1)
+        Py_CLEAR(key);
 out:
     Py_XDECREF(a);
     Py_XDECREF(b);
@@ -161,7 +169,7 @@ static int exec_took_leader(PyObject *entry, PyObject *who, PyObject *tid)
 /* An entry of the thread `key` (task, tid): when its task_struct last ran another tid that
  * the tables still hold, that thread is gone: (its key, this entry's ts) joins `gone`
  * (Pairer._note_task). */
-static int note_task(PyObject *ev, PyObject *key)
+static int note_task(PyObject *ev)
 {
     PyObject *who = slot_get(ev, &S.entry, E_WHO);
     if (who == NULL)
@@ -208,9 +216,9 @@ static int note_task(PyObject *ev, PyObject *key)
                 goto out;
         }
     }
-    rc = PyDict_SetItem(B.tasks, task, tid);
+    /* (an equal value leaves the table as it was: the same order, the same contents) */
+    rc = old != NULL && same ? 0 : PyDict_SetItem(B.tasks, task, tid);
 out:
-    (void)key;
     Py_XDECREF(gone);
     Py_XDECREF(ts);
     Py_XDECREF(item);
@@ -327,17 +335,18 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
         rc = append_call(out, ev, Py_None, Py_None);
         goto out;
     }
-    key = thread_key(ev, &S.entry);
-    if (key == NULL || note_task(ev, key) < 0)
+    Py_hash_t h;
+    key = thread_key_hashed(ev, &S.entry, &h);
+    if (key == NULL || note_task(ev) < 0)
         goto out;
-    old = PyDict_GetItemWithError(pending, key);
+    old = _PyDict_GetItem_KnownHash(pending, key, h);
     Py_XINCREF(old);
     if (old == NULL && PyErr_Occurred())
         goto out;
     /* pop, then insert: the newest entry goes last, as pending.pop(); pending[k] = ev */
-    if (old != NULL && PyDict_DelItem(pending, key) < 0)
+    if (old != NULL && _PyDict_DelItem_KnownHash(pending, key, h) < 0)
         goto out;
-    if (PyDict_SetItem(pending, key, ev) < 0)
+    if (_PyDict_SetItem_KnownHash(pending, key, ev, h) < 0)
         goto out;
     rc = 0;
     if (old != NULL) {
@@ -373,10 +382,11 @@ static int reaping(PyObject *entry, Py_ssize_t *counts)
 static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *counts)
 {
     counts[EXITS]++;
-    PyObject *key = thread_key(ev, &S.exit);
+    Py_hash_t h;
+    PyObject *key = thread_key_hashed(ev, &S.exit, &h);
     if (key == NULL)
         return -1;
-    PyObject *entry = PyDict_GetItemWithError(pending, key);
+    PyObject *entry = _PyDict_GetItem_KnownHash(pending, key, h);
     int rc = -1;
     Py_XINCREF(entry);
     if (entry == NULL) {
@@ -386,7 +396,7 @@ static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
         counts[ORPHANS]++;
         return 0;
     }
-    if (PyDict_DelItem(pending, key) == 0) {
+    if (_PyDict_DelItem_KnownHash(pending, key, h) == 0) {
         counts[PAIRED]++;
         if (reaping(entry, counts) < 0) {
             Py_DECREF(key);
@@ -417,10 +427,10 @@ static int take(PyObject *ev, int is_entry, PyObject *pending, PyObject *out,
 }
 
 /* After a record of `key` numbered `seq` was taken: the thread's next (Pairer._advance). */
-static int advance(PyObject *seqs, PyObject *key, long seq, int never)
+static int advance(PyObject *seqs, PyObject *key, Py_hash_t h, long seq, int never)
 {
     if (never) {
-        if (PyDict_DelItem(seqs, key) < 0) {
+        if (_PyDict_DelItem_KnownHash(seqs, key, h) < 0) {
             if (!PyErr_ExceptionMatches(PyExc_KeyError))
                 return -1;
             PyErr_Clear();
@@ -430,7 +440,7 @@ static int advance(PyObject *seqs, PyObject *key, long seq, int never)
     PyObject *next = PyLong_FromLong(seq + 1);
     if (next == NULL)
         return -1;
-    int rc = PyDict_SetItem(seqs, key, next);
+    int rc = _PyDict_SetItem_KnownHash(seqs, key, next, h);
     Py_DECREF(next);
     return rc;
 }
@@ -441,8 +451,8 @@ static int is_entry_ev(PyObject *ev)
 }
 
 /* Takes `held`'s records of `key` in seq order, all of them (a gap that will not fill). */
-static int release_all(PyObject *key, PyObject *records, PyObject *pending, PyObject *seqs,
-                       PyObject *out, Py_ssize_t *counts)
+static int release_all(PyObject *key, Py_hash_t h, PyObject *records, PyObject *pending,
+                       PyObject *seqs, PyObject *out, Py_ssize_t *counts)
 {
     PyObject *order = PyDict_Keys(records);
     int rc = -1;
@@ -459,7 +469,7 @@ static int release_all(PyObject *key, PyObject *records, PyObject *pending, PyOb
         int r = (seq == -1 && PyErr_Occurred()) ? -1
                 : take(ev, ent, pending, out, counts, &never);
         if (r == 0)
-            r = advance(seqs, key, seq, never);
+            r = advance(seqs, key, h, seq, never);
         Py_DECREF(ev);
         if (r < 0)
             goto out;
@@ -475,11 +485,12 @@ static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyOb
                    PyObject *held, PyObject *out, Py_ssize_t *counts)
 {
     const Shape *sh = is_entry ? &S.entry : &S.exit;
-    PyObject *key = thread_key(ev, sh), *records = NULL;
+    Py_hash_t h;
+    PyObject *key = thread_key_hashed(ev, sh, &h), *records = NULL;
     int rc = -1, never;
     if (key == NULL)
         return -1;
-    PyObject *want_obj = PyDict_GetItemWithError(seqs, key);
+    PyObject *want_obj = _PyDict_GetItem_KnownHash(seqs, key, h);
     if (want_obj == NULL && PyErr_Occurred())
         goto out;
     long want = want_obj ? PyLong_AsLong(want_obj) : 1;
@@ -504,7 +515,7 @@ static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyOb
         if (PyDict_GET_SIZE(records) > S.hold_limit) {
             counts[GAPS]++;
             if (PyDict_DelItem(held, key) < 0
-                || release_all(key, records, pending, seqs, out, counts) < 0)
+                || release_all(key, h, records, pending, seqs, out, counts) < 0)
                 goto out;
         }
         rc = 0;
@@ -516,7 +527,7 @@ static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyOb
         goto out;
     }
     if (take(ev, is_entry, pending, out, counts, &never) < 0
-        || advance(seqs, key, seq, never) < 0)
+        || advance(seqs, key, h, seq, never) < 0)
         goto out;
     if (PyDict_GET_SIZE(held)) {
         records = PyDict_GetItemWithError(held, key);
@@ -541,7 +552,7 @@ static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyOb
             if (r == 0)
                 r = take(nxt, is_entry_ev(nxt), pending, out, counts, &never);
             if (r == 0)
-                r = advance(seqs, key, seq, never);
+                r = advance(seqs, key, h, seq, never);
             Py_DECREF(nxt);
             if (r < 0)
                 goto out;
