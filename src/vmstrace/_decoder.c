@@ -172,7 +172,7 @@ enum {
 };
 static const char *const ctx_fields[] = {"call", "opts", "args", "ret"};
 static const char *const who_fields[] = {"pid", "ppid"};
-enum { W_PID };
+enum { W_PID, W_PPID };
 static const char *const lane_entry_fields[] = {"who", "nr", "abi", "mem", "args"};
 enum { E_WHO, E_NR, E_ABI, E_MEM, E_ARGS };
 static const char *const lane_exit_fields[] = {"mem"};
@@ -282,6 +282,7 @@ typedef struct {
     PyObject *exe_of;       /* Decoder.exe_of(who, exit) -> str | None */
     PyObject *plans;        /* (abi, nr) -> CallPlan, as Plans.for_call() fills it */
     PyObject *forks;        /* abi -> the fork-like numbers */
+    PyObject *execs;        /* abi -> the exec numbers (ProcessTree.execs) */
     PyObject *failure;      /* errno -> the text after "= -1 " */
     PyObject *errno_name;   /* errno -> its name */
     PyObject *success;      /* the return text of a call that did not fail plainly */
@@ -299,10 +300,10 @@ typedef struct {
 static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
-                             "thread_fields", "exe_of", "plans", "forks", "failure_text",
+                             "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
                              "errno_name", "success_text", "python_only", "calls",
                              "inverted", "statuses", "args_for", NULL};
-    PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks;
+    PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
     PyObject *failure, *errno_name, *success, *python_only, *calls, *statuses, *args_for;
     int trace_all, inverted;
     if (!S.ready) {
@@ -310,9 +311,9 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!OOOO!O!pO!O:Lane", kwlist, &EventsType, &events,
+            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
-            &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks,
+            &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
             &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
@@ -366,6 +367,7 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->exe_of = Py_NewRef(exe_of);
     self->plans = Py_NewRef(plans);
     self->forks = Py_NewRef(forks);
+    self->execs = Py_NewRef(execs);
     self->failure = Py_NewRef(failure);
     self->errno_name = Py_NewRef(errno_name);
     self->success = Py_NewRef(success);
@@ -395,6 +397,7 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->exe_of);
     Py_CLEAR(self->plans);
     Py_CLEAR(self->forks);
+    Py_CLEAR(self->execs);
     Py_CLEAR(self->failure);
     Py_CLEAR(self->errno_name);
     Py_CLEAR(self->success);
@@ -422,8 +425,12 @@ static int deferred(PyObject *result)
     return FAIL;
 }
 
-/* ProcessTree.wants() for a process the tree already traces (1), or 0 to leave the call
- * to it: the process is in tree.pids, and a fork's child joins them (_note_child). */
+/* ProcessTree.wants(), where it does not decide the command's start: 1 for a process the
+ * tree traces (in tree.pids; a fork's child joins them, _note_child), OUTSIDE for a call
+ * that is not an exec of a process neither in them nor a child of one in them (the
+ * guest's other processes: no event, no work but this), or 0 to leave the call to it (an
+ * exec, which may start the command; a process joining the tree; a call without a pid). */
+enum { OUTSIDE = 2 };
 static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr,
                       PyObject *ret)
 {
@@ -433,8 +440,18 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
     if (pid == NULL || pid == Py_None)
         return 0;
     int in = PySet_Contains(ln->pids, pid);
-    if (in <= 0)
-        return in;
+    if (in < 0)
+        return -1;
+    if (!in) {
+        PyObject *ppid = slot(who, &L.who, W_PPID);
+        int parent = ppid == NULL || ppid == Py_None ? 0 : PySet_Contains(ln->pids, ppid);
+        if (parent != 0) /* it joins there (not here: a fork is not noted on that path) */
+            return parent < 0 ? -1 : 0;
+        /* only an exec can start the command (the launcher's, then the root's) */
+        PyObject *execs = PyDict_GetItemWithError(ln->execs, abi);
+        int exec = execs == NULL ? (PyErr_Occurred() ? -1 : 0) : PySequence_Contains(execs, nr);
+        return exec < 0 ? -1 : exec ? 0 : OUTSIDE;
+    }
     PyObject *forks = PyDict_GetItemWithError(ln->forks, abi);
     if (forks == NULL)
         return PyErr_Occurred() ? -1 : 0;
@@ -1008,6 +1025,7 @@ found:
 
 static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject *nr,
                         PyObject *plan, PyObject *evs);
+static int outside(const Lane *ln, PyObject *plan);
 
 /* The plan of (abi, nr) (a new reference), or NULL: none yet (plan_for() makes a missing
  * one, on the Python path), or an error.  Held by the caller: the renderers run Python
@@ -1066,9 +1084,20 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     PyObject *plan = plan_of(ln, abi, nr);
     if (plan == NULL)
         return PyErr_Occurred() ? FAIL : DEFER;
-    int st = lane_planned(ln, call, abi, nr, plan, evs);
+    int st = keep == OUTSIDE ? outside(ln, plan) : lane_planned(ln, call, abi, nr, plan, evs);
     Py_DECREF(plan);
     return st;
+}
+
+/* A call of a process outside the trace: nothing, unless the command's outcome watches
+ * calls of its name from any process (python_only: the Python loop's). */
+static int outside(const Lane *ln, PyObject *plan)
+{
+    PyObject *name = Py_IS_TYPE(plan, L.plan.cls) ? slot(plan, &L.plan, P_NAME) : NULL;
+    if (name == NULL || !PyUnicode_CheckExact(name))
+        return DEFER;
+    int own = PySet_Contains(ln->python_only, name);
+    return own < 0 ? FAIL : own ? DEFER : DONE;
 }
 
 /* CallFilter.wants_call(): whether -e trace and -e status keep the call whose (abi, nr)
@@ -1195,7 +1224,7 @@ static PyTypeObject LaneType = {
     .tp_dealloc = (destructor)lane_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
-              "     plans, forks, failure_text, errno_name, success_text, python_only,\n"
+              "     plans, forks, execs, failure_text, errno_name, success_text, python_only,\n"
               "     calls, inverted, statuses, args_for)",
     .tp_methods = lane_methods,
     .tp_new = lane_new,

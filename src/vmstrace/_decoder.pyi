@@ -52,6 +52,7 @@ class Lane:
         exe_of: Callable[[TaskInfo, RawExit | None], str | None],
         plans: Mapping[tuple[str, int], object],
         forks: Mapping[str, frozenset[int]],
+        execs: Mapping[str, frozenset[int]],
         failure_text: Callable[[int], str],
         errno_name: Callable[[int], str],
         success_text: Callable[..., str],

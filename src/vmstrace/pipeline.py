@@ -191,6 +191,7 @@ class Emitter:
                 exe_of=decoder.exe_of,
                 plans=decoder.plans.cache,
                 forks=tree.forks,
+                execs=tree.execs,
                 failure_text=decode.failure_text,
                 errno_name=decode.errno_name,
                 success_text=decode.success_text,

@@ -76,6 +76,7 @@ def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder,
         exe_of=dec.exe_of,
         plans=dec.plans.cache,
         forks=tree.forks,
+        execs=tree.execs,
         failure_text=decode.failure_text,
         errno_name=decode.errno_name,
         success_text=decode.success_text,
@@ -425,14 +426,39 @@ def test_a_kept_text_that_depends_on_another_register_is_kept_with_it():
 
 
 def test_the_lane_leaves_to_python_what_needs_it():
-    """The call after which a note follows, a process the tree does not know yet."""
+    """The call after which a note follows; an exec of a process the tree does not know,
+    which may start the command; exit_group of any process (the command's outcome)."""
     batch = _ordinary()
     exit_group = Syscall(dataclasses.replace(batch[0].entry, nr=231), None)
+    execve = Syscall(dataclasses.replace(batch[0].entry, nr=59), batch[0].exit)
     evs: list[TraceEvent] = []
     assert _lane([*batch, exit_group], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == len(
         batch
     )
-    assert _lane(batch, 0, evs, ProcessTree(), Decoder(32)) == 0
+    evs.clear()
+    assert _lane([*batch, execve], 0, evs, ProcessTree(), Decoder(32)) == len(batch)
+    assert _lane([*batch, exit_group], 0, evs, ProcessTree(), Decoder(32)) == len(batch)
+    assert evs == []
+
+
+def test_the_guests_other_processes_cost_the_lane_no_event():
+    """A call of a process outside the trace (neither in the tree nor a child of one in
+    it) makes nothing, in the lane, before and after the command started, unless it is an
+    exec; a child of a traced process joins the tree in Python."""
+    batch = _ordinary()
+    evs: list[TraceEvent] = []
+    tree = ProcessTree()
+    assert _lane(batch, 0, evs, tree, Decoder(32)) == len(batch)
+    tree.started = True
+    assert _lane(batch, 0, evs, tree, Decoder(32)) == len(batch)
+    assert evs == [] and tree.pids == set()
+    # an exec goes to ProcessTree.wants (it may be the launcher's), whatever else
+    # watches execs from the Python loop
+    for nr in (59, 322):
+        execve = Syscall(dataclasses.replace(batch[0].entry, nr=nr), batch[0].exit)
+        assert _lane([execve], 0, evs, ProcessTree(), Decoder(32), python_only=frozenset()) == 0
+    tree.pids.add(batch[0].entry.who.ppid)  # the first call of a child: wants() adds it
+    assert _lane(batch[:1], 0, evs, tree, Decoder(32)) == 0
 
 
 def _with_renderer(monkeypatch: pytest.MonkeyPatch, index: int, render: object) -> None:

@@ -115,8 +115,9 @@ class ProcessTree:
 
     def __init__(self, trace_all: bool = False, tables: SyscallTables = TABLES) -> None:
         self.trace_all = trace_all
+        # (the compiled lane, _decoder.c, reads these two and pids too)
         self.execs = exec_numbers(tables)
-        self.forks = fork_numbers(tables)  # the compiled lane (_decoder.c) reads it too
+        self.forks = fork_numbers(tables)
         self.root: int | None = None
         self.started = False
         self.pids: set[int] = set()
