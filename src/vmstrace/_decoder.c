@@ -24,11 +24,12 @@
  * file-bound recording: 1.0 us of its 1.9 us of decoding a call.)
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
- * first call that is not ordinary (not yet known to the process tree, a signal
- * frame, an exec's executable, a call the Python loop looks at itself (exit_group's
- * note, the command's exec and end: python_only), a call without a template,
- * i386 socketcall, a renderer that raised, an object of another type) and returns its
- * index; pipeline.Emitter runs the Python path for that one call and calls lane() again.
+ * first call that is not ordinary (an exec or a new child the process tree must see, a
+ * signal frame, a call the Python loop handles itself (exit_group's note: python_only), a
+ * call without a template, i386 socketcall, a renderer that raised, an object of another
+ * type) and returns its index; pipeline.Emitter runs the Python path for that one call
+ * and calls lane() again.  The calls the command's outcome watches (observed) go to it
+ * from here as from the loop.
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
  */
 #include "_slots.h"
@@ -287,6 +288,8 @@ typedef struct {
     PyObject *errno_name;   /* errno -> its name */
     PyObject *success;      /* the return text of a call that did not fail plainly */
     PyObject *python_only;  /* the names the Python loop handles itself */
+    PyObject *observed;     /* the names whose calls go to observe(), of any process */
+    PyObject *observe;      /* CommandOutcome.see(call, name) */
     PyObject *failed;       /* errno -> (text, name): at most 4095 entries */
     /* -e trace and -e status (trace/filters.py's CallFilter.wants_call) */
     int every_call;
@@ -301,20 +304,22 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
                              "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
-                             "errno_name", "success_text", "python_only", "calls",
+                             "errno_name", "success_text", "python_only", "observed", "observe", "calls",
                              "inverted", "statuses", "args_for", NULL};
     PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
     PyObject *failure, *errno_name, *success, *python_only, *calls, *statuses, *args_for;
+    PyObject *observed, *observe;
     int trace_all, inverted;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!pO!O:Lane", kwlist, &EventsType, &events,
+            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OO!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
             &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
             &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only,
+            &PyFrozenSet_Type, &observed, &observe,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
     if (args_for != Py_None && !PyFrozenSet_CheckExact(args_for)) {
@@ -372,6 +377,8 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->errno_name = Py_NewRef(errno_name);
     self->success = Py_NewRef(success);
     self->python_only = Py_NewRef(python_only);
+    self->observed = Py_NewRef(observed);
+    self->observe = Py_NewRef(observe);
     self->calls = Py_NewRef(calls);
     self->inverted = inverted;
     self->successful = kept[0], self->failing = kept[1], self->unfinished = kept[2];
@@ -402,6 +409,8 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->errno_name);
     Py_CLEAR(self->success);
     Py_CLEAR(self->python_only);
+    Py_CLEAR(self->observed);
+    Py_CLEAR(self->observe);
     Py_CLEAR(self->failed);
     Py_CLEAR(self->calls);
     Py_CLEAR(self->args_for);
@@ -966,8 +975,8 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
 
 /* The thread's prepared fields (Decoder.thread_fields' cache) and the executable (borrowed
  * thread tuple kept alive by *hold; exe a new ref). */
-static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObject **thread,
-                          PyObject **exe)
+static int thread_and_exe(const Lane *ln, PyObject *who, PyObject *program, PyObject **hold,
+                          PyObject **thread, PyObject **exe)
 {
     Memo *m = ln->memo;
     size_t at = ((uintptr_t)who >> 4) % THREAD_MEMO;
@@ -1004,6 +1013,11 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject **hold, PyObje
 found:
     *hold = known;
     *thread = PyTuple_GET_ITEM(known, 1);
+    if (program != NULL) { /* a new program: its executable (Decoder.exe_of keeps it) */
+        PyObject *cargs[2] = {who, program};
+        *exe = PyObject_Vectorcall(ln->exe_of, cargs, 2, NULL);
+        return *exe == NULL ? FAIL : DONE;
+    }
     PyObject *pid = slot(who, &L.who, W_PID);
     if (PyDict_GET_SIZE(ln->exes) == 0 || pid == NULL || pid == Py_None) {
         *exe = Py_NewRef(Py_None); /* no executable known (yet, or ever) */
@@ -1025,7 +1039,7 @@ found:
 
 static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject *nr,
                         PyObject *plan, PyObject *evs);
-static int outside(const Lane *ln, PyObject *plan);
+static int outside(const Lane *ln, PyObject *call, PyObject *plan);
 
 /* The plan of (abi, nr) (a new reference), or NULL: none yet (plan_for() makes a missing
  * one, on the Python path), or an error.  Held by the caller: the renderers run Python
@@ -1084,20 +1098,34 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
     PyObject *plan = plan_of(ln, abi, nr);
     if (plan == NULL)
         return PyErr_Occurred() ? FAIL : DEFER;
-    int st = keep == OUTSIDE ? outside(ln, plan) : lane_planned(ln, call, abi, nr, plan, evs);
+    int st = keep == OUTSIDE ? outside(ln, call, plan) : lane_planned(ln, call, abi, nr, plan, evs);
     Py_DECREF(plan);
     return st;
 }
 
-/* A call of a process outside the trace: nothing, unless the command's outcome watches
- * calls of its name from any process (python_only: the Python loop's). */
-static int outside(const Lane *ln, PyObject *plan)
+/* Emitter.emit's outcome.see() for a call the lane completes (-1 on an error). */
+static int observed(const Lane *ln, PyObject *call, PyObject *name)
+{
+    int watched = PySet_Contains(ln->observed, name);
+    if (watched <= 0)
+        return watched;
+    PyObject *cargs[2] = {call, name};
+    PyObject *r = PyObject_Vectorcall(ln->observe, cargs, 2, NULL);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
+/* A call of a process outside the trace: nothing but the outcome's look at it, unless the
+ * Python loop handles calls of its name itself (python_only). */
+static int outside(const Lane *ln, PyObject *call, PyObject *plan)
 {
     PyObject *name = Py_IS_TYPE(plan, L.plan.cls) ? slot(plan, &L.plan, P_NAME) : NULL;
     if (name == NULL || !PyUnicode_CheckExact(name))
         return DEFER;
     int own = PySet_Contains(ln->python_only, name);
-    return own < 0 ? FAIL : own ? DEFER : DONE;
+    if (own != 0)
+        return own < 0 ? FAIL : DEFER;
+    return observed(ln, call, name) < 0 ? FAIL : DONE;
 }
 
 /* CallFilter.wants_call(): whether -e trace and -e status keep the call whose (abi, nr)
@@ -1133,25 +1161,30 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
         || slot(plan, &L.plan, P_TEMPLATE) == Py_None  /* raw arguments */
         || slot(plan, &L.plan, P_SOCKETCALL) != Py_False) /* named by its arguments */
         return DEFER;
-    int own = PySet_Contains(ln->python_only, name); /* exit_group's note, wait4 ... */
+    int own = PySet_Contains(ln->python_only, name); /* exit_group's note */
     if (own != 0)
         return own < 0 ? FAIL : DEFER;
+    PyObject *program = NULL; /* an exec's exit that holds the new program's executable */
     if (exit != Py_None) {
         if (ret == Py_None)
             return DEFER; /* returned, but its result is unknown: decode_call() says so */
         PyObject *xmem = slot(exit, &L.exit, 0);
         if (xmem == NULL || !PyDict_CheckExact(xmem))
             return DEFER;
-        int special = PyDict_Contains(xmem, L.sigframe_arg); /* a signal: a note follows */
-        if (special == 0)
-            special = PyDict_Contains(xmem, L.exe_arg); /* a new program's executable */
-        if (special != 0)
-            return special < 0 ? FAIL : DEFER;
+        if (PyDict_GET_SIZE(xmem)) {
+            int special = PyDict_Contains(xmem, L.sigframe_arg); /* a signal: a note follows */
+            if (special != 0)
+                return special < 0 ? FAIL : DEFER;
+            int exe = PyDict_Contains(xmem, L.exe_arg);
+            if (exe < 0)
+                return FAIL;
+            program = exe ? exit : NULL;
+        }
     }
 
     int keep = wanted(ln, abi, nr, ret); /* a call -e drops: nothing follows it (above) */
     if (keep <= 0)
-        return keep < 0 ? FAIL : DONE;
+        return keep < 0 || observed(ln, call, name) < 0 ? FAIL : DONE;
     int texts = ln->args_for == Py_None ? 1 : PySet_Contains(ln->args_for, name);
     if (texts < 0)
         return FAIL;
@@ -1166,7 +1199,9 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
     if (st == DONE)
         st = ret_texts(ln, call, ret, plan, ctx, &text, &error);
     if (st == DONE)
-        st = thread_and_exe(ln, who, &hold, &thread, &exe);
+        st = thread_and_exe(ln, who, program, &hold, &thread, &exe);
+    if (st == DONE && observed(ln, call, name) < 0) /* (nothing defers past here) */
+        st = FAIL;
     if (st == DONE) {
         ev = make_event(&ln->events->shape, thread, call, name, args, text, error, exe);
         st = ev != NULL && PyList_Append(evs, ev) == 0 ? DONE : FAIL;
@@ -1225,6 +1260,7 @@ static PyTypeObject LaneType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
               "     plans, forks, execs, failure_text, errno_name, success_text, python_only,\n"
+              "     observed, observe,\n"
               "     calls, inverted, statuses, args_for)",
     .tp_methods = lane_methods,
     .tp_new = lane_new,

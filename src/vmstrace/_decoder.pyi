@@ -57,6 +57,8 @@ class Lane:
         errno_name: Callable[[int], str],
         success_text: Callable[..., str],
         python_only: frozenset[str],
+        observed: frozenset[str],
+        observe: Callable[[Syscall, str], None],
         calls: frozenset[tuple[str, int]],
         inverted: bool,
         statuses: frozenset[str],

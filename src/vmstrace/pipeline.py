@@ -44,6 +44,10 @@ from vmstrace.trace.pairing import Pairer
 
 _decoder.configure(Syscall, RawEntry, RawExit, TaskInfo, decode.CallPlan, decode.fmt.Ctx, Mem)
 
+# The calls after which the Python loop writes a line of its own (Emitter._notes): the
+# lane leaves them to it.
+NOTED = frozenset({"exit_group"})
+
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id): what an event takes from its thread
 ThreadFields = tuple[
     int | None, int | None, int | None, str | None, int, int | None, int | None, str | None
@@ -165,8 +169,8 @@ class Emitter:
     ) -> None:
         self.tree, self.decoder, self.sinks, self.filt = tree, decoder, sinks, filt
         self.shown = 0
-        # how the command ended, from the calls of any process: the lane leaves those
-        # calls (OBSERVED) to the loop below
+        # how the command ended, from the calls of any process (OBSERVED): the lane and
+        # the loop below hand it those
         self.outcome = CommandOutcome(tree.execs)
         # the compiled lane (_decoder.c) for the ordinary calls, when -p/--comm do not
         # pick the processes; compiled=False runs the Python reference for all
@@ -195,7 +199,9 @@ class Emitter:
                 failure_text=decode.failure_text,
                 errno_name=decode.errno_name,
                 success_text=decode.success_text,
-                python_only=OBSERVED,
+                python_only=NOTED,
+                observed=OBSERVED,
+                observe=self.outcome.see,
                 calls=filt.syscalls.keys,
                 inverted=filt.syscalls.inverted,
                 statuses=filt.statuses,

@@ -31,7 +31,7 @@ from vmstrace.core.events import (
 )
 from vmstrace.decode import args, files
 from vmstrace.decode.registry import Arg
-from vmstrace.pipeline import Decoder, Emitter
+from vmstrace.pipeline import NOTED, Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
 from vmstrace.trace.filters import EVERY_CALL, STATUSES, CallFilter, SyscallSet
@@ -80,7 +80,9 @@ def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder,
         failure_text=decode.failure_text,
         errno_name=decode.errno_name,
         success_text=decode.success_text,
-        python_only=OBSERVED,
+        python_only=NOTED,
+        observed=OBSERVED,
+        observe=lambda call, name: None,
         calls=frozenset(),
         inverted=True,
         statuses=frozenset(STATUSES),
