@@ -22,6 +22,7 @@ JSON lines) on a stream recorded once with :func:`record_raw`.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import re
 import shutil
@@ -29,7 +30,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -424,11 +425,22 @@ def _cpu_now() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _apart(runs: list[tuple[Workload, str, float, Path, Path]]) -> list[Sample]:
+    """:func:`run_once` of each of ``runs`` at the same time, each in a process of its own,
+    as separate ``vmstrace run`` commands are (threads of one process would share its
+    interpreter lock: two decoders on one core).  A worker's CPU, and its QEMU's, count
+    in :func:`_cpu_now` once the pool has reaped it."""
+    spawn = multiprocessing.get_context("spawn")  # (no fork of a process with threads)
+    with ProcessPoolExecutor(len(runs), mp_context=spawn) as pool:
+        futures = [pool.submit(run_once, *args) for args in runs]
+        return [f.result() for f in futures]
+
+
 def _at_once(
     w: Workload, mode: str, scale: float, initrd: Path, workdir: Path, parallel: int
 ) -> list[Sample]:
-    """``parallel`` runs of ``w`` in ``mode`` at the same time, each in its own directory;
-    each sample's ``cpu_s`` is their host CPU divided among them."""
+    """``parallel`` runs of ``w`` in ``mode`` at the same time, each in its own directory
+    (:func:`_apart`); each sample's ``cpu_s`` is their host CPU divided among them."""
     c0 = _cpu_now()
     if parallel == 1:
         samples = [run_once(w, mode, scale, initrd, workdir)]
@@ -436,9 +448,7 @@ def _at_once(
         dirs = [workdir / f"guest{i}" for i in range(parallel)]
         for d in dirs:
             d.mkdir(exist_ok=True)
-        with ThreadPoolExecutor(parallel) as pool:
-            runs = [pool.submit(run_once, w, mode, scale, initrd, d) for d in dirs]
-            samples = [r.result() for r in runs]
+        samples = _apart([(w, mode, scale, initrd, d) for d in dirs])
     cpu = (_cpu_now() - c0) / len(samples)
     return [replace(s, cpu_s=cpu) for s in samples]
 
