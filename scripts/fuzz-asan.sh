@@ -30,7 +30,7 @@ clang++-14 -shared -o "$out/asan_with_fuzzer.so" "$out"/objs/asan/*.o "$out"/obj
     -lpthread -ldl -lrt -lm -lstdc++
 inc=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 suffix=$("$PY" -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
-for m in capture/_records trace/_pairing sinks/_jsonl _decoder; do
+for m in core/_abi capture/_records trace/_pairing sinks/_jsonl sinks/_text _decoder; do
     clang-14 -shared -fPIC -g -O1 -fno-omit-frame-pointer \
         -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined \
         -Wall -I"$inc" -Inative "src/vmstrace/$m.c" -o "$out/vmstrace/$m$suffix"

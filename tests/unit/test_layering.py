@@ -158,6 +158,7 @@ def _compiled_of(target: str, me: str) -> bool:
         "vmstrace.capture._records": "vmstrace.capture.records",
         "vmstrace.trace._pairing": "vmstrace.trace.pairing",
         "vmstrace.sinks._jsonl": "vmstrace.sinks.jsonl",
+        "vmstrace.sinks._text": "vmstrace.sinks.text",
         "vmstrace.core._abi": "vmstrace.core.abi",
     }
     return compiled.get(target) == me

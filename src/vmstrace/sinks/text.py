@@ -7,6 +7,9 @@ from typing import TextIO
 
 from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
 from vmstrace.decode.fmt import escape
+from vmstrace.sinks import _text
+
+_text.configure(TraceEvent)
 
 
 class TextSink:
@@ -67,6 +70,14 @@ class TextSink:
         self.out.write(self._line(ev))
 
     def events(self, evs: list[TraceEvent]) -> None:
+        if not (self.show_comm or self.timestamps or self.durations):
+            # _line()'s default lines, made by _text.c for the whole batch; a batch it
+            # refuses (a line without a tid, an event of another class) goes through _line()
+            try:
+                self.out.write(_text.lines(evs))
+                return
+            except TypeError:
+                pass
         self.out.write("".join(map(self._line, evs)))
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
