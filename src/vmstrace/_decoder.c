@@ -234,6 +234,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
 #define REG_MEMO 2048 /* K_REG texts: (renderer, register values) -> text */
 #define PLAN_NRS 1024 /* the plans of the numbers below this, per ABI */
 #define THREAD_MEMO 64 /* Decoder.threads' entries, by their TaskInfo */
+#define MODE_MEMO 64 /* structs.mode's texts, by mode */
 typedef struct {
     struct {
         PyObject *render, *text; /* text: a str, or None (an argument not shown) */
@@ -245,6 +246,10 @@ typedef struct {
     struct {
         PyObject *who, *known; /* known: Decoder.threads[id(who)], (who, 8-tuple) */
     } thread[THREAD_MEMO];
+    struct {
+        unsigned mode;
+        PyObject *text; /* stat_mode(mode, raw) */
+    } mode[MODE_MEMO];
 } Memo;
 
 static void memo_free(Memo *m)
@@ -264,6 +269,8 @@ static void memo_free(Memo *m)
         Py_CLEAR(m->thread[i].who);
         Py_CLEAR(m->thread[i].known);
     }
+    for (int i = 0; i < MODE_MEMO; i++)
+        Py_CLEAR(m->mode[i].text);
     PyMem_Free(m);
 }
 
@@ -290,6 +297,7 @@ typedef struct {
     PyObject *python_only;  /* the names the Python loop handles itself */
     PyObject *observed;     /* the names whose calls go to observe(), of any process */
     PyObject *observe;      /* CommandOutcome.see(call, name) */
+    PyObject *stat_mode;    /* structs.mode(mode, raw) -> text */
     PyObject *failed;       /* errno -> (text, name): at most 4095 entries */
     /* -e trace and -e status (trace/filters.py's CallFilter.wants_call) */
     int every_call;
@@ -304,22 +312,22 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
                              "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
-                             "errno_name", "success_text", "python_only", "observed", "observe", "calls",
+                             "errno_name", "success_text", "python_only", "observed", "observe", "stat_mode", "calls",
                              "inverted", "statuses", "args_for", NULL};
     PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
     PyObject *failure, *errno_name, *success, *python_only, *calls, *statuses, *args_for;
-    PyObject *observed, *observe;
+    PyObject *observed, *observe, *stat_mode;
     int trace_all, inverted;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OO!pO!O:Lane", kwlist, &EventsType, &events,
+            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OOO!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
             &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
             &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only,
-            &PyFrozenSet_Type, &observed, &observe,
+            &PyFrozenSet_Type, &observed, &observe, &stat_mode,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
     if (args_for != Py_None && !PyFrozenSet_CheckExact(args_for)) {
@@ -379,6 +387,7 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->python_only = Py_NewRef(python_only);
     self->observed = Py_NewRef(observed);
     self->observe = Py_NewRef(observe);
+    self->stat_mode = Py_NewRef(stat_mode);
     self->calls = Py_NewRef(calls);
     self->inverted = inverted;
     self->successful = kept[0], self->failing = kept[1], self->unfinished = kept[2];
@@ -411,6 +420,7 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->python_only);
     Py_CLEAR(self->observed);
     Py_CLEAR(self->observe);
+    Py_CLEAR(self->stat_mode);
     Py_CLEAR(self->failed);
     Py_CLEAR(self->calls);
     Py_CLEAR(self->args_for);
@@ -483,8 +493,10 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
  * print them: a kind in the code's low byte, its parameter above.  The plain numbers read
  * the register alone; the strings and buffers read the argument's memory too. */
 enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_MODE,
-       K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_LAST = K_REG };
-/* K_REG: a Python renderer whose text depends on the register and the run's options alone
+       K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_LAST = K_STAT };
+/* K_STAT: an x86-64 struct stat the kernel filled (structs.stat's abbreviated form; a
+ * device's, which prints its number, runs the Python renderer).
+ * K_REG: a Python renderer whose text depends on the register and the run's options alone
  * (flags, a value from a table), or on one other register too (its number + 1 in the
  * parameter: open's mode, shown as the flags say): its texts are kept per (renderer,
  * register values). */
@@ -793,6 +805,57 @@ static PyObject *mem_text(const Lane *ln, int k, int param, PyObject *call, PyOb
     return NULL;
 }
 
+enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
+
+/* structs.stat through OUT(STAT_SIZE) (Ctx.out_data: the exit read, whatever its fault
+ * flag, of a call that succeeded): `{st_mode=S_IFREG|0644, st_size=5, ...}`, the address
+ * when there is nothing to show, NULL with *st RENDER for a device (or FAIL, DEFER). */
+#define STAT_SIZE_ 144
+static PyObject *stat_text(const Lane *ln, PyObject *call, PyObject *regs, Py_ssize_t i,
+                           int *st)
+{
+    PyObject *exit = slot(call, &S.call, 1), *ret = slot(call, &S.call, 2);
+    unsigned long long addr = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
+    long long r = 0;
+    int failed = addr == (unsigned long long)-1 && PyErr_Occurred() ? -1 : failed_ret(ret, &r);
+    if (failed < 0) {
+        *st = deferred(NULL);
+        return NULL;
+    }
+    *st = DONE;
+    PyObject *mem = failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st);
+    MemView v = {NULL, 0, 0, 0};
+    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
+        return NULL;
+    if (mem == NULL || v.len < STAT_SIZE_)
+        return plain_text(K_PTR, addr, 0);
+    uint32_t mode;
+    int64_t size;
+    memcpy(&mode, v.data + 24, sizeof mode); /* (the stream and the host: little-endian) */
+    memcpy(&size, v.data + 48, sizeof size);
+    if ((mode & 0170000) == 0020000 || (mode & 0170000) == 0060000) {
+        *st = RENDER; /* a device: its number, as makedev() or in hex */
+        return NULL;
+    }
+    Memo *m = ln->memo;
+    size_t at = (mode ^ (mode >> 9)) % MODE_MEMO;
+    if (m->mode[at].text == NULL || m->mode[at].mode != mode) {
+        PyObject *n = PyLong_FromUnsignedLong(mode);
+        PyObject *cargs[2] = {n, ln->raw ? Py_True : Py_False};
+        PyObject *text = n == NULL ? NULL : PyObject_Vectorcall(ln->stat_mode, cargs, 2, NULL);
+        Py_XDECREF(n);
+        if (text == NULL || !PyUnicode_CheckExact(text)) {
+            Py_XDECREF(text);
+            *st = text == NULL ? deferred(NULL) : DEFER;
+            return NULL;
+        }
+        Py_XSETREF(m->mode[at].text, text);
+        m->mode[at].mode = mode;
+    }
+    return PyUnicode_FromFormat("{st_mode=%U, st_size=%lld, ...}", m->mode[at].text,
+                                (long long)size);
+}
+
 /* The kind code of a plan's renderer (plan.plain[i]: args.PLAIN_KINDS), K_PYTHON for one
  * that runs as Python; -1 for a code out of range (with an exception). */
 static long kind_of(const Lane *ln, PyObject *plain, Py_ssize_t i)
@@ -875,6 +938,13 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
                     k = K_PYTHON; /* the renderer runs, its text is kept */
                 }
             }
+        }
+        if (k == K_STAT) {
+            texts[i] = stat_text(ln, call, regs, i, &st);
+            if (texts[i] == NULL && st == RENDER)
+                st = DONE, k = K_PYTHON; /* the renderer runs */
+            else
+                k = K_LAST + 1; /* done (or not: st says) */
         }
         if (k < 0) {
             st = FAIL;
@@ -1260,7 +1330,7 @@ static PyTypeObject LaneType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
               "     plans, forks, execs, failure_text, errno_name, success_text, python_only,\n"
-              "     observed, observe,\n"
+              "     observed, observe, stat_mode,\n"
               "     calls, inverted, statuses, args_for)",
     .tp_methods = lane_methods,
     .tp_new = lane_new,

@@ -59,6 +59,7 @@ class Lane:
         python_only: frozenset[str],
         observed: frozenset[str],
         observe: Callable[[Syscall, str], None],
+        stat_mode: Callable[[int, bool], str],
         calls: frozenset[tuple[str, int]],
         inverted: bool,
         statuses: frozenset[str],

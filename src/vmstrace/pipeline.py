@@ -32,7 +32,7 @@ from vmstrace.core.events import (
     TraceCounts,
     TraceEvent,
 )
-from vmstrace.decode import fdpath
+from vmstrace.decode import fdpath, structs
 from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.sinks.base import Sink, args_for_sinks
@@ -202,6 +202,7 @@ class Emitter:
                 python_only=NOTED,
                 observed=OBSERVED,
                 observe=self.outcome.see,
+                stat_mode=structs.mode,
                 calls=filt.syscalls.keys,
                 inverted=filt.syscalls.inverted,
                 statuses=filt.statuses,

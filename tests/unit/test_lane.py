@@ -29,7 +29,7 @@ from vmstrace.core.events import (
     TraceCounts,
     TraceEvent,
 )
-from vmstrace.decode import args, files
+from vmstrace.decode import args, files, structs
 from vmstrace.decode.registry import Arg
 from vmstrace.pipeline import NOTED, Decoder, Emitter
 from vmstrace.sinks.base import Sink
@@ -83,6 +83,7 @@ def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder,
         python_only=NOTED,
         observed=OBSERVED,
         observe=lambda call, name: None,
+        stat_mode=structs.mode,
         calls=frozenset(),
         inverted=True,
         statuses=frozenset(STATUSES),
@@ -592,6 +593,52 @@ def test_strings_and_buffers_print_as_their_python_renderers_print(
     # left to Python only: a read "returning" a negative length that is no error
     left = which >= 4 and call.ret is not None and call.ret < -4095
     assert taken == (0 if left else 1)
+
+
+def _stat_bytes(mode: int, rdev: int, size: int, length: int) -> bytes:
+    """An x86-64 struct stat (asm/stat.h) with these fields, cut or padded to length."""
+    d = bytearray(range(144))  # the other fields: anything
+    d[24:28] = mode.to_bytes(4, "little")
+    d[40:48] = rdev.to_bytes(8, "little")
+    d[48:56] = size.to_bytes(8, "little", signed=True)
+    return bytes(d[:length]).ljust(length, b"\x07")
+
+
+STAT_MODES = st.sampled_from([0o100644, 0o40755, 0o20666, 0o60660, 0o120777, 0o10600])
+STAT_MODES |= st.sampled_from([0o140755, 0o104755, 0o2000, 0, 0o170000]) | st.integers(0, 2**32 - 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    STAT_MODES,
+    st.integers(0, 2**64 - 1),
+    st.integers(-(2**63), 2**63 - 1),
+    st.sampled_from([144, 143, 0, 200]),
+    st.booleans(),
+    st.sampled_from([0, 0x7FFC1000]),
+    st.none() | st.sampled_from([0, 2**64 - 2, 2**64 - 4095, 2**64 - 4096, 5]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_stat_struct_prints_as_its_python_renderer_prints(
+    mode, rdev, size, length, fault, addr, ret, at_exit, raw
+):
+    """newfstatat's and fstat's struct through the lane (a device's by the renderer):
+    any mode, a short or faulted read, a failure, no read at all, -X raw."""
+    render = files.STAT.render
+    assert args.PLAIN_KINDS[render] & 0xFF == 15
+    who = TASKS[1]
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (addr,) + (0,) * 5, who)
+    exit = None
+    if ret is not None:
+        exit = RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 3, who, user_pc=PC + 2)
+        if at_exit:
+            exit.mem[0] = Mem(addr, _stat_bytes(mode, rdev, size, length), fault=fault)
+    call = Syscall(entry, exit)
+    with _close_rendered_by(render):
+        evs: list[TraceEvent] = []
+        assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32, raw=raw)) == 1
+        assert evs == [Decoder(32, raw=raw)(call)]
 
 
 @settings(max_examples=200, deadline=None)

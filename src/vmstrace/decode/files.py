@@ -29,6 +29,7 @@ from .args import (
     UINT,
     ULONG,
     XLAT,
+    compiled_stat,
     register_only,
     ret_octal,
 )
@@ -89,7 +90,7 @@ def _at(table: tuple[tuple[int, str], ...] = fs.AT_FLAGS) -> Arg:
 
 
 ACCESS = FLAGS(fs.ACCESS_MODES, "?_OK", zero="F_OK")
-STAT = OUT(STAT_SIZE, stat)
+STAT = compiled_stat(OUT(STAT_SIZE, stat))
 
 syscall("open", PATH, OFLAGS, _open_mode(1))
 syscall("openat", DIRFD, PATH, OFLAGS, _open_mode(2))
