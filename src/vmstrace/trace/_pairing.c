@@ -166,8 +166,8 @@ static int exec_took_leader(PyObject *entry, PyObject *who, PyObject *tid)
     return rc;
 }
 
-/* An entry of the thread `key` (task, tid): when its task_struct last ran another tid that
- * the tables still hold, that thread is gone: (its key, this entry's ts) joins `gone`
+/* An entry of a thread (task, tid): when its task_struct last ran another tid that the
+ * tables still hold, that thread is gone: (its key, this entry's ts) joins `gone`
  * (Pairer._note_task). */
 static int note_task(PyObject *ev)
 {
