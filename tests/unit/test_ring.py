@@ -154,3 +154,37 @@ def test_idle_runs_when_the_reader_catches_up_and_only_then() -> None:
         assert ring.read1(-1) == b"def"  # waited for it, idle first
         timer.join()
         assert len(calls) >= 1
+
+
+def test_a_reader_that_caught_up_naps_before_it_asks_for_the_bell(monkeypatch) -> None:
+    """While records come, an empty ring is polled: the plugin is not asked to ring (a
+    write and a wake-up on the guest's vCPU thread per flush); only a ring quiet for
+    QUIET_NAPS naps makes the reader set `waiting` and sleep on the bell."""
+    from vmstrace.capture import ring as ring_mod
+
+    with Ring(4096) as ring:
+        plugin = FakePlugin(ring)
+        ring.started()
+        naps: list[int] = []
+
+        def nap(seconds: float) -> None:
+            naps.append(struct.unpack_from("<I", plugin.mm, WAITING)[0])
+            if len(naps) == 3:
+                plugin.write(b"late")  # records again, after three naps
+
+        monkeypatch.setattr(ring_mod.time, "sleep", nap)
+        plugin.write(b"first")
+        assert ring.read1(-1) == b"first"
+        assert ring.read1(-1) == b"late"
+        assert naps == [0, 0, 0]  # never asked to be woken
+        asked: list[int] = []
+        real_select = ring_mod.select.select
+
+        def watched(r: list, w: list, x: list, timeout: float) -> tuple:
+            asked.append(struct.unpack_from("<I", plugin.mm, WAITING)[0])
+            plugin.close()  # the end: the bell rings
+            return real_select(r, w, x, timeout)
+
+        monkeypatch.setattr(ring_mod.select, "select", watched)
+        assert ring.read1(-1) == b""
+        assert len(naps) == 3 + ring_mod.QUIET_NAPS and asked == [1]
