@@ -13,7 +13,7 @@ be woken; only once the ring has stayed empty for QUIET_NAPS naps does it set ``
 and sleep on the bell pipe, which the plugin writes a byte to after publishing (a timeout
 bounds that wait should a wake-up be missed).  A bell per flush costs the guest's vCPU
 thread a pipe write and the reader's wake-up: once the decoder kept up with the syscall
-loop, being rung after each 64 KiB made the traced loop 1.33-1.47x the untraced one; with
+loop, being rung after each 64 KiB made the traced loop 1.32-1.47x the untraced one; with
 the naps, 1.25x (docs/performance.md).
 End of stream: ``closed`` set after the last record, or end-of-file on the bell pipe (QEMU
 exited without closing, e.g. killed).
