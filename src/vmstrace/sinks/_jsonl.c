@@ -19,6 +19,7 @@
  * guest makes many); a call missing from its cache goes to the sink's own renderer.
  */
 #include "../_slots.h"
+#include "_buf.h"
 
 #include <string.h>
 
@@ -30,40 +31,6 @@ static const char *const fields[] = {
 enum { F_THREAD = 9, F_TS = 9, F_TS_EXIT, F_VCPU, F_NR, F_NAME, F_ABI, F_ARGS, F_RET, F_ERROR };
 static Shape event_shape;
 static Py_ssize_t max_cached = 4096; /* fragments kept per cache (jsonl.py's _MAX_CACHED) */
-
-/* A growing ASCII buffer. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-} Buf;
-
-static int grow(Buf *b, size_t more)
-{
-    if (b->len + more <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + more)
-        cap *= 2;
-    char *p = PyMem_Realloc(b->p, cap);
-    if (p == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int put(Buf *b, const char *s, size_t n)
-{
-    if (grow(b, n) < 0)
-        return -1;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
-#define PUT_LIT(b, s) put((b), (s), sizeof(s) - 1)
 
 /* An ASCII str (the caches' fragments are: made by encode_basestring_ascii or put_jstr). */
 static int put_ascii(Buf *b, PyObject *s)
@@ -206,10 +173,11 @@ static PyObject *thread_fragment(PyObject *cache, PyObject *key)
             return NULL;
         }
     }
-    PyObject *text = PUT_LIT(&f, ",") < 0 ? NULL : PyUnicode_New((Py_ssize_t)f.len, 127);
-    if (text != NULL)
-        memcpy(PyUnicode_1BYTE_DATA(text), f.p, f.len);
-    PyMem_Free(f.p);
+    if (PUT_LIT(&f, ",") < 0) {
+        PyMem_Free(f.p);
+        return NULL;
+    }
+    PyObject *text = buf_str(&f);
     if (text == NULL)
         return NULL;
     if (PyDict_GET_SIZE(cache) >= max_cached)
@@ -386,11 +354,7 @@ static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
             return NULL;
         }
     }
-    PyObject *out = PyUnicode_New((Py_ssize_t)b.len, 127);
-    if (out != NULL && b.len)
-        memcpy(PyUnicode_1BYTE_DATA(out), b.p, b.len);
-    PyMem_Free(b.p);
-    return out;
+    return buf_str(&b);
 }
 
 static PyObject *configure(PyObject *self, PyObject *args)

@@ -12,38 +12,11 @@
  * comes from it) raises TypeError, and text.py writes that batch itself.
  */
 #include "../_slots.h"
-
-#include <string.h>
+#include "_buf.h"
 
 static const char *const fields[] = {"tid", "name", "args", "ret_text"};
 enum { F_TID, F_NAME, F_ARGS, F_RET_TEXT };
 static Shape event_shape;
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-} Buf;
-
-static int put(Buf *b, const char *s, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 8192;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *p = PyMem_Realloc(b->p, cap);
-        if (p == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
-#define PUT_LIT(b, s) put((b), (s), sizeof(s) - 1)
 
 static int refuse(const char *why)
 {
@@ -104,11 +77,7 @@ static PyObject *lines(PyObject *self, PyObject *events)
             return NULL;
         }
     }
-    PyObject *out = PyUnicode_New((Py_ssize_t)b.len, 127);
-    if (out != NULL && b.len)
-        memcpy(PyUnicode_1BYTE_DATA(out), b.p, b.len);
-    PyMem_Free(b.p);
-    return out;
+    return buf_str(&b);
 }
 
 static PyObject *configure(PyObject *self, PyObject *cls)
