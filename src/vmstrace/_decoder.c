@@ -393,11 +393,9 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->successful = kept[0], self->failing = kept[1], self->unfinished = kept[2];
     self->every_call = inverted && PySet_GET_SIZE(calls) == 0 && kept[0] && kept[1] && kept[2];
     self->args_for = Py_NewRef(args_for);
-    if ((self->memo = PyMem_Calloc(1, sizeof(Memo))) == NULL) {
+    if ((self->memo = PyMem_Calloc(1, sizeof(Memo))) == NULL)
         PyErr_NoMemory();
-        Py_CLEAR(self);
-    }
-    if ((self->failed = PyDict_New()) == NULL)
+    if (self->memo == NULL || (self->failed = PyDict_New()) == NULL)
         Py_CLEAR(self);
     return (PyObject *)self;
 }
@@ -975,6 +973,8 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
                 Py_XSETREF(m->reg[keep].render, Py_NewRef(render)); /* (keys set at the miss) */
             }
         }
+        if (st == DONE && texts[i] == NULL)
+            st = FAIL; /* a text that could not be made (MemoryError is set) */
         if (st == DONE && texts[i] != Py_None)
             shown++; /* None: an argument another one prints, or one not shown */
     }

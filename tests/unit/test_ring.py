@@ -188,3 +188,27 @@ def test_a_reader_that_caught_up_naps_before_it_asks_for_the_bell(monkeypatch) -
         monkeypatch.setattr(ring_mod.select, "select", watched)
         assert ring.read1(-1) == b""
         assert len(naps) == 3 + ring_mod.QUIET_NAPS and asked == [1]
+
+
+def test_records_that_come_while_the_reader_flushes_are_read_without_a_nap(monkeypatch) -> None:
+    """The reader's idle work (flushing the sinks) may take long enough for records to
+    come: they are read at once, not after a nap."""
+    from vmstrace.capture import ring as ring_mod
+
+    chunks = [bytes([i]) * 100 for i in range(50)]
+    naps: list[float] = []
+    monkeypatch.setattr(ring_mod.time, "sleep", naps.append)
+    plugin: FakePlugin | None = None
+
+    def flushing() -> None:
+        assert plugin is not None
+        if chunks:
+            plugin.write(chunks.pop(0))
+        else:
+            plugin.close()
+
+    with Ring(4096, idle=flushing) as ring:
+        plugin = FakePlugin(ring)
+        ring.started()
+        assert _read_all(ring) == b"".join(bytes([i]) * 100 for i in range(50))
+    assert naps == []

@@ -116,7 +116,8 @@ class Ring:
             self._quiet += 1
             if self._idle is not None:
                 self._idle()
-            time.sleep(QUIET_NAP_S)
+            if self._u64[HEAD // 8] == self._tail and not self._u32[CLOSED // 4]:
+                time.sleep(QUIET_NAP_S)  # (nothing came meanwhile, not even the end)
             return
         self._u32[WAITING // 4] = 1
         if self._u64[HEAD // 8] != self._tail or self._u32[CLOSED // 4]:

@@ -45,7 +45,7 @@ from vmstrace.capture.records import (
     RecordReader,
     StreamError,
 )
-from vmstrace.capture.ring import CLOSED, HEAD, TAIL, Ring
+from vmstrace.capture.ring import CLOSED, HEAD, TAIL, WAITING, Ring
 from vmstrace.core.abi import (
     ARG_SIGFRAME,
     INDEX_MSG_CONTROL,
@@ -369,7 +369,10 @@ def _through_ring(
         struct.pack_into("<Q", mm, HEAD, head + take)
         if sent == len(stream):
             struct.pack_into("<I", mm, CLOSED, 1)
-        os.write(bell, b"\1")
+        # the bell, as the plugin rings it: only for a reader that said it waits
+        if struct.unpack_from("<I", mm, WAITING)[0] or sent == len(stream):
+            struct.pack_into("<I", mm, WAITING, 0)
+            os.write(bell, b"\1")
 
     ring = Ring(size, idle=publish)
     args = ring.plugin_args()

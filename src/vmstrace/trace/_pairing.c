@@ -30,6 +30,16 @@
 
 #include <stdint.h>
 
+/* The tables looked up with a kept hash (thread_key_hashed).  CPython 3.11 and 3.12 export
+ * the set and delete forms; 3.13 made them internal, and there the hash is computed again. */
+#if PY_VERSION_HEX < 0x030D0000
+#define dict_set_hashed(d, k, v, h) _PyDict_SetItem_KnownHash((d), (k), (v), (h))
+#define dict_del_hashed(d, k, h) _PyDict_DelItem_KnownHash((d), (k), (h))
+#else
+#define dict_set_hashed(d, k, v, h) ((void)(h), PyDict_SetItem((d), (k), (v)))
+#define dict_del_hashed(d, k, h) ((void)(h), PyDict_DelItem((d), (k)))
+#endif
+
 /* The fields read and made here, by slot (_slots.h).  Entries and exits have the thread
  * and the stack pointer first, for thread_key(). */
 static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc", "ts",
@@ -344,9 +354,9 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
     if (old == NULL && PyErr_Occurred())
         goto out;
     /* pop, then insert: the newest entry goes last, as pending.pop(); pending[k] = ev */
-    if (old != NULL && _PyDict_DelItem_KnownHash(pending, key, h) < 0)
+    if (old != NULL && dict_del_hashed(pending, key, h) < 0)
         goto out;
-    if (_PyDict_SetItem_KnownHash(pending, key, ev, h) < 0)
+    if (dict_set_hashed(pending, key, ev, h) < 0)
         goto out;
     rc = 0;
     if (old != NULL) {
@@ -396,7 +406,7 @@ static int on_exit_(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
         counts[ORPHANS]++;
         return 0;
     }
-    if (_PyDict_DelItem_KnownHash(pending, key, h) == 0) {
+    if (dict_del_hashed(pending, key, h) == 0) {
         counts[PAIRED]++;
         if (reaping(entry, counts) < 0) {
             Py_DECREF(key);
@@ -430,7 +440,7 @@ static int take(PyObject *ev, int is_entry, PyObject *pending, PyObject *out,
 static int advance(PyObject *seqs, PyObject *key, Py_hash_t h, long seq, int never)
 {
     if (never) {
-        if (_PyDict_DelItem_KnownHash(seqs, key, h) < 0) {
+        if (dict_del_hashed(seqs, key, h) < 0) {
             if (!PyErr_ExceptionMatches(PyExc_KeyError))
                 return -1;
             PyErr_Clear();
@@ -440,7 +450,7 @@ static int advance(PyObject *seqs, PyObject *key, Py_hash_t h, long seq, int nev
     PyObject *next = PyLong_FromLong(seq + 1);
     if (next == NULL)
         return -1;
-    int rc = _PyDict_SetItem_KnownHash(seqs, key, next, h);
+    int rc = dict_set_hashed(seqs, key, next, h);
     Py_DECREF(next);
     return rc;
 }
