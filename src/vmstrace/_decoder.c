@@ -886,6 +886,19 @@ static PyObject *new_ctx(const Lane *ln, PyObject *call, PyObject *entry, PyObje
     return c;
 }
 
+/* A register's value as the reader makes it (an int in 0..2**64-1): 1, else 0. */
+static int reg_value(PyObject *v, unsigned long long *out)
+{
+    if (!PyLong_CheckExact(v))
+        return 0;
+    *out = PyLong_AsUnsignedLongLong(v);
+    if (*out == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
 /* The call's argument texts: what plan.render_all(Ctx(call, opts)) gives, without the
  * Nones, each renderer run in order; a plain number is printed here, without a Ctx. */
 static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *ret,
@@ -909,16 +922,9 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
         unsigned long long reg = 0, oreg = 0;
         if (k == K_REG) { /* a text kept from an earlier call with these register values */
             int other = PARAM(code) - 1, two = other >= 0 && other < 6;
-            reg = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
-            if (reg == (unsigned long long)-1 && PyErr_Occurred())
-                PyErr_Clear(), k = K_PYTHON; /* not a register's value: not kept */
-            else if (two && PyLong_CheckExact(PyTuple_GET_ITEM(regs, other))
-                     && (oreg = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, other)))
-                            == (unsigned long long)-1
-                     && PyErr_Occurred())
-                PyErr_Clear(), k = K_PYTHON;
-            else if (two && !PyLong_CheckExact(PyTuple_GET_ITEM(regs, other)))
-                k = K_PYTHON;
+            if (!reg_value(PyTuple_GET_ITEM(regs, i), &reg)
+                || (two && !reg_value(PyTuple_GET_ITEM(regs, other), &oreg)))
+                k = K_PYTHON; /* not a register's value: rendered, not kept */
             else {
                 uint64_t h = ((uintptr_t)render >> 4) * 0x9E3779B97F4A7C15ULL
                              ^ reg * 0xC2B2AE3D27D4EB4FULL ^ oreg * 0x165667B19E3779F9ULL;
