@@ -113,6 +113,7 @@ class RawWriter:
     def tee(self, stream: Any) -> RawWriter:
         """Reads from ``stream`` (read1/read), writing each chunk as it is read."""
         self._stream = stream
+        self._left = b""  # what readinto1 had no room for
         return self
 
     def read1(self, n: int = -1) -> bytes:
@@ -125,6 +126,21 @@ class RawWriter:
         return chunk
 
     read = read1
+
+    def readinto1(self, buf: memoryview) -> int:
+        """As :meth:`read1`, into ``buf`` (the record reader's way, without a new bytes)."""
+        inner = getattr(self._stream, "readinto1", None)
+        if inner is None:  # (a stream may hand over more than asked: kept for the next call)
+            chunk = self._left or self.read1(len(buf))
+            got = min(len(chunk), len(buf))
+            buf[:got] = chunk[:got]
+            self._left = chunk[got:]
+            return got
+        got = inner(buf)
+        if got:
+            self.out.write(U32.pack(got))
+            self.out.write(buf[:got])
+        return got
 
     def finish(self, reason: str | None, stalled_s: float | None) -> None:
         """The end of the stream and the trailer; the caller closes ``out``."""

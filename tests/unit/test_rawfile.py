@@ -93,3 +93,26 @@ def test_an_older_schema_is_refused():
     r.header.schema = 0
     with pytest.raises(RawFileError, match="schema 0"):
         r.check(code="c" * 64)
+
+
+@pytest.mark.parametrize("inner", ["read1", "readinto1"])
+def test_the_tee_read_in_place_keeps_what_it_hands_over(inner):
+    """The record reader reads the tee with readinto1: what lands in its buffer is what
+    the file keeps, whether the stream reads in place or hands over chunks larger than
+    the room asked for."""
+    chunks = [b"a" * 10, b"b" * 3000, b"c" * 70000]
+    source: object = Chunks(chunks)
+    if inner == "readinto1":
+        source = io.BufferedReader(io.BytesIO(b"".join(chunks)), 1 << 20)
+    out = io.BytesIO()
+    w = RawWriter(out, header()).tee(source)
+    got, buf = bytearray(), bytearray(1000)
+    while n := w.readinto1(memoryview(buf)):
+        got += buf[:n]
+    w.finish(None, 0.0)
+    assert got == b"".join(chunks)
+    r = RawReader(io.BytesIO(out.getvalue()), "f")
+    kept = b""
+    while chunk := r.read1():
+        kept += chunk
+    assert kept == got

@@ -193,6 +193,75 @@ def test_a_long_stream_is_read_whole_and_in_order():
     ]
 
 
+class Pieces:
+    """A stream that hands ``data`` over in the given piece sizes (cycled), through read1
+    only (``into`` False) or readinto1 only; ``more`` ignores the size asked after the
+    stream's header, as a recording's chunks do (its first is the header the reader
+    asked for)."""
+
+    def __init__(self, data: bytes, sizes: list[int], into: bool, more: bool = False) -> None:
+        self.data, self.sizes, self.at, self.n = data, sizes, 0, 0
+        self.more = more
+        if into:
+            self.readinto1 = self._readinto1
+        else:
+            self.read1 = self._read1
+
+    def _take(self, room: int) -> bytes:
+        size = self.sizes[self.n % len(self.sizes)]
+        self.n += 1
+        if not self.more or self.at < 16:
+            size = min(size, room)
+        piece = self.data[self.at : self.at + size]
+        self.at += len(piece)
+        return piece
+
+    def _read1(self, n: int = -1) -> bytes:
+        return self._take(n if n > 0 else 1 << 30)
+
+    def _readinto1(self, buf: memoryview) -> int:
+        piece = self._take(len(buf))
+        buf[: len(piece)] = piece
+        return len(piece)
+
+    read = _read1
+
+
+def _long_stream() -> bytes:
+    recs = []
+    for i in range(300):
+        blobs = blob(1, bytes([i % 251]) * (i * 7 % 300), 0x1000 + i) if i % 3 else b""
+        recs.append(entry(i % 300, ts=2 * i, blobs=blobs, nblobs=1 if blobs else 0))
+        recs.append(exit_(i % 300, i, ts=2 * i + 1))
+    # a record bigger than the reader's buffer starts with (CHUNK)
+    recs.append(entry(1, ts=600, blobs=blob(1, b"x" * (3 << 19)), nblobs=1))
+    recs.append(exit_(1, 0, ts=601))
+    return stream(*recs, stats=(301, 301, 602, 0, 0, 0, 0, 0, 0)).getvalue()
+
+
+LONG = _long_stream()
+WHOLE = list(RecordReader(io.BytesIO(LONG), decode_task))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(1, 3 << 19), min_size=1, max_size=8),
+    st.booleans(),
+    st.booleans(),
+)
+def test_the_events_do_not_depend_on_how_the_stream_is_cut(sizes, into, more):
+    """However the stream's reads cut the records (a byte at a time, more than the reader
+    asked, a record larger than its buffer), the reader makes the same events."""
+    reader = RecordReader(Pieces(LONG, sizes, into, more and not into), decode_task)
+    got = list(reader)
+    assert got == WHOLE and len(got) == 603 and reader.delivered == 602
+
+
+def test_a_stream_cut_inside_a_record_read_in_place_is_an_error():
+    with pytest.raises(StreamError, match="cut inside a record"):
+        list(RecordReader(Pieces(LONG[:-100], [4096], into=True), decode_task))
+
+
 def test_each_record_gets_its_own_threads_taskinfo():
     # consecutive records of one thread share a TaskInfo; a change of thread, of the task
     # bytes (a new comm after execve) or of task_ok gives a new one

@@ -365,8 +365,9 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_byt
 }
 
 PyDoc_STRVAR(parse_doc,
-"parse(buf, off, task_bytes, decode_task, /) -> (events, off, nbytes, error)\n\n"
-"The events of the whole, well-formed ENTRY and EXIT records from buf[off:], in order;\n"
+"parse(buf, off, end, task_bytes, decode_task, /) -> (events, off, nbytes, error)\n\n"
+"The events of the whole, well-formed ENTRY and EXIT records of buf[off:end] (any\n"
+"contiguous buffer: the reader's bytearray), in order;\n"
 "stops at the first other record (or partial one), whose offset it returns.  nbytes:\n"
 "the size of the records parsed.  error: None, or the exception a record raised (a\n"
 "StreamError for a corrupt one), for the caller to raise after delivering the events.");
@@ -378,26 +379,35 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_RuntimeError, "_records.configure() was not called");
         return NULL;
     }
-    if (argc != 4 || !PyBytes_Check(argv[0])) {
-        PyErr_SetString(PyExc_TypeError, "parse(buf: bytes, off, task_bytes, decode_task)");
+    if (argc != 5) {
+        PyErr_SetString(PyExc_TypeError, "parse(buf, off, end, task_bytes, decode_task)");
         return NULL;
     }
-    const char *buf = PyBytes_AS_STRING(argv[0]);
-    Py_ssize_t len = PyBytes_GET_SIZE(argv[0]);
     Py_ssize_t off = PyLong_AsSsize_t(argv[1]);
-    Py_ssize_t task_bytes = PyLong_AsSsize_t(argv[2]);
-    if ((off == -1 || task_bytes == -1) && PyErr_Occurred())
+    Py_ssize_t len = PyLong_AsSsize_t(argv[2]);
+    Py_ssize_t task_bytes = PyLong_AsSsize_t(argv[3]);
+    if ((off == -1 || len == -1 || task_bytes == -1) && PyErr_Occurred())
         return NULL;
-    if (off < 0 || off > len || task_bytes < 0 || task_bytes > (Py_ssize_t)S.max_record) {
-        PyErr_SetString(PyExc_ValueError, "parse: offset or task_bytes out of range");
+    /* The buffer stays exported (the caller cannot resize it) until the events are made;
+     * nothing made keeps a pointer into it (a blob's data is copied into its bytes). */
+    Py_buffer view;
+    if (PyObject_GetBuffer(argv[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const char *buf = view.buf;
+    if (off < 0 || len < off || len > view.len || task_bytes < 0
+        || task_bytes > (Py_ssize_t)S.max_record) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "parse: offset, end or task_bytes out of range");
         return NULL;
     }
     Py_ssize_t task_span = (task_bytes + 7) & ~(Py_ssize_t)7;
-    struct who_cache who = {.decode_task = argv[3]};
+    struct who_cache who = {.decode_task = argv[4]};
     PyObject *events = PyList_New(0);
     Py_ssize_t nbytes = 0;
-    if (events == NULL)
+    if (events == NULL) {
+        PyBuffer_Release(&view);
         return NULL;
+    }
     for (int n = 0; n < BATCH; n++) {
         Py_ssize_t avail = len - off;
         if (avail < REC_HDR_SIZE)
@@ -430,6 +440,7 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
             Py_XDECREF(type);
             Py_XDECREF(tb);
             Py_XDECREF(who.who);
+            PyBuffer_Release(&view);
             return Py_BuildValue("(NnnN)", events, off, nbytes, value);
         }
         Py_DECREF(ev);
@@ -437,6 +448,7 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         nbytes += size;
     }
     Py_XDECREF(who.who);
+    PyBuffer_Release(&view);
     return Py_BuildValue("(NnnO)", events, off, nbytes, Py_None);
 }
 

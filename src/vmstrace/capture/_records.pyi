@@ -14,8 +14,9 @@ def configure(
     /,
 ) -> None: ...
 def parse(
-    buf: bytes,
+    buf: bytes | bytearray | memoryview,
     off: int,
+    end: int,
     task_bytes: int,
     decode_task: Callable[[bytes, int, int, bool], TaskInfo],
     /,

@@ -42,7 +42,8 @@ QUIET_NAPS, QUIET_NAP_S = 10, 0.001
 
 
 class Ring:
-    """A readable stream (``read``/``read1``) over the shared ring, for RecordReader."""
+    """A readable stream (``read``/``read1``/``readinto1``) over the shared ring, for
+    RecordReader."""
 
     def __init__(self, size: int, idle: Callable[[], None] | None = None) -> None:
         """``idle`` runs each time the reader has caught up and is about to wait."""
@@ -87,9 +88,17 @@ class Ring:
 
     def read1(self, n: int = -1) -> bytes:
         """Up to ``n`` bytes (up to :data:`CHUNK` if ``n`` < 0); b"" at the end."""
-        if n == 0:
-            return b""
-        limit = CHUNK if n < 0 else min(n, CHUNK)
+        buf = bytearray(CHUNK if n < 0 else min(n, CHUNK))
+        return bytes(buf[: self.readinto1(buf)])
+
+    read = read1
+
+    def readinto1(self, buf: bytearray | memoryview) -> int:
+        """Copies up to len(buf) bytes (at most :data:`CHUNK`) into ``buf``, waiting for
+        at least one; 0 at the end."""
+        limit = min(len(buf), CHUNK)
+        if limit == 0:
+            return 0
         while True:
             head = self._u64[HEAD // 8]
             backlog = head - self._tail
@@ -98,18 +107,16 @@ class Ring:
                 self.peak = max(self.peak, backlog)
                 at = self._tail % self.size
                 take = min(backlog, limit, self.size - at)
-                data = self._view[RING_DATA_OFF + at : RING_DATA_OFF + at + take].tobytes()
+                buf[:take] = self._view[RING_DATA_OFF + at : RING_DATA_OFF + at + take]
                 self._tail += take
                 self._u64[TAIL // 8] = self._tail
-                return data
+                return take
             if self._u32[CLOSED // 4] or self._hung_up:
                 # the end: unless the last bytes landed since head was read
                 if self._u64[HEAD // 8] == self._tail:
-                    return b""
+                    return 0
                 continue
             self._sleep()
-
-    read = read1
 
     def _sleep(self) -> None:
         if self._quiet < QUIET_NAPS:
