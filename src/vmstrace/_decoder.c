@@ -584,12 +584,25 @@ static PyObject *plain_text(int k, unsigned long long v, int raw)
 
 /* ---- strings and buffers, as fmt.quote, fmt.cstring and fmt.buffer print them -------- */
 
+/* A byte fmt.quote prints as itself: printable ASCII but the quote and the backslash. */
+#define PLAIN(b) ((b) >= 0x20 && (b) < 0x7f && (b) != '"' && (b) != '\\')
+
 /* The length of fmt.quote(d[:n], force_hex) without its quotes; with out, written there. */
 static Py_ssize_t quote_into(const unsigned char *d, Py_ssize_t n, int force_hex, char *out)
 {
     static const char digits[] = "0123456789abcdef";
     Py_ssize_t len = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
+        if (!force_hex && PLAIN(d[i])) { /* a run printed as itself, copied at once */
+            Py_ssize_t j = i + 1;
+            while (j < n && PLAIN(d[j]))
+                j++;
+            if (out != NULL)
+                memcpy(out + len, d + i, (size_t)(j - i));
+            len += j - i;
+            i = j - 1;
+            continue;
+        }
         unsigned b = d[i];
         char tmp[4];
         int w;
