@@ -686,9 +686,10 @@ static PyObject *arg_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit
         if (ev == Py_None || (!at_exit && exit_only))
             continue;
         PyObject *mems = slot(ev, at_exit ? &L.exit : &L.entry, at_exit ? 0 : E_MEM);
-        if (mems == NULL || !PyDict_CheckExact(mems))
+        if (mems == NULL || !(PyDict_CheckExact(mems) || no_mem(mems)))
             *st = DEFER;
-        else if ((m = PyDict_GetItemWithError(mems, key)) == NULL && PyErr_Occurred())
+        else if (PyDict_CheckExact(mems) && (m = PyDict_GetItemWithError(mems, key)) == NULL
+                 && PyErr_Occurred())
             *st = FAIL;
     }
     Py_XDECREF(key);
@@ -1173,9 +1174,9 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
         || slot(entry, &L.entry, E_ARGS) == NULL)
         return DEFER;
     PyObject *emem = slot(entry, &L.entry, E_MEM);
-    if (emem == NULL || !PyDict_CheckExact(emem))
+    if (emem == NULL || !(PyDict_CheckExact(emem) || no_mem(emem)))
         return DEFER;
-    if (PyDict_GET_SIZE(emem) > 0) {
+    if (PyDict_CheckExact(emem) && PyDict_GET_SIZE(emem) > 0) {
         /* a number register with junk the kernel ignored: a note follows the call */
         int junk = PyDict_Contains(emem, L.rax_arg);
         if (junk != 0)
@@ -1258,9 +1259,9 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
         if (ret == Py_None)
             return DEFER; /* returned, but its result is unknown: decode_call() says so */
         PyObject *xmem = slot(exit, &L.exit, 0);
-        if (xmem == NULL || !PyDict_CheckExact(xmem))
+        if (xmem == NULL || !(PyDict_CheckExact(xmem) || no_mem(xmem)))
             return DEFER;
-        if (PyDict_GET_SIZE(xmem)) {
+        if (PyDict_CheckExact(xmem) && PyDict_GET_SIZE(xmem)) {
             int special = PyDict_Contains(xmem, L.sigframe_arg); /* a signal: a note follows */
             if (special != 0)
                 return special < 0 ? FAIL : DEFER;

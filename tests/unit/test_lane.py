@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from vmstrace import _decoder, decode
 from vmstrace.core.abi import ARG_EXE, ARG_SIGFRAME, FRAME_RAX, FRAME_RIP
 from vmstrace.core.events import (
+    NO_MEM,
     Insn,
     Mem,
     RawEntry,
@@ -652,6 +654,28 @@ def test_an_address_returned_prints_as_ret_hex_prints_it(ret):
     evs: list[TraceEvent] = []
     assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
     assert evs == [Decoder(32)(call)]
+
+
+def test_the_readers_shared_empty_mem_is_a_record_without_blobs():
+    """The reader gives every record without blobs events.NO_MEM: the lane takes such calls
+    as it takes them with an empty dict (a path argument then prints its address); another
+    read-only mapping goes to the Python path."""
+    who = TASKS[1]
+
+    def call(nr: int, regs: tuple[int, ...], mem: Mapping[int, Mem]) -> Syscall:
+        entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, nr, regs, who, mem)
+        exit = RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 3, nr, who, mem, user_pc=PC + 2)
+        return Syscall(entry, exit)
+
+    getpid, openat = (39, (0,) * 6), (257, (2**64 - 100, 0x7FFC1000, 0, 0, 0, 0))
+    evs: list[TraceEvent] = []
+    calls = [call(*getpid, NO_MEM), call(*openat, NO_MEM)]
+    assert _lane(calls, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 2
+    dec = Decoder(32)
+    assert evs == [dec(call(*getpid, {})), dec(call(*openat, {}))]
+    assert evs[1].args[1] == "0x7ffc1000"
+    other = MappingProxyType({1: Mem(0x7FFC1000, b"/etc\0")})
+    assert _lane([call(*openat, other)], 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
 
 
 def test_filters_and_other_types_run_the_python_path():

@@ -20,7 +20,7 @@ from vmstrace.capture.records import (
     StreamError,
 )
 from vmstrace.capture.spec import Capture, TaskRead, render_spec
-from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall
+from vmstrace.core.events import NO_MEM, Insn, Mem, RawEntry, RawExit, Syscall
 from vmstrace.trace.attribution import TASK_BYTES, ProcessTree, decode_task
 from vmstrace.trace.pairing import Pairer
 
@@ -97,6 +97,10 @@ def test_entry_exit_and_stats_round_trip():
     assert e.mem[1].data == path and e.mem[1].addr == 0x2000 and not e.mem[1].fault
     assert x.ret == 3 and x.insn is Insn.SYSRETQ
     assert (s.entries, s.exits, s.records, s.dropped) == (1, 1, 2, 0)
+    # a record without blobs: the one shared empty mapping, which cannot be changed
+    assert x.mem is NO_MEM and x.mem == {}
+    with pytest.raises(TypeError):
+        x.mem[1] = e.mem[1]  # type: ignore[index]
 
 
 def test_array_elements_attach_to_their_array():

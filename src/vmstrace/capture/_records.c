@@ -48,6 +48,7 @@ static struct {
     PyObject *insns;  /* tuple: Insn member by code, None where no member has that code */
     PyObject *abis;   /* ("x86_64", "i386") */
     PyObject *stream_error;
+    PyObject *no_mem; /* events.NO_MEM: the mem of every record without blobs */
     uint64_t max_record;
     PyObject *empty_tuple;
     int ready;
@@ -309,7 +310,7 @@ static int put_common(PyObject *ev, const Shape *sh, int is_entry, const char *r
         || slot_put(ev, sh, F_WHO, who_of(who, rec + body_off, task_bytes, task, cr3, task_ok))
                < 0
         || slot_put(ev, sh, F_MEM, nblobs ? parse_blobs(rec, body_off + task_span, size, nblobs)
-                                          : PyDict_New()) < 0)
+                                          : Py_NewRef(S.no_mem)) < 0)
         return -1;
     return 0;
 }
@@ -453,17 +454,21 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 }
 
 PyDoc_STRVAR(configure_doc,
-"configure(entry_cls, exit_cls, mem_cls, insns, abis, stream_error, max_record)");
+"configure(entry_cls, exit_cls, mem_cls, insns, abis, stream_error, max_record, no_mem)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *entry_cls, *exit_cls, *mem_cls, *insns, *abis, *err;
+    PyObject *entry_cls, *exit_cls, *mem_cls, *insns, *abis, *err, *no_mem_obj;
     unsigned long long max_record;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!OK", &PyType_Type, &entry_cls, &PyType_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!OKO", &PyType_Type, &entry_cls, &PyType_Type,
                           &exit_cls, &PyType_Type, &mem_cls, &PyTuple_Type, &insns,
-                          &PyTuple_Type, &abis, &err, &max_record))
+                          &PyTuple_Type, &abis, &err, &max_record, &no_mem_obj))
         return NULL;
+    if (!no_mem(no_mem_obj)) {
+        PyErr_SetString(PyExc_ValueError, "configure: no_mem must be an empty mappingproxy");
+        return NULL;
+    }
     if (PyTuple_GET_SIZE(abis) != 2) {
         PyErr_SetString(PyExc_ValueError, "configure: abis must name the two ABIs");
         return NULL;
@@ -477,6 +482,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
     Py_XSETREF(S.insns, Py_NewRef(insns));
     Py_XSETREF(S.abis, Py_NewRef(abis));
     Py_XSETREF(S.stream_error, Py_NewRef(err));
+    Py_XSETREF(S.no_mem, Py_NewRef(no_mem_obj));
     S.max_record = max_record;
     S.ready = 1;
     Py_RETURN_NONE;

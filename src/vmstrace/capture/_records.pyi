@@ -1,5 +1,5 @@
 # The compiled fast path of the record reader (_records.c); records.py is its only user.
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
@@ -11,6 +11,7 @@ def configure(
     abis: tuple[str, str],
     stream_error: type[Exception],
     max_record: int,
+    no_mem: Mapping[int, Mem],
     /,
 ) -> None: ...
 def parse(

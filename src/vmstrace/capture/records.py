@@ -22,7 +22,7 @@ from vmstrace.core.abi import (
     record_struct,
 )
 from vmstrace.core.errors import VmstraceError
-from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
+from vmstrace.core.events import NO_MEM, Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
 
 try:
     from vmstrace.capture import _records
@@ -68,7 +68,7 @@ class StreamError(VmstraceError):
     pass
 
 
-_records.configure(RawEntry, RawExit, Mem, _INSNS, ABIS, StreamError, MAX_RECORD)
+_records.configure(RawEntry, RawExit, Mem, _INSNS, ABIS, StreamError, MAX_RECORD, NO_MEM)
 
 
 def raw_task_decoder(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:

@@ -11,8 +11,10 @@ too, so adding a field with a default is one edit here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
+from types import MappingProxyType
 
 from vmstrace.core.abi import (
     ARG_SIGFRAME,
@@ -72,6 +74,11 @@ class Mem:
     # are numbered 0x8000 (name), 0x8001 (control data), 0x8002 (iovec array)
 
 
+# The mem of every record without blobs (half of them), from the record reader: one
+# shared mapping that cannot be changed, not a new dict per record.
+NO_MEM: Mapping[int, Mem] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class TaskInfo:
     """Who ran the call, read from the guest kernel's task_struct (None where unknown)."""
@@ -98,7 +105,7 @@ class RawEntry:
     nr: int
     args: tuple[int, int, int, int, int, int]  # the six argument registers, unsigned
     who: TaskInfo
-    mem: dict[int, Mem] = field(default_factory=dict)
+    mem: Mapping[int, Mem] = field(default_factory=dict)
     seq: int = 0  # the thread's record number (vmst_entry.seq); 0: unordered
     flags: int = 0  # ENTRY_PC_UNSURE
 
@@ -121,7 +128,7 @@ class RawExit:
     ret: int  # raw 64-bit register value, unsigned
     nr: int  # the plugin's own record of the pending entry's number; -1 if none
     who: TaskInfo
-    mem: dict[int, Mem] = field(default_factory=dict)
+    mem: Mapping[int, Mem] = field(default_factory=dict)
     sp: int = 0  # the user stack pointer the thread returns to
     user_pc: int = 0  # the user instruction the thread returns to
     rdi: int = 0  # rdi at the return: the signal number when it enters a signal handler

@@ -258,7 +258,7 @@ static PyObject *return_value(PyObject *entry, PyObject *exit)
     int plain = 0;
     if (mem == NULL)
         return NULL;
-    int framed = PyDict_CheckExact(mem) ? PyDict_Contains(mem, S.sigframe_arg) : 1;
+    int framed = no_mem(mem) ? 0 : PyDict_CheckExact(mem) ? PyDict_Contains(mem, S.sigframe_arg) : 1;
     if (framed < 0)
         goto out;
     if (!framed) { /* resumed elsewhere (a flag): return_value() says it is unknown */
