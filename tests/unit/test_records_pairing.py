@@ -20,7 +20,7 @@ from vmstrace.capture.records import (
     StreamError,
 )
 from vmstrace.capture.spec import Capture, TaskRead, render_spec
-from vmstrace.core.events import NO_MEM, Insn, Mem, RawEntry, RawExit, Syscall
+from vmstrace.core.events import NO_MEM, Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 from vmstrace.trace.attribution import TASK_BYTES, ProcessTree, decode_task
 from vmstrace.trace.pairing import Pairer
 
@@ -286,6 +286,30 @@ def test_each_record_gets_its_own_threads_taskinfo():
     body = ENTRY.pack(0x1000, TASK, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 1, 0, 0, 0)
     (e,) = read_all(stream(record(1, body + task_block(85, 85, b"probe", 1))))
     assert (e.who.task, e.who.pid) == (TASK, None)  # task_ok clear: the bytes are not read
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), min_size=1, max_size=300))
+def test_a_threads_taskinfo_is_its_own_across_batches_and_threads(threads):
+    """The reader keeps recent threads' TaskInfos across its batches: any sequence of
+    records of up to 41 task_structs (some sharing a slot of that cache), each with up to
+    four tids, gives each record the TaskInfo its own bytes decode to."""
+    recs = [entry(0, task=TASK + 64 * t, tid=100 + t * 4 + k, tgid=100 + t * 4) for t, k in threads]
+    evs = read_all(stream(*recs))
+    want = [(TASK + 64 * t, 100 + t * 4 + k, 100 + t * 4) for t, k in threads]
+    assert [(e.who.task, e.who.tid, e.who.pid) for e in evs] == want
+
+
+def test_each_reader_uses_its_own_task_decoder():
+    """The kept TaskInfos are of the decoder that made them: a reader with another one
+    (the raw decoder, for a stream without task fields) gets its own."""
+    data = stream(entry(0, tid=85), exit_(0, 1, tid=85)).getvalue()
+    first = list(RecordReader(io.BytesIO(data), decode_task))
+    other = list(RecordReader(io.BytesIO(data), lambda d, task, cr3, ok: TaskInfo(task, cr3)))
+    assert [e.who.tid for e in first] == [85, 85]
+    assert [e.who.tid for e in other] == [None, None]
+    again = list(RecordReader(io.BytesIO(data), decode_task))
+    assert again[0].who is first[0].who  # (decode_task is cached on its side too)
 
 
 def test_events_before_a_corrupt_record_are_delivered_first():

@@ -51,6 +51,7 @@ static struct {
     PyObject *no_mem; /* events.NO_MEM: the mem of every record without blobs */
     uint64_t max_record;
     PyObject *empty_tuple;
+    PyObject *index_top; /* VMST_INDEX_TOP, the index of every blob that is no element */
     int ready;
 } S;
 
@@ -78,7 +79,9 @@ struct last_int {
     uint64_t v;
     PyObject *obj; /* owned; NULL until the field's first value */
 };
-enum { L_ENTRY_PC, L_EXIT_PC, L_ENTRY_SP, L_EXIT_SP, L_USER_PC, L_RDI, L_ARG0, L_N = L_ARG0 + 6 };
+enum { L_ENTRY_PC, L_EXIT_PC, L_ENTRY_SP, L_EXIT_SP, L_USER_PC, L_RDI, L_ARG0,
+       L_BLOB = L_ARG0 + 6, /* a blob's address, by its argument (mod 8) and entry or exit */
+       L_N = L_BLOB + 16 };
 static struct last_int last[L_N];
 
 static PyObject *same_u64(int field, uint64_t v)
@@ -132,13 +135,16 @@ static PyObject *make_mem(const struct vmst_blob_hdr *h, const char *data, PyObj
     PyObject *mem = shape_new(m);
     if (mem == NULL)
         return NULL;
-    if (slot_put(mem, m, M_ADDR, u64(h->addr)) < 0
+    int field = L_BLOB + (h->arg & 7) + (h->flags & VMST_BLOB_EXIT ? 8 : 0);
+    if (slot_put(mem, m, M_ADDR, same_u64(field, h->addr)) < 0
         || slot_put(mem, m, M_DATA, PyBytes_FromStringAndSize(data, h->len)) < 0
         || slot_put(mem, m, M_FAULT, flag(h->flags & VMST_BLOB_FAULT)) < 0
         || slot_put(mem, m, M_TRUNCATED, flag(h->flags & VMST_BLOB_TRUNC)) < 0
         || slot_put(mem, m, M_AT_EXIT, flag(h->flags & VMST_BLOB_EXIT)) < 0
         || slot_put(mem, m, M_ELEMS, Py_NewRef(elems)) < 0
-        || slot_put(mem, m, M_INDEX, PyLong_FromLong(h->index)) < 0) {
+        || slot_put(mem, m, M_INDEX, h->index == VMST_INDEX_TOP ? Py_NewRef(S.index_top)
+                                                                : PyLong_FromLong(h->index))
+               < 0) {
         Py_DECREF(mem);
         return NULL;
     }
@@ -248,42 +254,72 @@ fail:
 }
 
 /*
- * decode_task(task bytes, task, cr3, ok): the caller's TaskInfo.  Records of one thread
- * come in runs, and decode_task is a pure function (cached on its side too): a record
- * whose inputs equal the previous one's gets the previous TaskInfo without the call.
+ * decode_task(task bytes, task, cr3, ok): the caller's TaskInfo.  decode_task is a pure
+ * function (cached on its side too), and a thread's records come in runs: a record whose
+ * inputs equal those of a recent one gets that record's TaskInfo without the call.  The
+ * last few threads' inputs are kept across parse() calls (a batch is 64 records: a cache
+ * of the batch alone called decode_task at least once a batch), direct-mapped on the task
+ * address and CR3; a different decode_task empties it.
  */
-struct who_cache {
-    PyObject *decode_task;
-    const char *data; /* the previous record's task bytes, in the same buffer */
+#define WHO_SLOTS 16
+struct who_slot {
+    char *data; /* a copy of the task bytes (task_bytes of them); NULL: empty */
     uint64_t task, cr3;
     int ok;
-    PyObject *who;    /* owned; NULL until the first record */
+    PyObject *who; /* owned */
 };
+static struct {
+    PyObject *decode_task; /* owned */
+    Py_ssize_t task_bytes;
+    struct who_slot slot[WHO_SLOTS];
+} W;
 
-static PyObject *who_of(struct who_cache *c, const char *task_data, Py_ssize_t task_bytes,
-                        uint64_t task, uint64_t cr3, int ok)
+static void who_forget(void)
+{
+    for (int i = 0; i < WHO_SLOTS; i++) {
+        PyMem_Free(W.slot[i].data);
+        W.slot[i].data = NULL;
+        Py_CLEAR(W.slot[i].who);
+    }
+    Py_CLEAR(W.decode_task);
+}
+
+/* Keeps the cache for this decode_task and task size (emptied when either changes). */
+static void who_use(PyObject *decode_task, Py_ssize_t task_bytes)
+{
+    if (W.decode_task == decode_task && W.task_bytes == task_bytes)
+        return;
+    who_forget();
+    W.decode_task = Py_NewRef(decode_task);
+    W.task_bytes = task_bytes;
+}
+
+static PyObject *who_of(const char *task_data, uint64_t task, uint64_t cr3, int ok)
 {
     ok = ok != 0;
+    struct who_slot *c = &W.slot[((task >> 6) ^ (cr3 >> 12)) % WHO_SLOTS];
     if (c->who != NULL && task == c->task && cr3 == c->cr3 && ok == c->ok
-        && memcmp(task_data, c->data, task_bytes) == 0)
+        && memcmp(task_data, c->data, (size_t)W.task_bytes) == 0)
         return Py_NewRef(c->who);
     PyObject *args[4] = {
-        PyBytes_FromStringAndSize(task_data, task_bytes), u64(task), u64(cr3),
+        PyBytes_FromStringAndSize(task_data, W.task_bytes), u64(task), u64(cr3),
         ok ? Py_True : Py_False,
     };
     PyObject *who = NULL;
     if (args[0] != NULL && args[1] != NULL && args[2] != NULL)
-        who = PyObject_Vectorcall(c->decode_task, args, 4, NULL);
+        who = PyObject_Vectorcall(W.decode_task, args, 4, NULL);
     Py_XDECREF(args[0]);
     Py_XDECREF(args[1]);
     Py_XDECREF(args[2]);
-    if (who != NULL) {
-        Py_XSETREF(c->who, Py_NewRef(who));
-        c->data = task_data;
-        c->task = task;
-        c->cr3 = cr3;
-        c->ok = ok;
-    }
+    if (who == NULL)
+        return NULL;
+    if (c->data == NULL && (c->data = PyMem_Malloc(W.task_bytes ? W.task_bytes : 1)) == NULL)
+        return who; /* (not kept: the next record calls decode_task again) */
+    memcpy(c->data, task_data, (size_t)W.task_bytes);
+    Py_XSETREF(c->who, Py_NewRef(who));
+    c->task = task;
+    c->cr3 = cr3;
+    c->ok = ok;
     return who;
 }
 
@@ -291,8 +327,7 @@ static PyObject *who_of(struct who_cache *c, const char *task_data, Py_ssize_t t
  * instruction's, and the thread and blobs that follow the body (which starts at
  * ``body_off``). */
 static int put_common(PyObject *ev, const Shape *sh, int is_entry, const char *rec, Py_ssize_t size,
-                      Py_ssize_t body_off, Py_ssize_t task_bytes, Py_ssize_t task_span,
-                      struct who_cache *who, uint8_t abi, uint8_t insn, uint64_t pc,
+                      Py_ssize_t body_off, Py_ssize_t task_span, uint8_t abi, uint8_t insn, uint64_t pc,
                       uint64_t sp, uint64_t nr, uint64_t task, uint64_t cr3, uint8_t task_ok,
                       uint16_t nblobs, uint32_t seq, uint8_t flags)
 {
@@ -307,16 +342,14 @@ static int put_common(PyObject *ev, const Shape *sh, int is_entry, const char *r
         || slot_put(ev, sh, F_NR, u64(nr)) < 0
         || slot_put(ev, sh, F_SEQ, PyLong_FromUnsignedLong(seq)) < 0
         || slot_put(ev, sh, F_FLAGS, PyLong_FromLong(flags)) < 0
-        || slot_put(ev, sh, F_WHO, who_of(who, rec + body_off, task_bytes, task, cr3, task_ok))
-               < 0
+        || slot_put(ev, sh, F_WHO, who_of(rec + body_off, task, cr3, task_ok)) < 0
         || slot_put(ev, sh, F_MEM, nblobs ? parse_blobs(rec, body_off + task_span, size, nblobs)
                                           : Py_NewRef(S.no_mem)) < 0)
         return -1;
     return 0;
 }
 
-static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
-                            Py_ssize_t task_span, struct who_cache *who)
+static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_span)
 {
     struct vmst_entry e;
     memcpy(&e, rec + REC_HDR_SIZE, sizeof(e));
@@ -335,7 +368,7 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_by
         PyTuple_SET_ITEM(args, i, a);
     }
     if (slot_put(ev, &S.entry, F_ARGS, args) < 0
-        || put_common(ev, &S.entry, 1, rec, size, ENTRY_MIN, task_bytes, task_span, who, e.abi,
+        || put_common(ev, &S.entry, 1, rec, size, ENTRY_MIN, task_span, e.abi,
                       e.insn, e.pc, e.sp, e.nr, e.task, e.cr3, e.task_ok, e.nblobs, e.seq,
                       e.flags) < 0)
         goto fail;
@@ -345,8 +378,7 @@ fail:
     return NULL;
 }
 
-static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_bytes,
-                           Py_ssize_t task_span, struct who_cache *who)
+static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_span)
 {
     struct vmst_exit x;
     memcpy(&x, rec + REC_HDR_SIZE, sizeof(x));
@@ -356,7 +388,7 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_byt
     if (slot_put(ev, &S.exit, F_RET, u64(x.ret)) < 0
         || slot_put(ev, &S.exit, F_USER_PC, same_u64(L_USER_PC, x.user_pc)) < 0
         || slot_put(ev, &S.exit, F_RDI, same_u64(L_RDI, x.rdi)) < 0
-        || put_common(ev, &S.exit, 0, rec, size, EXIT_MIN, task_bytes, task_span, who, x.abi,
+        || put_common(ev, &S.exit, 0, rec, size, EXIT_MIN, task_span, x.abi,
                       x.insn, x.pc, x.sp, x.nr, x.task, x.cr3, x.task_ok, x.nblobs, x.seq,
                       x.flags) < 0) {
         Py_DECREF(ev);
@@ -402,7 +434,7 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         return NULL;
     }
     Py_ssize_t task_span = (task_bytes + 7) & ~(Py_ssize_t)7;
-    struct who_cache who = {.decode_task = argv[4]};
+    who_use(argv[4], task_bytes);
     PyObject *events = PyList_New(0);
     Py_ssize_t nbytes = 0;
     if (events == NULL) {
@@ -427,8 +459,8 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         if (size < min + task_span || size > avail || size % 8 || (uint64_t)size > S.max_record)
             break;
         PyObject *ev = rh.type == VMST_REC_ENTRY
-                           ? make_entry(buf + off, size, task_bytes, task_span, &who)
-                           : make_exit(buf + off, size, task_bytes, task_span, &who);
+                           ? make_entry(buf + off, size, task_span)
+                           : make_exit(buf + off, size, task_span);
         if (ev == NULL || PyList_Append(events, ev) < 0) {
             /* The events before this record are good: hand them over with the error,
              * which the reader raises once they are delivered. */
@@ -440,7 +472,6 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
                 PyException_SetTraceback(value, tb);
             Py_XDECREF(type);
             Py_XDECREF(tb);
-            Py_XDECREF(who.who);
             PyBuffer_Release(&view);
             return Py_BuildValue("(NnnN)", events, off, nbytes, value);
         }
@@ -448,7 +479,6 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         off += size;
         nbytes += size;
     }
-    Py_XDECREF(who.who);
     PyBuffer_Release(&view);
     return Py_BuildValue("(NnnO)", events, off, nbytes, Py_None);
 }
@@ -503,7 +533,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__records(void)
 {
     S.empty_tuple = PyTuple_New(0);
-    if (S.empty_tuple == NULL)
+    S.index_top = PyLong_FromLong(VMST_INDEX_TOP);
+    if (S.empty_tuple == NULL || S.index_top == NULL)
         return NULL;
     return PyModule_Create(&module);
 }
