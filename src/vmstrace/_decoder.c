@@ -177,13 +177,13 @@ enum { W_PID, W_PPID };
 static const char *const lane_entry_fields[] = {"who", "nr", "abi", "mem", "args"};
 enum { E_WHO, E_NR, E_ABI, E_MEM, E_ARGS };
 static const char *const lane_exit_fields[] = {"mem"};
-static const char *const mem_fields[] = {"data", "fault", "truncated"};
-enum { M_DATA, M_FAULT, M_TRUNCATED };
+static const char *const mem_fields[] = {"data", "fault", "truncated", "elems", "addr"};
+enum { M_DATA, M_FAULT, M_TRUNCATED, M_ELEMS, M_ADDR };
 
 static struct {
     Shape plan, ctx, who, entry, exit, mem;
     PyObject *sigframe_arg, *exe_arg, *rax_arg; /* blob numbers (vmstrace_records.h) */
-    PyObject *question, *null, *zero, *at_fdcwd, *empty_quotes;
+    PyObject *question, *null, *zero, *at_fdcwd, *empty_quotes, *ellipsis, *comma;
 } L;
 
 /* A slot of an object already known to be of the shape's class (borrowed; NULL if unset). */
@@ -221,6 +221,8 @@ static PyObject *configure(PyObject *self, PyObject *args)
     CONST(zero, PyUnicode_InternFromString("0"))
     CONST(at_fdcwd, PyUnicode_InternFromString("AT_FDCWD"))
     CONST(empty_quotes, PyUnicode_InternFromString("\"\""))
+    CONST(ellipsis, PyUnicode_InternFromString("..."))
+    CONST(comma, PyUnicode_InternFromString(", "))
 #undef CONST
     S.ready = 1;
     Py_RETURN_NONE;
@@ -491,7 +493,10 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
  * print them: a kind in the code's low byte, its parameter above.  The plain numbers read
  * the register alone; the strings and buffers read the argument's memory too. */
 enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_MODE,
-       K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_LAST = K_STAT };
+       K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_EXEC, K_LAST = K_EXEC };
+/* K_EXEC: execve's program (EXEC_*), argv and envp, read at entry or from the new stack
+ * (process.py's _exec_mem). */
+enum { EXEC_PATH, EXEC_ARGV, EXEC_ENVP };
 /* K_STAT: an x86-64 struct stat the kernel filled (structs.stat's abbreviated form; a
  * device's, which prints its number, runs the Python renderer).
  * K_REG: a Python renderer whose text depends on the register and the run's options alone
@@ -580,6 +585,19 @@ static PyObject *plain_text(int k, unsigned long long v, int raw)
     }
     PyErr_SetString(PyExc_SystemError, "plain_text: not a register-only kind");
     return NULL;
+}
+
+/* A register's value as the reader makes it (an int in 0..2**64-1): 1, else 0. */
+static int reg_value(PyObject *v, unsigned long long *out)
+{
+    if (!PyLong_CheckExact(v))
+        return 0;
+    *out = PyLong_AsUnsignedLongLong(v);
+    if (*out == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
 }
 
 /* ---- strings and buffers, as fmt.quote, fmt.cstring and fmt.buffer print them -------- */
@@ -743,6 +761,154 @@ static PyObject *buffer_text(unsigned long long addr, PyObject *mem, unsigned lo
     return quoted(v.data, n, force_hex, length > (unsigned long long)n);
 }
 
+/* process.py's _exec_mem: execve's argument i as read at entry, unless that read (or one
+ * of its elements) faulted: then the exit's read from the new stack, if any (borrowed;
+ * NULL: none). */
+static PyObject *exec_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int *st)
+{
+    PyObject *m = arg_mem(entry, Py_None, i, 0, st);
+    if (*st != DONE)
+        return NULL;
+    if (m != NULL) {
+        MemView v;
+        PyObject *elems = Py_IS_TYPE(m, L.mem.cls) ? slot(m, &L.mem, M_ELEMS) : NULL;
+        if ((*st = mem_view(m, &v)) != DONE || elems == NULL || !PyTuple_CheckExact(elems)) {
+            *st = *st == FAIL ? FAIL : DEFER;
+            return NULL;
+        }
+        int faulted = v.fault;
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(elems) && !faulted; j++) {
+            MemView e;
+            if ((*st = mem_view(PyTuple_GET_ITEM(elems, j), &e)) != DONE)
+                return NULL;
+            faulted = e.fault;
+        }
+        if (!faulted)
+            return m;
+    }
+    if (exit == Py_None)
+        return m;
+    PyObject *x = arg_mem(Py_None, exit, i, 1, st);
+    return *st != DONE ? NULL : x != NULL ? x : m;
+}
+
+/* process.py's _argv: ["x", "a"], at most -s strings, each cut at -s. */
+static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m, int *st)
+{
+    MemView v;
+    PyObject *elems;
+    if ((*st = mem_view(m, &v)) != DONE)
+        return NULL;
+    elems = slot(m, &L.mem, M_ELEMS);
+    if (elems == NULL || !PyTuple_CheckExact(elems)) {
+        *st = DEFER;
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(elems);
+    if (v.fault && n == 0)
+        return hex_text(addr);
+    PyObject *items = PyList_New(0), *text = NULL;
+    int more = 0;
+    if (items == NULL) {
+        *st = FAIL;
+        return NULL;
+    }
+    for (Py_ssize_t j = 0; j < n && *st == DONE; j++) {
+        if (j >= ln->strsize) {
+            more = 1;
+            break;
+        }
+        PyObject *e = PyTuple_GET_ITEM(elems, j), *at = NULL;
+        unsigned long long ea = 0;
+        if (Py_IS_TYPE(e, L.mem.cls))
+            at = slot(e, &L.mem, M_ADDR);
+        if (at == NULL || !reg_value(at, &ea)) {
+            *st = DEFER;
+            break;
+        }
+        PyObject *item = cstring_text(ea ? ea : 1, e, ln->strsize, st);
+        if (item == NULL || PyList_Append(items, item) < 0)
+            *st = *st == DONE ? FAIL : *st;
+        Py_XDECREF(item);
+    }
+    if (*st == DONE && (more || v.truncated)) {
+        if (PyList_Append(items, L.ellipsis) < 0)
+            *st = FAIL;
+    }
+    if (*st == DONE) {
+        PyObject *joined = PyUnicode_Join(L.comma, items);
+        text = joined == NULL ? NULL : PyUnicode_FromFormat("[%U]", joined);
+        Py_XDECREF(joined);
+        if (text == NULL)
+            *st = FAIL;
+    }
+    Py_DECREF(items);
+    return text;
+}
+
+/* process.py's _envp: the address, then in a comment how many pointers come before the
+ * first NULL ("5 vars"; "5+ vars" when the read was cut). */
+static PyObject *envp_text(unsigned long long addr, PyObject *m, PyObject *abi, int *st)
+{
+    MemView v;
+    if ((*st = mem_view(m, &v)) != DONE)
+        return NULL;
+    if (v.fault && v.len == 0)
+        return hex_text(addr);
+    int narrow = PyUnicode_CompareWithASCIIString(abi, "i386") == 0;
+    Py_ssize_t width = narrow ? 4 : 8, whole = v.len / width, n = 0;
+    for (; n < whole; n++) {
+        uint64_t w = 0;
+        memcpy(&w, v.data + n * width, (size_t)width); /* (little-endian, as the stream) */
+        if (w == 0)
+            break;
+    }
+    const char *more = v.truncated ? "+" : "";
+    const char *s = n == 1 && !v.truncated ? "" : "s";
+    PyObject *at = hex_text(addr);
+    PyObject *text = at == NULL ? NULL : PyUnicode_FromFormat("%U /* %zd%s var%s */", at, n, more, s);
+    Py_XDECREF(at);
+    if (text == NULL)
+        *st = FAIL;
+    return text;
+}
+
+/* The text of execve's (or execveat's) program, argv or envp (K_EXEC), or NULL with *st
+ * DEFER (the Python path's business) or FAIL. */
+static PyObject *exec_text(const Lane *ln, int which, PyObject *call, PyObject *regs,
+                           Py_ssize_t i, int *st)
+{
+    PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
+    unsigned long long addr;
+    *st = DONE;
+    if (!reg_value(PyTuple_GET_ITEM(regs, i), &addr)) {
+        *st = DEFER;
+        return NULL;
+    }
+    if (which > EXEC_ENVP) {
+        PyErr_SetString(PyExc_ValueError, "CallPlan.plain: an exec kind out of range");
+        *st = FAIL;
+        return NULL;
+    }
+    if (which != EXEC_PATH && !addr)
+        return Py_NewRef(L.null);
+    PyObject *m = exec_mem(entry, exit, i, st);
+    if (*st != DONE)
+        return NULL;
+    if (which == EXEC_PATH)
+        return cstring_text(addr, m, -1, st);
+    if (m == NULL)
+        return hex_text(addr);
+    if (which == EXEC_ARGV)
+        return argv_text(ln, addr, m, st);
+    PyObject *abi = slot(entry, &L.entry, E_ABI);
+    if (abi == NULL || !PyUnicode_CheckExact(abi)) {
+        *st = DEFER;
+        return NULL;
+    }
+    return envp_text(addr, m, abi, st);
+}
+
 /* Whether a return value is a failure (Ctx.failed: None, or -4095..-1); -1 on error. */
 static int failed_ret(PyObject *ret, long long *r)
 {
@@ -882,7 +1048,7 @@ static long kind_of(const Lane *ln, PyObject *plain, Py_ssize_t i)
     int k = KIND(code);
     if ((k == K_FD || k == K_DIRFD) && ln->decode_fds)
         return K_PYTHON; /* -y: a path follows */
-    if (k >= K_PATH && k <= K_RBUF && !ln->strings)
+    if (((k >= K_PATH && k <= K_RBUF) || k == K_EXEC) && !ln->strings)
         return K_PYTHON;
     return code;
 }
@@ -898,19 +1064,6 @@ static PyObject *new_ctx(const Lane *ln, PyObject *call, PyObject *entry, PyObje
     slot_put(c, &L.ctx, 2, Py_NewRef(slot(entry, &L.entry, E_ARGS)));
     slot_put(c, &L.ctx, 3, Py_NewRef(ret));
     return c;
-}
-
-/* A register's value as the reader makes it (an int in 0..2**64-1): 1, else 0. */
-static int reg_value(PyObject *v, unsigned long long *out)
-{
-    if (!PyLong_CheckExact(v))
-        return 0;
-    *out = PyLong_AsUnsignedLongLong(v);
-    if (*out == (unsigned long long)-1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        return 0;
-    }
-    return 1;
 }
 
 /* The call's argument texts: what plan.render_all(Ctx(call, opts)) gives, without the
@@ -970,6 +1123,8 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
             /* texts[i] set above */
         } else if (k >= K_PATH && k <= K_RBUF) {
             texts[i] = mem_text(ln, k, PARAM(code), call, regs, i, &st);
+        } else if (k == K_EXEC) {
+            texts[i] = exec_text(ln, PARAM(code), call, regs, i, &st);
         } else if (k != K_PYTHON) {
             unsigned long long v = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
             if (v == (unsigned long long)-1 && PyErr_Occurred())

@@ -597,6 +597,73 @@ def test_strings_and_buffers_print_as_their_python_renderers_print(
     assert taken == (0 if left else 1)
 
 
+STR_MEMS = st.builds(
+    Mem,
+    st.sampled_from([0, 0x7FFC2000]) | st.integers(0, 2**64 - 1),
+    st.sampled_from(STRINGS) | st.binary(max_size=40),
+    fault=st.booleans(),
+    truncated=st.booleans(),
+)
+ARGV_MEMS = st.none() | st.builds(
+    Mem,
+    st.just(0x7FFC1000),
+    st.binary(max_size=24),
+    fault=st.booleans(),
+    truncated=st.booleans(),
+    elems=st.lists(STR_MEMS, max_size=6).map(tuple),
+)
+ENVP_MEMS = st.none() | st.builds(
+    Mem,
+    st.just(0x7FFC3000),
+    st.lists(st.sampled_from([0, 1, 0x7FFC4000, 2**32, 2**64 - 1]), max_size=8).map(
+        lambda ws: b"".join(w.to_bytes(8, "little") for w in ws)
+    )
+    | st.binary(max_size=30),
+    fault=st.booleans(),
+    truncated=st.booleans(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["x86_64", "i386"]),
+    st.tuples(*[st.sampled_from([0, 0x7FFC1000]) | st.integers(0, 2**64 - 1)] * 3),
+    st.none() | STR_MEMS,
+    st.none() | STR_MEMS,
+    ARGV_MEMS,
+    ARGV_MEMS,
+    ENVP_MEMS,
+    ENVP_MEMS,
+    st.sampled_from([0, 2**64 - 2, None]),
+    st.sampled_from([0, 1, 2, 4, 32]),
+)
+def test_execve_prints_as_its_python_renderers_print(
+    abi, regs, path_in, path_out, argv_in, argv_out, envp_in, envp_out, ret, strsize
+):
+    """execve's program, argv and envp over reads at entry, from the new stack at exit,
+    both or neither, faulted (an element too) or cut, either ABI, any -s: the lane's text
+    is process.py's."""
+    who = TASKS[1]
+    nr = 59 if abi == "x86_64" else 11
+    decode.plan_for(abi, nr)  # (the lane leaves a call whose plan is not made yet)
+    entry = RawEntry(1, 0, abi, Insn.SYSCALL, PC, 0x7FFC0000, nr, (*regs, 0, 0, 0), who)
+    exit = None
+    if ret is not None:
+        exit = RawExit(2, 0, abi, Insn.SYSRETQ, 0, ret, nr, who, user_pc=PC + 2)
+    for i, (at_entry, at_exit) in enumerate(
+        [(path_in, path_out), (argv_in, argv_out), (envp_in, envp_out)]
+    ):
+        if at_entry is not None:
+            entry.mem[i] = at_entry  # type: ignore[index]
+        if exit is not None and at_exit is not None:
+            exit.mem[i] = at_exit  # type: ignore[index]
+    call = Syscall(entry, exit)
+    evs: list[TraceEvent] = []
+    taken = _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(strsize))
+    assert taken == 1
+    assert evs == [Decoder(strsize)(call)]
+
+
 def _stat_bytes(mode: int, rdev: int, size: int, length: int) -> bytes:
     """An x86-64 struct stat (asm/stat.h) with these fields, cut or padded to length."""
     d = bytearray(range(144))  # the other fields: anything

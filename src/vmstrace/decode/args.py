@@ -85,7 +85,7 @@ def _fd(c: Ctx, i: int) -> str:
 
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
 PLAIN_KINDS[_fd] = 7
-_K_DIRFD, _K_MODE, _K_PATH, _K_STR, _K_WBUF, _K_RBUF, _K_REG, _K_STAT = range(8, 16)
+_K_DIRFD, _K_MODE, _K_PATH, _K_STR, _K_WBUF, _K_RBUF, _K_REG, _K_STAT, _K_EXEC = range(8, 17)
 _FORCE_HEX = 8  # the buffers' parameter bit (the WBUF's length argument below it)
 
 
@@ -94,6 +94,13 @@ def register_only(arg: Arg, also: int | None = None) -> Arg:
     a value from a table), or on argument ``also``'s register too: the compiled lane keeps
     its texts per register values."""
     PLAIN_KINDS[arg.render] = _K_REG | (0 if also is None else also + 1) << 8
+    return arg
+
+
+def compiled_exec(arg: Arg, which: int) -> Arg:
+    """``arg``, execve's program (``which`` 0), argv (1) or envp (2), read at entry or from
+    the new stack: the compiled lane prints it as process.py does."""
+    PLAIN_KINDS[arg.render] = _K_EXEC | which << 8
     return arg
 
 

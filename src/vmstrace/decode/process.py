@@ -26,6 +26,7 @@ from .args import (
     UINT,
     ULONG,
     XLAT,
+    compiled_exec,
     uid_text,
 )
 from .consts import proc
@@ -218,11 +219,12 @@ def _exec_stack_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
 
 # Read at entry; after a successful execve the old address space is gone, so the exit
 # read (execstack) takes the kernel's copies from the new stack instead.
-EXEC_PATH = Arg(
-    lambda c, i: cstring(c.a(i), _exec_mem(c, i), None, c.opts.hexstr), _exec_stack_caps
+EXEC_PATH = compiled_exec(
+    Arg(lambda c, i: cstring(c.a(i), _exec_mem(c, i), None, c.opts.hexstr), _exec_stack_caps),
+    0,
 )
-ARGV = Arg(_argv, _argv_caps)
-ENVP = Arg(_envp, _env_caps)
+ARGV = compiled_exec(Arg(_argv, _argv_caps), 1)
+ENVP = compiled_exec(Arg(_envp, _env_caps), 2)
 AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
 
 syscall("execve", EXEC_PATH, ARGV, ENVP)
