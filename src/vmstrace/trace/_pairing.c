@@ -15,7 +15,8 @@
  *  - an exit completes the entry pending under its key, or is an orphan;
  *  - a record with a thread record number (seq) is taken only in its turn: one that comes
  *    early waits in `held` until the records before it have come (HOLD_LIMIT: then the
- *    thread's held records go in order, a gap counted); `seqs` holds each thread's next;
+ *    thread's held records go in order, a gap counted); `seqs` holds each thread's last
+ *    taken (the record's own int, so that none is made per record);
  *  - after an event that paired a reaping call's exit (wait4, waitid: `reaps`), with a table
  *    over its limit, or when a death waiting in `dying` can be settled (every vCPU's latest
  *    record, in `marks`, is past it), Pairer._after() runs (in Python: it is rare, and holds
@@ -436,8 +437,8 @@ static int take(PyObject *ev, int is_entry, PyObject *pending, PyObject *out,
     return rc;
 }
 
-/* After a record of `key` numbered `seq` was taken: the thread's next (Pairer._advance). */
-static int advance(PyObject *seqs, PyObject *key, Py_hash_t h, long seq, int never)
+/* After a record of `key` numbered `seq` (an int) was taken (Pairer._advance). */
+static int advance(PyObject *seqs, PyObject *key, Py_hash_t h, PyObject *seq, int never)
 {
     if (never) {
         if (dict_del_hashed(seqs, key, h) < 0) {
@@ -447,12 +448,7 @@ static int advance(PyObject *seqs, PyObject *key, Py_hash_t h, long seq, int nev
         }
         return 0;
     }
-    PyObject *next = PyLong_FromLong(seq + 1);
-    if (next == NULL)
-        return -1;
-    int rc = dict_set_hashed(seqs, key, next, h);
-    Py_DECREF(next);
-    return rc;
+    return dict_set_hashed(seqs, key, seq, h);
 }
 
 static int is_entry_ev(PyObject *ev)
@@ -475,11 +471,9 @@ static int release_all(PyObject *key, Py_hash_t h, PyObject *records, PyObject *
             goto out;
         Py_INCREF(ev);
         int never, ent = is_entry_ev(ev);
-        long seq = PyLong_AsLong(s);
-        int r = (seq == -1 && PyErr_Occurred()) ? -1
-                : take(ev, ent, pending, out, counts, &never);
+        int r = take(ev, ent, pending, out, counts, &never);
         if (r == 0)
-            r = advance(seqs, key, h, seq, never);
+            r = advance(seqs, key, h, s, never);
         Py_DECREF(ev);
         if (r < 0)
             goto out;
@@ -491,8 +485,8 @@ out:
 }
 
 /* A record with a seq: taken in its turn, held before it (Pairer._in_turn). */
-static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyObject *seqs,
-                   PyObject *held, PyObject *out, Py_ssize_t *counts)
+static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *seq_obj, PyObject *pending,
+                   PyObject *seqs, PyObject *held, PyObject *out, Py_ssize_t *counts)
 {
     const Shape *sh = is_entry ? &S.entry : &S.exit;
     Py_hash_t h;
@@ -503,9 +497,10 @@ static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyOb
     PyObject *want_obj = _PyDict_GetItem_KnownHash(seqs, key, h);
     if (want_obj == NULL && PyErr_Occurred())
         goto out;
-    long want = want_obj ? PyLong_AsLong(want_obj) : 1;
+    long want = want_obj ? PyLong_AsLong(want_obj) : 0;
     if (want == -1 && PyErr_Occurred())
         goto out;
+    want++;
     if (seq > want) {
         records = PyDict_GetItemWithError(held, key);
         Py_XINCREF(records);
@@ -537,7 +532,7 @@ static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyOb
         goto out;
     }
     if (take(ev, is_entry, pending, out, counts, &never) < 0
-        || advance(seqs, key, h, seq, never) < 0)
+        || advance(seqs, key, h, seq_obj, never) < 0)
         goto out;
     if (PyDict_GET_SIZE(held)) {
         records = PyDict_GetItemWithError(held, key);
@@ -557,12 +552,12 @@ static int in_turn(PyObject *ev, int is_entry, long seq, PyObject *pending, PyOb
                 break;
             }
             int r = PyDict_DelItem(records, s);
-            Py_DECREF(s);
             seq++;
             if (r == 0)
                 r = take(nxt, is_entry_ev(nxt), pending, out, counts, &never);
             if (r == 0)
-                r = advance(seqs, key, h, seq, never);
+                r = advance(seqs, key, h, s, never);
+            Py_DECREF(s);
             Py_DECREF(nxt);
             if (r < 0)
                 goto out;
@@ -722,15 +717,15 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyObject *seq_obj = slot_get(ev, is_entry ? &S.entry : &S.exit,
                                      is_entry ? E_SEQ : X_SEQ);
         long seq = seq_obj == NULL ? -1 : PyLong_AsLong(seq_obj);
-        Py_XDECREF(seq_obj);
         int rc, never;
         Py_ssize_t start = PyList_GET_SIZE(out);
         if (seq == -1 && PyErr_Occurred())
             rc = -1;
         else if (seq > 0)
-            rc = in_turn(ev, is_entry, seq, pending, seqs, held, out, counts);
+            rc = in_turn(ev, is_entry, seq, seq_obj, pending, seqs, held, out, counts);
         else
             rc = take(ev, is_entry, pending, out, counts, &never);
+        Py_XDECREF(seq_obj);
         int work = rc == 0 ? watching(&w, ev, is_entry, counts) : 0;
         if (work < 0)
             rc = -1;

@@ -185,8 +185,8 @@ class Pairer:
         self.reaps = reaping_calls(tables)
         self.reap_nrs = {abi: frozenset(nrs) for abi, nrs in self.reaps.items()}
         self.pending: dict[tuple[int, int], RawEntry] = {}
-        # per thread key: the seq its next record must have (a thread that ended with
-        # exit/exit_group is forgotten: the plugin starts it again at 1)
+        # per thread key: the seq of its last record taken, its next's less one (a thread
+        # that ended with exit/exit_group is forgotten: the plugin starts it again at 1)
         self.seqs: dict[tuple[int, int], int] = {}
         # per thread key: records that came before their turn, by seq
         self.held: dict[tuple[int, int], dict[int, RawEntry | RawExit]] = {}
@@ -240,7 +240,7 @@ class Pairer:
     def _in_turn(self, ev: RawEntry | RawExit) -> tuple[Syscall, ...]:
         who = ev.who
         key = (who.task, who.tid or 0) if who.task else (who.cr3 & ~0xFFF, ev.sp)
-        want = self.seqs.get(key, 1)
+        want = self.seqs.get(key, 0) + 1
         seq = ev.seq
         if seq > want:
             held = self.held.setdefault(key, {})
@@ -281,7 +281,7 @@ class Pairer:
         if isinstance(ev, RawEntry) and ev.nr in self.no_return[ev.abi]:
             self.seqs.pop(key, None)  # the thread's last record (the plugin restarts it)
         else:
-            self.seqs[key] = ev.seq + 1
+            self.seqs[key] = ev.seq  # (the record's own int: none is made per record)
 
     def _pair(self, ev: RawEntry | RawExit | Stats) -> tuple[Syscall, ...]:
         c = self.counts
