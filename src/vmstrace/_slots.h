@@ -48,7 +48,12 @@ typedef struct {
  * of its time); any other mapping is a dict, or another type the C code leaves alone. */
 static inline int no_mem(PyObject *mem)
 {
-    return Py_IS_TYPE(mem, &PyDictProxy_Type) && PyObject_Length(mem) == 0;
+    if (!Py_IS_TYPE(mem, &PyDictProxy_Type))
+        return 0;
+    Py_ssize_t n = PyObject_Length(mem); /* (a proxy of another mapping may raise) */
+    if (n < 0)
+        PyErr_Clear();
+    return n == 0;
 }
 
 /* The offset of slot `name` of `cls`, or -1 with TypeError set. */

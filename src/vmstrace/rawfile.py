@@ -119,7 +119,7 @@ class RawWriter:
     def read1(self, n: int = -1) -> bytes:
         chunk: bytes = (
             self._stream.read1(n) if hasattr(self._stream, "read1") else self._stream.read(n)
-        )
+        ) or b""
         if chunk:
             self.out.write(U32.pack(len(chunk)))
             self.out.write(chunk)
@@ -131,7 +131,7 @@ class RawWriter:
         """As :meth:`read1`, into ``buf`` (the record reader's way, without a new bytes)."""
         inner = getattr(self._stream, "readinto1", None)
         if inner is None:  # (a stream may hand over more than asked: kept for the next call)
-            chunk = self._left or self.read1(len(buf))
+            chunk = self._left or self.read1(len(buf)) or b""
             got = min(len(chunk), len(buf))
             buf[:got] = chunk[:got]
             self._left = chunk[got:]

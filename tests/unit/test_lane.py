@@ -745,6 +745,18 @@ def test_the_readers_shared_empty_mem_is_a_record_without_blobs():
     assert _lane([call(*openat, other)], 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
 
 
+def test_a_read_only_mapping_that_cannot_say_its_size_goes_to_the_python_path():
+    class Sizeless(dict):  # type: ignore[type-arg]
+        def __len__(self) -> int:
+            raise RuntimeError("no size")
+
+    who = TASKS[1]
+    mem = MappingProxyType(Sizeless())
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 39, (0,) * 6, who, mem)
+    call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 3, 39, who, user_pc=PC + 2))
+    assert _lane([call], 0, [], ProcessTree(trace_all=True), Decoder(32)) == 0
+
+
 def test_filters_and_other_types_run_the_python_path():
     tree, dec = ProcessTree(), Decoder(32)
     assert Emitter(tree, dec, []).lane is not None

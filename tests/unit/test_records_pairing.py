@@ -312,6 +312,42 @@ def test_each_reader_uses_its_own_task_decoder():
     assert again[0].who is first[0].who  # (decode_task is cached on its side too)
 
 
+def test_a_reader_started_inside_another_readers_task_decoder_leaves_it_right():
+    """The readers' TaskInfo cache is shared: a task decoder that runs another reader (a
+    thread switch could do the same) must not make the first reader keep or take the
+    other's TaskInfos, nor the other's task size."""
+    recs = [entry(0, task=TASK + 64 * (i % 3), tid=85 + i % 3) for i in range(12)]
+    inner = stream(*recs[:3]).getvalue()  # the same threads' bytes, another decoder
+    seen: list[int | None] = []
+
+    def other(d: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
+        return TaskInfo(task, cr3, pid=-1, tid=-1)
+
+    def busy(d: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
+        seen.extend(e.who.tid for e in RecordReader(io.BytesIO(inner), other))
+        return decode_task(d, task, cr3, ok)
+
+    evs = list(RecordReader(stream(*recs), busy))
+    assert [e.who.tid for e in evs] == [85 + i % 3 for i in range(12)]
+    assert seen and set(seen) == {-1}
+    assert [e.who.tid for e in read_all(stream(*recs))] == [85 + i % 3 for i in range(12)]
+
+
+def test_a_stream_that_hands_over_none_has_ended():
+    """A stream without readinto1 whose read gives None (a non-blocking one with nothing
+    yet) ends the reading, as it did before the reader read in place."""
+    data = stream(entry(0), exit_(0, 1)).getvalue()
+
+    class Then:
+        def __init__(self) -> None:
+            self.parts: list[bytes | None] = [data[:16], data[16:], None]
+
+        def read(self, n: int = -1) -> bytes | None:
+            return self.parts.pop(0) if self.parts else None
+
+    assert len(list(RecordReader(Then(), decode_task))) == 2  # type: ignore[arg-type]
+
+
 def test_events_before_a_corrupt_record_are_delivered_first():
     bad = BLOB_HDR.pack(1, 0, 0xFFFF, 1 << 20, 0x1000)
     got = []

@@ -259,9 +259,13 @@ fail:
  * inputs equal those of a recent one gets that record's TaskInfo without the call.  The
  * last few threads' inputs are kept across parse() calls (a batch is 64 records: a cache
  * of the batch alone called decode_task at least once a batch), direct-mapped on the task
- * address and CR3; a different decode_task empties it.
+ * address and CR3; a different decode_task or task size empties it.  decode_task may let
+ * another thread run a reader of its own meanwhile: each call checks that the cache is
+ * still its reader's before it uses or fills a slot.  Task bytes longer than WHO_MAX (the
+ * spec's are 44) are not kept: the header sets their size.
  */
 #define WHO_SLOTS 16
+#define WHO_MAX 4096
 struct who_slot {
     char *data; /* a copy of the task bytes (task_bytes of them); NULL: empty */
     uint64_t task, cr3;
@@ -294,28 +298,43 @@ static void who_use(PyObject *decode_task, Py_ssize_t task_bytes)
     W.task_bytes = task_bytes;
 }
 
-static PyObject *who_of(const char *task_data, uint64_t task, uint64_t cr3, int ok)
+/* What a parse() call reads with: its reader's decode_task (held by the caller for the
+ * call) and task bytes (their size, and that size rounded up to 8). */
+struct reader {
+    PyObject *decode_task;
+    Py_ssize_t task_bytes, task_span;
+};
+
+/* The TaskInfo of a record. */
+static PyObject *who_of(const struct reader *rd, const char *task_data, uint64_t task,
+                        uint64_t cr3, int ok)
 {
+    PyObject *decode_task = rd->decode_task;
+    Py_ssize_t task_bytes = rd->task_bytes;
     ok = ok != 0;
+    int mine = W.decode_task == decode_task && W.task_bytes == task_bytes && task_bytes <= WHO_MAX;
     struct who_slot *c = &W.slot[((task >> 6) ^ (cr3 >> 12)) % WHO_SLOTS];
-    if (c->who != NULL && task == c->task && cr3 == c->cr3 && ok == c->ok
-        && memcmp(task_data, c->data, (size_t)W.task_bytes) == 0)
+    if (mine && c->who != NULL && task == c->task && cr3 == c->cr3 && ok == c->ok
+        && memcmp(task_data, c->data, (size_t)task_bytes) == 0)
         return Py_NewRef(c->who);
     PyObject *args[4] = {
-        PyBytes_FromStringAndSize(task_data, W.task_bytes), u64(task), u64(cr3),
+        PyBytes_FromStringAndSize(task_data, task_bytes), u64(task), u64(cr3),
         ok ? Py_True : Py_False,
     };
     PyObject *who = NULL;
     if (args[0] != NULL && args[1] != NULL && args[2] != NULL)
-        who = PyObject_Vectorcall(W.decode_task, args, 4, NULL);
+        who = PyObject_Vectorcall(decode_task, args, 4, NULL);
     Py_XDECREF(args[0]);
     Py_XDECREF(args[1]);
     Py_XDECREF(args[2]);
     if (who == NULL)
         return NULL;
-    if (c->data == NULL && (c->data = PyMem_Malloc(W.task_bytes ? W.task_bytes : 1)) == NULL)
+    /* (the call ran Python: the cache may be another reader's now) */
+    if (W.decode_task != decode_task || W.task_bytes != task_bytes || task_bytes > WHO_MAX)
+        return who;
+    if (c->data == NULL && (c->data = PyMem_Malloc(task_bytes ? task_bytes : 1)) == NULL)
         return who; /* (not kept: the next record calls decode_task again) */
-    memcpy(c->data, task_data, (size_t)W.task_bytes);
+    memcpy(c->data, task_data, (size_t)task_bytes);
     Py_XSETREF(c->who, Py_NewRef(who));
     c->task = task;
     c->cr3 = cr3;
@@ -327,7 +346,7 @@ static PyObject *who_of(const char *task_data, uint64_t task, uint64_t cr3, int 
  * instruction's, and the thread and blobs that follow the body (which starts at
  * ``body_off``). */
 static int put_common(PyObject *ev, const Shape *sh, int is_entry, const char *rec, Py_ssize_t size,
-                      Py_ssize_t body_off, Py_ssize_t task_span, uint8_t abi, uint8_t insn, uint64_t pc,
+                      Py_ssize_t body_off, const struct reader *rd, uint8_t abi, uint8_t insn, uint64_t pc,
                       uint64_t sp, uint64_t nr, uint64_t task, uint64_t cr3, uint8_t task_ok,
                       uint16_t nblobs, uint32_t seq, uint8_t flags)
 {
@@ -342,14 +361,14 @@ static int put_common(PyObject *ev, const Shape *sh, int is_entry, const char *r
         || slot_put(ev, sh, F_NR, u64(nr)) < 0
         || slot_put(ev, sh, F_SEQ, PyLong_FromUnsignedLong(seq)) < 0
         || slot_put(ev, sh, F_FLAGS, PyLong_FromLong(flags)) < 0
-        || slot_put(ev, sh, F_WHO, who_of(rec + body_off, task, cr3, task_ok)) < 0
-        || slot_put(ev, sh, F_MEM, nblobs ? parse_blobs(rec, body_off + task_span, size, nblobs)
+        || slot_put(ev, sh, F_WHO, who_of(rd, rec + body_off, task, cr3, task_ok)) < 0
+        || slot_put(ev, sh, F_MEM, nblobs ? parse_blobs(rec, body_off + rd->task_span, size, nblobs)
                                           : Py_NewRef(S.no_mem)) < 0)
         return -1;
     return 0;
 }
 
-static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_span)
+static PyObject *make_entry(const char *rec, Py_ssize_t size, const struct reader *rd)
 {
     struct vmst_entry e;
     memcpy(&e, rec + REC_HDR_SIZE, sizeof(e));
@@ -368,7 +387,7 @@ static PyObject *make_entry(const char *rec, Py_ssize_t size, Py_ssize_t task_sp
         PyTuple_SET_ITEM(args, i, a);
     }
     if (slot_put(ev, &S.entry, F_ARGS, args) < 0
-        || put_common(ev, &S.entry, 1, rec, size, ENTRY_MIN, task_span, e.abi,
+        || put_common(ev, &S.entry, 1, rec, size, ENTRY_MIN, rd, e.abi,
                       e.insn, e.pc, e.sp, e.nr, e.task, e.cr3, e.task_ok, e.nblobs, e.seq,
                       e.flags) < 0)
         goto fail;
@@ -378,7 +397,7 @@ fail:
     return NULL;
 }
 
-static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_span)
+static PyObject *make_exit(const char *rec, Py_ssize_t size, const struct reader *rd)
 {
     struct vmst_exit x;
     memcpy(&x, rec + REC_HDR_SIZE, sizeof(x));
@@ -388,7 +407,7 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, Py_ssize_t task_spa
     if (slot_put(ev, &S.exit, F_RET, u64(x.ret)) < 0
         || slot_put(ev, &S.exit, F_USER_PC, same_u64(L_USER_PC, x.user_pc)) < 0
         || slot_put(ev, &S.exit, F_RDI, same_u64(L_RDI, x.rdi)) < 0
-        || put_common(ev, &S.exit, 0, rec, size, EXIT_MIN, task_span, x.abi,
+        || put_common(ev, &S.exit, 0, rec, size, EXIT_MIN, rd, x.abi,
                       x.insn, x.pc, x.sp, x.nr, x.task, x.cr3, x.task_ok, x.nblobs, x.seq,
                       x.flags) < 0) {
         Py_DECREF(ev);
@@ -435,6 +454,7 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     }
     Py_ssize_t task_span = (task_bytes + 7) & ~(Py_ssize_t)7;
     who_use(argv[4], task_bytes);
+    struct reader rd = {.decode_task = argv[4], .task_bytes = task_bytes, .task_span = task_span};
     PyObject *events = PyList_New(0);
     Py_ssize_t nbytes = 0;
     if (events == NULL) {
@@ -459,8 +479,8 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         if (size < min + task_span || size > avail || size % 8 || (uint64_t)size > S.max_record)
             break;
         PyObject *ev = rh.type == VMST_REC_ENTRY
-                           ? make_entry(buf + off, size, task_span)
-                           : make_exit(buf + off, size, task_span);
+                           ? make_entry(buf + off, size, &rd)
+                           : make_exit(buf + off, size, &rd);
         if (ev == NULL || PyList_Append(events, ev) < 0) {
             /* The events before this record are good: hand them over with the error,
              * which the reader raises once they are delivered. */

@@ -192,7 +192,7 @@ class RecordReader:
         read = getattr(stream, "read1", None) or stream.read
 
         def fill_by_copy(buf: bytearray, at: int) -> int:
-            chunk = read(len(buf) - at)
+            chunk = read(len(buf) - at) or b""  # (None: a non-blocking stream's nothing yet)
             if len(chunk) > len(buf) - at:
                 buf.extend(bytes(len(chunk) - (len(buf) - at)))
             buf[at : at + len(chunk)] = chunk

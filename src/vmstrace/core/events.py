@@ -75,7 +75,8 @@ class Mem:
 
 
 # The mem of every record without blobs (half of them), from the record reader: one
-# shared mapping that cannot be changed, not a new dict per record.
+# shared mapping that cannot be changed, not a new dict per record.  (A mappingproxy
+# cannot be pickled or deep-copied: no stage does either to an event.)
 NO_MEM: Mapping[int, Mem] = MappingProxyType({})
 
 
