@@ -25,11 +25,12 @@
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
  * first call that is not ordinary (an exec or a new child the process tree must see, a
- * signal frame, a call the Python loop handles itself (exit_group's note: python_only), a
- * call without a template, i386 socketcall, a renderer that raised, an object of another
- * type) and returns its index; pipeline.Emitter runs the Python path for that one call
- * and calls lane() again.  The calls the command's outcome watches (observed) go to it
- * from here as from the loop.
+ * signal frame, a call the Python loop handles itself (python_only), a call without a
+ * template, i386 socketcall, a renderer that raised, an object of another type) and
+ * returns its index; pipeline.Emitter runs the Python path for that one call and calls
+ * lane() again.  After a call that a line of the Python loop's follows (exit_group's
+ * "+++ exited": noted) it stops too, its event made, and says so (Lane.line_due).  The
+ * calls the command's outcome watches (observed) go to it from here as from the loop.
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
  */
 #include "_slots.h"
@@ -297,6 +298,8 @@ typedef struct {
     PyObject *errno_name;   /* errno -> its name */
     PyObject *success;      /* the return text of a call that did not fail plainly */
     PyObject *python_only;  /* the names the Python loop handles itself */
+    PyObject *noted;        /* the names after whose calls the Python loop writes a line */
+    char stopped_noted;     /* run() stopped after such a call (Lane.line_due) */
     PyObject *observed;     /* the names whose calls go to observe(), of any process */
     PyObject *observe;      /* CommandOutcome.see(call, name) */
     PyObject *stat_mode;    /* structs.mode(mode, raw) -> text */
@@ -314,10 +317,10 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
                              "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
-                             "errno_name", "success_text", "python_only", "observed", "observe", "stat_mode", "calls",
+                             "errno_name", "success_text", "python_only", "noted", "observed", "observe", "stat_mode", "calls",
                              "inverted", "statuses", "args_for", NULL};
     PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
-    PyObject *failure, *errno_name, *success, *python_only, *calls, *statuses, *args_for;
+    PyObject *failure, *errno_name, *success, *python_only, *noted, *calls, *statuses, *args_for;
     PyObject *observed, *observe, *stat_mode;
     int trace_all, inverted;
     if (!S.ready) {
@@ -325,11 +328,11 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OOO!pO!O:Lane", kwlist, &EventsType, &events,
+            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!O!OOO!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
             &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
             &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only,
-            &PyFrozenSet_Type, &observed, &observe, &stat_mode,
+            &PyFrozenSet_Type, &noted, &PyFrozenSet_Type, &observed, &observe, &stat_mode,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
     if (args_for != Py_None && !PyFrozenSet_CheckExact(args_for)) {
@@ -387,6 +390,7 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->errno_name = Py_NewRef(errno_name);
     self->success = Py_NewRef(success);
     self->python_only = Py_NewRef(python_only);
+    self->noted = Py_NewRef(noted);
     self->observed = Py_NewRef(observed);
     self->observe = Py_NewRef(observe);
     self->stat_mode = Py_NewRef(stat_mode);
@@ -418,6 +422,7 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->errno_name);
     Py_CLEAR(self->success);
     Py_CLEAR(self->python_only);
+    Py_CLEAR(self->noted);
     Py_CLEAR(self->observed);
     Py_CLEAR(self->observe);
     Py_CLEAR(self->stat_mode);
@@ -430,6 +435,8 @@ static void lane_dealloc(Lane *self)
 }
 
 enum { DEFER = 0, DONE = 1, FAIL = -1 };
+/* lane_one(): done, and the Python loop writes a line after this call (Lane.line_due) */
+enum { NOTE = 3 };
 
 /* A Python call's result, or DEFER for an Exception (the Python path will meet it again
  * and handle it as the reference does), or FAIL for anything else (KeyboardInterrupt). */
@@ -1406,9 +1413,12 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
         || slot(plan, &L.plan, P_TEMPLATE) == Py_None  /* raw arguments */
         || slot(plan, &L.plan, P_SOCKETCALL) != Py_False) /* named by its arguments */
         return DEFER;
-    int own = PySet_Contains(ln->python_only, name); /* exit_group's note */
+    int own = PySet_Contains(ln->python_only, name);
     if (own != 0)
         return own < 0 ? FAIL : DEFER;
+    int note = PySet_Contains(ln->noted, name); /* exit_group's "+++ exited" line */
+    if (note < 0)
+        return FAIL;
     PyObject *program = NULL; /* an exec's exit that holds the new program's executable */
     if (exit != Py_None) {
         if (ret == Py_None)
@@ -1427,9 +1437,9 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
         }
     }
 
-    int keep = wanted(ln, abi, nr, ret); /* a call -e drops: nothing follows it (above) */
+    int keep = wanted(ln, abi, nr, ret); /* a call -e drops: only a noted one's line follows */
     if (keep <= 0)
-        return keep < 0 || observed(ln, call, name) < 0 ? FAIL : DONE;
+        return keep < 0 || observed(ln, call, name) < 0 ? FAIL : note ? NOTE : DONE;
     int texts = ln->args_for == Py_None ? 1 : PySet_Contains(ln->args_for, name);
     if (texts < 0)
         return FAIL;
@@ -1458,7 +1468,7 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
     Py_XDECREF(hold);
     Py_XDECREF(exe);
     Py_XDECREF(ev);
-    return st;
+    return st == DONE && note ? NOTE : st;
 }
 
 /* Lane.run(calls, start, evs) -> index of the first call left to Python */
@@ -1477,6 +1487,7 @@ static PyObject *lane_run(Lane *ln, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_ValueError, "run: a negative start");
         return NULL;
     }
+    ln->stopped_noted = 0;
     for (; i < PyList_GET_SIZE(calls); i++) {
         PyObject *call = Py_NewRef(PyList_GET_ITEM(calls, i)); /* Python code may run */
         int st = lane_one(ln, call, evs);
@@ -1485,6 +1496,11 @@ static PyObject *lane_run(Lane *ln, PyObject *const *argv, Py_ssize_t argc)
             return NULL;
         if (st == DEFER)
             break;
+        if (st == NOTE) { /* the Python loop sends evs, then writes the call's line */
+            ln->stopped_noted = 1;
+            i++;
+            break;
+        }
     }
     return PyLong_FromSsize_t(i);
 }
@@ -1493,8 +1509,16 @@ static PyMethodDef lane_methods[] = {
     {"run", (PyCFunction)(void (*)(void))lane_run, METH_FASTCALL,
      "run(calls, start, evs) -> int\n\n"
      "Appends the events of calls[start:] to evs up to the first call that needs the\n"
-     "Python path, and returns its index (len(calls) when there is none)."},
+     "Python path, and returns its index (len(calls) when there is none); or, with\n"
+     "line_due set, it stopped after a call of a noted name, whose line the caller writes."},
     {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef lane_members[] = {
+    {"line_due", T_BOOL, offsetof(Lane, stopped_noted), READONLY,
+     "the last run() stopped after a call of a noted name (the one before its result),\n"
+     "whose line the caller writes"},
+    {NULL, 0, 0, 0, NULL},
 };
 
 static PyTypeObject LaneType = {
@@ -1505,9 +1529,11 @@ static PyTypeObject LaneType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
               "     plans, forks, execs, failure_text, errno_name, success_text, python_only,\n"
+              "     noted,\n"
               "     observed, observe, stat_mode,\n"
               "     calls, inverted, statuses, args_for)",
     .tp_methods = lane_methods,
+    .tp_members = lane_members,
     .tp_new = lane_new,
 };
 

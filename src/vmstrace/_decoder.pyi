@@ -39,6 +39,8 @@ class Events:
 class Lane:
     """One run's compiled lane, given everything it reads and calls."""
 
+    line_due: bool  # the last run() stopped after a call of a noted name, its event made
+
     def __init__(
         self,
         *,
@@ -57,6 +59,7 @@ class Lane:
         errno_name: Callable[[int], str],
         success_text: Callable[..., str],
         python_only: frozenset[str],
+        noted: frozenset[str],
         observed: frozenset[str],
         observe: Callable[[Syscall, str], None],
         stat_mode: Callable[[int, bool], str],

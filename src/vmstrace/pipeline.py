@@ -45,7 +45,7 @@ from vmstrace.trace.pairing import Pairer
 _decoder.configure(Syscall, RawEntry, RawExit, TaskInfo, decode.CallPlan, decode.fmt.Ctx, Mem)
 
 # The calls after which the Python loop writes a line of its own (Emitter._notes): the
-# lane leaves them to it.
+# lane decodes them and stops after each, for the loop to write the line.
 NOTED = frozenset({"exit_group"})
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id): what an event takes from its thread
@@ -199,7 +199,8 @@ class Emitter:
                 failure_text=decode.failure_text,
                 errno_name=decode.errno_name,
                 success_text=decode.success_text,
-                python_only=NOTED,
+                python_only=frozenset(),
+                noted=NOTED,
                 observed=OBSERVED,
                 observe=self.outcome.see,
                 stat_mode=structs.mode,
@@ -230,12 +231,21 @@ class Emitter:
         wants, decoder, filt = self.tree.wants, self.decoder.__call__, self.filt
         every_process, every_call = filt.every_process, filt.every_call
         plan_for = self.decoder.plans.get
-        lane = None if self.lane is None else self.lane.run
+        ln = self.lane
+        lane = None if ln is None else ln.run
         evs: list[TraceEvent] = []
         i, n = 0, len(calls)
         while i < n:
             if lane is not None:
                 i = lane(calls, i, evs)
+                if ln is not None and ln.line_due:  # calls[i - 1] made: its line follows
+                    call = calls[i - 1]
+                    assert type(call) is Syscall
+                    self._send(evs)
+                    evs = []
+                    e = call.entry
+                    self._notes(call, plan_for(e.abi, e.nr), every_call or filt.wants_call(call))
+                    continue
                 if i >= n:
                     break
             call = calls[i]

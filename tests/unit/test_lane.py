@@ -67,6 +67,10 @@ class Collect(Sink):
 
 def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder, **given) -> int:
     """The emitter's compiled lane over ``calls`` (``given``: arguments replaced)."""
+    return _make_lane(tree, dec, **given).run(calls, start, evs)  # type: ignore[arg-type]
+
+
+def _make_lane(tree: ProcessTree, dec: Decoder, **given) -> _decoder.Lane:
     args = dict(
         events=dec.events,
         pids=tree.pids,
@@ -82,7 +86,8 @@ def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder,
         failure_text=decode.failure_text,
         errno_name=decode.errno_name,
         success_text=decode.success_text,
-        python_only=NOTED,
+        python_only=frozenset(),
+        noted=NOTED,
         observed=OBSERVED,
         observe=lambda call, name: None,
         stat_mode=structs.mode,
@@ -91,7 +96,7 @@ def _lane(calls: object, start: int, evs: list, tree: ProcessTree, dec: Decoder,
         statuses=frozenset(STATUSES),
         args_for=dec.args_for,
     )
-    return _decoder.Lane(**(args | given)).run(calls, start, evs)  # type: ignore[arg-type]
+    return _decoder.Lane(**(args | given))  # type: ignore[arg-type]
 
 
 def _task(pid: int, ppid: int, comm: str = "work") -> TaskInfo:
@@ -431,18 +436,29 @@ def test_a_kept_text_that_depends_on_another_register_is_kept_with_it():
 
 
 def test_the_lane_leaves_to_python_what_needs_it():
-    """The call after which a note follows; an exec of a process the tree does not know,
-    which may start the command; exit_group of any process (the command's outcome)."""
+    """An exec of a process the tree does not know, which may start the command."""
     batch = _ordinary()
-    exit_group = Syscall(dataclasses.replace(batch[0].entry, nr=231), None)
     execve = Syscall(dataclasses.replace(batch[0].entry, nr=59), batch[0].exit)
     evs: list[TraceEvent] = []
-    assert _lane([*batch, exit_group], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == len(
-        batch
-    )
-    evs.clear()
     assert _lane([*batch, execve], 0, evs, ProcessTree(), Decoder(32)) == len(batch)
-    assert _lane([*batch, exit_group], 0, evs, ProcessTree(), Decoder(32)) == len(batch)
+    assert evs == []
+
+
+def test_the_lane_stops_after_a_call_whose_line_follows():
+    """exit_group: the lane makes its event and stops after it, saying the Python loop's
+    line is due; of a process outside the trace, it makes nothing and no line is due."""
+    batch = _ordinary()
+    exit_group = Syscall(dataclasses.replace(batch[0].entry, nr=231), None)
+    calls = [*batch, exit_group, *batch]
+    evs: list[TraceEvent] = []
+    dec = Decoder(32)
+    lane = _make_lane(ProcessTree(trace_all=True), dec)
+    assert lane.run(calls, 0, evs) == len(batch) + 1 and lane.line_due  # type: ignore[arg-type]
+    assert evs == [Decoder(32)(call) for call in [*batch, exit_group]]
+    assert lane.run(calls, len(batch) + 1, evs) == len(calls) and not lane.line_due  # type: ignore[arg-type]
+    outside = _make_lane(ProcessTree(), Decoder(32))
+    evs.clear()
+    assert outside.run(calls, 0, evs) == len(calls) and not outside.line_due  # type: ignore[arg-type]
     assert evs == []
 
 
