@@ -25,8 +25,7 @@
  *
  * The reference stays in Python and is what runs for everything else: lane() stops at the
  * first call that is not ordinary (an exec or a new child the process tree must see, a
- * signal frame, a call the Python loop handles itself (python_only), a call without a
- * template, i386 socketcall, a renderer that raised, an object of another type) and
+ * signal frame, a call without a template, i386 socketcall, a renderer that raised, an object of another type) and
  * returns its index; pipeline.Emitter runs the Python path for that one call and calls
  * lane() again.  After a call that a line of the Python loop's follows (exit_group's
  * "+++ exited": noted) it stops too, its event made, and says so (Lane.line_due).  The
@@ -297,7 +296,6 @@ typedef struct {
     PyObject *failure;      /* errno -> the text after "= -1 " */
     PyObject *errno_name;   /* errno -> its name */
     PyObject *success;      /* the return text of a call that did not fail plainly */
-    PyObject *python_only;  /* the names the Python loop handles itself */
     PyObject *noted;        /* the names after whose calls the Python loop writes a line */
     char stopped_noted;     /* run() stopped after such a call (Lane.line_due) */
     PyObject *observed;     /* the names whose calls go to observe(), of any process */
@@ -317,10 +315,10 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
                              "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
-                             "errno_name", "success_text", "python_only", "noted", "observed", "observe", "stat_mode", "calls",
+                             "errno_name", "success_text", "noted", "observed", "observe", "stat_mode", "calls",
                              "inverted", "statuses", "args_for", NULL};
     PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
-    PyObject *failure, *errno_name, *success, *python_only, *noted, *calls, *statuses, *args_for;
+    PyObject *failure, *errno_name, *success, *noted, *calls, *statuses, *args_for;
     PyObject *observed, *observe, *stat_mode;
     int trace_all, inverted;
     if (!S.ready) {
@@ -328,11 +326,10 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!O!OOO!pO!O:Lane", kwlist, &EventsType, &events,
+            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OOO!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
             &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
-            &failure, &errno_name, &success, &PyFrozenSet_Type, &python_only,
-            &PyFrozenSet_Type, &noted, &PyFrozenSet_Type, &observed, &observe, &stat_mode,
+            &failure, &errno_name, &success, &PyFrozenSet_Type, &noted, &PyFrozenSet_Type, &observed, &observe, &stat_mode,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
     if (args_for != Py_None && !PyFrozenSet_CheckExact(args_for)) {
@@ -389,7 +386,6 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->failure = Py_NewRef(failure);
     self->errno_name = Py_NewRef(errno_name);
     self->success = Py_NewRef(success);
-    self->python_only = Py_NewRef(python_only);
     self->noted = Py_NewRef(noted);
     self->observed = Py_NewRef(observed);
     self->observe = Py_NewRef(observe);
@@ -421,7 +417,6 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->failure);
     Py_CLEAR(self->errno_name);
     Py_CLEAR(self->success);
-    Py_CLEAR(self->python_only);
     Py_CLEAR(self->noted);
     Py_CLEAR(self->observed);
     Py_CLEAR(self->observe);
@@ -1367,16 +1362,13 @@ static int observed(const Lane *ln, PyObject *call, PyObject *name)
     return r == NULL ? -1 : 0;
 }
 
-/* A call of a process outside the trace: nothing but the outcome's look at it, unless the
- * Python loop handles calls of its name itself (python_only). */
+/* A call of a process outside the trace: nothing but the outcome's look at it (not even a
+ * noted call's line: the Python loop writes none for it either). */
 static int outside(const Lane *ln, PyObject *call, PyObject *plan)
 {
     PyObject *name = Py_IS_TYPE(plan, L.plan.cls) ? slot(plan, &L.plan, P_NAME) : NULL;
     if (name == NULL || !PyUnicode_CheckExact(name))
         return DEFER;
-    int own = PySet_Contains(ln->python_only, name);
-    if (own != 0)
-        return own < 0 ? FAIL : DEFER;
     return observed(ln, call, name) < 0 ? FAIL : DONE;
 }
 
@@ -1413,9 +1405,6 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
         || slot(plan, &L.plan, P_TEMPLATE) == Py_None  /* raw arguments */
         || slot(plan, &L.plan, P_SOCKETCALL) != Py_False) /* named by its arguments */
         return DEFER;
-    int own = PySet_Contains(ln->python_only, name);
-    if (own != 0)
-        return own < 0 ? FAIL : DEFER;
     int note = PySet_Contains(ln->noted, name); /* exit_group's "+++ exited" line */
     if (note < 0)
         return FAIL;
@@ -1528,8 +1517,7 @@ static PyTypeObject LaneType = {
     .tp_dealloc = (destructor)lane_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
-              "     plans, forks, execs, failure_text, errno_name, success_text, python_only,\n"
-              "     noted,\n"
+              "     plans, forks, execs, failure_text, errno_name, success_text, noted,\n"
               "     observed, observe, stat_mode,\n"
               "     calls, inverted, statuses, args_for)",
     .tp_methods = lane_methods,

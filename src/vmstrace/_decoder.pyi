@@ -58,7 +58,6 @@ class Lane:
         failure_text: Callable[[int], str],
         errno_name: Callable[[int], str],
         success_text: Callable[..., str],
-        python_only: frozenset[str],
         noted: frozenset[str],
         observed: frozenset[str],
         observe: Callable[[Syscall, str], None],

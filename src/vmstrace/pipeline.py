@@ -199,7 +199,6 @@ class Emitter:
                 failure_text=decode.failure_text,
                 errno_name=decode.errno_name,
                 success_text=decode.success_text,
-                python_only=frozenset(),
                 noted=NOTED,
                 observed=OBSERVED,
                 observe=self.outcome.see,
@@ -231,14 +230,13 @@ class Emitter:
         wants, decoder, filt = self.tree.wants, self.decoder.__call__, self.filt
         every_process, every_call = filt.every_process, filt.every_call
         plan_for = self.decoder.plans.get
-        ln = self.lane
-        lane = None if ln is None else ln.run
+        lane = self.lane
         evs: list[TraceEvent] = []
         i, n = 0, len(calls)
         while i < n:
             if lane is not None:
-                i = lane(calls, i, evs)
-                if ln is not None and ln.line_due:  # calls[i - 1] made: its line follows
+                i = lane.run(calls, i, evs)
+                if lane.line_due:  # calls[i - 1] made: its line follows
                     call = calls[i - 1]
                     assert type(call) is Syscall
                     self._send(evs)

@@ -110,10 +110,15 @@ class RawWriter:
         out.write(MAGIC + U32.pack(len(doc)) + doc)
         self._read: Any = None
 
+    # readinto1 only when the stream has one (the ring, a BufferedReader): the record
+    # reader reads in place through it, else through read1
+    readinto1: Callable[[memoryview], int]
+
     def tee(self, stream: Any) -> RawWriter:
         """Reads from ``stream`` (read1/read), writing each chunk as it is read."""
         self._stream = stream
-        self._left = b""  # what readinto1 had no room for
+        if hasattr(stream, "readinto1"):
+            self.readinto1 = self._readinto1
         return self
 
     def read1(self, n: int = -1) -> bytes:
@@ -127,16 +132,9 @@ class RawWriter:
 
     read = read1
 
-    def readinto1(self, buf: memoryview) -> int:
-        """As :meth:`read1`, into ``buf`` (the record reader's way, without a new bytes)."""
-        inner = getattr(self._stream, "readinto1", None)
-        if inner is None:  # (a stream may hand over more than asked: kept for the next call)
-            chunk = self._left or self.read1(len(buf)) or b""
-            got = min(len(chunk), len(buf))
-            buf[:got] = chunk[:got]
-            self._left = chunk[got:]
-            return got
-        got = inner(buf)
+    def _readinto1(self, buf: memoryview) -> int:
+        """As :meth:`read1`, into ``buf`` (without a new bytes)."""
+        got: int = self._stream.readinto1(buf)
         if got:
             self.out.write(U32.pack(got))
             self.out.write(buf[:got])

@@ -86,7 +86,6 @@ def _make_lane(tree: ProcessTree, dec: Decoder, **given) -> _decoder.Lane:
         failure_text=decode.failure_text,
         errno_name=decode.errno_name,
         success_text=decode.success_text,
-        python_only=frozenset(),
         noted=NOTED,
         observed=OBSERVED,
         observe=lambda call, name: None,
@@ -477,7 +476,7 @@ def test_the_guests_other_processes_cost_the_lane_no_event():
     # watches execs from the Python loop
     for nr in (59, 322):
         execve = Syscall(dataclasses.replace(batch[0].entry, nr=nr), batch[0].exit)
-        assert _lane([execve], 0, evs, ProcessTree(), Decoder(32), python_only=frozenset()) == 0
+        assert _lane([execve], 0, evs, ProcessTree(), Decoder(32)) == 0
     tree.pids.add(batch[0].entry.who.ppid)  # the first call of a child: wants() adds it
     assert _lane(batch[:1], 0, evs, tree, Decoder(32)) == 0
 

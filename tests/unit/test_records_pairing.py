@@ -333,6 +333,27 @@ def test_a_reader_started_inside_another_readers_task_decoder_leaves_it_right():
     assert [e.who.tid for e in read_all(stream(*recs))] == [85 + i % 3 for i in range(12)]
 
 
+def test_long_task_bytes_are_decoded_each_time_not_kept():
+    """The stream's header sets the task bytes' size; the reader keeps none over 4 KiB (16
+    threads' copies), and still gives each record its own thread's TaskInfo."""
+    size = 5000
+    calls: list[int] = []
+
+    def long_decoder(d: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:
+        assert len(d) == size
+        calls.append(task)
+        return decode_task(d[: TASK_BYTES.size], task, cr3, ok)
+
+    def rec(tid: int) -> bytes:
+        body = ENTRY.pack(0x1000, TASK + tid, 0x401000, 0x7FFC0000, 0, *(0,) * 6, 0, 0, 1, 1, 0, 0)
+        block = TASK_BYTES.pack(tid, tid, b"probe", 1000 + tid, 1, 1000, 0).ljust(size, b"\0")
+        return record(1, body + pad8(block))
+
+    head = struct.pack("<8sII", b"VMSTRACE", 2, size)
+    evs = list(RecordReader(io.BytesIO(head + rec(85) + rec(85) + rec(86)), long_decoder))
+    assert [e.who.tid for e in evs] == [85, 85, 86] and len(calls) == 3
+
+
 def test_a_stream_that_hands_over_none_has_ended():
     """A stream without readinto1 whose read gives None (a non-blocking one with nothing
     yet) ends the reading, as it did before the reader read in place."""

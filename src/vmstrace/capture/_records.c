@@ -288,14 +288,17 @@ static void who_forget(void)
     Py_CLEAR(W.decode_task);
 }
 
-/* Keeps the cache for this decode_task and task size (emptied when either changes). */
+/* Keeps the cache for this decode_task and task size (emptied when either changes; none
+ * for task bytes over WHO_MAX). */
 static void who_use(PyObject *decode_task, Py_ssize_t task_bytes)
 {
     if (W.decode_task == decode_task && W.task_bytes == task_bytes)
         return;
     who_forget();
-    W.decode_task = Py_NewRef(decode_task);
-    W.task_bytes = task_bytes;
+    if (task_bytes <= WHO_MAX) {
+        W.decode_task = Py_NewRef(decode_task);
+        W.task_bytes = task_bytes;
+    }
 }
 
 /* What a parse() call reads with: its reader's decode_task (held by the caller for the
@@ -305,6 +308,12 @@ struct reader {
     Py_ssize_t task_bytes, task_span;
 };
 
+/* Whether the cache is still the reader's (another may have taken it meanwhile). */
+static int who_mine(const struct reader *rd)
+{
+    return W.decode_task == rd->decode_task && W.task_bytes == rd->task_bytes;
+}
+
 /* The TaskInfo of a record. */
 static PyObject *who_of(const struct reader *rd, const char *task_data, uint64_t task,
                         uint64_t cr3, int ok)
@@ -312,9 +321,8 @@ static PyObject *who_of(const struct reader *rd, const char *task_data, uint64_t
     PyObject *decode_task = rd->decode_task;
     Py_ssize_t task_bytes = rd->task_bytes;
     ok = ok != 0;
-    int mine = W.decode_task == decode_task && W.task_bytes == task_bytes && task_bytes <= WHO_MAX;
     struct who_slot *c = &W.slot[((task >> 6) ^ (cr3 >> 12)) % WHO_SLOTS];
-    if (mine && c->who != NULL && task == c->task && cr3 == c->cr3 && ok == c->ok
+    if (who_mine(rd) && c->who != NULL && task == c->task && cr3 == c->cr3 && ok == c->ok
         && memcmp(task_data, c->data, (size_t)task_bytes) == 0)
         return Py_NewRef(c->who);
     PyObject *args[4] = {
@@ -330,7 +338,7 @@ static PyObject *who_of(const struct reader *rd, const char *task_data, uint64_t
     if (who == NULL)
         return NULL;
     /* (the call ran Python: the cache may be another reader's now) */
-    if (W.decode_task != decode_task || W.task_bytes != task_bytes || task_bytes > WHO_MAX)
+    if (!who_mine(rd))
         return who;
     if (c->data == NULL && (c->data = PyMem_Malloc(task_bytes ? task_bytes : 1)) == NULL)
         return who; /* (not kept: the next record calls decode_task again) */

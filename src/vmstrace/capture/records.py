@@ -166,8 +166,8 @@ class RecordReader:
             if off:
                 buf[:avail] = buf[off:end]
                 off, end = 0, avail
-            if len(buf) < max(need, CHUNK):
-                buf.extend(bytes(max(need, CHUNK) - len(buf)))
+            if len(buf) < need:  # (a record larger than any before it)
+                buf.extend(bytes(need - len(buf)))
             got = fill(buf, end)
             if not got:
                 if avail:
