@@ -24,6 +24,7 @@ from .args import (
     MODE,
     OUT,
     PATH,
+    RBUF,
     STR,
     UID,
     UINT,
@@ -311,17 +312,9 @@ syscall("pipe2", FD_PAIR(), FLAGS(fs.OPEN_FLAGS, "O_???"))
 # --- readlink, getcwd, getdents ------------------------------------------------------
 
 
-def _link_buf(c: Ctx, i: int) -> str:
-    """readlink's result: ``ret`` bytes, no NUL, cut at -s (strace's printstrn)."""
-    if c.failed or c.ret is None:
-        return ptr(c.a(i))
-    return buffer(c.a(i), c.exit_mem(i), c.ret, c.opts.strsize, hexstr=c.opts.hexstr)
-
-
-LINKBUF = Arg(
-    _link_buf,
-    lambda opts: (Capture("buf", "exit", "ret", min(opts.strsize + 1, MAX_BYTES)),),
-)
+# readlink's result: ``ret`` bytes, no NUL, cut at -s (strace's printstrn), as read's
+# data is shown (the compiled lane prints it)
+LINKBUF = RBUF()
 syscall("readlink", PATH, LINKBUF, ULONG)
 syscall("readlinkat", DIRFD, PATH, LINKBUF, ULONG)
 
