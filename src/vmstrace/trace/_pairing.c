@@ -154,7 +154,40 @@ out:
  * Pairer._after never pairs through here). */
 static struct {
     PyObject *pending, *seqs, *tasks, *gone, *no_return, *reaps;
+    /* Within the call (strong references, let go at its end), what repeats record after
+     * record: the last ABI's two sets, and the TaskInfo that note_task() last found
+     * `tasks` agreeing with (only note_task() changes `tasks` here; Pairer._after may too,
+     * and the loop forgets it after each call of that). */
+    PyObject *abi, *abi_no_return, *abi_reaps, *noted;
 } B;
+
+/* B's sets for `abi` (borrowed from B), as no_return[abi] and reaps.get(abi) would give
+ * them: an ABI no_return does not know raises KeyError; reaps may lack it (NULL). */
+static int abi_sets(PyObject *abi)
+{
+    if (abi == B.abi)
+        return 0;
+    PyObject *never = PyObject_GetItem(B.no_return, abi);
+    if (never == NULL)
+        return -1;
+    PyObject *reaps = PyDict_GetItemWithError(B.reaps, abi);
+    if (reaps == NULL && PyErr_Occurred()) {
+        Py_DECREF(never);
+        return -1;
+    }
+    Py_XSETREF(B.abi_no_return, never);
+    Py_XSETREF(B.abi_reaps, Py_XNewRef(reaps));
+    Py_XSETREF(B.abi, Py_NewRef(abi));
+    return 0;
+}
+
+static void b_forget(void)
+{
+    Py_CLEAR(B.abi);
+    Py_CLEAR(B.abi_no_return);
+    Py_CLEAR(B.abi_reaps);
+    Py_CLEAR(B.noted);
+}
 
 /* Whether a thread with `entry` in progress went on as its process's leader on its own
  * task_struct, as a thread that is not the leader does when its execve succeeds (fs/exec.c,
@@ -185,6 +218,10 @@ static int note_task(PyObject *ev)
     PyObject *who = slot_get(ev, &S.entry, E_WHO);
     if (who == NULL)
         return -1;
+    if (who == B.noted) { /* (its values cannot change: a TaskInfo is frozen) */
+        Py_DECREF(who);
+        return 0;
+    }
     PyObject *task = slot_get(who, &S.who, W_TASK), *tid = slot_get(who, &S.who, W_TID);
     PyObject *gone = NULL, *ts = NULL, *item = NULL;
     int rc = -1;
@@ -229,6 +266,8 @@ static int note_task(PyObject *ev)
     }
     /* (an equal value leaves the table as it was: the same order, the same contents) */
     rc = old != NULL && same ? 0 : PyDict_SetItem(B.tasks, task, tid);
+    if (rc == 0)
+        Py_XSETREF(B.noted, Py_NewRef(who));
 out:
     Py_XDECREF(gone);
     Py_XDECREF(ts);
@@ -330,14 +369,13 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
 {
     counts[ENTRIES]++;
     PyObject *nr = slot_get(ev, &S.entry, E_NR), *abi = slot_get(ev, &S.entry, E_ABI);
-    PyObject *set = NULL, *key = NULL, *old = NULL;
+    PyObject *key = NULL, *old = NULL;
     int rc = -1;
     if (nr == NULL || abi == NULL)
         goto out;
-    set = PyObject_GetItem(B.no_return, abi);  /* KeyError for an unknown ABI, as in .py */
-    if (set == NULL)
+    if (abi_sets(abi) < 0) /* KeyError for an unknown ABI, as in .py */
         goto out;
-    int never = PySequence_Contains(set, nr);
+    int never = PySequence_Contains(B.abi_no_return, nr);
     if (never < 0)
         goto out;
     *never_out = never;
@@ -367,7 +405,6 @@ static int on_entry(PyObject *ev, PyObject *pending, PyObject *out, Py_ssize_t *
 out:
     Py_XDECREF(nr);
     Py_XDECREF(abi);
-    Py_XDECREF(set);
     Py_XDECREF(key);
     Py_XDECREF(old);
     return rc;
@@ -378,9 +415,9 @@ static int reaping(PyObject *entry, Py_ssize_t *counts)
 {
     PyObject *nr = slot_get(entry, &S.entry, E_NR), *abi = slot_get(entry, &S.entry, E_ABI);
     int rc = -1;
-    if (nr != NULL && abi != NULL) {
-        PyObject *set = PyDict_GetItemWithError(B.reaps, abi);
-        int in = set == NULL ? (PyErr_Occurred() ? -1 : 0) : PySequence_Contains(set, nr);
+    if (nr != NULL && abi != NULL && abi_sets(abi) == 0) {
+        PyObject *set = B.abi_reaps;
+        int in = set == NULL ? 0 : PySequence_Contains(set, nr);
         if (in > 0)
             counts[REAPED] = 1;
         rc = in < 0 ? -1 : 0;
@@ -700,6 +737,7 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     B.gone = w.gone;
     B.no_return = argv[11];
     B.reaps = argv[12];
+    b_forget();
     PyObject *out = PyList_New(0), *others = PyList_New(0);
     Py_ssize_t counts[NCOUNTS + 1] = {0};
     if (out == NULL || others == NULL)
@@ -733,15 +771,18 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
             PyObject *r = PyObject_CallFunction(after, "OOn", ev, out, start);
             rc = r == NULL ? -1 : 0;
             Py_XDECREF(r);
+            Py_CLEAR(B.noted); /* (it may have let some of `tasks` go) */
         }
         Py_DECREF(ev);
         if (rc < 0)
             goto fail;
     }
+    b_forget();
     return Py_BuildValue("(NN(nnnnnnnnn))", out, others, counts[ENTRIES], counts[EXITS],
                          counts[PAIRED], counts[NO_RETURN], counts[UNFINISHED],
                          counts[ORPHANS], counts[HELD], counts[GAPS], counts[STALE]);
 fail:
+    b_forget();
     Py_XDECREF(out);
     Py_XDECREF(others);
     return NULL;
