@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from vmstrace.capture.records import (
     BLOB_HDR,
+    CHUNK,
     ENTRY,
     EXIT,
     REC_HDR,
@@ -238,7 +239,7 @@ def _long_stream() -> bytes:
         recs.append(entry(i % 300, ts=2 * i, blobs=blobs, nblobs=1 if blobs else 0))
         recs.append(exit_(i % 300, i, ts=2 * i + 1))
     # a record bigger than the reader's buffer starts with (CHUNK)
-    recs.append(entry(1, ts=600, blobs=blob(1, b"x" * (3 << 19)), nblobs=1))
+    recs.append(entry(1, ts=600, blobs=blob(1, b"x" * (CHUNK * 3 // 2)), nblobs=1))
     recs.append(exit_(1, 0, ts=601))
     return stream(*recs, stats=(301, 301, 602, 0, 0, 0, 0, 0, 0)).getvalue()
 
