@@ -594,7 +594,7 @@ static int reg_value(PyObject *v, unsigned long long *out)
 {
     if (!PyLong_CheckExact(v))
         return 0;
-    *out = PyLong_AsUnsignedLongLong(v);
+    *out = as_u64(v);
     if (*out == (unsigned long long)-1 && PyErr_Occurred()) {
         PyErr_Clear();
         return 0;
@@ -932,7 +932,7 @@ static PyObject *mem_text(const Lane *ln, int k, int param, PyObject *call, PyOb
 {
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     PyObject *ret = slot(call, &S.call, 2);
-    unsigned long long addr = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
+    unsigned long long addr = as_u64(PyTuple_GET_ITEM(regs, i));
     if (addr == (unsigned long long)-1 && PyErr_Occurred()) {
         *st = deferred(NULL);
         return NULL;
@@ -950,7 +950,7 @@ static PyObject *mem_text(const Lane *ln, int k, int param, PyObject *call, PyOb
         unsigned long long length = 0;
         if (j < 6) {
             PyObject *reg = PyTuple_GET_ITEM(regs, j);
-            length = PyLong_CheckExact(reg) ? PyLong_AsUnsignedLongLong(reg) : (unsigned long long)-1;
+            length = PyLong_CheckExact(reg) ? as_u64(reg) : (unsigned long long)-1;
             if (!PyLong_CheckExact(reg) || (length == (unsigned long long)-1 && PyErr_Occurred())) {
                 *st = deferred(NULL);
                 return NULL;
@@ -995,7 +995,7 @@ static PyObject *stat_text(const Lane *ln, PyObject *call, PyObject *regs, Py_ss
                            int *st)
 {
     PyObject *exit = slot(call, &S.call, 1), *ret = slot(call, &S.call, 2);
-    unsigned long long addr = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
+    unsigned long long addr = as_u64(PyTuple_GET_ITEM(regs, i));
     long long r = 0;
     int failed = addr == (unsigned long long)-1 && PyErr_Occurred() ? -1 : failed_ret(ret, &r);
     if (failed < 0) {
@@ -1128,7 +1128,7 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
         } else if (k == K_EXEC) {
             texts[i] = exec_text(ln, PARAM(code), call, regs, i, &st);
         } else if (k != K_PYTHON) {
-            unsigned long long v = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(regs, i));
+            unsigned long long v = as_u64(PyTuple_GET_ITEM(regs, i));
             if (v == (unsigned long long)-1 && PyErr_Occurred())
                 st = deferred(NULL); /* not a register's value: the Python path says */
             else

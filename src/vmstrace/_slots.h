@@ -56,6 +56,16 @@ static inline int no_mem(PyObject *mem)
     return n == 0;
 }
 
+/* PyLong_AsUnsignedLongLong (the same value, the same errors), quicker for the ints a
+ * register holds (exact, 0..2**64-1): CPython 3.11 converts any int of two digits or more
+ * (an address) through a byte array, where the mask conversion adds up its digits. */
+static inline unsigned long long as_u64(PyObject *v)
+{
+    if (PyLong_CheckExact(v) && _PyLong_Sign(v) >= 0 && _PyLong_NumBits(v) <= 64)
+        return PyLong_AsUnsignedLongLongMask(v);
+    return PyLong_AsUnsignedLongLong(v);
+}
+
 /* The offset of slot `name` of `cls`, or -1 with TypeError set. */
 static Py_ssize_t slot_offset(PyObject *cls, PyObject *name)
 {
