@@ -79,17 +79,29 @@ struct last_int {
     uint64_t v;
     PyObject *obj; /* owned; NULL until the field's first value */
 };
-enum { L_ENTRY_PC, L_EXIT_PC, L_ENTRY_SP, L_EXIT_SP, L_USER_PC, L_RDI, L_ARG0,
+enum { L_ENTRY_PC, L_EXIT_PC, L_ENTRY_SP, L_EXIT_SP, L_USER_PC, L_RDI, L_RET, L_ARG0,
        L_BLOB = L_ARG0 + 6, /* a blob's address, by its argument (mod 8) and entry or exit */
        L_N = L_BLOB + 16 };
 static struct last_int last[L_N];
+
+/* Behind them, the values seen in any of those fields, by value: an fd's flags, a mode,
+ * AT_FDCWD, a buffer's address come back in other calls' other arguments. */
+#define SEEN 256
+static struct last_int seen[SEEN];
 
 static PyObject *same_u64(int field, uint64_t v)
 {
     struct last_int *l = &last[field];
     if (l->obj != NULL && l->v == v)
         return Py_NewRef(l->obj);
-    PyObject *obj = u64(v);
+    struct last_int *a = &seen[(v * 0x9E3779B97F4A7C15ULL) >> 56];
+    PyObject *obj;
+    if (a->obj != NULL && a->v == v) {
+        obj = Py_NewRef(a->obj);
+    } else if ((obj = u64(v)) != NULL) {
+        Py_XSETREF(a->obj, Py_NewRef(obj));
+        a->v = v;
+    }
     if (obj != NULL) {
         Py_XSETREF(l->obj, Py_NewRef(obj));
         l->v = v;
@@ -412,7 +424,7 @@ static PyObject *make_exit(const char *rec, Py_ssize_t size, const struct reader
     PyObject *ev = shape_new(&S.exit);
     if (ev == NULL)
         return NULL;
-    if (slot_put(ev, &S.exit, F_RET, u64(x.ret)) < 0
+    if (slot_put(ev, &S.exit, F_RET, same_u64(L_RET, x.ret)) < 0
         || slot_put(ev, &S.exit, F_USER_PC, same_u64(L_USER_PC, x.user_pc)) < 0
         || slot_put(ev, &S.exit, F_RDI, same_u64(L_RDI, x.rdi)) < 0
         || put_common(ev, &S.exit, 0, rec, size, EXIT_MIN, rd, x.abi,
