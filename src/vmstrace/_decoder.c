@@ -236,7 +236,10 @@ static PyObject *configure(PyObject *self, PyObject *args)
 #define REG_MEMO 2048 /* K_REG texts: (renderer, register values) -> text */
 #define PLAN_NRS 1024 /* the plans of the numbers below this, per ABI */
 #define THREAD_MEMO 64 /* Decoder.threads' entries, by their TaskInfo */
-#define MODE_MEMO 64 /* structs.mode's texts, by mode */
+#define VALUE_MEMO 128 /* value_texts' texts, by (function, value) */
+/* The lane's value_texts (pipeline.VALUE_TEXTS), in order: structs.mode, a clone's flags
+ * (process.clone_flags_text), a wait status (process.wait_status_text). */
+enum { VT_MODE, VT_CLONE_FLAGS, VT_WAIT_STATUS, VT_N };
 typedef struct {
     struct {
         PyObject *render, *text; /* text: a str, or None (an argument not shown) */
@@ -249,9 +252,10 @@ typedef struct {
         PyObject *who, *known; /* known: Decoder.threads[id(who)], (who, 8-tuple) */
     } thread[THREAD_MEMO];
     struct {
-        unsigned mode;
-        PyObject *text; /* stat_mode(mode, raw) */
-    } mode[MODE_MEMO];
+        unsigned long long value;
+        int which;
+        PyObject *text; /* value_texts[which](value, raw) */
+    } value[VALUE_MEMO];
 } Memo;
 
 static void memo_free(Memo *m)
@@ -271,8 +275,8 @@ static void memo_free(Memo *m)
         Py_CLEAR(m->thread[i].who);
         Py_CLEAR(m->thread[i].known);
     }
-    for (int i = 0; i < MODE_MEMO; i++)
-        Py_CLEAR(m->mode[i].text);
+    for (int i = 0; i < VALUE_MEMO; i++)
+        Py_CLEAR(m->value[i].text);
     PyMem_Free(m);
 }
 
@@ -300,7 +304,7 @@ typedef struct {
     char stopped_noted;     /* run() stopped after such a call (Lane.line_due) */
     PyObject *observed;     /* the names whose calls go to observe(), of any process */
     PyObject *observe;      /* CommandOutcome.see(call, name) */
-    PyObject *stat_mode;    /* structs.mode(mode, raw) -> text */
+    PyObject *value_texts;  /* (value, raw) -> text, indexed by VT_* (pipeline.VALUE_TEXTS) */
     PyObject *failed;       /* errno -> (text, name): at most 4095 entries */
     /* -e trace and -e status (trace/filters.py's CallFilter.wants_call) */
     int every_call;
@@ -315,23 +319,27 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
                              "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
-                             "errno_name", "success_text", "noted", "observed", "observe", "stat_mode", "calls",
+                             "errno_name", "success_text", "noted", "observed", "observe", "value_texts", "calls",
                              "inverted", "statuses", "args_for", NULL};
     PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
     PyObject *failure, *errno_name, *success, *noted, *calls, *statuses, *args_for;
-    PyObject *observed, *observe, *stat_mode;
+    PyObject *observed, *observe, *value_texts;
     int trace_all, inverted;
     if (!S.ready) {
         PyErr_SetString(PyExc_RuntimeError, "_decoder.configure() was not called");
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OOO!pO!O:Lane", kwlist, &EventsType, &events,
+            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OO!O!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
             &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
-            &failure, &errno_name, &success, &PyFrozenSet_Type, &noted, &PyFrozenSet_Type, &observed, &observe, &stat_mode,
+            &failure, &errno_name, &success, &PyFrozenSet_Type, &noted, &PyFrozenSet_Type, &observed, &observe, &PyTuple_Type, &value_texts,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
+    if (PyTuple_GET_SIZE(value_texts) != VT_N) {
+        PyErr_SetString(PyExc_TypeError, "Lane: value_texts is pipeline.VALUE_TEXTS");
+        return NULL;
+    }
     if (args_for != Py_None && !PyFrozenSet_CheckExact(args_for)) {
         PyErr_SetString(PyExc_TypeError, "Lane: args_for is a frozenset of names or None");
         return NULL;
@@ -389,7 +397,7 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->noted = Py_NewRef(noted);
     self->observed = Py_NewRef(observed);
     self->observe = Py_NewRef(observe);
-    self->stat_mode = Py_NewRef(stat_mode);
+    self->value_texts = Py_NewRef(value_texts);
     self->calls = Py_NewRef(calls);
     self->inverted = inverted;
     self->successful = kept[0], self->failing = kept[1], self->unfinished = kept[2];
@@ -420,7 +428,7 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->noted);
     Py_CLEAR(self->observed);
     Py_CLEAR(self->observe);
-    Py_CLEAR(self->stat_mode);
+    Py_CLEAR(self->value_texts);
     Py_CLEAR(self->failed);
     Py_CLEAR(self->calls);
     Py_CLEAR(self->args_for);
@@ -495,7 +503,13 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
  * print them: a kind in the code's low byte, its parameter above.  The plain numbers read
  * the register alone; the strings and buffers read the argument's memory too. */
 enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_MODE,
-       K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_EXEC, K_LAST = K_EXEC };
+       K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_EXEC, K_SKIP, K_RLIMIT, K_WSTATUS,
+       K_CLONE, K_ARCH_PRCTL, K_RUSAGE, K_LAST = K_RUSAGE };
+/* The calls every process makes (process.py): K_SKIP, an argument another prints (args.SKIP);
+ * K_RLIMIT, a struct rlimit read at entry (parameter 0: IN) or at exit (1: OUT); K_WSTATUS,
+ * wait4's status word; K_CLONE, clone's named fields in its first argument's place;
+ * K_ARCH_PRCTL, arch_prctl's second argument; K_RUSAGE, wait4's struct rusage (its size / 8
+ * the parameter), the address unless there is one to show (the renderer shows it). */
 /* K_EXEC: execve's program (EXEC_*), argv and envp, read at entry or from the new stack
  * (process.py's _exec_mem). */
 enum { EXEC_PATH, EXEC_ARGV, EXEC_ENVP };
@@ -985,6 +999,32 @@ static PyObject *mem_text(const Lane *ln, int k, int param, PyObject *call, PyOb
     return NULL;
 }
 
+/* value_texts[which](value, raw), kept by (which, value): borrowed (the memo holds it),
+ * NULL with *st DEFER or FAIL. */
+static PyObject *value_text(const Lane *ln, int which, unsigned long long value, int *st)
+{
+    Memo *m = ln->memo;
+    uint64_t h = (value + (uint64_t)which) * 0x9E3779B97F4A7C15ULL;
+    size_t at = (size_t)((h ^ (h >> 29)) % VALUE_MEMO);
+    if (m->value[at].text == NULL || m->value[at].value != value || m->value[at].which != which) {
+        PyObject *n = PyLong_FromUnsignedLongLong(value);
+        PyObject *cargs[2] = {n, ln->raw ? Py_True : Py_False};
+        PyObject *fn = PyTuple_GET_ITEM(ln->value_texts, which);
+        PyObject *text = n == NULL ? NULL : PyObject_Vectorcall(fn, cargs, 2, NULL);
+        Py_XDECREF(n);
+        if (text == NULL || !PyUnicode_CheckExact(text)) {
+            Py_XDECREF(text);
+            *st = text == NULL ? deferred(NULL) : DEFER;
+            return NULL;
+        }
+        Py_XSETREF(m->value[at].text, text);
+        m->value[at].value = value;
+        m->value[at].which = which;
+    }
+    *st = DONE;
+    return m->value[at].text;
+}
+
 enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
 
 /* structs.stat through OUT(STAT_SIZE) (Ctx.out_data: the exit read, whatever its fault
@@ -1017,23 +1057,259 @@ static PyObject *stat_text(const Lane *ln, PyObject *call, PyObject *regs, Py_ss
         *st = RENDER; /* a device: its number, as makedev() or in hex */
         return NULL;
     }
-    Memo *m = ln->memo;
-    size_t at = (mode ^ (mode >> 9)) % MODE_MEMO;
-    if (m->mode[at].text == NULL || m->mode[at].mode != mode) {
-        PyObject *n = PyLong_FromUnsignedLong(mode);
-        PyObject *cargs[2] = {n, ln->raw ? Py_True : Py_False};
-        PyObject *text = n == NULL ? NULL : PyObject_Vectorcall(ln->stat_mode, cargs, 2, NULL);
-        Py_XDECREF(n);
-        if (text == NULL || !PyUnicode_CheckExact(text)) {
-            Py_XDECREF(text);
-            *st = text == NULL ? deferred(NULL) : DEFER;
+    PyObject *mode_text = value_text(ln, VT_MODE, mode, st);
+    if (mode_text == NULL)
+        return NULL;
+    return PyUnicode_FromFormat("{st_mode=%U, st_size=%lld, ...}", mode_text, (long long)size);
+}
+
+/* Ctx.out_data(i, size): the exit read of a call that succeeded, at least `size` bytes
+ * (its data, whatever its fault flag): 1 with *data set, 0 when there is none to show
+ * (the renderer prints the address), or -1 with *st DEFER or FAIL. */
+static int out_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ssize_t size,
+                    const unsigned char **data, int *st)
+{
+    PyObject *exit = slot(call, &S.call, 1), *ret = slot(call, &S.call, 2);
+    long long r = 0;
+    int failed = failed_ret(ret, &r);
+    if (failed < 0) {
+        *st = deferred(NULL);
+        return -1;
+    }
+    *st = DONE;
+    PyObject *mem = failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st);
+    MemView v = {NULL, 0, 0, 0};
+    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
+        return -1;
+    if (mem == NULL || v.len < size)
+        return 0;
+    *data = v.data;
+    return 1;
+}
+
+/* Ctx.in_data(i, size): the read of an argument the caller passes (the exit's re-read
+ * first), at least `size` bytes: as out_data(). */
+static int in_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ssize_t size,
+                   const unsigned char **data, int *st)
+{
+    PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
+    *st = DONE;
+    PyObject *mem = addr ? arg_mem(entry, exit, i, 0, st) : NULL;
+    MemView v = {NULL, 0, 0, 0};
+    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
+        return -1;
+    if (mem == NULL || v.len < size)
+        return 0;
+    *data = v.data;
+    return 1;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v); /* (the stream and the host: little-endian) */
+    return v;
+}
+
+/* structs.rlim(v, raw): "8192*1024", "RLIM64_INFINITY" or the number, at o (room for 32). */
+static int rlim_into(char *o, size_t room, unsigned long long v, int raw)
+{
+    if (!raw && v == ~0ULL)
+        return snprintf(o, room, "RLIM64_INFINITY");
+    if (!raw && v > 1024 && v % 1024 == 0)
+        return snprintf(o, room, "%llu*1024", v / 1024);
+    return snprintf(o, room, "%llu", v);
+}
+
+/* structs.rlimit through IN or OUT(RLIMIT_SIZE): "{rlim_cur=..., rlim_max=...}", or the
+ * address when there is nothing to show. */
+static PyObject *rlimit_text(const Lane *ln, PyObject *call, unsigned long long addr,
+                             Py_ssize_t i, int at_exit, int *st)
+{
+    const unsigned char *d = NULL;
+    int got = at_exit ? out_data(call, addr, i, 16, &d, st) : in_data(call, addr, i, 16, &d, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
+    char buf[96];
+    int n = snprintf(buf, sizeof buf, "{rlim_cur=");
+    n += rlim_into(buf + n, sizeof buf - (size_t)n, le64(d), ln->raw);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, ", rlim_max=");
+    n += rlim_into(buf + n, sizeof buf - (size_t)n, le64(d + 8), ln->raw);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "}");
+    return ascii(buf, n);
+}
+
+/* process._status: wait4's status word ("[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]"), NULL,
+ * or the address (a failure, nothing reaped under WNOHANG, nothing read). */
+static PyObject *wstatus_text(const Lane *ln, PyObject *call, unsigned long long addr,
+                              Py_ssize_t i, int *st)
+{
+    *st = DONE;
+    if (!addr)
+        return Py_NewRef(L.null);
+    PyObject *ret = slot(call, &S.call, 2);
+    long long r = 0;
+    int failed = failed_ret(ret, &r);
+    if (failed < 0) {
+        *st = deferred(NULL);
+        return NULL;
+    }
+    const unsigned char *d = NULL;
+    int got = ret != Py_None && r == 0 ? 0 : out_data(call, addr, i, 4, &d, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
+    uint32_t status;
+    memcpy(&status, d, sizeof status);
+    return Py_XNewRef(value_text(ln, VT_WAIT_STATUS, status, st));
+}
+
+/* linux/sched.h, for _clone's fields (process.py reads them from consts.proc) */
+#define CLONE_PIDFD_ 0x00001000ULL
+#define CLONE_SETTLS_ 0x00080000ULL
+#define CLONE_PARENT_SETTID_ 0x00100000ULL
+#define CLONE_CHILD_CLEARTID_ 0x00200000ULL
+#define CLONE_CHILD_SETTID_ 0x01000000ULL
+
+/* A str and its length, ASCII, into buf at *n (room permitting); 0, or -1 (DEFER) for a
+ * str that is not ASCII. */
+static int put_text(char *buf, size_t room, int *n, PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text) || (size_t)*n + (size_t)PyUnicode_GET_LENGTH(text) >= room)
+        return -1;
+    memcpy(buf + *n, PyUnicode_1BYTE_DATA(text), (size_t)PyUnicode_GET_LENGTH(text));
+    *n += (int)PyUnicode_GET_LENGTH(text);
+    return 0;
+}
+
+/* as fmt.ptr(v), at buf + *n */
+static void put_ptr(char *buf, size_t room, int *n, unsigned long long v)
+{
+    *n += v ? snprintf(buf + *n, room - (size_t)*n, "%#llx", v)
+            : snprintf(buf + *n, room - (size_t)*n, "NULL");
+}
+
+/* process._clone joined: "child_stack=NULL, flags=CLONE_...|SIGCHLD, child_tidptr=0x...",
+ * from the x86-64 registers (flags, stack, parent_tid, child_tid, tls). */
+static PyObject *clone_text(const Lane *ln, PyObject *call, PyObject *regs, int *st)
+{
+    unsigned long long a[5];
+    for (int j = 0; j < 5; j++) {
+        PyObject *reg = PyTuple_GET_ITEM(regs, j);
+        if (!reg_value(reg, &a[j])) {
+            *st = DEFER;
             return NULL;
         }
-        Py_XSETREF(m->mode[at].text, text);
-        m->mode[at].mode = mode;
     }
-    return PyUnicode_FromFormat("{st_mode=%U, st_size=%lld, ...}", m->mode[at].text,
-                                (long long)size);
+    PyObject *flags = value_text(ln, VT_CLONE_FLAGS, a[0], st);
+    if (flags == NULL)
+        return NULL;
+    char buf[1024];
+    int n = snprintf(buf, sizeof buf, "child_stack=");
+    put_ptr(buf, sizeof buf, &n, a[1]);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, ", flags=");
+    if (put_text(buf, sizeof buf, &n, flags) < 0) {
+        *st = DEFER; /* a flags text this long: the renderer prints it */
+        return NULL;
+    }
+    if (a[0] & (CLONE_PARENT_SETTID_ | CLONE_PIDFD_)) {
+        const unsigned char *d = NULL;
+        int got = out_data(call, a[2], 2, 4, &d, st);
+        if (got < 0)
+            return NULL;
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ", parent_tid=");
+        if (got) {
+            int32_t tid;
+            memcpy(&tid, d, sizeof tid);
+            n += snprintf(buf + n, sizeof buf - (size_t)n, "[%d]", (int)tid);
+        } else {
+            put_ptr(buf, sizeof buf, &n, a[2]);
+        }
+    }
+    if (a[0] & CLONE_SETTLS_) {
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ", tls=");
+        put_ptr(buf, sizeof buf, &n, a[4]);
+    }
+    if (a[0] & (CLONE_CHILD_SETTID_ | CLONE_CHILD_CLEARTID_)) {
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ", child_tidptr=");
+        put_ptr(buf, sizeof buf, &n, a[3]);
+    }
+    *st = DONE;
+    return ascii(buf, n);
+}
+
+#define ARCH_GET_FS_ 0x1003
+#define ARCH_GET_GS_ 0x1004
+
+/* process._arch_prctl_arg: the address a GET_FS or GET_GS filled ("[0x7f...]"), else the
+ * argument in hex. */
+static PyObject *arch_prctl_text(PyObject *call, PyObject *regs, unsigned long long v,
+                                 Py_ssize_t i, int *st)
+{
+    unsigned long long code;
+    *st = DONE;
+    if (!reg_value(PyTuple_GET_ITEM(regs, 0), &code)) {
+        *st = DEFER;
+        return NULL;
+    }
+    if ((uint32_t)code != ARCH_GET_FS_ && (uint32_t)code != ARCH_GET_GS_)
+        return plain_text(K_HEX, v, 0);
+    const unsigned char *d = NULL;
+    int got = out_data(call, v, i, 8, &d, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, v, 0);
+    char buf[24];
+    unsigned long long at = le64(d);
+    int n = at ? snprintf(buf, sizeof buf, "[%#llx]", at) : snprintf(buf, sizeof buf, "[0]");
+    return ascii(buf, n);
+}
+
+/* process.wait4_rusage: the address, unless a child was reaped and its usage read (NULL
+ * with *st RENDER: the renderer prints that one). */
+static PyObject *rusage_text(PyObject *call, unsigned long long addr, Py_ssize_t i,
+                             Py_ssize_t size, int *st)
+{
+    PyObject *ret = slot(call, &S.call, 2);
+    long long r = 0;
+    int failed = failed_ret(ret, &r);
+    if (failed < 0) {
+        *st = deferred(NULL);
+        return NULL;
+    }
+    *st = DONE;
+    if (ret == Py_None || r <= 0)
+        return plain_text(K_PTR, addr, 0);
+    const unsigned char *d = NULL;
+    int got = out_data(call, addr, i, size, &d, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
+    *st = RENDER;
+    return NULL;
+}
+
+/* The text of argument i of a process call's kind (K_RLIMIT .. K_RUSAGE). */
+static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyObject *regs,
+                           Py_ssize_t i, int *st)
+{
+    unsigned long long v = as_u64(PyTuple_GET_ITEM(regs, i));
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
+        *st = deferred(NULL);
+        return NULL;
+    }
+    switch (k) {
+    case K_RLIMIT:
+        return rlimit_text(ln, call, v, i, param & 1, st);
+    case K_WSTATUS:
+        return wstatus_text(ln, call, v, i, st);
+    case K_CLONE:
+        return clone_text(ln, call, regs, st);
+    case K_ARCH_PRCTL:
+        return arch_prctl_text(call, regs, v, i, st);
+    case K_RUSAGE:
+        return rusage_text(call, v, i, (Py_ssize_t)param * 8, st);
+    }
+    PyErr_SetString(PyExc_SystemError, "proc_text: not a process call's kind");
+    *st = FAIL;
+    return NULL;
 }
 
 /* The kind code of a plan's renderer (plan.plain[i]: args.PLAIN_KINDS), K_PYTHON for one
@@ -1112,8 +1388,9 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
                 }
             }
         }
-        if (k == K_STAT) {
-            texts[i] = stat_text(ln, call, regs, i, &st);
+        if (k == K_STAT || (k >= K_RLIMIT && k <= K_RUSAGE)) {
+            texts[i] = k == K_STAT ? stat_text(ln, call, regs, i, &st)
+                                   : proc_text(ln, k, PARAM(code), call, regs, i, &st);
             if (texts[i] == NULL && st == RENDER)
                 st = DONE, k = K_PYTHON; /* the renderer runs */
             else
@@ -1125,6 +1402,8 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
             /* texts[i] set above */
         } else if (k >= K_PATH && k <= K_RBUF) {
             texts[i] = mem_text(ln, k, PARAM(code), call, regs, i, &st);
+        } else if (k == K_SKIP) {
+            texts[i] = Py_NewRef(Py_None);
         } else if (k == K_EXEC) {
             texts[i] = exec_text(ln, PARAM(code), call, regs, i, &st);
         } else if (k != K_PYTHON) {
@@ -1518,7 +1797,7 @@ static PyTypeObject LaneType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
               "     plans, forks, execs, failure_text, errno_name, success_text, noted,\n"
-              "     observed, observe, stat_mode,\n"
+              "     observed, observe, value_texts,\n"
               "     calls, inverted, statuses, args_for)",
     .tp_methods = lane_methods,
     .tp_members = lane_members,

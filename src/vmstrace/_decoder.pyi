@@ -61,7 +61,7 @@ class Lane:
         noted: frozenset[str],
         observed: frozenset[str],
         observe: Callable[[Syscall, str], None],
-        stat_mode: Callable[[int, bool], str],
+        value_texts: tuple[Callable[[int, bool], str], ...],
         calls: frozenset[tuple[str, int]],
         inverted: bool,
         statuses: frozenset[str],

@@ -32,7 +32,7 @@ from vmstrace.core.events import (
     TraceCounts,
     TraceEvent,
 )
-from vmstrace.decode import fdpath, structs
+from vmstrace.decode import fdpath, process, structs
 from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.sinks.base import Sink, args_for_sinks
@@ -47,6 +47,9 @@ _decoder.configure(Syscall, RawEntry, RawExit, TaskInfo, decode.CallPlan, decode
 # The calls after which the Python loop writes a line of its own (Emitter._notes): the
 # lane decodes them and stops after each, for the loop to write the line.
 NOTED = frozenset({"exit_group"})
+# The texts the compiled lane asks Python for by value, and keeps (in _decoder.c's VT_*
+# order): a stat's mode, a clone's flags, a wait status; each (value, raw) -> text.
+VALUE_TEXTS = (structs.mode, process.clone_flags, process.wait_status_text)
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id): what an event takes from its thread
 ThreadFields = tuple[
@@ -202,7 +205,7 @@ class Emitter:
                 noted=NOTED,
                 observed=OBSERVED,
                 observe=self.outcome.see,
-                stat_mode=structs.mode,
+                value_texts=VALUE_TEXTS,
                 calls=filt.syscalls.keys,
                 inverted=filt.syscalls.inverted,
                 statuses=filt.statuses,

@@ -31,9 +31,9 @@ from vmstrace.core.events import (
     TraceCounts,
     TraceEvent,
 )
-from vmstrace.decode import args, files, structs
+from vmstrace.decode import args, files
 from vmstrace.decode.registry import Arg
-from vmstrace.pipeline import NOTED, Decoder, Emitter
+from vmstrace.pipeline import NOTED, VALUE_TEXTS, Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
 from vmstrace.trace.filters import EVERY_CALL, STATUSES, CallFilter, SyscallSet
@@ -89,7 +89,7 @@ def _make_lane(tree: ProcessTree, dec: Decoder, **given) -> _decoder.Lane:
         noted=NOTED,
         observed=OBSERVED,
         observe=lambda call, name: None,
-        stat_mode=structs.mode,
+        value_texts=VALUE_TEXTS,
         calls=frozenset(),
         inverted=True,
         statuses=frozenset(STATUSES),
@@ -723,6 +723,209 @@ def test_a_stat_struct_prints_as_its_python_renderer_prints(
         evs: list[TraceEvent] = []
         assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32, raw=raw)) == 1
         assert evs == [Decoder(32, raw=raw)(call)]
+
+
+# The calls every process makes, whose renderers the lane prints itself (args.PROC_KINDS):
+# prlimit64, getrlimit, setrlimit, wait4, clone, arch_prctl; i386's prlimit64, wait4 and
+# waitpid share them.
+PROC_CALLS = [
+    ("x86_64", 302),
+    ("x86_64", 97),
+    ("x86_64", 160),
+    ("x86_64", 61),
+    ("x86_64", 56),
+    ("x86_64", 158),
+    ("i386", 340),
+    ("i386", 114),
+    ("i386", 7),
+]
+_U64S = st.sampled_from([0, 1, 1024, 1025, 8192 * 1024, 2**64 - 1, 2**64 - 1024])
+_U64S |= st.integers(0, 2**64 - 1)
+_WORDS = st.sampled_from([0, 0x7F, 0x137F, 0xFFFF, 0x100, 0x8B, 0x9, 0x1FF00]) | st.integers(
+    0, 2**32 - 1
+)
+PROC_DATA = st.one_of(
+    st.tuples(_U64S, _U64S).map(lambda v: v[0].to_bytes(8, "little") + v[1].to_bytes(8, "little")),
+    _WORDS.map(lambda w: w.to_bytes(4, "little")),
+    _U64S.map(lambda v: v.to_bytes(8, "little")),
+    st.binary(max_size=20),
+    st.binary(min_size=32, max_size=40),  # (a struct rusage)
+)
+PROC_MEMS = st.builds(
+    Mem, st.sampled_from([0x7FFC1000, 0]), PROC_DATA, fault=st.booleans(), at_exit=st.booleans()
+)
+# clone's flags as libc's fork and pthread_create pass them, with a pidfd, or anything;
+# arch_prctl's codes (ARCH_SET_GS .. ARCH_GET_GS, ARCH_CET_STATUS), or anything
+PROC_REG0 = st.sampled_from([0x1200011, 0x3D0F00, 0x1011, 0x11, 0x1001, 0x1002, 0x1003, 0x1004])
+PROC_REG0 |= st.sampled_from([0x3001, 0x100001003]) | st.integers(0, 2**64 - 1)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.sampled_from(PROC_CALLS),
+    st.tuples(PROC_REG0, *[st.sampled_from([0, 0x7FFC1000]) | st.integers(0, 2**64 - 1)] * 4),
+    # (the arguments read: 1 a status or an rlimit or arch_prctl's, 2 an rlimit or clone's
+    # parent_tid, 3 an rlimit or a usage)
+    st.lists(st.tuples(st.sampled_from([1, 1, 2, 3, 3, 0]), st.booleans(), PROC_MEMS), max_size=5),
+    st.sampled_from([None, 0, 0, 5, 1234, 2**64 - 2, 2**64 - 10, 2**64 - 4096]),
+    st.booleans(),
+)
+def test_the_process_calls_print_as_their_python_renderers_print(call_nr, regs, mems, ret, raw):
+    """prlimit64 and the rlimit calls, wait4 and waitpid, clone, arch_prctl: any register,
+    any read at entry or exit (short, faulted, of another struct), a failure, nothing
+    reaped, no return, -X raw: the lane's text is process.py's, and the lane prints it."""
+    abi, nr = call_nr
+    decode.plan_for(abi, nr)  # (the lane leaves a call whose plan is not made yet)
+    who = TASKS[1]
+    entry = RawEntry(1, 0, abi, Insn.SYSCALL, PC, 0x7FFC0000, nr, (*regs, 0), who)
+    exit = None
+    if ret is not None:
+        exit = RawExit(2, 0, abi, Insn.SYSRETQ, 0, ret, nr, who, user_pc=PC + 2)
+    for i, at_exit, mem in mems:
+        if mem is None:
+            continue
+        if not at_exit:
+            entry.mem[i] = mem  # type: ignore[index]
+        elif exit is not None:
+            exit.mem[i] = mem  # type: ignore[index]
+    call = Syscall(entry, exit)
+    evs: list[TraceEvent] = []
+    taken = _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32, raw=raw))
+    assert taken == 1
+    assert evs == [Decoder(32, raw=raw)(call)]
+
+
+def _proc_call(abi: str, nr: int, regs: tuple[int, ...], ret: int | None, mems) -> Syscall:
+    """A call of ``nr`` with these registers, return and reads ((arg, at exit, Mem))."""
+    decode.plan_for(abi, nr)  # (the lane leaves a call whose plan is not made yet)
+    who = TASKS[1]
+    entry = RawEntry(1, 0, abi, Insn.SYSCALL, PC, 0x7FFC0000, nr, (*regs, 0, 0, 0, 0, 0)[:6], who)
+    exit = None
+    if ret is not None:
+        exit = RawExit(2, 0, abi, Insn.SYSRETQ, 0, ret, nr, who, user_pc=PC + 2)
+    for i, at_exit, mem in mems:
+        if not at_exit:
+            entry.mem[i] = mem  # type: ignore[index]
+        elif exit is not None:
+            exit.mem[i] = mem  # type: ignore[index]
+    return Syscall(entry, exit)
+
+
+def _lane_prints_it(call: Syscall, raw: bool) -> None:
+    evs: list[TraceEvent] = []
+    assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32, raw=raw)) == 1
+    assert evs == [Decoder(32, raw=raw)(call)]
+
+
+def _read(data: st.SearchStrategy[bytes]) -> st.SearchStrategy[Mem]:
+    """A read of these bytes (or of fewer), faulted or not."""
+    cut = st.tuples(data, st.sampled_from([None] * 6 + [0, 3, 7])).map(lambda d: d[0][: d[1]])
+    return st.builds(Mem, st.just(0x7FFC1000), cut, fault=st.booleans())
+
+
+_RLIMS = st.sampled_from([0, 1, 1023, 1024, 1025, 2048, 8192 * 1024, 2**64 - 1, 2**64 - 1024])
+RLIMS = st.one_of(_RLIMS, _RLIMS, _RLIMS, st.integers(0, 2**64 - 1))
+RLIMIT_READ = _read(
+    st.tuples(RLIMS, RLIMS).map(lambda v: b"".join(x.to_bytes(8, "little") for x in v))
+)
+PROC_RETS = st.sampled_from([None, 0, 0, 0, 4321, 4321, 2**64 - 2, 2**64 - 4095, 2**64 - 4096])
+ADDRS = st.sampled_from([0x7FFC1000, 0x7FFC1000, 0x7FFC1000, 0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([("x86_64", 302, 2), ("x86_64", 302, 3), ("x86_64", 97, 1)])
+    | st.sampled_from([("x86_64", 160, 1), ("i386", 340, 2), ("i386", 340, 3)]),
+    st.sampled_from([0, 0x7FFC1000]),
+    RLIMIT_READ,
+    st.booleans(),
+    PROC_RETS,
+    st.booleans(),
+)
+def test_an_rlimit_prints_as_its_python_renderer_prints(which, addr, read, at_exit, ret, raw):
+    """prlimit64's new and old limits, getrlimit's, setrlimit's: any values (infinity,
+    multiples of 1024), a short or faulted read at entry or exit, a failure, -X raw."""
+    abi, nr, i = which
+    regs = [0, 3, 0, 0]
+    regs[i] = addr
+    _lane_prints_it(_proc_call(abi, nr, tuple(regs), ret, [(i, at_exit, read)]), raw)
+
+
+@pytest.mark.parametrize("value", [0, 1, 1023, 1024, 1025, 2048, 8192 * 1024, 2**64 - 1])
+@pytest.mark.parametrize("i", [2, 3])
+@pytest.mark.parametrize("raw", [False, True])
+def test_each_kind_of_rlimit_value_prints_as_the_python_renderer_prints(value, i, raw):
+    """The values whose form differs (``N*1024`` past 1024, RLIM64_INFINITY, -X raw), as
+    prlimit64's new limit and its old one."""
+    data = value.to_bytes(8, "little") + (2**64 - 1 - value).to_bytes(8, "little")
+    regs = [0, 3, 0, 0]
+    regs[i] = 0x7FFC1000
+    call = _proc_call("x86_64", 302, tuple(regs), 0, [(i, True, Mem(0x7FFC1000, data))])
+    _lane_prints_it(call, raw)
+
+
+WAIT_WORDS = st.sampled_from([0, 0x7F, 0x137F, 0xFFFF, 0x100, 0x8B, 0x9, 0x1FF00, 0x10000])
+WAIT_WORDS |= st.integers(0, 2**32 - 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([("x86_64", 61), ("i386", 114), ("i386", 7)]),
+    ADDRS,
+    st.none() | _read(WAIT_WORDS.map(lambda w: w.to_bytes(4, "little"))),
+    st.sampled_from([0, 0x7FFC2000]),
+    st.none() | _read(st.binary(min_size=32, max_size=32)),
+    PROC_RETS,
+)
+def test_a_wait_status_and_usage_print_as_their_python_renderers_print(
+    call_nr, addr, status, usage_addr, usage, ret
+):
+    """wait4's and waitpid's status word (exited, killed, stopped, continued, core dumped,
+    bits past them), nothing reaped (0), a failure; wait4's usage, shown for a reaped
+    child."""
+    abi, nr = call_nr
+    mems = [(i, True, m) for i, m in ((1, status), (3, usage)) if m is not None]
+    _lane_prints_it(_proc_call(abi, nr, (-1 & 0xFFFFFFFF, addr, 0, usage_addr), ret, mems), False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    PROC_REG0,
+    st.tuples(*[st.sampled_from([0, 0x7FFC1000]) | st.integers(0, 2**64 - 1)] * 4),
+    st.none() | _read(st.integers(0, 2**32 - 1).map(lambda t: t.to_bytes(4, "little"))),
+    PROC_RETS,
+    st.booleans(),
+)
+def test_clone_prints_as_its_python_renderer_prints(flags, regs, parent_tid, ret, raw):
+    """clone's fields in its order: the stack, the flags (libc's fork's and
+    pthread_create's, anything), the parent's tid written or not, the TLS, the child's
+    tid pointer; -X raw."""
+    mems = [] if parent_tid is None else [(2, True, parent_tid)]
+    _lane_prints_it(_proc_call("x86_64", 56, (flags, *regs), ret, mems), raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([0x1001, 0x1002, 0x1003, 0x1004, 0x3001, 0x100001003])
+    | st.integers(0, 2**64 - 1),
+    st.sampled_from([0, 0x7FFC1000]) | st.integers(0, 2**64 - 1),
+    st.none() | _read(st.sampled_from([0, 0x7F0011223340]).map(lambda v: v.to_bytes(8, "little"))),
+    PROC_RETS,
+)
+def test_arch_prctl_prints_as_its_python_renderer_prints(code, addr, read, ret):
+    """arch_prctl's second argument: the address a GET_FS or GET_GS filled, else the value
+    in hex."""
+    mems = [] if read is None else [(1, True, read)]
+    _lane_prints_it(_proc_call("x86_64", 158, (code, addr), ret, mems), False)
+
+
+def test_the_process_calls_renderers_are_the_lanes():
+    """Each of PROC_CALLS has a renderer the lane prints (and no Python one left), so the
+    test above compares the compiled text."""
+    for abi, nr in PROC_CALLS:
+        plan = decode.plan_for(abi, nr)
+        assert plan is not None
+        assert 0 not in plan.plain, (abi, nr, plan.name)
 
 
 @settings(max_examples=200, deadline=None)

@@ -86,6 +86,16 @@ def _fd(c: Ctx, i: int) -> str:
 FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/hostname>`
 PLAIN_KINDS[_fd] = 7
 _K_DIRFD, _K_MODE, _K_PATH, _K_STR, _K_WBUF, _K_RBUF, _K_REG, _K_STAT, _K_EXEC = range(8, 17)
+_K_SKIP = 17
+# the calls every process makes (compiled_proc): their kinds, by name
+PROC_KINDS = {
+    "rlimit_in": 18,
+    "rlimit_out": 18 | 1 << 8,
+    "wait_status": 19,
+    "clone": 20,
+    "arch_prctl": 21,
+    "rusage": 22,  # wait4's struct rusage, its size / 8 the parameter
+}
 _FORCE_HEX = 8  # the buffers' parameter bit (the WBUF's length argument below it)
 
 
@@ -104,6 +114,15 @@ def compiled_exec(arg: Arg, which: int) -> Arg:
     return arg
 
 
+def compiled_proc(arg: Arg, kind: str, param: int = 0) -> Arg:
+    """``arg``, one of the renderers of process.py's calls every process makes
+    (:data:`PROC_KINDS`: a struct rlimit in or out, wait4's status and usage, clone's
+    fields, arch_prctl's address): the compiled lane prints it as it does."""
+    assert 0 <= param <= 15
+    PLAIN_KINDS[arg.render] = PROC_KINDS[kind] | param << 8
+    return arg
+
+
 def compiled_stat(arg: Arg) -> Arg:
     """``arg``, an OUT(STAT_SIZE, structs.stat): the compiled lane prints it as it does
     (a device's, with its number, through the renderer)."""
@@ -112,6 +131,7 @@ def compiled_stat(arg: Arg) -> Arg:
 
 
 SKIP = Arg(lambda c, i: None)  # printed by another Arg of the same call (clone, futex)
+PLAIN_KINDS[SKIP.render] = _K_SKIP
 
 
 def _dirfd(c: Ctx, i: int) -> str:

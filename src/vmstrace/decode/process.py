@@ -27,6 +27,7 @@ from .args import (
     ULONG,
     XLAT,
     compiled_exec,
+    compiled_proc,
     uid_text,
 )
 from .consts import proc
@@ -60,21 +61,32 @@ from .structs import (
 # --- clone family --------------------------------------------------------------------
 
 
-def clone_flags(v: int, c: Ctx, table: tuple[tuple[int, str], ...] = proc.CLONE_FLAGS) -> str:
+# (flags() reads -X raw alone of the options)
+_PLAIN, _RAW = DecodeOptions(), DecodeOptions(raw=True)
+
+
+def clone_flags(v: int, raw: bool) -> str:
     """``CLONE_VM|...|SIGCHLD``: the flag bits, then the exit signal in the low byte
-    (-X raw: ``0x1200000|17``)."""
+    (-X raw: ``0x1200000|17``).  The compiled lane asks for it too (pipeline.VALUE_TEXTS)."""
     sig = v & proc.CSIGNAL
     rest = v & ~proc.CSIGNAL
-    parts = [flags(rest, table, c.opts, dflt="CLONE_???")] if rest else []
+    opts = _RAW if raw else _PLAIN
+    parts = [flags(rest, proc.CLONE_FLAGS, opts, dflt="CLONE_???")] if rest else []
     if sig:
-        parts.append(signame(sig, c.opts.raw))
+        parts.append(signame(sig, raw))
     return "|".join(parts) if parts else "0"
+
+
+def wait_status_text(status: int, raw: bool) -> str:
+    """:func:`structs.wait_status`, as the compiled lane asks for it (pipeline.VALUE_TEXTS;
+    strace prints the signal names under -X raw too)."""
+    return wait_status(status)
 
 
 def _clone(c: Ctx) -> list[str]:
     # x86-64 argument order: flags, stack, parent_tid, child_tid, tls
     f = c.a(0)
-    out = [f"child_stack={ptr(c.a(1))}", f"flags={clone_flags(f, c)}"]
+    out = [f"child_stack={ptr(c.a(1))}", f"flags={clone_flags(f, c.opts.raw)}"]
     if f & (proc.CLONE_PARENT_SETTID | proc.CLONE_PIDFD):
         d = c.out_data(2, 4)
         shown = ptr(c.a(2)) if d is None else f"[{s32(int.from_bytes(d, 'little'))}]"
@@ -90,7 +102,7 @@ def _clone(c: Ctx) -> list[str]:
 # others print nothing but still ask for the memory they need.
 syscall(
     "clone",
-    Arg(lambda c, i: ", ".join(_clone(c))),
+    compiled_proc(Arg(lambda c, i: ", ".join(_clone(c))), "clone"),
     SKIP,
     Arg(SKIP.render, lambda o: (fixed(4, "exit"),)),
 )
@@ -266,13 +278,13 @@ def wait4_rusage(size: int, fmt: Callable[[Ctx, bytes], str]) -> Arg:
         d = c.out_data(i, size) if c.ret is not None and c.ret > 0 else None
         return ptr(c.a(i)) if d is None else fmt(c, d)
 
-    return Arg(render, lambda o: (fixed(size, "exit"),))
+    return compiled_proc(Arg(render, lambda o: (fixed(size, "exit"),)), "rusage", size // 8)
 
 
 syscall(
     "wait4",
     INT,
-    Arg(_status, lambda o: (fixed(4, "exit"),)),
+    compiled_proc(Arg(_status, lambda o: (fixed(4, "exit"),)), "wait_status"),
     FLAGS(proc.WAIT_OPTIONS, "W???"),
     wait4_rusage(32, _rusage),
 )
@@ -373,9 +385,11 @@ syscall("getcpu", UINT_OUT, UINT_OUT, PTR)
 # --- limits, arch_prctl, uname -------------------------------------------------------
 
 RESOURCE = XLAT(proc.RLIMITS, "RLIMIT_")
-syscall("prlimit64", INT, RESOURCE, IN(RLIMIT_SIZE, rlimit), OUT(RLIMIT_SIZE, rlimit))
-syscall("getrlimit", RESOURCE, OUT(RLIMIT_SIZE, rlimit))
-syscall("setrlimit", RESOURCE, IN(RLIMIT_SIZE, rlimit))
+RLIMIT_IN = compiled_proc(IN(RLIMIT_SIZE, rlimit), "rlimit_in")
+RLIMIT_OUT = compiled_proc(OUT(RLIMIT_SIZE, rlimit), "rlimit_out")
+syscall("prlimit64", INT, RESOURCE, RLIMIT_IN, RLIMIT_OUT)
+syscall("getrlimit", RESOURCE, RLIMIT_OUT)
+syscall("setrlimit", RESOURCE, RLIMIT_IN)
 syscall("getrusage", XLAT(proc.RUSAGE_WHO, "RUSAGE_"), OUT(32, _rusage))
 syscall("uname", OUT(UTSNAME_SIZE, utsname))
 
@@ -391,7 +405,7 @@ def _arch_prctl_arg(c: Ctx, i: int) -> str:
 syscall(
     "arch_prctl",
     XLAT(proc.ARCH_PRCTL, "ARCH_"),
-    Arg(_arch_prctl_arg, lambda o: (fixed(8, "exit"),)),
+    compiled_proc(Arg(_arch_prctl_arg, lambda o: (fixed(8, "exit"),)), "arch_prctl"),
 )
 
 
