@@ -32,7 +32,7 @@ from vmstrace.core.events import (
     TraceEvent,
 )
 from vmstrace.decode import args, files
-from vmstrace.decode.registry import Arg
+from vmstrace.decode.registry import TEMPLATES, Arg
 from vmstrace.pipeline import NOTED, VALUE_TEXTS, Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
@@ -432,6 +432,58 @@ def test_a_kept_text_that_depends_on_another_register_is_kept_with_it():
     assert _lane(batch, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == len(batch)
     assert evs == [Decoder(32)(call) for call in batch]
     assert [len(ev.args) for ev in evs] == [4, 3, 4, 4]
+
+
+# Every renderer kept by register value (args.register_only), with the place it has in a
+# call's template and the register its text may also depend on: what the lane keeps by.
+_K_REG = 14
+REGISTER_ONLY = sorted(
+    {
+        (name, i, code >> 8)
+        for name, template in TEMPLATES.items()
+        for i, arg in enumerate(template.args)
+        if (code := args.PLAIN_KINDS.get(arg.render, 0)) & 0xFF == _K_REG
+    }
+)
+# (values that choose a branch: a level, a family, a device's mode, AT_FDCWD, a code)
+_SOME_REG = st.sampled_from([0, 1, 2, 3, 6, 10, 16, 0x241, 0o20666, 0o60660, 0o100644])
+_SOME_REG |= st.sampled_from([0xFFFFFF9C, 0x7FFC1000, 0x1003]) | st.integers(0, 2**64 - 1)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(REGISTER_ONLY),
+    st.tuples(*[_SOME_REG] * 6),
+    st.tuples(*[_SOME_REG] * 6),
+    st.sampled_from(["x86_64", "i386"]),
+    st.tuples(*[st.sampled_from([None, 0, 3, 2**64 - 2])] * 2),
+    st.tuples(*[st.none() | st.builds(Mem, st.just(0x7FFC1000), st.binary(max_size=64))] * 2),
+    st.booleans(),
+)
+def test_a_register_only_renderer_reads_its_registers_alone(
+    where, regs, others, abi, rets, mems, raw
+):
+    """A renderer marked register_only gives the same text whatever else the call holds:
+    the other registers (but the one it is kept with), the ABI, the return, the memory.
+    The lane keeps its text by those registers; one that read more would print a kept
+    text that is wrong."""
+    name, i, also = where
+    render = TEMPLATES[name].args[i].render
+    keep = {i} | ({also - 1} if also else set())
+    texts = set()
+    for k, (ret, mem) in enumerate(zip(rets, mems, strict=True)):
+        values = tuple(regs[j] if j in keep or k == 0 else others[j] for j in range(6))
+        entry = RawEntry(
+            1, 0, "x86_64" if k == 0 else abi, Insn.SYSCALL, PC, 0, 3, values, TASKS[1]
+        )
+        exit = None if ret is None else RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 3, TASKS[1])
+        if mem is not None:
+            entry.mem[i] = mem  # type: ignore[index]
+            if exit is not None:
+                exit.mem[i] = mem  # type: ignore[index]
+        c = decode.fmt.Ctx(Syscall(entry, exit), decode.DecodeOptions(raw=raw))
+        texts.add(render(c, i))
+    assert len(texts) == 1, (name, i, texts)
 
 
 def test_the_lane_leaves_to_python_what_needs_it():

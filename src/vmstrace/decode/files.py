@@ -118,7 +118,7 @@ syscall(
     "statx",
     DIRFD,
     PATH,
-    Arg(_statx_flags),
+    register_only(Arg(_statx_flags)),
     FLAGS(fs.STATX_MASK, "STATX_???"),
     OUT(STATX_SIZE, statx),
 )
@@ -128,7 +128,7 @@ syscall("faccessat2", DIRFD, PATH, ACCESS, _at(fs.AT_EACCESS))
 syscall("mkdir", PATH, MODE)
 syscall("mkdirat", DIRFD, PATH, MODE)
 # S_IFCHR|0600; strace's mknod reads the mode as an unsigned short, as MODE
-FMODE = Arg(lambda c, i: mode(c.a(i) & 0xFFFF, c.opts.raw))
+FMODE = register_only(Arg(lambda c, i: mode(c.a(i) & 0xFFFF, c.opts.raw)))
 
 
 def _dev(c: Ctx, i: int) -> str | None:
@@ -179,7 +179,7 @@ syscall(
     FD,
     LONG,
     ULONG,
-    Arg(lambda c, i: xlat(u32(c.a(i)), fs.FADVISE, c.opts, "POSIX_FADV_")),
+    register_only(Arg(lambda c, i: xlat(u32(c.a(i)), fs.FADVISE, c.opts, "POSIX_FADV_"))),
 )  # an int
 syscall("close_range", UINT, UINT, FLAGS(fs.CLOSE_RANGE_FLAGS, "CLOSE_RANGE_???"))
 
@@ -279,7 +279,9 @@ XATTR_OUT = Arg(_xattr_out, _value_caps("ret", "exit"))
 XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
 
 
-XATTR_FLAGS = Arg(lambda c, i: flags(c.a(i), fs.XATTR_FLAGS, c.opts, dflt="XATTR_???"))
+XATTR_FLAGS = register_only(
+    Arg(lambda c, i: flags(c.a(i), fs.XATTR_FLAGS, c.opts, dflt="XATTR_???"))
+)
 syscall("setxattr", PATH, STR, XATTR_IN, ULONG, XATTR_FLAGS)
 alias("lsetxattr", "setxattr")
 syscall("fsetxattr", FD, STR, XATTR_IN, ULONG, XATTR_FLAGS)
@@ -478,7 +480,7 @@ def _fcntl_cmd(c: Ctx, i: int) -> str:
 syscall(
     "fcntl",
     FD,
-    Arg(_fcntl_cmd),
+    register_only(Arg(_fcntl_cmd)),
     Arg(_fcntl_arg, lambda o: (fixed(FLOCK_SIZE, "entry"), fixed(FLOCK_SIZE, "exit"))),
     ret=_fcntl_ret,
 )

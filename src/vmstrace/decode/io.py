@@ -13,7 +13,20 @@ from ..capture.spec import Capture, When, fixed
 from ..core.abi import INDEX_TOP, MAX_BYTES, MAX_ELEMS, MAX_FDLIST
 from ..core.events import Mem
 from . import fdpath
-from .args import FD, FLAGS, INT, LONG, RBUF, SKIP, UINT, ULONG, WBUF, XLAT, StructFmt
+from .args import (
+    FD,
+    FLAGS,
+    INT,
+    LONG,
+    RBUF,
+    SKIP,
+    UINT,
+    ULONG,
+    WBUF,
+    XLAT,
+    StructFmt,
+    register_only,
+)
 from .consts import ioctl as ioc
 from .consts import net, proc
 from .fmt import Ctx, DecodeOptions, array, buffer, flags, hexnum, ptr, quote, s32, s64, u32
@@ -584,7 +597,7 @@ def _ifreq_flags(c: Ctx, i: int, req: int) -> str:
 syscall(
     "ioctl",
     FD,
-    Arg(lambda c, i: ioctl_request(c.a(i), c)),
+    register_only(Arg(lambda c, i: ioctl_request(c.a(i), c))),
     Arg(_ioctl_arg, lambda opts: (fixed(IFREQ_SIZE, "entry"), fixed(IFREQ_SIZE, "exit"))),
 )
 
@@ -632,7 +645,9 @@ EPOLL_OUT = Arg(_epoll_events_out, lambda opts: (fixed(12 * EPOLL_CAP, "exit"),)
 syscall("epoll_create", INT)
 syscall(
     "epoll_create1",
-    Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts, dflt="EPOLL_???")),
+    register_only(
+        Arg(lambda c, i: flags(u32(c.a(i)), proc.EPOLL_CLOEXEC, c.opts, dflt="EPOLL_???"))
+    ),
 )
 syscall(
     "epoll_ctl",
@@ -652,5 +667,7 @@ def _epoll_sigmask(c: Ctx, i: int) -> str:
 syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, Arg(_epoll_sigmask, SIGSET_ENTRY.captures), ULONG)
 syscall("eventfd", UINT)
 syscall(
-    "eventfd2", UINT, Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???"))
+    "eventfd2",
+    UINT,
+    register_only(Arg(lambda c, i: flags(u32(c.a(i)), proc.EFD_FLAGS, c.opts, dflt="EFD_???"))),
 )

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from ..capture.spec import Capture
 from ..core.abi import MAX_BYTES
-from .args import FD, FLAGS, HEX, INT, PTR, STR, ULONG, XLAT, ret_hex
+from .args import FD, FLAGS, HEX, INT, PTR, STR, ULONG, XLAT, register_only, ret_hex
 from .consts import mm
 from .fmt import Ctx, array, flags, hexnum, ptr
 from .registry import Arg, syscall
 
-PROT = Arg(
-    lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE", dflt="PROT_???")
+PROT = register_only(
+    Arg(lambda c, i: flags(c.a(i) & 0xFFFFFFFF, mm.PROT, c.opts, zero="PROT_NONE", dflt="PROT_???"))
 )
 
 
@@ -35,15 +35,15 @@ def _map_flags(c: Ctx, i: int) -> str:
     return "|".join(parts)
 
 
-OFFSET = Arg(lambda c, i: hexnum(c.a(i)))  # strace prints mmap's offset in hex
+OFFSET = HEX  # strace prints mmap's offset in hex
 
-syscall("mmap", PTR, ULONG, PROT, Arg(_map_flags), FD, OFFSET, ret=ret_hex)
+syscall("mmap", PTR, ULONG, PROT, register_only(Arg(_map_flags)), FD, OFFSET, ret=ret_hex)
 syscall("mprotect", PTR, ULONG, PROT)
 syscall("pkey_mprotect", PTR, ULONG, PROT, INT)
 syscall("munmap", PTR, ULONG)
 syscall("brk", PTR, ret=ret_hex)
 # the new address is printed only when MREMAP_FIXED makes the kernel read it
-NEW_ADDR = Arg(lambda c, i: ptr(c.a(i)) if c.a(3) & 2 else None)
+NEW_ADDR = register_only(Arg(lambda c, i: ptr(c.a(i)) if c.a(3) & 2 else None), also=3)
 syscall("mremap", PTR, ULONG, ULONG, FLAGS(mm.MREMAP_FLAGS, "MREMAP_???"), NEW_ADDR, ret=ret_hex)
 syscall("madvise", PTR, ULONG, XLAT(mm.MADVISE, "MADV_"))
 syscall("msync", PTR, ULONG, FLAGS(mm.MSYNC_FLAGS, "MS_???"))

@@ -10,7 +10,7 @@ import struct
 from ..capture.spec import Capture, When, fixed
 from ..core.abi import INDEX_MSG_CONTROL, INDEX_MSG_IOV, INDEX_MSG_NAME, MAX_BYTES, MAX_ELEMS
 from ..core.events import Mem
-from .args import FD, FD_PAIR, FLAGS, INT, RBUF, ULONG, WBUF, XLAT
+from .args import FD, FD_PAIR, FLAGS, INT, RBUF, ULONG, WBUF, XLAT, register_only
 from .consts import net
 from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, s32, u32, xlat
 from .io import iovec_array
@@ -92,24 +92,29 @@ def _protocol(c: Ctx, i: int) -> str:
     return str(v)
 
 
-FAMILY = Arg(
-    lambda c, i: (
-        hexnum(u32(c.a(i)))
-        if c.opts.raw  # strace -X raw: 0x1
-        else xlat(u32(c.a(i)), net.ADDRESS_FAMILIES, c.opts)
+FAMILY = register_only(
+    Arg(
+        lambda c, i: (
+            hexnum(u32(c.a(i)))
+            if c.opts.raw  # strace -X raw: 0x1
+            else xlat(u32(c.a(i)), net.ADDRESS_FAMILIES, c.opts)
+        )
     )
 )
-SOCK_TYPE = Arg(_sock_type)
+SOCK_TYPE = register_only(Arg(_sock_type))
+PROTOCOL = register_only(Arg(_protocol), also=0)  # (by the family)
 
-syscall("socket", FAMILY, SOCK_TYPE, Arg(_protocol))
+syscall("socket", FAMILY, SOCK_TYPE, PROTOCOL)
 
 
-syscall("socketpair", FAMILY, SOCK_TYPE, Arg(_protocol), FD_PAIR())
+syscall("socketpair", FAMILY, SOCK_TYPE, PROTOCOL, FD_PAIR())
 syscall("connect", FD, _addr_in(2), INT)
 syscall("bind", FD, _addr_in(2), INT)
 syscall("listen", FD, INT)
 syscall("accept", FD, _addr_out(2), ADDRLEN)
-SOCK_FLAGS = Arg(lambda c, i: flags(u32(c.a(i)), net.SOCK_FLAGS, c.opts, dflt="SOCK_???"))
+SOCK_FLAGS = register_only(
+    Arg(lambda c, i: flags(u32(c.a(i)), net.SOCK_FLAGS, c.opts, dflt="SOCK_???"))
+)
 syscall("accept4", FD, _addr_out(2), ADDRLEN, SOCK_FLAGS)
 syscall("getsockname", FD, _addr_out(2), ADDRLEN)
 syscall("getpeername", FD, _addr_out(2), ADDRLEN)

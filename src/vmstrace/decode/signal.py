@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import Capture
-from .args import FD, IN, INT, OUT, ULONG, XLAT
+from .args import FD, IN, INT, OUT, UINT, ULONG, XLAT, register_only
 from .consts import signals
 from .fmt import Ctx, flags, hexnum, ptr, s32, u32
 from .registry import Arg, syscall
@@ -31,7 +31,7 @@ def _sig(c: Ctx, i: int) -> str:
     return "0" if v == 0 else signame(v, c.opts.raw)
 
 
-SIG = Arg(_sig)
+SIG = register_only(Arg(_sig))
 
 
 def _sized(size_arg: int, arg: Arg) -> Arg:
@@ -102,8 +102,10 @@ syscall("kill", INT, SIG)
 syscall("tkill", INT, SIG)
 syscall("tgkill", INT, INT, SIG)
 # flags: strace 6.1 knows no names for them and prints the unsigned int in hex
-syscall("pidfd_send_signal", FD, SIG, SIGINFO_IN, Arg(lambda c, i: hexnum(u32(c.a(i)))))
-syscall("alarm", Arg(lambda c, i: str(u32(c.a(i)))))
+syscall(
+    "pidfd_send_signal", FD, SIG, SIGINFO_IN, register_only(Arg(lambda c, i: hexnum(u32(c.a(i)))))
+)
+syscall("alarm", UINT)
 syscall(
     "signalfd4",
     FD,

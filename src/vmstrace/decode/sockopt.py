@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from ..capture.spec import Capture, fixed
 from ..core.abi import MAX_BYTES
 from ..core.events import Mem
-from .args import FD, INT
+from .args import FD, INT, register_only
 from .consts import net
 from .fmt import MASK64, Ctx, DecodeOptions, buffer, hexnum, ptr, quote, s32, u32, xlat
 from .inet import ifindex, inet6_ntop
@@ -124,7 +124,7 @@ def _option_name(get: bool) -> Arg:
             return str(v)
         return xlat(v, names[0] if get else names[1], c.opts, names[2])
 
-    return Arg(render)
+    return register_only(Arg(render), also=1)  # (by the level)
 
 
 # --- value printers: strace's printnum_int, printstr_ex and struct printers ---------
@@ -276,7 +276,8 @@ def _getsockopt_value(c: Ctx, i: int) -> str:
 
 
 GET_OPTVAL = Arg(_getsockopt_value, lambda opts: (fixed(_optval_cap(opts), "exit"),))
-syscall("getsockopt", FD, Arg(_level), _option_name(True), GET_OPTVAL, ADDRLEN)
+LEVEL = register_only(Arg(_level))
+syscall("getsockopt", FD, LEVEL, _option_name(True), GET_OPTVAL, ADDRLEN)
 
 
 # --- setsockopt -------------------------------------------------------------------------
@@ -329,7 +330,7 @@ def _set_optval_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
 syscall(
     "setsockopt",
     FD,
-    Arg(_level),
+    LEVEL,
     _option_name(False),
     Arg(_setsockopt_value, _set_optval_caps),
     INT,

@@ -7,7 +7,7 @@ import struct
 from collections.abc import Callable
 
 from ..capture.spec import fixed
-from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, XLAT
+from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, XLAT, register_only
 from .consts import proc
 from .fmt import Ctx, ptr, s32, xlat
 from .registry import Arg, syscall
@@ -35,7 +35,7 @@ def _clock(c: Ctx, i: int) -> str:
     return xlat(v, proc.CLOCKS, c.opts, "CLOCK_" if v >= 0 else "")
 
 
-CLOCK = Arg(_clock)
+CLOCK = register_only(Arg(_clock))
 TS_IN = IN(TIMESPEC_SIZE, timespec)
 TS_OUT = OUT(TIMESPEC_SIZE, timespec)
 
