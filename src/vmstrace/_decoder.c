@@ -1025,42 +1025,17 @@ static PyObject *value_text(const Lane *ln, int which, unsigned long long value,
     return m->value[at].text;
 }
 
-enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
-
-/* structs.stat through OUT(STAT_SIZE) (Ctx.out_data: the exit read, whatever its fault
- * flag, of a call that succeeded): `{st_mode=S_IFREG|0644, st_size=5, ...}`, the address
- * when there is nothing to show, NULL with *st RENDER for a device (or FAIL, DEFER). */
-#define STAT_SIZE_ 144
-static PyObject *stat_text(const Lane *ln, PyObject *call, PyObject *regs, Py_ssize_t i,
-                           int *st)
+/* What out_data() and in_data() give for `mem` (NULL: none): 1 with *data set when it holds
+ * at least `size` bytes, 0 when it does not, -1 with *st DEFER or FAIL. */
+static int sized(PyObject *mem, Py_ssize_t size, const unsigned char **data, int *st)
 {
-    PyObject *exit = slot(call, &S.call, 1), *ret = slot(call, &S.call, 2);
-    unsigned long long addr = as_u64(PyTuple_GET_ITEM(regs, i));
-    long long r = 0;
-    int failed = addr == (unsigned long long)-1 && PyErr_Occurred() ? -1 : failed_ret(ret, &r);
-    if (failed < 0) {
-        *st = deferred(NULL);
-        return NULL;
-    }
-    *st = DONE;
-    PyObject *mem = failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st);
     MemView v = {NULL, 0, 0, 0};
     if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
-        return NULL;
-    if (mem == NULL || v.len < STAT_SIZE_)
-        return plain_text(K_PTR, addr, 0);
-    uint32_t mode;
-    int64_t size;
-    memcpy(&mode, v.data + 24, sizeof mode); /* (the stream and the host: little-endian) */
-    memcpy(&size, v.data + 48, sizeof size);
-    if ((mode & 0170000) == 0020000 || (mode & 0170000) == 0060000) {
-        *st = RENDER; /* a device: its number, as makedev() or in hex */
-        return NULL;
-    }
-    PyObject *mode_text = value_text(ln, VT_MODE, mode, st);
-    if (mode_text == NULL)
-        return NULL;
-    return PyUnicode_FromFormat("{st_mode=%U, st_size=%lld, ...}", mode_text, (long long)size);
+        return -1;
+    if (mem == NULL || v.len < size)
+        return 0;
+    *data = v.data;
+    return 1;
 }
 
 /* Ctx.out_data(i, size): the exit read of a call that succeeded, at least `size` bytes
@@ -1077,14 +1052,7 @@ static int out_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ss
         return -1;
     }
     *st = DONE;
-    PyObject *mem = failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st);
-    MemView v = {NULL, 0, 0, 0};
-    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
-        return -1;
-    if (mem == NULL || v.len < size)
-        return 0;
-    *data = v.data;
-    return 1;
+    return sized(failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st), size, data, st);
 }
 
 /* Ctx.in_data(i, size): the read of an argument the caller passes (the exit's re-read
@@ -1094,14 +1062,39 @@ static int in_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ssi
 {
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     *st = DONE;
-    PyObject *mem = addr ? arg_mem(entry, exit, i, 0, st) : NULL;
-    MemView v = {NULL, 0, 0, 0};
-    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
-        return -1;
-    if (mem == NULL || v.len < size)
-        return 0;
-    *data = v.data;
-    return 1;
+    return sized(addr ? arg_mem(entry, exit, i, 0, st) : NULL, size, data, st);
+}
+
+enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
+
+/* structs.stat through OUT(STAT_SIZE) (Ctx.out_data: the exit read, whatever its fault
+ * flag, of a call that succeeded): `{st_mode=S_IFREG|0644, st_size=5, ...}`, the address
+ * when there is nothing to show, NULL with *st RENDER for a device (or FAIL, DEFER). */
+#define STAT_SIZE_ 144
+static PyObject *stat_text(const Lane *ln, PyObject *call, PyObject *regs, Py_ssize_t i,
+                           int *st)
+{
+    unsigned long long addr = as_u64(PyTuple_GET_ITEM(regs, i));
+    if (addr == (unsigned long long)-1 && PyErr_Occurred()) {
+        *st = deferred(NULL);
+        return NULL;
+    }
+    const unsigned char *d = NULL;
+    int got = out_data(call, addr, i, STAT_SIZE_, &d, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
+    uint32_t mode;
+    int64_t size;
+    memcpy(&mode, d + 24, sizeof mode); /* (the stream and the host: little-endian) */
+    memcpy(&size, d + 48, sizeof size);
+    if ((mode & 0170000) == 0020000 || (mode & 0170000) == 0060000) {
+        *st = RENDER; /* a device: its number, as makedev() or in hex */
+        return NULL;
+    }
+    PyObject *mode_text = value_text(ln, VT_MODE, mode, st);
+    if (mode_text == NULL)
+        return NULL;
+    return PyUnicode_FromFormat("{st_mode=%U, st_size=%lld, ...}", mode_text, (long long)size);
 }
 
 static uint64_t le64(const unsigned char *p)
