@@ -1200,7 +1200,8 @@ static PyObject *clone_text(const Lane *ln, PyObject *call, PyObject *regs, int 
     int n = snprintf(buf, sizeof buf, "child_stack=");
     put_ptr(buf, sizeof buf, &n, a[1]);
     n += snprintf(buf + n, sizeof buf - (size_t)n, ", flags=");
-    if (put_text(buf, sizeof buf, &n, flags) < 0) {
+    /* (room left for the fields after the flags: at most ~100 bytes) */
+    if (put_text(buf, sizeof buf - 160, &n, flags) < 0) {
         *st = DEFER; /* a flags text this long: the renderer prints it */
         return NULL;
     }
