@@ -504,11 +504,12 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
  * the register alone; the strings and buffers read the argument's memory too. */
 enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_MODE,
        K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_EXEC, K_SKIP, K_RLIMIT, K_WSTATUS,
-       K_CLONE, K_ARCH_PRCTL, K_RUSAGE, K_LAST = K_RUSAGE };
+       K_CLONE, K_ARCH_PRCTL, K_RUSAGE, K_DIRENTS, K_LAST = K_DIRENTS };
 /* The calls every process makes (process.py): K_SKIP, an argument another prints (args.SKIP);
  * K_RLIMIT, a struct rlimit read at entry (parameter 0: IN) or at exit (1: OUT); K_WSTATUS,
  * wait4's status word; K_CLONE, clone's named fields in its first argument's place;
- * K_ARCH_PRCTL, arch_prctl's second argument; K_RUSAGE, wait4's struct rusage (its size / 8
+ * K_ARCH_PRCTL, arch_prctl's second argument; K_DIRENTS, getdents' records, counted;
+ * K_RUSAGE, wait4's struct rusage (its size / 8
  * the parameter), the address unless there is one to show (the renderer shows it). */
 /* K_EXEC: execve's program (EXEC_*), argv and envp, read at entry or from the new stack
  * (process.py's _exec_mem). */
@@ -1280,7 +1281,44 @@ static PyObject *rusage_text(PyObject *call, unsigned long long addr, Py_ssize_t
     return NULL;
 }
 
-/* The text of argument i of a process call's kind (K_RLIMIT .. K_RUSAGE). */
+/* files._dirents: the address and a comment counting the records of the buffer getdents
+ * filled (each's length at offset 16), or the address alone. */
+static PyObject *dirents_text(PyObject *call, unsigned long long addr, Py_ssize_t i, int *st)
+{
+    PyObject *exit = slot(call, &S.call, 1), *ret = slot(call, &S.call, 2);
+    long long r = 0;
+    int failed = failed_ret(ret, &r);
+    if (failed < 0) {
+        *st = deferred(NULL);
+        return NULL;
+    }
+    *st = DONE;
+    PyObject *mem = failed ? NULL : arg_mem(Py_None, exit, i, 1, st);
+    MemView v = {NULL, 0, 0, 0};
+    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
+        return NULL;
+    if (mem == NULL)
+        return plain_text(K_PTR, addr, 0);
+    /* data[:ret], as Python slices it (a return below -4095 is not a failure) */
+    Py_ssize_t len = r >= 0 ? (r < v.len ? (Py_ssize_t)r : v.len)
+                            : (r > -(long long)v.len ? v.len + (Py_ssize_t)r : 0);
+    Py_ssize_t off = 0;
+    long n = 0;
+    while (off + 18 <= len) {
+        uint16_t reclen;
+        memcpy(&reclen, v.data + off + 16, sizeof reclen);
+        if (reclen == 0)
+            break;
+        n++;
+        off += reclen;
+    }
+    PyObject *at = plain_text(K_PTR, addr, 0);
+    PyObject *text = at == NULL ? NULL : PyUnicode_FromFormat("%U /* %ld entries */", at, n);
+    Py_XDECREF(at);
+    return text;
+}
+
+/* The text of argument i of a process call's kind (K_RLIMIT .. K_DIRENTS). */
 static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyObject *regs,
                            Py_ssize_t i, int *st)
 {
@@ -1300,6 +1338,8 @@ static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyO
         return arch_prctl_text(call, regs, v, i, st);
     case K_RUSAGE:
         return rusage_text(call, v, i, (Py_ssize_t)param * 8, st);
+    case K_DIRENTS:
+        return dirents_text(call, v, i, st);
     }
     PyErr_SetString(PyExc_SystemError, "proc_text: not a process call's kind");
     *st = FAIL;
@@ -1382,7 +1422,7 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
                 }
             }
         }
-        if (k == K_STAT || (k >= K_RLIMIT && k <= K_RUSAGE)) {
+        if (k == K_STAT || (k >= K_RLIMIT && k <= K_DIRENTS)) {
             texts[i] = k == K_STAT ? stat_text(ln, call, regs, i, &st)
                                    : proc_text(ln, k, PARAM(code), call, regs, i, &st);
             if (texts[i] == NULL && st == RENDER)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vmstrace import _decoder, decode
@@ -790,6 +790,7 @@ PROC_CALLS = [
     ("i386", 340),
     ("i386", 114),
     ("i386", 7),
+    ("x86_64", 217),
 ]
 _U64S = st.sampled_from([0, 1, 1024, 1025, 8192 * 1024, 2**64 - 1, 2**64 - 1024])
 _U64S |= st.integers(0, 2**64 - 1)
@@ -969,6 +970,37 @@ def test_arch_prctl_prints_as_its_python_renderer_prints(code, addr, read, ret):
     in hex."""
     mems = [] if read is None else [(1, True, read)]
     _lane_prints_it(_proc_call("x86_64", 158, (code, addr), ret, mems), False)
+
+
+def _dirent_records(lengths: list[int]) -> bytes:
+    """getdents' buffer: records of these lengths (d_reclen at offset 16; 0 ends the walk)."""
+    out = bytearray()
+    for n in lengths:
+        rec = bytearray(max(n, 18))
+        rec[16:18] = n.to_bytes(2, "little")
+        out += rec[: max(n, 18)]
+    return bytes(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([217, 78]),
+    st.sampled_from([0x7FFC1000, 0x7FFC1000, 0]),
+    st.none()
+    | _read(
+        st.lists(st.sampled_from([24, 32, 40, 0, 17, 19, 280, 1000]), max_size=12).map(
+            _dirent_records
+        )
+    ),
+    # (-4100: not an error; Python slices the bytes from their end)
+    st.sampled_from([None, 0, 24, 48, 100, 1000, 2**63 - 1, 2**64 - 2, 2**64 - 4100]),
+)
+@example(217, 0x7FFC1000, Mem(0x7FFC1000, _dirent_records([1000] * 6)), 2**64 - 4100)
+def test_getdents_counts_as_its_python_renderer_counts(nr, addr, read, ret):
+    """getdents64's and getdents' records counted over the bytes returned (fewer than read,
+    more, none), a zero or odd record length, a record past the end, a failure."""
+    mems = [] if read is None else [(1, True, read)]
+    _lane_prints_it(_proc_call("x86_64", nr, (3, addr, 32768), ret, mems), False)
 
 
 def test_the_process_calls_renderers_are_the_lanes():

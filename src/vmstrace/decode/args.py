@@ -95,6 +95,7 @@ PROC_KINDS = {
     "clone": 20,
     "arch_prctl": 21,
     "rusage": 22,  # wait4's struct rusage, its size / 8 the parameter
+    "dirents": 23,  # getdents' records, counted (files.py)
 }
 _FORCE_HEX = 8  # the buffers' parameter bit (the WBUF's length argument below it)
 

@@ -30,6 +30,7 @@ from .args import (
     UINT,
     ULONG,
     XLAT,
+    compiled_proc,
     compiled_stat,
     register_only,
     ret_octal,
@@ -353,7 +354,9 @@ def _dirents(c: Ctx, i: int) -> str:
     return f"{addr} /* {n} entries */"
 
 
-DIRENTS = Arg(_dirents, lambda opts: (Capture("buf", "exit", "ret", MAX_BYTES),))
+DIRENTS = compiled_proc(
+    Arg(_dirents, lambda opts: (Capture("buf", "exit", "ret", MAX_BYTES),)), "dirents"
+)
 syscall("getdents64", FD, DIRENTS, UINT)
 syscall("getdents", FD, DIRENTS, UINT)
 
