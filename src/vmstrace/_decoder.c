@@ -504,11 +504,13 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
  * the register alone; the strings and buffers read the argument's memory too. */
 enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_MODE,
        K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_EXEC, K_SKIP, K_RLIMIT, K_WSTATUS,
-       K_CLONE, K_ARCH_PRCTL, K_RUSAGE, K_DIRENTS, K_LAST = K_DIRENTS };
+       K_CLONE, K_ARCH_PRCTL, K_RUSAGE, K_DIRENTS, K_XATTR, K_LAST = K_XATTR };
 /* The calls every process makes (process.py): K_SKIP, an argument another prints (args.SKIP);
  * K_RLIMIT, a struct rlimit read at entry (parameter 0: IN) or at exit (1: OUT); K_WSTATUS,
  * wait4's status word; K_CLONE, clone's named fields in its first argument's place;
  * K_ARCH_PRCTL, arch_prctl's second argument; K_DIRENTS, getdents' records, counted;
+ * K_XATTR, an extended attribute's value (parameter 0: getxattr's, of the return's size;
+ * 1: setxattr's, of the next argument's);
  * K_RUSAGE, wait4's struct rusage (its size / 8
  * the parameter), the address unless there is one to show (the renderer shows it). */
 /* K_EXEC: execve's program (EXEC_*), argv and envp, read at entry or from the new stack
@@ -1318,7 +1320,56 @@ static PyObject *dirents_text(PyObject *call, unsigned long long addr, Py_ssize_
     return text;
 }
 
-/* The text of argument i of a process call's kind (K_RLIMIT .. K_DIRENTS). */
+#define XATTR_SIZE_MAX_ 65536 /* consts.fs */
+
+/* files.xattr_value (strace's print_xattr_val): `size` bytes cut at -s, a last NUL left
+ * out (and then no "..."), the address when larger than XATTR_SIZE_MAX or not readable
+ * in full (up to -s + 1 bytes). */
+static PyObject *xattr_text(const Lane *ln, PyObject *call, unsigned long long addr,
+                            PyObject *regs, Py_ssize_t i, int in, int *st)
+{
+    PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
+    unsigned long long size;
+    *st = DONE;
+    if (in) {
+        if (i + 1 >= 6 || !reg_value(PyTuple_GET_ITEM(regs, i + 1), &size)) {
+            *st = DEFER;
+            return NULL;
+        }
+    } else {
+        long long r = 0;
+        int failed = failed_ret(slot(call, &S.call, 2), &r);
+        if (failed < 0) {
+            *st = deferred(NULL);
+            return NULL;
+        }
+        if (failed)
+            return plain_text(K_PTR, addr, 0);
+        if (r < 0) { /* a size Python would compare and slice as negative */
+            *st = DEFER;
+            return NULL;
+        }
+        size = (unsigned long long)r;
+    }
+    if (size > XATTR_SIZE_MAX_ || !addr)
+        return plain_text(K_PTR, addr, 0);
+    unsigned long long cut = (unsigned long long)ln->strsize;
+    unsigned long long want = size < cut + 1 ? size : cut + 1;
+    if (!want)
+        return Py_NewRef(L.empty_quotes);
+    PyObject *mem = in ? arg_mem(entry, exit, i, 0, st) : arg_mem(Py_None, exit, i, 1, st);
+    MemView v = {NULL, 0, 0, 0};
+    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
+        return NULL;
+    if (mem == NULL || (unsigned long long)v.len < want)
+        return plain_text(K_PTR, addr, 0);
+    Py_ssize_t n = (Py_ssize_t)(size < cut ? size : cut);
+    if (n > 0 && v.data[n - 1] == 0)
+        return quoted(v.data, n - 1, 0, 0);
+    return quoted(v.data, n, 0, size > cut);
+}
+
+/* The text of argument i of a process call's kind (K_RLIMIT .. K_XATTR). */
 static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyObject *regs,
                            Py_ssize_t i, int *st)
 {
@@ -1340,6 +1391,8 @@ static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyO
         return rusage_text(call, v, i, (Py_ssize_t)param * 8, st);
     case K_DIRENTS:
         return dirents_text(call, v, i, st);
+    case K_XATTR:
+        return xattr_text(ln, call, v, regs, i, param & 1, st);
     }
     PyErr_SetString(PyExc_SystemError, "proc_text: not a process call's kind");
     *st = FAIL;
@@ -1360,7 +1413,7 @@ static long kind_of(const Lane *ln, PyObject *plain, Py_ssize_t i)
     int k = KIND(code);
     if ((k == K_FD || k == K_DIRFD) && ln->decode_fds)
         return K_PYTHON; /* -y: a path follows */
-    if (((k >= K_PATH && k <= K_RBUF) || k == K_EXEC) && !ln->strings)
+    if (((k >= K_PATH && k <= K_RBUF) || k == K_EXEC || k == K_XATTR) && !ln->strings)
         return K_PYTHON;
     return code;
 }
@@ -1422,7 +1475,7 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
                 }
             }
         }
-        if (k == K_STAT || (k >= K_RLIMIT && k <= K_DIRENTS)) {
+        if (k == K_STAT || (k >= K_RLIMIT && k <= K_XATTR)) {
             texts[i] = k == K_STAT ? stat_text(ln, call, regs, i, &st)
                                    : proc_text(ln, k, PARAM(code), call, regs, i, &st);
             if (texts[i] == NULL && st == RENDER)

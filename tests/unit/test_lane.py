@@ -1003,6 +1003,42 @@ def test_getdents_counts_as_its_python_renderer_counts(nr, addr, read, ret):
     _lane_prints_it(_proc_call("x86_64", nr, (3, addr, 32768), ret, mems), False)
 
 
+XATTR_SIZES = st.sampled_from([0, 1, 3, 4, 5, 31, 32, 33, 100, 65536, 65537, 2**64 - 1])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from([188, 189, 190, 191, 192, 193]),
+    st.sampled_from([0x7FFC1000, 0x7FFC1000, 0]),
+    XATTR_SIZES,
+    st.none()
+    | _read(
+        st.sampled_from([b"abc\0", b"system_u:object_r:etc_t:s0\0", b"\xff\0\n", b"\0abc"])
+        | st.binary(max_size=80)
+    ),
+    st.booleans(),
+    st.sampled_from([None, 0, 3, 4, 33, 65537, 2**64 - 61, 2**64 - 5000]),
+    st.sampled_from([0, 1, 4, 32]),
+)
+@example(191, 0x7FFC1000, 4, Mem(0x7FFC1000, b"\0abc"), True, 4, 1)  # (a NUL only)
+def test_an_xattr_value_prints_as_its_python_renderer_prints(
+    nr, addr, size, read, at_exit, ret, strsize
+):
+    """getxattr's value (of the return's size) and setxattr's (of the size argument): cut
+    at -s, a last NUL left out, the address when too large or not read in full, a
+    failure, a size of 0."""
+    mems = [] if read is None else [(2, at_exit, read)]
+    call = _proc_call("x86_64", nr, (0x7FFC2000, 0x7FFC3000, addr, size), ret, mems)
+    evs: list[TraceEvent] = []
+    taken = _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(strsize))
+    ret_value = call.ret
+    if nr >= 191 and ret_value is not None and ret_value < -4095:
+        assert taken == 0  # (a negative size: the Python path's)
+        return
+    assert taken == 1
+    assert evs == [Decoder(strsize)(call)]
+
+
 def test_the_process_calls_renderers_are_the_lanes():
     """Each of PROC_CALLS has a renderer the lane prints (and no Python one left), so the
     test above compares the compiled text."""

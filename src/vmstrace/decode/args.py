@@ -96,6 +96,8 @@ PROC_KINDS = {
     "arch_prctl": 21,
     "rusage": 22,  # wait4's struct rusage, its size / 8 the parameter
     "dirents": 23,  # getdents' records, counted (files.py)
+    "xattr_out": 24,  # an extended attribute's value, getxattr's and setxattr's
+    "xattr_in": 24 | 1 << 8,
 }
 _FORCE_HEX = 8  # the buffers' parameter bit (the WBUF's length argument below it)
 

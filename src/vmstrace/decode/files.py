@@ -275,8 +275,8 @@ def _value_caps(size: str, when: When) -> Captures:
     return lambda o: (Capture("buf", when, size, min(o.strsize + 1, MAX_BYTES)),)
 
 
-XATTR_IN = Arg(_xattr_in, _value_caps("a3", "both"))
-XATTR_OUT = Arg(_xattr_out, _value_caps("ret", "exit"))
+XATTR_IN = compiled_proc(Arg(_xattr_in, _value_caps("a3", "both")), "xattr_in")
+XATTR_OUT = compiled_proc(Arg(_xattr_out, _value_caps("ret", "exit")), "xattr_out")
 XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
 
 
