@@ -1028,17 +1028,13 @@ static PyObject *value_text(const Lane *ln, int which, unsigned long long value,
     return m->value[at].text;
 }
 
-/* What out_data() and in_data() give for `mem` (NULL: none): 1 with *data set when it holds
- * at least `size` bytes, 0 when it does not, -1 with *st DEFER or FAIL. */
-static int sized(PyObject *mem, Py_ssize_t size, const unsigned char **data, int *st)
+/* A read (from arg_mem(), which set *st; NULL: none) of at least `size` bytes: 1 with *v
+ * its view, 0 when there is none or it is shorter, -1 with *st DEFER or FAIL. */
+static int sized(PyObject *mem, Py_ssize_t size, MemView *v, int *st)
 {
-    MemView v = {NULL, 0, 0, 0};
-    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
+    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, v)) != DONE))
         return -1;
-    if (mem == NULL || v.len < size)
-        return 0;
-    *data = v.data;
-    return 1;
+    return mem != NULL && v->len >= size;
 }
 
 /* Ctx.out_data(i, size): the exit read of a call that succeeded, at least `size` bytes
@@ -1055,7 +1051,11 @@ static int out_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ss
         return -1;
     }
     *st = DONE;
-    return sized(failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st), size, data, st);
+    MemView v;
+    int got = sized(failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st), size, &v, st);
+    if (got > 0)
+        *data = v.data;
+    return got;
 }
 
 /* Ctx.in_data(i, size): the read of an argument the caller passes (the exit's re-read
@@ -1065,7 +1065,11 @@ static int in_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ssi
 {
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     *st = DONE;
-    return sized(addr ? arg_mem(entry, exit, i, 0, st) : NULL, size, data, st);
+    MemView v;
+    int got = sized(addr ? arg_mem(entry, exit, i, 0, st) : NULL, size, &v, st);
+    if (got > 0)
+        *data = v.data;
+    return got;
 }
 
 enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
@@ -1295,12 +1299,10 @@ static PyObject *dirents_text(PyObject *call, unsigned long long addr, Py_ssize_
         return NULL;
     }
     *st = DONE;
-    PyObject *mem = failed ? NULL : arg_mem(Py_None, exit, i, 1, st);
-    MemView v = {NULL, 0, 0, 0};
-    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
-        return NULL;
-    if (mem == NULL)
-        return plain_text(K_PTR, addr, 0);
+    MemView v;
+    int got = sized(failed ? NULL : arg_mem(Py_None, exit, i, 1, st), 0, &v, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
     /* data[:ret], as Python slices it (a return below -4095 is not a failure) */
     Py_ssize_t len = r >= 0 ? (r < v.len ? (Py_ssize_t)r : v.len)
                             : (r > -(long long)v.len ? v.len + (Py_ssize_t)r : 0);
@@ -1357,19 +1359,18 @@ static PyObject *xattr_text(const Lane *ln, PyObject *call, unsigned long long a
     unsigned long long want = size < cut + 1 ? size : cut + 1;
     if (!want)
         return Py_NewRef(L.empty_quotes);
-    PyObject *mem = in ? arg_mem(entry, exit, i, 0, st) : arg_mem(Py_None, exit, i, 1, st);
-    MemView v = {NULL, 0, 0, 0};
-    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, &v)) != DONE))
-        return NULL;
-    if (mem == NULL || (unsigned long long)v.len < want)
-        return plain_text(K_PTR, addr, 0);
+    MemView v;
+    int got = sized(in ? arg_mem(entry, exit, i, 0, st) : arg_mem(Py_None, exit, i, 1, st),
+                    (Py_ssize_t)want, &v, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
     Py_ssize_t n = (Py_ssize_t)(size < cut ? size : cut);
     if (n > 0 && v.data[n - 1] == 0)
         return quoted(v.data, n - 1, 0, 0);
     return quoted(v.data, n, 0, size > cut);
 }
 
-/* The text of argument i of a process call's kind (K_RLIMIT .. K_XATTR). */
+/* The text of argument i of a call or struct kind (K_RLIMIT .. K_XATTR). */
 static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyObject *regs,
                            Py_ssize_t i, int *st)
 {
