@@ -777,7 +777,7 @@ def test_a_stat_struct_prints_as_its_python_renderer_prints(
         assert evs == [Decoder(32, raw=raw)(call)]
 
 
-# The calls every process makes, whose renderers the lane prints itself (args.PROC_KINDS):
+# The calls every process makes, whose renderers the lane prints itself (args.COMPILED_KINDS):
 # prlimit64, getrlimit, setrlimit, wait4, clone, arch_prctl; i386's prlimit64, wait4 and
 # waitpid share them.
 PROC_CALLS = [

@@ -87,8 +87,11 @@ FD = Arg(_fd, fdpath.fd_capture)  # a file descriptor: `3`, with -y `3</etc/host
 PLAIN_KINDS[_fd] = 7
 _K_DIRFD, _K_MODE, _K_PATH, _K_STR, _K_WBUF, _K_RBUF, _K_REG, _K_STAT, _K_EXEC = range(8, 17)
 _K_SKIP = 17
-# the calls every process makes (compiled_proc): their kinds, by name
-PROC_KINDS = {
+# The renderers the lane prints itself beyond the plain numbers and strings (compiled()):
+# their kinds, by name; the struct and call kinds print as decode/*.py does.
+COMPILED_KINDS = {
+    "stat": _K_STAT,  # an OUT(STAT_SIZE, structs.stat) (a device's through the renderer)
+    "exec": _K_EXEC,  # execve's program, argv, envp: the parameter 0, 1, 2
     "rlimit_in": 18,
     "rlimit_out": 18 | 1 << 8,
     "wait_status": 19,
@@ -110,26 +113,12 @@ def register_only(arg: Arg, also: int | None = None) -> Arg:
     return arg
 
 
-def compiled_exec(arg: Arg, which: int) -> Arg:
-    """``arg``, execve's program (``which`` 0), argv (1) or envp (2), read at entry or from
-    the new stack: the compiled lane prints it as process.py does."""
-    PLAIN_KINDS[arg.render] = _K_EXEC | which << 8
-    return arg
-
-
-def compiled_proc(arg: Arg, kind: str, param: int = 0) -> Arg:
-    """``arg``, one of the renderers of process.py's calls every process makes
-    (:data:`PROC_KINDS`: a struct rlimit in or out, wait4's status and usage, clone's
-    fields, arch_prctl's address): the compiled lane prints it as it does."""
+def compiled(arg: Arg, kind: str, param: int = 0) -> Arg:
+    """``arg``, whose renderer the compiled lane prints as it does (:data:`COMPILED_KINDS`:
+    struct stat, execve's, clone's, wait4's, the rlimit calls', arch_prctl's, getdents',
+    an extended attribute's); ``param`` is the kind's (0..15)."""
     assert 0 <= param <= 15
-    PLAIN_KINDS[arg.render] = PROC_KINDS[kind] | param << 8
-    return arg
-
-
-def compiled_stat(arg: Arg) -> Arg:
-    """``arg``, an OUT(STAT_SIZE, structs.stat): the compiled lane prints it as it does
-    (a device's, with its number, through the renderer)."""
-    PLAIN_KINDS[arg.render] = _K_STAT
+    PLAIN_KINDS[arg.render] = COMPILED_KINDS[kind] | param << 8
     return arg
 
 

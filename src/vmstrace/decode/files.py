@@ -30,8 +30,7 @@ from .args import (
     UINT,
     ULONG,
     XLAT,
-    compiled_proc,
-    compiled_stat,
+    compiled,
     register_only,
     ret_octal,
 )
@@ -92,7 +91,7 @@ def _at(table: tuple[tuple[int, str], ...] = fs.AT_FLAGS) -> Arg:
 
 
 ACCESS = FLAGS(fs.ACCESS_MODES, "?_OK", zero="F_OK")
-STAT = compiled_stat(OUT(STAT_SIZE, stat))
+STAT = compiled(OUT(STAT_SIZE, stat), "stat")
 
 syscall("open", PATH, OFLAGS, _open_mode(1))
 syscall("openat", DIRFD, PATH, OFLAGS, _open_mode(2))
@@ -275,8 +274,8 @@ def _value_caps(size: str, when: When) -> Captures:
     return lambda o: (Capture("buf", when, size, min(o.strsize + 1, MAX_BYTES)),)
 
 
-XATTR_IN = compiled_proc(Arg(_xattr_in, _value_caps("a3", "both")), "xattr_in")
-XATTR_OUT = compiled_proc(Arg(_xattr_out, _value_caps("ret", "exit")), "xattr_out")
+XATTR_IN = compiled(Arg(_xattr_in, _value_caps("a3", "both")), "xattr_in")
+XATTR_OUT = compiled(Arg(_xattr_out, _value_caps("ret", "exit")), "xattr_out")
 XATTR_LIST = Arg(_xattr_list, _value_caps("ret", "exit"))
 
 
@@ -354,7 +353,7 @@ def _dirents(c: Ctx, i: int) -> str:
     return f"{addr} /* {n} entries */"
 
 
-DIRENTS = compiled_proc(
+DIRENTS = compiled(
     Arg(_dirents, lambda opts: (Capture("buf", "exit", "ret", MAX_BYTES),)), "dirents"
 )
 syscall("getdents64", FD, DIRENTS, UINT)

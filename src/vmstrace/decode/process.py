@@ -26,8 +26,7 @@ from .args import (
     UINT,
     ULONG,
     XLAT,
-    compiled_exec,
-    compiled_proc,
+    compiled,
     uid_text,
 )
 from .consts import proc
@@ -102,7 +101,7 @@ def _clone(c: Ctx) -> list[str]:
 # others print nothing but still ask for the memory they need.
 syscall(
     "clone",
-    compiled_proc(Arg(lambda c, i: ", ".join(_clone(c))), "clone"),
+    compiled(Arg(lambda c, i: ", ".join(_clone(c))), "clone"),
     SKIP,
     Arg(SKIP.render, lambda o: (fixed(4, "exit"),)),
 )
@@ -231,12 +230,12 @@ def _exec_stack_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
 
 # Read at entry; after a successful execve the old address space is gone, so the exit
 # read (execstack) takes the kernel's copies from the new stack instead.
-EXEC_PATH = compiled_exec(
+EXEC_PATH = compiled(
     Arg(lambda c, i: cstring(c.a(i), _exec_mem(c, i), None, c.opts.hexstr), _exec_stack_caps),
-    0,
+    "exec",
 )
-ARGV = compiled_exec(Arg(_argv, _argv_caps), 1)
-ENVP = compiled_exec(Arg(_envp, _env_caps), 2)
+ARGV = compiled(Arg(_argv, _argv_caps), "exec", 1)
+ENVP = compiled(Arg(_envp, _env_caps), "exec", 2)
 AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
 
 syscall("execve", EXEC_PATH, ARGV, ENVP)
@@ -278,13 +277,13 @@ def wait4_rusage(size: int, fmt: Callable[[Ctx, bytes], str]) -> Arg:
         d = c.out_data(i, size) if c.ret is not None and c.ret > 0 else None
         return ptr(c.a(i)) if d is None else fmt(c, d)
 
-    return compiled_proc(Arg(render, lambda o: (fixed(size, "exit"),)), "rusage", size // 8)
+    return compiled(Arg(render, lambda o: (fixed(size, "exit"),)), "rusage", size // 8)
 
 
 syscall(
     "wait4",
     INT,
-    compiled_proc(Arg(_status, lambda o: (fixed(4, "exit"),)), "wait_status"),
+    compiled(Arg(_status, lambda o: (fixed(4, "exit"),)), "wait_status"),
     FLAGS(proc.WAIT_OPTIONS, "W???"),
     wait4_rusage(32, _rusage),
 )
@@ -385,8 +384,8 @@ syscall("getcpu", UINT_OUT, UINT_OUT, PTR)
 # --- limits, arch_prctl, uname -------------------------------------------------------
 
 RESOURCE = XLAT(proc.RLIMITS, "RLIMIT_")
-RLIMIT_IN = compiled_proc(IN(RLIMIT_SIZE, rlimit), "rlimit_in")
-RLIMIT_OUT = compiled_proc(OUT(RLIMIT_SIZE, rlimit), "rlimit_out")
+RLIMIT_IN = compiled(IN(RLIMIT_SIZE, rlimit), "rlimit_in")
+RLIMIT_OUT = compiled(OUT(RLIMIT_SIZE, rlimit), "rlimit_out")
 syscall("prlimit64", INT, RESOURCE, RLIMIT_IN, RLIMIT_OUT)
 syscall("getrlimit", RESOURCE, RLIMIT_OUT)
 syscall("setrlimit", RESOURCE, RLIMIT_IN)
@@ -405,7 +404,7 @@ def _arch_prctl_arg(c: Ctx, i: int) -> str:
 syscall(
     "arch_prctl",
     XLAT(proc.ARCH_PRCTL, "ARCH_"),
-    compiled_proc(Arg(_arch_prctl_arg, lambda o: (fixed(8, "exit"),)), "arch_prctl"),
+    compiled(Arg(_arch_prctl_arg, lambda o: (fixed(8, "exit"),)), "arch_prctl"),
 )
 
 
