@@ -195,9 +195,8 @@ class RecordReader:
         read = getattr(stream, "read1", None) or stream.read
 
         def fill_by_copy(buf: bytearray, at: int) -> int:
-            chunk = (
-                read(min(len(buf) - at, READ)) or b""
-            )  # (None: a non-blocking stream's nothing yet)
+            # (None: a non-blocking stream's nothing yet)
+            chunk = read(min(len(buf) - at, READ)) or b""
             if len(chunk) > len(buf) - at:
                 buf.extend(bytes(len(chunk) - (len(buf) - at)))
             buf[at : at + len(chunk)] = chunk
