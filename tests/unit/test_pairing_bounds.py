@@ -3,12 +3,14 @@ a reaped process end when its reaper learns it, and every table stays within its
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd
-from vmstrace.trace.pairing import Limits, Pairer
+from vmstrace.trace.pairing import WNOWAIT, Limits, Pairer
 
 PC = 0x401000
 SP = 0x7FFC0000
@@ -276,7 +278,7 @@ KIDS += [
     TaskInfo(task=0xFFFF8880020000, cr3=0x2000, pid=90, tid=93),
     TaskInfo(task=KIDS[1].task, cr3=0x7000, pid=97, tid=97),
 ]
-WORDS = [SIGKILL_STATUS, 15, 0, 3 << 8, 0x137F, 0xFFFF]
+WORDS = [SIGKILL_STATUS, 15, 0, 3 << 8, 0x137F, 0xFFFF, 0x12300]
 
 
 @st.composite
@@ -285,7 +287,7 @@ def lives(draw: st.DrawFn) -> list[RawEntry | RawExit]:
     for ts in range(1, draw(st.integers(0, 40)) + 1):
         vcpu = draw(st.integers(0, 1))
         kind = draw(st.integers(0, 3))
-        if kind == 0:  # a reap
+        if kind == 0:  # a reap (or a call that reaps nothing: failed, WNOHANG, WNOWAIT)
             kid = draw(st.sampled_from(KIDS[:3] + KIDS[4:]))
             nr = draw(st.sampled_from([61, 247]))
             mem = (
@@ -295,9 +297,25 @@ def lives(draw: st.DrawFn) -> list[RawEntry | RawExit]:
                     draw(st.sampled_from([1, 2, 3, 5])), kid.pid or 0, draw(st.integers(0, 20))
                 )
             )
+            ((arg, m),) = mem.items()
+            mem = draw(
+                st.sampled_from(
+                    [
+                        mem,
+                        mem,
+                        {arg: replace(m, fault=True)},
+                        {arg: replace(m, at_exit=False)},
+                        {arg: replace(m, data=m.data[:3])},
+                        {},
+                    ]
+                )
+            )
+            ret = (kid.pid or 0) if nr == 61 else 0
+            ret = draw(st.sampled_from([ret, ret, ret, 0, -10]))
+            options = draw(st.sampled_from([0, 0, WNOWAIT]))
             out += [
-                entry(PARENT, nr, 2 * ts, vcpu),
-                exit_(PARENT, (kid.pid or 0) if nr == 61 else 0, 2 * ts + 1, vcpu, mem=mem),
+                entry(PARENT, nr, 2 * ts, vcpu, args=(0, 0, 0, options, 0, 0)),
+                exit_(PARENT, ret, 2 * ts + 1, vcpu, mem=mem),
             ]
         else:
             who = draw(st.sampled_from(KIDS + [PARENT]))
@@ -333,6 +351,54 @@ def test_batches_end_threads_and_keep_limits_exactly_as_one_event_at_a_time(
     assert many.dying == one.dying and many.marks == one.marks
     assert list(many.drain()) == list(one.drain())
     assert len(one.pending) <= pending and len(one.held) <= held
+
+
+def test_a_process_reaped_outside_any_call_ends_without_a_python_call():
+    class Counting(Pairer):
+        calls = 0
+
+        def _after(self, ev, out, start):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            super()._after(ev, out, start)
+
+    p = Counting()
+    exited = p.feed_batch([entry(CHILD, 231, 1), *reap(CHILD, 3 << 8, 2)])
+    killed = p.feed_batch(reap(KIDS[0], 0x80 | 11, 4))
+    assert Counting.calls == 0
+    assert shape(exited) == [
+        ("call", 90, 231, False),
+        ("end", 90, None, 3, True, True, False),
+        ("call", 85, 61, True),
+    ]
+    assert shape(killed) == [("end", 90, 11, None, True, False, False), ("call", 85, 61, True)]
+    assert killed[0].core and not exited[1].core and exited[1].who.task == 0
+    assert not p.marks and not p.dying
+
+
+@pytest.mark.parametrize("options", [0, WNOWAIT, 0x4])
+@pytest.mark.parametrize("ret", [90, 0, -10])
+@pytest.mark.parametrize("how", ["whole", "fault", "not at exit", "short", "none"])
+@pytest.mark.parametrize(
+    "nr, mem",
+    [(61, status(word)) for word in WORDS]
+    + [(247, siginfo(code, 90, st)) for code in (1, 2, 3, 5) for st in (0, 9, 200, 0x1234)]
+    + [(247, siginfo(1, 90, 0, signo=10)), (247, siginfo(1, 0, 0))],
+)
+def test_every_reaping_call_ends_the_same_in_the_compiled_loop(nr, mem, how, ret, options):
+    ((arg, m),) = mem.items()
+    mem = {
+        "whole": mem,
+        "fault": {arg: replace(m, fault=True)},
+        "not at exit": {arg: replace(m, at_exit=False)},
+        "short": {arg: replace(m, data=m.data[: 3 if nr == 61 else 27])},
+        "none": {},
+    }[how]
+    call = [
+        entry(PARENT, nr, 2, args=(0, 0, 0, options, 0, 0)),
+        exit_(PARENT, ret, 3, mem=mem),
+    ]
+    both([entry(CHILD, 231, 1), *call], size=3)
+    both(call, size=2)
 
 
 def test_a_waiting_death_costs_no_python_call_per_record():

@@ -19,8 +19,11 @@
  *    taken (the record's own int, so that none is made per record);
  *  - after an event that paired a reaping call's exit (wait4, waitid: `reaps`), with a table
  *    over its limit, or when a death waiting in `dying` can be settled (every vCPU's latest
- *    record, in `marks`, is past it), Pairer._after() runs (in Python: it is rare, and holds
- *    the rules of deaths and limits); watching() is Pairer._watching().
+ *    record, in `marks`, is past it), Pairer._after() runs (in Python: it holds the rules of
+ *    deaths and limits); watching() is Pairer._watching().  Its commonest work is done
+ *    here (reap_here()): the reaping call of a process that ended outside any call, or one
+ *    that reaped nothing, with nothing else waiting -- once per process in a trace that
+ *    makes many, where the Python call cost a fifth of the pairing's time.
  *
  * A call's return value is worked out here when it is plain (no signal frame among the
  * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
@@ -44,18 +47,23 @@
 /* The fields read and made here, by slot (_slots.h).  Entries and exits have the thread
  * and the stack pointer first, for thread_key(). */
 static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc", "ts",
-                                           "vcpu"};
+                                           "vcpu", "args"};
 static const char *const exit_fields[] = {"who", "sp", "seq", "mem", "ret", "user_pc",
                                           "flags", "ts", "vcpu"};
 static const char *const who_fields[] = {"task", "tid", "cr3", "pid"};
 static const char *const call_fields[] = {"entry", "exit", "ret"};
-enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC, E_TS, E_VCPU };
+static const char *const mem_fields[] = {"data", "fault", "at_exit"};
+static const char *const end_fields[] = {"ts", "who", "signal", "status", "process", "quiet",
+                                         "core"};
+enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC, E_TS, E_VCPU, E_ARGS };
 enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS, X_TS, X_VCPU };
 enum { W_TASK, W_TID, W_CR3, W_PID };
 enum { C_ENTRY, C_EXIT, C_RET };
+enum { M_DATA, M_FAULT, M_AT_EXIT };
+enum { T_TS, T_WHO, T_SIGNAL, T_STATUS, T_PROCESS, T_QUIET, T_CORE };
 
 static struct {
-    Shape entry, exit, who, call;
+    Shape entry, exit, who, call, mem, end;
     PyObject *return_value; /* events.return_value(entry, exit) */
     PyObject *i386;         /* the ABI name whose word is 32 bits */
     PyObject *sigframe_arg; /* VMST_ARG_SIGFRAME: the exit blob that holds a signal frame */
@@ -149,7 +157,7 @@ out:
 }
 
 /* The Pairer's tables for task reuse, and its syscall sets (no_return: {abi: frozenset of
- * numbers}; reaps: {abi: frozenset of the numbers of calls that reap a child}), for the
+ * numbers}; reaps: {abi: {number of a call that reaps a child: pairing.REAP_ARG}}), for the
  * pair() call in progress (the loop runs under the GIL and is not re-entered:
  * Pairer._after never pairs through here). */
 static struct {
@@ -690,6 +698,242 @@ static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *coun
     return 0;
 }
 
+/* linux/wait.h, uapi asm-generic/siginfo.h (pairing.py's names) */
+#define SIGCHLD 17
+#define WNOWAIT 0x01000000
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+
+/* How a process ended, as pairing.reaped() reads it from what its reaper's call got. */
+typedef struct {
+    long long pid;
+    int signal, status, core; /* signal or status -1: not that way */
+} Reaped;
+
+/* pairing.reaped() of `call` (its entry, exit and ret given; `arg`: REAP_ARG of the call):
+ * 1 with *r a death, 0 none, LEAVE when it takes Python to tell (an object of another
+ * shape, an int out of range), -1 on error. */
+#define LEAVE 2
+static int reaped(PyObject *entry, PyObject *exit, PyObject *ret, long arg, Reaped *r)
+{
+    if (ret == Py_None)
+        return 0;
+    if (!PyLong_CheckExact(ret))
+        return LEAVE;
+    int overflow;
+    long long rv = PyLong_AsLongLongAndOverflow(ret, &overflow);
+    if (overflow || (rv == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return LEAVE;
+    }
+    if (rv < 0)
+        return 0;
+    PyObject *mems = *(PyObject **)((char *)exit + S.exit.off[X_MEM]);
+    if (mems == NULL || !PyDict_CheckExact(mems))
+        return mems != NULL && no_mem(mems) ? 0 : LEAVE;
+    PyObject *key = PyLong_FromLong(arg);
+    PyObject *mem = key == NULL ? NULL : PyDict_GetItemWithError(mems, key); /* borrowed */
+    Py_XDECREF(key);
+    if (mem == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!Py_IS_TYPE(mem, S.mem.cls))
+        return LEAVE;
+    PyObject *data = *(PyObject **)((char *)mem + S.mem.off[M_DATA]);
+    PyObject *fault = *(PyObject **)((char *)mem + S.mem.off[M_FAULT]);
+    PyObject *at_exit = *(PyObject **)((char *)mem + S.mem.off[M_AT_EXIT]);
+    if (data == NULL || !PyBytes_CheckExact(data) || (fault != Py_True && fault != Py_False)
+        || (at_exit != Py_True && at_exit != Py_False))
+        return LEAVE;
+    if (fault == Py_True || at_exit == Py_False)
+        return 0;
+    const unsigned char *d = (const unsigned char *)PyBytes_AS_STRING(data);
+    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    r->signal = r->status = -1;
+    r->core = 0;
+    if (arg == 1) { /* the status word (wait.h's W* macros) */
+        if (rv <= 0 || n < 4)
+            return 0;
+        uint32_t word = d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
+        uint32_t low = word & 0x7F;
+        r->pid = rv;
+        if (low == 0) {
+            r->status = (word >> 8) & 0xFF; /* WIFEXITED */
+            return 1;
+        }
+        if (low != 0x7F) {
+            r->signal = (int)low; /* WIFSIGNALED */
+            r->core = (word & 0x80) != 0;
+            return 1;
+        }
+        return 0; /* stopped or continued: alive */
+    }
+    /* waitid's siginfo: si_signo 0, si_code 8, si_pid 16, si_status 24; WNOWAIT leaves
+     * the child a zombie */
+    PyObject *args = *(PyObject **)((char *)entry + S.entry.off[E_ARGS]);
+    if (args == NULL || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) < 4
+        || !PyLong_CheckExact(PyTuple_GET_ITEM(args, 3)))
+        return LEAVE;
+    unsigned long long options = as_u64(PyTuple_GET_ITEM(args, 3));
+    if (options == (unsigned long long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return LEAVE;
+    }
+    if (rv != 0 || n < 28 || options & WNOWAIT)
+        return 0;
+    int32_t f[4];
+    for (int i = 0; i < 4; i++) {
+        const unsigned char *p = d + 8 * i;
+        f[i] = (int32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
+    }
+    int32_t signo = f[0], code = f[1], pid = f[2], status = f[3];
+    if (signo != SIGCHLD || pid <= 0)
+        return 0;
+    r->pid = pid;
+    if (code == CLD_EXITED) {
+        r->status = status & 0xFF;
+        return 1;
+    }
+    if ((code == CLD_KILLED || code == CLD_DUMPED) && 0 < status && status < 128) {
+        r->signal = status;
+        r->core = code == CLD_DUMPED;
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether a call in progress in `pending` is of process `pid` and entered before `ts`
+ * (Pairer._bury would end it): 1, 0, or LEAVE for an entry of another shape. */
+static int in_progress(PyObject *pending, long long pid, long long ts)
+{
+    Py_ssize_t pos = 0;
+    PyObject *key, *e;
+    while (PyDict_Next(pending, &pos, &key, &e)) {
+        if (!Py_IS_TYPE(e, S.entry.cls))
+            return LEAVE;
+        PyObject *who = *(PyObject **)((char *)e + S.entry.off[E_WHO]);
+        PyObject *epid = who != NULL && Py_IS_TYPE(who, S.who.cls)
+                             ? *(PyObject **)((char *)who + S.who.off[W_PID])
+                             : NULL;
+        PyObject *ets = *(PyObject **)((char *)e + S.entry.off[E_TS]);
+        if (epid == NULL || ets == NULL || !PyLong_CheckExact(ets))
+            return LEAVE;
+        if (epid == Py_None)
+            continue;
+        if (!PyLong_CheckExact(epid))
+            return LEAVE;
+        int o1, o2;
+        long long p = PyLong_AsLongLongAndOverflow(epid, &o1);
+        long long t = PyLong_AsLongLongAndOverflow(ets, &o2);
+        if (o1 || o2 || PyErr_Occurred()) {
+            PyErr_Clear();
+            return LEAVE;
+        }
+        if (p == pid && t < ts)
+            return 1;
+    }
+    return 0;
+}
+
+/* The process end Pairer._settle makes for a reaped process none of whose threads was in
+ * a call: ThreadEnd(ts, TaskInfo(task=0, cr3=0, pid=pid, tid=pid), signal, status,
+ * process=True, quiet=<not killed>, core=core). */
+static PyObject *process_end(PyObject *ts, const Reaped *r)
+{
+    PyObject *who = shape_new(&S.who), *end = NULL;
+    if (who == NULL)
+        return NULL;
+    PyObject *pid = PyLong_FromLongLong(r->pid);
+    if (pid == NULL || slot_put(who, &S.who, W_TASK, Py_NewRef(S.zero)) < 0
+        || slot_put(who, &S.who, W_CR3, Py_NewRef(S.zero)) < 0
+        || slot_put(who, &S.who, W_TID, Py_NewRef(pid)) < 0
+        || slot_put(who, &S.who, W_PID, Py_NewRef(pid)) < 0 || (end = shape_new(&S.end)) == NULL)
+        goto out;
+    PyObject *signal = r->signal < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(r->signal);
+    PyObject *status = r->status < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(r->status);
+    if (slot_put(end, &S.end, T_SIGNAL, signal) < 0 || slot_put(end, &S.end, T_STATUS, status) < 0)
+        Py_CLEAR(end);
+    else {
+        slot_put(end, &S.end, T_TS, Py_NewRef(ts));
+        slot_put(end, &S.end, T_WHO, Py_NewRef(who));
+        slot_put(end, &S.end, T_PROCESS, Py_NewRef(Py_True));
+        slot_put(end, &S.end, T_QUIET, PyBool_FromLong(r->signal < 0));
+        slot_put(end, &S.end, T_CORE, PyBool_FromLong(r->core));
+    }
+out:
+    Py_XDECREF(pid);
+    Py_DECREF(who);
+    return end;
+}
+
+/* Pairer._after's commonest case, here: `ev` paired one reaping call (out[start:] is that
+ * call, ev its exit), and nothing else is waiting or over a limit.  A process it reaped
+ * whose threads are in no call ends there (its ThreadEnd before the call, as _settle puts
+ * it), once every vCPU has gone past it; a call that reaped nothing leaves nothing to do.
+ * 1: done (as _after would have done it), 0: _after's to do, -1 on error. */
+static int reap_here(const Watch *w, PyObject *ev, int is_entry, PyObject *out, Py_ssize_t start)
+{
+    if (is_entry || PyList_GET_SIZE(out) - start != 1 || PyList_GET_SIZE(w->gone)
+        || PyList_GET_SIZE(w->dying) || PyDict_GET_SIZE(w->pending) > w->lim_pending
+        || PyDict_GET_SIZE(w->seqs) > w->lim_threads || PyDict_GET_SIZE(w->tasks) > w->lim_threads
+        || PyDict_GET_SIZE(w->held) > w->lim_held)
+        return 0;
+    PyObject *call = PyList_GET_ITEM(out, start);
+    if (!Py_IS_TYPE(call, S.call.cls) || !Py_IS_TYPE(ev, S.exit.cls))
+        return 0;
+    PyObject *entry = *(PyObject **)((char *)call + S.call.off[C_ENTRY]);
+    PyObject *exit = *(PyObject **)((char *)call + S.call.off[C_EXIT]);
+    PyObject *ret = *(PyObject **)((char *)call + S.call.off[C_RET]);
+    if (exit != ev || ret == NULL || entry == NULL || !Py_IS_TYPE(entry, S.entry.cls))
+        return 0;
+    /* the call's REAP_ARG: the reaps of its ABI, {nr: arg} */
+    PyObject *nr = *(PyObject **)((char *)entry + S.entry.off[E_NR]);
+    PyObject *abi = *(PyObject **)((char *)entry + S.entry.off[E_ABI]);
+    if (nr == NULL || abi == NULL)
+        return 0;
+    if (abi_sets(abi) < 0)
+        return -1;
+    PyObject *arg = B.abi_reaps == NULL || !PyDict_CheckExact(B.abi_reaps)
+                        ? NULL
+                        : PyDict_GetItemWithError(B.abi_reaps, nr);
+    if (arg == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    long a = PyLong_Check(arg) ? PyLong_AsLong(arg) : 0;
+    if (a == -1 && PyErr_Occurred())
+        return -1;
+    if (a != 1 && a != 2)
+        return 0;
+    Reaped r = {.pid = 0, .signal = -1, .status = -1, .core = 0};
+    int dead = reaped(entry, exit, ret, a, &r);
+    if (dead != 0 && dead != 1)
+        return dead == LEAVE ? 0 : -1;
+    PyObject *ts = *(PyObject **)((char *)exit + S.exit.off[X_TS]);
+    if (ts == NULL || !PyLong_CheckExact(ts))
+        return 0;
+    if (dead) {
+        long long when = PyLong_AsLongLong(ts);
+        if (when == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+        long long now = mark(w->marks, ev, 0, w->vcpus);
+        if (now == -1 && PyErr_Occurred())
+            return -1;
+        if (when > now) /* a record made before it may still come: it waits (_after) */
+            return 0;
+        int busy = in_progress(w->pending, r.pid, when);
+        if (busy != 0) /* its threads' calls end unfinished first (_bury) */
+            return busy == 1 || busy == LEAVE ? 0 : -1;
+        PyObject *end = process_end(ts, &r);
+        int rc = end == NULL ? -1 : PyList_Insert(out, start, end);
+        Py_XDECREF(end);
+        if (rc < 0)
+            return -1;
+    }
+    PyDict_Clear(w->marks); /* nothing waits for them */
+    return 1;
+}
+
 PyDoc_STRVAR(pair_doc,
 "pair(events, pending, seqs, held, dying, marks, tasks, gone, vcpus, after, limits,\n"
 "     no_return, reaps, /)\n"
@@ -700,9 +944,10 @@ PyDoc_STRVAR(pair_doc,
 "orphan_exits, held, gaps, stale).  ``pending``, ``seqs``, ``held`` and ``dying`` are the\n"
 "Pairer's, updated in place, as are ``marks``, ``tasks`` and ``gone``; ``vcpus`` is its\n"
 "vCPU count; ``after`` is\n"
-"Pairer._after, called as after(event, calls, start) where Pairer._watching() would;\n"
-"``limits`` is its Limits (pending, threads, held_threads, dying); ``no_return`` and\n"
-"``reaps`` are its {abi: frozenset} of the calls that do not return and that reap.");
+"Pairer._after, called as after(event, calls, start) where Pairer._watching() would\n"
+"(but for a reaping call's exit with nothing else to do, done here as it would do it);\n"
+"``limits`` is its Limits (pending, threads, held_threads, dying); ``no_return`` is its\n"
+"{abi: frozenset} of the calls that do not return, ``reaps`` its {abi: {nr: REAP_ARG}}.");
 
 static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -764,7 +1009,12 @@ static PyObject *pair(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         else
             rc = take(ev, is_entry, pending, out, counts, &never);
         Py_XDECREF(seq_obj);
+        int reaps = counts[REAPED] != 0;
         int work = rc == 0 ? watching(&w, ev, is_entry, counts) : 0;
+        if (work > 0 && reaps) {
+            int done = reap_here(&w, ev, is_entry, out, start);
+            work = done < 0 ? -1 : !done;
+        }
         if (work < 0)
             rc = -1;
         else if (work) {
@@ -789,17 +1039,18 @@ fail:
 }
 
 PyDoc_STRVAR(configure_doc,
-"configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, return_value, i386,\n"
-"          hold_limit)");
+"configure(entry_cls, exit_cls, taskinfo_cls, syscall_cls, mem_cls, threadend_cls,\n"
+"          return_value, i386, hold_limit)");
 
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *ret_fn, *i386;
+    PyObject *entry_cls, *exit_cls, *who_cls, *syscall_cls, *mem_cls, *end_cls, *ret_fn, *i386;
     long hold_limit;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OUl", &PyType_Type, &entry_cls, &PyType_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!OUl", &PyType_Type, &entry_cls, &PyType_Type,
                           &exit_cls, &PyType_Type, &who_cls, &PyType_Type, &syscall_cls,
-                          &ret_fn, &i386, &hold_limit))
+                          &PyType_Type, &mem_cls, &PyType_Type, &end_cls, &ret_fn, &i386,
+                          &hold_limit))
         return NULL;
     if (S.sigframe_arg == NULL && (S.sigframe_arg = PyLong_FromLong(VMST_ARG_SIGFRAME)) == NULL)
         return NULL;
@@ -808,7 +1059,9 @@ static PyObject *configure(PyObject *self, PyObject *args)
     if (shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
         || shape_init(&S.exit, exit_cls, exit_fields, NFIELDS(exit_fields)) < 0
         || shape_init(&S.who, who_cls, who_fields, NFIELDS(who_fields)) < 0
-        || shape_init(&S.call, syscall_cls, call_fields, NFIELDS(call_fields)) < 0)
+        || shape_init(&S.call, syscall_cls, call_fields, NFIELDS(call_fields)) < 0
+        || shape_init(&S.mem, mem_cls, mem_fields, NFIELDS(mem_fields)) < 0
+        || shape_init(&S.end, end_cls, end_fields, NFIELDS(end_fields)) < 0)
         return NULL;
 #undef NFIELDS
     Py_XSETREF(S.return_value, Py_NewRef(ret_fn));

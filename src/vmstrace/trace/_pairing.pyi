@@ -2,13 +2,15 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from vmstrace.core.events import RawEntry, RawExit, Stats, Syscall, TaskInfo, ThreadEnd
+from vmstrace.core.events import Mem, RawEntry, RawExit, Stats, Syscall, TaskInfo, ThreadEnd
 
 def configure(
     entry_cls: type[RawEntry],
     exit_cls: type[RawExit],
     taskinfo_cls: type[TaskInfo],
     syscall_cls: type[Syscall],
+    mem_cls: type[Mem],
+    threadend_cls: type[ThreadEnd],
     return_value: Callable[[RawEntry, RawExit], int | None],
     i386: str,
     hold_limit: int,
@@ -27,7 +29,7 @@ def pair(
     after: Callable[[RawEntry | RawExit, list[Syscall | ThreadEnd], int], None],
     limits: tuple[int, int, int, int],
     no_return: Mapping[str, frozenset[int]],
-    reaps: Mapping[str, frozenset[int]],
+    reaps: Mapping[str, Mapping[int, int]],
     /,
 ) -> tuple[
     list[Syscall | ThreadEnd], list[object], tuple[int, int, int, int, int, int, int, int, int]

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from vmstrace.core.events import (
+    Mem,
     RawEntry,
     RawExit,
     Stats,
@@ -76,6 +77,8 @@ _pairing.configure(
     RawExit,
     TaskInfo,
     Syscall,
+    Mem,
+    ThreadEnd,
     return_value,
     "i386",
     HOLD_LIMIT,
@@ -183,7 +186,6 @@ class Pairer:
     ) -> None:
         self.no_return = no_return_numbers(tables)
         self.reaps = reaping_calls(tables)
-        self.reap_nrs = {abi: frozenset(nrs) for abi, nrs in self.reaps.items()}
         self.pending: dict[tuple[int, int], RawEntry] = {}
         # per thread key: the seq of its last record taken, its next's less one (a thread
         # that ended with exit/exit_group is forgotten: the plugin starts it again at 1)
@@ -310,7 +312,7 @@ class Pairer:
                 c.orphan_exits += 1
                 return _NOTHING
             c.paired += 1
-            if entry.nr in self.reap_nrs.get(entry.abi, ()):
+            if entry.nr in self.reaps.get(entry.abi, ()):
                 self._reaped = 1
             return (paired(entry, ev),)
         self.stats = ev
@@ -503,7 +505,7 @@ class Pairer:
             self._after,
             self.limits,
             self.no_return,
-            self.reap_nrs,
+            self.reaps,
         )
         c = self.counts
         entries, exits, paired_, no_return, unfinished, orphans, held, gaps, stale = counts
