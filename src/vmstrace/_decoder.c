@@ -172,8 +172,11 @@ enum {
     P_NAME, P_TEMPLATE, P_RENDERS, P_RETURNS_FD, P_PLAIN_RET, P_SOCKETCALL, P_PLAIN, P_RET_HEX
 };
 static const char *const ctx_fields[] = {"call", "opts", "args", "ret"};
-static const char *const who_fields[] = {"pid", "ppid"};
-enum { W_PID, W_PPID };
+static const char *const who_fields[] = {"pid", "ppid", "tid", "comm", "cr3", "uid", "euid",
+                                         "start_time"};
+enum { W_PID, W_PPID, W_TID, W_COMM, W_CR3, W_UID, W_EUID, W_START_TIME };
+static const char *const end_fields[] = {"who", "process", "quiet"};
+enum { T_WHO, T_PROCESS, T_QUIET };
 static const char *const lane_entry_fields[] = {"who", "nr", "abi", "mem", "args"};
 enum { E_WHO, E_NR, E_ABI, E_MEM, E_ARGS };
 static const char *const lane_exit_fields[] = {"mem"};
@@ -181,8 +184,9 @@ static const char *const mem_fields[] = {"data", "fault", "truncated", "elems", 
 enum { M_DATA, M_FAULT, M_TRUNCATED, M_ELEMS, M_ADDR };
 
 static struct {
-    Shape plan, ctx, who, entry, exit, mem;
+    Shape plan, ctx, who, entry, exit, mem, end;
     PyObject *sigframe_arg, *exe_arg, *rax_arg; /* blob numbers (vmstrace_records.h) */
+    PyObject *cr3_mask; /* attribution.CR3_PGD_MASK */
     PyObject *question, *null, *zero, *at_fdcwd, *empty_quotes, *ellipsis, *comma;
 } L;
 
@@ -192,13 +196,15 @@ static inline PyObject *slot(PyObject *obj, const Shape *s, int i)
     return *(PyObject **)((char *)obj + s->off[i]);
 }
 
-/* configure(syscall_cls, entry_cls, exit_cls, taskinfo_cls, plan_cls, ctx_cls, mem_cls) */
+/* configure(syscall_cls, entry_cls, exit_cls, taskinfo_cls, plan_cls, ctx_cls, mem_cls,
+ *           threadend_cls, cr3_mask) */
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *call_cls, *entry_cls, *exit_cls, *who_cls, *plan_cls, *ctx_cls, *mem_cls;
-    if (!PyArg_ParseTuple(args, "OOOOOOO", &call_cls, &entry_cls, &exit_cls, &who_cls,
-                          &plan_cls, &ctx_cls, &mem_cls))
+    PyObject *end_cls, *cr3_mask;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO!", &call_cls, &entry_cls, &exit_cls, &who_cls,
+                          &plan_cls, &ctx_cls, &mem_cls, &end_cls, &PyLong_Type, &cr3_mask))
         return NULL;
     if (shape_init(&S.call, call_cls, call_fields, NFIELDS(call_fields)) < 0
         || shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
@@ -208,8 +214,10 @@ static PyObject *configure(PyObject *self, PyObject *args)
         || shape_init(&L.who, who_cls, who_fields, NFIELDS(who_fields)) < 0
         || shape_init(&L.entry, entry_cls, lane_entry_fields, NFIELDS(lane_entry_fields)) < 0
         || shape_init(&L.exit, exit_cls, lane_exit_fields, NFIELDS(lane_exit_fields)) < 0
-        || shape_init(&L.mem, mem_cls, mem_fields, NFIELDS(mem_fields)) < 0)
+        || shape_init(&L.mem, mem_cls, mem_fields, NFIELDS(mem_fields)) < 0
+        || shape_init(&L.end, end_cls, end_fields, NFIELDS(end_fields)) < 0)
         return NULL;
+    Py_XSETREF(L.cr3_mask, Py_NewRef(cr3_mask));
 #define CONST(field, make) \
     if (L.field == NULL && (L.field = (make)) == NULL) \
         return NULL;
@@ -235,7 +243,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
  * tenth of the lane's time. */
 #define REG_MEMO 2048 /* K_REG texts: (renderer, register values) -> text */
 #define PLAN_NRS 1024 /* the plans of the numbers below this, per ABI */
-#define THREAD_MEMO 64 /* Decoder.threads' entries, by their TaskInfo */
+#define THREAD_MEMO 64 /* a thread's fields of an event, by its TaskInfo */
 #define VALUE_MEMO 128 /* value_texts' texts, by (function, value) */
 /* The lane's value_texts (pipeline.VALUE_TEXTS), in order: structs.mode, a clone's flags
  * (process.clone_flags_text), a wait status (process.wait_status_text). */
@@ -249,7 +257,7 @@ typedef struct {
     PyObject *abi[2];            /* the ABI names whose plans are below (interned strs) */
     PyObject *plan[2][PLAN_NRS]; /* CallPlan by (ABI, number): a pure function of the two */
     struct {
-        PyObject *who, *known; /* known: Decoder.threads[id(who)], (who, 8-tuple) */
+        PyObject *who, *known; /* known: (who, Decoder.thread_fields' 8-tuple) */
     } thread[THREAD_MEMO];
     struct {
         unsigned long long value;
@@ -290,7 +298,6 @@ typedef struct {
     int decode_fds, raw;
     int strings;            /* strsize is one the string kinds print as Python does */
     Py_ssize_t strsize;     /* -s */
-    PyObject *threads;      /* Decoder.threads: id(TaskInfo) -> (TaskInfo, 8-tuple) */
     PyObject *exes;         /* Decoder.exes: pid -> executable */
     PyObject *thread_fields; /* Decoder.thread_fields(who) -> (who, 8-tuple) */
     PyObject *exe_of;       /* Decoder.exe_of(who, exit) -> str | None */
@@ -317,11 +324,11 @@ typedef struct {
 
 static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"events", "pids", "trace_all", "opts", "threads", "exes",
+    static char *kwlist[] = {"events", "pids", "trace_all", "opts", "exes",
                              "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
                              "errno_name", "success_text", "noted", "observed", "observe", "value_texts", "calls",
                              "inverted", "statuses", "args_for", NULL};
-    PyObject *events, *pids, *opts, *threads, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
+    PyObject *events, *pids, *opts, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
     PyObject *failure, *errno_name, *success, *noted, *calls, *statuses, *args_for;
     PyObject *observed, *observe, *value_texts;
     int trace_all, inverted;
@@ -330,8 +337,8 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "$O!O!pOO!O!OOO!O!O!OOOO!O!OO!O!pO!O:Lane", kwlist, &EventsType, &events,
-            &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type, &threads, &PyDict_Type,
+            args, kwds, "$O!O!pOO!OOO!O!O!OOOO!O!OO!O!pO!O:Lane", kwlist, &EventsType, &events,
+            &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type,
             &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
             &failure, &errno_name, &success, &PyFrozenSet_Type, &noted, &PyFrozenSet_Type, &observed, &observe, &PyTuple_Type, &value_texts,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
@@ -384,7 +391,6 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->raw = raw;
     self->strings = strsize >= 0 && !hexstr; /* else the Python renderers print them */
     self->strsize = strsize;
-    self->threads = Py_NewRef(threads);
     self->exes = Py_NewRef(exes);
     self->thread_fields = Py_NewRef(thread_fields);
     self->exe_of = Py_NewRef(exe_of);
@@ -415,7 +421,6 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->events);
     Py_CLEAR(self->pids);
     Py_CLEAR(self->opts);
-    Py_CLEAR(self->threads);
     Py_CLEAR(self->exes);
     Py_CLEAR(self->thread_fields);
     Py_CLEAR(self->exe_of);
@@ -1587,7 +1592,43 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
     return deferred(*text);
 }
 
-/* The thread's prepared fields (Decoder.thread_fields' cache) and the executable (borrowed
+/* (who, Decoder.thread_fields(who)'s 8-tuple) for a TaskInfo of the reader's making (exact
+ * ints, or None): (pid, tid, ppid, comm, cr3 & CR3_PGD_MASK, uid, euid,
+ * "<start_time>:<tid>" or None); NULL without an error for another (Python makes it). */
+static PyObject *thread_of(PyObject *who)
+{
+    PyObject *start = slot(who, &L.who, W_START_TIME), *tid = slot(who, &L.who, W_TID);
+    PyObject *cr3 = slot(who, &L.who, W_CR3);
+    if (start == NULL || tid == NULL || cr3 == NULL || !PyLong_CheckExact(cr3)
+        || (start != Py_None && !PyLong_CheckExact(start))
+        || (tid != Py_None && !PyLong_CheckExact(tid)))
+        return NULL;
+    PyObject *fields = PyTuple_New(8);
+    if (fields == NULL)
+        return NULL;
+    static const int copied[] = {W_PID, W_TID, W_PPID, W_COMM, -1, W_UID, W_EUID};
+    for (int i = 0; i < 7; i++) {
+        PyObject *v = copied[i] < 0 ? PyNumber_And(cr3, L.cr3_mask)
+                                    : Py_XNewRef(slot(who, &L.who, copied[i]));
+        if (v == NULL) {
+            Py_DECREF(fields);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(fields, i, v);
+    }
+    PyObject *id = start == Py_None || tid == Py_None ? Py_NewRef(Py_None)
+                                                      : PyUnicode_FromFormat("%S:%S", start, tid);
+    if (id == NULL) {
+        Py_DECREF(fields);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(fields, 7, id);
+    PyObject *known = PyTuple_Pack(2, who, fields);
+    Py_DECREF(fields);
+    return known;
+}
+
+/* The thread's prepared fields (Decoder.thread_fields) and the executable (borrowed
  * thread tuple kept alive by *hold; exe a new ref). */
 static int thread_and_exe(const Lane *ln, PyObject *who, PyObject *program, PyObject **hold,
                           PyObject **thread, PyObject **exe)
@@ -1599,17 +1640,10 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject *program, PyOb
         known = Py_NewRef(m->thread[at].known);
         goto found;
     }
-    PyObject *key = PyLong_FromVoidPtr(who);
-    if (key == NULL)
-        return FAIL;
-    known = PyDict_GetItemWithError(ln->threads, key);
-    Py_DECREF(key);
-    if (known != NULL && PyTuple_CheckExact(known) && PyTuple_GET_SIZE(known) == 2
-        && PyTuple_GET_ITEM(known, 0) == who && is_thread(PyTuple_GET_ITEM(known, 1))) {
-        Py_INCREF(known);
-    } else if (PyErr_Occurred()) {
-        return FAIL;
-    } else {
+    known = Py_IS_TYPE(who, L.who.cls) ? thread_of(who) : NULL;
+    if (known == NULL) {
+        if (PyErr_Occurred())
+            return FAIL;
         known = PyObject_CallOneArg(ln->thread_fields, who);
         if (known == NULL)
             return FAIL;
@@ -1632,23 +1666,25 @@ found:
         *exe = PyObject_Vectorcall(ln->exe_of, cargs, 2, NULL);
         return *exe == NULL ? FAIL : DONE;
     }
+    /* Decoder.exe_of(who, None): the process's, else its parent's, now its own too */
     PyObject *pid = slot(who, &L.who, W_PID);
     if (PyDict_GET_SIZE(ln->exes) == 0 || pid == NULL || pid == Py_None) {
         *exe = Py_NewRef(Py_None); /* no executable known (yet, or ever) */
         return DONE;
     }
-    PyObject *e = Py_XNewRef(PyDict_GetItemWithError(ln->exes, pid));
-    int truth = e == NULL ? 0 : PyObject_IsTrue(e);
-    if (truth > 0) {
-        *exe = e; /* the process's */
-        return DONE;
+    PyObject *e = PyDict_GetItemWithError(ln->exes, pid);
+    if (e == NULL && !PyErr_Occurred()) {
+        PyObject *ppid = slot(who, &L.who, W_PPID);
+        if (ppid != NULL && ppid != Py_None) {
+            e = PyDict_GetItemWithError(ln->exes, ppid);
+            if (e != NULL && PyDict_SetItem(ln->exes, pid, e) < 0)
+                return FAIL;
+        }
     }
-    Py_XDECREF(e);
     if (PyErr_Occurred())
         return FAIL;
-    PyObject *cargs[2] = {who, Py_None}; /* else its parent's, if known */
-    *exe = PyObject_Vectorcall(ln->exe_of, cargs, 2, NULL);
-    return *exe == NULL ? FAIL : DONE;
+    *exe = Py_NewRef(e == NULL ? Py_None : e);
+    return DONE;
 }
 
 static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject *nr,
@@ -1679,10 +1715,30 @@ static PyObject *plan_of(const Lane *ln, PyObject *abi, PyObject *nr)
     return plan;
 }
 
+/* Emitter._end() of a process's end that prints nothing (quiet: it exited, and no call of
+ * its was in progress): its pid leaves the tree (ProcessTree.ended) and the executables
+ * (Decoder.forget).  DONE, DEFER for any other end, or FAIL. */
+static int lane_end(const Lane *ln, PyObject *end)
+{
+    PyObject *who = slot(end, &L.end, T_WHO);
+    if (slot(end, &L.end, T_PROCESS) != Py_True || slot(end, &L.end, T_QUIET) != Py_True
+        || who == NULL || !Py_IS_TYPE(who, L.who.cls))
+        return DEFER;
+    PyObject *pid = slot(who, &L.who, W_PID);
+    if (pid == NULL || pid == Py_None)
+        return pid == NULL ? DEFER : DONE;
+    if (PySet_Discard(ln->pids, pid) < 0)
+        return FAIL;
+    int known = PyDict_Contains(ln->exes, pid);
+    return known < 0 || (known && PyDict_DelItem(ln->exes, pid) < 0) ? FAIL : DONE;
+}
+
 /* One call (held by the caller): its event appended to evs (DONE), or DEFER to the Python
  * path, or FAIL. */
 static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
 {
+    if (Py_IS_TYPE(call, L.end.cls))
+        return lane_end(ln, call);
     if (!Py_IS_TYPE(call, S.call.cls))
         return DEFER;
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
@@ -1883,7 +1939,7 @@ static PyTypeObject LaneType = {
     .tp_basicsize = sizeof(Lane),
     .tp_dealloc = (destructor)lane_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Lane(*, events, pids, trace_all, opts, threads, exes, thread_fields, exe_of,\n"
+    .tp_doc = "Lane(*, events, pids, trace_all, opts, exes, thread_fields, exe_of,\n"
               "     plans, forks, execs, failure_text, errno_name, success_text, noted,\n"
               "     observed, observe, value_texts,\n"
               "     calls, inverted, statuses, args_for)",

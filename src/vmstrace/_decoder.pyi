@@ -16,6 +16,8 @@ def configure(
     plan_cls: type,
     ctx_cls: type,
     mem_cls: type[Mem],
+    threadend_cls: type[ThreadEnd],
+    cr3_mask: int,
     /,
 ) -> None: ...
 
@@ -48,7 +50,6 @@ class Lane:
         pids: set[int],
         trace_all: bool,
         opts: object,
-        threads: dict[int, tuple[TaskInfo, ThreadFields]],
         exes: dict[int, str],
         thread_fields: Callable[[TaskInfo], tuple[TaskInfo, ThreadFields]],
         exe_of: Callable[[TaskInfo, RawExit | None], str | None],

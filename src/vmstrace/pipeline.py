@@ -37,12 +37,28 @@ from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
 from vmstrace.sinks.base import Sink, args_for_sinks
 from vmstrace.syscalls import TABLES, SyscallTables
-from vmstrace.trace.attribution import ProcessTree, decode_task, normalize_cr3, task_id
+from vmstrace.trace.attribution import (
+    CR3_PGD_MASK,
+    ProcessTree,
+    decode_task,
+    normalize_cr3,
+    task_id,
+)
 from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.outcome import OBSERVED, CommandOutcome
 from vmstrace.trace.pairing import Pairer
 
-_decoder.configure(Syscall, RawEntry, RawExit, TaskInfo, decode.CallPlan, decode.fmt.Ctx, Mem)
+_decoder.configure(
+    Syscall,
+    RawEntry,
+    RawExit,
+    TaskInfo,
+    decode.CallPlan,
+    decode.fmt.Ctx,
+    Mem,
+    ThreadEnd,
+    CR3_PGD_MASK,
+)
 
 # The calls after which the Python loop writes a line of its own (Emitter._notes): the
 # lane decodes them and stops after each, for the loop to write the line.
@@ -60,8 +76,10 @@ ThreadFields = tuple[
 class Decoder:
     """Turns a paired Syscall into the event every sink receives.
 
-    ``exes`` and ``threads`` are the state it keeps between calls; the compiled lane reads
-    and fills them too, through :meth:`thread_fields` and :meth:`exe_of` (Emitter)."""
+    ``exes`` and ``threads`` are the state it keeps between calls; the compiled lane
+    (Emitter) keeps its own thread fields, made as :meth:`thread_fields` makes them (by it,
+    for a TaskInfo of another making), and reads and fills ``exes`` as :meth:`exe_of`
+    does (by it, for a new program)."""
 
     def __init__(
         self,
@@ -192,7 +210,6 @@ class Emitter:
                 pids=tree.pids,
                 trace_all=tree.trace_all,
                 opts=decoder.opts,
-                threads=decoder.threads,
                 exes=decoder.exes,
                 thread_fields=decoder.thread_fields,
                 exe_of=decoder.exe_of,
@@ -252,8 +269,9 @@ class Emitter:
             call = calls[i]
             i += 1
             if type(call) is ThreadEnd:
-                self._send(evs)
-                evs = []
+                if not call.quiet:  # (a quiet end writes no line for the batch to precede)
+                    self._send(evs)
+                    evs = []
                 self._end(call)
                 continue
             assert type(call) is Syscall

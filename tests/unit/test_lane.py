@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import struct
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
@@ -22,16 +23,18 @@ from vmstrace import _decoder, decode
 from vmstrace.core.abi import ARG_EXE, ARG_SIGFRAME, FRAME_RAX, FRAME_RIP
 from vmstrace.core.events import (
     NO_MEM,
+    EndEvent,
     Insn,
     Mem,
     RawEntry,
     RawExit,
     Syscall,
     TaskInfo,
+    ThreadEnd,
     TraceCounts,
     TraceEvent,
 )
-from vmstrace.decode import args, files
+from vmstrace.decode import args, fdpath, files
 from vmstrace.decode.registry import TEMPLATES, Arg
 from vmstrace.pipeline import NOTED, VALUE_TEXTS, Decoder, Emitter
 from vmstrace.sinks.base import Sink
@@ -58,6 +61,9 @@ class Collect(Sink):
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         self.kept.append(("note", tid, text, comm))
 
+    def end(self, ev: EndEvent) -> None:
+        self.kept.append(("end", ev))
+
     def flush(self) -> None:
         pass
 
@@ -76,7 +82,6 @@ def _make_lane(tree: ProcessTree, dec: Decoder, **given) -> _decoder.Lane:
         pids=tree.pids,
         trace_all=tree.trace_all,
         opts=dec.opts,
-        threads=dec.threads,
         exes=dec.exes,
         thread_fields=dec.thread_fields,
         exe_of=dec.exe_of,
@@ -124,6 +129,8 @@ TASKS = [
     _task(50, 1, "other"),
     TaskInfo(task=0, cr3=0x5000),
     TaskInfo(task=0xFFFF888000777000, cr3=0x6000, pid=None),
+    # a thread of 12 whose start time was not read, on an address space with PCID bits
+    TaskInfo(task=0xFFFF888000778000, cr3=0x7ABC, pid=12, tid=14, ppid=10, comm="thr", uid=7),
 ]
 
 STRINGS = [
@@ -209,6 +216,14 @@ def _mem(draw: st.DrawFn) -> dict[int, Mem]:
     return mem
 
 
+def _walk(names: list[bytes]) -> Mem:
+    """A file's names as the plugin reads them walking up its dentries (fdpath.py)."""
+    data = fdpath.HEADER.pack(12, 0o100755, 0xEF53, len(names), 0)
+    for n in names:
+        data += struct.pack("<H", len(n)) + n
+    return Mem(0xFFFF888000001000, data)
+
+
 def _exec(ts: int, who: TaskInfo, path: str) -> Syscall:
     entry = RawEntry(
         ts,
@@ -233,6 +248,21 @@ STARTED = [_exec(0, TASKS[0], LAUNCHER), _exec(0, TASKS[1], "/bin/work")]
 def calls(draw: st.DrawFn) -> list[Syscall]:
     out = list(STARTED) if draw(st.booleans()) else []
     for ts in range(draw(st.integers(0, 30))):
+        if draw(st.integers(0, 7)) == 0:  # a thread's or a process's end, as pairing makes it
+            pid = draw(st.sampled_from([10, 11, 12, 13, 50, None]))
+            process = draw(st.booleans())
+            out.append(
+                ThreadEnd(
+                    ts,
+                    TaskInfo(task=0, cr3=0, pid=pid, tid=pid),
+                    draw(st.sampled_from([None, 9])),
+                    draw(st.sampled_from([None, 0, 3])),
+                    draw(st.sampled_from([None, "vmstrace: gone"])),
+                    process=process,
+                    quiet=process and draw(st.booleans()),
+                )
+            )
+            continue
         abi = draw(st.sampled_from(["x86_64", "x86_64", "i386"]))
         nr = draw(st.sampled_from(NRS[abi]))
         who = draw(st.sampled_from(TASKS))
@@ -259,8 +289,11 @@ def calls(draw: st.DrawFn) -> list[Syscall]:
         xmem = _mem(draw)
         if kind == "frame":
             xmem[ARG_SIGFRAME] = _frame(ret)
-        elif kind == "exe":
-            xmem[ARG_EXE] = Mem(0, draw(st.binary(max_size=48)))
+        elif kind == "exe":  # the new program's file, as the plugin walks it (or junk)
+            xmem[ARG_EXE] = draw(
+                st.sampled_from([_walk([b"work", b"bin"]), _walk([b"ls", b"bin", b"usr"])])
+                | st.builds(Mem, st.just(0), st.binary(max_size=48))
+            )
         elif kind == "fork":  # by the command or a child: the tree takes the new pid
             who = draw(st.sampled_from(TASKS[1:5]))
             entry = dataclasses.replace(entry, nr=56 if abi == "x86_64" else 2, who=who)
@@ -511,6 +544,29 @@ def test_the_lane_stops_after_a_call_whose_line_follows():
     evs.clear()
     assert outside.run(calls, 0, evs) == len(calls) and not outside.line_due  # type: ignore[arg-type]
     assert evs == []
+
+
+def test_a_process_end_that_prints_nothing_is_the_lanes_and_ends_the_process():
+    """A quiet end (the pairing's, of a process that exited outside a call) takes its pid
+    out of the tree and the executables, in the lane, as Emitter._end does; one that prints
+    a line is the Python loop's."""
+    child = TASKS[2]  # pid 11, a child of the command
+    call = _ordinary()[0]
+    run_it = Syscall(
+        dataclasses.replace(call.entry, who=child),
+        dataclasses.replace(call.exit, who=child, mem={ARG_EXE: _walk([b"kid", b"bin"])}),
+    )
+    end = ThreadEnd(9, TaskInfo(task=0, cr3=0, pid=11, tid=11), status=0, process=True, quiet=True)
+    killed = dataclasses.replace(end, signal=9, status=None, quiet=False)
+    for compiled in (True, False):
+        tree, dec = ProcessTree(), Decoder(32)
+        emitter = Emitter(tree, dec, [Collect()], compiled=compiled)
+        emitter.emit([*STARTED, run_it])
+        assert dec.exes[11] == "/bin/kid" and 11 in tree.pids
+        emitter.emit([end])
+        assert 11 not in dec.exes and 11 not in tree.pids
+    lane = _make_lane(ProcessTree(trace_all=True), Decoder(32))
+    assert lane.run([end, killed], 0, []) == 1  # type: ignore[arg-type]
 
 
 def test_the_guests_other_processes_cost_the_lane_no_event():
@@ -1111,7 +1167,7 @@ def test_the_lane_refuses_what_is_not_a_batch():
     with pytest.raises(TypeError):
         _lane((), 0, [], ProcessTree(), Decoder(32))
     with pytest.raises(TypeError):
-        _lane([], 0, [], ProcessTree(), Decoder(32), threads=[])
+        _lane([], 0, [], ProcessTree(), Decoder(32), exes=[])
 
 
 def test_a_negative_start_is_refused():
