@@ -64,10 +64,36 @@ class Workload:
     name: str
     argv: tuple[str, ...]  # "{n}" is replaced by the scaled size
     n: int = 0  # default size; 0: no size argument
+    # the guest image: "strace" (the default guest with strace, for every mode), or
+    # "realsw" (that with Debian's own dynamically linked programs, guest/realsw.py)
+    image: str = "strace"
 
     def command(self, scale: float) -> list[str]:
         n = max(1, round(self.n * scale))
         return [a.replace("{n}", str(n)) for a in self.argv]
+
+
+def build_image(image: str) -> Path:
+    """The cached initramfs of a workload's ``image``."""
+    from vmstrace.core.files import cache_dir
+
+    if image == "realsw":
+        from vmstrace.guest.realsw import build_realsw_initramfs
+
+        return build_realsw_initramfs(cache_dir())
+    from vmstrace.guest.strace_image import build_strace_initramfs
+
+    return build_strace_initramfs(cache_dir())
+
+
+# Debian's ls, sed and grep (dynamically linked: the loader maps libc and libselinux's
+# pages into each new process) run one after another by Debian's dash (busybox's sh runs
+# its own applets instead, in its own process).
+DEBIAN_LOOP = (
+    "export PATH=/usr/bin:/bin; for i in $(seq {n}); do "
+    "ls -la /usr/bin /etc; sed s/e/E/g /vmstrace/real/coreutils.sh | grep -c E; "
+    "done > /dev/null"
+)
 
 
 WORKLOADS = {
@@ -89,6 +115,12 @@ WORKLOADS = {
                 "/usr",
                 "/etc",
             ),
+        ),
+        Workload(
+            "debian",
+            ("/vmstrace/bin/bench-time", "/usr/bin/dash", "-c", DEBIAN_LOOP),
+            20,
+            "realsw",
         ),
     )
 }
@@ -333,9 +365,12 @@ def record_raw(dest: Path, workload: str = "syscalls", scale: float = 1.0) -> fl
     from vmstrace.run import RunOptions
 
     w = _workload(workload)
+    initrd = build_image(w.image)
     open_output(dest, "--record").close()  # the plugin opens out= without O_CREAT
     # (it expects a pipe)
-    sample = _run_raw(RunOptions(argv=w.command(scale)), w, str(dest.resolve()), True)
+    sample = _run_raw(
+        RunOptions(argv=w.command(scale), initrd=initrd), w, str(dest.resolve()), True
+    )
     return sample.host_s
 
 
@@ -368,17 +403,17 @@ def bench(
             raise VmstraceError(
                 f"bench: unknown mode {mode!r}; choose from {', '.join(MODES + PROFILE_MODES)}"
             )
-    from vmstrace.core.files import cache_dir
-    from vmstrace.guest.strace_image import build_strace_initramfs
-
     chosen = [_workload(w) for w in workloads]
     rows = {(w.name, m): Row(w.name, m) for w in chosen for m in modes}
     workdir = Path(tempfile.mkdtemp(prefix="vmstrace-bench-"))
     try:
-        # The same guest for every mode: the image with strace (guest/strace_image.py),
-        # copied, as a rebuild of the cache (another checkout's run) prunes old images.
-        initrd = workdir / "initrd.img"
-        shutil.copyfile(build_strace_initramfs(cache_dir()), initrd)
+        # The same guest for every mode: the workload's image (with strace: guest/
+        # strace_image.py), copied, as a rebuild of the cache (another checkout's run)
+        # prunes old images.
+        initrds: dict[str, Path] = {}
+        for image in dict.fromkeys(w.image for w in chosen):
+            initrds[image] = workdir / f"{image}.img"
+            shutil.copyfile(build_image(image), initrds[image])
         for rep in range(repeat):
             for w in chosen:
                 k = rep % len(modes)
@@ -386,7 +421,7 @@ def bench(
                     if progress:
                         progress(f"repeat {rep + 1}/{repeat}: {w.name} {mode}")
                     rows[w.name, mode].samples += _at_once(
-                        w, mode, scale, initrd, workdir, parallel
+                        w, mode, scale, initrds[w.image], workdir, parallel
                     )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

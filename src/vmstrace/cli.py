@@ -694,7 +694,7 @@ def prepare(kernel: Path | None, line: str | None, guest: str, install: tuple[st
     "--workload",
     "workloads",
     multiple=True,
-    help="boot, syscalls, files, procs, tar (repeatable; default: all).",
+    help="boot, syscalls, files, procs, tar, debian (repeatable; default: all).",
 )
 @click.option(
     "--mode",

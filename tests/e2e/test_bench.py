@@ -65,3 +65,23 @@ def test_bench_parallel_guests_each_reconcile(tmp_path):
     assert untraced["mode"] == "untraced" and traced["mode"] == "vmstrace"
     assert len(untraced["samples_s"]) == len(traced["samples_s"]) == 2
     assert traced["lost"] == 0 and traced["reconciled"] is True
+
+
+def test_bench_runs_debians_own_programs_in_their_image(tmp_path):
+    """The `debian` workload: dash running Debian's dynamically linked ls, sed and grep
+    (the realsw image), traced with nothing lost, every process's calls reconciled."""
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [str(VMSTRACE), "bench", "--workload", "debian", "--repeat", "1", "--scale", "0.1",
+         "--mode", "untraced", "--mode", "vmstrace", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    untraced, traced = json.loads(out.read_text())
+    assert untraced["median_s"] > 0 and traced["median_s"] > 0
+    assert traced["lost"] == 0 and traced["reconciled"] is True
+    # two rounds of ls -la over two directories (a statx and an lgetxattr per entry), sed
+    # and grep, each loaded by ld.so
+    assert traced["events"] >= 1000
