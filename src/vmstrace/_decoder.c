@@ -246,8 +246,9 @@ static PyObject *configure(PyObject *self, PyObject *args)
 #define THREAD_MEMO 64 /* a thread's fields of an event, by its TaskInfo */
 #define VALUE_MEMO 128 /* value_texts' texts, by (function, value) */
 /* The lane's value_texts (pipeline.VALUE_TEXTS), in order: structs.mode, a clone's flags
- * (process.clone_flags_text), a wait status (process.wait_status_text). */
-enum { VT_MODE, VT_CLONE_FLAGS, VT_WAIT_STATUS, VT_N };
+ * (process.clone_flags_text), a wait status (process.wait_status_text), a statx's mask and
+ * attributes (structs.statx_mask, statx_attributes). */
+enum { VT_MODE, VT_CLONE_FLAGS, VT_WAIT_STATUS, VT_STATX_MASK, VT_STATX_ATTRS, VT_N };
 typedef struct {
     struct {
         PyObject *render, *text; /* text: a str, or None (an argument not shown) */
@@ -509,13 +510,13 @@ static int tree_keeps(const Lane *ln, PyObject *who, PyObject *abi, PyObject *nr
  * the register alone; the strings and buffers read the argument's memory too. */
 enum { K_PYTHON, K_PTR, K_HEX, K_ULONG, K_INT, K_UINT, K_LONG, K_FD, K_DIRFD, K_MODE,
        K_PATH, K_STR, K_WBUF, K_RBUF, K_REG, K_STAT, K_EXEC, K_SKIP, K_RLIMIT, K_WSTATUS,
-       K_CLONE, K_ARCH_PRCTL, K_RUSAGE, K_DIRENTS, K_XATTR, K_LAST = K_XATTR };
+       K_CLONE, K_ARCH_PRCTL, K_RUSAGE, K_DIRENTS, K_XATTR, K_STATX, K_LAST = K_STATX };
 /* The calls every process makes (process.py): K_SKIP, an argument another prints (args.SKIP);
  * K_RLIMIT, a struct rlimit read at entry (parameter 0: IN) or at exit (1: OUT); K_WSTATUS,
  * wait4's status word; K_CLONE, clone's named fields in its first argument's place;
  * K_ARCH_PRCTL, arch_prctl's second argument; K_DIRENTS, getdents' records, counted;
  * K_XATTR, an extended attribute's value (parameter 0: getxattr's, of the return's size;
- * 1: setxattr's, of the next argument's);
+ * 1: setxattr's, of the next argument's); K_STATX, the struct statx the kernel filled;
  * K_RUSAGE, wait4's struct rusage (its size / 8
  * the parameter), the address unless there is one to show (the renderer shows it). */
 /* K_EXEC: execve's program (EXEC_*), argv and envp, read at entry or from the new stack
@@ -1375,7 +1376,45 @@ static PyObject *xattr_text(const Lane *ln, PyObject *call, unsigned long long a
     return quoted(v.data, n, 0, size > cut);
 }
 
-/* The text of argument i of a call or struct kind (K_RLIMIT .. K_XATTR). */
+/* structs.statx through OUT(STATX_SIZE) (as stat_text reads struct stat):
+ * `{stx_mask=..., stx_attributes=0, stx_mode=S_IFREG|0644, stx_size=5, ...}`, or the
+ * address when there is nothing to show. */
+#define STATX_SIZE_ 256
+static PyObject *statx_text(const Lane *ln, PyObject *call, unsigned long long addr,
+                            Py_ssize_t i, int *st)
+{
+    const unsigned char *d = NULL;
+    int got = out_data(call, addr, i, STATX_SIZE_, &d, st);
+    if (got <= 0)
+        return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
+    uint32_t mask;
+    uint16_t mode;
+    memcpy(&mask, d, sizeof mask);
+    memcpy(&mode, d + 28, sizeof mode);
+    unsigned long long attrs = le64(d + 8), size = le64(d + 40);
+    /* (each text held: the next value_text() may take its memo slot) */
+    PyObject *texts[3] = {NULL, NULL, NULL};
+    static const int which[3] = {VT_STATX_MASK, VT_STATX_ATTRS, VT_MODE};
+    const unsigned long long values[3] = {mask, attrs, mode};
+    for (int k = 0; k < 3; k++) {
+        PyObject *t = value_text(ln, which[k], values[k], st);
+        if (t == NULL) {
+            Py_XDECREF(texts[0]);
+            Py_XDECREF(texts[1]);
+            return NULL;
+        }
+        texts[k] = Py_NewRef(t);
+    }
+    PyObject *text = PyUnicode_FromFormat(
+        "{stx_mask=%U, stx_attributes=%U, stx_mode=%U, stx_size=%llu, ...}", texts[0], texts[1],
+        texts[2], size);
+    for (int k = 0; k < 3; k++)
+        Py_DECREF(texts[k]);
+    *st = text == NULL ? FAIL : DONE;
+    return text;
+}
+
+/* The text of argument i of a call or struct kind (K_RLIMIT .. K_STATX). */
 static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyObject *regs,
                            Py_ssize_t i, int *st)
 {
@@ -1399,6 +1438,8 @@ static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyO
         return dirents_text(call, v, i, st);
     case K_XATTR:
         return xattr_text(ln, call, v, regs, i, param & 1, st);
+    case K_STATX:
+        return statx_text(ln, call, v, i, st);
     }
     PyErr_SetString(PyExc_SystemError, "proc_text: not a process call's kind");
     *st = FAIL;
@@ -1481,7 +1522,7 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
                 }
             }
         }
-        if (k == K_STAT || (k >= K_RLIMIT && k <= K_XATTR)) {
+        if (k == K_STAT || (k >= K_RLIMIT && k <= K_STATX)) {
             texts[i] = k == K_STAT ? stat_text(ln, call, regs, i, &st)
                                    : proc_text(ln, k, PARAM(code), call, regs, i, &st);
             if (texts[i] == NULL && st == RENDER)

@@ -64,8 +64,15 @@ _decoder.configure(
 # lane decodes them and stops after each, for the loop to write the line.
 NOTED = frozenset({"exit_group"})
 # The texts the compiled lane asks Python for by value, and keeps (in _decoder.c's VT_*
-# order): a stat's mode, a clone's flags, a wait status; each (value, raw) -> text.
-VALUE_TEXTS = (structs.mode, process.clone_flags, process.wait_status_text)
+# order): a stat's mode, a clone's flags, a wait status, a statx's mask and attributes;
+# each (value, raw) -> text.
+VALUE_TEXTS = (
+    structs.mode,
+    process.clone_flags,
+    process.wait_status_text,
+    structs.statx_mask,
+    structs.statx_attributes,
+)
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id): what an event takes from its thread
 ThreadFields = tuple[

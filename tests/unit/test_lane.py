@@ -833,6 +833,50 @@ def test_a_stat_struct_prints_as_its_python_renderer_prints(
         assert evs == [Decoder(32, raw=raw)(call)]
 
 
+def _statx_bytes(mask: int, attrs: int, mode: int, size: int, length: int) -> bytes:
+    """A struct statx (linux/stat.h) with these fields, cut or padded to length."""
+    d = bytearray(range(256))  # the other fields: anything
+    d[0:4] = mask.to_bytes(4, "little")
+    d[8:16] = attrs.to_bytes(8, "little")
+    d[28:30] = mode.to_bytes(2, "little")
+    d[40:48] = size.to_bytes(8, "little")
+    return bytes(d[:length]).ljust(length, b"\x07")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([0x7FF, 0x17FF, 0x3FFF, 0, 0x80000000]) | st.integers(0, 2**32 - 1),
+    st.sampled_from([0, 0x20, 0x2000, 0x100000]) | st.integers(0, 2**64 - 1),
+    STAT_MODES.map(lambda m: m & 0xFFFF),
+    st.sampled_from([0, 4096, 2**63, 2**64 - 1]) | st.integers(0, 2**64 - 1),
+    st.sampled_from([256, 255, 0, 300]),
+    st.booleans(),
+    st.sampled_from([0, 0x7FFC1000]),
+    st.none() | st.sampled_from([0, 2**64 - 2, 2**64 - 4095, 5]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_statx_struct_prints_as_its_python_renderer_prints(
+    mask, attrs, mode, size, length, fault, addr, ret, at_exit, raw
+):
+    """statx's struct through the lane: any mask, attributes, mode and size, a short or
+    faulted read, a failure, no read at all, -X raw."""
+    render = files.STATX.render
+    assert args.PLAIN_KINDS[render] & 0xFF == 25
+    who = TASKS[1]
+    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (addr,) + (0,) * 5, who)
+    exit = None
+    if ret is not None:
+        exit = RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 3, who, user_pc=PC + 2)
+        if at_exit:
+            exit.mem[0] = Mem(addr, _statx_bytes(mask, attrs, mode, size, length), fault=fault)
+    call = Syscall(entry, exit)
+    with _close_rendered_by(render):
+        evs: list[TraceEvent] = []
+        assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32, raw=raw)) == 1
+        assert evs == [Decoder(32, raw=raw)(call)]
+
+
 # The calls every process makes, whose renderers the lane prints itself (args.COMPILED_KINDS):
 # prlimit64, getrlimit, setrlimit, wait4, clone, arch_prctl; i386's prlimit64, wait4 and
 # waitpid share them.

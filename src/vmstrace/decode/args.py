@@ -101,6 +101,7 @@ COMPILED_KINDS = {
     "dirents": 23,  # getdents' records, counted (files.py)
     "xattr_out": 24,  # an extended attribute's value, getxattr's and setxattr's
     "xattr_in": 24 | 1 << 8,
+    "statx": 25,  # an OUT(STATX_SIZE, structs.statx)
 }
 _FORCE_HEX = 8  # the buffers' parameter bit (the WBUF's length argument below it)
 
@@ -115,8 +116,8 @@ def register_only(arg: Arg, also: int | None = None) -> Arg:
 
 def compiled(arg: Arg, kind: str, param: int = 0) -> Arg:
     """``arg``, whose renderer the compiled lane prints as it does (:data:`COMPILED_KINDS`:
-    struct stat, execve's, clone's, wait4's, the rlimit calls', arch_prctl's, getdents',
-    an extended attribute's); ``param`` is the kind's (0..15)."""
+    struct stat and statx, execve's, clone's, wait4's, the rlimit calls', arch_prctl's,
+    getdents', an extended attribute's); ``param`` is the kind's (0..15)."""
     assert 0 <= param <= 15
     PLAIN_KINDS[arg.render] = COMPILED_KINDS[kind] | param << 8
     return arg

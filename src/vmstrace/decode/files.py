@@ -103,6 +103,9 @@ syscall("fstat", FD, STAT)
 syscall("newfstatat", DIRFD, PATH, STAT, _at())
 
 
+STATX = compiled(OUT(STATX_SIZE, statx), "statx")
+
+
 def _statx_flags(c: Ctx, i: int) -> str:
     """``AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW``: the sync type bits, then the rest."""
     v = u32(c.a(i))
@@ -120,7 +123,7 @@ syscall(
     PATH,
     register_only(Arg(_statx_flags)),
     FLAGS(fs.STATX_MASK, "STATX_???"),
-    OUT(STATX_SIZE, statx),
+    STATX,
 )
 syscall("access", PATH, ACCESS)
 syscall("faccessat", DIRFD, PATH, ACCESS)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .consts import fs, signals
-from .fmt import Ctx, flags, hexnum, octal, ptr, quote
+from .fmt import Ctx, DecodeOptions, flags, hexnum, octal, ptr, quote
 
 # --- time (linux/time_types.h: __kernel_timespec, __kernel_old_timeval) --------------
 
@@ -143,15 +143,28 @@ def stat_text(c: Ctx, st_mode: int, st_rdev: int, st_size: int) -> str:
 STATX_SIZE = 256
 
 
+_PLAIN, _RAW = DecodeOptions(), DecodeOptions(raw=True)
+
+
+def statx_mask(mask: int, raw: bool) -> str:
+    """stx_mask's text (the compiled lane asks for it too: pipeline.VALUE_TEXTS)."""
+    return flags(mask, fs.STATX_MASK, _RAW if raw else _PLAIN, dflt="STATX_???")
+
+
+def statx_attributes(attrs: int, raw: bool) -> str:
+    """stx_attributes' text (pipeline.VALUE_TEXTS too)."""
+    return flags(attrs, fs.STATX_ATTRS, _RAW if raw else _PLAIN, dflt="STATX_ATTR_???")
+
+
 def statx(c: Ctx, d: bytes) -> str:
     (mask,) = struct.unpack_from("<I", d, 0)
     (attrs,) = struct.unpack_from("<Q", d, 8)
     (stx_mode,) = struct.unpack_from("<H", d, 28)
     (size,) = struct.unpack_from("<Q", d, 40)
+    raw = c.opts.raw
     return (
-        f"{{stx_mask={flags(mask, fs.STATX_MASK, c.opts, dflt='STATX_???')}, "
-        f"stx_attributes={flags(attrs, fs.STATX_ATTRS, c.opts, dflt='STATX_ATTR_???')}, "
-        f"stx_mode={mode(stx_mode, c.opts.raw)}, stx_size={size}, ...}}"
+        f"{{stx_mask={statx_mask(mask, raw)}, stx_attributes={statx_attributes(attrs, raw)}, "
+        f"stx_mode={mode(stx_mode, raw)}, stx_size={size}, ...}}"
     )
 
 
