@@ -1759,7 +1759,7 @@ static PyObject *plan_of(const Lane *ln, PyObject *abi, PyObject *nr)
 /* Emitter._end() of a process's end that prints nothing (quiet: it exited, and no call of
  * its was in progress): its pid leaves the tree (ProcessTree.ended) and the executables
  * (Decoder.forget).  DONE, DEFER for any other end, or FAIL. */
-static int lane_end(const Lane *ln, PyObject *end)
+Py_NO_INLINE static int lane_end(const Lane *ln, PyObject *end)
 {
     PyObject *who = slot(end, &L.end, T_WHO);
     if (slot(end, &L.end, T_PROCESS) != Py_True || slot(end, &L.end, T_QUIET) != Py_True

@@ -851,9 +851,13 @@ static PyObject *process_end(PyObject *ts, const Reaped *r)
         goto out;
     PyObject *signal = r->signal < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(r->signal);
     PyObject *status = r->status < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(r->status);
-    if (slot_put(end, &S.end, T_SIGNAL, signal) < 0 || slot_put(end, &S.end, T_STATUS, status) < 0)
+    if (signal == NULL || status == NULL) {
+        Py_XDECREF(signal);
+        Py_XDECREF(status);
         Py_CLEAR(end);
-    else {
+    } else {
+        slot_put(end, &S.end, T_SIGNAL, signal);
+        slot_put(end, &S.end, T_STATUS, status);
         slot_put(end, &S.end, T_TS, Py_NewRef(ts));
         slot_put(end, &S.end, T_WHO, Py_NewRef(who));
         slot_put(end, &S.end, T_PROCESS, Py_NewRef(Py_True));
@@ -871,7 +875,8 @@ out:
  * whose threads are in no call ends there (its ThreadEnd before the call, as _settle puts
  * it), once every vCPU has gone past it; a call that reaped nothing leaves nothing to do.
  * 1: done (as _after would have done it), 0: _after's to do, -1 on error. */
-static int reap_here(const Watch *w, PyObject *ev, int is_entry, PyObject *out, Py_ssize_t start)
+Py_NO_INLINE static int reap_here(const Watch *w, PyObject *ev, int is_entry, PyObject *out,
+                                  Py_ssize_t start)
 {
     if (is_entry || PyList_GET_SIZE(out) - start != 1 || PyList_GET_SIZE(w->gone)
         || PyList_GET_SIZE(w->dying) || PyDict_GET_SIZE(w->pending) > w->lim_pending
