@@ -1084,14 +1084,9 @@ enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
  * flag, of a call that succeeded): `{st_mode=S_IFREG|0644, st_size=5, ...}`, the address
  * when there is nothing to show, NULL with *st RENDER for a device (or FAIL, DEFER). */
 #define STAT_SIZE_ 144
-static PyObject *stat_text(const Lane *ln, PyObject *call, PyObject *regs, Py_ssize_t i,
-                           int *st)
+static PyObject *stat_text(const Lane *ln, PyObject *call, unsigned long long addr,
+                           Py_ssize_t i, int *st)
 {
-    unsigned long long addr = as_u64(PyTuple_GET_ITEM(regs, i));
-    if (addr == (unsigned long long)-1 && PyErr_Occurred()) {
-        *st = deferred(NULL);
-        return NULL;
-    }
     const unsigned char *d = NULL;
     int got = out_data(call, addr, i, STAT_SIZE_, &d, st);
     if (got <= 0)
@@ -1414,7 +1409,7 @@ static PyObject *statx_text(const Lane *ln, PyObject *call, unsigned long long a
     return text;
 }
 
-/* The text of argument i of a call or struct kind (K_RLIMIT .. K_STATX). */
+/* The text of argument i of a struct or call kind (K_STAT, K_RLIMIT .. K_STATX). */
 static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyObject *regs,
                            Py_ssize_t i, int *st)
 {
@@ -1424,6 +1419,8 @@ static PyObject *proc_text(const Lane *ln, int k, int param, PyObject *call, PyO
         return NULL;
     }
     switch (k) {
+    case K_STAT:
+        return stat_text(ln, call, v, i, st);
     case K_RLIMIT:
         return rlimit_text(ln, call, v, i, param & 1, st);
     case K_WSTATUS:
@@ -1523,8 +1520,7 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
             }
         }
         if (k == K_STAT || (k >= K_RLIMIT && k <= K_STATX)) {
-            texts[i] = k == K_STAT ? stat_text(ln, call, regs, i, &st)
-                                   : proc_text(ln, k, PARAM(code), call, regs, i, &st);
+            texts[i] = proc_text(ln, k, PARAM(code), call, regs, i, &st);
             if (texts[i] == NULL && st == RENDER)
                 st = DONE, k = K_PYTHON; /* the renderer runs */
             else

@@ -817,15 +817,24 @@ def test_a_stat_struct_prints_as_its_python_renderer_prints(
 ):
     """newfstatat's and fstat's struct through the lane (a device's by the renderer):
     any mode, a short or faulted read, a failure, no read at all, -X raw."""
-    render = files.STAT.render
-    assert args.PLAIN_KINDS[render] & 0xFF == 15
+    assert args.PLAIN_KINDS[files.STAT.render] & 0xFF == 15
+    data = _stat_bytes(mode, rdev, size, length)
+    _struct_prints_as_python(files.STAT.render, addr, ret, at_exit, data, fault, raw)
+
+
+def _struct_prints_as_python(
+    render: object, addr: int, ret: int | None, at_exit: bool, data: bytes, fault: bool, raw: bool
+) -> None:
+    """A call whose first argument ``render`` prints (close's plan, made so), returning
+    ``ret`` (None: no return) with ``data`` read there at exit: the lane takes it and
+    prints what the Python path prints."""
     who = TASKS[1]
     entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (addr,) + (0,) * 5, who)
     exit = None
     if ret is not None:
         exit = RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 3, who, user_pc=PC + 2)
         if at_exit:
-            exit.mem[0] = Mem(addr, _stat_bytes(mode, rdev, size, length), fault=fault)
+            exit.mem[0] = Mem(addr, data, fault=fault)
     call = Syscall(entry, exit)
     with _close_rendered_by(render):
         evs: list[TraceEvent] = []
@@ -861,20 +870,9 @@ def test_a_statx_struct_prints_as_its_python_renderer_prints(
 ):
     """statx's struct through the lane: any mask, attributes, mode and size, a short or
     faulted read, a failure, no read at all, -X raw."""
-    render = files.STATX.render
-    assert args.PLAIN_KINDS[render] & 0xFF == 25
-    who = TASKS[1]
-    entry = RawEntry(1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (addr,) + (0,) * 5, who)
-    exit = None
-    if ret is not None:
-        exit = RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, ret, 3, who, user_pc=PC + 2)
-        if at_exit:
-            exit.mem[0] = Mem(addr, _statx_bytes(mask, attrs, mode, size, length), fault=fault)
-    call = Syscall(entry, exit)
-    with _close_rendered_by(render):
-        evs: list[TraceEvent] = []
-        assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32, raw=raw)) == 1
-        assert evs == [Decoder(32, raw=raw)(call)]
+    assert args.PLAIN_KINDS[files.STATX.render] & 0xFF == 25
+    data = _statx_bytes(mask, attrs, mode, size, length)
+    _struct_prints_as_python(files.STATX.render, addr, ret, at_exit, data, fault, raw)
 
 
 # The calls every process makes, whose renderers the lane prints itself (args.COMPILED_KINDS):

@@ -353,18 +353,23 @@ def test_batches_end_threads_and_keep_limits_exactly_as_one_event_at_a_time(
     assert len(one.pending) <= pending and len(one.held) <= held
 
 
+class Counting(Pairer):
+    """A Pairer that counts its Python ``_after`` calls."""
+
+    def __init__(self, *args, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kw)
+        self.calls = 0
+
+    def _after(self, ev, out, start):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        super()._after(ev, out, start)
+
+
 def test_a_process_reaped_outside_any_call_ends_without_a_python_call():
-    class Counting(Pairer):
-        calls = 0
-
-        def _after(self, ev, out, start):  # type: ignore[no-untyped-def]
-            Counting.calls += 1
-            super()._after(ev, out, start)
-
     p = Counting()
     exited = p.feed_batch([entry(CHILD, 231, 1), *reap(CHILD, 3 << 8, 2)])
     killed = p.feed_batch(reap(KIDS[0], 0x80 | 11, 4))
-    assert Counting.calls == 0
+    assert p.calls == 0
     assert shape(exited) == [
         ("call", 90, 231, False),
         ("end", 90, None, 3, True, True, False),
@@ -402,21 +407,14 @@ def test_every_reaping_call_ends_the_same_in_the_compiled_loop(nr, mem, how, ret
 
 
 def test_a_waiting_death_costs_no_python_call_per_record():
-    class Counting(Pairer):
-        calls = 0
-
-        def _after(self, ev, out, start):  # type: ignore[no-untyped-def]
-            Counting.calls += 1
-            super()._after(ev, out, start)
-
     p = Counting(vcpus=2)
     busy = [
         e for i in range(50) for e in (entry(PARENT, 39, 10 + 2 * i), exit_(PARENT, 85, 11 + 2 * i))
     ]
     p.feed_batch([entry(CHILD, 0, 1, vcpu=1), *reap(CHILD, SIGKILL_STATUS, 3), *busy])
-    assert Counting.calls == 1 and p.dying  # the reap; vCPU 1 has not gone past it
+    assert p.calls == 1 and p.dying  # the reap; vCPU 1 has not gone past it
     items = p.feed_batch([entry(PARENT, 39, 200, vcpu=1)])
-    assert Counting.calls == 2 and not p.dying
+    assert p.calls == 2 and not p.dying
     assert shape(items)[:2] == [("call", 90, 0, False), ("end", 90, 9, None, False, False, False)]
 
 
