@@ -48,9 +48,10 @@ def status(word: int) -> dict[int, Mem]:
     return {1: Mem(0x7FFC1000, word.to_bytes(4, "little"), at_exit=True)}
 
 
-def siginfo(code: int, pid: int, st: int, signo: int = 17) -> dict[int, Mem]:
+def siginfo(code: int, pid: int, st: int, signo: int = 17, union: int = 16) -> dict[int, Mem]:
+    """waitid's siginfo as the kernel writes it (``union``: 12 for an i386 caller's)."""
     data = bytearray(128)
-    for off, v in ((0, signo), (8, code), (16, pid), (24, st)):
+    for off, v in ((0, signo), (8, code), (union, pid), (union + 4, 1000), (union + 8, st)):
         data[off : off + 4] = v.to_bytes(4, "little", signed=True)
     return {2: Mem(0x7FFC1000, bytes(data), at_exit=True)}
 
@@ -389,7 +390,8 @@ def test_a_process_reaped_outside_any_call_ends_without_a_python_call():
     + [(247, siginfo(code, 90, st)) for code in (1, 2, 3, 5) for st in (0, 9, 200, 0x1234)]
     + [(247, siginfo(1, 90, 0, signo=10)), (247, siginfo(1, 0, 0))],
 )
-def test_every_reaping_call_ends_the_same_in_the_compiled_loop(nr, mem, how, ret, options):
+@pytest.mark.parametrize("abi", ["x86_64", "i386"])
+def test_every_reaping_call_ends_the_same_in_the_compiled_loop(nr, mem, how, ret, options, abi):
     ((arg, m),) = mem.items()
     mem = {
         "whole": mem,
@@ -402,8 +404,23 @@ def test_every_reaping_call_ends_the_same_in_the_compiled_loop(nr, mem, how, ret
         entry(PARENT, nr, 2, args=(0, 0, 0, options, 0, 0)),
         exit_(PARENT, ret, 3, mem=mem),
     ]
+    if abi == "i386":  # wait4 7, waitid 284 (and i386's siginfo layout: the test below)
+        call = [replace(ev, abi="i386", nr={61: 7, 247: 284}.get(ev.nr, ev.nr)) for ev in call]
     both([entry(CHILD, 231, 1), *call], size=3)
     both(call, size=2)
+
+
+@pytest.mark.parametrize("abi, nr, union", [("x86_64", 247, 16), ("i386", 284, 12)])
+def test_waitid_reads_the_siginfo_of_its_callers_abi(abi, nr, union):
+    """An i386 caller gets compat_siginfo, whose union (si_pid, si_uid, si_status) starts
+    at 12, not 16: read at 16, the reaper's uid would pass for the dead pid."""
+    busy = replace(entry(CHILD, 0, 1), who=replace(CHILD, pid=1000, tid=1000))
+    call = [
+        replace(entry(PARENT, nr, 2), abi=abi),
+        replace(exit_(PARENT, 0, 3, mem=siginfo(1, 90, 3, union=union)), abi=abi),
+    ]
+    items = both([busy, *call])
+    assert shape(items) == [("end", 90, None, 3, True, True, False), ("call", 85, nr, True)]
 
 
 def test_a_waiting_death_costs_no_python_call_per_record():

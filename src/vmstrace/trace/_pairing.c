@@ -704,6 +704,8 @@ static int watching(const Watch *w, PyObject *ev, int is_entry, Py_ssize_t *coun
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define SIGINFO_UNION 16      /* where siginfo's union starts (si_pid, si_uid, si_status) */
+#define SIGINFO_UNION_I386 12 /* in i386's compat_siginfo */
 
 /* How a process ended, as pairing.reaped() reads it from what its reaper's call got. */
 typedef struct {
@@ -711,11 +713,12 @@ typedef struct {
     int signal, status, core; /* signal or status -1: not that way */
 } Reaped;
 
-/* pairing.reaped() of `call` (its entry, exit and ret given; `arg`: REAP_ARG of the call):
- * 1 with *r a death, 0 none, LEAVE when it takes Python to tell (an object of another
- * shape, an int out of range), -1 on error. */
+/* pairing.reaped() of `call` (its entry, exit and ret given; `arg`: REAP_ARG of the call;
+ * `is32`: of the i386 ABI): 1 with *r a death, 0 none, LEAVE when it takes Python to tell
+ * (an object of another shape, an int out of range), -1 on error. */
 #define LEAVE 2
-static int reaped(PyObject *entry, PyObject *exit, PyObject *ret, long arg, Reaped *r)
+static int reaped(PyObject *entry, PyObject *exit, PyObject *ret, long arg, int is32,
+                  Reaped *r)
 {
     if (ret == Py_None)
         return 0;
@@ -768,8 +771,8 @@ static int reaped(PyObject *entry, PyObject *exit, PyObject *ret, long arg, Reap
         }
         return 0; /* stopped or continued: alive */
     }
-    /* waitid's siginfo: si_signo 0, si_code 8, si_pid 16, si_status 24; WNOWAIT leaves
-     * the child a zombie */
+    /* waitid's siginfo: si_signo 0, si_code 8, the union's si_pid and (8 on) si_status;
+     * WNOWAIT leaves the child a zombie */
     PyObject *args = *(PyObject **)((char *)entry + S.entry.off[E_ARGS]);
     if (args == NULL || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) < 4
         || !PyLong_CheckExact(PyTuple_GET_ITEM(args, 3)))
@@ -779,11 +782,13 @@ static int reaped(PyObject *entry, PyObject *exit, PyObject *ret, long arg, Reap
         PyErr_Clear();
         return LEAVE;
     }
-    if (rv != 0 || n < 28 || options & WNOWAIT)
+    const Py_ssize_t u = is32 ? SIGINFO_UNION_I386 : SIGINFO_UNION;
+    if (rv != 0 || n < u + 12 || options & WNOWAIT)
         return 0;
+    const Py_ssize_t at[4] = {0, 8, u, u + 8};
     int32_t f[4];
     for (int i = 0; i < 4; i++) {
-        const unsigned char *p = d + 8 * i;
+        const unsigned char *p = d + at[i];
         f[i] = (int32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
     }
     int32_t signo = f[0], code = f[1], pid = f[2], status = f[3];
@@ -908,8 +913,11 @@ Py_NO_INLINE static int reap_here(const Watch *w, PyObject *ev, int is_entry, Py
         return -1;
     if (a != 1 && a != 2)
         return 0;
+    int is32 = abi == S.i386 ? 1 : PyObject_RichCompareBool(abi, S.i386, Py_EQ);
+    if (is32 < 0)
+        return -1;
     Reaped r = {.pid = 0, .signal = -1, .status = -1, .core = 0};
-    int dead = reaped(entry, exit, ret, a, &r);
+    int dead = reaped(entry, exit, ret, a, is32, &r);
     if (dead != 0 && dead != 1)
         return dead == LEAVE ? 0 : -1;
     PyObject *ts = *(PyObject **)((char *)exit + S.exit.off[X_TS]);

@@ -71,6 +71,7 @@ HOLD_LIMIT = 4096  # records of one thread held back waiting for an earlier one
 SIGCHLD = 17
 WNOWAIT = 0x01000000  # include/uapi/linux/wait.h
 CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3  # siginfo si_code (uapi asm-generic/siginfo.h)
+SIGINFO_UNION, SIGINFO_UNION_I386 = 16, 12  # where siginfo's union starts (compat: 12)
 _NOTHING: Final[tuple[Syscall, ...]] = ()
 _pairing.configure(
     RawEntry,
@@ -138,12 +139,14 @@ def reaped(call: Syscall, reaps: Mapping[str, Mapping[int, int]] = REAPS) -> Dea
         if low != 0x7F:
             return Death(x.ts, ret, low, None, core=bool(status & 0x80))  # WIFSIGNALED
         return None  # stopped or continued: alive
-    # waitid's siginfo: si_signo 0, si_code 8, si_pid 16, si_status 24 (a CLD_* report);
-    # with WNOWAIT the child is left a zombie, to be reaped by a later wait
-    if ret != 0 or len(data) < 28 or e.args[3] & WNOWAIT:
+    # waitid's siginfo: si_signo 0, si_code 8, then the union's si_pid, si_uid, si_status
+    # (a CLD_* report) at 16, 20, 24; i386's compat_siginfo has its union at 12.  With
+    # WNOWAIT the child is left a zombie, to be reaped by a later wait
+    union = SIGINFO_UNION_I386 if e.abi == "i386" else SIGINFO_UNION
+    if ret != 0 or len(data) < union + 12 or e.args[3] & WNOWAIT:
         return None
     signo, code, pid, status = (
-        int.from_bytes(data[o : o + 4], "little", signed=True) for o in (0, 8, 16, 24)
+        int.from_bytes(data[o : o + 4], "little", signed=True) for o in (0, 8, union, union + 8)
     )
     if signo != SIGCHLD or pid <= 0:
         return None
