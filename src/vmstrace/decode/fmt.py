@@ -36,6 +36,11 @@ class DecodeOptions:
     hexstr: int = 0
 
 
+# The options of a text made from a value and -X raw alone (flags() reads raw alone of
+# them): the functions the compiled lane asks by value (pipeline.VALUE_TEXTS) take raw.
+OPTS_PLAIN, OPTS_RAW = DecodeOptions(), DecodeOptions(raw=True)
+
+
 # --- numbers -------------------------------------------------------------------------
 
 

@@ -31,6 +31,8 @@ from .args import (
 )
 from .consts import proc
 from .fmt import (
+    OPTS_PLAIN,
+    OPTS_RAW,
     Ctx,
     DecodeOptions,
     array,
@@ -60,16 +62,12 @@ from .structs import (
 # --- clone family --------------------------------------------------------------------
 
 
-# (flags() reads -X raw alone of the options)
-_PLAIN, _RAW = DecodeOptions(), DecodeOptions(raw=True)
-
-
 def clone_flags(v: int, raw: bool) -> str:
     """``CLONE_VM|...|SIGCHLD``: the flag bits, then the exit signal in the low byte
     (-X raw: ``0x1200000|17``).  The compiled lane asks for it too (pipeline.VALUE_TEXTS)."""
     sig = v & proc.CSIGNAL
     rest = v & ~proc.CSIGNAL
-    opts = _RAW if raw else _PLAIN
+    opts = OPTS_RAW if raw else OPTS_PLAIN
     parts = [flags(rest, proc.CLONE_FLAGS, opts, dflt="CLONE_???")] if rest else []
     if sig:
         parts.append(signame(sig, raw))

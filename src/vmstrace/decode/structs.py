@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .consts import fs, signals
-from .fmt import Ctx, DecodeOptions, flags, hexnum, octal, ptr, quote
+from .fmt import OPTS_PLAIN, OPTS_RAW, Ctx, flags, hexnum, octal, ptr, quote
 
 # --- time (linux/time_types.h: __kernel_timespec, __kernel_old_timeval) --------------
 
@@ -143,17 +143,14 @@ def stat_text(c: Ctx, st_mode: int, st_rdev: int, st_size: int) -> str:
 STATX_SIZE = 256
 
 
-_PLAIN, _RAW = DecodeOptions(), DecodeOptions(raw=True)
-
-
 def statx_mask(mask: int, raw: bool) -> str:
     """stx_mask's text (the compiled lane asks for it too: pipeline.VALUE_TEXTS)."""
-    return flags(mask, fs.STATX_MASK, _RAW if raw else _PLAIN, dflt="STATX_???")
+    return flags(mask, fs.STATX_MASK, OPTS_RAW if raw else OPTS_PLAIN, dflt="STATX_???")
 
 
 def statx_attributes(attrs: int, raw: bool) -> str:
     """stx_attributes' text (pipeline.VALUE_TEXTS too)."""
-    return flags(attrs, fs.STATX_ATTRS, _RAW if raw else _PLAIN, dflt="STATX_ATTR_???")
+    return flags(attrs, fs.STATX_ATTRS, OPTS_RAW if raw else OPTS_PLAIN, dflt="STATX_ATTR_???")
 
 
 def statx(c: Ctx, d: bytes) -> str:
