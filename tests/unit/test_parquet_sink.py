@@ -146,11 +146,13 @@ def test_footer_has_the_run_and_its_stats(tmp_path):
 def test_values_a_column_cannot_hold_do_not_stop_the_trace(tmp_path):
     hostile = [
         ev("read", 1, pid=1 << 40, comm="\udc80bad", args=("\udcff",), raw_args=()),
-        ev("read", 2, raw_args=(1, 2)),
+        ev("read", 2, raw_args=(1, 2), exe="x\ud800y", args=("\udc80\udbff",)),
     ]
     rows = pq.read_table(write(tmp_path / "t.parquet", hostile, row_group=100)).to_pylist()
     assert (rows[0]["pid"], rows[0]["comm"], rows[0]["args"]) == (None, "\\x80bad", ["\\xff"])
     assert (rows[0]["raw_args"], rows[1]["raw_args"]) == (None, [1, 2])
+    # a lone surrogate that is not an undecodable byte: as Python escapes it
+    assert (rows[1]["exe"], rows[1]["args"]) == ("x\\ud800y", ["\\udc80\\udbff"])
 
 
 def test_duckdb_counts_per_syscall_and_a_directory_of_runs(tmp_path):

@@ -135,8 +135,14 @@ def _fit(value: Any, kind: pa.DataType) -> Any:
     if pa.types.is_list(kind):
         return [_fit(v, kind.value_type) for v in value]
     if pa.types.is_string(kind):
-        # bytes that are not UTF-8 (decoded as \udc80-\udcff) as strace escapes them
-        return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        # bytes that are not UTF-8 (decoded as \udc80-\udcff) as strace escapes them; any
+        # other lone surrogate as Python writes it
+        text = str(value)
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            data = text.encode("utf-8", "backslashreplace")
+        return data.decode("utf-8", "backslashreplace")
     if pa.types.is_integer(kind):
         try:
             pa.scalar(value, kind)
