@@ -159,6 +159,7 @@ def _compiled_of(target: str, me: str) -> bool:
         "vmstrace.trace._pairing": "vmstrace.trace.pairing",
         "vmstrace.sinks._jsonl": "vmstrace.sinks.jsonl",
         "vmstrace.sinks._text": "vmstrace.sinks.text",
+        "vmstrace.sinks._columns": "vmstrace.sinks.parquet",
         "vmstrace.core._abi": "vmstrace.core.abi",
     }
     return compiled.get(target) == me

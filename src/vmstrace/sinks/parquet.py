@@ -1,11 +1,12 @@
 """`--parquet FILE`: the trace as a Parquet table, one row per syscall, for SQL (DuckDB).
 
-Rows are buffered (the events themselves: no per-event dict or tuple) and written as a
-row group every ``row_group`` rows, each column made from the buffer by one list
-comprehension and one pyarrow conversion, so memory stays bounded however long the run
-and the consumer keeps its speed (docs/performance.md).  The run's metadata and the
-stats record go into the file's footer at close (a Parquet file is readable only once
-its footer is written: an interrupted run still gets one, a killed vmstrace does not).
+Rows are gathered into columns as they come (a batch of events in one pass of
+_columns.c; Columns.add_reference is the reference) and written as a row group every
+``row_group`` rows, each column made by one pyarrow conversion, so memory stays bounded
+however long the run and the consumer keeps its speed (docs/performance.md).  The run's
+metadata and the stats record go into the file's footer at close (a Parquet file is
+readable only once its footer is written: an interrupted run still gets one, a killed
+vmstrace does not).
 The schema and the metadata keys are documented in docs/columnar.md.
 """
 
@@ -23,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.sinks import _columns
 from vmstrace.sinks.jsonl import stats_line
 
 FORMAT_VERSION = "1"
@@ -68,6 +70,9 @@ _CALL_COLUMNS = tuple(
     for f in SCHEMA
     if f.name not in ("type", "text", "killed_by", "exit_code", "core_dumped")
 )
+
+
+_columns.configure(TraceEvent)
 
 
 class _Other:
@@ -249,6 +254,27 @@ class Columns:
         return len(self.index)
 
     def add(self, rows: list[TraceEvent] | list[_Other]) -> None:
+        # _columns.c appends the same objects to the same lists in one pass over a batch of
+        # TraceEvents; anything else (a note or an end) comes here, to the reference.
+        ints = _columns.add(
+            rows,
+            self.combos,
+            self.index,
+            self.vcpu,
+            self.error,
+            self.arg_lens,
+            self.arg_items,
+            self.raw_lens,
+        )
+        if ints is None:
+            self.add_reference(rows)
+            return
+        for column, values in zip(
+            (self.ts, self.ts_exit, self.ret, self.raw_ret, self.raw_items), ints, strict=True
+        ):
+            column.extend(values)
+
+    def add_reference(self, rows: list[TraceEvent] | list[_Other]) -> None:
         combos = self.combos
         self.index += [combos.setdefault(k, len(combos)) for k in map(_repeating, rows)]
         self.ts.extend([r.ts for r in rows])
