@@ -187,6 +187,7 @@ static struct {
     Shape plan, ctx, who, entry, exit, mem, end;
     PyObject *sigframe_arg, *exe_arg, *rax_arg; /* blob numbers (vmstrace_records.h) */
     PyObject *cr3_mask; /* attribution.CR3_PGD_MASK */
+    Py_ssize_t max_exes; /* pipeline.MAX_EXES */
     PyObject *question, *null, *zero, *at_fdcwd, *empty_quotes, *ellipsis, *comma;
 } L;
 
@@ -197,14 +198,15 @@ static inline PyObject *slot(PyObject *obj, const Shape *s, int i)
 }
 
 /* configure(syscall_cls, entry_cls, exit_cls, taskinfo_cls, plan_cls, ctx_cls, mem_cls,
- *           threadend_cls, cr3_mask) */
+ *           threadend_cls, cr3_mask, max_exes) */
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *call_cls, *entry_cls, *exit_cls, *who_cls, *plan_cls, *ctx_cls, *mem_cls;
     PyObject *end_cls, *cr3_mask;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO!", &call_cls, &entry_cls, &exit_cls, &who_cls,
-                          &plan_cls, &ctx_cls, &mem_cls, &end_cls, &PyLong_Type, &cr3_mask))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO!n", &call_cls, &entry_cls, &exit_cls, &who_cls,
+                          &plan_cls, &ctx_cls, &mem_cls, &end_cls, &PyLong_Type, &cr3_mask,
+                          &L.max_exes))
         return NULL;
     if (shape_init(&S.call, call_cls, call_fields, NFIELDS(call_fields)) < 0
         || shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
@@ -1714,8 +1716,16 @@ found:
         PyObject *ppid = slot(who, &L.who, W_PPID);
         if (ppid != NULL && ppid != Py_None) {
             e = PyDict_GetItemWithError(ln->exes, ppid);
-            if (e != NULL && PyDict_SetItem(ln->exes, pid, e) < 0)
-                return FAIL;
+            if (e != NULL) { /* inherited: kept as Decoder._keep_exe keeps it */
+                *exe = Py_NewRef(e); /* (held: the table may be emptied) */
+                if (PyDict_GET_SIZE(ln->exes) > L.max_exes)
+                    PyDict_Clear(ln->exes);
+                if (PyDict_SetItem(ln->exes, pid, *exe) < 0) {
+                    Py_CLEAR(*exe);
+                    return FAIL;
+                }
+                return DONE;
+            }
         }
     }
     if (PyErr_Occurred())

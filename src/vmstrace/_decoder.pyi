@@ -18,6 +18,7 @@ def configure(
     mem_cls: type[Mem],
     threadend_cls: type[ThreadEnd],
     cr3_mask: int,
+    max_exes: int,
     /,
 ) -> None: ...
 

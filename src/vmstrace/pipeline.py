@@ -48,6 +48,8 @@ from vmstrace.trace.filters import EVERY_CALL, CallFilter
 from vmstrace.trace.outcome import OBSERVED, CommandOutcome
 from vmstrace.trace.pairing import Pairer
 
+# Processes whose executable the decoder keeps (Decoder.exes): a bound on guest-driven state
+MAX_EXES = 65536
 _decoder.configure(
     Syscall,
     RawEntry,
@@ -58,6 +60,7 @@ _decoder.configure(
     Mem,
     ThreadEnd,
     CR3_PGD_MASK,
+    MAX_EXES,
 )
 
 # The calls after which the Python loop writes a line of its own (Emitter._notes): the
@@ -123,15 +126,21 @@ class Decoder:
         if x is not None and ARG_EXE in x.mem:
             shown = fdpath.describe(x.mem[ARG_EXE])
             if shown is not None:
-                if len(self.exes) > 65536:  # a bound on guest-driven state
-                    self.exes.clear()
-                self.exes[pid] = shown
+                self._keep_exe(pid, shown)
                 return shown
         exe = self.exes.get(pid)
         ppid = who.ppid
         if exe is None and ppid is not None and ppid in self.exes:
-            exe = self.exes[pid] = self.exes[ppid]
+            exe = self.exes[ppid]
+            self._keep_exe(pid, exe)
         return exe
+
+    def _keep_exe(self, pid: int, exe: str) -> None:
+        # (an exec or an inheritance adds a process; its reaping lets it go: a process the
+        # trace never sees reaped stays, so the table is bounded here, as the lane bounds it)
+        if len(self.exes) > MAX_EXES:
+            self.exes.clear()
+        self.exes[pid] = exe
 
     def forget(self, pid: int | None) -> None:
         """Process ``pid`` was reaped: the pid is free for another process."""

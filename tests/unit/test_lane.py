@@ -36,7 +36,7 @@ from vmstrace.core.events import (
 )
 from vmstrace.decode import args, fdpath, files
 from vmstrace.decode.registry import TEMPLATES, Arg
-from vmstrace.pipeline import NOTED, VALUE_TEXTS, Decoder, Emitter
+from vmstrace.pipeline import MAX_EXES, NOTED, VALUE_TEXTS, Decoder, Emitter
 from vmstrace.sinks.base import Sink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
 from vmstrace.trace.filters import EVERY_CALL, STATUSES, CallFilter, SyscallSet
@@ -1267,3 +1267,23 @@ def test_a_renderer_that_drops_every_plan_does_not_pull_the_plan_away(monkeypatc
     for ev in evs:
         assert ev.args == ("AT_FDCWD", '"/etc/hostname"', "O_RDONLY|O_CLOEXEC")
     assert [ev.ret for ev in evs] == [3, -2]
+
+
+def test_an_inherited_executable_keeps_the_table_bounded() -> None:
+    """A child's inherited executable is kept under the same bound as an exec's (a guest
+    whose processes are never seen reaped cannot grow the table), in both paths."""
+    child = TASKS[2]  # pid 11, a child of 10
+    call = _ordinary()[0]
+    from_child = Syscall(
+        dataclasses.replace(call.entry, who=child), dataclasses.replace(call.exit, who=child)
+    )
+    for compiled in (True, False):
+        dec, sink = Decoder(32), Collect()
+        emitter = Emitter(ProcessTree(), dec, [sink], compiled=compiled)
+        emitter.emit([*STARTED, from_child])  # (a new process's first call is Python's)
+        dec.exes.clear()
+        dec.exes.update((pid, "/bin/x") for pid in range(100_000, 100_000 + MAX_EXES))
+        dec.exes[10] = "/bin/work"
+        emitter.emit([from_child])
+        assert dec.exes == {11: "/bin/work"}
+        assert [ev.exe for ev in sink.kept if isinstance(ev, TraceEvent)][-1] == "/bin/work"
