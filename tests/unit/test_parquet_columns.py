@@ -144,3 +144,45 @@ def test_rows_it_does_not_take_touch_nothing() -> None:
     assert _columns.add([ev], c.combos, *lists) is None  # args not a tuple
     assert _columns.add([_Note(1, 2, "sh", "x")], c.combos, *lists) is None
     assert c.combos == {} and lists == [[] for _ in range(6)]
+
+
+def _row(ts: int, tid: int, comm: object) -> TraceEvent:
+    return TraceEvent(ts, None, 0, 5, tid, 1, comm, 0, 0, "read", "x86_64", (), None, "", None)  # type: ignore[arg-type]
+
+
+def test_a_row_changed_by_another_rows_key_is_refused_not_read() -> None:
+    class Deletes:  # row 0's key, whose hash takes a field out of row 1
+        def __hash__(self) -> int:
+            object.__delattr__(later, "comm")
+            return 1
+
+    later = _row(2, 6, "sh")
+    try:
+        Columns().add([_row(1, 5, Deletes()), later])
+    except TypeError as e:
+        assert "changed" in str(e)
+    else:
+        raise AssertionError("a row without a field was read")
+
+
+def test_a_key_that_adds_to_another_columns_leaves_both_numbered_right() -> None:
+    first, second = Columns(), Columns()
+
+    class Reenters:  # the key's hash adds a row to the second Columns mid-lookup
+        done = False
+
+        def __hash__(self) -> int:
+            if not Reenters.done:
+                Reenters.done = True
+                second.add([_row(9, 9, "zz")])
+            return 7
+
+    first.add([_row(1, 1, "a"), _row(2, 2, "b")])
+    row = _row(3, 3, Reenters())
+    first.add([row])
+    second.add([row])
+    reference = Columns()
+    reference.add_reference([_row(9, 9, "zz")])
+    reference.add_reference([row])
+    assert (first.index, len(first.combos)) == ([0, 1, 2], 3)
+    assert (second.index, len(second.combos)) == (reference.index, len(reference.combos))

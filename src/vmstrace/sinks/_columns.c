@@ -35,23 +35,42 @@ enum {
 static Shape shape;
 
 #define MEMO 256
-static struct {
+typedef struct {
     PyObject *part[N_REPEATING], *number;
-} memo[MEMO];
+} MemoEntry;
+static MemoEntry memo[MEMO];
 /* The dict the memo stands for: another one (the next row group's) empties the memo
  * first, so no more than one row group's combinations are kept past their Columns. */
 static PyObject *memo_owner;
 
+/* Every change to the memo is made whole before the references it drops are let go:
+ * letting one go may free a hostile value whose finalizer is Python code, which may call
+ * add() again (with another dict) and must find the memo consistent. */
 static void memo_for(PyObject *combos)
 {
     if (memo_owner == combos)
         return;
+    MemoEntry *dropped = PyMem_Malloc(sizeof memo);
+    if (dropped == NULL) { /* (no memo, no harm: the entries are let go one by one) */
+        Py_CLEAR(memo_owner);
+        for (int at = 0; at < MEMO; at++)
+            Py_CLEAR(memo[at].number); /* first: an entry without a number is unused */
+        for (int at = 0; at < MEMO; at++)
+            for (int i = 0; i < N_REPEATING; i++)
+                Py_CLEAR(memo[at].part[i]);
+        return;
+    }
+    memcpy(dropped, memo, sizeof memo);
+    memset(memo, 0, sizeof memo);
+    PyObject *old = memo_owner;
+    memo_owner = Py_NewRef(combos);
     for (int at = 0; at < MEMO; at++) {
         for (int i = 0; i < N_REPEATING; i++)
-            Py_CLEAR(memo[at].part[i]);
-        Py_CLEAR(memo[at].number);
+            Py_XDECREF(dropped[at].part[i]);
+        Py_XDECREF(dropped[at].number);
     }
-    Py_XSETREF(memo_owner, Py_NewRef(combos));
+    PyMem_Free(dropped);
+    Py_XDECREF(old);
 }
 
 static inline PyObject *field(PyObject *ev, int i)
@@ -68,34 +87,40 @@ static int has_fields(PyObject *ev)
     return PyTuple_Check(field(ev, F_ARGS)) && PyTuple_Check(field(ev, F_RAW_ARGS));
 }
 
-/* Whether add() can take `rows`: a list of exactly TraceEvents with every field set and
+static int takes_row(PyObject *ev)
+{
+    return Py_IS_TYPE(ev, shape.cls) && has_fields(ev);
+}
+
+/* Whether add() can take `rows` (a list): exactly TraceEvents with every field set and
  * tuples for args and raw_args (anything else is the reference's, before any column is
  * touched). */
 static int takes(PyObject *rows)
 {
-    if (!PyList_Check(rows))
-        return 0;
-    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(rows); r++) {
-        PyObject *ev = PyList_GET_ITEM(rows, r);
-        if (!Py_IS_TYPE(ev, shape.cls) || !has_fields(ev))
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(rows); r++)
+        if (!takes_row(PyList_GET_ITEM(rows, r)))
             return 0;
-    }
     return 1;
 }
 
 /* The combination number of `ev`'s repeating fields in `combos` (given the next number
- * if new, as combos.setdefault(key, len(combos))).  Borrowed from the memo. */
-static PyObject *combination(PyObject *ev, PyObject *combos) /* (memo_for(combos) done) */
+ * if new, as combos.setdefault(key, len(combos))).  A new reference. */
+static PyObject *combination(PyObject *ev, PyObject *combos)
 {
+    memo_for(combos); /* (each time: Python code since the last may have run another add()) */
+    if (!takes_row(ev)) { /* (changed by what memo_for let go) */
+        PyErr_SetString(PyExc_TypeError, "add(): an event changed while it was added");
+        return NULL;
+    }
     PyObject *part[N_REPEATING];
     for (int i = 0; i < N_REPEATING; i++)
         part[i] = field(ev, i);
     size_t at = (((uintptr_t)part[1] >> 4) ^ ((uintptr_t)part[10] >> 6)) % MEMO; /* tid, name */
-    int hit = memo[at].number != NULL;
+    int hit = memo_owner == combos && memo[at].number != NULL;
     for (int i = 0; hit && i < N_REPEATING; i++)
         hit = memo[at].part[i] == part[i];
     if (hit)
-        return memo[at].number;
+        return Py_NewRef(memo[at].number);
     PyObject *key = PyTuple_New(N_REPEATING);
     if (key == NULL)
         return NULL;
@@ -103,12 +128,18 @@ static PyObject *combination(PyObject *ev, PyObject *combos) /* (memo_for(combos
         PyTuple_SET_ITEM(key, i, Py_NewRef(part[i]));
     PyObject *next = PyLong_FromSsize_t(PyDict_GET_SIZE(combos));
     PyObject *number = next == NULL ? NULL : PyDict_SetDefault(combos, key, next);
+    Py_XINCREF(number);
     Py_XDECREF(next);
-    if (number != NULL) { /* (the parts from the key: the event's own may have changed) */
+    /* kept only for the dict the memo still stands for (the lookup may have run another
+     * add(), which took the memo), the parts from the key (the event's may have changed) */
+    if (number != NULL && memo_owner == combos) {
+        MemoEntry dropped = memo[at];
         for (int i = 0; i < N_REPEATING; i++)
-            Py_XSETREF(memo[at].part[i], Py_NewRef(PyTuple_GET_ITEM(key, i)));
-        Py_XSETREF(memo[at].number, Py_NewRef(number));
-        number = memo[at].number;
+            memo[at].part[i] = Py_NewRef(PyTuple_GET_ITEM(key, i));
+        memo[at].number = Py_NewRef(number);
+        for (int i = 0; i < N_REPEATING; i++)
+            Py_XDECREF(dropped.part[i]);
+        Py_XDECREF(dropped.number);
     }
     Py_DECREF(key);
     return number;
@@ -157,31 +188,42 @@ static PyObject *add(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
             PyErr_SetString(PyExc_TypeError, "add(): a column is not a list");
             return NULL;
         }
-    if (!takes(rows))
+    /* The rows, held, then checked: a key's hash or equality in the dict may be Python
+     * code (not for the values the decoder makes), as may a collector's finalizer at any
+     * allocation, and either could change the list or an event's slots; so each row is
+     * checked again right before it is read. */
+    PyObject *held = PyList_Check(rows) ? PyList_GetSlice(rows, 0, PyList_GET_SIZE(rows)) : NULL;
+    if (held == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
         Py_RETURN_NONE;
-    memo_for(combos);
+    }
+    if (!takes(held)) {
+        Py_DECREF(held);
+        Py_RETURN_NONE;
+    }
     PyObject *ints = PyTuple_New(N_INTS);
-    if (ints == NULL)
+    if (ints == NULL) {
+        Py_DECREF(held);
         return NULL;
+    }
     for (int i = 0; i < N_INTS; i++) {
         PyObject *l = PyList_New(0);
         if (l == NULL) {
             Py_DECREF(ints);
+            Py_DECREF(held);
             return NULL;
         }
         PyTuple_SET_ITEM(ints, i, l);
     }
 #define INTS(i) PyTuple_GET_ITEM(ints, i)
-    /* The rows, held: a key's hash or equality in the dict may be Python code (not for
-     * the values the decoder makes), which could change the list or an event's slots;
-     * so each row's fields are read again, and checked, after its key's lookup. */
-    PyObject *held = PyList_GetSlice(rows, 0, PyList_GET_SIZE(rows));
-    int rc = held == NULL ? -1 : 0;
+    int rc = 0;
     for (Py_ssize_t r = 0; rc == 0 && r < PyList_GET_SIZE(held); r++) {
         PyObject *ev = PyList_GET_ITEM(held, r);
         PyObject *number = combination(ev, combos);
-        if (number == NULL || !has_fields(ev)) {
-            if (number != NULL)
+        if (number == NULL || !takes_row(ev)) {
+            Py_XDECREF(number);
+            if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_TypeError, "add(): an event changed while it was added");
             rc = -1;
             break;
@@ -199,9 +241,10 @@ static PyObject *add(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
                  || append_new(lists[L_RAW_LENS], PyLong_FromSsize_t(PyTuple_GET_SIZE(raw))) < 0
                  || extend(INTS(I_RAW_ITEMS), raw) < 0
              ? -1 : 0;
+        Py_DECREF(number);
     }
 #undef INTS
-    Py_XDECREF(held);
+    Py_DECREF(held);
     if (rc < 0) {
         Py_DECREF(ints);
         return NULL;
