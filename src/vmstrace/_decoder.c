@@ -1086,6 +1086,51 @@ enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
  * flag, of a call that succeeded): `{st_mode=S_IFREG|0644, st_size=5, ...}`, the address
  * when there is nothing to show, NULL with *st RENDER for a device (or FAIL, DEFER). */
 #define STAT_SIZE_ 144
+/* A struct's text from literal pieces, decimal numbers and ASCII strs, in a buffer:
+ * PyUnicode_FromFormat parses its format and builds through a writer each call, the
+ * larger part of a stat's or statx's time in the lane.  Each returns -1 when the piece
+ * does not fit or is not ASCII (the caller then uses PyUnicode_FromFormat). */
+typedef struct {
+    char p[1024];
+    size_t n;
+} Text;
+
+static int text_lit(Text *t, const char *s)
+{
+    size_t k = strlen(s);
+    if (t->n + k > sizeof t->p)
+        return -1;
+    memcpy(t->p + t->n, s, k);
+    t->n += k;
+    return 0;
+}
+
+static int text_str(Text *t, PyObject *u)
+{
+    if (!PyUnicode_IS_ASCII(u) || t->n + (size_t)PyUnicode_GET_LENGTH(u) > sizeof t->p)
+        return -1;
+    memcpy(t->p + t->n, PyUnicode_1BYTE_DATA(u), (size_t)PyUnicode_GET_LENGTH(u));
+    t->n += (size_t)PyUnicode_GET_LENGTH(u);
+    return 0;
+}
+
+static int text_dec(Text *t, unsigned long long v, int negative)
+{
+    char buf[24], *o = buf + sizeof(buf);
+    do {
+        *--o = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (negative)
+        *--o = '-';
+    size_t k = (size_t)(buf + sizeof(buf) - o);
+    if (t->n + k > sizeof t->p)
+        return -1;
+    memcpy(t->p + t->n, o, k);
+    t->n += k;
+    return 0;
+}
+
 static PyObject *stat_text(const Lane *ln, PyObject *call, unsigned long long addr,
                            Py_ssize_t i, int *st)
 {
@@ -1104,6 +1149,13 @@ static PyObject *stat_text(const Lane *ln, PyObject *call, unsigned long long ad
     PyObject *mode_text = value_text(ln, VT_MODE, mode, st);
     if (mode_text == NULL)
         return NULL;
+    Text t = {.n = 0};
+    if (text_lit(&t, "{st_mode=") == 0 && text_str(&t, mode_text) == 0
+        && text_lit(&t, ", st_size=") == 0
+        && text_dec(&t, size < 0 ? 0ULL - (unsigned long long)size : (unsigned long long)size,
+                    size < 0) == 0
+        && text_lit(&t, ", ...}") == 0)
+        return ascii(t.p, (Py_ssize_t)t.n);
     return PyUnicode_FromFormat("{st_mode=%U, st_size=%lld, ...}", mode_text, (long long)size);
 }
 
@@ -1402,9 +1454,18 @@ static PyObject *statx_text(const Lane *ln, PyObject *call, unsigned long long a
         }
         texts[k] = Py_NewRef(t);
     }
-    PyObject *text = PyUnicode_FromFormat(
-        "{stx_mask=%U, stx_attributes=%U, stx_mode=%U, stx_size=%llu, ...}", texts[0], texts[1],
-        texts[2], size);
+    Text t = {.n = 0};
+    PyObject *text = NULL;
+    if (text_lit(&t, "{stx_mask=") == 0 && text_str(&t, texts[0]) == 0
+        && text_lit(&t, ", stx_attributes=") == 0 && text_str(&t, texts[1]) == 0
+        && text_lit(&t, ", stx_mode=") == 0 && text_str(&t, texts[2]) == 0
+        && text_lit(&t, ", stx_size=") == 0 && text_dec(&t, size, 0) == 0
+        && text_lit(&t, ", ...}") == 0)
+        text = ascii(t.p, (Py_ssize_t)t.n);
+    else
+        text = PyUnicode_FromFormat(
+            "{stx_mask=%U, stx_attributes=%U, stx_mode=%U, stx_size=%llu, ...}", texts[0],
+            texts[1], texts[2], size);
     for (int k = 0; k < 3; k++)
         Py_DECREF(texts[k]);
     *st = text == NULL ? FAIL : DONE;
