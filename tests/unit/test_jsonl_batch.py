@@ -30,7 +30,13 @@ chars = st.one_of(
     ),
     st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF),
 )
-texts = st.lists(chars, max_size=12).map("".join)  # (text(alphabet=chars) drew ASCII only)
+# long runs of printable ASCII between the others too (copied a run at a time: _jsonl.c)
+printable = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+runs = st.one_of(st.text(printable, max_size=8), st.text(printable, min_size=40, max_size=90))
+texts = st.one_of(
+    st.lists(chars, max_size=12).map("".join),  # (text(alphabet=chars) drew ASCII only)
+    st.lists(st.one_of(runs, chars), max_size=6).map("".join),
+)
 opt_texts = st.one_of(st.none(), texts)
 
 events = st.builds(

@@ -45,9 +45,46 @@ static int put_ascii(Buf *b, PyObject *s)
 /* json's ensure_ascii string encoding (Modules/_json.c, ascii_escape_unicode): printable
  * ASCII stays, " and \ and the five C escapes get a backslash, everything else is \uXXXX
  * in lowercase hex, a character past the BMP as a surrogate pair. */
-static int put_jstr(Buf *b, PyObject *s)
+static inline int plain(Py_UCS4 c)
+{
+    return c >= ' ' && c <= '~' && c != '\\' && c != '"';
+}
+
+/* The escape of a character that is not plain(), at o; returns the end. */
+static char *escaped(char *o, Py_UCS4 c)
 {
     static const char hex[] = "0123456789abcdef";
+    *o++ = '\\';
+    switch (c) {
+    case '\\': *o++ = '\\'; return o;
+    case '"': *o++ = '"'; return o;
+    case '\b': *o++ = 'b'; return o;
+    case '\f': *o++ = 'f'; return o;
+    case '\n': *o++ = 'n'; return o;
+    case '\r': *o++ = 'r'; return o;
+    case '\t': *o++ = 't'; return o;
+    }
+    if (c >= 0x10000) {
+        Py_UCS4 v = c - 0x10000;
+        Py_UCS4 hi = 0xd800 | ((v >> 10) & 0x3ff);
+        *o++ = 'u';
+        *o++ = hex[(hi >> 12) & 0xf];
+        *o++ = hex[(hi >> 8) & 0xf];
+        *o++ = hex[(hi >> 4) & 0xf];
+        *o++ = hex[hi & 0xf];
+        *o++ = '\\';
+        c = 0xdc00 | (v & 0x3ff);
+    }
+    *o++ = 'u';
+    *o++ = hex[(c >> 12) & 0xf];
+    *o++ = hex[(c >> 8) & 0xf];
+    *o++ = hex[(c >> 4) & 0xf];
+    *o++ = hex[c & 0xf];
+    return o;
+}
+
+static int put_jstr(Buf *b, PyObject *s)
+{
     if (!PyUnicode_Check(s)) {
         PyErr_SetString(PyExc_TypeError, "a JSON string field is not a str");
         return -1;
@@ -60,38 +97,28 @@ static int put_jstr(Buf *b, PyObject *s)
         return -1;
     char *o = b->p + b->len;
     *o++ = '"';
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c >= ' ' && c <= '~' && c != '\\' && c != '"') {
-            *o++ = (char)c;
-            continue;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        /* (nearly every text: ASCII or Latin-1) runs of plain characters copied whole */
+        const Py_UCS1 *d = data;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_ssize_t j = i;
+            while (j < n && plain(d[j]))
+                j++;
+            memcpy(o, d + i, (size_t)(j - i));
+            o += j - i;
+            if (j == n)
+                break;
+            o = escaped(o, d[j]);
+            i = j;
         }
-        *o++ = '\\';
-        switch (c) {
-        case '\\': *o++ = '\\'; continue;
-        case '"': *o++ = '"'; continue;
-        case '\b': *o++ = 'b'; continue;
-        case '\f': *o++ = 'f'; continue;
-        case '\n': *o++ = 'n'; continue;
-        case '\r': *o++ = 'r'; continue;
-        case '\t': *o++ = 't'; continue;
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (plain(c))
+                *o++ = (char)c;
+            else
+                o = escaped(o, c);
         }
-        if (c >= 0x10000) {
-            Py_UCS4 v = c - 0x10000;
-            Py_UCS4 hi = 0xd800 | ((v >> 10) & 0x3ff);
-            *o++ = 'u';
-            *o++ = hex[(hi >> 12) & 0xf];
-            *o++ = hex[(hi >> 8) & 0xf];
-            *o++ = hex[(hi >> 4) & 0xf];
-            *o++ = hex[hi & 0xf];
-            *o++ = '\\';
-            c = 0xdc00 | (v & 0x3ff);
-        }
-        *o++ = 'u';
-        *o++ = hex[(c >> 12) & 0xf];
-        *o++ = hex[(c >> 8) & 0xf];
-        *o++ = hex[(c >> 4) & 0xf];
-        *o++ = hex[c & 0xf];
     }
     *o++ = '"';
     b->len = (size_t)(o - b->p);
