@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import pytest
+from hypothesis import strategies as st
 
-from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
+from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo, TraceEvent
 from vmstrace.decode import TABLES
 
 _NR = {info.name: nr for nr, info in TABLES["x86_64"].items()}
@@ -68,3 +69,34 @@ def build_call(
 def decode_call() -> MakeCall:
     """Factory fixture: ``decode_call("read", [3, buf, 10], ret=3, exit={1: b"hi\\n"})``."""
     return build_call
+
+
+def trace_events(
+    ints: st.SearchStrategy[int], texts: st.SearchStrategy[str], **more: st.SearchStrategy[object]
+) -> st.SearchStrategy[TraceEvent]:
+    """TraceEvents with every field drawn, from ``ints`` and ``texts`` (or None where the
+    field may be None; up to six argument texts); ``more``: other fields' strategies."""
+    opt_ints, opt_texts = st.none() | ints, st.none() | texts
+    return st.builds(
+        TraceEvent,
+        ts=ints,
+        ts_exit=opt_ints,
+        vcpu=ints,
+        pid=opt_ints,
+        tid=opt_ints,
+        ppid=opt_ints,
+        comm=opt_texts,
+        cr3=ints,
+        nr=ints,
+        name=texts,
+        abi=texts,
+        args=st.lists(texts, max_size=6).map(tuple),
+        ret=opt_ints,
+        ret_text=texts,
+        error=opt_texts,
+        uid=opt_ints,
+        euid=opt_ints,
+        task_id=opt_texts,
+        exe=opt_texts,
+        **more,
+    )

@@ -15,12 +15,12 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import trace_events
 from vmstrace.core.events import TraceEvent
 from vmstrace.sinks import _jsonl
 from vmstrace.sinks.jsonl import JsonSink
 
 ints = st.one_of(st.integers(-(1 << 63), (1 << 64) + 5), st.sampled_from([0, -1, 1 << 63]))
-opt_ints = st.one_of(st.none(), ints)
 # every kind of character json escapes differently: printable ASCII, its two escaped
 # characters, the five C escapes, other controls, DEL, Latin-1, the BMP, surrogates, astral
 chars = st.one_of(
@@ -37,30 +37,8 @@ texts = st.one_of(
     st.lists(chars, max_size=12).map("".join),  # (text(alphabet=chars) drew ASCII only)
     st.lists(st.one_of(runs, chars), max_size=6).map("".join),
 )
-opt_texts = st.one_of(st.none(), texts)
 
-events = st.builds(
-    TraceEvent,
-    ts=ints,
-    ts_exit=opt_ints,
-    vcpu=ints,
-    pid=opt_ints,
-    tid=opt_ints,
-    ppid=opt_ints,
-    comm=opt_texts,
-    cr3=ints,
-    nr=ints,
-    name=texts,
-    abi=texts,
-    args=st.lists(texts, max_size=6).map(tuple),
-    ret=opt_ints,
-    ret_text=texts,
-    error=opt_texts,
-    uid=opt_ints,
-    euid=opt_ints,
-    task_id=opt_texts,
-    exe=opt_texts,
-)
+events = trace_events(ints, texts)
 # a stream where threads and calls repeat, so the caches are hit as well as filled
 pools = st.lists(events, min_size=1, max_size=4)
 

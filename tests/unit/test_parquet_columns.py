@@ -13,6 +13,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import trace_events
 from vmstrace.core.events import EndEvent, TraceEvent
 from vmstrace.sinks import _columns
 from vmstrace.sinks.parquet import Columns, _End, _Note
@@ -22,30 +23,7 @@ opt_ints = st.one_of(st.none(), ints)
 texts = st.one_of(st.text(max_size=8), st.sampled_from(["\udc80", "x\ud800y", ""]))
 opt_texts = st.one_of(st.none(), texts)
 
-events = st.builds(
-    TraceEvent,
-    ts=ints,
-    ts_exit=opt_ints,
-    vcpu=ints,
-    pid=opt_ints,
-    tid=opt_ints,
-    ppid=opt_ints,
-    comm=opt_texts,
-    cr3=ints,
-    nr=ints,
-    name=texts,
-    abi=texts,
-    args=st.lists(texts, max_size=7).map(tuple),
-    ret=opt_ints,
-    ret_text=texts,
-    error=opt_texts,
-    uid=opt_ints,
-    euid=opt_ints,
-    task_id=opt_texts,
-    exe=opt_texts,
-    raw_args=st.lists(ints, max_size=7).map(tuple),
-    raw_ret=opt_ints,
-)
+events = trace_events(ints, texts, raw_args=st.lists(ints, max_size=7).map(tuple), raw_ret=opt_ints)
 others = st.one_of(
     st.builds(_Note, opt_ints, opt_ints, opt_texts, texts),
     st.builds(
