@@ -559,17 +559,58 @@ static PyObject *hex_text(unsigned long long v)
     return ascii(o, buf + sizeof(buf) - o);
 }
 
-/* as str(v) for a signed or unsigned value */
-static PyObject *dec_text(unsigned long long v, int negative)
+/* v's decimal digits, after a '-' if negative, written to end at `end`: their start. */
+static char *digits(char *end, unsigned long long v, int negative)
 {
-    char buf[24], *o = buf + sizeof(buf);
     do {
-        *--o = (char)('0' + v % 10);
+        *--end = (char)('0' + v % 10);
         v /= 10;
     } while (v);
     if (negative)
-        *--o = '-';
+        *--end = '-';
+    return end;
+}
+
+/* as str(v) for a signed or unsigned value */
+static PyObject *dec_text(unsigned long long v, int negative)
+{
+    char buf[24], *o = digits(buf + sizeof(buf), v, negative);
     return ascii(o, buf + sizeof(buf) - o);
+}
+
+/* A text built in buf (room bytes, *n of them used), for ascii(): a piece that does not
+ * fit, or a str that is not ASCII, is not put and the put returns -1. */
+static int put_bytes(char *buf, size_t room, int *n, const char *s, size_t k)
+{
+    if ((size_t)*n + k >= room)
+        return -1;
+    memcpy(buf + *n, s, k);
+    *n += (int)k;
+    return 0;
+}
+
+#define PUT_LIT(buf, room, n, s) put_bytes((buf), (room), (n), (s), sizeof(s) - 1)
+
+static int put_text(char *buf, size_t room, int *n, PyObject *text)
+{
+    if (!PyUnicode_IS_ASCII(text))
+        return -1;
+    return put_bytes(buf, room, n, (const char *)PyUnicode_1BYTE_DATA(text),
+                     (size_t)PyUnicode_GET_LENGTH(text));
+}
+
+/* as str(v) (signed_text's and dec_text's digits), at buf + *n */
+static int put_dec(char *buf, size_t room, int *n, unsigned long long v, int negative)
+{
+    char d[24], *o = digits(d + sizeof(d), v, negative);
+    return put_bytes(buf, room, n, o, (size_t)(d + sizeof(d) - o));
+}
+
+/* as fmt.ptr(v), at buf + *n */
+static void put_ptr(char *buf, size_t room, int *n, unsigned long long v)
+{
+    *n += v ? snprintf(buf + *n, room - (size_t)*n, "%#llx", v)
+            : snprintf(buf + *n, room - (size_t)*n, "NULL");
 }
 
 static PyObject *signed_text(long long v)
@@ -1086,51 +1127,6 @@ enum { RENDER = 2 }; /* stat_text(): the Python renderer prints this one */
  * flag, of a call that succeeded): `{st_mode=S_IFREG|0644, st_size=5, ...}`, the address
  * when there is nothing to show, NULL with *st RENDER for a device (or FAIL, DEFER). */
 #define STAT_SIZE_ 144
-/* A struct's text from literal pieces, decimal numbers and ASCII strs, in a buffer:
- * PyUnicode_FromFormat parses its format and builds through a writer each call, the
- * larger part of a stat's or statx's time in the lane.  Each returns -1 when the piece
- * does not fit or is not ASCII (the caller then uses PyUnicode_FromFormat). */
-typedef struct {
-    char p[1024];
-    size_t n;
-} Text;
-
-static int text_lit(Text *t, const char *s)
-{
-    size_t k = strlen(s);
-    if (t->n + k > sizeof t->p)
-        return -1;
-    memcpy(t->p + t->n, s, k);
-    t->n += k;
-    return 0;
-}
-
-static int text_str(Text *t, PyObject *u)
-{
-    if (!PyUnicode_IS_ASCII(u) || t->n + (size_t)PyUnicode_GET_LENGTH(u) > sizeof t->p)
-        return -1;
-    memcpy(t->p + t->n, PyUnicode_1BYTE_DATA(u), (size_t)PyUnicode_GET_LENGTH(u));
-    t->n += (size_t)PyUnicode_GET_LENGTH(u);
-    return 0;
-}
-
-static int text_dec(Text *t, unsigned long long v, int negative)
-{
-    char buf[24], *o = buf + sizeof(buf);
-    do {
-        *--o = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (negative)
-        *--o = '-';
-    size_t k = (size_t)(buf + sizeof(buf) - o);
-    if (t->n + k > sizeof t->p)
-        return -1;
-    memcpy(t->p + t->n, o, k);
-    t->n += k;
-    return 0;
-}
-
 static PyObject *stat_text(const Lane *ln, PyObject *call, unsigned long long addr,
                            Py_ssize_t i, int *st)
 {
@@ -1149,13 +1145,18 @@ static PyObject *stat_text(const Lane *ln, PyObject *call, unsigned long long ad
     PyObject *mode_text = value_text(ln, VT_MODE, mode, st);
     if (mode_text == NULL)
         return NULL;
-    Text t = {.n = 0};
-    if (text_lit(&t, "{st_mode=") == 0 && text_str(&t, mode_text) == 0
-        && text_lit(&t, ", st_size=") == 0
-        && text_dec(&t, size < 0 ? 0ULL - (unsigned long long)size : (unsigned long long)size,
-                    size < 0) == 0
-        && text_lit(&t, ", ...}") == 0)
-        return ascii(t.p, (Py_ssize_t)t.n);
+    /* (joined here: PyUnicode_FromFormat parses its format and builds through a writer
+     * on every call, most of a stat's time in the lane; it stays for a text too long) */
+    char buf[1024];
+    int n = 0;
+    if (PUT_LIT(buf, sizeof buf, &n, "{st_mode=") == 0
+        && put_text(buf, sizeof buf, &n, mode_text) == 0
+        && PUT_LIT(buf, sizeof buf, &n, ", st_size=") == 0
+        && put_dec(buf, sizeof buf, &n,
+                   size < 0 ? 0ULL - (unsigned long long)size : (unsigned long long)size,
+                   size < 0) == 0
+        && PUT_LIT(buf, sizeof buf, &n, ", ...}") == 0)
+        return ascii(buf, n);
     return PyUnicode_FromFormat("{st_mode=%U, st_size=%lld, ...}", mode_text, (long long)size);
 }
 
@@ -1227,22 +1228,6 @@ static PyObject *wstatus_text(const Lane *ln, PyObject *call, unsigned long long
 
 /* A str and its length, ASCII, into buf at *n (room permitting); 0, or -1 (DEFER) for a
  * str that is not ASCII. */
-static int put_text(char *buf, size_t room, int *n, PyObject *text)
-{
-    if (!PyUnicode_IS_ASCII(text) || (size_t)*n + (size_t)PyUnicode_GET_LENGTH(text) >= room)
-        return -1;
-    memcpy(buf + *n, PyUnicode_1BYTE_DATA(text), (size_t)PyUnicode_GET_LENGTH(text));
-    *n += (int)PyUnicode_GET_LENGTH(text);
-    return 0;
-}
-
-/* as fmt.ptr(v), at buf + *n */
-static void put_ptr(char *buf, size_t room, int *n, unsigned long long v)
-{
-    *n += v ? snprintf(buf + *n, room - (size_t)*n, "%#llx", v)
-            : snprintf(buf + *n, room - (size_t)*n, "NULL");
-}
-
 /* process._clone joined: "child_stack=NULL, flags=CLONE_...|SIGCHLD, child_tidptr=0x...",
  * from the x86-64 registers (flags, stack, parent_tid, child_tid, tls). */
 static PyObject *clone_text(const Lane *ln, PyObject *call, PyObject *regs, int *st)
@@ -1454,14 +1439,19 @@ static PyObject *statx_text(const Lane *ln, PyObject *call, unsigned long long a
         }
         texts[k] = Py_NewRef(t);
     }
-    Text t = {.n = 0};
+    char buf[1024];
+    int n = 0;
     PyObject *text = NULL;
-    if (text_lit(&t, "{stx_mask=") == 0 && text_str(&t, texts[0]) == 0
-        && text_lit(&t, ", stx_attributes=") == 0 && text_str(&t, texts[1]) == 0
-        && text_lit(&t, ", stx_mode=") == 0 && text_str(&t, texts[2]) == 0
-        && text_lit(&t, ", stx_size=") == 0 && text_dec(&t, size, 0) == 0
-        && text_lit(&t, ", ...}") == 0)
-        text = ascii(t.p, (Py_ssize_t)t.n);
+    if (PUT_LIT(buf, sizeof buf, &n, "{stx_mask=") == 0
+        && put_text(buf, sizeof buf, &n, texts[0]) == 0
+        && PUT_LIT(buf, sizeof buf, &n, ", stx_attributes=") == 0
+        && put_text(buf, sizeof buf, &n, texts[1]) == 0
+        && PUT_LIT(buf, sizeof buf, &n, ", stx_mode=") == 0
+        && put_text(buf, sizeof buf, &n, texts[2]) == 0
+        && PUT_LIT(buf, sizeof buf, &n, ", stx_size=") == 0
+        && put_dec(buf, sizeof buf, &n, size, 0) == 0
+        && PUT_LIT(buf, sizeof buf, &n, ", ...}") == 0)
+        text = ascii(buf, n); /* (as stat_text's) */
     else
         text = PyUnicode_FromFormat(
             "{stx_mask=%U, stx_attributes=%U, stx_mode=%U, stx_size=%llu, ...}", texts[0],
