@@ -234,3 +234,37 @@ def test_an_exit_that_resumed_elsewhere_has_no_return_value():
 def test_a_foreign_object_in_a_batch_is_refused():
     with pytest.raises(TypeError, match="not an event"):
         Pairer().feed_batch(["junk"])  # type: ignore[list-item]
+
+
+def test_a_thread_keeps_one_key_object_when_its_taskinfo_changes():
+    # An exec gives the thread a new TaskInfo (comm, CR3) and so a new, equal key; the
+    # tables must be handed the key they already hold, or every later lookup of the
+    # thread compares two tuples field by field.
+    task = 0xFFFF8880004000
+    before = TaskInfo(task=task, cr3=0x1000, pid=9, tid=9, comm="sh")
+    after = TaskInfo(task=task, cr3=0x7000, pid=9, tid=9, comm="ls")
+
+    def call(who: TaskInfo, seq: int) -> list[RawEntry | RawExit | Stats]:
+        entry = RawEntry(seq, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 0, (0,) * 6, who, seq=seq)
+        exit = RawExit(
+            seq + 1,
+            0,
+            "x86_64",
+            Insn.SYSRETQ,
+            0xFFFF81000000,
+            0,
+            -1,
+            who,
+            {},
+            sp=0x7FFC0000,
+            user_pc=PC + 2,
+            seq=seq + 1,
+        )
+        return [entry, exit]
+
+    p = Pairer()
+    assert len(p.feed_batch(call(before, 1))) == 1
+    p.feed_batch(call(after, 3)[:1])  # the entry: pending's key is the one made now
+    (held,) = p.seqs
+    (pending,) = p.pending
+    assert held == (task, 9) and pending is held

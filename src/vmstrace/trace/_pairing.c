@@ -91,6 +91,28 @@ static size_t key_slot(PyObject *who)
     return ((uintptr_t)who >> 4) % KEY_CACHE;
 }
 
+/* The first of equal keys, for *key (replaced; -1 with an error).  A thread gets a new
+ * TaskInfo when its process execs (its comm and CR3 change), and with it a new key tuple,
+ * equal to the one the tables already hold; a dict keeps the key it was first given for
+ * an item, so each later lookup of that thread would compare the two tuples field by
+ * field.  One key object per thread makes every lookup an identity hit.  Bounded: at
+ * CANON_MAX keys it starts again (a key made before then only costs those compares). */
+#define CANON_MAX 4096
+static PyObject *canon; /* {key: the same key} */
+
+static int canonical(PyObject **key)
+{
+    if (canon == NULL && (canon = PyDict_New()) == NULL)
+        return -1;
+    if (PyDict_GET_SIZE(canon) >= CANON_MAX)
+        PyDict_Clear(canon);
+    PyObject *first = PyDict_SetDefault(canon, *key, *key); /* borrowed */
+    if (first == NULL)
+        return -1;
+    Py_SETREF(*key, Py_NewRef(first));
+    return 0;
+}
+
 /* The thread's key (module comment) and its hash; `sh` is the event's shape (entry or
  * exit).  The hash is kept with a kept key: the tables are looked up with it several
  * times a call (the dicts' *_KnownHash functions), and a tuple does not keep its own. */
@@ -126,7 +148,8 @@ static PyObject *thread_key_hashed(PyObject *ev, const Shape *sh, Py_hash_t *has
         if (!t)
             Py_DECREF(tid);
         /* a key from the TaskInfo alone, of a TaskInfo that cannot change: kept */
-        if ((key = PyTuple_Pack(2, a, b)) != NULL && (*hash = PyObject_Hash(key)) == -1)
+        if ((key = PyTuple_Pack(2, a, b)) != NULL
+            && ((*hash = PyObject_Hash(key)) == -1 || canonical(&key) < 0))
             Py_CLEAR(key);
         if (key != NULL && Py_IS_TYPE(who, S.who.cls)) {
             Py_XSETREF(key_cache[at].who, Py_NewRef(who));
