@@ -170,6 +170,7 @@ def statx(c: Ctx, d: bytes) -> str:
 SIGSET_SIZE = 8
 
 
+@lru_cache(maxsize=1024)  # a program blocks and restores the same few masks again and again
 def sigset_bits(mask: int, nsig: int = signals.NSIG, raw: bool = False) -> str:
     """``[USR1 CHLD]``, or ``~[...]`` of the complement when 2/3 or more of the ``nsig``
     bits are set (strace's sprintsigmask_n; ``nsig`` is the set's 32-bit words * 32);
