@@ -32,6 +32,7 @@
  * calls the command's outcome watches (observed) go to it from here as from the loop.
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
  */
+#include "_plain.h"
 #include "_slots.h"
 #include "vmstrace_records.h"
 
@@ -670,8 +671,7 @@ static int reg_value(PyObject *v, unsigned long long *out)
 
 /* ---- strings and buffers, as fmt.quote, fmt.cstring and fmt.buffer print them -------- */
 
-/* A byte fmt.quote prints as itself: printable ASCII but the quote and the backslash. */
-#define PLAIN(b) ((b) >= 0x20 && (b) < 0x7f && (b) != '"' && (b) != '\\')
+/* A byte fmt.quote prints as itself: PLAIN() (_plain.h). */
 
 /* The length of fmt.quote(d[:n], force_hex) without its quotes; with out, written there. */
 static Py_ssize_t quote_into(const unsigned char *d, Py_ssize_t n, int force_hex, char *out)
@@ -680,9 +680,7 @@ static Py_ssize_t quote_into(const unsigned char *d, Py_ssize_t n, int force_hex
     Py_ssize_t len = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!force_hex && PLAIN(d[i])) { /* a run printed as itself, copied at once */
-            Py_ssize_t j = i + 1;
-            while (j < n && PLAIN(d[j]))
-                j++;
+            Py_ssize_t j = plain_end(d, i + 1, n);
             if (out != NULL)
                 memcpy(out + len, d + i, (size_t)(j - i));
             len += j - i;

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,6 +85,21 @@ def test_a_line_is_json_dumps_of_the_event(ev: TraceEvent) -> None:
     obj = {"type": "syscall", **{k: getattr(ev, k) for k in keys}}
     obj["args"] = list(ev.args)
     assert out.getvalue() == json.dumps(obj, separators=(",", ":")) + "\n"
+
+
+@pytest.mark.parametrize("at", range(17))
+def test_every_character_anywhere_in_a_run_is_escaped_as_json_escapes_it(at: int) -> None:
+    # the sink tests a string's characters eight at a time: each of the first 256 (and a
+    # wide one) at each place of the first two words and the tail, in a plain run
+    for c in [*range(256), 0x2028, 0x1F600]:
+        text = list("abcdefgh" * 2 + "x")
+        text[at] = chr(c)
+        arg = "".join(text)
+        out = io.StringIO()
+        JsonSink(out).events([_event(args=(arg,), comm=arg)])
+        line = json.loads(out.getvalue())
+        assert line["args"] == [arg] and line["comm"] == arg
+        assert json.dumps(arg) in out.getvalue()
 
 
 def _event(**over: object) -> TraceEvent:

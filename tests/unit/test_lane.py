@@ -720,6 +720,26 @@ def test_strings_and_buffers_print_as_their_python_renderers_print(
     assert taken == (0 if left else 1)
 
 
+@pytest.mark.parametrize("at", range(17))
+def test_every_byte_anywhere_in_a_run_is_quoted_as_the_renderer_quotes_it(at):
+    """The lane tests a string's bytes eight at a time: each byte value at each place of
+    the first two words and the tail, inside a run of plain ones."""
+    who = TASKS[1]
+    for kind in (args.WBUF(2), args.PATH):
+        for b in range(256):
+            data = bytearray(b"abcdefgh" * 2 + b"x")
+            data[at] = b
+            entry = RawEntry(
+                1, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 3, (0x7FFC1000, 17, 17, 0, 0, 0), who
+            )
+            entry.mem[0] = Mem(0x7FFC1000, bytes(data) + b"\0")
+            call = Syscall(entry, RawExit(2, 0, "x86_64", Insn.SYSRETQ, 0, 0, 3, who))
+            with _close_rendered_by(kind.render):
+                evs: list[TraceEvent] = []
+                assert _lane([call], 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+                assert evs == [Decoder(32)(call)], (kind, b)
+
+
 STR_MEMS = st.builds(
     Mem,
     st.sampled_from([0, 0x7FFC2000]) | st.integers(0, 2**64 - 1),

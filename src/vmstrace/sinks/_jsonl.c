@@ -18,6 +18,7 @@
  * its cache is rendered here (thread_fragment(), one per new thread: a process-heavy
  * guest makes many); a call missing from its cache goes to the sink's own renderer.
  */
+#include "../_plain.h"
 #include "../_slots.h"
 #include "_buf.h"
 
@@ -43,14 +44,11 @@ static int put_ascii(Buf *b, PyObject *s)
 }
 
 /* json's ensure_ascii string encoding (Modules/_json.c, ascii_escape_unicode): printable
- * ASCII stays, " and \ and the five C escapes get a backslash, everything else is \uXXXX
- * in lowercase hex, a character past the BMP as a surrogate pair. */
-static inline int plain(Py_UCS4 c)
-{
-    return c >= ' ' && c <= '~' && c != '\\' && c != '"';
-}
+ * ASCII stays (PLAIN(), _plain.h), " and \ and the five C escapes get a backslash,
+ * everything else is \uXXXX in lowercase hex, a character past the BMP as a surrogate
+ * pair. */
 
-/* The escape of a character that is not plain(), at o; returns the end. */
+/* The escape of a character that is not PLAIN(), at o; returns the end. */
 static char *escaped(char *o, Py_UCS4 c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -92,29 +90,36 @@ static int put_jstr(Buf *b, PyObject *s)
     Py_ssize_t n = PyUnicode_GET_LENGTH(s);
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
-    /* at most 12 bytes per character (a surrogate pair), plus the quotes */
-    if (grow(b, (size_t)n * 12 + 2) < 0)
-        return -1;
-    char *o = b->p + b->len;
-    *o++ = '"';
+    char *o;
     if (kind == PyUnicode_1BYTE_KIND) {
-        /* (nearly every text: ASCII or Latin-1) runs of plain characters copied whole */
+        /* (nearly every text: ASCII or Latin-1) runs of plain characters copied whole;
+         * room for the rest as it is, plus each escape's own (at most 6 bytes) when met */
         const Py_UCS1 *d = data;
+        if (grow(b, (size_t)n + 2) < 0)
+            return -1;
+        o = b->p + b->len;
+        *o++ = '"';
         for (Py_ssize_t i = 0; i < n; i++) {
-            Py_ssize_t j = i;
-            while (j < n && plain(d[j]))
-                j++;
+            Py_ssize_t j = plain_end(d, i, n);
             memcpy(o, d + i, (size_t)(j - i));
             o += j - i;
             if (j == n)
                 break;
-            o = escaped(o, d[j]);
+            b->len = (size_t)(o - b->p);
+            if (grow(b, 6 + (size_t)(n - j - 1) + 1) < 0)
+                return -1;
+            o = escaped(b->p + b->len, d[j]);
             i = j;
         }
     } else {
+        /* at most 12 bytes per character (a surrogate pair), plus the quotes */
+        if (grow(b, (size_t)n * 12 + 2) < 0)
+            return -1;
+        o = b->p + b->len;
+        *o++ = '"';
         for (Py_ssize_t i = 0; i < n; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            if (plain(c))
+            if (PLAIN(c))
                 *o++ = (char)c;
             else
                 o = escaped(o, c);
