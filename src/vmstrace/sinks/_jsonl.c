@@ -193,7 +193,7 @@ static PyObject *thread_fragment(PyObject *cache, PyObject *key)
         ",\"task_id\":", ",\"exe\":", ",\"cr3\":",
     };
     static const int is_text[F_THREAD] = {0, 0, 0, 1, 0, 0, 1, 1, 0};
-    Buf f = {NULL, 0, 0};
+    Buf f = BUF_INIT(0);
     for (int i = 0; i < F_THREAD; i++) {
         PyObject *v = PyTuple_GET_ITEM(key, i);
         int rc = put(&f, names[i], strlen(names[i]));
@@ -201,12 +201,12 @@ static PyObject *thread_fragment(PyObject *cache, PyObject *key)
             rc = v == Py_None ? PUT_LIT(&f, "null") : is_text[i] ? put_jstr(&f, v)
                                                                 : put_int(&f, v, 0);
         if (rc < 0) {
-            PyMem_Free(f.p);
+            buf_drop(&f);
             return NULL;
         }
     }
     if (PUT_LIT(&f, ",") < 0) {
-        PyMem_Free(f.p);
+        buf_drop(&f);
         return NULL;
     }
     PyObject *text = buf_str(&f);
@@ -375,17 +375,19 @@ static PyObject *lines(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_TypeError, "lines() takes a list and two dicts");
         return NULL;
     }
-    Buf b = {NULL, 0, 0};
+    static size_t last; /* the last batch's size: this one's guess */
+    Buf b = BUF_INIT(last + last / 8);
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(events); i++) {
         PyObject *ev = PyList_GET_ITEM(events, i);
         Py_INCREF(ev); /* a cache miss runs Python code, which could change the list */
         int rc = put_event(&b, ev, threads, calls, argv[3], argv[4]);
         Py_DECREF(ev);
         if (rc < 0) {
-            PyMem_Free(b.p);
+            buf_drop(&b);
             return NULL;
         }
     }
+    last = b.len;
     return buf_str(&b);
 }
 
