@@ -1625,6 +1625,27 @@ static int arg_texts(const Lane *ln, PyObject *call, PyObject *entry, PyObject *
     return st;
 }
 
+/* str(ret) for a call's return value; the small ones (counts, fds, zero: most calls')
+ * made once each. */
+#define SMALL_RETS 1024
+static PyObject *small_ret[SMALL_RETS];
+
+static PyObject *ret_dec(PyObject *ret)
+{
+    int overflow = 0;
+    long long v = PyLong_CheckExact(ret) ? PyLong_AsLongLongAndOverflow(ret, &overflow) : -1;
+    if (!PyLong_CheckExact(ret) || overflow || (v == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return PyObject_Str(ret);
+    }
+    if (v >= 0 && v < SMALL_RETS) {
+        if (small_ret[v] == NULL && (small_ret[v] = dec_text((unsigned long long)v, 0)) == NULL)
+            return NULL;
+        return Py_NewRef(small_ret[v]);
+    }
+    return dec_text(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, v < 0);
+}
+
 /* The return text and errno name of a call that did not succeed plainly (new refs). */
 static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *plan,
                      PyObject *ctx, PyObject **text, PyObject **error)
@@ -1663,7 +1684,7 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
     }
     if (slot(plan, &L.plan, P_PLAIN_RET) == Py_True
         && !(slot(plan, &L.plan, P_RETURNS_FD) == Py_True && ln->decode_fds)) {
-        *text = PyObject_Str(ret); /* what success_text() gives such a call */
+        *text = ret_dec(ret); /* what success_text() gives such a call: str(ret) */
         return *text == NULL ? FAIL : DONE;
     }
     /* an address (plan.ret_hex: args.ret_hex's f"{ret & MASK64:#x}"), unless -y annotates */
