@@ -102,6 +102,21 @@ def test_every_character_anywhere_in_a_run_is_escaped_as_json_escapes_it(at: int
         assert json.dumps(arg) in out.getvalue()
 
 
+BOUNDARIES = sorted(
+    {v + d for k in range(21) for v in (10**k, 2**k * 2**k) for d in (-1, 0, 1)}
+    | {2**k + d for k in range(66) for d in (-1, 0, 1)}
+)
+
+
+@pytest.mark.parametrize("value", [v for b in BOUNDARIES for v in (b, -b)])
+def test_an_int_at_each_digit_count_boundary_prints_as_json_prints_it(value: int) -> None:
+    # the sink counts an int's digits from its bit length, then writes them two at a time
+    out = io.StringIO()
+    JsonSink(out).events([_event(ts=value, ret=value, vcpu=value)])
+    assert json.loads(out.getvalue())["ts"] == value
+    assert f',"ret":{value},' in out.getvalue() and f'"ts":{value},' in out.getvalue()
+
+
 def _event(**over: object) -> TraceEvent:
     base: dict[str, object] = dict(
         ts=1,

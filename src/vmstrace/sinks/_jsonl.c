@@ -130,6 +130,28 @@ static int put_jstr(Buf *b, PyObject *s)
     return 0;
 }
 
+/* "00" to "99" */
+static const char pairs[] = "0001020304050607080910111213141516171819202122232425262728293031"
+                            "3233343536373839404142434445464748495051525354555657585960616263"
+                            "6465666768697071727374757677787980818283848586878889909192939495"
+                            "96979899";
+
+/* How many decimal digits u has: from its bit length (log10(2) ~ 1233 / 4096), one less
+ * when below that power of ten. */
+static size_t ndigits(unsigned long long u)
+{
+    static const unsigned long long p10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+    };
+    if (u < 10)
+        return 1;
+    int t = ((64 - __builtin_clzll(u)) * 1233) >> 12;
+    return (size_t)t + (u >= p10[t]);
+}
+
 /* An int as its repr, or null for None; nothing else (a bool would print differently). */
 static int put_int(Buf *b, PyObject *v, int nullable)
 {
@@ -151,15 +173,24 @@ static int put_int(Buf *b, PyObject *v, int nullable)
         Py_DECREF(r);
         return rc;
     }
-    /* the digits, last first (snprintf was 3% of the consumer's time) */
-    char tmp[24], *p = tmp + sizeof tmp;
+    /* the digits written in place, two at a time from the last (snprintf was 3% of the
+     * consumer's time; a digit at a time and a copy, 5% of the lines' instructions) */
     unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
+    size_t n = ndigits(u) + (x < 0);
+    if (grow(b, n) < 0)
+        return -1;
+    char *o = b->p + b->len;
+    b->len += n;
     if (x < 0)
-        *--p = '-';
-    return put(b, p, (size_t)(tmp + sizeof tmp - p));
+        *o = '-';
+    o += n;
+    for (; u >= 100; u /= 100)
+        memcpy(o -= 2, pairs + 2 * (u % 100), 2);
+    if (u >= 10)
+        memcpy(o - 2, pairs + 2 * u, 2);
+    else
+        o[-1] = (char)('0' + u);
+    return 0;
 }
 
 /* A field of a TraceEvent, borrowed from its slot (put_event() checked the type). */
