@@ -104,6 +104,13 @@ def test_entry_exit_and_stats_round_trip():
         x.mem[1] = e.mem[1]  # type: ignore[index]
 
 
+def test_every_call_number_reads_back_as_itself():
+    # the reader keeps one int per small number: each must be its own, twice over
+    nrs = [*range(1100), 2**32, 2**64 - 1] * 2
+    evs = read_all(stream(*(rec for nr in nrs for rec in (entry(nr), exit_(nr, 0)))))
+    assert [e.nr for e in evs] == [nr for nr in nrs for _ in (0, 1)]
+
+
 def test_array_elements_attach_to_their_array():
     arr = struct.pack("<QQQ", 0x3000, 0x3010, 0)
     blobs = (

@@ -109,6 +109,20 @@ static PyObject *same_u64(int field, uint64_t v)
     return obj;
 }
 
+/* A call's number: x86_64's reach past the ints Python keeps (openat is 257, statx 332),
+ * and every entry and exit holds one; one object per number below NR_INTS. */
+#define NR_INTS 1024
+static PyObject *nr_ints[NR_INTS];
+
+static PyObject *nr_int(uint64_t nr)
+{
+    if (nr >= NR_INTS)
+        return u64(nr);
+    if (nr_ints[nr] == NULL && (nr_ints[nr] = u64(nr)) == NULL)
+        return NULL;
+    return Py_NewRef(nr_ints[nr]);
+}
+
 static PyObject *stream_error(const char *msg)
 {
     PyErr_SetString(S.stream_error, msg);
@@ -378,7 +392,7 @@ static int put_common(PyObject *ev, const Shape *sh, int is_entry, const char *r
         || slot_put(ev, sh, F_INSN, insn_of(insn)) < 0
         || slot_put(ev, sh, F_PC, same_u64(is_entry ? L_ENTRY_PC : L_EXIT_PC, pc)) < 0
         || slot_put(ev, sh, F_SP, same_u64(is_entry ? L_ENTRY_SP : L_EXIT_SP, sp)) < 0
-        || slot_put(ev, sh, F_NR, u64(nr)) < 0
+        || slot_put(ev, sh, F_NR, nr_int(nr)) < 0
         || slot_put(ev, sh, F_SEQ, PyLong_FromUnsignedLong(seq)) < 0
         || slot_put(ev, sh, F_FLAGS, PyLong_FromLong(flags)) < 0
         || slot_put(ev, sh, F_WHO, who_of(rd, rec + body_off, task, cr3, task_ok)) < 0
