@@ -184,25 +184,28 @@ def test_records_that_arrive_out_of_order_are_paired_in_each_threads_order(strea
     assert not one.held and not list(one.drain())
 
 
+def _call(who: TaskInfo, seq: int, ret: int = 0) -> list[RawEntry | RawExit | Stats]:
+    """A call's entry and exit, numbered seq and seq + 1 (and timed so)."""
+    entry = RawEntry(seq, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 0, (0,) * 6, who, seq=seq)
+    exit = RawExit(
+        seq + 1,
+        0,
+        "x86_64",
+        Insn.SYSRETQ,
+        0xFFFF81000000,
+        ret,
+        -1,
+        who,
+        {},
+        sp=0x7FFC0000,
+        user_pc=PC + 2,
+        seq=seq + 1,
+    )
+    return [entry, exit]
+
+
 def test_a_record_that_never_comes_is_a_gap_and_the_rest_go_on_in_order():
-    who = THREADS[0]
-    later = [
-        RawEntry(3, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 0, (0,) * 6, who, seq=3),
-        RawExit(
-            4,
-            0,
-            "x86_64",
-            Insn.SYSRETQ,
-            0xFFFF81000000,
-            7,
-            -1,
-            who,
-            {},
-            sp=0x7FFC0000,
-            user_pc=PC + 2,
-            seq=4,
-        ),
-    ]
+    later = _call(THREADS[0], 3, ret=7)
     p = Pairer()
     assert p.feed_batch(later) == [] and p.counts.held == 2
     (call,) = list(p.drain())
@@ -244,27 +247,9 @@ def test_a_thread_keeps_one_key_object_when_its_taskinfo_changes():
     before = TaskInfo(task=task, cr3=0x1000, pid=9, tid=9, comm="sh")
     after = TaskInfo(task=task, cr3=0x7000, pid=9, tid=9, comm="ls")
 
-    def call(who: TaskInfo, seq: int) -> list[RawEntry | RawExit | Stats]:
-        entry = RawEntry(seq, 0, "x86_64", Insn.SYSCALL, PC, 0x7FFC0000, 0, (0,) * 6, who, seq=seq)
-        exit = RawExit(
-            seq + 1,
-            0,
-            "x86_64",
-            Insn.SYSRETQ,
-            0xFFFF81000000,
-            0,
-            -1,
-            who,
-            {},
-            sp=0x7FFC0000,
-            user_pc=PC + 2,
-            seq=seq + 1,
-        )
-        return [entry, exit]
-
     p = Pairer()
-    assert len(p.feed_batch(call(before, 1))) == 1
-    p.feed_batch(call(after, 3)[:1])  # the entry: pending's key is the one made now
+    assert len(p.feed_batch(_call(before, 1))) == 1
+    p.feed_batch(_call(after, 3)[:1])  # the entry: pending's key is the one made now
     (held,) = p.seqs
     (pending,) = p.pending
     assert held == (task, 9) and pending is held
