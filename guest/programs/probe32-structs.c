@@ -44,6 +44,8 @@
  *   waitpid(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0) = <child>
  *   fork() = <child2>                             (the child exits 0)
  *   wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, {ru_utime=..., ru_stime=..., ...}) = <child2>
+ *   fork() = <child3>                             (the child exits 5)
+ *   waitid(P_PID, <child3>, {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=<child3>, si_uid=0, si_status=5, si_utime=0, si_stime=0}, WEXITED, NULL) = 0
  *   exit_group(0)
  * stdout: "structs32 ok\n".
  */
@@ -58,6 +60,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,12 +77,13 @@ static uint64_t sigbit(int sig)
     return 1ull << (sig - 1);
 }
 
-static void forked(int code)
+static long forked(int code)
 {
     long pid = syscall(SYS_fork);
     if (pid == 0) {
         syscall(SYS_exit, code);
     }
+    return pid;
 }
 
 int main(void)
@@ -153,6 +157,10 @@ int main(void)
     syscall(SYS_waitpid, -1, &status, 0);
     forked(0);
     syscall(SYS_wait4, -1, &status, 0, ru);
+    siginfo_t info; /* i386's: the union at offset 12; waitid leaves the clocks unwritten */
+    memset(&info, 0, sizeof info);
+    long child = forked(5);
+    syscall(SYS_waitid, P_PID, child, &info, WEXITED, 0);
 
     syscall(SYS_write, 1, "structs32 ok\n", 13);
     return 0;

@@ -107,6 +107,19 @@ def test_i386_struct_arguments(vmstrace):
             ],
             ANY,
         ),
+        ("fork", [], ANY),
+        (
+            "waitid",
+            [
+                "P_PID",
+                NUM,
+                rf"\{{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid={NUM}, si_uid=0, si_status=5, "
+                r"si_utime=0, si_stime=0\}",
+                "WEXITED",
+                "NULL",
+            ],
+            0,
+        ),
         ("write", ["1", '"structs32 ok\\n"', "13"], 13),
         ("exit_group", ["0"], None),
     ]
@@ -124,5 +137,8 @@ def test_i386_struct_arguments(vmstrace):
             assert error == want, call
         else:
             assert ret == want and error is None, call
+    # compat_siginfo's union read at its offset: the child waitid names is the one reported
+    waitid = next(e["args"] for e in main if e["name"] == "waitid")
+    assert f"si_pid={waitid[1]}," in waitid[2]
     # the socket was made through socketcall(2): i386 number 102, printed as `socket`
     assert next(e["nr"] for e in main if e["name"] == "socket") == 102

@@ -1164,6 +1164,73 @@ CASES = [
         None,
         "wait4(-1, NULL, WNOHANG, 0xffa04450) = -1 ECHILD (No child processes)",
     ),
+    # --- siginfo_t: compat_siginfo, the union at offset 12, 4-byte clocks and values ---
+    (
+        "waitid",
+        [1, 92, 0x1000, 4, 0x2000],
+        0,
+        None,
+        {
+            2: struct.pack("<iiiiIiii", 17, 0, 1, 92, 1000, 5, 160, 4638319).ljust(128, b"\0"),
+            4: struct.pack("<iIiI", 0, 42, 1, 7) + bytes(56),
+        },
+        "waitid(P_PID, 92, {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=92, si_uid=1000, "
+        "si_status=5, si_utime=160 /* 1.60 s */, si_stime=4638319 /* 46383.19 s */}, "
+        "WEXITED, {ru_utime={tv_sec=0, tv_usec=42}, ru_stime={tv_sec=1, tv_usec=7}, ...}) = 0",
+    ),
+    (
+        "waitid",
+        [0, 0, 0x1000, 5, 0],
+        0,
+        None,
+        {2: bytes(128)},
+        "waitid(P_ALL, 0, {}, WNOHANG|WEXITED, NULL) = 0",
+    ),
+    (
+        "rt_sigtimedwait",
+        [0x1000, 0x2000, 0x3000, 8],
+        14,
+        {0: struct.pack("<Q", 0x6007), 2: struct.pack("<iI", 1, 42)},
+        {1: struct.pack("<iiiiI", 14, 0, -6, 856, 0).ljust(128, b"\0")},
+        "rt_sigtimedwait([HUP INT QUIT ALRM TERM], {si_signo=SIGALRM, si_code=SI_TKILL, "
+        "si_pid=856, si_uid=0}, {tv_sec=1, tv_nsec=42}, 8) = 14 (SIGALRM)",
+    ),
+    (
+        "rt_sigtimedwait_time64",
+        [0x1000, 0x2000, 0x3000, 8],
+        11,
+        {0: struct.pack("<Q", 0x400), 2: struct.pack("<qq", 2, 5)},
+        {1: struct.pack("<iiiI", 11, 0, 1, 0xDEAD).ljust(128, b"\0")},
+        "rt_sigtimedwait_time64([SEGV], {si_signo=SIGSEGV, si_code=SEGV_MAPERR, "
+        "si_addr=0xdead}, {tv_sec=2, tv_nsec=5}, 8) = 11 (SIGSEGV)",
+    ),
+    (
+        "rt_sigqueueinfo",
+        [77, 10, 0x1000],
+        0,
+        {2: struct.pack("<iiiiIi", 10, 0, -1, 77, 0, -5).ljust(128, b"\0")},
+        None,
+        "rt_sigqueueinfo(77, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=77, "
+        "si_uid=0, si_int=-5, si_ptr=0xfffffffb}) = 0",
+    ),
+    (
+        "rt_tgsigqueueinfo",
+        [77, 78, 12, 0x1000],
+        0,
+        {3: struct.pack("<iiiiI", 12, 0, 0, 77, 0).ljust(128, b"\0")},
+        None,
+        "rt_tgsigqueueinfo(77, 78, SIGUSR2, {si_signo=SIGUSR2, si_code=SI_USER, si_pid=77, "
+        "si_uid=0}) = 0",
+    ),
+    (
+        "pidfd_send_signal",
+        [3, 15, 0x1000, 0],
+        0,
+        {2: struct.pack("<iiiiI", 15, 0, 0, 5, 1000).ljust(128, b"\0")},
+        None,
+        "pidfd_send_signal(3, SIGTERM, {si_signo=SIGTERM, si_code=SI_USER, si_pid=5, "
+        "si_uid=1000}, 0) = 0",
+    ),
     # --- xattrs, copy_file_range, CPU masks: laid out alike (ABI_NEUTRAL) ---
     (
         "fsetxattr",

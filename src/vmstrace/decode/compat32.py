@@ -24,6 +24,7 @@ from .consts import fs, proc, signals
 from .files import flock_text
 from .fmt import Ctx, hexnum, ptr, s32, u32, xlat
 from .registry import TEMPLATES, Arg, RetRender, Template
+from .siginfo import SIGINFO_SIZE, printsiginfo
 from .structs import sigaction_text, sigset_bits, stat_text
 
 TEMPLATES32: dict[str, Template] = {}
@@ -569,7 +570,32 @@ syscall32(
 )
 
 
-# i386's siginfo_t puts its union at offset 12, not 16: shown as an address until a
-# 32-bit printsiginfo exists; the other arguments print as on x86_64
+# --- siginfo_t (compat_siginfo: the union at offset 12, 4-byte clocks and addresses) ---
+
+
+def siginfo32(c: Ctx, d: bytes) -> str:
+    return printsiginfo(d, c.opts.raw, compat=True)
+
+
+SIGINFO32_IN = IN(SIGINFO_SIZE, siginfo32)
+SIGINFO32_OUT = OUT(SIGINFO_SIZE, siginfo32)
+_WAITID = TEMPLATES["waitid"].args
+syscall32("waitid", _WAITID[0], _WAITID[1], SIGINFO32_OUT, _WAITID[3], OUT(16, rusage32))
+_TIMEDWAIT = TEMPLATES["rt_sigtimedwait"]
+_SET, _SETSIZE = _TIMEDWAIT.args[0], _TIMEDWAIT.args[3]
+syscall32("rt_sigtimedwait", _SET, SIGINFO32_OUT, TS32_IN, _SETSIZE, ret=_TIMEDWAIT.ret)
+# (its timeout is the 64-bit __kernel_timespec: x86_64's)
+syscall32(
+    "rt_sigtimedwait_time64",
+    _SET,
+    SIGINFO32_OUT,
+    _TIMEDWAIT.args[2],
+    _SETSIZE,
+    ret=_TIMEDWAIT.ret,
+)
+_QUEUE = TEMPLATES["rt_sigqueueinfo"].args
+syscall32("rt_sigqueueinfo", *_QUEUE[:2], SIGINFO32_IN)
+_TGQUEUE = TEMPLATES["rt_tgsigqueueinfo"].args
+syscall32("rt_tgsigqueueinfo", *_TGQUEUE[:3], SIGINFO32_IN)
 _PIDFD_SEND = TEMPLATES["pidfd_send_signal"].args
-syscall32("pidfd_send_signal", _PIDFD_SEND[0], _PIDFD_SEND[1], PTR, _PIDFD_SEND[3])
+syscall32("pidfd_send_signal", _PIDFD_SEND[0], _PIDFD_SEND[1], SIGINFO32_IN, _PIDFD_SEND[3])

@@ -76,25 +76,32 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
     return f"{_signame(signo)} {siginfo_struct(info)}"
 
 
-def printsiginfo(info: bytes, raw: bool = False) -> str:
+def printsiginfo(info: bytes, raw: bool = False, compat: bool = False) -> str:
     """A siginfo_t a call filled (waitid, rt_sigtimedwait): ``{}`` when si_signo is 0
     (WNOHANG with no child to report), else :func:`siginfo_struct`."""
-    return siginfo_struct(info, raw) if int.from_bytes(info[:4], "little") else "{}"
+    return siginfo_struct(info, raw, compat) if int.from_bytes(info[:4], "little") else "{}"
 
 
-def siginfo_struct(info: bytes, raw: bool = False) -> str:
+def siginfo_struct(info: bytes, raw: bool = False, compat: bool = False) -> str:
     """``{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}``: a filled siginfo_t (waitid's too);
-    ``raw`` (-X raw): every constant a number (the code in hex), no clock comments."""
+    ``raw`` (-X raw): every constant a number (the code in hex), no clock comments.
+    ``compat``: an i386 caller's (compat_siginfo: the union at offset 12, not 16, its
+    clocks, addresses and values 4 bytes), which strace prints the same way."""
     info = info.ljust(48, b"\0")
     signo, _errno, code = struct.unpack_from("<iii", info, 0)
+    at = 12 if compat else 16  # the union
+    word = "<I" if compat else "<Q"  # an address, a sigval
     fields = [f"si_signo={signo if raw else _signame(signo)}"]
 
     def si_code(named: object) -> str:
         return f"si_code={hexnum(code & 0xFFFFFFFF) if raw else named}"
 
     if signo == signals.SIGCHLD and code in CLD_CODES:
-        pid, uid, status = struct.unpack_from("<iIi", info, 16)
-        utime, stime = struct.unpack_from("<qq", info, 32)
+        pid, uid, status = struct.unpack_from("<iIi", info, at)
+        # (x86_64 aligns the 8-byte clocks: 4 bytes of padding before them)
+        utime, stime = (
+            struct.unpack_from("<ii", info, 24) if compat else struct.unpack_from("<qq", info, 32)
+        )
         # strace's printsiginfo: the exit code for CLD_EXITED, else the signal
         shown = str(status) if code == 1 or raw else _signame(status)
         fields += [
@@ -106,15 +113,15 @@ def siginfo_struct(info: bytes, raw: bool = False) -> str:
             f"si_stime={clock_t(stime, raw)}",
         ]
     elif signo in FAULT_SIGNALS and code > 0:
-        (addr,) = struct.unpack_from("<Q", info, 16)
+        (addr,) = struct.unpack_from(word, info, at)
         label = SEGV_CODES.get(code, str(code)) if signo == 11 else str(code)
         fields += [si_code(label), f"si_addr={'NULL' if addr == 0 else hex(addr)}"]
     elif code in (0, -6, -1) or code == 0x80:
-        pid, uid = struct.unpack_from("<iI", info, 16)
+        pid, uid = struct.unpack_from("<iI", info, at)
         fields.append(si_code(SI_CODES[code]))
         if code != 0x80:
             fields += [f"si_pid={pid}", f"si_uid={uid}"]
-        (val,) = struct.unpack_from("<Q", info, 24)
+        (val,) = struct.unpack_from(word, info, at + 8)
         if code == -1 and val:  # strace's printsigval, when si_ptr is not NULL
             fields += [f"si_int={s32(val)}", f"si_ptr={val:#x}"]
     else:
