@@ -671,9 +671,8 @@ static int reg_value(PyObject *v, unsigned long long *out)
 
 /* ---- strings and buffers, as fmt.quote, fmt.cstring and fmt.buffer print them -------- */
 
-/* A byte fmt.quote prints as itself: PLAIN() (_plain.h). */
-
-/* The length of fmt.quote(d[:n], force_hex) without its quotes; with out, written there. */
+/* The length of fmt.quote(d[:n], force_hex) without its quotes; with out, written there.
+ * A byte PLAIN() (_plain.h) prints as itself. */
 static Py_ssize_t quote_into(const unsigned char *d, Py_ssize_t n, int force_hex, char *out)
 {
     static const char digits[] = "0123456789abcdef";
@@ -1224,8 +1223,6 @@ static PyObject *wstatus_text(const Lane *ln, PyObject *call, unsigned long long
 #define CLONE_CHILD_CLEARTID_ 0x00200000ULL
 #define CLONE_CHILD_SETTID_ 0x01000000ULL
 
-/* A str and its length, ASCII, into buf at *n (room permitting); 0, or -1 (DEFER) for a
- * str that is not ASCII. */
 /* process._clone joined: "child_stack=NULL, flags=CLONE_...|SIGCHLD, child_tidptr=0x...",
  * from the x86-64 registers (flags, stack, parent_tid, child_tid, tls). */
 static PyObject *clone_text(const Lane *ln, PyObject *call, PyObject *regs, int *st)
@@ -1643,7 +1640,7 @@ static PyObject *ret_dec(PyObject *ret)
             return NULL;
         return Py_NewRef(small_ret[v]);
     }
-    return dec_text(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, v < 0);
+    return signed_text(v);
 }
 
 /* The return text and errno name of a call that did not succeed plainly (new refs). */
