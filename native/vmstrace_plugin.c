@@ -377,37 +377,80 @@ static uint64_t entry_pc(Vcpu *v, uintptr_t packed, bool *sure)
 }
 
 /* Where a call made here resumes when it returns plainly, and with which stack (0: not
- * checked), and where when the kernel restarts it (its own instruction).  rt_sigreturn
- * resumes the context saved in the frame it unwinds (the handler's `ret` popped pretcode,
- * so that frame starts 8 bytes below the stack pointer) and is never restarted. */
+ * checked), and where when the kernel restarts it.  x86_64's `syscall` resumes after
+ * itself and restarts at itself; i386's `int $0x80` likewise.  i386's sysenter and 32-bit
+ * `syscall` (the vDSO's __kernel_vsyscall: the instruction, `int $0x80`, then the landing
+ * pad) resume at the landing pad 4 bytes on, and restart at that `int $0x80` (the kernel
+ * sets ip to the pad, then backs it up 2 for a restart: arch/x86/entry/common.c,
+ * do_fast_syscall_32); one made outside the vDSO resumes elsewhere and is flagged so.
+ * rt_sigreturn resumes the context saved in the frame it unwinds (the handler's `ret`
+ * popped pretcode, so that frame starts 8 bytes below the stack pointer) and is never
+ * restarted; i386's sigreturns and any exec are not checked.  A number past the tables
+ * runs no call: it returns -ENOSYS plainly. */
 static void expect_resume(Vcpu *v, Pending *p)
 {
-    if (p->abi != ABI_64 || p->insn != VMST_INSN_SYSCALL || p->nr >= VMST_MAX_NR) {
-        return; /* i386 returns and frames are not checked */
-    }
-    if (g.sigreturn[ABI_64][p->nr]) {
+    bool known = p->nr < VMST_MAX_NR;
+    if (known && g.sigreturn[p->abi][p->nr]) {
         uint64_t saved[2]; /* sp, ip */
-        if (user_read(v, p->sp - 8 + VMST_FRAME_RSP, saved, sizeof(saved))) {
+        if (p->abi == ABI_64 && p->insn == VMST_INSN_SYSCALL &&
+            user_read(v, p->sp - 8 + VMST_FRAME_RSP, saved, sizeof(saved))) {
             p->resume_sp = saved[0];
             p->resume_pc = saved[1];
         }
-    } else if (!g.resumes_elsewhere[ABI_64][p->nr]) {
-        p->resume_pc = p->pc + 2;
-        p->resume_sp = p->sp;
-        p->restart_pc = p->pc;
+        return;
     }
+    if (known && g.resumes_elsewhere[p->abi][p->nr]) {
+        return;
+    }
+    if (p->insn == VMST_INSN_INT80 || (p->abi == ABI_64 && p->insn == VMST_INSN_SYSCALL)) {
+        p->resume_pc = p->pc + 2;
+        p->restart_pc = p->pc;
+    } else if (p->abi == ABI_32) { /* sysenter, or `syscall` in 32-bit code */
+        p->resume_pc = p->pc + 4;
+        p->restart_pc = p->pc + 2;
+    } else {
+        return; /* sysenter from 64-bit code: not a way into the kernel that returns */
+    }
+    p->resume_sp = p->abi == ABI_32 ? (uint32_t)p->sp : p->sp;
 }
 
-/* Whether the x86_64 signal frame at `sp` saved the context of call `p`: the kernel builds
- * one when it delivers a signal at the call's return (arch/x86/kernel/signal_64.c), with
- * the ip the call would have resumed at (or its own, when it is restarted) and its stack. */
-static bool frame_saved(Vcpu *v, const Pending *p, uint64_t sp)
+static bool saved_is_call(const Pending *p, uint64_t sp, uint64_t ip)
 {
-    uint64_t saved[2]; /* sp, ip */
-    if (!user_read(v, sp + VMST_FRAME_RSP, saved, sizeof(saved)) || saved[0] != p->resume_sp) {
-        return false;
+    return sp == p->resume_sp && (ip == p->resume_pc || (p->restart_pc && ip == p->restart_pc));
+}
+
+/* Whether a signal frame at `sp` saved the context of call `p`: the kernel builds one when
+ * it delivers a signal at the call's return, with the ip the call would have resumed at
+ * (or the restart's) and its stack.  Returns the frame's size to copy (0: no such frame)
+ * and sets *sig to the signal it was built for.  x86_64's is struct rt_sigframe
+ * (arch/x86/kernel/signal_64.c); an i386 caller gets rt_sigframe_ia32 from a handler with
+ * SA_SIGINFO, whose pinfo and puc point into the frame itself, else sigframe_ia32
+ * (arch/x86/include/asm/sigframe.h, struct sigcontext_32 inside either). */
+static uint32_t frame_saved(Vcpu *v, const Pending *p, uint64_t sp, uint64_t *sig)
+{
+    if (p->abi == ABI_64) {
+        uint64_t saved[2]; /* sp, ip */
+        if (!user_read(v, sp + VMST_FRAME_RSP, saved, sizeof(saved)) ||
+            !saved_is_call(p, saved[0], saved[1])) {
+            return 0;
+        }
+        *sig = reg(v, R_RDI); /* the handler's first argument */
+        return VMST_SIGFRAME_BYTES;
     }
-    return saved[1] == p->resume_pc || (p->restart_pc && saved[1] == p->restart_pc);
+    uint32_t f[VMST_RT_SIGFRAME32_BYTES / 4];
+    uint32_t at = (uint32_t)sp;
+    if (user_read(v, at, f, VMST_RT_SIGFRAME32_BYTES) &&
+        f[2] == at + VMST_RT_FRAME32_SIGINFO && f[3] == at + VMST_RT_FRAME32_UC &&
+        saved_is_call(p, f[VMST_RT_FRAME32_SP / 4], f[VMST_RT_FRAME32_IP / 4])) {
+        *sig = f[1];
+        return VMST_RT_SIGFRAME32_BYTES;
+    }
+    if (user_read(v, at, f, VMST_SIGFRAME32_BYTES) &&
+        saved_is_call(p, f[VMST_FRAME32_SP / 4], f[VMST_FRAME32_IP / 4])) {
+        *sig = f[1];
+        return VMST_SIGFRAME32_BYTES;
+    }
+    return 0;
 }
 
 static void write_header(void)
@@ -538,6 +581,23 @@ static void on_entry(unsigned int vcpu_index, void *udata)
         /* the signal mask it restores (strace prints it), as the argument's blob */
         put_blob(v, 0, VMST_INDEX_TOP, 0, p.sp - 8 + VMST_FRAME_SIGMASK, 8, 8, false, &budget);
         nblobs++;
+    } else if (abi == ABI_32 && p.nr < VMST_MAX_NR && g.sigreturn[ABI_32][p.nr]) {
+        /* i386 has two: rt_sigreturn's frame (rt_sigframe_ia32) starts 4 bytes below the
+         * stack pointer (the handler's `ret` popped pretcode), sigreturn's (sigframe_ia32) 8
+         * (its restorer popped the signal number too), and the latter keeps its mask in two
+         * words apart.  Each one's mask, as arguments 0 and 1's blobs: the decoder takes
+         * its call's. */
+        uint32_t sp = (uint32_t)p.sp;
+        put_blob(v, 0, VMST_INDEX_TOP, 0, sp - 4 + VMST_RT_FRAME32_SIGMASK, 8, 8, false,
+                 &budget);
+        nblobs++;
+        uint32_t mask[2];
+        if (user_read(v, sp - 8 + VMST_FRAME32_OLDMASK, &mask[0], 4) &&
+            user_read(v, sp - 8 + VMST_FRAME32_EXTRAMASK, &mask[1], 4)) {
+            put_raw_blob(v, 1, VMST_INDEX_TOP, 0, sp - 8 + VMST_FRAME32_OLDMASK, mask,
+                         sizeof(mask));
+            nblobs++;
+        }
     }
     struct vmst_entry *e = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));
     e->cr3 = p.cr3;
@@ -678,7 +738,7 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
                                                     user_sp, &budget, &faulted));
         }
     }
-    uint64_t handler_sig = 0; /* rdi: the handler's first argument, the signal number */
+    uint64_t handler_sig = 0; /* the signal number the handler was called with */
     uint8_t flags = 0;
     /* Resuming somewhere else than expected: a signal handler was entered, and the call's
      * own result is in the signal frame the kernel pushed, which saved the call's context;
@@ -686,11 +746,11 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
      * frame to Python only when it is one; anything else is flagged: the register then
      * holds no result of this call. */
     if (p->resume_pc && user_pc != p->resume_pc && !(p->restart_pc && user_pc == p->restart_pc)) {
-        if (frame_saved(v, p, user_sp)) {
-            put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp,
-                     VMST_SIGFRAME_BYTES, VMST_SIGFRAME_BYTES, false, &budget);
+        uint32_t frame = frame_saved(v, p, user_sp, &handler_sig);
+        if (frame) {
+            put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp, frame, frame,
+                     false, &budget);
             nblobs++;
-            handler_sig = reg(v, R_RDI);
         } else {
             flags |= VMST_EXIT_ELSEWHERE;
         }

@@ -67,6 +67,28 @@ enum {
 #define VMST_FRAME_SIGMASK (48 + 256)
 #define VMST_FRAME_SIGINFO (VMST_FRAME_SIGMASK + 8)
 #define VMST_SIGINFO_BYTES 128
+/* An i386 caller's frames (arch/x86/include/asm/sigframe.h; struct sigcontext_32 holds
+ * ..., sp at 28, ..., ax at 44, ..., ip at 56, in 88 bytes), copied up to the end of the
+ * saved registers (and of uc_sigmask): sigframe_ia32 (pretcode 4, sig 4, sigcontext_32)
+ * for a handler without SA_SIGINFO, rt_sigframe_ia32 (pretcode, sig, pinfo, puc 4 each,
+ * compat_siginfo 128, then ucontext_ia32: uc_flags 4, uc_link 4, uc_stack 12,
+ * sigcontext_32, uc_sigmask 8) for one with it.  Same blob number, VMST_ARG_SIGFRAME. */
+#define VMST_SIGFRAME32_BYTES 96
+#define VMST_FRAME32_SP (8 + 28)
+#define VMST_FRAME32_AX (8 + 44)
+#define VMST_FRAME32_IP (8 + 56)
+#define VMST_RT_SIGFRAME32_BYTES 260
+#define VMST_RT_FRAME32_SIGINFO 16
+#define VMST_RT_FRAME32_UC 144
+#define VMST_RT_FRAME32_SP (VMST_RT_FRAME32_UC + 20 + 28)
+#define VMST_RT_FRAME32_AX (VMST_RT_FRAME32_UC + 20 + 44)
+#define VMST_RT_FRAME32_IP (VMST_RT_FRAME32_UC + 20 + 56)
+/* The mask sigreturn restores: rt_sigframe_ia32's uc_sigmask; sigframe_ia32's low word in
+ * sigcontext_32's oldmask (at 80), its high word in extramask, after the 624 bytes of
+ * fpstate_unused. */
+#define VMST_RT_FRAME32_SIGMASK (VMST_RT_FRAME32_UC + 20 + 88)
+#define VMST_FRAME32_OLDMASK (8 + 80)
+#define VMST_FRAME32_EXTRAMASK (8 + 88 + 624)
 
 /* Entry flags. */
 #define VMST_ENTRY_PC_UNSURE 0x01 /* pc could not be worked out exactly (see the plugin's
@@ -211,6 +233,10 @@ _Static_assert(sizeof(struct vmst_blob_hdr) == 16, "blob layout");
 _Static_assert(sizeof(struct vmst_fd_hdr) == 24, "fd blob layout");
 _Static_assert(sizeof(struct vmst_fd_socket) == 32, "fd blob socket layout");
 _Static_assert(VMST_FRAME_SIGINFO + VMST_SIGINFO_BYTES == VMST_SIGFRAME_BYTES, "rt_sigframe");
+_Static_assert(VMST_FRAME32_IP + 4 + 28 == VMST_SIGFRAME32_BYTES, "sigframe_ia32");
+_Static_assert(VMST_RT_FRAME32_IP + 4 + 28 + 8 == VMST_RT_SIGFRAME32_BYTES, "rt_sigframe_ia32");
+_Static_assert(VMST_RT_FRAME32_SIGMASK + 8 == VMST_RT_SIGFRAME32_BYTES, "rt_sigframe_ia32");
+_Static_assert(VMST_RT_FRAME32_SIGINFO + VMST_SIGINFO_BYTES == VMST_RT_FRAME32_UC, "rt_sigframe_ia32");
 _Static_assert(offsetof(struct vmst_ring_hdr, head) == 64, "ring head");
 _Static_assert(offsetof(struct vmst_ring_hdr, tail) == 128, "ring tail");
 _Static_assert(offsetof(struct vmst_ring_hdr, waiting) == 192, "ring waiting");

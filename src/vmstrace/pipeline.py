@@ -346,9 +346,9 @@ class Emitter:
                     e.who.comm,
                 )
         if x is not None and ARG_SIGFRAME in x.mem:
-            parsed = parse_frame(x.mem[ARG_SIGFRAME].data)
+            parsed = parse_frame(x.mem[ARG_SIGFRAME], e.abi)
             if parsed is not None:
-                text = format_siginfo(parsed.siginfo, x.rdi)
+                text = format_siginfo(parsed.siginfo, x.rdi, parsed.compat)
                 for sink in self.sinks:
                     sink.note(e.who.tid, f"--- {text} ---", e.who.comm)
         if plan.name == "exit_group":

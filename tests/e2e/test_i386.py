@@ -142,3 +142,54 @@ def test_i386_struct_arguments(vmstrace):
     assert f"si_pid={waitid[1]}," in waitid[2]
     # the socket was made through socketcall(2): i386 number 102, printed as `socket`
     assert next(e["nr"] for e in main if e["name"] == "socket") == 102
+
+
+def test_i386_calls_that_return_into_signal_handlers(vmstrace):
+    """The result of an i386 call a handler interrupted comes from the frame the kernel
+    pushed (rt_sigframe_ia32 or sigframe_ia32), not from eax, which holds the signal
+    number; a restarted call is ERESTARTSYS and runs again by `int $0x80`."""
+    t = vmstrace(["/vmstrace/bin/probe32-signal"])
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"signals32 done\n"
+    pid = next(e["pid"] for e in t.events if e["abi"] == "i386")
+    p = re.escape(f"[pid {pid}] ")
+    start = next(k for k, line in enumerate(t.text) if "rt_sigprocmask(SIG_BLOCK, " in line)
+    expected = [
+        r"rt_sigprocmask\(SIG_BLOCK, \[HUP RT_3\], NULL, 8\) = 0",
+        rf"rt_sigaction\(SIGUSR1, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=SA_SIGINFO\}}, "
+        r"NULL, 8\) = 0",
+        rf"getpid\(\) = {pid}",
+        rf"kill\({pid}, SIGUSR1\) = 0",
+        rf"--- SIGUSR1 \{{si_signo=SIGUSR1, si_code=SI_USER, si_pid={pid}, si_uid=0\}} ---",
+        r"rt_sigreturn\(\{mask=\[HUP RT_3\]\}\) = 0",
+        rf"rt_sigaction\(SIGUSR2, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=0\}}, NULL, 8\) = 0",
+        rf"kill\({pid}, SIGUSR2\) = 0",
+        r"--- SIGUSR2 \{si_signo=SIGUSR2\} ---",
+        r"sigreturn\(\{mask=\[HUP RT_3\]\}\) = 0",
+        rf"rt_sigaction\(SIGALRM, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=0\}}, NULL, 8\) = 0",
+        r"pipe\(\[3, 4\]\) = 0",
+        r"alarm\(1\) = 0",
+        rf"read\(3, {HEX}, 1\) = -1 EINTR \(Interrupted system call\)",
+        r"--- SIGALRM \{si_signo=SIGALRM\} ---",
+        r"sigreturn\(\{mask=\[HUP RT_3\]\}\) = -1 EINTR \(Interrupted system call\)",
+        rf"rt_sigaction\(SIGALRM, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=SA_RESTART\}}, "
+        r"NULL, 8\) = 0",
+        r"alarm\(1\) = 0",
+        rf"read\(3, {HEX}, 1\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)",
+        r"--- SIGALRM \{si_signo=SIGALRM\} ---",
+        r'write\(4, "r", 1\) = 1',
+        r"sigreturn\(\{mask=\[HUP RT_3\]\}\) = 3",  # the restored eax: read's number, for the restart
+        r'read\(3, "r", 1\) = 1',
+        r'write\(1, "signals32 done\\n", 15\) = 15',
+        r"exit_group\(0\) = \?",
+    ]
+    got = t.text[start : start + len(expected)]
+    for line, want in zip(got, expected, strict=True):
+        assert re.fullmatch(p + want, line), (line, want, "\n".join(got))
+    # the restarted read ran again through the vDSO's `int $0x80`
+    reads = [e for e in t.events if e["name"] == "read" and e["args"][0] == "3"]
+    assert [(e["ret"], e["error"]) for e in reads] == [
+        (-4, "EINTR"),
+        (-512, "ERESTARTSYS"),
+        (1, None),
+    ]

@@ -1377,6 +1377,26 @@ CASES = [
     ("sysinfo", [0], neg(-14), None, None, "sysinfo(NULL) = -1 EFAULT (Bad address)"),
     ("sysinfo", [8], neg(-14), None, None, "sysinfo(0x8) = -1 EFAULT (Bad address)"),
     ("sysinfo", [0x1000], 0, None, {0: bytes(40)}, "sysinfo(0x1000) = 0"),  # short read
+    # the mask a sigreturn restores, from the frame it unwinds: the plugin reads
+    # rt_sigframe_ia32's uc_sigmask as blob 0, and sigframe_ia32's oldmask and extramask
+    # joined as blob 1 (the other is where the other call's frame keeps it)
+    (
+        "rt_sigreturn",
+        [],
+        0,
+        {0: ((1 << 11) | (1 << 32)).to_bytes(8, "little"), 1: bytes(8)},
+        None,
+        "rt_sigreturn({mask=[USR2 RT_1]}) = 0",
+    ),
+    (
+        "sigreturn",
+        [],
+        neg(-4),
+        {0: bytes(8), 1: struct.pack("<II", 1 << 12, 1 << 1)},
+        None,
+        "sigreturn({mask=[PIPE RT_2]}) = -1 EINTR (Interrupted system call)",
+    ),
+    ("sigreturn", [], 0, {0: bytes(8), 1: Mem(0x1000, b"", fault=True)}, None, "sigreturn() = 0"),
 ]
 
 

@@ -384,8 +384,9 @@ def test_flags_memo_tells_tables_apart_even_when_an_id_is_reused():
     [
         ("x86_64", 3, 0x401002, 3),
         ("x86_64", U64 - 1, 0x401002, -2),
-        ("i386", 0xFFFFFFFE, 0x401002, -2),
+        ("i386", 0xFFFFFFFE, 0x401004, -2),  # (the vDSO's landing pad)
         ("x86_64", 0, 0x401000, -512),  # resumes at its own syscall: being restarted
+        ("i386", 3, 0x401002, -512),  # at the vDSO's `int $0x80`: being restarted
     ],
 )
 def test_paired_call_has_the_return_value_syscall_computes(abi, raw, user_pc, expect):

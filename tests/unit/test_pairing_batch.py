@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sigframes import frame32, frame64
 
-from vmstrace.core.abi import ARG_SIGFRAME, EXIT_ELSEWHERE, FRAME_RAX, FRAME_RIP
+from vmstrace.core.abi import ARG_SIGFRAME, EXIT_ELSEWHERE
 from vmstrace.core.events import (
     Insn,
     Mem,
@@ -28,13 +29,6 @@ TASKS = [
 PC = 0x401000
 
 
-def _frame(rax: int, rip: int) -> Mem:
-    data = bytearray(FRAME_RIP + 8)
-    data[FRAME_RAX : FRAME_RAX + 8] = rax.to_bytes(8, "little")
-    data[FRAME_RIP : FRAME_RIP + 8] = rip.to_bytes(8, "little")
-    return Mem(0x7FF000, bytes(data))
-
-
 @st.composite
 def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
     out: list[RawEntry | RawExit | Stats] = []
@@ -44,18 +38,22 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
         sp = draw(st.sampled_from([0x7FFC0000, 0x7FFD0000]))
         if draw(st.booleans()):
             nr = draw(st.sampled_from([0, 1, 60, 231, 252, 219]))
-            insn = draw(st.sampled_from([Insn.SYSCALL, Insn.INT80]))
+            insn = draw(st.sampled_from([Insn.SYSCALL, Insn.INT80, Insn.SYSENTER]))
             seq = draw(st.integers(0, 4))  # 0: no order; others may come early, late, twice
             out.append(RawEntry(ts, 0, abi, insn, PC, sp, nr, (0,) * 6, who, seq=seq))
         else:
             ret = draw(st.sampled_from([0, 5, 2**64 - 2, 2**32 - 4, 2**63, 219, 2**64 - 512]))
-            user_pc = draw(st.sampled_from([PC + 2, PC, 0]))
-            # no blob, a signal frame, a frame too short to hold the registers, another blob
+            # after `syscall` or `int $0x80`, at it (a restart), i386's landing pad
+            user_pc = draw(st.sampled_from([PC + 2, PC, 0, PC + 4]))
+            # no blob, a signal frame (x86_64's, i386's two), a frame too short to hold the
+            # registers, another blob
             mem = draw(
                 st.sampled_from(
                     [
                         {},
-                        {ARG_SIGFRAME: _frame(ret, user_pc)},
+                        {ARG_SIGFRAME: frame64(ret, user_pc)},
+                        {ARG_SIGFRAME: frame32(ret, user_pc)},
+                        {ARG_SIGFRAME: frame32(ret, user_pc, rt=False)},
                         {ARG_SIGFRAME: Mem(0x7FF000, b"x")},
                         {7: Mem(0x1000, b"/etc/hostname")},
                     ]

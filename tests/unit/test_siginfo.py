@@ -5,8 +5,9 @@ from __future__ import annotations
 import struct
 
 import pytest
+from sigframes import frame32, frame64
 
-from vmstrace.core.abi import ARG_SIGFRAME, FRAME_RAX, FRAME_RIP, FRAME_SIGINFO
+from vmstrace.core.abi import ARG_SIGFRAME
 from vmstrace.core.events import (
     Insn,
     Mem,
@@ -15,7 +16,7 @@ from vmstrace.core.events import (
     Syscall,
     TaskInfo,
 )
-from vmstrace.decode.siginfo import format_siginfo
+from vmstrace.decode.siginfo import format_siginfo, parse_frame
 
 
 def siginfo(signo: int, code: int, *rest: int, fmt: str = "") -> bytes:
@@ -85,11 +86,10 @@ def test_format_siginfo(info, hint, expected):
     assert format_siginfo(info, hint) == expected
 
 
-def call_with_frame(pc: int, frame_rax: int, frame_rip: int, user_pc: int, rax: int = 0):
+def call_with_frame(
+    pc: int, frame_rax: int, frame_rip: int, user_pc: int, rax: int = 0, frame: Mem | None = None
+):
     who = TaskInfo(task=1, cr3=0, pid=85, tid=85)
-    frame = bytearray(FRAME_SIGINFO + 128)
-    struct.pack_into("<Q", frame, FRAME_RAX, frame_rax)
-    struct.pack_into("<Q", frame, FRAME_RIP, frame_rip)
     e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, pc, 0, 61, (0,) * 6, who)
     x = RawExit(
         1,
@@ -100,7 +100,7 @@ def call_with_frame(pc: int, frame_rax: int, frame_rip: int, user_pc: int, rax: 
         rax,
         61,
         who,
-        {ARG_SIGFRAME: Mem(0x7FF0, bytes(frame))},
+        {ARG_SIGFRAME: frame or frame64(frame_rax, frame_rip)},
         user_pc=user_pc,
     )
     return Syscall(e, x)
@@ -114,6 +114,77 @@ def test_result_comes_from_the_signal_frame():
 def test_restarted_call_is_erestartsys():
     assert call_with_frame(0x401000, 61, 0x401000, user_pc=0x402000).ret == -512
     assert call_with_frame(0x401000, 219, 0x401000, user_pc=0x402000).ret == -516
+
+
+PC32 = 0xF7F33555  # the vDSO's sysenter or syscall; its `int $0x80` 2 bytes on, the landing pad 4
+VDSO = (Insn.SYSENTER, Insn.SYSCALL)
+
+
+def call32(insn: Insn, user_pc: int, reg: int = 10, frame: Mem | None = None) -> Syscall:
+    """An i386 kill() that resumed at user_pc with ``reg`` in eax (the handler's argument,
+    the signal number, when a handler was entered)."""
+    who = TaskInfo(task=1, cr3=0, pid=85, tid=85)
+    e = RawEntry(0, 0, "i386", insn, PC32, 0, 37, (85, 10, 0, 0, 0, 0), who)
+    mem = {} if frame is None else {ARG_SIGFRAME: frame}
+    x = RawExit(1, 0, "i386", Insn.IRETQ, 0, reg, 37, who, mem, user_pc=user_pc)
+    return Syscall(e, x)
+
+
+@pytest.mark.parametrize("rt", [True, False])
+@pytest.mark.parametrize(
+    ("insn", "resume"), [(i, PC32 + 4) for i in VDSO] + [(Insn.INT80, PC32 + 2)]
+)
+def test_an_i386_calls_result_comes_from_either_frame_not_eax(insn, resume, rt):
+    handler = 0x8049890
+    assert call32(insn, handler, frame=frame32(0, resume, rt=rt)).ret == 0
+    assert call32(insn, handler, frame=frame32(-4, resume, rt=rt)).ret == -4
+    assert call32(insn, handler, frame=frame32(2**31, resume, rt=rt)).ret == -(2**31)
+
+
+@pytest.mark.parametrize("rt", [True, False])
+@pytest.mark.parametrize(("insn", "restart"), [(i, PC32 + 2) for i in VDSO] + [(Insn.INT80, PC32)])
+def test_an_i386_call_restarts_at_its_int80(insn, restart, rt):
+    """eax holds the call's number again (restart_syscall's, 0, for a restart block)."""
+    assert call32(insn, 0x8049890, frame=frame32(37, restart, rt=rt)).ret == -512
+    assert call32(insn, 0x8049890, frame=frame32(0, restart, rt=rt)).ret == -516
+    assert call32(insn, restart, reg=37).ret == -512  # no handler: the registers say so
+    assert call32(insn, restart, reg=0).ret == -516
+
+
+@pytest.mark.parametrize(
+    ("insn", "resume"), [(i, PC32 + 4) for i in VDSO] + [(Insn.INT80, PC32 + 2)]
+)
+def test_an_i386_call_that_returned_plainly_has_eax(insn, resume):
+    assert call32(insn, resume, reg=0).ret == 0
+    assert call32(insn, resume, reg=2**32 - 9).ret == -9
+    assert call32(insn, resume, reg=37).ret == 37
+
+
+def test_a_frame_that_is_not_whole_gives_no_result_rather_than_the_handlers_argument():
+    rt = frame32(0, PC32 + 4)
+    stray = bytearray(rt.data)
+    stray[8:12] = b"\0\0\0\0"  # pinfo not into the frame: not an rt_sigframe_ia32
+    for frame in (
+        Mem(rt.addr, bytes(stray)),
+        Mem(rt.addr, rt.data[:100]),
+        Mem(rt.addr, b""),
+        frame64(0, PC32 + 4),  # x86_64's layout for an i386 call
+    ):
+        assert call32(Insn.SYSENTER, 0x8049890, frame=frame).ret is None
+    short64 = Mem(0x7FF000, b"x" * 8)
+    assert call_with_frame(0x401000, 0, 0, user_pc=0x402000, rax=10, frame=short64).ret is None
+
+
+def test_an_i386_frames_signal_line():
+    info = struct.pack("<iiiiI", 10, 0, 0, 86, 0).ljust(128, b"\0")  # compat: union at 12
+    rt = parse_frame(frame32(0, PC32 + 4, info=info), "i386")
+    assert rt is not None and (rt.rax, rt.rip) == (0, PC32 + 4)
+    text = format_siginfo(rt.siginfo, 10, rt.compat)
+    assert text == "SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=86, si_uid=0}"
+    plain = parse_frame(frame32(-4, PC32 + 4, sig=14, rt=False), "i386")
+    assert plain is not None and plain.rax == 2**32 - 4
+    assert format_siginfo(plain.siginfo, 14, plain.compat) == "SIGALRM {si_signo=SIGALRM}"
+    assert parse_frame(frame64(0, 0), "i386") is None
 
 
 def test_restart_without_handler_rewinds_rip():

@@ -184,6 +184,7 @@ def test_the_flags_give_the_numbers_the_stages_used() -> None:
         "task_refresh 32 1 11 23 46 70 71 138 139 164 170 172 185 203 204 208 210 213 214 "
         "215 216 252 358",
         "resumes_elsewhere 32 11 119 173 358",
+        "sigreturn 32 119 173",
         "noreturn 32 1 252",
     ]
 

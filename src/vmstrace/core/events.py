@@ -19,6 +19,8 @@ from types import MappingProxyType
 from vmstrace.core.abi import (
     ARG_SIGFRAME,
     EXIT_ELSEWHERE,
+    FRAME32_AX,
+    FRAME32_IP,
     FRAME_RAX,
     FRAME_RIP,
     INDEX_TOP,
@@ -29,6 +31,12 @@ from vmstrace.core.abi import (
     INSN_SYSEXIT,
     INSN_SYSRETL,
     INSN_SYSRETQ,
+    RT_FRAME32_AX,
+    RT_FRAME32_IP,
+    RT_FRAME32_SIGINFO,
+    RT_FRAME32_UC,
+    RT_SIGFRAME32_BYTES,
+    SIGFRAME32_BYTES,
 )
 from vmstrace.syscalls import TABLES, Flag
 
@@ -36,6 +44,7 @@ ERESTARTSYS = 512
 ERESTART_RESTARTBLOCK = 516
 # restart_syscall: the number a restarted call continues as (the table's RESTART row)
 (NR_RESTART_SYSCALL,) = TABLES["x86_64"].numbers(Flag.RESTART)
+(NR_RESTART_SYSCALL_I386,) = TABLES["i386"].numbers(Flag.RESTART)
 
 
 _U64 = (1 << 64) - 1
@@ -154,6 +163,32 @@ class Stats:
     evicted: int = 0
 
 
+def frame_registers(abi: str, frame: Mem) -> tuple[int, int] | None:
+    """The accumulator and instruction pointer a signal frame saved (the
+    plugin's frame_saved() found it at the handler's stack pointer, ``frame.addr``); None
+    when the blob is not a whole frame of the ABI.  x86_64's rt_sigframe; an i386
+    caller's rt_sigframe_ia32, whose pinfo and puc point into the frame itself, or
+    sigframe_ia32."""
+    data = frame.data
+    if abi != "i386":
+        if len(data) < FRAME_RIP + 8:
+            return None
+        return (
+            int.from_bytes(data[FRAME_RAX : FRAME_RAX + 8], "little"),
+            int.from_bytes(data[FRAME_RIP : FRAME_RIP + 8], "little"),
+        )
+    if len(data) >= RT_SIGFRAME32_BYTES and data[8:16] == (
+        ((frame.addr + RT_FRAME32_SIGINFO) & 0xFFFFFFFF).to_bytes(4, "little")
+        + ((frame.addr + RT_FRAME32_UC) & 0xFFFFFFFF).to_bytes(4, "little")
+    ):
+        ax, ip = RT_FRAME32_AX, RT_FRAME32_IP
+    elif len(data) == SIGFRAME32_BYTES:
+        ax, ip = FRAME32_AX, FRAME32_IP
+    else:
+        return None
+    return int.from_bytes(data[ax : ax + 4], "little"), int.from_bytes(data[ip : ip + 4], "little")
+
+
 def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
     """A call's return value as a signed 64-bit (or 32-bit for i386) integer.
 
@@ -169,16 +204,22 @@ def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
         return None  # the register holds no result of this call: unknown, not a guess
     raw = exit.ret
     resumes_at = exit.user_pc
-    if exit.mem:
-        frame = exit.mem.get(ARG_SIGFRAME)
-        if frame is not None and len(frame.data) >= FRAME_RIP + 8:
-            raw = int.from_bytes(frame.data[FRAME_RAX : FRAME_RAX + 8], "little")
-            resumes_at = int.from_bytes(frame.data[FRAME_RIP : FRAME_RIP + 8], "little")
+    frame = exit.mem.get(ARG_SIGFRAME) if exit.mem else None
+    if frame is not None:
+        saved = frame_registers(entry.abi, frame)
+        if saved is None:
+            return None  # the register holds the handler's argument: unknown, not a guess
+        raw, resumes_at = saved
+    if entry.abi == "i386":
+        # int $0x80 restarts at itself; the vDSO's sysenter and syscall at the `int $0x80`
+        # after them (the plugin's expect_resume())
+        at = entry.pc if entry.insn == Insn.INT80 else entry.pc + 2
+        value = raw & 0xFFFFFFFF
+        if resumes_at == at and entry.pc:
+            return -ERESTART_RESTARTBLOCK if value == NR_RESTART_SYSCALL_I386 else -ERESTARTSYS
+        return value - (1 << 32) if value >> 31 else value
     if resumes_at == entry.pc and resumes_at and entry.insn == Insn.SYSCALL:
         return -ERESTART_RESTARTBLOCK if raw == NR_RESTART_SYSCALL else -ERESTARTSYS
-    if entry.abi == "i386":
-        value = raw & 0xFFFFFFFF
-        return value - (1 << 32) if value >> 31 else value
     value = raw & 0xFFFFFFFFFFFFFFFF
     return value - (1 << 64) if value >> 63 else value
 
@@ -198,7 +239,7 @@ class Syscall:
 
     @property
     def signal_frame(self) -> Mem | None:
-        """The signal frame the call returned into, if it did (x86_64)."""
+        """The signal frame the call returned into, if it did (its layout is its ABI's)."""
         return None if self.exit is None else self.exit.mem.get(ARG_SIGFRAME)
 
     def mem(self, arg: int) -> Mem | None:

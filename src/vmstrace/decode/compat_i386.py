@@ -95,6 +95,7 @@ ABI_NEUTRAL = frozenset(
         "rt_sigprocmask",
         "rt_sigpending",
         "rt_sigsuspend",
+        "rt_sigreturn",  # the mask from the frame, as the plugin reads it for both ABIs
         "ioctl",
         "fork",
         "vfork",

@@ -1,10 +1,13 @@
 """Signals seen at a syscall's return: the frame the kernel pushed, and strace's
 `--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---` line.
 
-When a call returns into a signal handler, the plugin copies the x86_64 `struct
-rt_sigframe` from the user stack (arch/x86/include/asm/sigframe.h): pretcode (8), then
+When a call returns into a signal handler, the plugin copies the frame from the user stack
+(arch/x86/include/asm/sigframe.h).  x86_64's `struct rt_sigframe`: pretcode (8), then
 `struct ucontext` (uc_flags, uc_link, uc_stack 24 bytes, `struct sigcontext` 256 bytes,
-uc_sigmask 8), then `siginfo_t` (128).  The call's own result is the frame's rax.
+uc_sigmask 8), then `siginfo_t` (128).  An i386 caller's: `rt_sigframe_ia32` (with the
+compat siginfo before its ucontext) for a handler with SA_SIGINFO, else `sigframe_ia32`,
+which has no siginfo.  The call's own result is the frame's saved accumulator
+(core.events.frame_registers).
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from ..core.abi import FRAME_RAX, FRAME_RIP, FRAME_SIGINFO, SIGINFO_BYTES
+from ..core.abi import FRAME_SIGINFO, RT_FRAME32_SIGINFO, RT_SIGFRAME32_BYTES, SIGINFO_BYTES
+from ..core.events import Mem, frame_registers
 from .consts import signals
 from .fmt import hexnum, s32
 from .structs import clock_t
@@ -46,26 +50,33 @@ FAULT_SIGNALS = {4: "ILL", 5: "TRAP", 7: "BUS", 8: "FPE", 11: "SEGV"}
 class SignalFrame:
     rax: int
     rip: int
-    siginfo: bytes
+    siginfo: bytes  # empty: the frame has none (i386 without SA_SIGINFO)
+    compat: bool = False  # an i386 caller's siginfo (compat_siginfo)
 
 
-def parse_frame(data: bytes) -> SignalFrame | None:
-    if len(data) < FRAME_SIGINFO + 16:
+def parse_frame(frame: Mem, abi: str = "x86_64") -> SignalFrame | None:
+    """The frame a call of ``abi`` returned into; None when the blob is not a whole one."""
+    saved = frame_registers(abi, frame)
+    if saved is None:
         return None
-    (rax,) = struct.unpack_from("<Q", data, FRAME_RAX)
-    (rip,) = struct.unpack_from("<Q", data, FRAME_RIP)
-    return SignalFrame(rax, rip, data[FRAME_SIGINFO : FRAME_SIGINFO + SIGINFO_SIZE])
+    ax, ip = saved
+    if abi != "i386":
+        return SignalFrame(ax, ip, frame.data[FRAME_SIGINFO : FRAME_SIGINFO + SIGINFO_SIZE])
+    at = RT_FRAME32_SIGINFO  # (a frame_registers() accepted this long is an rt_sigframe_ia32)
+    info = frame.data[at : at + SIGINFO_SIZE] if len(frame.data) >= RT_SIGFRAME32_BYTES else b""
+    return SignalFrame(ax, ip, info, compat=True)
 
 
 def _signame(sig: int) -> str:
     return signals.SIGNALS.get(sig, str(sig))
 
 
-def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
+def format_siginfo(info: bytes, signo_hint: int = 0, compat: bool = False) -> str:
     """`SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=86, ...}` as strace prints.
 
     The kernel fills the frame's siginfo only for SA_SIGINFO handlers; otherwise all we
-    know is the signal number (the handler's first argument, ``signo_hint``).
+    know is the signal number (the handler's first argument, ``signo_hint``).  ``compat``:
+    an i386 caller's siginfo.
     """
     info = info.ljust(48, b"\0")
     signo = struct.unpack_from("<i", info, 0)[0]
@@ -73,7 +84,7 @@ def format_siginfo(info: bytes, signo_hint: int = 0) -> str:
         # Unfilled (no SA_SIGINFO): zeros, or what an earlier frame left on the stack.
         name = _signame(signo_hint) if 0 < signo_hint <= signals.NSIG else "SIG_0"
         return f"{name} {{si_signo={name}}}"
-    return f"{_signame(signo)} {siginfo_struct(info)}"
+    return f"{_signame(signo)} {siginfo_struct(info, compat=compat)}"
 
 
 def printsiginfo(info: bytes, raw: bool = False, compat: bool = False) -> str:

@@ -7,6 +7,7 @@ Signal sets print as ``[USR1 CHLD]`` (``~[...]`` when most bits are set), handle
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from ..capture.spec import Capture
 from .args import FD, IN, INT, OUT, UINT, ULONG, XLAT, register_only
@@ -123,16 +124,21 @@ syscall(
 syscall("signalfd", FD, _sized(2, SET_IN), ULONG)
 
 
-def _rt_sigreturn(c: Ctx, i: int) -> str | None:
-    # strace reads the restored mask from the signal frame on the user stack; the plugin
-    # reads it there too, at entry, as argument 0's blob (x86_64; the spec's `sigreturn`).
-    m = c.entry_mem(0)
-    if m is None or len(m.data) < SIGSET_SIZE:
-        return None
-    return f"{{mask={sigset_bits(int.from_bytes(m.data[:8], 'little'), raw=c.opts.raw)}}}"
+def restored_mask(blob: int) -> Callable[[Ctx, int], str | None]:
+    """A sigreturn's argument: the mask it restores.  strace reads it from the signal
+    frame on the user stack; the plugin reads it there too, at entry, as blob ``blob``
+    (the spec's `sigreturn`: x86_64's rt_sigreturn and i386's as 0, i386's sigreturn as 1)."""
+
+    def render(c: Ctx, i: int) -> str | None:
+        m = c.entry_mem(blob)
+        if m is None or len(m.data) < SIGSET_SIZE:
+            return None
+        return f"{{mask={sigset_bits(int.from_bytes(m.data[:8], 'little'), raw=c.opts.raw)}}}"
+
+    return render
 
 
-syscall("rt_sigreturn", Arg(_rt_sigreturn))
+syscall("rt_sigreturn", Arg(restored_mask(0)))
 
 
 # asm-generic/signal.h stack_t: ss_sp, ss_flags (int, padded), ss_size = 24 bytes

@@ -57,6 +57,8 @@ from vmstrace.core.abi import (
     REC_EXIT,
     REC_STATS,
     RING_DATA_OFF,
+    RT_SIGFRAME32_BYTES,
+    SIGFRAME32_BYTES,
     SIGFRAME_BYTES,
     VERSION,
 )
@@ -213,7 +215,8 @@ def _blobs(d: Draw) -> tuple[int, bytes]:
         if d.below(8) == 0:
             data = d.pick(STRINGS)
         else:
-            data = d.raw(SIGFRAME_BYTES if arg == ARG_SIGFRAME and d.flag() else d.below(80))
+            frame = d.pick((SIGFRAME_BYTES, RT_SIGFRAME32_BYTES, SIGFRAME32_BYTES))
+            data = d.raw(frame if arg == ARG_SIGFRAME and d.flag() else d.below(80))
         length = len(data)
         out.append(BLOB_HDR.pack(arg, d.below(16), d.pick(INDEXES), length, d.u64()) + _pad8(data))
     return n, b"".join(out)

@@ -341,30 +341,31 @@ static PyObject *return_value(PyObject *entry, PyObject *exit)
         if (framed < 0)
             goto out;
     }
+    int is32 = 0;
     if (!framed) {
         ret = slot_get(exit, &S.exit, X_RET);
         pc = slot_get(entry, &S.entry, E_PC);
         user_pc = slot_get(exit, &S.exit, X_USER_PC);
-        if (ret == NULL || pc == NULL || user_pc == NULL)
+        abi = slot_get(entry, &S.entry, E_ABI);
+        if (ret == NULL || pc == NULL || user_pc == NULL || abi == NULL)
+            goto out;
+        is32 = abi == S.i386 ? 1 : PyObject_RichCompareBool(abi, S.i386, Py_EQ);
+        if (is32 < 0)
             goto out;
         if (PyLong_CheckExact(ret) && PyLong_CheckExact(pc) && PyLong_CheckExact(user_pc)) {
-            /* resuming at the call's own instruction may be a restart (for `syscall`):
-             * return_value() tells, and says which */
-            int same = PyObject_RichCompareBool(user_pc, pc, Py_EQ);
-            if (same < 0)
+            /* resuming at the call's own instruction may be a restart (for `syscall`; for
+             * i386 at it or at the `int $0x80` 2 bytes on): return_value() tells, and says
+             * which */
+            unsigned long long at = PyLong_AsUnsignedLongLongMask(pc);
+            unsigned long long to = PyLong_AsUnsignedLongLongMask(user_pc);
+            if (PyErr_Occurred())
                 goto out;
-            plain = !same || !PyObject_IsTrue(user_pc);
+            plain = to == 0 || (to != at && !(is32 && to == at + 2));
         }
     }
     if (plain) {
         unsigned long long raw = PyLong_AsUnsignedLongLongMask(ret);
         if (raw == (unsigned long long)-1 && PyErr_Occurred())
-            goto out;
-        abi = slot_get(entry, &S.entry, E_ABI);
-        if (abi == NULL)
-            goto out;
-        int is32 = abi == S.i386 ? 1 : PyObject_RichCompareBool(abi, S.i386, Py_EQ);
-        if (is32 < 0)
             goto out;
         Py_DECREF(ret);
         ret = is32 ? PyLong_FromLong((int32_t)(uint32_t)raw)

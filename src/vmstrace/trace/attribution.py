@@ -163,12 +163,6 @@ class ProcessTree:
             self.pids.add(ret)  # a thread's tid joins too; harmless, it shares the tgid
 
 
-# The ABIs whose sigreturn resumes the context saved in the x86_64 signal frame at the stack
-# pointer: the plugin reads where such a call will resume, so a signal delivered at its
-# return (a new frame that saved that context) is told from a plain return.
-SIGFRAME_ABIS = frozenset({"x86_64"})
-
-
 def call_class_lines(tables: SyscallTables = TABLES) -> list[str]:
     """The capture spec's `task_refresh`, `noreturn`, `resumes_elsewhere` and `sigreturn`
     lines: what the plugin must know of a few calls, as numbers from the syscall tables.
@@ -176,14 +170,16 @@ def call_class_lines(tables: SyscallTables = TABLES) -> list[str]:
     task_refresh: a call after which the thread's task fields (comm, uids, parent) may
     have changed, so the plugin drops the task blocks it cached (native/vmstrace_plugin.c);
     resumes_elsewhere: a call that by design returns somewhere other than after its
-    instruction (a new program, or a signal handler's interrupted context)."""
+    instruction (a new program, or a signal handler's interrupted context); sigreturn: one
+    that restores a signal frame's context (the plugin reads the mask it restores, and for
+    x86_64 where it will resume)."""
     lines = []
     for abi, tag in (("x86_64", "64"), ("i386", "32")):
         table = tables[abi]
         for kind, flag in (
             ("task_refresh", Flag.TASK_REFRESH),
             ("resumes_elsewhere", Flag.EXEC | Flag.SIGRETURN),
-            ("sigreturn", Flag.SIGRETURN if abi in SIGFRAME_ABIS else Flag.NONE),
+            ("sigreturn", Flag.SIGRETURN),
         ):
             nrs = sorted(nr for nr in table.numbers(flag) if nr < 1024)
             if nrs:
