@@ -36,6 +36,16 @@ def connect(data: bytes | Mem, addrlen: int, shown: str) -> tuple:
 
 
 IPX = fam(4, struct.pack(">HI", 12345, 0xFACEFEED) + b"ABCDEF\xff")
+
+
+def ll(proto: int, index: int, hatype: int, pkttype: int, halen: int, addr: bytes) -> bytes:
+    """struct sockaddr_ll: the protocol in network byte order, the rest in the host's."""
+    return fam(
+        17, struct.pack(">H", proto) + struct.pack("<IHBB", index, hatype, pkttype, halen) + addr
+    )
+
+
+LL = ll(0x0003, 0xFACEFEED, 1, 0, 8, b"abcdefgh")
 CASES = [
     # AF_UNIX: sun_path within the length and sockaddr_un's 108 bytes
     connect(fam(1, b"0" * 110), 112, '{sa_family=AF_UNIX, sun_path="' + "0" * 108 + '"}'),
@@ -148,6 +158,40 @@ CASES = [
         fam(0xFF, b"0" * 134), 136, '{sa_family=0xff /* AF_??? */, sa_data="' + "0" * 126 + '"}'
     ),
     connect(fam(0, b"x\0\0\0"), 6, '{sa_family=AF_UNSPEC, sa_data="x\\0\\0\\0"}'),
+    # AF_PACKET (strace's net-sockaddr check_ll): sll_addr as long as sll_halen, within
+    # the length; an interface strace would find by name
+    connect(
+        LL,
+        20,
+        "{sa_family=AF_PACKET, sll_protocol=htons(ETH_P_ALL), sll_ifindex=4207869677, "
+        "sll_hatype=ARPHRD_ETHER, sll_pkttype=PACKET_HOST, sll_halen=8, "
+        "sll_addr=[0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68]}",
+    ),
+    connect(
+        LL[:11] + b"\x09" + LL[12:],
+        20,
+        "{sa_family=AF_PACKET, sll_protocol=htons(ETH_P_ALL), sll_ifindex=4207869677, "
+        "sll_hatype=ARPHRD_ETHER, sll_pkttype=PACKET_HOST, sll_halen=9, "
+        "sll_addr=[0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, ...]}",
+    ),
+    connect(
+        ll(0x0800, 1, 1, 4, 6, b"\x52\x54\0\x12\x34\x56\0\0" + b"\xff" * 4),
+        24,
+        "{sa_family=AF_PACKET, sll_protocol=htons(ETH_P_IP), "
+        'sll_ifindex=if_nametoindex("lo"), sll_hatype=ARPHRD_ETHER, '
+        "sll_pkttype=PACKET_OUTGOING, sll_halen=6, sll_addr=[0x52, 0x54, 00, 0x12, 0x34, 0x56]}",
+    ),
+    connect(
+        ll(0x1234, 2, 0x2222, 9, 0, bytes(8)),
+        20,
+        "{sa_family=AF_PACKET, sll_protocol=htons(0x1234 /* ETH_P_??? */), sll_ifindex=2, "
+        "sll_hatype=0x2222 /* ARPHRD_??? */, sll_pkttype=0x9 /* PACKET_??? */, sll_halen=0}",
+    ),
+    connect(
+        LL[:19],
+        19,
+        '{sa_family=AF_PACKET, sa_data="\\0\\3\\355\\376\\316\\372\\1\\0\\0\\10abcdefg"}',
+    ),
     # an address the kernel wrote: as long as the smaller of the lengths
     (
         (
@@ -176,6 +220,22 @@ CASES = [
 def test_sockaddr_line(decode_call, call, expected):
     name, args, ret, entry, exit_mem = call
     assert render_line(decode_call(name, args, ret, entry, exit_mem), DecodeOptions()) == expected
+
+
+def test_packet_socket_protocol_and_address(decode_call):
+    sock = decode_call("socket", [17, 3, 0x0300], 3)
+    assert render_line(sock, DecodeOptions()) == "socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = 3"
+    assert render_line(sock, DecodeOptions(raw=True)) == "socket(0x11, 0x3, htons(0x3)) = 3"
+    other = decode_call("socket", [17, 2, 0x3412], 3)
+    assert render_line(other, DecodeOptions()) == (
+        "socket(AF_PACKET, SOCK_DGRAM, htons(0x1234 /* ETH_P_??? */)) = 3"
+    )
+    bind = decode_call("bind", [3, SA, 20], 0, {1: Mem(SA, LL)})
+    assert render_line(bind, DecodeOptions(raw=True)) == (
+        'bind(3, {sa_family=0x11, sll_protocol="\\x00\\x03", sll_ifindex=4207869677, '
+        "sll_hatype=0x1, sll_pkttype=0, sll_halen=8, "
+        "sll_addr=[0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68]}, 20) = 0"
+    )
 
 
 def test_raw_family_is_hex(decode_call):

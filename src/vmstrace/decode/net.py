@@ -89,6 +89,9 @@ def _protocol(c: Ctx, i: int) -> str:
         return xlat(v, net.IPPROTO, c.opts)
     if family == net.AF_NETLINK:
         return xlat(v, net.NETLINK, c.opts)
+    if family == net.AF_PACKET:  # the protocol in network byte order, as the kernel takes it
+        proto = int.from_bytes((v & 0xFFFF).to_bytes(2, "little"), "big")
+        return f"htons({xlat(proto, net.ETHERNET_PROTOCOLS, c.opts, 'ETH_P_')})"
     return str(v)
 
 

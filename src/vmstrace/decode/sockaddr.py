@@ -4,7 +4,7 @@
 strace has a printer for prints field by field when the length given holds at least the
 printer's minimum; any other address prints its bytes after the family as ``sa_data``.
 Layouts: ``linux/un.h``, ``linux/in.h``, ``linux/in6.h``, ``linux/netlink.h``,
-``linux/ipx.h``, ``linux/x25.h``.
+``linux/ipx.h``, ``linux/x25.h``, ``linux/if_packet.h``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from collections.abc import Callable
 
 from ..core.events import Mem
 from .consts import net
-from .fmt import Ctx, hexnum, ptr, quote, xlat
+from .fmt import Ctx, DecodeOptions, hexnum, ptr, quote, xlat
 from .inet import ifindex, inet6_ntop
 
 SOCKADDR_STORAGE = 128  # sizeof(struct sockaddr_storage): strace reads no more
 SUN_LEN = 110  # sizeof(struct sockaddr_un)
+SOCKADDR_LL, SLL_ADDR = 20, 12  # sizeof(struct sockaddr_ll), offsetof(.., sll_addr)
 AF_IPX, AF_X25 = 4, 9
 
 
@@ -27,22 +28,22 @@ def _hex0(v: int, width: int) -> str:
     return f"{v:#0{width}x}" if v else "0" * width
 
 
-def _un(d: bytes, hexstr: int = 0) -> str:
+def _un(d: bytes, opts: DecodeOptions) -> str:
     # sun_path as far as the length reaches (at most sockaddr_un's 108 bytes): a path
     # up to its NUL, an abstract name (a leading NUL) every byte
-    path = d[2:SUN_LEN]
+    path, hexstr = d[2:SUN_LEN], opts.hexstr
     if path[0]:
         return "sun_path=" + quote(path.split(b"\0", 1)[0], hexstr=hexstr)
     return f"sun_path=@{quote(path[1:], hexstr=hexstr)}"
 
 
-def _in(d: bytes, hexstr: int = 0) -> str:
+def _in(d: bytes, opts: DecodeOptions) -> str:
     (port,) = struct.unpack_from(">H", d, 2)
     ip = ".".join(str(b) for b in d[4:8])
     return f'sin_port=htons({port}), sin_addr=inet_addr("{ip}")'
 
 
-def _in6(d: bytes, hexstr: int = 0) -> str:
+def _in6(d: bytes, opts: DecodeOptions) -> str:
     port, flow = struct.unpack_from(">HI", d, 2)
     addr = d[8:24]
     text = (
@@ -58,7 +59,7 @@ def _in6(d: bytes, hexstr: int = 0) -> str:
     return text + f", sin6_scope_id={ifindex(scope) if link_local else scope}"
 
 
-def _nl(d: bytes, hexstr: int = 0) -> str:
+def _nl(d: bytes, opts: DecodeOptions) -> str:
     pad, pid, groups = struct.unpack_from("<HIi", d, 2)
     head = f"nl_pad={pad:#x}, " if pad else ""
     return (
@@ -67,7 +68,7 @@ def _nl(d: bytes, hexstr: int = 0) -> str:
     )
 
 
-def _ipx(d: bytes, hexstr: int = 0) -> str:
+def _ipx(d: bytes, opts: DecodeOptions) -> str:
     port, network = struct.unpack_from(">HI", d, 2)
     node = ", ".join(_hex0(b, 2) for b in d[8:14])
     text = (
@@ -77,8 +78,8 @@ def _ipx(d: bytes, hexstr: int = 0) -> str:
     return text + (f", sipx_zero={d[15]:#x}" if d[15] else "")
 
 
-def _x25(d: bytes, hexstr: int = 0) -> str:
-    addr = d[2:18]  # char x25_addr[16], a C string that may fill it
+def _x25(d: bytes, opts: DecodeOptions) -> str:
+    addr, hexstr = d[2:18], opts.hexstr  # char x25_addr[16], a C string that may fill it
     nul = addr.find(b"\0")
     shown = (
         quote(addr[:nul], hexstr=hexstr) if nul >= 0 else quote(addr[:15], hexstr=hexstr) + "..."
@@ -86,15 +87,38 @@ def _x25(d: bytes, hexstr: int = 0) -> str:
     return f"sx25_addr={{x25_addr={shown}}}"
 
 
+def _ll(d: bytes, opts: DecodeOptions) -> str:
+    """struct sockaddr_ll (linux/if_packet.h): protocol (network order), ifindex, hatype,
+    pkttype, halen, then sll_addr's bytes, as many as halen says that the length holds
+    (strace reads on into the rest of the address, past the 8 of sll_addr)."""
+    proto, index, hatype, pkttype, halen = struct.unpack_from("<2sIHBB", d, 2)
+    if opts.raw:
+        head = f"sll_protocol={quote(proto, True)}, sll_ifindex={index}"
+    else:
+        name = xlat(int.from_bytes(proto, "big"), net.ETHERNET_PROTOCOLS, opts, "ETH_P_")
+        head = f"sll_protocol=htons({name}), sll_ifindex={ifindex(index)}"
+    text = (
+        f"{head}, sll_hatype={xlat(hatype, net.ARP_HARDWARE_TYPES, opts, 'ARPHRD_')}, "
+        f"sll_pkttype={xlat(pkttype, net.PACKET_TYPES, opts, 'PACKET_')}, sll_halen={halen}"
+    )
+    if not halen:
+        return text
+    addr = [_hex0(b, 2) for b in d[SLL_ADDR : SLL_ADDR + halen]]
+    more = ", ..." if halen > len(d) - SLL_ADDR else ""
+    return f"{text}, sll_addr=[{', '.join(addr)}{more}]"
+
+
 # family: (printer of the bytes after sa_family, the least length it needs)
-# each printer takes the address's bytes and -x's setting (strace quotes sun_path as a string)
-_PRINTERS: dict[int, tuple[Callable[[bytes, int], str], int]] = {
+# each printer takes the address's bytes and the options (-x: strace quotes sun_path as a
+# string; -X raw)
+_PRINTERS: dict[int, tuple[Callable[[bytes, DecodeOptions], str], int]] = {
     net.AF_UNIX: (_un, 3),
     net.AF_INET: (_in, 16),
     net.AF_INET6: (_in6, 24),
     net.AF_NETLINK: (_nl, 12),
     AF_IPX: (_ipx, 16),
     AF_X25: (_x25, 18),
+    net.AF_PACKET: (_ll, SOCKADDR_LL),
 }
 
 
@@ -111,7 +135,7 @@ def sockaddr(c: Ctx, d: bytes) -> str:
         return _inet_raw(head, family, d, c.opts.hexstr)
     printer = _PRINTERS.get(family)
     if printer is not None and len(d) >= printer[1]:
-        return f"{{{head}, {printer[0](d, c.opts.hexstr)}}}"
+        return f"{{{head}, {printer[0](d, c.opts)}}}"
     return f"{{{head}, sa_data={quote(d[2:], hexstr=c.opts.hexstr)}}}"
 
 
