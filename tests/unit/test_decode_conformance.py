@@ -26,7 +26,12 @@ def neg(n: int) -> int:
 
 
 def ifreq(name: bytes, flags: int) -> bytes:
-    return name.ljust(16, b"\0") + struct.pack("<H", flags) + bytes(22)
+    return ifr(name, struct.pack("<H", flags))
+
+
+def ifr(name: bytes, union: bytes) -> bytes:
+    """A struct ifreq of an x86_64 caller: the name, then the 24-byte union."""
+    return name.ljust(16, b"\0") + union.ljust(24, b"\0")
 
 
 def sigchld_info(pid: int, status: int, utime: int, stime: int, code: int = 1) -> bytes:
@@ -98,6 +103,83 @@ CASES = [
         {2: ifreq(b"eth9", 0)},
         None,
         'ioctl(3, SIOCGIFFLAGS, {ifr_name="eth9"}) = -1 ENODEV (No such device)',
+    ),
+    # the interface requests, as strace's sock_ioctl prints them (its ioctl_sock test and
+    # net-sockaddr's SIOCGIFINDEX agree with these in the guest)
+    (
+        "ioctl",
+        [3, 0x8933, STK],
+        0,
+        {2: ifr(b"lo", b"")},
+        {2: ifr(b"lo", struct.pack("<i", 1))},
+        'ioctl(3, SIOCGIFINDEX, {ifr_name="lo", ifr_ifindex=1}) = 0',
+    ),
+    (
+        "ioctl",
+        [3, 0x8927, STK],
+        0,
+        {2: ifr(b"eth0", b"")},
+        {2: ifr(b"eth0", struct.pack("<H", 1) + bytes.fromhex("525400123456") + b"\xff" * 8)},
+        'ioctl(3, SIOCGIFHWADDR, {ifr_name="eth0", '
+        "ifr_hwaddr={sa_family=ARPHRD_ETHER, sa_data=52:54:00:12:34:56}}) = 0",
+    ),
+    (
+        "ioctl",
+        [3, 0x8915, STK],
+        0,
+        {2: ifr(b"eth0", b"")},
+        {2: ifr(b"eth0", struct.pack("<H", 2) + bytes(2) + bytes([10, 0, 2, 15]))},
+        'ioctl(3, SIOCGIFADDR, {ifr_name="eth0", ifr_addr={sa_family=AF_INET, '
+        'sin_port=htons(0), sin_addr=inet_addr("10.0.2.15")}}) = 0',
+    ),
+    (
+        "ioctl",
+        [3, 0x8910, STK],
+        0,
+        {2: ifr(b"", struct.pack("<i", 2))},
+        {2: ifr(b"eth0", struct.pack("<i", 2))},
+        'ioctl(3, SIOCGIFNAME, {ifr_ifindex=2, ifr_name="eth0"}) = 0',
+    ),
+    (  # a name without its NUL: IFNAMSIZ - 1 bytes, then ...
+        "ioctl",
+        [3, 0x8922, STK],
+        neg(-1),
+        {2: ifr(b"0123456789abcdef", struct.pack("<i", 1400))},
+        None,
+        'ioctl(3, SIOCSIFMTU, {ifr_name="0123456789abcde"..., ifr_mtu=1400}) = '
+        "-1 EPERM (Operation not permitted)",
+    ),
+    (  # the struct not all readable: its address
+        "ioctl",
+        [3, 0x8922, STK],
+        neg(-14),
+        {2: Mem(STK, ifr(b"eth0", b"")[:30], fault=True)},
+        None,
+        "ioctl(3, SIOCSIFMTU, 0x7ffec9776040) = -1 EFAULT (Bad address)",
+    ),
+    (  # read at the return even when the call failed
+        "ioctl",
+        [neg(-1), 0x8905, STK],
+        neg(-9),
+        None,
+        {2: struct.pack("<i", 0)},
+        "ioctl(-1, SIOCATMARK, [0]) = -1 EBADF (Bad file descriptor)",
+    ),
+    (
+        "ioctl",
+        [3, 0x89A0, STK],
+        0,
+        {2: b"br0\0" + bytes(36)},
+        None,
+        'ioctl(3, SIOCBRADDBR, "br0") = 0',
+    ),
+    (
+        "ioctl",
+        [3, 0x89FF, 0],
+        neg(-25),
+        None,
+        None,
+        "ioctl(3, _IOC(_IOC_NONE, 0x89, 0xff, 0), 0) = -1 ENOTTY (Inappropriate ioctl for device)",
     ),
     (
         "pselect6",

@@ -1397,6 +1397,20 @@ CASES = [
         "sigreturn({mask=[PIPE RT_2]}) = -1 EINTR (Interrupted system call)",
     ),
     ("sigreturn", [], 0, {0: bytes(8), 1: Mem(0x1000, b"", fault=True)}, None, "sigreturn() = 0"),
+    # struct ifreq is 32 bytes for an i386 caller: its struct ifmap has 4-byte longs
+    (
+        "ioctl",
+        [3, 0x8971, 0x3000],
+        0,
+        {
+            2: b"eth0".ljust(16, b"\0")
+            + struct.pack("<IIHBBB", 0x1000, 0x2000, 0x300, 5, 0, 1)
+            + bytes(3)
+        },
+        None,
+        'ioctl(3, SIOCSIFMAP, {ifr_name="eth0", ifr_map={mem_start=0x1000, mem_end=0x2000, '
+        "base_addr=0x300, irq=0x5, dma=0, port=0x1}}) = 0",
+    ),
 ]
 
 

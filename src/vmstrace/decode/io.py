@@ -8,6 +8,7 @@ Buffers print as quoted strings cut at ``-s``; arrays (iovec, pollfd) print at m
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from ..capture.spec import Capture, When, fixed
 from ..core.abi import INDEX_TOP, MAX_BYTES, MAX_ELEMS, MAX_FDLIST
@@ -29,8 +30,10 @@ from .args import (
 )
 from .consts import ioctl as ioc
 from .consts import net, proc
-from .fmt import Ctx, DecodeOptions, array, buffer, flags, hexnum, ptr, quote, s32, s64, u32
+from .fmt import Ctx, DecodeOptions, array, buffer, flags, hexnum, ptr, quote, s32, s64, u32, xlat
+from .inet import ifindex
 from .registry import Arg, Captures, RetRender, syscall
+from .sockaddr import sockaddr
 from .structs import (
     TIMESPEC_SIZE,
     TIMEVAL_SIZE,
@@ -539,7 +542,8 @@ def ioctl_request(code: int, c: Ctx) -> str:
     if c.opts.raw:
         return hexnum(code)
     d = ioc.IOC_DIRS[(code >> 30) & 3]
-    return f"_IOC({d}, {(code >> 8) & 0xFF:#x}, {code & 0xFF:#x}, {(code >> 16) & 0x3FFF:#x})"
+    fields = (code >> 8) & 0xFF, code & 0xFF, (code >> 16) & 0x3FFF  # type, nr, size
+    return f"_IOC({d}, {', '.join(map(hexnum, fields))})"  # (C's %#x: 0 for zero)
 
 
 def _winsize(d: bytes) -> str:
@@ -554,6 +558,11 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
         return None
     if not v and req in ioc.IOCTLS:
         return "NULL"
+    if req in ioc.SOCK_INT_OUT:
+        m = c.exit_mem(i)
+        if m is None or len(m.data) < 4:
+            return ptr(v)
+        return f"[{s32(int.from_bytes(m.data[:4], 'little'))}]"
     if req in ioc.INT_OUT or req == ioc.TIOCGWINSZ:
         d = c.out_data(i, 8 if req == ioc.TIOCGWINSZ else 4)
         if d is None:
@@ -566,8 +575,20 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
             return ptr(v)
         d = m.data[:size]
         return _winsize(d) if size == 8 else f"[{s32(int.from_bytes(d, 'little'))}]"
-    if req in (ioc.SIOCGIFFLAGS, ioc.SIOCSIFFLAGS):
-        return _ifreq_flags(c, i, req)
+    if req in _IFREQ_GET or req in _IFREQ_SET or req == SIOCGIFNAME:
+        return _ifreq(c, i, req)
+    if req in (SIOCBRADDBR, SIOCBRDELBR):  # a bridge's name: a string of up to IFNAMSIZ
+        m = c.entry_mem(i)
+        name = b"" if m is None else m.data[:IFNAMSIZ]
+        nul = name.find(b"\0")
+        if nul >= 0:
+            return quote(name[:nul], hexstr=c.opts.hexstr)
+        return quote(name, hexstr=c.opts.hexstr) + "..." if len(name) == IFNAMSIZ else ptr(v)
+    if req in (SIOCBRADDIF, SIOCBRDELIF):  # an interface into or out of a bridge
+        d = c.in_data(i, _ifreq_size(c))
+        if d is None:
+            return ptr(v)
+        return f"{{ifr_ifindex={ifindex(int.from_bytes(d[IFNAMSIZ : IFNAMSIZ + 4], 'little'))}}}"
     if req in ioc.INT_VALUE:
         return str(s32(v))
     return hexnum(v)
@@ -577,21 +598,116 @@ IFREQ_SIZE = 40  # linux/if.h struct ifreq: ifr_name[IFNAMSIZ] + a 24-byte union
 IFNAMSIZ = 16
 
 
-def _ifreq_flags(c: Ctx, i: int, req: int) -> str:
-    """``{ifr_name="lo", ifr_flags=IFF_UP|IFF_LOOPBACK}``; SIOCGIFFLAGS shows the flags
-    the kernel wrote (none when it failed), SIOCSIFFLAGS the ones passed in."""
-    m = c.entry_mem(i)
-    if m is None or len(m.data) < IFNAMSIZ + 2:
-        return ptr(c.a(i))
-    name = m.data[:IFNAMSIZ]
+def _ifr_int(c: Ctx, d: bytes) -> str:
+    return str(s32(int.from_bytes(d[:4], "little")))
+
+
+def _ifr_flags(c: Ctx, d: bytes) -> str:
+    return flags(int.from_bytes(d[:2], "little"), net.IFF_FLAGS, c.opts, dflt="IFF_???")
+
+
+def _ifr_addr(c: Ctx, d: bytes) -> str:
+    return sockaddr(c, d[:16])
+
+
+def _ifr_hwaddr(c: Ctx, d: bytes) -> str:
+    """``{sa_family=ARPHRD_ETHER, sa_data=52:54:00:12:34:56}``: as many of sa_data's 14
+    bytes as the hardware type's addresses have (strace's print_mac.c); -X raw: all 14."""
+    hatype = int.from_bytes(d[:2], "little")
+    family = xlat(hatype, net.ARP_HARDWARE_TYPES, c.opts, "ARPHRD_")
+    data = d[2:16]
+    if c.opts.raw:
+        return f"{{sa_family={family}, sa_data={quote(data, True)}}}"
+    size = net.HWADDR_SIZES.get(hatype, 14)
+    return f"{{sa_family={family}, sa_data={':'.join(f'{b:02x}' for b in data[:size])}}}"
+
+
+def _ifr_map(c: Ctx, d: bytes) -> str:
+    """struct ifmap: mem_start and mem_end are the caller's longs (_ifreq read the whole
+    struct ifreq of the caller's ABI, which holds it)."""
+    fmt = "<IIHBBB" if c.call.entry.abi == "i386" else "<QQHBBB"
+    start, end, base, irq, dma, port = struct.unpack_from(fmt, d)
+    return (
+        f"{{mem_start={hexnum(start)}, mem_end={hexnum(end)}, base_addr={hexnum(base)}, "
+        f"irq={hexnum(irq)}, dma={hexnum(dma)}, port={hexnum(port)}}}"
+    )
+
+
+def _ifr_name(c: Ctx, d: bytes) -> str:
+    """A name of IFNAMSIZ bytes, as strace's print_quoted_cstring shows it: up to its NUL;
+    with none in it, the first IFNAMSIZ - 1 bytes and ``...``."""
+    name = d[:IFNAMSIZ]
     nul = name.find(b"\0")
     x = c.opts.hexstr
-    text = quote(name[:nul], hexstr=x) if nul >= 0 else quote(name, hexstr=x) + "..."
-    d = m.data if req == ioc.SIOCSIFFLAGS else c.out_data(i, IFNAMSIZ + 2)
+    if nul >= 0:
+        return quote(name[:nul], hexstr=x)
+    return quote(name[: IFNAMSIZ - 1], hexstr=x) + "..."
+
+
+def _ifreq_size(c: Ctx) -> int:
+    """sizeof(struct ifreq) for the caller: its union's largest member, struct ifmap, has
+    longs (i386: 4 bytes)."""
+    return 32 if c.call.entry.abi == "i386" else IFREQ_SIZE
+
+
+# linux/sockios.h: the requests whose argument strace's sock_ioctl prints as a struct
+# ifreq, by the member of its union each takes: a get's the kernel writes (shown at a
+# successful return), a set's the caller passes.
+_IFREQ_GET: dict[int, tuple[str, Callable[[Ctx, bytes], str]]] = {
+    0x8913: ("ifr_flags", _ifr_flags),
+    0x8915: ("ifr_addr", _ifr_addr),
+    0x8917: ("ifr_dstaddr", _ifr_addr),
+    0x8919: ("ifr_broadaddr", _ifr_addr),
+    0x891B: ("ifr_netmask", _ifr_addr),
+    0x891D: ("ifr_metric", _ifr_int),
+    0x8921: ("ifr_mtu", _ifr_int),
+    0x8927: ("ifr_hwaddr", _ifr_hwaddr),
+    0x8929: ("ifr_slave", _ifr_name),
+    0x8933: ("ifr_ifindex", _ifr_int),
+    0x8942: ("ifr_qlen", _ifr_int),
+    0x8970: ("ifr_map", _ifr_map),
+}
+_IFREQ_SET: dict[int, tuple[str, Callable[[Ctx, bytes], str]]] = {
+    0x8914: ("ifr_flags", _ifr_flags),
+    0x8916: ("ifr_addr", _ifr_addr),
+    0x8918: ("ifr_dstaddr", _ifr_addr),
+    0x891A: ("ifr_broadaddr", _ifr_addr),
+    0x891C: ("ifr_netmask", _ifr_addr),
+    0x891E: ("ifr_metric", _ifr_int),
+    0x8922: ("ifr_mtu", _ifr_int),
+    0x8923: ("ifr_newname", _ifr_name),
+    0x8924: ("ifr_hwaddr", _ifr_hwaddr),
+    0x8930: ("ifr_slave", _ifr_name),
+    0x8931: ("ifr_hwaddr", _ifr_hwaddr),  # SIOCADDMULTI
+    0x8932: ("ifr_hwaddr", _ifr_hwaddr),  # SIOCDELMULTI
+    0x8937: ("ifr_hwaddr", _ifr_hwaddr),  # SIOCSIFHWBROADCAST
+    0x8943: ("ifr_qlen", _ifr_int),
+    0x8971: ("ifr_map", _ifr_map),
+}
+SIOCGIFNAME = 0x8910
+SIOCBRADDBR, SIOCBRDELBR, SIOCBRADDIF, SIOCBRDELIF = 0x89A0, 0x89A1, 0x89A2, 0x89A3
+
+
+def _ifreq(c: Ctx, i: int, req: int) -> str:
+    """``{ifr_name="lo", ifr_mtu=65536}``: the name and the member the request takes;
+    a get whose call failed shows the name only.  SIOCGIFNAME goes the other way: the
+    index in, the name out."""
+    # strace reads the whole struct at entry (else shows the address) and again at a
+    # successful return
+    size = _ifreq_size(c)
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < size:
+        return ptr(c.a(i))
+    if req == SIOCGIFNAME:
+        head = f"{{ifr_ifindex={_ifr_int(c, m.data[IFNAMSIZ:])}"
+        d = c.out_data(i, size)
+        return head + ("}" if d is None else f", ifr_name={_ifr_name(c, d)}}}")
+    field, render = _IFREQ_SET.get(req) or _IFREQ_GET[req]
+    head = f"{{ifr_name={_ifr_name(c, m.data)}"
+    d = m.data if req in _IFREQ_SET else c.out_data(i, size)
     if d is None:
-        return f"{{ifr_name={text}}}"
-    (value,) = struct.unpack_from("<H", d, IFNAMSIZ)
-    return f"{{ifr_name={text}, ifr_flags={flags(value, net.IFF_FLAGS, c.opts, dflt='IFF_???')}}}"
+        return head + "}"
+    return f"{head}, {field}={render(c, d[IFNAMSIZ:])}}}"
 
 
 syscall(
