@@ -376,6 +376,29 @@ static uint64_t entry_pc(Vcpu *v, uintptr_t packed, bool *sure)
     return rip + ((off - rip) & (PAGE - 1));
 }
 
+/* Where an i386 sigreturn will resume: the context saved in the frame it unwinds.  One
+ * that points into itself (pinfo, puc) 4 bytes below the stack pointer is rt_sigreturn's
+ * rt_sigframe_ia32 (the handler's `ret` popped pretcode); else it is sigreturn's
+ * sigframe_ia32, 8 below (its restorer popped the signal number too).  A frame that is
+ * neither (a forged one) predicts a place the thread does not go, and its return shows as
+ * unknown. */
+static void sigreturn32_resume(Vcpu *v, Pending *p)
+{
+    uint32_t sp = (uint32_t)p->sp, head[4], saved[8]; /* pretcode, sig, pinfo, puc; sp..ip */
+    uint32_t rt = sp - 4, frame = sp - 8, at_sp = VMST_FRAME32_SP;
+    if (user_read(v, rt, head, sizeof(head)) && head[2] == rt + VMST_RT_FRAME32_SIGINFO &&
+        head[3] == rt + VMST_RT_FRAME32_UC) {
+        frame = rt;
+        at_sp = VMST_RT_FRAME32_SP;
+    }
+    _Static_assert(VMST_FRAME32_IP - VMST_FRAME32_SP == 28, "sigcontext_32: ip 28 after sp");
+    _Static_assert(VMST_RT_FRAME32_IP - VMST_RT_FRAME32_SP == 28, "sigcontext_32");
+    if (user_read(v, (uint32_t)(frame + at_sp), saved, sizeof(saved))) {
+        p->resume_sp = saved[0];
+        p->resume_pc = saved[7];
+    }
+}
+
 /* Where a call made here resumes when it returns plainly, and with which stack (0: not
  * checked), and where when the kernel restarts it.  x86_64's `syscall` resumes after
  * itself and restarts at itself; i386's `int $0x80` likewise.  i386's sysenter and 32-bit
@@ -383,10 +406,10 @@ static uint64_t entry_pc(Vcpu *v, uintptr_t packed, bool *sure)
  * pad) resume at the landing pad 4 bytes on, and restart at that `int $0x80` (the kernel
  * sets ip to the pad, then backs it up 2 for a restart: arch/x86/entry/common.c,
  * do_fast_syscall_32); one made outside the vDSO resumes elsewhere and is flagged so.
- * rt_sigreturn resumes the context saved in the frame it unwinds (the handler's `ret`
- * popped pretcode, so that frame starts 8 bytes below the stack pointer) and is never
- * restarted; i386's sigreturns and any exec are not checked.  A number past the tables
- * runs no call: it returns -ENOSYS plainly. */
+ * A sigreturn resumes the context saved in the frame it unwinds (x86_64's: the handler's
+ * `ret` popped pretcode, so that frame starts 8 bytes below the stack pointer; i386's:
+ * sigreturn32_resume()) and is never restarted; an exec is not checked.  A number past
+ * the tables runs no call: it returns -ENOSYS plainly. */
 static void expect_resume(Vcpu *v, Pending *p)
 {
     bool known = p->nr < VMST_MAX_NR;
@@ -396,6 +419,8 @@ static void expect_resume(Vcpu *v, Pending *p)
             user_read(v, p->sp - 8 + VMST_FRAME_RSP, saved, sizeof(saved))) {
             p->resume_sp = saved[0];
             p->resume_pc = saved[1];
+        } else if (p->abi == ABI_32) {
+            sigreturn32_resume(v, p);
         }
         return;
     }

@@ -8,12 +8,15 @@
  *
  * After libc start-up (i386 names; the mask each sigreturn restores has a bit in each word):
  *   rt_sigprocmask(SIG_BLOCK, [HUP RT_3], NULL, 8) = 0
- *   rt_sigaction(SIGUSR1, {sa_handler=..., sa_mask=[], sa_flags=SA_SIGINFO}, NULL, 8) = 0
+ *   rt_sigaction(SIGUSR2, {sa_handler=..., sa_mask=[], sa_flags=0}, NULL, 8) = 0
+ *   rt_sigaction(SIGUSR1, {sa_handler=..., sa_mask=[USR2], sa_flags=SA_SIGINFO}, NULL, 8) = 0
  *   getpid() = <pid>
  *   kill(<pid>, SIGUSR1) = 0                                  (the vDSO; rt_sigframe_ia32)
  *   --- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER, si_pid=<pid>, si_uid=0} ---
- *   rt_sigreturn({mask=[HUP RT_3]}) = 0
- *   rt_sigaction(SIGUSR2, {sa_handler=..., sa_mask=[], sa_flags=0}, NULL, 8) = 0
+ *   kill(<pid>, SIGUSR2) = 0                                  (blocked in the handler)
+ *   rt_sigreturn({mask=[HUP RT_3]}) = 0                       (unblocks it: delivered here)
+ *   --- SIGUSR2 {si_signo=SIGUSR2} ---
+ *   sigreturn({mask=[HUP RT_3]}) = 0
  *   kill(<pid>, SIGUSR2) = 0                                  (int $0x80; sigframe_ia32)
  *   --- SIGUSR2 {si_signo=SIGUSR2} ---
  *   sigreturn({mask=[HUP RT_3]}) = 0
@@ -42,17 +45,22 @@
 static volatile sig_atomic_t got_usr1, got_usr2, got_alrm;
 static int fds[2];
 
+static long pid;
+
+/* SIGUSR2 is blocked while this runs (sa_mask): the one it sends is delivered when
+ * rt_sigreturn unblocks it, at that call's return. */
 static void on_usr1(int sig, siginfo_t *info, void *uc)
 {
     (void)sig;
     (void)uc;
     got_usr1 = info->si_pid > 0;
+    syscall(SYS_kill, pid, SIGUSR2);
 }
 
 static void on_usr2(int sig)
 {
     (void)sig;
-    got_usr2 = 1;
+    got_usr2++;
 }
 
 static void on_alrm(int sig)
@@ -77,15 +85,16 @@ int main(void)
     unsigned long long blocked = (1ULL << (SIGHUP - 1)) | (1ULL << (35 - 1));
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, &blocked, NULL, 8);
 
+    handle(SIGUSR2, on_usr2, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_sigaction = on_usr1;
     sa.sa_flags = SA_SIGINFO;
+    sigaddset(&sa.sa_mask, SIGUSR2);
     sigaction(SIGUSR1, &sa, NULL);
-    long pid = syscall(SYS_getpid);
+    pid = syscall(SYS_getpid);
     syscall(SYS_kill, pid, SIGUSR1);
 
-    handle(SIGUSR2, on_usr2, 0);
     long r;
     __asm__ volatile("int $0x80" : "=a"(r) : "a"(SYS_kill), "b"(pid), "c"(SIGUSR2) : "memory");
 
@@ -101,7 +110,7 @@ int main(void)
     syscall(SYS_alarm, 1);
     if (syscall(SYS_read, fds[0], &c, 1) != 1 || c != 'r')
         return 3;
-    if (!got_usr1 || !got_usr2 || got_alrm != 2)
+    if (!got_usr1 || got_usr2 != 2 || got_alrm != 2)
         return 4;
     syscall(SYS_write, 1, "signals32 done\n", 15);
     return 0;

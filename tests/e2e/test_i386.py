@@ -147,38 +147,44 @@ def test_i386_struct_arguments(vmstrace):
 def test_i386_calls_that_return_into_signal_handlers(vmstrace):
     """The result of an i386 call a handler interrupted comes from the frame the kernel
     pushed (rt_sigframe_ia32 or sigframe_ia32), not from eax, which holds the signal
-    number; a restarted call is ERESTARTSYS and runs again by `int $0x80`."""
+    number; a signal delivered at a sigreturn's return too (the mask it restored let a
+    pending one through); a restarted call is ERESTARTSYS and runs again by `int $0x80`."""
     t = vmstrace(["/vmstrace/bin/probe32-signal"])
     assert t.returncode == 0, t.stderr
     assert t.stdout == b"signals32 done\n"
     pid = next(e["pid"] for e in t.events if e["abi"] == "i386")
     p = re.escape(f"[pid {pid}] ")
     start = next(k for k, line in enumerate(t.text) if "rt_sigprocmask(SIG_BLOCK, " in line)
+    mask = r"\{mask=\[HUP RT_3\]\}"  # a bit in each word of the mask each restores
+    handler = rf"sa_handler={HEX}"
     expected = [
         r"rt_sigprocmask\(SIG_BLOCK, \[HUP RT_3\], NULL, 8\) = 0",
-        rf"rt_sigaction\(SIGUSR1, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=SA_SIGINFO\}}, "
+        rf"rt_sigaction\(SIGUSR2, \{{{handler}, sa_mask=\[\], sa_flags=0\}}, NULL, 8\) = 0",
+        rf"rt_sigaction\(SIGUSR1, \{{{handler}, sa_mask=\[USR2\], sa_flags=SA_SIGINFO\}}, "
         r"NULL, 8\) = 0",
         rf"getpid\(\) = {pid}",
         rf"kill\({pid}, SIGUSR1\) = 0",
         rf"--- SIGUSR1 \{{si_signo=SIGUSR1, si_code=SI_USER, si_pid={pid}, si_uid=0\}} ---",
-        r"rt_sigreturn\(\{mask=\[HUP RT_3\]\}\) = 0",
-        rf"rt_sigaction\(SIGUSR2, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=0\}}, NULL, 8\) = 0",
-        rf"kill\({pid}, SIGUSR2\) = 0",
+        rf"kill\({pid}, SIGUSR2\) = 0",  # blocked in the handler
+        rf"rt_sigreturn\({mask}\) = 0",  # unblocks it: delivered at this return
         r"--- SIGUSR2 \{si_signo=SIGUSR2\} ---",
-        r"sigreturn\(\{mask=\[HUP RT_3\]\}\) = 0",
-        rf"rt_sigaction\(SIGALRM, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=0\}}, NULL, 8\) = 0",
+        rf"sigreturn\({mask}\) = 0",
+        rf"kill\({pid}, SIGUSR2\) = 0",  # by int $0x80
+        r"--- SIGUSR2 \{si_signo=SIGUSR2\} ---",
+        rf"sigreturn\({mask}\) = 0",
+        rf"rt_sigaction\(SIGALRM, \{{{handler}, sa_mask=\[\], sa_flags=0\}}, NULL, 8\) = 0",
         r"pipe\(\[3, 4\]\) = 0",
         r"alarm\(1\) = 0",
         rf"read\(3, {HEX}, 1\) = -1 EINTR \(Interrupted system call\)",
         r"--- SIGALRM \{si_signo=SIGALRM\} ---",
-        r"sigreturn\(\{mask=\[HUP RT_3\]\}\) = -1 EINTR \(Interrupted system call\)",
-        rf"rt_sigaction\(SIGALRM, \{{sa_handler={HEX}, sa_mask=\[\], sa_flags=SA_RESTART\}}, "
+        rf"sigreturn\({mask}\) = -1 EINTR \(Interrupted system call\)",
+        rf"rt_sigaction\(SIGALRM, \{{{handler}, sa_mask=\[\], sa_flags=SA_RESTART\}}, "
         r"NULL, 8\) = 0",
         r"alarm\(1\) = 0",
         rf"read\(3, {HEX}, 1\) = \? ERESTARTSYS \(To be restarted if SA_RESTART is set\)",
         r"--- SIGALRM \{si_signo=SIGALRM\} ---",
         r'write\(4, "r", 1\) = 1',
-        r"sigreturn\(\{mask=\[HUP RT_3\]\}\) = 3",  # the restored eax: read's number, for the restart
+        rf"sigreturn\({mask}\) = 3",  # the restored eax: read's number, for the restart
         r'read\(3, "r", 1\) = 1',
         r'write\(1, "signals32 done\\n", 15\) = 15',
         r"exit_group\(0\) = \?",
