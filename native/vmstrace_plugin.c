@@ -409,7 +409,7 @@ static void sigreturn32_resume(Vcpu *v, Pending *p)
  * A sigreturn resumes the context saved in the frame it unwinds (x86_64's: the handler's
  * `ret` popped pretcode, so that frame starts 8 bytes below the stack pointer; i386's:
  * sigreturn32_resume()) and is never restarted; an exec is not checked.  A number past
- * the tables runs no call: it returns -ENOSYS plainly. */
+ * i386's table runs no call: it returns -ENOSYS plainly. */
 static void expect_resume(Vcpu *v, Pending *p)
 {
     bool known = p->nr < VMST_MAX_NR;
@@ -424,8 +424,8 @@ static void expect_resume(Vcpu *v, Pending *p)
         }
         return;
     }
-    if (known && g.resumes_elsewhere[p->abi][p->nr]) {
-        return;
+    if ((known && g.resumes_elsewhere[p->abi][p->nr]) || (!known && p->abi == ABI_64)) {
+        return; /* (x32's calls are past x86_64's table, its execve among them) */
     }
     if (p->insn == VMST_INSN_INT80 || (p->abi == ABI_64 && p->insn == VMST_INSN_SYSCALL)) {
         p->resume_pc = p->pc + 2;
@@ -447,35 +447,42 @@ static bool saved_is_call(const Pending *p, uint64_t sp, uint64_t ip)
 /* Whether a signal frame at `sp` saved the context of call `p`: the kernel builds one when
  * it delivers a signal at the call's return, with the ip the call would have resumed at
  * (or the restart's) and its stack.  Returns the frame's size to copy (0: no such frame)
- * and sets *sig to the signal it was built for.  x86_64's is struct rt_sigframe
+ * and sets *sig to the signal it was built for, *ax and *ip to the call's saved result
+ * (signed as the ABI's word) and where it will resume.  x86_64's is struct rt_sigframe
  * (arch/x86/kernel/signal_64.c); an i386 caller gets rt_sigframe_ia32 from a handler with
  * SA_SIGINFO, whose pinfo and puc point into the frame itself, else sigframe_ia32
  * (arch/x86/include/asm/sigframe.h, struct sigcontext_32 inside either). */
-static uint32_t frame_saved(Vcpu *v, const Pending *p, uint64_t sp, uint64_t *sig)
+static uint32_t frame_saved(Vcpu *v, const Pending *p, uint64_t sp, uint64_t *sig,
+                            int64_t *ax, uint64_t *ip)
 {
     if (p->abi == ABI_64) {
         uint64_t saved[2]; /* sp, ip */
         if (!user_read(v, sp + VMST_FRAME_RSP, saved, sizeof(saved)) ||
-            !saved_is_call(p, saved[0], saved[1])) {
+            !saved_is_call(p, saved[0], saved[1]) ||
+            !user_read(v, sp + VMST_FRAME_RAX, ax, sizeof(*ax))) {
             return 0;
         }
+        *ip = saved[1];
         *sig = reg(v, R_RDI); /* the handler's first argument */
         return VMST_SIGFRAME_BYTES;
     }
     uint32_t f[VMST_RT_SIGFRAME32_BYTES / 4];
     uint32_t at = (uint32_t)sp;
+    uint32_t size = 0, at_ax = 0, at_ip = 0;
     if (user_read(v, at, f, VMST_RT_SIGFRAME32_BYTES) &&
         f[2] == at + VMST_RT_FRAME32_SIGINFO && f[3] == at + VMST_RT_FRAME32_UC &&
         saved_is_call(p, f[VMST_RT_FRAME32_SP / 4], f[VMST_RT_FRAME32_IP / 4])) {
-        *sig = f[1];
-        return VMST_RT_SIGFRAME32_BYTES;
+        size = VMST_RT_SIGFRAME32_BYTES, at_ax = VMST_RT_FRAME32_AX, at_ip = VMST_RT_FRAME32_IP;
+    } else if (user_read(v, at, f, VMST_SIGFRAME32_BYTES) &&
+               saved_is_call(p, f[VMST_FRAME32_SP / 4], f[VMST_FRAME32_IP / 4])) {
+        size = VMST_SIGFRAME32_BYTES, at_ax = VMST_FRAME32_AX, at_ip = VMST_FRAME32_IP;
     }
-    if (user_read(v, at, f, VMST_SIGFRAME32_BYTES) &&
-        saved_is_call(p, f[VMST_FRAME32_SP / 4], f[VMST_FRAME32_IP / 4])) {
+    if (size) {
         *sig = f[1];
-        return VMST_SIGFRAME32_BYTES;
+        *ax = (int32_t)f[at_ax / 4];
+        *ip = f[at_ip / 4];
     }
-    return 0;
+    return size;
 }
 
 static void write_header(void)
@@ -749,35 +756,44 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     pad8(v);
     uint32_t budget = VMST_MAX_RECORD_BLOBS;
     uint16_t nblobs = 0;
-    const CallSpec *cs_spec = p->nr < VMST_MAX_NR ? &g.spec[p->abi][p->nr] : NULL;
-    for (int i = 0; cs_spec && i < cs_spec->n; i++) {
-        const Capture *c = &cs_spec->caps[i];
-        bool faulted;
-        bool retry = c->when == WHEN_BOTH && (p->retry_mask & (1u << c->arg)) &&
-                     !(cs_spec->has_execstack && ret == 0);
-        if (c->when == WHEN_EXIT || retry) {
-            /* A retry reads an input as the caller passed it: every byte of its buffers,
-             * not (as for an output) only the bytes the call transferred. */
-            int64_t limit = retry ? -1 : ret;
-            nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, limit, true,
-                                                    user_sp, &budget, &faulted));
-        }
-    }
     uint64_t handler_sig = 0; /* the signal number the handler was called with */
     uint8_t flags = 0;
-    /* Resuming somewhere else than expected: a signal handler was entered, and the call's
-     * own result is in the signal frame the kernel pushed, which saved the call's context;
-     * or the call is being restarted (the kernel rewound rip onto the instruction).  Hand a
-     * frame to Python only when it is one; anything else is flagged: the register then
-     * holds no result of this call. */
-    if (p->resume_pc && user_pc != p->resume_pc && !(p->restart_pc && user_pc == p->restart_pc)) {
-        uint32_t frame = frame_saved(v, p, user_sp, &handler_sig);
+    /* What the call returned, for the captures (as many bytes of an output as it says, the
+     * fd it names): the register's, unless the thread resumed somewhere else than after
+     * the call.  A restart (the kernel rewound ip onto the instruction) transferred
+     * nothing.  A signal handler was entered: the register holds the handler's argument,
+     * the call's result is in the signal frame the kernel pushed, which saved the call's
+     * context; that frame goes to Python, first, so that the record's budget holds it
+     * whole.  Anything else is flagged: the result is unknown, and no output is read. */
+    int64_t result = ret;
+    if (p->restart_pc && user_pc == p->restart_pc) {
+        result = -1;
+    } else if (p->resume_pc && user_pc != p->resume_pc) {
+        int64_t saved_ax = 0;
+        uint64_t saved_ip = 0;
+        uint32_t frame = frame_saved(v, p, user_sp, &handler_sig, &saved_ax, &saved_ip);
         if (frame) {
+            result = p->restart_pc && saved_ip == p->restart_pc ? -1 : saved_ax;
             put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp, frame, frame,
                      false, &budget);
             nblobs++;
         } else {
             flags |= VMST_EXIT_ELSEWHERE;
+            result = -1;
+        }
+    }
+    const CallSpec *cs_spec = p->nr < VMST_MAX_NR ? &g.spec[p->abi][p->nr] : NULL;
+    for (int i = 0; cs_spec && i < cs_spec->n; i++) {
+        const Capture *c = &cs_spec->caps[i];
+        bool faulted;
+        bool retry = c->when == WHEN_BOTH && (p->retry_mask & (1u << c->arg)) &&
+                     !(cs_spec->has_execstack && result == 0);
+        if (c->when == WHEN_EXIT || retry) {
+            /* A retry reads an input as the caller passed it: every byte of its buffers,
+             * not (as for an output) only the bytes the call transferred. */
+            int64_t limit = retry ? -1 : result;
+            nblobs = (uint16_t)(nblobs + do_capture(v, c, p->abi, p->args, limit, true,
+                                                    user_sp, &budget, &faulted));
         }
     }
     struct vmst_exit *x = (void *)(v->out->data + start + sizeof(struct vmst_rec_hdr));

@@ -1396,7 +1396,6 @@ CASES = [
         None,
         "sigreturn({mask=[PIPE RT_2]}) = -1 EINTR (Interrupted system call)",
     ),
-    ("sigreturn", [], 0, {0: bytes(8), 1: Mem(0x1000, b"", fault=True)}, None, "sigreturn() = 0"),
     # struct ifreq is 32 bytes for an i386 caller: its struct ifmap has 4-byte longs
     (
         "ioctl",
@@ -1419,6 +1418,14 @@ CASES = [
 )
 def test_line(name, args, ret, entry, exit_, line):
     assert render_line(call(name, args, ret, entry, exit_)) == line
+
+
+def test_sigreturn_with_its_frame_unread_shows_the_stack_pointer():
+    """strace's arch_sigreturn reads the frame at the stack pointer and prints that address
+    when it cannot (the plugin then leaves blob 1 out)."""
+    e = RawEntry(0, 0, "i386", Insn.INT80, 0xF7F00570, STK, NR["sigreturn"], (0,) * 6, WHO)
+    x = RawExit(1, 0, "i386", Insn.IRETQ, 0, 0, NR["sigreturn"], WHO, user_pc=0x8049000)
+    assert render_line(Syscall(e, x)) == f"sigreturn({STK:#x}) = 0"
 
 
 def test_raw_rlimit_is_plain_numbers():

@@ -7,7 +7,24 @@ import struct
 import pytest
 from sigframes import frame32, frame64
 
-from vmstrace.core.abi import ARG_SIGFRAME
+from vmstrace.core.abi import (
+    ARG_SIGFRAME,
+    FRAME32_AX,
+    FRAME32_IP,
+    FRAME32_SP,
+    FRAME_RAX,
+    FRAME_RIP,
+    FRAME_RSP,
+    FRAME_SIGINFO,
+    RT_FRAME32_AX,
+    RT_FRAME32_IP,
+    RT_FRAME32_SIGINFO,
+    RT_FRAME32_SP,
+    RT_FRAME32_UC,
+    RT_SIGFRAME32_BYTES,
+    SIGFRAME32_BYTES,
+    SIGFRAME_BYTES,
+)
 from vmstrace.core.events import (
     Insn,
     Mem,
@@ -173,6 +190,37 @@ def test_a_frame_that_is_not_whole_gives_no_result_rather_than_the_handlers_argu
         assert call32(Insn.SYSENTER, 0x8049890, frame=frame).ret is None
     short64 = Mem(0x7FF000, b"x" * 8)
     assert call_with_frame(0x401000, 0, 0, user_pc=0x402000, rax=10, frame=short64).ret is None
+
+
+def test_frame_offsets_are_the_kernels():
+    """Pinned from the kernel's structs (arch/x86/include/asm/sigframe.h; struct sigcontext
+    of 256 bytes for x86_64, sigcontext_32 of 88: sp at 28, ax at 44, ip at 56), not from
+    the header the plugin and these tests share."""
+    assert (FRAME_RAX, FRAME_RSP, FRAME_RIP, FRAME_SIGINFO, SIGFRAME_BYTES) == (
+        152,
+        168,
+        176,
+        312,
+        440,
+    )
+    assert (FRAME32_SP, FRAME32_AX, FRAME32_IP, SIGFRAME32_BYTES) == (36, 52, 64, 96)
+    rt = (RT_FRAME32_SIGINFO, RT_FRAME32_UC, RT_FRAME32_SP, RT_FRAME32_AX, RT_FRAME32_IP)
+    assert (*rt, RT_SIGFRAME32_BYTES) == (16, 144, 192, 208, 220, 260)
+
+
+def test_a_frame_cut_short_gives_no_result():
+    """A frame the record's budget or an unmapped page cut short is not read as another
+    layout (an rt_sigframe_ia32 cut to sigframe_ia32's 96 bytes) nor padded out."""
+    rt = frame32(0, PC32 + 4)
+    for frame in (
+        Mem(rt.addr, rt.data[:96], truncated=True),
+        Mem(rt.addr, rt.data[:96], fault=True),
+        Mem(rt.addr, rt.data, fault=True),
+    ):
+        assert call32(Insn.SYSENTER, 0x8049890, frame=frame).ret is None
+    whole = frame64(0, 0x401002)
+    cut = Mem(whole.addr, whole.data[:200], truncated=True)
+    assert call_with_frame(0x401000, 0, 0, user_pc=0x402000, rax=10, frame=cut).ret is None
 
 
 def test_an_i386_frames_signal_line():

@@ -166,10 +166,12 @@ class Stats:
 def frame_registers(abi: str, frame: Mem) -> tuple[int, int] | None:
     """The accumulator and instruction pointer a signal frame saved (the
     plugin's frame_saved() found it at the handler's stack pointer, ``frame.addr``); None
-    when the blob is not a whole frame of the ABI.  x86_64's rt_sigframe; an i386
+    when the blob is not a whole frame of the ABI, read whole.  x86_64's rt_sigframe; an i386
     caller's rt_sigframe_ia32, whose pinfo and puc point into the frame itself, or
     sigframe_ia32."""
     data = frame.data
+    if frame.truncated or frame.fault:  # (the record's budget or a page cut it short)
+        return None
     if abi != "i386":
         if len(data) < FRAME_RIP + 8:
             return None

@@ -385,9 +385,7 @@ def _old_sigset(c: Ctx, d: bytes) -> str:
 syscall32(
     "sigprocmask", XLAT(signals.SIGPROCMASK_HOW, "SIG_"), IN(4, _old_sigset), OUT(4, _old_sigset)
 )
-# the frame sigreturn unwinds (sigframe_ia32) keeps the mask's two words apart; the plugin
-# joins them into blob 1 (blob 0 is where rt_sigreturn's frame would keep it)
-syscall32("sigreturn", Arg(signal.restored_mask(1)))
+syscall32("sigreturn", Arg(signal.sigreturn32))
 
 
 # --- process: wait status, struct rusage, limits -------------------------------------

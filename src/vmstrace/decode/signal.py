@@ -7,7 +7,6 @@ Signal sets print as ``[USR1 CHLD]`` (``~[...]`` when most bits are set), handle
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 
 from ..capture.spec import Capture
 from .args import FD, IN, INT, OUT, UINT, ULONG, XLAT, register_only
@@ -124,21 +123,31 @@ syscall(
 syscall("signalfd", FD, _sized(2, SET_IN), ULONG)
 
 
-def restored_mask(blob: int) -> Callable[[Ctx, int], str | None]:
-    """A sigreturn's argument: the mask it restores.  strace reads it from the signal
-    frame on the user stack; the plugin reads it there too, at entry, as blob ``blob``
-    (the spec's `sigreturn`: x86_64's rt_sigreturn and i386's as 0, i386's sigreturn as 1)."""
-
-    def render(c: Ctx, i: int) -> str | None:
-        m = c.entry_mem(blob)
-        if m is None or len(m.data) < SIGSET_SIZE:
-            return None
-        return f"{{mask={sigset_bits(int.from_bytes(m.data[:8], 'little'), raw=c.opts.raw)}}}"
-
-    return render
+def _mask(c: Ctx, data: bytes) -> str:
+    return f"{{mask={sigset_bits(int.from_bytes(data[:8], 'little'), raw=c.opts.raw)}}}"
 
 
-syscall("rt_sigreturn", Arg(restored_mask(0)))
+def _rt_sigreturn(c: Ctx, i: int) -> str | None:
+    """The mask rt_sigreturn restores, from the frame it unwinds on the user stack, where
+    strace reads it too: the plugin reads it at entry as blob 0 (the spec's `sigreturn`;
+    x86_64's and i386's).  Unreadable: its address, as strace's print_sigset_addr."""
+    m = c.entry_mem(0)
+    if m is None:
+        return None
+    return _mask(c, m.data) if len(m.data) >= SIGSET_SIZE else f"{{mask={ptr(m.addr)}}}"
+
+
+def sigreturn32(c: Ctx, i: int) -> str | None:
+    """i386's sigreturn: the mask's two words, sigcontext's oldmask and the extramask
+    after the fpstate, which the plugin joins as blob 1.  Unreadable: the stack pointer,
+    where strace's arch_sigreturn reads the frame."""
+    m = c.entry_mem(1)
+    if m is None or len(m.data) < SIGSET_SIZE:
+        return ptr(c.call.entry.sp & 0xFFFFFFFF)
+    return _mask(c, m.data)
+
+
+syscall("rt_sigreturn", Arg(_rt_sigreturn))
 
 
 # asm-generic/signal.h stack_t: ss_sp, ss_flags (int, padded), ss_size = 24 bytes
