@@ -157,13 +157,21 @@ CASES = [
         None,
         "ioctl(3, SIOCSIFMTU, 0x7ffec9776040) = -1 EFAULT (Bad address)",
     ),
-    (  # read at the return even when the call failed
+    (
+        "ioctl",
+        [5, 0x8905, STK],
+        0,
+        None,
+        {2: struct.pack("<i", 1)},
+        "ioctl(5, SIOCATMARK, [1]) = 0",
+    ),
+    (  # (a failed call's int is not read: strace's printnum_int shows the address)
         "ioctl",
         [neg(-1), 0x8905, STK],
         neg(-9),
         None,
-        {2: struct.pack("<i", 0)},
-        "ioctl(-1, SIOCATMARK, [0]) = -1 EBADF (Bad file descriptor)",
+        {2: struct.pack("<i", 7)},
+        "ioctl(-1, SIOCATMARK, 0x7ffec9776040) = -1 EBADF (Bad file descriptor)",
     ),
     (
         "ioctl",
@@ -172,6 +180,30 @@ CASES = [
         {2: b"br0\0" + bytes(36)},
         None,
         'ioctl(3, SIOCBRADDBR, "br0") = 0',
+    ),
+    (
+        "ioctl",
+        [3, 0x89A1, STK],
+        0,
+        {2: b"0123456789abcdef" + bytes(24)},
+        None,
+        'ioctl(3, SIOCBRDELBR, "0123456789abcdef"...) = 0',
+    ),
+    (
+        "ioctl",
+        [3, 0x89A2, STK],
+        0,
+        {2: ifr(b"br0", struct.pack("<i", 1))},
+        None,
+        'ioctl(3, SIOCBRADDIF, {ifr_ifindex=if_nametoindex("lo")}) = 0',
+    ),
+    (  # named, not decoded by strace's sock_ioctl: the argument as a number
+        "ioctl",
+        [3, 0x89F0, 0],
+        neg(-95),
+        None,
+        None,
+        "ioctl(3, SIOCDEVPRIVATE, 0) = -1 EOPNOTSUPP (Operation not supported)",
     ),
     (
         "ioctl",
@@ -854,6 +886,19 @@ CASES = [
 @pytest.mark.parametrize(("name", "args", "ret", "entry", "exit", "expected"), CASES)
 def test_line(decode_call, name, args, ret, entry, exit, expected):
     assert render_line(decode_call(name, args, ret, entry, exit), DecodeOptions()) == expected
+
+
+def test_ioctl_strings_and_indexes_follow_the_options(decode_call):
+    """A bridge's name is cut at -s as printstr_ex cuts it; -X raw shows an index as a
+    number."""
+    br = decode_call("ioctl", [3, 0x89A0, STK], 0, {2: b"br01\0" + bytes(35)})
+    assert render_line(br, DecodeOptions(strsize=4)) == 'ioctl(3, SIOCBRADDBR, "br01") = 0'
+    assert render_line(br, DecodeOptions(strsize=3)) == 'ioctl(3, SIOCBRADDBR, "br0"...) = 0'
+    assert render_line(br, DecodeOptions(strsize=0)) == 'ioctl(3, SIOCBRADDBR, ""...) = 0'
+    cut = decode_call("ioctl", [3, 0x89A0, STK], 0, {2: Mem(STK, b"br01", fault=True)})
+    assert render_line(cut, DecodeOptions()) == "ioctl(3, SIOCBRADDBR, 0x7ffec9776040) = 0"
+    index = decode_call("ioctl", [3, 0x89A2, STK], 0, {2: ifr(b"br0", struct.pack("<i", 1))})
+    assert render_line(index, DecodeOptions(raw=True)) == "ioctl(3, 0x89a2, {ifr_ifindex=1}) = 0"
 
 
 def test_rt_sigreturn_prints_the_mask_the_plugin_read_from_the_frame_it_unwinds(decode_call):

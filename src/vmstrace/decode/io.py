@@ -556,13 +556,8 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
     v = c.a(i)
     if req in _NO_ARG:
         return None
-    if not v and req in ioc.IOCTLS:
+    if not v and req in ioc.IOCTLS and req not in ioc.ARG_AS_NUMBER:
         return "NULL"
-    if req in ioc.SOCK_INT_OUT:
-        m = c.exit_mem(i)
-        if m is None or len(m.data) < 4:
-            return ptr(v)
-        return f"[{s32(int.from_bytes(m.data[:4], 'little'))}]"
     if req in ioc.INT_OUT or req == ioc.TIOCGWINSZ:
         d = c.out_data(i, 8 if req == ioc.TIOCGWINSZ else 4)
         if d is None:
@@ -577,18 +572,14 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
         return _winsize(d) if size == 8 else f"[{s32(int.from_bytes(d, 'little'))}]"
     if req in _IFREQ_GET or req in _IFREQ_SET or req == SIOCGIFNAME:
         return _ifreq(c, i, req)
-    if req in (SIOCBRADDBR, SIOCBRDELBR):  # a bridge's name: a string of up to IFNAMSIZ
-        m = c.entry_mem(i)
-        name = b"" if m is None else m.data[:IFNAMSIZ]
-        nul = name.find(b"\0")
-        if nul >= 0:
-            return quote(name[:nul], hexstr=c.opts.hexstr)
-        return quote(name, hexstr=c.opts.hexstr) + "..." if len(name) == IFNAMSIZ else ptr(v)
+    if req in (SIOCBRADDBR, SIOCBRDELBR):
+        return _bridge_name(c, i)
     if req in (SIOCBRADDIF, SIOCBRDELIF):  # an interface into or out of a bridge
-        d = c.in_data(i, _ifreq_size(c))
-        if d is None:
+        m = c.entry_mem(i)
+        if m is None or len(m.data) < _ifreq_size(c):
             return ptr(v)
-        return f"{{ifr_ifindex={ifindex(int.from_bytes(d[IFNAMSIZ : IFNAMSIZ + 4], 'little'))}}}"
+        index = int.from_bytes(m.data[IFNAMSIZ : IFNAMSIZ + 4], "little")
+        return f"{{ifr_ifindex={index if c.opts.raw else ifindex(index)}}}"
     if req in ioc.INT_VALUE:
         return str(s32(v))
     return hexnum(v)
@@ -642,6 +633,20 @@ def _ifr_name(c: Ctx, d: bytes) -> str:
     if nul >= 0:
         return quote(name[:nul], hexstr=x)
     return quote(name[: IFNAMSIZ - 1], hexstr=x) + "..."
+
+
+def _bridge_name(c: Ctx, i: int) -> str:
+    """A bridge's name, as strace's printstr_ex shows a string of at most IFNAMSIZ bytes:
+    cut at -s, ``...`` when no NUL ends it there; unreadable before that, the address."""
+    m = c.entry_mem(i)
+    name = b"" if m is None else m.data[:IFNAMSIZ]
+    limit = min(IFNAMSIZ, c.opts.strsize)
+    nul = name.find(b"\0")
+    if 0 <= nul <= limit:
+        return quote(name[:nul], hexstr=c.opts.hexstr)
+    if nul < 0 and len(name) < min(IFNAMSIZ, limit + 1):
+        return ptr(c.a(i))
+    return quote(name[:limit], hexstr=c.opts.hexstr) + "..."
 
 
 def _ifreq_size(c: Ctx) -> int:

@@ -132,6 +132,8 @@ IOCTLS = {
     0x89A3: "SIOCBRDELIF",
     0x89B0: "SIOCSHWTSTAMP",
     0x89B1: "SIOCGHWTSTAMP",
+    0x89E0: "SIOCPROTOPRIVATE",
+    0x89F0: "SIOCDEVPRIVATE",
     0x80108906: "SIOCGSTAMP_NEW",
     0x80108907: "SIOCGSTAMPNS_NEW",
     0x1268: "BLKSSZGET",
@@ -144,10 +146,11 @@ IOCTLS = {
 }
 
 # requests whose third argument is a pointer to an int the kernel fills
-INT_OUT = frozenset({0x541B, 0x5411, 0x540F, 0x5429, 0x80045430, 0x5415, 0x5424})
-# socket requests whose int strace's sock_ioctl reads at the return whatever the call
-# returned (FIOGETOWN, SIOCGPGRP, SIOCATMARK, SIOCGIFENCAP, SIOCOUTQNSD)
-SOCK_INT_OUT = frozenset({0x8903, 0x8904, 0x8905, 0x8925, 0x894B})
+# (and the socket ones: FIOGETOWN, SIOCGPGRP, SIOCATMARK, SIOCGIFENCAP, SIOCOUTQNSD)
+INT_OUT = frozenset(
+    {0x541B, 0x5411, 0x540F, 0x5429, 0x80045430, 0x5415, 0x5424}
+    | {0x8903, 0x8904, 0x8905, 0x8925, 0x894B}
+)
 # requests whose third argument is a pointer to an int the caller passes
 INT_IN = frozenset(
     {0x5421, 0x5452, 0x5410, 0x40045431, 0x5418, 0x5416, 0x5417, 0x5423, 0x8901, 0x8902, 0x8926}
@@ -157,5 +160,9 @@ INT_IN = frozenset(
 INT_VALUE = frozenset({0x40049409})
 TIOCGWINSZ = 0x5413
 TIOCSWINSZ = 0x5414
+
+# named requests whose argument strace prints as a number, not an address (sock_ioctl
+# does not decode them: ioctl's PRINT_VAL_X)
+ARG_AS_NUMBER = frozenset({0x89E0, 0x89F0})
 
 IOC_DIRS = {0: "_IOC_NONE", 1: "_IOC_WRITE", 2: "_IOC_READ", 3: "_IOC_READ|_IOC_WRITE"}
