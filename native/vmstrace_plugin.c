@@ -436,7 +436,7 @@ static void expect_resume(Vcpu *v, Pending *p)
     } else {
         return; /* sysenter from 64-bit code: not a way into the kernel that returns */
     }
-    p->resume_sp = p->abi == ABI_32 ? (uint32_t)p->sp : p->sp;
+    p->resume_sp = p->sp;
 }
 
 static bool saved_is_call(const Pending *p, uint64_t sp, uint64_t ip)
@@ -713,10 +713,10 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     }
     Pending *p = v->taken;
     if (!sp_read) {
-        /* sysretq restores the stack pointer the syscall saved: a thread that resumes where
-         * its call expected to has the expected stack; one that resumes elsewhere (a signal
-         * handler, a restart, a new program) has its stack read */
-        user_sp = p->resume_pc && user_pc == p->resume_pc ? p->resume_sp : reg(v, R_RSP);
+        /* sysretq restores the stack pointer the syscall saved -- or a signal frame's: a
+         * handler installed at the very address the call returns to is entered by sysretq
+         * too, and only its stack tells it from a plain return (one register read a call) */
+        user_sp = reg(v, R_RSP);
     }
     size_t start = reserve(v, sizeof(struct vmst_rec_hdr) + sizeof(struct vmst_exit));
     /* The exit's task block is the entry's (the same thread; what changed in between,
@@ -766,9 +766,10 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
      * context; that frame goes to Python, first, so that the record's budget holds it
      * whole.  Anything else is flagged: the result is unknown, and no output is read. */
     int64_t result = ret;
-    if (p->restart_pc && user_pc == p->restart_pc) {
+    bool own_stack = user_sp == p->resume_sp;
+    if (p->restart_pc && user_pc == p->restart_pc && own_stack) {
         result = -1;
-    } else if (p->resume_pc && user_pc != p->resume_pc) {
+    } else if (p->resume_pc && (user_pc != p->resume_pc || !own_stack)) {
         int64_t saved_ax = 0;
         uint64_t saved_ip = 0;
         uint32_t frame = frame_saved(v, p, user_sp, &handler_sig, &saved_ax, &saved_ip);

@@ -32,3 +32,20 @@ def test_forged_signal_frames(vmstrace):
     ), junk
     event = next(e for e in t.events if e["pid"] == child and e["name"] == "rt_sigreturn")
     assert event["ret"] is None and event["error"] is None
+
+
+def test_a_handler_at_the_return_address_is_told_by_its_stack(vmstrace):
+    """A handler installed at the address a call returns to, entered at that call's return,
+    leaves the kernel by sysretq exactly as a plain return would (with rax 0): the read's
+    result, and the bytes it read, still come from the frame the handler runs on
+    (guest/programs/hostile-handler-at-return.c)."""
+    t = vmstrace(["/vmstrace/bin/hostile-handler-at-return"])
+    assert t.returncode == 0, t.stderr
+    assert t.stdout == b"handler at return: ok\n"
+    main = next(e["pid"] for e in t.events if e["name"] == "execve")
+    mine = [line.split("] ", 1)[1] for line in t.text if line.startswith(f"[pid {main}] ")]
+    at = mine.index('read(3, "hello", 16) = 5')
+    assert mine[at + 1 : at + 3] == [
+        "--- SIGIO {si_signo=SIGIO} ---",
+        "rt_sigreturn({mask=[]}) = 5",
+    ], mine[at : at + 3]
