@@ -409,7 +409,8 @@ static void sigreturn32_resume(Vcpu *v, Pending *p)
  * A sigreturn resumes the context saved in the frame it unwinds (x86_64's: the handler's
  * `ret` popped pretcode, so that frame starts 8 bytes below the stack pointer; i386's:
  * sigreturn32_resume()) and is never restarted; an exec is not checked.  A number past
- * i386's table runs no call: it returns -ENOSYS plainly. */
+ * i386's table runs no call: it returns -ENOSYS plainly.  The exit's VMST_EXIT_RESTART and
+ * VMST_EXIT_ELSEWHERE carry the outcome: the reader does not redo this arithmetic. */
 static void expect_resume(Vcpu *v, Pending *p)
 {
     bool known = p->nr < VMST_MAX_NR;
@@ -424,8 +425,17 @@ static void expect_resume(Vcpu *v, Pending *p)
         }
         return;
     }
-    if ((known && g.resumes_elsewhere[p->abi][p->nr]) || (!known && p->abi == ABI_64)) {
-        return; /* (x32's calls are past x86_64's table, its execve among them) */
+    if (known && g.resumes_elsewhere[p->abi][p->nr]) {
+        return;
+    }
+    if (!known && p->abi == ABI_64) {
+        /* x32's calls are past x86_64's table, its execve among them: where one resumes is
+         * not checked, but a restart is still told (at the `syscall`, on the call's stack) */
+        if (p->insn == VMST_INSN_SYSCALL) {
+            p->restart_pc = p->pc;
+            p->resume_sp = p->sp;
+        }
+        return;
     }
     if (p->insn == VMST_INSN_INT80 || (p->abi == ABI_64 && p->insn == VMST_INSN_SYSCALL)) {
         p->resume_pc = p->pc + 2;
@@ -769,12 +779,18 @@ static void on_exit_insn(unsigned int vcpu_index, void *udata)
     bool own_stack = user_sp == p->resume_sp;
     if (p->restart_pc && user_pc == p->restart_pc && own_stack) {
         result = -1;
+        flags |= VMST_EXIT_RESTART;
     } else if (p->resume_pc && (user_pc != p->resume_pc || !own_stack)) {
         int64_t saved_ax = 0;
         uint64_t saved_ip = 0;
         uint32_t frame = frame_saved(v, p, user_sp, &handler_sig, &saved_ax, &saved_ip);
         if (frame) {
-            result = p->restart_pc && saved_ip == p->restart_pc ? -1 : saved_ax;
+            if (p->restart_pc && saved_ip == p->restart_pc) {
+                result = -1;
+                flags |= VMST_EXIT_RESTART;
+            } else {
+                result = saved_ax;
+            }
             put_blob(v, VMST_ARG_SIGFRAME, VMST_INDEX_TOP, VMST_BLOB_EXIT, user_sp, frame, frame,
                      false, &budget);
             nblobs++;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The vmstrace record stream, version 2: what the capture plugin writes and
+ * The vmstrace record stream, version 3: what the capture plugin writes and
  * src/vmstrace/capture/records.py reads.  docs/event-format.md describes it in prose.
  *
  * Little-endian.  A stream is one vmst_stream_hdr, then records.  Every record starts with
@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define VMST_MAGIC "VMSTRACE"
-#define VMST_VERSION 2
+#define VMST_VERSION 3
 
 enum { VMST_REC_ENTRY = 1, VMST_REC_EXIT = 2, VMST_REC_STATS = 3 };
 
@@ -97,6 +97,11 @@ enum {
 #define VMST_EXIT_ELSEWHERE 0x01 /* the thread resumed neither after the call, nor at it (a
                                   * restart), nor in a signal frame that saved the call's
                                   * context: the return register is not the call's result */
+#define VMST_EXIT_RESTART 0x02 /* the kernel restarts the call: the thread resumed (or the
+                                * signal frame it resumed in saved that it resumes) where
+                                * the call is made again, and the result (the register, or
+                                * the frame's saved one) holds the number it is made with:
+                                * its own, or restart_syscall's for ERESTART_RESTARTBLOCK */
 
 struct vmst_stream_hdr {
     char magic[8];

@@ -184,7 +184,7 @@ def test_the_copy_check_sees_a_copy(tmp_path: Path) -> None:
 
 # What docs/event-format.md states, section by section.
 DOCUMENTED = {
-    "VERSION": 2,
+    "VERSION": 3,
     "ABI_X86_64": 0,
     "ABI_I386": 1,
     "SPEC_HEADER": "vmstrace-spec 1",
@@ -197,6 +197,7 @@ DOCUMENTED = {
     "REC_STATS": 3,
     "ENTRY_PC_UNSURE": 1,
     "EXIT_ELSEWHERE": 1,
+    "EXIT_RESTART": 2,
     "ARG_SIGFRAME": 6,
     "SIGFRAME_BYTES": 440,
     "ARG_RETFD": 7,

@@ -20,6 +20,7 @@ from vmstrace.bench import (
     reconciles,
 )
 from vmstrace.capture.records import ENTRY, EXIT, REC_HDR, STATS, RecordReader
+from vmstrace.core.abi import MAGIC, VERSION
 from vmstrace.core.events import TraceCounts, TraceEvent
 from vmstrace.sinks.jsonl import JsonSink
 from vmstrace.trace.attribution import TASK_BYTES, decode_task
@@ -89,7 +90,7 @@ def _task(tid: int) -> bytes:
 
 
 def _stream(calls: int) -> bytes:
-    out = [struct.pack("<8sII", b"VMSTRACE", 2, TASK_BYTES.size)]
+    out = [struct.pack("<8sII", MAGIC, VERSION, TASK_BYTES.size)]
     for i in range(calls):
         tid = 80 + i % 3
         out.append(

@@ -16,6 +16,7 @@ from vmstrace.capture.records import (
     RecordReader,
     StreamError,
 )
+from vmstrace.core.abi import MAGIC, VERSION
 from vmstrace.core.events import TraceCounts, TraceEvent
 from vmstrace.fuzz.targets import TARGETS
 from vmstrace.sinks.text import TextSink
@@ -86,7 +87,7 @@ def test_the_process_tree_shows_a_thread_name_as_it_is(comm: str) -> None:
 
 def _stream_with(rtype: int, abi: int, insn: int) -> bytes:
     """A good ENTRY, then a whole ENTRY or EXIT record with the given codes."""
-    head = STREAM_HDR.pack(b"VMSTRACE", 2, 0)
+    head = STREAM_HDR.pack(MAGIC, VERSION, 0)
 
     def rec(rtype: int, abi: int, insn: int) -> bytes:
         body = (

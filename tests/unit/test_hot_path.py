@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmstrace import decode
-from vmstrace.core.abi import ARG_EXE
+from vmstrace.core.abi import ARG_EXE, EXIT_ELSEWHERE, EXIT_RESTART
 from vmstrace.core.events import (
     Insn,
     Mem,
@@ -380,18 +380,21 @@ def test_flags_memo_tells_tables_apart_even_when_an_id_is_reused():
 
 
 @pytest.mark.parametrize(
-    "abi, raw, user_pc, expect",
+    "abi, raw, flags, expect",
     [
-        ("x86_64", 3, 0x401002, 3),
-        ("x86_64", U64 - 1, 0x401002, -2),
-        ("i386", 0xFFFFFFFE, 0x401004, -2),  # (the vDSO's landing pad)
-        ("x86_64", 0, 0x401000, -512),  # resumes at its own syscall: being restarted
-        ("i386", 3, 0x401002, -512),  # at the vDSO's `int $0x80`: being restarted
+        ("x86_64", 3, 0, 3),
+        ("x86_64", U64 - 1, 0, -2),
+        ("i386", 0xFFFFFFFE, 0, -2),
+        ("x86_64", 0, EXIT_RESTART, -512),  # the plugin saw it resume where it restarts
+        ("i386", 3, EXIT_RESTART, -512),
+        ("i386", 0, EXIT_RESTART, -516),  # as restart_syscall (i386's 0)
+        ("x86_64", 3, EXIT_ELSEWHERE, None),
     ],
 )
-def test_paired_call_has_the_return_value_syscall_computes(abi, raw, user_pc, expect):
+def test_paired_call_has_the_return_value_syscall_computes(abi, raw, flags, expect):
     e = RawEntry(1, 0, abi, Insn.SYSCALL, 0x401000, 0x7FFC0000, 0, (0,) * 6, WHO)
-    x = RawExit(2, 0, abi, Insn.SYSRETQ, 0, raw, 0, WHO, {}, user_pc=user_pc)
+    # (resuming at the call's own instruction is no restart unless the plugin says so)
+    x = RawExit(2, 0, abi, Insn.SYSRETQ, 0, raw, 0, WHO, {}, user_pc=0x401000, flags=flags)
     fast, plain = paired(e, x), Syscall(e, x)
     assert fast == plain and fast.ret == plain.ret == return_value(e, x) == expect
     assert paired(e, None).ret is None and Syscall(e, None).ret is None

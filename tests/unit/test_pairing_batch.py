@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sigframes import frame32, frame64
 
-from vmstrace.core.abi import ARG_SIGFRAME, EXIT_ELSEWHERE
+from vmstrace.core.abi import ARG_SIGFRAME, EXIT_ELSEWHERE, EXIT_RESTART
 from vmstrace.core.events import (
     Insn,
     Mem,
@@ -59,7 +59,7 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
                     ]
                 )
             )
-            flags = draw(st.sampled_from([0, 0, EXIT_ELSEWHERE]))
+            flags = draw(st.sampled_from([0, 0, EXIT_ELSEWHERE, EXIT_RESTART]))
             out.append(
                 RawExit(
                     ts,

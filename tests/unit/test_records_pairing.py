@@ -21,6 +21,7 @@ from vmstrace.capture.records import (
     StreamError,
 )
 from vmstrace.capture.spec import Capture, TaskRead, render_spec
+from vmstrace.core.abi import MAGIC, VERSION
 from vmstrace.core.events import NO_MEM, Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
 from vmstrace.trace.attribution import TASK_BYTES, ProcessTree, decode_task
 from vmstrace.trace.pairing import Pairer
@@ -71,7 +72,7 @@ def exit_(nr: int, ret: int, task=TASK, tid=85, tgid=85, blobs=b"", nblobs=0, ts
 
 
 def stream(*records: bytes, stats: tuple[int, ...] | None = None) -> io.BytesIO:
-    head = struct.pack("<8sII", b"VMSTRACE", 2, TASK_BYTES.size)
+    head = struct.pack("<8sII", MAGIC, VERSION, TASK_BYTES.size)
     tail = b"" if stats is None else record(3, STATS.pack(*stats))
     return io.BytesIO(head + b"".join(records) + tail)
 
@@ -357,7 +358,7 @@ def test_long_task_bytes_are_decoded_each_time_not_kept():
         block = TASK_BYTES.pack(tid, tid, b"probe", 1000 + tid, 1, 1000, 0).ljust(size, b"\0")
         return record(1, body + pad8(block))
 
-    head = struct.pack("<8sII", b"VMSTRACE", 2, size)
+    head = struct.pack("<8sII", MAGIC, VERSION, size)
     evs = list(RecordReader(io.BytesIO(head + rec(85) + rec(85) + rec(86)), long_decoder))
     assert [e.who.tid for e in evs] == [85, 85, 86] and len(calls) == 3
 
@@ -424,7 +425,7 @@ def test_blobs_group_by_argument_as_the_format_says(spec):
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=400))
 def test_random_records_raise_only_stream_errors(junk):
-    head = struct.pack("<8sII", b"VMSTRACE", 2, TASK_BYTES.size)
+    head = struct.pack("<8sII", MAGIC, VERSION, TASK_BYTES.size)
     try:
         read_all(io.BytesIO(head + junk))
     except StreamError:

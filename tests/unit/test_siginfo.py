@@ -9,6 +9,7 @@ from sigframes import frame32, frame64
 
 from vmstrace.core.abi import (
     ARG_SIGFRAME,
+    EXIT_RESTART,
     FRAME32_AX,
     FRAME32_IP,
     FRAME32_SP,
@@ -104,7 +105,13 @@ def test_format_siginfo(info, hint, expected):
 
 
 def call_with_frame(
-    pc: int, frame_rax: int, frame_rip: int, user_pc: int, rax: int = 0, frame: Mem | None = None
+    pc: int,
+    frame_rax: int,
+    frame_rip: int,
+    user_pc: int,
+    rax: int = 0,
+    frame: Mem | None = None,
+    flags: int = 0,
 ):
     who = TaskInfo(task=1, cr3=0, pid=85, tid=85)
     e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, pc, 0, 61, (0,) * 6, who)
@@ -119,6 +126,7 @@ def call_with_frame(
         who,
         {ARG_SIGFRAME: frame or frame64(frame_rax, frame_rip)},
         user_pc=user_pc,
+        flags=flags,
     )
     return Syscall(e, x)
 
@@ -129,21 +137,28 @@ def test_result_comes_from_the_signal_frame():
 
 
 def test_restarted_call_is_erestartsys():
-    assert call_with_frame(0x401000, 61, 0x401000, user_pc=0x402000).ret == -512
-    assert call_with_frame(0x401000, 219, 0x401000, user_pc=0x402000).ret == -516
+    """The plugin flags a frame that saved the restart point (EXIT_RESTART); the saved
+    rax is then the number the call is made again with."""
+    restart = dict(user_pc=0x402000, flags=EXIT_RESTART)
+    assert call_with_frame(0x401000, 61, 0x401000, **restart).ret == -512
+    assert call_with_frame(0x401000, 219, 0x401000, **restart).ret == -516
+    # no flag: the frame's rax is the result, wherever the frame says it resumes
+    assert call_with_frame(0x401000, 61, 0x401000, user_pc=0x402000).ret == 61
 
 
 PC32 = 0xF7F33555  # the vDSO's sysenter or syscall; its `int $0x80` 2 bytes on, the landing pad 4
 VDSO = (Insn.SYSENTER, Insn.SYSCALL)
 
 
-def call32(insn: Insn, user_pc: int, reg: int = 10, frame: Mem | None = None) -> Syscall:
+def call32(
+    insn: Insn, user_pc: int, reg: int = 10, frame: Mem | None = None, flags: int = 0
+) -> Syscall:
     """An i386 kill() that resumed at user_pc with ``reg`` in eax (the handler's argument,
-    the signal number, when a handler was entered)."""
+    the signal number, when a handler was entered); ``flags``: the plugin's for the exit."""
     who = TaskInfo(task=1, cr3=0, pid=85, tid=85)
     e = RawEntry(0, 0, "i386", insn, PC32, 0, 37, (85, 10, 0, 0, 0, 0), who)
     mem = {} if frame is None else {ARG_SIGFRAME: frame}
-    x = RawExit(1, 0, "i386", Insn.IRETQ, 0, reg, 37, who, mem, user_pc=user_pc)
+    x = RawExit(1, 0, "i386", Insn.IRETQ, 0, reg, 37, who, mem, user_pc=user_pc, flags=flags)
     return Syscall(e, x)
 
 
@@ -162,10 +177,11 @@ def test_an_i386_calls_result_comes_from_either_frame_not_eax(insn, resume, rt):
 @pytest.mark.parametrize(("insn", "restart"), [(i, PC32 + 2) for i in VDSO] + [(Insn.INT80, PC32)])
 def test_an_i386_call_restarts_at_its_int80(insn, restart, rt):
     """eax holds the call's number again (restart_syscall's, 0, for a restart block)."""
-    assert call32(insn, 0x8049890, frame=frame32(37, restart, rt=rt)).ret == -512
-    assert call32(insn, 0x8049890, frame=frame32(0, restart, rt=rt)).ret == -516
-    assert call32(insn, restart, reg=37).ret == -512  # no handler: the registers say so
-    assert call32(insn, restart, reg=0).ret == -516
+    again = EXIT_RESTART
+    assert call32(insn, 0x8049890, frame=frame32(37, restart, rt=rt), flags=again).ret == -512
+    assert call32(insn, 0x8049890, frame=frame32(0, restart, rt=rt), flags=again).ret == -516
+    assert call32(insn, restart, reg=37, flags=again).ret == -512  # no handler
+    assert call32(insn, restart, reg=0, flags=again).ret == -516
 
 
 @pytest.mark.parametrize(
@@ -238,7 +254,7 @@ def test_an_i386_frames_signal_line():
 def test_restart_without_handler_rewinds_rip():
     who = TaskInfo(task=1, cr3=0, pid=85, tid=85)
     e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0x401000, 0, 61, (0,) * 6, who)
-    x = RawExit(1, 0, "x86_64", Insn.IRETQ, 0, 61, 61, who, user_pc=0x401000)
+    x = RawExit(1, 0, "x86_64", Insn.IRETQ, 0, 61, 61, who, user_pc=0x401000, flags=EXIT_RESTART)
     assert Syscall(e, x).ret == -512
 
 

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from vmstrace.core.abi import (
     ARG_SIGFRAME,
     EXIT_ELSEWHERE,
+    EXIT_RESTART,
     FRAME32_AX,
     FRAME32_IP,
     FRAME_RAX,
@@ -143,7 +144,7 @@ class RawExit:
     user_pc: int = 0  # the user instruction the thread returns to
     rdi: int = 0  # rdi at the return: the signal number when it enters a signal handler
     seq: int = 0  # the thread's record number: its entry's + 1
-    flags: int = 0  # EXIT_ELSEWHERE
+    flags: int = 0  # EXIT_ELSEWHERE, EXIT_RESTART
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,34 +196,32 @@ def return_value(entry: RawEntry, exit: RawExit | None) -> int | None:
     """A call's return value as a signed 64-bit (or 32-bit for i386) integer.
 
     A call that returned into a signal handler has its result in the signal frame
-    (the register holds the handler's argument); one the kernel is restarting shows
-    as ERESTARTSYS, or ERESTART_RESTARTBLOCK when it continues as restart_syscall.  None:
-    the call did not return, or it resumed somewhere the plugin could not account for
-    (EXIT_ELSEWHERE), so its result is unknown.
+    (the register holds the handler's argument); one the kernel is restarting
+    (EXIT_RESTART) shows as ERESTARTSYS, or ERESTART_RESTARTBLOCK when it continues as
+    restart_syscall.  None: the call did not return, or it resumed somewhere the plugin
+    could not account for (EXIT_ELSEWHERE), so its result is unknown.  Where a call
+    resumes and restarts is the plugin's to work out (expect_resume()); its flags are the
+    answer, not worked out again here.
     """
     if exit is None:
         return None
     if exit.flags & EXIT_ELSEWHERE:
         return None  # the register holds no result of this call: unknown, not a guess
     raw = exit.ret
-    resumes_at = exit.user_pc
     frame = exit.mem.get(ARG_SIGFRAME) if exit.mem else None
     if frame is not None:
         saved = frame_registers(entry.abi, frame)
         if saved is None:
             return None  # the register holds the handler's argument: unknown, not a guess
-        raw, resumes_at = saved
+        raw = saved[0]
     if entry.abi == "i386":
-        # int $0x80 restarts at itself; the vDSO's sysenter and syscall at the `int $0x80`
-        # after them (the plugin's expect_resume())
-        at = entry.pc if entry.insn == Insn.INT80 else entry.pc + 2
         value = raw & 0xFFFFFFFF
-        if resumes_at == at and entry.pc:
+        if exit.flags & EXIT_RESTART:
             return -ERESTART_RESTARTBLOCK if value == NR_RESTART_SYSCALL_I386 else -ERESTARTSYS
         return value - (1 << 32) if value >> 31 else value
-    if resumes_at == entry.pc and resumes_at and entry.insn == Insn.SYSCALL:
-        return -ERESTART_RESTARTBLOCK if raw == NR_RESTART_SYSCALL else -ERESTARTSYS
     value = raw & 0xFFFFFFFFFFFFFFFF
+    if exit.flags & EXIT_RESTART:
+        return -ERESTART_RESTARTBLOCK if value == NR_RESTART_SYSCALL else -ERESTARTSYS
     return value - (1 << 64) if value >> 63 else value
 
 

@@ -26,8 +26,9 @@
  *    makes many, where the Python call cost a fifth of the pairing's time.
  *
  * A call's return value is worked out here when it is plain (no signal frame among the
- * exit's blobs, no restart: the exit's register, signed as the ABI's word); anything else
- * goes to events.return_value(), the one full implementation.
+ * exit's blobs, no flag of the plugin's -- a restart, or resumed elsewhere: the exit's
+ * register, signed as the ABI's word); anything else goes to events.return_value(), the
+ * one full implementation.
  */
 #include "../_slots.h"
 #include "vmstrace_records.h"
@@ -46,17 +47,17 @@
 
 /* The fields read and made here, by slot (_slots.h).  Entries and exits have the thread
  * and the stack pointer first, for thread_key(). */
-static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "pc", "ts",
-                                           "vcpu", "args"};
-static const char *const exit_fields[] = {"who", "sp", "seq", "mem", "ret", "user_pc",
-                                          "flags", "ts", "vcpu"};
+static const char *const entry_fields[] = {"who", "sp", "seq", "nr", "abi", "ts", "vcpu",
+                                           "args"};
+static const char *const exit_fields[] = {"who", "sp", "seq", "mem", "ret", "flags", "ts",
+                                          "vcpu"};
 static const char *const who_fields[] = {"task", "tid", "cr3", "pid"};
 static const char *const call_fields[] = {"entry", "exit", "ret"};
 static const char *const mem_fields[] = {"data", "fault", "at_exit"};
 static const char *const end_fields[] = {"ts", "who", "signal", "status", "process", "quiet",
                                          "core"};
-enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_PC, E_TS, E_VCPU, E_ARGS };
-enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_USER_PC, X_FLAGS, X_TS, X_VCPU };
+enum { E_WHO, E_SP, E_SEQ, E_NR, E_ABI, E_TS, E_VCPU, E_ARGS };
+enum { X_WHO, X_SP, X_SEQ, X_MEM, X_RET, X_FLAGS, X_TS, X_VCPU };
 enum { W_TASK, W_TID, W_CR3, W_PID };
 enum { C_ENTRY, C_EXIT, C_RET };
 enum { M_DATA, M_FAULT, M_AT_EXIT };
@@ -325,14 +326,13 @@ static PyObject *make_call(PyObject *entry, PyObject *exit, PyObject *ret)
 static PyObject *return_value(PyObject *entry, PyObject *exit)
 {
     PyObject *mem = slot_get(exit, &S.exit, X_MEM);
-    PyObject *ret = NULL, *pc = NULL, *user_pc = NULL, *abi = NULL;
-    int plain = 0;
+    PyObject *ret = NULL, *abi = NULL;
     if (mem == NULL)
         return NULL;
     int framed = no_mem(mem) ? 0 : PyDict_CheckExact(mem) ? PyDict_Contains(mem, S.sigframe_arg) : 1;
     if (framed < 0)
         goto out;
-    if (!framed) { /* resumed elsewhere (a flag): return_value() says it is unknown */
+    if (!framed) { /* a restart, or resumed elsewhere (the plugin's flags): return_value() */
         PyObject *flags = slot_get(exit, &S.exit, X_FLAGS);
         if (flags == NULL)
             goto out;
@@ -341,43 +341,27 @@ static PyObject *return_value(PyObject *entry, PyObject *exit)
         if (framed < 0)
             goto out;
     }
-    int is32 = 0;
     if (!framed) {
         ret = slot_get(exit, &S.exit, X_RET);
-        pc = slot_get(entry, &S.entry, E_PC);
-        user_pc = slot_get(exit, &S.exit, X_USER_PC);
         abi = slot_get(entry, &S.entry, E_ABI);
-        if (ret == NULL || pc == NULL || user_pc == NULL || abi == NULL)
+        if (ret == NULL || abi == NULL)
             goto out;
-        is32 = abi == S.i386 ? 1 : PyObject_RichCompareBool(abi, S.i386, Py_EQ);
+        int is32 = abi == S.i386 ? 1 : PyObject_RichCompareBool(abi, S.i386, Py_EQ);
         if (is32 < 0)
             goto out;
-        if (PyLong_CheckExact(ret) && PyLong_CheckExact(pc) && PyLong_CheckExact(user_pc)) {
-            /* resuming at the call's own instruction may be a restart (for `syscall`; for
-             * i386 at it or at the `int $0x80` 2 bytes on): return_value() tells, and says
-             * which */
-            unsigned long long at = PyLong_AsUnsignedLongLongMask(pc);
-            unsigned long long to = PyLong_AsUnsignedLongLongMask(user_pc);
-            if (PyErr_Occurred())
+        if (PyLong_CheckExact(ret)) {
+            unsigned long long raw = PyLong_AsUnsignedLongLongMask(ret);
+            if (raw == (unsigned long long)-1 && PyErr_Occurred())
                 goto out;
-            plain = to == 0 || (to != at && !(is32 && to == at + 2));
-        }
-    }
-    if (plain) {
-        unsigned long long raw = PyLong_AsUnsignedLongLongMask(ret);
-        if (raw == (unsigned long long)-1 && PyErr_Occurred())
+            Py_SETREF(ret, is32 ? PyLong_FromLong((int32_t)(uint32_t)raw)
+                                : PyLong_FromLongLong((int64_t)raw));
             goto out;
-        Py_DECREF(ret);
-        ret = is32 ? PyLong_FromLong((int32_t)(uint32_t)raw)
-                   : PyLong_FromLongLong((int64_t)raw);
-    } else {
-        Py_XDECREF(ret);
-        ret = PyObject_CallFunctionObjArgs(S.return_value, entry, exit, NULL);
+        }
+        Py_CLEAR(ret);
     }
+    ret = PyObject_CallFunctionObjArgs(S.return_value, entry, exit, NULL);
 out:
     Py_DECREF(mem);
-    Py_XDECREF(pc);
-    Py_XDECREF(user_pc);
     Py_XDECREF(abi);
     if (PyErr_Occurred()) {
         Py_XDECREF(ret);
