@@ -14,7 +14,11 @@ def msghdr(name=0, namelen=0, iov=0, iovlen=0, control=0, controllen=0, flags=0)
     return struct.pack("<QI4xQQQQi4x", name, namelen, iov, iovlen, control, controllen, flags)
 
 
-def call(nr, hdr_mem, ret, flags=0, at_exit=False):
+def call(nr, hdr_mem, ret, flags=0, at_exit=False, given=None):
+    """``given``: recvmsg's entry read of msg_name and msg_namelen, with this namelen."""
+    entry_mem = {} if at_exit else {1: hdr_mem}
+    if given is not None:
+        entry_mem = {1: Mem(0x1000, struct.pack("<QI", 0x5000, given))}
     e = RawEntry(
         0,
         0,
@@ -25,7 +29,7 @@ def call(nr, hdr_mem, ret, flags=0, at_exit=False):
         nr,
         (4, 0x1000, flags, 0, 0, 0),
         WHO,
-        {} if at_exit else {1: hdr_mem},
+        entry_mem,
     )
     x = RawExit(1, 0, "x86_64", Insn.SYSRETQ, 0, ret, nr, WHO, {1: hdr_mem} if at_exit else {})
     return Syscall(e, x)
@@ -62,10 +66,19 @@ def test_recvmsg_shows_only_the_bytes_received_and_the_sender():
             Mem(0x4000, b"abc", index=0),
         ),
     )
-    assert decode.render_line(call(47, m, 3, at_exit=True)) == (
+    rest = 'msg_iov=[{iov_base="abc", iov_len=64}], msg_iovlen=1, msg_controllen=0, msg_flags=0}'
+    assert decode.render_line(call(47, m, 3, at_exit=True, given=9)) == (
         'recvmsg(4, {msg_name={sa_family=AF_UNIX, sun_path="/tmp/s"}, msg_namelen=9, '
-        'msg_iov=[{iov_base="abc", iov_len=64}], msg_iovlen=1, msg_controllen=0, '
-        "msg_flags=0}, 0) = 3"
+        f"{rest}, 0) = 3"
+    )
+    # the size the caller gave, then the one the kernel returned (strace's `110 => 9`)
+    assert decode.render_line(call(47, m, 3, at_exit=True, given=110)) == (
+        'recvmsg(4, {msg_name={sa_family=AF_UNIX, sun_path="/tmp/s"}, msg_namelen=110 => 9, '
+        f"{rest}, 0) = 3"
+    )
+    # a buffer smaller than the address: the name is shown as far as the caller's size
+    assert decode.render_line(call(47, m, 3, at_exit=True, given=2)).startswith(
+        "recvmsg(4, {msg_name={sa_family=AF_UNIX}, msg_namelen=2 => 9, "
     )
 
 
@@ -73,6 +86,10 @@ def test_unreadable_or_failed_msghdr_prints_the_pointer():
     assert decode.render_line(call(46, Mem(0x1000, b"", fault=True), -14)) == (
         "sendmsg(4, 0x1000, 0) = -1 EFAULT (Bad address)"
     )
+    # recvmsg: its msghdr unreadable at entry, the address; a failure, the size given
     assert decode.render_line(
         call(47, Mem(0x1000, msghdr(), at_exit=True), -11, at_exit=True)
     ).startswith("recvmsg(4, 0x1000, 0) = -1 EAGAIN")
+    assert decode.render_line(
+        call(47, Mem(0x1000, msghdr(), at_exit=True), -11, at_exit=True, given=16)
+    ).startswith("recvmsg(4, {msg_namelen=16}, 0) = -1 EAGAIN")

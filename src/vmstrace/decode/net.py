@@ -157,9 +157,13 @@ def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
     return "[" + ", ".join(out) + "]"
 
 
-def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
+def _msghdr(
+    c: Ctx, i: int, m: Mem | None, budget: int | None, given_namelen: int | None = None
+) -> str:
     """``{msg_name=NULL, msg_namelen=0, msg_iov=[...], msg_iovlen=1, msg_controllen=0,
-    msg_flags=0}`` (strace's msghdr.c order)."""
+    msg_flags=0}`` (strace's msghdr.c order).  ``given_namelen``: recvmsg's msg_namelen as
+    the caller set it, shown ``110 => 16`` when the kernel changed it, and the most of the
+    name that is shown (the kernel reports the address's whole size, not what it wrote)."""
     if not c.a(i):
         return "NULL"
     if m is None or len(m.data) < 56:
@@ -168,10 +172,16 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
         "<QI4xQQQQi", m.data
     )
     name_m = _part(m, INDEX_MSG_NAME)
+    shown_namelen = str(namelen)
+    name_size = s32(namelen)
+    if given_namelen is not None:
+        name_size = min(name_size, given_namelen)
+        if given_namelen != s32(namelen):
+            shown_namelen = f"{given_namelen} => {namelen}"
     if not name:
         shown_name = "NULL"
     else:
-        shown_name = decode_sockaddr(c, name, name_m, s32(namelen))
+        shown_name = decode_sockaddr(c, name, name_m, name_size)
     iov_m = _part(m, INDEX_MSG_IOV)
     if iov_m is not None:
         elems = tuple(e for e in m.elems if e.index < INDEX_MSG_NAME)
@@ -179,7 +189,7 @@ def _msghdr(c: Ctx, i: int, m: Mem | None, budget: int | None) -> str:
     shown_iov = iovec_array(c, iov, iov_m, iovlen, budget)
     parts = [
         f"msg_name={shown_name}",
-        f"msg_namelen={namelen}",
+        f"msg_namelen={shown_namelen}",
         f"msg_iov={shown_iov}",
         f"msg_iovlen={iovlen}",
     ]
@@ -204,12 +214,28 @@ def _sendmsg(c: Ctx, i: int) -> str:
     return _msghdr(c, i, c.mem(i), None)
 
 
+# recvmsg reads msg_namelen at entry too (msg_name, then the int): strace shows the size
+# the caller gave against the one the kernel returned, and that alone when the call failed.
+NAMELEN_AT = 8
+
+
 def _recvmsg(c: Ctx, i: int) -> str:
-    if c.failed or c.ret is None:
-        return ptr(c.a(i))
-    return _msghdr(c, i, c.exit_mem(i), c.ret)
+    if not c.a(i):
+        return "NULL"
+    at_entry = c.entry_mem(i)
+    data = b"" if at_entry is None or at_entry.fault else at_entry.data
+    if len(data) < NAMELEN_AT + 4 or c.ret is None:
+        return ptr(c.a(i))  # (strace, unable to read it at entry, printed the address)
+    given = s32(int.from_bytes(data[NAMELEN_AT : NAMELEN_AT + 4], "little"))
+    if c.failed:
+        return f"{{msg_namelen={given}}}"
+    return _msghdr(c, i, c.exit_mem(i), c.ret, given)
+
+
+def _recvmsg_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    return (fixed(NAMELEN_AT + 4, "entry"), *_msghdr_caps("exit")(opts))
 
 
 syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("both")), MSG)
-syscall("recvmsg", FD, Arg(_recvmsg, _msghdr_caps("exit")), MSG)
+syscall("recvmsg", FD, Arg(_recvmsg, _recvmsg_caps), MSG)
 syscall("shutdown", FD, XLAT(net.SHUTDOWN, "SHUT_"))
