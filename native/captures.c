@@ -421,6 +421,59 @@ static int capture_fdbits(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, ui
     return n;
 }
 
+/*
+ * What the fds a msghdr's SCM_RIGHTS control messages carry refer to (strace -y prints
+ * them in cmsg_data): the sender's at entry, the receiver's new ones at exit.  The header
+ * and the control data (as much as a msghdr capture reads of it) are read again here; each
+ * fd is resolved as capture_fd does, at most `cap` of them, as element VMST_INDEX_MSG_FDS +
+ * its number: keyed by the number, not by its place, so that a message changed between
+ * the two reads cannot lend one fd's file to another.
+ */
+static int capture_cmsg_fds(Vcpu *v, uint8_t arg, uint8_t flags, uint64_t addr, uint32_t cap)
+{
+    uint8_t hdr[56], buf[VMST_MSG_CONTROL_CAP];
+    uint64_t control, controllen;
+    if (!user_read(v, addr, hdr, sizeof(hdr))) {
+        return 0;
+    }
+    memcpy(&control, hdr + 32, 8);
+    memcpy(&controllen, hdr + 40, 8);
+    uint32_t len = controllen < sizeof(buf) ? (uint32_t)controllen : (uint32_t)sizeof(buf);
+    if (control == 0 || len < 16 || !user_read(v, control, buf, len)) {
+        return 0;
+    }
+    int n = 0;
+    uint32_t done = 0;
+    /* struct cmsghdr: cmsg_len (u64), cmsg_level, cmsg_type (int), then the data; each
+     * message padded to 8 bytes (CMSG_NXTHDR) */
+    for (uint32_t off = 0; off + 16 <= len && done < cap;) {
+        uint64_t clen;
+        int32_t level, type;
+        memcpy(&clen, buf + off, 8);
+        memcpy(&level, buf + off + 8, 4);
+        memcpy(&type, buf + off + 12, 4);
+        if (clen < 16) {
+            break;
+        }
+        uint32_t end = clen < len - off ? off + (uint32_t)clen : len;
+        for (uint32_t at = off + 16; level == 1 && type == 1 && at + 4 <= end && done < cap;
+             at += 4) { /* SOL_SOCKET, SCM_RIGHTS: ints */
+            int32_t fd;
+            memcpy(&fd, buf + at, 4);
+            if (fd >= 0 && fd < (int32_t)VMST_MSG_FDS_LIMIT) {
+                n += capture_fd(v, arg, (uint16_t)(VMST_INDEX_MSG_FDS + fd), flags, fd);
+                done++;
+            }
+        }
+        uint64_t step = (clen + 7) & ~7ull;
+        if (step >= len - off) {
+            break;
+        }
+        off += (uint32_t)step;
+    }
+    return n;
+}
+
 /* The executable of the current process: task->mm->exe_file. */
 static int capture_exe(Vcpu *v, uint8_t flags)
 {
@@ -438,8 +491,8 @@ static int capture_exe(Vcpu *v, uint8_t flags)
  * in all) or `strarr` (NULL-terminated pointers, at most `cap`, then each string).  The
  * array blob gets `index`; its elements are numbered from 0.  Returns the blobs written.
  */
-static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool iov,
-                     uint8_t abi, uint64_t addr, uint64_t count, uint32_t cap,
+static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint16_t first, uint8_t flags,
+                     bool iov, uint8_t abi, uint64_t addr, uint64_t count, uint32_t cap,
                      uint32_t elem_cap, uint64_t remaining, uint32_t *budget)
 {
     uint32_t ptr = abi == ABI_32 ? 4 : 8, esize = iov ? 2 * ptr : ptr;
@@ -494,11 +547,50 @@ static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint8_t flags, bool i
             remaining -= len;
         }
         if (elem_cap > 0 && p != 0) {
-            put_blob(v, arg, (uint16_t)i, flags, p, len, elem_cap, !iov, budget);
+            put_blob(v, arg, (uint16_t)(first + i), flags, p, len, elem_cap, !iov, budget);
             n++;
         }
     }
     g_free(elems);
+    return n;
+}
+
+#define MSGHDR_BYTES 56u
+#define MMSGHDR_BYTES 64u
+
+/*
+ * A msghdr's parts, from its 56 bytes `hdr` (msg_name, msg_namelen, msg_iov, msg_iovlen,
+ * msg_control, msg_controllen, msg_flags): the name (at most 128 bytes, sockaddr_storage)
+ * at index `name`, the control data (at most VMST_MSG_CONTROL_CAP) at `name` + 1, the
+ * iovec array at `name` + 2 and its buffers (an iov capture's: at most `cap` of them,
+ * `elem_cap` bytes each, `remaining` bytes in all) at `first`, `first` + 1, ...
+ */
+static int put_msghdr_parts(Vcpu *v, uint8_t arg, uint8_t flags, const uint8_t *hdr,
+                            uint16_t name, uint16_t first, uint32_t cap, uint32_t elem_cap,
+                            uint64_t remaining, uint32_t *budget)
+{
+    uint64_t name_at, iov, iovlen, control, controllen;
+    uint32_t namelen;
+    int n = 0;
+    memcpy(&name_at, hdr, 8);
+    memcpy(&namelen, hdr + 8, 4);
+    memcpy(&iov, hdr + 16, 8);
+    memcpy(&iovlen, hdr + 24, 8);
+    memcpy(&control, hdr + 32, 8);
+    memcpy(&controllen, hdr + 40, 8);
+    if (name_at && namelen) {
+        put_blob(v, arg, name, flags, name_at, namelen, 128, false, budget);
+        n++;
+    }
+    if (control && controllen) {
+        put_blob(v, arg, (uint16_t)(name + 1), flags, control, controllen, VMST_MSG_CONTROL_CAP,
+                 false, budget);
+        n++;
+    }
+    if (iov) {
+        n += put_array(v, arg, (uint16_t)(name + 2), first, flags, true, ABI_64, iov, iovlen,
+                       cap, elem_cap, remaining, budget);
+    }
     return n;
 }
 
@@ -537,6 +629,11 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
         return at_exit && ret == 0 && at != 0 ? capture_fdarr(v, c->arg, flags, at, c->size_val, 4)
                                               : 0;
     }
+    if (c->kind == KIND_CMSGFDS) { /* entry or exit (config.c); at exit, of a call that worked */
+        return addr != 0 && abi == ABI_64 && !(at_exit && ret < 0)
+                   ? capture_cmsg_fds(v, c->arg, flags, addr, c->cap)
+                   : 0;
+    }
     if (c->kind == KIND_FDBITS) { /* entry only (config.c): select's sets */
         uint64_t at = abi == ABI_32 ? addr & 0xffffffffu : addr;
         int32_t nfds = (int32_t)capture_size(c, args, ret); /* the kernel's int nfds */
@@ -555,6 +652,7 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
     case KIND_EXE:
     case KIND_FDARR:
     case KIND_FDBITS:
+    case KIND_CMSGFDS:
         break;
     case KIND_STR:
         put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, c->cap, c->cap, true, budget);
@@ -567,47 +665,59 @@ int do_capture(Vcpu *v, const Capture *c, uint8_t abi, const uint64_t *args,
         break;
     case KIND_IOV:
     case KIND_STRARR:
-        n = put_array(v, c->arg, VMST_INDEX_TOP, flags, c->kind == KIND_IOV, abi, addr,
+        n = put_array(v, c->arg, VMST_INDEX_TOP, 0, flags, c->kind == KIND_IOV, abi, addr,
                       c->kind == KIND_IOV ? capture_size(c, args, ret) : c->cap, c->cap,
                       c->elem_cap, at_exit && ret >= 0 ? (uint64_t)ret : UINT64_MAX, budget);
         break;
     case KIND_MSGHDR: {
-        /* struct user_msghdr (include/linux/socket.h, x86_64): msg_name, msg_namelen, msg_iov,
-         * msg_iovlen, msg_control, msg_controllen, msg_flags: 56 bytes.  Then the name (at
-         * most 128 bytes, sockaddr_storage), the control data (at most 256), the iovec array
-         * (elements as an iov capture: at exit, only the bytes the call transferred). */
-        uint8_t hdr[56];
+        /* struct user_msghdr (include/linux/socket.h, x86_64): 56 bytes, then its parts */
         size_t hoff = v->out->len;
-        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, sizeof(hdr), sizeof(hdr), false,
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, MSGHDR_BYTES, MSGHDR_BYTES, false,
                  budget);
         n = 1;
         const struct vmst_blob_hdr *h = (const void *)(v->out->data + hoff);
-        if (abi != ABI_64 || h->len < sizeof(hdr)) {
+        if (abi != ABI_64 || h->len < MSGHDR_BYTES) {
             break;
         }
+        uint8_t hdr[MSGHDR_BYTES];
         memcpy(hdr, v->out->data + hoff + sizeof(*h), sizeof(hdr));
-        uint64_t name, iov, iovlen, control, controllen;
-        uint32_t namelen;
-        memcpy(&name, hdr, 8);
-        memcpy(&namelen, hdr + 8, 4);
-        memcpy(&iov, hdr + 16, 8);
-        memcpy(&iovlen, hdr + 24, 8);
-        memcpy(&control, hdr + 32, 8);
-        memcpy(&controllen, hdr + 40, 8);
-        if (name && namelen) {
-            put_blob(v, c->arg, VMST_INDEX_MSG_NAME, flags, name, namelen, 128, false, budget);
-            n++;
+        n += put_msghdr_parts(v, c->arg, flags, hdr, VMST_INDEX_MSG_NAME, 0, c->cap,
+                              c->elem_cap, at_exit && ret >= 0 ? (uint64_t)ret : UINT64_MAX,
+                              budget);
+        break;
+    }
+    case KIND_MMSGHDR: {
+        /* struct mmsghdr: a user_msghdr, msg_len (u32), padding: 64 bytes each.  `size` of
+         * them, at most `cap` (and VMST_MAX_MMSG); with elem_cap, each one's parts, message
+         * k's at VMST_INDEX_MMSG_NAME(k) and VMST_INDEX_MMSG_IOV(k, j), its buffers at exit
+         * as many bytes as its msg_len says it moved. */
+        uint64_t count = capture_size(c, args, ret);
+        count = count < c->cap ? count : c->cap;
+        count = count < VMST_MAX_MMSG ? count : VMST_MAX_MMSG;
+        if (abi != ABI_64) {
+            break;
         }
-        if (control && controllen) {
-            put_blob(v, c->arg, VMST_INDEX_MSG_CONTROL, flags, control, controllen, 256, false,
-                     budget);
-            n++;
+        size_t hoff = v->out->len;
+        uint32_t bytes = (uint32_t)count * MMSGHDR_BYTES;
+        put_blob(v, c->arg, VMST_INDEX_TOP, flags, addr, bytes, bytes, false, budget);
+        n = 1;
+        const struct vmst_blob_hdr *h = (const void *)(v->out->data + hoff);
+        uint32_t have = h->len / MMSGHDR_BYTES;
+        if (c->elem_cap == 0 || have == 0) {
+            break;
         }
-        if (iov) {
-            n += put_array(v, c->arg, VMST_INDEX_MSG_IOV, flags, true, abi, iov, iovlen, c->cap,
-                           c->elem_cap, at_exit && ret >= 0 ? (uint64_t)ret : UINT64_MAX,
-                           budget);
+        uint8_t *msgs = g_malloc((size_t)have * MMSGHDR_BYTES);
+        memcpy(msgs, v->out->data + hoff + sizeof(*h), (size_t)have * MMSGHDR_BYTES);
+        for (uint32_t k = 0; k < have; k++) {
+            const uint8_t *m = msgs + (size_t)k * MMSGHDR_BYTES;
+            uint32_t msg_len;
+            memcpy(&msg_len, m + MSGHDR_BYTES, 4);
+            n += put_msghdr_parts(v, c->arg, flags, m, (uint16_t)VMST_INDEX_MMSG_NAME(k),
+                                  (uint16_t)VMST_INDEX_MMSG_IOV(k, 0),
+                                  c->cap < VMST_MAX_MMSG_IOV ? c->cap : VMST_MAX_MMSG_IOV,
+                                  c->elem_cap, at_exit ? msg_len : UINT64_MAX, budget);
         }
+        g_free(msgs);
         break;
     }
     }

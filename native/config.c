@@ -220,7 +220,9 @@ bool read_spec(FILE *f, const char *what)
             if (!parse_size(c, cp) || (cp->size_src == SIZE_RET && cp->when != WHEN_EXIT) ||
                 (cp->kind == KIND_FDARR && !fdarr_ok(cp)) ||
                 (cp->kind == KIND_FDBITS &&
-                 (cp->when != WHEN_ENTRY || cp->size_src != SIZE_ARG || cp->cap > VMST_MAX_FDLIST))) {
+                 (cp->when != WHEN_ENTRY || cp->size_src != SIZE_ARG || cp->cap > VMST_MAX_FDLIST)) ||
+                (cp->kind == KIND_CMSGFDS &&
+                 (cp->when == WHEN_BOTH || cp->size_src != SIZE_NONE || cp->cap > VMST_MAX_FDLIST))) {
                 goto bad;
             }
             cs->n++;

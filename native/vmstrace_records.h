@@ -44,8 +44,20 @@ enum {
 #define VMST_INDEX_TOP 0xffff
 /* Parts of a msghdr capture, attached to its top blob (the struct itself). */
 #define VMST_INDEX_MSG_NAME 0x8000
-#define VMST_INDEX_MSG_CONTROL 0x8001
+#define VMST_INDEX_MSG_CONTROL 0x8001 /* at most VMST_MSG_CONTROL_CAP bytes of it */
+#define VMST_MSG_CONTROL_CAP 256u
 #define VMST_INDEX_MSG_IOV 0x8002 /* the iovec array; its elements are numbered from 0 */
+/* Parts of an mmsghdr capture (an array of messages): message k's name, control data and
+ * iovec array at VMST_INDEX_MMSG_NAME(k) + 0, 1, 2 (message 0's are a msghdr's), buffer j
+ * of its iovec array at VMST_INDEX_MMSG_IOV(k, j); k < VMST_MAX_MMSG, j < VMST_MAX_MMSG_IOV. */
+#define VMST_MAX_MMSG 64u
+#define VMST_MAX_MMSG_IOV 256u
+#define VMST_INDEX_MMSG_NAME(k) (VMST_INDEX_MSG_NAME + 4u * (k))
+#define VMST_INDEX_MMSG_IOV(k, j) ((k) * VMST_MAX_MMSG_IOV + (j))
+/* What an fd an SCM_RIGHTS message carries refers to (a cmsgfds capture): element
+ * VMST_INDEX_MSG_FDS + fd, by the fd's number, for fds below VMST_MSG_FDS_LIMIT. */
+#define VMST_INDEX_MSG_FDS 0x8100
+#define VMST_MSG_FDS_LIMIT (VMST_INDEX_TOP - VMST_INDEX_MSG_FDS)
 
 /* Blob argument number of the x86_64 signal frame (struct rt_sigframe) found on the user
  * stack when a call returns into a signal handler instead of after its instruction. */

@@ -27,7 +27,8 @@
  */
 #define VMST_SPEC_KINDS(X)                                                                   \
     X(STR, str) X(BUF, buf) X(IOV, iov) X(STRARR, strarr) X(EXECSTACK, execstack)            \
-    X(MSGHDR, msghdr) X(FD, fd) X(EXE, exe) X(FDARR, fdarr) X(FDBITS, fdbits)
+    X(MSGHDR, msghdr) X(FD, fd) X(EXE, exe) X(FDARR, fdarr) X(FDBITS, fdbits)               \
+    X(CMSGFDS, cmsgfds) X(MMSGHDR, mmsghdr)
 
 /*
  * The offsets an `fd`/`exe` capture walks (spec line `fdwalk name=offset ...`), one row

@@ -1,7 +1,8 @@
 # Processes talking: the loopback interface brought up by ioctl, TCP and UDP over it, a
 # UNIX socket pair passing a descriptor (SCM_RIGHTS), poll/select/epoll waits, a pipe
 # spliced and a file sent with sendfile, a byte-range lock, a child run by subprocess (its
-# pipes, its exit status), a signal handler interrupting a sleep, an itimer, and mmap.
+# pipes, its exit status), a DNS lookup (sendmmsg), a signal handler interrupting a sleep,
+# an itimer, and mmap.
 import array
 import fcntl
 import mmap
@@ -105,6 +106,20 @@ def child() -> tuple[int, bytes]:
     return run.returncode, run.stdout
 
 
+def resolve() -> str:
+    """glibc's resolver: the A and AAAA queries in one sendmmsg to the guest's own port 53,
+    refused.  Only in the guest: on the host this script runs just to list its imports."""
+    if not os.path.isdir("/vmstrace/real"):
+        return "gaierror"
+    with open("/etc/resolv.conf", "w") as f:
+        f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n")
+    try:
+        socket.getaddrinfo("vmstrace.invalid", 80, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as err:
+        return type(err).__name__
+    return "resolved"
+
+
 def interrupted() -> int:
     hits = []
     signal.signal(signal.SIGALRM, lambda sig, frame: hits.append(sig))
@@ -116,4 +131,4 @@ def interrupted() -> int:
 
 
 loopback_up()
-print(tcp(), udp(), pass_fd(), pipes_and_files(), child(), interrupted())
+print(tcp(), udp(), pass_fd(), pipes_and_files(), child(), resolve(), interrupted())

@@ -93,3 +93,67 @@ def test_unreadable_or_failed_msghdr_prints_the_pointer():
     assert decode.render_line(
         call(47, Mem(0x1000, msghdr(), at_exit=True), -11, at_exit=True, given=16)
     ).startswith("recvmsg(4, {msg_namelen=16}, 0) = -1 EAGAIN")
+
+
+def mmsg_call(nr, args, ret, entry, exit):
+    e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, nr, args, WHO, entry)
+    x = RawExit(1, 0, "x86_64", Insn.SYSRETQ, 0, ret, nr, WHO, exit)
+    return Syscall(e, x)
+
+
+def mmsghdr(*messages: tuple[bytes, int]) -> bytes:
+    """struct mmsghdr entries: each a msghdr's 56 bytes, then msg_len and padding."""
+    return b"".join(hdr + struct.pack("<I4x", sent) for hdr, sent in messages)
+
+
+def test_sendmmsg_shows_each_message_and_what_was_sent_of_it():
+    """The messages as the caller passed them (their parts numbered per message), and
+    msg_len for those the kernel sent (strace's decode_mmsgvec)."""
+    sent = mmsghdr((msghdr(0, 0, 0x2000, 1), 0), (msghdr(0, 0, 0x2100, 1), 0))
+    parts = (
+        Mem(0x2000, struct.pack("<QQ", 0x4000, 3), index=0x8002),
+        Mem(0x4000, b"abc", index=0),
+        Mem(0x2100, struct.pack("<QQ", 0x4100, 4), index=0x8002 + 4),
+        Mem(0x4100, b"defg", index=256),
+    )
+    entry = {1: Mem(0x1000, sent, elems=parts)}
+    lens = Mem(0x1000, mmsghdr((msghdr(), 3), (msghdr(), 4)), at_exit=True)
+    one = "msg_controllen=0, msg_flags=0}"
+    call = mmsg_call(307, (3, 0x1000, 2, 0x4000, 0, 0), 2, entry, {1: lens})
+    assert decode.render_line(call) == (
+        "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, "
+        f'msg_iov=[{{iov_base="abc", iov_len=3}}], msg_iovlen=1, {one}, msg_len=3}}, '
+        "{msg_hdr={msg_name=NULL, msg_namelen=0, "
+        f'msg_iov=[{{iov_base="defg", iov_len=4}}], msg_iovlen=1, {one}, msg_len=4}}], '
+        "2, MSG_NOSIGNAL) = 2"
+    )
+    failed = mmsg_call(307, (3, 0x1000, 2, 0, 0, 0), 2**64 - 111, entry, {})
+    line = decode.render_line(failed)
+    assert "msg_len" not in line and line.endswith("2, 0) = -1 ECONNREFUSED (Connection refused)")
+    assert decode.render_line(mmsg_call(307, (3, 0, 2, 0, 0, 0), -14, {}, {})).startswith(
+        "sendmmsg(3, NULL, 2, 0) = -1 EFAULT"
+    )
+
+
+def test_recvmmsg_shows_the_messages_received():
+    name = struct.pack("<HH4s", 2, 0x3500, bytes([127, 0, 0, 1])).ljust(16, b"\0")
+    given = mmsghdr((msghdr(0x5000, 16, 0x2000, 1), 0), (msghdr(0x5100, 16, 0x2100, 1), 0))
+    got = mmsghdr((msghdr(0x5000, 16, 0x2000, 1), 2))
+    parts = (
+        Mem(0x5000, name, index=0x8000),
+        Mem(0x2000, struct.pack("<QQ", 0x4000, 512), index=0x8002),
+        Mem(0x4000, b"hi", index=0),
+    )
+    received = Mem(0x1000, got, at_exit=True, elems=parts)
+    args = (3, 0x1000, 2, 0x40, 0, 0)
+    call = mmsg_call(299, args, 1, {1: Mem(0x1000, given)}, {1: received})
+    assert decode.render_line(call) == (
+        "recvmmsg(3, [{msg_hdr={msg_name={sa_family=AF_INET, sin_port=htons(53), "
+        'sin_addr=inet_addr("127.0.0.1")}, msg_namelen=16, msg_iov=[{iov_base="hi", '
+        "iov_len=512}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=2}], 2, "
+        "MSG_DONTWAIT, NULL) = 1"
+    )
+    timeout = mmsg_call(299, args, 0, {1: Mem(0x1000, given)}, {1: Mem(0x1000, b"")})
+    assert decode.render_line(timeout) == "recvmmsg(3, [], 2, MSG_DONTWAIT, NULL) = 0 (Timeout)"
+    failed = mmsg_call(299, args, -11, {1: Mem(0x1000, given)}, {})
+    assert decode.render_line(failed).startswith("recvmmsg(3, 0x1000, 2, MSG_DONTWAIT, NULL) = -1")

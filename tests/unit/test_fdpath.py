@@ -6,7 +6,14 @@ import struct
 
 import pytest
 
-from vmstrace.core.abi import ARG_RETFD, FD_CUT, FD_DELETED, FD_PSEUDO
+from vmstrace.core.abi import (
+    ARG_RETFD,
+    FD_CUT,
+    FD_DELETED,
+    FD_PSEUDO,
+    INDEX_MSG_CONTROL,
+    INDEX_MSG_FDS,
+)
 from vmstrace.core.events import Mem
 from vmstrace.decode import TABLES, DecodeOptions, capture_entries, render_line
 from vmstrace.decode.fdpath import (
@@ -396,3 +403,40 @@ def test_yy_prints_a_device_number(mode, dev, shown):
     m = Mem(0, data)
     assert with_path("3", m, details=True) == shown
     assert with_path("3", m) == "3</dev/null>"  # -y alone: the path
+
+
+def _scm_rights(*fds: int) -> bytes:
+    data = struct.pack(f"<{len(fds)}i", *fds)
+    cmsg = struct.pack("<QiI", 16 + len(data), 1, 1) + data  # SOL_SOCKET, SCM_RIGHTS
+    return cmsg.ljust((len(cmsg) + 7) & ~7, b"\0")
+
+
+def test_fds_passed_in_scm_rights_are_annotated(decode_call):
+    """strace -y prints each passed fd with its file: sendmsg's as the sender has them at
+    entry, recvmsg's new ones at exit; the plugin's elements are keyed by the fd itself."""
+    control = _scm_rights(5, 7, 3)
+    hdr = struct.pack("<QI4xQQQQi4x", 0, 0, 0, 0, 0x3000, len(control), 0)
+    files = (
+        Mem(0, HOSTNAME.data, index=INDEX_MSG_FDS + 5),
+        Mem(0, _pipe_fd(0).data, index=INDEX_MSG_FDS + 3),  # 7: not resolved, bare
+    )
+    msg = Mem(0x1000, hdr, elems=(Mem(0x3000, control, index=INDEX_MSG_CONTROL), *files))
+    call = decode_call("sendmsg", [4, 0x1000, 0], 0, {1: msg}, {})
+    shown = "cmsg_data=[5</etc/hostname>, 7, 3<pipe:[10475]>]"
+    assert shown in render_line(call, Y)
+    assert "cmsg_data=[5, 7, 3]" in render_line(call)
+    received = Mem(0x1000, hdr, at_exit=True, elems=msg.elems)
+    given = Mem(0x1000, hdr[:12])
+    call = decode_call("recvmsg", [4, 0x1000, 0], 0, {1: given}, {1: received})
+    assert shown in render_line(call, Y)
+
+
+def test_passed_fds_are_captured_only_with_y():
+    def kinds(opts):
+        return {
+            (nr, cap.when) for abi, nr, i, cap in capture_entries(opts) if cap.kind == "cmsgfds"
+        }
+
+    names = {info.name: nr for nr, info in TABLES["x86_64"].items()}
+    assert kinds(Y) >= {(names["sendmsg"], "entry"), (names["recvmsg"], "exit")}
+    assert not kinds(DecodeOptions())

@@ -19,7 +19,20 @@ if TYPE_CHECKING:
 
 When = Literal["entry", "exit", "both"]
 # the plugin's words (SPEC_KINDS, native/vmstrace_spec.h), spelled out for the type checker
-Kind = Literal["str", "buf", "iov", "strarr", "execstack", "msghdr", "fd", "exe", "fdarr", "fdbits"]
+Kind = Literal[
+    "str",
+    "buf",
+    "iov",
+    "strarr",
+    "execstack",
+    "msghdr",
+    "fd",
+    "exe",
+    "fdarr",
+    "fdbits",
+    "cmsgfds",
+    "mmsghdr",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,11 @@ class Capture:
       ``msghdr`` a ``struct msghdr`` (56 bytes), then its name (index 0x8000), control
                  data (0x8001), iovec array (0x8002) and the iovec buffers (0..; at most
                  ``cap`` of them, ``elem_cap`` bytes each, at exit only what was transferred).
+      ``mmsghdr`` an array of ``struct mmsghdr`` (64 bytes each), ``size`` of them (at most
+                 ``cap`` and MAX_MMSG); with ``elem_cap``, each message's parts as ``msghdr``
+                 reads them, message k's name, control data and iovec array at
+                 0x8000 + 4k + 0, 1, 2 and its buffers at k * MAX_MMSG_IOV + j (at most
+                 ``cap`` and MAX_MMSG_IOV of them; at exit, only what its msg_len says moved).
       ``fd``     what the file descriptor in the argument (size ``-``) or in the return
                  value (size ``ret``, exit) refers to: inode, fs magic and path, from the
                  kernel's file table (needs the spec's ``fdwalk`` line; strace -y).
@@ -49,6 +67,10 @@ class Capture:
       ``fdbits`` (entry only) what the fds set in a bitmap of ``a<N>`` bits (at most
                  MAX_FDBITS) refer to, as ``fd`` does, the first ``cap`` <= MAX_FDLIST of
                  them: elements of the argument whose index is the fd (select's fd_set).
+      ``cmsgfds`` (entry, or exit after a call that did not fail) what the fds in the
+                 SCM_RIGHTS control messages of the ``struct msghdr`` at the address refer
+                 to, as ``fd`` does, the first ``cap`` <= MAX_FDLIST of them: elements
+                 INDEX_MSG_FDS + fd of the argument (sendmsg's and recvmsg's passed fds).
       ``execstack`` (exit only, after a successful execve) the filename, argv (``cap``
                  strings of at most ``elem_cap`` bytes) and envp pointers the kernel copied
                  to the new stack, as blobs of arguments 0, 1 and 2: the caller's own copy
@@ -102,6 +124,10 @@ class Capture:
             self.when != "entry" or self.size[0] != "a" or self.cap > MAX_FDLIST
         ):
             raise ValueError("an fdbits capture is read at entry, its bit count an argument")
+        if self.kind == "cmsgfds" and (
+            self.when == "both" or self.size != "-" or self.cap > MAX_FDLIST
+        ):
+            raise ValueError("a cmsgfds capture is read at entry or at exit, of no size")
 
 
 def fixed(size: int, when: When = "exit") -> Capture:

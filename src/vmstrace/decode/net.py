@@ -8,14 +8,27 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import Capture, When, fixed
-from ..core.abi import INDEX_MSG_CONTROL, INDEX_MSG_IOV, INDEX_MSG_NAME, MAX_BYTES, MAX_ELEMS
+from ..core.abi import (
+    INDEX_MSG_CONTROL,
+    INDEX_MSG_FDS,
+    INDEX_MSG_IOV,
+    INDEX_MSG_NAME,
+    INDEX_TOP,
+    MAX_BYTES,
+    MAX_ELEMS,
+    MAX_FDLIST,
+    MAX_MMSG,
+    MAX_MMSG_IOV,
+)
 from ..core.events import Mem
-from .args import FD, FD_PAIR, FLAGS, INT, RBUF, ULONG, WBUF, XLAT, register_only
+from . import fdpath
+from .args import FD, FD_PAIR, FLAGS, INT, RBUF, UINT, ULONG, WBUF, XLAT, register_only
 from .consts import net
-from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, s32, u32, xlat
-from .io import iovec_array
+from .fmt import Ctx, DecodeOptions, array, flags, hexnum, ptr, quote, s32, u32, xlat
+from .io import TS_ENTRY_EXIT, iovec_array
 from .registry import Arg, Captures, syscall
 from .sockaddr import SOCKADDR_STORAGE, decode_sockaddr
+from .structs import TIMESPEC_SIZE, timespec
 
 SOCKADDR_CAP = SOCKADDR_STORAGE
 
@@ -125,6 +138,8 @@ syscall("sendto", FD, WBUF(2), ULONG, MSG, _addr_in(5), INT)
 syscall("recvfrom", FD, RBUF(), ULONG, MSG, _addr_out(5), ADDRLEN)
 # --- sendmsg / recvmsg: struct user_msghdr (include/linux/socket.h) ------------------
 
+MSGHDR_SIZE = 56  # struct user_msghdr
+MMSGHDR_SIZE = 64  # struct mmsghdr: the msghdr, msg_len (u32), padding
 SOL_SOCKET = 1
 SCM_TYPES = {1: "SCM_RIGHTS", 2: "SCM_CREDENTIALS", 29: "SCM_TIMESTAMP"}  # asm-generic/socket.h
 
@@ -133,8 +148,9 @@ def _part(m: Mem, index: int) -> Mem | None:
     return next((e for e in m.elems if e.index == index), None)
 
 
-def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
-    """``[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]``."""
+def _cmsgs(c: Ctx, d: bytes, controllen: int, files: dict[int, Mem]) -> str:
+    """``[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]``;
+    ``files``: what the passed fds refer to, by fd (-y: ``[5</etc/hostname>]``)."""
     out: list[str] = []
     off = 0
     while off + 16 <= min(len(d), controllen) and len(out) < 16:
@@ -145,9 +161,12 @@ def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
         lvl = "SOL_SOCKET" if level == SOL_SOCKET and not c.opts.raw else str(level)
         typ = SCM_TYPES.get(ctype, str(ctype)) if level == SOL_SOCKET else str(ctype)
         if level == SOL_SOCKET and ctype == 1:
+            numbers = (
+                int.from_bytes(data[k : k + 4], "little") for k in range(0, len(data) - 3, 4)
+            )
             fds = [
-                str(s32(int.from_bytes(data[k : k + 4], "little")))
-                for k in range(0, len(data) - 3, 4)
+                fdpath.with_path(str(fd), files.get(fd), c.opts.fd_details, c.opts.hexstr)
+                for fd in map(s32, numbers)
             ]
             shown = "[" + ", ".join(fds) + "]"
         else:
@@ -158,16 +177,16 @@ def _cmsgs(c: Ctx, d: bytes, controllen: int) -> str:
 
 
 def _msghdr(
-    c: Ctx, i: int, m: Mem | None, budget: int | None, given_namelen: int | None = None
+    c: Ctx, addr: int, m: Mem | None, budget: int | None, given_namelen: int | None = None
 ) -> str:
     """``{msg_name=NULL, msg_namelen=0, msg_iov=[...], msg_iovlen=1, msg_controllen=0,
     msg_flags=0}`` (strace's msghdr.c order).  ``given_namelen``: recvmsg's msg_namelen as
     the caller set it, shown ``110 => 16`` when the kernel changed it, and the most of the
     name that is shown (the kernel reports the address's whole size, not what it wrote)."""
-    if not c.a(i):
+    if not addr:
         return "NULL"
-    if m is None or len(m.data) < 56:
-        return ptr(c.a(i))
+    if m is None or len(m.data) < MSGHDR_SIZE:
+        return ptr(addr)
     name, namelen, iov, iovlen, control, controllen, mflags = struct.unpack_from(
         "<QI4xQQQQi", m.data
     )
@@ -195,7 +214,14 @@ def _msghdr(
     ]
     if controllen:
         ctl = _part(m, INDEX_MSG_CONTROL)
-        shown = ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen)
+        files = {}
+        if c.opts.decode_fds:  # a cmsgfds capture's elements, by fd
+            files = {
+                e.index - INDEX_MSG_FDS: e for e in m.elems if INDEX_MSG_FDS <= e.index < INDEX_TOP
+            }
+        shown = (
+            ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen, files)
+        )
         parts.append(f"msg_control={shown}")
     parts.append(f"msg_controllen={controllen}")
     parts.append(f"msg_flags={flags(u32(mflags), net.MSG_FLAGS, c.opts, dflt='MSG_???')}")
@@ -205,13 +231,19 @@ def _msghdr(
 def _msghdr_caps(when: When) -> Captures:
     def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
         cap = min(max(opts.strsize, 1), MAX_ELEMS)
-        return (Capture("msghdr", when, "-", cap, min(opts.strsize + 1, MAX_BYTES)),)
+        out: tuple[Capture, ...] = (
+            Capture("msghdr", when, "-", cap, min(opts.strsize + 1, MAX_BYTES)),
+        )
+        if opts.decode_fds:  # -y: the fds an SCM_RIGHTS message passes, the sender's at entry
+            fds_when: When = "exit" if when == "exit" else "entry"
+            out += (Capture("cmsgfds", fds_when, "-", MAX_FDLIST),)
+        return out
 
     return captures
 
 
 def _sendmsg(c: Ctx, i: int) -> str:
-    return _msghdr(c, i, c.mem(i), None)
+    return _msghdr(c, c.a(i), c.mem(i), None)
 
 
 # recvmsg reads msg_namelen at entry too (msg_name, then the int): strace shows the size
@@ -229,7 +261,7 @@ def _recvmsg(c: Ctx, i: int) -> str:
     given = s32(int.from_bytes(data[NAMELEN_AT : NAMELEN_AT + 4], "little"))
     if c.failed:
         return f"{{msg_namelen={given}}}"
-    return _msghdr(c, i, c.exit_mem(i), c.ret, given)
+    return _msghdr(c, c.a(i), c.exit_mem(i), c.ret, given)
 
 
 def _recvmsg_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
@@ -239,3 +271,132 @@ def _recvmsg_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
 syscall("sendmsg", FD, Arg(_sendmsg, _msghdr_caps("both")), MSG)
 syscall("recvmsg", FD, Arg(_recvmsg, _recvmsg_caps), MSG)
 syscall("shutdown", FD, XLAT(net.SHUTDOWN, "SHUT_"))
+
+
+# --- sendmmsg / recvmmsg: arrays of struct mmsghdr (strace's mmsghdr.c) ---------------
+
+
+def _messages(m: Mem | None) -> dict[int, Mem]:
+    """An mmsghdr capture's messages, each as a msghdr capture's Mem: its 56 bytes, and its
+    parts numbered as a msghdr's (message k's are 4k past the name's, and k * MAX_MMSG_IOV
+    past the first buffer's)."""
+    if m is None:
+        return {}
+    parts: dict[int, list[Mem]] = {}
+    for e in m.elems:
+        if INDEX_MSG_NAME <= e.index < INDEX_MSG_NAME + 4 * MAX_MMSG:
+            k, index = divmod(e.index - INDEX_MSG_NAME, 4)
+            index += INDEX_MSG_NAME
+        elif e.index < MAX_MMSG * MAX_MMSG_IOV:
+            k, index = divmod(e.index, MAX_MMSG_IOV)
+        else:
+            continue
+        part = Mem(e.addr, e.data, e.fault, e.truncated, e.at_exit, e.elems, index)
+        parts.setdefault(k, []).append(part)
+    return {
+        k: Mem(
+            m.addr + k * MMSGHDR_SIZE,
+            m.data[k * MMSGHDR_SIZE : k * MMSGHDR_SIZE + MSGHDR_SIZE],
+            m.fault,
+            m.truncated,
+            m.at_exit,
+            tuple(parts.get(k, ())),
+        )
+        for k in range(len(m.data) // MMSGHDR_SIZE)
+    }
+
+
+def _msg_lens(m: Mem | None) -> list[int]:
+    """Each captured message's msg_len (what the kernel sent or received of it)."""
+    d = b"" if m is None else m.data
+    at = MSGHDR_SIZE
+    return [
+        int.from_bytes(d[k + at : k + at + 4], "little")
+        for k in range(0, len(d) - MMSGHDR_SIZE + 1, MMSGHDR_SIZE)
+    ]
+
+
+def _mmsgvec(
+    c: Ctx,
+    i: int,
+    m: Mem | None,
+    count: int,
+    lens: list[int],
+    shown_lens: int,
+    given: list[int] | None,
+) -> str:
+    """strace's decode_mmsgvec: ``[{msg_hdr={...}, msg_len=5}, ...]``, ``count`` messages
+    (at most -s of them); msg_len for the first ``shown_lens``; ``given``: each message's
+    msg_namelen at entry (recvmmsg), its msg_iov then shown as far as its msg_len."""
+    messages = _messages(m)
+    k = 0
+
+    def element(_: bytes) -> str:
+        nonlocal k
+        at, msg = c.a(i) + k * MMSGHDR_SIZE, messages.get(k)
+        budget = lens[k] if given is not None and k < len(lens) else None
+        namelen = given[k] if given is not None and k < len(given) else None
+        text = f"{{msg_hdr={_msghdr(c, at, msg, budget, namelen)}"
+        if k < shown_lens and k < len(lens):
+            text += f", msg_len={lens[k]}"
+        k += 1
+        return text + "}"
+
+    return array(c.a(i), m, count, MMSGHDR_SIZE, c.opts.strsize, element)
+
+
+def _mmsg_cap(opts: DecodeOptions) -> int:
+    return min(max(opts.strsize, 1) + 1, MAX_MMSG)
+
+
+def _sendmmsg(c: Ctx, i: int) -> str:
+    sent = 0 if c.failed or c.ret is None else c.ret
+    lens = _msg_lens(c.exit_mem(i))
+    return _mmsgvec(c, i, c.entry_mem(i), u32(c.a(2)), lens, sent, None)
+
+
+def _sendmmsg_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    """The messages at entry, with their parts; at exit each sent one's msg_len."""
+    cap = _mmsg_cap(opts)
+    return (
+        Capture("mmsghdr", "entry", "a2", cap, min(opts.strsize + 1, MAX_BYTES)),
+        Capture("mmsghdr", "exit", "ret", cap, 0),
+    )
+
+
+def _recvmmsg(c: Ctx, i: int) -> str:
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    at_entry = c.entry_mem(i)
+    d = b"" if at_entry is None else at_entry.data
+    given = [
+        s32(int.from_bytes(d[k + 8 : k + 12], "little"))
+        for k in range(0, len(d) - MMSGHDR_SIZE + 1, MMSGHDR_SIZE)
+    ]
+    received = c.exit_mem(i)
+    return _mmsgvec(c, i, received, c.ret, _msg_lens(received), c.ret, given)
+
+
+def _recvmmsg_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    """Each message's msg_namelen at entry; the messages received, with their parts, at
+    exit."""
+    cap = _mmsg_cap(opts)
+    return (
+        Capture("mmsghdr", "entry", "a2", cap, 0),
+        Capture("mmsghdr", "exit", "ret", cap, min(opts.strsize + 1, MAX_BYTES)),
+    )
+
+
+def _recvmmsg_ret(c: Ctx) -> str:
+    """``0 (Timeout)``; with a timeout, ``2 (left {tv_sec=0, tv_nsec=5000})``."""
+    assert c.ret is not None
+    if c.ret == 0:
+        return "0 (Timeout)"
+    left = c.exit_mem(4)
+    if c.a(4) and left is not None and len(left.data) >= TIMESPEC_SIZE:
+        return f"{c.ret} (left {timespec(c, left.data)})"
+    return str(c.ret)
+
+
+syscall("sendmmsg", FD, Arg(_sendmmsg, _sendmmsg_caps), UINT, MSG)
+syscall("recvmmsg", FD, Arg(_recvmmsg, _recvmmsg_caps), UINT, MSG, TS_ENTRY_EXIT, ret=_recvmmsg_ret)
