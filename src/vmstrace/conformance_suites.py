@@ -21,6 +21,7 @@ events split by tid into workloads without ambiguity (conformance.compare).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shlex
@@ -201,7 +202,7 @@ def run_suite(
     timeout: float = 1800.0,
 ) -> list[WorkloadResult]:
     """One guest boot: every workload under strace in the guest, vmstrace outside."""
-    from vmstrace.run import RunOptions, run
+    from vmstrace.run import RunOptions, guest_memory_mb, run
 
     sink = Collect()
     out, err = io.BytesIO(), io.BytesIO()
@@ -216,6 +217,11 @@ def run_suite(
         hexstr=opts.hexstr,
         timeout=timeout,
     )
+    # The kernel unpacks the whole initramfs into RAM while it still holds the image: the
+    # strace-tests image (~0.8 MB a program) outgrows the default guest's memory.
+    need = 256 + 3 * (initrd.stat().st_size >> 20)
+    if need > guest_memory_mb(ropts):
+        ropts = dataclasses.replace(ropts, memory_mb=(need + 63) // 64 * 64)
     run(ropts, [sink], out, err)
     parts = split_output(err.getvalue())
     results = []
