@@ -1276,7 +1276,7 @@ static PyObject *clone_text(const Lane *ln, PyObject *call, PyObject *regs, int 
 #define ARCH_GET_FS_ 0x1003
 #define ARCH_GET_GS_ 0x1004
 
-/* process._arch_prctl_arg: the address a GET_FS or GET_GS filled ("[0x7f...]"), else the
+/* process._arch_prctl_arg: the address a GET_FS or GET_GS filled ("[0x7f...]", "[NULL]"), else the
  * argument in hex. */
 static PyObject *arch_prctl_text(PyObject *call, PyObject *regs, unsigned long long v,
                                  Py_ssize_t i, int *st)
@@ -1295,7 +1295,7 @@ static PyObject *arch_prctl_text(PyObject *call, PyObject *regs, unsigned long l
         return got < 0 ? NULL : plain_text(K_PTR, v, 0);
     char buf[24];
     unsigned long long at = le64(d);
-    int n = at ? snprintf(buf, sizeof buf, "[%#llx]", at) : snprintf(buf, sizeof buf, "[0]");
+    int n = at ? snprintf(buf, sizeof buf, "[%#llx]", at) : snprintf(buf, sizeof buf, "[NULL]");
     return ascii(buf, n);
 }
 

@@ -33,6 +33,7 @@ from . import (  # noqa: F401
     sched,
     signal,
     sockopt,
+    system,
     time,
 )
 from .args import PLAIN_KINDS, ret_hex

@@ -17,9 +17,7 @@ from .args import (
     FD,
     FD_PAIR,
     FLAGS,
-    HEX,
     IN,
-    INT,
     LONG,
     MODE,
     OUT,
@@ -297,9 +295,6 @@ syscall("flistxattr", FD, XATTR_LIST, ULONG)
 syscall("removexattr", PATH, STR)
 alias("lremovexattr", "removexattr")
 syscall("fremovexattr", FD, STR)
-
-syscall("inotify_add_watch", FD, PATH, HEX)
-syscall("inotify_rm_watch", FD, INT)
 
 
 # --- lseek, dup, pipe ----------------------------------------------------------------

@@ -17,6 +17,7 @@ from . import fdpath
 from .args import (
     FD,
     FLAGS,
+    IN,
     INT,
     LONG,
     RBUF,
@@ -205,16 +206,17 @@ syscall("process_vm_writev", INT, VM_WRITE_LOCAL, ULONG, VM_REMOTE, ULONG, ULONG
 
 
 def _offset_inout(c: Ctx, i: int) -> str:
-    """``[0]`` at entry, ``[0] => [4096]`` once the kernel advanced it."""
+    """``[0]`` at entry, ``[0] => [4096]`` once the kernel advanced it: strace's sendfile64
+    prints the offset unsigned, and again only after a call that moved something."""
     if not c.a(i):
         return "NULL"
     before = c.entry_mem(i)
     after = c.exit_mem(i)
     if before is None or len(before.data) < 8:
         return ptr(c.a(i))
-    text = f"[{s64(int.from_bytes(before.data[:8], 'little'))}]"
-    if not c.failed and after is not None and len(after.data) >= 8:
-        text += f" => [{s64(int.from_bytes(after.data[:8], 'little'))}]"
+    text = f"[{int.from_bytes(before.data[:8], 'little')}]"
+    if not c.failed and c.ret and after is not None and len(after.data) >= 8:
+        text += f" => [{int.from_bytes(after.data[:8], 'little')}]"
     return text
 
 
@@ -247,6 +249,8 @@ SPLICE_FLAGS = FLAGS(
 )
 syscall("splice", FD, OFFSET_IN, FD, OFFSET_IN, ULONG, SPLICE_FLAGS)
 syscall("tee", FD, FD, ULONG, SPLICE_FLAGS)
+# vmsplice.c: the iovecs as writev's (what it maps into the pipe), their count, the flags
+syscall("vmsplice", FD, WIOV, ULONG, SPLICE_FLAGS)
 
 
 # --- poll ----------------------------------------------------------------------------
@@ -785,7 +789,15 @@ def _epoll_sigmask(c: Ctx, i: int) -> str:
     return ptr(c.a(i)) if c.failed else _sigset_entry(c, i)
 
 
-syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, Arg(_epoll_sigmask, SIGSET_ENTRY.captures), ULONG)
+EPOLL_SIGMASK = Arg(_epoll_sigmask, SIGSET_ENTRY.captures)
+syscall("epoll_pwait", FD, EPOLL_OUT, INT, INT, EPOLL_SIGMASK, ULONG)
+# epoll_pwait2: the timeout a struct timespec (NULL: block), which strace reads at exit:
+# its address after a call that failed
+_TIMEOUT_TS = IN(TIMESPEC_SIZE, timespec)
+EPOLL_TIMEOUT = Arg(
+    lambda c, i: ptr(c.a(i)) if c.failed else _TIMEOUT_TS.render(c, i), _TIMEOUT_TS.captures
+)
+syscall("epoll_pwait2", FD, EPOLL_OUT, INT, EPOLL_TIMEOUT, EPOLL_SIGMASK, ULONG)
 syscall("eventfd", UINT)
 syscall(
     "eventfd2",

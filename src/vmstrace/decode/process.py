@@ -395,7 +395,7 @@ def _arch_prctl_arg(c: Ctx, i: int) -> str:
     code = u32(c.a(0))
     if code in (proc.ARCH_GET_FS, proc.ARCH_GET_GS):
         d = c.out_data(i, 8)
-        return ptr(c.a(i)) if d is None else f"[{hexnum(int.from_bytes(d, 'little'))}]"
+        return ptr(c.a(i)) if d is None else f"[{ptr(int.from_bytes(d, 'little'))}]"
     return hexnum(c.a(i))
 
 
@@ -488,7 +488,8 @@ syscall(
 # --- misc small ones -----------------------------------------------------------------
 
 syscall("kcmp", INT, INT, INT, ULONG, ULONG)
-syscall("pidfd_open", INT, UINT)
+# pidfd_open.c: PIDFD_NONBLOCK is O_NONBLOCK
+syscall("pidfd_open", INT, FLAGS(((0o4000, "PIDFD_NONBLOCK"),), "PIDFD_???"))
 syscall("pidfd_getfd", FD, FD, UINT)
 syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???"))
 syscall("setns", FD, FLAGS(proc.SETNS_TYPES, "CLONE_NEW???"))

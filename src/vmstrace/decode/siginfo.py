@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..core.abi import FRAME_SIGINFO, RT_FRAME32_SIGINFO, RT_SIGFRAME32_BYTES, SIGINFO_BYTES
 from ..core.events import Mem, frame_registers
+from .args import uid_text
 from .consts import signals
 from .fmt import hexnum, s32
 from .structs import clock_t
@@ -87,6 +88,13 @@ def format_siginfo(info: bytes, signo_hint: int = 0, compat: bool = False) -> st
     return f"{_signame(signo)} {siginfo_struct(info, compat=compat)}"
 
 
+def _errname(err: int, raw: bool) -> str:
+    from . import errno_name  # (the package imports this module)
+
+    known = 0 < err < 4096 and not errno_name(err).startswith("ERRNO_")
+    return errno_name(err) if known and not raw else str(err & 0xFFFFFFFF)
+
+
 def printsiginfo(info: bytes, raw: bool = False, compat: bool = False) -> str:
     """A siginfo_t a call filled (waitid, rt_sigtimedwait): ``{}`` when si_signo is 0
     (WNOHANG with no child to report), else :func:`siginfo_struct`."""
@@ -99,7 +107,7 @@ def siginfo_struct(info: bytes, raw: bool = False, compat: bool = False) -> str:
     ``compat``: an i386 caller's (compat_siginfo: the union at offset 12, not 16, its
     clocks, addresses and values 4 bytes), which strace prints the same way."""
     info = info.ljust(48, b"\0")
-    signo, _errno, code = struct.unpack_from("<iii", info, 0)
+    signo, err, code = struct.unpack_from("<iii", info, 0)
     at = 12 if compat else 16  # the union
     word = "<I" if compat else "<Q"  # an address, a sigval
     fields = [f"si_signo={signo if raw else _signame(signo)}"]
@@ -118,7 +126,7 @@ def siginfo_struct(info: bytes, raw: bool = False, compat: bool = False) -> str:
         fields += [
             si_code(CLD_CODES[code]),
             f"si_pid={pid}",
-            f"si_uid={uid}",
+            f"si_uid={uid_text(uid)}",
             f"si_status={shown}",
             f"si_utime={clock_t(utime, raw)}",
             f"si_stime={clock_t(stime, raw)}",
@@ -131,10 +139,12 @@ def siginfo_struct(info: bytes, raw: bool = False, compat: bool = False) -> str:
         pid, uid = struct.unpack_from("<iI", info, at)
         fields.append(si_code(SI_CODES[code]))
         if code != 0x80:
-            fields += [f"si_pid={pid}", f"si_uid={uid}"]
+            fields += [f"si_pid={pid}", f"si_uid={uid_text(uid)}"]
         (val,) = struct.unpack_from(word, info, at + 8)
         if code == -1 and val:  # strace's printsigval, when si_ptr is not NULL
             fields += [f"si_int={s32(val)}", f"si_ptr={val:#x}"]
     else:
         fields.append(si_code(SI_CODES.get(code, code)))
+    if err:  # after si_code (strace's PRINT_FIELD_ERR_U: its name, else the number unsigned)
+        fields.insert(2, f"si_errno={_errname(err, raw)}")
     return f"{{{', '.join(fields)}}}"

@@ -47,7 +47,8 @@ AT_FLAGS = (
     (0x1000, "AT_EMPTY_PATH"),
     (0x8000, "AT_RECURSIVE"),
 )
-AT_EACCESS = ((0x200, "AT_EACCESS"),) + AT_FLAGS[:1] + AT_FLAGS[2:]
+# faccessat2's flags (strace's faccessat_flags.in: these three, in this order)
+AT_EACCESS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x200, "AT_EACCESS"), (0x1000, "AT_EMPTY_PATH"))
 
 # linux/fcntl.h statx sync type bits (AT_STATX_SYNC_TYPE = 0x6000): strace prints them as
 # flags (both bits: AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC), none as AT_STATX_SYNC_AS_STAT

@@ -1,0 +1,339 @@
+"""Calls that change how the system or a process runs, and watches on files: mount and
+umount2, personality, I/O priorities, seccomp, userfaultfd, inotify, utime and utimes;
+readahead and sync_file_range.  Each prints as strace 6.1 prints it (the function named
+in each comment); the flag tables are strace's xlat/*.in, in their order.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..capture.spec import fixed
+from .args import FD, INT, PATH, STR, ULONG, register_only
+from .fmt import Ctx, DecodeOptions, flags, hexnum, octal, ptr, s32, s64, u32, xlat
+from .registry import Arg, syscall
+from .structs import sprinttime
+
+# --- mount, umount2 (mount.c, umount.c) ----------------------------------------------
+
+MOUNT_FLAGS = tuple((1 << n, name) for n, name in enumerate((
+    "MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC", "MS_SYNCHRONOUS", "MS_REMOUNT",
+    "MS_MANDLOCK", "MS_DIRSYNC", "MS_NOSYMFOLLOW", "", "MS_NOATIME", "MS_NODIRATIME",
+    "MS_BIND", "MS_MOVE", "MS_REC", "MS_SILENT", "MS_POSIXACL", "MS_UNBINDABLE",
+    "MS_PRIVATE", "MS_SLAVE", "MS_SHARED", "MS_RELATIME", "MS_KERNMOUNT", "MS_I_VERSION",
+    "MS_STRICTATIME", "MS_LAZYTIME", "MS_SUBMOUNT", "MS_NOREMOTELOCK", "MS_NOSEC",
+    "MS_BORN", "MS_ACTIVE", "MS_NOUSER",
+)) if name)  # fmt: skip
+MS_REMOUNT, MS_BIND, MS_MOVE = 1 << 5, 1 << 12, 1 << 13
+MS_UNBINDABLE, MS_PRIVATE, MS_SLAVE, MS_SHARED = 1 << 17, 1 << 18, 1 << 19, 1 << 20
+MS_MGC_VAL, MS_MGC_MSK = 0xC0ED0000, 0xFFFF0000
+str_arg, str_capture = STR.render, STR.captures  # the type and the data: strings cut at -s
+UMOUNT_FLAGS = ((1, "MNT_FORCE"), (2, "MNT_DETACH"), (4, "MNT_EXPIRE"), (8, "UMOUNT_NOFOLLOW"))
+
+
+def _mount_flags(c: Ctx) -> tuple[int, bool]:
+    """The flags without the old magic in their top half, and whether it was there."""
+    v = c.a(3)
+    if v & MS_MGC_MSK == MS_MGC_VAL:
+        return v & ~MS_MGC_MSK, True
+    return v, False
+
+
+def _ignored(c: Ctx) -> tuple[bool, bool]:
+    """Whether the kernel ignores the type, and the data: a remount reads no type; a bind,
+    a move or a propagation change neither."""
+    v, _ = _mount_flags(c)
+    if v & MS_REMOUNT:
+        return True, False
+    moved = v & (MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
+    return bool(moved), bool(moved)
+
+
+def _mount_type(c: Ctx, i: int) -> str | None:
+    return ptr(c.a(i)) if _ignored(c)[0] else str_arg(c, i)
+
+
+def _mount_data(c: Ctx, i: int) -> str | None:
+    return ptr(c.a(i)) if _ignored(c)[1] else str_arg(c, i)
+
+
+def _mount_flags_text(c: Ctx, i: int) -> str:
+    v, magic = _mount_flags(c)
+    if c.opts.raw:
+        return hexnum(c.a(i))
+    shown = flags(v, MOUNT_FLAGS, c.opts, dflt="MS_???") if v or not magic else ""
+    return "|".join(p for p in ("MS_MGC_VAL" if magic else "", shown) if p)
+
+
+syscall(
+    "mount",
+    PATH,
+    PATH,
+    Arg(_mount_type, str_capture),
+    Arg(_mount_flags_text),
+    Arg(_mount_data, str_capture),
+)
+UMOUNT = register_only(Arg(lambda c, i: flags(u32(c.a(i)), UMOUNT_FLAGS, c.opts, dflt="MNT_???")))
+syscall("umount2", PATH, UMOUNT)
+
+
+# --- personality (personality.c) ------------------------------------------------------
+
+PER_MASK = 0xFF
+PERSONALITY_TYPES = {0: "PER_LINUX", 6: "PER_BSD", 8: "PER_LINUX32", 0xC: "PER_RISCOS",
+                     0xF: "PER_OSF4", 0x10: "PER_HPUX", 0xFF: "PER_MASK"}  # fmt: skip
+PERSONALITY_FLAGS = (
+    (0x0020000, "UNAME26"),
+    (0x0040000, "ADDR_NO_RANDOMIZE"),
+    (0x0080000, "FDPIC_FUNCPTRS"),
+    (0x0100000, "MMAP_PAGE_ZERO"),
+    (0x0200000, "ADDR_COMPAT_LAYOUT"),
+    (0x0400000, "READ_IMPLIES_EXEC"),
+    (0x0800000, "ADDR_LIMIT_32BIT"),
+    (0x1000000, "SHORT_INODE"),
+    (0x2000000, "WHOLE_SECONDS"),
+    (0x4000000, "STICKY_TIMEOUTS"),
+    (0x8000000, "ADDR_LIMIT_3GB"),
+)
+
+
+def _persona(c: Ctx, v: int, unknown: str) -> str:
+    """``PER_LINUX|ADDR_NO_RANDOMIZE``: the type in the low byte, then the flags."""
+    kind = xlat(v & PER_MASK, PERSONALITY_TYPES, c.opts, unknown)
+    rest = v & ~PER_MASK
+    return f"{kind}|{flags(rest, PERSONALITY_FLAGS, c.opts)}" if rest else kind
+
+
+def _personality(c: Ctx, i: int) -> str:
+    v = u32(c.a(i))
+    return "0xffffffff" if v == 0xFFFFFFFF else _persona(c, v, "PER_")
+
+
+def _personality_ret(c: Ctx) -> str:
+    assert c.ret is not None
+    v = u32(c.ret)
+    return f"{hexnum(v)} ({_persona(c, v, 'PER_')})"
+
+
+syscall("personality", register_only(Arg(_personality)), ret=_personality_ret)
+
+
+# --- ioprio_get, ioprio_set (ioprio.c) ------------------------------------------------
+
+IOPRIO_WHO = {1: "IOPRIO_WHO_PROCESS", 2: "IOPRIO_WHO_PGRP", 3: "IOPRIO_WHO_USER"}
+IOPRIO_CLASS = {0: "IOPRIO_CLASS_NONE", 1: "IOPRIO_CLASS_RT", 2: "IOPRIO_CLASS_BE",
+                3: "IOPRIO_CLASS_IDLE"}  # fmt: skip
+
+
+def _ioprio(c: Ctx, v: int) -> str:
+    """``IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)``: the class in the top bits, the data in
+    the low 13 (strace's sprint_ioprio)."""
+    v = u32(v)
+    klass = xlat(v >> 13, IOPRIO_CLASS, DecodeOptions(), "IOPRIO_CLASS_")
+    return f"IOPRIO_PRIO_VALUE({klass}, {v & 0x1FFF})"
+
+
+WHO = register_only(Arg(lambda c, i: xlat(u32(c.a(i)), IOPRIO_WHO, c.opts, "IOPRIO_WHO_")))
+
+
+def _ioprio_get_ret(c: Ctx) -> str:
+    assert c.ret is not None
+    return str(c.ret) if c.opts.raw else f"{c.ret} ({_ioprio(c, c.ret)})"
+
+
+def _ioprio_arg(c: Ctx, i: int) -> str:
+    return str(s32(c.a(i))) if c.opts.raw else _ioprio(c, c.a(i))
+
+
+syscall("ioprio_get", WHO, INT, ret=_ioprio_get_ret)
+syscall("ioprio_set", WHO, INT, register_only(Arg(_ioprio_arg)))
+
+
+# --- seccomp (seccomp.c) ---------------------------------------------------------------
+
+SECCOMP_OPS = {0: "SECCOMP_SET_MODE_STRICT", 1: "SECCOMP_SET_MODE_FILTER",
+               2: "SECCOMP_GET_ACTION_AVAIL", 3: "SECCOMP_GET_NOTIF_SIZES"}  # fmt: skip
+SECCOMP_FILTER_FLAGS = tuple((1 << n, f"SECCOMP_FILTER_FLAG_{name}") for n, name in enumerate((
+    "TSYNC", "LOG", "SPEC_ALLOW", "NEW_LISTENER", "TSYNC_ESRCH", "WAIT_KILLABLE_RECV",
+)))  # fmt: skip
+SECCOMP_SET_MODE_FILTER = 1
+SOCK_FPROG_SIZE = 16  # struct sock_fprog: unsigned short len, then the filter's address
+
+
+def _seccomp_flags(c: Ctx, i: int) -> str:
+    v = u32(c.a(i))
+    if u32(c.a(0)) == SECCOMP_SET_MODE_FILTER:
+        return flags(v, SECCOMP_FILTER_FLAGS, c.opts, dflt="SECCOMP_FILTER_FLAG_???")
+    return hexnum(v)
+
+
+def _seccomp_args(c: Ctx, i: int) -> str:
+    """A filter's program as ``{len=7, filter=0x...}`` (strace prints the instructions
+    only with -v), anything else the address."""
+    if u32(c.a(0)) != SECCOMP_SET_MODE_FILTER or not c.a(i):
+        return ptr(c.a(i))
+    m = c.mem(i)
+    if m is None or len(m.data) < SOCK_FPROG_SIZE:
+        return ptr(c.a(i))
+    length, at = struct.unpack_from("<H6xQ", m.data)
+    return f"{{len={length}, filter={ptr(at)}}}"
+
+
+syscall(
+    "seccomp",
+    register_only(Arg(lambda c, i: xlat(u32(c.a(i)), SECCOMP_OPS, c.opts, "SECCOMP_SET_MODE_"))),
+    register_only(Arg(_seccomp_flags), also=0),
+    Arg(_seccomp_args, lambda opts: (fixed(SOCK_FPROG_SIZE, "both"),)),
+)
+
+
+# --- userfaultfd, inotify (userfaultfd.c, inotify.c) -----------------------------------
+
+O_NONBLOCK, O_CLOEXEC = 0o4000, 0o2000000
+UFFD_FLAGS = ((1, "UFFD_USER_MODE_ONLY"), (O_NONBLOCK, "O_NONBLOCK"), (O_CLOEXEC, "O_CLOEXEC"))
+INOTIFY_INIT_FLAGS = ((O_NONBLOCK, "IN_NONBLOCK"), (O_CLOEXEC, "IN_CLOEXEC"))
+INOTIFY_FLAGS = (
+    (0x00000001, "IN_ACCESS"),
+    (0x00000002, "IN_MODIFY"),
+    (0x00000004, "IN_ATTRIB"),
+    (0x00000008, "IN_CLOSE_WRITE"),
+    (0x00000010, "IN_CLOSE_NOWRITE"),
+    (0x00000020, "IN_OPEN"),
+    (0x00000040, "IN_MOVED_FROM"),
+    (0x00000080, "IN_MOVED_TO"),
+    (0x00000100, "IN_CREATE"),
+    (0x00000200, "IN_DELETE"),
+    (0x00000400, "IN_DELETE_SELF"),
+    (0x00000800, "IN_MOVE_SELF"),
+    (0x00002000, "IN_UNMOUNT"),
+    (0x00004000, "IN_Q_OVERFLOW"),
+    (0x00008000, "IN_IGNORED"),
+    (0x01000000, "IN_ONLYDIR"),
+    (0x02000000, "IN_DONT_FOLLOW"),
+    (0x04000000, "IN_EXCL_UNLINK"),
+    (0x10000000, "IN_MASK_CREATE"),
+    (0x20000000, "IN_MASK_ADD"),
+    (0x40000000, "IN_ISDIR"),
+    (0x80000000, "IN_ONESHOT"),
+)
+
+
+def FLAGS32(table: tuple[tuple[int, str], ...], dflt: str) -> Arg:  # noqa: N802
+    """An unsigned int's flags (the register's upper half is not the kernel's)."""
+    return register_only(Arg(lambda c, i: flags(u32(c.a(i)), table, c.opts, dflt=dflt)))
+
+
+syscall("userfaultfd", FLAGS32(UFFD_FLAGS, "UFFD_???"))
+syscall("inotify_init1", FLAGS32(INOTIFY_INIT_FLAGS, "IN_???"))
+syscall("inotify_add_watch", FD, PATH, FLAGS32(INOTIFY_FLAGS, "IN_???"))
+syscall("inotify_rm_watch", FD, INT)
+
+
+# --- utime, utimes (utime.c, utimes.c) ------------------------------------------------
+
+
+def _dated(value: int, when: str | None) -> str:
+    return f"{value}" if when is None else f"{value} /* {when} */"
+
+
+def _utimbuf(c: Ctx, i: int) -> str:
+    """``{actime=1492350678 /* 2017-04-16T13:51:18+0000 */, modtime=...}``."""
+    if not c.a(i):
+        return "NULL"
+    m = c.mem(i)
+    if m is None or len(m.data) < 16:
+        return ptr(c.a(i))
+    actime, modtime = struct.unpack_from("<qq", m.data)
+    return (
+        f"{{actime={_dated(actime, sprinttime(actime))}, "
+        f"modtime={_dated(modtime, sprinttime(modtime))}}}"
+    )
+
+
+def sprinttime_usec(sec: int, usec: int) -> str | None:
+    """strace's sprinttime_usec: the date, with ``.000135`` for a non-zero usec."""
+    if not 0 <= usec <= 999_999:
+        return None
+    when = sprinttime(sec, usec * 1000 if usec else None)
+    return when if when is None or not usec else when.replace(f".{usec * 1000:09d}", f".{usec:06d}")
+
+
+def _timevals(c: Ctx, i: int) -> str:
+    """``[{tv_sec=1, tv_usec=2} /* 1970-01-01T00:00:01.000002+0000 */, ...]``."""
+    if not c.a(i):
+        return "NULL"
+    m = c.mem(i)
+    if m is None or len(m.data) < 32:
+        return ptr(c.a(i))
+    shown = []
+    for k in (0, 16):
+        sec, usec = struct.unpack_from("<qQ", m.data, k)
+        text = f"{{tv_sec={sec}, tv_usec={usec}}}"
+        when = sprinttime_usec(sec, usec)
+        shown.append(text if when is None else f"{text} /* {when} */")
+    return f"[{', '.join(shown)}]"
+
+
+syscall("utime", PATH, Arg(_utimbuf, lambda opts: (fixed(16, "both"),)))
+syscall("utimes", PATH, Arg(_timevals, lambda opts: (fixed(32, "both"),)))
+
+
+# --- readahead, sync_file_range (readahead.c, sync_file_range.c) ----------------------
+
+SYNC_FILE_RANGE_FLAGS = (
+    (1, "SYNC_FILE_RANGE_WAIT_BEFORE"),
+    (2, "SYNC_FILE_RANGE_WRITE"),
+    (4, "SYNC_FILE_RANGE_WAIT_AFTER"),
+)
+LOFF = register_only(Arg(lambda c, i: str(s64(c.a(i)))))
+
+syscall("readahead", FD, LOFF, ULONG)
+syscall("sync_file_range", FD, LOFF, LOFF, FLAGS32(SYNC_FILE_RANGE_FLAGS, "SYNC_FILE_RANGE_???"))
+
+
+# --- System V IPC: shmget, semget, msgget (ipc_shm.c, ipc_sem.c, ipc_msg.c) ------------
+
+IPC_FLAGS = ((0o1000, "IPC_CREAT"), (0o2000, "IPC_EXCL"), (0o4000, "IPC_NOWAIT"))
+SHM_FLAGS = ((0o1000, "IPC_CREAT"), (0o2000, "IPC_EXCL"), (0o4000, "SHM_HUGETLB"),
+             (0o10000, "SHM_NORESERVE"))  # fmt: skip
+SHM_HUGE_SHIFT, SHM_HUGE_MASK = 26, 0x3F
+
+
+def _ipc_key(c: Ctx, i: int) -> str:
+    key = u32(c.a(i))
+    return "IPC_PRIVATE" if key == 0 and not c.opts.raw else hexnum(key)
+
+
+def _ipc_flags(c: Ctx, v: int, table: tuple[tuple[int, str], ...]) -> str:
+    """``IPC_CREAT|0600``: the flags, then the permission bits in octal (strace's
+    print_numeric_umode_t), the flags left out when there are none."""
+    rest = v & ~0o777
+    mode = octal(v & 0o777)
+    if not rest:
+        return mode
+    return f"{flags(rest, table, c.opts)}|{mode}"
+
+
+def _shm_flags(c: Ctx, i: int) -> str:
+    v = u32(c.a(i))
+    huge = (v & ~0o777) & (SHM_HUGE_MASK << SHM_HUGE_SHIFT)
+    rest = (v & ~0o777) & ~huge
+    mode = octal(v & 0o777)
+    parts = [flags(rest, SHM_FLAGS, c.opts)] if rest else []
+    if huge:
+        parts.append(f"{huge >> SHM_HUGE_SHIFT}<<SHM_HUGE_SHIFT")
+    return "|".join([*parts, mode])
+
+
+syscall("shmget", register_only(Arg(_ipc_key)), ULONG, register_only(Arg(_shm_flags)))
+syscall(
+    "semget",
+    register_only(Arg(_ipc_key)),
+    INT,
+    register_only(Arg(lambda c, i: _ipc_flags(c, c.a(i), IPC_FLAGS))),
+)
+syscall(
+    "msgget",
+    register_only(Arg(_ipc_key)),
+    register_only(Arg(lambda c, i: _ipc_flags(c, c.a(i), IPC_FLAGS))),
+)
