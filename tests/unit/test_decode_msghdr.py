@@ -157,3 +157,46 @@ def test_recvmmsg_shows_the_messages_received():
     assert decode.render_line(timeout) == "recvmmsg(3, [], 2, MSG_DONTWAIT, NULL) = 0 (Timeout)"
     failed = mmsg_call(299, args, -11, {1: Mem(0x1000, given)}, {})
     assert decode.render_line(failed).startswith("recvmmsg(3, 0x1000, 2, MSG_DONTWAIT, NULL) = -1")
+
+
+def cmsg_call(control: bytes, controllen: int | None = None, fault: bool = False) -> str:
+    n = len(control) if controllen is None else controllen
+    m = Mem(
+        0x1000,
+        msghdr(0, 0, 0, 0, 0x3000, n),
+        elems=(Mem(0x3000, control, fault=fault, index=0x8001),),
+    )
+    return decode.render_line(call(46, m, -9))
+
+
+def test_control_messages_walk_as_strace_walks_them():
+    """strace's decode_msg_control and print_cmsg_type_data: no data for a message shorter
+    than its type needs, a type's data only where strace prints it, what is left after the
+    last whole message as `... /* address */`, the address for less than a header."""
+    short = struct.pack("<QiI", 3, 1, 1)  # cmsg_len 3: shorter than its own header
+    assert "msg_control=[{cmsg_len=3, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS}]" in (
+        cmsg_call(short)
+    )
+    creds = struct.pack("<QiIiII4x", 28, 1, 2, 7, 0, 0xFFFFFFFF)
+    assert (
+        "[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, "
+        "cmsg_data={pid=7, uid=0, gid=-1}}]" in cmsg_call(creds)
+    )
+    other = struct.pack("<QiI", 16, 6, 9)  # a level strace has no table for: the type in hex
+    assert "[{cmsg_len=16, cmsg_level=SOL_TCP, cmsg_type=0x9}]" in cmsg_call(other)
+    rights = struct.pack("<QiIi4x", 20, 1, 1, 5)
+    assert (
+        "{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}, ... /* 0x3018 */]"
+        in (cmsg_call(rights + b"\0" * 8))
+    )
+    assert "msg_control=0x3000, msg_controllen=8" in cmsg_call(b"\0" * 8)
+    assert "msg_control=0x3000, msg_controllen=32" in cmsg_call(rights, 32, fault=True)
+
+
+def test_timestamps_in_control_messages():
+    stamp = struct.pack("<QiIqq", 32, 1, 29, 123456789, 987654)
+    assert "cmsg_type=SO_TIMESTAMP_OLD, cmsg_data={tv_sec=123456789, tv_usec=987654}}]" in (
+        cmsg_call(stamp)
+    )
+    short = struct.pack("<QiIq", 24, 1, 35, 987654321)  # too short for a timespec
+    assert "cmsg_type=SO_TIMESTAMPNS_OLD, cmsg_data=???}]" in cmsg_call(short)

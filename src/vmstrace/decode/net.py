@@ -22,13 +22,26 @@ from ..core.abi import (
 )
 from ..core.events import Mem
 from . import fdpath
-from .args import FD, FD_PAIR, FLAGS, INT, RBUF, UINT, ULONG, WBUF, XLAT, register_only
+from .args import FD, FD_PAIR, FLAGS, INT, RBUF, UINT, ULONG, WBUF, XLAT, register_only, uid_text
 from .consts import net
-from .fmt import Ctx, DecodeOptions, array, flags, hexnum, ptr, quote, s32, u32, xlat
+from .fmt import (
+    Ctx,
+    DecodeOptions,
+    array,
+    buffer,
+    flags,
+    hexnum,
+    local_array,
+    ptr,
+    quote,
+    s32,
+    u32,
+    xlat,
+)
 from .io import TS_ENTRY_EXIT, iovec_array
 from .registry import Arg, Captures, syscall
 from .sockaddr import SOCKADDR_STORAGE, decode_sockaddr
-from .structs import TIMESPEC_SIZE, timespec
+from .structs import TIMESPEC_SIZE, timespec, timeval
 
 SOCKADDR_CAP = SOCKADDR_STORAGE
 
@@ -135,44 +148,118 @@ syscall("accept4", FD, _addr_out(2), ADDRLEN, SOCK_FLAGS)
 syscall("getsockname", FD, _addr_out(2), ADDRLEN)
 syscall("getpeername", FD, _addr_out(2), ADDRLEN)
 syscall("sendto", FD, WBUF(2), ULONG, MSG, _addr_in(5), INT)
-syscall("recvfrom", FD, RBUF(), ULONG, MSG, _addr_out(5), ADDRLEN)
+
+
+def _received(c: Ctx, i: int) -> str:
+    """recvfrom's data: with MSG_TRUNC the call returns the datagram's whole size, which
+    can pass the buffer's; strace shows the buffer's bytes, at most ``len`` (a plain read's
+    RBUF, compiled in the lane, takes the return value alone)."""
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return buffer(c.a(i), c.exit_mem(i), min(c.ret, c.a(2)), c.opts.strsize, hexstr=c.opts.hexstr)
+
+
+RECEIVED = Arg(_received, RBUF().captures)
+syscall("recvfrom", FD, RECEIVED, ULONG, MSG, _addr_out(5), ADDRLEN)
 # --- sendmsg / recvmsg: struct user_msghdr (include/linux/socket.h) ------------------
 
 MSGHDR_SIZE = 56  # struct user_msghdr
 MMSGHDR_SIZE = 64  # struct mmsghdr: the msghdr, msg_len (u32), padding
 SOL_SOCKET = 1
-SCM_TYPES = {1: "SCM_RIGHTS", 2: "SCM_CREDENTIALS", 29: "SCM_TIMESTAMP"}  # asm-generic/socket.h
+# strace's scmvals.in (asm-generic/socket.h) and ip_cmsg_types.in (linux/in.h); with each, the
+# least data strace's printer for it takes (msghdr.c), the types it prints no data for left
+# out
+SCM_TYPES = {1: "SCM_RIGHTS", 2: "SCM_CREDENTIALS", 3: "SCM_SECURITY", 41: "SO_WIFI_STATUS",
+             61: "SO_TXTIME", 29: "SO_TIMESTAMP_OLD", 35: "SO_TIMESTAMPNS_OLD",
+             37: "SO_TIMESTAMPING_OLD", 63: "SO_TIMESTAMP_NEW", 64: "SO_TIMESTAMPNS_NEW",
+             65: "SO_TIMESTAMPING_NEW"}  # fmt: skip
+SCM_DATA = {1: 4, 2: 12, 3: 1, 29: 1, 35: 1, 37: 1, 63: 1, 64: 1, 65: 1}
+IP_CMSG_TYPES = {1: "IP_TOS", 2: "IP_TTL", 3: "SCM_SECURITY", 6: "IP_RECVOPTS",
+                 7: "IP_RETOPTS", 8: "IP_PKTINFO", 11: "IP_RECVERR", 20: "IP_ORIGDSTADDR",
+                 23: "IP_CHECKSUM"}  # fmt: skip
+IP_CMSG_DATA = {8: 12, 2: 4, 1: 1, 3: 1, 6: 1, 7: 1, 11: 16, 20: 16, 23: 4}
+SOL_IP = 0
+# the timestamps' structs, and how many: SO_TIMESTAMP_OLD/NEW a timeval, SO_TIMESTAMPNS_*
+# a timespec, SO_TIMESTAMPING_* three timespecs (x86_64: the old and new layouts agree)
+SCM_TIMES = {29: (timeval, 1), 63: (timeval, 1), 35: (timespec, 1), 64: (timespec, 1),
+             37: (timespec, 3), 65: (timespec, 3)}  # fmt: skip
 
 
 def _part(m: Mem, index: int) -> Mem | None:
     return next((e for e in m.elems if e.index == index), None)
 
 
-def _cmsgs(c: Ctx, d: bytes, controllen: int, files: dict[int, Mem]) -> str:
-    """``[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]``;
-    ``files``: what the passed fds refer to, by fd (-y: ``[5</etc/hostname>]``)."""
-    out: list[str] = []
-    off = 0
-    while off + 16 <= min(len(d), controllen) and len(out) < 16:
-        length, level, ctype = struct.unpack_from("<QiI", d, off)
-        if length < 16:
-            break
-        data = d[off + 16 : off + min(length, len(d) - off)]
-        lvl = "SOL_SOCKET" if level == SOL_SOCKET and not c.opts.raw else str(level)
-        typ = SCM_TYPES.get(ctype, str(ctype)) if level == SOL_SOCKET else str(ctype)
-        if level == SOL_SOCKET and ctype == 1:
-            numbers = (
-                int.from_bytes(data[k : k + 4], "little") for k in range(0, len(data) - 3, 4)
-            )
-            fds = [
-                fdpath.with_path(str(fd), files.get(fd), c.opts.fd_details, c.opts.hexstr)
-                for fd in map(s32, numbers)
-            ]
-            shown = "[" + ", ".join(fds) + "]"
+CMSG_SIZE = 16  # struct cmsghdr: cmsg_len (u64), cmsg_level, cmsg_type
+OPTMEM_MAX = 20480  # net.core.optmem_max's default: the most strace reads of the control data
+
+
+def _cmsg(c: Ctx, length: int, level: int, ctype: int, data: bytes, files: dict[int, Mem]) -> str:
+    """One control message, as strace's print_cmsg_type_data: its type by the level's
+    table, and its data only where strace has a printer for the type and enough bytes."""
+    head = f"{{cmsg_len={length}, cmsg_level={xlat(level, net.SOL, c.opts, 'SOL_')}"
+    if level == SOL_SOCKET:
+        typ, least = xlat(ctype, SCM_TYPES, c.opts, "SCM_"), SCM_DATA.get(ctype)
+    elif level == SOL_IP:
+        typ, least = xlat(ctype, IP_CMSG_TYPES, c.opts, "IP_"), IP_CMSG_DATA.get(ctype)
+    else:
+        typ, least = hexnum(u32(ctype)), None
+    head += f", cmsg_type={typ}"
+    if least is None or len(data) < least:
+        return head + "}"
+    if level == SOL_SOCKET and ctype == 1:  # strace's print_scm_rights: at most -s of them
+        numbers = (int.from_bytes(data[k : k + 4], "little") for k in range(0, len(data) - 3, 4))
+        fds = [
+            fdpath.with_path(str(fd), files.get(fd), c.opts.fd_details, c.opts.hexstr)
+            for fd in map(s32, numbers)
+        ]
+        shown = local_array(fds, c.opts)
+    elif level == SOL_SOCKET and ctype == 2:  # print_scm_creds: struct ucred
+        pid, uid, gid = struct.unpack_from("<iII", data)
+        shown = f"{{pid={pid}, uid={uid_text(uid)}, gid={uid_text(gid)}}}"
+    elif level == SOL_SOCKET and ctype in SCM_TIMES:  # print_scm_timestamp*: ??? if short
+        fmt, count = SCM_TIMES[ctype]
+        if len(data) < 16 * count:
+            shown = "???"
+        elif count == 1:
+            shown = fmt(c, data)
         else:
-            shown = quote(data, hexstr=c.opts.hexstr)
-        out.append(f"{{cmsg_len={length}, cmsg_level={lvl}, cmsg_type={typ}, cmsg_data={shown}}}")
-        off += (length + 7) & ~7
+            shown = "[" + ", ".join(fmt(c, data[k : k + 16]) for k in range(0, 48, 16)) + "]"
+    else:  # (a type strace decodes further: its bytes)
+        shown = quote(data, hexstr=c.opts.hexstr)
+    return f"{head}, cmsg_data={shown}}}"
+
+
+def _cmsgs(c: Ctx, addr: int, ctl: Mem | None, in_len: int, files: dict[int, Mem]) -> str:
+    """``[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]``, walked
+    as strace's decode_msg_control walks it: the address when less than one header was
+    passed or the data could not be read; a message shorter than its header ends the walk,
+    and what is left after the last one shows as ``... /* address */``.  ``files``: what
+    the passed fds refer to, by fd (-y: ``[5</etc/hostname>]``)."""
+    control_len = min(in_len, OPTMEM_MAX)
+    d = b"" if ctl is None else ctl.data[:control_len]
+    if control_len < CMSG_SIZE or ctl is None or (ctl.fault and len(d) < control_len):
+        return ptr(addr)
+    cut = len(d) < control_len  # (the capture's cap: strace read further)
+    out: list[str] = []
+    off, left = 0, len(d)
+    while left >= CMSG_SIZE:
+        length, level, ctype = struct.unpack_from("<QiI", d, off)
+        size = min(length, left)
+        out.append(_cmsg(c, length, level, ctype, d[off + CMSG_SIZE : off + size], files))
+        if size < CMSG_SIZE:
+            left -= CMSG_SIZE
+            break
+        step = (length + 7) & ~7
+        if step >= left:
+            left = 0
+            break
+        off, left = off + step, left - step
+    if cut:
+        out.append("...")
+    elif left:
+        out.append(f"... /* {ptr(addr + control_len - left)} */")
+    elif control_len < in_len:
+        out.append("...")
     return "[" + ", ".join(out) + "]"
 
 
@@ -219,9 +306,7 @@ def _msghdr(
             files = {
                 e.index - INDEX_MSG_FDS: e for e in m.elems if INDEX_MSG_FDS <= e.index < INDEX_TOP
             }
-        shown = (
-            ptr(control) if ctl is None or not ctl.data else _cmsgs(c, ctl.data, controllen, files)
-        )
+        shown = _cmsgs(c, control, ctl, controllen, files)
         parts.append(f"msg_control={shown}")
     parts.append(f"msg_controllen={controllen}")
     parts.append(f"msg_flags={flags(u32(mflags), net.MSG_FLAGS, c.opts, dflt='MSG_???')}")
