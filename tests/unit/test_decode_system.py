@@ -200,3 +200,23 @@ def test_siginfo_errno_and_no_uid():
 )
 def test_system_v_ipc_keys_and_flags(call, expected):
     assert line(*call) == expected
+
+
+def test_capabilities_by_version_and_set():
+    hdr = Mem(0x1000, struct.pack("<Ii", 0x20080522, 0))
+    sets = struct.pack("<III", 0x3, 0x1, 0) + struct.pack("<III", 0x1, 0, 0)
+    got = Mem(0x2000, sets, at_exit=True)
+    assert line("capget", [0x1000, 0x2000], 0, {0: hdr}, {1: got}) == (
+        "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, "
+        "{effective=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE|1<<CAP_MAC_OVERRIDE, "
+        "permitted=1<<CAP_CHOWN, inheritable=0}) = 0"
+    )
+    assert line("capget", [0x1000, 0x2000], -14, {0: hdr}).startswith(
+        "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, 0x2000) = -1 EFAULT"
+    )
+    assert line("capget", [0, 0], -14).startswith("capget(NULL, NULL) = -1 EFAULT")
+    v1 = Mem(0x1000, struct.pack("<Ii", 0x19980330, 7))
+    assert line("capset", [0x1000, 0x2000], -1, {0: v1, 1: Mem(0x2000, sets)}).startswith(
+        "capset({version=_LINUX_CAPABILITY_VERSION_1, pid=7}, "
+        "{effective=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE, permitted=1<<CAP_CHOWN, inheritable=0})"
+    )

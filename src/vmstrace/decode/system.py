@@ -337,3 +337,71 @@ syscall(
     register_only(Arg(_ipc_key)),
     register_only(Arg(lambda c, i: _ipc_flags(c, c.a(i), IPC_FLAGS))),
 )
+
+
+# --- capget, capset (capability.c) ----------------------------------------------------
+
+CAP_VERSIONS = {0x19980330: "_LINUX_CAPABILITY_VERSION_1",
+                0x20071026: "_LINUX_CAPABILITY_VERSION_2",
+                0x20080522: "_LINUX_CAPABILITY_VERSION_3"}  # fmt: skip
+CAPS = (
+    "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP "
+    "LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER "
+    "SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE "
+    "SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP "
+    "MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF "
+    "CHECKPOINT_RESTORE"
+).split()
+# strace's cap_mask0 and cap_mask1: a word's bits, each named by its capability's number
+CAP_MASK0 = tuple((1 << n, f"1<<CAP_{name}") for n, name in enumerate(CAPS[:32]))
+CAP_MASK1 = tuple((1 << n, f"1<<CAP_{name}") for n, name in enumerate(CAPS[32:]))
+CAP_HEADER_SIZE, CAP_DATA_SIZE = 8, 12  # struct __user_cap_header_struct, _data_struct
+
+
+def _cap_header(c: Ctx) -> tuple[int, int] | None:
+    m = c.mem(0)
+    if not c.a(0) or m is None or len(m.data) < CAP_HEADER_SIZE:
+        return None
+    version, pid = struct.unpack_from("<Ii", m.data)
+    return version, pid
+
+
+def _cap_header_text(c: Ctx, i: int) -> str:
+    h = _cap_header(c)
+    if h is None:
+        return ptr(c.a(i))
+    version = xlat(h[0], CAP_VERSIONS, c.opts, "_LINUX_CAPABILITY_VERSION_")
+    return f"{{version={version}, pid={h[1]}}}"
+
+
+def _cap_bits(c: Ctx, lo: int, hi: int) -> str:
+    parts = [flags(lo, CAP_MASK0, c.opts, dflt="CAP_???")] if lo or not hi else []
+    if hi:
+        parts.append(flags(hi, CAP_MASK1, c.opts, dflt="CAP_???"))
+    return "|".join(parts)
+
+
+def _cap_data(c: Ctx, i: int, filled: bool) -> str:
+    """``{effective=1<<CAP_CHOWN|..., permitted=..., inheritable=...}``: two words of each
+    set for versions 2 and 3, one for version 1 (strace's print_cap_data); ``filled``:
+    capget's, which a failed call did not fill."""
+    h = _cap_header(c)
+    if h is None or not c.a(i) or (filled and c.failed):
+        return ptr(c.a(i))
+    words = 2 if h[0] in (0x20071026, 0x20080522) else 1
+    m = c.mem(i)
+    if m is None or len(m.data) < CAP_DATA_SIZE * words:
+        return ptr(c.a(i))
+    sets = [struct.unpack_from("<III", m.data, CAP_DATA_SIZE * k) for k in range(words)]
+    shown = [
+        f"{name}={_cap_bits(c, sets[0][n], sets[1][n] if words > 1 else 0)}"
+        for n, name in enumerate(("effective", "permitted", "inheritable"))
+    ]
+    return "{" + ", ".join(shown) + "}"
+
+
+CAP_HEADER = Arg(_cap_header_text, lambda opts: (fixed(CAP_HEADER_SIZE, "both"),))
+CAPS_OUT = Arg(lambda c, i: _cap_data(c, i, True), lambda opts: (fixed(2 * CAP_DATA_SIZE, "exit"),))
+CAPS_IN = Arg(lambda c, i: _cap_data(c, i, False), lambda opts: (fixed(2 * CAP_DATA_SIZE, "both"),))
+syscall("capget", CAP_HEADER, CAPS_OUT)
+syscall("capset", CAP_HEADER, CAPS_IN)
