@@ -1,7 +1,8 @@
 """Calls that change how the system or a process runs, and watches on files: mount and
-umount2, personality, I/O priorities, seccomp, userfaultfd, inotify, utime and utimes;
-readahead and sync_file_range.  Each prints as strace 6.1 prints it (the function named
-in each comment); the flag tables are strace's xlat/*.in, in their order.
+umount2, personality, I/O priorities, seccomp, userfaultfd, inotify, utime and utimes,
+System V IPC's gets, capabilities; readahead and sync_file_range.  Each prints as strace
+6.1 prints it (the source file named in each section); the flag tables are strace's
+xlat/*.in, in their order.
 """
 
 from __future__ import annotations
