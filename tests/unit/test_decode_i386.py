@@ -74,3 +74,21 @@ def test_i386_captures_are_in_the_spec():
     assert ("32", 5, 0) in {(abi, nr, arg) for abi, nr, arg, _ in entries}
     assert ("32", 195, 1) in {(abi, nr, arg) for abi, nr, arg, _ in entries}  # stat64
     assert not any(abi == "32" and nr == 105 for abi, nr, _, _ in entries)  # getitimer
+
+
+def test_calls_of_registers_and_u32_structs_decode_for_i386_too():
+    # personality (136), mount (21), capget (184): what a 32-bit sample disables, mounts or
+    # asks of its capabilities prints as for x86_64 (ABI_NEUTRAL)
+    assert decode.render_line(call(136, [0x0040000], 0)) == (
+        "personality(PER_LINUX|ADDR_NO_RANDOMIZE) = 0 (PER_LINUX)"
+    )
+    mem = {0: Mem(0x1000, b"none\0"), 1: Mem(0x2000, b"/mnt\0"), 2: Mem(0x3000, b"tmpfs\0")}
+    assert decode.render_line(call(21, [0x1000, 0x2000, 0x3000, 0, 0], 0, mem)) == (
+        'mount("none", "/mnt", "tmpfs", 0, NULL) = 0'
+    )
+    hdr = {0: Mem(0x1000, struct.pack("<Ii", 0x20080522, 0))}
+    sets = {1: Mem(0x2000, struct.pack("<6I", 1, 1, 0, 0, 0, 0), at_exit=True)}
+    assert decode.render_line(call(184, [0x1000, 0x2000], 0, hdr, sets)) == (
+        "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, "
+        "{effective=1<<CAP_CHOWN, permitted=1<<CAP_CHOWN, inheritable=0}) = 0"
+    )

@@ -135,6 +135,23 @@ ABI_NEUTRAL = frozenset(
         # timer ids
         "timer_getoverrun",
         "timer_delete",
+        # registers, paths and strings alone (decode/system.py), and the capability structs
+        # (u32 words on both ABIs)
+        "mount",
+        "umount2",
+        "personality",
+        "ioprio_get",
+        "ioprio_set",
+        "userfaultfd",
+        "inotify_init1",
+        "inotify_add_watch",
+        "inotify_rm_watch",
+        "pidfd_open",
+        "shmget",
+        "semget",
+        "msgget",
+        "capget",
+        "capset",
     }
 )
 
