@@ -220,3 +220,23 @@ def test_capabilities_by_version_and_set():
         "capset({version=_LINUX_CAPABILITY_VERSION_1, pid=7}, "
         "{effective=1<<CAP_CHOWN|1<<CAP_DAC_OVERRIDE, permitted=1<<CAP_CHOWN, inheritable=0})"
     )
+
+
+def test_openat2_open_how_as_strace_prints_it():
+    path = {1: Mem(0x2000, b"openat2.sample\0")}
+    how = struct.pack("<QQQ", 0o101, 0o777, 1)
+    assert line("openat2", [0, 0, 0, 0xDEADC0DEBADC0DED], -7) == (
+        "openat2(0, NULL, NULL, 16045693110241201645) = -1 E2BIG (Argument list too long)"
+    )
+    assert line("openat2", [-1, 0x2000, 0x3000, 11], -22, path).startswith(
+        'openat2(-1, "openat2.sample", 0x3000, 11) = -1 EINVAL'  # shorter than open_how
+    )
+    got = line("openat2", [-1, 0x2000, 0x3000, 32], -7, {**path, 2: Mem(0x3000, how + b"\x80" * 8)})
+    assert got.startswith(
+        'openat2(-1, "openat2.sample", {flags=O_WRONLY|O_CREAT, mode=0777, '
+        'resolve=RESOLVE_NO_XDEV, /* bytes 24..31 */ "\\x80\\x80\\x80\\x80\\x80\\x80\\x80\\x80"}, 32)'
+    )
+    cut = Mem(0x3000, struct.pack("<QQQ", 0o200, 0, 0), fault=True)
+    assert line("openat2", [-1, 0x2000, 0x3000, 32], -14, {**path, 2: cut}).startswith(
+        'openat2(-1, "openat2.sample", {flags=O_RDONLY|O_EXCL, resolve=0, ???}, 32)'
+    )

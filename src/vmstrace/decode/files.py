@@ -93,6 +93,47 @@ STAT = compiled(OUT(STAT_SIZE, stat), "stat")
 
 syscall("open", PATH, OFLAGS, _open_mode(1))
 syscall("openat", DIRFD, PATH, OFLAGS, _open_mode(2))
+
+# openat2's struct open_how (linux/openat2.h): flags, mode, resolve (u64 each); strace's
+# print_open_how, and open_resolve_flags.in
+OPEN_HOW_SIZE = 24
+OPEN_HOW_MAX = 4096  # the most strace reads past the struct (a page) for nonzero bytes
+RESOLVE_FLAGS = (
+    (0x01, "RESOLVE_NO_XDEV"),
+    (0x02, "RESOLVE_NO_MAGICLINKS"),
+    (0x04, "RESOLVE_NO_SYMLINKS"),
+    (0x08, "RESOLVE_BENEATH"),
+    (0x10, "RESOLVE_IN_ROOT"),
+    (0x20, "RESOLVE_CACHED"),
+)
+
+
+def _open_how(c: Ctx, i: int) -> str:
+    """``{flags=O_WRONLY|O_CREAT, mode=0777, resolve=RESOLVE_NO_XDEV}``, the mode only
+    where the flags use it or it is set; a larger struct's further bytes as ``???`` where
+    unreadable, ``/* bytes 24..31 */ "\x80..."`` where any is not zero."""
+    size = c.a(3)
+    m = c.mem(i)
+    if size < OPEN_HOW_SIZE or not c.a(i) or m is None or len(m.data) < OPEN_HOW_SIZE:
+        return ptr(c.a(i))
+    oflags, mode, resolve = struct.unpack_from("<QQQ", m.data)
+    parts = [f"flags={_xf(oflags, fs.O_ACCMODE, fs.ACCMODE, fs.OPEN_FLAGS, c.opts)}"]
+    if oflags & (fs.O_CREAT | fs.__O_TMPFILE) or mode:
+        parts.append(f"mode={octal(mode)}")
+    parts.append(f"resolve={flags(resolve, RESOLVE_FLAGS, c.opts, dflt='RESOLVE_???')}")
+    end = min(size, OPEN_HOW_MAX)
+    if end > OPEN_HOW_SIZE:
+        rest = m.data[OPEN_HOW_SIZE:end]
+        if len(rest) < end - OPEN_HOW_SIZE:
+            parts.append("???")
+        elif any(rest):
+            shown = quote(rest, force_hex=True)
+            parts.append(f"/* bytes {OPEN_HOW_SIZE}..{end - 1} */ {shown}")
+    return "{" + ", ".join(parts) + "}"
+
+
+OPEN_HOW = Arg(_open_how, lambda opts: (Capture("buf", "both", "a3", OPEN_HOW_MAX),))
+syscall("openat2", DIRFD, PATH, OPEN_HOW, ULONG)
 syscall("creat", PATH, MODE)
 syscall("close", FD)
 syscall("stat", PATH, STAT)
