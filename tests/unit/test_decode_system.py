@@ -240,3 +240,24 @@ def test_openat2_open_how_as_strace_prints_it():
     assert line("openat2", [-1, 0x2000, 0x3000, 32], -14, {**path, 2: cut}).startswith(
         'openat2(-1, "openat2.sample", {flags=O_RDONLY|O_EXCL, resolve=0, ???}, 32)'
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "ret", "expected"),
+    [
+        (
+            [-87158697, -553988398, 0xDA7ADEAD, 0xDEC0DED3DEC0DED4, 0xBA5E1E55DEADC0DE],
+            -3,
+            "kcmp(-87158697, -553988398, 0xda7adead /* KCMP_??? */, 0xdec0ded3dec0ded4, "
+            "0xba5e1e55deadc0de) = -1 ESRCH (No such process)",
+        ),
+        ([533, 533, 0, 23, 42], 1, "kcmp(533, 533, KCMP_FILE, 23, 42) = 1"),
+        ([-1, -1, 1, 5, 6], -3, "kcmp(-1, -1, KCMP_VM) = -1 ESRCH (No such process)"),
+    ],
+)
+def test_kcmp_shows_what_each_type_compares(args, ret, expected):
+    assert line("kcmp", args, ret) == expected
+    slot = {4: Mem(0x1000, struct.pack("<iiI", 5, 6, 7))}
+    assert line("kcmp", [1, 1, 7, 3, 0x1000], 0, slot) == (
+        "kcmp(1, 1, KCMP_EPOLL_TFD, 3, {efd=5, tfd=6, toff=7}) = 0"
+    )

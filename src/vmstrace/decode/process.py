@@ -487,7 +487,34 @@ syscall(
 
 # --- misc small ones -----------------------------------------------------------------
 
-syscall("kcmp", INT, INT, INT, ULONG, ULONG)
+KCMP_TYPES = {0: "KCMP_FILE", 1: "KCMP_VM", 2: "KCMP_FILES", 3: "KCMP_FS", 4: "KCMP_SIGHAND",
+              5: "KCMP_IO", 6: "KCMP_SYSVSEM", 7: "KCMP_EPOLL_TFD"}  # fmt: skip
+KCMP_FILE, KCMP_EPOLL_TFD = 0, 7
+
+
+def _kcmp_type(c: Ctx, i: int) -> str:
+    """The type, then what it compares (strace's kcmp.c): two fds, an fd and a struct
+    kcmp_epoll_slot, nothing for the whole-resource types, an unknown type's indexes in
+    hex."""
+    kind = s32(c.a(i))
+    shown = [xlat(u32(kind), KCMP_TYPES, c.opts, "KCMP_")]
+    if kind == KCMP_FILE:
+        shown += [str(s32(c.a(3))), str(s32(c.a(4)))]
+    elif kind == KCMP_EPOLL_TFD:
+        slot = c.mem(4)
+        if not c.a(4) or slot is None or len(slot.data) < 12:
+            shown += [str(s32(c.a(3))), ptr(c.a(4))]
+        else:
+            efd, tfd, toff = struct.unpack_from("<iiI", slot.data)
+            shown += [str(s32(c.a(3))), f"{{efd={efd}, tfd={tfd}, toff={toff}}}"]
+    elif kind not in KCMP_TYPES:
+        shown += [hexnum(c.a(3)), hexnum(c.a(4))]
+    return ", ".join(shown)
+
+
+# (idx2's struct is read whatever the type: a read of a non-pointer fails and is not shown)
+KCMP_SLOT = Arg(SKIP.render, lambda opts: (fixed(12, "both"),))
+syscall("kcmp", INT, INT, Arg(_kcmp_type), SKIP, KCMP_SLOT)
 # pidfd_open.c: PIDFD_NONBLOCK is O_NONBLOCK
 syscall("pidfd_open", INT, FLAGS(((0o4000, "PIDFD_NONBLOCK"),), "PIDFD_???"))
 syscall("pidfd_getfd", FD, FD, UINT)
