@@ -261,3 +261,41 @@ def test_kcmp_shows_what_each_type_compares(args, ret, expected):
     assert line("kcmp", [1, 1, 7, 3, 0x1000], 0, slot) == (
         "kcmp(1, 1, KCMP_EPOLL_TFD, 3, {efd=5, tfd=6, toff=7}) = 0"
     )
+
+
+def test_modem_line_ioctls():
+    def tiocm(req, value, ret=0):
+        word = {2: Mem(0x1000, struct.pack("<I", value))}
+        return line("ioctl", [3, req, 0x1000], ret, word, word)
+
+    assert tiocm(0x5416, 0xE1FF).startswith(
+        "ioctl(3, TIOCMBIS, [TIOCM_LE|TIOCM_DTR|TIOCM_RTS|TIOCM_ST|TIOCM_SR|TIOCM_CTS|TIOCM_CAR|"
+        "TIOCM_RNG|TIOCM_DSR|TIOCM_OUT1|TIOCM_OUT2|TIOCM_LOOP]) = 0"
+    )
+    assert tiocm(0x5416, 0xFFFF1E00, -9).startswith(
+        "ioctl(3, TIOCMBIS, [0xffff1e00 /* TIOCM_??? */]) = -1 EBADF"
+    )
+    assert tiocm(0x5415, 0x6) == "ioctl(3, TIOCMGET, [TIOCM_DTR|TIOCM_RTS]) = 0"
+
+
+def test_memfd_create_huge_page_size():
+    name = {0: Mem(0x1000, b"01234\0")}
+    assert line("memfd_create", [0x1000, 0x78000000], -22, name).startswith(
+        'memfd_create("01234", 30<<MFD_HUGE_SHIFT) = -1 EINVAL'
+    )
+    assert line("memfd_create", [0x1000, 0x54000005], 3, name) == (
+        'memfd_create("01234", MFD_CLOEXEC|MFD_HUGETLB|21<<MFD_HUGE_SHIFT) = 3'
+    )
+
+
+def test_hostnames_unshare_and_pkey_free():
+    assert line("sethostname", [0, 0xFFFFFFFF00000040], -14).startswith("sethostname(NULL, 64)")
+    assert line("setdomainname", [0x1000, 5], 0, {0: Mem(0x1000, b"guest")}) == (
+        'setdomainname("guest", 5) = 0'
+    )
+    # past __NEW_UTS_LEN the kernel reads nothing: the address
+    assert line("sethostname", [0x1000, 65], -22).startswith("sethostname(0x1000, 65) = -1")
+    assert line("unshare", [0xBADC0DED0000000F], -22).startswith(
+        "unshare(0xbadc0ded0000000f /* CLONE_??? */)"
+    )
+    assert line("pkey_free", [0xBADC0DED00000000], -22).startswith("pkey_free(0) = -1")

@@ -555,6 +555,32 @@ def _winsize(d: bytes) -> str:
     return f"{{ws_row={row}, ws_col={col}, ws_xpixel={xp}, ws_ypixel={yp}}}"
 
 
+# TIOCMGET, TIOCMBIS, TIOCMBIC, TIOCMSET: an int of modem lines (strace's modem_flags.in,
+# x86's values)
+MODEM_REQUESTS = frozenset({0x5415, 0x5416, 0x5417, 0x5418})
+MODEM_FLAGS = (
+    (0x001, "TIOCM_LE"),
+    (0x002, "TIOCM_DTR"),
+    (0x004, "TIOCM_RTS"),
+    (0x008, "TIOCM_ST"),
+    (0x010, "TIOCM_SR"),
+    (0x020, "TIOCM_CTS"),
+    (0x040, "TIOCM_CAR"),
+    (0x080, "TIOCM_RNG"),
+    (0x100, "TIOCM_DSR"),
+    (0x2000, "TIOCM_OUT1"),
+    (0x4000, "TIOCM_OUT2"),
+    (0x8000, "TIOCM_LOOP"),
+)
+
+
+def _int_word(c: Ctx, req: int, d: bytes) -> str:
+    v = int.from_bytes(d[:4], "little")
+    if req in MODEM_REQUESTS:
+        return f"[{flags(v, MODEM_FLAGS, c.opts, dflt='TIOCM_???')}]"
+    return f"[{s32(v)}]"
+
+
 def _ioctl_arg(c: Ctx, i: int) -> str | None:
     req = u32(c.a(1))
     v = c.a(i)
@@ -566,14 +592,14 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
         d = c.out_data(i, 8 if req == ioc.TIOCGWINSZ else 4)
         if d is None:
             return ptr(v)
-        return _winsize(d) if req == ioc.TIOCGWINSZ else f"[{s32(int.from_bytes(d[:4], 'little'))}]"
+        return _winsize(d) if req == ioc.TIOCGWINSZ else _int_word(c, req, d)
     if req in ioc.INT_IN or req == ioc.TIOCSWINSZ:
         m = c.entry_mem(i)
         size = 8 if req == ioc.TIOCSWINSZ else 4
         if m is None or len(m.data) < size:
             return ptr(v)
         d = m.data[:size]
-        return _winsize(d) if size == 8 else f"[{s32(int.from_bytes(d, 'little'))}]"
+        return _winsize(d) if size == 8 else _int_word(c, req, d)
     if req in _IFREQ_GET or req in _IFREQ_SET or req == SIOCGIFNAME:
         return _ifreq(c, i, req)
     if req in (SIOCBRADDBR, SIOCBRDELBR):

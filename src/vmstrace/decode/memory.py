@@ -9,7 +9,7 @@ from ..capture.spec import Capture
 from ..core.abi import MAX_BYTES
 from .args import FD, FLAGS, HEX, INT, PTR, STR, ULONG, XLAT, register_only, ret_hex
 from .consts import mm
-from .fmt import Ctx, array, flags, hexnum, ptr
+from .fmt import Ctx, array, flags, hexnum, ptr, u32
 from .registry import Arg, syscall
 
 PROT = register_only(
@@ -70,7 +70,24 @@ syscall("munlock", PTR, ULONG)
 syscall("mlock2", PTR, ULONG, FLAGS(mm.MLOCK2_FLAGS, "MLOCK_???"))
 syscall("mlockall", FLAGS(mm.MLOCKALL_FLAGS, "MCL_???"))
 syscall("munlockall")
-syscall("memfd_create", STR, FLAGS(mm.MEMFD_FLAGS, "MFD_???"))
+MFD_HUGE_SHIFT, MFD_HUGE_MASK = 26, 0x3F
+
+
+def _memfd_flags(c: Ctx, i: int) -> str:
+    """The flags, and a huge page size's log2 in the top bits as ``21<<MFD_HUGE_SHIFT``
+    (strace's memfd_create.c)."""
+    v = u32(c.a(i))
+    if c.opts.raw:
+        return hexnum(v)
+    huge = v & (MFD_HUGE_MASK << MFD_HUGE_SHIFT)
+    rest = v & ~huge
+    parts = [flags(rest, mm.MEMFD_FLAGS, c.opts, dflt="MFD_???")] if rest or not huge else []
+    if huge:
+        parts.append(f"{huge >> MFD_HUGE_SHIFT}<<MFD_HUGE_SHIFT")
+    return "|".join(parts)
+
+
+syscall("memfd_create", STR, register_only(Arg(_memfd_flags)))
 syscall("mseal", PTR, ULONG, HEX)
 syscall("shmat", INT, PTR, HEX, ret=ret_hex)
 syscall("shmdt", PTR)

@@ -25,6 +25,7 @@ from .args import (
     UID,
     UINT,
     ULONG,
+    WBUF,
     XLAT,
     compiled,
     uid_text,
@@ -36,6 +37,7 @@ from .fmt import (
     Ctx,
     DecodeOptions,
     array,
+    buffer,
     cstring,
     flags,
     hexnum,
@@ -518,11 +520,24 @@ syscall("kcmp", INT, INT, Arg(_kcmp_type), SKIP, KCMP_SLOT)
 # pidfd_open.c: PIDFD_NONBLOCK is O_NONBLOCK
 syscall("pidfd_open", INT, FLAGS(((0o4000, "PIDFD_NONBLOCK"),), "PIDFD_???"))
 syscall("pidfd_getfd", FD, FD, UINT)
-syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???"))
+syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???", bits32=False))  # an unsigned long
 syscall("setns", FD, FLAGS(proc.SETNS_TYPES, "CLONE_NEW???"))
-syscall(
-    "sethostname", Arg(lambda c, i: cstring(c.a(i), c.mem(i), c.opts.strsize, c.opts.hexstr)), ULONG
-)
+NEW_UTS_LEN = 64
+
+
+def _hostname(c: Ctx, i: int) -> str:
+    """sethostname's and setdomainname's name: ``len`` bytes (an int), the address for a
+    length past __NEW_UTS_LEN (strace's hostname.c)."""
+    size = u32(c.a(1))
+    if size > NEW_UTS_LEN:
+        return ptr(c.a(i))
+    return buffer(c.a(i), c.mem(i), size, c.opts.strsize, hexstr=c.opts.hexstr)
+
+
+HOSTNAME = Arg(_hostname, WBUF(1).captures)
+syscall("sethostname", HOSTNAME, UINT)
+syscall("setdomainname", HOSTNAME, UINT)
+syscall("pkey_free", INT)
 
 
 def _membarrier(c: Ctx, i: int) -> str:
