@@ -299,3 +299,13 @@ def test_hostnames_unshare_and_pkey_free():
         "unshare(0xbadc0ded0000000f /* CLONE_??? */)"
     )
     assert line("pkey_free", [0xBADC0DED00000000], -22).startswith("pkey_free(0) = -1")
+
+
+def test_mount_flags_raw_keep_the_magic_apart():
+    args = [0, 0, 0, 0xC0ED000F, 0]
+    assert line("mount", args, -2, raw=True).startswith(
+        "mount(NULL, NULL, NULL, 0xc0ed0000|0xf, NULL)"
+    )
+    assert line("mount", [0, 0, 0, 0xC0ED0000, 0], -2, raw=True).startswith(
+        "mount(NULL, NULL, NULL, 0xc0ed0000, NULL)"
+    )

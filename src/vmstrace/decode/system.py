@@ -60,10 +60,9 @@ def _mount_data(c: Ctx, i: int) -> str | None:
 
 def _mount_flags_text(c: Ctx, i: int) -> str:
     v, magic = _mount_flags(c)
-    if c.opts.raw:
-        return hexnum(c.a(i))
     shown = flags(v, MOUNT_FLAGS, c.opts, dflt="MS_???") if v or not magic else ""
-    return "|".join(p for p in ("MS_MGC_VAL" if magic else "", shown) if p)
+    old = hexnum(MS_MGC_VAL) if c.opts.raw else "MS_MGC_VAL"  # (-X raw: 0xc0ed0000|0xf)
+    return "|".join(p for p in (old if magic else "", shown) if p)
 
 
 syscall(
