@@ -243,3 +243,19 @@ def test_raw_family_is_hex(decode_call):
     assert render_line(call, DecodeOptions(raw=True)) == (
         'connect(3, {sa_family=0x1, sun_path="/s"}, 110) = 0'
     )
+
+
+def test_addresses_text_is_a_quoted_string_that_xx_shows_in_hex():
+    """strace's print_inet_addr quotes inet_addr's and inet_pton's text: -xx hex too."""
+    v4 = Mem(SA, fam(2, b"\x00\x35" + bytes([127, 0, 0, 1]) + bytes(8)))
+    call = ("connect", [neg(-1), SA, 16], neg(-9), {1: v4}, None)
+    from conftest import build_call
+
+    line = render_line(build_call(*call), DecodeOptions(hexstr=2))
+    assert 'sin_addr=inet_addr("\\x31\\x32\\x37\\x2e\\x30\\x2e\\x30\\x2e\\x31")' in line
+    assert 'sin_addr=inet_addr("127.0.0.1")' in render_line(build_call(*call))
+    v6 = Mem(SA, in6(53, 0, bytes(15) + b"\x01"))
+    call6 = ("connect", [neg(-1), SA, 24], neg(-9), {1: v6}, None)
+    assert 'inet_pton(AF_INET6, "\\x3a\\x3a\\x31", &sin6_addr)' in render_line(
+        build_call(*call6), DecodeOptions(hexstr=2)
+    )

@@ -39,8 +39,9 @@ def _un(d: bytes, opts: DecodeOptions) -> str:
 
 def _in(d: bytes, opts: DecodeOptions) -> str:
     (port,) = struct.unpack_from(">H", d, 2)
-    ip = ".".join(str(b) for b in d[4:8])
-    return f'sin_port=htons({port}), sin_addr=inet_addr("{ip}")'
+    # (strace's print_inet_addr quotes the text: -xx shows it in hex too)
+    ip = quote(".".join(str(b) for b in d[4:8]).encode(), hexstr=opts.hexstr)
+    return f"sin_port=htons({port}), sin_addr=inet_addr({ip})"
 
 
 def _in6(d: bytes, opts: DecodeOptions) -> str:
@@ -48,7 +49,8 @@ def _in6(d: bytes, opts: DecodeOptions) -> str:
     addr = d[8:24]
     text = (
         f"sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), "
-        f'inet_pton(AF_INET6, "{inet6_ntop(addr)}", &sin6_addr)'
+        f"inet_pton(AF_INET6, {quote(inet6_ntop(addr).encode(), hexstr=opts.hexstr)}, "
+        "&sin6_addr)"
     )
     if len(d) <= 24:
         return text

@@ -197,26 +197,26 @@ _TPACKET_REQ = (
 )
 
 
-def _inet_addr(d: bytes) -> str:
-    return 'inet_addr("' + ".".join(str(b) for b in d[:4]) + '")'
+def _inet_addr(d: bytes, hexstr: int) -> str:
+    # (strace's print_inet_addr quotes the text: -xx shows it in hex too)
+    return f"inet_addr({quote('.'.join(str(b) for b in d[:4]).encode(), hexstr=hexstr)})"
 
 
-def _mreq(addr: int, m: Mem | None, n: int) -> str:
+def _mreq(addr: int, m: Mem | None, n: int, hexstr: int) -> str:
     """``{imr_multiaddr=inet_addr("224.0.0.1"), imr_interface=inet_addr("0.0.0.0")}``"""
     if n < 8 or m is None or len(m.data) < 8:
         return ptr(addr)
-    return f"{{imr_multiaddr={_inet_addr(m.data[:4])}, imr_interface={_inet_addr(m.data[4:8])}}}"
+    group, interface = _inet_addr(m.data[:4], hexstr), _inet_addr(m.data[4:8], hexstr)
+    return f"{{imr_multiaddr={group}, imr_interface={interface}}}"
 
 
-def _mreq6(addr: int, m: Mem | None, n: int) -> str:
+def _mreq6(addr: int, m: Mem | None, n: int, hexstr: int) -> str:
     if n < 20 or m is None or len(m.data) < 20:
         return ptr(addr)
-    group = inet6_ntop(m.data[:16])
+    group = quote(inet6_ntop(m.data[:16]).encode(), hexstr=hexstr)
     (index,) = struct.unpack_from("<I", m.data, 16)
     # (strace names the field only inside inet_pton's arguments)
-    return (
-        f'{{inet_pton(AF_INET6, "{group}", &ipv6mr_multiaddr), ipv6mr_interface={ifindex(index)}}}'
-    )
+    return f"{{inet_pton(AF_INET6, {group}, &ipv6mr_multiaddr), ipv6mr_interface={ifindex(index)}}}"
 
 
 # --- getsockopt -------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
     elif addr and (level, name) in _ADDRESS_ONLY:
         return ptr(addr)
     elif addr and level == net.SOL_IP and name in (net.IP_ADD_MEMBERSHIP, net.IP_DROP_MEMBERSHIP):
-        return _mreq(addr, m, n)
+        return _mreq(addr, m, n, c.opts.hexstr)
     elif (
         addr
         and level == net.SOL_IPV6
@@ -312,7 +312,7 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
             net.IPV6_LEAVE_ANYCAST,
         )
     ):
-        return _mreq6(addr, m, n)
+        return _mreq6(addr, m, n, c.opts.hexstr)
     elif addr and level == net.SOL_PACKET and name in (PACKET_RX_RING, PACKET_TX_RING):
         return ptr(addr) if n != 16 else _fields(addr, m, 16, _TPACKET_REQ)
     elif level == net.SOL_NETLINK:
