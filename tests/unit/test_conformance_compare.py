@@ -257,6 +257,28 @@ def test_lcs_pairs_is_a_longest_common_subsequence(a, b):
             "SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=94}",
             None,
         ),
+        # -yy: strace's inet socket by inode (no inet_diag yet), vmstrace's by address
+        (
+            "args+ret",
+            "accept4(3<TCP:[10280]>, NULL, NULL, SOCK_CLOEXEC) = 5<TCP:[10310]>",
+            "accept4(3<TCP:[127.0.0.1:44709]>, NULL, NULL, SOCK_CLOEXEC) = "
+            "5<TCP:[127.0.0.1:44709->127.0.0.1:35264]>",
+            "yy-inet-diag-unavailable",
+        ),
+        # ... but not another protocol, another call, or vmstrace's own inode
+        (
+            "args",
+            "listen(3<TCP:[10280]>, 1) = 0",
+            "listen(3<UDP:[127.0.0.1:44709]>, 1) = 0",
+            None,
+        ),
+        (
+            "args",
+            "listen(3<TCP:[10280]>, 1) = 0",
+            "listen(3<TCP:[127.0.0.1:44709]>, 2) = 0",
+            None,
+        ),
+        ("args", "listen(3<TCP:[10280]>, 1) = 0", "listen(3<TCP:[10281]>, 1) = 0", None),
     ],
 )
 def test_allow_list_rules_accept_only_their_difference(kind, strace, mine, rule):
