@@ -30,16 +30,17 @@ def timeval(c: Ctx, d: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
-def sprinttime(sec: int, nsec: int | None = None) -> str | None:
+def sprinttime(sec: int, nsec: int | None = None, digits: int = 9) -> str | None:
     """The date strace adds in a comment (sprinttime_nsec): ``2026-12-05T09:07:19+0000``,
     with ``.000000135`` when ``nsec`` is given and not zero; None where strace prints
     none (0 s and 0 ns, ``nsec`` past 999999999, a year localtime() cannot hold).
+    ``digits``: 6 for sprinttime_usec, ``nsec`` then in microseconds (at most 999999).
 
     The tracee's local time is UTC (the guest has no time zone data).  glibc's %F does
     not pad the year (``1-01-01``, ``10000-01-01``); the civil date is worked out here
     (H. Hinnant's days-to-civil), as datetime stops at year 9999.
     """
-    if (sec == 0 and not nsec) or (nsec is not None and not 0 <= nsec <= 999_999_999):
+    if (sec == 0 and not nsec) or (nsec is not None and not 0 <= nsec < 10**digits):
         return None
     days, rem = divmod(sec, 86400)
     z = days + 719468
@@ -53,7 +54,7 @@ def sprinttime(sec: int, nsec: int | None = None) -> str | None:
     year = yoe + era * 400 + (month <= 2)
     if not -(1 << 31) <= year - 1900 < 1 << 31:  # struct tm's int tm_year
         return None
-    frac = f".{nsec:09d}" if nsec else ""
+    frac = f".{nsec:0{digits}d}" if nsec else ""
     return (
         f"{year}-{month:02d}-{day:02d}T{rem // 3600:02d}:{rem // 60 % 60:02d}:"
         f"{rem % 60:02d}{frac}+0000"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import fixed
-from .args import FD, INT, PATH, STR, ULONG, register_only
+from .args import FD, IN, INT, PATH, STR, ULONG, register_only
 from .fmt import Ctx, DecodeOptions, flags, hexnum, octal, ptr, s32, s64, u32, xlat
 from .registry import Arg, syscall
 from .structs import sprinttime
@@ -232,50 +232,30 @@ syscall("inotify_rm_watch", FD, INT)
 # --- utime, utimes (utime.c, utimes.c) ------------------------------------------------
 
 
-def _dated(value: int, when: str | None) -> str:
+def _dated(value: int | str, when: str | None) -> str:
     return f"{value}" if when is None else f"{value} /* {when} */"
 
 
-def _utimbuf(c: Ctx, i: int) -> str:
+def _utimbuf(c: Ctx, d: bytes) -> str:
     """``{actime=1492350678 /* 2017-04-16T13:51:18+0000 */, modtime=...}``."""
-    if not c.a(i):
-        return "NULL"
-    m = c.mem(i)
-    if m is None or len(m.data) < 16:
-        return ptr(c.a(i))
-    actime, modtime = struct.unpack_from("<qq", m.data)
+    actime, modtime = struct.unpack_from("<qq", d)
     return (
         f"{{actime={_dated(actime, sprinttime(actime))}, "
         f"modtime={_dated(modtime, sprinttime(modtime))}}}"
     )
 
 
-def sprinttime_usec(sec: int, usec: int) -> str | None:
-    """strace's sprinttime_usec: the date, with ``.000135`` for a non-zero usec."""
-    if not 0 <= usec <= 999_999:
-        return None
-    when = sprinttime(sec, usec * 1000 if usec else None)
-    return when if when is None or not usec else when.replace(f".{usec * 1000:09d}", f".{usec:06d}")
-
-
-def _timevals(c: Ctx, i: int) -> str:
+def _timevals(c: Ctx, d: bytes) -> str:
     """``[{tv_sec=1, tv_usec=2} /* 1970-01-01T00:00:01.000002+0000 */, ...]``."""
-    if not c.a(i):
-        return "NULL"
-    m = c.mem(i)
-    if m is None or len(m.data) < 32:
-        return ptr(c.a(i))
     shown = []
     for k in (0, 16):
-        sec, usec = struct.unpack_from("<qQ", m.data, k)
-        text = f"{{tv_sec={sec}, tv_usec={usec}}}"
-        when = sprinttime_usec(sec, usec)
-        shown.append(text if when is None else f"{text} /* {when} */")
+        sec, usec = struct.unpack_from("<qQ", d, k)
+        shown.append(_dated(f"{{tv_sec={sec}, tv_usec={usec}}}", sprinttime(sec, usec, digits=6)))
     return f"[{', '.join(shown)}]"
 
 
-syscall("utime", PATH, Arg(_utimbuf, lambda opts: (fixed(16, "both"),)))
-syscall("utimes", PATH, Arg(_timevals, lambda opts: (fixed(32, "both"),)))
+syscall("utime", PATH, IN(16, _utimbuf))
+syscall("utimes", PATH, IN(32, _timevals))
 
 
 # --- readahead, sync_file_range (readahead.c, sync_file_range.c) ----------------------
