@@ -34,6 +34,7 @@
  */
 #include "_plain.h"
 #include "_slots.h"
+#include "_blobs.h"
 #include "vmstrace_records.h"
 
 static const char *const event_fields[] = {
@@ -187,6 +188,7 @@ enum { M_DATA, M_FAULT, M_TRUNCATED, M_ELEMS, M_ADDR };
 static struct {
     Shape plan, ctx, who, entry, exit, mem, end;
     PyObject *sigframe_arg, *exe_arg, *rax_arg; /* blob numbers (vmstrace_records.h) */
+    PyTypeObject *blobs; /* the reader's Blobs (_blobs.h), read in place */
     PyObject *cr3_mask; /* attribution.CR3_PGD_MASK */
     Py_ssize_t max_exes; /* pipeline.MAX_EXES */
     PyObject *question, *null, *zero, *at_fdcwd, *empty_quotes, *ellipsis, *comma;
@@ -235,6 +237,8 @@ static PyObject *configure(PyObject *self, PyObject *args)
     CONST(ellipsis, PyUnicode_InternFromString("..."))
     CONST(comma, PyUnicode_InternFromString(", "))
 #undef CONST
+    if (L.blobs == NULL && (L.blobs = blobs_type()) == NULL)
+        return NULL;
     S.ready = 1;
     Py_RETURN_NONE;
 }
@@ -757,9 +761,18 @@ static int mem_view(PyObject *m, MemView *v)
     return DONE;
 }
 
-/* Ctx.mem(i) (both 0: the exit read wins over the entry one), entry_mem or exit_mem:
- * borrowed, NULL when there is none (and no exception) or for a dict of another type
- * (*st = DEFER). */
+/* An event's blobs (its `mem`): read in place (a Blobs), through the dict, or by Python
+ * (another type: DEFER). */
+static int mems_kind(PyObject *mems)
+{
+    if (mems != NULL && Py_IS_TYPE(mems, L.blobs))
+        return 1;
+    return mems != NULL && (PyDict_CheckExact(mems) || no_mem(mems)) ? 0 : -1;
+}
+
+/* Ctx.mem(i) (both 0: the exit read wins over the entry one), entry_mem or exit_mem, as
+ * the Mem object (for the readers of an array's elements): borrowed, NULL when there is
+ * none (and no exception) or for a mapping of another type (*st = DEFER). */
 static PyObject *arg_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, int *st)
 {
     PyObject *key = PyLong_FromSsize_t(i), *m = NULL;
@@ -769,61 +782,114 @@ static PyObject *arg_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit
         if (ev == Py_None || (!at_exit && exit_only))
             continue;
         PyObject *mems = slot(ev, at_exit ? &L.exit : &L.entry, at_exit ? 0 : E_MEM);
-        if (mems == NULL || !(PyDict_CheckExact(mems) || no_mem(mems)))
+        int kind = mems_kind(mems);
+        if (kind == 1) { /* the Blobs' own dict holds the Mem: borrowed from it */
+            BlobView bv;
+            if (blobs_top((BlobsObject *)mems, i, &bv)) {
+                m = PyObject_GetItem(mems, key);
+                Py_XDECREF(m);
+                if (m == NULL)
+                    *st = FAIL;
+            }
+        } else if (kind < 0) {
             *st = DEFER;
-        else if (PyDict_CheckExact(mems) && (m = PyDict_GetItemWithError(mems, key)) == NULL
-                 && PyErr_Occurred())
+        } else if (PyDict_CheckExact(mems) && (m = PyDict_GetItemWithError(mems, key)) == NULL
+                   && PyErr_Occurred()) {
             *st = FAIL;
+        }
     }
     Py_XDECREF(key);
     return *st == DONE ? m : NULL;
 }
 
-/* fmt.cstring(addr, mem, limit): limit < 0 for a path (cut at PATH_MAX - 1, never at -s). */
-static PyObject *cstring_text(unsigned long long addr, PyObject *mem, Py_ssize_t limit, int *st)
+/* arg_mem()'s read as a view, without a Mem object where the blobs are read in place: 1
+ * with *v, 0 when there is none, -1 with *st DEFER or FAIL. */
+static int arg_view(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, MemView *v,
+                    int *st)
 {
-    MemView v;
     *st = DONE;
+    for (int at_exit = 1; at_exit >= 0; at_exit--) {
+        PyObject *ev = at_exit ? exit : entry;
+        if (ev == Py_None || (!at_exit && exit_only))
+            continue;
+        PyObject *mems = slot(ev, at_exit ? &L.exit : &L.entry, at_exit ? 0 : E_MEM);
+        int kind = mems_kind(mems);
+        if (kind == 1) {
+            BlobView bv;
+            if (!blobs_top((BlobsObject *)mems, i, &bv))
+                continue;
+            v->data = bv.data;
+            v->len = bv.len;
+            v->fault = (bv.flags & VMST_BLOB_FAULT) != 0;
+            v->truncated = (bv.flags & VMST_BLOB_TRUNC) != 0;
+            return 1;
+        }
+        if (kind < 0) {
+            *st = DEFER;
+            return -1;
+        }
+        if (!PyDict_CheckExact(mems))
+            continue; /* (the empty NO_MEM) */
+        PyObject *key = PyLong_FromSsize_t(i);
+        PyObject *m = key == NULL ? NULL : PyDict_GetItemWithError(mems, key);
+        Py_XDECREF(key);
+        if (m != NULL)
+            return (*st = mem_view(m, v)) == DONE ? 1 : -1;
+        if (PyErr_Occurred()) {
+            *st = FAIL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* fmt.cstring(addr, mem, limit): limit < 0 for a path (cut at PATH_MAX - 1, never at -s). */
+static PyObject *cstring_view(unsigned long long addr, const MemView *v, Py_ssize_t limit)
+{
     if (!addr)
         return Py_NewRef(L.null);
-    if (mem != NULL && (*st = mem_view(mem, &v)) != DONE)
-        return NULL;
-    if (mem == NULL || (v.fault && v.len == 0))
+    if (v == NULL || (v->fault && v->len == 0))
         return hex_text(addr);
-    const unsigned char *nul = memchr(v.data, 0, (size_t)v.len);
-    Py_ssize_t n = v.len;
-    int more = v.truncated || v.fault;
-    if (nul == NULL && v.fault && n < (limit < 0 ? PATH_MAX_ : limit + 1))
+    const unsigned char *nul = memchr(v->data, 0, (size_t)v->len);
+    Py_ssize_t n = v->len;
+    int more = v->truncated || v->fault;
+    if (nul == NULL && v->fault && n < (limit < 0 ? PATH_MAX_ : limit + 1))
         return hex_text(addr);
     if (nul == NULL && limit < 0 && n >= PATH_MAX_)
         n = PATH_MAX_ - 1, more = 1;
     if (nul != NULL)
-        n = nul - v.data, more = 0;
+        n = nul - v->data, more = 0;
     if (limit >= 0 && n > limit)
         n = limit, more = 1;
-    return quoted(v.data, n, 0, more);
+    return quoted(v->data, n, 0, more);
 }
 
-/* fmt.buffer(addr, mem, length, strsize, force_hex) */
-static PyObject *buffer_text(unsigned long long addr, PyObject *mem, unsigned long long length,
-                             Py_ssize_t strsize, int force_hex, int *st)
+/* cstring_view() of a Mem object (NULL: none) */
+static PyObject *cstring_text(unsigned long long addr, PyObject *mem, Py_ssize_t limit, int *st)
 {
     MemView v;
     *st = DONE;
+    if (addr && mem != NULL && (*st = mem_view(mem, &v)) != DONE)
+        return NULL;
+    return cstring_view(addr, mem == NULL ? NULL : &v, limit);
+}
+
+/* fmt.buffer(addr, mem, length, strsize, force_hex) */
+static PyObject *buffer_text(unsigned long long addr, const MemView *v, unsigned long long length,
+                             Py_ssize_t strsize, int force_hex)
+{
     if (!addr)
         return Py_NewRef(L.null);
     if (length == 0)
         return Py_NewRef(L.empty_quotes);
-    if (mem != NULL && (*st = mem_view(mem, &v)) != DONE)
-        return NULL;
-    if (mem == NULL || (v.fault && v.len == 0))
+    if (v == NULL || (v->fault && v->len == 0))
         return hex_text(addr);
     unsigned long long want = (unsigned long long)strsize + 1;
-    if (v.fault && (unsigned long long)v.len < (length < want ? length : want))
+    if (v->fault && (unsigned long long)v->len < (length < want ? length : want))
         return hex_text(addr);
     unsigned long long shown = length < (unsigned long long)strsize ? length : (unsigned long long)strsize;
-    Py_ssize_t n = (unsigned long long)v.len < shown ? v.len : (Py_ssize_t)shown;
-    return quoted(v.data, n, force_hex, length > (unsigned long long)n);
+    Py_ssize_t n = (unsigned long long)v->len < shown ? v->len : (Py_ssize_t)shown;
+    return quoted(v->data, n, force_hex, length > (unsigned long long)n);
 }
 
 /* process.py's _exec_mem: execve's argument i as read at entry, unless that read (or one
@@ -1000,14 +1066,14 @@ static PyObject *mem_text(const Lane *ln, int k, int param, PyObject *call, PyOb
         *st = deferred(NULL);
         return NULL;
     }
-    PyObject *mem;
+    MemView v;
+    int got;
     switch (k) {
     case K_PATH:
     case K_STR:
-        mem = arg_mem(entry, exit, i, 0, st);
-        if (*st != DONE)
+        if ((got = arg_view(entry, exit, i, 0, &v, st)) < 0)
             return NULL;
-        return cstring_text(addr, mem, k == K_PATH ? -1 : ln->strsize, st);
+        return cstring_view(addr, got ? &v : NULL, k == K_PATH ? -1 : ln->strsize);
     case K_WBUF: {
         int j = param & 7;
         unsigned long long length = 0;
@@ -1019,10 +1085,9 @@ static PyObject *mem_text(const Lane *ln, int k, int param, PyObject *call, PyOb
                 return NULL;
             }
         }
-        mem = arg_mem(entry, exit, i, 0, st);
-        if (*st != DONE)
+        if ((got = arg_view(entry, exit, i, 0, &v, st)) < 0)
             return NULL;
-        return buffer_text(addr, mem, length, ln->strsize, param & FORCE_HEX, st);
+        return buffer_text(addr, got ? &v : NULL, length, ln->strsize, param & FORCE_HEX);
     }
     case K_RBUF: {
         long long r = 0;
@@ -1037,10 +1102,10 @@ static PyObject *mem_text(const Lane *ln, int k, int param, PyObject *call, PyOb
             *st = DEFER;
             return NULL;
         }
-        mem = arg_mem(entry, exit, i, 1, st);
-        if (*st != DONE)
+        if ((got = arg_view(entry, exit, i, 1, &v, st)) < 0)
             return NULL;
-        return buffer_text(addr, mem, (unsigned long long)r, ln->strsize, param & FORCE_HEX, st);
+        return buffer_text(addr, got ? &v : NULL, (unsigned long long)r, ln->strsize,
+                           param & FORCE_HEX);
     }
     }
     PyErr_SetString(PyExc_SystemError, "mem_text: not a string or buffer kind");
@@ -1074,13 +1139,11 @@ static PyObject *value_text(const Lane *ln, int which, unsigned long long value,
     return m->value[at].text;
 }
 
-/* A read (from arg_mem(), which set *st; NULL: none) of at least `size` bytes: 1 with *v
- * its view, 0 when there is none or it is shorter, -1 with *st DEFER or FAIL. */
-static int sized(PyObject *mem, Py_ssize_t size, MemView *v, int *st)
+/* A read (arg_view()'s result `got` in *v) of at least `size` bytes: 1 with *v its view,
+ * 0 when there is none or it is shorter, -1 as arg_view(). */
+static int sized(int got, Py_ssize_t size, const MemView *v)
 {
-    if (*st != DONE || (mem != NULL && (*st = mem_view(mem, v)) != DONE))
-        return -1;
-    return mem != NULL && v->len >= size;
+    return got < 0 ? -1 : got && v->len >= size;
 }
 
 /* Ctx.out_data(i, size): the exit read of a call that succeeded, at least `size` bytes
@@ -1098,7 +1161,7 @@ static int out_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ss
     }
     *st = DONE;
     MemView v;
-    int got = sized(failed || !addr ? NULL : arg_mem(Py_None, exit, i, 1, st), size, &v, st);
+    int got = failed || !addr ? 0 : sized(arg_view(Py_None, exit, i, 1, &v, st), size, &v);
     if (got > 0)
         *data = v.data;
     return got;
@@ -1112,7 +1175,7 @@ static int in_data(PyObject *call, unsigned long long addr, Py_ssize_t i, Py_ssi
     PyObject *entry = slot(call, &S.call, 0), *exit = slot(call, &S.call, 1);
     *st = DONE;
     MemView v;
-    int got = sized(addr ? arg_mem(entry, exit, i, 0, st) : NULL, size, &v, st);
+    int got = addr ? sized(arg_view(entry, exit, i, 0, &v, st), size, &v) : 0;
     if (got > 0)
         *data = v.data;
     return got;
@@ -1335,7 +1398,7 @@ static PyObject *dirents_text(PyObject *call, unsigned long long addr, Py_ssize_
     }
     *st = DONE;
     MemView v;
-    int got = sized(failed ? NULL : arg_mem(Py_None, exit, i, 1, st), 0, &v, st);
+    int got = failed ? 0 : sized(arg_view(Py_None, exit, i, 1, &v, st), 0, &v);
     if (got <= 0)
         return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
     /* data[:ret], as Python slices it (a return below -4095 is not a failure) */
@@ -1395,8 +1458,8 @@ static PyObject *xattr_text(const Lane *ln, PyObject *call, unsigned long long a
     if (!want)
         return Py_NewRef(L.empty_quotes);
     MemView v;
-    int got = sized(in ? arg_mem(entry, exit, i, 0, st) : arg_mem(Py_None, exit, i, 1, st),
-                    (Py_ssize_t)want, &v, st);
+    int got = sized(in ? arg_view(entry, exit, i, 0, &v, st) : arg_view(Py_None, exit, i, 1, &v, st),
+                    (Py_ssize_t)want, &v);
     if (got <= 0)
         return got < 0 ? NULL : plain_text(K_PTR, addr, 0);
     Py_ssize_t n = (Py_ssize_t)(size < cut ? size : cut);
@@ -1868,9 +1931,14 @@ static int lane_one(const Lane *ln, PyObject *call, PyObject *evs)
         || slot(entry, &L.entry, E_ARGS) == NULL)
         return DEFER;
     PyObject *emem = slot(entry, &L.entry, E_MEM);
-    if (emem == NULL || !(PyDict_CheckExact(emem) || no_mem(emem)))
+    int ekind = mems_kind(emem);
+    if (ekind < 0)
         return DEFER;
-    if (PyDict_CheckExact(emem) && PyDict_GET_SIZE(emem) > 0) {
+    if (ekind == 1) {
+        BlobView bv;
+        if (blobs_top((BlobsObject *)emem, VMST_ARG_RAX, &bv))
+            return DEFER; /* a number register with junk the kernel ignored: a note follows */
+    } else if (PyDict_CheckExact(emem) && PyDict_GET_SIZE(emem) > 0) {
         /* a number register with junk the kernel ignored: a note follows the call */
         int junk = PyDict_Contains(emem, L.rax_arg);
         if (junk != 0)
@@ -1950,9 +2018,15 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
         if (ret == Py_None)
             return DEFER; /* returned, but its result is unknown: decode_call() says so */
         PyObject *xmem = slot(exit, &L.exit, 0);
-        if (xmem == NULL || !(PyDict_CheckExact(xmem) || no_mem(xmem)))
+        int xkind = mems_kind(xmem);
+        if (xkind < 0)
             return DEFER;
-        if (PyDict_CheckExact(xmem) && PyDict_GET_SIZE(xmem)) {
+        if (xkind == 1) {
+            BlobView bv;
+            if (blobs_top((BlobsObject *)xmem, VMST_ARG_SIGFRAME, &bv))
+                return DEFER; /* a signal: a note follows */
+            program = blobs_top((BlobsObject *)xmem, VMST_ARG_EXE, &bv) ? exit : NULL;
+        } else if (PyDict_CheckExact(xmem) && PyDict_GET_SIZE(xmem)) {
             int special = PyDict_Contains(xmem, L.sigframe_arg); /* a signal: a note follows */
             if (special != 0)
                 return special < 0 ? FAIL : DEFER;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from blobs import in_place
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sigframes import frame32, frame64
@@ -59,6 +60,8 @@ def events(draw: st.DrawFn) -> list[RawEntry | RawExit | Stats]:
                     ]
                 )
             )
+            if draw(st.booleans()):  # as the reader hands them on, read in place
+                mem = in_place(mem)
             flags = draw(st.sampled_from([0, 0, EXIT_ELSEWHERE, EXIT_RESTART]))
             out.append(
                 RawExit(

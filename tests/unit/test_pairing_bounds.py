@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from blobs import in_place
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -398,7 +399,10 @@ def test_a_process_reaped_outside_any_call_ends_without_a_python_call():
     + [(247, siginfo(1, 90, 0, signo=10)), (247, siginfo(1, 0, 0))],
 )
 @pytest.mark.parametrize("abi", ["x86_64", "i386"])
-def test_every_reaping_call_ends_the_same_in_the_compiled_loop(nr, mem, how, ret, options, abi):
+@pytest.mark.parametrize("read", [dict, in_place])
+def test_every_reaping_call_ends_the_same_in_the_compiled_loop(
+    nr, mem, how, ret, options, abi, read
+):
     ((arg, m),) = mem.items()
     mem = {
         "whole": mem,
@@ -407,6 +411,7 @@ def test_every_reaping_call_ends_the_same_in_the_compiled_loop(nr, mem, how, ret
         "short": {arg: replace(m, data=m.data[: 3 if nr == 61 else 27])},
         "none": {},
     }[how]
+    mem = read(mem)  # (in_place: as the reader hands it on, read where it lies)
     call = [
         entry(PARENT, nr, 2, args=(0, 0, 0, options, 0, 0)),
         exit_(PARENT, ret, 3, mem=mem),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Mapping
 from dataclasses import FrozenInstanceError, fields
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vmstrace.capture import _records
 from vmstrace.capture.records import (
     BLOB_HDR,
     CHUNK,
@@ -420,6 +422,50 @@ def test_blobs_group_by_argument_as_the_format_says(spec):
     assert {arg: (m.data, [el.data for el in m.elems]) for arg, m in e.mem.items()} == {
         arg: (data, elems.get(arg, [])) for arg, data in tops.items()
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(_blobs, st.integers(0, 9), st.sampled_from([None, "other"]))
+def test_a_records_blobs_are_the_mapping_they_stand_for(spec, key, default):
+    # the reader hands blobs on as a Blobs, read in place by the compiled stages; Python
+    # code sees the read-only mapping the dict was, equal to it either way round
+    raw = b"".join(
+        blob(arg, data, 0x1000 + n, index=n if is_elem else 0xFFFF)
+        for n, (arg, is_elem, data) in enumerate(spec)
+    )
+    (e,) = read_all(stream(entry(0, blobs=raw, nblobs=len(spec))))
+    m = e.mem
+    if not spec:
+        assert m is NO_MEM
+        return
+    assert type(m) is _records.Blobs and isinstance(m, Mapping)
+    d = dict(m.items())
+    assert m == d and d == m and not (m != d) and m == _records.blobs(raw, len(spec))
+    assert m != {**d, 99: Mem(0, b"")} and m != [] and m != None  # noqa: E711
+    assert len(m) == len(d) and list(m) == list(d) and bool(m) == bool(d)
+    assert list(m.keys()) == list(d) and list(m.values()) == list(d.values())
+    assert (key in m) == (key in d) and m.get(key) == d.get(key)
+    assert m.get(key, default) == d.get(key, default) and repr(m) == repr(d)
+    if key in d:
+        assert m[key] is m[key] == d[key]  # made once
+    else:
+        with pytest.raises(KeyError):
+            m[key]
+    with pytest.raises(TypeError):
+        hash(m)
+    with pytest.raises(TypeError):
+        m[key] = Mem(0, b"")  # type: ignore[index]
+
+
+def test_a_blob_area_that_runs_past_its_end_is_refused():
+    area = blob(1, b"x" * 9)  # a 16-byte header, 9 bytes, 7 of padding
+    with pytest.raises(StreamError, match="blob header past"):
+        _records.blobs(area[:15], 1)
+    with pytest.raises(StreamError, match="blob data past"):
+        _records.blobs(area[:24], 1)
+    with pytest.raises(StreamError, match="blob header past"):
+        _records.blobs(area, 2)
+    assert _records.blobs(area[:25], 1)[1].data == b"x" * 9  # (the last padding may be cut)
 
 
 @settings(max_examples=200, deadline=None)

@@ -25,6 +25,7 @@
 
 #include "vmstrace_records.h"
 #include "../_slots.h"
+#include "../_blobs.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the record stream is little-endian, and so is every host this reader is built for"
@@ -178,11 +179,37 @@ static PyObject *make_mem(const struct vmst_blob_hdr *h, const char *data, PyObj
 }
 
 /*
- * A record's blobs, grouped by argument: {arg: Mem}.  Elements (index != INDEX_TOP) attach,
- * in stream order, to their argument's top blob; elements of an argument without one are
- * dropped, as in records.py.
+ * The framing of a record's blob area (`count` blobs from buf[off], inside the record that
+ * ends at `end`): the offset just past the last blob, or -1 with the reader's StreamError
+ * (records.py's messages) for a header or data that runs past the record.
  */
-static PyObject *parse_blobs(const char *buf, Py_ssize_t off, Py_ssize_t end, unsigned count)
+static Py_ssize_t blob_frame(const char *buf, Py_ssize_t off, Py_ssize_t end, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        struct vmst_blob_hdr h;
+        if (off + BLOB_HDR_SIZE > end) {
+            stream_error("capture stream corrupt: blob header past the record's end");
+            return -1;
+        }
+        memcpy(&h, buf + off, sizeof(h));
+        off += BLOB_HDR_SIZE;
+        if ((Py_ssize_t)h.len > end - off) {
+            stream_error("capture stream corrupt: blob data past the record's end");
+            return -1;
+        }
+        /* (the padding of the last blob may lie past the record's end: never read) */
+        off += ((Py_ssize_t)h.len + 7) & ~(Py_ssize_t)7;
+    }
+    return off;
+}
+
+/*
+ * A record's blobs, grouped by argument: {arg: Mem}, from a blob area whose framing
+ * blob_frame() checked (the Blobs' copy).  Elements (index != INDEX_TOP) attach, in stream
+ * order, to their argument's top blob; elements of an argument without one are dropped,
+ * as in records.py.
+ */
+static PyObject *blobs_dict(const char *buf, unsigned count)
 {
     struct vmst_blob_hdr hdrs[64];
     const char *datas[64];
@@ -200,20 +227,11 @@ static PyObject *parse_blobs(const char *buf, Py_ssize_t off, Py_ssize_t end, un
             return PyErr_NoMemory();
         }
     }
-    /* First the framing: every header and its data inside the record. */
+    Py_ssize_t off = 0;
     for (unsigned i = 0; i < count; i++) {
-        if (off + BLOB_HDR_SIZE > end) {
-            stream_error("capture stream corrupt: blob header past the record's end");
-            goto fail;
-        }
         memcpy(&h[i], buf + off, sizeof(h[i]));
-        off += BLOB_HDR_SIZE;
-        if ((Py_ssize_t)h[i].len > end - off) {
-            stream_error("capture stream corrupt: blob data past the record's end");
-            goto fail;
-        }
-        dp[i] = buf + off;
-        off += ((Py_ssize_t)h[i].len + 7) & ~(Py_ssize_t)7;
+        dp[i] = buf + off + BLOB_HDR_SIZE;
+        off += BLOB_HDR_SIZE + (((Py_ssize_t)h[i].len + 7) & ~(Py_ssize_t)7);
         any_elem |= h[i].index != VMST_INDEX_TOP;
     }
     tops = PyDict_New();
@@ -277,6 +295,178 @@ fail:
         PyMem_Free(dp);
     }
     return NULL;
+}
+
+/*
+ * Blobs (../_blobs.h): a record's blob area, copied, as a read-only mapping {arg: Mem}.
+ * The dict is made from the copy on the first look from Python (or from a compiled stage
+ * that needs an argument's Mem objects) and kept; the compiled stages read the copy in
+ * place.
+ */
+static PyTypeObject BlobsType;
+
+static PyObject *blobs_new(const char *area, Py_ssize_t size, unsigned count)
+{
+    BlobsObject *b = PyObject_NewVar(BlobsObject, &BlobsType, size);
+    if (b == NULL)
+        return NULL;
+    b->dict = NULL;
+    b->count = count;
+    b->pad = 0;
+    memcpy(b->raw, area, (size_t)size);
+    return (PyObject *)b;
+}
+
+/* The dict (borrowed), made on first use. */
+static PyObject *blobs_mapping(BlobsObject *b)
+{
+    if (b->dict == NULL)
+        b->dict = blobs_dict(b->raw, b->count);
+    return b->dict;
+}
+
+static void blobs_dealloc(BlobsObject *b)
+{
+    Py_XDECREF(b->dict);
+    Py_TYPE(b)->tp_free((PyObject *)b);
+}
+
+static Py_ssize_t blobs_len(BlobsObject *b)
+{
+    PyObject *d = blobs_mapping(b);
+    return d == NULL ? -1 : PyDict_GET_SIZE(d);
+}
+
+static PyObject *blobs_getitem(BlobsObject *b, PyObject *key)
+{
+    PyObject *d = blobs_mapping(b);
+    return d == NULL ? NULL : PyObject_GetItem(d, key);
+}
+
+static int blobs_contains(BlobsObject *b, PyObject *key)
+{
+    PyObject *d = blobs_mapping(b);
+    return d == NULL ? -1 : PyDict_Contains(d, key);
+}
+
+static PyObject *blobs_iter(BlobsObject *b)
+{
+    PyObject *d = blobs_mapping(b);
+    return d == NULL ? NULL : PyObject_GetIter(d);
+}
+
+static PyObject *blobs_repr(BlobsObject *b)
+{
+    PyObject *d = blobs_mapping(b);
+    return d == NULL ? NULL : PyObject_Repr(d);
+}
+
+/* Equal to a mapping with the same items, as a dict is (a Blobs and records.py's dict of
+ * the same record compare equal). */
+static PyObject *blobs_richcompare(PyObject *self, PyObject *other, int op)
+{
+    if (op != Py_EQ && op != Py_NE)
+        Py_RETURN_NOTIMPLEMENTED;
+    PyObject *d = blobs_mapping((BlobsObject *)self);
+    if (d == NULL)
+        return NULL;
+    if (Py_IS_TYPE(other, &BlobsType)) {
+        other = blobs_mapping((BlobsObject *)other);
+        if (other == NULL)
+            return NULL;
+    } else if (!PyDict_Check(other)) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    return PyObject_RichCompare(d, other, op);
+}
+
+/* get, keys, values, items: the dict's own */
+static PyObject *blobs_delegate(BlobsObject *b, const char *name, PyObject *const *argv,
+                                Py_ssize_t argc)
+{
+    PyObject *d = blobs_mapping(b);
+    if (d == NULL)
+        return NULL;
+    PyObject *meth = PyObject_GetAttrString(d, name);
+    PyObject *r = meth == NULL ? NULL : PyObject_Vectorcall(meth, argv, argc, NULL);
+    Py_XDECREF(meth);
+    return r;
+}
+
+static PyObject *blobs_get(BlobsObject *b, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc >= 1 && argc <= 2 && b->count > 0) {
+        PyObject *d = blobs_mapping(b);
+        if (d == NULL)
+            return NULL;
+        PyObject *v = PyDict_GetItemWithError(d, argv[0]);
+        if (v != NULL)
+            return Py_NewRef(v);
+        if (PyErr_Occurred())
+            return NULL;
+        return Py_NewRef(argc == 2 ? argv[1] : Py_None);
+    }
+    return blobs_delegate(b, "get", argv, argc);
+}
+
+static PyObject *blobs_keys(BlobsObject *b, PyObject *Py_UNUSED(ignored))
+{
+    return blobs_delegate(b, "keys", NULL, 0);
+}
+
+static PyObject *blobs_values(BlobsObject *b, PyObject *Py_UNUSED(ignored))
+{
+    return blobs_delegate(b, "values", NULL, 0);
+}
+
+static PyObject *blobs_items(BlobsObject *b, PyObject *Py_UNUSED(ignored))
+{
+    return blobs_delegate(b, "items", NULL, 0);
+}
+
+static PyMethodDef blobs_methods[] = {
+    {"get", (PyCFunction)(void (*)(void))blobs_get, METH_FASTCALL, "Mapping.get"},
+    {"keys", (PyCFunction)blobs_keys, METH_NOARGS, "Mapping.keys"},
+    {"values", (PyCFunction)blobs_values, METH_NOARGS, "Mapping.values"},
+    {"items", (PyCFunction)blobs_items, METH_NOARGS, "Mapping.items"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMappingMethods blobs_as_mapping = {
+    .mp_length = (lenfunc)blobs_len,
+    .mp_subscript = (binaryfunc)blobs_getitem,
+};
+
+static PySequenceMethods blobs_as_sequence = {
+    .sq_contains = (objobjproc)blobs_contains,
+};
+
+static PyTypeObject BlobsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "vmstrace.capture._records.Blobs",
+    .tp_doc = "A record's blobs: a read-only mapping {argument: Mem} (../_blobs.h).",
+    .tp_basicsize = offsetof(BlobsObject, raw),
+    .tp_itemsize = 1,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_MAPPING,
+    .tp_dealloc = (destructor)blobs_dealloc,
+    .tp_repr = (reprfunc)blobs_repr,
+    .tp_as_mapping = &blobs_as_mapping,
+    .tp_as_sequence = &blobs_as_sequence,
+    .tp_hash = PyObject_HashNotImplemented,
+    .tp_richcompare = blobs_richcompare,
+    .tp_iter = (getiterfunc)blobs_iter,
+    .tp_methods = blobs_methods,
+};
+
+/* A record's blobs (count of them from buf[off], inside the record ending at end): its
+ * Blobs, or NULL with the StreamError of a bad frame. */
+static PyObject *parse_blobs(const char *buf, Py_ssize_t off, Py_ssize_t end, unsigned count)
+{
+    Py_ssize_t past = blob_frame(buf, off, end, count);
+    if (past < 0)
+        return NULL;
+    /* the last blob's padding may lie past the record: copy what the record holds */
+    return blobs_new(buf + off, (past < end ? past : end) - off, count);
 }
 
 /*
@@ -537,6 +727,37 @@ static PyObject *parse(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
     return Py_BuildValue("(NnnO)", events, off, nbytes, Py_None);
 }
 
+PyDoc_STRVAR(blobs_doc,
+"blobs(area, count, /) -> Blobs\n\n"
+"The Blobs of a record's blob area (`count` blobs, each a vmst_blob_hdr and its data\n"
+"padded to 8), as parse() makes them; StreamError for one that runs past the area.");
+
+static PyObject *blobs(PyObject *self, PyObject *const *argv, Py_ssize_t argc)
+{
+    (void)self;
+    if (!S.ready) {
+        PyErr_SetString(PyExc_RuntimeError, "_records.configure() was not called");
+        return NULL;
+    }
+    if (argc != 2) {
+        PyErr_SetString(PyExc_TypeError, "blobs(area, count)");
+        return NULL;
+    }
+    long count = PyLong_AsLong(argv[1]);
+    if (count == -1 && PyErr_Occurred())
+        return NULL;
+    if (count < 0 || count > UINT16_MAX) { /* (a record's nblobs is a u16) */
+        PyErr_SetString(PyExc_ValueError, "blobs: count out of range");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(argv[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *b = parse_blobs(view.buf, 0, view.len, (unsigned)count);
+    PyBuffer_Release(&view);
+    return b;
+}
+
 PyDoc_STRVAR(configure_doc,
 "configure(entry_cls, exit_cls, mem_cls, insns, abis, stream_error, max_record, no_mem)");
 
@@ -574,6 +795,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"parse", (PyCFunction)(void (*)(void))parse, METH_FASTCALL, parse_doc},
+    {"blobs", (PyCFunction)(void (*)(void))blobs, METH_FASTCALL, blobs_doc},
     {"configure", configure, METH_VARARGS, configure_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -588,7 +810,10 @@ PyMODINIT_FUNC PyInit__records(void)
 {
     S.empty_tuple = PyTuple_New(0);
     S.index_top = PyLong_FromLong(VMST_INDEX_TOP);
-    if (S.empty_tuple == NULL || S.index_top == NULL)
+    if (S.empty_tuple == NULL || S.index_top == NULL || PyType_Ready(&BlobsType) < 0)
         return NULL;
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddObjectRef(m, "Blobs", (PyObject *)&BlobsType) < 0)
+        Py_CLEAR(m);
+    return m;
 }

@@ -1,7 +1,14 @@
 # The compiled fast path of the record reader (_records.c); records.py is its only user.
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Stats, TaskInfo
+
+class Blobs(Mapping[int, Mem]):
+    """A record's blobs, read in place by the compiled stages (src/vmstrace/_blobs.h)."""
+
+    def __getitem__(self, key: int, /) -> Mem: ...
+    def __iter__(self) -> Iterator[int]: ...
+    def __len__(self) -> int: ...
 
 def configure(
     entry_cls: type[RawEntry],
@@ -22,3 +29,4 @@ def parse(
     decode_task: Callable[[bytes, int, int, bool], TaskInfo],
     /,
 ) -> tuple[list[RawEntry | RawExit | Stats], int, int, BaseException | None]: ...
+def blobs(area: bytes | bytearray | memoryview, count: int, /) -> Blobs: ...

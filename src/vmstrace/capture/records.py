@@ -8,7 +8,7 @@ checked against the record that holds it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Protocol
 
 from vmstrace.core.abi import (
@@ -72,6 +72,9 @@ class StreamError(VmstraceError):
 
 
 _records.configure(RawEntry, RawExit, Mem, _INSNS, ABIS, StreamError, MAX_RECORD, NO_MEM)
+# A record's blobs from the compiled path: a read-only mapping {arg: Mem} (src/vmstrace/
+# _blobs.h says why it is not a dict), equal to the dict the path below makes.
+Mapping.register(_records.Blobs)
 
 
 def raw_task_decoder(data: bytes, task: int, cr3: int, ok: bool) -> TaskInfo:

@@ -31,6 +31,7 @@
  * one full implementation.
  */
 #include "../_slots.h"
+#include "../_blobs.h"
 #include "vmstrace_records.h"
 
 #include <stdint.h>
@@ -68,6 +69,7 @@ static struct {
     PyObject *return_value; /* events.return_value(entry, exit) */
     PyObject *i386;         /* the ABI name whose word is 32 bits */
     PyObject *sigframe_arg; /* VMST_ARG_SIGFRAME: the exit blob that holds a signal frame */
+    PyTypeObject *blobs; /* the reader's Blobs (../_blobs.h), read in place */
     PyObject *page_mask, *zero;
     long hold_limit;
     int ready;
@@ -329,7 +331,11 @@ static PyObject *return_value(PyObject *entry, PyObject *exit)
     PyObject *ret = NULL, *abi = NULL;
     if (mem == NULL)
         return NULL;
-    int framed = no_mem(mem) ? 0 : PyDict_CheckExact(mem) ? PyDict_Contains(mem, S.sigframe_arg) : 1;
+    BlobView bv;
+    int framed = no_mem(mem)                   ? 0
+                 : Py_IS_TYPE(mem, S.blobs)    ? blobs_top((BlobsObject *)mem, VMST_ARG_SIGFRAME, &bv)
+                 : PyDict_CheckExact(mem)      ? PyDict_Contains(mem, S.sigframe_arg)
+                                               : 1;
     if (framed < 0)
         goto out;
     if (!framed) { /* a restart, or resumed elsewhere (the plugin's flags): return_value() */
@@ -741,25 +747,37 @@ static int reaped(PyObject *entry, PyObject *exit, PyObject *ret, long arg, int 
     if (rv < 0)
         return 0;
     PyObject *mems = *(PyObject **)((char *)exit + S.exit.off[X_MEM]);
-    if (mems == NULL || !PyDict_CheckExact(mems))
-        return mems != NULL && no_mem(mems) ? 0 : LEAVE;
-    PyObject *key = PyLong_FromLong(arg);
-    PyObject *mem = key == NULL ? NULL : PyDict_GetItemWithError(mems, key); /* borrowed */
-    Py_XDECREF(key);
-    if (mem == NULL)
-        return PyErr_Occurred() ? -1 : 0;
-    if (!Py_IS_TYPE(mem, S.mem.cls))
-        return LEAVE;
-    PyObject *data = *(PyObject **)((char *)mem + S.mem.off[M_DATA]);
-    PyObject *fault = *(PyObject **)((char *)mem + S.mem.off[M_FAULT]);
-    PyObject *at_exit = *(PyObject **)((char *)mem + S.mem.off[M_AT_EXIT]);
-    if (data == NULL || !PyBytes_CheckExact(data) || (fault != Py_True && fault != Py_False)
-        || (at_exit != Py_True && at_exit != Py_False))
-        return LEAVE;
-    if (fault == Py_True || at_exit == Py_False)
-        return 0;
-    const unsigned char *d = (const unsigned char *)PyBytes_AS_STRING(data);
-    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    const unsigned char *d;
+    Py_ssize_t n;
+    if (mems != NULL && Py_IS_TYPE(mems, S.blobs)) {
+        BlobView bv;
+        if (!blobs_top((BlobsObject *)mems, arg, &bv))
+            return 0;
+        if ((bv.flags & VMST_BLOB_FAULT) || !(bv.flags & VMST_BLOB_EXIT))
+            return 0;
+        d = bv.data;
+        n = bv.len;
+    } else {
+        if (mems == NULL || !PyDict_CheckExact(mems))
+            return mems != NULL && no_mem(mems) ? 0 : LEAVE;
+        PyObject *key = PyLong_FromLong(arg);
+        PyObject *mem = key == NULL ? NULL : PyDict_GetItemWithError(mems, key); /* borrowed */
+        Py_XDECREF(key);
+        if (mem == NULL)
+            return PyErr_Occurred() ? -1 : 0;
+        if (!Py_IS_TYPE(mem, S.mem.cls))
+            return LEAVE;
+        PyObject *data = *(PyObject **)((char *)mem + S.mem.off[M_DATA]);
+        PyObject *fault = *(PyObject **)((char *)mem + S.mem.off[M_FAULT]);
+        PyObject *at_exit = *(PyObject **)((char *)mem + S.mem.off[M_AT_EXIT]);
+        if (data == NULL || !PyBytes_CheckExact(data) || (fault != Py_True && fault != Py_False)
+            || (at_exit != Py_True && at_exit != Py_False))
+            return LEAVE;
+        if (fault == Py_True || at_exit == Py_False)
+            return 0;
+        d = (const unsigned char *)PyBytes_AS_STRING(data);
+        n = PyBytes_GET_SIZE(data);
+    }
     r->signal = r->status = -1;
     r->core = 0;
     if (arg == 1) { /* the status word (wait.h's W* macros) */
@@ -1074,6 +1092,8 @@ static PyObject *configure(PyObject *self, PyObject *args)
                           &hold_limit))
         return NULL;
     if (S.sigframe_arg == NULL && (S.sigframe_arg = PyLong_FromLong(VMST_ARG_SIGFRAME)) == NULL)
+        return NULL;
+    if (S.blobs == NULL && (S.blobs = blobs_type()) == NULL)
         return NULL;
     S.hold_limit = hold_limit;
 #define NFIELDS(a) ((int)(sizeof(a) / sizeof((a)[0])))
