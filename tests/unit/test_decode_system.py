@@ -127,6 +127,11 @@ def test_utime_and_utimes_show_the_times_with_their_dates():
         'utimes("f", [{tv_sec=1, tv_usec=2} /* 1970-01-01T00:00:01.000002+0000 */, '
         "{tv_sec=0, tv_usec=0}]) = 0"
     )
+    assert line("futimesat", [2**64 - 100, 0x1000, 0x2000], 0, {1: s("f"), 2: tv}) == (
+        'futimesat(AT_FDCWD, "f", [{tv_sec=1, tv_usec=2} /* 1970-01-01T00:00:01.000002+0000 */, '
+        "{tv_sec=0, tv_usec=0}]) = 0"
+    )
+    assert line("futimesat", [5, 0x1000, 0], 0, {1: s("f")}) == 'futimesat(5, "f", NULL) = 0'
 
 
 def test_seccomp_filter_program():

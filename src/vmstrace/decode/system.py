@@ -1,5 +1,5 @@
 """Calls that change how the system or a process runs, and watches on files: mount and
-umount2, personality, I/O priorities, seccomp, userfaultfd, inotify, utime and utimes,
+umount2, personality, I/O priorities, seccomp, userfaultfd, inotify, utime, utimes and futimesat,
 System V IPC's gets, capabilities; readahead and sync_file_range.  Each prints as strace
 6.1 prints it (the source file named in each section); the flag tables are strace's
 xlat/*.in, in their order.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from ..capture.spec import fixed
-from .args import FD, IN, INT, PATH, STR, ULONG, register_only
+from .args import DIRFD, FD, IN, INT, PATH, STR, ULONG, register_only
 from .fmt import Ctx, DecodeOptions, flags, hexnum, octal, ptr, s32, s64, u32, xlat
 from .registry import Arg, syscall
 from .structs import sprinttime
@@ -229,7 +229,7 @@ syscall("inotify_add_watch", FD, PATH, FLAGS32(INOTIFY_FLAGS, "IN_???"))
 syscall("inotify_rm_watch", FD, INT)
 
 
-# --- utime, utimes (utime.c, utimes.c) ------------------------------------------------
+# --- utime, utimes, futimesat (utime.c, utimes.c) ----------------------------------------
 
 
 def _dated(value: int | str, when: str | None) -> str:
@@ -256,6 +256,7 @@ def _timevals(c: Ctx, d: bytes) -> str:
 
 syscall("utime", PATH, IN(16, _utimbuf))
 syscall("utimes", PATH, IN(32, _timevals))
+syscall("futimesat", DIRFD, PATH, IN(32, _timevals))
 
 
 # --- readahead, sync_file_range (readahead.c, sync_file_range.c) ----------------------
