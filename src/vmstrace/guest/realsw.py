@@ -3,9 +3,10 @@
 The default guest holds static programs only, so it never runs the code paths that real
 software takes: the dynamic loader mapping the same library pages into process after
 process, ``clone3`` threads in glibc, Python's start-up.  This image adds Debian's own
-binaries (coreutils, dash, tar, gzip, find, grep, sed, xargs, sqlite3, xz, zstd, python3),
-every library ``ldd`` resolves for them, the part of Python's standard library a workload
-imports, strace (guest/strace_image.py), and the workload scripts of ``guest/real/``.
+binaries (coreutils, dash, bash, tar, gzip, find, grep, sed, xargs, sqlite3, xz, zstd, mawk,
+diff, perl, python3), every library ``ldd`` resolves for them, the part of Python's standard
+library a workload imports, strace (guest/strace_image.py), and the workload scripts of
+``guest/real/``.
 
 Binaries keep their Debian paths (``/usr/bin/ls``) and replace busybox's applet links
 there; busybox's ``/bin/ls`` stays, so the scripts put ``/usr/bin`` first in ``PATH``.
@@ -56,6 +57,14 @@ BINARIES = {
     "sqlite3": "sqlite3",
     "xz": "xz-utils",
     "zstd": "zstd",
+    "bash": "bash",
+    "mawk": "mawk",
+    "diff": "diffutils",
+    "cmp": "diffutils",
+    "perl": "perl-base",
+    "timeout": "coreutils",
+    "sleep": "coreutils",
+    "date": "coreutils",
 }
 # Debian's interpreter, not whatever `python3` is first in the host's PATH.
 PYTHON = Path("/usr/bin/python3.11")
