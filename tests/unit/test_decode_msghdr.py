@@ -200,3 +200,39 @@ def test_timestamps_in_control_messages():
     )
     short = struct.pack("<QiIq", 24, 1, 35, 987654321)  # too short for a timespec
     assert "cmsg_type=SO_TIMESTAMPNS_OLD, cmsg_data=???}]" in cmsg_call(short)
+
+
+def test_ip_control_messages_print_their_data_as_strace_does():
+    """msghdr.c's cmsg_ip_printers: IP_PKTINFO's struct, IP_TTL's and IP_CHECKSUM's
+    unsigned ints, IP_TOS's and the options' bytes in hex, IP_RECVERR's extended error and
+    its offender, IP_ORIGDSTADDR's address; none for data shorter than the type needs."""
+
+    def ip(ctype: int, data: bytes) -> str:
+        text = cmsg_call(struct.pack("<QiI", 16 + len(data), 0, ctype) + data)
+        return text.split("msg_control=[", 1)[1].split("}], msg_controllen", 1)[0] + "}"
+
+    lo = bytes([127, 0, 0, 1])
+    assert ip(8, struct.pack("<i", 1) + bytes([127, 0, 0, 2]) + lo) == (
+        "{cmsg_len=28, cmsg_level=SOL_IP, cmsg_type=IP_PKTINFO, cmsg_data={ipi_ifindex="
+        'if_nametoindex("lo"), ipi_spec_dst=inet_addr("127.0.0.2"), '
+        'ipi_addr=inet_addr("127.0.0.1")}}'
+    )
+    assert ip(2, struct.pack("<II", 64, 2**32 - 1)) == (
+        "{cmsg_len=24, cmsg_level=SOL_IP, cmsg_type=IP_TTL, cmsg_data=[64, 4294967295]}"
+    )
+    assert ip(1, bytes([0x10, 0])) == (
+        "{cmsg_len=18, cmsg_level=SOL_IP, cmsg_type=IP_TOS, cmsg_data=[0x10, 0]}"
+    )
+    offender = struct.pack("<H", 2) + struct.pack(">H", 53) + lo + bytes(8)
+    err = struct.pack("<IBBBBII", 111, 2, 3, 3, 0, 0, 0) + offender
+    assert ip(11, err) == (
+        "{cmsg_len=48, cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, cmsg_data={ee_errno=111, "
+        "ee_origin=2, ee_type=3, ee_code=3, ee_info=0, ee_data=0, offender={sa_family=AF_INET, "
+        'sin_port=htons(53), sin_addr=inet_addr("127.0.0.1")}}}'
+    )
+    assert ip(20, offender) == (
+        "{cmsg_len=32, cmsg_level=SOL_IP, cmsg_type=IP_ORIGDSTADDR, cmsg_data={sa_family="
+        'AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.1")}}'
+    )
+    assert ip(11, err[:31]) == "{cmsg_len=47, cmsg_level=SOL_IP, cmsg_type=IP_RECVERR}"
+    assert ip(8, lo) == "{cmsg_len=20, cmsg_level=SOL_IP, cmsg_type=IP_PKTINFO}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from .fmt import quote
+
 # The loopback device is index 1 in every network namespace (LOOPBACK_IFINDEX,
 # include/net/net_namespace.h).  Other indexes name devices vmstrace cannot see from
 # outside the guest: they print as numbers, as strace prints an index with no device.
@@ -15,6 +17,12 @@ def ifindex(index: int) -> str:
     """An interface index: ``if_nametoindex("lo")`` for a device strace would find."""
     name = _KNOWN_IFINDEX.get(index)
     return f'if_nametoindex("{name}")' if name is not None else str(index)
+
+
+def inet_addr(d: bytes, hexstr: int) -> str:
+    """``inet_addr("127.0.0.1")`` of four bytes (strace's print_inet_addr quotes the text:
+    -xx shows it in hex too)."""
+    return f"inet_addr({quote('.'.join(str(b) for b in d[:4]).encode(), hexstr=hexstr)})"
 
 
 def inet6_ntop(d: bytes) -> str:

@@ -38,9 +38,10 @@ from .fmt import (
     u32,
     xlat,
 )
+from .inet import ifindex, inet_addr
 from .io import TS_ENTRY_EXIT, iovec_array
 from .registry import Arg, Captures, syscall
-from .sockaddr import SOCKADDR_STORAGE, decode_sockaddr
+from .sockaddr import SOCKADDR_STORAGE, decode_sockaddr, sockaddr
 from .structs import TIMESPEC_SIZE, timespec, timeval
 
 SOCKADDR_CAP = SOCKADDR_STORAGE
@@ -177,7 +178,7 @@ SCM_DATA = {1: 4, 2: 12, 3: 1, 29: 1, 35: 1, 37: 1, 63: 1, 64: 1, 65: 1}
 IP_CMSG_TYPES = {1: "IP_TOS", 2: "IP_TTL", 3: "SCM_SECURITY", 6: "IP_RECVOPTS",
                  7: "IP_RETOPTS", 8: "IP_PKTINFO", 11: "IP_RECVERR", 20: "IP_ORIGDSTADDR",
                  23: "IP_CHECKSUM"}  # fmt: skip
-IP_CMSG_DATA = {8: 12, 2: 4, 1: 1, 3: 1, 6: 1, 7: 1, 11: 16, 20: 16, 23: 4}
+IP_CMSG_DATA = {8: 12, 2: 4, 1: 1, 3: 1, 6: 1, 7: 1, 11: 32, 20: 16, 23: 4}
 SOL_IP = 0
 # the timestamps' structs, and how many: SO_TIMESTAMP_OLD/NEW a timeval, SO_TIMESTAMPNS_*
 # a timespec, SO_TIMESTAMPING_* three timespecs (x86_64: the old and new layouts agree)
@@ -224,9 +225,38 @@ def _cmsg(c: Ctx, length: int, level: int, ctype: int, data: bytes, files: dict[
             shown = fmt(c, data)
         else:
             shown = "[" + ", ".join(fmt(c, data[k : k + 16]) for k in range(0, 48, 16)) + "]"
-    else:  # (a type strace decodes further: its bytes)
+    elif level == SOL_IP and ctype != 3:
+        shown = _ip_cmsg_data(c, ctype, data)
+    else:  # SCM_SECURITY's context, at either level: its bytes
         shown = quote(data, hexstr=c.opts.hexstr)
     return f"{head}, cmsg_data={shown}}}"
+
+
+def _ip_cmsg_data(c: Ctx, ctype: int, data: bytes) -> str:
+    """An SOL_IP message's data, as msghdr.c's cmsg_ip_printers print it (IP_CMSG_DATA
+    has checked there is enough of it)."""
+    if ctype == 8:  # print_cmsg_ip_pktinfo: struct in_pktinfo
+        (index,) = struct.unpack_from("<i", data)
+        return (
+            f"{{ipi_ifindex={ifindex(index)}, "
+            f"ipi_spec_dst={inet_addr(data[4:8], c.opts.hexstr)}, "
+            f"ipi_addr={inet_addr(data[8:12], c.opts.hexstr)}}}"
+        )
+    if ctype in (2, 23):  # print_cmsg_uint: IP_TTL, IP_CHECKSUM
+        words = [
+            str(u32(int.from_bytes(data[k : k + 4], "little"))) for k in range(0, len(data) - 3, 4)
+        ]
+        return local_array(words, c.opts)
+    if ctype == 11:  # print_cmsg_ip_recverr: struct sock_extended_err, the offender after it
+        errno, origin, etype, code, _, info, edata = struct.unpack_from("<IBBBBII", data)
+        return (
+            f"{{ee_errno={errno}, ee_origin={origin}, ee_type={etype}, ee_code={code}, "
+            f"ee_info={info}, ee_data={edata}, offender={sockaddr(c, data[16:32])}}}"
+        )
+    if ctype == 20:  # print_cmsg_ip_origdstaddr: a socket address
+        return sockaddr(c, data[:SOCKADDR_STORAGE])
+    # print_cmsg_xint8_t: IP_TOS, IP_RECVOPTS, IP_RETOPTS, a byte at a time in hex
+    return local_array([hexnum(b) for b in data], c.opts)
 
 
 def _cmsgs(c: Ctx, addr: int, ctl: Mem | None, in_len: int, files: dict[int, Mem]) -> str:

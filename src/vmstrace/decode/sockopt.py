@@ -21,7 +21,7 @@ from ..core.events import Mem
 from .args import FD, INT, register_only
 from .consts import net
 from .fmt import MASK64, Ctx, DecodeOptions, buffer, hexnum, ptr, quote, s32, u32, xlat
-from .inet import ifindex, inet6_ntop
+from .inet import ifindex, inet6_ntop, inet_addr
 from .net import ADDRLEN
 from .registry import Arg, syscall
 
@@ -197,16 +197,11 @@ _TPACKET_REQ = (
 )
 
 
-def _inet_addr(d: bytes, hexstr: int) -> str:
-    # (strace's print_inet_addr quotes the text: -xx shows it in hex too)
-    return f"inet_addr({quote('.'.join(str(b) for b in d[:4]).encode(), hexstr=hexstr)})"
-
-
 def _mreq(addr: int, m: Mem | None, n: int, hexstr: int) -> str:
     """``{imr_multiaddr=inet_addr("224.0.0.1"), imr_interface=inet_addr("0.0.0.0")}``"""
     if n < 8 or m is None or len(m.data) < 8:
         return ptr(addr)
-    group, interface = _inet_addr(m.data[:4], hexstr), _inet_addr(m.data[4:8], hexstr)
+    group, interface = inet_addr(m.data[:4], hexstr), inet_addr(m.data[4:8], hexstr)
     return f"{{imr_multiaddr={group}, imr_interface={interface}}}"
 
 
