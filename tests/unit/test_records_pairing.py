@@ -131,6 +131,7 @@ def test_array_elements_attach_to_their_array():
         struct.pack("<8sII", b"NOTVMSTR", 1, 28),
         struct.pack("<8sII", b"VMSTRACE", 9, 28),
         b"",
+        struct.pack("<8sII", MAGIC, VERSION, 2**32 - 1),  # task bytes no record holds
     ],
 )
 def test_bad_stream_header(bad):

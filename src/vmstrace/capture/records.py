@@ -99,6 +99,8 @@ class RecordReader:
                 f"capture stream has magic {magic!r} version {version}; this vmstrace reads "
                 f"{MAGIC!r} version {VERSION}: rebuild the plugin (make plugin)"
             )
+        if self.task_bytes > MAX_RECORD:  # (no record could hold them)
+            raise StreamError(f"capture stream corrupt: {self.task_bytes} task bytes a record")
 
     def _read_exact(self, n: int) -> bytes | None:
         chunks = []
