@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -80,32 +80,41 @@ class StraceCall:
         return f"{self.name}({self.args}) = {self.ret}"
 
 
+def _outside_quotes(text: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, bracket depth before it) of each character of strace's ``text``
+    outside its quoted strings and ``/* comments */``."""
+    depth, quoted, i = 0, False, 0
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 1
+        else:
+            yield i, ch, depth
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+        i += 1
+
+
 def _split_call(text: str) -> tuple[str, str, str] | None:
     """``name(args) = ret`` → (name, args, ret); quotes and brackets respected."""
     m = _CALL.match(text)
     if m is None:
         return None
     name, rest = m.group(1), m.group(2)
-    depth, i, quoted = 0, 0, False
-    while i < len(rest):
-        c = rest[i]
-        if quoted:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                quoted = False
-        elif c == '"':
-            quoted = True
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                tail = rest[i + 1 :].strip()
-                if not tail.startswith("="):
-                    return None
-                return name, rest[:i], tail[1:].strip()
-            depth -= 1
-        i += 1
+    for i, ch, depth in _outside_quotes(rest):
+        if ch in ")]}" and depth == 0:
+            tail = rest[i + 1 :].strip()
+            if not tail.startswith("="):
+                return None
+            return name, rest[:i], tail[1:].strip()
     return None
 
 
@@ -575,27 +584,11 @@ def compare(
 def split_args(text: str) -> list[str]:
     """strace's argument list split at its top-level commas (not inside a string, a
     struct, an array or a comment)."""
-    out, depth, quoted, start, i = [], 0, False, 0, 0
-    while i < len(text):
-        ch = text[i]
-        if quoted:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                quoted = False
-        elif ch == '"':
-            quoted = True
-        elif ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = len(text) if end < 0 else end + 1
-        elif ch == "," and depth == 0:
+    out, start = [], 0
+    for i, ch, depth in _outside_quotes(text):
+        if ch == "," and depth == 0:
             out.append(text[start:i].strip())
             start = i + 1
-        i += 1
     out.append(text[start:].strip())
     return out
 
