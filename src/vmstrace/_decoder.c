@@ -1747,13 +1747,13 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
         *text = ret_dec(ret); /* what success_text() gives such a call: str(ret) */
         return *text == NULL ? FAIL : DONE;
     }
-    /* an address (plan.ret_hex: args.ret_hex's f"{ret & MASK64:#x}"), unless -y annotates */
+    /* an address (plan.ret_hex: args.ret_hex's C %#llx, 0 for zero), unless -y annotates */
     if (slot(plan, &L.plan, P_RET_HEX) == Py_True
         && !(slot(plan, &L.plan, P_RETURNS_FD) == Py_True && ln->decode_fds)) {
         unsigned long long v = PyLong_AsUnsignedLongLongMask(ret);
         if (v == (unsigned long long)-1 && PyErr_Occurred())
             return FAIL;
-        *text = hex_text(v);
+        *text = v ? hex_text(v) : Py_NewRef(L.zero);
         return *text == NULL ? FAIL : DONE;
     }
     PyObject *cargs[5] = {call, ret, plan, ln->opts, ctx == NULL ? Py_None : ctx};

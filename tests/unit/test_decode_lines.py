@@ -165,6 +165,14 @@ CASES = [
         {1: stat_buf(0o20666, rdev=0x103)},
         "fstat(1, {st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}) = 0",
     ),
+    (  # a pseudo-terminal: C's %#x prints a zero minor as 0, not 0x0
+        "fstat",
+        [0, STK],
+        0,
+        None,
+        {1: stat_buf(0o20600, rdev=0x8800)},
+        "fstat(0, {st_mode=S_IFCHR|0600, st_rdev=makedev(0x88, 0), ...}) = 0",
+    ),
     (
         "newfstatat",
         [3, 0x1000, STK, 0x1000],

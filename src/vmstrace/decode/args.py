@@ -297,7 +297,7 @@ def FD_PAIR() -> Arg:  # noqa: N802
 
 def ret_hex(c: Ctx) -> str:
     assert c.ret is not None
-    return f"{c.ret & ((1 << 64) - 1):#x}"
+    return hexnum(c.ret & ((1 << 64) - 1))
 
 
 def ret_octal(c: Ctx) -> str:

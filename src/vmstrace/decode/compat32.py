@@ -47,7 +47,7 @@ def _like(name: str, of: str) -> Template:
 def ret_hex32(c: Ctx) -> str:
     """An address returned by a 32-bit call (the return value is sign-extended)."""
     assert c.ret is not None
-    return f"{c.ret & 0xFFFFFFFF:#x}"
+    return hexnum(c.ret & 0xFFFFFFFF)
 
 
 def _word(d: bytes, off: int) -> int:

@@ -117,7 +117,7 @@ def makedev(dev: int) -> str:
     """glibc's gnu_dev_major/minor split of a 64-bit dev_t, printed as strace does."""
     major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF & 0xFFFFFFFF)
     minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF & 0xFFFFFFFF)
-    return f"makedev({major:#x}, {minor:#x})"
+    return f"makedev({hexnum(major)}, {hexnum(minor)})"
 
 
 # x86-64 struct stat (arch/x86/include/uapi/asm/stat.h) from st_mode at offset 24:
