@@ -1651,6 +1651,79 @@ CASES = [
         None,
         "sched_getaffinity(0, 8, NULL) = -1 EFAULT (Bad address)",
     ),
+    (  # chrt -p: the kernel's 56 bytes (util-linux asks for them all)
+        "sched_getattr",
+        [94, STK, 56, 0],
+        0,
+        None,
+        {1: struct.pack("<IIQiIQQQII", 56, 0, 0, 0, 0, 0, 0, 0, 0, 1024)},
+        "sched_getattr(94, {size=56, sched_policy=SCHED_OTHER, sched_flags=0, sched_nice=0,"
+        " sched_priority=0, sched_runtime=0, sched_deadline=0, sched_period=0,"
+        " sched_util_min=0, sched_util_max=1024}, 56, 0) = 0",
+    ),
+    (  # a 48-byte buffer: the kernel says so in size, and writes no utilization clamps
+        "sched_getattr",
+        [0, STK, 48, 0],
+        0,
+        None,
+        {1: struct.pack("<IIQiIQQQ", 48, 6, 0x41, -3, 0, 10, 20, 30)},
+        "sched_getattr(0, {size=48, sched_policy=SCHED_DEADLINE,"
+        " sched_flags=SCHED_FLAG_RESET_ON_FORK|SCHED_FLAG_UTIL_CLAMP_MAX, sched_nice=-3,"
+        " sched_priority=0, sched_runtime=10, sched_deadline=20, sched_period=30}, 48, 0) = 0",
+    ),
+    (  # failed: the buffer is not shown
+        "sched_getattr",
+        [0, STK, 56, 0],
+        neg(-22),
+        None,
+        {1: bytes(56)},
+        f"sched_getattr(0, {STK:#x}, 56, 0) = -1 EINVAL (Invalid argument)",
+    ),
+    (  # KEEP_PARAMS: the kernel ignores the policy and the parameters, strace omits them
+        "sched_setattr",
+        [0, STK, 0],
+        0,
+        {1: struct.pack("<IIQiIQQQII", 56, 0, 0x10 | 0x80, 0, 0, 0, 0, 0, 0, 0)},
+        {1: struct.pack("<I", 56)},
+        "sched_setattr(0, {size=56, sched_flags=SCHED_FLAG_KEEP_PARAMS|0x80,"
+        " sched_util_min=0, sched_util_max=0}, 0) = 0",
+    ),
+    (  # size 0 means the first version's 48 bytes; a larger struct than strace reads: ...
+        "sched_setattr",
+        [0, STK, 0],
+        neg(-7),
+        {1: struct.pack("<IIQiIQQQII", 4096, 3, 0, 0, 0, 0, 0, 0, 0, 0)},
+        {1: struct.pack("<I", 56)},
+        "sched_setattr(0, {size=4096, sched_policy=SCHED_BATCH, sched_flags=0, sched_nice=0,"
+        " sched_priority=0, sched_runtime=0, sched_deadline=0, sched_period=0,"
+        " sched_util_min=0, sched_util_max=0, ...} => {size=56}, 0)"
+        " = -1 E2BIG (Argument list too long)",
+    ),
+    (
+        "sched_setattr",
+        [0, STK, 0],
+        0,
+        {1: struct.pack("<IIQiIQQQ", 0, 1, 0, 0, 7, 0, 0, 0)},
+        None,
+        "sched_setattr(0, {size=0, sched_policy=SCHED_FIFO, sched_flags=0, sched_nice=0,"
+        " sched_priority=7, sched_runtime=0, sched_deadline=0, sched_period=0}, 0) = 0",
+    ),
+    (  # a size below the first version's: only the size
+        "sched_setattr",
+        [0, STK, 0],
+        neg(-7),
+        {1: struct.pack("<I", 20) + bytes(52)},
+        {1: struct.pack("<I", 56)},
+        "sched_setattr(0, {size=20} => {size=56}, 0) = -1 E2BIG (Argument list too long)",
+    ),
+    (  # unreadable: the address
+        "sched_setattr",
+        [0, STK, 0],
+        neg(-14),
+        {1: b""},
+        None,
+        f"sched_setattr(0, {STK:#x}, 0) = -1 EFAULT (Bad address)",
+    ),
     (
         "sched_setaffinity",
         [0, 16, STK],

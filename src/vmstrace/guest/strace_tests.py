@@ -144,6 +144,7 @@ SELECTED = (
     "xettimeofday",
     "xetitimer",
     "sched_xetaffinity",
+    "sched_xetattr",
     "prctl-dumpable",
     "prctl-name",
     "getcpu",

@@ -18,3 +18,14 @@ POLICIES = {
     5: "SCHED_IDLE",
     6: "SCHED_DEADLINE",
 }
+
+# strace's sched_flags.in (linux/sched.h SCHED_FLAG_*): struct sched_attr's sched_flags.
+SCHED_FLAGS = (
+    (0x01, "SCHED_FLAG_RESET_ON_FORK"),
+    (0x02, "SCHED_FLAG_RECLAIM"),
+    (0x04, "SCHED_FLAG_DL_OVERRUN"),
+    (0x08, "SCHED_FLAG_KEEP_POLICY"),
+    (0x10, "SCHED_FLAG_KEEP_PARAMS"),
+    (0x20, "SCHED_FLAG_UTIL_CLAMP_MIN"),
+    (0x40, "SCHED_FLAG_UTIL_CLAMP_MAX"),
+)
