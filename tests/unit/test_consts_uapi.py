@@ -98,6 +98,19 @@ ALLOWED: dict[str, str] = {
     # checker does not size (16 bytes: 0x80108906, 0x80108907)
     "SIOCGSTAMP_NEW": "asm-generic/sockios.h, through _IOR() of an array type",
     "SIOCGSTAMPNS_NEW": "asm-generic/sockios.h, through _IOR() of an array type",
+    # _IOR('T', 0x2A, struct termios2) and the like: a struct this checker does not size
+    # (termios2: 44 bytes, serial_iso7816: 40)
+    "TCGETS2": "asm-generic/ioctls.h, through _IOR() of struct termios2",
+    "TCSETS2": "asm-generic/ioctls.h, through _IOW() of struct termios2",
+    "TCSETSW2": "asm-generic/ioctls.h, through _IOW() of struct termios2",
+    "TCSETSF2": "asm-generic/ioctls.h, through _IOW() of struct termios2",
+    "TIOCGISO7816": "asm-generic/ioctls.h, through _IOR() of struct serial_iso7816",
+    "TIOCSISO7816": "asm-generic/ioctls.h, through _IOWR() of struct serial_iso7816",
+    # linux/soundcard.h's _SIO('T', 2..4): the OSS timer requests strace names alongside
+    # TCSETS, TCSETSW and TCSETSF, whose codes they share
+    "SNDCTL_TMR_START": "linux/soundcard.h, through _SIO()",
+    "SNDCTL_TMR_STOP": "linux/soundcard.h, through _SIO()",
+    "SNDCTL_TMR_CONTINUE": "linux/soundcard.h, through _SIO()",
     # newer than linux-libc-dev 6.1 (Debian 12): their values are the kernel's today
     "F_SEAL_EXEC": "linux/fcntl.h since 6.3",
     "MAP_DROPPABLE": "linux/mman.h since 6.11",

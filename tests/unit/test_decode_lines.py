@@ -742,6 +742,75 @@ CASES = [
         "ioctl(1, TIOCGWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}) = 0",
     ),
     ("ioctl", [8, 0x541B, STK], 0, None, {2: b"\0\0\0\0"}, "ioctl(8, FIONREAD, [0]) = 0"),
+    (  # a pseudo-terminal's settings (script(1), from strace in the guest)
+        "ioctl",
+        [4, 0x5401, STK],
+        0,
+        None,
+        {2: struct.pack("<IIII", 0x500, 0x5, 0xBF, 0x8A3B) + bytes(20)},
+        "ioctl(4, TCGETS, {c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR,"
+        " c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE,"
+        " ...}) = 0",
+    ),
+    (  # set at entry, under the name the code shares with a sound timer request
+        "ioctl",
+        [4, 0x5402, STK],
+        0,
+        {
+            2: struct.pack(
+                "<IIII",
+                0x10000 | 0x4000,
+                0x1800 | 0x8000 | 0x100,
+                0x100F0000 | 0x1002 | 0x10 | 0x80000000,
+                0,
+            )
+            + bytes(20)
+        },
+        None,
+        "ioctl(4, SNDCTL_TMR_START or TCSETS, {c_iflag=IUTF8|0x10000,"
+        " c_oflag=NL1|CR0|XTABS|BS0|VT0|FF1|0, c_cflag=B115200|B4000000<<IBSHIFT|CS6|CRTSCTS,"
+        " c_lflag=0, ...}) = 0",
+    ),
+    (  # TCGETS failed: the address
+        "ioctl",
+        [0, 0x5401, STK],
+        neg(-25),
+        None,
+        {2: struct.pack("<IIII", 0x500, 0x5, 0xBF, 0x8A3B) + bytes(20)},
+        f"ioctl(0, TCGETS, {STK:#x}) = -1 ENOTTY (Inappropriate ioctl for device)",
+    ),
+    (  # struct termio: 16-bit flag words
+        "ioctl",
+        [0, 0x5405, STK],
+        0,
+        None,
+        {2: struct.pack("<HHHH", 0x100, 0x5, 0xBD, 0x3B) + bytes(10)},
+        "ioctl(0, TCGETA, {c_iflag=ICRNL, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR,"
+        " c_cflag=B9600|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK, ...}) = 0",
+    ),
+    (  # struct termios2 (44 bytes)
+        "ioctl",
+        [0, 0x402C542B, STK],
+        0,
+        {2: struct.pack("<IIII", 0, 0, 0x1000 | 0x30, 0) + bytes(28)},
+        None,
+        "ioctl(0, TCSETS2, {c_iflag=0, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|0, c_cflag=BOTHER|CS8|0,"
+        " c_lflag=0, ...}) = 0",
+    ),
+    (  # too short to be the struct: the address
+        "ioctl",
+        [0, 0x5402, STK],
+        0,
+        {2: bytes(35)},
+        None,
+        f"ioctl(0, SNDCTL_TMR_START or TCSETS, {STK:#x}) = 0",
+    ),
+    ("ioctl", [4, 0x540E, 1], 0, None, None, "ioctl(4, TIOCSCTTY, 1) = 0"),
+    ("ioctl", [4, 0x5409, 0], 0, None, None, "ioctl(4, TCSBRK, 0) = 0"),
+    ("ioctl", [4, 0x540B, 2], 0, None, None, "ioctl(4, TCFLSH, TCIOFLUSH) = 0"),
+    ("ioctl", [4, 0x540A, 7], 0, None, None, "ioctl(4, TCXONC, 0x7 /* TC??? */) = 0"),
+    ("ioctl", [4, 0x5412, STK], 0, {2: b"ls"}, None, 'ioctl(4, TIOCSTI, "l") = 0'),
+    ("ioctl", [4, 0x5419, STK], 0, None, {2: b"\1\0\0\0"}, "ioctl(4, TIOCGSOFTCAR, [1]) = 0"),
     (
         "ioctl",
         [4, 0x40049409, 3],

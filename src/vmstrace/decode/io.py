@@ -574,6 +574,75 @@ MODEM_FLAGS = (
 )
 
 
+# --- terminals (strace's term.c) ---
+# struct termios (36 bytes: four u32 flag words, c_line, c_cc[19]), termio (18: four u16
+# words, c_line, c_cc[8]) and termios2 (44: termios with the two speeds)
+TERMIOS_GET = frozenset({0x5401, 0x5456})  # TCGETS, TIOCGLCKTRMIOS: filled by the kernel
+TERMIOS_SET = frozenset({0x5402, 0x5403, 0x5404, 0x5457})  # TCSETS*, TIOCSLCKTRMIOS
+TERMIO_GET, TERMIO_SET = frozenset({0x5405}), frozenset({0x5406, 0x5407, 0x5408})
+TERMIOS2_GET, TERMIOS2_SET = (
+    frozenset({0x802C542A}),
+    frozenset({0x402C542B, 0x402C542C, 0x402C542D}),
+)
+TERM_GET = TERMIOS_GET | TERMIO_GET | TERMIOS2_GET
+_TERM_SIZE = {
+    **dict.fromkeys(TERMIOS_GET | TERMIOS_SET, 36),
+    **dict.fromkeys(TERMIO_GET | TERMIO_SET, 18),
+    **dict.fromkeys(TERMIOS2_GET | TERMIOS2_SET, 44),
+}
+TCSBRK, TCXONC, TCFLSH, TIOCSCTTY, TCSBRKP, TIOCSTI = 0x5409, 0x540A, 0x540B, 0x540E, 0x5425, 0x5412
+
+
+def _oflag(c: Ctx, v: int) -> str:
+    """NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR: each delay field, then the flags left."""
+    parts = []
+    for mask, names in ioc.TERM_ODELAYS:  # (every value of each field has a name)
+        parts.append(xlat(v & mask, names, c.opts, "?"))
+        v &= ~mask
+    parts.append(flags(v, ioc.TERM_OFLAGS, c.opts))
+    return "|".join(parts)
+
+
+def _cflag(c: Ctx, v: int) -> str:
+    """B38400|CS8|CREAD: the output speed, the input speed when set (B9600<<IBSHIFT), the
+    character size, then the flags left."""
+    parts = [xlat(v & ioc.CBAUD, ioc.BAUDS, c.opts, "B")]
+    if v & ioc.CIBAUD:
+        parts.append(xlat((v & ioc.CIBAUD) >> ioc.IBSHIFT, ioc.BAUDS, c.opts, "B") + "<<IBSHIFT")
+    parts.append(xlat(v & ioc.CSIZE, ioc.CSIZES, c.opts, "CS"))
+    parts.append(flags(v & ~(ioc.CBAUD | ioc.CIBAUD | ioc.CSIZE), ioc.TERM_CFLAGS, c.opts))
+    return "|".join(parts)
+
+
+def _termios(c: Ctx, d: bytes, size: int) -> str:
+    """``{c_iflag=ICRNL|IXON, c_oflag=..., c_cflag=..., c_lflag=..., ...}`` (strace's
+    abbreviated form: c_line, c_cc and the speeds are the ``...``)."""
+    iflag, oflag, cflag, lflag = struct.unpack_from("<4H" if size == 18 else "<4I", d)
+    return (
+        f"{{c_iflag={flags(iflag, ioc.TERM_IFLAGS, c.opts)}, c_oflag={_oflag(c, oflag)}, "
+        f"c_cflag={_cflag(c, cflag)}, c_lflag={flags(lflag, ioc.TERM_LFLAGS, c.opts)}, ...}}"
+    )
+
+
+def _term_arg(c: Ctx, i: int, req: int) -> str:
+    size = _TERM_SIZE[req]
+    if req in TERM_GET:
+        d = c.out_data(i, size)
+    else:
+        m = c.entry_mem(i)
+        d = None if m is None or len(m.data) < size else m.data[:size]
+    return ptr(c.a(i)) if d is None else _termios(c, d, size)
+
+
+def _term_value(c: Ctx, req: int, v: int) -> str:
+    """The requests whose argument is a value: an int, or TCXONC's and TCFLSH's action."""
+    if req == TCXONC:
+        return xlat(v, ioc.TCXONC_OPTIONS, c.opts, "TC")
+    if req == TCFLSH:
+        return xlat(v, ioc.TCFLSH_OPTIONS, c.opts, "TC")
+    return str(s32(v))
+
+
 def _int_word(c: Ctx, req: int, d: bytes) -> str:
     v = int.from_bytes(d[:4], "little")
     if req in MODEM_REQUESTS:
@@ -586,8 +655,15 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
     v = c.a(i)
     if req in _NO_ARG:
         return None
+    if req in (TCSBRK, TCXONC, TCFLSH, TIOCSCTTY, TCSBRKP):
+        return _term_value(c, req, v)
     if not v and req in ioc.IOCTLS and req not in ioc.ARG_AS_NUMBER:
         return "NULL"
+    if req in _TERM_SIZE:
+        return _term_arg(c, i, req)
+    if req == TIOCSTI:  # the one character to push into the input queue
+        m = c.entry_mem(i)
+        return ptr(v) if m is None or not m.data else quote(m.data[:1], hexstr=c.opts.hexstr)
     if req in ioc.INT_OUT or req == ioc.TIOCGWINSZ:
         d = c.out_data(i, 8 if req == ioc.TIOCGWINSZ else 4)
         if d is None:
@@ -616,6 +692,7 @@ def _ioctl_arg(c: Ctx, i: int) -> str | None:
 
 
 IFREQ_SIZE = 40  # linux/if.h struct ifreq: ifr_name[IFNAMSIZ] + a 24-byte union
+IOCTL_READ = 44  # what the plugin reads at the argument: the largest struct decoded (termios2)
 IFNAMSIZ = 16
 
 
@@ -749,7 +826,7 @@ syscall(
     "ioctl",
     FD,
     register_only(Arg(lambda c, i: ioctl_request(c.a(i), c))),
-    Arg(_ioctl_arg, lambda opts: (fixed(IFREQ_SIZE, "entry"), fixed(IFREQ_SIZE, "exit"))),
+    Arg(_ioctl_arg, lambda opts: (fixed(IOCTL_READ, "entry"), fixed(IOCTL_READ, "exit"))),
 )
 
 

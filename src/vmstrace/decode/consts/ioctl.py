@@ -9,9 +9,9 @@ from __future__ import annotations
 
 IOCTLS = {
     0x5401: "TCGETS",
-    0x5402: "TCSETS",
-    0x5403: "TCSETSW",
-    0x5404: "TCSETSF",
+    0x5402: "SNDCTL_TMR_START or TCSETS",
+    0x5403: "SNDCTL_TMR_STOP or TCSETSW",
+    0x5404: "SNDCTL_TMR_CONTINUE or TCSETSF",
     0x5405: "TCGETA",
     0x5406: "TCSETA",
     0x5407: "TCSETAW",
@@ -48,6 +48,38 @@ IOCTLS = {
     0x40045431: "TIOCSPTLCK",
     0x80045432: "TIOCGDEV",
     0x5441: "TIOCGPTPEER",
+    0x5419: "TIOCGSOFTCAR",
+    0x541A: "TIOCSSOFTCAR",
+    0x541E: "TIOCGSERIAL",
+    0x541F: "TIOCSSERIAL",
+    0x542E: "TIOCGRS485",
+    0x542F: "TIOCSRS485",
+    0x5432: "TCGETX",
+    0x5433: "TCSETX",
+    0x5434: "TCSETXF",
+    0x5435: "TCSETXW",
+    0x5437: "TIOCVHANGUP",
+    0x5453: "TIOCSERCONFIG",
+    0x5454: "TIOCSERGWILD",
+    0x5455: "TIOCSERSWILD",
+    0x5456: "TIOCGLCKTRMIOS",
+    0x5457: "TIOCSLCKTRMIOS",
+    0x5458: "TIOCSERGSTRUCT",
+    0x5459: "TIOCSERGETLSR",
+    0x545A: "TIOCSERGETMULTI",
+    0x545B: "TIOCSERSETMULTI",
+    0x545C: "TIOCMIWAIT",
+    0x545D: "TIOCGICOUNT",
+    0x40045436: "TIOCSIG",
+    0x802C542A: "TCGETS2",
+    0x402C542B: "TCSETS2",
+    0x402C542C: "TCSETSW2",
+    0x402C542D: "TCSETSF2",
+    0x80045438: "TIOCGPKT",
+    0x80045439: "TIOCGPTLCK",
+    0x80045440: "TIOCGEXCL",
+    0x80285442: "TIOCGISO7816",
+    0xC0285443: "TIOCSISO7816",
     0x5450: "FIONCLEX",
     0x5451: "FIOCLEX",
     0x5452: "FIOASYNC",
@@ -148,12 +180,13 @@ IOCTLS = {
 # requests whose third argument is a pointer to an int the kernel fills
 # (and the socket ones: FIOGETOWN, SIOCGPGRP, SIOCATMARK, SIOCGIFENCAP, SIOCOUTQNSD)
 INT_OUT = frozenset(
-    {0x541B, 0x5411, 0x540F, 0x5429, 0x80045430, 0x5415, 0x5424}
+    {0x541B, 0x5411, 0x540F, 0x5429, 0x80045430, 0x5415, 0x5424, 0x5419, 0x80045440, 0x80045432}
     | {0x8903, 0x8904, 0x8905, 0x8925, 0x894B}
 )
 # requests whose third argument is a pointer to an int the caller passes
 INT_IN = frozenset(
     {0x5421, 0x5452, 0x5410, 0x40045431, 0x5418, 0x5416, 0x5417, 0x5423, 0x8901, 0x8902, 0x8926}
+    | {0x5420, 0x541A}  # TIOCPKT, TIOCSSOFTCAR
 )
 # requests whose third argument is an int passed by value (FICLONE's source fd; strace
 # 6.1 file_ioctl.c prints it with %d, not as an fd)
@@ -166,3 +199,107 @@ TIOCSWINSZ = 0x5414
 ARG_AS_NUMBER = frozenset({0x89E0, 0x89F0})
 
 IOC_DIRS = {0: "_IOC_NONE", 1: "_IOC_WRITE", 2: "_IOC_READ", 3: "_IOC_READ|_IOC_WRITE"}
+
+# --- struct termios and struct termio fields (asm-generic/termbits.h, x86 values; strace's
+# term_*.in tables, in their order, which is the order names print in) -----------------
+TERM_IFLAGS = (
+    (0x1, "IGNBRK"),
+    (0x2, "BRKINT"),
+    (0x4, "IGNPAR"),
+    (0x8, "PARMRK"),
+    (0x10, "INPCK"),
+    (0x20, "ISTRIP"),
+    (0x40, "INLCR"),
+    (0x80, "IGNCR"),
+    (0x100, "ICRNL"),
+    (0x200, "IUCLC"),
+    (0x400, "IXON"),
+    (0x800, "IXANY"),
+    (0x1000, "IXOFF"),
+    (0x2000, "IMAXBEL"),
+    (0x4000, "IUTF8"),
+)
+TERM_OFLAGS = (
+    (0x1, "OPOST"),
+    (0x2, "OLCUC"),
+    (0x4, "ONLCR"),
+    (0x8, "OCRNL"),
+    (0x10, "ONOCR"),
+    (0x20, "ONLRET"),
+    (0x40, "OFILL"),
+    (0x80, "OFDEL"),
+)
+# c_oflag's delay fields, each (mask, the names of its values)
+TERM_ODELAYS = (
+    (0x100, {0: "NL0", 0x100: "NL1"}),
+    (0x600, {0: "CR0", 0x200: "CR1", 0x400: "CR2", 0x600: "CR3"}),
+    # XTABS first in strace's table: the x86 value it shares with TAB3 prints as XTABS
+    (0x1800, {0: "TAB0", 0x800: "TAB1", 0x1000: "TAB2", 0x1800: "XTABS"}),
+    (0x2000, {0: "BS0", 0x2000: "BS1"}),
+    (0x4000, {0: "VT0", 0x4000: "VT1"}),
+    (0x8000, {0: "FF0", 0x8000: "FF1"}),
+)
+CBAUD, CIBAUD, IBSHIFT, CSIZE = 0x100F, 0x100F0000, 16, 0x30
+# baud_options.in: B19200 and B38400 come before EXTA and EXTB, which share their values
+BAUDS = {
+    **{
+        v: f"B{b}"
+        for v, b in enumerate(
+            (0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400)
+        )
+    },
+    **{
+        0x1001 + k: f"B{b}"
+        for k, b in enumerate(
+            (
+                57600,
+                115200,
+                230400,
+                460800,
+                500000,
+                576000,
+                921600,
+                1000000,
+                1152000,
+                1500000,
+                2000000,
+                2500000,
+                3000000,
+                3500000,
+                4000000,
+            )
+        )
+    },
+    0x1000: "BOTHER",
+}
+CSIZES = {0: "CS5", 0x10: "CS6", 0x20: "CS7", 0x30: "CS8"}
+TERM_CFLAGS = (
+    (0x40, "CSTOPB"),
+    (0x80, "CREAD"),
+    (0x100, "PARENB"),
+    (0x200, "PARODD"),
+    (0x400, "HUPCL"),
+    (0x800, "CLOCAL"),
+    (0x40000000, "CMSPAR"),
+    (0x80000000, "CRTSCTS"),
+)
+TERM_LFLAGS = (
+    (0x1, "ISIG"),
+    (0x2, "ICANON"),
+    (0x4, "XCASE"),
+    (0x8, "ECHO"),
+    (0x10, "ECHOE"),
+    (0x20, "ECHOK"),
+    (0x40, "ECHONL"),
+    (0x80, "NOFLSH"),
+    (0x8000, "IEXTEN"),
+    (0x200, "ECHOCTL"),
+    (0x400, "ECHOPRT"),
+    (0x800, "ECHOKE"),
+    (0x1000, "FLUSHO"),
+    (0x4000, "PENDIN"),
+    (0x100, "TOSTOP"),
+    (0x10000, "EXTPROC"),
+)
+TCXONC_OPTIONS = {0: "TCOOFF", 1: "TCOON", 2: "TCIOFF", 3: "TCION"}
+TCFLSH_OPTIONS = {0: "TCIFLUSH", 1: "TCOFLUSH", 2: "TCIOFLUSH"}
