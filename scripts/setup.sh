@@ -18,7 +18,7 @@ need_pkgs=()
 # written without a mount (mtools), with syslinux and its MBR (tests/e2e/diskimage.py);
 # chromium and its driver open `vmstrace report`'s page in the tests (tests/e2e/test_report.py).
 for p in busybox-static libglib2.0-dev gcc gcc-multilib make libc6-dev cpio pkg-config python3-venv python3-dev strace pipx \
-    dash bash mawk diffutils perl-base coreutils util-linux bsdutils hostname procps tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev mmdebstrap \
+    dash bash mawk diffutils perl-base coreutils util-linux bsdutils hostname procps curl wget openssl openssh-client git jq xxd lsof tar gzip findutils grep sed sqlite3 xz-utils zstd python3.11 dpkg-dev linux-libc-dev mmdebstrap \
     dosfstools mtools syslinux chromium chromium-driver; do
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done

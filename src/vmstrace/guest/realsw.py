@@ -93,6 +93,18 @@ BINARIES = {
     "script": "bsdutils",
     "hostname": "hostname",
     "ps": "procps",
+    "curl": "curl",
+    "wget": "wget",
+    "openssl": "openssl",
+    "ssh-keygen": "openssh-client",
+    "git": "git",
+    "jq": "jq",
+    "xxd": "xxd",
+    "lsof": "lsof",
+    "uptime": "procps",
+    "free": "procps",
+    "vmstat": "procps",
+    "pgrep": "procps",
 }
 # Debian's interpreter, not whatever `python3` is first in the host's PATH.
 PYTHON = Path("/usr/bin/python3.11")
