@@ -68,6 +68,21 @@ static inline int blobs_top(const BlobsObject *b, long arg, BlobView *v)
     return found;
 }
 
+/* Which of two arguments have a top blob (bit 0: arg0, bit 1: arg1), in one walk. */
+static inline unsigned blobs_have(const BlobsObject *b, long arg0, long arg1)
+{
+    const char *p = b->raw;
+    unsigned has = 0;
+    for (uint32_t i = 0; i < b->count; i++) {
+        struct vmst_blob_hdr h;
+        memcpy(&h, p, sizeof(h));
+        if (h.index == VMST_INDEX_TOP)
+            has |= (h.arg == arg0 ? 1u : 0u) | (h.arg == arg1 ? 2u : 0u);
+        p += sizeof(h) + (((size_t)h.len + 7) & ~(size_t)7);
+    }
+    return has;
+}
+
 /* The Blobs type, from the reader's module (a new reference), for a stage that reads them
  * in place: compared by identity with an event's `mem` type. */
 static inline PyTypeObject *blobs_type(void)

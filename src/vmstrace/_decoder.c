@@ -770,42 +770,11 @@ static int mems_kind(PyObject *mems)
     return mems != NULL && (PyDict_CheckExact(mems) || no_mem(mems)) ? 0 : -1;
 }
 
-/* Ctx.mem(i) (both 0: the exit read wins over the entry one), entry_mem or exit_mem, as
- * the Mem object (for the readers of an array's elements): borrowed, NULL when there is
- * none (and no exception) or for a mapping of another type (*st = DEFER). */
-static PyObject *arg_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, int *st)
-{
-    PyObject *key = PyLong_FromSsize_t(i), *m = NULL;
-    *st = key == NULL ? FAIL : DONE;
-    for (int at_exit = 1; at_exit >= 0 && *st == DONE && m == NULL; at_exit--) {
-        PyObject *ev = at_exit ? exit : entry;
-        if (ev == Py_None || (!at_exit && exit_only))
-            continue;
-        PyObject *mems = slot(ev, at_exit ? &L.exit : &L.entry, at_exit ? 0 : E_MEM);
-        int kind = mems_kind(mems);
-        if (kind == 1) { /* the Blobs' own dict holds the Mem: borrowed from it */
-            BlobView bv;
-            if (blobs_top((BlobsObject *)mems, i, &bv)) {
-                m = PyObject_GetItem(mems, key);
-                Py_XDECREF(m);
-                if (m == NULL)
-                    *st = FAIL;
-            }
-        } else if (kind < 0) {
-            *st = DEFER;
-        } else if (PyDict_CheckExact(mems) && (m = PyDict_GetItemWithError(mems, key)) == NULL
-                   && PyErr_Occurred()) {
-            *st = FAIL;
-        }
-    }
-    Py_XDECREF(key);
-    return *st == DONE ? m : NULL;
-}
-
-/* arg_mem()'s read as a view, without a Mem object where the blobs are read in place: 1
- * with *v, 0 when there is none, -1 with *st DEFER or FAIL. */
-static int arg_view(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, MemView *v,
-                    int *st)
+/* Where Ctx.mem(i) finds argument i's read (exit_only: Ctx.exit_mem(i)), the exit's before
+ * the entry's: 1 in a record's Blobs (*blobs, *bv), 2 in a dict as a Mem (*mem, borrowed),
+ * 0 in neither; -1 with *st DEFER (a mapping of another type) or FAIL. */
+static int arg_find(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only,
+                    BlobsObject **blobs, BlobView *bv, PyObject **mem, int *st)
 {
     *st = DONE;
     for (int at_exit = 1; at_exit >= 0; at_exit--) {
@@ -814,33 +783,71 @@ static int arg_view(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only
             continue;
         PyObject *mems = slot(ev, at_exit ? &L.exit : &L.entry, at_exit ? 0 : E_MEM);
         int kind = mems_kind(mems);
-        if (kind == 1) {
-            BlobView bv;
-            if (!blobs_top((BlobsObject *)mems, i, &bv))
-                continue;
-            v->data = bv.data;
-            v->len = bv.len;
-            v->fault = (bv.flags & VMST_BLOB_FAULT) != 0;
-            v->truncated = (bv.flags & VMST_BLOB_TRUNC) != 0;
-            return 1;
-        }
         if (kind < 0) {
             *st = DEFER;
             return -1;
+        }
+        if (kind == 1) {
+            if (!blobs_top((BlobsObject *)mems, i, bv))
+                continue;
+            *blobs = (BlobsObject *)mems;
+            return 1;
         }
         if (!PyDict_CheckExact(mems))
             continue; /* (the empty NO_MEM) */
         PyObject *key = PyLong_FromSsize_t(i);
         PyObject *m = key == NULL ? NULL : PyDict_GetItemWithError(mems, key);
         Py_XDECREF(key);
-        if (m != NULL)
-            return (*st = mem_view(m, v)) == DONE ? 1 : -1;
+        if (m != NULL) {
+            *mem = m;
+            return 2;
+        }
         if (PyErr_Occurred()) {
             *st = FAIL;
             return -1;
         }
     }
     return 0;
+}
+
+/* arg_find()'s read as the Mem object (for the readers of an array's elements): borrowed,
+ * NULL when there is none (*st DONE) or with *st DEFER or FAIL. */
+static PyObject *arg_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, int *st)
+{
+    BlobsObject *blobs = NULL;
+    BlobView bv;
+    PyObject *m = NULL;
+    int where = arg_find(entry, exit, i, exit_only, &blobs, &bv, &m, st);
+    if (where != 1)
+        return where == 2 ? m : NULL;
+    /* the Blobs' own dict holds the Mem, made on this first look: borrowed from it */
+    PyObject *key = PyLong_FromSsize_t(i);
+    m = key == NULL ? NULL : PyObject_GetItem((PyObject *)blobs, key);
+    Py_XDECREF(key);
+    Py_XDECREF(m);
+    if (m == NULL)
+        *st = FAIL;
+    return m;
+}
+
+/* arg_find()'s read as a view, without a Mem object where the blobs are read in place: 1
+ * with *v, 0 when there is none, -1 with *st DEFER or FAIL. */
+static int arg_view(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, MemView *v,
+                    int *st)
+{
+    BlobsObject *blobs = NULL;
+    BlobView bv;
+    PyObject *m = NULL;
+    int where = arg_find(entry, exit, i, exit_only, &blobs, &bv, &m, st);
+    if (where == 2)
+        return (*st = mem_view(m, v)) == DONE ? 1 : -1;
+    if (where == 1) {
+        v->data = bv.data;
+        v->len = bv.len;
+        v->fault = (bv.flags & VMST_BLOB_FAULT) != 0;
+        v->truncated = (bv.flags & VMST_BLOB_TRUNC) != 0;
+    }
+    return where;
 }
 
 /* fmt.cstring(addr, mem, limit): limit < 0 for a path (cut at PATH_MAX - 1, never at -s). */
@@ -2022,10 +2029,10 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
         if (xkind < 0)
             return DEFER;
         if (xkind == 1) {
-            BlobView bv;
-            if (blobs_top((BlobsObject *)xmem, VMST_ARG_SIGFRAME, &bv))
+            unsigned has = blobs_have((BlobsObject *)xmem, VMST_ARG_SIGFRAME, VMST_ARG_EXE);
+            if (has & 1)
                 return DEFER; /* a signal: a note follows */
-            program = blobs_top((BlobsObject *)xmem, VMST_ARG_EXE, &bv) ? exit : NULL;
+            program = has & 2 ? exit : NULL;
         } else if (PyDict_CheckExact(xmem) && PyDict_GET_SIZE(xmem)) {
             int special = PyDict_Contains(xmem, L.sigframe_arg); /* a signal: a note follows */
             if (special != 0)
