@@ -47,7 +47,17 @@ WORK_DIR = "/tmp/w"
 # (then its exit status is 143): a hung test program must not hold the whole boot.
 WORKLOAD_TIMEOUT = 600
 STRACE_TEST_TIMEOUT = 60
-REAL_NAMES = ("coreutils", "tar", "findgrep", "sqlite", "python", "compress", "shell", "sysutils", "net")
+REAL_NAMES = (
+    "coreutils",
+    "tar",
+    "findgrep",
+    "sqlite",
+    "python",
+    "compress",
+    "shell",
+    "sysutils",
+    "net",
+)
 # guest/real/coreutils.sh writes and reads a string of exactly this many bytes: with
 # `-s EXACT_STRSIZE` both tools must print it whole, without `...`.
 EXACT_STRSIZE = 24
