@@ -238,11 +238,33 @@ ARGV = compiled(Arg(_argv, _argv_caps), "exec", 1)
 ENVP = compiled(Arg(_envp, _env_caps), "exec", 2)
 AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
 
+AT_FDCWD = -100
+
+
+def _execveat_path(c: Ctx, i: int) -> str:
+    """execveat's pathname.  The new stack's copy (taken when the entry read faulted: a
+    fresh child's page not yet mapped) is the kernel's bprm->filename, which is the
+    pathname only when dirfd is AT_FDCWD or the pathname is absolute; otherwise the
+    kernel makes it /dev/fd/<dirfd> (an empty pathname, fexecve's) or
+    /dev/fd/<dirfd>/<pathname>, which is also what an absolute pathname of that spelling
+    would give: the address then, not a guess."""
+    m = c.entry_mem(i)
+    x = c.exit_mem(i)
+    if (m is None or m.fault) and x is not None and not x.fault:
+        dirfd = s32(c.a(0))
+        name = x.data.split(b"\0", 1)[0]
+        made = f"/dev/fd/{dirfd}".encode()
+        if dirfd != AT_FDCWD and (name == made or name.startswith(made + b"/")):
+            return ptr(c.a(i))
+        m = x
+    return cstring(c.a(i), m, None, c.opts.hexstr)
+
+
 syscall("execve", EXEC_PATH, ARGV, ENVP)
 syscall(
     "execveat",
     DIRFD,  # with -y: AT_FDCWD</cwd>, 3</tmp> (read at entry, before the exec)
-    EXEC_PATH,
+    Arg(_execveat_path, _exec_stack_caps),
     ARGV,
     ENVP,
     FLAGS(AT_EXEC_FLAGS, "AT_???"),
