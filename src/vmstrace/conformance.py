@@ -316,6 +316,20 @@ def _inet_diag_unavailable(d: Disagreement) -> bool:
     )
 
 
+def _exec_path_unmapped(d: Disagreement) -> bool:
+    """execveat's pathname alone differs: vmstrace shows its address, strace a string."""
+    theirs, mine = _split_call(d.strace), _split_call(d.vmstrace)
+    if d.kind != "args" or theirs is None or mine is None or theirs[0] != "execveat":
+        return False
+    a, b = split_args(normalise(theirs[1])), split_args(normalise(mine[1]))
+    return (
+        len(a) == len(b) == 5
+        and a[1].startswith('"')
+        and _ADDRESS.fullmatch(b[1]) is not None
+        and a[:1] + a[2:] == b[:1] + b[2:]
+    )
+
+
 # The explicit allow-list.  Each rule says why the difference is inherent (not a bug of
 # vmstrace's); everything else fails the workload.  `strace-startup` is applied by
 # compare() itself, because it depends on the position in the thread.
@@ -358,6 +372,22 @@ ALLOWED: tuple[Allowance, ...] = (
         "where inet_diag answers",
         _inet_diag_unavailable,
     ),
+    Allowance(
+        "exec-path-unmapped",
+        "execveat's pathname lay in a page not yet mapped when the call began (a fresh "
+        "child's: fexecve from a fork), which vmstrace cannot read from outside (strace's "
+        "read faults it in), and the exec replaced the address space; the kernel's own copy "
+        "on the new stack, /dev/fd/N, does not say whether the caller passed an empty "
+        "pathname or that absolute one, so vmstrace prints the address",
+        _exec_path_unmapped,
+    ),
+    Allowance(
+        "killed-in-call",
+        "the thread's last call, killed while in the kernel: strace printed only what it "
+        "prints at entry (its <unfinished ...> never resumed), vmstrace also the arguments "
+        "it prints at exit (an address: the call never wrote them)",
+        lambda d: False,
+    ),  # applied by compare(): it depends on the position in the thread
     Allowance(
         "killed-at-return",
         "the thread's last call, which vmstrace saw enter and never return to user mode: "
@@ -558,6 +588,8 @@ def compare(
                     and j == len(mine) - 1
                     and c.ret != "?"
                 )
+                last = ev.ret_text == "?" and ev.ts_exit is None and j == len(mine) - 1
+                in_call = last and c.ret == "?" and _unprinted_at_entry(c.args, ev.args)
                 result.disagreements.append(
                     Disagreement(
                         workload,
@@ -565,7 +597,7 @@ def compare(
                         kind,
                         c.line,
                         event_line(ev),
-                        "killed-at-return" if killed else None,
+                        "killed-at-return" if killed else "killed-in-call" if in_call else None,
                     )
                 )
     sig_theirs: dict[int, list[SignalLine]] = defaultdict(list)
@@ -594,6 +626,7 @@ def split_args(text: str) -> list[str]:
 
 
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
+_NUMBER = re.compile(r"-?[0-9]+")
 
 
 def _results_unseen(theirs: str, mine: tuple[str, ...]) -> bool:
@@ -607,6 +640,24 @@ def _results_unseen(theirs: str, mine: tuple[str, ...]) -> bool:
         a == normalise(b)
         or (_ADDRESS.fullmatch(normalise(b)) is not None and _ADDRESS.fullmatch(a) is None)
         for a, b in zip(strace_args, mine, strict=True)
+    )
+
+
+def _unprinted_at_entry(theirs: str, mine: tuple[str, ...]) -> bool:
+    """Whether strace's text of a call it never saw resume (``a, b, <unfinished ...>``:
+    what it prints at entry, then nothing) is vmstrace's first arguments, and vmstrace's
+    further ones are addresses (the outputs the call never wrote) or numbers (its
+    registers, which strace prints after an output)."""
+    # (strace ends the line `a, b,  <unfinished ...>) = ?` when the thread died in it)
+    printed = split_args(normalise(theirs).removesuffix(_UNFINISHED.strip()).rstrip())
+    if printed and printed[-1] == "":
+        printed.pop()
+    rest = mine[len(printed) :]
+    return (
+        0 < len(rest)
+        and len(printed) + len(rest) == len(mine)
+        and all(a == normalise(b) for a, b in zip(printed, mine, strict=False))
+        and all(_ADDRESS.fullmatch(b) or _NUMBER.fullmatch(b) for b in map(normalise, rest))
     )
 
 
