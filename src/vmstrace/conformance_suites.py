@@ -57,6 +57,7 @@ REAL_NAMES = (
     "shell",
     "sysutils",
     "net",
+    "stealth",
 )
 # guest/real/coreutils.sh writes and reads a string of exactly this many bytes: with
 # `-s EXACT_STRSIZE` both tools must print it whole, without `...`.
