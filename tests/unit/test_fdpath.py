@@ -121,7 +121,18 @@ def sock(family, stype, proto, lport, rport, laddr, raddr, path=b""):
         (sock(2, 1, 6, 4321, 0, (127, 0, 0, 1), (0, 0, 0, 0)), "TCP:[127.0.0.1:4321]"),
         (sock(2, 2, 17, 0, 0, (0, 0, 0, 0), (0, 0, 0, 0)), "UDP:[77]"),
         (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4, b"/tmp/s\0"), 'UNIX-STREAM:[77,"/tmp/s"]'),
-        (sock(1, 2, 0, 0, 0, (0,) * 4, (0,) * 4, b"\0abstract"), 'UNIX-DGRAM:[77,"@abstract"]'),
+        # the kernel's name of a datagram (and seqpacket) unix socket is UNIX
+        (sock(1, 2, 0, 0, 0, (0,) * 4, (0,) * 4, b"\0abstract"), 'UNIX:[77,"@abstract"]'),
+        (sock(1, 5, 0, 0, 0, (0,) * 4, (0,) * 4), "UNIX:[77]"),
+        # SOCK_RAW is RAW whatever its protocol (its local "port" is the protocol)
+        (sock(2, 3, 1, 1, 0, (0,) * 4, (0,) * 4), "RAW:[0.0.0.0:1]"),
+        (sock(10, 3, 58, 58, 0, (0,) * 4, (0,) * 4, bytes(32)), "RAWv6:[[::]:58]"),
+        # a ping socket: no inet_diag answers for it, so strace shows the inode only
+        (sock(2, 2, 1, 7, 0, (127, 0, 0, 1), (0,) * 4), "PING:[77]"),
+        (sock(2, 2, 136, 9, 0, (0,) * 4, (0,) * 4), "socket:[77]"),  # UDP-Lite: not strace's
+        (sock(10, 2, 136, 9, 0, (0,) * 4, (0,) * 4, bytes(32)), "UDPLITEv6:[[::]:9]"),
+        (sock(2, 1, 262, 80, 0, (0,) * 4, (0,) * 4), "socket:[77]"),  # MPTCP: neither
+        (sock(2, 5, 132, 80, 0, (0,) * 4, (0,) * 4), "SCTP:[0.0.0.0:80]"),
         (sock(1, 1, 0, 0, 0, (0,) * 4, (0,) * 4), "UNIX-STREAM:[77]"),
         (sock(16, 3, 0, 0, 0, (0,) * 4, (0,) * 4), "NETLINK:[77]"),
         (sock(10, 1, 6, 0, 0, (0,) * 4, (0,) * 4), "TCPv6:[77]"),

@@ -18,8 +18,34 @@ from .fmt import DecodeOptions, escape, local_array
 # its details, then a unix path or two IPv6 addresses.
 HEADER = record_struct("fd_hdr")
 SOCKET = record_struct("fd_socket")
-SOCK_TYPES = {1: "STREAM", 2: "DGRAM", 3: "RAW", 4: "RDM", 5: "SEQPACKET"}
-IP_PROTOCOLS = {6: "TCP", 17: "UDP", 1: "ICMP", 136: "UDPLITE", 132: "SCTP", 255: "RAW"}
+SOCK_STREAM, SOCK_DGRAM, SOCK_RAW = 1, 2, 3
+# An inet socket's protocol name as the kernel names it (sk->sk_prot->name; strace reads
+# it as the socket's system.sockprotoname attribute), by (IPv6, type, protocol): SOCK_RAW
+# is RAW whatever its protocol, a datagram ICMP socket PING.
+_INET_NAMES = {
+    (SOCK_STREAM, 6): "TCP",
+    (SOCK_STREAM, 262): "MPTCP",
+    (SOCK_DGRAM, 17): "UDP",
+    (SOCK_DGRAM, 136): "UDP-Lite",
+    (SOCK_DGRAM, 115): "L2TP/IP",
+    (SOCK_DGRAM, 1): "PING",
+    (6, 33): "DCCP",  # SOCK_DCCP
+}
+_INET6_NAMES = {
+    (SOCK_STREAM, 6): "TCPv6",
+    (SOCK_STREAM, 262): "MPTCPv6",
+    (SOCK_DGRAM, 17): "UDPv6",
+    (SOCK_DGRAM, 136): "UDPLITEv6",
+    (SOCK_DGRAM, 115): "L2TP/IPv6",
+    (SOCK_DGRAM, 58): "PINGv6",
+    (6, 33): "DCCPv6",
+}
+# The names strace 6.1 knows (socketutils.c's protocols[]): any other inet socket it
+# prints as socket:[inode]; for PING no inet_diag module answers, so never an address.
+_STRACE_INET = frozenset(
+    {"TCP", "UDP", "UDPLITE", "DCCP", "SCTP", "L2TP/IP", "PING", "RAW"}
+    | {"TCPv6", "UDPv6", "UDPLITEv6", "DCCPv6", "SCTPv6", "L2TP/IPv6", "PINGv6", "RAWv6"}
+)
 
 # include/uapi/linux/magic.h
 PIPEFS_MAGIC = 0x50495045
@@ -155,6 +181,14 @@ def _ipv4(addr: int, port: int) -> str:
     return f"{'.'.join(str(b) for b in addr.to_bytes(4, 'little'))}:{port}"
 
 
+def _inet_name(v6: bool, stype: int, proto: int) -> str:
+    if stype == SOCK_RAW:
+        return "RAWv6" if v6 else "RAW"
+    if proto == 132:  # SOCK_STREAM or SOCK_SEQPACKET
+        return "SCTPv6" if v6 else "SCTP"
+    return (_INET6_NAMES if v6 else _INET_NAMES).get((stype, proto), "")
+
+
 def _socket(ino: int, d: bytes) -> str:
     """``TCP:[10.0.2.15:41234->10.1.2.3:8080]``, ``UNIX-STREAM:[1234,"/tmp/s"]`` (the forms
     of strace -yy), ``socket:[ino]`` for what the walk did not describe."""
@@ -162,15 +196,19 @@ def _socket(ino: int, d: bytes) -> str:
         return f"socket:[{ino}]"
     family, stype, proto, lport, rport_be, ulen, laddr, raddr, _peer = SOCKET.unpack_from(d)
     rport = int.from_bytes(rport_be.to_bytes(2, "little"), "big")
-    if family == 2:  # AF_INET
-        name = IP_PROTOCOLS.get(proto, "INET")
+    if family in (2, 10):  # AF_INET, AF_INET6
+        name = _inet_name(family == 10, stype, proto)
+        if name not in _STRACE_INET:
+            return f"socket:[{ino}]"
+        if name.startswith("PING"):
+            return f"{name}:[{ino}]"
+    if family == 2:
         if raddr or rport:
             return f"{name}:[{_ipv4(laddr, lport)}->{_ipv4(raddr, rport)}]"
         if lport:
             return f"{name}:[{_ipv4(laddr, lport)}]"
         return f"{name}:[{ino}]"
-    if family == 10:  # AF_INET6: the two addresses follow
-        name = IP_PROTOCOLS.get(proto, "INET") + "v6"
+    if family == 10:  # the two addresses follow
         v6 = d[SOCKET.size : SOCKET.size + 32]
         if len(v6) < 32:
             return f"{name}:[{ino}]"
@@ -179,8 +217,8 @@ def _socket(ino: int, d: bytes) -> str:
         if rport or any(v6[16:]):
             return f"{name}:[{local}->{remote}]"
         return f"{name}:[{local}]" if lport else f"{name}:[{ino}]"
-    if family == 1:  # AF_UNIX
-        kind = f"UNIX-{SOCK_TYPES.get(stype, str(stype))}"
+    if family == 1:  # AF_UNIX: the kernel names a stream socket UNIX-STREAM, others UNIX
+        kind = "UNIX-STREAM" if stype == SOCK_STREAM else "UNIX"
         path = d[SOCKET.size : SOCKET.size + min(ulen, 108)]
         if path:
             # strace's unix_parse_response: string_quote(path, QUOTE_0_TERMINATED, NULL)
