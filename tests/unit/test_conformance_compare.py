@@ -265,6 +265,22 @@ def test_lcs_pairs_is_a_longest_common_subsequence(a, b):
             "5<TCP:[127.0.0.1:44709->127.0.0.1:35264]>",
             "yy-inet-diag-unavailable",
         ),
+        (  # an IPv6 address, in its brackets
+            "ret",
+            "socket(AF_INET6, SOCK_RAW|SOCK_CLOEXEC, IPPROTO_ICMPV6) = 3<RAWv6:[10289]>",
+            "socket(AF_INET6, SOCK_RAW|SOCK_CLOEXEC, IPPROTO_ICMPV6) = 3<RAWv6:[[::]:58]>",
+            "yy-inet-diag-unavailable",
+        ),
+        # -yy: strace's unix socket by inode (no unix_diag), vmstrace's with its path
+        (
+            "args",
+            'getsockname(3<UNIX:[10352]>, {sa_family=AF_UNIX, sun_path=@"s"}, [110 => 5]) = 0',
+            'getsockname(3<UNIX:[10352,"@s"]>, {sa_family=AF_UNIX, sun_path=@"s"}, [110 => 5]) = 0',
+            "yy-unix-diag-unavailable",
+        ),
+        ("args", "close(3<UNIX:[10352]>) = 0", 'close(3<UNIX:[10353,"@s"]>) = 0', None),
+        ("args", "close(3<UNIX:[10352]>) = 0", 'close(3<UNIX-STREAM:[10352,"@s"]>) = 0', None),
+        ("args", 'close(3<UNIX:[10352,"@t"]>) = 0', 'close(3<UNIX:[10352,"@s"]>) = 0', None),
         # ... but not another protocol, another call, or vmstrace's own inode
         (
             "args",
