@@ -91,6 +91,24 @@ def rwx() -> None:
 def raw_socket() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as s:
+        s.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)
+    try:  # (a ping socket: allowed by net.ipv4.ping_group_range, by default to no group)
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP).close()
+    except OSError:
+        pass
+    # unix sockets of the other types, and a netlink one, as a local agent would hold them
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_SEQPACKET):
+        a, b = socket.socketpair(socket.AF_UNIX, kind)
+        a.send(b"x")
+        b.recv(1)
+        a.close()
+        b.close()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.bind("\0stealth")
+        s.getsockname()
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as s:
+        s.bind((0, 0))
 
 
 def drop_privileges() -> None:
