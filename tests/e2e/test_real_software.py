@@ -50,8 +50,9 @@ OPTION_RUNS = {
     "yy": Options(decode_fds=True, fd_details=True),  # stdin, /dev/null: <char 1:3>
 }
 OPTION_WORKLOADS = ("real-coreutils", "real-tar")
-# -y also on python's descriptors that are not plain paths (guest/real/fdkinds.py)
-Y_WORKLOADS = (*OPTION_WORKLOADS, "real-python")
+# -y also on python's descriptors that are not plain paths (guest/real/fdkinds.py), and
+# on sockets of every kind and a memfd (guest/real/stealth.py)
+Y_WORKLOADS = (*OPTION_WORKLOADS, "real-python", "real-stealth")
 DEFAULT = Options()
 
 
