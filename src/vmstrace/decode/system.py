@@ -1,6 +1,7 @@
 """Calls that change how the system or a process runs, and watches on files: mount and
 umount2, personality, I/O priorities, seccomp, userfaultfd, inotify, utime, utimes and futimesat,
-System V IPC's gets, capabilities; readahead and sync_file_range.  Each prints as strace
+System V IPC (but the structs of its *ctl calls), POSIX message queues, capabilities; readahead and
+sync_file_range.  Each prints as strace
 6.1 prints it (the source file named in each section); the flag tables are strace's
 xlat/*.in, in their order.
 """
@@ -8,12 +9,46 @@ xlat/*.in, in their order.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
-from ..capture.spec import fixed
-from .args import DIRFD, FD, IN, INT, PATH, STR, ULONG, register_only
-from .fmt import Ctx, DecodeOptions, flags, hexnum, octal, ptr, s32, s64, u32, xlat
-from .registry import Arg, syscall
+from ..capture.spec import Capture, When, fixed
+from ..core.abi import MAX_BYTES
+from ..core.events import Mem
+from .args import (
+    DIRFD,
+    FD,
+    IN,
+    INT,
+    LONG,
+    OUT,
+    PATH,
+    PTR,
+    RBUF,
+    STR,
+    UINT,
+    ULONG,
+    WBUF,
+    register_only,
+)
+from .files import OFLAGS
+from .fmt import (
+    MASK64,
+    Ctx,
+    DecodeOptions,
+    array,
+    flags,
+    hexnum,
+    octal,
+    ptr,
+    quote,
+    s32,
+    s64,
+    u32,
+    xlat,
+)
+from .registry import Arg, Captures, syscall
 from .structs import sprinttime
+from .time import SIGEVENT_IN, TS_IN
 
 # --- mount, umount2 (mount.c, umount.c) ----------------------------------------------
 
@@ -317,6 +352,173 @@ syscall(
     "msgget",
     register_only(Arg(_ipc_key)),
     register_only(Arg(lambda c, i: _ipc_flags(c, c.a(i), IPC_FLAGS))),
+)
+
+
+# --- System V IPC operations: semop, semtimedop, msgsnd, msgrcv, the three *ctl calls ----
+
+IPC_64 = 0x100  # a *ctl cmd's flag: the 64-bit structures (glibc's x86-64 calls omit it)
+_IPC_CMDS = {0: "IPC_RMID", 1: "IPC_SET", 2: "IPC_STAT", 3: "IPC_INFO"}
+SHMCTL_CMDS = {**_IPC_CMDS, 11: "SHM_LOCK", 12: "SHM_UNLOCK", 13: "SHM_STAT", 14: "SHM_INFO",
+               15: "SHM_STAT_ANY"}  # fmt: skip
+MSGCTL_CMDS = {**_IPC_CMDS, 11: "MSG_STAT", 12: "MSG_INFO", 13: "MSG_STAT_ANY"}
+SEMCTL_CMDS = {**_IPC_CMDS, 11: "GETPID", 12: "GETVAL", 13: "GETALL", 14: "GETNCNT",
+               15: "GETZCNT", 16: "SETVAL", 17: "SETALL", 18: "SEM_STAT", 19: "SEM_INFO",
+               20: "SEM_STAT_ANY"}  # fmt: skip
+SEMOP_FLAGS = ((0x1000, "SEM_UNDO"), (0o4000, "IPC_NOWAIT"))
+MSG_FLAGS = ((0o10000, "MSG_NOERROR"), (0o20000, "MSG_EXCEPT"), (0o40000, "MSG_COPY"),
+             (0o4000, "IPC_NOWAIT"))  # fmt: skip
+SEMBUF_SIZE = 6  # struct sembuf: u16 sem_num, s16 sem_op, s16 sem_flg
+MSGBUF_SIZE = 16  # struct msgbuf as strace reads it first: long mtype, char mtext[1], padded
+
+
+def _ipc_cmd(table: dict[int, str], unknown: str) -> Arg:
+    """strace's PRINTCTL: ``IPC_STAT``, ``IPC_64|IPC_STAT`` with the flag."""
+
+    def render(c: Ctx, i: int) -> str:
+        cmd = u32(c.a(i))
+        head = "IPC_64|" if cmd & IPC_64 and not c.opts.raw else ""
+        return head + xlat(cmd & ~IPC_64 if head else cmd, table, c.opts, unknown)
+
+    return register_only(Arg(render))
+
+
+# The buffer of IPC_SET, IPC_STAT and the *_INFO commands (struct shmid_ds, msqid_ds,
+# semid_ds, shminfo...) is not decoded: its address, where strace prints the struct
+# (docs/conformance.md lists the gap); every other command's is an address too, as strace's.
+syscall("shmctl", INT, _ipc_cmd(SHMCTL_CMDS, "SHM_"), PTR)
+syscall("msgctl", INT, _ipc_cmd(MSGCTL_CMDS, "MSG_"), PTR)
+syscall("semctl", INT, INT, _ipc_cmd(SEMCTL_CMDS, "SEM_"), PTR)
+
+
+def _sembuf(c: Ctx, d: bytes) -> str:
+    num, op, flg = struct.unpack("<HhH", d)
+    return (
+        f"{{sem_num={num}, sem_op={op}, sem_flg={flags(flg, SEMOP_FLAGS, c.opts, dflt='SEM_???')}}}"
+    )
+
+
+def _sembufs(c: Ctx, i: int) -> str:
+    count = u32(c.a(2))
+    return array(c.a(i), c.entry_mem(i), count, SEMBUF_SIZE, c.opts.strsize,
+                 lambda d: _sembuf(c, d))  # fmt: skip
+
+
+def _sembuf_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
+    n = min((opts.strsize + 1) * SEMBUF_SIZE, MAX_BYTES)
+    return (Capture("buf", "entry", f"c{n}", n),)
+
+
+SEMBUFS = Arg(_sembufs, _sembuf_caps)
+syscall("semop", INT, SEMBUFS, UINT)
+syscall("semtimedop", INT, SEMBUFS, UINT, TS_IN)
+
+
+def _msgbuf(c: Ctx, addr: int, m: Mem | None, count: int) -> str:
+    """``{mtype=1, mtext="hello"}``: the type, then ``count`` bytes of text (at most -s);
+    the text's address when only the type could be read."""
+    if not addr:
+        return "NULL"
+    if m is None or len(m.data) < MSGBUF_SIZE:
+        return ptr(addr)
+    mtype = s64(int.from_bytes(m.data[:8], "little"))
+    shown = min(count, c.opts.strsize)
+    text = m.data[8 : 8 + shown]
+    if len(text) < shown:
+        return f"{{mtype={mtype}, mtext={ptr(addr + 8)}}}"
+    more = "..." if count > shown else ""
+    return f"{{mtype={mtype}, mtext={quote(text, hexstr=c.opts.hexstr)}{more}}}"
+
+
+def _msgbuf_caps(when: When) -> Captures:
+    def captures(opts: DecodeOptions) -> tuple[Capture, ...]:
+        n = min(8 + max(opts.strsize, 8), MAX_BYTES)
+        return (Capture("buf", when, f"c{n}", n),)
+
+    return captures
+
+
+def _msgsnd_buf(c: Ctx, i: int) -> str:
+    return _msgbuf(c, c.a(i), c.entry_mem(i), c.a(2))
+
+
+def _msgrcv_buf(c: Ctx, i: int) -> str:
+    """Read at a return that did not fail, ``msgsz`` bytes of text as strace shows them
+    (not only the returned length)."""
+    if c.failed:
+        return ptr(c.a(i))
+    return _msgbuf(c, c.a(i), c.exit_mem(i), c.a(2))
+
+
+syscall(
+    "msgsnd",
+    INT,
+    Arg(_msgsnd_buf, _msgbuf_caps("entry")),
+    ULONG,
+    register_only(Arg(lambda c, i: flags(u32(c.a(i)), MSG_FLAGS, c.opts, dflt="MSG_???"))),
+)
+syscall(
+    "msgrcv",
+    INT,
+    Arg(_msgrcv_buf, _msgbuf_caps("exit")),
+    ULONG,
+    LONG,
+    register_only(Arg(lambda c, i: flags(u32(c.a(i)), MSG_FLAGS, c.opts, dflt="MSG_???"))),
+)
+
+
+# --- POSIX message queues (mq.c, print_mq_attr.c) --------------------------------------
+
+# struct mq_attr: the four longs strace prints, then four reserved; strace (as the kernel)
+# reads all 64 bytes or shows the address
+MQ_ATTR_SIZE = 64
+MQ_ATTR_FLAGS = ((0o4000, "O_NONBLOCK"),)
+
+
+def _mq_attr(c: Ctx, d: bytes, decode_flags: bool) -> str:
+    """``{mq_flags=0, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}``: mq_open's flags in
+    hex, mq_getsetattr's by name."""
+    mq_flags, maxmsg, msgsize, curmsgs = struct.unpack_from("<qqqq", d)
+    shown = (
+        flags(mq_flags & MASK64, MQ_ATTR_FLAGS, c.opts, dflt="O_???")
+        if decode_flags
+        else hexnum(mq_flags & MASK64)
+    )
+    return f"{{mq_flags={shown}, mq_maxmsg={maxmsg}, mq_msgsize={msgsize}, mq_curmsgs={curmsgs}}}"
+
+
+def _mq_open_tail(show: Callable[[Ctx, int], str]) -> Callable[[Ctx, int], str | None]:
+    """mode and attr: printed only with O_CREAT, as strace prints them."""
+
+    def render(c: Ctx, i: int) -> str | None:
+        return show(c, i) if c.a(1) & O_CREAT else None
+
+    return render
+
+
+def _mq_open_attr(c: Ctx, i: int) -> str:
+    d = c.in_data(i, MQ_ATTR_SIZE)
+    return ptr(c.a(i)) if d is None else _mq_attr(c, d, False)
+
+
+O_CREAT = 0o100
+syscall(
+    "mq_open",
+    PATH,
+    OFLAGS,
+    register_only(Arg(_mq_open_tail(lambda c, i: octal(c.a(i) & 0xFFFF))), also=1),
+    Arg(_mq_open_tail(_mq_open_attr), lambda o: (fixed(MQ_ATTR_SIZE, "both"),)),
+)
+syscall("mq_unlink", PATH)
+syscall("mq_timedsend", FD, WBUF(2), ULONG, UINT, TS_IN)
+PRIO_OUT = OUT(4, lambda c, d: f"[{int.from_bytes(d[:4], 'little')}]")  # printnum_int's %u
+syscall("mq_timedreceive", FD, RBUF(), ULONG, PRIO_OUT, TS_IN)
+syscall("mq_notify", FD, SIGEVENT_IN)
+syscall(
+    "mq_getsetattr",
+    FD,
+    IN(MQ_ATTR_SIZE, lambda c, d: _mq_attr(c, d, True)),
+    OUT(MQ_ATTR_SIZE, lambda c, d: _mq_attr(c, d, True)),
 )
 
 

@@ -178,7 +178,8 @@ def sigevent_text(
 
 
 ITIMERSPEC = 32
-syscall("timer_create", CLOCK, IN(SIGEVENT_READ, _sigevent), INT_OUT())
+SIGEVENT_IN = IN(SIGEVENT_READ, _sigevent)
+syscall("timer_create", CLOCK, SIGEVENT_IN, INT_OUT())
 syscall(
     "timer_settime",
     INT,
