@@ -6,7 +6,6 @@
 # the process list and the hardware read for signs of a VM.  `stealth.py run` does it;
 # without arguments it only loads its modules (the host lists them so).
 import ctypes
-import ctypes.util
 import mmap
 import os
 import shutil
@@ -15,7 +14,7 @@ import socket
 import sys
 import time
 
-libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+libc = ctypes.CDLL("libc.so.6", use_errno=True)  # (find_library would run ldconfig)
 PR_SET_NAME, PTRACE_TRACEME = 15, 0
 PROT_RWX = mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC
 

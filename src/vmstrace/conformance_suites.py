@@ -58,6 +58,7 @@ REAL_NAMES = (
     "sysutils",
     "net",
     "stealth",
+    "sysapi",
 )
 # guest/real/coreutils.sh writes and reads a string of exactly this many bytes: with
 # `-s EXACT_STRSIZE` both tools must print it whole, without `...`.
