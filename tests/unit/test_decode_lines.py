@@ -2116,6 +2116,112 @@ CASES = [
     ),
     ("mq_unlink", [0x1000], 0, {0: b"sysapi\0"}, None, 'mq_unlink("sysapi") = 0'),
     ("mq_notify", [3, 0], 0, None, None, "mq_notify(3, NULL) = 0"),
+    (  # from strace in the guest (strace's ipc_msg program)
+        "msgctl",
+        [1, 2, STK],
+        0,
+        None,
+        {
+            2: struct.pack("<iIIIII", 0, 0, 0, 0, 0, 0o600)
+            + bytes(24)
+            + struct.pack("<qqqQQQii", 0, 0, 1796617928, 0, 0, 16384, 0, 0)
+            + bytes(16)
+        },
+        "msgctl(1, IPC_STAT, {msg_perm={uid=0, gid=0, mode=0600, key=0, cuid=0, cgid=0}, "
+        "msg_stime=0, msg_rtime=0, msg_ctime=1796617928, msg_qnum=0, msg_qbytes=16384, "
+        "msg_lspid=0, msg_lrpid=0}) = 0",
+    ),
+    (  # IPC_SET: what the caller passes, read at entry
+        "msgctl",
+        [1, 1, STK],
+        0,
+        {
+            2: struct.pack("<iIIIII", 0, 0, 0, 0, 0, 0o600)
+            + bytes(24)
+            + struct.pack("<qqqQQQii", 0, 0, 0, 0, 0, 16384, 0, 0)
+            + bytes(16)
+        },
+        None,
+        "msgctl(1, IPC_SET, {msg_perm={uid=0, gid=0, mode=0600}, msg_qbytes=16384}) = 0",
+    ),
+    (
+        "shmctl",
+        [1, 3, STK],
+        1,
+        None,
+        {2: struct.pack("<5Q", 2**64 - 16777217, 1, 4096, 4096, 2**64 - 16777217) + bytes(32)},
+        "shmctl(1, IPC_INFO, {shmmax=18446744073692774399, shmmin=1, shmmni=4096, "
+        "shmseg=4096, shmall=18446744073692774399}) = 1",
+    ),
+    (
+        "shmctl",
+        [1, 14, STK],
+        1,
+        None,
+        {2: struct.pack("<i4x5Q", 2, 3918719254129679, 0, 0, 0, 0)},
+        "shmctl(1, SHM_INFO, {used_ids=2, shm_tot=3918719254129679, shm_rss=0, shm_swp=0, "
+        "swap_attempts=0, swap_successes=0}) = 1",
+    ),
+    (
+        "shmctl",
+        [1, 2, STK],
+        0,
+        None,
+        {
+            2: struct.pack("<iIIIII", 0, 0, 0, 0, 0, 0o600)
+            + bytes(24)
+            + struct.pack("<QqqqiiQ", 1, 0, 0, 1796617928, 129, 0, 0)
+            + bytes(16)
+        },
+        "shmctl(1, IPC_STAT, {shm_perm={uid=0, gid=0, mode=0600, key=0, cuid=0, cgid=0}, "
+        "shm_segsz=1, shm_cpid=129, shm_lpid=0, shm_nattch=0, shm_atime=0, shm_dtime=0, "
+        "shm_ctime=1796617928}) = 1"[:-4]
+        + " = 0",
+    ),
+    (
+        "semctl",
+        [0, 0, 19, STK],
+        0,
+        None,
+        {
+            3: struct.pack(
+                "<10i", 1024000000, 32000, 1024000000, 1024000000, 32000, 500, 500, 1, 32767, 1
+            )
+        },
+        "semctl(0, 0, SEM_INFO, {semmap=1024000000, semmni=32000, semmns=1024000000, "
+        "semmnu=1024000000, semmsl=32000, semopm=500, semume=500, semusz=1, semvmx=32767, "
+        "semaem=1}) = 0",
+    ),
+    (  # semctl's STAT is read at any return (strace's tfetch_mem), msgctl's not
+        "semctl",
+        [0, 0, 2, STK],
+        neg(-22),
+        None,
+        {
+            3: struct.pack("<iIIIII", 5, 1, 2, 3, 4, 0o640)
+            + bytes(24)
+            + struct.pack("<qQqQQ", 0, 0, 7, 0, 1)
+            + bytes(16)
+        },
+        "semctl(0, 0, IPC_STAT, {sem_perm={uid=1, gid=2, mode=0640, key=5, cuid=3, cgid=4}, "
+        "sem_otime=0, sem_ctime=7, sem_nsems=1}) = -1 EINVAL (Invalid argument)",
+    ),
+    (
+        "msgctl",
+        [1, 2, STK],
+        neg(-22),
+        None,
+        {2: bytes(120)},
+        f"msgctl(1, IPC_STAT, {STK:#x}) = -1 EINVAL (Invalid argument)",
+    ),
+    (  # not wholly readable: the address
+        "msgctl",
+        [1, 2, STK],
+        0,
+        None,
+        {2: Mem(STK, bytes(100), fault=True)},
+        f"msgctl(1, IPC_STAT, {STK:#x}) = 0",
+    ),
     ("shmctl", [0, 0, 0], 0, None, None, "shmctl(0, IPC_RMID, NULL) = 0"),
     ("semctl", [0, 0, 0, 0], 0, None, None, "semctl(0, 0, IPC_RMID, NULL) = 0"),
     ("semctl", [3, 1, 16, 5], 0, None, None, "semctl(3, 1, SETVAL, 0x5) = 0"),

@@ -1,6 +1,6 @@
 """Calls that change how the system or a process runs, and watches on files: mount and
 umount2, personality, I/O priorities, seccomp, userfaultfd, inotify, utime, utimes and futimesat,
-System V IPC (but the structs of its *ctl calls), POSIX message queues, capabilities; readahead and
+System V IPC, POSIX message queues, capabilities; readahead and
 sync_file_range.  Each prints as strace
 6.1 prints it (the source file named in each section); the flag tables are strace's
 xlat/*.in, in their order.
@@ -22,13 +22,13 @@ from .args import (
     LONG,
     OUT,
     PATH,
-    PTR,
     RBUF,
     STR,
     UINT,
     ULONG,
     WBUF,
     register_only,
+    uid_text,
 )
 from .files import OFLAGS
 from .fmt import (
@@ -383,12 +383,119 @@ def _ipc_cmd(table: dict[int, str], unknown: str) -> Arg:
     return register_only(Arg(render))
 
 
-# The buffer of IPC_SET, IPC_STAT and the *_INFO commands (struct shmid_ds, msqid_ds,
-# semid_ds, shminfo...) is not decoded: its address, where strace prints the struct
-# (docs/conformance.md lists the gap); every other command's is an address too, as strace's.
-syscall("shmctl", INT, _ipc_cmd(SHMCTL_CMDS, "SHM_"), PTR)
-syscall("msgctl", INT, _ipc_cmd(MSGCTL_CMDS, "MSG_"), PTR)
-syscall("semctl", INT, INT, _ipc_cmd(SEMCTL_CMDS, "SEM_"), PTR)
+# The *ctl calls' buffers, x86-64's layouts (glibc's struct msqid_ds, shmid_ds, semid_ds,
+# msginfo, shminfo, shm_info, seminfo, which strace prints; the kernel's 64-bit ones):
+# each struct's size, and a renderer of (cmd, its bytes).
+IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO = 0, 1, 2, 3
+_IPC_PERM = struct.Struct("<iIIIII")  # key, uid, gid, cuid, cgid, mode (48 bytes in all)
+IPC_PERM_SIZE = 48
+
+
+def _ipc_perm(c: Ctx, d: bytes, cmd: int) -> str:
+    """``{uid=0, gid=0, mode=0600, key=0, cuid=0, cgid=0}``; IPC_SET's the first three."""
+    key, uid, gid, cuid, cgid, mode = _IPC_PERM.unpack_from(d)
+    text = f"uid={uid_text(uid)}, gid={uid_text(gid)}, mode={octal(mode)}"
+    if cmd != IPC_SET:
+        text += f", key={u32(key)}, cuid={uid_text(cuid)}, cgid={uid_text(cgid)}"
+    return "{" + text + "}"
+
+
+def _msqid_ds(c: Ctx, d: bytes, cmd: int) -> str:
+    stime, rtime, ctime, _cbytes, qnum, qbytes, lspid, lrpid = struct.unpack_from(
+        "<qqqQQQii", d, IPC_PERM_SIZE
+    )
+    perm = f"msg_perm={_ipc_perm(c, d, cmd)}"
+    if cmd == IPC_SET:
+        return f"{{{perm}, msg_qbytes={qbytes}}}"
+    return (
+        f"{{{perm}, msg_stime={stime & MASK64}, msg_rtime={rtime & MASK64}, "
+        f"msg_ctime={ctime & MASK64}, msg_qnum={qnum}, msg_qbytes={qbytes}, "
+        f"msg_lspid={lspid}, msg_lrpid={lrpid}}}"
+    )
+
+
+def _shmid_ds(c: Ctx, d: bytes, cmd: int) -> str:
+    segsz, atime, dtime, ctime, cpid, lpid, nattch = struct.unpack_from(
+        "<QqqqiiQ", d, IPC_PERM_SIZE
+    )
+    perm = f"shm_perm={_ipc_perm(c, d, cmd)}"
+    if cmd == IPC_SET:
+        return f"{{{perm}}}"
+    return (
+        f"{{{perm}, shm_segsz={segsz}, shm_cpid={cpid}, shm_lpid={lpid}, "
+        f"shm_nattch={nattch}, shm_atime={atime & MASK64}, shm_dtime={dtime & MASK64}, "
+        f"shm_ctime={ctime & MASK64}}}"
+    )
+
+
+def _semid_ds(c: Ctx, d: bytes, cmd: int) -> str:
+    otime, _r1, ctime, _r2, nsems = struct.unpack_from("<qQqQQ", d, IPC_PERM_SIZE)
+    perm = f"sem_perm={_ipc_perm(c, d, cmd)}"
+    if cmd == IPC_SET:
+        return f"{{{perm}}}"
+    return f"{{{perm}, sem_otime={otime & MASK64}, sem_ctime={ctime & MASK64}, sem_nsems={nsems}}}"
+
+
+def _fields(names: str, fmt: str) -> Callable[[Ctx, bytes, int], str]:
+    layout = struct.Struct(fmt)
+
+    def render(c: Ctx, d: bytes, cmd: int) -> str:
+        values = layout.unpack_from(d)
+        return "{" + ", ".join(f"{n}={v}" for n, v in zip(names.split(), values, strict=True)) + "}"
+
+    return render
+
+
+_MSGINFO = _fields("msgpool msgmap msgmax msgmnb msgmni msgssz msgtql msgseg", "<7iH")
+_SHMINFO = _fields("shmmax shmmin shmmni shmseg shmall", "<5Q")
+_SHM_INFO = _fields("used_ids shm_tot shm_rss shm_swp swap_attempts swap_successes", "<i4x5Q")
+_SEMINFO = _fields("semmap semmni semmns semmnu semmsl semopm semume semusz semvmx semaem", "<10i")
+IpcBuf = tuple[int, Callable[[Ctx, bytes, int], str]]
+_MSGCTL_BUFS: dict[int, IpcBuf] = {
+    IPC_SET: (120, _msqid_ds), IPC_STAT: (120, _msqid_ds), 11: (120, _msqid_ds),
+    13: (120, _msqid_ds), IPC_INFO: (32, _MSGINFO), 12: (32, _MSGINFO),
+}  # fmt: skip
+_SHMCTL_BUFS: dict[int, IpcBuf] = {
+    IPC_SET: (112, _shmid_ds), IPC_STAT: (112, _shmid_ds), 13: (112, _shmid_ds),
+    15: (112, _shmid_ds), IPC_INFO: (72, _SHMINFO), 14: (48, _SHM_INFO),
+}  # fmt: skip
+_SEMCTL_BUFS: dict[int, IpcBuf] = {
+    IPC_SET: (104, _semid_ds), IPC_STAT: (104, _semid_ds), 18: (104, _semid_ds),
+    20: (104, _semid_ds), IPC_INFO: (40, _SEMINFO), 19: (40, _SEMINFO),
+}  # fmt: skip
+IPC_BUF_READ = 120  # the largest of them
+
+
+def _ipc_buf(bufs: dict[int, IpcBuf], cmd_arg: int, stat_failed: bool = False) -> Arg:
+    """The buffer as strace's *ctl decoders print it: IPC_SET's struct as passed, the
+    STAT and INFO commands' as the kernel filled it (at a return that did not fail;
+    semctl's STAT commands at any return, as strace reads it); any other command's
+    address.  A struct not wholly readable: its address."""
+
+    def render(c: Ctx, i: int) -> str:
+        cmd = u32(c.a(cmd_arg)) & ~IPC_64
+        known = bufs.get(cmd)
+        if known is None or not c.a(i):
+            return ptr(c.a(i))
+        size, fmt = known
+        if cmd == IPC_SET:
+            m = c.entry_mem(i)
+        elif c.failed and not (stat_failed and fmt is _semid_ds):
+            return ptr(c.a(i))
+        else:
+            m = c.exit_mem(i)
+        if m is None or len(m.data) < size:
+            return ptr(c.a(i))
+        return fmt(c, m.data[:size], cmd)
+
+    return Arg(render, lambda o: (fixed(IPC_BUF_READ, "entry"), fixed(IPC_BUF_READ, "exit")))
+
+
+syscall("shmctl", INT, _ipc_cmd(SHMCTL_CMDS, "SHM_"), _ipc_buf(_SHMCTL_BUFS, 1))
+syscall("msgctl", INT, _ipc_cmd(MSGCTL_CMDS, "MSG_"), _ipc_buf(_MSGCTL_BUFS, 1))
+syscall(
+    "semctl", INT, INT, _ipc_cmd(SEMCTL_CMDS, "SEM_"), _ipc_buf(_SEMCTL_BUFS, 2, stat_failed=True)
+)
 
 
 def _sembuf(c: Ctx, d: bytes) -> str:
