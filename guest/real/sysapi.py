@@ -3,8 +3,7 @@
 # extended attributes, preallocation, in-kernel copies, splices, event/pid/timer/signal
 # fds, waitid, resource limits and usage, FIFOs and device nodes, locks (POSIX, OFD),
 # pipe sizes, memfd seals, vectored and positioned I/O, mremap/msync/madvise/mincore,
-# interval timers, signal waits, SysV and POSIX IPC (not the *ctl calls' structs, which
-# vmstrace does not decode), capabilities.  `sysapi.py run` does
+# interval timers, signal waits, SysV and POSIX IPC, capabilities.  `sysapi.py run` does
 # it; without arguments it only loads its modules (the host lists them so).
 import ctypes
 import errno
@@ -151,7 +150,7 @@ def events() -> None:
 
 
 def ipc() -> None:
-    IPC_PRIVATE, IPC_CREAT, IPC_RMID = 0, 0o1000, 0
+    IPC_PRIVATE, IPC_CREAT, IPC_RMID, IPC_STAT = 0, 0o1000, 0, 2
     libc.shmat.restype = ctypes.c_void_p
     shm = libc.shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0o600)
     at = libc.shmat(shm, None, 0)
@@ -166,6 +165,9 @@ def ipc() -> None:
     libc.msgsnd(msq, msg, 5, 0)
     buf = ctypes.create_string_buffer(64)
     libc.msgrcv(msq, buf, 56, 0, 0)
+    stat = ctypes.create_string_buffer(256)
+    libc.msgctl(msq, IPC_STAT, stat)
+    libc.shmctl(shm, IPC_STAT, stat)  # (removed already: EINVAL)
     libc.msgctl(msq, IPC_RMID, None)
     rt = libc  # (POSIX message queues are libc's own since glibc 2.34)
     q = rt.mq_open(b"/sysapi", os.O_CREAT | os.O_RDWR, 0o600, None)
