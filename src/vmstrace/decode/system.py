@@ -478,8 +478,10 @@ def _ipc_buf(bufs: dict[int, IpcBuf], cmd_arg: int, stat_failed: bool = False) -
         if known is None or not c.a(i):
             return ptr(c.a(i))
         size, fmt = known
-        if cmd == IPC_SET:
+        if cmd == IPC_SET:  # (the exit's read, should the entry's have faulted)
             m = c.entry_mem(i)
+            if m is None or len(m.data) < size:
+                m = c.exit_mem(i)
         elif c.failed and not (stat_failed and fmt is _semid_ds):
             return ptr(c.a(i))
         else:
@@ -507,13 +509,13 @@ def _sembuf(c: Ctx, d: bytes) -> str:
 
 def _sembufs(c: Ctx, i: int) -> str:
     count = u32(c.a(2))
-    return array(c.a(i), c.entry_mem(i), count, SEMBUF_SIZE, c.opts.strsize,
+    return array(c.a(i), c.mem(i), count, SEMBUF_SIZE, c.opts.strsize,
                  lambda d: _sembuf(c, d))  # fmt: skip
 
 
 def _sembuf_caps(opts: DecodeOptions) -> tuple[Capture, ...]:
     n = min((opts.strsize + 1) * SEMBUF_SIZE, MAX_BYTES)
-    return (Capture("buf", "entry", f"c{n}", n),)
+    return (Capture("buf", "both", f"c{n}", n),)
 
 
 SEMBUFS = Arg(_sembufs, _sembuf_caps)
@@ -546,7 +548,7 @@ def _msgbuf_caps(when: When) -> Captures:
 
 
 def _msgsnd_buf(c: Ctx, i: int) -> str:
-    return _msgbuf(c, c.a(i), c.entry_mem(i), c.a(2))
+    return _msgbuf(c, c.a(i), c.mem(i), c.a(2))
 
 
 def _msgrcv_buf(c: Ctx, i: int) -> str:
@@ -560,7 +562,7 @@ def _msgrcv_buf(c: Ctx, i: int) -> str:
 syscall(
     "msgsnd",
     INT,
-    Arg(_msgsnd_buf, _msgbuf_caps("entry")),
+    Arg(_msgsnd_buf, _msgbuf_caps("both")),
     ULONG,
     register_only(Arg(lambda c, i: flags(u32(c.a(i)), MSG_FLAGS, c.opts, dflt="MSG_???"))),
 )
