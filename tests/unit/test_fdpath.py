@@ -173,13 +173,16 @@ Y = DecodeOptions(decode_fds=True)
         ("fcntl", [3, 1], 0, "fcntl(3</etc/hostname>, F_GETFD) = 0"),
         ("dup", [3], 5, "dup(3</etc/hostname>) = 5</etc/hostname>"),
         ("dup2", [3, 20], 20, "dup2(3</etc/hostname>, 20) = 20</etc/hostname>"),
-        # (mq_open has no template yet: raw arguments)
-        ("mq_open", [0x1000, 2, 0, 0], 15, "mq_open(0x1000, 0x2, 0, 0) = 15</etc/hostname>"),
     ],
 )
 def test_returned_fd_is_annotated(decode_call, name, args, ret, line):
     call = decode_call(name, args, ret, {0: HOSTNAME}, {ARG_RETFD: HOSTNAME})
     assert render_line(call, Y) == line
+
+
+def test_a_message_queue_descriptor_is_annotated(decode_call):
+    call = decode_call("mq_open", [0x1000, 2, 0, 0], 15, {0: b"q\0"}, {ARG_RETFD: HOSTNAME})
+    assert render_line(call, Y) == 'mq_open("q", O_RDWR) = 15</etc/hostname>'
 
 
 def test_every_returned_fd_is_captured():
