@@ -59,6 +59,7 @@ REAL_NAMES = (
     "net",
     "stealth",
     "sysapi",
+    "static",
 )
 # guest/real/coreutils.sh writes and reads a string of exactly this many bytes: with
 # `-s EXACT_STRSIZE` both tools must print it whole, without `...`.

@@ -105,6 +105,7 @@ BINARIES = {
     "free": "procps",
     "vmstat": "procps",
     "pgrep": "procps",
+    "make": "make",
 }
 # Debian's interpreter, not whatever `python3` is first in the host's PATH.
 PYTHON = Path("/usr/bin/python3.11")
