@@ -304,19 +304,29 @@ _INET_FD = re.compile(
 _UNIX_FD = re.compile(r'<(UNIX(?:-STREAM)?):\[(\d+)((?:,"(?:[^"\\]|\\.)*")?)\]>')
 
 
-def _inet_diag_unavailable(d: Disagreement) -> bool:
-    """Each difference is one of strace's inet sockets shown by inode alone where
-    vmstrace shows its addresses; the lines are otherwise the same."""
+def _only_sockets_differ(
+    d: Disagreement, pattern: re.Pattern[str], fuller: Callable[[tuple, tuple], bool]
+) -> bool:
+    """Each difference between the two lines is a socket ``pattern`` matches, whose
+    strace text and vmstrace text (the pattern's groups) ``fuller`` accepts; the lines are
+    otherwise the same."""
     if d.kind not in ("args", "ret", "args+ret"):
         return False
-    theirs, mine = _INET_FD.findall(d.strace), _INET_FD.findall(d.vmstrace)
+    theirs, mine = pattern.findall(d.strace), pattern.findall(d.vmstrace)
     if not theirs or len(theirs) != len(mine):
         return False
     differ = [(t, m) for t, m in zip(theirs, mine, strict=True) if t != m]
     return (
         bool(differ)
-        and all(t[0] == m[0] and t[1].isdigit() and ":" in m[1] for t, m in differ)
-        and _INET_FD.sub("<>", d.strace) == _INET_FD.sub("<>", d.vmstrace)
+        and all(fuller(t, m) for t, m in differ)
+        and pattern.sub("<>", d.strace) == pattern.sub("<>", d.vmstrace)
+    )
+
+
+def _inet_diag_unavailable(d: Disagreement) -> bool:
+    """strace's inet sockets shown by inode alone where vmstrace shows their addresses."""
+    return _only_sockets_differ(
+        d, _INET_FD, lambda t, m: t[0] == m[0] and t[1].isdigit() and ":" in m[1]
     )
 
 
@@ -335,19 +345,8 @@ def _exec_path_unmapped(d: Disagreement) -> bool:
 
 
 def _unix_diag_unavailable(d: Disagreement) -> bool:
-    """Each difference is one of strace's unix sockets shown by inode alone where vmstrace
-    also shows its bound path; the lines are otherwise the same."""
-    if d.kind not in ("args", "ret", "args+ret"):
-        return False
-    theirs, mine = _UNIX_FD.findall(d.strace), _UNIX_FD.findall(d.vmstrace)
-    if not theirs or len(theirs) != len(mine):
-        return False
-    differ = [(t, m) for t, m in zip(theirs, mine, strict=True) if t != m]
-    return (
-        bool(differ)
-        and all(t[:2] == m[:2] and not t[2] and m[2] for t, m in differ)
-        and _UNIX_FD.sub("<>", d.strace) == _UNIX_FD.sub("<>", d.vmstrace)
-    )
+    """strace's unix sockets shown by inode alone where vmstrace also shows their path."""
+    return _only_sockets_differ(d, _UNIX_FD, lambda t, m: t[:2] == m[:2] and not t[2] and m[2])
 
 
 # The explicit allow-list.  Each rule says why the difference is inherent (not a bug of
