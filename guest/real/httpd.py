@@ -1,13 +1,8 @@
 # An HTTP server on the loopback for guest/real/net.sh's clients: `httpd.py serve N`
-# brings lo up, prints the port it listens on, answers N requests (GET and POST) and
+# writes the port it listens on to ./port, answers N requests (GET and POST) and
 # exits.  Without arguments it only loads its modules (the host lists them so).
-import fcntl
-import socket
-import struct
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
-
-SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -30,16 +25,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-def loopback_up() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        req = struct.pack("16sh14x", b"lo", 0)
-        flags = struct.unpack("16sh14x", fcntl.ioctl(s, SIOCGIFFLAGS, req))[1]
-        if not flags & IFF_UP:
-            fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh14x", b"lo", flags | IFF_UP))
-
-
 if len(sys.argv) > 2 and sys.argv[1] == "serve":
-    loopback_up()
     with HTTPServer(("127.0.0.1", 0), Handler) as server:
         with open("port.tmp", "w") as f:
             print(server.server_address[1], file=f)

@@ -4,6 +4,7 @@
 set -e
 export PATH=/usr/bin:/bin
 mkdir -p net && cd net
+busybox ifconfig lo 127.0.0.1 up
 python3 /vmstrace/real/httpd.py serve 3 &
 while [ ! -e port ]; do sleep 0.1; done
 url="http://127.0.0.1:$(cat port)"
