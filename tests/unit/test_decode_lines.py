@@ -2859,6 +2859,17 @@ RAW = [
         None,
         "membarrier(0x3, 0xff, -1) = -1 EINVAL (Invalid argument)",
     ),
+    # PRINTCTL: IPC_64 and the command each a number
+    ("shmctl", [1, 0x100, 0], 0, None, None, "shmctl(1, 0x100|0, NULL) = 0"),
+    (
+        "msgctl",
+        [1, 0x102, 0],
+        neg(-14),
+        None,
+        None,
+        "msgctl(1, 0x100|0x2, NULL) = -1 EFAULT (Bad address)",
+    ),
+    ("semctl", [1, 0, 0x10, 5], 0, None, None, "semctl(1, 0, 0x10, 0x5) = 0"),
 ]
 
 

@@ -373,12 +373,15 @@ MSGBUF_SIZE = 16  # struct msgbuf as strace reads it first: long mtype, char mte
 
 
 def _ipc_cmd(table: dict[int, str], unknown: str) -> Arg:
-    """strace's PRINTCTL: ``IPC_STAT``, ``IPC_64|IPC_STAT`` with the flag."""
+    """strace's PRINTCTL: ``IPC_STAT``, ``IPC_64|IPC_STAT`` with the flag (under -X raw
+    ``0x100|0x2``: the flag and the command each a number)."""
 
     def render(c: Ctx, i: int) -> str:
         cmd = u32(c.a(i))
-        head = "IPC_64|" if cmd & IPC_64 and not c.opts.raw else ""
-        return head + xlat(cmd & ~IPC_64 if head else cmd, table, c.opts, unknown)
+        if not cmd & IPC_64:
+            return xlat(cmd, table, c.opts, unknown)
+        head = hexnum(IPC_64) if c.opts.raw else "IPC_64"
+        return f"{head}|{xlat(cmd & ~IPC_64, table, c.opts, unknown)}"
 
     return register_only(Arg(render))
 
