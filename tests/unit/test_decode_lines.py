@@ -797,6 +797,15 @@ CASES = [
         "ioctl(0, TCSETS2, {c_iflag=0, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|0, c_cflag=BOTHER|CS8|0,"
         " c_lflag=0, ...}) = 0",
     ),
+    (  # the entry's read faulted: the exit's
+        "ioctl",
+        [0, 0x5403, STK],
+        0,
+        {2: Mem(STK, b"", fault=True)},
+        {2: struct.pack("<IIII", 0, 0, 0x30, 0) + bytes(28)},
+        "ioctl(0, SNDCTL_TMR_STOP or TCSETSW, {c_iflag=0, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|0,"
+        " c_cflag=B0|CS8|0, c_lflag=0, ...}) = 0",
+    ),
     (  # too short to be the struct: the address
         "ioctl",
         [0, 0x5402, STK],

@@ -628,8 +628,11 @@ def _term_arg(c: Ctx, i: int, req: int) -> str:
     size = _TERM_SIZE[req]
     if req in TERM_GET:
         d = c.out_data(i, size)
-    else:
+    else:  # what the caller passed; the exit's read should the entry's have faulted (as
+        # every input's: the kernel does not write a TCSETS struct)
         m = c.entry_mem(i)
+        if m is None or len(m.data) < size:
+            m = c.exit_mem(i)
         d = None if m is None or len(m.data) < size else m.data[:size]
     return ptr(c.a(i)) if d is None else _termios(c, d, size)
 
