@@ -30,7 +30,7 @@ from .args import (
     compiled,
     uid_text,
 )
-from .consts import proc
+from .consts import fs, proc
 from .fmt import (
     OPTS_PLAIN,
     OPTS_RAW,
@@ -238,8 +238,6 @@ ARGV = compiled(Arg(_argv, _argv_caps), "exec", 1)
 ENVP = compiled(Arg(_envp, _env_caps), "exec", 2)
 AT_EXEC_FLAGS = ((0x100, "AT_SYMLINK_NOFOLLOW"), (0x1000, "AT_EMPTY_PATH"))
 
-AT_FDCWD = -100
-
 
 def _execveat_path(c: Ctx, i: int) -> str:
     """execveat's pathname.  The new stack's copy (taken when the entry read faulted: a
@@ -254,7 +252,7 @@ def _execveat_path(c: Ctx, i: int) -> str:
         dirfd = s32(c.a(0))
         name = x.data.split(b"\0", 1)[0]
         made = f"/dev/fd/{dirfd}".encode()
-        if dirfd != AT_FDCWD and (name == made or name.startswith(made + b"/")):
+        if dirfd != fs.AT_FDCWD and (name == made or name.startswith(made + b"/")):
             return ptr(c.a(i))
         m = x
     return cstring(c.a(i), m, None, c.opts.hexstr)

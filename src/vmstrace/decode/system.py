@@ -30,6 +30,7 @@ from .args import (
     register_only,
     uid_text,
 )
+from .consts import fs
 from .files import OFLAGS
 from .fmt import (
     MASK64,
@@ -603,7 +604,7 @@ def _mq_open_tail(show: Callable[[Ctx, int], str]) -> Callable[[Ctx, int], str |
     """mode and attr: printed only with O_CREAT, as strace prints them."""
 
     def render(c: Ctx, i: int) -> str | None:
-        return show(c, i) if c.a(1) & O_CREAT else None
+        return show(c, i) if c.a(1) & fs.O_CREAT else None
 
     return render
 
@@ -613,7 +614,6 @@ def _mq_open_attr(c: Ctx, i: int) -> str:
     return ptr(c.a(i)) if d is None else _mq_attr(c, d, False)
 
 
-O_CREAT = 0o100
 syscall(
     "mq_open",
     PATH,
