@@ -279,3 +279,109 @@ def test_siginfo_raw(info, raw):
 
     assert printsiginfo(info, raw=True) == raw
     assert "SIG" in printsiginfo(info)  # the abbreviated form names them
+
+
+def info64(signo: int, err: int, code: int, fmt: str = "", *rest: int) -> bytes:
+    return (struct.pack("<iii4x", signo, err, code) + struct.pack("<" + fmt, *rest)).ljust(
+        128, b"\0"
+    )
+
+
+# Each expected text is what strace 6.1 printed for the same siginfo_t (its ptrace test
+# program's PTRACE_SETSIGINFO calls, `vmstrace conformance strace-ptrace`).
+ADDR = 0xFACEFEEDDEADBEEF
+
+
+@pytest.mark.parametrize(
+    "info, expected",
+    [
+        (
+            info64(29, 2, 1, "qi", -2, 23),
+            "{si_signo=SIGIO, si_code=POLL_IN, si_errno=ENOENT, si_band=-2, si_fd=23}",
+        ),
+        (
+            info64(5, 2, 4, "Q", ADDR),
+            "{si_signo=SIGTRAP, si_code=TRAP_HWBKPT, si_errno=ENOENT, si_addr=0xfacefeeddeadbeef}",
+        ),
+        (
+            info64(5, 2, 7, "Q", ADDR),
+            "{si_signo=SIGTRAP, si_code=0x7, si_errno=ENOENT, si_addr=0xfacefeeddeadbeef}",
+        ),
+        (
+            info64(4, 2, 1, "Q", ADDR),
+            "{si_signo=SIGILL, si_code=ILL_ILLOPC, si_errno=ENOENT, si_addr=0xfacefeeddeadbeef}",
+        ),
+        (
+            info64(8, 2, 1, "Q", ADDR),
+            "{si_signo=SIGFPE, si_code=FPE_INTDIV, si_errno=ENOENT, si_addr=0xfacefeeddeadbeef}",
+        ),
+        (
+            info64(7, -2, 4, "QH", ADDR, 0xDEAD),
+            "{si_signo=SIGBUS, si_code=BUS_MCEERR_AR, si_errno=4294967294, "
+            "si_addr=0xfacefeeddeadbeef, si_addr_lsb=0xdead}",
+        ),
+        (
+            info64(7, -2, 1234567890, "Q", ADDR),
+            "{si_signo=SIGBUS, si_code=0x499602d2, si_errno=4294967294, "
+            "si_addr=0xfacefeeddeadbeef}",
+        ),
+        (
+            info64(27, -2, -1159983635, "iI", 0, 3),
+            "{si_signo=SIGPROF, si_code=0xbadc0ded, si_errno=4294967294, si_pid=0, si_uid=3}",
+        ),
+        (
+            info64(11, 0, 3, "QQQQ", ADDR, 0, 0xBEEFFACECAFEDEAD, 0xBADC0DEDDADFACED),
+            "{si_signo=SIGSEGV, si_code=SEGV_BNDERR, si_addr=0xfacefeeddeadbeef, "
+            "si_lower=0xbeeffacecafedead, si_upper=0xbadc0deddadfaced}",
+        ),
+        (
+            info64(11, 0, 4, "QQI", ADDR, 0, 3141592653),
+            "{si_signo=SIGSEGV, si_code=SEGV_PKUERR, si_addr=0xfacefeeddeadbeef, "
+            "si_pkey=3141592653}",
+        ),
+        (
+            info64(11, 0, 8, "Q", ADDR),
+            "{si_signo=SIGSEGV, si_code=SEGV_MTEAERR, si_addr=0xfacefeeddeadbeef}",
+        ),
+        (
+            info64(31, 2, 1, "QiI", ADDR, -1, 0xC000003E),
+            "{si_signo=SIGSYS, si_code=SYS_SECCOMP, si_errno=ENOENT, "
+            "si_call_addr=0xfacefeeddeadbeef, si_syscall=4294967295, si_arch=AUDIT_ARCH_X86_64}",
+        ),
+        (
+            info64(31, -1153374643, 1, "QiI", 0, 0, 0xC000003E),
+            "{si_signo=SIGSYS, si_code=SYS_SECCOMP, si_errno=3141592653, si_call_addr=NULL, "
+            "si_syscall=__NR_read, si_arch=AUDIT_ARCH_X86_64}",
+        ),
+        (
+            info64(31, -1153374643, 1, "QiI", 0, 0, 0xDA7A1057),
+            "{si_signo=SIGSYS, si_code=SYS_SECCOMP, si_errno=3141592653, si_call_addr=NULL, "
+            "si_syscall=0, si_arch=0xda7a1057 /* AUDIT_ARCH_??? */}",
+        ),
+        (
+            info64(1, 2, -2, "iiQ", -559038737, -1, ADDR),
+            "{si_signo=SIGHUP, si_code=SI_TIMER, si_errno=ENOENT, si_timerid=0xdeadbeef, "
+            "si_overrun=-1, si_int=-559038737, si_ptr=0xfacefeeddeadbeef}",
+        ),
+        (
+            info64(11, 2, -5, "qi", -1234567890, 23),
+            "{si_signo=SIGSEGV, si_code=SI_SIGIO, si_errno=ENOENT, si_band=-1234567890, si_fd=23}",
+        ),
+        # a general protection fault: the kernel's SI_KERNEL, with the address strace prints
+        (info64(11, 0, 0x80), "{si_signo=SIGSEGV, si_code=SI_KERNEL, si_addr=NULL}"),
+        (info64(9, 0, 0x80), "{si_signo=SIGKILL, si_code=SI_KERNEL}"),
+    ],
+)
+def test_siginfo_fields_follow_the_signal_and_its_code(info: bytes, expected: str) -> None:
+    from vmstrace.decode.siginfo import siginfo_struct
+
+    assert siginfo_struct(info) == expected
+
+
+def test_raw_siginfo_prints_codes_and_arches_as_numbers() -> None:
+    from vmstrace.decode.siginfo import siginfo_struct
+
+    info = info64(31, 0, 1, "QiI", 0, 0, 0xC000003E)
+    assert siginfo_struct(info, raw=True) == (
+        "{si_signo=31, si_code=0x1, si_call_addr=NULL, si_syscall=0, si_arch=0xc000003e}"
+    )

@@ -22,11 +22,10 @@ import errno
 import struct
 
 from ..capture.spec import fixed
-from ..syscalls import TABLES
 from .consts import ptrace as pt
 from .fmt import Ctx, flags, hexnum, ptr, s32, xlat
 from .registry import Arg, syscall
-from .siginfo import SIGINFO_SIZE, printsiginfo
+from .siginfo import SIGINFO_SIZE, printsiginfo, syscall_name
 from .structs import SIGSET_SIZE, signame, sigset_bits
 
 DATA_READ = 512  # the largest fixed struct a request passes (user_fpregs_struct)
@@ -179,13 +178,6 @@ def _seccomp_metadata(c: Ctx) -> str:
     return text + "}"
 
 
-def _syscall_name(nr: int, arch: int) -> str:
-    # the project's numbering, as strace names them with its own tables
-    abi = {pt.AUDIT_ARCH_X86_64: "x86_64", pt.AUDIT_ARCH_I386: "i386"}.get(arch)
-    info = None if abi is None else TABLES[abi].get(nr)
-    return f"__NR_{info.name}" if info is not None else str(nr)
-
-
 _PREFERRED_ERRNO = {11: "EAGAIN", 35: "EDEADLK", 95: "EOPNOTSUPP"}
 
 # struct ptrace_syscall_info (linux/ptrace.h): op, arch, instruction_pointer,
@@ -214,7 +206,7 @@ def _syscall_info(c: Ctx) -> str:
         out.append(f"stack_pointer={hexnum(int.from_bytes(d[16:24], 'little'))}")
     if size >= 32 and op in (1, 3):
         (nr,) = struct.unpack_from("<Q", d, 24)
-        inner = [f"nr={_syscall_name(nr, arch)}"]
+        inner = [f"nr={syscall_name(nr, arch)}"]
         nargs = min((size - 32) // 8, 6)
         if nargs:
             args = struct.unpack_from(f"<{nargs}Q", d, 32)
