@@ -944,6 +944,58 @@ CASES = [
         None,
         "clone3({flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = 5883",
     ),
+    # strace 6.1's own clone3 test program (vmstrace conformance strace-clone3):
+    # nothing stored at a NULL parent_tid; a cgroup without CLONE_INTO_CGROUP; set_tid
+    # with no size; a larger struct's non-zero and unreadable bytes
+    (
+        "clone3",
+        [0x1000, 88],
+        143,
+        {0: struct.pack("<11Q", 0x100000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)},
+        None,
+        "clone3({flags=CLONE_PARENT_SETTID, parent_tid=NULL, exit_signal=0, stack=NULL, "
+        "stack_size=0} => {parent_tid=NULL}, 88) = 143",
+    ),
+    (
+        "clone3",
+        [0x1000, 88],
+        140,
+        {0: struct.pack("<11Q", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFACEFEEDBADC0DED)},
+        None,
+        "clone3({flags=0, exit_signal=0, stack=NULL, stack_size=0, "
+        "cgroup=18072662651680067053}, 88) = 140",
+    ),
+    (
+        "clone3",
+        [0x1000, 88],
+        neg(-22),
+        {0: struct.pack("<11Q", 0, 0, 0, 0, 0, 0, 0, 0, 0xFACEFEEDCAFEBABE, 0, 0)},
+        None,
+        "clone3({flags=0, exit_signal=0, stack=NULL, stack_size=0, set_tid=0xfacefeedcafebabe, "
+        "set_tid_size=0}, 88) = -1 EINVAL (Invalid argument)",
+    ),
+    (
+        "clone3",
+        [0x1000, 96],
+        neg(-7),
+        {
+            0: struct.pack("<11Q", 0, 0, 0, 0, 0xDEADFACE00000011, 0, 0, 0, 0, 0, 0)
+            + bytes.fromhex("dec0addeedfecefa")
+        },
+        None,
+        "clone3({flags=0, exit_signal=16045756810061152273, stack=NULL, stack_size=0, "
+        '/* bytes 88..95 */ "\\xde\\xc0\\xad\\xde\\xed\\xfe\\xce\\xfa"}, 96) = '
+        "-1 E2BIG (Argument list too long)",
+    ),
+    (
+        "clone3",
+        [0x1000, 104],
+        neg(-14),
+        {0: Mem(0x1000, bytes(88), fault=True)},
+        None,
+        "clone3({flags=0, exit_signal=0, stack=NULL, stack_size=0, ???}, 104) = "
+        "-1 EFAULT (Bad address)",
+    ),
     (
         "clone3",
         [0x7FFF7BFAD280, 1],

@@ -42,6 +42,7 @@ from .fmt import (
     flags,
     hexnum,
     local_array,
+    nonzero_tail,
     octal,
     ptr,
     quote,
@@ -121,14 +122,9 @@ def _open_how(c: Ctx, i: int) -> str:
     if oflags & (fs.O_CREAT | fs.__O_TMPFILE) or mode:
         parts.append(f"mode={octal(mode)}")
     parts.append(f"resolve={flags(resolve, RESOLVE_FLAGS, c.opts, dflt='RESOLVE_???')}")
-    end = min(size, OPEN_HOW_MAX)
-    if end > OPEN_HOW_SIZE:
-        rest = m.data[OPEN_HOW_SIZE:end]
-        if len(rest) < end - OPEN_HOW_SIZE:
-            parts.append("???")
-        elif any(rest):
-            shown = quote(rest, force_hex=True)
-            parts.append(f"/* bytes {OPEN_HOW_SIZE}..{end - 1} */ {shown}")
+    tail = nonzero_tail(m.data, OPEN_HOW_SIZE, min(size, OPEN_HOW_MAX), c.opts.strsize)
+    if tail is not None:
+        parts.append(tail)
     return "{" + ", ".join(parts) + "}"
 
 

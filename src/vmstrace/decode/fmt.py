@@ -255,6 +255,20 @@ def cstring(addr: int, mem: Mem | None, limit: int | None, hexstr: int = 0) -> s
     return quote(data, hexstr=hexstr) + ("..." if more else "")
 
 
+def nonzero_tail(data: bytes, start: int, end: int, strsize: int) -> str | None:
+    """strace's print_nonzero_bytes, for a struct the caller says is larger than the one
+    known: bytes ``start..end-1`` of ``data`` (what could be read) as ``???`` where they
+    could not all be read, None where all are zero, else ``/* bytes 24..31 */ "\x80..."``
+    (the first ``strsize`` of them, in hex, ``...`` when more follow)."""
+    rest = data[start:end]
+    if len(rest) < end - start:
+        return "???"
+    if not any(rest):
+        return None
+    more = "..." if len(rest) > strsize else ""
+    return f"/* bytes {start}..{end - 1} */ {quote(rest[:strsize], force_hex=True)}{more}"
+
+
 def buffer(
     addr: int,
     mem: Mem | None,

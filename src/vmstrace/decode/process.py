@@ -42,6 +42,7 @@ from .fmt import (
     flags,
     hexnum,
     local_array,
+    nonzero_tail,
     ptr,
     s32,
     u32,
@@ -109,16 +110,23 @@ syscall("fork")
 syscall("vfork")
 
 CLONE_ARGS_SIZE = 88  # linux/sched.h struct clone_args (CLONE_ARGS_SIZE_VER2)
+CLONE_ARGS_MIN = 64  # up to tls: the least strace decodes (CLONE_ARGS_SIZE_VER0)
+CLONE_ARGS_MAX = 4096  # strace reads a larger struct's further bytes up to a page
+CLONE_INTO_CGROUP = 0x200000000
+MAX_SET_TID = 32  # strace prints a set_tid array of at most this many, else its address
 
 
 def _clone_args(c: Ctx, i: int) -> str:
+    """strace's clone3 decoder: the struct's fields the flags use, then any non-zero bytes
+    of a larger struct; at exit, the tid the kernel stored at parent_tid."""
     size = c.a(1)
     m = c.mem(i)
+    fetch = min(size, CLONE_ARGS_SIZE)
     if not c.a(i):
         return "NULL"
-    if m is None or size < 64 or len(m.data) < min(size, CLONE_ARGS_SIZE):
+    if m is None or size < CLONE_ARGS_MIN or len(m.data) < fetch:
         return ptr(c.a(i))
-    d = m.data.ljust(CLONE_ARGS_SIZE, b"\0")
+    d = m.data[:fetch].ljust(CLONE_ARGS_SIZE, b"\0")
     (
         f,
         pidfd,
@@ -139,24 +147,34 @@ def _clone_args(c: Ctx, i: int) -> str:
         out.append(f"child_tid={ptr(child_tid)}")
     if f & proc.CLONE_PARENT_SETTID:
         out.append(f"parent_tid={ptr(parent_tid)}")
-    out.append(f"exit_signal={signame(sig, c.opts.raw) if sig else '0'}")
+    out.append(f"exit_signal={signame(sig, c.opts.raw) if 0 < sig < 2**31 - 1 else sig}")
     out.append(f"stack={ptr(stack)}")
     out.append(f"stack_size={hexnum(stack_size)}")
     if f & proc.CLONE_SETTLS:
         out.append(f"tls={ptr(tls)}")
-    if set_tid_size:
+    if set_tid or set_tid_size:
+        # (the array itself is not read: its address, which strace prints for a bad one)
         out.append(f"set_tid={ptr(set_tid)}, set_tid_size={set_tid_size}")
-    if f & 0x200000000:
+    if fetch > 80 and (cgroup or f & CLONE_INTO_CGROUP):
         out.append(f"cgroup={cgroup}")
+    end = min(size, CLONE_ARGS_MAX)
+    tail = nonzero_tail(m.data, CLONE_ARGS_SIZE, end, c.opts.strsize) if end > fetch else None
+    if tail is not None:
+        out.append(tail)
     text = "{" + ", ".join(out) + "}"
     if f & proc.CLONE_PARENT_SETTID and not c.failed and c.ret:
-        # strace reads *parent_tid at exit; kernel_clone() stored the child's tid there,
-        # which is the value the call returns (kernel/fork.c), so no exit read is needed
-        text += f" => {{parent_tid=[{c.ret}]}}"
+        # strace reads *parent_tid at exit.  kernel_clone() stored the child's tid there,
+        # the value the call returns (kernel/fork.c), unless the pointer is NULL (nothing
+        # stored; put_user's failure on a bad one is ignored, and strace would print the
+        # address: not told apart here, as the tid is not read back)
+        shown = "NULL" if not parent_tid else f"[{c.ret}]"
+        text += f" => {{parent_tid={shown}}}"
     return text
 
 
-syscall("clone3", Arg(_clone_args, lambda o: (fixed(CLONE_ARGS_SIZE, "both"),)), ULONG)
+syscall(
+    "clone3", Arg(_clone_args, lambda o: (Capture("buf", "both", "a1", CLONE_ARGS_MAX),)), ULONG
+)
 
 
 # --- execve --------------------------------------------------------------------------

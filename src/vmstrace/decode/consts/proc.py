@@ -39,11 +39,11 @@ CLONE_CHILD_CLEARTID = 0x00200000
 CLONE_CHILD_SETTID = 0x01000000
 CLONE_PIDFD = 0x00001000
 CSIGNAL = 0xFF
-# clone3 only (linux/sched.h)
+# clone3 only (linux/sched.h), in strace's xlat/clone3_flags.in order
 CLONE3_FLAGS = CLONE_FLAGS + (
+    (0x00000080, "CLONE_NEWTIME"),
     (0x100000000, "CLONE_CLEAR_SIGHAND"),
     (0x200000000, "CLONE_INTO_CGROUP"),
-    (0x00000080, "CLONE_NEWTIME"),
 )
 # unshare() and setns() name only the bits they take (strace's xlat/unshare_flags.in and
 # setns_types.in): CLONE_PIDFD or CLONE_IO there is an unknown bit.
