@@ -488,8 +488,9 @@ static int capture_exe(Vcpu *v, uint8_t flags)
 
 /*
  * An array capture: `iov` (struct iovec[count], then each buffer, at most `remaining` bytes
- * in all) or `strarr` (NULL-terminated pointers, at most `cap`, then each string).  The
- * array blob gets `index`; its elements are numbered from 0.  Returns the blobs written.
+ * in all, UINT64_MAX for no limit) or `strarr` (NULL-terminated pointers, at most `cap`,
+ * then each string).  The array blob gets `index`; its elements are numbered from 0.
+ * Returns the blobs written.
  */
 static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint16_t first, uint8_t flags,
                      bool iov, uint8_t abi, uint64_t addr, uint64_t count, uint32_t cap,
@@ -541,10 +542,14 @@ static int put_array(Vcpu *v, uint8_t arg, uint16_t index, uint16_t first, uint8
         if (iov) {
             len = 0;
             memcpy(&len, elems + (size_t)i * esize + ptr, ptr);
-            if (len > remaining) {
-                len = remaining;
+            /* UINT64_MAX: no total (an entry read): the lengths, which the kernel has not
+             * checked yet, may add up past it, and must not starve the later buffers */
+            if (remaining != UINT64_MAX) {
+                if (len > remaining) {
+                    len = remaining;
+                }
+                remaining -= len;
             }
-            remaining -= len;
         }
         if (elem_cap > 0 && p != 0) {
             put_blob(v, arg, (uint16_t)(first + i), flags, p, len, elem_cap, !iov, budget);
