@@ -35,6 +35,7 @@ from . import (  # noqa: F401
     sockopt,
     system,
     time,
+    uring,
 )
 from .args import PLAIN_KINDS, ret_hex
 from .fmt import MASK64, Ctx, DecodeOptions, hexnum
