@@ -314,3 +314,55 @@ def test_mount_flags_raw_keep_the_magic_apart():
     assert line("mount", [0, 0, 0, 0xC0ED0000, 0], -2, raw=True).startswith(
         "mount(NULL, NULL, NULL, 0xc0ed0000, NULL)"
     )
+
+
+def _timex(modes: int = 0) -> bytes:
+    d = bytearray(208)
+    struct.pack_into("<I", d, 0, modes)
+    struct.pack_into("<i", d, 40, 0x40)  # STA_UNSYNC
+    for at, v in ((24, 16000000), (32, 16000000), (48, 2), (56, 1), (64, 32768000), (88, 10000)):
+        struct.pack_into("<q", d, at, v)
+    struct.pack_into("<qQ", d, 72, 1796627129, 602506)
+    return bytes(d)
+
+
+TIMEX_TEXT = (
+    "offset=0, freq=0, maxerror=16000000, esterror=16000000, status=STA_UNSYNC, constant=2, "
+    "precision=1, tolerance=32768000, time={tv_sec=1796627129, tv_usec=602506}, tick=10000, "
+    "ppsfreq=0, jitter=0, shift=0, stabil=0, jitcnt=0, calcnt=0, errcnt=0, stbcnt=0, tai=0}"
+)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            ("adjtimex", [0x1000], 5, None, {0: Mem(0x1000, _timex())}),
+            "adjtimex({modes=0, " + TIMEX_TEXT + ") = 5 (TIME_ERROR)",
+        ),
+        (
+            ("adjtimex", [0x1000], -1, None, {0: Mem(0x1000, _timex(0xA001 | 0x4000 | 0x800))}),
+            "adjtimex({modes=ADJ_OFFSET_SS_READ|ADJ_TICK|0x800, "
+            + TIMEX_TEXT
+            + ") = -1 EPERM (Operation not permitted)",
+        ),
+        (("adjtimex", [0], -14), "adjtimex(NULL) = -1 EFAULT (Bad address)"),
+        (
+            ("clock_adjtime", [0xFFFFFFFF00000001, 0], -14),
+            "clock_adjtime(CLOCK_MONOTONIC, NULL) = -1 EFAULT (Bad address)",
+        ),
+        # unreadable at exit: the address, and the state unnamed
+        (
+            (
+                "clock_adjtime",
+                [0, 0x7FCC84851FFF],
+                5,
+                None,
+                {1: Mem(0x7FCC84851FFF, b"", fault=True)},
+            ),
+            "clock_adjtime(CLOCK_REALTIME, 0x7fcc84851fff) = 5",
+        ),
+    ],
+)
+def test_timex_is_read_at_exit_and_names_the_clock_state(call, expected):
+    assert line(*call) == expected

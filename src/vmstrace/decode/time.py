@@ -9,7 +9,7 @@ from collections.abc import Callable
 from ..capture.spec import fixed
 from .args import FD, FLAGS, IN, INT, INT_OUT, OUT, XLAT, register_only
 from .consts import proc
-from .fmt import Ctx, ptr, s32, xlat
+from .fmt import Ctx, flags, ptr, s32, xlat
 from .registry import Arg, syscall
 from .structs import (
     TIMESPEC_SIZE,
@@ -190,3 +190,87 @@ syscall(
 syscall("timer_gettime", INT, OUT(ITIMERSPEC, _itimerspec))
 syscall("timer_getoverrun", INT)
 syscall("timer_delete", INT)
+
+# --- adjtimex, clock_adjtime (strace's print_timex.h, time.c) ------------------------
+
+# struct timex (x86_64): modes, then long fields, time a struct timeval; 208 bytes
+TIMEX_SIZE = 208
+ADJ_MODES = (
+    (0xA001, "ADJ_OFFSET_SS_READ"),
+    (0x8001, "ADJ_OFFSET_SINGLESHOT"),
+    (0x0001, "ADJ_OFFSET"),
+    (0x0002, "ADJ_FREQUENCY"),
+    (0x0004, "ADJ_MAXERROR"),
+    (0x0008, "ADJ_ESTERROR"),
+    (0x0010, "ADJ_STATUS"),
+    (0x0020, "ADJ_TIMECONST"),
+    (0x0080, "ADJ_TAI"),
+    (0x0100, "ADJ_SETOFFSET"),
+    (0x1000, "ADJ_MICRO"),
+    (0x2000, "ADJ_NANO"),
+    (0x4000, "ADJ_TICK"),
+)
+STA_STATUS = tuple(
+    (1 << k, "STA_" + n)
+    for k, n in enumerate(
+        "PLL PPSFREQ PPSTIME FLL INS DEL UNSYNC FREQHOLD PPSSIGNAL PPSJITTER PPSWANDER "
+        "PPSERROR CLOCKERR NANO MODE CLK".split()
+    )
+)
+TIME_STATES = {
+    0: "TIME_OK",
+    1: "TIME_INS",
+    2: "TIME_DEL",
+    3: "TIME_OOP",
+    4: "TIME_WAIT",
+    5: "TIME_ERROR",
+}
+_TIMEX_LONGS = (
+    ("offset", 8), ("freq", 16), ("maxerror", 24), ("esterror", 32), ("constant", 48),
+    ("precision", 56), ("tolerance", 64), ("tick", 88), ("ppsfreq", 96), ("jitter", 104),
+    ("stabil", 120), ("jitcnt", 128), ("calcnt", 136), ("errcnt", 144), ("stbcnt", 152),
+)  # fmt: skip
+
+
+def _timex(c: Ctx, i: int) -> str:
+    """The struct as the kernel left it: strace reads it at exit, after a failure too."""
+    if not c.a(i):
+        return "NULL"
+    m = c.exit_mem(i)
+    if m is None or len(m.data) < TIMEX_SIZE:
+        return ptr(c.a(i))
+    d = m.data
+    modes, status, shift, tai = (struct.unpack_from("<i", d, at)[0] for at in (0, 40, 112, 160))
+    v = {name: struct.unpack_from("<q", d, at)[0] for name, at in _TIMEX_LONGS}
+    sec, usec = struct.unpack_from("<qQ", d, 72)
+    fields = [
+        f"modes={flags(modes & 0xFFFFFFFF, ADJ_MODES, c.opts, dflt='ADJ_???')}",
+        *(f"{n}={v[n]}" for n in ("offset", "freq", "maxerror", "esterror")),
+        f"status={flags(status & 0xFFFFFFFF, STA_STATUS, c.opts, dflt='STA_???')}",
+        *(f"{n}={v[n]}" for n in ("constant", "precision", "tolerance")),
+        f"time={{tv_sec={sec}, tv_usec={usec}}}",
+        *(f"{n}={v[n]}" for n in ("tick", "ppsfreq", "jitter")),
+        f"shift={shift}",
+        *(f"{n}={v[n]}" for n in ("stabil", "jitcnt", "calcnt", "errcnt", "stbcnt")),
+        f"tai={tai}",
+    ]
+    return "{" + ", ".join(fields) + "}"
+
+
+def _clock_state(arg: int) -> Callable[[Ctx], str]:
+    """The clock's state after the call, named when the struct (argument ``arg``) could be
+    shown (strace's RVAL_STR, under -X raw too)."""
+
+    def render(c: Ctx) -> str:
+        assert c.ret is not None
+        name = TIME_STATES.get(c.ret)
+        m = c.exit_mem(arg)
+        shown = c.a(arg) and m is not None and len(m.data) >= TIMEX_SIZE
+        return f"{c.ret} ({name})" if name is not None and shown else str(c.ret)
+
+    return render
+
+
+TIMEX = Arg(_timex, lambda o: (fixed(TIMEX_SIZE, "exit"),))
+syscall("adjtimex", TIMEX, ret=_clock_state(0))
+syscall("clock_adjtime", CLOCK, TIMEX, ret=_clock_state(1))
