@@ -125,21 +125,21 @@ syscall(
 )
 
 # The array a FILES, EVENTFD or BUFFERS registration passes, read as one page's worth at
-# entry: 1024 descriptors or 256 iovecs, past the most strace prints at -s 32 or more
+# entry (again at exit after a fault): 1024 descriptors or 256 iovecs, past the most strace prints at -s 32 or more
 ARRAY_READ = 4096
 
 
 def _register_arg(c: Ctx, i: int) -> str:
     op, arg, count = u32(c.a(1)), c.a(i), u32(c.a(3))
     if op == REGISTER_BUFFERS:  # strace's tprint_iov with iov_decode_addr
-        return iovec_array(c, arg, c.entry_mem(i), count, None, addrs=True)
+        return iovec_array(c, arg, c.mem(i), count, None, addrs=True)
     if op not in (REGISTER_FILES, REGISTER_EVENTFD, REGISTER_EVENTFD_ASYNC):
         return ptr(arg)
     if not arg:
         return "NULL"
     if count == 0:
         return "[]"
-    m = c.entry_mem(i)
+    m = c.mem(i)
     n = min(count, ARRAY_READ // 4, c.opts.strsize)
     data = b"" if m is None else m.data[: 4 * n]
     if len(data) < 4:
@@ -158,6 +158,6 @@ syscall(
     register_only(
         Arg(lambda c, i: xlat(u32(c.a(i)), REGISTER_OPCODES, c.opts, "IORING_REGISTER_"))
     ),
-    Arg(_register_arg, lambda o: (fixed(ARRAY_READ, "entry"),)),
+    Arg(_register_arg, lambda o: (fixed(ARRAY_READ, "both"),)),
     UINT,
 )
