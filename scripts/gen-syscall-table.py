@@ -100,11 +100,11 @@ FLAG_NAMES: dict[str, tuple[str, ...]] = {
         "fspick",
         "pidfd_getfd",
         "mq_open",
-        "landlock_create_ruleset",
         "io_uring_setup",
     ),
-    # returns a new file descriptor for some arguments only (fcntl's F_DUPFD)
-    "MAY_RETURN_FD": ("fcntl", "fcntl64"),
+    # returns a new file descriptor for some arguments only (fcntl's F_DUPFD;
+    # landlock_create_ruleset, which returns the ABI version when asked for it)
+    "MAY_RETURN_FD": ("fcntl", "fcntl64", "landlock_create_ruleset"),
     # reaps a child and writes how it ended (status word or siginfo)
     "REAPS": ("wait4", "waitpid", "waitid"),
     # may change the caller's comm, uids or parent: its cached task fields are stale

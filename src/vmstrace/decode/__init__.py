@@ -24,6 +24,7 @@ from . import (  # noqa: F401
     compat_i386,
     fdpath,
     files,
+    fsapi,
     io,
     memory,
     net,

@@ -447,7 +447,7 @@ ROWS: tuple[Row, ...] = (
     (441, "epoll_pwait2", 6, "desc", 0),
     (442, "mount_setattr", 5, "desc file", 0),
     (443, "quotactl_fd", 4, "desc", 0),
-    (444, "landlock_create_ruleset", 3, "desc", F.RETURNS_FD),
+    (444, "landlock_create_ruleset", 3, "desc", F.MAY_RETURN_FD),
     (445, "landlock_add_rule", 4, "desc", 0),
     (446, "landlock_restrict_self", 2, "desc", 0),
     (447, "memfd_secret", 1, "desc", F.RETURNS_FD),
