@@ -366,3 +366,40 @@ TIMEX_TEXT = (
 )
 def test_timex_is_read_at_exit_and_names_the_clock_state(call, expected):
     assert line(*call) == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            ("add_key", [0, 0, 0, 0, 0], -14),
+            "add_key(NULL, NULL, NULL, 0, 0) = -1 EFAULT (Bad address)",
+        ),
+        (
+            ("add_key", [0, 0, 0, 0, 0xB669FD2E], -14),
+            "add_key(NULL, NULL, NULL, 0, -1234567890) = -1 EFAULT (Bad address)",
+        ),
+        (
+            (
+                "add_key",
+                [0x1000, 0x2000, 0x3000, 4, 0xFFFFFFFD],
+                -22,
+                {0: s("user"), 1: s("desc"), 2: Mem(0x3000, b"\x01\x02ab")},
+            ),
+            'add_key("user", "desc", "\\1\\2ab", 4, KEY_SPEC_SESSION_KEYRING) = -1 EINVAL '
+            "(Invalid argument)",
+        ),
+        (
+            ("request_key", [0x1000, 0x2000, 0, 0xFFFFFFF8], -126, {0: s("user"), 1: s("k")}),
+            'request_key("user", "k", NULL, KEY_SPEC_REQUESTOR_KEYRING) = -1 ENOKEY '
+            "(Required key not available)",
+        ),
+        (
+            ("request_key", [0, 0, 0, 0xFFFFFFFF], -14, None, None, {"raw": True}),
+            "request_key(NULL, NULL, NULL, -1) = -1 EFAULT (Bad address)",
+        ),
+    ],
+)
+def test_keys_name_their_keyrings(call, expected):
+    *head, opts = call if len(call) == 6 else (*call, {})
+    assert line(*head, **opts) == expected

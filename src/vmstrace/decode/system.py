@@ -700,3 +700,26 @@ CAPS_OUT = Arg(lambda c, i: _cap_data(c, i, True), lambda opts: (fixed(2 * CAP_D
 CAPS_IN = Arg(lambda c, i: _cap_data(c, i, False), lambda opts: (fixed(2 * CAP_DATA_SIZE, "both"),))
 syscall("capget", CAP_HEADER, CAPS_OUT)
 syscall("capset", CAP_HEADER, CAPS_IN)
+
+# --- add_key, request_key (keyctl.c) ----------------------------------------------------
+
+KEY_SPECS = {
+    -1: "KEY_SPEC_THREAD_KEYRING",
+    -2: "KEY_SPEC_PROCESS_KEYRING",
+    -3: "KEY_SPEC_SESSION_KEYRING",
+    -4: "KEY_SPEC_USER_KEYRING",
+    -5: "KEY_SPEC_USER_SESSION_KEYRING",
+    -6: "KEY_SPEC_GROUP_KEYRING",
+    -7: "KEY_SPEC_REQKEY_AUTH_KEY",
+    -8: "KEY_SPEC_REQUESTOR_KEYRING",
+}
+# a key serial number (int32): a special keyring by name, any other in decimal
+KEY_SERIAL = register_only(
+    Arg(
+        lambda c, i: (
+            str(s32(c.a(i))) if c.opts.raw else KEY_SPECS.get(s32(c.a(i)), str(s32(c.a(i))))
+        )
+    )
+)
+syscall("add_key", STR, STR, WBUF(3), ULONG, KEY_SERIAL)
+syscall("request_key", STR, STR, STR, KEY_SERIAL)
