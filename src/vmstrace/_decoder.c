@@ -930,8 +930,10 @@ static PyObject *exec_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int *st
     return *st != DONE ? NULL : x != NULL ? x : m;
 }
 
-/* process.py's _argv: ["x", "a"], at most -s strings, each cut at -s. */
-static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m, int *st)
+/* process.py's _argv: ["x", "a"], at most -s strings, each cut at -s; pointers of
+ * `width` bytes. */
+static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m,
+                           Py_ssize_t width, int *st)
 {
     MemView v;
     PyObject *elems;
@@ -969,7 +971,15 @@ static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m,
             *st = *st == DONE ? FAIL : *st;
         Py_XDECREF(item);
     }
-    if (*st == DONE && (more || v.truncated)) {
+    if (*st == DONE && !more && v.fault) {
+        /* no NULL before a pointer that could not be read: where it is */
+        PyObject *at = hex_text(addr + (unsigned long long)(width * n));
+        PyObject *item = at == NULL ? NULL : PyUnicode_FromFormat("... /* %U */", at);
+        if (item == NULL || PyList_Append(items, item) < 0)
+            *st = FAIL;
+        Py_XDECREF(item);
+        Py_XDECREF(at);
+    } else if (*st == DONE && (more || v.truncated)) {
         if (PyList_Append(items, L.ellipsis) < 0)
             *st = FAIL;
     }
@@ -1001,10 +1011,14 @@ static PyObject *envp_text(unsigned long long addr, PyObject *m, PyObject *abi, 
         if (w == 0)
             break;
     }
-    const char *more = v.truncated ? "+" : "";
-    const char *s = n == 1 && !v.truncated ? "" : "s";
+    /* no NULL before a pointer that could not be read: "unterminated" */
+    int cut = v.fault && n == whole;
+    const char *more = v.truncated && !cut ? "+" : "";
+    const char *s = n == 1 && !*more ? "" : "s";
     PyObject *at = hex_text(addr);
-    PyObject *text = at == NULL ? NULL : PyUnicode_FromFormat("%U /* %zd%s var%s */", at, n, more, s);
+    PyObject *text = at == NULL ? NULL
+                                : PyUnicode_FromFormat("%U /* %zd%s var%s%s */", at, n, more, s,
+                                                       cut ? ", unterminated" : "");
     Py_XDECREF(at);
     if (text == NULL)
         *st = FAIL;
@@ -1037,13 +1051,13 @@ static PyObject *exec_text(const Lane *ln, int which, PyObject *call, PyObject *
         return cstring_text(addr, m, -1, st);
     if (m == NULL)
         return hex_text(addr);
-    if (which == EXEC_ARGV)
-        return argv_text(ln, addr, m, st);
     PyObject *abi = slot(entry, &L.entry, E_ABI);
     if (abi == NULL || !PyUnicode_CheckExact(abi)) {
         *st = DEFER;
         return NULL;
     }
+    if (which == EXEC_ARGV)
+        return argv_text(ln, addr, m, PyUnicode_CompareWithASCIIString(abi, "i386") ? 8 : 4, st);
     return envp_text(addr, m, abi, st);
 }
 

@@ -1004,6 +1004,25 @@ CASES = [
         None,
         "clone3(0x7fff7bfad280, 1) = -1 EINVAL (Invalid argument)",
     ),
+    # strace's execveat test: pointer arrays cut by an unreadable page, no NULL read
+    (
+        "execve",
+        [0x1000, 0x7F3BEB99E000, 0x7F3BEB99CFD8],
+        neg(-14),
+        {
+            0: b"p\0",
+            1: Mem(
+                0x7F3BEB99E000,
+                struct.pack("<3Q", 0xA, 0xB, 0xC),
+                fault=True,
+                elems=(Mem(0xA, b"x\0"), Mem(0xB, b"first\0"), Mem(0xC, b"second\0")),
+            ),
+            2: Mem(0x7F3BEB99CFD8, struct.pack("<5Q", 1, 2, 3, 4, 5), fault=True),
+        },
+        None,
+        'execve("p", ["x", "first", "second", ... /* 0x7f3beb99e018 */], 0x7f3beb99cfd8 '
+        "/* 5 vars, unterminated */) = -1 EFAULT (Bad address)",
+    ),
     ("fork", [], 101, None, None, "fork() = 101"),
     ("vfork", [], 5836, None, None, "vfork() = 5836"),
     (

@@ -203,7 +203,10 @@ def _argv(c: Ctx, i: int) -> str:
             break
         items.append(cstring(e.addr or 1, e, c.opts.strsize, c.opts.hexstr))
     else:
-        if m.truncated:
+        if m.fault:  # no NULL before a pointer that could not be read: where it is
+            width = 4 if c.call.entry.abi == "i386" else 8
+            items.append(f"... /* {ptr(c.a(i) + width * len(m.elems))} */")
+        elif m.truncated:
             items.append("...")
     return "[" + ", ".join(items) + "]"
 
@@ -222,6 +225,8 @@ def _envp(c: Ctx, i: int) -> str:
     whole = len(m.data) // width
     words = memoryview(m.data)[: whole * width].cast("I" if width == 4 else "Q").tolist()
     n = words.index(0) if 0 in words else whole
+    if m.fault and n == whole:  # no NULL before a pointer that could not be read
+        return f"{ptr(c.a(i))} /* {n} var{'' if n == 1 else 's'}, unterminated */"
     more = "+" if m.truncated else ""
     return f"{ptr(c.a(i))} /* {n}{more} var{'' if n == 1 and not more else 's'} */"
 
