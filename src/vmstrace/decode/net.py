@@ -60,8 +60,9 @@ def _addr_in(len_arg: int) -> Arg:
 
 
 def _len_word(m: object) -> int | None:
+    """A socklen_t the caller passes, as strace prints it: a signed int."""
     data = getattr(m, "data", b"")
-    return int.from_bytes(data[:4], "little") if len(data) >= 4 else None
+    return int.from_bytes(data[:4], "little", signed=True) if len(data) >= 4 else None
 
 
 def _addr_out(len_arg: int) -> Arg:
