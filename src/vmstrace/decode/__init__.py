@@ -28,6 +28,7 @@ from . import (  # noqa: F401
     io,
     memory,
     net,
+    numa,
     prctl,
     process,
     ptrace,

@@ -114,6 +114,9 @@ def register_only(arg: Arg, also: int | None = None) -> Arg:
     return arg
 
 
+HEX32 = register_only(Arg(lambda c, i: hexnum(u32(c.args[i]))))  # an unsigned int, %#x
+
+
 def compiled(arg: Arg, kind: str, param: int = 0) -> Arg:
     """``arg``, whose renderer the compiled lane prints as it does (:data:`COMPILED_KINDS`:
     struct stat and statx, execve's, clone's, wait4's, the rlimit calls', arch_prctl's,

@@ -15,7 +15,7 @@ import struct
 from ..capture.spec import Capture, fixed
 from ..core.abi import ARG_RETFD, MAX_BYTES
 from ..core.events import Mem
-from .args import DIRFD, FD, FLAGS, INT, PATH, STR, ULONG, XLAT, register_only
+from .args import DIRFD, FD, FLAGS, HEX32, INT, PATH, STR, ULONG, XLAT, register_only
 from .consts import fsapi as k
 from .fdpath import with_path
 from .files import OFLAGS
@@ -26,7 +26,6 @@ from .fmt import (
     buffer,
     cstring,
     flags,
-    hexnum,
     nonzero_tail,
     ptr,
     quote,
@@ -36,8 +35,6 @@ from .fmt import (
     xlat,
 )
 from .registry import Arg, syscall
-
-HEX32 = register_only(Arg(lambda c, i: hexnum(u32(c.a(i)))))  # PRINT_VAL_X((unsigned) x)
 
 # --- fsopen, fspick, fsmount, fsconfig (fsopen.c, fspick.c, fsmount.c, fsconfig.c) ----
 

@@ -125,7 +125,8 @@ syscall(
 )
 
 # The array a FILES, EVENTFD or BUFFERS registration passes, read as one page's worth at
-# entry (again at exit after a fault): 1024 descriptors or 256 iovecs, past the most strace prints at -s 32 or more
+# entry (again at exit after a fault): 1024 descriptors or 256 iovecs, past the most
+# strace prints at -s 32 or more
 ARRAY_READ = 4096
 
 
