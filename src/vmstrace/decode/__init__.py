@@ -26,6 +26,7 @@ from . import (  # noqa: F401
     files,
     fsapi,
     io,
+    kernel,
     memory,
     net,
     numa,
