@@ -403,3 +403,120 @@ def test_timex_is_read_at_exit_and_names_the_clock_state(call, expected):
 def test_keys_name_their_keyrings(call, expected):
     *head, opts = call if len(call) == 6 else (*call, {})
     assert line(*head, **opts) == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            ("shmat", [0xFDD9B5B1, 0xDEC0DED1DEC0DED2, 0xFFFFFACE], -22),
+            "shmat(-36063823, 0xdec0ded1dec0ded2, SHM_RDONLY|SHM_RND|SHM_REMAP|SHM_EXEC|"
+            "0xffff0ace) = -1 EINVAL (Invalid argument)",
+        ),
+        (
+            ("shmat", [0, 0, 0x4000], -22),
+            "shmat(0, NULL, SHM_REMAP) = -1 EINVAL (Invalid argument)",
+        ),
+        (("iopl", [4], -22), "iopl(4) = -1 EINVAL (Invalid argument)"),
+        (
+            ("pidfd_getfd", [0, 0, 0xBADC0DED], -22),
+            "pidfd_getfd(0, 0, 0xbadc0ded) = -1 EINVAL (Invalid argument)",
+        ),
+        (
+            ("process_mrelease", [0xBADC0DED00000000, 0xBADC0DEDFACEFEED], -22),
+            "process_mrelease(0, 0xfacefeed) = -1 EINVAL (Invalid argument)",
+        ),
+        (
+            ("lookup_dcookie", [0xF157FEEDDEADFACE, 0x7F2CE8BDE000, 0xBADC0DEDDA7A1057], -38),
+            "lookup_dcookie(17390648783711107790, 0x7f2ce8bde000, 13464652301154783319) = -1 "
+            "ENOSYS (Function not implemented)",
+        ),
+    ],
+)
+def test_small_calls_print_their_registers_as_strace(call, expected):
+    assert line(*call) == expected
+
+
+PKEY = struct.pack("<iII7I", -2, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            (
+                "keyctl",
+                [
+                    0xBADC0DEDFACEFEED,
+                    0xDEADFEE1BADC0DE5,
+                    0xDEADFEE2BADC0DE6,
+                    0xDEADFEE3BADC0DE7,
+                    0xDEADFEE4BADC0DE8,
+                ],
+                -95,
+            ),
+            "keyctl(0xfacefeed /* KEYCTL_??? */, 0xdeadfee1badc0de5, 0xdeadfee2badc0de6, "
+            "0xdeadfee3badc0de7, 0xdeadfee4badc0de8) = -1 EOPNOTSUPP (Operation not supported)",
+        ),
+        (
+            ("keyctl", [0, 0xFFFFFFFF, 0xBB40E64D], 123156337),
+            "keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_THREAD_KEYRING, -1153374643) = 123156337",
+        ),
+        (("keyctl", [18], 0), "keyctl(KEYCTL_SESSION_TO_PARENT) = 0"),
+        (
+            ("keyctl", [6, 0xFFFFFFFD, 0x1000, 32], 10, None, {2: Mem(0x1000, b"keyring;0\0")}),
+            'keyctl(KEYCTL_DESCRIBE, KEY_SPEC_SESSION_KEYRING, "keyring;0", 32) = 10',
+        ),
+        (
+            ("keyctl", [6, 0xFFFFFFFD, 0x1000, 32], -14),
+            "keyctl(KEYCTL_DESCRIBE, KEY_SPEC_SESSION_KEYRING, 0x1000, 32) = -1 EFAULT "
+            "(Bad address)",
+        ),
+        (
+            (
+                "keyctl",
+                [10, 0xFFFFFFFA, 0x1000, 0x2000, 0xFFFFFFF9],
+                -126,
+                {2: s("user"), 3: s("desc")},
+            ),
+            'keyctl(KEYCTL_SEARCH, KEY_SPEC_GROUP_KEYRING, "user", "desc", '
+            "KEY_SPEC_REQKEY_AUTH_KEY) = -1 ENOKEY (Required key not available)",
+        ),
+        (
+            ("keyctl", [5, 1, 0x3F010000], -22),
+            "keyctl(KEYCTL_SETPERM, 1, KEY_POS_VIEW|KEY_POS_READ|KEY_POS_WRITE|KEY_POS_SEARCH|"
+            "KEY_POS_LINK|KEY_POS_SETATTR|KEY_USR_VIEW) = -1 EINVAL (Invalid argument)",
+        ),
+        (
+            ("keyctl", [19, 1, 5, 129, 0xFFFFFFFE], -22),
+            "keyctl(KEYCTL_REJECT, 1, 5, EKEYREJECTED, KEY_SPEC_PROCESS_KEYRING) = -1 EINVAL "
+            "(Invalid argument)",
+        ),
+        (
+            (
+                "keyctl",
+                [23, 0x1000, 0x2000, 9, 0],
+                -126,
+                {1: Mem(0x1000, struct.pack("<3i", -6, 1234567890, -1153374643), fault=True)},
+            ),
+            "keyctl(KEYCTL_DH_COMPUTE, {private=KEY_SPEC_GROUP_KEYRING, prime=1234567890, "
+            "base=-1153374643}, 0x2000, 9, NULL) = -1 ENOKEY (Required key not available)",
+        ),
+        (
+            (
+                "keyctl",
+                [25, 0x1000, 0x2000, 0x3000, 0x4000],
+                -126,
+                {1: Mem(0x1000, PKEY), 2: Mem(0x2000, bytes(33)), 3: Mem(0x3000, b"x")},
+            ),
+            'keyctl(KEYCTL_PKEY_ENCRYPT, {key_id=KEY_SPEC_PROCESS_KEYRING, in_len=0, out_len=0}, "", '
+            '"", 0x4000) = -1 ENOKEY (Required key not available)',
+        ),
+        (
+            ("keyctl", [31, 0x7FD09C261FFF, 2], -14),
+            "keyctl(KEYCTL_CAPABILITIES, 0x7fd09c261fff, 2) = -1 EFAULT (Bad address)",
+        ),
+    ],
+)
+def test_keyctl_prints_each_commands_arguments(call, expected):
+    assert line(*call) == expected

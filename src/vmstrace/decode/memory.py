@@ -89,5 +89,11 @@ def _memfd_flags(c: Ctx, i: int) -> str:
 
 syscall("memfd_create", STR, register_only(Arg(_memfd_flags)))
 syscall("mseal", PTR, ULONG, HEX)
-syscall("shmat", INT, PTR, HEX, ret=ret_hex)
+SHM_FLAGS = (
+    (0o10000, "SHM_RDONLY"),
+    (0o20000, "SHM_RND"),
+    (0o40000, "SHM_REMAP"),
+    (0o100000, "SHM_EXEC"),
+)
+syscall("shmat", INT, PTR, FLAGS(SHM_FLAGS, "SHM_???"), ret=ret_hex)
 syscall("shmdt", PTR)

@@ -15,6 +15,7 @@ from .args import (
     FD,
     FLAGS,
     HEX,
+    HEX32,
     IN,
     INT,
     OUT,
@@ -562,7 +563,8 @@ KCMP_SLOT = Arg(SKIP.render, lambda opts: (fixed(12, "both"),))
 syscall("kcmp", INT, INT, Arg(_kcmp_type), SKIP, KCMP_SLOT)
 # pidfd_open.c: PIDFD_NONBLOCK is O_NONBLOCK
 syscall("pidfd_open", INT, FLAGS(((0o4000, "PIDFD_NONBLOCK"),), "PIDFD_???"))
-syscall("pidfd_getfd", FD, FD, UINT)
+syscall("pidfd_getfd", FD, FD, HEX32)
+syscall("process_mrelease", FD, HEX32)
 syscall("unshare", FLAGS(proc.UNSHARE_FLAGS, "CLONE_???", bits32=False))  # an unsigned long
 syscall("setns", FD, FLAGS(proc.SETNS_TYPES, "CLONE_NEW???"))
 NEW_UTS_LEN = 64

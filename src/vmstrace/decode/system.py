@@ -17,12 +17,14 @@ from ..core.events import Mem
 from .args import (
     DIRFD,
     FD,
+    HEX,
     IN,
     INT,
     LONG,
     OUT,
     PATH,
     RBUF,
+    SKIP,
     STR,
     UINT,
     ULONG,
@@ -37,6 +39,8 @@ from .fmt import (
     Ctx,
     DecodeOptions,
     array,
+    buffer,
+    cstring,
     flags,
     hexnum,
     octal,
@@ -723,3 +727,206 @@ KEY_SERIAL = register_only(
 )
 syscall("add_key", STR, STR, WBUF(3), ULONG, KEY_SERIAL)
 syscall("request_key", STR, STR, STR, KEY_SERIAL)
+
+_KEYCTL_NAMES = (
+    "GET_KEYRING_ID JOIN_SESSION_KEYRING UPDATE REVOKE CHOWN SETPERM DESCRIBE CLEAR LINK "
+    "UNLINK SEARCH READ INSTANTIATE NEGATE SET_REQKEY_KEYRING SET_TIMEOUT ASSUME_AUTHORITY "
+    "GET_SECURITY SESSION_TO_PARENT REJECT INSTANTIATE_IOV INVALIDATE GET_PERSISTENT "
+    "DH_COMPUTE PKEY_QUERY PKEY_ENCRYPT PKEY_DECRYPT PKEY_SIGN PKEY_VERIFY RESTRICT_KEYRING "
+    "MOVE CAPABILITIES WATCH_KEY"
+)
+KEYCTL_COMMANDS = {k: "KEYCTL_" + n for k, n in enumerate(_KEYCTL_NAMES.split())}
+KEY_PERMS = tuple(
+    (bits << shift, f"KEY_{who}_{name}")
+    for who, shift in (("POS", 24), ("USR", 16), ("GRP", 8), ("OTH", 0))
+    for bits, name in (
+        (0x01, "VIEW"), (0x02, "READ"), (0x04, "WRITE"), (0x08, "SEARCH"), (0x10, "LINK"),
+        (0x20, "SETATTR"), (0x3F, "ALL"),
+    )
+)  # fmt: skip
+KEY_REQKEYS = {
+    -1: "KEY_REQKEY_DEFL_NO_CHANGE",
+    0: "KEY_REQKEY_DEFL_DEFAULT",
+    1: "KEY_REQKEY_DEFL_THREAD_KEYRING",
+    2: "KEY_REQKEY_DEFL_PROCESS_KEYRING",
+    3: "KEY_REQKEY_DEFL_SESSION_KEYRING",
+    4: "KEY_REQKEY_DEFL_USER_KEYRING",
+    5: "KEY_REQKEY_DEFL_USER_SESSION_KEYRING",
+    6: "KEY_REQKEY_DEFL_GROUP_KEYRING",
+    7: "KEY_REQKEY_DEFL_REQUESTOR_KEYRING",
+}
+KEYCTL_MOVE_FLAGS = ((1, "KEYCTL_MOVE_EXCL"),)
+# the commands that fill a buffer (argument 2, ret bytes) whose text may end in a NUL
+KEY_READS = {6: True, 11: False, 17: True}  # DESCRIBE, READ, GET_SECURITY
+
+
+def _keyctl(c: Ctx, i: int) -> str:
+    """strace's keyctl: the command, then its own arguments (keyctl.c); a command whose
+    structs this does not decode shows their addresses."""
+    cmd = s32(c.a(0))
+    o = c.opts
+    text = xlat(cmd & 0xFFFFFFFF, KEYCTL_COMMANDS, o, "KEYCTL_")
+
+    def key(k: int) -> str:
+        v = s32(c.a(k))
+        return str(v) if o.raw else KEY_SPECS.get(v, str(v))
+
+    def entry(k: int) -> Mem | None:  # (argument 2's exit read is the command's output)
+        return c.entry_mem(k) if k == 2 else c.mem(k)
+
+    def string(k: int) -> str:
+        return cstring(c.a(k), entry(k), o.strsize, o.hexstr)
+
+    def data(k: int, length: int) -> str:
+        return buffer(c.a(k), entry(k), length, o.strsize, hexstr=o.hexstr)
+
+    a = [c.a(k) for k in range(5)]
+    if cmd == 0:
+        rest = [key(1), str(s32(a[2]))]
+    elif cmd == 1:
+        rest = [string(1)]
+    elif cmd in (2, 12):  # UPDATE, INSTANTIATE
+        rest = [key(1), data(2, a[3]), str(a[3])] + ([key(4)] if cmd == 12 else [])
+    elif cmd in (3, 7, 16, 21):
+        rest = [key(1)]
+    elif cmd == 4:
+        rest = [key(1), uid_text(a[2]), uid_text(a[3])]
+    elif cmd == 5:
+        rest = [key(1), flags(u32(a[2]), KEY_PERMS, o, dflt="KEY_???")]
+    elif cmd in KEY_READS:
+        rest = [key(1), _key_read(c, KEY_READS[cmd]), str(a[3])]
+    elif cmd in (8, 9):
+        rest = [key(1), key(2)]
+    elif cmd == 10:
+        rest = [key(1), string(2), string(3), key(4)]
+    elif cmd == 13:
+        rest = [key(1), str(u32(a[2])), key(3)]
+    elif cmd == 14:
+        v = s32(a[1])
+        name = None if o.raw else KEY_REQKEYS.get(v)
+        rest = [name or (f"{v} /* KEY_REQKEY_DEFL_??? */" if not o.raw else str(v))]
+    elif cmd == 15:
+        rest = [key(1), str(u32(a[2]))]
+    elif cmd == 18:
+        rest = []
+    elif cmd == 19:
+        from . import errno_name  # (the package imports this module)
+
+        err = u32(a[3])
+        name = errno_name(err) if 0 < err < 4096 and not o.raw else None
+        shown = name if name and not name.startswith("ERRNO_") else str(err)
+        rest = [key(1), str(u32(a[2])), shown, key(4)]
+    elif cmd == 20:  # (the iovec array is not read: its address)
+        rest = [key(1), ptr(a[2]), str(a[3]), key(4)]
+    elif cmd == 22:
+        rest = [uid_text(a[1]), key(2)]
+    elif cmd == 23:  # DH_COMPUTE (its kdf parameters point further: their address)
+        out = ptr(a[2]) if c.failed or c.ret is None else _key_read(c, False)
+        rest = [_key_struct(c, 1, 12, _dh_params), out, str(a[3]), ptr(a[4])]
+    elif cmd == 24:  # PKEY_QUERY (the result, read at exit, is not: its address)
+        rest = [key(1), hexnum(a[2]), string(3), ptr(a[4])]
+    elif 25 <= cmd <= 28:  # PKEY_ENCRYPT, _DECRYPT, _SIGN, _VERIFY
+        rest = _pkey_op(c, verify=cmd == 28)
+    elif cmd == 31:  # CAPABILITIES (the array written at exit is not read: its address)
+        rest = [ptr(a[1]), str(a[2])]
+    elif cmd == 29:
+        rest = [key(1), string(2), string(3)]
+    elif cmd == 30:
+        rest = [
+            key(1),
+            key(2),
+            key(3),
+            flags(u32(a[4]), KEYCTL_MOVE_FLAGS, o, dflt="KEYCTL_MOVE_???"),
+        ]
+    else:  # strace's default, and the structs this does not decode: the raw values
+        rest = [hexnum(v) for v in a[1:5]]
+    return ", ".join([text, *rest])
+
+
+def _key_struct(c: Ctx, i: int, size: int, fmt: Callable[[Ctx, bytes], str]) -> str:
+    m = c.mem(i)
+    if not c.a(i):
+        return "NULL"
+    if m is None or len(m.data) < size:
+        return ptr(c.a(i))
+    return fmt(c, m.data[:size])
+
+
+def _key_name(c: Ctx, v: int) -> str:
+    return str(v) if c.opts.raw else KEY_SPECS.get(v, str(v))
+
+
+def _dh_params(c: Ctx, d: bytes) -> str:
+    private, prime, base = struct.unpack_from("<3i", d)
+    return (
+        f"{{private={_key_name(c, private)}, prime={_key_name(c, prime)}, "
+        f"base={_key_name(c, base)}}}"
+    )
+
+
+PKEY_PARAMS_SIZE = 40  # struct keyctl_pkey_params: key_id, in_len, out_len, __spare[7]
+
+
+def _pkey_op(c: Ctx, verify: bool) -> list[str]:
+    """The parameters, the info string, the input (in_len bytes), and for VERIFY the
+    signature (in2_len bytes); the output of the others is written at exit and not read
+    (its address)."""
+    o = c.opts
+    m = c.mem(1)
+    d = None if m is None or len(m.data) < PKEY_PARAMS_SIZE or not c.a(1) else m.data
+    info = cstring(c.a(2), c.entry_mem(2), o.strsize, o.hexstr)
+    if d is None:
+        return [ptr(c.a(1)) if c.a(1) else "NULL", info, ptr(c.a(3)), ptr(c.a(4))]
+    key_id, in_len, out_len = struct.unpack_from("<iII", d)
+    spare = struct.unpack_from("<7I", d, 12)
+    fields = [f"key_id={_key_name(c, key_id)}", f"in_len={in_len}"]
+    fields.append(f"{'in2_len' if verify else 'out_len'}={out_len}")
+    if any(spare):
+        fields.append(f"__spare=[{', '.join(hexnum(v) for v in spare)}]")
+    op1 = buffer(c.a(3), c.mem(3), in_len, o.strsize, hexstr=o.hexstr)
+    op2 = buffer(c.a(4), c.mem(4), out_len, o.strsize, hexstr=o.hexstr) if verify else ptr(c.a(4))
+    return ["{" + ", ".join(fields) + "}", info, op1, op2]
+
+
+def _key_read(c: Ctx, has_nul: bool) -> str:
+    """A key's description, payload or label the kernel wrote: at most the buffer's
+    length of the return value's bytes, a trailing NUL not shown."""
+    addr, size = c.a(2), c.a(3)
+    if c.failed or c.ret is None:
+        return ptr(addr)
+    n = min(c.ret, size)
+    m = c.exit_mem(2)
+    if has_nul and 0 < n <= c.opts.strsize and m is not None and len(m.data) >= n:
+        if m.data[n - 1] == 0:
+            return quote(m.data[: n - 1], hexstr=c.opts.hexstr)
+    return buffer(addr, m, n, c.opts.strsize, hexstr=c.opts.hexstr)
+
+
+def _keyctl_caps(o: DecodeOptions) -> tuple[Capture, ...]:
+    # one read serves a string and a counted payload: -s + 1 bytes, the length not known
+    # until the command is
+    n = max(min(o.strsize + 1, MAX_BYTES), PKEY_PARAMS_SIZE)
+    return (Capture("buf", "both", f"c{n}", n),)
+
+
+def _keyctl_out_caps(o: DecodeOptions) -> tuple[Capture, ...]:
+    # argument 2: a string or payload in (read at entry only: its exit read is a reading
+    # command's output, what the kernel wrote there)
+    n = min(o.strsize + 1, MAX_BYTES)
+    return (Capture("buf", "entry", f"c{n}", n), Capture("buf", "exit", "ret", n))
+
+
+syscall(
+    "keyctl",
+    Arg(_keyctl),
+    Arg(SKIP.render, _keyctl_caps),
+    Arg(SKIP.render, _keyctl_out_caps),
+    Arg(SKIP.render, _keyctl_caps),
+    Arg(SKIP.render, _keyctl_caps),
+)
+
+# --- iopl, ioperm (ioperm.c), lookup_dcookie (lookup_dcookie.c) -----------------------
+
+syscall("iopl", INT)
+syscall("ioperm", HEX, HEX, INT)
+syscall("lookup_dcookie", ULONG, RBUF(), ULONG)
