@@ -102,9 +102,9 @@ FLAG_NAMES: dict[str, tuple[str, ...]] = {
         "mq_open",
         "io_uring_setup",
     ),
-    # returns a new file descriptor for some arguments only (fcntl's F_DUPFD;
-    # landlock_create_ruleset, which returns the ABI version when asked for it)
-    "MAY_RETURN_FD": ("fcntl", "fcntl64", "landlock_create_ruleset"),
+    # returns a new file descriptor for some arguments only (fcntl's F_DUPFD, bpf's
+    # MAP_CREATE; landlock_create_ruleset, which returns the ABI version when asked)
+    "MAY_RETURN_FD": ("fcntl", "fcntl64", "landlock_create_ruleset", "bpf"),
     # reaps a child and writes how it ended (status word or siginfo)
     "REAPS": ("wait4", "waitpid", "waitid"),
     # may change the caller's comm, uids or parent: its cached task fields are stale

@@ -454,3 +454,16 @@ def test_passed_fds_are_captured_only_with_y():
     names = {info.name: nr for nr, info in TABLES["x86_64"].items()}
     assert kinds(Y) >= {(names["sendmsg"], "entry"), (names["recvmsg"], "exit")}
     assert not kinds(DecodeOptions())
+
+
+@pytest.mark.parametrize(
+    ("args", "ret", "line"),
+    [
+        # MAP_CREATE's result is a map's descriptor; MAP_LOOKUP_ELEM's a status
+        ([0, 0, 0], 5, "bpf(BPF_MAP_CREATE, NULL, 0) = 5</etc/hostname>"),
+        ([1, 0, 0], 0, "bpf(BPF_MAP_LOOKUP_ELEM, NULL, 0) = 0"),
+    ],
+)
+def test_bpf_annotates_the_descriptors_its_commands_make(decode_call, args, ret, line):
+    call = decode_call("bpf", args, ret, {}, {ARG_RETFD: HOSTNAME})
+    assert render_line(call, Y) == line

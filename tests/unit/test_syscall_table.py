@@ -175,7 +175,12 @@ def test_the_flags_give_the_numbers_the_stages_used() -> None:
     assert TABLES["x86_64"].numbers(Flag.EXEC) == {59, 322}
     assert TABLES["i386"].numbers(Flag.EXEC) == {11, 358}
     assert TABLES["x86_64"].numbers(Flag.RESTART) == {NR_RESTART_SYSCALL}
-    assert TABLES.names(Flag.MAY_RETURN_FD) == {"fcntl", "fcntl64", "landlock_create_ruleset"}
+    assert TABLES.names(Flag.MAY_RETURN_FD) == {
+        "fcntl",
+        "fcntl64",
+        "landlock_create_ruleset",
+        "bpf",
+    }
     assert call_class_lines() == [
         "task_refresh 64 59 60 105 106 113 114 117 119 122 123 126 157 231 322",
         "resumes_elsewhere 64 15 59 322",

@@ -19,9 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..capture.spec import Capture
+from ..core.abi import ARG_RETFD
 from ..core.events import Mem
 from .args import UINT, XLAT
 from .consts import bpf as B
+from .fdpath import with_path
 from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, xlat
 from .inet import ifindex
 from .registry import Arg, syscall
@@ -496,4 +498,18 @@ ATTR = Arg(
     _attr,
     lambda o: (Capture("buf", "entry", "a2", PAGE), Capture("buf", "exit", "a2", PAGE)),
 )
-syscall("bpf", XLAT(B.COMMANDS, "BPF_"), ATTR, UINT)
+# The commands whose result is a new descriptor (bpf.c's RVAL_FD): MAP_CREATE, PROG_LOAD,
+# OBJ_PIN and OBJ_GET (one decoder), the GET_FD_BY_ID ones, BTF_LOAD, LINK_CREATE
+FD_COMMANDS = frozenset({0, 5, 6, 7, 13, 14, 18, 19, 28, 30})
+
+
+def _ret(c: Ctx) -> str:
+    """A new descriptor (with -y what it refers to) for the commands that make one; the
+    table marks bpf MAY_RETURN_FD, so this decides."""
+    assert c.ret is not None
+    if c.opts.decode_fds and c.a(0) & 0xFFFFFFFF in FD_COMMANDS:
+        return with_path(str(c.ret), c.exit_mem(ARG_RETFD), c.opts.fd_details, c.opts.hexstr)
+    return str(c.ret)
+
+
+syscall("bpf", XLAT(B.COMMANDS, "BPF_"), ATTR, UINT, ret=_ret)

@@ -367,7 +367,7 @@ ROWS: tuple[Row, ...] = (
     (354, "seccomp", 3, "", 0),
     (355, "getrandom", 3, "", 0),
     (356, "memfd_create", 2, "desc", F.RETURNS_FD),
-    (357, "bpf", 3, "desc", 0),
+    (357, "bpf", 3, "desc", F.MAY_RETURN_FD),
     (358, "execveat", 5, "desc file process", F.EXEC | F.TASK_REFRESH),
     (359, "socket", 3, "network", F.RETURNS_FD),
     (360, "socketpair", 4, "network", 0),

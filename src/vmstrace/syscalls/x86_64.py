@@ -336,7 +336,7 @@ ROWS: tuple[Row, ...] = (
     (318, "getrandom", 3, "", 0),
     (319, "memfd_create", 2, "desc", F.RETURNS_FD),
     (320, "kexec_file_load", 5, "desc", 0),
-    (321, "bpf", 3, "desc", 0),
+    (321, "bpf", 3, "desc", F.MAY_RETURN_FD),
     (322, "execveat", 5, "desc file process", F.EXEC | F.TASK_REFRESH),
     (323, "userfaultfd", 1, "desc", F.RETURNS_FD),
     (324, "membarrier", 3, "", 0),
