@@ -92,3 +92,18 @@ def test_calls_of_registers_and_u32_structs_decode_for_i386_too():
         "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, "
         "{effective=1<<CAP_CHOWN, permitted=1<<CAP_CHOWN, inheritable=0}) = 0"
     )
+
+
+def test_a_32bit_module_load_and_bpf_print_as_for_x86_64():
+    # finit_module (350), delete_module (129), bpf (357): what a 32-bit rootkit loader does
+    mem = {1: Mem(0x1000, b"\0")}
+    assert decode.render_line(call(350, [3, 0x1000, 2], 0, mem)) == (
+        'finit_module(3, "", MODULE_INIT_IGNORE_VERMAGIC) = 0'
+    )
+    mem = {0: Mem(0x1000, b"rootkit\0")}
+    assert decode.render_line(call(129, [0x1000, 0x800], -2 & 0xFFFFFFFF, mem)) == (
+        'delete_module("rootkit", O_NONBLOCK) = -1 ENOENT (No such file or directory)'
+    )
+    assert decode.render_line(call(357, [0xFACEFEED, 0, 0], -22 & 0xFFFFFFFF)) == (
+        "bpf(0xfacefeed /* BPF_??? */, NULL, 0) = -1 EINVAL (Invalid argument)"
+    )
