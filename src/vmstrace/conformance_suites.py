@@ -164,25 +164,26 @@ def initrd_for(suite: str, workloads: Sequence[Workload], cache_dir: Path) -> Pa
 
 
 def guest_script(workloads: Sequence[Workload], opts: Options) -> str:
-    """The guest's ``sh -c`` script: every workload under strace, then the outputs."""
+    """The guest's ``sh -c`` script: every workload under strace, then the outputs.
+
+    Two shell functions carry what every workload repeats, so that the script stays
+    within the guest launcher's command line (image.CMD_MAX_BYTES) for hundreds of
+    workloads: ``run NAME TIMEOUT ARGV...`` and ``show NAME``."""
     strace = " ".join(shlex.quote(a) for a in opts.strace_args())
-    lines = []
+    mark = "printf '\\n==== vmstrace conformance: %s %s%s ====\\n'"
+    lines = [
+        f'run() {{ d="{WORK_DIR}/$1" t=$2; shift 2; mkdir -p "$d" && cd "$d" && '
+        f'timeout $t strace -f {strace} -o "$d.strace" "$@" >"$d.out" 2>"$d.err" </dev/null; '
+        'echo $? >"$d.status"; }',
+        f'show() {{ d="{WORK_DIR}/$1"; '
+        f'{mark} strace "$1" " $(cat "$d.status")" >&2; cat "$d.strace" >&2; '
+        f'{mark} stdout "$1" "" >&2; cat "$d.out" >&2; '
+        f'{mark} stderr "$1" "" >&2; cat "$d.err" >&2; }}',
+    ]
     for w in workloads:
-        d = f"{WORK_DIR}/{w.name}"
         argv = " ".join(shlex.quote(a) for a in w.argv)
-        lines.append(
-            f"mkdir -p {d} && cd {d} && timeout {w.timeout} strace -f {strace} "
-            f"-o {d}.strace {argv} >{d}.out 2>{d}.err </dev/null; "
-            f"echo $? >{d}.status"
-        )
-    for w in workloads:
-        d = f"{WORK_DIR}/{w.name}"
-        for part, suffix in (("strace", "strace"), ("stdout", "out"), ("stderr", "err")):
-            status = f" $(cat {d}.status)" if part == "strace" else ""
-            lines.append(
-                f"printf '\\n==== vmstrace conformance: {part} {w.name}%s ====\\n' "
-                f'"{status}" >&2; cat {d}.{suffix} >&2'
-            )
+        lines.append(f"run {shlex.quote(w.name)} {w.timeout} {argv}")
+    lines.extend(f"show {shlex.quote(w.name)}" for w in workloads)
     lines.append("printf '\\n==== vmstrace conformance: end ====\\n' >&2")
     return "\n".join(lines)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -164,10 +166,8 @@ def test_compare_finds_calls_out_of_order_and_fake_signals():
 def test_guest_script_and_split_output():
     ws = [Workload("real-tar", "real", ("/usr/bin/dash", "/vmstrace/real/tar.sh"), 30)]
     script = guest_script(ws, Options(strsize=24, decode_fds=True, raw=True))
-    assert (
-        "timeout 30 strace -f -s 24 -y -X raw -o /tmp/w/real-tar.strace /usr/bin/dash "
-        "/vmstrace/real/tar.sh"
-    ) in script
+    assert 'strace -f -s 24 -y -X raw -o "$d.strace"' in script
+    assert "run real-tar 30 /usr/bin/dash /vmstrace/real/tar.sh" in script
     err = (
         b"noise\n==== vmstrace conformance: strace real-tar 0 ====\n89 getpid() = 89\n"
         b"\n==== vmstrace conformance: stdout real-tar ====\nhi\n"
@@ -413,3 +413,41 @@ def test_arguments_split_at_their_top_level_commas(text, args):
     from vmstrace.conformance import split_args
 
     assert split_args(text) == args
+
+
+def test_guest_script_runs_every_workload_and_returns_its_outputs(tmp_path, monkeypatch):
+    """The script itself, run by a POSIX shell with stand-ins for timeout and strace (one
+    writes its -o file and runs the program): hundreds of workloads fit the guest
+    launcher's command line, and split_output finds each one's outputs and status."""
+    from vmstrace import conformance_suites
+    from vmstrace.guest.image import CMD_MAX_BYTES
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "timeout").write_text('#!/bin/sh\nshift\nexec "$@"\n')
+    (bin_dir / "strace").write_text(
+        '#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\n'
+        'echo "1 getpid() = 1" >"$2"; shift 2; exec "$@"\n'
+    )
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    monkeypatch.setattr(conformance_suites, "WORK_DIR", str(tmp_path / "w"))
+    many = [Workload(f"strace-t{k}", "strace-tests", ("/bin/true",)) for k in range(2000)]
+    assert len(guest_script(many, Options())) < CMD_MAX_BYTES
+    ws = [
+        Workload("a", "x", ("/bin/sh", "-c", "echo out; echo err >&2; exit 3")),
+        Workload("b'w", "x", ("/bin/echo", "it's")),
+    ]
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    proc = subprocess.run(
+        ["/bin/sh", "-c", guest_script(ws, Options())], env=env, capture_output=True
+    )
+    assert split_output(proc.stderr) == {
+        "a": {
+            "strace": b"1 getpid() = 1\n",
+            "status": b"3",
+            "stdout": b"out\n",
+            "stderr": b"err\n",
+        },
+        "b'w": {"strace": b"1 getpid() = 1\n", "status": b"0", "stdout": b"it's\n", "stderr": b""},
+    }
