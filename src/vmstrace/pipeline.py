@@ -348,7 +348,7 @@ class Emitter:
         if x is not None and ARG_SIGFRAME in x.mem:
             parsed = parse_frame(x.mem[ARG_SIGFRAME], e.abi)
             if parsed is not None:
-                text = format_siginfo(parsed.siginfo, x.rdi, parsed.compat)
+                text = format_siginfo(parsed.siginfo, x.rdi, parsed.compat, self.decoder.opts.raw)
                 for sink in self.sinks:
                     sink.note(e.who.tid, f"--- {text} ---", e.who.comm)
         if plan.name == "exit_group":

@@ -249,3 +249,50 @@ CASES = [
 def test_sockopt_line(decode_call, call, expected):
     name, args, ret, entry, exit_mem = call
     assert render_line(decode_call(name, args, ret, entry, exit_mem), DecodeOptions()) == expected
+
+
+# strace's ip_mreq and net-sockaddr programs under -X raw (vmstrace conformance
+# --suite strace-tests -X raw): addresses as the bytes they hold
+RAW_CASES = [
+    (
+        ("setsockopt", [0, 0, 35, 0x1000, 8], -19, {3: b"\xe0\x00\x00\x03\x7f\x00\x00\x01"}),
+        'setsockopt(0, 0, 0x23, {imr_multiaddr="\\xe0\\x00\\x00\\x03", '
+        'imr_interface="\\x7f\\x00\\x00\\x01"}, 8) = -1 ENODEV (No such device)',
+    ),
+    (
+        (
+            "setsockopt",
+            [0, 41, 20, 0x1000, 20],
+            -92,
+            {3: bytes.fromhex("ff01") + bytes(13) + b"\x0c" + struct.pack("<I", 1)},
+        ),
+        'setsockopt(0, 0x29, 0x14, {ipv6mr_multiaddr="\\xff\\x01\\x00\\x00\\x00\\x00\\x00'
+        '\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x0c", ipv6mr_interface=1}, 20) = -1 '
+        "ENOPROTOOPT (Protocol not available)",
+    ),
+    (
+        ("connect", [0xFFFFFFFF, 0x1000, 12], -9, {1: b"\x02\x00" + bytes(6) + b"\xff" * 4}),
+        'connect(-1, {sa_family=0x2, sa_data="\\0\\0\\0\\0\\0\\0\\377\\377\\377\\377"}, 12) = '
+        "-1 EBADF (Bad file descriptor)",
+    ),
+    (
+        (
+            "connect",
+            [0xFFFFFFFF, 0x1000, 24],
+            -9,
+            {
+                1: b"\x0a\x00\x30\x39\x49\x96\x02\xd2"
+                + bytes.fromhex("0012003400560078009000ab00cd00ef")
+            },
+        ),
+        'connect(-1, {sa_family=0xa, sin6_port="\\x30\\x39", sin6_flowinfo="\\x49\\x96\\x02'
+        '\\xd2", sin6_addr="\\x00\\x12\\x00\\x34\\x00\\x56\\x00\\x78\\x00\\x90\\x00\\xab\\x00'
+        '\\xcd\\x00\\xef"}, 24) = -1 EBADF (Bad file descriptor)',
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "expected"), RAW_CASES)
+def test_addresses_under_raw_are_their_bytes(decode_call, call, expected):
+    name, args, ret, entry = call
+    assert render_line(decode_call(name, args, ret, entry), DecodeOptions(raw=True)) == expected

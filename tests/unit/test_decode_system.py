@@ -520,3 +520,14 @@ PKEY = struct.pack("<iII7I", -2, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 )
 def test_keyctl_prints_each_commands_arguments(call, expected):
     assert line(*call) == expected
+
+
+def test_shmget_huge_page_shift_is_a_number_under_raw():
+    args = [0xFDB97531, 0xDEC0DED1DEC0DED2, 21 << 26]
+    tail = " = -1 ENOENT (No such file or directory)"
+    assert line("shmget", args, -2, raw=True) == (
+        "shmget(0xfdb97531, 16051074064915160786, 21<<26|000)" + tail
+    )
+    assert line("shmget", args, -2) == (
+        "shmget(0xfdb97531, 16051074064915160786, 21<<SHM_HUGE_SHIFT|000)" + tail
+    )

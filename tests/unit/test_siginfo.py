@@ -385,3 +385,11 @@ def test_raw_siginfo_prints_codes_and_arches_as_numbers() -> None:
     assert siginfo_struct(info, raw=True) == (
         "{si_signo=31, si_code=0x1, si_call_addr=NULL, si_syscall=0, si_arch=0xc000003e}"
     )
+
+
+def test_raw_signal_line_keeps_the_name_before_the_numbers() -> None:
+    # strace -X raw, strace's rt_sigreturn program: the name first, numbers inside
+    info = info64(10, 0, -6, "iI", 1559, 0)
+    assert format_siginfo(info, 10, raw=True) == (
+        "SIGUSR1 {si_signo=10, si_code=0xfffffffa, si_pid=1559, si_uid=0}"
+    )

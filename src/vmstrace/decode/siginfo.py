@@ -149,12 +149,15 @@ def _signame(sig: int) -> str:
     return signals.SIGNALS.get(sig, str(sig))
 
 
-def format_siginfo(info: bytes, signo_hint: int = 0, compat: bool = False) -> str:
+def format_siginfo(
+    info: bytes, signo_hint: int = 0, compat: bool = False, raw: bool = False
+) -> str:
     """`SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=86, ...}` as strace prints.
 
     The kernel fills the frame's siginfo only for SA_SIGINFO handlers; otherwise all we
     know is the signal number (the handler's first argument, ``signo_hint``).  ``compat``:
-    an i386 caller's siginfo.
+    an i386 caller's siginfo; ``raw`` (-X raw): the struct's constants as numbers (the
+    signal before it keeps its name, as strace's does).
     """
     info = info.ljust(48, b"\0")
     signo = struct.unpack_from("<i", info, 0)[0]
@@ -162,7 +165,7 @@ def format_siginfo(info: bytes, signo_hint: int = 0, compat: bool = False) -> st
         # Unfilled (no SA_SIGINFO): zeros, or what an earlier frame left on the stack.
         name = _signame(signo_hint) if 0 < signo_hint <= signals.NSIG else "SIG_0"
         return f"{name} {{si_signo={name}}}"
-    return f"{_signame(signo)} {siginfo_struct(info, compat=compat)}"
+    return f"{_signame(signo)} {siginfo_struct(info, raw, compat)}"
 
 
 def _errname(err: int, raw: bool) -> str:

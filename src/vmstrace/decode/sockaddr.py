@@ -133,9 +133,10 @@ def sockaddr(c: Ctx, d: bytes) -> str:
     head = f"sa_family={xlat(family, net.ADDRESS_FAMILIES, c.opts, 'AF_')}"
     if len(d) <= 2:
         return f"{{{head}}}"
-    if c.opts.raw and family in (net.AF_INET, net.AF_INET6):
-        return _inet_raw(head, family, d, c.opts.hexstr)
     printer = _PRINTERS.get(family)
+    if c.opts.raw and family in (net.AF_INET, net.AF_INET6) and printer is not None:
+        if len(d) >= printer[1]:  # (shorter: sa_data's bytes, as below)
+            return _inet_raw(head, family, d)
     if printer is not None and len(d) >= printer[1]:
         return f"{{{head}, {printer[0](d, c.opts)}}}"
     return f"{{{head}, sa_data={quote(d[2:], hexstr=c.opts.hexstr)}}}"
@@ -152,15 +153,13 @@ def decode_sockaddr(c: Ctx, addr: int, m: Mem | None, addrlen: int) -> str:
     return sockaddr(c, m.data[:addrlen])
 
 
-def _inet_raw(head: str, family: int, d: bytes, hexstr: int) -> str:
-    """strace -X raw: an IP address's fields as the bytes they hold (``sin_port="\\x00\\x09"``)."""
-    if family == net.AF_INET and len(d) >= 8:
+def _inet_raw(head: str, family: int, d: bytes) -> str:
+    """strace -X raw: an IP address's fields as the bytes they hold (``sin_port="\\x00\\x09"``);
+    an IPv6 one's scope id only when the length holds it."""
+    if family == net.AF_INET:
         return f"{{{head}, sin_port={quote(d[2:4], True)}, sin_addr={quote(d[4:8], True)}}}"
-    if family == net.AF_INET6 and len(d) >= 24:
-        scope = struct.unpack_from("<I", d, 24)[0] if len(d) >= 28 else 0
-        return (
-            f"{{{head}, sin6_port={quote(d[2:4], True)}, "
-            f"sin6_flowinfo={quote(d[4:8], True)}, sin6_addr={quote(d[8:24], True)}, "
-            f"sin6_scope_id={scope}}}"
-        )
-    return f"{{{head}, sa_data={quote(d[2:], hexstr=hexstr)}}}"
+    scope = f", sin6_scope_id={struct.unpack_from('<I', d, 24)[0]}" if len(d) >= 28 else ""
+    return (
+        f"{{{head}, sin6_port={quote(d[2:4], True)}, "
+        f"sin6_flowinfo={quote(d[4:8], True)}, sin6_addr={quote(d[8:24], True)}{scope}}}"
+    )

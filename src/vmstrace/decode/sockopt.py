@@ -197,19 +197,25 @@ _TPACKET_REQ = (
 )
 
 
-def _mreq(addr: int, m: Mem | None, n: int, hexstr: int) -> str:
-    """``{imr_multiaddr=inet_addr("224.0.0.1"), imr_interface=inet_addr("0.0.0.0")}``"""
+def _mreq(addr: int, m: Mem | None, n: int, opts: DecodeOptions) -> str:
+    """``{imr_multiaddr=inet_addr("224.0.0.1"), imr_interface=inet_addr("0.0.0.0")}``;
+    under -X raw each address's four bytes."""
     if n < 8 or m is None or len(m.data) < 8:
         return ptr(addr)
-    group, interface = inet_addr(m.data[:4], hexstr), inet_addr(m.data[4:8], hexstr)
+    if opts.raw:
+        group, interface = quote(m.data[:4], True), quote(m.data[4:8], True)
+    else:
+        group, interface = inet_addr(m.data[:4], opts.hexstr), inet_addr(m.data[4:8], opts.hexstr)
     return f"{{imr_multiaddr={group}, imr_interface={interface}}}"
 
 
-def _mreq6(addr: int, m: Mem | None, n: int, hexstr: int) -> str:
+def _mreq6(addr: int, m: Mem | None, n: int, opts: DecodeOptions) -> str:
     if n < 20 or m is None or len(m.data) < 20:
         return ptr(addr)
-    group = quote(inet6_ntop(m.data[:16]).encode(), hexstr=hexstr)
     (index,) = struct.unpack_from("<I", m.data, 16)
+    if opts.raw:  # the address's bytes, the index as a number
+        return f"{{ipv6mr_multiaddr={quote(m.data[:16], True)}, ipv6mr_interface={index}}}"
+    group = quote(inet6_ntop(m.data[:16]).encode(), hexstr=opts.hexstr)
     # (strace names the field only inside inet_pton's arguments)
     return f"{{inet_pton(AF_INET6, {group}, &ipv6mr_multiaddr), ipv6mr_interface={ifindex(index)}}}"
 
@@ -295,7 +301,7 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
     elif addr and (level, name) in _ADDRESS_ONLY:
         return ptr(addr)
     elif addr and level == net.SOL_IP and name in (net.IP_ADD_MEMBERSHIP, net.IP_DROP_MEMBERSHIP):
-        return _mreq(addr, m, n, c.opts.hexstr)
+        return _mreq(addr, m, n, c.opts)
     elif (
         addr
         and level == net.SOL_IPV6
@@ -307,7 +313,7 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
             net.IPV6_LEAVE_ANYCAST,
         )
     ):
-        return _mreq6(addr, m, n, c.opts.hexstr)
+        return _mreq6(addr, m, n, c.opts)
     elif addr and level == net.SOL_PACKET and name in (PACKET_RX_RING, PACKET_TX_RING):
         return ptr(addr) if n != 16 else _fields(addr, m, 16, _TPACKET_REQ)
     elif level == net.SOL_NETLINK:

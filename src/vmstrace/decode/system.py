@@ -342,7 +342,8 @@ def _shm_flags(c: Ctx, i: int) -> str:
     mode = octal(v & 0o777)
     parts = [flags(rest, SHM_FLAGS, c.opts)] if rest else []
     if huge:
-        parts.append(f"{huge >> SHM_HUGE_SHIFT}<<SHM_HUGE_SHIFT")
+        shift = SHM_HUGE_SHIFT if c.opts.raw else "SHM_HUGE_SHIFT"
+        parts.append(f"{huge >> SHM_HUGE_SHIFT}<<{shift}")
     return "|".join([*parts, mode])
 
 
