@@ -296,3 +296,13 @@ RAW_CASES = [
 def test_addresses_under_raw_are_their_bytes(decode_call, call, expected):
     name, args, ret, entry = call
     assert render_line(decode_call(name, args, ret, entry), DecodeOptions(raw=True)) == expected
+
+
+def test_an_ipx_port_under_raw_is_its_bytes(decode_call):
+    d = struct.pack("<H", 4) + bytes.fromhex("3039facefeed414243444546ff00")
+    call = decode_call("connect", [0xFFFFFFFF, 0x1000, 16], -9, {1: d})
+    assert render_line(call, DecodeOptions(raw=True)) == (
+        'connect(-1, {sa_family=0x4, sipx_port="\\x30\\x39", sipx_network=htonl(0xfacefeed), '
+        "sipx_node=[0x41, 0x42, 0x43, 0x44, 0x45, 0x46], sipx_type=0xff}, 16) = -1 EBADF "
+        "(Bad file descriptor)"
+    )

@@ -73,8 +73,10 @@ def _nl(d: bytes, opts: DecodeOptions) -> str:
 def _ipx(d: bytes, opts: DecodeOptions) -> str:
     port, network = struct.unpack_from(">HI", d, 2)
     node = ", ".join(_hex0(b, 2) for b in d[8:14])
+    # (-X raw: the port's bytes, as an IP port's; the network stays htonl(), as strace's)
+    shown = quote(d[2:4], True) if opts.raw else f"htons({port})"
     text = (
-        f"sipx_port=htons({port}), sipx_network=htonl({hexnum(network)}), "
+        f"sipx_port={shown}, sipx_network=htonl({hexnum(network)}), "
         f"sipx_node=[{node}], sipx_type={_hex0(d[14], 2)}"
     )
     return text + (f", sipx_zero={d[15]:#x}" if d[15] else "")
