@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import struct
 
+import lines
 import pytest
 
-from vmstrace import decode
-from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
-from vmstrace.syscalls import TABLES
+from vmstrace.core.events import Mem
 
-WHO = TaskInfo(task=1, cr3=0, pid=9, tid=9)
-NR = {info.name: nr for nr, info in TABLES["x86_64"].items()}
 EINVAL = "-1 EINVAL (Invalid argument)"
 EBADF = "-1 EBADF (Bad file descriptor)"
 E2BIG = "-1 E2BIG (Argument list too long)"
@@ -25,10 +22,7 @@ A = 0x7FC4EFA96F00  # where the test program put its attrs (the end of a page)
 
 
 def line(args, ret, entry=None, exit=None, **opts):
-    args = tuple(args) + (0,) * (6 - len(args))
-    e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, NR["bpf"], args, WHO, entry or {})
-    x = RawExit(1, 0, "x86_64", Insn.SYSRETQ, 0, ret & (2**64 - 1), NR["bpf"], WHO, exit or {})
-    return decode.render_line(Syscall(e, x), decode.DecodeOptions(**opts))
+    return lines.line("bpf", args, ret, entry, exit, **opts)
 
 
 def bpf(cmd, attr, size, ret, after=None, addr=A, **opts):

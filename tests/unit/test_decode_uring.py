@@ -7,20 +7,9 @@ from __future__ import annotations
 import struct
 
 import pytest
+from lines import line
 
-from vmstrace import decode
-from vmstrace.core.events import Insn, Mem, RawEntry, RawExit, Syscall, TaskInfo
-from vmstrace.syscalls import TABLES
-
-WHO = TaskInfo(task=1, cr3=0, pid=9, tid=9)
-NR = {info.name: nr for nr, info in TABLES["x86_64"].items()}
-
-
-def line(name, args, ret, entry=None, exit=None, **opts):
-    args = tuple(args) + (0,) * (6 - len(args))
-    e = RawEntry(0, 0, "x86_64", Insn.SYSCALL, 0, 0, NR[name], args, WHO, entry or {})
-    x = RawExit(1, 0, "x86_64", Insn.SYSRETQ, 0, ret & (2**64 - 1), NR[name], WHO, exit or {})
-    return decode.render_line(Syscall(e, x), decode.DecodeOptions(**opts))
+from vmstrace.core.events import Mem
 
 
 def params(*head: int, sq=(0,) * 9, cq=(0,) * 9) -> bytes:
