@@ -12,14 +12,10 @@ import struct
 
 from ..capture.spec import fixed
 from .args import FD, UINT, ULONG, register_only
+from .consts import bit_names as _bits
 from .fmt import Ctx, flags, hexnum, local_array, ptr, s32, u32, xlat
 from .io import SIGSET_ENTRY, iovec_array
 from .registry import Arg, syscall
-
-
-def _bits(*names: str, prefix: str) -> tuple[tuple[int, str], ...]:
-    return tuple((1 << k, prefix + n) for k, n in enumerate(names))
-
 
 SETUP_FLAGS = _bits(
     "IOPOLL", "SQPOLL", "SQ_AFF", "CQSIZE", "CLAMP", "ATTACH_WQ", "R_DISABLED", "SUBMIT_ALL",

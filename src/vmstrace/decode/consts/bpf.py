@@ -6,14 +6,8 @@ decides the order names print in).
 
 from __future__ import annotations
 
-
-def _enum(*names: str, prefix: str = "") -> dict[int, str]:
-    return {k: prefix + n for k, n in enumerate(names)}
-
-
-def _bits(*names: str, prefix: str) -> tuple[tuple[int, str], ...]:
-    return tuple((1 << k, prefix + n) for k, n in enumerate(names))
-
+from . import bit_names as _bits
+from . import enum_names as _enum
 
 COMMANDS = _enum(
     "MAP_CREATE", "MAP_LOOKUP_ELEM", "MAP_UPDATE_ELEM", "MAP_DELETE_ELEM", "MAP_GET_NEXT_KEY",
