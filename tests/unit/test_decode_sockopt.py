@@ -306,3 +306,61 @@ def test_an_ipx_port_under_raw_is_its_bytes(decode_call):
         "sipx_node=[0x41, 0x42, 0x43, 0x44, 0x45, 0x46], sipx_type=0xff}, 16) = -1 EBADF "
         "(Bad file descriptor)"
     )
+
+
+# strace's net-icmp_filter and net-packet_mreq programs (vmstrace conformance)
+FILTER = 1 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 11 | 1 << 12
+MREQ = struct.pack("<iHH", 0, 1, 8) + b"\xff" * 8
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            ("setsockopt", [0xFFFFFFFF, 255, 1, 0x1FFC, 4], -9, {3: struct.pack("<I", FILTER)}),
+            "setsockopt(-1, SOL_RAW, ICMP_FILTER, [ICMP_ECHOREPLY ICMP_DEST_UNREACH "
+            "ICMP_SOURCE_QUENCH ICMP_REDIRECT ICMP_TIME_EXCEEDED ICMP_PARAMETERPROB], 4) = -1 "
+            "EBADF (Bad file descriptor)",
+        ),
+        (
+            (
+                "setsockopt",
+                [0xFFFFFFFF, 255, 1, 0x1FFC, 8],
+                -9,
+                {3: struct.pack("<I", ~FILTER & 0xFFFFFFFF)},
+            ),
+            "setsockopt(-1, SOL_RAW, ICMP_FILTER, ~[ICMP_ECHOREPLY ICMP_DEST_UNREACH "
+            "ICMP_SOURCE_QUENCH ICMP_REDIRECT ICMP_TIME_EXCEEDED ICMP_PARAMETERPROB], 8) = -1 "
+            "EBADF (Bad file descriptor)",
+        ),
+        (
+            ("setsockopt", [0xFFFFFFFF, 255, 1, 0x1FFC, 4], -9, {3: b"\xff" * 4}),
+            "setsockopt(-1, SOL_RAW, ICMP_FILTER, ~[], 4) = -1 EBADF (Bad file descriptor)",
+        ),
+        (
+            ("setsockopt", [0xFFFFFFFF, 263, 1, 0x1FF0, 16], -9, {3: MREQ}),
+            "setsockopt(-1, SOL_PACKET, PACKET_ADD_MEMBERSHIP, {mr_ifindex=0, "
+            "mr_type=PACKET_MR_PROMISC, mr_alen=8, mr_address=ff:ff:ff:ff:ff:ff:ff:ff}, 16) = "
+            "-1 EBADF (Bad file descriptor)",
+        ),
+        (
+            (
+                "setsockopt",
+                [0xFFFFFFFF, 263, 2, 0x1FF0, 16],
+                -9,
+                {3: struct.pack("<iHH", 0, 0xFFFF, 7) + b"\xff" * 8},
+            ),
+            "setsockopt(-1, SOL_PACKET, PACKET_DROP_MEMBERSHIP, {mr_ifindex=0, "
+            "mr_type=0xffff /* PACKET_MR_??? */, mr_alen=7, mr_address=ff:ff:ff:ff:ff:ff:ff}, "
+            "16) = -1 EBADF (Bad file descriptor)",
+        ),
+        (
+            ("setsockopt", [0xFFFFFFFF, 263, 1, 0x1FF0, 12], -9, {3: MREQ}),
+            "setsockopt(-1, SOL_PACKET, PACKET_ADD_MEMBERSHIP, 0x1ff0, 12) = -1 EBADF "
+            "(Bad file descriptor)",
+        ),
+    ],
+)
+def test_raw_and_packet_socket_options(decode_call, call, expected):
+    name, args, ret, entry = call
+    assert render_line(decode_call(name, args, ret, entry), DecodeOptions()) == expected

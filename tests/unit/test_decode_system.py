@@ -516,3 +516,86 @@ def test_shmget_huge_page_shift_is_a_number_under_raw():
     assert line("shmget", args, -2) == (
         "shmget(0xfdb97531, 16051074064915160786, 21<<SHM_HUGE_SHIFT|000)" + tail
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            ("seccomp", [2, 0, 0x1FFC], 0, {2: Mem(0x1FFC, struct.pack("<I", 0), fault=True)}),
+            "seccomp(SECCOMP_GET_ACTION_AVAIL, 0, [SECCOMP_RET_KILL_THREAD]) = 0",
+        ),
+        (
+            ("seccomp", [2, 0, 0x1FFC], -95, {2: Mem(0x1FFC, b"\xff" * 4, fault=True)}),
+            "seccomp(SECCOMP_GET_ACTION_AVAIL, 0, [0xffffffff /* SECCOMP_RET_??? */]) = -1 "
+            "EOPNOTSUPP (Operation not supported)",
+        ),
+        (
+            (
+                "seccomp",
+                [3, 0, 0x1FFA],
+                0,
+                {2: Mem(0x1FFA, bytes(6), fault=True)},
+                {2: Mem(0x1FFA, struct.pack("<3H", 80, 24, 64), fault=True)},
+            ),
+            "seccomp(SECCOMP_GET_NOTIF_SIZES, 0, {seccomp_notif=80, seccomp_notif_resp=24, "
+            "seccomp_data=64}) = 0",
+        ),
+        (
+            ("seccomp", [3, 0, 0x1FFA], -14, None, {2: Mem(0x1FFA, bytes(6))}),
+            "seccomp(SECCOMP_GET_NOTIF_SIZES, 0, 0x1ffa) = -1 EFAULT (Bad address)",
+        ),
+    ],
+)
+def test_seccomp_action_and_notification_sizes(call, expected):
+    assert line(*call) == expected
+
+
+LDT_BITS = 2 << 1 | 1 << 3 | 1 << 7  # contents=2, read_exec_only, lm
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (("modify_ldt", [0, 0, 0], 0), "modify_ldt(0, NULL, 0) = 0"),
+        # the int the kernel returns, zero-extended: strace names the error
+        (
+            (
+                "modify_ldt",
+                [0xBADC0DEDDA7A1057, 0xFFFFFFFFFFFFFFFF, 0xDEADFACEFA57BEEF],
+                4294967258,
+            ),
+            "modify_ldt(-629534633, 0xffffffffffffffff, 16045756814261206767) = 4294967258 "
+            "ENOSYS (Function not implemented)",
+        ),
+        (
+            (
+                "modify_ldt",
+                [0xBADC0DEDDA7A1057, 0x1000, 16],
+                4294967258,
+                {1: Mem(0x1000, struct.pack("<4I", 2206368128, 0x87868584, 0x8B8A8988, LDT_BITS))},
+            ),
+            "modify_ldt(-629534633, {entry_number=2206368128, base_addr=0x87868584, "
+            "limit=0x8b8a8988, seg_32bit=0, contents=2, read_exec_only=1, limit_in_pages=0, "
+            "seg_not_present=0, useable=0, lm=1}, 16) = 4294967258 ENOSYS (Function not "
+            "implemented)",
+        ),
+        (
+            (
+                "modify_ldt",
+                [0xBADC0DEDDA7A1057, 0x1000, 16],
+                4294967258,
+                {1: Mem(0x1000, struct.pack("<4I", 0xFFFFFFFF, 0, 0, 1 | 1 << 5 | 1 << 6))},
+            ),
+            "modify_ldt(-629534633, {entry_number=-1, base_addr=00000000, limit=00000000, "
+            "seg_32bit=1, contents=0, read_exec_only=0, limit_in_pages=0, seg_not_present=1, "
+            "useable=1, lm=0}, 16) = 4294967258 ENOSYS (Function not implemented)",
+        ),
+        (
+            ("ustat", [0xFACEFEEDFFFFFFFF, 0x7FFE18307630], -22),
+            "ustat(makedev(0xfff, 0xfffff), 0x7ffe18307630) = -1 EINVAL (Invalid argument)",
+        ),
+    ],
+)
+def test_modify_ldt_and_ustat(call, expected):
+    assert line(*call) == expected

@@ -91,21 +91,66 @@ INT_LIKE = frozenset(
 )
 PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP = 1, 2
 PACKET_RX_RING, PACKET_STATISTICS, PACKET_TX_RING = 5, 6, 13
-# strace prints these as an address (their decoders are not written yet): a BPF program
-# (SO_ATTACH_FILTER), MCAST_*_GROUP's group_req, packet_mreq, ICMP_FILTER's bit set,
-# NETLINK_LIST_MEMBERSHIPS's array
+ICMP_FILTER = 1  # SOL_RAW's one option
+# vmstrace prints these as an address where strace decodes them (not written yet): a BPF
+# program (SO_ATTACH_FILTER), MCAST_*_GROUP's group_req, NETLINK_LIST_MEMBERSHIPS's array
 _ADDRESS_ONLY = frozenset(
     {
         (net.SOL_IP, 42),
         (net.SOL_IP, 45),
         (net.SOL_IPV6, 42),
         (net.SOL_IPV6, 45),
-        (net.SOL_PACKET, PACKET_ADD_MEMBERSHIP),
-        (net.SOL_PACKET, PACKET_DROP_MEMBERSHIP),
-        (net.SOL_RAW, 1),
         (net.SOL_NETLINK, 9),
     }
 )
+# strace's icmp_filter_flags.in: the ICMP types, by their bit's number
+ICMP_TYPES = {
+    0: "ICMP_ECHOREPLY",
+    3: "ICMP_DEST_UNREACH",
+    4: "ICMP_SOURCE_QUENCH",
+    5: "ICMP_REDIRECT",
+    8: "ICMP_ECHO",
+    11: "ICMP_TIME_EXCEEDED",
+    12: "ICMP_PARAMETERPROB",
+    13: "ICMP_TIMESTAMP",
+    14: "ICMP_TIMESTAMPREPLY",
+    15: "ICMP_INFO_REQUEST",
+    16: "ICMP_INFO_REPLY",
+    17: "ICMP_ADDRESS",
+    18: "ICMP_ADDRESSREPLY",
+}
+PACKET_MR_TYPES = {0: "PACKET_MR_MULTICAST", 1: "PACKET_MR_PROMISC", 2: "PACKET_MR_ALLMULTI",
+                   3: "PACKET_MR_UNICAST"}  # fmt: skip
+PACKET_MREQ_SIZE = 16  # struct packet_mreq: int ifindex, u16 type, u16 alen, u8 address[8]
+
+
+def _icmp_filter(c: Ctx, addr: int, m: Mem | None, length: int) -> str:
+    """strace's print_icmp_filter: the ICMP types whose bit is set, ``~[...]`` the ones
+    not set when more than half are (a length under 4 leaves the rest of the word set)."""
+    n = min(length, 4)
+    if n <= 0 or m is None or len(m.data) < n:
+        return ptr(addr)
+    v = int.from_bytes(m.data[:n] + b"\xff" * (4 - n), "little")
+    inverted = bin(v).count("1") > 16
+    if inverted:
+        v = ~v & 0xFFFFFFFF
+    names = (xlat(k, ICMP_TYPES, c.opts, "ICMP_") for k in range(32) if v >> k & 1)
+    return ("~" if inverted else "") + "[" + " ".join(names) + "]"
+
+
+def _packet_mreq(c: Ctx, addr: int, m: Mem | None, length: int) -> str:
+    """``{mr_ifindex=.., mr_type=PACKET_MR_PROMISC, mr_alen=6, mr_address=00:11:..}``: a
+    packet socket joining a group or going promiscuous (strace's print_packet_mreq)."""
+    if length != PACKET_MREQ_SIZE or m is None or len(m.data) < PACKET_MREQ_SIZE:
+        return ptr(addr)
+    index, kind, alen = struct.unpack_from("<iHH", m.data)
+    mac = m.data[8 : 8 + min(alen, 8)]
+    shown = quote(mac, True) if c.opts.raw else ":".join(f"{b:02x}" for b in mac)
+    return (
+        f"{{mr_ifindex={index if c.opts.raw else ifindex(index)}, "
+        f"mr_type={xlat(kind, PACKET_MR_TYPES, c.opts, 'PACKET_MR_')}, mr_alen={alen}, "
+        f"mr_address={shown}}}"
+    )
 
 
 def _level(c: Ctx, i: int) -> str:
@@ -252,6 +297,8 @@ def _get_value(c: Ctx, level: int, name: int, addr: int, m: Mem | None, rlen: in
             return _int(addr, m)
     elif addr and (level, name) in _ADDRESS_ONLY:
         return ptr(addr)
+    elif addr and (level, name) == (net.SOL_RAW, ICMP_FILTER):
+        return _icmp_filter(c, addr, m, rlen)
     elif addr and level == net.SOL_PACKET and name == PACKET_STATISTICS:
         return _fields(addr, m, rlen, _TPACKET_STATS)
     if level == net.SOL_NETLINK:
@@ -300,6 +347,12 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
             return ptr(addr) if n < 4 else _int(addr, m)
     elif addr and (level, name) in _ADDRESS_ONLY:
         return ptr(addr)
+    elif addr and (level, name) == (net.SOL_RAW, ICMP_FILTER):
+        return _icmp_filter(c, addr, m, n)
+    elif (
+        addr and level == net.SOL_PACKET and name in (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP)
+    ):
+        return _packet_mreq(c, addr, m, n)
     elif addr and level == net.SOL_IP and name in (net.IP_ADD_MEMBERSHIP, net.IP_DROP_MEMBERSHIP):
         return _mreq(addr, m, n, c.opts)
     elif (

@@ -8,6 +8,7 @@ xlat/*.in, in their order.
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from .args import (
     LONG,
     OUT,
     PATH,
+    PTR,
     RBUF,
     SKIP,
     STR,
@@ -52,7 +54,7 @@ from .fmt import (
     xlat,
 )
 from .registry import Arg, Captures, syscall
-from .structs import sprinttime
+from .structs import makedev, sprinttime
 from .time import SIGEVENT_IN, TS_IN
 
 # --- mount, umount2 (mount.c, umount.c) ----------------------------------------------
@@ -196,8 +198,19 @@ SECCOMP_OPS = {0: "SECCOMP_SET_MODE_STRICT", 1: "SECCOMP_SET_MODE_FILTER",
 SECCOMP_FILTER_FLAGS = tuple((1 << n, f"SECCOMP_FILTER_FLAG_{name}") for n, name in enumerate((
     "TSYNC", "LOG", "SPEC_ALLOW", "NEW_LISTENER", "TSYNC_ESRCH", "WAIT_KILLABLE_RECV",
 )))  # fmt: skip
-SECCOMP_SET_MODE_FILTER = 1
+SECCOMP_SET_MODE_FILTER, SECCOMP_GET_ACTION_AVAIL, SECCOMP_GET_NOTIF_SIZES = 1, 2, 3
 SOCK_FPROG_SIZE = 16  # struct sock_fprog: unsigned short len, then the filter's address
+# linux/seccomp.h, in strace's seccomp_ret_action.in order
+SECCOMP_RET_ACTIONS = {
+    0x80000000: "SECCOMP_RET_KILL_PROCESS",
+    0x00000000: "SECCOMP_RET_KILL_THREAD",
+    0x00030000: "SECCOMP_RET_TRAP",
+    0x00050000: "SECCOMP_RET_ERRNO",
+    0x7FC00000: "SECCOMP_RET_USER_NOTIF",
+    0x7FF00000: "SECCOMP_RET_TRACE",
+    0x7FFC0000: "SECCOMP_RET_LOG",
+    0x7FFF0000: "SECCOMP_RET_ALLOW",
+}
 
 
 def _seccomp_flags(c: Ctx, i: int) -> str:
@@ -209,12 +222,29 @@ def _seccomp_flags(c: Ctx, i: int) -> str:
 
 def _seccomp_args(c: Ctx, i: int) -> str:
     """A filter's program as ``{len=7, filter=0x...}`` (strace prints the instructions
-    only with -v), anything else the address."""
-    if u32(c.a(0)) != SECCOMP_SET_MODE_FILTER or not c.a(i):
-        return ptr(c.a(i))
-    m = c.mem(i)
-    if m is None or len(m.data) < SOCK_FPROG_SIZE:
-        return ptr(c.a(i))
+    only with -v); the action GET_ACTION_AVAIL asks about, ``[SECCOMP_RET_LOG]``; the
+    sizes GET_NOTIF_SIZES fills, read at exit; anything else the address."""
+    op, addr = u32(c.a(0)), c.a(i)
+    if not addr or op not in (SECCOMP_SET_MODE_FILTER, SECCOMP_GET_ACTION_AVAIL,
+                              SECCOMP_GET_NOTIF_SIZES):  # fmt: skip
+        return ptr(addr)
+    if op == SECCOMP_GET_NOTIF_SIZES:
+        m = None if c.failed else c.exit_mem(i)
+        if m is None or len(m.data) < 6:
+            return ptr(addr)
+        notif, resp, data = struct.unpack_from("<3H", m.data)
+        return f"{{seccomp_notif={notif}, seccomp_notif_resp={resp}, seccomp_data={data}}}"
+    # an input: read at entry, at exit where the entry read faulted (the kernel writes
+    # neither back)
+    need = 4 if op == SECCOMP_GET_ACTION_AVAIL else SOCK_FPROG_SIZE
+    m = c.entry_mem(i)
+    if m is None or len(m.data) < need:
+        m = c.exit_mem(i)
+    if m is None or len(m.data) < need:
+        return ptr(addr)
+    if op == SECCOMP_GET_ACTION_AVAIL:
+        (act,) = struct.unpack_from("<I", m.data)
+        return f"[{xlat(act, SECCOMP_RET_ACTIONS, c.opts, 'SECCOMP_RET_')}]"
     length, at = struct.unpack_from("<H6xQ", m.data)
     return f"{{len={length}, filter={ptr(at)}}}"
 
@@ -223,7 +253,10 @@ syscall(
     "seccomp",
     register_only(Arg(lambda c, i: xlat(u32(c.a(i)), SECCOMP_OPS, c.opts, "SECCOMP_SET_MODE_"))),
     register_only(Arg(_seccomp_flags), also=0),
-    Arg(_seccomp_args, lambda opts: (fixed(SOCK_FPROG_SIZE, "both"),)),
+    Arg(
+        _seccomp_args,
+        lambda opts: (fixed(SOCK_FPROG_SIZE, "entry"), fixed(SOCK_FPROG_SIZE, "exit")),
+    ),
 )
 
 
@@ -931,3 +964,58 @@ syscall(
 syscall("iopl", INT)
 syscall("ioperm", HEX, HEX, INT)
 syscall("lookup_dcookie", ULONG, RBUF(), ULONG)
+
+# --- modify_ldt (ldt.c) -----------------------------------------------------------------
+
+USER_DESC_SIZE = 16  # struct user_desc: entry_number, base_addr, limit, then bit fields
+_USER_DESC_BITS = (
+    ("seg_32bit", 0, 1), ("contents", 1, 2), ("read_exec_only", 3, 1),
+    ("limit_in_pages", 4, 1), ("seg_not_present", 5, 1), ("useable", 6, 1), ("lm", 7, 1),
+)  # fmt: skip
+
+
+def _hex8(v: int) -> str:
+    return "00000000" if not v else f"{v:#08x}"  # C's %#08x (no 0x before a zero)
+
+
+def _user_desc(c: Ctx, i: int) -> str:
+    """A descriptor when bytecount is its size (strace's print_user_desc), else the
+    address."""
+    if c.a(2) != USER_DESC_SIZE or not c.a(i):
+        return ptr(c.a(i))
+    d = c.in_data(i, USER_DESC_SIZE)
+    if d is None:
+        return ptr(c.a(i))
+    entry, base, limit, bits = struct.unpack_from("<4I", d)
+    fields = [
+        f"entry_number={uid_text(entry)}",
+        f"base_addr={_hex8(base)}",
+        f"limit={_hex8(limit)}",
+    ]
+    fields += [f"{name}={bits >> at & (1 << width) - 1}" for name, at, width in _USER_DESC_BITS]
+    return "{" + ", ".join(fields) + "}"
+
+
+def _ldt_ret(c: Ctx) -> str:
+    """modify_ldt returns an int the x86-64 entry zero-extends: a 32-bit negative errno
+    reads as a large number, which strace shows with its error."""
+    assert c.ret is not None
+    if 0xFFFFF000 <= c.ret <= 0xFFFFFFFF:
+        from . import errno_name  # (the package imports this module)
+
+        err = -s32(c.ret)
+        return f"{c.ret} {errno_name(err)} ({os.strerror(err)})"
+    return str(c.ret)
+
+
+syscall(
+    "modify_ldt",
+    INT,
+    Arg(_user_desc, lambda o: (fixed(USER_DESC_SIZE, "both"),)),
+    ULONG,
+    ret=_ldt_ret,
+)
+
+# ustat (ustat.c): a 32-bit device; strace 6.1 built on glibc without <ustat.h> prints
+# the buffer as its address
+syscall("ustat", register_only(Arg(lambda c, i: makedev(u32(c.a(i))))), PTR)
