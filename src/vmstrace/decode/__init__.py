@@ -20,6 +20,7 @@ from ..core.abi import ARG_RETFD
 from ..core.events import Syscall
 from ..syscalls import TABLES, Flag, NameChange, SyscallInfo, SyscallTables
 from . import (  # noqa: F401
+    aio,
     bpf,
     compat32,
     compat_i386,

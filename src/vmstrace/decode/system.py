@@ -167,7 +167,7 @@ IOPRIO_CLASS = {0: "IOPRIO_CLASS_NONE", 1: "IOPRIO_CLASS_RT", 2: "IOPRIO_CLASS_B
                 3: "IOPRIO_CLASS_IDLE"}  # fmt: skip
 
 
-def _ioprio(c: Ctx, v: int) -> str:
+def ioprio_text(c: Ctx, v: int) -> str:
     """``IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)``: the class in the top bits, the data in
     the low 13 (strace's sprint_ioprio)."""
     v = u32(v)
@@ -180,11 +180,11 @@ WHO = register_only(Arg(lambda c, i: xlat(u32(c.a(i)), IOPRIO_WHO, c.opts, "IOPR
 
 def _ioprio_get_ret(c: Ctx) -> str:
     assert c.ret is not None
-    return str(c.ret) if c.opts.raw else f"{c.ret} ({_ioprio(c, c.ret)})"
+    return str(c.ret) if c.opts.raw else f"{c.ret} ({ioprio_text(c, c.ret)})"
 
 
 def _ioprio_arg(c: Ctx, i: int) -> str:
-    return str(s32(c.a(i))) if c.opts.raw else _ioprio(c, c.a(i))
+    return str(s32(c.a(i))) if c.opts.raw else ioprio_text(c, c.a(i))
 
 
 syscall("ioprio_get", WHO, INT, ret=_ioprio_get_ret)

@@ -1,0 +1,113 @@
+"""The Linux AIO calls (libaio's io_setup, io_destroy, io_submit, io_getevents,
+io_pgetevents, io_cancel), as strace 6.1's aio.c prints them.
+
+io_submit's array holds pointers to the iocbs: the plugin follows no pointer read from
+memory, so it prints as its address where strace prints each iocb.  io_pgetevents' signal
+argument is a struct holding a pointer to the mask: its address likewise.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..capture.spec import Capture, fixed
+from ..core.abi import MAX_BYTES
+from .fmt import Ctx, DecodeOptions, array, flags, hexnum, ptr, s64
+from .io import RWF_FLAGS
+from .registry import Arg, syscall
+from .system import ioprio_text
+from .time import TS_IN
+
+AIO_CMDS = {0: "IOCB_CMD_PREAD", 1: "IOCB_CMD_PWRITE", 2: "IOCB_CMD_FSYNC",
+            3: "IOCB_CMD_FDSYNC", 4: "IOCB_CMD_PREADX", 5: "IOCB_CMD_POLL",
+            6: "IOCB_CMD_NOOP", 7: "IOCB_CMD_PREADV", 8: "IOCB_CMD_PWRITEV"}  # fmt: skip
+IOCB_FLAG_IOPRIO = 2
+IOCB_SIZE = 64  # struct iocb (linux/aio_abi.h)
+IO_EVENT_SIZE = 32  # struct io_event: data, obj, res, res2
+
+
+def _ctx(c: Ctx, i: int) -> str:
+    return ptr(c.a(i))
+
+
+def _long(c: Ctx, i: int) -> str:
+    return str(s64(c.a(i)))
+
+
+def _io_setup_ctx(c: Ctx, i: int) -> str:
+    """The context the kernel stored, ``[0x7f...]`` (strace's printnum_ptr at exit)."""
+    d = c.out_data(i, 8)
+    return ptr(c.a(i)) if d is None else f"[{ptr(int.from_bytes(d, 'little'))}]"
+
+
+def iocb_header(c: Ctx, d: bytes) -> str:
+    """``{aio_data=.., aio_lio_opcode=IOCB_CMD_PREAD, aio_reqprio=.., aio_fildes=3}``:
+    strace's print_iocb_header (what io_cancel shows of the iocb)."""
+    data, key, rw_flags, opcode, reqprio, fildes = struct.unpack_from("<QIIHhi", d)
+    (aio_flags,) = struct.unpack_from("<I", d, 56)
+    fields = [f"aio_data={hexnum(data)}"]
+    if key:
+        fields.append(f"aio_key={key}")
+    if rw_flags:
+        fields.append(f"aio_rw_flags={flags(rw_flags, RWF_FLAGS, c.opts, dflt='RWF_???')}")
+    name = None if c.opts.raw else AIO_CMDS.get(opcode)
+    fields.append(
+        f"aio_lio_opcode={name or (f'{opcode} /* IOCB_CMD_??? */' if not c.opts.raw else opcode)}"
+    )
+    if aio_flags & IOCB_FLAG_IOPRIO:
+        shown = str(reqprio & 0xFFFF) if c.opts.raw else ioprio_text(c, reqprio & 0xFFFF)
+        fields.append(f"aio_reqprio={shown}")
+    elif reqprio:
+        fields.append(f"aio_reqprio={reqprio}")
+    fields.append(f"aio_fildes={fildes}")
+    return "{" + ", ".join(fields) + "}"
+
+
+def _io_event(d: bytes) -> str:
+    data, obj, res, res2 = struct.unpack_from("<QQqq", d)
+    return f"{{data={hexnum(data)}, obj={hexnum(obj)}, res={res}, res2={res2}}}"
+
+
+def _iocb(c: Ctx, i: int) -> str:
+    d = c.in_data(i, IOCB_SIZE)
+    return ptr(c.a(i)) if d is None else iocb_header(c, d)
+
+
+def _cancel_result(c: Ctx, i: int) -> str:
+    d = c.out_data(i, IO_EVENT_SIZE)
+    return ptr(c.a(i)) if d is None else _io_event(d)
+
+
+def _events(c: Ctx, i: int) -> str:
+    """The events the call returned: as many as its return value, at most -s of them."""
+    if c.failed or c.ret is None:
+        return ptr(c.a(i))
+    return array(c.a(i), c.exit_mem(i), c.ret, IO_EVENT_SIZE, c.opts.strsize, _io_event)
+
+
+def _events_caps(o: DecodeOptions) -> tuple[Capture, ...]:
+    # -s events and the one after, read at exit (a page end past the last one written
+    # only shortens the read)
+    return (fixed(min(IO_EVENT_SIZE * (o.strsize + 1), MAX_BYTES), "exit"),)
+
+
+CTX = Arg(_ctx)
+LONG_NR = Arg(_long)
+EVENTS = Arg(_events, _events_caps)
+
+syscall(
+    "io_setup",
+    Arg(lambda c, i: str(c.a(i) & 0xFFFFFFFF)),
+    Arg(_io_setup_ctx, lambda o: (fixed(8, "exit"),)),
+)
+syscall("io_destroy", CTX)
+# (the iocbs are behind the array's pointers: the array's address, see the docstring)
+syscall("io_submit", CTX, LONG_NR, Arg(lambda c, i: ptr(c.a(i))))
+syscall(
+    "io_cancel",
+    CTX,
+    Arg(_iocb, lambda o: (fixed(IOCB_SIZE, "both"),)),
+    Arg(_cancel_result, lambda o: (fixed(IO_EVENT_SIZE, "exit"),)),
+)
+syscall("io_getevents", CTX, LONG_NR, LONG_NR, EVENTS, TS_IN)
+syscall("io_pgetevents", CTX, LONG_NR, LONG_NR, EVENTS, TS_IN, Arg(lambda c, i: ptr(c.a(i))))
