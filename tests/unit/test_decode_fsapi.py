@@ -390,3 +390,88 @@ def test_fsconfig_strings_stop_at_256_bytes_whatever_the_s():
     value = Mem(0x2000, b"v" * 40 + b"\0")
     got = line("fsconfig", [3, 1, 0x1000, 0x2000, 0], EINVAL, {2: s("k"), 3: value})
     assert f'"k", "{"v" * 32}"..., 0)' in got
+
+
+HANDLE = struct.pack("<Ii", 12, 1) + bytes.fromhex("e141adc2c10100000000000000")[:12]
+F_HANDLE = '"\\xe1\\x41\\xad\\xc2\\xc1\\x01\\x00\\x00\\x00\\x00\\x00\\x00"'
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            (
+                "name_to_handle_at",
+                [0x87654321FFFFFF9C, 0x1000, 0x2000, 0x7FFEC3E84FFC, 0x401],
+                -22,
+                {1: Mem(0x1000, b".\0"), 2: Mem(0x2000, bytes(8), fault=True)},
+            ),
+            'name_to_handle_at(AT_FDCWD, ".", {handle_bytes=0}, 0x7ffec3e84ffc, '
+            "AT_SYMLINK_FOLLOW|0x1) = -1 EINVAL (Invalid argument)",
+        ),
+        (
+            (
+                "name_to_handle_at",
+                [0xFFFFFF9C, 0x1000, 0x2000, 0x7FFEC3E84FFC, 0x400],
+                -75,
+                {1: Mem(0x1000, b".\0"), 2: Mem(0x2000, bytes(8), fault=True)},
+                {2: Mem(0x2000, struct.pack("<Ii", 12, 0), fault=True)},
+            ),
+            'name_to_handle_at(AT_FDCWD, ".", {handle_bytes=0 => 12}, 0x7ffec3e84ffc, '
+            "AT_SYMLINK_FOLLOW) = -1 EOVERFLOW (Value too large for defined data type)",
+        ),
+        (
+            (
+                "name_to_handle_at",
+                [0xFFFFFF9C, 0x1000, 0x2000, 0x3000, 0x400],
+                0,
+                {1: Mem(0x1000, b".\0"), 2: Mem(0x2000, struct.pack("<Ii", 12, 0) + bytes(12))},
+                {2: Mem(0x2000, HANDLE), 3: Mem(0x3000, struct.pack("<i", 1))},
+            ),
+            'name_to_handle_at(AT_FDCWD, ".", {handle_bytes=12, handle_type=1, f_handle='
+            + F_HANDLE
+            + "}, [1], AT_SYMLINK_FOLLOW) = 0",
+        ),
+        (
+            (
+                "name_to_handle_at",
+                [0xDEADCA57BADDA7A1, 0, 0x7F67C10D4038, 0, 0xDEADC0DEDA7A1457],
+                -22,
+                {2: Mem(0x7F67C10D4038, b"", fault=True)},
+            ),
+            "name_to_handle_at(-1159878751, NULL, 0x7f67c10d4038, NULL, "
+            "AT_SYMLINK_FOLLOW|AT_EMPTY_PATH|0xda7a0057) = -1 EINVAL (Invalid argument)",
+        ),
+        (
+            ("open_by_handle_at", [0xFFFFFFFF, 0x2000, 0x10000], -9, {1: Mem(0x2000, HANDLE)}),
+            "open_by_handle_at(-1, {handle_bytes=12, handle_type=1, f_handle="
+            + F_HANDLE
+            + "}, O_RDONLY|O_DIRECTORY) = -1 EBADF (Bad file descriptor)",
+        ),
+        # a handle larger than strace shows, and one whose bytes could not be read
+        (
+            (
+                "open_by_handle_at",
+                [3, 0x2000, 0],
+                -22,
+                {1: Mem(0x2000, struct.pack("<Ii", 200, 2) + b"\x01" * 128)},
+            ),
+            "open_by_handle_at(3, {handle_bytes=200, handle_type=2, f_handle="
+            + '"'
+            + "\\x01" * 128
+            + '"...}, O_RDONLY) = -1 EINVAL (Invalid argument)',
+        ),
+        (
+            (
+                "open_by_handle_at",
+                [3, 0x2000, 0],
+                -22,
+                {1: Mem(0x2000, struct.pack("<Ii", 12, 2), fault=True)},
+            ),
+            "open_by_handle_at(3, {handle_bytes=12, handle_type=2, f_handle=???}, O_RDONLY) = "
+            "-1 EINVAL (Invalid argument)",
+        ),
+    ],
+)
+def test_file_handles(call, expected):
+    assert line(*call) == expected

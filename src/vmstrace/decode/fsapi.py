@@ -283,3 +283,67 @@ syscall(
     HEX32,
 )
 syscall("landlock_restrict_self", FD, HEX32)
+
+# --- name_to_handle_at, open_by_handle_at (file_handle.c) ---------------------------------
+
+HANDLE_HEADER = 8  # struct file_handle: handle_bytes (u32), handle_type (int), f_handle[]
+MAX_HANDLE_SZ = 128  # the most of f_handle strace shows
+HANDLE_READ = HANDLE_HEADER + MAX_HANDLE_SZ
+NAME_TO_HANDLE_FLAGS = ((0x400, "AT_SYMLINK_FOLLOW"), (0x1000, "AT_EMPTY_PATH"))
+
+
+def _f_handle(d: bytes, handle_bytes: int) -> str:
+    """The handle's bytes in hex, at most 128 (then ``...``); ``???`` where they could not
+    be read."""
+    n = min(handle_bytes, MAX_HANDLE_SZ)
+    if len(d) < HANDLE_HEADER + n:
+        return "???"
+    return quote(d[HANDLE_HEADER : HANDLE_HEADER + n], True) + ("..." if handle_bytes > n else "")
+
+
+def _handle_out(c: Ctx, i: int) -> str:
+    """name_to_handle_at's handle: the size the caller gave (read at entry), and after the
+    call the size, type and handle the kernel wrote (the size alone after EOVERFLOW, which
+    says how large a handle would be)."""
+    m = c.entry_mem(i)
+    if not c.a(i) or m is None or len(m.data) < HANDLE_HEADER:
+        return ptr(c.a(i))
+    (given,) = struct.unpack_from("<I", m.data)
+    text = f"{{handle_bytes={given}"
+    x = c.exit_mem(i)
+    overflow = c.ret == -75  # EOVERFLOW
+    if (not c.failed or overflow) and x is not None and len(x.data) >= HANDLE_HEADER:
+        size, kind = struct.unpack_from("<Ii", x.data)
+        if size != given:
+            text += f" => {size}"
+        if not c.failed:
+            text += f", handle_type={kind}, f_handle={_f_handle(x.data, size)}"
+    return text + "}"
+
+
+def _handle_in_out(o: DecodeOptions) -> tuple[Capture, ...]:
+    return (fixed(HANDLE_READ, "entry"), fixed(HANDLE_READ, "exit"))
+
+
+def _handle_in(c: Ctx, i: int) -> str:
+    m = c.mem(i)
+    if not c.a(i) or m is None or len(m.data) < HANDLE_HEADER:
+        return ptr(c.a(i))
+    size, kind = struct.unpack_from("<Ii", m.data)
+    return f"{{handle_bytes={size}, handle_type={kind}, f_handle={_f_handle(m.data, size)}}}"
+
+
+def _mount_id(c: Ctx, i: int) -> str:
+    d = c.out_data(i, 4)
+    return ptr(c.a(i)) if d is None else f"[{struct.unpack('<i', d)[0]}]"
+
+
+syscall(
+    "name_to_handle_at",
+    DIRFD,
+    PATH,
+    Arg(_handle_out, _handle_in_out),
+    Arg(_mount_id, lambda o: (fixed(4, "exit"),)),
+    FLAGS(NAME_TO_HANDLE_FLAGS, "AT_???"),
+)
+syscall("open_by_handle_at", FD, Arg(_handle_in, lambda o: (fixed(HANDLE_READ, "both"),)), OFLAGS)
