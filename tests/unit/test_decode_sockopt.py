@@ -364,3 +364,34 @@ MREQ = struct.pack("<iHH", 0, 1, 8) + b"\xff" * 8
 def test_raw_and_packet_socket_options(decode_call, call, expected):
     name, args, ret, entry = call
     assert render_line(decode_call(name, args, ret, entry), DecodeOptions()) == expected
+
+
+GROUP4 = struct.pack("<I4xH", 1, 2) + b"\xff\xff" + bytes([224, 0, 0, 3]) + bytes(120)
+
+
+@pytest.mark.parametrize(
+    ("call", "raw", "expected"),
+    [
+        (
+            ("setsockopt", [0, 0, 42, 0x1000, 136], 0, {3: GROUP4}),
+            False,
+            'setsockopt(0, SOL_IP, MCAST_JOIN_GROUP, {gr_interface=if_nametoindex("lo"), '
+            "gr_group={sa_family=AF_INET, sin_port=htons(65535), "
+            'sin_addr=inet_addr("224.0.0.3")}}, 136) = 0',
+        ),
+        (
+            ("setsockopt", [0, 0, 45, 0x1000, 135], -22, {3: GROUP4}),
+            False,
+            "setsockopt(0, SOL_IP, MCAST_LEAVE_GROUP, 0x1000, 135) = -1 EINVAL (Invalid argument)",
+        ),
+        (
+            ("setsockopt", [0, 0, 42, 0x1000, 136], 0, {3: GROUP4}),
+            True,
+            'setsockopt(0, 0, 0x2a, {gr_interface=1, gr_group={sa_family=0x2, sin_port="\\xff'
+            '\\xff", sin_addr="\\xe0\\x00\\x00\\x03"}}, 136) = 0',
+        ),
+    ],
+)
+def test_multicast_group_requests(decode_call, call, raw, expected):
+    name, args, ret, entry = call
+    assert render_line(decode_call(name, args, ret, entry), DecodeOptions(raw=raw)) == expected

@@ -24,6 +24,7 @@ from .fmt import MASK64, Ctx, DecodeOptions, buffer, hexnum, ptr, quote, s32, u3
 from .inet import ifindex, inet6_ntop, inet_addr
 from .net import ADDRLEN
 from .registry import Arg, syscall
+from .sockaddr import sockaddr
 
 # The levels whose option names strace prints, with the names' tables (getsockopt's,
 # setsockopt's: SOL_SOCKET's 26 and the netfilter controls differ) and the prefix of the
@@ -93,16 +94,10 @@ PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP = 1, 2
 PACKET_RX_RING, PACKET_STATISTICS, PACKET_TX_RING = 5, 6, 13
 ICMP_FILTER = 1  # SOL_RAW's one option
 # vmstrace prints these as an address where strace decodes them (not written yet): a BPF
-# program (SO_ATTACH_FILTER), MCAST_*_GROUP's group_req, NETLINK_LIST_MEMBERSHIPS's array
-_ADDRESS_ONLY = frozenset(
-    {
-        (net.SOL_IP, 42),
-        (net.SOL_IP, 45),
-        (net.SOL_IPV6, 42),
-        (net.SOL_IPV6, 45),
-        (net.SOL_NETLINK, 9),
-    }
-)
+# program (SO_ATTACH_FILTER), NETLINK_LIST_MEMBERSHIPS's array
+_ADDRESS_ONLY = frozenset({(net.SOL_NETLINK, 9)})
+MCAST_JOIN_GROUP, MCAST_LEAVE_GROUP = 42, 45
+GROUP_REQ_SIZE = 136  # struct group_req: u32 gr_interface, then a sockaddr_storage at 8
 # strace's icmp_filter_flags.in: the ICMP types, by their bit's number
 ICMP_TYPES = {
     0: "ICMP_ECHOREPLY",
@@ -136,6 +131,16 @@ def _icmp_filter(c: Ctx, addr: int, m: Mem | None, length: int) -> str:
         v = ~v & 0xFFFFFFFF
     names = (xlat(k, ICMP_TYPES, c.opts, "ICMP_") for k in range(32) if v >> k & 1)
     return ("~" if inverted else "") + "[" + " ".join(names) + "]"
+
+
+def _group_req(c: Ctx, addr: int, m: Mem | None, length: int) -> str:
+    """``{gr_interface=if_nametoindex("lo"), gr_group={sa_family=AF_INET, ...}}``:
+    joining or leaving a multicast group (strace's print_group_req)."""
+    if length < GROUP_REQ_SIZE or m is None or len(m.data) < GROUP_REQ_SIZE:
+        return ptr(addr)
+    (index,) = struct.unpack_from("<I", m.data)
+    shown = str(index) if c.opts.raw else ifindex(index)
+    return f"{{gr_interface={shown}, gr_group={sockaddr(c, m.data[8:GROUP_REQ_SIZE])}}}"
 
 
 def _packet_mreq(c: Ctx, addr: int, m: Mem | None, length: int) -> str:
@@ -270,8 +275,8 @@ def _mreq6(addr: int, m: Mem | None, n: int, opts: DecodeOptions) -> str:
 
 def _optval_cap(opts: DecodeOptions) -> int:
     # -s + 1 bytes (a string one past -s shows whether it goes on), and at least the
-    # largest structure decoded (ipv6_mreq, 20 bytes)
-    return min(max(opts.strsize + 1, 20), MAX_BYTES)
+    # largest structure decoded (group_req, 136 bytes)
+    return min(max(opts.strsize + 1, GROUP_REQ_SIZE), MAX_BYTES)
 
 
 def _get_value(c: Ctx, level: int, name: int, addr: int, m: Mem | None, rlen: int) -> str:
@@ -349,6 +354,12 @@ def _setsockopt_value(c: Ctx, i: int) -> str:
         return ptr(addr)
     elif addr and (level, name) == (net.SOL_RAW, ICMP_FILTER):
         return _icmp_filter(c, addr, m, n)
+    elif (
+        addr
+        and level in (net.SOL_IP, net.SOL_IPV6)
+        and name in (MCAST_JOIN_GROUP, MCAST_LEAVE_GROUP)
+    ):
+        return _group_req(c, addr, m, n)
     elif (
         addr and level == net.SOL_PACKET and name in (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP)
     ):
