@@ -209,10 +209,14 @@ def test_strace_test_program_agrees_with_strace(test, suite_run):
 
 # strace's programs run again with an option, one more boot each: with -y those that pass
 # descriptors every way (registers with junk above the int, arrays, bitmaps, deleted
-# files); with -X raw those whose constants hide in structs and composed values
+# files); with -X raw those whose constants hide in structs, composed values, addresses
+# and signal lines
 STRACE_OPTION_TESTS = {
     "y": "dup dup2 dup3 fcntl getdents64 poll ppoll select pselect6".split(),
-    "Xraw": "stat getrusage times xetpriority waitid rt_sigtimedwait futex".split(),
+    "Xraw": (
+        "stat getrusage times xetpriority waitid rt_sigtimedwait futex ip_mreq ipc_shm "
+        "rt_sigreturn set_mempolicy fanotify_mark io_uring_setup init_module"
+    ).split(),
 }
 
 
