@@ -86,6 +86,17 @@ JUNK = 0xFACE1E55DEADBEEF, 0xCA7FACEDDEADF00D, 0xBA5E1E505CA571E0
             "io_cancel(0xface1e55deadbeef, NULL, NULL) = -1 EFAULT (Bad address)",
         ),
         (("io_destroy", [0x7F0175B28000], 0), "io_destroy(0x7f0175b28000) = 0"),
+        (
+            (
+                "io_pgetevents",
+                [*JUNK, 0, 0, 0x1000],
+                -22,
+                {5: Mem(0x1000, struct.pack("<QQ", 0x7FBBC8999000, 16045690984232431614))},
+            ),
+            "io_pgetevents(0xface1e55deadbeef, -3855172618362687475, -5017539604343590432, "
+            "NULL, NULL, {sigmask=0x7fbbc8999000, sigsetsize=16045690984232431614}) = -1 "
+            "EINVAL (Invalid argument)",
+        ),
     ],
 )
 def test_aio_calls_print_as_strace(call, expected):

@@ -599,3 +599,9 @@ LDT_BITS = 2 << 1 | 1 << 3 | 1 << 7  # contents=2, read_exec_only, lm
 )
 def test_modify_ldt_and_ustat(call, expected):
     assert line(*call) == expected
+
+
+def test_ustat_device_under_raw_is_hex():
+    assert line("ustat", [0xFACEFEEDFFFFFFFF, 0], -22, raw=True) == (
+        "ustat(0xffffffff, NULL) = -1 EINVAL (Invalid argument)"
+    )

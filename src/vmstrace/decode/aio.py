@@ -3,7 +3,7 @@ io_pgetevents, io_cancel), as strace 6.1's aio.c prints them.
 
 io_submit's array holds pointers to the iocbs: the plugin follows no pointer read from
 memory, so it prints as its address where strace prints each iocb.  io_pgetevents' signal
-argument is a struct holding a pointer to the mask: its address likewise.
+argument is a struct holding a pointer to the mask: the mask's address likewise.
 """
 
 from __future__ import annotations
@@ -110,4 +110,25 @@ syscall(
     Arg(_cancel_result, lambda o: (fixed(IO_EVENT_SIZE, "exit"),)),
 )
 syscall("io_getevents", CTX, LONG_NR, LONG_NR, EVENTS, TS_IN)
-syscall("io_pgetevents", CTX, LONG_NR, LONG_NR, EVENTS, TS_IN, Arg(lambda c, i: ptr(c.a(i))))
+USIG_SIZE = 16  # struct __aio_sigset: the mask's address, its size
+
+
+def _usig(c: Ctx, i: int) -> str:
+    """``{sigmask=0x7f.., sigsetsize=8}``: the mask itself sits behind the struct's pointer,
+    which the plugin does not follow (strace shows it where the size is 8)."""
+    d = c.in_data(i, USIG_SIZE)
+    if d is None:
+        return ptr(c.a(i))
+    mask, size = struct.unpack_from("<QQ", d)
+    return f"{{sigmask={ptr(mask)}, sigsetsize={size}}}"
+
+
+syscall(
+    "io_pgetevents",
+    CTX,
+    LONG_NR,
+    LONG_NR,
+    EVENTS,
+    TS_IN,
+    Arg(_usig, lambda o: (fixed(USIG_SIZE, "both"),)),
+)

@@ -1018,4 +1018,8 @@ syscall(
 
 # ustat (ustat.c): a 32-bit device; strace 6.1 built on glibc without <ustat.h> prints
 # the buffer as its address
-syscall("ustat", register_only(Arg(lambda c, i: makedev(u32(c.a(i))))), PTR)
+syscall(
+    "ustat",
+    register_only(Arg(lambda c, i: hexnum(u32(c.a(i))) if c.opts.raw else makedev(u32(c.a(i))))),
+    PTR,
+)
