@@ -12,7 +12,8 @@ import struct
 
 from ..capture.spec import Capture, fixed
 from ..core.abi import MAX_BYTES
-from .fmt import Ctx, DecodeOptions, array, flags, hexnum, ptr, s64
+from .args import IN, LONG, OUT, PTR, UINT
+from .fmt import Ctx, DecodeOptions, array, flags, hexnum, ptr
 from .io import RWF_FLAGS
 from .registry import Arg, syscall
 from .system import ioprio_text
@@ -24,20 +25,6 @@ AIO_CMDS = {0: "IOCB_CMD_PREAD", 1: "IOCB_CMD_PWRITE", 2: "IOCB_CMD_FSYNC",
 IOCB_FLAG_IOPRIO = 2
 IOCB_SIZE = 64  # struct iocb (linux/aio_abi.h)
 IO_EVENT_SIZE = 32  # struct io_event: data, obj, res, res2
-
-
-def _ctx(c: Ctx, i: int) -> str:
-    return ptr(c.a(i))
-
-
-def _long(c: Ctx, i: int) -> str:
-    return str(s64(c.a(i)))
-
-
-def _io_setup_ctx(c: Ctx, i: int) -> str:
-    """The context the kernel stored, ``[0x7f...]`` (strace's printnum_ptr at exit)."""
-    d = c.out_data(i, 8)
-    return ptr(c.a(i)) if d is None else f"[{ptr(int.from_bytes(d, 'little'))}]"
 
 
 def iocb_header(c: Ctx, d: bytes) -> str:
@@ -68,16 +55,6 @@ def _io_event(d: bytes) -> str:
     return f"{{data={hexnum(data)}, obj={hexnum(obj)}, res={res}, res2={res2}}}"
 
 
-def _iocb(c: Ctx, i: int) -> str:
-    d = c.in_data(i, IOCB_SIZE)
-    return ptr(c.a(i)) if d is None else iocb_header(c, d)
-
-
-def _cancel_result(c: Ctx, i: int) -> str:
-    d = c.out_data(i, IO_EVENT_SIZE)
-    return ptr(c.a(i)) if d is None else _io_event(d)
-
-
 def _events(c: Ctx, i: int) -> str:
     """The events the call returned: as many as its return value, at most -s of them."""
     if c.failed or c.ret is None:
@@ -91,44 +68,37 @@ def _events_caps(o: DecodeOptions) -> tuple[Capture, ...]:
     return (fixed(min(IO_EVENT_SIZE * (o.strsize + 1), MAX_BYTES), "exit"),)
 
 
-CTX = Arg(_ctx)
-LONG_NR = Arg(_long)
 EVENTS = Arg(_events, _events_caps)
 
-syscall(
-    "io_setup",
-    Arg(lambda c, i: str(c.a(i) & 0xFFFFFFFF)),
-    Arg(_io_setup_ctx, lambda o: (fixed(8, "exit"),)),
-)
-syscall("io_destroy", CTX)
+# the context the kernel stored, ``[0x7f...]`` (strace's printnum_ptr at exit)
+CTX_OUT = OUT(8, lambda c, d: f"[{ptr(int.from_bytes(d, 'little'))}]")
+syscall("io_setup", UINT, CTX_OUT)
+syscall("io_destroy", PTR)
 # (the iocbs are behind the array's pointers: the array's address, see the docstring)
-syscall("io_submit", CTX, LONG_NR, Arg(lambda c, i: ptr(c.a(i))))
+syscall("io_submit", PTR, LONG, PTR)
 syscall(
     "io_cancel",
-    CTX,
-    Arg(_iocb, lambda o: (fixed(IOCB_SIZE, "both"),)),
-    Arg(_cancel_result, lambda o: (fixed(IO_EVENT_SIZE, "exit"),)),
+    PTR,
+    IN(IOCB_SIZE, iocb_header),
+    OUT(IO_EVENT_SIZE, lambda c, d: _io_event(d)),
 )
-syscall("io_getevents", CTX, LONG_NR, LONG_NR, EVENTS, TS_IN)
+syscall("io_getevents", PTR, LONG, LONG, EVENTS, TS_IN)
 USIG_SIZE = 16  # struct __aio_sigset: the mask's address, its size
 
 
-def _usig(c: Ctx, i: int) -> str:
+def _usig(c: Ctx, d: bytes) -> str:
     """``{sigmask=0x7f.., sigsetsize=8}``: the mask itself sits behind the struct's pointer,
     which the plugin does not follow (strace shows it where the size is 8)."""
-    d = c.in_data(i, USIG_SIZE)
-    if d is None:
-        return ptr(c.a(i))
     mask, size = struct.unpack_from("<QQ", d)
     return f"{{sigmask={ptr(mask)}, sigsetsize={size}}}"
 
 
 syscall(
     "io_pgetevents",
-    CTX,
-    LONG_NR,
-    LONG_NR,
+    PTR,
+    LONG,
+    LONG,
     EVENTS,
     TS_IN,
-    Arg(_usig, lambda o: (fixed(USIG_SIZE, "both"),)),
+    IN(USIG_SIZE, _usig),
 )

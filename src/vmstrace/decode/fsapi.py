@@ -15,7 +15,7 @@ import struct
 from ..capture.spec import Capture, fixed
 from ..core.abi import ARG_RETFD, MAX_BYTES
 from ..core.events import Mem
-from .args import DIRFD, FD, FLAGS, HEX32, INT, PATH, STR, ULONG, XLAT, register_only
+from .args import DIRFD, FD, FLAGS, HEX32, INT, INT_OUT, PATH, STR, ULONG, XLAT, register_only
 from .consts import fsapi as k
 from .fdpath import with_path
 from .files import OFLAGS
@@ -333,17 +333,12 @@ def _handle_in(c: Ctx, i: int) -> str:
     return f"{{handle_bytes={size}, handle_type={kind}, f_handle={_f_handle(m.data, size)}}}"
 
 
-def _mount_id(c: Ctx, i: int) -> str:
-    d = c.out_data(i, 4)
-    return ptr(c.a(i)) if d is None else f"[{struct.unpack('<i', d)[0]}]"
-
-
 syscall(
     "name_to_handle_at",
     DIRFD,
     PATH,
     Arg(_handle_out, _handle_in_out),
-    Arg(_mount_id, lambda o: (fixed(4, "exit"),)),
+    INT_OUT(),
     FLAGS(NAME_TO_HANDLE_FLAGS, "AT_???"),
 )
 syscall("open_by_handle_at", FD, Arg(_handle_in, lambda o: (fixed(HANDLE_READ, "both"),)), OFLAGS)

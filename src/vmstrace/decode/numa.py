@@ -16,7 +16,7 @@ from collections.abc import Callable
 from ..capture.spec import Capture, When
 from ..core.abi import MAX_BYTES, MAX_ELEMS
 from ..core.events import Mem
-from .args import FD, FLAGS, HEX, HEX32, INT, PTR, UINT, ULONG, XLAT, register_only
+from .args import FD, FLAGS, HEX, HEX32, INT, OUT, PTR, UINT, ULONG, XLAT, register_only
 from .consts import mm, proc
 from .fmt import MASK64, Ctx, DecodeOptions, array, flags, hexnum, ptr, s32, u32, xlat
 from .io import iovec_array
@@ -120,17 +120,15 @@ syscall("migrate_pages", INT, ULONG, NODEMASK(1), NODEMASK(1))
 syscall("set_mempolicy_home_node", PTR, ULONG, ULONG, HEX)
 
 
-def _policy_out(c: Ctx, i: int) -> str:
-    """The policy the kernel stored: ``[MPOL_BIND]`` (an int, looked up unsigned)."""
-    d = c.out_data(i, 4)
-    if d is None:
-        return ptr(c.a(i))
-    return f"[{xlat(int.from_bytes(d, 'little'), MPOL_MODES, c.opts, 'MPOL_')}]"
+# the policy the kernel stored: ``[MPOL_BIND]`` (an int, looked up unsigned)
+POLICY_OUT = OUT(
+    4, lambda c, d: f"[{xlat(int.from_bytes(d, 'little'), MPOL_MODES, c.opts, 'MPOL_')}]"
+)
 
 
 syscall(
     "get_mempolicy",
-    Arg(_policy_out, lambda o: (Capture("buf", "exit", "c4", 4),)),
+    POLICY_OUT,
     NODEMASK(2, "exit"),
     ULONG,
     PTR,

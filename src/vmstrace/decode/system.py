@@ -751,14 +751,14 @@ KEY_SPECS = {
     -7: "KEY_SPEC_REQKEY_AUTH_KEY",
     -8: "KEY_SPEC_REQUESTOR_KEYRING",
 }
-# a key serial number (int32): a special keyring by name, any other in decimal
-KEY_SERIAL = register_only(
-    Arg(
-        lambda c, i: (
-            str(s32(c.a(i))) if c.opts.raw else KEY_SPECS.get(s32(c.a(i)), str(s32(c.a(i))))
-        )
-    )
-)
+
+
+def _key_name(c: Ctx, v: int) -> str:
+    """A key serial number (int32): a special keyring by name, any other in decimal."""
+    return str(v) if c.opts.raw else KEY_SPECS.get(v, str(v))
+
+
+KEY_SERIAL = register_only(Arg(lambda c, i: _key_name(c, s32(c.a(i)))))
 syscall("add_key", STR, STR, WBUF(3), ULONG, KEY_SERIAL)
 syscall("request_key", STR, STR, STR, KEY_SERIAL)
 
@@ -802,8 +802,7 @@ def _keyctl(c: Ctx, i: int) -> str:
     text = xlat(cmd & 0xFFFFFFFF, KEYCTL_COMMANDS, o, "KEYCTL_")
 
     def key(k: int) -> str:
-        v = s32(c.a(k))
-        return str(v) if o.raw else KEY_SPECS.get(v, str(v))
+        return _key_name(c, s32(c.a(k)))
 
     def entry(k: int) -> Mem | None:  # (argument 2's exit read is the command's output)
         return c.entry_mem(k) if k == 2 else c.mem(k)
@@ -856,7 +855,9 @@ def _keyctl(c: Ctx, i: int) -> str:
         rest = [uid_text(a[1]), key(2)]
     elif cmd == 23:  # DH_COMPUTE (its kdf parameters point further: their address)
         out = ptr(a[2]) if c.failed or c.ret is None else _key_read(c, False)
-        rest = [_key_struct(c, 1, 12, _dh_params), out, str(a[3]), ptr(a[4])]
+        d = c.in_data(1, DH_PARAMS_SIZE)
+        params = ptr(a[1]) if d is None else _dh_params(c, d)
+        rest = [params, out, str(a[3]), ptr(a[4])]
     elif cmd == 24:  # PKEY_QUERY (the result, read at exit, is not: its address)
         rest = [key(1), hexnum(a[2]), string(3), ptr(a[4])]
     elif 25 <= cmd <= 28:  # PKEY_ENCRYPT, _DECRYPT, _SIGN, _VERIFY
@@ -877,17 +878,7 @@ def _keyctl(c: Ctx, i: int) -> str:
     return ", ".join([text, *rest])
 
 
-def _key_struct(c: Ctx, i: int, size: int, fmt: Callable[[Ctx, bytes], str]) -> str:
-    m = c.mem(i)
-    if not c.a(i):
-        return "NULL"
-    if m is None or len(m.data) < size:
-        return ptr(c.a(i))
-    return fmt(c, m.data[:size])
-
-
-def _key_name(c: Ctx, v: int) -> str:
-    return str(v) if c.opts.raw else KEY_SPECS.get(v, str(v))
+DH_PARAMS_SIZE = 12  # struct keyctl_dh_params: private, prime, base
 
 
 def _dh_params(c: Ctx, d: bytes) -> str:
