@@ -24,7 +24,7 @@ from ..core.events import Mem
 from .args import UINT, XLAT
 from .consts import bpf as B
 from .fdpath import with_path
-from .fmt import Ctx, DecodeOptions, flags, hexnum, ptr, quote, xlat
+from .fmt import Ctx, DecodeOptions, char_array, flags, hexnum, ptr, xlat
 from .inet import ifindex
 from .registry import Arg, syscall
 
@@ -110,12 +110,7 @@ def _array(addr: int, count: int) -> str:
 def _name(o: DecodeOptions, d: bytes, at: int, n: int) -> str:
     """A char[16] name as print_quoted_cstring shows it, cut at the bytes read: up to a NUL
     within all but its last byte, ``...`` after those when no NUL ends them."""
-    size = min(16, n - at)
-    raw = d[at : at + size]
-    nul = raw.find(b"\0", 0, size - 1)
-    if nul >= 0:
-        return quote(raw[:nul], hexstr=o.hexstr)
-    return quote(raw[: size - 1], hexstr=o.hexstr) + ("..." if raw[size - 1] else "")
+    return char_array(d[at : at + min(16, n - at)], o.hexstr)
 
 
 def _ifindex(o: DecodeOptions, d: bytes, at: int, n: int) -> str:

@@ -255,6 +255,18 @@ def cstring(addr: int, mem: Mem | None, limit: int | None, hexstr: int = 0) -> s
     return quote(data, hexstr=hexstr) + ("..." if more else "")
 
 
+def char_array(raw: bytes, hexstr: int = 0) -> str:
+    """A fixed char array (an interface's or a BPF object's name) as strace's
+    print_quoted_cstring shows it: up to a NUL within all but its last byte, else those
+    bytes and ``...`` when the last one is not a NUL either."""
+    if not raw:
+        return '""'
+    nul = raw.find(b"\0", 0, len(raw) - 1)
+    if nul >= 0:
+        return quote(raw[:nul], hexstr=hexstr)
+    return quote(raw[:-1], hexstr=hexstr) + ("..." if raw[-1] else "")
+
+
 def nonzero_tail(data: bytes, start: int, end: int, strsize: int) -> str | None:
     """strace's print_nonzero_bytes, for a struct the caller says is larger than the one
     known: bytes ``start..end-1`` of ``data`` (what could be read) as ``???`` where they

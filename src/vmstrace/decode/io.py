@@ -31,7 +31,21 @@ from .args import (
 )
 from .consts import ioctl as ioc
 from .consts import net, proc
-from .fmt import Ctx, DecodeOptions, array, buffer, flags, hexnum, ptr, quote, s32, s64, u32, xlat
+from .fmt import (
+    Ctx,
+    DecodeOptions,
+    array,
+    buffer,
+    char_array,
+    flags,
+    hexnum,
+    ptr,
+    quote,
+    s32,
+    s64,
+    u32,
+    xlat,
+)
 from .inet import ifindex
 from .registry import Arg, Captures, RetRender, syscall
 from .sockaddr import sockaddr
@@ -735,14 +749,8 @@ def _ifr_map(c: Ctx, d: bytes) -> str:
 
 
 def _ifr_name(c: Ctx, d: bytes) -> str:
-    """A name of IFNAMSIZ bytes, as strace's print_quoted_cstring shows it: up to its NUL;
-    with none in it, the first IFNAMSIZ - 1 bytes and ``...``."""
-    name = d[:IFNAMSIZ]
-    nul = name.find(b"\0")
-    x = c.opts.hexstr
-    if nul >= 0:
-        return quote(name[:nul], hexstr=x)
-    return quote(name[: IFNAMSIZ - 1], hexstr=x) + "..."
+    """A name of IFNAMSIZ bytes, as strace's print_quoted_cstring shows it."""
+    return char_array(d[:IFNAMSIZ], c.opts.hexstr)
 
 
 def _bridge_name(c: Ctx, i: int) -> str:
