@@ -68,6 +68,33 @@ static inline int blobs_top(const BlobsObject *b, long arg, BlobView *v)
     return found;
 }
 
+/* The argument's element blobs (an array's reads: the strings execve's argv points to), in
+ * the order they were read, one a call; a cursor starts zeroed. */
+typedef struct {
+    size_t off;    /* where the next blob's header starts in raw */
+    uint32_t seen; /* the blobs passed */
+} BlobCursor;
+
+static inline int blobs_next_elem(const BlobsObject *b, long arg, BlobCursor *c, BlobView *v)
+{
+    while (c->seen < b->count) {
+        struct vmst_blob_hdr h;
+        const char *p = b->raw + c->off;
+        memcpy(&h, p, sizeof(h));
+        c->seen++;
+        c->off += sizeof(h) + (((size_t)h.len + 7) & ~(size_t)7);
+        if (h.arg == arg && h.index != VMST_INDEX_TOP) {
+            v->data = (const unsigned char *)p + sizeof(h);
+            v->len = h.len;
+            v->addr = h.addr;
+            v->flags = h.flags;
+            v->elems = 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Which of two arguments have a top blob (bit 0: arg0, bit 1: arg1), in one walk. */
 static inline unsigned blobs_have(const BlobsObject *b, long arg0, long arg1)
 {

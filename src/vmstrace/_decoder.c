@@ -810,26 +810,6 @@ static int arg_find(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only
     return 0;
 }
 
-/* arg_find()'s read as the Mem object (for the readers of an array's elements): borrowed,
- * NULL when there is none (*st DONE) or with *st DEFER or FAIL. */
-static PyObject *arg_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, int *st)
-{
-    BlobsObject *blobs = NULL;
-    BlobView bv;
-    PyObject *m = NULL;
-    int where = arg_find(entry, exit, i, exit_only, &blobs, &bv, &m, st);
-    if (where != 1)
-        return where == 2 ? m : NULL;
-    /* the Blobs' own dict holds the Mem, made on this first look: borrowed from it */
-    PyObject *key = PyLong_FromSsize_t(i);
-    m = key == NULL ? NULL : PyObject_GetItem((PyObject *)blobs, key);
-    Py_XDECREF(key);
-    Py_XDECREF(m);
-    if (m == NULL)
-        *st = FAIL;
-    return m;
-}
-
 /* arg_find()'s read as a view, without a Mem object where the blobs are read in place: 1
  * with *v, 0 when there is none, -1 with *st DEFER or FAIL. */
 static int arg_view(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, MemView *v,
@@ -871,16 +851,6 @@ static PyObject *cstring_view(unsigned long long addr, const MemView *v, Py_ssiz
     return quoted(v->data, n, 0, more);
 }
 
-/* cstring_view() of a Mem object (NULL: none) */
-static PyObject *cstring_text(unsigned long long addr, PyObject *mem, Py_ssize_t limit, int *st)
-{
-    MemView v;
-    *st = DONE;
-    if (addr && mem != NULL && (*st = mem_view(mem, &v)) != DONE)
-        return NULL;
-    return cstring_view(addr, mem == NULL ? NULL : &v, limit);
-}
-
 /* fmt.buffer(addr, mem, length, strsize, force_hex) */
 static PyObject *buffer_text(unsigned long long addr, const MemView *v, unsigned long long length,
                              Py_ssize_t strsize, int force_hex)
@@ -899,53 +869,117 @@ static PyObject *buffer_text(unsigned long long addr, const MemView *v, unsigned
     return quoted(v->data, n, force_hex, length > (unsigned long long)n);
 }
 
-/* process.py's _exec_mem: execve's argument i as read at entry, unless that read (or one
- * of its elements) faulted: then the exit's read from the new stack, if any (borrowed;
- * NULL: none). */
-static PyObject *exec_mem(PyObject *entry, PyObject *exit, Py_ssize_t i, int *st)
+/* An array argument's read (execve's argv): the read of its pointers, and the string each
+ * pointer led to, from a record's Blobs in place (no Mem made) or from a Mem and its
+ * tuple of element Mems. */
+typedef struct {
+    MemView top;
+    BlobsObject *blobs; /* in place: the element blobs of argument `arg`; or NULL and */
+    long arg;
+    PyObject *elems;    /* the Mem's tuple of element Mems (borrowed) */
+    Py_ssize_t n;       /* the elements */
+} ArrayRead;
+
+/* arg_find()'s read of argument i with its elements: 1 with *a, 0 when there is none, -1
+ * with *st DEFER or FAIL. */
+static int array_read(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, ArrayRead *a,
+                      int *st)
 {
-    PyObject *m = arg_mem(entry, Py_None, i, 0, st);
-    if (*st != DONE)
-        return NULL;
-    if (m != NULL) {
-        MemView v;
-        PyObject *elems = Py_IS_TYPE(m, L.mem.cls) ? slot(m, &L.mem, M_ELEMS) : NULL;
-        if ((*st = mem_view(m, &v)) != DONE || elems == NULL || !PyTuple_CheckExact(elems)) {
-            *st = *st == FAIL ? FAIL : DEFER;
-            return NULL;
+    BlobsObject *blobs = NULL;
+    BlobView bv;
+    PyObject *m = NULL;
+    int where = arg_find(entry, exit, i, exit_only, &blobs, &bv, &m, st);
+    if (where == 1) {
+        a->top = (MemView){bv.data, bv.len, (bv.flags & VMST_BLOB_FAULT) != 0,
+                           (bv.flags & VMST_BLOB_TRUNC) != 0};
+        a->blobs = blobs, a->arg = i, a->elems = NULL, a->n = 0;
+        if (bv.elems) {
+            BlobCursor c = {0, 0};
+            BlobView e;
+            while (blobs_next_elem(blobs, i, &c, &e))
+                a->n++;
         }
-        int faulted = v.fault;
-        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(elems) && !faulted; j++) {
-            MemView e;
-            if ((*st = mem_view(PyTuple_GET_ITEM(elems, j), &e)) != DONE)
-                return NULL;
+        return 1;
+    }
+    if (where != 2)
+        return where;
+    PyObject *elems = Py_IS_TYPE(m, L.mem.cls) ? slot(m, &L.mem, M_ELEMS) : NULL;
+    if ((*st = mem_view(m, &a->top)) != DONE || elems == NULL || !PyTuple_CheckExact(elems)) {
+        *st = *st == FAIL ? FAIL : DEFER;
+        return -1;
+    }
+    a->blobs = NULL, a->elems = elems, a->n = PyTuple_GET_SIZE(elems);
+    return 1;
+}
+
+/* An ArrayRead's elements in order (*c starts zeroed): 1 with the element's view and the
+ * address it was read at, 0 after the last, -1 with *st DEFER. */
+typedef struct {
+    BlobCursor blob;
+    Py_ssize_t j;
+} ElemCursor;
+
+static int array_next(const ArrayRead *a, ElemCursor *c, MemView *v, unsigned long long *addr,
+                      int *st)
+{
+    if (a->blobs != NULL) {
+        BlobView e;
+        if (!blobs_next_elem(a->blobs, a->arg, &c->blob, &e))
+            return 0;
+        *v = (MemView){e.data, e.len, (e.flags & VMST_BLOB_FAULT) != 0,
+                       (e.flags & VMST_BLOB_TRUNC) != 0};
+        *addr = e.addr;
+        return 1;
+    }
+    if (c->j >= a->n)
+        return 0;
+    PyObject *e = PyTuple_GET_ITEM(a->elems, c->j++);
+    PyObject *at = Py_IS_TYPE(e, L.mem.cls) ? slot(e, &L.mem, M_ADDR) : NULL;
+    if (at == NULL || !reg_value(at, addr) || mem_view(e, v) != DONE) {
+        *st = DEFER;
+        return -1;
+    }
+    return 1;
+}
+
+/* process.py's _exec_mem: execve's argument i as read at entry, unless that read (or one
+ * of its elements) faulted: then the exit's read from the new stack, if any.  1 with *a,
+ * 0 when there is none, -1 with *st DEFER or FAIL. */
+static int exec_read(PyObject *entry, PyObject *exit, Py_ssize_t i, ArrayRead *a, int *st)
+{
+    int found = array_read(entry, Py_None, i, 0, a, st);
+    if (found < 0)
+        return -1;
+    if (found) {
+        int faulted = a->top.fault, got = 0;
+        ElemCursor c = {{0, 0}, 0};
+        MemView e;
+        unsigned long long ea;
+        while (!faulted && (got = array_next(a, &c, &e, &ea, st)) > 0)
             faulted = e.fault;
-        }
+        if (got < 0)
+            return -1;
         if (!faulted)
-            return m;
+            return 1;
     }
     if (exit == Py_None)
-        return m;
-    PyObject *x = arg_mem(Py_None, exit, i, 1, st);
-    return *st != DONE ? NULL : x != NULL ? x : m;
+        return found;
+    ArrayRead x;
+    int there = array_read(Py_None, exit, i, 1, &x, st);
+    if (there < 0)
+        return -1;
+    if (there)
+        *a = x;
+    return found || there;
 }
 
 /* process.py's _argv: ["x", "a"], at most -s strings, each cut at -s; pointers of
  * `width` bytes. */
-static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m,
+static PyObject *argv_text(const Lane *ln, unsigned long long addr, const ArrayRead *a,
                            Py_ssize_t width, int *st)
 {
-    MemView v;
-    PyObject *elems;
-    if ((*st = mem_view(m, &v)) != DONE)
-        return NULL;
-    elems = slot(m, &L.mem, M_ELEMS);
-    if (elems == NULL || !PyTuple_CheckExact(elems)) {
-        *st = DEFER;
-        return NULL;
-    }
-    Py_ssize_t n = PyTuple_GET_SIZE(elems);
-    if (v.fault && n == 0)
+    Py_ssize_t n = a->n;
+    if (a->top.fault && n == 0)
         return hex_text(addr);
     PyObject *items = PyList_New(0), *text = NULL;
     int more = 0;
@@ -953,25 +987,24 @@ static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m,
         *st = FAIL;
         return NULL;
     }
+    ElemCursor c = {{0, 0}, 0};
     for (Py_ssize_t j = 0; j < n && *st == DONE; j++) {
         if (j >= ln->strsize) {
             more = 1;
             break;
         }
-        PyObject *e = PyTuple_GET_ITEM(elems, j), *at = NULL;
+        MemView e;
         unsigned long long ea = 0;
-        if (Py_IS_TYPE(e, L.mem.cls))
-            at = slot(e, &L.mem, M_ADDR);
-        if (at == NULL || !reg_value(at, &ea)) {
-            *st = DEFER;
+        if (array_next(a, &c, &e, &ea, st) <= 0) {
+            *st = *st == DONE ? DEFER : *st;
             break;
         }
-        PyObject *item = cstring_text(ea ? ea : 1, e, ln->strsize, st);
+        PyObject *item = cstring_view(ea ? ea : 1, &e, ln->strsize);
         if (item == NULL || PyList_Append(items, item) < 0)
-            *st = *st == DONE ? FAIL : *st;
+            *st = FAIL;
         Py_XDECREF(item);
     }
-    if (*st == DONE && !more && v.fault) {
+    if (*st == DONE && !more && a->top.fault) {
         /* no NULL before a pointer that could not be read: where it is */
         PyObject *at = hex_text(addr + (unsigned long long)(width * n));
         PyObject *item = at == NULL ? NULL : PyUnicode_FromFormat("... /* %U */", at);
@@ -979,7 +1012,7 @@ static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m,
             *st = FAIL;
         Py_XDECREF(item);
         Py_XDECREF(at);
-    } else if (*st == DONE && (more || v.truncated)) {
+    } else if (*st == DONE && (more || a->top.truncated)) {
         if (PyList_Append(items, L.ellipsis) < 0)
             *st = FAIL;
     }
@@ -996,11 +1029,9 @@ static PyObject *argv_text(const Lane *ln, unsigned long long addr, PyObject *m,
 
 /* process.py's _envp: the address, then in a comment how many pointers come before the
  * first NULL ("5 vars"; "5+ vars" when the read was cut). */
-static PyObject *envp_text(unsigned long long addr, PyObject *m, PyObject *abi, int *st)
+static PyObject *envp_text(unsigned long long addr, const MemView *m, PyObject *abi, int *st)
 {
-    MemView v;
-    if ((*st = mem_view(m, &v)) != DONE)
-        return NULL;
+    MemView v = *m;
     if (v.fault && v.len == 0)
         return hex_text(addr);
     int narrow = PyUnicode_CompareWithASCIIString(abi, "i386") == 0;
@@ -1044,12 +1075,13 @@ static PyObject *exec_text(const Lane *ln, int which, PyObject *call, PyObject *
     }
     if (which != EXEC_PATH && !addr)
         return Py_NewRef(L.null);
-    PyObject *m = exec_mem(entry, exit, i, st);
-    if (*st != DONE)
+    ArrayRead a;
+    int found = exec_read(entry, exit, i, &a, st);
+    if (found < 0)
         return NULL;
     if (which == EXEC_PATH)
-        return cstring_text(addr, m, -1, st);
-    if (m == NULL)
+        return cstring_view(addr, found ? &a.top : NULL, -1);
+    if (!found)
         return hex_text(addr);
     PyObject *abi = slot(entry, &L.entry, E_ABI);
     if (abi == NULL || !PyUnicode_CheckExact(abi)) {
@@ -1057,8 +1089,8 @@ static PyObject *exec_text(const Lane *ln, int which, PyObject *call, PyObject *
         return NULL;
     }
     if (which == EXEC_ARGV)
-        return argv_text(ln, addr, m, PyUnicode_CompareWithASCIIString(abi, "i386") ? 8 : 4, st);
-    return envp_text(addr, m, abi, st);
+        return argv_text(ln, addr, &a, PyUnicode_CompareWithASCIIString(abi, "i386") ? 8 : 4, st);
+    return envp_text(addr, &a.top, abi, st);
 }
 
 /* Whether a return value is a failure (Ctx.failed: None, or -4095..-1); -1 on error. */
