@@ -252,6 +252,7 @@ static PyObject *configure(PyObject *self, PyObject *args)
 #define PLAN_NRS 1024 /* the plans of the numbers below this, per ABI */
 #define THREAD_MEMO 64 /* a thread's fields of an event, by its TaskInfo */
 #define VALUE_MEMO 128 /* value_texts' texts, by (function, value) */
+#define EXE_MEMO 16 /* an exec's executable, by the bytes of the walk of its file */
 /* The lane's value_texts (pipeline.VALUE_TEXTS), in order: structs.mode, a clone's flags
  * (process.clone_flags_text), a wait status (process.wait_status_text), a statx's mask and
  * attributes (structs.statx_mask, statx_attributes). */
@@ -272,6 +273,9 @@ typedef struct {
         int which;
         PyObject *text; /* value_texts[which](value, raw) */
     } value[VALUE_MEMO];
+    struct {
+        PyObject *walk, *name; /* a bytes, and exe_named(walk) */
+    } exe[EXE_MEMO];
 } Memo;
 
 static void memo_free(Memo *m)
@@ -293,6 +297,10 @@ static void memo_free(Memo *m)
     }
     for (int i = 0; i < VALUE_MEMO; i++)
         Py_CLEAR(m->value[i].text);
+    for (int i = 0; i < EXE_MEMO; i++) {
+        Py_CLEAR(m->exe[i].walk);
+        Py_CLEAR(m->exe[i].name);
+    }
     PyMem_Free(m);
 }
 
@@ -308,7 +316,7 @@ typedef struct {
     Py_ssize_t strsize;     /* -s */
     PyObject *exes;         /* Decoder.exes: pid -> executable */
     PyObject *thread_fields; /* Decoder.thread_fields(who) -> (who, 8-tuple) */
-    PyObject *exe_of;       /* Decoder.exe_of(who, exit) -> str | None */
+    PyObject *exe_named;    /* fdpath.describe_walk(walk) -> str | None: an exec's executable */
     PyObject *plans;        /* (abi, nr) -> CallPlan, as Plans.for_call() fills it */
     PyObject *forks;        /* abi -> the fork-like numbers */
     PyObject *execs;        /* abi -> the exec numbers (ProcessTree.execs) */
@@ -333,10 +341,10 @@ typedef struct {
 static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"events", "pids", "trace_all", "opts", "exes",
-                             "thread_fields", "exe_of", "plans", "forks", "execs", "failure_text",
+                             "thread_fields", "exe_named", "plans", "forks", "execs", "failure_text",
                              "errno_name", "success_text", "noted", "observed", "observe", "value_texts", "calls",
                              "inverted", "statuses", "args_for", NULL};
-    PyObject *events, *pids, *opts, *exes, *thread_fields, *exe_of, *plans, *forks, *execs;
+    PyObject *events, *pids, *opts, *exes, *thread_fields, *exe_named, *plans, *forks, *execs;
     PyObject *failure, *errno_name, *success, *noted, *calls, *statuses, *args_for;
     PyObject *observed, *observe, *value_texts;
     int trace_all, inverted;
@@ -347,7 +355,7 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(
             args, kwds, "$O!O!pOO!OOO!O!O!OOOO!O!OO!O!pO!O:Lane", kwlist, &EventsType, &events,
             &PySet_Type, &pids, &trace_all, &opts, &PyDict_Type,
-            &exes, &thread_fields, &exe_of, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
+            &exes, &thread_fields, &exe_named, &PyDict_Type, &plans, &PyDict_Type, &forks, &PyDict_Type, &execs,
             &failure, &errno_name, &success, &PyFrozenSet_Type, &noted, &PyFrozenSet_Type, &observed, &observe, &PyTuple_Type, &value_texts,
             &PyFrozenSet_Type, &calls, &inverted, &PyFrozenSet_Type, &statuses, &args_for))
         return NULL;
@@ -401,7 +409,7 @@ static PyObject *lane_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->strsize = strsize;
     self->exes = Py_NewRef(exes);
     self->thread_fields = Py_NewRef(thread_fields);
-    self->exe_of = Py_NewRef(exe_of);
+    self->exe_named = Py_NewRef(exe_named);
     self->plans = Py_NewRef(plans);
     self->forks = Py_NewRef(forks);
     self->execs = Py_NewRef(execs);
@@ -431,7 +439,7 @@ static void lane_dealloc(Lane *self)
     Py_CLEAR(self->opts);
     Py_CLEAR(self->exes);
     Py_CLEAR(self->thread_fields);
-    Py_CLEAR(self->exe_of);
+    Py_CLEAR(self->exe_named);
     Py_CLEAR(self->plans);
     Py_CLEAR(self->forks);
     Py_CLEAR(self->execs);
@@ -1850,6 +1858,48 @@ static PyObject *thread_of(PyObject *who)
     return known;
 }
 
+/* The executable an exec's exit read the walk of (Decoder.exe_of's first step): *exe a
+ * new reference to its name, or NULL when the walk names none (or there is no walk).
+ * exe_named's names are kept by the walk's bytes: the programs a run starts are few. */
+static int named_exe(const Lane *ln, PyObject *exit, PyObject **exe)
+{
+    MemView v;
+    int st;
+    *exe = NULL;
+    int got = arg_view(Py_None, exit, VMST_ARG_EXE, 1, &v, &st);
+    if (got <= 0)
+        return got < 0 ? st : DONE;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the first bytes and the length */
+    for (Py_ssize_t k = 0; k < v.len && k < 64; k++)
+        h = (h ^ v.data[k]) * 1099511628211ull;
+    Memo *m = ln->memo;
+    size_t at = (size_t)((h ^ (uint64_t)v.len) % EXE_MEMO);
+    PyObject *name;
+    if (m->exe[at].walk != NULL && PyBytes_GET_SIZE(m->exe[at].walk) == v.len
+        && memcmp(PyBytes_AS_STRING(m->exe[at].walk), v.data, (size_t)v.len) == 0) {
+        name = Py_NewRef(m->exe[at].name);
+    } else {
+        PyObject *walk = PyBytes_FromStringAndSize((const char *)v.data, v.len);
+        name = walk == NULL ? NULL : PyObject_CallOneArg(ln->exe_named, walk);
+        if (name == NULL) {
+            Py_XDECREF(walk);
+            return deferred(NULL);
+        }
+        if (name != Py_None && !PyUnicode_CheckExact(name)) {
+            Py_DECREF(walk);
+            Py_DECREF(name);
+            PyErr_SetString(PyExc_TypeError, "Lane: exe_named did not return a str or None");
+            return FAIL;
+        }
+        Py_XSETREF(m->exe[at].walk, walk);
+        Py_XSETREF(m->exe[at].name, Py_NewRef(name));
+    }
+    if (name == Py_None)
+        Py_CLEAR(name);
+    *exe = name;
+    return DONE;
+}
+
 /* The thread's prepared fields (Decoder.thread_fields) and the executable (borrowed
  * thread tuple kept alive by *hold; exe a new ref). */
 static int thread_and_exe(const Lane *ln, PyObject *who, PyObject *program, PyObject **hold,
@@ -1883,13 +1933,23 @@ static int thread_and_exe(const Lane *ln, PyObject *who, PyObject *program, PyOb
 found:
     *hold = known;
     *thread = PyTuple_GET_ITEM(known, 1);
-    if (program != NULL) { /* a new program: its executable (Decoder.exe_of keeps it) */
-        PyObject *cargs[2] = {who, program};
-        *exe = PyObject_Vectorcall(ln->exe_of, cargs, 2, NULL);
-        return *exe == NULL ? FAIL : DONE;
+    PyObject *pid = slot(who, &L.who, W_PID);
+    if (program != NULL && pid != NULL && pid != Py_None) {
+        /* a new program: the executable its exec's walk names, now the process's */
+        int st = named_exe(ln, program, exe);
+        if (st != DONE)
+            return st;
+        if (*exe != NULL) {
+            if (PyDict_GET_SIZE(ln->exes) > L.max_exes)
+                PyDict_Clear(ln->exes);
+            if (PyDict_SetItem(ln->exes, pid, *exe) < 0) {
+                Py_CLEAR(*exe);
+                return FAIL;
+            }
+            return DONE;
+        }
     }
     /* Decoder.exe_of(who, None): the process's, else its parent's, now its own too */
-    PyObject *pid = slot(who, &L.who, W_PID);
     if (PyDict_GET_SIZE(ln->exes) == 0 || pid == NULL || pid == Py_None) {
         *exe = Py_NewRef(Py_None); /* no executable known (yet, or ever) */
         return DONE;
@@ -2180,7 +2240,7 @@ static PyTypeObject LaneType = {
     .tp_basicsize = sizeof(Lane),
     .tp_dealloc = (destructor)lane_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Lane(*, events, pids, trace_all, opts, exes, thread_fields, exe_of,\n"
+    .tp_doc = "Lane(*, events, pids, trace_all, opts, exes, thread_fields, exe_named,\n"
               "     plans, forks, execs, failure_text, errno_name, success_text, noted,\n"
               "     observed, observe, value_texts,\n"
               "     calls, inverted, statuses, args_for)",

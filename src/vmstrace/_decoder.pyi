@@ -53,7 +53,7 @@ class Lane:
         opts: object,
         exes: dict[int, str],
         thread_fields: Callable[[TaskInfo], tuple[TaskInfo, ThreadFields]],
-        exe_of: Callable[[TaskInfo, RawExit | None], str | None],
+        exe_named: Callable[[bytes], str | None],
         plans: Mapping[tuple[str, int], object],
         forks: Mapping[str, frozenset[int]],
         execs: Mapping[str, frozenset[int]],

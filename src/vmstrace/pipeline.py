@@ -124,7 +124,7 @@ class Decoder:
         if pid is None:
             return None
         if x is not None and ARG_EXE in x.mem:
-            shown = fdpath.describe(x.mem[ARG_EXE])
+            shown = fdpath.describe_walk(x.mem[ARG_EXE].data)
             if shown is not None:
                 self._keep_exe(pid, shown)
                 return shown
@@ -228,7 +228,7 @@ class Emitter:
                 opts=decoder.opts,
                 exes=decoder.exes,
                 thread_fields=decoder.thread_fields,
-                exe_of=decoder.exe_of,
+                exe_named=fdpath.describe_walk,
                 plans=decoder.plans.cache,
                 forks=tree.forks,
                 execs=tree.execs,

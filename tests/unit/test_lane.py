@@ -93,7 +93,7 @@ def _make_lane(tree: ProcessTree, dec: Decoder, **given) -> _decoder.Lane:
         opts=dec.opts,
         exes=dec.exes,
         thread_fields=dec.thread_fields,
-        exe_of=dec.exe_of,
+        exe_named=fdpath.describe_walk,
         plans=dec.plans.cache,
         forks=tree.forks,
         execs=tree.execs,
@@ -580,6 +580,30 @@ def test_a_process_end_that_prints_nothing_is_the_lanes_and_ends_the_process():
         assert 11 not in dec.exes and 11 not in tree.pids
     lane = _make_lane(ProcessTree(trace_all=True), Decoder(32))
     assert lane.run([end, killed], 0, []) == 1  # type: ignore[arg-type]
+
+
+def test_an_execs_executable_is_named_by_its_own_walk_among_many():
+    """The lane keeps the names of the walks it saw (EXE_MEMO slots): forty programs, each
+    run twice in turn, two of whose walks name nothing (the executable known before
+    stays), name each process's executable as the Python reference does."""
+    call = _ordinary()[0]
+    walks = [_walk([b"prog%d" % k, b"bin"]) for k in range(38)]
+    walks += [Mem(0, b"junk"), Mem(0, b"")]
+    calls = []
+    for k, walk in enumerate(walks * 2):
+        who = TaskInfo(task=0x1000 + k, cr3=0, pid=100 + k, tid=100 + k, ppid=1)
+        x = dataclasses.replace(call.exit, who=who, mem={ARG_EXE: walk})
+        calls.append(Syscall(dataclasses.replace(call.entry, who=who), x))
+    for reads in (calls, [_read_in_place(c) for c in calls]):
+        dec, evs = Decoder(32), []
+        dec.exes[1] = "/sbin/init"
+        assert _lane(reads, 0, evs, ProcessTree(trace_all=True), dec) == len(reads)
+        ref = Decoder(32)
+        ref.exes[1] = "/sbin/init"
+        assert evs == [ref(c) for c in reads]
+        assert dec.exes == ref.exes
+        assert [e.exe for e in evs[:3]] == ["/bin/prog0", "/bin/prog1", "/bin/prog2"]
+        assert evs[38].exe == evs[39].exe == "/sbin/init"
 
 
 def test_the_guests_other_processes_cost_the_lane_no_event():

@@ -89,10 +89,7 @@ _MEMO_LEN = 1024
 _MEMO_ENTRIES = 4096
 
 
-def _lookup(m: Mem | None, details: bool, hexstr: int = 0) -> tuple[str, bool] | None:
-    if m is None:
-        return None
-    data = m.data
+def _lookup(data: bytes, details: bool, hexstr: int = 0) -> tuple[str, bool] | None:
     if len(data) > _MEMO_LEN:
         return _text(data, details, hexstr)
     key = (data, details, hexstr)
@@ -146,7 +143,13 @@ def describe(m: Mem | None, details: bool = False) -> str | None:
     """What the file is, as the kernel names it in /proc/PID/fd and /proc/PID/exe:
     ``/etc/hostname``, ``pipe:[1234]``, ``/tmp/x (deleted)`` (``details``: -yy's socket
     protocol and addresses); None if the walk gave nothing."""
-    found = _lookup(m, details)
+    return None if m is None else describe_walk(m.data, details)
+
+
+def describe_walk(data: bytes, details: bool = False) -> str | None:
+    """:func:`describe` of the walk's bytes (an exec's executable, named by the compiled
+    lane from the record's blob in place)."""
+    found = _lookup(data, details)
     if found is None:
         return None
     text, deleted = found
@@ -257,7 +260,7 @@ def exe_capture() -> Capture:
 def with_path(fd_text: str, m: Mem | None, details: bool = False, hexstr: int = 0) -> str:
     """``3`` → ``3</etc/hostname>`` when the walk resolved it (``details``: -yy; ``hexstr``:
     -x), or ``3</tmp/x>(deleted)`` (strace's printfd) when the file is gone."""
-    found = _lookup(m, details, hexstr)
+    found = None if m is None else _lookup(m.data, details, hexstr)
     if found is None:
         return fd_text
     text, deleted = found
