@@ -1054,11 +1054,18 @@ static PyObject *envp_text(unsigned long long addr, const MemView *m, PyObject *
     int cut = v.fault && n == whole;
     const char *more = v.truncated && !cut ? "+" : "";
     const char *s = n == 1 && !*more ? "" : "s";
-    PyObject *at = hex_text(addr);
-    PyObject *text = at == NULL ? NULL
-                                : PyUnicode_FromFormat("%U /* %zd%s var%s%s */", at, n, more, s,
-                                                       cut ? ", unterminated" : "");
-    Py_XDECREF(at);
+    char buf[96];
+    int k = 0;
+    put_ptr(buf, sizeof buf, &k, addr); /* (addr is not 0: that prints NULL before) */
+    PUT_LIT(buf, sizeof buf, &k, " /* ");
+    put_dec(buf, sizeof buf, &k, (unsigned long long)n, 0);
+    put_bytes(buf, sizeof buf, &k, more, strlen(more));
+    PUT_LIT(buf, sizeof buf, &k, " var");
+    put_bytes(buf, sizeof buf, &k, s, strlen(s));
+    if (cut)
+        PUT_LIT(buf, sizeof buf, &k, ", unterminated");
+    PUT_LIT(buf, sizeof buf, &k, " */");
+    PyObject *text = ascii(buf, k);
     if (text == NULL)
         *st = FAIL;
     return text;
@@ -1822,6 +1829,24 @@ static int ret_texts(const Lane *ln, PyObject *call, PyObject *ret, PyObject *pl
     return deferred(*text);
 }
 
+/* events.task_id: "<start_time>:<tid>" of two exact ints (written here: a thread's first
+ * event, and every process's, made it through PyUnicode_FromFormat's parse and writer) */
+static PyObject *task_id_text(PyObject *start, PyObject *tid)
+{
+    int o1, o2;
+    long long a = PyLong_AsLongLongAndOverflow(start, &o1), b = PyLong_AsLongLongAndOverflow(tid, &o2);
+    if (PyErr_Occurred())
+        return NULL;
+    if (o1 || o2) /* (not a reader's) */
+        return PyUnicode_FromFormat("%S:%S", start, tid);
+    char buf[48];
+    int n = 0;
+    put_dec(buf, sizeof buf, &n, a < 0 ? 0ull - (unsigned long long)a : (unsigned long long)a, a < 0);
+    PUT_LIT(buf, sizeof buf, &n, ":");
+    put_dec(buf, sizeof buf, &n, b < 0 ? 0ull - (unsigned long long)b : (unsigned long long)b, b < 0);
+    return ascii(buf, n);
+}
+
 /* (who, Decoder.thread_fields(who)'s 8-tuple) for a TaskInfo of the reader's making (exact
  * ints, or None): (pid, tid, ppid, comm, cr3 & CR3_PGD_MASK, uid, euid,
  * "<start_time>:<tid>" or None); NULL without an error for another (Python makes it). */
@@ -1846,8 +1871,7 @@ static PyObject *thread_of(PyObject *who)
         }
         PyTuple_SET_ITEM(fields, i, v);
     }
-    PyObject *id = start == Py_None || tid == Py_None ? Py_NewRef(Py_None)
-                                                      : PyUnicode_FromFormat("%S:%S", start, tid);
+    PyObject *id = start == Py_None || tid == Py_None ? Py_NewRef(Py_None) : task_id_text(start, tid);
     if (id == NULL) {
         Py_DECREF(fields);
         return NULL;

@@ -582,6 +582,19 @@ def test_a_process_end_that_prints_nothing_is_the_lanes_and_ends_the_process():
     assert lane.run([end, killed], 0, []) == 1  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("start", [0, 1, 10**18, 2**63 - 1, 2**63, 2**64 - 1, -5])
+def test_a_threads_task_id_is_written_as_the_reference_writes_it(start):
+    """The start time is guest memory (a u64; a hand-made TaskInfo may hold any int)."""
+    call = _ordinary()[0]
+    who = dataclasses.replace(TASKS[1], start_time=start, tid=2**31 - 1)
+    calls = [
+        Syscall(dataclasses.replace(call.entry, who=who), dataclasses.replace(call.exit, who=who))
+    ]
+    evs: list[TraceEvent] = []
+    assert _lane(calls, 0, evs, ProcessTree(trace_all=True), Decoder(32)) == 1
+    assert evs == [Decoder(32)(calls[0])] and evs[0].task_id == f"{start}:{2**31 - 1}"
+
+
 def test_an_execs_executable_is_named_by_its_own_walk_among_many():
     """The lane keeps the names of the walks it saw (EXE_MEMO slots): forty programs, each
     run twice in turn, two of whose walks name nothing (the executable known before
