@@ -27,8 +27,8 @@
  * first call that is not ordinary (an exec or a new child the process tree must see, a
  * signal frame, a call without a template, i386 socketcall, a renderer that raised, an object of another type) and
  * returns its index; pipeline.Emitter runs the Python path for that one call and calls
- * lane() again.  After a call that a line of the Python loop's follows (exit_group's
- * "+++ exited": noted) it stops too, its event made, and says so (Lane.line_due).  The
+ * lane() again.  After an exit_group (noted) it puts the "+++ exited with N +++" line in
+ * the batch, a Note after the call's event, and counts it (Lane.notes).  The
  * calls the command's outcome watches (observed) go to it from here as from the loop.
  * tests/unit/test_lane.py holds the two paths to the same events, notes and state.
  */
@@ -183,10 +183,11 @@ static const char *const lane_entry_fields[] = {"who", "nr", "abi", "mem", "args
 enum { E_WHO, E_NR, E_ABI, E_MEM, E_ARGS };
 static const char *const lane_exit_fields[] = {"mem"};
 static const char *const mem_fields[] = {"data", "fault", "truncated", "elems", "addr"};
+static const char *const note_fields[] = {"tid", "text", "comm"};
 enum { M_DATA, M_FAULT, M_TRUNCATED, M_ELEMS, M_ADDR };
 
 static struct {
-    Shape plan, ctx, who, entry, exit, mem, end;
+    Shape plan, ctx, who, entry, exit, mem, end, note;
     PyObject *sigframe_arg, *exe_arg, *rax_arg; /* blob numbers (vmstrace_records.h) */
     PyTypeObject *blobs; /* the reader's Blobs (_blobs.h), read in place */
     PyObject *cr3_mask; /* attribution.CR3_PGD_MASK */
@@ -201,15 +202,15 @@ static inline PyObject *slot(PyObject *obj, const Shape *s, int i)
 }
 
 /* configure(syscall_cls, entry_cls, exit_cls, taskinfo_cls, plan_cls, ctx_cls, mem_cls,
- *           threadend_cls, cr3_mask, max_exes) */
+ *           threadend_cls, note_cls, cr3_mask, max_exes) */
 static PyObject *configure(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *call_cls, *entry_cls, *exit_cls, *who_cls, *plan_cls, *ctx_cls, *mem_cls;
-    PyObject *end_cls, *cr3_mask;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO!n", &call_cls, &entry_cls, &exit_cls, &who_cls,
-                          &plan_cls, &ctx_cls, &mem_cls, &end_cls, &PyLong_Type, &cr3_mask,
-                          &L.max_exes))
+    PyObject *end_cls, *note_cls, *cr3_mask;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO!n", &call_cls, &entry_cls, &exit_cls, &who_cls,
+                          &plan_cls, &ctx_cls, &mem_cls, &end_cls, &note_cls, &PyLong_Type,
+                          &cr3_mask, &L.max_exes))
         return NULL;
     if (shape_init(&S.call, call_cls, call_fields, NFIELDS(call_fields)) < 0
         || shape_init(&S.entry, entry_cls, entry_fields, NFIELDS(entry_fields)) < 0
@@ -220,7 +221,8 @@ static PyObject *configure(PyObject *self, PyObject *args)
         || shape_init(&L.entry, entry_cls, lane_entry_fields, NFIELDS(lane_entry_fields)) < 0
         || shape_init(&L.exit, exit_cls, lane_exit_fields, NFIELDS(lane_exit_fields)) < 0
         || shape_init(&L.mem, mem_cls, mem_fields, NFIELDS(mem_fields)) < 0
-        || shape_init(&L.end, end_cls, end_fields, NFIELDS(end_fields)) < 0)
+        || shape_init(&L.end, end_cls, end_fields, NFIELDS(end_fields)) < 0
+        || shape_init(&L.note, note_cls, note_fields, NFIELDS(note_fields)) < 0)
         return NULL;
     Py_XSETREF(L.cr3_mask, Py_NewRef(cr3_mask));
 #define CONST(field, make) \
@@ -324,7 +326,7 @@ typedef struct {
     PyObject *errno_name;   /* errno -> its name */
     PyObject *success;      /* the return text of a call that did not fail plainly */
     PyObject *noted;        /* the names after whose calls the Python loop writes a line */
-    char stopped_noted;     /* run() stopped after such a call (Lane.line_due) */
+    Py_ssize_t notes;       /* the Notes the last run() put in evs (Lane.notes) */
     PyObject *observed;     /* the names whose calls go to observe(), of any process */
     PyObject *observe;      /* CommandOutcome.see(call, name) */
     PyObject *value_texts;  /* (value, raw) -> text, indexed by VT_* (pipeline.VALUE_TEXTS) */
@@ -459,7 +461,7 @@ static void lane_dealloc(Lane *self)
 }
 
 enum { DEFER = 0, DONE = 1, FAIL = -1 };
-/* lane_one(): done, and the Python loop writes a line after this call (Lane.line_due) */
+/* lane_one(): done, and the call's "+++ exited" line follows it (Lane.notes) */
 enum { NOTE = 3 };
 
 /* A Python call's result, or DEFER for an Exception (the Python path will meet it again
@@ -2208,6 +2210,40 @@ static int lane_planned(const Lane *ln, PyObject *call, PyObject *abi, PyObject 
     return st == DONE && note ? NOTE : st;
 }
 
+/* Emitter._notes' line after an exit_group (a call of a traced process, without a signal
+ * frame or a junk number register: those are the Python loop's), as a Note in evs. */
+static int exit_note(Lane *ln, PyObject *call, PyObject *evs)
+{
+    PyObject *entry = slot(call, &S.call, 0);
+    PyObject *who = slot(entry, &L.entry, E_WHO), *regs = slot(entry, &L.entry, E_ARGS);
+    PyObject *tid = slot(who, &L.who, W_TID), *comm = slot(who, &L.who, W_COMM);
+    if (tid == NULL || comm == NULL || !PyTuple_CheckExact(regs) || PyTuple_GET_SIZE(regs) < 1
+        || !PyLong_Check(PyTuple_GET_ITEM(regs, 0))) {
+        PyErr_SetString(PyExc_TypeError, "Lane: an exit_group without its thread or code");
+        return FAIL;
+    }
+    /* (args[0] & 0xFF of any int: the low bits of its two's complement) */
+    unsigned long long code = PyLong_AsUnsignedLongLongMask(PyTuple_GET_ITEM(regs, 0));
+    if (code == (unsigned long long)-1 && PyErr_Occurred())
+        return FAIL;
+    char buf[32];
+    int n = 0;
+    PUT_LIT(buf, sizeof buf, &n, "+++ exited with ");
+    put_dec(buf, sizeof buf, &n, code & 0xff, 0);
+    PUT_LIT(buf, sizeof buf, &n, " +++");
+    PyObject *text = ascii(buf, n), *note = text == NULL ? NULL : shape_new(&L.note);
+    int st = note != NULL && slot_put(note, &L.note, 0, Py_NewRef(tid)) == 0
+                     && slot_put(note, &L.note, 1, Py_NewRef(text)) == 0
+                     && slot_put(note, &L.note, 2, Py_NewRef(comm)) == 0
+                     && PyList_Append(evs, note) == 0
+                 ? DONE
+                 : FAIL;
+    Py_XDECREF(text);
+    Py_XDECREF(note);
+    ln->notes += st == DONE;
+    return st;
+}
+
 /* Lane.run(calls, start, evs) -> index of the first call left to Python */
 static PyObject *lane_run(Lane *ln, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -2224,20 +2260,17 @@ static PyObject *lane_run(Lane *ln, PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_ValueError, "run: a negative start");
         return NULL;
     }
-    ln->stopped_noted = 0;
+    ln->notes = 0;
     for (; i < PyList_GET_SIZE(calls); i++) {
         PyObject *call = Py_NewRef(PyList_GET_ITEM(calls, i)); /* Python code may run */
         int st = lane_one(ln, call, evs);
+        if (st == NOTE)
+            st = exit_note(ln, call, evs);
         Py_DECREF(call);
         if (st == FAIL)
             return NULL;
         if (st == DEFER)
             break;
-        if (st == NOTE) { /* the Python loop sends evs, then writes the call's line */
-            ln->stopped_noted = 1;
-            i++;
-            break;
-        }
     }
     return PyLong_FromSsize_t(i);
 }
@@ -2246,15 +2279,14 @@ static PyMethodDef lane_methods[] = {
     {"run", (PyCFunction)(void (*)(void))lane_run, METH_FASTCALL,
      "run(calls, start, evs) -> int\n\n"
      "Appends the events of calls[start:] to evs up to the first call that needs the\n"
-     "Python path, and returns its index (len(calls) when there is none); or, with\n"
-     "line_due set, it stopped after a call of a noted name, whose line the caller writes."},
+     "Python path, and returns its index (len(calls) when there is none); after an\n"
+     "exit_group, a Note of its \"+++ exited with N +++\" line (counted in notes)."},
     {NULL, NULL, 0, NULL},
 };
 
 static PyMemberDef lane_members[] = {
-    {"line_due", T_BOOL, offsetof(Lane, stopped_noted), READONLY,
-     "the last run() stopped after a call of a noted name (the one before its result),\n"
-     "whose line the caller writes"},
+    {"notes", T_PYSSIZET, offsetof(Lane, notes), READONLY,
+     "the Notes the last run() put in evs"},
     {NULL, 0, 0, 0, NULL},
 };
 

@@ -1,7 +1,16 @@
 # The decoder's glue, compiled (_decoder.c): pipeline.Decoder and pipeline.Emitter use it.
 from collections.abc import Callable, Mapping
 
-from vmstrace.core.events import Mem, RawEntry, RawExit, Syscall, TaskInfo, ThreadEnd, TraceEvent
+from vmstrace.core.events import (
+    Mem,
+    Note,
+    RawEntry,
+    RawExit,
+    Syscall,
+    TaskInfo,
+    ThreadEnd,
+    TraceEvent,
+)
 
 # (pid, tid, ppid, comm, cr3, uid, euid, task_id)
 ThreadFields = tuple[
@@ -17,6 +26,7 @@ def configure(
     ctx_cls: type,
     mem_cls: type[Mem],
     threadend_cls: type[ThreadEnd],
+    note_cls: type[Note],
     cr3_mask: int,
     max_exes: int,
     /,
@@ -42,7 +52,7 @@ class Events:
 class Lane:
     """One run's compiled lane, given everything it reads and calls."""
 
-    line_due: bool  # the last run() stopped after a call of a noted name, its event made
+    notes: int  # the Notes (exit_group's "+++ exited" lines) the last run() put in evs
 
     def __init__(
         self,
@@ -70,5 +80,5 @@ class Lane:
         args_for: frozenset[str] | None,
     ) -> None: ...
     def run(
-        self, calls: list[Syscall | ThreadEnd], start: int, evs: list[TraceEvent], /
+        self, calls: list[Syscall | ThreadEnd], start: int, evs: list[TraceEvent | Note], /
     ) -> int: ...

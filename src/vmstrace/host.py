@@ -25,13 +25,13 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from vmstrace.core.errors import VmstraceError
-from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.core.events import EndEvent, Note, TraceCounts, TraceEvent
 from vmstrace.sinks.base import Sink
 
 # How long QEMU may go on after it was asked to quit without the plugin writing anything
@@ -384,6 +384,7 @@ class GuardedSink:
         self.sink = sink
         self.out = getattr(sink, "out", None)
         self.args_for = getattr(sink, "args_for", None)  # (sinks/base.py)
+        self.takes_notes = getattr(sink, "takes_notes", False)  # (and events() passes them)
         self.outputs = outputs
         self.closed = False  # close() was called: the stats record went, or was tried
 
@@ -396,10 +397,11 @@ class GuardedSink:
     def event(self, ev: TraceEvent) -> None:
         self.events([ev])
 
-    def events(self, evs: list[TraceEvent]) -> None:
+    def events(self, evs: Sequence[TraceEvent | Note]) -> None:
         if self._ok():
             try:
-                self.sink.events(evs)
+                # (a batch with Notes comes only when the sink takes them: takes_notes)
+                self.sink.events(cast(list[TraceEvent], evs))
             except OSError as err:
                 self._failed(err)
 

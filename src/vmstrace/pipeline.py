@@ -15,7 +15,7 @@ holds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, cast
 
 from vmstrace import _decoder, decode
 from vmstrace.capture.records import Readable, RecordReader
@@ -23,6 +23,7 @@ from vmstrace.core.abi import ARG_EXE, ARG_RAX, ARG_SIGFRAME
 from vmstrace.core.events import (
     EndEvent,
     Mem,
+    Note,
     RawEntry,
     RawExit,
     Stats,
@@ -35,7 +36,7 @@ from vmstrace.core.events import (
 from vmstrace.decode import fdpath, process, structs
 from vmstrace.decode.consts.signals import SIGNALS
 from vmstrace.decode.siginfo import format_siginfo, parse_frame
-from vmstrace.sinks.base import Sink, args_for_sinks
+from vmstrace.sinks.base import NoteSink, Sink, args_for_sinks
 from vmstrace.syscalls import TABLES, SyscallTables
 from vmstrace.trace.attribution import (
     CR3_PGD_MASK,
@@ -59,12 +60,13 @@ _decoder.configure(
     decode.fmt.Ctx,
     Mem,
     ThreadEnd,
+    Note,
     CR3_PGD_MASK,
     MAX_EXES,
 )
 
-# The calls after which the Python loop writes a line of its own (Emitter._notes): the
-# lane decodes them and stops after each, for the loop to write the line.
+# The calls whose "+++ exited with N +++" line the lane puts after their event, a Note in
+# the batch (as Emitter._notes writes it on the Python path).
 NOTED = frozenset({"exit_group"})
 # The texts the compiled lane asks Python for by value, and keeps (in _decoder.c's VT_*
 # order): a stat's mode, a clone's flags, a wait status, a statx's mask and attributes;
@@ -206,6 +208,10 @@ class Emitter:
     ) -> None:
         self.tree, self.decoder, self.sinks, self.filt = tree, decoder, sinks, filt
         self.shown = 0
+        # the sinks whose events() take the lane's Notes in a batch; the others get the
+        # batch cut at each Note and the Note as a note() call
+        self.takes_notes = [cast(NoteSink, s) for s in sinks if getattr(s, "takes_notes", False)]
+        self.cut_at_notes = [s for s in sinks if not getattr(s, "takes_notes", False)]
         # how the command ended, from the calls of any process (OBSERVED): the lane and
         # the loop below hand it those
         self.outcome = CommandOutcome(tree.execs)
@@ -267,27 +273,21 @@ class Emitter:
         every_process, every_call = filt.every_process, filt.every_call
         plan_for = self.decoder.plans.get
         lane = self.lane
-        evs: list[TraceEvent] = []
+        evs: list[TraceEvent | Note] = []
+        notes = 0  # the lane's Notes in evs
         i, n = 0, len(calls)
         while i < n:
             if lane is not None:
                 i = lane.run(calls, i, evs)
-                if lane.line_due:  # calls[i - 1] made: its line follows
-                    call = calls[i - 1]
-                    assert type(call) is Syscall
-                    self._send(evs)
-                    evs = []
-                    e = call.entry
-                    self._notes(call, plan_for(e.abi, e.nr), every_call or filt.wants_call(call))
-                    continue
+                notes += lane.notes
                 if i >= n:
                     break
             call = calls[i]
             i += 1
             if type(call) is ThreadEnd:
                 if not call.quiet:  # (a quiet end writes no line for the batch to precede)
-                    self._send(evs)
-                    evs = []
+                    self._send(evs, notes)
+                    evs, notes = [], 0
                 self._end(call)
                 continue
             assert type(call) is Syscall
@@ -306,16 +306,24 @@ class Emitter:
                 or plan.name == "exit_group"
                 or (shown and ARG_RAX in e.mem)
             ):
-                self._send(evs)
-                evs = []
+                self._send(evs, notes)
+                evs, notes = [], 0
                 self._notes(call, plan, shown)
-        self._send(evs)
+        self._send(evs, notes)
 
-    def _send(self, evs: list[TraceEvent]) -> None:
-        if evs:
+    def _send(self, evs: list[TraceEvent | Note], notes: int = 0) -> None:
+        """A batch's events to each sink at once; ``notes``: how many of them are Notes."""
+        if not evs:
+            return
+        if not notes:
             for sink in self.sinks:
-                sink.events(evs)
-            self.shown += len(evs)
+                sink.events(cast(list[TraceEvent], evs))
+        else:
+            for taker in self.takes_notes:
+                taker.events(evs)
+            for sink in self.cut_at_notes:
+                _cut_at_notes(sink, evs)
+        self.shown += len(evs) - notes
 
     def _end(self, end: ThreadEnd) -> None:
         """A thread's end the pairing learned, shown for a process of the trace; a process's
@@ -355,6 +363,20 @@ class Emitter:
             code = e.args[0] & 0xFF
             for sink in self.sinks:
                 sink.note(e.who.tid, f"+++ exited with {code} +++", e.who.comm)
+
+
+def _cut_at_notes(sink: Sink, evs: list[TraceEvent | Note]) -> None:
+    """A batch with Notes to a sink that takes none in a batch: the events between them as
+    batches, each Note as a note()."""
+    start = 0
+    for k, ev in enumerate(evs):
+        if type(ev) is Note:
+            if k > start:
+                sink.events(cast(list[TraceEvent], evs[start:k]))
+            sink.note(ev.tid, ev.text, ev.comm)
+            start = k + 1
+    if start < len(evs):
+        sink.events(cast(list[TraceEvent], evs[start:]))
 
 
 # How far Pipeline.consume() takes the records: the decoder benchmark times each stage

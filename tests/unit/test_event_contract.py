@@ -44,7 +44,7 @@ def test_a_field_with_a_default_needs_one_edit(compiled):
     # and the events themselves, as the dataclass's own constructor would make them
     evs: list[TraceEvent] = []
     collecting = Emitter(ProcessTree(trace_all=True), decoder, [], compiled=compiled)
-    collecting._send = evs.extend  # type: ignore[method-assign]
+    collecting._send = lambda batch, notes=0: evs.extend(batch)  # type: ignore[method-assign]
     collecting.emit(list(_ordinary()))
     for ev in evs:
         assert type(ev) is ReviewedEvent
@@ -56,7 +56,7 @@ def test_a_field_with_a_default_needs_one_edit(compiled):
 def test_raw_values_are_the_registers_the_texts_came_from():
     evs: list[TraceEvent] = []
     emitter = Emitter(ProcessTree(trace_all=True), Decoder(32), [])
-    emitter._send = evs.extend  # type: ignore[method-assign]
+    emitter._send = lambda batch, notes=0: evs.extend(batch)  # type: ignore[method-assign]
     calls = _ordinary()
     emitter.emit(list(calls))
     for ev, call in zip(evs, calls, strict=True):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
+import json
 import struct
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -27,6 +29,7 @@ from vmstrace.core.events import (
     EndEvent,
     Insn,
     Mem,
+    Note,
     RawEntry,
     RawExit,
     Syscall,
@@ -37,8 +40,11 @@ from vmstrace.core.events import (
 )
 from vmstrace.decode import args, fdpath, files
 from vmstrace.decode.registry import TEMPLATES, Arg
+from vmstrace.host import GuardedSink, Outputs, Stop
 from vmstrace.pipeline import MAX_EXES, NOTED, VALUE_TEXTS, Decoder, Emitter
 from vmstrace.sinks.base import Sink
+from vmstrace.sinks.jsonl import JsonSink
+from vmstrace.sinks.text import TextSink
 from vmstrace.trace.attribution import LAUNCHER, ProcessTree
 from vmstrace.trace.filters import EVERY_CALL, STATUSES, CallFilter, SyscallSet
 from vmstrace.trace.outcome import OBSERVED
@@ -541,22 +547,56 @@ def test_the_lane_leaves_to_python_what_needs_it():
     assert evs == []
 
 
-def test_the_lane_stops_after_a_call_whose_line_follows():
-    """exit_group: the lane makes its event and stops after it, saying the Python loop's
-    line is due; of a process outside the trace, it makes nothing and no line is due."""
+def test_the_lane_puts_an_exits_line_after_its_call():
+    """exit_group: the lane makes its event and a Note of its "+++ exited" line after it
+    (the code's low byte, as Emitter._notes writes it) and goes on; of a process outside
+    the trace, it makes nothing, no line either."""
     batch = _ordinary()
     exit_group = Syscall(dataclasses.replace(batch[0].entry, nr=231), None)
     calls = [*batch, exit_group, *batch]
-    evs: list[TraceEvent] = []
+    evs: list[TraceEvent | Note] = []
     dec = Decoder(32)
+    dec.plans.get("x86_64", 231)  # (a call whose plan is not made yet is Python's)
     lane = _make_lane(ProcessTree(trace_all=True), dec)
-    assert lane.run(calls, 0, evs) == len(batch) + 1 and lane.line_due  # type: ignore[arg-type]
-    assert evs == [Decoder(32)(call) for call in [*batch, exit_group]]
-    assert lane.run(calls, len(batch) + 1, evs) == len(calls) and not lane.line_due  # type: ignore[arg-type]
+    assert lane.run(calls, 0, evs) == len(calls) and lane.notes == 1  # type: ignore[arg-type]
+    who = exit_group.entry.who
+    code = exit_group.entry.args[0] & 0xFF
+    made = [Decoder(32)(call) for call in calls]
+    assert evs == [*made[:5], Note(who.tid, f"+++ exited with {code} +++", who.comm), *made[5:]]
+    assert lane.run(calls, len(calls) - 1, evs) == len(calls) and lane.notes == 0  # type: ignore[arg-type]
     outside = _make_lane(ProcessTree(), Decoder(32))
     evs.clear()
-    assert outside.run(calls, 0, evs) == len(calls) and not outside.line_due  # type: ignore[arg-type]
+    assert outside.run(calls, 0, evs) == len(calls) and outside.notes == 0  # type: ignore[arg-type]
     assert evs == []
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_an_exits_line_follows_its_call_in_every_sink(compiled):
+    """Both paths write the same text and JSON lines (also through a run's GuardedSink),
+    and a sink that takes no Notes in a batch gets the batch cut there and the line as a
+    note(), as on the Python path."""
+    batch = _ordinary()
+    entry = dataclasses.replace(batch[0].entry, nr=231, args=(0x1FF, 0, 0, 0, 0, 0))
+    calls = [*batch, Syscall(entry, None), *batch]
+    text, jsonl, collect = io.StringIO(), io.StringIO(), Collect()
+    guarded = GuardedSink(JsonSink(jsonl), Outputs(Stop()))
+    assert guarded.takes_notes
+    sinks = [TextSink(text), guarded, collect]
+    dec = Decoder(32)
+    dec.plans.get("x86_64", 231)  # (a call whose plan is not made yet is Python's)
+    emitter = Emitter(ProcessTree(trace_all=True), dec, sinks, compiled=compiled)  # type: ignore[list-item]
+    python_notes, write_notes = [], emitter._notes
+    emitter._notes = lambda *a: python_notes.append(a) or write_notes(*a)  # type: ignore[method-assign,func-returns-value]
+    emitter.emit(calls)
+    assert len(python_notes) == (0 if compiled else 1)  # the lane's Note, not the loop's
+    assert emitter.shown == len(calls)
+    assert text.getvalue().splitlines()[5] == "[pid 10] +++ exited with 255 +++"
+    assert json.loads(jsonl.getvalue().splitlines()[5]) == {
+        "type": "note", "tid": 10, "comm": "work", "text": "+++ exited with 255 +++"
+    }  # fmt: skip
+    assert [k for k in collect.kept if isinstance(k, tuple)] == [
+        ("batch", 5), ("note", 10, "+++ exited with 255 +++", "work"), ("batch", 4)
+    ]  # fmt: skip
 
 
 def test_a_process_end_that_prints_nothing_is_the_lanes_and_ends_the_process():

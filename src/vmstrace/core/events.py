@@ -312,6 +312,17 @@ class TraceEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A line between calls, in a batch of events where a sink takes them there
+    (``Sink.takes_notes``): the ``+++ exited with 0 +++`` after an exit_group, as
+    ``Sink.note(tid, text, comm)`` writes it."""
+
+    tid: int | None
+    text: str
+    comm: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class EndEvent:
     """A thread's end that no call of its own shows, learned from its reaper's wait4/waitid:
     strace's ``+++ killed by SIGKILL +++``; or vmstrace's note that how it ended, or what a

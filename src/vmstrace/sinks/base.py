@@ -5,15 +5,20 @@ Sinks receive finished, decoded events and the closing counts; they never decode
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.core.events import EndEvent, Note, TraceCounts, TraceEvent
 
 # A sink may say which calls' argument texts it reads, as ``args_for``: a frozenset of
 # syscall names (frozenset(): none; a sink without it reads every call's).  The consumer
 # renders the arguments only of the calls some sink reads them of (args_for_sinks); an
 # event of another call has ``args == ()``.
+#
+# A sink may also say ``takes_notes = True``: its events() takes a batch with Notes in it
+# (the "+++ exited" line after an exit_group, where the compiled lane put it) and writes
+# each as note() would.  Any other sink gets such a batch cut at each Note, and the Note
+# as a note() call.
 
 
 def args_for_sinks(sinks: Iterable[object]) -> frozenset[str] | None:
@@ -45,3 +50,9 @@ class Sink(Protocol):
         wait for more), so a live trace shows everything so far without a write per line."""
 
     def close(self, counts: TraceCounts) -> None: ...
+
+
+class NoteSink(Sink, Protocol):
+    """A sink whose events() takes Notes in a batch (``takes_notes = True``)."""
+
+    def events(self, evs: Sequence[TraceEvent | Note]) -> None: ...

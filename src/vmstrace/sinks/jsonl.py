@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from json.encoder import encode_basestring_ascii as _jstr  # what json.dumps uses for str
 from typing import TextIO
 
-from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.core.events import EndEvent, Note, TraceCounts, TraceEvent
 from vmstrace.sinks import _jsonl
 
 
@@ -71,7 +71,7 @@ def _tail_writer(names: tuple[str, ...]) -> Callable[[TraceEvent], str] | None:
     return tail
 
 
-_jsonl.configure(TraceEvent, _MAX_CACHED)
+_jsonl.configure(TraceEvent, Note, _MAX_CACHED)
 
 
 class JsonSink:
@@ -140,20 +140,29 @@ class JsonSink:
             f"{'' if tail is None else tail(ev)}}}\n"
         )
 
-    def events(self, evs: list[TraceEvent]) -> None:
-        # The same lines as event() would write, made by _jsonl.c for the whole batch and
-        # written at once (it renders a new thread's fragment itself, as _thread() does);
-        # a batch it refuses (a field of a type the decoder never makes) goes through
-        # event().
+    takes_notes = True  # events() writes a Note among them as note() does (sinks/base.py)
+
+    def events(self, evs: Sequence[TraceEvent | Note]) -> None:
+        # The same lines as event() (and note()) would write, made by _jsonl.c for the
+        # whole batch and written at once (it renders a new thread's fragment itself, as
+        # _thread() does); a batch it refuses (a field of a type the decoder never makes)
+        # goes through event() and note().
         if not evs:
             return
-        cls = type(evs[0])
+        cls: type[TraceEvent] = TraceEvent  # (the first event's: a batch has one class)
+        for ev in evs:
+            if not isinstance(ev, Note):
+                cls = type(ev)
+                break
         tail = self._tails[cls] if cls in self._tails else self._tail(cls)
         try:
             text = _jsonl.lines(evs, self._threads, self._calls, self._call, tail)
         except TypeError:
             for ev in evs:
-                self.event(ev)
+                if isinstance(ev, Note):
+                    self.note(ev.tid, ev.text, ev.comm)
+                else:
+                    self.event(ev)
             return
         self.out.write(text)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TextIO
 
-from vmstrace.core.events import EndEvent, TraceCounts, TraceEvent
+from vmstrace.core.events import EndEvent, Note, TraceCounts, TraceEvent
 from vmstrace.decode.fmt import escape
 from vmstrace.sinks import _text
 
-_text.configure(TraceEvent)
+_text.configure(TraceEvent, Note)
 
 
 class TextSink:
@@ -69,7 +70,9 @@ class TextSink:
     def event(self, ev: TraceEvent) -> None:
         self.out.write(self._line(ev))
 
-    def events(self, evs: list[TraceEvent]) -> None:
+    takes_notes = True  # events() writes a Note among them as note() does (sinks/base.py)
+
+    def events(self, evs: Sequence[TraceEvent | Note]) -> None:
         if not (self.show_comm or self.timestamps or self.durations):
             # _line()'s default lines, made by _text.c for the whole batch; a batch it
             # refuses (a line without a tid, an event of another class) goes through _line()
@@ -78,7 +81,12 @@ class TextSink:
                 return
             except TypeError:
                 pass
-        self.out.write("".join(map(self._line, evs)))
+        self.out.write("".join(map(self._line_or_note, evs)))
+
+    def _line_or_note(self, ev: TraceEvent | Note) -> str:
+        if isinstance(ev, Note):
+            return f"{self._prefix(ev.tid, ev.comm)}{ev.text}\n"
+        return self._line(ev)
 
     def note(self, tid: int | None, text: str, comm: str | None = None) -> None:
         self.out.write(f"{self._prefix(tid, comm)}{text}\n")
