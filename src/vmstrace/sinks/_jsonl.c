@@ -97,9 +97,11 @@ static int put_jstr(Buf *b, PyObject *s)
     char *o;
     if (kind == PyUnicode_1BYTE_KIND) {
         /* (nearly every text: ASCII or Latin-1) runs of plain characters copied whole;
-         * room for the rest as it is, plus each escape's own (at most 6 bytes) when met */
+         * room for every character to take two bytes (a backslash or a quote: strace's
+         * escapes, \177ELF\2\1 in every read of a library, are a backslash each), and
+         * for the six of another escape when met */
         const Py_UCS1 *d = data;
-        if (grow(b, (size_t)n + 2) < 0)
+        if (grow(b, 2 * (size_t)n + 2) < 0)
             return -1;
         o = b->p + b->len;
         *o++ = '"';
@@ -109,10 +111,15 @@ static int put_jstr(Buf *b, PyObject *s)
             o += j - i;
             if (j == n)
                 break;
-            b->len = (size_t)(o - b->p);
-            if (grow(b, 6 + (size_t)(n - j - 1) + 1) < 0)
-                return -1;
-            o = escaped(b->p + b->len, d[j]);
+            if (d[j] == '\\' || d[j] == '"') {
+                *o++ = '\\';
+                *o++ = (char)d[j];
+            } else {
+                b->len = (size_t)(o - b->p);
+                if (grow(b, 6 + 2 * (size_t)(n - j - 1) + 1) < 0)
+                    return -1;
+                o = escaped(b->p + b->len, d[j]);
+            }
             i = j;
         }
     } else {
