@@ -64,7 +64,7 @@ static struct {
  * takes them; a few hundred keep them under the collector's first threshold (700 new
  * container objects), which thousands would cross again and again. */
 #ifndef BATCH
-#define BATCH 64
+#define BATCH 128
 #endif
 
 static PyObject *u64(uint64_t v)
@@ -473,7 +473,7 @@ static PyObject *parse_blobs(const char *buf, Py_ssize_t off, Py_ssize_t end, un
  * decode_task(task bytes, task, cr3, ok): the caller's TaskInfo.  decode_task is a pure
  * function (cached on its side too), and a thread's records come in runs: a record whose
  * inputs equal those of a recent one gets that record's TaskInfo without the call.  The
- * last few threads' inputs are kept across parse() calls (a batch is 64 records: a cache
+ * last few threads' inputs are kept across parse() calls (a batch is 128 records: a cache
  * of the batch alone called decode_task at least once a batch), direct-mapped on the task
  * address and CR3; a different decode_task or task size empties it.  decode_task may let
  * another thread run a reader of its own meanwhile: each call checks that the cache is

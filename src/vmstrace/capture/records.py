@@ -120,7 +120,7 @@ class RecordReader:
             yield from batch
 
     def batches(self) -> Iterator[list[RawEntry | RawExit | Stats]]:
-        """The events in stream order, a list at a time (up to 64; the consumer's loop
+        """The events in stream order, a list at a time (up to 128; the consumer's loop
         hands them to Pairer.feed_batch)."""
         # Records are parsed in place from large reads (two small reads per record cost
         # more than the parsing); read1 returns what the ring holds without waiting to
