@@ -820,6 +820,13 @@ static int arg_find(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only
     return 0;
 }
 
+/* A blob read in place, as a view. */
+static MemView blob_view(const BlobView *bv)
+{
+    return (MemView){bv->data, bv->len, (bv->flags & VMST_BLOB_FAULT) != 0,
+                     (bv->flags & VMST_BLOB_TRUNC) != 0};
+}
+
 /* arg_find()'s read as a view, without a Mem object where the blobs are read in place: 1
  * with *v, 0 when there is none, -1 with *st DEFER or FAIL. */
 static int arg_view(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, MemView *v,
@@ -831,12 +838,8 @@ static int arg_view(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only
     int where = arg_find(entry, exit, i, exit_only, &blobs, &bv, &m, st);
     if (where == 2)
         return (*st = mem_view(m, v)) == DONE ? 1 : -1;
-    if (where == 1) {
-        v->data = bv.data;
-        v->len = bv.len;
-        v->fault = (bv.flags & VMST_BLOB_FAULT) != 0;
-        v->truncated = (bv.flags & VMST_BLOB_TRUNC) != 0;
-    }
+    if (where == 1)
+        *v = blob_view(&bv);
     return where;
 }
 
@@ -900,8 +903,7 @@ static int array_read(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_on
     PyObject *m = NULL;
     int where = arg_find(entry, exit, i, exit_only, &blobs, &bv, &m, st);
     if (where == 1) {
-        a->top = (MemView){bv.data, bv.len, (bv.flags & VMST_BLOB_FAULT) != 0,
-                           (bv.flags & VMST_BLOB_TRUNC) != 0};
+        a->top = blob_view(&bv);
         a->blobs = blobs, a->arg = i, a->elems = NULL, a->n = 0;
         if (bv.elems) {
             BlobCursor c = {0, 0};
@@ -936,8 +938,7 @@ static int array_next(const ArrayRead *a, ElemCursor *c, MemView *v, unsigned lo
         BlobView e;
         if (!blobs_next_elem(a->blobs, a->arg, &c->blob, &e))
             return 0;
-        *v = (MemView){e.data, e.len, (e.flags & VMST_BLOB_FAULT) != 0,
-                       (e.flags & VMST_BLOB_TRUNC) != 0};
+        *v = blob_view(&e);
         *addr = e.addr;
         return 1;
     }
