@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import trace_events
-from vmstrace.core.events import TraceEvent
+from vmstrace.core.events import Note, TraceEvent
 from vmstrace.sinks import _jsonl
 from vmstrace.sinks.jsonl import JsonSink
 
@@ -56,6 +56,33 @@ def test_batch_lines_are_event_lines(pool: list[TraceEvent], picks: list[int], s
     sink.events(stream[split:])
     assert batch.getvalue() == one.getvalue()
     assert sink._threads == ref._threads and sink._calls == ref._calls
+
+
+notes = st.builds(
+    Note, tid=st.one_of(st.none(), ints), text=texts, comm=st.one_of(st.none(), texts)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(batch=st.lists(st.one_of(events, notes), max_size=12))
+def test_a_note_in_a_batch_is_note_lines(batch: list[TraceEvent | Note]) -> None:
+    """The lane's Notes among the events (the "+++ exited" after an exit_group): each
+    written where it stands, as note() writes it."""
+    one, out = io.StringIO(), io.StringIO()
+    ref = JsonSink(one)
+    for ev in batch:
+        if isinstance(ev, Note):
+            ref.note(ev.tid, ev.text, ev.comm)
+        else:
+            ref.event(ev)
+    JsonSink(out).events(batch)
+    assert out.getvalue() == one.getvalue()
+
+
+def test_the_compiled_lines_write_a_note_themselves() -> None:
+    note = Note(85, "+++ exited with 0 +++", None)
+    text = _jsonl.lines([note], {}, {}, lambda key: "", None)
+    assert json.loads(text) == {"type": "note", "tid": 85, "comm": None, "text": note.text}
 
 
 @given(ev=events)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vmstrace.core.events import TraceEvent
+from vmstrace.core.events import Note, TraceEvent
 from vmstrace.sinks import _text
 from vmstrace.sinks.text import TextSink
 
@@ -53,6 +53,37 @@ def test_batch_lines_are_line_lines(batch: list[TraceEvent], options: dict) -> N
     sink.set_origin(0)
     sink.events(batch)
     assert out.getvalue() == "".join(sink._line(ev) for ev in batch)
+
+
+notes = st.builds(
+    Note, tid=st.one_of(st.none(), ints), text=texts, comm=st.one_of(st.none(), texts)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(batch=st.lists(st.one_of(events, notes), max_size=12), options=st.sampled_from(OPTIONS))
+def test_a_note_in_a_batch_is_note_lines(batch: list[TraceEvent | Note], options: dict) -> None:
+    """The lane's Notes among the events: each written where it stands, as note() does."""
+    one, out = io.StringIO(), io.StringIO()
+    ref, sink = TextSink(one, **options), TextSink(out, **options)
+    ref.set_origin(0)
+    sink.set_origin(0)
+    for ev in batch:
+        if isinstance(ev, Note):
+            ref.note(ev.tid, ev.text, ev.comm)
+        else:
+            ref.event(ev)
+    sink.events(batch)
+    assert out.getvalue() == one.getvalue()
+
+
+def test_the_compiled_lines_write_a_note_themselves() -> None:
+    """(not only through the fallback: a Note with a tid is _text.c's; without, refused)"""
+    assert (
+        _text.lines([Note(85, "+++ exited with 0 +++", "sh")]) == "[pid 85] +++ exited with 0 +++\n"
+    )
+    with pytest.raises(TypeError):
+        _text.lines([Note(None, "+++ exited with 0 +++", None)])
 
 
 def test_the_compiled_lines_take_the_default_form_and_refuse_the_rest() -> None:
