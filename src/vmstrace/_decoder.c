@@ -891,10 +891,11 @@ typedef struct {
     long arg;
     PyObject *elems;    /* the Mem's tuple of element Mems (borrowed) */
     Py_ssize_t n;       /* the elements */
+    int faulted;        /* the read or one of its elements' faulted */
 } ArrayRead;
 
-/* arg_find()'s read of argument i with its elements: 1 with *a, 0 when there is none, -1
- * with *st DEFER or FAIL. */
+/* arg_find()'s read of argument i with its elements, counted and checked for a fault in
+ * the same walk: 1 with *a, 0 when there is none, -1 with *st DEFER or FAIL. */
 static int array_read(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_only, ArrayRead *a,
                       int *st)
 {
@@ -904,12 +905,12 @@ static int array_read(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_on
     int where = arg_find(entry, exit, i, exit_only, &blobs, &bv, &m, st);
     if (where == 1) {
         a->top = blob_view(&bv);
-        a->blobs = blobs, a->arg = i, a->elems = NULL, a->n = 0;
+        a->blobs = blobs, a->arg = i, a->elems = NULL, a->n = 0, a->faulted = a->top.fault;
         if (bv.elems) {
             BlobCursor c = {0, 0};
             BlobView e;
-            while (blobs_next_elem(blobs, i, &c, &e))
-                a->n++;
+            for (; blobs_next_elem(blobs, i, &c, &e); a->n++)
+                a->faulted |= (e.flags & VMST_BLOB_FAULT) != 0;
         }
         return 1;
     }
@@ -920,7 +921,13 @@ static int array_read(PyObject *entry, PyObject *exit, Py_ssize_t i, int exit_on
         *st = *st == FAIL ? FAIL : DEFER;
         return -1;
     }
-    a->blobs = NULL, a->elems = elems, a->n = PyTuple_GET_SIZE(elems);
+    a->blobs = NULL, a->elems = elems, a->n = PyTuple_GET_SIZE(elems), a->faulted = a->top.fault;
+    for (Py_ssize_t j = 0; j < a->n; j++) {
+        MemView e;
+        if ((*st = mem_view(PyTuple_GET_ITEM(elems, j), &e)) != DONE)
+            return -1;
+        a->faulted |= e.fault;
+    }
     return 1;
 }
 
@@ -961,18 +968,8 @@ static int exec_read(PyObject *entry, PyObject *exit, Py_ssize_t i, ArrayRead *a
     int found = array_read(entry, Py_None, i, 0, a, st);
     if (found < 0)
         return -1;
-    if (found) {
-        int faulted = a->top.fault, got = 0;
-        ElemCursor c = {{0, 0}, 0};
-        MemView e;
-        unsigned long long ea;
-        while (!faulted && (got = array_next(a, &c, &e, &ea, st)) > 0)
-            faulted = e.fault;
-        if (got < 0)
-            return -1;
-        if (!faulted)
-            return 1;
-    }
+    if (found && !a->faulted)
+        return 1;
     if (exit == Py_None)
         return found;
     ArrayRead x;
