@@ -119,6 +119,26 @@ static size_t pending_size(void)
     return sizeof(Pending) + g.task_bytes;
 }
 
+/* The pending table's entries counted by a hash of their key, so that a thread with none
+ * there (every entry's case: it looks for a lost exit's) skips the table's lookup. */
+static uint8_t pending_hint(uint64_t key)
+{
+    return (uint8_t)((key * 0x9e3779b97f4a7c15ull) >> 56);
+}
+
+static void pending_table_insert(uint64_t key, Pending *p)
+{
+    if (g_hash_table_insert(g.pending, (gpointer)(uintptr_t)key, p)) { /* a new key */
+        g.pending_hints[pending_hint(key)]++;
+    }
+}
+
+static void pending_table_remove(uint64_t key)
+{
+    g_hash_table_remove(g.pending, (gpointer)(uintptr_t)key); /* frees it */
+    g.pending_hints[pending_hint(key)]--;
+}
+
 /* Takes the pending entry of `key` out of the slots or the table into v->taken (under
  * pending_lock); false when the thread has none. */
 static bool take_pending(Vcpu *v, uint64_t key)
@@ -132,12 +152,12 @@ static bool take_pending(Vcpu *v, uint64_t key)
         __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
         return true;
     }
-    Pending *p = g_hash_table_size(g.pending) ? g_hash_table_lookup(g.pending,
-                                                                    (gpointer)(uintptr_t)key)
-                                              : NULL;
+    Pending *p = g.pending_hints[pending_hint(key)]
+                     ? g_hash_table_lookup(g.pending, (gpointer)(uintptr_t)key)
+                     : NULL;
     if (p) {
         memcpy(v->taken, p, pending_size());
-        g_hash_table_remove(g.pending, (gpointer)(uintptr_t)key); /* frees p */
+        pending_table_remove(key); /* frees p */
         __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
         return true;
     }
@@ -186,6 +206,7 @@ static void evict_pending(void)
         if (p->thr) {
             p->thr->busy--;
         }
+        g.pending_hints[pending_hint((uint64_t)(uintptr_t)key)]--;
         g_hash_table_iter_remove(&it); /* frees it */
         __atomic_sub_fetch(&g.n_pending, 1, __ATOMIC_RELAXED);
         g.evicted_pending++;
@@ -246,7 +267,7 @@ static uint32_t put_pending(Vcpu *v, uint64_t key, Pending *p, const uint8_t *ta
         }
         Pending *old = g_malloc(pending_size());
         memcpy(old, v->slot, pending_size());
-        g_hash_table_insert(g.pending, (gpointer)(uintptr_t)v->slot_key, old);
+        pending_table_insert(v->slot_key, old);
     } else {
         g.slots_used++;
     }

@@ -180,6 +180,7 @@ struct plugin_state {
     GMutex out_lock; /* serialises output (vmstrace_out.c) and `dropped` */
     GMutex pending_lock; /* the table and every vCPU's slot */
     GHashTable *pending; /* key -> Pending*: entries pushed out of a vCPU's slot */
+    uint32_t pending_hints[256]; /* its entries by pending_hint() of their key */
     GHashTable *threads; /* task -> ThreadSeq* (under pending_lock) */
     uint64_t threads_gen; /* bumped when a ThreadSeq is freed (under pending_lock) */
     uint64_t n_pending;  /* guest threads in a syscall: the table's and the slots' (also
