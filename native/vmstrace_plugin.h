@@ -152,8 +152,6 @@ typedef struct {
 
 struct plugin_state {
     uint64_t start_ns;
-    uint64_t start_tsc; /* the TSC at start_ns */
-    bool clock_tsc;     /* the host's CLOCK_MONOTONIC runs on the TSC: record_clock() */
     uint32_t batch;
     uint64_t flush_ns;
     bool have_task;
