@@ -33,10 +33,14 @@ for ((round = 1; round <= repeat; round++)); do
     for v in "${variants[@]}"; do
         set -- $v
         if [ "$3" = - ]; then unset VMSTRACE_PLUGIN; else export VMSTRACE_PLUGIN=$3; fi
-        s=$("$vmstrace" bench --workload syscalls --mode "$2" --repeat 1 --scale "$scale" \
-            --json "$build/run.json" >/dev/null 2>&1 &&
-            python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["median_s"])' \
-                "$build/run.json")
+        if ! "$vmstrace" bench --workload syscalls --mode "$2" --repeat 1 --scale "$scale" \
+            --json "$build/run.json" >"$build/bench.log" 2>&1; then
+            echo "plugin-floor.sh: the $1 run failed (VMSTRACE_PLUGIN=${VMSTRACE_PLUGIN:-}):" >&2
+            tail -5 "$build/bench.log" >&2
+            exit 1
+        fi
+        s=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["median_s"])' \
+            "$build/run.json")
         echo "$1 $s" >>"$build/times"
         echo "round $round/$repeat: $1 $s s" >&2
     done
