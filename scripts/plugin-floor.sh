@@ -8,20 +8,33 @@
 # with each, REPEAT times (default 7) at --scale SCALE (default 2), the order the same
 # on every round so that drift on a busy host falls on all of them; prints each one's
 # median and its ratio to the untraced guest's.
+#
+# plugin-floor.sh --build DIR: only builds the two plugins, DIR/floor-0-0.so and
+# DIR/floor-6-3.so (tests/unit/test_floor_plugin.py).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+
+build_floor() { # DIR
+    for reads in "0 0" "6 3"; do
+        set -- "$1" $reads
+        gcc -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I"$here/native" \
+            $(pkg-config --cflags glib-2.0) -DREADS_ENTRY="$2" -DREADS_EXIT="$3" \
+            -o "$1/floor-$2-$3.so" "$here/scripts/floor-plugin.c" $(pkg-config --libs glib-2.0)
+    done
+}
+
+if [ "${1:-}" = --build ]; then
+    [ -d "${2:-}" ] || { echo "usage: $0 --build DIR" >&2; exit 2; }
+    build_floor "$2"
+    exit 0
+fi
 vmstrace=${VMSTRACE:-$here/.venv/bin/vmstrace}
 repeat=${1:-7}
 scale=${2:-2}
 [ -x "$vmstrace" ] || { echo "plugin-floor.sh: no $vmstrace (run make setup)" >&2; exit 1; }
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
-for reads in "0 0" "6 3"; do
-    set -- $reads
-    gcc -O2 -Wall -Werror -fPIC -shared -fvisibility=hidden -I"$here/native" \
-        $(pkg-config --cflags glib-2.0) -DREADS_ENTRY="$1" -DREADS_EXIT="$2" \
-        -o "$build/floor-$1-$2.so" "$here/scripts/floor-plugin.c" $(pkg-config --libs glib-2.0)
-done
+build_floor "$build"
 # name, bench mode, plugin (empty: vmstrace's own)
 variants=(
     "untraced untraced -"
